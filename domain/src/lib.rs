@@ -1,0 +1,14 @@
+//! Types and rules shared by the server, the desk and the kiosk.
+//!
+//! Nothing here does I/O, reads the clock or draws random numbers: callers pass time and
+//! randomness in, so every rule is a pure function that tests can pin down.
+
+mod centre;
+mod device;
+mod enrollment;
+mod language;
+
+pub use centre::{Centre, CentreName, Municipality, ValidationError};
+pub use device::{DeviceKind, DeviceName, ParseDeviceKindError};
+pub use enrollment::{EnrollmentCode, EnrollmentCodeError, ENROLLMENT_CODE_RANDOM_BYTES};
+pub use language::{Language, ParseLanguageError};

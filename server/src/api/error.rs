@@ -1,0 +1,117 @@
+//! The one error type of the HTTP boundary: a status, a stable code, a message, maybe a field.
+
+use axum::{
+    extract::rejection::JsonRejection,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use sync::protocol::{error_codes, ErrorBody, VersionError};
+
+use crate::devices::{AuthError, DeviceError};
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), field: None }
+    }
+
+    fn internal(detail: &dyn std::fmt::Display) -> Self {
+        // The detail goes to the log only: clients learn nothing about the internals.
+        tracing::error!(error = %detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL, "internal error; the server log has details")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { code: self.code.to_owned(), message: self.message, field: self.field };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let code = match status {
+            StatusCode::UNPROCESSABLE_ENTITY => error_codes::VALIDATION,
+            StatusCode::PAYLOAD_TOO_LARGE => error_codes::TOO_LARGE,
+            _ => error_codes::BAD_REQUEST,
+        };
+        ApiError::new(status, code, rejection.body_text())
+    }
+}
+
+impl From<VersionError> for ApiError {
+    fn from(error: VersionError) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, error_codes::PROTOCOL_MISMATCH, error.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        let message = error.to_string();
+        match error {
+            StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message),
+            StoreError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message),
+            StoreError::EnrollmentCodeUnknown => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_UNKNOWN, message).with_field("enrollment_code")
+            }
+            StoreError::EnrollmentCodeExpired => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_EXPIRED, message).with_field("enrollment_code")
+            }
+            StoreError::EnrollmentCodeUsed => {
+                ApiError::new(StatusCode::CONFLICT, error_codes::ENROLLMENT_CODE_USED, message).with_field("enrollment_code")
+            }
+            StoreError::Unavailable(_) => {
+                tracing::error!(%error, "database unavailable");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error_codes::UNAVAILABLE, "the database is unavailable; try again shortly")
+            }
+            StoreError::Corrupt(_) => ApiError::internal(&error),
+        }
+    }
+}
+
+impl From<DeviceError> for ApiError {
+    fn from(error: DeviceError) -> Self {
+        match error {
+            DeviceError::Validation(e) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, e.to_string()).with_field(e.field)
+            }
+            DeviceError::Code(e) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_INVALID, e.to_string())
+                    .with_field("enrollment_code")
+            }
+            DeviceError::NoSuchCentre(_) => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, error.to_string()),
+            DeviceError::Store(e) => e.into(),
+            DeviceError::Random(_) => ApiError::internal(&error),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Missing | AuthError::Invalid => {
+                ApiError::new(StatusCode::UNAUTHORIZED, error_codes::UNAUTHORISED, error.to_string())
+            }
+            AuthError::Revoked => ApiError::new(StatusCode::FORBIDDEN, error_codes::DEVICE_REVOKED, error.to_string()),
+            AuthError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+}

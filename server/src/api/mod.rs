@@ -1,0 +1,164 @@
+//! The HTTP API: a pure [`router`] over [`AppState`].
+
+mod error;
+mod extract;
+mod metrics;
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    http::{header, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use sync::protocol::{
+    check_version, EnrollRequest, EnrollResponse, ErrorBody, HelloResponse, ENROLL_PATH, HELLO_PATH,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
+use tracing::Instrument;
+use utoipa::OpenApi;
+
+pub use error::ApiError;
+use extract::{ApiJson, AuthenticatedDevice};
+pub use metrics::Metrics;
+
+use crate::{clock::Clock, devices, store::Store};
+
+/// Everything a request handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
+        Self { store, clock, metrics: Arc::new(Metrics::default()) }
+    }
+}
+
+/// Bodies larger than this are refused before they are read.
+const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Pietura central server", description = "Catalogue, cases, e-address and sync for VPVKAC desks and library kiosks."),
+    paths(healthz, readyz, metrics_text, enroll, hello),
+    components(schemas(EnrollRequest, EnrollResponse, HelloResponse, ErrorBody, sync::protocol::CentreDto))
+)]
+pub struct ApiDoc;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(openapi))
+        .route(ENROLL_PATH, post(enroll))
+        .route(HELLO_PATH, get(hello))
+        .fallback(not_found)
+        .layer(middleware::from_fn(protocol_version))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .with_state(state)
+}
+
+/// Every response says which protocol this server speaks; every `/v1` request must say the same.
+async fn protocol_version(request: Request, next: Next) -> Response {
+    let checked = if request.uri().path().starts_with("/v1/") {
+        check_version(request.headers().get(PROTOCOL_HEADER).and_then(|v| v.to_str().ok()))
+    } else {
+        Ok(())
+    };
+    let mut response = match checked {
+        Ok(()) => next.run(request).await,
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    response.headers_mut().insert(PROTOCOL_HEADER, HeaderValue::from(PROTOCOL_VERSION));
+    response
+}
+
+/// A span per request named by route, and the request counted in the metrics.
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().to_string();
+    let span = tracing::info_span!("request", %method, %route);
+    let started = Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::debug!(status, elapsed_ms = elapsed.as_millis() as u64, "answered"));
+    state.metrics.record(&route, &method, status, elapsed);
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, sync::protocol::error_codes::NOT_FOUND, "no such endpoint; see /openapi.json")
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The process is alive", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", responses(
+    (status = 200, description = "Ready to serve", body = String),
+    (status = 503, description = "The database does not answer", body = ErrorBody)
+))]
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    state.store.ping().await?;
+    Ok("ready")
+}
+
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", body = String)))]
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    let database_up = state.store.ping().await.is_ok();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(database_up))
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Trade a one-time enrollment code for device credentials.
+#[utoipa::path(post, path = "/v1/devices/enroll", request_body = EnrollRequest,
+    params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
+    responses(
+        (status = 200, description = "Enrolled; the secret is shown only now", body = EnrollResponse),
+        (status = 409, description = "The code was already used", body = ErrorBody),
+        (status = 422, description = "The code is malformed, unknown or expired", body = ErrorBody)
+    ))]
+async fn enroll(State(state): State<AppState>, ApiJson(request): ApiJson<EnrollRequest>) -> Result<Json<EnrollResponse>, ApiError> {
+    let response = devices::enroll(state.store.as_ref(), &request.enrollment_code, (state.clock)())
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "enrollment refused"))?;
+    Ok(Json(response))
+}
+
+/// Who the server thinks this device is, and the server's time.
+#[utoipa::path(get, path = "/v1/sync/hello",
+    params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "The device is known and active", body = HelloResponse),
+        (status = 401, description = "Unknown device or wrong secret", body = ErrorBody),
+        (status = 403, description = "The device was revoked", body = ErrorBody)
+    ))]
+async fn hello(State(state): State<AppState>, AuthenticatedDevice(device): AuthenticatedDevice) -> Json<HelloResponse> {
+    Json(HelloResponse {
+        protocol_version: PROTOCOL_VERSION,
+        server_time: (state.clock)(),
+        device_id: device.id,
+        device_name: device.name,
+        centre: device.centre,
+    })
+}

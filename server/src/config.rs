@@ -1,0 +1,222 @@
+//! Server settings: defaults, then a TOML file, then `PIETURA_*` environment variables.
+
+use std::{fmt, net::SocketAddr, path::{Path, PathBuf}};
+
+use figment::{
+    providers::{Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{redact_password, DatabaseLocation};
+
+/// The commented example printed by `pietura-server default-config`.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("default-config.toml");
+
+/// Every key, as a `PIETURA_<KEY>` environment variable too.
+const KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "tls_cert",
+    "tls_key",
+    "enrollment_code_ttl_hours",
+    "shutdown_timeout_secs",
+    "log_format",
+];
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// An SQLite file path, or a `postgres://` URL.
+    pub database_url: String,
+    /// PEM certificate chain; with `tls_key`, the server speaks HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// How long an enrollment code stays valid.
+    pub enrollment_code_ttl_hours: u32,
+    /// How long in-flight requests may take to finish on shutdown before they are cut.
+    pub shutdown_timeout_secs: u64,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
+            database_url: "pietura.db".into(),
+            tls_cert: None,
+            tls_key: None,
+            enrollment_code_ttl_hours: 24,
+            shutdown_timeout_secs: 10,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_password(&self.database_url))
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("enrollment_code_ttl_hours", &self.enrollment_code_ttl_hours)
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("the configuration is not valid: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Reads settings from an optional TOML file and the environment given as pairs (so tests
+    /// need not touch the process environment).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::MissingFile(file.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let env: Vec<(String, String)> = env
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let key = k.strip_prefix("PIETURA_")?.to_ascii_lowercase();
+                KEYS.contains(&key.as_str()).then_some((key, v))
+            })
+            .collect();
+        // The environment is passed in rather than read here so tests can give their own.
+        for (key, value) in env {
+            // Parsed the way figment parses environment values: "2" is a number, "true" a bool.
+            let value: figment::value::Value = value.parse().unwrap_or_else(|never| match never {});
+            figment = figment.merge(Serialized::default(&key, value));
+        }
+        let settings: Settings = figment.extract().map_err(|e| ConfigError::Invalid(describe(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Reads settings from the file (if any) and the process environment.
+    pub fn from_process(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load(file, std::env::vars())
+    }
+
+    pub fn database(&self) -> Result<DatabaseLocation, ConfigError> {
+        DatabaseLocation::parse(&self.database_url).map_err(|e| ConfigError::Invalid(format!("database_url: {e}")))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.database()?;
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::Invalid(
+                    "tls_cert and tls_key go together: give both for HTTPS, or neither for HTTP".into(),
+                ))
+            }
+            _ => {}
+        }
+        if self.enrollment_code_ttl_hours == 0 || self.enrollment_code_ttl_hours > 24 * 30 {
+            return Err(ConfigError::Invalid("enrollment_code_ttl_hours must be between 1 and 720".into()));
+        }
+        if self.shutdown_timeout_secs > 600 {
+            return Err(ConfigError::Invalid("shutdown_timeout_secs must be at most 600".into()));
+        }
+        Ok(())
+    }
+}
+
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+            if key.is_empty() {
+                format!("{} ({source})", e.kind)
+            } else {
+                format!("{key}: {} ({source})", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pietura.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndatabase_url = \"file.db\"\n").unwrap();
+        let settings = Settings::load(Some(&file), env(&[("PIETURA_DATABASE_URL", "env.db")])).unwrap();
+        assert_eq!(settings.listen.port(), 9000);
+        assert_eq!(settings.database_url, "env.db");
+        assert_eq!(settings.enrollment_code_ttl_hours, 24);
+        let from_env = Settings::load(None, env(&[("PIETURA_LISTEN", "127.0.0.1:1234"), ("PIETURA_ENROLLMENT_CODE_TTL_HOURS", "2")])).unwrap();
+        assert_eq!(from_env.listen.port(), 1234);
+        assert_eq!(from_env.enrollment_code_ttl_hours, 2);
+    }
+
+    #[test]
+    fn unrelated_pietura_variables_are_ignored() {
+        let settings = Settings::load(None, env(&[("PIETURA_TEST_POSTGRES_URL", "x"), ("HOME", "/root")])).unwrap();
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn bad_settings_name_the_key() {
+        let err = Settings::load(None, env(&[("PIETURA_LISTEN", "not an address")])).unwrap_err().to_string();
+        assert!(err.contains("listen"), "{err}");
+        let err = Settings::load(None, env(&[("PIETURA_DATABASE_URL", "mysql://x")])).unwrap_err().to_string();
+        assert!(err.contains("database_url"), "{err}");
+        let err = Settings::load(None, env(&[("PIETURA_TLS_CERT", "/c.pem")])).unwrap_err().to_string();
+        assert!(err.contains("tls_key"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, "lisen = \"0.0.0.0:1\"\n").unwrap();
+        let err = Settings::load(Some(&file), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+        let err = Settings::load(Some(&dir.path().join("missing.toml")), env(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::MissingFile(_)));
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_matches_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("example.toml");
+        std::fs::write(&file, DEFAULT_CONFIG_TOML).unwrap();
+        assert_eq!(Settings::load(Some(&file), env(&[])).unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn debug_hides_database_passwords() {
+        let settings = Settings::load(None, env(&[("PIETURA_DATABASE_URL", "postgres://u:secret@h/db")])).unwrap();
+        assert!(!format!("{settings:?}").contains("secret"));
+    }
+}

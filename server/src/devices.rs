@@ -1,0 +1,144 @@
+//! Devices: creating them with a one-time enrollment code, enrolling, authenticating.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Duration, Utc};
+use domain::{
+    CentreName, DeviceKind, DeviceName, EnrollmentCode, EnrollmentCodeError, Municipality, ValidationError,
+    ENROLLMENT_CODE_RANDOM_BYTES,
+};
+use sha2::{Digest, Sha256};
+use sync::protocol::{DeviceCredentials, EnrollResponse};
+use uuid::Uuid;
+
+use crate::store::{Device, NewCentre, NewDevice, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    #[error(transparent)]
+    Code(#[from] EnrollmentCodeError),
+    #[error("there is no centre named {0:?}: add it first with `pietura-server centre add`")]
+    NoSuchCentre(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the system random source failed: {0}")]
+    Random(String),
+}
+
+/// Why a device's request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("device credentials are missing or malformed")]
+    Missing,
+    #[error("the device is unknown or its secret is wrong")]
+    Invalid,
+    #[error("this device was revoked by an operator; enroll it again with a new code")]
+    Revoked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], DeviceError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| DeviceError::Random(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// Codes are hashed with a label so that a code hash can never be mistaken for a secret hash.
+pub fn enrollment_code_hash(code: &EnrollmentCode) -> [u8; 32] {
+    Sha256::new().chain_update(b"pietura-enrollment-code:").chain_update(code.canonical()).finalize().into()
+}
+
+/// The secret is 256 random bits, so a plain SHA-256 is enough: there is nothing to guess.
+pub fn device_secret_hash(secret: &str) -> [u8; 32] {
+    Sha256::new().chain_update(b"pietura-device-secret:").chain_update(secret).finalize().into()
+}
+
+pub async fn add_centre(
+    store: &dyn Store,
+    name: &str,
+    municipality: &str,
+    now: DateTime<Utc>,
+) -> Result<domain::Centre, DeviceError> {
+    let name = CentreName::parse(name)?;
+    let municipality = Municipality::parse(municipality)?;
+    Ok(store
+        .add_centre(NewCentre { id: Uuid::now_v7(), name: name.into_inner(), municipality: municipality.into_inner(), created_at: now })
+        .await?)
+}
+
+/// Creates a device waiting for enrollment and returns its one-time code.
+pub async fn add_device(
+    store: &dyn Store,
+    centre_name: &str,
+    kind: DeviceKind,
+    name: &str,
+    code_ttl: Duration,
+    now: DateTime<Utc>,
+) -> Result<(Device, EnrollmentCode), DeviceError> {
+    let centre_name = CentreName::parse(centre_name).map_err(|e| ValidationError::new("centre", e.problem))?;
+    let name = DeviceName::parse(name)?;
+    let centre = store
+        .find_centre_by_name(centre_name.as_str())
+        .await?
+        .ok_or_else(|| DeviceError::NoSuchCentre(centre_name.as_str().to_owned()))?;
+    // 40-bit codes can collide; on the rare clash, draw again.
+    for _ in 0..5 {
+        let code = EnrollmentCode::from_random_bytes(random_bytes::<ENROLLMENT_CODE_RANDOM_BYTES>()?);
+        let new = NewDevice {
+            id: Uuid::now_v7(),
+            centre_id: centre.id,
+            kind,
+            name: name.as_str().to_owned(),
+            enrollment_code_hash: enrollment_code_hash(&code),
+            enrollment_expires_at: now + code_ttl,
+            created_at: now,
+        };
+        match store.add_device(new).await {
+            Ok(device) => return Ok((device, code)),
+            Err(StoreError::Conflict { what }) => {
+                if store.list_devices().await?.iter().any(|d| {
+                    d.centre.id == centre.id && d.name == name.as_str() && d.revoked_at.is_none()
+                }) {
+                    return Err(StoreError::Conflict { what }.into());
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(DeviceError::Random("five enrollment codes in a row collided".into()))
+}
+
+/// Trades a typed enrollment code for device credentials, once.
+pub async fn enroll(store: &dyn Store, typed_code: &str, now: DateTime<Utc>) -> Result<EnrollResponse, DeviceError> {
+    let code = EnrollmentCode::parse(typed_code)?;
+    let secret = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
+    let device = store.redeem_enrollment_code(enrollment_code_hash(&code), device_secret_hash(&secret), now).await?;
+    tracing::info!(device = %device.id, centre = %device.centre.id, kind = %device.kind, "device enrolled");
+    Ok(EnrollResponse {
+        device_id: device.id,
+        device_secret: secret,
+        device_name: device.name,
+        kind: device.kind,
+        centre: device.centre,
+    })
+}
+
+/// Checks a device's credentials and notes that it was seen.
+pub async fn authenticate(
+    store: &dyn Store,
+    credentials: &DeviceCredentials,
+    now: DateTime<Utc>,
+) -> Result<Device, AuthError> {
+    let record = store.device_auth_record(credentials.device_id).await?.ok_or(AuthError::Invalid)?;
+    // Comparing hashes, not secrets: timing reveals nothing about the secret itself.
+    if record.secret_hash != Some(device_secret_hash(&credentials.secret)) {
+        return Err(AuthError::Invalid);
+    }
+    if record.device.revoked_at.is_some() {
+        return Err(AuthError::Revoked);
+    }
+    store.record_device_seen(record.device.id, now).await?;
+    Ok(record.device)
+}

@@ -1,0 +1,201 @@
+//! `pietura-server`: the central server and its operator commands.
+
+use std::{net::TcpListener, path::PathBuf, time::Duration};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use domain::DeviceKind;
+use server::{
+    clock::system_clock,
+    config::{LogFormat, Settings, DEFAULT_CONFIG_TOML},
+    devices, store, AppState, TlsFiles,
+};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "pietura-server", version, about = "Pietura central server and operator commands")]
+struct Cli {
+    /// A TOML configuration file (see `default-config`). Environment variables PIETURA_* win over it.
+    #[arg(long, global = true, env = "PIETURA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server until SIGTERM or Ctrl-C.
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Print a commented example configuration.
+    DefaultConfig,
+    /// Centres: VPVKAC sites and libraries where devices stand.
+    #[command(subcommand)]
+    Centre(CentreCommand),
+    /// Desks and kiosks.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Subcommand)]
+enum CentreCommand {
+    /// Add a centre.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        municipality: String,
+    },
+    /// List centres.
+    List,
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Add a device and print its one-time enrollment code.
+    Add {
+        /// The centre's name, as given to `centre add`.
+        #[arg(long)]
+        centre: String,
+        /// desk or kiosk.
+        #[arg(long)]
+        kind: DeviceKind,
+        /// A label operators recognise, e.g. "Galds 3".
+        #[arg(long)]
+        name: String,
+        /// Print JSON for scripts instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List devices and their state.
+    List,
+    /// Cut a device off; it is refused from its next request on.
+    Revoke { id: Uuid },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    if let Command::DefaultConfig = cli.command {
+        print!("{DEFAULT_CONFIG_TOML}");
+        return Ok(());
+    }
+    let settings = Settings::from_process(cli.config.as_deref())?;
+    init_logging(settings.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let location = settings.database()?;
+        let store = store::open(&location).await.with_context(|| format!("opening the database {location:?}"))?;
+        let clock = system_clock();
+        match cli.command {
+            Command::DefaultConfig => unreachable!("handled above"),
+            Command::Migrate => {
+                println!("database schema is at version {}", store.schema_version().await?);
+            }
+            Command::Serve => serve(settings, AppState::new(store, clock)).await?,
+            Command::Centre(CentreCommand::Add { name, municipality }) => {
+                let centre = devices::add_centre(store.as_ref(), &name, &municipality, clock()).await?;
+                println!("centre {:?} ({}) added with id {}", centre.name, centre.municipality, centre.id);
+            }
+            Command::Centre(CentreCommand::List) => {
+                for centre in store.list_centres().await? {
+                    println!("{}\t{}\t{}", centre.id, centre.name, centre.municipality);
+                }
+            }
+            Command::Device(DeviceCommand::Add { centre, kind, name, json }) => {
+                let ttl = chrono::Duration::hours(i64::from(settings.enrollment_code_ttl_hours));
+                let (device, code) = devices::add_device(store.as_ref(), &centre, kind, &name, ttl, clock()).await?;
+                if json {
+                    let out = serde_json::json!({
+                        "device_id": device.id,
+                        "enrollment_code": code.to_string(),
+                        "expires_at": device.enrollment_expires_at,
+                        "centre": device.centre,
+                    });
+                    println!("{out}");
+                } else {
+                    println!("{} {:?} added to {} ({}).", device.kind, device.name, device.centre.name, device.id);
+                    println!(
+                        "Enrollment code: {code}   single use, valid until {} UTC",
+                        device.enrollment_expires_at.format("%Y-%m-%d %H:%M")
+                    );
+                }
+            }
+            Command::Device(DeviceCommand::List) => {
+                for d in store.list_devices().await? {
+                    let state = match (d.revoked_at, d.enrolled_at) {
+                        (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                        (None, Some(_)) => "enrolled".to_owned(),
+                        (None, None) if d.enrollment_expires_at <= clock() => "code expired".to_owned(),
+                        (None, None) => "waiting for enrollment".to_owned(),
+                    };
+                    let seen = d.last_seen_at.map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
+                    println!("{}\t{}\t{}\t{}\t{}\tlast seen {}", d.id, d.kind, d.name, d.centre.name, state, seen);
+                }
+            }
+            Command::Device(DeviceCommand::Revoke { id }) => {
+                let device = store.revoke_device(id, clock()).await?;
+                println!("device {:?} ({}) is revoked; it is refused from its next request on", device.name, device.id);
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn serve(settings: Settings, state: AppState) -> Result<()> {
+    let listener = TcpListener::bind(settings.listen)
+        .with_context(|| format!("cannot listen on {}: is another server running there?", settings.listen))?;
+    let address = listener.local_addr()?;
+    let tls = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => bail!("tls_cert and tls_key go together"),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%address, scheme, "listening");
+    // Scripts and tests read this line to learn the port when listening on port 0.
+    println!("pietura-server listening on {scheme}://{address}");
+    server::serve(listener, state, tls, Duration::from_secs(settings.shutdown_timeout_secs), shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PIETURA_LOG").unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,347 @@
+//! The embedded backend: one SQLite file through rusqlite, used on blocking threads.
+
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Centre;
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior};
+use uuid::Uuid;
+
+use super::{
+    check_redeemable, hash_from_bytes, parse_kind, Device, DeviceAuthRecord, Migration, NewCentre, NewDevice,
+    Store, StoreError,
+};
+
+const MIGRATIONS: &[Migration] =
+    &[(1, "centres_and_devices", include_str!("../../migrations/sqlite/0001_centres_and_devices.sql"))];
+
+const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
+     d.revoked_at, d.created_at, c.id, c.name, c.municipality";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if absent) the database file. A file that is not an SQLite database is an
+    /// error that names the file; it is never replaced.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let path = path.to_owned();
+        let opened = path.clone();
+        let connection = tokio::task::spawn_blocking(move || open_connection(&opened))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        Ok(Self { path, connection: Arc::new(Mutex::new(connection)) })
+    }
+
+    async fn with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = self.connection.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = connection.lock().map_err(|_| StoreError::Unavailable("a database task panicked".into()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(StoreError::Unavailable(format!(
+                "the folder {} for the database does not exist: create it or choose another path",
+                parent.display()
+            )));
+        }
+    }
+    let connection = Connection::open(path).map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+    let setup = || -> rusqlite::Result<()> {
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    };
+    setup().map_err(|e| match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::Corrupt(format!(
+            "{} is not a Pietura SQLite database (damaged or another kind of file); restore it from a backup or point database_url elsewhere",
+            path.display()
+        )),
+        _ => StoreError::Unavailable(format!("{}: {e}", path.display())),
+    })?;
+    Ok(connection)
+}
+
+fn map_err(error: rusqlite::Error, what: impl FnOnce() -> String) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => StoreError::Conflict { what: what() },
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt(error.to_string()),
+        _ => StoreError::Unavailable(error.to_string()),
+    }
+}
+
+fn db(error: rusqlite::Error) -> StoreError {
+    map_err(error, || "the record".into())
+}
+
+fn parse_uuid(raw: String) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(&raw).map_err(|e| StoreError::Corrupt(format!("bad id {raw:?}: {e}")))
+}
+
+type RawDevice = (
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    String,
+    String,
+    String,
+);
+
+fn raw_device(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(9)?,
+        row.get(10)?,
+    ))
+}
+
+fn device_from_raw(raw: RawDevice) -> Result<Device, StoreError> {
+    let (id, kind, name, expires, enrolled, seen, revoked, created, centre_id, centre_name, municipality) = raw;
+    Ok(Device {
+        id: parse_uuid(id)?,
+        centre: Centre { id: parse_uuid(centre_id)?, name: centre_name, municipality },
+        kind: parse_kind(&kind)?,
+        name,
+        enrollment_expires_at: expires,
+        enrolled_at: enrolled,
+        last_seen_at: seen,
+        revoked_at: revoked,
+        created_at: created,
+    })
+}
+
+fn load_device(connection: &Connection, id: Uuid) -> Result<Option<Device>, StoreError> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id WHERE d.id = ?1");
+    connection
+        .query_row(&sql, params![id.to_string()], raw_device)
+        .optional()
+        .map_err(db)?
+        .map(device_from_raw)
+        .transpose()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.with(|connection| {
+            // IMMEDIATE takes the write lock first, so two servers starting together apply
+            // each migration once.
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+            )
+            .map_err(db)?;
+            let current: i64 =
+                tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).map_err(db)?;
+            if current > MIGRATIONS.last().map_or(0, |m| m.0) {
+                return Err(StoreError::Corrupt(format!(
+                    "the database is at schema version {current}, newer than this server knows: run a newer pietura-server"
+                )));
+            }
+            for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+                tracing::info!(version, name, "applying SQLite migration");
+                tx.execute_batch(sql).map_err(db)?;
+                #[allow(clippy::disallowed_methods)] // Migration bookkeeping, not domain time.
+                let now = Utc::now();
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    params![version, name, now],
+                )
+                .map_err(db)?;
+            }
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn schema_version(&self) -> Result<i64, StoreError> {
+        self.with(|c| c.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).map_err(db))
+            .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db)).await
+    }
+
+    async fn add_centre(&self, centre: NewCentre) -> Result<Centre, StoreError> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO centres (id, name, municipality, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![centre.id.to_string(), centre.name, centre.municipality, centre.created_at],
+            )
+            .map_err(|e| map_err(e, || format!("a centre named {:?}", centre.name)))?;
+            Ok(Centre { id: centre.id, name: centre.name, municipality: centre.municipality })
+        })
+        .await
+    }
+
+    async fn list_centres(&self) -> Result<Vec<Centre>, StoreError> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare("SELECT id, name, municipality FROM centres ORDER BY name, id").map_err(db)?;
+            let rows = statement
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(id, name, municipality)| Ok(Centre { id: parse_uuid(id)?, name, municipality }))
+                .collect()
+        })
+        .await
+    }
+
+    async fn find_centre_by_name(&self, name: &str) -> Result<Option<Centre>, StoreError> {
+        let name = name.to_owned();
+        self.with(move |c| {
+            c.query_row("SELECT id, name, municipality FROM centres WHERE name = ?1", params![name], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(db)?
+            .map(|(id, name, municipality)| Ok(Centre { id: parse_uuid(id)?, name, municipality }))
+            .transpose()
+        })
+        .await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<Device, StoreError> {
+        self.with(move |c| {
+            let centre_exists: bool = c
+                .query_row("SELECT EXISTS (SELECT 1 FROM centres WHERE id = ?1)", params![device.centre_id.to_string()], |r| r.get(0))
+                .map_err(db)?;
+            if !centre_exists {
+                return Err(StoreError::NotFound { what: format!("centre {}", device.centre_id) });
+            }
+            c.execute(
+                "INSERT INTO devices (id, centre_id, kind, name, enrollment_code_hash, enrollment_expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    device.id.to_string(),
+                    device.centre_id.to_string(),
+                    device.kind.as_str(),
+                    device.name,
+                    device.enrollment_code_hash.as_slice(),
+                    device.enrollment_expires_at,
+                    device.created_at
+                ],
+            )
+            .map_err(|e| map_err(e, || format!("a device named {:?} in this centre (or the same enrollment code)", device.name)))?;
+            load_device(c, device.id)?.ok_or_else(|| StoreError::NotFound { what: format!("device {}", device.id) })
+        })
+        .await
+    }
+
+    async fn list_devices(&self) -> Result<Vec<Device>, StoreError> {
+        self.with(|c| {
+            let sql = format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id ORDER BY c.name, d.name, d.created_at"
+            );
+            let mut statement = c.prepare(&sql).map_err(db)?;
+            let raws = statement.query_map([], raw_device).map_err(db)?.collect::<Result<Vec<_>, _>>().map_err(db)?;
+            raws.into_iter().map(device_from_raw).collect()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
+        self.with(move |c| {
+            c.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+                params![id.to_string(), at],
+            )
+            .map_err(db)?;
+            load_device(c, id)?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })
+        })
+        .await
+    }
+
+    async fn redeem_enrollment_code(
+        &self,
+        code_hash: [u8; 32],
+        secret_hash: [u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Device, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let row: Option<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>)> = tx
+                .query_row(
+                    "SELECT id, enrolled_at, revoked_at, enrollment_expires_at FROM devices WHERE enrollment_code_hash = ?1",
+                    params![code_hash.as_slice()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            let (id, enrolled_at, revoked_at, expires_at) = row.ok_or(StoreError::EnrollmentCodeUnknown)?;
+            check_redeemable(enrolled_at, revoked_at, expires_at, now)?;
+            tx.execute(
+                "UPDATE devices SET enrolled_at = ?2, secret_hash = ?3, last_seen_at = ?2 WHERE id = ?1 AND enrolled_at IS NULL",
+                params![id, now, secret_hash.as_slice()],
+            )
+            .map_err(db)?;
+            let device = load_device(&tx, parse_uuid(id)?)?.ok_or(StoreError::EnrollmentCodeUnknown)?;
+            tx.commit().map_err(db)?;
+            Ok(device)
+        })
+        .await
+    }
+
+    async fn device_auth_record(&self, id: Uuid) -> Result<Option<DeviceAuthRecord>, StoreError> {
+        self.with(move |c| {
+            let Some(device) = load_device(c, id)? else { return Ok(None) };
+            let hash: Option<Vec<u8>> = c
+                .query_row("SELECT secret_hash FROM devices WHERE id = ?1", params![id.to_string()], |r| r.get(0))
+                .map_err(db)?;
+            Ok(Some(DeviceAuthRecord { device, secret_hash: hash_from_bytes(hash)? }))
+        })
+        .await
+    }
+
+    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.with(move |c| {
+            c.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![id.to_string(), at]).map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+}

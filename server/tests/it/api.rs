@@ -1,0 +1,157 @@
+//! The HTTP API over a real socket, with the real client from the `sync` crate.
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use domain::DeviceKind;
+use server::{clock::system_clock, devices, store::Store, AppState};
+use sync::{
+    client::{parse_server_url, SyncClient},
+    protocol::{DeviceCredentials, ErrorBody, PROTOCOL_HEADER},
+};
+use tokio::sync::oneshot;
+
+struct Running {
+    url: String,
+    store: Arc<dyn Store>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _backend: crate::backends::Backend,
+}
+
+async fn start() -> Running {
+    // reqwest is built without a bundled crypto provider; the server and clients use ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let backend = crate::backends::sqlite().await;
+    let store = backend.store.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let state = AppState::new(store.clone(), system_clock());
+    let task = tokio::spawn(async move {
+        server::serve(listener, state, None, Duration::from_secs(2), async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Running { url, store, stop: Some(stop), task, _backend: backend }
+}
+
+async fn add_desk(store: &dyn Store, name: &str) -> String {
+    let now = system_clock()();
+    if store.find_centre_by_name("Rīgas VPVKAC").await.unwrap().is_none() {
+        devices::add_centre(store, "Rīgas VPVKAC", "Rīga", now).await.unwrap();
+    }
+    let (_, code) = devices::add_device(store, "Rīgas VPVKAC", DeviceKind::Desk, name, chrono::Duration::hours(1), now)
+        .await
+        .unwrap();
+    code.to_string()
+}
+
+fn client(url: &str) -> SyncClient {
+    SyncClient::new(parse_server_url(url).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_openapi_answer() {
+    let server = start().await;
+    let http = reqwest::Client::new();
+    let health = http.get(format!("{}healthz", server.url)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.headers()[PROTOCOL_HEADER], "1");
+    assert_eq!(health.text().await.unwrap(), "ok");
+    let ready = http.get(format!("{}readyz", server.url)).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let metrics = http.get(format!("{}metrics", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("pietura_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), "{metrics}");
+    assert!(metrics.contains("pietura_database_up 1"));
+    let openapi: serde_json::Value = http.get(format!("{}openapi.json", server.url)).send().await.unwrap().json().await.unwrap();
+    for path in ["/healthz", "/readyz", "/metrics", "/v1/devices/enroll", "/v1/sync/hello"] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    }
+    assert!(openapi["components"]["schemas"]["EnrollResponse"].is_object());
+    let missing = http.get(format!("{}nope", server.url)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<ErrorBody>().await.unwrap().code, "not_found");
+}
+
+#[tokio::test]
+async fn a_device_enrolls_once_says_hello_and_is_cut_off_when_revoked() {
+    let server = start().await;
+    let code = add_desk(server.store.as_ref(), "Galds 1").await;
+    let client = client(&server.url);
+
+    let enrolled = client.enroll(&code.to_lowercase()).await.unwrap();
+    assert_eq!(enrolled.centre.name, "Rīgas VPVKAC");
+    assert_eq!(enrolled.kind, DeviceKind::Desk);
+    assert!(enrolled.device_secret.len() >= 43, "256-bit secret");
+    let again = client.enroll(&code).await.unwrap_err();
+    assert_eq!(again.code(), "enrollment_code_used");
+
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret.clone() };
+    let hello = client.hello(&creds).await.unwrap();
+    assert_eq!(hello.device_id, enrolled.device_id);
+    assert_eq!(hello.centre.name, "Rīgas VPVKAC");
+    assert_eq!(hello.protocol_version, 1);
+
+    let wrong = DeviceCredentials { device_id: enrolled.device_id, secret: "x".repeat(43) };
+    let refused = client.hello(&wrong).await.unwrap_err();
+    assert_eq!(refused.code(), "unauthorised");
+    assert!(refused.is_unauthorised());
+
+    server.store.revoke_device(enrolled.device_id, system_clock()()).await.unwrap();
+    let revoked = client.hello(&creds).await.unwrap_err();
+    assert_eq!(revoked.code(), "device_revoked");
+    assert!(revoked.is_unauthorised());
+}
+
+#[tokio::test]
+async fn bad_enrollment_requests_get_named_errors_and_change_nothing() {
+    let server = start().await;
+    let code = add_desk(server.store.as_ref(), "Galds 1").await;
+    let client = client(&server.url);
+    assert_eq!(client.enroll("12").await.unwrap_err().code(), "enrollment_code_invalid");
+    assert_eq!(client.enroll("ZZZZ-ZZZZ").await.unwrap_err().code(), "enrollment_code_unknown");
+
+    let http = reqwest::Client::new();
+    let url = format!("{}v1/devices/enroll", server.url);
+    let cases: [(&str, u16, &str); 3] = [
+        ("{not json", 400, "bad_request"),
+        (r#"{"enrollment_code": 5}"#, 422, "validation"),
+        (r#"{"enrollment_code": "A", "extra": 1}"#, 422, "validation"),
+    ];
+    for (body, status, error_code) in cases {
+        let response = http
+            .post(&url)
+            .header(PROTOCOL_HEADER, "1")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        assert_eq!(response.json::<ErrorBody>().await.unwrap().code, error_code, "{body}");
+    }
+    let no_version = http.post(&url).json(&serde_json::json!({"enrollment_code": code})).send().await.unwrap();
+    assert_eq!(no_version.status(), 400);
+    assert_eq!(no_version.json::<ErrorBody>().await.unwrap().code, "protocol_mismatch");
+    let future = http.post(&url).header(PROTOCOL_HEADER, "99").json(&serde_json::json!({"enrollment_code": code})).send().await.unwrap();
+    let body = future.json::<ErrorBody>().await.unwrap();
+    assert_eq!(body.code, "protocol_mismatch");
+    assert!(body.message.contains("99"), "{}", body.message);
+    let huge = http.post(&url).header(PROTOCOL_HEADER, "1").header("content-type", "application/json").body(vec![b' '; 100_000]).send().await.unwrap();
+    assert_eq!(huge.status(), 413);
+    // None of the above used the code up.
+    client.enroll(&code).await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_finishes_promptly_even_with_an_idle_client_connected() {
+    let mut server = start().await;
+    // An idle keep-alive connection must not hold the server open.
+    let _idle = tokio::net::TcpStream::connect(server.url.trim_start_matches("http://").trim_end_matches('/')).await.unwrap();
+    let started = std::time::Instant::now();
+    server.stop.take().unwrap().send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), &mut server.task).await.expect("shutdown hung").unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}

@@ -1,0 +1,55 @@
+//! Fresh, empty stores for each test.
+
+use std::sync::Arc;
+
+use server::store::{self, DatabaseLocation, Store};
+
+pub struct Backend {
+    pub store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let location = DatabaseLocation::Sqlite(dir.path().join("server.db"));
+    Backend { store: store::open(&location).await.unwrap(), _dir: Some(dir) }
+}
+
+/// A new database in the PostgreSQL cluster named by `PIETURA_TEST_POSTGRES_URL`. The
+/// PostgreSQL run is part of the suite, not an option: without the variable the test fails
+/// and says how to run it (`cargo xtask test` starts a throwaway cluster itself).
+pub async fn postgres() -> Backend {
+    let Ok(admin_url) = std::env::var("PIETURA_TEST_POSTGRES_URL") else {
+        panic!(
+            "PIETURA_TEST_POSTGRES_URL is not set: run `cargo xtask test`, which starts a throwaway \
+             PostgreSQL cluster, or point the variable at a cluster where this user may create databases"
+        );
+    };
+    let name = format!("pietura_test_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let url = with_database(&admin_url, &name);
+    Backend { store: store::open(&DatabaseLocation::Postgres(url)).await.unwrap(), _dir: None }
+}
+
+/// The same URL with another database name.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+#[test]
+fn database_names_are_swapped_in_urls() {
+    assert_eq!(with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
+    assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+}

@@ -1,0 +1,36 @@
+//! Integration tests of the server crate: the storage conformance suite on both backends, and
+//! the HTTP API over a real socket.
+
+mod api;
+mod backends;
+mod store;
+
+/// Runs each conformance case against SQLite and against PostgreSQL.
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = crate::backends::sqlite().await;
+                crate::store::$case(backend.store.clone()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = crate::backends::postgres().await;
+                crate::store::$case(backend.store.clone()).await;
+            })*
+        }
+    };
+}
+
+conformance!(
+    migrations_are_idempotent_and_versioned,
+    centres_are_unique_by_name_and_listed_in_order,
+    devices_need_an_existing_centre_and_a_unique_live_name,
+    enrollment_codes_work_once_and_only_before_expiry,
+    concurrent_redemptions_of_one_code_let_exactly_one_through,
+    revocation_is_idempotent_and_frees_the_name,
+    last_seen_is_recorded,
+);

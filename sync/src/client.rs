@@ -1,0 +1,191 @@
+//! The HTTP side of the protocol: enrollment and hello.
+
+use std::time::Duration;
+
+use reqwest::{header, Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use crate::protocol::{
+    check_version, error_codes, DeviceCredentials, EnrollRequest, EnrollResponse, ErrorBody,
+    HelloResponse, VersionError, ENROLL_PATH, HELLO_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
+
+/// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
+/// interfaces translate.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0}")]
+    InvalidUrl(String),
+    #[error("the server at {url} could not be reached: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error(transparent)]
+    Protocol(#[from] VersionError),
+    /// The server answered with an error it named.
+    #[error("the server refused the request ({status}): {message}")]
+    Rejected { status: u16, code: String, message: String },
+    #[error("the server's answer could not be read: {0}")]
+    BadResponse(String),
+}
+
+impl ClientError {
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::InvalidUrl(_) => "invalid_url",
+            ClientError::Unreachable { .. } => "unreachable",
+            ClientError::Protocol(_) => error_codes::PROTOCOL_MISMATCH,
+            ClientError::Rejected { code, .. } => code,
+            ClientError::BadResponse(_) => "bad_response",
+        }
+    }
+
+    /// Whether the failure is about this device's credentials rather than the network.
+    pub fn is_unauthorised(&self) -> bool {
+        matches!(self, ClientError::Rejected { status, .. } if *status == 401 || *status == 403)
+    }
+}
+
+/// Parses and checks a server address typed by a person: `http` or `https`, a host, nothing
+/// after the path. A missing scheme is taken as `https://`.
+pub fn parse_server_url(typed: &str) -> Result<Url, ClientError> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err(ClientError::InvalidUrl("the server address is empty".into()));
+    }
+    let with_scheme = if typed.contains("://") { typed.to_owned() } else { format!("https://{typed}") };
+    let mut url = Url::parse(&with_scheme)
+        .map_err(|e| ClientError::InvalidUrl(format!("{typed:?} is not a web address: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ClientError::InvalidUrl(format!(
+            "the server address must start with https:// or http://, not {}://",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(ClientError::InvalidUrl(format!("{typed:?} has no host name")));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(ClientError::InvalidUrl(format!(
+            "{typed:?} must be only the server's address, without ?, # or a user name"
+        )));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// A client for one server.
+#[derive(Debug, Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl SyncClient {
+    pub fn new(base: Url) -> Result<Self, ClientError> {
+        // reqwest is built without a bundled crypto provider; use ring, as the server does.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("pietura-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::BadResponse(format!("could not set up HTTP: {e}")))?;
+        Ok(Self { http, base })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    pub async fn enroll(&self, code: &str) -> Result<EnrollResponse, ClientError> {
+        let body = EnrollRequest { enrollment_code: code.to_owned() };
+        self.call(Method::POST, ENROLL_PATH, None, Some(&body)).await
+    }
+
+    pub async fn hello(&self, creds: &DeviceCredentials) -> Result<HelloResponse, ClientError> {
+        self.call::<(), _>(Method::GET, HELLO_PATH, Some(creds), None).await
+    }
+
+    async fn call<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        creds: Option<&DeviceCredentials>,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        let url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+        let mut request = self
+            .http
+            .request(method, url.clone())
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        if let Some(creds) = creds {
+            request = request.header(header::AUTHORIZATION, creds.authorization_header());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: describe_transport_error(&e),
+        })?;
+        let status = response.status();
+        let version = response.headers().get(PROTOCOL_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        // A proxy or another program may answer without the header; a gateway error means the
+        // server is down behind it, which is "offline", not "incompatible".
+        if version.is_none() && (status.is_server_error() || status == StatusCode::NOT_FOUND) {
+            return Err(ClientError::Unreachable {
+                url: self.base.to_string(),
+                reason: format!("HTTP {status} from something that is not a Pietura server"),
+            });
+        }
+        check_version(version.as_deref())?;
+        let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: describe_transport_error(&e),
+        })?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()));
+        }
+        let error: ErrorBody = serde_json::from_slice(&bytes).map_err(|_| {
+            ClientError::BadResponse(format!("HTTP {status} with an unreadable error body"))
+        })?;
+        if status.is_server_error() {
+            return Err(ClientError::Unreachable {
+                url: self.base.to_string(),
+                reason: format!("server error {}: {}", error.code, error.message),
+            });
+        }
+        Err(ClientError::Rejected { status: status.as_u16(), code: error.code, message: error.message })
+    }
+}
+
+fn describe_transport_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "no answer in time".into()
+    } else if error.is_connect() {
+        "connection refused or no route to the server".into()
+    } else {
+        error.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_checked_and_normalised() {
+        assert_eq!(parse_server_url("https://pietura.gov.lv").unwrap().as_str(), "https://pietura.gov.lv/");
+        assert_eq!(parse_server_url(" pietura.gov.lv ").unwrap().as_str(), "https://pietura.gov.lv/");
+        assert_eq!(parse_server_url("http://127.0.0.1:8080/api").unwrap().as_str(), "http://127.0.0.1:8080/api/");
+        for bad in ["", "ftp://x", "https://", "https://x/?a=1", "https://u@x", "http://[::1"] {
+            let err = parse_server_url(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_url", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Wire types of the sync protocol, version [`PROTOCOL_VERSION`]. No I/O happens here.
+//!
+//! Every request and every response carries the version in the [`PROTOCOL_HEADER`] header.
+//! Devices authenticate with `Authorization: Bearer <device id>.<device secret>`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use domain::{Centre, DeviceKind};
+
+/// The protocol version this build speaks. Bump it for any change an older peer would misread.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The header that carries the protocol version on every request and response.
+pub const PROTOCOL_HEADER: &str = "pietura-protocol";
+
+pub const ENROLL_PATH: &str = "/v1/devices/enroll";
+pub const HELLO_PATH: &str = "/v1/sync/hello";
+
+/// A peer spoke another protocol version, or none.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    #[error(
+        "the other side did not say which protocol version it speaks (header {PROTOCOL_HEADER}); it is probably not a Pietura server"
+    )]
+    Missing,
+    #[error("the protocol version header {0:?} is not a number")]
+    Malformed(String),
+    #[error(
+        "the other side speaks sync protocol {theirs}, this program speaks {ours}: update the older of the two"
+    )]
+    Mismatch { ours: u32, theirs: u32 },
+}
+
+/// Checks the protocol version header a peer sent.
+pub fn check_version(header: Option<&str>) -> Result<(), VersionError> {
+    let raw = header.ok_or(VersionError::Missing)?;
+    let theirs: u32 = raw.trim().parse().map_err(|_| VersionError::Malformed(raw.to_owned()))?;
+    if theirs == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(VersionError::Mismatch { ours: PROTOCOL_VERSION, theirs })
+    }
+}
+
+/// A device's credentials as they travel in the `Authorization` header.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceCredentials {
+    pub device_id: Uuid,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for DeviceCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCredentials")
+            .field("device_id", &self.device_id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl DeviceCredentials {
+    pub fn authorization_header(&self) -> String {
+        format!("Bearer {}.{}", self.device_id, self.secret)
+    }
+
+    /// Reads `Bearer <uuid>.<secret>`; `None` for anything else.
+    pub fn from_authorization_header(value: &str) -> Option<Self> {
+        let token = value.strip_prefix("Bearer ")?.trim();
+        let (id, secret) = token.split_once('.')?;
+        let device_id = Uuid::parse_str(id).ok()?;
+        if secret.is_empty() || secret.len() > 256 {
+            return None;
+        }
+        Some(Self { device_id, secret: secret.to_owned() })
+    }
+}
+
+/// `POST /v1/devices/enroll`: exchange a one-time enrollment code for device credentials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The code as the operator printed it, e.g. `7KQ2-M9XD`; case and dashes do not matter.
+    pub enrollment_code: String,
+}
+
+/// The answer to a successful enrollment. The secret is shown once and never again.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollResponse {
+    pub device_id: Uuid,
+    /// A long random secret; the device keeps it in the OS keyring.
+    pub device_secret: String,
+    pub device_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "desk"))]
+    pub kind: DeviceKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = CentreDto))]
+    pub centre: Centre,
+}
+
+impl std::fmt::Debug for EnrollResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollResponse")
+            .field("device_id", &self.device_id)
+            .field("device_secret", &"<redacted>")
+            .field("device_name", &self.device_name)
+            .field("kind", &self.kind)
+            .field("centre", &self.centre)
+            .finish()
+    }
+}
+
+/// `GET /v1/sync/hello`: who the server thinks this device is, and what time it is there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HelloResponse {
+    pub protocol_version: u32,
+    pub server_time: DateTime<Utc>,
+    pub device_id: Uuid,
+    pub device_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = CentreDto))]
+    pub centre: Centre,
+}
+
+/// The schema of [`Centre`] as documented in OpenAPI (domain stays free of utoipa).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CentreDto {
+    pub id: Uuid,
+    pub name: String,
+    pub municipality: String,
+}
+
+/// Every error response: a stable machine-readable code, a message for people, and the field
+/// at fault for validation errors.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Stable error codes the server sends and clients switch on.
+pub mod error_codes {
+    pub const PROTOCOL_MISMATCH: &str = "protocol_mismatch";
+    pub const UNAUTHORISED: &str = "unauthorised";
+    pub const DEVICE_REVOKED: &str = "device_revoked";
+    pub const ENROLLMENT_CODE_INVALID: &str = "enrollment_code_invalid";
+    pub const ENROLLMENT_CODE_UNKNOWN: &str = "enrollment_code_unknown";
+    pub const ENROLLMENT_CODE_EXPIRED: &str = "enrollment_code_expired";
+    pub const ENROLLMENT_CODE_USED: &str = "enrollment_code_used";
+    pub const VALIDATION: &str = "validation";
+    pub const BAD_REQUEST: &str = "bad_request";
+    pub const TOO_LARGE: &str = "too_large";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const CONFLICT: &str = "conflict";
+    pub const UNAVAILABLE: &str = "unavailable";
+    pub const INTERNAL: &str = "internal";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_check_names_both_versions() {
+        assert_eq!(check_version(Some("1")), Ok(()));
+        assert_eq!(check_version(Some(" 1 ")), Ok(()));
+        assert_eq!(check_version(None), Err(VersionError::Missing));
+        assert_eq!(check_version(Some("x")), Err(VersionError::Malformed("x".into())));
+        let err = check_version(Some("2")).unwrap_err();
+        assert_eq!(err, VersionError::Mismatch { ours: 1, theirs: 2 });
+        assert!(err.to_string().contains("update"));
+    }
+
+    #[test]
+    fn credentials_round_trip_through_the_header_and_stay_out_of_debug() {
+        let creds = DeviceCredentials { device_id: Uuid::now_v7(), secret: "s3cr3t".into() };
+        let header = creds.authorization_header();
+        assert_eq!(DeviceCredentials::from_authorization_header(&header), Some(creds.clone()));
+        assert!(!format!("{creds:?}").contains("s3cr3t"));
+        for bad in ["", "Bearer", "Bearer x.y", "Basic abc", "Bearer 0190b2d8-0000-7000-8000-000000000000."] {
+            assert_eq!(DeviceCredentials::from_authorization_header(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn enroll_request_rejects_unknown_fields() {
+        let err = serde_json::from_str::<EnrollRequest>(r#"{"enrollment_code":"A","x":1}"#);
+        assert!(err.is_err());
+    }
+}
