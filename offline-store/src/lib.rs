@@ -1,0 +1,11 @@
+//! The local database of a desk or kiosk: one concrete [`Store`] over SQLCipher.
+//!
+//! Desks and kiosks hold personal data, so the file is encrypted at rest with a random key kept
+//! in the OS keyring ([`secrets::Vault`]), never in a file. A wrong key or a damaged file is an
+//! error that says what to do; the store never recreates a database it cannot read.
+
+pub mod secrets;
+mod store;
+
+pub use secrets::{DatabaseKey, SecretError, Vault};
+pub use store::{Enrollment, Store, StoreError, SCHEMA_VERSION};

@@ -1,0 +1,225 @@
+use std::{
+    path::{Path, PathBuf},
+    sync::Mutex,
+};
+
+use chrono::{DateTime, Utc};
+use domain::{Centre, DeviceKind, Language};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use uuid::Uuid;
+
+use crate::secrets::{DatabaseKey, SecretError, Vault};
+
+/// The schema version this build writes; see [`MIGRATIONS`].
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations in order; entry `n` brings the schema from version `n` to `n + 1`. Never edit a
+/// landed entry: add a new one.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_enrollment_and_settings.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the local database {path} cannot be opened with the key in this computer's keyring: the key was replaced or the file is damaged. \
+         Do not delete the file; restore the key or the file from a backup, or ask support"
+    )]
+    CannotDecrypt { path: PathBuf },
+    #[error(
+        "the local database {path} exists but its key is not in the keyring (lost after a reboot or a profile change). \
+         Do not delete the file; restore the key, or move the file aside and enroll this device again"
+    )]
+    KeyMissing { path: PathBuf },
+    #[error("the local database {path} was written by a newer Pietura (schema {found}, this one knows {known}): update Pietura")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("the local database {path} could not be opened: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("the local database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the local database holds an unreadable value: {0}")]
+    Corrupt(String),
+}
+
+/// How this device is known to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    pub server_url: String,
+    pub device_id: Uuid,
+    pub device_name: String,
+    pub kind: DeviceKind,
+    pub centre: Centre,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+/// The local database. Cheap queries run directly on the caller's thread.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    connection: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens the database at `path` with the key from `vault`, creating both on first run.
+    /// An existing file whose key is missing is an error, never a reason to start afresh.
+    pub fn open_with_vault(path: &Path, vault: &Vault) -> Result<Self, StoreError> {
+        let key = match (vault.database_key()?, path.exists()) {
+            (Some(key), _) => key,
+            (None, false) => {
+                tracing::info!(path = %path.display(), "first run: creating the encrypted local database");
+                vault.create_database_key()?
+            }
+            (None, true) => return Err(StoreError::KeyMissing { path: path.to_owned() }),
+        };
+        Self::open(path, &key)
+    }
+
+    /// Opens (or creates) the database at `path` with `key`.
+    pub fn open(path: &Path, key: &DatabaseKey) -> Result<Self, StoreError> {
+        let open_error = |reason: String| StoreError::Open { path: path.to_owned(), reason };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| open_error(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let connection = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        // SQLCipher takes the raw key as a blob literal; the hex string is wiped after use.
+        let statement = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
+        connection.execute_batch(&statement).map_err(|e| open_error(e.to_string()))?;
+        // The first read is where a wrong key or a damaged file shows.
+        match connection.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Ok(_) => {}
+            Err(e) if matches!(e.sqlite_error_code(), Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)) => {
+                return Err(StoreError::CannotDecrypt { path: path.to_owned() });
+            }
+            Err(e) => return Err(open_error(e.to_string())),
+        }
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let store = Self { path: path.to_owned(), connection: Mutex::new(connection) };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back), so
+        // the poisoned guard is safe to keep using.
+        self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let found: i64 = connection.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew { path: self.path.clone(), found, known: SCHEMA_VERSION });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let version = index as i64 + 1;
+            let tx = connection.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()?;
+            tracing::info!(version, "local database migrated");
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.connection().query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Whether SQLCipher is really encrypting (its version pragma answers only in SQLCipher).
+    pub fn cipher_version(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.connection().query_row("PRAGMA cipher_version", [], |r| r.get(0)).optional()?)
+    }
+
+    pub fn enrollment(&self) -> Result<Option<Enrollment>, StoreError> {
+        let row = self
+            .connection()
+            .query_row(
+                "SELECT server_url, device_id, device_name, kind, centre_id, centre_name, centre_municipality, enrolled_at
+                 FROM enrollment WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, DateTime<Utc>>(7)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((server_url, device_id, device_name, kind, centre_id, centre_name, municipality, enrolled_at)) = row else {
+            return Ok(None);
+        };
+        let uuid = |raw: &str| Uuid::parse_str(raw).map_err(|e| StoreError::Corrupt(format!("id {raw:?}: {e}")));
+        Ok(Some(Enrollment {
+            server_url,
+            device_id: uuid(&device_id)?,
+            device_name,
+            kind: kind.parse().map_err(|e: domain::ParseDeviceKindError| StoreError::Corrupt(e.to_string()))?,
+            centre: Centre { id: uuid(&centre_id)?, name: centre_name, municipality },
+            enrolled_at,
+        }))
+    }
+
+    /// Records this device's enrollment. A device enrolls once: a second call is refused.
+    pub fn save_enrollment(&self, enrollment: &Enrollment) -> Result<(), StoreError> {
+        self.connection().execute(
+            "INSERT INTO enrollment (id, server_url, device_id, device_name, kind, centre_id, centre_name, centre_municipality, enrolled_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                enrollment.server_url,
+                enrollment.device_id.to_string(),
+                enrollment.device_name,
+                enrollment.kind.as_str(),
+                enrollment.centre.id.to_string(),
+                enrollment.centre.name,
+                enrollment.centre.municipality,
+                enrollment.enrolled_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Notes a successful exchange with the server, and the centre as the server now names it.
+    pub fn record_sync_success(&self, at: DateTime<Utc>, centre: &Centre) -> Result<(), StoreError> {
+        self.connection().execute(
+            "UPDATE enrollment SET last_sync_at = ?1, centre_name = ?2, centre_municipality = ?3 WHERE id = 1 AND centre_id = ?4",
+            params![at, centre.name, centre.municipality, centre.id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    pub fn last_sync_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .connection()
+            .query_row("SELECT last_sync_at FROM enrollment WHERE id = 1", [], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    pub fn language(&self) -> Result<Option<Language>, StoreError> {
+        let raw: Option<String> = self
+            .connection()
+            .query_row("SELECT value FROM settings WHERE key = 'language'", [], |r| r.get(0))
+            .optional()?;
+        raw.map(|r| r.parse().map_err(|e: domain::ParseLanguageError| StoreError::Corrupt(e.to_string()))).transpose()
+    }
+
+    pub fn set_language(&self, language: Language) -> Result<(), StoreError> {
+        self.connection().execute(
+            "INSERT INTO settings (key, value) VALUES ('language', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![language.code()],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! The offline store against real SQLCipher files and the real OS keyring.
+//! Keyring tests need a session keyring: `cargo xtask test` runs them inside `keyctl session`.
+
+use chrono::DateTime;
+use domain::{Centre, DeviceKind, Language};
+use offline_store::{DatabaseKey, Enrollment, Store, StoreError, Vault, SCHEMA_VERSION};
+use uuid::Uuid;
+
+fn enrollment() -> Enrollment {
+    Enrollment {
+        server_url: "https://pietura.example/".into(),
+        device_id: Uuid::now_v7(),
+        device_name: "Galds 1".into(),
+        kind: DeviceKind::Desk,
+        centre: Centre { id: Uuid::now_v7(), name: "Rīgas VPVKAC".into(), municipality: "Rīga".into() },
+        enrolled_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+    }
+}
+
+fn unique_vault() -> Vault {
+    Vault::new(format!("pietura-test-{}", Uuid::new_v4()))
+}
+
+#[test]
+fn data_survives_reopening_and_the_file_is_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.db");
+    let key = DatabaseKey::generate().unwrap();
+    let saved = enrollment();
+    {
+        let store = Store::open(&path, &key).unwrap();
+        assert!(store.cipher_version().unwrap().is_some(), "built without SQLCipher");
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.enrollment().unwrap(), None);
+        store.save_enrollment(&saved).unwrap();
+        store.set_language(Language::En).unwrap();
+    }
+    let store = Store::open(&path, &key).unwrap();
+    assert_eq!(store.enrollment().unwrap(), Some(saved.clone()));
+    assert_eq!(store.language().unwrap(), Some(Language::En));
+    drop(store);
+    // Nothing readable on disk: neither SQLite's header nor the data.
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"));
+    assert!(!bytes.windows(b"Galds 1".len()).any(|w| w == b"Galds 1"));
+}
+
+#[test]
+fn the_sqlcipher_build_has_fts5_for_offline_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.db");
+    drop(Store::open(&path, &DatabaseKey::from_bytes([4; 32])).unwrap());
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "04".repeat(32))).unwrap();
+    raw.execute_batch("CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2'); INSERT INTO t VALUES ('suņu nodeva');").unwrap();
+    let hits: i64 = raw.query_row("SELECT count(*) FROM t WHERE t MATCH 'sunu'", [], |r| r.get(0)).unwrap();
+    assert_eq!(hits, 1);
+}
+
+#[test]
+fn a_wrong_key_is_a_clear_error_and_the_file_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.db");
+    let store = Store::open(&path, &DatabaseKey::from_bytes([1; 32])).unwrap();
+    store.save_enrollment(&enrollment()).unwrap();
+    drop(store);
+    let size_before = std::fs::metadata(&path).unwrap().len();
+    let err = Store::open(&path, &DatabaseKey::from_bytes([2; 32])).unwrap_err();
+    assert!(matches!(err, StoreError::CannotDecrypt { .. }), "{err:?}");
+    assert!(err.to_string().contains("Do not delete"), "{err}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), size_before);
+    // The right key still opens it with the data intact.
+    assert!(Store::open(&path, &DatabaseKey::from_bytes([1; 32])).unwrap().enrollment().unwrap().is_some());
+}
+
+#[test]
+fn a_damaged_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.db");
+    std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+    let err = Store::open(&path, &DatabaseKey::from_bytes([1; 32])).unwrap_err();
+    assert!(matches!(err, StoreError::CannotDecrypt { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0x5a; 8192], "the file must be left as it was");
+}
+
+#[test]
+fn a_device_enrolls_once_and_sync_success_updates_the_centre() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("local.db"), &DatabaseKey::generate().unwrap()).unwrap();
+    let saved = enrollment();
+    store.save_enrollment(&saved).unwrap();
+    assert!(store.save_enrollment(&enrollment()).is_err());
+    assert_eq!(store.last_sync_at().unwrap(), None);
+    let renamed = Centre { name: "Rīgas Centra VPVKAC".into(), ..saved.centre.clone() };
+    let at = DateTime::from_timestamp(1_800_000_100, 0).unwrap();
+    store.record_sync_success(at, &renamed).unwrap();
+    assert_eq!(store.last_sync_at().unwrap(), Some(at));
+    assert_eq!(store.enrollment().unwrap().unwrap().centre, renamed);
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.db");
+    let key = DatabaseKey::from_bytes([3; 32]);
+    drop(Store::open(&path, &key).unwrap());
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch(&format!("PRAGMA key = \"x'{}'\"; PRAGMA user_version = 99;", "03".repeat(32))).unwrap();
+    }
+    let err = Store::open(&path, &key).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err:?}");
+}
+
+#[test]
+fn the_keyring_holds_the_key_and_a_lost_key_never_means_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.db");
+    let vault = unique_vault();
+    let store = Store::open_with_vault(&path, &vault).unwrap();
+    store.save_enrollment(&enrollment()).unwrap();
+    drop(store);
+    assert!(vault.database_key().unwrap().is_some());
+    // Reopening finds the key in the keyring.
+    assert!(Store::open_with_vault(&path, &vault).unwrap().enrollment().unwrap().is_some());
+    // Another installation's keyring has no key for this file: an error, and the file stays.
+    let err = Store::open_with_vault(&path, &unique_vault()).unwrap_err();
+    assert!(matches!(err, StoreError::KeyMissing { .. }), "{err:?}");
+    assert!(path.exists());
+    vault.forget_all().unwrap();
+}
+
+#[test]
+fn the_device_secret_lives_in_the_keyring() {
+    let vault = unique_vault();
+    assert!(vault.device_secret().unwrap().is_none());
+    vault.set_device_secret("s3cret-value").unwrap();
+    assert_eq!(vault.device_secret().unwrap().unwrap().as_str(), "s3cret-value");
+    vault.forget_all().unwrap();
+    assert!(vault.device_secret().unwrap().is_none());
+}
