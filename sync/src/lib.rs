@@ -2,7 +2,8 @@
 //!
 //! [`protocol`] holds the versioned wire types shared by both sides and does no I/O. With the
 //! `client` feature, [`client`] speaks the protocol over HTTP and [`engine`] runs it on a
-//! schedule, publishing its state for the user interfaces.
+//! schedule, publishing its state for the user interfaces. [`session`] ties them to a device's
+//! offline store and keyring: what the desk and the kiosk both run.
 
 pub mod protocol;
 
@@ -12,3 +13,5 @@ pub mod client;
 pub mod engine;
 #[cfg(feature = "client")]
 pub mod schedule;
+#[cfg(feature = "client")]
+pub mod session;

@@ -1,0 +1,20 @@
+//! Commands the web view may call. Each is a few lines: take state and input, call a crate,
+//! map the error to [`CommandError`], whose `code` the UI translates.
+
+pub mod app;
+pub mod enrollment;
+pub mod sync;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<::sync::session::SessionError> for CommandError {
+    fn from(error: ::sync::session::SessionError) -> Self {
+        Self { code: error.code, message: error.message }
+    }
+}

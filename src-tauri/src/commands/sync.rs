@@ -1,0 +1,16 @@
+use sync::schedule::SyncStatus;
+use tauri::State;
+
+use super::CommandError;
+use crate::DeskState;
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, DeskState>) -> Result<SyncStatus, CommandError> {
+    Ok(state.session()?.status())
+}
+
+#[tauri::command]
+pub async fn retry_sync(state: State<'_, DeskState>) -> Result<(), CommandError> {
+    state.session()?.retry_now().await;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! A device's life with the server, shared by the desk and the kiosk: open the local store,
+//! enroll once, then keep the sync engine running and the store informed.
+
+use std::{path::Path, sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use domain::{EnrollmentCode, Language};
+pub use offline_store::Enrollment;
+use offline_store::{Store, StoreError, Vault};
+use serde::Serialize;
+use tokio::sync::{watch, Mutex};
+
+use crate::{
+    client::{parse_server_url, ClientError, SyncClient},
+    engine::{self, Clock, SyncHandle},
+    protocol::DeviceCredentials,
+    schedule::{SchedulePolicy, SyncStatus},
+};
+
+/// A failure the user interfaces explain: `code` is stable and translated, `message` is English
+/// detail for logs and support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct SessionError {
+    pub code: String,
+    pub message: String,
+}
+
+impl SessionError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self { code: code.to_owned(), message: message.into() }
+    }
+}
+
+impl From<ClientError> for SessionError {
+    fn from(error: ClientError) -> Self {
+        Self::new(error.code(), error.to_string())
+    }
+}
+
+impl From<StoreError> for SessionError {
+    fn from(error: StoreError) -> Self {
+        let code = match &error {
+            StoreError::CannotDecrypt { .. } => "store_cannot_decrypt",
+            StoreError::KeyMissing { .. } => "store_key_missing",
+            StoreError::TooNew { .. } => "store_too_new",
+            StoreError::Secret(_) => "keyring",
+            _ => "store",
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<offline_store::SecretError> for SessionError {
+    fn from(error: offline_store::SecretError) -> Self {
+        Self::new("keyring", error.to_string())
+    }
+}
+
+/// The schedule, adjustable through `PIETURA_SYNC_INTERVAL_MS` and `PIETURA_SYNC_BACKOFF_MAX_MS`
+/// (tests and demos shorten them).
+pub fn policy_from_env() -> SchedulePolicy {
+    let millis = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok()).map(Duration::from_millis);
+    let default = SchedulePolicy::default();
+    let interval = millis("PIETURA_SYNC_INTERVAL_MS").unwrap_or(default.interval);
+    let backoff_max = millis("PIETURA_SYNC_BACKOFF_MAX_MS").unwrap_or(default.backoff_max);
+    SchedulePolicy { interval, backoff_base: default.backoff_base.min(backoff_max), backoff_max }
+}
+
+/// One device's store, keyring entries and sync engine.
+pub struct DeviceSession {
+    store: Arc<Store>,
+    vault: Vault,
+    policy: SchedulePolicy,
+    clock: Clock,
+    engine: Mutex<Option<SyncHandle>>,
+    status: watch::Sender<SyncStatus>,
+}
+
+impl std::fmt::Debug for DeviceSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceSession").field("store", &self.store.path()).finish_non_exhaustive()
+    }
+}
+
+impl DeviceSession {
+    /// Opens the encrypted store in `data_dir`, its key kept in the keyring under a service name
+    /// derived from `app` and the folder, so two installations never share a key.
+    pub fn open(data_dir: &Path, app: &str, policy: SchedulePolicy, clock: Clock) -> Result<Self, SessionError> {
+        let vault = Vault::new(format!("{app}:{}", data_dir.display()));
+        let store = Store::open_with_vault(&data_dir.join("local.db"), &vault)?;
+        let mut initial = SyncStatus::default();
+        initial.last_success = store.last_sync_at()?;
+        let (status, _) = watch::channel(initial);
+        Ok(Self { store: Arc::new(store), vault, policy, clock, engine: Mutex::new(None), status })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn enrollment(&self) -> Result<Option<Enrollment>, SessionError> {
+        Ok(self.store.enrollment()?)
+    }
+
+    pub fn language(&self) -> Result<Language, SessionError> {
+        Ok(self.store.language()?.unwrap_or_default())
+    }
+
+    pub fn set_language(&self, language: Language) -> Result<(), SessionError> {
+        Ok(self.store.set_language(language)?)
+    }
+
+    /// The engine's state; before enrollment, "connecting" with no history.
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    /// Enrolls this device with the server at `server_url` using a one-time code, then starts
+    /// syncing. Input is checked before anything is sent; nothing is stored unless it succeeds.
+    pub async fn enroll(&self, server_url: &str, code: &str) -> Result<Enrollment, SessionError> {
+        if self.store.enrollment()?.is_some() {
+            return Err(SessionError::new("already_enrolled", "this device is already enrolled"));
+        }
+        let url = parse_server_url(server_url)?;
+        let code = EnrollmentCode::parse(code).map_err(|e| SessionError::new("enrollment_code_invalid", e.to_string()))?;
+        let client = SyncClient::new(url.clone())?;
+        let response = client.enroll(&code.to_string()).await?;
+        // The secret goes to the keyring first: if saving the enrollment then fails, a retry
+        // needs a new code, but no secret is ever written to a file.
+        self.vault.set_device_secret(&response.device_secret)?;
+        let enrollment = Enrollment {
+            server_url: url.to_string(),
+            device_id: response.device_id,
+            device_name: response.device_name.clone(),
+            kind: response.kind,
+            centre: response.centre.clone(),
+            enrolled_at: (self.clock)(),
+        };
+        self.store.save_enrollment(&enrollment)?;
+        tracing::info!(device = %enrollment.device_id, centre = %enrollment.centre.name, "enrolled");
+        self.start_sync().await?;
+        Ok(enrollment)
+    }
+
+    /// Starts the sync engine if the device is enrolled and it is not running yet.
+    pub async fn start_sync(&self) -> Result<bool, SessionError> {
+        let mut engine = self.engine.lock().await;
+        if engine.is_some() {
+            return Ok(true);
+        }
+        let Some(enrollment) = self.store.enrollment()? else { return Ok(false) };
+        let secret = self.vault.device_secret()?.ok_or_else(|| {
+            SessionError::new("keyring", "the device secret is missing from the keyring: enroll this device again")
+        })?;
+        let url = parse_server_url(&enrollment.server_url)?;
+        let credentials = DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() };
+        let handle = engine::spawn(SyncClient::new(url)?, credentials, self.policy, self.clock.clone());
+        self.forward_status(handle.subscribe());
+        *engine = Some(handle);
+        Ok(true)
+    }
+
+    /// Try to reach the server now rather than after the backoff.
+    pub async fn retry_now(&self) {
+        if let Some(engine) = self.engine.lock().await.as_ref() {
+            engine.wake();
+        }
+    }
+
+    pub async fn stop(&self) {
+        if let Some(engine) = self.engine.lock().await.take() {
+            engine.stop().await;
+        }
+    }
+
+    /// Mirrors the engine's status to subscribers, and records each success in the store so
+    /// "last sync" survives a restart.
+    fn forward_status(&self, mut from_engine: watch::Receiver<SyncStatus>) {
+        let to_ui = self.status.clone();
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let mut last_recorded: Option<DateTime<Utc>> = None;
+            while from_engine.changed().await.is_ok() {
+                let status = from_engine.borrow_and_update().clone();
+                if let (Some(at), Some(centre)) = (status.last_success, status.centre.as_ref()) {
+                    if last_recorded != Some(at) {
+                        if let Err(error) = store.record_sync_success(at, centre) {
+                            tracing::warn!(%error, "could not record the sync time");
+                        }
+                        last_recorded = Some(at);
+                    }
+                }
+                to_ui.send_replace(status);
+            }
+        });
+    }
+}

@@ -1,0 +1,66 @@
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, asCommandError, type AppState, type CommandError, type Enrollment } from "./api";
+import { errorKey, type Language } from "./i18n";
+import { LanguageSwitch } from "./components/LanguageSwitch";
+import { StatusBar } from "./components/StatusBar";
+import { EnrollScreen } from "./screens/EnrollScreen";
+import { HomeScreen } from "./screens/HomeScreen";
+
+type Loaded = { kind: "loading" } | { kind: "ready"; state: AppState } | { kind: "failed"; error: CommandError };
+
+export function App() {
+  const { t, i18n } = useTranslation();
+  const [loaded, setLoaded] = useState<Loaded>({ kind: "loading" });
+
+  useEffect(() => {
+    api
+      .appState()
+      .then((state) => {
+        void i18n.changeLanguage(state.language);
+        setLoaded({ kind: "ready", state });
+      })
+      .catch((e: unknown) => setLoaded({ kind: "failed", error: asCommandError(e) }));
+  }, [i18n]);
+
+  useEffect(() => {
+    document.documentElement.lang = i18n.language;
+  }, [i18n.language]);
+
+  const changeLanguage = useCallback(
+    (language: Language) => {
+      void i18n.changeLanguage(language);
+      api.setLanguage(language).catch((e: unknown) => console.error("could not remember the language", e));
+    },
+    [i18n],
+  );
+
+  const enrolled = useCallback((enrollment: Enrollment) => {
+    setLoaded((current) => (current.kind === "ready" ? { kind: "ready", state: { ...current.state, enrollment } } : current));
+  }, []);
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-name">{t("app.title")}</span>
+          <span className="brand-tagline">{t("app.tagline")}</span>
+        </div>
+        <LanguageSwitch language={i18n.language as Language} onChange={changeLanguage} />
+      </header>
+      <main className="app-main">
+        {loaded.kind === "loading" && <p aria-busy="true">…</p>}
+        {loaded.kind === "failed" && (
+          <section className="panel error-panel" role="alert">
+            <h1>{t("fatal.title")}</h1>
+            <p>{t(errorKey(loaded.error.code))}</p>
+            <p className="detail">{loaded.error.message}</p>
+          </section>
+        )}
+        {loaded.kind === "ready" && !loaded.state.enrollment && <EnrollScreen onEnrolled={enrolled} />}
+        {loaded.kind === "ready" && loaded.state.enrollment && <HomeScreen enrollment={loaded.state.enrollment} />}
+      </main>
+      <StatusBar enrolled={loaded.kind === "ready" && loaded.state.enrollment !== null} />
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import lv from "./locales/lv.json";
+import en from "./locales/en.json";
+import { errorField, errorKey, initI18n } from "./i18n";
+import { formatSyncTime } from "./format";
+
+function keys(value: unknown, prefix = ""): string[] {
+  if (typeof value !== "object" || value === null) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+describe("translations", () => {
+  it("have the same keys in Latvian and English, none empty", () => {
+    expect(keys(en).sort()).toEqual(keys(lv).sort());
+    for (const [name, table] of [["lv", lv], ["en", en]] as const) {
+      for (const key of keys(table)) {
+        const text = key.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], table);
+        expect(typeof text === "string" && text.trim().length > 0, `${name}:${key}`).toBe(true);
+      }
+    }
+  });
+
+  it("cover every error code the backend sends", () => {
+    const codes = [
+      "invalid_url", "unreachable", "enrollment_code_invalid", "enrollment_code_unknown",
+      "enrollment_code_expired", "enrollment_code_used", "protocol_mismatch", "already_enrolled",
+      "keyring", "store_cannot_decrypt", "store_key_missing", "store_too_new", "store", "bad_response",
+    ];
+    for (const code of codes) expect(errorKey(code)).toBe(`errors.${code}`);
+    expect(errorKey("something_new")).toBe("errors.unknown");
+    expect(errorKey(undefined)).toBe("errors.unknown");
+  });
+
+  it("put enrollment errors on the field they concern", () => {
+    expect(errorField("invalid_url")).toBe("serverUrl");
+    expect(errorField("unreachable")).toBe("serverUrl");
+    expect(errorField("enrollment_code_expired")).toBe("code");
+    expect(errorField("keyring")).toBeNull();
+  });
+
+  it("interpolate and switch language", async () => {
+    const i18n = initI18n("lv");
+    expect(i18n.t("status.lastSync", { time: "12:00" })).toBe("Pēdējā sinhronizācija: 12:00");
+    await i18n.changeLanguage("en");
+    expect(i18n.t("status.online")).toBe("Online");
+  });
+});
+
+describe("formatSyncTime", () => {
+  it("shows only the time for today and the date otherwise", () => {
+    const now = new Date(2026, 10, 26, 15, 0, 0);
+    expect(formatSyncTime(new Date(2026, 10, 26, 14, 5, 9).toISOString(), "lv", now)).toBe("14:05:09");
+    expect(formatSyncTime(new Date(2026, 10, 20, 9, 30).toISOString(), "en", now)).toContain("20/11/2026");
+    expect(formatSyncTime("not a date", "lv", now)).toBe("—");
+  });
+});
