@@ -1,0 +1,250 @@
+//! The citizen kiosk: an eframe app over the `sync` session and the offline store.
+//!
+//! Screens draw and return actions; [`KioskApp::run_effects`] performs them outside drawing,
+//! and the clock is injected so tests control time.
+
+pub mod config;
+pub mod screens;
+pub mod texts;
+
+use std::sync::Arc;
+
+use domain::Language;
+use sync::{
+    engine::Clock,
+    schedule::SyncStatus,
+    session::{DeviceSession, Enrollment, SessionError},
+};
+use tokio::sync::oneshot;
+
+use screens::{language_bar, EnrollAction, EnrollScreen, HomeAction, HomeScreen};
+use texts::{error_text, tr};
+
+enum Screen {
+    Enroll(EnrollScreen),
+    Home(HomeScreen),
+    Failed(SessionError),
+}
+
+/// What a screen asked for, waiting to be performed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    SetLanguage(Language),
+    Enroll(EnrollAction),
+    Home(HomeAction),
+}
+
+pub struct KioskApp {
+    session: Option<Arc<DeviceSession>>,
+    runtime: tokio::runtime::Handle,
+    clock: Clock,
+    language: Language,
+    enrollment: Option<Enrollment>,
+    status: SyncStatus,
+    screen: Screen,
+    actions: Vec<Action>,
+    pending_enrollment: Option<oneshot::Receiver<Result<Enrollment, SessionError>>>,
+}
+
+impl KioskApp {
+    /// A kiosk over an opened session (or the error that kept it from opening, shown on screen).
+    pub fn new(
+        session: Result<Arc<DeviceSession>, SessionError>,
+        runtime: tokio::runtime::Handle,
+        clock: Clock,
+    ) -> Self {
+        let mut app = Self {
+            session: None,
+            runtime,
+            clock,
+            language: Language::default(),
+            enrollment: None,
+            status: SyncStatus::default(),
+            screen: Screen::Enroll(EnrollScreen::default()),
+            actions: Vec::new(),
+            pending_enrollment: None,
+        };
+        match session.and_then(|s| Ok((s.language()?, s.enrollment()?, s))) {
+            Ok((language, enrollment, session)) => {
+                app.language = language;
+                app.status = session.status();
+                if enrollment.is_some() {
+                    app.screen = Screen::Home(HomeScreen);
+                    let starting = session.clone();
+                    app.runtime.spawn(async move {
+                        if let Err(error) = starting.start_sync().await {
+                            tracing::error!(%error, "sync could not start");
+                        }
+                    });
+                }
+                app.enrollment = enrollment;
+                app.session = Some(session);
+            }
+            Err(error) => {
+                tracing::error!(%error, "the kiosk's local store could not be opened");
+                app.screen = Screen::Failed(error);
+            }
+        }
+        app
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    pub fn enrollment(&self) -> Option<&Enrollment> {
+        self.enrollment.as_ref()
+    }
+
+    /// Prefills the enrollment form, e.g. from the kiosk's config file.
+    pub fn prefill_enrollment(&mut self, server_url: &str, code: &str) {
+        if let Screen::Enroll(screen) = &mut self.screen {
+            screen.server_url = server_url.to_owned();
+            screen.code = code.to_owned();
+        }
+    }
+
+    /// Queues an action as if a screen had returned it (config-file enrollment uses this).
+    pub fn request(&mut self, action: Action) {
+        self.actions.push(action);
+    }
+
+    /// Draws the current screen; collects, but does not perform, what the user asks for.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let language = self.language;
+        let now = (self.clock)();
+        egui::Frame::new().inner_margin(32.0).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(tr(language, "app.title"));
+                ui.label(tr(language, "app.tagline"));
+            });
+            if let Some(chosen) = language_bar(ui, language) {
+                self.actions.push(Action::SetLanguage(chosen));
+            }
+            ui.separator();
+            ui.add_space(16.0);
+            match &mut self.screen {
+                Screen::Enroll(screen) => {
+                    if let Some(action) = screen.ui(ui, language) {
+                        self.actions.push(Action::Enroll(action));
+                    }
+                }
+                Screen::Home(screen) => {
+                    if let Some(enrollment) = &self.enrollment {
+                        if let Some(action) = screen.ui(ui, language, enrollment, &self.status, now) {
+                            self.actions.push(Action::Home(action));
+                        }
+                    }
+                }
+                Screen::Failed(error) => {
+                    ui.heading(tr(language, "fatal.title"));
+                    ui.label(error_text(language, &error.code));
+                    ui.small(&error.message);
+                }
+            }
+        });
+    }
+
+    /// Performs queued actions and picks up results of background work. Never blocks.
+    pub fn run_effects(&mut self) {
+        for action in std::mem::take(&mut self.actions) {
+            self.perform(action);
+        }
+        if let Some(receiver) = &mut self.pending_enrollment {
+            match receiver.try_recv() {
+                Ok(result) => {
+                    self.pending_enrollment = None;
+                    self.finish_enrollment(result);
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+                Err(oneshot::error::TryRecvError::Closed) => self.pending_enrollment = None,
+            }
+        }
+        if let Some(session) = &self.session {
+            self.status = session.status();
+        }
+    }
+
+    /// Whether background work is under way (the caller keeps repainting until it ends).
+    pub fn is_busy(&self) -> bool {
+        self.pending_enrollment.is_some()
+    }
+
+    fn perform(&mut self, action: Action) {
+        let Some(session) = self.session.clone() else { return };
+        match action {
+            Action::SetLanguage(language) => {
+                self.language = language;
+                if let Err(error) = session.set_language(language) {
+                    tracing::warn!(%error, "could not remember the language");
+                }
+            }
+            Action::Enroll(EnrollAction::Submit { server_url, code }) => {
+                if self.pending_enrollment.is_some() {
+                    return;
+                }
+                if let Screen::Enroll(screen) = &mut self.screen {
+                    screen.busy = true;
+                    screen.error = None;
+                }
+                let (sender, receiver) = oneshot::channel();
+                self.runtime.spawn(async move {
+                    let _ = sender.send(session.enroll(&server_url, &code).await);
+                });
+                self.pending_enrollment = Some(receiver);
+            }
+            Action::Home(HomeAction::RetrySync) => {
+                self.runtime.spawn(async move { session.retry_now().await });
+            }
+        }
+    }
+
+    fn finish_enrollment(&mut self, result: Result<Enrollment, SessionError>) {
+        match result {
+            Ok(enrollment) => {
+                self.enrollment = Some(enrollment);
+                self.screen = Screen::Home(HomeScreen);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "enrollment failed");
+                if let Screen::Enroll(screen) = &mut self.screen {
+                    screen.busy = false;
+                    screen.error = Some(error.code);
+                }
+            }
+        }
+    }
+}
+
+/// Large text and touch-sized targets (at least 48 points), for standing users and fingers.
+pub fn apply_kiosk_style(ctx: &egui::Context) {
+    ctx.global_style_mut(|style| {
+        use egui::{FontFamily::Proportional, FontId, TextStyle};
+        style.text_styles = [
+            (TextStyle::Heading, FontId::new(36.0, Proportional)),
+            (TextStyle::Body, FontId::new(22.0, Proportional)),
+            (TextStyle::Button, FontId::new(24.0, Proportional)),
+            (TextStyle::Small, FontId::new(16.0, Proportional)),
+            (TextStyle::Monospace, FontId::new(22.0, egui::FontFamily::Monospace)),
+        ]
+        .into();
+        style.spacing.interact_size = egui::vec2(48.0, 48.0);
+        style.spacing.button_padding = egui::vec2(20.0, 12.0);
+        style.spacing.item_spacing = egui::vec2(12.0, 12.0);
+    });
+}
+
+impl eframe::App for KioskApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.run_effects();
+        // The connection state changes without input: look again each second.
+        ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        if self.is_busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::CentralPanel::default().show(ui, |ui| self.draw(ui));
+    }
+}

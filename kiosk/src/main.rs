@@ -1,0 +1,74 @@
+//! `pietura-kiosk`: launches the kiosk app.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use kiosk::{apply_kiosk_style, config::KioskConfig, screens::EnrollAction, Action, KioskApp};
+use sync::{
+    engine::system_clock,
+    session::{policy_from_env, DeviceSession},
+};
+
+#[derive(Parser)]
+#[command(name = "pietura-kiosk", version, about = "Pietura citizen self-service kiosk")]
+struct Cli {
+    /// A TOML file with server_url, enrollment_code, data_dir and windowed.
+    #[arg(long, env = "PIETURA_KIOSK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the encrypted local store lives (overrides the config file).
+    #[arg(long, env = "PIETURA_KIOSK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Run in a window instead of full screen.
+    #[arg(long)]
+    windowed: bool,
+}
+
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("pietura-kiosk")
+}
+
+fn main() -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PIETURA_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let cli = Cli::parse();
+    let config = match &cli.config {
+        Some(path) => KioskConfig::load(path)?,
+        None => KioskConfig::default(),
+    };
+    let data_dir = cli.data_dir.or(config.data_dir.clone()).unwrap_or_else(default_data_dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let session = {
+        let _entered = runtime.enter();
+        DeviceSession::open(&data_dir, "pietura-kiosk", policy_from_env(), system_clock()).map(Arc::new)
+    };
+    let mut app = KioskApp::new(session, runtime.handle().clone(), system_clock());
+    if app.enrollment().is_none() {
+        if let (Some(url), Some(code)) = (&config.server_url, &config.enrollment_code) {
+            app.prefill_enrollment(url, code);
+            app.request(Action::Enroll(EnrollAction::Submit { server_url: url.clone(), code: code.clone() }));
+        }
+    }
+    let windowed = cli.windowed || config.windowed;
+    let viewport = egui::ViewportBuilder::default()
+        .with_title("Pietura")
+        .with_inner_size([1280.0, 800.0])
+        .with_fullscreen(!windowed);
+    let options = eframe::NativeOptions { viewport, ..Default::default() };
+    eframe::run_native(
+        "Pietura kiosk",
+        options,
+        Box::new(move |cc| {
+            apply_kiosk_style(&cc.egui_ctx);
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the kiosk window could not open: {e}"))
+    .context("is a display available? Under Xvfb set DISPLAY")?;
+    drop(runtime);
+    Ok(())
+}
