@@ -3,34 +3,51 @@
 mod commands;
 mod state;
 
+use std::path::PathBuf;
+
 use tauri::{Manager, Runtime};
 
 pub use commands::CommandError;
 pub use state::DeskState;
 
 /// Registers state and commands; shared by [`run`] and the command tests (`mock_builder`).
+/// The data folder is `PIETURA_DESK_DATA_DIR`, or the platform's app data folder.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_state,
-            commands::app::set_language,
-            commands::enrollment::enroll,
-            commands::sync::sync_status,
-            commands::sync::retry_sync,
-        ])
-        .setup(|app| {
-            let state = DeskState::open(&state::data_dir(app.handle())?);
-            if let Ok(session) = state.session() {
-                let session = session.clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(error) = session.start_sync().await {
-                        tracing::error!(%error, "sync could not start");
-                    }
-                });
-            }
-            app.manage(state);
+    run_app_in(builder, std::env::var_os("PIETURA_DESK_DATA_DIR").map(PathBuf::from))
+}
+
+/// [`run_app`] with the data folder given (tests pass a temporary one).
+pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) -> tauri::Builder<R> {
+    let builder = builder.invoke_handler(tauri::generate_handler![
+        commands::app::app_state,
+        commands::app::set_language,
+        commands::enrollment::enroll,
+        commands::sync::sync_status,
+        commands::sync::retry_sync,
+    ]);
+    match data_dir {
+        Some(dir) => builder.manage(open_state(&dir)),
+        // The platform's folder is known only once the app exists.
+        None => builder.setup(|app| {
+            let dir = app.path().app_data_dir()?;
+            app.manage(open_state(&dir));
             Ok(())
-        })
+        }),
+    }
+}
+
+/// Opens the device session and starts syncing in the background if the desk is enrolled.
+fn open_state(data_dir: &std::path::Path) -> DeskState {
+    let state = DeskState::open(data_dir);
+    if let Ok(session) = state.session() {
+        let session = session.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(error) = session.start_sync().await {
+                tracing::error!(%error, "sync could not start");
+            }
+        });
+    }
+    state
 }
 
 /// Starts the desk app.

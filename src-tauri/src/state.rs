@@ -1,10 +1,9 @@
-use std::{path::PathBuf, sync::Arc};
+use std::sync::Arc;
 
 use sync::{
     engine::system_clock,
     session::{policy_from_env, DeviceSession, SessionError},
 };
-use tauri::{Manager, Runtime};
 
 /// The desk's state: the device session, or why it could not open (shown in the UI rather than
 /// crashing, so the clerk can read what to do).
@@ -26,10 +25,3 @@ impl DeskState {
     }
 }
 
-/// `PIETURA_DESK_DATA_DIR`, or the platform's app data folder.
-pub fn data_dir<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    if let Some(dir) = std::env::var_os("PIETURA_DESK_DATA_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    Ok(app.path().app_data_dir()?)
-}
