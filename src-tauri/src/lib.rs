@@ -37,10 +37,21 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
 }
 
 /// Opens the device session and starts syncing in the background if the desk is enrolled.
+///
+/// Unattended set-up (`cargo xtask demo`, deployment scripts): with `PIETURA_ENROLL_SERVER_URL`
+/// and `PIETURA_ENROLL_CODE` set, a desk that is not enrolled yet enrolls before its window opens.
 fn open_state(data_dir: &std::path::Path) -> DeskState {
     let state = DeskState::open(data_dir);
     if let Ok(session) = state.session() {
         let session = session.clone();
+        if let (Ok(url), Ok(code)) = (std::env::var("PIETURA_ENROLL_SERVER_URL"), std::env::var("PIETURA_ENROLL_CODE")) {
+            if matches!(session.enrollment(), Ok(None)) {
+                let enrolled = tauri::async_runtime::block_on(session.enroll(&url, &code));
+                if let Err(error) = enrolled {
+                    tracing::error!(%error, "unattended enrollment failed; the first-run screen is shown instead");
+                }
+            }
+        }
         tauri::async_runtime::spawn(async move {
             if let Err(error) = session.start_sync().await {
                 tracing::error!(%error, "sync could not start");

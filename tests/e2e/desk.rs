@@ -1,0 +1,121 @@
+//! The real desk app under Xvfb, driven through tauri-driver and WebKitWebDriver: enroll
+//! through the first-run screen, see the centre and "online", lose the server and see
+//! "offline", get it back and see "online", restart the app and find everything remembered.
+//!
+//! Needs `DISPLAY` (an X server such as Xvfb), `tauri-driver` on PATH and
+//! `/usr/bin/WebKitWebDriver`; `cargo xtask test` provides all three.
+
+use std::{
+    path::Path,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::Result;
+use tests::{
+    artefact_dir, bin_dir, free_port,
+    processes::{server_cli, wait_until, Process, ServerProcess},
+    webdriver::Session,
+};
+
+fn start_driver(port: u16, home: &Path) -> Process {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "DISPLAY is not set: run `cargo xtask test`, which starts Xvfb, or start an X server yourself"
+    );
+    let mut command = Command::new("tauri-driver");
+    command
+        .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+        .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+        // The app inherits these: its own data folder, no writes to the real $HOME, fast sync.
+        .env("PIETURA_DESK_DATA_DIR", home.join("desk-data"))
+        .env("XDG_DATA_HOME", home.join("xdg-data"))
+        .env("XDG_CACHE_HOME", home.join("xdg-cache"))
+        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        .env("PIETURA_SYNC_INTERVAL_MS", "500")
+        .env("PIETURA_SYNC_BACKOFF_MAX_MS", "1000")
+        .env_remove("PIETURA_ENROLL_SERVER_URL")
+        .env_remove("PIETURA_ENROLL_CODE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    Process::spawn("tauri-driver", &mut command).expect("tauri-driver is installed (cargo xtask test installs it)")
+}
+
+fn open_app(driver: &str) -> Session {
+    let app = bin_dir().join("pietura-desk");
+    let mut session = None;
+    // tauri-driver needs a moment to listen.
+    wait_until("a WebDriver session", Duration::from_secs(30), || {
+        session = Some(Session::start(driver, &app)?);
+        Ok(true)
+    })
+    .unwrap();
+    session.unwrap()
+}
+
+fn wait_for_state(app: &Session, state: &str, timeout: Duration) -> Duration {
+    wait_until(&format!("connection state {state}"), timeout, || {
+        Ok(app.attribute("[data-testid=connection-state]", "data-state")?.as_deref() == Some(state))
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let shots = artefact_dir();
+    let bin = bin_dir();
+    let db = home.path().join("server.db");
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas 1. VPVKAC", "--municipality", "Rīga"])?;
+    let added = server_cli(&bin, &db, &["device", "add", "--centre", "Rīgas 1. VPVKAC", "--kind", "desk", "--name", "Galds 1", "--json"])?;
+    let code = serde_json::from_str::<serde_json::Value>(&added)?["enrollment_code"].as_str().unwrap().to_owned();
+    let port = free_port();
+    let mut server = ServerProcess::start(&bin, &db, port)?;
+
+    let driver_port = free_port();
+    let _driver = start_driver(driver_port, home.path());
+    let driver = format!("http://127.0.0.1:{driver_port}");
+    let app = open_app(&driver);
+
+    // First run, in Latvian: a wrong code is refused with a clear message.
+    wait_until("the first-run screen", Duration::from_secs(30), || Ok(app.find("input[name=serverUrl]")?.is_some()))?;
+    app.screenshot(&shots.join("desk-01-first-run.png"))?;
+    app.type_into("input[name=serverUrl]", &server.url)?;
+    app.type_into("input[name=code]", "ZZZZ-ZZZZ")?;
+    app.click("button[type=submit]")?;
+    wait_until("the unknown-code error", Duration::from_secs(15), || Ok(app.find("[data-testid=code-error]")?.is_some()))?;
+    assert!(app.text("[data-testid=code-error]")?.contains("Šāds kods nav zināms"));
+    app.screenshot(&shots.join("desk-02-wrong-code.png"))?;
+
+    app.type_into("input[name=code]", &code.to_lowercase())?;
+    app.click("button[type=submit]")?;
+    wait_until("the home screen", Duration::from_secs(15), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
+    assert_eq!(app.text("[data-testid=centre-name]")?, "Rīgas 1. VPVKAC");
+    wait_for_state(&app, "online", Duration::from_secs(15));
+    assert_eq!(app.text("[data-testid=connection-state]")?, "Tiešsaistē");
+    app.screenshot(&shots.join("desk-03-online.png"))?;
+
+    server.stop();
+    let went_offline = wait_for_state(&app, "offline", Duration::from_secs(10));
+    eprintln!("desk showed offline {went_offline:?} after the server stopped");
+    assert!(app.text("[data-testid=connection-state]")?.contains("Bezsaistē"));
+    app.screenshot(&shots.join("desk-04-offline.png"))?;
+
+    let _server = ServerProcess::start(&bin, &db, port)?;
+    let back_online = wait_for_state(&app, "online", Duration::from_secs(10));
+    eprintln!("desk showed online {back_online:?} after the server returned");
+    app.click("[data-testid=language-en]")?;
+    wait_until("English", Duration::from_secs(5), || Ok(app.text("[data-testid=connection-state]")? == "Online"))?;
+    app.screenshot(&shots.join("desk-05-back-online-en.png"))?;
+    app.end()?;
+
+    // Restarted, the desk remembers its enrollment and language, and syncs again.
+    let app = open_app(&driver);
+    wait_until("the home screen after restart", Duration::from_secs(30), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
+    wait_for_state(&app, "online", Duration::from_secs(15));
+    assert_eq!(app.text("[data-testid=connection-state]")?, "Online");
+    assert!(app.text("[data-testid=last-sync]")?.starts_with("Last sync: "));
+    app.screenshot(&shots.join("desk-06-restarted.png"))?;
+    app.end()?;
+    Ok(())
+}

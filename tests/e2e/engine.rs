@@ -1,0 +1,63 @@
+//! The sync engine against the real server binary that goes away and comes back.
+
+use std::{sync::Arc, time::Duration};
+
+use sync::{
+    client::{parse_server_url, SyncClient},
+    engine,
+    protocol::DeviceCredentials,
+    schedule::{Connection, SchedulePolicy},
+};
+use tests::{
+    bin_dir, free_port,
+    processes::{server_cli, wait_until, ServerProcess},
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_returns() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Cēsu bibliotēka", "--municipality", "Cēsu novads"]).unwrap();
+    let added = server_cli(&bin, &db, &["device", "add", "--centre", "Cēsu bibliotēka", "--kind", "kiosk", "--name", "K1", "--json"]).unwrap();
+    let code = serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let port = free_port();
+    let mut server = ServerProcess::start(&bin, &db, port).unwrap();
+
+    let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let credentials = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let policy = SchedulePolicy {
+        interval: Duration::from_millis(200),
+        backoff_base: Duration::from_millis(100),
+        backoff_max: Duration::from_millis(400),
+    };
+    let handle = engine::spawn(client, credentials, policy, engine::system_clock());
+    let status = handle.subscribe();
+    let connection = move || status.borrow().connection;
+    let wait = |what: &str, want: Connection, connection: &(dyn Fn() -> Connection + Sync)| {
+        wait_until(what, Duration::from_secs(15), || Ok(connection() == want)).unwrap()
+    };
+    let connection: Arc<dyn Fn() -> Connection + Send + Sync> = Arc::new(connection);
+
+    let c = connection.clone();
+    tokio::task::spawn_blocking(move || wait("online", Connection::Online, &*c)).await.unwrap();
+    assert_eq!(handle.status().centre.unwrap().name, "Cēsu bibliotēka");
+
+    server.stop();
+    let c = connection.clone();
+    tokio::task::spawn_blocking(move || wait("offline", Connection::Offline, &*c)).await.unwrap();
+    let offline = handle.status();
+    assert!(offline.last_success.is_some(), "the last success is kept while offline");
+    assert!(offline.consecutive_failures >= 1);
+
+    let _server = ServerProcess::start(&bin, &db, port).unwrap();
+    let c = connection.clone();
+    tokio::task::spawn_blocking(move || wait("online again", Connection::Online, &*c)).await.unwrap();
+
+    server_cli(&bin, &db, &["device", "revoke", &enrolled.device_id.to_string()]).unwrap();
+    let c = connection.clone();
+    tokio::task::spawn_blocking(move || wait("unauthorised", Connection::Unauthorised, &*c)).await.unwrap();
+    handle.stop().await;
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests across processes: the real `pietura-server` binary and its CLI, the sync
+//! engine against a server that goes away, and the real desk app driven through tauri-driver.
+
+mod desk;
+mod engine;
+mod server_cli;

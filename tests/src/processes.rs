@@ -1,0 +1,114 @@
+//! Child processes that are stopped (SIGTERM, then SIGKILL) when dropped.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+
+/// A running child process, stopped when dropped.
+pub struct Process {
+    name: String,
+    child: Child,
+}
+
+impl Process {
+    pub fn spawn(name: &str, command: &mut Command) -> Result<Self> {
+        let child = command.spawn().with_context(|| format!("starting {name}"))?;
+        Ok(Self { name: name.to_owned(), child })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, and SIGKILL if it has not exited within `grace`. Returns how long it took.
+    pub fn stop(&mut self, grace: Duration) -> Duration {
+        let started = Instant::now();
+        if self.child.try_wait().ok().flatten().is_some() {
+            return Duration::ZERO;
+        }
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        while started.elapsed() < grace {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        eprintln!("{} did not stop within {grace:?}; killing it", self.name);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        started.elapsed()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.stop(Duration::from_secs(5));
+    }
+}
+
+/// The real `pietura-server` on a given port over an SQLite file.
+pub struct ServerProcess {
+    pub url: String,
+    process: Process,
+}
+
+pub fn server_command(bin_dir: &Path, database: &Path, port: u16) -> Command {
+    let mut command = Command::new(bin_dir.join("pietura-server"));
+    command
+        .env("PIETURA_DATABASE_URL", database)
+        .env("PIETURA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PIETURA_SHUTDOWN_TIMEOUT_SECS", "2")
+        .env_remove("PIETURA_CONFIG");
+    command
+}
+
+impl ServerProcess {
+    /// Starts the server and waits until it says where it listens.
+    pub fn start(bin_dir: &Path, database: &Path, port: u16) -> Result<Self> {
+        let mut command = server_command(bin_dir, database, port);
+        command.arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut process = Process::spawn("pietura-server", &mut command)?;
+        let stdout = process.child.stdout.take().context("server stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let Some(url) = line.trim().strip_prefix("pietura-server listening on ") else {
+            bail!("the server did not start: {line:?}");
+        };
+        Ok(Self { url: url.to_owned(), process })
+    }
+
+    pub fn stop(&mut self) -> Duration {
+        self.process.stop(Duration::from_secs(10))
+    }
+}
+
+/// Runs a `pietura-server` operator command and returns its standard output.
+pub fn server_cli(bin_dir: &Path, database: &Path, args: &[&str]) -> Result<String> {
+    let output = server_command(bin_dir, database, 0).args(args).output()?;
+    if !output.status.success() {
+        bail!("pietura-server {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// Waits until `check` returns true, polling every 100 ms, or fails naming `what`.
+pub fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> Result<bool>) -> Result<Duration> {
+    let started = Instant::now();
+    loop {
+        match check() {
+            Ok(true) => return Ok(started.elapsed()),
+            Ok(false) => {}
+            Err(e) if started.elapsed() >= timeout => return Err(e.context(format!("waiting for {what}"))),
+            Err(_) => {}
+        }
+        if started.elapsed() >= timeout {
+            bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,102 @@
+//! Just enough of the W3C WebDriver protocol to drive the desk app through tauri-driver.
+
+use anyhow::{bail, Context, Result};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Session {
+    http: Http,
+    base: String,
+}
+
+/// Async reqwest on a small runtime of its own, so tests read top to bottom.
+struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+impl Session {
+    /// Opens a session in which tauri-driver (at `driver_url`) launches `application`.
+    pub fn start(driver_url: &str, application: &std::path::Path) -> Result<Self> {
+        // reqwest is built without a bundled crypto provider; the workspace uses ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build()?;
+        let http = Http { runtime, client };
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "wry",
+                "tauri:options": { "application": application.to_string_lossy() }
+            }}
+        });
+        let created = call(&http, "POST", &format!("{driver_url}/session"), Some(capabilities))?;
+        let id = created["sessionId"].as_str().context("no session id")?.to_owned();
+        Ok(Self { http, base: format!("{driver_url}/session/{id}") })
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        call(&self.http, method, &format!("{}{path}", self.base), body)
+    }
+
+    /// The first element matching a CSS selector, if any.
+    pub fn find(&self, css: &str) -> Result<Option<String>> {
+        let found = self.call("POST", "/elements", Some(json!({ "using": "css selector", "value": css })))?;
+        Ok(found.as_array().and_then(|a| a.first()).and_then(|e| e[ELEMENT_KEY].as_str()).map(str::to_owned))
+    }
+
+    pub fn element(&self, css: &str) -> Result<String> {
+        self.find(css)?.with_context(|| format!("no element matches {css}"))
+    }
+
+    pub fn text(&self, css: &str) -> Result<String> {
+        let id = self.element(css)?;
+        Ok(self.call("GET", &format!("/element/{id}/text"), None)?.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn attribute(&self, css: &str, name: &str) -> Result<Option<String>> {
+        let id = self.element(css)?;
+        Ok(self.call("GET", &format!("/element/{id}/attribute/{name}"), None)?.as_str().map(str::to_owned))
+    }
+
+    pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let id = self.element(css)?;
+        self.call("POST", &format!("/element/{id}/clear"), Some(json!({})))?;
+        self.call("POST", &format!("/element/{id}/value"), Some(json!({ "text": text })))?;
+        Ok(())
+    }
+
+    pub fn click(&self, css: &str) -> Result<()> {
+        let id = self.element(css)?;
+        self.call("POST", &format!("/element/{id}/click"), Some(json!({})))?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the window.
+    pub fn screenshot(&self, path: &std::path::Path) -> Result<()> {
+        let encoded = self.call("GET", "/screenshot", None)?;
+        let png = STANDARD.decode(encoded.as_str().context("screenshot is not base64")?)?;
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    /// Ends the session, which closes the app.
+    pub fn end(self) -> Result<()> {
+        call(&self.http, "DELETE", &self.base, None)?;
+        Ok(())
+    }
+}
+
+fn call(http: &Http, method: &str, url: &str, body: Option<Value>) -> Result<Value> {
+    let method: reqwest::Method = method.parse()?;
+    let mut request = http.client.request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response: Value = http.runtime.block_on(async { request.send().await?.json::<Value>().await })?;
+    if let Some(error) = response["value"]["error"].as_str() {
+        bail!("WebDriver {url}: {error}: {}", response["value"]["message"]);
+    }
+    Ok(response["value"].clone())
+}
