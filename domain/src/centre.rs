@@ -31,10 +31,7 @@ fn clean_text(field: &'static str, raw: &str) -> Result<String, ValidationError>
         return Err(ValidationError::new(field, "must not be empty"));
     }
     if trimmed.chars().count() > MAX_NAME_CHARS {
-        return Err(ValidationError::new(
-            field,
-            format!("must be at most {MAX_NAME_CHARS} characters"),
-        ));
+        return Err(ValidationError::new(field, format!("must be at most {MAX_NAME_CHARS} characters")));
     }
     if trimmed.chars().any(char::is_control) {
         return Err(ValidationError::new(field, "must not contain control characters"));

@@ -2,7 +2,7 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{centre::clean_device_name, ValidationError};
+use crate::{ValidationError, centre::clean_device_name};
 
 /// What a device is used for; it decides what the device may later sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -28,10 +28,7 @@ impl EnrollmentCode {
         for byte in bytes {
             bits = (bits << 8) | u64::from(byte);
         }
-        let code = (0..CODE_CHARS)
-            .rev()
-            .map(|i| ALPHABET[((bits >> (i * 5)) & 0x1f) as usize] as char)
-            .collect();
+        let code = (0..CODE_CHARS).rev().map(|i| ALPHABET[((bits >> (i * 5)) & 0x1f) as usize] as char).collect();
         Self(code)
     }
 
@@ -106,14 +103,8 @@ mod tests {
     fn bad_codes_say_what_is_wrong() {
         assert_eq!(EnrollmentCode::parse("1234"), Err(EnrollmentCodeError::WrongLength(4)));
         assert_eq!(EnrollmentCode::parse(""), Err(EnrollmentCodeError::WrongLength(0)));
-        assert_eq!(
-            EnrollmentCode::parse("UUUU-0000"),
-            Err(EnrollmentCodeError::InvalidCharacter('U'))
-        );
-        assert_eq!(
-            EnrollmentCode::parse("ĀBCD-0000"),
-            Err(EnrollmentCodeError::InvalidCharacter('Ā'))
-        );
+        assert_eq!(EnrollmentCode::parse("UUUU-0000"), Err(EnrollmentCodeError::InvalidCharacter('U')));
+        assert_eq!(EnrollmentCode::parse("ĀBCD-0000"), Err(EnrollmentCodeError::InvalidCharacter('Ā')));
     }
 
     #[test]

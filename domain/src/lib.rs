@@ -10,5 +10,5 @@ mod language;
 
 pub use centre::{Centre, CentreName, Municipality, ValidationError};
 pub use device::{DeviceKind, DeviceName, ParseDeviceKindError};
-pub use enrollment::{EnrollmentCode, EnrollmentCodeError, ENROLLMENT_CODE_RANDOM_BYTES};
+pub use enrollment::{ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError};
 pub use language::{Language, ParseLanguageError};

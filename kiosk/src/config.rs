@@ -28,7 +28,8 @@ pub enum ConfigError {
 
 impl KioskConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.into(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read { path: path.into(), reason: e.to_string() })?;
         toml::from_str(&text).map_err(|e| ConfigError::Invalid { path: path.into(), reason: e.to_string() })
     }
 }
@@ -41,7 +42,8 @@ mod tests {
     fn reads_a_config_and_names_bad_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.toml");
-        std::fs::write(&path, "server_url = \"https://p.example\"\nenrollment_code = \"7KQ2-M9XD\"\nwindowed = true\n").unwrap();
+        std::fs::write(&path, "server_url = \"https://p.example\"\nenrollment_code = \"7KQ2-M9XD\"\nwindowed = true\n")
+            .unwrap();
         let config = KioskConfig::load(&path).unwrap();
         assert_eq!(config.server_url.as_deref(), Some("https://p.example"));
         assert!(config.windowed);

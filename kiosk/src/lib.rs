@@ -17,7 +17,7 @@ use sync::{
 };
 use tokio::sync::oneshot;
 
-use screens::{language_bar, EnrollAction, EnrollScreen, HomeAction, HomeScreen};
+use screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, language_bar};
 use texts::{error_text, tr};
 
 enum Screen {
@@ -130,10 +130,10 @@ impl KioskApp {
                     }
                 }
                 Screen::Home(screen) => {
-                    if let Some(enrollment) = &self.enrollment {
-                        if let Some(action) = screen.ui(ui, language, enrollment, &self.status, now) {
-                            self.actions.push(Action::Home(action));
-                        }
+                    if let Some(enrollment) = &self.enrollment
+                        && let Some(action) = screen.ui(ui, language, enrollment, &self.status, now)
+                    {
+                        self.actions.push(Action::Home(action));
                     }
                 }
                 Screen::Failed(error) => {

@@ -4,10 +4,10 @@ use std::{path::PathBuf, sync::Arc};
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use kiosk::{apply_kiosk_style, config::KioskConfig, screens::EnrollAction, Action, KioskApp};
+use kiosk::{Action, KioskApp, apply_kiosk_style, config::KioskConfig, screens::EnrollAction};
 use sync::{
     engine::system_clock,
-    session::{policy_from_env, DeviceSession},
+    session::{DeviceSession, policy_from_env},
 };
 
 #[derive(Parser)]
@@ -47,11 +47,11 @@ fn main() -> Result<()> {
         DeviceSession::open(&data_dir, "pietura-kiosk", policy_from_env(), system_clock()).map(Arc::new)
     };
     let mut app = KioskApp::new(session, runtime.handle().clone(), system_clock());
-    if app.enrollment().is_none() {
-        if let (Some(url), Some(code)) = (&config.server_url, &config.enrollment_code) {
-            app.prefill_enrollment(url, code);
-            app.request(Action::Enroll(EnrollAction::Submit { server_url: url.clone(), code: code.clone() }));
-        }
+    if app.enrollment().is_none()
+        && let (Some(url), Some(code)) = (&config.server_url, &config.enrollment_code)
+    {
+        app.prefill_enrollment(url, code);
+        app.request(Action::Enroll(EnrollAction::Submit { server_url: url.clone(), code: code.clone() }));
     }
     let windowed = cli.windowed || config.windowed;
     let viewport = egui::ViewportBuilder::default()

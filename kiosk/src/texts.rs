@@ -12,27 +12,21 @@ fn table(language: Language) -> &'static HashMap<String, String> {
         Language::Lv => (&LV, include_str!("../locales/lv.json")),
         Language::En => (&EN, include_str!("../locales/en.json")),
     };
-    cell.get_or_init(|| serde_json::from_str(source).expect("the kiosk's translation files are valid JSON (checked by tests)"))
+    cell.get_or_init(|| {
+        serde_json::from_str(source).expect("the kiosk's translation files are valid JSON (checked by tests)")
+    })
 }
 
 /// The text for `key`; a missing translation falls back to Latvian, then to the key itself,
 /// so nothing is ever blank.
 pub fn tr(language: Language, key: &str) -> String {
-    table(language)
-        .get(key)
-        .or_else(|| table(Language::Lv).get(key))
-        .cloned()
-        .unwrap_or_else(|| key.to_owned())
+    table(language).get(key).or_else(|| table(Language::Lv).get(key)).cloned().unwrap_or_else(|| key.to_owned())
 }
 
 /// The text for an error code from the session; unknown codes get the generic text.
 pub fn error_text(language: Language, code: &str) -> String {
     let key = format!("errors.{code}");
-    if table(Language::Lv).contains_key(&key) {
-        tr(language, &key)
-    } else {
-        tr(language, "errors.unknown")
-    }
+    if table(Language::Lv).contains_key(&key) { tr(language, &key) } else { tr(language, "errors.unknown") }
 }
 
 #[cfg(test)]
@@ -55,7 +49,10 @@ mod tests {
     fn unknown_keys_and_codes_never_come_out_blank() {
         assert_eq!(tr(Language::En, "status.online"), "Online");
         assert_eq!(tr(Language::En, "no.such.key"), "no.such.key");
-        assert_eq!(error_text(Language::Lv, "enrollment_code_used"), "Šis kods jau ir izmantots. Palūdziet jaunu kodu.");
+        assert_eq!(
+            error_text(Language::Lv, "enrollment_code_used"),
+            "Šis kods jau ir izmantots. Palūdziet jaunu kodu."
+        );
         assert_eq!(error_text(Language::En, "brand_new_code"), "Something unexpected went wrong.");
     }
 }

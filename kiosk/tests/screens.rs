@@ -5,10 +5,10 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use domain::{Centre, DeviceKind, Language};
-use egui_kittest::{kittest::Queryable, Harness};
+use egui_kittest::{Harness, kittest::Queryable};
 use kiosk::{
-    screens::{language_bar, EnrollAction, EnrollScreen, HomeAction, HomeScreen},
     KioskApp,
+    screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, language_bar},
 };
 use sync::{
     engine::Clock,
@@ -91,7 +91,8 @@ fn the_home_screen_names_the_centre_and_offers_retry_only_when_offline() {
         status: SyncStatus,
         action: Option<HomeAction>,
     }
-    let online = SyncStatus { connection: Connection::Online, last_success: Some(fixed_clock()()), ..Default::default() };
+    let online =
+        SyncStatus { connection: Connection::Online, last_success: Some(fixed_clock()()), ..Default::default() };
     let mut harness = Harness::new_ui_state(
         |ui, state: &mut State| {
             if let Some(action) = HomeScreen.ui(ui, Language::En, &enrollment(), &state.status, fixed_clock()()) {
@@ -170,10 +171,16 @@ async fn start_server(dir: &std::path::Path) -> (String, String) {
     let store = server::store::open(&location).await.unwrap();
     let now: DateTime<Utc> = server::clock::system_clock()();
     server::devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now).await.unwrap();
-    let (_, code) =
-        server::devices::add_device(store.as_ref(), "Rīgas VPVKAC", DeviceKind::Kiosk, "Kiosks 1", chrono::Duration::hours(1), now)
-            .await
-            .unwrap();
+    let (_, code) = server::devices::add_device(
+        store.as_ref(),
+        "Rīgas VPVKAC",
+        DeviceKind::Kiosk,
+        "Kiosks 1",
+        chrono::Duration::hours(1),
+        now,
+    )
+    .await
+    .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let state = server::AppState::new(store, server::clock::system_clock());

@@ -8,4 +8,4 @@ pub mod secrets;
 mod store;
 
 pub use secrets::{DatabaseKey, SecretError, Vault};
-pub use store::{Enrollment, Store, StoreError, SCHEMA_VERSION};
+pub use store::{Enrollment, SCHEMA_VERSION, Store, StoreError};

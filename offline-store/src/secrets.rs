@@ -14,7 +14,8 @@ pub struct DatabaseKey([u8; 32]);
 impl DatabaseKey {
     pub fn generate() -> Result<Self, SecretError> {
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| SecretError::Keyring(format!("the system random source failed: {e}")))?;
+        getrandom::fill(&mut bytes)
+            .map_err(|e| SecretError::Keyring(format!("the system random source failed: {e}")))?;
         Ok(Self(bytes))
     }
 

@@ -5,7 +5,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use domain::{Centre, DeviceKind, Language};
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::secrets::{DatabaseKey, SecretError, Vault};
@@ -29,7 +29,9 @@ pub enum StoreError {
          Do not delete the file; restore the key, or move the file aside and enroll this device again"
     )]
     KeyMissing { path: PathBuf },
-    #[error("the local database {path} was written by a newer Pietura (schema {found}, this one knows {known}): update Pietura")]
+    #[error(
+        "the local database {path} was written by a newer Pietura (schema {found}, this one knows {known}): update Pietura"
+    )]
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("the local database {path} could not be opened: {reason}")]
     Open { path: PathBuf, reason: String },
@@ -78,7 +80,8 @@ impl Store {
     pub fn open(path: &Path, key: &DatabaseKey) -> Result<Self, StoreError> {
         let open_error = |reason: String| StoreError::Open { path: path.to_owned(), reason };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| open_error(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| open_error(format!("cannot create {}: {e}", parent.display())))?;
         }
         let connection = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
         // SQLCipher takes the raw key as a blob literal; the hex string is wiped after use.
@@ -157,7 +160,8 @@ impl Store {
                 },
             )
             .optional()?;
-        let Some((server_url, device_id, device_name, kind, centre_id, centre_name, municipality, enrolled_at)) = row else {
+        let Some((server_url, device_id, device_name, kind, centre_id, centre_name, municipality, enrolled_at)) = row
+        else {
             return Ok(None);
         };
         let uuid = |raw: &str| Uuid::parse_str(raw).map_err(|e| StoreError::Corrupt(format!("id {raw:?}: {e}")));

@@ -1,14 +1,18 @@
 //! Server settings: defaults, then a TOML file, then `PIETURA_*` environment variables.
 
-use std::{fmt, net::SocketAddr, path::{Path, PathBuf}};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use figment::{
-    providers::{Format, Serialized, Toml},
     Figment,
+    providers::{Format, Serialized, Toml},
 };
 use serde::{Deserialize, Serialize};
 
-use crate::store::{redact_password, DatabaseLocation};
+use crate::store::{DatabaseLocation, redact_password};
 
 /// The commented example printed by `pietura-server default-config`.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("default-config.toml");
@@ -87,10 +91,7 @@ pub enum ConfigError {
 impl Settings {
     /// Reads settings from an optional TOML file and the environment given as pairs (so tests
     /// need not touch the process environment).
-    pub fn load(
-        file: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = file {
             if !file.is_file() {
@@ -131,7 +132,7 @@ impl Settings {
             (Some(_), None) | (None, Some(_)) => {
                 return Err(ConfigError::Invalid(
                     "tls_cert and tls_key go together: give both for HTTPS, or neither for HTTP".into(),
-                ))
+                ));
             }
             _ => {}
         }
@@ -151,11 +152,7 @@ fn describe(error: figment::Error) -> String {
         .map(|e| {
             let key = e.path.join(".");
             let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
-            if key.is_empty() {
-                format!("{} ({source})", e.kind)
-            } else {
-                format!("{key}: {} ({source})", e.kind)
-            }
+            if key.is_empty() { format!("{} ({source})", e.kind) } else { format!("{key}: {} ({source})", e.kind) }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -178,7 +175,11 @@ mod tests {
         assert_eq!(settings.listen.port(), 9000);
         assert_eq!(settings.database_url, "env.db");
         assert_eq!(settings.enrollment_code_ttl_hours, 24);
-        let from_env = Settings::load(None, env(&[("PIETURA_LISTEN", "127.0.0.1:1234"), ("PIETURA_ENROLLMENT_CODE_TTL_HOURS", "2")])).unwrap();
+        let from_env = Settings::load(
+            None,
+            env(&[("PIETURA_LISTEN", "127.0.0.1:1234"), ("PIETURA_ENROLLMENT_CODE_TTL_HOURS", "2")]),
+        )
+        .unwrap();
         assert_eq!(from_env.listen.port(), 1234);
         assert_eq!(from_env.enrollment_code_ttl_hours, 2);
     }

@@ -1,10 +1,10 @@
 //! Devices: creating them with a one-time enrollment code, enrolling, authenticating.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use domain::{
-    CentreName, DeviceKind, DeviceName, EnrollmentCode, EnrollmentCodeError, Municipality, ValidationError,
-    ENROLLMENT_CODE_RANDOM_BYTES,
+    CentreName, DeviceKind, DeviceName, ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError,
+    Municipality, ValidationError,
 };
 use sha2::{Digest, Sha256};
 use sync::protocol::{DeviceCredentials, EnrollResponse};
@@ -64,7 +64,12 @@ pub async fn add_centre(
     let name = CentreName::parse(name)?;
     let municipality = Municipality::parse(municipality)?;
     Ok(store
-        .add_centre(NewCentre { id: Uuid::now_v7(), name: name.into_inner(), municipality: municipality.into_inner(), created_at: now })
+        .add_centre(NewCentre {
+            id: Uuid::now_v7(),
+            name: name.into_inner(),
+            municipality: municipality.into_inner(),
+            created_at: now,
+        })
         .await?)
 }
 
@@ -98,9 +103,12 @@ pub async fn add_device(
         match store.add_device(new).await {
             Ok(device) => return Ok((device, code)),
             Err(StoreError::Conflict { what }) => {
-                if store.list_devices().await?.iter().any(|d| {
-                    d.centre.id == centre.id && d.name == name.as_str() && d.revoked_at.is_none()
-                }) {
+                if store
+                    .list_devices()
+                    .await?
+                    .iter()
+                    .any(|d| d.centre.id == centre.id && d.name == name.as_str() && d.revoked_at.is_none())
+                {
                     return Err(StoreError::Conflict { what }.into());
                 }
             }

@@ -11,7 +11,7 @@ pub mod store;
 
 use std::{future::Future, net::TcpListener, path::Path, time::Duration};
 
-pub use api::{router, AppState};
+pub use api::{AppState, router};
 
 /// TLS certificate and key files for HTTPS.
 #[derive(Debug, Clone)]

@@ -2,13 +2,14 @@
 
 use std::{net::TcpListener, path::PathBuf, time::Duration};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use domain::DeviceKind;
 use server::{
+    AppState, TlsFiles,
     clock::system_clock,
-    config::{LogFormat, Settings, DEFAULT_CONFIG_TOML},
-    devices, store, AppState, TlsFiles,
+    config::{DEFAULT_CONFIG_TOML, LogFormat, Settings},
+    devices, store,
 };
 use uuid::Uuid;
 
@@ -139,7 +140,9 @@ fn run(cli: Cli) -> Result<()> {
                         (None, None) if d.enrollment_expires_at <= clock() => "code expired".to_owned(),
                         (None, None) => "waiting for enrollment".to_owned(),
                     };
-                    let seen = d.last_seen_at.map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
+                    let seen = d
+                        .last_seen_at
+                        .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
                     println!("{}\t{}\t{}\t{}\t{}\tlast seen {}", d.id, d.kind, d.name, d.centre.name, state, seen);
                 }
             }

@@ -44,13 +44,11 @@ fn open_state(data_dir: &std::path::Path) -> DeskState {
     let state = DeskState::open(data_dir);
     if let Ok(session) = state.session() {
         let session = session.clone();
-        if let (Ok(url), Ok(code)) = (std::env::var("PIETURA_ENROLL_SERVER_URL"), std::env::var("PIETURA_ENROLL_CODE")) {
-            if matches!(session.enrollment(), Ok(None)) {
-                let enrolled = tauri::async_runtime::block_on(session.enroll(&url, &code));
-                if let Err(error) = enrolled {
-                    tracing::error!(%error, "unattended enrollment failed; the first-run screen is shown instead");
-                }
-            }
+        if let (Ok(url), Ok(code)) = (std::env::var("PIETURA_ENROLL_SERVER_URL"), std::env::var("PIETURA_ENROLL_CODE"))
+            && matches!(session.enrollment(), Ok(None))
+            && let Err(error) = tauri::async_runtime::block_on(session.enroll(&url, &code))
+        {
+            tracing::error!(%error, "unattended enrollment failed; the first-run screen is shown instead");
         }
         tauri::async_runtime::spawn(async move {
             if let Err(error) = session.start_sync().await {
@@ -65,10 +63,8 @@ fn open_state(data_dir: &std::path::Path) -> DeskState {
 pub fn run() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PIETURA_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    run_app(tauri::Builder::default())
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|error| {
-            eprintln!("Pietura could not start: {error}");
-            std::process::exit(1);
-        });
+    run_app(tauri::Builder::default()).run(tauri::generate_context!()).unwrap_or_else(|error| {
+        eprintln!("Pietura could not start: {error}");
+        std::process::exit(1);
+    });
 }

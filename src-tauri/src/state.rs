@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use sync::{
     engine::system_clock,
-    session::{policy_from_env, DeviceSession, SessionError},
+    session::{DeviceSession, SessionError, policy_from_env},
 };
 
 /// The desk's state: the device session, or why it could not open (shown in the UI rather than
@@ -24,4 +24,3 @@ impl DeskState {
         self.session.as_ref().map_err(Clone::clone)
     }
 }
-

@@ -4,12 +4,12 @@
 use std::{net::TcpListener, time::Duration};
 
 use domain::DeviceKind;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tauri::{
-    ipc::{CallbackFn, InvokeBody},
-    test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY},
-    webview::InvokeRequest,
     WebviewWindow, WebviewWindowBuilder,
+    ipc::{CallbackFn, InvokeBody},
+    test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets},
+    webview::InvokeRequest,
 };
 
 fn invoke(webview: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -30,10 +30,16 @@ fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> (St
         let store = server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap();
         let now = server::clock::system_clock()();
         server::devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now).await.unwrap();
-        let (_, code) =
-            server::devices::add_device(store.as_ref(), "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1", chrono::Duration::hours(1), now)
-                .await
-                .unwrap();
+        let (_, code) = server::devices::add_device(
+            store.as_ref(),
+            "Rīgas VPVKAC",
+            DeviceKind::Desk,
+            "Galds 1",
+            chrono::Duration::hours(1),
+            now,
+        )
+        .await
+        .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = server::AppState::new(store, server::clock::system_clock());
@@ -48,9 +54,8 @@ fn commands_enroll_remember_the_language_and_report_sync_state() {
     let server_runtime = tokio::runtime::Runtime::new().unwrap();
     let (url, code) = start_server(&server_runtime, dir.path());
 
-    let app = desk::run_app_in(mock_builder(), Some(dir.path().join("desk")))
-        .build(mock_context(noop_assets()))
-        .unwrap();
+    let app =
+        desk::run_app_in(mock_builder(), Some(dir.path().join("desk"))).build(mock_context(noop_assets())).unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
 
     let state = invoke(&webview, "app_state", json!({})).unwrap();

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use reqwest::{header, Method, StatusCode, Url};
+use reqwest::{Method, StatusCode, Url, header};
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    check_version, error_codes, DeviceCredentials, EnrollRequest, EnrollResponse, ErrorBody,
-    HelloResponse, VersionError, ENROLL_PATH, HELLO_PATH, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    DeviceCredentials, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody, HELLO_PATH, HelloResponse,
+    PROTOCOL_HEADER, PROTOCOL_VERSION, VersionError, check_version, error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -115,14 +115,8 @@ impl SyncClient {
         creds: Option<&DeviceCredentials>,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
-        let url = self
-            .base
-            .join(path.trim_start_matches('/'))
-            .map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
-        let mut request = self
-            .http
-            .request(method, url.clone())
-            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        let url = self.base.join(path.trim_start_matches('/')).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+        let mut request = self.http.request(method, url.clone()).header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
         if let Some(creds) = creds {
             request = request.header(header::AUTHORIZATION, creds.authorization_header());
         }
@@ -151,9 +145,8 @@ impl SyncClient {
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()));
         }
-        let error: ErrorBody = serde_json::from_slice(&bytes).map_err(|_| {
-            ClientError::BadResponse(format!("HTTP {status} with an unreadable error body"))
-        })?;
+        let error: ErrorBody = serde_json::from_slice(&bytes)
+            .map_err(|_| ClientError::BadResponse(format!("HTTP {status} with an unreadable error body")))?;
         if status.is_server_error() {
             return Err(ClientError::Unreachable {
                 url: self.base.to_string(),

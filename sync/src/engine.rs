@@ -6,12 +6,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 use tracing::{debug, info, warn};
 
 use crate::client::{ClientError, SyncClient};
 use crate::protocol::DeviceCredentials;
-use crate::schedule::{after_attempt, AttemptOutcome, SchedulePolicy, SyncStatus};
+use crate::schedule::{AttemptOutcome, SchedulePolicy, SyncStatus, after_attempt};
 
 /// Where the engine reads the time; injected so tests can pin it.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -66,12 +66,7 @@ impl Drop for SyncHandle {
 }
 
 /// Starts the engine on the current tokio runtime.
-pub fn spawn(
-    client: SyncClient,
-    credentials: DeviceCredentials,
-    policy: SchedulePolicy,
-    clock: Clock,
-) -> SyncHandle {
+pub fn spawn(client: SyncClient, credentials: DeviceCredentials, policy: SchedulePolicy, clock: Clock) -> SyncHandle {
     let (status_tx, status_rx) = watch::channel(SyncStatus::default());
     let wake = Arc::new(Notify::new());
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel();

@@ -26,9 +26,7 @@ pub enum VersionError {
     Missing,
     #[error("the protocol version header {0:?} is not a number")]
     Malformed(String),
-    #[error(
-        "the other side speaks sync protocol {theirs}, this program speaks {ours}: update the older of the two"
-    )]
+    #[error("the other side speaks sync protocol {theirs}, this program speaks {ours}: update the older of the two")]
     Mismatch { ours: u32, theirs: u32 },
 }
 
@@ -36,11 +34,7 @@ pub enum VersionError {
 pub fn check_version(header: Option<&str>) -> Result<(), VersionError> {
     let raw = header.ok_or(VersionError::Missing)?;
     let theirs: u32 = raw.trim().parse().map_err(|_| VersionError::Malformed(raw.to_owned()))?;
-    if theirs == PROTOCOL_VERSION {
-        Ok(())
-    } else {
-        Err(VersionError::Mismatch { ours: PROTOCOL_VERSION, theirs })
-    }
+    if theirs == PROTOCOL_VERSION { Ok(()) } else { Err(VersionError::Mismatch { ours: PROTOCOL_VERSION, theirs }) }
 }
 
 /// A device's credentials as they travel in the `Authorization` header.
@@ -52,10 +46,7 @@ pub struct DeviceCredentials {
 
 impl std::fmt::Debug for DeviceCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceCredentials")
-            .field("device_id", &self.device_id)
-            .field("secret", &"<redacted>")
-            .finish()
+        f.debug_struct("DeviceCredentials").field("device_id", &self.device_id).field("secret", &"<redacted>").finish()
     }
 }
 

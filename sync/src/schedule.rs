@@ -73,7 +73,9 @@ impl Default for SyncStatus {
 /// How one attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {
-    Success { centre: Centre },
+    Success {
+        centre: Centre,
+    },
     /// Network failure, timeout or a server error: try again with backoff.
     Unreachable(String),
     Unauthorised(String),
@@ -180,13 +182,8 @@ mod tests {
 
     #[test]
     fn success_goes_online_and_waits_the_interval() {
-        let (status, wait) = after_attempt(
-            &SyncStatus::default(),
-            AttemptOutcome::Success { centre: centre() },
-            at(0),
-            &policy(),
-            0.3,
-        );
+        let (status, wait) =
+            after_attempt(&SyncStatus::default(), AttemptOutcome::Success { centre: centre() }, at(0), &policy(), 0.3);
         assert_eq!(status.connection, Connection::Online);
         assert_eq!(status.last_success, Some(at(0)));
         assert_eq!(status.next_try, Some(at(10)));

@@ -8,10 +8,10 @@ use domain::{EnrollmentCode, Language};
 pub use offline_store::Enrollment;
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{Mutex, watch};
 
 use crate::{
-    client::{parse_server_url, ClientError, SyncClient},
+    client::{ClientError, SyncClient, parse_server_url},
     engine::{self, Clock, SyncHandle},
     protocol::DeviceCredentials,
     schedule::{SchedulePolicy, SyncStatus},
@@ -89,8 +89,7 @@ impl DeviceSession {
     pub fn open(data_dir: &Path, app: &str, policy: SchedulePolicy, clock: Clock) -> Result<Self, SessionError> {
         let vault = Vault::new(format!("{app}:{}", data_dir.display()));
         let store = Store::open_with_vault(&data_dir.join("local.db"), &vault)?;
-        let mut initial = SyncStatus::default();
-        initial.last_success = store.last_sync_at()?;
+        let initial = SyncStatus { last_success: store.last_sync_at()?, ..SyncStatus::default() };
         let (status, _) = watch::channel(initial);
         Ok(Self { store: Arc::new(store), vault, policy, clock, engine: Mutex::new(None), status })
     }
@@ -127,7 +126,8 @@ impl DeviceSession {
             return Err(SessionError::new("already_enrolled", "this device is already enrolled"));
         }
         let url = parse_server_url(server_url)?;
-        let code = EnrollmentCode::parse(code).map_err(|e| SessionError::new("enrollment_code_invalid", e.to_string()))?;
+        let code =
+            EnrollmentCode::parse(code).map_err(|e| SessionError::new("enrollment_code_invalid", e.to_string()))?;
         let client = SyncClient::new(url.clone())?;
         let response = client.enroll(&code.to_string()).await?;
         // The secret goes to the keyring first: if saving the enrollment then fails, a retry
@@ -187,13 +187,13 @@ impl DeviceSession {
             let mut last_recorded: Option<DateTime<Utc>> = None;
             while from_engine.changed().await.is_ok() {
                 let status = from_engine.borrow_and_update().clone();
-                if let (Some(at), Some(centre)) = (status.last_success, status.centre.as_ref()) {
-                    if last_recorded != Some(at) {
-                        if let Err(error) = store.record_sync_success(at, centre) {
-                            tracing::warn!(%error, "could not record the sync time");
-                        }
-                        last_recorded = Some(at);
+                if let (Some(at), Some(centre)) = (status.last_success, status.centre.as_ref())
+                    && last_recorded != Some(at)
+                {
+                    if let Err(error) = store.record_sync_success(at, centre) {
+                        tracing::warn!(%error, "could not record the sync time");
                     }
+                    last_recorded = Some(at);
                 }
                 to_ui.send_replace(status);
             }

@@ -14,7 +14,7 @@ use std::{
 use anyhow::Result;
 use tests::{
     artefact_dir, bin_dir, free_port,
-    processes::{server_cli, wait_until, Process, ServerProcess},
+    processes::{Process, ServerProcess, server_cli, wait_until},
     webdriver::Session,
 };
 
@@ -67,7 +67,11 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let bin = bin_dir();
     let db = home.path().join("server.db");
     server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas 1. VPVKAC", "--municipality", "Rīga"])?;
-    let added = server_cli(&bin, &db, &["device", "add", "--centre", "Rīgas 1. VPVKAC", "--kind", "desk", "--name", "Galds 1", "--json"])?;
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Rīgas 1. VPVKAC", "--kind", "desk", "--name", "Galds 1", "--json"],
+    )?;
     let code = serde_json::from_str::<serde_json::Value>(&added)?["enrollment_code"].as_str().unwrap().to_owned();
     let port = free_port();
     let mut server = ServerProcess::start(&bin, &db, port)?;
@@ -83,7 +87,9 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.type_into("input[name=serverUrl]", &server.url)?;
     app.type_into("input[name=code]", "ZZZZ-ZZZZ")?;
     app.click("button[type=submit]")?;
-    wait_until("the unknown-code error", Duration::from_secs(15), || Ok(app.find("[data-testid=code-error]")?.is_some()))?;
+    wait_until("the unknown-code error", Duration::from_secs(15), || {
+        Ok(app.find("[data-testid=code-error]")?.is_some())
+    })?;
     assert!(app.text("[data-testid=code-error]")?.contains("Šāds kods nav zināms"));
     app.screenshot(&shots.join("desk-02-wrong-code.png"))?;
 
@@ -111,7 +117,9 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
 
     // Restarted, the desk remembers its enrollment and language, and syncs again.
     let app = open_app(&driver);
-    wait_until("the home screen after restart", Duration::from_secs(30), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
+    wait_until("the home screen after restart", Duration::from_secs(30), || {
+        Ok(app.find("[data-testid=centre-name]")?.is_some())
+    })?;
     wait_for_state(&app, "online", Duration::from_secs(15));
     assert_eq!(app.text("[data-testid=connection-state]")?, "Online");
     assert!(app.text("[data-testid=last-sync]")?.starts_with("Last sync: "));

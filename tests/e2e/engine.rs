@@ -3,14 +3,14 @@
 use std::{sync::Arc, time::Duration};
 
 use sync::{
-    client::{parse_server_url, SyncClient},
+    client::{SyncClient, parse_server_url},
     engine,
     protocol::DeviceCredentials,
     schedule::{Connection, SchedulePolicy},
 };
 use tests::{
     bin_dir, free_port,
-    processes::{server_cli, wait_until, ServerProcess},
+    processes::{ServerProcess, server_cli, wait_until},
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,8 +20,14 @@ async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_r
     let db = dir.path().join("server.db");
     let bin = bin_dir();
     server_cli(&bin, &db, &["centre", "add", "--name", "Cēsu bibliotēka", "--municipality", "Cēsu novads"]).unwrap();
-    let added = server_cli(&bin, &db, &["device", "add", "--centre", "Cēsu bibliotēka", "--kind", "kiosk", "--name", "K1", "--json"]).unwrap();
-    let code = serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Cēsu bibliotēka", "--kind", "kiosk", "--name", "K1", "--json"],
+    )
+    .unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
     let port = free_port();
     let mut server = ServerProcess::start(&bin, &db, port).unwrap();
 

@@ -4,7 +4,7 @@ use std::{process::Command, time::Duration};
 
 use tests::{
     bin_dir, free_port,
-    processes::{server_cli, server_command, ServerProcess},
+    processes::{ServerProcess, server_cli, server_command},
 };
 
 fn fails_with(command: &mut Command, expected: &str) {
@@ -24,11 +24,20 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
     assert!(config.contains("database_url"));
     assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 1"));
 
-    fails_with(server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]), "centre add");
-    fails_with(server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "tablet", "--name", "G"]), "desk");
+    fails_with(
+        server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
+        "centre add",
+    );
+    fails_with(
+        server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "tablet", "--name", "G"]),
+        "desk",
+    );
     fails_with(server_command(&bin, &db, 0).args(["centre", "add", "--name", " ", "--municipality", "Rīga"]), "name");
     fails_with(server_command(&bin, &db, 0).args(["device", "revoke", "not-a-uuid"]), "invalid");
-    fails_with(server_command(&bin, &db, 0).args(["device", "revoke", "0190b2d8-0000-7000-8000-000000000000"]), "not found");
+    fails_with(
+        server_command(&bin, &db, 0).args(["device", "revoke", "0190b2d8-0000-7000-8000-000000000000"]),
+        "not found",
+    );
     fails_with(server_command(&bin, &db, 0).env("PIETURA_DATABASE_URL", "mysql://x/y").arg("migrate"), "database_url");
     fails_with(server_command(&bin, &db, 0).env("PIETURA_LISTEN", "nowhere").arg("migrate"), "listen");
     fails_with(server_command(&bin, &db, 0).args(["--config", "/nonexistent.toml", "migrate"]), "does not exist");
@@ -39,11 +48,21 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
     assert_eq!(server_cli(&bin, &db, &["device", "list"]).unwrap(), "", "failed commands must add nothing");
 
     server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
-    fails_with(server_command(&bin, &db, 0).args(["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]), "already exists");
-    let added = server_cli(&bin, &db, &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "kiosk", "--name", "Kiosks 1"]).unwrap();
+    fails_with(
+        server_command(&bin, &db, 0).args(["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]),
+        "already exists",
+    );
+    let added =
+        server_cli(&bin, &db, &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "kiosk", "--name", "Kiosks 1"])
+            .unwrap();
     assert!(added.contains("Enrollment code: "), "{added}");
     let json: serde_json::Value = serde_json::from_str(
-        &server_cli(&bin, &db, &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "Galds 1", "--json"]).unwrap(),
+        &server_cli(
+            &bin,
+            &db,
+            &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "Galds 1", "--json"],
+        )
+        .unwrap(),
     )
     .unwrap();
     let code = json["enrollment_code"].as_str().unwrap();

@@ -1,8 +1,8 @@
 //! Just enough of the W3C WebDriver protocol to drive the desk app through tauri-driver.
 
-use anyhow::{bail, Context, Result};
-use base64::{engine::general_purpose::STANDARD, Engine};
-use serde_json::{json, Value};
+use anyhow::{Context, Result, bail};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde_json::{Value, json};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 

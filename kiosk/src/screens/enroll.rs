@@ -29,12 +29,14 @@ impl EnrollScreen {
                 .labelled_by(url_label.id);
             ui.add_space(8.0);
             let code_label = ui.label(tr(language, "enroll.code"));
-            ui.add(egui::TextEdit::singleline(&mut self.code).desired_width(f32::INFINITY))
-                .labelled_by(code_label.id);
+            ui.add(egui::TextEdit::singleline(&mut self.code).desired_width(f32::INFINITY)).labelled_by(code_label.id);
             ui.add_space(16.0);
             let caption = if self.busy { tr(language, "enroll.submitting") } else { tr(language, "enroll.submit") };
             if ui.button(caption).clicked() {
-                action = Some(EnrollAction::Submit { server_url: self.server_url.trim().into(), code: self.code.trim().into() });
+                action = Some(EnrollAction::Submit {
+                    server_url: self.server_url.trim().into(),
+                    code: self.code.trim().into(),
+                });
             }
         });
         if let Some(code) = &self.error {

@@ -3,7 +3,7 @@
 
 use chrono::DateTime;
 use domain::{Centre, DeviceKind, Language};
-use offline_store::{DatabaseKey, Enrollment, Store, StoreError, Vault, SCHEMA_VERSION};
+use offline_store::{DatabaseKey, Enrollment, SCHEMA_VERSION, Store, StoreError, Vault};
 use uuid::Uuid;
 
 fn enrollment() -> Enrollment {

@@ -1,12 +1,12 @@
 //! The one error type of the HTTP boundary: a status, a stable code, a message, maybe a field.
 
 use axum::{
+    Json,
     extract::rejection::JsonRejection,
     http::StatusCode,
     response::{IntoResponse, Response},
-    Json,
 };
-use sync::protocol::{error_codes, ErrorBody, VersionError};
+use sync::protocol::{ErrorBody, VersionError, error_codes};
 
 use crate::devices::{AuthError, DeviceError};
 use crate::store::StoreError;
@@ -27,7 +27,11 @@ impl ApiError {
     fn internal(detail: &dyn std::fmt::Display) -> Self {
         // The detail goes to the log only: clients learn nothing about the internals.
         tracing::error!(error = %detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL, "internal error; the server log has details")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error_codes::INTERNAL,
+            "internal error; the server log has details",
+        )
     }
 }
 
@@ -63,17 +67,24 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message),
             StoreError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message),
             StoreError::EnrollmentCodeUnknown => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_UNKNOWN, message).with_field("enrollment_code")
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_UNKNOWN, message)
+                    .with_field("enrollment_code")
             }
             StoreError::EnrollmentCodeExpired => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_EXPIRED, message).with_field("enrollment_code")
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_EXPIRED, message)
+                    .with_field("enrollment_code")
             }
             StoreError::EnrollmentCodeUsed => {
-                ApiError::new(StatusCode::CONFLICT, error_codes::ENROLLMENT_CODE_USED, message).with_field("enrollment_code")
+                ApiError::new(StatusCode::CONFLICT, error_codes::ENROLLMENT_CODE_USED, message)
+                    .with_field("enrollment_code")
             }
             StoreError::Unavailable(_) => {
                 tracing::error!(%error, "database unavailable");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error_codes::UNAVAILABLE, "the database is unavailable; try again shortly")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    error_codes::UNAVAILABLE,
+                    "the database is unavailable; try again shortly",
+                )
             }
             StoreError::Corrupt(_) => ApiError::internal(&error),
         }
@@ -84,13 +95,16 @@ impl From<DeviceError> for ApiError {
     fn from(error: DeviceError) -> Self {
         match error {
             DeviceError::Validation(e) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, e.to_string()).with_field(e.field)
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, e.to_string())
+                    .with_field(e.field)
             }
             DeviceError::Code(e) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_INVALID, e.to_string())
                     .with_field("enrollment_code")
             }
-            DeviceError::NoSuchCentre(_) => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, error.to_string()),
+            DeviceError::NoSuchCentre(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, error.to_string())
+            }
             DeviceError::Store(e) => e.into(),
             DeviceError::Random(_) => ApiError::internal(&error),
         }

@@ -6,7 +6,7 @@ use axum::{
 };
 use sync::protocol::DeviceCredentials;
 
-use super::{error::ApiError, AppState};
+use super::{AppState, error::ApiError};
 use crate::devices::{self, AuthError};
 use crate::store::Device;
 
@@ -28,9 +28,10 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
             .and_then(|v| v.to_str().ok())
             .and_then(DeviceCredentials::from_authorization_header)
             .ok_or(AuthError::Missing)?;
-        let device = devices::authenticate(state.store.as_ref(), &credentials, (state.clock)()).await.inspect_err(|e| {
-            tracing::warn!(device = %credentials.device_id, error = %e, "device authentication failed");
-        })?;
+        let device =
+            devices::authenticate(state.store.as_ref(), &credentials, (state.clock)()).await.inspect_err(|e| {
+                tracing::warn!(device = %credentials.device_id, error = %e, "device authentication failed");
+            })?;
         Ok(Self(device))
     }
 }

@@ -65,7 +65,10 @@ mod tests {
         metrics.record("/healthz", "GET", 200, Duration::from_millis(3));
         metrics.record("/v1/sync/hello", "GET", 401, Duration::from_millis(1));
         let text = metrics.render(true);
-        assert!(text.contains("pietura_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 2"), "{text}");
+        assert!(
+            text.contains("pietura_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("status=\"401\"} 1"));
         assert!(text.contains("pietura_database_up 1"));
         assert!(text.contains("pietura_http_request_seconds_sum{route=\"/healthz\"} 0.005"));

@@ -7,16 +7,16 @@ mod metrics;
 use std::{sync::Arc, time::Instant};
 
 use axum::{
+    Json, Router,
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
-    Json, Router,
 };
 use sync::protocol::{
-    check_version, EnrollRequest, EnrollResponse, ErrorBody, HelloResponse, ENROLL_PATH, HELLO_PATH,
-    PROTOCOL_HEADER, PROTOCOL_VERSION,
+    ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody, HELLO_PATH, HelloResponse, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, check_version,
 };
 use tracing::Instrument;
 use utoipa::OpenApi;
@@ -46,7 +46,10 @@ const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Pietura central server", description = "Catalogue, cases, e-address and sync for VPVKAC desks and library kiosks."),
+    info(
+        title = "Pietura central server",
+        description = "Catalogue, cases, e-address and sync for VPVKAC desks and library kiosks."
+    ),
     paths(healthz, readyz, metrics_text, enroll, hello),
     components(schemas(EnrollRequest, EnrollResponse, HelloResponse, ErrorBody, sync::protocol::CentreDto))
 )]
@@ -84,10 +87,8 @@ async fn protocol_version(request: Request, next: Next) -> Response {
 
 /// A span per request named by route, and the request counted in the metrics.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().to_string();
     let span = tracing::info_span!("request", %method, %route);
     let started = Instant::now();
@@ -137,7 +138,10 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
         (status = 409, description = "The code was already used", body = ErrorBody),
         (status = 422, description = "The code is malformed, unknown or expired", body = ErrorBody)
     ))]
-async fn enroll(State(state): State<AppState>, ApiJson(request): ApiJson<EnrollRequest>) -> Result<Json<EnrollResponse>, ApiError> {
+async fn enroll(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
     let response = devices::enroll(state.store.as_ref(), &request.enrollment_code, (state.clock)())
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "enrollment refused"))?;

@@ -190,7 +190,9 @@ fn parse_kind(raw: &str) -> Result<DeviceKind, StoreError> {
 
 fn hash_from_bytes(bytes: Option<Vec<u8>>) -> Result<Option<[u8; 32]>, StoreError> {
     bytes
-        .map(|b| <[u8; 32]>::try_from(b.as_slice()).map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into())))
+        .map(|b| {
+            <[u8; 32]>::try_from(b.as_slice()).map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))
+        })
         .transpose()
 }
 
@@ -217,7 +219,10 @@ mod tests {
     #[test]
     fn database_urls_pick_the_backend() {
         assert_eq!(DatabaseLocation::parse("pietura.db").unwrap(), DatabaseLocation::Sqlite("pietura.db".into()));
-        assert_eq!(DatabaseLocation::parse("sqlite:///tmp/p.db").unwrap(), DatabaseLocation::Sqlite("/tmp/p.db".into()));
+        assert_eq!(
+            DatabaseLocation::parse("sqlite:///tmp/p.db").unwrap(),
+            DatabaseLocation::Sqlite("/tmp/p.db".into())
+        );
         assert_eq!(DatabaseLocation::parse("sqlite:p.db").unwrap(), DatabaseLocation::Sqlite("p.db".into()));
         assert!(matches!(DatabaseLocation::parse("postgres://u:p@h/db").unwrap(), DatabaseLocation::Postgres(_)));
         assert!(matches!(DatabaseLocation::parse("postgresql://h/db").unwrap(), DatabaseLocation::Postgres(_)));

@@ -6,19 +6,19 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use domain::Centre;
-use tokio_postgres::{error::SqlState, NoTls, Row};
+use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    check_redeemable, hash_from_bytes, parse_kind, redact_password, Device, DeviceAuthRecord, Migration, NewCentre,
-    NewDevice, Store, StoreError,
+    Device, DeviceAuthRecord, Migration, NewCentre, NewDevice, Store, StoreError, check_redeemable, hash_from_bytes,
+    parse_kind, redact_password,
 };
 
 const MIGRATIONS: &[Migration] =
     &[(1, "centres_and_devices", include_str!("../../migrations/postgres/0001_centres_and_devices.sql"))];
 
 /// Any number, as long as it is the same for every server: serialises concurrent migrations.
-const MIGRATION_LOCK_KEY: i64 = 0x5049_4554_5552_41;
+const MIGRATION_LOCK_KEY: i64 = 0x0050_4945_5455_5241;
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
      d.revoked_at, d.created_at, c.id, c.name, c.municipality";
@@ -188,7 +188,9 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(|e| map_err(e, || format!("a device named {:?} in this centre (or the same enrollment code)", device.name)))?;
-        load_device(&client, device.id).await?.ok_or_else(|| StoreError::NotFound { what: format!("device {}", device.id) })
+        load_device(&client, device.id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: format!("device {}", device.id) })
     }
 
     async fn list_devices(&self) -> Result<Vec<Device>, StoreError> {

@@ -9,12 +9,12 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Centre;
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
 use super::{
-    check_redeemable, hash_from_bytes, parse_kind, Device, DeviceAuthRecord, Migration, NewCentre, NewDevice,
-    Store, StoreError,
+    Device, DeviceAuthRecord, Migration, NewCentre, NewDevice, Store, StoreError, check_redeemable, hash_from_bytes,
+    parse_kind,
 };
 
 const MIGRATIONS: &[Migration] =
@@ -53,7 +53,8 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let connection = self.connection.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = connection.lock().map_err(|_| StoreError::Unavailable("a database task panicked".into()))?;
+            let mut guard =
+                connection.lock().map_err(|_| StoreError::Unavailable("a database task panicked".into()))?;
             work(&mut guard)
         })
         .await
@@ -62,13 +63,13 @@ impl SqliteStore {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.is_dir() {
-            return Err(StoreError::Unavailable(format!(
-                "the folder {} for the database does not exist: create it or choose another path",
-                parent.display()
-            )));
-        }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return Err(StoreError::Unavailable(format!(
+            "the folder {} for the database does not exist: create it or choose another path",
+            parent.display()
+        )));
     }
     let connection = Connection::open(path).map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
     let setup = || -> rusqlite::Result<()> {
@@ -195,8 +196,10 @@ impl Store for SqliteStore {
     }
 
     async fn schema_version(&self) -> Result<i64, StoreError> {
-        self.with(|c| c.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).map_err(db))
-            .await
+        self.with(|c| {
+            c.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).map_err(db)
+        })
+        .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -3,9 +3,9 @@
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use domain::DeviceKind;
-use server::{clock::system_clock, devices, store::Store, AppState};
+use server::{AppState, clock::system_clock, devices, store::Store};
 use sync::{
-    client::{parse_server_url, SyncClient},
+    client::{SyncClient, parse_server_url},
     protocol::{DeviceCredentials, ErrorBody, PROTOCOL_HEADER},
 };
 use tokio::sync::oneshot;
@@ -63,9 +63,13 @@ async fn health_readiness_metrics_and_openapi_answer() {
     let ready = http.get(format!("{}readyz", server.url)).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let metrics = http.get(format!("{}metrics", server.url)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("pietura_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("pietura_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("pietura_database_up 1"));
-    let openapi: serde_json::Value = http.get(format!("{}openapi.json", server.url)).send().await.unwrap().json().await.unwrap();
+    let openapi: serde_json::Value =
+        http.get(format!("{}openapi.json", server.url)).send().await.unwrap().json().await.unwrap();
     for path in ["/healthz", "/readyz", "/metrics", "/v1/devices/enroll", "/v1/sync/hello"] {
         assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
@@ -135,11 +139,24 @@ async fn bad_enrollment_requests_get_named_errors_and_change_nothing() {
     let no_version = http.post(&url).json(&serde_json::json!({"enrollment_code": code})).send().await.unwrap();
     assert_eq!(no_version.status(), 400);
     assert_eq!(no_version.json::<ErrorBody>().await.unwrap().code, "protocol_mismatch");
-    let future = http.post(&url).header(PROTOCOL_HEADER, "99").json(&serde_json::json!({"enrollment_code": code})).send().await.unwrap();
+    let future = http
+        .post(&url)
+        .header(PROTOCOL_HEADER, "99")
+        .json(&serde_json::json!({"enrollment_code": code}))
+        .send()
+        .await
+        .unwrap();
     let body = future.json::<ErrorBody>().await.unwrap();
     assert_eq!(body.code, "protocol_mismatch");
     assert!(body.message.contains("99"), "{}", body.message);
-    let huge = http.post(&url).header(PROTOCOL_HEADER, "1").header("content-type", "application/json").body(vec![b' '; 100_000]).send().await.unwrap();
+    let huge = http
+        .post(&url)
+        .header(PROTOCOL_HEADER, "1")
+        .header("content-type", "application/json")
+        .body(vec![b' '; 100_000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(huge.status(), 413);
     // None of the above used the code up.
     client.enroll(&code).await.unwrap();
@@ -149,7 +166,8 @@ async fn bad_enrollment_requests_get_named_errors_and_change_nothing() {
 async fn shutdown_finishes_promptly_even_with_an_idle_client_connected() {
     let mut server = start().await;
     // An idle keep-alive connection must not hold the server open.
-    let _idle = tokio::net::TcpStream::connect(server.url.trim_start_matches("http://").trim_end_matches('/')).await.unwrap();
+    let _idle =
+        tokio::net::TcpStream::connect(server.url.trim_start_matches("http://").trim_end_matches('/')).await.unwrap();
     let started = std::time::Instant::now();
     server.stop.take().unwrap().send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), &mut server.task).await.expect("shutdown hung").unwrap();

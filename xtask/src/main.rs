@@ -1,0 +1,113 @@
+//! `cargo xtask`: everything a newcomer or CI needs, in two commands.
+//!
+//! - `cargo xtask demo [--kiosk]`: install what is missing, start a demo server, open the app.
+//! - `cargo xtask test`: the whole test suite, starting (and stopping) every service it needs.
+
+mod demo;
+mod measure;
+mod services;
+mod setup;
+mod test;
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Instant,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Pietura's set-up, demo and test runner")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install missing system and UI packages and tools (apt, npm, cargo install).
+    Setup,
+    /// Start a demo server with demo data and open the desk app (or the kiosk).
+    Demo {
+        /// Open the citizen kiosk instead of the desk app.
+        #[arg(long)]
+        kiosk: bool,
+        /// Close the app and stop after this many seconds, saving a screenshot (for checks).
+        #[arg(long, hide = true)]
+        exit_after: Option<u64>,
+    },
+    /// Run every test: formatting, clippy, all crates on SQLite and PostgreSQL, UI unit and
+    /// browser tests, kiosk tests, and the end-to-end tests under Xvfb.
+    Test {
+        /// Skip installing packages (when you know they are there).
+        #[arg(long)]
+        no_setup: bool,
+    },
+    /// Print performance figures: server start time, desk idle memory.
+    Measure,
+    /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
+    #[command(hide = true)]
+    NextestInPg { args: Vec<String> },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match cli.command {
+        Task::Setup => setup::all(&root),
+        Task::Demo { kiosk, exit_after } => demo::run_demo(&root, kiosk, exit_after),
+        Task::Test { no_setup } => test::run_all(&root, !no_setup),
+        Task::Measure => measure::run(&root),
+        Task::NextestInPg { args } => test::nextest_in_pg(&args),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_owned()
+}
+
+/// Where cargo puts build output: `CARGO_TARGET_DIR` or `target/`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// Prints a step's name, runs it, and prints how long it took.
+pub fn step<T>(name: &str, timings: &mut Vec<(String, f64)>, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    eprintln!("\n==> {name}");
+    let started = Instant::now();
+    let result = work().with_context(|| format!("step failed: {name}"));
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("<== {name}: {seconds:.1} s{}", if result.is_err() { " (FAILED)" } else { "" });
+    timings.push((name.to_owned(), seconds));
+    result
+}
+
+/// Runs a command, failing with its command line if it fails.
+pub fn exec(command: &mut Command) -> Result<()> {
+    let shown = format!("{command:?}");
+    let status = command.status().with_context(|| format!("could not start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Whether a program is on PATH.
+pub fn have(program: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success())
+}
+
+/// `~/.cargo/bin`, where `cargo install` puts tauri-driver; added to PATH for children.
+pub fn path_with_cargo_bin() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    match std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
+        Some(home) => format!("{}:{path}", home.join("bin").display()),
+        None => path,
+    }
+}

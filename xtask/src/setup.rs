@@ -1,0 +1,132 @@
+//! Installs what is missing: Debian packages, the UI's npm packages, tauri-driver and nextest.
+
+use std::{path::Path, process::Command};
+
+use anyhow::{Result, bail};
+
+use crate::{exec, have, path_with_cargo_bin};
+
+/// Debian/Ubuntu packages the build, the tests and the demo need.
+pub const APT_PACKAGES: &[&str] = &[
+    // Building: Tauri's WebKitGTK stack, OpenSSL for SQLCipher, PC/SC for the eID work.
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libxdo-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libsoup-3.0-dev",
+    "librsvg2-dev",
+    "libayatana-appindicator3-dev",
+    "libjavascriptcoregtk-4.1-dev",
+    "libgtk-3-dev",
+    "libxkbcommon-dev",
+    "libpcsclite-dev",
+    // Running the tests: a display, the WebKit WebDriver, a browser, PostgreSQL, the keyring.
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "chromium",
+    "postgresql",
+    "keyutils",
+    // Fonts with Latvian letters, and tools to look at output.
+    "fonts-dejavu-core",
+    "poppler-utils",
+    "curl",
+    "nodejs",
+    "npm",
+];
+
+fn missing_packages() -> Vec<&'static str> {
+    APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|package| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", package])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect()
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+pub fn run_setup_apt() -> Result<()> {
+    if !have("apt-get") || !have("dpkg-query") {
+        eprintln!("This is not a Debian/Ubuntu system. Install the equivalents of:\n  {}", APT_PACKAGES.join(" "));
+        return Ok(());
+    }
+    let missing = missing_packages();
+    if missing.is_empty() {
+        eprintln!("system packages: all present");
+        return Ok(());
+    }
+    eprintln!("system packages missing: {}", missing.join(" "));
+    let sudo: &[&str] = if is_root() {
+        &[]
+    } else if Command::new("sudo").args(["-n", "true"]).status().is_ok_and(|s| s.success()) {
+        &["sudo"]
+    } else {
+        bail!(
+            "cannot install without root. Run:\n  sudo apt-get install -y {}\nthen run this command again",
+            missing.join(" ")
+        );
+    };
+    let apt = |args: &[&str]| {
+        let mut command = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    exec(&mut apt(&["update", "-qq"]))?;
+    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    install.args(&missing);
+    exec(&mut install)
+}
+
+pub fn run_setup_tools() -> Result<()> {
+    let path = path_with_cargo_bin();
+    let on_path = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .env("PATH", &path)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !on_path("cargo-nextest") {
+        exec(Command::new("cargo").args(["install", "cargo-nextest", "--locked"]))?;
+    }
+    if !on_path("tauri-driver") {
+        exec(Command::new("cargo").args(["install", "tauri-driver", "--locked"]))?;
+    }
+    Ok(())
+}
+
+/// `npm ci` when node_modules is missing or older than the lock file.
+pub fn run_setup_npm(root: &Path) -> Result<()> {
+    let ui = root.join("ui");
+    let lock = ui.join("package-lock.json");
+    let installed = ui.join("node_modules/.package-lock.json");
+    let fresh = match (
+        std::fs::metadata(&lock).and_then(|m| m.modified()),
+        std::fs::metadata(&installed).and_then(|m| m.modified()),
+    ) {
+        (Ok(lock), Ok(installed)) => installed >= lock,
+        _ => false,
+    };
+    if fresh {
+        eprintln!("UI packages: up to date");
+        return Ok(());
+    }
+    exec(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))
+}
+
+pub fn all(root: &Path) -> Result<()> {
+    run_setup_apt()?;
+    run_setup_tools()?;
+    run_setup_npm(root)
+}

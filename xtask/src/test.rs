@@ -1,0 +1,80 @@
+//! `cargo xtask test`: the whole suite, in the order that fails fastest.
+
+use std::{path::Path, process::Command, time::Instant};
+
+use anyhow::{Context, Result};
+
+use crate::{exec, path_with_cargo_bin, services::Xvfb, setup, step};
+
+pub fn run_all(root: &Path, install: bool) -> Result<()> {
+    let started = Instant::now();
+    let mut timings = Vec::new();
+    if install {
+        step("set-up: system packages, tools, UI packages", &mut timings, || setup::all(root))?;
+    }
+    step("cargo fmt --check", &mut timings, || exec(Command::new("cargo").args(["fmt", "--all", "--", "--check"])))?;
+    // The desk embeds the built UI, so the UI is built before any cargo build.
+    step("UI: type check and build", &mut timings, || {
+        exec(Command::new("npm").args(["run", "build"]).current_dir(root.join("ui")))
+    })?;
+    step("cargo clippy (warnings are errors)", &mut timings, || {
+        exec(Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))
+    })?;
+    // The end-to-end tests run the binaries, which nextest does not build for other crates.
+    step("cargo build (binaries)", &mut timings, || {
+        exec(Command::new("cargo").args(["build", "--workspace", "--bins", "--locked"]))
+    })?;
+    step("UI unit tests (vitest)", &mut timings, || {
+        exec(Command::new("npx").args(["vitest", "run"]).current_dir(root.join("ui")))
+    })?;
+    step("UI flows in Chromium (Playwright + axe-core)", &mut timings, || {
+        exec(Command::new("npx").args(["playwright", "test"]).current_dir(root.join("ui")))
+    })?;
+    step("Rust tests: all crates, SQLite + PostgreSQL, kiosk, end-to-end under Xvfb", &mut timings, || {
+        let xvfb = Xvfb::start()?;
+        // A fresh session keyring, so keyring tests work without a desktop login; and a
+        // throwaway PostgreSQL cluster unless one is given.
+        let mut command = Command::new("keyctl");
+        command.args(["session", "-"]);
+        match std::env::var("PIETURA_TEST_POSTGRES_URL") {
+            Ok(_) => {
+                command.args(["cargo", "nextest", "run", "--workspace", "--locked", "--no-fail-fast"]);
+            }
+            Err(_) => {
+                command.args([
+                    "pg_virtualenv",
+                    "cargo",
+                    "xtask",
+                    "nextest-in-pg",
+                    "--",
+                    "--workspace",
+                    "--locked",
+                    "--no-fail-fast",
+                ]);
+            }
+        }
+        command.env("DISPLAY", &xvfb.display).env("PATH", path_with_cargo_bin());
+        exec(&mut command)
+    })?;
+    eprintln!("\nAll tests passed in {:.1} s:", started.elapsed().as_secs_f64());
+    for (name, seconds) in &timings {
+        eprintln!("  {seconds:>7.1} s  {name}");
+    }
+    Ok(())
+}
+
+/// Inside `pg_virtualenv`: turn its PG* variables into the URL the storage suite reads.
+pub fn nextest_in_pg(args: &[String]) -> Result<()> {
+    let var =
+        |name: &str| std::env::var(name).with_context(|| format!("{name} is not set: run this under pg_virtualenv"));
+    let url = format!(
+        "postgres://{}:{}@{}:{}/{}",
+        var("PGUSER")?,
+        var("PGPASSWORD")?,
+        var("PGHOST")?,
+        var("PGPORT")?,
+        var("PGDATABASE")?
+    );
+    eprintln!("PostgreSQL: a throwaway cluster on port {}", var("PGPORT")?);
+    exec(Command::new("cargo").args(["nextest", "run"]).args(args).env("PIETURA_TEST_POSTGRES_URL", url))
+}
