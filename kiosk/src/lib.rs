@@ -218,6 +218,8 @@ impl KioskApp {
 
 /// Large text and touch-sized targets (at least 48 points), for standing users and fingers.
 pub fn apply_kiosk_style(ctx: &egui::Context) {
+    // Light, high-contrast colours read best in bright libraries and halls.
+    ctx.set_visuals(egui::Visuals::light());
     ctx.global_style_mut(|style| {
         use egui::{FontFamily::Proportional, FontId, TextStyle};
         style.text_styles = [

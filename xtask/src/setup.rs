@@ -32,11 +32,12 @@ pub const APT_PACKAGES: &[&str] = &[
     "fonts-dejavu-core",
     "poppler-utils",
     "curl",
-    "nodejs",
-    "npm",
 ];
 
 fn missing_packages() -> Vec<&'static str> {
+    // Node.js may come from elsewhere (NodeSource bundles npm, which conflicts with Debian's
+    // npm package): ask for Debian's only when there is no npm at all.
+    let node: &[&'static str] = if have("npm") { &[] } else { &["nodejs", "npm"] };
     APT_PACKAGES
         .iter()
         .copied()
@@ -46,6 +47,7 @@ fn missing_packages() -> Vec<&'static str> {
                 .output()
                 .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
         })
+        .chain(node.iter().copied())
         .collect()
 }
 
