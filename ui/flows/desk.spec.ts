@@ -85,3 +85,24 @@ test("the status bar follows the connection and offers a retry when offline", as
   await page.evaluate(() => (window as unknown as { __fake: { setConnection(c: string): void } }).__fake.setConnection("online"));
   await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "online");
 });
+
+test("a local store that cannot be opened is explained, not hidden", async ({ page }) => {
+  await page.evaluate(() =>
+    localStorage.setItem(
+      "fake-backend",
+      JSON.stringify({
+        language: "lv",
+        enrollment: null,
+        storeError: { code: "store_key_missing", message: "the key is not in the keyring" },
+        status: { connection: "connecting", last_success: null, next_try: null, consecutive_failures: 0, last_error: null, centre: null },
+      }),
+    ),
+  );
+  await open(page);
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("Pietura nevar atvērt vietējos datus");
+  await expect(alert).toContainText("Neizdzēsiet failu");
+  await expect(alert).toContainText("the key is not in the keyring");
+  await expect(page.getByTestId("connection-state")).toHaveText("Nav pievienota");
+  await expectAccessible(page);
+});

@@ -31,6 +31,7 @@
   async function answer(cmd, args) {
       switch (cmd) {
         case "app_state":
+          if (state.storeError) throw state.storeError;
           return { language: state.language, enrollment: state.enrollment };
         case "set_language":
           state.language = args.language;

@@ -32,6 +32,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "fonts-dejavu-core",
     "poppler-utils",
     "curl",
+    "openssl",
 ];
 
 fn missing_packages() -> Vec<&'static str> {

@@ -173,3 +173,93 @@ async fn shutdown_finishes_promptly_even_with_an_idle_client_connected() {
     tokio::time::timeout(Duration::from_secs(10), &mut server.task).await.expect("shutdown hung").unwrap();
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn the_server_speaks_https_when_given_a_certificate_and_says_clearly_when_it_cannot() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (ca, ca_key) = (dir.path().join("ca.pem"), dir.path().join("ca.key"));
+    let openssl = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the openssl command is installed");
+        assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    // A test CA and a server certificate it signed, as an operator would get from their PKI.
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-days", "1", "-subj", "/CN=Pietura Test CA", "-keyout", "ca.key", "-out", "ca.pem"],
+        ]
+        .concat(),
+    );
+    openssl(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "server.csr"]].concat());
+    std::fs::write(
+        dir.path().join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    assert!(ca_key.exists());
+
+    let backend = crate::backends::sqlite().await;
+    let state = AppState::new(backend.store.clone(), system_clock());
+    let missing = server::serve(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        state.clone(),
+        Some(server::TlsFiles { cert: &dir.path().join("nope.pem"), key: &key }),
+        Duration::from_secs(1),
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(missing.to_string().contains("nope.pem"), "{missing}");
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (cert_path, key_path) = (cert.clone(), key.clone());
+    tokio::spawn(async move {
+        let tls = server::TlsFiles { cert: &cert_path, key: &key_path };
+        server::serve(listener, state, Some(tls), Duration::from_secs(1), std::future::pending()).await.unwrap();
+    });
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap();
+    let https = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
+    let mut answered = None;
+    for _ in 0..50 {
+        match https.get(format!("https://localhost:{port}/healthz")).send().await {
+            Ok(response) => {
+                answered = Some(response);
+                break;
+            }
+            Err(error) => eprintln!("HTTPS not answering yet: {error}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let response = answered.expect("the HTTPS server answered");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "ok");
+    // Plain HTTP to the HTTPS port gets no answer it could mistake for one.
+    let plain = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+}
