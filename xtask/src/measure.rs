@@ -24,15 +24,16 @@ fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Resident memory of a process and all its descendants, in KiB, from /proc.
-fn tree_rss_kib(root: u32) -> u64 {
+/// Proportional set size (shared pages split between their users, so a process tree is not
+/// counted twice) of a process and all its descendants, in KiB, from /proc.
+fn tree_pss_kib(root: u32) -> u64 {
     let mut total = 0;
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
             total += status
                 .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix("Pss:"))
                 .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
                 .unwrap_or(0);
         }
@@ -104,11 +105,11 @@ pub fn run(root: &Path) -> Result<()> {
     )?;
     std::thread::sleep(Duration::from_secs(10));
     let pid = desk_pid().context("the desk app did not start")?;
-    let desk_kib = tree_rss_kib(pid);
+    let desk_kib = tree_pss_kib(pid);
     let xvfb_pid = Command::new("pgrep").args(["-n", "Xvfb"]).output()?;
-    let xvfb_kib = String::from_utf8_lossy(&xvfb_pid.stdout).trim().parse::<u32>().map(tree_rss_kib).unwrap_or(0);
+    let xvfb_kib = String::from_utf8_lossy(&xvfb_pid.stdout).trim().parse::<u32>().map(tree_pss_kib).unwrap_or(0);
     println!(
-        "desk idle memory (app + WebKit processes, RSS, release): {:.0} MiB; Xvfb baseline {:.0} MiB",
+        "desk idle memory (app + WebKit processes, PSS, release): {:.0} MiB; Xvfb baseline {:.0} MiB",
         desk_kib as f64 / 1024.0,
         xvfb_kib as f64 / 1024.0
     );
