@@ -7,5 +7,5 @@
 pub mod secrets;
 mod store;
 
-pub use secrets::{DatabaseKey, SecretError, Vault};
+pub use secrets::{Backend, DatabaseKey, SecretError, Vault};
 pub use store::{Enrollment, SCHEMA_VERSION, Store, StoreError};

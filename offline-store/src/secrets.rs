@@ -1,7 +1,8 @@
 //! Secrets in the OS keyring: the database key and the device secret.
 //!
-//! Backends (through the `keyring` crate): kernel keyutils on Linux, which needs no desktop
-//! session; the Credential Manager on Windows. See README "Secrets" for what survives a reboot.
+//! Backends (through the `keyring` crate), see [`Backend`]: on Linux the desktop's Secret
+//! Service when one answers, else kernel keyutils; the Credential Manager on Windows; the
+//! Keychain on macOS. See README "Secrets" for what survives a reboot.
 
 use std::fmt;
 
@@ -63,33 +64,126 @@ impl From<keyring::Error> for SecretError {
 const DATABASE_KEY: &str = "offline-store-key";
 const DEVICE_SECRET: &str = "device-secret";
 
+/// Where secrets are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The desktop's Secret Service (GNOME Keyring, KWallet) over D-Bus: survives reboots.
+    SecretService,
+    /// The kernel's keyutils: needs no desktop session, but is lost on reboot.
+    Keyutils,
+    /// The platform's own store: Credential Manager on Windows, Keychain on macOS.
+    Platform,
+}
+
+impl Backend {
+    /// Chooses the backend: `PIETURA_KEYRING` (`secret-service`, `keyutils` or `auto`), and by
+    /// default the Secret Service when one answers on the session bus, else keyutils.
+    pub fn detect() -> Self {
+        if !cfg!(target_os = "linux") {
+            return Backend::Platform;
+        }
+        match std::env::var("PIETURA_KEYRING").unwrap_or_default().trim() {
+            "secret-service" => Backend::SecretService,
+            "keyutils" => Backend::Keyutils,
+            choice => {
+                if !matches!(choice, "" | "auto") {
+                    tracing::error!(choice, "PIETURA_KEYRING must be secret-service, keyutils or auto; using auto");
+                }
+                if Self::secret_service_answers() {
+                    Backend::SecretService
+                } else {
+                    tracing::warn!(
+                        "no Secret Service on the session bus: secrets are kept in the kernel keyring, which a reboot empties"
+                    );
+                    Backend::Keyutils
+                }
+            }
+        }
+    }
+
+    /// Whether a Secret Service is reachable and unlocked.
+    pub fn secret_service_answers() -> bool {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            return false;
+        }
+        match Backend::SecretService.entry("pietura-probe", "probe").map(|e| e.get_password()) {
+            Ok(Ok(_)) | Ok(Err(keyring::Error::NoEntry)) => true,
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "the Secret Service does not answer");
+                false
+            }
+            Err(error) => {
+                tracing::debug!(%error, "the Secret Service does not answer");
+                false
+            }
+        }
+    }
+
+    fn entry(self, service: &str, name: &str) -> Result<keyring::Entry, SecretError> {
+        Ok(match self {
+            #[cfg(target_os = "linux")]
+            Backend::SecretService => keyring::Entry::new_with_credential(Box::new(
+                keyring::secret_service::SsCredential::new_with_target(None, service, name)?,
+            )),
+            #[cfg(target_os = "linux")]
+            Backend::Keyutils => keyring::Entry::new_with_credential(Box::new(
+                keyring::keyutils::KeyutilsCredential::new_with_target(None, service, name)?,
+            )),
+            _ => keyring::Entry::new(service, name)?,
+        })
+    }
+}
+
 /// The keyring entries of one installation. `service` separates installations (and tests).
 #[derive(Debug, Clone)]
 pub struct Vault {
     service: String,
+    backend: Backend,
+    /// Where secrets may still be from an earlier run without a Secret Service; found there,
+    /// they move to `backend`.
+    fallback: Option<Backend>,
 }
 
 impl Vault {
+    /// A vault on the detected backend (see [`Backend::detect`]).
     pub fn new(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self::with_backend(service, Backend::detect())
     }
 
-    fn entry(&self, name: &str) -> Result<keyring::Entry, SecretError> {
-        Ok(keyring::Entry::new(&self.service, name)?)
+    pub fn with_backend(service: impl Into<String>, backend: Backend) -> Self {
+        let fallback = (backend == Backend::SecretService).then_some(Backend::Keyutils);
+        tracing::debug!(?backend, "secrets backend");
+        Self { service: service.into(), backend, fallback }
     }
 
-    fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, SecretError> {
-        match self.entry(name)?.get_password() {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn read(&self, backend: Backend, name: &str) -> Result<Option<Zeroizing<String>>, SecretError> {
+        match backend.entry(&self.service, name)?.get_password() {
             Ok(value) => Ok(Some(Zeroizing::new(value))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(other) => Err(other.into()),
         }
     }
 
+    fn get(&self, name: &str) -> Result<Option<Zeroizing<String>>, SecretError> {
+        if let Some(value) = self.read(self.backend, name)? {
+            return Ok(Some(value));
+        }
+        let Some(fallback) = self.fallback else { return Ok(None) };
+        // A missing or unusable fallback is simply "not there".
+        let Ok(Some(value)) = self.read(fallback, name) else { return Ok(None) };
+        tracing::info!(name, ?fallback, to = ?self.backend, "moving a secret to the persistent keyring");
+        self.set(name, &value)?;
+        Ok(Some(value))
+    }
+
     fn set(&self, name: &str, value: &str) -> Result<(), SecretError> {
-        self.entry(name)?.set_password(value)?;
+        self.backend.entry(&self.service, name)?.set_password(value)?;
         // Read back: some keyrings accept a write they cannot later return (see platform notes).
-        match self.get(name)? {
+        match self.read(self.backend, name)? {
             Some(stored) if stored.as_str() == value => Ok(()),
             _ => Err(SecretError::Keyring(
                 "the keyring accepted a secret but did not return it; on Linux without a desktop session, run inside `keyctl session`".into(),
@@ -119,12 +213,14 @@ impl Vault {
         self.set(DEVICE_SECRET, secret)
     }
 
-    /// Removes every entry of this installation (used when a device is reset).
+    /// Removes every entry of this installation from every backend it uses.
     pub fn forget_all(&self) -> Result<(), SecretError> {
-        for name in [DATABASE_KEY, DEVICE_SECRET] {
-            match self.entry(name)?.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => {}
-                Err(other) => return Err(other.into()),
+        for backend in std::iter::once(self.backend).chain(self.fallback) {
+            for name in [DATABASE_KEY, DEVICE_SECRET] {
+                match backend.entry(&self.service, name)?.delete_credential() {
+                    Ok(()) | Err(keyring::Error::NoEntry) => {}
+                    Err(other) => return Err(other.into()),
+                }
             }
         }
         Ok(())

@@ -28,6 +28,9 @@ pub const APT_PACKAGES: &[&str] = &[
     "chromium",
     "postgresql",
     "keyutils",
+    "dbus",
+    "gnome-keyring",
+    "libdbus-1-dev",
     // Fonts with Latvian letters, and tools to look at output.
     "fonts-dejavu-core",
     "poppler-utils",

@@ -32,10 +32,16 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
     })?;
     step("Rust tests: all crates, SQLite + PostgreSQL, kiosk, end-to-end under Xvfb", &mut timings, || {
         let xvfb = Xvfb::start()?;
-        // A fresh session keyring, so keyring tests work without a desktop login; and a
-        // throwaway PostgreSQL cluster unless one is given.
+        // Around the tests: a fresh session keyring (keyutils works without a desktop login),
+        // a D-Bus session with an unlocked GNOME Keyring (the Secret Service desks use), its
+        // keyrings in a throwaway folder, and a throwaway PostgreSQL cluster unless one is given.
+        let keyrings = std::env::temp_dir().join(format!("pietura-test-keyrings-{}", std::process::id()));
+        std::fs::create_dir_all(&keyrings)?;
         let mut command = Command::new("keyctl");
-        command.args(["session", "-"]);
+        command.args(["session", "-", "dbus-run-session", "--", "sh", "-c"]).arg(
+            "printf %s pietura-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"",
+        );
+        command.arg("sh");
         match std::env::var("PIETURA_TEST_POSTGRES_URL") {
             Ok(_) => {
                 command.args(["cargo", "nextest", "run", "--workspace", "--locked", "--no-fail-fast"]);
@@ -53,8 +59,10 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
                 ]);
             }
         }
-        command.env("DISPLAY", &xvfb.display).env("PATH", path_with_cargo_bin());
-        exec(&mut command)
+        command.env("DISPLAY", &xvfb.display).env("PATH", path_with_cargo_bin()).env("XDG_DATA_HOME", &keyrings);
+        let result = exec(&mut command);
+        let _ = std::fs::remove_dir_all(&keyrings);
+        result
     })?;
     eprintln!("\nAll tests passed in {:.1} s:", started.elapsed().as_secs_f64());
     for (name, seconds) in &timings {

@@ -3,7 +3,7 @@
 
 use chrono::DateTime;
 use domain::{Centre, DeviceKind, Language};
-use offline_store::{DatabaseKey, Enrollment, SCHEMA_VERSION, Store, StoreError, Vault};
+use offline_store::{Backend, DatabaseKey, Enrollment, SCHEMA_VERSION, Store, StoreError, Vault};
 use uuid::Uuid;
 
 fn enrollment() -> Enrollment {
@@ -138,4 +138,45 @@ fn the_device_secret_lives_in_the_keyring() {
     assert_eq!(vault.device_secret().unwrap().unwrap().as_str(), "s3cret-value");
     vault.forget_all().unwrap();
     assert!(vault.device_secret().unwrap().is_none());
+}
+
+/// The Secret Service path is part of the suite, not an option: `cargo xtask test` runs the
+/// tests in a D-Bus session with an unlocked GNOME Keyring.
+fn require_secret_service() {
+    assert!(
+        Backend::secret_service_answers(),
+        "no Secret Service answers on the session bus: run `cargo xtask test`, which starts \
+         dbus-run-session with gnome-keyring-daemon, or run inside your desktop session"
+    );
+}
+
+#[test]
+fn with_a_secret_service_the_key_is_kept_there_not_only_in_the_kernel_keyring() {
+    require_secret_service();
+    assert_eq!(Backend::detect(), Backend::SecretService, "auto-detection prefers the persistent store");
+    let service = format!("pietura-test-{}", Uuid::new_v4());
+    let persistent = Vault::with_backend(&service, Backend::SecretService);
+    let key = persistent.create_database_key().unwrap();
+    // The kernel keyring does not hold it, so a reboot (which empties keyutils) cannot lose it.
+    assert!(Vault::with_backend(&service, Backend::Keyutils).database_key().unwrap().is_none());
+    assert_eq!(Vault::with_backend(&service, Backend::SecretService).database_key().unwrap(), Some(key));
+    persistent.forget_all().unwrap();
+    assert!(persistent.database_key().unwrap().is_none());
+}
+
+#[test]
+fn keys_from_the_kernel_keyring_move_to_the_secret_service() {
+    require_secret_service();
+    let service = format!("pietura-test-{}", Uuid::new_v4());
+    let volatile = Vault::with_backend(&service, Backend::Keyutils);
+    let key = volatile.create_database_key().unwrap();
+    volatile.set_device_secret("device-secret-value").unwrap();
+    // A desk set up before a Secret Service was available still opens its database ...
+    let persistent = Vault::with_backend(&service, Backend::SecretService);
+    assert_eq!(persistent.database_key().unwrap(), Some(key.clone()));
+    assert_eq!(persistent.device_secret().unwrap().unwrap().as_str(), "device-secret-value");
+    // ... and from then on the secrets no longer depend on the kernel keyring.
+    volatile.forget_all().unwrap();
+    assert_eq!(Vault::with_backend(&service, Backend::SecretService).database_key().unwrap(), Some(key));
+    persistent.forget_all().unwrap();
 }
