@@ -45,7 +45,8 @@ pub async fn serve(
         tracing::info!(grace_secs = grace.as_secs(), "shutting down");
         watcher.graceful_shutdown(Some(grace));
     });
-    let app = router(state).into_make_service();
+    // Peer addresses feed the enrollment throttle.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     match tls {
         Some(files) => {
             let _ = rustls::crypto::ring::default_provider().install_default();

@@ -147,6 +147,7 @@ pub mod error_codes {
     pub const VALIDATION: &str = "validation";
     pub const BAD_REQUEST: &str = "bad_request";
     pub const TOO_LARGE: &str = "too_large";
+    pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     pub const NOT_FOUND: &str = "not_found";
     pub const CONFLICT: &str = "conflict";
     pub const UNAVAILABLE: &str = "unavailable";

@@ -24,6 +24,7 @@ describe("translations", () => {
       "invalid_url", "unreachable", "enrollment_code_invalid", "enrollment_code_unknown",
       "enrollment_code_expired", "enrollment_code_used", "protocol_mismatch", "already_enrolled",
       "keyring", "store_cannot_decrypt", "store_key_missing", "store_too_new", "store", "bad_response",
+      "too_many_attempts",
     ];
     for (const code of codes) expect(errorKey(code)).toBe(`errors.${code}`);
     expect(errorKey("something_new")).toBe("errors.unknown");

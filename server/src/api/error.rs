@@ -17,11 +17,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None }
+        Self { status, code, message: message.into(), field: None, retry_after_secs: None }
     }
 
     fn internal(detail: &dyn std::fmt::Display) -> Self {
@@ -37,8 +39,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after_secs;
         let body = ErrorBody { code: self.code.to_owned(), message: self.message, field: self.field };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -124,6 +131,18 @@ impl From<AuthError> for ApiError {
 }
 
 impl ApiError {
+    pub fn too_many_attempts(wait: chrono::Duration) -> Self {
+        let seconds = wait.num_seconds().max(1) as u64;
+        let minutes = seconds.div_ceil(60);
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            error_codes::TOO_MANY_ATTEMPTS,
+            format!("too many wrong enrollment codes from this address; try again in {minutes} minutes"),
+        );
+        error.retry_after_secs = Some(seconds);
+        error
+    }
+
     pub fn with_field(mut self, field: &str) -> Self {
         self.field = Some(field.to_owned());
         self

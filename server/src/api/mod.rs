@@ -3,12 +3,13 @@
 mod error;
 mod extract;
 mod metrics;
+mod throttle;
 
-use std::{sync::Arc, time::Instant};
+use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -24,8 +25,18 @@ use utoipa::OpenApi;
 pub use error::ApiError;
 use extract::{ApiJson, AuthenticatedDevice};
 pub use metrics::Metrics;
+pub use throttle::FailureThrottle;
 
-use crate::{clock::Clock, devices, store::Store};
+/// Failed enrollment attempts an address may make before it must wait.
+pub fn throttle_limit() -> usize {
+    throttle::MAX_FAILURES
+}
+
+use crate::{
+    clock::Clock,
+    devices::{self, DeviceError},
+    store::{Store, StoreError},
+};
 
 /// Everything a request handler may use.
 #[derive(Clone)]
@@ -33,11 +44,12 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
+    pub enrollment_failures: Arc<FailureThrottle>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
-        Self { store, clock, metrics: Arc::new(Metrics::default()) }
+        Self { store, clock, metrics: Arc::default(), enrollment_failures: Arc::default() }
     }
 }
 
@@ -136,16 +148,29 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     responses(
         (status = 200, description = "Enrolled; the secret is shown only now", body = EnrollResponse),
         (status = 409, description = "The code was already used", body = ErrorBody),
-        (status = 422, description = "The code is malformed, unknown or expired", body = ErrorBody)
+        (status = 422, description = "The code is malformed, unknown or expired", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes from this address; see Retry-After", body = ErrorBody)
     ))]
 async fn enroll(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
-    let response = devices::enroll(state.store.as_ref(), &request.enrollment_code, (state.clock)())
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "enrollment refused"))?;
-    Ok(Json(response))
+    let now = (state.clock)();
+    if let Err(wait) = state.enrollment_failures.check(peer.ip(), now) {
+        tracing::warn!(peer = %peer.ip(), "enrollment attempts throttled");
+        return Err(ApiError::too_many_attempts(wait));
+    }
+    match devices::enroll(state.store.as_ref(), &request.enrollment_code, now).await {
+        Ok(response) => Ok(Json(response)),
+        Err(error) => {
+            tracing::warn!(peer = %peer.ip(), %error, "enrollment refused");
+            if matches!(error, DeviceError::Code(_) | DeviceError::Store(StoreError::EnrollmentCodeUnknown)) {
+                state.enrollment_failures.record_failure(peer.ip(), now);
+            }
+            Err(error.into())
+        }
+    }
 }
 
 /// Who the server thinks this device is, and the server's time.

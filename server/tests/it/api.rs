@@ -263,3 +263,26 @@ async fn the_server_speaks_https_when_given_a_certificate_and_says_clearly_when_
     let plain = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
 }
+
+#[tokio::test]
+async fn guessing_enrollment_codes_is_throttled_per_address() {
+    let server = start().await;
+    let code = add_desk(server.store.as_ref(), "Galds 1").await;
+    let client = client(&server.url);
+    for _ in 0..server::api::throttle_limit() {
+        assert_eq!(client.enroll("ZZZZ-ZZZZ").await.unwrap_err().code(), "enrollment_code_unknown");
+    }
+    // Now even the right code waits: a guesser cannot tell a hit from the throttle.
+    let throttled = client.enroll(&code).await.unwrap_err();
+    assert_eq!(throttled.code(), "too_many_attempts");
+    let raw = reqwest::Client::new()
+        .post(format!("{}v1/devices/enroll", server.url))
+        .header(PROTOCOL_HEADER, "1")
+        .json(&serde_json::json!({ "enrollment_code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 429);
+    let retry_after: u64 = raw.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+}
