@@ -1,9 +1,9 @@
 //! Kiosk screens under egui_kittest: widgets are found by role and label, as assistive
 //! technology finds them, so every control needs an accessible name to be testable.
 
-use std::{net::TcpListener, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use domain::{Centre, DeviceKind, Language};
 use egui_kittest::{Harness, kittest::Queryable};
 use kiosk::{
@@ -120,7 +120,8 @@ fn the_home_screen_names_the_centre_and_offers_retry_only_when_offline() {
 fn the_kiosk_enrolls_against_a_real_server_and_goes_online() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (url, code) = runtime.block_on(start_server(dir.path()));
+    let server = runtime.block_on(server::testing::spawn_with_device(dir.path(), DeviceKind::Kiosk, "Kiosks 1"));
+    let (url, code) = (server.url, server.enrollment_code);
 
     let data_dir = dir.path().join("kiosk");
     let session = {
@@ -164,26 +165,4 @@ fn fast_policy() -> sync::schedule::SchedulePolicy {
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_millis(500),
     }
-}
-
-async fn start_server(dir: &std::path::Path) -> (String, String) {
-    let location = server::store::DatabaseLocation::Sqlite(dir.join("server.db"));
-    let store = server::store::open(&location).await.unwrap();
-    let now: DateTime<Utc> = server::clock::system_clock()();
-    server::devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now).await.unwrap();
-    let (_, code) = server::devices::add_device(
-        store.as_ref(),
-        "Rīgas VPVKAC",
-        DeviceKind::Kiosk,
-        "Kiosks 1",
-        chrono::Duration::hours(1),
-        now,
-    )
-    .await
-    .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = server::AppState::new(store, server::clock::system_clock());
-    tokio::spawn(server::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
-    (url, code.to_string())
 }

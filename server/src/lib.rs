@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod store;
+pub mod testing;
 
 use std::{future::Future, net::TcpListener, path::Path, time::Duration};
 

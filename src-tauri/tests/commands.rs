@@ -1,7 +1,7 @@
 //! The desk's commands through Tauri's IPC with the mock runtime: the same handlers and state as
 //! the real app, without a window. Needs a session keyring (`cargo xtask test` provides one).
 
-use std::{net::TcpListener, time::Duration};
+use std::time::Duration;
 
 use domain::DeviceKind;
 use serde_json::{Value, json};
@@ -25,34 +25,12 @@ fn invoke(webview: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Va
     get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().unwrap())
 }
 
-fn start_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> (String, String) {
-    runtime.block_on(async {
-        let store = server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap();
-        let now = server::clock::system_clock()();
-        server::devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now).await.unwrap();
-        let (_, code) = server::devices::add_device(
-            store.as_ref(),
-            "Rīgas VPVKAC",
-            DeviceKind::Desk,
-            "Galds 1",
-            chrono::Duration::hours(1),
-            now,
-        )
-        .await
-        .unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = server::AppState::new(store, server::clock::system_clock());
-        tokio::spawn(server::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
-        (url, code.to_string())
-    })
-}
-
 #[test]
 fn commands_enroll_remember_the_language_and_report_sync_state() {
     let dir = tempfile::tempdir().unwrap();
     let server_runtime = tokio::runtime::Runtime::new().unwrap();
-    let (url, code) = start_server(&server_runtime, dir.path());
+    let server = server_runtime.block_on(server::testing::spawn_with_device(dir.path(), DeviceKind::Desk, "Galds 1"));
+    let (url, code) = (server.url, server.enrollment_code);
 
     let app =
         desk::run_app_in(mock_builder(), Some(dir.path().join("desk"))).build(mock_context(noop_assets())).unwrap();

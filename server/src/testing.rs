@@ -1,0 +1,33 @@
+//! A real server for other crates' tests: SQLite in a folder, one centre, one device waiting
+//! for enrollment, listening on a free local port until the runtime ends.
+
+use std::{net::TcpListener, path::Path, time::Duration};
+
+use domain::DeviceKind;
+
+use crate::{AppState, clock::system_clock, devices, store};
+
+/// A running test server's address and the enrollment code of its one device.
+#[derive(Debug, Clone)]
+pub struct TestServer {
+    pub url: String,
+    pub enrollment_code: String,
+}
+
+/// Starts a server on the current tokio runtime with the centre "Rīgas VPVKAC" and one device
+/// of `kind` named `device_name`. Panics on failure: it is for tests.
+pub async fn spawn_with_device(dir: &Path, kind: DeviceKind, device_name: &str) -> TestServer {
+    let location = store::DatabaseLocation::Sqlite(dir.join("server.db"));
+    let store = store::open(&location).await.expect("the test database opens");
+    let now = system_clock()();
+    devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now).await.expect("the centre is added");
+    let (_, code) =
+        devices::add_device(store.as_ref(), "Rīgas VPVKAC", kind, device_name, chrono::Duration::hours(1), now)
+            .await
+            .expect("the device is added");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
+    let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+    let state = AppState::new(store, system_clock());
+    tokio::spawn(crate::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
+    TestServer { url, enrollment_code: code.to_string() }
+}
