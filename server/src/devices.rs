@@ -118,6 +118,25 @@ pub async fn add_device(
     Err(DeviceError::Random("five enrollment codes in a row collided".into()))
 }
 
+/// Gives a device that has not enrolled yet a fresh code, e.g. after the first one expired.
+pub async fn renew_code(
+    store: &dyn Store,
+    id: Uuid,
+    code_ttl: Duration,
+    now: DateTime<Utc>,
+) -> Result<(Device, EnrollmentCode), DeviceError> {
+    for _ in 0..5 {
+        let code = EnrollmentCode::from_random_bytes(random_bytes::<ENROLLMENT_CODE_RANDOM_BYTES>()?);
+        match store.renew_enrollment_code(id, enrollment_code_hash(&code), now + code_ttl).await {
+            Ok(device) => return Ok((device, code)),
+            // Only a clash with another device's code is a conflict here: draw again.
+            Err(StoreError::Conflict { .. }) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(DeviceError::Random("five enrollment codes in a row collided".into()))
+}
+
 /// Trades a typed enrollment code for device credentials, once.
 pub async fn enroll(store: &dyn Store, typed_code: &str, now: DateTime<Utc>) -> Result<EnrollResponse, DeviceError> {
     let code = EnrollmentCode::parse(typed_code)?;

@@ -69,6 +69,13 @@ enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give a device that has not enrolled yet a new code (the old one stops working).
+    Code {
+        id: Uuid,
+        /// Print JSON for scripts instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// List devices and their state.
     List,
     /// Cut a device off; it is refused from its next request on.
@@ -98,6 +105,7 @@ fn run(cli: Cli) -> Result<()> {
         let location = settings.database()?;
         let store = store::open(&location).await.with_context(|| format!("opening the database {location:?}"))?;
         let clock = system_clock();
+        let ttl = chrono::Duration::hours(i64::from(settings.enrollment_code_ttl_hours));
         match cli.command {
             Command::DefaultConfig => unreachable!("handled above"),
             Command::Migrate => {
@@ -114,23 +122,12 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             Command::Device(DeviceCommand::Add { centre, kind, name, json }) => {
-                let ttl = chrono::Duration::hours(i64::from(settings.enrollment_code_ttl_hours));
                 let (device, code) = devices::add_device(store.as_ref(), &centre, kind, &name, ttl, clock()).await?;
-                if json {
-                    let out = serde_json::json!({
-                        "device_id": device.id,
-                        "enrollment_code": code.to_string(),
-                        "expires_at": device.enrollment_expires_at,
-                        "centre": device.centre,
-                    });
-                    println!("{out}");
-                } else {
-                    println!("{} {:?} added to {} ({}).", device.kind, device.name, device.centre.name, device.id);
-                    println!(
-                        "Enrollment code: {code}   single use, valid until {} UTC",
-                        device.enrollment_expires_at.format("%Y-%m-%d %H:%M")
-                    );
-                }
+                print_code(&device, &code, json);
+            }
+            Command::Device(DeviceCommand::Code { id, json }) => {
+                let (device, code) = devices::renew_code(store.as_ref(), id, ttl, clock()).await?;
+                print_code(&device, &code, json);
             }
             Command::Device(DeviceCommand::List) => {
                 for d in store.list_devices().await? {
@@ -153,6 +150,25 @@ fn run(cli: Cli) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Prints a device's enrollment code for the operator, or as JSON for scripts.
+fn print_code(device: &server::store::Device, code: &domain::EnrollmentCode, json: bool) {
+    if json {
+        let out = serde_json::json!({
+            "device_id": device.id,
+            "enrollment_code": code.to_string(),
+            "expires_at": device.enrollment_expires_at,
+            "centre": device.centre,
+        });
+        println!("{out}");
+    } else {
+        println!("{} {:?} in {} ({}).", device.kind, device.name, device.centre.name, device.id);
+        println!(
+            "Enrollment code: {code}   single use, valid until {} UTC",
+            device.enrollment_expires_at.format("%Y-%m-%d %H:%M")
+        );
+    }
 }
 
 async fn serve(settings: Settings, state: AppState) -> Result<()> {

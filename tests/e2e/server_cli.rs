@@ -71,7 +71,11 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
     assert_eq!(list.lines().count(), 2);
     assert!(list.contains("waiting for enrollment"));
     let id = json["device_id"].as_str().unwrap();
+    let renewed: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["device", "code", id, "--json"]).unwrap()).unwrap();
+    assert_ne!(renewed["enrollment_code"], json["enrollment_code"], "a new code replaces the old one");
     assert!(server_cli(&bin, &db, &["device", "revoke", id]).unwrap().contains("revoked"));
+    fails_with(server_command(&bin, &db, 0).args(["device", "code", id]), "revoked");
     assert!(server_cli(&bin, &db, &["device", "list"]).unwrap().contains("revoked"));
 }
 

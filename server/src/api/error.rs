@@ -71,7 +71,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         let message = error.to_string();
         match error {
-            StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message),
+            StoreError::Conflict { .. } | StoreError::DeviceNotWaiting(_) => {
+                ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message)
+            }
             StoreError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message),
             StoreError::EnrollmentCodeUnknown => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::ENROLLMENT_CODE_UNKNOWN, message)

@@ -23,6 +23,10 @@ pub enum StoreError {
     Conflict { what: String },
     #[error("{what} was not found")]
     NotFound { what: String },
+    #[error(
+        "device {0} has already enrolled or was revoked, so it needs no code; to replace it, revoke it and add a new device"
+    )]
+    DeviceNotWaiting(Uuid),
     #[error("this enrollment code is not known: check it, or ask the operator for a new one")]
     EnrollmentCodeUnknown,
     #[error("this enrollment code has expired: ask the operator for a new one")]
@@ -176,6 +180,13 @@ pub trait Store: Send + Sync + fmt::Debug {
         code_hash: [u8; 32],
         secret_hash: [u8; 32],
         now: DateTime<Utc>,
+    ) -> Result<Device, StoreError>;
+    /// Gives a device that has not enrolled yet a new code (the old one stops working).
+    async fn renew_enrollment_code(
+        &self,
+        id: Uuid,
+        code_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
     ) -> Result<Device, StoreError>;
     async fn device_auth_record(&self, id: Uuid) -> Result<Option<DeviceAuthRecord>, StoreError>;
     async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;

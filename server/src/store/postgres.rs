@@ -242,6 +242,35 @@ impl Store for PostgresStore {
         Ok(device)
     }
 
+    async fn renew_enrollment_code(
+        &self,
+        id: Uuid,
+        code_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> Result<Device, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let row = tx
+            .query_opt("SELECT enrolled_at, revoked_at FROM devices WHERE id = $1 FOR UPDATE", &[&id])
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })?;
+        let (enrolled_at, revoked_at): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (row.get(0), row.get(1));
+        if enrolled_at.is_some() || revoked_at.is_some() {
+            return Err(StoreError::DeviceNotWaiting(id));
+        }
+        tx.execute(
+            "UPDATE devices SET enrollment_code_hash = $2, enrollment_expires_at = $3 WHERE id = $1",
+            &[&id, &code_hash.as_slice(), &expires_at],
+        )
+        .await
+        .map_err(|e| map_err(e, || "the same enrollment code".into()))?;
+        let device =
+            load_device(&tx, id).await?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })?;
+        tx.commit().await.map_err(db)?;
+        Ok(device)
+    }
+
     async fn device_auth_record(&self, id: Uuid) -> Result<Option<DeviceAuthRecord>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let Some(device) = load_device(&client, id).await? else { return Ok(None) };

@@ -329,6 +329,30 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn renew_enrollment_code(
+        &self,
+        id: Uuid,
+        code_hash: [u8; 32],
+        expires_at: DateTime<Utc>,
+    ) -> Result<Device, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let device = load_device(&tx, id)?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })?;
+            if device.enrolled_at.is_some() || device.revoked_at.is_some() {
+                return Err(StoreError::DeviceNotWaiting(id));
+            }
+            tx.execute(
+                "UPDATE devices SET enrollment_code_hash = ?2, enrollment_expires_at = ?3 WHERE id = ?1",
+                params![id.to_string(), code_hash.as_slice(), expires_at],
+            )
+            .map_err(|e| map_err(e, || "the same enrollment code".into()))?;
+            let device = load_device(&tx, id)?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })?;
+            tx.commit().map_err(db)?;
+            Ok(device)
+        })
+        .await
+    }
+
     async fn device_auth_record(&self, id: Uuid) -> Result<Option<DeviceAuthRecord>, StoreError> {
         self.with(move |c| {
             let Some(device) = load_device(c, id)? else { return Ok(None) };

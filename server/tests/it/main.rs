@@ -33,4 +33,5 @@ conformance!(
     concurrent_redemptions_of_one_code_let_exactly_one_through,
     revocation_is_idempotent_and_frees_the_name,
     last_seen_is_recorded,
+    a_waiting_device_can_get_a_new_code_and_the_old_one_stops_working,
 );

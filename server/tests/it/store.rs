@@ -136,3 +136,25 @@ pub async fn last_seen_is_recorded(store: Arc<dyn Store>) {
     // Unknown devices are not an error: nothing to record.
     store.record_device_seen(Uuid::now_v7(), t(30)).await.unwrap();
 }
+
+pub async fn a_waiting_device_can_get_a_new_code_and_the_old_one_stops_working(store: Arc<dyn Store>) {
+    let centre = store.add_centre(new_centre("Rīgas VPVKAC")).await.unwrap();
+    let device = store.add_device(new_device(centre.id, "Galds 1", 1)).await.unwrap();
+    let other = store.add_device(new_device(centre.id, "Galds 2", 2)).await.unwrap();
+    let renewed = store.renew_enrollment_code(device.id, [3; 32], t(7200)).await.unwrap();
+    assert_eq!(renewed.enrollment_expires_at, t(7200));
+    let old = store.redeem_enrollment_code([1; 32], [9; 32], t(10)).await.unwrap_err();
+    assert!(matches!(old, StoreError::EnrollmentCodeUnknown), "{old:?}");
+    // Another device's code cannot be taken over.
+    let clash = store.renew_enrollment_code(device.id, [2; 32], t(7200)).await.unwrap_err();
+    assert!(matches!(clash, StoreError::Conflict { .. }), "{clash:?}");
+    // Valid past the first code's expiry.
+    assert_eq!(store.redeem_enrollment_code([3; 32], [9; 32], t(3700)).await.unwrap().id, device.id);
+    let enrolled = store.renew_enrollment_code(device.id, [4; 32], t(7200)).await.unwrap_err();
+    assert!(matches!(enrolled, StoreError::DeviceNotWaiting(id) if id == device.id), "{enrolled:?}");
+    store.revoke_device(other.id, t(20)).await.unwrap();
+    let revoked = store.renew_enrollment_code(other.id, [5; 32], t(7200)).await.unwrap_err();
+    assert!(matches!(revoked, StoreError::DeviceNotWaiting(_)), "{revoked:?}");
+    let unknown = store.renew_enrollment_code(Uuid::now_v7(), [6; 32], t(7200)).await.unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound { .. }), "{unknown:?}");
+}
