@@ -33,12 +33,12 @@ impl From<Enrollment> for EnrollmentDto {
 }
 
 #[tauri::command]
-pub fn app_state(state: State<'_, DeskState>) -> Result<AppStateDto, CommandError> {
+pub async fn app_state(state: State<'_, DeskState>) -> Result<AppStateDto, CommandError> {
     let session = state.session()?;
     Ok(AppStateDto { language: session.language()?, enrollment: session.enrollment()?.map(Into::into) })
 }
 
 #[tauri::command]
-pub fn set_language(state: State<'_, DeskState>, language: Language) -> Result<(), CommandError> {
+pub async fn set_language(state: State<'_, DeskState>, language: Language) -> Result<(), CommandError> {
     Ok(state.session()?.set_language(language)?)
 }

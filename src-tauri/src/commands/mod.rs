@@ -1,5 +1,6 @@
 //! Commands the web view may call. Each is a few lines: take state and input, call a crate,
-//! map the error to [`CommandError`], whose `code` the UI translates.
+//! map the error to [`CommandError`], whose `code` the UI translates. All are `async`, so they
+//! run off the main thread and a slow disk never freezes the window.
 
 pub mod app;
 pub mod enrollment;

@@ -5,7 +5,7 @@ use super::CommandError;
 use crate::DeskState;
 
 #[tauri::command]
-pub fn sync_status(state: State<'_, DeskState>) -> Result<SyncStatus, CommandError> {
+pub async fn sync_status(state: State<'_, DeskState>) -> Result<SyncStatus, CommandError> {
     Ok(state.session()?.status())
 }
 
