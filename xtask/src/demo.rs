@@ -21,7 +21,8 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     step("set-up: system packages, tools, UI packages", &mut timings, || setup::all(root))?;
     step("UI build", &mut timings, || exec(Command::new("npm").args(["run", "build"]).current_dir(root.join("ui"))))?;
     step("cargo build", &mut timings, || {
-        exec(Command::new("cargo").args(["build", "-p", "server", "-p", "desk", "-p", "kiosk", "--bins"]))
+        // --workspace, like the tests: per-package builds resolve features differently and rebuild.
+        exec(Command::new("cargo").args(["build", "--workspace", "--bins"]))
     })?;
     let bin = target_dir(root).join("debug");
     // Each demo starts from scratch, so it always shows the same thing.

@@ -45,7 +45,7 @@ fn tree_pss_kib(root: u32) -> u64 {
 }
 
 pub fn run(root: &Path) -> Result<()> {
-    exec(Command::new("cargo").args(["build", "--release", "-p", "server", "-p", "desk", "--bins"]))?;
+    exec(Command::new("cargo").args(["build", "--release", "--workspace", "--bins"]))?;
     let bin = target_dir(root).join("release");
     let dir = std::env::temp_dir().join(format!("pietura-measure-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
