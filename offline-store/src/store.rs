@@ -11,11 +11,12 @@ use uuid::Uuid;
 use crate::secrets::{DatabaseKey, SecretError, Vault};
 
 /// The schema version this build writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations in order; entry `n` brings the schema from version `n` to `n + 1`. Never edit a
 /// landed entry: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_enrollment_and_settings.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_enrollment_and_settings.sql"), include_str!("../migrations/0002_search.sql")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -107,7 +108,7 @@ impl Store {
         &self.path
     }
 
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back), so
         // the poisoned guard is safe to keep using.
         self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -1,6 +1,8 @@
 //! The offline store against real SQLCipher files and the real OS keyring.
 //! Keyring tests need a session keyring: `cargo xtask test` runs them inside `keyctl session`.
 
+mod search;
+
 use chrono::DateTime;
 use domain::{Centre, DeviceKind, Language};
 use offline_store::{Backend, DatabaseKey, Enrollment, SCHEMA_VERSION, Store, StoreError, Vault};

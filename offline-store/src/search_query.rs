@@ -1,0 +1,188 @@
+//! The pure half of offline search: reading what a person typed into terms, Latvian-aware
+//! folding and light stemming, one-typo matching, and the FTS5 query built from it. No I/O.
+
+/// At most this many words of a query are used; the rest are ignored.
+pub const MAX_TERMS: usize = 8;
+const MAX_TERM_CHARS: usize = 64;
+/// Words at least this long tolerate one typo.
+pub const TYPO_MIN_CHARS: usize = 5;
+
+/// Lower case with diacritics removed, as SQLite's `unicode61 remove_diacritics 2` stores
+/// words: every Latvian letter (ā č ē ģ ī ķ ļ ņ š ū ž) and the common Latin ones.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ā' | 'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ą' => 'a',
+            'č' | 'ć' | 'ç' => 'c',
+            'ē' | 'é' | 'è' | 'ê' | 'ë' | 'ę' | 'ė' => 'e',
+            'ģ' | 'ğ' => 'g',
+            'ī' | 'í' | 'ì' | 'î' | 'ï' | 'į' => 'i',
+            'ķ' => 'k',
+            'ļ' | 'ł' => 'l',
+            'ņ' | 'ń' | 'ñ' => 'n',
+            'ō' | 'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ŗ' => 'r',
+            'š' | 'ś' => 's',
+            'ū' | 'ú' | 'ù' | 'û' | 'ü' | 'ų' => 'u',
+            'ž' | 'ź' | 'ż' => 'z',
+            other => other,
+        })
+        .collect()
+}
+
+/// The words of a query, folded. Anything that is not a letter or digit separates words, so
+/// quotes, operators and brackets can never reach the FTS5 query syntax.
+pub fn terms(query: &str) -> Vec<String> {
+    fold(query)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take(MAX_TERM_CHARS).collect())
+        .take(MAX_TERMS)
+        .collect()
+}
+
+/// Latvian noun and adjective endings, folded, longest first. Stripping them lets `nodevas`
+/// find `nodeva` and `nodevām`; it is a light stemmer in the spirit of Lucene's Latvian one.
+const ENDINGS: &[&str] = &[
+    "ajiem", "ajam", "ajai", "ajas", "iem", "ajs", "aja", "am", "as", "es", "is", "us", "os", "em", "im", "ai", "ei",
+    "a", "e", "i", "u", "s",
+];
+
+/// The stem to match by prefix: the word without its ending, never shorter than 3 letters.
+pub fn stem(term: &str) -> &str {
+    let chars = term.chars().count();
+    if chars < 4 {
+        return term;
+    }
+    for ending in ENDINGS {
+        if let Some(stem) = term.strip_suffix(ending)
+            && stem.chars().count() >= 3
+        {
+            return stem;
+        }
+    }
+    term
+}
+
+/// Whether `a` and `b` differ by at most one edit: an insertion, a deletion, a substitution,
+/// or two neighbouring letters swapped.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a == b {
+        return true;
+    }
+    let (shorter, longer) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    match longer.len() - shorter.len() {
+        0 => {
+            let differing: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            match differing.as_slice() {
+                [_] => true,
+                [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+                _ => false,
+            }
+        }
+        1 => {
+            let first_difference = (0..shorter.len()).find(|&i| shorter[i] != longer[i]).unwrap_or(shorter.len());
+            shorter[first_difference..] == longer[first_difference + 1..]
+        }
+        _ => false,
+    }
+}
+
+/// How one query word is matched. The exact form is not added separately: the prefix covers
+/// it, and a rare exact form would outweigh a title hit through its higher IDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermPlan {
+    /// Matched as a prefix: the stem, or the word itself while it is short.
+    pub prefix: String,
+    /// Words from the index one typo away, when the word itself matches nothing.
+    pub corrections: Vec<String>,
+}
+
+impl TermPlan {
+    pub fn new(term: &str) -> Self {
+        Self { prefix: stem(term).to_owned(), corrections: Vec::new() }
+    }
+}
+
+/// The FTS5 MATCH expression: every word must match, each through any of its forms.
+pub fn match_expression(plans: &[TermPlan]) -> String {
+    plans
+        .iter()
+        .map(|plan| {
+            let mut forms = vec![format!("\"{}\"*", plan.prefix)];
+            forms.extend(plan.corrections.iter().map(|c| format!("\"{c}\"")));
+            format!("({})", forms.join(" OR "))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_matches_sqlite_for_every_latvian_letter() {
+        assert_eq!(fold("ĀČĒĢĪĶĻŅŠŪŽ āčēģīķļņšūž"), "acegiklnsuz acegiklnsuz");
+        assert_eq!(fold("Suņu reģistrācija"), "sunu registracija");
+    }
+
+    #[test]
+    fn queries_become_safe_folded_words() {
+        assert_eq!(terms("  Suņu \"reģistrācija\" OR NEAR(x) -- *"), ["sunu", "registracija", "or", "near", "x"]);
+        assert!(terms("\"*()-:^").is_empty());
+        assert_eq!(terms(&"a ".repeat(20)).len(), MAX_TERMS);
+        assert_eq!(terms(&"ā".repeat(100))[0].len(), MAX_TERM_CHARS);
+    }
+
+    #[test]
+    fn stemming_strips_latvian_endings_but_keeps_three_letters() {
+        let cases = [
+            ("nodevas", "nodev"),
+            ("nodeva", "nodev"),
+            ("nodevam", "nodev"),
+            ("pases", "pas"),
+            ("sunu", "sun"),
+            ("dzimsanas", "dzimsan"),
+            ("bernu", "bern"),
+            ("zalajiem", "zal"),
+            ("auto", "auto"),
+            ("eis", "eis"),
+            ("vid", "vid"),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(stem(word), expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn one_edit_means_one_insertion_deletion_substitution_or_swap() {
+        let yes = [
+            ("registracija", "registracija"),
+            ("registracija", "registacija"),
+            ("registracija", "registracijaa"),
+            ("registracija", "registrazija"),
+            ("registracija", "regsitracija"),
+            ("bezdarbnieka", "bezdarbnika"),
+        ];
+        for (a, b) in yes {
+            assert!(within_one_edit(a, b), "{a} ~ {b}");
+            assert!(within_one_edit(b, a), "{b} ~ {a}");
+        }
+        let no = [("registracija", "regitsarcija"), ("pase", "pasts"), ("abc", "cba"), ("ab", "abcd")];
+        for (a, b) in no {
+            assert!(!within_one_edit(a, b), "{a} !~ {b}");
+        }
+    }
+
+    #[test]
+    fn the_match_expression_needs_every_word_through_any_form() {
+        let mut second = TermPlan::new("registacija");
+        second.corrections.push("registracija".into());
+        let expression = match_expression(&[TermPlan::new("nodevas"), second]);
+        assert_eq!(expression, "(\"nodev\"*) AND (\"registacij\"* OR \"registracija\")");
+    }
+}
