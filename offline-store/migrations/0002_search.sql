@@ -14,8 +14,12 @@ CREATE VIRTUAL TABLE search_index USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
--- The index's vocabulary, for prefix checks and one-typo corrections.
-CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_index, 'row');
+-- Every folded word ever indexed, for prefix checks and one-typo corrections. (fts5vocab would
+-- count each word's documents on every look-up, which is slow for common words.) Words of
+-- removed documents stay: a correction to a vanished word simply matches nothing.
+CREATE TABLE search_terms (
+    term TEXT PRIMARY KEY NOT NULL
+) WITHOUT ROWID;
 
 -- Facets to filter on: institution, channel, municipality, life event, has e-service.
 CREATE TABLE search_filters (

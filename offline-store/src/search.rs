@@ -5,7 +5,7 @@
 use domain::Language;
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter, types::Value};
 
-use crate::search_query::{TYPO_MIN_CHARS, TermPlan, match_expression, terms, within_one_edit};
+use crate::search_query::{TYPO_MIN_CHARS, TermPlan, fold, match_expression, terms, within_one_edit, words};
 use crate::store::{Store, StoreError};
 
 /// What a document is; the id is the catalogue's own.
@@ -97,28 +97,60 @@ pub struct SearchHit {
     pub score: f64,
 }
 
-const HIGHLIGHT_START: char = '\u{2}';
-const HIGHLIGHT_END: char = '\u{3}';
 /// How many vocabulary words sharing a first letter are checked for one-typo matches.
 const TYPO_SCAN_LIMIT: usize = 20_000;
 const MAX_CORRECTIONS: usize = 5;
 
-fn split_snippet(raw: &str) -> Vec<SnippetPart> {
-    let mut parts = Vec::new();
-    let mut highlighted = false;
-    let mut text = String::new();
-    for c in raw.chars() {
-        if c == HIGHLIGHT_START || c == HIGHLIGHT_END {
-            if !text.is_empty() {
-                parts.push(SnippetPart { text: std::mem::take(&mut text), highlighted });
+/// Words shown in a snippet.
+const SNIPPET_WORDS: usize = 14;
+
+/// Whether a word of a document matched one of the query's words.
+fn word_matches(word: &str, plans: &[TermPlan]) -> bool {
+    let folded = fold(word);
+    plans.iter().any(|p| folded.starts_with(&p.prefix) || p.corrections.iter().any(|c| *c == folded))
+}
+
+/// A short passage of `text` around the first matching word, matching words highlighted.
+fn snippet(text: &str, plans: &[TermPlan]) -> Vec<SnippetPart> {
+    // Alternating runs: words (letters and digits) and what lies between them.
+    let mut runs: Vec<(&str, bool)> = Vec::new();
+    let mut start = 0;
+    let mut in_word = None;
+    for (at, c) in text.char_indices() {
+        let is_word = c.is_alphanumeric();
+        if in_word != Some(is_word) {
+            if at > start {
+                runs.push((&text[start..at], in_word == Some(true)));
             }
-            highlighted = c == HIGHLIGHT_START;
-        } else {
-            text.push(c);
+            start = at;
+            in_word = Some(is_word);
         }
     }
-    if !text.is_empty() {
-        parts.push(SnippetPart { text, highlighted });
+    if start < text.len() {
+        runs.push((&text[start..], in_word == Some(true)));
+    }
+    let word_positions: Vec<usize> = runs.iter().enumerate().filter(|(_, r)| r.1).map(|(i, _)| i).collect();
+    let first_hit = word_positions.iter().position(|&i| word_matches(runs[i].0, plans)).unwrap_or(0);
+    let first_word = first_hit.saturating_sub(3);
+    let last_word = (first_word + SNIPPET_WORDS).min(word_positions.len());
+    if word_positions.is_empty() {
+        return Vec::new();
+    }
+    let from = word_positions[first_word];
+    let to = word_positions[last_word - 1];
+    let mut parts: Vec<SnippetPart> = Vec::new();
+    let mut push = |text: &str, highlighted: bool| match parts.last_mut() {
+        Some(last) if last.highlighted == highlighted => last.text.push_str(text),
+        _ => parts.push(SnippetPart { text: text.to_owned(), highlighted }),
+    };
+    if first_word > 0 {
+        push("…", false);
+    }
+    for (text, is_word) in &runs[from..=to] {
+        push(text, *is_word && word_matches(text, plans));
+    }
+    if last_word < word_positions.len() {
+        push("…", false);
     }
     parts
 }
@@ -132,7 +164,7 @@ fn plan_term(tx: &rusqlite::Connection, term: &str) -> Result<TermPlan, StoreErr
     let mut plan = TermPlan::new(term);
     let known: Option<String> = tx
         .query_row(
-            "SELECT term FROM search_vocab WHERE term >= ?1 AND term < ?2 LIMIT 1",
+            "SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT 1",
             params![plan.prefix, prefix_end(&plan.prefix)],
             |r| r.get(0),
         )
@@ -142,7 +174,7 @@ fn plan_term(tx: &rusqlite::Connection, term: &str) -> Result<TermPlan, StoreErr
     }
     let first: String = term.chars().take(1).collect();
     let length = term.chars().count();
-    let mut statement = tx.prepare_cached("SELECT term FROM search_vocab WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
+    let mut statement = tx.prepare_cached("SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
     let candidates =
         statement.query_map(params![first, prefix_end(&first), TYPO_SCAN_LIMIT as i64], |r| r.get::<_, String>(0))?;
     for candidate in candidates {
@@ -190,6 +222,10 @@ impl Store {
                 "INSERT INTO search_index (rowid, title, body, keywords) VALUES (?1, ?2, ?3, ?4)",
                 params![rowid, doc.title, doc.body, doc.keywords],
             )?;
+            let mut add_term = tx.prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)")?;
+            for word in words(&doc.title).chain(words(&doc.body)).chain(words(&doc.keywords)) {
+                add_term.execute(params![word])?;
+            }
             for (facet, value) in &doc.facets {
                 tx.execute(
                     "INSERT OR IGNORE INTO search_filters (doc, key, value) VALUES (?1, ?2, ?3)",
@@ -210,6 +246,16 @@ impl Store {
         Ok(())
     }
 
+    /// A plain ranked FTS5 MATCH with no joins, look-ups or snippets: the baseline that
+    /// benchmarks compare [`Store::search`] against.
+    pub fn bare_fts_match(&self, expression: &str, limit: usize) -> Result<Vec<i64>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached("SELECT rowid FROM search_index WHERE search_index MATCH ?1 ORDER BY rank LIMIT ?2")?;
+        let rows = statement.query_map(params![expression, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
     /// The best matches for what a person typed, best first. An empty query finds nothing.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
         let words = terms(&query.text);
@@ -218,28 +264,33 @@ impl Store {
         }
         let connection = self.connection();
         let plans = words.iter().map(|w| plan_term(&connection, w)).collect::<Result<Vec<_>, _>>()?;
+        let expression = match_expression(&plans);
+        // Two phases: rank on the index alone, then build titles and snippets for the few hits
+        // shown. (SQLite would otherwise compute a snippet for every match before sorting.)
         let mut sql = String::from(
-            "SELECT d.kind, d.ref_id, d.language, search_index.title,
-                    snippet(search_index, -1, char(2), char(3), '…', 12),
-                    bm25(search_index, 10.0, 1.0, 3.0) AS score
-             FROM search_index JOIN search_documents d ON d.rowid = search_index.rowid
-             WHERE search_index MATCH ?",
+            "SELECT search_index.rowid, bm25(search_index, 10.0, 1.0, 3.0) AS score
+             FROM search_index WHERE search_index MATCH ?",
         );
-        let mut values: Vec<Value> = vec![Value::Text(match_expression(&plans))];
-        if let Some(language) = query.language {
-            sql.push_str(" AND d.language = ?");
-            values.push(Value::Text(language.code().into()));
-        }
-        if !query.kinds.is_empty() {
-            sql.push_str(&format!(" AND d.kind IN ({})", vec!["?"; query.kinds.len()].join(", ")));
-            values.extend(query.kinds.iter().map(|k| Value::Text(k.as_str().into())));
+        let mut values: Vec<Value> = vec![Value::Text(expression.clone())];
+        if query.language.is_some() || !query.kinds.is_empty() {
+            sql.push_str(" AND search_index.rowid IN (SELECT rowid FROM search_documents WHERE 1");
+            if let Some(language) = query.language {
+                sql.push_str(" AND language = ?");
+                values.push(Value::Text(language.code().into()));
+            }
+            if !query.kinds.is_empty() {
+                sql.push_str(&format!(" AND kind IN ({})", vec!["?"; query.kinds.len()].join(", ")));
+                values.extend(query.kinds.iter().map(|k| Value::Text(k.as_str().into())));
+            }
+            sql.push(')');
         }
         let mut facets: Vec<Facet> = query.facets.iter().map(|(f, _)| *f).collect();
+        facets.sort_by_key(|f| f.as_str());
         facets.dedup();
         for facet in facets {
             let wanted: Vec<&String> = query.facets.iter().filter(|(f, _)| *f == facet).map(|(_, v)| v).collect();
             sql.push_str(&format!(
-                " AND d.rowid IN (SELECT doc FROM search_filters WHERE key = ? AND value IN ({}))",
+                " AND search_index.rowid IN (SELECT doc FROM search_filters WHERE key = ? AND value IN ({}))",
                 vec!["?"; wanted.len()].join(", ")
             ));
             values.push(Value::Text(facet.as_str().into()));
@@ -247,21 +298,27 @@ impl Store {
         }
         sql.push_str(" ORDER BY score LIMIT ?");
         values.push(Value::Integer(query.limit.min(1000) as i64));
-        let mut statement = connection.prepare_cached(&sql)?;
-        let rows = statement
-            .query_map(params_from_iter(values), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, f64>(5)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(kind, id, language, title, snippet, score)| {
+        let ranked: Vec<(i64, f64)> = connection
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+
+        let mut details = connection.prepare_cached(
+            "SELECT d.kind, d.ref_id, d.language, s.title, s.body
+             FROM search_documents d JOIN search_index s ON s.rowid = d.rowid WHERE d.rowid = ?1",
+        )?;
+        ranked
+            .into_iter()
+            .map(|(rowid, score)| {
+                let (kind, id, language, title, body) = details.query_row(params![rowid], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?;
                 Ok(SearchHit {
                     kind: DocumentKind::parse(&kind)?,
                     id,
@@ -269,7 +326,7 @@ impl Store {
                         .parse()
                         .map_err(|e: domain::ParseLanguageError| StoreError::Corrupt(e.to_string()))?,
                     title,
-                    snippet: split_snippet(&snippet),
+                    snippet: snippet(&body, &plans),
                     score,
                 })
             })
@@ -282,16 +339,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn snippets_split_into_plain_and_highlighted_parts() {
-        let parts = split_snippet("Par \u{2}suņu\u{3} reģistrāciju\u{2}\u{3}…");
-        assert_eq!(
-            parts,
-            [
-                SnippetPart { text: "Par ".into(), highlighted: false },
-                SnippetPart { text: "suņu".into(), highlighted: true },
-                SnippetPart { text: " reģistrāciju".into(), highlighted: false },
-                SnippetPart { text: "…".into(), highlighted: false },
-            ]
-        );
+    fn snippets_show_the_passage_around_the_first_hit_with_hits_highlighted() {
+        let plans = [TermPlan::new("sunu")];
+        let text = "Vispirms viens divi trīs četri pieci: suņu reģistrācija, un suns jāčipo; beigās vēl daudz citu vārdu te ir.";
+        let parts = snippet(text, &plans);
+        let shown: String = parts.iter().map(|p| p.text.as_str()).collect();
+        assert!(shown.starts_with("…trīs četri pieci: suņu"), "{shown}");
+        assert!(shown.ends_with('…'), "{shown}");
+        let highlighted: Vec<&str> = parts.iter().filter(|p| p.highlighted).map(|p| p.text.as_str()).collect();
+        assert_eq!(highlighted, ["suņu", "suns"]);
+        assert!(snippet("", &plans).is_empty());
+        let short = snippet("Suņu pase", &plans);
+        assert_eq!(short[0], SnippetPart { text: "Suņu".into(), highlighted: true });
     }
 }

@@ -31,6 +31,11 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// Every word of a text, folded, split as the index splits it.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(fold)
+}
+
 /// The words of a query, folded. Anything that is not a letter or digit separates words, so
 /// quotes, operators and brackets can never reach the FTS5 query syntax.
 pub fn terms(query: &str) -> Vec<String> {
