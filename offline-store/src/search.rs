@@ -107,7 +107,7 @@ const SNIPPET_WORDS: usize = 14;
 /// Whether a word of a document matched one of the query's words.
 fn word_matches(word: &str, plans: &[TermPlan]) -> bool {
     let folded = fold(word);
-    plans.iter().any(|p| folded.starts_with(&p.prefix) || p.corrections.iter().any(|c| *c == folded))
+    plans.iter().any(|p| folded.starts_with(&p.prefix) || p.corrections.contains(&folded))
 }
 
 /// A short passage of `text` around the first matching word, matching words highlighted.
