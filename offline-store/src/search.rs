@@ -211,6 +211,8 @@ impl Store {
     pub fn index_documents(&self, documents: &[SearchDocument]) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction()?;
+        // Each distinct word once per batch: most words repeat across documents.
+        let mut new_terms: std::collections::HashSet<String> = std::collections::HashSet::new();
         for doc in documents {
             remove_in(&tx, doc.kind, &doc.id, Some(doc.language))?;
             tx.execute(
@@ -222,15 +224,18 @@ impl Store {
                 "INSERT INTO search_index (rowid, title, body, keywords) VALUES (?1, ?2, ?3, ?4)",
                 params![rowid, doc.title, doc.body, doc.keywords],
             )?;
-            let mut add_term = tx.prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)")?;
-            for word in words(&doc.title).chain(words(&doc.body)).chain(words(&doc.keywords)) {
-                add_term.execute(params![word])?;
-            }
+            new_terms.extend(words(&doc.title).chain(words(&doc.body)).chain(words(&doc.keywords)));
             for (facet, value) in &doc.facets {
                 tx.execute(
                     "INSERT OR IGNORE INTO search_filters (doc, key, value) VALUES (?1, ?2, ?3)",
                     params![rowid, facet.as_str(), value],
                 )?;
+            }
+        }
+        {
+            let mut add_term = tx.prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)")?;
+            for term in &new_terms {
+                add_term.execute(params![term])?;
             }
         }
         tx.commit()?;
