@@ -9,9 +9,11 @@ CREATE TABLE search_documents (
 );
 
 -- Diacritics folded (suņu = sunu), Unicode word splitting; bm25 weights title, body, keywords.
+-- Prefix indexes make as-you-type prefixes of 2 to 5 letters cheap to look up.
 CREATE VIRTUAL TABLE search_index USING fts5(
     title, body, keywords,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4 5'
 );
 
 -- Every folded word ever indexed, for prefix checks and one-typo corrections. (fts5vocab would
