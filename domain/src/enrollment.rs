@@ -116,6 +116,24 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any typed text either parses to a code whose display parses back to it, or is
+        /// refused with a reason; it never panics.
+        #[test]
+        fn parsing_any_text_never_panics_and_round_trips(typed in "\\PC{0,20}") {
+            if let Ok(code) = EnrollmentCode::parse(&typed) {
+                proptest::prop_assert_eq!(EnrollmentCode::parse(&code.to_string()).unwrap(), code.clone());
+                proptest::prop_assert_eq!(code.canonical().len(), 8);
+            }
+        }
+
+        #[test]
+        fn every_random_code_round_trips(bytes in proptest::array::uniform5(0u8..)) {
+            let code = EnrollmentCode::from_random_bytes(bytes);
+            proptest::prop_assert_eq!(EnrollmentCode::parse(&code.to_string().to_lowercase()).unwrap(), code);
+        }
+    }
+
     #[test]
     fn debug_does_not_reveal_the_code() {
         let code = EnrollmentCode::from_random_bytes([1; 5]);

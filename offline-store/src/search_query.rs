@@ -183,6 +183,35 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever is typed, the query holds only letter-and-digit words, so nothing typed can
+        /// become FTS5 syntax, and every word is quoted exactly once.
+        #[test]
+        fn no_typed_text_reaches_fts5_syntax(typed in "\\PC{0,80}") {
+            let words = terms(&typed);
+            proptest::prop_assert!(words.len() <= MAX_TERMS);
+            for word in &words {
+                proptest::prop_assert!(!word.is_empty() && word.chars().all(char::is_alphanumeric), "{word:?}");
+            }
+            let plans: Vec<TermPlan> = words.iter().map(|w| TermPlan::new(w)).collect();
+            let expression = match_expression(&plans);
+            proptest::prop_assert_eq!(expression.matches('"').count(), 2 * plans.len());
+        }
+
+        #[test]
+        fn folding_is_idempotent_and_stems_are_prefixes(word in "[a-zāčēģīķļņšūž]{1,20}") {
+            let folded = fold(&word);
+            proptest::prop_assert_eq!(fold(&folded), folded.clone());
+            proptest::prop_assert!(folded.starts_with(stem(&folded)));
+        }
+
+        #[test]
+        fn one_edit_is_symmetric_and_reflexive(a in "[a-e]{0,8}", b in "[a-e]{0,8}") {
+            proptest::prop_assert!(within_one_edit(&a, &a));
+            proptest::prop_assert_eq!(within_one_edit(&a, &b), within_one_edit(&b, &a));
+        }
+    }
+
     #[test]
     fn the_match_expression_needs_every_word_through_any_form() {
         let mut second = TermPlan::new("registacija");

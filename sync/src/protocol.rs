@@ -180,6 +180,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any Authorization header is either refused or read back to the same credentials.
+        #[test]
+        fn authorization_headers_never_panic_and_round_trip(header in "\\PC{0,120}") {
+            if let Some(creds) = DeviceCredentials::from_authorization_header(&header) {
+                let again = DeviceCredentials::from_authorization_header(&creds.authorization_header());
+                proptest::prop_assert_eq!(again, Some(creds));
+            }
+        }
+
+        #[test]
+        fn version_headers_never_panic(header in "\\PC{0,12}") {
+            let _ = check_version(Some(&header));
+        }
+    }
+
     #[test]
     fn enroll_request_rejects_unknown_fields() {
         let err = serde_json::from_str::<EnrollRequest>(r#"{"enrollment_code":"A","x":1}"#);
