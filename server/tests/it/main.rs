@@ -3,6 +3,7 @@
 
 mod api;
 mod backends;
+mod cpsv;
 mod store;
 
 /// Runs each conformance case against SQLite and against PostgreSQL.
