@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use oxrdf::{Subject, Term, Triple};
+use oxrdf::{NamedOrBlankNode, Term, Triple};
 use server::catalogue::rdf::{RdfError, RdfSyntax, parse};
 
 fn vector(name: &str) -> oxrdf::Graph {
@@ -32,7 +32,7 @@ fn the_official_example_says_the_same_in_turtle_and_json_ld() {
         graph
             .iter()
             .map(Triple::from)
-            .filter(|t| !matches!(t.subject, Subject::BlankNode(_)) && !matches!(t.object, Term::BlankNode(_)))
+            .filter(|t| !matches!(t.subject, NamedOrBlankNode::BlankNode(_)) && !matches!(t.object, Term::BlankNode(_)))
             .map(|t| t.to_string())
             .collect()
     };
