@@ -6,7 +6,7 @@ use domain::Language;
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter, types::Value};
 
 use crate::search_query::{TYPO_MIN_CHARS, TermPlan, fold, match_expression, terms, within_one_edit, words};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, parse_language};
 
 /// What a document is; the id is the catalogue's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,9 +160,9 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
-fn plan_term(tx: &rusqlite::Connection, term: &str) -> Result<TermPlan, StoreError> {
+fn plan_term(connection: &rusqlite::Connection, term: &str) -> Result<TermPlan, StoreError> {
     let mut plan = TermPlan::new(term);
-    let known: Option<String> = tx
+    let known: Option<String> = connection
         .query_row(
             "SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT 1",
             params![plan.prefix, prefix_end(&plan.prefix)],
@@ -174,7 +174,8 @@ fn plan_term(tx: &rusqlite::Connection, term: &str) -> Result<TermPlan, StoreErr
     }
     let first: String = term.chars().take(1).collect();
     let length = term.chars().count();
-    let mut statement = tx.prepare_cached("SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
+    let mut statement =
+        connection.prepare_cached("SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
     let candidates =
         statement.query_map(params![first, prefix_end(&first), TYPO_SCAN_LIMIT as i64], |r| r.get::<_, String>(0))?;
     for candidate in candidates {
@@ -327,9 +328,7 @@ impl Store {
                 Ok(SearchHit {
                     kind: DocumentKind::parse(&kind)?,
                     id,
-                    language: language
-                        .parse()
-                        .map_err(|e: domain::ParseLanguageError| StoreError::Corrupt(e.to_string()))?,
+                    language: parse_language(&language)?,
                     title,
                     snippet: snippet(&body, &plans),
                     score,

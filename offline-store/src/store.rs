@@ -18,6 +18,11 @@ pub const SCHEMA_VERSION: i64 = 2;
 const MIGRATIONS: &[&str] =
     &[include_str!("../migrations/0001_enrollment_and_settings.sql"), include_str!("../migrations/0002_search.sql")];
 
+/// Reads a language code stored by this program; anything else means the file was tampered with.
+pub(crate) fn parse_language(raw: &str) -> Result<Language, StoreError> {
+    raw.parse().map_err(|e: domain::ParseLanguageError| StoreError::Corrupt(e.to_string()))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
@@ -217,7 +222,7 @@ impl Store {
             .connection()
             .query_row("SELECT value FROM settings WHERE key = 'language'", [], |r| r.get(0))
             .optional()?;
-        raw.map(|r| r.parse().map_err(|e: domain::ParseLanguageError| StoreError::Corrupt(e.to_string()))).transpose()
+        raw.as_deref().map(parse_language).transpose()
     }
 
     pub fn set_language(&self, language: Language) -> Result<(), StoreError> {

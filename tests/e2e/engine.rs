@@ -15,7 +15,6 @@ use tests::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_returns() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
     let bin = bin_dir();
