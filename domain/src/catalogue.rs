@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Language;
 
-/// Text in several languages, keyed by lower-case language tag (`lv`, `en`, `fr`, …).
+/// Text in several languages, keyed by lower-case language tag (`lv`, `en`, `fr`, …). Text whose
+/// language was not given (untagged RDF literals) is kept under [`Text::UNTAGGED`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Text(BTreeMap<String, String>);
@@ -29,11 +30,14 @@ pub struct Shown<'a> {
 }
 
 impl Text {
+    /// The key of text whose language is unknown.
+    pub const UNTAGGED: &'static str = "";
+
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds or replaces the text in `language`; blank text is not stored.
+    /// Adds or replaces the text in `language` (`""` when unknown); blank text is not stored.
     pub fn with(mut self, language: &str, text: &str) -> Self {
         self.set(language, text);
         self
@@ -42,7 +46,7 @@ impl Text {
     pub fn set(&mut self, language: &str, text: &str) {
         let text = text.trim();
         let language = language.trim().to_ascii_lowercase();
-        if text.is_empty() || language.is_empty() {
+        if text.is_empty() {
             return;
         }
         self.0.insert(language, text.to_owned());
@@ -58,6 +62,11 @@ impl Text {
 
     pub fn languages(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
+    }
+
+    /// All texts, language first.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(l, t)| (l.as_str(), t.as_str()))
     }
 
     /// The text in `preferred`, else Latvian, else English, else any language there is.
@@ -113,6 +122,9 @@ pub enum ChannelKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Channel {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     pub kind: ChannelKind,
     /// The channel type as given in CPSV-AP data (e.g. a Europass channel IRI), kept for export.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +146,9 @@ pub struct Channel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cost {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     /// In the currency's minor unit (euro cents), so sums are exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_minor: Option<i64>,
@@ -149,6 +164,9 @@ pub struct Cost {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     pub name: Text,
     #[serde(default)]
     pub description: Text,
@@ -157,6 +175,9 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requirement {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     pub name: Text,
     /// Evidence that satisfies it.
     #[serde(default)]
@@ -166,6 +187,9 @@ pub struct Requirement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Output {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     pub name: Text,
     #[serde(default)]
     pub description: Text,
@@ -175,8 +199,13 @@ pub struct Output {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegalResource {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     #[serde(default)]
     pub title: Text,
+    #[serde(default)]
+    pub description: Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -190,6 +219,9 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRef {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     pub kind: EventKind,
     #[serde(default)]
     pub name: Text,
@@ -214,7 +246,11 @@ pub enum EidMethod {
 /// A public service, as CPSV-AP's `cpsv:PublicService`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicService {
+    /// The service's IRI.
     pub id: String,
+    /// `dct:identifier`: the identifier its publisher gives it, apart from the IRI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     pub name: Text,
     pub description: Text,
     /// Organisations responsible (`cv:hasCompetentAuthority`), by id; at least one.
@@ -225,8 +261,13 @@ pub struct PublicService {
     pub costs: Vec<Cost>,
     #[serde(default)]
     pub requirements: Vec<Requirement>,
+    /// Evidence the applicant brings (`cpsv:hasInput`), also when no requirement names it.
+    #[serde(default)]
+    pub inputs: Vec<Evidence>,
     #[serde(default)]
     pub outputs: Vec<Output>,
+    #[serde(default)]
+    pub contact_points: Vec<ContactPoint>,
     /// ISO 8601 duration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processing_time: Option<String>,
@@ -309,6 +350,11 @@ impl PublicService {
         for (i, step) in self.steps.iter().enumerate() {
             problems.require_text(&format!("steps[{i}]"), step);
         }
+        for (i, evidence) in self.inputs.iter().enumerate() {
+            problems.require_id(&format!("inputs[{i}].id"), &evidence.id);
+            problems.require_text(&format!("inputs[{i}].name"), &evidence.name);
+        }
+        problems.check_contact_points(&self.contact_points);
         problems.check_duration("processing_time", self.processing_time.as_deref());
         problems.check_url("online_access_url", self.online_access_url.as_deref());
         problems.check_url("info_url", self.info_url.as_deref());
@@ -337,6 +383,9 @@ impl PublicService {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicOrganisation {
     pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     /// The Register of Enterprises / state register number, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<String>,
@@ -356,10 +405,16 @@ pub struct PublicOrganisation {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactPoint {
+    pub id: String,
+    /// `dct:identifier` as given, apart from the node's IRI (`id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub telephone: Option<String>,
+    pub identifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub email: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub telephone: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fax: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
     #[serde(default)]
@@ -379,14 +434,7 @@ impl PublicOrganisation {
         {
             problems.add("registration_number", "a Latvian registration number has 11 digits");
         }
-        for (i, contact) in self.contact_points.iter().enumerate() {
-            problems.check_url(&format!("contact_points[{i}].page"), contact.page.as_deref());
-            if let Some(email) = &contact.email
-                && !email.contains('@')
-            {
-                problems.add(&format!("contact_points[{i}].email"), "an e-mail address needs an @");
-            }
-        }
+        problems.check_contact_points(&self.contact_points);
         problems.0
     }
 }
@@ -478,6 +526,16 @@ impl Problems {
         }
     }
 
+    fn check_contact_points(&mut self, contact_points: &[ContactPoint]) {
+        for (i, contact) in contact_points.iter().enumerate() {
+            self.require_id(&format!("contact_points[{i}].id"), &contact.id);
+            self.check_url(&format!("contact_points[{i}].page"), contact.page.as_deref());
+            if contact.email.iter().any(|e| !e.contains('@')) {
+                self.add(&format!("contact_points[{i}].email"), "an e-mail address needs an @");
+            }
+        }
+    }
+
     fn check_duration(&mut self, path: &str, duration: Option<&str>) {
         if let Some(duration) = duration
             && !is_iso_duration(duration)
@@ -527,11 +585,13 @@ mod tests {
     fn service() -> PublicService {
         PublicService {
             id: "https://pakalpojumi.example.lv/suņu-reģistrācija".into(),
+            identifier: Some("SR-1".into()),
             name: Text::new().with("lv", "Suņu reģistrācija").with("en", "Dog registration"),
             description: Text::new().with("lv", "Suns jāreģistrē pašvaldībā."),
             competent_authorities: vec!["https://org.example.lv/ldc".into()],
             channels: vec![Channel {
                 id: "ch-1".into(),
+                identifier: None,
                 kind: ChannelKind::EService,
                 type_iri: None,
                 description: Text::new(),
@@ -542,13 +602,16 @@ mod tests {
             }],
             costs: vec![Cost {
                 id: "cost-1".into(),
+                identifier: None,
                 value_minor: Some(500),
                 currency: Some("EUR".into()),
                 description: Text::new(),
                 channel: Some("ch-1".into()),
             }],
             requirements: vec![],
+            inputs: vec![],
             outputs: vec![],
+            contact_points: vec![],
             processing_time: Some("P1M".into()),
             legal_resources: vec![],
             events: vec![],
@@ -579,6 +642,9 @@ mod tests {
         assert_eq!(french_only.show(Language::En).unwrap().language, "fr");
         assert_eq!(french_only.get("fr"), Some("Enregistrement"));
         assert_eq!(Text::new().with("lv", "   ").show(Language::Lv), None, "blank text is never stored");
+        let untagged = Text::new().with(Text::UNTAGGED, "Förderansuchen");
+        assert_eq!(untagged.show(Language::Lv).unwrap().language, "");
+        assert!(untagged.show(Language::Lv).unwrap().is_fallback);
     }
 
     #[test]
@@ -642,11 +708,16 @@ mod tests {
     fn organisations_and_articles_are_validated() {
         let org = PublicOrganisation {
             id: "https://org.example.lv/pmlp".into(),
+            identifier: None,
             registration_number: Some("90000013771".into()),
             name: Text::new().with("lv", "Pilsonības un migrācijas lietu pārvalde"),
             spatial: vec!["LV".into()],
             municipality: None,
-            contact_points: vec![ContactPoint { email: Some("pasts@pmlp.gov.lv".into()), ..Default::default() }],
+            contact_points: vec![ContactPoint {
+                id: "https://org.example.lv/pmlp#contact".into(),
+                email: vec!["pasts@pmlp.gov.lv".into()],
+                ..Default::default()
+            }],
             e_address: None,
             version: 1,
         };

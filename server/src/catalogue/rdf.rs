@@ -1,9 +1,9 @@
 //! Reading CPSV-AP data as RDF, in Turtle or JSON-LD, with Oxigraph's parsers and no network:
 //! remote JSON-LD contexts are served from local copies (`contexts/`).
 
-use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
+use oxjsonld::{JsonLdParser, JsonLdRemoteDocument, JsonLdSerializer};
 use oxrdf::{Graph, Triple};
-use oxrdfio::{RdfFormat, RdfParser};
+use oxrdfio::{RdfFormat, RdfParser, RdfSerializer};
 
 /// The RDF syntaxes the catalogue imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,4 +77,38 @@ pub fn parse(bytes: &[u8], syntax: RdfSyntax) -> Result<Graph, RdfError> {
             .collect(),
     };
     Ok(triples?.into_iter().collect())
+}
+
+/// Writes a graph in `syntax` with the given prefixes.
+pub fn serialize(graph: &Graph, syntax: RdfSyntax, prefixes: &[(&str, &str)]) -> Vec<u8> {
+    let mut triples: Vec<Triple> = graph.iter().map(Triple::from).collect();
+    // Grouped by subject so Turtle writes `;` lists and output is stable.
+    triples.sort_by_cached_key(|t| (t.subject.to_string(), t.predicate.to_string(), t.object.to_string()));
+    let write_error = |e: std::io::Error| -> ! { unreachable!("writing to memory cannot fail: {e}") };
+    match syntax {
+        RdfSyntax::Turtle => {
+            let mut serializer = RdfSerializer::from_format(RdfFormat::Turtle);
+            for (name, iri) in prefixes {
+                serializer = serializer.with_prefix(*name, *iri).expect("the prefixes are valid IRIs");
+            }
+            let mut writer = serializer.for_writer(Vec::new());
+            for triple in &triples {
+                writer.serialize_triple(triple).unwrap_or_else(|e| write_error(e));
+            }
+            writer.finish().unwrap_or_else(|e| write_error(e))
+        }
+        RdfSyntax::JsonLd => {
+            let mut serializer = JsonLdSerializer::new();
+            for (name, iri) in prefixes {
+                serializer = serializer.with_prefix(*name, *iri).expect("the prefixes are valid IRIs");
+            }
+            let mut writer = serializer.for_writer(Vec::new());
+            for triple in &triples {
+                writer
+                    .serialize_quad(triple.as_ref().in_graph(oxrdf::GraphNameRef::DefaultGraph))
+                    .unwrap_or_else(|e| write_error(e));
+            }
+            writer.finish().unwrap_or_else(|e| write_error(e))
+        }
+    }
 }
