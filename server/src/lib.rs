@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod devices;
+pub mod institutions;
 pub mod store;
 pub mod testing;
 

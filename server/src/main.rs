@@ -7,9 +7,10 @@ use clap::{Parser, Subcommand};
 use domain::DeviceKind;
 use server::{
     AppState, TlsFiles,
+    catalogue::{Catalogue, cpsv, files, rdf},
     clock::system_clock,
     config::{DEFAULT_CONFIG_TOML, LogFormat, Settings},
-    devices, store,
+    devices, institutions, store,
 };
 use uuid::Uuid;
 
@@ -37,6 +38,61 @@ enum Command {
     /// Desks and kiosks.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Institutions that publish to the catalogue, and their API keys.
+    #[command(subcommand)]
+    Institution(InstitutionCommand),
+    /// The service catalogue and knowledge base: import and export.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+}
+
+#[derive(Subcommand)]
+enum InstitutionCommand {
+    /// Register an institution by its organisation IRI.
+    Add {
+        /// The organisation's IRI, as its services name it as competent authority.
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// A central editor may change every institution's records.
+        #[arg(long)]
+        central_editor: bool,
+    },
+    /// List institutions.
+    List,
+    /// Issue a new API key (shown once; only its hash is kept).
+    Key {
+        id: String,
+        /// Print JSON for scripts instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Import files (CPSV-AP Turtle/JSON-LD or .pietura.json) in one transaction: all or nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Export the whole live catalogue.
+    Export {
+        /// turtle or json-ld (CPSV-AP 3.2, services and organisations), or pietura (everything,
+        /// articles too).
+        #[arg(long, default_value = "turtle")]
+        format: ExportFormat,
+        /// Write here (atomically) instead of to standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Turtle,
+    JsonLd,
+    Pietura,
 }
 
 #[derive(Subcommand)]
@@ -143,6 +199,28 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{}\t{}\t{}\t{}\t{}\tlast seen {}", d.id, d.kind, d.name, d.centre.name, state, seen);
                 }
             }
+            Command::Institution(InstitutionCommand::Add { id, name, central_editor }) => {
+                let institution =
+                    institutions::add_institution(store.as_ref(), &id, &name, central_editor, clock()).await?;
+                let role = if institution.is_central_editor { " as a central editor" } else { "" };
+                println!("institution {:?} ({}) added{role}", institution.name, institution.id);
+            }
+            Command::Institution(InstitutionCommand::List) => {
+                for i in store.list_institutions().await? {
+                    let role = if i.is_central_editor { "central editor" } else { "institution" };
+                    println!("{}\t{}\t{role}", i.id, i.name);
+                }
+            }
+            Command::Institution(InstitutionCommand::Key { id, json }) => {
+                let key = institutions::issue_key(store.as_ref(), &id, clock()).await?;
+                if json {
+                    println!("{}", serde_json::json!({ "institution": id, "api_key": key }));
+                } else {
+                    println!("API key for {id} (shown only now; send it as `Authorization: ApiKey <key>`):\n{key}");
+                }
+            }
+            Command::Catalogue(CatalogueCommand::Import { files }) => import(store, &files, clock()).await?,
+            Command::Catalogue(CatalogueCommand::Export { format, output }) => export(store, format, output).await?,
             Command::Device(DeviceCommand::Revoke { id }) => {
                 let device = store.revoke_device(id, clock()).await?;
                 println!("device {:?} ({}) is revoked; it is refused from its next request on", device.name, device.id);
@@ -150,6 +228,67 @@ fn run(cli: Cli) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Reads every file first; any error stops the import before anything is written.
+async fn import(
+    store: std::sync::Arc<dyn store::Store>,
+    paths: &[PathBuf],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let mut all = files::CatalogueFile::default();
+    for path in paths {
+        let read = files::read(path)?;
+        let c = &read.catalogue;
+        println!(
+            "{}: {} services, {} organisations, {} articles",
+            path.display(),
+            c.services.len(),
+            c.organisations.len(),
+            c.articles.len()
+        );
+        for unmapped in &read.unmapped {
+            println!("  not imported (no place in the catalogue model): {unmapped}");
+        }
+        for note in &read.notes {
+            println!("  note: {note}");
+        }
+        all.services.extend(read.catalogue.services);
+        all.organisations.extend(read.catalogue.organisations);
+        all.articles.extend(read.catalogue.articles);
+    }
+    let catalogue = Catalogue::new(store);
+    let summary =
+        catalogue.import(all.services, all.organisations, all.articles, now).await.context("nothing was imported")?;
+    println!(
+        "imported {} services, {} organisations, {} articles; {} already up to date",
+        summary.services, summary.organisations, summary.articles, summary.unchanged
+    );
+    Ok(())
+}
+
+async fn export(store: std::sync::Arc<dyn store::Store>, format: ExportFormat, output: Option<PathBuf>) -> Result<()> {
+    let catalogue = Catalogue::new(store);
+    let (services, organisations) = catalogue.live_services_and_organisations().await?;
+    let bytes = match format {
+        ExportFormat::Turtle | ExportFormat::JsonLd => {
+            let syntax =
+                if matches!(format, ExportFormat::Turtle) { rdf::RdfSyntax::Turtle } else { rdf::RdfSyntax::JsonLd };
+            rdf::serialize(&cpsv::to_graph(&services, &organisations), syntax, cpsv::PREFIXES)
+        }
+        ExportFormat::Pietura => {
+            let articles = catalogue.live_articles().await?;
+            serde_json::to_vec_pretty(&files::CatalogueFile { organisations, services, articles })?
+        }
+    };
+    match output {
+        Some(path) => {
+            files::write_atomically(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("exported to {}", path.display());
+        }
+        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+    }
+    Ok(())
 }
 
 /// Prints a device's enrollment code for the operator, or as JSON for scripts.

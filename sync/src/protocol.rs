@@ -133,6 +133,68 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every validation problem, each with the path of its field (422).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<ProblemDto>,
+}
+
+/// One validation problem: the field's path (`costs[0].currency`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProblemDto {
+    pub path: String,
+    pub problem: String,
+}
+
+/// `GET` the catalogue's change feed (device credentials), `?after=<position>&limit=<n>`.
+pub const CATALOGUE_FEED_PATH: &str = "/v1/sync/catalogue";
+/// The most records one feed page carries.
+pub const MAX_FEED_PAGE: u32 = 5_000;
+
+/// What a catalogue record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogueKind {
+    Service,
+    Organisation,
+    Article,
+}
+
+/// One record of the change feed, at its latest version. A retired record is a tombstone: the
+/// device removes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CatalogueRecordDto {
+    pub kind: CatalogueKind,
+    pub id: String,
+    pub version: u64,
+    pub retired: bool,
+    /// Its position in the feed; the next page starts after the last one.
+    pub seq: i64,
+    /// JSON of the domain type (`domain::catalogue::{PublicService, PublicOrganisation, Article}`).
+    pub document: String,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CataloguePage {
+    pub records: Vec<CatalogueRecordDto>,
+    /// The newest position when the page was read: the device is up to date once its cursor
+    /// reaches it.
+    pub head: i64,
+}
+
+/// `POST /v1/catalogue/articles/{id}/flags`: a clerk tells the owner an article needs work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FlagRequest {
+    /// `outdated`, `missing_information` or `other`.
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// Stable error codes the server sends and clients switch on.
@@ -150,6 +212,10 @@ pub mod error_codes {
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     pub const NOT_FOUND: &str = "not_found";
     pub const CONFLICT: &str = "conflict";
+    /// An update named a version that is no longer the current one (409).
+    pub const VERSION_CONFLICT: &str = "version_conflict";
+    /// The caller may not do this (403), e.g. change another institution's records.
+    pub const FORBIDDEN: &str = "forbidden";
     pub const UNAVAILABLE: &str = "unavailable";
     pub const INTERNAL: &str = "internal";
 }

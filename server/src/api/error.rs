@@ -17,16 +17,17 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    pub problems: Vec<sync::protocol::ProblemDto>,
     /// Seconds for a `Retry-After` header.
     pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after_secs: None }
+        Self { status, code, message: message.into(), field: None, problems: Vec::new(), retry_after_secs: None }
     }
 
-    fn internal(detail: &dyn std::fmt::Display) -> Self {
+    pub(crate) fn internal(detail: &dyn std::fmt::Display) -> Self {
         // The detail goes to the log only: clients learn nothing about the internals.
         tracing::error!(error = %detail, "internal error");
         Self::new(
@@ -40,7 +41,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = self.retry_after_secs;
-        let body = ErrorBody { code: self.code.to_owned(), message: self.message, field: self.field };
+        let body =
+            ErrorBody { code: self.code.to_owned(), message: self.message, field: self.field, problems: self.problems };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
@@ -71,6 +73,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         let message = error.to_string();
         match error {
+            StoreError::VersionConflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, error_codes::VERSION_CONFLICT, message).with_field("version")
+            }
             StoreError::Conflict { .. } | StoreError::DeviceNotWaiting(_) => {
                 ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message)
             }

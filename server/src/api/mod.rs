@@ -1,5 +1,6 @@
 //! The HTTP API: a pure [`router`] over [`AppState`].
 
+mod catalogue;
 mod error;
 mod extract;
 mod metrics;
@@ -13,7 +14,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use sync::protocol::{
     ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody, HELLO_PATH, HelloResponse, PROTOCOL_HEADER,
@@ -55,6 +56,8 @@ impl AppState {
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// Catalogue records may be larger: an article may hold 200 kB of Markdown.
+const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,8 +65,38 @@ const BODY_LIMIT_BYTES: usize = 64 * 1024;
         title = "Pietura central server",
         description = "Catalogue, cases, e-address and sync for VPVKAC desks and library kiosks."
     ),
-    paths(healthz, readyz, metrics_text, enroll, hello),
-    components(schemas(EnrollRequest, EnrollResponse, HelloResponse, ErrorBody, sync::protocol::CentreDto))
+    paths(
+        healthz,
+        readyz,
+        metrics_text,
+        enroll,
+        hello,
+        catalogue::get_service,
+        catalogue::put_service,
+        catalogue::retire_service,
+        catalogue::put_organisation,
+        catalogue::get_article,
+        catalogue::put_article,
+        catalogue::verify_article,
+        catalogue::retire_article,
+        catalogue::flag_article,
+        catalogue::list_flags,
+        catalogue::feed
+    ),
+    components(schemas(
+        EnrollRequest,
+        EnrollResponse,
+        HelloResponse,
+        ErrorBody,
+        sync::protocol::CentreDto,
+        sync::protocol::ProblemDto,
+        sync::protocol::CataloguePage,
+        sync::protocol::CatalogueRecordDto,
+        sync::protocol::CatalogueKind,
+        sync::protocol::FlagRequest,
+        catalogue::Written,
+        catalogue::FlagDto
+    ))
 )]
 pub struct ApiDoc;
 
@@ -75,6 +108,31 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route(ENROLL_PATH, post(enroll))
         .route(HELLO_PATH, get(hello))
+        .route(
+            "/v1/sync/catalogue",
+            get(catalogue::feed).layer(tower_http::compression::CompressionLayer::new().gzip(true)),
+        )
+        .route(
+            "/v1/catalogue/services/{id}",
+            get(catalogue::get_service)
+                .put(catalogue::put_service)
+                .delete(catalogue::retire_service)
+                .layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
+        )
+        .route(
+            "/v1/catalogue/organisations/{id}",
+            put(catalogue::put_organisation).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
+        )
+        .route(
+            "/v1/catalogue/articles/{id}",
+            get(catalogue::get_article)
+                .put(catalogue::put_article)
+                .delete(catalogue::retire_article)
+                .layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
+        )
+        .route("/v1/catalogue/articles/{id}/verify", post(catalogue::verify_article))
+        .route("/v1/catalogue/articles/{id}/flags", post(catalogue::flag_article))
+        .route("/v1/catalogue/flags", get(catalogue::list_flags))
         .fallback(not_found)
         .layer(middleware::from_fn(protocol_version))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -33,6 +33,10 @@ pub enum StoreError {
     EnrollmentCodeExpired,
     #[error("this enrollment code was already used: ask the operator for a new one")]
     EnrollmentCodeUsed,
+    #[error(
+        "{what} was changed meanwhile: it is now at version {current}; fetch it, apply your change again and send that version"
+    )]
+    VersionConflict { what: String, current: u64 },
     #[error("the database could not be used: {0}")]
     Unavailable(String),
     #[error("the database holds data this server cannot read: {0}")]
@@ -156,6 +160,106 @@ impl fmt::Debug for DeviceAuthRecord {
     }
 }
 
+/// What a catalogue record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Service,
+    Organisation,
+    Article,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Service => "service",
+            RecordKind::Organisation => "organisation",
+            RecordKind::Article => "article",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, StoreError> {
+        match raw {
+            "service" => Ok(RecordKind::Service),
+            "organisation" => Ok(RecordKind::Organisation),
+            "article" => Ok(RecordKind::Article),
+            other => Err(StoreError::Corrupt(format!("unknown catalogue record kind {other:?}"))),
+        }
+    }
+}
+
+/// An institution that publishes to the catalogue, known by its organisation IRI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Institution {
+    pub id: String,
+    pub name: String,
+    /// May change every institution's records (the catalogue's central editors).
+    pub is_central_editor: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What the server needs to authenticate an institution's API key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InstitutionKeyRecord {
+    pub key_id: Uuid,
+    pub institution: Institution,
+    pub secret_hash: [u8; 32],
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for InstitutionKeyRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InstitutionKeyRecord")
+            .field("key_id", &self.key_id)
+            .field("institution", &self.institution)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One change to apply to the catalogue.
+#[derive(Debug, Clone)]
+pub struct RecordChange {
+    pub kind: RecordKind,
+    pub id: String,
+    pub owner: String,
+    /// The version the writer last saw (0 = it must not exist yet); `None` = whatever is there
+    /// (imports by the operator).
+    pub expected_version: Option<u64>,
+    pub retired: bool,
+    /// The record as JSON of its domain type; its `version` is set by the store.
+    pub document: serde_json::Value,
+    /// For articles: the services it advises on.
+    pub linked_services: Vec<String>,
+}
+
+/// A catalogue record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub kind: RecordKind,
+    pub id: String,
+    pub owner: String,
+    pub version: u64,
+    pub retired: bool,
+    /// JSON of the domain type, `version` included.
+    pub document: String,
+    /// Its position in the change feed.
+    pub seq: i64,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A clerk's flag on an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleFlag {
+    pub id: Uuid,
+    pub article_id: String,
+    pub owner: String,
+    pub reason: String,
+    pub note: String,
+    pub device_id: Uuid,
+    pub centre_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Every storage operation the server performs, named for what it means.
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
@@ -190,6 +294,66 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Device, StoreError>;
     async fn device_auth_record(&self, id: Uuid) -> Result<Option<DeviceAuthRecord>, StoreError>;
     async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    async fn add_institution(&self, institution: Institution) -> Result<Institution, StoreError>;
+    async fn list_institutions(&self) -> Result<Vec<Institution>, StoreError>;
+    async fn add_institution_key(
+        &self,
+        key_id: Uuid,
+        institution_id: &str,
+        secret_hash: [u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn institution_key_record(&self, key_id: Uuid) -> Result<Option<InstitutionKeyRecord>, StoreError>;
+
+    /// Applies all changes or none, each at the next position of the change feed. A change whose
+    /// `expected_version` is not the stored one fails the whole batch with `VersionConflict`.
+    async fn apply_catalogue_changes(
+        &self,
+        changes: Vec<RecordChange>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    async fn catalogue_record(&self, kind: RecordKind, id: &str) -> Result<Option<StoredRecord>, StoreError>;
+    /// Every record of a kind, retired ones too, by id.
+    async fn catalogue_records(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Articles that name `service_id` among their linked services.
+    async fn articles_linked_to(&self, service_id: &str) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Records whose latest change is after `after`, oldest change first, at most `limit`.
+    async fn catalogue_changes(&self, after: i64, limit: u32) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The newest position in the change feed (0 when empty).
+    async fn catalogue_head(&self) -> Result<i64, StoreError>;
+
+    async fn add_article_flag(&self, flag: ArticleFlag) -> Result<(), StoreError>;
+    async fn article_flags(&self, owner: Option<&str>) -> Result<Vec<ArticleFlag>, StoreError>;
+}
+
+/// The version a change gets and its document with that version, or the conflict. Shared by both
+/// backends so they agree.
+fn versioned_document(change: &RecordChange, current: Option<u64>) -> Result<(u64, String), StoreError> {
+    let current = current.unwrap_or(0);
+    if let Some(expected) = change.expected_version
+        && expected != current
+    {
+        return Err(StoreError::VersionConflict {
+            what: format!("the {} {}", change.kind.as_str(), change.id),
+            current,
+        });
+    }
+    let version = current + 1;
+    let mut document = change.document.clone();
+    match document.as_object_mut() {
+        Some(object) => {
+            object.insert("version".into(), version.into());
+        }
+        None => {
+            return Err(StoreError::Corrupt(format!(
+                "the {} {} is not a JSON object",
+                change.kind.as_str(),
+                change.id
+            )));
+        }
+    }
+    Ok((version, document.to_string()))
 }
 
 /// The migrations of one backend: (version, name, SQL), in order.

@@ -13,12 +13,17 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use super::{
-    Device, DeviceAuthRecord, Migration, NewCentre, NewDevice, Store, StoreError, check_redeemable, hash_from_bytes,
-    parse_kind,
+    ArticleFlag, Device, DeviceAuthRecord, Institution, InstitutionKeyRecord, Migration, NewCentre, NewDevice,
+    RecordChange, RecordKind, Store, StoreError, StoredRecord, check_redeemable, hash_from_bytes, parse_kind,
+    versioned_document,
 };
 
-const MIGRATIONS: &[Migration] =
-    &[(1, "centres_and_devices", include_str!("../../migrations/sqlite/0001_centres_and_devices.sql"))];
+const MIGRATIONS: &[Migration] = &[
+    (1, "centres_and_devices", include_str!("../../migrations/sqlite/0001_centres_and_devices.sql")),
+    (2, "catalogue", include_str!("../../migrations/sqlite/0002_catalogue.sql")),
+];
+
+const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
      d.revoked_at, d.created_at, c.id, c.name, c.municipality";
@@ -148,6 +153,55 @@ fn device_from_raw(raw: RawDevice) -> Result<Device, StoreError> {
         revoked_at: revoked,
         created_at: created,
     })
+}
+
+fn record_from_row(row: &Row<'_>) -> rusqlite::Result<(String, StoredRecord)> {
+    let kind: String = row.get(0)?;
+    let version: i64 = row.get(3)?;
+    Ok((
+        kind,
+        StoredRecord {
+            kind: RecordKind::Service,
+            id: row.get(1)?,
+            owner: row.get(2)?,
+            version: version as u64,
+            retired: row.get(4)?,
+            document: row.get(5)?,
+            seq: row.get(6)?,
+            changed_at: row.get(7)?,
+        },
+    ))
+}
+
+fn query_records(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let mut statement = connection.prepare_cached(sql).map_err(db)?;
+    let rows = statement.query_map(params, record_from_row).map_err(db)?.collect::<Result<Vec<_>, _>>().map_err(db)?;
+    rows.into_iter().map(|(kind, record)| Ok(StoredRecord { kind: RecordKind::parse(&kind)?, ..record })).collect()
+}
+
+fn institution_from_row(row: &Row<'_>) -> rusqlite::Result<Institution> {
+    Ok(Institution { id: row.get(0)?, name: row.get(1)?, is_central_editor: row.get(2)?, created_at: row.get(3)? })
+}
+
+fn flag_from_row(row: &Row<'_>) -> rusqlite::Result<(String, ArticleFlag, String)> {
+    Ok((
+        row.get(0)?,
+        ArticleFlag {
+            id: Uuid::nil(),
+            article_id: row.get(1)?,
+            owner: row.get(2)?,
+            reason: row.get(3)?,
+            note: row.get(4)?,
+            device_id: Uuid::nil(),
+            centre_name: row.get(6)?,
+            created_at: row.get(7)?,
+        },
+        row.get(5)?,
+    ))
 }
 
 fn load_device(connection: &Connection, id: Uuid) -> Result<Option<Device>, StoreError> {
@@ -368,6 +422,237 @@ impl Store for SqliteStore {
         self.with(move |c| {
             c.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![id.to_string(), at]).map_err(db)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn add_institution(&self, institution: Institution) -> Result<Institution, StoreError> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO institutions (id, name, is_central_editor, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![institution.id, institution.name, institution.is_central_editor, institution.created_at],
+            )
+            .map_err(|e| map_err(e, || format!("an institution with the id {:?}", institution.id)))?;
+            Ok(institution)
+        })
+        .await
+    }
+
+    async fn list_institutions(&self) -> Result<Vec<Institution>, StoreError> {
+        self.with(|c| {
+            let mut statement = c
+                .prepare("SELECT id, name, is_central_editor, created_at FROM institutions ORDER BY name, id")
+                .map_err(db)?;
+            let rows = statement.query_map([], institution_from_row).map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+        .await
+    }
+
+    async fn add_institution_key(
+        &self,
+        key_id: Uuid,
+        institution_id: &str,
+        secret_hash: [u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let institution_id = institution_id.to_owned();
+        self.with(move |c| {
+            let exists: bool = c
+                .query_row("SELECT EXISTS (SELECT 1 FROM institutions WHERE id = ?1)", params![institution_id], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            if !exists {
+                return Err(StoreError::NotFound { what: format!("institution {institution_id}") });
+            }
+            c.execute(
+                "INSERT INTO institution_keys (id, institution_id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![key_id.to_string(), institution_id, secret_hash.as_slice(), at],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn institution_key_record(&self, key_id: Uuid) -> Result<Option<InstitutionKeyRecord>, StoreError> {
+        self.with(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT i.id, i.name, i.is_central_editor, i.created_at, k.secret_hash, k.revoked_at
+                     FROM institution_keys k JOIN institutions i ON i.id = k.institution_id WHERE k.id = ?1",
+                    params![key_id.to_string()],
+                    |r| Ok((institution_from_row(r)?, r.get::<_, Vec<u8>>(4)?, r.get(5)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            row.map(|(institution, hash, revoked_at)| {
+                let secret_hash = hash_from_bytes(Some(hash))?.unwrap_or_default();
+                Ok(InstitutionKeyRecord { key_id, institution, secret_hash, revoked_at })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn apply_catalogue_changes(
+        &self,
+        changes: Vec<RecordChange>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let mut stored = Vec::with_capacity(changes.len());
+            for change in &changes {
+                let current: Option<i64> = tx
+                    .prepare_cached("SELECT version FROM catalogue_records WHERE kind = ?1 AND id = ?2")
+                    .map_err(db)?
+                    .query_row(params![change.kind.as_str(), change.id], |r| r.get(0))
+                    .optional()
+                    .map_err(db)?;
+                let (version, document) = versioned_document(change, current.map(|v| v as u64))?;
+                let seq: i64 = tx
+                    .prepare_cached("UPDATE catalogue_sequence SET last = last + 1 RETURNING last")
+                    .map_err(db)?
+                    .query_row([], |r| r.get(0))
+                    .map_err(db)?;
+                tx.prepare_cached(
+                    "INSERT INTO catalogue_records (kind, id, owner, version, retired, document, change_seq, changed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (kind, id) DO UPDATE SET owner = excluded.owner, version = excluded.version,
+                         retired = excluded.retired, document = excluded.document,
+                         change_seq = excluded.change_seq, changed_at = excluded.changed_at",
+                )
+                .map_err(db)?
+                .execute(params![
+                    change.kind.as_str(),
+                    change.id,
+                    change.owner,
+                    version as i64,
+                    change.retired,
+                    document,
+                    seq,
+                    at
+                ])
+                .map_err(db)?;
+                if change.kind == RecordKind::Article {
+                    tx.prepare_cached("DELETE FROM article_services WHERE article_id = ?1")
+                        .map_err(db)?
+                        .execute(params![change.id])
+                        .map_err(db)?;
+                    if !change.retired {
+                        let mut insert = tx
+                            .prepare_cached(
+                                "INSERT OR IGNORE INTO article_services (article_id, service_id) VALUES (?1, ?2)",
+                            )
+                            .map_err(db)?;
+                        for service in &change.linked_services {
+                            insert.execute(params![change.id, service]).map_err(db)?;
+                        }
+                    }
+                }
+                stored.push(StoredRecord {
+                    kind: change.kind,
+                    id: change.id.clone(),
+                    owner: change.owner.clone(),
+                    version,
+                    retired: change.retired,
+                    document,
+                    seq,
+                    changed_at: at,
+                });
+            }
+            tx.commit().map_err(db)?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn catalogue_record(&self, kind: RecordKind, id: &str) -> Result<Option<StoredRecord>, StoreError> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            let sql = format!("SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE kind = ?1 AND id = ?2");
+            Ok(query_records(c, &sql, params![kind.as_str(), id])?.pop())
+        })
+        .await
+    }
+
+    async fn catalogue_records(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
+        self.with(move |c| {
+            let sql = format!("SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE kind = ?1 ORDER BY id");
+            query_records(c, &sql, params![kind.as_str()])
+        })
+        .await
+    }
+
+    async fn articles_linked_to(&self, service_id: &str) -> Result<Vec<StoredRecord>, StoreError> {
+        let service_id = service_id.to_owned();
+        self.with(move |c| {
+            let sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE kind = 'article' AND id IN
+                 (SELECT article_id FROM article_services WHERE service_id = ?1) ORDER BY id"
+            );
+            query_records(c, &sql, params![service_id])
+        })
+        .await
+    }
+
+    async fn catalogue_changes(&self, after: i64, limit: u32) -> Result<Vec<StoredRecord>, StoreError> {
+        self.with(move |c| {
+            let sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE change_seq > ?1 ORDER BY change_seq LIMIT ?2"
+            );
+            query_records(c, &sql, params![after, limit])
+        })
+        .await
+    }
+
+    async fn catalogue_head(&self) -> Result<i64, StoreError> {
+        self.with(|c| c.query_row("SELECT last FROM catalogue_sequence", [], |r| r.get(0)).map_err(db)).await
+    }
+
+    async fn add_article_flag(&self, flag: ArticleFlag) -> Result<(), StoreError> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO article_flags (id, article_id, owner, reason, note, device_id, centre_name, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    flag.id.to_string(),
+                    flag.article_id,
+                    flag.owner,
+                    flag.reason,
+                    flag.note,
+                    flag.device_id.to_string(),
+                    flag.centre_name,
+                    flag.created_at
+                ],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn article_flags(&self, owner: Option<&str>) -> Result<Vec<ArticleFlag>, StoreError> {
+        let owner = owner.map(str::to_owned);
+        self.with(move |c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT id, article_id, owner, reason, note, device_id, centre_name, created_at FROM article_flags
+                     WHERE ?1 IS NULL OR owner = ?1 ORDER BY created_at, id",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![owner], flag_from_row)
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(id, flag, device)| {
+                    Ok(ArticleFlag { id: parse_uuid(id)?, device_id: parse_uuid(device)?, ..flag })
+                })
+                .collect()
         })
         .await
     }

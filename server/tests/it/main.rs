@@ -35,4 +35,8 @@ conformance!(
     revocation_is_idempotent_and_frees_the_name,
     last_seen_is_recorded,
     a_waiting_device_can_get_a_new_code_and_the_old_one_stops_working,
+    catalogue_changes_get_versions_and_feed_positions,
+    concurrent_catalogue_writers_never_share_or_skip_a_position,
+    institutions_keys_links_and_flags_are_kept,
+    advice_changes_unverify_linked_articles_and_keys_keep_to_their_institution,
 );

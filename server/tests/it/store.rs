@@ -29,10 +29,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(store.schema_version().await.unwrap(), 2);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(store.schema_version().await.unwrap(), 2);
     store.ping().await.unwrap();
 }
 
@@ -157,4 +157,220 @@ pub async fn a_waiting_device_can_get_a_new_code_and_the_old_one_stops_working(s
     assert!(matches!(revoked, StoreError::DeviceNotWaiting(_)), "{revoked:?}");
     let unknown = store.renew_enrollment_code(Uuid::now_v7(), [6; 32], t(7200)).await.unwrap_err();
     assert!(matches!(unknown, StoreError::NotFound { .. }), "{unknown:?}");
+}
+
+// ---- The catalogue ----
+
+use server::catalogue::{Catalogue, EditError, Editor};
+use server::store::{ArticleFlag, Institution, RecordChange, RecordKind};
+
+fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> RecordChange {
+    RecordChange {
+        kind,
+        id: id.into(),
+        owner: "https://pietura.lv/id/org/vid".into(),
+        expected_version: expected,
+        retired: false,
+        document: serde_json::json!({ "id": id, "title": title }),
+        linked_services: vec![],
+    }
+}
+
+pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
+    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.catalogue_head().await.unwrap(), 0);
+    let first = store
+        .apply_catalogue_changes(
+            vec![change(RecordKind::Service, "s1", Some(0), "a"), change(RecordKind::Service, "s2", None, "b")],
+            t(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.iter().map(|r| (r.version, r.seq)).collect::<Vec<_>>(), [(1, 1), (1, 2)]);
+    let json: serde_json::Value = serde_json::from_str(&first[0].document).unwrap();
+    assert_eq!(json["version"], 1, "the store writes the version into the document");
+
+    // An update names the version it replaces; a stale one fails the whole batch.
+    let stale = store
+        .apply_catalogue_changes(
+            vec![change(RecordKind::Service, "s2", Some(1), "b2"), change(RecordKind::Service, "s1", Some(0), "x")],
+            t(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, StoreError::VersionConflict { current: 1, .. }), "{stale:?}");
+    assert_eq!(store.catalogue_head().await.unwrap(), 2, "nothing of the failed batch was written");
+    let s2 = store.catalogue_record(RecordKind::Service, "s2").await.unwrap().unwrap();
+    assert_eq!(s2.version, 1);
+
+    let updated =
+        store.apply_catalogue_changes(vec![change(RecordKind::Service, "s1", Some(1), "a2")], t(3)).await.unwrap();
+    assert_eq!((updated[0].version, updated[0].seq), (2, 3));
+    // The feed has each record once, at its latest version, in change order.
+    let feed = store.catalogue_changes(0, 100).await.unwrap();
+    assert_eq!(
+        feed.iter().map(|r| (r.id.as_str(), r.version, r.seq)).collect::<Vec<_>>(),
+        [("s2", 1, 2), ("s1", 2, 3)]
+    );
+    assert_eq!(store.catalogue_changes(2, 100).await.unwrap().len(), 1);
+    assert_eq!(store.catalogue_changes(0, 1).await.unwrap()[0].id, "s2");
+
+    // A retirement is a tombstone at a new position.
+    let mut retire = change(RecordKind::Service, "s2", Some(1), "b");
+    retire.retired = true;
+    store.apply_catalogue_changes(vec![retire], t(4)).await.unwrap();
+    let tail = store.catalogue_changes(3, 100).await.unwrap();
+    assert_eq!((tail[0].id.as_str(), tail[0].retired, tail[0].version), ("s2", true, 2));
+    assert_eq!(store.catalogue_records(RecordKind::Service).await.unwrap().len(), 2);
+    assert_eq!(store.catalogue_head().await.unwrap(), 4);
+    // Same id, different kind: a different record.
+    store.apply_catalogue_changes(vec![change(RecordKind::Article, "s1", Some(0), "x")], t(5)).await.unwrap();
+    assert_eq!(store.catalogue_record(RecordKind::Article, "s1").await.unwrap().unwrap().version, 1);
+}
+
+pub async fn concurrent_catalogue_writers_never_share_or_skip_a_position(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for writer in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10 {
+                let id = format!("w{writer}-{i}");
+                store
+                    .apply_catalogue_changes(vec![change(RecordKind::Service, &id, Some(0), "t")], t(i))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let feed = store.catalogue_changes(0, 1000).await.unwrap();
+    let positions: Vec<i64> = feed.iter().map(|r| r.seq).collect();
+    assert_eq!(positions, (1..=80).collect::<Vec<i64>>());
+}
+
+pub async fn institutions_keys_links_and_flags_are_kept(store: Arc<dyn Store>) {
+    let vid = Institution {
+        id: "https://pietura.lv/id/org/vid".into(),
+        name: "Valsts ieņēmumu dienests".into(),
+        is_central_editor: false,
+        created_at: t(0),
+    };
+    store.add_institution(vid.clone()).await.unwrap();
+    assert!(matches!(store.add_institution(vid.clone()).await.unwrap_err(), StoreError::Conflict { .. }));
+    assert_eq!(store.list_institutions().await.unwrap(), [vid.clone()]);
+    let key = Uuid::now_v7();
+    store.add_institution_key(key, &vid.id, [7; 32], t(1)).await.unwrap();
+    assert!(store.add_institution_key(Uuid::now_v7(), "https://nav.lv/x", [8; 32], t(1)).await.is_err());
+    let record = store.institution_key_record(key).await.unwrap().unwrap();
+    assert_eq!((record.institution, record.secret_hash, record.revoked_at), (vid.clone(), [7; 32], None));
+    assert!(store.institution_key_record(Uuid::now_v7()).await.unwrap().is_none());
+
+    let mut article = change(RecordKind::Article, "a1", Some(0), "Kā deklarēt ienākumus");
+    article.linked_services = vec!["s1".into(), "s2".into()];
+    store.apply_catalogue_changes(vec![article.clone()], t(2)).await.unwrap();
+    assert_eq!(store.articles_linked_to("s2").await.unwrap()[0].id, "a1");
+    article.linked_services = vec!["s1".into()];
+    article.expected_version = Some(1);
+    store.apply_catalogue_changes(vec![article], t(3)).await.unwrap();
+    assert!(store.articles_linked_to("s2").await.unwrap().is_empty(), "links follow the latest version");
+
+    let centre = store.add_centre(new_centre("Rīgas VPVKAC")).await.unwrap();
+    let device = store.add_device(new_device(centre.id, "Galds 1", 1)).await.unwrap();
+    let flag = ArticleFlag {
+        id: Uuid::now_v7(),
+        article_id: "a1".into(),
+        owner: vid.id.clone(),
+        reason: "outdated".into(),
+        note: "Nodeva mainījās".into(),
+        device_id: device.id,
+        centre_name: centre.name.clone(),
+        created_at: t(4),
+    };
+    store.add_article_flag(flag.clone()).await.unwrap();
+    assert_eq!(store.article_flags(Some(&vid.id)).await.unwrap(), [flag.clone()]);
+    assert!(store.article_flags(Some("https://pietura.lv/id/org/other")).await.unwrap().is_empty());
+    assert_eq!(store.article_flags(None).await.unwrap().len(), 1);
+}
+
+fn demo_service(id: &str, owner: &str) -> domain::catalogue::PublicService {
+    serde_json::from_value(serde_json::json!({
+        "id": id,
+        "name": { "lv": "Suņu reģistrācija" },
+        "description": { "lv": "Suns jāreģistrē." },
+        "competent_authorities": [owner],
+        "costs": [{ "id": "c1", "value_minor": 500, "currency": "EUR" }],
+        "steps": [{ "lv": "Aizpildiet iesniegumu." }]
+    }))
+    .unwrap()
+}
+
+pub async fn advice_changes_unverify_linked_articles_and_keys_keep_to_their_institution(store: Arc<dyn Store>) {
+    let catalogue = Catalogue::new(store.clone());
+    let ldc = Editor::Institution { id: "https://pietura.lv/id/org/ldc".into(), central: false };
+    let vid = Editor::Institution { id: "https://pietura.lv/id/org/vid".into(), central: false };
+    let service = demo_service("https://pietura.lv/id/service/dogs", "https://pietura.lv/id/org/ldc");
+    let written = catalogue.put_service(&ldc, service.clone(), t(1)).await.unwrap();
+    assert_eq!(written.version, 1);
+    // Another institution may neither create services for LDC nor change LDC's.
+    assert!(matches!(catalogue.put_service(&vid, service.clone(), t(2)).await, Err(EditError::Forbidden(_))));
+    let article: domain::catalogue::Article = serde_json::from_value(serde_json::json!({
+        "id": "https://pietura.lv/id/article/dogs", "title": "Suņu reģistrācija: ko jautā klienti",
+        "body": "1. Pārbaudiet čipu.", "language": "lv", "owner": "https://pietura.lv/id/org/ldc",
+        "linked_services": ["https://pietura.lv/id/service/dogs"]
+    }))
+    .unwrap();
+    let written_article = catalogue.put_article(&ldc, article, t(2)).await.unwrap();
+    let stored: domain::catalogue::Article = serde_json::from_str(&written_article.document).unwrap();
+    assert_eq!(stored.verified_at, Some(t(2)), "the owner writing it verifies it");
+
+    // A new name does not change the advice: the article stays verified.
+    let mut renamed = service.clone();
+    renamed.version = 1;
+    renamed.name = domain::catalogue::Text::new().with("lv", "Mājas suņu reģistrācija");
+    catalogue.put_service(&ldc, renamed.clone(), t(3)).await.unwrap();
+    let article_now =
+        store.catalogue_record(RecordKind::Article, "https://pietura.lv/id/article/dogs").await.unwrap().unwrap();
+    assert_eq!(article_now.version, 1);
+
+    // A new cost does: in the same transaction the article loses its verification.
+    let mut dearer = renamed.clone();
+    dearer.version = 2;
+    dearer.costs[0].value_minor = Some(700);
+    let before = store.catalogue_head().await.unwrap();
+    catalogue.put_service(&ldc, dearer.clone(), t(4)).await.unwrap();
+    assert_eq!(store.catalogue_head().await.unwrap(), before + 2, "service and article, one position each");
+    let article_now =
+        store.catalogue_record(RecordKind::Article, "https://pietura.lv/id/article/dogs").await.unwrap().unwrap();
+    let unverified: domain::catalogue::Article = serde_json::from_str(&article_now.document).unwrap();
+    assert_eq!((article_now.version, unverified.verified_at), (2, None));
+
+    // A stale version is a conflict; the owner re-verifies; retiring leaves a tombstone.
+    assert!(matches!(
+        catalogue.put_service(&ldc, dearer, t(5)).await,
+        Err(EditError::Store(StoreError::VersionConflict { current: 3, .. }))
+    ));
+    let verified = catalogue.verify_article(&ldc, "https://pietura.lv/id/article/dogs", 2, t(6)).await.unwrap();
+    assert_eq!(verified.version, 3);
+    assert!(matches!(
+        catalogue.retire(&vid, RecordKind::Service, "https://pietura.lv/id/service/dogs", 3, t(7)).await,
+        Err(EditError::Forbidden(_))
+    ));
+    let retired =
+        catalogue.retire(&ldc, RecordKind::Service, "https://pietura.lv/id/service/dogs", 3, t(7)).await.unwrap();
+    assert!(retired.retired);
+    assert!(retired.document.contains("\"withdrawn\""));
+    assert!(matches!(
+        catalogue.live(RecordKind::Service, "https://pietura.lv/id/service/dogs").await,
+        Err(EditError::NotFound { .. })
+    ));
+    // An invalid record names every problem.
+    let mut invalid = service;
+    invalid.id = "https://pietura.lv/id/service/other".into();
+    invalid.costs[0].currency = None;
+    invalid.description = domain::catalogue::Text::new();
+    let Err(EditError::Invalid { problems, .. }) = catalogue.put_service(&ldc, invalid, t(8)).await else { panic!() };
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["description", "costs[0].currency"]);
 }

@@ -1,0 +1,387 @@
+//! The catalogue API: public reads (JSON, JSON-LD, Turtle), institutions' writes with their API
+//! key, clerks' article flags, and the devices' change feed.
+
+use axum::{
+    Json,
+    extract::{FromRequestParts, Path, Query, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use domain::catalogue::{Article, PublicOrganisation, PublicService};
+use serde::{Deserialize, Serialize};
+use sync::protocol::{
+    CatalogueKind, CataloguePage, CatalogueRecordDto, ErrorBody, FlagRequest, MAX_FEED_PAGE, ProblemDto, error_codes,
+};
+
+use super::{AppState, error::ApiError, extract::ApiJson, extract::AuthenticatedDevice};
+use crate::catalogue::{
+    EditError, Editor, cpsv,
+    editing::parse_document,
+    rdf::{self, RdfSyntax},
+};
+use crate::institutions::{self, InstitutionError};
+use crate::store::{RecordKind, StoredRecord};
+
+/// An institution authenticated by `Authorization: ApiKey <key>`.
+pub struct AuthenticatedInstitution(pub Editor, pub String);
+
+impl FromRequestParts<AppState> for AuthenticatedInstitution {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let institution = institutions::authenticate(state.store.as_ref(), header).await.inspect_err(|e| {
+            tracing::warn!(error = %e, "institution authentication failed");
+        })?;
+        tracing::info!(institution = %institution.id, "institution authenticated");
+        let editor = Editor::Institution { id: institution.id.clone(), central: institution.is_central_editor };
+        Ok(Self(editor, institution.id))
+    }
+}
+
+impl From<InstitutionError> for ApiError {
+    fn from(error: InstitutionError) -> Self {
+        let message = error.to_string();
+        match error {
+            InstitutionError::MissingKey | InstitutionError::WrongKey => {
+                ApiError::new(StatusCode::UNAUTHORIZED, error_codes::UNAUTHORISED, message)
+            }
+            InstitutionError::RevokedKey => ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message),
+            InstitutionError::Invalid { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message).with_field(field)
+            }
+            InstitutionError::Store(e) => e.into(),
+            InstitutionError::Random(_) => ApiError::internal(&error),
+        }
+    }
+}
+
+impl From<EditError> for ApiError {
+    fn from(error: EditError) -> Self {
+        let message = error.to_string();
+        match error {
+            EditError::Invalid { problems, .. } => {
+                let mut api = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message);
+                api.field = problems.first().map(|p| p.path.clone());
+                api.problems = problems.into_iter().map(|p| ProblemDto { path: p.path, problem: p.problem }).collect();
+                api
+            }
+            EditError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message),
+            EditError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message),
+            EditError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// What a write answers: the record's new version and its place in the feed.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Written {
+    pub id: String,
+    pub version: u64,
+    pub seq: i64,
+}
+
+impl From<StoredRecord> for Written {
+    fn from(record: StoredRecord) -> Self {
+        Self { id: record.id, version: record.version, seq: record.seq }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct VersionQuery {
+    /// The version being replaced.
+    pub version: u64,
+}
+
+fn kind_of(kind: RecordKind) -> CatalogueKind {
+    match kind {
+        RecordKind::Service => CatalogueKind::Service,
+        RecordKind::Organisation => CatalogueKind::Organisation,
+        RecordKind::Article => CatalogueKind::Article,
+    }
+}
+
+/// The path's id must be the body's id, so a key cannot write one record under another's URL.
+fn same_id(path_id: &str, body_id: &str) -> Result<(), ApiError> {
+    if path_id == body_id {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error_codes::VALIDATION,
+            format!("the id in the body ({body_id}) is not the one in the URL ({path_id})"),
+        )
+        .with_field("id"))
+    }
+}
+
+/// A service, as JSON (the default), JSON-LD (`Accept: application/ld+json`, CPSV-AP 3.2) or
+/// Turtle (`Accept: text/turtle`). The id is the service's IRI, percent-encoded.
+#[utoipa::path(get, path = "/v1/catalogue/services/{id}",
+    params(("id" = String, Path, description = "The service's IRI, percent-encoded"),
+        ("pietura-protocol" = u32, Header, description = "Sync protocol version")),
+    responses(
+        (status = 200, description = "The service"),
+        (status = 404, description = "No such service, or retired", body = ErrorBody)
+    ))]
+pub async fn get_service(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let record = catalogue.live(RecordKind::Service, &id).await?;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let syntax = if accept.contains("application/ld+json") {
+        Some((RdfSyntax::JsonLd, "application/ld+json"))
+    } else if accept.contains("text/turtle") {
+        Some((RdfSyntax::Turtle, "text/turtle; charset=utf-8"))
+    } else {
+        None
+    };
+    let Some((syntax, content_type)) = syntax else {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], record.document).into_response());
+    };
+    let service: PublicService = parse_document(&record)?;
+    let mut organisations = Vec::new();
+    for authority in &service.competent_authorities {
+        if let Ok(record) = catalogue.live(RecordKind::Organisation, authority).await {
+            organisations.push(parse_document::<PublicOrganisation>(&record)?);
+        }
+    }
+    let graph = cpsv::to_graph(std::slice::from_ref(&service), &organisations);
+    let body = rdf::serialize(&graph, syntax, cpsv::PREFIXES);
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// An article, as JSON.
+#[utoipa::path(get, path = "/v1/catalogue/articles/{id}",
+    params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, description = "The article"), (status = 404, body = ErrorBody)))]
+pub async fn get_article(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let record = crate::catalogue::Catalogue::new(state.store.clone()).live(RecordKind::Article, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], record.document).into_response())
+}
+
+/// Create (version 0) or update (the version replaced) a service of your institution.
+#[utoipa::path(put, path = "/v1/catalogue/services/{id}",
+    params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses(
+        (status = 200, description = "Written", body = Written),
+        (status = 401, body = ErrorBody), (status = 403, description = "Another institution's service", body = ErrorBody),
+        (status = 409, description = "The version is not the current one", body = ErrorBody),
+        (status = 422, description = "Invalid; every problem is listed with its field", body = ErrorBody)
+    ))]
+pub async fn put_service(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    ApiJson(service): ApiJson<PublicService>,
+) -> Result<Json<Written>, ApiError> {
+    same_id(&id, &service.id)?;
+    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    Ok(Json(catalogue.put_service(&editor, service, (state.clock)()).await?.into()))
+}
+
+/// Create or update your institution's own organisation record.
+#[utoipa::path(put, path = "/v1/catalogue/organisations/{id}",
+    params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_organisation(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    ApiJson(organisation): ApiJson<PublicOrganisation>,
+) -> Result<Json<Written>, ApiError> {
+    same_id(&id, &organisation.id)?;
+    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    Ok(Json(catalogue.put_organisation(&editor, organisation, (state.clock)()).await?.into()))
+}
+
+/// Create or update one of your institution's knowledge-base articles (it counts as verified now).
+#[utoipa::path(put, path = "/v1/catalogue/articles/{id}",
+    params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_article(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    ApiJson(article): ApiJson<Article>,
+) -> Result<Json<Written>, ApiError> {
+    same_id(&id, &article.id)?;
+    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    Ok(Json(catalogue.put_article(&editor, article, (state.clock)()).await?.into()))
+}
+
+/// Confirm an article is still right, e.g. after a linked service changed.
+#[utoipa::path(post, path = "/v1/catalogue/articles/{id}/verify",
+    params(("id" = String, Path), VersionQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn verify_article(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<Written>, ApiError> {
+    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    Ok(Json(catalogue.verify_article(&editor, &id, query.version, (state.clock)()).await?.into()))
+}
+
+async fn retire(
+    state: &AppState,
+    editor: &Editor,
+    kind: RecordKind,
+    id: &str,
+    version: u64,
+) -> Result<Json<Written>, ApiError> {
+    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    Ok(Json(catalogue.retire(editor, kind, id, version, (state.clock)()).await?.into()))
+}
+
+/// Retire a service: it stays in the feed as a tombstone so devices remove it.
+#[utoipa::path(delete, path = "/v1/catalogue/services/{id}",
+    params(("id" = String, Path), VersionQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retire_service(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<Written>, ApiError> {
+    retire(&state, &editor, RecordKind::Service, &id, query.version).await
+}
+
+/// Retire an article.
+#[utoipa::path(delete, path = "/v1/catalogue/articles/{id}",
+    params(("id" = String, Path), VersionQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retire_article(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<Written>, ApiError> {
+    retire(&state, &editor, RecordKind::Article, &id, query.version).await
+}
+
+/// A flag as its owner institution sees it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FlagDto {
+    pub id: uuid::Uuid,
+    pub article_id: String,
+    pub reason: String,
+    pub note: String,
+    pub centre_name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A clerk flags an article (outdated / missing information) for its owner.
+#[utoipa::path(post, path = "/v1/catalogue/articles/{id}/flags", request_body = FlagRequest,
+    params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
+    security(("device" = [])),
+    responses((status = 201, body = FlagDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn flag_article(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<FlagRequest>,
+) -> Result<(StatusCode, Json<FlagDto>), ApiError> {
+    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let flag = catalogue.flag_article(&device, &id, &request.reason, &request.note, (state.clock)()).await?;
+    tracing::info!(article = %id, device = %device.id, reason = %flag.reason, "article flagged");
+    Ok((
+        StatusCode::CREATED,
+        Json(FlagDto {
+            id: flag.id,
+            article_id: flag.article_id,
+            reason: flag.reason,
+            note: flag.note,
+            centre_name: flag.centre_name,
+            created_at: flag.created_at,
+        }),
+    ))
+}
+
+/// Flags clerks raised on your institution's articles, oldest first.
+#[utoipa::path(get, path = "/v1/catalogue/flags",
+    params(("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = [FlagDto]), (status = 401, body = ErrorBody)))]
+pub async fn list_flags(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, institution): AuthenticatedInstitution,
+) -> Result<Json<Vec<FlagDto>>, ApiError> {
+    let owner = match editor {
+        Editor::Institution { central: true, .. } => None,
+        _ => Some(institution.as_str()),
+    };
+    let flags = state.store.article_flags(owner).await?;
+    Ok(Json(
+        flags
+            .into_iter()
+            .map(|f| FlagDto {
+                id: f.id,
+                article_id: f.article_id,
+                reason: f.reason,
+                note: f.note,
+                centre_name: f.centre_name,
+                created_at: f.created_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FeedQuery {
+    /// The last position the device has applied (0 at first).
+    #[serde(default)]
+    pub after: i64,
+    /// At most this many records (default and maximum 5,000).
+    pub limit: Option<u32>,
+}
+
+/// The catalogue's change feed: records changed after a position, oldest change first; each
+/// record appears once, at its latest version; retired ones as tombstones. Gzip when asked.
+#[utoipa::path(get, path = "/v1/sync/catalogue",
+    params(FeedQuery, ("pietura-protocol" = u32, Header)),
+    security(("device" = [])),
+    responses((status = 200, body = CataloguePage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn feed(
+    State(state): State<AppState>,
+    AuthenticatedDevice(_device): AuthenticatedDevice,
+    Query(query): Query<FeedQuery>,
+) -> Result<Json<CataloguePage>, ApiError> {
+    if query.after < 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error_codes::VALIDATION,
+            "after must be 0 or more",
+        )
+        .with_field("after"));
+    }
+    let limit = query.limit.unwrap_or(MAX_FEED_PAGE).clamp(1, MAX_FEED_PAGE);
+    // The head first: records written meanwhile come on a later page, none is skipped.
+    let head = state.store.catalogue_head().await?;
+    let records = state.store.catalogue_changes(query.after, limit).await?;
+    let head = head.max(records.last().map_or(0, |r| r.seq)).max(query.after);
+    Ok(Json(CataloguePage {
+        records: records
+            .into_iter()
+            .map(|r| CatalogueRecordDto {
+                kind: kind_of(r.kind),
+                id: r.id,
+                version: r.version,
+                retired: r.retired,
+                seq: r.seq,
+                document: r.document,
+            })
+            .collect(),
+        head,
+    }))
+}

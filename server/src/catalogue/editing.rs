@@ -1,0 +1,472 @@
+//! Changing the catalogue: who may change what, validation, versions, and the knock-on effect
+//! that linked articles become unverified when a service's advice changes. One call is one
+//! transaction of the store, whatever it touches.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::catalogue::{Article, ArticleStatus, FieldProblem, PublicOrganisation, PublicService, ServiceStatus};
+use serde::{Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+use crate::store::{ArticleFlag, Device, RecordChange, RecordKind, Store, StoreError, StoredRecord};
+
+/// Who is changing the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Editor {
+    /// An institution through its API key; `central` editors may change every record.
+    Institution { id: String, central: bool },
+    /// The operator at the command line (imports): may change everything, versions unchecked.
+    Operator,
+}
+
+impl Editor {
+    fn may_change(&self, owner: &str) -> bool {
+        match self {
+            Editor::Institution { id, central } => *central || id == owner,
+            Editor::Operator => true,
+        }
+    }
+
+    /// The version to check: institutions name the one they replace, operators overwrite.
+    fn expected(&self, version: u64) -> Option<u64> {
+        match self {
+            Editor::Institution { .. } => Some(version),
+            Editor::Operator => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("the {kind} is not valid: {}", describe(.problems))]
+    Invalid { kind: &'static str, problems: Vec<FieldProblem> },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("there is no {kind} {id}")]
+    NotFound { kind: &'static str, id: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn describe(problems: &[FieldProblem]) -> String {
+    problems.iter().map(|p| format!("{}: {}", p.path, p.problem)).collect::<Vec<_>>().join("; ")
+}
+
+/// Why a clerk flags an article.
+pub const FLAG_REASONS: &[&str] = &["outdated", "missing_information", "other"];
+
+#[derive(Clone)]
+pub struct Catalogue {
+    store: Arc<dyn Store>,
+}
+
+impl Catalogue {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// Creates (`version` 0) or updates (`version` = the one replaced) a service.
+    pub async fn put_service(
+        &self,
+        editor: &Editor,
+        service: PublicService,
+        now: DateTime<Utc>,
+    ) -> Result<StoredRecord, EditError> {
+        check_valid("service", service.problems())?;
+        let current = self.store.catalogue_record(RecordKind::Service, &service.id).await?;
+        let owner = match (&current, editor) {
+            (Some(current), _) => current.owner.clone(),
+            (None, Editor::Institution { id, central }) => {
+                if !central && !service.competent_authorities.contains(id) {
+                    return Err(EditError::Forbidden(format!(
+                        "a new service must name your institution ({id}) among its competent authorities"
+                    )));
+                }
+                id.clone()
+            }
+            (None, Editor::Operator) => service.competent_authorities[0].clone(),
+        };
+        if !editor.may_change(&owner) {
+            return Err(EditError::Forbidden(format!("the service {} belongs to {owner}", service.id)));
+        }
+        let mut changes = vec![record_change(
+            RecordKind::Service,
+            &service.id,
+            &owner,
+            editor.expected(service.version),
+            false,
+            &service,
+            vec![],
+        )];
+        if let Some(current) = current.filter(|c| !c.retired) {
+            let old: PublicService = parse_document(&current)?;
+            if old.advice_changed(&service) {
+                changes.extend(self.unverify_articles_of(&service.id).await?);
+            }
+        }
+        let stored = self.store.apply_catalogue_changes(changes, now).await?;
+        if stored.len() > 1 {
+            tracing::info!(service = %service.id, articles = stored.len() - 1, "advice changed: linked articles need re-verifying");
+        }
+        Ok(stored.into_iter().next().expect("the service's own change"))
+    }
+
+    /// Linked, verified articles with `verified_at` cleared, at the version they have now.
+    async fn unverify_articles_of(&self, service_id: &str) -> Result<Vec<RecordChange>, EditError> {
+        let mut changes = Vec::new();
+        for record in self.store.articles_linked_to(service_id).await? {
+            let mut article: Article = parse_document(&record)?;
+            if record.retired || article.verified_at.is_none() {
+                continue;
+            }
+            article.verified_at = None;
+            let links = article.linked_services.clone();
+            changes.push(record_change(
+                RecordKind::Article,
+                &article.id,
+                &record.owner,
+                Some(record.version),
+                false,
+                &article,
+                links,
+            ));
+        }
+        Ok(changes)
+    }
+
+    pub async fn put_organisation(
+        &self,
+        editor: &Editor,
+        organisation: PublicOrganisation,
+        now: DateTime<Utc>,
+    ) -> Result<StoredRecord, EditError> {
+        check_valid("organisation", organisation.problems())?;
+        // An organisation's record belongs to the organisation itself.
+        if !editor.may_change(&organisation.id) {
+            return Err(EditError::Forbidden(format!("only {} or a central editor may describe it", organisation.id)));
+        }
+        let change = record_change(
+            RecordKind::Organisation,
+            &organisation.id,
+            &organisation.id,
+            editor.expected(organisation.version),
+            false,
+            &organisation,
+            vec![],
+        );
+        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+    }
+
+    /// Writes an article; its owner writing it confirms it, so it is verified now.
+    pub async fn put_article(
+        &self,
+        editor: &Editor,
+        mut article: Article,
+        now: DateTime<Utc>,
+    ) -> Result<StoredRecord, EditError> {
+        check_valid("article", article.problems())?;
+        let current = self.store.catalogue_record(RecordKind::Article, &article.id).await?;
+        let owner = current.as_ref().map_or_else(|| article.owner.clone(), |c| c.owner.clone());
+        if !editor.may_change(&owner) || (current.is_none() && !editor.may_change(&article.owner)) {
+            return Err(EditError::Forbidden(format!("the article {} belongs to {owner}", article.id)));
+        }
+        if article.owner != owner {
+            return Err(EditError::Invalid {
+                kind: "article",
+                problems: vec![FieldProblem {
+                    path: "owner".into(),
+                    problem: format!("the owner is {owner} and cannot be changed here"),
+                }],
+            });
+        }
+        if article.status == ArticleStatus::Published {
+            article.verified_at = Some(now);
+        }
+        let links = article.linked_services.clone();
+        let change = record_change(
+            RecordKind::Article,
+            &article.id,
+            &owner,
+            editor.expected(article.version),
+            false,
+            &article,
+            links,
+        );
+        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+    }
+
+    /// The owner confirms an article is still right (after a linked service changed).
+    pub async fn verify_article(
+        &self,
+        editor: &Editor,
+        id: &str,
+        version: u64,
+        now: DateTime<Utc>,
+    ) -> Result<StoredRecord, EditError> {
+        let record = self.live(RecordKind::Article, id).await?;
+        if !editor.may_change(&record.owner) {
+            return Err(EditError::Forbidden(format!("the article {id} belongs to {}", record.owner)));
+        }
+        let mut article: Article = parse_document(&record)?;
+        article.verified_at = Some(now);
+        let links = article.linked_services.clone();
+        let change =
+            record_change(RecordKind::Article, id, &record.owner, editor.expected(version), false, &article, links);
+        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+    }
+
+    /// Retires a record: it stays as a tombstone in the feed so devices remove it.
+    pub async fn retire(
+        &self,
+        editor: &Editor,
+        kind: RecordKind,
+        id: &str,
+        version: u64,
+        now: DateTime<Utc>,
+    ) -> Result<StoredRecord, EditError> {
+        let record = self.live(kind, id).await?;
+        if !editor.may_change(&record.owner) {
+            return Err(EditError::Forbidden(format!("the {} {id} belongs to {}", kind.as_str(), record.owner)));
+        }
+        let mut document: serde_json::Value =
+            serde_json::from_str(&record.document).map_err(|e| corrupt(&record, e))?;
+        match kind {
+            RecordKind::Service => {
+                document["status"] = serde_json::to_value(ServiceStatus::Withdrawn).unwrap_or_default()
+            }
+            RecordKind::Article => {
+                document["status"] = serde_json::to_value(ArticleStatus::Retired).unwrap_or_default()
+            }
+            RecordKind::Organisation => {}
+        }
+        let change = RecordChange {
+            kind,
+            id: id.to_owned(),
+            owner: record.owner.clone(),
+            expected_version: editor.expected(version),
+            retired: true,
+            document,
+            linked_services: vec![],
+        };
+        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+    }
+
+    /// A clerk flags an article for its owner.
+    pub async fn flag_article(
+        &self,
+        device: &Device,
+        article_id: &str,
+        reason: &str,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ArticleFlag, EditError> {
+        if !FLAG_REASONS.contains(&reason) {
+            return Err(EditError::Invalid {
+                kind: "flag",
+                problems: vec![FieldProblem {
+                    path: "reason".into(),
+                    problem: format!("must be one of {FLAG_REASONS:?}"),
+                }],
+            });
+        }
+        if note.chars().count() > 2_000 {
+            return Err(EditError::Invalid {
+                kind: "flag",
+                problems: vec![FieldProblem {
+                    path: "note".into(),
+                    problem: "must be at most 2,000 characters".into(),
+                }],
+            });
+        }
+        let record = self.live(RecordKind::Article, article_id).await?;
+        let flag = ArticleFlag {
+            id: Uuid::now_v7(),
+            article_id: article_id.to_owned(),
+            owner: record.owner,
+            reason: reason.to_owned(),
+            note: note.trim().to_owned(),
+            device_id: device.id,
+            centre_name: device.centre.name.clone(),
+            created_at: now,
+        };
+        self.store.add_article_flag(flag.clone()).await?;
+        Ok(flag)
+    }
+
+    /// Writes a whole import in one transaction: everything or nothing. Records whose content did
+    /// not change are left alone (no new version, no feed entry).
+    pub async fn import(
+        &self,
+        services: Vec<PublicService>,
+        organisations: Vec<PublicOrganisation>,
+        articles: Vec<Article>,
+        now: DateTime<Utc>,
+    ) -> Result<ImportSummary, EditError> {
+        let mut problems = Vec::new();
+        for service in &services {
+            problems.extend(prefixed(&format!("service {}", service.id), service.problems()));
+        }
+        for organisation in &organisations {
+            problems.extend(prefixed(&format!("organisation {}", organisation.id), organisation.problems()));
+        }
+        for article in &articles {
+            problems.extend(prefixed(&format!("article {}", article.id), article.problems()));
+        }
+        check_valid("import", problems)?;
+        let mut changes = Vec::new();
+        let mut summary = ImportSummary::default();
+        for organisation in &organisations {
+            if self.unchanged(RecordKind::Organisation, &organisation.id, organisation).await? {
+                summary.unchanged += 1;
+                continue;
+            }
+            changes.push(record_change(
+                RecordKind::Organisation,
+                &organisation.id,
+                &organisation.id,
+                None,
+                false,
+                organisation,
+                vec![],
+            ));
+        }
+        for service in &services {
+            if self.unchanged(RecordKind::Service, &service.id, service).await? {
+                summary.unchanged += 1;
+                continue;
+            }
+            let owner = match self.store.catalogue_record(RecordKind::Service, &service.id).await? {
+                Some(current) => current.owner,
+                None => service.competent_authorities[0].clone(),
+            };
+            let retired = service.status == ServiceStatus::Withdrawn;
+            changes.push(record_change(RecordKind::Service, &service.id, &owner, None, retired, service, vec![]));
+        }
+        for article in &articles {
+            if self.unchanged(RecordKind::Article, &article.id, article).await? {
+                summary.unchanged += 1;
+                continue;
+            }
+            let retired = article.status == ArticleStatus::Retired;
+            let links = article.linked_services.clone();
+            changes.push(record_change(
+                RecordKind::Article,
+                &article.id,
+                &article.owner,
+                None,
+                retired,
+                article,
+                links,
+            ));
+        }
+        let stored = self.store.apply_catalogue_changes(changes, now).await?;
+        for record in &stored {
+            match record.kind {
+                RecordKind::Service => summary.services += 1,
+                RecordKind::Organisation => summary.organisations += 1,
+                RecordKind::Article => summary.articles += 1,
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Whether the stored record already says exactly this (versions aside).
+    async fn unchanged<T: Serialize>(&self, kind: RecordKind, id: &str, record: &T) -> Result<bool, EditError> {
+        let Some(current) = self.store.catalogue_record(kind, id).await? else { return Ok(false) };
+        let mut stored: serde_json::Value =
+            serde_json::from_str(&current.document).map_err(|e| corrupt(&current, e))?;
+        let mut given =
+            serde_json::to_value(record).map_err(|e| EditError::Store(StoreError::Corrupt(e.to_string())))?;
+        stored["version"] = 0.into();
+        given["version"] = 0.into();
+        Ok(stored == given)
+    }
+
+    /// Every live service and organisation, for export.
+    pub async fn live_services_and_organisations(
+        &self,
+    ) -> Result<(Vec<PublicService>, Vec<PublicOrganisation>), EditError> {
+        let mut services = Vec::new();
+        for record in self.store.catalogue_records(RecordKind::Service).await? {
+            if !record.retired {
+                services.push(parse_document(&record)?);
+            }
+        }
+        let mut organisations = Vec::new();
+        for record in self.store.catalogue_records(RecordKind::Organisation).await? {
+            if !record.retired {
+                organisations.push(parse_document(&record)?);
+            }
+        }
+        Ok((services, organisations))
+    }
+
+    pub async fn live_articles(&self) -> Result<Vec<Article>, EditError> {
+        let mut articles = Vec::new();
+        for record in self.store.catalogue_records(RecordKind::Article).await? {
+            if !record.retired {
+                articles.push(parse_document(&record)?);
+            }
+        }
+        Ok(articles)
+    }
+
+    /// A record that exists and is not retired.
+    pub async fn live(&self, kind: RecordKind, id: &str) -> Result<StoredRecord, EditError> {
+        match self.store.catalogue_record(kind, id).await? {
+            Some(record) if !record.retired => Ok(record),
+            _ => Err(EditError::NotFound { kind: kind.as_str(), id: id.to_owned() }),
+        }
+    }
+}
+
+/// How many records an import wrote, by kind, and how many it found already up to date.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub services: usize,
+    pub organisations: usize,
+    pub articles: usize,
+    pub unchanged: usize,
+}
+
+fn check_valid(kind: &'static str, problems: Vec<FieldProblem>) -> Result<(), EditError> {
+    if problems.is_empty() { Ok(()) } else { Err(EditError::Invalid { kind, problems }) }
+}
+
+fn prefixed(prefix: &str, problems: Vec<FieldProblem>) -> impl Iterator<Item = FieldProblem> + '_ {
+    problems.into_iter().map(move |p| FieldProblem { path: format!("{prefix}: {}", p.path), problem: p.problem })
+}
+
+fn record_change<T: Serialize>(
+    kind: RecordKind,
+    id: &str,
+    owner: &str,
+    expected_version: Option<u64>,
+    retired: bool,
+    record: &T,
+    linked_services: Vec<String>,
+) -> RecordChange {
+    RecordChange {
+        kind,
+        id: id.to_owned(),
+        owner: owner.to_owned(),
+        expected_version,
+        retired,
+        // The domain types serialise to JSON objects without fail.
+        document: serde_json::to_value(record).unwrap_or_default(),
+        linked_services,
+    }
+}
+
+pub fn parse_document<T: DeserializeOwned>(record: &StoredRecord) -> Result<T, EditError> {
+    serde_json::from_str(&record.document).map_err(|e| corrupt(record, e))
+}
+
+fn corrupt(record: &StoredRecord, error: serde_json::Error) -> EditError {
+    EditError::Store(StoreError::Corrupt(format!(
+        "the stored {} {} cannot be read: {error}",
+        record.kind.as_str(),
+        record.id
+    )))
+}
