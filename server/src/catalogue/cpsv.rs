@@ -116,7 +116,10 @@ impl Reader {
     fn new(graph: &Graph) -> Self {
         let mut triples: Vec<Triple> = graph.iter().map(Triple::from).collect();
         // A stable order (by text) so lists come out the same from Turtle and JSON-LD.
-        triples.sort_by_cached_key(|t| (t.subject.to_string(), t.predicate.to_string(), t.object.to_string()));
+        // Plain IRIs as keys, so lists come out in the order of their ids.
+        triples.sort_by_cached_key(|t| {
+            (term_key(&t.subject.clone().into()), t.predicate.as_str().to_owned(), term_key(&t.object))
+        });
         let mut by_subject: HashMap<NamedOrBlankNode, Vec<usize>> = HashMap::new();
         for (i, triple) in triples.iter().enumerate() {
             by_subject.entry(triple.subject.clone()).or_default().push(i);
@@ -631,6 +634,14 @@ impl Reader {
         let mut organisations: Vec<PublicOrganisation> = organisations;
         organisations.sort_by(|a, b| a.id.cmp(&b.id));
         Imported { services, organisations, unmapped: groups.into_values().collect(), notes: self.notes }
+    }
+}
+
+fn term_key(term: &Term) -> String {
+    match term {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        Term::Literal(l) => l.value().to_owned(),
+        other => other.to_string(),
     }
 }
 

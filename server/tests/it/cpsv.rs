@@ -176,3 +176,62 @@ fn export_then_import_gives_back_the_same_catalogue_in_both_syntaxes() {
         }
     }
 }
+
+fn demo_catalogue() -> server::catalogue::files::CatalogueFile {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
+    server::catalogue::files::read(&path).unwrap().catalogue
+}
+
+#[test]
+fn the_demo_catalogue_is_valid_and_big_enough() {
+    let demo = demo_catalogue();
+    assert!(demo.services.len() >= 60, "{}", demo.services.len());
+    assert!(demo.organisations.len() >= 10);
+    assert!(!demo.articles.is_empty());
+    for service in &demo.services {
+        assert_eq!(service.problems(), [], "{}", service.id);
+        assert!(service.name.get("lv").is_some() && service.name.get("en").is_some(), "{}", service.id);
+        for authority in &service.competent_authorities {
+            assert!(demo.organisations.iter().any(|o| &o.id == authority), "{authority}");
+        }
+    }
+    for organisation in &demo.organisations {
+        assert_eq!(organisation.problems(), [], "{}", organisation.id);
+    }
+    for article in &demo.articles {
+        assert_eq!(article.problems(), [], "{}", article.id);
+    }
+    // The ten e-services the source document names.
+    for slug in [
+        "virtual-identity",
+        "my-data",
+        "person-status",
+        "pension-account",
+        "pension-forecast",
+        "e-invoice",
+        "tree-felling",
+        "dog-fee",
+        "preschool-queue",
+        "street-trade",
+    ] {
+        let service = demo.services.iter().find(|s| s.id.ends_with(&format!("/service/{slug}"))).unwrap();
+        assert!(service.has_e_service(), "{slug}");
+    }
+}
+
+#[test]
+fn the_demo_catalogue_round_trips_through_cpsv_ap_without_loss() {
+    let demo = demo_catalogue();
+    let graph = cpsv::to_graph(&demo.services, &demo.organisations);
+    for syntax in [RdfSyntax::Turtle, RdfSyntax::JsonLd] {
+        let bytes = serialize(&graph, syntax, cpsv::PREFIXES);
+        let again = cpsv::from_graph(&parse(&bytes, syntax).unwrap());
+        assert_eq!(again.unmapped, [], "{syntax:?}");
+        assert_eq!(again.notes, Vec::<String>::new(), "{syntax:?}");
+        assert_eq!(again.organisations, demo.organisations, "{syntax:?}");
+        assert_eq!(again.services.len(), demo.services.len());
+        for (got, want) in again.services.iter().zip(&demo.services) {
+            assert_eq!(got, want, "{syntax:?}");
+        }
+    }
+}
