@@ -10,15 +10,15 @@ use sync::{
 };
 use tokio::sync::oneshot;
 
-struct Running {
-    url: String,
-    store: Arc<dyn Store>,
+pub(crate) struct Running {
+    pub url: String,
+    pub store: Arc<dyn Store>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     _backend: crate::backends::Backend,
 }
 
-async fn start() -> Running {
+pub(crate) async fn start() -> Running {
     // reqwest is built without a bundled crypto provider; the server and clients use ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let backend = crate::backends::sqlite().await;
@@ -37,7 +37,7 @@ async fn start() -> Running {
     Running { url, store, stop: Some(stop), task, _backend: backend }
 }
 
-async fn add_desk(store: &dyn Store, name: &str) -> String {
+pub(crate) async fn add_desk(store: &dyn Store, name: &str) -> String {
     let now = system_clock()();
     if store.find_centre_by_name("Rīgas VPVKAC").await.unwrap().is_none() {
         devices::add_centre(store, "Rīgas VPVKAC", "Rīga", now).await.unwrap();
@@ -48,7 +48,7 @@ async fn add_desk(store: &dyn Store, name: &str) -> String {
     code.to_string()
 }
 
-fn client(url: &str) -> SyncClient {
+pub(crate) fn client(url: &str) -> SyncClient {
     SyncClient::new(parse_server_url(url).unwrap()).unwrap()
 }
 

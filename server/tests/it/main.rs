@@ -3,6 +3,7 @@
 
 mod api;
 mod backends;
+mod catalogue_api;
 mod cpsv;
 mod store;
 

@@ -1,0 +1,236 @@
+//! The catalogue API over a real socket: institutions' keys and their limits, validation (422),
+//! versions (409), CPSV-AP content negotiation, clerks' flags and the devices' change feed.
+
+use std::path::Path;
+
+use reqwest::StatusCode;
+use server::{catalogue::Catalogue, clock::system_clock, institutions};
+use sync::protocol::{CataloguePage, DeviceCredentials, ErrorBody, PROTOCOL_HEADER};
+
+use crate::api::{add_desk, client, start};
+
+const LDC: &str = "https://pietura.lv/id/org/ldc";
+const VID: &str = "https://pietura.lv/id/org/vid";
+const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
+
+fn encoded(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn import_demo(server: &crate::api::Running) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
+    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
+    Catalogue::new(server.store.clone())
+        .import(demo.services, demo.organisations, demo.articles, system_clock()())
+        .await
+        .unwrap();
+}
+
+async fn key_for(server: &crate::api::Running, institution: &str, name: &str) -> String {
+    let store = server.store.as_ref();
+    institutions::add_institution(store, institution, name, false, system_clock()()).await.unwrap();
+    format!("ApiKey {}", institutions::issue_key(store, institution, system_clock()()).await.unwrap())
+}
+
+#[tokio::test]
+async fn institutions_write_only_their_own_services_with_versions_and_named_problems() {
+    let server = start().await;
+    import_demo(&server).await;
+    let ldc = key_for(&server, LDC, "Lauksaimniecības datu centrs").await;
+    let vid = key_for(&server, VID, "Valsts ieņēmumu dienests").await;
+    let http = reqwest::Client::new();
+    let url = format!("{}v1/catalogue/services/{}", server.url, encoded(DOGS));
+
+    let current: serde_json::Value =
+        http.get(&url).header(PROTOCOL_HEADER, "1").send().await.unwrap().json().await.unwrap();
+    assert_eq!(current["version"], 1);
+    assert_eq!(current["name"]["lv"], "Suņa reģistrācija");
+
+    // Without a key, with a wrong one, or with another institution's: refused.
+    let mut changed = current.clone();
+    changed["description"]["lv"] = "Katrs suns jāapzīmē un jāreģistrē 14 dienu laikā.".into();
+    let put = |key: Option<&str>, body: &serde_json::Value| {
+        let mut request = http.put(&url).header(PROTOCOL_HEADER, "1").json(body);
+        if let Some(key) = key {
+            request = request.header("authorization", key);
+        }
+        request.send()
+    };
+    assert_eq!(put(None, &changed).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let wrong = format!("{}x", &ldc);
+    assert_eq!(put(Some(&wrong), &changed).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let forbidden = put(Some(&vid), &changed).await.unwrap();
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    assert_eq!(forbidden.json::<ErrorBody>().await.unwrap().code, "forbidden");
+
+    // The owner writes, naming the version it replaces.
+    let written: serde_json::Value = put(Some(&ldc), &changed).await.unwrap().json().await.unwrap();
+    assert_eq!(written["version"], 2);
+    let stale = put(Some(&ldc), &changed).await.unwrap();
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let stale = stale.json::<ErrorBody>().await.unwrap();
+    assert_eq!((stale.code.as_str(), stale.field.as_deref()), ("version_conflict", Some("version")));
+    assert!(stale.message.contains("version 2"), "{}", stale.message);
+
+    // Invalid: 422 with every problem and its field.
+    let mut invalid = changed.clone();
+    invalid["version"] = 2.into();
+    invalid["processing_time"] = "two weeks".into();
+    invalid["costs"] = serde_json::json!([{ "id": "x", "value_minor": 100 }]);
+    let refused = put(Some(&ldc), &invalid).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.json::<ErrorBody>().await.unwrap();
+    let paths: Vec<&str> = refused.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["costs[0].currency", "processing_time"]);
+    assert_eq!(refused.field.as_deref(), Some("costs[0].currency"));
+    // A body for another id than the URL's is refused.
+    let mut elsewhere = changed.clone();
+    elsewhere["id"] = "https://pietura.lv/id/service/other".into();
+    assert_eq!(put(Some(&ldc), &elsewhere).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The linked article lost its verification when the steps/costs/channels/law changed: the
+    // description alone did not change the advice.
+    let article_url = format!(
+        "{}v1/catalogue/articles/{}",
+        server.url,
+        encoded("https://pietura.lv/id/article/dog-registration-lv1")
+    );
+    let article: serde_json::Value =
+        http.get(&article_url).header(PROTOCOL_HEADER, "1").send().await.unwrap().json().await.unwrap();
+    assert!(article["verified_at"].is_string());
+    let mut new_step = changed.clone();
+    new_step["version"] = 2.into();
+    new_step["steps"].as_array_mut().unwrap().push(serde_json::json!({ "lv": "Saglabājiet apliecinājumu." }));
+    assert_eq!(put(Some(&ldc), &new_step).await.unwrap().status(), StatusCode::OK);
+    let article: serde_json::Value =
+        http.get(&article_url).header(PROTOCOL_HEADER, "1").send().await.unwrap().json().await.unwrap();
+    assert!(article.get("verified_at").is_none(), "{article}");
+
+    // Retire with the current version: gone from reads, a tombstone in the feed.
+    let retire = http
+        .delete(format!("{url}?version=3"))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", &ldc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retire.status(), StatusCode::OK);
+    assert_eq!(http.get(&url).header(PROTOCOL_HEADER, "1").send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn services_are_served_as_cpsv_ap_json_ld_and_turtle() {
+    let server = start().await;
+    import_demo(&server).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}v1/catalogue/services/{}", server.url, encoded(DOGS));
+    for (accept, syntax) in [
+        ("application/ld+json", server::catalogue::rdf::RdfSyntax::JsonLd),
+        ("text/turtle", server::catalogue::rdf::RdfSyntax::Turtle),
+    ] {
+        let response = http.get(&url).header(PROTOCOL_HEADER, "1").header("accept", accept).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with(accept.split(';').next().unwrap()));
+        let bytes = response.bytes().await.unwrap();
+        let graph = server::catalogue::rdf::parse(&bytes, syntax).unwrap();
+        let imported = server::catalogue::cpsv::from_graph(&graph);
+        assert_eq!(imported.services.len(), 1, "{accept}");
+        assert_eq!(imported.services[0].name.get("en"), Some("Registering a dog"));
+        assert_eq!(imported.organisations[0].id, LDC, "the competent authority comes along");
+    }
+}
+
+#[tokio::test]
+async fn devices_page_through_the_feed_and_flag_articles_for_their_owner() {
+    let server = start().await;
+    import_demo(&server).await;
+    let code = add_desk(server.store.as_ref(), "Galds 1").await;
+    let enrolled = client(&server.url).enroll(&code).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let http = reqwest::Client::builder().gzip(true).build().unwrap();
+    let feed = |after: i64, limit: u32| {
+        http.get(format!("{}v1/sync/catalogue?after={after}&limit={limit}", server.url))
+            .header(PROTOCOL_HEADER, "1")
+            .header("authorization", creds.authorization_header())
+            .send()
+    };
+    // Paged: every record exactly once, positions increasing, until the head.
+    let mut after = 0;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let response = feed(after, 25).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let page: CataloguePage = response.json().await.unwrap();
+        for record in &page.records {
+            assert!(record.seq > after);
+            assert!(seen.insert((record.kind, record.id.clone())), "{} twice", record.id);
+            after = record.seq;
+        }
+        if page.records.is_empty() || after >= page.head {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 61 + 12 + 20);
+    // Compressed on the wire when asked.
+    let raw = reqwest::Client::builder().gzip(false).build().unwrap();
+    let compressed = raw
+        .get(format!("{}v1/sync/catalogue?after=0", server.url))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", creds.authorization_header())
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    // Without credentials: refused.
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}v1/sync/catalogue", server.url))
+        .header(PROTOCOL_HEADER, "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(feed(-1, 10).await.unwrap().status(), 422);
+
+    // A clerk flags an article; its owner sees the flag, another institution does not.
+    let article = "https://pietura.lv/id/article/dog-fee-lv0";
+    let flag = http
+        .post(format!("{}v1/catalogue/articles/{}/flags", server.url, encoded(article)))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", creds.authorization_header())
+        .json(&serde_json::json!({ "reason": "outdated", "note": "Nodeva no 2027. gada ir 20 €" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(flag.status(), StatusCode::CREATED);
+    let bad_reason = http
+        .post(format!("{}v1/catalogue/articles/{}/flags", server.url, encoded(article)))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", creds.authorization_header())
+        .json(&serde_json::json!({ "reason": "boring" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let riga = key_for(&server, "https://pietura.lv/id/org/riga", "Rīgas valstspilsētas pašvaldība").await;
+    let vid = key_for(&server, VID, "VID").await;
+    let flags = |key: String| {
+        http.get(format!("{}v1/catalogue/flags", server.url))
+            .header(PROTOCOL_HEADER, "1")
+            .header("authorization", key)
+            .send()
+    };
+    let owner_flags: serde_json::Value = flags(riga).await.unwrap().json().await.unwrap();
+    assert_eq!(owner_flags[0]["article_id"], article);
+    assert_eq!(owner_flags[0]["centre_name"], "Rīgas VPVKAC");
+    let other_flags: serde_json::Value = flags(vid).await.unwrap().json().await.unwrap();
+    assert_eq!(other_flags, serde_json::json!([]));
+}
