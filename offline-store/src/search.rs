@@ -46,7 +46,7 @@ pub enum Facet {
 }
 
 impl Facet {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Facet::Institution => "institution",
             Facet::Channel => "channel",
@@ -190,7 +190,12 @@ fn plan_term(connection: &rusqlite::Connection, term: &str) -> Result<TermPlan, 
     Ok(plan)
 }
 
-fn remove_in(tx: &Transaction<'_>, kind: DocumentKind, id: &str, language: Option<Language>) -> Result<(), StoreError> {
+pub(crate) fn remove_in(
+    tx: &Transaction<'_>,
+    kind: DocumentKind,
+    id: &str,
+    language: Option<Language>,
+) -> Result<(), StoreError> {
     let rowids: Vec<i64> = {
         let mut statement = tx.prepare_cached(
             "SELECT rowid FROM search_documents WHERE kind = ?1 AND ref_id = ?2 AND (?3 IS NULL OR language = ?3)",
@@ -200,9 +205,36 @@ fn remove_in(tx: &Transaction<'_>, kind: DocumentKind, id: &str, language: Optio
             .collect::<Result<_, _>>()?
     };
     for rowid in rowids {
-        tx.execute("DELETE FROM search_index WHERE rowid = ?1", params![rowid])?;
-        tx.execute("DELETE FROM search_filters WHERE doc = ?1", params![rowid])?;
-        tx.execute("DELETE FROM search_documents WHERE rowid = ?1", params![rowid])?;
+        tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?.execute(params![rowid])?;
+        tx.prepare_cached("DELETE FROM search_filters WHERE doc = ?1")?.execute(params![rowid])?;
+        tx.prepare_cached("DELETE FROM search_documents WHERE rowid = ?1")?.execute(params![rowid])?;
+    }
+    Ok(())
+}
+
+/// Adds or replaces documents inside the caller's transaction.
+pub(crate) fn index_in(tx: &Transaction<'_>, documents: &[SearchDocument]) -> Result<(), StoreError> {
+    // Each distinct word once per batch: most words repeat across documents.
+    let mut new_terms: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut insert_document =
+        tx.prepare_cached("INSERT INTO search_documents (kind, ref_id, language) VALUES (?1, ?2, ?3)")?;
+    let mut insert_text =
+        tx.prepare_cached("INSERT INTO search_index (rowid, title, body, keywords) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut insert_facet =
+        tx.prepare_cached("INSERT OR IGNORE INTO search_filters (doc, key, value) VALUES (?1, ?2, ?3)")?;
+    for doc in documents {
+        remove_in(tx, doc.kind, &doc.id, Some(doc.language))?;
+        insert_document.execute(params![doc.kind.as_str(), doc.id, doc.language.code()])?;
+        let rowid = tx.last_insert_rowid();
+        insert_text.execute(params![rowid, doc.title, doc.body, doc.keywords])?;
+        new_terms.extend(words(&doc.title).chain(words(&doc.body)).chain(words(&doc.keywords)));
+        for (facet, value) in &doc.facets {
+            insert_facet.execute(params![rowid, facet.as_str(), value])?;
+        }
+    }
+    let mut add_term = tx.prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)")?;
+    for term in &new_terms {
+        add_term.execute(params![term])?;
     }
     Ok(())
 }
@@ -212,33 +244,7 @@ impl Store {
     pub fn index_documents(&self, documents: &[SearchDocument]) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction()?;
-        // Each distinct word once per batch: most words repeat across documents.
-        let mut new_terms: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for doc in documents {
-            remove_in(&tx, doc.kind, &doc.id, Some(doc.language))?;
-            tx.execute(
-                "INSERT INTO search_documents (kind, ref_id, language) VALUES (?1, ?2, ?3)",
-                params![doc.kind.as_str(), doc.id, doc.language.code()],
-            )?;
-            let rowid = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO search_index (rowid, title, body, keywords) VALUES (?1, ?2, ?3, ?4)",
-                params![rowid, doc.title, doc.body, doc.keywords],
-            )?;
-            new_terms.extend(words(&doc.title).chain(words(&doc.body)).chain(words(&doc.keywords)));
-            for (facet, value) in &doc.facets {
-                tx.execute(
-                    "INSERT OR IGNORE INTO search_filters (doc, key, value) VALUES (?1, ?2, ?3)",
-                    params![rowid, facet.as_str(), value],
-                )?;
-            }
-        }
-        {
-            let mut add_term = tx.prepare_cached("INSERT OR IGNORE INTO search_terms (term) VALUES (?1)")?;
-            for term in &new_terms {
-                add_term.execute(params![term])?;
-            }
-        }
+        index_in(&tx, documents)?;
         tx.commit()?;
         Ok(())
     }

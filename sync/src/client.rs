@@ -6,8 +6,8 @@ use reqwest::{Method, StatusCode, Url, header};
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    DeviceCredentials, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody, HELLO_PATH, HelloResponse,
-    PROTOCOL_HEADER, PROTOCOL_VERSION, VersionError, check_version, error_codes,
+    CATALOGUE_FEED_PATH, CataloguePage, DeviceCredentials, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody,
+    HELLO_PATH, HelloResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, VersionError, check_version, error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -108,6 +108,17 @@ impl SyncClient {
         self.call::<(), _>(Method::GET, HELLO_PATH, Some(creds), None).await
     }
 
+    /// One page of the catalogue feed after `after`, and its size in bytes (uncompressed).
+    pub async fn catalogue_page(
+        &self,
+        creds: &DeviceCredentials,
+        after: i64,
+        limit: u32,
+    ) -> Result<(CataloguePage, u64), ClientError> {
+        let path = format!("{CATALOGUE_FEED_PATH}?after={after}&limit={limit}");
+        self.call_counted::<(), _>(Method::GET, &path, Some(creds), None).await
+    }
+
     async fn call<B: serde::Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
@@ -115,6 +126,16 @@ impl SyncClient {
         creds: Option<&DeviceCredentials>,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
+        Ok(self.call_counted(method, path, creds, body).await?.0)
+    }
+
+    async fn call_counted<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        creds: Option<&DeviceCredentials>,
+        body: Option<&B>,
+    ) -> Result<(T, u64), ClientError> {
         let url = self.base.join(path.trim_start_matches('/')).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
         let mut request = self.http.request(method, url.clone()).header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
         if let Some(creds) = creds {
@@ -143,7 +164,8 @@ impl SyncClient {
             reason: describe_transport_error(&e),
         })?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()));
+            let parsed = serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?;
+            return Ok((parsed, bytes.len() as u64));
         }
         let error: ErrorBody = serde_json::from_slice(&bytes)
             .map_err(|_| ClientError::BadResponse(format!("HTTP {status} with an unreadable error body")))?;

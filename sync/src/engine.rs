@@ -1,7 +1,9 @@
 //! The background engine: talks to the server on a schedule and publishes its state.
 //!
-//! status → pure plan ([`crate::schedule::after_attempt`]) → apply (sleep, publish). Later
-//! issues add pull and push steps to each round.
+//! Each round: hello, then pull the catalogue feed page by page until caught up (each page
+//! applied in one transaction with its cursor, so an interrupted first sync resumes where it
+//! stopped); then status → pure plan ([`crate::schedule::after_attempt`]) → apply (sleep,
+//! publish). Progress (records and bytes) is published while pages arrive.
 
 use std::sync::Arc;
 
@@ -9,9 +11,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 use tracing::{debug, info, warn};
 
+use offline_store::{CatalogueProgress, DocumentKind, IncomingRecord, Store};
+
 use crate::client::{ClientError, SyncClient};
-use crate::protocol::DeviceCredentials;
-use crate::schedule::{AttemptOutcome, SchedulePolicy, SyncStatus, after_attempt};
+use crate::protocol::{CatalogueKind, CataloguePage, DeviceCredentials};
+use crate::schedule::{AttemptOutcome, CatalogueStatus, SchedulePolicy, SyncStatus, after_attempt};
+
+/// Records asked for per feed page: big enough to be quick, small enough for slow lines.
+pub const FEED_PAGE: u32 = 1_000;
 
 /// Where the engine reads the time; injected so tests can pin it.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -66,8 +73,21 @@ impl Drop for SyncHandle {
 }
 
 /// Starts the engine on the current tokio runtime.
-pub fn spawn(client: SyncClient, credentials: DeviceCredentials, policy: SchedulePolicy, clock: Clock) -> SyncHandle {
-    let (status_tx, status_rx) = watch::channel(SyncStatus::default());
+pub fn spawn(
+    client: SyncClient,
+    credentials: DeviceCredentials,
+    store: Arc<Store>,
+    policy: SchedulePolicy,
+    clock: Clock,
+) -> SyncHandle {
+    let initial = match store.catalogue_progress() {
+        Ok(progress) => SyncStatus { catalogue: catalogue_status(&progress, false), ..SyncStatus::default() },
+        Err(error) => {
+            warn!(%error, "could not read the catalogue's progress");
+            SyncStatus::default()
+        }
+    };
+    let (status_tx, status_rx) = watch::channel(initial);
     let wake = Arc::new(Notify::new());
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel();
     let wake_task = wake.clone();
@@ -75,7 +95,7 @@ pub fn spawn(client: SyncClient, credentials: DeviceCredentials, policy: Schedul
         info!(server = %client.base_url(), device = %credentials.device_id, "sync engine started");
         loop {
             let outcome = tokio::select! {
-                outcome = attempt(&client, &credentials) => outcome,
+                outcome = attempt(&client, &credentials, &store, &status_tx, &clock) => outcome,
                 _ = &mut stop_rx => break,
             };
             let previous = status_tx.borrow().clone();
@@ -96,13 +116,89 @@ pub fn spawn(client: SyncClient, credentials: DeviceCredentials, policy: Schedul
     SyncHandle { status: status_rx, wake, stop: Some(stop_tx), task: Some(task) }
 }
 
-async fn attempt(client: &SyncClient, credentials: &DeviceCredentials) -> AttemptOutcome {
-    match client.hello(credentials).await {
-        Ok(hello) => AttemptOutcome::Success { centre: hello.centre },
+async fn attempt(
+    client: &SyncClient,
+    credentials: &DeviceCredentials,
+    store: &Arc<Store>,
+    status: &watch::Sender<SyncStatus>,
+    clock: &Clock,
+) -> AttemptOutcome {
+    let hello = match client.hello(credentials).await {
+        Ok(hello) => hello,
         Err(error) => {
             warn!(code = error.code(), %error, "sync attempt failed");
-            classify(error)
+            return classify(error);
         }
+    };
+    if let Err(outcome) = pull_catalogue(client, credentials, store, status, clock).await {
+        return outcome;
+    }
+    AttemptOutcome::Success { centre: hello.centre }
+}
+
+/// Pulls feed pages until the cursor reaches the head. Each applied page is durable, so a
+/// failure part-way loses nothing: the next round continues from the stored cursor.
+async fn pull_catalogue(
+    client: &SyncClient,
+    credentials: &DeviceCredentials,
+    store: &Arc<Store>,
+    status: &watch::Sender<SyncStatus>,
+    clock: &Clock,
+) -> Result<(), AttemptOutcome> {
+    let local = |e: offline_store::StoreError| {
+        warn!(error = %e, "the offline catalogue could not be updated");
+        AttemptOutcome::Unreachable(format!("the offline catalogue could not be updated: {e}"))
+    };
+    let mut progress = store.catalogue_progress().map_err(local)?;
+    loop {
+        let (page, bytes) = client.catalogue_page(credentials, progress.cursor, FEED_PAGE).await.map_err(|error| {
+            warn!(code = error.code(), %error, "catalogue pull failed");
+            classify(error)
+        })?;
+        let CataloguePage { records, head } = page;
+        let cursor = records.last().map_or(head, |r| r.seq);
+        // An empty page means caught up whatever the head says (records may have moved).
+        let head = if records.is_empty() { cursor.max(progress.cursor) } else { head };
+        let incoming: Vec<IncomingRecord> = records
+            .into_iter()
+            .map(|r| IncomingRecord {
+                kind: match r.kind {
+                    CatalogueKind::Service => DocumentKind::Service,
+                    CatalogueKind::Organisation => DocumentKind::Organisation,
+                    CatalogueKind::Article => DocumentKind::Article,
+                },
+                id: r.id,
+                version: r.version,
+                retired: r.retired,
+                document: r.document,
+            })
+            .collect();
+        let count = incoming.len();
+        let now = clock();
+        let applying = store.clone();
+        let cursor = cursor.max(progress.cursor);
+        progress =
+            tokio::task::spawn_blocking(move || applying.apply_catalogue_page(&incoming, cursor, head, bytes, now))
+                .await
+                .map_err(|e| AttemptOutcome::Unreachable(e.to_string()))?
+                .map_err(local)?;
+        let caught_up = progress.cursor >= progress.head;
+        debug!(records = count, cursor = progress.cursor, head = progress.head, "catalogue page applied");
+        status.send_modify(|s| s.catalogue = catalogue_status(&progress, !caught_up));
+        if caught_up {
+            return Ok(());
+        }
+    }
+}
+
+pub(crate) fn catalogue_status(progress: &CatalogueProgress, syncing: bool) -> CatalogueStatus {
+    CatalogueStatus {
+        cursor: progress.cursor,
+        head: progress.head,
+        records_applied: progress.records_applied,
+        bytes_received: progress.bytes_received,
+        caught_up_at: progress.caught_up_at,
+        syncing,
     }
 }
 

@@ -55,6 +55,22 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// The centre the server says this device belongs to, from the last successful hello.
     pub centre: Option<Centre>,
+    /// How far the offline catalogue has followed the server's feed.
+    pub catalogue: CatalogueStatus,
+}
+
+/// The offline catalogue's progress, for "records and bytes" while syncing and its freshness.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueStatus {
+    /// The last feed position applied, and the newest the server reported.
+    pub cursor: i64,
+    pub head: i64,
+    pub records_applied: u64,
+    pub bytes_received: u64,
+    /// When the device last caught up with the server: the catalogue's freshness.
+    pub caught_up_at: Option<DateTime<Utc>>,
+    /// A pull is running now.
+    pub syncing: bool,
 }
 
 impl Default for SyncStatus {
@@ -66,6 +82,7 @@ impl Default for SyncStatus {
             consecutive_failures: 0,
             last_error: None,
             centre: None,
+            catalogue: CatalogueStatus::default(),
         }
     }
 }
@@ -108,6 +125,7 @@ pub fn after_attempt(
                 consecutive_failures: 0,
                 last_error: None,
                 centre: Some(centre),
+                catalogue: previous.catalogue.clone(),
             },
             policy.interval,
         ),
@@ -142,6 +160,7 @@ fn failed(
             consecutive_failures: failures,
             last_error: Some(reason),
             centre: previous.centre.clone(),
+            catalogue: CatalogueStatus { syncing: false, ..previous.catalogue.clone() },
         },
         retry_delay(policy, failures, jitter),
     )

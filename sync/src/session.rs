@@ -89,7 +89,12 @@ impl DeviceSession {
     pub fn open(data_dir: &Path, app: &str, policy: SchedulePolicy, clock: Clock) -> Result<Self, SessionError> {
         let vault = Vault::new(format!("{app}:{}", data_dir.display()));
         let store = Store::open_with_vault(&data_dir.join("local.db"), &vault)?;
-        let initial = SyncStatus { last_success: store.last_sync_at()?, ..SyncStatus::default() };
+        let progress = store.catalogue_progress()?;
+        let initial = SyncStatus {
+            last_success: store.last_sync_at()?,
+            catalogue: engine::catalogue_status(&progress, false),
+            ..SyncStatus::default()
+        };
         let (status, _) = watch::channel(initial);
         Ok(Self { store: Arc::new(store), vault, policy, clock, engine: Mutex::new(None), status })
     }
@@ -159,7 +164,8 @@ impl DeviceSession {
         })?;
         let url = parse_server_url(&enrollment.server_url)?;
         let credentials = DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() };
-        let handle = engine::spawn(SyncClient::new(url)?, credentials, self.policy, self.clock.clone());
+        let handle =
+            engine::spawn(SyncClient::new(url)?, credentials, self.store.clone(), self.policy, self.clock.clone());
         self.forward_status(handle.subscribe());
         *engine = Some(handle);
         Ok(true)

@@ -27,8 +27,14 @@ async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_r
     .unwrap();
     let code =
         serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
     let port = free_port();
     let mut server = ServerProcess::start(&bin, &db, port).unwrap();
+    let local = Arc::new(
+        offline_store::Store::open(&dir.path().join("local.db"), &offline_store::DatabaseKey::from_bytes([9; 32]))
+            .unwrap(),
+    );
 
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
@@ -38,7 +44,7 @@ async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_r
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_millis(400),
     };
-    let handle = engine::spawn(client, credentials, policy, engine::system_clock());
+    let handle = engine::spawn(client, credentials.clone(), local.clone(), policy, engine::system_clock());
     let status = handle.subscribe();
     let connection = move || status.borrow().connection;
     let wait = |what: &str, want: Connection, connection: &(dyn Fn() -> Connection + Sync)| {
@@ -49,6 +55,14 @@ async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_r
     let c = connection.clone();
     tokio::task::spawn_blocking(move || wait("online", Connection::Online, &*c)).await.unwrap();
     assert_eq!(handle.status().centre.unwrap().name, "Cēsu bibliotēka");
+    // The first round pulled the whole demo catalogue into the offline store and indexed it.
+    let catalogue = handle.status().catalogue;
+    assert_eq!(catalogue.records_applied, 61 + 12 + 20);
+    assert!(catalogue.caught_up_at.is_some() && !catalogue.syncing && catalogue.bytes_received > 100_000);
+    let hits = local
+        .search(&offline_store::SearchQuery { text: "sunu nodev".into(), limit: 5, ..Default::default() })
+        .unwrap();
+    assert_eq!(hits[0].id, "https://pietura.lv/id/service/dog-fee", "{hits:#?}");
 
     server.stop();
     let c = connection.clone();
@@ -57,9 +71,22 @@ async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_r
     assert!(offline.last_success.is_some(), "the last success is kept while offline");
     assert!(offline.consecutive_failures >= 1);
 
+    // While the server is away an institution's change is imported; after it returns only that
+    // change comes down: the cursor survived, nothing is pulled twice.
+    let mut changed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&demo).unwrap()).unwrap();
+    changed["services"][0]["description"]["lv"] = "Jauns apraksts pēc izmaiņām.".into();
+    changed["services"] = serde_json::Value::Array(vec![changed["services"][0].clone()]);
+    changed["articles"] = serde_json::json!([]);
+    changed["organisations"] = serde_json::json!([]);
+    let update = dir.path().join("update.pietura.json");
+    std::fs::write(&update, changed.to_string()).unwrap();
+    server_cli(&bin, &db, &["catalogue", "import", update.to_str().unwrap()]).unwrap();
     let _server = ServerProcess::start(&bin, &db, port).unwrap();
     let c = connection.clone();
     tokio::task::spawn_blocking(move || wait("online again", Connection::Online, &*c)).await.unwrap();
+    assert_eq!(handle.status().catalogue.records_applied, 61 + 12 + 20 + 1);
+    let first_id = changed["services"][0]["id"].as_str().unwrap();
+    assert_eq!(local.service(first_id).unwrap().unwrap().description.get("lv"), Some("Jauns apraksts pēc izmaiņām."));
 
     server_cli(&bin, &db, &["device", "revoke", &enrolled.device_id.to_string()]).unwrap();
     let c = connection.clone();

@@ -1,0 +1,37 @@
+-- The offline catalogue: services, organisations and articles as the server sent them (JSON of
+-- the domain types), the links and labels the screens need, and the sync cursor. The cursor is
+-- written in the same transaction as the records it covers, so a crash never skips or repeats.
+CREATE TABLE catalogue_records (
+    kind     TEXT NOT NULL CHECK (kind IN ('service', 'organisation', 'article')),
+    id       TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+
+-- Which services each article advises on.
+CREATE TABLE catalogue_article_links (
+    article_id TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    PRIMARY KEY (service_id, article_id)
+) WITHOUT ROWID;
+
+-- Life and business events named by services, with their names, for browsing.
+CREATE TABLE catalogue_events (
+    id   TEXT PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE catalogue_sync (
+    only_row        INTEGER PRIMARY KEY CHECK (only_row = 1),
+    -- The last feed position applied.
+    cursor          INTEGER NOT NULL,
+    -- The newest position the server reported: up to date when cursor = head.
+    head            INTEGER NOT NULL,
+    records_applied INTEGER NOT NULL,
+    bytes_received  INTEGER NOT NULL,
+    -- When the device last caught up with the head.
+    caught_up_at    TEXT
+);
+INSERT INTO catalogue_sync (only_row, cursor, head, records_applied, bytes_received) VALUES (1, 0, 0, 0, 0);

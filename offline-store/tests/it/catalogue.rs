@@ -1,0 +1,109 @@
+//! The offline catalogue: feed pages applied atomically with their cursor, tombstones, links.
+
+use chrono::{DateTime, Utc};
+use offline_store::{DatabaseKey, DocumentKind, Facet, IncomingRecord, SearchQuery, Store};
+
+fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+}
+
+fn service(id: &str, name_lv: &str, version: u64) -> IncomingRecord {
+    let document = serde_json::json!({
+        "id": id, "name": { "lv": name_lv, "en": "Dog registration" },
+        "description": { "lv": "Suns jāreģistrē un jāčipo." },
+        "competent_authorities": ["https://pietura.lv/id/org/ldc"],
+        "events": [{ "id": "https://pietura.lv/id/event/pets", "kind": "life", "name": { "lv": "Mājdzīvnieki" } }],
+        "online_access_url": "https://latvija.gov.lv/x", "version": version
+    });
+    IncomingRecord {
+        kind: DocumentKind::Service,
+        id: id.into(),
+        version,
+        retired: false,
+        document: document.to_string(),
+    }
+}
+
+fn article(id: &str, service: &str) -> IncomingRecord {
+    let document = serde_json::json!({
+        "id": id, "title": "Suņu nodeva", "body": "Nodevu maksā reizi gadā.", "language": "lv",
+        "linked_services": [service], "owner": "https://pietura.lv/id/org/riga", "version": 1
+    });
+    IncomingRecord {
+        kind: DocumentKind::Article,
+        id: id.into(),
+        version: 1,
+        retired: false,
+        document: document.to_string(),
+    }
+}
+
+fn open(dir: &std::path::Path) -> Store {
+    Store::open(&dir.join("local.db"), &DatabaseKey::from_bytes([3; 32])).unwrap()
+}
+
+fn search(store: &Store, text: &str) -> Vec<String> {
+    store
+        .search(&SearchQuery { text: text.into(), limit: 10, ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+#[test]
+fn pages_are_applied_with_their_cursor_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    assert_eq!(store.catalogue_progress().unwrap().cursor, 0);
+    let progress = store
+        .apply_catalogue_page(&[service("s1", "Suņu reģistrācija", 1), article("a1", "s1")], 2, 5, 1000, at(1))
+        .unwrap();
+    assert_eq!((progress.cursor, progress.head, progress.records_applied, progress.bytes_received), (2, 5, 2, 1000));
+    assert!(!progress.is_caught_up());
+    let mut found = search(&store, "sunu");
+    found.sort();
+    assert_eq!(found, ["a1", "s1"], "the service and its article are both searchable");
+    assert_eq!(store.articles_for_service("s1").unwrap()[0].id, "a1");
+    assert_eq!(store.services_with(Facet::LifeEvent, "https://pietura.lv/id/event/pets").unwrap()[0].id, "s1");
+    assert_eq!(store.events().unwrap()[0].name.get("lv"), Some("Mājdzīvnieki"));
+    drop(store);
+
+    // After a restart the device continues from the stored cursor.
+    let store = open(dir.path());
+    assert_eq!(store.catalogue_progress().unwrap().cursor, 2);
+    let progress = store.apply_catalogue_page(&[service("s1", "Suņu reģistrēšana", 2)], 5, 5, 10, at(2)).unwrap();
+    assert!(progress.is_caught_up());
+    assert_eq!(progress.caught_up_at, Some(at(2)));
+    assert_eq!(store.service("s1").unwrap().unwrap().name.get("lv"), Some("Suņu reģistrēšana"));
+    assert_eq!(search(&store, "registresana"), ["s1"], "the new version replaced the old in the index");
+}
+
+#[test]
+fn a_page_with_an_unreadable_record_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut broken = service("s2", "Pase", 1);
+    broken.document = "{\"id\": \"s2\"".into();
+    let error =
+        store.apply_catalogue_page(&[service("s1", "Suņu reģistrācija", 1), broken], 2, 2, 10, at(1)).unwrap_err();
+    assert!(error.to_string().contains("s2"), "{error}");
+    assert_eq!(store.catalogue_progress().unwrap().cursor, 0, "the cursor did not move");
+    assert!(store.service("s1").unwrap().is_none(), "nothing of the page was applied");
+    assert!(search(&store, "sunu").is_empty());
+}
+
+#[test]
+fn tombstones_remove_records_their_links_and_their_search_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.apply_catalogue_page(&[service("s1", "Suņu reģistrācija", 1), article("a1", "s1")], 2, 2, 10, at(1)).unwrap();
+    let mut retired = article("a1", "s1");
+    retired.retired = true;
+    let mut gone = service("s1", "Suņu reģistrācija", 2);
+    gone.retired = true;
+    store.apply_catalogue_page(&[retired, gone], 4, 4, 10, at(2)).unwrap();
+    assert!(store.service("s1").unwrap().is_none());
+    assert!(store.articles_for_service("s1").unwrap().is_empty());
+    assert!(search(&store, "sunu").is_empty());
+}
