@@ -1,6 +1,18 @@
 fn main() {
     // Every command the web view may call is listed here; capabilities grant them per window.
-    let commands = &["app_state", "enroll", "sync_status", "set_language", "retry_sync"];
+    let commands = &[
+        "app_state",
+        "enroll",
+        "sync_status",
+        "set_language",
+        "retry_sync",
+        "search_catalogue",
+        "service_page",
+        "article_page",
+        "browse_catalogue",
+        "services_of",
+        "flag_article",
+    ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
     )

@@ -4,10 +4,12 @@
 //! randomness in, so every rule is a pure function that tests can pin down.
 
 pub mod catalogue;
+pub mod catalogue_view;
 mod centre;
 mod device;
 mod enrollment;
 mod language;
+pub mod markdown;
 
 pub use centre::{Centre, CentreName, Municipality, ValidationError};
 pub use device::{DeviceKind, DeviceName, ParseDeviceKindError};

@@ -24,6 +24,12 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::enrollment::enroll,
         commands::sync::sync_status,
         commands::sync::retry_sync,
+        commands::catalogue::search_catalogue,
+        commands::catalogue::service_page,
+        commands::catalogue::article_page,
+        commands::catalogue::browse_catalogue,
+        commands::catalogue::services_of,
+        commands::catalogue::flag_article,
     ]);
     match data_dir {
         Some(dir) => builder.manage(open_state(&dir)),

@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::protocol::{
     CATALOGUE_FEED_PATH, CataloguePage, DeviceCredentials, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody,
-    HELLO_PATH, HelloResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, VersionError, check_version, error_codes,
+    FlagRequest, HELLO_PATH, HelloResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, VersionError, check_version,
+    error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -106,6 +107,28 @@ impl SyncClient {
 
     pub async fn hello(&self, creds: &DeviceCredentials) -> Result<HelloResponse, ClientError> {
         self.call::<(), _>(Method::GET, HELLO_PATH, Some(creds), None).await
+    }
+
+    /// A clerk's flag on an article, for its owner institution.
+    pub async fn flag_article(
+        &self,
+        creds: &DeviceCredentials,
+        article_id: &str,
+        reason: &str,
+        note: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let encoded: String = article_id
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let body = FlagRequest { reason: reason.to_owned(), note: note.to_owned() };
+        self.call(Method::POST, &format!("/v1/catalogue/articles/{encoded}/flags"), Some(creds), Some(&body)).await
     }
 
     /// One page of the catalogue feed after `after`, and its size in bytes (uncompressed).

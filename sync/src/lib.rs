@@ -15,3 +15,9 @@ pub mod engine;
 pub mod schedule;
 #[cfg(feature = "client")]
 pub mod session;
+
+/// The offline store's types the user interfaces use, so they need not depend on it directly.
+#[cfg(feature = "client")]
+pub mod offline {
+    pub use offline_store::{DocumentKind, Facet, SearchHit, SnippetPart};
+}

@@ -1,6 +1,8 @@
 //! A device's life with the server, shared by the desk and the kiosk: open the local store,
 //! enroll once, then keep the sync engine running and the store informed.
 
+use domain::catalogue_view::{self, ArticlePage, BrowseEntry, ServicePage};
+use offline_store::{Facet, SearchHit, SearchQuery};
 use std::{path::Path, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -204,5 +206,117 @@ impl DeviceSession {
                 to_ui.send_replace(status);
             }
         });
+    }
+
+    /// Offline search in the reader's language (both languages' documents, theirs first).
+    pub fn search(
+        &self,
+        text: &str,
+        facets: Vec<(Facet, String)>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SessionError> {
+        let query = SearchQuery { text: text.to_owned(), language: None, kinds: Vec::new(), facets, limit };
+        let language = self.language()?;
+        let mut hits = self.store.search(&query)?;
+        // One hit per record: the one in the reader's language when both match.
+        let mut seen = std::collections::HashSet::new();
+        hits.sort_by(|a, b| (a.language != language).cmp(&(b.language != language)).then(a.score.total_cmp(&b.score)));
+        hits.retain(|h| seen.insert((h.kind, h.id.clone())));
+        hits.sort_by(|a, b| a.score.total_cmp(&b.score));
+        Ok(hits)
+    }
+
+    /// A service page, with its institutions, related services and articles as far as this
+    /// device has them. `None` when the device does not have the service.
+    pub fn service_page(&self, id: &str) -> Result<Option<ServicePage>, SessionError> {
+        let Some(service) = self.store.service(id)? else { return Ok(None) };
+        let language = self.language()?;
+        let authorities: Vec<_> = service
+            .competent_authorities
+            .iter()
+            .filter_map(|a| self.store.organisation(a).transpose())
+            .collect::<Result<_, _>>()?;
+        let related: Vec<_> = service
+            .related_services
+            .iter()
+            .filter_map(|r| self.store.service(r).transpose())
+            .collect::<Result<_, _>>()?;
+        let articles = self.store.articles_for_service(id)?;
+        Ok(Some(catalogue_view::service_page(&service, &authorities, &related, &articles, language)))
+    }
+
+    pub fn article_page(&self, id: &str) -> Result<Option<ArticlePage>, SessionError> {
+        let Some(article) = self.store.article(id)? else { return Ok(None) };
+        let owner = self.store.organisation(&article.owner)?;
+        let services: Vec<_> = article
+            .linked_services
+            .iter()
+            .filter_map(|s| self.store.service(s).transpose())
+            .collect::<Result<_, _>>()?;
+        Ok(Some(catalogue_view::article_page(&article, owner.as_ref(), &services, self.language()?)))
+    }
+
+    /// Life and business events, then institutions, to browse by.
+    pub fn browse_entries(&self) -> Result<Vec<BrowseEntry>, SessionError> {
+        let language = self.language()?;
+        let mut entries: Vec<BrowseEntry> = self
+            .store
+            .events()?
+            .iter()
+            .map(|e| catalogue_view::event_entry(&e.id, e.kind, &e.name, language))
+            .collect();
+        entries.sort_by(|a, b| a.kind.cmp(&b.kind).reverse().then_with(|| a.name.text.cmp(&b.name.text)));
+        let mut institutions: Vec<BrowseEntry> = self
+            .store
+            .organisations()?
+            .iter()
+            .map(|o| BrowseEntry {
+                id: o.id.clone(),
+                name: catalogue_view::local(&o.name, language).unwrap_or(catalogue_view::Local {
+                    text: o.id.clone(),
+                    language: String::new(),
+                    fallback: true,
+                }),
+                kind: "institution".into(),
+            })
+            .collect();
+        institutions.sort_by(|a, b| a.name.text.cmp(&b.name.text));
+        entries.extend(institutions);
+        Ok(entries)
+    }
+
+    /// Services of an event (`life`/`business` entries) or an institution, by name.
+    pub fn services_of(&self, entry_kind: &str, id: &str) -> Result<Vec<catalogue_view::LinkView>, SessionError> {
+        let facet = if entry_kind == "institution" { Facet::Institution } else { Facet::LifeEvent };
+        let language = self.language()?;
+        let mut services: Vec<catalogue_view::LinkView> = self
+            .store
+            .services_with(facet, id)?
+            .iter()
+            .map(|s| catalogue_view::LinkView {
+                id: s.id.clone(),
+                name: catalogue_view::local(&s.name, language).unwrap_or(catalogue_view::Local {
+                    text: s.id.clone(),
+                    language: String::new(),
+                    fallback: true,
+                }),
+            })
+            .collect();
+        services.sort_by(|a, b| a.name.text.cmp(&b.name.text));
+        Ok(services)
+    }
+
+    /// Sends a clerk's flag on an article to its owner institution (needs the server).
+    pub async fn flag_article(&self, id: &str, reason: &str, note: &str) -> Result<(), SessionError> {
+        let Some(enrollment) = self.store.enrollment()? else {
+            return Err(SessionError::new("not_enrolled", "this device is not enrolled"));
+        };
+        let secret = self.vault.device_secret()?.ok_or_else(|| {
+            SessionError::new("keyring", "the device secret is missing from the keyring: enroll this device again")
+        })?;
+        let credentials = DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() };
+        let client = SyncClient::new(parse_server_url(&enrollment.server_url)?)?;
+        client.flag_article(&credentials, id, reason, note).await?;
+        Ok(())
     }
 }
