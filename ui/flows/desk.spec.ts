@@ -106,3 +106,71 @@ test("a local store that cannot be opened is explained, not hidden", async ({ pa
   await expect(page.getByTestId("connection-state")).toHaveText("Nav pievienota");
   await expectAccessible(page);
 });
+
+async function enrolled(page: Page) {
+  await open(page);
+  await page.getByLabel("Servera adrese").fill("https://pietura.example");
+  await page.getByLabel("Pievienošanas kods").fill("7KQ2-M9XD");
+  await page.getByRole("button", { name: "Pievienot" }).click();
+  await expect(page.getByTestId("search-box")).toBeFocused();
+}
+
+test("search as you type, keyboard only, opens a service page with every section", async ({ page }) => {
+  await enrolled(page);
+  await expect(page.getByTestId("catalogue-freshness")).toContainText("Katalogs: aktuāls");
+  await expect(page.getByRole("navigation", { name: "Dzīves situācijas" })).toBeVisible();
+  await page.keyboard.type("sunu");
+  const results = page.getByTestId("results").getByRole("option");
+  await expect(results).toHaveCount(2);
+  await expect(results.first()).toHaveAttribute("aria-selected", "true");
+  await page.keyboard.press("ArrowDown");
+  await expect(results.nth(1)).toHaveAttribute("aria-selected", "true");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("Enter");
+  const service = page.getByTestId("service-page");
+  await expect(service.getByRole("heading", { level: 1 })).toHaveText("Suņu turēšanas nodevas samaksa");
+  for (const section of ["Soļi", "Izmaksas", "Kur un kā", "Prasības un dokumenti", "Zināšanu bāze", "Atbildīgā iestāde", "Tiesiskais pamats", "Saistītie pakalpojumi"]) {
+    await expect(service.getByRole("heading", { name: section })).toBeVisible();
+  }
+  await expect(service).toContainText("15,00 €");
+  await expect(service.getByRole("link", { name: "Sākt e-pakalpojumu" })).toHaveAttribute("href", /latvija\.gov\.lv/);
+  await expect(service.locator("[data-state=unverified]")).toContainText("jāpārbauda vēlreiz");
+  await expectAccessible(page);
+  // Esc goes back to the search with the query kept; `/` returns to the box from anywhere.
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("search-box")).toHaveValue("sunu");
+  await page.getByTestId("results").getByRole("option").first().click();
+  await page.keyboard.press("/");
+  await expect(page.getByTestId("search-box")).toBeFocused();
+});
+
+test("an untranslated text is shown marked in the other language, never blank", async ({ page }) => {
+  await enrolled(page);
+  await page.getByTestId("language-en").click();
+  await page.getByTestId("search-box").fill("dog fee");
+  await page.keyboard.press("Enter");
+  const service = page.getByTestId("service-page");
+  await expect(service.getByRole("heading", { level: 1 })).toHaveText("Dog-keeping fee payment");
+  await expect(service.locator(".lead")).toContainText("Rīgā reģistrētu suņu");
+  await expect(service.locator(".lead .fallback-mark")).toHaveText("(LV)");
+  await expect(service).toContainText("€15.00");
+});
+
+test("articles render safely and can be flagged for their owner", async ({ page }) => {
+  await enrolled(page);
+  await page.getByTestId("search-box").fill("nodeva");
+  await page.getByRole("option", { name: /Suņu nodeva: ko klienti/ }).click();
+  const article = page.getByTestId("article-page");
+  await expect(article.getByRole("heading", { name: "Kam jāmaksā" })).toBeVisible();
+  await expect(article.getByTestId("article-body")).toContainText("<script>window.__injected = true</script>");
+  expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
+  await expect(article.locator("script")).toHaveCount(0);
+  await article.getByTestId("flag-article").click();
+  await article.getByLabel("Informācija ir novecojusi").check();
+  await article.getByLabel("Kas jāmaina? (nav obligāti)").fill("Nodeva mainījās");
+  await expectAccessible(page);
+  await article.getByRole("button", { name: "Nosūtīt iestādei" }).click();
+  await expect(article.getByTestId("flag-sent")).toBeVisible();
+  const flags = await page.evaluate(() => (window as unknown as { __fake: { state: { flags: unknown[] } } }).__fake.state.flags);
+  expect(flags).toEqual([{ id: "https://pietura.lv/id/article/dog-fee", reason: "outdated", note: "Nodeva mainījās" }]);
+});

@@ -8,6 +8,63 @@
     validCode: "7KQ2M9XD",
     status: { connection: "connecting", last_success: null, next_try: null, consecutive_failures: 0, last_error: null, centre: null },
   };
+  if (!state.status.catalogue) {
+    state.status.catalogue = { cursor: 93, head: 93, records_applied: 93, bytes_received: 312000, caught_up_at: new Date().toISOString(), syncing: false };
+  }
+  const L = (text, language, fallback = false) => ({ text, language, fallback });
+  const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  const services = {
+    "https://pietura.lv/id/service/dog-fee": {
+      id: "https://pietura.lv/id/service/dog-fee",
+      names: { lv: "Suņu turēšanas nodevas samaksa", en: "Dog-keeping fee payment" },
+      page: (lang) => ({
+        id: "https://pietura.lv/id/service/dog-fee",
+        name: lang === "lv" ? L("Suņu turēšanas nodevas samaksa", "lv") : L("Dog-keeping fee payment", "en"),
+        description: L("Rīgā reģistrētu suņu īpašnieki reizi gadā maksā suņu turēšanas nodevu.", "lv", lang !== "lv"),
+        status: "active",
+        has_e_service: true,
+        online_access_url: "https://www.latvija.gov.lv/Services/dog-fee",
+        info_url: "https://www.riga.lv/pakalpojumi/dog-fee",
+        steps: [L("Autentificējieties portālā Latvija.gov.lv.", "lv", lang !== "lv"), L("Samaksājiet nodevu.", "lv", lang !== "lv")],
+        costs: [
+          { value_minor: 1500, currency: "EUR", description: L("Valsts nodeva.", "lv", lang !== "lv"), channel_kind: null },
+          { value_minor: 1200, currency: "EUR", description: null, channel_kind: "e_service" },
+        ],
+        channels: [
+          { kind: "e_service", description: L("E-pakalpojums.", "lv", lang !== "lv"), location: null, opening_hours: null, processing_time: "P1D", url: "https://www.latvija.gov.lv/Services/dog-fee" },
+          { kind: "vpvkac_in_person", description: L("VPVKAC.", "lv", lang !== "lv"), location: L("Tuvākais VPVKAC", "lv", lang !== "lv"), opening_hours: L("P.–Pk. 8.30–17.00", "lv", lang !== "lv"), processing_time: null, url: null },
+        ],
+        requirements: [{ name: L("Personas identitātes apliecināšana", "lv", lang !== "lv"), evidence: [L("Pase vai eID karte", "lv", lang !== "lv")] }],
+        outputs: [L("Lēmums", "lv", lang !== "lv")],
+        processing_time: "P1D",
+        legal: [{ id: "https://likumi.lv/x", name: L("Saistošie noteikumi", "lv", true) }],
+        events: [{ id: "https://pietura.lv/id/event/pets", name: L("Mājdzīvnieki", "lv", lang !== "lv") }],
+        authorities: [{ id: "https://pietura.lv/id/org/riga", name: L("Rīgas valstspilsētas pašvaldība", "lv", lang !== "lv"), telephone: ["+371 80002800"], email: ["pasts@riga.lv"], page: "https://www.riga.lv", e_address: "_DEFAULT@90011524360" }],
+        related: [{ id: "https://pietura.lv/id/service/dog-registration", name: L("Suņa reģistrācija", "lv", lang !== "lv") }],
+        articles: [{ id: "https://pietura.lv/id/article/dog-fee", title: "Suņu nodeva: ko klienti jautā visbiežāk", language: "lv", verified_at: "2026-11-01T09:00:00Z" },
+                   { id: "https://pietura.lv/id/article/dog-fee-old", title: "Suņu nodeva 2025", language: "lv", verified_at: null }],
+        eid_methods: ["bank", "eid_card"],
+      }),
+    },
+    "https://pietura.lv/id/service/dog-registration": {
+      id: "https://pietura.lv/id/service/dog-registration",
+      names: { lv: "Suņa reģistrācija", en: "Registering a dog" },
+      page: (lang) => ({
+        id: "https://pietura.lv/id/service/dog-registration", name: L(lang === "lv" ? "Suņa reģistrācija" : "Registering a dog", lang),
+        description: L("Katrs suns jāreģistrē.", "lv", lang !== "lv"), status: "active", has_e_service: false, online_access_url: null, info_url: null,
+        steps: [], costs: [], channels: [], requirements: [], outputs: [], processing_time: null, legal: [], events: [], authorities: [], related: [], articles: [], eid_methods: [],
+      }),
+    },
+  };
+  const articles = {
+    "https://pietura.lv/id/article/dog-fee": {
+      id: "https://pietura.lv/id/article/dog-fee", title: "Suņu nodeva: ko klienti jautā visbiežāk", language: "lv",
+      // What the Rust renderer makes of Markdown with raw HTML in it: escaped, inert.
+      html: "<h2>Kam jāmaksā</h2>\n<p>Nodevu maksā <strong>katra Rīgā reģistrēta suņa</strong> īpašnieks.</p>\n<p>&lt;script&gt;window.__injected = true&lt;/script&gt; teksts</p>\n",
+      tags: ["nodeva"], owner: { id: "https://pietura.lv/id/org/riga", name: L("Rīgas valstspilsētas pašvaldība", "lv") }, version: 1,
+      verified_at: "2026-11-01T09:00:00Z", services: [{ id: "https://pietura.lv/id/service/dog-fee", name: L("Suņu turēšanas nodevas samaksa", "lv") }],
+    },
+  };
   const persist = () => localStorage.setItem("fake-backend", JSON.stringify(state));
   const calls = [];
   window.__fake = {
@@ -57,6 +114,45 @@
           persist();
           return state.enrollment;
         }
+        case "search_catalogue": {
+          const words = fold(args.text).split(/[^a-z0-9]+/).filter(Boolean);
+          const found = [];
+          for (const svc of Object.values(services)) {
+            const title = svc.names[state.language];
+            const folded = fold(Object.values(svc.names).join(" "));
+            if (words.every((w) => folded.split(/[^a-z0-9]+/).some((t) => t.startsWith(w)))) {
+              found.push({ kind: "service", id: svc.id, title, language: state.language, snippet: [{ text: title, highlighted: false }] });
+            }
+          }
+          for (const a of Object.values(articles)) {
+            if (words.every((w) => fold(a.title).split(/[^a-z0-9]+/).some((t) => t.startsWith(w)))) {
+              found.push({ kind: "article", id: a.id, title: a.title, language: a.language, snippet: [{ text: "Nodevu maksā ", highlighted: false }, { text: "suņu", highlighted: true }] });
+            }
+          }
+          return found;
+        }
+        case "service_page": {
+          const svc = services[args.id];
+          if (!svc) throw { code: "not_found", message: "no such service" };
+          return svc.page(state.language);
+        }
+        case "article_page": {
+          const a = articles[args.id];
+          if (!a) throw { code: "not_found", message: "no such article" };
+          return a;
+        }
+        case "browse_catalogue":
+          return [
+            { id: "https://pietura.lv/id/event/pets", name: L(state.language === "lv" ? "Mājdzīvnieki" : "Pets", state.language), kind: "life" },
+            { id: "https://pietura.lv/id/org/riga", name: L("Rīgas valstspilsētas pašvaldība", "lv", state.language !== "lv"), kind: "institution" },
+          ];
+        case "services_of":
+          return Object.values(services).map((s) => ({ id: s.id, name: L(s.names[state.language], state.language) }));
+        case "flag_article":
+          if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
+          (state.flags = state.flags || []).push(args);
+          persist();
+          return null;
         default:
           throw { code: "unknown", message: `no fake for ${cmd}` };
       }

@@ -5,7 +5,7 @@ import { errorKey, type Language } from "./i18n";
 import { LanguageSwitch } from "./components/LanguageSwitch";
 import { StatusBar } from "./components/StatusBar";
 import { EnrollScreen } from "./screens/EnrollScreen";
-import { HomeScreen } from "./screens/HomeScreen";
+import { CatalogueHome } from "./catalogue/CatalogueHome";
 
 type Loaded = { kind: "loading" } | { kind: "ready"; state: AppState } | { kind: "failed"; error: CommandError };
 
@@ -46,6 +46,14 @@ export function App() {
           <span className="brand-name">{t("app.title")}</span>
           <span className="brand-tagline">{t("app.tagline")}</span>
         </div>
+        {loaded.kind === "ready" && loaded.state.enrollment && (
+          <div className="desk-identity">
+            <span data-testid="centre-name">{loaded.state.enrollment.centre_name}</span>
+            <span className="muted-light" data-testid="device-name">
+              {loaded.state.enrollment.device_name}
+            </span>
+          </div>
+        )}
         <LanguageSwitch language={i18n.language as Language} onChange={changeLanguage} />
       </header>
       <main className="app-main">
@@ -58,7 +66,7 @@ export function App() {
           </section>
         )}
         {loaded.kind === "ready" && !loaded.state.enrollment && <EnrollScreen onEnrolled={enrolled} />}
-        {loaded.kind === "ready" && loaded.state.enrollment && <HomeScreen enrollment={loaded.state.enrollment} />}
+        {loaded.kind === "ready" && loaded.state.enrollment && <CatalogueHome />}
       </main>
       <StatusBar enrolled={loaded.kind === "ready" && loaded.state.enrollment !== null} />
     </div>

@@ -22,6 +22,92 @@ export interface SyncStatus {
   consecutive_failures: number;
   last_error: string | null;
   centre: { id: string; name: string; municipality: string } | null;
+  catalogue: CatalogueStatus;
+}
+
+export interface CatalogueStatus {
+  cursor: number;
+  head: number;
+  records_applied: number;
+  bytes_received: number;
+  caught_up_at: string | null;
+  syncing: boolean;
+}
+
+/** A text in the language it really is in; `fallback` when not the reader's language. */
+export interface Local {
+  text: string;
+  language: string;
+  fallback: boolean;
+}
+
+export interface SearchHit {
+  kind: "service" | "article" | "organisation";
+  id: string;
+  title: string;
+  language: string;
+  snippet: { text: string; highlighted: boolean }[];
+}
+
+export interface SearchFilters {
+  has_e_service?: boolean;
+  institution?: string;
+  channel?: string;
+  municipality?: string;
+  life_event?: string;
+}
+
+export interface LinkView {
+  id: string;
+  name: Local;
+}
+
+export interface ServicePage {
+  id: string;
+  name: Local;
+  description: Local;
+  status: string;
+  has_e_service: boolean;
+  online_access_url: string | null;
+  info_url: string | null;
+  steps: Local[];
+  costs: { value_minor: number | null; currency: string | null; description: Local | null; channel_kind: string | null }[];
+  channels: {
+    kind: string;
+    description: Local | null;
+    location: Local | null;
+    opening_hours: Local | null;
+    processing_time: string | null;
+    url: string | null;
+  }[];
+  requirements: { name: Local; evidence: Local[] }[];
+  outputs: Local[];
+  processing_time: string | null;
+  legal: LinkView[];
+  events: LinkView[];
+  authorities: { id: string; name: Local; telephone: string[]; email: string[]; page: string | null; e_address: string | null }[];
+  related: LinkView[];
+  articles: { id: string; title: string; language: string; verified_at: string | null }[];
+  eid_methods: string[];
+}
+
+export interface ArticlePage {
+  id: string;
+  title: string;
+  language: string;
+  /** Made safe by the backend: no raw HTML, no scripts, only web and mail links. */
+  html: string;
+  tags: string[];
+  owner: LinkView;
+  version: number;
+  verified_at: string | null;
+  services: LinkView[];
+}
+
+export interface BrowseEntry {
+  id: string;
+  name: Local;
+  kind: "life" | "business" | "institution";
 }
 
 /** Every command failure: `code` is stable and translated; `message` is English detail. */
@@ -44,4 +130,10 @@ export const api = {
   enroll: (serverUrl: string, code: string) => invoke<Enrollment>("enroll", { serverUrl, code }),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   retrySync: () => invoke<void>("retry_sync"),
+  search: (text: string, filters?: SearchFilters) => invoke<SearchHit[]>("search_catalogue", { text, filters }),
+  servicePage: (id: string) => invoke<ServicePage>("service_page", { id }),
+  articlePage: (id: string) => invoke<ArticlePage>("article_page", { id }),
+  browse: () => invoke<BrowseEntry[]>("browse_catalogue"),
+  servicesOf: (kind: string, id: string) => invoke<LinkView[]>("services_of", { kind, id }),
+  flagArticle: (id: string, reason: string, note: string) => invoke<void>("flag_article", { id, reason, note }),
 };

@@ -39,11 +39,39 @@ export function StatusBar({ enrolled }: { enrolled: boolean }) {
         {connection ? t(`status.${connection}`) : t("status.notEnrolled")}
       </span>
       {enrolled && <span data-testid="last-sync">{lastSync}</span>}
+      {enrolled && status && <CatalogueFreshness status={status} language={i18n.language as Language} />}
       {enrolled && connection !== "online" && (
         <button type="button" className="link-button" onClick={() => void api.retrySync()}>
           {t("status.retry")}
         </button>
       )}
     </footer>
+  );
+}
+
+/** The catalogue's freshness, always visible; progress while a first sync runs. */
+function CatalogueFreshness({ status, language }: { status: SyncStatus; language: Language }) {
+  const { t } = useTranslation();
+  const catalogue = status.catalogue;
+  if (!catalogue) return null;
+  if (catalogue.syncing || (!catalogue.caught_up_at && catalogue.records_applied > 0)) {
+    const percent = catalogue.head > 0 ? Math.min(100, Math.round((catalogue.cursor / catalogue.head) * 100)) : 0;
+    return (
+      <span data-testid="catalogue-freshness" data-state="syncing">
+        {t("status.catalogueSyncing", {
+          records: catalogue.records_applied.toLocaleString(language === "lv" ? "lv-LV" : "en-GB"),
+          megabytes: (catalogue.bytes_received / 1_000_000).toFixed(1),
+          percent,
+        })}
+        <progress max={100} value={percent} aria-label={t("status.catalogueProgress")} />
+      </span>
+    );
+  }
+  return (
+    <span data-testid="catalogue-freshness" data-state={catalogue.caught_up_at ? "fresh" : "empty"}>
+      {catalogue.caught_up_at
+        ? t("status.catalogueUpdated", { time: formatSyncTime(catalogue.caught_up_at, language) })
+        : t("status.catalogueEmpty")}
+    </span>
   );
 }

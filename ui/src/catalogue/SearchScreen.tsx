@@ -1,0 +1,180 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, asCommandError, type BrowseEntry, type LinkView, type SearchHit } from "../api";
+import { errorKey } from "../i18n";
+import { LocalText } from "./LocalText";
+
+export type Open = (target: { kind: "service" | "article"; id: string }) => void;
+
+/**
+ * Search as you type over the offline catalogue. The box is one key away (`/` or Ctrl+K from
+ * anywhere); arrows move through results, Enter opens, Esc clears.
+ */
+export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; initialQuery?: string }) {
+  const { t, i18n } = useTranslation();
+  const [query, setQuery] = useState(initialQuery);
+  const [eServiceOnly, setEServiceOnly] = useState(false);
+  const [hits, setHits] = useState<SearchHit[]>([]);
+  const [active, setActive] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const latest = useRef(0);
+
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
+
+  useEffect(() => {
+    const ticket = ++latest.current;
+    if (!query.trim()) {
+      setHits([]);
+      return;
+    }
+    api
+      .search(query, { has_e_service: eServiceOnly })
+      .then((found) => {
+        // Answers may arrive out of order: only the newest query's answer counts.
+        if (ticket !== latest.current) return;
+        setHits(found);
+        setActive(0);
+        setError(null);
+      })
+      .catch((e: unknown) => ticket === latest.current && setError(t(errorKey(asCommandError(e).code))));
+  }, [query, eServiceOnly, i18n.language, t]);
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      setActive((a) => Math.min(a + 1, hits.length - 1));
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      setActive((a) => Math.max(a - 1, 0));
+    } else if (event.key === "Enter" && hits[active]) {
+      event.preventDefault();
+      open(hits[active]);
+    } else if (event.key === "Escape") {
+      setQuery("");
+    }
+  };
+  const open = (hit: SearchHit) => {
+    if (hit.kind === "service" || hit.kind === "article") onOpen({ kind: hit.kind, id: hit.id });
+  };
+
+  return (
+    <section className="catalogue" aria-labelledby="search-title">
+      <h1 id="search-title" className="visually-hidden">
+        {t("catalogue.searchTitle")}
+      </h1>
+      <div className="search-row">
+        <input
+          ref={input}
+          type="search"
+          className="search-box"
+          data-testid="search-box"
+          aria-label={t("catalogue.searchLabel")}
+          placeholder={t("catalogue.searchPlaceholder")}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={onKeyDown}
+          role="combobox"
+          aria-expanded={hits.length > 0}
+          aria-controls="search-results"
+          aria-activedescendant={hits[active] ? `hit-${active}` : undefined}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <label className="toggle">
+          <input type="checkbox" checked={eServiceOnly} onChange={(e) => setEServiceOnly(e.target.checked)} />
+          {t("catalogue.eServiceOnly")}
+        </label>
+      </div>
+      {error && <p role="alert" className="field-error">{error}</p>}
+      {query.trim() && hits.length === 0 && !error && (
+        <p className="muted" role="status" data-testid="no-results">
+          {t("catalogue.noResults")}
+        </p>
+      )}
+      <ul id="search-results" role="listbox" className="results" aria-label={t("catalogue.results")} data-testid="results">
+        {hits.map((hit, i) => (
+          <li
+            key={`${hit.kind}:${hit.id}`}
+            id={`hit-${i}`}
+            role="option"
+            aria-selected={i === active}
+            className={i === active ? "result active" : "result"}
+            onMouseEnter={() => setActive(i)}
+            onClick={() => open(hit)}
+          >
+            <span className={`kind kind-${hit.kind}`}>{t(`catalogue.kind.${hit.kind}`)}</span>
+            <span className="result-title" lang={hit.language}>
+              {hit.title}
+            </span>
+            <span className="snippet" lang={hit.language}>
+              {hit.snippet.map((part, j) => (part.highlighted ? <mark key={j}>{part.text}</mark> : <span key={j}>{part.text}</span>))}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {!query.trim() && <Browse onOpen={onOpen} />}
+    </section>
+  );
+}
+
+/** Life events and institutions, when nothing is typed. */
+function Browse({ onOpen }: { onOpen: Open }) {
+  const { t, i18n } = useTranslation();
+  const [entries, setEntries] = useState<BrowseEntry[]>([]);
+  const [chosen, setChosen] = useState<BrowseEntry | null>(null);
+  const [services, setServices] = useState<LinkView[]>([]);
+
+  useEffect(() => {
+    api.browse().then(setEntries).catch((e: unknown) => console.error("browse failed", e));
+  }, [i18n.language]);
+  const choose = useCallback((entry: BrowseEntry) => {
+    setChosen(entry);
+    api.servicesOf(entry.kind, entry.id).then(setServices).catch((e: unknown) => console.error(e));
+  }, []);
+
+  if (entries.length === 0) return <p className="muted">{t("catalogue.empty")}</p>;
+  const groups: [string, BrowseEntry[]][] = [
+    ["life", entries.filter((e) => e.kind === "life")],
+    ["business", entries.filter((e) => e.kind === "business")],
+    ["institution", entries.filter((e) => e.kind === "institution")],
+  ];
+  return (
+    <div className="browse">
+      {groups.map(([kind, list]) =>
+        list.length ? (
+          <nav key={kind} aria-label={t(`catalogue.browse.${kind}`)}>
+            <h2>{t(`catalogue.browse.${kind}`)}</h2>
+            <ul className="chips">
+              {list.map((entry) => (
+                <li key={entry.id}>
+                  <button type="button" aria-pressed={chosen?.id === entry.id} onClick={() => choose(entry)}>
+                    <LocalText value={entry.name} />
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null,
+      )}
+      {chosen && (
+        <section aria-live="polite" className="browse-services">
+          <h2>
+            <LocalText value={chosen.name} />
+          </h2>
+          <ul>
+            {services.map((s) => (
+              <li key={s.id}>
+                <button type="button" className="link-button" onClick={() => onOpen({ kind: "service", id: s.id })}>
+                  <LocalText value={s.name} />
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}
