@@ -249,6 +249,16 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a record has a search document in `language`.
+    pub fn has_search_document(&self, kind: DocumentKind, id: &str, language: Language) -> Result<bool, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM search_documents WHERE kind = ?1 AND ref_id = ?2 AND language = ?3)",
+            )?
+            .query_row(params![kind.as_str(), id, language.code()], |r| r.get(0))?)
+    }
+
     /// Removes a document in every language (a retired service, a deleted article).
     pub fn remove_document(&self, kind: DocumentKind, id: &str) -> Result<(), StoreError> {
         let mut connection = self.connection();

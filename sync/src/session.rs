@@ -2,7 +2,7 @@
 //! enroll once, then keep the sync engine running and the store informed.
 
 use domain::catalogue_view::{self, ArticlePage, BrowseEntry, ServicePage};
-use offline_store::{Facet, SearchHit, SearchQuery};
+use offline_store::{DocumentKind, Facet, SearchHit, SearchQuery};
 use std::{path::Path, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -208,21 +208,30 @@ impl DeviceSession {
         });
     }
 
-    /// Offline search in the reader's language (both languages' documents, theirs first).
+    /// Offline search over services and articles in the reader's language; records that exist
+    /// only in another language are found in that language (the UI marks the language).
     pub fn search(
         &self,
         text: &str,
         facets: Vec<(Facet, String)>,
         limit: usize,
     ) -> Result<Vec<SearchHit>, SessionError> {
-        let query = SearchQuery { text: text.to_owned(), language: None, kinds: Vec::new(), facets, limit };
         let language = self.language()?;
+        let kinds = vec![DocumentKind::Service, DocumentKind::Article];
+        let query =
+            SearchQuery { text: text.to_owned(), language: Some(language), kinds: kinds.clone(), facets, limit };
         let mut hits = self.store.search(&query)?;
-        // One hit per record: the one in the reader's language when both match.
-        let mut seen = std::collections::HashSet::new();
-        hits.sort_by(|a, b| (a.language != language).cmp(&(b.language != language)).then(a.score.total_cmp(&b.score)));
-        hits.retain(|h| seen.insert((h.kind, h.id.clone())));
-        hits.sort_by(|a, b| a.score.total_cmp(&b.score));
+        if hits.len() < limit {
+            let others = self.store.search(&SearchQuery { language: None, ..query })?;
+            for hit in others {
+                let untranslated = hit.language != language
+                    && !hits.iter().any(|h| h.kind == hit.kind && h.id == hit.id)
+                    && !self.store.has_search_document(hit.kind, &hit.id, language)?;
+                if untranslated && hits.len() < limit {
+                    hits.push(hit);
+                }
+            }
+        }
         Ok(hits)
     }
 

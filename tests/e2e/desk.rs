@@ -1,6 +1,8 @@
 //! The real desk app under Xvfb, driven through tauri-driver and WebKitWebDriver: enroll
 //! through the first-run screen, see the centre and "online", lose the server and see
-//! "offline", get it back and see "online", restart the app and find everything remembered.
+//! "offline", search the demo catalogue offline and open a service and an article (whose raw
+//! HTML stays inert), get the server back and see "online", restart the app and find everything
+//! remembered.
 //!
 //! Needs `DISPLAY` (an X server such as Xvfb), `tauri-driver` on PATH and
 //! `/usr/bin/WebKitWebDriver`; `cargo xtask test` provides all three.
@@ -73,6 +75,8 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
         &["device", "add", "--centre", "Rīgas 1. VPVKAC", "--kind", "desk", "--name", "Galds 1", "--json"],
     )?;
     let code = serde_json::from_str::<serde_json::Value>(&added)?["enrollment_code"].as_str().unwrap().to_owned();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()])?;
     let port = free_port();
     let mut server = ServerProcess::start(&bin, &db, port)?;
 
@@ -99,6 +103,9 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     assert_eq!(app.text("[data-testid=centre-name]")?, "Rīgas 1. VPVKAC");
     wait_for_state(&app, "online", Duration::from_secs(15));
     assert_eq!(app.text("[data-testid=connection-state]")?, "Tiešsaistē");
+    wait_until("the catalogue downloaded", Duration::from_secs(30), || {
+        Ok(app.attribute("[data-testid=catalogue-freshness]", "data-state")?.as_deref() == Some("fresh"))
+    })?;
     app.screenshot(&shots.join("desk-03-online.png"))?;
 
     server.stop();
@@ -107,12 +114,42 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     assert!(app.text("[data-testid=connection-state]")?.contains("Bezsaistē"));
     app.screenshot(&shots.join("desk-04-offline.png"))?;
 
+    // With the server gone, the clerk searches the offline catalogue as they type.
+    app.type_into("[data-testid=search-box]", "sunu nodev")?;
+    let found = wait_until("search results", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=results]").map(|t| t.contains("Suņu turēšanas nodevas samaksa")).unwrap_or(false))
+    })?;
+    eprintln!("offline search results shown {found:?} after typing");
+    app.screenshot(&shots.join("desk-05-offline-search.png"))?;
+    app.press("[data-testid=search-box]", "\u{E007}")?;
+    wait_until("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=service-page]")?.is_some()))?;
+    let page = app.text("[data-testid=service-page]")?;
+    for section in ["Soļi", "Izmaksas", "Kur un kā", "Zināšanu bāze", "Atbildīgā iestāde", "15,00 €"] {
+        assert!(page.contains(section), "the service page lacks {section:?}: {page}");
+    }
+    app.screenshot(&shots.join("desk-06-service-page.png"))?;
+
+    // An article whose Markdown holds a <script> shows it as text; nothing runs.
+    // `/` brings the search box back from anywhere.
+    app.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', { key: '/', bubbles: true }))")?;
+    wait_until("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
+    app.type_into("[data-testid=search-box]", "soli pa solim")?;
+    wait_until("the article hit", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=results]").map(|t| t.contains("soli pa solim")).unwrap_or(false))
+    })?;
+    app.press("[data-testid=search-box]", "\u{E007}")?;
+    wait_until("the article page", Duration::from_secs(10), || Ok(app.find("[data-testid=article-body]")?.is_some()))?;
+    assert!(app.text("[data-testid=article-body]")?.contains("<script>alert('x')</script>"));
+    let scripts = app.execute("return document.querySelectorAll('[data-testid=article-body] script').length")?;
+    assert_eq!(scripts, serde_json::json!(0));
+    app.screenshot(&shots.join("desk-07-article.png"))?;
+
     let _server = ServerProcess::start(&bin, &db, port)?;
     let back_online = wait_for_state(&app, "online", Duration::from_secs(10));
     eprintln!("desk showed online {back_online:?} after the server returned");
     app.click("[data-testid=language-en]")?;
     wait_until("English", Duration::from_secs(5), || Ok(app.text("[data-testid=connection-state]")? == "Online"))?;
-    app.screenshot(&shots.join("desk-05-back-online-en.png"))?;
+    app.screenshot(&shots.join("desk-08-back-online-en.png"))?;
     app.end()?;
 
     // Restarted, the desk remembers its enrollment and language, and syncs again.
@@ -123,7 +160,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     wait_for_state(&app, "online", Duration::from_secs(15));
     assert_eq!(app.text("[data-testid=connection-state]")?, "Online");
     assert!(app.text("[data-testid=last-sync]")?.starts_with("Last sync: "));
-    app.screenshot(&shots.join("desk-06-restarted.png"))?;
+    app.screenshot(&shots.join("desk-09-restarted.png"))?;
     app.end()?;
     Ok(())
 }

@@ -67,6 +67,18 @@ impl Session {
         Ok(())
     }
 
+    /// Sends keys to an element without clearing it first (WebDriver key codes, e.g. Enter = \u{E007}).
+    pub fn press(&self, css: &str, keys: &str) -> Result<()> {
+        let id = self.element(css)?;
+        self.call("POST", &format!("/element/{id}/value"), Some(json!({ "text": keys })))?;
+        Ok(())
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub fn execute(&self, script: &str) -> Result<Value> {
+        self.call("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
+    }
+
     pub fn click(&self, css: &str) -> Result<()> {
         let id = self.element(css)?;
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})))?;
