@@ -332,7 +332,7 @@ mod tests {
         let page = service_page(&service(), &[riga], &[], &[], Language::En);
         assert_eq!(page.name, Local { text: "Dog fee".into(), language: "en".into(), fallback: false });
         assert_eq!((page.description.language.as_str(), page.description.fallback), ("lv", true));
-        assert_eq!(page.steps[0].fallback, true);
+        assert!(page.steps[0].fallback);
         assert_eq!(page.steps[1].text, "Pay.");
         assert_eq!(page.channels[0].kind, "e_service", "online first");
         assert_eq!(page.costs[0].channel_kind.as_deref(), Some("e_service"));
