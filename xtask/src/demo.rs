@@ -46,6 +46,13 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     };
     server(&["centre", "add", "--name", "Rīgas Centra VPVKAC", "--municipality", "Rīga"])?;
     server(&["centre", "add", "--name", "Cēsu Centrālā bibliotēka", "--municipality", "Cēsu novads"])?;
+    // The hand-written demo catalogue: 61 services of 12 institutions, with articles.
+    let catalogue = root.join("server/demo/demo-catalogue.pietura.json");
+    server(&["catalogue", "import", catalogue.to_str().context("the repository path is not UTF-8")?])?;
+    // An institution with an API key, to try the institution API against.
+    server(&["institution", "add", "https://pietura.lv/id/org/riga", "--name", "Rīgas valstspilsētas pašvaldība"])?;
+    let key: serde_json::Value =
+        serde_json::from_str(&server(&["institution", "key", "https://pietura.lv/id/org/riga", "--json"])?)?;
     let (centre, kind, name) = if kiosk {
         ("Cēsu Centrālā bibliotēka", "kiosk", "Kiosks pie ieejas")
     } else {
@@ -69,6 +76,10 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
         .context("the demo server did not start; is port 8470 taken?")?;
     eprintln!("\nDemo server: {url} (database {}, API description {url}/openapi.json)", database.display());
     eprintln!("Demo {kind} {name:?} in {centre:?}, enrollment code {code}");
+    eprintln!(
+        "Institution API key for Riga City Council (send as `Authorization: ApiKey <key>`): {}",
+        key["api_key"].as_str().unwrap_or_default()
+    );
 
     let xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         eprintln!("No display: starting Xvfb. Screenshots go to {}", demo.display());
