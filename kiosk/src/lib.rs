@@ -22,7 +22,7 @@ use texts::{error_text, tr};
 
 enum Screen {
     Enroll(EnrollScreen),
-    Home(HomeScreen),
+    Home(Box<HomeScreen>),
     Failed(SessionError),
 }
 
@@ -44,6 +44,8 @@ pub struct KioskApp {
     screen: Screen,
     actions: Vec<Action>,
     pending_enrollment: Option<oneshot::Receiver<Result<Enrollment, SessionError>>>,
+    /// The language and catalogue size the browse lists were read for.
+    browse_read_for: Option<(Language, u64)>,
 }
 
 impl KioskApp {
@@ -63,13 +65,14 @@ impl KioskApp {
             screen: Screen::Enroll(EnrollScreen::default()),
             actions: Vec::new(),
             pending_enrollment: None,
+            browse_read_for: None,
         };
         match session.and_then(|s| Ok((s.language()?, s.enrollment()?, s))) {
             Ok((language, enrollment, session)) => {
                 app.language = language;
                 app.status = session.status();
                 if enrollment.is_some() {
-                    app.screen = Screen::Home(HomeScreen);
+                    app.screen = Screen::Home(Box::default());
                     let starting = session.clone();
                     app.runtime.spawn(async move {
                         if let Err(error) = starting.start_sync().await {
@@ -163,6 +166,21 @@ impl KioskApp {
         if let Some(session) = &self.session {
             self.status = session.status();
         }
+        self.refresh_browse();
+    }
+
+    /// Reads the browse lists again when the language changed or the catalogue grew.
+    fn refresh_browse(&mut self) {
+        let (Some(session), Screen::Home(home)) = (&self.session, &mut self.screen) else { return };
+        let wanted = (self.language, self.status.catalogue.records_applied);
+        if self.browse_read_for == Some(wanted) {
+            return;
+        }
+        match session.browse_entries() {
+            Ok(entries) => home.entries = entries,
+            Err(error) => tracing::warn!(%error, "could not read the catalogue's browse lists"),
+        }
+        self.browse_read_for = Some(wanted);
     }
 
     /// Whether background work is under way (the caller keeps repainting until it ends).
@@ -175,6 +193,17 @@ impl KioskApp {
         match action {
             Action::SetLanguage(language) => {
                 self.language = language;
+                // Pages are built in a language: show the same page in the new one.
+                if let Screen::Home(home) = &mut self.screen {
+                    let open = home.page.as_ref().map(|p| p.id.clone());
+                    let query = home.query.clone();
+                    if let Some(id) = open {
+                        self.actions.push(Action::Home(HomeAction::OpenService(id)));
+                    }
+                    if !query.is_empty() {
+                        self.actions.push(Action::Home(HomeAction::Search(query)));
+                    }
+                }
                 if let Err(error) = session.set_language(language) {
                     tracing::warn!(%error, "could not remember the language");
                 }
@@ -196,6 +225,11 @@ impl KioskApp {
             Action::Home(HomeAction::RetrySync) => {
                 self.runtime.spawn(async move { session.retry_now().await });
             }
+            Action::Home(other) => {
+                if let Screen::Home(home) = &mut self.screen {
+                    apply_home_action(&session, home, other);
+                }
+            }
         }
     }
 
@@ -203,7 +237,7 @@ impl KioskApp {
         match result {
             Ok(enrollment) => {
                 self.enrollment = Some(enrollment);
-                self.screen = Screen::Home(HomeScreen);
+                self.screen = Screen::Home(Box::default());
             }
             Err(error) => {
                 tracing::warn!(%error, "enrollment failed");
@@ -213,6 +247,36 @@ impl KioskApp {
                 }
             }
         }
+    }
+}
+
+/// Local catalogue look-ups for the home screen: fast enough to do between frames.
+fn apply_home_action(session: &DeviceSession, home: &mut HomeScreen, action: HomeAction) {
+    let result: Result<(), SessionError> = (|| {
+        match action {
+            HomeAction::Search(text) => {
+                home.hits = session
+                    .search(&text, Vec::new(), 12)?
+                    .into_iter()
+                    .map(|hit| (hit.kind.as_str().to_owned(), hit.id, hit.title))
+                    .collect();
+            }
+            HomeAction::Browse(entry) => {
+                let services = session.services_of(&entry.kind, &entry.id)?;
+                home.chosen = Some((entry, services));
+            }
+            HomeAction::OpenService(id) => home.page = session.service_page(&id)?,
+            HomeAction::Back => {
+                if home.page.take().is_none() {
+                    home.chosen = None;
+                }
+            }
+            HomeAction::RetrySync => {}
+        }
+        Ok(())
+    })();
+    if let Err(error) = result {
+        tracing::warn!(%error, "catalogue look-up failed");
     }
 }
 

@@ -10,6 +10,7 @@ use kiosk::{
     KioskApp,
     screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, language_bar},
 };
+use sync::offline::{DocumentKind, IncomingRecord};
 use sync::{
     engine::Clock,
     schedule::{Connection, SyncStatus},
@@ -88,6 +89,7 @@ fn the_language_bar_offers_both_languages() {
 #[test]
 fn the_home_screen_names_the_centre_and_offers_retry_only_when_offline() {
     struct State {
+        screen: HomeScreen,
         status: SyncStatus,
         action: Option<HomeAction>,
     }
@@ -95,11 +97,11 @@ fn the_home_screen_names_the_centre_and_offers_retry_only_when_offline() {
         SyncStatus { connection: Connection::Online, last_success: Some(fixed_clock()()), ..Default::default() };
     let mut harness = Harness::new_ui_state(
         |ui, state: &mut State| {
-            if let Some(action) = HomeScreen.ui(ui, Language::En, &enrollment(), &state.status, fixed_clock()()) {
+            if let Some(action) = state.screen.ui(ui, Language::En, &enrollment(), &state.status, fixed_clock()()) {
                 state.action = Some(action);
             }
         },
-        State { status: online, action: None },
+        State { screen: HomeScreen::default(), status: online, action: None },
     );
     harness.run();
     harness.get_by_label("Cēsu bibliotēka");
@@ -157,6 +159,106 @@ fn the_kiosk_enrolls_against_a_real_server_and_goes_online() {
     harness.get_by_label("Rīgas VPVKAC");
     assert_eq!(harness.state().language(), Language::En);
     assert_eq!(harness.state().enrollment().map(|e| e.kind), Some(DeviceKind::Kiosk));
+}
+
+/// A kiosk whose offline store holds the demo catalogue (as a sync would have left it).
+fn kiosk_with_demo_catalogue(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> KioskApp {
+    let session = {
+        let _entered = runtime.enter();
+        DeviceSession::open(dir, &format!("pietura-kiosk-test-{}", Uuid::new_v4()), fast_policy(), fixed_clock())
+            .unwrap()
+    };
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../server/demo/demo-catalogue.pietura.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut records = Vec::new();
+    for (key, kind) in [
+        ("organisations", DocumentKind::Organisation),
+        ("services", DocumentKind::Service),
+        ("articles", DocumentKind::Article),
+    ] {
+        for value in demo[key].as_array().unwrap() {
+            records.push(IncomingRecord {
+                kind,
+                id: value["id"].as_str().unwrap().to_owned(),
+                version: 1,
+                retired: false,
+                document: value.to_string(),
+            });
+        }
+    }
+    let store = session.store();
+    store.apply_catalogue_page(&records, 93, 93, 1, fixed_clock()()).unwrap();
+    store.save_enrollment(&enrollment()).unwrap();
+    KioskApp::new(Ok(Arc::new(session)), runtime.handle().clone(), fixed_clock())
+}
+
+#[test]
+fn citizens_browse_by_life_situation_and_read_a_plain_service_page() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = kiosk_with_demo_catalogue(&runtime, dir.path());
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 2400.0)).build_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.run();
+    harness.get_by_label("Dzīves situācijas");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Mājdzīvnieki").click();
+    harness.run();
+    harness.run();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Suņu turēšanas nodevas samaksa").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Cik tas maksā");
+    harness.get_by_label("15,00 € Valsts nodeva vai maksa par pakalpojumu.");
+    harness.get_by_label("Kā to izdarīt");
+    harness.get_by_label("Tiešsaistē (e-pakalpojums)");
+    // The same page in English, at the press of a button.
+    harness.get_by_label("English").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Dog-keeping fee payment");
+    harness.get_by_label("What it costs");
+    // Back leads to the situation's services, and back again to the situations.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Back").click();
+    harness.run();
+    harness.run();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Suņu turēšanas nodevas samaksa");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Back").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Life situations");
+}
+
+#[test]
+fn citizens_search_with_the_on_screen_keyboard_without_diacritics() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = kiosk_with_demo_catalogue(&runtime, dir.path());
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 2400.0)).build_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.run();
+    for key in ["p", "a", "s", "e"] {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, key).click();
+        harness.run();
+    }
+    harness.run();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Pases izsniegšana").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Kur vērsties");
+    harness.get_by_label("Cik tas maksā");
 }
 
 fn fast_policy() -> sync::schedule::SchedulePolicy {

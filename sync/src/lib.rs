@@ -19,5 +19,5 @@ pub mod session;
 /// The offline store's types the user interfaces use, so they need not depend on it directly.
 #[cfg(feature = "client")]
 pub mod offline {
-    pub use offline_store::{DocumentKind, Facet, SearchHit, SnippetPart};
+    pub use offline_store::{DocumentKind, Facet, IncomingRecord, SearchHit, SnippetPart};
 }

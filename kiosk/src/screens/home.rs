@@ -1,5 +1,8 @@
 use chrono::{DateTime, Local, Utc};
-use domain::Language;
+use domain::{
+    Language,
+    catalogue_view::{BrowseEntry, LinkView, ServicePage},
+};
 use sync::{
     schedule::{Connection, SyncStatus},
     session::Enrollment,
@@ -7,13 +10,25 @@ use sync::{
 
 use crate::texts::tr;
 
-/// The start screen once enrolled: the centre, and later the services and login.
+/// The citizen's start screen: search with an on-screen keyboard, browse by life situation and
+/// institution, and a plain-language service page.
 #[derive(Debug, Default)]
-pub struct HomeScreen;
+pub struct HomeScreen {
+    pub query: String,
+    /// (kind, id, title) of the search hits.
+    pub hits: Vec<(String, String, String)>,
+    pub entries: Vec<BrowseEntry>,
+    pub chosen: Option<(BrowseEntry, Vec<LinkView>)>,
+    pub page: Option<ServicePage>,
+}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HomeAction {
     RetrySync,
+    Search(String),
+    Browse(BrowseEntry),
+    OpenService(String),
+    Back,
 }
 
 pub fn connection_key(connection: Connection) -> &'static str {
@@ -36,6 +51,13 @@ pub fn format_sync_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// 1500 cents in euro → "15,00 €" (Latvian style, used in both languages at a Latvian kiosk).
+pub fn format_euro(minor: i64) -> String {
+    format!("{},{:02} €", minor / 100, minor % 100)
+}
+
+const KEY_ROWS: [&str; 4] = ["āčēģīķļņšūž", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
+
 impl HomeScreen {
     pub fn ui(
         &mut self,
@@ -45,24 +67,164 @@ impl HomeScreen {
         status: &SyncStatus,
         now: DateTime<Utc>,
     ) -> Option<HomeAction> {
-        ui.label(tr(language, "home.welcome"));
-        ui.heading(&enrollment.centre.name);
-        ui.label(&enrollment.centre.municipality);
-        ui.add_space(24.0);
-        ui.label(tr(language, "home.next"));
-        ui.add_space(24.0);
-        ui.separator();
         let mut action = None;
+        ui.horizontal(|ui| {
+            ui.label(tr(language, "home.welcome"));
+            ui.strong(&enrollment.centre.name);
+        });
+        ui.add_space(8.0);
+        let footer_height = 64.0;
+        egui::ScrollArea::vertical().max_height(ui.available_height() - footer_height).show(ui, |ui| {
+            action = match &self.page {
+                Some(page) => service_page(ui, language, page),
+                None => self.search_and_browse(ui, language),
+            };
+        });
+        ui.separator();
         ui.horizontal(|ui| {
             ui.label(tr(language, connection_key(status.connection)));
             let last = status.last_success.map_or_else(|| tr(language, "status.never"), |at| format_sync_time(at, now));
             ui.label(format!("{}: {last}", tr(language, "status.last_sync")));
+            let freshness = status.catalogue.caught_up_at.map_or_else(
+                || tr(language, "catalogue.not_yet"),
+                |at| format!("{}: {}", tr(language, "catalogue.updated"), format_sync_time(at, now)),
+            );
+            ui.label(freshness);
             if status.connection != Connection::Online && ui.button(tr(language, "status.retry")).clicked() {
                 action = Some(HomeAction::RetrySync);
             }
         });
         action
     }
+
+    fn search_and_browse(&mut self, ui: &mut egui::Ui, language: Language) -> Option<HomeAction> {
+        let mut action = None;
+        ui.heading(tr(language, "catalogue.title"));
+        let before = self.query.clone();
+        let label = ui.label(tr(language, "catalogue.search"));
+        ui.add(egui::TextEdit::singleline(&mut self.query).desired_width(f32::INFINITY)).labelled_by(label.id);
+        self.keyboard(ui, language);
+        if self.query != before {
+            action = Some(HomeAction::Search(self.query.clone()));
+        }
+        ui.add_space(12.0);
+        if !self.query.trim().is_empty() {
+            if self.hits.is_empty() {
+                ui.label(tr(language, "catalogue.no_results"));
+            }
+            for (kind, id, title) in &self.hits {
+                if kind == "service" && ui.button(title).clicked() {
+                    action = Some(HomeAction::OpenService(id.clone()));
+                }
+            }
+            return action;
+        }
+        if let Some((entry, services)) = &self.chosen {
+            if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
+                action = Some(HomeAction::Back);
+            }
+            ui.heading(&entry.name.text);
+            for service in services {
+                if ui.button(&service.name.text).clicked() {
+                    action = Some(HomeAction::OpenService(service.id.clone()));
+                }
+            }
+            return action;
+        }
+        if self.entries.is_empty() {
+            ui.label(tr(language, "catalogue.empty"));
+        }
+        for (kind, heading) in [
+            ("life", "catalogue.life_events"),
+            ("business", "catalogue.business_events"),
+            ("institution", "catalogue.institutions"),
+        ] {
+            let entries: Vec<&BrowseEntry> = self.entries.iter().filter(|e| e.kind == kind).collect();
+            if entries.is_empty() {
+                continue;
+            }
+            ui.add_space(8.0);
+            ui.strong(tr(language, heading));
+            ui.horizontal_wrapped(|ui| {
+                for entry in entries {
+                    if ui.button(&entry.name.text).clicked() {
+                        action = Some(HomeAction::Browse(entry.clone()));
+                    }
+                }
+            });
+        }
+        action
+    }
+
+    /// Letters with Latvian diacritics first: a kiosk has no physical keyboard.
+    fn keyboard(&mut self, ui: &mut egui::Ui, language: Language) {
+        for row in KEY_ROWS {
+            ui.horizontal(|ui| {
+                for letter in row.chars() {
+                    if ui.button(letter.to_string()).clicked() {
+                        self.query.push(letter);
+                    }
+                }
+            });
+        }
+        ui.horizontal(|ui| {
+            if ui.button(tr(language, "keyboard.space")).clicked() {
+                self.query.push(' ');
+            }
+            if ui.button(tr(language, "keyboard.backspace")).clicked() {
+                self.query.pop();
+            }
+            if ui.button(tr(language, "keyboard.clear")).clicked() {
+                self.query.clear();
+            }
+        });
+    }
+}
+
+/// The citizen's service page: what it is, how to do it, what it costs, where to go.
+fn service_page(ui: &mut egui::Ui, language: Language, page: &ServicePage) -> Option<HomeAction> {
+    let mut action = None;
+    if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
+        action = Some(HomeAction::Back);
+    }
+    ui.heading(&page.name.text);
+    ui.label(&page.description.text);
+    if page.has_e_service {
+        ui.add_space(8.0);
+        ui.strong(tr(language, "catalogue.online"));
+        if let Some(url) = &page.online_access_url {
+            ui.label(url);
+        }
+    }
+    if !page.steps.is_empty() {
+        ui.add_space(12.0);
+        ui.strong(tr(language, "catalogue.how"));
+        for (i, step) in page.steps.iter().enumerate() {
+            ui.label(format!("{}. {}", i + 1, step.text));
+        }
+    }
+    ui.add_space(12.0);
+    ui.strong(tr(language, "catalogue.cost"));
+    if page.costs.is_empty() {
+        ui.label(tr(language, "catalogue.free"));
+    }
+    for cost in &page.costs {
+        let amount = cost.value_minor.map(format_euro).unwrap_or_default();
+        let description = cost.description.as_ref().map(|d| d.text.as_str()).unwrap_or_default();
+        ui.label(format!("{amount} {description}"));
+    }
+    ui.add_space(12.0);
+    ui.strong(tr(language, "catalogue.where"));
+    for channel in &page.channels {
+        let name = tr(language, &format!("channel.{}", channel.kind));
+        let location = channel.location.as_ref().map(|l| format!(": {}", l.text)).unwrap_or_default();
+        ui.label(format!("{name}{location}"));
+    }
+    for authority in &page.authorities {
+        ui.add_space(8.0);
+        ui.label(format!("{} {}", authority.name.text, authority.telephone.join(", ")));
+    }
+    action
 }
 
 #[cfg(test)]
@@ -74,5 +236,11 @@ mod tests {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         assert_eq!(format_sync_time(now, now).len(), 8);
         assert_eq!(format_sync_time(now - chrono::Duration::days(3), now).len(), 16);
+    }
+
+    #[test]
+    fn euros_are_written_the_latvian_way() {
+        assert_eq!(format_euro(1500), "15,00 €");
+        assert_eq!(format_euro(7), "0,07 €");
     }
 }
