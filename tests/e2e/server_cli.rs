@@ -22,7 +22,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 1"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 2"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -96,4 +96,93 @@ fn the_server_starts_serves_and_stops_promptly_on_sigterm() {
     let output = server_command(&bin_dir(), &dir.path().join("server.db"), port).arg("serve").output().unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot listen"));
     drop(blocker);
+}
+
+#[test]
+fn catalogue_imports_are_all_or_nothing_and_exports_import_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    let cpsv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/data/cpsv-ap");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let exported_services = |db: &std::path::Path| -> usize {
+        let out = server_cli(&bin, db, &["catalogue", "export", "--format", "pietura"]).unwrap();
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["services"].as_array().unwrap().len()
+    };
+
+    // A Turtle file with a syntax error: named with the place and the problem; nothing written,
+    // not even the good file given with it.
+    let broken = dir.path().join("broken.ttl");
+    std::fs::write(&broken, "@prefix ex: <http://example.com/> .\nex:a ex:b \"unterminated .\n").unwrap();
+    fails_with(
+        server_command(&bin, &db, 0).args(["catalogue", "import", &path(&demo), &path(&broken)]),
+        "broken.ttl: the file is not valid Turtle",
+    );
+    // A record that breaks the rules: its id and field are named.
+    let mut invalid: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&demo).unwrap()).unwrap();
+    invalid["services"][3]["costs"][0]["currency"] = serde_json::Value::Null;
+    let invalid_path = dir.path().join("invalid.pietura.json");
+    std::fs::write(&invalid_path, invalid.to_string()).unwrap();
+    fails_with(
+        server_command(&bin, &db, 0).args(["catalogue", "import", &path(&invalid_path)]),
+        "costs[0].currency: a cost with a value needs a three-letter currency code",
+    );
+    fails_with(server_command(&bin, &db, 0).args(["catalogue", "import", "/nonexistent.ttl"]), "/nonexistent.ttl");
+    assert_eq!(exported_services(&db), 0, "nothing was imported");
+
+    // The CPSV-AP example files import; what has no place in the model is listed.
+    let imported = server_cli(
+        &bin,
+        &db,
+        &[
+            "catalogue",
+            "import",
+            &path(&cpsv.join("semic-3.2.0_example-rdf_public_service.ttl")),
+            &path(&cpsv.join("c4c_Trento_trento.jsonld")),
+            &path(&demo),
+        ],
+    )
+    .unwrap();
+    assert!(
+        imported.contains("not imported (no place in the catalogue model): http://data.europa.eu/m8g/hasInputType"),
+        "{imported}"
+    );
+    assert!(imported.contains("imported 64 services"), "{imported}");
+    let again = server_cli(&bin, &db, &["catalogue", "import", &path(&demo)]).unwrap();
+    assert!(again.contains("imported 0 services, 0 organisations, 0 articles; 93 already up to date"), "{again}");
+
+    // Export as Turtle, import into an empty server: the same services come back.
+    let exported = dir.path().join("export.ttl");
+    server_cli(&bin, &db, &["catalogue", "export", "--format", "turtle", "--output", &path(&exported)]).unwrap();
+    let fresh = dir.path().join("fresh.db");
+    server_cli(&bin, &fresh, &["catalogue", "import", &path(&exported)]).unwrap();
+    assert_eq!(exported_services(&fresh), 64);
+    let original: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["catalogue", "export", "--format", "pietura"]).unwrap()).unwrap();
+    let copy: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &fresh, &["catalogue", "export", "--format", "pietura"]).unwrap())
+            .unwrap();
+    let without_versions = |v: &serde_json::Value| {
+        let mut services = v["services"].as_array().unwrap().clone();
+        for s in &mut services {
+            s.as_object_mut().unwrap().remove("version");
+        }
+        services
+    };
+    assert_eq!(without_versions(&copy), without_versions(&original));
+
+    // Institutions and their keys.
+    server_cli(&bin, &db, &["institution", "add", "https://pietura.lv/id/org/vid", "--name", "VID"]).unwrap();
+    fails_with(server_command(&bin, &db, 0).args(["institution", "add", "not an iri", "--name", "X"]), "IRI");
+    let key: serde_json::Value = serde_json::from_str(
+        &server_cli(&bin, &db, &["institution", "key", "https://pietura.lv/id/org/vid", "--json"]).unwrap(),
+    )
+    .unwrap();
+    assert!(key["api_key"].as_str().unwrap().len() > 40);
+    fails_with(
+        server_command(&bin, &db, 0).args(["institution", "key", "https://pietura.lv/id/org/none"]),
+        "not found",
+    );
+    assert!(server_cli(&bin, &db, &["institution", "list"]).unwrap().contains("VID"));
 }
