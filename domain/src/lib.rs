@@ -4,6 +4,8 @@
 //! randomness in, so every rule is a pure function that tests can pin down.
 
 pub mod catalogue;
+#[cfg(any(test, feature = "generate"))]
+pub mod catalogue_gen;
 pub mod catalogue_view;
 mod centre;
 mod device;

@@ -13,8 +13,9 @@ CREATE TABLE catalogue_records (
 CREATE TABLE catalogue_article_links (
     article_id TEXT NOT NULL,
     service_id TEXT NOT NULL,
-    PRIMARY KEY (service_id, article_id)
+    PRIMARY KEY (article_id, service_id)
 ) WITHOUT ROWID;
+CREATE INDEX catalogue_article_links_by_service ON catalogue_article_links (service_id);
 
 -- Life and business events named by services, with their names, for browsing.
 CREATE TABLE catalogue_events (
@@ -35,3 +36,23 @@ CREATE TABLE catalogue_sync (
     caught_up_at    TEXT
 );
 INSERT INTO catalogue_sync (only_row, cursor, head, records_applied, bytes_received) VALUES (1, 0, 0, 0, 0);
+
+-- The search index again, smaller: positions are not kept per token (detail=column), since
+-- queries are words and prefixes, never phrases, and snippets are built outside SQLite. Until
+-- this version no catalogue was ever synced, so the index was empty and nothing is lost.
+DROP TABLE search_index;
+CREATE VIRTUAL TABLE search_index USING fts5(
+    title, body, keywords,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4 5',
+    detail = column
+);
+
+-- Titles and keywords alone, searched first: their word lists are short, so a search as you
+-- type answers without reading every body's entries. Same rowids as search_index.
+CREATE VIRTUAL TABLE search_titles USING fts5(
+    title, keywords,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4 5',
+    detail = column
+);

@@ -97,6 +97,118 @@ pub struct SearchHit {
     pub score: f64,
 }
 
+/// Matches considered per stage, in index order (services before articles, as synced); they are
+/// ranked by BM25 here. A query with more matches than this is not specific yet (a few letters
+/// typed): the best of the first ones are shown, and ranking is exact once the clerk types on.
+const CANDIDATES: i64 = 100;
+/// Added to the BM25 score (lower is better) of matches found only in bodies.
+const BODY_PENALTY: f64 = 1_000.0;
+
+/// The two full-text indexes: titles and keywords alone, or everything.
+#[derive(Clone, Copy)]
+enum Index {
+    Titles,
+    Everything,
+}
+
+/// The language, kind and facet conditions of a query, as SQL with its values.
+struct Filter {
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl Filter {
+    fn new(query: &SearchQuery) -> Self {
+        let mut sql = String::new();
+        let mut values: Vec<Value> = Vec::new();
+        if query.language.is_some() || !query.kinds.is_empty() {
+            sql.push_str(" AND search_index.rowid IN (SELECT rowid FROM search_documents WHERE 1");
+            if let Some(language) = query.language {
+                sql.push_str(" AND language = ?");
+                values.push(Value::Text(language.code().into()));
+            }
+            if !query.kinds.is_empty() {
+                sql.push_str(&format!(" AND kind IN ({})", vec!["?"; query.kinds.len()].join(", ")));
+                values.extend(query.kinds.iter().map(|k| Value::Text(k.as_str().into())));
+            }
+            sql.push(')');
+        }
+        let mut facets: Vec<Facet> = query.facets.iter().map(|(f, _)| *f).collect();
+        facets.sort_by_key(|f| f.as_str());
+        facets.dedup();
+        for facet in facets {
+            let wanted: Vec<&String> = query.facets.iter().filter(|(f, _)| *f == facet).map(|(_, v)| v).collect();
+            sql.push_str(&format!(
+                " AND search_index.rowid IN (SELECT doc FROM search_filters WHERE key = ? AND value IN ({}))",
+                vec!["?"; wanted.len()].join(", ")
+            ));
+            values.push(Value::Text(facet.as_str().into()));
+            values.extend(wanted.into_iter().map(|v| Value::Text(v.clone())));
+        }
+        Self { sql, values }
+    }
+
+    /// Up to [`CANDIDATES`] matches of `expression` in index order, scored here (lower is
+    /// better). FTS5's own `bm25()` counts every match of every term to weigh it, which costs
+    /// more than the whole search may take; without `ORDER BY rank`, FTS5 also stops at the
+    /// limit instead of visiting every match.
+    fn candidates(
+        &self,
+        connection: &rusqlite::Connection,
+        index: Index,
+        expression: &str,
+        plans: &[TermPlan],
+    ) -> Result<Vec<(i64, f64)>, StoreError> {
+        let (table, text) = match index {
+            Index::Titles => ("search_titles", "title, keywords"),
+            Index::Everything => ("search_index", "'', ''"),
+        };
+        let sql = format!(
+            "SELECT {table}.rowid, {text} FROM {table} WHERE {table} MATCH ?{} LIMIT ?",
+            self.sql.replace("search_index.rowid", &format!("{table}.rowid"))
+        );
+        let mut values = Vec::with_capacity(self.values.len() + 2);
+        values.push(Value::Text(expression.to_owned()));
+        values.extend(self.values.iter().cloned());
+        values.push(Value::Integer(CANDIDATES));
+        let mut statement = connection.prepare_cached(&sql)?;
+        let mut rows = statement.query(params_from_iter(values))?;
+        let mut scored = Vec::new();
+        while let Some(row) = rows.next()? {
+            let rowid: i64 = row.get(0)?;
+            let score = match index {
+                Index::Titles => {
+                    title_score(row.get_ref(1)?.as_str().unwrap_or(""), row.get_ref(2)?.as_str().unwrap_or(""), plans)
+                }
+                // Body matches keep index order (services first), after every title match.
+                Index::Everything => BODY_PENALTY + rowid as f64 * 1e-9,
+            };
+            scored.push((rowid, score));
+        }
+        Ok(scored)
+    }
+}
+
+/// How well a title (and keywords) answers the query; lower is better, like BM25 in SQLite.
+/// Each query word found at the start of a title word counts most, earlier words more, a
+/// keyword less; shorter titles win ties, as BM25's length normalisation would have it.
+fn title_score(title: &str, keywords: &str, plans: &[TermPlan]) -> f64 {
+    // One folded copy per text, then slices: this runs for every candidate.
+    let title = fold(title);
+    let title_words: Vec<&str> = title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let keywords = fold(keywords);
+    let mut relevance = 0.0;
+    for plan in plans {
+        let matches = |word: &&str| word.starts_with(&plan.prefix) || plan.corrections.iter().any(|c| c == word);
+        if let Some(position) = title_words.iter().position(matches) {
+            relevance += 10.0 + 2.0 / (1.0 + position as f64);
+        } else if keywords.split(|c: char| !c.is_alphanumeric()).any(|w| matches(&w)) {
+            relevance += 3.0;
+        }
+    }
+    -(relevance / (1.0 + 0.05 * title_words.len() as f64))
+}
+
 /// How many vocabulary words sharing a first letter are checked for one-typo matches.
 const TYPO_SCAN_LIMIT: usize = 20_000;
 const MAX_CORRECTIONS: usize = 5;
@@ -206,6 +318,7 @@ pub(crate) fn remove_in(
     };
     for rowid in rowids {
         tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?.execute(params![rowid])?;
+        tx.prepare_cached("DELETE FROM search_titles WHERE rowid = ?1")?.execute(params![rowid])?;
         tx.prepare_cached("DELETE FROM search_filters WHERE doc = ?1")?.execute(params![rowid])?;
         tx.prepare_cached("DELETE FROM search_documents WHERE rowid = ?1")?.execute(params![rowid])?;
     }
@@ -220,6 +333,8 @@ pub(crate) fn index_in(tx: &Transaction<'_>, documents: &[SearchDocument]) -> Re
         tx.prepare_cached("INSERT INTO search_documents (kind, ref_id, language) VALUES (?1, ?2, ?3)")?;
     let mut insert_text =
         tx.prepare_cached("INSERT INTO search_index (rowid, title, body, keywords) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut insert_title =
+        tx.prepare_cached("INSERT INTO search_titles (rowid, title, keywords) VALUES (?1, ?2, ?3)")?;
     let mut insert_facet =
         tx.prepare_cached("INSERT OR IGNORE INTO search_filters (doc, key, value) VALUES (?1, ?2, ?3)")?;
     for doc in documents {
@@ -227,6 +342,7 @@ pub(crate) fn index_in(tx: &Transaction<'_>, documents: &[SearchDocument]) -> Re
         insert_document.execute(params![doc.kind.as_str(), doc.id, doc.language.code()])?;
         let rowid = tx.last_insert_rowid();
         insert_text.execute(params![rowid, doc.title, doc.body, doc.keywords])?;
+        insert_title.execute(params![rowid, doc.title, doc.keywords])?;
         new_terms.extend(words(&doc.title).chain(words(&doc.body)).chain(words(&doc.keywords)));
         for (facet, value) in &doc.facets {
             insert_facet.execute(params![rowid, facet.as_str(), value])?;
@@ -268,12 +384,17 @@ impl Store {
         Ok(())
     }
 
-    /// A plain ranked FTS5 MATCH with no joins, look-ups or snippets: the baseline that
-    /// benchmarks compare [`Store::search`] against.
-    pub fn bare_fts_match(&self, expression: &str, limit: usize) -> Result<Vec<i64>, StoreError> {
+    /// A plain FTS5 MATCH with no joins, look-ups or snippets, ranked by FTS5's BM25 or not
+    /// (the first matches in index order): the baselines benchmarks compare [`Store::search`]
+    /// against.
+    pub fn bare_fts_match(&self, expression: &str, limit: usize, ranked: bool) -> Result<Vec<i64>, StoreError> {
         let connection = self.connection();
-        let mut statement = connection
-            .prepare_cached("SELECT rowid FROM search_index WHERE search_index MATCH ?1 ORDER BY rank LIMIT ?2")?;
+        let sql = if ranked {
+            "SELECT rowid FROM search_index WHERE search_index MATCH ?1 ORDER BY rank LIMIT ?2"
+        } else {
+            "SELECT rowid FROM search_index WHERE search_index MATCH ?1 LIMIT ?2"
+        };
+        let mut statement = connection.prepare_cached(sql)?;
         let rows = statement.query_map(params![expression, limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
         Ok(rows)
     }
@@ -287,43 +408,19 @@ impl Store {
         let connection = self.connection();
         let plans = words.iter().map(|w| plan_term(&connection, w)).collect::<Result<Vec<_>, _>>()?;
         let expression = match_expression(&plans);
-        // Two phases: rank on the index alone, then build titles and snippets for the few hits
-        // shown. (SQLite would otherwise compute a snippet for every match before sorting.)
-        let mut sql = String::from(
-            "SELECT search_index.rowid, bm25(search_index, 10.0, 1.0, 3.0) AS score
-             FROM search_index WHERE search_index MATCH ?",
-        );
-        let mut values: Vec<Value> = vec![Value::Text(expression.clone())];
-        if query.language.is_some() || !query.kinds.is_empty() {
-            sql.push_str(" AND search_index.rowid IN (SELECT rowid FROM search_documents WHERE 1");
-            if let Some(language) = query.language {
-                sql.push_str(" AND language = ?");
-                values.push(Value::Text(language.code().into()));
-            }
-            if !query.kinds.is_empty() {
-                sql.push_str(&format!(" AND kind IN ({})", vec!["?"; query.kinds.len()].join(", ")));
-                values.extend(query.kinds.iter().map(|k| Value::Text(k.as_str().into())));
-            }
-            sql.push(')');
+        let filter = Filter::new(query);
+        let limit = query.limit.min(1000);
+        // Stage one: titles and keywords, where the words a clerk types usually are. Stage two,
+        // only when that finds too little: everything, bodies too.
+        let mut ranked = filter.candidates(&connection, Index::Titles, &expression, &plans)?;
+        if ranked.len() < limit {
+            let seen: std::collections::HashSet<i64> = ranked.iter().map(|(rowid, _)| *rowid).collect();
+            let more = filter.candidates(&connection, Index::Everything, &expression, &plans)?;
+            // Body-only matches rank after every title match.
+            ranked.extend(more.into_iter().filter(|(rowid, _)| !seen.contains(rowid)));
         }
-        let mut facets: Vec<Facet> = query.facets.iter().map(|(f, _)| *f).collect();
-        facets.sort_by_key(|f| f.as_str());
-        facets.dedup();
-        for facet in facets {
-            let wanted: Vec<&String> = query.facets.iter().filter(|(f, _)| *f == facet).map(|(_, v)| v).collect();
-            sql.push_str(&format!(
-                " AND search_index.rowid IN (SELECT doc FROM search_filters WHERE key = ? AND value IN ({}))",
-                vec!["?"; wanted.len()].join(", ")
-            ));
-            values.push(Value::Text(facet.as_str().into()));
-            values.extend(wanted.into_iter().map(|v| Value::Text(v.clone())));
-        }
-        sql.push_str(" ORDER BY score LIMIT ?");
-        values.push(Value::Integer(query.limit.min(1000) as i64));
-        let ranked: Vec<(i64, f64)> = connection
-            .prepare_cached(&sql)?
-            .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
+        ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
 
         let mut details = connection.prepare_cached(
             "SELECT d.kind, d.ref_id, d.language, s.title, s.body

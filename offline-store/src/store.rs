@@ -107,6 +107,11 @@ impl Store {
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
         let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        // WAL makes NORMAL durable enough (a power cut may lose the last commit, never corrupt);
+        // a larger page cache keeps the decrypted search index in memory (pages are decrypted
+        // on every cache miss).
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(None, "cache_size", -64_000)?;
         let store = Self { path: path.to_owned(), connection: Mutex::new(connection) };
         store.migrate()?;
         Ok(store)
