@@ -44,7 +44,6 @@ DROP TABLE search_index;
 CREATE VIRTUAL TABLE search_index USING fts5(
     title, body, keywords,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3 4 5',
     detail = column
 );
 

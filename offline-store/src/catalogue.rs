@@ -58,10 +58,13 @@ impl Store {
         bytes: u64,
         now: DateTime<Utc>,
     ) -> Result<CatalogueProgress, StoreError> {
+        // Reading the JSON and building search documents needs no database: it runs before the
+        // database is locked, so the screens can still search while a page is being prepared.
+        let parsed = records.iter().map(parse_record).collect::<Result<Vec<_>, _>>()?;
         let mut connection = self.connection();
         let tx = connection.transaction()?;
         let mut documents = Vec::new();
-        for record in records {
+        for (record, parsed) in records.iter().zip(parsed) {
             remove_in(&tx, record.kind, &record.id, None)?;
             if record.kind == DocumentKind::Article {
                 tx.prepare_cached("DELETE FROM catalogue_article_links WHERE article_id = ?1")?
@@ -77,48 +80,24 @@ impl Store {
                  ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, document = excluded.document",
             )?
             .execute(params![record.kind.as_str(), record.id, record.version as i64, record.document])?;
-            let unreadable = |e: serde_json::Error| {
-                StoreError::Corrupt(format!(
-                    "the server sent an unreadable {} {}: {e}",
-                    record.kind.as_str(),
-                    record.id
-                ))
-            };
-            match record.kind {
-                DocumentKind::Service => {
-                    let service: PublicService = serde_json::from_str(&record.document).map_err(unreadable)?;
-                    for event in &service.events {
-                        let kind = match event.kind {
-                            EventKind::Life => "life",
-                            EventKind::Business => "business",
-                        };
-                        let name = serde_json::to_string(&event.name).unwrap_or_default();
-                        tx.prepare_cached(
-                            "INSERT INTO catalogue_events (id, kind, name) VALUES (?1, ?2, ?3)
-                             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name",
-                        )?
-                        .execute(params![event.id, kind, name])?;
-                    }
-                    documents.extend(service_documents(&service));
-                }
-                DocumentKind::Organisation => {
-                    let organisation: PublicOrganisation =
-                        serde_json::from_str(&record.document).map_err(unreadable)?;
-                    documents.extend(organisation_documents(&organisation));
-                }
-                DocumentKind::Article => {
-                    let article: Article = serde_json::from_str(&record.document).map_err(unreadable)?;
-                    for service in &article.linked_services {
-                        tx.prepare_cached(
-                            "INSERT OR IGNORE INTO catalogue_article_links (article_id, service_id) VALUES (?1, ?2)",
-                        )?
-                        .execute(params![article.id, service])?;
-                    }
-                    documents.extend(article_document(&article));
-                }
+            let Some(parsed) = parsed else { continue };
+            for (id, kind, name) in &parsed.events {
+                tx.prepare_cached(
+                    "INSERT INTO catalogue_events (id, kind, name) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+                )?
+                .execute(params![id, kind, name])?;
             }
+            for service in &parsed.linked_services {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO catalogue_article_links (article_id, service_id) VALUES (?1, ?2)",
+                )?
+                .execute(params![record.id, service])?;
+            }
+            documents.extend(parsed.documents);
         }
-        index_in(&tx, &documents)?;
+        // Every record of the page was removed from the index above.
+        index_in(&tx, &documents, false)?;
         let caught_up = (cursor >= head).then_some(now);
         tx.prepare_cached(
             "UPDATE catalogue_sync SET cursor = ?1, head = ?2, records_applied = records_applied + ?3,
@@ -220,6 +199,57 @@ impl Store {
             .collect::<Result<_, _>>()?;
         ids.iter().filter_map(|id| self.service(id).transpose()).collect()
     }
+}
+
+/// What a record contributes besides its JSON: search documents, events, article links.
+struct ParsedRecord {
+    documents: Vec<SearchDocument>,
+    /// (id, kind, name as JSON) of the events a service names.
+    events: Vec<(String, &'static str, String)>,
+    linked_services: Vec<String>,
+}
+
+fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreError> {
+    if record.retired {
+        return Ok(None);
+    }
+    let unreadable = |e: serde_json::Error| {
+        StoreError::Corrupt(format!("the server sent an unreadable {} {}: {e}", record.kind.as_str(), record.id))
+    };
+    let parsed = match record.kind {
+        DocumentKind::Service => {
+            let service: PublicService = serde_json::from_str(&record.document).map_err(unreadable)?;
+            let events = service
+                .events
+                .iter()
+                .map(|event| {
+                    let kind = match event.kind {
+                        EventKind::Life => "life",
+                        EventKind::Business => "business",
+                    };
+                    (event.id.clone(), kind, serde_json::to_string(&event.name).unwrap_or_default())
+                })
+                .collect();
+            ParsedRecord { documents: service_documents(&service), events, linked_services: Vec::new() }
+        }
+        DocumentKind::Organisation => {
+            let organisation: PublicOrganisation = serde_json::from_str(&record.document).map_err(unreadable)?;
+            ParsedRecord {
+                documents: organisation_documents(&organisation),
+                events: Vec::new(),
+                linked_services: Vec::new(),
+            }
+        }
+        DocumentKind::Article => {
+            let article: Article = serde_json::from_str(&record.document).map_err(unreadable)?;
+            ParsedRecord {
+                documents: article_document(&article).into_iter().collect(),
+                events: Vec::new(),
+                linked_services: article.linked_services,
+            }
+        }
+    };
+    Ok(Some(parsed))
 }
 
 fn read_progress(connection: &rusqlite::Connection) -> Result<CatalogueProgress, StoreError> {

@@ -325,8 +325,9 @@ pub(crate) fn remove_in(
     Ok(())
 }
 
-/// Adds or replaces documents inside the caller's transaction.
-pub(crate) fn index_in(tx: &Transaction<'_>, documents: &[SearchDocument]) -> Result<(), StoreError> {
+/// Adds documents inside the caller's transaction, replacing earlier ones of the same record and
+/// language unless the caller has removed them already (`replace: false`).
+pub(crate) fn index_in(tx: &Transaction<'_>, documents: &[SearchDocument], replace: bool) -> Result<(), StoreError> {
     // Each distinct word once per batch: most words repeat across documents.
     let mut new_terms: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut insert_document =
@@ -338,7 +339,9 @@ pub(crate) fn index_in(tx: &Transaction<'_>, documents: &[SearchDocument]) -> Re
     let mut insert_facet =
         tx.prepare_cached("INSERT OR IGNORE INTO search_filters (doc, key, value) VALUES (?1, ?2, ?3)")?;
     for doc in documents {
-        remove_in(tx, doc.kind, &doc.id, Some(doc.language))?;
+        if replace {
+            remove_in(tx, doc.kind, &doc.id, Some(doc.language))?;
+        }
         insert_document.execute(params![doc.kind.as_str(), doc.id, doc.language.code()])?;
         let rowid = tx.last_insert_rowid();
         insert_text.execute(params![rowid, doc.title, doc.body, doc.keywords])?;
@@ -360,7 +363,7 @@ impl Store {
     pub fn index_documents(&self, documents: &[SearchDocument]) -> Result<(), StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction()?;
-        index_in(&tx, documents)?;
+        index_in(&tx, documents, true)?;
         tx.commit()?;
         Ok(())
     }
