@@ -45,8 +45,13 @@ enum Task {
         #[arg(long)]
         no_setup: bool,
     },
-    /// Print performance figures: server start time, desk idle memory.
-    Measure,
+    /// Print performance figures: server start time, desk idle memory, and the catalogue at
+    /// benchmark scale (import, first and incremental sync, reads per second).
+    Measure {
+        /// Only the catalogue figures.
+        #[arg(long)]
+        catalogue_only: bool,
+    },
     /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
     #[command(hide = true)]
     NextestInPg { args: Vec<String> },
@@ -60,7 +65,7 @@ fn main() -> Result<()> {
         Task::Setup => setup::all(&root),
         Task::Demo { kiosk, exit_after } => demo::run_demo(&root, kiosk, exit_after),
         Task::Test { no_setup } => test::run_all(&root, !no_setup),
-        Task::Measure => measure::run(&root),
+        Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
         Task::NextestInPg { args } => test::nextest_in_pg(&args),
     }
 }

@@ -1,0 +1,129 @@
+//! A device's catalogue pull, measured: `pull` enrolls with a code, pulls the whole feed into a
+//! fresh offline store, prints records/s and peak memory, then on each line read from standard
+//! input pulls again (an incremental sync) and prints how long it took. `load` hammers catalogue
+//! reads on a server for a few seconds and prints requests per second beside `/healthz`.
+//!
+//! Used by `cargo xtask measure`.
+
+use std::{sync::Arc, time::Instant};
+
+use offline_store::{DatabaseKey, DocumentKind, IncomingRecord, Store};
+use sync::{
+    client::{SyncClient, parse_server_url},
+    engine::FEED_PAGE,
+    protocol::{CatalogueKind, DeviceCredentials},
+};
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(str::to_owned))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+async fn pull(client: &SyncClient, creds: &DeviceCredentials, store: &Arc<Store>) -> (usize, u64) {
+    let (mut records, mut bytes) = (0usize, 0u64);
+    let mut cursor = store.catalogue_progress().unwrap().cursor;
+    loop {
+        let (page, size) = client.catalogue_page(creds, cursor, FEED_PAGE).await.expect("a feed page");
+        let count = page.records.len();
+        let last = page.records.last().map_or(page.head, |r| r.seq).max(cursor);
+        let head = if page.records.is_empty() { last } else { page.head };
+        let incoming: Vec<IncomingRecord> = page
+            .records
+            .into_iter()
+            .map(|r| IncomingRecord {
+                kind: match r.kind {
+                    CatalogueKind::Service => DocumentKind::Service,
+                    CatalogueKind::Organisation => DocumentKind::Organisation,
+                    CatalogueKind::Article => DocumentKind::Article,
+                },
+                id: r.id,
+                version: r.version,
+                retired: r.retired,
+                document: r.document,
+            })
+            .collect();
+        let applying = store.clone();
+        #[allow(clippy::disallowed_methods)] // A measurement tool's own clock.
+        let now = chrono::Utc::now();
+        let progress =
+            tokio::task::spawn_blocking(move || applying.apply_catalogue_page(&incoming, last, head, size, now))
+                .await
+                .unwrap()
+                .unwrap();
+        records += count;
+        bytes += size;
+        cursor = progress.cursor;
+        if cursor >= progress.head {
+            return (records, bytes);
+        }
+    }
+}
+
+async fn load(url: &str, path: &str, seconds: u64, workers: usize) -> f64 {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        let (http, count, url, path) = (http.clone(), count.clone(), url.to_owned(), path.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut i = worker;
+            while Instant::now() < deadline {
+                let target = format!("{url}{}", path.replace("{n}", &(i % 5_000).to_string()));
+                let response = http.get(&target).header("pietura-protocol", "1").send().await.expect("an answer");
+                assert!(response.status().is_success(), "{target}: {}", response.status());
+                let _ = response.bytes().await;
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                i += workers;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    count.load(std::sync::atomic::Ordering::Relaxed) as f64 / seconds as f64
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["pull", url, code, dir] => {
+            let client = SyncClient::new(parse_server_url(url).unwrap()).unwrap();
+            let enrolled = client.enroll(code).await.expect("enrollment");
+            let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+            let store = Arc::new(
+                Store::open(&std::path::Path::new(dir).join("local.db"), &DatabaseKey::from_bytes([7; 32])).unwrap(),
+            );
+            let started = Instant::now();
+            let (records, bytes) = pull(&client, &creds, &store).await;
+            let took = started.elapsed().as_secs_f64();
+            println!(
+                "{}",
+                serde_json::json!({ "records": records, "bytes": bytes, "seconds": took, "peak_rss_mib": peak_rss_mib() })
+            );
+            let mut line = String::new();
+            while std::io::stdin().read_line(&mut line).unwrap_or(0) > 0 {
+                let started = Instant::now();
+                let (records, _) = pull(&client, &creds, &store).await;
+                println!("{}", serde_json::json!({ "records": records, "seconds": started.elapsed().as_secs_f64() }));
+                line.clear();
+            }
+        }
+        ["load", url] => {
+            // reqwest is built without a bundled crypto provider; the sync client uses ring.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let health = load(url, "/healthz", 5, 16).await;
+            let services =
+                load(url, "/v1/catalogue/services/https%3A%2F%2Fpietura.lv%2Fid%2Fgen%2Fservice%2F{n}", 5, 16).await;
+            println!("{}", serde_json::json!({ "healthz_rps": health, "service_rps": services }));
+        }
+        _ => {
+            eprintln!("usage: catalogue_client pull URL CODE DIR | load URL");
+            std::process::exit(2);
+        }
+    }
+}
