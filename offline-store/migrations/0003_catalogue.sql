@@ -1,13 +1,14 @@
 -- The offline catalogue: services, organisations and articles as the server sent them (JSON of
 -- the domain types), the links and labels the screens need, and the sync cursor. The cursor is
 -- written in the same transaction as the records it covers, so a crash never skips or repeats.
+-- A rowid table (documents are kilobytes: too large for WITHOUT ROWID's in-index rows).
 CREATE TABLE catalogue_records (
     kind     TEXT NOT NULL CHECK (kind IN ('service', 'organisation', 'article')),
     id       TEXT NOT NULL,
     version  INTEGER NOT NULL,
     document TEXT NOT NULL,
-    PRIMARY KEY (kind, id)
-) WITHOUT ROWID;
+    UNIQUE (kind, id)
+);
 
 -- Which services each article advises on.
 CREATE TABLE catalogue_article_links (
