@@ -7,11 +7,11 @@
 
 use std::{sync::Arc, time::Instant};
 
-use offline_store::{DatabaseKey, DocumentKind, IncomingRecord, Store};
+use offline_store::{DatabaseKey, IncomingRecord, Store};
 use sync::{
     client::{SyncClient, parse_server_url},
-    engine::FEED_PAGE,
-    protocol::{CatalogueKind, DeviceCredentials},
+    engine::{FEED_PAGE, incoming_record},
+    protocol::DeviceCredentials,
 };
 
 fn peak_rss_mib() -> f64 {
@@ -30,21 +30,7 @@ async fn pull(client: &SyncClient, creds: &DeviceCredentials, store: &Arc<Store>
         let count = page.records.len();
         let last = page.records.last().map_or(page.head, |r| r.seq).max(cursor);
         let head = if page.records.is_empty() { last } else { page.head };
-        let incoming: Vec<IncomingRecord> = page
-            .records
-            .into_iter()
-            .map(|r| IncomingRecord {
-                kind: match r.kind {
-                    CatalogueKind::Service => DocumentKind::Service,
-                    CatalogueKind::Organisation => DocumentKind::Organisation,
-                    CatalogueKind::Article => DocumentKind::Article,
-                },
-                id: r.id,
-                version: r.version,
-                retired: r.retired,
-                document: r.document,
-            })
-            .collect();
+        let incoming: Vec<IncomingRecord> = page.records.into_iter().map(incoming_record).collect();
         let applying = store.clone();
         #[allow(clippy::disallowed_methods)] // A measurement tool's own clock.
         let now = chrono::Utc::now();

@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 use offline_store::{CatalogueProgress, DocumentKind, IncomingRecord, Store};
 
 use crate::client::{ClientError, SyncClient};
-use crate::protocol::{CatalogueKind, CataloguePage, DeviceCredentials};
+use crate::protocol::{CatalogueKind, CataloguePage, CatalogueRecordDto, DeviceCredentials};
 use crate::schedule::{AttemptOutcome, CatalogueStatus, SchedulePolicy, SyncStatus, after_attempt};
 
 /// Records asked for per feed page: big enough to be quick, small enough for slow lines.
@@ -159,20 +159,7 @@ async fn pull_catalogue(
         let cursor = records.last().map_or(head, |r| r.seq);
         // An empty page means caught up whatever the head says (records may have moved).
         let head = if records.is_empty() { cursor.max(progress.cursor) } else { head };
-        let incoming: Vec<IncomingRecord> = records
-            .into_iter()
-            .map(|r| IncomingRecord {
-                kind: match r.kind {
-                    CatalogueKind::Service => DocumentKind::Service,
-                    CatalogueKind::Organisation => DocumentKind::Organisation,
-                    CatalogueKind::Article => DocumentKind::Article,
-                },
-                id: r.id,
-                version: r.version,
-                retired: r.retired,
-                document: r.document,
-            })
-            .collect();
+        let incoming: Vec<IncomingRecord> = records.into_iter().map(incoming_record).collect();
         let count = incoming.len();
         let now = clock();
         let applying = store.clone();
@@ -188,6 +175,21 @@ async fn pull_catalogue(
         if caught_up {
             return Ok(());
         }
+    }
+}
+
+/// A feed record as the offline store applies it.
+pub fn incoming_record(record: CatalogueRecordDto) -> IncomingRecord {
+    IncomingRecord {
+        kind: match record.kind {
+            CatalogueKind::Service => DocumentKind::Service,
+            CatalogueKind::Organisation => DocumentKind::Organisation,
+            CatalogueKind::Article => DocumentKind::Article,
+        },
+        id: record.id,
+        version: record.version,
+        retired: record.retired,
+        document: record.document,
     }
 }
 
