@@ -144,6 +144,19 @@ test("search as you type, keyboard only, opens a service page with every section
   await expect(page.getByTestId("search-box")).toBeFocused();
 });
 
+test("filters narrow the search by institution, situation and channel", async ({ page }) => {
+  await enrolled(page);
+  await page.getByTestId("filter-institution").selectOption({ label: "Rīgas valstspilsētas pašvaldība" });
+  await page.getByTestId("filter-channel").selectOption("e_service");
+  await page.getByLabel("Tikai ar e-pakalpojumu").check();
+  await page.getByTestId("search-box").fill("sunu");
+  await expect(page.getByTestId("results").getByRole("option").first()).toBeVisible();
+  const calls = await page.evaluate(() => (window as unknown as { __fake: { calls: [string, { filters?: unknown }][] } }).__fake.calls);
+  const last = calls.filter(([cmd]) => cmd === "search_catalogue").pop();
+  expect(last?.[1].filters).toEqual({ has_e_service: true, institution: "https://pietura.lv/id/org/riga", channel: "e_service" });
+  await expectAccessible(page);
+});
+
 test("an untranslated text is shown marked in the other language, never blank", async ({ page }) => {
   await enrolled(page);
   await page.getByTestId("language-en").click();

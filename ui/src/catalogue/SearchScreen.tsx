@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type BrowseEntry, type LinkView, type SearchHit } from "../api";
+import { api, asCommandError, type BrowseEntry, type LinkView, type SearchFilters, type SearchHit } from "../api";
 import { errorKey } from "../i18n";
 import { LocalText } from "./LocalText";
+
+const CHANNELS = ["e_service", "vpvkac_in_person", "institution_in_person", "phone", "email", "e_address", "post"];
 
 export type Open = (target: { kind: "service" | "article"; id: string }) => void;
 
@@ -14,6 +16,10 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
   const { t, i18n } = useTranslation();
   const [query, setQuery] = useState(initialQuery);
   const [eServiceOnly, setEServiceOnly] = useState(false);
+  const [institution, setInstitution] = useState("");
+  const [lifeEvent, setLifeEvent] = useState("");
+  const [channel, setChannel] = useState("");
+  const [entries, setEntries] = useState<BrowseEntry[]>([]);
   const [hits, setHits] = useState<SearchHit[]>([]);
   const [active, setActive] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -25,13 +31,21 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
   }, []);
 
   useEffect(() => {
+    api.browse().then(setEntries).catch((e: unknown) => console.error("browse failed", e));
+  }, [i18n.language]);
+
+  useEffect(() => {
     const ticket = ++latest.current;
     if (!query.trim()) {
       setHits([]);
       return;
     }
+    const filters: SearchFilters = { has_e_service: eServiceOnly };
+    if (institution) filters.institution = institution;
+    if (lifeEvent) filters.life_event = lifeEvent;
+    if (channel) filters.channel = channel;
     api
-      .search(query, { has_e_service: eServiceOnly })
+      .search(query, filters)
       .then((found) => {
         // Answers may arrive out of order: only the newest query's answer counts.
         if (ticket !== latest.current) return;
@@ -40,7 +54,7 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
         setError(null);
       })
       .catch((e: unknown) => ticket === latest.current && setError(t(errorKey(asCommandError(e).code))));
-  }, [query, eServiceOnly, i18n.language, t]);
+  }, [query, eServiceOnly, institution, lifeEvent, channel, i18n.language, t]);
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     if (event.key === "ArrowDown") {
@@ -86,6 +100,45 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
         <label className="toggle">
           <input type="checkbox" checked={eServiceOnly} onChange={(e) => setEServiceOnly(e.target.checked)} />
           {t("catalogue.eServiceOnly")}
+        </label>
+      </div>
+      <div className="filters">
+        <label>
+          {t("catalogue.filter.institution")}
+          <select value={institution} onChange={(e) => setInstitution(e.target.value)} data-testid="filter-institution">
+            <option value="">{t("catalogue.filter.any")}</option>
+            {entries
+              .filter((e) => e.kind === "institution")
+              .map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.name.text}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          {t("catalogue.filter.lifeEvent")}
+          <select value={lifeEvent} onChange={(e) => setLifeEvent(e.target.value)} data-testid="filter-life-event">
+            <option value="">{t("catalogue.filter.any")}</option>
+            {entries
+              .filter((e) => e.kind !== "institution")
+              .map((e) => (
+                <option key={e.id} value={e.id}>
+                  {e.name.text}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          {t("catalogue.filter.channel")}
+          <select value={channel} onChange={(e) => setChannel(e.target.value)} data-testid="filter-channel">
+            <option value="">{t("catalogue.filter.any")}</option>
+            {CHANNELS.map((c) => (
+              <option key={c} value={c}>
+                {t(`catalogue.channel.${c}`)}
+              </option>
+            ))}
+          </select>
         </label>
       </div>
       {error && <p role="alert" className="field-error">{error}</p>}
