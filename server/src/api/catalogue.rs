@@ -256,6 +256,20 @@ pub async fn retire_service(
     retire(&state, &editor, RecordKind::Service, &id, query.version).await
 }
 
+/// Retire your institution's organisation record (a merged or closed institution).
+#[utoipa::path(delete, path = "/v1/catalogue/organisations/{id}",
+    params(("id" = String, Path), VersionQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retire_organisation(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<Written>, ApiError> {
+    retire(&state, &editor, RecordKind::Organisation, &id, query.version).await
+}
+
 /// Retire an article.
 #[utoipa::path(delete, path = "/v1/catalogue/articles/{id}",
     params(("id" = String, Path), VersionQuery, ("pietura-protocol" = u32, Header)),

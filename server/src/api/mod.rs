@@ -75,6 +75,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::put_service,
         catalogue::retire_service,
         catalogue::put_organisation,
+        catalogue::retire_organisation,
         catalogue::get_article,
         catalogue::put_article,
         catalogue::verify_article,
@@ -121,7 +122,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/v1/catalogue/organisations/{id}",
-            put(catalogue::put_organisation).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
+            put(catalogue::put_organisation)
+                .delete(catalogue::retire_organisation)
+                .layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
         )
         .route(
             "/v1/catalogue/articles/{id}",
