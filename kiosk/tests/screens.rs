@@ -249,6 +249,9 @@ fn citizens_search_with_the_on_screen_keyboard_without_diacritics() {
         app,
     );
     harness.run();
+    assert!(harness.query_by_label("ņ").is_none(), "the keyboard waits until the field is touched");
+    harness.get_by_label("Meklēt pakalpojumu").click();
+    harness.run();
     for key in ["p", "a", "s", "e"] {
         harness.get_by_role_and_label(egui::accesskit::Role::Button, key).click();
         harness.run();

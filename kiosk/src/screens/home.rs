@@ -20,6 +20,9 @@ pub struct HomeScreen {
     pub entries: Vec<BrowseEntry>,
     pub chosen: Option<(BrowseEntry, Vec<LinkView>)>,
     pub page: Option<ServicePage>,
+    /// The on-screen keyboard shows once the search field is touched, so the situations and
+    /// institutions fit on the first screen.
+    pub keyboard_open: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +105,14 @@ impl HomeScreen {
         ui.heading(tr(language, "catalogue.title"));
         let before = self.query.clone();
         let label = ui.label(tr(language, "catalogue.search"));
-        ui.add(egui::TextEdit::singleline(&mut self.query).desired_width(f32::INFINITY)).labelled_by(label.id);
-        self.keyboard(ui, language);
+        let field =
+            ui.add(egui::TextEdit::singleline(&mut self.query).desired_width(f32::INFINITY)).labelled_by(label.id);
+        if field.clicked() || field.has_focus() {
+            self.keyboard_open = true;
+        }
+        if self.keyboard_open {
+            self.keyboard(ui, language);
+        }
         if self.query != before {
             action = Some(HomeAction::Search(self.query.clone()));
         }
@@ -176,6 +185,9 @@ impl HomeScreen {
             }
             if ui.button(tr(language, "keyboard.clear")).clicked() {
                 self.query.clear();
+            }
+            if ui.button(tr(language, "keyboard.close")).clicked() {
+                self.keyboard_open = false;
             }
         });
     }
