@@ -7,10 +7,10 @@
 
 use std::{sync::Arc, time::Instant};
 
-use offline_store::{DatabaseKey, IncomingRecord, Store};
+use offline_store::{DatabaseKey, Store};
 use sync::{
     client::{SyncClient, parse_server_url},
-    engine::{FEED_PAGE, incoming_record},
+    engine,
     protocol::DeviceCredentials,
 };
 
@@ -22,30 +22,11 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kib| kib / 1024.0)
 }
 
-async fn pull(client: &SyncClient, creds: &DeviceCredentials, store: &Arc<Store>) -> (usize, u64) {
-    let (mut records, mut bytes) = (0usize, 0u64);
-    let mut cursor = store.catalogue_progress().unwrap().cursor;
-    loop {
-        let (page, size) = client.catalogue_page(creds, cursor, FEED_PAGE).await.expect("a feed page");
-        let count = page.records.len();
-        let last = page.records.last().map_or(page.head, |r| r.seq).max(cursor);
-        let head = if page.records.is_empty() { last } else { page.head };
-        let incoming: Vec<IncomingRecord> = page.records.into_iter().map(incoming_record).collect();
-        let applying = store.clone();
-        #[allow(clippy::disallowed_methods)] // A measurement tool's own clock.
-        let now = chrono::Utc::now();
-        let progress =
-            tokio::task::spawn_blocking(move || applying.apply_catalogue_page(&incoming, last, head, size, now))
-                .await
-                .unwrap()
-                .unwrap();
-        records += count;
-        bytes += size;
-        cursor = progress.cursor;
-        if cursor >= progress.head {
-            return (records, bytes);
-        }
-    }
+async fn pull(client: &SyncClient, creds: &DeviceCredentials, store: &Arc<Store>) -> (u64, u64) {
+    let before = store.catalogue_progress().unwrap();
+    let progress =
+        engine::pull_catalogue(client, creds, store, &engine::system_clock(), |_, _| {}).await.expect("a pull");
+    (progress.records_applied - before.records_applied, progress.bytes_received - before.bytes_received)
 }
 
 async fn load(url: &str, path: &str, seconds: u64, workers: usize) -> f64 {

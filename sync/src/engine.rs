@@ -130,51 +130,83 @@ async fn attempt(
             return classify(error);
         }
     };
-    if let Err(outcome) = pull_catalogue(client, credentials, store, status, clock).await {
-        return outcome;
+    let pulled = pull_catalogue(client, credentials, store, clock, |progress, caught_up| {
+        status.send_modify(|s| s.catalogue = catalogue_status(progress, !caught_up));
+    })
+    .await;
+    match pulled {
+        Ok(_) => {}
+        Err(PullError::Server(error)) => {
+            warn!(code = error.code(), %error, "catalogue pull failed");
+            return classify(error);
+        }
+        Err(PullError::Local(error)) => {
+            warn!(%error, "the offline catalogue could not be updated");
+            return AttemptOutcome::Unreachable(format!("the offline catalogue could not be updated: {error}"));
+        }
     }
     AttemptOutcome::Success { centre: hello.centre }
 }
 
-/// Pulls feed pages until the cursor reaches the head. Each applied page is durable, so a
-/// failure part-way loses nothing: the next round continues from the stored cursor.
-async fn pull_catalogue(
+/// Why a catalogue pull stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error(transparent)]
+    Server(#[from] ClientError),
+    #[error("the offline catalogue could not be updated: {0}")]
+    Local(#[from] offline_store::StoreError),
+}
+
+/// Pulls feed pages until the cursor reaches the head; `on_page` sees the progress after each
+/// page. Each applied page is durable, so a failure part-way loses nothing: the next pull
+/// continues from the stored cursor. The next page is fetched while the current one is being
+/// applied, so the server's work and the device's overlap.
+pub async fn pull_catalogue(
     client: &SyncClient,
     credentials: &DeviceCredentials,
     store: &Arc<Store>,
-    status: &watch::Sender<SyncStatus>,
     clock: &Clock,
-) -> Result<(), AttemptOutcome> {
-    let local = |e: offline_store::StoreError| {
-        warn!(error = %e, "the offline catalogue could not be updated");
-        AttemptOutcome::Unreachable(format!("the offline catalogue could not be updated: {e}"))
+    mut on_page: impl FnMut(&CatalogueProgress, bool),
+) -> Result<CatalogueProgress, PullError> {
+    let fetch = |after: i64| {
+        let (client, credentials) = (client.clone(), credentials.clone());
+        AbortOnDrop(tokio::spawn(async move { client.catalogue_page(&credentials, after, FEED_PAGE).await }))
     };
-    let mut progress = store.catalogue_progress().map_err(local)?;
+    let mut progress = store.catalogue_progress()?;
+    let mut next = fetch(progress.cursor);
     loop {
-        let (page, bytes) = client.catalogue_page(credentials, progress.cursor, FEED_PAGE).await.map_err(|error| {
-            warn!(code = error.code(), %error, "catalogue pull failed");
-            classify(error)
-        })?;
+        let (page, bytes) =
+            (&mut next.0).await.map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
         let CataloguePage { records, head } = page;
-        let cursor = records.last().map_or(head, |r| r.seq);
+        let cursor = records.last().map_or(head, |r| r.seq).max(progress.cursor);
         // An empty page means caught up whatever the head says (records may have moved).
-        let head = if records.is_empty() { cursor.max(progress.cursor) } else { head };
+        let head = if records.is_empty() { cursor } else { head };
+        if cursor < head {
+            next = fetch(cursor);
+        }
         let incoming: Vec<IncomingRecord> = records.into_iter().map(incoming_record).collect();
         let count = incoming.len();
         let now = clock();
         let applying = store.clone();
-        let cursor = cursor.max(progress.cursor);
         progress =
             tokio::task::spawn_blocking(move || applying.apply_catalogue_page(&incoming, cursor, head, bytes, now))
                 .await
-                .map_err(|e| AttemptOutcome::Unreachable(e.to_string()))?
-                .map_err(local)?;
+                .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
         let caught_up = progress.cursor >= progress.head;
         debug!(records = count, cursor = progress.cursor, head = progress.head, "catalogue page applied");
-        status.send_modify(|s| s.catalogue = catalogue_status(&progress, !caught_up));
+        on_page(&progress, caught_up);
         if caught_up {
-            return Ok(());
+            return Ok(progress);
         }
+    }
+}
+
+/// A spawned task that is cancelled when its handle is dropped (a prefetched page nobody needs).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
