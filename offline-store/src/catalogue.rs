@@ -109,6 +109,28 @@ impl Store {
         Ok(progress)
     }
 
+    /// Before a large first sync: the search indexes stop merging their segments after every
+    /// page (FTS5 `automerge` 0); [`Store::finish_bulk_load`] merges once at the end.
+    pub fn begin_bulk_load(&self) -> Result<(), StoreError> {
+        self.connection().execute_batch(
+            "INSERT INTO search_index (search_index, rank) VALUES ('automerge', 0);
+             INSERT INTO search_titles (search_titles, rank) VALUES ('automerge', 0);",
+        )?;
+        Ok(())
+    }
+
+    /// Merges the search indexes into one segment each and restores FTS5's default merging.
+    /// Safe to call at any time (after an interrupted bulk load, too).
+    pub fn finish_bulk_load(&self) -> Result<(), StoreError> {
+        self.connection().execute_batch(
+            "INSERT INTO search_index (search_index) VALUES ('optimize');
+             INSERT INTO search_titles (search_titles) VALUES ('optimize');
+             INSERT INTO search_index (search_index, rank) VALUES ('automerge', 4);
+             INSERT INTO search_titles (search_titles, rank) VALUES ('automerge', 4);",
+        )?;
+        Ok(())
+    }
+
     pub fn catalogue_progress(&self) -> Result<CatalogueProgress, StoreError> {
         read_progress(&self.connection())
     }

@@ -17,6 +17,9 @@ use crate::client::{ClientError, SyncClient};
 use crate::protocol::{CatalogueKind, CataloguePage, CatalogueRecordDto, DeviceCredentials};
 use crate::schedule::{AttemptOutcome, CatalogueStatus, SchedulePolicy, SyncStatus, after_attempt};
 
+/// A pull this far behind is a bulk load: index merging waits until the end.
+const BULK_LOAD_RECORDS: i64 = 5_000;
+
 /// Records asked for per feed page: big enough to be quick, small enough for slow lines.
 pub const FEED_PAGE: u32 = 1_000;
 
@@ -174,6 +177,7 @@ pub async fn pull_catalogue(
     };
     let mut progress = store.catalogue_progress()?;
     let mut next = fetch(progress.cursor);
+    let mut bulk = false;
     loop {
         let (page, bytes) =
             (&mut next.0).await.map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
@@ -183,6 +187,10 @@ pub async fn pull_catalogue(
         let head = if records.is_empty() { cursor } else { head };
         if cursor < head {
             next = fetch(cursor);
+        }
+        if !bulk && head - progress.cursor > BULK_LOAD_RECORDS {
+            bulk = true;
+            blocking(store, |s| s.begin_bulk_load()).await?;
         }
         let incoming: Vec<IncomingRecord> = records.into_iter().map(incoming_record).collect();
         let count = incoming.len();
@@ -194,11 +202,26 @@ pub async fn pull_catalogue(
                 .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
         let caught_up = progress.cursor >= progress.head;
         debug!(records = count, cursor = progress.cursor, head = progress.head, "catalogue page applied");
+        if caught_up && bulk {
+            blocking(store, |s| s.finish_bulk_load()).await?;
+        }
         on_page(&progress, caught_up);
         if caught_up {
             return Ok(progress);
         }
     }
+}
+
+/// Runs store work off the async threads.
+async fn blocking(
+    store: &Arc<Store>,
+    work: impl FnOnce(&Store) -> Result<(), offline_store::StoreError> + Send + 'static,
+) -> Result<(), PullError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
+    Ok(())
 }
 
 /// A spawned task that is cancelled when its handle is dropped (a prefetched page nobody needs).

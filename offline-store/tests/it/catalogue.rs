@@ -107,3 +107,20 @@ fn tombstones_remove_records_their_links_and_their_search_entries() {
     assert!(store.articles_for_service("s1").unwrap().is_empty());
     assert!(search(&store, "sunu").is_empty());
 }
+
+#[test]
+fn a_bulk_load_defers_index_merging_and_leaves_everything_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.begin_bulk_load().unwrap();
+    for i in 0..5 {
+        let id = format!("s{i}");
+        store.apply_catalogue_page(&[service(&id, "Suņu reģistrācija", 1)], i + 1, 5, 10, at(i)).unwrap();
+    }
+    store.finish_bulk_load().unwrap();
+    store.finish_bulk_load().unwrap();
+    assert_eq!(search(&store, "sunu").len(), 5);
+    // Normal merging is back: later pages are indexed and found as before.
+    store.apply_catalogue_page(&[service("s9", "Pases izsniegšana", 1)], 6, 6, 10, at(9)).unwrap();
+    assert_eq!(search(&store, "pase"), ["s9"]);
+}
