@@ -111,7 +111,12 @@ pub fn router(state: AppState) -> Router {
         .route(HELLO_PATH, get(hello))
         .route(
             "/v1/sync/catalogue",
-            get(catalogue::feed).layer(tower_http::compression::CompressionLayer::new().gzip(true)),
+            get(catalogue::feed).layer(
+                // The fastest level: JSON still shrinks about 6×, and the server spends little CPU.
+                tower_http::compression::CompressionLayer::new()
+                    .gzip(true)
+                    .quality(tower_http::CompressionLevel::Fastest),
+            ),
         )
         .route(
             "/v1/catalogue/services/{id}",
