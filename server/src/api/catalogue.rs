@@ -20,7 +20,7 @@ use crate::catalogue::{
     rdf::{self, RdfSyntax},
 };
 use crate::institutions::{self, InstitutionError};
-use crate::store::{RecordKind, StoredRecord};
+use crate::store::{ArticleFlag, RecordKind, StoredRecord};
 
 /// An institution authenticated by `Authorization: ApiKey <key>`.
 pub struct AuthenticatedInstitution(pub Editor, pub String);
@@ -129,7 +129,7 @@ pub async fn get_service(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let catalogue = state.catalogue();
     let record = catalogue.live(RecordKind::Service, &id).await?;
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let syntax = if accept.contains("application/ld+json") {
@@ -159,7 +159,7 @@ pub async fn get_service(
     params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
     responses((status = 200, description = "The article"), (status = 404, body = ErrorBody)))]
 pub async fn get_article(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let record = crate::catalogue::Catalogue::new(state.store.clone()).live(RecordKind::Article, &id).await?;
+    let record = state.catalogue().live(RecordKind::Article, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], record.document).into_response())
 }
 
@@ -180,7 +180,7 @@ pub async fn put_service(
     ApiJson(service): ApiJson<PublicService>,
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &service.id)?;
-    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let catalogue = state.catalogue();
     Ok(Json(catalogue.put_service(&editor, service, (state.clock)()).await?.into()))
 }
 
@@ -196,7 +196,7 @@ pub async fn put_organisation(
     ApiJson(organisation): ApiJson<PublicOrganisation>,
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &organisation.id)?;
-    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let catalogue = state.catalogue();
     Ok(Json(catalogue.put_organisation(&editor, organisation, (state.clock)()).await?.into()))
 }
 
@@ -212,7 +212,7 @@ pub async fn put_article(
     ApiJson(article): ApiJson<Article>,
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &article.id)?;
-    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let catalogue = state.catalogue();
     Ok(Json(catalogue.put_article(&editor, article, (state.clock)()).await?.into()))
 }
 
@@ -227,7 +227,7 @@ pub async fn verify_article(
     Path(id): Path<String>,
     Query(query): Query<VersionQuery>,
 ) -> Result<Json<Written>, ApiError> {
-    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let catalogue = state.catalogue();
     Ok(Json(catalogue.verify_article(&editor, &id, query.version, (state.clock)()).await?.into()))
 }
 
@@ -238,7 +238,7 @@ async fn retire(
     id: &str,
     version: u64,
 ) -> Result<Json<Written>, ApiError> {
-    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let catalogue = state.catalogue();
     Ok(Json(catalogue.retire(editor, kind, id, version, (state.clock)()).await?.into()))
 }
 
@@ -295,6 +295,19 @@ pub struct FlagDto {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl From<ArticleFlag> for FlagDto {
+    fn from(flag: ArticleFlag) -> Self {
+        Self {
+            id: flag.id,
+            article_id: flag.article_id,
+            reason: flag.reason,
+            note: flag.note,
+            centre_name: flag.centre_name,
+            created_at: flag.created_at,
+        }
+    }
+}
+
 /// A clerk flags an article (outdated / missing information) for its owner.
 #[utoipa::path(post, path = "/v1/catalogue/articles/{id}/flags", request_body = FlagRequest,
     params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
@@ -306,20 +319,10 @@ pub async fn flag_article(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<FlagRequest>,
 ) -> Result<(StatusCode, Json<FlagDto>), ApiError> {
-    let catalogue = crate::catalogue::Catalogue::new(state.store.clone());
+    let catalogue = state.catalogue();
     let flag = catalogue.flag_article(&device, &id, &request.reason, &request.note, (state.clock)()).await?;
     tracing::info!(article = %id, device = %device.id, reason = %flag.reason, "article flagged");
-    Ok((
-        StatusCode::CREATED,
-        Json(FlagDto {
-            id: flag.id,
-            article_id: flag.article_id,
-            reason: flag.reason,
-            note: flag.note,
-            centre_name: flag.centre_name,
-            created_at: flag.created_at,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(flag.into())))
 }
 
 /// Flags clerks raised on your institution's articles, oldest first.
@@ -336,19 +339,7 @@ pub async fn list_flags(
         _ => Some(institution.as_str()),
     };
     let flags = state.store.article_flags(owner).await?;
-    Ok(Json(
-        flags
-            .into_iter()
-            .map(|f| FlagDto {
-                id: f.id,
-                article_id: f.article_id,
-                reason: f.reason,
-                note: f.note,
-                centre_name: f.centre_name,
-                created_at: f.created_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(flags.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -49,6 +49,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The catalogue's editing rules over this state's store.
+    pub fn catalogue(&self) -> crate::catalogue::Catalogue {
+        crate::catalogue::Catalogue::new(self.store.clone())
+    }
+
     pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
         Self { store, clock, metrics: Arc::default(), enrollment_failures: Arc::default() }
     }

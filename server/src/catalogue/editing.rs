@@ -317,7 +317,8 @@ impl Catalogue {
         let mut changes = Vec::new();
         let mut summary = ImportSummary::default();
         for organisation in &organisations {
-            if self.unchanged(RecordKind::Organisation, &organisation.id, organisation).await? {
+            let current = self.store.catalogue_record(RecordKind::Organisation, &organisation.id).await?;
+            if Self::unchanged(current.as_ref(), organisation)? {
                 summary.unchanged += 1;
                 continue;
             }
@@ -332,11 +333,12 @@ impl Catalogue {
             ));
         }
         for service in &services {
-            if self.unchanged(RecordKind::Service, &service.id, service).await? {
+            let current = self.store.catalogue_record(RecordKind::Service, &service.id).await?;
+            if Self::unchanged(current.as_ref(), service)? {
                 summary.unchanged += 1;
                 continue;
             }
-            let owner = match self.store.catalogue_record(RecordKind::Service, &service.id).await? {
+            let owner = match current {
                 Some(current) => current.owner,
                 None => service.competent_authorities[0].clone(),
             };
@@ -344,7 +346,8 @@ impl Catalogue {
             changes.push(record_change(RecordKind::Service, &service.id, &owner, None, retired, service, vec![]));
         }
         for article in &articles {
-            if self.unchanged(RecordKind::Article, &article.id, article).await? {
+            let current = self.store.catalogue_record(RecordKind::Article, &article.id).await?;
+            if Self::unchanged(current.as_ref(), article)? {
                 summary.unchanged += 1;
                 continue;
             }
@@ -372,10 +375,10 @@ impl Catalogue {
     }
 
     /// Whether the stored record already says exactly this (versions aside).
-    async fn unchanged<T: Serialize>(&self, kind: RecordKind, id: &str, record: &T) -> Result<bool, EditError> {
-        let Some(current) = self.store.catalogue_record(kind, id).await? else { return Ok(false) };
+    fn unchanged<T: Serialize>(current: Option<&StoredRecord>, record: &T) -> Result<bool, EditError> {
+        let Some(current) = current else { return Ok(false) };
         let mut stored: serde_json::Value =
-            serde_json::from_str(&current.document).map_err(|e| corrupt(&current, e))?;
+            serde_json::from_str(&current.document).map_err(|e| corrupt(current, e))?;
         let mut given =
             serde_json::to_value(record).map_err(|e| EditError::Store(StoreError::Corrupt(e.to_string())))?;
         stored["version"] = 0.into();
