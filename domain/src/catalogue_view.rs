@@ -281,6 +281,20 @@ pub fn article_page(
     }
 }
 
+/// A link to a service, by its name in the reader's language.
+pub fn service_link(service: &PublicService, language: Language) -> LinkView {
+    LinkView { id: service.id.clone(), name: local_or(&service.name, language, &service.id) }
+}
+
+/// An institution to browse by.
+pub fn institution_entry(organisation: &PublicOrganisation, language: Language) -> BrowseEntry {
+    BrowseEntry {
+        id: organisation.id.clone(),
+        name: local_or(&organisation.name, language, &organisation.id),
+        kind: "institution".into(),
+    }
+}
+
 /// A life or business event, or an institution, to browse by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BrowseEntry {

@@ -161,16 +161,21 @@ impl DeviceSession {
             return Ok(true);
         }
         let Some(enrollment) = self.store.enrollment()? else { return Ok(false) };
-        let secret = self.vault.device_secret()?.ok_or_else(|| {
-            SessionError::new("keyring", "the device secret is missing from the keyring: enroll this device again")
-        })?;
+        let credentials = self.credentials(&enrollment)?;
         let url = parse_server_url(&enrollment.server_url)?;
-        let credentials = DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() };
         let handle =
             engine::spawn(SyncClient::new(url)?, credentials, self.store.clone(), self.policy, self.clock.clone());
         self.forward_status(handle.subscribe());
         *engine = Some(handle);
         Ok(true)
+    }
+
+    /// The device's credentials: its id and the secret from the keyring.
+    fn credentials(&self, enrollment: &Enrollment) -> Result<DeviceCredentials, SessionError> {
+        let secret = self.vault.device_secret()?.ok_or_else(|| {
+            SessionError::new("keyring", "the device secret is missing from the keyring: enroll this device again")
+        })?;
+        Ok(DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() })
     }
 
     /// Try to reach the server now rather than after the backoff.
@@ -275,20 +280,8 @@ impl DeviceSession {
             .map(|e| catalogue_view::event_entry(&e.id, e.kind, &e.name, language))
             .collect();
         entries.sort_by(|a, b| a.kind.cmp(&b.kind).reverse().then_with(|| a.name.text.cmp(&b.name.text)));
-        let mut institutions: Vec<BrowseEntry> = self
-            .store
-            .organisations()?
-            .iter()
-            .map(|o| BrowseEntry {
-                id: o.id.clone(),
-                name: catalogue_view::local(&o.name, language).unwrap_or(catalogue_view::Local {
-                    text: o.id.clone(),
-                    language: String::new(),
-                    fallback: true,
-                }),
-                kind: "institution".into(),
-            })
-            .collect();
+        let mut institutions: Vec<BrowseEntry> =
+            self.store.organisations()?.iter().map(|o| catalogue_view::institution_entry(o, language)).collect();
         institutions.sort_by(|a, b| a.name.text.cmp(&b.name.text));
         entries.extend(institutions);
         Ok(entries)
@@ -298,19 +291,8 @@ impl DeviceSession {
     pub fn services_of(&self, entry_kind: &str, id: &str) -> Result<Vec<catalogue_view::LinkView>, SessionError> {
         let facet = if entry_kind == "institution" { Facet::Institution } else { Facet::LifeEvent };
         let language = self.language()?;
-        let mut services: Vec<catalogue_view::LinkView> = self
-            .store
-            .services_with(facet, id)?
-            .iter()
-            .map(|s| catalogue_view::LinkView {
-                id: s.id.clone(),
-                name: catalogue_view::local(&s.name, language).unwrap_or(catalogue_view::Local {
-                    text: s.id.clone(),
-                    language: String::new(),
-                    fallback: true,
-                }),
-            })
-            .collect();
+        let mut services: Vec<catalogue_view::LinkView> =
+            self.store.services_with(facet, id)?.iter().map(|s| catalogue_view::service_link(s, language)).collect();
         services.sort_by(|a, b| a.name.text.cmp(&b.name.text));
         Ok(services)
     }
@@ -320,10 +302,7 @@ impl DeviceSession {
         let Some(enrollment) = self.store.enrollment()? else {
             return Err(SessionError::new("not_enrolled", "this device is not enrolled"));
         };
-        let secret = self.vault.device_secret()?.ok_or_else(|| {
-            SessionError::new("keyring", "the device secret is missing from the keyring: enroll this device again")
-        })?;
-        let credentials = DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() };
+        let credentials = self.credentials(&enrollment)?;
         let client = SyncClient::new(parse_server_url(&enrollment.server_url)?)?;
         client.flag_article(&credentials, id, reason, note).await?;
         Ok(())

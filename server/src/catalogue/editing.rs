@@ -377,8 +377,7 @@ impl Catalogue {
     /// Whether the stored record already says exactly this (versions aside).
     fn unchanged<T: Serialize>(current: Option<&StoredRecord>, record: &T) -> Result<bool, EditError> {
         let Some(current) = current else { return Ok(false) };
-        let mut stored: serde_json::Value =
-            serde_json::from_str(&current.document).map_err(|e| corrupt(current, e))?;
+        let mut stored: serde_json::Value = serde_json::from_str(&current.document).map_err(|e| corrupt(current, e))?;
         let mut given =
             serde_json::to_value(record).map_err(|e| EditError::Store(StoreError::Corrupt(e.to_string())))?;
         stored["version"] = 0.into();
