@@ -1,25 +1,18 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type ArticlePage } from "../api";
+import { api, asCommandError } from "../api";
 import { errorKey, type Language } from "../i18n";
 import { LocalText } from "./LocalText";
 import type { Open } from "./SearchScreen";
 import { Failed, Verification } from "./ServiceScreen";
+import { usePage } from "./usePage";
 
 const REASONS = ["outdated", "missing_information", "other"] as const;
 
 export function ArticleScreen({ id, onOpen, onBack }: { id: string; onOpen: Open; onBack: () => void }) {
   const { t, i18n } = useTranslation();
-  const [page, setPage] = useState<ArticlePage | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { page, error } = usePage(api.articlePage, id);
   const [flagging, setFlagging] = useState(false);
-
-  useEffect(() => {
-    api
-      .articlePage(id)
-      .then(setPage)
-      .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
-  }, [id, i18n.language, t]);
 
   if (error) return <Failed message={error} onBack={onBack} />;
   if (!page) return <p aria-busy="true">…</p>;

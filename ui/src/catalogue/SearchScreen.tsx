@@ -103,43 +103,27 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
         </label>
       </div>
       <div className="filters">
-        <label>
-          {t("catalogue.filter.institution")}
-          <select value={institution} onChange={(e) => setInstitution(e.target.value)} data-testid="filter-institution">
-            <option value="">{t("catalogue.filter.any")}</option>
-            {entries
-              .filter((e) => e.kind === "institution")
-              .map((e) => (
-                <option key={e.id} value={e.id}>
-                  {e.name.text}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          {t("catalogue.filter.lifeEvent")}
-          <select value={lifeEvent} onChange={(e) => setLifeEvent(e.target.value)} data-testid="filter-life-event">
-            <option value="">{t("catalogue.filter.any")}</option>
-            {entries
-              .filter((e) => e.kind !== "institution")
-              .map((e) => (
-                <option key={e.id} value={e.id}>
-                  {e.name.text}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          {t("catalogue.filter.channel")}
-          <select value={channel} onChange={(e) => setChannel(e.target.value)} data-testid="filter-channel">
-            <option value="">{t("catalogue.filter.any")}</option>
-            {CHANNELS.map((c) => (
-              <option key={c} value={c}>
-                {t(`catalogue.channel.${c}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label={t("catalogue.filter.institution")}
+          testId="filter-institution"
+          value={institution}
+          onChange={setInstitution}
+          options={entries.filter((e) => e.kind === "institution").map((e) => [e.id, e.name.text])}
+        />
+        <FilterSelect
+          label={t("catalogue.filter.lifeEvent")}
+          testId="filter-life-event"
+          value={lifeEvent}
+          onChange={setLifeEvent}
+          options={entries.filter((e) => e.kind !== "institution").map((e) => [e.id, e.name.text])}
+        />
+        <FilterSelect
+          label={t("catalogue.filter.channel")}
+          testId="filter-channel"
+          value={channel}
+          onChange={setChannel}
+          options={CHANNELS.map((c) => [c, t(`catalogue.channel.${c}`)])}
+        />
       </div>
       {error && <p role="alert" className="field-error">{error}</p>}
       {query.trim() && hits.length === 0 && !error && (
@@ -168,21 +152,41 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
           </li>
         ))}
       </ul>
-      {!query.trim() && <Browse onOpen={onOpen} />}
+      {!query.trim() && <Browse entries={entries} onOpen={onOpen} />}
     </section>
   );
 }
 
-/** Life events and institutions, when nothing is typed. */
-function Browse({ onOpen }: { onOpen: Open }) {
-  const { t, i18n } = useTranslation();
-  const [entries, setEntries] = useState<BrowseEntry[]>([]);
+/** One filter: "any" or one of `options` ([value, label]). */
+function FilterSelect(props: {
+  label: string;
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: [string, string][];
+}) {
+  const { t } = useTranslation();
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)} data-testid={props.testId}>
+        <option value="">{t("catalogue.filter.any")}</option>
+        {props.options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** Life events and institutions, when nothing is typed (the search screen reads them once). */
+function Browse({ entries, onOpen }: { entries: BrowseEntry[]; onOpen: Open }) {
+  const { t } = useTranslation();
   const [chosen, setChosen] = useState<BrowseEntry | null>(null);
   const [services, setServices] = useState<LinkView[]>([]);
 
-  useEffect(() => {
-    api.browse().then(setEntries).catch((e: unknown) => console.error("browse failed", e));
-  }, [i18n.language]);
   const choose = useCallback((entry: BrowseEntry) => {
     setChosen(entry);
     api.servicesOf(entry.kind, entry.id).then(setServices).catch((e: unknown) => console.error(e));

@@ -1,26 +1,17 @@
-import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type ServicePage } from "../api";
-import { errorKey, type Language } from "../i18n";
+import { api } from "../api";
+import type { Language } from "../i18n";
 import { formatSyncTime } from "../format";
 import { formatDuration, formatMoney } from "./format";
 import { LocalText } from "./LocalText";
 import type { Open } from "./SearchScreen";
+import { usePage } from "./usePage";
 
 /** Every section a clerk advises from, in the order they look for it. */
 export function ServiceScreen({ id, onOpen, onBack }: { id: string; onOpen: Open; onBack: () => void }) {
   const { t, i18n } = useTranslation();
   const language = i18n.language as Language;
-  const [page, setPage] = useState<ServicePage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    setPage(null);
-    api
-      .servicePage(id)
-      .then(setPage)
-      .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
-  }, [id, i18n.language, t]);
+  const { page, error } = usePage(api.servicePage, id);
 
   if (error) return <Failed message={error} onBack={onBack} />;
   if (!page) return <p aria-busy="true">…</p>;
