@@ -195,18 +195,23 @@ fn kiosk_with_demo_catalogue(runtime: &tokio::runtime::Runtime, dir: &std::path:
     KioskApp::new(Ok(Arc::new(session)), runtime.handle().clone(), fixed_clock())
 }
 
-#[test]
-fn citizens_browse_by_life_situation_and_read_a_plain_service_page() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = kiosk_with_demo_catalogue(&runtime, dir.path());
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 2400.0)).build_ui_state(
+/// A whole kiosk on a screen tall enough to show every list without scrolling.
+fn tall_kiosk(app: KioskApp) -> Harness<'static, KioskApp> {
+    Harness::builder().with_size(egui::vec2(1280.0, 2400.0)).build_ui_state(
         |ui, app: &mut KioskApp| {
             app.run_effects();
             app.draw(ui);
         },
         app,
-    );
+    )
+}
+
+#[test]
+fn citizens_browse_by_life_situation_and_read_a_plain_service_page() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = kiosk_with_demo_catalogue(&runtime, dir.path());
+    let mut harness = tall_kiosk(app);
     harness.run();
     harness.get_by_label("Dzīves situācijas");
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Mājdzīvnieki").click();
@@ -241,13 +246,7 @@ fn citizens_search_with_the_on_screen_keyboard_without_diacritics() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let app = kiosk_with_demo_catalogue(&runtime, dir.path());
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 2400.0)).build_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = tall_kiosk(app);
     harness.run();
     assert!(harness.query_by_label("ņ").is_none(), "the keyboard waits until the field is touched");
     harness.get_by_label("Meklēt pakalpojumu").click();

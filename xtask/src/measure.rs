@@ -44,6 +44,21 @@ fn tree_pss_kib(root: u32) -> u64 {
     total
 }
 
+/// The release server on `port` over `database`, once `/readyz` answers.
+fn serve(bin: &Path, database: &Path, port: u16) -> Result<Service> {
+    let server = Service::spawn(
+        "pietura-server",
+        Command::new(bin.join("pietura-server"))
+            .arg("serve")
+            .env("PIETURA_DATABASE_URL", database)
+            .env("PIETURA_LISTEN", format!("127.0.0.1:{port}"))
+            .env("PIETURA_LOG", "warn")
+            .stdout(Stdio::null()),
+    )?;
+    wait_for_http(&format!("http://127.0.0.1:{port}/readyz"), Duration::from_secs(10))?;
+    Ok(server)
+}
+
 pub fn run(root: &Path, catalogue_only: bool) -> Result<()> {
     exec(Command::new("cargo").args(["build", "--release", "--workspace", "--bins"]))?;
     let bin = target_dir(root).join("release");
@@ -72,16 +87,7 @@ pub fn run(root: &Path, catalogue_only: bool) -> Result<()> {
         baseline.push(began.elapsed());
         let port = free_port()?;
         let began = Instant::now();
-        let mut server = Service::spawn(
-            "pietura-server",
-            Command::new(bin.join("pietura-server"))
-                .arg("serve")
-                .env("PIETURA_DATABASE_URL", &database)
-                .env("PIETURA_LISTEN", format!("127.0.0.1:{port}"))
-                .env("PIETURA_LOG", "warn")
-                .stdout(Stdio::null()),
-        )?;
-        wait_for_http(&format!("http://127.0.0.1:{port}/readyz"), Duration::from_secs(10))?;
+        let mut server = serve(&bin, &database, port)?;
         start_times.push(began.elapsed());
         server.stop();
     }
@@ -197,16 +203,7 @@ fn catalogue(root: &Path, bin: &Path, dir: &Path) -> Result<()> {
     let code = added["enrollment_code"].as_str().context("no code")?.to_owned();
     let port = free_port()?;
     let url = format!("http://127.0.0.1:{port}");
-    let mut serving = Service::spawn(
-        "pietura-server",
-        Command::new(bin.join("pietura-server"))
-            .arg("serve")
-            .env("PIETURA_DATABASE_URL", &database)
-            .env("PIETURA_LISTEN", format!("127.0.0.1:{port}"))
-            .env("PIETURA_LOG", "warn")
-            .stdout(Stdio::null()),
-    )?;
-    wait_for_http(&format!("{url}/readyz"), Duration::from_secs(10))?;
+    let mut serving = serve(bin, &database, port)?;
     let device_dir = dir.join("device");
     std::fs::create_dir_all(&device_dir)?;
     let mut client = Command::new(examples.join("catalogue_client"))
