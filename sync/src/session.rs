@@ -69,6 +69,31 @@ pub fn policy_from_env() -> SchedulePolicy {
     SchedulePolicy { interval, backoff_base: default.backoff_base.min(backoff_max), backoff_max }
 }
 
+/// The filters the search screens offer, as the store's facets.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct SearchFilters {
+    #[serde(default)]
+    pub has_e_service: bool,
+    pub institution: Option<String>,
+    pub channel: Option<String>,
+    pub municipality: Option<String>,
+    pub life_event: Option<String>,
+}
+
+impl SearchFilters {
+    pub fn facets(self) -> Vec<(Facet, String)> {
+        let mut facets = Vec::new();
+        if self.has_e_service {
+            facets.push((Facet::HasEService, "true".to_owned()));
+        }
+        facets.extend(self.institution.map(|v| (Facet::Institution, v)));
+        facets.extend(self.channel.map(|v| (Facet::Channel, v)));
+        facets.extend(self.municipality.map(|v| (Facet::Municipality, v)));
+        facets.extend(self.life_event.map(|v| (Facet::LifeEvent, v)));
+        facets
+    }
+}
+
 /// One device's store, keyring entries and sync engine.
 pub struct DeviceSession {
     store: Arc<Store>,

@@ -1,8 +1,8 @@
 //! The offline catalogue: search as you type, service and article pages, browsing, and flags.
 
 use domain::catalogue_view::{ArticlePage, BrowseEntry, LinkView, ServicePage};
-use serde::{Deserialize, Serialize};
-use sync::offline::{Facet, SearchHit};
+use serde::Serialize;
+use sync::{offline::SearchHit, session::SearchFilters};
 use tauri::State;
 
 use super::CommandError;
@@ -40,17 +40,6 @@ impl From<SearchHit> for SearchHitDto {
     }
 }
 
-/// Filters the search screen offers.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchFilters {
-    #[serde(default)]
-    pub has_e_service: bool,
-    pub institution: Option<String>,
-    pub channel: Option<String>,
-    pub municipality: Option<String>,
-    pub life_event: Option<String>,
-}
-
 fn not_found(what: &str, id: &str) -> CommandError {
     CommandError {
         code: "not_found".into(),
@@ -64,15 +53,7 @@ pub async fn search_catalogue(
     text: String,
     filters: Option<SearchFilters>,
 ) -> Result<Vec<SearchHitDto>, CommandError> {
-    let filters = filters.unwrap_or_default();
-    let mut facets = Vec::new();
-    if filters.has_e_service {
-        facets.push((Facet::HasEService, "true".to_owned()));
-    }
-    facets.extend(filters.institution.map(|v| (Facet::Institution, v)));
-    facets.extend(filters.channel.map(|v| (Facet::Channel, v)));
-    facets.extend(filters.municipality.map(|v| (Facet::Municipality, v)));
-    facets.extend(filters.life_event.map(|v| (Facet::LifeEvent, v)));
+    let facets = filters.unwrap_or_default().facets();
     let hits = state.session()?.search(&text, facets, 20)?;
     Ok(hits.into_iter().map(Into::into).collect())
 }
