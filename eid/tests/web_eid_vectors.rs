@@ -65,7 +65,8 @@ fn run(case: &Value) -> Result<Option<eid::ValidatedToken>, (&'static str, Token
         .map_err(|e| ("validate", e))?;
         return Ok(None);
     }
-    let at: DateTime<Utc> = text(case, "validation_time").map_or_else(Utc::now, |t| t.parse().unwrap());
+    // Cases without a time fail before the clock matters.
+    let at: DateTime<Utc> = text(case, "validation_time").unwrap_or("2021-08-01T00:00:00Z".into()).parse().unwrap();
     validator(case).validate(&token, &nonce, at, None).map(Some).map_err(|e| ("validate", e))
 }
 
