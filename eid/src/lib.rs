@@ -3,6 +3,7 @@
 //! - [`token`]: Web eID authentication tokens, and the server's validation of them.
 //! - [`certificate`]: what is read from an X.509 certificate (identity, purpose, signatures).
 
+pub mod apdu;
 pub mod certificate;
 pub mod token;
 
