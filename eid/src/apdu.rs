@@ -332,15 +332,18 @@ pub fn internal_authenticate(kind: KeyKind, digest: &[u8]) -> Command {
 
 // ---- Parsing the card's data ----------------------------------------------------------------
 
-/// One BER-TLV element (ISO 7816-4 data objects: one- or two-byte tags, definite lengths).
+/// One BER-TLV element (ISO 7816-4 data objects: multi-byte tags, definite lengths).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
-    pub tag: u16,
+    /// The tag's bytes as a number (`BF 81 01` is `0xBF8101`).
+    pub tag: u32,
+    pub constructed: bool,
     pub value: &'a [u8],
 }
 
 /// The elements at one level of `data`.
 pub fn tlvs(mut data: &[u8]) -> Result<Vec<Tlv<'_>>, ApduError> {
+    let cut = ApduError::MalformedData("a tag or length is cut short");
     let mut out = Vec::new();
     while let Some(&first) = data.first() {
         // Padding between records in files read whole.
@@ -348,39 +351,53 @@ pub fn tlvs(mut data: &[u8]) -> Result<Vec<Tlv<'_>>, ApduError> {
             data = &data[1..];
             continue;
         }
-        let (tag, rest) = if first & 0x1F == 0x1F {
-            let second = *data.get(1).ok_or(ApduError::MalformedData("a tag is cut short"))?;
-            (u16::from_be_bytes([first, second]), &data[2..])
-        } else {
-            (u16::from(first), &data[1..])
-        };
-        let (length, rest) = match rest.first() {
-            None => return Err(ApduError::MalformedData("a length is missing")),
-            Some(&l) if l < 0x80 => (usize::from(l), &rest[1..]),
-            Some(0x81) => {
-                (usize::from(*rest.get(1).ok_or(ApduError::MalformedData("a length is cut short"))?), &rest[2..])
+        let mut tag = u32::from(first);
+        let mut at = 1;
+        if first & 0x1F == 0x1F {
+            loop {
+                let next = *data.get(at).ok_or(cut.clone())?;
+                at += 1;
+                if at > 4 {
+                    return Err(ApduError::MalformedData("a tag longer than three bytes"));
+                }
+                tag = (tag << 8) | u32::from(next);
+                if next & 0x80 == 0 {
+                    break;
+                }
             }
-            Some(0x82) => {
-                let bytes = rest.get(1..3).ok_or(ApduError::MalformedData("a length is cut short"))?;
-                (usize::from(u16::from_be_bytes([bytes[0], bytes[1]])), &rest[3..])
+        }
+        let length = match *data.get(at).ok_or(cut.clone())? {
+            l if l < 0x80 => {
+                at += 1;
+                usize::from(l)
             }
-            Some(_) => return Err(ApduError::MalformedData("an unsupported length form")),
+            0x81 => {
+                at += 2;
+                usize::from(*data.get(at - 1).ok_or(cut.clone())?)
+            }
+            0x82 => {
+                at += 3;
+                let bytes = data.get(at - 2..at).ok_or(cut.clone())?;
+                usize::from(u16::from_be_bytes([bytes[0], bytes[1]]))
+            }
+            _ => return Err(ApduError::MalformedData("an unsupported length form")),
         };
-        let value = rest.get(..length).ok_or(ApduError::MalformedData("a value runs past the data"))?;
-        out.push(Tlv { tag, value });
-        data = &rest[length..];
+        let value = data.get(at..at + length).ok_or(ApduError::MalformedData("a value runs past the data"))?;
+        out.push(Tlv { tag, constructed: first & 0x20 != 0, value });
+        data = &data[at + length..];
     }
     Ok(out)
 }
 
 /// The first element tagged `tag` anywhere below `data` (depth-first through constructed tags).
-pub fn find(data: &[u8], tag: u16) -> Option<&[u8]> {
+pub fn find(data: &[u8], tag: u32) -> Option<&[u8]> {
     for element in tlvs(data).ok()? {
         if element.tag == tag {
             return Some(element.value);
         }
-        let constructed = if element.tag > 0xFF { element.tag >> 8 } else { element.tag } & 0x20 != 0;
-        if constructed && let Some(found) = find(element.value, tag) {
+        if element.constructed
+            && let Some(found) = find(element.value, tag)
+        {
             return Some(found);
         }
     }
@@ -502,6 +519,7 @@ mod tests {
         let counter =
             bytes("70 1E BF 81 01 1A A0 18 9A 01 03 9B 01 03 A1 10 8C 06 F3 00 00 73 43 00 9C 06 F3 00 00 73 43 00");
         assert_eq!(pin_counter(&counter).unwrap(), (3, 3));
+        assert_eq!(find(&counter, 0xBF8101).map(<[u8]>::len), Some(0x1A), "a three-byte tag is one tag");
         let od = bytes("A4 06 30 04 04 02 70 05 A0 06 30 04 04 02 70 01");
         assert_eq!(object_directory(&od).unwrap(), ([0x70, 0x05], [0x70, 0x01]));
         assert_eq!(certificate_file(&bytes("30 0A A1 08 30 06 30 04 04 02 34 01")).unwrap(), [0x34, 0x01]);
