@@ -9,6 +9,8 @@
 
 pub mod apdu;
 pub mod certificate;
+#[cfg(feature = "card")]
+pub mod reader;
 pub mod session;
 #[cfg(feature = "virtual-card")]
 pub mod test_ca;

@@ -98,3 +98,34 @@ pub fn wait_for_http(url: &str, timeout: Duration) -> Result<Duration> {
     }
     bail!("{url} did not answer within {timeout:?}")
 }
+
+/// The PC/SC daemon with vsmartcard-vpcd's virtual readers. A running one (systemd's socket
+/// activation on desktops, or an earlier start) is used as it is; otherwise `pcscd -f` is
+/// started here and stopped when dropped.
+pub struct Pcscd {
+    _service: Option<Service>,
+}
+
+const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
+
+impl Pcscd {
+    pub fn start() -> Result<Self> {
+        if Command::new("pgrep").args(["-x", "pcscd"]).output().is_ok_and(|o| o.status.success()) {
+            return Ok(Self { _service: None });
+        }
+        let service = Service::spawn(
+            "pcscd",
+            Command::new("pcscd").arg("--foreground").stdout(Stdio::null()).stderr(Stdio::null()),
+        )
+        .context("pcscd is needed for the card tests and the demo: `cargo xtask setup` installs it")?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(PCSCD_SOCKET).exists() {
+                eprintln!("pcscd is running (virtual readers from vsmartcard-vpcd)");
+                return Ok(Self { _service: Some(service) });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("pcscd did not start (no {PCSCD_SOCKET}); run `pcscd -f -d` to see why")
+    }
+}

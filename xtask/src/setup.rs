@@ -21,6 +21,11 @@ pub const APT_PACKAGES: &[&str] = &[
     "libgtk-3-dev",
     "libxkbcommon-dev",
     "libpcsclite-dev",
+    // Cards: the PC/SC daemon, vsmartcard's virtual reader driver (the virtual eID card plugs into
+    // it), and pcsc_scan for looking at readers by hand.
+    "pcscd",
+    "vsmartcard-vpcd",
+    "pcsc-tools",
     // Running the tests: a display, the WebKit WebDriver, a browser, PostgreSQL, the keyring.
     "xvfb",
     "xauth",

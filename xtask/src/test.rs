@@ -4,7 +4,11 @@ use std::{path::Path, process::Command, time::Instant};
 
 use anyhow::{Context, Result};
 
-use crate::{exec, path_with_cargo_bin, services::Xvfb, setup, step};
+use crate::{
+    exec, path_with_cargo_bin,
+    services::{Pcscd, Xvfb},
+    setup, step,
+};
 
 pub fn run_all(root: &Path, install: bool) -> Result<()> {
     let started = Instant::now();
@@ -30,40 +34,45 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
     step("UI flows in Chromium (Playwright + axe-core)", &mut timings, || {
         exec(Command::new("npx").args(["playwright", "test"]).current_dir(root.join("ui")))
     })?;
-    step("Rust tests: all crates, SQLite + PostgreSQL, kiosk, end-to-end under Xvfb", &mut timings, || {
-        let xvfb = Xvfb::start()?;
-        // Around the tests: a fresh session keyring (keyutils works without a desktop login),
-        // a D-Bus session with an unlocked GNOME Keyring (the Secret Service desks use), its
-        // keyrings in a throwaway folder, and a throwaway PostgreSQL cluster unless one is given.
-        let keyrings = std::env::temp_dir().join(format!("pietura-test-keyrings-{}", std::process::id()));
-        std::fs::create_dir_all(&keyrings)?;
-        let mut command = Command::new("keyctl");
-        command.args(["session", "-", "dbus-run-session", "--", "sh", "-c"]).arg(
-            "printf %s pietura-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"",
-        );
-        command.arg("sh");
-        match std::env::var("PIETURA_TEST_POSTGRES_URL") {
-            Ok(_) => {
-                command.args(["cargo", "nextest", "run", "--workspace", "--locked", "--no-fail-fast"]);
+    step(
+        "Rust tests: all crates, SQLite + PostgreSQL, kiosk, cards through pcscd, end-to-end under Xvfb",
+        &mut timings,
+        || {
+            let xvfb = Xvfb::start()?;
+            let _pcscd = Pcscd::start()?;
+            // Around the tests: a fresh session keyring (keyutils works without a desktop login),
+            // a D-Bus session with an unlocked GNOME Keyring (the Secret Service desks use), its
+            // keyrings in a throwaway folder, and a throwaway PostgreSQL cluster unless one is given.
+            let keyrings = std::env::temp_dir().join(format!("pietura-test-keyrings-{}", std::process::id()));
+            std::fs::create_dir_all(&keyrings)?;
+            let mut command = Command::new("keyctl");
+            command.args(["session", "-", "dbus-run-session", "--", "sh", "-c"]).arg(
+                "printf %s pietura-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"",
+            );
+            command.arg("sh");
+            match std::env::var("PIETURA_TEST_POSTGRES_URL") {
+                Ok(_) => {
+                    command.args(["cargo", "nextest", "run", "--workspace", "--locked", "--no-fail-fast"]);
+                }
+                Err(_) => {
+                    command.args([
+                        "pg_virtualenv",
+                        "cargo",
+                        "xtask",
+                        "nextest-in-pg",
+                        "--",
+                        "--workspace",
+                        "--locked",
+                        "--no-fail-fast",
+                    ]);
+                }
             }
-            Err(_) => {
-                command.args([
-                    "pg_virtualenv",
-                    "cargo",
-                    "xtask",
-                    "nextest-in-pg",
-                    "--",
-                    "--workspace",
-                    "--locked",
-                    "--no-fail-fast",
-                ]);
-            }
-        }
-        command.env("DISPLAY", &xvfb.display).env("PATH", path_with_cargo_bin()).env("XDG_DATA_HOME", &keyrings);
-        let result = exec(&mut command);
-        let _ = std::fs::remove_dir_all(&keyrings);
-        result
-    })?;
+            command.env("DISPLAY", &xvfb.display).env("PATH", path_with_cargo_bin()).env("XDG_DATA_HOME", &keyrings);
+            let result = exec(&mut command);
+            let _ = std::fs::remove_dir_all(&keyrings);
+            result
+        },
+    )?;
     eprintln!("\nAll tests passed in {:.1} s:", started.elapsed().as_secs_f64());
     for (name, seconds) in &timings {
         eprintln!("  {seconds:>7.1} s  {name}");

@@ -1,0 +1,163 @@
+//! Card readers through the system's PC/SC service (pcscd on Linux, WinSCard on Windows): list
+//! readers, watch readers and cards come and go, and open a Latvian eID card for a session.
+
+use std::{ffi::CString, time::Duration};
+
+use crate::{
+    apdu,
+    session::{CardError, EidCard, Transport},
+};
+
+fn from_pcsc(error: pcsc::Error) -> CardError {
+    use pcsc::Error as E;
+    match error {
+        E::NoReadersAvailable | E::UnknownReader | E::ReaderUnavailable => CardError::NoReader,
+        E::NoSmartcard => CardError::NoCard,
+        E::RemovedCard | E::ResetCard | E::UnpoweredCard => CardError::CardRemoved,
+        E::SharingViolation => CardError::ReaderInUse,
+        E::Timeout => CardError::Timeout,
+        E::NoService | E::ServiceStopped => {
+            CardError::Reader("the smart-card service (pcscd) is not running: start it, or ask support".into())
+        }
+        E::UnresponsiveCard | E::UnsupportedCard => CardError::UnsupportedCard,
+        other => CardError::Reader(other.to_string()),
+    }
+}
+
+/// One reader as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReaderSnapshot {
+    pub name: String,
+    pub card_present: bool,
+    /// The card's ATR when one is present.
+    pub atr: Option<Vec<u8>>,
+    /// Whether the card is a Latvian eID card (by its ATR).
+    pub latvian_eid: bool,
+}
+
+/// The system's readers.
+pub struct Readers {
+    context: pcsc::Context,
+}
+
+impl Readers {
+    pub fn new() -> Result<Self, CardError> {
+        Ok(Self { context: pcsc::Context::establish(pcsc::Scope::User).map_err(from_pcsc)? })
+    }
+
+    fn names(&self) -> Result<Vec<CString>, CardError> {
+        match self.context.list_readers_owned() {
+            Ok(names) => Ok(names),
+            Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+            Err(e) => Err(from_pcsc(e)),
+        }
+    }
+
+    /// Every reader and whether a card is in it (none connected: an empty list).
+    pub fn snapshot(&self) -> Result<Vec<ReaderSnapshot>, CardError> {
+        let mut states: Vec<pcsc::ReaderState> =
+            self.names()?.into_iter().map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE)).collect();
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.context.get_status_change(Duration::ZERO, &mut states).map_err(from_pcsc)?;
+        Ok(states.iter().map(snapshot_of).collect())
+    }
+
+    /// Waits up to `timeout` for a reader or card to come or go, then returns the new snapshot
+    /// (or the same one after the timeout). UIs call this in a loop on their own thread.
+    pub fn wait_for_change(
+        &self,
+        known: &[ReaderSnapshot],
+        timeout: Duration,
+    ) -> Result<Vec<ReaderSnapshot>, CardError> {
+        let mut states: Vec<pcsc::ReaderState> = known
+            .iter()
+            .filter_map(|r| CString::new(r.name.clone()).ok())
+            .map(|name| pcsc::ReaderState::new(name, pcsc::State::UNAWARE))
+            .collect();
+        // Learn the current state of the known readers, then wait for any change, including a
+        // reader being plugged in (the PnP pseudo-reader).
+        if !states.is_empty() {
+            self.context.get_status_change(Duration::ZERO, &mut states).map_err(from_pcsc)?;
+            for state in &mut states {
+                state.sync_current_state();
+            }
+        }
+        states.push(pcsc::ReaderState::new(pcsc::PNP_NOTIFICATION(), pcsc::State::UNAWARE));
+        match self.context.get_status_change(timeout, &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => return Err(from_pcsc(e)),
+        }
+        self.snapshot()
+    }
+
+    /// Opens the Latvian eID card in `reader` (shared with other programs; each operation runs
+    /// in a PC/SC transaction).
+    pub fn connect(&self, reader: &str) -> Result<ConnectedCard, CardError> {
+        let name = CString::new(reader).map_err(|_| CardError::NoReader)?;
+        let card = self.context.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY).map_err(from_pcsc)?;
+        let atr = card.status2_owned().map_err(from_pcsc)?.atr().to_vec();
+        if apdu::identify(&atr).is_none() {
+            return Err(CardError::UnsupportedCard);
+        }
+        Ok(ConnectedCard { card, atr, reader: reader.to_owned() })
+    }
+
+    /// The first reader holding a Latvian eID card.
+    pub fn first_eid_reader(&self) -> Result<String, CardError> {
+        let readers = self.snapshot()?;
+        if readers.is_empty() {
+            return Err(CardError::NoReader);
+        }
+        if let Some(reader) = readers.iter().find(|r| r.latvian_eid) {
+            return Ok(reader.name.clone());
+        }
+        Err(if readers.iter().any(|r| r.card_present) { CardError::UnsupportedCard } else { CardError::NoCard })
+    }
+}
+
+fn snapshot_of(state: &pcsc::ReaderState) -> ReaderSnapshot {
+    let present =
+        state.event_state().contains(pcsc::State::PRESENT) && !state.event_state().contains(pcsc::State::MUTE);
+    let atr = present.then(|| state.atr().to_vec()).filter(|a| !a.is_empty());
+    ReaderSnapshot {
+        name: state.name().to_string_lossy().into_owned(),
+        card_present: present,
+        latvian_eid: atr.as_deref().and_then(apdu::identify).is_some(),
+        atr,
+    }
+}
+
+/// A connected card.
+pub struct ConnectedCard {
+    card: pcsc::Card,
+    pub atr: Vec<u8>,
+    pub reader: String,
+}
+
+impl Transport for &pcsc::Card {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+        let mut buffer = [0u8; pcsc::MAX_BUFFER_SIZE];
+        let answer = pcsc::Card::transmit(self, command, &mut buffer).map_err(from_pcsc)?.to_vec();
+        // The buffer may have held a PIN on its way in: nothing of it stays on the stack.
+        zeroize::Zeroize::zeroize(&mut buffer[..]);
+        Ok(answer)
+    }
+}
+
+impl ConnectedCard {
+    /// Runs `operation` inside one PC/SC transaction, so no other program's APDUs interleave.
+    pub fn with<R>(
+        &mut self,
+        operation: impl FnOnce(&mut EidCard<&pcsc::Card>) -> Result<R, CardError>,
+    ) -> Result<R, CardError> {
+        let transaction = self.card.transaction().map_err(from_pcsc)?;
+        let mut card = EidCard::new(&*transaction);
+        let result = operation(&mut card);
+        drop(card);
+        // Ending the transaction fails when the card is gone; the operation's own error says more.
+        let _ = transaction.end(pcsc::Disposition::LeaveCard);
+        result
+    }
+}
