@@ -155,7 +155,6 @@ impl ConnectedCard {
         let transaction = self.card.transaction().map_err(from_pcsc)?;
         let mut card = EidCard::new(&*transaction);
         let result = operation(&mut card);
-        drop(card);
         // Ending the transaction fails when the card is gone; the operation's own error says more.
         let _ = transaction.end(pcsc::Disposition::LeaveCard);
         result
