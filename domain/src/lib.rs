@@ -12,8 +12,10 @@ mod device;
 mod enrollment;
 mod language;
 pub mod markdown;
+mod person;
 
 pub use centre::{Centre, CentreName, Municipality, ValidationError};
 pub use device::{DeviceKind, DeviceName, ParseDeviceKindError};
 pub use enrollment::{ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError};
 pub use language::{Language, ParseLanguageError};
+pub use person::{ParseRoleError, PersonalCode, PersonalCodeError, Role};

@@ -260,6 +260,70 @@ pub struct ArticleFlag {
     pub created_at: DateTime<Utc>,
 }
 
+/// A login challenge handed to a device (only the nonce's hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginNonce {
+    pub nonce_hash: [u8; 32],
+    pub device_id: Uuid,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A staff role held by a person at a centre.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleGrant {
+    pub personal_code: String,
+    pub role: domain::Role,
+    pub centre: Centre,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// A person logged in on a device (only the token's hash is stored).
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserSession {
+    pub token_hash: [u8; 32],
+    pub device_id: Uuid,
+    pub personal_code: String,
+    pub given_name: String,
+    pub surname: String,
+    pub roles: Vec<domain::Role>,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for UserSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserSession")
+            .field("device_id", &self.device_id)
+            .field("roles", &self.roles)
+            .field("expires_at", &self.expires_at)
+            .field("ended_at", &self.ended_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A login, failed login or logout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthEvent {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub device_id: Option<Uuid>,
+    pub personal_code: Option<String>,
+    pub detail: String,
+}
+
+fn roles_to_text(roles: &[domain::Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn roles_from_text(text: &str) -> Result<Vec<domain::Role>, StoreError> {
+    text.split(',')
+        .filter(|r| !r.is_empty())
+        .map(|r| r.parse().map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string())))
+        .collect()
+}
+
 /// Every storage operation the server performs, named for what it means.
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug {
@@ -325,6 +389,30 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     async fn add_article_flag(&self, flag: ArticleFlag) -> Result<(), StoreError>;
     async fn article_flags(&self, owner: Option<&str>) -> Result<Vec<ArticleFlag>, StoreError>;
+
+    /// Stores a challenge and removes those that expired before `now`.
+    async fn add_login_nonce(&self, nonce: LoginNonce, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Removes and returns a challenge: whatever the outcome, it never works twice.
+    async fn take_login_nonce(&self, nonce_hash: [u8; 32]) -> Result<Option<LoginNonce>, StoreError>;
+    /// Grants a role (granting it again keeps the first time).
+    async fn grant_role(
+        &self,
+        personal_code: &str,
+        role: domain::Role,
+        centre_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Whether there was such a grant to revoke.
+    async fn revoke_role(&self, personal_code: &str, role: domain::Role, centre_id: Uuid) -> Result<bool, StoreError>;
+    /// Every grant, or one person's.
+    async fn role_grants(&self, personal_code: Option<&str>) -> Result<Vec<RoleGrant>, StoreError>;
+    async fn add_session(&self, session: UserSession) -> Result<(), StoreError>;
+    async fn session(&self, token_hash: [u8; 32]) -> Result<Option<UserSession>, StoreError>;
+    /// Ends a session; ending it twice keeps the first time.
+    async fn end_session(&self, token_hash: [u8; 32], at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn add_auth_event(&self, event: AuthEvent) -> Result<(), StoreError>;
+    /// The newest events first.
+    async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError>;
 }
 
 /// The version a change gets and its document with that version, or the conflict. Shared by both

@@ -10,14 +10,15 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, Device, DeviceAuthRecord, Institution, InstitutionKeyRecord, Migration, NewCentre, NewDevice,
-    RecordChange, RecordKind, Store, StoreError, StoredRecord, check_redeemable, hash_from_bytes, parse_kind,
-    redact_password, versioned_document,
+    ArticleFlag, AuthEvent, Device, DeviceAuthRecord, Institution, InstitutionKeyRecord, LoginNonce, Migration,
+    NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredRecord, UserSession,
+    check_redeemable, hash_from_bytes, parse_kind, redact_password, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
     (1, "centres_and_devices", include_str!("../../migrations/postgres/0001_centres_and_devices.sql")),
     (2, "catalogue", include_str!("../../migrations/postgres/0002_catalogue.sql")),
+    (3, "eid_login", include_str!("../../migrations/postgres/0003_eid_login.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -519,6 +520,182 @@ impl Store for PostgresStore {
                 device_id: r.get(5),
                 centre_name: r.get(6),
                 created_at: r.get(7),
+            })
+            .collect())
+    }
+
+    async fn add_login_nonce(&self, nonce: LoginNonce, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client.execute("DELETE FROM login_nonces WHERE expires_at < $1", &[&now]).await.map_err(db)?;
+        client
+            .execute(
+                "INSERT INTO login_nonces (nonce_hash, device_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&nonce.nonce_hash.as_slice(), &nonce.device_id, &nonce.issued_at, &nonce.expires_at],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn take_login_nonce(&self, nonce_hash: [u8; 32]) -> Result<Option<LoginNonce>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_opt(
+                "DELETE FROM login_nonces WHERE nonce_hash = $1 RETURNING device_id, issued_at, expires_at",
+                &[&nonce_hash.as_slice()],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| LoginNonce { nonce_hash, device_id: r.get(0), issued_at: r.get(1), expires_at: r.get(2) }))
+    }
+
+    async fn grant_role(
+        &self,
+        personal_code: &str,
+        role: domain::Role,
+        centre_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "INSERT INTO role_grants (personal_code, role, centre_id, granted_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                &[&personal_code, &role.as_str(), &centre_id, &at],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn revoke_role(&self, personal_code: &str, role: domain::Role, centre_id: Uuid) -> Result<bool, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let removed = client
+            .execute(
+                "DELETE FROM role_grants WHERE personal_code = $1 AND role = $2 AND centre_id = $3",
+                &[&personal_code, &role.as_str(), &centre_id],
+            )
+            .await
+            .map_err(db)?;
+        Ok(removed > 0)
+    }
+
+    async fn role_grants(&self, personal_code: Option<&str>) -> Result<Vec<RoleGrant>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality
+                 FROM role_grants g JOIN centres c ON c.id = g.centre_id
+                 WHERE $1::TEXT IS NULL OR g.personal_code = $1 ORDER BY g.personal_code, c.name, g.role",
+                &[&personal_code],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(RoleGrant {
+                    personal_code: r.get(0),
+                    role: r
+                        .get::<_, String>(1)
+                        .parse()
+                        .map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string()))?,
+                    granted_at: r.get(2),
+                    centre: Centre { id: r.get(3), name: r.get(4), municipality: r.get(5) },
+                })
+            })
+            .collect()
+    }
+
+    async fn add_session(&self, session: UserSession) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "INSERT INTO user_sessions (token_hash, device_id, personal_code, given_name, surname, roles, issued_at,
+                     expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &session.token_hash.as_slice(),
+                    &session.device_id,
+                    &session.personal_code,
+                    &session.given_name,
+                    &session.surname,
+                    &roles_to_text(&session.roles),
+                    &session.issued_at,
+                    &session.expires_at,
+                    &session.ended_at,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: [u8; 32]) -> Result<Option<UserSession>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_opt(
+                "SELECT device_id, personal_code, given_name, surname, roles, issued_at, expires_at, ended_at
+                 FROM user_sessions WHERE token_hash = $1",
+                &[&token_hash.as_slice()],
+            )
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            Ok(UserSession {
+                token_hash,
+                device_id: r.get(0),
+                personal_code: r.get(1),
+                given_name: r.get(2),
+                surname: r.get(3),
+                roles: roles_from_text(&r.get::<_, String>(4))?,
+                issued_at: r.get(5),
+                expires_at: r.get(6),
+                ended_at: r.get(7),
+            })
+        })
+        .transpose()
+    }
+
+    async fn end_session(&self, token_hash: [u8; 32], at: DateTime<Utc>) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "UPDATE user_sessions SET ended_at = COALESCE(ended_at, $2) WHERE token_hash = $1",
+                &[&token_hash.as_slice(), &at],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn add_auth_event(&self, event: AuthEvent) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "INSERT INTO auth_events (at, kind, device_id, personal_code, detail) VALUES ($1, $2, $3, $4, $5)",
+                &[&event.at, &event.kind, &event.device_id, &event.personal_code, &event.detail],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT at, kind, device_id, personal_code, detail FROM auth_events ORDER BY id DESC LIMIT $1",
+                &[&i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| AuthEvent {
+                at: r.get(0),
+                kind: r.get(1),
+                device_id: r.get(2),
+                personal_code: r.get(3),
+                detail: r.get(4),
             })
             .collect())
     }

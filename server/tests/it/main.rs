@@ -40,4 +40,7 @@ conformance!(
     concurrent_catalogue_writers_never_share_or_skip_a_position,
     institutions_keys_links_and_flags_are_kept,
     advice_changes_unverify_linked_articles_and_keys_keep_to_their_institution,
+    login_challenges_work_once_and_expired_ones_are_swept,
+    concurrent_takes_of_one_challenge_let_exactly_one_through,
+    role_grants_sessions_and_auth_events_are_kept,
 );

@@ -29,10 +29,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     store.ping().await.unwrap();
 }
 
@@ -177,7 +177,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -373,4 +373,101 @@ pub async fn advice_changes_unverify_linked_articles_and_keys_keep_to_their_inst
     let Err(EditError::Invalid { problems, .. }) = catalogue.put_service(&ldc, invalid, t(8)).await else { panic!() };
     let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(paths, ["description", "costs[0].currency"]);
+}
+
+async fn enrolled_device(store: &Arc<dyn Store>, centre: &str) -> (Uuid, Uuid) {
+    let centre = store.add_centre(new_centre(centre)).await.unwrap();
+    let device = store.add_device(new_device(centre.id, "Galds 1", 7)).await.unwrap();
+    (centre.id, device.id)
+}
+
+pub async fn login_challenges_work_once_and_expired_ones_are_swept(store: Arc<dyn Store>) {
+    use server::store::LoginNonce;
+    let (_, device) = enrolled_device(&store, "Centrs").await;
+    let nonce = |hash: u8, expires: i64| LoginNonce {
+        nonce_hash: [hash; 32],
+        device_id: device,
+        issued_at: t(0),
+        expires_at: t(expires),
+    };
+    store.add_login_nonce(nonce(1, 300), t(0)).await.unwrap();
+    store.add_login_nonce(nonce(2, 10), t(0)).await.unwrap();
+    assert_eq!(store.take_login_nonce([1; 32]).await.unwrap(), Some(nonce(1, 300)));
+    assert_eq!(store.take_login_nonce([1; 32]).await.unwrap(), None, "a challenge works once");
+    // Issuing at t(20) sweeps the one that expired at t(10).
+    store.add_login_nonce(nonce(3, 320), t(20)).await.unwrap();
+    assert_eq!(store.take_login_nonce([2; 32]).await.unwrap(), None);
+    assert!(matches!(store.add_login_nonce(nonce(3, 320), t(20)).await, Err(StoreError::Conflict { .. })));
+}
+
+pub async fn concurrent_takes_of_one_challenge_let_exactly_one_through(store: Arc<dyn Store>) {
+    use server::store::LoginNonce;
+    let (_, device) = enrolled_device(&store, "Centrs").await;
+    let nonce = LoginNonce { nonce_hash: [9; 32], device_id: device, issued_at: t(0), expires_at: t(300) };
+    store.add_login_nonce(nonce, t(0)).await.unwrap();
+    let takes: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.take_login_nonce([9; 32]).await.unwrap() })
+        })
+        .collect();
+    let mut found = 0;
+    for take in takes {
+        found += usize::from(take.await.unwrap().is_some());
+    }
+    assert_eq!(found, 1, "a replayed challenge must fail even when the replays race");
+}
+
+pub async fn role_grants_sessions_and_auth_events_are_kept(store: Arc<dyn Store>) {
+    use domain::Role;
+    use server::store::{AuthEvent, UserSession};
+    let (centre, device) = enrolled_device(&store, "Centrs").await;
+    let other = store.add_centre(new_centre("Cits")).await.unwrap();
+    store.grant_role("210860-10528", Role::Clerk, centre, t(1)).await.unwrap();
+    store.grant_role("210860-10528", Role::Clerk, centre, t(2)).await.unwrap();
+    store.grant_role("210860-10528", Role::Admin, other.id, t(3)).await.unwrap();
+    store.grant_role("161175-19997", Role::Librarian, centre, t(4)).await.unwrap();
+    let mine = store.role_grants(Some("210860-10528")).await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert_eq!((mine[0].role, mine[0].centre.name.as_str(), mine[0].granted_at), (Role::Clerk, "Centrs", t(1)));
+    assert_eq!((mine[1].role, mine[1].centre.id), (Role::Admin, other.id));
+    assert_eq!(store.role_grants(None).await.unwrap().len(), 3);
+    assert!(store.revoke_role("210860-10528", Role::Admin, other.id).await.unwrap());
+    assert!(!store.revoke_role("210860-10528", Role::Admin, other.id).await.unwrap());
+    assert!(store.grant_role("210860-10528", Role::Clerk, Uuid::now_v7(), t(5)).await.is_err(), "no such centre");
+
+    let session = UserSession {
+        token_hash: [5; 32],
+        device_id: device,
+        personal_code: "210860-10528".into(),
+        given_name: "SERGEJS".into(),
+        surname: "KULIŠS".into(),
+        roles: vec![Role::Clerk, Role::Trainer],
+        issued_at: t(10),
+        expires_at: t(10 + 8 * 3600),
+        ended_at: None,
+    };
+    store.add_session(session.clone()).await.unwrap();
+    assert_eq!(store.session([5; 32]).await.unwrap(), Some(session.clone()));
+    assert_eq!(store.session([6; 32]).await.unwrap(), None);
+    store.end_session([5; 32], t(20)).await.unwrap();
+    store.end_session([5; 32], t(30)).await.unwrap();
+    assert_eq!(store.session([5; 32]).await.unwrap().unwrap().ended_at, Some(t(20)), "the first logout counts");
+
+    for (i, kind) in ["login", "login_failed", "logout"].into_iter().enumerate() {
+        store
+            .add_auth_event(AuthEvent {
+                at: t(40 + i as i64),
+                kind: kind.into(),
+                device_id: Some(device),
+                personal_code: (kind != "login_failed").then(|| "210860-10528".into()),
+                detail: format!("event {i}"),
+            })
+            .await
+            .unwrap();
+    }
+    let events = store.auth_events(2).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["logout", "login_failed"]);
+    assert_eq!(events[1].personal_code, None);
+    assert_eq!(events[0].device_id, Some(device));
 }
