@@ -26,6 +26,11 @@ const KEYS: &[&str] = &[
     "enrollment_code_ttl_hours",
     "shutdown_timeout_secs",
     "log_format",
+    "eid_origin",
+    "eid_trust_anchors",
+    "eid_disallowed_policies",
+    "staff_session_hours",
+    "citizen_session_minutes",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +48,17 @@ pub struct Settings {
     /// How long in-flight requests may take to finish on shutdown before they are cut.
     pub shutdown_timeout_secs: u64,
     pub log_format: LogFormat,
+    /// The origin eID logins are signed for (`https://host[:port]`, what users' apps connect
+    /// to). Without it and `eid_trust_anchors`, eID login is off.
+    pub eid_origin: Option<String>,
+    /// PEM files of the CAs that issue ID-card certificates directly (intermediate CAs).
+    pub eid_trust_anchors: Vec<PathBuf>,
+    /// Certificate policies refused at login (default: Web eID's, the Estonian Mobile-ID ones).
+    pub eid_disallowed_policies: Vec<String>,
+    /// How long a staff login lasts on a desk (removing the card locks the desk sooner).
+    pub staff_session_hours: u32,
+    /// How long a citizen's kiosk login lasts at most (idling or removing the card ends it sooner).
+    pub citizen_session_minutes: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +78,11 @@ impl Default for Settings {
             enrollment_code_ttl_hours: 24,
             shutdown_timeout_secs: 10,
             log_format: LogFormat::Text,
+            eid_origin: None,
+            eid_trust_anchors: Vec::new(),
+            eid_disallowed_policies: eid::token::DEFAULT_DISALLOWED_POLICIES.iter().map(|p| p.to_string()).collect(),
+            staff_session_hours: 10,
+            citizen_session_minutes: 15,
         }
     }
 }
@@ -76,6 +97,11 @@ impl fmt::Debug for Settings {
             .field("enrollment_code_ttl_hours", &self.enrollment_code_ttl_hours)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("log_format", &self.log_format)
+            .field("eid_origin", &self.eid_origin)
+            .field("eid_trust_anchors", &self.eid_trust_anchors)
+            .field("eid_disallowed_policies", &self.eid_disallowed_policies)
+            .field("staff_session_hours", &self.staff_session_hours)
+            .field("citizen_session_minutes", &self.citizen_session_minutes)
             .finish()
     }
 }
@@ -141,6 +167,20 @@ impl Settings {
         }
         if self.shutdown_timeout_secs > 600 {
             return Err(ConfigError::Invalid("shutdown_timeout_secs must be at most 600".into()));
+        }
+        if let Some(origin) = &self.eid_origin {
+            eid::token::check_origin(origin).map_err(|e| ConfigError::Invalid(format!("eid_origin: {e}")))?;
+        }
+        if self.eid_origin.is_some() == self.eid_trust_anchors.is_empty() {
+            return Err(ConfigError::Invalid(
+                "eid_origin and eid_trust_anchors go together: give both to turn eID login on, or neither".into(),
+            ));
+        }
+        if !(1..=24).contains(&self.staff_session_hours) {
+            return Err(ConfigError::Invalid("staff_session_hours must be between 1 and 24".into()));
+        }
+        if !(1..=120).contains(&self.citizen_session_minutes) {
+            return Err(ConfigError::Invalid("citizen_session_minutes must be between 1 and 120".into()));
         }
         Ok(())
     }

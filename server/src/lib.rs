@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod institutions;
+pub mod login;
 pub mod store;
 pub mod testing;
 

@@ -44,6 +44,66 @@ enum Command {
     /// The service catalogue and knowledge base: import and export.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Staff: roles per centre (clerk, librarian, trainer, admin), and login events.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// eID tools for integrators.
+    #[command(subcommand)]
+    Eid(EidCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Grant a role at a centre to the person with this personal code.
+    Grant {
+        personal_code: String,
+        #[arg(long)]
+        role: domain::Role,
+        /// The centre's name, as given to `centre add`.
+        #[arg(long)]
+        centre: String,
+    },
+    /// Take a role away.
+    Revoke {
+        personal_code: String,
+        #[arg(long)]
+        role: domain::Role,
+        #[arg(long)]
+        centre: String,
+    },
+    /// List grants, everyone's or one person's.
+    List { personal_code: Option<String> },
+    /// The newest logins, failed logins and logouts.
+    Events {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum EidCommand {
+    /// Validate a Web eID authentication token as the server's login does, and print the
+    /// identity it proves as JSON, or why it fails (exit status 1). Needs no database.
+    Verify {
+        /// A file holding the token's JSON.
+        #[arg(long)]
+        token: PathBuf,
+        /// The challenge nonce the token answers.
+        #[arg(long)]
+        nonce: String,
+        /// The origin it was signed for, e.g. https://pietura.example.lv
+        #[arg(long)]
+        origin: String,
+        /// PEM files of the CAs that issue the user certificates (intermediate CAs).
+        #[arg(long = "trust-anchor", required = true)]
+        trust_anchors: Vec<PathBuf>,
+        /// Certificate policies to refuse (default: Web eID's Mobile-ID policies).
+        #[arg(long = "disallow-policy")]
+        disallowed_policies: Vec<String>,
+        /// Validate as at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -154,6 +214,18 @@ fn run(cli: Cli) -> Result<()> {
         print!("{DEFAULT_CONFIG_TOML}");
         return Ok(());
     }
+    if let Command::Eid(EidCommand::Verify { token, nonce, origin, trust_anchors, disallowed_policies, at }) =
+        &cli.command
+    {
+        let text = std::fs::read_to_string(token).with_context(|| format!("reading {}", token.display()))?;
+        let at = at.unwrap_or_else(|| system_clock()());
+        let outcome = server::login::verify_token(&text, nonce, origin, trust_anchors, disallowed_policies, at)?;
+        println!("{}", serde_json::to_string_pretty(&outcome.report)?);
+        if !outcome.valid {
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let settings = Settings::from_process(cli.config.as_deref())?;
     init_logging(settings.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -167,7 +239,48 @@ fn run(cli: Cli) -> Result<()> {
             Command::Migrate => {
                 println!("database schema is at version {}", store.schema_version().await?);
             }
-            Command::Serve => serve(settings, AppState::new(store, clock)).await?,
+            Command::Serve => {
+                let login = server::login::Login::from_settings(&settings)?;
+                if login.is_none() {
+                    tracing::warn!("eID login is off: set eid_origin and eid_trust_anchors to turn it on");
+                }
+                serve(settings, AppState::new(store, clock).with_login(login)).await?
+            }
+            Command::Eid(_) => unreachable!("handled above"),
+            Command::User(UserCommand::Grant { personal_code, role, centre }) => {
+                let grant = server::login::grant(store.as_ref(), &personal_code, role, &centre, clock()).await?;
+                println!("{} is now {} at {}", grant.0, role, grant.1);
+            }
+            Command::User(UserCommand::Revoke { personal_code, role, centre }) => {
+                if server::login::revoke(store.as_ref(), &personal_code, role, &centre).await? {
+                    println!("{personal_code} is no longer {role} at {centre}");
+                } else {
+                    println!("{personal_code} was not {role} at {centre}: nothing changed");
+                }
+            }
+            Command::User(UserCommand::List { personal_code }) => {
+                for grant in store.role_grants(personal_code.as_deref()).await? {
+                    println!(
+                        "{}\t{}\t{}\tsince {}",
+                        grant.personal_code,
+                        grant.role,
+                        grant.centre.name,
+                        grant.granted_at.format("%Y-%m-%d")
+                    );
+                }
+            }
+            Command::User(UserCommand::Events { limit }) => {
+                for event in store.auth_events(limit).await? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        event.at.format("%Y-%m-%d %H:%M:%S"),
+                        event.kind,
+                        event.personal_code.unwrap_or_else(|| "-".into()),
+                        event.device_id.map_or_else(|| "-".into(), |d| d.to_string()),
+                        event.detail
+                    );
+                }
+            }
             Command::Centre(CentreCommand::Add { name, municipality }) => {
                 let centre = devices::add_centre(store.as_ref(), &name, &municipality, clock()).await?;
                 println!("centre {:?} ({}) added with id {}", centre.name, centre.municipality, centre.id);

@@ -1,4 +1,4 @@
-//! The HTTP side of the protocol: enrollment and hello.
+//! The HTTP side of the protocol: enrollment, hello, login, the catalogue feed.
 
 use std::time::Duration;
 
@@ -6,9 +6,10 @@ use reqwest::{Method, StatusCode, Url, header};
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    CATALOGUE_FEED_PATH, CataloguePage, DeviceCredentials, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody,
-    FlagRequest, HELLO_PATH, HelloResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, VersionError, check_version,
-    error_codes,
+    CATALOGUE_FEED_PATH, CataloguePage, ChallengeResponse, DeviceCredentials, ENROLL_PATH, EnrollRequest,
+    EnrollResponse, ErrorBody, FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH, LOGOUT_PATH,
+    LoginRequest, LoginResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH, SessionDto,
+    VersionError, check_version, error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -139,7 +140,33 @@ impl SyncClient {
         limit: u32,
     ) -> Result<(CataloguePage, u64), ClientError> {
         let path = format!("{CATALOGUE_FEED_PATH}?after={after}&limit={limit}");
-        self.call_counted::<(), _>(Method::GET, &path, Some(creds), None).await
+        self.call_counted::<(), _>(Method::GET, &path, Some(creds), None, None).await
+    }
+
+    /// A login challenge for this device.
+    pub async fn login_challenge(&self, creds: &DeviceCredentials) -> Result<ChallengeResponse, ClientError> {
+        self.call::<(), _>(Method::POST, LOGIN_CHALLENGE_PATH, Some(creds), None).await
+    }
+
+    /// Logs in with a Web eID token (its JSON text) answering `nonce`.
+    pub async fn log_in(
+        &self,
+        creds: &DeviceCredentials,
+        token: &str,
+        nonce: &str,
+    ) -> Result<LoginResponse, ClientError> {
+        let body = LoginRequest { token: token.to_owned(), nonce: nonce.to_owned() };
+        self.call(Method::POST, LOGIN_PATH, Some(creds), Some(&body)).await
+    }
+
+    /// Who is logged in with `session_token` on this device.
+    pub async fn session(&self, creds: &DeviceCredentials, session_token: &str) -> Result<SessionDto, ClientError> {
+        Ok(self.call_counted::<(), _>(Method::GET, SESSION_PATH, Some(creds), Some(session_token), None).await?.0)
+    }
+
+    pub async fn log_out(&self, creds: &DeviceCredentials, session_token: &str) -> Result<(), ClientError> {
+        self.call_counted::<(), ()>(Method::POST, LOGOUT_PATH, Some(creds), Some(session_token), None).await?;
+        Ok(())
     }
 
     async fn call<B: serde::Serialize, T: DeserializeOwned>(
@@ -149,7 +176,7 @@ impl SyncClient {
         creds: Option<&DeviceCredentials>,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
-        Ok(self.call_counted(method, path, creds, body).await?.0)
+        Ok(self.call_counted(method, path, creds, None, body).await?.0)
     }
 
     async fn call_counted<B: serde::Serialize, T: DeserializeOwned>(
@@ -157,12 +184,16 @@ impl SyncClient {
         method: Method,
         path: &str,
         creds: Option<&DeviceCredentials>,
+        session_token: Option<&str>,
         body: Option<&B>,
     ) -> Result<(T, u64), ClientError> {
         let url = self.base.join(path.trim_start_matches('/')).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
         let mut request = self.http.request(method, url.clone()).header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
         if let Some(creds) = creds {
             request = request.header(header::AUTHORIZATION, creds.authorization_header());
+        }
+        if let Some(token) = session_token {
+            request = request.header(SESSION_HEADER, token);
         }
         if let Some(body) = body {
             request = request.json(body);
@@ -187,7 +218,9 @@ impl SyncClient {
             reason: describe_transport_error(&e),
         })?;
         if status.is_success() {
-            let parsed = serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?;
+            // 204 No Content reads as JSON null (the unit type).
+            let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            let parsed = serde_json::from_slice(json).map_err(|e| ClientError::BadResponse(e.to_string()))?;
             return Ok((parsed, bytes.len() as u64));
         }
         let error: ErrorBody = serde_json::from_slice(&bytes)

@@ -197,6 +197,73 @@ pub struct FlagRequest {
     pub note: String,
 }
 
+pub const LOGIN_CHALLENGE_PATH: &str = "/v1/auth/challenge";
+pub const LOGIN_PATH: &str = "/v1/auth/login";
+pub const SESSION_PATH: &str = "/v1/auth/session";
+pub const LOGOUT_PATH: &str = "/v1/auth/logout";
+/// The header that carries a person's session token, beside the device's `Authorization`.
+pub const SESSION_HEADER: &str = "pietura-session";
+
+/// A challenge for the card to sign: the Web eID nonce and the origin to sign it for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChallengeResponse {
+    pub nonce: String,
+    pub origin: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A Web eID authentication token (its JSON text, as the card session made it) and the nonce
+/// it answers.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub token: String,
+    pub nonce: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").finish_non_exhaustive()
+    }
+}
+
+/// The person a certificate names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonDto {
+    pub personal_code: String,
+    pub given_name: String,
+    pub surname: String,
+    pub country: String,
+}
+
+/// Who is logged in on this device and until when.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionDto {
+    pub person: PersonDto,
+    /// `clerk`, `librarian`, `trainer`, `admin` at this device's centre, or `citizen` at a kiosk.
+    pub roles: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// Sent back in the `pietura-session` header; valid on this device only.
+    pub session_token: String,
+    pub session: SessionDto,
+    /// The authentication certificate (base64 DER), which a desk pins for offline unlock.
+    pub certificate: String,
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse").field("session", &self.session).finish_non_exhaustive()
+    }
+}
+
 /// Stable error codes the server sends and clients switch on.
 pub mod error_codes {
     pub const PROTOCOL_MISMATCH: &str = "protocol_mismatch";

@@ -1,5 +1,6 @@
 //! The HTTP API: a pure [`router`] over [`AppState`].
 
+mod auth;
 mod catalogue;
 mod error;
 mod extract;
@@ -23,10 +24,11 @@ use sync::protocol::{
 use tracing::Instrument;
 use utoipa::OpenApi;
 
+pub use auth::AuthenticatedUser;
 pub use error::ApiError;
 use extract::{ApiJson, AuthenticatedDevice};
 pub use metrics::Metrics;
-pub use throttle::FailureThrottle;
+pub use throttle::{FailureThrottle, Throttle};
 
 /// Failed enrollment attempts an address may make before it must wait.
 pub fn throttle_limit() -> usize {
@@ -46,6 +48,12 @@ pub struct AppState {
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub enrollment_failures: Arc<FailureThrottle>,
+    /// eID login, when configured.
+    pub login: Option<Arc<crate::login::Login>>,
+    /// Failed logins per device (a device must authenticate before it may try).
+    pub login_failures: Arc<Throttle<uuid::Uuid>>,
+    /// Login challenges per device.
+    pub challenge_limit: Arc<Throttle<uuid::Uuid>>,
 }
 
 impl AppState {
@@ -55,9 +63,28 @@ impl AppState {
     }
 
     pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
-        Self { store, clock, metrics: Arc::default(), enrollment_failures: Arc::default() }
+        Self {
+            store,
+            clock,
+            metrics: Arc::default(),
+            enrollment_failures: Arc::default(),
+            login: None,
+            login_failures: Arc::new(Throttle::new(
+                throttle::MAX_FAILURES,
+                chrono::Duration::minutes(throttle::WINDOW_MINUTES),
+            )),
+            challenge_limit: Arc::new(Throttle::new(CHALLENGES_PER_WINDOW, chrono::Duration::minutes(5))),
+        }
+    }
+
+    pub fn with_login(mut self, login: Option<crate::login::Login>) -> Self {
+        self.login = login.map(Arc::new);
+        self
     }
 }
+
+/// Login challenges a device may ask for in five minutes (a clerk retrying a PIN needs a few).
+const CHALLENGES_PER_WINDOW: usize = 30;
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -87,7 +114,11 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::retire_article,
         catalogue::flag_article,
         catalogue::list_flags,
-        catalogue::feed
+        catalogue::feed,
+        auth::challenge,
+        auth::log_in,
+        auth::session,
+        auth::log_out
     ),
     components(schemas(
         EnrollRequest,
@@ -100,6 +131,11 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         sync::protocol::CatalogueRecordDto,
         sync::protocol::CatalogueKind,
         sync::protocol::FlagRequest,
+        sync::protocol::ChallengeResponse,
+        sync::protocol::LoginRequest,
+        sync::protocol::LoginResponse,
+        sync::protocol::SessionDto,
+        sync::protocol::PersonDto,
         catalogue::Written,
         catalogue::FlagDto
     ))
@@ -114,6 +150,10 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route(ENROLL_PATH, post(enroll))
         .route(HELLO_PATH, get(hello))
+        .route(sync::protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
+        .route(sync::protocol::LOGIN_PATH, post(auth::log_in))
+        .route(sync::protocol::SESSION_PATH, get(auth::session))
+        .route(sync::protocol::LOGOUT_PATH, post(auth::log_out))
         .route(
             "/v1/sync/catalogue",
             get(catalogue::feed).layer(

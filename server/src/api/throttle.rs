@@ -1,9 +1,11 @@
-//! Slows down guessing of enrollment codes: after too many failed attempts from one address,
-//! that address must wait. Codes have 40 bits and expire in hours, so this turns a remote
-//! brute force from unlikely into hopeless.
+//! Slows down guessing and flooding: after too many events (failed enrollment codes, failed
+//! logins, login challenges) from one address or device within a window, it must wait.
+//! Enrollment codes have 40 bits and expire in hours, so this turns a remote brute force from
+//! unlikely into hopeless.
 
 use std::{
     collections::{HashMap, VecDeque},
+    hash::Hash,
     net::IpAddr,
     sync::Mutex,
 };
@@ -16,38 +18,50 @@ pub const WINDOW_MINUTES: i64 = 15;
 /// Addresses remembered at most; beyond this the quietest are forgotten first.
 const MAX_ADDRESSES: usize = 10_000;
 
-#[derive(Debug, Default)]
-pub struct FailureThrottle {
-    failures: Mutex<HashMap<IpAddr, VecDeque<DateTime<Utc>>>>,
+/// At most `max` events per key within `window`.
+#[derive(Debug)]
+pub struct Throttle<K> {
+    max: usize,
+    window: Duration,
+    events: Mutex<HashMap<K, VecDeque<DateTime<Utc>>>>,
 }
 
-impl FailureThrottle {
-    fn window() -> Duration {
-        Duration::minutes(WINDOW_MINUTES)
+/// Failed enrollment attempts per address.
+pub type FailureThrottle = Throttle<IpAddr>;
+
+impl Default for Throttle<IpAddr> {
+    fn default() -> Self {
+        Self::new(MAX_FAILURES, Duration::minutes(WINDOW_MINUTES))
+    }
+}
+
+impl<K: Hash + Eq + Copy> Throttle<K> {
+    pub fn new(max: usize, window: Duration) -> Self {
+        Self { max, window, events: Mutex::default() }
     }
 
-    /// `Err(wait)` while `address` has used up its failures.
-    pub fn check(&self, address: IpAddr, now: DateTime<Utc>) -> Result<(), Duration> {
-        let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(times) = failures.get(&address) else { return Ok(()) };
-        let recent: Vec<_> = times.iter().filter(|t| now - **t < Self::window()).collect();
-        if recent.len() < MAX_FAILURES {
+    /// `Err(wait)` while `key` has used up its events.
+    pub fn check(&self, key: K, now: DateTime<Utc>) -> Result<(), Duration> {
+        let events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(times) = events.get(&key) else { return Ok(()) };
+        let recent: Vec<_> = times.iter().filter(|t| now - **t < self.window).collect();
+        if recent.len() < self.max {
             return Ok(());
         }
-        // Allowed again when the oldest failure that still counts leaves the window.
-        let oldest_counting = recent[recent.len() - MAX_FAILURES];
-        Err(*oldest_counting + Self::window() - now)
+        // Allowed again when the oldest event that still counts leaves the window.
+        let oldest_counting = recent[recent.len() - self.max];
+        Err(*oldest_counting + self.window - now)
     }
 
-    pub fn record_failure(&self, address: IpAddr, now: DateTime<Utc>) {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let times = failures.entry(address).or_default();
+    pub fn record_failure(&self, key: K, now: DateTime<Utc>) {
+        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let times = events.entry(key).or_default();
         times.push_back(now);
-        while times.front().is_some_and(|t| now - *t >= Self::window()) || times.len() > MAX_FAILURES {
+        while times.front().is_some_and(|t| now - *t >= self.window) || times.len() > self.max {
             times.pop_front();
         }
-        if failures.len() > MAX_ADDRESSES {
-            failures.retain(|_, times| times.back().is_some_and(|t| now - *t < Self::window()));
+        if events.len() > MAX_ADDRESSES {
+            events.retain(|_, times| times.back().is_some_and(|t| now - *t < self.window));
         }
     }
 }

@@ -5,6 +5,7 @@ mod api;
 mod backends;
 mod catalogue_api;
 mod cpsv;
+mod login_api;
 mod store;
 
 /// Runs each conformance case against SQLite and against PostgreSQL.

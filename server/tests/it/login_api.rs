@@ -1,0 +1,279 @@
+//! eID login over HTTP with the real client: a virtual card (in-process) signs the server's
+//! challenge; the server validates the token against a test CA, checks roles, opens sessions,
+//! and refuses every kind of bad login for its own reason.
+
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use domain::{DeviceKind, Role};
+use eid::{
+    EidCard, ParsedCertificate, ValidatorConfig,
+    apdu::{KeyKind, PIN_MIN_LENGTH, Pin},
+    test_ca::{CardCertificateOptions, CardKey, CardProfile, Holder, TestCa},
+    virtual_card::VirtualCard,
+};
+use server::{AppState, devices, login::Login, store::Store};
+use sync::{
+    client::{ClientError, SyncClient, parse_server_url},
+    protocol::DeviceCredentials,
+};
+
+const ORIGIN: &str = "https://pietura.test";
+const CLERK: &str = "161175-19997";
+
+struct World {
+    client: SyncClient,
+    store: Arc<dyn Store>,
+    ca: TestCa,
+    /// Seconds added to the real clock, to move the server's time.
+    offset: Arc<AtomicI64>,
+    _backend: crate::backends::Backend,
+}
+
+fn now() -> DateTime<Utc> {
+    #[allow(clippy::disallowed_methods)] // the tests' own reference time
+    Utc::now()
+}
+
+async fn world(with_login: bool) -> World {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let backend = crate::backends::sqlite().await;
+    let store = backend.store.clone();
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock_offset = offset.clone();
+    let clock: server::clock::Clock =
+        Arc::new(move || now() + chrono::Duration::seconds(clock_offset.load(Ordering::SeqCst)));
+    let ca = TestCa::generate(now()).unwrap();
+    let login = with_login.then(|| {
+        Login::new(
+            ValidatorConfig {
+                origin: ORIGIN.into(),
+                trusted_cas: ParsedCertificate::all_from_pem(&ca.intermediate_pem().unwrap()).unwrap(),
+                disallowed_policies: eid::token::DEFAULT_DISALLOWED_POLICIES.iter().map(|p| p.to_string()).collect(),
+            },
+            chrono::Duration::hours(10),
+            chrono::Duration::minutes(15),
+        )
+        .unwrap()
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let state = AppState::new(store.clone(), clock).with_login(login);
+    tokio::spawn(server::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
+    devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now()).await.unwrap();
+    devices::add_centre(store.as_ref(), "Cēsu VPVKAC", "Cēsis", now()).await.unwrap();
+    let client = SyncClient::new(parse_server_url(&url).unwrap()).unwrap();
+    World { client, store, ca, offset, _backend: backend }
+}
+
+impl World {
+    async fn device(&self, kind: DeviceKind, centre: &str, name: &str) -> DeviceCredentials {
+        let (_, code) = devices::add_device(self.store.as_ref(), centre, kind, name, chrono::Duration::hours(1), now())
+            .await
+            .unwrap();
+        let enrolled = self.client.enroll(&code.to_string()).await.unwrap();
+        DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
+    }
+
+    fn card(&self, code: &str, kind: KeyKind) -> EidCard<VirtualCard> {
+        let holder = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: code.into() };
+        let profile = self.ca.issue_card(holder, kind, now() - chrono::Duration::days(1), None, "1234", "123456");
+        EidCard::new(VirtualCard::new(profile.unwrap()))
+    }
+
+    /// A challenge from the server, signed by `card` for `origin`: (token JSON, nonce).
+    async fn signed(
+        &self,
+        device: &DeviceCredentials,
+        card: &mut EidCard<VirtualCard>,
+        origin: &str,
+    ) -> (String, String) {
+        let challenge = self.client.login_challenge(device).await.unwrap();
+        assert_eq!(challenge.origin, ORIGIN);
+        assert!(challenge.nonce.len() >= 44, "256 bits at least");
+        let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();
+        let token = card.sign_login(&pin, origin, &challenge.nonce, "https://pietura.lv/desk/test").unwrap();
+        (token.to_json(), challenge.nonce)
+    }
+
+    async fn events(&self) -> Vec<(String, String)> {
+        self.store.auth_events(100).await.unwrap().into_iter().rev().map(|e| (e.kind, e.detail)).collect()
+    }
+}
+
+fn rejected(result: Result<impl std::fmt::Debug, ClientError>) -> (u16, String) {
+    match result {
+        Err(ClientError::Rejected { status, code, .. }) => (status, code),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_clerk_logs_in_with_either_card_generation_and_logs_out() {
+    let world = world(true).await;
+    let desk = world.device(DeviceKind::Desk, "Rīgas VPVKAC", "Galds 1").await;
+    server::login::grant(world.store.as_ref(), CLERK, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
+    server::login::grant(world.store.as_ref(), CLERK, Role::Trainer, "Rīgas VPVKAC", now()).await.unwrap();
+    server::login::grant(world.store.as_ref(), CLERK, Role::Admin, "Cēsu VPVKAC", now()).await.unwrap();
+    for kind in [KeyKind::EcP384, KeyKind::Rsa2048] {
+        let mut card = world.card(CLERK, kind);
+        let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+        let logged_in = world.client.log_in(&desk, &token, &nonce).await.unwrap();
+        assert_eq!(logged_in.session.person.personal_code, CLERK);
+        assert_eq!(logged_in.session.person.given_name, "ILZE");
+        assert_eq!(logged_in.session.roles, ["clerk", "trainer"], "only this centre's roles");
+        assert!(!logged_in.certificate.is_empty());
+        let session = world.client.session(&desk, &logged_in.session_token).await.unwrap();
+        assert_eq!(session, logged_in.session);
+
+        // The session is this device's only.
+        let other_desk = world.device(DeviceKind::Desk, "Rīgas VPVKAC", &format!("Galds {kind:?}")).await;
+        assert_eq!(rejected(world.client.session(&other_desk, &logged_in.session_token).await).1, "session_invalid");
+
+        world.client.log_out(&desk, &logged_in.session_token).await.unwrap();
+        assert_eq!(rejected(world.client.session(&desk, &logged_in.session_token).await).1, "session_invalid");
+    }
+    let kinds: Vec<String> = world.events().await.into_iter().map(|(kind, _)| kind).collect();
+    assert_eq!(kinds, ["login", "logout", "login", "logout"]);
+}
+
+#[tokio::test]
+async fn every_bad_login_is_refused_for_its_own_reason_and_recorded() {
+    let world = world(true).await;
+    let desk = world.device(DeviceKind::Desk, "Rīgas VPVKAC", "Galds 1").await;
+    server::login::grant(world.store.as_ref(), CLERK, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
+    let mut card = world.card(CLERK, KeyKind::EcP384);
+
+    // Replayed: the same token and nonce again.
+    let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+    world.client.log_in(&desk, &token, &nonce).await.unwrap();
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await), (401, "challenge_unknown".into()));
+
+    // A nonce the server never gave.
+    let (token, _) = world.signed(&desk, &mut card, ORIGIN).await;
+    let made_up = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    assert_eq!(rejected(world.client.log_in(&desk, &token, made_up).await).1, "challenge_unknown");
+
+    // Another device's challenge.
+    let other_desk = world.device(DeviceKind::Desk, "Rīgas VPVKAC", "Galds 2").await;
+    let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+    assert_eq!(rejected(world.client.log_in(&other_desk, &token, &nonce).await).1, "challenge_unknown");
+
+    // Expired: answered after five minutes.
+    let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+    world.offset.store(5 * 60 + 1, Ordering::SeqCst);
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await).1, "challenge_expired");
+    world.offset.store(0, Ordering::SeqCst);
+
+    // A token made for one challenge, sent with another.
+    let (token, _) = world.signed(&desk, &mut card, ORIGIN).await;
+    let other_nonce = world.client.login_challenge(&desk).await.unwrap().nonce;
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &other_nonce).await).1, "signature_invalid");
+
+    // Signed for another origin (a phishing site relaying the challenge).
+    let (token, nonce) = world.signed(&desk, &mut card, "https://pietura-login.example").await;
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await), (401, "signature_invalid".into()));
+
+    // A card from a CA the server does not trust, with the same names.
+    let impostor = TestCa::generate(now()).unwrap();
+    let holder = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
+    let forged = impostor.issue_card(holder.clone(), KeyKind::EcP384, now(), None, "1234", "123456").unwrap();
+    let mut forged_card = EidCard::new(VirtualCard::new(forged));
+    let (token, nonce) = world.signed(&desk, &mut forged_card, ORIGIN).await;
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await).1, "certificate_not_trusted");
+
+    // Expired and not-yet-valid certificates, and one not meant for authentication.
+    let key = CardKey::generate(KeyKind::EcP384);
+    let card_with = |options: CardCertificateOptions| {
+        let certificate = world.ca.issue_card_certificate(&holder, &key, &options).unwrap();
+        EidCard::new(VirtualCard::new(CardProfile {
+            holder: holder.clone(),
+            key: key.clone(),
+            certificate_der: certificate,
+            pin1: "1234".into(),
+            pin2: "123456".into(),
+            puk: "12345678".into(),
+        }))
+    };
+    let good = CardCertificateOptions::valid_from(now() - chrono::Duration::days(10));
+    let cases = [
+        (
+            CardCertificateOptions {
+                not_before: now() - chrono::Duration::days(2000),
+                not_after: now() - chrono::Duration::days(1),
+                ..good.clone()
+            },
+            "certificate_expired",
+        ),
+        (
+            CardCertificateOptions { not_before: now() + chrono::Duration::days(1), ..good.clone() },
+            "certificate_not_yet_valid",
+        ),
+        (
+            CardCertificateOptions { extended_key_usages: vec![const_oid_email_protection()], ..good.clone() },
+            "certificate_wrong_purpose",
+        ),
+    ];
+    for (options, code) in cases {
+        let mut card = card_with(options);
+        let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+        assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await), (401, code.into()));
+    }
+
+    // Malformed tokens.
+    let nonce = world.client.login_challenge(&desk).await.unwrap().nonce;
+    assert_eq!(
+        rejected(world.client.log_in(&desk, "{\"format\":\"web-eid:1.0\"}", &nonce).await),
+        (422, "token_malformed".into())
+    );
+
+    // Ten failures from one device: the next attempt must wait, even a good one.
+    let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await), (429, "too_many_attempts".into()));
+
+    // A person with no role at this centre (from another desk, which is not held back).
+    let mut stranger = world.card("290156-11605", KeyKind::EcP384);
+    let (token, nonce) = world.signed(&other_desk, &mut stranger, ORIGIN).await;
+    assert_eq!(rejected(world.client.log_in(&other_desk, &token, &nonce).await), (403, "no_role".into()));
+
+    let events = world.events().await;
+    let failures = events.iter().filter(|(kind, _)| kind == "login_failed").count();
+    assert_eq!(failures, 12, "{events:?}");
+    assert!(events.iter().any(|(_, detail)| detail.starts_with("challenge_expired")));
+    assert!(events.iter().any(|(_, detail)| detail.starts_with("no_role")));
+}
+
+fn const_oid_email_protection() -> const_oid::ObjectIdentifier {
+    const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4")
+}
+
+#[tokio::test]
+async fn citizens_log_in_at_kiosks_without_a_grant_and_for_a_short_time() {
+    let world = world(true).await;
+    let kiosk = world.device(DeviceKind::Kiosk, "Cēsu VPVKAC", "Kiosks 1").await;
+    let mut card = world.card("325035-11782", KeyKind::Rsa2048);
+    let (token, nonce) = world.signed(&kiosk, &mut card, ORIGIN).await;
+    let logged_in = world.client.log_in(&kiosk, &token, &nonce).await.unwrap();
+    assert_eq!(logged_in.session.roles, ["citizen"]);
+    let minutes = (logged_in.session.expires_at - now()).num_minutes();
+    assert!((14..=15).contains(&minutes), "{minutes}");
+    world.offset.store(16 * 60, Ordering::SeqCst);
+    assert_eq!(rejected(world.client.session(&kiosk, &logged_in.session_token).await).1, "session_invalid");
+}
+
+#[tokio::test]
+async fn without_configuration_login_says_it_is_off() {
+    let world = world(false).await;
+    let desk = world.device(DeviceKind::Desk, "Rīgas VPVKAC", "Galds 1").await;
+    match world.client.login_challenge(&desk).await {
+        Err(ClientError::Unreachable { reason, .. }) => assert!(reason.contains("login_not_configured"), "{reason}"),
+        other => panic!("expected 503, got {other:?}"),
+    }
+}
