@@ -22,7 +22,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 2"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 3"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -185,4 +185,110 @@ fn catalogue_imports_are_all_or_nothing_and_exports_import_again() {
         "not found",
     );
     assert!(server_cli(&bin, &db, &["institution", "list"]).unwrap().contains("VID"));
+}
+
+#[test]
+fn eid_verify_prints_the_identity_or_why_the_token_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    let vectors_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../eid/tests/data/web-eid");
+    let vectors: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir.join("vectors.json")).unwrap()).unwrap();
+    let case = vectors.as_array().unwrap().iter().find(|c| c["name"] == "valid_es384_esteid2018").unwrap();
+    let token = dir.path().join("token.json");
+    std::fs::write(&token, case["token_string"].as_str().unwrap()).unwrap();
+    let anchor = vectors_dir.join("TEST_of_ESTEID2018.pem");
+    let verify = |nonce: &str| {
+        server_command(&bin, &db, 0)
+            .args(["eid", "verify", "--token"])
+            .arg(&token)
+            .args(["--nonce", nonce, "--origin", "https://ria.ee", "--trust-anchor"])
+            .arg(&anchor)
+            .args(["--at", "2021-08-01T00:00:00Z"])
+            .output()
+            .unwrap()
+    };
+    let good = verify(case["nonce"].as_str().unwrap());
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&good.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["personal_code"], "38001085718");
+    assert_eq!(report["given_name"], "JAAK-KRISTJAN");
+    assert_eq!(report["algorithm"], "ES384");
+
+    let bad = verify("12345678123456781234567812345678912356789124");
+    assert_eq!(bad.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["code"], "signature_invalid");
+    assert_eq!(report["web_eid_error"], "AuthTokenSignatureValidationException");
+
+    fails_with(
+        server_command(&bin, &db, 0).args(["eid", "verify", "--token"]).arg(&token).args([
+            "--nonce",
+            "n",
+            "--origin",
+            "https://ria.ee",
+            "--trust-anchor",
+            "/nonexistent.pem",
+        ]),
+        "/nonexistent.pem",
+    );
+    fails_with(
+        server_command(&bin, &db, 0)
+            .args(["eid", "verify", "--token"])
+            .arg(&token)
+            .args(["--nonce", "n", "--origin", "https://ria.ee/login", "--trust-anchor"])
+            .arg(&anchor),
+        "origin",
+    );
+}
+
+#[test]
+fn operators_grant_and_revoke_roles_and_bad_codes_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
+    let granted =
+        server_cli(&bin, &db, &["user", "grant", "16117519997", "--role", "clerk", "--centre", "Rīgas VPVKAC"])
+            .unwrap();
+    assert!(granted.contains("161175-19997 is now clerk at Rīgas VPVKAC"), "{granted}");
+    fails_with(
+        server_command(&bin, &db, 0).args([
+            "user",
+            "grant",
+            "161175-19996",
+            "--role",
+            "clerk",
+            "--centre",
+            "Rīgas VPVKAC",
+        ]),
+        "typing mistake",
+    );
+    fails_with(
+        server_command(&bin, &db, 0).args([
+            "user",
+            "grant",
+            "161175-19997",
+            "--role",
+            "boss",
+            "--centre",
+            "Rīgas VPVKAC",
+        ]),
+        "clerk, librarian",
+    );
+    fails_with(
+        server_command(&bin, &db, 0).args(["user", "grant", "161175-19997", "--role", "admin", "--centre", "Nav"]),
+        "centre add",
+    );
+    let list = server_cli(&bin, &db, &["user", "list"]).unwrap();
+    assert_eq!(list.lines().count(), 1, "{list}");
+    assert!(list.starts_with("161175-19997\tclerk\tRīgas VPVKAC"), "{list}");
+    let revoked =
+        server_cli(&bin, &db, &["user", "revoke", "161175-19997", "--role", "clerk", "--centre", "Rīgas VPVKAC"])
+            .unwrap();
+    assert!(revoked.contains("no longer clerk"), "{revoked}");
+    assert_eq!(server_cli(&bin, &db, &["user", "list"]).unwrap(), "");
 }
