@@ -19,5 +19,5 @@ pub mod token;
 pub mod virtual_card;
 
 pub use certificate::{Identity, ParsedCertificate};
-pub use session::{CardError, EidCard, Transport};
+pub use session::{CardError, CardReaders, EidCard, ReaderSnapshot, Transport};
 pub use token::{Algorithm, AuthToken, TokenError, TokenValidator, ValidatedToken, ValidatorConfig};

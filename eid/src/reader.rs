@@ -5,7 +5,9 @@ use std::{ffi::CString, time::Duration};
 
 use crate::{
     apdu,
-    session::{CardError, EidCard, Transport},
+    apdu::Pin,
+    session::{CardError, CardReaders, EidCard, ReaderSnapshot, Transport},
+    token::AuthToken,
 };
 
 fn from_pcsc(error: pcsc::Error) -> CardError {
@@ -22,17 +24,6 @@ fn from_pcsc(error: pcsc::Error) -> CardError {
         E::UnresponsiveCard | E::UnsupportedCard => CardError::UnsupportedCard,
         other => CardError::Reader(other.to_string()),
     }
-}
-
-/// One reader as it is now.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ReaderSnapshot {
-    pub name: String,
-    pub card_present: bool,
-    /// The card's ATR when one is present.
-    pub atr: Option<Vec<u8>>,
-    /// Whether the card is a Latvian eID card (by its ATR).
-    pub latvian_eid: bool,
 }
 
 /// The system's readers.
@@ -103,18 +94,6 @@ impl Readers {
         }
         Ok(ConnectedCard { card, atr, reader: reader.to_owned() })
     }
-
-    /// The first reader holding a Latvian eID card.
-    pub fn first_eid_reader(&self) -> Result<String, CardError> {
-        let readers = self.snapshot()?;
-        if readers.is_empty() {
-            return Err(CardError::NoReader);
-        }
-        if let Some(reader) = readers.iter().find(|r| r.latvian_eid) {
-            return Ok(reader.name.clone());
-        }
-        Err(if readers.iter().any(|r| r.card_present) { CardError::UnsupportedCard } else { CardError::NoCard })
-    }
 }
 
 fn snapshot_of(state: &pcsc::ReaderState) -> ReaderSnapshot {
@@ -158,5 +137,30 @@ impl ConnectedCard {
         // Ending the transaction fails when the card is gone; the operation's own error says more.
         let _ = transaction.end(pcsc::Disposition::LeaveCard);
         result
+    }
+}
+
+impl CardReaders for Readers {
+    fn readers(&self) -> Result<Vec<ReaderSnapshot>, CardError> {
+        self.snapshot()
+    }
+
+    fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
+        self.connect(reader)?.with(|card| card.authentication_certificate())
+    }
+
+    fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError> {
+        self.connect(reader)?.with(|card| card.pin1_tries_left())
+    }
+
+    fn sign_login(
+        &self,
+        reader: &str,
+        pin: &Pin,
+        origin: &str,
+        nonce: &str,
+        app_version: &str,
+    ) -> Result<AuthToken, CardError> {
+        self.connect(reader)?.with(|card| card.sign_login(pin, origin, nonce, app_version))
     }
 }

@@ -59,6 +59,17 @@ impl From<apdu::ApduError> for CardError {
     }
 }
 
+/// One reader as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReaderSnapshot {
+    pub name: String,
+    pub card_present: bool,
+    /// The card's ATR when one is present.
+    pub atr: Option<Vec<u8>>,
+    /// Whether the card is a Latvian eID card (by its ATR).
+    pub latvian_eid: bool,
+}
+
 /// Sends one command APDU and returns the response APDU's bytes.
 pub trait Transport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError>;
@@ -187,5 +198,33 @@ impl<T: Transport> EidCard<T> {
         let algorithm = key.algorithm();
         let signature = self.authenticate(pin, &challenge_digest(algorithm, origin, nonce))?;
         Ok(AuthToken::new(&certificate, algorithm, &signature, app_version))
+    }
+}
+
+/// The card operations a login needs, by reader name: implemented over PC/SC
+/// (`reader::Readers`) and, for tests, over virtual cards held in the process.
+pub trait CardReaders: Send + Sync {
+    fn readers(&self) -> Result<Vec<ReaderSnapshot>, CardError>;
+    fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError>;
+    fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError>;
+    fn sign_login(
+        &self,
+        reader: &str,
+        pin: &Pin,
+        origin: &str,
+        nonce: &str,
+        app_version: &str,
+    ) -> Result<AuthToken, CardError>;
+
+    /// The first reader holding a Latvian eID card, or why there is none.
+    fn eid_reader(&self) -> Result<String, CardError> {
+        let readers = self.readers()?;
+        if readers.is_empty() {
+            return Err(CardError::NoReader);
+        }
+        if let Some(reader) = readers.iter().find(|r| r.latvian_eid) {
+            return Ok(reader.name.clone());
+        }
+        Err(if readers.iter().any(|r| r.card_present) { CardError::UnsupportedCard } else { CardError::NoCard })
     }
 }

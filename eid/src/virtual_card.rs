@@ -10,8 +10,10 @@ use std::{
 use zeroize::Zeroizing;
 
 use crate::{
-    apdu::{self, Command, KeyKind, Response},
+    apdu::{self, Command, KeyKind, Pin, Response},
+    session::{CardError, CardReaders, EidCard, ReaderSnapshot},
     test_ca::{CardKey, CardProfile},
+    token::AuthToken,
 };
 
 const MAX_TRIES: u8 = 3;
@@ -393,7 +395,90 @@ pub fn serve_vpcd(
 
 /// The card used directly, without PC/SC (unit tests of the session logic).
 impl crate::session::Transport for VirtualCard {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, crate::session::CardError> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
         Ok(self.respond(command))
+    }
+}
+
+/// Virtual cards in readers of this process, behind the same [`CardReaders`] interface as PC/SC
+/// (for tests of login logic that need no pcscd; the pcscd path has its own tests).
+#[derive(Default)]
+pub struct InProcessReaders {
+    slots: std::sync::Mutex<Vec<(String, Option<VirtualCard>)>>,
+}
+
+impl InProcessReaders {
+    pub fn with_reader(name: &str) -> Self {
+        Self { slots: std::sync::Mutex::new(vec![(name.to_owned(), None)]) }
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, Vec<(String, Option<VirtualCard>)>> {
+        self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Puts `card` into `reader` (replacing any card there).
+    pub fn insert(&self, reader: &str, mut card: VirtualCard) {
+        card.reset();
+        let mut slots = self.slots();
+        match slots.iter_mut().find(|(name, _)| name == reader) {
+            Some(slot) => slot.1 = Some(card),
+            None => slots.push((reader.to_owned(), Some(card))),
+        }
+    }
+
+    /// Takes the card out of `reader`, keeping it (its PIN counters) for a later insert.
+    pub fn remove(&self, reader: &str) -> Option<VirtualCard> {
+        self.slots().iter_mut().find(|(name, _)| name == reader).and_then(|slot| slot.1.take())
+    }
+
+    fn with<R>(
+        &self,
+        reader: &str,
+        f: impl FnOnce(&mut EidCard<&mut VirtualCard>) -> Result<R, CardError>,
+    ) -> Result<R, CardError> {
+        let mut slots = self.slots();
+        let slot = slots.iter_mut().find(|(name, _)| name == reader).ok_or(CardError::NoReader)?;
+        let card = slot.1.as_mut().ok_or(CardError::NoCard)?;
+        f(&mut EidCard::new(card))
+    }
+}
+
+impl crate::session::Transport for &mut VirtualCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+        Ok(self.respond(command))
+    }
+}
+
+impl CardReaders for InProcessReaders {
+    fn readers(&self) -> Result<Vec<ReaderSnapshot>, CardError> {
+        Ok(self
+            .slots()
+            .iter()
+            .map(|(name, card)| ReaderSnapshot {
+                name: name.clone(),
+                card_present: card.is_some(),
+                atr: card.as_ref().map(|c| c.atr().to_vec()),
+                latvian_eid: card.is_some(),
+            })
+            .collect())
+    }
+
+    fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
+        self.with(reader, |card| card.authentication_certificate())
+    }
+
+    fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError> {
+        self.with(reader, |card| card.pin1_tries_left())
+    }
+
+    fn sign_login(
+        &self,
+        reader: &str,
+        pin: &Pin,
+        origin: &str,
+        nonce: &str,
+        app_version: &str,
+    ) -> Result<AuthToken, CardError> {
+        self.with(reader, |card| card.sign_login(pin, origin, nonce, app_version))
     }
 }

@@ -5,12 +5,14 @@
 //! error that says what to do; the store never recreates a database it cannot read.
 
 pub mod catalogue;
+pub mod logins;
 pub mod search;
 pub mod search_query;
 pub mod secrets;
 mod store;
 
 pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord};
+pub use logins::PinnedLogin;
 pub use search::{DocumentKind, Facet, SearchDocument, SearchHit, SearchQuery, SnippetPart};
 pub use secrets::{Backend, DatabaseKey, SecretError, Vault};
 pub use store::{Enrollment, SCHEMA_VERSION, Store, StoreError};

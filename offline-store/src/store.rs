@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::secrets::{DatabaseKey, SecretError, Vault};
 
 /// The schema version this build writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations in order; entry `n` brings the schema from version `n` to `n + 1`. Never edit a
 /// landed entry: add a new one.
@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_enrollment_and_settings.sql"),
     include_str!("../migrations/0002_search.sql"),
     include_str!("../migrations/0003_catalogue.sql"),
+    include_str!("../migrations/0004_pinned_logins.sql"),
 ];
 
 /// Reads a language code stored by this program; anything else means the file was tampered with.

@@ -3,7 +3,8 @@
 //! [`protocol`] holds the versioned wire types shared by both sides and does no I/O. With the
 //! `client` feature, [`client`] speaks the protocol over HTTP and [`engine`] runs it on a
 //! schedule, publishing its state for the user interfaces. [`session`] ties them to a device's
-//! offline store and keyring: what the desk and the kiosk both run.
+//! offline store and keyring: what the desk and the kiosk both run; [`login`] logs people in with
+//! their eID card, online or offline.
 
 pub mod protocol;
 
@@ -11,6 +12,8 @@ pub mod protocol;
 pub mod client;
 #[cfg(feature = "client")]
 pub mod engine;
+#[cfg(feature = "client")]
+pub mod login;
 #[cfg(feature = "client")]
 pub mod schedule;
 #[cfg(feature = "client")]

@@ -3,4 +3,5 @@
 
 mod desk;
 mod engine;
+mod login;
 mod server_cli;

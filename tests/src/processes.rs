@@ -70,7 +70,18 @@ pub fn server_command(bin_dir: &Path, database: &Path, port: u16) -> Command {
 impl ServerProcess {
     /// Starts the server and waits until it says where it listens.
     pub fn start(bin_dir: &Path, database: &Path, port: u16) -> Result<Self> {
+        Self::start_with(bin_dir, database, port, |_| {})
+    }
+
+    /// [`ServerProcess::start`] with more settings (environment or arguments) from `configure`.
+    pub fn start_with(
+        bin_dir: &Path,
+        database: &Path,
+        port: u16,
+        configure: impl FnOnce(&mut Command),
+    ) -> Result<Self> {
         let mut command = server_command(bin_dir, database, port);
+        configure(&mut command);
         command.arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit());
         let mut process = Process::spawn("pietura-server", &mut command)?;
         let stdout = process.child.stdout.take().context("server stdout")?;

@@ -1,0 +1,421 @@
+//! Logging a person in on a desk or kiosk with their eID card: online through the server's
+//! challenge, or, with the server unreachable, offline against the certificate pinned at their
+//! last online login. Removing the card locks at once; the same card and PIN unlock.
+//!
+//! Card access is behind [`CardReaders`] (PC/SC in the apps, virtual cards in tests), so this
+//! logic runs and is tested without a window or a reader.
+
+use std::sync::{Arc, Mutex};
+
+use base64::{Engine as _, engine::general_purpose::STANDARD};
+use chrono::{DateTime, Duration, Utc};
+use eid::{
+    CardError, CardReaders, ParsedCertificate, ReaderSnapshot,
+    apdu::{PIN_MIN_LENGTH, Pin},
+};
+use offline_store::{PinnedLogin, Store};
+use serde::Serialize;
+
+use crate::{
+    client::{ClientError, SyncClient},
+    engine::Clock,
+    protocol::DeviceCredentials,
+};
+
+/// How long after the last online login a person may unlock a device offline, unless set.
+pub const DEFAULT_OFFLINE_UNLOCK_DAYS: i64 = 7;
+
+/// Why a login failed, with a stable code for the UI's translations.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LoginFailure {
+    pub code: String,
+    pub message: String,
+    /// PIN tries left after a wrong PIN.
+    pub tries_left: Option<u8>,
+}
+
+impl LoginFailure {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self { code: code.to_owned(), message: message.into(), tries_left: None }
+    }
+}
+
+impl From<CardError> for LoginFailure {
+    fn from(error: CardError) -> Self {
+        let tries_left = match error {
+            CardError::WrongPin { tries_left } => Some(tries_left),
+            _ => None,
+        };
+        Self { code: error.code().to_owned(), message: error.to_string(), tries_left }
+    }
+}
+
+impl From<offline_store::StoreError> for LoginFailure {
+    fn from(error: offline_store::StoreError) -> Self {
+        Self::new("local_store", error.to_string())
+    }
+}
+
+/// The person logged in (or whose card locked the device).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub personal_code: String,
+    pub given_name: String,
+    pub surname: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Active {
+    person: Person,
+    certificate: Vec<u8>,
+    reader: String,
+    session_token: Option<String>,
+    offline: bool,
+    since: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum State {
+    #[default]
+    LoggedOut,
+    LoggedIn(Active),
+    Locked(Active),
+}
+
+/// What the screens show about the login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginView {
+    /// `logged_out`, `logged_in` or `locked`.
+    pub state: &'static str,
+    pub person: Option<Person>,
+    /// Logged in without the server: everything done is marked so when it syncs.
+    pub offline: bool,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// What the screens show about readers and the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardView {
+    /// `no_service`, `no_reader`, `no_card`, `unsupported_card`, `card`.
+    pub status: &'static str,
+    pub readers: Vec<String>,
+    pub card: Option<CardDetails>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardDetails {
+    pub reader: String,
+    pub holder: String,
+    pub personal_code: Option<String>,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    pub pin_tries_left: Option<u8>,
+}
+
+/// The server to log in with, when the device is enrolled.
+pub struct Server {
+    pub client: SyncClient,
+    pub credentials: DeviceCredentials,
+}
+
+/// One device's login state.
+pub struct LoginManager {
+    cards: Arc<dyn CardReaders>,
+    store: Arc<Store>,
+    clock: Clock,
+    offline_unlock: Duration,
+    app_version: String,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for LoginManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginManager").field("view", &self.view()).finish_non_exhaustive()
+    }
+}
+
+/// The origin an offline unlock is signed for: never a server's, so such a signature can never
+/// be replayed as an online login.
+const OFFLINE_ORIGIN: &str = "https://offline-unlock.pietura.invalid";
+
+impl LoginManager {
+    pub fn new(
+        cards: Arc<dyn CardReaders>,
+        store: Arc<Store>,
+        clock: Clock,
+        offline_unlock: Duration,
+        app_version: &str,
+    ) -> Self {
+        Self { cards, store, clock, offline_unlock, app_version: app_version.to_owned(), state: Mutex::default() }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn view(&self) -> LoginView {
+        let (state, active) = match &*self.state() {
+            State::LoggedOut => ("logged_out", None),
+            State::LoggedIn(active) => ("logged_in", Some(active.clone())),
+            State::Locked(active) => ("locked", Some(active.clone())),
+        };
+        LoginView {
+            state,
+            offline: active.as_ref().is_some_and(|a| a.offline),
+            since: active.as_ref().map(|a| a.since),
+            person: active.map(|a| a.person),
+        }
+    }
+
+    /// The session token of an online login, for calls that act for the person.
+    pub fn session_token(&self) -> Option<String> {
+        match &*self.state() {
+            State::LoggedIn(active) => active.session_token.clone(),
+            _ => None,
+        }
+    }
+
+    /// Readers and the card in them, with the card's holder and PIN tries (no PIN needed).
+    pub fn card_view(&self) -> CardView {
+        let readers = match self.cards.readers() {
+            Ok(readers) => readers,
+            Err(error) => {
+                return CardView {
+                    status: "no_service",
+                    readers: Vec::new(),
+                    card: None,
+                    message: Some(error.to_string()),
+                };
+            }
+        };
+        let names = readers.iter().map(|r| r.name.clone()).collect();
+        let Some(reader) = readers.iter().find(|r| r.latvian_eid) else {
+            let status = match readers.as_slice() {
+                [] => "no_reader",
+                all if all.iter().any(|r| r.card_present) => "unsupported_card",
+                _ => "no_card",
+            };
+            return CardView { status, readers: names, card: None, message: None };
+        };
+        match self.card_details(reader) {
+            Ok(details) => CardView { status: "card", readers: names, card: Some(details), message: None },
+            Err(error) => CardView { status: "no_card", readers: names, card: None, message: Some(error.to_string()) },
+        }
+    }
+
+    fn card_details(&self, reader: &ReaderSnapshot) -> Result<CardDetails, CardError> {
+        let der = self.cards.authentication_certificate(&reader.name)?;
+        let certificate = ParsedCertificate::from_der(&der).map_err(|e| CardError::Protocol(e.0))?;
+        let identity = certificate.identity();
+        let holder = match (&identity.given_name, &identity.surname) {
+            (Some(given), Some(surname)) => format!("{given} {surname}"),
+            _ => identity.common_name.clone().unwrap_or_default(),
+        };
+        Ok(CardDetails {
+            reader: reader.name.clone(),
+            holder,
+            personal_code: identity.personal_code().map(|(_, code)| code.to_owned()),
+            not_before: certificate.not_before(),
+            not_after: certificate.not_after(),
+            pin_tries_left: self.cards.pin1_tries_left(&reader.name).ok(),
+        })
+    }
+
+    /// Logs in (or unlocks) with the card in the reader and `pin`: online when `server` answers,
+    /// offline against the pinned certificate when it cannot be reached.
+    pub async fn log_in(&self, pin: &str, server: Option<&Server>) -> Result<LoginView, LoginFailure> {
+        let pin = Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new("pin_format", e.to_string()))?;
+        let reader = self.cards.eid_reader()?;
+        let certificate = self.cards.authentication_certificate(&reader)?;
+        if let State::Locked(active) = &*self.state()
+            && active.certificate != certificate
+        {
+            return Err(LoginFailure::new(
+                "locked_by_other",
+                format!(
+                    "this desk is locked by {} {}: insert their card, or log them out first",
+                    active.person.given_name, active.person.surname
+                ),
+            ));
+        }
+        let now = (self.clock)();
+        let online = match server {
+            Some(server) => match self.log_in_online(server, &reader, &pin, &certificate, now).await {
+                Err(OnlineError::Unreachable(reason)) => {
+                    tracing::info!(%reason, "the server is unreachable: trying an offline unlock");
+                    None
+                }
+                Err(OnlineError::Refused(failure)) => return Err(failure),
+                Ok(active) => Some(active),
+            },
+            None => None,
+        };
+        let active = match online {
+            Some(active) => active,
+            None => self.log_in_offline(&reader, &pin, &certificate, now)?,
+        };
+        tracing::info!(offline = active.offline, roles = ?active.person.roles, "logged in");
+        *self.state() = State::LoggedIn(active);
+        Ok(self.view())
+    }
+
+    async fn log_in_online(
+        &self,
+        server: &Server,
+        reader: &str,
+        pin: &Pin,
+        certificate: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Active, OnlineError> {
+        let challenge = server.client.login_challenge(&server.credentials).await?;
+        let token = self.cards.sign_login(reader, pin, &challenge.origin, &challenge.nonce, &self.app_version)?;
+        let response = server.client.log_in(&server.credentials, &token.to_json(), &challenge.nonce).await?;
+        let person = Person {
+            personal_code: response.session.person.personal_code.clone(),
+            given_name: response.session.person.given_name.clone(),
+            surname: response.session.person.surname.clone(),
+            roles: response.session.roles.clone(),
+        };
+        let accepted = STANDARD.decode(&response.certificate).unwrap_or_default();
+        if accepted != certificate {
+            return Err(OnlineError::Refused(LoginFailure::new(
+                "certificate_mismatch",
+                "the server accepted a different certificate than the card's: try again",
+            )));
+        }
+        self.store
+            .pin_login(&PinnedLogin {
+                personal_code: person.personal_code.clone(),
+                certificate: certificate.to_vec(),
+                given_name: person.given_name.clone(),
+                surname: person.surname.clone(),
+                roles: person.roles.clone(),
+                last_online_login_at: now,
+            })
+            .map_err(|e| OnlineError::Refused(e.into()))?;
+        Ok(Active {
+            person,
+            certificate: certificate.to_vec(),
+            reader: reader.to_owned(),
+            session_token: Some(response.session_token),
+            offline: false,
+            since: now,
+        })
+    }
+
+    fn log_in_offline(
+        &self,
+        reader: &str,
+        pin: &Pin,
+        certificate: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Active, LoginFailure> {
+        let pinned = self.store.pinned_login(certificate)?.ok_or_else(|| {
+            LoginFailure::new(
+                "offline_unknown_card",
+                "the server cannot be reached, and this card has not logged in on this desk before: log in once while online",
+            )
+        })?;
+        if now > pinned.last_online_login_at + self.offline_unlock {
+            return Err(LoginFailure::new(
+                "offline_period_over",
+                format!(
+                    "the server cannot be reached, and the last online login on this desk was more than {} days ago: log in while online",
+                    self.offline_unlock.num_days()
+                ),
+            ));
+        }
+        let parsed = ParsedCertificate::from_der(certificate).map_err(|e| LoginFailure::new("card_protocol", e.0))?;
+        if parsed.validity_at(now) != eid::certificate::Validity::Valid {
+            return Err(LoginFailure::new("certificate_expired", "the card's certificate is not valid now"));
+        }
+        // A fresh local challenge, signed by the card and checked against the pinned certificate.
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| LoginFailure::new("random", e.to_string()))?;
+        let nonce = STANDARD.encode(random);
+        let origin = OFFLINE_ORIGIN;
+        let token = self.cards.sign_login(reader, pin, origin, &nonce, &self.app_version)?;
+        eid::token::verify_signature(&parsed, token.algorithm.as_deref(), token.signature.as_deref(), origin, &nonce)
+            .map_err(|e| LoginFailure::new(e.code(), e.to_string()))?;
+        Ok(Active {
+            person: Person {
+                personal_code: pinned.personal_code,
+                given_name: pinned.given_name,
+                surname: pinned.surname,
+                roles: pinned.roles,
+            },
+            certificate: certificate.to_vec(),
+            reader: reader.to_owned(),
+            session_token: None,
+            offline: true,
+            since: now,
+        })
+    }
+
+    /// Checks the reader of the logged-in person: when their card is gone (or another is in its
+    /// place), the device locks. Returns whether it just locked. Called by the apps' watchers.
+    pub fn check_card_presence(&self) -> bool {
+        let reader = match &*self.state() {
+            State::LoggedIn(active) => active.reader.clone(),
+            _ => return false,
+        };
+        let present = self
+            .cards
+            .readers()
+            .map(|readers| readers.iter().any(|r| r.name == reader && r.latvian_eid))
+            .unwrap_or(false);
+        // A card is in the reader: make sure it is the same one (a swap is a removal).
+        let same = present
+            && match (&*self.state(), self.cards.authentication_certificate(&reader)) {
+                (State::LoggedIn(active), Ok(der)) => der == active.certificate,
+                _ => false,
+            };
+        if same {
+            return false;
+        }
+        let mut state = self.state();
+        if let State::LoggedIn(active) = &*state {
+            tracing::info!("the card was removed: locking");
+            *state = State::Locked(active.clone());
+            return true;
+        }
+        false
+    }
+
+    /// Ends the login (and the server session when there is one and the server answers).
+    pub async fn log_out(&self, server: Option<&Server>) -> LoginView {
+        let previous = std::mem::take(&mut *self.state());
+        if let (State::LoggedIn(active) | State::Locked(active), Some(server)) = (previous, server)
+            && let Some(token) = active.session_token
+            && let Err(error) = server.client.log_out(&server.credentials, &token).await
+        {
+            // The session expires on its own; the desk is logged out either way.
+            tracing::warn!(%error, "the server could not be told about the logout");
+        }
+        self.view()
+    }
+}
+
+enum OnlineError {
+    Unreachable(String),
+    Refused(LoginFailure),
+}
+
+impl From<ClientError> for OnlineError {
+    fn from(error: ClientError) -> Self {
+        match error {
+            ClientError::Unreachable { reason, .. } => Self::Unreachable(reason),
+            ClientError::Rejected { code, message, .. } => Self::Refused(LoginFailure::new(&code, message)),
+            other => Self::Refused(LoginFailure::new(other.code(), other.to_string())),
+        }
+    }
+}
+
+impl From<CardError> for OnlineError {
+    fn from(error: CardError) -> Self {
+        Self::Refused(error.into())
+    }
+}

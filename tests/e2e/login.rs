@@ -1,0 +1,142 @@
+//! Card login end to end without a window: the login logic the desk and kiosk run, virtual
+//! cards in a reader of this process, and the real server binary with eID login configured
+//! (a test CA made here). Online login, locking on removal, unlocking with the same card only,
+//! offline unlock with the server stopped, and its limits.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicI64, Ordering},
+};
+
+use chrono::{DateTime, Utc};
+use eid::{
+    apdu::KeyKind,
+    test_ca::{Holder, TestCa},
+    virtual_card::{InProcessReaders, VirtualCard},
+};
+use sync::{
+    client::{SyncClient, parse_server_url},
+    login::{LoginManager, Server},
+    protocol::DeviceCredentials,
+};
+use tests::{
+    bin_dir, free_port,
+    processes::{ServerProcess, server_cli},
+};
+
+const READER: &str = "Test reader 0";
+
+fn real_now() -> DateTime<Utc> {
+    #[allow(clippy::disallowed_methods)] // the test's reference clock
+    Utc::now()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    let ca = TestCa::generate(real_now()).unwrap();
+    ca.save(&dir.path().join("ca")).unwrap();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
+    server_cli(&bin, &db, &["user", "grant", "161175-19997", "--role", "clerk", "--centre", "Rīgas VPVKAC"]).unwrap();
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
+    )
+    .unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let config = dir.path().join("pietura.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
+            dir.path().join("ca/ica.pem").display().to_string()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let start = || {
+        ServerProcess::start_with(&bin, &db, port, |c| {
+            c.arg("--config").arg(&config);
+        })
+    };
+    let mut server = start().unwrap();
+
+    let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let online = Server {
+        client,
+        credentials: DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret },
+    };
+    let local = Arc::new(
+        offline_store::Store::open(&dir.path().join("local.db"), &offline_store::DatabaseKey::from_bytes([3; 32]))
+            .unwrap(),
+    );
+    let offset_days = Arc::new(AtomicI64::new(0));
+    let clock_days = offset_days.clone();
+    let clock: sync::engine::Clock =
+        Arc::new(move || real_now() + chrono::Duration::days(clock_days.load(Ordering::SeqCst)));
+    let readers = Arc::new(InProcessReaders::with_reader(READER));
+    let login = LoginManager::new(readers.clone(), local.clone(), clock, chrono::Duration::days(7), "test");
+
+    let issued = real_now() - chrono::Duration::days(30);
+    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: "161175-19997".into() };
+    let card = ca.issue_card(clerk, KeyKind::EcP384, issued, None, "1234", "123456").unwrap();
+    let stranger =
+        Holder { given_name: "OSKARS".into(), surname: "KALNS".into(), personal_code: "290156-11605".into() };
+    let other_card = ca.issue_card(stranger, KeyKind::Rsa2048, issued, None, "4321", "654321").unwrap();
+
+    // No card yet: the screen says so.
+    assert_eq!(login.card_view().status, "no_card");
+    readers.insert(READER, VirtualCard::new(card.clone()));
+    let view = login.card_view();
+    assert_eq!(view.status, "card");
+    let details = view.card.unwrap();
+    assert_eq!((details.holder.as_str(), details.pin_tries_left), ("ILZE OZOLIŅA", Some(3)));
+
+    // A wrong PIN says how many tries are left; the right one logs in online.
+    let wrong = login.log_in("9999", Some(&online)).await.unwrap_err();
+    assert_eq!((wrong.code.as_str(), wrong.tries_left), ("wrong_pin", Some(2)));
+    let view = login.log_in("1234", Some(&online)).await.unwrap();
+    assert_eq!((view.state, view.offline), ("logged_in", false));
+    assert_eq!(view.person.as_ref().unwrap().roles, ["clerk"]);
+    assert!(login.session_token().is_some());
+    assert!(!login.check_card_presence(), "the card is still there");
+
+    // Taking the card out locks; another card cannot unlock; the same card and PIN can.
+    let card_back = readers.remove(READER).unwrap();
+    assert!(login.check_card_presence());
+    assert_eq!(login.view().state, "locked");
+    readers.insert(READER, VirtualCard::new(other_card.clone()));
+    assert_eq!(login.log_in("4321", Some(&online)).await.unwrap_err().code, "locked_by_other");
+    readers.remove(READER);
+    readers.insert(READER, card_back);
+    assert_eq!(login.log_in("1234", Some(&online)).await.unwrap().state, "logged_in");
+    login.log_out(Some(&online)).await;
+
+    // The server goes away: the same card unlocks offline, marked so; others cannot.
+    server.stop();
+    let view = login.log_in("1234", Some(&online)).await.unwrap();
+    assert_eq!((view.state, view.offline), ("logged_in", true));
+    assert_eq!(view.person.unwrap().personal_code, "161175-19997");
+    assert_eq!(login.session_token(), None);
+    let wrong = login.log_in("0000", Some(&online)).await.unwrap_err();
+    assert_eq!(wrong.code, "wrong_pin", "the card checks the PIN offline too");
+    login.log_out(Some(&online)).await;
+    readers.insert(READER, VirtualCard::new(other_card));
+    assert_eq!(login.log_in("4321", Some(&online)).await.unwrap_err().code, "offline_unknown_card");
+    readers.insert(READER, VirtualCard::new(card));
+    offset_days.store(8, Ordering::SeqCst);
+    assert_eq!(login.log_in("1234", Some(&online)).await.unwrap_err().code, "offline_period_over");
+
+    // Back online, a login works again and renews the period.
+    offset_days.store(0, Ordering::SeqCst);
+    let _server = start().unwrap();
+    let view = login.log_in("1234", Some(&online)).await.unwrap();
+    assert_eq!((view.state, view.offline), ("logged_in", false));
+    let events = server_cli(&bin, &db, &["user", "events"]).unwrap();
+    assert_eq!(events.lines().filter(|l| l.contains("\tlogin\t")).count(), 3, "{events}");
+}
