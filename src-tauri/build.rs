@@ -12,6 +12,9 @@ fn main() {
         "browse_catalogue",
         "services_of",
         "flag_article",
+        "login_status",
+        "log_in",
+        "log_out",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -30,6 +30,9 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::catalogue::browse_catalogue,
         commands::catalogue::services_of,
         commands::catalogue::flag_article,
+        commands::login::login_status,
+        commands::login::log_in,
+        commands::login::log_out,
     ]);
     match data_dir {
         Some(dir) => builder.manage(open_state(&dir)),

@@ -26,7 +26,7 @@ use crate::{
 pub const DEFAULT_OFFLINE_UNLOCK_DAYS: i64 = 7;
 
 /// Why a login failed, with a stable code for the UI's translations.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct LoginFailure {
     pub code: String,
@@ -418,4 +418,89 @@ impl From<CardError> for OnlineError {
     fn from(error: CardError) -> Self {
         Self::Refused(error.into())
     }
+}
+
+/// The system's PC/SC readers, connected on first use and again after pcscd restarts, so a
+/// device starts even when the smart-card service is not running yet.
+#[derive(Default)]
+pub struct SystemReaders {
+    readers: Mutex<Option<Arc<eid::reader::Readers>>>,
+}
+
+impl SystemReaders {
+    fn get(&self) -> Result<Arc<eid::reader::Readers>, CardError> {
+        let mut slot = self.readers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(readers) = slot.as_ref() {
+            return Ok(readers.clone());
+        }
+        let readers = Arc::new(eid::reader::Readers::new()?);
+        *slot = Some(readers.clone());
+        Ok(readers)
+    }
+
+    /// A failure that means the service went away: reconnect next time.
+    fn forget_on(&self, error: &CardError) {
+        if matches!(error, CardError::Reader(_)) {
+            *self.readers.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        }
+    }
+
+    fn call<R>(&self, f: impl FnOnce(&eid::reader::Readers) -> Result<R, CardError>) -> Result<R, CardError> {
+        let result = f(&*self.get()?);
+        if let Err(error) = &result {
+            self.forget_on(error);
+        }
+        result
+    }
+}
+
+impl CardReaders for SystemReaders {
+    fn readers(&self) -> Result<Vec<ReaderSnapshot>, CardError> {
+        self.call(|r| r.readers())
+    }
+
+    fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
+        self.call(|r| r.authentication_certificate(reader))
+    }
+
+    fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError> {
+        self.call(|r| r.pin1_tries_left(reader))
+    }
+
+    fn sign_login(
+        &self,
+        reader: &str,
+        pin: &Pin,
+        origin: &str,
+        nonce: &str,
+        app_version: &str,
+    ) -> Result<eid::AuthToken, CardError> {
+        self.call(|r| r.sign_login(reader, pin, origin, nonce, app_version))
+    }
+}
+
+/// Watches the logged-in person's card on a thread of its own, locking the moment it goes.
+/// Stops when the manager is dropped.
+pub fn spawn_card_watch(login: &Arc<LoginManager>, every: std::time::Duration) {
+    let weak = Arc::downgrade(login);
+    let spawned = std::thread::Builder::new().name("card-watch".into()).spawn(move || {
+        while let Some(login) = weak.upgrade() {
+            login.check_card_presence();
+            drop(login);
+            std::thread::sleep(every);
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "the card watch could not start: removing the card will not lock");
+    }
+}
+
+/// The offline-unlock period from `PIETURA_OFFLINE_UNLOCK_DAYS` (0 turns offline unlock off).
+pub fn offline_unlock_from_env() -> Duration {
+    let days = std::env::var("PIETURA_OFFLINE_UNLOCK_DAYS")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|d| (0..=90).contains(d))
+        .unwrap_or(DEFAULT_OFFLINE_UNLOCK_DAYS);
+    Duration::days(days)
 }

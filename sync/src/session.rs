@@ -94,9 +94,10 @@ impl SearchFilters {
     }
 }
 
-/// One device's store, keyring entries and sync engine.
+/// One device's store, keyring entries, sync engine and login.
 pub struct DeviceSession {
     store: Arc<Store>,
+    login: Arc<crate::login::LoginManager>,
     vault: Vault,
     policy: SchedulePolicy,
     clock: Clock,
@@ -114,6 +115,17 @@ impl DeviceSession {
     /// Opens the encrypted store in `data_dir`, its key kept in the keyring under a service name
     /// derived from `app` and the folder, so two installations never share a key.
     pub fn open(data_dir: &Path, app: &str, policy: SchedulePolicy, clock: Clock) -> Result<Self, SessionError> {
+        Self::open_with_cards(data_dir, app, policy, clock, Arc::new(crate::login::SystemReaders::default()))
+    }
+
+    /// [`DeviceSession::open`] with the card readers given (tests use virtual ones).
+    pub fn open_with_cards(
+        data_dir: &Path,
+        app: &str,
+        policy: SchedulePolicy,
+        clock: Clock,
+        cards: Arc<dyn eid::CardReaders>,
+    ) -> Result<Self, SessionError> {
         let vault = Vault::new(format!("{app}:{}", data_dir.display()));
         let store = Store::open_with_vault(&data_dir.join("local.db"), &vault)?;
         let progress = store.catalogue_progress()?;
@@ -123,7 +135,17 @@ impl DeviceSession {
             ..SyncStatus::default()
         };
         let (status, _) = watch::channel(initial);
-        Ok(Self { store: Arc::new(store), vault, policy, clock, engine: Mutex::new(None), status })
+        let store = Arc::new(store);
+        let version = format!("https://pietura.lv/{app}/{}", env!("CARGO_PKG_VERSION"));
+        let login = Arc::new(crate::login::LoginManager::new(
+            cards,
+            store.clone(),
+            clock.clone(),
+            crate::login::offline_unlock_from_env(),
+            &version,
+        ));
+        crate::login::spawn_card_watch(&login, std::time::Duration::from_millis(250));
+        Ok(Self { store, login, vault, policy, clock, engine: Mutex::new(None), status })
     }
 
     pub fn store(&self) -> &Store {
@@ -320,6 +342,33 @@ impl DeviceSession {
             self.store.services_with(facet, id)?.iter().map(|s| catalogue_view::service_link(s, language)).collect();
         services.sort_by(|a, b| a.name.text.cmp(&b.name.text));
         Ok(services)
+    }
+
+    pub fn login(&self) -> &crate::login::LoginManager {
+        &self.login
+    }
+
+    /// The server to log in with: `None` before enrollment.
+    fn login_server(&self) -> Result<Option<crate::login::Server>, SessionError> {
+        let Some(enrollment) = self.store.enrollment()? else { return Ok(None) };
+        let credentials = self.credentials(&enrollment)?;
+        let client = SyncClient::new(parse_server_url(&enrollment.server_url)?)?;
+        Ok(Some(crate::login::Server { client, credentials }))
+    }
+
+    /// Logs in (or unlocks) with the card in the reader and `pin`.
+    pub async fn log_in(&self, pin: &str) -> Result<crate::login::LoginView, crate::login::LoginFailure> {
+        let server = self.login_server().map_err(|e| crate::login::LoginFailure {
+            code: e.code,
+            message: e.message,
+            tries_left: None,
+        })?;
+        self.login.log_in(pin, server.as_ref()).await
+    }
+
+    pub async fn log_out(&self) -> crate::login::LoginView {
+        let server = self.login_server().ok().flatten();
+        self.login.log_out(server.as_ref()).await
     }
 
     /// Sends a clerk's flag on an article to its owner institution (needs the server).

@@ -112,8 +112,55 @@ async function enrolled(page: Page) {
   await page.getByLabel("Servera adrese").fill("https://pietura.example");
   await page.getByLabel("Pievienošanas kods").fill("7KQ2-M9XD");
   await page.getByRole("button", { name: "Pievienot" }).click();
+  await page.getByLabel("PIN1").fill("1234");
+  await page.getByRole("button", { name: "Pieslēgties" }).click();
   await expect(page.getByTestId("search-box")).toBeFocused();
 }
+
+test("login with the eID card: card state, wrong PIN with tries left, lock on removal, unlock", async ({ page }) => {
+  await open(page);
+  await page.getByLabel("Servera adrese").fill("https://pietura.example");
+  await page.getByLabel("Pievienošanas kods").fill("7KQ2-M9XD");
+  await page.getByRole("button", { name: "Pievienot" }).click();
+  await expect(page.getByRole("heading", { name: "Pieslēgšanās ar eID karti" })).toBeVisible();
+  await expect(page.getByTestId("card-holder")).toHaveText("ILZE OZOLIŅA");
+  await expect(page.getByLabel("PIN1")).toBeFocused();
+  await expectAccessible(page);
+
+  await page.getByLabel("PIN1").fill("12");
+  await page.getByRole("button", { name: "Pieslēgties" }).click();
+  await expect(page.getByTestId("login-error")).toHaveText("PIN1 ir 4–12 cipari.");
+  await page.getByLabel("PIN1").fill("9999");
+  await page.getByRole("button", { name: "Pieslēgties" }).click();
+  await expect(page.getByTestId("login-error")).toHaveText("Nepareizs PIN. Atlikuši 2 mēģinājumi.");
+  await expect(page.getByTestId("pin-tries")).toHaveText("Atlikuši 2 mēģinājumi");
+  await expectAccessible(page);
+
+  await page.getByLabel("PIN1").fill("1234");
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("person-name")).toHaveText("ILZE OZOLIŅA");
+  await expect(page.getByTestId("person-roles")).toHaveText("clerk");
+  await expect(page.getByTestId("search-box")).toBeFocused();
+
+  // Taking the card out locks the desk at once; the same card and PIN unlock it.
+  await page.evaluate(() => (window as unknown as { __fake: { removeCard(): void } }).__fake.removeCard());
+  await expect(page.getByRole("heading", { name: "Darbvieta ir slēgta" })).toBeVisible();
+  await expect(page.getByTestId("locked-by")).toContainText("ILZE OZOLIŅA");
+  await expect(page.getByTestId("card-state")).toHaveText("Ievietojiet eID karti lasītājā.");
+  await expect(page.getByRole("button", { name: "Atslēgt" })).toBeDisabled();
+  await expectAccessible(page);
+  await page.evaluate(() => (window as unknown as { __fake: { insertCard(): void } }).__fake.insertCard());
+  await page.getByLabel("PIN1").fill("1234");
+  await page.getByRole("button", { name: "Atslēgt" }).click();
+  await expect(page.getByTestId("person-name")).toHaveText("ILZE OZOLIŅA");
+
+  // Logging out returns to the login screen, in English too.
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByTestId("log-out").click();
+  await expect(page.getByRole("heading", { name: "Log in with your eID card" })).toBeVisible();
+  await page.getByText("Diagnostics").click();
+  await expect(page.getByTestId("diagnostics-readers")).toHaveText("Virtual PCD 00 00");
+});
 
 test("search as you type, keyboard only, opens a service page with every section", async ({ page }) => {
   await enrolled(page);

@@ -8,6 +8,10 @@
     validCode: "7KQ2M9XD",
     status: { connection: "connecting", last_success: null, next_try: null, consecutive_failures: 0, last_error: null, centre: null },
   };
+  if (!state.card) {
+    state.card = { present: true, reader: "Virtual PCD 00 00", holder: "ILZE OZOLIŅA", personal_code: "161175-19997", tries: 3 };
+    state.login = { state: "logged_out", person: null, offline: false, since: null };
+  }
   if (!state.status.catalogue) {
     state.status.catalogue = { cursor: 93, head: 93, records_applied: 93, bytes_received: 312000, caught_up_at: new Date().toISOString(), syncing: false };
   }
@@ -70,6 +74,15 @@
   window.__fake = {
     state,
     calls,
+    removeCard() {
+      state.card.present = false;
+      if (state.login.state === "logged_in") state.login.state = "locked";
+      persist();
+    },
+    insertCard() {
+      state.card.present = true;
+      persist();
+    },
     setConnection(connection) {
       state.status.connection = connection;
       if (connection === "online") state.status.last_success = new Date().toISOString();
@@ -98,6 +111,31 @@
           return state.status;
         case "retry_sync":
           return null;
+        case "login_status": {
+          const c = state.card;
+          const card = c.present
+            ? { status: "card", readers: [c.reader], message: null, card: { reader: c.reader, holder: c.holder, personal_code: c.personal_code, not_before: "2024-01-10T00:00:00Z", not_after: "2029-01-10T00:00:00Z", pin_tries_left: c.tries } }
+            : { status: "no_card", readers: [c.reader], card: null, message: null };
+          return { login: state.login, card };
+        }
+        case "log_in": {
+          const c = state.card;
+          if (!c.present) throw { code: "no_card", message: "no card" };
+          if (c.tries === 0) throw { code: "pin_blocked", message: "blocked" };
+          if (args.pin !== "1234") {
+            c.tries -= 1;
+            persist();
+            throw c.tries === 0 ? { code: "pin_blocked", message: "blocked", tries_left: 0 } : { code: "wrong_pin", message: "wrong", tries_left: c.tries };
+          }
+          c.tries = 3;
+          state.login = { state: "logged_in", person: { personal_code: c.personal_code, given_name: "ILZE", surname: "OZOLIŅA", roles: ["clerk"] }, offline: state.status.connection !== "online", since: new Date().toISOString() };
+          persist();
+          return state.login;
+        }
+        case "log_out":
+          state.login = { state: "logged_out", person: null, offline: false, since: null };
+          persist();
+          return state.login;
         case "enroll": {
           if (!/^https?:\/\/[^/]+/.test(args.serverUrl)) throw { code: "invalid_url", message: "bad url" };
           if (args.serverUrl.includes("unreachable")) throw { code: "unreachable", message: "refused" };

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type AppState, type CommandError, type Enrollment } from "./api";
+import { api, asCommandError, type AppState, type CommandError, type Enrollment, type LoginStatus } from "./api";
 import { errorKey, type Language } from "./i18n";
 import { LanguageSwitch } from "./components/LanguageSwitch";
 import { StatusBar } from "./components/StatusBar";
 import { EnrollScreen } from "./screens/EnrollScreen";
 import { CatalogueHome } from "./catalogue/CatalogueHome";
+import { LoginScreen } from "./login/LoginScreen";
+import { useLoginStatus } from "./login/useLoginStatus";
 
 type Loaded = { kind: "loading" } | { kind: "ready"; state: AppState } | { kind: "failed"; error: CommandError };
 
@@ -35,6 +37,25 @@ export function App() {
     [i18n],
   );
 
+  const isEnrolled = loaded.kind === "ready" && loaded.state.enrollment !== null;
+  const { status: login, setStatus: setLogin, refresh: refreshLogin } = useLoginStatus(isEnrolled);
+  const loggedIn = login?.login.state === "logged_in" ? login.login : null;
+
+  const loginChanged = useCallback(
+    (view: LoginStatus["login"]) => {
+      setLogin((current) => (current ? { ...current, login: view } : current));
+      refreshLogin();
+    },
+    [setLogin, refreshLogin],
+  );
+
+  const logOut = useCallback(() => {
+    api
+      .logOut()
+      .then(loginChanged)
+      .catch((e: unknown) => console.error("logout failed", e));
+  }, [loginChanged]);
+
   const enrolled = useCallback((enrollment: Enrollment) => {
     setLoaded((current) => (current.kind === "ready" ? { kind: "ready", state: { ...current.state, enrollment } } : current));
   }, []);
@@ -54,6 +75,24 @@ export function App() {
             </span>
           </div>
         )}
+        {loggedIn?.person && (
+          <div className="person" data-testid="logged-in-person">
+            <span data-testid="person-name">
+              {loggedIn.person.given_name} {loggedIn.person.surname}
+            </span>
+            <span className="muted-light" data-testid="person-roles">
+              {loggedIn.person.roles.join(", ")}
+            </span>
+            {loggedIn.offline && (
+              <span className="badge offline-badge" data-testid="offline-login">
+                {t("login.offlineBadge")}
+              </span>
+            )}
+            <button type="button" className="secondary small" onClick={logOut} data-testid="log-out">
+              {t("login.logOut")}
+            </button>
+          </div>
+        )}
         <LanguageSwitch language={i18n.language as Language} onChange={changeLanguage} />
       </header>
       <main className="app-main">
@@ -66,7 +105,8 @@ export function App() {
           </section>
         )}
         {loaded.kind === "ready" && !loaded.state.enrollment && <EnrollScreen onEnrolled={enrolled} />}
-        {loaded.kind === "ready" && loaded.state.enrollment && <CatalogueHome />}
+        {isEnrolled && !loggedIn && <LoginScreen status={login} onLoggedIn={loginChanged} />}
+        {isEnrolled && loggedIn && <CatalogueHome />}
       </main>
       <StatusBar enrolled={loaded.kind === "ready" && loaded.state.enrollment !== null} />
     </div>

@@ -124,6 +124,44 @@ export function asCommandError(error: unknown): CommandError {
   return { code: "unknown", message: String(error) };
 }
 
+export interface Person {
+  personal_code: string;
+  given_name: string;
+  surname: string;
+  roles: string[];
+}
+
+export interface LoginView {
+  state: "logged_out" | "logged_in" | "locked";
+  person: Person | null;
+  offline: boolean;
+  since: string | null;
+}
+
+export interface CardView {
+  status: "no_service" | "no_reader" | "no_card" | "unsupported_card" | "card";
+  readers: string[];
+  card: {
+    reader: string;
+    holder: string;
+    personal_code: string | null;
+    not_before: string;
+    not_after: string;
+    pin_tries_left: number | null;
+  } | null;
+  message: string | null;
+}
+
+export interface LoginStatus {
+  login: LoginView;
+  card: CardView;
+}
+
+/** A failed login: the code, and the PIN tries left after a wrong PIN. */
+export interface LoginError extends CommandError {
+  tries_left?: number | null;
+}
+
 export const api = {
   appState: () => invoke<AppState>("app_state"),
   setLanguage: (language: Language) => invoke<void>("set_language", { language }),
@@ -136,4 +174,7 @@ export const api = {
   browse: () => invoke<BrowseEntry[]>("browse_catalogue"),
   servicesOf: (kind: string, id: string) => invoke<LinkView[]>("services_of", { kind, id }),
   flagArticle: (id: string, reason: string, note: string) => invoke<void>("flag_article", { id, reason, note }),
+  loginStatus: () => invoke<LoginStatus>("login_status"),
+  logIn: (pin: string) => invoke<LoginView>("log_in", { pin }),
+  logOut: () => invoke<LoginView>("log_out"),
 };

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod catalogue;
 pub mod enrollment;
+pub mod login;
 pub mod sync;
 
 use serde::Serialize;

@@ -1,0 +1,61 @@
+//! Card login: the reader and card as they are now, logging in with the PIN, logging out.
+
+use serde::Serialize;
+use sync::login::{CardView, LoginFailure, LoginView};
+use tauri::State;
+
+use super::CommandError;
+use crate::DeskState;
+
+#[derive(Debug, Serialize)]
+pub struct LoginStatus {
+    pub login: LoginView,
+    pub card: CardView,
+}
+
+/// A login failure the UI can explain (with the PIN tries left after a wrong PIN).
+#[derive(Debug, Serialize)]
+pub struct LoginError {
+    pub code: String,
+    pub message: String,
+    pub tries_left: Option<u8>,
+}
+
+impl From<LoginFailure> for LoginError {
+    fn from(failure: LoginFailure) -> Self {
+        Self { code: failure.code, message: failure.message, tries_left: failure.tries_left }
+    }
+}
+
+impl From<CommandError> for LoginError {
+    fn from(error: CommandError) -> Self {
+        Self { code: error.code, message: error.message, tries_left: None }
+    }
+}
+
+/// Polled by the login and lock screens: who is logged in, and what is in the reader.
+#[tauri::command]
+pub async fn login_status(state: State<'_, DeskState>) -> Result<LoginStatus, CommandError> {
+    let session = state.session()?.clone();
+    // Card calls block on PC/SC; keep them off the async workers.
+    tauri::async_runtime::spawn_blocking(move || {
+        let login = session.login();
+        login.check_card_presence();
+        LoginStatus { login: login.view(), card: login.card_view() }
+    })
+    .await
+    .map_err(|e| CommandError { code: "internal".into(), message: e.to_string() })
+}
+
+/// Logs in (or unlocks) with the card in the reader. The PIN goes to the card only.
+#[tauri::command]
+pub async fn log_in(state: State<'_, DeskState>, pin: String) -> Result<LoginView, LoginError> {
+    let pin = zeroize::Zeroizing::new(pin);
+    let session = state.session().map_err(CommandError::from)?.clone();
+    Ok(session.log_in(&pin).await?)
+}
+
+#[tauri::command]
+pub async fn log_out(state: State<'_, DeskState>) -> Result<LoginView, CommandError> {
+    Ok(state.session()?.log_out().await)
+}

@@ -1,0 +1,142 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { api, type LoginError, type LoginStatus, type LoginView } from "../api";
+import { errorKey, type Language } from "../i18n";
+import { formatSyncTime } from "../format";
+
+/** The login screen, and the lock screen when the logged-in person's card was taken out. */
+export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null; onLoggedIn: (view: LoginView) => void }) {
+  const { t, i18n } = useTranslation();
+  const id = useId();
+  const [pin, setPin] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<LoginError | null>(null);
+  const pinInput = useRef<HTMLInputElement>(null);
+  const card = status?.card;
+  const locked = status?.login.state === "locked" ? status.login.person : null;
+  const ready = card?.status === "card";
+
+  // The PIN field takes the focus as soon as a card is there.
+  useEffect(() => {
+    if (ready) pinInput.current?.focus();
+  }, [ready]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!ready || busy) return;
+    if (!/^\d{4,12}$/.test(pin)) {
+      setError({ code: "pin_format", message: "" });
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onLoggedIn(await api.logIn(pin));
+    } catch (e: unknown) {
+      setError(e as LoginError);
+    } finally {
+      setPin("");
+      setBusy(false);
+    }
+  };
+
+  const logOutOther = async () => {
+    setError(null);
+    onLoggedIn(await api.logOut());
+  };
+
+  const cardLine = () => {
+    if (!card) return t("login.checking");
+    if (card.status === "card" && card.card) {
+      const tries = card.card.pin_tries_left;
+      return (
+        <>
+          <strong data-testid="card-holder">{card.card.holder}</strong>
+          {tries !== null && tries < 3 && (
+            <span className="warning" data-testid="pin-tries">
+              {" "}
+              {t("login.triesLeft", { count: tries })}
+            </span>
+          )}
+        </>
+      );
+    }
+    return t(`login.card.${card.status}`);
+  };
+
+  const errorText = (e: LoginError) =>
+    e.code === "wrong_pin" && e.tries_left != null ? t("login.wrongPin", { count: e.tries_left }) : t(errorKey(e.code));
+
+  return (
+    <section className="panel login" aria-labelledby={`${id}-title`}>
+      <h1 id={`${id}-title`}>{locked ? t("login.lockedTitle") : t("login.title")}</h1>
+      {locked && (
+        <p data-testid="locked-by">{t("login.lockedBy", { name: `${locked.given_name} ${locked.surname}` })}</p>
+      )}
+      <p className={`card-state card-${card?.status ?? "none"}`} role="status" data-testid="card-state" data-state={card?.status ?? "none"}>
+        {cardLine()}
+      </p>
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <div className="field">
+          <label htmlFor={`${id}-pin`}>{t("login.pin")}</label>
+          <input
+            id={`${id}-pin`}
+            ref={pinInput}
+            type="password"
+            inputMode="numeric"
+            autoComplete="off"
+            maxLength={12}
+            value={pin}
+            onChange={(e) => setPin(e.target.value.replace(/\D/g, ""))}
+            disabled={!ready || busy}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={`${id}-pin-hint${error ? ` ${id}-pin-error` : ""}`}
+            data-testid="pin"
+            className="pin-input"
+          />
+          <p className="hint" id={`${id}-pin-hint`}>
+            {t("login.pinHint")}
+          </p>
+          {error && (
+            <p className="field-error" id={`${id}-pin-error`} role="alert" data-testid="login-error" data-code={error.code}>
+              {errorText(error)}
+            </p>
+          )}
+        </div>
+        <button type="submit" className="primary" disabled={!ready || busy} data-testid="log-in">
+          {busy ? t("login.checkingPin") : locked ? t("login.unlock") : t("login.submit")}
+        </button>
+        {locked && (
+          <button type="button" className="secondary" onClick={() => void logOutOther()} data-testid="log-out-other">
+            {t("login.otherPerson")}
+          </button>
+        )}
+      </form>
+      <details className="diagnostics" data-testid="diagnostics">
+        <summary>{t("login.diagnostics.title")}</summary>
+        <dl>
+          <dt>{t("login.diagnostics.readers")}</dt>
+          <dd data-testid="diagnostics-readers">{card?.readers.length ? card.readers.join(", ") : t("login.diagnostics.none")}</dd>
+          <dt>{t("login.diagnostics.card")}</dt>
+          <dd>{card ? t(`login.card.${card.status}`) : "…"}</dd>
+          {card?.card && (
+            <>
+              <dt>{t("login.diagnostics.validity")}</dt>
+              <dd data-testid="diagnostics-validity">
+                {formatSyncTime(card.card.not_before, i18n.language as Language)} – {formatSyncTime(card.card.not_after, i18n.language as Language)}
+              </dd>
+              <dt>{t("login.diagnostics.tries")}</dt>
+              <dd>{card.card.pin_tries_left ?? "?"}</dd>
+            </>
+          )}
+          {card?.message && (
+            <>
+              <dt>{t("login.diagnostics.detail")}</dt>
+              <dd>{card.message}</dd>
+            </>
+          )}
+        </dl>
+      </details>
+    </section>
+  );
+}
