@@ -92,7 +92,7 @@ impl Readers {
         if apdu::identify(&atr).is_none() {
             return Err(CardError::UnsupportedCard);
         }
-        Ok(ConnectedCard { card, atr, reader: reader.to_owned() })
+        Ok(ConnectedCard { card: Some(card), atr, reader: reader.to_owned() })
     }
 }
 
@@ -103,16 +103,28 @@ fn snapshot_of(state: &pcsc::ReaderState) -> ReaderSnapshot {
     ReaderSnapshot {
         name: state.name().to_string_lossy().into_owned(),
         card_present: present,
+        card_events: state.event_count(),
         latvian_eid: atr.as_deref().and_then(apdu::identify).is_some(),
         atr,
     }
 }
 
-/// A connected card.
+/// A connected card. Dropping it leaves the card as it is: `pcsc::Card`'s own drop resets
+/// the card, which would break every other program's (and thread's) work with it.
 pub struct ConnectedCard {
-    card: pcsc::Card,
+    card: Option<pcsc::Card>,
     pub atr: Vec<u8>,
     pub reader: String,
+}
+
+impl Drop for ConnectedCard {
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take()
+            && let Err((_, error)) = card.disconnect(pcsc::Disposition::LeaveCard)
+        {
+            tracing::debug!(%error, "disconnecting from the card");
+        }
+    }
 }
 
 impl Transport for &pcsc::Card {
@@ -131,7 +143,8 @@ impl ConnectedCard {
         &mut self,
         operation: impl FnOnce(&mut EidCard<&pcsc::Card>) -> Result<R, CardError>,
     ) -> Result<R, CardError> {
-        let transaction = self.card.transaction().map_err(from_pcsc)?;
+        let card = self.card.as_mut().ok_or(CardError::CardRemoved)?;
+        let transaction = card.transaction().map_err(from_pcsc)?;
         let mut card = EidCard::new(&*transaction);
         let result = operation(&mut card);
         // Ending the transaction fails when the card is gone; the operation's own error says more.
@@ -156,11 +169,12 @@ impl CardReaders for Readers {
     fn sign_login(
         &self,
         reader: &str,
+        certificate: &[u8],
         pin: &Pin,
         origin: &str,
         nonce: &str,
         app_version: &str,
     ) -> Result<AuthToken, CardError> {
-        self.connect(reader)?.with(|card| card.sign_login(pin, origin, nonce, app_version))
+        self.connect(reader)?.with(|card| card.sign_login_with(certificate, pin, origin, nonce, app_version))
     }
 }

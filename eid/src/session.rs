@@ -64,6 +64,9 @@ impl From<apdu::ApduError> for CardError {
 pub struct ReaderSnapshot {
     pub name: String,
     pub card_present: bool,
+    /// Counts cards coming and going in this reader: the same number means the same card has
+    /// stayed in since it was last looked at.
+    pub card_events: u32,
     /// The card's ATR when one is present.
     pub atr: Option<Vec<u8>>,
     /// Whether the card is a Latvian eID card (by its ATR).
@@ -179,6 +182,11 @@ impl<T: Transport> EidCard<T> {
     /// application, key directory, security environment, PIN, INTERNAL AUTHENTICATE).
     pub fn authenticate(&mut self, pin: &Pin, digest: &[u8]) -> Result<Vec<u8>, CardError> {
         let key = self.authentication_key()?;
+        self.authenticate_with(key, pin, digest)
+    }
+
+    /// [`EidCard::authenticate`] with the key already read from the card.
+    fn authenticate_with(&mut self, key: AuthenticationKey, pin: &Pin, digest: &[u8]) -> Result<Vec<u8>, CardError> {
         self.expect_ok(&apdu::select_aid(&apdu::AUTH_AID), "select the authentication application")?;
         self.expect_ok(&apdu::set_authentication_key(key.kind, key.reference), "choose the authentication key")?;
         self.expect_ok(&apdu::verify_pin(apdu::PIN1, pin), "verify PIN1")?;
@@ -194,10 +202,22 @@ impl<T: Transport> EidCard<T> {
         app_version: &str,
     ) -> Result<AuthToken, CardError> {
         let certificate = self.authentication_certificate()?;
+        self.sign_login_with(&certificate, pin, origin, nonce, app_version)
+    }
+
+    /// [`EidCard::sign_login`] with the certificate already read (it takes a dozen APDUs).
+    pub fn sign_login_with(
+        &mut self,
+        certificate: &[u8],
+        pin: &Pin,
+        origin: &str,
+        nonce: &str,
+        app_version: &str,
+    ) -> Result<AuthToken, CardError> {
         let key = self.authentication_key()?;
         let algorithm = key.algorithm();
-        let signature = self.authenticate(pin, &challenge_digest(algorithm, origin, nonce))?;
-        Ok(AuthToken::new(&certificate, algorithm, &signature, app_version))
+        let signature = self.authenticate_with(key, pin, &challenge_digest(algorithm, origin, nonce))?;
+        Ok(AuthToken::new(certificate, algorithm, &signature, app_version))
     }
 }
 
@@ -207,9 +227,11 @@ pub trait CardReaders: Send + Sync {
     fn readers(&self) -> Result<Vec<ReaderSnapshot>, CardError>;
     fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError>;
     fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError>;
+    /// Signs a login challenge; `certificate` is the card's, read before (for the token).
     fn sign_login(
         &self,
         reader: &str,
+        certificate: &[u8],
         pin: &Pin,
         origin: &str,
         nonce: &str,

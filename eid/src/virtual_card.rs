@@ -405,11 +405,13 @@ impl crate::session::Transport for VirtualCard {
 #[derive(Default)]
 pub struct InProcessReaders {
     slots: std::sync::Mutex<Vec<(String, Option<VirtualCard>)>>,
+    /// Insertions and removals so far (all readers), as PC/SC's event counter.
+    events: std::sync::atomic::AtomicU32,
 }
 
 impl InProcessReaders {
     pub fn with_reader(name: &str) -> Self {
-        Self { slots: std::sync::Mutex::new(vec![(name.to_owned(), None)]) }
+        Self { slots: std::sync::Mutex::new(vec![(name.to_owned(), None)]), events: Default::default() }
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, Vec<(String, Option<VirtualCard>)>> {
@@ -419,6 +421,7 @@ impl InProcessReaders {
     /// Puts `card` into `reader` (replacing any card there).
     pub fn insert(&self, reader: &str, mut card: VirtualCard) {
         card.reset();
+        self.events.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut slots = self.slots();
         match slots.iter_mut().find(|(name, _)| name == reader) {
             Some(slot) => slot.1 = Some(card),
@@ -428,6 +431,7 @@ impl InProcessReaders {
 
     /// Takes the card out of `reader`, keeping it (its PIN counters) for a later insert.
     pub fn remove(&self, reader: &str) -> Option<VirtualCard> {
+        self.events.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.slots().iter_mut().find(|(name, _)| name == reader).and_then(|slot| slot.1.take())
     }
 
@@ -457,6 +461,7 @@ impl CardReaders for InProcessReaders {
             .map(|(name, card)| ReaderSnapshot {
                 name: name.clone(),
                 card_present: card.is_some(),
+                card_events: self.events.load(std::sync::atomic::Ordering::SeqCst),
                 atr: card.as_ref().map(|c| c.atr().to_vec()),
                 latvian_eid: card.is_some(),
             })
@@ -474,11 +479,12 @@ impl CardReaders for InProcessReaders {
     fn sign_login(
         &self,
         reader: &str,
+        certificate: &[u8],
         pin: &Pin,
         origin: &str,
         nonce: &str,
         app_version: &str,
     ) -> Result<AuthToken, CardError> {
-        self.with(reader, |card| card.sign_login(pin, origin, nonce, app_version))
+        self.with(reader, |card| card.sign_login_with(certificate, pin, origin, nonce, app_version))
     }
 }

@@ -71,6 +71,8 @@ struct Active {
     person: Person,
     certificate: Vec<u8>,
     reader: String,
+    /// The reader's card event count when the card was read: any change is a removal.
+    card_events: u32,
     session_token: Option<String>,
     offline: bool,
     since: DateTime<Utc>,
@@ -115,6 +117,16 @@ pub struct CardDetails {
     pub pin_tries_left: Option<u8>,
 }
 
+/// A card as last described: by reader and event count, with its certificate.
+struct CachedCard {
+    reader: String,
+    events: u32,
+    details: CardDetails,
+    certificate: Vec<u8>,
+    /// A login was tried since: the PIN counter may have changed.
+    tries_stale: bool,
+}
+
 /// The server to log in with, when the device is enrolled.
 pub struct Server {
     pub client: SyncClient,
@@ -129,6 +141,9 @@ pub struct LoginManager {
     offline_unlock: Duration,
     app_version: String,
     state: Mutex<State>,
+    /// The card last described, by reader and event count (reading a certificate takes a dozen
+    /// APDUs; the screens ask twice a second).
+    card_cache: Mutex<Option<CachedCard>>,
 }
 
 impl std::fmt::Debug for LoginManager {
@@ -149,7 +164,15 @@ impl LoginManager {
         offline_unlock: Duration,
         app_version: &str,
     ) -> Self {
-        Self { cards, store, clock, offline_unlock, app_version: app_version.to_owned(), state: Mutex::default() }
+        Self {
+            cards,
+            store,
+            clock,
+            offline_unlock,
+            app_version: app_version.to_owned(),
+            state: Mutex::default(),
+            card_cache: Mutex::default(),
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -200,13 +223,33 @@ impl LoginManager {
             };
             return CardView { status, readers: names, card: None, message: None };
         };
+        let mut cache = self.card_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(cached) = cache.as_mut()
+            && cached.reader == reader.name
+            && cached.events == reader.card_events
+        {
+            if cached.tries_stale {
+                cached.details.pin_tries_left = self.cards.pin1_tries_left(&reader.name).ok();
+                cached.tries_stale = false;
+            }
+            return CardView { status: "card", readers: names, card: Some(cached.details.clone()), message: None };
+        }
         match self.card_details(reader) {
-            Ok(details) => CardView { status: "card", readers: names, card: Some(details), message: None },
+            Ok((details, certificate)) => {
+                *cache = Some(CachedCard {
+                    reader: reader.name.clone(),
+                    events: reader.card_events,
+                    details: details.clone(),
+                    certificate,
+                    tries_stale: false,
+                });
+                CardView { status: "card", readers: names, card: Some(details), message: None }
+            }
             Err(error) => CardView { status: "no_card", readers: names, card: None, message: Some(error.to_string()) },
         }
     }
 
-    fn card_details(&self, reader: &ReaderSnapshot) -> Result<CardDetails, CardError> {
+    fn card_details(&self, reader: &ReaderSnapshot) -> Result<(CardDetails, Vec<u8>), CardError> {
         let der = self.cards.authentication_certificate(&reader.name)?;
         let certificate = ParsedCertificate::from_der(&der).map_err(|e| CardError::Protocol(e.0))?;
         let identity = certificate.identity();
@@ -214,14 +257,15 @@ impl LoginManager {
             (Some(given), Some(surname)) => format!("{given} {surname}"),
             _ => identity.common_name.clone().unwrap_or_default(),
         };
-        Ok(CardDetails {
+        let details = CardDetails {
             reader: reader.name.clone(),
             holder,
             personal_code: identity.personal_code().map(|(_, code)| code.to_owned()),
             not_before: certificate.not_before(),
             not_after: certificate.not_after(),
             pin_tries_left: self.cards.pin1_tries_left(&reader.name).ok(),
-        })
+        };
+        Ok((details, der))
     }
 
     /// Logs in (or unlocks) with the card in the reader and `pin`: online when `server` answers,
@@ -229,7 +273,26 @@ impl LoginManager {
     pub async fn log_in(&self, pin: &str, server: Option<&Server>) -> Result<LoginView, LoginFailure> {
         let pin = Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new("pin_format", e.to_string()))?;
         let reader = self.cards.eid_reader()?;
-        let certificate = self.cards.authentication_certificate(&reader)?;
+        let card_events = self
+            .cards
+            .readers()?
+            .into_iter()
+            .find(|r| r.name == reader)
+            .map(|r| r.card_events)
+            .ok_or(CardError::CardRemoved)?;
+        // The certificate the screen showed, when it is still the same card; the PIN counter
+        // may change whatever happens, so the card is described afresh next time.
+        let cached = {
+            let mut cache = self.card_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            cache.as_mut().filter(|c| c.reader == reader && c.events == card_events).map(|c| {
+                c.tries_stale = true;
+                c.certificate.clone()
+            })
+        };
+        let certificate = match cached {
+            Some(der) => der,
+            None => self.cards.authentication_certificate(&reader)?,
+        };
         if let State::Locked(active) = &*self.state()
             && active.certificate != certificate
         {
@@ -253,10 +316,11 @@ impl LoginManager {
             },
             None => None,
         };
-        let active = match online {
+        let mut active = match online {
             Some(active) => active,
             None => self.log_in_offline(&reader, &pin, &certificate, now)?,
         };
+        active.card_events = card_events;
         tracing::info!(offline = active.offline, roles = ?active.person.roles, "logged in");
         *self.state() = State::LoggedIn(active);
         Ok(self.view())
@@ -271,7 +335,8 @@ impl LoginManager {
         now: DateTime<Utc>,
     ) -> Result<Active, OnlineError> {
         let challenge = server.client.login_challenge(&server.credentials).await?;
-        let token = self.cards.sign_login(reader, pin, &challenge.origin, &challenge.nonce, &self.app_version)?;
+        let token =
+            self.cards.sign_login(reader, certificate, pin, &challenge.origin, &challenge.nonce, &self.app_version)?;
         let response = server.client.log_in(&server.credentials, &token.to_json(), &challenge.nonce).await?;
         let person = Person {
             personal_code: response.session.person.personal_code.clone(),
@@ -300,6 +365,7 @@ impl LoginManager {
             person,
             certificate: certificate.to_vec(),
             reader: reader.to_owned(),
+            card_events: 0,
             session_token: Some(response.session_token),
             offline: false,
             since: now,
@@ -337,7 +403,7 @@ impl LoginManager {
         getrandom::fill(&mut random).map_err(|e| LoginFailure::new("random", e.to_string()))?;
         let nonce = STANDARD.encode(random);
         let origin = OFFLINE_ORIGIN;
-        let token = self.cards.sign_login(reader, pin, origin, &nonce, &self.app_version)?;
+        let token = self.cards.sign_login(reader, certificate, pin, origin, &nonce, &self.app_version)?;
         eid::token::verify_signature(&parsed, token.algorithm.as_deref(), token.signature.as_deref(), origin, &nonce)
             .map_err(|e| LoginFailure::new(e.code(), e.to_string()))?;
         Ok(Active {
@@ -349,31 +415,30 @@ impl LoginManager {
             },
             certificate: certificate.to_vec(),
             reader: reader.to_owned(),
+            card_events: 0,
             session_token: None,
             offline: true,
             since: now,
         })
     }
 
-    /// Checks the reader of the logged-in person: when their card is gone (or another is in its
-    /// place), the device locks. Returns whether it just locked. Called by the apps' watchers.
+    /// Checks the reader of the logged-in person: when their card has gone (even if it, or
+    /// another, is back in already: the reader's event count tells), the device locks. Returns
+    /// whether it just locked. Reads no card data, so it is cheap to call often.
     pub fn check_card_presence(&self) -> bool {
-        let reader = match &*self.state() {
-            State::LoggedIn(active) => active.reader.clone(),
+        let (reader, events) = match &*self.state() {
+            State::LoggedIn(active) => (active.reader.clone(), active.card_events),
             _ => return false,
         };
-        let present = self
-            .cards
-            .readers()
-            .map(|readers| readers.iter().any(|r| r.name == reader && r.latvian_eid))
-            .unwrap_or(false);
-        // A card is in the reader: make sure it is the same one (a swap is a removal).
-        let same = present
-            && match (&*self.state(), self.cards.authentication_certificate(&reader)) {
-                (State::LoggedIn(active), Ok(der)) => der == active.certificate,
-                _ => false,
-            };
-        if same {
+        let still_there = match self.cards.readers() {
+            Ok(readers) => readers.iter().any(|r| r.name == reader && r.latvian_eid && r.card_events == events),
+            // The reader service failing is no proof the card left; the next check decides.
+            Err(error) => {
+                tracing::debug!(%error, "reader state unavailable");
+                return false;
+            }
+        };
+        if still_there {
             return false;
         }
         let mut state = self.state();
@@ -422,9 +487,14 @@ impl From<CardError> for OnlineError {
 
 /// The system's PC/SC readers, connected on first use and again after pcscd restarts, so a
 /// device starts even when the smart-card service is not running yet.
+///
+/// Card operations each get a PC/SC context of their own and run one at a time: pcsc-lite
+/// holds a context's lock while a call blocks, so a transaction waiting on one thread would
+/// stall every call of another thread that shares its context.
 #[derive(Default)]
 pub struct SystemReaders {
     readers: Mutex<Option<Arc<eid::reader::Readers>>>,
+    card_operation: Mutex<()>,
 }
 
 impl SystemReaders {
@@ -452,6 +522,11 @@ impl SystemReaders {
         }
         result
     }
+
+    fn with_card<R>(&self, f: impl FnOnce(&eid::reader::Readers) -> Result<R, CardError>) -> Result<R, CardError> {
+        let _one_at_a_time = self.card_operation.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&eid::reader::Readers::new()?)
+    }
 }
 
 impl CardReaders for SystemReaders {
@@ -460,22 +535,23 @@ impl CardReaders for SystemReaders {
     }
 
     fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
-        self.call(|r| r.authentication_certificate(reader))
+        self.with_card(|r| r.authentication_certificate(reader))
     }
 
     fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError> {
-        self.call(|r| r.pin1_tries_left(reader))
+        self.with_card(|r| r.pin1_tries_left(reader))
     }
 
     fn sign_login(
         &self,
         reader: &str,
+        certificate: &[u8],
         pin: &Pin,
         origin: &str,
         nonce: &str,
         app_version: &str,
     ) -> Result<eid::AuthToken, CardError> {
-        self.call(|r| r.sign_login(reader, pin, origin, nonce, app_version))
+        self.with_card(|r| r.sign_login(reader, certificate, pin, origin, nonce, app_version))
     }
 }
 

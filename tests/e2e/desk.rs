@@ -1,11 +1,14 @@
 //! The real desk app under Xvfb, driven through tauri-driver and WebKitWebDriver: enroll
-//! through the first-run screen, see the centre and "online", lose the server and see
-//! "offline", search the demo catalogue offline and open a service and an article (whose raw
-//! HTML stays inert), get the server back and see "online", restart the app and find everything
+//! through the first-run screen, log in with a virtual eID card through the real pcscd (a
+//! wrong PIN first), see the centre and "online", lock the desk by taking the card out and
+//! unlock it, lose the server and see "offline", search the demo catalogue offline and open a
+//! service and an article (whose raw HTML stays inert), log out and unlock offline with the
+//! same card, get the server back and see "online", restart the app and find everything
 //! remembered.
 //!
-//! Needs `DISPLAY` (an X server such as Xvfb), `tauri-driver` on PATH and
-//! `/usr/bin/WebKitWebDriver`; `cargo xtask test` provides all three.
+//! Needs `DISPLAY` (an X server such as Xvfb), `tauri-driver` on PATH,
+//! `/usr/bin/WebKitWebDriver` and pcscd with vsmartcard-vpcd; `cargo xtask test` provides all.
+//! Uses vpcd's first slot (reader `Virtual PCD 00 00`).
 
 use std::{
     path::Path,
@@ -14,11 +17,36 @@ use std::{
 };
 
 use anyhow::Result;
+use eid::{
+    apdu::KeyKind,
+    test_ca::{Holder, TestCa},
+};
 use tests::{
     artefact_dir, bin_dir, free_port,
-    processes::{Process, ServerProcess, server_cli, wait_until},
+    processes::{Process, ServerProcess, VirtualCardProcess, server_cli, wait_until},
     webdriver::Session,
 };
+
+const VPCD_SLOT: &str = "127.0.0.1:35963";
+const CLERK_CODE: &str = "161175-19997";
+
+/// Types `pin` into the login (or lock) screen and submits it.
+fn enter_pin(app: &Session, pin: &str) -> Result<()> {
+    wait_until("a card ready for the PIN", Duration::from_secs(20), || {
+        Ok(app.attribute("[data-testid=card-state]", "data-state")?.as_deref() == Some("card"))
+    })?;
+    app.type_into("[data-testid=pin]", pin)?;
+    app.click("[data-testid=log-in]")?;
+    Ok(())
+}
+
+/// The time from submitting the PIN until the logged-in person shows.
+fn log_in(app: &Session, pin: &str) -> Result<Duration> {
+    enter_pin(app, pin)?;
+    let started = std::time::Instant::now();
+    wait_until("logged in", Duration::from_secs(20), || Ok(app.find("[data-testid=person-name]")?.is_some()))?;
+    Ok(started.elapsed())
+}
 
 fn start_driver(port: u16, home: &Path) -> Process {
     assert!(
@@ -77,8 +105,32 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let code = serde_json::from_str::<serde_json::Value>(&added)?["enrollment_code"].as_str().unwrap().to_owned();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
     server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()])?;
+    server_cli(&bin, &db, &["user", "grant", CLERK_CODE, "--role", "clerk", "--centre", "Rīgas 1. VPVKAC"])?;
+    // eID login: a test CA made here, trusted by the server; the clerk's card in vpcd's reader.
+    #[allow(clippy::disallowed_methods)] // the test's reference clock
+    let now = chrono::Utc::now();
+    let ca = TestCa::generate(now)?;
+    ca.save(&home.path().join("ca"))?;
+    let config = home.path().join("pietura.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
+            home.path().join("ca/ica.pem").display().to_string()
+        ),
+    )?;
+    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK_CODE.into() };
+    let card_file = home.path().join("clerk-card.json");
+    let profile = ca.issue_card(clerk, KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
+    std::fs::write(&card_file, profile.to_json()?)?;
+    let mut card = VirtualCardProcess::insert(&bin, &card_file, VPCD_SLOT)?;
     let port = free_port();
-    let mut server = ServerProcess::start(&bin, &db, port)?;
+    let start_server = || {
+        ServerProcess::start_with(&bin, &db, port, |c| {
+            c.arg("--config").arg(&config);
+        })
+    };
+    let mut server = start_server()?;
 
     let driver_port = free_port();
     let _driver = start_driver(driver_port, home.path());
@@ -101,6 +153,30 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.click("button[type=submit]")?;
     wait_until("the home screen", Duration::from_secs(15), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
     assert_eq!(app.text("[data-testid=centre-name]")?, "Rīgas 1. VPVKAC");
+
+    // The login screen shows the card's holder read through pcscd; a wrong PIN says the tries.
+    wait_until("the card holder", Duration::from_secs(20), || Ok(app.find("[data-testid=card-holder]")?.is_some()))?;
+    assert_eq!(app.text("[data-testid=card-holder]")?, "ILZE OZOLIŅA");
+    app.screenshot(&shots.join("desk-02b-login.png"))?;
+    enter_pin(&app, "0000")?;
+    wait_until("the wrong-PIN error", Duration::from_secs(20), || Ok(app.find("[data-testid=login-error]")?.is_some()))
+        .inspect_err(|_| {
+            let _ = app.screenshot(&shots.join("desk-failed-wrong-pin.png"));
+        })?;
+    assert_eq!(app.text("[data-testid=login-error]")?, "Nepareizs PIN. Atlikuši 2 mēģinājumi.");
+    let took = log_in(&app, "1234")?;
+    eprintln!("PIN submitted to logged in (virtual card through pcscd, server on loopback): {took:?}");
+    assert_eq!(app.text("[data-testid=person-name]")?, "ILZE OZOLIŅA");
+    assert_eq!(app.text("[data-testid=person-roles]")?, "Klientu apkalpošanas speciālists");
+
+    // Taking the card out locks the desk at once; the same card and PIN unlock it.
+    card.remove()?;
+    let started = std::time::Instant::now();
+    wait_until("the lock screen", Duration::from_secs(10), || Ok(app.find("[data-testid=locked-by]")?.is_some()))?;
+    eprintln!("card removed to desk locked: {:?}", started.elapsed());
+    app.screenshot(&shots.join("desk-02c-locked.png"))?;
+    card.reinsert()?;
+    log_in(&app, "1234")?;
     wait_for_state(&app, "online", Duration::from_secs(15));
     assert_eq!(app.text("[data-testid=connection-state]")?, "Tiešsaistē");
     wait_until("the catalogue downloaded", Duration::from_secs(30), || {
@@ -144,7 +220,14 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     assert_eq!(scripts, serde_json::json!(0));
     app.screenshot(&shots.join("desk-07-article.png"))?;
 
-    let _server = ServerProcess::start(&bin, &db, port)?;
+    // Still offline: logging out and in again works with the same card, marked offline.
+    app.click("[data-testid=log-out]")?;
+    let took = log_in(&app, "1234")?;
+    eprintln!("PIN submitted to unlocked offline: {took:?}");
+    wait_until("the offline mark", Duration::from_secs(5), || Ok(app.find("[data-testid=offline-login]")?.is_some()))?;
+    app.screenshot(&shots.join("desk-07b-offline-login.png"))?;
+
+    let _server = start_server()?;
     let back_online = wait_for_state(&app, "online", Duration::from_secs(10));
     eprintln!("desk showed online {back_online:?} after the server returned");
     app.click("[data-testid=language-en]")?;
@@ -152,11 +235,13 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.screenshot(&shots.join("desk-08-back-online-en.png"))?;
     app.end()?;
 
-    // Restarted, the desk remembers its enrollment and language, and syncs again.
+    // Restarted, the desk remembers its enrollment and language, asks for the card again, and
+    // syncs again.
     let app = open_app(&driver);
     wait_until("the home screen after restart", Duration::from_secs(30), || {
         Ok(app.find("[data-testid=centre-name]")?.is_some())
     })?;
+    log_in(&app, "1234")?;
     wait_for_state(&app, "online", Duration::from_secs(15));
     assert_eq!(app.text("[data-testid=connection-state]")?, "Online");
     assert!(app.text("[data-testid=last-sync]")?.starts_with("Last sync: "));

@@ -123,3 +123,70 @@ pub fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> Resu
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The `pietura-virtual-card` binary with a card inserted into a vpcd reader slot, driven
+/// through its standard input (remove, insert). Stopped when dropped.
+pub struct VirtualCardProcess {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    events: std::sync::mpsc::Receiver<String>,
+}
+
+impl VirtualCardProcess {
+    /// Inserts the card in `card_file` into the vpcd slot at `vpcd` (e.g. 127.0.0.1:35963).
+    pub fn insert(bin_dir: &Path, card_file: &Path, vpcd: &str) -> Result<Self> {
+        let mut child = Command::new(bin_dir.join("pietura-virtual-card"))
+            .args(["insert", "--vpcd", vpcd])
+            .arg(card_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("pietura-virtual-card is built with the workspace (cargo build --workspace --bins)")?;
+        let stdin = child.stdin.take().context("stdin")?;
+        let stdout = child.stdout.take().context("stdout")?;
+        let (sender, events) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let card = Self { child, stdin, events };
+        card.expect("inserted")?;
+        Ok(card)
+    }
+
+    fn expect(&self, event: &str) -> Result<()> {
+        let line = self.events.recv_timeout(Duration::from_secs(25)).with_context(|| {
+            format!("the virtual card did not say {event:?}: is pcscd running with vsmartcard-vpcd?")
+        })?;
+        anyhow::ensure!(line == event, "the virtual card said {line:?}, expected {event:?}");
+        Ok(())
+    }
+
+    fn send(&mut self, command: &str) -> Result<()> {
+        use std::io::Write;
+        writeln!(self.stdin, "{command}")?;
+        self.stdin.flush()?;
+        Ok(())
+    }
+
+    /// Takes the card out of the reader.
+    pub fn remove(&mut self) -> Result<()> {
+        self.send("remove")?;
+        self.expect("removed")
+    }
+
+    /// Puts it back.
+    pub fn reinsert(&mut self) -> Result<()> {
+        self.send("insert")?;
+        self.expect("inserted")
+    }
+}
+
+impl Drop for VirtualCardProcess {
+    fn drop(&mut self) {
+        let _ = self.send("quit");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

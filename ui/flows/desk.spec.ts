@@ -139,7 +139,7 @@ test("login with the eID card: card state, wrong PIN with tries left, lock on re
   await page.getByLabel("PIN1").fill("1234");
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("person-name")).toHaveText("ILZE OZOLIŅA");
-  await expect(page.getByTestId("person-roles")).toHaveText("clerk");
+  await expect(page.getByTestId("person-roles")).toHaveText("Klientu apkalpošanas speciālists");
   await expect(page.getByTestId("search-box")).toBeFocused();
 
   // Taking the card out locks the desk at once; the same card and PIN unlock it.

@@ -81,7 +81,7 @@ export function App() {
               {loggedIn.person.given_name} {loggedIn.person.surname}
             </span>
             <span className="muted-light" data-testid="person-roles">
-              {loggedIn.person.roles.join(", ")}
+              {loggedIn.person.roles.map((role) => t(`login.roles.${role}`, { defaultValue: role })).join(", ")}
             </span>
             {loggedIn.offline && (
               <span className="badge offline-badge" data-testid="offline-login">
