@@ -17,14 +17,21 @@ use sync::{
 };
 use tokio::sync::oneshot;
 
-use screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, language_bar};
+use screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction, LoginScreen, citizen_ui, language_bar};
 use texts::{error_text, tr};
 
 enum Screen {
     Enroll(EnrollScreen),
     Home(Box<HomeScreen>),
+    Login(LoginScreen),
+    Citizen(sync::login::Person),
     Failed(SessionError),
 }
+
+/// How long a logged-in citizen may leave the kiosk untouched before the session ends.
+pub const IDLE_TIMEOUT_SECS: i64 = 120;
+/// How often the login screen looks at the reader.
+const CARD_POLL_MS: i64 = 500;
 
 /// What a screen asked for, waiting to be performed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +39,9 @@ pub enum Action {
     SetLanguage(Language),
     Enroll(EnrollAction),
     Home(HomeAction),
+    Login(LoginAction),
+    /// The citizen chose to finish.
+    LogOut,
 }
 
 pub struct KioskApp {
@@ -46,6 +56,11 @@ pub struct KioskApp {
     pending_enrollment: Option<oneshot::Receiver<Result<Enrollment, SessionError>>>,
     /// The language and catalogue size the browse lists were read for.
     browse_read_for: Option<(Language, u64)>,
+    pending_card: Option<oneshot::Receiver<sync::login::CardView>>,
+    last_card_poll: Option<chrono::DateTime<chrono::Utc>>,
+    pending_login: Option<oneshot::Receiver<Result<sync::login::LoginView, sync::login::LoginFailure>>>,
+    /// When a person last touched the screen (for the idle timeout).
+    last_input: chrono::DateTime<chrono::Utc>,
 }
 
 impl KioskApp {
@@ -66,7 +81,12 @@ impl KioskApp {
             actions: Vec::new(),
             pending_enrollment: None,
             browse_read_for: None,
+            pending_card: None,
+            last_card_poll: None,
+            pending_login: None,
+            last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
         };
+        app.last_input = (app.clock)();
         match session.and_then(|s| Ok((s.language()?, s.enrollment()?, s))) {
             Ok((language, enrollment, session)) => {
                 app.language = language;
@@ -116,6 +136,9 @@ impl KioskApp {
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let language = self.language;
         let now = (self.clock)();
+        if ui.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
+            self.last_input = now;
+        }
         egui::Frame::new().inner_margin(32.0).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading(tr(language, "app.title"));
@@ -137,6 +160,16 @@ impl KioskApp {
                         && let Some(action) = screen.ui(ui, language, enrollment, &self.status, now)
                     {
                         self.actions.push(Action::Home(action));
+                    }
+                }
+                Screen::Login(screen) => {
+                    if let Some(action) = screen.ui(ui, language) {
+                        self.actions.push(Action::Login(action));
+                    }
+                }
+                Screen::Citizen(person) => {
+                    if citizen_ui(ui, language, person) {
+                        self.actions.push(Action::LogOut);
                     }
                 }
                 Screen::Failed(error) => {
@@ -167,6 +200,78 @@ impl KioskApp {
             self.status = session.status();
         }
         self.refresh_browse();
+        self.follow_login();
+    }
+
+    /// The login screen's reader polling and login result; the citizen session's end on card
+    /// removal or idleness.
+    fn follow_login(&mut self) {
+        let Some(session) = self.session.clone() else { return };
+        let now = (self.clock)();
+        if let Screen::Login(screen) = &mut self.screen {
+            if let Some(receiver) = &mut self.pending_card
+                && let Ok(view) = receiver.try_recv()
+            {
+                screen.card = Some(view);
+                self.pending_card = None;
+            }
+            let due = self.last_card_poll.is_none_or(|at| (now - at).num_milliseconds() >= CARD_POLL_MS);
+            if self.pending_card.is_none() && due {
+                self.last_card_poll = Some(now);
+                let (sender, receiver) = oneshot::channel();
+                let polling = session.clone();
+                // PC/SC calls block: off the drawing thread.
+                self.runtime.spawn_blocking(move || {
+                    let _ = sender.send(polling.login().card_view());
+                });
+                self.pending_card = Some(receiver);
+            }
+        }
+        if let Some(receiver) = &mut self.pending_login {
+            match receiver.try_recv() {
+                Ok(Ok(view)) => {
+                    self.pending_login = None;
+                    match view.person {
+                        Some(person) if view.state == "logged_in" => {
+                            self.last_input = now;
+                            self.screen = Screen::Citizen(person);
+                        }
+                        _ => self.screen = Screen::Home(Box::default()),
+                    }
+                }
+                Ok(Err(failure)) => {
+                    self.pending_login = None;
+                    if let Screen::Login(screen) = &mut self.screen {
+                        screen.busy = false;
+                        screen.error = Some((failure.code, failure.tries_left));
+                        // The counter changed: look at the card again now.
+                        self.last_card_poll = None;
+                    }
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+                Err(oneshot::error::TryRecvError::Closed) => self.pending_login = None,
+            }
+        }
+        if let Screen::Citizen(_) = self.screen {
+            let card_gone = session.login().view().state != "logged_in";
+            let idle = (now - self.last_input).num_seconds() >= IDLE_TIMEOUT_SECS;
+            if card_gone || idle {
+                self.end_citizen_session(if card_gone { "citizen.ended_card" } else { "citizen.ended_idle" });
+            }
+        }
+    }
+
+    /// Logs the citizen out and wipes every screen that showed their data.
+    fn end_citizen_session(&mut self, notice: &str) {
+        tracing::info!(reason = notice, "citizen session ended");
+        if let Some(session) = self.session.clone() {
+            self.runtime.spawn(async move {
+                session.log_out().await;
+            });
+        }
+        self.pending_login = None;
+        self.screen = Screen::Home(Box::new(HomeScreen { notice: Some(notice.to_owned()), ..HomeScreen::default() }));
+        self.browse_read_for = None;
     }
 
     /// Reads the browse lists again when the language changed or the catalogue grew.
@@ -186,6 +291,8 @@ impl KioskApp {
     /// Whether background work is under way (the caller keeps repainting until it ends).
     pub fn is_busy(&self) -> bool {
         self.pending_enrollment.is_some()
+            || self.pending_login.is_some()
+            || matches!(self.screen, Screen::Login(_) | Screen::Citizen(_))
     }
 
     fn perform(&mut self, action: Action) {
@@ -222,6 +329,22 @@ impl KioskApp {
                 });
                 self.pending_enrollment = Some(receiver);
             }
+            Action::Home(HomeAction::LogIn) => {
+                self.last_card_poll = None;
+                self.screen = Screen::Login(LoginScreen::default());
+            }
+            Action::Login(LoginAction::Cancel) => self.screen = Screen::Home(Box::default()),
+            Action::Login(LoginAction::Submit(pin)) => {
+                if self.pending_login.is_some() {
+                    return;
+                }
+                let (sender, receiver) = oneshot::channel();
+                self.runtime.spawn(async move {
+                    let _ = sender.send(session.log_in(&pin).await);
+                });
+                self.pending_login = Some(receiver);
+            }
+            Action::LogOut => self.end_citizen_session("citizen.ended_card"),
             Action::Home(HomeAction::RetrySync) => {
                 self.runtime.spawn(async move { session.retry_now().await });
             }
@@ -271,7 +394,7 @@ fn apply_home_action(session: &DeviceSession, home: &mut HomeScreen, action: Hom
                     home.chosen = None;
                 }
             }
-            HomeAction::RetrySync => {}
+            HomeAction::RetrySync | HomeAction::LogIn => {}
         }
         Ok(())
     })();

@@ -270,3 +270,166 @@ fn fast_policy() -> sync::schedule::SchedulePolicy {
         backoff_max: Duration::from_millis(500),
     }
 }
+
+#[test]
+fn the_pin_keypad_builds_the_pin_and_explains_a_wrong_one() {
+    use kiosk::screens::{LoginAction, LoginScreen};
+    use sync::login::{CardDetails, CardView};
+    struct State {
+        screen: LoginScreen,
+        action: Option<LoginAction>,
+    }
+    let card = CardView {
+        status: "card",
+        readers: vec!["Reader".into()],
+        card: Some(CardDetails {
+            reader: "Reader".into(),
+            holder: "JĀNIS BĒRZIŅŠ".into(),
+            personal_code: Some("010190-10003".into()),
+            not_before: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            not_after: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+            pin_tries_left: Some(3),
+        }),
+        message: None,
+    };
+    let mut screen = LoginScreen::default();
+    screen.card = Some(card);
+    let mut harness = Harness::new_ui_state(
+        |ui, state: &mut State| {
+            if let Some(action) = state.screen.ui(ui, Language::Lv) {
+                state.action = Some(action);
+            }
+        },
+        State { screen, action: None },
+    );
+    harness.run();
+    harness.get_by_label("JĀNIS BĒRZIŅŠ");
+    for digit in ["1", "2", "9", "3"] {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, digit).click();
+        harness.run();
+    }
+    harness.get_by_label("PIN1: ievadīti 4 cipari");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Dzēst").click();
+    harness.run();
+    harness.get_by_label("PIN1: ievadīti 3 cipari");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "4").click();
+    harness.run();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Apstiprināt").click();
+    harness.run();
+    match &harness.state().action {
+        Some(LoginAction::Submit(pin)) => assert_eq!(pin.as_str(), "1294"),
+        other => panic!("expected the PIN, got {other:?}"),
+    }
+    assert_eq!(harness.state().screen.pin_length(), 0, "the PIN leaves the screen when submitted");
+
+    harness.state_mut().screen.busy = false;
+    harness.state_mut().screen.error = Some(("wrong_pin".into(), Some(2)));
+    harness.run();
+    harness.get_by_label("Nepareizs PIN. Atlikušie mēģinājumi: 2.");
+}
+
+/// A kiosk enrolled with a real server that accepts the test CA's cards, and a reader of this
+/// process holding a citizen's virtual card. Needs a session keyring like the enrollment test.
+fn kiosk_with_card_login(
+    runtime: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    clock: Clock,
+) -> (KioskApp, Arc<eid::virtual_card::InProcessReaders>) {
+    use eid::{
+        apdu::KeyKind,
+        test_ca::{Holder, TestCa},
+        virtual_card::{InProcessReaders, VirtualCard},
+    };
+    let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    #[allow(clippy::disallowed_methods)] // the CA must be valid on the real clock the server uses
+    let real_now = chrono::Utc::now();
+    let ca = TestCa::generate(real_now.min(now)).unwrap();
+    let server = runtime.block_on(server::testing::spawn_with_login(
+        dir,
+        DeviceKind::Kiosk,
+        "Kiosks 1",
+        &ca.intermediate_pem().unwrap(),
+    ));
+    let citizen =
+        Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: "325035-11782".into() };
+    let card = ca.issue_card(citizen, KeyKind::EcP384, real_now - chrono::Duration::days(1), None, "1234", "123456");
+    let readers = Arc::new(InProcessReaders::with_reader("Reader"));
+    readers.insert("Reader", VirtualCard::new(card.unwrap()));
+    let session = {
+        let _entered = runtime.enter();
+        DeviceSession::open_with_cards(
+            &dir.join("kiosk"),
+            &format!("pietura-kiosk-test-{}", Uuid::new_v4()),
+            fast_policy(),
+            clock.clone(),
+            readers.clone(),
+        )
+        .unwrap()
+    };
+    runtime.block_on(session.enroll(&server.url, &server.enrollment_code)).unwrap();
+    (KioskApp::new(Ok(Arc::new(session)), runtime.handle().clone(), clock), readers)
+}
+
+fn run_until(harness: &mut Harness<'_, KioskApp>, label: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.query_by_label(label).is_none() {
+        assert!(std::time::Instant::now() < deadline, "{label:?} never showed");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+}
+
+fn log_in_on_the_keypad(harness: &mut Harness<'_, KioskApp>) {
+    harness.get_by_label("Log in with your eID card").click();
+    run_until(harness, "JĀNIS BĒRZIŅŠ");
+    for digit in ["1", "2", "3", "4"] {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, digit).click();
+        harness.run();
+    }
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Confirm").click();
+    run_until(harness, "Hello, JĀNIS BĒRZIŅŠ!");
+}
+
+#[test]
+fn a_citizen_logs_in_at_the_kiosk_and_taking_the_card_out_ends_and_wipes_the_session() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    let mut harness = Harness::new_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    readers.remove("Reader");
+    run_until(&mut harness, "Session ended: the card was taken out.");
+    assert!(harness.query_by_label("Hello, JĀNIS BĒRZIŅŠ!").is_none(), "nothing of the citizen stays on screen");
+}
+
+#[test]
+fn an_idle_citizen_session_ends_by_itself() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let offset = Arc::new(AtomicI64::new(0));
+    let moved = offset.clone();
+    #[allow(clippy::disallowed_methods)] // a movable clock over the real one, as the server uses it
+    let clock: Clock = Arc::new(move || chrono::Utc::now() + chrono::Duration::seconds(moved.load(Ordering::SeqCst)));
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), clock);
+    let mut harness = Harness::new_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    offset.store(kiosk::IDLE_TIMEOUT_SECS + 1, Ordering::SeqCst);
+    run_until(&mut harness, "Session ended after a time without use.");
+}

@@ -17,6 +17,26 @@ pub struct TestServer {
 /// Starts a server on the current tokio runtime with the centre "Rīgas VPVKAC" and one device
 /// of `kind` named `device_name`. Panics on failure: it is for tests.
 pub async fn spawn_with_device(dir: &Path, kind: DeviceKind, device_name: &str) -> TestServer {
+    spawn(dir, kind, device_name, None).await
+}
+
+/// [`spawn_with_device`] with eID login on: logins signed for `https://pietura.test` by cards
+/// of the CA in `trusted_ca_pem`.
+pub async fn spawn_with_login(dir: &Path, kind: DeviceKind, device_name: &str, trusted_ca_pem: &str) -> TestServer {
+    let login = crate::login::Login::new(
+        eid::ValidatorConfig {
+            origin: "https://pietura.test".into(),
+            trusted_cas: eid::ParsedCertificate::all_from_pem(trusted_ca_pem).expect("a PEM CA certificate"),
+            disallowed_policies: Vec::new(),
+        },
+        chrono::Duration::hours(10),
+        chrono::Duration::minutes(15),
+    )
+    .expect("a valid login configuration");
+    spawn(dir, kind, device_name, Some(login)).await
+}
+
+async fn spawn(dir: &Path, kind: DeviceKind, device_name: &str, login: Option<crate::login::Login>) -> TestServer {
     let location = store::DatabaseLocation::Sqlite(dir.join("server.db"));
     let store = store::open(&location).await.expect("the test database opens");
     let now = system_clock()();
@@ -27,7 +47,7 @@ pub async fn spawn_with_device(dir: &Path, kind: DeviceKind, device_name: &str) 
             .expect("the device is added");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
     let url = format!("http://{}", listener.local_addr().expect("a bound address"));
-    let state = AppState::new(store, system_clock());
+    let state = AppState::new(store, system_clock()).with_login(login);
     tokio::spawn(crate::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
     TestServer { url, enrollment_code: code.to_string() }
 }

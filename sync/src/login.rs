@@ -351,16 +351,18 @@ impl LoginManager {
                 "the server accepted a different certificate than the card's: try again",
             )));
         }
-        self.store
-            .pin_login(&PinnedLogin {
-                personal_code: person.personal_code.clone(),
-                certificate: certificate.to_vec(),
-                given_name: person.given_name.clone(),
-                surname: person.surname.clone(),
-                roles: person.roles.clone(),
-                last_online_login_at: now,
-            })
-            .map_err(|e| OnlineError::Refused(e.into()))?;
+        if self.remembers_logins() {
+            self.store
+                .pin_login(&PinnedLogin {
+                    personal_code: person.personal_code.clone(),
+                    certificate: certificate.to_vec(),
+                    given_name: person.given_name.clone(),
+                    surname: person.surname.clone(),
+                    roles: person.roles.clone(),
+                    last_online_login_at: now,
+                })
+                .map_err(|e| OnlineError::Refused(e.into()))?;
+        }
         Ok(Active {
             person,
             certificate: certificate.to_vec(),
@@ -372,6 +374,11 @@ impl LoginManager {
         })
     }
 
+    /// Desks remember their staff for offline unlock; kiosks remember no citizen.
+    fn remembers_logins(&self) -> bool {
+        matches!(self.store.enrollment(), Ok(Some(e)) if e.kind == domain::DeviceKind::Desk)
+    }
+
     fn log_in_offline(
         &self,
         reader: &str,
@@ -379,6 +386,9 @@ impl LoginManager {
         certificate: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Active, LoginFailure> {
+        if !self.remembers_logins() {
+            return Err(LoginFailure::new("unreachable", "the server cannot be reached: try again later"));
+        }
         let pinned = self.store.pinned_login(certificate)?.ok_or_else(|| {
             LoginFailure::new(
                 "offline_unknown_card",

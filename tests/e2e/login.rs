@@ -69,12 +69,23 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
     let enrolled = client.enroll(&code).await.unwrap();
     let online = Server {
         client,
-        credentials: DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret },
+        credentials: DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret.clone() },
     };
     let local = Arc::new(
         offline_store::Store::open(&dir.path().join("local.db"), &offline_store::DatabaseKey::from_bytes([3; 32]))
             .unwrap(),
     );
+    // A desk remembers its staff for offline unlock (kiosks do not): the store says which it is.
+    local
+        .save_enrollment(&offline_store::Enrollment {
+            server_url: server.url.clone(),
+            device_id: enrolled.device_id,
+            device_name: enrolled.device_name.clone(),
+            kind: enrolled.kind,
+            centre: enrolled.centre.clone(),
+            enrolled_at: real_now(),
+        })
+        .unwrap();
     let offset_days = Arc::new(AtomicI64::new(0));
     let clock_days = offset_days.clone();
     let clock: sync::engine::Clock =

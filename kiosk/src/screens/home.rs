@@ -23,6 +23,8 @@ pub struct HomeScreen {
     /// The on-screen keyboard shows once the search field is touched, so the situations and
     /// institutions fit on the first screen.
     pub keyboard_open: bool,
+    /// A notice to show once, by text key (e.g. why a citizen's session ended).
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,7 @@ pub enum HomeAction {
     Browse(BrowseEntry),
     OpenService(String),
     Back,
+    LogIn,
 }
 
 pub fn connection_key(connection: Connection) -> &'static str {
@@ -74,14 +77,23 @@ impl HomeScreen {
         ui.horizontal(|ui| {
             ui.label(tr(language, "home.welcome"));
             ui.strong(&enrollment.centre.name);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button(tr(language, "login.start")).clicked() {
+                    action = Some(HomeAction::LogIn);
+                }
+            });
         });
+        if let Some(notice) = &self.notice {
+            ui.label(egui::RichText::new(tr(language, notice)).strong());
+        }
         ui.add_space(8.0);
         let footer_height = 64.0;
         egui::ScrollArea::vertical().max_height(ui.available_height() - footer_height).show(ui, |ui| {
-            action = match &self.page {
+            let chosen = match &self.page {
                 Some(page) => service_page(ui, language, page),
                 None => self.search_and_browse(ui, language),
             };
+            action = action.take().or(chosen);
         });
         ui.separator();
         ui.horizontal(|ui| {

@@ -3,9 +3,11 @@
 
 mod enroll;
 mod home;
+mod login;
 
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen};
+pub use login::{LoginAction, LoginScreen, citizen_ui};
 
 use domain::Language;
 

@@ -1,0 +1,110 @@
+use domain::Language;
+use sync::login::{CardView, Person};
+
+use crate::texts::{error_text, tr};
+
+/// A citizen's card login: the card's state, and the PIN typed on a large on-screen keypad (a
+/// kiosk has no keyboard). The PIN stays in this screen until submitted, then it is wiped.
+#[derive(Debug, Default)]
+pub struct LoginScreen {
+    pin: zeroize::Zeroizing<String>,
+    pub card: Option<CardView>,
+    pub busy: bool,
+    /// The last failure's code and, after a wrong PIN, the tries left.
+    pub error: Option<(String, Option<u8>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginAction {
+    Submit(zeroize::Zeroizing<String>),
+    Cancel,
+}
+
+const PIN_MAX: usize = 12;
+
+impl LoginScreen {
+    pub fn pin_length(&self) -> usize {
+        self.pin.len()
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<LoginAction> {
+        let mut action = None;
+        ui.heading(tr(language, "login.title"));
+        ui.add_space(8.0);
+        let card_ready = self.card.as_ref().is_some_and(|c| c.status == "card");
+        match &self.card {
+            Some(card) if card_ready => {
+                let holder = card.card.as_ref().map(|c| c.holder.clone()).unwrap_or_default();
+                ui.label(egui::RichText::new(holder).strong().size(28.0));
+                ui.label(tr(language, "login.enter_pin"));
+            }
+            Some(card) => {
+                ui.label(egui::RichText::new(tr(language, &format!("login.card.{}", card.status))).size(28.0));
+            }
+            None => {
+                ui.label(tr(language, "login.checking"));
+            }
+        }
+        ui.add_space(12.0);
+        let dots = "●".repeat(self.pin.len());
+        let entered = tr(language, "login.pin_entered").replace("{count}", &self.pin.len().to_string());
+        let shown = if dots.is_empty() { "—".to_owned() } else { dots };
+        ui.add(egui::Label::new(egui::RichText::new(shown).size(40.0).monospace()))
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &entered));
+        if let Some((code, tries)) = &self.error {
+            let text = match (code.as_str(), tries) {
+                ("wrong_pin", Some(left)) => tr(language, "login.wrong_pin").replace("{count}", &left.to_string()),
+                _ => error_text(language, code),
+            };
+            ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), text);
+        }
+        ui.add_space(12.0);
+        let enabled = card_ready && !self.busy;
+        let key = egui::vec2(110.0, 80.0);
+        let digit = |ui: &mut egui::Ui, d: &str, pin: &mut zeroize::Zeroizing<String>| {
+            let button = egui::Button::new(egui::RichText::new(d).size(36.0)).min_size(key);
+            if ui.add_enabled(enabled, button).clicked() && pin.len() < PIN_MAX {
+                pin.push_str(d);
+            }
+        };
+        egui::Grid::new("pin-keypad").spacing(egui::vec2(12.0, 12.0)).show(ui, |ui| {
+            for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
+                for d in row {
+                    digit(ui, d, &mut self.pin);
+                }
+                ui.end_row();
+            }
+            let erase = egui::Button::new(egui::RichText::new(tr(language, "login.erase")).size(24.0)).min_size(key);
+            if ui.add_enabled(enabled, erase).clicked() {
+                self.pin.pop();
+            }
+            digit(ui, "0", &mut self.pin);
+            let ok = egui::Button::new(egui::RichText::new(tr(language, "login.submit")).size(24.0)).min_size(key);
+            if ui.add_enabled(enabled && self.pin.len() >= 4, ok).clicked() {
+                action = Some(LoginAction::Submit(std::mem::take(&mut self.pin)));
+                self.busy = true;
+                self.error = None;
+            }
+            ui.end_row();
+        });
+        ui.add_space(16.0);
+        if self.busy {
+            ui.label(tr(language, "login.checking_pin"));
+        }
+        if ui.button(tr(language, "login.cancel")).clicked() {
+            self.pin = Default::default();
+            action = Some(LoginAction::Cancel);
+        }
+        action
+    }
+}
+
+/// After a citizen's login: who they are, and the way out. (Their mailbox and case statuses
+/// come with the e-address and case work.)
+pub fn citizen_ui(ui: &mut egui::Ui, language: Language, person: &Person) -> bool {
+    ui.heading(tr(language, "citizen.hello").replace("{name}", &format!("{} {}", person.given_name, person.surname)));
+    ui.label(tr(language, "citizen.next"));
+    ui.label(tr(language, "citizen.privacy"));
+    ui.add_space(16.0);
+    ui.add(egui::Button::new(tr(language, "citizen.log_out")).min_size(egui::vec2(200.0, 64.0))).clicked()
+}
