@@ -10,11 +10,16 @@ use anyhow::{Context, Result, bail};
 
 use crate::{
     exec,
-    services::{Service, Xvfb, wait_for_http},
+    services::{Pcscd, Service, Xvfb, wait_for_http},
     setup, step, target_dir,
 };
 
 const DEMO_LISTEN: &str = "127.0.0.1:8470";
+/// The origin demo logins are signed for (the demo server's public name).
+const DEMO_ORIGIN: &str = "https://pietura.demo";
+/// The demo card's PINs: test data of a virtual card whose CA only the demo server trusts.
+const DEMO_PIN1: &str = "1234";
+const DEMO_PIN2: &str = "123456";
 
 pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()> {
     let mut timings = Vec::new();
@@ -63,9 +68,67 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     ])?)?;
     let code = added["enrollment_code"].as_str().context("no enrollment code")?.to_owned();
 
+    // eID login with a virtual card: a test CA made now (trusted by this server only), a card
+    // for the demo clerk (or citizen), and pcscd with vsmartcard's virtual reader.
+    let card_tool = |args: &[&str]| -> Result<()> {
+        exec(Command::new(bin.join("pietura-virtual-card")).args(args).stdout(Stdio::null()))
+    };
+    let ca = demo.join("ca");
+    let ca_path = ca.to_str().context("the demo path is not UTF-8")?;
+    card_tool(&["ca", ca_path])?;
+    let card_file = demo.join("card.json");
+    let card_path = card_file.to_str().context("the demo path is not UTF-8")?;
+    let (given_name, surname, personal_code, kind_of_key) = if kiosk {
+        ("JĀNIS", "BĒRZIŅŠ", "325035-11782", "rsa")
+    } else {
+        ("ILZE", "OZOLIŅA", "161175-19997", "ec")
+    };
+    card_tool(&[
+        "issue",
+        "--ca",
+        ca_path,
+        "--kind",
+        kind_of_key,
+        "--given-name",
+        given_name,
+        "--surname",
+        surname,
+        "--personal-code",
+        personal_code,
+        "--pin1",
+        DEMO_PIN1,
+        "--pin2",
+        DEMO_PIN2,
+        "--out",
+        card_path,
+    ])?;
+    if !kiosk {
+        server(&["user", "grant", personal_code, "--role", "clerk", "--centre", centre])?;
+        server(&["user", "grant", personal_code, "--role", "trainer", "--centre", centre])?;
+    }
+    let config = demo.join("pietura.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "eid_origin = \"{DEMO_ORIGIN}\"\neid_trust_anchors = [{:?}]\n",
+            ca.join("ica.pem").display().to_string()
+        ),
+    )?;
+    let _pcscd = Pcscd::start()?;
+    let _card = Service::spawn(
+        "pietura-virtual-card",
+        Command::new(bin.join("pietura-virtual-card"))
+            .args(["insert", card_path])
+            // Its commands come on standard input; an open pipe keeps the card inserted.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null()),
+    )?;
+
     let mut server_process = Service::spawn(
         "pietura-server",
         Command::new(bin.join("pietura-server"))
+            .arg("--config")
+            .arg(&config)
             .arg("serve")
             .env("PIETURA_DATABASE_URL", &database)
             .env("PIETURA_LISTEN", DEMO_LISTEN)
@@ -76,6 +139,9 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
         .context("the demo server did not start; is port 8470 taken?")?;
     eprintln!("\nDemo server: {url} (database {}, API description {url}/openapi.json)", database.display());
     eprintln!("Demo {kind} {name:?} in {centre:?}, enrollment code {code}");
+    eprintln!(
+        "Virtual eID card of {given_name} {surname} ({personal_code}) in reader \"Virtual PCD 00 00\": PIN1 {DEMO_PIN1}, PIN2 {DEMO_PIN2}"
+    );
     eprintln!(
         "Institution API key for Riga City Council (send as `Authorization: ApiKey <key>`): {}",
         key["api_key"].as_str().unwrap_or_default()
