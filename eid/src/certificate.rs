@@ -119,14 +119,37 @@ impl ParsedCertificate {
         let Ok(parts) = SignedParts::from_der(&self.der) else { return false };
         let Ok(tbs) = parts.tbs.to_der() else { return false };
         let Some(signature) = parts.signature.as_bytes() else { return false };
-        let Some(scheme) = CertificateSignature::from_algorithm(&parts.algorithm) else {
-            tracing::debug!(algorithm = %parts.algorithm.oid, "certificate signature algorithm not supported");
+        issuer.verifies(&parts.algorithm, &tbs, signature)
+    }
+
+    /// Whether `signature` (as X.509 and OCSP carry it, under `algorithm`) over `data` was made
+    /// with this certificate's key.
+    pub fn verifies(&self, algorithm: &AlgorithmIdentifierRef<'_>, data: &[u8], signature: &[u8]) -> bool {
+        let Some(scheme) = CertificateSignature::from_algorithm(algorithm) else {
+            tracing::debug!(algorithm = %algorithm.oid, "signature algorithm not supported");
             return false;
         };
-        let digest = scheme.hash.digest(&tbs);
-        issuer
-            .public_key()
+        let digest = scheme.hash.digest(data);
+        self.public_key()
             .is_ok_and(|key| key.verify_prehashed(scheme.padding, &digest, signature, SignatureEncoding::Der))
+    }
+
+    /// The OCSP responder URLs from the Authority Information Access extension.
+    pub fn ocsp_urls(&self) -> Result<Vec<String>, CertificateError> {
+        use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, name::GeneralName};
+        const ID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+        let Some(access) = self.extension::<AuthorityInfoAccessSyntax>(rfc5280::ID_PE_AUTHORITY_INFO_ACCESS)? else {
+            return Ok(Vec::new());
+        };
+        Ok(access
+            .0
+            .into_iter()
+            .filter(|a| a.access_method == ID_AD_OCSP)
+            .filter_map(|a| match a.access_location {
+                GeneralName::UniformResourceIdentifier(uri) => Some(uri.to_string()),
+                _ => None,
+            })
+            .collect())
     }
 
     pub fn public_key(&self) -> Result<PublicKey, CertificateError> {

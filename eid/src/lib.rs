@@ -9,6 +9,7 @@
 
 pub mod apdu;
 pub mod certificate;
+pub mod ocsp;
 #[cfg(feature = "card")]
 pub mod reader;
 pub mod session;

@@ -342,17 +342,6 @@ pub struct ValidatedToken {
     pub algorithm: Algorithm,
 }
 
-/// Revocation checking, when configured (OCSP); called after the trust check, before the
-/// signature, as Web eID does.
-pub trait RevocationCheck {
-    fn check(
-        &self,
-        certificate: &ParsedCertificate,
-        issuer: &ParsedCertificate,
-        at: DateTime<Utc>,
-    ) -> Result<(), TokenError>;
-}
-
 #[derive(Debug, Clone)]
 pub struct TokenValidator {
     origin: String,
@@ -378,15 +367,20 @@ impl TokenValidator {
         &self.origin
     }
 
-    /// Validates `token` for the challenge `nonce` at time `at` (the nonce's own checks, single
-    /// use and lifetime, are the caller's: they need the nonce store).
-    pub fn validate(
+    /// Validates `token` for the challenge `nonce` at time `at`, without a revocation check (the
+    /// nonce's own checks, single use and lifetime, are the caller's: they need the nonce store).
+    pub fn validate(&self, token: &AuthToken, nonce: &str, at: DateTime<Utc>) -> Result<ValidatedToken, TokenError> {
+        let (certificate, _issuer) = self.check_certificate(token, at)?;
+        self.check_signature(token, certificate, nonce)
+    }
+
+    /// The steps before revocation, in Web eID's order: format, certificate, purpose, policies,
+    /// trust. Returns the user certificate and the trusted CA that issued it.
+    pub fn check_certificate(
         &self,
         token: &AuthToken,
-        nonce: &str,
         at: DateTime<Utc>,
-        revocation: Option<&dyn RevocationCheck>,
-    ) -> Result<ValidatedToken, TokenError> {
+    ) -> Result<(ParsedCertificate, &ParsedCertificate), TokenError> {
         match token.format.as_deref() {
             None | Some("") => return Err(malformed("'format' field is missing")),
             Some(format) if !format.starts_with(FORMAT_PREFIX) => {
@@ -398,9 +392,16 @@ impl TokenValidator {
         self.check_purpose(&certificate)?;
         self.check_policies(&certificate)?;
         let issuer = self.check_trust(&certificate, at)?;
-        if let Some(revocation) = revocation {
-            revocation.check(&certificate, issuer, at)?;
-        }
+        Ok((certificate, issuer))
+    }
+
+    /// The last step, after revocation: the signature over this validator's origin and `nonce`.
+    pub fn check_signature(
+        &self,
+        token: &AuthToken,
+        certificate: ParsedCertificate,
+        nonce: &str,
+    ) -> Result<ValidatedToken, TokenError> {
         verify_signature(&certificate, token.algorithm.as_deref(), token.signature.as_deref(), &self.origin, nonce)?;
         let algorithm = token.algorithm.as_deref().and_then(Algorithm::parse).ok_or(TokenError::SignatureInvalid)?;
         Ok(ValidatedToken { identity: certificate.identity(), certificate, algorithm })

@@ -123,7 +123,7 @@ fn both_key_types_log_in_through_pcscd_and_a_wrong_pin_counts_down_to_blocked() 
         wait_for_reader(&readers, true);
         let mut card = readers.connect(READER).unwrap();
         let token = card.with(|c| c.sign_login(&pin("1234"), ORIGIN, NONCE, "https://pietura.lv/test")).unwrap();
-        let validated = validator(&ca).validate(&token, NONCE, now(), None).unwrap();
+        let validated = validator(&ca).validate(&token, NONCE, now()).unwrap();
         assert_eq!(validated.identity.personal_code(), Some(("LV", "010190-10003")), "{kind:?}");
         assert_eq!(validated.identity.given_name.as_deref(), Some("JĀNIS"));
 

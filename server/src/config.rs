@@ -29,6 +29,8 @@ const KEYS: &[&str] = &[
     "eid_origin",
     "eid_trust_anchors",
     "eid_disallowed_policies",
+    "eid_ocsp",
+    "eid_ocsp_url",
     "staff_session_hours",
     "citizen_session_minutes",
 ];
@@ -55,6 +57,11 @@ pub struct Settings {
     pub eid_trust_anchors: Vec<PathBuf>,
     /// Certificate policies refused at login (default: Web eID's, the Estonian Mobile-ID ones).
     pub eid_disallowed_policies: Vec<String>,
+    /// Check each login's certificate with its CA's OCSP responder (from the certificate, or
+    /// `eid_ocsp_url`); a login whose status cannot be learnt is refused.
+    pub eid_ocsp: bool,
+    /// One OCSP responder for every certificate, instead of the one each names.
+    pub eid_ocsp_url: Option<String>,
     /// How long a staff login lasts on a desk (removing the card locks the desk sooner).
     pub staff_session_hours: u32,
     /// How long a citizen's kiosk login lasts at most (idling or removing the card ends it sooner).
@@ -81,6 +88,8 @@ impl Default for Settings {
             eid_origin: None,
             eid_trust_anchors: Vec::new(),
             eid_disallowed_policies: eid::token::DEFAULT_DISALLOWED_POLICIES.iter().map(|p| p.to_string()).collect(),
+            eid_ocsp: false,
+            eid_ocsp_url: None,
             staff_session_hours: 10,
             citizen_session_minutes: 15,
         }
@@ -100,6 +109,8 @@ impl fmt::Debug for Settings {
             .field("eid_origin", &self.eid_origin)
             .field("eid_trust_anchors", &self.eid_trust_anchors)
             .field("eid_disallowed_policies", &self.eid_disallowed_policies)
+            .field("eid_ocsp", &self.eid_ocsp)
+            .field("eid_ocsp_url", &self.eid_ocsp_url)
             .field("staff_session_hours", &self.staff_session_hours)
             .field("citizen_session_minutes", &self.citizen_session_minutes)
             .finish()

@@ -97,10 +97,64 @@ pub struct LoggedIn {
     pub certificate_der: Vec<u8>,
 }
 
-/// The configured validator and session lengths.
+/// Asks the CA's OCSP responder whether a certificate is revoked.
+#[derive(Debug, Clone)]
+pub struct OcspChecker {
+    client: reqwest::Client,
+    url_override: Option<String>,
+}
+
+/// How long the responder may take; a login waits for it.
+const OCSP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl OcspChecker {
+    pub fn new(url_override: Option<String>) -> Self {
+        // OCSP is plain HTTP as a rule; a provider is needed all the same for https responders.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder().timeout(OCSP_TIMEOUT).build().unwrap_or_default();
+        Self { client, url_override }
+    }
+
+    /// `Ok` only when the responder says the certificate is good.
+    pub async fn check(
+        &self,
+        certificate: &ParsedCertificate,
+        issuer: &ParsedCertificate,
+        now: DateTime<Utc>,
+    ) -> Result<(), TokenError> {
+        let unknown = |reason: String| TokenError::RevocationUnknown(reason);
+        let url = match &self.url_override {
+            Some(url) => url.clone(),
+            None => certificate
+                .ocsp_urls()
+                .map_err(|e| unknown(e.0))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| unknown("the certificate names no OCSP responder".into()))?,
+        };
+        let nonce = random::<32>().map_err(|e| unknown(e.to_string()))?;
+        let request = eid::ocsp::request(certificate, issuer, nonce)?;
+        let response = self
+            .client
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, "application/ocsp-request")
+            .body(request.der.clone())
+            .send()
+            .await
+            .map_err(|e| unknown(format!("the OCSP responder {url} cannot be reached: {e}")))?;
+        if !response.status().is_success() {
+            return Err(unknown(format!("the OCSP responder {url} answered HTTP {}", response.status())));
+        }
+        let body = response.bytes().await.map_err(|e| unknown(format!("reading the OCSP response: {e}")))?;
+        eid::ocsp::check_response(&request, &body, issuer, now)
+    }
+}
+
+/// The configured validator, revocation check and session lengths.
 #[derive(Debug, Clone)]
 pub struct Login {
     validator: TokenValidator,
+    ocsp: Option<OcspChecker>,
     staff_session: Duration,
     citizen_session: Duration,
 }
@@ -116,7 +170,7 @@ impl Login {
             let pem = std::fs::read_to_string(path).map_err(|e| anchor_error(e.to_string()))?;
             trusted_cas.extend(ParsedCertificate::all_from_pem(&pem).map_err(|e| anchor_error(e.0))?);
         }
-        Ok(Some(Self::new(
+        let login = Self::new(
             ValidatorConfig {
                 origin: origin.clone(),
                 trusted_cas,
@@ -124,7 +178,18 @@ impl Login {
             },
             Duration::hours(i64::from(settings.staff_session_hours)),
             Duration::minutes(i64::from(settings.citizen_session_minutes)),
-        )?))
+        )?;
+        Ok(Some(if settings.eid_ocsp {
+            login.with_ocsp(OcspChecker::new(settings.eid_ocsp_url.clone()))
+        } else {
+            login
+        }))
+    }
+
+    /// Checks every login's certificate with OCSP.
+    pub fn with_ocsp(mut self, checker: OcspChecker) -> Self {
+        self.ocsp = Some(checker);
+        self
     }
 
     pub fn new(
@@ -132,7 +197,7 @@ impl Login {
         staff_session: Duration,
         citizen_session: Duration,
     ) -> Result<Self, LoginConfigError> {
-        Ok(Self { validator: TokenValidator::new(config)?, staff_session, citizen_session })
+        Ok(Self { validator: TokenValidator::new(config)?, ocsp: None, staff_session, citizen_session })
     }
 
     pub fn origin(&self) -> &str {
@@ -214,7 +279,12 @@ impl Login {
             return Err(LoginError::ChallengeExpired);
         }
         let token = AuthToken::parse(token)?;
-        let validated = self.validator.validate(&token, nonce, now, None)?;
+        // Web eID's order: the certificate, its revocation status, then the signature.
+        let (certificate, issuer) = self.validator.check_certificate(&token, now)?;
+        if let Some(ocsp) = &self.ocsp {
+            ocsp.check(&certificate, issuer, now).await?;
+        }
+        let validated = self.validator.check_signature(&token, certificate, nonce)?;
         let identity = &validated.identity;
         let personal_code = match identity.personal_code() {
             Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode)?,
@@ -328,15 +398,17 @@ pub struct VerifyOutcome {
     pub report: serde_json::Value,
 }
 
-/// Validates a token file's text as the login does (no nonce store: the nonce is given).
+/// Validates a token file's text as the login does (no nonce store: the nonce is given; OCSP
+/// only when `ocsp` is given).
 /// Configuration errors (bad origin, unreadable anchors) are errors; a refused token is an
 /// outcome with `valid: false`.
-pub fn verify_token(
+pub async fn verify_token(
     token: &str,
     nonce: &str,
     origin: &str,
     trust_anchors: &[std::path::PathBuf],
     disallowed_policies: &[String],
+    ocsp: Option<&OcspChecker>,
     at: DateTime<Utc>,
 ) -> Result<VerifyOutcome, LoginConfigError> {
     let mut trusted_cas = Vec::new();
@@ -352,7 +424,15 @@ pub fn verify_token(
     };
     let validator =
         TokenValidator::new(ValidatorConfig { origin: origin.to_owned(), trusted_cas, disallowed_policies })?;
-    let result = AuthToken::parse(token.trim()).and_then(|t| validator.validate(&t, nonce, at, None));
+    let result = async {
+        let token = AuthToken::parse(token.trim())?;
+        let (certificate, issuer) = validator.check_certificate(&token, at)?;
+        if let Some(ocsp) = ocsp {
+            ocsp.check(&certificate, issuer, at).await?;
+        }
+        validator.check_signature(&token, certificate, nonce)
+    }
+    .await;
     Ok(match result {
         Ok(validated) => {
             let identity = &validated.identity;

@@ -103,6 +103,12 @@ enum EidCommand {
         /// Validate as at this time (RFC 3339) instead of now.
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Ask the OCSP responder the certificate names whether it is revoked.
+        #[arg(long)]
+        ocsp: bool,
+        /// Ask this OCSP responder instead (implies --ocsp).
+        #[arg(long)]
+        ocsp_url: Option<String>,
     },
 }
 
@@ -214,12 +220,30 @@ fn run(cli: Cli) -> Result<()> {
         print!("{DEFAULT_CONFIG_TOML}");
         return Ok(());
     }
-    if let Command::Eid(EidCommand::Verify { token, nonce, origin, trust_anchors, disallowed_policies, at }) =
-        &cli.command
+    if let Command::Eid(EidCommand::Verify {
+        token,
+        nonce,
+        origin,
+        trust_anchors,
+        disallowed_policies,
+        at,
+        ocsp,
+        ocsp_url,
+    }) = &cli.command
     {
         let text = std::fs::read_to_string(token).with_context(|| format!("reading {}", token.display()))?;
         let at = at.unwrap_or_else(|| system_clock()());
-        let outcome = server::login::verify_token(&text, nonce, origin, trust_anchors, disallowed_policies, at)?;
+        let checker = (*ocsp || ocsp_url.is_some()).then(|| server::login::OcspChecker::new(ocsp_url.clone()));
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let outcome = runtime.block_on(server::login::verify_token(
+            &text,
+            nonce,
+            origin,
+            trust_anchors,
+            disallowed_policies,
+            checker.as_ref(),
+            at,
+        ))?;
         println!("{}", serde_json::to_string_pretty(&outcome.report)?);
         if !outcome.valid {
             std::process::exit(1);

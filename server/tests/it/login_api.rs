@@ -43,6 +43,10 @@ fn now() -> DateTime<Utc> {
 }
 
 async fn world(with_login: bool) -> World {
+    world_with(with_login, false).await
+}
+
+async fn world_with(with_login: bool, ocsp: bool) -> World {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let backend = crate::backends::sqlite().await;
     let store = backend.store.clone();
@@ -63,6 +67,7 @@ async fn world(with_login: bool) -> World {
         )
         .unwrap()
     });
+    let login = login.map(|l| if ocsp { l.with_ocsp(server::login::OcspChecker::new(None)) } else { l });
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), clock).with_login(login);
@@ -276,4 +281,97 @@ async fn without_configuration_login_says_it_is_off() {
         Err(ClientError::Unreachable { reason, .. }) => assert!(reason.contains("login_not_configured"), "{reason}"),
         other => panic!("expected 503, got {other:?}"),
     }
+}
+
+/// `openssl ocsp` serving the test CA's revocation list, stopped when dropped.
+struct OcspResponder {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for OcspResponder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn index_line(status: char, certificate: &[u8], revoked_at: &str) -> String {
+    let parsed = ParsedCertificate::from_der(certificate).unwrap();
+    let serial: String =
+        parsed.certificate.tbs_certificate.serial_number.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
+    let expiry = parsed.not_after().format("%y%m%d%H%M%SZ");
+    format!("{status}\t{expiry}\t{revoked_at}\t{serial}\tunknown\t/CN=card\n")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_responder(dir: &std::path::Path, ca: &TestCa, port: u16, index: &str) -> OcspResponder {
+    let (responder_pem, responder_key) = ca.issue_ocsp_responder(now()).unwrap();
+    std::fs::write(dir.join("ica.pem"), ca.intermediate_pem().unwrap()).unwrap();
+    std::fs::write(dir.join("responder.pem"), responder_pem).unwrap();
+    std::fs::write(dir.join("responder-key.pem"), responder_key).unwrap();
+    std::fs::write(dir.join("index.txt"), index).unwrap();
+    let mut child = std::process::Command::new("openssl")
+        .args(["ocsp", "-index", "index.txt", "-port", &port.to_string()])
+        .args(["-rsigner", "responder.pem", "-rkey", "responder-key.pem", "-CA", "ica.pem", "-ndays", "1"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl is installed (cargo xtask setup installs it)");
+    // It says when it listens (a probing connection would hold up its one-at-a-time loop).
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains("waiting for OCSP client connections") => break,
+            Some(Ok(_)) => {}
+            other => panic!("openssl ocsp did not start: {other:?}"),
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    OcspResponder { child, url: format!("http://127.0.0.1:{port}") }
+}
+
+#[tokio::test]
+async fn with_ocsp_a_revoked_card_is_refused_and_an_unreachable_responder_refuses_too() {
+    let world = world_with(true, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = world.device(DeviceKind::Desk, "Rīgas VPVKAC", "Galds 1").await;
+    server::login::grant(world.store.as_ref(), CLERK, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
+    server::login::grant(world.store.as_ref(), "290156-11605", Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let issue = |code: &str, ocsp: &str| {
+        let holder = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: code.into() };
+        world
+            .ca
+            .issue_card(holder, KeyKind::EcP384, now() - chrono::Duration::days(1), Some(ocsp.into()), "1234", "123456")
+            .unwrap()
+    };
+    let good = issue(CLERK, &url);
+    let revoked = issue("290156-11605", &url);
+    let yesterday = (now() - chrono::Duration::days(1)).format("%y%m%d%H%M%SZ").to_string();
+    let index = index_line('V', &good.certificate_der, "") + &index_line('R', &revoked.certificate_der, &yesterday);
+    let responder = start_responder(dir.path(), &world.ca, port, &index);
+    assert_eq!(responder.url, url);
+
+    let mut card = EidCard::new(VirtualCard::new(good));
+    let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+    world.client.log_in(&desk, &token, &nonce).await.expect("a good certificate logs in");
+
+    let mut card = EidCard::new(VirtualCard::new(revoked));
+    let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await), (401, "certificate_revoked".into()));
+
+    // No responder, no login: the status cannot be learnt.
+    drop(responder);
+    let mut card = EidCard::new(VirtualCard::new(issue(CLERK, &url)));
+    let (token, nonce) = world.signed(&desk, &mut card, ORIGIN).await;
+    assert_eq!(rejected(world.client.log_in(&desk, &token, &nonce).await), (401, "revocation_unknown".into()));
+    let events = world.events().await;
+    assert!(events.iter().any(|(_, detail)| detail.contains("cannot be reached")), "{events:?}");
 }
