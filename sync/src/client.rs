@@ -114,6 +114,7 @@ impl SyncClient {
     pub async fn flag_article(
         &self,
         creds: &DeviceCredentials,
+        session_token: &str,
         article_id: &str,
         reason: &str,
         note: &str,
@@ -129,7 +130,8 @@ impl SyncClient {
             })
             .collect();
         let body = FlagRequest { reason: reason.to_owned(), note: note.to_owned() };
-        self.call(Method::POST, &format!("/v1/catalogue/articles/{encoded}/flags"), Some(creds), Some(&body)).await
+        let path = format!("/v1/catalogue/articles/{encoded}/flags");
+        Ok(self.call_counted(Method::POST, &path, Some(creds), Some(session_token), Some(&body)).await?.0)
     }
 
     /// One page of the catalogue feed after `after`, and its size in bytes (uncompressed).

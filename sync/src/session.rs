@@ -377,8 +377,11 @@ impl DeviceSession {
             return Err(SessionError::new("not_enrolled", "this device is not enrolled"));
         };
         let credentials = self.credentials(&enrollment)?;
+        let token = self.login.session_token().ok_or_else(|| {
+            SessionError::new("session_invalid", "flagging needs an online login: log in while the server is reachable")
+        })?;
         let client = SyncClient::new(parse_server_url(&enrollment.server_url)?)?;
-        client.flag_article(&credentials, id, reason, note).await?;
+        client.flag_article(&credentials, &token, id, reason, note).await?;
         Ok(())
     }
 }

@@ -308,17 +308,21 @@ impl From<ArticleFlag> for FlagDto {
     }
 }
 
-/// A clerk flags an article (outdated / missing information) for its owner.
+/// A clerk flags an article (outdated / missing information) for its owner. Needs a staff
+/// member logged in on the device.
 #[utoipa::path(post, path = "/v1/catalogue/articles/{id}/flags", request_body = FlagRequest,
     params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
-    security(("device" = [])),
-    responses((status = 201, body = FlagDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    security(("device" = [], "session" = [])),
+    responses((status = 201, body = FlagDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn flag_article(
     State(state): State<AppState>,
-    AuthenticatedDevice(device): AuthenticatedDevice,
+    user: super::AuthenticatedUser,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<FlagRequest>,
 ) -> Result<(StatusCode, Json<FlagDto>), ApiError> {
+    user.require(&domain::Role::STAFF)?;
+    let device = user.device;
     let catalogue = state.catalogue();
     let flag = catalogue.flag_article(&device, &id, &request.reason, &request.note, (state.clock)()).await?;
     tracing::info!(article = %id, device = %device.id, reason = %flag.reason, "article flagged");

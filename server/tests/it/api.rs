@@ -13,6 +13,8 @@ use tokio::sync::oneshot;
 pub(crate) struct Running {
     pub url: String,
     pub store: Arc<dyn Store>,
+    /// The test CA whose cards this server accepts for login (origin `https://pietura.test`).
+    pub ca: eid::test_ca::TestCa,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     _backend: crate::backends::Backend,
@@ -26,7 +28,19 @@ pub(crate) async fn start() -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let state = AppState::new(store.clone(), system_clock());
+    #[allow(clippy::disallowed_methods)] // the CA must be valid on the real clock the server uses
+    let ca = eid::test_ca::TestCa::generate(chrono::Utc::now()).unwrap();
+    let login = server::login::Login::new(
+        eid::ValidatorConfig {
+            origin: "https://pietura.test".into(),
+            trusted_cas: eid::ParsedCertificate::all_from_pem(&ca.intermediate_pem().unwrap()).unwrap(),
+            disallowed_policies: Vec::new(),
+        },
+        chrono::Duration::hours(10),
+        chrono::Duration::minutes(15),
+    )
+    .unwrap();
+    let state = AppState::new(store.clone(), system_clock()).with_login(Some(login));
     let task = tokio::spawn(async move {
         server::serve(listener, state, None, Duration::from_secs(2), async {
             let _ = stopped.await;
@@ -34,7 +48,31 @@ pub(crate) async fn start() -> Running {
         .await
         .unwrap();
     });
-    Running { url, store, stop: Some(stop), task, _backend: backend }
+    Running { url, store, ca, stop: Some(stop), task, _backend: backend }
+}
+
+/// Logs a clerk of "Rīgas VPVKAC" in on the device with a virtual card; returns the session token.
+pub(crate) async fn clerk_session(server: &Running, creds: &DeviceCredentials) -> String {
+    use eid::{
+        EidCard,
+        apdu::{KeyKind, PIN_MIN_LENGTH, Pin},
+        test_ca::Holder,
+        virtual_card::VirtualCard,
+    };
+    #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
+    let now = chrono::Utc::now();
+    server::login::grant(server.store.as_ref(), "161175-19997", domain::Role::Clerk, "Rīgas VPVKAC", now)
+        .await
+        .unwrap();
+    let holder = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: "161175-19997".into() };
+    let profile =
+        server.ca.issue_card(holder, KeyKind::EcP384, now - chrono::Duration::days(1), None, "1234", "123456");
+    let mut card = EidCard::new(VirtualCard::new(profile.unwrap()));
+    let client = client(&server.url);
+    let challenge = client.login_challenge(creds).await.unwrap();
+    let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();
+    let token = card.sign_login(&pin, &challenge.origin, &challenge.nonce, "test").unwrap();
+    client.log_in(creds, &token.to_json(), &challenge.nonce).await.unwrap().session_token
 }
 
 pub(crate) async fn add_desk(store: &dyn Store, name: &str) -> String {

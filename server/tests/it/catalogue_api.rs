@@ -200,13 +200,26 @@ async fn devices_page_through_the_feed_and_flag_articles_for_their_owner() {
     assert_eq!(anonymous.status(), 401);
     assert_eq!(feed(-1, 10).await.unwrap().status(), 422);
 
-    // A clerk flags an article; its owner sees the flag, another institution does not.
+    // A clerk flags an article; its owner sees the flag, another institution does not. The
+    // device alone may not: a staff member must be logged in on it.
     let article = "https://pietura.lv/id/article/dog-fee-lv0";
+    let flag_body = serde_json::json!({ "reason": "outdated", "note": "Nodeva no 2027. gada ir 20 €" });
+    let device_only = http
+        .post(format!("{}v1/catalogue/articles/{}/flags", server.url, encoded(article)))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", creds.authorization_header())
+        .json(&flag_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(device_only.status(), StatusCode::UNAUTHORIZED);
+    let session = crate::api::clerk_session(&server, &creds).await;
     let flag = http
         .post(format!("{}v1/catalogue/articles/{}/flags", server.url, encoded(article)))
         .header(PROTOCOL_HEADER, "1")
         .header("authorization", creds.authorization_header())
-        .json(&serde_json::json!({ "reason": "outdated", "note": "Nodeva no 2027. gada ir 20 €" }))
+        .header("pietura-session", &session)
+        .json(&flag_body)
         .send()
         .await
         .unwrap();
@@ -215,6 +228,7 @@ async fn devices_page_through_the_feed_and_flag_articles_for_their_owner() {
         .post(format!("{}v1/catalogue/articles/{}/flags", server.url, encoded(article)))
         .header(PROTOCOL_HEADER, "1")
         .header("authorization", creds.authorization_header())
+        .header("pietura-session", &session)
         .json(&serde_json::json!({ "reason": "boring" }))
         .send()
         .await
