@@ -330,6 +330,45 @@ pub fn internal_authenticate(kind: KeyKind, digest: &[u8]) -> Command {
     Command::new(INS_INTERNAL_AUTHENTICATE, 0x00, 0x00, &data, Some(0x00))
 }
 
+// ---- PIN-pad readers (PC/SC v2 part 10) ------------------------------------------------------
+
+/// The reader feature "verify the PIN entered on the reader's own keypad".
+pub const FEATURE_VERIFY_PIN_DIRECT: u8 = 0x06;
+/// Latvian (LANGID 0x0426), for the reader's own prompts.
+pub const LANGUAGE_LATVIAN: u16 = 0x0426;
+
+/// The control code of FEATURE_VERIFY_PIN_DIRECT in a GET_FEATURE_REQUEST answer (entries of
+/// tag, length 4, big-endian code); `None` when the reader has no PIN pad.
+pub fn pin_pad_verify_code(features: &[u8]) -> Option<u32> {
+    features.chunks(6).find_map(|entry| match entry {
+        [FEATURE_VERIFY_PIN_DIRECT, 4, a, b, c, d] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
+        _ => None,
+    })
+}
+
+/// PIN_VERIFY_STRUCTURE for VERIFY of `reference` with the PIN typed on the reader: ASCII digits,
+/// left-justified in a 12-byte block padded with `FF` (the APDU carries the padding), 4 to 12
+/// digits, confirmed with the reader's OK key.
+pub fn pin_pad_verify_structure(reference: u8, min_length: u8, language: u16) -> Vec<u8> {
+    let apdu = [&[0x00, INS_VERIFY, 0x00, reference, PIN_MAX_LENGTH as u8][..], &[0xFF; PIN_MAX_LENGTH]].concat();
+    let mut structure = vec![
+        0x1E,                 // bTimerOut: 30 s for the first digit
+        0x1E,                 // bTimerOut2: 30 s between digits
+        0x82,                 // bmFormatString: byte units, PIN at offset 0, left justified, ASCII
+        0x00,                 // bmPINBlockString: no PIN length field; the block size comes from the APDU
+        0x00,                 // bmPINLengthFormat
+        PIN_MAX_LENGTH as u8, // wPINMaxExtraDigit, low byte: the most digits
+        min_length,           // high byte: the fewest digits
+        0x02,                 // bEntryValidationCondition: the OK key
+        0x01,                 // bNumberMessage: one prompt
+    ];
+    structure.extend_from_slice(&language.to_le_bytes()); // wLangId
+    structure.extend_from_slice(&[0x00, 0x00, 0x00, 0x00]); // bMsgIndex, bTeoPrologue
+    structure.extend_from_slice(&(apdu.len() as u32).to_le_bytes()); // ulDataLength
+    structure.extend_from_slice(&apdu);
+    structure
+}
+
 // ---- Parsing the card's data ----------------------------------------------------------------
 
 /// One BER-TLV element (ISO 7816-4 data objects: multi-byte tags, definite lengths).
@@ -555,6 +594,22 @@ mod tests {
         assert!(!format!("{:?}", verify_pin(PIN1, &pin)).contains("34333231"));
     }
 
+    #[test]
+    fn pin_pad_features_and_the_verify_structure_are_as_pcsc_part_10_says() {
+        // A reader offering VERIFY_PIN_START (0x01) and VERIFY_PIN_DIRECT (0x06).
+        let features = bytes("01 04 42 33 00 01 06 04 42 33 00 06");
+        assert_eq!(pin_pad_verify_code(&features), Some(0x4233_0006));
+        assert_eq!(pin_pad_verify_code(&bytes("01 04 42 33 00 01")), None);
+        assert_eq!(pin_pad_verify_code(&[]), None);
+        let structure = pin_pad_verify_structure(PIN1, 4, LANGUAGE_LATVIAN);
+        assert_eq!(&structure[..9], &bytes("1E 1E 82 00 00 0C 04 02 01")[..]);
+        assert_eq!(&structure[9..11], &[0x26, 0x04], "wLangId little-endian");
+        assert_eq!(&structure[15..19], &[17, 0, 0, 0], "ulDataLength is the APDU's");
+        assert_eq!(&structure[19..24], &bytes("00 20 00 01 0C")[..]);
+        assert!(structure[24..].iter().all(|b| *b == 0xFF));
+        assert_eq!(structure.len(), 19 + 17);
+    }
+
     proptest::proptest! {
         /// The fuzz target's property, run on every test: no input makes a parser panic.
         #[test]
@@ -567,6 +622,7 @@ mod tests {
             let _ = certificate_file(&data);
             let _ = private_key(&data);
             let _ = find(&data, 0x62);
+            let _ = pin_pad_verify_code(&data);
         }
 
         #[test]

@@ -5,8 +5,7 @@ use std::{ffi::CString, time::Duration};
 
 use crate::{
     apdu,
-    apdu::Pin,
-    session::{CardError, CardReaders, EidCard, ReaderSnapshot, Transport},
+    session::{CardError, CardReaders, EidCard, PinEntry, ReaderSnapshot, Transport},
     token::AuthToken,
 };
 
@@ -127,6 +126,14 @@ impl Drop for ConnectedCard {
     }
 }
 
+/// The reader's VERIFY_PIN_DIRECT control code, when it has a PIN pad.
+fn pin_pad_code(card: &pcsc::Card) -> Option<u32> {
+    let mut buffer = [0u8; 256];
+    // SCARD_CTL_CODE(3400), CM_IOCTL_GET_FEATURE_REQUEST: which PC/SC part 10 features it has.
+    let features = card.control(pcsc::ctl_code(3400), &[], &mut buffer).ok()?;
+    apdu::pin_pad_verify_code(features)
+}
+
 impl Transport for &pcsc::Card {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
         let mut buffer = [0u8; pcsc::MAX_BUFFER_SIZE];
@@ -134,6 +141,18 @@ impl Transport for &pcsc::Card {
         // The buffer may have held a PIN on its way in: nothing of it stays on the stack.
         zeroize::Zeroize::zeroize(&mut buffer[..]);
         Ok(answer)
+    }
+
+    fn has_pin_pad(&mut self) -> bool {
+        pin_pad_code(self).is_some()
+    }
+
+    fn verify_on_pin_pad(&mut self, reference: u8, min_length: u8) -> Result<Vec<u8>, CardError> {
+        let code = pin_pad_code(self).ok_or_else(|| CardError::Protocol("this reader has no PIN pad".into()))?;
+        let structure = apdu::pin_pad_verify_structure(reference, min_length, apdu::LANGUAGE_LATVIAN);
+        let mut buffer = [0u8; 258];
+        // Blocks while the holder types on the reader (its own timeouts apply).
+        Ok(self.control(code.into(), &structure, &mut buffer).map_err(from_pcsc)?.to_vec())
     }
 }
 
@@ -166,11 +185,15 @@ impl CardReaders for Readers {
         self.connect(reader)?.with(|card| card.pin1_tries_left())
     }
 
+    fn has_pin_pad(&self, reader: &str) -> bool {
+        self.connect(reader).and_then(|mut card| card.with(|card| Ok(card.has_pin_pad()))).unwrap_or(false)
+    }
+
     fn sign_login(
         &self,
         reader: &str,
         certificate: &[u8],
-        pin: &Pin,
+        pin: PinEntry<'_>,
         origin: &str,
         nonce: &str,
         app_version: &str,

@@ -76,6 +76,24 @@ pub struct ReaderSnapshot {
 /// Sends one command APDU and returns the response APDU's bytes.
 pub trait Transport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError>;
+
+    /// Whether the reader has its own PIN pad.
+    fn has_pin_pad(&mut self) -> bool {
+        false
+    }
+
+    /// VERIFY of `reference` with the PIN typed on the reader's pad (this program never sees
+    /// it); the card's response APDU.
+    fn verify_on_pin_pad(&mut self, _reference: u8, _min_length: u8) -> Result<Vec<u8>, CardError> {
+        Err(CardError::Protocol("this reader has no PIN pad".into()))
+    }
+}
+
+/// Where PIN1 comes from: typed in this program, or on the reader's own pad.
+#[derive(Debug, Clone, Copy)]
+pub enum PinEntry<'a> {
+    Typed(&'a Pin),
+    PinPad,
 }
 
 /// The authentication key as the card describes it.
@@ -119,6 +137,10 @@ impl<T: Transport> EidCard<T> {
     /// Sends and requires `90 00`; PIN and other failures become their [`CardError`].
     fn expect_ok(&mut self, command: &Command, what: &str) -> Result<Vec<u8>, CardError> {
         let response = self.send(command)?;
+        Self::check_ok(response, what)
+    }
+
+    fn check_ok(response: Response, what: &str) -> Result<Vec<u8>, CardError> {
         match response.status() {
             Status::Ok => Ok(response.data),
             Status::WrongPin { tries_left: 0 } | Status::PinBlocked => Err(CardError::PinBlocked),
@@ -182,15 +204,33 @@ impl<T: Transport> EidCard<T> {
     /// application, key directory, security environment, PIN, INTERNAL AUTHENTICATE).
     pub fn authenticate(&mut self, pin: &Pin, digest: &[u8]) -> Result<Vec<u8>, CardError> {
         let key = self.authentication_key()?;
-        self.authenticate_with(key, pin, digest)
+        self.authenticate_with(key, PinEntry::Typed(pin), digest)
     }
 
     /// [`EidCard::authenticate`] with the key already read from the card.
-    fn authenticate_with(&mut self, key: AuthenticationKey, pin: &Pin, digest: &[u8]) -> Result<Vec<u8>, CardError> {
+    fn authenticate_with(
+        &mut self,
+        key: AuthenticationKey,
+        pin: PinEntry<'_>,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, CardError> {
         self.expect_ok(&apdu::select_aid(&apdu::AUTH_AID), "select the authentication application")?;
         self.expect_ok(&apdu::set_authentication_key(key.kind, key.reference), "choose the authentication key")?;
-        self.expect_ok(&apdu::verify_pin(apdu::PIN1, pin), "verify PIN1")?;
+        match pin {
+            PinEntry::Typed(pin) => {
+                self.expect_ok(&apdu::verify_pin(apdu::PIN1, pin), "verify PIN1")?;
+            }
+            PinEntry::PinPad => {
+                let answer = self.transport.verify_on_pin_pad(apdu::PIN1, apdu::PIN_MIN_LENGTH as u8)?;
+                Self::check_ok(Response::parse(&answer)?, "verify PIN1 on the reader")?;
+            }
+        }
         self.expect_ok(&apdu::internal_authenticate(key.kind, digest), "sign")
+    }
+
+    /// Whether PIN1 can be entered on the reader itself.
+    pub fn has_pin_pad(&mut self) -> bool {
+        self.transport.has_pin_pad()
     }
 
     /// A Web eID authentication token for `origin` and the server's `nonce`, signed with PIN1.
@@ -202,14 +242,14 @@ impl<T: Transport> EidCard<T> {
         app_version: &str,
     ) -> Result<AuthToken, CardError> {
         let certificate = self.authentication_certificate()?;
-        self.sign_login_with(&certificate, pin, origin, nonce, app_version)
+        self.sign_login_with(&certificate, PinEntry::Typed(pin), origin, nonce, app_version)
     }
 
     /// [`EidCard::sign_login`] with the certificate already read (it takes a dozen APDUs).
     pub fn sign_login_with(
         &mut self,
         certificate: &[u8],
-        pin: &Pin,
+        pin: PinEntry<'_>,
         origin: &str,
         nonce: &str,
         app_version: &str,
@@ -227,12 +267,17 @@ pub trait CardReaders: Send + Sync {
     fn readers(&self) -> Result<Vec<ReaderSnapshot>, CardError>;
     fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError>;
     fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError>;
+    /// Whether the reader has its own PIN pad.
+    fn has_pin_pad(&self, _reader: &str) -> bool {
+        false
+    }
+
     /// Signs a login challenge; `certificate` is the card's, read before (for the token).
     fn sign_login(
         &self,
         reader: &str,
         certificate: &[u8],
-        pin: &Pin,
+        pin: PinEntry<'_>,
         origin: &str,
         nonce: &str,
         app_version: &str,

@@ -10,8 +10,8 @@ use std::{
 use zeroize::Zeroizing;
 
 use crate::{
-    apdu::{self, Command, KeyKind, Pin, Response},
-    session::{CardError, CardReaders, EidCard, ReaderSnapshot},
+    apdu::{self, Command, KeyKind, Response},
+    session::{CardError, CardReaders, EidCard, PinEntry, ReaderSnapshot},
     test_ca::{CardKey, CardProfile},
     token::AuthToken,
 };
@@ -405,13 +405,24 @@ impl crate::session::Transport for VirtualCard {
 #[derive(Default)]
 pub struct InProcessReaders {
     slots: std::sync::Mutex<Vec<(String, Option<VirtualCard>)>>,
+    /// Readers with a PIN pad, and the digits "typed" on it.
+    pin_pads: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Insertions and removals so far (all readers), as PC/SC's event counter.
     events: std::sync::atomic::AtomicU32,
 }
 
 impl InProcessReaders {
     pub fn with_reader(name: &str) -> Self {
-        Self { slots: std::sync::Mutex::new(vec![(name.to_owned(), None)]), events: Default::default() }
+        Self {
+            slots: std::sync::Mutex::new(vec![(name.to_owned(), None)]),
+            pin_pads: Default::default(),
+            events: Default::default(),
+        }
+    }
+
+    /// Gives `reader` a PIN pad on which `digits` will be typed (a holder at a PIN-pad reader).
+    pub fn type_on_pin_pad(&self, reader: &str, digits: &str) {
+        self.pin_pads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(reader.into(), digits.into());
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, Vec<(String, Option<VirtualCard>)>> {
@@ -438,18 +449,39 @@ impl InProcessReaders {
     fn with<R>(
         &self,
         reader: &str,
-        f: impl FnOnce(&mut EidCard<&mut VirtualCard>) -> Result<R, CardError>,
+        f: impl FnOnce(&mut EidCard<PadReader<'_>>) -> Result<R, CardError>,
     ) -> Result<R, CardError> {
+        let pad = self.pin_pads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(reader).cloned();
         let mut slots = self.slots();
         let slot = slots.iter_mut().find(|(name, _)| name == reader).ok_or(CardError::NoReader)?;
         let card = slot.1.as_mut().ok_or(CardError::NoCard)?;
-        f(&mut EidCard::new(card))
+        f(&mut EidCard::new(PadReader { card, pad }))
     }
 }
 
-impl crate::session::Transport for &mut VirtualCard {
+/// A virtual card in a reader that may have a PIN pad with digits typed on it.
+pub struct PadReader<'a> {
+    card: &'a mut VirtualCard,
+    pad: Option<String>,
+}
+
+impl crate::session::Transport for PadReader<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
-        Ok(self.respond(command))
+        Ok(self.card.respond(command))
+    }
+
+    fn has_pin_pad(&mut self) -> bool {
+        self.pad.is_some()
+    }
+
+    /// What a PIN-pad reader does: builds the VERIFY APDU from the keys pressed and sends it.
+    fn verify_on_pin_pad(&mut self, reference: u8, _min_length: u8) -> Result<Vec<u8>, CardError> {
+        let digits = self.pad.as_deref().ok_or_else(|| CardError::Protocol("this reader has no PIN pad".into()))?;
+        let mut block = Zeroizing::new(vec![0xFF; apdu::PIN_MAX_LENGTH]);
+        let typed = &digits.as_bytes()[..digits.len().min(apdu::PIN_MAX_LENGTH)];
+        block[..typed.len()].copy_from_slice(typed);
+        let command = Zeroizing::new([&[0x00, apdu::INS_VERIFY, 0x00, reference, 0x0C][..], &block].concat());
+        Ok(self.card.respond(&command))
     }
 }
 
@@ -476,11 +508,15 @@ impl CardReaders for InProcessReaders {
         self.with(reader, |card| card.pin1_tries_left())
     }
 
+    fn has_pin_pad(&self, reader: &str) -> bool {
+        self.pin_pads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(reader)
+    }
+
     fn sign_login(
         &self,
         reader: &str,
         certificate: &[u8],
-        pin: &Pin,
+        pin: PinEntry<'_>,
         origin: &str,
         nonce: &str,
         app_version: &str,

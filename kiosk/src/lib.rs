@@ -334,13 +334,17 @@ impl KioskApp {
                 self.screen = Screen::Login(LoginScreen::default());
             }
             Action::Login(LoginAction::Cancel) => self.screen = Screen::Home(Box::default()),
-            Action::Login(LoginAction::Submit(pin)) => {
+            Action::Login(action @ (LoginAction::Submit(_) | LoginAction::UsePinPad)) => {
                 if self.pending_login.is_some() {
                     return;
                 }
+                let pin = match action {
+                    LoginAction::Submit(pin) => Some(pin),
+                    _ => None,
+                };
                 let (sender, receiver) = oneshot::channel();
                 self.runtime.spawn(async move {
-                    let _ = sender.send(session.log_in(&pin).await);
+                    let _ = sender.send(session.log_in(pin.as_deref().map(String::as_str)).await);
                 });
                 self.pending_login = Some(receiver);
             }

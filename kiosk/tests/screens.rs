@@ -289,6 +289,7 @@ fn the_pin_keypad_builds_the_pin_and_explains_a_wrong_one() {
             not_before: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             not_after: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
             pin_tries_left: Some(3),
+            pin_pad: false,
         }),
         message: None,
     };

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use eid::{
     CardError, CardReaders, ParsedCertificate, ReaderSnapshot,
     apdu::{PIN_MIN_LENGTH, Pin},
+    session::PinEntry,
 };
 use offline_store::{PinnedLogin, Store};
 use serde::Serialize;
@@ -115,6 +116,8 @@ pub struct CardDetails {
     pub not_before: DateTime<Utc>,
     pub not_after: DateTime<Utc>,
     pub pin_tries_left: Option<u8>,
+    /// PIN1 is typed on the reader's own pad.
+    pub pin_pad: bool,
 }
 
 /// A card as last described: by reader and event count, with its certificate.
@@ -264,15 +267,24 @@ impl LoginManager {
             not_before: certificate.not_before(),
             not_after: certificate.not_after(),
             pin_tries_left: self.cards.pin1_tries_left(&reader.name).ok(),
+            pin_pad: self.cards.has_pin_pad(&reader.name),
         };
         Ok((details, der))
     }
 
     /// Logs in (or unlocks) with the card in the reader and `pin`: online when `server` answers,
     /// offline against the pinned certificate when it cannot be reached.
-    pub async fn log_in(&self, pin: &str, server: Option<&Server>) -> Result<LoginView, LoginFailure> {
-        let pin = Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new("pin_format", e.to_string()))?;
+    /// `pin: None` means the holder types PIN1 on the reader's own pad.
+    pub async fn log_in(&self, pin: Option<&str>, server: Option<&Server>) -> Result<LoginView, LoginFailure> {
+        let typed = pin
+            .map(|pin| Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new("pin_format", e.to_string())))
+            .transpose()?;
         let reader = self.cards.eid_reader()?;
+        let pin = match &typed {
+            Some(pin) => PinEntry::Typed(pin),
+            None if self.cards.has_pin_pad(&reader) => PinEntry::PinPad,
+            None => return Err(LoginFailure::new("pin_format", "enter PIN1: this reader has no PIN pad")),
+        };
         let card_events = self
             .cards
             .readers()?
@@ -306,7 +318,7 @@ impl LoginManager {
         }
         let now = (self.clock)();
         let online = match server {
-            Some(server) => match self.log_in_online(server, &reader, &pin, &certificate, now).await {
+            Some(server) => match self.log_in_online(server, &reader, pin, &certificate, now).await {
                 Err(OnlineError::Unreachable(reason)) => {
                     tracing::info!(%reason, "the server is unreachable: trying an offline unlock");
                     None
@@ -318,7 +330,7 @@ impl LoginManager {
         };
         let mut active = match online {
             Some(active) => active,
-            None => self.log_in_offline(&reader, &pin, &certificate, now)?,
+            None => self.log_in_offline(&reader, pin, &certificate, now)?,
         };
         active.card_events = card_events;
         tracing::info!(offline = active.offline, roles = ?active.person.roles, "logged in");
@@ -330,7 +342,7 @@ impl LoginManager {
         &self,
         server: &Server,
         reader: &str,
-        pin: &Pin,
+        pin: PinEntry<'_>,
         certificate: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Active, OnlineError> {
@@ -382,7 +394,7 @@ impl LoginManager {
     fn log_in_offline(
         &self,
         reader: &str,
-        pin: &Pin,
+        pin: PinEntry<'_>,
         certificate: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Active, LoginFailure> {
@@ -552,11 +564,15 @@ impl CardReaders for SystemReaders {
         self.with_card(|r| r.pin1_tries_left(reader))
     }
 
+    fn has_pin_pad(&self, reader: &str) -> bool {
+        self.with_card(|r| Ok(r.has_pin_pad(reader))).unwrap_or(false)
+    }
+
     fn sign_login(
         &self,
         reader: &str,
         certificate: &[u8],
-        pin: &Pin,
+        pin: PinEntry<'_>,
         origin: &str,
         nonce: &str,
         app_version: &str,

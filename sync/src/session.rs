@@ -357,7 +357,8 @@ impl DeviceSession {
     }
 
     /// Logs in (or unlocks) with the card in the reader and `pin`.
-    pub async fn log_in(&self, pin: &str) -> Result<crate::login::LoginView, crate::login::LoginFailure> {
+    /// `pin: None`: the holder types PIN1 on the reader's own pad.
+    pub async fn log_in(&self, pin: Option<&str>) -> Result<crate::login::LoginView, crate::login::LoginFailure> {
         let server = self.login_server().map_err(|e| crate::login::LoginFailure {
             code: e.code,
             message: e.message,

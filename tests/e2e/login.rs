@@ -109,9 +109,9 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
     assert_eq!((details.holder.as_str(), details.pin_tries_left), ("ILZE OZOLIŅA", Some(3)));
 
     // A wrong PIN says how many tries are left; the right one logs in online.
-    let wrong = login.log_in("9999", Some(&online)).await.unwrap_err();
+    let wrong = login.log_in(Some("9999"), Some(&online)).await.unwrap_err();
     assert_eq!((wrong.code.as_str(), wrong.tries_left), ("wrong_pin", Some(2)));
-    let view = login.log_in("1234", Some(&online)).await.unwrap();
+    let view = login.log_in(Some("1234"), Some(&online)).await.unwrap();
     assert_eq!((view.state, view.offline), ("logged_in", false));
     assert_eq!(view.person.as_ref().unwrap().roles, ["clerk"]);
     assert!(login.session_token().is_some());
@@ -122,32 +122,43 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
     assert!(login.check_card_presence());
     assert_eq!(login.view().state, "locked");
     readers.insert(READER, VirtualCard::new(other_card.clone()));
-    assert_eq!(login.log_in("4321", Some(&online)).await.unwrap_err().code, "locked_by_other");
+    assert_eq!(login.log_in(Some("4321"), Some(&online)).await.unwrap_err().code, "locked_by_other");
     readers.remove(READER);
     readers.insert(READER, card_back);
-    assert_eq!(login.log_in("1234", Some(&online)).await.unwrap().state, "logged_in");
+    assert_eq!(login.log_in(Some("1234"), Some(&online)).await.unwrap().state, "logged_in");
     login.log_out(Some(&online)).await;
 
     // The server goes away: the same card unlocks offline, marked so; others cannot.
     server.stop();
-    let view = login.log_in("1234", Some(&online)).await.unwrap();
+    let view = login.log_in(Some("1234"), Some(&online)).await.unwrap();
     assert_eq!((view.state, view.offline), ("logged_in", true));
     assert_eq!(view.person.unwrap().personal_code, "161175-19997");
     assert_eq!(login.session_token(), None);
-    let wrong = login.log_in("0000", Some(&online)).await.unwrap_err();
+    let wrong = login.log_in(Some("0000"), Some(&online)).await.unwrap_err();
     assert_eq!(wrong.code, "wrong_pin", "the card checks the PIN offline too");
     login.log_out(Some(&online)).await;
     readers.insert(READER, VirtualCard::new(other_card));
-    assert_eq!(login.log_in("4321", Some(&online)).await.unwrap_err().code, "offline_unknown_card");
+    assert_eq!(login.log_in(Some("4321"), Some(&online)).await.unwrap_err().code, "offline_unknown_card");
     readers.insert(READER, VirtualCard::new(card));
     offset_days.store(8, Ordering::SeqCst);
-    assert_eq!(login.log_in("1234", Some(&online)).await.unwrap_err().code, "offline_period_over");
+    assert_eq!(login.log_in(Some("1234"), Some(&online)).await.unwrap_err().code, "offline_period_over");
 
     // Back online, a login works again and renews the period.
     offset_days.store(0, Ordering::SeqCst);
     let _server = start().unwrap();
-    let view = login.log_in("1234", Some(&online)).await.unwrap();
+    let view = login.log_in(Some("1234"), Some(&online)).await.unwrap();
     assert_eq!((view.state, view.offline), ("logged_in", false));
+    login.log_out(Some(&online)).await;
+
+    // Without a typed PIN the reader's own pad is used, when it has one.
+    assert_eq!(login.log_in(None, Some(&online)).await.unwrap_err().code, "pin_format");
+    readers.type_on_pin_pad(READER, "0000");
+    assert!(login.card_view().card.unwrap().pin_pad);
+    let wrong = login.log_in(None, Some(&online)).await.unwrap_err();
+    assert_eq!((wrong.code.as_str(), wrong.tries_left), ("wrong_pin", Some(2)), "{wrong:?}");
+    readers.type_on_pin_pad(READER, "1234");
+    assert_eq!(login.log_in(None, Some(&online)).await.unwrap().state, "logged_in");
+
     let events = server_cli(&bin, &db, &["user", "events"]).unwrap();
-    assert_eq!(events.lines().filter(|l| l.contains("\tlogin\t")).count(), 3, "{events}");
+    assert_eq!(events.lines().filter(|l| l.contains("\tlogin\t")).count(), 4, "{events}");
 }

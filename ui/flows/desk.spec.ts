@@ -154,6 +154,16 @@ test("login with the eID card: card state, wrong PIN with tries left, lock on re
   await page.getByRole("button", { name: "Atslēgt" }).click();
   await expect(page.getByTestId("person-name")).toHaveText("ILZE OZOLIŅA");
 
+  // A reader with its own keypad: no PIN field here; the PIN is typed on the reader.
+  await page.getByTestId("log-out").click();
+  await page.evaluate(() => (window as unknown as { __fake: { setPinPad(on: boolean): void } }).__fake.setPinPad(true));
+  await expect(page.getByTestId("pin-pad-hint")).toContainText("lasītāja");
+  await expect(page.getByLabel("PIN1")).toHaveCount(0);
+  await expectAccessible(page);
+  await page.getByRole("button", { name: "Pieslēgties" }).click();
+  await expect(page.getByTestId("person-name")).toHaveText("ILZE OZOLIŅA");
+  await page.evaluate(() => (window as unknown as { __fake: { setPinPad(on: boolean): void } }).__fake.setPinPad(false));
+
   // Logging out returns to the login screen, in English too.
   await page.getByRole("button", { name: "English" }).click();
   await page.getByTestId("log-out").click();

@@ -79,6 +79,10 @@
       if (state.login.state === "logged_in") state.login.state = "locked";
       persist();
     },
+    setPinPad(on) {
+      state.card.pinPad = on;
+      persist();
+    },
     insertCard() {
       state.card.present = true;
       persist();
@@ -114,7 +118,7 @@
         case "login_status": {
           const c = state.card;
           const card = c.present
-            ? { status: "card", readers: [c.reader], message: null, card: { reader: c.reader, holder: c.holder, personal_code: c.personal_code, not_before: "2024-01-10T00:00:00Z", not_after: "2029-01-10T00:00:00Z", pin_tries_left: c.tries } }
+            ? { status: "card", readers: [c.reader], message: null, card: { reader: c.reader, holder: c.holder, personal_code: c.personal_code, not_before: "2024-01-10T00:00:00Z", not_after: "2029-01-10T00:00:00Z", pin_tries_left: c.tries, pin_pad: !!c.pinPad } }
             : { status: "no_card", readers: [c.reader], card: null, message: null };
           return { login: state.login, card };
         }
@@ -122,7 +126,9 @@
           const c = state.card;
           if (!c.present) throw { code: "no_card", message: "no card" };
           if (c.tries === 0) throw { code: "pin_blocked", message: "blocked" };
-          if (args.pin !== "1234") {
+          // On a PIN-pad reader the holder types on the reader: the fake takes the right PIN.
+          if (args.pin === null && !c.pinPad) throw { code: "pin_format", message: "no pad" };
+          if (args.pin !== null && args.pin !== "1234") {
             c.tries -= 1;
             persist();
             throw c.tries === 0 ? { code: "pin_blocked", message: "blocked", tries_left: 0 } : { code: "wrong_pin", message: "wrong", tries_left: c.tries };

@@ -148,6 +148,7 @@ export interface CardView {
     not_before: string;
     not_after: string;
     pin_tries_left: number | null;
+    pin_pad: boolean;
   } | null;
   message: string | null;
 }
@@ -175,6 +176,7 @@ export const api = {
   servicesOf: (kind: string, id: string) => invoke<LinkView[]>("services_of", { kind, id }),
   flagArticle: (id: string, reason: string, note: string) => invoke<void>("flag_article", { id, reason, note }),
   loginStatus: () => invoke<LoginStatus>("login_status"),
-  logIn: (pin: string) => invoke<LoginView>("log_in", { pin }),
+  /** `pin: null` when the reader has its own PIN pad. */
+  logIn: (pin: string | null) => invoke<LoginView>("log_in", { pin }),
   logOut: () => invoke<LoginView>("log_out"),
 };

@@ -17,6 +17,8 @@ pub struct LoginScreen {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginAction {
     Submit(zeroize::Zeroizing<String>),
+    /// The reader has its own PIN pad: the citizen types PIN1 there.
+    UsePinPad,
     Cancel,
 }
 
@@ -46,18 +48,31 @@ impl LoginScreen {
             }
         }
         ui.add_space(12.0);
+        let pin_pad = self.card.as_ref().and_then(|c| c.card.as_ref()).is_some_and(|c| c.pin_pad);
+        if pin_pad && card_ready {
+            ui.label(egui::RichText::new(tr(language, "login.use_pin_pad")).size(28.0));
+            if self.busy {
+                ui.label(tr(language, "login.checking_pin"));
+            } else if ui
+                .add(egui::Button::new(tr(language, "login.start_pin_pad")).min_size(egui::vec2(280.0, 80.0)))
+                .clicked()
+            {
+                self.busy = true;
+                self.error = None;
+                action = Some(LoginAction::UsePinPad);
+            }
+            self.error_line(ui, language);
+            if ui.button(tr(language, "login.cancel")).clicked() {
+                action = Some(LoginAction::Cancel);
+            }
+            return action;
+        }
         let dots = "●".repeat(self.pin.len());
         let entered = tr(language, "login.pin_entered").replace("{count}", &self.pin.len().to_string());
         let shown = if dots.is_empty() { "—".to_owned() } else { dots };
         ui.add(egui::Label::new(egui::RichText::new(shown).size(40.0).monospace()))
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &entered));
-        if let Some((code, tries)) = &self.error {
-            let text = match (code.as_str(), tries) {
-                ("wrong_pin", Some(left)) => tr(language, "login.wrong_pin").replace("{count}", &left.to_string()),
-                _ => error_text(language, code),
-            };
-            ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), text);
-        }
+        self.error_line(ui, language);
         ui.add_space(12.0);
         let enabled = card_ready && !self.busy;
         let key = egui::vec2(110.0, 80.0);
@@ -96,6 +111,18 @@ impl LoginScreen {
             action = Some(LoginAction::Cancel);
         }
         action
+    }
+}
+
+impl LoginScreen {
+    fn error_line(&self, ui: &mut egui::Ui, language: Language) {
+        if let Some((code, tries)) = &self.error {
+            let text = match (code.as_str(), tries) {
+                ("wrong_pin", Some(left)) => tr(language, "login.wrong_pin").replace("{count}", &left.to_string()),
+                _ => error_text(language, code),
+            };
+            ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), text);
+        }
     }
 }
 

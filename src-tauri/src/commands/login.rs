@@ -47,12 +47,13 @@ pub async fn login_status(state: State<'_, DeskState>) -> Result<LoginStatus, Co
     .map_err(|e| CommandError { code: "internal".into(), message: e.to_string() })
 }
 
-/// Logs in (or unlocks) with the card in the reader. The PIN goes to the card only.
+/// Logs in (or unlocks) with the card in the reader. The PIN goes to the card only; without
+/// one, it is typed on the reader's own PIN pad.
 #[tauri::command]
-pub async fn log_in(state: State<'_, DeskState>, pin: String) -> Result<LoginView, LoginError> {
-    let pin = zeroize::Zeroizing::new(pin);
+pub async fn log_in(state: State<'_, DeskState>, pin: Option<String>) -> Result<LoginView, LoginError> {
+    let pin = pin.map(zeroize::Zeroizing::new);
     let session = state.session().map_err(CommandError::from)?.clone();
-    Ok(session.log_in(&pin).await?)
+    Ok(session.log_in(pin.as_deref().map(String::as_str)).await?)
 }
 
 #[tauri::command]

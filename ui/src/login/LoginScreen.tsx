@@ -15,6 +15,7 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
   const card = status?.card;
   const locked = status?.login.state === "locked" ? status.login.person : null;
   const ready = card?.status === "card";
+  const pinPad = ready && card?.card?.pin_pad === true;
 
   // The PIN field takes the focus as soon as a card is there.
   useEffect(() => {
@@ -24,14 +25,14 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!ready || busy) return;
-    if (!/^\d{4,12}$/.test(pin)) {
+    if (!pinPad && !/^\d{4,12}$/.test(pin)) {
       setError({ code: "pin_format", message: "" });
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      onLoggedIn(await api.logIn(pin));
+      onLoggedIn(await api.logIn(pinPad ? null : pin));
     } catch (e: unknown) {
       setError(e as LoginError);
     } finally {
@@ -77,6 +78,11 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
         {cardLine()}
       </p>
       <form onSubmit={(e) => void submit(e)} noValidate>
+        {pinPad ? (
+          <p className="pin-pad-hint" data-testid="pin-pad-hint" role="status">
+            {busy ? t("login.pinPadWaiting") : t("login.pinPadHint")}
+          </p>
+        ) : (
         <div className="field">
           <label htmlFor={`${id}-pin`}>{t("login.pin")}</label>
           <input
@@ -97,12 +103,13 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
           <p className="hint" id={`${id}-pin-hint`}>
             {t("login.pinHint")}
           </p>
-          {error && (
-            <p className="field-error" id={`${id}-pin-error`} role="alert" data-testid="login-error" data-code={error.code}>
-              {errorText(error)}
-            </p>
-          )}
         </div>
+        )}
+        {error && (
+          <p className="field-error" id={`${id}-pin-error`} role="alert" data-testid="login-error" data-code={error.code}>
+            {errorText(error)}
+          </p>
+        )}
         <button type="submit" className="primary" disabled={!ready || busy} data-testid="log-in">
           {busy ? t("login.checkingPin") : locked ? t("login.unlock") : t("login.submit")}
         </button>
