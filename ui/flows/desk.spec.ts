@@ -170,6 +170,7 @@ test("login with the eID card: card state, wrong PIN with tries left, lock on re
   await expect(page.getByRole("heading", { name: "Log in with your eID card" })).toBeVisible();
   await page.getByText("Diagnostics").click();
   await expect(page.getByTestId("diagnostics-readers")).toHaveText("Virtual PCD 00 00");
+  await expect(page.getByTestId("diagnostics-server")).toHaveText("Online");
 });
 
 test("search as you type, keyboard only, opens a service page with every section", async ({ page }) => {

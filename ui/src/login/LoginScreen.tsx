@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type LoginError, type LoginStatus, type LoginView } from "../api";
+import { api, type Connection, type LoginError, type LoginStatus, type LoginView } from "../api";
 import { errorKey, type Language } from "../i18n";
 import { formatSyncTime } from "../format";
 
@@ -12,10 +12,27 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<LoginError | null>(null);
   const pinInput = useRef<HTMLInputElement>(null);
+  const [connection, setConnection] = useState<Connection | null>(null);
   const card = status?.card;
   const locked = status?.login.state === "locked" ? status.login.person : null;
   const ready = card?.status === "card";
   const pinPad = ready && card?.card?.pin_pad === true;
+
+  // The diagnostics say whether the server answers (a login needs it, an offline unlock not).
+  useEffect(() => {
+    let cancelled = false;
+    const poll = () =>
+      api
+        .syncStatus()
+        .then((s) => !cancelled && setConnection(s.connection))
+        .catch(() => !cancelled && setConnection(null));
+    void poll();
+    const timer = setInterval(poll, 2000);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+    };
+  }, []);
 
   // The PIN field takes the focus as soon as a card is there.
   useEffect(() => {
@@ -136,6 +153,8 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
               <dd>{card.card.pin_tries_left ?? "?"}</dd>
             </>
           )}
+          <dt>{t("login.diagnostics.server")}</dt>
+          <dd data-testid="diagnostics-server">{connection ? t(`status.${connection}`) : "…"}</dd>
           {card?.message && (
             <>
               <dt>{t("login.diagnostics.detail")}</dt>
