@@ -96,8 +96,8 @@ impl Readers {
 }
 
 fn snapshot_of(state: &pcsc::ReaderState) -> ReaderSnapshot {
-    let present =
-        state.event_state().contains(pcsc::State::PRESENT) && !state.event_state().contains(pcsc::State::MUTE);
+    // A card that does not answer for a moment (MUTE) is still in the reader.
+    let present = state.event_state().contains(pcsc::State::PRESENT);
     let atr = present.then(|| state.atr().to_vec()).filter(|a| !a.is_empty());
     ReaderSnapshot {
         name: state.name().to_string_lossy().into_owned(),

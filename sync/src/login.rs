@@ -147,6 +147,8 @@ pub struct LoginManager {
     /// The card last described, by reader and event count (reading a certificate takes a dozen
     /// APDUs; the screens ask twice a second).
     card_cache: Mutex<Option<CachedCard>>,
+    /// The last presence check found the card missing.
+    absent_once: Mutex<bool>,
 }
 
 impl std::fmt::Debug for LoginManager {
@@ -175,6 +177,7 @@ impl LoginManager {
             app_version: app_version.to_owned(),
             state: Mutex::default(),
             card_cache: Mutex::default(),
+            absent_once: Mutex::default(),
         }
     }
 
@@ -444,28 +447,49 @@ impl LoginManager {
         })
     }
 
-    /// Checks the reader of the logged-in person: when their card has gone (even if it, or
-    /// another, is back in already: the reader's event count tells), the device locks. Returns
-    /// whether it just locked. Reads no card data, so it is cheap to call often.
+    /// Checks the reader of the logged-in person: when their card has gone (seen missing twice in
+    /// a row), or another card is in its place, the device locks. Returns whether it just locked.
+    /// Reads no card data unless the reader's event count moved, so it is cheap to call often.
     pub fn check_card_presence(&self) -> bool {
-        let (reader, events) = match &*self.state() {
-            State::LoggedIn(active) => (active.reader.clone(), active.card_events),
+        let (reader, events, certificate) = match &*self.state() {
+            State::LoggedIn(active) => (active.reader.clone(), active.card_events, active.certificate.clone()),
             _ => return false,
         };
-        let still_there = match self.cards.readers() {
-            Ok(readers) => readers.iter().any(|r| r.name == reader && r.latvian_eid && r.card_events == events),
+        let snapshot = match self.cards.readers() {
+            Ok(readers) => readers.into_iter().find(|r| r.name == reader),
             // The reader service failing is no proof the card left; the next check decides.
             Err(error) => {
                 tracing::debug!(%error, "reader state unavailable");
                 return false;
             }
         };
-        if still_there {
+        let absent = snapshot.as_ref().is_none_or(|r| !r.card_present);
+        // Readers report a card missing for a moment now and then: it counts when seen twice in
+        // a row (a quarter of a second apart with the watch).
+        let seen_before = std::mem::replace(&mut *self.absent_once.lock().unwrap_or_else(|e| e.into_inner()), absent);
+        if absent && !seen_before {
             return false;
         }
+        let reason = match &snapshot {
+            None => "the reader was unplugged",
+            Some(r) if !r.card_present => "the card was taken out",
+            Some(r) if r.card_events == events => return false,
+            // Cards came and went since the login. The same card back in the reader is the same
+            // person (readers also count power cycles on some platforms); another card is not.
+            Some(r) => match self.cards.authentication_certificate(&reader) {
+                Ok(der) if der == certificate => {
+                    if let State::LoggedIn(active) = &mut *self.state() {
+                        active.card_events = r.card_events;
+                    }
+                    return false;
+                }
+                Ok(_) => "another card is in the reader",
+                Err(_) => "the card cannot be read",
+            },
+        };
         let mut state = self.state();
         if let State::LoggedIn(active) = &*state {
-            tracing::info!("the card was removed: locking");
+            tracing::info!(reason, snapshot = ?snapshot, "locking");
             *state = State::Locked(active.clone());
             return true;
         }
