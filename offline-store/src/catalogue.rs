@@ -61,52 +61,7 @@ impl Store {
         // Reading the JSON and building search documents needs no database: it runs before the
         // database is locked, so the screens can still search while a page is being prepared.
         let parsed = records.iter().map(parse_record).collect::<Result<Vec<_>, _>>()?;
-        let mut connection = self.connection();
-        let tx = connection.transaction()?;
-        let mut documents = Vec::new();
-        for (record, parsed) in records.iter().zip(parsed) {
-            remove_in(&tx, record.kind, &record.id, None)?;
-            if record.kind == DocumentKind::Article {
-                tx.prepare_cached("DELETE FROM catalogue_article_links WHERE article_id = ?1")?
-                    .execute(params![record.id])?;
-            }
-            if record.retired {
-                tx.prepare_cached("DELETE FROM catalogue_records WHERE kind = ?1 AND id = ?2")?
-                    .execute(params![record.kind.as_str(), record.id])?;
-                continue;
-            }
-            tx.prepare_cached(
-                "INSERT INTO catalogue_records (kind, id, version, document) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, document = excluded.document",
-            )?
-            .execute(params![record.kind.as_str(), record.id, record.version as i64, record.document])?;
-            let Some(parsed) = parsed else { continue };
-            for (id, kind, name) in &parsed.events {
-                tx.prepare_cached(
-                    "INSERT INTO catalogue_events (id, kind, name) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name",
-                )?
-                .execute(params![id, kind, name])?;
-            }
-            for service in &parsed.linked_services {
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO catalogue_article_links (article_id, service_id) VALUES (?1, ?2)",
-                )?
-                .execute(params![record.id, service])?;
-            }
-            documents.extend(parsed.documents);
-        }
-        // Every record of the page was removed from the index above.
-        index_in(&tx, &documents, false)?;
-        let caught_up = (cursor >= head).then_some(now);
-        tx.prepare_cached(
-            "UPDATE catalogue_sync SET cursor = ?1, head = ?2, records_applied = records_applied + ?3,
-                 bytes_received = bytes_received + ?4, caught_up_at = COALESCE(?5, caught_up_at)",
-        )?
-        .execute(params![cursor, head, records.len() as i64, bytes as i64, caught_up])?;
-        let progress = read_progress(&tx)?;
-        tx.commit()?;
-        Ok(progress)
+        apply_page(&mut self.connection(), records, parsed, cursor, head, bytes, now)
     }
 
     /// Before a large first sync: the search indexes stop merging their segments after every
@@ -274,7 +229,65 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
     Ok(Some(parsed))
 }
 
-fn read_progress(connection: &rusqlite::Connection) -> Result<CatalogueProgress, StoreError> {
+/// Applies one page and moves the cursor, all or nothing, on a connection where the catalogue
+/// tables are reachable unqualified (a device's store, or a snapshot being built).
+fn apply_page(
+    connection: &mut rusqlite::Connection,
+    records: &[IncomingRecord],
+    parsed: Vec<Option<ParsedRecord>>,
+    cursor: i64,
+    head: i64,
+    bytes: u64,
+    now: DateTime<Utc>,
+) -> Result<CatalogueProgress, StoreError> {
+    let tx = connection.transaction()?;
+    let mut documents = Vec::new();
+    for (record, parsed) in records.iter().zip(parsed) {
+        remove_in(&tx, record.kind, &record.id, None)?;
+        if record.kind == DocumentKind::Article {
+            tx.prepare_cached("DELETE FROM catalogue_article_links WHERE article_id = ?1")?
+                .execute(params![record.id])?;
+        }
+        if record.retired {
+            tx.prepare_cached("DELETE FROM catalogue_records WHERE kind = ?1 AND id = ?2")?
+                .execute(params![record.kind.as_str(), record.id])?;
+            continue;
+        }
+        tx.prepare_cached(
+            "INSERT INTO catalogue_records (kind, id, version, document) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, document = excluded.document",
+        )?
+        .execute(params![record.kind.as_str(), record.id, record.version as i64, record.document])?;
+        let Some(parsed) = parsed else { continue };
+        for (id, kind, name) in &parsed.events {
+            tx.prepare_cached(
+                "INSERT INTO catalogue_events (id, kind, name) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+            )?
+            .execute(params![id, kind, name])?;
+        }
+        for service in &parsed.linked_services {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO catalogue_article_links (article_id, service_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![record.id, service])?;
+        }
+        documents.extend(parsed.documents);
+    }
+    // Every record of the page was removed from the index above.
+    index_in(&tx, &documents, false)?;
+    let caught_up = (cursor >= head).then_some(now);
+    tx.prepare_cached(
+        "UPDATE catalogue_sync SET cursor = ?1, head = ?2, records_applied = records_applied + ?3,
+                 bytes_received = bytes_received + ?4, caught_up_at = COALESCE(?5, caught_up_at)",
+    )?
+    .execute(params![cursor, head, records.len() as i64, bytes as i64, caught_up])?;
+    let progress = read_progress(&tx)?;
+    tx.commit()?;
+    Ok(progress)
+}
+
+pub(crate) fn read_progress(connection: &rusqlite::Connection) -> Result<CatalogueProgress, StoreError> {
     Ok(connection.query_row(
         "SELECT cursor, head, records_applied, bytes_received, caught_up_at FROM catalogue_sync",
         [],
@@ -368,4 +381,54 @@ fn article_document(article: &Article) -> Option<SearchDocument> {
         keywords: article.tags.join(" "),
         facets: vec![(Facet::Institution, article.owner.clone())],
     })
+}
+
+/// A catalogue file built on its own: the snapshot a server offers for first syncs. Same
+/// schema and same page code as on a device, unencrypted (public information), written without
+/// a journal: build it under a temporary name and rename it when [`SnapshotBuilder::finish`]
+/// returns.
+pub struct SnapshotBuilder {
+    connection: rusqlite::Connection,
+}
+
+impl SnapshotBuilder {
+    pub fn create(path: &std::path::Path) -> Result<Self, StoreError> {
+        let _ = std::fs::remove_file(path);
+        let mut connection = rusqlite::Connection::open(path)
+            .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?;
+        let _mode: String = connection.query_row("PRAGMA journal_mode = OFF", [], |r| r.get(0))?;
+        connection.execute_batch("PRAGMA synchronous = OFF; PRAGMA cache_size = -64000;")?;
+        crate::store::migrate_catalogue(&mut connection, "main")?;
+        // One merge at the end instead of after every page.
+        connection.execute_batch(
+            "INSERT INTO search_index (search_index, rank) VALUES ('automerge', 0);
+             INSERT INTO search_titles (search_titles, rank) VALUES ('automerge', 0);",
+        )?;
+        Ok(Self { connection })
+    }
+
+    pub fn apply_page(
+        &mut self,
+        records: &[IncomingRecord],
+        cursor: i64,
+        head: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CatalogueProgress, StoreError> {
+        let parsed = records.iter().map(parse_record).collect::<Result<Vec<_>, _>>()?;
+        apply_page(&mut self.connection, records, parsed, cursor, head, 0, now)
+    }
+
+    /// Merges the indexes, restores normal merging and a rollback journal, and closes the file.
+    pub fn finish(self) -> Result<CatalogueProgress, StoreError> {
+        self.connection.execute_batch(
+            "INSERT INTO search_index (search_index) VALUES ('optimize');
+             INSERT INTO search_titles (search_titles) VALUES ('optimize');
+             INSERT INTO search_index (search_index, rank) VALUES ('automerge', 4);
+             INSERT INTO search_titles (search_titles, rank) VALUES ('automerge', 4);",
+        )?;
+        let _mode: String = self.connection.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        let progress = read_progress(&self.connection)?;
+        self.connection.close().map_err(|(_, e)| StoreError::Sqlite(e))?;
+        Ok(progress)
+    }
 }

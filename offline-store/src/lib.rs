@@ -11,8 +11,8 @@ pub mod search_query;
 pub mod secrets;
 mod store;
 
-pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord};
+pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord, SnapshotBuilder};
 pub use logins::PinnedLogin;
 pub use search::{DocumentKind, Facet, SearchDocument, SearchHit, SearchQuery, SnippetPart};
 pub use secrets::{Backend, DatabaseKey, SecretError, Vault};
-pub use store::{Enrollment, SCHEMA_VERSION, Store, StoreError};
+pub use store::{CATALOGUE_SCHEMA_VERSION, Enrollment, SCHEMA_VERSION, Store, StoreError, catalogue_path};

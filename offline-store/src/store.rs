@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::secrets::{DatabaseKey, SecretError, Vault};
 
 /// The schema version this build writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations in order; entry `n` brings the schema from version `n` to `n + 1`. Never edit a
 /// landed entry: add a new one.
@@ -20,7 +20,33 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_search.sql"),
     include_str!("../migrations/0003_catalogue.sql"),
     include_str!("../migrations/0004_pinned_logins.sql"),
+    include_str!("../migrations/0005_catalogue_moves_out.sql"),
 ];
+
+/// The catalogue file's schema version; see [`CATALOGUE_MIGRATIONS`].
+pub const CATALOGUE_SCHEMA_VERSION: i64 = 1;
+
+/// The catalogue file's migrations, with `{db}` for the schema name it is opened under.
+const CATALOGUE_MIGRATIONS: &[&str] = &[include_str!("../migrations/catalogue/0001_catalogue.sql")];
+
+/// Brings the catalogue schema `db` ("catalogue" when attached, "main" alone) up to date.
+pub(crate) fn migrate_catalogue(connection: &mut Connection, db: &str) -> Result<(), StoreError> {
+    let found: i64 = connection.query_row(&format!("PRAGMA {db}.user_version"), [], |r| r.get(0))?;
+    for (index, sql) in CATALOGUE_MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        let version = index as i64 + 1;
+        let tx = connection.transaction()?;
+        tx.execute_batch(&sql.replace("{db}", db))?;
+        tx.execute_batch(&format!("PRAGMA {db}.user_version = {version}"))?;
+        tx.commit()?;
+        tracing::info!(version, "catalogue file migrated");
+    }
+    Ok(())
+}
+
+/// Where a store's catalogue file lives: beside it (`local.db` → `local.catalogue.db`).
+pub fn catalogue_path(store_path: &Path) -> PathBuf {
+    store_path.with_extension("catalogue.db")
+}
 
 /// Reads a language code stored by this program; anything else means the file was tampered with.
 pub(crate) fn parse_language(raw: &str) -> Result<Language, StoreError> {
@@ -115,7 +141,79 @@ impl Store {
         connection.pragma_update(None, "cache_size", -64_000)?;
         let store = Self { path: path.to_owned(), connection: Mutex::new(connection) };
         store.migrate()?;
+        store.attach_catalogue(&mut store.connection())?;
         Ok(store)
+    }
+
+    pub fn catalogue_path(&self) -> PathBuf {
+        catalogue_path(&self.path)
+    }
+
+    /// Attaches the catalogue file (unencrypted: public information only) as schema
+    /// `catalogue`, creating it when missing. A file that cannot be read, or one from a newer
+    /// build, is moved aside and started afresh: it holds nothing the server does not.
+    fn attach_catalogue(&self, connection: &mut Connection) -> Result<(), StoreError> {
+        let path = self.catalogue_path();
+        let attach = |connection: &Connection| -> Result<(), rusqlite::Error> {
+            connection.execute("ATTACH DATABASE ?1 AS catalogue KEY ''", params![path.to_string_lossy()])?;
+            let version: i64 = connection.query_row("PRAGMA catalogue.user_version", [], |r| r.get(0))?;
+            if version > CATALOGUE_SCHEMA_VERSION {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+                    Some(format!("catalogue schema {version} is newer than this build's")),
+                ));
+            }
+            connection.query_row("SELECT count(*) FROM catalogue.sqlite_master", [], |r| r.get::<_, i64>(0))?;
+            Ok(())
+        };
+        if let Err(error) = attach(connection) {
+            tracing::warn!(%error, path = %path.display(), "the catalogue file cannot be used: starting it afresh");
+            let _ = connection.execute_batch("DETACH DATABASE catalogue");
+            let aside = PathBuf::from(format!("{}.unreadable", path.display()));
+            std::fs::rename(&path, &aside).map_err(|e| StoreError::Open {
+                path: path.clone(),
+                reason: format!("cannot move the unreadable catalogue aside: {e}"),
+            })?;
+            attach(connection)?;
+        }
+        let _mode: String = connection.query_row("PRAGMA catalogue.journal_mode = WAL", [], |r| r.get(0))?;
+        connection.execute_batch("PRAGMA catalogue.synchronous = NORMAL")?;
+        migrate_catalogue(connection, "catalogue")
+    }
+
+    /// Replaces the catalogue file with `candidate` (a snapshot the server built), checked
+    /// first: the schema version, SQLite's quick check, and its sync row. The swap is a rename,
+    /// so the old catalogue stays whole until the new one is in place.
+    pub fn install_catalogue(&self, candidate: &Path) -> Result<crate::CatalogueProgress, StoreError> {
+        let refuse = |reason: String| StoreError::Corrupt(format!("the catalogue snapshot is not usable: {reason}"));
+        {
+            let file = Connection::open_with_flags(candidate, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| refuse(e.to_string()))?;
+            let version: i64 =
+                file.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| refuse(e.to_string()))?;
+            if version != CATALOGUE_SCHEMA_VERSION {
+                return Err(refuse(format!("schema {version}, this build reads {CATALOGUE_SCHEMA_VERSION}")));
+            }
+            let check: String =
+                file.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| refuse(e.to_string()))?;
+            if check != "ok" {
+                return Err(refuse(check));
+            }
+        }
+        let target = self.catalogue_path();
+        let mut connection = self.connection();
+        connection.execute_batch("DETACH DATABASE catalogue")?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+        }
+        let renamed = std::fs::rename(candidate, &target);
+        // Attached again whatever happened, so the device keeps its catalogue either way.
+        self.attach_catalogue(&mut connection)?;
+        renamed.map_err(|e| StoreError::Open {
+            path: target.clone(),
+            reason: format!("cannot put the snapshot in place: {e}"),
+        })?;
+        crate::catalogue::read_progress(&connection)
     }
 
     pub fn path(&self) -> &Path {

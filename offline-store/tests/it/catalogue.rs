@@ -124,3 +124,61 @@ fn a_bulk_load_defers_index_merging_and_leaves_everything_searchable() {
     store.apply_catalogue_page(&[service("s9", "Pases izsniegšana", 1)], 6, 6, 10, at(9)).unwrap();
     assert_eq!(search(&store, "pase"), ["s9"]);
 }
+
+#[test]
+fn the_catalogue_lives_in_a_plain_file_beside_the_encrypted_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.apply_catalogue_page(&[service("s1", "Suņu reģistrācija", 1)], 1, 1, 10, at(1)).unwrap();
+    drop(store);
+    let catalogue = std::fs::read(dir.path().join("local.catalogue.db")).unwrap();
+    assert!(catalogue.starts_with(b"SQLite format 3"), "public information, not encrypted");
+    let private = std::fs::read(dir.path().join("local.db")).unwrap();
+    assert!(!private.starts_with(b"SQLite format 3"));
+    assert!(!private.windows(b"catalogue_records".len()).any(|w| w == b"catalogue_records"), "no catalogue in it");
+    assert_eq!(search(&open(dir.path()), "sunu"), ["s1"]);
+}
+
+#[test]
+fn an_unreadable_catalogue_file_is_set_aside_and_started_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.apply_catalogue_page(&[service("s1", "Suņu reģistrācija", 1)], 1, 1, 10, at(1)).unwrap();
+    drop(store);
+    std::fs::write(dir.path().join("local.catalogue.db"), b"not a database ".repeat(1000)).unwrap();
+    let store = open(dir.path());
+    assert_eq!(store.catalogue_progress().unwrap().cursor, 0, "pulled again from the start");
+    assert!(dir.path().join("local.catalogue.db.unreadable").exists());
+}
+
+#[test]
+fn a_snapshot_built_alone_is_installed_whole_and_a_bad_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = dir.path().join("snapshot.db");
+    let mut builder = offline_store::SnapshotBuilder::create(&built).unwrap();
+    builder.apply_page(&[service("s1", "Suņu reģistrācija", 1)], 1, 3, at(1)).unwrap();
+    builder.apply_page(&[article("a1", "s1"), service("s2", "Pase", 1)], 3, 3, at(2)).unwrap();
+    let progress = builder.finish().unwrap();
+    assert_eq!((progress.cursor, progress.records_applied), (3, 3));
+
+    let store = open(dir.path());
+    store.apply_catalogue_page(&[service("old", "Vecs pakalpojums", 1)], 1, 1, 10, at(1)).unwrap();
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, b"nonsense").unwrap();
+    assert!(store.install_catalogue(&garbage).is_err());
+    assert_eq!(search(&store, "vecs"), ["old"], "a refused snapshot leaves the catalogue as it was");
+
+    let installed = store.install_catalogue(&built).unwrap();
+    assert_eq!(installed.cursor, 3);
+    let mut found = search(&store, "sunu");
+    found.sort();
+    assert_eq!(found, ["a1", "s1", "s2"]);
+    assert!(search(&store, "vecs").is_empty());
+    assert_eq!(store.articles_for_service("s1").unwrap().len(), 1);
+    // And the feed continues from the snapshot's position, in the installed file.
+    store.apply_catalogue_page(&[service("s3", "Autovadītāja apliecība", 1)], 4, 4, 10, at(3)).unwrap();
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.catalogue_progress().unwrap().cursor, 4);
+    assert_eq!(search(&store, "autovad"), ["s3"]);
+}
