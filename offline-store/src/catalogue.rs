@@ -86,6 +86,16 @@ impl Store {
         Ok(())
     }
 
+    /// Counts bytes received for the catalogue outside the feed (a snapshot download).
+    pub fn note_catalogue_bytes(&self, bytes: u64) -> Result<CatalogueProgress, StoreError> {
+        let connection = self.connection();
+        connection.execute(
+            "UPDATE catalogue_sync SET bytes_received = bytes_received + ?1",
+            params![i64::try_from(bytes).unwrap_or(i64::MAX)],
+        )?;
+        read_progress(&connection)
+    }
+
     pub fn catalogue_progress(&self) -> Result<CatalogueProgress, StoreError> {
         read_progress(&self.connection())
     }

@@ -14,5 +14,7 @@ mod store;
 pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord, SnapshotBuilder};
 pub use logins::PinnedLogin;
 pub use search::{DocumentKind, Facet, SearchDocument, SearchHit, SearchQuery, SnippetPart};
-pub use secrets::{Backend, DatabaseKey, SecretError, Vault};
+#[cfg(feature = "keyring")]
+pub use secrets::{Backend, Vault};
+pub use secrets::{DatabaseKey, SecretError};
 pub use store::{CATALOGUE_SCHEMA_VERSION, Enrollment, SCHEMA_VERSION, Store, StoreError, catalogue_path};

@@ -28,6 +28,7 @@ impl DatabaseKey {
         Zeroizing::new(hex::encode(self.0))
     }
 
+    #[cfg(feature = "keyring")]
     fn from_hex(text: &str) -> Option<Self> {
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut bytes).ok()?;
@@ -55,16 +56,20 @@ pub enum SecretError {
     Malformed(String),
 }
 
+#[cfg(feature = "keyring")]
 impl From<keyring::Error> for SecretError {
     fn from(error: keyring::Error) -> Self {
         SecretError::Keyring(error.to_string())
     }
 }
 
+#[cfg(feature = "keyring")]
 const DATABASE_KEY: &str = "offline-store-key";
+#[cfg(feature = "keyring")]
 const DEVICE_SECRET: &str = "device-secret";
 
 /// Where secrets are kept.
+#[cfg(feature = "keyring")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// The desktop's Secret Service (GNOME Keyring, KWallet) over D-Bus: survives reboots.
@@ -75,6 +80,7 @@ pub enum Backend {
     Platform,
 }
 
+#[cfg(feature = "keyring")]
 impl Backend {
     /// Chooses the backend: `PIETURA_KEYRING` (`secret-service`, `keyutils` or `auto`), and by
     /// default the Secret Service when one answers on the session bus, else keyutils.
@@ -135,6 +141,7 @@ impl Backend {
 }
 
 /// The keyring entries of one installation. `service` separates installations (and tests).
+#[cfg(feature = "keyring")]
 #[derive(Debug, Clone)]
 pub struct Vault {
     service: String,
@@ -144,6 +151,7 @@ pub struct Vault {
     fallback: Option<Backend>,
 }
 
+#[cfg(feature = "keyring")]
 impl Vault {
     /// A vault on the detected backend (see [`Backend::detect`]).
     pub fn new(service: impl Into<String>) -> Self {

@@ -8,7 +8,9 @@ use domain::{Centre, DeviceKind, Language};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use uuid::Uuid;
 
-use crate::secrets::{DatabaseKey, SecretError, Vault};
+#[cfg(feature = "keyring")]
+use crate::secrets::Vault;
+use crate::secrets::{DatabaseKey, SecretError};
 
 /// The schema version this build writes; see [`MIGRATIONS`].
 pub const SCHEMA_VERSION: i64 = 5;
@@ -100,6 +102,7 @@ pub struct Store {
 impl Store {
     /// Opens the database at `path` with the key from `vault`, creating both on first run.
     /// An existing file whose key is missing is an error, never a reason to start afresh.
+    #[cfg(feature = "keyring")]
     pub fn open_with_vault(path: &Path, vault: &Vault) -> Result<Self, StoreError> {
         let key = match (vault.database_key()?, path.exists()) {
             (Some(key), _) => key,

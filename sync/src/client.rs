@@ -6,10 +6,10 @@ use reqwest::{Method, StatusCode, Url, header};
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    CATALOGUE_FEED_PATH, CataloguePage, ChallengeResponse, DeviceCredentials, ENROLL_PATH, EnrollRequest,
-    EnrollResponse, ErrorBody, FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH, LOGOUT_PATH,
-    LoginRequest, LoginResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH, SessionDto,
-    VersionError, check_version, error_codes,
+    CATALOGUE_FEED_PATH, CATALOGUE_SNAPSHOT_PATH, CataloguePage, ChallengeResponse, DeviceCredentials, ENROLL_PATH,
+    EnrollRequest, EnrollResponse, ErrorBody, FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH,
+    LOGOUT_PATH, LoginRequest, LoginResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH,
+    SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto, VersionError, check_version, error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -38,6 +38,11 @@ impl ClientError {
             ClientError::Rejected { code, .. } => code,
             ClientError::BadResponse(_) => "bad_response",
         }
+    }
+
+    /// The server could not be reached (or failed): the next round tries again.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable { .. })
     }
 
     /// Whether the failure is about this device's credentials rather than the network.
@@ -145,6 +150,81 @@ impl SyncClient {
         self.call_counted::<(), _>(Method::GET, &path, Some(creds), None, None).await
     }
 
+    /// Downloads the catalogue snapshot into `part`, continuing a download an earlier call left
+    /// there when the server still offers the same snapshot (`part` + ".etag" remembers which).
+    pub async fn catalogue_snapshot(
+        &self,
+        creds: &DeviceCredentials,
+        part: &std::path::Path,
+    ) -> Result<SnapshotDownload, ClientError> {
+        use tokio::io::AsyncWriteExt;
+        let tag_file = std::path::PathBuf::from(format!("{}.etag", part.display()));
+        let local = |e: std::io::Error| ClientError::BadResponse(format!("writing {}: {e}", part.display()));
+        let have = tokio::fs::metadata(part).await.map(|m| m.len()).unwrap_or(0);
+        let tag = tokio::fs::read_to_string(&tag_file).await.ok();
+        let url = self
+            .base
+            .join(CATALOGUE_SNAPSHOT_PATH.trim_start_matches('/'))
+            .map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+        let mut request = self
+            .http
+            .get(url)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header(header::AUTHORIZATION, creds.authorization_header())
+            // The file is gzip'd already: no second compression on the way.
+            .header(header::ACCEPT_ENCODING, "identity")
+            .timeout(Duration::from_secs(600));
+        if let (true, Some(tag)) = (have > 0, &tag) {
+            request = request.header(header::RANGE, format!("bytes={have}-")).header(header::IF_RANGE, tag.trim());
+        }
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: describe_transport_error(&e),
+        };
+        let mut response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.bytes().await.map_err(unreachable)?;
+            let error: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+            return Err(ClientError::Rejected {
+                status: status.as_u16(),
+                code: error.as_ref().map_or_else(|| "snapshot_unavailable".into(), |e| e.code.clone()),
+                message: error.map_or_else(|| format!("HTTP {status}"), |e| e.message),
+            });
+        }
+        let header_number =
+            |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
+        let position = header_number(SNAPSHOT_POSITION_HEADER)
+            .ok_or_else(|| ClientError::BadResponse("the snapshot has no position".into()))?;
+        let records = header_number(SNAPSHOT_RECORDS_HEADER).unwrap_or(0).max(0) as u64;
+        let etag = response.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let resumed = status == StatusCode::PARTIAL_CONTENT;
+        let expected = response.content_length().map(|n| n + if resumed { have } else { 0 });
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(resumed)
+            .truncate(!resumed)
+            .open(part)
+            .await
+            .map_err(local)?;
+        tokio::fs::write(&tag_file, &etag).await.map_err(local)?;
+        let mut received = if resumed { have } else { 0 };
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            file.write_all(&chunk).await.map_err(local)?;
+            received += chunk.len() as u64;
+        }
+        file.flush().await.map_err(local)?;
+        file.sync_all().await.map_err(local)?;
+        if expected.is_some_and(|n| n != received) {
+            return Err(ClientError::Unreachable {
+                url: self.base.to_string(),
+                reason: format!("the snapshot download stopped at {received} bytes; it continues next time"),
+            });
+        }
+        Ok(SnapshotDownload { position, records, bytes: received, resumed_from: if resumed { have } else { 0 } })
+    }
+
     /// A login challenge for this device.
     pub async fn login_challenge(&self, creds: &DeviceCredentials) -> Result<ChallengeResponse, ClientError> {
         self.call::<(), _>(Method::POST, LOGIN_CHALLENGE_PATH, Some(creds), None).await
@@ -235,6 +315,18 @@ impl SyncClient {
         }
         Err(ClientError::Rejected { status: status.as_u16(), code: error.code, message: error.message })
     }
+}
+
+/// A complete snapshot download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotDownload {
+    /// The feed position it covers.
+    pub position: i64,
+    pub records: u64,
+    /// Its size (gzip'd).
+    pub bytes: u64,
+    /// Where this download continued an earlier one (0: from the start).
+    pub resumed_from: u64,
 }
 
 fn describe_transport_error(error: &reqwest::Error) -> String {

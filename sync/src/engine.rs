@@ -176,6 +176,18 @@ pub async fn pull_catalogue(
         AbortOnDrop(tokio::spawn(async move { client.catalogue_page(&credentials, after, FEED_PAGE).await }))
     };
     let mut progress = store.catalogue_progress()?;
+    if progress.cursor == 0 {
+        // A first sync starts from the server's snapshot when it has one: downloading the
+        // built file is many times faster than applying and indexing every record here.
+        match take_snapshot(client, credentials, store).await {
+            Ok(taken) => {
+                progress = taken;
+                on_page(&progress, false);
+            }
+            Err(PullError::Server(error)) if error.is_unreachable() => return Err(PullError::Server(error)),
+            Err(error) => warn!(%error, "no catalogue snapshot: pulling the feed record by record"),
+        }
+    }
     let mut next = fetch(progress.cursor);
     let mut bulk = false;
     loop {
@@ -210,6 +222,52 @@ pub async fn pull_catalogue(
             return Ok(progress);
         }
     }
+}
+
+/// Downloads (or finishes downloading) the catalogue snapshot, unpacks it beside the store and
+/// installs it. The download survives interruptions (it is resumed); the install is a rename.
+async fn take_snapshot(
+    client: &SyncClient,
+    credentials: &DeviceCredentials,
+    store: &Arc<Store>,
+) -> Result<CatalogueProgress, PullError> {
+    let target = store.catalogue_path();
+    let part = std::path::PathBuf::from(format!("{}.snapshot.gz", target.display()));
+    let download = client.catalogue_snapshot(credentials, &part).await?;
+    info!(
+        position = download.position,
+        records = download.records,
+        bytes = download.bytes,
+        resumed_from = download.resumed_from,
+        "catalogue snapshot downloaded"
+    );
+    let unpacked = std::path::PathBuf::from(format!("{}.snapshot", target.display()));
+    let installing = store.clone();
+    let bytes = download.bytes;
+    let progress = tokio::task::spawn_blocking(move || -> Result<CatalogueProgress, offline_store::StoreError> {
+        let unpack = || -> std::io::Result<()> {
+            let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&part)?);
+            let mut decoder = flate2::read::GzDecoder::new(input);
+            let mut output = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&unpacked)?);
+            std::io::copy(&mut decoder, &mut output)?;
+            let file = output.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+            file.sync_all()
+        };
+        let result = unpack()
+            .map_err(|e| {
+                offline_store::StoreError::Corrupt(format!("the catalogue snapshot could not be unpacked: {e}"))
+            })
+            .and_then(|()| installing.install_catalogue(&unpacked))
+            .and_then(|_| installing.note_catalogue_bytes(bytes));
+        // Whatever happened, the download is used up: a bad one must not be resumed.
+        for leftover in [part.clone(), std::path::PathBuf::from(format!("{}.etag", part.display())), unpacked] {
+            let _ = std::fs::remove_file(leftover);
+        }
+        result
+    })
+    .await
+    .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
+    Ok(progress)
 }
 
 /// Runs store work off the async threads.

@@ -148,6 +148,12 @@ pub struct ProblemDto {
 
 /// `GET` the catalogue's change feed (device credentials), `?after=<position>&limit=<n>`.
 pub const CATALOGUE_FEED_PATH: &str = "/v1/sync/catalogue";
+/// The whole catalogue as a device keeps it (a gzip'd SQLite file), for first syncs.
+pub const CATALOGUE_SNAPSHOT_PATH: &str = "/v1/sync/catalogue/snapshot";
+/// The feed position a snapshot covers (a response header).
+pub const SNAPSHOT_POSITION_HEADER: &str = "pietura-snapshot-position";
+/// The records a snapshot holds (a response header).
+pub const SNAPSHOT_RECORDS_HEADER: &str = "pietura-snapshot-records";
 /// The most records one feed page carries.
 pub const MAX_FEED_PAGE: u32 = 5_000;
 

@@ -394,3 +394,68 @@ pub async fn feed(
         head,
     }))
 }
+
+/// The whole catalogue as a device keeps it: a gzip'd SQLite file with the search index built,
+/// for a first sync (then the feed from its position). Resumable: `Range: bytes=N-` with
+/// `If-Range: <etag>` continues an interrupted download.
+#[utoipa::path(get, path = "/v1/sync/catalogue/snapshot",
+    params(("pietura-protocol" = u32, Header)),
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "The snapshot (application/gzip); pietura-snapshot-position names its feed position"),
+        (status = 206, description = "The rest of the snapshot, from the range's start"),
+        (status = 401, body = ErrorBody),
+        (status = 416, description = "The range starts past the end", body = ErrorBody)
+    ))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::header;
+    use tokio::io::AsyncSeekExt;
+    let snapshot = state.snapshots.current(&state.store, (state.clock)()).await.map_err(|e| ApiError::internal(&e))?;
+    // A range applies only to the same snapshot (If-Range); otherwise the whole file comes.
+    let same = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|tag| tag == snapshot.etag);
+    let start = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|range| range.strip_prefix("bytes="))
+        .and_then(|range| range.strip_suffix('-'))
+        .and_then(|start| start.parse::<u64>().ok())
+        .filter(|_| same)
+        .unwrap_or(0);
+    if start > 0 && start >= snapshot.size {
+        return Err(ApiError::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            error_codes::BAD_REQUEST,
+            format!("the snapshot has {} bytes; the range starts at {start}", snapshot.size),
+        ));
+    }
+    let mut file = tokio::fs::File::open(&snapshot.path).await.map_err(|e| ApiError::internal(&e))?;
+    file.seek(std::io::SeekFrom::Start(start)).await.map_err(|e| ApiError::internal(&e))?;
+    tracing::info!(device = %device.id, position = snapshot.position, from = start, "catalogue snapshot sent");
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024));
+    let mut response = axum::response::Response::new(body);
+    *response.status_mut() = if start > 0 { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
+    let values = [
+        (header::CONTENT_TYPE, "application/gzip".to_owned()),
+        (header::CONTENT_LENGTH, (snapshot.size - start).to_string()),
+        (header::ETAG, snapshot.etag.clone()),
+        (header::ACCEPT_RANGES, "bytes".to_owned()),
+    ];
+    for (name, value) in values {
+        response.headers_mut().insert(name, value.parse().map_err(|e| ApiError::internal(&e))?);
+    }
+    if start > 0 {
+        let range = format!("bytes {start}-{}/{}", snapshot.size - 1, snapshot.size);
+        response.headers_mut().insert(header::CONTENT_RANGE, range.parse().map_err(|e| ApiError::internal(&e))?);
+    }
+    for (name, value) in [
+        (sync::protocol::SNAPSHOT_POSITION_HEADER, snapshot.position.to_string()),
+        (sync::protocol::SNAPSHOT_RECORDS_HEADER, snapshot.records.to_string()),
+    ] {
+        response.headers_mut().insert(name, value.parse().map_err(|e| ApiError::internal(&e))?);
+    }
+    Ok(response)
+}

@@ -54,6 +54,8 @@ pub struct AppState {
     pub login_failures: Arc<Throttle<uuid::Uuid>>,
     /// Login challenges per device.
     pub challenge_limit: Arc<Throttle<uuid::Uuid>>,
+    /// The catalogue snapshot new devices start from.
+    pub snapshots: Arc<crate::catalogue::snapshot::Snapshots>,
 }
 
 impl AppState {
@@ -74,7 +76,18 @@ impl AppState {
                 chrono::Duration::minutes(throttle::WINDOW_MINUTES),
             )),
             challenge_limit: Arc::new(Throttle::new(CHALLENGES_PER_WINDOW, chrono::Duration::minutes(5))),
+            // A folder of this server's own unless told otherwise: snapshots of different
+            // catalogues must never meet.
+            snapshots: Arc::new(crate::catalogue::snapshot::Snapshots::new(
+                std::env::temp_dir().join(format!("pietura-snapshots-{}", uuid::Uuid::new_v4().simple())),
+            )),
         }
+    }
+
+    /// Keeps catalogue snapshots in `dir`.
+    pub fn with_snapshot_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.snapshots = Arc::new(crate::catalogue::snapshot::Snapshots::new(dir));
+        self
     }
 
     pub fn with_login(mut self, login: Option<crate::login::Login>) -> Self {
@@ -115,6 +128,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::flag_article,
         catalogue::list_flags,
         catalogue::feed,
+        catalogue::snapshot,
         auth::challenge,
         auth::log_in,
         auth::session,
@@ -163,6 +177,7 @@ pub fn router(state: AppState) -> Router {
                     .quality(tower_http::CompressionLevel::Fastest),
             ),
         )
+        .route(sync::protocol::CATALOGUE_SNAPSHOT_PATH, get(catalogue::snapshot))
         .route(
             "/v1/catalogue/services/{id}",
             get(catalogue::get_service)

@@ -1,9 +1,11 @@
 //! The public service catalogue on the server: reading CPSV-AP RDF ([`rdf`]), mapping it to and
-//! from the catalogue model ([`cpsv`]), and changing the catalogue under its rules ([`editing`]).
+//! from the catalogue model ([`cpsv`]), changing the catalogue under its rules ([`editing`]), and
+//! the snapshots new devices start from ([`snapshot`]).
 
 pub mod cpsv;
 pub mod editing;
 pub mod files;
 pub mod rdf;
+pub mod snapshot;
 
 pub use editing::{Catalogue, EditError, Editor, ImportSummary};

@@ -248,3 +248,63 @@ async fn devices_page_through_the_feed_and_flag_articles_for_their_owner() {
     let other_flags: serde_json::Value = flags(vid).await.unwrap().json().await.unwrap();
     assert_eq!(other_flags, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_installs() {
+    let server = start().await;
+    import_demo(&server).await;
+    let code = add_desk(server.store.as_ref(), "Galds 1").await;
+    let enrolled = client(&server.url).enroll(&code).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("snapshot.gz");
+
+    // Whole, with its position and size.
+    let whole = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
+    assert_eq!((whole.position, whole.records, whole.resumed_from), (93, 93, 0));
+    let bytes = std::fs::read(&part).unwrap();
+    assert_eq!(bytes.len() as u64, whole.bytes);
+    assert!(bytes.starts_with(&[0x1f, 0x8b]), "gzip");
+
+    // Cut short, it continues from where it stopped and ends up the same.
+    std::fs::write(&part, &bytes[..bytes.len() / 3]).unwrap();
+    let resumed = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
+    assert_eq!(resumed.resumed_from, (bytes.len() / 3) as u64);
+    assert_eq!(std::fs::read(&part).unwrap(), bytes);
+
+    // A range for another snapshot (its tag changed) gets the whole file again.
+    std::fs::write(&part, &bytes[..10]).unwrap();
+    std::fs::write(dir.path().join("snapshot.gz.etag"), "\"0-stale\"").unwrap();
+    let again = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
+    assert_eq!(again.resumed_from, 0);
+    assert_eq!(std::fs::read(&part).unwrap(), bytes);
+
+    // Devices only; and a range past the end is refused.
+    let http = reqwest::Client::new();
+    let url = format!("{}v1/sync/catalogue/snapshot", server.url);
+    let anonymous = http.get(&url).header(PROTOCOL_HEADER, "1").send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let past_end = http
+        .get(&url)
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", creds.authorization_header())
+        .header("range", format!("bytes={}-", bytes.len() + 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(past_end.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    // Unpacked, it is a catalogue file a device installs and searches.
+    let unpacked = dir.path().join("catalogue.db");
+    let mut decoder = flate2::read::GzDecoder::new(std::fs::File::open(&part).unwrap());
+    std::io::copy(&mut decoder, &mut std::fs::File::create(&unpacked).unwrap()).unwrap();
+    let store =
+        offline_store::Store::open(&dir.path().join("local.db"), &offline_store::DatabaseKey::from_bytes([1; 32]))
+            .unwrap();
+    let progress = store.install_catalogue(&unpacked).unwrap();
+    assert_eq!((progress.cursor, progress.records_applied), (93, 93));
+    let hits = store
+        .search(&offline_store::SearchQuery { text: "sunu nodev".into(), limit: 5, ..Default::default() })
+        .unwrap();
+    assert!(hits.iter().any(|h| h.title.contains("Suņu")), "{hits:?}");
+}
