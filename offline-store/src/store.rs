@@ -185,8 +185,9 @@ impl Store {
     }
 
     /// Replaces the catalogue file with `candidate` (a snapshot the server built), checked
-    /// first: the schema version, SQLite's quick check, and its sync row. The swap is a rename,
-    /// so the old catalogue stays whole until the new one is in place.
+    /// first: the schema version and its sync row (the download itself is checked by gzip's
+    /// CRC). The swap is a rename, so the old catalogue stays whole until the new one is in
+    /// place.
     pub fn install_catalogue(&self, candidate: &Path) -> Result<crate::CatalogueProgress, StoreError> {
         let refuse = |reason: String| StoreError::Corrupt(format!("the catalogue snapshot is not usable: {reason}"));
         {
@@ -197,11 +198,7 @@ impl Store {
             if version != CATALOGUE_SCHEMA_VERSION {
                 return Err(refuse(format!("schema {version}, this build reads {CATALOGUE_SCHEMA_VERSION}")));
             }
-            let check: String =
-                file.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| refuse(e.to_string()))?;
-            if check != "ok" {
-                return Err(refuse(check));
-            }
+            crate::catalogue::read_progress(&file).map_err(|e| refuse(e.to_string()))?;
         }
         let target = self.catalogue_path();
         let mut connection = self.connection();

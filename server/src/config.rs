@@ -33,6 +33,7 @@ const KEYS: &[&str] = &[
     "eid_ocsp_url",
     "staff_session_hours",
     "citizen_session_minutes",
+    "snapshot_dir",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +67,9 @@ pub struct Settings {
     pub staff_session_hours: u32,
     /// How long a citizen's kiosk login lasts at most (idling or removing the card ends it sooner).
     pub citizen_session_minutes: u32,
+    /// Where catalogue snapshots for first syncs are kept (default: beside an SQLite database,
+    /// or in the temporary folder with PostgreSQL).
+    pub snapshot_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +96,7 @@ impl Default for Settings {
             eid_ocsp_url: None,
             staff_session_hours: 10,
             citizen_session_minutes: 15,
+            snapshot_dir: None,
         }
     }
 }
@@ -113,6 +118,7 @@ impl fmt::Debug for Settings {
             .field("eid_ocsp_url", &self.eid_ocsp_url)
             .field("staff_session_hours", &self.staff_session_hours)
             .field("citizen_session_minutes", &self.citizen_session_minutes)
+            .field("snapshot_dir", &self.snapshot_dir)
             .finish()
     }
 }
@@ -157,6 +163,17 @@ impl Settings {
     /// Reads settings from the file (if any) and the process environment.
     pub fn from_process(file: Option<&Path>) -> Result<Self, ConfigError> {
         Self::load(file, std::env::vars())
+    }
+
+    /// The folder for catalogue snapshots.
+    pub fn snapshot_dir(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(dir) = &self.snapshot_dir {
+            return Ok(dir.clone());
+        }
+        Ok(match self.database()? {
+            DatabaseLocation::Sqlite(path) => PathBuf::from(format!("{}.snapshots", path.display())),
+            DatabaseLocation::Postgres(_) => std::env::temp_dir().join("pietura-snapshots"),
+        })
     }
 
     pub fn database(&self) -> Result<DatabaseLocation, ConfigError> {

@@ -268,7 +268,15 @@ fn run(cli: Cli) -> Result<()> {
                 if login.is_none() {
                     tracing::warn!("eID login is off: set eid_origin and eid_trust_anchors to turn it on");
                 }
-                serve(settings, AppState::new(store, clock).with_login(login)).await?
+                let state = AppState::new(store, clock).with_login(login).with_snapshot_dir(settings.snapshot_dir()?);
+                // The first device after a start need not wait for the catalogue snapshot.
+                let (snapshots, store, now) = (state.snapshots.clone(), state.store.clone(), (state.clock)());
+                tokio::spawn(async move {
+                    if let Err(error) = snapshots.current(&store, now).await {
+                        tracing::warn!(%error, "the catalogue snapshot could not be built ahead");
+                    }
+                });
+                serve(settings, state).await?
             }
             Command::Eid(_) => unreachable!("handled above"),
             Command::User(UserCommand::Grant { personal_code, role, centre }) => {

@@ -68,9 +68,18 @@ async fn main() {
             let started = Instant::now();
             let (records, bytes) = pull(&client, &creds, &store).await;
             let took = started.elapsed().as_secs_f64();
+            // Proof that what arrived is usable: the last generated service is there, and a search
+            // for its name answers from the index (its words are common ones, so other services
+            // may rank first).
+            let last = store.service("https://pietura.lv/id/gen/service/4999").ok().flatten();
+            let found = last.as_ref().map_or(0, |service| {
+                let name = service.name.get("lv").unwrap_or_default().to_owned();
+                let query = offline_store::SearchQuery { text: name, limit: 20, ..Default::default() };
+                store.search(&query).map(|hits| hits.len().min(1)).unwrap_or(0)
+            });
             println!(
                 "{}",
-                serde_json::json!({ "records": records, "bytes": bytes, "seconds": took, "peak_rss_mib": peak_rss_mib() })
+                serde_json::json!({ "records": records, "bytes": bytes, "seconds": took, "peak_rss_mib": peak_rss_mib(), "last_service_found": found })
             );
             let mut line = String::new();
             while std::io::stdin().read_line(&mut line).unwrap_or(0) > 0 {

@@ -148,6 +148,17 @@ pub async fn build(store: &Arc<dyn Store>, dir: &Path, now: DateTime<Utc>) -> Re
         drop(file);
         std::fs::rename(&temporary, &target).map_err(|e| io_error(&target, e))?;
         let _ = std::fs::remove_file(&database);
+        // Older snapshots (of this run or an earlier one) are of no more use.
+        if let Some(dir) = target.parent()
+            && let Ok(entries) = std::fs::read_dir(dir)
+        {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("catalogue-") && entry.path() != target {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         let bytes = std::fs::read(&target).map_err(|e| io_error(&target, e))?;
         let digest: String = sha2::Sha256::digest(&bytes)[..8].iter().map(|b| format!("{b:02x}")).collect();
         Ok((bytes.len() as u64, digest))
