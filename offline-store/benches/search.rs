@@ -84,7 +84,7 @@ fn main() {
     }
     let applying = started.elapsed();
     println!(
-        "applied {} records in pages of 1,000 in {:.2} s: {:.0} records/s (SQLCipher, search index included)",
+        "applied {} records in pages of 1,000 in {:.2} s: {:.0} records/s (the catalogue file, search index included)",
         records.len(),
         applying.as_secs_f64(),
         records.len() as f64 / applying.as_secs_f64()
