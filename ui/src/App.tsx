@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type AppState, type CommandError, type Enrollment, type LoginStatus } from "./api";
+import { api, asCommandError, type AppState, type CommandError, type Enrollment } from "./api";
 import { errorKey, type Language } from "./i18n";
 import { LanguageSwitch } from "./components/LanguageSwitch";
 import { StatusBar } from "./components/StatusBar";
@@ -38,16 +38,8 @@ export function App() {
   );
 
   const isEnrolled = loaded.kind === "ready" && loaded.state.enrollment !== null;
-  const { status: login, setStatus: setLogin, refresh: refreshLogin } = useLoginStatus(isEnrolled);
+  const { status: login, changed: loginChanged } = useLoginStatus(isEnrolled);
   const loggedIn = login?.login.state === "logged_in" ? login.login : null;
-
-  const loginChanged = useCallback(
-    (view: LoginStatus["login"]) => {
-      setLogin((current) => (current ? { ...current, login: view } : current));
-      refreshLogin();
-    },
-    [setLogin, refreshLogin],
-  );
 
   const logOut = useCallback(() => {
     api
