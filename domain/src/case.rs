@@ -1,0 +1,559 @@
+//! Service cases (P_UZSK): every service provided is accounted for with a unique identifier, its
+//! channel, kind and status. A case is made on the desk, possibly offline, so its id and its
+//! human number are unique without asking the server.
+
+use std::{fmt, str::FromStr};
+
+use chrono::{DateTime, Datelike, Utc};
+use uuid::Uuid;
+
+use crate::{PersonalCode, PersonalCodeError, catalogue::ChannelKind};
+
+/// A case number read aloud at the desk: centre code, desk number, year, sequence —
+/// `RCV-03-26-0042`. Unique without the server because each desk numbers its own cases and
+/// each centre has its own code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CaseNumber {
+    centre: String,
+    desk: u8,
+    year: u16,
+    sequence: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseNumberError {
+    #[error("a case number looks like RCV-03-26-0042: centre code, desk, year, number")]
+    Shape,
+    #[error("a centre code has 2 to 4 capital letters or digits")]
+    CentreCode,
+    #[error("desks are numbered 1 to 99")]
+    Desk,
+    #[error("a desk numbers at most 9,999 cases a year")]
+    Sequence,
+}
+
+impl CaseNumber {
+    /// The number of the `sequence`th case (from 1) of `desk` at `centre` in `year`.
+    pub fn new(centre: &str, desk: u8, year: i32, sequence: u32) -> Result<Self, CaseNumberError> {
+        let centre = centre.trim().to_ascii_uppercase();
+        if !(2..=4).contains(&centre.len()) || !centre.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            return Err(CaseNumberError::CentreCode);
+        }
+        if !(1..=99).contains(&desk) {
+            return Err(CaseNumberError::Desk);
+        }
+        let sequence =
+            u16::try_from(sequence).ok().filter(|s| (1..=9_999).contains(s)).ok_or(CaseNumberError::Sequence)?;
+        let year = u16::try_from(year.rem_euclid(100)).map_err(|_| CaseNumberError::Shape)?;
+        Ok(Self { centre, desk, year, sequence })
+    }
+
+    /// Reads a number as typed: any case, spaces or dashes between the parts, leading zeros
+    /// optional.
+    pub fn parse(input: &str) -> Result<Self, CaseNumberError> {
+        let parts: Vec<&str> =
+            input.split(|c: char| c == '-' || c == ' ' || c == '/').filter(|p| !p.is_empty()).collect();
+        let [centre, desk, year, sequence] = parts.as_slice() else { return Err(CaseNumberError::Shape) };
+        let number = |text: &str| text.parse::<u32>().map_err(|_| CaseNumberError::Shape);
+        let year = number(year)?;
+        if year > 99 {
+            return Err(CaseNumberError::Shape);
+        }
+        let desk = u8::try_from(number(desk)?).map_err(|_| CaseNumberError::Desk)?;
+        Self::new(centre, desk, year as i32, number(sequence)?)
+    }
+
+    pub fn sequence(&self) -> u32 {
+        u32::from(self.sequence)
+    }
+}
+
+impl fmt::Display for CaseNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:02}-{:02}-{:04}", self.centre, self.desk, self.year, self.sequence)
+    }
+}
+
+impl FromStr for CaseNumber {
+    type Err = CaseNumberError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for CaseNumber {
+    type Error = CaseNumberError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<CaseNumber> for String {
+    fn from(number: CaseNumber) -> Self {
+        number.to_string()
+    }
+}
+
+/// A Latvian registration number of a legal person (Enterprise Register, 11 digits starting
+/// with 4 or 5; institutions with 9), with its check digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RegistrationNumber(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RegistrationNumberError {
+    #[error("a registration number has 11 digits, starting with 4, 5 or 9")]
+    Shape,
+    #[error("the registration number's digits do not add up: check for a typing mistake")]
+    CheckDigit,
+}
+
+impl RegistrationNumber {
+    pub fn parse(input: &str) -> Result<Self, RegistrationNumberError> {
+        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = digits.strip_prefix("LV").unwrap_or(&digits);
+        if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) || !matches!(&digits[..1], "4" | "5" | "9")
+        {
+            return Err(RegistrationNumberError::Shape);
+        }
+        // Weights from the VAT number rules for legal persons (python-stdnum `lv.pvn`): the
+        // weighted sum is 3 modulo 11.
+        const WEIGHTS: [u32; 11] = [9, 1, 4, 8, 3, 10, 2, 5, 7, 6, 1];
+        let sum: u32 = digits.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        if sum % 11 != 3 {
+            return Err(RegistrationNumberError::CheckDigit);
+        }
+        Ok(Self(digits.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for RegistrationNumber {
+    type Error = RegistrationNumberError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<RegistrationNumber> for String {
+    fn from(number: RegistrationNumber) -> Self {
+        number.0
+    }
+}
+
+/// Who the case is for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Customer {
+    Natural { personal_code: PersonalCode, name: String },
+    Legal { registration_number: RegistrationNumber, name: String },
+}
+
+/// What the visit was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseKind {
+    /// Advice only: nothing is submitted.
+    Consultation,
+    /// An application submitted to the provider institution.
+    Application,
+    /// Handing over the result of an earlier application.
+    ResultHandover,
+}
+
+impl CaseKind {
+    pub const ALL: [CaseKind; 3] = [Self::Consultation, Self::Application, Self::ResultHandover];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Registered,
+    Submitted,
+    InProgress,
+    Decided,
+    ResultDelivered,
+    Closed,
+    Cancelled,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 7] = [
+        Self::Registered,
+        Self::Submitted,
+        Self::InProgress,
+        Self::Decided,
+        Self::ResultDelivered,
+        Self::Closed,
+        Self::Cancelled,
+    ];
+
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Closed | Self::Cancelled)
+    }
+
+    /// The statuses a case of `kind` may move to from this one.
+    pub fn next(self, kind: CaseKind) -> &'static [CaseStatus] {
+        use CaseStatus::*;
+        match (kind, self) {
+            (_, Closed | Cancelled) => &[],
+            // Advice is given and done, or the visit is called off.
+            (CaseKind::Consultation, Registered) => &[Closed, Cancelled],
+            (CaseKind::Consultation, _) => &[],
+            (CaseKind::Application, Registered) => &[Submitted, Cancelled],
+            (CaseKind::Application, Submitted) => &[InProgress, Decided, Cancelled],
+            (CaseKind::Application, InProgress) => &[Decided, Cancelled],
+            (CaseKind::Application, Decided) => &[ResultDelivered, Closed],
+            (CaseKind::Application, ResultDelivered) => &[Closed],
+            (CaseKind::ResultHandover, Registered) => &[ResultDelivered, Cancelled],
+            (CaseKind::ResultHandover, ResultDelivered) => &[Closed],
+            (CaseKind::ResultHandover, _) => &[],
+        }
+    }
+}
+
+/// Who changed a case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// A clerk or librarian at a desk (`offline` when logged in without the server).
+    Staff { personal_code: PersonalCode, offline: bool },
+    /// The provider or holder institution, through its API key.
+    Institution { id: String },
+}
+
+/// One step of a case's history; the history only grows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StatusChange {
+    pub status: CaseStatus,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("a {kind:?} case cannot go from {from:?} to {to:?}")]
+    IllegalTransition { kind: CaseKind, from: CaseStatus, to: CaseStatus },
+    #[error("a status change cannot be dated before the previous one")]
+    TimeGoesBack,
+    #[error("the service is missing")]
+    NoService,
+    #[error("the channel {0:?} is not one a case can come through")]
+    Channel(ChannelKind),
+    #[error("the case number's year {number} is not the year it was registered ({registered})")]
+    NumberYear { number: String, registered: i32 },
+    #[error("a note has at most 2,000 characters")]
+    NoteTooLong,
+}
+
+const NOTE_MAX: usize = 2_000;
+
+/// A service case as the desk registers it and the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Case {
+    /// Made on the device (UUIDv7): the outbox's idempotency key.
+    pub id: Uuid,
+    pub number: CaseNumber,
+    /// The catalogue service (its IRI).
+    pub service_id: String,
+    pub kind: CaseKind,
+    pub channel: ChannelKind,
+    pub customer: Customer,
+    /// The institution that holds the case, and the one that provides the service if other.
+    pub holder_institution: String,
+    pub provider_institution: Option<String>,
+    pub centre_id: Uuid,
+    /// When the customer arrived, and when the clerk started serving them.
+    pub arrived_at: DateTime<Utc>,
+    pub served_at: DateTime<Utc>,
+    pub history: Vec<StatusChange>,
+}
+
+/// What registering a case needs from the desk.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub id: Uuid,
+    pub number: CaseNumber,
+    pub service_id: String,
+    pub kind: CaseKind,
+    pub channel: ChannelKind,
+    pub customer: Customer,
+    pub holder_institution: String,
+    pub provider_institution: Option<String>,
+    pub centre_id: Uuid,
+    pub arrived_at: DateTime<Utc>,
+    pub served_at: DateTime<Utc>,
+    pub registered_by: Actor,
+    pub note: String,
+}
+
+impl Case {
+    pub fn register(new: NewCase) -> Result<Self, CaseError> {
+        if new.service_id.trim().is_empty() {
+            return Err(CaseError::NoService);
+        }
+        if matches!(new.channel, ChannelKind::Other(_)) {
+            return Err(CaseError::Channel(new.channel));
+        }
+        if new.note.chars().count() > NOTE_MAX {
+            return Err(CaseError::NoteTooLong);
+        }
+        if new.served_at < new.arrived_at {
+            return Err(CaseError::TimeGoesBack);
+        }
+        let registered = new.served_at.year();
+        if i32::from(new.number.year) != registered.rem_euclid(100) {
+            return Err(CaseError::NumberYear { number: new.number.to_string(), registered });
+        }
+        Ok(Self {
+            id: new.id,
+            number: new.number,
+            service_id: new.service_id,
+            kind: new.kind,
+            channel: new.channel,
+            customer: new.customer,
+            holder_institution: new.holder_institution,
+            provider_institution: new.provider_institution,
+            centre_id: new.centre_id,
+            arrived_at: new.arrived_at,
+            served_at: new.served_at,
+            history: vec![StatusChange {
+                status: CaseStatus::Registered,
+                at: new.served_at,
+                actor: new.registered_by,
+                note: new.note,
+            }],
+        })
+    }
+
+    pub fn status(&self) -> CaseStatus {
+        self.history.last().map_or(CaseStatus::Registered, |change| change.status)
+    }
+
+    /// Moves the case on, if its kind allows it from where it is; the history keeps every step.
+    pub fn change_status(
+        &mut self,
+        to: CaseStatus,
+        at: DateTime<Utc>,
+        actor: Actor,
+        note: &str,
+    ) -> Result<(), CaseError> {
+        let from = self.status();
+        if !from.next(self.kind).contains(&to) {
+            return Err(CaseError::IllegalTransition { kind: self.kind, from, to });
+        }
+        if self.history.last().is_some_and(|last| at < last.at) {
+            return Err(CaseError::TimeGoesBack);
+        }
+        if note.chars().count() > NOTE_MAX {
+            return Err(CaseError::NoteTooLong);
+        }
+        self.history.push(StatusChange { status: to, at, actor, note: note.to_owned() });
+        Ok(())
+    }
+
+    /// Seconds the customer waited before being served.
+    pub fn waiting_seconds(&self) -> i64 {
+        (self.served_at - self.arrived_at).num_seconds()
+    }
+}
+
+/// A personal code or registration number as typed at the desk, checked as typed.
+pub fn customer_from_code(code: &str, name: &str) -> Result<Customer, CustomerError> {
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() == 11 && matches!(&compact[..1], "4" | "5" | "9") && !compact.contains('-') {
+        return Ok(Customer::Legal {
+            registration_number: RegistrationNumber::parse(&compact)?,
+            name: name.trim().into(),
+        });
+    }
+    Ok(Customer::Natural { personal_code: PersonalCode::parse(code)?, name: name.trim().into() })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CustomerError {
+    #[error(transparent)]
+    PersonalCode(#[from] PersonalCodeError),
+    #[error(transparent)]
+    RegistrationNumber(#[from] RegistrationNumberError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z").unwrap().with_timezone(&Utc)
+            + chrono::Duration::minutes(minutes)
+    }
+
+    fn clerk() -> Actor {
+        Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false }
+    }
+
+    fn new_case(kind: CaseKind) -> NewCase {
+        NewCase {
+            id: Uuid::nil(),
+            number: CaseNumber::new("RCV", 3, 2026, 42).unwrap(),
+            service_id: "https://pietura.lv/id/service/dog-fee".into(),
+            kind,
+            channel: ChannelKind::VpvkacInPerson,
+            customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
+            holder_institution: "https://pietura.lv/id/org/riga".into(),
+            provider_institution: None,
+            centre_id: Uuid::nil(),
+            arrived_at: at(0),
+            served_at: at(7),
+            registered_by: clerk(),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn case_numbers_read_aloud_and_read_back_as_typed() {
+        let number = CaseNumber::new("rcv", 3, 2026, 42).unwrap();
+        assert_eq!(number.to_string(), "RCV-03-26-0042");
+        for typed in ["RCV-03-26-0042", "rcv 3 26 42", "RCV/3/26/0042", " Rcv-03-26-42 "] {
+            assert_eq!(CaseNumber::parse(typed).unwrap(), number, "{typed}");
+        }
+        assert_eq!(CaseNumber::parse("RCV-03-26"), Err(CaseNumberError::Shape));
+        assert_eq!(CaseNumber::parse("R-03-26-1"), Err(CaseNumberError::CentreCode));
+        assert_eq!(CaseNumber::parse("RCV-0-26-1"), Err(CaseNumberError::Desk));
+        assert_eq!(CaseNumber::parse("RCV-03-26-10000"), Err(CaseNumberError::Sequence));
+        assert_eq!(CaseNumber::parse("RCV-03-2026-1"), Err(CaseNumberError::Shape));
+        let json = serde_json::to_string(&number).unwrap();
+        assert_eq!(json, "\"RCV-03-26-0042\"");
+        assert_eq!(serde_json::from_str::<CaseNumber>(&json).unwrap(), number);
+    }
+
+    #[test]
+    fn registration_numbers_have_their_check_digit() {
+        // Published examples: the State Revenue Service's own number and python-stdnum's.
+        for good in ["90000069281", "40003521600", "LV40003521600", "4000 3521 600"] {
+            assert!(RegistrationNumber::parse(good).is_ok(), "{good}");
+        }
+        assert_eq!(RegistrationNumber::parse("40003521601"), Err(RegistrationNumberError::CheckDigit));
+        assert_eq!(RegistrationNumber::parse("10003521600"), Err(RegistrationNumberError::Shape));
+        assert_eq!(RegistrationNumber::parse("4000352160"), Err(RegistrationNumberError::Shape));
+    }
+
+    #[test]
+    fn customers_are_told_apart_by_their_code() {
+        assert!(matches!(customer_from_code("161175-19997", "A"), Ok(Customer::Natural { .. })));
+        assert!(matches!(customer_from_code("40003521600", "SIA X"), Ok(Customer::Legal { .. })));
+        assert!(matches!(customer_from_code("32503511782", "B"), Ok(Customer::Natural { .. })));
+        assert!(customer_from_code("161175-19996", "A").is_err());
+        assert!(customer_from_code("40003521601", "SIA X").is_err());
+    }
+
+    /// Every (kind, from, to) triple: exactly the listed transitions are allowed.
+    #[test]
+    fn the_state_machine_allows_exactly_its_transitions() {
+        use CaseStatus::*;
+        let allowed: &[(CaseKind, CaseStatus, CaseStatus)] = &[
+            (CaseKind::Consultation, Registered, Closed),
+            (CaseKind::Consultation, Registered, Cancelled),
+            (CaseKind::Application, Registered, Submitted),
+            (CaseKind::Application, Registered, Cancelled),
+            (CaseKind::Application, Submitted, InProgress),
+            (CaseKind::Application, Submitted, Decided),
+            (CaseKind::Application, Submitted, Cancelled),
+            (CaseKind::Application, InProgress, Decided),
+            (CaseKind::Application, InProgress, Cancelled),
+            (CaseKind::Application, Decided, ResultDelivered),
+            (CaseKind::Application, Decided, Closed),
+            (CaseKind::Application, ResultDelivered, Closed),
+            (CaseKind::ResultHandover, Registered, ResultDelivered),
+            (CaseKind::ResultHandover, Registered, Cancelled),
+            (CaseKind::ResultHandover, ResultDelivered, Closed),
+        ];
+        for kind in CaseKind::ALL {
+            for from in CaseStatus::ALL {
+                for to in CaseStatus::ALL {
+                    let expected = allowed.contains(&(kind, from, to));
+                    assert_eq!(from.next(kind).contains(&to), expected, "{kind:?}: {from:?} → {to:?}");
+                }
+            }
+        }
+        for status in CaseStatus::ALL {
+            assert_eq!(status.is_final(), matches!(status, Closed | Cancelled));
+            if status.is_final() {
+                assert!(CaseKind::ALL.iter().all(|kind| status.next(*kind).is_empty()), "{status:?} is final");
+            }
+        }
+    }
+
+    #[test]
+    fn a_case_moves_only_forward_and_keeps_its_history() {
+        let mut case = Case::register(new_case(CaseKind::Application)).unwrap();
+        assert_eq!(case.status(), CaseStatus::Registered);
+        assert_eq!(case.waiting_seconds(), 7 * 60);
+        let riga = Actor::Institution { id: "https://pietura.lv/id/org/riga".into() };
+        case.change_status(CaseStatus::Submitted, at(10), clerk(), "iesniegts").unwrap();
+        assert_eq!(
+            case.change_status(CaseStatus::Closed, at(11), riga.clone(), ""),
+            Err(CaseError::IllegalTransition {
+                kind: CaseKind::Application,
+                from: CaseStatus::Submitted,
+                to: CaseStatus::Closed
+            })
+        );
+        assert_eq!(case.change_status(CaseStatus::InProgress, at(9), riga.clone(), ""), Err(CaseError::TimeGoesBack));
+        case.change_status(CaseStatus::InProgress, at(60), riga.clone(), "").unwrap();
+        case.change_status(CaseStatus::Decided, at(120), riga.clone(), "").unwrap();
+        case.change_status(CaseStatus::ResultDelivered, at(180), clerk(), "").unwrap();
+        case.change_status(CaseStatus::Closed, at(181), clerk(), "").unwrap();
+        assert!(case.change_status(CaseStatus::Cancelled, at(200), clerk(), "").is_err(), "closed is final");
+        assert_eq!(case.history.len(), 6);
+        let json = serde_json::to_string(&case).unwrap();
+        assert_eq!(serde_json::from_str::<Case>(&json).unwrap(), case);
+    }
+
+    #[test]
+    fn registration_refuses_what_cannot_be_right() {
+        let mut wrong_year = new_case(CaseKind::Consultation);
+        wrong_year.number = CaseNumber::new("RCV", 3, 2025, 1).unwrap();
+        assert!(matches!(Case::register(wrong_year), Err(CaseError::NumberYear { .. })));
+        let mut no_service = new_case(CaseKind::Consultation);
+        no_service.service_id = " ".into();
+        assert_eq!(Case::register(no_service), Err(CaseError::NoService));
+        let mut served_before_arrival = new_case(CaseKind::Consultation);
+        served_before_arrival.served_at = at(-1);
+        assert_eq!(Case::register(served_before_arrival), Err(CaseError::TimeGoesBack));
+        let mut other_channel = new_case(CaseKind::Consultation);
+        other_channel.channel = ChannelKind::Other("x".into());
+        assert!(matches!(Case::register(other_channel), Err(CaseError::Channel(_))));
+    }
+
+    proptest::proptest! {
+        /// Whatever is tried, in whatever order, a case is always in a state its kind reaches
+        /// by allowed steps, and a refused step changes nothing.
+        #[test]
+        fn random_attempts_never_leave_the_state_machine(
+            kind in 0usize..3,
+            steps in proptest::collection::vec((0usize..7, 0i64..30), 0..20),
+        ) {
+            let kind = CaseKind::ALL[kind];
+            let mut case = Case::register(new_case(kind)).unwrap();
+            let mut minute = 7;
+            for (to, later) in steps {
+                minute += later;
+                let before = case.clone();
+                let to = CaseStatus::ALL[to];
+                match case.change_status(to, at(minute), clerk(), "") {
+                    Ok(()) => proptest::prop_assert!(before.status().next(kind).contains(&to)),
+                    Err(_) => proptest::prop_assert_eq!(&case, &before),
+                }
+            }
+            for pair in case.history.windows(2) {
+                proptest::prop_assert!(pair[0].status.next(kind).contains(&pair[1].status));
+                proptest::prop_assert!(pair[0].at <= pair[1].at);
+            }
+        }
+    }
+}
