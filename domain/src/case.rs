@@ -52,8 +52,7 @@ impl CaseNumber {
     /// Reads a number as typed: any case, spaces or dashes between the parts, leading zeros
     /// optional.
     pub fn parse(input: &str) -> Result<Self, CaseNumberError> {
-        let parts: Vec<&str> =
-            input.split(|c: char| c == '-' || c == ' ' || c == '/').filter(|p| !p.is_empty()).collect();
+        let parts: Vec<&str> = input.split(['-', ' ', '/']).filter(|p| !p.is_empty()).collect();
         let [centre, desk, year, sequence] = parts.as_slice() else { return Err(CaseNumberError::Shape) };
         let number = |text: &str| text.parse::<u32>().map_err(|_| CaseNumberError::Shape);
         let year = number(year)?;
