@@ -4,6 +4,7 @@
 //! in the OS keyring ([`secrets::Vault`]), never in a file. A wrong key or a damaged file is an
 //! error that says what to do; the store never recreates a database it cannot read.
 
+pub mod cases;
 pub mod catalogue;
 pub mod logins;
 pub mod search;
@@ -11,6 +12,7 @@ pub mod search_query;
 pub mod secrets;
 mod store;
 
+pub use cases::{CaseDraft, OutboxCounts, OutboxEntry};
 pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord, SnapshotBuilder};
 pub use logins::PinnedLogin;
 pub use search::{DocumentKind, Facet, SearchDocument, SearchHit, SearchQuery, SnippetPart};

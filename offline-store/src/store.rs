@@ -13,7 +13,7 @@ use crate::secrets::Vault;
 use crate::secrets::{DatabaseKey, SecretError};
 
 /// The schema version this build writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations in order; entry `n` brings the schema from version `n` to `n + 1`. Never edit a
 /// landed entry: add a new one.
@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_catalogue.sql"),
     include_str!("../migrations/0004_pinned_logins.sql"),
     include_str!("../migrations/0005_catalogue_moves_out.sql"),
+    include_str!("../migrations/0006_cases_and_outbox.sql"),
 ];
 
 /// The catalogue file's schema version; see [`CATALOGUE_MIGRATIONS`].
@@ -79,6 +80,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the local database holds an unreadable value: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// How this device is known to the server.
@@ -137,10 +140,9 @@ impl Store {
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
         let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        // WAL makes NORMAL durable enough (a power cut may lose the last commit, never corrupt);
-        // a larger page cache keeps the decrypted search index in memory (pages are decrypted
-        // on every cache miss).
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: every commit (a registered case and its outbox entry) is on disk before it
+        // returns. The catalogue file beside it, a copy of the server's, runs with NORMAL.
+        connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "cache_size", -64_000)?;
         let store = Self { path: path.to_owned(), connection: Mutex::new(connection) };
         store.migrate()?;

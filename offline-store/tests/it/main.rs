@@ -1,6 +1,7 @@
 //! The offline store against real SQLCipher files and the real OS keyring.
 //! Keyring tests need a session keyring: `cargo xtask test` runs them inside `keyctl session`.
 
+mod cases;
 mod catalogue;
 mod search;
 

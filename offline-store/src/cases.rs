@@ -1,0 +1,273 @@
+//! Service cases on the device and the outbox that carries them to the server. A case and its
+//! outbox entry are written in one transaction, with a real disk sync (the store runs with
+//! `synchronous = FULL`), so a registered case survives a crash and is sent exactly once.
+
+use chrono::{DateTime, Datelike, Utc};
+use domain::case::{Actor, Case, CaseError, CaseKind, CaseNumber, CaseStatus, Customer, NewCase};
+use domain::catalogue::ChannelKind;
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::{Store, StoreError};
+
+/// What the desk knows when a clerk registers a case; the number is given here.
+#[derive(Debug, Clone)]
+pub struct CaseDraft {
+    pub id: Uuid,
+    pub service_id: String,
+    pub kind: CaseKind,
+    pub channel: ChannelKind,
+    pub customer: Customer,
+    pub holder_institution: String,
+    pub provider_institution: Option<String>,
+    pub centre_id: Uuid,
+    /// The centre's code and this desk's number, for the case number.
+    pub centre_code: String,
+    pub desk_number: u8,
+    pub arrived_at: DateTime<Utc>,
+    pub served_at: DateTime<Utc>,
+    pub registered_by: Actor,
+    pub note: String,
+    /// Registered in a session logged in without the server.
+    pub offline: bool,
+}
+
+/// Something the server must still be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The idempotency key the server applies exactly once.
+    pub id: Uuid,
+    pub kind: String,
+    /// JSON of what is sent.
+    pub payload: String,
+    pub offline: bool,
+    pub created_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub poisoned: Option<String>,
+}
+
+/// How the outbox stands, for the status bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: u64,
+    pub poisoned: u64,
+    pub done: u64,
+}
+
+fn invalid(error: CaseError) -> StoreError {
+    StoreError::Invalid(error.to_string())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn read_case(document: &str) -> Result<Case, StoreError> {
+    serde_json::from_str(document).map_err(|e| StoreError::Corrupt(format!("a stored case: {e}")))
+}
+
+impl Store {
+    /// Registers a case: the desk's next number for the year, the case and its outbox entry,
+    /// all in one transaction synced to disk.
+    pub fn register_case(&self, draft: CaseDraft, now: DateTime<Utc>) -> Result<Case, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        let year = draft.served_at.year();
+        let last: Option<i64> =
+            tx.query_row("SELECT last FROM case_numbers WHERE year = ?1", params![year], |r| r.get(0)).optional()?;
+        let sequence = last.unwrap_or(0) + 1;
+        let number = CaseNumber::new(&draft.centre_code, draft.desk_number, year, u32::try_from(sequence).unwrap_or(0))
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let case = Case::register(NewCase {
+            id: draft.id,
+            number,
+            service_id: draft.service_id,
+            kind: draft.kind,
+            channel: draft.channel,
+            customer: draft.customer,
+            holder_institution: draft.holder_institution,
+            provider_institution: draft.provider_institution,
+            centre_id: draft.centre_id,
+            arrived_at: draft.arrived_at,
+            served_at: draft.served_at,
+            registered_by: draft.registered_by,
+            note: draft.note,
+        })
+        .map_err(invalid)?;
+        tx.execute(
+            "INSERT INTO case_numbers (year, last) VALUES (?1, ?2) ON CONFLICT (year) DO UPDATE SET last = excluded.last",
+            params![year, sequence],
+        )?;
+        let document = to_json(&case)?;
+        tx.execute(
+            "INSERT INTO cases (id, number, document, served_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![case.id.to_string(), case.number.to_string(), document, case.served_at, now],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_registered', ?2, ?3, ?4)",
+            params![case.id.to_string(), document, draft.offline, now],
+        )?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    /// Moves a case on (the domain's state machine decides) and queues the change for the
+    /// server under `entry_id`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn change_case_status(
+        &self,
+        case_id: Uuid,
+        to: CaseStatus,
+        at: DateTime<Utc>,
+        actor: Actor,
+        note: &str,
+        offline: bool,
+        entry_id: Uuid,
+    ) -> Result<Case, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        let document: String = tx
+            .query_row("SELECT document FROM cases WHERE id = ?1", params![case_id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("there is no case {case_id} on this device")))?;
+        let mut case = read_case(&document)?;
+        case.change_status(to, at, actor, note).map_err(invalid)?;
+        let change = case.history.last().cloned();
+        tx.execute(
+            "UPDATE cases SET document = ?2, updated_at = ?3 WHERE id = ?1",
+            params![case_id.to_string(), to_json(&case)?, at],
+        )?;
+        let payload = serde_json::json!({ "case_id": case_id, "change": change });
+        tx.execute(
+            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_status', ?2, ?3, ?4)",
+            params![entry_id.to_string(), payload.to_string(), offline, at],
+        )?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    pub fn case(&self, id: Uuid) -> Result<Option<Case>, StoreError> {
+        self.connection()
+            .query_row("SELECT document FROM cases WHERE id = ?1", params![id.to_string()], |r| r.get::<_, String>(0))
+            .optional()?
+            .map(|d| read_case(&d))
+            .transpose()
+    }
+
+    pub fn case_by_number(&self, number: &CaseNumber) -> Result<Option<Case>, StoreError> {
+        self.connection()
+            .query_row("SELECT document FROM cases WHERE number = ?1", params![number.to_string()], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+            .map(|d| read_case(&d))
+            .transpose()
+    }
+
+    /// Cases served from `from` (inclusive) to `to` (exclusive), newest first.
+    pub fn cases_served_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Case>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT document FROM cases WHERE served_at >= ?1 AND served_at < ?2 ORDER BY served_at DESC",
+        )?;
+        let documents: Vec<String> = statement.query_map(params![from, to], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        documents.iter().map(|d| read_case(d)).collect()
+    }
+
+    /// Entries still to send, oldest first (poisoned ones are left out).
+    pub fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.outbox_where("done_at IS NULL AND poisoned IS NULL", limit)
+    }
+
+    /// Entries the server refused as invalid, with its reasons, for the clerk to see.
+    pub fn poisoned_outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.outbox_where("poisoned IS NOT NULL", u32::MAX)
+    }
+
+    fn outbox_where(&self, condition: &str, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT id, kind, payload, offline, created_at, attempts, last_error, poisoned FROM outbox
+             WHERE {condition} ORDER BY seq LIMIT ?1"
+        ))?;
+        let rows = statement
+            .query_map(params![i64::from(limit)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, kind, payload, offline, created_at, attempts, last_error, poisoned)| {
+                Ok(OutboxEntry {
+                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    kind,
+                    payload,
+                    offline,
+                    created_at,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    last_error,
+                    poisoned,
+                })
+            })
+            .collect()
+    }
+
+    /// The server has the entries: they are done (never sent again).
+    pub fn outbox_done(&self, ids: &[Uuid], at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        for id in ids {
+            tx.execute(
+                "UPDATE outbox SET done_at = ?2 WHERE id = ?1 AND done_at IS NULL",
+                params![id.to_string(), at],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A try failed (the network, the server): counted, kept for the next try.
+    pub fn outbox_failed(&self, ids: &[Uuid], error: &str) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        for id in ids {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                params![id.to_string(), error],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused the entry as invalid: set aside with its reason, never retried.
+    pub fn outbox_poisoned(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
+        self.connection().execute("UPDATE outbox SET poisoned = ?2 WHERE id = ?1", params![id.to_string(), reason])?;
+        Ok(())
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        Ok(self.connection().query_row(
+            "SELECT count(*) FILTER (WHERE done_at IS NULL AND poisoned IS NULL),
+                    count(*) FILTER (WHERE poisoned IS NOT NULL),
+                    count(*) FILTER (WHERE done_at IS NOT NULL) FROM outbox",
+            [],
+            |r| {
+                Ok(OutboxCounts {
+                    pending: r.get::<_, i64>(0)? as u64,
+                    poisoned: r.get::<_, i64>(1)? as u64,
+                    done: r.get::<_, i64>(2)? as u64,
+                })
+            },
+        )?)
+    }
+}

@@ -1,0 +1,121 @@
+//! Cases and the outbox on the device: numbered per desk and year, written with their outbox
+//! entry in one transaction, moved by the state machine, and sent until the server has them.
+
+use chrono::{DateTime, Utc};
+use domain::case::{Actor, CaseKind, CaseStatus, customer_from_code};
+use domain::{PersonalCode, catalogue::ChannelKind};
+use offline_store::{CaseDraft, DatabaseKey, Store};
+use uuid::Uuid;
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z").unwrap().with_timezone(&Utc)
+        + chrono::Duration::minutes(minutes)
+}
+
+fn open(dir: &std::path::Path) -> Store {
+    Store::open(&dir.join("local.db"), &DatabaseKey::from_bytes([5; 32])).unwrap()
+}
+
+fn clerk(offline: bool) -> Actor {
+    Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline }
+}
+
+fn draft(kind: CaseKind, served: i64, offline: bool) -> CaseDraft {
+    CaseDraft {
+        id: Uuid::now_v7(),
+        service_id: "https://pietura.lv/id/service/dog-fee".into(),
+        kind,
+        channel: ChannelKind::VpvkacInPerson,
+        customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
+        holder_institution: "https://pietura.lv/id/org/riga".into(),
+        provider_institution: None,
+        centre_id: Uuid::nil(),
+        centre_code: "RCV".into(),
+        desk_number: 3,
+        arrived_at: at(served - 5),
+        served_at: at(served),
+        registered_by: clerk(offline),
+        note: String::new(),
+        offline,
+    }
+}
+
+#[test]
+fn cases_are_numbered_per_year_and_queued_with_their_outbox_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let first = store.register_case(draft(CaseKind::Consultation, 0, false), at(0)).unwrap();
+    let second = store.register_case(draft(CaseKind::Application, 10, true), at(10)).unwrap();
+    assert_eq!(first.number.to_string(), "RCV-03-26-0001");
+    assert_eq!(second.number.to_string(), "RCV-03-26-0002");
+    let pending = store.pending_outbox(10).unwrap();
+    assert_eq!(pending.iter().map(|e| e.id).collect::<Vec<_>>(), [first.id, second.id]);
+    assert_eq!((pending[0].offline, pending[1].offline), (false, true));
+    assert_eq!(pending[0].kind, "case_registered");
+    // The next year starts again from 1.
+    let mut next_year = draft(CaseKind::Consultation, 0, false);
+    next_year.served_at = DateTime::parse_from_rfc3339("2027-01-02T09:00:00Z").unwrap().with_timezone(&Utc);
+    next_year.arrived_at = next_year.served_at;
+    assert_eq!(store.register_case(next_year, at(0)).unwrap().number.to_string(), "RCV-03-27-0001");
+    // Survives reopening, found by id and by number.
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.case(first.id).unwrap(), Some(first.clone()));
+    assert_eq!(store.case_by_number(&second.number).unwrap().unwrap().id, second.id);
+    assert_eq!(store.cases_served_between(at(-60), at(60)).unwrap().len(), 2);
+}
+
+#[test]
+fn an_invalid_case_writes_nothing_not_even_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut bad = draft(CaseKind::Consultation, 0, false);
+    bad.service_id = String::new();
+    assert!(store.register_case(bad, at(0)).is_err());
+    assert_eq!(store.pending_outbox(10).unwrap(), []);
+    let good = store.register_case(draft(CaseKind::Consultation, 0, false), at(0)).unwrap();
+    assert_eq!(good.number.sequence(), 1, "the refused case used no number");
+}
+
+#[test]
+fn status_changes_follow_the_state_machine_and_are_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let case = store.register_case(draft(CaseKind::Application, 0, false), at(0)).unwrap();
+    let entry = Uuid::now_v7();
+    let moved =
+        store.change_case_status(case.id, CaseStatus::Submitted, at(5), clerk(false), "", false, entry).unwrap();
+    assert_eq!(moved.status(), CaseStatus::Submitted);
+    assert!(
+        store.change_case_status(case.id, CaseStatus::Closed, at(6), clerk(false), "", false, Uuid::now_v7()).is_err()
+    );
+    assert_eq!(
+        store.case(case.id).unwrap().unwrap().status(),
+        CaseStatus::Submitted,
+        "a refused change changes nothing"
+    );
+    let pending = store.pending_outbox(10).unwrap();
+    assert_eq!(pending.len(), 2);
+    assert_eq!((pending[1].id, pending[1].kind.as_str()), (entry, "case_status"));
+}
+
+#[test]
+fn entries_stay_until_the_server_has_them_and_poisoned_ones_block_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let ids: Vec<Uuid> =
+        (0..3).map(|i| store.register_case(draft(CaseKind::Consultation, i, false), at(i)).unwrap().id).collect();
+    store.outbox_failed(&ids, "connection refused").unwrap();
+    let pending = store.pending_outbox(10).unwrap();
+    assert_eq!(pending.len(), 3);
+    assert_eq!((pending[0].attempts, pending[0].last_error.as_deref()), (1, Some("connection refused")));
+    store.outbox_poisoned(ids[0], "the service is not in the catalogue").unwrap();
+    store.outbox_done(&ids[1..2], at(20)).unwrap();
+    assert_eq!(store.pending_outbox(10).unwrap().iter().map(|e| e.id).collect::<Vec<_>>(), [ids[2]]);
+    assert_eq!(store.poisoned_outbox().unwrap()[0].poisoned.as_deref(), Some("the service is not in the catalogue"));
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.poisoned, counts.done), (1, 1, 1));
+    // Done twice is done once.
+    store.outbox_done(&ids[1..2], at(30)).unwrap();
+    assert_eq!(store.outbox_counts().unwrap().done, 1);
+}
