@@ -303,6 +303,32 @@ impl fmt::Debug for UserSession {
     }
 }
 
+/// A case as the server keeps it (the domain case as JSON, with the columns queries need).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCase {
+    pub id: Uuid,
+    pub number: String,
+    pub service_id: String,
+    pub kind: String,
+    pub channel: String,
+    pub status: String,
+    pub centre_id: Uuid,
+    pub holder_institution: String,
+    pub provider_institution: Option<String>,
+    pub document: String,
+    pub offline: bool,
+    pub served_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What an outbox entry did on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryEffect {
+    Applied,
+    /// The entry was applied before (a retried push): nothing happened now.
+    AlreadyApplied,
+}
+
 /// A login, failed login or logout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthEvent {
@@ -413,6 +439,33 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn add_auth_event(&self, event: AuthEvent) -> Result<(), StoreError>;
     /// The newest events first.
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError>;
+
+    /// Records outbox entry `entry_id` and, the first time only, inserts `case`: both in one
+    /// transaction. A second case with the same number is a conflict.
+    async fn insert_case(
+        &self,
+        entry_id: Uuid,
+        device_id: Uuid,
+        case: StoredCase,
+        at: DateTime<Utc>,
+    ) -> Result<EntryEffect, StoreError>;
+    /// Records outbox entry `entry_id` and, the first time only, replaces the case's document and
+    /// status if it is still at `expected_status` (another change first is a version conflict).
+    #[allow(clippy::too_many_arguments)]
+    async fn update_case(
+        &self,
+        entry_id: Uuid,
+        device_id: Uuid,
+        case_id: Uuid,
+        expected_status: &str,
+        status: &str,
+        document: String,
+        at: DateTime<Utc>,
+    ) -> Result<EntryEffect, StoreError>;
+    async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError>;
+    /// Whether an outbox entry was applied already.
+    async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
+    async fn case_count(&self) -> Result<u64, StoreError>;
 }
 
 /// The version a change gets and its document with that version, or the conflict. Shared by both

@@ -10,15 +10,17 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, Device, DeviceAuthRecord, Institution, InstitutionKeyRecord, LoginNonce, Migration,
-    NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredRecord, UserSession,
-    check_redeemable, hash_from_bytes, parse_kind, redact_password, roles_from_text, roles_to_text, versioned_document,
+    ArticleFlag, AuthEvent, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord, LoginNonce,
+    Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord,
+    UserSession, check_redeemable, hash_from_bytes, parse_kind, redact_password, roles_from_text, roles_to_text,
+    versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
     (1, "centres_and_devices", include_str!("../../migrations/postgres/0001_centres_and_devices.sql")),
     (2, "catalogue", include_str!("../../migrations/postgres/0002_catalogue.sql")),
     (3, "eid_login", include_str!("../../migrations/postgres/0003_eid_login.sql")),
+    (4, "cases", include_str!("../../migrations/postgres/0004_cases.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -698,5 +700,128 @@ impl Store for PostgresStore {
                 detail: r.get(4),
             })
             .collect())
+    }
+
+    async fn insert_case(
+        &self,
+        entry_id: Uuid,
+        device_id: Uuid,
+        case: StoredCase,
+        at: DateTime<Utc>,
+    ) -> Result<EntryEffect, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let fresh = tx
+            .execute(
+                "INSERT INTO applied_entries (id, device_id, applied_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&entry_id, &device_id, &at],
+            )
+            .await
+            .map_err(db)?;
+        if fresh == 0 {
+            return Ok(EntryEffect::AlreadyApplied);
+        }
+        tx.execute(
+            "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                 provider_institution, document, offline, served_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                &case.id,
+                &case.number,
+                &case.service_id,
+                &case.kind,
+                &case.channel,
+                &case.status,
+                &case.centre_id,
+                &case.holder_institution,
+                &case.provider_institution,
+                &case.document,
+                &case.offline,
+                &case.served_at,
+                &case.updated_at,
+            ],
+        )
+        .await
+        .map_err(|e| map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id)))?;
+        tx.commit().await.map_err(db)?;
+        Ok(EntryEffect::Applied)
+    }
+
+    async fn update_case(
+        &self,
+        entry_id: Uuid,
+        device_id: Uuid,
+        case_id: Uuid,
+        expected_status: &str,
+        status: &str,
+        document: String,
+        at: DateTime<Utc>,
+    ) -> Result<EntryEffect, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let fresh = tx
+            .execute(
+                "INSERT INTO applied_entries (id, device_id, applied_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&entry_id, &device_id, &at],
+            )
+            .await
+            .map_err(db)?;
+        if fresh == 0 {
+            return Ok(EntryEffect::AlreadyApplied);
+        }
+        let changed = tx
+            .execute(
+                "UPDATE cases SET status = $3, document = $4, updated_at = $5 WHERE id = $1 AND status = $2",
+                &[&case_id, &expected_status, &status, &document, &at],
+            )
+            .await
+            .map_err(db)?;
+        if changed == 0 {
+            return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(EntryEffect::Applied)
+    }
+
+    async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_opt(
+                "SELECT id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                        provider_institution, document, offline, served_at, updated_at FROM cases WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| StoredCase {
+            id: r.get(0),
+            number: r.get(1),
+            service_id: r.get(2),
+            kind: r.get(3),
+            channel: r.get(4),
+            status: r.get(5),
+            centre_id: r.get(6),
+            holder_institution: r.get(7),
+            provider_institution: r.get(8),
+            document: r.get(9),
+            offline: r.get(10),
+            served_at: r.get(11),
+            updated_at: r.get(12),
+        }))
+    }
+
+    async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_one("SELECT EXISTS (SELECT 1 FROM applied_entries WHERE id = $1)", &[&entry_id])
+            .await
+            .map_err(db)?;
+        Ok(row.get(0))
+    }
+
+    async fn case_count(&self) -> Result<u64, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client.query_one("SELECT count(*) FROM cases", &[]).await.map_err(db)?;
+        Ok(row.get::<_, i64>(0) as u64)
     }
 }

@@ -13,15 +13,16 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, Device, DeviceAuthRecord, Institution, InstitutionKeyRecord, LoginNonce, Migration,
-    NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredRecord, UserSession,
-    check_redeemable, hash_from_bytes, parse_kind, roles_from_text, roles_to_text, versioned_document,
+    ArticleFlag, AuthEvent, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord, LoginNonce,
+    Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord,
+    UserSession, check_redeemable, hash_from_bytes, parse_kind, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
     (1, "centres_and_devices", include_str!("../../migrations/sqlite/0001_centres_and_devices.sql")),
     (2, "catalogue", include_str!("../../migrations/sqlite/0002_catalogue.sql")),
     (3, "eid_login", include_str!("../../migrations/sqlite/0003_eid_login.sql")),
+    (4, "cases", include_str!("../../migrations/sqlite/0004_cases.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -869,6 +870,170 @@ impl Store for SqliteStore {
                     Ok(AuthEvent { at, kind, device_id: device.map(parse_uuid).transpose()?, personal_code, detail })
                 })
                 .collect()
+        })
+        .await
+    }
+
+    async fn insert_case(
+        &self,
+        entry_id: Uuid,
+        device_id: Uuid,
+        case: StoredCase,
+        at: DateTime<Utc>,
+    ) -> Result<EntryEffect, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let fresh = tx
+                .execute(
+                    "INSERT INTO applied_entries (id, device_id, applied_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    params![entry_id.to_string(), device_id.to_string(), at],
+                )
+                .map_err(db)?;
+            if fresh == 0 {
+                return Ok(EntryEffect::AlreadyApplied);
+            }
+            tx.execute(
+                "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                     provider_institution, document, offline, served_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    case.id.to_string(),
+                    case.number,
+                    case.service_id,
+                    case.kind,
+                    case.channel,
+                    case.status,
+                    case.centre_id.to_string(),
+                    case.holder_institution,
+                    case.provider_institution,
+                    case.document,
+                    case.offline,
+                    case.served_at,
+                    case.updated_at
+                ],
+            )
+            .map_err(|e| map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id)))?;
+            tx.commit().map_err(db)?;
+            Ok(EntryEffect::Applied)
+        })
+        .await
+    }
+
+    async fn update_case(
+        &self,
+        entry_id: Uuid,
+        device_id: Uuid,
+        case_id: Uuid,
+        expected_status: &str,
+        status: &str,
+        document: String,
+        at: DateTime<Utc>,
+    ) -> Result<EntryEffect, StoreError> {
+        let (expected_status, status) = (expected_status.to_owned(), status.to_owned());
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let fresh = tx
+                .execute(
+                    "INSERT INTO applied_entries (id, device_id, applied_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    params![entry_id.to_string(), device_id.to_string(), at],
+                )
+                .map_err(db)?;
+            if fresh == 0 {
+                return Ok(EntryEffect::AlreadyApplied);
+            }
+            let changed = tx
+                .execute(
+                    "UPDATE cases SET status = ?3, document = ?4, updated_at = ?5 WHERE id = ?1 AND status = ?2",
+                    params![case_id.to_string(), expected_status, status, document, at],
+                )
+                .map_err(db)?;
+            if changed == 0 {
+                return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
+            }
+            tx.commit().map_err(db)?;
+            Ok(EntryEffect::Applied)
+        })
+        .await
+    }
+
+    async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError> {
+        self.with(move |c| {
+            c.query_row(
+                "SELECT id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                        provider_institution, document, offline, served_at, updated_at FROM cases WHERE id = ?1",
+                params![id.to_string()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(db)?
+            .map(|row| {
+                let (
+                    id,
+                    number,
+                    service_id,
+                    kind,
+                    channel,
+                    status,
+                    centre,
+                    holder,
+                    provider,
+                    document,
+                    offline,
+                    served_at,
+                    updated_at,
+                ) = row;
+                Ok(StoredCase {
+                    id: parse_uuid(id)?,
+                    number,
+                    service_id,
+                    kind,
+                    channel,
+                    status,
+                    centre_id: parse_uuid(centre)?,
+                    holder_institution: holder,
+                    provider_institution: provider,
+                    document,
+                    offline,
+                    served_at,
+                    updated_at,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM applied_entries WHERE id = ?1)",
+                params![entry_id.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn case_count(&self) -> Result<u64, StoreError> {
+        self.with(|c| {
+            c.query_row("SELECT count(*) FROM cases", [], |r| r.get::<_, i64>(0)).map_err(db).map(|n| n as u64)
         })
         .await
     }

@@ -29,10 +29,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     store.ping().await.unwrap();
 }
 
@@ -177,7 +177,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -470,4 +470,79 @@ pub async fn role_grants_sessions_and_auth_events_are_kept(store: Arc<dyn Store>
     assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["logout", "login_failed"]);
     assert_eq!(events[1].personal_code, None);
     assert_eq!(events[0].device_id, Some(device));
+}
+
+fn stored_case(id: Uuid, number: &str, centre: Uuid) -> server::store::StoredCase {
+    server::store::StoredCase {
+        id,
+        number: number.into(),
+        service_id: "https://pietura.lv/id/service/dog-fee".into(),
+        kind: "application".into(),
+        channel: "vpvkac_in_person".into(),
+        status: "registered".into(),
+        centre_id: centre,
+        holder_institution: "https://pietura.lv/id/org/riga".into(),
+        provider_institution: None,
+        document: "{}".into(),
+        offline: true,
+        served_at: t(10),
+        updated_at: t(10),
+    }
+}
+
+pub async fn a_case_entry_applies_once_however_often_it_is_sent(store: Arc<dyn Store>) {
+    use server::store::EntryEffect;
+    let (centre, device) = enrolled_device(&store, "Centrs").await;
+    let case = Uuid::now_v7();
+    let first = store.insert_case(case, device, stored_case(case, "RCV-03-26-0001", centre), t(11)).await.unwrap();
+    let again = store.insert_case(case, device, stored_case(case, "RCV-03-26-0001", centre), t(12)).await.unwrap();
+    assert_eq!((first, again), (EntryEffect::Applied, EntryEffect::AlreadyApplied));
+    assert_eq!(store.case_count().await.unwrap(), 1);
+    assert!(store.entry_applied(case).await.unwrap());
+    let kept = store.case(case).await.unwrap().unwrap();
+    assert_eq!((kept.number.as_str(), kept.offline, kept.served_at), ("RCV-03-26-0001", true, t(10)));
+    // Another case with the same number is a conflict, and leaves no trace of its entry.
+    let other = Uuid::now_v7();
+    let clash = store.insert_case(other, device, stored_case(other, "RCV-03-26-0001", centre), t(13)).await;
+    assert!(matches!(clash, Err(StoreError::Conflict { .. })), "{clash:?}");
+    assert!(!store.entry_applied(other).await.unwrap(), "the refused entry was rolled back with it");
+    assert_eq!(store.case_count().await.unwrap(), 1);
+}
+
+pub async fn concurrent_pushes_of_one_entry_apply_it_exactly_once(store: Arc<dyn Store>) {
+    use server::store::EntryEffect;
+    let (centre, device) = enrolled_device(&store, "Centrs").await;
+    let case = Uuid::now_v7();
+    let pushes: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store.insert_case(case, device, stored_case(case, "RCV-03-26-0007", centre), t(20 + i)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    for push in pushes {
+        applied += usize::from(push.await.unwrap() == EntryEffect::Applied);
+    }
+    assert_eq!(applied, 1);
+    assert_eq!(store.case_count().await.unwrap(), 1);
+}
+
+pub async fn case_updates_apply_once_and_only_from_the_expected_status(store: Arc<dyn Store>) {
+    use server::store::EntryEffect;
+    let (centre, device) = enrolled_device(&store, "Centrs").await;
+    let case = Uuid::now_v7();
+    store.insert_case(case, device, stored_case(case, "RCV-03-26-0002", centre), t(11)).await.unwrap();
+    let entry = Uuid::now_v7();
+    let update = |expected: &'static str, document: &'static str, at: i64| {
+        let store = store.clone();
+        async move { store.update_case(entry, device, case, expected, "submitted", document.into(), t(at)).await }
+    };
+    assert_eq!(update("registered", "{\"v\":1}", 20).await.unwrap(), EntryEffect::Applied);
+    assert_eq!(update("registered", "{\"v\":2}", 21).await.unwrap(), EntryEffect::AlreadyApplied);
+    let kept = store.case(case).await.unwrap().unwrap();
+    assert_eq!((kept.status.as_str(), kept.document.as_str()), ("submitted", "{\"v\":1}"));
+    let stale = store.update_case(Uuid::now_v7(), device, case, "registered", "closed", "{}".into(), t(22)).await;
+    assert!(matches!(stale, Err(StoreError::VersionConflict { .. })), "{stale:?}");
 }
