@@ -8,8 +8,9 @@ use serde::de::DeserializeOwned;
 use crate::protocol::{
     CATALOGUE_FEED_PATH, CATALOGUE_SNAPSHOT_PATH, CataloguePage, ChallengeResponse, DeviceCredentials, ENROLL_PATH,
     EnrollRequest, EnrollResponse, ErrorBody, FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH,
-    LOGOUT_PATH, LoginRequest, LoginResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH,
-    SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto, VersionError, check_version, error_codes,
+    LOGOUT_PATH, LoginRequest, LoginResponse, OUTBOX_PATH, OutboxEntryDto, OutboxPush, OutboxReply, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH, SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto,
+    VersionError, check_version, error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -223,6 +224,15 @@ impl SyncClient {
             });
         }
         Ok(SnapshotDownload { position, records, bytes: received, resumed_from: if resumed { have } else { 0 } })
+    }
+
+    /// Pushes outbox entries; the answer has one result per entry, in order.
+    pub async fn push_outbox(
+        &self,
+        creds: &DeviceCredentials,
+        entries: Vec<OutboxEntryDto>,
+    ) -> Result<OutboxReply, ClientError> {
+        self.call(Method::POST, OUTBOX_PATH, Some(creds), Some(&OutboxPush { entries })).await
     }
 
     /// A login challenge for this device.

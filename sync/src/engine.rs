@@ -148,7 +148,83 @@ async fn attempt(
             return AttemptOutcome::Unreachable(format!("the offline catalogue could not be updated: {error}"));
         }
     }
+    match push_outbox(client, credentials, store, clock).await {
+        Ok(pushed) if pushed > 0 => info!(entries = pushed, "outbox pushed"),
+        Ok(_) => {}
+        Err(PullError::Server(error)) => {
+            warn!(code = error.code(), %error, "outbox push failed");
+            return classify(error);
+        }
+        Err(PullError::Local(error)) => {
+            warn!(%error, "the outbox could not be read or updated");
+            return AttemptOutcome::Unreachable(format!("the outbox could not be updated: {error}"));
+        }
+    }
     AttemptOutcome::Success { centre: hello.centre }
+}
+
+/// Sends the outbox in batches until it is empty. An entry is marked done only after the server
+/// answered for it (applied, or applied before); one it rejects as invalid is set aside with the
+/// reason and blocks nothing. A failed push leaves every entry of the batch to be sent again:
+/// the server applies each id once, so nothing is lost and nothing doubled.
+pub async fn push_outbox(
+    client: &SyncClient,
+    credentials: &DeviceCredentials,
+    store: &Arc<Store>,
+    clock: &Clock,
+) -> Result<usize, PullError> {
+    let mut pushed = 0;
+    loop {
+        let reading = store.clone();
+        let batch =
+            tokio::task::spawn_blocking(move || reading.pending_outbox(crate::protocol::MAX_OUTBOX_BATCH as u32))
+                .await
+                .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
+        if batch.is_empty() {
+            return Ok(pushed);
+        }
+        let ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.id).collect();
+        let entries = batch
+            .into_iter()
+            .map(|entry| {
+                let payload = serde_json::from_str(&entry.payload).unwrap_or(serde_json::Value::Null);
+                crate::protocol::OutboxEntryDto { id: entry.id, kind: entry.kind, payload, offline: entry.offline }
+            })
+            .collect();
+        let reply = match client.push_outbox(credentials, entries).await {
+            Ok(reply) => reply,
+            Err(error) => {
+                let (failed, message) = (store.clone(), error.to_string());
+                let _ = tokio::task::spawn_blocking(move || failed.outbox_failed(&ids, &message)).await;
+                return Err(PullError::Server(error));
+            }
+        };
+        let now = clock();
+        let updating = store.clone();
+        let answered = tokio::task::spawn_blocking(move || -> Result<usize, offline_store::StoreError> {
+            let mut done = Vec::new();
+            for result in &reply.results {
+                match (result.outcome.as_str(), ids.contains(&result.id)) {
+                    ("applied" | "duplicate", true) => done.push(result.id),
+                    ("rejected", true) => updating.outbox_poisoned(
+                        result.id,
+                        result.reason.as_deref().unwrap_or("refused by the server without a reason"),
+                    )?,
+                    // An answer for something not sent, or an outcome this build does not know:
+                    // the entry stays and goes again.
+                    _ => warn!(entry = %result.id, outcome = %result.outcome, "an outbox answer was not understood"),
+                }
+            }
+            updating.outbox_done(&done, now)?;
+            Ok(reply.results.len())
+        })
+        .await
+        .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
+        if answered == 0 {
+            return Ok(pushed);
+        }
+        pushed += answered;
+    }
 }
 
 /// Why a catalogue pull stopped.

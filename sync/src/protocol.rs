@@ -203,6 +203,46 @@ pub struct FlagRequest {
     pub note: String,
 }
 
+/// Where devices push their outbox (cases and their status changes).
+pub const OUTBOX_PATH: &str = "/v1/sync/outbox";
+/// Entries one push may carry.
+pub const MAX_OUTBOX_BATCH: usize = 200;
+
+/// One thing a device tells the server, under the id the server applies exactly once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutboxEntryDto {
+    pub id: Uuid,
+    /// `case_registered` (payload: the case) or `case_status` (payload: `case_id` and `change`).
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    /// Made while logged in without the server.
+    pub offline: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutboxPush {
+    pub entries: Vec<OutboxEntryDto>,
+}
+
+/// What became of one entry: `applied`, `duplicate` (applied before; done all the same) or
+/// `rejected` (invalid: set it aside with the reason; retrying cannot help).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutboxResult {
+    pub id: Uuid,
+    pub outcome: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutboxReply {
+    pub results: Vec<OutboxResult>,
+}
+
 pub const LOGIN_CHALLENGE_PATH: &str = "/v1/auth/challenge";
 pub const LOGIN_PATH: &str = "/v1/auth/login";
 pub const SESSION_PATH: &str = "/v1/auth/session";

@@ -116,6 +116,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         metrics_text,
         enroll,
         hello,
+        push_outbox,
         catalogue::get_service,
         catalogue::put_service,
         catalogue::retire_service,
@@ -146,6 +147,10 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         sync::protocol::CatalogueKind,
         sync::protocol::FlagRequest,
         sync::protocol::ChallengeResponse,
+        sync::protocol::OutboxPush,
+        sync::protocol::OutboxEntryDto,
+        sync::protocol::OutboxReply,
+        sync::protocol::OutboxResult,
         sync::protocol::LoginRequest,
         sync::protocol::LoginResponse,
         sync::protocol::SessionDto,
@@ -164,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route(ENROLL_PATH, post(enroll))
         .route(HELLO_PATH, get(hello))
+        .route(sync::protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
         .route(sync::protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
         .route(sync::protocol::LOGIN_PATH, post(auth::log_in))
         .route(sync::protocol::SESSION_PATH, get(auth::session))
@@ -297,6 +303,40 @@ async fn enroll(
             Err(error.into())
         }
     }
+}
+
+/// Applies a device's outbox entries, each exactly once, and answers for each.
+#[utoipa::path(post, path = "/v1/sync/outbox", request_body = sync::protocol::OutboxPush,
+    params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "One result per entry, in order", body = sync::protocol::OutboxReply),
+        (status = 401, description = "Unknown device", body = ErrorBody),
+        (status = 422, description = "Too many entries in one push", body = ErrorBody)
+    ))]
+async fn push_outbox(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    ApiJson(push): ApiJson<sync::protocol::OutboxPush>,
+) -> Result<Json<sync::protocol::OutboxReply>, ApiError> {
+    if push.entries.len() > sync::protocol::MAX_OUTBOX_BATCH {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            sync::protocol::error_codes::VALIDATION,
+            format!("at most {} entries in one push", sync::protocol::MAX_OUTBOX_BATCH),
+        )
+        .with_field("entries"));
+    }
+    let mut results = Vec::with_capacity(push.entries.len());
+    for entry in push.entries {
+        let id = entry.id;
+        let outcome = crate::cases::apply_entry(state.store.as_ref(), &device, entry, (state.clock)()).await?;
+        if let crate::cases::EntryOutcome::Rejected(reason) = &outcome {
+            tracing::warn!(device = %device.id, entry = %id, %reason, "outbox entry rejected");
+        }
+        results.push(outcome.into_result(id));
+    }
+    Ok(Json(sync::protocol::OutboxReply { results }))
 }
 
 /// Who the server thinks this device is, and the server's time.

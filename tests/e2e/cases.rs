@@ -1,0 +1,114 @@
+//! Cases registered on a device with the server down, pushed from the outbox when it returns:
+//! each arrives exactly once, a repeated push changes nothing, an invalid one is set aside with
+//! the server's reason and blocks nothing.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::{
+    PersonalCode,
+    case::{Actor, CaseKind, customer_from_code},
+    catalogue::ChannelKind,
+};
+use offline_store::{CaseDraft, DatabaseKey, Store};
+use server::store::DatabaseLocation;
+use sync::{
+    client::{SyncClient, parse_server_url},
+    engine,
+    protocol::{DeviceCredentials, OutboxEntryDto},
+};
+use tests::{
+    bin_dir, free_port,
+    processes::{ServerProcess, server_cli},
+};
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    #[allow(clippy::disallowed_methods)] // the test's reference clock
+    Utc::now()
+}
+
+fn draft(service: &str, centre: Uuid, minutes: i64) -> CaseDraft {
+    let served = now() - chrono::Duration::minutes(60 - minutes);
+    CaseDraft {
+        id: Uuid::now_v7(),
+        service_id: service.into(),
+        kind: CaseKind::Consultation,
+        channel: ChannelKind::VpvkacInPerson,
+        customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
+        holder_institution: "https://pietura.lv/id/org/riga".into(),
+        provider_institution: None,
+        centre_id: centre,
+        centre_code: "RCV".into(),
+        desk_number: 1,
+        arrived_at: served,
+        served_at: served,
+        registered_by: Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: true },
+        note: String::new(),
+        offline: true,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_made_offline_arrive_once_and_an_invalid_one_is_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
+    )
+    .unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let port = free_port();
+    let mut server = ServerProcess::start(&bin, &db, port).unwrap();
+    let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let centre = enrolled.centre.id;
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([8; 32])).unwrap());
+    let clock = engine::system_clock();
+
+    // The server goes away; three cases are registered meanwhile, one for a service that does
+    // not exist.
+    server.stop();
+    let dog = "https://pietura.lv/id/service/dog-fee";
+    let first = local.register_case(draft(dog, centre, 1), now()).unwrap();
+    let second = local.register_case(draft(dog, centre, 2), now()).unwrap();
+    let bogus = local.register_case(draft("https://pietura.lv/id/service/no-such", centre, 3), now()).unwrap();
+    assert!(engine::push_outbox(&client, &creds, &local, &clock).await.is_err(), "nobody answers");
+    assert_eq!(local.pending_outbox(10).unwrap()[0].attempts, 1);
+
+    // Back: everything goes in one push; the invalid case is set aside with the reason.
+    let _server = ServerProcess::start(&bin, &db, port).unwrap();
+    assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 3);
+    let counts = local.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.done, counts.poisoned), (0, 2, 1));
+    let poisoned = local.poisoned_outbox().unwrap();
+    assert_eq!(poisoned[0].id, bogus.id);
+    assert!(poisoned[0].poisoned.as_deref().unwrap().contains("not in the catalogue"), "{poisoned:?}");
+
+    // The answer lost and the push repeated (as after a crash between send and mark): the server
+    // says duplicate and keeps one of each.
+    let again: Vec<OutboxEntryDto> = [&first, &second]
+        .iter()
+        .map(|case| OutboxEntryDto {
+            id: case.id,
+            kind: "case_registered".into(),
+            payload: serde_json::to_value(case).unwrap(),
+            offline: true,
+        })
+        .collect();
+    let reply = client.push_outbox(&creds, again).await.unwrap();
+    assert!(reply.results.iter().all(|r| r.outcome == "duplicate"), "{reply:?}");
+    let store = server::store::open(&DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    assert_eq!(store.case_count().await.unwrap(), 2);
+    let kept = store.case(first.id).await.unwrap().unwrap();
+    assert_eq!((kept.number.as_str(), kept.offline), (first.number.to_string().as_str(), true));
+    assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 0, "nothing left to send");
+}
