@@ -6,7 +6,9 @@ use domain::case::{Case, CaseStatus, StatusChange};
 use sync::protocol::{OutboxEntryDto, OutboxResult};
 use uuid::Uuid;
 
-use crate::store::{Device, EntryEffect, RecordKind, Store, StoreError, StoredCase};
+use std::collections::HashMap;
+
+use crate::store::{CaseWrite, Device, EntryEffect, RecordKind, Store, StoreError, StoredCase};
 
 /// What became of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,70 +35,165 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-/// Applies one entry from `device`. Store failures (the database is down) are errors: the
-/// device retries the whole push, and what was applied stays applied once.
-pub async fn apply_entry(
+/// Applies a push from `device`: every entry checked (against what the push itself changed
+/// before it, too), then all written in one transaction, each exactly once. Store failures (the
+/// database is down) fail the whole push: the device sends it again, and what was applied is
+/// then answered as a duplicate.
+pub async fn apply_entries(
     store: &dyn Store,
     device: &Device,
-    entry: OutboxEntryDto,
+    entries: Vec<OutboxEntryDto>,
     now: DateTime<Utc>,
-) -> Result<EntryOutcome, StoreError> {
-    if store.entry_applied(entry.id).await? {
-        return Ok(EntryOutcome::Duplicate);
+) -> Result<Vec<OutboxResult>, StoreError> {
+    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+    let mut outcomes: Vec<Option<EntryOutcome>> = vec![None; entries.len()];
+    let mut writes = Vec::new();
+    let mut written_for = Vec::new();
+    let mut batch = Batch::default();
+    for (index, entry) in entries.into_iter().enumerate() {
+        match batch.prepare(store, device, entry, now).await? {
+            Prepared::Write(write) => {
+                writes.push(*write);
+                written_for.push(index);
+            }
+            Prepared::Done(outcome) => outcomes[index] = Some(outcome),
+        }
     }
-    match entry.kind.as_str() {
-        "case_registered" => register(store, device, entry, now).await,
-        "case_status" => change_status(store, device, entry, now).await,
-        other => Ok(EntryOutcome::Rejected(format!("this server does not know entries of kind {other:?}"))),
+    let results = store.apply_case_writes(device.id, writes, now).await?;
+    for (index, result) in written_for.into_iter().zip(results) {
+        outcomes[index] = Some(match result {
+            Ok(EntryEffect::Applied) => EntryOutcome::Applied,
+            Ok(EntryEffect::AlreadyApplied) => EntryOutcome::Duplicate,
+            Err(StoreError::Conflict { .. }) => {
+                EntryOutcome::Rejected("the case number is taken by another case".into())
+            }
+            Err(StoreError::VersionConflict { .. }) => {
+                EntryOutcome::Rejected("the case changed meanwhile; its current status comes down with the feed".into())
+            }
+            Err(other) => return Err(other),
+        });
     }
+    Ok(ids
+        .into_iter()
+        .zip(outcomes)
+        .map(|(id, outcome)| outcome.unwrap_or(EntryOutcome::Rejected("not applied".into())).into_result(id))
+        .collect())
 }
 
-async fn register(
-    store: &dyn Store,
-    device: &Device,
-    entry: OutboxEntryDto,
-    now: DateTime<Utc>,
-) -> Result<EntryOutcome, StoreError> {
-    let case: Case = match serde_json::from_value(entry.payload) {
-        Ok(case) => case,
-        Err(error) => return Ok(EntryOutcome::Rejected(format!("the case cannot be read: {error}"))),
-    };
-    if case.id != entry.id {
-        return Ok(EntryOutcome::Rejected("a registration's entry id must be the case id".into()));
-    }
-    if case.centre_id != device.centre.id {
-        return Ok(EntryOutcome::Rejected("the case names another centre than this device's".into()));
-    }
-    if case.history.len() != 1 || case.status() != CaseStatus::Registered {
-        return Ok(EntryOutcome::Rejected("a new case has exactly its registration in its history".into()));
-    }
-    match store.catalogue_record(RecordKind::Service, &case.service_id).await? {
-        Some(service) if !service.retired => {}
-        _ => return Ok(EntryOutcome::Rejected(format!("the service {} is not in the catalogue", case.service_id))),
-    }
-    let document = serde_json::to_string(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let stored = StoredCase {
-        id: case.id,
-        number: case.number.to_string(),
-        service_id: case.service_id.clone(),
-        kind: name_of(&case.kind),
-        channel: name_of(&case.channel),
-        status: name_of(&case.status()),
-        centre_id: case.centre_id,
-        holder_institution: case.holder_institution.clone(),
-        provider_institution: case.provider_institution.clone(),
-        document,
-        offline: entry.offline,
-        served_at: case.served_at,
-        updated_at: now,
-    };
-    match store.insert_case(entry.id, device.id, stored, now).await {
-        Ok(EntryEffect::Applied) => Ok(EntryOutcome::Applied),
-        Ok(EntryEffect::AlreadyApplied) => Ok(EntryOutcome::Duplicate),
-        Err(StoreError::Conflict { .. }) => {
-            Ok(EntryOutcome::Rejected(format!("the case number {} is taken by another case", case.number)))
+enum Prepared {
+    Write(Box<CaseWrite>),
+    Done(EntryOutcome),
+}
+
+/// What a push has changed so far, so later entries of the same push see it.
+#[derive(Default)]
+struct Batch {
+    /// Cases as they stand after the entries prepared so far, with their stored status.
+    cases: HashMap<Uuid, (Case, String)>,
+    /// Services looked up in the catalogue: live or not.
+    services: HashMap<String, bool>,
+}
+
+impl Batch {
+    async fn prepare(
+        &mut self,
+        store: &dyn Store,
+        device: &Device,
+        entry: OutboxEntryDto,
+        now: DateTime<Utc>,
+    ) -> Result<Prepared, StoreError> {
+        let rejected = |reason: String| Ok(Prepared::Done(EntryOutcome::Rejected(reason)));
+        match entry.kind.as_str() {
+            "case_registered" => {
+                let case: Case = match serde_json::from_value(entry.payload) {
+                    Ok(case) => case,
+                    Err(error) => return rejected(format!("the case cannot be read: {error}")),
+                };
+                if case.id != entry.id {
+                    return rejected("a registration's entry id must be the case id".into());
+                }
+                if case.centre_id != device.centre.id {
+                    return rejected("the case names another centre than this device's".into());
+                }
+                if case.history.len() != 1 || case.status() != CaseStatus::Registered {
+                    return rejected("a new case has exactly its registration in its history".into());
+                }
+                let live = match self.services.get(&case.service_id) {
+                    Some(live) => *live,
+                    None => {
+                        let live = store
+                            .catalogue_record(RecordKind::Service, &case.service_id)
+                            .await?
+                            .is_some_and(|service| !service.retired);
+                        self.services.insert(case.service_id.clone(), live);
+                        live
+                    }
+                };
+                if !live {
+                    return rejected(format!("the service {} is not in the catalogue", case.service_id));
+                }
+                let document = serde_json::to_string(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let status = name_of(&case.status());
+                let stored = StoredCase {
+                    id: case.id,
+                    number: case.number.to_string(),
+                    service_id: case.service_id.clone(),
+                    kind: name_of(&case.kind),
+                    channel: name_of(&case.channel),
+                    status: status.clone(),
+                    centre_id: case.centre_id,
+                    holder_institution: case.holder_institution.clone(),
+                    provider_institution: case.provider_institution.clone(),
+                    document,
+                    offline: entry.offline,
+                    served_at: case.served_at,
+                    updated_at: now,
+                };
+                self.cases.insert(case.id, (case, status));
+                Ok(Prepared::Write(Box::new(CaseWrite::Insert { entry_id: entry.id, case: stored })))
+            }
+            "case_status" => {
+                // A change applied before would not pass the state machine again: answer it as
+                // the duplicate it is.
+                if store.entry_applied(entry.id).await? {
+                    return Ok(Prepared::Done(EntryOutcome::Duplicate));
+                }
+                let payload: StatusPayload = match serde_json::from_value(entry.payload) {
+                    Ok(payload) => payload,
+                    Err(error) => return rejected(format!("the status change cannot be read: {error}")),
+                };
+                let (mut case, stored_status) = match self.cases.get(&payload.case_id) {
+                    Some(known) => known.clone(),
+                    None => match store.case(payload.case_id).await? {
+                        Some(stored) => {
+                            let case: Case = serde_json::from_str(&stored.document)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                            (case, stored.status)
+                        }
+                        None => return rejected(format!("there is no case {}", payload.case_id)),
+                    },
+                };
+                if case.centre_id != device.centre.id {
+                    return rejected("the case belongs to another centre".into());
+                }
+                let change = payload.change;
+                if let Err(error) = case.change_status(change.status, change.at, change.actor, &change.note) {
+                    return rejected(error.to_string());
+                }
+                let document = serde_json::to_string(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let status = name_of(&case.status());
+                let write = CaseWrite::Update {
+                    entry_id: entry.id,
+                    case_id: case.id,
+                    expected_status: stored_status,
+                    status: status.clone(),
+                    document,
+                };
+                self.cases.insert(case.id, (case, status));
+                Ok(Prepared::Write(Box::new(write)))
+            }
+            other => rejected(format!("this server does not know entries of kind {other:?}")),
         }
-        Err(other) => Err(other),
     }
 }
 
@@ -104,37 +201,4 @@ async fn register(
 struct StatusPayload {
     case_id: Uuid,
     change: StatusChange,
-}
-
-async fn change_status(
-    store: &dyn Store,
-    device: &Device,
-    entry: OutboxEntryDto,
-    now: DateTime<Utc>,
-) -> Result<EntryOutcome, StoreError> {
-    let payload: StatusPayload = match serde_json::from_value(entry.payload) {
-        Ok(payload) => payload,
-        Err(error) => return Ok(EntryOutcome::Rejected(format!("the status change cannot be read: {error}"))),
-    };
-    let Some(stored) = store.case(payload.case_id).await? else {
-        return Ok(EntryOutcome::Rejected(format!("there is no case {}", payload.case_id)));
-    };
-    if stored.centre_id != device.centre.id {
-        return Ok(EntryOutcome::Rejected("the case belongs to another centre".into()));
-    }
-    let mut case: Case = serde_json::from_str(&stored.document).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let change = payload.change;
-    if let Err(error) = case.change_status(change.status, change.at, change.actor, &change.note) {
-        return Ok(EntryOutcome::Rejected(error.to_string()));
-    }
-    let document = serde_json::to_string(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    match store.update_case(entry.id, device.id, case.id, &stored.status, &name_of(&case.status()), document, now).await
-    {
-        Ok(EntryEffect::Applied) => Ok(EntryOutcome::Applied),
-        Ok(EntryEffect::AlreadyApplied) => Ok(EntryOutcome::Duplicate),
-        Err(StoreError::VersionConflict { .. }) => {
-            Ok(EntryOutcome::Rejected("the case changed meanwhile; its current status comes down with the feed".into()))
-        }
-        Err(other) => Err(other),
-    }
 }

@@ -112,3 +112,72 @@ async fn cases_made_offline_arrive_once_and_an_invalid_one_is_set_aside() {
     assert_eq!((kept.number.as_str(), kept.offline), (first.number.to_string().as_str(), true));
     assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 0, "nothing left to send");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
+    )
+    .unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let _server = ServerProcess::start(&bin, &db, free_port()).unwrap();
+    let url = _server.url.clone();
+    let client = SyncClient::new(parse_server_url(&url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([9; 32])).unwrap());
+    let clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false };
+    let case =
+        local.register_case(draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1), now()).unwrap();
+    local
+        .change_case_status(
+            case.id,
+            domain::case::CaseStatus::Closed,
+            now(),
+            clerk.clone(),
+            "konsultēts",
+            false,
+            Uuid::now_v7(),
+        )
+        .unwrap();
+    let entries: Vec<OutboxEntryDto> = local
+        .pending_outbox(10)
+        .unwrap()
+        .into_iter()
+        .map(|e| OutboxEntryDto {
+            id: e.id,
+            kind: e.kind,
+            payload: serde_json::from_str(&e.payload).unwrap(),
+            offline: e.offline,
+        })
+        .collect();
+    assert_eq!(entries.len(), 2);
+    let first = client.push_outbox(&creds, entries.clone()).await.unwrap();
+    assert_eq!(first.results.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["applied", "applied"]);
+    let again = client.push_outbox(&creds, entries).await.unwrap();
+    assert_eq!(again.results.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["duplicate", "duplicate"]);
+    let store = server::store::open(&DatabaseLocation::Sqlite(db)).await.unwrap();
+    let stored = store.case(case.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, "closed");
+    // A change the state machine refuses is rejected with the reason, and changes nothing.
+    let illegal = OutboxEntryDto {
+        id: Uuid::now_v7(),
+        kind: "case_status".into(),
+        payload: serde_json::json!({ "case_id": case.id, "change": {
+            "status": "submitted", "at": now(), "actor": clerk, "note": "" } }),
+        offline: false,
+    };
+    let refused = client.push_outbox(&creds, vec![illegal]).await.unwrap();
+    assert_eq!(refused.results[0].outcome, "rejected");
+    assert!(refused.results[0].reason.as_deref().unwrap().contains("cannot go from"), "{refused:?}");
+    assert_eq!(store.case(case.id).await.unwrap().unwrap().status, "closed");
+}

@@ -327,14 +327,9 @@ async fn push_outbox(
         )
         .with_field("entries"));
     }
-    let mut results = Vec::with_capacity(push.entries.len());
-    for entry in push.entries {
-        let id = entry.id;
-        let outcome = crate::cases::apply_entry(state.store.as_ref(), &device, entry, (state.clock)()).await?;
-        if let crate::cases::EntryOutcome::Rejected(reason) = &outcome {
-            tracing::warn!(device = %device.id, entry = %id, %reason, "outbox entry rejected");
-        }
-        results.push(outcome.into_result(id));
+    let results = crate::cases::apply_entries(state.store.as_ref(), &device, push.entries, (state.clock)()).await?;
+    for result in results.iter().filter(|r| r.outcome == "rejected") {
+        tracing::warn!(device = %device.id, entry = %result.id, reason = ?result.reason, "outbox entry rejected");
     }
     Ok(Json(sync::protocol::OutboxReply { results }))
 }

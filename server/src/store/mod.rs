@@ -321,6 +321,31 @@ pub struct StoredCase {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One case write from an outbox entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseWrite {
+    Insert {
+        entry_id: Uuid,
+        case: StoredCase,
+    },
+    /// Replace the document and status if the case is still at `expected_status`.
+    Update {
+        entry_id: Uuid,
+        case_id: Uuid,
+        expected_status: String,
+        status: String,
+        document: String,
+    },
+}
+
+impl CaseWrite {
+    pub fn entry_id(&self) -> Uuid {
+        match self {
+            Self::Insert { entry_id, .. } | Self::Update { entry_id, .. } => *entry_id,
+        }
+    }
+}
+
 /// What an outbox entry did on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryEffect {
@@ -440,17 +465,29 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The newest events first.
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError>;
 
-    /// Records outbox entry `entry_id` and, the first time only, inserts `case`: both in one
-    /// transaction. A second case with the same number is a conflict.
+    /// Applies a push's case writes in one transaction, each in a savepoint of its own: each
+    /// records its entry id and, the first time only, makes its change; one that fails (a
+    /// taken number, a case that moved on) is rolled back alone and reported in its place.
+    async fn apply_case_writes(
+        &self,
+        device_id: Uuid,
+        writes: Vec<CaseWrite>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Result<EntryEffect, StoreError>>, StoreError>;
+
+    /// One insert (see [`Store::apply_case_writes`]).
     async fn insert_case(
         &self,
         entry_id: Uuid,
         device_id: Uuid,
         case: StoredCase,
         at: DateTime<Utc>,
-    ) -> Result<EntryEffect, StoreError>;
-    /// Records outbox entry `entry_id` and, the first time only, replaces the case's document and
-    /// status if it is still at `expected_status` (another change first is a version conflict).
+    ) -> Result<EntryEffect, StoreError> {
+        let mut results = self.apply_case_writes(device_id, vec![CaseWrite::Insert { entry_id, case }], at).await?;
+        results.pop().unwrap_or(Err(StoreError::Corrupt("no result for the write".into())))
+    }
+
+    /// One update (see [`Store::apply_case_writes`]).
     #[allow(clippy::too_many_arguments)]
     async fn update_case(
         &self,
@@ -461,7 +498,18 @@ pub trait Store: Send + Sync + fmt::Debug {
         status: &str,
         document: String,
         at: DateTime<Utc>,
-    ) -> Result<EntryEffect, StoreError>;
+    ) -> Result<EntryEffect, StoreError> {
+        let write = CaseWrite::Update {
+            entry_id,
+            case_id,
+            expected_status: expected_status.to_owned(),
+            status: status.to_owned(),
+            document,
+        };
+        let mut results = self.apply_case_writes(device_id, vec![write], at).await?;
+        results.pop().unwrap_or(Err(StoreError::Corrupt("no result for the write".into())))
+    }
+
     async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError>;
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;

@@ -10,10 +10,10 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord, LoginNonce,
-    Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord,
-    UserSession, check_redeemable, hash_from_bytes, parse_kind, redact_password, roles_from_text, roles_to_text,
-    versioned_document,
+    ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
+    LoginNonce, Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase,
+    StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, redact_password, roles_from_text,
+    roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -702,85 +702,90 @@ impl Store for PostgresStore {
             .collect())
     }
 
-    async fn insert_case(
+    async fn apply_case_writes(
         &self,
-        entry_id: Uuid,
         device_id: Uuid,
-        case: StoredCase,
+        writes: Vec<CaseWrite>,
         at: DateTime<Utc>,
-    ) -> Result<EntryEffect, StoreError> {
+    ) -> Result<Vec<Result<EntryEffect, StoreError>>, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db)?;
-        let fresh = tx
-            .execute(
+        let mut tx = client.transaction().await.map_err(db)?;
+        let mark = tx
+            .prepare(
                 "INSERT INTO applied_entries (id, device_id, applied_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                &[&entry_id, &device_id, &at],
             )
             .await
             .map_err(db)?;
-        if fresh == 0 {
-            return Ok(EntryEffect::AlreadyApplied);
+        let insert = tx
+            .prepare(
+                "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                     provider_institution, document, offline, served_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .await
+            .map_err(db)?;
+        let update = tx
+            .prepare("UPDATE cases SET status = $3, document = $4, updated_at = $5 WHERE id = $1 AND status = $2")
+            .await
+            .map_err(db)?;
+        let mut results = Vec::with_capacity(writes.len());
+        for write in writes {
+            let savepoint = tx.savepoint("case_write").await.map_err(db)?;
+            let result: Result<EntryEffect, StoreError> = async {
+                let fresh = savepoint.execute(&mark, &[&write.entry_id(), &device_id, &at]).await.map_err(db)?;
+                if fresh == 0 {
+                    return Ok(EntryEffect::AlreadyApplied);
+                }
+                match &write {
+                    CaseWrite::Insert { case, .. } => {
+                        savepoint
+                            .execute(
+                                &insert,
+                                &[
+                                    &case.id,
+                                    &case.number,
+                                    &case.service_id,
+                                    &case.kind,
+                                    &case.channel,
+                                    &case.status,
+                                    &case.centre_id,
+                                    &case.holder_institution,
+                                    &case.provider_institution,
+                                    &case.document,
+                                    &case.offline,
+                                    &case.served_at,
+                                    &case.updated_at,
+                                ],
+                            )
+                            .await
+                            .map_err(|e| {
+                                map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id))
+                            })?;
+                    }
+                    CaseWrite::Update { case_id, expected_status, status, document, .. } => {
+                        let changed = savepoint
+                            .execute(&update, &[case_id, expected_status, status, document, &at])
+                            .await
+                            .map_err(db)?;
+                        if changed == 0 {
+                            return Err(StoreError::VersionConflict {
+                                what: format!("the case {case_id}"),
+                                current: 0,
+                            });
+                        }
+                    }
+                }
+                Ok(EntryEffect::Applied)
+            }
+            .await;
+            match &result {
+                Ok(EntryEffect::Applied) => savepoint.commit().await.map_err(db)?,
+                _ => savepoint.rollback().await.map_err(db)?,
+            }
+            results.push(result);
         }
-        tx.execute(
-            "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
-                 provider_institution, document, offline, served_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            &[
-                &case.id,
-                &case.number,
-                &case.service_id,
-                &case.kind,
-                &case.channel,
-                &case.status,
-                &case.centre_id,
-                &case.holder_institution,
-                &case.provider_institution,
-                &case.document,
-                &case.offline,
-                &case.served_at,
-                &case.updated_at,
-            ],
-        )
-        .await
-        .map_err(|e| map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id)))?;
         tx.commit().await.map_err(db)?;
-        Ok(EntryEffect::Applied)
-    }
-
-    async fn update_case(
-        &self,
-        entry_id: Uuid,
-        device_id: Uuid,
-        case_id: Uuid,
-        expected_status: &str,
-        status: &str,
-        document: String,
-        at: DateTime<Utc>,
-    ) -> Result<EntryEffect, StoreError> {
-        let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db)?;
-        let fresh = tx
-            .execute(
-                "INSERT INTO applied_entries (id, device_id, applied_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                &[&entry_id, &device_id, &at],
-            )
-            .await
-            .map_err(db)?;
-        if fresh == 0 {
-            return Ok(EntryEffect::AlreadyApplied);
-        }
-        let changed = tx
-            .execute(
-                "UPDATE cases SET status = $3, document = $4, updated_at = $5 WHERE id = $1 AND status = $2",
-                &[&case_id, &expected_status, &status, &document, &at],
-            )
-            .await
-            .map_err(db)?;
-        if changed == 0 {
-            return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(EntryEffect::Applied)
+        Ok(results)
     }
 
     async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError> {

@@ -13,9 +13,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord, LoginNonce,
-    Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord,
-    UserSession, check_redeemable, hash_from_bytes, parse_kind, roles_from_text, roles_to_text, versioned_document,
+    ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
+    LoginNonce, Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase,
+    StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, roles_from_text, roles_to_text,
+    versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -106,6 +107,64 @@ fn map_err(error: rusqlite::Error, what: impl FnOnce() -> String) -> StoreError 
 
 fn db(error: rusqlite::Error) -> StoreError {
     map_err(error, || "the record".into())
+}
+
+/// One case write inside the caller's savepoint.
+fn apply_case_write(
+    c: &rusqlite::Savepoint<'_>,
+    device_id: Uuid,
+    write: &CaseWrite,
+    at: DateTime<Utc>,
+) -> Result<EntryEffect, StoreError> {
+    let fresh = c
+        .prepare_cached(
+            "INSERT INTO applied_entries (id, device_id, applied_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        )
+        .map_err(db)?
+        .execute(params![write.entry_id().to_string(), device_id.to_string(), at])
+        .map_err(db)?;
+    if fresh == 0 {
+        return Ok(EntryEffect::AlreadyApplied);
+    }
+    match write {
+        CaseWrite::Insert { case, .. } => {
+            c.prepare_cached(
+                "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                     provider_institution, document, offline, served_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .map_err(db)?
+            .execute(params![
+                case.id.to_string(),
+                case.number,
+                case.service_id,
+                case.kind,
+                case.channel,
+                case.status,
+                case.centre_id.to_string(),
+                case.holder_institution,
+                case.provider_institution,
+                case.document,
+                case.offline,
+                case.served_at,
+                case.updated_at
+            ])
+            .map_err(|e| map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id)))?;
+        }
+        CaseWrite::Update { case_id, expected_status, status, document, .. } => {
+            let changed = c
+                .prepare_cached(
+                    "UPDATE cases SET status = ?3, document = ?4, updated_at = ?5 WHERE id = ?1 AND status = ?2",
+                )
+                .map_err(db)?
+                .execute(params![case_id.to_string(), expected_status, status, document, at])
+                .map_err(db)?;
+            if changed == 0 {
+                return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
+            }
+        }
+    }
+    Ok(EntryEffect::Applied)
 }
 
 fn parse_uuid(raw: String) -> Result<Uuid, StoreError> {
@@ -874,84 +933,27 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn insert_case(
+    async fn apply_case_writes(
         &self,
-        entry_id: Uuid,
         device_id: Uuid,
-        case: StoredCase,
+        writes: Vec<CaseWrite>,
         at: DateTime<Utc>,
-    ) -> Result<EntryEffect, StoreError> {
+    ) -> Result<Vec<Result<EntryEffect, StoreError>>, StoreError> {
         self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let fresh = tx
-                .execute(
-                    "INSERT INTO applied_entries (id, device_id, applied_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    params![entry_id.to_string(), device_id.to_string(), at],
-                )
-                .map_err(db)?;
-            if fresh == 0 {
-                return Ok(EntryEffect::AlreadyApplied);
-            }
-            tx.execute(
-                "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
-                     provider_institution, document, offline, served_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    case.id.to_string(),
-                    case.number,
-                    case.service_id,
-                    case.kind,
-                    case.channel,
-                    case.status,
-                    case.centre_id.to_string(),
-                    case.holder_institution,
-                    case.provider_institution,
-                    case.document,
-                    case.offline,
-                    case.served_at,
-                    case.updated_at
-                ],
-            )
-            .map_err(|e| map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id)))?;
-            tx.commit().map_err(db)?;
-            Ok(EntryEffect::Applied)
-        })
-        .await
-    }
-
-    async fn update_case(
-        &self,
-        entry_id: Uuid,
-        device_id: Uuid,
-        case_id: Uuid,
-        expected_status: &str,
-        status: &str,
-        document: String,
-        at: DateTime<Utc>,
-    ) -> Result<EntryEffect, StoreError> {
-        let (expected_status, status) = (expected_status.to_owned(), status.to_owned());
-        self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let fresh = tx
-                .execute(
-                    "INSERT INTO applied_entries (id, device_id, applied_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    params![entry_id.to_string(), device_id.to_string(), at],
-                )
-                .map_err(db)?;
-            if fresh == 0 {
-                return Ok(EntryEffect::AlreadyApplied);
-            }
-            let changed = tx
-                .execute(
-                    "UPDATE cases SET status = ?3, document = ?4, updated_at = ?5 WHERE id = ?1 AND status = ?2",
-                    params![case_id.to_string(), expected_status, status, document, at],
-                )
-                .map_err(db)?;
-            if changed == 0 {
-                return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
+            let mut tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let mut results = Vec::with_capacity(writes.len());
+            for write in writes {
+                let savepoint = tx.savepoint().map_err(db)?;
+                let result = apply_case_write(&savepoint, device_id, &write, at);
+                match &result {
+                    Ok(EntryEffect::Applied) => savepoint.commit().map_err(db)?,
+                    // Rolled back when dropped: nothing of a failed or repeated write stays.
+                    _ => drop(savepoint),
+                }
+                results.push(result);
             }
             tx.commit().map_err(db)?;
-            Ok(EntryEffect::Applied)
+            Ok(results)
         })
         .await
     }
