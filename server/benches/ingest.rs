@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p server --bench ingest` (under `pg_virtualenv` for the PostgreSQL figures).
 
-use std::{net::TcpListener, sync::Arc, time::Instant};
+use std::{net::TcpListener, time::Instant};
 
 use chrono::Utc;
 use domain::{
@@ -15,7 +15,7 @@ use domain::{
 };
 use server::{
     AppState, devices,
-    store::{self, CaseWrite, DatabaseLocation, Store, StoredCase},
+    store::{self, CaseWrite, DatabaseLocation, StoredCase},
 };
 use sync::{
     client::{SyncClient, parse_server_url},
