@@ -5,4 +5,5 @@ mod cases;
 mod desk;
 mod engine;
 mod login;
+mod outbox_faults;
 mod server_cli;

@@ -1,0 +1,143 @@
+//! Faults while a device pushes its outbox (tests, not wishes): the device killed with SIGKILL
+//! at random moments and started again; the server restarted at random moments. In every case
+//! each case arrives exactly once: 0 lost, 0 duplicated. Timings come from a seeded generator
+//! (printed), so a failure can be replayed.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use server::store::DatabaseLocation;
+use tests::{
+    bin_dir, free_port,
+    processes::{ServerProcess, server_cli},
+};
+
+/// A small deterministic generator: the same seed, the same faults.
+struct Faults(u64);
+
+impl Faults {
+    fn millis(&mut self, low: u64, high: u64) -> Duration {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        Duration::from_millis(low + (self.0 >> 33) % (high - low))
+    }
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    code: String,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
+    )
+    .unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    std::fs::create_dir_all(dir.path().join("device")).unwrap();
+    World { dir, db, code }
+}
+
+fn device(world: &World, url: &str, count: u64) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_outbox_device"))
+        .arg(world.dir.path().join("device"))
+        .args([url, &world.code, &count.to_string()])
+        .env("PIETURA_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Runs the device to the end and returns what it says it sent.
+fn finish(mut child: std::process::Child, within: Duration) -> (u64, u64) {
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(left) {
+            Ok(line) if line.starts_with("done") => {
+                let numbers: Vec<u64> = line.split_whitespace().skip(1).map(|n| n.parse().unwrap()).collect();
+                let _ = child.wait();
+                return (numbers[0], numbers[1]);
+            }
+            Ok(_) => {}
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the device did not finish within {within:?}");
+            }
+        }
+    }
+}
+
+async fn cases_on_the_server(world: &World) -> u64 {
+    let store = server::store::open(&DatabaseLocation::Sqlite(world.db.clone())).await.unwrap();
+    store.case_count().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_killed_mid_push_again_and_again_delivers_every_case_once() {
+    let seed = 0x5049_4554_5552_4131;
+    eprintln!("fault seed {seed:#x}");
+    let mut faults = Faults(seed);
+    let world = world();
+    let count = 600;
+    let _server = ServerProcess::start(&bin_dir(), &world.db, free_port()).unwrap();
+    let url = _server.url.clone();
+    for cycle in 0..8 {
+        let mut child = device(&world, &url, count);
+        let after = faults.millis(30, 500);
+        std::thread::sleep(after);
+        // SIGKILL: no chance to tidy up, like a power cut.
+        let _ = child.kill();
+        let _ = child.wait();
+        eprintln!("cycle {cycle}: killed after {after:?}");
+    }
+    let (done, poisoned) = finish(device(&world, &url, count), Duration::from_secs(60));
+    assert_eq!((done, poisoned), (count, 0), "the device's own account");
+    assert_eq!(cases_on_the_server(&world).await, count, "0 lost, 0 duplicated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restarted_mid_push_again_and_again_receives_every_case_once() {
+    let seed = 0x4341_5345_5321;
+    eprintln!("fault seed {seed:#x}");
+    let mut faults = Faults(seed);
+    let world = world();
+    let count = 1_500;
+    let port = free_port();
+    let bin = bin_dir();
+    let mut server = ServerProcess::start(&bin, &world.db, port).unwrap();
+    let url = server.url.clone();
+    let child = device(&world, &url, count);
+    for restart in 0..4 {
+        let after = faults.millis(50, 400);
+        std::thread::sleep(after);
+        server.stop();
+        let down = faults.millis(20, 300);
+        std::thread::sleep(down);
+        server = ServerProcess::start(&bin, &world.db, port).unwrap();
+        eprintln!("restart {restart}: after {after:?}, down {down:?}");
+    }
+    let (done, poisoned) = finish(child, Duration::from_secs(90));
+    assert_eq!((done, poisoned), (count, 0));
+    assert_eq!(cases_on_the_server(&world).await, count, "0 lost, 0 duplicated");
+}
