@@ -148,7 +148,12 @@ async fn attempt(
             return AttemptOutcome::Unreachable(format!("the offline catalogue could not be updated: {error}"));
         }
     }
-    match push_outbox(client, credentials, store, clock).await {
+    let pushed = push_outbox(client, credentials, store, clock).await;
+    let counting = store.clone();
+    if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || counting.outbox_counts()).await {
+        status.send_modify(|s| s.outbox = outbox_status(&counts));
+    }
+    match pushed {
         Ok(pushed) if pushed > 0 => info!(entries = pushed, "outbox pushed"),
         Ok(_) => {}
         Err(PullError::Server(error)) => {
@@ -161,6 +166,11 @@ async fn attempt(
         }
     }
     AttemptOutcome::Success { centre: hello.centre }
+}
+
+/// The outbox as the status shows it.
+pub fn outbox_status(counts: &offline_store::OutboxCounts) -> crate::schedule::OutboxStatus {
+    crate::schedule::OutboxStatus { pending: counts.pending, poisoned: counts.poisoned }
 }
 
 /// Sends the outbox in batches until it is empty. An entry is marked done only after the server

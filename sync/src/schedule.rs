@@ -57,6 +57,15 @@ pub struct SyncStatus {
     pub centre: Option<Centre>,
     /// How far the offline catalogue has followed the server's feed.
     pub catalogue: CatalogueStatus,
+    /// What is still to be sent, and what the server refused.
+    pub outbox: OutboxStatus,
+}
+
+/// The outbox, for the status bar: cases waiting to be sent, and refused ones a clerk must see.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxStatus {
+    pub pending: u64,
+    pub poisoned: u64,
 }
 
 /// The offline catalogue's progress, for "records and bytes" while syncing and its freshness.
@@ -83,6 +92,7 @@ impl Default for SyncStatus {
             last_error: None,
             centre: None,
             catalogue: CatalogueStatus::default(),
+            outbox: OutboxStatus::default(),
         }
     }
 }
@@ -126,6 +136,7 @@ pub fn after_attempt(
                 last_error: None,
                 centre: Some(centre),
                 catalogue: previous.catalogue.clone(),
+                outbox: previous.outbox,
             },
             policy.interval,
         ),
@@ -161,6 +172,7 @@ fn failed(
             last_error: Some(reason),
             centre: previous.centre.clone(),
             catalogue: CatalogueStatus { syncing: false, ..previous.catalogue.clone() },
+            outbox: previous.outbox,
         },
         retry_delay(policy, failures, jitter),
     )

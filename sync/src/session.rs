@@ -132,6 +132,7 @@ impl DeviceSession {
         let initial = SyncStatus {
             last_success: store.last_sync_at()?,
             catalogue: engine::catalogue_status(&progress, false),
+            outbox: engine::outbox_status(&store.outbox_counts()?),
             ..SyncStatus::default()
         };
         let (status, _) = watch::channel(initial);

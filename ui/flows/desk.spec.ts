@@ -81,6 +81,10 @@ test("the status bar follows the connection and offers a retry when offline", as
   await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "offline");
   await expect(page.getByTestId("connection-state")).toContainText("Bezsaistē");
   await page.getByRole("button", { name: "Mēģināt tagad" }).click();
+  // Cases wait while offline; a refused one is called out.
+  await page.evaluate(() => (window as unknown as { __fake: { setOutbox(p: number, r: number): void } }).__fake.setOutbox(3, 1));
+  await expect(page.getByTestId("outbox-pending")).toHaveText("3 ieraksti gaida nosūtīšanu");
+  await expect(page.getByTestId("outbox-poisoned")).toHaveText("Serveris noraidīja 1 ierakstu: pārbaudiet to");
   await expectAccessible(page);
   await page.evaluate(() => (window as unknown as { __fake: { setConnection(c: string): void } }).__fake.setConnection("online"));
   await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "online");

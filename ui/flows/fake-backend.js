@@ -87,6 +87,10 @@
       state.card.present = true;
       persist();
     },
+    setOutbox(pending, poisoned) {
+      state.status.outbox = { pending, poisoned };
+      persist();
+    },
     setConnection(connection) {
       state.status.connection = connection;
       if (connection === "online") state.status.last_success = new Date().toISOString();

@@ -23,6 +23,7 @@ export interface SyncStatus {
   last_error: string | null;
   centre: { id: string; name: string; municipality: string } | null;
   catalogue: CatalogueStatus;
+  outbox?: { pending: number; poisoned: number };
 }
 
 export interface CatalogueStatus {

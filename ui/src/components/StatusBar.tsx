@@ -40,6 +40,14 @@ export function StatusBar({ enrolled }: { enrolled: boolean }) {
       </span>
       {enrolled && <span data-testid="last-sync">{lastSync}</span>}
       {enrolled && status && <CatalogueFreshness status={status} language={i18n.language as Language} />}
+      {enrolled && status?.outbox && status.outbox.pending > 0 && (
+        <span data-testid="outbox-pending">{t("status.outboxPending", { count: status.outbox.pending })}</span>
+      )}
+      {enrolled && status?.outbox && status.outbox.poisoned > 0 && (
+        <span className="warning" role="alert" data-testid="outbox-poisoned">
+          {t("status.outboxPoisoned", { count: status.outbox.poisoned })}
+        </span>
+      )}
       {enrolled && connection !== "online" && (
         <button type="button" className="link-button" onClick={() => void api.retrySync()}>
           {t("status.retry")}
