@@ -141,3 +141,90 @@ async fn a_server_restarted_mid_push_again_and_again_receives_every_case_once() 
     assert_eq!((done, poisoned), (count, 0));
     assert_eq!(cases_on_the_server(&world).await, count, "0 lost, 0 duplicated");
 }
+
+/// A TCP proxy between a device and the server that the test can cut (every connection
+/// dropped, new ones refused) and heal.
+struct Proxy {
+    url: String,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (cut, watching) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                if *watching.borrow() {
+                    drop(inbound);
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let mut cut = watching.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Self { url, cut }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.send_replace(cut);
+    }
+}
+
+/// Many rounds with a random fault each (the device killed, the server restarted, the network
+/// cut), bounded in count and time; at the end: 0 lost, 0 duplicated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_faults_round_after_round_lose_nothing_and_double_nothing() {
+    let seed = 0x524F_554E_4453;
+    eprintln!("fault seed {seed:#x}");
+    let mut faults = Faults(seed);
+    let world = world();
+    let bin = bin_dir();
+    let port = free_port();
+    let mut server = ServerProcess::start(&bin, &world.db, port).unwrap();
+    let proxy = Proxy::start(format!("127.0.0.1:{port}")).await;
+    let started = Instant::now();
+    let rounds = 12;
+    let mut count = 0;
+    for round in 0..rounds {
+        count += 150;
+        let child = device(&world, &proxy.url, count);
+        let after = faults.millis(20, 250);
+        let fault = faults.millis(0, 3).as_millis();
+        tokio::time::sleep(after).await;
+        let child = match fault {
+            0 => {
+                let mut child = child;
+                let _ = child.kill();
+                let _ = child.wait();
+                device(&world, &proxy.url, count)
+            }
+            1 => {
+                server.stop();
+                tokio::time::sleep(faults.millis(20, 200)).await;
+                server = ServerProcess::start(&bin, &world.db, port).unwrap();
+                child
+            }
+            _ => {
+                proxy.set_cut(true);
+                tokio::time::sleep(faults.millis(50, 400)).await;
+                proxy.set_cut(false);
+                child
+            }
+        };
+        let (done, poisoned) =
+            tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(60))).await.unwrap();
+        assert_eq!((done, poisoned), (count, 0), "round {round}: fault {fault} after {after:?}");
+        assert_eq!(cases_on_the_server(&world).await, count, "round {round}: 0 lost, 0 duplicated");
+    }
+    eprintln!("{rounds} rounds, {count} cases, {:?}", started.elapsed());
+}
