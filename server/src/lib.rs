@@ -11,6 +11,7 @@ pub mod config;
 pub mod devices;
 pub mod institutions;
 pub mod login;
+pub mod open_data;
 pub mod store;
 pub mod testing;
 

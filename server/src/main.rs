@@ -50,6 +50,27 @@ enum Command {
     /// eID tools for integrators.
     #[command(subcommand)]
     Eid(EidCommand),
+    /// Open data: service-provision statistics.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Write the statistics as published (small counts withheld, no personal data).
+    Export {
+        #[arg(long, default_value = "csv")]
+        format: StatsFormat,
+        /// Write here (atomically) instead of to standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StatsFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -279,6 +300,17 @@ fn run(cli: Cli) -> Result<()> {
                 serve(settings, state).await?
             }
             Command::Eid(_) => unreachable!("handled above"),
+            Command::Stats(StatsCommand::Export { format, output }) => {
+                let rows = server::open_data::provision_rows(store.as_ref()).await?;
+                let text = match format {
+                    StatsFormat::Csv => server::open_data::to_csv(&rows),
+                    StatsFormat::Json => serde_json::to_string_pretty(&server::open_data::to_json(&rows, clock()))?,
+                };
+                match output {
+                    Some(path) => files::write_atomically(&path, text.as_bytes())?,
+                    None => print!("{text}"),
+                }
+            }
             Command::User(UserCommand::Grant { personal_code, role, centre }) => {
                 let grant = server::login::grant(store.as_ref(), &personal_code, role, &centre, clock()).await?;
                 println!("{} is now {} at {}", grant.0, role, grant.1);

@@ -181,3 +181,65 @@ async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_no
     assert!(refused.results[0].reason.as_deref().unwrap().contains("cannot go from"), "{refused:?}");
     assert_eq!(store.case(case.id).await.unwrap().unwrap().status, "closed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
+    )
+    .unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let server = ServerProcess::start(&bin, &db, free_port()).unwrap();
+    let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([2; 32])).unwrap());
+    let dog = "https://pietura.lv/id/service/dog-fee";
+    let passport = "https://pietura.lv/id/service/passport";
+    for minute in 0..6 {
+        local.register_case(draft(dog, enrolled.centre.id, minute), now()).unwrap();
+    }
+    for minute in 10..12 {
+        local.register_case(draft(passport, enrolled.centre.id, minute), now()).unwrap();
+    }
+    let clock = engine::system_clock();
+    engine::push_outbox(&client, &creds, &local, &clock).await.unwrap();
+
+    let http = reqwest::Client::new();
+    let csv = http.get(format!("{}/open-data/service-provision.csv", server.url)).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let json: serde_json::Value = http
+        .get(format!("{}/open-data/service-provision.json", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let catalog =
+        http.get(format!("{}/open-data/catalog.jsonld", server.url)).send().await.unwrap().text().await.unwrap();
+    let dog_row = csv.lines().find(|l| l.contains(dog)).unwrap_or_else(|| panic!("{csv}"));
+    assert!(dog_row.ends_with(",6,false"), "{dog_row}");
+    assert!(dog_row.contains("Suņu"), "the service is named: {dog_row}");
+    let passport_row = json["rows"].as_array().unwrap().iter().find(|r| r["service_id"] == passport).unwrap();
+    assert_eq!(passport_row["cases"], serde_json::Value::Null, "two cases are withheld");
+    assert!(catalog.contains("dcat:Dataset") && catalog.contains("service-provision.csv"));
+    // Nothing about people anywhere: no personal codes, no names.
+    let exported = server_cli(&bin, &db, &["stats", "export", "--format", "csv"]).unwrap();
+    assert_eq!(exported, csv, "the command writes what the server publishes");
+    for published in [csv.as_str(), &json.to_string(), catalog.as_str()] {
+        for personal in ["290156", "11605", "161175", "19997", "Oskars", "Kalns"] {
+            assert!(!published.contains(personal), "{personal:?} in the open data");
+        }
+    }
+}

@@ -117,6 +117,9 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         enroll,
         hello,
         push_outbox,
+        provision_csv,
+        provision_json,
+        open_data_catalog,
         catalogue::get_service,
         catalogue::put_service,
         catalogue::retire_service,
@@ -169,6 +172,9 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route(ENROLL_PATH, post(enroll))
         .route(HELLO_PATH, get(hello))
+        .route("/open-data/service-provision.csv", get(provision_csv))
+        .route("/open-data/service-provision.json", get(provision_json))
+        .route("/open-data/catalog.jsonld", get(open_data_catalog))
         .route(sync::protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
         .route(sync::protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
         .route(sync::protocol::LOGIN_PATH, post(auth::log_in))
@@ -332,6 +338,33 @@ async fn push_outbox(
         tracing::warn!(device = %device.id, entry = %result.id, reason = ?result.reason, "outbox entry rejected");
     }
     Ok(Json(sync::protocol::OutboxReply { results }))
+}
+
+/// Service-provision statistics as CSV: month × service × institution × channel × kind; counts
+/// below 5 withheld; no personal data. Public.
+#[utoipa::path(get, path = "/open-data/service-provision.csv",
+    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
+async fn provision_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let rows = crate::open_data::provision_rows(state.store.as_ref()).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], crate::open_data::to_csv(&rows)).into_response())
+}
+
+/// The same statistics as JSON (withheld counts are null). Public.
+#[utoipa::path(get, path = "/open-data/service-provision.json",
+    responses((status = 200, description = "The rows, and how small counts are withheld")))]
+async fn provision_json(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let rows = crate::open_data::provision_rows(state.store.as_ref()).await?;
+    Ok(Json(crate::open_data::to_json(&rows, (state.clock)())))
+}
+
+/// The DCAT-AP description of the open data sets. Public.
+#[utoipa::path(get, path = "/open-data/catalog.jsonld",
+    responses((status = 200, description = "DCAT-AP JSON-LD", content_type = "application/ld+json")))]
+async fn open_data_catalog(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
+    let body = crate::open_data::catalog(&format!("{scheme}://{host}"), (state.clock)());
+    ([(header::CONTENT_TYPE, "application/ld+json")], body.to_string()).into_response()
 }
 
 /// Who the server thinks this device is, and the server's time.

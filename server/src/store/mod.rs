@@ -514,6 +514,20 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;
+    /// Cases counted by month (YYYY-MM of `served_at`, UTC), service, holder institution,
+    /// channel and kind, in that order. Nothing about people.
+    async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError>;
+}
+
+/// One cell of the service-provision statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisionCount {
+    pub month: String,
+    pub service_id: String,
+    pub institution: String,
+    pub channel: String,
+    pub kind: String,
+    pub cases: u64,
 }
 
 /// The version a change gets and its document with that version, or the conflict. Shared by both

@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::{
     ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
-    LoginNonce, Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase,
-    StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, redact_password, roles_from_text,
-    roles_to_text, versioned_document,
+    LoginNonce, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, RoleGrant, Store,
+    StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, redact_password,
+    roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -822,6 +822,31 @@ impl Store for PostgresStore {
             .await
             .map_err(db)?;
         Ok(row.get(0))
+    }
+
+    async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, service_id, holder_institution,
+                        channel, kind, count(*)
+                 FROM cases GROUP BY month, service_id, holder_institution, channel, kind
+                 ORDER BY month, service_id, holder_institution, channel, kind",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| ProvisionCount {
+                month: r.get(0),
+                service_id: r.get(1),
+                institution: r.get(2),
+                channel: r.get(3),
+                kind: r.get(4),
+                cases: r.get::<_, i64>(5) as u64,
+            })
+            .collect())
     }
 
     async fn case_count(&self) -> Result<u64, StoreError> {

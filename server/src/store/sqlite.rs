@@ -14,9 +14,9 @@ use uuid::Uuid;
 
 use super::{
     ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
-    LoginNonce, Migration, NewCentre, NewDevice, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase,
-    StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, roles_from_text, roles_to_text,
-    versioned_document,
+    LoginNonce, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, RoleGrant, Store,
+    StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, roles_from_text,
+    roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -1029,6 +1029,34 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )
             .map_err(db)
+        })
+        .await
+    }
+
+    async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError> {
+        self.with(|c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT substr(served_at, 1, 7) AS month, service_id, holder_institution, channel, kind, count(*)
+                     FROM cases GROUP BY month, service_id, holder_institution, channel, kind
+                     ORDER BY month, service_id, holder_institution, channel, kind",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map([], |r| {
+                    Ok(ProvisionCount {
+                        month: r.get(0)?,
+                        service_id: r.get(1)?,
+                        institution: r.get(2)?,
+                        channel: r.get(3)?,
+                        kind: r.get(4)?,
+                        cases: r.get::<_, i64>(5)? as u64,
+                    })
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            Ok(rows)
         })
         .await
     }

@@ -47,4 +47,5 @@ conformance!(
     a_case_entry_applies_once_however_often_it_is_sent,
     concurrent_pushes_of_one_entry_apply_it_exactly_once,
     case_updates_apply_once_and_only_from_the_expected_status,
+    case_statistics_count_by_month_service_institution_channel_and_kind,
 );

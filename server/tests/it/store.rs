@@ -546,3 +546,33 @@ pub async fn case_updates_apply_once_and_only_from_the_expected_status(store: Ar
     let stale = store.update_case(Uuid::now_v7(), device, case, "registered", "closed", "{}".into(), t(22)).await;
     assert!(matches!(stale, Err(StoreError::VersionConflict { .. })), "{stale:?}");
 }
+
+pub async fn case_statistics_count_by_month_service_institution_channel_and_kind(store: Arc<dyn Store>) {
+    let (centre, device) = enrolled_device(&store, "Centrs").await;
+    let november = DateTime::parse_from_rfc3339("2026-11-30T23:30:00Z").unwrap().with_timezone(&Utc);
+    let december = DateTime::parse_from_rfc3339("2026-12-01T00:30:00Z").unwrap().with_timezone(&Utc);
+    let cases = [
+        (november, "consultation", 1),
+        (november, "consultation", 2),
+        (november, "application", 3),
+        (december, "consultation", 4),
+    ];
+    for (served, kind, n) in cases {
+        let id = Uuid::now_v7();
+        let mut case = stored_case(id, &format!("RCV-03-26-{n:04}"), centre);
+        case.served_at = served;
+        case.kind = kind.into();
+        store.insert_case(id, device, case, t(30)).await.unwrap();
+    }
+    let rows = store.case_statistics().await.unwrap();
+    let summary: Vec<(String, String, u64)> = rows.iter().map(|r| (r.month.clone(), r.kind.clone(), r.cases)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("2026-11".to_owned(), "application".to_owned(), 1),
+            ("2026-11".to_owned(), "consultation".to_owned(), 2),
+            ("2026-12".to_owned(), "consultation".to_owned(), 1)
+        ]
+    );
+    assert!(rows.iter().all(|r| r.institution == "https://pietura.lv/id/org/riga" && r.channel == "vpvkac_in_person"));
+}
