@@ -15,6 +15,7 @@ fn main() {
         "login_status",
         "log_in",
         "log_out",
+        "outbox_problems",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -24,6 +24,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::enrollment::enroll,
         commands::sync::sync_status,
         commands::sync::retry_sync,
+        commands::sync::outbox_problems,
         commands::catalogue::search_catalogue,
         commands::catalogue::service_page,
         commands::catalogue::article_page,

@@ -94,6 +94,17 @@ impl SearchFilters {
     }
 }
 
+/// An outbox entry the server refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxProblem {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+    /// The case's number, for a registration.
+    pub case_number: Option<String>,
+}
+
 /// One device's store, keyring entries, sync engine and login.
 pub struct DeviceSession {
     store: Arc<Store>,
@@ -343,6 +354,25 @@ impl DeviceSession {
             self.store.services_with(facet, id)?.iter().map(|s| catalogue_view::service_link(s, language)).collect();
         services.sort_by(|a, b| a.name.text.cmp(&b.name.text));
         Ok(services)
+    }
+
+    /// Outbox entries the server refused, with its reasons, newest last, for the clerk to see.
+    pub fn outbox_problems(&self) -> Result<Vec<OutboxProblem>, SessionError> {
+        Ok(self
+            .store
+            .poisoned_outbox()?
+            .into_iter()
+            .map(|entry| {
+                let payload: serde_json::Value = serde_json::from_str(&entry.payload).unwrap_or_default();
+                OutboxProblem {
+                    id: entry.id,
+                    kind: entry.kind,
+                    reason: entry.poisoned.unwrap_or_default(),
+                    created_at: entry.created_at,
+                    case_number: payload["number"].as_str().map(str::to_owned),
+                }
+            })
+            .collect())
     }
 
     pub fn login(&self) -> &crate::login::LoginManager {

@@ -85,6 +85,9 @@ test("the status bar follows the connection and offers a retry when offline", as
   await page.evaluate(() => (window as unknown as { __fake: { setOutbox(p: number, r: number): void } }).__fake.setOutbox(3, 1));
   await expect(page.getByTestId("outbox-pending")).toHaveText("3 ieraksti gaida nosūtīšanu");
   await expect(page.getByTestId("outbox-poisoned")).toHaveText("Serveris noraidīja 1 ierakstu: pārbaudiet to");
+  await page.getByTestId("outbox-poisoned").click();
+  await expect(page.getByTestId("outbox-problems")).toContainText("RCV-03-26-0007");
+  await expect(page.getByTestId("outbox-problems")).toContainText("is not in the catalogue");
   await expectAccessible(page);
   await page.evaluate(() => (window as unknown as { __fake: { setConnection(c: string): void } }).__fake.setConnection("online"));
   await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "online");

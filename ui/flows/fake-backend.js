@@ -119,6 +119,10 @@
           return state.status;
         case "retry_sync":
           return null;
+        case "outbox_problems":
+          return state.status.outbox && state.status.outbox.poisoned > 0
+            ? [{ id: "0190b2d8-0000-7000-8000-000000000001", kind: "case_registered", reason: "the service https://pietura.lv/id/service/no-such is not in the catalogue", created_at: "2026-11-26T09:15:00Z", case_number: "RCV-03-26-0007" }]
+            : [];
         case "login_status": {
           const c = state.card;
           const card = c.present

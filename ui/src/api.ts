@@ -125,6 +125,15 @@ export function asCommandError(error: unknown): CommandError {
   return { code: "unknown", message: String(error) };
 }
 
+/** An outbox entry the server refused, with its reason. */
+export interface OutboxProblem {
+  id: string;
+  kind: string;
+  reason: string;
+  created_at: string;
+  case_number: string | null;
+}
+
 export interface Person {
   personal_code: string;
   given_name: string;
@@ -176,6 +185,7 @@ export const api = {
   browse: () => invoke<BrowseEntry[]>("browse_catalogue"),
   servicesOf: (kind: string, id: string) => invoke<LinkView[]>("services_of", { kind, id }),
   flagArticle: (id: string, reason: string, note: string) => invoke<void>("flag_article", { id, reason, note }),
+  outboxProblems: () => invoke<OutboxProblem[]>("outbox_problems"),
   loginStatus: () => invoke<LoginStatus>("login_status"),
   /** `pin: null` when the reader has its own PIN pad. */
   logIn: (pin: string | null) => invoke<LoginView>("log_in", { pin }),

@@ -14,3 +14,9 @@ pub async fn retry_sync(state: State<'_, DeskState>) -> Result<(), CommandError>
     state.session()?.retry_now().await;
     Ok(())
 }
+
+/// What the server refused from this desk's outbox, with its reasons.
+#[tauri::command]
+pub async fn outbox_problems(state: State<'_, DeskState>) -> Result<Vec<sync::session::OutboxProblem>, CommandError> {
+    Ok(state.session()?.outbox_problems()?)
+}

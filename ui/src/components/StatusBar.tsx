@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type SyncStatus } from "../api";
+import { api, type OutboxProblem, type SyncStatus } from "../api";
 import { formatSyncTime } from "../format";
 import type { Language } from "../i18n";
 
@@ -43,11 +43,7 @@ export function StatusBar({ enrolled }: { enrolled: boolean }) {
       {enrolled && status?.outbox && status.outbox.pending > 0 && (
         <span data-testid="outbox-pending">{t("status.outboxPending", { count: status.outbox.pending })}</span>
       )}
-      {enrolled && status?.outbox && status.outbox.poisoned > 0 && (
-        <span className="warning" role="alert" data-testid="outbox-poisoned">
-          {t("status.outboxPoisoned", { count: status.outbox.poisoned })}
-        </span>
-      )}
+      {enrolled && status?.outbox && status.outbox.poisoned > 0 && <RefusedEntries count={status.outbox.poisoned} />}
       {enrolled && connection !== "online" && (
         <button type="button" className="link-button" onClick={() => void api.retrySync()}>
           {t("status.retry")}
@@ -80,6 +76,39 @@ function CatalogueFreshness({ status, language }: { status: SyncStatus; language
       {catalogue.caught_up_at
         ? t("status.catalogueUpdated", { time: formatSyncTime(catalogue.caught_up_at, language) })
         : t("status.catalogueEmpty")}
+    </span>
+  );
+}
+
+/** What the server refused from this desk, opened from the status bar, with the reasons. */
+function RefusedEntries({ count }: { count: number }) {
+  const { t, i18n } = useTranslation();
+  const [problems, setProblems] = useState<OutboxProblem[] | null>(null);
+  const toggle = () => {
+    if (problems) {
+      setProblems(null);
+      return;
+    }
+    api
+      .outboxProblems()
+      .then(setProblems)
+      .catch((e: unknown) => console.error("refused entries unavailable", e));
+  };
+  return (
+    <span className="refused">
+      <button type="button" className="link-button warning" aria-expanded={problems !== null} onClick={toggle} data-testid="outbox-poisoned">
+        {t("status.outboxPoisoned", { count })}
+      </button>
+      {problems && (
+        <ul className="refused-list" data-testid="outbox-problems">
+          {problems.map((p) => (
+            <li key={p.id}>
+              <strong>{p.case_number ?? t(`status.entryKind.${p.kind}`, { defaultValue: p.kind })}</strong>{" "}
+              <span className="muted">{formatSyncTime(p.created_at, i18n.language as Language)}</span>: {p.reason}
+            </li>
+          ))}
+        </ul>
+      )}
     </span>
   );
 }
