@@ -19,7 +19,7 @@ use sync::{
 };
 use tests::{
     bin_dir, free_port,
-    processes::{ServerProcess, server_cli},
+    processes::{ServerProcess, demo_server_with_desk, server_cli},
 };
 use uuid::Uuid;
 
@@ -52,19 +52,8 @@ fn draft(service: &str, centre: Uuid, minutes: i64) -> CaseDraft {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cases_made_offline_arrive_once_and_an_invalid_one_is_set_aside() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
     let bin = bin_dir();
-    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
-    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
-    let added = server_cli(
-        &bin,
-        &db,
-        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
-    )
-    .unwrap();
-    let code =
-        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let (db, code) = demo_server_with_desk(&bin, dir.path()).unwrap();
     let port = free_port();
     let mut server = ServerProcess::start(&bin, &db, port).unwrap();
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
@@ -116,19 +105,8 @@ async fn cases_made_offline_arrive_once_and_an_invalid_one_is_set_aside() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
     let bin = bin_dir();
-    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
-    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
-    let added = server_cli(
-        &bin,
-        &db,
-        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
-    )
-    .unwrap();
-    let code =
-        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let (db, code) = demo_server_with_desk(&bin, dir.path()).unwrap();
     let _server = ServerProcess::start(&bin, &db, free_port()).unwrap();
     let url = _server.url.clone();
     let client = SyncClient::new(parse_server_url(&url).unwrap()).unwrap();
@@ -185,19 +163,8 @@ async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_no
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal_data() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
     let bin = bin_dir();
-    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
-    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
-    let added = server_cli(
-        &bin,
-        &db,
-        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
-    )
-    .unwrap();
-    let code =
-        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let (db, code) = demo_server_with_desk(&bin, dir.path()).unwrap();
     let server = ServerProcess::start(&bin, &db, free_port()).unwrap();
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();

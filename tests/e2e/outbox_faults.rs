@@ -12,7 +12,7 @@ use std::{
 use server::store::DatabaseLocation;
 use tests::{
     bin_dir, free_port,
-    processes::{ServerProcess, server_cli},
+    processes::{ServerProcess, demo_server_with_desk},
 };
 
 /// A small deterministic generator: the same seed, the same faults.
@@ -33,19 +33,7 @@ struct World {
 
 fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let bin = bin_dir();
-    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
-    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
-    let added = server_cli(
-        &bin,
-        &db,
-        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
-    )
-    .unwrap();
-    let code =
-        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    let (db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
     std::fs::create_dir_all(dir.path().join("device")).unwrap();
     World { dir, db, code }
 }

@@ -190,3 +190,20 @@ impl Drop for VirtualCardProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A server database for the end-to-end tests: the centre "Rīgas VPVKAC", the demo catalogue,
+/// and one desk "G1" waiting for enrollment. Returns the database path and the desk's code.
+pub fn demo_server_with_desk(bin_dir: &Path, dir: &Path) -> Result<(std::path::PathBuf, String)> {
+    let db = dir.join("server.db");
+    server_cli(bin_dir, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"])?;
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(bin_dir, &db, &["catalogue", "import", demo.to_str().context("the repository path is not UTF-8")?])?;
+    let added = server_cli(
+        bin_dir,
+        &db,
+        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
+    )?;
+    let added: serde_json::Value = serde_json::from_str(&added)?;
+    let code = added["enrollment_code"].as_str().context("no enrollment code")?.to_owned();
+    Ok((db, code))
+}
