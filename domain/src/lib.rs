@@ -15,7 +15,7 @@ mod language;
 pub mod markdown;
 mod person;
 
-pub use centre::{Centre, CentreName, Municipality, ValidationError};
+pub use centre::{Centre, CentreCode, CentreName, Municipality, ValidationError};
 pub use device::{DeviceKind, DeviceName, ParseDeviceKindError};
 pub use enrollment::{ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError};
 pub use language::{Language, ParseLanguageError};

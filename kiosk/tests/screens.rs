@@ -28,7 +28,13 @@ fn enrollment() -> Enrollment {
         device_id: Uuid::nil(),
         device_name: "Kiosks 1".into(),
         kind: DeviceKind::Kiosk,
-        centre: Centre { id: Uuid::nil(), name: "Cēsu bibliotēka".into(), municipality: "Cēsu novads".into() },
+        centre: Centre {
+            id: Uuid::nil(),
+            name: "Cēsu bibliotēka".into(),
+            municipality: "Cēsu novads".into(),
+            code: "CB".into(),
+        },
+        desk_number: None,
         enrolled_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
     }
 }

@@ -13,7 +13,7 @@ use crate::secrets::Vault;
 use crate::secrets::{DatabaseKey, SecretError};
 
 /// The schema version this build writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Migrations in order; entry `n` brings the schema from version `n` to `n + 1`. Never edit a
 /// landed entry: add a new one.
@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_pinned_logins.sql"),
     include_str!("../migrations/0005_catalogue_moves_out.sql"),
     include_str!("../migrations/0006_cases_and_outbox.sql"),
+    include_str!("../migrations/0007_centre_code_and_desk_number.sql"),
 ];
 
 /// The catalogue file's schema version; see [`CATALOGUE_MIGRATIONS`].
@@ -92,6 +93,8 @@ pub struct Enrollment {
     pub device_name: String,
     pub kind: DeviceKind,
     pub centre: Centre,
+    /// This desk's number in its centre, which starts its case numbers; kiosks have none.
+    pub desk_number: Option<u8>,
     pub enrolled_at: DateTime<Utc>,
 }
 
@@ -258,7 +261,8 @@ impl Store {
         let row = self
             .connection()
             .query_row(
-                "SELECT server_url, device_id, device_name, kind, centre_id, centre_name, centre_municipality, enrolled_at
+                "SELECT server_url, device_id, device_name, kind, centre_id, centre_name, centre_municipality, enrolled_at,
+                        centre_code, desk_number
                  FROM enrollment WHERE id = 1",
                 [],
                 |r| {
@@ -271,11 +275,24 @@ impl Store {
                         r.get::<_, String>(5)?,
                         r.get::<_, String>(6)?,
                         r.get::<_, DateTime<Utc>>(7)?,
+                        r.get::<_, String>(8)?,
+                        r.get::<_, Option<u8>>(9)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((server_url, device_id, device_name, kind, centre_id, centre_name, municipality, enrolled_at)) = row
+        let Some((
+            server_url,
+            device_id,
+            device_name,
+            kind,
+            centre_id,
+            centre_name,
+            municipality,
+            enrolled_at,
+            code,
+            desk_number,
+        )) = row
         else {
             return Ok(None);
         };
@@ -285,7 +302,8 @@ impl Store {
             device_id: uuid(&device_id)?,
             device_name,
             kind: kind.parse().map_err(|e: domain::ParseDeviceKindError| StoreError::Corrupt(e.to_string()))?,
-            centre: Centre { id: uuid(&centre_id)?, name: centre_name, municipality },
+            centre: Centre { id: uuid(&centre_id)?, name: centre_name, municipality, code },
+            desk_number,
             enrolled_at,
         }))
     }
@@ -293,8 +311,9 @@ impl Store {
     /// Records this device's enrollment. A device enrolls once: a second call is refused.
     pub fn save_enrollment(&self, enrollment: &Enrollment) -> Result<(), StoreError> {
         self.connection().execute(
-            "INSERT INTO enrollment (id, server_url, device_id, device_name, kind, centre_id, centre_name, centre_municipality, enrolled_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO enrollment (id, server_url, device_id, device_name, kind, centre_id, centre_name, centre_municipality,
+                                     enrolled_at, centre_code, desk_number)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 enrollment.server_url,
                 enrollment.device_id.to_string(),
@@ -304,16 +323,27 @@ impl Store {
                 enrollment.centre.name,
                 enrollment.centre.municipality,
                 enrollment.enrolled_at,
+                enrollment.centre.code,
+                enrollment.desk_number,
             ],
         )?;
         Ok(())
     }
 
-    /// Notes a successful exchange with the server, and the centre as the server now names it.
-    pub fn record_sync_success(&self, at: DateTime<Utc>, centre: &Centre) -> Result<(), StoreError> {
+    /// Notes a successful exchange with the server, and the centre and desk number as the
+    /// server now names them. A desk number, once known, is never taken away: cases numbered
+    /// with it exist.
+    pub fn record_sync_success(
+        &self,
+        at: DateTime<Utc>,
+        centre: &Centre,
+        desk_number: Option<u8>,
+    ) -> Result<(), StoreError> {
         self.connection().execute(
-            "UPDATE enrollment SET last_sync_at = ?1, centre_name = ?2, centre_municipality = ?3 WHERE id = 1 AND centre_id = ?4",
-            params![at, centre.name, centre.municipality, centre.id.to_string()],
+            "UPDATE enrollment SET last_sync_at = ?1, centre_name = ?2, centre_municipality = ?3, centre_code = ?5,
+                                   desk_number = COALESCE(desk_number, ?6)
+             WHERE id = 1 AND centre_id = ?4",
+            params![at, centre.name, centre.municipality, centre.id.to_string(), centre.code, desk_number],
         )?;
         Ok(())
     }

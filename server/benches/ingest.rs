@@ -59,7 +59,7 @@ async fn run(name: &str, location: DatabaseLocation) {
         .import(read.services, read.organisations, read.articles, now)
         .await
         .unwrap();
-    let centre = devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now).await.unwrap();
+    let centre = devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", Some("RV"), now).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), server::clock::system_clock());

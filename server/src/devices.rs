@@ -3,7 +3,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use domain::{
-    CentreName, DeviceKind, DeviceName, ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError,
+    CentreCode, CentreName, DeviceKind, DeviceName, ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError,
     Municipality, ValidationError,
 };
 use sha2::{Digest, Sha256};
@@ -55,19 +55,29 @@ pub fn device_secret_hash(secret: &str) -> [u8; 32] {
     Sha256::new().chain_update(b"pietura-device-secret:").chain_update(secret).finalize().into()
 }
 
+/// Adds a centre; without a `code`, one is made from its name that no other centre has.
 pub async fn add_centre(
     store: &dyn Store,
     name: &str,
     municipality: &str,
+    code: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<domain::Centre, DeviceError> {
     let name = CentreName::parse(name)?;
     let municipality = Municipality::parse(municipality)?;
+    let code = match code {
+        Some(code) => CentreCode::parse(code)?,
+        None => {
+            let taken: Vec<String> = store.list_centres().await?.into_iter().map(|c| c.code).collect();
+            CentreCode::suggest(name.as_str(), |code| taken.iter().any(|t| t == code))
+        }
+    };
     Ok(store
         .add_centre(NewCentre {
             id: Uuid::now_v7(),
             name: name.into_inner(),
             municipality: municipality.into_inner(),
+            code: code.into_inner(),
             created_at: now,
         })
         .await?)
@@ -149,6 +159,7 @@ pub async fn enroll(store: &dyn Store, typed_code: &str, now: DateTime<Utc>) -> 
         device_name: device.name,
         kind: device.kind,
         centre: device.centre,
+        desk_number: device.desk_number,
     })
 }
 

@@ -190,6 +190,10 @@ enum CentreCommand {
         name: String,
         #[arg(long)]
         municipality: String,
+        /// 2–4 capital letters or digits that start the centre's case numbers (`RCV` in
+        /// `RCV-03-26-0042`); made from the name when left out.
+        #[arg(long)]
+        code: Option<String>,
     },
     /// List centres.
     List,
@@ -345,13 +349,17 @@ fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
-            Command::Centre(CentreCommand::Add { name, municipality }) => {
-                let centre = devices::add_centre(store.as_ref(), &name, &municipality, clock()).await?;
-                println!("centre {:?} ({}) added with id {}", centre.name, centre.municipality, centre.id);
+            Command::Centre(CentreCommand::Add { name, municipality, code }) => {
+                let centre =
+                    devices::add_centre(store.as_ref(), &name, &municipality, code.as_deref(), clock()).await?;
+                println!(
+                    "centre {:?} ({}) added with code {} and id {}",
+                    centre.name, centre.municipality, centre.code, centre.id
+                );
             }
             Command::Centre(CentreCommand::List) => {
                 for centre in store.list_centres().await? {
-                    println!("{}\t{}\t{}", centre.id, centre.name, centre.municipality);
+                    println!("{}\t{}\t{}\t{}", centre.id, centre.code, centre.name, centre.municipality);
                 }
             }
             Command::Device(DeviceCommand::Add { centre, kind, name, json }) => {
@@ -373,7 +381,11 @@ fn run(cli: Cli) -> Result<()> {
                     let seen = d
                         .last_seen_at
                         .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
-                    println!("{}\t{}\t{}\t{}\t{}\tlast seen {}", d.id, d.kind, d.name, d.centre.name, state, seen);
+                    let desk = d.desk_number.map_or_else(|| "-".to_owned(), |n| format!("desk {n:02}"));
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\tlast seen {}",
+                        d.id, d.kind, desk, d.name, d.centre.name, state, seen
+                    );
                 }
             }
             Command::Institution(InstitutionCommand::Add { id, name, central_editor }) => {
@@ -476,10 +488,12 @@ fn print_code(device: &server::store::Device, code: &domain::EnrollmentCode, jso
             "enrollment_code": code.to_string(),
             "expires_at": device.enrollment_expires_at,
             "centre": device.centre,
+            "desk_number": device.desk_number,
         });
         println!("{out}");
     } else {
-        println!("{} {:?} in {} ({}).", device.kind, device.name, device.centre.name, device.id);
+        let desk = device.desk_number.map(|n| format!(", desk {n:02}")).unwrap_or_default();
+        println!("{} {:?} in {}{desk} ({}).", device.kind, device.name, device.centre.name, device.id);
         println!(
             "Enrollment code: {code}   single use, valid until {} UTC",
             device.enrollment_expires_at.format("%Y-%m-%d %H:%M")

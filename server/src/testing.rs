@@ -40,7 +40,7 @@ async fn spawn(dir: &Path, kind: DeviceKind, device_name: &str, login: Option<cr
     let location = store::DatabaseLocation::Sqlite(dir.join("server.db"));
     let store = store::open(&location).await.expect("the test database opens");
     let now = system_clock()();
-    devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now).await.expect("the centre is added");
+    devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", Some("RV"), now).await.expect("the centre is added");
     let (_, code) =
         devices::add_device(store.as_ref(), "Rīgas VPVKAC", kind, device_name, chrono::Duration::hours(1), now)
             .await

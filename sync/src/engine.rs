@@ -165,7 +165,7 @@ async fn attempt(
             return AttemptOutcome::Unreachable(format!("the outbox could not be updated: {error}"));
         }
     }
-    AttemptOutcome::Success { centre: hello.centre }
+    AttemptOutcome::Success { centre: hello.centre, desk_number: hello.desk_number }
 }
 
 /// The outbox as the status shows it.

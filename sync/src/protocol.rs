@@ -88,6 +88,9 @@ pub struct EnrollResponse {
     pub kind: DeviceKind,
     #[cfg_attr(feature = "openapi", schema(value_type = CentreDto))]
     pub centre: Centre,
+    /// A desk's number in its centre (1–99), the second part of its case numbers; kiosks have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_number: Option<u8>,
 }
 
 impl std::fmt::Debug for EnrollResponse {
@@ -98,6 +101,7 @@ impl std::fmt::Debug for EnrollResponse {
             .field("device_name", &self.device_name)
             .field("kind", &self.kind)
             .field("centre", &self.centre)
+            .field("desk_number", &self.desk_number)
             .finish()
     }
 }
@@ -112,6 +116,8 @@ pub struct HelloResponse {
     pub device_name: String,
     #[cfg_attr(feature = "openapi", schema(value_type = CentreDto))]
     pub centre: Centre,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_number: Option<u8>,
 }
 
 /// The schema of [`Centre`] as documented in OpenAPI (domain stays free of utoipa).
@@ -122,6 +128,8 @@ pub struct CentreDto {
     pub id: Uuid,
     pub name: String,
     pub municipality: String,
+    /// 2–4 capital letters or digits that start the centre's case numbers, e.g. `RCV`.
+    pub code: String,
 }
 
 /// Every error response: a stable machine-readable code, a message for people, and the field

@@ -55,6 +55,8 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// The centre the server says this device belongs to, from the last successful hello.
     pub centre: Option<Centre>,
+    /// This desk's number in its centre, from the same hello.
+    pub desk_number: Option<u8>,
     /// How far the offline catalogue has followed the server's feed.
     pub catalogue: CatalogueStatus,
     /// What is still to be sent, and what the server refused.
@@ -91,6 +93,7 @@ impl Default for SyncStatus {
             consecutive_failures: 0,
             last_error: None,
             centre: None,
+            desk_number: None,
             catalogue: CatalogueStatus::default(),
             outbox: OutboxStatus::default(),
         }
@@ -102,6 +105,7 @@ impl Default for SyncStatus {
 pub enum AttemptOutcome {
     Success {
         centre: Centre,
+        desk_number: Option<u8>,
     },
     /// Network failure, timeout or a server error: try again with backoff.
     Unreachable(String),
@@ -127,7 +131,7 @@ pub fn after_attempt(
     jitter: f64,
 ) -> (SyncStatus, Duration) {
     let (status, wait) = match outcome {
-        AttemptOutcome::Success { centre } => (
+        AttemptOutcome::Success { centre, desk_number } => (
             SyncStatus {
                 connection: Connection::Online,
                 last_success: Some(now),
@@ -135,6 +139,7 @@ pub fn after_attempt(
                 consecutive_failures: 0,
                 last_error: None,
                 centre: Some(centre),
+                desk_number,
                 catalogue: previous.catalogue.clone(),
                 outbox: previous.outbox,
             },
@@ -171,6 +176,7 @@ fn failed(
             consecutive_failures: failures,
             last_error: Some(reason),
             centre: previous.centre.clone(),
+            desk_number: previous.desk_number,
             catalogue: CatalogueStatus { syncing: false, ..previous.catalogue.clone() },
             outbox: previous.outbox,
         },
@@ -192,7 +198,7 @@ mod tests {
     }
 
     fn centre() -> Centre {
-        Centre { id: Uuid::nil(), name: "Rīgas VPVKAC".into(), municipality: "Rīga".into() }
+        Centre { id: Uuid::nil(), name: "Rīgas VPVKAC".into(), municipality: "Rīga".into(), code: "RV".into() }
     }
 
     fn at(secs: i64) -> DateTime<Utc> {
@@ -213,8 +219,13 @@ mod tests {
 
     #[test]
     fn success_goes_online_and_waits_the_interval() {
-        let (status, wait) =
-            after_attempt(&SyncStatus::default(), AttemptOutcome::Success { centre: centre() }, at(0), &policy(), 0.3);
+        let (status, wait) = after_attempt(
+            &SyncStatus::default(),
+            AttemptOutcome::Success { centre: centre(), desk_number: Some(3) },
+            at(0),
+            &policy(),
+            0.3,
+        );
         assert_eq!(status.connection, Connection::Online);
         assert_eq!(status.last_success, Some(at(0)));
         assert_eq!(status.next_try, Some(at(10)));
@@ -225,8 +236,13 @@ mod tests {
     #[test]
     fn failures_keep_the_last_success_and_centre_and_back_off() {
         let p = policy();
-        let (online, _) =
-            after_attempt(&SyncStatus::default(), AttemptOutcome::Success { centre: centre() }, at(0), &p, 0.0);
+        let (online, _) = after_attempt(
+            &SyncStatus::default(),
+            AttemptOutcome::Success { centre: centre(), desk_number: Some(3) },
+            at(0),
+            &p,
+            0.0,
+        );
         let (first, wait1) = after_attempt(&online, AttemptOutcome::Unreachable("refused".into()), at(10), &p, 1.0);
         let (second, wait2) = after_attempt(&first, AttemptOutcome::Unreachable("refused".into()), at(11), &p, 1.0);
         assert_eq!(second.connection, Connection::Offline);
@@ -235,7 +251,8 @@ mod tests {
         assert_eq!(second.consecutive_failures, 2);
         assert_eq!(second.last_error.as_deref(), Some("refused"));
         assert_eq!((wait1, wait2), (Duration::from_secs(1), Duration::from_secs(2)));
-        let (back, _) = after_attempt(&second, AttemptOutcome::Success { centre: centre() }, at(20), &p, 0.0);
+        let (back, _) =
+            after_attempt(&second, AttemptOutcome::Success { centre: centre(), desk_number: Some(3) }, at(20), &p, 0.0);
         assert_eq!(back.consecutive_failures, 0);
         assert_eq!(back.last_error, None);
     }

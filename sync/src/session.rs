@@ -205,6 +205,7 @@ impl DeviceSession {
             device_name: response.device_name.clone(),
             kind: response.kind,
             centre: response.centre.clone(),
+            desk_number: response.desk_number,
             enrolled_at: (self.clock)(),
         };
         self.store.save_enrollment(&enrollment)?;
@@ -262,7 +263,7 @@ impl DeviceSession {
                 if let (Some(at), Some(centre)) = (status.last_success, status.centre.as_ref())
                     && last_recorded != Some(at)
                 {
-                    if let Err(error) = store.record_sync_success(at, centre) {
+                    if let Err(error) = store.record_sync_success(at, centre, status.desk_number) {
                         tracing::warn!(%error, "could not record the sync time");
                     }
                     last_recorded = Some(at);

@@ -83,6 +83,7 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
             device_name: enrolled.device_name.clone(),
             kind: enrolled.kind,
             centre: enrolled.centre.clone(),
+            desk_number: enrolled.desk_number,
             enrolled_at: real_now(),
         })
         .unwrap();

@@ -16,7 +16,13 @@ fn enrollment() -> Enrollment {
         device_id: Uuid::now_v7(),
         device_name: "Galds 1".into(),
         kind: DeviceKind::Desk,
-        centre: Centre { id: Uuid::now_v7(), name: "Rīgas VPVKAC".into(), municipality: "Rīga".into() },
+        centre: Centre {
+            id: Uuid::now_v7(),
+            name: "Rīgas VPVKAC".into(),
+            municipality: "Rīga".into(),
+            code: "RV".into(),
+        },
+        desk_number: None,
         enrolled_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
     }
 }
@@ -88,7 +94,7 @@ fn a_damaged_file_is_a_clear_error() {
 }
 
 #[test]
-fn a_device_enrolls_once_and_sync_success_updates_the_centre() {
+fn a_device_enrolls_once_and_sync_success_updates_the_centre_and_desk_number() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("local.db"), &DatabaseKey::generate().unwrap()).unwrap();
     let saved = enrollment();
@@ -97,9 +103,14 @@ fn a_device_enrolls_once_and_sync_success_updates_the_centre() {
     assert_eq!(store.last_sync_at().unwrap(), None);
     let renamed = Centre { name: "Rīgas Centra VPVKAC".into(), ..saved.centre.clone() };
     let at = DateTime::from_timestamp(1_800_000_100, 0).unwrap();
-    store.record_sync_success(at, &renamed).unwrap();
+    store.record_sync_success(at, &renamed, Some(4)).unwrap();
     assert_eq!(store.last_sync_at().unwrap(), Some(at));
-    assert_eq!(store.enrollment().unwrap().unwrap().centre, renamed);
+    let now = store.enrollment().unwrap().unwrap();
+    assert_eq!((now.centre, now.desk_number), (renamed.clone(), Some(4)));
+    // A desk number, once known, stays: cases were numbered with it.
+    store.record_sync_success(at, &renamed, Some(9)).unwrap();
+    store.record_sync_success(at, &renamed, None).unwrap();
+    assert_eq!(store.enrollment().unwrap().unwrap().desk_number, Some(4));
 }
 
 #[test]

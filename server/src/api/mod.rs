@@ -383,5 +383,6 @@ async fn hello(State(state): State<AppState>, AuthenticatedDevice(device): Authe
         device_id: device.id,
         device_name: device.name,
         centre: device.centre,
+        desk_number: device.desk_number,
     })
 }

@@ -118,8 +118,13 @@ pub struct NewCentre {
     pub id: Uuid,
     pub name: String,
     pub municipality: String,
+    /// Checked with `domain::CentreCode`.
+    pub code: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// Desk numbers are two digits in case numbers.
+pub const MAX_DESKS_PER_CENTRE: u8 = 99;
 
 /// A device to create, waiting for its enrollment code.
 #[derive(Debug, Clone)]
@@ -138,6 +143,8 @@ pub struct NewDevice {
 pub struct Device {
     pub id: Uuid,
     pub centre: Centre,
+    /// A desk's number in its centre (1–99), given when it is added; kiosks have none.
+    pub desk_number: Option<u8>,
     pub kind: DeviceKind,
     pub name: String,
     pub enrollment_expires_at: DateTime<Utc>,

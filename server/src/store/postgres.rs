@@ -5,15 +5,15 @@ use std::{fmt, time::Duration};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
-use domain::Centre;
+use domain::{Centre, DeviceKind};
 use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
     ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
-    LoginNonce, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, RoleGrant, Store,
-    StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, redact_password,
-    roles_from_text, roles_to_text, versioned_document,
+    LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind,
+    RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind,
+    redact_password, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -21,6 +21,11 @@ const MIGRATIONS: &[Migration] = &[
     (2, "catalogue", include_str!("../../migrations/postgres/0002_catalogue.sql")),
     (3, "eid_login", include_str!("../../migrations/postgres/0003_eid_login.sql")),
     (4, "cases", include_str!("../../migrations/postgres/0004_cases.sql")),
+    (
+        5,
+        "centre_codes_and_desk_numbers",
+        include_str!("../../migrations/postgres/0005_centre_codes_and_desk_numbers.sql"),
+    ),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -29,7 +34,7 @@ const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, chang
 const MIGRATION_LOCK_KEY: i64 = 0x0050_4945_5455_5241;
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
-     d.revoked_at, d.created_at, c.id, c.name, c.municipality";
+     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number";
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -59,6 +64,10 @@ fn pool_err(error: deadpool_postgres::PoolError) -> StoreError {
     StoreError::Unavailable(format!("no database connection: {error}"))
 }
 
+fn centre_from_row(row: &Row) -> Centre {
+    Centre { id: row.get(0), name: row.get(1), municipality: row.get(2), code: row.get(3) }
+}
+
 fn device_from_row(row: &Row) -> Result<Device, StoreError> {
     Ok(Device {
         id: row.get(0),
@@ -69,7 +78,8 @@ fn device_from_row(row: &Row) -> Result<Device, StoreError> {
         last_seen_at: row.get(5),
         revoked_at: row.get(6),
         created_at: row.get(7),
-        centre: Centre { id: row.get(8), name: row.get(9), municipality: row.get(10) },
+        centre: Centre { id: row.get(8), name: row.get(9), municipality: row.get(10), code: row.get(11) },
+        desk_number: row.get::<_, Option<i16>>(12).and_then(|n| u8::try_from(n).ok()),
     })
 }
 
@@ -162,30 +172,32 @@ impl Store for PostgresStore {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
             .execute(
-                "INSERT INTO centres (id, name, municipality, created_at) VALUES ($1, $2, $3, $4)",
-                &[&centre.id, &centre.name, &centre.municipality, &centre.created_at],
+                "INSERT INTO centres (id, name, municipality, code, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&centre.id, &centre.name, &centre.municipality, &centre.code, &centre.created_at],
             )
             .await
-            .map_err(|e| map_err(e, || format!("a centre named {:?}", centre.name)))?;
-        Ok(Centre { id: centre.id, name: centre.name, municipality: centre.municipality })
+            .map_err(|e| {
+                map_err(e, || format!("a centre named {:?} or with the code {:?}", centre.name, centre.code))
+            })?;
+        Ok(Centre { id: centre.id, name: centre.name, municipality: centre.municipality, code: centre.code })
     }
 
     async fn list_centres(&self) -> Result<Vec<Centre>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query("SELECT id, name, municipality FROM centres ORDER BY name COLLATE \"C\", id", &[])
+            .query("SELECT id, name, municipality, code FROM centres ORDER BY name COLLATE \"C\", id", &[])
             .await
             .map_err(db)?;
-        Ok(rows.iter().map(|r| Centre { id: r.get(0), name: r.get(1), municipality: r.get(2) }).collect())
+        Ok(rows.iter().map(centre_from_row).collect())
     }
 
     async fn find_centre_by_name(&self, name: &str) -> Result<Option<Centre>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_opt("SELECT id, name, municipality FROM centres WHERE name = $1", &[&name])
+            .query_opt("SELECT id, name, municipality, code FROM centres WHERE name = $1", &[&name])
             .await
             .map_err(db)?;
-        Ok(row.map(|r| Centre { id: r.get(0), name: r.get(1), municipality: r.get(2) }))
+        Ok(row.as_ref().map(centre_from_row))
     }
 
     async fn add_device(&self, device: NewDevice) -> Result<Device, StoreError> {
@@ -198,10 +210,31 @@ impl Store for PostgresStore {
         if !centre_exists {
             return Err(StoreError::NotFound { what: format!("centre {}", device.centre_id) });
         }
+        // Desks are numbered in their centre; numbers are never reused, so a re-enrolled desk never
+        // repeats an old desk's case numbers. Two racing adds clash on the unique index.
+        let desk_number: Option<i16> = match device.kind {
+            DeviceKind::Desk => Some(
+                client
+                    .query_one(
+                        "SELECT (COALESCE(MAX(desk_number), 0) + 1)::SMALLINT FROM devices WHERE centre_id = $1",
+                        &[&device.centre_id],
+                    )
+                    .await
+                    .map_err(db)?
+                    .get(0),
+            ),
+            DeviceKind::Kiosk => None,
+        };
+        if desk_number.is_some_and(|n| n > i16::from(MAX_DESKS_PER_CENTRE)) {
+            return Err(StoreError::Conflict {
+                what: format!("more than {MAX_DESKS_PER_CENTRE} desks in this centre"),
+            });
+        }
         client
             .execute(
-                "INSERT INTO devices (id, centre_id, kind, name, enrollment_code_hash, enrollment_expires_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO devices (id, centre_id, kind, name, enrollment_code_hash, enrollment_expires_at, created_at,
+                                      desk_number)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[
                     &device.id,
                     &device.centre_id,
@@ -210,6 +243,7 @@ impl Store for PostgresStore {
                     &device.enrollment_code_hash.as_slice(),
                     &device.enrollment_expires_at,
                     &device.created_at,
+                    &desk_number,
                 ],
             )
             .await
@@ -586,7 +620,7 @@ impl Store for PostgresStore {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
             .query(
-                "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality
+                "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality, c.code
                  FROM role_grants g JOIN centres c ON c.id = g.centre_id
                  WHERE $1::TEXT IS NULL OR g.personal_code = $1 ORDER BY g.personal_code, c.name, g.role",
                 &[&personal_code],
@@ -602,7 +636,7 @@ impl Store for PostgresStore {
                         .parse()
                         .map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string()))?,
                     granted_at: r.get(2),
-                    centre: Centre { id: r.get(3), name: r.get(4), municipality: r.get(5) },
+                    centre: Centre { id: r.get(3), name: r.get(4), municipality: r.get(5), code: r.get(6) },
                 })
             })
             .collect()

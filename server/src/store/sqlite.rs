@@ -8,15 +8,15 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::Centre;
+use domain::{Centre, DeviceKind};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use uuid::Uuid;
 
 use super::{
     ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
-    LoginNonce, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, RoleGrant, Store,
-    StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind, roles_from_text,
-    roles_to_text, versioned_document,
+    LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind,
+    RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind,
+    roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -24,12 +24,17 @@ const MIGRATIONS: &[Migration] = &[
     (2, "catalogue", include_str!("../../migrations/sqlite/0002_catalogue.sql")),
     (3, "eid_login", include_str!("../../migrations/sqlite/0003_eid_login.sql")),
     (4, "cases", include_str!("../../migrations/sqlite/0004_cases.sql")),
+    (
+        5,
+        "centre_codes_and_desk_numbers",
+        include_str!("../../migrations/sqlite/0005_centre_codes_and_desk_numbers.sql"),
+    ),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
-     d.revoked_at, d.created_at, c.id, c.name, c.municipality";
+     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number";
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -183,6 +188,8 @@ type RawDevice = (
     String,
     String,
     String,
+    String,
+    Option<u8>,
 );
 
 fn raw_device(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
@@ -198,14 +205,18 @@ fn raw_device(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
         row.get(8)?,
         row.get(9)?,
         row.get(10)?,
+        row.get(11)?,
+        row.get(12)?,
     ))
 }
 
 fn device_from_raw(raw: RawDevice) -> Result<Device, StoreError> {
-    let (id, kind, name, expires, enrolled, seen, revoked, created, centre_id, centre_name, municipality) = raw;
+    let (id, kind, name, expires, enrolled, seen, revoked, created, centre_id, centre_name, municipality, code, desk) =
+        raw;
     Ok(Device {
         id: parse_uuid(id)?,
-        centre: Centre { id: parse_uuid(centre_id)?, name: centre_name, municipality },
+        centre: Centre { id: parse_uuid(centre_id)?, name: centre_name, municipality, code },
+        desk_number: desk,
         kind: parse_kind(&kind)?,
         name,
         enrollment_expires_at: expires,
@@ -324,11 +335,13 @@ impl Store for SqliteStore {
     async fn add_centre(&self, centre: NewCentre) -> Result<Centre, StoreError> {
         self.with(move |c| {
             c.execute(
-                "INSERT INTO centres (id, name, municipality, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![centre.id.to_string(), centre.name, centre.municipality, centre.created_at],
+                "INSERT INTO centres (id, name, municipality, code, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![centre.id.to_string(), centre.name, centre.municipality, centre.code, centre.created_at],
             )
-            .map_err(|e| map_err(e, || format!("a centre named {:?}", centre.name)))?;
-            Ok(Centre { id: centre.id, name: centre.name, municipality: centre.municipality })
+            .map_err(|e| {
+                map_err(e, || format!("a centre named {:?} or with the code {:?}", centre.name, centre.code))
+            })?;
+            Ok(Centre { id: centre.id, name: centre.name, municipality: centre.municipality, code: centre.code })
         })
         .await
     }
@@ -336,14 +349,14 @@ impl Store for SqliteStore {
     async fn list_centres(&self) -> Result<Vec<Centre>, StoreError> {
         self.with(|c| {
             let mut statement =
-                c.prepare("SELECT id, name, municipality FROM centres ORDER BY name, id").map_err(db)?;
+                c.prepare("SELECT id, name, municipality, code FROM centres ORDER BY name, id").map_err(db)?;
             let rows = statement
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .map_err(db)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
             rows.into_iter()
-                .map(|(id, name, municipality)| Ok(Centre { id: parse_uuid(id)?, name, municipality }))
+                .map(|(id, name, municipality, code)| Ok(Centre { id: parse_uuid(id)?, name, municipality, code }))
                 .collect()
         })
         .await
@@ -352,12 +365,12 @@ impl Store for SqliteStore {
     async fn find_centre_by_name(&self, name: &str) -> Result<Option<Centre>, StoreError> {
         let name = name.to_owned();
         self.with(move |c| {
-            c.query_row("SELECT id, name, municipality FROM centres WHERE name = ?1", params![name], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+            c.query_row("SELECT id, name, municipality, code FROM centres WHERE name = ?1", params![name], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .optional()
             .map_err(db)?
-            .map(|(id, name, municipality)| Ok(Centre { id: parse_uuid(id)?, name, municipality }))
+            .map(|(id, name, municipality, code)| Ok(Centre { id: parse_uuid(id)?, name, municipality, code }))
             .transpose()
         })
         .await
@@ -371,9 +384,26 @@ impl Store for SqliteStore {
             if !centre_exists {
                 return Err(StoreError::NotFound { what: format!("centre {}", device.centre_id) });
             }
+            // Desks are numbered in their centre; numbers are never reused, so a re-enrolled desk
+            // never repeats an old desk's case numbers.
+            let desk_number: Option<i64> = match device.kind {
+                DeviceKind::Desk => Some(
+                    c.query_row(
+                        "SELECT COALESCE(MAX(desk_number), 0) + 1 FROM devices WHERE centre_id = ?1",
+                        params![device.centre_id.to_string()],
+                        |r| r.get(0),
+                    )
+                    .map_err(db)?,
+                ),
+                DeviceKind::Kiosk => None,
+            };
+            if desk_number.is_some_and(|n| n > i64::from(MAX_DESKS_PER_CENTRE)) {
+                return Err(StoreError::Conflict { what: format!("more than {MAX_DESKS_PER_CENTRE} desks in this centre") });
+            }
             c.execute(
-                "INSERT INTO devices (id, centre_id, kind, name, enrollment_code_hash, enrollment_expires_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO devices (id, centre_id, kind, name, enrollment_code_hash, enrollment_expires_at, created_at,
+                                      desk_number)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     device.id.to_string(),
                     device.centre_id.to_string(),
@@ -381,7 +411,8 @@ impl Store for SqliteStore {
                     device.name,
                     device.enrollment_code_hash.as_slice(),
                     device.enrollment_expires_at,
-                    device.created_at
+                    device.created_at,
+                    desk_number
                 ],
             )
             .map_err(|e| map_err(e, || format!("a device named {:?} in this centre (or the same enrollment code)", device.name)))?;
@@ -787,7 +818,7 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let mut statement = c
                 .prepare(
-                    "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality
+                    "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality, c.code
                      FROM role_grants g JOIN centres c ON c.id = g.centre_id
                      WHERE ?1 IS NULL OR g.personal_code = ?1 ORDER BY g.personal_code, c.name, g.role",
                 )
@@ -801,17 +832,18 @@ impl Store for SqliteStore {
                         r.get::<_, String>(3)?,
                         r.get(4)?,
                         r.get(5)?,
+                        r.get(6)?,
                     ))
                 })
                 .map_err(db)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
             rows.into_iter()
-                .map(|(personal_code, role, granted_at, centre_id, name, municipality)| {
+                .map(|(personal_code, role, granted_at, centre_id, name, municipality, code)| {
                     Ok(RoleGrant {
                         personal_code,
                         role: role.parse().map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string()))?,
-                        centre: Centre { id: parse_uuid(centre_id)?, name, municipality },
+                        centre: Centre { id: parse_uuid(centre_id)?, name, municipality, code },
                         granted_at,
                     })
                 })

@@ -78,7 +78,7 @@ pub(crate) async fn clerk_session(server: &Running, creds: &DeviceCredentials) -
 pub(crate) async fn add_desk(store: &dyn Store, name: &str) -> String {
     let now = system_clock()();
     if store.find_centre_by_name("Rīgas VPVKAC").await.unwrap().is_none() {
-        devices::add_centre(store, "Rīgas VPVKAC", "Rīga", now).await.unwrap();
+        devices::add_centre(store, "Rīgas VPVKAC", "Rīga", None, now).await.unwrap();
     }
     let (_, code) = devices::add_device(store, "Rīgas VPVKAC", DeviceKind::Desk, name, chrono::Duration::hours(1), now)
         .await

@@ -72,8 +72,8 @@ async fn world_with(with_login: bool, ocsp: bool) -> World {
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), clock).with_login(login);
     tokio::spawn(server::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
-    devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", now()).await.unwrap();
-    devices::add_centre(store.as_ref(), "Cēsu VPVKAC", "Cēsis", now()).await.unwrap();
+    devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", None, now()).await.unwrap();
+    devices::add_centre(store.as_ref(), "Cēsu VPVKAC", "Cēsis", None, now()).await.unwrap();
     let client = SyncClient::new(parse_server_url(&url).unwrap()).unwrap();
     World { client, store, ca, offset, _backend: backend }
 }

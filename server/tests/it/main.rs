@@ -48,4 +48,5 @@ conformance!(
     concurrent_pushes_of_one_entry_apply_it_exactly_once,
     case_updates_apply_once_and_only_from_the_expected_status,
     case_statistics_count_by_month_service_institution_channel_and_kind,
+    desks_are_numbered_in_their_centre_and_numbers_are_never_reused,
 );

@@ -13,7 +13,8 @@ fn t(secs: i64) -> DateTime<Utc> {
 }
 
 fn new_centre(name: &str) -> NewCentre {
-    NewCentre { id: Uuid::now_v7(), name: name.into(), municipality: "Rīga".into(), created_at: t(0) }
+    let code = domain::CentreCode::suggest(name, |_| false).into_inner();
+    NewCentre { id: Uuid::now_v7(), name: name.into(), municipality: "Rīga".into(), code, created_at: t(0) }
 }
 
 fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
@@ -29,19 +30,21 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
     store.ping().await.unwrap();
 }
 
 pub async fn centres_are_unique_by_name_and_listed_in_order(store: Arc<dyn Store>) {
     let riga = store.add_centre(new_centre("Rīgas VPVKAC")).await.unwrap();
     let cesis = store.add_centre(new_centre("Cēsu bibliotēka")).await.unwrap();
-    assert_eq!(riga.municipality, "Rīga");
+    assert_eq!((riga.municipality.as_str(), riga.code.as_str()), ("Rīga", "RV"));
     let duplicate = store.add_centre(new_centre("Rīgas VPVKAC")).await.unwrap_err();
     assert!(matches!(duplicate, StoreError::Conflict { .. }), "{duplicate:?}");
+    let same_code = store.add_centre(NewCentre { code: "RV".into(), ..new_centre("Rēzeknes VPVKAC") }).await;
+    assert!(matches!(same_code, Err(StoreError::Conflict { .. })), "{same_code:?}");
     let names: Vec<String> = store.list_centres().await.unwrap().into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["Cēsu bibliotēka", "Rīgas VPVKAC"]);
     assert_eq!(store.find_centre_by_name("Cēsu bibliotēka").await.unwrap(), Some(cesis));
@@ -177,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -575,4 +578,24 @@ pub async fn case_statistics_count_by_month_service_institution_channel_and_kind
         ]
     );
     assert!(rows.iter().all(|r| r.institution == "https://pietura.lv/id/org/riga" && r.channel == "vpvkac_in_person"));
+}
+
+pub async fn desks_are_numbered_in_their_centre_and_numbers_are_never_reused(store: Arc<dyn Store>) {
+    let centre = store.add_centre(new_centre("Rīgas VPVKAC")).await.unwrap();
+    let other = store.add_centre(new_centre("Ogres VPVKAC")).await.unwrap();
+    let first = store.add_device(new_device(centre.id, "Galds 1", 1)).await.unwrap();
+    let kiosk =
+        store.add_device(NewDevice { kind: DeviceKind::Kiosk, ..new_device(centre.id, "Kiosks", 2) }).await.unwrap();
+    let second = store.add_device(new_device(centre.id, "Galds 2", 3)).await.unwrap();
+    let elsewhere = store.add_device(new_device(other.id, "Galds 1", 4)).await.unwrap();
+    assert_eq!(
+        [first.desk_number, kiosk.desk_number, second.desk_number, elsewhere.desk_number],
+        [Some(1), None, Some(2), Some(1)]
+    );
+    // A revoked desk's number stays taken: its cases keep their numbers.
+    store.revoke_device(second.id, t(10)).await.unwrap();
+    let third = store.add_device(new_device(centre.id, "Galds 2", 5)).await.unwrap();
+    assert_eq!(third.desk_number, Some(3));
+    let listed = store.list_devices().await.unwrap();
+    assert!(listed.iter().any(|d| d.id == second.id && d.desk_number == Some(2)));
 }
