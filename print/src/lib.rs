@@ -1,0 +1,248 @@
+//! Printed receipts: a case receipt (the number to read aloud, what happens next, where to follow
+//! it) and a "what was done on your behalf" receipt for a visit. Rendered to PDF with embedded,
+//! subset fonts; printed through CUPS `lp` where present, or saved as a file.
+//!
+//! The receipts take text already in the customer's language and times already formatted in
+//! local time, so this crate reads no clock and no time zone.
+
+mod layout;
+mod output;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use domain::Language;
+use domain::case::{CaseKind, CaseStatus};
+use domain::catalogue::ChannelKind;
+
+pub use layout::{Block, Document, render};
+pub use output::{PrintOutcome, Printer, save_pdf, system_printer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error("font: {0}")]
+    Font(String),
+    #[error("could not write the PDF to {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("printing failed: {0}")]
+    Printer(String),
+}
+
+type Texts = BTreeMap<String, String>;
+
+fn texts(language: Language) -> &'static Texts {
+    static LV: OnceLock<Texts> = OnceLock::new();
+    static EN: OnceLock<Texts> = OnceLock::new();
+    let (cell, source) = match language {
+        Language::Lv => (&LV, include_str!("../locales/lv.json")),
+        Language::En => (&EN, include_str!("../locales/en.json")),
+    };
+    cell.get_or_init(|| serde_json::from_str(source).expect("the print translations are valid JSON (tested)"))
+}
+
+/// The text for `key` with `{name}` placeholders filled; a missing key shows itself, never blank.
+fn text(language: Language, key: &str, values: &[(&str, &str)]) -> String {
+    let mut out = texts(language).get(key).cloned().unwrap_or_else(|| format!("[{key}]"));
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+fn snake(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+pub fn kind_label(language: Language, kind: CaseKind) -> String {
+    text(language, &format!("kind_{}", snake(&kind)), &[])
+}
+
+pub fn status_label(language: Language, status: CaseStatus) -> String {
+    text(language, &format!("status_{}", snake(&status)), &[])
+}
+
+pub fn channel_label(language: Language, channel: &ChannelKind) -> String {
+    match channel {
+        ChannelKind::Other(iri) => iri.clone(),
+        known => text(language, &format!("channel_{}", snake(known)), &[]),
+    }
+}
+
+/// A personal code on paper shows its first part only (`161175-*****`); a registration
+/// number is public and shown whole.
+pub fn masked_code(code: &str) -> String {
+    match code.split_once('-') {
+        Some((birth, rest)) if rest.len() == 5 => format!("{birth}-*****"),
+        _ if code.len() == 11 && code.starts_with('3') => format!("{}-*****", &code[..6]),
+        _ => code.to_owned(),
+    }
+}
+
+/// What a case receipt says.
+#[derive(Debug, Clone)]
+pub struct CaseReceipt {
+    pub language: Language,
+    pub case_number: String,
+    pub service_name: String,
+    pub kind: CaseKind,
+    pub channel: ChannelKind,
+    pub status: CaseStatus,
+    pub holder_institution: String,
+    pub centre_name: String,
+    /// Local time, formatted by the caller.
+    pub registered_at: String,
+    pub customer_name: String,
+    /// Masked on the page (see [`masked_code`]).
+    pub customer_code: String,
+    pub printed_at: String,
+}
+
+pub fn case_receipt(receipt: &CaseReceipt) -> Document {
+    let l = receipt.language;
+    let customer = match receipt.customer_name.trim() {
+        "" => masked_code(&receipt.customer_code),
+        name => format!("{name} ({})", masked_code(&receipt.customer_code)),
+    };
+    let next = match receipt.kind {
+        CaseKind::Consultation => text(l, "next_consultation", &[]),
+        CaseKind::Application => text(l, "next_application", &[("institution", &receipt.holder_institution)]),
+        CaseKind::ResultHandover => text(l, "next_result_handover", &[]),
+    };
+    Document {
+        title: text(l, "case_receipt_title", &[]),
+        blocks: vec![
+            Block::Paragraph(text(l, "case_number_intro", &[])),
+            Block::Prominent(receipt.case_number.clone()),
+            Block::Paragraph(text(l, "case_number_hint", &[])),
+            Block::Fields(vec![
+                (text(l, "service", &[]), receipt.service_name.clone()),
+                (text(l, "kind", &[]), kind_label(l, receipt.kind)),
+                (text(l, "status", &[]), status_label(l, receipt.status)),
+                (text(l, "holder", &[]), receipt.holder_institution.clone()),
+                (text(l, "channel", &[]), channel_label(l, &receipt.channel)),
+                (text(l, "centre", &[]), receipt.centre_name.clone()),
+                (text(l, "registered_at", &[]), receipt.registered_at.clone()),
+                (text(l, "customer", &[]), customer),
+            ]),
+            Block::Heading(text(l, "what_next", &[])),
+            Block::Paragraph(next),
+            Block::Heading(text(l, "where_to_follow", &[])),
+            Block::Paragraph(text(l, "follow_text", &[])),
+        ],
+        footer: text(l, "footer", &[("printed_at", &receipt.printed_at)]),
+    }
+}
+
+/// One thing done for the customer during a visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitAction {
+    ServiceViewed { service: String },
+    CaseRegistered { number: String, service: String },
+    StatusChanged { number: String, status: CaseStatus },
+    DocumentSent { document: String },
+}
+
+/// What a "what was done on your behalf" receipt says.
+#[derive(Debug, Clone)]
+pub struct VisitReceipt {
+    pub language: Language,
+    pub centre_name: String,
+    pub agent_name: String,
+    pub customer_name: String,
+    pub customer_code: String,
+    pub started_at: String,
+    pub ended_at: String,
+    /// Local time (formatted by the caller) and what was done, in order.
+    pub actions: Vec<(String, VisitAction)>,
+    pub printed_at: String,
+}
+
+pub fn visit_receipt(receipt: &VisitReceipt) -> Document {
+    let l = receipt.language;
+    let customer = match receipt.customer_name.trim() {
+        "" => masked_code(&receipt.customer_code),
+        name => format!("{name} ({})", masked_code(&receipt.customer_code)),
+    };
+    let items: Vec<String> = receipt
+        .actions
+        .iter()
+        .map(|(at, action)| {
+            let what = match action {
+                VisitAction::ServiceViewed { service } => text(l, "action_service_viewed", &[("service", service)]),
+                VisitAction::CaseRegistered { number, service } => {
+                    text(l, "action_case_registered", &[("number", number), ("service", service)])
+                }
+                VisitAction::StatusChanged { number, status } => {
+                    text(l, "action_status_changed", &[("number", number), ("status", &status_label(l, *status))])
+                }
+                VisitAction::DocumentSent { document } => text(l, "action_document_sent", &[("document", document)]),
+            };
+            format!("{at} — {what}")
+        })
+        .collect();
+    let mut blocks = vec![
+        Block::Fields(vec![
+            (text(l, "customer", &[]), customer),
+            (text(l, "centre", &[]), receipt.centre_name.clone()),
+            (text(l, "visit_agent", &[]), receipt.agent_name.clone()),
+            (text(l, "visit_started", &[]), receipt.started_at.clone()),
+            (text(l, "visit_ended", &[]), receipt.ended_at.clone()),
+        ]),
+        Block::Heading(text(l, "visit_actions", &[])),
+    ];
+    if items.is_empty() {
+        blocks.push(Block::Paragraph(text(l, "visit_no_actions", &[])));
+    } else {
+        blocks.push(Block::Paragraph(text(l, "visit_intro", &[])));
+        blocks.push(Block::Items(items));
+    }
+    Document {
+        title: text(l, "visit_receipt_title", &[]),
+        blocks,
+        footer: text(l, "footer", &[("printed_at", &receipt.printed_at)]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys_and_no_empty_text() {
+        let lv = texts(Language::Lv);
+        let en = texts(Language::En);
+        assert_eq!(lv.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>());
+        assert!(lv.values().chain(en.values()).all(|t| !t.trim().is_empty()));
+    }
+
+    #[test]
+    fn every_kind_status_and_channel_has_a_label() {
+        for language in [Language::Lv, Language::En] {
+            for kind in CaseKind::ALL {
+                assert!(!kind_label(language, kind).starts_with('['), "{kind:?}");
+            }
+            for status in CaseStatus::ALL {
+                assert!(!status_label(language, status).starts_with('['), "{status:?}");
+            }
+            for channel in [
+                ChannelKind::VpvkacInPerson,
+                ChannelKind::InstitutionInPerson,
+                ChannelKind::EService,
+                ChannelKind::Phone,
+                ChannelKind::Email,
+                ChannelKind::EAddress,
+                ChannelKind::Post,
+                ChannelKind::MobileApp,
+            ] {
+                assert!(!channel_label(language, &channel).starts_with('['), "{channel:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn personal_codes_are_masked_and_registration_numbers_are_not() {
+        assert_eq!(masked_code("161175-19997"), "161175-*****");
+        assert_eq!(masked_code("32579461005"), "325794-*****");
+        assert_eq!(masked_code("40003521600"), "40003521600");
+    }
+}

@@ -1,0 +1,160 @@
+//! Receipts rendered to real PDFs and read back with poppler's `pdftotext`.
+
+use std::process::Command;
+
+use domain::Language;
+use domain::case::{CaseKind, CaseStatus};
+use domain::catalogue::ChannelKind;
+use print::{
+    CaseReceipt, PrintError, Printer, VisitAction, VisitReceipt, case_receipt, render, save_pdf, visit_receipt,
+};
+
+fn pdftotext(pdf: &std::path::Path) -> String {
+    let out = Command::new("pdftotext").arg("-layout").arg(pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn receipt(language: Language, kind: CaseKind) -> CaseReceipt {
+    CaseReceipt {
+        language,
+        case_number: "RCV-03-26-0042".into(),
+        service_name: "Deklarētās dzīvesvietas maiņa".into(),
+        kind,
+        channel: ChannelKind::VpvkacInPerson,
+        status: CaseStatus::Registered,
+        holder_institution: "Pilsonības un migrācijas lietu pārvalde".into(),
+        centre_name: "Rīgas Centra VPVKAC".into(),
+        registered_at: "26.11.2026 14:05".into(),
+        customer_name: "Jānis Bērziņš".into(),
+        customer_code: "161175-19997".into(),
+        printed_at: "26.11.2026 14:06".into(),
+    }
+}
+
+#[test]
+fn a_case_receipt_reads_back_with_its_number_service_next_steps_and_latvian_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = render(&case_receipt(&receipt(Language::Lv, CaseKind::Application))).unwrap();
+    let path = save_pdf(dir.path(), "RCV-03-26-0042.pdf", &pdf).unwrap();
+    let text = pdftotext(&path);
+    for expected in [
+        "Lietas reģistrācijas apliecinājums",
+        "RCV-03-26-0042",
+        "Deklarētās dzīvesvietas maiņa",
+        "iesniegums",
+        "Pilsonības un migrācijas lietu pārvalde",
+        "Kas notiks tālāk",
+        "Kur sekot lietai",
+        "Jānis Bērziņš (161175-*****)",
+        "Izdrukāts 26.11.2026 14:06",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(!text.contains("19997"), "the personal code's second part is on paper:\n{text}");
+    // Fonts are subset: the two DejaVu faces are 1.4 MB whole.
+    assert!(pdf.len() < 120_000, "the receipt is {} bytes", pdf.len());
+}
+
+#[test]
+fn receipts_come_in_english_and_every_kind_says_what_happens_next() {
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, phrase) in [
+        (CaseKind::Consultation, "The consultation has been given"),
+        (CaseKind::Application, "will be passed to Pilsonības un migrācijas lietu pārvalde"),
+        (CaseKind::ResultHandover, "The result is handed over"),
+    ] {
+        let pdf = render(&case_receipt(&receipt(Language::En, kind))).unwrap();
+        let text = pdftotext(&save_pdf(dir.path(), "r.pdf", &pdf).unwrap());
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("Case registration receipt") && flat.contains(phrase), "{kind:?}:\n{text}");
+    }
+}
+
+#[test]
+fn a_visit_receipt_lists_every_action_in_order_and_long_visits_break_over_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut actions = vec![
+        ("14:01".to_owned(), VisitAction::ServiceViewed { service: "Pases izsniegšana".into() }),
+        (
+            "14:05".to_owned(),
+            VisitAction::CaseRegistered { number: "RCV-03-26-0042".into(), service: "Pases izsniegšana".into() },
+        ),
+        (
+            "14:07".to_owned(),
+            VisitAction::StatusChanged { number: "RCV-03-26-0042".into(), status: CaseStatus::Submitted },
+        ),
+        ("14:09".to_owned(), VisitAction::DocumentSent { document: "iesniegums.pdf".into() }),
+    ];
+    let visit = VisitReceipt {
+        language: Language::Lv,
+        centre_name: "Rīgas Centra VPVKAC".into(),
+        agent_name: "Ilze Ozoliņa".into(),
+        customer_name: "Jānis Bērziņš".into(),
+        customer_code: "161175-19997".into(),
+        started_at: "26.11.2026 14:00".into(),
+        ended_at: "26.11.2026 14:10".into(),
+        actions: actions.clone(),
+        printed_at: "26.11.2026 14:10".into(),
+    };
+    let text = pdftotext(&save_pdf(dir.path(), "visit.pdf", &render(&visit_receipt(&visit)).unwrap()).unwrap());
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let positions: Vec<usize> = [
+        "Apskatīta pakalpojuma informācija: Pases izsniegšana",
+        "Reģistrēta lieta RCV-03-26-0042",
+        "mainīts statuss: iesniegta iestādei",
+        "Nosūtīts dokuments: iesniegums.pdf",
+    ]
+    .iter()
+    .map(|p| flat.find(p).unwrap_or_else(|| panic!("missing {p:?} in:\n{text}")))
+    .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "out of order:\n{text}");
+    assert!(flat.contains("Speciālists Ilze Ozoliņa"), "{text}");
+
+    // 120 actions do not fit on one page: they continue, numbered pages, none lost.
+    for n in 0..116 {
+        actions.push((format!("15:{:02}", n % 60), VisitAction::ServiceViewed { service: format!("Pakalpojums {n}") }));
+    }
+    let long = VisitReceipt { actions, ..visit };
+    let path = save_pdf(dir.path(), "long.pdf", &render(&visit_receipt(&long)).unwrap()).unwrap();
+    let text = pdftotext(&path);
+    assert!(text.contains("\u{c}"), "one page only");
+    for n in 0..116 {
+        assert!(text.contains(&format!("Pakalpojums {n}\n")) || text.contains(&format!("Pakalpojums {n} ")), "{n}");
+    }
+    assert!(text.contains("1/") && text.contains("2/"), "pages are numbered");
+}
+
+#[test]
+fn files_are_replaced_whole_and_names_cannot_leave_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = save_pdf(dir.path(), "../../etc/x.pdf", b"first").unwrap();
+    assert_eq!(first.parent().unwrap(), dir.path());
+    save_pdf(dir.path(), "../../etc/x.pdf", b"second").unwrap();
+    assert_eq!(std::fs::read(&first).unwrap(), b"second");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+}
+
+#[cfg(unix)]
+#[test]
+fn printing_goes_through_lp_and_its_refusal_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("lp.log");
+    let fake = dir.path().join("lp");
+    // A stand-in with lp's interface; the real path (CUPS) is not installed on CI machines.
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"$@\" > {}\necho 'request id is Desk-1 (1 file(s))'\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pdf = save_pdf(dir.path(), "r.pdf", b"%PDF").unwrap();
+    let job = Printer { command: fake.clone() }.print(&pdf, "RCV-03-26-0042").unwrap();
+    assert_eq!(job, "request id is Desk-1 (1 file(s))");
+    assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), format!("-t RCV-03-26-0042 -- {}", pdf.display()));
+
+    std::fs::write(&fake, "#!/bin/sh\necho 'lp: Error - no default destination available.' >&2\nexit 1\n").unwrap();
+    let error = Printer { command: fake }.print(&pdf, "x").unwrap_err();
+    assert!(matches!(&error, PrintError::Printer(m) if m.contains("no default destination")), "{error}");
+}
