@@ -47,6 +47,13 @@ pub struct OutboxEntry {
     pub poisoned: Option<String>,
 }
 
+/// How one case's entries stand in the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseOutbox {
+    pub pending: u64,
+    pub refused: Option<String>,
+}
+
 /// How the outbox stands, for the status bar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutboxCounts {
@@ -173,6 +180,28 @@ impl Store {
         )?;
         let documents: Vec<String> = statement.query_map(params![from, to], |r| r.get(0))?.collect::<Result<_, _>>()?;
         documents.iter().map(|d| read_case(d)).collect()
+    }
+
+    /// The newest `limit` cases by when they were served, for the desk's search.
+    pub fn recent_cases(&self, limit: u32) -> Result<Vec<Case>, StoreError> {
+        let connection = self.connection();
+        let mut statement =
+            connection.prepare_cached("SELECT document FROM cases ORDER BY served_at DESC, id DESC LIMIT ?1")?;
+        let documents: Vec<String> =
+            statement.query_map(params![i64::from(limit)], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        documents.iter().map(|d| read_case(d)).collect()
+    }
+
+    /// How a case's outbox entries stand: still to send, and the server's reason for any it
+    /// refused.
+    pub fn case_outbox(&self, case_id: Uuid) -> Result<CaseOutbox, StoreError> {
+        let id = case_id.to_string();
+        Ok(self.connection().query_row(
+            "SELECT count(*) FILTER (WHERE done_at IS NULL AND poisoned IS NULL), max(poisoned)
+             FROM outbox WHERE id = ?1 OR (kind = 'case_status' AND json_extract(payload, '$.case_id') = ?1)",
+            params![id],
+            |r| Ok(CaseOutbox { pending: r.get::<_, i64>(0)? as u64, refused: r.get(1)? }),
+        )?)
     }
 
     /// Entries still to send, oldest first (poisoned ones are left out).

@@ -34,6 +34,16 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::login::login_status,
         commands::login::log_in,
         commands::login::log_out,
+        commands::cases::register_case,
+        commands::cases::change_case_status,
+        commands::cases::case_page,
+        commands::cases::find_cases,
+        commands::cases::read_customer_card,
+        commands::cases::start_visit,
+        commands::cases::current_visit,
+        commands::cases::end_visit,
+        commands::cases::print_case_receipt,
+        commands::cases::print_visit_receipt,
     ]);
     match data_dir {
         Some(dir) => builder.manage(open_state(&dir)),

@@ -255,6 +255,32 @@ impl LoginManager {
         }
     }
 
+    /// The card of the customer at the desk: a Latvian eID card in a reader other than the one
+    /// the logged-in person used. Only the certificate is read: no PIN, nothing signed.
+    pub fn customer_card(&self) -> Result<CardDetails, LoginFailure> {
+        let own = match &*self.state() {
+            State::LoggedIn(active) => (active.reader.clone(), active.certificate.clone()),
+            _ => return Err(LoginFailure::new("not_logged_in", "log in before reading a customer's card")),
+        };
+        let readers = self.cards.readers()?;
+        let others: Vec<&ReaderSnapshot> = readers.iter().filter(|r| r.name != own.0 && r.card_present).collect();
+        for reader in others.iter().filter(|r| r.latvian_eid) {
+            let (details, certificate) = self.card_details(reader)?;
+            if certificate != own.1 {
+                tracing::info!(reader = %reader.name, "customer card read (certificate only)");
+                return Ok(details);
+            }
+        }
+        if others.is_empty() {
+            Err(LoginFailure::new(
+                "no_customer_card",
+                "no customer card: insert the customer's eID card into the second reader, or type their personal code",
+            ))
+        } else {
+            Err(LoginFailure::new("unsupported_card", "the customer's card is not a Latvian eID card"))
+        }
+    }
+
     fn card_details(&self, reader: &ReaderSnapshot) -> Result<(CardDetails, Vec<u8>), CardError> {
         let der = self.cards.authentication_certificate(&reader.name)?;
         let certificate = ParsedCertificate::from_der(&der).map_err(|e| CardError::Protocol(e.0))?;

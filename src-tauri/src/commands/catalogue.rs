@@ -60,7 +60,11 @@ pub async fn search_catalogue(
 
 #[tauri::command]
 pub async fn service_page(state: State<'_, DeskState>, id: String) -> Result<ServicePage, CommandError> {
-    state.session()?.service_page(&id)?.ok_or_else(|| not_found("service", &id))
+    let session = state.session()?;
+    let page = session.service_page(&id)?.ok_or_else(|| not_found("service", &id))?;
+    // Looked up while serving a customer: it goes on their "done on your behalf" receipt.
+    session.note_service_viewed(&id);
+    Ok(page)
 }
 
 #[tauri::command]

@@ -3,6 +3,7 @@
 //! run off the main thread and a slow disk never freezes the window.
 
 pub mod app;
+pub mod cases;
 pub mod catalogue;
 pub mod enrollment;
 pub mod login;

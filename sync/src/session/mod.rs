@@ -8,6 +8,9 @@ use std::{path::Path, sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use domain::{EnrollmentCode, Language};
 pub use offline_store::Enrollment;
+
+mod cases;
+pub use cases::{CaseView, HistoryView, PrintOutcome, RegisterCase, VisitActionView, VisitView};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
@@ -114,6 +117,8 @@ pub struct DeviceSession {
     clock: Clock,
     engine: Mutex<Option<SyncHandle>>,
     status: watch::Sender<SyncStatus>,
+    /// The customer being served, in memory only.
+    visit: std::sync::Mutex<Option<cases::VisitView>>,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -157,7 +162,18 @@ impl DeviceSession {
             &version,
         ));
         crate::login::spawn_card_watch(&login, std::time::Duration::from_millis(250));
-        Ok(Self { store, login, vault, policy, clock, engine: Mutex::new(None), status })
+        let session = Self {
+            store,
+            login,
+            vault,
+            policy,
+            clock,
+            engine: Mutex::new(None),
+            status,
+            visit: std::sync::Mutex::new(None),
+        };
+        session.sweep_receipts();
+        Ok(session)
     }
 
     pub fn store(&self) -> &Store {
@@ -236,6 +252,19 @@ impl DeviceSession {
             SessionError::new("keyring", "the device secret is missing from the keyring: enroll this device again")
         })?;
         Ok(DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() })
+    }
+
+    /// Something was queued: show it in the status bar now and let the engine try to send it.
+    fn wake_sync(&self) {
+        match self.store.outbox_counts() {
+            Ok(counts) => self.status.send_modify(|status| status.outbox = engine::outbox_status(&counts)),
+            Err(error) => tracing::warn!(%error, "the outbox could not be counted"),
+        }
+        if let Ok(engine) = self.engine.try_lock()
+            && let Some(engine) = engine.as_ref()
+        {
+            engine.wake();
+        }
     }
 
     /// Try to reach the server now rather than after the backoff.
@@ -400,6 +429,8 @@ impl DeviceSession {
     }
 
     pub async fn log_out(&self) -> crate::login::LoginView {
+        // The customer's visit ends with the clerk's session.
+        self.end_visit();
         let server = self.login_server().ok().flatten();
         self.login.log_out(server.as_ref()).await
     }

@@ -1,0 +1,87 @@
+//! Cases at the desk: register, list, search, move on, the customer's card and visit, receipts.
+
+use domain::case::CaseStatus;
+use sync::login::{CardDetails, LoginFailure};
+use sync::session::{CaseView, PrintOutcome, RegisterCase, VisitView};
+use tauri::State;
+use uuid::Uuid;
+
+use super::CommandError;
+use crate::DeskState;
+
+fn parse_id(id: &str) -> Result<Uuid, CommandError> {
+    Uuid::parse_str(id).map_err(|_| CommandError { code: "case_unknown".into(), message: format!("no case {id}") })
+}
+
+impl From<LoginFailure> for CommandError {
+    fn from(failure: LoginFailure) -> Self {
+        Self { code: failure.code, message: failure.message }
+    }
+}
+
+#[tauri::command]
+pub async fn register_case(state: State<'_, DeskState>, request: RegisterCase) -> Result<CaseView, CommandError> {
+    Ok(state.session()?.register_case(request)?)
+}
+
+#[tauri::command]
+pub async fn change_case_status(
+    state: State<'_, DeskState>,
+    id: String,
+    to: CaseStatus,
+    note: Option<String>,
+) -> Result<CaseView, CommandError> {
+    Ok(state.session()?.change_case_status(parse_id(&id)?, to, note.as_deref().unwrap_or(""))?)
+}
+
+#[tauri::command]
+pub async fn case_page(state: State<'_, DeskState>, id: String) -> Result<CaseView, CommandError> {
+    state
+        .session()?
+        .case(parse_id(&id)?)?
+        .ok_or_else(|| CommandError { code: "case_unknown".into(), message: format!("no case {id} on this desk") })
+}
+
+#[tauri::command]
+pub async fn find_cases(state: State<'_, DeskState>, query: Option<String>) -> Result<Vec<CaseView>, CommandError> {
+    Ok(state.session()?.find_cases(query.as_deref().unwrap_or(""))?)
+}
+
+#[tauri::command]
+pub async fn read_customer_card(state: State<'_, DeskState>) -> Result<CardDetails, CommandError> {
+    Ok(state.session()?.customer_from_card()?)
+}
+
+#[tauri::command]
+pub async fn start_visit(
+    state: State<'_, DeskState>,
+    customer_code: String,
+    customer_name: Option<String>,
+) -> Result<VisitView, CommandError> {
+    Ok(state.session()?.start_visit(&customer_code, customer_name.as_deref().unwrap_or(""))?)
+}
+
+#[tauri::command]
+pub async fn current_visit(state: State<'_, DeskState>) -> Result<Option<VisitView>, CommandError> {
+    Ok(state.session()?.visit())
+}
+
+#[tauri::command]
+pub async fn end_visit(state: State<'_, DeskState>) -> Result<Option<VisitView>, CommandError> {
+    Ok(state.session()?.end_visit())
+}
+
+/// `to_printer: false` saves the PDF only (and answers where).
+#[tauri::command]
+pub async fn print_case_receipt(
+    state: State<'_, DeskState>,
+    id: String,
+    to_printer: bool,
+) -> Result<PrintOutcome, CommandError> {
+    Ok(state.session()?.print_case_receipt(parse_id(&id)?, to_printer)?)
+}
+
+#[tauri::command]
+pub async fn print_visit_receipt(state: State<'_, DeskState>, to_printer: bool) -> Result<PrintOutcome, CommandError> {
+    Ok(state.session()?.print_visit_receipt(to_printer)?)
+}

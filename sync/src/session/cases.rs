@@ -1,0 +1,468 @@
+//! Cases at the desk: register in a few actions (service, channel and centre known; the
+//! customer from their card or a typed code), today's cases, search, status changes, the
+//! visit (what was done for this customer), and printed receipts. Everything works offline:
+//! the store writes the case and its outbox entry together.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Local, Utc};
+use domain::Language;
+use domain::case::{Actor, Case, CaseKind, CaseStatus, Customer, customer_from_code};
+use domain::catalogue::ChannelKind;
+use offline_store::CaseDraft;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{DeviceSession, SessionError};
+
+/// What the clerk gives to register a case; the rest comes from the desk and the catalogue.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegisterCase {
+    pub service_id: String,
+    pub kind: CaseKind,
+    /// Defaults to in person at the centre.
+    #[serde(default)]
+    pub channel: Option<ChannelKind>,
+    /// A personal code or a registration number, checked as typed.
+    pub customer_code: String,
+    #[serde(default)]
+    pub customer_name: String,
+    #[serde(default)]
+    pub note: String,
+    /// When the customer arrived (a queue ticket's time); defaults to now.
+    #[serde(default)]
+    pub arrived_at: Option<DateTime<Utc>>,
+}
+
+/// One step of a case's history as the desk shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryView {
+    pub status: CaseStatus,
+    pub at: DateTime<Utc>,
+    /// `staff` or `institution`.
+    pub by: &'static str,
+    /// The staff member's personal code or the institution's id.
+    pub by_id: String,
+    pub offline: bool,
+    pub note: String,
+}
+
+/// A case as the desk shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub number: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub kind: CaseKind,
+    pub channel: ChannelKind,
+    pub status: CaseStatus,
+    /// `natural` or `legal`.
+    pub customer_type: &'static str,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub holder_institution: String,
+    pub holder_name: String,
+    pub arrived_at: DateTime<Utc>,
+    pub served_at: DateTime<Utc>,
+    pub waiting_seconds: i64,
+    pub history: Vec<HistoryView>,
+    /// Where the clerk may move it now.
+    pub next: Vec<CaseStatus>,
+    /// Entries of this case not yet on the server, and the server's reason if it refused one.
+    pub unsent: u64,
+    pub refused: Option<String>,
+}
+
+/// The customer being served and what was done for them, kept in memory only (it ends with
+/// the visit, the logout or the app).
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitView {
+    pub customer_code: String,
+    pub customer_name: String,
+    pub started_at: DateTime<Utc>,
+    pub actions: Vec<VisitActionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitActionView {
+    pub at: DateTime<Utc>,
+    /// `service_viewed`, `case_registered`, `status_changed`.
+    pub kind: &'static str,
+    pub text: String,
+    pub case_id: Option<Uuid>,
+    #[serde(skip)]
+    action: print::VisitAction,
+}
+
+/// A receipt made: the PDF kept, and the print job if a printer took it.
+pub type PrintOutcome = print::PrintOutcome;
+
+/// Receipts are kept this long on the desk (they carry names), then swept.
+const RECEIPT_KEEP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string()
+}
+
+fn customer_parts(customer: &Customer) -> (&'static str, String, String) {
+    match customer {
+        Customer::Natural { personal_code, name } => ("natural", personal_code.to_string(), name.clone()),
+        Customer::Legal { registration_number, name } => {
+            ("legal", registration_number.as_str().to_owned(), name.clone())
+        }
+    }
+}
+
+fn invalid(code: &str, message: impl Into<String>) -> SessionError {
+    SessionError::new(code, message)
+}
+
+impl DeviceSession {
+    fn text_of(&self, text: &domain::catalogue::Text, language: Language) -> String {
+        text.show(language).map(|s| s.text.to_owned()).unwrap_or_default()
+    }
+
+    fn service_name(&self, id: &str, language: Language) -> String {
+        match self.store.service(id) {
+            Ok(Some(service)) => self.text_of(&service.name, language),
+            _ => id.to_owned(),
+        }
+    }
+
+    fn organisation_name(&self, id: &str, language: Language) -> String {
+        match self.store.organisation(id) {
+            Ok(Some(organisation)) => self.text_of(&organisation.name, language),
+            _ => id.to_owned(),
+        }
+    }
+
+    fn case_view(&self, case: &Case) -> Result<CaseView, SessionError> {
+        let language = self.language()?;
+        let (customer_type, customer_code, customer_name) = customer_parts(&case.customer);
+        let outbox = self.store.case_outbox(case.id)?;
+        Ok(CaseView {
+            id: case.id,
+            number: case.number.to_string(),
+            service_id: case.service_id.clone(),
+            service_name: self.service_name(&case.service_id, language),
+            kind: case.kind,
+            channel: case.channel.clone(),
+            status: case.status(),
+            customer_type,
+            customer_code,
+            customer_name,
+            holder_institution: case.holder_institution.clone(),
+            holder_name: self.organisation_name(&case.holder_institution, language),
+            arrived_at: case.arrived_at,
+            served_at: case.served_at,
+            waiting_seconds: case.waiting_seconds(),
+            history: case
+                .history
+                .iter()
+                .map(|change| {
+                    let (by, by_id, offline) = match &change.actor {
+                        Actor::Staff { personal_code, offline } => ("staff", personal_code.to_string(), *offline),
+                        Actor::Institution { id } => ("institution", id.clone(), false),
+                    };
+                    HistoryView { status: change.status, at: change.at, by, by_id, offline, note: change.note.clone() }
+                })
+                .collect(),
+            next: case.status().next(case.kind).to_vec(),
+            unsent: outbox.pending,
+            refused: outbox.refused,
+        })
+    }
+
+    /// The logged-in staff member, as a case's actor; refused when nobody is logged in.
+    fn staff_actor(&self) -> Result<(Actor, String), SessionError> {
+        let view = self.login.view();
+        let person = match (view.state, view.person) {
+            ("logged_in", Some(person)) => person,
+            _ => return Err(invalid("not_logged_in", "log in with your eID card to work with cases")),
+        };
+        let code = domain::PersonalCode::parse(&person.personal_code)
+            .map_err(|e| invalid("not_logged_in", format!("the logged-in person's code is unusable: {e}")))?;
+        let name = format!("{} {}", person.given_name, person.surname);
+        Ok((Actor::Staff { personal_code: code, offline: view.offline }, name))
+    }
+
+    /// Registers a case at this desk, with or without the server.
+    pub fn register_case(&self, request: RegisterCase) -> Result<CaseView, SessionError> {
+        let (actor, _) = self.staff_actor()?;
+        let offline = matches!(actor, Actor::Staff { offline: true, .. });
+        let enrollment =
+            self.store.enrollment()?.ok_or_else(|| invalid("not_enrolled", "this device is not enrolled"))?;
+        let desk_number = enrollment.desk_number.filter(|_| !enrollment.centre.code.is_empty()).ok_or_else(|| {
+            invalid(
+                "desk_number_unknown",
+                "this desk has no case numbers yet: connect it to the server once so it learns its centre code and desk number",
+            )
+        })?;
+        let service = self.store.service(&request.service_id)?.ok_or_else(|| {
+            invalid("service_unknown", format!("the service {} is not in this desk's catalogue", request.service_id))
+        })?;
+        let holder = service
+            .competent_authorities
+            .first()
+            .cloned()
+            .ok_or_else(|| invalid("service_unknown", "the service names no institution"))?;
+        let customer = customer_from_code(&request.customer_code, &request.customer_name)
+            .map_err(|e| invalid("customer_code_invalid", e.to_string()))?;
+        let now = (self.clock)();
+        let case = self.store.register_case(
+            CaseDraft {
+                id: Uuid::now_v7(),
+                service_id: service.id.clone(),
+                kind: request.kind,
+                channel: request.channel.unwrap_or(ChannelKind::VpvkacInPerson),
+                customer: customer.clone(),
+                holder_institution: holder,
+                provider_institution: None,
+                centre_id: enrollment.centre.id,
+                centre_code: enrollment.centre.code.clone(),
+                desk_number,
+                arrived_at: request.arrived_at.filter(|at| *at <= now).unwrap_or(now),
+                served_at: now,
+                registered_by: actor,
+                note: request.note,
+                offline,
+            },
+            now,
+        )?;
+        tracing::info!(case = %case.id, number = %case.number, offline, "case registered");
+        let view = self.case_view(&case)?;
+        self.note_in_visit(&customer, now, |visit| {
+            visit.actions.push(VisitActionView {
+                at: now,
+                kind: "case_registered",
+                text: format!("{} {}", view.number, view.service_name),
+                case_id: Some(case.id),
+                action: print::VisitAction::CaseRegistered {
+                    number: view.number.clone(),
+                    service: view.service_name.clone(),
+                },
+            });
+        });
+        self.wake_sync();
+        Ok(view)
+    }
+
+    /// Moves a case on (the domain's state machine decides) and queues it for the server.
+    pub fn change_case_status(&self, id: Uuid, to: CaseStatus, note: &str) -> Result<CaseView, SessionError> {
+        let (actor, _) = self.staff_actor()?;
+        let offline = matches!(actor, Actor::Staff { offline: true, .. });
+        let now = (self.clock)();
+        let case =
+            self.store.change_case_status(id, to, now, actor, note, offline, Uuid::now_v7()).map_err(|e| match e {
+                offline_store::StoreError::Invalid(message) => invalid("case_change_refused", message),
+                other => other.into(),
+            })?;
+        let view = self.case_view(&case)?;
+        self.note_in_visit(&case.customer, now, |visit| {
+            visit.actions.push(VisitActionView {
+                at: now,
+                kind: "status_changed",
+                text: format!("{} → {:?}", view.number, to),
+                case_id: Some(case.id),
+                action: print::VisitAction::StatusChanged { number: view.number.clone(), status: to },
+            });
+        });
+        self.wake_sync();
+        Ok(view)
+    }
+
+    pub fn case(&self, id: Uuid) -> Result<Option<CaseView>, SessionError> {
+        self.store.case(id)?.map(|case| self.case_view(&case)).transpose()
+    }
+
+    /// Cases served today (local time), newest first.
+    pub fn cases_today(&self) -> Result<Vec<CaseView>, SessionError> {
+        let now = (self.clock)().with_timezone(&Local);
+        let midnight = now.date_naive().and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(Local).earliest());
+        let from = midnight.map_or_else(|| (self.clock)() - chrono::Duration::hours(24), |t| t.with_timezone(&Utc));
+        let to = (self.clock)() + chrono::Duration::days(1);
+        self.store.cases_served_between(from, to)?.iter().map(|case| self.case_view(case)).collect()
+    }
+
+    /// Cases by number (as typed, any case or spacing), customer code or name, or service name,
+    /// among the desk's newest 5,000.
+    pub fn find_cases(&self, query: &str) -> Result<Vec<CaseView>, SessionError> {
+        let query = query.trim();
+        if query.is_empty() {
+            return self.cases_today();
+        }
+        if let Ok(number) = domain::case::CaseNumber::parse(query) {
+            return self.store.case_by_number(&number)?.iter().map(|case| self.case_view(case)).collect();
+        }
+        let language = self.language()?;
+        let needle = query.to_lowercase();
+        let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+        let mut found = Vec::new();
+        for case in self.store.recent_cases(5_000)? {
+            let (_, code, name) = customer_parts(&case.customer);
+            let code_digits: String = code.chars().filter(char::is_ascii_digit).collect();
+            let matches = (digits.len() >= 6 && code_digits.starts_with(&digits))
+                || name.to_lowercase().contains(&needle)
+                || case.number.to_string().to_lowercase().contains(&needle)
+                || self.service_name(&case.service_id, language).to_lowercase().contains(&needle);
+            if matches {
+                found.push(self.case_view(&case)?);
+                if found.len() == 100 {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The customer's card in the second reader: their code and name, no PIN.
+    pub fn customer_from_card(&self) -> Result<crate::login::CardDetails, crate::login::LoginFailure> {
+        self.login.customer_card()
+    }
+
+    /// Starts serving a customer: what is done for them from now on goes on their receipt.
+    pub fn start_visit(&self, customer_code: &str, customer_name: &str) -> Result<VisitView, SessionError> {
+        self.staff_actor()?;
+        let customer = customer_from_code(customer_code, customer_name)
+            .map_err(|e| invalid("customer_code_invalid", e.to_string()))?;
+        let (_, code, name) = customer_parts(&customer);
+        let visit = VisitView { customer_code: code, customer_name: name, started_at: (self.clock)(), actions: vec![] };
+        *self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(visit.clone());
+        tracing::info!("visit started");
+        Ok(visit)
+    }
+
+    pub fn visit(&self) -> Option<VisitView> {
+        self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Ends the visit; `None` when there was none.
+    pub fn end_visit(&self) -> Option<VisitView> {
+        self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+
+    /// Notes that the clerk looked a service up for the customer being served.
+    pub fn note_service_viewed(&self, service_id: &str) {
+        let Ok(language) = self.language() else { return };
+        let name = self.service_name(service_id, language);
+        let now = (self.clock)();
+        let mut visit = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(visit) = visit.as_mut() else { return };
+        // Opening the same page twice in a row is one look-up.
+        if visit.actions.last().is_some_and(|a| a.kind == "service_viewed" && a.text == name) {
+            return;
+        }
+        visit.actions.push(VisitActionView {
+            at: now,
+            kind: "service_viewed",
+            text: name.clone(),
+            case_id: None,
+            action: print::VisitAction::ServiceViewed { service: name },
+        });
+    }
+
+    fn note_in_visit(&self, customer: &Customer, at: DateTime<Utc>, add: impl FnOnce(&mut VisitView)) {
+        let (_, code, name) = customer_parts(customer);
+        let mut visit = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match visit.as_mut() {
+            Some(visit) if visit.customer_code == code => add(visit),
+            // A case for someone else than the visit's customer starts their visit.
+            _ => {
+                let mut fresh = VisitView { customer_code: code, customer_name: name, started_at: at, actions: vec![] };
+                add(&mut fresh);
+                *visit = Some(fresh);
+            }
+        }
+    }
+
+    fn receipts_dir(&self) -> PathBuf {
+        self.store.path().parent().unwrap_or_else(|| Path::new(".")).join("receipts")
+    }
+
+    /// Removes receipts older than a day: they carry customers' names.
+    pub fn sweep_receipts(&self) {
+        let Ok(entries) = std::fs::read_dir(self.receipts_dir()) else { return };
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > RECEIPT_KEEP));
+            if old && let Err(error) = std::fs::remove_file(entry.path()) {
+                tracing::warn!(%error, "an old receipt could not be removed");
+            }
+        }
+    }
+
+    fn centre_name(&self) -> Result<String, SessionError> {
+        Ok(self.store.enrollment()?.map(|e| e.centre.name).unwrap_or_default())
+    }
+
+    fn output(
+        &self,
+        document: &print::Document,
+        file_name: &str,
+        to_printer: bool,
+    ) -> Result<PrintOutcome, SessionError> {
+        let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
+        let bytes = print::render(document).map_err(print_error)?;
+        let pdf = print::save_pdf(&self.receipts_dir(), file_name, &bytes).map_err(print_error)?;
+        let job = match (to_printer, print::system_printer()) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(invalid(
+                    "no_printer",
+                    format!("no printer is set up on this computer; the receipt is saved as {}", pdf.display()),
+                ));
+            }
+            (true, Some(printer)) => Some(printer.print(&pdf, &document.title).map_err(print_error)?),
+        };
+        Ok(PrintOutcome { pdf, job })
+    }
+
+    /// The case receipt as a PDF, and on the printer when `to_printer`.
+    pub fn print_case_receipt(&self, id: Uuid, to_printer: bool) -> Result<PrintOutcome, SessionError> {
+        let case = self.store.case(id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {id}")))?;
+        let language = self.language()?;
+        let view = self.case_view(&case)?;
+        let receipt = print::CaseReceipt {
+            language,
+            case_number: view.number.clone(),
+            service_name: view.service_name,
+            kind: view.kind,
+            channel: view.channel,
+            status: view.status,
+            holder_institution: view.holder_name,
+            centre_name: self.centre_name()?,
+            registered_at: local_time(case.served_at),
+            customer_name: view.customer_name,
+            customer_code: view.customer_code,
+            printed_at: local_time((self.clock)()),
+        };
+        self.output(&print::case_receipt(&receipt), &format!("{}.pdf", view.number), to_printer)
+    }
+
+    /// The "what was done on your behalf" receipt of the current visit.
+    pub fn print_visit_receipt(&self, to_printer: bool) -> Result<PrintOutcome, SessionError> {
+        let visit = self.visit().ok_or_else(|| invalid("no_visit", "no customer is being served"))?;
+        let (_, agent) = self.staff_actor()?;
+        let now = (self.clock)();
+        let receipt = print::VisitReceipt {
+            language: self.language()?,
+            centre_name: self.centre_name()?,
+            agent_name: agent,
+            customer_name: visit.customer_name.clone(),
+            customer_code: visit.customer_code.clone(),
+            started_at: local_time(visit.started_at),
+            ended_at: local_time(now),
+            actions: visit
+                .actions
+                .iter()
+                .map(|a| (a.at.with_timezone(&Local).format("%H:%M").to_string(), a.action.clone()))
+                .collect(),
+            printed_at: local_time(now),
+        };
+        let name = format!("visit-{}.pdf", now.with_timezone(&Local).format("%Y%m%d-%H%M%S"));
+        self.output(&print::visit_receipt(&receipt), &name, to_printer)
+    }
+}
