@@ -382,6 +382,19 @@ pub enum CustomerError {
     RegistrationNumber(#[from] RegistrationNumberError),
 }
 
+impl CustomerError {
+    /// A stable code per rule broken, for user interfaces to translate.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::PersonalCode(PersonalCodeError::Shape) => "personal_code_shape",
+            Self::PersonalCode(PersonalCodeError::Date) => "personal_code_date",
+            Self::PersonalCode(PersonalCodeError::CheckDigit) => "personal_code_check_digit",
+            Self::RegistrationNumber(RegistrationNumberError::Shape) => "registration_number_shape",
+            Self::RegistrationNumber(RegistrationNumberError::CheckDigit) => "registration_number_check_digit",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

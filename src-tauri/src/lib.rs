@@ -44,6 +44,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::cases::end_visit,
         commands::cases::print_case_receipt,
         commands::cases::print_visit_receipt,
+        commands::cases::check_customer_code,
     ]);
     match data_dir {
         Some(dir) => builder.manage(open_state(&dir)),

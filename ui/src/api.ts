@@ -173,6 +173,69 @@ export interface LoginError extends CommandError {
   tries_left?: number | null;
 }
 
+export type CaseKind = "consultation" | "application" | "result_handover";
+export type CaseStatus =
+  | "registered"
+  | "submitted"
+  | "in_progress"
+  | "decided"
+  | "result_delivered"
+  | "closed"
+  | "cancelled";
+
+export interface CaseView {
+  id: string;
+  number: string;
+  service_id: string;
+  service_name: string;
+  kind: CaseKind;
+  channel: string;
+  status: CaseStatus;
+  customer_type: "natural" | "legal";
+  customer_code: string;
+  customer_name: string;
+  holder_institution: string;
+  holder_name: string;
+  arrived_at: string;
+  served_at: string;
+  waiting_seconds: number;
+  history: { status: CaseStatus; at: string; by: "staff" | "institution"; by_id: string; offline: boolean; note: string }[];
+  next: CaseStatus[];
+  unsent: number;
+  refused: string | null;
+}
+
+export interface RegisterCaseRequest {
+  service_id: string;
+  kind: CaseKind;
+  channel?: string;
+  customer_code: string;
+  customer_name?: string;
+  note?: string;
+}
+
+export interface VisitView {
+  customer_code: string;
+  customer_name: string;
+  started_at: string;
+  actions: { at: string; kind: "service_viewed" | "case_registered" | "status_changed"; text: string; case_id: string | null }[];
+}
+
+export interface PrintOutcome {
+  pdf: string;
+  job: string | null;
+}
+
+export const CHANNELS = [
+  "vpvkac_in_person",
+  "institution_in_person",
+  "e_service",
+  "phone",
+  "email",
+  "e_address",
+  "post",
+] as const;
+
 export const api = {
   appState: () => invoke<AppState>("app_state"),
   setLanguage: (language: Language) => invoke<void>("set_language", { language }),
@@ -190,4 +253,16 @@ export const api = {
   /** `pin: null` when the reader has its own PIN pad. */
   logIn: (pin: string | null) => invoke<LoginView>("log_in", { pin }),
   logOut: () => invoke<LoginView>("log_out"),
+  registerCase: (request: RegisterCaseRequest) => invoke<CaseView>("register_case", { request }),
+  changeCaseStatus: (id: string, to: CaseStatus, note: string) => invoke<CaseView>("change_case_status", { id, to, note }),
+  casePage: (id: string) => invoke<CaseView>("case_page", { id }),
+  findCases: (query: string) => invoke<CaseView[]>("find_cases", { query }),
+  readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
+  checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
+  startVisit: (customerCode: string, customerName: string) =>
+    invoke<VisitView>("start_visit", { customerCode, customerName }),
+  currentVisit: () => invoke<VisitView | null>("current_visit"),
+  endVisit: () => invoke<VisitView | null>("end_visit"),
+  printCaseReceipt: (id: string, toPrinter: boolean) => invoke<PrintOutcome>("print_case_receipt", { id, toPrinter }),
+  printVisitReceipt: (toPrinter: boolean) => invoke<PrintOutcome>("print_visit_receipt", { toPrinter }),
 };

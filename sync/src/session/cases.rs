@@ -208,7 +208,7 @@ impl DeviceSession {
             .cloned()
             .ok_or_else(|| invalid("service_unknown", "the service names no institution"))?;
         let customer = customer_from_code(&request.customer_code, &request.customer_name)
-            .map_err(|e| invalid("customer_code_invalid", e.to_string()))?;
+            .map_err(|e| invalid(e.code(), e.to_string()))?;
         let now = (self.clock)();
         let case = self.store.register_case(
             CaseDraft {
@@ -325,7 +325,7 @@ impl DeviceSession {
     pub fn start_visit(&self, customer_code: &str, customer_name: &str) -> Result<VisitView, SessionError> {
         self.staff_actor()?;
         let customer = customer_from_code(customer_code, customer_name)
-            .map_err(|e| invalid("customer_code_invalid", e.to_string()))?;
+            .map_err(|e| invalid(e.code(), e.to_string()))?;
         let (_, code, name) = customer_parts(&customer);
         let visit = VisitView { customer_code: code, customer_name: name, started_at: (self.clock)(), actions: vec![] };
         *self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(visit.clone());

@@ -2,11 +2,22 @@ import { useCallback, useEffect, useState } from "react";
 import { ArticleScreen } from "./ArticleScreen";
 import { SearchScreen, type Open } from "./SearchScreen";
 import { ServiceScreen } from "./ServiceScreen";
+import { useTranslation } from "react-i18next";
+import { CaseScreen } from "../cases/CaseScreen";
+import { CasesScreen } from "../cases/CasesScreen";
+import { CustomerBar } from "../cases/CustomerBar";
+import { VisitProvider } from "../cases/visit";
 
-type View = { kind: "search" } | { kind: "service"; id: string } | { kind: "article"; id: string };
+type View =
+  | { kind: "search" }
+  | { kind: "service"; id: string }
+  | { kind: "article"; id: string }
+  | { kind: "cases" }
+  | { kind: "case"; id: string };
 
 /** The desk's main screen: search, and the pages opened from it, with a back stack. */
 export function CatalogueHome() {
+  const { t } = useTranslation();
   const [stack, setStack] = useState<View[]>([{ kind: "search" }]);
   const [query, setQuery] = useState("");
   const view = stack[stack.length - 1];
@@ -29,13 +40,27 @@ export function CatalogueHome() {
     return () => window.removeEventListener("keydown", onKey);
   }, [back]);
 
+  const section = view.kind === "cases" || view.kind === "case" ? "cases" : "catalogue";
   return (
+    <VisitProvider>
     <div className="catalogue-home">
+      <nav className="section-tabs" aria-label={t("cases.sections")}>
+        <button type="button" aria-pressed={section === "catalogue"} onClick={() => setStack([{ kind: "search" }])} data-testid="tab-catalogue">
+          {t("cases.tabCatalogue")}
+        </button>
+        <button type="button" aria-pressed={section === "cases"} onClick={() => setStack([{ kind: "cases" }])} data-testid="tab-cases">
+          {t("cases.tabCases")}
+        </button>
+      </nav>
+      <CustomerBar />
       {view.kind === "search" && <SearchScreen onOpen={open} initialQuery={query} key="search" />}
+      {view.kind === "cases" && <CasesScreen onOpenCase={(id) => open({ kind: "case", id })} />}
+      {view.kind === "case" && <CaseScreen id={view.id} onBack={back} key={view.id} />}
       {view.kind === "service" && <ServiceScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       {view.kind === "article" && <ArticleScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       <QueryMemory onQuery={setQuery} />
     </div>
+    </VisitProvider>
   );
 }
 

@@ -6,6 +6,7 @@ import { formatDuration, formatMoney } from "./format";
 import { LocalText } from "./LocalText";
 import type { Open } from "./SearchScreen";
 import { usePage } from "./usePage";
+import { RegisterCase } from "../cases/RegisterCase";
 
 /** Every section a clerk advises from, in the order they look for it. */
 export function ServiceScreen({ id, onOpen, onBack }: { id: string; onOpen: Open; onBack: () => void }) {
@@ -26,6 +27,7 @@ export function ServiceScreen({ id, onOpen, onBack }: { id: string; onOpen: Open
       <p className="lead">
         <LocalText value={page.description} />
       </p>
+      <RegisterCase serviceId={page.id} onOpenCase={(caseId) => onOpen({ kind: "case", id: caseId })} />
       {page.has_e_service && page.online_access_url && (
         <p className="e-service">
           <span className="badge">{t("catalogue.eService")}</span>{" "}
