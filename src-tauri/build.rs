@@ -16,6 +16,17 @@ fn main() {
         "log_in",
         "log_out",
         "outbox_problems",
+        "register_case",
+        "change_case_status",
+        "case_page",
+        "find_cases",
+        "read_customer_card",
+        "check_customer_code",
+        "start_visit",
+        "current_visit",
+        "end_visit",
+        "print_case_receipt",
+        "print_visit_receipt",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -3,12 +3,13 @@
 //! wrong PIN first), see the centre and "online", lock the desk by taking the card out and
 //! unlock it, lose the server and see "offline", search the demo catalogue offline and open a
 //! service and an article (whose raw HTML stays inert), log out and unlock offline with the
-//! same card, get the server back and see "online", restart the app and find everything
-//! remembered.
+//! same card, register a case for a customer whose card is in the second reader and save its
+//! receipt as a PDF (read back with pdftotext), get the server back and see "online" and the
+//! case on the server exactly once, restart the app and find everything remembered.
 //!
 //! Needs `DISPLAY` (an X server such as Xvfb), `tauri-driver` on PATH,
 //! `/usr/bin/WebKitWebDriver` and pcscd with vsmartcard-vpcd; `cargo xtask test` provides all.
-//! Uses vpcd's first slot (reader `Virtual PCD 00 00`).
+//! Uses vpcd's two slots (readers `Virtual PCD 00 00` for the clerk, `00 01` for the customer).
 
 use std::{
     path::Path,
@@ -88,6 +89,66 @@ fn wait_for_state(app: &Session, state: &str, timeout: Duration) -> Duration {
         Ok(app.attribute("[data-testid=connection-state]", "data-state")?.as_deref() == Some(state))
     })
     .unwrap()
+}
+
+const CUSTOMER_CODE: &str = "325035-11782";
+const CUSTOMER_VPCD_SLOT: &str = "127.0.0.1:35964";
+
+struct Registration {
+    number: String,
+    receipt: std::path::PathBuf,
+    took: Duration,
+}
+
+fn pdftotext(pdf: &Path) -> String {
+    let out = Command::new("pdftotext").arg("-layout").arg(pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// On an open service page: register a case for the customer whose card is in the second
+/// reader (open the form, read the card, register: three actions), then save its receipt.
+fn register_case_offline(app: &Session, shots: &Path) -> Result<Registration> {
+    wait_until("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
+    app.type_into("[data-testid=search-box]", "sunu nodev")?;
+    wait_until("search results", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=results]").map(|t| t.contains("Suņu turēšanas nodevas samaksa")).unwrap_or(false))
+    })?;
+    app.press("[data-testid=search-box]", "\u{E007}")?;
+    wait_until("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=register-case]")?.is_some()))?;
+    app.click("[data-testid=register-case]")?;
+    let started = std::time::Instant::now();
+    app.click("[data-testid=case-customer-read-card]")?;
+    wait_until("the customer's code from the card", Duration::from_secs(20), || {
+        Ok(app.execute("return document.querySelector('[data-testid=case-customer-code]').value")?
+            == serde_json::json!(CUSTOMER_CODE))
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-failed-customer-card.png"));
+    })?;
+    app.screenshot(&shots.join("desk-07c-register-form.png"))?;
+    wait_until("the code accepted", Duration::from_secs(10), || {
+        Ok(app.execute("return document.querySelector('[data-testid=register-submit]').disabled")?
+            == serde_json::json!(false))
+    })?;
+    app.click("[data-testid=register-submit]")?;
+    wait_until("the case number", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=registered-number]")?.is_some())
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-failed-register.png"));
+    })?;
+    let took = started.elapsed();
+    let number = app.text("[data-testid=registered-number]")?;
+    assert!(number.starts_with("R1V-01-") && number.ends_with("-0001"), "case number {number}");
+    app.click("[data-testid=save-receipt]")?;
+    wait_until("the receipt saved", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=receipt-outcome]")?.is_some())
+    })?;
+    let outcome = app.text("[data-testid=receipt-outcome]")?;
+    let receipt = std::path::PathBuf::from(outcome.trim_start_matches("Saglabāts:").trim());
+    assert!(receipt.is_file(), "no receipt at {}", receipt.display());
+    app.screenshot(&shots.join("desk-07d-case-registered.png"))?;
+    Ok(Registration { number, receipt, took })
 }
 
 #[test]
@@ -227,9 +288,41 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     wait_until("the offline mark", Duration::from_secs(5), || Ok(app.find("[data-testid=offline-login]")?.is_some()))?;
     app.screenshot(&shots.join("desk-07b-offline-login.png"))?;
 
+    // Still offline: a customer's card goes into the second reader, and a case is registered
+    // from the service page in three actions; its receipt is saved as a PDF.
+    let customer =
+        Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CUSTOMER_CODE.into() };
+    let customer_file = home.path().join("customer-card.json");
+    let profile =
+        ca.issue_card(customer, KeyKind::Rsa2048, now - chrono::Duration::days(30), None, "4321", "654321")?;
+    std::fs::write(&customer_file, profile.to_json()?)?;
+    let _customer_card = VirtualCardProcess::insert(&bin, &customer_file, CUSTOMER_VPCD_SLOT)?;
+    let registration = register_case_offline(&app, &shots)?;
+    let case_number = registration.number;
+    eprintln!("case registered offline as {case_number} ({:?} from opening the form)", registration.took);
+    let receipt = pdftotext(&registration.receipt);
+    for expected in
+        [case_number.as_str(), "Suņu turēšanas nodevas samaksa", "JĀNIS BĒRZIŅŠ (325035-*****)", "Kas notiks tālāk"]
+    {
+        assert!(receipt.contains(expected), "the receipt lacks {expected:?}:\n{receipt}");
+    }
+    assert!(!receipt.contains("11782"), "the receipt shows the whole personal code");
+    wait_until("the outbox count", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=outbox-pending]")?.is_some())
+    })?;
+
     let _server = start_server()?;
     let back_online = wait_for_state(&app, "online", Duration::from_secs(10));
     eprintln!("desk showed online {back_online:?} after the server returned");
+    // The case reaches the server exactly once, and the desk shows nothing left to send.
+    let runtime = tokio::runtime::Runtime::new()?;
+    let store = runtime.block_on(server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())))?;
+    wait_until("the case on the server", Duration::from_secs(20), || Ok(runtime.block_on(store.case_count())? == 1))?;
+    wait_until("the outbox emptied", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=outbox-pending]")?.is_none())
+    })?;
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(runtime.block_on(store.case_count())?, 1, "the case arrived more than once");
     app.click("[data-testid=language-en]")?;
     wait_until("English", Duration::from_secs(5), || Ok(app.text("[data-testid=connection-state]")? == "Online"))?;
     app.screenshot(&shots.join("desk-08-back-online-en.png"))?;

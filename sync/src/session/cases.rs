@@ -318,14 +318,16 @@ impl DeviceSession {
 
     /// The customer's card in the second reader: their code and name, no PIN.
     pub fn customer_from_card(&self) -> Result<crate::login::CardDetails, crate::login::LoginFailure> {
-        self.login.customer_card()
+        self.login.customer_card().inspect_err(|failure| {
+            tracing::warn!(code = %failure.code, message = %failure.message, "the customer's card could not be read");
+        })
     }
 
     /// Starts serving a customer: what is done for them from now on goes on their receipt.
     pub fn start_visit(&self, customer_code: &str, customer_name: &str) -> Result<VisitView, SessionError> {
         self.staff_actor()?;
-        let customer = customer_from_code(customer_code, customer_name)
-            .map_err(|e| invalid(e.code(), e.to_string()))?;
+        let customer =
+            customer_from_code(customer_code, customer_name).map_err(|e| invalid(e.code(), e.to_string()))?;
         let (_, code, name) = customer_parts(&customer);
         let visit = VisitView { customer_code: code, customer_name: name, started_at: (self.clock)(), actions: vec![] };
         *self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(visit.clone());

@@ -297,6 +297,12 @@ impl DeviceSession {
                     }
                     last_recorded = Some(at);
                 }
+                // The engine counts the outbox when it pushes; cases queued since (offline) are
+                // counted here, so the status bar never shows fewer than are waiting.
+                let mut status = status;
+                if let Ok(counts) = store.outbox_counts() {
+                    status.outbox = engine::outbox_status(&counts);
+                }
                 to_ui.send_replace(status);
             }
         });
