@@ -202,3 +202,108 @@ struct StatusPayload {
     case_id: Uuid,
     change: StatusChange,
 }
+
+/// A demo desk's case history: `count` registrations spread over the `months` before `now`,
+/// over the catalogue's live services (a few much more often than others, as at a real
+/// centre), with every kind and the usual channels. Deterministic for a `seed`; customers are
+/// made-up new-style personal codes with no names. Applied like any desk's push, so the demo
+/// has cases and the open data has counts.
+pub async fn add_demo_cases(
+    store: &dyn Store,
+    device: &Device,
+    count: u32,
+    months: u32,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    use domain::case::{Actor, CaseKind, CaseNumber, Customer, NewCase};
+    use domain::catalogue::{ChannelKind, PublicService};
+
+    let desk = device
+        .desk_number
+        .ok_or_else(|| StoreError::NotFound { what: "a desk number (demo cases need a desk, not a kiosk)".into() })?;
+    let mut services: Vec<(String, String)> = Vec::new();
+    for record in store.catalogue_records(RecordKind::Service).await? {
+        if record.retired {
+            continue;
+        }
+        let service: PublicService =
+            serde_json::from_str(&record.document).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if let Some(holder) = service.competent_authorities.first() {
+            services.push((service.id.clone(), holder.clone()));
+        }
+    }
+    if services.is_empty() {
+        return Err(StoreError::NotFound { what: "a live service (import the demo catalogue first)".into() });
+    }
+    services.sort();
+    // A centre's work is mostly a dozen services.
+    services.truncate(12);
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |bound: u64| {
+        // SplitMix64: deterministic and good enough for made-up data.
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % bound.max(1)
+    };
+    let clerk = domain::PersonalCode::parse("161175-19997").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let span_minutes = i64::from(months.max(1)) * 30 * 24 * 60;
+    let mut drafts = Vec::new();
+    for _ in 0..count {
+        // Squaring the draw makes the first services the busiest.
+        let pick = next(1_000_000) as f64 / 1_000_000.0;
+        let (service_id, holder) = &services[((pick * pick) * services.len() as f64) as usize % services.len()];
+        let served_at = now - chrono::Duration::minutes(1 + next(span_minutes as u64) as i64);
+        let kind = match next(10) {
+            0..=6 => CaseKind::Consultation,
+            7 | 8 => CaseKind::Application,
+            _ => CaseKind::ResultHandover,
+        };
+        let channel = match next(20) {
+            0..=17 => ChannelKind::VpvkacInPerson,
+            18 => ChannelKind::Phone,
+            _ => ChannelKind::EAddress,
+        };
+        let code = format!("32{:04}-{:05}", next(10_000), next(100_000));
+        let personal_code = domain::PersonalCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        drafts.push((served_at, service_id.clone(), holder.clone(), kind, channel, personal_code));
+    }
+    // Numbered in the order served, per year, as the desk would have.
+    drafts.sort_by_key(|d| d.0);
+    let mut sequence: HashMap<i32, u32> = HashMap::new();
+    let mut entries = Vec::new();
+    for (served_at, service_id, holder, kind, channel, personal_code) in drafts {
+        use chrono::Datelike;
+        let year = served_at.year();
+        let n = sequence.entry(year).or_insert(0);
+        *n += 1;
+        let number = CaseNumber::new(&device.centre.code, desk, year, *n)
+            .map_err(|e| StoreError::Corrupt(format!("demo case number: {e}")))?;
+        let case = Case::register(NewCase {
+            id: Uuid::now_v7(),
+            number,
+            service_id,
+            kind,
+            channel,
+            customer: Customer::Natural { personal_code, name: String::new() },
+            holder_institution: holder,
+            provider_institution: None,
+            centre_id: device.centre.id,
+            arrived_at: served_at - chrono::Duration::minutes(next(25) as i64),
+            served_at,
+            registered_by: Actor::Staff { personal_code: clerk.clone(), offline: false },
+            note: String::new(),
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let payload = serde_json::to_value(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        entries.push(OutboxEntryDto { id: case.id, kind: "case_registered".into(), payload, offline: false });
+    }
+    let mut applied = 0;
+    for batch in entries.chunks(200) {
+        let results = apply_entries(store, device, batch.to_vec(), now).await?;
+        applied += results.iter().filter(|r| r.outcome == "applied").count();
+    }
+    Ok(applied)
+}

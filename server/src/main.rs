@@ -57,6 +57,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum StatsCommand {
+    /// Add a made-up case history for a demo desk of a centre (a new desk device named
+    /// `--desk`), applied like a desk's push: for demos and trying the open data.
+    Demo {
+        #[arg(long)]
+        centre: String,
+        #[arg(long, default_value = "Demo vēsture")]
+        desk: String,
+        #[arg(long, default_value_t = 1200)]
+        count: u32,
+        #[arg(long, default_value_t = 3)]
+        months: u32,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Write the statistics as published (small counts withheld, no personal data).
     Export {
         #[arg(long, default_value = "csv")]
@@ -304,6 +318,13 @@ fn run(cli: Cli) -> Result<()> {
                 serve(settings, state).await?
             }
             Command::Eid(_) => unreachable!("handled above"),
+            Command::Stats(StatsCommand::Demo { centre, desk, count, months, seed }) => {
+                let (device, _) =
+                    devices::add_device(store.as_ref(), &centre, DeviceKind::Desk, &desk, ttl, clock()).await?;
+                let applied =
+                    server::cases::add_demo_cases(store.as_ref(), &device, count, months, seed, clock()).await?;
+                println!("{applied} demo cases added for {:?} in {}", device.name, device.centre.name);
+            }
             Command::Stats(StatsCommand::Export { format, output }) => {
                 let rows = server::open_data::provision_rows(store.as_ref()).await?;
                 let text = match format {

@@ -292,3 +292,43 @@ fn operators_grant_and_revoke_roles_and_bad_codes_change_nothing() {
     assert!(revoked.contains("no longer clerk"), "{revoked}");
     assert_eq!(server_cli(&bin, &db, &["user", "list"]).unwrap(), "");
 }
+
+#[test]
+fn the_demo_case_history_shows_in_the_open_data_without_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas Centra VPVKAC", "--municipality", "Rīga"]).unwrap();
+    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()]).unwrap();
+    let added = server_cli(&bin, &db, &["stats", "demo", "--centre", "Rīgas Centra VPVKAC"]).unwrap();
+    assert!(added.starts_with("1200 demo cases added"), "{added}");
+    // The history belongs to a desk of its own; a second run with the same desk name is refused
+    // (names are unique in a centre), so nothing is counted twice.
+    let mut again = server_command(&bin, &db, 0);
+    again.args(["stats", "demo", "--centre", "Rīgas Centra VPVKAC"]);
+    fails_with(&mut again, "Demo vēsture");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["stats", "export", "--format", "json"]).unwrap()).unwrap();
+    let csv = server_cli(&bin, &db, &["stats", "export"]).unwrap();
+    let rows = json["rows"].as_array().or_else(|| json.as_array()).expect("rows");
+    let published: u64 = rows.iter().filter_map(|r| r["cases"].as_u64()).sum();
+    let withheld = rows.iter().filter(|r| r["cases"].is_null()).count();
+    assert!((600..=1200).contains(&published), "published {published} of 1200");
+    assert!(withheld > 0, "small counts are withheld");
+    assert!(rows.iter().filter_map(|r| r["cases"].as_u64()).all(|n| n >= 5));
+    let csv_published: u64 =
+        csv.lines().skip(1).filter_map(|l| l.split(',').rev().nth(1).and_then(|n| n.parse::<u64>().ok())).sum();
+    assert_eq!(csv_published, published, "CSV and JSON publish the same counts");
+    // No personal codes (old or new style) and no clerk in either file.
+    let personal_code = |text: &str| {
+        text.as_bytes()
+            .windows(12)
+            .any(|w| w[..6].iter().all(u8::is_ascii_digit) && w[6] == b'-' && w[7..].iter().all(u8::is_ascii_digit))
+    };
+    for text in [csv.as_str(), &json.to_string()] {
+        assert!(!personal_code(text), "a personal code in the open data");
+        assert!(!text.contains("161175") && !text.contains("OZOLIŅA"), "the clerk in the open data");
+    }
+}

@@ -54,6 +54,9 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     // The hand-written demo catalogue: 61 services of 12 institutions, with articles.
     let catalogue = root.join("server/demo/demo-catalogue.pietura.json");
     server(&["catalogue", "import", catalogue.to_str().context("the repository path is not UTF-8")?])?;
+    // Three months of made-up cases at the Riga centre (a desk of their own, "Demo vēsture"), so
+    // the case lists and the open data (/open-data/service-provision.csv) have something to show.
+    server(&["stats", "demo", "--centre", "Rīgas Centra VPVKAC"])?;
     // An institution with an API key, to try the institution API against.
     server(&["institution", "add", "https://pietura.lv/id/org/riga", "--name", "Rīgas valstspilsētas pašvaldība"])?;
     let key: serde_json::Value =
