@@ -36,10 +36,7 @@ pub enum CaseNumberError {
 impl CaseNumber {
     /// The number of the `sequence`th case (from 1) of `desk` at `centre` in `year`.
     pub fn new(centre: &str, desk: u8, year: i32, sequence: u32) -> Result<Self, CaseNumberError> {
-        let centre = centre.trim().to_ascii_uppercase();
-        if !(2..=4).contains(&centre.len()) || !centre.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-            return Err(CaseNumberError::CentreCode);
-        }
+        let centre = crate::CentreCode::parse(centre).map_err(|_| CaseNumberError::CentreCode)?.into_inner();
         if !(1..=99).contains(&desk) {
             return Err(CaseNumberError::Desk);
         }
@@ -152,6 +149,30 @@ pub enum Customer {
     Legal { registration_number: RegistrationNumber, name: String },
 }
 
+impl Customer {
+    /// `natural` or `legal`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Natural { .. } => "natural",
+            Self::Legal { .. } => "legal",
+        }
+    }
+
+    /// The personal code or registration number, as written.
+    pub fn code(&self) -> String {
+        match self {
+            Self::Natural { personal_code, .. } => personal_code.to_string(),
+            Self::Legal { registration_number, .. } => registration_number.as_str().to_owned(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Natural { name, .. } | Self::Legal { name, .. } => name,
+        }
+    }
+}
+
 /// What the visit was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -223,6 +244,13 @@ pub enum Actor {
     Staff { personal_code: PersonalCode, offline: bool },
     /// The provider or holder institution, through its API key.
     Institution { id: String },
+}
+
+impl Actor {
+    /// Acting in a session logged in without the server.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Self::Staff { offline: true, .. })
+    }
 }
 
 /// One step of a case's history; the history only grows.
@@ -461,6 +489,10 @@ mod tests {
         assert!(matches!(customer_from_code("32503511782", "B"), Ok(Customer::Natural { .. })));
         assert!(customer_from_code("161175-19996", "A").is_err());
         assert!(customer_from_code("40003521601", "SIA X").is_err());
+        let legal = customer_from_code("40003521600", " SIA X ").unwrap();
+        assert_eq!((legal.kind_name(), legal.code(), legal.name()), ("legal", "40003521600".into(), "SIA X"));
+        let natural = customer_from_code("16117519997", "A").unwrap();
+        assert_eq!((natural.kind_name(), natural.code()), ("natural", "161175-19997".into()));
     }
 
     /// Every (kind, from, to) triple: exactly the listed transitions are allowed.

@@ -2,6 +2,8 @@
 //! outbox entry are written in one transaction, with a real disk sync (the store runs with
 //! `synchronous = FULL`), so a registered case survives a crash and is sent exactly once.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Utc};
 use domain::case::{Actor, Case, CaseError, CaseKind, CaseNumber, CaseStatus, Customer, NewCase};
 use domain::catalogue::ChannelKind;
@@ -192,16 +194,28 @@ impl Store {
         documents.iter().map(|d| read_case(d)).collect()
     }
 
-    /// How a case's outbox entries stand: still to send, and the server's reason for any it
-    /// refused.
-    pub fn case_outbox(&self, case_id: Uuid) -> Result<CaseOutbox, StoreError> {
-        let id = case_id.to_string();
-        Ok(self.connection().query_row(
-            "SELECT count(*) FILTER (WHERE done_at IS NULL AND poisoned IS NULL), max(poisoned)
-             FROM outbox WHERE id = ?1 OR (kind = 'case_status' AND json_extract(payload, '$.case_id') = ?1)",
-            params![id],
-            |r| Ok(CaseOutbox { pending: r.get::<_, i64>(0)? as u64, refused: r.get(1)? }),
-        )?)
+    /// How the outbox stands for every case with an entry not yet on the server or refused by
+    /// it: entries still to send, and the server's reason for one it refused. Done entries (the
+    /// bulk of the table) are not parsed, so a list of cases costs one pass, not one per case.
+    pub fn unsettled_outbox_by_case(&self) -> Result<HashMap<Uuid, CaseOutbox>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT CASE kind WHEN 'case_registered' THEN id ELSE json_extract(payload, '$.case_id') END, poisoned
+             FROM outbox WHERE done_at IS NULL OR poisoned IS NOT NULL",
+        )?;
+        let rows = statement
+            .query_map([], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut by_case: HashMap<Uuid, CaseOutbox> = HashMap::new();
+        for (case_id, poisoned) in rows {
+            let Some(case_id) = case_id.and_then(|id| Uuid::parse_str(&id).ok()) else { continue };
+            let entry = by_case.entry(case_id).or_default();
+            match poisoned {
+                Some(reason) => entry.refused = entry.refused.take().max(Some(reason)),
+                None => entry.pending += 1,
+            }
+        }
+        Ok(by_case)
     }
 
     /// Entries still to send, oldest first (poisoned ones are left out).

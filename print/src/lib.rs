@@ -78,6 +78,14 @@ pub fn masked_code(code: &str) -> String {
     }
 }
 
+/// The customer as printed: name and masked code, or the masked code alone.
+fn customer_line(name: &str, code: &str) -> String {
+    match name.trim() {
+        "" => masked_code(code),
+        name => format!("{name} ({})", masked_code(code)),
+    }
+}
+
 /// What a case receipt says.
 #[derive(Debug, Clone)]
 pub struct CaseReceipt {
@@ -99,10 +107,7 @@ pub struct CaseReceipt {
 
 pub fn case_receipt(receipt: &CaseReceipt) -> Document {
     let l = receipt.language;
-    let customer = match receipt.customer_name.trim() {
-        "" => masked_code(&receipt.customer_code),
-        name => format!("{name} ({})", masked_code(&receipt.customer_code)),
-    };
+    let customer = customer_line(&receipt.customer_name, &receipt.customer_code);
     let next = match receipt.kind {
         CaseKind::Consultation => text(l, "next_consultation", &[]),
         CaseKind::Application => text(l, "next_application", &[("institution", &receipt.holder_institution)]),
@@ -159,10 +164,7 @@ pub struct VisitReceipt {
 
 pub fn visit_receipt(receipt: &VisitReceipt) -> Document {
     let l = receipt.language;
-    let customer = match receipt.customer_name.trim() {
-        "" => masked_code(&receipt.customer_code),
-        name => format!("{name} ({})", masked_code(&receipt.customer_code)),
-    };
+    let customer = customer_line(&receipt.customer_name, &receipt.customer_code);
     let items: Vec<String> = receipt
         .actions
         .iter()

@@ -83,13 +83,18 @@ pub fn spawn(
     policy: SchedulePolicy,
     clock: Clock,
 ) -> SyncHandle {
-    let initial = match store.catalogue_progress() {
+    let mut initial = match store.catalogue_progress() {
         Ok(progress) => SyncStatus { catalogue: catalogue_status(&progress, false), ..SyncStatus::default() },
         Err(error) => {
             warn!(%error, "could not read the catalogue's progress");
             SyncStatus::default()
         }
     };
+    // What waits in the outbox shows from the start, server or not.
+    match store.outbox_counts() {
+        Ok(counts) => initial.outbox = outbox_status(&counts),
+        Err(error) => warn!(%error, "could not count the outbox"),
+    }
     let (status_tx, status_rx) = watch::channel(initial);
     let wake = Arc::new(Notify::new());
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel();
@@ -101,6 +106,12 @@ pub fn spawn(
                 outcome = attempt(&client, &credentials, &store, &status_tx, &clock) => outcome,
                 _ = &mut stop_rx => break,
             };
+            // Counted after every attempt, whatever its outcome: cases queued while the server
+            // is away show as waiting (a wake after queueing makes this prompt).
+            let counting = store.clone();
+            if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || counting.outbox_counts()).await {
+                status_tx.send_modify(|s| s.outbox = outbox_status(&counts));
+            }
             let previous = status_tx.borrow().clone();
             let (status, wait) = after_attempt(&previous, outcome, clock(), &policy, jitter());
             if status.connection != previous.connection {
@@ -148,12 +159,7 @@ async fn attempt(
             return AttemptOutcome::Unreachable(format!("the offline catalogue could not be updated: {error}"));
         }
     }
-    let pushed = push_outbox(client, credentials, store, clock).await;
-    let counting = store.clone();
-    if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || counting.outbox_counts()).await {
-        status.send_modify(|s| s.outbox = outbox_status(&counts));
-    }
-    match pushed {
+    match push_outbox(client, credentials, store, clock).await {
         Ok(pushed) if pushed > 0 => info!(entries = pushed, "outbox pushed"),
         Ok(_) => {}
         Err(PullError::Server(error)) => {

@@ -98,6 +98,30 @@ pub struct LoginView {
     pub since: Option<DateTime<Utc>>,
 }
 
+/// The card's holder and dates from its authentication certificate, with what is known of its PIN.
+fn holder_details(
+    reader: &ReaderSnapshot,
+    der: &[u8],
+    pin_tries_left: Option<u8>,
+    pin_pad: bool,
+) -> Result<CardDetails, CardError> {
+    let certificate = ParsedCertificate::from_der(der).map_err(|e| CardError::Protocol(e.0))?;
+    let identity = certificate.identity();
+    let holder = match (&identity.given_name, &identity.surname) {
+        (Some(given), Some(surname)) => format!("{given} {surname}"),
+        _ => identity.common_name.clone().unwrap_or_default(),
+    };
+    Ok(CardDetails {
+        reader: reader.name.clone(),
+        holder,
+        personal_code: identity.personal_code().map(|(_, code)| code.to_owned()),
+        not_before: certificate.not_before(),
+        not_after: certificate.not_after(),
+        pin_tries_left,
+        pin_pad,
+    })
+}
+
 /// What the screens show about readers and the card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CardView {
@@ -265,8 +289,10 @@ impl LoginManager {
         let readers = self.cards.readers()?;
         let others: Vec<&ReaderSnapshot> = readers.iter().filter(|r| r.name != own.0 && r.card_present).collect();
         for reader in others.iter().filter(|r| r.latvian_eid) {
-            let (details, certificate) = self.card_details(reader)?;
+            // The customer types no PIN here: their PIN counter and the reader's pad stay unread.
+            let certificate = self.cards.authentication_certificate(&reader.name)?;
             if certificate != own.1 {
+                let details = holder_details(reader, &certificate, None, false)?;
                 tracing::info!(reader = %reader.name, "customer card read (certificate only)");
                 return Ok(details);
             }
@@ -283,21 +309,8 @@ impl LoginManager {
 
     fn card_details(&self, reader: &ReaderSnapshot) -> Result<(CardDetails, Vec<u8>), CardError> {
         let der = self.cards.authentication_certificate(&reader.name)?;
-        let certificate = ParsedCertificate::from_der(&der).map_err(|e| CardError::Protocol(e.0))?;
-        let identity = certificate.identity();
-        let holder = match (&identity.given_name, &identity.surname) {
-            (Some(given), Some(surname)) => format!("{given} {surname}"),
-            _ => identity.common_name.clone().unwrap_or_default(),
-        };
-        let details = CardDetails {
-            reader: reader.name.clone(),
-            holder,
-            personal_code: identity.personal_code().map(|(_, code)| code.to_owned()),
-            not_before: certificate.not_before(),
-            not_after: certificate.not_after(),
-            pin_tries_left: self.cards.pin1_tries_left(&reader.name).ok(),
-            pin_pad: self.cards.has_pin_pad(&reader.name),
-        };
+        let tries = self.cards.pin1_tries_left(&reader.name).ok();
+        let details = holder_details(reader, &der, tries, self.cards.has_pin_pad(&reader.name))?;
         Ok((details, der))
     }
 

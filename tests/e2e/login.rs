@@ -139,7 +139,7 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
     let wrong = login.log_in(Some("0000"), Some(&online)).await.unwrap_err();
     assert_eq!(wrong.code, "wrong_pin", "the card checks the PIN offline too");
     login.log_out(Some(&online)).await;
-    readers.insert(READER, VirtualCard::new(other_card));
+    readers.insert(READER, VirtualCard::new(other_card.clone()));
     assert_eq!(login.log_in(Some("4321"), Some(&online)).await.unwrap_err().code, "offline_unknown_card");
     readers.insert(READER, VirtualCard::new(card));
     offset_days.store(8, Ordering::SeqCst);
@@ -150,7 +150,20 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
     let _server = start().unwrap();
     let view = login.log_in(Some("1234"), Some(&online)).await.unwrap();
     assert_eq!((view.state, view.offline), ("logged_in", false));
+
+    // A customer's card in a second reader is read for their identity alone: no PIN, its PIN
+    // counter untouched, and the clerk stays logged in.
+    assert_eq!(login.customer_card().unwrap_err().code, "no_customer_card");
+    readers.insert("Customer reader", VirtualCard::new(other_card));
+    let customer = login.customer_card().unwrap();
+    assert_eq!(
+        (customer.holder.as_str(), customer.personal_code.as_deref(), customer.pin_tries_left),
+        ("OSKARS KALNS", Some("290156-11605"), None)
+    );
+    assert_eq!(login.view().state, "logged_in");
+    readers.remove("Customer reader");
     login.log_out(Some(&online)).await;
+    assert_eq!(login.customer_card().unwrap_err().code, "not_logged_in");
 
     // Without a typed PIN the reader's own pad is used, when it has one.
     assert_eq!(login.log_in(None, Some(&online)).await.unwrap_err().code, "pin_format");

@@ -119,3 +119,22 @@ fn entries_stay_until_the_server_has_them_and_poisoned_ones_block_nothing() {
     store.outbox_done(&ids[1..2], at(30)).unwrap();
     assert_eq!(store.outbox_counts().unwrap().done, 1);
 }
+
+#[test]
+fn unsettled_entries_are_counted_per_case_and_settled_ones_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let sent = store.register_case(draft(CaseKind::Application, 0, false), at(0)).unwrap();
+    let refused = store.register_case(draft(CaseKind::Consultation, 1, false), at(1)).unwrap();
+    let status = Uuid::now_v7();
+    store.change_case_status(sent.id, CaseStatus::Submitted, at(5), clerk(false), "", false, status).unwrap();
+    store.outbox_done(&[sent.id], at(6)).unwrap();
+    store.outbox_poisoned(refused.id, "no such service").unwrap();
+    let by_case = store.unsettled_outbox_by_case().unwrap();
+    assert_eq!(by_case.len(), 2);
+    // The registration is on the server; the status change made after it is still to send.
+    assert_eq!((by_case[&sent.id].pending, by_case[&sent.id].refused.as_deref()), (1, None));
+    assert_eq!((by_case[&refused.id].pending, by_case[&refused.id].refused.as_deref()), (0, Some("no such service")));
+    store.outbox_done(&[status], at(7)).unwrap();
+    assert!(!store.unsettled_outbox_by_case().unwrap().contains_key(&sent.id));
+}

@@ -90,9 +90,5 @@ pub async fn print_visit_receipt(state: State<'_, DeskState>, to_printer: bool) 
 /// rule broken (`personal_code_check_digit`, …).
 #[tauri::command]
 pub async fn check_customer_code(code: String) -> Result<&'static str, CommandError> {
-    match domain::case::customer_from_code(&code, "") {
-        Ok(domain::case::Customer::Natural { .. }) => Ok("natural"),
-        Ok(domain::case::Customer::Legal { .. }) => Ok("legal"),
-        Err(error) => Err(CommandError { code: error.code().into(), message: error.to_string() }),
-    }
+    Ok(sync::session::parse_customer(&code, "")?.kind_name())
 }

@@ -3,6 +3,7 @@
 //! visit (what was done for this customer), and printed receipts. Everything works offline:
 //! the store writes the case and its outbox entry together.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, Utc};
@@ -105,12 +106,60 @@ fn local_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string()
 }
 
-fn customer_parts(customer: &Customer) -> (&'static str, String, String) {
-    match customer {
-        Customer::Natural { personal_code, name } => ("natural", personal_code.to_string(), name.clone()),
-        Customer::Legal { registration_number, name } => {
-            ("legal", registration_number.as_str().to_owned(), name.clone())
-        }
+/// What showing cases needs besides the cases, read once for a whole list: the desk's language,
+/// service and institution names (each looked up once), and the outbox's unsettled entries.
+struct CaseContext<'a> {
+    store: &'a offline_store::Store,
+    language: Language,
+    services: HashMap<String, String>,
+    organisations: HashMap<String, String>,
+    outbox: HashMap<Uuid, offline_store::CaseOutbox>,
+}
+
+impl<'a> CaseContext<'a> {
+    /// Names only: the outbox is read by [`CaseContext::with_outbox`], for showing cases.
+    fn new(store: &'a offline_store::Store, language: Language) -> Self {
+        Self { store, language, services: HashMap::new(), organisations: HashMap::new(), outbox: HashMap::new() }
+    }
+
+    fn with_outbox(mut self) -> Result<Self, SessionError> {
+        self.outbox = self.store.unsettled_outbox_by_case()?;
+        Ok(self)
+    }
+
+    fn shown(text: &domain::catalogue::Text, language: Language) -> Option<String> {
+        domain::catalogue_view::local(text, language).map(|local| local.text)
+    }
+
+    /// The service's name, or its id when this desk does not have it.
+    fn service(&mut self, id: &str) -> String {
+        let (store, language) = (self.store, self.language);
+        self.services
+            .entry(id.to_owned())
+            .or_insert_with(|| {
+                store
+                    .service(id)
+                    .ok()
+                    .flatten()
+                    .and_then(|s| Self::shown(&s.name, language))
+                    .unwrap_or_else(|| id.to_owned())
+            })
+            .clone()
+    }
+
+    fn organisation(&mut self, id: &str) -> String {
+        let (store, language) = (self.store, self.language);
+        self.organisations
+            .entry(id.to_owned())
+            .or_insert_with(|| {
+                store
+                    .organisation(id)
+                    .ok()
+                    .flatten()
+                    .and_then(|o| Self::shown(&o.name, language))
+                    .unwrap_or_else(|| id.to_owned())
+            })
+            .clone()
     }
 }
 
@@ -118,42 +167,32 @@ fn invalid(code: &str, message: impl Into<String>) -> SessionError {
     SessionError::new(code, message)
 }
 
+/// A customer from a code as typed, the error coded by the rule broken
+/// (`personal_code_check_digit`, `registration_number_shape`, …) for the UI to translate.
+pub fn parse_customer(code: &str, name: &str) -> Result<Customer, SessionError> {
+    customer_from_code(code, name).map_err(|e| invalid(e.code(), e.to_string()))
+}
+
 impl DeviceSession {
-    fn text_of(&self, text: &domain::catalogue::Text, language: Language) -> String {
-        text.show(language).map(|s| s.text.to_owned()).unwrap_or_default()
+    fn case_context(&self) -> Result<CaseContext<'_>, SessionError> {
+        CaseContext::new(&self.store, self.language()?).with_outbox()
     }
 
-    fn service_name(&self, id: &str, language: Language) -> String {
-        match self.store.service(id) {
-            Ok(Some(service)) => self.text_of(&service.name, language),
-            _ => id.to_owned(),
-        }
-    }
-
-    fn organisation_name(&self, id: &str, language: Language) -> String {
-        match self.store.organisation(id) {
-            Ok(Some(organisation)) => self.text_of(&organisation.name, language),
-            _ => id.to_owned(),
-        }
-    }
-
-    fn case_view(&self, case: &Case) -> Result<CaseView, SessionError> {
-        let language = self.language()?;
-        let (customer_type, customer_code, customer_name) = customer_parts(&case.customer);
-        let outbox = self.store.case_outbox(case.id)?;
-        Ok(CaseView {
+    fn case_view(case: &Case, context: &mut CaseContext<'_>) -> CaseView {
+        let outbox = context.outbox.get(&case.id).cloned().unwrap_or_default();
+        CaseView {
             id: case.id,
             number: case.number.to_string(),
             service_id: case.service_id.clone(),
-            service_name: self.service_name(&case.service_id, language),
+            service_name: context.service(&case.service_id),
             kind: case.kind,
             channel: case.channel.clone(),
             status: case.status(),
-            customer_type,
-            customer_code,
-            customer_name,
+            customer_type: case.customer.kind_name(),
+            customer_code: case.customer.code(),
+            customer_name: case.customer.name().to_owned(),
             holder_institution: case.holder_institution.clone(),
-            holder_name: self.organisation_name(&case.holder_institution, language),
+            holder_name: context.organisation(&case.holder_institution),
             arrived_at: case.arrived_at,
             served_at: case.served_at,
             waiting_seconds: case.waiting_seconds(),
@@ -171,7 +210,16 @@ impl DeviceSession {
             next: case.status().next(case.kind).to_vec(),
             unsent: outbox.pending,
             refused: outbox.refused,
-        })
+        }
+    }
+
+    fn case_views<'c>(&self, cases: impl IntoIterator<Item = &'c Case>) -> Result<Vec<CaseView>, SessionError> {
+        let mut context = self.case_context()?;
+        Ok(cases.into_iter().map(|case| Self::case_view(case, &mut context)).collect())
+    }
+
+    fn one_case_view(&self, case: &Case) -> Result<CaseView, SessionError> {
+        Ok(Self::case_view(case, &mut self.case_context()?))
     }
 
     /// The logged-in staff member, as a case's actor; refused when nobody is logged in.
@@ -190,7 +238,7 @@ impl DeviceSession {
     /// Registers a case at this desk, with or without the server.
     pub fn register_case(&self, request: RegisterCase) -> Result<CaseView, SessionError> {
         let (actor, _) = self.staff_actor()?;
-        let offline = matches!(actor, Actor::Staff { offline: true, .. });
+        let offline = actor.is_offline();
         let enrollment =
             self.store.enrollment()?.ok_or_else(|| invalid("not_enrolled", "this device is not enrolled"))?;
         let desk_number = enrollment.desk_number.filter(|_| !enrollment.centre.code.is_empty()).ok_or_else(|| {
@@ -207,8 +255,7 @@ impl DeviceSession {
             .first()
             .cloned()
             .ok_or_else(|| invalid("service_unknown", "the service names no institution"))?;
-        let customer = customer_from_code(&request.customer_code, &request.customer_name)
-            .map_err(|e| invalid(e.code(), e.to_string()))?;
+        let customer = parse_customer(&request.customer_code, &request.customer_name)?;
         let now = (self.clock)();
         let case = self.store.register_case(
             CaseDraft {
@@ -231,7 +278,7 @@ impl DeviceSession {
             now,
         )?;
         tracing::info!(case = %case.id, number = %case.number, offline, "case registered");
-        let view = self.case_view(&case)?;
+        let view = self.one_case_view(&case)?;
         self.note_in_visit(&customer, now, |visit| {
             visit.actions.push(VisitActionView {
                 at: now,
@@ -251,14 +298,14 @@ impl DeviceSession {
     /// Moves a case on (the domain's state machine decides) and queues it for the server.
     pub fn change_case_status(&self, id: Uuid, to: CaseStatus, note: &str) -> Result<CaseView, SessionError> {
         let (actor, _) = self.staff_actor()?;
-        let offline = matches!(actor, Actor::Staff { offline: true, .. });
+        let offline = actor.is_offline();
         let now = (self.clock)();
         let case =
             self.store.change_case_status(id, to, now, actor, note, offline, Uuid::now_v7()).map_err(|e| match e {
                 offline_store::StoreError::Invalid(message) => invalid("case_change_refused", message),
                 other => other.into(),
             })?;
-        let view = self.case_view(&case)?;
+        let view = self.one_case_view(&case)?;
         self.note_in_visit(&case.customer, now, |visit| {
             visit.actions.push(VisitActionView {
                 at: now,
@@ -273,7 +320,7 @@ impl DeviceSession {
     }
 
     pub fn case(&self, id: Uuid) -> Result<Option<CaseView>, SessionError> {
-        self.store.case(id)?.map(|case| self.case_view(&case)).transpose()
+        self.store.case(id)?.map(|case| self.one_case_view(&case)).transpose()
     }
 
     /// Cases served today (local time), newest first.
@@ -282,7 +329,7 @@ impl DeviceSession {
         let midnight = now.date_naive().and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(Local).earliest());
         let from = midnight.map_or_else(|| (self.clock)() - chrono::Duration::hours(24), |t| t.with_timezone(&Utc));
         let to = (self.clock)() + chrono::Duration::days(1);
-        self.store.cases_served_between(from, to)?.iter().map(|case| self.case_view(case)).collect()
+        self.case_views(&self.store.cases_served_between(from, to)?)
     }
 
     /// Cases by number (as typed, any case or spacing), customer code or name, or service name,
@@ -293,21 +340,20 @@ impl DeviceSession {
             return self.cases_today();
         }
         if let Ok(number) = domain::case::CaseNumber::parse(query) {
-            return self.store.case_by_number(&number)?.iter().map(|case| self.case_view(case)).collect();
+            return self.case_views(&self.store.case_by_number(&number)?);
         }
-        let language = self.language()?;
+        let mut context = self.case_context()?;
         let needle = query.to_lowercase();
         let digits: String = query.chars().filter(char::is_ascii_digit).collect();
         let mut found = Vec::new();
         for case in self.store.recent_cases(5_000)? {
-            let (_, code, name) = customer_parts(&case.customer);
-            let code_digits: String = code.chars().filter(char::is_ascii_digit).collect();
+            let code_digits: String = case.customer.code().chars().filter(char::is_ascii_digit).collect();
             let matches = (digits.len() >= 6 && code_digits.starts_with(&digits))
-                || name.to_lowercase().contains(&needle)
+                || case.customer.name().to_lowercase().contains(&needle)
                 || case.number.to_string().to_lowercase().contains(&needle)
-                || self.service_name(&case.service_id, language).to_lowercase().contains(&needle);
+                || context.service(&case.service_id).to_lowercase().contains(&needle);
             if matches {
-                found.push(self.case_view(&case)?);
+                found.push(Self::case_view(&case, &mut context));
                 if found.len() == 100 {
                     break;
                 }
@@ -326,10 +372,13 @@ impl DeviceSession {
     /// Starts serving a customer: what is done for them from now on goes on their receipt.
     pub fn start_visit(&self, customer_code: &str, customer_name: &str) -> Result<VisitView, SessionError> {
         self.staff_actor()?;
-        let customer =
-            customer_from_code(customer_code, customer_name).map_err(|e| invalid(e.code(), e.to_string()))?;
-        let (_, code, name) = customer_parts(&customer);
-        let visit = VisitView { customer_code: code, customer_name: name, started_at: (self.clock)(), actions: vec![] };
+        let customer = parse_customer(customer_code, customer_name)?;
+        let visit = VisitView {
+            customer_code: customer.code(),
+            customer_name: customer.name().to_owned(),
+            started_at: (self.clock)(),
+            actions: vec![],
+        };
         *self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(visit.clone());
         tracing::info!("visit started");
         Ok(visit)
@@ -347,7 +396,7 @@ impl DeviceSession {
     /// Notes that the clerk looked a service up for the customer being served.
     pub fn note_service_viewed(&self, service_id: &str) {
         let Ok(language) = self.language() else { return };
-        let name = self.service_name(service_id, language);
+        let name = CaseContext::new(&self.store, language).service(service_id);
         let now = (self.clock)();
         let mut visit = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(visit) = visit.as_mut() else { return };
@@ -365,13 +414,18 @@ impl DeviceSession {
     }
 
     fn note_in_visit(&self, customer: &Customer, at: DateTime<Utc>, add: impl FnOnce(&mut VisitView)) {
-        let (_, code, name) = customer_parts(customer);
+        let code = customer.code();
         let mut visit = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match visit.as_mut() {
             Some(visit) if visit.customer_code == code => add(visit),
             // A case for someone else than the visit's customer starts their visit.
             _ => {
-                let mut fresh = VisitView { customer_code: code, customer_name: name, started_at: at, actions: vec![] };
+                let mut fresh = VisitView {
+                    customer_code: code,
+                    customer_name: customer.name().to_owned(),
+                    started_at: at,
+                    actions: vec![],
+                };
                 add(&mut fresh);
                 *visit = Some(fresh);
             }
@@ -426,7 +480,7 @@ impl DeviceSession {
     pub fn print_case_receipt(&self, id: Uuid, to_printer: bool) -> Result<PrintOutcome, SessionError> {
         let case = self.store.case(id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {id}")))?;
         let language = self.language()?;
-        let view = self.case_view(&case)?;
+        let view = self.one_case_view(&case)?;
         let receipt = print::CaseReceipt {
             language,
             case_number: view.number.clone(),

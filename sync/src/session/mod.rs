@@ -10,7 +10,7 @@ use domain::{EnrollmentCode, Language};
 pub use offline_store::Enrollment;
 
 mod cases;
-pub use cases::{CaseView, HistoryView, PrintOutcome, RegisterCase, VisitActionView, VisitView};
+pub use cases::{CaseView, HistoryView, PrintOutcome, RegisterCase, VisitActionView, VisitView, parse_customer};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
@@ -254,12 +254,9 @@ impl DeviceSession {
         Ok(DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() })
     }
 
-    /// Something was queued: show it in the status bar now and let the engine try to send it.
+    /// Something was queued: the engine tries to send it now, and counts the outbox for the
+    /// status bar after its attempt whether the server answers or not.
     fn wake_sync(&self) {
-        match self.store.outbox_counts() {
-            Ok(counts) => self.status.send_modify(|status| status.outbox = engine::outbox_status(&counts)),
-            Err(error) => tracing::warn!(%error, "the outbox could not be counted"),
-        }
         if let Ok(engine) = self.engine.try_lock()
             && let Some(engine) = engine.as_ref()
         {
@@ -296,12 +293,6 @@ impl DeviceSession {
                         tracing::warn!(%error, "could not record the sync time");
                     }
                     last_recorded = Some(at);
-                }
-                // The engine counts the outbox when it pushes; cases queued since (offline) are
-                // counted here, so the status bar never shows fewer than are waiting.
-                let mut status = status;
-                if let Ok(counts) = store.outbox_counts() {
-                    status.outbox = engine::outbox_status(&counts);
                 }
                 to_ui.send_replace(status);
             }
