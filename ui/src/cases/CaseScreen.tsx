@@ -1,9 +1,10 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type CaseStatus, type CaseView, type PrintOutcome } from "../api";
+import { api, asCommandError, type CaseStatus, type CaseView } from "../api";
 import { usePage } from "../catalogue/usePage";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
+import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
 
 /** One case: what it is, its whole history, the next steps the clerk may take, receipts. */
@@ -15,7 +16,7 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
   const [changed, setChanged] = useState<CaseView | null>(null);
   const [note, setNote] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const [receipt, setReceipt] = useState<PrintOutcome | null>(null);
+  const { receipt, print } = useCaseReceipt(setError);
   const view = changed ?? page;
 
   if (loadError) return <p role="alert">{loadError}</p>;
@@ -30,12 +31,6 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
         setNote("");
         refresh();
       })
-      .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
-  };
-  const print = (toPrinter: boolean) => {
-    api
-      .printCaseReceipt(view.id, toPrinter)
-      .then(setReceipt)
       .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
   };
 
@@ -100,18 +95,14 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
       )}
 
       <div className="actions">
-        <button type="button" onClick={() => print(true)} data-testid="case-print-receipt">
+        <button type="button" onClick={() => print(view.id, true)} data-testid="case-print-receipt">
           {t("cases.printReceipt")}
         </button>
-        <button type="button" className="secondary" onClick={() => print(false)} data-testid="case-save-receipt">
+        <button type="button" className="secondary" onClick={() => print(view.id, false)} data-testid="case-save-receipt">
           {t("cases.saveReceiptPdf")}
         </button>
       </div>
-      {receipt && (
-        <p role="status" className="muted" data-testid="case-receipt-outcome">
-          {receipt.job ? t("cases.printed") : t("cases.savedAs", { path: receipt.pdf })}
-        </p>
-      )}
+      <ReceiptOutcome outcome={receipt} testId="case-receipt-outcome" />
       {error && (
         <p className="field-error" role="alert">
           {error}

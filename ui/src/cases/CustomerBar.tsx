@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type PrintOutcome } from "../api";
 import { errorKey } from "../i18n";
 import { CustomerField, type Customer } from "./CustomerField";
+import { ReceiptOutcome } from "./Receipt";
 import { useVisit } from "./visit";
 
 /** Who is being served: start a visit from their card or code; end it with the receipt of
@@ -78,11 +79,7 @@ export function CustomerBar() {
           {error}
         </p>
       )}
-      {receipt && (
-        <p className="muted" role="status" data-testid="visit-receipt">
-          {receipt.job ? t("cases.printed") : t("cases.savedAs", { path: receipt.pdf })}
-        </p>
-      )}
+      <ReceiptOutcome outcome={receipt} testId="visit-receipt" />
     </section>
   );
 }

@@ -1,8 +1,9 @@
 import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, CHANNELS, type CaseKind, type CaseView, type PrintOutcome } from "../api";
+import { api, asCommandError, CHANNELS, type CaseKind, type CaseView } from "../api";
 import { errorKey } from "../i18n";
 import { CustomerField, type Customer } from "./CustomerField";
+import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
 
 const KINDS: CaseKind[] = ["consultation", "application", "result_handover"];
@@ -21,7 +22,7 @@ export function RegisterCase({ serviceId, onOpenCase }: { serviceId: string; onO
   const [note, setNote] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [registered, setRegistered] = useState<CaseView | null>(null);
-  const [receipt, setReceipt] = useState<PrintOutcome | null>(null);
+  const { receipt, print, clear: clearReceipt } = useCaseReceipt(setError);
   const onValid = useCallback((v: boolean) => setValid(v), []);
 
   const who: Customer = customer ?? { code: visit?.customer_code ?? "", name: visit?.customer_name ?? "" };
@@ -38,14 +39,6 @@ export function RegisterCase({ serviceId, onOpenCase }: { serviceId: string; onO
       .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
   };
 
-  const print = (toPrinter: boolean) => {
-    if (!registered) return;
-    api
-      .printCaseReceipt(registered.id, toPrinter)
-      .then(setReceipt)
-      .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
-  };
-
   if (registered && !open) {
     return (
       <section className="register-case done" aria-labelledby="registered-heading" data-testid="case-registered">
@@ -58,24 +51,20 @@ export function RegisterCase({ serviceId, onOpenCase }: { serviceId: string; onO
           {registered.unsent > 0 && <span className="badge"> {t("cases.notYetSent")}</span>}
         </p>
         <div className="actions">
-          <button type="button" onClick={() => print(true)} data-testid="print-receipt">
+          <button type="button" onClick={() => print(registered.id, true)} data-testid="print-receipt">
             {t("cases.printReceipt")}
           </button>
-          <button type="button" className="secondary" onClick={() => print(false)} data-testid="save-receipt">
+          <button type="button" className="secondary" onClick={() => print(registered.id, false)} data-testid="save-receipt">
             {t("cases.saveReceiptPdf")}
           </button>
           <button type="button" className="secondary" onClick={() => onOpenCase(registered.id)} data-testid="open-registered-case">
             {t("cases.openCase")}
           </button>
-          <button type="button" className="link-button" onClick={() => { setRegistered(null); setReceipt(null); setOpen(true); }}>
+          <button type="button" className="link-button" onClick={() => { setRegistered(null); clearReceipt(); setOpen(true); }}>
             {t("cases.registerAnother")}
           </button>
         </div>
-        {receipt && (
-          <p role="status" className="muted" data-testid="receipt-outcome">
-            {receipt.job ? t("cases.printed") : t("cases.savedAs", { path: receipt.pdf })}
-          </p>
-        )}
+        <ReceiptOutcome outcome={receipt} testId="receipt-outcome" />
         {error && (
           <p className="field-error" role="alert" data-testid="register-error">
             {error}
