@@ -276,6 +276,8 @@ pub enum CaseError {
     NumberYear { number: String, registered: i32 },
     #[error("a note has at most 2,000 characters")]
     NoteTooLong,
+    #[error("a note needs some text")]
+    EmptyNote,
 }
 
 const NOTE_MAX: usize = 2_000;
@@ -299,6 +301,31 @@ pub struct Case {
     pub arrived_at: DateTime<Utc>,
     pub served_at: DateTime<Utc>,
     pub history: Vec<StatusChange>,
+    /// Notes, append-only: kept whatever happens to the status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<CaseNote>,
+}
+
+/// A note on a case. A desk's status change that came too late (someone else moved the case on
+/// meanwhile) is kept as a note with the status it meant to set.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CaseNote {
+    /// Made where the note was written: notes are merged by it.
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intended_status: Option<CaseStatus>,
+}
+
+/// What became of a desk's status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskChange {
+    Applied,
+    /// The case had moved on from the status the desk saw: the institution's status stands and
+    /// the change is kept as a note.
+    Superseded,
 }
 
 /// What registering a case needs from the desk.
@@ -355,6 +382,7 @@ impl Case {
                 actor: new.registered_by,
                 note: new.note,
             }],
+            notes: Vec::new(),
         })
     }
 
@@ -382,6 +410,50 @@ impl Case {
         }
         self.history.push(StatusChange { status: to, at, actor, note: note.to_owned() });
         Ok(())
+    }
+
+    /// Adds a note; a note already there (the same id) is not added twice. Answers whether it
+    /// was added.
+    pub fn add_note(&mut self, note: CaseNote) -> Result<bool, CaseError> {
+        if note.text.trim().is_empty() && note.intended_status.is_none() {
+            return Err(CaseError::EmptyNote);
+        }
+        if note.text.chars().count() > NOTE_MAX {
+            return Err(CaseError::NoteTooLong);
+        }
+        if self.notes.iter().any(|n| n.id == note.id) {
+            return Ok(false);
+        }
+        self.notes.push(note);
+        Ok(true)
+    }
+
+    /// A status change made at a desk that saw the case at `seen`: applied when the case is
+    /// still there, kept as a note (id `note_id`) when someone else moved it on meanwhile, so
+    /// the institution's status wins and nothing the clerk wrote is lost. A change the case
+    /// could not make from the status the desk saw is an error, as ever.
+    pub fn apply_desk_change(
+        &mut self,
+        seen: Option<CaseStatus>,
+        change: StatusChange,
+        note_id: Uuid,
+    ) -> Result<DeskChange, CaseError> {
+        match seen {
+            Some(seen) if seen != self.status() => {
+                self.add_note(CaseNote {
+                    id: note_id,
+                    at: change.at,
+                    actor: change.actor,
+                    text: change.note,
+                    intended_status: Some(change.status),
+                })?;
+                Ok(DeskChange::Superseded)
+            }
+            _ => {
+                self.change_status(change.status, change.at, change.actor, &change.note)?;
+                Ok(DeskChange::Applied)
+            }
+        }
     }
 
     /// Seconds the customer waited before being served.
@@ -493,6 +565,63 @@ mod tests {
         assert_eq!((legal.kind_name(), legal.code(), legal.name()), ("legal", "40003521600".into(), "SIA X"));
         let natural = customer_from_code("16117519997", "A").unwrap();
         assert_eq!((natural.kind_name(), natural.code()), ("natural", "161175-19997".into()));
+    }
+
+    #[test]
+    fn notes_are_appended_once_and_checked() {
+        let mut case = Case::register(new_case(CaseKind::Application)).unwrap();
+        let note = CaseNote {
+            id: Uuid::from_u128(7),
+            at: at(9),
+            actor: clerk(),
+            text: "Brought the missing certificate".into(),
+            intended_status: None,
+        };
+        assert_eq!(case.add_note(note.clone()), Ok(true));
+        assert_eq!(case.add_note(note.clone()), Ok(false), "the same note again is not a second note");
+        assert_eq!(case.notes.len(), 1);
+        let blank = CaseNote { id: Uuid::from_u128(8), text: "  ".into(), ..note.clone() };
+        assert_eq!(case.add_note(blank), Err(CaseError::EmptyNote));
+        let long = CaseNote { id: Uuid::from_u128(9), text: "x".repeat(2_001), ..note };
+        assert_eq!(case.add_note(long), Err(CaseError::NoteTooLong));
+        // Notes survive a round trip, and documents without notes still read.
+        let json = serde_json::to_string(&case).unwrap();
+        assert_eq!(serde_json::from_str::<Case>(&json).unwrap(), case);
+        let mut bare: serde_json::Value = serde_json::from_str(&json).unwrap();
+        bare.as_object_mut().unwrap().remove("notes");
+        assert!(serde_json::from_value::<Case>(bare).unwrap().notes.is_empty());
+    }
+
+    #[test]
+    fn the_institutions_status_wins_over_a_late_desk_change() {
+        use CaseStatus::*;
+        let institution = Actor::Institution { id: "https://pietura.lv/id/org/riga".into() };
+        let mut case = Case::register(new_case(CaseKind::Application)).unwrap();
+        case.change_status(Submitted, at(10), clerk(), "").unwrap();
+        // The desk, offline, saw Submitted and cancels; meanwhile the institution decided.
+        case.change_status(Decided, at(20), institution, "Granted").unwrap();
+        let late = StatusChange { status: Cancelled, at: at(15), actor: clerk(), note: "Customer withdrew".into() };
+        assert_eq!(
+            case.apply_desk_change(Some(Submitted), late.clone(), Uuid::from_u128(1)),
+            Ok(DeskChange::Superseded)
+        );
+        assert_eq!(case.status(), Decided);
+        assert_eq!(case.notes.len(), 1);
+        assert_eq!(case.notes[0].intended_status, Some(Cancelled));
+        assert_eq!(case.notes[0].text, "Customer withdrew");
+        // Sent again: still one note.
+        assert_eq!(case.apply_desk_change(Some(Submitted), late, Uuid::from_u128(1)), Ok(DeskChange::Superseded));
+        assert_eq!(case.notes.len(), 1);
+        // A desk that saw the current status moves the case on as usual.
+        let deliver = StatusChange { status: ResultDelivered, at: at(30), actor: clerk(), note: String::new() };
+        assert_eq!(case.apply_desk_change(Some(Decided), deliver, Uuid::from_u128(2)), Ok(DeskChange::Applied));
+        assert_eq!(case.status(), ResultDelivered);
+        // An impossible change from the status the desk saw stays an error.
+        let back = StatusChange { status: Submitted, at: at(40), actor: clerk(), note: String::new() };
+        assert!(matches!(
+            case.apply_desk_change(Some(ResultDelivered), back, Uuid::from_u128(3)),
+            Err(CaseError::IllegalTransition { .. })
+        ));
     }
 
     /// Every (kind, from, to) triple: exactly the listed transitions are allowed.

@@ -2,13 +2,13 @@
 //! store records the entry id in the same transaction as its effect).
 
 use chrono::{DateTime, Utc};
-use domain::case::{Case, CaseStatus, StatusChange};
-use sync::protocol::{OutboxEntryDto, OutboxResult};
+use domain::case::{Case, CaseError, CaseNote, CaseStatus, DeskChange, StatusChange};
+use sync::protocol::{OutboxEntryDto, OutboxResult, rejection_codes as codes};
 use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use crate::store::{CaseWrite, Device, EntryEffect, RecordKind, Store, StoreError, StoredCase};
+use crate::store::{CaseScope, CaseWrite, Device, EntryEffect, RecordKind, Store, StoreError, StoredCase};
 
 /// What became of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,23 +16,35 @@ pub enum EntryOutcome {
     Applied,
     /// Applied by an earlier push: done all the same.
     Duplicate,
-    /// Invalid: retrying cannot help; the device sets it aside with this reason.
-    Rejected(String),
+    /// Invalid: retrying cannot help; the device sets it aside with this reason. `code` is one of
+    /// [`codes`], for the desk to translate.
+    Rejected {
+        code: &'static str,
+        reason: String,
+    },
 }
 
 impl EntryOutcome {
+    fn rejected(code: &'static str, reason: impl Into<String>) -> Self {
+        Self::Rejected { code, reason: reason.into() }
+    }
+
     pub fn into_result(self, id: Uuid) -> OutboxResult {
-        let (outcome, reason) = match self {
-            Self::Applied => ("applied", None),
-            Self::Duplicate => ("duplicate", None),
-            Self::Rejected(reason) => ("rejected", Some(reason)),
+        let (outcome, reason, code) = match self {
+            Self::Applied => ("applied", None, None),
+            Self::Duplicate => ("duplicate", None, None),
+            Self::Rejected { code, reason } => ("rejected", Some(reason), Some(code.to_owned())),
         };
-        OutboxResult { id, outcome: outcome.into(), reason }
+        OutboxResult { id, outcome: outcome.into(), reason, code }
     }
 }
 
 fn name_of<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn corrupt(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(error.to_string())
 }
 
 /// Applies a push from `device`: every entry checked (against what the push itself changed
@@ -65,18 +77,21 @@ pub async fn apply_entries(
             Ok(EntryEffect::Applied) => EntryOutcome::Applied,
             Ok(EntryEffect::AlreadyApplied) => EntryOutcome::Duplicate,
             Err(StoreError::Conflict { .. }) => {
-                EntryOutcome::Rejected("the case number is taken by another case".into())
+                EntryOutcome::rejected(codes::NUMBER_TAKEN, "the case number is taken by another case")
             }
-            Err(StoreError::VersionConflict { .. }) => {
-                EntryOutcome::Rejected("the case changed meanwhile; its current status comes down with the feed".into())
-            }
+            Err(StoreError::VersionConflict { .. }) => EntryOutcome::rejected(
+                codes::CASE_MOVED_ON,
+                "the case changed meanwhile; its current status comes down with the case feed",
+            ),
             Err(other) => return Err(other),
         });
     }
     Ok(ids
         .into_iter()
         .zip(outcomes)
-        .map(|(id, outcome)| outcome.unwrap_or(EntryOutcome::Rejected("not applied".into())).into_result(id))
+        .map(|(id, outcome)| {
+            outcome.unwrap_or(EntryOutcome::rejected(codes::UNREADABLE, "not applied")).into_result(id)
+        })
         .collect())
 }
 
@@ -94,6 +109,26 @@ struct Batch {
     services: HashMap<String, bool>,
 }
 
+#[derive(serde::Deserialize)]
+struct StatusPayload {
+    case_id: Uuid,
+    change: StatusChange,
+    /// The status the desk saw (absent from desks older than notes).
+    #[serde(default)]
+    from: Option<CaseStatus>,
+}
+
+#[derive(serde::Deserialize)]
+struct NotePayload {
+    case_id: Uuid,
+    note: CaseNote,
+}
+
+/// The rejection for a case rule.
+fn broken_rule(error: CaseError) -> Prepared {
+    Prepared::Done(EntryOutcome::rejected(codes::CASE_RULES, error.to_string()))
+}
+
 impl Batch {
     async fn prepare(
         &mut self,
@@ -102,21 +137,24 @@ impl Batch {
         entry: OutboxEntryDto,
         now: DateTime<Utc>,
     ) -> Result<Prepared, StoreError> {
-        let rejected = |reason: String| Ok(Prepared::Done(EntryOutcome::Rejected(reason)));
+        let rejected = |code: &'static str, reason: String| Ok(Prepared::Done(EntryOutcome::rejected(code, reason)));
         match entry.kind.as_str() {
             "case_registered" => {
                 let case: Case = match serde_json::from_value(entry.payload) {
                     Ok(case) => case,
-                    Err(error) => return rejected(format!("the case cannot be read: {error}")),
+                    Err(error) => return rejected(codes::UNREADABLE, format!("the case cannot be read: {error}")),
                 };
                 if case.id != entry.id {
-                    return rejected("a registration's entry id must be the case id".into());
+                    return rejected(codes::UNREADABLE, "a registration's entry id must be the case id".into());
                 }
                 if case.centre_id != device.centre.id {
-                    return rejected("the case names another centre than this device's".into());
+                    return rejected(codes::OTHER_CENTRE, "the case names another centre than this device's".into());
                 }
                 if case.history.len() != 1 || case.status() != CaseStatus::Registered {
-                    return rejected("a new case has exactly its registration in its history".into());
+                    return rejected(
+                        codes::CASE_RULES,
+                        "a new case has exactly its registration in its history".into(),
+                    );
                 }
                 let live = match self.services.get(&case.service_id) {
                     Some(live) => *live,
@@ -130,9 +168,12 @@ impl Batch {
                     }
                 };
                 if !live {
-                    return rejected(format!("the service {} is not in the catalogue", case.service_id));
+                    return rejected(
+                        codes::UNKNOWN_SERVICE,
+                        format!("the service {} is not in the catalogue", case.service_id),
+                    );
                 }
-                let document = serde_json::to_string(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let document = serde_json::to_string(&case).map_err(corrupt)?;
                 let status = name_of(&case.status());
                 let stored = StoredCase {
                     id: case.id,
@@ -148,39 +189,50 @@ impl Batch {
                     offline: entry.offline,
                     served_at: case.served_at,
                     updated_at: now,
+                    customer_code: case.customer.code(),
+                    change_seq: 0,
                 };
                 self.cases.insert(case.id, (case, status));
                 Ok(Prepared::Write(Box::new(CaseWrite::Insert { entry_id: entry.id, case: stored })))
             }
-            "case_status" => {
+            "case_status" | "case_note" => {
                 // A change applied before would not pass the state machine again: answer it as
                 // the duplicate it is.
                 if store.entry_applied(entry.id).await? {
                     return Ok(Prepared::Done(EntryOutcome::Duplicate));
                 }
-                let payload: StatusPayload = match serde_json::from_value(entry.payload) {
-                    Ok(payload) => payload,
-                    Err(error) => return rejected(format!("the status change cannot be read: {error}")),
-                };
-                let (mut case, stored_status) = match self.cases.get(&payload.case_id) {
-                    Some(known) => known.clone(),
-                    None => match store.case(payload.case_id).await? {
-                        Some(stored) => {
-                            let case: Case = serde_json::from_str(&stored.document)
-                                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                            (case, stored.status)
+                let is_status = entry.kind == "case_status";
+                let (case_id, change) = if is_status {
+                    match serde_json::from_value::<StatusPayload>(entry.payload) {
+                        Ok(p) => (p.case_id, Ok((p.change, p.from))),
+                        Err(error) => {
+                            return rejected(codes::UNREADABLE, format!("the status change cannot be read: {error}"));
                         }
-                        None => return rejected(format!("there is no case {}", payload.case_id)),
-                    },
+                    }
+                } else {
+                    match serde_json::from_value::<NotePayload>(entry.payload) {
+                        Ok(p) => (p.case_id, Err(p.note)),
+                        Err(error) => return rejected(codes::UNREADABLE, format!("the note cannot be read: {error}")),
+                    }
+                };
+                let Some((mut case, stored_status)) = self.current(store, case_id).await? else {
+                    return rejected(codes::UNKNOWN_CASE, format!("there is no case {case_id}"));
                 };
                 if case.centre_id != device.centre.id {
-                    return rejected("the case belongs to another centre".into());
+                    return rejected(codes::OTHER_CENTRE, "the case belongs to another centre".into());
                 }
-                let change = payload.change;
-                if let Err(error) = case.change_status(change.status, change.at, change.actor, &change.note) {
-                    return rejected(error.to_string());
+                match change {
+                    Ok((change, from)) => match case.apply_desk_change(from, change, entry.id) {
+                        Ok(DeskChange::Applied | DeskChange::Superseded) => {}
+                        Err(error) => return Ok(broken_rule(error)),
+                    },
+                    Err(note) => {
+                        if let Err(error) = case.add_note(note) {
+                            return Ok(broken_rule(error));
+                        }
+                    }
                 }
-                let document = serde_json::to_string(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let document = serde_json::to_string(&case).map_err(corrupt)?;
                 let status = name_of(&case.status());
                 let write = CaseWrite::Update {
                     entry_id: entry.id,
@@ -192,15 +244,130 @@ impl Batch {
                 self.cases.insert(case.id, (case, status));
                 Ok(Prepared::Write(Box::new(write)))
             }
-            other => rejected(format!("this server does not know entries of kind {other:?}")),
+            other => rejected(codes::UNKNOWN_KIND, format!("this server does not know entries of kind {other:?}")),
         }
+    }
+
+    /// The case as this push has left it so far, or as stored, with its stored status.
+    async fn current(&self, store: &dyn Store, case_id: Uuid) -> Result<Option<(Case, String)>, StoreError> {
+        if let Some(known) = self.cases.get(&case_id) {
+            return Ok(Some(known.clone()));
+        }
+        let Some(stored) = store.case(case_id).await? else { return Ok(None) };
+        let case: Case = serde_json::from_str(&stored.document).map_err(corrupt)?;
+        Ok(Some((case, stored.status)))
     }
 }
 
-#[derive(serde::Deserialize)]
-struct StatusPayload {
-    case_id: Uuid,
-    change: StatusChange,
+/// Why an institution's case request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum InstitutionCaseError {
+    /// No such case, or not the institution's: the same answer, so numbers cannot be probed.
+    #[error("there is no case {0} held or provided by your institution")]
+    NotFound(String),
+    #[error("the case is {current}, not {expected}: read it again and decide on its current status")]
+    MovedOn { current: String, expected: String },
+    #[error("{0}")]
+    Rules(#[from] CaseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn serves(case: &StoredCase, institution: &str) -> bool {
+    case.holder_institution == institution || case.provider_institution.as_deref() == Some(institution)
+}
+
+/// A case an institution holds or provides, by its number.
+pub async fn case_for_institution(
+    store: &dyn Store,
+    institution: &str,
+    number: &str,
+) -> Result<(Case, i64), InstitutionCaseError> {
+    let stored = match domain::case::CaseNumber::parse(number) {
+        Ok(parsed) => store.case_by_number(&parsed.to_string()).await?,
+        Err(_) => None,
+    };
+    let stored =
+        stored.filter(|c| serves(c, institution)).ok_or_else(|| InstitutionCaseError::NotFound(number.into()))?;
+    let case: Case = serde_json::from_str(&stored.document).map_err(corrupt)?;
+    Ok((case, stored.change_seq))
+}
+
+/// An institution moves one of its cases on. Sending the same change again (a retry after a
+/// lost answer) is answered with the case as it is, unchanged (`false`).
+pub async fn change_status_by_institution(
+    store: &dyn Store,
+    institution: &str,
+    number: &str,
+    request: sync::protocol::InstitutionStatusRequest,
+    now: DateTime<Utc>,
+) -> Result<(Case, bool), InstitutionCaseError> {
+    let (mut case, _) = case_for_institution(store, institution, number).await?;
+    let current = case.status();
+    let actor = domain::case::Actor::Institution { id: institution.to_owned() };
+    if current != request.expected_status {
+        let repeated = current == request.status
+            && case.history.last().is_some_and(|last| last.actor == actor && last.note == request.note);
+        if repeated {
+            return Ok((case, false));
+        }
+        return Err(InstitutionCaseError::MovedOn {
+            current: name_of(&current),
+            expected: name_of(&request.expected_status),
+        });
+    }
+    // An institution's clock may be behind the desk's: its change is dated no earlier than the
+    // last one, so the history stays in order.
+    let at = case.history.last().map_or(now, |last| last.at.max(now));
+    case.change_status(request.status, at, actor, &request.note)?;
+    let document = serde_json::to_string(&case).map_err(corrupt)?;
+    match store.change_case(case.id, &name_of(&current), &name_of(&case.status()), document, now).await {
+        Ok(_) => Ok((case, true)),
+        Err(StoreError::VersionConflict { .. }) => {
+            // Someone else moved it between the read and the write.
+            let (now_stored, _) = case_for_institution(store, institution, number).await?;
+            Err(InstitutionCaseError::MovedOn {
+                current: name_of(&now_stored.status()),
+                expected: name_of(&request.expected_status),
+            })
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A page of the case feed for a scope.
+pub async fn case_page(
+    store: &dyn Store,
+    scope: CaseScope,
+    after: i64,
+    limit: u32,
+) -> Result<sync::protocol::CasePage, StoreError> {
+    // The head first: cases written meanwhile come on a later page, none is skipped.
+    let head = store.case_head().await?;
+    let stored = store.case_changes(scope, after, limit).await?;
+    let head = head.max(stored.last().map_or(0, |c| c.change_seq)).max(after);
+    let cases = stored
+        .into_iter()
+        .map(|c| {
+            Ok(sync::protocol::CaseRecordDto {
+                seq: c.change_seq,
+                case: serde_json::from_str(&c.document).map_err(corrupt)?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(sync::protocol::CasePage { cases, head })
+}
+
+/// A citizen's own cases, the newest first.
+pub async fn citizen_cases(store: &dyn Store, personal_code: &str) -> Result<Vec<Case>, StoreError> {
+    // Cases keep the code as the domain writes it; a session may hold it as the card does.
+    let code = domain::PersonalCode::parse(personal_code).map_or_else(|_| personal_code.to_owned(), |c| c.to_string());
+    store
+        .customer_cases(&code, 100)
+        .await?
+        .into_iter()
+        .map(|c| serde_json::from_str(&c.document).map_err(corrupt))
+        .collect()
 }
 
 /// A demo desk's case history: `count` registrations spread over the `months` before `now`,

@@ -6,11 +6,12 @@ use reqwest::{Method, StatusCode, Url, header};
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    CATALOGUE_FEED_PATH, CATALOGUE_SNAPSHOT_PATH, CataloguePage, ChallengeResponse, DeviceCredentials, ENROLL_PATH,
-    EnrollRequest, EnrollResponse, ErrorBody, FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH,
-    LOGOUT_PATH, LoginRequest, LoginResponse, OUTBOX_PATH, OutboxEntryDto, OutboxPush, OutboxReply, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH, SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto,
-    VersionError, check_version, error_codes,
+    CASE_FEED_PATH, CATALOGUE_FEED_PATH, CATALOGUE_SNAPSHOT_PATH, CITIZEN_CASES_PATH, CasePage, CataloguePage,
+    ChallengeResponse, CitizenCases, DeviceCredentials, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody,
+    FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH, LOGOUT_PATH, LoginRequest, LoginResponse,
+    OUTBOX_PATH, OutboxEntryDto, OutboxPush, OutboxReply, PROTOCOL_HEADER, PROTOCOL_VERSION, SESSION_HEADER,
+    SESSION_PATH, SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto, VersionError, check_version,
+    error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -149,6 +150,21 @@ impl SyncClient {
     ) -> Result<(CataloguePage, u64), ClientError> {
         let path = format!("{CATALOGUE_FEED_PATH}?after={after}&limit={limit}");
         self.call_counted::<(), _>(Method::GET, &path, Some(creds), None, None).await
+    }
+
+    /// A page of the case feed: this desk's centre's cases written after `after`.
+    pub async fn case_page(&self, creds: &DeviceCredentials, after: i64, limit: u32) -> Result<CasePage, ClientError> {
+        let path = format!("{CASE_FEED_PATH}?after={after}&limit={limit}");
+        self.call::<(), _>(Method::GET, &path, Some(creds), None).await
+    }
+
+    /// The cases of the citizen logged in with `session_token` (a kiosk).
+    pub async fn citizen_cases(
+        &self,
+        creds: &DeviceCredentials,
+        session_token: &str,
+    ) -> Result<CitizenCases, ClientError> {
+        Ok(self.call_counted::<(), _>(Method::GET, CITIZEN_CASES_PATH, Some(creds), Some(session_token), None).await?.0)
     }
 
     /// Downloads the catalogue snapshot into `part`, continuing a download an earlier call left

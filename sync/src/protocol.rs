@@ -221,7 +221,8 @@ pub const MAX_OUTBOX_BATCH: usize = 200;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxEntryDto {
     pub id: Uuid,
-    /// `case_registered` (payload: the case) or `case_status` (payload: `case_id` and `change`).
+    /// `case_registered` (payload: the case), `case_status` (payload: `case_id`, `change` and
+    /// `from`, the status the desk saw) or `case_note` (payload: `case_id` and `note`).
     pub kind: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: serde_json::Value,
@@ -243,6 +244,79 @@ pub struct OutboxResult {
     pub id: Uuid,
     pub outcome: String,
     pub reason: Option<String>,
+    /// For `rejected`: what was wrong, as a code the desk translates (see [`rejection_codes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// Why the server rejects an outbox entry.
+pub mod rejection_codes {
+    /// The payload cannot be read as what its kind says.
+    pub const UNREADABLE: &str = "unreadable";
+    /// An entry of a kind this server does not know.
+    pub const UNKNOWN_KIND: &str = "unknown_kind";
+    /// The case number is taken by another case.
+    pub const NUMBER_TAKEN: &str = "number_taken";
+    /// The case names another centre than the device's.
+    pub const OTHER_CENTRE: &str = "other_centre";
+    /// The service is not (or no longer) in the catalogue.
+    pub const UNKNOWN_SERVICE: &str = "unknown_service";
+    /// The case the entry is about is not on the server.
+    pub const UNKNOWN_CASE: &str = "unknown_case";
+    /// The case's rules refuse it (an impossible status change, a note too long…).
+    pub const CASE_RULES: &str = "case_rules";
+    /// The case moved on meanwhile; its current state comes down with the case feed.
+    pub const CASE_MOVED_ON: &str = "case_moved_on";
+}
+
+/// `GET` the case feed (device credentials: the device's centre's cases),
+/// `?after=<position>&limit=<n>`.
+pub const CASE_FEED_PATH: &str = "/v1/sync/cases";
+/// `GET` a citizen's own cases (device credentials and a citizen's session).
+pub const CITIZEN_CASES_PATH: &str = "/v1/citizen/cases";
+/// The most cases one feed page carries.
+pub const MAX_CASE_PAGE: u32 = 1_000;
+
+/// A case as it stands on the server, at its place in the case feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseRecordDto {
+    pub seq: i64,
+    /// `domain::case::Case`, history and notes included.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub case: domain::case::Case,
+}
+
+/// A page of the case feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CasePage {
+    pub cases: Vec<CaseRecordDto>,
+    /// The newest position when the page was read.
+    pub head: i64,
+}
+
+/// A citizen's cases, the newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CitizenCases {
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub cases: Vec<domain::case::Case>,
+}
+
+/// `POST /v1/cases/{number}/status` (institution key): move a case the institution holds or
+/// provides on. `expected_status` is the status the institution last saw: a case that moved on
+/// meanwhile is a conflict, and sending the same change again is answered as done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionStatusRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: domain::case::CaseStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub expected_status: domain::case::CaseStatus,
+    #[serde(default)]
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! The HTTP API: a pure [`router`] over [`AppState`].
 
 mod auth;
+mod cases;
 mod catalogue;
 mod error;
 mod extract;
@@ -133,6 +134,11 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::list_flags,
         catalogue::feed,
         catalogue::snapshot,
+        cases::device_feed,
+        cases::institution_feed,
+        cases::get_case,
+        cases::change_status,
+        cases::citizen_cases,
         auth::challenge,
         auth::log_in,
         auth::session,
@@ -154,6 +160,10 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         sync::protocol::OutboxEntryDto,
         sync::protocol::OutboxReply,
         sync::protocol::OutboxResult,
+        sync::protocol::CasePage,
+        sync::protocol::CaseRecordDto,
+        sync::protocol::CitizenCases,
+        sync::protocol::InstitutionStatusRequest,
         sync::protocol::LoginRequest,
         sync::protocol::LoginResponse,
         sync::protocol::SessionDto,
@@ -176,6 +186,11 @@ pub fn router(state: AppState) -> Router {
         .route("/open-data/service-provision.json", get(provision_json))
         .route("/open-data/catalog.jsonld", get(open_data_catalog))
         .route(sync::protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
+        .route(sync::protocol::CASE_FEED_PATH, get(cases::device_feed))
+        .route(sync::protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
+        .route("/v1/institution/cases", get(cases::institution_feed))
+        .route("/v1/cases/{number}", get(cases::get_case))
+        .route("/v1/cases/{number}/status", post(cases::change_status))
         .route(sync::protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
         .route(sync::protocol::LOGIN_PATH, post(auth::log_in))
         .route(sync::protocol::SESSION_PATH, get(auth::session))

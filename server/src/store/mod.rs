@@ -326,6 +326,19 @@ pub struct StoredCase {
     pub offline: bool,
     pub served_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The customer's personal code or registration number, for a citizen's own list.
+    pub customer_code: String,
+    /// The case's place in the case feed (given by the store on every write; 0 when new).
+    pub change_seq: i64,
+}
+
+/// Whose cases a feed lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseScope {
+    /// A centre's cases, for its desks.
+    Centre(Uuid),
+    /// Cases an institution holds or provides.
+    Institution(String),
 }
 
 /// One case write from an outbox entry.
@@ -517,7 +530,24 @@ pub trait Store: Send + Sync + fmt::Debug {
         results.pop().unwrap_or(Err(StoreError::Corrupt("no result for the write".into())))
     }
 
+    /// Replaces a case's document and status if it is still at `expected_status` (an
+    /// institution's change), at the next feed position, which it answers.
+    async fn change_case(
+        &self,
+        case_id: Uuid,
+        expected_status: &str,
+        status: &str,
+        document: String,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
     async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError>;
+    async fn case_by_number(&self, number: &str) -> Result<Option<StoredCase>, StoreError>;
+    /// Cases in `scope` written after feed position `after`, oldest write first, at most `limit`.
+    async fn case_changes(&self, scope: CaseScope, after: i64, limit: u32) -> Result<Vec<StoredCase>, StoreError>;
+    /// The newest position of the case feed (0 when empty).
+    async fn case_head(&self) -> Result<i64, StoreError>;
+    /// A customer's cases, the newest served first, at most `limit`.
+    async fn customer_cases(&self, customer_code: &str, limit: u32) -> Result<Vec<StoredCase>, StoreError>;
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;

@@ -10,10 +10,10 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
-    LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind,
-    RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind,
-    redact_password, roles_from_text, roles_to_text, versioned_document,
+    ArticleFlag, AuthEvent, CaseScope, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution,
+    InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount,
+    RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable,
+    hash_from_bytes, parse_kind, redact_password, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -26,7 +26,37 @@ const MIGRATIONS: &[Migration] = &[
         "centre_codes_and_desk_numbers",
         include_str!("../../migrations/postgres/0005_centre_codes_and_desk_numbers.sql"),
     ),
+    (6, "case_feed", include_str!("../../migrations/postgres/0006_case_feed.sql")),
 ];
+
+/// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
+/// case moved on, and the caller rolls the position back).
+const UPDATE_CASE: &str = "WITH seq AS (UPDATE case_sequence SET last = last + 1 WHERE only_row = 1 RETURNING last)
+    UPDATE cases SET status = $3, document = $4, updated_at = $5, change_seq = (SELECT last FROM seq)
+    WHERE id = $1 AND status = $2 RETURNING change_seq";
+
+const CASE_COLUMNS: &str = "id, number, service_id, kind, channel, status, centre_id, holder_institution,
+    provider_institution, document, offline, served_at, updated_at, customer_code, change_seq";
+
+fn case_from_row(r: &Row) -> StoredCase {
+    StoredCase {
+        id: r.get(0),
+        number: r.get(1),
+        service_id: r.get(2),
+        kind: r.get(3),
+        channel: r.get(4),
+        status: r.get(5),
+        centre_id: r.get(6),
+        holder_institution: r.get(7),
+        provider_institution: r.get(8),
+        document: r.get(9),
+        offline: r.get(10),
+        served_at: r.get(11),
+        updated_at: r.get(12),
+        customer_code: r.get(13),
+        change_seq: r.get::<_, Option<i64>>(14).unwrap_or(0),
+    }
+}
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
 
@@ -107,6 +137,16 @@ async fn load_device(client: &impl GenericClient, id: Uuid) -> Result<Option<Dev
 }
 
 impl PostgresStore {
+    async fn query_cases(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<StoredCase>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client.query(sql, params).await.map_err(db)?;
+        Ok(rows.iter().map(case_from_row).collect())
+    }
+
     /// Connects and checks the connection works, so a wrong URL fails at start-up.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let shown_url = redact_password(url);
@@ -752,16 +792,14 @@ impl Store for PostgresStore {
             .map_err(db)?;
         let insert = tx
             .prepare(
-                "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
-                     provider_institution, document, offline, served_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                "WITH seq AS (UPDATE case_sequence SET last = last + 1 WHERE only_row = 1 RETURNING last)
+                 INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                     provider_institution, document, offline, served_at, updated_at, customer_code, change_seq)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, (SELECT last FROM seq))",
             )
             .await
             .map_err(db)?;
-        let update = tx
-            .prepare("UPDATE cases SET status = $3, document = $4, updated_at = $5 WHERE id = $1 AND status = $2")
-            .await
-            .map_err(db)?;
+        let update = tx.prepare(UPDATE_CASE).await.map_err(db)?;
         let mut results = Vec::with_capacity(writes.len());
         for write in writes {
             let savepoint = tx.savepoint("case_write").await.map_err(db)?;
@@ -789,6 +827,7 @@ impl Store for PostgresStore {
                                     &case.offline,
                                     &case.served_at,
                                     &case.updated_at,
+                                    &case.customer_code,
                                 ],
                             )
                             .await
@@ -798,10 +837,10 @@ impl Store for PostgresStore {
                     }
                     CaseWrite::Update { case_id, expected_status, status, document, .. } => {
                         let changed = savepoint
-                            .execute(&update, &[case_id, expected_status, status, document, &at])
+                            .query_opt(&update, &[case_id, expected_status, status, document, &at])
                             .await
                             .map_err(db)?;
-                        if changed == 0 {
+                        if changed.is_none() {
                             return Err(StoreError::VersionConflict {
                                 what: format!("the case {case_id}"),
                                 current: 0,
@@ -822,31 +861,73 @@ impl Store for PostgresStore {
         Ok(results)
     }
 
+    async fn change_case(
+        &self,
+        case_id: Uuid,
+        expected_status: &str,
+        status: &str,
+        document: String,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let row =
+            tx.query_opt(UPDATE_CASE, &[&case_id, &expected_status, &status, &document, &at]).await.map_err(db)?;
+        let Some(row) = row else {
+            // Rolled back when dropped: the feed position taken is given back.
+            return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
+        };
+        tx.commit().await.map_err(db)?;
+        Ok(row.get(0))
+    }
+
     async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError> {
+        Ok(self.query_cases(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"), &[&id]).await?.pop())
+    }
+
+    async fn case_by_number(&self, number: &str) -> Result<Option<StoredCase>, StoreError> {
+        Ok(self.query_cases(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = $1"), &[&number]).await?.pop())
+    }
+
+    async fn case_changes(&self, scope: CaseScope, after: i64, limit: u32) -> Result<Vec<StoredCase>, StoreError> {
+        let limit = i64::from(limit);
+        match scope {
+            CaseScope::Centre(centre) => {
+                self.query_cases(
+                    &format!(
+                        "SELECT {CASE_COLUMNS} FROM cases WHERE centre_id = $1 AND change_seq > $2
+                         ORDER BY change_seq LIMIT $3"
+                    ),
+                    &[&centre, &after, &limit],
+                )
+                .await
+            }
+            CaseScope::Institution(institution) => {
+                self.query_cases(
+                    &format!(
+                        "SELECT {CASE_COLUMNS} FROM cases
+                         WHERE (holder_institution = $1 OR provider_institution = $1) AND change_seq > $2
+                         ORDER BY change_seq LIMIT $3"
+                    ),
+                    &[&institution, &after, &limit],
+                )
+                .await
+            }
+        }
+    }
+
+    async fn case_head(&self) -> Result<i64, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let row = client
-            .query_opt(
-                "SELECT id, number, service_id, kind, channel, status, centre_id, holder_institution,
-                        provider_institution, document, offline, served_at, updated_at FROM cases WHERE id = $1",
-                &[&id],
-            )
-            .await
-            .map_err(db)?;
-        Ok(row.map(|r| StoredCase {
-            id: r.get(0),
-            number: r.get(1),
-            service_id: r.get(2),
-            kind: r.get(3),
-            channel: r.get(4),
-            status: r.get(5),
-            centre_id: r.get(6),
-            holder_institution: r.get(7),
-            provider_institution: r.get(8),
-            document: r.get(9),
-            offline: r.get(10),
-            served_at: r.get(11),
-            updated_at: r.get(12),
-        }))
+        let row = client.query_one("SELECT last FROM case_sequence", &[]).await.map_err(db)?;
+        Ok(row.get(0))
+    }
+
+    async fn customer_cases(&self, customer_code: &str, limit: u32) -> Result<Vec<StoredCase>, StoreError> {
+        self.query_cases(
+            &format!("SELECT {CASE_COLUMNS} FROM cases WHERE customer_code = $1 ORDER BY served_at DESC, id LIMIT $2"),
+            &[&customer_code, &i64::from(limit)],
+        )
+        .await
     }
 
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError> {

@@ -13,10 +13,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord,
-    LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind,
-    RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable, hash_from_bytes, parse_kind,
-    roles_from_text, roles_to_text, versioned_document,
+    ArticleFlag, AuthEvent, CaseScope, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution,
+    InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount,
+    RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable,
+    hash_from_bytes, parse_kind, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
         "centre_codes_and_desk_numbers",
         include_str!("../../migrations/sqlite/0005_centre_codes_and_desk_numbers.sql"),
     ),
+    (6, "case_feed", include_str!("../../migrations/sqlite/0006_case_feed.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -114,6 +115,37 @@ fn db(error: rusqlite::Error) -> StoreError {
     map_err(error, || "the record".into())
 }
 
+/// The next position of the case feed, taken inside the caller's transaction.
+fn next_case_seq(c: &rusqlite::Connection) -> Result<i64, StoreError> {
+    c.prepare_cached("UPDATE case_sequence SET last = last + 1 WHERE only_row = 1 RETURNING last")
+        .map_err(db)?
+        .query_row([], |r| r.get(0))
+        .map_err(db)
+}
+
+/// Replaces a case still at `expected_status`, at the next feed position.
+fn update_case_row(
+    c: &rusqlite::Connection,
+    case_id: Uuid,
+    expected_status: &str,
+    status: &str,
+    document: &str,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let seq = next_case_seq(c)?;
+    let changed = c
+        .prepare_cached(
+            "UPDATE cases SET status = ?3, document = ?4, updated_at = ?5, change_seq = ?6 WHERE id = ?1 AND status = ?2",
+        )
+        .map_err(db)?
+        .execute(params![case_id.to_string(), expected_status, status, document, at, seq])
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
+    }
+    Ok(seq)
+}
+
 /// One case write inside the caller's savepoint.
 fn apply_case_write(
     c: &rusqlite::Savepoint<'_>,
@@ -133,10 +165,11 @@ fn apply_case_write(
     }
     match write {
         CaseWrite::Insert { case, .. } => {
+            let seq = next_case_seq(c)?;
             c.prepare_cached(
                 "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
-                     provider_institution, document, offline, served_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     provider_institution, document, offline, served_at, updated_at, customer_code, change_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
             .map_err(db)?
             .execute(params![
@@ -152,24 +185,52 @@ fn apply_case_write(
                 case.document,
                 case.offline,
                 case.served_at,
-                case.updated_at
+                case.updated_at,
+                case.customer_code,
+                seq
             ])
             .map_err(|e| map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id)))?;
         }
         CaseWrite::Update { case_id, expected_status, status, document, .. } => {
-            let changed = c
-                .prepare_cached(
-                    "UPDATE cases SET status = ?3, document = ?4, updated_at = ?5 WHERE id = ?1 AND status = ?2",
-                )
-                .map_err(db)?
-                .execute(params![case_id.to_string(), expected_status, status, document, at])
-                .map_err(db)?;
-            if changed == 0 {
-                return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
-            }
+            update_case_row(c, *case_id, expected_status, status, document, at)?;
         }
     }
     Ok(EntryEffect::Applied)
+}
+
+const CASE_COLUMNS: &str = "id, number, service_id, kind, channel, status, centre_id, holder_institution,
+    provider_institution, document, offline, served_at, updated_at, customer_code, change_seq";
+
+fn case_from_row(r: &Row<'_>) -> rusqlite::Result<Result<StoredCase, StoreError>> {
+    let id: String = r.get(0)?;
+    let centre: String = r.get(6)?;
+    let (id, centre_id) = match (parse_uuid(id), parse_uuid(centre)) {
+        (Ok(id), Ok(centre)) => (id, centre),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(StoredCase {
+        id,
+        number: r.get(1)?,
+        service_id: r.get(2)?,
+        kind: r.get(3)?,
+        channel: r.get(4)?,
+        status: r.get(5)?,
+        centre_id,
+        holder_institution: r.get(7)?,
+        provider_institution: r.get(8)?,
+        document: r.get(9)?,
+        offline: r.get(10)?,
+        served_at: r.get(11)?,
+        updated_at: r.get(12)?,
+        customer_code: r.get(13)?,
+        change_seq: r.get::<_, Option<i64>>(14)?.unwrap_or(0),
+    }))
+}
+
+fn query_cases(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<StoredCase>, StoreError> {
+    let mut statement = c.prepare_cached(sql).map_err(db)?;
+    let rows = statement.query_map(params, case_from_row).map_err(db)?.collect::<Result<Vec<_>, _>>().map_err(db)?;
+    rows.into_iter().collect()
 }
 
 fn parse_uuid(raw: String) -> Result<Uuid, StoreError> {
@@ -990,65 +1051,77 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn change_case(
+        &self,
+        case_id: Uuid,
+        expected_status: &str,
+        status: &str,
+        document: String,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let (expected_status, status) = (expected_status.to_owned(), status.to_owned());
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let seq = update_case_row(&tx, case_id, &expected_status, &status, &document, at)?;
+            tx.commit().map_err(db)?;
+            Ok(seq)
+        })
+        .await
+    }
+
     async fn case(&self, id: Uuid) -> Result<Option<StoredCase>, StoreError> {
         self.with(move |c| {
-            c.query_row(
-                "SELECT id, number, service_id, kind, channel, status, centre_id, holder_institution,
-                        provider_institution, document, offline, served_at, updated_at FROM cases WHERE id = ?1",
-                params![id.to_string()],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                        r.get(11)?,
-                        r.get(12)?,
-                    ))
-                },
+            Ok(query_cases(c, &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"), params![id.to_string()])?
+                .pop())
+        })
+        .await
+    }
+
+    async fn case_by_number(&self, number: &str) -> Result<Option<StoredCase>, StoreError> {
+        let number = number.to_owned();
+        self.with(move |c| {
+            Ok(query_cases(c, &format!("SELECT {CASE_COLUMNS} FROM cases WHERE number = ?1"), params![number])?.pop())
+        })
+        .await
+    }
+
+    async fn case_changes(&self, scope: CaseScope, after: i64, limit: u32) -> Result<Vec<StoredCase>, StoreError> {
+        self.with(move |c| match scope {
+            CaseScope::Centre(centre) => query_cases(
+                c,
+                &format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE centre_id = ?1 AND change_seq > ?2
+                     ORDER BY change_seq LIMIT ?3"
+                ),
+                params![centre.to_string(), after, i64::from(limit)],
+            ),
+            CaseScope::Institution(institution) => query_cases(
+                c,
+                &format!(
+                    "SELECT {CASE_COLUMNS} FROM cases
+                     WHERE (holder_institution = ?1 OR provider_institution = ?1) AND change_seq > ?2
+                     ORDER BY change_seq LIMIT ?3"
+                ),
+                params![institution, after, i64::from(limit)],
+            ),
+        })
+        .await
+    }
+
+    async fn case_head(&self) -> Result<i64, StoreError> {
+        self.with(|c| c.query_row("SELECT last FROM case_sequence", [], |r| r.get(0)).map_err(db)).await
+    }
+
+    async fn customer_cases(&self, customer_code: &str, limit: u32) -> Result<Vec<StoredCase>, StoreError> {
+        let code = customer_code.to_owned();
+        self.with(move |c| {
+            query_cases(
+                c,
+                &format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE customer_code = ?1 ORDER BY served_at DESC, id LIMIT ?2"
+                ),
+                params![code, i64::from(limit)],
             )
-            .optional()
-            .map_err(db)?
-            .map(|row| {
-                let (
-                    id,
-                    number,
-                    service_id,
-                    kind,
-                    channel,
-                    status,
-                    centre,
-                    holder,
-                    provider,
-                    document,
-                    offline,
-                    served_at,
-                    updated_at,
-                ) = row;
-                Ok(StoredCase {
-                    id: parse_uuid(id)?,
-                    number,
-                    service_id,
-                    kind,
-                    channel,
-                    status,
-                    centre_id: parse_uuid(centre)?,
-                    holder_institution: holder,
-                    provider_institution: provider,
-                    document,
-                    offline,
-                    served_at,
-                    updated_at,
-                })
-            })
-            .transpose()
         })
         .await
     }

@@ -267,6 +267,58 @@ async fn citizens_log_in_at_kiosks_without_a_grant_and_for_a_short_time() {
     let (token, nonce) = world.signed(&kiosk, &mut card, ORIGIN).await;
     let logged_in = world.client.log_in(&kiosk, &token, &nonce).await.unwrap();
     assert_eq!(logged_in.session.roles, ["citizen"]);
+    // Their own cases, and nobody else's; a clerk's session cannot use the citizens' list.
+    let centre = world.store.find_centre_by_name("Cēsu VPVKAC").await.unwrap().unwrap();
+    let desk = world.device(DeviceKind::Desk, "Cēsu VPVKAC", "Galds 1").await;
+    for (n, code) in [(1, "32503511782"), (2, "290156-11605")] {
+        let case = domain::case::Case::register(domain::case::NewCase {
+            id: uuid::Uuid::now_v7(),
+            number: domain::case::CaseNumber::new(&centre.code, 1, chrono::Datelike::year(&now()), n).unwrap(),
+            service_id: "https://pietura.lv/id/service/dog-fee".into(),
+            kind: domain::case::CaseKind::Application,
+            channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+            customer: domain::case::customer_from_code(code, "").unwrap(),
+            holder_institution: "https://pietura.lv/id/org/riga".into(),
+            provider_institution: None,
+            centre_id: centre.id,
+            arrived_at: now(),
+            served_at: now(),
+            registered_by: domain::case::Actor::Staff {
+                personal_code: domain::PersonalCode::parse(CLERK).unwrap(),
+                offline: false,
+            },
+            note: String::new(),
+        })
+        .unwrap();
+        let stored = server::store::StoredCase {
+            id: case.id,
+            number: case.number.to_string(),
+            service_id: case.service_id.clone(),
+            kind: "application".into(),
+            channel: "vpvkac_in_person".into(),
+            status: "registered".into(),
+            centre_id: centre.id,
+            holder_institution: case.holder_institution.clone(),
+            provider_institution: None,
+            document: serde_json::to_string(&case).unwrap(),
+            offline: false,
+            served_at: case.served_at,
+            updated_at: case.served_at,
+            customer_code: case.customer.code(),
+            change_seq: 0,
+        };
+        world.store.insert_case(case.id, desk.device_id, stored, now()).await.unwrap();
+    }
+    let mine = world.client.citizen_cases(&kiosk, &logged_in.session_token).await.unwrap();
+    assert_eq!(mine.cases.iter().map(|c| c.customer.code()).collect::<Vec<_>>(), ["325035-11782"]);
+    let clerk_token = {
+        world.store.grant_role(CLERK, Role::Clerk, centre.id, now()).await.unwrap();
+        let mut clerk_card = world.card(CLERK, KeyKind::Rsa2048);
+        let (token, nonce) = world.signed(&desk, &mut clerk_card, ORIGIN).await;
+        world.client.log_in(&desk, &token, &nonce).await.unwrap().session_token
+    };
+    assert_eq!(rejected(world.client.citizen_cases(&desk, &clerk_token).await), (403, "forbidden".into()));
+    assert_eq!(rejected(world.client.citizen_cases(&kiosk, "no-such-session").await).0, 401);
     let minutes = (logged_in.session.expires_at - now()).num_minutes();
     assert!((14..=15).contains(&minutes), "{minutes}");
     world.offset.store(16 * 60, Ordering::SeqCst);

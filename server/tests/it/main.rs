@@ -3,6 +3,7 @@
 
 mod api;
 mod backends;
+mod cases_api;
 mod catalogue_api;
 mod cpsv;
 mod login_api;
@@ -47,6 +48,8 @@ conformance!(
     a_case_entry_applies_once_however_often_it_is_sent,
     concurrent_pushes_of_one_entry_apply_it_exactly_once,
     case_updates_apply_once_and_only_from_the_expected_status,
+    every_case_write_takes_the_next_feed_position_in_its_scope,
+    concurrent_case_writers_never_share_a_feed_position,
     case_statistics_count_by_month_service_institution_channel_and_kind,
     desks_are_numbered_in_their_centre_and_numbers_are_never_reused,
 );

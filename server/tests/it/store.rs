@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 5);
+    assert_eq!(store.schema_version().await.unwrap(), 6);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 5);
+    assert_eq!(store.schema_version().await.unwrap(), 6);
     store.ping().await.unwrap();
 }
 
@@ -180,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 5);
+    assert_eq!(store.schema_version().await.unwrap(), 6);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -380,7 +380,9 @@ pub async fn advice_changes_unverify_linked_articles_and_keys_keep_to_their_inst
 
 async fn enrolled_device(store: &Arc<dyn Store>, centre: &str) -> (Uuid, Uuid) {
     let centre = store.add_centre(new_centre(centre)).await.unwrap();
-    let device = store.add_device(new_device(centre.id, "Galds 1", 7)).await.unwrap();
+    // Enrollment codes are unique: one per centre name.
+    let code = centre.name.bytes().fold(7u8, |a, b| a.wrapping_mul(31).wrapping_add(b));
+    let device = store.add_device(new_device(centre.id, "Galds 1", code)).await.unwrap();
     (centre.id, device.id)
 }
 
@@ -490,7 +492,85 @@ fn stored_case(id: Uuid, number: &str, centre: Uuid) -> server::store::StoredCas
         offline: true,
         served_at: t(10),
         updated_at: t(10),
+        customer_code: "161175-19997".into(),
+        change_seq: 0,
     }
+}
+
+pub async fn every_case_write_takes_the_next_feed_position_in_its_scope(store: Arc<dyn Store>) {
+    use server::store::CaseScope;
+    let (centre, device) = enrolled_device(&store, "Centrs").await;
+    let (other_centre, other_device) = enrolled_device(&store, "Cits centrs").await;
+    assert_eq!(store.case_head().await.unwrap(), 0);
+    let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    store.insert_case(a, device, stored_case(a, "RCV-03-26-0001", centre), t(11)).await.unwrap();
+    let mut held_elsewhere = stored_case(b, "RCV-03-26-0002", centre);
+    held_elsewhere.holder_institution = "https://pietura.lv/id/org/vid".into();
+    held_elsewhere.provider_institution = Some("https://pietura.lv/id/org/riga".into());
+    held_elsewhere.customer_code = "40003521600".into();
+    store.insert_case(b, device, held_elsewhere, t(12)).await.unwrap();
+    store.insert_case(c, other_device, stored_case(c, "C2-01-26-0001", other_centre), t(13)).await.unwrap();
+    assert_eq!(store.case_head().await.unwrap(), 3);
+    let seqs = |cases: Vec<server::store::StoredCase>| {
+        cases.iter().map(|c| (c.number.clone(), c.change_seq)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        seqs(store.case_changes(CaseScope::Centre(centre), 0, 10).await.unwrap()),
+        [("RCV-03-26-0001".to_owned(), 1), ("RCV-03-26-0002".to_owned(), 2)]
+    );
+    // An institution sees the cases it holds and those it provides.
+    let riga = CaseScope::Institution("https://pietura.lv/id/org/riga".into());
+    assert_eq!(store.case_changes(riga.clone(), 0, 10).await.unwrap().len(), 3);
+    let vid = CaseScope::Institution("https://pietura.lv/id/org/vid".into());
+    assert_eq!(seqs(store.case_changes(vid.clone(), 0, 10).await.unwrap()), [("RCV-03-26-0002".to_owned(), 2)]);
+    // An institution's change moves the case to the end of the feed; a stale one changes nothing.
+    assert_eq!(store.change_case(a, "registered", "submitted", "{\"v\":2}".into(), t(20)).await.unwrap(), 4);
+    let stale = store.change_case(a, "registered", "closed", "{}".into(), t(21)).await;
+    assert!(matches!(stale, Err(StoreError::VersionConflict { .. })), "{stale:?}");
+    assert_eq!(store.case_head().await.unwrap(), 4, "the refused change gave its position back");
+    assert_eq!(
+        seqs(store.case_changes(CaseScope::Centre(centre), 1, 10).await.unwrap()),
+        [("RCV-03-26-0002".to_owned(), 2), ("RCV-03-26-0001".to_owned(), 4)]
+    );
+    assert_eq!(seqs(store.case_changes(CaseScope::Centre(centre), 0, 1).await.unwrap()).len(), 1, "limit");
+    // A desk's update takes a position too.
+    store.update_case(Uuid::now_v7(), device, a, "submitted", "decided", "{}".into(), t(22)).await.unwrap();
+    assert_eq!(store.case(a).await.unwrap().unwrap().change_seq, 5);
+    // Look-ups by number and by customer.
+    assert_eq!(store.case_by_number("RCV-03-26-0002").await.unwrap().unwrap().id, b);
+    assert!(store.case_by_number("RCV-03-26-0099").await.unwrap().is_none());
+    let mine = store.customer_cases("161175-19997", 10).await.unwrap();
+    assert_eq!(mine.iter().map(|c| c.id).collect::<std::collections::HashSet<_>>(), [a, c].into_iter().collect());
+    assert_eq!(store.customer_cases("40003521600", 10).await.unwrap().len(), 1);
+    assert!(store.customer_cases("010101-10000", 10).await.unwrap().is_empty());
+}
+
+pub async fn concurrent_case_writers_never_share_a_feed_position(store: Arc<dyn Store>) {
+    let (centre, device) = enrolled_device(&store, "Centrs").await;
+    let writers: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for n in 0..5 {
+                    let id = Uuid::now_v7();
+                    let number = format!("RCV-{:02}-26-{:04}", i + 1, n + 1);
+                    store.insert_case(id, device, stored_case(id, &number, centre), t(30)).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let mut seqs: Vec<i64> = store
+        .case_changes(server::store::CaseScope::Centre(centre), 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.change_seq)
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=40).collect::<Vec<i64>>());
 }
 
 pub async fn a_case_entry_applies_once_however_often_it_is_sent(store: Arc<dyn Store>) {

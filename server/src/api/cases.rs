@@ -1,0 +1,178 @@
+//! The case registry's API: institutions look up and move on the cases they hold or provide and
+//! follow their changes; desks pull their centre's case feed; citizens list their own cases at a
+//! kiosk. Every read of a case by an institution or a citizen is recorded as an access event.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use domain::Role;
+use serde::Deserialize;
+use sync::protocol::{
+    CasePage, CaseRecordDto, CitizenCases, ErrorBody, InstitutionStatusRequest, MAX_CASE_PAGE, error_codes,
+};
+
+use super::extract::AuthenticatedDevice;
+use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};
+use crate::cases::{self, InstitutionCaseError};
+use crate::store::{AuthEvent, CaseScope};
+
+impl From<InstitutionCaseError> for ApiError {
+    fn from(error: InstitutionCaseError) -> Self {
+        let message = error.to_string();
+        match error {
+            InstitutionCaseError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message),
+            InstitutionCaseError::MovedOn { .. } => {
+                ApiError::new(StatusCode::CONFLICT, error_codes::VERSION_CONFLICT, message)
+                    .with_field("expected_status")
+            }
+            InstitutionCaseError::Rules(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message).with_field("status")
+            }
+            InstitutionCaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CaseFeedQuery {
+    /// The last position applied (0 at first).
+    #[serde(default)]
+    pub after: i64,
+    /// At most this many cases (default and maximum 1,000).
+    pub limit: Option<u32>,
+}
+
+impl CaseFeedQuery {
+    fn checked(&self) -> Result<(i64, u32), ApiError> {
+        if self.after < 0 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error_codes::VALIDATION,
+                "after must be 0 or more",
+            )
+            .with_field("after"));
+        }
+        Ok((self.after, self.limit.unwrap_or(MAX_CASE_PAGE).clamp(1, MAX_CASE_PAGE)))
+    }
+}
+
+async fn record_access(
+    state: &AppState,
+    kind: &str,
+    personal_code: Option<String>,
+    detail: String,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .add_auth_event(AuthEvent { at: (state.clock)(), kind: kind.into(), device_id: None, personal_code, detail })
+        .await?;
+    Ok(())
+}
+
+/// The case feed for a desk: its centre's cases written after a position, oldest write first,
+/// each at its current state (status changes by institutions included).
+#[utoipa::path(get, path = "/v1/sync/cases",
+    params(CaseFeedQuery, ("pietura-protocol" = u32, Header)),
+    security(("device" = [])),
+    responses((status = 200, body = CasePage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn device_feed(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    Query(query): Query<CaseFeedQuery>,
+) -> Result<Json<CasePage>, ApiError> {
+    let (after, limit) = query.checked()?;
+    if device.kind != domain::DeviceKind::Desk {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            error_codes::FORBIDDEN,
+            "only desks keep their centre's cases",
+        ));
+    }
+    Ok(Json(cases::case_page(state.store.as_ref(), CaseScope::Centre(device.centre.id), after, limit).await?))
+}
+
+/// Change notifications for an institution: the cases it holds or provides, written after a
+/// position, oldest write first, each at its current state.
+#[utoipa::path(get, path = "/v1/institution/cases",
+    params(CaseFeedQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = CasePage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn institution_feed(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(_, institution): AuthenticatedInstitution,
+    Query(query): Query<CaseFeedQuery>,
+) -> Result<Json<CasePage>, ApiError> {
+    let (after, limit) = query.checked()?;
+    let page =
+        cases::case_page(state.store.as_ref(), CaseScope::Institution(institution.clone()), after, limit).await?;
+    if !page.cases.is_empty() {
+        let numbers: Vec<String> = page.cases.iter().map(|c| c.case.number.to_string()).collect();
+        record_access(&state, "case_feed_read", None, format!("{institution} read {}", numbers.join(" "))).await?;
+    }
+    Ok(Json(page))
+}
+
+/// One case the institution holds or provides, by its number.
+#[utoipa::path(get, path = "/v1/cases/{number}",
+    params(("number" = String, Path, description = "The case number, e.g. RCV-03-26-0042"), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = CaseRecordDto), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such case of this institution's", body = ErrorBody)))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(_, institution): AuthenticatedInstitution,
+    Path(number): Path<String>,
+) -> Result<Json<CaseRecordDto>, ApiError> {
+    let (case, seq) = cases::case_for_institution(state.store.as_ref(), &institution, &number).await?;
+    record_access(&state, "case_read", None, format!("{institution} read {}", case.number)).await?;
+    Ok(Json(CaseRecordDto { seq, case }))
+}
+
+/// Moves a case the institution holds or provides on (the case's state machine decides).
+#[utoipa::path(post, path = "/v1/cases/{number}/status", request_body = InstitutionStatusRequest,
+    params(("number" = String, Path), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, description = "The case as it now stands", body = CaseRecordDto),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The case is no longer at expected_status", body = ErrorBody),
+        (status = 422, description = "The case cannot go to that status from where it is", body = ErrorBody)))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(_, institution): AuthenticatedInstitution,
+    Path(number): Path<String>,
+    ApiJson(request): ApiJson<InstitutionStatusRequest>,
+) -> Result<Json<CaseRecordDto>, ApiError> {
+    let now = (state.clock)();
+    let (case, changed) =
+        cases::change_status_by_institution(state.store.as_ref(), &institution, &number, request, now).await?;
+    if changed {
+        let status = case.history.last().map(|c| c.status);
+        tracing::info!(%institution, number = %case.number, ?status, "case status changed by institution");
+        record_access(&state, "case_status", None, format!("{institution} set {} to {status:?}", case.number)).await?;
+    }
+    let (case, seq) = cases::case_for_institution(state.store.as_ref(), &institution, &number).await?;
+    Ok(Json(CaseRecordDto { seq, case }))
+}
+
+/// A citizen's own cases (a citizen's session at a kiosk), the newest first, at most 100.
+#[utoipa::path(get, path = "/v1/citizen/cases",
+    params(("pietura-protocol" = u32, Header), ("pietura-session" = String, Header)),
+    security(("device" = [])),
+    responses((status = 200, body = CitizenCases), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn citizen_cases(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+) -> Result<Json<CitizenCases>, ApiError> {
+    user.require(&[Role::Citizen])?;
+    let cases = cases::citizen_cases(state.store.as_ref(), &user.session.personal_code).await?;
+    record_access(
+        &state,
+        "citizen_cases_read",
+        Some(user.session.personal_code.clone()),
+        format!("{} cases shown on device {}", cases.len(), user.device.id),
+    )
+    .await?;
+    Ok(Json(CitizenCases { cases }))
+}

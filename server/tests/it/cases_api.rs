@@ -1,0 +1,188 @@
+//! The case registry over a real socket: a desk pushes a case; the institution that holds it
+//! looks it up and moves it on with its API key (others cannot see it); a desk's late change
+//! becomes a note; the desk's case feed and the institution's change feed carry every write;
+//! rejected entries say why with a code.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use domain::{
+    PersonalCode,
+    case::{Actor, Case, CaseKind, CaseNumber, CaseStatus, NewCase, StatusChange, customer_from_code},
+    catalogue::ChannelKind,
+};
+use reqwest::StatusCode;
+use server::{catalogue::Catalogue, clock::system_clock, institutions};
+use sync::protocol::{CasePage, CaseRecordDto, DeviceCredentials, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER};
+use uuid::Uuid;
+
+use crate::api::{add_desk, client, start};
+
+const LDC: &str = "https://pietura.lv/id/org/ldc";
+const VID: &str = "https://pietura.lv/id/org/vid";
+const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
+
+fn now() -> DateTime<Utc> {
+    system_clock()()
+}
+
+async fn import_demo(server: &crate::api::Running) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
+    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
+    Catalogue::new(server.store.clone()).import(demo.services, demo.organisations, demo.articles, now()).await.unwrap();
+}
+
+async fn key_for(server: &crate::api::Running, institution: &str, name: &str) -> String {
+    let store = server.store.as_ref();
+    institutions::add_institution(store, institution, name, false, now()).await.unwrap();
+    format!("ApiKey {}", institutions::issue_key(store, institution, now()).await.unwrap())
+}
+
+fn clerk() -> Actor {
+    Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false }
+}
+
+fn status_entry(case: &Case, from: CaseStatus, to: CaseStatus, note: &str) -> OutboxEntryDto {
+    let change = StatusChange { status: to, at: now(), actor: clerk(), note: note.into() };
+    OutboxEntryDto {
+        id: Uuid::now_v7(),
+        kind: "case_status".into(),
+        payload: serde_json::json!({ "case_id": case.id, "change": change, "from": from }),
+        offline: false,
+    }
+}
+
+#[tokio::test]
+async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed() {
+    let server = start().await;
+    import_demo(&server).await;
+    let ldc = key_for(&server, LDC, "Lauksaimniecības datu centrs").await;
+    let vid = key_for(&server, VID, "Valsts ieņēmumu dienests").await;
+    let desk = client(&server.url);
+    let enrolled = desk.enroll(&add_desk(server.store.as_ref(), "Galds 1").await).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let served = now() - chrono::Duration::minutes(5);
+    let case = Case::register(NewCase {
+        id: Uuid::now_v7(),
+        number: CaseNumber::new(&enrolled.centre.code, 1, chrono::Datelike::year(&served), 1).unwrap(),
+        service_id: DOGS.into(),
+        kind: CaseKind::Application,
+        channel: ChannelKind::VpvkacInPerson,
+        customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
+        holder_institution: LDC.into(),
+        provider_institution: None,
+        centre_id: enrolled.centre.id,
+        arrived_at: served,
+        served_at: served,
+        registered_by: clerk(),
+        note: String::new(),
+    })
+    .unwrap();
+    let registered = OutboxEntryDto {
+        id: case.id,
+        kind: "case_registered".into(),
+        payload: serde_json::to_value(&case).unwrap(),
+        offline: false,
+    };
+    let submitted = status_entry(&case, CaseStatus::Registered, CaseStatus::Submitted, "Iesniegts LDC");
+    let reply = desk.push_outbox(&creds, vec![registered, submitted]).await.unwrap();
+    assert!(reply.results.iter().all(|r| r.outcome == "applied"), "{reply:?}");
+
+    let http = reqwest::Client::new();
+    let number = case.number.to_string();
+    let get = |key: Option<&str>, number: &str| {
+        let mut request = http.get(format!("{}v1/cases/{number}", server.url)).header(PROTOCOL_HEADER, "1");
+        if let Some(key) = key {
+            request = request.header("authorization", key);
+        }
+        request.send()
+    };
+    // The holder sees it (the number may be typed loosely); another institution and no key do not.
+    let seen: CaseRecordDto =
+        get(Some(&ldc), &number.to_lowercase().replace('-', " ")).await.unwrap().json().await.unwrap();
+    assert_eq!((seen.case.id, seen.case.status()), (case.id, CaseStatus::Submitted));
+    assert_eq!(get(Some(&vid), &number).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(None, &number).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(get(Some(&ldc), "RCV-99-26-0001").await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    let change = |key: &str, body: serde_json::Value| {
+        http.post(format!("{}v1/cases/{number}/status", server.url))
+            .header(PROTOCOL_HEADER, "1")
+            .header("authorization", key.to_owned())
+            .json(&body)
+            .send()
+    };
+    let in_progress = serde_json::json!({ "status": "in_progress", "expected_status": "submitted", "note": "Izskata" });
+    assert_eq!(change(&vid, in_progress.clone()).await.unwrap().status(), StatusCode::NOT_FOUND);
+    let moved: CaseRecordDto = change(&ldc, in_progress.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(moved.case.status(), CaseStatus::InProgress);
+    assert_eq!(moved.case.history.last().unwrap().actor, Actor::Institution { id: LDC.into() });
+    // Sent again after a lost answer: the same case, not a second step.
+    let repeated: CaseRecordDto = change(&ldc, in_progress).await.unwrap().json().await.unwrap();
+    assert_eq!(repeated.case.history.len(), moved.case.history.len());
+    assert_eq!(repeated.seq, moved.seq, "nothing was written");
+    // Stale and impossible changes are refused for what they are.
+    let stale = change(&ldc, serde_json::json!({ "status": "decided", "expected_status": "submitted" })).await.unwrap();
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert_eq!(stale.json::<ErrorBody>().await.unwrap().field.as_deref(), Some("expected_status"));
+    let impossible =
+        change(&ldc, serde_json::json!({ "status": "submitted", "expected_status": "in_progress" })).await.unwrap();
+    assert_eq!(impossible.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown_field =
+        change(&ldc, serde_json::json!({ "status": "decided", "expected_status": "in_progress", "x": 1 }))
+            .await
+            .unwrap();
+    assert_eq!(unknown_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The desk, which saw "submitted", cancels late: the institution's status stands and the
+    // clerk's words are kept as a note. A note of its own arrives too.
+    let late = status_entry(&case, CaseStatus::Submitted, CaseStatus::Cancelled, "Klients atsauca");
+    let note = OutboxEntryDto {
+        id: Uuid::now_v7(),
+        kind: "case_note".into(),
+        payload: serde_json::json!({ "case_id": case.id, "note": {
+            "id": Uuid::now_v7(), "at": now(), "actor": clerk(), "text": "Atnesa izziņu" } }),
+        offline: false,
+    };
+    let no_case =
+        status_entry(&Case { id: Uuid::now_v7(), ..case.clone() }, CaseStatus::Registered, CaseStatus::Submitted, "");
+    let reply = desk.push_outbox(&creds, vec![late, note, no_case]).await.unwrap();
+    let outcomes: Vec<(&str, Option<&str>)> =
+        reply.results.iter().map(|r| (r.outcome.as_str(), r.code.as_deref())).collect();
+    assert_eq!(outcomes, [("applied", None), ("applied", None), ("rejected", Some("unknown_case"))]);
+
+    // The desk's feed has the case as it stands now; after the head it is empty.
+    let page: CasePage = desk.case_page(&creds, 0, 100).await.unwrap();
+    assert_eq!(page.cases.len(), 1);
+    let now_stored = &page.cases[0].case;
+    assert_eq!(now_stored.status(), CaseStatus::InProgress);
+    let texts: Vec<(&str, Option<CaseStatus>)> =
+        now_stored.notes.iter().map(|n| (n.text.as_str(), n.intended_status)).collect();
+    assert_eq!(texts, [("Klients atsauca", Some(CaseStatus::Cancelled)), ("Atnesa izziņu", None)]);
+    assert!(desk.case_page(&creds, page.head, 100).await.unwrap().cases.is_empty());
+
+    // The institution's change feed: its own cases only.
+    let feed = |key: String| {
+        let http = http.clone();
+        let url = format!("{}v1/institution/cases?after=0", server.url);
+        async move { http.get(url).header(PROTOCOL_HEADER, "1").header("authorization", key).send().await.unwrap() }
+    };
+    let ldc_page: CasePage = feed(ldc.clone()).await.json().await.unwrap();
+    assert_eq!(ldc_page.cases.iter().map(|c| c.case.id).collect::<Vec<_>>(), [case.id]);
+    let vid_page: CasePage = feed(vid.clone()).await.json().await.unwrap();
+    assert!(vid_page.cases.is_empty());
+    let bad = http
+        .get(format!("{}v1/institution/cases?after=-1", server.url))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", ldc.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Every institution read and change is recorded.
+    let events: Vec<String> = server.store.auth_events(50).await.unwrap().into_iter().map(|e| e.kind).collect();
+    for kind in ["case_read", "case_status", "case_feed_read"] {
+        assert!(events.iter().any(|e| e == kind), "{kind} in {events:?}");
+    }
+}
