@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
-use domain::case::{Actor, Case, CaseError, CaseKind, CaseNumber, CaseStatus, Customer, NewCase};
+use domain::case::{
+    Actor, Case, CaseError, CaseKind, CaseNote, CaseNumber, CaseStatus, Customer, NewCase, StatusChange,
+};
 use domain::catalogue::ChannelKind;
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
@@ -47,6 +49,8 @@ pub struct OutboxEntry {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub poisoned: Option<String>,
+    /// The code of the server's reason (`sync::protocol::rejection_codes`), when it gave one.
+    pub poisoned_code: Option<String>,
 }
 
 /// How one case's entries stand in the outbox.
@@ -54,7 +58,49 @@ pub struct OutboxEntry {
 pub struct CaseOutbox {
     pub pending: u64,
     pub refused: Option<String>,
+    pub refused_code: Option<String>,
 }
+
+/// What changed on the server since the clerk last opened a case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CaseNews {
+    /// The status the desk showed before.
+    pub previous_status: CaseStatus,
+    /// When the desk heard of it.
+    pub at: DateTime<Utc>,
+}
+
+/// What a page of the server's case feed did here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseMerge {
+    /// Cases this desk did not have (registered at another desk of the centre).
+    pub added: u64,
+    /// Cases that changed.
+    pub updated: u64,
+    /// Of those, changed by someone else (an institution, another desk): news for the clerk.
+    pub news: u64,
+}
+
+/// An outbox entry not yet settled, as it changes a case.
+enum PendingChange {
+    Status { entry_id: Uuid, from: Option<CaseStatus>, change: StatusChange },
+    Note(CaseNote),
+}
+
+#[derive(serde::Deserialize)]
+struct StatusPayload {
+    change: StatusChange,
+    #[serde(default)]
+    from: Option<CaseStatus>,
+}
+
+#[derive(serde::Deserialize)]
+struct NotePayload {
+    note: CaseNote,
+}
+
+/// The case id an outbox entry is about, in SQL (registrations carry the case as the payload).
+const ENTRY_CASE_ID: &str = "CASE kind WHEN 'case_registered' THEN id ELSE json_extract(payload, '$.case_id') END";
 
 /// How the outbox stands, for the status bar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,6 +108,8 @@ pub struct OutboxCounts {
     pub pending: u64,
     pub poisoned: u64,
     pub done: u64,
+    /// Cases with news from the server the clerk has not opened (see [`Store::case_news`]).
+    pub case_news: u64,
 }
 
 fn invalid(error: CaseError) -> StoreError {
@@ -141,19 +189,154 @@ impl Store {
             .optional()?
             .ok_or_else(|| StoreError::Invalid(format!("there is no case {case_id} on this device")))?;
         let mut case = read_case(&document)?;
+        let from = case.status();
         case.change_status(to, at, actor, note).map_err(invalid)?;
         let change = case.history.last().cloned();
         tx.execute(
             "UPDATE cases SET document = ?2, updated_at = ?3 WHERE id = ?1",
             params![case_id.to_string(), to_json(&case)?, at],
         )?;
-        let payload = serde_json::json!({ "case_id": case_id, "change": change });
+        // `from`: the status the clerk saw, so the server can tell a late change from a wrong one.
+        let payload = serde_json::json!({ "case_id": case_id, "change": change, "from": from });
         tx.execute(
             "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_status', ?2, ?3, ?4)",
             params![entry_id.to_string(), payload.to_string(), offline, at],
         )?;
         tx.commit()?;
         Ok(case)
+    }
+
+    /// Adds a note to a case and queues it for the server under the note's id, in one
+    /// transaction.
+    pub fn add_case_note(&self, case_id: Uuid, note: CaseNote, offline: bool) -> Result<Case, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        let document: String = tx
+            .query_row("SELECT document FROM cases WHERE id = ?1", params![case_id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("there is no case {case_id} on this device")))?;
+        let mut case = read_case(&document)?;
+        let (id, at) = (note.id, note.at);
+        if !case.add_note(note.clone()).map_err(invalid)? {
+            return Ok(case);
+        }
+        tx.execute(
+            "UPDATE cases SET document = ?2, updated_at = ?3 WHERE id = ?1",
+            params![case_id.to_string(), to_json(&case)?, at],
+        )?;
+        let payload = serde_json::json!({ "case_id": case_id, "note": note });
+        tx.execute(
+            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_note', ?2, ?3, ?4)",
+            params![id.to_string(), payload.to_string(), offline, at],
+        )?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    /// How far this desk has followed the server's case feed.
+    pub fn case_feed_cursor(&self) -> Result<i64, StoreError> {
+        Ok(self.connection().query_row("SELECT cursor FROM case_feed", [], |r| r.get(0))?)
+    }
+
+    /// Takes a page of the server's case feed, with the cursor after it, in one transaction.
+    /// The server's case is the base; this desk's changes the server has not answered for yet
+    /// are replayed on it (a status change the server's case has moved past becomes a note, as
+    /// the server will make it), so nothing typed here disappears and the institution's status
+    /// wins. A case someone else changed is marked as news until the clerk opens it.
+    pub fn merge_server_cases(
+        &self,
+        cases: Vec<Case>,
+        cursor: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CaseMerge, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        let mut merge = CaseMerge::default();
+        for server_case in cases {
+            let id = server_case.id.to_string();
+            let local: Option<(String, Option<String>)> = tx
+                .query_row("SELECT document, news FROM cases WHERE id = ?1", params![id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            let pending = pending_changes(&tx, server_case.id)?;
+            let mut merged = server_case;
+            for change in pending {
+                // What the server will refuse is shown as the server has it; the refusal comes
+                // back with the push.
+                let _ = match change {
+                    PendingChange::Status { entry_id, from, change } => {
+                        merged.apply_desk_change(from, change, entry_id).map(|_| ())
+                    }
+                    PendingChange::Note(note) => merged.add_note(note).map(|_| ()),
+                };
+            }
+            let document = to_json(&merged)?;
+            match local {
+                None => {
+                    tx.execute(
+                        "INSERT INTO cases (id, number, document, served_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, merged.number.to_string(), document, merged.served_at, now],
+                    )?;
+                    merge.added += 1;
+                }
+                Some((local_document, news)) => {
+                    let local_case = read_case(&local_document)?;
+                    if local_case == merged {
+                        continue;
+                    }
+                    merge.updated += 1;
+                    let news = match news {
+                        // Unseen news keeps the status the clerk last saw.
+                        Some(news) => Some(news),
+                        None if changed_elsewhere(&local_case, &merged) => {
+                            merge.news += 1;
+                            Some(to_json(&CaseNews { previous_status: local_case.status(), at: now })?)
+                        }
+                        None => None,
+                    };
+                    tx.execute(
+                        "UPDATE cases SET document = ?2, updated_at = ?3, news = ?4 WHERE id = ?1",
+                        params![id, document, now, news],
+                    )?;
+                }
+            }
+        }
+        tx.execute("UPDATE case_feed SET cursor = max(cursor, ?1)", params![cursor])?;
+        tx.commit()?;
+        Ok(merge)
+    }
+
+    /// What changed on the server since the clerk last opened the case.
+    pub fn case_news(&self, id: Uuid) -> Result<Option<CaseNews>, StoreError> {
+        let news: Option<Option<String>> = self
+            .connection()
+            .query_row("SELECT news FROM cases WHERE id = ?1", params![id.to_string()], |r| r.get(0))
+            .optional()?;
+        news.flatten()
+            .map(|n| serde_json::from_str(&n).map_err(|e| StoreError::Corrupt(format!("case news: {e}"))))
+            .transpose()
+    }
+
+    /// The clerk has seen the case: its news is cleared.
+    pub fn mark_case_seen(&self, id: Uuid) -> Result<(), StoreError> {
+        self.connection().execute("UPDATE cases SET news = NULL WHERE id = ?1", params![id.to_string()])?;
+        Ok(())
+    }
+
+    /// Cases with news, the newest news first.
+    pub fn cases_with_news(&self) -> Result<Vec<(Case, CaseNews)>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached("SELECT document, news FROM cases WHERE news IS NOT NULL ORDER BY updated_at DESC")?;
+        let rows: Vec<(String, String)> =
+            statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        rows.iter()
+            .map(|(document, news)| {
+                let news = serde_json::from_str(news).map_err(|e| StoreError::Corrupt(format!("case news: {e}")))?;
+                Ok((read_case(document)?, news))
+            })
+            .collect()
     }
 
     pub fn case(&self, id: Uuid) -> Result<Option<Case>, StoreError> {
@@ -199,19 +382,25 @@ impl Store {
     /// bulk of the table) are not parsed, so a list of cases costs one pass, not one per case.
     pub fn unsettled_outbox_by_case(&self) -> Result<HashMap<Uuid, CaseOutbox>, StoreError> {
         let connection = self.connection();
-        let mut statement = connection.prepare_cached(
-            "SELECT CASE kind WHEN 'case_registered' THEN id ELSE json_extract(payload, '$.case_id') END, poisoned
-             FROM outbox WHERE done_at IS NULL OR poisoned IS NOT NULL",
-        )?;
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT {ENTRY_CASE_ID}, poisoned, poisoned_code
+             FROM outbox WHERE done_at IS NULL OR poisoned IS NOT NULL ORDER BY seq"
+        ))?;
         let rows = statement
-            .query_map([], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)))?
+            .query_map([], |r| {
+                Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut by_case: HashMap<Uuid, CaseOutbox> = HashMap::new();
-        for (case_id, poisoned) in rows {
+        for (case_id, poisoned, code) in rows {
             let Some(case_id) = case_id.and_then(|id| Uuid::parse_str(&id).ok()) else { continue };
             let entry = by_case.entry(case_id).or_default();
             match poisoned {
-                Some(reason) => entry.refused = entry.refused.take().max(Some(reason)),
+                // The latest refusal is the one to show.
+                Some(reason) => {
+                    entry.refused = Some(reason);
+                    entry.refused_code = code;
+                }
                 None => entry.pending += 1,
             }
         }
@@ -231,7 +420,7 @@ impl Store {
     fn outbox_where(&self, condition: &str, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(&format!(
-            "SELECT id, kind, payload, offline, created_at, attempts, last_error, poisoned FROM outbox
+            "SELECT id, kind, payload, offline, created_at, attempts, last_error, poisoned, poisoned_code FROM outbox
              WHERE {condition} ORDER BY seq LIMIT ?1"
         ))?;
         let rows = statement
@@ -245,11 +434,12 @@ impl Store {
                     r.get::<_, i64>(5)?,
                     r.get(6)?,
                     r.get(7)?,
+                    r.get(8)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, kind, payload, offline, created_at, attempts, last_error, poisoned)| {
+            .map(|(id, kind, payload, offline, created_at, attempts, last_error, poisoned, poisoned_code)| {
                 Ok(OutboxEntry {
                     id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     kind,
@@ -259,6 +449,7 @@ impl Store {
                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                     last_error,
                     poisoned,
+                    poisoned_code,
                 })
             })
             .collect()
@@ -292,9 +483,13 @@ impl Store {
         Ok(())
     }
 
-    /// The server refused the entry as invalid: set aside with its reason, never retried.
-    pub fn outbox_poisoned(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
-        self.connection().execute("UPDATE outbox SET poisoned = ?2 WHERE id = ?1", params![id.to_string(), reason])?;
+    /// The server refused the entry as invalid: set aside with its reason (and the reason's
+    /// code, when it gave one), never retried.
+    pub fn outbox_poisoned(&self, id: Uuid, reason: &str, code: Option<&str>) -> Result<(), StoreError> {
+        self.connection().execute(
+            "UPDATE outbox SET poisoned = ?2, poisoned_code = ?3 WHERE id = ?1",
+            params![id.to_string(), reason, code],
+        )?;
         Ok(())
     }
 
@@ -302,15 +497,54 @@ impl Store {
         Ok(self.connection().query_row(
             "SELECT count(*) FILTER (WHERE done_at IS NULL AND poisoned IS NULL),
                     count(*) FILTER (WHERE poisoned IS NOT NULL),
-                    count(*) FILTER (WHERE done_at IS NOT NULL) FROM outbox",
+                    count(*) FILTER (WHERE done_at IS NOT NULL),
+                    (SELECT count(*) FROM cases WHERE news IS NOT NULL) FROM outbox",
             [],
             |r| {
                 Ok(OutboxCounts {
                     pending: r.get::<_, i64>(0)? as u64,
                     poisoned: r.get::<_, i64>(1)? as u64,
                     done: r.get::<_, i64>(2)? as u64,
+                    case_news: r.get::<_, i64>(3)? as u64,
                 })
             },
         )?)
     }
+}
+
+/// This desk's unsettled changes to a case, oldest first.
+fn pending_changes(tx: &rusqlite::Transaction<'_>, case_id: Uuid) -> Result<Vec<PendingChange>, StoreError> {
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT id, kind, payload FROM outbox
+         WHERE done_at IS NULL AND poisoned IS NULL AND kind != 'case_registered' AND {ENTRY_CASE_ID} = ?1
+         ORDER BY seq"
+    ))?;
+    let rows = statement
+        .query_map(params![case_id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("an outbox entry: {e}"));
+    rows.into_iter()
+        .map(|(id, kind, payload)| {
+            Ok(if kind == "case_note" {
+                PendingChange::Note(serde_json::from_str::<NotePayload>(&payload).map_err(corrupt)?.note)
+            } else {
+                let status: StatusPayload = serde_json::from_str(&payload).map_err(corrupt)?;
+                PendingChange::Status {
+                    entry_id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    from: status.from,
+                    change: status.change,
+                }
+            })
+        })
+        .collect()
+}
+
+/// Whether the server's case holds steps or notes by an institution that this desk had not
+/// seen: news for the clerk.
+fn changed_elsewhere(local: &Case, merged: &Case) -> bool {
+    let new_steps = merged.history.iter().filter(|step| !local.history.contains(step)).map(|s| &s.actor);
+    let new_notes = merged.notes.iter().filter(|note| !local.notes.iter().any(|n| n.id == note.id)).map(|n| &n.actor);
+    new_steps.chain(new_notes).any(|actor| matches!(actor, Actor::Institution { .. }))
 }

@@ -171,12 +171,57 @@ async fn attempt(
             return AttemptOutcome::Unreachable(format!("the outbox could not be updated: {error}"));
         }
     }
+    // Only desks keep their centre's cases; pushed first, so the server's cases hold this
+    // desk's changes already.
+    if hello.desk_number.is_some() {
+        match pull_cases(client, credentials, store, clock).await {
+            Ok(merge) if merge.news > 0 => info!(news = merge.news, "cases changed on the server"),
+            Ok(_) => {}
+            Err(PullError::Server(error)) => {
+                warn!(code = error.code(), %error, "case pull failed");
+                return classify(error);
+            }
+            Err(PullError::Local(error)) => {
+                warn!(%error, "the server's cases could not be merged");
+                return AttemptOutcome::Unreachable(format!("the server's cases could not be merged: {error}"));
+            }
+        }
+    }
     AttemptOutcome::Success { centre: hello.centre, desk_number: hello.desk_number }
+}
+
+/// Cases asked for per case-feed page.
+pub const CASE_PAGE: u32 = 500;
+
+/// Pulls the centre's case feed until caught up, merging each page with its cursor in one
+/// transaction (see [`Store::merge_server_cases`]).
+pub async fn pull_cases(
+    client: &SyncClient,
+    credentials: &DeviceCredentials,
+    store: &Arc<Store>,
+    clock: &Clock,
+) -> Result<offline_store::CaseMerge, PullError> {
+    let mut total = offline_store::CaseMerge::default();
+    loop {
+        let cursor = blocking(store, |s| s.case_feed_cursor()).await?;
+        let page = client.case_page(credentials, cursor, CASE_PAGE).await?;
+        let next = page.cases.last().map_or(page.head, |c| c.seq).max(cursor);
+        let done = page.cases.is_empty() || next >= page.head;
+        let now = clock();
+        let cases = page.cases.into_iter().map(|c| c.case).collect();
+        let merge = blocking(store, move |s| s.merge_server_cases(cases, next, now)).await?;
+        total.added += merge.added;
+        total.updated += merge.updated;
+        total.news += merge.news;
+        if done {
+            return Ok(total);
+        }
+    }
 }
 
 /// The outbox as the status shows it.
 pub fn outbox_status(counts: &offline_store::OutboxCounts) -> crate::schedule::OutboxStatus {
-    crate::schedule::OutboxStatus { pending: counts.pending, poisoned: counts.poisoned }
+    crate::schedule::OutboxStatus { pending: counts.pending, poisoned: counts.poisoned, case_news: counts.case_news }
 }
 
 /// Sends the outbox in batches until it is empty. An entry is marked done only after the server
@@ -225,6 +270,7 @@ pub async fn push_outbox(
                     ("rejected", true) => updating.outbox_poisoned(
                         result.id,
                         result.reason.as_deref().unwrap_or("refused by the server without a reason"),
+                        result.code.as_deref(),
                     )?,
                     // An answer for something not sent, or an outcome this build does not know:
                     // the entry stays and goes again.
@@ -363,15 +409,14 @@ async fn take_snapshot(
 }
 
 /// Runs store work off the async threads.
-async fn blocking(
+async fn blocking<T: Send + 'static>(
     store: &Arc<Store>,
-    work: impl FnOnce(&Store) -> Result<(), offline_store::StoreError> + Send + 'static,
-) -> Result<(), PullError> {
+    work: impl FnOnce(&Store) -> Result<T, offline_store::StoreError> + Send + 'static,
+) -> Result<T, PullError> {
     let store = store.clone();
-    tokio::task::spawn_blocking(move || work(&store))
+    Ok(tokio::task::spawn_blocking(move || work(&store))
         .await
-        .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
-    Ok(())
+        .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??)
 }
 
 /// A spawned task that is cancelled when its handle is dropped (a prefetched page nobody needs).

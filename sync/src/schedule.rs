@@ -68,6 +68,9 @@ pub struct SyncStatus {
 pub struct OutboxStatus {
     pub pending: u64,
     pub poisoned: u64,
+    /// Cases an institution changed that the clerk has not opened since.
+    #[serde(default)]
+    pub case_news: u64,
 }
 
 /// The offline catalogue's progress, for "records and bytes" while syncing and its freshness.

@@ -210,3 +210,77 @@ async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal
         }
     }
 }
+
+/// The institution moves a case on while the desk, offline, cancels it: the desk pulls the
+/// institution's status (it wins, the clerk's cancel stays as a note, the clerk has news), and
+/// once the desk's push arrives the server keeps the same: one note, the institution's status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_institutions_status_change_reaches_the_desk_and_wins_over_a_late_offline_change() {
+    use domain::case::CaseStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir();
+    let (db, code) = demo_server_with_desk(&bin, dir.path()).unwrap();
+    let riga = "https://pietura.lv/id/org/riga";
+    server_cli(&bin, &db, &["institution", "add", riga, "--name", "Rīgas valstspilsētas pašvaldība"]).unwrap();
+    let key: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", riga, "--json"]).unwrap()).unwrap();
+    let key = format!("ApiKey {}", key["api_key"].as_str().unwrap());
+    let server = ServerProcess::start(&bin, &db, free_port()).unwrap();
+    let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([7; 32])).unwrap());
+    let clock = engine::system_clock();
+    let clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false };
+
+    let mut application = draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1);
+    application.kind = CaseKind::Application;
+    application.centre_code = enrolled.centre.code.clone();
+    let case = local.register_case(application, now()).unwrap();
+    local.change_case_status(case.id, CaseStatus::Submitted, now(), clerk.clone(), "", false, Uuid::now_v7()).unwrap();
+    assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 2);
+    let merge = engine::pull_cases(&client, &creds, &local, &clock).await.unwrap();
+    assert_eq!((merge.added, merge.updated, merge.news), (0, 0, 0), "the desk's own case comes back unchanged");
+
+    // The desk cancels (not yet sent); the institution takes the case on meanwhile.
+    let offline_clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: true };
+    let cancel = Uuid::now_v7();
+    local.change_case_status(case.id, CaseStatus::Cancelled, now(), offline_clerk, "Atsauca", true, cancel).unwrap();
+    let http = reqwest::Client::new();
+    let answer = http
+        .post(format!("{}/v1/cases/{}/status", server.url.trim_end_matches('/'), case.number))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .json(&serde_json::json!({ "status": "in_progress", "expected_status": "submitted", "note": "Izskatām" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+
+    // The pull: the institution's status wins, the cancel is kept as a note, the clerk has news.
+    let merge = engine::pull_cases(&client, &creds, &local, &clock).await.unwrap();
+    assert_eq!((merge.updated, merge.news), (1, 1));
+    let merged = local.case(case.id).unwrap().unwrap();
+    assert_eq!(merged.status(), CaseStatus::InProgress);
+    assert_eq!(merged.notes.iter().map(|n| n.intended_status).collect::<Vec<_>>(), [Some(CaseStatus::Cancelled)]);
+    assert_eq!(local.outbox_counts().unwrap().case_news, 1);
+    assert_eq!(local.case_news(case.id).unwrap().unwrap().previous_status, CaseStatus::Cancelled);
+
+    // The push: the server turns the late cancel into the same note; the next pull changes nothing.
+    assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 1);
+    assert_eq!(local.outbox_counts().unwrap().poisoned, 0, "a late change is not an error");
+    engine::pull_cases(&client, &creds, &local, &clock).await.unwrap();
+    let on_server: sync::protocol::CaseRecordDto = http
+        .get(format!("{}/v1/cases/{}", server.url.trim_end_matches('/'), case.number))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(on_server.case.status(), CaseStatus::InProgress);
+    assert_eq!(on_server.case.notes.len(), 1);
+    assert_eq!(local.case(case.id).unwrap().unwrap(), on_server.case, "desk and server agree");
+}

@@ -23,7 +23,7 @@ export interface SyncStatus {
   last_error: string | null;
   centre: { id: string; name: string; municipality: string } | null;
   catalogue: CatalogueStatus;
-  outbox?: { pending: number; poisoned: number };
+  outbox?: { pending: number; poisoned: number; case_news?: number };
 }
 
 export interface CatalogueStatus {
@@ -130,6 +130,8 @@ export interface OutboxProblem {
   id: string;
   kind: string;
   reason: string;
+  /** The code of the server's reason, translated under `cases.rejection`. */
+  code: string | null;
   created_at: string;
   case_number: string | null;
 }
@@ -203,6 +205,20 @@ export interface CaseView {
   next: CaseStatus[];
   unsent: number;
   refused: string | null;
+  refused_code: string | null;
+  notes: CaseNote[];
+  /** What an institution changed since the clerk last opened the case. */
+  news: { previous_status: CaseStatus; at: string } | null;
+}
+
+export interface CaseNote {
+  at: string;
+  by: "staff" | "institution";
+  by_id: string;
+  offline: boolean;
+  text: string;
+  /** A late status change, kept as a note: the status it meant to set. */
+  intended_status: CaseStatus | null;
 }
 
 export interface RegisterCaseRequest {
@@ -257,6 +273,9 @@ export const api = {
   changeCaseStatus: (id: string, to: CaseStatus, note: string) => invoke<CaseView>("change_case_status", { id, to, note }),
   casePage: (id: string) => invoke<CaseView>("case_page", { id }),
   findCases: (query: string) => invoke<CaseView[]>("find_cases", { query }),
+  addCaseNote: (id: string, text: string) => invoke<CaseView>("add_case_note", { id, text }),
+  markCaseSeen: (id: string) => invoke<void>("mark_case_seen", { id }),
+  casesWithNews: () => invoke<CaseView[]>("cases_with_news"),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

@@ -109,7 +109,7 @@ fn entries_stay_until_the_server_has_them_and_poisoned_ones_block_nothing() {
     let pending = store.pending_outbox(10).unwrap();
     assert_eq!(pending.len(), 3);
     assert_eq!((pending[0].attempts, pending[0].last_error.as_deref()), (1, Some("connection refused")));
-    store.outbox_poisoned(ids[0], "the service is not in the catalogue").unwrap();
+    store.outbox_poisoned(ids[0], "the service is not in the catalogue", Some("unknown_service")).unwrap();
     store.outbox_done(&ids[1..2], at(20)).unwrap();
     assert_eq!(store.pending_outbox(10).unwrap().iter().map(|e| e.id).collect::<Vec<_>>(), [ids[2]]);
     assert_eq!(store.poisoned_outbox().unwrap()[0].poisoned.as_deref(), Some("the service is not in the catalogue"));
@@ -129,7 +129,7 @@ fn unsettled_entries_are_counted_per_case_and_settled_ones_not() {
     let status = Uuid::now_v7();
     store.change_case_status(sent.id, CaseStatus::Submitted, at(5), clerk(false), "", false, status).unwrap();
     store.outbox_done(&[sent.id], at(6)).unwrap();
-    store.outbox_poisoned(refused.id, "no such service").unwrap();
+    store.outbox_poisoned(refused.id, "no such service", None).unwrap();
     let by_case = store.unsettled_outbox_by_case().unwrap();
     assert_eq!(by_case.len(), 2);
     // The registration is on the server; the status change made after it is still to send.
@@ -137,4 +137,82 @@ fn unsettled_entries_are_counted_per_case_and_settled_ones_not() {
     assert_eq!((by_case[&refused.id].pending, by_case[&refused.id].refused.as_deref()), (0, Some("no such service")));
     store.outbox_done(&[status], at(7)).unwrap();
     assert!(!store.unsettled_outbox_by_case().unwrap().contains_key(&sent.id));
+}
+
+#[test]
+fn notes_are_queued_and_the_servers_cases_merge_with_what_is_still_to_send() {
+    use domain::case::CaseNote;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let institution = Actor::Institution { id: "https://pietura.lv/id/org/riga".into() };
+    let case = store.register_case(draft(CaseKind::Application, 0, false), at(0)).unwrap();
+    let submitted = Uuid::now_v7();
+    store.change_case_status(case.id, CaseStatus::Submitted, at(5), clerk(false), "", false, submitted).unwrap();
+    store.outbox_done(&[case.id, submitted], at(6)).unwrap();
+    // The server's case: the institution took it on, then decided.
+    let mut on_server = store.case(case.id).unwrap().unwrap();
+    on_server.change_status(CaseStatus::InProgress, at(30), institution.clone(), "").unwrap();
+
+    // Meanwhile, offline, the clerk cancelled (having seen "submitted") and wrote a note.
+    let cancel = Uuid::now_v7();
+    store.change_case_status(case.id, CaseStatus::Cancelled, at(20), clerk(true), "Atsauca", true, cancel).unwrap();
+    let note =
+        CaseNote { id: Uuid::now_v7(), at: at(21), actor: clerk(true), text: "Zvanīja".into(), intended_status: None };
+    store.add_case_note(case.id, note.clone(), true).unwrap();
+    assert_eq!(store.add_case_note(case.id, note.clone(), true).unwrap().notes.len(), 1, "the same note once");
+    let kinds: Vec<String> = store.pending_outbox(10).unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["case_status", "case_note"]);
+    let payload: serde_json::Value = serde_json::from_str(&store.pending_outbox(1).unwrap()[0].payload).unwrap();
+    assert_eq!(payload["from"], "submitted", "the status the clerk saw goes with the change");
+    let empty = CaseNote { id: Uuid::now_v7(), text: " ".into(), ..note.clone() };
+    assert!(matches!(store.add_case_note(case.id, empty, true), Err(offline_store::StoreError::Invalid(_))));
+
+    // The server's case arrives: its status wins, the unsent cancel shows as a note meant to
+    // cancel, the note stays, and the clerk has news until the case is opened.
+    let merge = store.merge_server_cases(vec![on_server.clone()], 7, at(40)).unwrap();
+    assert_eq!((merge.added, merge.updated, merge.news), (0, 1, 1));
+    let merged = store.case(case.id).unwrap().unwrap();
+    assert_eq!(merged.status(), CaseStatus::InProgress);
+    let notes: Vec<(&str, Option<CaseStatus>)> =
+        merged.notes.iter().map(|n| (n.text.as_str(), n.intended_status)).collect();
+    assert_eq!(notes, [("Atsauca", Some(CaseStatus::Cancelled)), ("Zvanīja", None)]);
+    assert_eq!(store.case_feed_cursor().unwrap(), 7);
+    let news = store.case_news(case.id).unwrap().unwrap();
+    assert_eq!(news.previous_status, CaseStatus::Cancelled);
+    assert_eq!(store.cases_with_news().unwrap().len(), 1);
+    // The same page again changes nothing; an older cursor never moves it back.
+    assert_eq!(store.merge_server_cases(vec![on_server.clone()], 3, at(41)).unwrap(), Default::default());
+    assert_eq!(store.case_feed_cursor().unwrap(), 7);
+    store.mark_case_seen(case.id).unwrap();
+    assert!(store.case_news(case.id).unwrap().is_none());
+
+    // Once the server has the desk's entries, its case holds them itself and nothing is doubled.
+    let mut settled = on_server;
+    let late = domain::case::StatusChange {
+        status: CaseStatus::Cancelled,
+        at: at(20),
+        actor: clerk(true),
+        note: "Atsauca".into(),
+    };
+    settled.apply_desk_change(Some(CaseStatus::Submitted), late, cancel).unwrap();
+    settled.add_note(note).unwrap();
+    store.outbox_done(&[cancel], at(50)).unwrap();
+    let pending: Vec<Uuid> = store.pending_outbox(10).unwrap().into_iter().map(|e| e.id).collect();
+    store.outbox_done(&pending, at(50)).unwrap();
+    store.merge_server_cases(vec![settled.clone()], 9, at(51)).unwrap();
+    assert_eq!(store.case(case.id).unwrap().unwrap(), settled);
+    assert!(store.case_news(case.id).unwrap().is_none(), "the desk's own changes are no news");
+
+    // A case registered at another desk of the centre is added as it is.
+    let mut colleague = settled.clone();
+    colleague.id = Uuid::now_v7();
+    colleague.number = domain::case::CaseNumber::new("RCV", 4, 2026, 1).unwrap();
+    let merge = store.merge_server_cases(vec![colleague.clone()], 10, at(52)).unwrap();
+    assert_eq!((merge.added, merge.news), (1, 0));
+    assert_eq!(store.case_by_number(&colleague.number).unwrap().unwrap(), colleague);
+    // And this desk's own numbering is not disturbed by it.
+    assert_eq!(
+        store.register_case(draft(CaseKind::Consultation, 60, false), at(60)).unwrap().number.to_string(),
+        "RCV-03-26-0002"
+    );
 }

@@ -43,6 +43,21 @@ pub async fn case_page(state: State<'_, DeskState>, id: String) -> Result<CaseVi
 }
 
 #[tauri::command]
+pub async fn add_case_note(state: State<'_, DeskState>, id: String, text: String) -> Result<CaseView, CommandError> {
+    Ok(state.session()?.add_case_note(parse_id(&id)?, &text)?)
+}
+
+#[tauri::command]
+pub async fn mark_case_seen(state: State<'_, DeskState>, id: String) -> Result<(), CommandError> {
+    Ok(state.session()?.mark_case_seen(parse_id(&id)?)?)
+}
+
+#[tauri::command]
+pub async fn cases_with_news(state: State<'_, DeskState>) -> Result<Vec<CaseView>, CommandError> {
+    Ok(state.session()?.cases_with_news()?)
+}
+
+#[tauri::command]
 pub async fn find_cases(state: State<'_, DeskState>, query: Option<String>) -> Result<Vec<CaseView>, CommandError> {
     Ok(state.session()?.find_cases(query.as_deref().unwrap_or(""))?)
 }

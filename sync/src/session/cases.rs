@@ -48,6 +48,19 @@ pub struct HistoryView {
     pub note: String,
 }
 
+/// A note on a case as the desk shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub at: DateTime<Utc>,
+    /// `staff` or `institution`.
+    pub by: &'static str,
+    pub by_id: String,
+    pub offline: bool,
+    pub text: String,
+    /// A status change that came after someone else had moved the case on: what it meant to set.
+    pub intended_status: Option<CaseStatus>,
+}
+
 /// A case as the desk shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
@@ -73,6 +86,12 @@ pub struct CaseView {
     /// Entries of this case not yet on the server, and the server's reason if it refused one.
     pub unsent: u64,
     pub refused: Option<String>,
+    /// The code of the server's reason, for the desk to translate.
+    pub refused_code: Option<String>,
+    /// Notes, oldest first.
+    pub notes: Vec<NoteView>,
+    /// What an institution changed since the clerk last opened the case.
+    pub news: Option<offline_store::CaseNews>,
 }
 
 /// The customer being served and what was done for them, kept in memory only (it ends with
@@ -114,16 +133,26 @@ struct CaseContext<'a> {
     services: HashMap<String, String>,
     organisations: HashMap<String, String>,
     outbox: HashMap<Uuid, offline_store::CaseOutbox>,
+    news: HashMap<Uuid, offline_store::CaseNews>,
 }
 
 impl<'a> CaseContext<'a> {
     /// Names only: the outbox is read by [`CaseContext::with_outbox`], for showing cases.
     fn new(store: &'a offline_store::Store, language: Language) -> Self {
-        Self { store, language, services: HashMap::new(), organisations: HashMap::new(), outbox: HashMap::new() }
+        Self {
+            store,
+            language,
+            services: HashMap::new(),
+            organisations: HashMap::new(),
+            outbox: HashMap::new(),
+            news: HashMap::new(),
+        }
     }
 
+    /// With the outbox's unsettled entries and the cases' news, each read in one pass.
     fn with_outbox(mut self) -> Result<Self, SessionError> {
         self.outbox = self.store.unsettled_outbox_by_case()?;
+        self.news = self.store.cases_with_news()?.into_iter().map(|(case, news)| (case.id, news)).collect();
         Ok(self)
     }
 
@@ -160,6 +189,14 @@ impl<'a> CaseContext<'a> {
                     .unwrap_or_else(|| id.to_owned())
             })
             .clone()
+    }
+}
+
+/// Who acted, as the desk shows it: (`staff` or `institution`, their code or id, offline).
+fn actor_view(actor: &Actor) -> (&'static str, String, bool) {
+    match actor {
+        Actor::Staff { personal_code, offline } => ("staff", personal_code.to_string(), *offline),
+        Actor::Institution { id } => ("institution", id.clone(), false),
     }
 }
 
@@ -200,16 +237,30 @@ impl DeviceSession {
                 .history
                 .iter()
                 .map(|change| {
-                    let (by, by_id, offline) = match &change.actor {
-                        Actor::Staff { personal_code, offline } => ("staff", personal_code.to_string(), *offline),
-                        Actor::Institution { id } => ("institution", id.clone(), false),
-                    };
+                    let (by, by_id, offline) = actor_view(&change.actor);
                     HistoryView { status: change.status, at: change.at, by, by_id, offline, note: change.note.clone() }
                 })
                 .collect(),
             next: case.status().next(case.kind).to_vec(),
             unsent: outbox.pending,
             refused: outbox.refused,
+            refused_code: outbox.refused_code,
+            notes: case
+                .notes
+                .iter()
+                .map(|note| {
+                    let (by, by_id, offline) = actor_view(&note.actor);
+                    NoteView {
+                        at: note.at,
+                        by,
+                        by_id,
+                        offline,
+                        text: note.text.clone(),
+                        intended_status: note.intended_status,
+                    }
+                })
+                .collect(),
+            news: context.news.get(&case.id).cloned(),
         }
     }
 
@@ -319,8 +370,41 @@ impl DeviceSession {
         Ok(view)
     }
 
+    /// Adds a note to a case and queues it for the server.
+    pub fn add_case_note(&self, id: Uuid, text: &str) -> Result<CaseView, SessionError> {
+        let (actor, _) = self.staff_actor()?;
+        let offline = actor.is_offline();
+        let note = domain::case::CaseNote {
+            id: Uuid::now_v7(),
+            at: (self.clock)(),
+            actor,
+            text: text.trim().to_owned(),
+            intended_status: None,
+        };
+        let case = self.store.add_case_note(id, note, offline).map_err(|e| match e {
+            offline_store::StoreError::Invalid(message) => invalid("case_note_refused", message),
+            other => other.into(),
+        })?;
+        self.wake_sync();
+        self.one_case_view(&case)
+    }
+
     pub fn case(&self, id: Uuid) -> Result<Option<CaseView>, SessionError> {
         self.store.case(id)?.map(|case| self.one_case_view(&case)).transpose()
+    }
+
+    /// The clerk has seen what changed on a case.
+    pub fn mark_case_seen(&self, id: Uuid) -> Result<(), SessionError> {
+        self.store.mark_case_seen(id)?;
+        // The engine recounts news after its next round: make that now.
+        self.wake_sync();
+        Ok(())
+    }
+
+    /// Cases an institution changed since the clerk last opened them, the newest change first.
+    pub fn cases_with_news(&self) -> Result<Vec<CaseView>, SessionError> {
+        let cases: Vec<Case> = self.store.cases_with_news()?.into_iter().map(|(case, _)| case).collect();
+        self.case_views(&cases)
     }
 
     /// Cases served today (local time), newest first.

@@ -103,6 +103,8 @@ pub struct OutboxProblem {
     pub id: uuid::Uuid,
     pub kind: String,
     pub reason: String,
+    /// The code of the server's reason (`sync::protocol::rejection_codes`), for the desk to translate.
+    pub code: Option<String>,
     pub created_at: DateTime<Utc>,
     /// The case's number, for a registration.
     pub case_number: Option<String>,
@@ -395,6 +397,7 @@ impl DeviceSession {
                     id: entry.id,
                     kind: entry.kind,
                     reason: entry.poisoned.unwrap_or_default(),
+                    code: entry.poisoned_code,
                     created_at: entry.created_at,
                     case_number: payload["number"].as_str().map(str::to_owned),
                 }

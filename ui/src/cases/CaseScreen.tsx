@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CaseStatus, type CaseView } from "../api";
 import { usePage } from "../catalogue/usePage";
@@ -16,8 +16,19 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
   const [changed, setChanged] = useState<CaseView | null>(null);
   const [note, setNote] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const [newNote, setNewNote] = useState("");
+  const [noteSaved, setNoteSaved] = useState(false);
   const { receipt, print } = useCaseReceipt(setError);
   const view = changed ?? page;
+  // The news is shown as it was when the page opened, and the case is marked seen once.
+  const seen = useRef<string | null>(null);
+  const news = page?.news ?? null;
+  useEffect(() => {
+    if (page && page.news && seen.current !== page.id) {
+      seen.current = page.id;
+      api.markCaseSeen(page.id).catch((e: unknown) => console.error("could not mark the case seen", e));
+    }
+  }, [page]);
 
   if (loadError) return <p role="alert">{loadError}</p>;
   if (!view) return <p aria-busy="true">…</p>;
@@ -34,6 +45,21 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
       .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
   };
 
+  const addNote = () => {
+    setError(null);
+    setNoteSaved(false);
+    api
+      .addCaseNote(view.id, newNote)
+      .then((updated) => {
+        setChanged(updated);
+        setNewNote("");
+        setNoteSaved(true);
+      })
+      .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
+  };
+
+  const refusedText = view.refused_code ? t(`cases.rejection.${view.refused_code}`, { defaultValue: view.refused ?? "" }) : view.refused;
+
   return (
     <article className="case-page" data-testid="case-page" aria-labelledby="case-number">
       <button type="button" className="link-button back" onClick={onBack}>
@@ -42,6 +68,11 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
       <h1 id="case-number" data-testid="case-number">
         {view.number}
       </h1>
+      {news && (
+        <p className="notice" role="status" data-testid="case-news">
+          {t("cases.news", { previous: t(`cases.status.${news.previous_status}`), current: t(`cases.status.${view.status}`) })}
+        </p>
+      )}
       <dl className="case-facts">
         <dt>{t("cases.serviceLabel")}</dt>
         <dd>{view.service_name}</dd>
@@ -61,7 +92,7 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
         <dd>{formatSyncTime(view.served_at, language)}</dd>
         <dt>{t("cases.sync")}</dt>
         <dd data-testid="case-sync">
-          {view.refused ? `${t("cases.refused")}: ${view.refused}` : view.unsent > 0 ? t("cases.notYetSent") : t("cases.sent")}
+          {view.refused ? `${t("cases.refused")}: ${refusedText}` : view.unsent > 0 ? t("cases.notYetSent") : t("cases.sent")}
         </dd>
       </dl>
 
@@ -77,6 +108,45 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
             </li>
           ))}
         </ol>
+      </section>
+
+      <section aria-labelledby="notes-heading">
+        <h2 id="notes-heading">{t("cases.notes")}</h2>
+        {view.notes.length === 0 && <p className="muted">{t("cases.noNotes")}</p>}
+        <ul className="case-notes" data-testid="case-notes">
+          {view.notes.map((n, i) => (
+            <li key={i}>
+              <span className="muted">
+                {formatSyncTime(n.at, language)} · {n.by === "institution" ? t("cases.byInstitution") : t("cases.byStaff")}
+              </span>
+              {n.offline && <span className="badge"> {t("login.offlineBadge")}</span>}
+              {n.intended_status && <p className="muted">{t("cases.intendedStatus", { status: t(`cases.status.${n.intended_status}`) })}</p>}
+              {n.text && <p className="note">{n.text}</p>}
+            </li>
+          ))}
+        </ul>
+        <label htmlFor="new-note">{t("cases.addNoteLabel")}</label>
+        <textarea
+          id="new-note"
+          data-testid="new-note"
+          value={newNote}
+          maxLength={2000}
+          rows={2}
+          onChange={(e) => {
+            setNewNote(e.target.value);
+            setNoteSaved(false);
+          }}
+        />
+        <div className="actions">
+          <button type="button" className="secondary" disabled={!newNote.trim()} onClick={addNote} data-testid="add-note">
+            {t("cases.addNote")}
+          </button>
+          {noteSaved && (
+            <span role="status" className="muted">
+              {t("cases.noteSaved")}
+            </span>
+          )}
+        </div>
       </section>
 
       {view.next.length > 0 && (

@@ -10,6 +10,14 @@ export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }
   const [query, setQuery] = useState("");
   const [cases, setCases] = useState<CaseView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [changed, setChanged] = useState<CaseView[]>([]);
+
+  useEffect(() => {
+    api
+      .casesWithNews()
+      .then(setChanged)
+      .catch((e: unknown) => console.error("changed cases unavailable", e));
+  }, []);
 
   useEffect(() => {
     let current = true;
@@ -27,6 +35,23 @@ export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }
 
   return (
     <section className="cases-screen" aria-labelledby="cases-heading" data-testid="cases-screen">
+      {changed.length > 0 && (
+        <section aria-labelledby="changed-heading" className="changed-cases" data-testid="changed-cases">
+          <h2 id="changed-heading">{t("cases.changedHeading")}</h2>
+          <p className="muted">{t("cases.changedHint")}</p>
+          <ul>
+            {changed.map((c) => (
+              <li key={c.id}>
+                <button type="button" className="link-button" onClick={() => onOpenCase(c.id)} data-testid="changed-case-link">
+                  {c.number}
+                </button>{" "}
+                {c.service_name} · {c.news ? `${t(`cases.status.${c.news.previous_status}`)} → ` : ""}
+                <strong>{t(`cases.status.${c.status}`)}</strong>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <h1 id="cases-heading">{query.trim() ? t("cases.searchResults") : t("cases.today")}</h1>
       <label htmlFor="case-search" className="visually-hidden">
         {t("cases.searchLabel")}
@@ -70,6 +95,7 @@ export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }
                   {t(`cases.status.${c.status}`)}
                   {c.unsent > 0 && <span className="badge"> {t("cases.notYetSent")}</span>}
                   {c.refused && <span className="badge error-badge"> {t("cases.refused")}</span>}
+                  {c.news && <span className="badge"> {t("cases.newsBadge")}</span>}
                 </td>
                 <td>{formatSyncTime(c.served_at, i18n.language as Language)}</td>
               </tr>

@@ -44,6 +44,9 @@ export function StatusBar({ enrolled }: { enrolled: boolean }) {
         <span data-testid="outbox-pending">{t("status.outboxPending", { count: status.outbox.pending })}</span>
       )}
       {enrolled && status?.outbox && status.outbox.poisoned > 0 && <RefusedEntries count={status.outbox.poisoned} />}
+      {enrolled && (status?.outbox?.case_news ?? 0) > 0 && (
+        <span data-testid="case-news-count">{t("status.caseNews", { count: status?.outbox?.case_news ?? 0 })}</span>
+      )}
       {enrolled && connection !== "online" && (
         <button type="button" className="link-button" onClick={() => void api.retrySync()}>
           {t("status.retry")}
@@ -104,7 +107,8 @@ function RefusedEntries({ count }: { count: number }) {
           {problems.map((p) => (
             <li key={p.id}>
               <strong>{p.case_number ?? t(`status.entryKind.${p.kind}`, { defaultValue: p.kind })}</strong>{" "}
-              <span className="muted">{formatSyncTime(p.created_at, i18n.language as Language)}</span>: {p.reason}
+              <span className="muted">{formatSyncTime(p.created_at, i18n.language as Language)}</span>:{" "}
+              {p.code ? t(`cases.rejection.${p.code}`, { defaultValue: p.reason }) : p.reason}
             </li>
           ))}
         </ul>

@@ -1,0 +1,33 @@
+-- Cases also change on the server (institutions move them on), and desks write notes. The
+-- outbox gains the 'case_note' kind and the code of the server's reason for a refused entry
+-- (SQLite cannot change a CHECK in place: the table is rebuilt, its rows kept as they are).
+CREATE TABLE outbox_new (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT NOT NULL UNIQUE,
+    kind          TEXT NOT NULL CHECK (kind IN ('case_registered', 'case_status', 'case_note')),
+    payload       TEXT NOT NULL,
+    offline       INTEGER NOT NULL CHECK (offline IN (0, 1)),
+    created_at    TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    poisoned      TEXT,
+    poisoned_code TEXT,
+    done_at       TEXT
+);
+INSERT INTO outbox_new (seq, id, kind, payload, offline, created_at, attempts, last_error, poisoned, done_at)
+    SELECT seq, id, kind, payload, offline, created_at, attempts, last_error, poisoned, done_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_pending ON outbox (seq) WHERE done_at IS NULL AND poisoned IS NULL;
+
+-- What changed on the server since the clerk last opened the case (JSON: the status the desk
+-- had before, and when); NULL once seen.
+ALTER TABLE cases ADD COLUMN news TEXT;
+CREATE INDEX cases_with_news ON cases (updated_at) WHERE news IS NOT NULL;
+
+-- How far this desk has followed the server's case feed.
+CREATE TABLE case_feed (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    cursor   INTEGER NOT NULL
+);
+INSERT INTO case_feed (only_row, cursor) VALUES (1, 0);
