@@ -87,7 +87,8 @@ test("the status bar follows the connection and offers a retry when offline", as
   await expect(page.getByTestId("outbox-poisoned")).toHaveText("Serveris noraidīja 1 ierakstu: pārbaudiet to");
   await page.getByTestId("outbox-poisoned").click();
   await expect(page.getByTestId("outbox-problems")).toContainText("RCV-03-26-0007");
-  await expect(page.getByTestId("outbox-problems")).toContainText("is not in the catalogue");
+  // The server's reason, translated from its code.
+  await expect(page.getByTestId("outbox-problems")).toContainText("Pakalpojuma vairs nav katalogā");
   await expectAccessible(page);
   await page.evaluate(() => (window as unknown as { __fake: { setConnection(c: string): void } }).__fake.setConnection("online"));
   await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "online");
@@ -251,4 +252,50 @@ test("articles render safely and can be flagged for their owner", async ({ page 
   await expect(article.getByTestId("flag-sent")).toBeVisible();
   const flags = await page.evaluate(() => (window as unknown as { __fake: { state: { flags: unknown[] } } }).__fake.state.flags);
   expect(flags).toEqual([{ id: "https://pietura.lv/id/article/dog-fee", reason: "outdated", note: "Nodeva mainījās" }]);
+});
+
+test("cases: register from a service page, note and move on, and see what an institution changed", async ({ page }) => {
+  await enrolled(page);
+  await expect(page.getByTestId("case-news-count")).toHaveText("Iestāde mainīja 1 lietu");
+  await page.getByTestId("search-box").fill("sunu");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("register-case").click();
+  await page.getByTestId("kind-application").check();
+  // Checked as typed: a wrong last digit is named, the right code lets the clerk register.
+  await page.getByLabel("Personas kods vai reģistrācijas numurs").fill("161175-19996");
+  await expect(page.getByRole("alert")).toContainText("pēdējais cipars nesakrīt");
+  await expect(page.getByTestId("register-submit")).toBeDisabled();
+  await page.getByLabel("Personas kods vai reģistrācijas numurs").fill("161175-19997");
+  await expect(page.getByTestId("register-submit")).toBeEnabled();
+  await expectAccessible(page);
+  await page.getByTestId("register-submit").click();
+  await expect(page.getByTestId("registered-number")).toHaveText("R1V-01-26-0004");
+  await page.getByTestId("save-receipt").click();
+  await expect(page.getByTestId("receipt-outcome")).toContainText(".pdf");
+
+  await page.getByTestId("open-registered-case").click();
+  const casePage = page.getByTestId("case-page");
+  await expect(casePage.getByTestId("case-status")).toHaveText("Reģistrēta");
+  await expect(casePage.getByTestId("add-note")).toBeDisabled();
+  await casePage.getByTestId("new-note").fill("Atnesīs izziņu rīt");
+  await casePage.getByTestId("add-note").click();
+  await expect(casePage.getByTestId("case-notes")).toContainText("Atnesīs izziņu rīt");
+  await casePage.getByTestId("move-submitted").click();
+  await expect(casePage.getByTestId("case-status")).toHaveText("Iesniegta iestādei");
+  await expect(casePage.getByTestId("case-sync")).toHaveText("vēl nav serverī");
+  await expectAccessible(page);
+
+  // The cases tab: the institution's change is listed first; opening it explains and clears it.
+  await page.getByTestId("tab-cases").click();
+  const changed = page.getByTestId("changed-cases");
+  await expect(changed).toContainText("R1V-01-26-0003");
+  await expect(page.getByTestId("cases-table")).toContainText("R1V-01-26-0004");
+  await expectAccessible(page);
+  await changed.getByTestId("changed-case-link").click();
+  await expect(page.getByTestId("case-news")).toContainText("bija “Atcelta”, tagad “Tiek izskatīta”");
+  await expect(page.getByTestId("case-notes")).toContainText("iestāde lietu jau bija virzījusi tālāk");
+  await expectAccessible(page);
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("cases-screen")).toBeVisible();
+  await expect(page.getByTestId("changed-cases")).toHaveCount(0);
 });

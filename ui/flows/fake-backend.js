@@ -16,6 +16,51 @@
     state.status.catalogue = { cursor: 93, head: 93, records_applied: 93, bytes_received: 312000, caught_up_at: new Date().toISOString(), syncing: false };
   }
   const L = (text, language, fallback = false) => ({ text, language, fallback });
+  // Cases, as the session's CaseView shows them; one an institution changed is waiting.
+  const NEXT = {
+    consultation: { registered: ["closed", "cancelled"] },
+    application: { registered: ["submitted", "cancelled"], submitted: ["in_progress", "decided", "cancelled"], in_progress: ["decided", "cancelled"], decided: ["result_delivered", "closed"], result_delivered: ["closed"] },
+    result_handover: { registered: ["result_delivered", "cancelled"], result_delivered: ["closed"] },
+  };
+  const caseView = (c) => ({ ...c, next: (NEXT[c.kind] || {})[c.status] || [] });
+  if (!state.cases) {
+    const at = "2026-11-26T08:40:00Z";
+    state.cases = [
+      {
+        id: "0190b2d8-0000-7000-8000-0000000000c1", number: "R1V-01-26-0003", service_id: "https://pietura.lv/id/service/dog-registration",
+        service_name: "Suņa reģistrācija", kind: "application", channel: "vpvkac_in_person", status: "in_progress",
+        customer_type: "natural", customer_code: "290156-11605", customer_name: "Oskars Kalns",
+        holder_institution: "https://pietura.lv/id/org/riga", holder_name: "Rīgas valstspilsētas pašvaldība",
+        arrived_at: at, served_at: at, waiting_seconds: 0,
+        history: [
+          { status: "registered", at, by: "staff", by_id: "161175-19997", offline: false, note: "" },
+          { status: "submitted", at, by: "staff", by_id: "161175-19997", offline: false, note: "" },
+          { status: "in_progress", at: "2026-11-26T10:00:00Z", by: "institution", by_id: "https://pietura.lv/id/org/riga", offline: false, note: "Izskatām" },
+        ],
+        unsent: 0, refused: null, refused_code: null,
+        notes: [{ at: "2026-11-26T09:00:00Z", by: "staff", by_id: "161175-19997", offline: true, text: "Klients atsauca", intended_status: "cancelled" }],
+        news: { previous_status: "cancelled", at: "2026-11-26T10:01:00Z" },
+      },
+    ];
+  }
+  const findCase = (id) => {
+    const c = state.cases.find((x) => x.id === id);
+    if (!c) throw { code: "case_unknown", message: `no case ${id}` };
+    return c;
+  };
+  const checkCode = (code) => {
+    const compact = code.replace(/\s/g, "");
+    if (/^[459]\d{10}$/.test(compact)) return "legal";
+    if (!/^\d{6}-?\d{5}$/.test(compact)) throw { code: "personal_code_shape", message: "shape" };
+    // The legacy check digit (reference §5), as domain::PersonalCode checks it.
+    const d = compact.replace("-", "").split("").map(Number);
+    if (d[0] !== 3) {
+      const weights = [1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+      const sum = weights.reduce((acc, w, i) => acc + w * d[i], 0);
+      if ((1101 - sum) % 11 % 10 !== d[10]) throw { code: "personal_code_check_digit", message: "check digit" };
+    }
+    return "natural";
+  };
   const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   const services = {
     "https://pietura.lv/id/service/dog-fee": {
@@ -115,13 +160,15 @@
           state.language = args.language;
           persist();
           return null;
-        case "sync_status":
-          return state.status;
+        case "sync_status": {
+          const outbox = state.status.outbox || { pending: 0, poisoned: 0 };
+          return { ...state.status, outbox: { ...outbox, case_news: state.cases.filter((c) => c.news).length } };
+        }
         case "retry_sync":
           return null;
         case "outbox_problems":
           return state.status.outbox && state.status.outbox.poisoned > 0
-            ? [{ id: "0190b2d8-0000-7000-8000-000000000001", kind: "case_registered", reason: "the service https://pietura.lv/id/service/no-such is not in the catalogue", created_at: "2026-11-26T09:15:00Z", case_number: "RCV-03-26-0007" }]
+            ? [{ id: "0190b2d8-0000-7000-8000-000000000001", kind: "case_registered", reason: "the service https://pietura.lv/id/service/no-such is not in the catalogue", code: "unknown_service", created_at: "2026-11-26T09:15:00Z", case_number: "RCV-03-26-0007" }]
             : [];
         case "login_status": {
           const c = state.card;
@@ -200,6 +247,63 @@
           ];
         case "services_of":
           return Object.values(services).map((s) => ({ id: s.id, name: L(s.names[state.language], state.language) }));
+        case "check_customer_code":
+          return checkCode(args.code);
+        case "current_visit":
+          return state.visit || null;
+        case "register_case": {
+          const r = args.request;
+          checkCode(r.customer_code);
+          const svc = services[r.service_id];
+          if (!svc) throw { code: "service_unknown", message: "no such service" };
+          const now = new Date().toISOString();
+          const n = state.cases.filter((c) => c.number.startsWith("R1V-01-")).length + 3;
+          const c = {
+            id: `0190b2d8-0000-7000-8000-${String(n).padStart(12, "0")}`, number: `R1V-01-26-${String(n).padStart(4, "0")}`,
+            service_id: svc.id, service_name: svc.names[state.language], kind: r.kind, channel: r.channel || "vpvkac_in_person",
+            status: "registered", customer_type: "natural", customer_code: r.customer_code, customer_name: r.customer_name || "",
+            holder_institution: "https://pietura.lv/id/org/riga", holder_name: "Rīgas valstspilsētas pašvaldība",
+            arrived_at: now, served_at: now, waiting_seconds: 0,
+            history: [{ status: "registered", at: now, by: "staff", by_id: "161175-19997", offline: state.status.connection !== "online", note: r.note || "" }],
+            unsent: 1, refused: null, refused_code: null, notes: [], news: null,
+          };
+          state.cases.unshift(c);
+          persist();
+          return caseView(c);
+        }
+        case "case_page":
+          return caseView(findCase(args.id));
+        case "find_cases": {
+          const q = fold(args.query || "");
+          return state.cases.filter((c) => !q || fold(`${c.number} ${c.customer_code} ${c.customer_name} ${c.service_name}`).includes(q)).map(caseView);
+        }
+        case "cases_with_news":
+          return state.cases.filter((c) => c.news).map(caseView);
+        case "mark_case_seen":
+          findCase(args.id).news = null;
+          persist();
+          return null;
+        case "change_case_status": {
+          const c = findCase(args.id);
+          if (!caseView(c).next.includes(args.to)) throw { code: "case_change_refused", message: "not from here" };
+          c.status = args.to;
+          c.history.push({ status: args.to, at: new Date().toISOString(), by: "staff", by_id: "161175-19997", offline: false, note: args.note || "" });
+          c.unsent += 1;
+          persist();
+          return caseView(c);
+        }
+        case "add_case_note": {
+          const c = findCase(args.id);
+          const text = (args.text || "").trim();
+          if (!text || text.length > 2000) throw { code: "case_note_refused", message: "empty or long" };
+          c.notes.push({ at: new Date().toISOString(), by: "staff", by_id: "161175-19997", offline: false, text, intended_status: null });
+          c.unsent += 1;
+          persist();
+          return caseView(c);
+        }
+        case "print_case_receipt":
+          findCase(args.id);
+          return { pdf: `/tmp/receipts/${args.id}.pdf`, job: args.toPrinter ? "printer-1" : null };
         case "flag_article":
           if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
           (state.flags = state.flags || []).push(args);
