@@ -17,14 +17,17 @@ use sync::{
 };
 use tokio::sync::oneshot;
 
-use screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction, LoginScreen, citizen_ui, language_bar};
+use screens::{
+    CitizenCases, CitizenScreen, EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction, LoginScreen,
+    language_bar,
+};
 use texts::{error_text, tr};
 
 enum Screen {
     Enroll(EnrollScreen),
     Home(Box<HomeScreen>),
     Login(LoginScreen),
-    Citizen(sync::login::Person),
+    Citizen(Box<CitizenScreen>),
     Failed(SessionError),
 }
 
@@ -59,6 +62,7 @@ pub struct KioskApp {
     pending_card: Option<oneshot::Receiver<sync::login::CardView>>,
     last_card_poll: Option<chrono::DateTime<chrono::Utc>>,
     pending_login: Option<oneshot::Receiver<Result<sync::login::LoginView, sync::login::LoginFailure>>>,
+    pending_cases: Option<oneshot::Receiver<Result<Vec<sync::session::CitizenCaseView>, SessionError>>>,
     /// When a person last touched the screen (for the idle timeout).
     last_input: chrono::DateTime<chrono::Utc>,
 }
@@ -84,6 +88,7 @@ impl KioskApp {
             pending_card: None,
             last_card_poll: None,
             pending_login: None,
+            pending_cases: None,
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
         };
         app.last_input = (app.clock)();
@@ -167,8 +172,8 @@ impl KioskApp {
                         self.actions.push(Action::Login(action));
                     }
                 }
-                Screen::Citizen(person) => {
-                    if citizen_ui(ui, language, person) {
+                Screen::Citizen(screen) => {
+                    if screen.ui(ui, language) {
                         self.actions.push(Action::LogOut);
                     }
                 }
@@ -234,7 +239,14 @@ impl KioskApp {
                     match view.person {
                         Some(person) if view.state == "logged_in" => {
                             self.last_input = now;
-                            self.screen = Screen::Citizen(person);
+                            self.screen = Screen::Citizen(Box::new(CitizenScreen::new(person)));
+                            // Their cases come from the server: the kiosk keeps none.
+                            let (sender, receiver) = oneshot::channel();
+                            let asking = session.clone();
+                            self.runtime.spawn(async move {
+                                let _ = sender.send(asking.citizen_cases().await);
+                            });
+                            self.pending_cases = Some(receiver);
                         }
                         _ => self.screen = Screen::Home(Box::default()),
                     }
@@ -250,6 +262,24 @@ impl KioskApp {
                 }
                 Err(oneshot::error::TryRecvError::Empty) => {}
                 Err(oneshot::error::TryRecvError::Closed) => self.pending_login = None,
+            }
+        }
+        if let Some(receiver) = &mut self.pending_cases {
+            match receiver.try_recv() {
+                Ok(result) => {
+                    self.pending_cases = None;
+                    if let Screen::Citizen(screen) = &mut self.screen {
+                        screen.cases = match result {
+                            Ok(cases) => CitizenCases::Loaded(cases),
+                            Err(error) => {
+                                tracing::warn!(%error, "the citizen's cases could not be fetched");
+                                CitizenCases::Failed(error.code)
+                            }
+                        };
+                    }
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+                Err(oneshot::error::TryRecvError::Closed) => self.pending_cases = None,
             }
         }
         if let Screen::Citizen(_) = self.screen {
@@ -270,6 +300,8 @@ impl KioskApp {
             });
         }
         self.pending_login = None;
+        // An answer still on its way is dropped unread.
+        self.pending_cases = None;
         self.screen = Screen::Home(Box::new(HomeScreen { notice: Some(notice.to_owned()), ..HomeScreen::default() }));
         self.browse_read_for = None;
     }
@@ -292,6 +324,7 @@ impl KioskApp {
     pub fn is_busy(&self) -> bool {
         self.pending_enrollment.is_some()
             || self.pending_login.is_some()
+            || self.pending_cases.is_some()
             || matches!(self.screen, Screen::Login(_) | Screen::Citizen(_))
     }
 

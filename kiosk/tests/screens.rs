@@ -377,6 +377,56 @@ fn kiosk_with_card_login(
     (KioskApp::new(Ok(Arc::new(session)), runtime.handle().clone(), clock), readers)
 }
 
+/// A case for `code` on the test server (in `dir`), as a desk of the centre would have pushed.
+fn add_case_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path, code: &str, sequence: u32) -> String {
+    use domain::case::{Actor, Case, CaseKind, CaseNumber, CaseStatus, NewCase, customer_from_code};
+    runtime.block_on(async {
+        let store = server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap();
+        let device = store.list_devices().await.unwrap().remove(0);
+        #[allow(clippy::disallowed_methods)] // the server's real clock
+        let served = chrono::Utc::now() - chrono::Duration::days(2);
+        let mut case = Case::register(NewCase {
+            id: Uuid::now_v7(),
+            number: CaseNumber::new(&device.centre.code, 1, chrono::Datelike::year(&served), sequence).unwrap(),
+            service_id: "https://pietura.lv/id/service/dog-registration".into(),
+            kind: CaseKind::Application,
+            channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+            customer: customer_from_code(code, "").unwrap(),
+            holder_institution: "https://pietura.lv/id/org/riga".into(),
+            provider_institution: None,
+            centre_id: device.centre.id,
+            arrived_at: served,
+            served_at: served,
+            registered_by: Actor::Staff {
+                personal_code: domain::PersonalCode::parse("161175-19997").unwrap(),
+                offline: false,
+            },
+            note: String::new(),
+        })
+        .unwrap();
+        case.change_status(CaseStatus::Submitted, served, Actor::Institution { id: "x".into() }, "").unwrap();
+        let stored = server::store::StoredCase {
+            id: case.id,
+            number: case.number.to_string(),
+            service_id: case.service_id.clone(),
+            kind: "application".into(),
+            channel: "vpvkac_in_person".into(),
+            status: "submitted".into(),
+            centre_id: device.centre.id,
+            holder_institution: case.holder_institution.clone(),
+            provider_institution: None,
+            document: serde_json::to_string(&case).unwrap(),
+            offline: false,
+            served_at: served,
+            updated_at: served,
+            customer_code: case.customer.code(),
+            change_seq: 0,
+        };
+        store.insert_case(case.id, device.id, stored, served).await.unwrap();
+        case.number.to_string()
+    })
+}
+
 fn run_until(harness: &mut Harness<'_, KioskApp>, label: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.query_by_label(label).is_none() {
@@ -409,12 +459,19 @@ fn a_citizen_logs_in_at_the_kiosk_and_taking_the_card_out_ends_and_wipes_the_ses
         },
         app,
     );
+    let theirs = add_case_on_server(&runtime, dir.path(), "325035-11782", 7);
+    let someone_elses = add_case_on_server(&runtime, dir.path(), "290156-11605", 8);
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);
+    // Their own case and its status, fetched from the server; nobody else's.
+    run_until(&mut harness, &theirs);
+    harness.get_by_label("Submitted to the institution");
+    assert!(harness.query_by_label(&someone_elses).is_none(), "another person's case");
     readers.remove("Reader");
     run_until(&mut harness, "Session ended: the card was taken out.");
     assert!(harness.query_by_label("Hello, JĀNIS BĒRZIŅŠ!").is_none(), "nothing of the citizen stays on screen");
+    assert!(harness.query_by_label(&theirs).is_none(), "their cases are gone with the session");
 }
 
 #[test]

@@ -138,6 +138,8 @@ async fn run(name: &str, location: DatabaseLocation) {
                             offline: false,
                             served_at: case.served_at,
                             updated_at: case.served_at,
+                            customer_code: case.customer.code(),
+                            change_seq: 0,
                         },
                     }
                 })

@@ -126,12 +126,81 @@ impl LoginScreen {
     }
 }
 
-/// After a citizen's login: who they are, and the way out. (Their mailbox and case statuses
-/// come with the e-address and case work.)
-pub fn citizen_ui(ui: &mut egui::Ui, language: Language, person: &Person) -> bool {
-    ui.heading(tr(language, "citizen.hello").replace("{name}", &format!("{} {}", person.given_name, person.surname)));
-    ui.label(tr(language, "citizen.next"));
-    ui.label(tr(language, "citizen.privacy"));
-    ui.add_space(16.0);
-    ui.add(egui::Button::new(tr(language, "citizen.log_out")).min_size(egui::vec2(200.0, 64.0))).clicked()
+/// The citizen's cases, as they arrive from the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CitizenCases {
+    #[default]
+    Loading,
+    Loaded(Vec<sync::session::CitizenCaseView>),
+    /// Why they could not be fetched (an error code).
+    Failed(String),
+}
+
+/// After a citizen's login: who they are, the status of their cases, and the way out.
+/// Everything here is dropped with the screen when the session ends.
+#[derive(Debug, Clone)]
+pub struct CitizenScreen {
+    pub person: Person,
+    pub cases: CitizenCases,
+}
+
+impl CitizenScreen {
+    pub fn new(person: Person) -> Self {
+        Self { person, cases: CitizenCases::Loading }
+    }
+
+    /// Draws the screen; true when the citizen chose to finish.
+    pub fn ui(&self, ui: &mut egui::Ui, language: Language) -> bool {
+        let person = &self.person;
+        ui.heading(
+            tr(language, "citizen.hello").replace("{name}", &format!("{} {}", person.given_name, person.surname)),
+        );
+        ui.add_space(8.0);
+        ui.label(egui::RichText::new(tr(language, "citizen.cases")).strong().size(28.0));
+        match &self.cases {
+            // Plain text, not a spinner: the app repaints while the answer is on its way.
+            CitizenCases::Loading => {
+                ui.label(tr(language, "citizen.cases_loading"));
+            }
+            CitizenCases::Failed(code) => {
+                ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), error_text(language, code));
+            }
+            CitizenCases::Loaded(cases) if cases.is_empty() => {
+                ui.label(tr(language, "citizen.cases_none"));
+            }
+            CitizenCases::Loaded(cases) => {
+                egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
+                    egui::Grid::new("citizen-cases").striped(true).spacing([24.0, 12.0]).show(ui, |ui| {
+                        for heading in [
+                            "citizen.case_number",
+                            "citizen.case_service",
+                            "citizen.case_status",
+                            "citizen.case_changed",
+                        ] {
+                            ui.label(egui::RichText::new(tr(language, heading)).strong());
+                        }
+                        ui.end_row();
+                        for case in cases {
+                            ui.label(&case.number);
+                            ui.label(format!("{}\n{}", case.service_name, case.holder_name));
+                            let status = serde_json::to_value(case.status)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default();
+                            ui.label(egui::RichText::new(tr(language, &format!("case_status.{status}"))).strong());
+                            ui.label(
+                                case.changed_at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M").to_string(),
+                            );
+                            ui.end_row();
+                        }
+                    });
+                });
+            }
+        }
+        ui.add_space(8.0);
+        ui.label(tr(language, "citizen.next"));
+        ui.label(tr(language, "citizen.privacy"));
+        ui.add_space(16.0);
+        ui.add(egui::Button::new(tr(language, "citizen.log_out")).min_size(egui::vec2(200.0, 64.0))).clicked()
+    }
 }

@@ -7,7 +7,7 @@ mod login;
 
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen};
-pub use login::{LoginAction, LoginScreen, citizen_ui};
+pub use login::{CitizenCases, CitizenScreen, LoginAction, LoginScreen};
 
 use domain::Language;
 

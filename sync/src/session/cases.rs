@@ -115,6 +115,19 @@ pub struct VisitActionView {
     action: print::VisitAction,
 }
 
+/// One of a citizen's cases as a kiosk shows it: nothing but what the citizen needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CitizenCaseView {
+    pub number: String,
+    pub service_name: String,
+    pub status: CaseStatus,
+    pub served_at: DateTime<Utc>,
+    /// When the status last changed.
+    pub changed_at: DateTime<Utc>,
+    /// The institution that holds the case.
+    pub holder_name: String,
+}
+
 /// A receipt made: the PDF kept, and the print job if a printer took it.
 pub type PrintOutcome = print::PrintOutcome;
 
@@ -399,6 +412,32 @@ impl DeviceSession {
         // The engine recounts news after its next round: make that now.
         self.wake_sync();
         Ok(())
+    }
+
+    /// The logged-in citizen's cases, from the server (a kiosk keeps no cases): newest first.
+    pub async fn citizen_cases(&self) -> Result<Vec<CitizenCaseView>, SessionError> {
+        let Some(enrollment) = self.store.enrollment()? else {
+            return Err(invalid("not_enrolled", "this device is not enrolled"));
+        };
+        let credentials = self.credentials(&enrollment)?;
+        let token = self
+            .login
+            .session_token()
+            .ok_or_else(|| invalid("session_invalid", "log in with your eID card while the kiosk is online"))?;
+        let client = crate::client::SyncClient::new(crate::client::parse_server_url(&enrollment.server_url)?)?;
+        let cases = client.citizen_cases(&credentials, &token).await?.cases;
+        let mut context = CaseContext::new(&self.store, self.language()?);
+        Ok(cases
+            .iter()
+            .map(|case| CitizenCaseView {
+                number: case.number.to_string(),
+                service_name: context.service(&case.service_id),
+                status: case.status(),
+                served_at: case.served_at,
+                changed_at: case.history.last().map_or(case.served_at, |c| c.at),
+                holder_name: context.organisation(&case.holder_institution),
+            })
+            .collect())
     }
 
     /// Cases an institution changed since the clerk last opened them, the newest change first.

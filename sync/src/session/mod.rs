@@ -10,7 +10,10 @@ use domain::{EnrollmentCode, Language};
 pub use offline_store::Enrollment;
 
 mod cases;
-pub use cases::{CaseView, HistoryView, PrintOutcome, RegisterCase, VisitActionView, VisitView, parse_customer};
+pub use cases::{
+    CaseView, CitizenCaseView, HistoryView, NoteView, PrintOutcome, RegisterCase, VisitActionView, VisitView,
+    parse_customer,
+};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
