@@ -278,6 +278,30 @@ pub enum CaseError {
     NoteTooLong,
     #[error("a note needs some text")]
     EmptyNote,
+    #[error("a document must be a PDF, JPEG, PNG or TIFF file (a scan)")]
+    DocumentType,
+    #[error("a document may be at most 10 MB")]
+    DocumentTooLarge,
+    #[error("a document's name must be 1 to 200 characters")]
+    DocumentName,
+    #[error("a case holds at most 30 documents")]
+    TooManyDocuments,
+}
+
+/// The largest document a case takes (a many-page scan fits).
+pub const DOCUMENT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+const DOCUMENTS_MAX: usize = 30;
+
+/// The media type of a scanned document, by its first bytes (never by its name): PDF, JPEG,
+/// PNG or TIFF, or `None` for anything else.
+pub fn document_media_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [b'%', b'P', b'D', b'F', b'-', ..] => Some("application/pdf"),
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
+        [b'I', b'I', 0x2A, 0x00, ..] | [b'M', b'M', 0x00, 0x2A, ..] => Some("image/tiff"),
+        _ => None,
+    }
 }
 
 const NOTE_MAX: usize = 2_000;
@@ -304,6 +328,24 @@ pub struct Case {
     /// Notes, append-only: kept whatever happens to the status.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<CaseNote>,
+    /// Documents (scans) attached at the desk: what they are; the content stays on the desk
+    /// that took it, encrypted, until it is sent on (e-address).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<CaseDocument>,
+}
+
+/// A document attached to a case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CaseDocument {
+    pub id: Uuid,
+    /// The file's name as the clerk chose it.
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    pub added_at: DateTime<Utc>,
+    pub actor: Actor,
 }
 
 /// A note on a case. A desk's status change that came too late (someone else moved the case on
@@ -383,6 +425,7 @@ impl Case {
                 note: new.note,
             }],
             notes: Vec::new(),
+            documents: Vec::new(),
         })
     }
 
@@ -425,6 +468,29 @@ impl Case {
             return Ok(false);
         }
         self.notes.push(note);
+        Ok(true)
+    }
+
+    /// Attaches a document (its description; the content is kept by the caller); the same
+    /// document (id) again is not added twice. Answers whether it was added.
+    pub fn add_document(&mut self, document: CaseDocument) -> Result<bool, CaseError> {
+        let name = document.name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\', '\0']) {
+            return Err(CaseError::DocumentName);
+        }
+        if !["application/pdf", "image/jpeg", "image/png", "image/tiff"].contains(&document.media_type.as_str()) {
+            return Err(CaseError::DocumentType);
+        }
+        if document.size > DOCUMENT_MAX_BYTES {
+            return Err(CaseError::DocumentTooLarge);
+        }
+        if self.documents.iter().any(|d| d.id == document.id) {
+            return Ok(false);
+        }
+        if self.documents.len() >= DOCUMENTS_MAX {
+            return Err(CaseError::TooManyDocuments);
+        }
+        self.documents.push(document);
         Ok(true)
     }
 
@@ -622,6 +688,45 @@ mod tests {
             case.apply_desk_change(Some(ResultDelivered), back, Uuid::from_u128(3)),
             Err(CaseError::IllegalTransition { .. })
         ));
+    }
+
+    #[test]
+    fn documents_are_scans_of_bounded_size_attached_once() {
+        assert_eq!(document_media_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(document_media_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(document_media_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(document_media_type(b"II*\0...."), Some("image/tiff"));
+        assert_eq!(document_media_type(b"MZ\x90\0"), None, "a program is no scan");
+        assert_eq!(document_media_type(b""), None);
+        let mut case = Case::register(new_case(CaseKind::Application)).unwrap();
+        let document = CaseDocument {
+            id: Uuid::from_u128(1),
+            name: "iesniegums.pdf".into(),
+            media_type: "application/pdf".into(),
+            size: 1_000,
+            sha256: "00".repeat(32),
+            added_at: at(9),
+            actor: clerk(),
+        };
+        assert_eq!(case.add_document(document.clone()), Ok(true));
+        assert_eq!(case.add_document(document.clone()), Ok(false));
+        let refused = |change: fn(&mut CaseDocument)| {
+            let mut other = CaseDocument { id: Uuid::from_u128(2), ..document.clone() };
+            change(&mut other);
+            case.clone().add_document(other).unwrap_err()
+        };
+        assert_eq!(refused(|d| d.media_type = "application/x-msdownload".into()), CaseError::DocumentType);
+        assert_eq!(refused(|d| d.size = DOCUMENT_MAX_BYTES + 1), CaseError::DocumentTooLarge);
+        assert_eq!(refused(|d| d.name = " ".into()), CaseError::DocumentName);
+        assert_eq!(refused(|d| d.name = "../../etc/passwd".into()), CaseError::DocumentName);
+        for n in 2..=30 {
+            assert_eq!(case.add_document(CaseDocument { id: Uuid::from_u128(n), ..document.clone() }), Ok(true));
+        }
+        assert_eq!(case.documents.len(), 30);
+        assert_eq!(
+            case.add_document(CaseDocument { id: Uuid::from_u128(99), ..document }),
+            Err(CaseError::TooManyDocuments)
+        );
     }
 
     /// Every (kind, from, to) triple: exactly the listed transitions are allowed.

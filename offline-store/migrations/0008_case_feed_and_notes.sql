@@ -1,10 +1,10 @@
--- Cases also change on the server (institutions move them on), and desks write notes. The
--- outbox gains the 'case_note' kind and the code of the server's reason for a refused entry
+-- Cases also change on the server (institutions move them on), and desks write notes and attach
+-- scanned documents. The outbox gains the 'case_note' and 'case_document' kinds and the code of the server's reason for a refused entry
 -- (SQLite cannot change a CHECK in place: the table is rebuilt, its rows kept as they are).
 CREATE TABLE outbox_new (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
     id            TEXT NOT NULL UNIQUE,
-    kind          TEXT NOT NULL CHECK (kind IN ('case_registered', 'case_status', 'case_note')),
+    kind          TEXT NOT NULL CHECK (kind IN ('case_registered', 'case_status', 'case_note', 'case_document')),
     payload       TEXT NOT NULL,
     offline       INTEGER NOT NULL CHECK (offline IN (0, 1)),
     created_at    TEXT NOT NULL,
@@ -31,3 +31,12 @@ CREATE TABLE case_feed (
     cursor   INTEGER NOT NULL
 );
 INSERT INTO case_feed (only_row, cursor) VALUES (1, 0);
+
+-- The content of documents attached to cases (their descriptions are in the case document).
+-- In this encrypted store: scans carry personal data.
+CREATE TABLE case_files (
+    id      TEXT PRIMARY KEY NOT NULL,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    content BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX case_files_by_case ON case_files (case_id);

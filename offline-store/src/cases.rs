@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
 use domain::case::{
-    Actor, Case, CaseError, CaseKind, CaseNote, CaseNumber, CaseStatus, Customer, NewCase, StatusChange,
+    Actor, Case, CaseDocument, CaseError, CaseKind, CaseNote, CaseNumber, CaseStatus, Customer, NewCase, StatusChange,
 };
 use domain::catalogue::ChannelKind;
 use rusqlite::{OptionalExtension, params};
@@ -85,6 +85,7 @@ pub struct CaseMerge {
 enum PendingChange {
     Status { entry_id: Uuid, from: Option<CaseStatus>, change: StatusChange },
     Note(CaseNote),
+    Document(CaseDocument),
 }
 
 #[derive(serde::Deserialize)]
@@ -97,6 +98,11 @@ struct StatusPayload {
 #[derive(serde::Deserialize)]
 struct NotePayload {
     note: CaseNote,
+}
+
+#[derive(serde::Deserialize)]
+struct DocumentPayload {
+    document: CaseDocument,
 }
 
 /// The case id an outbox entry is about, in SQL (registrations carry the case as the payload).
@@ -233,6 +239,54 @@ impl Store {
         Ok(case)
     }
 
+    /// Attaches a document to a case: the content kept here (encrypted with the store), its
+    /// description added to the case and queued for the server, in one transaction.
+    pub fn add_case_document(
+        &self,
+        case_id: Uuid,
+        document: CaseDocument,
+        content: &[u8],
+        offline: bool,
+    ) -> Result<Case, StoreError> {
+        use sha2::Digest;
+        if document.size != content.len() as u64 || document.sha256 != hex::encode(sha2::Sha256::digest(content)) {
+            return Err(StoreError::Invalid("the document's size or digest does not match its content".into()));
+        }
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        let document_json: String = tx
+            .query_row("SELECT document FROM cases WHERE id = ?1", params![case_id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("there is no case {case_id} on this device")))?;
+        let mut case = read_case(&document_json)?;
+        if !case.add_document(document.clone()).map_err(invalid)? {
+            return Ok(case);
+        }
+        tx.execute(
+            "INSERT INTO case_files (id, case_id, content) VALUES (?1, ?2, ?3)",
+            params![document.id.to_string(), case_id.to_string(), content],
+        )?;
+        tx.execute(
+            "UPDATE cases SET document = ?2, updated_at = ?3 WHERE id = ?1",
+            params![case_id.to_string(), to_json(&case)?, document.added_at],
+        )?;
+        let payload = serde_json::json!({ "case_id": case_id, "document": document });
+        tx.execute(
+            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_document', ?2, ?3, ?4)",
+            params![document.id.to_string(), payload.to_string(), offline, document.added_at],
+        )?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    /// A document's content, when this desk has it (a colleague's desk keeps its own scans).
+    pub fn case_document_content(&self, document_id: Uuid) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection()
+            .query_row("SELECT content FROM case_files WHERE id = ?1", params![document_id.to_string()], |r| r.get(0))
+            .optional()?)
+    }
+
     /// How far this desk has followed the server's case feed.
     pub fn case_feed_cursor(&self) -> Result<i64, StoreError> {
         Ok(self.connection().query_row("SELECT cursor FROM case_feed", [], |r| r.get(0))?)
@@ -269,6 +323,7 @@ impl Store {
                         merged.apply_desk_change(from, change, entry_id).map(|_| ())
                     }
                     PendingChange::Note(note) => merged.add_note(note).map(|_| ()),
+                    PendingChange::Document(document) => merged.add_document(document).map(|_| ()),
                 };
             }
             let document = to_json(&merged)?;
@@ -529,6 +584,8 @@ fn pending_changes(tx: &rusqlite::Transaction<'_>, case_id: Uuid) -> Result<Vec<
         .map(|(id, kind, payload)| {
             Ok(if kind == "case_note" {
                 PendingChange::Note(serde_json::from_str::<NotePayload>(&payload).map_err(corrupt)?.note)
+            } else if kind == "case_document" {
+                PendingChange::Document(serde_json::from_str::<DocumentPayload>(&payload).map_err(corrupt)?.document)
             } else {
                 let status: StatusPayload = serde_json::from_str(&payload).map_err(corrupt)?;
                 PendingChange::Status {

@@ -2,7 +2,7 @@
 //! store records the entry id in the same transaction as its effect).
 
 use chrono::{DateTime, Utc};
-use domain::case::{Case, CaseError, CaseNote, CaseStatus, DeskChange, StatusChange};
+use domain::case::{Case, CaseDocument, CaseError, CaseNote, CaseStatus, DeskChange, StatusChange};
 use sync::protocol::{OutboxEntryDto, OutboxResult, rejection_codes as codes};
 use uuid::Uuid;
 
@@ -124,6 +124,19 @@ struct NotePayload {
     note: CaseNote,
 }
 
+#[derive(serde::Deserialize)]
+struct DocumentPayload {
+    case_id: Uuid,
+    document: CaseDocument,
+}
+
+/// What an update entry does to a case.
+enum CaseChange {
+    Status { change: StatusChange, from: Option<CaseStatus> },
+    Note(CaseNote),
+    Document(CaseDocument),
+}
+
 /// The rejection for a case rule.
 fn broken_rule(error: CaseError) -> Prepared {
     Prepared::Done(EntryOutcome::rejected(codes::CASE_RULES, error.to_string()))
@@ -195,24 +208,24 @@ impl Batch {
                 self.cases.insert(case.id, (case, status));
                 Ok(Prepared::Write(Box::new(CaseWrite::Insert { entry_id: entry.id, case: stored })))
             }
-            "case_status" | "case_note" => {
+            "case_status" | "case_note" | "case_document" => {
                 // A change applied before would not pass the state machine again: answer it as
                 // the duplicate it is.
                 if store.entry_applied(entry.id).await? {
                     return Ok(Prepared::Done(EntryOutcome::Duplicate));
                 }
-                let is_status = entry.kind == "case_status";
-                let (case_id, change) = if is_status {
-                    match serde_json::from_value::<StatusPayload>(entry.payload) {
-                        Ok(p) => (p.case_id, Ok((p.change, p.from))),
-                        Err(error) => {
-                            return rejected(codes::UNREADABLE, format!("the status change cannot be read: {error}"));
-                        }
-                    }
-                } else {
-                    match serde_json::from_value::<NotePayload>(entry.payload) {
-                        Ok(p) => (p.case_id, Err(p.note)),
-                        Err(error) => return rejected(codes::UNREADABLE, format!("the note cannot be read: {error}")),
+                let read = match entry.kind.as_str() {
+                    "case_status" => serde_json::from_value::<StatusPayload>(entry.payload)
+                        .map(|p| (p.case_id, CaseChange::Status { change: p.change, from: p.from })),
+                    "case_note" => serde_json::from_value::<NotePayload>(entry.payload)
+                        .map(|p| (p.case_id, CaseChange::Note(p.note))),
+                    _ => serde_json::from_value::<DocumentPayload>(entry.payload)
+                        .map(|p| (p.case_id, CaseChange::Document(p.document))),
+                };
+                let (case_id, change) = match read {
+                    Ok(read) => read,
+                    Err(error) => {
+                        return rejected(codes::UNREADABLE, format!("the {} cannot be read: {error}", entry.kind));
                     }
                 };
                 let Some((mut case, stored_status)) = self.current(store, case_id).await? else {
@@ -221,16 +234,15 @@ impl Batch {
                 if case.centre_id != device.centre.id {
                     return rejected(codes::OTHER_CENTRE, "the case belongs to another centre".into());
                 }
-                match change {
-                    Ok((change, from)) => match case.apply_desk_change(from, change, entry.id) {
-                        Ok(DeskChange::Applied | DeskChange::Superseded) => {}
-                        Err(error) => return Ok(broken_rule(error)),
-                    },
-                    Err(note) => {
-                        if let Err(error) = case.add_note(note) {
-                            return Ok(broken_rule(error));
-                        }
+                let applied = match change {
+                    CaseChange::Status { change, from } => {
+                        case.apply_desk_change(from, change, entry.id).map(|_: DeskChange| ())
                     }
+                    CaseChange::Note(note) => case.add_note(note).map(|_| ()),
+                    CaseChange::Document(document) => case.add_document(document).map(|_| ()),
+                };
+                if let Err(error) = applied {
+                    return Ok(broken_rule(error));
                 }
                 let document = serde_json::to_string(&case).map_err(corrupt)?;
                 let status = name_of(&case.status());

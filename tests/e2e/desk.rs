@@ -17,7 +17,7 @@ use std::{
     time::Duration,
 };
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use eid::{
     apdu::KeyKind,
     test_ca::{Holder, TestCa},
@@ -158,6 +158,22 @@ fn register_case_offline(app: &Session, shots: &Path) -> Result<Registration> {
     let receipt = std::path::PathBuf::from(outcome.trim_start_matches("Saglabāts:").trim());
     assert!(receipt.is_file(), "no receipt at {}", receipt.display());
     app.screenshot(&shots.join("desk-07d-case-registered.png"))?;
+    // A note on the case, offline too: it goes to the server with the case.
+    app.click("[data-testid=open-registered-case]")?;
+    wait_until("the case page", Duration::from_secs(10), || Ok(app.find("[data-testid=new-note]")?.is_some()))?;
+    app.type_into("[data-testid=new-note]", "Atnesīs izziņu rīt")?;
+    wait_until("the note button enabled", Duration::from_secs(10), || {
+        Ok(app.execute("return document.querySelector('[data-testid=add-note]').disabled")? == serde_json::json!(false))
+    })?;
+    app.click("[data-testid=add-note]")?;
+    wait_until("the note on the case", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=case-notes]")?.contains("Atnesīs izziņu rīt"))
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-failed-note.png"));
+        eprintln!("the case page: {:?}", app.text("[data-testid=case-page]"));
+    })?;
+    app.screenshot(&shots.join("desk-07e-case-page.png"))?;
     Ok(Registration { number, receipt, took })
 }
 
@@ -283,9 +299,15 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.type_into("[data-testid=search-box]", "soli pa solim")?;
     wait_until("the article hit", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=results]").map(|t| t.contains("soli pa solim")).unwrap_or(false))
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-failed-article-hit.png"));
     })?;
     app.press("[data-testid=search-box]", "\u{E007}")?;
-    wait_until("the article page", Duration::from_secs(10), || Ok(app.find("[data-testid=article-body]")?.is_some()))?;
+    wait_until("the article page", Duration::from_secs(10), || Ok(app.find("[data-testid=article-body]")?.is_some()))
+        .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-failed-article.png"));
+    })?;
     assert!(app.text("[data-testid=article-body]")?.contains("<script>alert('x')</script>"));
     let scripts = app.execute("return document.querySelectorAll('[data-testid=article-body] script').length")?;
     assert_eq!(scripts, serde_json::json!(0));
@@ -333,6 +355,9 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     })?;
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(runtime.block_on(store.case_count())?, 1, "the case arrived more than once");
+    let on_server = runtime.block_on(store.case_by_number(&case_number))?.context("the case by its number")?;
+    let on_server: domain::case::Case = serde_json::from_str(&on_server.document)?;
+    assert_eq!(on_server.notes.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(), ["Atnesīs izziņu rīt"]);
     app.click("[data-testid=language-en]")?;
     wait_until("English", Duration::from_secs(5), || Ok(app.text("[data-testid=connection-state]")? == "Online"))?;
     app.screenshot(&shots.join("desk-08-back-online-en.png"))?;

@@ -79,8 +79,18 @@ impl Session {
         self.call("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
     }
 
+    /// Clicks an element, first scrolled to the middle of the window: WebKitWebDriver misses
+    /// elements at the window's bottom edge (it scrolls them only just into view).
     pub fn click(&self, css: &str) -> Result<()> {
         let id = self.element(css)?;
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "arguments[0].scrollIntoView({ block: 'center' })",
+                "args": [{ "element-6066-11e4-a52e-4f735466cecf": id }]
+            })),
+        )?;
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})))?;
         Ok(())
     }

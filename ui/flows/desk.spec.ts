@@ -280,6 +280,16 @@ test("cases: register from a service page, note and move on, and see what an ins
   await casePage.getByTestId("new-note").fill("Atnesīs izziņu rīt");
   await casePage.getByTestId("add-note").click();
   await expect(casePage.getByTestId("case-notes")).toContainText("Atnesīs izziņu rīt");
+  // A scan is attached by content: a program is refused with the reason, a PNG is kept and shown.
+  await casePage.getByTestId("attach-document").setInputFiles({ name: "programma.exe", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\x00") });
+  await expect(casePage.getByTestId("document-error")).toHaveText("Pievienojiet skenētu dokumentu: PDF, JPEG, PNG vai TIFF failu.");
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+  await casePage.getByTestId("attach-document").setInputFiles({ name: "izziņa.png", mimeType: "image/png", buffer: png });
+  await expect(casePage.getByTestId("case-document")).toContainText("izziņa.png");
+  await casePage.getByRole("button", { name: "Rādīt" }).click();
+  await expect(casePage.getByRole("img", { name: "izziņa.png" })).toBeVisible();
+  await casePage.getByTestId("save-document").click();
+  await expect(casePage.getByTestId("document-outcome")).toContainText("Saglabāts");
   await casePage.getByTestId("move-submitted").click();
   await expect(casePage.getByTestId("case-status")).toHaveText("Iesniegta iestādei");
   await expect(casePage.getByTestId("case-sync")).toHaveText("vēl nav serverī");

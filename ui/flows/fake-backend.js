@@ -22,7 +22,11 @@
     application: { registered: ["submitted", "cancelled"], submitted: ["in_progress", "decided", "cancelled"], in_progress: ["decided", "cancelled"], decided: ["result_delivered", "closed"], result_delivered: ["closed"] },
     result_handover: { registered: ["result_delivered", "cancelled"], result_delivered: ["closed"] },
   };
-  const caseView = (c) => ({ ...c, next: (NEXT[c.kind] || {})[c.status] || [] });
+  const caseView = (c) => ({
+    ...c,
+    next: (NEXT[c.kind] || {})[c.status] || [],
+    documents: (c.documents || []).map(({ content, ...d }) => d),
+  });
   if (!state.cases) {
     const at = "2026-11-26T08:40:00Z";
     state.cases = [
@@ -301,6 +305,25 @@
           persist();
           return caseView(c);
         }
+        case "add_case_document": {
+          const c = findCase(args.id);
+          const bytes = atob(args.content);
+          const type = bytes.startsWith("%PDF-") ? "application/pdf" : bytes.startsWith("\x89PNG") ? "image/png" : bytes.startsWith("\xff\xd8\xff") ? "image/jpeg" : null;
+          if (!type) throw { code: "document_type", message: "not a scan" };
+          c.documents = c.documents || [];
+          c.documents.push({ id: `0190b2d8-0000-7000-8000-d${String(c.documents.length).padStart(11, "0")}`, name: args.name, media_type: type, size: bytes.length, added_at: new Date().toISOString(), here: true, content: args.content });
+          c.unsent += 1;
+          persist();
+          return caseView(c);
+        }
+        case "case_document_preview": {
+          const d = (findCase(args.caseId).documents || []).find((x) => x.id === args.documentId);
+          if (!d) throw { code: "document_unknown", message: "no such document" };
+          if (!d.media_type.startsWith("image/")) throw { code: "document_no_preview", message: "pdf" };
+          return { media_type: d.media_type, content: d.content };
+        }
+        case "export_case_document":
+          return { pdf: `/tmp/receipts/${args.documentId}`, job: args.toPrinter ? "printer-1" : null };
         case "print_case_receipt":
           findCase(args.id);
           return { pdf: `/tmp/receipts/${args.id}.pdf`, job: args.toPrinter ? "printer-1" : null };

@@ -209,6 +209,17 @@ export interface CaseView {
   notes: CaseNote[];
   /** What an institution changed since the clerk last opened the case. */
   news: { previous_status: CaseStatus; at: string } | null;
+  documents: CaseDocument[];
+}
+
+export interface CaseDocument {
+  id: string;
+  name: string;
+  media_type: string;
+  size: number;
+  added_at: string;
+  /** Whether this desk has the content (scans stay on the desk that took them). */
+  here: boolean;
 }
 
 export interface CaseNote {
@@ -276,6 +287,12 @@ export const api = {
   addCaseNote: (id: string, text: string) => invoke<CaseView>("add_case_note", { id, text }),
   markCaseSeen: (id: string) => invoke<void>("mark_case_seen", { id }),
   casesWithNews: () => invoke<CaseView[]>("cases_with_news"),
+  /** `content`: the file as base64. */
+  addCaseDocument: (id: string, name: string, content: string) => invoke<CaseView>("add_case_document", { id, name, content }),
+  caseDocumentPreview: (caseId: string, documentId: string) =>
+    invoke<{ media_type: string; content: string }>("case_document_preview", { caseId, documentId }),
+  exportCaseDocument: (caseId: string, documentId: string, toPrinter: boolean) =>
+    invoke<PrintOutcome>("export_case_document", { caseId, documentId, toPrinter }),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

@@ -216,3 +216,48 @@ fn notes_are_queued_and_the_servers_cases_merge_with_what_is_still_to_send() {
         "RCV-03-26-0002"
     );
 }
+
+#[test]
+fn documents_are_kept_encrypted_here_and_only_their_description_is_queued() {
+    use domain::case::CaseDocument;
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let case = store.register_case(draft(CaseKind::Application, 0, false), at(0)).unwrap();
+    let content = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
+    let document = CaseDocument {
+        id: Uuid::now_v7(),
+        name: "iesniegums.pdf".into(),
+        media_type: "application/pdf".into(),
+        size: content.len() as u64,
+        sha256: hex::encode(sha2::Sha256::digest(&content)),
+        added_at: at(3),
+        actor: clerk(false),
+    };
+    // A description that does not match the content is refused, and nothing is kept.
+    let wrong = CaseDocument { sha256: "00".repeat(32), ..document.clone() };
+    assert!(matches!(
+        store.add_case_document(case.id, wrong, &content, false),
+        Err(offline_store::StoreError::Invalid(_))
+    ));
+    assert_eq!(store.case_document_content(document.id).unwrap(), None);
+
+    let with_document = store.add_case_document(case.id, document.clone(), &content, false).unwrap();
+    assert_eq!(with_document.documents, std::slice::from_ref(&document));
+    assert_eq!(store.add_case_document(case.id, document.clone(), &content, false).unwrap().documents.len(), 1);
+    assert_eq!(store.case_document_content(document.id).unwrap().as_deref(), Some(content.as_slice()));
+    let queued = store.pending_outbox(10).unwrap().pop().unwrap();
+    assert_eq!(queued.kind, "case_document");
+    assert!(!queued.payload.contains("endobj"), "the content stays on the desk: {}", queued.payload);
+    // The server's case (without the unsent document yet) merges with it kept.
+    let on_server = store.case(case.id).unwrap().map(|mut c| {
+        c.documents.clear();
+        c
+    });
+    store.merge_server_cases(vec![on_server.unwrap()], 1, at(5)).unwrap();
+    assert_eq!(store.case(case.id).unwrap().unwrap().documents.len(), 1);
+    // The content is in the encrypted file, not readable without the key.
+    drop(store);
+    let raw = std::fs::read(dir.path().join("local.db")).unwrap();
+    assert!(!raw.windows(6).any(|w| w == b"endobj"), "scans are encrypted at rest");
+}

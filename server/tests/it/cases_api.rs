@@ -146,10 +146,39 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
     };
     let no_case =
         status_entry(&Case { id: Uuid::now_v7(), ..case.clone() }, CaseStatus::Registered, CaseStatus::Submitted, "");
-    let reply = desk.push_outbox(&creds, vec![late, note, no_case]).await.unwrap();
+    let document = |id: Uuid, media_type: &str| OutboxEntryDto {
+        id,
+        kind: "case_document".into(),
+        payload: serde_json::json!({ "case_id": case.id, "document": {
+            "id": id, "name": "izziņa.pdf", "media_type": media_type, "size": 2048,
+            "sha256": "ab".repeat(32), "added_at": now(), "actor": clerk() } }),
+        offline: false,
+    };
+    let reply = desk
+        .push_outbox(
+            &creds,
+            vec![
+                late,
+                note,
+                no_case,
+                document(Uuid::now_v7(), "application/pdf"),
+                document(Uuid::now_v7(), "text/html"),
+            ],
+        )
+        .await
+        .unwrap();
     let outcomes: Vec<(&str, Option<&str>)> =
         reply.results.iter().map(|r| (r.outcome.as_str(), r.code.as_deref())).collect();
-    assert_eq!(outcomes, [("applied", None), ("applied", None), ("rejected", Some("unknown_case"))]);
+    assert_eq!(
+        outcomes,
+        [
+            ("applied", None),
+            ("applied", None),
+            ("rejected", Some("unknown_case")),
+            ("applied", None),
+            ("rejected", Some("case_rules"))
+        ]
+    );
 
     // The desk's feed has the case as it stands now; after the head it is empty.
     let page: CasePage = desk.case_page(&creds, 0, 100).await.unwrap();
@@ -159,6 +188,7 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
     let texts: Vec<(&str, Option<CaseStatus>)> =
         now_stored.notes.iter().map(|n| (n.text.as_str(), n.intended_status)).collect();
     assert_eq!(texts, [("Klients atsauca", Some(CaseStatus::Cancelled)), ("Atnesa izziņu", None)]);
+    assert_eq!(now_stored.documents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["izziņa.pdf"]);
     assert!(desk.case_page(&creds, page.head, 100).await.unwrap().cases.is_empty());
 
     // The institution's change feed: its own cases only.

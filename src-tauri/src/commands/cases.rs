@@ -2,7 +2,7 @@
 
 use domain::case::CaseStatus;
 use sync::login::{CardDetails, LoginFailure};
-use sync::session::{CaseView, PrintOutcome, RegisterCase, VisitView};
+use sync::session::{CaseView, DocumentPreview, PrintOutcome, RegisterCase, VisitView};
 use tauri::State;
 use uuid::Uuid;
 
@@ -45,6 +45,40 @@ pub async fn case_page(state: State<'_, DeskState>, id: String) -> Result<CaseVi
 #[tauri::command]
 pub async fn add_case_note(state: State<'_, DeskState>, id: String, text: String) -> Result<CaseView, CommandError> {
     Ok(state.session()?.add_case_note(parse_id(&id)?, &text)?)
+}
+
+/// `content`: the file as base64 (the webview reads the chosen file).
+#[tauri::command]
+pub async fn add_case_document(
+    state: State<'_, DeskState>,
+    id: String,
+    name: String,
+    content: String,
+) -> Result<CaseView, CommandError> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content.as_bytes())
+        .map_err(|_| CommandError { code: "document_type".into(), message: "the file could not be read".into() })?;
+    Ok(state.session()?.add_case_document(parse_id(&id)?, &name, &bytes)?)
+}
+
+#[tauri::command]
+pub async fn case_document_preview(
+    state: State<'_, DeskState>,
+    case_id: String,
+    document_id: String,
+) -> Result<DocumentPreview, CommandError> {
+    Ok(state.session()?.case_document_preview(parse_id(&case_id)?, parse_id(&document_id)?)?)
+}
+
+#[tauri::command]
+pub async fn export_case_document(
+    state: State<'_, DeskState>,
+    case_id: String,
+    document_id: String,
+    to_printer: bool,
+) -> Result<PrintOutcome, CommandError> {
+    Ok(state.session()?.export_case_document(parse_id(&case_id)?, parse_id(&document_id)?, to_printer)?)
 }
 
 #[tauri::command]

@@ -48,6 +48,26 @@ pub struct HistoryView {
     pub note: String,
 }
 
+/// A document attached to a case as the desk shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub id: Uuid,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub added_at: DateTime<Utc>,
+    /// Whether this desk has the content (scans stay on the desk that took them).
+    pub here: bool,
+}
+
+/// A document's content for showing on screen (images only).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentPreview {
+    pub media_type: String,
+    /// The content, base64.
+    pub content: String,
+}
+
 /// A note on a case as the desk shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct NoteView {
@@ -92,6 +112,7 @@ pub struct CaseView {
     pub notes: Vec<NoteView>,
     /// What an institution changed since the clerk last opened the case.
     pub news: Option<offline_store::CaseNews>,
+    pub documents: Vec<DocumentView>,
 }
 
 /// The customer being served and what was done for them, kept in memory only (it ends with
@@ -274,6 +295,18 @@ impl DeviceSession {
                 })
                 .collect(),
             news: context.news.get(&case.id).cloned(),
+            documents: case
+                .documents
+                .iter()
+                .map(|d| DocumentView {
+                    id: d.id,
+                    name: d.name.clone(),
+                    media_type: d.media_type.clone(),
+                    size: d.size,
+                    added_at: d.added_at,
+                    here: context.store.case_document_content(d.id).is_ok_and(|c| c.is_some()),
+                })
+                .collect(),
         }
     }
 
@@ -400,6 +433,93 @@ impl DeviceSession {
         })?;
         self.wake_sync();
         self.one_case_view(&case)
+    }
+
+    /// Attaches a scanned document to a case: checked by its content (PDF, JPEG, PNG or TIFF, at
+    /// most 10 MB), kept encrypted on this desk, its description queued for the server.
+    pub fn add_case_document(&self, id: Uuid, name: &str, content: &[u8]) -> Result<CaseView, SessionError> {
+        use sha2::Digest;
+        let (actor, _) = self.staff_actor()?;
+        let offline = actor.is_offline();
+        if content.len() as u64 > domain::case::DOCUMENT_MAX_BYTES {
+            return Err(invalid("document_too_large", "a document may be at most 10 MB"));
+        }
+        let media_type = domain::case::document_media_type(content)
+            .ok_or_else(|| invalid("document_type", "attach a scan: a PDF, JPEG, PNG or TIFF file"))?;
+        // Only the file's own name: a path typed or dropped in says nothing about the document.
+        let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
+        let document = domain::case::CaseDocument {
+            id: Uuid::now_v7(),
+            name,
+            media_type: media_type.to_owned(),
+            size: content.len() as u64,
+            sha256: hex::encode(sha2::Sha256::digest(content)),
+            added_at: (self.clock)(),
+            actor,
+        };
+        let case = self.store.add_case_document(id, document, content, offline).map_err(|e| match e {
+            offline_store::StoreError::Invalid(message) => invalid("document_refused", message),
+            other => other.into(),
+        })?;
+        tracing::info!(case = %id, bytes = content.len(), media_type, "document attached");
+        self.wake_sync();
+        self.one_case_view(&case)
+    }
+
+    fn document_content(
+        &self,
+        case_id: Uuid,
+        document_id: Uuid,
+    ) -> Result<(domain::case::CaseDocument, Vec<u8>), SessionError> {
+        let case =
+            self.store.case(case_id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {case_id}")))?;
+        let document = case
+            .documents
+            .into_iter()
+            .find(|d| d.id == document_id)
+            .ok_or_else(|| invalid("document_unknown", "the case has no such document"))?;
+        let content = self
+            .store
+            .case_document_content(document_id)?
+            .ok_or_else(|| invalid("document_elsewhere", "the document was scanned at another desk, which keeps it"))?;
+        Ok((document, content))
+    }
+
+    /// An image document's content for the screen (PDFs are saved or printed instead).
+    pub fn case_document_preview(&self, case_id: Uuid, document_id: Uuid) -> Result<DocumentPreview, SessionError> {
+        use base64::Engine;
+        let (document, content) = self.document_content(case_id, document_id)?;
+        if !matches!(document.media_type.as_str(), "image/jpeg" | "image/png") {
+            return Err(invalid("document_no_preview", "this document is shown by saving or printing it"));
+        }
+        Ok(DocumentPreview {
+            media_type: document.media_type,
+            content: base64::engine::general_purpose::STANDARD.encode(content),
+        })
+    }
+
+    /// A copy of a document in the receipts folder (swept after a day), and on the printer when
+    /// `to_printer`.
+    pub fn export_case_document(
+        &self,
+        case_id: Uuid,
+        document_id: Uuid,
+        to_printer: bool,
+    ) -> Result<PrintOutcome, SessionError> {
+        let (document, content) = self.document_content(case_id, document_id)?;
+        let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
+        let saved = print::save_pdf(&self.receipts_dir(), &document.name, &content).map_err(print_error)?;
+        let job = match (to_printer, print::system_printer()) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(invalid(
+                    "no_printer",
+                    format!("no printer is set up; the copy is saved as {}", saved.display()),
+                ));
+            }
+            (true, Some(printer)) => Some(printer.print(&saved, &document.name).map_err(print_error)?),
+        };
+        Ok(PrintOutcome { pdf: saved, job })
     }
 
     pub fn case(&self, id: Uuid) -> Result<Option<CaseView>, SessionError> {

@@ -11,8 +11,8 @@ pub use offline_store::Enrollment;
 
 mod cases;
 pub use cases::{
-    CaseView, CitizenCaseView, HistoryView, NoteView, PrintOutcome, RegisterCase, VisitActionView, VisitView,
-    parse_customer,
+    CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
+    VisitActionView, VisitView, parse_customer,
 };
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;

@@ -4,6 +4,7 @@ import { api, asCommandError, type CaseStatus, type CaseView } from "../api";
 import { usePage } from "../catalogue/usePage";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
+import { CaseDocuments } from "./CaseDocuments";
 import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
 
@@ -148,6 +149,8 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
           )}
         </div>
       </section>
+
+      <CaseDocuments view={view} onChanged={setChanged} />
 
       {view.next.length > 0 && (
         <section aria-labelledby="next-heading">
