@@ -364,6 +364,22 @@ impl CaseWrite {
             Self::Insert { entry_id, .. } | Self::Update { entry_id, .. } => *entry_id,
         }
     }
+
+    pub fn case_id(&self) -> Uuid {
+        match self {
+            Self::Insert { case, .. } => case.id,
+            Self::Update { case_id, .. } => *case_id,
+        }
+    }
+}
+
+/// The cases a transaction wrote, each once, in the order of its last write: the order they
+/// take feed positions in. Shared by both backends so they agree.
+fn last_writes_in_order(written: &[Uuid]) -> Vec<Uuid> {
+    let mut seen = std::collections::HashSet::with_capacity(written.len());
+    let mut ordered: Vec<Uuid> = written.iter().rev().filter(|id| seen.insert(**id)).copied().collect();
+    ordered.reverse();
+    ordered
 }
 
 /// What an outbox entry did on the server.
@@ -644,6 +660,13 @@ mod tests {
         assert!(DatabaseLocation::parse("mysql://h/db").unwrap_err().0.contains("unsupported"));
         assert!(DatabaseLocation::parse(" ").is_err());
         assert!(DatabaseLocation::parse("sqlite:").is_err());
+    }
+
+    #[test]
+    fn cases_take_positions_in_the_order_of_their_last_write() {
+        let [a, b, c] = [1, 2, 3].map(Uuid::from_u128);
+        assert_eq!(last_writes_in_order(&[a, b, a, c]), [b, a, c]);
+        assert_eq!(last_writes_in_order(&[]), Vec::<Uuid>::new());
     }
 
     #[test]

@@ -13,7 +13,8 @@ use super::{
     ArticleFlag, AuthEvent, CaseScope, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution,
     InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount,
     RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable,
-    hash_from_bytes, parse_kind, redact_password, roles_from_text, roles_to_text, versioned_document,
+    hash_from_bytes, last_writes_in_order, parse_kind, redact_password, roles_from_text, roles_to_text,
+    versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -31,6 +32,10 @@ const MIGRATIONS: &[Migration] = &[
 
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
 /// case moved on, and the caller rolls the position back).
+/// Replaces a case still at `$2`; its feed position is given at the end of the push.
+const UPDATE_CASE_UNPOSITIONED: &str =
+    "UPDATE cases SET status = $3, document = $4, updated_at = $5 WHERE id = $1 AND status = $2 RETURNING id";
+
 const UPDATE_CASE: &str = "WITH seq AS (UPDATE case_sequence SET last = last + 1 WHERE only_row = 1 RETURNING last)
     UPDATE cases SET status = $3, document = $4, updated_at = $5, change_seq = (SELECT last FROM seq)
     WHERE id = $1 AND status = $2 RETURNING change_seq";
@@ -792,15 +797,15 @@ impl Store for PostgresStore {
             .map_err(db)?;
         let insert = tx
             .prepare(
-                "WITH seq AS (UPDATE case_sequence SET last = last + 1 WHERE only_row = 1 RETURNING last)
-                 INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
-                     provider_institution, document, offline, served_at, updated_at, customer_code, change_seq)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, (SELECT last FROM seq))",
+                "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
+                     provider_institution, document, offline, served_at, updated_at, customer_code)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .await
             .map_err(db)?;
-        let update = tx.prepare(UPDATE_CASE).await.map_err(db)?;
+        let update = tx.prepare(UPDATE_CASE_UNPOSITIONED).await.map_err(db)?;
         let mut results = Vec::with_capacity(writes.len());
+        let mut written = Vec::new();
         for write in writes {
             let savepoint = tx.savepoint("case_write").await.map_err(db)?;
             let result: Result<EntryEffect, StoreError> = async {
@@ -852,10 +857,29 @@ impl Store for PostgresStore {
             }
             .await;
             match &result {
-                Ok(EntryEffect::Applied) => savepoint.commit().await.map_err(db)?,
+                Ok(EntryEffect::Applied) => {
+                    savepoint.commit().await.map_err(db)?;
+                    written.push(write.case_id());
+                }
                 _ => savepoint.rollback().await.map_err(db)?,
             }
             results.push(result);
+        }
+        // Feed positions last, in one statement: the counter row is locked only from here to
+        // the commit, so concurrent pushes wait for each other briefly, and positions still
+        // follow commit order.
+        let ordered = last_writes_in_order(&written);
+        if !ordered.is_empty() {
+            let count = ordered.len() as i64;
+            tx.execute(
+                "WITH bump AS (UPDATE case_sequence SET last = last + $2 WHERE only_row = 1 RETURNING last)
+                 UPDATE cases SET change_seq = (SELECT last FROM bump) - $2 + positions.ord
+                 FROM unnest($1::uuid[]) WITH ORDINALITY AS positions(id, ord)
+                 WHERE cases.id = positions.id",
+                &[&ordered, &count],
+            )
+            .await
+            .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(results)

@@ -16,7 +16,7 @@ use super::{
     ArticleFlag, AuthEvent, CaseScope, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution,
     InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount,
     RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable,
-    hash_from_bytes, parse_kind, roles_from_text, roles_to_text, versioned_document,
+    hash_from_bytes, last_writes_in_order, parse_kind, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -115,15 +115,32 @@ fn db(error: rusqlite::Error) -> StoreError {
     map_err(error, || "the record".into())
 }
 
-/// The next position of the case feed, taken inside the caller's transaction.
-fn next_case_seq(c: &rusqlite::Connection) -> Result<i64, StoreError> {
-    c.prepare_cached("UPDATE case_sequence SET last = last + 1 WHERE only_row = 1 RETURNING last")
+/// Takes the next `count` positions of the case feed inside the caller's transaction and
+/// answers the last one.
+fn take_case_seqs(c: &rusqlite::Connection, count: i64) -> Result<i64, StoreError> {
+    c.prepare_cached("UPDATE case_sequence SET last = last + ?1 WHERE only_row = 1 RETURNING last")
         .map_err(db)?
-        .query_row([], |r| r.get(0))
+        .query_row(params![count], |r| r.get(0))
         .map_err(db)
 }
 
-/// Replaces a case still at `expected_status`, at the next feed position.
+/// Gives the cases a push wrote their feed positions, in the order they were last written,
+/// once, at the end of the transaction (cheaper than one counter update per write).
+fn position_cases(c: &rusqlite::Connection, written: &[Uuid]) -> Result<(), StoreError> {
+    let ordered = last_writes_in_order(written);
+    if ordered.is_empty() {
+        return Ok(());
+    }
+    let last = take_case_seqs(c, ordered.len() as i64)?;
+    let first = last - ordered.len() as i64 + 1;
+    let mut statement = c.prepare_cached("UPDATE cases SET change_seq = ?2 WHERE id = ?1").map_err(db)?;
+    for (offset, id) in ordered.iter().enumerate() {
+        statement.execute(params![id.to_string(), first + offset as i64]).map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Replaces a case still at `expected_status` (its feed position is given by the caller).
 fn update_case_row(
     c: &rusqlite::Connection,
     case_id: Uuid,
@@ -131,19 +148,16 @@ fn update_case_row(
     status: &str,
     document: &str,
     at: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    let seq = next_case_seq(c)?;
+) -> Result<(), StoreError> {
     let changed = c
-        .prepare_cached(
-            "UPDATE cases SET status = ?3, document = ?4, updated_at = ?5, change_seq = ?6 WHERE id = ?1 AND status = ?2",
-        )
+        .prepare_cached("UPDATE cases SET status = ?3, document = ?4, updated_at = ?5 WHERE id = ?1 AND status = ?2")
         .map_err(db)?
-        .execute(params![case_id.to_string(), expected_status, status, document, at, seq])
+        .execute(params![case_id.to_string(), expected_status, status, document, at])
         .map_err(db)?;
     if changed == 0 {
         return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
     }
-    Ok(seq)
+    Ok(())
 }
 
 /// One case write inside the caller's savepoint.
@@ -165,7 +179,6 @@ fn apply_case_write(
     }
     match write {
         CaseWrite::Insert { case, .. } => {
-            let seq = next_case_seq(c)?;
             c.prepare_cached(
                 "INSERT INTO cases (id, number, service_id, kind, channel, status, centre_id, holder_institution,
                      provider_institution, document, offline, served_at, updated_at, customer_code, change_seq)
@@ -187,7 +200,7 @@ fn apply_case_write(
                 case.served_at,
                 case.updated_at,
                 case.customer_code,
-                seq
+                Option::<i64>::None
             ])
             .map_err(|e| map_err(e, || format!("a case with the number {} or the id {}", case.number, case.id)))?;
         }
@@ -1035,16 +1048,21 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let mut tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
             let mut results = Vec::with_capacity(writes.len());
+            let mut written = Vec::new();
             for write in writes {
                 let savepoint = tx.savepoint().map_err(db)?;
                 let result = apply_case_write(&savepoint, device_id, &write, at);
                 match &result {
-                    Ok(EntryEffect::Applied) => savepoint.commit().map_err(db)?,
+                    Ok(EntryEffect::Applied) => {
+                        savepoint.commit().map_err(db)?;
+                        written.push(write.case_id());
+                    }
                     // Rolled back when dropped: nothing of a failed or repeated write stays.
                     _ => drop(savepoint),
                 }
                 results.push(result);
             }
+            position_cases(&tx, &written)?;
             tx.commit().map_err(db)?;
             Ok(results)
         })
@@ -1062,7 +1080,10 @@ impl Store for SqliteStore {
         let (expected_status, status) = (expected_status.to_owned(), status.to_owned());
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let seq = update_case_row(&tx, case_id, &expected_status, &status, &document, at)?;
+            update_case_row(&tx, case_id, &expected_status, &status, &document, at)?;
+            let seq = take_case_seqs(&tx, 1)?;
+            tx.execute("UPDATE cases SET change_seq = ?2 WHERE id = ?1", params![case_id.to_string(), seq])
+                .map_err(db)?;
             tx.commit().map_err(db)?;
             Ok(seq)
         })
