@@ -3,6 +3,7 @@
 //! Nothing here does I/O, reads the clock or draws random numbers: callers pass time and
 //! randomness in, so every rule is a pure function that tests can pin down.
 
+pub mod calendar;
 pub mod case;
 pub mod catalogue;
 #[cfg(any(test, feature = "generate"))]
