@@ -118,8 +118,11 @@ pub struct WorkingCalendar {
     working_saturdays: BTreeSet<NaiveDate>,
 }
 
+/// A date as (year, month, day), for the tables below.
+type Ymd = (i32, u32, u32);
+
 /// Days off declared once, each by a law of its own, with where it is said.
-const DECLARED_HOLIDAYS: &[(i32, u32, u32)] = &[
+const DECLARED_HOLIDAYS: &[Ymd] = &[
     // Pope Francis's visit (law of 2018).
     (2018, 9, 24),
     // The men's ice hockey team's bronze medal (law of 2023).
@@ -133,7 +136,7 @@ const DECLARED_HOLIDAYS: &[(i32, u32, u32)] = &[
 /// Working days moved to Saturdays by Cabinet orders for state institutions, with sources:
 /// 2020 (maaleht.delfi.ee, 2019-07), 2023 (tvnet.lv, 2022-06), 2024 (vdi.gov.lv, order No. 348
 /// of 13 June 2023), 2026 (jauns.lv, 2026-01-17).
-const TRANSFERS: &[((i32, u32, u32), (i32, u32, u32))] = &[
+const TRANSFERS: &[(Ymd, Ymd)] = &[
     ((2020, 6, 22), (2020, 6, 13)),
     ((2023, 5, 5), (2023, 5, 20)),
     ((2024, 12, 23), (2024, 12, 14)),
@@ -141,7 +144,7 @@ const TRANSFERS: &[((i32, u32, u32), (i32, u32, u32))] = &[
     ((2026, 1, 2), (2026, 1, 17)),
 ];
 
-fn ymd((year, month, day): (i32, u32, u32)) -> NaiveDate {
+fn ymd((year, month, day): Ymd) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("a real date in the table")
 }
 
