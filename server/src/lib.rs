@@ -4,6 +4,7 @@
 //! is what both the binary and the tests call.
 
 pub mod api;
+pub mod audit;
 pub mod cases;
 pub mod catalogue;
 pub mod clock;

@@ -53,6 +53,22 @@ enum Command {
     /// Open data: service-provision statistics.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole chain; names the first changed, removed or reordered entry (exit 1).
+    Verify,
+    /// The newest entries, optionally only those about one subject (a case number, an address).
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        subject: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -318,6 +334,42 @@ fn run(cli: Cli) -> Result<()> {
                 serve(settings, state).await?
             }
             Command::Eid(_) => unreachable!("handled above"),
+            Command::Audit(AuditCommand::Verify) => match server::audit::verify(store.as_ref()).await? {
+                Ok(verified) => println!(
+                    "the audit log is intact: {} entries, head {}",
+                    verified.entries,
+                    hex::encode(verified.head_hash)
+                ),
+                Err(problem) => {
+                    eprintln!("the audit log was tampered with: {problem}");
+                    std::process::exit(1);
+                }
+            },
+            Command::Audit(AuditCommand::List { limit, subject }) => {
+                let (head, _) = store.audit_head().await?;
+                // Newest last; a subject filter reads the whole log (an operator's tool).
+                let from = if subject.is_some() { 0 } else { (head - i64::from(limit)).max(0) };
+                let mut shown = Vec::new();
+                let mut after = from;
+                loop {
+                    let page = store.audit_entries(after, 5_000).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.seq;
+                    shown.extend(page.into_iter().filter(|e| subject.as_ref().is_none_or(|s| &e.subject == s)));
+                }
+                let skip = shown.len().saturating_sub(limit as usize);
+                for entry in &shown[skip..] {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        entry.seq,
+                        entry.at.format("%Y-%m-%d %H:%M:%S"),
+                        entry.actor,
+                        entry.action,
+                        entry.subject,
+                        entry.detail
+                    );
+                }
+            }
             Command::Stats(StatsCommand::Demo { centre, desk, count, months, seed }) => {
                 let (device, _) =
                     devices::add_device(store.as_ref(), &centre, DeviceKind::Desk, &desk, ttl, clock()).await?;

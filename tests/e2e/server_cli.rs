@@ -22,7 +22,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 6"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 7"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -331,4 +331,43 @@ fn the_demo_case_history_shows_in_the_open_data_without_personal_data() {
         assert!(!personal_code(text), "a personal code in the open data");
         assert!(!text.contains("161175") && !text.contains("OZOLIŅA"), "the clerk in the open data");
     }
+}
+
+/// `audit verify` says the log is intact, and after someone edits the database it names the
+/// entry and exits 1; `audit list --subject` shows one subject's entries.
+#[test]
+fn the_audit_log_is_verified_and_tampering_named_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir();
+    let db = dir.path().join("server.db");
+    server_cli(&bin, &db, &["migrate"]).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+        #[allow(clippy::disallowed_methods)] // the entries' time
+        let now = chrono::Utc::now();
+        for (n, subject) in ["RCV-01-26-0001", "RCV-01-26-0002", "RCV-01-26-0001"].iter().enumerate() {
+            let entry = server::audit::NewAuditEntry::new(
+                now,
+                "institution:https://pietura.lv/id/org/vid",
+                "case_read",
+                *subject,
+                format!("#{n}"),
+            );
+            store.append_audit(entry).await.unwrap();
+        }
+    });
+    let intact = server_cli(&bin, &db, &["audit", "verify"]).unwrap();
+    assert!(intact.starts_with("the audit log is intact: 3 entries"), "{intact}");
+    let listed = server_cli(&bin, &db, &["audit", "list", "--subject", "RCV-01-26-0001"]).unwrap();
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+
+    // Someone with the database file changes an entry.
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    connection.execute("UPDATE audit_log SET subject = 'RCV-01-26-0009' WHERE seq = 2", []).unwrap();
+    drop(connection);
+    let output = tests::processes::server_command(&bin, &db, 0).args(["audit", "verify"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("entry 2 was changed"), "{said}");
 }

@@ -1,6 +1,6 @@
 //! The case registry's API: institutions look up and move on the cases they hold or provide and
 //! follow their changes; desks pull their centre's case feed; citizens list their own cases at a
-//! kiosk. Every read of a case by an institution or a citizen is recorded as an access event.
+//! kiosk. Every read of a case by an institution or a citizen is recorded in the audit log.
 
 use axum::{
     Json,
@@ -15,8 +15,9 @@ use sync::protocol::{
 
 use super::extract::AuthenticatedDevice;
 use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};
+use crate::audit::NewAuditEntry;
 use crate::cases::{self, InstitutionCaseError};
-use crate::store::{AuthEvent, CaseScope};
+use crate::store::CaseScope;
 
 impl From<InstitutionCaseError> for ApiError {
     fn from(error: InstitutionCaseError) -> Self {
@@ -58,16 +59,16 @@ impl CaseFeedQuery {
     }
 }
 
+/// Records an access in the audit log.
 async fn record_access(
     state: &AppState,
-    kind: &str,
-    personal_code: Option<String>,
+    actor: String,
+    action: &str,
+    subject: String,
     detail: String,
 ) -> Result<(), ApiError> {
-    state
-        .store
-        .add_auth_event(AuthEvent { at: (state.clock)(), kind: kind.into(), device_id: None, personal_code, detail })
-        .await?;
+    let entry = NewAuditEntry::new((state.clock)(), actor, action, subject, detail);
+    crate::audit::record(state.store.as_ref(), entry).await?;
     Ok(())
 }
 
@@ -109,7 +110,8 @@ pub async fn institution_feed(
         cases::case_page(state.store.as_ref(), CaseScope::Institution(institution.clone()), after, limit).await?;
     if !page.cases.is_empty() {
         let numbers: Vec<String> = page.cases.iter().map(|c| c.case.number.to_string()).collect();
-        record_access(&state, "case_feed_read", None, format!("{institution} read {}", numbers.join(" "))).await?;
+        record_access(&state, format!("institution:{institution}"), "case_feed_read", numbers.join(" "), String::new())
+            .await?;
     }
     Ok(Json(page))
 }
@@ -126,7 +128,8 @@ pub async fn get_case(
     Path(number): Path<String>,
 ) -> Result<Json<CaseRecordDto>, ApiError> {
     let (case, seq) = cases::case_for_institution(state.store.as_ref(), &institution, &number).await?;
-    record_access(&state, "case_read", None, format!("{institution} read {}", case.number)).await?;
+    record_access(&state, format!("institution:{institution}"), "case_read", case.number.to_string(), String::new())
+        .await?;
     Ok(Json(CaseRecordDto { seq, case }))
 }
 
@@ -150,7 +153,9 @@ pub async fn change_status(
     if changed {
         let status = case.history.last().map(|c| c.status);
         tracing::info!(%institution, number = %case.number, ?status, "case status changed by institution");
-        record_access(&state, "case_status", None, format!("{institution} set {} to {status:?}", case.number)).await?;
+        let detail = status.map(|s| format!("{s:?}")).unwrap_or_default();
+        record_access(&state, format!("institution:{institution}"), "case_status", case.number.to_string(), detail)
+            .await?;
     }
     let (case, seq) = cases::case_for_institution(state.store.as_ref(), &institution, &number).await?;
     Ok(Json(CaseRecordDto { seq, case }))
@@ -169,8 +174,9 @@ pub async fn citizen_cases(
     let cases = cases::citizen_cases(state.store.as_ref(), &user.session.personal_code).await?;
     record_access(
         &state,
+        format!("person:{}", user.session.personal_code),
         "citizen_cases_read",
-        Some(user.session.personal_code.clone()),
+        format!("person:{}", user.session.personal_code),
         format!("{} cases shown on device {}", cases.len(), user.device.id),
     )
     .await?;

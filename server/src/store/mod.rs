@@ -400,6 +400,18 @@ pub struct AuthEvent {
     pub detail: String,
 }
 
+/// The audit entry an auth event makes.
+pub(crate) fn audit_of_auth_event(event: &AuthEvent) -> crate::audit::NewAuditEntry {
+    let actor = event
+        .personal_code
+        .as_ref()
+        .map(|code| format!("person:{code}"))
+        .or_else(|| event.device_id.map(|id| format!("device:{id}")))
+        .unwrap_or_else(|| "unknown".into());
+    let subject = event.device_id.map(|id| format!("device:{id}")).unwrap_or_default();
+    crate::audit::NewAuditEntry::new(event.at, actor, event.kind.clone(), subject, event.detail.clone())
+}
+
 fn roles_to_text(roles: &[domain::Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
@@ -564,6 +576,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn case_head(&self) -> Result<i64, StoreError>;
     /// A customer's cases, the newest served first, at most `limit`.
     async fn customer_cases(&self, customer_code: &str, limit: u32) -> Result<Vec<StoredCase>, StoreError>;
+    /// Appends an entry to the audit log at the next place, chained to the one before.
+    async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError>;
+    /// Entries after `after_seq`, in order, at most `limit`.
+    async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
+    /// The log's head: the last sequence number and hash (0 and zeros when empty).
+    async fn audit_head(&self) -> Result<(i64, [u8; 32]), StoreError>;
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;

@@ -28,10 +28,43 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/postgres/0005_centre_codes_and_desk_numbers.sql"),
     ),
     (6, "case_feed", include_str!("../../migrations/postgres/0006_case_feed.sql")),
+    (7, "audit_log", include_str!("../../migrations/postgres/0007_audit_log.sql")),
 ];
 
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
 /// case moved on, and the caller rolls the position back).
+/// Appends an audit entry inside the caller's transaction; the head row's lock (held to the
+/// commit) puts entries in commit order.
+async fn append_audit_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    entry: &crate::audit::NewAuditEntry,
+) -> Result<crate::audit::AuditEntry, StoreError> {
+    let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE only_row = 1 FOR UPDATE", &[]).await.map_err(db)?;
+    let last: i64 = head.get(0);
+    let prev_hash = hash_from_bytes(Some(head.get(1)))?.unwrap_or(crate::audit::GENESIS);
+    let seq = last + 1;
+    let hash = crate::audit::entry_hash(&prev_hash, seq, entry);
+    tx.execute(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&seq, &entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail, &prev_hash.as_slice(), &hash.as_slice()],
+    )
+    .await
+    .map_err(db)?;
+    tx.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE only_row = 1", &[&seq, &hash.as_slice()])
+        .await
+        .map_err(db)?;
+    Ok(crate::audit::AuditEntry {
+        seq,
+        at: entry.at,
+        actor: entry.actor.clone(),
+        action: entry.action.clone(),
+        subject: entry.subject.clone(),
+        detail: entry.detail.clone(),
+        prev_hash,
+        hash,
+    })
+}
+
 /// Replaces a case still at `$2`; its feed position is given at the end of the push.
 const UPDATE_CASE_UNPOSITIONED: &str =
     "UPDATE cases SET status = $3, document = $4, updated_at = $5 WHERE id = $1 AND status = $2 RETURNING id";
@@ -749,15 +782,58 @@ impl Store for PostgresStore {
     }
 
     async fn add_auth_event(&self, event: AuthEvent) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        // The event and its audit entry together, or neither.
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute(
+            "INSERT INTO auth_events (at, kind, device_id, personal_code, detail) VALUES ($1, $2, $3, $4, $5)",
+            &[&event.at, &event.kind, &event.device_id, &event.personal_code, &event.detail],
+        )
+        .await
+        .map_err(db)?;
+        append_audit_in(&tx, &super::audit_of_auth_event(&event)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let recorded = append_audit_in(&tx, &entry).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(recorded)
+    }
+
+    async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        client
-            .execute(
-                "INSERT INTO auth_events (at, kind, device_id, personal_code, detail) VALUES ($1, $2, $3, $4, $5)",
-                &[&event.at, &event.kind, &event.device_id, &event.personal_code, &event.detail],
+        let rows = client
+            .query(
+                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&after_seq, &i64::from(limit)],
             )
             .await
             .map_err(db)?;
-        Ok(())
+        rows.iter()
+            .map(|r| {
+                Ok(crate::audit::AuditEntry {
+                    seq: r.get(0),
+                    at: r.get(1),
+                    actor: r.get(2),
+                    action: r.get(3),
+                    subject: r.get(4),
+                    detail: r.get(5),
+                    prev_hash: hash_from_bytes(Some(r.get(6)))?.unwrap_or_default(),
+                    hash: hash_from_bytes(Some(r.get(7)))?.unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_head(&self) -> Result<(i64, [u8; 32]), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client.query_one("SELECT seq, hash FROM audit_head WHERE only_row = 1", &[]).await.map_err(db)?;
+        Ok((row.get(0), hash_from_bytes(Some(row.get(1)))?.unwrap_or_default()))
     }
 
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {

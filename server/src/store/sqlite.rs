@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/sqlite/0005_centre_codes_and_desk_numbers.sql"),
     ),
     (6, "case_feed", include_str!("../../migrations/sqlite/0006_case_feed.sql")),
+    (7, "audit_log", include_str!("../../migrations/sqlite/0007_audit_log.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -244,6 +245,39 @@ fn query_cases(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Resu
     let mut statement = c.prepare_cached(sql).map_err(db)?;
     let rows = statement.query_map(params, case_from_row).map_err(db)?.collect::<Result<Vec<_>, _>>().map_err(db)?;
     rows.into_iter().collect()
+}
+
+/// Appends an audit entry inside the caller's transaction (which holds SQLite's write lock).
+fn append_audit_in(
+    c: &rusqlite::Connection,
+    entry: &crate::audit::NewAuditEntry,
+) -> Result<crate::audit::AuditEntry, StoreError> {
+    let (last, prev): (i64, Vec<u8>) = c
+        .query_row("SELECT seq, hash FROM audit_head WHERE only_row = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db)?;
+    let prev_hash = hash_from_bytes(Some(prev))?.unwrap_or(crate::audit::GENESIS);
+    let seq = last + 1;
+    let hash = crate::audit::entry_hash(&prev_hash, seq, entry);
+    c.prepare_cached(
+        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .map_err(db)?
+    .execute(params![seq, entry.at, entry.actor, entry.action, entry.subject, entry.detail, prev_hash.as_slice(), hash.as_slice()])
+    .map_err(db)?;
+    c.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE only_row = 1")
+        .map_err(db)?
+        .execute(params![seq, hash.as_slice()])
+        .map_err(db)?;
+    Ok(crate::audit::AuditEntry {
+        seq,
+        at: entry.at,
+        actor: entry.actor.clone(),
+        action: entry.action.clone(),
+        subject: entry.subject.clone(),
+        detail: entry.detail.clone(),
+        prev_hash,
+        hash,
+    })
 }
 
 fn parse_uuid(raw: String) -> Result<Uuid, StoreError> {
@@ -1002,7 +1036,9 @@ impl Store for SqliteStore {
 
     async fn add_auth_event(&self, event: AuthEvent) -> Result<(), StoreError> {
         self.with(move |c| {
-            c.execute(
+            // The event and its audit entry together, or neither.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            tx.execute(
                 "INSERT INTO auth_events (at, kind, device_id, personal_code, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     event.at,
@@ -1013,7 +1049,71 @@ impl Store for SqliteStore {
                 ],
             )
             .map_err(db)?;
+            append_audit_in(&tx, &super::audit_of_auth_event(&event))?;
+            tx.commit().map_err(db)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let recorded = append_audit_in(&tx, &entry)?;
+            tx.commit().map_err(db)?;
+            Ok(recorded)
+        })
+        .await
+    }
+
+    async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+                     WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![after_seq, i64::from(limit)], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, DateTime<Utc>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Vec<u8>>(6)?,
+                        r.get::<_, Vec<u8>>(7)?,
+                    ))
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(seq, at, actor, action, subject, detail, prev, hash)| {
+                    Ok(crate::audit::AuditEntry {
+                        seq,
+                        at,
+                        actor,
+                        action,
+                        subject,
+                        detail,
+                        prev_hash: hash_from_bytes(Some(prev))?.unwrap_or_default(),
+                        hash: hash_from_bytes(Some(hash))?.unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn audit_head(&self) -> Result<(i64, [u8; 32]), StoreError> {
+        self.with(|c| {
+            let (seq, hash): (i64, Vec<u8>) = c
+                .query_row("SELECT seq, hash FROM audit_head WHERE only_row = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db)?;
+            Ok((seq, hash_from_bytes(Some(hash))?.unwrap_or_default()))
         })
         .await
     }

@@ -6,13 +6,39 @@ use server::store::{self, DatabaseLocation, Store};
 
 pub struct Backend {
     pub store: Arc<dyn Store>,
+    /// The same database, for tests that must go around the store (tampering).
+    pub raw: Raw,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// Direct access to a test database.
+pub enum Raw {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Raw {
+    /// Runs SQL straight on the database, as someone with access to it could.
+    pub async fn execute(&self, sql: &str) {
+        match self {
+            Raw::Sqlite(path) => {
+                let connection = rusqlite::Connection::open(path).unwrap();
+                connection.execute_batch(sql).unwrap();
+            }
+            Raw::Postgres(url) => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(connection);
+                client.batch_execute(sql).await.unwrap();
+            }
+        }
+    }
 }
 
 pub async fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
-    let location = DatabaseLocation::Sqlite(dir.path().join("server.db"));
-    Backend { store: store::open(&location).await.unwrap(), _dir: Some(dir) }
+    let path = dir.path().join("server.db");
+    let location = DatabaseLocation::Sqlite(path.clone());
+    Backend { store: store::open(&location).await.unwrap(), raw: Raw::Sqlite(path), _dir: Some(dir) }
 }
 
 /// A new database in the PostgreSQL cluster named by `PIETURA_TEST_POSTGRES_URL`. The
@@ -30,7 +56,11 @@ pub async fn postgres() -> Backend {
     tokio::spawn(connection);
     client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
     let url = with_database(&admin_url, &name);
-    Backend { store: store::open(&DatabaseLocation::Postgres(url)).await.unwrap(), _dir: None }
+    Backend {
+        store: store::open(&DatabaseLocation::Postgres(url.clone())).await.unwrap(),
+        raw: Raw::Postgres(url),
+        _dir: None,
+    }
 }
 
 /// The same URL with another database name.

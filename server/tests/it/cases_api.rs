@@ -210,9 +210,14 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
         .unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    // Every institution read and change is recorded.
-    let events: Vec<String> = server.store.auth_events(50).await.unwrap().into_iter().map(|e| e.kind).collect();
-    for kind in ["case_read", "case_status", "case_feed_read"] {
-        assert!(events.iter().any(|e| e == kind), "{kind} in {events:?}");
+    // Every institution read and change is in the audit log, with who and which case.
+    let audit = server.store.audit_entries(0, 100).await.unwrap();
+    for action in ["case_read", "case_status", "case_feed_read"] {
+        let entry = audit.iter().find(|e| e.action == action).unwrap_or_else(|| panic!("{action} in {audit:?}"));
+        assert_eq!(entry.actor, format!("institution:{LDC}"));
+        assert!(entry.subject.contains(&number), "{entry:?}");
     }
+    assert!(
+        matches!(server::audit::verify(server.store.as_ref()).await.unwrap(), Ok(v) if v.entries == audit.len() as i64)
+    );
 }

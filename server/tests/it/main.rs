@@ -50,6 +50,29 @@ conformance!(
     case_updates_apply_once_and_only_from_the_expected_status,
     every_case_write_takes_the_next_feed_position_in_its_scope,
     concurrent_case_writers_never_share_a_feed_position,
+    audit_entries_chain_in_commit_order_under_concurrent_writers,
     case_statistics_count_by_month_service_institution_channel_and_kind,
     desks_are_numbered_in_their_centre_and_numbers_are_never_reused,
 );
+
+/// Conformance cases that also reach around the store (to tamper with what it wrote).
+macro_rules! conformance_raw {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite_raw {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = crate::backends::sqlite().await;
+                crate::store::$case(backend.store.clone(), &backend.raw).await;
+            })*
+        }
+        mod postgres_raw {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = crate::backends::postgres().await;
+                crate::store::$case(backend.store.clone(), &backend.raw).await;
+            })*
+        }
+    };
+}
+
+conformance_raw!(audit_tampering_is_detected_and_named);

@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(store.schema_version().await.unwrap(), 7);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(store.schema_version().await.unwrap(), 7);
     store.ping().await.unwrap();
 }
 
@@ -180,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(store.schema_version().await.unwrap(), 7);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -678,4 +678,92 @@ pub async fn desks_are_numbered_in_their_centre_and_numbers_are_never_reused(sto
     assert_eq!(third.desk_number, Some(3));
     let listed = store.list_devices().await.unwrap();
     assert!(listed.iter().any(|d| d.id == second.id && d.desk_number == Some(2)));
+}
+
+fn audit(n: i64, action: &str) -> server::audit::NewAuditEntry {
+    server::audit::NewAuditEntry::new(
+        t(100 + n),
+        "person:161175-19997",
+        action,
+        "_PRIVATE@16117519997",
+        format!("#{n}"),
+    )
+}
+
+pub async fn audit_entries_chain_in_commit_order_under_concurrent_writers(store: Arc<dyn Store>) {
+    use server::audit;
+    assert_eq!(store.audit_head().await.unwrap(), (0, audit::GENESIS));
+    let first = store.append_audit(audit(0, "mailbox_read")).await.unwrap();
+    assert_eq!((first.seq, first.prev_hash), (1, audit::GENESIS));
+    // An auth event is audited in the same transaction.
+    store
+        .add_auth_event(server::store::AuthEvent {
+            at: t(101),
+            kind: "login".into(),
+            device_id: None,
+            personal_code: Some("161175-19997".into()),
+            detail: String::new(),
+        })
+        .await
+        .unwrap();
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for n in 0..5 {
+                    store.append_audit(audit(w * 10 + n, "delegation_granted")).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let verified = audit::verify(store.as_ref()).await.unwrap().unwrap();
+    assert_eq!(verified.entries, 42);
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(entries[1].action, "login");
+    assert_eq!(entries[1].actor, "person:161175-19997");
+    assert_eq!(entries[0].at, t(100), "the time comes back as it was hashed");
+    assert_eq!(store.audit_entries(40, 100).await.unwrap().len(), 2, "paging");
+}
+
+pub async fn audit_tampering_is_detected_and_named(store: Arc<dyn Store>, raw: &crate::backends::Raw) {
+    use server::audit::{self, ChainError};
+    for n in 1..=6 {
+        store.append_audit(audit(n, "mailbox_read")).await.unwrap();
+    }
+    assert!(audit::verify(store.as_ref()).await.unwrap().is_ok());
+    let check = || async { audit::verify(store.as_ref()).await.unwrap() };
+
+    // Changed: a detail rewritten in place.
+    raw.execute("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 3").await;
+    assert_eq!(check().await, Err(ChainError::Changed { seq: 3 }));
+    raw.execute("UPDATE audit_log SET detail = '#3' WHERE seq = 3").await;
+    assert!(check().await.is_ok(), "put back, it checks again");
+
+    // Removed from the middle.
+    raw.execute("CREATE TABLE kept AS SELECT * FROM audit_log WHERE seq = 4; DELETE FROM audit_log WHERE seq = 4")
+        .await;
+    assert_eq!(check().await, Err(ChainError::Removed { seq: 5, expected: 4 }));
+    raw.execute("INSERT INTO audit_log SELECT * FROM kept").await;
+    assert!(check().await.is_ok());
+
+    // Reordered: two entries' contents swapped (their hashes go with them).
+    raw.execute(
+        "UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 5;
+         UPDATE audit_log SET seq = 5 WHERE seq = -2",
+    )
+    .await;
+    assert!(matches!(check().await, Err(ChainError::Changed { seq: 2 })), "{:?}", check().await);
+    raw.execute(
+        "UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 5;
+         UPDATE audit_log SET seq = 5 WHERE seq = -2",
+    )
+    .await;
+    assert!(check().await.is_ok());
+
+    // Removed from the end: the head still remembers.
+    raw.execute("DELETE FROM audit_log WHERE seq = 6").await;
+    assert_eq!(check().await, Err(ChainError::Truncated { last: 5, head: 6 }));
 }
