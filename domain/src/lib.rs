@@ -11,6 +11,7 @@ pub mod catalogue_gen;
 pub mod catalogue_view;
 mod centre;
 mod device;
+pub mod eaddress;
 mod enrollment;
 mod language;
 pub mod markdown;
