@@ -582,12 +582,148 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
     /// The log's head: the last sequence number and hash (0 and zeros when empty).
     async fn audit_head(&self) -> Result<(i64, [u8; 32]), StoreError>;
+    /// Adds a mailbox or changes one (by address).
+    async fn put_account(&self, account: Account) -> Result<(), StoreError>;
+    /// The mailboxes among `addresses` that exist.
+    async fn accounts(&self, addresses: Vec<String>) -> Result<Vec<Account>, StoreError>;
+    /// Mailboxes an institution operates, or a centre's staff work.
+    async fn operated_accounts(
+        &self,
+        institution: Option<String>,
+        centre: Option<Uuid>,
+    ) -> Result<Vec<Account>, StoreError>;
+    /// The e-address catalogue: active institutions' mailboxes, by address.
+    async fn institution_directory(&self) -> Result<Vec<Account>, StoreError>;
+    /// Sends a message once (its id is the idempotency key): the message, every recipient's
+    /// delivery and the audit entry in one transaction.
+    async fn send_message(
+        &self,
+        message: StoredMessage,
+        deliveries: Vec<Delivery>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<EntryEffect, StoreError>;
+    /// A mailbox's messages, newest first, before `(delivered_at, message id)` when given.
+    async fn inbox(
+        &self,
+        recipient: String,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<(StoredMessage, Delivery)>, StoreError>;
+    /// Messages a mailbox sent, newest first.
+    async fn sent_messages(
+        &self,
+        sender: String,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
+    async fn message(&self, id: Uuid) -> Result<Option<(StoredMessage, Vec<Delivery>)>, StoreError>;
+    /// Marks a delivery read (the first time only; answers whether it was), with its audit entry.
+    async fn mark_read(
+        &self,
+        id: Uuid,
+        recipient: String,
+        by: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError>;
+    async fn add_delegation(
+        &self,
+        delegation: Delegation,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Ends a delegation now (answers whether it was in force).
+    async fn revoke_delegation(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Delegations of a mailbox, or held by a person (revoked and ended ones too).
+    async fn delegations(
+        &self,
+        mailbox: Option<String>,
+        delegate: Option<String>,
+    ) -> Result<Vec<Delegation>, StoreError>;
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;
     /// Cases counted by month (YYYY-MM of `served_at`, UTC), service, holder institution,
     /// channel and kind, in that order. Nothing about people.
     async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError>;
+}
+
+/// An e-address mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub address: String,
+    pub kind: domain::eaddress::AccountKind,
+    pub name: String,
+    /// The institution whose API key operates it.
+    pub institution_id: Option<String>,
+    /// The centre whose staff work it.
+    pub centre_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A message as kept (attachments described as JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: Uuid,
+    pub sender: String,
+    /// Who sent it: `person:<code>`, `institution:<iri>`.
+    pub sent_by: String,
+    pub subject: String,
+    pub body: String,
+    pub case_number: Option<String>,
+    pub in_reply_to: Option<Uuid>,
+    pub attachments: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// One recipient's copy of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub message_id: Uuid,
+    pub recipient: String,
+    pub delivered_at: DateTime<Utc>,
+    pub notified_on: chrono::NaiveDate,
+    pub read_at: Option<DateTime<Utc>>,
+    pub read_by: Option<String>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Rights a person holds on a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delegation {
+    pub id: Uuid,
+    pub mailbox: String,
+    /// The delegate's personal code.
+    pub delegate: String,
+    pub rights: domain::eaddress::Right,
+    pub granted_by: String,
+    pub granted_at: DateTime<Utc>,
+    pub ends_on: chrono::NaiveDate,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn account_kind(raw: &str) -> Result<domain::eaddress::AccountKind, StoreError> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned()))
+        .map_err(|_| StoreError::Corrupt(format!("unknown account kind {raw:?}")))
+}
+
+fn kind_text(kind: domain::eaddress::AccountKind) -> &'static str {
+    match kind {
+        domain::eaddress::AccountKind::Natural => "natural",
+        domain::eaddress::AccountKind::Legal => "legal",
+        domain::eaddress::AccountKind::Institution => "institution",
+    }
+}
+
+fn right_of(raw: &str) -> Result<domain::eaddress::Right, StoreError> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned()))
+        .map_err(|_| StoreError::Corrupt(format!("unknown right {raw:?}")))
 }
 
 /// One cell of the service-provision statistics.

@@ -10,11 +10,11 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, CaseScope, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution,
-    InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount,
-    RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable,
-    hash_from_bytes, last_writes_in_order, parse_kind, redact_password, roles_from_text, roles_to_text,
-    versioned_document,
+    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Delegation, Delivery, Device, DeviceAuthRecord, EntryEffect,
+    Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
+    ProvisionCount, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredMessage, StoredRecord,
+    UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order, parse_kind,
+    redact_password, right_of, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     (6, "case_feed", include_str!("../../migrations/postgres/0006_case_feed.sql")),
     (7, "audit_log", include_str!("../../migrations/postgres/0007_audit_log.sql")),
+    (8, "eaddress", include_str!("../../migrations/postgres/0008_eaddress.sql")),
 ];
 
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
@@ -75,6 +76,67 @@ const UPDATE_CASE: &str = "WITH seq AS (UPDATE case_sequence SET last = last + 1
 
 const CASE_COLUMNS: &str = "id, number, service_id, kind, channel, status, centre_id, holder_institution,
     provider_institution, document, offline, served_at, updated_at, customer_code, change_seq";
+
+const ACCOUNT_COLUMNS: &str = "address, kind, name, institution_id, centre_id, active, created_at, changed_at";
+
+fn account_from_row(r: &Row) -> Result<Account, StoreError> {
+    Ok(Account {
+        address: r.get(0),
+        kind: account_kind(r.get(1))?,
+        name: r.get(2),
+        institution_id: r.get(3),
+        centre_id: r.get(4),
+        active: r.get(5),
+        created_at: r.get(6),
+        changed_at: r.get(7),
+    })
+}
+
+const MESSAGE_COLUMNS: &str =
+    "m.id, m.sender, m.sent_by, m.subject, m.body, m.case_number, m.in_reply_to, m.attachments, m.sent_at";
+const DELIVERY_COLUMNS: &str =
+    "d.message_id, d.recipient, d.delivered_at, d.notified_on, d.read_at, d.read_by, d.deleted_at";
+
+fn message_from_row(r: &Row, at: usize) -> StoredMessage {
+    StoredMessage {
+        id: r.get(at),
+        sender: r.get(at + 1),
+        sent_by: r.get(at + 2),
+        subject: r.get(at + 3),
+        body: r.get(at + 4),
+        case_number: r.get(at + 5),
+        in_reply_to: r.get(at + 6),
+        attachments: r.get(at + 7),
+        sent_at: r.get(at + 8),
+    }
+}
+
+fn delivery_from_row(r: &Row, at: usize) -> Delivery {
+    Delivery {
+        message_id: r.get(at),
+        recipient: r.get(at + 1),
+        delivered_at: r.get(at + 2),
+        notified_on: r.get(at + 3),
+        read_at: r.get(at + 4),
+        read_by: r.get(at + 5),
+        deleted_at: r.get(at + 6),
+    }
+}
+
+const DELEGATION_COLUMNS: &str = "id, mailbox, delegate, rights, granted_by, granted_at, ends_on, revoked_at";
+
+fn delegation_from_row(r: &Row) -> Result<Delegation, StoreError> {
+    Ok(Delegation {
+        id: r.get(0),
+        mailbox: r.get(1),
+        delegate: r.get(2),
+        rights: right_of(r.get(3))?,
+        granted_by: r.get(4),
+        granted_at: r.get(5),
+        ends_on: r.get(6),
+        revoked_at: r.get(7),
+    })
+}
 
 fn case_from_row(r: &Row) -> StoredCase {
     StoredCase {
@@ -794,6 +856,274 @@ impl Store for PostgresStore {
         append_audit_in(&tx, &super::audit_of_auth_event(&event)).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
+    }
+
+    async fn put_account(&self, account: Account) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "INSERT INTO eaddress_accounts (address, kind, name, institution_id, centre_id, active, created_at, changed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+                     institution_id = excluded.institution_id, centre_id = excluded.centre_id,
+                     active = excluded.active, changed_at = excluded.changed_at",
+                &[
+                    &account.address,
+                    &kind_text(account.kind),
+                    &account.name,
+                    &account.institution_id,
+                    &account.centre_id,
+                    &account.active,
+                    &account.created_at,
+                    &account.changed_at,
+                ],
+            )
+            .await
+            .map_err(|e| map_err(e, || format!("the mailbox {} (its institution or centre must exist)", account.address)))?;
+        Ok(())
+    }
+
+    async fn accounts(&self, addresses: Vec<String>) -> Result<Vec<Account>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(&format!("SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts WHERE address = ANY($1)"), &[&addresses])
+            .await
+            .map_err(db)?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    async fn operated_accounts(
+        &self,
+        institution: Option<String>,
+        centre: Option<Uuid>,
+    ) -> Result<Vec<Account>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts
+                     WHERE ($1::text IS NOT NULL AND institution_id = $1) OR ($2::uuid IS NOT NULL AND centre_id = $2)
+                     ORDER BY address"
+                ),
+                &[&institution, &centre],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    async fn institution_directory(&self) -> Result<Vec<Account>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts WHERE kind = 'institution' AND active ORDER BY address"),
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    async fn send_message(
+        &self,
+        message: StoredMessage,
+        deliveries: Vec<Delivery>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<EntryEffect, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let fresh = tx
+            .execute(
+                "INSERT INTO eaddress_messages (id, sender, sent_by, subject, body, case_number, in_reply_to, attachments, sent_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                &[
+                    &message.id,
+                    &message.sender,
+                    &message.sent_by,
+                    &message.subject,
+                    &message.body,
+                    &message.case_number,
+                    &message.in_reply_to,
+                    &message.attachments,
+                    &message.sent_at,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        if fresh == 0 {
+            return Ok(EntryEffect::AlreadyApplied);
+        }
+        let insert = tx
+            .prepare("INSERT INTO eaddress_deliveries (message_id, recipient, delivered_at, notified_on) VALUES ($1, $2, $3, $4)")
+            .await
+            .map_err(db)?;
+        for delivery in &deliveries {
+            tx.execute(
+                &insert,
+                &[&delivery.message_id, &delivery.recipient, &delivery.delivered_at, &delivery.notified_on],
+            )
+            .await
+            .map_err(|e| map_err(e, || format!("a delivery to {}", delivery.recipient)))?;
+        }
+        append_audit_in(&tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(EntryEffect::Applied)
+    }
+
+    async fn inbox(
+        &self,
+        recipient: String,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<(StoredMessage, Delivery)>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS}, {DELIVERY_COLUMNS} FROM eaddress_deliveries d
+                     JOIN eaddress_messages m ON m.id = d.message_id
+                     WHERE d.recipient = $1 AND d.deleted_at IS NULL
+                       AND ($2::timestamptz IS NULL OR (d.delivered_at, d.message_id) < ($2, $3::uuid))
+                     ORDER BY d.delivered_at DESC, d.message_id DESC LIMIT $4"
+                ),
+                &[&recipient, &at, &id, &i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (message_from_row(r, 0), delivery_from_row(r, 9))).collect())
+    }
+
+    async fn sent_messages(
+        &self,
+        sender: String,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m
+                     WHERE m.sender = $1 AND ($2::timestamptz IS NULL OR (m.sent_at, m.id) < ($2, $3::uuid))
+                     ORDER BY m.sent_at DESC, m.id DESC LIMIT $4"
+                ),
+                &[&sender, &at, &id, &i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| message_from_row(r, 0)).collect())
+    }
+
+    async fn message(&self, id: Uuid) -> Result<Option<(StoredMessage, Vec<Delivery>)>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let Some(row) = client
+            .query_opt(&format!("SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m WHERE m.id = $1"), &[&id])
+            .await
+            .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let deliveries = client
+            .query(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM eaddress_deliveries d WHERE d.message_id = $1 ORDER BY d.recipient"
+                ),
+                &[&id],
+            )
+            .await
+            .map_err(db)?;
+        Ok(Some((message_from_row(&row, 0), deliveries.iter().map(|r| delivery_from_row(r, 0)).collect())))
+    }
+
+    async fn mark_read(
+        &self,
+        id: Uuid,
+        recipient: String,
+        by: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let first = tx
+            .execute(
+                "UPDATE eaddress_deliveries SET read_at = $3, read_by = $4
+                 WHERE message_id = $1 AND recipient = $2 AND read_at IS NULL",
+                &[&id, &recipient, &at, &by],
+            )
+            .await
+            .map_err(db)?;
+        append_audit_in(&tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(first == 1)
+    }
+
+    async fn add_delegation(
+        &self,
+        delegation: Delegation,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute(
+            "INSERT INTO eaddress_delegations (id, mailbox, delegate, rights, granted_by, granted_at, ends_on, revoked_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+            &[
+                &delegation.id,
+                &delegation.mailbox,
+                &delegation.delegate,
+                &delegation.rights.as_str(),
+                &delegation.granted_by,
+                &delegation.granted_at,
+                &delegation.ends_on,
+            ],
+        )
+        .await
+        .map_err(|e| map_err(e, || format!("a delegation on {}", delegation.mailbox)))?;
+        append_audit_in(&tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn revoke_delegation(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let ended = tx
+            .execute(
+                "UPDATE eaddress_delegations SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&id, &at],
+            )
+            .await
+            .map_err(db)?;
+        append_audit_in(&tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ended == 1)
+    }
+
+    async fn delegations(
+        &self,
+        mailbox: Option<String>,
+        delegate: Option<String>,
+    ) -> Result<Vec<Delegation>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {DELEGATION_COLUMNS} FROM eaddress_delegations
+                     WHERE ($1::text IS NULL OR mailbox = $1) AND ($2::text IS NULL OR delegate = $2) ORDER BY granted_at, id"
+                ),
+                &[&mailbox, &delegate],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(delegation_from_row).collect()
     }
 
     async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError> {

@@ -13,10 +13,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use super::{
-    ArticleFlag, AuthEvent, CaseScope, CaseWrite, Device, DeviceAuthRecord, EntryEffect, Institution,
-    InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice, ProvisionCount,
-    RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredRecord, UserSession, check_redeemable,
-    hash_from_bytes, last_writes_in_order, parse_kind, roles_from_text, roles_to_text, versioned_document,
+    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Delegation, Delivery, Device, DeviceAuthRecord, EntryEffect,
+    Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
+    ProvisionCount, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredMessage, StoredRecord,
+    UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order, parse_kind,
+    right_of, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -31,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     (6, "case_feed", include_str!("../../migrations/sqlite/0006_case_feed.sql")),
     (7, "audit_log", include_str!("../../migrations/sqlite/0007_audit_log.sql")),
+    (8, "eaddress", include_str!("../../migrations/sqlite/0008_eaddress.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -278,6 +280,96 @@ fn append_audit_in(
         prev_hash,
         hash,
     })
+}
+
+const ACCOUNT_COLUMNS: &str = "address, kind, name, institution_id, centre_id, active, created_at, changed_at";
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Account, StoreError>> {
+    let kind: String = r.get(1)?;
+    let centre: Option<String> = r.get(4)?;
+    let (kind, centre_id) = match (account_kind(&kind), centre.map(parse_uuid).transpose()) {
+        (Ok(kind), Ok(centre)) => (kind, centre),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(Account {
+        address: r.get(0)?,
+        kind,
+        name: r.get(2)?,
+        institution_id: r.get(3)?,
+        centre_id,
+        active: r.get(5)?,
+        created_at: r.get(6)?,
+        changed_at: r.get(7)?,
+    }))
+}
+
+fn query_accounts(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Account>, StoreError> {
+    let mut statement = c.prepare_cached(sql).map_err(db)?;
+    let rows = statement.query_map(params, account_from_row).map_err(db)?.collect::<Result<Vec<_>, _>>().map_err(db)?;
+    rows.into_iter().collect()
+}
+
+const MESSAGE_COLUMNS: &str =
+    "m.id, m.sender, m.sent_by, m.subject, m.body, m.case_number, m.in_reply_to, m.attachments, m.sent_at";
+const DELIVERY_COLUMNS: &str =
+    "d.message_id, d.recipient, d.delivered_at, d.notified_on, d.read_at, d.read_by, d.deleted_at";
+
+fn message_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Result<StoredMessage, StoreError>> {
+    let id: String = r.get(at)?;
+    let reply: Option<String> = r.get(at + 6)?;
+    let (id, in_reply_to) = match (parse_uuid(id), reply.map(parse_uuid).transpose()) {
+        (Ok(id), Ok(reply)) => (id, reply),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(StoredMessage {
+        id,
+        sender: r.get(at + 1)?,
+        sent_by: r.get(at + 2)?,
+        subject: r.get(at + 3)?,
+        body: r.get(at + 4)?,
+        case_number: r.get(at + 5)?,
+        in_reply_to,
+        attachments: r.get(at + 7)?,
+        sent_at: r.get(at + 8)?,
+    }))
+}
+
+fn delivery_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Result<Delivery, StoreError>> {
+    let id: String = r.get(at)?;
+    let message_id = match parse_uuid(id) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(Delivery {
+        message_id,
+        recipient: r.get(at + 1)?,
+        delivered_at: r.get(at + 2)?,
+        notified_on: r.get(at + 3)?,
+        read_at: r.get(at + 4)?,
+        read_by: r.get(at + 5)?,
+        deleted_at: r.get(at + 6)?,
+    }))
+}
+
+const DELEGATION_COLUMNS: &str = "id, mailbox, delegate, rights, granted_by, granted_at, ends_on, revoked_at";
+
+fn delegation_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Delegation, StoreError>> {
+    let id: String = r.get(0)?;
+    let rights: String = r.get(3)?;
+    let (id, rights) = match (parse_uuid(id), right_of(&rights)) {
+        (Ok(id), Ok(rights)) => (id, rights),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(Delegation {
+        id,
+        mailbox: r.get(1)?,
+        delegate: r.get(2)?,
+        rights,
+        granted_by: r.get(4)?,
+        granted_at: r.get(5)?,
+        ends_on: r.get(6)?,
+        revoked_at: r.get(7)?,
+    }))
 }
 
 fn parse_uuid(raw: String) -> Result<Uuid, StoreError> {
@@ -1052,6 +1144,295 @@ impl Store for SqliteStore {
             append_audit_in(&tx, &super::audit_of_auth_event(&event))?;
             tx.commit().map_err(db)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn put_account(&self, account: Account) -> Result<(), StoreError> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO eaddress_accounts (address, kind, name, institution_id, centre_id, active, created_at, changed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+                     institution_id = excluded.institution_id, centre_id = excluded.centre_id,
+                     active = excluded.active, changed_at = excluded.changed_at",
+                params![
+                    account.address,
+                    kind_text(account.kind),
+                    account.name,
+                    account.institution_id,
+                    account.centre_id.map(|c| c.to_string()),
+                    account.active,
+                    account.created_at,
+                    account.changed_at
+                ],
+            )
+            .map_err(|e| map_err(e, || format!("the mailbox {} (its institution or centre must exist)", account.address)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn accounts(&self, addresses: Vec<String>) -> Result<Vec<Account>, StoreError> {
+        self.with(move |c| {
+            let mut found = Vec::with_capacity(addresses.len());
+            for address in addresses {
+                found.extend(query_accounts(
+                    c,
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts WHERE address = ?1"),
+                    params![address],
+                )?);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn operated_accounts(
+        &self,
+        institution: Option<String>,
+        centre: Option<Uuid>,
+    ) -> Result<Vec<Account>, StoreError> {
+        self.with(move |c| {
+            query_accounts(
+                c,
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts
+                     WHERE (?1 IS NOT NULL AND institution_id = ?1) OR (?2 IS NOT NULL AND centre_id = ?2) ORDER BY address"
+                ),
+                params![institution, centre.map(|c| c.to_string())],
+            )
+        })
+        .await
+    }
+
+    async fn institution_directory(&self) -> Result<Vec<Account>, StoreError> {
+        self.with(|c| {
+            query_accounts(
+                c,
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts WHERE kind = 'institution' AND active ORDER BY address"),
+                [],
+            )
+        })
+        .await
+    }
+
+    async fn send_message(
+        &self,
+        message: StoredMessage,
+        deliveries: Vec<Delivery>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<EntryEffect, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let fresh = tx
+                .execute(
+                    "INSERT INTO eaddress_messages (id, sender, sent_by, subject, body, case_number, in_reply_to, attachments, sent_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+                    params![
+                        message.id.to_string(),
+                        message.sender,
+                        message.sent_by,
+                        message.subject,
+                        message.body,
+                        message.case_number,
+                        message.in_reply_to.map(|id| id.to_string()),
+                        message.attachments,
+                        message.sent_at
+                    ],
+                )
+                .map_err(db)?;
+            if fresh == 0 {
+                return Ok(EntryEffect::AlreadyApplied);
+            }
+            for delivery in &deliveries {
+                tx.execute(
+                    "INSERT INTO eaddress_deliveries (message_id, recipient, delivered_at, notified_on) VALUES (?1, ?2, ?3, ?4)",
+                    params![delivery.message_id.to_string(), delivery.recipient, delivery.delivered_at, delivery.notified_on],
+                )
+                .map_err(|e| map_err(e, || format!("a delivery to {}", delivery.recipient)))?;
+            }
+            append_audit_in(&tx, &audit)?;
+            tx.commit().map_err(db)?;
+            Ok(EntryEffect::Applied)
+        })
+        .await
+    }
+
+    async fn inbox(
+        &self,
+        recipient: String,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<(StoredMessage, Delivery)>, StoreError> {
+        self.with(move |c| {
+            let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id.to_string())));
+            let mut statement = c
+                .prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS}, {DELIVERY_COLUMNS} FROM eaddress_deliveries d
+                     JOIN eaddress_messages m ON m.id = d.message_id
+                     WHERE d.recipient = ?1 AND d.deleted_at IS NULL
+                       AND (?2 IS NULL OR (d.delivered_at, d.message_id) < (?2, ?3))
+                     ORDER BY d.delivered_at DESC, d.message_id DESC LIMIT ?4"
+                ))
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![recipient, at, id, i64::from(limit)], |r| {
+                    Ok((message_from_row(r, 0)?, delivery_from_row(r, 9)?))
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().map(|(m, d)| Ok((m?, d?))).collect()
+        })
+        .await
+    }
+
+    async fn sent_messages(
+        &self,
+        sender: String,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        self.with(move |c| {
+            let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id.to_string())));
+            let mut statement = c
+                .prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m
+                     WHERE m.sender = ?1 AND (?2 IS NULL OR (m.sent_at, m.id) < (?2, ?3))
+                     ORDER BY m.sent_at DESC, m.id DESC LIMIT ?4"
+                ))
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![sender, at, id, i64::from(limit)], |r| message_from_row(r, 0))
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().collect()
+        })
+        .await
+    }
+
+    async fn message(&self, id: Uuid) -> Result<Option<(StoredMessage, Vec<Delivery>)>, StoreError> {
+        self.with(move |c| {
+            let message = c
+                .query_row(
+                    &format!("SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m WHERE m.id = ?1"),
+                    params![id.to_string()],
+                    |r| message_from_row(r, 0),
+                )
+                .optional()
+                .map_err(db)?
+                .transpose()?;
+            let Some(message) = message else { return Ok(None) };
+            let mut statement = c
+                .prepare_cached(&format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM eaddress_deliveries d WHERE d.message_id = ?1 ORDER BY d.recipient"
+                ))
+                .map_err(db)?;
+            let deliveries = statement
+                .query_map(params![id.to_string()], |r| delivery_from_row(r, 0))
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some((message, deliveries)))
+        })
+        .await
+    }
+
+    async fn mark_read(
+        &self,
+        id: Uuid,
+        recipient: String,
+        by: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let first = tx
+                .execute(
+                    "UPDATE eaddress_deliveries SET read_at = ?3, read_by = ?4
+                     WHERE message_id = ?1 AND recipient = ?2 AND read_at IS NULL",
+                    params![id.to_string(), recipient, at, by],
+                )
+                .map_err(db)?;
+            append_audit_in(&tx, &audit)?;
+            tx.commit().map_err(db)?;
+            Ok(first == 1)
+        })
+        .await
+    }
+
+    async fn add_delegation(
+        &self,
+        delegation: Delegation,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<(), StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            tx.execute(
+                "INSERT INTO eaddress_delegations (id, mailbox, delegate, rights, granted_by, granted_at, ends_on, revoked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)",
+                params![
+                    delegation.id.to_string(),
+                    delegation.mailbox,
+                    delegation.delegate,
+                    delegation.rights.as_str(),
+                    delegation.granted_by,
+                    delegation.granted_at,
+                    delegation.ends_on
+                ],
+            )
+            .map_err(|e| map_err(e, || format!("a delegation on {}", delegation.mailbox)))?;
+            append_audit_in(&tx, &audit)?;
+            tx.commit().map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_delegation(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let ended = tx
+                .execute(
+                    "UPDATE eaddress_delegations SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                    params![id.to_string(), at],
+                )
+                .map_err(db)?;
+            append_audit_in(&tx, &audit)?;
+            tx.commit().map_err(db)?;
+            Ok(ended == 1)
+        })
+        .await
+    }
+
+    async fn delegations(
+        &self,
+        mailbox: Option<String>,
+        delegate: Option<String>,
+    ) -> Result<Vec<Delegation>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(&format!(
+                    "SELECT {DELEGATION_COLUMNS} FROM eaddress_delegations
+                     WHERE (?1 IS NULL OR mailbox = ?1) AND (?2 IS NULL OR delegate = ?2) ORDER BY granted_at, id"
+                ))
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![mailbox, delegate], delegation_from_row)
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().collect()
         })
         .await
     }

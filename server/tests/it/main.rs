@@ -51,6 +51,7 @@ conformance!(
     every_case_write_takes_the_next_feed_position_in_its_scope,
     concurrent_case_writers_never_share_a_feed_position,
     audit_entries_chain_in_commit_order_under_concurrent_writers,
+    mailboxes_deliver_each_message_once_and_page_newest_first,
     case_statistics_count_by_month_service_institution_channel_and_kind,
     desks_are_numbered_in_their_centre_and_numbers_are_never_reused,
 );

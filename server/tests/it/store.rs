@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 7);
+    assert_eq!(store.schema_version().await.unwrap(), 8);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 7);
+    assert_eq!(store.schema_version().await.unwrap(), 8);
     store.ping().await.unwrap();
 }
 
@@ -180,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 7);
+    assert_eq!(store.schema_version().await.unwrap(), 8);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -766,4 +766,129 @@ pub async fn audit_tampering_is_detected_and_named(store: Arc<dyn Store>, raw: &
     // Removed from the end: the head still remembers.
     raw.execute("DELETE FROM audit_log WHERE seq = 6").await;
     assert_eq!(check().await, Err(ChainError::Truncated { last: 5, head: 6 }));
+}
+
+fn mailbox(address: &str, kind: domain::eaddress::AccountKind, institution: Option<&str>) -> server::store::Account {
+    server::store::Account {
+        address: address.into(),
+        kind,
+        name: address.into(),
+        institution_id: institution.map(str::to_owned),
+        centre_id: None,
+        active: true,
+        created_at: t(0),
+        changed_at: t(0),
+    }
+}
+
+fn letter(id: u128, sender: &str, at: i64) -> server::store::StoredMessage {
+    server::store::StoredMessage {
+        id: Uuid::from_u128(id),
+        sender: sender.into(),
+        sent_by: "institution:https://pietura.lv/id/org/vid".into(),
+        subject: format!("Vēstule {id}"),
+        body: "Teksts".into(),
+        case_number: None,
+        in_reply_to: None,
+        attachments: "[]".into(),
+        sent_at: t(at),
+    }
+}
+
+pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Arc<dyn Store>) {
+    use domain::eaddress::{AccountKind, Right};
+    use server::store::{Delegation, Delivery, EntryEffect};
+    let vid = "https://pietura.lv/id/org/vid";
+    store
+        .add_institution(server::store::Institution {
+            id: vid.into(),
+            name: "VID".into(),
+            is_central_editor: false,
+            created_at: t(0),
+        })
+        .await
+        .unwrap();
+    store.put_account(mailbox("_DEFAULT@90000069281", AccountKind::Institution, Some(vid))).await.unwrap();
+    store.put_account(mailbox("_PRIVATE@32503511782", AccountKind::Natural, None)).await.unwrap();
+    // A mailbox naming an institution that does not exist is refused.
+    let orphan = store.put_account(mailbox("_DEFAULT@40003521600", AccountKind::Legal, Some("https://nowhere"))).await;
+    assert!(orphan.is_err(), "{orphan:?}");
+    // Changing a mailbox keeps one row.
+    let mut renamed = mailbox("_PRIVATE@32503511782", AccountKind::Natural, None);
+    renamed.name = "JĀNIS BĒRZIŅŠ".into();
+    store.put_account(renamed).await.unwrap();
+    let found = store.accounts(vec!["_PRIVATE@32503511782".into(), "_PRIVATE@00000000000".into()]).await.unwrap();
+    assert_eq!(found.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["JĀNIS BĒRZIŅŠ"]);
+    assert_eq!(store.operated_accounts(Some(vid.into()), None).await.unwrap().len(), 1);
+    assert_eq!(store.institution_directory().await.unwrap().len(), 1);
+
+    let person = "_PRIVATE@32503511782".to_owned();
+    for n in 1..=5u128 {
+        let delivery = Delivery {
+            message_id: Uuid::from_u128(n),
+            recipient: person.clone(),
+            delivered_at: t(100 + n as i64),
+            notified_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 19).unwrap(),
+            read_at: None,
+            read_by: None,
+            deleted_at: None,
+        };
+        let audit = server::audit::NewAuditEntry::new(t(100), "institution:x", "message_sent", &person, "");
+        let sent = store.send_message(
+            letter(n, "_DEFAULT@90000069281", 100 + n as i64),
+            vec![delivery.clone()],
+            audit.clone(),
+        );
+        assert_eq!(sent.await.unwrap(), EntryEffect::Applied);
+        if n == 5 {
+            // The same message again (a retried send): nothing new.
+            let again = store.send_message(letter(n, "_DEFAULT@90000069281", 100 + n as i64), vec![delivery], audit);
+            assert_eq!(again.await.unwrap(), EntryEffect::AlreadyApplied);
+        }
+    }
+    let first_page = store.inbox(person.clone(), None, 2).await.unwrap();
+    assert_eq!(first_page.iter().map(|(m, _)| m.id.as_u128()).collect::<Vec<_>>(), [5, 4]);
+    let last = &first_page[1].1;
+    let next_page = store.inbox(person.clone(), Some((last.delivered_at, last.message_id)), 10).await.unwrap();
+    assert_eq!(next_page.iter().map(|(m, _)| m.id.as_u128()).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(store.sent_messages("_DEFAULT@90000069281".into(), None, 10).await.unwrap().len(), 5);
+
+    let audit = server::audit::NewAuditEntry::new(t(200), "person:325035-11782", "message_read", &person, "");
+    assert!(
+        store
+            .mark_read(Uuid::from_u128(3), person.clone(), "person:325035-11782".into(), t(200), audit.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_read(Uuid::from_u128(3), person.clone(), "person:325035-11782".into(), t(201), audit)
+            .await
+            .unwrap()
+    );
+    let (message, deliveries) = store.message(Uuid::from_u128(3)).await.unwrap().unwrap();
+    assert_eq!(message.subject, "Vēstule 3");
+    assert_eq!(deliveries[0].read_at, Some(t(200)), "the first reading counts");
+    assert_eq!(deliveries[0].notified_on, chrono::NaiveDate::from_ymd_opt(2027, 1, 19).unwrap());
+    assert!(store.message(Uuid::from_u128(99)).await.unwrap().is_none());
+
+    let delegation = Delegation {
+        id: Uuid::from_u128(77),
+        mailbox: person.clone(),
+        delegate: "161175-19997".into(),
+        rights: Right::Read,
+        granted_by: "person:325035-11782".into(),
+        granted_at: t(300),
+        ends_on: chrono::NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+        revoked_at: None,
+    };
+    let audit = server::audit::NewAuditEntry::new(t(300), "person:325035-11782", "delegation_granted", &person, "");
+    store.add_delegation(delegation.clone(), audit.clone()).await.unwrap();
+    assert_eq!(store.delegations(None, Some("161175-19997".into())).await.unwrap(), [delegation.clone()]);
+    assert!(store.revoke_delegation(delegation.id, t(400), audit.clone()).await.unwrap());
+    assert!(!store.revoke_delegation(delegation.id, t(401), audit).await.unwrap(), "revoked once");
+    assert_eq!(store.delegations(Some(person), None).await.unwrap()[0].revoked_at, Some(t(400)));
+    // Every send, reading and delegation change is in the audit log, chained.
+    let verified = server::audit::verify(store.as_ref()).await.unwrap().unwrap();
+    assert_eq!(verified.entries, 5 + 2 + 3);
 }
