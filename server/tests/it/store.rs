@@ -884,7 +884,7 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     };
     let audit = server::audit::NewAuditEntry::new(t(300), "person:325035-11782", "delegation_granted", &person, "");
     store.add_delegation(delegation.clone(), audit.clone()).await.unwrap();
-    assert_eq!(store.delegations(None, Some("161175-19997".into())).await.unwrap(), [delegation.clone()]);
+    assert_eq!(store.delegations(None, Some("161175-19997".into())).await.unwrap(), std::slice::from_ref(&delegation));
     assert!(store.revoke_delegation(delegation.id, t(400), audit.clone()).await.unwrap());
     assert!(!store.revoke_delegation(delegation.id, t(401), audit).await.unwrap(), "revoked once");
     assert_eq!(store.delegations(Some(person), None).await.unwrap()[0].revoked_at, Some(t(400)));
