@@ -34,6 +34,7 @@ const KEYS: &[&str] = &[
     "staff_session_hours",
     "citizen_session_minutes",
     "snapshot_dir",
+    "attachment_dir",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +71,9 @@ pub struct Settings {
     /// Where catalogue snapshots for first syncs are kept (default: beside an SQLite database,
     /// or in the temporary folder with PostgreSQL).
     pub snapshot_dir: Option<PathBuf>,
+    /// Where e-address attachments are kept (default: beside an SQLite database; required with
+    /// PostgreSQL, where no folder of the database's own exists).
+    pub attachment_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +101,7 @@ impl Default for Settings {
             staff_session_hours: 10,
             citizen_session_minutes: 15,
             snapshot_dir: None,
+            attachment_dir: None,
         }
     }
 }
@@ -119,6 +124,7 @@ impl fmt::Debug for Settings {
             .field("staff_session_hours", &self.staff_session_hours)
             .field("citizen_session_minutes", &self.citizen_session_minutes)
             .field("snapshot_dir", &self.snapshot_dir)
+            .field("attachment_dir", &self.attachment_dir)
             .finish()
     }
 }
@@ -174,6 +180,19 @@ impl Settings {
             DatabaseLocation::Sqlite(path) => PathBuf::from(format!("{}.snapshots", path.display())),
             DatabaseLocation::Postgres(_) => std::env::temp_dir().join("pietura-snapshots"),
         })
+    }
+
+    /// The folder for e-address attachments: they are kept for good, so never a temporary one.
+    pub fn attachment_dir(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(dir) = &self.attachment_dir {
+            return Ok(dir.clone());
+        }
+        match self.database()? {
+            DatabaseLocation::Sqlite(path) => Ok(PathBuf::from(format!("{}.attachments", path.display()))),
+            DatabaseLocation::Postgres(_) => Err(ConfigError::Invalid(
+                "attachment_dir: set where e-address attachments are kept (with PostgreSQL there is no default)".into(),
+            )),
+        }
     }
 
     pub fn database(&self) -> Result<DatabaseLocation, ConfigError> {

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod devices;
+pub mod eaddress;
 pub mod institutions;
 pub mod login;
 pub mod open_data;

@@ -323,7 +323,10 @@ fn run(cli: Cli) -> Result<()> {
                 if login.is_none() {
                     tracing::warn!("eID login is off: set eid_origin and eid_trust_anchors to turn it on");
                 }
-                let state = AppState::new(store, clock).with_login(login).with_snapshot_dir(settings.snapshot_dir()?);
+                let state = AppState::new(store, clock)
+                    .with_login(login)
+                    .with_snapshot_dir(settings.snapshot_dir()?)
+                    .with_attachment_dir(&settings.attachment_dir()?)?;
                 // The first device after a start need not wait for the catalogue snapshot.
                 let (snapshots, store, now) = (state.snapshots.clone(), state.store.clone(), (state.clock)());
                 tokio::spawn(async move {

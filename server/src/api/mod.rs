@@ -3,6 +3,7 @@
 mod auth;
 mod cases;
 mod catalogue;
+mod eaddress;
 mod error;
 mod extract;
 mod metrics;
@@ -57,6 +58,10 @@ pub struct AppState {
     pub challenge_limit: Arc<Throttle<uuid::Uuid>>,
     /// The catalogue snapshot new devices start from.
     pub snapshots: Arc<crate::catalogue::snapshot::Snapshots>,
+    /// E-address attachments' content.
+    pub attachments: Arc<crate::eaddress::Attachments>,
+    /// Working days, for when messages count as notified.
+    pub calendar: Arc<domain::calendar::WorkingCalendar>,
 }
 
 impl AppState {
@@ -82,7 +87,16 @@ impl AppState {
             snapshots: Arc::new(crate::catalogue::snapshot::Snapshots::new(
                 std::env::temp_dir().join(format!("pietura-snapshots-{}", uuid::Uuid::new_v4().simple())),
             )),
+            // In memory unless told otherwise (tests): a server configures a folder.
+            attachments: Arc::new(crate::eaddress::Attachments::new(Arc::new(object_store::memory::InMemory::new()))),
+            calendar: Arc::new(domain::calendar::WorkingCalendar::latvia()),
         }
+    }
+
+    /// Keeps e-address attachments in `dir`.
+    pub fn with_attachment_dir(mut self, dir: &std::path::Path) -> Result<Self, crate::eaddress::MailboxError> {
+        self.attachments = Arc::new(crate::eaddress::Attachments::in_folder(dir)?);
+        Ok(self)
     }
 
     /// Keeps catalogue snapshots in `dir`.
@@ -102,6 +116,8 @@ const CHALLENGES_PER_WINDOW: usize = 30;
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// An e-address attachment: at most 10 MB.
+const ATTACHMENT_BODY_LIMIT_BYTES: usize = domain::eaddress::MAX_ATTACHMENT_BYTES as usize;
 /// Catalogue records may be larger: an article may hold 200 kB of Markdown.
 const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
@@ -139,6 +155,17 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         cases::get_case,
         cases::change_status,
         cases::citizen_cases,
+        eaddress::mailboxes,
+        eaddress::directory,
+        eaddress::inbox,
+        eaddress::sent,
+        eaddress::send,
+        eaddress::open,
+        eaddress::attachment,
+        eaddress::upload,
+        eaddress::delegate,
+        eaddress::revoke,
+        eaddress::accesses,
         auth::challenge,
         auth::log_in,
         auth::session,
@@ -164,6 +191,12 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         sync::protocol::CaseRecordDto,
         sync::protocol::CitizenCases,
         sync::protocol::InstitutionStatusRequest,
+        crate::eaddress::MessageView,
+        crate::eaddress::DeliveryView,
+        crate::eaddress::NewMessage,
+        crate::eaddress::NewDelegation,
+        eaddress::MailboxDto,
+        eaddress::AccessDto,
         sync::protocol::LoginRequest,
         sync::protocol::LoginResponse,
         sync::protocol::SessionDto,
@@ -191,6 +224,20 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/institution/cases", get(cases::institution_feed))
         .route("/v1/cases/{number}", get(cases::get_case))
         .route("/v1/cases/{number}/status", post(cases::change_status))
+        .route("/v1/eaddress/mailboxes", get(eaddress::mailboxes))
+        .route("/v1/eaddress/directory", get(eaddress::directory))
+        .route("/v1/eaddress/mailboxes/{address}/inbox", get(eaddress::inbox))
+        .route("/v1/eaddress/mailboxes/{address}/sent", get(eaddress::sent))
+        .route("/v1/eaddress/mailboxes/{address}/messages", post(eaddress::send))
+        .route("/v1/eaddress/mailboxes/{address}/messages/{id}", get(eaddress::open))
+        .route("/v1/eaddress/mailboxes/{address}/messages/{id}/attachments/{index}", get(eaddress::attachment))
+        .route(
+            "/v1/eaddress/attachments/{sha256}",
+            put(eaddress::upload).layer(DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT_BYTES)),
+        )
+        .route("/v1/eaddress/mailboxes/{address}/delegations", post(eaddress::delegate))
+        .route("/v1/eaddress/mailboxes/{address}/delegations/{id}", axum::routing::delete(eaddress::revoke))
+        .route("/v1/eaddress/mailboxes/{address}/accesses", get(eaddress::accesses))
         .route(sync::protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
         .route(sync::protocol::LOGIN_PATH, post(auth::log_in))
         .route(sync::protocol::SESSION_PATH, get(auth::session))

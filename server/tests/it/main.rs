@@ -6,6 +6,7 @@ mod backends;
 mod cases_api;
 mod catalogue_api;
 mod cpsv;
+mod eaddress_api;
 mod login_api;
 mod store;
 

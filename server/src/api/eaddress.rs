@@ -1,0 +1,308 @@
+//! The e-address API: mailboxes, sending, inboxes, reading, attachments, delegations and who
+//! accessed a mailbox. Callers are institutions (their API key) or people logged in on a device
+//! (a citizen at a kiosk, staff at a desk); every request is authorised per mailbox by
+//! [`crate::eaddress::authorise`] and recorded in the audit log.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{FromRequestParts, Path, Query, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sync::protocol::{ErrorBody, error_codes};
+use uuid::Uuid;
+
+use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};
+use crate::eaddress::{self, MailboxError, MessageView, NewDelegation, NewMessage, Principal};
+
+impl From<MailboxError> for ApiError {
+    fn from(error: MailboxError) -> Self {
+        let message = error.to_string();
+        let unprocessable = |field: &'static str| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message.clone()).with_field(field)
+        };
+        match error {
+            MailboxError::NotFound(_) | MailboxError::NoMessage => {
+                ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message)
+            }
+            MailboxError::Forbidden(_) | MailboxError::NotOwner => {
+                ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message)
+            }
+            MailboxError::Message(e) => unprocessable(e.field()),
+            MailboxError::UnknownRecipient(_) | MailboxError::Address(_) => unprocessable("recipients"),
+            MailboxError::MissingAttachment(_) | MailboxError::Digest(_) => unprocessable("attachments"),
+            MailboxError::Delegation(_) => unprocessable("delegation"),
+            MailboxError::Storage(_) => {
+                tracing::error!(%error, "attachment store failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    error_codes::UNAVAILABLE,
+                    "the attachment store is unavailable; try again shortly",
+                )
+            }
+            MailboxError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// An institution (by `Authorization: ApiKey …`) or a person logged in on a device (device
+/// credentials and `pietura-session`).
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let api_key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("ApiKey "));
+        if api_key {
+            let AuthenticatedInstitution(_, id) = AuthenticatedInstitution::from_request_parts(parts, state).await?;
+            return Ok(Self(Principal::Institution { id }));
+        }
+        let user = AuthenticatedUser::from_request_parts(parts, state).await?;
+        Ok(Self(Principal::Person {
+            personal_code: user.session.personal_code.clone(),
+            centre_id: user.device.centre.id,
+            roles: user.session.roles.clone(),
+            kiosk: user.device.kind == domain::DeviceKind::Kiosk,
+        }))
+    }
+}
+
+/// A mailbox the caller may use.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MailboxDto {
+    pub address: String,
+    pub name: String,
+    /// `natural`, `legal` or `institution`.
+    pub kind: String,
+    /// `full`, `read`, `communicate` or `delete`.
+    pub rights: String,
+}
+
+/// The mailboxes the caller may use, with the right it holds on each.
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes", params(("pietura-protocol" = u32, Header)),
+    responses((status = 200, body = Vec<MailboxDto>), (status = 401, body = ErrorBody)))]
+pub async fn mailboxes(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<Vec<MailboxDto>>, ApiError> {
+    let found = eaddress::my_mailboxes(state.store.as_ref(), &principal, (state.clock)()).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|(account, right)| MailboxDto {
+                address: account.address,
+                name: account.name,
+                kind: serde_json::to_value(account.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                rights: right.as_str().into(),
+            })
+            .collect(),
+    ))
+}
+
+/// The e-address catalogue: active institutions' mailboxes. Public, for desks' offline look-up.
+#[utoipa::path(get, path = "/v1/eaddress/directory", responses((status = 200, body = Vec<MailboxDto>)))]
+pub async fn directory(State(state): State<AppState>) -> Result<Json<Vec<MailboxDto>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .institution_directory()
+            .await?
+            .into_iter()
+            .map(|a| MailboxDto { address: a.address, name: a.name, kind: "institution".into(), rights: String::new() })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// The `delivered_at` of the last message of the previous page.
+    pub before: Option<DateTime<Utc>>,
+    /// Its id.
+    pub before_id: Option<Uuid>,
+    /// At most this many (default 50, at most 200).
+    pub limit: Option<u32>,
+}
+
+/// A mailbox's inbox, newest first.
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/inbox", params(("address" = String, Path), PageQuery, ("pietura-protocol" = u32, Header)),
+    responses((status = 200, body = Vec<MessageView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn inbox(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(address): Path<String>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    let before = page.before.zip(page.before_id);
+    let now = (state.clock)();
+    Ok(Json(eaddress::inbox(state.store.as_ref(), &principal, &address, before, page.limit.unwrap_or(50), now).await?))
+}
+
+/// Messages the mailbox sent, with every recipient's state (delivered, notified, read).
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/sent", params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, body = Vec<MessageView>), (status = 404, body = ErrorBody)))]
+pub async fn sent(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(address): Path<String>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    Ok(Json(
+        eaddress::sent(state.store.as_ref(), &principal, &address, page.limit.unwrap_or(50), (state.clock)()).await?,
+    ))
+}
+
+/// Sends a message from the mailbox (needs the right to communicate). The id is the sender's:
+/// the same id again answers 200 with the message as sent; a new one 201.
+#[utoipa::path(post, path = "/v1/eaddress/mailboxes/{address}/messages", request_body = NewMessage,
+    params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 201, body = MessageView), (status = 200, description = "Sent before", body = MessageView),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(address): Path<String>,
+    ApiJson(message): ApiJson<NewMessage>,
+) -> Result<Response, ApiError> {
+    let (view, new) = eaddress::send(
+        state.store.as_ref(),
+        &state.attachments,
+        &state.calendar,
+        &principal,
+        &address,
+        message,
+        (state.clock)(),
+    )
+    .await?;
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
+}
+
+/// Opens a message: a recipient's reading marks it read (the sender's read receipt).
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/messages/{id}", params(("address" = String, Path), ("id" = Uuid, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, body = MessageView), (status = 404, body = ErrorBody)))]
+pub async fn open(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((address, id)): Path<(String, Uuid)>,
+) -> Result<Json<MessageView>, ApiError> {
+    Ok(Json(eaddress::open(state.store.as_ref(), &principal, &address, id, (state.clock)()).await?))
+}
+
+/// An attachment's content (checked against its SHA-256 on the way out).
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/messages/{id}/attachments/{index}",
+    params(("address" = String, Path), ("id" = Uuid, Path), ("index" = usize, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((address, id, index)): Path<(String, Uuid, usize)>,
+) -> Result<Response, ApiError> {
+    let (info, content) = eaddress::attachment(
+        state.store.as_ref(),
+        &state.attachments,
+        &principal,
+        &address,
+        id,
+        index,
+        (state.clock)(),
+    )
+    .await?;
+    let media_type = domain::eaddress::attachment_media_type(&info.name).unwrap_or("application/octet-stream");
+    let disposition = format!("attachment; filename*=UTF-8''{}", percent(&info.name));
+    Ok(([(header::CONTENT_TYPE, media_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], content)
+        .into_response())
+}
+
+fn percent(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Uploads an attachment's content before sending, addressed by its SHA-256 (hex). Uploading
+/// the same content again changes nothing. Any caller that may send may upload.
+#[utoipa::path(put, path = "/v1/eaddress/attachments/{sha256}", params(("sha256" = String, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 204, description = "Stored"), (status = 422, description = "The content does not match the digest, or is too large", body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    Caller(_principal): Caller,
+    Path(sha256): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    state.attachments.put(&sha256.to_ascii_lowercase(), body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The owner gives a person rights on the mailbox until a date.
+#[utoipa::path(post, path = "/v1/eaddress/mailboxes/{address}/delegations", request_body = NewDelegation,
+    params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 201, description = "Granted"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn delegate(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(address): Path<String>,
+    ApiJson(request): ApiJson<NewDelegation>,
+) -> Result<Response, ApiError> {
+    let delegation = eaddress::delegate(state.store.as_ref(), &principal, &address, request, (state.clock)()).await?;
+    let body = serde_json::json!({
+        "id": delegation.id, "mailbox": delegation.mailbox, "delegate": delegation.delegate,
+        "rights": delegation.rights.as_str(), "ends_on": delegation.ends_on,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The owner ends a delegation.
+#[utoipa::path(delete, path = "/v1/eaddress/mailboxes/{address}/delegations/{id}",
+    params(("address" = String, Path), ("id" = Uuid, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 204, description = "Ended"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((address, id)): Path<(String, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    eaddress::revoke(state.store.as_ref(), &principal, &address, id, (state.clock)()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One access to a mailbox, for its owner.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccessDto {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// Who accessed the owner's mailbox and when.
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/accesses", params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, body = Vec<AccessDto>), (status = 403, body = ErrorBody)))]
+pub async fn accesses(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(address): Path<String>,
+    _headers: HeaderMap,
+) -> Result<Json<Vec<AccessDto>>, ApiError> {
+    let entries = eaddress::accesses(state.store.as_ref(), &principal, &address, (state.clock)()).await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| AccessDto { at: e.at, actor: e.actor, action: e.action, detail: e.detail })
+            .collect(),
+    ))
+}

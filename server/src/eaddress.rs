@@ -1,0 +1,661 @@
+//! Official e-address mailboxes: who may do what with a mailbox, sending (once, by the sender's
+//! message id), inboxes, reading (a read receipt for the sender), delegations, and the
+//! attachments' content in an object store, addressed by its SHA-256.
+//!
+//! Every access to a mailbox goes through [`authorise`], and every access is recorded in the
+//! audit log (in the same transaction as the change it makes, or on its own for a read).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::eaddress::{AttachmentInfo, EAddress, MessageError, Right, check_delegation, check_message};
+use object_store::{ObjectStore, PutPayload, path::Path as ObjectPath};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::audit::NewAuditEntry;
+use crate::store::{Account, Delegation, Delivery, EntryEffect, Store, StoreError, StoredMessage};
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An institution, by its API key.
+    Institution { id: String },
+    /// A person logged in with their eID card on a device: a citizen at a kiosk (roles
+    /// `citizen`), or staff at a desk of `centre_id`.
+    Person { personal_code: String, centre_id: Uuid, roles: Vec<domain::Role>, kiosk: bool },
+}
+
+impl Principal {
+    /// As the audit log names actors.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Institution { id } => format!("institution:{id}"),
+            Self::Person { personal_code, .. } => format!("person:{personal_code}"),
+        }
+    }
+}
+
+/// Why a request about a mailbox was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MailboxError {
+    /// No such mailbox, or not one the caller may see: the same answer, so addresses cannot
+    /// be probed.
+    #[error("there is no mailbox {0} you may use")]
+    NotFound(String),
+    #[error("you may read this mailbox but not {0} in it")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Address(#[from] domain::eaddress::EAddressError),
+    #[error("{0}")]
+    Message(#[from] MessageError),
+    #[error("recipients: {0} has no active e-address")]
+    UnknownRecipient(String),
+    #[error("attachments: {0} was not uploaded (PUT it to /v1/eaddress/attachments/<sha256> first)")]
+    MissingAttachment(String),
+    #[error("the attachment's content does not match its SHA-256 {0}")]
+    Digest(String),
+    #[error("no such message in this mailbox")]
+    NoMessage,
+    #[error("{0}")]
+    Delegation(#[from] domain::eaddress::DelegationError),
+    #[error("only the mailbox's owner may do this")]
+    NotOwner,
+    #[error("the attachment store failed: {0}")]
+    Storage(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Attachments' content, addressed by SHA-256: written once to a temporary name and renamed
+/// (the object store does that), so a reader never sees half a file.
+pub struct Attachments {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for Attachments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachments").field("store", &self.store.to_string()).finish()
+    }
+}
+
+fn object_path(sha256: &str) -> ObjectPath {
+    ObjectPath::from(format!("attachments/{}/{sha256}", &sha256[..2]))
+}
+
+fn valid_digest(sha256: &str) -> bool {
+    sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Attachments {
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store }
+    }
+
+    /// A local folder (created if missing).
+    pub fn in_folder(dir: &std::path::Path) -> Result<Self, MailboxError> {
+        std::fs::create_dir_all(dir).map_err(|e| MailboxError::Storage(format!("{}: {e}", dir.display())))?;
+        let local = object_store::local::LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| MailboxError::Storage(e.to_string()))?;
+        Ok(Self::new(Arc::new(local)))
+    }
+
+    /// Stores content that must have the digest `sha256`; storing it again changes nothing.
+    pub async fn put(&self, sha256: &str, content: axum::body::Bytes) -> Result<(), MailboxError> {
+        if !valid_digest(sha256) || hex::encode(Sha256::digest(&content)) != sha256 {
+            return Err(MailboxError::Digest(sha256.to_owned()));
+        }
+        if content.len() as u64 > domain::eaddress::MAX_ATTACHMENT_BYTES {
+            return Err(MessageError::AttachmentTooLarge(sha256.to_owned()).into());
+        }
+        if self.exists(sha256).await? {
+            return Ok(());
+        }
+        self.store
+            .put(&object_path(sha256), PutPayload::from_bytes(content))
+            .await
+            .map_err(|e| MailboxError::Storage(e.to_string()))?;
+        Ok(())
+    }
+
+    pub async fn exists(&self, sha256: &str) -> Result<bool, MailboxError> {
+        if !valid_digest(sha256) {
+            return Ok(false);
+        }
+        match self.store.head(&object_path(sha256)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(MailboxError::Storage(e.to_string())),
+        }
+    }
+
+    /// The content, checked against its digest on the way out.
+    pub async fn get(&self, sha256: &str) -> Result<axum::body::Bytes, MailboxError> {
+        if !valid_digest(sha256) {
+            return Err(MailboxError::MissingAttachment(sha256.to_owned()));
+        }
+        let content = match self.store.get(&object_path(sha256)).await {
+            Ok(found) => found.bytes().await.map_err(|e| MailboxError::Storage(e.to_string()))?,
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(MailboxError::MissingAttachment(sha256.to_owned()));
+            }
+            Err(e) => return Err(MailboxError::Storage(e.to_string())),
+        };
+        if hex::encode(Sha256::digest(&content)) != sha256 {
+            return Err(MailboxError::Digest(sha256.to_owned()));
+        }
+        Ok(content)
+    }
+}
+
+/// What a caller may do with a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Everything: the operating institution, or the owner at a desk.
+    Full,
+    /// What one right allows (a delegate, a centre's staff, a citizen at a kiosk).
+    Only(Right),
+}
+
+impl Access {
+    pub fn allows(self, wanted: Right) -> bool {
+        match self {
+            Self::Full => true,
+            Self::Only(held) => held.allows(wanted),
+        }
+    }
+
+    /// As the API names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Only(right) => right.as_str(),
+        }
+    }
+}
+
+/// What the caller may do with a mailbox: `None` when nothing at all.
+pub fn rights_on(
+    principal: &Principal,
+    mailbox: &Account,
+    delegations: &[Delegation],
+    today: NaiveDate,
+) -> Option<Access> {
+    if !mailbox.active {
+        return None;
+    }
+    match principal {
+        Principal::Institution { id } => (mailbox.institution_id.as_deref() == Some(id)).then_some(Access::Full),
+        Principal::Person { personal_code, centre_id, roles, kiosk } => {
+            let own = domain::PersonalCode::parse(personal_code)
+                .is_ok_and(|code| EAddress::private(&code).to_string() == mailbox.address);
+            if own {
+                // At a kiosk the inbox is read-only (reading marks read).
+                return Some(if *kiosk { Access::Only(Right::Read) } else { Access::Full });
+            }
+            let staff =
+                roles.iter().any(|r| matches!(r, domain::Role::Clerk | domain::Role::Librarian | domain::Role::Admin));
+            if !kiosk && staff && mailbox.centre_id == Some(*centre_id) {
+                return Some(Access::Only(Right::Communicate));
+            }
+            if *kiosk {
+                return None;
+            }
+            delegations
+                .iter()
+                .filter(|d| d.mailbox == mailbox.address && &d.delegate == personal_code)
+                .filter(|d| d.revoked_at.is_none() && d.ends_on >= today)
+                .map(|d| d.rights)
+                .max()
+                .map(Access::Only)
+        }
+    }
+}
+
+/// Whether `principal` owns the mailbox (may delegate and see who accessed it).
+fn owns(principal: &Principal, mailbox: &Account) -> bool {
+    match principal {
+        Principal::Institution { id } => mailbox.institution_id.as_deref() == Some(id),
+        Principal::Person { personal_code, kiosk: _, .. } => domain::PersonalCode::parse(personal_code)
+            .is_ok_and(|code| EAddress::private(&code).to_string() == mailbox.address),
+    }
+}
+
+/// The mailbox, if the caller holds `wanted` on it (or a right that allows it).
+pub async fn authorise(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    wanted: Right,
+    today: NaiveDate,
+) -> Result<Account, MailboxError> {
+    let address = EAddress::parse(address).map_err(|_| MailboxError::NotFound(address.to_owned()))?.to_string();
+    let Some(mailbox) = store.accounts(vec![address.clone()]).await?.pop() else {
+        return Err(MailboxError::NotFound(address));
+    };
+    let delegations = match principal {
+        Principal::Person { personal_code, .. } => {
+            store.delegations(Some(address.clone()), Some(personal_code.clone())).await?
+        }
+        Principal::Institution { .. } => Vec::new(),
+    };
+    match rights_on(principal, &mailbox, &delegations, today) {
+        None => Err(MailboxError::NotFound(address)),
+        Some(access) if access.allows(wanted) => Ok(mailbox),
+        Some(_) => Err(MailboxError::Forbidden(match wanted {
+            Right::Communicate => "send",
+            Right::Delete => "delete",
+            Right::Read => "read",
+        })),
+    }
+}
+
+/// A message as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub sender: String,
+    pub subject: String,
+    pub body: String,
+    pub case_number: Option<String>,
+    pub in_reply_to: Option<Uuid>,
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: Vec<AttachmentInfo>,
+    pub sent_at: DateTime<Utc>,
+    /// Each recipient's state (for the sender; a recipient sees only its own).
+    pub deliveries: Vec<DeliveryView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    pub recipient: String,
+    /// `delivered`, `notified` (deemed, from the second working day) or `read`.
+    pub state: String,
+    pub delivered_at: DateTime<Utc>,
+    pub notified_on: NaiveDate,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+fn delivery_view(delivery: &Delivery, today: NaiveDate) -> DeliveryView {
+    let state = if delivery.read_at.is_some() {
+        "read"
+    } else if today >= delivery.notified_on {
+        "notified"
+    } else {
+        "delivered"
+    };
+    DeliveryView {
+        recipient: delivery.recipient.clone(),
+        state: state.into(),
+        delivered_at: delivery.delivered_at,
+        notified_on: delivery.notified_on,
+        read_at: delivery.read_at,
+    }
+}
+
+fn message_view(message: &StoredMessage, deliveries: &[Delivery], today: NaiveDate) -> Result<MessageView, StoreError> {
+    Ok(MessageView {
+        id: message.id,
+        sender: message.sender.clone(),
+        subject: message.subject.clone(),
+        body: message.body.clone(),
+        case_number: message.case_number.clone(),
+        in_reply_to: message.in_reply_to,
+        attachments: serde_json::from_str(&message.attachments).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        sent_at: message.sent_at,
+        deliveries: deliveries.iter().map(|d| delivery_view(d, today)).collect(),
+    })
+}
+
+/// A message to send.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// Made by the sender: sending the same id again changes nothing.
+    pub id: Uuid,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub case_number: Option<String>,
+    #[serde(default)]
+    pub in_reply_to: Option<Uuid>,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// Sends from `from` (the caller must hold `communicate` on it). Recipients must have active
+/// mailboxes; attachments must be uploaded. Answers whether it was new.
+pub async fn send(
+    store: &dyn Store,
+    attachments: &Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    principal: &Principal,
+    from: &str,
+    message: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<(MessageView, bool), MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let sender = authorise(store, principal, from, Right::Communicate, today).await?;
+    let mut recipients = Vec::with_capacity(message.recipients.len());
+    for raw in &message.recipients {
+        recipients.push(EAddress::parse(raw).map_err(|_| MailboxError::UnknownRecipient(raw.clone()))?.to_string());
+    }
+    let known = store.accounts(recipients.clone()).await?;
+    let mut kinds = Vec::with_capacity(recipients.len());
+    for address in &recipients {
+        let account = known
+            .iter()
+            .find(|a| &a.address == address && a.active)
+            .ok_or_else(|| MailboxError::UnknownRecipient(address.clone()))?;
+        kinds.push((EAddress::parse(address)?, account.kind));
+    }
+
+    check_message(sender.kind, &kinds, &message.subject, &message.body, &message.attachments)?;
+    for attachment in &message.attachments {
+        if !attachments.exists(&attachment.sha256).await? {
+            return Err(MailboxError::MissingAttachment(attachment.name.clone()));
+        }
+    }
+    let notified_on = calendar.deemed_notified(now);
+    let stored = StoredMessage {
+        id: message.id,
+        sender: sender.address.clone(),
+        sent_by: principal.actor(),
+        subject: message.subject.trim().to_owned(),
+        body: message.body,
+        case_number: message.case_number,
+        in_reply_to: message.in_reply_to,
+        attachments: serde_json::to_string(&message.attachments).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        sent_at: now,
+    };
+    let deliveries: Vec<Delivery> = recipients
+        .iter()
+        .map(|recipient| Delivery {
+            message_id: message.id,
+            recipient: recipient.clone(),
+            delivered_at: now,
+            notified_on,
+            read_at: None,
+            read_by: None,
+            deleted_at: None,
+        })
+        .collect();
+    let audit = NewAuditEntry::new(
+        now,
+        principal.actor(),
+        "message_sent",
+        sender.address.clone(),
+        format!("{} to {}", message.id, recipients.join(" ")),
+    );
+    let effect = store.send_message(stored, deliveries, audit).await?;
+    let (kept, kept_deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
+    if kept.sender != sender.address {
+        // The id was taken by another sender's message: never show it here.
+        return Err(MailboxError::NoMessage);
+    }
+    Ok((message_view(&kept, &kept_deliveries, today)?, effect == EntryEffect::Applied))
+}
+
+/// A mailbox's inbox, newest first (`before`: the last item of the previous page).
+pub async fn inbox(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<MessageView>, MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let items = store.inbox(mailbox.address.clone(), before, limit.clamp(1, 200)).await?;
+    crate::audit::record(
+        store,
+        NewAuditEntry::new(
+            now,
+            principal.actor(),
+            "inbox_listed",
+            mailbox.address.clone(),
+            format!("{} messages", items.len()),
+        ),
+    )
+    .await?;
+    items.iter().map(|(m, d)| Ok(message_view(m, std::slice::from_ref(d), today)?)).collect()
+}
+
+/// Messages a mailbox sent, with every recipient's state.
+pub async fn sent(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<MessageView>, MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mut views = Vec::new();
+    for message in store.sent_messages(mailbox.address.clone(), None, limit.clamp(1, 200)).await? {
+        let (_, deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
+        views.push(message_view(&message, &deliveries, today)?);
+    }
+    crate::audit::record(
+        store,
+        NewAuditEntry::new(
+            now,
+            principal.actor(),
+            "sent_listed",
+            mailbox.address.clone(),
+            format!("{} messages", views.len()),
+        ),
+    )
+    .await?;
+    Ok(views)
+}
+
+/// Opens a message in a mailbox (as a recipient: marks it read, which the sender sees; as the
+/// sender: with every recipient's state).
+pub async fn open(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<MessageView, MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let (message, deliveries) = store.message(id).await?.ok_or(MailboxError::NoMessage)?;
+    if message.sender == mailbox.address {
+        crate::audit::record(
+            store,
+            NewAuditEntry::new(now, principal.actor(), "message_opened", mailbox.address.clone(), id.to_string()),
+        )
+        .await?;
+        return Ok(message_view(&message, &deliveries, today)?);
+    }
+    let Some(own) = deliveries.iter().find(|d| d.recipient == mailbox.address && d.deleted_at.is_none()) else {
+        return Err(MailboxError::NoMessage);
+    };
+    let audit = NewAuditEntry::new(now, principal.actor(), "message_opened", mailbox.address.clone(), id.to_string());
+    store.mark_read(id, mailbox.address.clone(), principal.actor(), now, audit).await?;
+    let mut own = own.clone();
+    if own.read_at.is_none() {
+        own.read_at = Some(now);
+    }
+    Ok(message_view(&message, &[own], today)?)
+}
+
+/// An attachment of a message the mailbox sent or received, checked against its digest.
+pub async fn attachment(
+    store: &dyn Store,
+    attachments: &Attachments,
+    principal: &Principal,
+    address: &str,
+    id: Uuid,
+    index: usize,
+    now: DateTime<Utc>,
+) -> Result<(AttachmentInfo, axum::body::Bytes), MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let (message, deliveries) = store.message(id).await?.ok_or(MailboxError::NoMessage)?;
+    let involved = message.sender == mailbox.address
+        || deliveries.iter().any(|d| d.recipient == mailbox.address && d.deleted_at.is_none());
+    if !involved {
+        return Err(MailboxError::NoMessage);
+    }
+    let described: Vec<AttachmentInfo> =
+        serde_json::from_str(&message.attachments).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let info = described.get(index).cloned().ok_or(MailboxError::NoMessage)?;
+    let content = attachments.get(&info.sha256).await?;
+    crate::audit::record(
+        store,
+        NewAuditEntry::new(
+            now,
+            principal.actor(),
+            "attachment_opened",
+            mailbox.address.clone(),
+            format!("{id} #{index}"),
+        ),
+    )
+    .await?;
+    Ok((info, content))
+}
+
+/// A delegation the owner asks for.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDelegation {
+    /// The delegate's personal code.
+    pub delegate: String,
+    #[schema(value_type = String)]
+    pub rights: Right,
+    pub ends_on: NaiveDate,
+}
+
+/// The owner grants a person rights on their mailbox.
+pub async fn delegate(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    request: NewDelegation,
+    now: DateTime<Utc>,
+) -> Result<Delegation, MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    if !owns(principal, &mailbox) {
+        return Err(MailboxError::NotOwner);
+    }
+    let delegate = domain::PersonalCode::parse(&request.delegate)
+        .map_err(|_| MailboxError::Delegation(domain::eaddress::DelegationError::ToSelf))
+        .and_then(|code| {
+            check_delegation(&EAddress::parse(&mailbox.address)?, &code, request.rights, request.ends_on, today)?;
+            Ok(code)
+        })?;
+    let delegation = Delegation {
+        id: Uuid::now_v7(),
+        mailbox: mailbox.address.clone(),
+        delegate: delegate.to_string(),
+        rights: request.rights,
+        granted_by: principal.actor(),
+        granted_at: now,
+        ends_on: request.ends_on,
+        revoked_at: None,
+    };
+    let audit = NewAuditEntry::new(
+        now,
+        principal.actor(),
+        "delegation_granted",
+        mailbox.address.clone(),
+        format!("{} {} until {}", delegation.delegate, request.rights.as_str(), request.ends_on),
+    );
+    store.add_delegation(delegation.clone(), audit).await?;
+    Ok(delegation)
+}
+
+/// The owner ends a delegation.
+pub async fn revoke(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    if !owns(principal, &mailbox) {
+        return Err(MailboxError::NotOwner);
+    }
+    let ours = store.delegations(Some(mailbox.address.clone()), None).await?.iter().any(|d| d.id == id);
+    if !ours {
+        return Err(MailboxError::NoMessage);
+    }
+    let audit =
+        NewAuditEntry::new(now, principal.actor(), "delegation_revoked", mailbox.address.clone(), id.to_string());
+    Ok(store.revoke_delegation(id, now, audit).await?)
+}
+
+/// Who accessed the owner's mailbox and when (the audit log's entries about it, newest last).
+pub async fn accesses(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::audit::AuditEntry>, MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    if !owns(principal, &mailbox) {
+        return Err(MailboxError::NotOwner);
+    }
+    let mut found = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.audit_entries(after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        found.extend(page.into_iter().filter(|e| e.subject == mailbox.address));
+    }
+    Ok(found)
+}
+
+/// The mailboxes the caller may use, with the right it holds on each.
+pub async fn my_mailboxes(
+    store: &dyn Store,
+    principal: &Principal,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Account, Access)>, MailboxError> {
+    let today = domain::calendar::riga_date(now);
+    let mut candidates = match principal {
+        Principal::Institution { id } => store.operated_accounts(Some(id.clone()), None).await?,
+        Principal::Person { personal_code, centre_id, kiosk, .. } => {
+            let mut addresses = Vec::new();
+            if let Ok(code) = domain::PersonalCode::parse(personal_code) {
+                addresses.push(EAddress::private(&code).to_string());
+            }
+            if !kiosk {
+                addresses
+                    .extend(store.delegations(None, Some(personal_code.clone())).await?.into_iter().map(|d| d.mailbox));
+            }
+            let mut accounts = store.accounts(addresses).await?;
+            if !kiosk {
+                accounts.extend(store.operated_accounts(None, Some(*centre_id)).await?);
+            }
+            accounts
+        }
+    };
+    candidates.sort_by(|a, b| a.address.cmp(&b.address));
+    candidates.dedup_by(|a, b| a.address == b.address);
+    let mut usable = Vec::new();
+    for account in candidates {
+        let delegations = match principal {
+            Principal::Person { personal_code, .. } => {
+                store.delegations(Some(account.address.clone()), Some(personal_code.clone())).await?
+            }
+            Principal::Institution { .. } => Vec::new(),
+        };
+        if let Some(right) = rights_on(principal, &account, &delegations, today) {
+            usable.push((account, right));
+        }
+    }
+    Ok(usable)
+}

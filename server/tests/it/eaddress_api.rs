@@ -1,0 +1,400 @@
+//! The e-address API over a real socket, with real card logins: sending with attachments
+//! (digest checked, once by id), reading (read receipts), deemed notification, delegation, who
+//! accessed a mailbox, and the authorisation matrix: every endpoint × every kind of caller gets
+//! exactly the answer it should, and nothing leaks.
+
+use chrono::{Datelike, NaiveDate};
+use domain::{DeviceKind, Role, eaddress::AccountKind};
+use eid::{
+    EidCard,
+    apdu::{KeyKind, PIN_MIN_LENGTH, Pin},
+    test_ca::Holder,
+    virtual_card::VirtualCard,
+};
+use reqwest::{Method, StatusCode};
+use server::{clock::system_clock, devices, institutions, store::Account};
+use sha2::{Digest, Sha256};
+use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
+use uuid::Uuid;
+
+use crate::api::{Running, client, start};
+
+const VID: &str = "https://pietura.lv/id/org/vid";
+const VID_BOX: &str = "_DEFAULT@90000069281";
+const CENTRE_BOX: &str = "RCV@90011524360";
+const CITIZEN: &str = "325035-11782";
+const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
+const OTHER_CITIZEN: &str = "290156-11605";
+const CLERK: &str = "161175-19997";
+const COMPANY_BOX: &str = "_DEFAULT@40003521600";
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    system_clock()()
+}
+
+async fn device(server: &Running, kind: DeviceKind, name: &str) -> DeviceCredentials {
+    let (_, code) =
+        devices::add_device(server.store.as_ref(), "Rīgas VPVKAC", kind, name, chrono::Duration::hours(1), now())
+            .await
+            .unwrap();
+    let enrolled = client(&server.url).enroll(&code.to_string()).await.unwrap();
+    DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
+}
+
+/// Logs the card holder `code` in on the device; a role is granted first when given.
+async fn session(server: &Running, creds: &DeviceCredentials, code: &str, role: Option<Role>) -> String {
+    if let Some(role) = role {
+        server::login::grant(server.store.as_ref(), code, role, "Rīgas VPVKAC", now()).await.unwrap();
+    }
+    let holder = Holder { given_name: "VĀRDS".into(), surname: "UZVĀRDS".into(), personal_code: code.into() };
+    let profile =
+        server.ca.issue_card(holder, KeyKind::EcP384, now() - chrono::Duration::days(1), None, "1234", "123456");
+    let mut card = EidCard::new(VirtualCard::new(profile.unwrap()));
+    let client = client(&server.url);
+    let challenge = client.login_challenge(creds).await.unwrap();
+    let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();
+    let token = card.sign_login(&pin, &challenge.origin, &challenge.nonce, "test").unwrap();
+    client.log_in(creds, &token.to_json(), &challenge.nonce).await.unwrap().session_token
+}
+
+fn account(address: &str, kind: AccountKind, institution: Option<&str>, centre: Option<Uuid>) -> Account {
+    Account {
+        address: address.into(),
+        kind,
+        name: address.into(),
+        institution_id: institution.map(str::to_owned),
+        centre_id: centre,
+        active: true,
+        created_at: now(),
+        changed_at: now(),
+    }
+}
+
+/// How a request identifies its caller.
+#[derive(Clone)]
+enum As {
+    Nobody,
+    Institution(String),
+    Person(DeviceCredentials, String),
+}
+
+struct Http {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Http {
+    async fn call(
+        &self,
+        who: &As,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{}", self.base, path.trim_start_matches('/')))
+            .header(PROTOCOL_HEADER, "1");
+        match who {
+            As::Nobody => {}
+            As::Institution(key) => request = request.header("authorization", key),
+            As::Person(creds, token) => {
+                request = request.header("authorization", creds.authorization_header()).header("pietura-session", token)
+            }
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    async fn upload(&self, who: &As, content: &[u8]) -> (StatusCode, String) {
+        let sha = hex::encode(Sha256::digest(content));
+        let mut request = self
+            .http
+            .put(format!("{}v1/eaddress/attachments/{sha}", self.base))
+            .header(PROTOCOL_HEADER, "1")
+            .body(content.to_vec());
+        if let As::Institution(key) = who {
+            request = request.header("authorization", key);
+        }
+        if let As::Person(creds, token) = who {
+            request = request.header("authorization", creds.authorization_header()).header("pietura-session", token);
+        }
+        (request.send().await.unwrap().status(), sha)
+    }
+}
+
+fn message(to: &[&str], subject: &str, attachments: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({ "id": Uuid::now_v7(), "recipients": to, "subject": subject, "body": "Teksts", "attachments": attachments })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
+    let server = start().await;
+    let store = server.store.as_ref();
+    let http = Http { base: server.url.clone(), http: reqwest::Client::new() };
+    devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
+    let vid = As::Institution(format!("ApiKey {}", institutions::issue_key(store, VID, now()).await.unwrap()));
+    let desk = device(&server, DeviceKind::Desk, "Galds 1").await;
+    let kiosk = device(&server, DeviceKind::Kiosk, "Kiosks 1").await;
+    let centre = store.find_centre_by_name("Rīgas VPVKAC").await.unwrap().unwrap();
+    store.put_account(account(VID_BOX, AccountKind::Institution, Some(VID), None)).await.unwrap();
+    store.put_account(account(CENTRE_BOX, AccountKind::Institution, None, Some(centre.id))).await.unwrap();
+    store.put_account(account(CITIZEN_BOX, AccountKind::Natural, None, None)).await.unwrap();
+    store.put_account(account("_PRIVATE@29015611605", AccountKind::Natural, None, None)).await.unwrap();
+    store.put_account(account(COMPANY_BOX, AccountKind::Legal, None, None)).await.unwrap();
+
+    let citizen = As::Person(kiosk.clone(), session(&server, &kiosk, CITIZEN, None).await);
+    let other_citizen = As::Person(kiosk.clone(), session(&server, &kiosk, OTHER_CITIZEN, None).await);
+    let clerk = As::Person(desk.clone(), session(&server, &desk, CLERK, Some(Role::Clerk)).await);
+
+    // The institution sends the citizen a decision with a PDF attached.
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
+    let (uploaded, sha) = http.upload(&vid, pdf).await;
+    assert_eq!(uploaded, StatusCode::NO_CONTENT);
+    let (bad_digest, _) = {
+        let response = http
+            .http
+            .put(format!("{}v1/eaddress/attachments/{}", http.base, "ab".repeat(32)))
+            .header(PROTOCOL_HEADER, "1")
+            .header(
+                "authorization",
+                match &vid {
+                    As::Institution(k) => k.clone(),
+                    _ => unreachable!(),
+                },
+            )
+            .body(pdf.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (response.status(), ())
+    };
+    assert_eq!(bad_digest, StatusCode::UNPROCESSABLE_ENTITY, "content must match its digest");
+    let attachment = serde_json::json!([{ "name": "lēmums.pdf", "size": pdf.len(), "sha256": sha }]);
+    let decision = message(&[CITIZEN_BOX], "Lēmums", attachment.clone());
+    let (status, sent) = http
+        .call(&vid, Method::POST, &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"), Some(decision.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let id = sent["id"].as_str().unwrap().to_owned();
+    let expected_notified = domain::calendar::WorkingCalendar::latvia().deemed_notified(now());
+    assert_eq!(sent["deliveries"][0]["notified_on"], expected_notified.to_string());
+    assert_eq!(sent["deliveries"][0]["state"], "delivered");
+    // The same message again: answered, not sent twice.
+    let (again, _) =
+        http.call(&vid, Method::POST, &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"), Some(decision)).await;
+    assert_eq!(again, StatusCode::OK);
+    // Bad messages are refused with the field.
+    for (body, field) in [
+        (message(&[CITIZEN_BOX], " ", serde_json::json!([])), "subject"),
+        (message(&["_PRIVATE@00000000000"], "x", serde_json::json!([])), "recipients"),
+        (
+            message(&[CITIZEN_BOX], "x", serde_json::json!([{ "name": "a.exe", "size": 1, "sha256": sha }])),
+            "attachments",
+        ),
+        (
+            message(
+                &[CITIZEN_BOX],
+                "x",
+                serde_json::json!([{ "name": "a.pdf", "size": 1, "sha256": "cd".repeat(32) }]),
+            ),
+            "attachments",
+        ),
+    ] {
+        let (status, error) =
+            http.call(&vid, Method::POST, &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"), Some(body)).await;
+        assert_eq!((status, error["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{error}");
+    }
+
+    // The citizen at the kiosk reads it: the sender sees "read".
+    let (status, inbox) =
+        http.call(&citizen, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(inbox.as_array().unwrap().len(), 1);
+    let (status, opened) =
+        http.call(&citizen, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages/{id}"), None).await;
+    assert_eq!((status, opened["deliveries"][0]["state"].as_str()), (StatusCode::OK, Some("read")));
+    let file = http
+        .http
+        .get(format!("{}v1/eaddress/mailboxes/{CITIZEN_BOX}/messages/{id}/attachments/0", http.base))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", kiosk.authorization_header())
+        .header(
+            "pietura-session",
+            match &citizen {
+                As::Person(_, t) => t.clone(),
+                _ => unreachable!(),
+            },
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert_eq!(file.bytes().await.unwrap().as_ref(), pdf, "the content, digest intact");
+    let (_, vid_sent) = http.call(&vid, Method::GET, &format!("v1/eaddress/mailboxes/{VID_BOX}/sent"), None).await;
+    assert_eq!(vid_sent[0]["deliveries"][0]["state"], "read");
+
+    // A citizen writes only to institutions; at a kiosk the mailbox is read-only.
+    let (status, _) = http
+        .call(
+            &citizen,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages"),
+            Some(message(&[VID_BOX], "Jautājums", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The citizen delegates reading to the clerk until next month; the clerk reads; then it is
+    // revoked and the clerk sees nothing.
+    let ends_on = (now() + chrono::Duration::days(30)).date_naive();
+    let (status, granted) = http
+        .call(
+            &citizen,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations"),
+            Some(serde_json::json!({ "delegate": CLERK, "rights": "read", "ends_on": ends_on })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{granted}");
+    let (status, _) = http
+        .call(
+            &citizen,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations"),
+            Some(serde_json::json!({ "delegate": CLERK, "rights": "communicate", "ends_on": ends_on })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a person's mailbox is delegated for reading only");
+    let (status, _) = http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = http
+        .call(
+            &clerk,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages"),
+            Some(message(&[VID_BOX], "x", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a reading delegate cannot send");
+    let delegation = granted["id"].as_str().unwrap();
+    let (status, _) = http
+        .call(&clerk, Method::DELETE, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations/{delegation}"), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the owner ends a delegation");
+    let (status, _) = http
+        .call(&citizen, Method::DELETE, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations/{delegation}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An expired delegation grants nothing.
+    store
+        .add_delegation(
+            server::store::Delegation {
+                id: Uuid::now_v7(),
+                mailbox: COMPANY_BOX.into(),
+                delegate: CLERK.into(),
+                rights: domain::eaddress::Right::Communicate,
+                granted_by: "person:010101-10000".into(),
+                granted_at: now() - chrono::Duration::days(60),
+                ends_on: NaiveDate::from_ymd_opt(now().year() - 1, 1, 1).unwrap(),
+                revoked_at: None,
+            },
+            server::audit::NewAuditEntry::new(now(), "operator", "delegation_granted", COMPANY_BOX, ""),
+        )
+        .await
+        .unwrap();
+
+    // The clerk works the centre's mailbox: writes to the institution.
+    let (status, from_centre) = http
+        .call(
+            &clerk,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{CENTRE_BOX}/messages"),
+            Some(message(&[VID_BOX], "Klienta iesniegums", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{from_centre}");
+
+    // The matrix: each caller × each endpoint on the citizen's, the company's, the centre's and
+    // the institution's mailbox. 200/201/204 allowed; 403 seen but not allowed; 404 unseen; 401 nobody.
+    let revoked = device(&server, DeviceKind::Desk, "Galds 2").await;
+    let revoked_session = session(&server, &revoked, CLERK, None).await;
+    store.revoke_device(revoked.device_id, now()).await.unwrap();
+    let revoked = As::Person(revoked, revoked_session);
+    let callers: [(&str, &As); 6] = [
+        ("citizen", &citizen),
+        ("other citizen", &other_citizen),
+        ("clerk", &clerk),
+        ("institution", &vid),
+        ("revoked", &revoked),
+        ("nobody", &As::Nobody),
+    ];
+    let expectations: &[(&str, &str, [u16; 6])] = &[
+        // (mailbox, action, [citizen, other citizen, clerk, institution, revoked device, nobody])
+        (CITIZEN_BOX, "inbox", [200, 404, 404, 404, 403, 401]),
+        (CITIZEN_BOX, "send", [403, 404, 404, 404, 403, 401]),
+        (CITIZEN_BOX, "accesses", [200, 404, 404, 404, 403, 401]),
+        (COMPANY_BOX, "inbox", [404, 404, 404, 404, 403, 401]),
+        (CENTRE_BOX, "inbox", [404, 404, 200, 404, 403, 401]),
+        (CENTRE_BOX, "send", [404, 404, 201, 404, 403, 401]),
+        (CENTRE_BOX, "accesses", [404, 404, 403, 404, 403, 401]),
+        (VID_BOX, "inbox", [404, 404, 404, 200, 403, 401]),
+        (VID_BOX, "sent", [404, 404, 404, 200, 403, 401]),
+        (VID_BOX, "accesses", [404, 404, 404, 200, 403, 401]),
+    ];
+    for (mailbox, action, expected) in expectations {
+        for ((name, who), want) in callers.iter().zip(expected) {
+            let (method, path, body) = match *action {
+                "inbox" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/inbox"), None),
+                "sent" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/sent"), None),
+                "accesses" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/accesses"), None),
+                _ => (
+                    Method::POST,
+                    format!("v1/eaddress/mailboxes/{mailbox}/messages"),
+                    Some(message(&[VID_BOX], "Matrica", serde_json::json!([]))),
+                ),
+            };
+            let (status, answer) = http.call(who, method, &path, body).await;
+            assert_eq!(status.as_u16(), *want, "{name} {action} {mailbox}: {answer}");
+            if status == StatusCode::NOT_FOUND {
+                assert!(!answer.to_string().contains("Lēmums"), "nothing leaks in a refusal: {answer}");
+            }
+        }
+    }
+    // Another person's message is not reachable through one's own mailbox either.
+    let (status, _) = http
+        .call(&other_citizen, Method::GET, &format!("v1/eaddress/mailboxes/_PRIVATE@29015611605/messages/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The owner sees who accessed the mailbox and when: the institution's delivery, the
+    // clerk's reading under the delegation, the delegation itself.
+    let (_, accesses) =
+        http.call(&citizen, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/accesses"), None).await;
+    let seen: Vec<(String, String)> = accesses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["actor"].as_str().unwrap().to_owned(), a["action"].as_str().unwrap().to_owned()))
+        .collect();
+    for (actor, action) in [
+        (format!("person:{CLERK}"), "inbox_listed"),
+        (format!("person:{CITIZEN}"), "delegation_granted"),
+        (format!("person:{CITIZEN}"), "message_opened"),
+    ] {
+        assert!(seen.contains(&(actor.clone(), action.into())), "{actor} {action} in {seen:?}");
+    }
+    let (_, mine) = http.call(&clerk, Method::GET, "v1/eaddress/mailboxes", None).await;
+    let addresses: Vec<&str> = mine.as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap()).collect();
+    assert_eq!(addresses, [CENTRE_BOX], "the expired and the revoked delegations are not offered");
+    assert!(server::audit::verify(store).await.unwrap().is_ok());
+}
