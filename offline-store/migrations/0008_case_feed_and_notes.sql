@@ -1,10 +1,11 @@
--- Cases also change on the server (institutions move them on), and desks write notes and attach
--- scanned documents. The outbox gains the 'case_note' and 'case_document' kinds and the code of the server's reason for a refused entry
+-- Cases also change on the server (institutions move them on), desks write notes, attach scanned
+-- documents and send e-address messages. The outbox gains the 'case_note', 'case_document' and
+-- 'message_send' kinds and the code of the server's reason for a refused entry
 -- (SQLite cannot change a CHECK in place: the table is rebuilt, its rows kept as they are).
 CREATE TABLE outbox_new (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
     id            TEXT NOT NULL UNIQUE,
-    kind          TEXT NOT NULL CHECK (kind IN ('case_registered', 'case_status', 'case_note', 'case_document')),
+    kind          TEXT NOT NULL CHECK (kind IN ('case_registered', 'case_status', 'case_note', 'case_document', 'message_send')),
     payload       TEXT NOT NULL,
     offline       INTEGER NOT NULL CHECK (offline IN (0, 1)),
     created_at    TEXT NOT NULL,
@@ -40,3 +41,16 @@ CREATE TABLE case_files (
     content BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX case_files_by_case ON case_files (case_id);
+
+-- Attachments of e-address messages waiting in the outbox, by SHA-256, until the server has them.
+CREATE TABLE outbox_files (
+    sha256      TEXT PRIMARY KEY NOT NULL,
+    content     BLOB NOT NULL,
+    uploaded_at TEXT
+) WITHOUT ROWID;
+
+-- The e-address catalogue (institutions' addresses), for choosing recipients offline.
+CREATE TABLE eaddress_directory (
+    address TEXT PRIMARY KEY NOT NULL,
+    name    TEXT NOT NULL
+) WITHOUT ROWID;

@@ -571,7 +571,8 @@ impl Store {
 fn pending_changes(tx: &rusqlite::Transaction<'_>, case_id: Uuid) -> Result<Vec<PendingChange>, StoreError> {
     let mut statement = tx.prepare_cached(&format!(
         "SELECT id, kind, payload FROM outbox
-         WHERE done_at IS NULL AND poisoned IS NULL AND kind != 'case_registered' AND {ENTRY_CASE_ID} = ?1
+         WHERE done_at IS NULL AND poisoned IS NULL AND kind IN ('case_status', 'case_note', 'case_document')
+           AND {ENTRY_CASE_ID} = ?1
          ORDER BY seq"
     ))?;
     let rows = statement

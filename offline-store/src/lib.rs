@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod catalogue;
 pub mod logins;
+pub mod messages;
 pub mod search;
 pub mod search_query;
 pub mod secrets;
@@ -15,6 +16,7 @@ mod store;
 pub use cases::{CaseDraft, CaseMerge, CaseNews, CaseOutbox, OutboxCounts, OutboxEntry};
 pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord, SnapshotBuilder};
 pub use logins::PinnedLogin;
+pub use messages::QueuedMessage;
 pub use search::{DocumentKind, Facet, SearchDocument, SearchHit, SearchQuery, SnippetPart};
 #[cfg(feature = "keyring")]
 pub use secrets::{Backend, Vault};

@@ -659,3 +659,75 @@ pub async fn my_mailboxes(
     }
     Ok(usable)
 }
+
+/// Applies a desk's `message_send` outbox entry: the clerk who wrote it must still be staff at
+/// the desk's centre; the message is sent from the named mailbox under the entry's id, once.
+/// Store failures fail the push (the desk sends it again); everything else is answered.
+pub async fn apply_message_entry(
+    store: &dyn Store,
+    attachments: &Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    device: &crate::store::Device,
+    entry: sync::protocol::OutboxEntryDto,
+    now: DateTime<Utc>,
+) -> Result<sync::protocol::OutboxResult, StoreError> {
+    use sync::protocol::{OutboxResult, rejection_codes as codes};
+    let rejected = |code: &str, reason: String| OutboxResult {
+        id: entry.id,
+        outcome: "rejected".into(),
+        reason: Some(reason),
+        code: Some(code.to_owned()),
+    };
+    let message: sync::protocol::MessageEntry = match serde_json::from_value(entry.payload.clone()) {
+        Ok(message) => message,
+        Err(error) => return Ok(rejected(codes::UNREADABLE, format!("the message cannot be read: {error}"))),
+    };
+    let roles: Vec<domain::Role> = store
+        .role_grants(Some(&message.composed_by))
+        .await?
+        .into_iter()
+        .filter(|grant| grant.centre.id == device.centre.id)
+        .map(|grant| grant.role)
+        .collect();
+    let principal = Principal::Person {
+        personal_code: message.composed_by.clone(),
+        centre_id: device.centre.id,
+        roles,
+        kiosk: false,
+    };
+    // No mailbox named: the desk's centre's own.
+    let from = if message.from.trim().is_empty() {
+        match store.operated_accounts(None, Some(device.centre.id)).await?.into_iter().next() {
+            Some(mailbox) => mailbox.address,
+            None => return Ok(rejected(codes::NOT_ALLOWED, "this centre has no e-address mailbox yet".into())),
+        }
+    } else {
+        message.from.clone()
+    };
+    let new = NewMessage {
+        id: entry.id,
+        recipients: message.recipients,
+        subject: message.subject,
+        body: message.body,
+        case_number: message.case_number,
+        in_reply_to: None,
+        attachments: message.attachments,
+    };
+    let outcome = match send(store, attachments, calendar, &principal, &from, new, now).await {
+        Ok((_, true)) => OutboxResult { id: entry.id, outcome: "applied".into(), reason: None, code: None },
+        Ok((_, false)) => OutboxResult { id: entry.id, outcome: "duplicate".into(), reason: None, code: None },
+        Err(MailboxError::Store(error)) => return Err(error),
+        Err(MailboxError::Storage(error)) => return Err(StoreError::Unavailable(error)),
+        Err(error @ (MailboxError::NotFound(_) | MailboxError::Forbidden(_) | MailboxError::NotOwner)) => {
+            rejected(codes::NOT_ALLOWED, error.to_string())
+        }
+        Err(error @ (MailboxError::UnknownRecipient(_) | MailboxError::Address(_))) => {
+            rejected(codes::UNKNOWN_RECIPIENT, error.to_string())
+        }
+        Err(error @ (MailboxError::MissingAttachment(_) | MailboxError::Digest(_))) => {
+            rejected(codes::MISSING_ATTACHMENT, error.to_string())
+        }
+        Err(error) => rejected(codes::MESSAGE_INVALID, error.to_string()),
+    };
+    Ok(outcome)
+}

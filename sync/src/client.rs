@@ -6,12 +6,12 @@ use reqwest::{Method, StatusCode, Url, header};
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    CASE_FEED_PATH, CATALOGUE_FEED_PATH, CATALOGUE_SNAPSHOT_PATH, CITIZEN_CASES_PATH, CasePage, CataloguePage,
-    ChallengeResponse, CitizenCases, DeviceCredentials, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody,
-    FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH, LOGOUT_PATH, LoginRequest, LoginResponse,
-    OUTBOX_PATH, OutboxEntryDto, OutboxPush, OutboxReply, PROTOCOL_HEADER, PROTOCOL_VERSION, SESSION_HEADER,
-    SESSION_PATH, SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto, VersionError, check_version,
-    error_codes,
+    ATTACHMENT_PATH, CASE_FEED_PATH, CATALOGUE_FEED_PATH, CATALOGUE_SNAPSHOT_PATH, CITIZEN_CASES_PATH, CasePage,
+    CataloguePage, ChallengeResponse, CitizenCases, DIRECTORY_PATH, DeviceCredentials, ENROLL_PATH, EnrollRequest,
+    EnrollResponse, ErrorBody, FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH, LOGOUT_PATH,
+    LoginRequest, LoginResponse, OUTBOX_PATH, OutboxEntryDto, OutboxPush, OutboxReply, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH, SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto,
+    VersionError, check_version, error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -150,6 +150,45 @@ impl SyncClient {
     ) -> Result<(CataloguePage, u64), ClientError> {
         let path = format!("{CATALOGUE_FEED_PATH}?after={after}&limit={limit}");
         self.call_counted::<(), _>(Method::GET, &path, Some(creds), None, None).await
+    }
+
+    /// Uploads an e-address attachment's content under its SHA-256 (before the message that
+    /// names it is pushed).
+    pub async fn upload_attachment(
+        &self,
+        creds: &DeviceCredentials,
+        sha256: &str,
+        content: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        let path = format!("{ATTACHMENT_PATH}/{sha256}");
+        let url = self.base.join(path.trim_start_matches('/')).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+        let request = self
+            .http
+            .put(url)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header(header::AUTHORIZATION, creds.authorization_header())
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(content);
+        self.finish::<()>(request).await.map(|_| ())
+    }
+
+    /// A `GET` as the person logged in with `session_token` (e-address mailboxes and messages).
+    pub async fn get_as_person<T: DeserializeOwned>(
+        &self,
+        creds: &DeviceCredentials,
+        session_token: &str,
+        path: &str,
+    ) -> Result<T, ClientError> {
+        Ok(self.call_counted::<(), T>(Method::GET, path, Some(creds), Some(session_token), None).await?.0)
+    }
+
+    /// The e-address catalogue: (address, name) of every active institution mailbox.
+    pub async fn directory(&self) -> Result<Vec<(String, String)>, ClientError> {
+        let entries: Vec<serde_json::Value> = self.call::<(), _>(Method::GET, DIRECTORY_PATH, None, None).await?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|e| Some((e["address"].as_str()?.to_owned(), e["name"].as_str()?.to_owned())))
+            .collect())
     }
 
     /// A page of the case feed: this desk's centre's cases written after `after`.
@@ -306,6 +345,12 @@ impl SyncClient {
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.finish(request).await
+    }
+
+    /// Sends a prepared request and reads its answer: the JSON on success, a typed error
+    /// otherwise.
+    async fn finish<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<(T, u64), ClientError> {
         let response = request.send().await.map_err(|e| ClientError::Unreachable {
             url: self.base.to_string(),
             reason: describe_transport_error(&e),

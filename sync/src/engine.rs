@@ -186,8 +186,46 @@ async fn attempt(
                 return AttemptOutcome::Unreachable(format!("the server's cases could not be merged: {error}"));
             }
         }
+        // The catalogue of institutions' e-addresses, for writing to them offline. A server
+        // without e-address yet answers 404: not a reason to call the round failed.
+        if let Err(error) = pull_directory(client, store).await {
+            warn!(%error, "the e-address catalogue could not be refreshed");
+        }
     }
     AttemptOutcome::Success { centre: hello.centre, desk_number: hello.desk_number }
+}
+
+/// Uploads the content of the attachments of the messages in `batch` that the server does not
+/// have yet, so their entries can be applied.
+async fn upload_attachments(
+    client: &SyncClient,
+    credentials: &DeviceCredentials,
+    store: &Arc<Store>,
+    batch: &[offline_store::OutboxEntry],
+    clock: &Clock,
+) -> Result<(), PullError> {
+    for entry in batch.iter().filter(|e| e.kind == "message_send") {
+        let Ok(message) = serde_json::from_str::<crate::protocol::MessageEntry>(&entry.payload) else { continue };
+        for attachment in message.attachments {
+            let sha = attachment.sha256.clone();
+            let Some((content, uploaded)) = blocking(store, move |s| s.outbox_file(&sha)).await? else { continue };
+            if uploaded {
+                continue;
+            }
+            client.upload_attachment(credentials, &attachment.sha256, content).await?;
+            let (sha, now) = (attachment.sha256.clone(), clock());
+            blocking(store, move |s| s.outbox_file_uploaded(&sha, now)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Refreshes the e-address catalogue kept for choosing recipients offline.
+pub async fn pull_directory(client: &SyncClient, store: &Arc<Store>) -> Result<usize, PullError> {
+    let entries = client.directory().await?;
+    let count = entries.len();
+    blocking(store, move |s| s.replace_directory(&entries)).await?;
+    Ok(count)
 }
 
 /// Cases asked for per case-feed page.
@@ -244,6 +282,7 @@ pub async fn push_outbox(
         if batch.is_empty() {
             return Ok(pushed);
         }
+        upload_attachments(client, credentials, store, &batch, clock).await?;
         let ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.id).collect();
         let entries = batch
             .into_iter()

@@ -267,6 +267,40 @@ pub mod rejection_codes {
     pub const CASE_RULES: &str = "case_rules";
     /// The case moved on meanwhile; its current state comes down with the case feed.
     pub const CASE_MOVED_ON: &str = "case_moved_on";
+    /// The message breaks the e-address rules (subject, attachments' types or sizes, …).
+    pub const MESSAGE_INVALID: &str = "message_invalid";
+    /// A recipient has no active e-address.
+    pub const UNKNOWN_RECIPIENT: &str = "unknown_recipient";
+    /// The person who wrote the message may not send from that mailbox (no longer staff there).
+    pub const NOT_ALLOWED: &str = "not_allowed";
+    /// An attachment's content never reached the server.
+    pub const MISSING_ATTACHMENT: &str = "missing_attachment";
+}
+
+/// `PUT` an e-address attachment's content, by its SHA-256 (hex).
+pub const ATTACHMENT_PATH: &str = "/v1/eaddress/attachments";
+/// `GET` the e-address catalogue (institutions' addresses).
+pub const DIRECTORY_PATH: &str = "/v1/eaddress/directory";
+
+/// A `message_send` outbox entry: a message a desk's clerk wrote, sent from the centre's
+/// mailbox under the entry's id (the message id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEntry {
+    /// The mailbox it is sent from.
+    pub from: String,
+    /// The personal code of the clerk who wrote it.
+    pub composed_by: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    /// The case it is about (shown on the case page), and its number (sent with the message).
+    #[serde(default)]
+    pub case_id: Option<Uuid>,
+    #[serde(default)]
+    pub case_number: Option<String>,
+    #[serde(default)]
+    pub attachments: Vec<domain::eaddress::AttachmentInfo>,
 }
 
 /// `GET` the case feed (device credentials: the device's centre's cases),

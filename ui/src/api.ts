@@ -232,6 +232,60 @@ export interface CaseNote {
   intended_status: CaseStatus | null;
 }
 
+export interface DirectoryEntry {
+  address: string;
+  name: string;
+}
+
+export interface ComposeRequest {
+  recipients: string[];
+  subject: string;
+  body: string;
+  case_id?: string | null;
+  document_ids?: string[];
+}
+
+/** A message this desk wrote: `queued` until the server has it. */
+export interface QueuedMessage {
+  id: string;
+  recipients: string[];
+  subject: string;
+  case_id: string | null;
+  case_number: string | null;
+  attachments: string[];
+  created_at: string;
+  state: "queued" | "sent" | "refused";
+  refused: string | null;
+  refused_code: string | null;
+}
+
+export interface Mailbox {
+  address: string;
+  name: string;
+  kind: string;
+  rights: string;
+  centre: boolean;
+}
+
+export interface MailDelivery {
+  recipient: string;
+  state: "delivered" | "notified" | "read";
+  delivered_at: string;
+  notified_on: string;
+  read_at: string | null;
+}
+
+export interface MailMessage {
+  id: string;
+  sender: string;
+  subject: string;
+  body: string;
+  case_number: string | null;
+  attachments: { name: string; size: number; sha256: string }[];
+  sent_at: string;
+  deliveries: MailDelivery[];
+}
+
 export interface RegisterCaseRequest {
   service_id: string;
   kind: CaseKind;
@@ -293,6 +347,12 @@ export const api = {
     invoke<{ media_type: string; content: string }>("case_document_preview", { caseId, documentId }),
   exportCaseDocument: (caseId: string, documentId: string, toPrinter: boolean) =>
     invoke<PrintOutcome>("export_case_document", { caseId, documentId, toPrinter }),
+  eaddressDirectory: (query: string) => invoke<DirectoryEntry[]>("eaddress_directory", { query }),
+  composeMessage: (request: ComposeRequest) => invoke<QueuedMessage>("compose_message", { request }),
+  queuedMessages: () => invoke<QueuedMessage[]>("queued_messages"),
+  mailboxes: () => invoke<Mailbox[]>("mailboxes"),
+  mailboxFolder: (address: string, folder: "inbox" | "sent") => invoke<MailMessage[]>("mailbox_folder", { address, folder }),
+  openMessage: (address: string, id: string) => invoke<MailMessage>("open_message", { address, id }),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

@@ -75,6 +75,31 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// An institution or a desk device.
+pub struct Uploader;
+
+impl FromRequestParts<AppState> for Uploader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let api_key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("ApiKey "));
+        if api_key {
+            AuthenticatedInstitution::from_request_parts(parts, state).await?;
+            return Ok(Self);
+        }
+        let super::extract::AuthenticatedDevice(device) =
+            super::extract::AuthenticatedDevice::from_request_parts(parts, state).await?;
+        if device.kind != domain::DeviceKind::Desk {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, "kiosks do not send messages"));
+        }
+        Ok(Self)
+    }
+}
+
 /// A mailbox the caller may use.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MailboxDto {
@@ -84,6 +109,9 @@ pub struct MailboxDto {
     pub kind: String,
     /// `full`, `read`, `communicate` or `delete`.
     pub rights: String,
+    /// The mailbox of the centre where the caller is logged in.
+    #[serde(default)]
+    pub centre: bool,
 }
 
 /// The mailboxes the caller may use, with the right it holds on each.
@@ -94,6 +122,10 @@ pub async fn mailboxes(
     Caller(principal): Caller,
 ) -> Result<Json<Vec<MailboxDto>>, ApiError> {
     let found = eaddress::my_mailboxes(state.store.as_ref(), &principal, (state.clock)()).await?;
+    let centre_id = match &principal {
+        Principal::Person { centre_id, kiosk: false, .. } => Some(*centre_id),
+        _ => None,
+    };
     Ok(Json(
         found
             .into_iter()
@@ -105,6 +137,7 @@ pub async fn mailboxes(
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
                 rights: right.as_str().into(),
+                centre: centre_id.is_some() && account.centre_id == centre_id,
             })
             .collect(),
     ))
@@ -119,7 +152,13 @@ pub async fn directory(State(state): State<AppState>) -> Result<Json<Vec<Mailbox
             .institution_directory()
             .await?
             .into_iter()
-            .map(|a| MailboxDto { address: a.address, name: a.name, kind: "institution".into(), rights: String::new() })
+            .map(|a| MailboxDto {
+                address: a.address,
+                name: a.name,
+                kind: "institution".into(),
+                rights: String::new(),
+                centre: false,
+            })
             .collect(),
     ))
 }
@@ -236,12 +275,14 @@ fn percent(name: &str) -> String {
 }
 
 /// Uploads an attachment's content before sending, addressed by its SHA-256 (hex). Uploading
-/// the same content again changes nothing. Any caller that may send may upload.
+/// the same content again changes nothing. Institutions (API key) and desks (device
+/// credentials: their outbox sends messages later) may upload; content is only ever read
+/// through a message the reader may see.
 #[utoipa::path(put, path = "/v1/eaddress/attachments/{sha256}", params(("sha256" = String, Path), ("pietura-protocol" = u32, Header)),
     responses((status = 204, description = "Stored"), (status = 422, description = "The content does not match the digest, or is too large", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
-    Caller(_principal): Caller,
+    Uploader: Uploader,
     Path(sha256): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {

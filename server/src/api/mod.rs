@@ -395,7 +395,29 @@ async fn push_outbox(
         )
         .with_field("entries"));
     }
-    let results = crate::cases::apply_entries(state.store.as_ref(), &device, push.entries, (state.clock)()).await?;
+    let now = (state.clock)();
+    // Messages go through the e-address rules, one by one; everything else is about cases and
+    // is applied in one transaction. Answers keep the entries' order.
+    let (messages, others): (Vec<_>, Vec<_>) =
+        push.entries.into_iter().enumerate().partition(|(_, entry)| entry.kind == "message_send");
+    let mut results: Vec<(usize, sync::protocol::OutboxResult)> = Vec::with_capacity(messages.len() + others.len());
+    let (positions, case_entries): (Vec<usize>, Vec<_>) = others.into_iter().unzip();
+    let case_results = crate::cases::apply_entries(state.store.as_ref(), &device, case_entries, now).await?;
+    results.extend(positions.into_iter().zip(case_results));
+    for (position, entry) in messages {
+        let result = crate::eaddress::apply_message_entry(
+            state.store.as_ref(),
+            &state.attachments,
+            &state.calendar,
+            &device,
+            entry,
+            now,
+        )
+        .await?;
+        results.push((position, result));
+    }
+    results.sort_by_key(|(position, _)| *position);
+    let results: Vec<sync::protocol::OutboxResult> = results.into_iter().map(|(_, result)| result).collect();
     for result in results.iter().filter(|r| r.outcome == "rejected") {
         tracing::warn!(device = %device.id, entry = %result.id, reason = ?result.reason, "outbox entry rejected");
     }

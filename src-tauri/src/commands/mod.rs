@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod enrollment;
 pub mod login;
+pub mod mail;
 pub mod sync;
 
 use serde::Serialize;

@@ -128,7 +128,7 @@ pub struct VisitView {
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitActionView {
     pub at: DateTime<Utc>,
-    /// `service_viewed`, `case_registered`, `status_changed`.
+    /// `service_viewed`, `case_registered`, `status_changed`, `document_sent`.
     pub kind: &'static str,
     pub text: String,
     pub case_id: Option<Uuid>,
@@ -147,6 +147,21 @@ pub struct CitizenCaseView {
     pub changed_at: DateTime<Utc>,
     /// The institution that holds the case.
     pub holder_name: String,
+}
+
+impl VisitActionView {
+    /// Documents sent to an institution for the customer.
+    pub(super) fn message_sent(at: DateTime<Utc>, subject: &str, attachments: &[String], case_id: Uuid) -> Self {
+        let document =
+            if attachments.is_empty() { subject.to_owned() } else { format!("{subject} ({})", attachments.join(", ")) };
+        Self {
+            at,
+            kind: "document_sent",
+            text: document.clone(),
+            case_id: Some(case_id),
+            action: print::VisitAction::DocumentSent { document },
+        }
+    }
 }
 
 /// A receipt made: the PDF kept, and the print job if a printer took it.
@@ -320,7 +335,7 @@ impl DeviceSession {
     }
 
     /// The logged-in staff member, as a case's actor; refused when nobody is logged in.
-    fn staff_actor(&self) -> Result<(Actor, String), SessionError> {
+    pub(super) fn staff_actor(&self) -> Result<(Actor, String), SessionError> {
         let view = self.login.view();
         let person = match (view.state, view.person) {
             ("logged_in", Some(person)) => person,
@@ -656,7 +671,7 @@ impl DeviceSession {
         });
     }
 
-    fn note_in_visit(&self, customer: &Customer, at: DateTime<Utc>, add: impl FnOnce(&mut VisitView)) {
+    pub(super) fn note_in_visit(&self, customer: &Customer, at: DateTime<Utc>, add: impl FnOnce(&mut VisitView)) {
         let code = customer.code();
         let mut visit = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match visit.as_mut() {

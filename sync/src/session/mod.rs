@@ -10,10 +10,12 @@ use domain::{EnrollmentCode, Language};
 pub use offline_store::Enrollment;
 
 mod cases;
+mod messages;
 pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
     VisitActionView, VisitView, parse_customer,
 };
+pub use messages::{ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};

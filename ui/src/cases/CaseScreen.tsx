@@ -4,6 +4,7 @@ import { api, asCommandError, type CaseStatus, type CaseView } from "../api";
 import { usePage } from "../catalogue/usePage";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
+import { CaseMessages } from "../mail/CaseMessages";
 import { CaseDocuments } from "./CaseDocuments";
 import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
@@ -151,6 +152,8 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
       </section>
 
       <CaseDocuments view={view} onChanged={setChanged} />
+
+      <CaseMessages view={view} />
 
       {view.next.length > 0 && (
         <section aria-labelledby="next-heading">

@@ -7,13 +7,15 @@ import { CaseScreen } from "../cases/CaseScreen";
 import { CasesScreen } from "../cases/CasesScreen";
 import { CustomerBar } from "../cases/CustomerBar";
 import { VisitProvider } from "../cases/visit";
+import { MailScreen } from "../mail/MailScreen";
 
 type View =
   | { kind: "search" }
   | { kind: "service"; id: string }
   | { kind: "article"; id: string }
   | { kind: "cases" }
-  | { kind: "case"; id: string };
+  | { kind: "case"; id: string }
+  | { kind: "mail" };
 
 /** The desk's main screen: search, and the pages opened from it, with a back stack. */
 export function CatalogueHome() {
@@ -40,7 +42,7 @@ export function CatalogueHome() {
     return () => window.removeEventListener("keydown", onKey);
   }, [back]);
 
-  const section = view.kind === "cases" || view.kind === "case" ? "cases" : "catalogue";
+  const section = view.kind === "cases" || view.kind === "case" ? "cases" : view.kind === "mail" ? "mail" : "catalogue";
   return (
     <VisitProvider>
     <div className="catalogue-home">
@@ -51,10 +53,14 @@ export function CatalogueHome() {
         <button type="button" aria-pressed={section === "cases"} onClick={() => setStack([{ kind: "cases" }])} data-testid="tab-cases">
           {t("cases.tabCases")}
         </button>
+        <button type="button" aria-pressed={section === "mail"} onClick={() => setStack([{ kind: "mail" }])} data-testid="tab-mail">
+          {t("mail.tab")}
+        </button>
       </nav>
       <CustomerBar />
       {view.kind === "search" && <SearchScreen onOpen={open} initialQuery={query} key="search" />}
       {view.kind === "cases" && <CasesScreen onOpenCase={(id) => open({ kind: "case", id })} />}
+      {view.kind === "mail" && <MailScreen />}
       {view.kind === "case" && <CaseScreen id={view.id} onBack={back} key={view.id} />}
       {view.kind === "service" && <ServiceScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       {view.kind === "article" && <ArticleScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}

@@ -1,0 +1,121 @@
+//! E-address messages composed on the desk: queued in the outbox with their attachments' content
+//! (by SHA-256) in one transaction, so a message written offline is sent once the server answers;
+//! and the e-address catalogue kept for choosing recipients offline.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::{Store, StoreError};
+
+/// A message this desk queued, and how it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMessage {
+    pub id: Uuid,
+    /// JSON of what is sent.
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+    /// When the server had it.
+    pub done_at: Option<DateTime<Utc>>,
+    /// The server's reason for refusing it, and the reason's code.
+    pub refused: Option<String>,
+    pub refused_code: Option<String>,
+}
+
+impl Store {
+    /// Queues a message (`payload`, sent under `id`) with its attachments' content, all in one
+    /// transaction synced to disk.
+    pub fn queue_message(
+        &self,
+        id: Uuid,
+        payload: &serde_json::Value,
+        files: &[(String, Vec<u8>)],
+        offline: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        for (sha256, content) in files {
+            tx.execute(
+                "INSERT INTO outbox_files (sha256, content) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
+                params![sha256, content],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'message_send', ?2, ?3, ?4)",
+            params![id.to_string(), payload.to_string(), offline, at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// An attachment's content waiting to go, and whether the server already has it.
+    pub fn outbox_file(&self, sha256: &str) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+        Ok(self
+            .connection()
+            .query_row(
+                "SELECT content, uploaded_at IS NOT NULL FROM outbox_files WHERE sha256 = ?1",
+                params![sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The server has the attachment: it is not sent again.
+    pub fn outbox_file_uploaded(&self, sha256: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.connection().execute("UPDATE outbox_files SET uploaded_at = ?2 WHERE sha256 = ?1", params![sha256, at])?;
+        Ok(())
+    }
+
+    /// Messages this desk queued, newest first.
+    pub fn queued_messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT id, payload, created_at, done_at, poisoned, poisoned_code FROM outbox
+             WHERE kind = 'message_send' ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let rows = statement
+            .query_map(params![i64::from(limit)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, payload, created_at, done_at, refused, refused_code)| {
+                Ok(QueuedMessage {
+                    id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    payload,
+                    created_at,
+                    done_at,
+                    refused,
+                    refused_code,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces the e-address catalogue with the server's, in one transaction.
+    pub fn replace_directory(&self, entries: &[(String, String)]) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        tx.execute("DELETE FROM eaddress_directory", [])?;
+        for (address, name) in entries {
+            tx.execute("INSERT INTO eaddress_directory (address, name) VALUES (?1, ?2)", params![address, name])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Institutions' addresses whose name or address contains `query` (any case), by name.
+    pub fn directory(&self, query: &str, limit: u32) -> Result<Vec<(String, String)>, StoreError> {
+        let connection = self.connection();
+        let pattern = format!("%{}%", query.trim().to_lowercase());
+        let mut statement = connection.prepare_cached(
+            "SELECT address, name FROM eaddress_directory
+             WHERE lower(name) LIKE ?1 OR lower(address) LIKE ?1 ORDER BY name LIMIT ?2",
+        )?;
+        let rows = statement
+            .query_map(params![pattern, i64::from(limit)], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}

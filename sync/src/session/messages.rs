@@ -1,0 +1,219 @@
+//! E-address at the desk: writing to an institution from the centre's mailbox (queued in the
+//! outbox with its attachments, so it works offline and is sent once), choosing recipients from
+//! the e-address catalogue kept on the desk, and — online — the centre's inbox, sent messages
+//! with each recipient's state, and opening a message.
+
+use chrono::{DateTime, Utc};
+use domain::eaddress::{AccountKind, AttachmentInfo, EAddress, check_message};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use uuid::Uuid;
+
+use super::{DeviceSession, SessionError};
+use crate::protocol::MessageEntry;
+
+/// What the clerk writes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComposeMessage {
+    pub recipients: Vec<String>,
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    /// The case it is about: its number goes with the message, and its documents may be attached.
+    #[serde(default)]
+    pub case_id: Option<Uuid>,
+    /// Documents of that case to attach.
+    #[serde(default)]
+    pub document_ids: Vec<Uuid>,
+}
+
+/// A message the desk queued, as the desk shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuedMessageView {
+    pub id: Uuid,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub case_id: Option<Uuid>,
+    pub case_number: Option<String>,
+    pub attachments: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// `queued` (not yet on the server), `sent` (the server has it) or `refused`.
+    pub state: &'static str,
+    pub refused: Option<String>,
+    pub refused_code: Option<String>,
+}
+
+/// A recipient from the e-address catalogue.
+#[derive(Debug, Clone, Serialize)]
+pub struct DirectoryEntry {
+    pub address: String,
+    pub name: String,
+}
+
+fn invalid(code: &str, message: impl Into<String>) -> SessionError {
+    SessionError::new(code, message)
+}
+
+impl DeviceSession {
+    /// Institutions' e-addresses matching `query`, from the catalogue kept on this desk.
+    pub fn directory(&self, query: &str) -> Result<Vec<DirectoryEntry>, SessionError> {
+        Ok(self
+            .store
+            .directory(query, 50)?
+            .into_iter()
+            .map(|(address, name)| DirectoryEntry { address, name })
+            .collect())
+    }
+
+    /// Writes to institutions from the centre's mailbox: checked here by the e-address rules,
+    /// then queued with its attachments' content in one transaction; sent when the server
+    /// answers (the server checks again and sends it once).
+    pub fn compose_message(&self, request: ComposeMessage) -> Result<QueuedMessageView, SessionError> {
+        let (actor, _) = self.staff_actor()?;
+        let offline = actor.is_offline();
+        let domain::case::Actor::Staff { personal_code, .. } = &actor else {
+            return Err(invalid("not_logged_in", "log in with your eID card to send messages"));
+        };
+        let mut recipients = Vec::with_capacity(request.recipients.len());
+        for raw in &request.recipients {
+            let address = EAddress::parse(raw).map_err(|e| invalid("recipient_invalid", format!("{raw}: {e}")))?;
+            recipients.push((address, AccountKind::Institution));
+        }
+        let case = match request.case_id {
+            Some(id) => {
+                Some(self.store.case(id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {id}")))?)
+            }
+            None => None,
+        };
+        let mut attachments = Vec::new();
+        let mut files = Vec::new();
+        for document_id in &request.document_ids {
+            let case = case
+                .as_ref()
+                .ok_or_else(|| invalid("document_unknown", "documents come from the case the message is about"))?;
+            let document = case
+                .documents
+                .iter()
+                .find(|d| d.id == *document_id)
+                .ok_or_else(|| invalid("document_unknown", "the case has no such document"))?;
+            let content = self.store.case_document_content(*document_id)?.ok_or_else(|| {
+                invalid("document_elsewhere", "the document was scanned at another desk, which keeps it")
+            })?;
+            let sha256 = hex::encode(sha2::Sha256::digest(&content));
+            attachments.push(AttachmentInfo {
+                name: document.name.clone(),
+                size: content.len() as u64,
+                sha256: sha256.clone(),
+            });
+            files.push((sha256, content));
+        }
+        // The centre's mailbox is a public entity's: it may write to anyone; the desk offers
+        // institutions from the catalogue.
+        check_message(AccountKind::Institution, &recipients, &request.subject, &request.body, &attachments)
+            .map_err(|e| invalid(&format!("message_{}", e.field()), e.to_string()))?;
+        let id = Uuid::now_v7();
+        let entry = MessageEntry {
+            // The server sends from the desk's centre's mailbox.
+            from: String::new(),
+            composed_by: personal_code.to_string(),
+            recipients: recipients.iter().map(|(a, _)| a.to_string()).collect(),
+            subject: request.subject.trim().to_owned(),
+            body: request.body,
+            case_id: request.case_id,
+            case_number: case.as_ref().map(|c| c.number.to_string()),
+            attachments,
+        };
+        let payload = serde_json::to_value(&entry).map_err(|e| invalid("internal", e.to_string()))?;
+        let now = (self.clock)();
+        self.store.queue_message(id, &payload, &files, offline, now)?;
+        tracing::info!(message = %id, attachments = files.len(), offline, "message queued");
+        if let Some(case) = &case {
+            let customer = case.customer.clone();
+            let subject = entry.subject.clone();
+            let names: Vec<String> = entry.attachments.iter().map(|a| a.name.clone()).collect();
+            self.note_in_visit(&customer, now, |visit| {
+                visit.actions.push(super::cases::VisitActionView::message_sent(now, &subject, &names, case.id));
+            });
+        }
+        self.wake_sync();
+        Ok(view_of(id, &entry, now, "queued", None, None))
+    }
+
+    /// Messages this desk wrote, newest first, and whether the server has them.
+    pub fn queued_messages(&self) -> Result<Vec<QueuedMessageView>, SessionError> {
+        Ok(self
+            .store
+            .queued_messages(200)?
+            .into_iter()
+            .filter_map(|queued| {
+                let entry: MessageEntry = serde_json::from_str(&queued.payload).ok()?;
+                let state = match (&queued.refused, queued.done_at) {
+                    (Some(_), _) => "refused",
+                    (None, Some(_)) => "sent",
+                    (None, None) => "queued",
+                };
+                Some(view_of(queued.id, &entry, queued.created_at, state, queued.refused, queued.refused_code))
+            })
+            .collect())
+    }
+
+    fn person_call(
+        &self,
+    ) -> Result<(crate::client::SyncClient, crate::protocol::DeviceCredentials, String), SessionError> {
+        let enrollment =
+            self.store.enrollment()?.ok_or_else(|| invalid("not_enrolled", "this device is not enrolled"))?;
+        let credentials = self.credentials(&enrollment)?;
+        let token = self.login.session_token().ok_or_else(|| {
+            invalid("session_invalid", "the mailbox needs an online login: log in while the server is reachable")
+        })?;
+        let client = crate::client::SyncClient::new(crate::client::parse_server_url(&enrollment.server_url)?)?;
+        Ok((client, credentials, token))
+    }
+
+    /// The mailboxes the logged-in person may use (online).
+    pub async fn mailboxes(&self) -> Result<serde_json::Value, SessionError> {
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client.get_as_person(&credentials, &token, "/v1/eaddress/mailboxes").await?)
+    }
+
+    /// A mailbox's inbox or sent messages (online): `folder` is `inbox` or `sent`.
+    pub async fn mailbox_folder(&self, address: &str, folder: &str) -> Result<serde_json::Value, SessionError> {
+        if !matches!(folder, "inbox" | "sent") {
+            return Err(invalid("not_found", "no such folder"));
+        }
+        let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/{folder}")).await?)
+    }
+
+    /// Opens a message in a mailbox (online; a recipient's opening marks it read).
+    pub async fn open_message(&self, address: &str, id: Uuid) -> Result<serde_json::Value, SessionError> {
+        let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client
+            .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/messages/{id}"))
+            .await?)
+    }
+}
+
+fn view_of(
+    id: Uuid,
+    entry: &MessageEntry,
+    created_at: DateTime<Utc>,
+    state: &'static str,
+    refused: Option<String>,
+    refused_code: Option<String>,
+) -> QueuedMessageView {
+    QueuedMessageView {
+        id,
+        recipients: entry.recipients.clone(),
+        subject: entry.subject.clone(),
+        case_id: entry.case_id,
+        case_number: entry.case_number.clone(),
+        attachments: entry.attachments.iter().map(|a| a.name.clone()).collect(),
+        created_at,
+        state,
+        refused,
+        refused_code,
+    }
+}

@@ -1,0 +1,133 @@
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, asCommandError, type MailMessage, type Mailbox, type QueuedMessage } from "../api";
+import { formatSyncTime } from "../format";
+import { errorKey, type Language } from "../i18n";
+import { Compose } from "./Compose";
+import { MessageState } from "./MessageState";
+
+/** The centre's e-address mailbox: what this desk queued (also offline), and — online — the
+ *  inbox and the sent messages with each recipient's state; writing to an institution. */
+export function MailScreen() {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language as Language;
+  const [queued, setQueued] = useState<QueuedMessage[]>([]);
+  const [mailbox, setMailbox] = useState<Mailbox | null>(null);
+  const [folder, setFolder] = useState<"inbox" | "sent">("inbox");
+  const [messages, setMessages] = useState<MailMessage[] | null>(null);
+  const [opened, setOpened] = useState<MailMessage | null>(null);
+  const [offline, setOffline] = useState<string | null>(null);
+  const [composing, setComposing] = useState(false);
+
+  const reload = useCallback(() => {
+    api.queuedMessages().then(setQueued).catch((e: unknown) => console.error("queued messages unavailable", e));
+    api
+      .mailboxes()
+      .then((boxes) => {
+        setOffline(null);
+        setMailbox(boxes.find((b) => b.centre) ?? boxes[0] ?? null);
+      })
+      .catch((e: unknown) => setOffline(t(errorKey(asCommandError(e).code))));
+  }, [t]);
+  useEffect(reload, [reload]);
+
+  useEffect(() => {
+    if (!mailbox) return;
+    let current = true;
+    api
+      .mailboxFolder(mailbox.address, folder)
+      .then((found) => current && setMessages(found))
+      .catch((e: unknown) => current && setOffline(t(errorKey(asCommandError(e).code))));
+    return () => {
+      current = false;
+    };
+  }, [mailbox, folder, t]);
+
+  const open = (id: string) => {
+    if (!mailbox) return;
+    api
+      .openMessage(mailbox.address, id)
+      .then(setOpened)
+      .catch((e: unknown) => setOffline(t(errorKey(asCommandError(e).code))));
+  };
+
+  const waiting = queued.filter((m) => m.state !== "sent");
+  return (
+    <section className="mail-screen" aria-labelledby="mail-heading" data-testid="mail-screen">
+      <h1 id="mail-heading">{mailbox ? `${t("mail.heading")}: ${mailbox.name}` : t("mail.heading")}</h1>
+      {composing ? (
+        <Compose
+          onQueued={() => {
+            setComposing(false);
+            reload();
+          }}
+          onCancel={() => setComposing(false)}
+        />
+      ) : (
+        <button type="button" onClick={() => setComposing(true)} data-testid="mail-write">
+          {t("mail.write")}
+        </button>
+      )}
+      {waiting.length > 0 && (
+        <section aria-labelledby="outbox-heading">
+          <h2 id="outbox-heading">{t("mail.outbox")}</h2>
+          <ul className="message-list" data-testid="mail-outbox">
+            {waiting.map((m) => (
+              <li key={m.id}>
+                <strong>{m.subject}</strong> <span className="muted">{m.recipients.join(", ")}</span> <MessageState queued={m} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {offline && (
+        <p className="muted" role="status" data-testid="mail-offline">
+          {t("mail.onlineOnly")} ({offline})
+        </p>
+      )}
+      {mailbox && (
+        <>
+          <nav className="section-tabs" aria-label={t("mail.folders")}>
+            <button type="button" aria-pressed={folder === "inbox"} onClick={() => setFolder("inbox")} data-testid="folder-inbox">
+              {t("mail.inbox")}
+            </button>
+            <button type="button" aria-pressed={folder === "sent"} onClick={() => setFolder("sent")} data-testid="folder-sent">
+              {t("mail.sent")}
+            </button>
+          </nav>
+          {messages && messages.length === 0 && <p className="muted">{t("mail.empty")}</p>}
+          <ul className="message-list" data-testid="mail-messages">
+            {(messages ?? []).map((m) => (
+              <li key={m.id}>
+                <button type="button" className="link-button" onClick={() => open(m.id)}>
+                  {m.subject}
+                </button>{" "}
+                <span className="muted">
+                  {folder === "inbox" ? m.sender : m.deliveries.map((d) => d.recipient).join(", ")} · {formatSyncTime(m.sent_at, language)}
+                </span>{" "}
+                <MessageState deliveries={m.deliveries} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {opened && (
+        <article className="message" data-testid="mail-opened" aria-labelledby="message-subject">
+          <h2 id="message-subject">{opened.subject}</h2>
+          <p className="muted">
+            {opened.sender} · {formatSyncTime(opened.sent_at, language)}
+            {opened.case_number ? ` · ${opened.case_number}` : ""}
+          </p>
+          <p className="note">{opened.body}</p>
+          {opened.attachments.length > 0 && (
+            <ul>
+              {opened.attachments.map((a) => (
+                <li key={a.sha256}>{a.name}</li>
+              ))}
+            </ul>
+          )}
+        </article>
+      )}
+    </section>
+  );
+}

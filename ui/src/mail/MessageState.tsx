@@ -1,0 +1,31 @@
+import { useTranslation } from "react-i18next";
+import type { MailDelivery, QueuedMessage } from "../api";
+import { formatSyncTime } from "../format";
+import type { Language } from "../i18n";
+
+/** How a message stands: queued on the desk, refused, or each recipient's state on the server. */
+export function MessageState({ queued, deliveries }: { queued?: QueuedMessage; deliveries?: MailDelivery[] }) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language as Language;
+  if (deliveries && deliveries.length > 0) {
+    return (
+      <span data-testid="message-state" data-state={deliveries.map((d) => d.state).join(" ")}>
+        {deliveries.map((d) => (
+          <span key={d.recipient} className={`badge state-${d.state}`}>
+            {t(`mail.state.${d.state}`)}
+            {d.state === "read" && d.read_at ? ` ${formatSyncTime(d.read_at, language)}` : ""}
+          </span>
+        ))}
+      </span>
+    );
+  }
+  if (!queued) return null;
+  return (
+    <span data-testid="message-state" data-state={queued.state}>
+      <span className={`badge state-${queued.state}`}>{t(`mail.state.${queued.state}`)}</span>
+      {queued.refused && (
+        <span className="field-error"> {queued.refused_code ? t(`cases.rejection.${queued.refused_code}`, { defaultValue: queued.refused }) : queued.refused}</span>
+      )}
+    </span>
+  );
+}
