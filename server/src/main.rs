@@ -56,6 +56,32 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// E-address mailboxes.
+    #[command(subcommand)]
+    Eaddress(EaddressCommand),
+}
+
+#[derive(Subcommand)]
+enum EaddressCommand {
+    /// Add a mailbox, or change one: an institution's (operated with its API key), a centre's
+    /// (worked by its staff), a person's or a company's.
+    Add {
+        /// The e-address: _PRIVATE@<personal code>, _DEFAULT@<reg. no.> or UNIT@<reg. no.>.
+        address: String,
+        #[arg(long)]
+        name: String,
+        /// The institution (its IRI) that operates it.
+        #[arg(long)]
+        institution: Option<String>,
+        /// The centre (its name) whose staff work it.
+        #[arg(long)]
+        centre: Option<String>,
+        /// Make it inactive (it receives nothing).
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// List mailboxes operated by institutions or centres, and the institutions' catalogue.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -337,6 +363,45 @@ fn run(cli: Cli) -> Result<()> {
                 serve(settings, state).await?
             }
             Command::Eid(_) => unreachable!("handled above"),
+            Command::Eaddress(EaddressCommand::Add { address, name, institution, centre, inactive }) => {
+                let parsed = domain::eaddress::EAddress::parse(&address)?;
+                let centre_id = match centre {
+                    Some(centre) => Some(
+                        store
+                            .find_centre_by_name(&centre)
+                            .await?
+                            .ok_or_else(|| anyhow::anyhow!("there is no centre {centre:?} (see `centre list`)"))?
+                            .id,
+                    ),
+                    None => None,
+                };
+                let kind = if institution.is_some() || centre_id.is_some() {
+                    domain::eaddress::AccountKind::Institution
+                } else if parsed.is_private() {
+                    domain::eaddress::AccountKind::Natural
+                } else {
+                    domain::eaddress::AccountKind::Legal
+                };
+                let now = clock();
+                store
+                    .put_account(server::store::Account {
+                        address: parsed.to_string(),
+                        kind,
+                        name: name.trim().to_owned(),
+                        institution_id: institution,
+                        centre_id,
+                        active: !inactive,
+                        created_at: now,
+                        changed_at: now,
+                    })
+                    .await?;
+                println!("mailbox {parsed} ({}) is {}", name.trim(), if inactive { "inactive" } else { "active" });
+            }
+            Command::Eaddress(EaddressCommand::List) => {
+                for account in store.institution_directory().await? {
+                    println!("{}\t{}", account.address, account.name);
+                }
+            }
             Command::Audit(AuditCommand::Verify) => match server::audit::verify(store.as_ref()).await? {
                 Ok(verified) => println!(
                     "the audit log is intact: {} entries, head {}",

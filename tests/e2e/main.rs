@@ -3,6 +3,7 @@
 
 mod cases;
 mod desk;
+mod eaddress;
 mod engine;
 mod login;
 mod outbox_faults;

@@ -261,3 +261,35 @@ fn documents_are_kept_encrypted_here_and_only_their_description_is_queued() {
     let raw = std::fs::read(dir.path().join("local.db")).unwrap();
     assert!(!raw.windows(6).any(|w| w == b"endobj"), "scans are encrypted at rest");
 }
+
+#[test]
+fn messages_are_queued_with_their_attachments_and_the_directory_is_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let id = Uuid::now_v7();
+    let payload = serde_json::json!({ "from": "", "composed_by": "161175-19997", "recipients": ["_DEFAULT@90000069281"],
+        "subject": "Iesniegums", "attachments": [{ "name": "a.pdf", "size": 3, "sha256": "ab" }] });
+    store.queue_message(id, &payload, &[("ab".into(), b"%PD".to_vec())], true, at(1)).unwrap();
+    let queued = store.queued_messages(10).unwrap();
+    assert_eq!((queued[0].id, queued[0].done_at, queued[0].refused.as_deref()), (id, None, None));
+    assert_eq!(store.pending_outbox(10).unwrap()[0].kind, "message_send");
+    assert_eq!(store.outbox_file("ab").unwrap(), Some((b"%PD".to_vec(), false)));
+    store.outbox_file_uploaded("ab", at(2)).unwrap();
+    assert_eq!(store.outbox_file("ab").unwrap(), Some((b"%PD".to_vec(), true)));
+    // The same content for a second message is kept once.
+    store.queue_message(Uuid::now_v7(), &payload, &[("ab".into(), b"%PD".to_vec())], true, at(3)).unwrap();
+    store.outbox_done(&[id], at(4)).unwrap();
+    assert_eq!(store.queued_messages(10).unwrap()[1].done_at, Some(at(4)));
+
+    store
+        .replace_directory(&[
+            ("_DEFAULT@90000069281".into(), "Valsts ieņēmumu dienests".into()),
+            ("_DEFAULT@90011524360".into(), "Rīgas valstspilsētas pašvaldība".into()),
+        ])
+        .unwrap();
+    assert_eq!(store.directory("ieņēmumu", 10).unwrap().len(), 1);
+    assert_eq!(store.directory("9001152", 10).unwrap()[0].1, "Rīgas valstspilsētas pašvaldība");
+    assert_eq!(store.directory("", 10).unwrap().len(), 2);
+    store.replace_directory(&[]).unwrap();
+    assert!(store.directory("", 10).unwrap().is_empty());
+}

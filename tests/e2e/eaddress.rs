@@ -1,0 +1,171 @@
+//! A message written at a desk with the server away, from a case with a scanned document:
+//! queued with the document's content, then, when the server is back, the attachment uploaded
+//! and the message sent once; the institution receives it in its mailbox with the digest intact,
+//! reads it, and the server records the reading for the desk to show.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::{
+    PersonalCode,
+    case::{Actor, CaseDocument, CaseKind, customer_from_code},
+    catalogue::ChannelKind,
+};
+use offline_store::{CaseDraft, DatabaseKey, Store};
+use sha2::Digest;
+use sync::{
+    client::{SyncClient, parse_server_url},
+    engine,
+    protocol::{DeviceCredentials, MessageEntry},
+};
+use tests::{
+    bin_dir, free_port,
+    processes::{ServerProcess, demo_server_with_desk, server_cli},
+};
+use uuid::Uuid;
+
+const VID: &str = "https://pietura.lv/id/org/vid";
+const VID_BOX: &str = "_DEFAULT@90000069281";
+const CLERK: &str = "161175-19997";
+
+fn now() -> DateTime<Utc> {
+    #[allow(clippy::disallowed_methods)] // the test's reference clock
+    Utc::now()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_written_offline_with_a_case_document_reaches_the_institution_once_digest_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir();
+    let (db, code) = demo_server_with_desk(&bin, dir.path()).unwrap();
+    server_cli(&bin, &db, &["institution", "add", VID, "--name", "Valsts ieņēmumu dienests"]).unwrap();
+    let key: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", VID, "--json"]).unwrap()).unwrap();
+    let key = format!("ApiKey {}", key["api_key"].as_str().unwrap());
+    server_cli(&bin, &db, &["eaddress", "add", VID_BOX, "--name", "Valsts ieņēmumu dienests", "--institution", VID])
+        .unwrap();
+    server_cli(
+        &bin,
+        &db,
+        &["eaddress", "add", "RCV@90011524360", "--name", "Rīgas VPVKAC", "--centre", "Rīgas VPVKAC"],
+    )
+    .unwrap();
+    server_cli(&bin, &db, &["user", "grant", CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"]).unwrap();
+    let port = free_port();
+    let mut server = ServerProcess::start(&bin, &db, port).unwrap();
+    let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([6; 32])).unwrap());
+    let clock = engine::system_clock();
+    // The desk keeps the e-address catalogue for writing offline.
+    assert_eq!(engine::pull_directory(&client, &local).await.unwrap(), 2);
+    assert_eq!(local.directory("ieņēmumu", 5).unwrap()[0].0, VID_BOX);
+
+    // The server goes away; a case is registered, a scan attached, and a message written.
+    server.stop();
+    let clerk = Actor::Staff { personal_code: PersonalCode::parse(CLERK).unwrap(), offline: true };
+    let served = now() - chrono::Duration::minutes(5);
+    let case = local
+        .register_case(
+            CaseDraft {
+                id: Uuid::now_v7(),
+                service_id: "https://pietura.lv/id/service/dog-fee".into(),
+                kind: CaseKind::Application,
+                channel: ChannelKind::VpvkacInPerson,
+                customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
+                holder_institution: "https://pietura.lv/id/org/riga".into(),
+                provider_institution: None,
+                centre_id: enrolled.centre.id,
+                centre_code: enrolled.centre.code.clone(),
+                desk_number: 1,
+                arrived_at: served,
+                served_at: served,
+                registered_by: clerk.clone(),
+                note: String::new(),
+                offline: true,
+            },
+            now(),
+        )
+        .unwrap();
+    let scan = b"%PDF-1.7\n% a scanned application\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
+    let sha256 = hex::encode(sha2::Sha256::digest(&scan));
+    let document = CaseDocument {
+        id: Uuid::now_v7(),
+        name: "iesniegums.pdf".into(),
+        media_type: "application/pdf".into(),
+        size: scan.len() as u64,
+        sha256: sha256.clone(),
+        added_at: now(),
+        actor: clerk,
+    };
+    local.add_case_document(case.id, document, &scan, true).unwrap();
+    let message_id = Uuid::now_v7();
+    let entry = MessageEntry {
+        from: String::new(),
+        composed_by: CLERK.into(),
+        recipients: vec![VID_BOX.into()],
+        subject: format!("{} iesniegums", case.number),
+        body: "Klienta iesniegums pielikumā.".into(),
+        case_id: Some(case.id),
+        case_number: Some(case.number.to_string()),
+        attachments: vec![domain::eaddress::AttachmentInfo {
+            name: "iesniegums.pdf".into(),
+            size: scan.len() as u64,
+            sha256: sha256.clone(),
+        }],
+    };
+    local
+        .queue_message(
+            message_id,
+            &serde_json::to_value(&entry).unwrap(),
+            &[(sha256.clone(), scan.clone())],
+            true,
+            now(),
+        )
+        .unwrap();
+    assert!(engine::push_outbox(&client, &creds, &local, &clock).await.is_err(), "nobody answers");
+
+    // Back: the scan is uploaded, the case, its document and the message arrive, once.
+    let server = ServerProcess::start(&bin, &db, port).unwrap();
+    assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 3);
+    assert_eq!(local.outbox_counts().unwrap().poisoned, 0, "{:?}", local.poisoned_outbox().unwrap());
+    assert_eq!(local.outbox_file(&sha256).unwrap().map(|(_, uploaded)| uploaded), Some(true));
+    assert!(local.queued_messages(5).unwrap()[0].done_at.is_some());
+    // The same push again (an answer lost): nothing doubles.
+    let again = sync::protocol::OutboxEntryDto {
+        id: message_id,
+        kind: "message_send".into(),
+        payload: serde_json::to_value(&entry).unwrap(),
+        offline: true,
+    };
+    let reply = client.push_outbox(&creds, vec![again]).await.unwrap();
+    assert_eq!(reply.results[0].outcome, "duplicate");
+
+    // The institution's mailbox has it once, from the centre, with the case number; the scan
+    // comes back byte for byte.
+    let http = reqwest::Client::new();
+    let base = server.url.trim_end_matches('/').to_owned();
+    let get = |path: String| {
+        let (http, key) = (http.clone(), key.clone());
+        async move { http.get(path).header("pietura-protocol", "1").header("authorization", key).send().await.unwrap() }
+    };
+    let inbox: serde_json::Value =
+        get(format!("{base}/v1/eaddress/mailboxes/{VID_BOX}/inbox")).await.json().await.unwrap();
+    let inbox = inbox.as_array().unwrap();
+    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    assert_eq!(inbox[0]["sender"], "RCV@90011524360");
+    assert_eq!(inbox[0]["case_number"], case.number.to_string());
+    assert_eq!(inbox[0]["deliveries"][0]["state"], "delivered");
+    let file = get(format!("{base}/v1/eaddress/mailboxes/{VID_BOX}/messages/{message_id}/attachments/0")).await;
+    assert_eq!(file.bytes().await.unwrap().as_ref(), scan.as_slice(), "the digest is intact");
+    // The institution reads it: the server records the reading, which the desk's sent view shows.
+    let opened: serde_json::Value =
+        get(format!("{base}/v1/eaddress/mailboxes/{VID_BOX}/messages/{message_id}")).await.json().await.unwrap();
+    assert_eq!(opened["deliveries"][0]["state"], "read");
+    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    let (_, deliveries) = store.message(message_id).await.unwrap().unwrap();
+    assert!(deliveries[0].read_at.is_some());
+    assert_eq!(deliveries[0].read_by.as_deref(), Some(format!("institution:{VID}").as_str()));
+    assert!(server::audit::verify(store.as_ref()).await.unwrap().is_ok());
+}
