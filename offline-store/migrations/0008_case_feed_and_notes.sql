@@ -54,3 +54,12 @@ CREATE TABLE eaddress_directory (
     address TEXT PRIMARY KEY NOT NULL,
     name    TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- How this desk's sent messages stand on the server (each recipient: delivered, deemed
+-- notified, read), as last heard: shown offline too.
+CREATE TABLE message_states (
+    message_id TEXT PRIMARY KEY NOT NULL,
+    -- JSON: [{recipient, state, notified_on, read_at}]
+    deliveries TEXT NOT NULL,
+    checked_at TEXT NOT NULL
+) WITHOUT ROWID;

@@ -20,6 +20,8 @@ pub struct QueuedMessage {
     /// The server's reason for refusing it, and the reason's code.
     pub refused: Option<String>,
     pub refused_code: Option<String>,
+    /// Each recipient's state on the server as last heard (JSON), once it was sent.
+    pub deliveries: Option<String>,
 }
 
 impl Store {
@@ -71,16 +73,17 @@ impl Store {
     pub fn queued_messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
-            "SELECT id, payload, created_at, done_at, poisoned, poisoned_code FROM outbox
-             WHERE kind = 'message_send' ORDER BY seq DESC LIMIT ?1",
+            "SELECT o.id, o.payload, o.created_at, o.done_at, o.poisoned, o.poisoned_code, s.deliveries FROM outbox o
+             LEFT JOIN message_states s ON s.message_id = o.id
+             WHERE o.kind = 'message_send' ORDER BY o.seq DESC LIMIT ?1",
         )?;
         let rows = statement
             .query_map(params![i64::from(limit)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, payload, created_at, done_at, refused, refused_code)| {
+            .map(|(id, payload, created_at, done_at, refused, refused_code, deliveries)| {
                 Ok(QueuedMessage {
                     id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     payload,
@@ -88,9 +91,41 @@ impl Store {
                     done_at,
                     refused,
                     refused_code,
+                    deliveries,
                 })
             })
             .collect()
+    }
+
+    /// Sent messages whose recipients have not all read them yet, sent after `since`: the ones
+    /// whose state is still worth asking about.
+    pub fn messages_to_follow(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<Uuid>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT o.id FROM outbox o LEFT JOIN message_states s ON s.message_id = o.id
+             WHERE o.kind = 'message_send' AND o.done_at IS NOT NULL AND o.created_at >= ?1
+               AND (s.deliveries IS NULL OR EXISTS (
+                    SELECT 1 FROM json_each(s.deliveries) d WHERE json_extract(d.value, '$.state') != 'read'))
+             ORDER BY o.seq DESC LIMIT ?2",
+        )?;
+        let ids: Vec<String> =
+            statement.query_map(params![since, i64::from(limit)], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        ids.iter().map(|id| Uuid::parse_str(id).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
+    }
+
+    /// Records how sent messages stand on the server (JSON of their deliveries, by message id).
+    pub fn record_message_states(&self, states: &[(Uuid, String)], at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        for (id, deliveries) in states {
+            tx.execute(
+                "INSERT INTO message_states (message_id, deliveries, checked_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (message_id) DO UPDATE SET deliveries = excluded.deliveries, checked_at = excluded.checked_at",
+                params![id.to_string(), deliveries, at],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Replaces the e-address catalogue with the server's, in one transaction.

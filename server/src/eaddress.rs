@@ -731,3 +731,39 @@ pub async fn apply_message_entry(
     };
     Ok(outcome)
 }
+
+/// How messages the device's centre sent stand: each recipient's state. Ids of other messages
+/// are left out of the answer.
+pub async fn states_for_device(
+    store: &dyn Store,
+    device: &crate::store::Device,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<sync::protocol::MessageStateDto>, StoreError> {
+    let today = domain::calendar::riga_date(now);
+    let centre_boxes: Vec<String> =
+        store.operated_accounts(None, Some(device.centre.id)).await?.into_iter().map(|a| a.address).collect();
+    let mut states = Vec::new();
+    for id in ids {
+        let Some((message, deliveries)) = store.message(*id).await? else { continue };
+        if !centre_boxes.contains(&message.sender) {
+            continue;
+        }
+        states.push(sync::protocol::MessageStateDto {
+            id: *id,
+            deliveries: deliveries
+                .iter()
+                .map(|d| {
+                    let view = delivery_view(d, today);
+                    sync::protocol::DeliveryStateDto {
+                        recipient: view.recipient,
+                        state: view.state,
+                        notified_on: view.notified_on,
+                        read_at: view.read_at,
+                    }
+                })
+                .collect(),
+        });
+    }
+    Ok(states)
+}

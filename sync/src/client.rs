@@ -9,9 +9,9 @@ use crate::protocol::{
     ATTACHMENT_PATH, CASE_FEED_PATH, CATALOGUE_FEED_PATH, CATALOGUE_SNAPSHOT_PATH, CITIZEN_CASES_PATH, CasePage,
     CataloguePage, ChallengeResponse, CitizenCases, DIRECTORY_PATH, DeviceCredentials, ENROLL_PATH, EnrollRequest,
     EnrollResponse, ErrorBody, FlagRequest, HELLO_PATH, HelloResponse, LOGIN_CHALLENGE_PATH, LOGIN_PATH, LOGOUT_PATH,
-    LoginRequest, LoginResponse, OUTBOX_PATH, OutboxEntryDto, OutboxPush, OutboxReply, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH, SNAPSHOT_POSITION_HEADER, SNAPSHOT_RECORDS_HEADER, SessionDto,
-    VersionError, check_version, error_codes,
+    LoginRequest, LoginResponse, MESSAGE_STATES_PATH, MessageStates, MessageStatesRequest, OUTBOX_PATH, OutboxEntryDto,
+    OutboxPush, OutboxReply, PROTOCOL_HEADER, PROTOCOL_VERSION, SESSION_HEADER, SESSION_PATH, SNAPSHOT_POSITION_HEADER,
+    SNAPSHOT_RECORDS_HEADER, SessionDto, VersionError, check_version, error_codes,
 };
 
 /// Why a call to the server failed. [`ClientError::code`] gives a stable code the user
@@ -180,6 +180,16 @@ impl SyncClient {
         path: &str,
     ) -> Result<T, ClientError> {
         Ok(self.call_counted::<(), T>(Method::GET, path, Some(creds), Some(session_token), None).await?.0)
+    }
+
+    /// How messages this desk's centre sent stand.
+    pub async fn message_states(
+        &self,
+        creds: &DeviceCredentials,
+        ids: Vec<uuid::Uuid>,
+    ) -> Result<MessageStates, ClientError> {
+        let body = MessageStatesRequest { ids };
+        self.call(Method::POST, MESSAGE_STATES_PATH, Some(creds), Some(&body)).await
     }
 
     /// The e-address catalogue: (address, name) of every active institution mailbox.

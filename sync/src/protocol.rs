@@ -282,6 +282,41 @@ pub const ATTACHMENT_PATH: &str = "/v1/eaddress/attachments";
 /// `GET` the e-address catalogue (institutions' addresses).
 pub const DIRECTORY_PATH: &str = "/v1/eaddress/directory";
 
+/// `POST` the states of messages a desk sent (device credentials).
+pub const MESSAGE_STATES_PATH: &str = "/v1/sync/message-states";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageStatesRequest {
+    /// At most 200 message ids.
+    pub ids: Vec<Uuid>,
+}
+
+/// One recipient's state of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryStateDto {
+    pub recipient: String,
+    /// `delivered`, `notified` or `read`.
+    pub state: String,
+    pub notified_on: chrono::NaiveDate,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageStateDto {
+    pub id: Uuid,
+    pub deliveries: Vec<DeliveryStateDto>,
+}
+
+/// The states of the asked messages the device's centre sent (others are left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageStates {
+    pub messages: Vec<MessageStateDto>,
+}
+
 /// A `message_send` outbox entry: a message a desk's clerk wrote, sent from the centre's
 /// mailbox under the entry's id (the message id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

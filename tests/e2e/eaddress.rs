@@ -142,6 +142,16 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     let reply = client.push_outbox(&creds, vec![again]).await.unwrap();
     assert_eq!(reply.results[0].outcome, "duplicate");
 
+    // The desk hears how it stands: delivered.
+    assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap(), 1);
+    let states = |local: &Store| {
+        let queued = local.queued_messages(5).unwrap();
+        let deliveries: Vec<serde_json::Value> =
+            serde_json::from_str(queued[0].deliveries.as_deref().unwrap_or("[]")).unwrap();
+        deliveries.iter().map(|d| d["state"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(states(&local), ["delivered"]);
+
     // The institution's mailbox has it once, from the centre, with the case number; the scan
     // comes back byte for byte.
     let http = reqwest::Client::new();
@@ -168,4 +178,8 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     assert!(deliveries[0].read_at.is_some());
     assert_eq!(deliveries[0].read_by.as_deref(), Some(format!("institution:{VID}").as_str()));
     assert!(server::audit::verify(store.as_ref()).await.unwrap().is_ok());
+    // The desk hears it was read, and stops asking.
+    engine::follow_messages(&client, &creds, &local, &clock).await.unwrap();
+    assert_eq!(states(&local), ["read"]);
+    assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap(), 0);
 }

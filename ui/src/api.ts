@@ -257,6 +257,8 @@ export interface QueuedMessage {
   state: "queued" | "sent" | "refused";
   refused: string | null;
   refused_code: string | null;
+  /** Each recipient's state on the server, as last heard. */
+  deliveries: MailDelivery[];
 }
 
 export interface Mailbox {
@@ -270,7 +272,7 @@ export interface Mailbox {
 export interface MailDelivery {
   recipient: string;
   state: "delivered" | "notified" | "read";
-  delivered_at: string;
+  delivered_at?: string;
   notified_on: string;
   read_at: string | null;
 }

@@ -134,6 +134,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         enroll,
         hello,
         push_outbox,
+        message_states,
         provision_csv,
         provision_json,
         open_data_catalog,
@@ -188,6 +189,10 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         sync::protocol::OutboxReply,
         sync::protocol::OutboxResult,
         sync::protocol::CasePage,
+        sync::protocol::MessageStatesRequest,
+        sync::protocol::MessageStates,
+        sync::protocol::MessageStateDto,
+        sync::protocol::DeliveryStateDto,
         sync::protocol::CaseRecordDto,
         sync::protocol::CitizenCases,
         sync::protocol::InstitutionStatusRequest,
@@ -220,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         .route("/open-data/catalog.jsonld", get(open_data_catalog))
         .route(sync::protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
         .route(sync::protocol::CASE_FEED_PATH, get(cases::device_feed))
+        .route(sync::protocol::MESSAGE_STATES_PATH, post(message_states))
         .route(sync::protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
         .route("/v1/institution/cases", get(cases::institution_feed))
         .route("/v1/cases/{number}", get(cases::get_case))
@@ -422,6 +428,30 @@ async fn push_outbox(
         tracing::warn!(device = %device.id, entry = %result.id, reason = ?result.reason, "outbox entry rejected");
     }
     Ok(Json(sync::protocol::OutboxReply { results }))
+}
+
+/// How the messages a desk's centre sent stand, recipient by recipient, for the desk to show
+/// (offline too, as last heard).
+#[utoipa::path(post, path = "/v1/sync/message-states", request_body = sync::protocol::MessageStatesRequest,
+    params(("pietura-protocol" = u32, Header)),
+    security(("device" = [])),
+    responses((status = 200, body = sync::protocol::MessageStates), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn message_states(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    ApiJson(request): ApiJson<sync::protocol::MessageStatesRequest>,
+) -> Result<Json<sync::protocol::MessageStates>, ApiError> {
+    if request.ids.len() > sync::protocol::MAX_OUTBOX_BATCH {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            sync::protocol::error_codes::VALIDATION,
+            format!("at most {} ids at once", sync::protocol::MAX_OUTBOX_BATCH),
+        )
+        .with_field("ids"));
+    }
+    let messages =
+        crate::eaddress::states_for_device(state.store.as_ref(), &device, &request.ids, (state.clock)()).await?;
+    Ok(Json(sync::protocol::MessageStates { messages }))
 }
 
 /// Service-provision statistics as CSV: month × service × institution × channel × kind; counts

@@ -41,6 +41,8 @@ pub struct QueuedMessageView {
     pub state: &'static str,
     pub refused: Option<String>,
     pub refused_code: Option<String>,
+    /// Each recipient's state on the server, as last heard.
+    pub deliveries: Vec<crate::protocol::DeliveryStateDto>,
 }
 
 /// A recipient from the e-address catalogue.
@@ -152,7 +154,10 @@ impl DeviceSession {
                     (None, Some(_)) => "sent",
                     (None, None) => "queued",
                 };
-                Some(view_of(queued.id, &entry, queued.created_at, state, queued.refused, queued.refused_code))
+                let mut view =
+                    view_of(queued.id, &entry, queued.created_at, state, queued.refused, queued.refused_code);
+                view.deliveries = queued.deliveries.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+                Some(view)
             })
             .collect())
     }
@@ -215,5 +220,6 @@ fn view_of(
         state,
         refused,
         refused_code,
+        deliveries: Vec::new(),
     }
 }

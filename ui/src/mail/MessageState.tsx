@@ -7,10 +7,11 @@ import type { Language } from "../i18n";
 export function MessageState({ queued, deliveries }: { queued?: QueuedMessage; deliveries?: MailDelivery[] }) {
   const { t, i18n } = useTranslation();
   const language = i18n.language as Language;
-  if (deliveries && deliveries.length > 0) {
+  const known = deliveries && deliveries.length > 0 ? deliveries : queued?.deliveries;
+  if (known && known.length > 0) {
     return (
-      <span data-testid="message-state" data-state={deliveries.map((d) => d.state).join(" ")}>
-        {deliveries.map((d) => (
+      <span data-testid="message-state" data-state={known.map((d) => d.state).join(" ")}>
+        {known.map((d) => (
           <span key={d.recipient} className={`badge state-${d.state}`}>
             {t(`mail.state.${d.state}`)}
             {d.state === "read" && d.read_at ? ` ${formatSyncTime(d.read_at, language)}` : ""}
