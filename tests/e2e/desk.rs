@@ -29,6 +29,10 @@ use tests::{
 };
 
 const VPCD_SLOT: &str = "127.0.0.1:35963";
+const VID: &str = "https://pietura.lv/id/org/vid";
+const VID_BOX: &str = "_DEFAULT@90000069281";
+/// A scanned application as the clerk attaches it.
+const SCAN: &[u8] = b"%PDF-1.7\n% a scanned application\n1 0 obj << >> endobj\n%%EOF\n";
 const CLERK_CODE: &str = "161175-19997";
 
 /// Types `pin` into the login (or lock) screen and submits it.
@@ -107,7 +111,7 @@ fn pdftotext(pdf: &Path) -> String {
 
 /// On an open service page: register a case for the customer whose card is in the second
 /// reader (open the form, read the card, register: three actions), then save its receipt.
-fn register_case_offline(app: &Session, shots: &Path) -> Result<Registration> {
+fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Registration> {
     wait_until("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
     app.type_into("[data-testid=search-box]", "sunu nodev")?;
     wait_until("search results", Duration::from_secs(10), || {
@@ -174,6 +178,32 @@ fn register_case_offline(app: &Session, shots: &Path) -> Result<Registration> {
         eprintln!("the case page: {:?}", app.text("[data-testid=case-page]"));
     })?;
     app.screenshot(&shots.join("desk-07e-case-page.png"))?;
+    // A scanned application attached, and sent to the institution with it — still offline.
+    app.choose_file("[data-testid=attach-document]", scan)?;
+    wait_until("the document on the case", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=case-documents]")?.contains("iesniegums.pdf"))
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-failed-document.png"));
+    })?;
+    app.click("[data-testid=case-write]")?;
+    wait_until("the recipient search", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=recipient-search]")?.is_some())
+    })?;
+    app.type_into("[data-testid=recipient-search]", "ieņēmumu")?;
+    wait_until("the institution found", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=compose]")?.contains("Valsts ieņēmumu dienests"))
+    })?;
+    app.click("[data-testid=recipient-option]")?;
+    app.click("[data-testid=mail-send]")?;
+    wait_until("the message queued", Duration::from_secs(10), || {
+        Ok(app.attribute("[data-testid=case-message] [data-testid=message-state]", "data-state")?.as_deref()
+            == Some("queued"))
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-failed-message.png"));
+    })?;
+    app.screenshot(&shots.join("desk-07f-message-queued.png"))?;
     Ok(Registration { number, receipt, took })
 }
 
@@ -193,6 +223,16 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
     server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()])?;
     server_cli(&bin, &db, &["user", "grant", CLERK_CODE, "--role", "clerk", "--centre", "Rīgas 1. VPVKAC"])?;
+    // E-address: the institution's mailbox (operated with its API key) and the centre's.
+    server_cli(&bin, &db, &["institution", "add", VID, "--name", "Valsts ieņēmumu dienests"])?;
+    let key: serde_json::Value = serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", VID, "--json"])?)?;
+    let vid_key = format!("ApiKey {}", key["api_key"].as_str().context("an API key")?);
+    server_cli(&bin, &db, &["eaddress", "add", VID_BOX, "--name", "Valsts ieņēmumu dienests", "--institution", VID])?;
+    server_cli(
+        &bin,
+        &db,
+        &["eaddress", "add", "R1V@90011524360", "--name", "Rīgas 1. VPVKAC", "--centre", "Rīgas 1. VPVKAC"],
+    )?;
     // eID login: a test CA made here, trusted by the server; the clerk's card in vpcd's reader.
     #[allow(clippy::disallowed_methods)] // the test's reference clock
     let now = chrono::Utc::now();
@@ -270,6 +310,18 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
         Ok(app.attribute("[data-testid=catalogue-freshness]", "data-state")?.as_deref() == Some("fresh"))
     })?;
     app.screenshot(&shots.join("desk-03-online.png"))?;
+    // Online, the E-address tab shows the centre's mailbox; the catalogue of institutions'
+    // addresses is on the desk for writing offline.
+    app.click("[data-testid=tab-mail]")?;
+    wait_until("the centre's mailbox", Duration::from_secs(15), || {
+        Ok(app.text("[data-testid=mail-screen]")?.contains("Rīgas 1. VPVKAC"))
+    })?;
+    app.click("[data-testid=mail-write]")?;
+    wait_until("the e-address catalogue on the desk", Duration::from_secs(15), || {
+        Ok(app.find("[data-testid=recipient-option]")?.is_some())
+    })?;
+    app.screenshot(&shots.join("desk-03b-mail.png"))?;
+    app.click("[data-testid=tab-catalogue]")?;
 
     server.stop();
     let went_offline = wait_for_state(&app, "offline", Duration::from_secs(10));
@@ -329,7 +381,9 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
         ca.issue_card(customer, KeyKind::Rsa2048, now - chrono::Duration::days(30), None, "4321", "654321")?;
     std::fs::write(&customer_file, profile.to_json()?)?;
     let _customer_card = VirtualCardProcess::insert(&bin, &customer_file, CUSTOMER_VPCD_SLOT)?;
-    let registration = register_case_offline(&app, &shots)?;
+    let scan = home.path().join("iesniegums.pdf");
+    std::fs::write(&scan, SCAN)?;
+    let registration = register_case_offline(&app, &shots, &scan)?;
     let case_number = registration.number;
     eprintln!("case registered offline as {case_number} ({:?} from opening the form)", registration.took);
     let receipt = pdftotext(&registration.receipt);
@@ -358,6 +412,42 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let on_server = runtime.block_on(store.case_by_number(&case_number))?.context("the case by its number")?;
     let on_server: domain::case::Case = serde_json::from_str(&on_server.document)?;
     assert_eq!(on_server.notes.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(), ["Atnesīs izziņu rīt"]);
+    // The message written offline reaches the institution's mailbox once, the scan intact.
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    // The institution, with its API key: the body of each answer.
+    let vid_get = |path: &str| -> Result<Vec<u8>> {
+        let request =
+            http.get(format!("{base}{path}")).header("pietura-protocol", "1").header("authorization", &vid_key);
+        Ok(runtime.block_on(async { request.send().await?.bytes().await })?.to_vec())
+    };
+    let vid_json = |path: &str| -> Result<serde_json::Value> { Ok(serde_json::from_slice(&vid_get(path)?)?) };
+    wait_until("the message in the institution's mailbox", Duration::from_secs(20), || {
+        Ok(vid_json(&format!("/v1/eaddress/mailboxes/{VID_BOX}/inbox"))?.as_array().is_some_and(|m| !m.is_empty()))
+    })?;
+    let inbox = vid_json(&format!("/v1/eaddress/mailboxes/{VID_BOX}/inbox"))?;
+    assert_eq!(inbox.as_array().map(Vec::len), Some(1), "sent once: {inbox}");
+    assert_eq!(inbox[0]["case_number"], case_number.as_str());
+    let message_id = inbox[0]["id"].as_str().context("a message id")?.to_owned();
+    let file = vid_get(&format!("/v1/eaddress/mailboxes/{VID_BOX}/messages/{message_id}/attachments/0"))?;
+    assert_eq!(file.as_slice(), SCAN, "the digest is intact");
+    // The desk shows it delivered; after the institution reads it, read.
+    let state = || -> Result<Option<String>> {
+        app.click("[data-testid=case-messages-refresh]")?;
+        std::thread::sleep(Duration::from_millis(300));
+        app.attribute("[data-testid=case-message] [data-testid=message-state]", "data-state")
+    };
+    wait_until("delivered on the desk", Duration::from_secs(20), || Ok(state()?.as_deref() == Some("delivered")))
+        .inspect_err(|_| {
+            let _ = app.screenshot(&shots.join("desk-failed-delivered.png"));
+        })?;
+    vid_get(&format!("/v1/eaddress/mailboxes/{VID_BOX}/messages/{message_id}"))?;
+    wait_until("read on the desk", Duration::from_secs(20), || Ok(state()?.as_deref() == Some("read"))).inspect_err(
+        |_| {
+            let _ = app.screenshot(&shots.join("desk-failed-read.png"));
+        },
+    )?;
+    app.screenshot(&shots.join("desk-07g-message-read.png"))?;
     app.click("[data-testid=language-en]")?;
     wait_until("English", Duration::from_secs(5), || Ok(app.text("[data-testid=connection-state]")? == "Online"))?;
     app.screenshot(&shots.join("desk-08-back-online-en.png"))?;

@@ -67,6 +67,13 @@ impl Session {
         Ok(())
     }
 
+    /// Chooses a file for an `<input type=file>` (which may be visually hidden behind its label).
+    pub fn choose_file(&self, css: &str, path: &std::path::Path) -> Result<()> {
+        let id = self.element(css)?;
+        self.call("POST", &format!("/element/{id}/value"), Some(json!({ "text": path.display().to_string() })))?;
+        Ok(())
+    }
+
     /// Sends keys to an element without clearing it first (WebDriver key codes, e.g. Enter = \u{E007}).
     pub fn press(&self, css: &str, keys: &str) -> Result<()> {
         let id = self.element(css)?;
