@@ -16,6 +16,8 @@ pub struct KioskConfig {
     /// Run in a window instead of full screen (for set-up and demos).
     #[serde(default)]
     pub windowed: bool,
+    /// The print command (`lp`-compatible) for citizens' attachments, if not the system's `lp`.
+    pub printer: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]

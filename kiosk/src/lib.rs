@@ -18,8 +18,8 @@ use sync::{
 use tokio::sync::oneshot;
 
 use screens::{
-    CitizenCases, CitizenScreen, EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction, LoginScreen,
-    language_bar,
+    CitizenAction, CitizenCases, CitizenScreen, CitizenView, EnrollAction, EnrollScreen, HomeAction, HomeScreen,
+    Loadable, LoginAction, LoginScreen, language_bar,
 };
 use texts::{error_text, tr};
 
@@ -43,8 +43,26 @@ pub enum Action {
     Enroll(EnrollAction),
     Home(HomeAction),
     Login(LoginAction),
-    /// The citizen chose to finish.
-    LogOut,
+    /// On the citizen's screen (finishing among them).
+    Citizen(CitizenAction),
+}
+
+/// An answer about the citizen's mailbox, arriving from the server.
+enum MailAnswer {
+    Inbox(Result<Vec<sync::protocol::MessageDto>, SessionError>),
+    Opened(Result<sync::protocol::MessageDto, SessionError>),
+    Accesses(Result<Vec<sync::protocol::AccessDto>, SessionError>),
+    Printed(Result<String, SessionError>),
+}
+
+fn loadable<T>(result: Result<T, SessionError>) -> Loadable<T> {
+    match result {
+        Ok(value) => Loadable::Loaded(value),
+        Err(error) => {
+            tracing::warn!(%error, "the citizen's mailbox could not be read");
+            Loadable::Failed(error.code)
+        }
+    }
 }
 
 pub struct KioskApp {
@@ -63,6 +81,7 @@ pub struct KioskApp {
     last_card_poll: Option<chrono::DateTime<chrono::Utc>>,
     pending_login: Option<oneshot::Receiver<Result<sync::login::LoginView, sync::login::LoginFailure>>>,
     pending_cases: Option<oneshot::Receiver<Result<Vec<sync::session::CitizenCaseView>, SessionError>>>,
+    pending_mail: Option<oneshot::Receiver<MailAnswer>>,
     /// When a person last touched the screen (for the idle timeout).
     last_input: chrono::DateTime<chrono::Utc>,
 }
@@ -89,6 +108,7 @@ impl KioskApp {
             last_card_poll: None,
             pending_login: None,
             pending_cases: None,
+            pending_mail: None,
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
         };
         app.last_input = (app.clock)();
@@ -118,6 +138,11 @@ impl KioskApp {
 
     pub fn language(&self) -> Language {
         self.language
+    }
+
+    /// The device session, when the local store opened.
+    pub fn session(&self) -> Option<&Arc<DeviceSession>> {
+        self.session.as_ref()
     }
 
     pub fn enrollment(&self) -> Option<&Enrollment> {
@@ -173,8 +198,8 @@ impl KioskApp {
                     }
                 }
                 Screen::Citizen(screen) => {
-                    if screen.ui(ui, language) {
-                        self.actions.push(Action::LogOut);
+                    if let Some(action) = screen.ui(ui, language) {
+                        self.actions.push(Action::Citizen(action));
                     }
                 }
                 Screen::Failed(error) => {
@@ -282,6 +307,28 @@ impl KioskApp {
                 Err(oneshot::error::TryRecvError::Closed) => self.pending_cases = None,
             }
         }
+        if let Some(receiver) = &mut self.pending_mail {
+            match receiver.try_recv() {
+                Ok(answer) => {
+                    self.pending_mail = None;
+                    if let Screen::Citizen(screen) = &mut self.screen {
+                        match answer {
+                            MailAnswer::Inbox(result) => screen.inbox = loadable(result),
+                            MailAnswer::Opened(result) => screen.opened = Some(loadable(result)),
+                            MailAnswer::Accesses(result) => screen.accesses = Some(loadable(result)),
+                            MailAnswer::Printed(result) => {
+                                screen.notice = Some(match result {
+                                    Ok(_) => texts::tr(self.language, "citizen.printed"),
+                                    Err(error) => texts::error_text(self.language, &error.code),
+                                });
+                            }
+                        }
+                    }
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+                Err(oneshot::error::TryRecvError::Closed) => self.pending_mail = None,
+            }
+        }
         if let Screen::Citizen(_) = self.screen {
             let card_gone = session.login().view().state != "logged_in";
             let idle = (now - self.last_input).num_seconds() >= IDLE_TIMEOUT_SECS;
@@ -300,8 +347,9 @@ impl KioskApp {
             });
         }
         self.pending_login = None;
-        // An answer still on its way is dropped unread.
+        // Answers still on their way are dropped unread.
         self.pending_cases = None;
+        self.pending_mail = None;
         self.screen = Screen::Home(Box::new(HomeScreen { notice: Some(notice.to_owned()), ..HomeScreen::default() }));
         self.browse_read_for = None;
     }
@@ -325,6 +373,7 @@ impl KioskApp {
         self.pending_enrollment.is_some()
             || self.pending_login.is_some()
             || self.pending_cases.is_some()
+            || self.pending_mail.is_some()
             || matches!(self.screen, Screen::Login(_) | Screen::Citizen(_))
     }
 
@@ -381,7 +430,8 @@ impl KioskApp {
                 });
                 self.pending_login = Some(receiver);
             }
-            Action::LogOut => self.end_citizen_session("citizen.ended_card"),
+            Action::Citizen(CitizenAction::LogOut) => self.end_citizen_session("citizen.ended_card"),
+            Action::Citizen(action) => self.citizen_action(&session, action),
             Action::Home(HomeAction::RetrySync) => {
                 self.runtime.spawn(async move { session.retry_now().await });
             }
@@ -391,6 +441,58 @@ impl KioskApp {
                 }
             }
         }
+    }
+
+    /// The citizen's mailbox actions: answers come from the server (the kiosk keeps nothing).
+    fn citizen_action(&mut self, session: &Arc<DeviceSession>, action: CitizenAction) {
+        let Screen::Citizen(screen) = &mut self.screen else { return };
+        if self.pending_mail.is_some() {
+            return;
+        }
+        let (sender, receiver) = oneshot::channel();
+        let asking = session.clone();
+        match action {
+            CitizenAction::Show(view) => {
+                screen.view = view;
+                if view != CitizenView::Mail {
+                    return;
+                }
+                screen.inbox = Loadable::Loading;
+                screen.opened = None;
+                self.runtime.spawn(async move {
+                    let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
+                });
+            }
+            CitizenAction::OpenMessage(id) => {
+                screen.opened = Some(Loadable::Loading);
+                screen.notice = None;
+                self.runtime.spawn(async move {
+                    let _ = sender.send(MailAnswer::Opened(asking.open_own_message(id).await));
+                });
+            }
+            CitizenAction::CloseMessage => {
+                // Back to the list, read again so the message shows as read.
+                screen.opened = None;
+                screen.notice = None;
+                self.runtime.spawn(async move {
+                    let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
+                });
+            }
+            CitizenAction::PrintAttachment(id, index, name) => {
+                screen.notice = Some(texts::tr(self.language, "citizen.printing"));
+                self.runtime.spawn(async move {
+                    let _ = sender.send(MailAnswer::Printed(asking.print_own_attachment(id, index, &name).await));
+                });
+            }
+            CitizenAction::ShowAccesses => {
+                screen.accesses = Some(Loadable::Loading);
+                self.runtime.spawn(async move {
+                    let _ = sender.send(MailAnswer::Accesses(asking.own_mailbox_accesses().await));
+                });
+            }
+            CitizenAction::LogOut => return,
+        }
+        self.pending_mail = Some(receiver);
     }
 
     fn finish_enrollment(&mut self, result: Result<Enrollment, SessionError>) {

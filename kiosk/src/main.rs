@@ -46,6 +46,9 @@ fn main() -> Result<()> {
         let _entered = runtime.enter();
         DeviceSession::open(&data_dir, "pietura-kiosk", policy_from_env(), system_clock()).map(Arc::new)
     };
+    if let (Ok(session), Some(printer)) = (&session, &config.printer) {
+        session.set_printer_command(printer.clone());
+    }
     let mut app = KioskApp::new(session, runtime.handle().clone(), system_clock());
     if app.enrollment().is_none()
         && let (Some(url), Some(code)) = (&config.server_url, &config.enrollment_code)

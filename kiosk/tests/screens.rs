@@ -427,6 +427,66 @@ fn add_case_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path, 
     })
 }
 
+/// The citizen's mailbox on the test server (in `dir`) with one message from the VID holding a
+/// PDF; answers the PDF.
+fn add_message_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> Vec<u8> {
+    use sha2::Digest;
+    let pdf = b"%PDF-1.7\n% a decision\n%%EOF\n".to_vec();
+    let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
+    runtime.block_on(async {
+        let store = server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap();
+        #[allow(clippy::disallowed_methods)] // the server's real clock
+        let now = chrono::Utc::now();
+        let account = |address: &str, kind| server::store::Account {
+            address: address.into(),
+            kind,
+            name: address.into(),
+            institution_id: None,
+            centre_id: None,
+            active: true,
+            created_at: now,
+            changed_at: now,
+        };
+        store.put_account(account("_DEFAULT@90000069281", domain::eaddress::AccountKind::Institution)).await.unwrap();
+        store.put_account(account("_PRIVATE@32503511782", domain::eaddress::AccountKind::Natural)).await.unwrap();
+        let attachments = server::eaddress::Attachments::in_folder(&dir.join("attachments")).unwrap();
+        attachments.put(&sha256, pdf.clone().into()).await.unwrap();
+        let id = Uuid::now_v7();
+        let message = server::store::StoredMessage {
+            id,
+            sender: "_DEFAULT@90000069281".into(),
+            sent_by: "institution:https://pietura.lv/id/org/vid".into(),
+            subject: "Lēmums par nodokli".into(),
+            body: "Pielikumā lēmums.".into(),
+            case_number: None,
+            in_reply_to: None,
+            attachments: serde_json::json!([{ "name": "lēmums.pdf", "size": pdf.len(), "sha256": sha256 }]).to_string(),
+            sent_at: now,
+        };
+        let delivery = server::store::Delivery {
+            message_id: id,
+            recipient: "_PRIVATE@32503511782".into(),
+            delivered_at: now,
+            notified_on: now.date_naive() + chrono::Duration::days(2),
+            read_at: None,
+            read_by: None,
+            deleted_at: None,
+        };
+        let audit = server::audit::NewAuditEntry::new(now, "institution:x", "message_sent", "_DEFAULT@90000069281", "");
+        store.send_message(message, vec![delivery], audit).await.unwrap();
+    });
+    pdf
+}
+
+fn run_until_contains(harness: &mut Harness<'_, KioskApp>, part: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.query_by_label_contains(part).is_none() {
+        assert!(std::time::Instant::now() < deadline, "nothing with {part:?} showed");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+}
+
 fn run_until(harness: &mut Harness<'_, KioskApp>, label: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.query_by_label(label).is_none() {
@@ -496,4 +556,58 @@ fn an_idle_citizen_session_ends_by_itself() {
     log_in_on_the_keypad(&mut harness);
     offset.store(kiosk::IDLE_TIMEOUT_SECS + 1, Ordering::SeqCst);
     run_until(&mut harness, "Session ended after a time without use.");
+}
+
+/// The citizen reads their e-address inbox at the kiosk: opening a message marks it read, its
+/// PDF goes to the kiosk's printer, they see who looked at their mailbox, and taking the card
+/// out wipes it all.
+#[test]
+fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A printer that keeps what it is given (the kiosk's `lp`).
+    let printed = dir.path().join("printed.pdf");
+    let lp = dir.path().join("lp");
+    std::fs::write(
+        &lp,
+        format!("#!/bin/sh\nfor last; do :; done\ncp \"$last\" {}\necho request id is kiosk-1\n", printed.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    app.session().expect("a session").set_printer_command(lp);
+    let pdf = add_message_on_server(&runtime, dir.path());
+    let mut harness = Harness::new_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    harness.get_by_label("Your e-address").click();
+    run_until_contains(&mut harness, "Lēmums par nodokli — _DEFAULT@90000069281");
+    let listed = harness.query_all_by_label_contains("Lēmums par nodokli").count();
+    assert_eq!(listed, 1);
+    harness.query_by_label_contains("Lēmums par nodokli").unwrap().click();
+    run_until(&mut harness, "Pielikumā lēmums.");
+    harness.get_by_label("Print").click();
+    run_until(&mut harness, "Sent to the printer. Take it from the printer.");
+    assert_eq!(std::fs::read(&printed).unwrap(), pdf, "the PDF went to the printer as it is");
+    harness.get_by_label("Back to the mailbox").click();
+    harness.run();
+    harness.get_by_label("Who looked at my mailbox").click();
+    run_until(&mut harness, "opened a message");
+    readers.remove("Reader");
+    run_until(&mut harness, "Session ended: the card was taken out.");
+    assert!(harness.query_by_label_contains("Lēmums par nodokli").is_none(), "nothing of the mailbox stays");
+    // The server knows it was read.
+    runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        let inbox = store.inbox("_PRIVATE@32503511782".into(), None, 10).await.unwrap();
+        assert!(inbox[0].1.read_at.is_some());
+    });
 }

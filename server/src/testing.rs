@@ -47,7 +47,11 @@ async fn spawn(dir: &Path, kind: DeviceKind, device_name: &str, login: Option<cr
             .expect("the device is added");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
     let url = format!("http://{}", listener.local_addr().expect("a bound address"));
-    let state = AppState::new(store, system_clock()).with_login(login);
+    // Attachments in the folder too, so a test can put content there itself.
+    let state = AppState::new(store, system_clock())
+        .with_login(login)
+        .with_attachment_dir(&dir.join("attachments"))
+        .expect("the attachment folder can be made");
     tokio::spawn(crate::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
     TestServer { url, enrollment_code: code.to_string() }
 }

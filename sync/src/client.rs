@@ -192,6 +192,39 @@ impl SyncClient {
         self.call(Method::POST, MESSAGE_STATES_PATH, Some(creds), Some(&body)).await
     }
 
+    /// A file (an e-address attachment) as the person logged in with `session_token`.
+    pub async fn download_as_person(
+        &self,
+        creds: &DeviceCredentials,
+        session_token: &str,
+        path: &str,
+    ) -> Result<Vec<u8>, ClientError> {
+        let url = self.base.join(path.trim_start_matches('/')).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+        let response = self
+            .http
+            .get(url)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header(header::AUTHORIZATION, creds.authorization_header())
+            .header(SESSION_HEADER, session_token)
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: self.base.to_string(),
+                reason: describe_transport_error(&e),
+            })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: describe_transport_error(&e),
+        })?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        let error: ErrorBody = serde_json::from_slice(&bytes)
+            .map_err(|_| ClientError::BadResponse(format!("HTTP {status} with an unreadable error body")))?;
+        Err(ClientError::Rejected { status: status.as_u16(), code: error.code, message: error.message })
+    }
+
     /// The e-address catalogue: (address, name) of every active institution mailbox.
     pub async fn directory(&self) -> Result<Vec<(String, String)>, ClientError> {
         let entries: Vec<serde_json::Value> = self.call::<(), _>(Method::GET, DIRECTORY_PATH, None, None).await?;

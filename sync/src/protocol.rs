@@ -317,6 +317,28 @@ pub struct MessageStates {
     pub messages: Vec<MessageStateDto>,
 }
 
+/// An e-address message as the API shows it (`/v1/eaddress/mailboxes/{address}/...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDto {
+    pub id: Uuid,
+    pub sender: String,
+    pub subject: String,
+    pub body: String,
+    pub case_number: Option<String>,
+    pub attachments: Vec<domain::eaddress::AttachmentInfo>,
+    pub sent_at: DateTime<Utc>,
+    pub deliveries: Vec<DeliveryStateDto>,
+}
+
+/// One access to a mailbox, for its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessDto {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
 /// A `message_send` outbox entry: a message a desk's clerk wrote, sent from the centre's
 /// mailbox under the entry's id (the message id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

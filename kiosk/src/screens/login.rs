@@ -136,35 +136,123 @@ pub enum CitizenCases {
     Failed(String),
 }
 
-/// After a citizen's login: who they are, the status of their cases, and the way out.
-/// Everything here is dropped with the screen when the session ends.
+/// Something loaded from the server for the citizen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Loadable<T> {
+    #[default]
+    Loading,
+    Loaded(T),
+    /// Why it could not be fetched (an error code).
+    Failed(String),
+}
+
+/// Which part of the citizen's screen is shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CitizenView {
+    #[default]
+    Cases,
+    Mail,
+}
+
+/// What the citizen asked for on their screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CitizenAction {
+    LogOut,
+    Show(CitizenView),
+    OpenMessage(uuid::Uuid),
+    CloseMessage,
+    /// A message's attachment (by index, with its name) to the kiosk's printer.
+    PrintAttachment(uuid::Uuid, usize, String),
+    ShowAccesses,
+}
+
+/// After a citizen's login: who they are, their cases, their e-address inbox (read-only: opening
+/// a message marks it read; PDFs and images can be printed), who accessed their mailbox, and
+/// the way out. Everything here is dropped with the screen when the session ends.
 #[derive(Debug, Clone)]
 pub struct CitizenScreen {
     pub person: Person,
     pub cases: CitizenCases,
+    pub view: CitizenView,
+    pub inbox: Loadable<Vec<sync::protocol::MessageDto>>,
+    pub opened: Option<Loadable<sync::protocol::MessageDto>>,
+    pub accesses: Option<Loadable<Vec<sync::protocol::AccessDto>>>,
+    /// A line about the last print (done, or why not).
+    pub notice: Option<String>,
+}
+
+fn local(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M").to_string()
+}
+
+fn failed(ui: &mut egui::Ui, language: Language, code: &str) {
+    ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), error_text(language, code));
+}
+
+fn big(ui: &mut egui::Ui, text: String) -> bool {
+    ui.add(egui::Button::new(text).min_size(egui::vec2(200.0, 56.0))).clicked()
 }
 
 impl CitizenScreen {
     pub fn new(person: Person) -> Self {
-        Self { person, cases: CitizenCases::Loading }
+        Self {
+            person,
+            cases: CitizenCases::Loading,
+            view: CitizenView::Cases,
+            inbox: Loadable::Loading,
+            opened: None,
+            accesses: None,
+            notice: None,
+        }
     }
 
-    /// Draws the screen; true when the citizen chose to finish.
-    pub fn ui(&self, ui: &mut egui::Ui, language: Language) -> bool {
+    /// Draws the screen; answers what the citizen asked for.
+    pub fn ui(&self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+        let mut action = None;
         let person = &self.person;
         ui.heading(
             tr(language, "citizen.hello").replace("{name}", &format!("{} {}", person.given_name, person.surname)),
         );
         ui.add_space(8.0);
-        ui.label(egui::RichText::new(tr(language, "citizen.cases")).strong().size(28.0));
+        ui.horizontal(|ui| {
+            for (view, key) in [(CitizenView::Cases, "citizen.cases"), (CitizenView::Mail, "citizen.mail")] {
+                if ui
+                    .add(
+                        egui::Button::new(tr(language, key))
+                            .selected(self.view == view)
+                            .min_size(egui::vec2(200.0, 56.0)),
+                    )
+                    .clicked()
+                {
+                    action = Some(CitizenAction::Show(view));
+                }
+            }
+        });
+        ui.add_space(8.0);
+        match self.view {
+            CitizenView::Cases => self.cases_ui(ui, language),
+            CitizenView::Mail => {
+                if let Some(asked) = self.mail_ui(ui, language) {
+                    action = Some(asked);
+                }
+            }
+        }
+        ui.add_space(8.0);
+        ui.label(tr(language, "citizen.privacy"));
+        ui.add_space(16.0);
+        if big(ui, tr(language, "citizen.log_out")) {
+            action = Some(CitizenAction::LogOut);
+        }
+        action
+    }
+
+    fn cases_ui(&self, ui: &mut egui::Ui, language: Language) {
         match &self.cases {
             // Plain text, not a spinner: the app repaints while the answer is on its way.
             CitizenCases::Loading => {
                 ui.label(tr(language, "citizen.cases_loading"));
             }
-            CitizenCases::Failed(code) => {
-                ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), error_text(language, code));
-            }
+            CitizenCases::Failed(code) => failed(ui, language, code),
             CitizenCases::Loaded(cases) if cases.is_empty() => {
                 ui.label(tr(language, "citizen.cases_none"));
             }
@@ -188,19 +276,110 @@ impl CitizenScreen {
                                 .and_then(|v| v.as_str().map(str::to_owned))
                                 .unwrap_or_default();
                             ui.label(egui::RichText::new(tr(language, &format!("case_status.{status}"))).strong());
-                            ui.label(
-                                case.changed_at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M").to_string(),
-                            );
+                            ui.label(local(case.changed_at));
                             ui.end_row();
                         }
                     });
                 });
             }
         }
+    }
+
+    fn mail_ui(&self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+        let mut action = None;
+        if let Some(opened) = &self.opened {
+            match opened {
+                Loadable::Loading => {
+                    ui.label(tr(language, "citizen.mail_loading"));
+                }
+                Loadable::Failed(code) => failed(ui, language, code),
+                Loadable::Loaded(message) => {
+                    ui.label(egui::RichText::new(&message.subject).strong().size(28.0));
+                    ui.label(format!("{} · {}", message.sender, local(message.sent_at)));
+                    ui.add_space(8.0);
+                    egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
+                        ui.label(&message.body);
+                    });
+                    for (index, attachment) in message.attachments.iter().enumerate() {
+                        ui.horizontal(|ui| {
+                            ui.label(&attachment.name);
+                            let printable = matches!(
+                                domain::eaddress::attachment_media_type(&attachment.name),
+                                Some("application/pdf" | "image/jpeg" | "image/png")
+                            );
+                            if printable
+                                && ui
+                                    .add(
+                                        egui::Button::new(tr(language, "citizen.print"))
+                                            .min_size(egui::vec2(120.0, 48.0)),
+                                    )
+                                    .clicked()
+                            {
+                                action =
+                                    Some(CitizenAction::PrintAttachment(message.id, index, attachment.name.clone()));
+                            }
+                        });
+                    }
+                }
+            }
+            if let Some(notice) = &self.notice {
+                ui.label(notice);
+            }
+            if big(ui, tr(language, "citizen.back_to_inbox")) {
+                action = Some(CitizenAction::CloseMessage);
+            }
+            return action;
+        }
+        match &self.inbox {
+            Loadable::Loading => {
+                ui.label(tr(language, "citizen.mail_loading"));
+            }
+            Loadable::Failed(code) if code == "not_found" => {
+                ui.label(tr(language, "citizen.mail_none"));
+            }
+            Loadable::Failed(code) => failed(ui, language, code),
+            Loadable::Loaded(messages) if messages.is_empty() => {
+                ui.label(tr(language, "citizen.mail_empty"));
+            }
+            Loadable::Loaded(messages) => {
+                egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                    for message in messages {
+                        let unread = message.deliveries.iter().any(|d| d.state != "read");
+                        let text = egui::RichText::new(format!(
+                            "{} — {} · {}",
+                            message.subject,
+                            message.sender,
+                            local(message.sent_at)
+                        ));
+                        let text = if unread { text.strong() } else { text };
+                        if ui.add(egui::Button::new(text).min_size(egui::vec2(600.0, 56.0))).clicked() {
+                            action = Some(CitizenAction::OpenMessage(message.id));
+                        }
+                    }
+                });
+            }
+        }
         ui.add_space(8.0);
-        ui.label(tr(language, "citizen.next"));
-        ui.label(tr(language, "citizen.privacy"));
-        ui.add_space(16.0);
-        ui.add(egui::Button::new(tr(language, "citizen.log_out")).min_size(egui::vec2(200.0, 64.0))).clicked()
+        if big(ui, tr(language, "citizen.accesses")) {
+            action = Some(CitizenAction::ShowAccesses);
+        }
+        match &self.accesses {
+            None => {}
+            Some(Loadable::Loading) => {
+                ui.label(tr(language, "citizen.mail_loading"));
+            }
+            Some(Loadable::Failed(code)) => failed(ui, language, code),
+            Some(Loadable::Loaded(accesses)) => {
+                egui::Grid::new("mailbox-accesses").striped(true).show(ui, |ui| {
+                    for access in accesses.iter().rev().take(30) {
+                        ui.label(local(access.at));
+                        ui.label(&access.actor);
+                        ui.label(tr(language, &format!("access.{}", access.action)));
+                        ui.end_row();
+                    }
+                });
+            }
+        }
+        action
     }
 }

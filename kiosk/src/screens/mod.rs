@@ -7,7 +7,7 @@ mod login;
 
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen};
-pub use login::{CitizenCases, CitizenScreen, LoginAction, LoginScreen};
+pub use login::{CitizenAction, CitizenCases, CitizenScreen, CitizenView, Loadable, LoginAction, LoginScreen};
 
 use domain::Language;
 

@@ -524,7 +524,7 @@ impl DeviceSession {
         let (document, content) = self.document_content(case_id, document_id)?;
         let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
         let saved = print::save_pdf(&self.receipts_dir(), &document.name, &content).map_err(print_error)?;
-        let job = match (to_printer, print::system_printer()) {
+        let job = match (to_printer, self.printer()) {
             (false, _) => None,
             (true, None) => {
                 return Err(invalid(
@@ -690,7 +690,7 @@ impl DeviceSession {
         }
     }
 
-    fn receipts_dir(&self) -> PathBuf {
+    pub(super) fn receipts_dir(&self) -> PathBuf {
         self.store.path().parent().unwrap_or_else(|| Path::new(".")).join("receipts")
     }
 
@@ -721,7 +721,7 @@ impl DeviceSession {
         let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
         let bytes = print::render(document).map_err(print_error)?;
         let pdf = print::save_pdf(&self.receipts_dir(), file_name, &bytes).map_err(print_error)?;
-        let job = match (to_printer, print::system_printer()) {
+        let job = match (to_printer, self.printer()) {
             (false, _) => None,
             (true, None) => {
                 return Err(invalid(

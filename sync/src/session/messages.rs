@@ -201,6 +201,75 @@ impl DeviceSession {
     }
 }
 
+impl DeviceSession {
+    /// The logged-in person's own e-address (`_PRIVATE@…`), from their login.
+    fn own_address(&self) -> Result<EAddress, SessionError> {
+        let view = self.login.view();
+        let person = view.person.ok_or_else(|| invalid("not_logged_in", "log in with your eID card"))?;
+        let code = domain::PersonalCode::parse(&person.personal_code)
+            .map_err(|e| invalid("not_logged_in", format!("the logged-in person's code is unusable: {e}")))?;
+        Ok(EAddress::private(&code))
+    }
+
+    /// The logged-in person's own inbox, newest first (a kiosk: read-only). A person without an
+    /// e-address gets `not_found`.
+    pub async fn own_inbox(&self) -> Result<Vec<crate::protocol::MessageDto>, SessionError> {
+        let address = self.own_address()?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/inbox")).await?)
+    }
+
+    /// Opens one of the person's own messages (which marks it read).
+    pub async fn open_own_message(&self, id: Uuid) -> Result<crate::protocol::MessageDto, SessionError> {
+        let address = self.own_address()?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client
+            .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/messages/{id}"))
+            .await?)
+    }
+
+    /// An attachment of one of the person's own messages.
+    pub async fn own_attachment(&self, id: Uuid, index: usize) -> Result<Vec<u8>, SessionError> {
+        let address = self.own_address()?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client
+            .download_as_person(
+                &credentials,
+                &token,
+                &format!("/v1/eaddress/mailboxes/{address}/messages/{id}/attachments/{index}"),
+            )
+            .await?)
+    }
+
+    /// Who accessed the person's own mailbox, and when.
+    pub async fn own_mailbox_accesses(&self) -> Result<Vec<crate::protocol::AccessDto>, SessionError> {
+        let address = self.own_address()?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/accesses")).await?)
+    }
+
+    /// Prints an attachment of one of the person's own messages (PDFs and images) on the
+    /// kiosk's printer; the copy handed to the printer is removed right after.
+    pub async fn print_own_attachment(&self, id: Uuid, index: usize, name: &str) -> Result<String, SessionError> {
+        if !matches!(
+            domain::eaddress::attachment_media_type(name),
+            Some("application/pdf" | "image/jpeg" | "image/png")
+        ) {
+            return Err(invalid("document_no_preview", "only PDFs and images are printed here"));
+        }
+        let content = self.own_attachment(id, index).await?;
+        let printer = self.printer().ok_or_else(|| invalid("no_printer", "no printer is set up on this kiosk"))?;
+        // `lp` copies the file into the print queue: the copy here is removed at once after.
+        let copy = print::save_pdf(&self.receipts_dir(), &format!("{id}-{index}-{name}"), &content)
+            .map_err(|e| invalid("print_failed", e.to_string()))?;
+        let job = printer.print(&copy, name).map_err(|e| invalid("print_failed", e.to_string()));
+        if let Err(error) = std::fs::remove_file(&copy) {
+            tracing::warn!(%error, "a printed attachment's copy could not be removed");
+        }
+        job
+    }
+}
+
 fn view_of(
     id: Uuid,
     entry: &MessageEntry,

@@ -126,6 +126,8 @@ pub struct DeviceSession {
     status: watch::Sender<SyncStatus>,
     /// The customer being served, in memory only.
     visit: std::sync::Mutex<Option<cases::VisitView>>,
+    /// The printer chosen for this device (a kiosk's config), else the system's `lp`.
+    printer: std::sync::Mutex<Option<print::Printer>>,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -178,6 +180,7 @@ impl DeviceSession {
             engine: Mutex::new(None),
             status,
             visit: std::sync::Mutex::new(None),
+            printer: std::sync::Mutex::new(None),
         };
         session.sweep_receipts();
         Ok(session)
@@ -189,6 +192,16 @@ impl DeviceSession {
 
     pub fn enrollment(&self) -> Result<Option<Enrollment>, SessionError> {
         Ok(self.store.enrollment()?)
+    }
+
+    /// Prints through `command` (an `lp`-compatible program) instead of the system's `lp`.
+    pub fn set_printer_command(&self, command: std::path::PathBuf) {
+        *self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(print::Printer { command });
+    }
+
+    /// The printer to use, if there is one.
+    pub(crate) fn printer(&self) -> Option<print::Printer> {
+        self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone().or_else(print::system_printer)
     }
 
     pub fn language(&self) -> Result<Language, SessionError> {
