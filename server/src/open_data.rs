@@ -1,5 +1,6 @@
 //! Open data: service-provision statistics (P_UZSK) by month × service × institution × channel ×
-//! kind, published as CSV and JSON with a DCAT-AP description. No personal data: only counts,
+//! kind, and the e-address KPIs (process 8) by month × sending institution, published as CSV and
+//! JSON with a DCAT-AP description. No personal data: only counts,
 //! and counts below [`SUPPRESS_BELOW`] are withheld so that no visit can be singled out.
 
 use chrono::{DateTime, Utc};
@@ -86,6 +87,117 @@ pub fn to_json(rows: &[ProvisionRow], generated_at: DateTime<Utc>) -> serde_json
     })
 }
 
+/// One published row of the e-address KPIs (process 8): by month and sending institution.
+/// Withheld rows (fewer than [`SUPPRESS_BELOW`] deliveries) carry no numbers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EaddressKpiRow {
+    pub month: String,
+    /// The sending institution's mailbox name, or `legal_persons` / `natural_persons`.
+    pub sender: String,
+    pub messages_sent: Option<u64>,
+    pub deliveries: Option<u64>,
+    pub read: Option<u64>,
+    /// Hours from sending to reading, over the read deliveries (withheld under 5 readings).
+    pub median_hours_to_read: Option<f64>,
+    pub p90_hours_to_read: Option<f64>,
+}
+
+/// The value at `fraction` of sorted `values` (nearest rank).
+fn percentile(sorted: &[i64], fraction: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (fraction * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted.get(rank.min(sorted.len()) - 1).copied()
+}
+
+fn hours(seconds: i64) -> f64 {
+    (seconds as f64 / 360.0).round() / 10.0
+}
+
+/// The e-address KPIs as published, and the active mailboxes by kind (small counts withheld).
+pub async fn eaddress_kpis(store: &dyn Store) -> Result<(Vec<EaddressKpiRow>, Vec<(String, Option<u64>)>), StoreError> {
+    use std::collections::BTreeMap;
+    #[derive(Default)]
+    struct Group {
+        messages: std::collections::HashSet<uuid::Uuid>,
+        deliveries: u64,
+        read_seconds: Vec<i64>,
+    }
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
+    for (message, sent_at, sender, read_at) in store.delivery_facts().await? {
+        let group = groups.entry((sent_at.format("%Y-%m").to_string(), sender)).or_default();
+        group.messages.insert(message);
+        group.deliveries += 1;
+        if let Some(read_at) = read_at {
+            group.read_seconds.push((read_at - sent_at).num_seconds().max(0));
+        }
+    }
+    let rows = groups
+        .into_iter()
+        .map(|((month, sender), mut group)| {
+            group.read_seconds.sort_unstable();
+            let shown = group.deliveries >= SUPPRESS_BELOW;
+            let timed = shown && group.read_seconds.len() as u64 >= SUPPRESS_BELOW;
+            let messages = group.messages.len() as u64;
+            EaddressKpiRow {
+                month,
+                sender,
+                messages_sent: shown.then_some(messages),
+                deliveries: shown.then_some(group.deliveries),
+                read: shown.then_some(group.read_seconds.len() as u64),
+                median_hours_to_read: timed.then(|| percentile(&group.read_seconds, 0.5).map(hours)).flatten(),
+                p90_hours_to_read: timed.then(|| percentile(&group.read_seconds, 0.9).map(hours)).flatten(),
+            }
+        })
+        .collect();
+    let accounts = store
+        .active_accounts()
+        .await?
+        .into_iter()
+        .map(|(kind, n)| (kind, (n >= SUPPRESS_BELOW).then_some(n)))
+        .collect();
+    Ok((rows, accounts))
+}
+
+/// The e-address KPIs as CSV.
+pub fn kpis_to_csv(rows: &[EaddressKpiRow]) -> String {
+    let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let decimal = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let mut out = String::from(
+        "month,sender,messages_sent,deliveries,read,median_hours_to_read,p90_hours_to_read,suppressed\r\n",
+    );
+    for row in rows {
+        let fields = [
+            csv_field(&row.month),
+            csv_field(&row.sender),
+            number(row.messages_sent),
+            number(row.deliveries),
+            number(row.read),
+            decimal(row.median_hours_to_read),
+            decimal(row.p90_hours_to_read),
+            row.deliveries.is_none().to_string(),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn kpis_to_json(
+    rows: &[EaddressKpiRow],
+    accounts: &[(String, Option<u64>)],
+    generated_at: DateTime<Utc>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "dataset": "eaddress-kpi",
+        "generated_at": generated_at,
+        "suppression": format!("rows with fewer than {SUPPRESS_BELOW} deliveries are withheld, and times to read with fewer than {SUPPRESS_BELOW} readings"),
+        "active_accounts": accounts.iter().map(|(kind, n)| serde_json::json!({ "kind": kind, "accounts": n })).collect::<Vec<_>>(),
+        "rows": rows,
+    })
+}
+
 /// The DCAT-AP description of the data set, with its two distributions.
 pub fn catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
     let base = base_url.trim_end_matches('/');
@@ -127,6 +239,33 @@ pub fn catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
                     "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
                 }
             ]
+        }, {
+            "@id": format!("{base}/open-data/eaddress-kpi"),
+            "@type": "dcat:Dataset",
+            "dct:title": [
+                { "@value": "E-adreses darbības rādītāji", "@language": "lv" },
+                { "@value": "E-address performance indicators", "@language": "en" }
+            ],
+            "dct:description": [
+                { "@value": format!("Nosūtītās, piegādātās un izlasītās vēstules, laiks līdz izlasīšanai (mediāna, 90. procentile) pa mēnešiem un sūtītājiestādēm; aktīvo kontu skaits; rindas ar mazāk nekā {SUPPRESS_BELOW} piegādēm netiek publicētas."), "@language": "lv" },
+                { "@value": format!("Messages sent, delivered and read, time to read (median, 90th percentile) by month and sending institution; active accounts; rows with fewer than {SUPPRESS_BELOW} deliveries are withheld."), "@language": "en" }
+            ],
+            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
+            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
+            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
+            "dcat:keyword": ["e-adrese", "DEPP", "KPI"],
+            "dcat:distribution": [
+                {
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": { "@id": format!("{base}/open-data/eaddress-kpi.csv") },
+                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" }
+                },
+                {
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": { "@id": format!("{base}/open-data/eaddress-kpi.json") },
+                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
+                }
+            ]
         }]
     })
 }
@@ -155,6 +294,16 @@ mod tests {
         assert!(lines[1].contains(",\"Suņu nodeva, gada\","), "{}", lines[1]);
         assert!(lines[1].ends_with(",7,false"));
         assert!(lines[2].ends_with(",,true"));
+    }
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        let values: Vec<i64> = (1..=10).collect();
+        assert_eq!(percentile(&values, 0.5), Some(5));
+        assert_eq!(percentile(&values, 0.9), Some(9));
+        assert_eq!(percentile(&[42], 0.9), Some(42));
+        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(hours(5_400), 1.5);
     }
 
     #[test]

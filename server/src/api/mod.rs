@@ -138,6 +138,8 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         provision_csv,
         provision_json,
         open_data_catalog,
+        eaddress_kpi_csv,
+        eaddress_kpi_json,
         catalogue::get_service,
         catalogue::put_service,
         catalogue::retire_service,
@@ -223,6 +225,8 @@ pub fn router(state: AppState) -> Router {
         .route("/open-data/service-provision.csv", get(provision_csv))
         .route("/open-data/service-provision.json", get(provision_json))
         .route("/open-data/catalog.jsonld", get(open_data_catalog))
+        .route("/open-data/eaddress-kpi.csv", get(eaddress_kpi_csv))
+        .route("/open-data/eaddress-kpi.json", get(eaddress_kpi_json))
         .route(sync::protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
         .route(sync::protocol::CASE_FEED_PATH, get(cases::device_feed))
         .route(sync::protocol::MESSAGE_STATES_PATH, post(message_states))
@@ -469,6 +473,22 @@ async fn provision_csv(State(state): State<AppState>) -> Result<Response, ApiErr
 async fn provision_json(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let rows = crate::open_data::provision_rows(state.store.as_ref()).await?;
     Ok(Json(crate::open_data::to_json(&rows, (state.clock)())))
+}
+
+/// E-address KPIs as CSV: messages sent, delivered, read, hours to read (median, 90th
+/// percentile) by month × sending institution; small groups withheld; no personal data. Public.
+#[utoipa::path(get, path = "/open-data/eaddress-kpi.csv",
+    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
+async fn eaddress_kpi_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (rows, _) = crate::open_data::eaddress_kpis(state.store.as_ref()).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], crate::open_data::kpis_to_csv(&rows)).into_response())
+}
+
+/// The e-address KPIs as JSON, with active mailboxes by kind. Public.
+#[utoipa::path(get, path = "/open-data/eaddress-kpi.json", responses((status = 200, description = "The rows")))]
+async fn eaddress_kpi_json(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (rows, accounts) = crate::open_data::eaddress_kpis(state.store.as_ref()).await?;
+    Ok(Json(crate::open_data::kpis_to_json(&rows, &accounts, (state.clock)())))
 }
 
 /// The DCAT-AP description of the open data sets. Public.

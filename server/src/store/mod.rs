@@ -644,6 +644,12 @@ pub trait Store: Send + Sync + fmt::Debug {
         mailbox: Option<String>,
         delegate: Option<String>,
     ) -> Result<Vec<Delegation>, StoreError>;
+    /// Every delivery for the e-address KPIs: when its message was sent, the sending mailbox's
+    /// group (an institution's mailbox name; `legal_persons` or `natural_persons` otherwise) and
+    /// when it was read. Nothing about recipients.
+    async fn delivery_facts(&self) -> Result<Vec<(Uuid, DateTime<Utc>, String, Option<DateTime<Utc>>)>, StoreError>;
+    /// Active mailboxes by kind.
+    async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError>;
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;

@@ -1126,6 +1126,23 @@ impl Store for PostgresStore {
         rows.iter().map(delegation_from_row).collect()
     }
 
+    async fn delivery_facts(&self) -> Result<Vec<(Uuid, DateTime<Utc>, String, Option<DateTime<Utc>>)>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client.query("SELECT m.id, m.sent_at, CASE a.kind WHEN 'institution' THEN a.name WHEN 'legal' THEN 'legal_persons' ELSE 'natural_persons' END,
+        d.read_at
+ FROM eaddress_deliveries d JOIN eaddress_messages m ON m.id = d.message_id JOIN eaddress_accounts a ON a.address = m.sender", &[]).await.map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+    }
+
+    async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query("SELECT kind, count(*) FROM eaddress_accounts WHERE active GROUP BY kind ORDER BY kind", &[])
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get::<_, i64>(1) as u64)).collect())
+    }
+
     async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;

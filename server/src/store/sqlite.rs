@@ -1437,6 +1437,36 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn delivery_facts(&self) -> Result<Vec<(Uuid, DateTime<Utc>, String, Option<DateTime<Utc>>)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare("SELECT m.id, m.sent_at, CASE a.kind WHEN 'institution' THEN a.name WHEN 'legal' THEN 'legal_persons' ELSE 'natural_persons' END,
+        d.read_at
+ FROM eaddress_deliveries d JOIN eaddress_messages m ON m.id = d.message_id JOIN eaddress_accounts a ON a.address = m.sender").map_err(db)?;
+            let rows = statement
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().map(|(id, sent, sender, read)| Ok((parse_uuid(id)?, sent, sender, read))).collect()
+        })
+        .await
+    }
+
+    async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c
+                .prepare("SELECT kind, count(*) FROM eaddress_accounts WHERE active GROUP BY kind ORDER BY kind")
+                .map_err(db)?;
+            let rows = statement
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError> {
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;

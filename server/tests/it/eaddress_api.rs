@@ -397,4 +397,14 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
     let addresses: Vec<&str> = mine.as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap()).collect();
     assert_eq!(addresses, [CENTRE_BOX], "the expired and the revoked delegations are not offered");
     assert!(server::audit::verify(store).await.unwrap().is_ok());
+    // The KPIs are public and hold no personal data.
+    let (status, csv) = http.call(&As::Nobody, Method::GET, "open-data/eaddress-kpi.csv", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = csv.as_str().unwrap_or_default().to_owned();
+    assert!(csv.starts_with("month,sender,messages_sent"), "{csv}");
+    for personal in ["_PRIVATE", "32503511782", "325035", CLERK] {
+        assert!(!csv.contains(personal), "{personal} in {csv}");
+    }
+    let (_, catalog) = http.call(&As::Nobody, Method::GET, "open-data/catalog.jsonld", None).await;
+    assert!(catalog.to_string().contains("eaddress-kpi.csv"));
 }

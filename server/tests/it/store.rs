@@ -891,4 +891,15 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     // Every send, reading and delegation change is in the audit log, chained.
     let verified = server::audit::verify(store.as_ref()).await.unwrap().unwrap();
     assert_eq!(verified.entries, 5 + 2 + 3);
+    // The KPIs: five messages from the institution, one read; too few readings to publish a time,
+    // too few mailboxes to count them.
+    let (rows, accounts) = server::open_data::eaddress_kpis(store.as_ref()).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(
+        (row.sender.as_str(), row.messages_sent, row.deliveries, row.read),
+        ("_DEFAULT@90000069281", Some(5), Some(5), Some(1))
+    );
+    assert_eq!(row.median_hours_to_read, None, "one reading is too few to publish a time");
+    assert!(accounts.iter().all(|(_, n)| n.is_none()), "{accounts:?}");
 }
