@@ -23,7 +23,7 @@ pub enum Principal {
     Institution { id: String },
     /// A person logged in with their eID card on a device: a citizen at a kiosk (roles
     /// `citizen`), or staff at a desk of `centre_id`.
-    Person { personal_code: String, centre_id: Uuid, roles: Vec<domain::Role>, kiosk: bool },
+    Person { personal_code: String, device_id: Uuid, centre_id: Uuid, roles: Vec<domain::Role>, kiosk: bool },
 }
 
 impl Principal {
@@ -148,6 +148,29 @@ impl Attachments {
     }
 }
 
+/// What a person holds besides their own mailbox: delegations and citizens' consents.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    pub delegations: Vec<Delegation>,
+    pub consents: Vec<crate::store::Consent>,
+}
+
+/// A person's delegations (on `mailbox`, or all) and consents in force.
+async fn grants_of(
+    store: &dyn Store,
+    principal: &Principal,
+    mailbox: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Grants, StoreError> {
+    match principal {
+        Principal::Person { personal_code, kiosk: false, .. } => Ok(Grants {
+            delegations: store.delegations(mailbox, Some(personal_code.clone())).await?,
+            consents: store.active_consents(personal_code.clone(), now).await?,
+        }),
+        _ => Ok(Grants::default()),
+    }
+}
+
 /// What a caller may do with a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -175,18 +198,14 @@ impl Access {
 }
 
 /// What the caller may do with a mailbox: `None` when nothing at all.
-pub fn rights_on(
-    principal: &Principal,
-    mailbox: &Account,
-    delegations: &[Delegation],
-    today: NaiveDate,
-) -> Option<Access> {
+pub fn rights_on(principal: &Principal, mailbox: &Account, grants: &Grants, now: DateTime<Utc>) -> Option<Access> {
+    let today = domain::calendar::riga_date(now);
     if !mailbox.active {
         return None;
     }
     match principal {
         Principal::Institution { id } => (mailbox.institution_id.as_deref() == Some(id)).then_some(Access::Full),
-        Principal::Person { personal_code, centre_id, roles, kiosk } => {
+        Principal::Person { personal_code, device_id, centre_id, roles, kiosk } => {
             let own = domain::PersonalCode::parse(personal_code)
                 .is_ok_and(|code| EAddress::private(&code).to_string() == mailbox.address);
             if own {
@@ -201,11 +220,26 @@ pub fn rights_on(
             if *kiosk {
                 return None;
             }
-            delegations
+            // A citizen's consent signed with their card at this desk, still in force.
+            let consented = grants
+                .consents
+                .iter()
+                .filter(|c| &c.agent == personal_code && c.device_id == *device_id && c.ended_at.is_none())
+                .filter(|c| c.valid_until.is_some_and(|until| until > now))
+                .filter(|c| {
+                    c.citizen
+                        .as_deref()
+                        .and_then(|code| domain::PersonalCode::parse(code).ok())
+                        .is_some_and(|code| EAddress::private(&code).to_string() == mailbox.address)
+                })
+                .map(|c| c.rights);
+            grants
+                .delegations
                 .iter()
                 .filter(|d| d.mailbox == mailbox.address && &d.delegate == personal_code)
                 .filter(|d| d.revoked_at.is_none() && d.ends_on >= today)
                 .map(|d| d.rights)
+                .chain(consented)
                 .max()
                 .map(Access::Only)
         }
@@ -227,19 +261,14 @@ pub async fn authorise(
     principal: &Principal,
     address: &str,
     wanted: Right,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Account, MailboxError> {
     let address = EAddress::parse(address).map_err(|_| MailboxError::NotFound(address.to_owned()))?.to_string();
     let Some(mailbox) = store.accounts(vec![address.clone()]).await?.pop() else {
         return Err(MailboxError::NotFound(address));
     };
-    let delegations = match principal {
-        Principal::Person { personal_code, .. } => {
-            store.delegations(Some(address.clone()), Some(personal_code.clone())).await?
-        }
-        Principal::Institution { .. } => Vec::new(),
-    };
-    match rights_on(principal, &mailbox, &delegations, today) {
+    let grants = grants_of(store, principal, Some(address.clone()), now).await?;
+    match rights_on(principal, &mailbox, &grants, now) {
         None => Err(MailboxError::NotFound(address)),
         Some(access) if access.allows(wanted) => Ok(mailbox),
         Some(_) => Err(MailboxError::Forbidden(match wanted {
@@ -338,7 +367,7 @@ pub async fn send(
     now: DateTime<Utc>,
 ) -> Result<(MessageView, bool), MailboxError> {
     let today = domain::calendar::riga_date(now);
-    let sender = authorise(store, principal, from, Right::Communicate, today).await?;
+    let sender = authorise(store, principal, from, Right::Communicate, now).await?;
     let mut recipients = Vec::with_capacity(message.recipients.len());
     for raw in &message.recipients {
         recipients.push(EAddress::parse(raw).map_err(|_| MailboxError::UnknownRecipient(raw.clone()))?.to_string());
@@ -409,7 +438,7 @@ pub async fn inbox(
     now: DateTime<Utc>,
 ) -> Result<Vec<MessageView>, MailboxError> {
     let today = domain::calendar::riga_date(now);
-    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let items = store.inbox(mailbox.address.clone(), before, limit.clamp(1, 200)).await?;
     crate::audit::record(
         store,
@@ -434,7 +463,7 @@ pub async fn sent(
     now: DateTime<Utc>,
 ) -> Result<Vec<MessageView>, MailboxError> {
     let today = domain::calendar::riga_date(now);
-    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let mut views = Vec::new();
     for message in store.sent_messages(mailbox.address.clone(), None, limit.clamp(1, 200)).await? {
         let (_, deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
@@ -464,7 +493,7 @@ pub async fn open(
     now: DateTime<Utc>,
 ) -> Result<MessageView, MailboxError> {
     let today = domain::calendar::riga_date(now);
-    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let (message, deliveries) = store.message(id).await?.ok_or(MailboxError::NoMessage)?;
     if message.sender == mailbox.address {
         crate::audit::record(
@@ -496,8 +525,7 @@ pub async fn attachment(
     index: usize,
     now: DateTime<Utc>,
 ) -> Result<(AttachmentInfo, axum::body::Bytes), MailboxError> {
-    let today = domain::calendar::riga_date(now);
-    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let (message, deliveries) = store.message(id).await?.ok_or(MailboxError::NoMessage)?;
     let involved = message.sender == mailbox.address
         || deliveries.iter().any(|d| d.recipient == mailbox.address && d.deleted_at.is_none());
@@ -542,7 +570,7 @@ pub async fn delegate(
     now: DateTime<Utc>,
 ) -> Result<Delegation, MailboxError> {
     let today = domain::calendar::riga_date(now);
-    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     if !owns(principal, &mailbox) {
         return Err(MailboxError::NotOwner);
     }
@@ -581,8 +609,7 @@ pub async fn revoke(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, MailboxError> {
-    let today = domain::calendar::riga_date(now);
-    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     if !owns(principal, &mailbox) {
         return Err(MailboxError::NotOwner);
     }
@@ -602,8 +629,7 @@ pub async fn accesses(
     address: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<crate::audit::AuditEntry>, MailboxError> {
-    let today = domain::calendar::riga_date(now);
-    let mailbox = authorise(store, principal, address, Right::Read, today).await?;
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     if !owns(principal, &mailbox) {
         return Err(MailboxError::NotOwner);
     }
@@ -624,7 +650,7 @@ pub async fn my_mailboxes(
     principal: &Principal,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Account, Access)>, MailboxError> {
-    let today = domain::calendar::riga_date(now);
+    let grants = grants_of(store, principal, None, now).await?;
     let mut candidates = match principal {
         Principal::Institution { id } => store.operated_accounts(Some(id.clone()), None).await?,
         Principal::Person { personal_code, centre_id, kiosk, .. } => {
@@ -633,8 +659,12 @@ pub async fn my_mailboxes(
                 addresses.push(EAddress::private(&code).to_string());
             }
             if !kiosk {
-                addresses
-                    .extend(store.delegations(None, Some(personal_code.clone())).await?.into_iter().map(|d| d.mailbox));
+                addresses.extend(grants.delegations.iter().map(|d| d.mailbox.clone()));
+                for consent in &grants.consents {
+                    if let Some(code) = consent.citizen.as_deref().and_then(|c| domain::PersonalCode::parse(c).ok()) {
+                        addresses.push(EAddress::private(&code).to_string());
+                    }
+                }
             }
             let mut accounts = store.accounts(addresses).await?;
             if !kiosk {
@@ -647,13 +677,7 @@ pub async fn my_mailboxes(
     candidates.dedup_by(|a, b| a.address == b.address);
     let mut usable = Vec::new();
     for account in candidates {
-        let delegations = match principal {
-            Principal::Person { personal_code, .. } => {
-                store.delegations(Some(account.address.clone()), Some(personal_code.clone())).await?
-            }
-            Principal::Institution { .. } => Vec::new(),
-        };
-        if let Some(right) = rights_on(principal, &account, &delegations, today) {
+        if let Some(right) = rights_on(principal, &account, &grants, now) {
             usable.push((account, right));
         }
     }
@@ -691,6 +715,7 @@ pub async fn apply_message_entry(
         .collect();
     let principal = Principal::Person {
         personal_code: message.composed_by.clone(),
+        device_id: device.id,
         centre_id: device.centre.id,
         roles,
         kiosk: false,
@@ -766,4 +791,178 @@ pub async fn states_for_device(
         });
     }
     Ok(states)
+}
+
+/// What a citizen is asked to sign at the desk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ConsentChallenge {
+    pub id: Uuid,
+    /// Sign `hash(origin) ‖ hash(nonce)` with the citizen's card, as for a login.
+    pub origin: String,
+    pub nonce: String,
+    /// What the citizen agrees to, in Latvian and English, to show before they type their PIN.
+    pub text_lv: String,
+    pub text_en: String,
+    /// Sign before this.
+    pub sign_before: DateTime<Utc>,
+}
+
+/// A consent the clerk asks for.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// `read` (their mailbox with them) or `communicate` (also send in their name).
+    #[schema(value_type = String)]
+    pub rights: Right,
+    /// How long it lasts once signed (1 to 240 minutes).
+    pub minutes: u32,
+}
+
+/// Why a consent was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsentError {
+    #[error("only staff at a desk ask for a citizen's consent")]
+    NotStaff,
+    #[error("a consent is for reading or for sending, for 1 to 240 minutes")]
+    Invalid,
+    #[error("no such consent waiting to be signed, or it was asked at another desk")]
+    Unknown,
+    #[error("the consent waited too long: ask again")]
+    Expired,
+    #[error("the signature is not the citizen's own valid card signature: {0}")]
+    Signature(#[from] crate::login::LoginError),
+    #[error("a clerk cannot consent for themselves")]
+    OwnConsent,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How long a citizen has to sign after the clerk asked.
+const CONSENT_SIGN_MINUTES: i64 = 5;
+
+/// The clerk asks the citizen at the desk for consent: the nonce their card will sign binds the
+/// consent's content (who, what, how long) and a random part.
+pub async fn request_consent(
+    store: &dyn Store,
+    login: &crate::login::Login,
+    principal: &Principal,
+    agent_name: &str,
+    request: ConsentRequest,
+    now: DateTime<Utc>,
+) -> Result<ConsentChallenge, ConsentError> {
+    let Principal::Person { personal_code, device_id, roles, kiosk: false, .. } = principal else {
+        return Err(ConsentError::NotStaff);
+    };
+    if !roles.iter().any(|r| matches!(r, domain::Role::Clerk | domain::Role::Librarian)) {
+        return Err(ConsentError::NotStaff);
+    }
+    if request.rights == Right::Delete || !(1..=240).contains(&request.minutes) {
+        return Err(ConsentError::Invalid);
+    }
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let id = Uuid::now_v7();
+    let content = format!(
+        "pietura-consent-v1|{id}|{personal_code}|{}|{}|{}",
+        request.rights.as_str(),
+        request.minutes,
+        hex::encode(random)
+    );
+    use base64::Engine;
+    let nonce = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(content.as_bytes()));
+    store
+        .add_consent(crate::store::Consent {
+            id,
+            agent: personal_code.clone(),
+            device_id: *device_id,
+            rights: request.rights,
+            minutes: request.minutes,
+            nonce: nonce.clone(),
+            requested_at: now,
+            citizen: None,
+            signed_at: None,
+            valid_until: None,
+            ended_at: None,
+        })
+        .await?;
+    let (what_lv, what_en) = match request.rights {
+        Right::Read => ("lasīt manu e-adreses pastkastīti kopā ar mani", "read my e-address mailbox with me"),
+        _ => (
+            "lasīt manu e-adreses pastkastīti un sūtīt vēstules manā vārdā",
+            "read my e-address mailbox and send messages in my name",
+        ),
+    };
+    Ok(ConsentChallenge {
+        id,
+        origin: login.origin().to_owned(),
+        nonce,
+        text_lv: format!("Es atļauju {agent_name} ({personal_code}) {what_lv} {} minūtes.", request.minutes),
+        text_en: format!("I allow {agent_name} ({personal_code}) to {what_en} for {} minutes.", request.minutes),
+        sign_before: now + chrono::Duration::minutes(CONSENT_SIGN_MINUTES),
+    })
+}
+
+/// The citizen's card signed: the signature is checked like a login's, the signer becomes the
+/// citizen, and the consent is in force for its minutes (audited as given by the citizen).
+pub async fn confirm_consent(
+    store: &dyn Store,
+    login: &crate::login::Login,
+    principal: &Principal,
+    id: Uuid,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>), ConsentError> {
+    let Principal::Person { personal_code, device_id, kiosk: false, .. } = principal else {
+        return Err(ConsentError::NotStaff);
+    };
+    let consent = store.consent(id).await?.ok_or(ConsentError::Unknown)?;
+    if &consent.agent != personal_code
+        || consent.device_id != *device_id
+        || consent.signed_at.is_some()
+        || consent.ended_at.is_some()
+    {
+        return Err(ConsentError::Unknown);
+    }
+    if now > consent.requested_at + chrono::Duration::minutes(CONSENT_SIGN_MINUTES) {
+        return Err(ConsentError::Expired);
+    }
+    let (citizen, _, _) = login.verify_signed(token, &consent.nonce, now).await?;
+    if &citizen.to_string() == personal_code {
+        return Err(ConsentError::OwnConsent);
+    }
+    let mailbox = EAddress::private(&citizen).to_string();
+    let valid_until = now + chrono::Duration::minutes(i64::from(consent.minutes));
+    let audit = NewAuditEntry::new(
+        now,
+        format!("person:{citizen}"),
+        "consent_given",
+        mailbox.clone(),
+        format!("{id}: {} may {} until {}", consent.agent, consent.rights.as_str(), valid_until.to_rfc3339()),
+    );
+    if !store.sign_consent(id, citizen.to_string(), now, valid_until, audit).await? {
+        return Err(ConsentError::Unknown);
+    }
+    Ok((mailbox, valid_until))
+}
+
+/// The desk ends a consent (the citizen's card left, the visit ended).
+pub async fn end_consent(
+    store: &dyn Store,
+    principal: &Principal,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, ConsentError> {
+    let Principal::Person { personal_code, .. } = principal else { return Err(ConsentError::NotStaff) };
+    let consent = store.consent(id).await?.ok_or(ConsentError::Unknown)?;
+    if &consent.agent != personal_code {
+        return Err(ConsentError::Unknown);
+    }
+    let subject = consent
+        .citizen
+        .as_deref()
+        .and_then(|c| domain::PersonalCode::parse(c).ok())
+        .map(|c| EAddress::private(&c).to_string())
+        .unwrap_or_default();
+    let audit = NewAuditEntry::new(now, principal.actor(), "consent_ended", subject, id.to_string());
+    Ok(store.end_consent(id, now, audit).await?)
 }

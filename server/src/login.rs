@@ -262,6 +262,28 @@ impl Login {
         result
     }
 
+    /// Checks a token a card signed for `nonce` (certificate, revocation, signature, as a login)
+    /// and answers the signer: personal code, given name, surname.
+    pub async fn verify_signed(
+        &self,
+        token: &str,
+        nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(PersonalCode, String, String), LoginError> {
+        let token = AuthToken::parse(token)?;
+        let (certificate, issuer) = self.validator.check_certificate(&token, now)?;
+        if let Some(ocsp) = &self.ocsp {
+            ocsp.check(&certificate, issuer, now).await?;
+        }
+        let validated = self.validator.check_signature(&token, certificate, nonce)?;
+        let identity = &validated.identity;
+        let code = match identity.personal_code() {
+            Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode)?,
+            _ => return Err(LoginError::NoPersonalCode),
+        };
+        Ok((code, identity.given_name.clone().unwrap_or_default(), identity.surname.clone().unwrap_or_default()))
+    }
+
     async fn try_log_in(
         &self,
         store: &dyn Store,

@@ -58,3 +58,21 @@ CREATE TABLE eaddress_delegations (
 );
 CREATE INDEX eaddress_delegations_by_delegate ON eaddress_delegations (delegate, mailbox);
 CREATE INDEX eaddress_delegations_by_mailbox ON eaddress_delegations (mailbox);
+
+-- A citizen's consent, signed with their own eID card at a desk, for a clerk to read their
+-- mailbox with them (or send in their name) for a while. Asked for by the clerk (nonce kept
+-- until signed, five minutes), signed by the citizen, ended by the desk when the card leaves.
+CREATE TABLE eaddress_consents (
+    id           UUID PRIMARY KEY NOT NULL,
+    agent        TEXT NOT NULL,
+    device_id    UUID NOT NULL REFERENCES devices (id),
+    rights       TEXT NOT NULL CHECK (rights IN ('read', 'communicate')),
+    minutes      INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 240),
+    nonce        TEXT NOT NULL UNIQUE,
+    requested_at TIMESTAMPTZ NOT NULL,
+    citizen      TEXT,
+    signed_at    TIMESTAMPTZ,
+    valid_until  TIMESTAMPTZ,
+    ended_at     TIMESTAMPTZ
+);
+CREATE INDEX eaddress_consents_by_agent ON eaddress_consents (agent, valid_until);

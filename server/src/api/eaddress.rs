@@ -18,6 +18,106 @@ use uuid::Uuid;
 use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};
 use crate::eaddress::{self, MailboxError, MessageView, NewDelegation, NewMessage, Principal};
 
+impl From<eaddress::ConsentError> for ApiError {
+    fn from(error: eaddress::ConsentError) -> Self {
+        use eaddress::ConsentError as E;
+        let message = error.to_string();
+        match error {
+            E::NotStaff | E::OwnConsent => ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message),
+            E::Invalid => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message).with_field("consent")
+            }
+            E::Unknown => ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message),
+            E::Expired => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "consent_expired", message),
+            E::Signature(e) => e.into(),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
+fn person_of(user: &AuthenticatedUser) -> Principal {
+    Principal::Person {
+        personal_code: user.session.personal_code.clone(),
+        device_id: user.device.id,
+        centre_id: user.device.centre.id,
+        roles: user.session.roles.clone(),
+        kiosk: user.device.kind == domain::DeviceKind::Kiosk,
+    }
+}
+
+fn login_of(state: &AppState) -> Result<&crate::login::Login, ApiError> {
+    state.login.as_deref().ok_or_else(|| crate::login::LoginError::NotConfigured.into())
+}
+
+/// A clerk asks the citizen at the desk for consent to read their mailbox with them (or to send
+/// in their name) for a while; the citizen's card signs what this answers.
+#[utoipa::path(post, path = "/v1/eaddress/consents", request_body = eaddress::ConsentRequest,
+    params(("pietura-protocol" = u32, Header), ("pietura-session" = String, Header)),
+    security(("device" = [])),
+    responses((status = 200, body = eaddress::ConsentChallenge), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn request_consent(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    ApiJson(request): ApiJson<eaddress::ConsentRequest>,
+) -> Result<Json<eaddress::ConsentChallenge>, ApiError> {
+    let name = format!("{} {}", user.session.given_name, user.session.surname);
+    let challenge = eaddress::request_consent(
+        state.store.as_ref(),
+        login_of(&state)?,
+        &person_of(&user),
+        &name,
+        request,
+        (state.clock)(),
+    )
+    .await?;
+    Ok(Json(challenge))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentSignature {
+    /// The Web eID token the citizen's card made for the consent's origin and nonce.
+    pub token: String,
+}
+
+/// The citizen's signature on a consent: checked like a login; the consent is then in force.
+#[utoipa::path(post, path = "/v1/eaddress/consents/{id}/signature", request_body = ConsentSignature,
+    params(("id" = Uuid, Path), ("pietura-protocol" = u32, Header), ("pietura-session" = String, Header)),
+    security(("device" = [])),
+    responses((status = 200, description = "In force: the citizen's mailbox and until when"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn sign_consent(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(id): Path<Uuid>,
+    ApiJson(signature): ApiJson<ConsentSignature>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (mailbox, valid_until) = eaddress::confirm_consent(
+        state.store.as_ref(),
+        login_of(&state)?,
+        &person_of(&user),
+        id,
+        &signature.token,
+        (state.clock)(),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({ "id": id, "mailbox": mailbox, "valid_until": valid_until })))
+}
+
+/// Ends a consent (the desk does when the citizen's card leaves the reader).
+#[utoipa::path(delete, path = "/v1/eaddress/consents/{id}",
+    params(("id" = Uuid, Path), ("pietura-protocol" = u32, Header), ("pietura-session" = String, Header)),
+    security(("device" = [])),
+    responses((status = 204, description = "Ended"), (status = 404, body = ErrorBody)))]
+pub async fn end_consent(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    eaddress::end_consent(state.store.as_ref(), &person_of(&user), id, (state.clock)()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 impl From<MailboxError> for ApiError {
     fn from(error: MailboxError) -> Self {
         let message = error.to_string();
@@ -66,12 +166,7 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(Self(Principal::Institution { id }));
         }
         let user = AuthenticatedUser::from_request_parts(parts, state).await?;
-        Ok(Self(Principal::Person {
-            personal_code: user.session.personal_code.clone(),
-            centre_id: user.device.centre.id,
-            roles: user.session.roles.clone(),
-            kiosk: user.device.kind == domain::DeviceKind::Kiosk,
-        }))
+        Ok(Self(person_of(&user)))
     }
 }
 

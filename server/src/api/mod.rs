@@ -169,6 +169,9 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         eaddress::delegate,
         eaddress::revoke,
         eaddress::accesses,
+        eaddress::request_consent,
+        eaddress::sign_consent,
+        eaddress::end_consent,
         auth::challenge,
         auth::log_in,
         auth::session,
@@ -204,6 +207,9 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         crate::eaddress::NewDelegation,
         eaddress::MailboxDto,
         eaddress::AccessDto,
+        eaddress::ConsentSignature,
+        crate::eaddress::ConsentChallenge,
+        crate::eaddress::ConsentRequest,
         sync::protocol::LoginRequest,
         sync::protocol::LoginResponse,
         sync::protocol::SessionDto,
@@ -248,6 +254,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/eaddress/mailboxes/{address}/delegations", post(eaddress::delegate))
         .route("/v1/eaddress/mailboxes/{address}/delegations/{id}", axum::routing::delete(eaddress::revoke))
         .route("/v1/eaddress/mailboxes/{address}/accesses", get(eaddress::accesses))
+        .route("/v1/eaddress/consents", post(eaddress::request_consent))
+        .route("/v1/eaddress/consents/{id}/signature", post(eaddress::sign_consent))
+        .route("/v1/eaddress/consents/{id}", axum::routing::delete(eaddress::end_consent))
         .route(sync::protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
         .route(sync::protocol::LOGIN_PATH, post(auth::log_in))
         .route(sync::protocol::SESSION_PATH, get(auth::session))

@@ -650,6 +650,27 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn delivery_facts(&self) -> Result<Vec<(Uuid, DateTime<Utc>, String, Option<DateTime<Utc>>)>, StoreError>;
     /// Active mailboxes by kind.
     async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError>;
+    async fn add_consent(&self, consent: Consent) -> Result<(), StoreError>;
+    async fn consent(&self, id: Uuid) -> Result<Option<Consent>, StoreError>;
+    /// Records the citizen's signature (only on a consent not yet signed nor ended), with its
+    /// audit entry; answers whether it was.
+    async fn sign_consent(
+        &self,
+        id: Uuid,
+        citizen: String,
+        signed_at: DateTime<Utc>,
+        valid_until: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Ends a consent (the card left, the visit ended); answers whether it was in force.
+    async fn end_consent(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Signed consents in force at `at` for an agent.
+    async fn active_consents(&self, agent: String, at: DateTime<Utc>) -> Result<Vec<Consent>, StoreError>;
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;
@@ -712,6 +733,25 @@ pub struct Delegation {
     pub granted_at: DateTime<Utc>,
     pub ends_on: chrono::NaiveDate,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A citizen's consent for a clerk to act on their mailbox (see migration 0008).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub id: Uuid,
+    /// The clerk's personal code.
+    pub agent: String,
+    pub device_id: Uuid,
+    pub rights: domain::eaddress::Right,
+    pub minutes: u32,
+    /// What the citizen's card signs (with the login origin).
+    pub nonce: String,
+    pub requested_at: DateTime<Utc>,
+    /// The citizen who signed it.
+    pub citizen: Option<String>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 fn account_kind(raw: &str) -> Result<domain::eaddress::AccountKind, StoreError> {

@@ -10,8 +10,8 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Delegation, Delivery, Device, DeviceAuthRecord, EntryEffect,
-    Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
+    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, Delegation, Delivery, Device, DeviceAuthRecord,
+    EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
     ProvisionCount, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredMessage, StoredRecord,
     UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order, parse_kind,
     redact_password, right_of, roles_from_text, roles_to_text, versioned_document,
@@ -135,6 +135,25 @@ fn delegation_from_row(r: &Row) -> Result<Delegation, StoreError> {
         granted_at: r.get(5),
         ends_on: r.get(6),
         revoked_at: r.get(7),
+    })
+}
+
+const CONSENT_COLUMNS: &str =
+    "id, agent, device_id, rights, minutes, nonce, requested_at, citizen, signed_at, valid_until, ended_at";
+
+fn consent_from_row(r: &Row) -> Result<Consent, StoreError> {
+    Ok(Consent {
+        id: r.get(0),
+        agent: r.get(1),
+        device_id: r.get(2),
+        rights: right_of(r.get(3))?,
+        minutes: u32::try_from(r.get::<_, i32>(4)).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        nonce: r.get(5),
+        requested_at: r.get(6),
+        citizen: r.get(7),
+        signed_at: r.get(8),
+        valid_until: r.get(9),
+        ended_at: r.get(10),
     })
 }
 
@@ -1141,6 +1160,96 @@ impl Store for PostgresStore {
             .await
             .map_err(db)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get::<_, i64>(1) as u64)).collect())
+    }
+
+    async fn add_consent(&self, consent: Consent) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let minutes = i32::try_from(consent.minutes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        client
+            .execute(
+                "INSERT INTO eaddress_consents (id, agent, device_id, rights, minutes, nonce, requested_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &consent.id,
+                    &consent.agent,
+                    &consent.device_id,
+                    &consent.rights.as_str(),
+                    &minutes,
+                    &consent.nonce,
+                    &consent.requested_at,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn consent(&self, id: Uuid) -> Result<Option<Consent>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_opt(&format!("SELECT {CONSENT_COLUMNS} FROM eaddress_consents WHERE id = $1"), &[&id])
+            .await
+            .map_err(db)?;
+        row.as_ref().map(consent_from_row).transpose()
+    }
+
+    async fn sign_consent(
+        &self,
+        id: Uuid,
+        citizen: String,
+        signed_at: DateTime<Utc>,
+        valid_until: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let signed = tx
+            .execute(
+                "UPDATE eaddress_consents SET citizen = $2, signed_at = $3, valid_until = $4
+                 WHERE id = $1 AND signed_at IS NULL AND ended_at IS NULL",
+                &[&id, &citizen, &signed_at, &valid_until],
+            )
+            .await
+            .map_err(db)?;
+        if signed == 1 {
+            append_audit_in(&tx, &audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(signed == 1)
+    }
+
+    async fn end_consent(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let ended = tx
+            .execute("UPDATE eaddress_consents SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL", &[&id, &at])
+            .await
+            .map_err(db)?;
+        if ended == 1 {
+            append_audit_in(&tx, &audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ended == 1)
+    }
+
+    async fn active_consents(&self, agent: String, at: DateTime<Utc>) -> Result<Vec<Consent>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {CONSENT_COLUMNS} FROM eaddress_consents
+                     WHERE agent = $1 AND signed_at IS NOT NULL AND ended_at IS NULL AND valid_until > $2"
+                ),
+                &[&agent, &at],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(consent_from_row).collect()
     }
 
     async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError> {

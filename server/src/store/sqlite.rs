@@ -13,8 +13,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use super::{
-    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Delegation, Delivery, Device, DeviceAuthRecord, EntryEffect,
-    Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
+    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, Delegation, Delivery, Device, DeviceAuthRecord,
+    EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
     ProvisionCount, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredMessage, StoredRecord,
     UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order, parse_kind,
     right_of, roles_from_text, roles_to_text, versioned_document,
@@ -369,6 +369,31 @@ fn delegation_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Delegation, Store
         granted_at: r.get(5)?,
         ends_on: r.get(6)?,
         revoked_at: r.get(7)?,
+    }))
+}
+
+const CONSENT_COLUMNS: &str =
+    "id, agent, device_id, rights, minutes, nonce, requested_at, citizen, signed_at, valid_until, ended_at";
+
+fn consent_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Consent, StoreError>> {
+    let (id, device, rights): (String, String, String) = (r.get(0)?, r.get(2)?, r.get(3)?);
+    let parsed = (|| Ok::<_, StoreError>((parse_uuid(id)?, parse_uuid(device)?, right_of(&rights)?)))();
+    let (id, device_id, rights) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(Consent {
+        id,
+        agent: r.get(1)?,
+        device_id,
+        rights,
+        minutes: r.get(4)?,
+        nonce: r.get(5)?,
+        requested_at: r.get(6)?,
+        citizen: r.get(7)?,
+        signed_at: r.get(8)?,
+        valid_until: r.get(9)?,
+        ended_at: r.get(10)?,
     }))
 }
 
@@ -1463,6 +1488,108 @@ impl Store for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn add_consent(&self, consent: Consent) -> Result<(), StoreError> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO eaddress_consents (id, agent, device_id, rights, minutes, nonce, requested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    consent.id.to_string(),
+                    consent.agent,
+                    consent.device_id.to_string(),
+                    consent.rights.as_str(),
+                    consent.minutes,
+                    consent.nonce,
+                    consent.requested_at
+                ],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn consent(&self, id: Uuid) -> Result<Option<Consent>, StoreError> {
+        self.with(move |c| {
+            c.query_row(
+                &format!("SELECT {CONSENT_COLUMNS} FROM eaddress_consents WHERE id = ?1"),
+                params![id.to_string()],
+                consent_from_row,
+            )
+            .optional()
+            .map_err(db)?
+            .transpose()
+        })
+        .await
+    }
+
+    async fn sign_consent(
+        &self,
+        id: Uuid,
+        citizen: String,
+        signed_at: DateTime<Utc>,
+        valid_until: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let signed = tx
+                .execute(
+                    "UPDATE eaddress_consents SET citizen = ?2, signed_at = ?3, valid_until = ?4
+                     WHERE id = ?1 AND signed_at IS NULL AND ended_at IS NULL",
+                    params![id.to_string(), citizen, signed_at, valid_until],
+                )
+                .map_err(db)?;
+            if signed == 1 {
+                append_audit_in(&tx, &audit)?;
+            }
+            tx.commit().map_err(db)?;
+            Ok(signed == 1)
+        })
+        .await
+    }
+
+    async fn end_consent(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let ended = tx
+                .execute(
+                    "UPDATE eaddress_consents SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
+                    params![id.to_string(), at],
+                )
+                .map_err(db)?;
+            if ended == 1 {
+                append_audit_in(&tx, &audit)?;
+            }
+            tx.commit().map_err(db)?;
+            Ok(ended == 1)
+        })
+        .await
+    }
+
+    async fn active_consents(&self, agent: String, at: DateTime<Utc>) -> Result<Vec<Consent>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(&format!(
+                    "SELECT {CONSENT_COLUMNS} FROM eaddress_consents
+                     WHERE agent = ?1 AND signed_at IS NOT NULL AND ended_at IS NULL AND valid_until > ?2"
+                ))
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![agent, at], consent_from_row)
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().collect()
         })
         .await
     }

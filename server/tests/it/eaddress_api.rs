@@ -313,6 +313,80 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
         .await
         .unwrap();
 
+    // With the citizen's consent, signed with their own card at this desk, the clerk reads their
+    // mailbox with them (not send: the consent is for reading); ended, the clerk sees nothing.
+    let sign = |code: &str, challenge: &serde_json::Value| {
+        let holder = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: code.into() };
+        let profile =
+            server.ca.issue_card(holder, KeyKind::EcP384, now() - chrono::Duration::days(1), None, "4321", "654321");
+        let mut card = EidCard::new(VirtualCard::new(profile.unwrap()));
+        let pin = Pin::new("4321", PIN_MIN_LENGTH).unwrap();
+        let token = card
+            .sign_login(&pin, challenge["origin"].as_str().unwrap(), challenge["nonce"].as_str().unwrap(), "consent")
+            .unwrap();
+        serde_json::json!({ "token": token.to_json() })
+    };
+    let (status, challenge) = http
+        .call(
+            &clerk,
+            Method::POST,
+            "v1/eaddress/consents",
+            Some(serde_json::json!({ "rights": "read", "minutes": 10 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{challenge}");
+    assert!(challenge["text_lv"].as_str().unwrap().contains("10 minūtes"), "{challenge}");
+    let consent = challenge["id"].as_str().unwrap().to_owned();
+    // The clerk's own card cannot stand in for the citizen's.
+    let (status, _) = http
+        .call(&clerk, Method::POST, &format!("v1/eaddress/consents/{consent}/signature"), Some(sign(CLERK, &challenge)))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, signed) = http
+        .call(
+            &clerk,
+            Method::POST,
+            &format!("v1/eaddress/consents/{consent}/signature"),
+            Some(sign(CITIZEN, &challenge)),
+        )
+        .await;
+    assert_eq!((status, signed["mailbox"].as_str()), (StatusCode::OK, Some(CITIZEN_BOX)), "{signed}");
+    let (status, again) = http
+        .call(
+            &clerk,
+            Method::POST,
+            &format!("v1/eaddress/consents/{consent}/signature"),
+            Some(sign(CITIZEN, &challenge)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "signed once: {again}");
+    let (status, _) = http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
+    assert_eq!(status, StatusCode::OK, "the consent lets the clerk read with the citizen");
+    let (status, _) = http
+        .call(
+            &clerk,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages"),
+            Some(message(&[VID_BOX], "x", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a reading consent does not let the clerk send");
+    // A citizen at a kiosk cannot ask for consents; the clerk's consent at this desk is not
+    // another desk's.
+    let (status, _) = http
+        .call(
+            &citizen,
+            Method::POST,
+            "v1/eaddress/consents",
+            Some(serde_json::json!({ "rights": "read", "minutes": 10 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = http.call(&clerk, Method::DELETE, &format!("v1/eaddress/consents/{consent}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "ended, the consent grants nothing");
+
     // The clerk works the centre's mailbox: writes to the institution.
     let (status, from_centre) = http
         .call(
@@ -390,6 +464,8 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
         (format!("person:{CLERK}"), "inbox_listed"),
         (format!("person:{CITIZEN}"), "delegation_granted"),
         (format!("person:{CITIZEN}"), "message_opened"),
+        (format!("person:{CITIZEN}"), "consent_given"),
+        (format!("person:{CLERK}"), "consent_ended"),
     ] {
         assert!(seen.contains(&(actor.clone(), action.into())), "{actor} {action} in {seen:?}");
     }

@@ -902,4 +902,33 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     );
     assert_eq!(row.median_hours_to_read, None, "one reading is too few to publish a time");
     assert!(accounts.iter().all(|(_, n)| n.is_none()), "{accounts:?}");
+
+    // A consent: asked, signed once, in force until its time, ended once.
+    let (_, device) = enrolled_device(&store, "Centrs").await;
+    let consent = server::store::Consent {
+        id: Uuid::from_u128(88),
+        agent: "161175-19997".into(),
+        device_id: device,
+        rights: Right::Read,
+        minutes: 10,
+        nonce: "n0nce".into(),
+        requested_at: t(500),
+        citizen: None,
+        signed_at: None,
+        valid_until: None,
+        ended_at: None,
+    };
+    store.add_consent(consent.clone()).await.unwrap();
+    assert_eq!(store.consent(consent.id).await.unwrap(), Some(consent.clone()));
+    let audit = server::audit::NewAuditEntry::new(t(501), "person:325035-11782", "consent_given", CITIZEN_MAILBOX, "");
+    assert!(store.sign_consent(consent.id, "325035-11782".into(), t(501), t(1101), audit.clone()).await.unwrap());
+    assert!(!store.sign_consent(consent.id, "290156-11605".into(), t(502), t(1102), audit.clone()).await.unwrap());
+    assert_eq!(store.active_consents("161175-19997".into(), t(600)).await.unwrap().len(), 1);
+    assert!(store.active_consents("161175-19997".into(), t(1200)).await.unwrap().is_empty(), "its time is over");
+    assert!(store.end_consent(consent.id, t(700), audit.clone()).await.unwrap());
+    assert!(!store.end_consent(consent.id, t(701), audit).await.unwrap());
+    assert!(store.active_consents("161175-19997".into(), t(702)).await.unwrap().is_empty());
+    assert_eq!(store.consent(consent.id).await.unwrap().unwrap().citizen.as_deref(), Some("325035-11782"));
 }
+
+const CITIZEN_MAILBOX: &str = "_PRIVATE@32503511782";
