@@ -141,10 +141,28 @@ pub fn case_receipt(receipt: &CaseReceipt) -> Document {
 /// One thing done for the customer during a visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VisitAction {
-    ServiceViewed { service: String },
-    CaseRegistered { number: String, service: String },
-    StatusChanged { number: String, status: CaseStatus },
-    DocumentSent { document: String },
+    ServiceViewed {
+        service: String,
+    },
+    CaseRegistered {
+        number: String,
+        service: String,
+    },
+    StatusChanged {
+        number: String,
+        status: CaseStatus,
+    },
+    DocumentSent {
+        document: String,
+    },
+    /// The customer signed a consent with their card for the clerk to use their mailbox.
+    ConsentGiven {
+        minutes: u32,
+    },
+    /// The clerk read the customer's mailbox with them (under their consent).
+    MailboxRead {
+        messages: usize,
+    },
 }
 
 /// What a "what was done on your behalf" receipt says.
@@ -178,6 +196,12 @@ pub fn visit_receipt(receipt: &VisitReceipt) -> Document {
                     text(l, "action_status_changed", &[("number", number), ("status", &status_label(l, *status))])
                 }
                 VisitAction::DocumentSent { document } => text(l, "action_document_sent", &[("document", document)]),
+                VisitAction::ConsentGiven { minutes } => {
+                    text(l, "action_consent_given", &[("minutes", &minutes.to_string())])
+                }
+                VisitAction::MailboxRead { messages } => {
+                    text(l, "action_mailbox_read", &[("messages", &messages.to_string())])
+                }
             };
             format!("{at} — {what}")
         })

@@ -192,6 +192,18 @@ impl SyncClient {
         self.call(Method::POST, MESSAGE_STATES_PATH, Some(creds), Some(&body)).await
     }
 
+    /// A `POST` (or `DELETE` without a body) as the person logged in with `session_token`.
+    pub async fn send_as_person<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        creds: &DeviceCredentials,
+        session_token: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        Ok(self.call_counted::<B, T>(method, path, Some(creds), Some(session_token), body).await?.0)
+    }
+
     /// A file (an e-address attachment) as the person logged in with `session_token`.
     pub async fn download_as_person(
         &self,

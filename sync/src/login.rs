@@ -307,6 +307,33 @@ impl LoginManager {
         }
     }
 
+    /// The customer signs with their own card (PIN1 typed by them): for a consent, with the
+    /// `origin` and `nonce` the server gave. Answers the Web eID token's JSON.
+    pub fn customer_sign(&self, pin: &str, origin: &str, nonce: &str) -> Result<String, LoginFailure> {
+        let pin = Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new("pin_format", e.to_string()))?;
+        let own = match &*self.state() {
+            State::LoggedIn(active) => (active.reader.clone(), active.certificate.clone()),
+            _ => return Err(LoginFailure::new("not_logged_in", "log in before the customer signs")),
+        };
+        let readers = self.cards.readers()?;
+        for reader in readers.iter().filter(|r| r.name != own.0 && r.card_present && r.latvian_eid) {
+            let certificate = self.cards.authentication_certificate(&reader.name)?;
+            if certificate != own.1 {
+                let token = self.cards.sign_login(
+                    &reader.name,
+                    &certificate,
+                    PinEntry::Typed(&pin),
+                    origin,
+                    nonce,
+                    &self.app_version,
+                )?;
+                tracing::info!(reader = %reader.name, "the customer signed with their card");
+                return Ok(token.to_json());
+            }
+        }
+        Err(LoginFailure::new("no_customer_card", "insert the customer's eID card into the second reader"))
+    }
+
     fn card_details(&self, reader: &ReaderSnapshot) -> Result<(CardDetails, Vec<u8>), CardError> {
         let der = self.cards.authentication_certificate(&reader.name)?;
         let tries = self.cards.pin1_tries_left(&reader.name).ok();

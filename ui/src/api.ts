@@ -288,6 +288,21 @@ export interface MailMessage {
   deliveries: MailDelivery[];
 }
 
+export interface ConsentChallenge {
+  id: string;
+  origin: string;
+  nonce: string;
+  text_lv: string;
+  text_en: string;
+  sign_before: string;
+}
+
+export interface ActiveConsent {
+  id: string;
+  mailbox: string;
+  valid_until: string;
+}
+
 export interface RegisterCaseRequest {
   service_id: string;
   kind: CaseKind;
@@ -355,6 +370,12 @@ export const api = {
   mailboxes: () => invoke<Mailbox[]>("mailboxes"),
   mailboxFolder: (address: string, folder: "inbox" | "sent") => invoke<MailMessage[]>("mailbox_folder", { address, folder }),
   openMessage: (address: string, id: string) => invoke<MailMessage>("open_message", { address, id }),
+  askConsent: (rights: "read" | "communicate", minutes: number) => invoke<ConsentChallenge>("ask_consent", { rights, minutes }),
+  signConsent: (id: string, origin: string, nonce: string, pin: string) =>
+    invoke<ActiveConsent>("sign_consent", { id, origin, nonce, pin }),
+  consentStatus: () => invoke<ActiveConsent | null>("consent_status"),
+  consentInbox: () => invoke<MailMessage[]>("consent_inbox"),
+  endConsent: () => invoke<void>("end_consent"),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

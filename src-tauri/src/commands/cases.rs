@@ -117,7 +117,12 @@ pub async fn current_visit(state: State<'_, DeskState>) -> Result<Option<VisitVi
 
 #[tauri::command]
 pub async fn end_visit(state: State<'_, DeskState>) -> Result<Option<VisitView>, CommandError> {
-    Ok(state.session()?.end_visit())
+    let session = state.session()?;
+    // The customer's consent ends with their visit.
+    if let Err(error) = session.end_consent().await {
+        tracing::warn!(%error, "the consent could not be ended on the server (it ends with its time)");
+    }
+    Ok(session.end_visit())
 }
 
 /// `to_printer: false` saves the PDF only (and answers where).

@@ -53,3 +53,44 @@ pub async fn open_message(
         .map_err(|_| CommandError { code: "not_found".into(), message: format!("no message {id}") })?;
     Ok(state.session()?.open_message(&address, id).await?)
 }
+
+/// What the customer will sign, for the clerk to show them.
+#[tauri::command]
+pub async fn ask_consent(
+    state: State<'_, DeskState>,
+    rights: String,
+    minutes: u32,
+) -> Result<serde_json::Value, CommandError> {
+    Ok(state.session()?.ask_consent(&rights, minutes).await?)
+}
+
+/// The customer types PIN1 and signs with their card in the second reader.
+#[tauri::command]
+pub async fn sign_consent(
+    state: State<'_, DeskState>,
+    id: String,
+    origin: String,
+    nonce: String,
+    pin: String,
+) -> Result<sync::session::ActiveConsent, CommandError> {
+    let pin = zeroize::Zeroizing::new(pin);
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| CommandError { code: "not_found".into(), message: format!("no consent {id}") })?;
+    Ok(state.session()?.sign_consent(id, &origin, &nonce, &pin).await?)
+}
+
+/// The consent in force (none once the customer's card has left the reader).
+#[tauri::command]
+pub async fn consent_status(state: State<'_, DeskState>) -> Result<Option<sync::session::ActiveConsent>, CommandError> {
+    Ok(state.session()?.consent().await)
+}
+
+#[tauri::command]
+pub async fn consent_inbox(state: State<'_, DeskState>) -> Result<Vec<sync::protocol::MessageDto>, CommandError> {
+    Ok(state.session()?.consent_inbox().await?)
+}
+
+#[tauri::command]
+pub async fn end_consent(state: State<'_, DeskState>) -> Result<(), CommandError> {
+    Ok(state.session()?.end_consent().await?)
+}

@@ -150,6 +150,10 @@ pub struct CitizenCaseView {
 }
 
 impl VisitActionView {
+    pub(super) fn new(at: DateTime<Utc>, kind: &'static str, text: String, action: print::VisitAction) -> Self {
+        Self { at, kind, text, case_id: None, action }
+    }
+
     /// Documents sent to an institution for the customer.
     pub(super) fn message_sent(at: DateTime<Utc>, subject: &str, attachments: &[String], case_id: Uuid) -> Self {
         let document =

@@ -270,6 +270,143 @@ impl DeviceSession {
     }
 }
 
+/// A citizen's consent in force at this desk.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActiveConsent {
+    pub id: Uuid,
+    /// The citizen's mailbox.
+    pub mailbox: String,
+    pub valid_until: DateTime<Utc>,
+    pub rights: String,
+}
+
+impl DeviceSession {
+    /// Asks the server for a consent the customer will sign: what it says and what their card
+    /// signs (online only: the server checks the signature).
+    pub async fn ask_consent(&self, rights: &str, minutes: u32) -> Result<serde_json::Value, SessionError> {
+        let (client, credentials, token) = self.person_call()?;
+        let body = serde_json::json!({ "rights": rights, "minutes": minutes });
+        Ok(client
+            .send_as_person(reqwest::Method::POST, &credentials, &token, "/v1/eaddress/consents", Some(&body))
+            .await?)
+    }
+
+    /// The customer types their PIN1 and their card (in the second reader) signs the consent;
+    /// the server checks it and the consent is in force. Noted in the visit.
+    pub async fn sign_consent(
+        &self,
+        id: Uuid,
+        origin: &str,
+        nonce: &str,
+        pin: &str,
+    ) -> Result<ActiveConsent, SessionError> {
+        let (client, credentials, token) = self.person_call()?;
+        let login = self.login.clone();
+        let (pin, origin_owned, nonce_owned) =
+            (zeroize::Zeroizing::new(pin.to_owned()), origin.to_owned(), nonce.to_owned());
+        // PC/SC calls block: off the async threads.
+        let signed = tokio::task::spawn_blocking(move || login.customer_sign(&pin, &origin_owned, &nonce_owned))
+            .await
+            .map_err(|e| invalid("internal", e.to_string()))?
+            .map_err(|failure| SessionError::new(&failure.code, failure.message))?;
+        let body = serde_json::json!({ "token": signed });
+        let answer: serde_json::Value = client
+            .send_as_person(
+                reqwest::Method::POST,
+                &credentials,
+                &token,
+                &format!("/v1/eaddress/consents/{id}/signature"),
+                Some(&body),
+            )
+            .await?;
+        let now = (self.clock)();
+        let consent = ActiveConsent {
+            id,
+            mailbox: answer["mailbox"].as_str().unwrap_or_default().to_owned(),
+            valid_until: answer["valid_until"].as_str().and_then(|t| t.parse().ok()).unwrap_or(now),
+            rights: String::new(),
+        };
+        *self.consent.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(consent.clone());
+        if let Some(customer) = consent_customer(&consent) {
+            let minutes = u32::try_from((consent.valid_until - now).num_minutes().max(1)).unwrap_or(1);
+            self.note_in_visit(&customer, now, |visit| {
+                visit.actions.push(super::cases::VisitActionView::new(
+                    now,
+                    "consent_given",
+                    format!("{minutes} min"),
+                    print::VisitAction::ConsentGiven { minutes },
+                ));
+            });
+        }
+        tracing::info!(consent = %id, "the customer's consent is in force");
+        Ok(consent)
+    }
+
+    /// The consent in force, if any: ended here when its time is over or the customer's card
+    /// has left the second reader.
+    pub async fn consent(&self) -> Option<ActiveConsent> {
+        let current = self.consent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()?;
+        let login = self.login.clone();
+        let card_there = tokio::task::spawn_blocking(move || login.customer_card().is_ok()).await.unwrap_or(false);
+        if card_there && current.valid_until > (self.clock)() {
+            return Some(current);
+        }
+        if let Err(error) = self.end_consent().await {
+            tracing::warn!(%error, "the consent could not be ended on the server (it ends with its time)");
+        }
+        None
+    }
+
+    /// The consenting citizen's inbox, read with them (noted in the visit).
+    pub async fn consent_inbox(&self) -> Result<Vec<crate::protocol::MessageDto>, SessionError> {
+        let consent =
+            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let (client, credentials, token) = self.person_call()?;
+        let messages: Vec<crate::protocol::MessageDto> = client
+            .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{}/inbox", consent.mailbox))
+            .await?;
+        if let Some(customer) = consent_customer(&consent) {
+            let now = (self.clock)();
+            let count = messages.len();
+            self.note_in_visit(&customer, now, |visit| {
+                visit.actions.push(super::cases::VisitActionView::new(
+                    now,
+                    "mailbox_read",
+                    format!("{count}"),
+                    print::VisitAction::MailboxRead { messages: count },
+                ));
+            });
+        }
+        Ok(messages)
+    }
+
+    /// Ends the consent (the visit ended, the customer asked, the card left).
+    pub async fn end_consent(&self) -> Result<(), SessionError> {
+        let Some(consent) = self.consent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() else {
+            return Ok(());
+        };
+        let (client, credentials, token) = self.person_call()?;
+        client
+            .send_as_person::<(), ()>(
+                reqwest::Method::DELETE,
+                &credentials,
+                &token,
+                &format!("/v1/eaddress/consents/{}", consent.id),
+                None,
+            )
+            .await?;
+        tracing::info!(consent = %consent.id, "consent ended");
+        Ok(())
+    }
+}
+
+/// The customer a consent is from, as the visit knows customers.
+fn consent_customer(consent: &ActiveConsent) -> Option<domain::case::Customer> {
+    let address = EAddress::parse(&consent.mailbox).ok()?;
+    let code = domain::PersonalCode::parse(address.owner()).ok()?;
+    Some(domain::case::Customer::Natural { personal_code: code, name: String::new() })
+}
+
 fn view_of(
     id: Uuid,
     entry: &MessageEntry,

@@ -15,7 +15,7 @@ pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
     VisitActionView, VisitView, parse_customer,
 };
-pub use messages::{ComposeMessage, DirectoryEntry, QueuedMessageView};
+pub use messages::{ActiveConsent, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
@@ -128,6 +128,8 @@ pub struct DeviceSession {
     visit: std::sync::Mutex<Option<cases::VisitView>>,
     /// The printer chosen for this device (a kiosk's config), else the system's `lp`.
     printer: std::sync::Mutex<Option<print::Printer>>,
+    /// The customer's consent in force at this desk, in memory only.
+    consent: std::sync::Mutex<Option<messages::ActiveConsent>>,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -181,6 +183,7 @@ impl DeviceSession {
             status,
             visit: std::sync::Mutex::new(None),
             printer: std::sync::Mutex::new(None),
+            consent: std::sync::Mutex::new(None),
         };
         session.sweep_receipts();
         Ok(session)
@@ -447,7 +450,10 @@ impl DeviceSession {
     }
 
     pub async fn log_out(&self) -> crate::login::LoginView {
-        // The customer's visit ends with the clerk's session.
+        // The customer's visit and consent end with the clerk's session.
+        if let Err(error) = self.end_consent().await {
+            tracing::warn!(%error, "the consent could not be ended on the server (it ends with its time)");
+        }
         self.end_visit();
         let server = self.login_server().ok().flatten();
         self.login.log_out(server.as_ref()).await

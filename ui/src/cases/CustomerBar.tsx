@@ -2,6 +2,7 @@ import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type PrintOutcome } from "../api";
 import { errorKey } from "../i18n";
+import { ConsentPanel } from "../mail/ConsentPanel";
 import { CustomerField, type Customer } from "./CustomerField";
 import { ReceiptOutcome } from "./Receipt";
 import { useVisit } from "./visit";
@@ -58,6 +59,7 @@ export function CustomerBar() {
           <button type="button" className="secondary small" onClick={() => finish(false)} data-testid="end-visit-pdf">
             {t("cases.endVisitPdf")}
           </button>
+          <ConsentPanel onChanged={refresh} />
         </>
       ) : open ? (
         <div className="visit-start">

@@ -1,0 +1,195 @@
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type MailMessage } from "../api";
+import { formatSyncTime } from "../format";
+import { errorKey, type Language } from "../i18n";
+
+/** Reading the customer's e-address with them: the customer reads what they agree to and signs
+ *  it with their own eID card (PIN1, typed by them); then the clerk sees their inbox until the
+ *  card leaves the reader, the time is over or the clerk ends it. */
+export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language as Language;
+  const [step, setStep] = useState<"idle" | "choose" | "sign" | "active">("idle");
+  const [rights, setRights] = useState<"read" | "communicate">("read");
+  const [minutes, setMinutes] = useState(30);
+  const [challenge, setChallenge] = useState<ConsentChallenge | null>(null);
+  const [pin, setPin] = useState("");
+  const [consent, setConsent] = useState<ActiveConsent | null>(null);
+  const [inbox, setInbox] = useState<MailMessage[] | null>(null);
+  const [opened, setOpened] = useState<MailMessage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [ended, setEnded] = useState(false);
+  const fail = (e: unknown) => setError(t(errorKey(asCommandError(e).code)));
+
+  // While in force: the consent ends when the customer's card leaves the second reader.
+  useEffect(() => {
+    if (step !== "active") return;
+    const timer = setInterval(() => {
+      api
+        .consentStatus()
+        .then((now) => {
+          if (!now) {
+            setStep("idle");
+            setConsent(null);
+            setInbox(null);
+            setOpened(null);
+            setEnded(true);
+            onChanged();
+          }
+        })
+        .catch(() => undefined);
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [step, onChanged]);
+
+  const ask = () => {
+    setError(null);
+    api
+      .askConsent(rights, minutes)
+      .then((c) => {
+        setChallenge(c);
+        setStep("sign");
+      })
+      .catch(fail);
+  };
+
+  const sign = () => {
+    if (!challenge) return;
+    setError(null);
+    api
+      .signConsent(challenge.id, challenge.origin, challenge.nonce, pin)
+      .then((c) => {
+        setPin("");
+        setConsent(c);
+        setStep("active");
+        onChanged();
+        return api.consentInbox().then(setInbox);
+      })
+      .catch((e: unknown) => {
+        setPin("");
+        fail(e);
+      });
+  };
+
+  const end = () => {
+    api
+      .endConsent()
+      .then(() => {
+        setStep("idle");
+        setConsent(null);
+        setInbox(null);
+        setOpened(null);
+        onChanged();
+      })
+      .catch(fail);
+  };
+
+  if (step === "idle") {
+    return (
+      <span className="consent">
+        <button type="button" className="secondary small" onClick={() => { setEnded(false); setStep("choose"); }} data-testid="consent-start">
+          {t("consent.start")}
+        </button>
+        {ended && <span className="muted" role="status"> {t("consent.ended")}</span>}
+      </span>
+    );
+  }
+
+  return (
+    <section className="consent-panel" aria-labelledby="consent-heading" data-testid="consent-panel">
+      <h2 id="consent-heading">{t("consent.heading")}</h2>
+      {step === "choose" && (
+        <>
+          <fieldset>
+            <legend>{t("consent.what")}</legend>
+            <label>
+              <input type="radio" name="consent-rights" checked={rights === "read"} onChange={() => setRights("read")} /> {t("consent.read")}
+            </label>
+            <label>
+              <input type="radio" name="consent-rights" checked={rights === "communicate"} onChange={() => setRights("communicate")} />{" "}
+              {t("consent.communicate")}
+            </label>
+          </fieldset>
+          <label htmlFor="consent-minutes">{t("consent.minutes")}</label>
+          <select id="consent-minutes" value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
+            {[15, 30, 60].map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
+          <div className="actions">
+            <button type="button" onClick={ask} data-testid="consent-ask">
+              {t("consent.ask")}
+            </button>
+            <button type="button" className="link-button" onClick={() => setStep("idle")}>
+              {t("cases.cancel")}
+            </button>
+          </div>
+        </>
+      )}
+      {step === "sign" && challenge && (
+        <>
+          <p className="notice" data-testid="consent-text">
+            {language === "lv" ? challenge.text_lv : challenge.text_en}
+          </p>
+          <p className="muted">{t("consent.customerSigns")}</p>
+          <label htmlFor="consent-pin">{t("consent.pin")}</label>
+          <input
+            id="consent-pin"
+            data-testid="consent-pin"
+            type="password"
+            inputMode="numeric"
+            autoComplete="off"
+            value={pin}
+            maxLength={12}
+            onChange={(e) => setPin(e.target.value.replace(/\D/g, ""))}
+          />
+          <div className="actions">
+            <button type="button" onClick={sign} disabled={pin.length < 4} data-testid="consent-sign">
+              {t("consent.sign")}
+            </button>
+            <button type="button" className="link-button" onClick={() => setStep("idle")}>
+              {t("cases.cancel")}
+            </button>
+          </div>
+        </>
+      )}
+      {step === "active" && consent && (
+        <>
+          <p role="status" data-testid="consent-active">
+            {t("consent.active", { until: formatSyncTime(consent.valid_until, language) })}
+          </p>
+          {inbox && inbox.length === 0 && <p className="muted">{t("mail.empty")}</p>}
+          <ul className="message-list" data-testid="consent-inbox">
+            {(inbox ?? []).map((m) => (
+              <li key={m.id}>
+                <button type="button" className="link-button" onClick={() => api.openMessage(consent.mailbox, m.id).then(setOpened).catch(fail)}>
+                  {m.subject}
+                </button>{" "}
+                <span className="muted">
+                  {m.sender} · {formatSyncTime(m.sent_at, language)}
+                </span>
+              </li>
+            ))}
+          </ul>
+          {opened && (
+            <article className="message" data-testid="consent-opened">
+              <h3>{opened.subject}</h3>
+              <p className="note">{opened.body}</p>
+            </article>
+          )}
+          <button type="button" className="secondary small" onClick={end} data-testid="consent-end">
+            {t("consent.end")}
+          </button>
+        </>
+      )}
+      {error && (
+        <p className="field-error" role="alert" data-testid="consent-error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
