@@ -2,6 +2,7 @@
 //! engine against a server that goes away, and the real desk app driven through tauri-driver.
 
 mod cases;
+mod consent;
 mod desk;
 mod eaddress;
 mod engine;

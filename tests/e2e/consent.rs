@@ -1,0 +1,135 @@
+//! A citizen's consent signed with their own card at a desk, end to end without a window: the
+//! session the desk runs (its keyring, its store), two card readers in this process (the clerk's
+//! and the customer's), and the real server binary with eID login. The clerk asks, the customer
+//! signs with PIN1, the clerk reads the customer's inbox with them; taking the card out ends it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use eid::{
+    apdu::KeyKind,
+    test_ca::{Holder, TestCa},
+    virtual_card::{InProcessReaders, VirtualCard},
+};
+use sync::session::DeviceSession;
+use tests::{
+    bin_dir, free_port,
+    processes::{ServerProcess, server_cli},
+};
+
+const CLERK: &str = "161175-19997";
+const CITIZEN: &str = "325035-11782";
+const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
+const VID: &str = "https://pietura.lv/id/org/vid";
+const VID_BOX: &str = "_DEFAULT@90000069281";
+
+fn real_now() -> DateTime<Utc> {
+    #[allow(clippy::disallowed_methods)] // the test's reference clock
+    Utc::now()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_mailbox_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    let ca = TestCa::generate(real_now()).unwrap();
+    ca.save(&dir.path().join("ca")).unwrap();
+    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
+    server_cli(&bin, &db, &["user", "grant", CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"]).unwrap();
+    let added = server_cli(
+        &bin,
+        &db,
+        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
+    )
+    .unwrap();
+    let code =
+        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
+    server_cli(&bin, &db, &["institution", "add", VID, "--name", "Valsts ieņēmumu dienests"]).unwrap();
+    let key: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", VID, "--json"]).unwrap()).unwrap();
+    let key = format!("ApiKey {}", key["api_key"].as_str().unwrap());
+    server_cli(&bin, &db, &["eaddress", "add", VID_BOX, "--name", "VID", "--institution", VID]).unwrap();
+    server_cli(&bin, &db, &["eaddress", "add", CITIZEN_BOX, "--name", "JĀNIS BĒRZIŅŠ"]).unwrap();
+    let config = dir.path().join("pietura.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
+            dir.path().join("ca/ica.pem").display().to_string()
+        ),
+    )
+    .unwrap();
+    let server = ServerProcess::start_with(&bin, &db, free_port(), |c| {
+        c.arg("--config").arg(&config);
+    })
+    .unwrap();
+    // The institution writes to the citizen.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let sent = http
+        .post(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/messages", server.url.trim_end_matches('/')))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .json(&serde_json::json!({ "id": uuid::Uuid::now_v7(), "recipients": [CITIZEN_BOX], "subject": "Paziņojums par nodokli" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+
+    let readers = Arc::new(InProcessReaders::with_reader("Reader 0"));
+    let session = DeviceSession::open_with_cards(
+        &dir.path().join("desk"),
+        &format!("pietura-consent-test-{}", uuid::Uuid::new_v4()),
+        sync::schedule::SchedulePolicy::default(),
+        sync::engine::system_clock(),
+        readers.clone(),
+    )
+    .unwrap();
+    session.enroll(&server.url, &code).await.unwrap();
+    let issued = real_now() - chrono::Duration::days(30);
+    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
+    readers.insert(
+        "Reader 0",
+        VirtualCard::new(ca.issue_card(clerk, KeyKind::EcP384, issued, None, "1234", "123456").unwrap()),
+    );
+    assert_eq!(session.log_in(Some("1234")).await.unwrap().state, "logged_in");
+
+    // Without consent the clerk sees nothing of the citizen's mailbox.
+    assert_eq!(session.mailbox_folder(CITIZEN_BOX, "inbox").await.unwrap_err().code, "not_found");
+
+    // The customer's card goes into the second reader; the clerk asks; the customer signs.
+    let citizen = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
+    readers.insert(
+        "Reader 1",
+        VirtualCard::new(ca.issue_card(citizen, KeyKind::Rsa2048, issued, None, "4321", "654321").unwrap()),
+    );
+    session.start_visit(CITIZEN, "JĀNIS BĒRZIŅŠ").unwrap();
+    let challenge = session.ask_consent("read", 15).await.unwrap();
+    assert!(challenge["text_lv"].as_str().unwrap().contains("ILZE OZOLIŅA"), "{challenge}");
+    let (id, origin, nonce) = (
+        challenge["id"].as_str().unwrap().parse().unwrap(),
+        challenge["origin"].as_str().unwrap().to_owned(),
+        challenge["nonce"].as_str().unwrap().to_owned(),
+    );
+    let wrong = session.sign_consent(id, &origin, &nonce, "0000").await.unwrap_err();
+    assert_eq!(wrong.code, "wrong_pin");
+    let consent = session.sign_consent(id, &origin, &nonce, "4321").await.unwrap();
+    assert_eq!(consent.mailbox, CITIZEN_BOX);
+    let inbox = session.consent_inbox().await.unwrap();
+    assert_eq!(inbox.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Paziņojums par nodokli"]);
+    // The visit's receipt will say so.
+    let kinds: Vec<&str> = session.visit().unwrap().actions.iter().map(|a| a.kind).collect();
+    assert!(kinds.contains(&"consent_given") && kinds.contains(&"mailbox_read"), "{kinds:?}");
+
+    // The customer takes their card: the consent ends, here and on the server.
+    readers.remove("Reader 1");
+    assert!(session.consent().await.is_none());
+    assert_eq!(session.mailbox_folder(CITIZEN_BOX, "inbox").await.unwrap_err().code, "not_found");
+    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    let actions: Vec<String> = store.audit_entries(0, 500).await.unwrap().into_iter().map(|e| e.action).collect();
+    for action in ["consent_given", "inbox_listed", "consent_ended"] {
+        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+    }
+    assert!(server::audit::verify(store.as_ref()).await.unwrap().is_ok());
+}
