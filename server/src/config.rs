@@ -35,6 +35,9 @@ const KEYS: &[&str] = &[
     "citizen_session_minutes",
     "snapshot_dir",
     "attachment_dir",
+    "attachment_s3_endpoint",
+    "attachment_s3_bucket",
+    "attachment_s3_region",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +77,12 @@ pub struct Settings {
     /// Where e-address attachments are kept (default: beside an SQLite database; required with
     /// PostgreSQL, where no folder of the database's own exists).
     pub attachment_dir: Option<PathBuf>,
+    /// Keep attachments in an S3-compatible bucket instead (production): its endpoint, bucket
+    /// and region. The keys come from `PIETURA_S3_ACCESS_KEY_ID` and
+    /// `PIETURA_S3_SECRET_ACCESS_KEY`, never from a file.
+    pub attachment_s3_endpoint: Option<String>,
+    pub attachment_s3_bucket: Option<String>,
+    pub attachment_s3_region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +111,9 @@ impl Default for Settings {
             citizen_session_minutes: 15,
             snapshot_dir: None,
             attachment_dir: None,
+            attachment_s3_endpoint: None,
+            attachment_s3_bucket: None,
+            attachment_s3_region: None,
         }
     }
 }
@@ -125,6 +137,8 @@ impl fmt::Debug for Settings {
             .field("citizen_session_minutes", &self.citizen_session_minutes)
             .field("snapshot_dir", &self.snapshot_dir)
             .field("attachment_dir", &self.attachment_dir)
+            .field("attachment_s3_endpoint", &self.attachment_s3_endpoint)
+            .field("attachment_s3_bucket", &self.attachment_s3_bucket)
             .finish()
     }
 }

@@ -100,6 +100,22 @@ impl Attachments {
         Ok(Self::new(Arc::new(local)))
     }
 
+    /// An S3-compatible bucket (production): `endpoint` such as `https://s3.example.lv`; plain
+    /// `http://` only for a local store. Each object is written whole by one PUT, so a reader
+    /// never sees half of it.
+    pub fn s3(endpoint: &str, bucket: &str, region: &str, key_id: &str, secret: &str) -> Result<Self, MailboxError> {
+        let store = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(endpoint)
+            .with_bucket_name(bucket)
+            .with_region(region)
+            .with_access_key_id(key_id)
+            .with_secret_access_key(secret)
+            .with_allow_http(endpoint.starts_with("http://"))
+            .build()
+            .map_err(|e| MailboxError::Storage(e.to_string()))?;
+        Ok(Self::new(Arc::new(store)))
+    }
+
     /// Stores content that must have the digest `sha256`; storing it again changes nothing.
     pub async fn put(&self, sha256: &str, content: axum::body::Bytes) -> Result<(), MailboxError> {
         if !valid_digest(sha256) || hex::encode(Sha256::digest(&content)) != sha256 {

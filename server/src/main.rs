@@ -349,10 +349,23 @@ fn run(cli: Cli) -> Result<()> {
                 if login.is_none() {
                     tracing::warn!("eID login is off: set eid_origin and eid_trust_anchors to turn it on");
                 }
-                let state = AppState::new(store, clock)
-                    .with_login(login)
-                    .with_snapshot_dir(settings.snapshot_dir()?)
-                    .with_attachment_dir(&settings.attachment_dir()?)?;
+                let mut state =
+                    AppState::new(store, clock).with_login(login).with_snapshot_dir(settings.snapshot_dir()?);
+                state = match (&settings.attachment_s3_endpoint, &settings.attachment_s3_bucket) {
+                    (Some(endpoint), Some(bucket)) => {
+                        let key = std::env::var("PIETURA_S3_ACCESS_KEY_ID")
+                            .map_err(|_| anyhow::anyhow!("set PIETURA_S3_ACCESS_KEY_ID for the attachment bucket"))?;
+                        let secret = std::env::var("PIETURA_S3_SECRET_ACCESS_KEY").map_err(|_| {
+                            anyhow::anyhow!("set PIETURA_S3_SECRET_ACCESS_KEY for the attachment bucket")
+                        })?;
+                        let region = settings.attachment_s3_region.clone().unwrap_or_else(|| "us-east-1".into());
+                        tracing::info!(%endpoint, %bucket, "e-address attachments in an S3-compatible bucket");
+                        state.with_attachments(server::eaddress::Attachments::s3(
+                            endpoint, bucket, &region, &key, &secret,
+                        )?)
+                    }
+                    _ => state.with_attachment_dir(&settings.attachment_dir()?)?,
+                };
                 // The first device after a start need not wait for the catalogue snapshot.
                 let (snapshots, store, now) = (state.snapshots.clone(), state.store.clone(), (state.clock)());
                 tokio::spawn(async move {

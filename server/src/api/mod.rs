@@ -93,6 +93,12 @@ impl AppState {
         }
     }
 
+    /// Keeps e-address attachments in `attachments`.
+    pub fn with_attachments(mut self, attachments: crate::eaddress::Attachments) -> Self {
+        self.attachments = Arc::new(attachments);
+        self
+    }
+
     /// Keeps e-address attachments in `dir`.
     pub fn with_attachment_dir(mut self, dir: &std::path::Path) -> Result<Self, crate::eaddress::MailboxError> {
         self.attachments = Arc::new(crate::eaddress::Attachments::in_folder(dir)?);

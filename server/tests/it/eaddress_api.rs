@@ -484,3 +484,65 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
     let (_, catalog) = http.call(&As::Nobody, Method::GET, "open-data/catalog.jsonld", None).await;
     assert!(catalog.to_string().contains("eaddress-kpi.csv"));
 }
+
+/// A local S3-compatible server (s3s-fs: objects as files in a folder) on a free port.
+async fn local_s3(root: &std::path::Path) -> String {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder as ConnBuilder;
+    let fs = s3s_fs::FileSystem::new(root).unwrap();
+    let service = {
+        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+        builder.set_auth(s3s::auth::SimpleAuth::from_single("PIETURATESTKEY", "pietura-test-secret"));
+        builder.build().into_shared()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else { continue };
+            let connection = ConnBuilder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(socket), service.clone())
+                .into_owned();
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+/// The S3 path (production) against a local S3-compatible server: content stored by digest,
+/// read back whole, a second put of the same content changes nothing, a wrong digest is
+/// refused, and an object changed behind the server's back is refused on the way out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_are_kept_in_an_s3_compatible_bucket_by_their_digest() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("pietura-attachments")).unwrap();
+    let endpoint = local_s3(root.path()).await;
+    let attachments = server::eaddress::Attachments::s3(
+        &endpoint,
+        "pietura-attachments",
+        "us-east-1",
+        "PIETURATESTKEY",
+        "pietura-test-secret",
+    )
+    .unwrap();
+    let pdf = b"%PDF-1.7\n% kept in S3\n%%EOF\n".to_vec();
+    let sha = hex::encode(Sha256::digest(&pdf));
+    assert!(!attachments.exists(&sha).await.unwrap());
+    attachments.put(&sha, pdf.clone().into()).await.unwrap();
+    attachments.put(&sha, pdf.clone().into()).await.unwrap();
+    assert!(attachments.exists(&sha).await.unwrap());
+    assert_eq!(attachments.get(&sha).await.unwrap().as_ref(), pdf.as_slice());
+    let wrong = attachments.put(&"ab".repeat(32), pdf.clone().into()).await;
+    assert!(matches!(wrong, Err(server::eaddress::MailboxError::Digest(_))), "{wrong:?}");
+    // The object is a file of the local S3 server: change it there, and reading refuses it.
+    let object = root.path().join("pietura-attachments").join("attachments").join(&sha[..2]).join(&sha);
+    assert!(object.is_file(), "stored under its digest at {}", object.display());
+    std::fs::write(&object, b"%PDF-1.7\n% changed\n%%EOF\n").unwrap();
+    let changed = attachments.get(&sha).await;
+    assert!(matches!(changed, Err(server::eaddress::MailboxError::Digest(_))), "{changed:?}");
+    // A bucket that does not answer is an error that says so, not a panic.
+    let nowhere = server::eaddress::Attachments::s3("http://127.0.0.1:9", "b", "us-east-1", "k", "s").unwrap();
+    assert!(matches!(nowhere.exists(&sha).await, Err(server::eaddress::MailboxError::Storage(_))));
+}
