@@ -309,3 +309,44 @@ test("cases: register from a service page, note and move on, and see what an ins
   await expect(page.getByTestId("cases-screen")).toBeVisible();
   await expect(page.getByTestId("changed-cases")).toHaveCount(0);
 });
+
+test("e-address: write to an institution (queued), read the centre's mailbox, and read a customer's with their consent", async ({ page }) => {
+  await enrolled(page);
+  await page.getByTestId("tab-mail").click();
+  const mail = page.getByTestId("mail-screen");
+  await expect(mail).toContainText("Rīgas 1. VPVKAC");
+  await expect(page.getByTestId("mail-messages")).toContainText("Atbilde uz iesniegumu");
+  await expectAccessible(page);
+  await page.getByTestId("mail-write").click();
+  await page.getByTestId("recipient-search").fill("ieņēmumu");
+  await page.getByTestId("recipient-option").first().click();
+  await expect(page.getByTestId("compose-recipient")).toContainText("Valsts ieņēmumu dienests");
+  await expect(page.getByTestId("mail-send")).toBeDisabled();
+  await page.getByTestId("mail-subject").fill("Klienta iesniegums");
+  await page.getByTestId("mail-body").fill("Lūdzam izskatīt.");
+  await expectAccessible(page);
+  await page.getByTestId("mail-send").click();
+  await expect(page.getByTestId("mail-outbox")).toContainText("Klienta iesniegums");
+  await expect(page.getByTestId("mail-outbox").getByTestId("message-state")).toHaveAttribute("data-state", "queued");
+  await page.getByRole("button", { name: "Atbilde uz iesniegumu" }).click();
+  await expect(page.getByTestId("mail-opened")).toContainText("Jūsu iesniegums ir saņemts.");
+
+  // The customer's consent, signed with their card: their inbox, until it is ended.
+  await page.getByTestId("new-visit").click();
+  await page.getByLabel("Personas kods vai reģistrācijas numurs").fill("290156-11605");
+  await page.getByTestId("start-visit").click();
+  await page.getByTestId("consent-start").click();
+  await page.getByTestId("consent-ask").click();
+  await expect(page.getByTestId("consent-text")).toContainText("lasīt manu e-adreses pastkastīti kopā ar mani 30 minūtes");
+  await expectAccessible(page);
+  await page.getByTestId("consent-pin").fill("0000");
+  await page.getByTestId("consent-sign").click();
+  await expect(page.getByTestId("consent-error")).toHaveText("Nepareizs PIN.");
+  await page.getByTestId("consent-pin").fill("4321");
+  await page.getByTestId("consent-sign").click();
+  await expect(page.getByTestId("consent-active")).toContainText("Piekrišana ir spēkā");
+  await expect(page.getByTestId("consent-inbox")).toContainText("Paziņojums par nodokli");
+  await expectAccessible(page);
+  await page.getByTestId("consent-end").click();
+  await expect(page.getByTestId("consent-start")).toBeVisible();
+});

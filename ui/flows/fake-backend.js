@@ -47,6 +47,26 @@
       },
     ];
   }
+  // E-address: the catalogue on the desk, what waits to be sent, the centre's mailbox.
+  if (!state.mail) {
+    state.mail = {
+      directory: [
+        { address: "_DEFAULT@90000069281", name: "Valsts ieņēmumu dienests" },
+        { address: "_DEFAULT@90011524360", name: "Rīgas valstspilsētas pašvaldība" },
+      ],
+      queued: [],
+      inbox: [
+        { id: "0190b2d8-0000-7000-8000-00000000e001", sender: "_DEFAULT@90000069281", subject: "Atbilde uz iesniegumu", body: "Jūsu iesniegums ir saņemts.",
+          case_number: "R1V-01-26-0003", attachments: [], sent_at: "2026-11-26T09:30:00Z",
+          deliveries: [{ recipient: "R1V@90011524360", state: "delivered", notified_on: "2026-11-30", read_at: null }] },
+      ],
+      citizenInbox: [
+        { id: "0190b2d8-0000-7000-8000-00000000e101", sender: "_DEFAULT@90000069281", subject: "Paziņojums par nodokli", body: "Nodokļa paziņojums pielikumā.",
+          case_number: null, attachments: [], sent_at: "2026-11-25T08:00:00Z", deliveries: [{ recipient: "_PRIVATE@29015611605", state: "notified", notified_on: "2026-11-27", read_at: null }] },
+      ],
+      consent: null,
+    };
+  }
   const findCase = (id) => {
     const c = state.cases.find((x) => x.id === id);
     if (!c) throw { code: "case_unknown", message: `no case ${id}` };
@@ -324,6 +344,66 @@
         }
         case "export_case_document":
           return { pdf: `/tmp/receipts/${args.documentId}`, job: args.toPrinter ? "printer-1" : null };
+        case "eaddress_directory": {
+          const q = fold(args.query || "");
+          return state.mail.directory.filter((d) => !q || fold(`${d.name} ${d.address}`).includes(q));
+        }
+        case "compose_message": {
+          const r = args.request;
+          if (!r.subject.trim()) throw { code: "message_subject", message: "subject" };
+          const c = r.case_id ? findCase(r.case_id) : null;
+          const queued = { id: `0190b2d8-0000-7000-8000-f${String(state.mail.queued.length).padStart(11, "0")}`, recipients: r.recipients, subject: r.subject,
+            case_id: r.case_id || null, case_number: c ? c.number : null,
+            attachments: (r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),
+            created_at: new Date().toISOString(), state: "queued", refused: null, refused_code: null, deliveries: [] };
+          state.mail.queued.unshift(queued);
+          persist();
+          return queued;
+        }
+        case "queued_messages":
+          return state.mail.queued;
+        case "mailboxes":
+          if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
+          return [{ address: "R1V@90011524360", name: "Rīgas 1. VPVKAC", kind: "institution", rights: "communicate", centre: true }];
+        case "mailbox_folder":
+          if (args.address === "R1V@90011524360") return args.folder === "inbox" ? state.mail.inbox : [];
+          throw { code: "not_found", message: "no such mailbox" };
+        case "open_message": {
+          const all = [...state.mail.inbox, ...state.mail.citizenInbox];
+          const m = all.find((x) => x.id === args.id);
+          if (!m) throw { code: "not_found", message: "no such message" };
+          return { ...m, deliveries: m.deliveries.map((d) => ({ ...d, state: "read", read_at: new Date().toISOString() })) };
+        }
+        case "ask_consent":
+          return { id: "0190b2d8-0000-7000-8000-00000000c001", origin: "https://pietura.example", nonce: "bm9uY2U=",
+            text_lv: `Es atļauju ILZE OZOLIŅA (161175-19997) lasīt manu e-adreses pastkastīti kopā ar mani ${args.minutes} minūtes.`,
+            text_en: `I allow ILZE OZOLIŅA (161175-19997) to read my e-address mailbox with me for ${args.minutes} minutes.`,
+            sign_before: new Date(Date.now() + 300000).toISOString() };
+        case "sign_consent":
+          if (args.pin !== "4321") throw { code: "wrong_pin", message: "wrong" };
+          state.mail.consent = { id: args.id, mailbox: "_PRIVATE@29015611605", valid_until: new Date(Date.now() + 1800000).toISOString() };
+          persist();
+          return state.mail.consent;
+        case "consent_status":
+          return state.mail.consent;
+        case "consent_inbox":
+          if (!state.mail.consent) throw { code: "no_consent", message: "none" };
+          return state.mail.citizenInbox;
+        case "end_consent":
+          state.mail.consent = null;
+          persist();
+          return null;
+        case "start_visit":
+          state.visit = { customer_code: args.customerCode, customer_name: args.customerName || "", started_at: new Date().toISOString(), actions: [] };
+          persist();
+          return state.visit;
+        case "end_visit": {
+          const ended = state.visit || null;
+          state.visit = null;
+          state.mail.consent = null;
+          persist();
+          return ended;
+        }
         case "print_case_receipt":
           findCase(args.id);
           return { pdf: `/tmp/receipts/${args.id}.pdf`, job: args.toPrinter ? "printer-1" : null };
