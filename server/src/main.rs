@@ -82,6 +82,23 @@ enum EaddressCommand {
     },
     /// List mailboxes operated by institutions or centres, and the institutions' catalogue.
     List,
+    /// Record a delegation a legal entity's representative grants an employee (or an owner's,
+    /// made in person at the operator): the right on the mailbox until a date.
+    Delegate {
+        mailbox: String,
+        /// The delegate's personal code.
+        #[arg(long)]
+        to: String,
+        /// read, communicate or delete.
+        #[arg(long)]
+        rights: String,
+        /// The last day (YYYY-MM-DD).
+        #[arg(long)]
+        until: chrono::NaiveDate,
+        /// Who granted it (the representative's personal code), for the audit log.
+        #[arg(long)]
+        granted_by: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -409,6 +426,43 @@ fn run(cli: Cli) -> Result<()> {
                     })
                     .await?;
                 println!("mailbox {parsed} ({}) is {}", name.trim(), if inactive { "inactive" } else { "active" });
+            }
+            Command::Eaddress(EaddressCommand::Delegate { mailbox, to, rights, until, granted_by }) => {
+                let address = domain::eaddress::EAddress::parse(&mailbox)?;
+                let delegate = domain::PersonalCode::parse(&to)?;
+                let granter = domain::PersonalCode::parse(&granted_by)?;
+                let right: domain::eaddress::Right = serde_json::from_value(serde_json::Value::String(rights.clone()))
+                    .map_err(|_| anyhow::anyhow!("rights must be read, communicate or delete, not {rights:?}"))?;
+                let now = clock();
+                domain::eaddress::check_delegation(
+                    &address,
+                    &delegate,
+                    right,
+                    until,
+                    domain::calendar::riga_date(now),
+                )?;
+                if store.accounts(vec![address.to_string()]).await?.is_empty() {
+                    anyhow::bail!("there is no mailbox {address} (add it with `eaddress add`)");
+                }
+                let delegation = server::store::Delegation {
+                    id: uuid::Uuid::now_v7(),
+                    mailbox: address.to_string(),
+                    delegate: delegate.to_string(),
+                    rights: right,
+                    granted_by: format!("person:{granter}"),
+                    granted_at: now,
+                    ends_on: until,
+                    revoked_at: None,
+                };
+                let audit = server::audit::NewAuditEntry::new(
+                    now,
+                    format!("operator for person:{granter}"),
+                    "delegation_granted",
+                    address.to_string(),
+                    format!("{delegate} {} until {until}", right.as_str()),
+                );
+                store.add_delegation(delegation.clone(), audit).await?;
+                println!("{delegate} may {} {address} until {until} (delegation {})", right.as_str(), delegation.id);
             }
             Command::Eaddress(EaddressCommand::List) => {
                 for account in store.institution_directory().await? {

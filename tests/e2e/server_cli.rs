@@ -371,3 +371,100 @@ fn the_audit_log_is_verified_and_tampering_named_from_the_command_line() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("entry 2 was changed"), "{said}");
 }
+
+/// Operators add mailboxes and record delegations a company's representative grants; the rules
+/// hold (a person's mailbox only for reading), and each grant is audited.
+#[test]
+fn operators_add_mailboxes_and_record_delegations_by_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir();
+    let db = dir.path().join("server.db");
+    server_cli(&bin, &db, &["migrate"]).unwrap();
+    server_cli(&bin, &db, &["eaddress", "add", "_DEFAULT@40003521600", "--name", "SIA Piemērs"]).unwrap();
+    server_cli(&bin, &db, &["eaddress", "add", "_private@325035-11782", "--name", "JĀNIS BĒRZIŅŠ"]).unwrap();
+    let granted = server_cli(
+        &bin,
+        &db,
+        &[
+            "eaddress",
+            "delegate",
+            "_DEFAULT@40003521600",
+            "--to",
+            "161175-19997",
+            "--rights",
+            "communicate",
+            "--until",
+            "2099-12-31",
+            "--granted-by",
+            "290156-11605",
+        ],
+    );
+    assert!(granted.is_err(), "more than five years is refused: {granted:?}");
+    #[allow(clippy::disallowed_methods)] // the test's reference clock
+    let until = (chrono::Utc::now() + chrono::Duration::days(90)).date_naive().to_string();
+    let granted = server_cli(
+        &bin,
+        &db,
+        &[
+            "eaddress",
+            "delegate",
+            "_DEFAULT@40003521600",
+            "--to",
+            "161175-19997",
+            "--rights",
+            "communicate",
+            "--until",
+            &until,
+            "--granted-by",
+            "290156-11605",
+        ],
+    )
+    .unwrap();
+    assert!(granted.contains("161175-19997 may communicate _DEFAULT@40003521600"), "{granted}");
+    for refused in [
+        vec![
+            "eaddress",
+            "delegate",
+            "_PRIVATE@32503511782",
+            "--to",
+            "161175-19997",
+            "--rights",
+            "communicate",
+            "--until",
+            &until,
+            "--granted-by",
+            "325035-11782",
+        ],
+        vec![
+            "eaddress",
+            "delegate",
+            "_DEFAULT@40003521600",
+            "--to",
+            "161175-19997",
+            "--rights",
+            "everything",
+            "--until",
+            &until,
+            "--granted-by",
+            "290156-11605",
+        ],
+        vec![
+            "eaddress",
+            "delegate",
+            "_DEFAULT@90000069281",
+            "--to",
+            "161175-19997",
+            "--rights",
+            "read",
+            "--until",
+            &until,
+            "--granted-by",
+            "290156-11605",
+        ],
+    ] {
+        assert!(server_cli(&bin, &db, &refused).is_err(), "{refused:?}");
+    }
+    let audit = server_cli(&bin, &db, &["audit", "list", "--subject", "_DEFAULT@40003521600"]).unwrap();
+    assert!(audit.contains("delegation_granted"), "{audit}");
+    assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
+}
