@@ -37,6 +37,7 @@ fn main() {
         "consent_status",
         "consent_inbox",
         "end_consent",
+        "send_for_customer",
         "read_customer_card",
         "check_customer_code",
         "start_visit",

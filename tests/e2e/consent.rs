@@ -126,6 +126,42 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     readers.remove("Reader 1");
     assert!(session.consent().await.is_none());
     assert_eq!(session.mailbox_folder(CITIZEN_BOX, "inbox").await.unwrap_err().code, "not_found");
+    // With a consent to communicate, the clerk writes to the institution in the customer's name.
+    let citizen = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
+    readers.insert(
+        "Reader 1",
+        VirtualCard::new(ca.issue_card(citizen, KeyKind::Rsa2048, issued, None, "4321", "654321").unwrap()),
+    );
+    let challenge = session.ask_consent("communicate", 15).await.unwrap();
+    let id = challenge["id"].as_str().unwrap().parse().unwrap();
+    let consent = session
+        .sign_consent(id, challenge["origin"].as_str().unwrap(), challenge["nonce"].as_str().unwrap(), "4321")
+        .await
+        .unwrap();
+    assert_eq!(consent.rights, "communicate");
+    let request = sync::session::ComposeMessage {
+        recipients: vec![VID_BOX.into()],
+        subject: "Iesniegums par nodokļa atvieglojumu".into(),
+        body: "Lūdzu piemērot atvieglojumu.".into(),
+        case_id: None,
+        document_ids: vec![],
+    };
+    session.send_for_customer(request).await.unwrap();
+    let inbox: serde_json::Value = http
+        .get(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/inbox", server.url.trim_end_matches('/')))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox[0]["sender"], CITIZEN_BOX, "{inbox}");
+    assert_eq!(inbox[0]["subject"], "Iesniegums par nodokļa atvieglojumu");
+    session.end_visit();
+    session.end_consent().await.unwrap();
+
     let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
     let actions: Vec<String> = store.audit_entries(0, 500).await.unwrap().into_iter().map(|e| e.action).collect();
     for action in ["consent_given", "inbox_listed", "consent_ended"] {

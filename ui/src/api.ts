@@ -301,6 +301,8 @@ export interface ActiveConsent {
   id: string;
   mailbox: string;
   valid_until: string;
+  /** `read` or `communicate`. */
+  rights: string;
 }
 
 export interface RegisterCaseRequest {
@@ -376,6 +378,7 @@ export const api = {
   consentStatus: () => invoke<ActiveConsent | null>("consent_status"),
   consentInbox: () => invoke<MailMessage[]>("consent_inbox"),
   endConsent: () => invoke<void>("end_consent"),
+  sendForCustomer: (request: ComposeRequest) => invoke<MailMessage>("send_for_customer", { request }),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

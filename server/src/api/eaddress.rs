@@ -101,7 +101,8 @@ pub async fn sign_consent(
         (state.clock)(),
     )
     .await?;
-    Ok(Json(serde_json::json!({ "id": id, "mailbox": mailbox, "valid_until": valid_until })))
+    let rights = state.store.consent(id).await?.map(|c| c.rights.as_str()).unwrap_or_default();
+    Ok(Json(serde_json::json!({ "id": id, "mailbox": mailbox, "valid_until": valid_until, "rights": rights })))
 }
 
 /// Ends a consent (the desk does when the citizen's card leaves the reader).

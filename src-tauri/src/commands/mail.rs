@@ -94,3 +94,12 @@ pub async fn consent_inbox(state: State<'_, DeskState>) -> Result<Vec<sync::prot
 pub async fn end_consent(state: State<'_, DeskState>) -> Result<(), CommandError> {
     Ok(state.session()?.end_consent().await?)
 }
+
+/// Sends in the consenting customer's name (their consent to communicate).
+#[tauri::command]
+pub async fn send_for_customer(
+    state: State<'_, DeskState>,
+    request: ComposeMessage,
+) -> Result<serde_json::Value, CommandError> {
+    Ok(state.session()?.send_for_customer(request).await?)
+}

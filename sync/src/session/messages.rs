@@ -324,7 +324,7 @@ impl DeviceSession {
             id,
             mailbox: answer["mailbox"].as_str().unwrap_or_default().to_owned(),
             valid_until: answer["valid_until"].as_str().and_then(|t| t.parse().ok()).unwrap_or(now),
-            rights: String::new(),
+            rights: answer["rights"].as_str().unwrap_or_default().to_owned(),
         };
         *self.consent.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(consent.clone());
         if let Some(customer) = consent_customer(&consent) {
@@ -378,6 +378,42 @@ impl DeviceSession {
             });
         }
         Ok(messages)
+    }
+
+    /// Sends in the consenting customer's name (a consent to communicate; online): to
+    /// institutions only, by the e-address rules the server checks. Noted in the visit.
+    pub async fn send_for_customer(&self, request: ComposeMessage) -> Result<serde_json::Value, SessionError> {
+        let consent =
+            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let (client, credentials, token) = self.person_call()?;
+        let body = serde_json::json!({
+            "id": Uuid::now_v7(),
+            "recipients": request.recipients,
+            "subject": request.subject.trim(),
+            "body": request.body,
+        });
+        let sent: serde_json::Value = client
+            .send_as_person(
+                reqwest::Method::POST,
+                &credentials,
+                &token,
+                &format!("/v1/eaddress/mailboxes/{}/messages", consent.mailbox),
+                Some(&body),
+            )
+            .await?;
+        if let Some(customer) = consent_customer(&consent) {
+            let now = (self.clock)();
+            let subject = request.subject.trim().to_owned();
+            self.note_in_visit(&customer, now, |visit| {
+                visit.actions.push(super::cases::VisitActionView::new(
+                    now,
+                    "document_sent",
+                    subject.clone(),
+                    print::VisitAction::DocumentSent { document: subject },
+                ));
+            });
+        }
+        Ok(sent)
     }
 
     /// Ends the consent (the visit ended, the customer asked, the card left).

@@ -12,12 +12,15 @@ export function Compose({
   suggestedSubject,
   onQueued,
   onCancel,
+  forCustomer,
 }: {
   caseId?: string;
   documents?: CaseDocument[];
   suggestedSubject?: string;
-  onQueued: (message: QueuedMessage) => void;
+  onQueued: (message?: QueuedMessage) => void;
   onCancel: () => void;
+  /** Send in the consenting customer's name (online) instead of queuing from the centre. */
+  forCustomer?: boolean;
 }) {
   const { t } = useTranslation();
   const [query, setQuery] = useState("");
@@ -42,15 +45,14 @@ export function Compose({
   const send = () => {
     if (!recipient) return;
     setError(null);
-    api
-      .composeMessage({ recipients: [recipient.address], subject, body, case_id: caseId ?? null, document_ids: chosen })
-      .then(onQueued)
-      .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
+    const request = { recipients: [recipient.address], subject, body, case_id: caseId ?? null, document_ids: chosen };
+    const sent = forCustomer ? api.sendForCustomer(request).then(() => onQueued()) : api.composeMessage(request).then(onQueued);
+    sent.catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
   };
 
   return (
     <section className="compose" aria-labelledby="compose-heading" data-testid="compose">
-      <h2 id="compose-heading">{t("mail.composeHeading")}</h2>
+      <h2 id="compose-heading">{forCustomer ? t("consent.writeHeading") : t("mail.composeHeading")}</h2>
       {recipient ? (
         <p data-testid="compose-recipient">
           {t("mail.to")}: <strong>{recipient.name}</strong> <span className="muted">{recipient.address}</span>{" "}

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type MailMessage } from "../api";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
+import { Compose } from "./Compose";
 
 /** Reading the customer's e-address with them: the customer reads what they agree to and signs
  *  it with their own eID card (PIN1, typed by them); then the clerk sees their inbox until the
@@ -20,6 +21,8 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
   const [opened, setOpened] = useState<MailMessage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [ended, setEnded] = useState(false);
+  const [writing, setWriting] = useState(false);
+  const [sent, setSent] = useState(false);
   const fail = (e: unknown) => setError(t(errorKey(asCommandError(e).code)));
 
   // While in force: the consent ends when the customer's card leaves the second reader.
@@ -179,6 +182,27 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
               <h3>{opened.subject}</h3>
               <p className="note">{opened.body}</p>
             </article>
+          )}
+          {consent.rights === "communicate" &&
+            (writing ? (
+              <Compose
+                forCustomer
+                onQueued={() => {
+                  setWriting(false);
+                  setSent(true);
+                  onChanged();
+                }}
+                onCancel={() => setWriting(false)}
+              />
+            ) : (
+              <button type="button" className="secondary small" onClick={() => { setSent(false); setWriting(true); }} data-testid="consent-write">
+                {t("consent.write")}
+              </button>
+            ))}
+          {sent && (
+            <p role="status" className="muted" data-testid="consent-sent">
+              {t("consent.sent")}
+            </p>
           )}
           <button type="button" className="secondary small" onClick={end} data-testid="consent-end">
             {t("consent.end")}
