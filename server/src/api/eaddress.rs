@@ -149,6 +149,11 @@ impl From<MailboxError> for ApiError {
     }
 }
 
+/// Whether the request names an institution's API key (`Authorization: ApiKey …`).
+fn has_api_key(parts: &Parts) -> bool {
+    parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("ApiKey "))
+}
+
 /// An institution (by `Authorization: ApiKey …`) or a person logged in on a device (device
 /// credentials and `pietura-session`).
 pub struct Caller(pub Principal);
@@ -157,12 +162,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let api_key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("ApiKey "));
-        if api_key {
+        if has_api_key(parts) {
             let AuthenticatedInstitution(_, id) = AuthenticatedInstitution::from_request_parts(parts, state).await?;
             return Ok(Self(Principal::Institution { id }));
         }
@@ -178,12 +178,7 @@ impl FromRequestParts<AppState> for Uploader {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let api_key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("ApiKey "));
-        if api_key {
+        if has_api_key(parts) {
             AuthenticatedInstitution::from_request_parts(parts, state).await?;
             return Ok(Self);
         }

@@ -256,6 +256,25 @@ async fn load_device(client: &impl GenericClient, id: Uuid) -> Result<Option<Dev
 }
 
 impl PostgresStore {
+    /// One change and its audit entry in one transaction (the entry only when something
+    /// changed, if `only_if_changed`); answers the rows changed.
+    async fn change_audited(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        audit: &crate::audit::NewAuditEntry,
+        only_if_changed: bool,
+    ) -> Result<u64, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let changed = tx.execute(sql, params).await.map_err(db)?;
+        if changed > 0 || !only_if_changed {
+            append_audit_in(&tx, audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
+    }
+
     async fn query_cases(
         &self,
         sql: &str,
@@ -1064,18 +1083,16 @@ impl Store for PostgresStore {
         at: DateTime<Utc>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
-        let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db)?;
-        let first = tx
-            .execute(
+        // Every opening is an access, audited; only the first one is the reading.
+        let first = self
+            .change_audited(
                 "UPDATE eaddress_deliveries SET read_at = $3, read_by = $4
                  WHERE message_id = $1 AND recipient = $2 AND read_at IS NULL",
                 &[&id, &recipient, &at, &by],
+                &audit,
+                false,
             )
-            .await
-            .map_err(db)?;
-        append_audit_in(&tx, &audit).await?;
-        tx.commit().await.map_err(db)?;
+            .await?;
         Ok(first == 1)
     }
 
@@ -1112,17 +1129,14 @@ impl Store for PostgresStore {
         at: DateTime<Utc>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
-        let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db)?;
-        let ended = tx
-            .execute(
+        let ended = self
+            .change_audited(
                 "UPDATE eaddress_delegations SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                 &[&id, &at],
+                &audit,
+                false,
             )
-            .await
-            .map_err(db)?;
-        append_audit_in(&tx, &audit).await?;
-        tx.commit().await.map_err(db)?;
+            .await?;
         Ok(ended == 1)
     }
 
@@ -1201,20 +1215,15 @@ impl Store for PostgresStore {
         valid_until: DateTime<Utc>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
-        let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db)?;
-        let signed = tx
-            .execute(
+        let signed = self
+            .change_audited(
                 "UPDATE eaddress_consents SET citizen = $2, signed_at = $3, valid_until = $4
                  WHERE id = $1 AND signed_at IS NULL AND ended_at IS NULL",
                 &[&id, &citizen, &signed_at, &valid_until],
+                &audit,
+                true,
             )
-            .await
-            .map_err(db)?;
-        if signed == 1 {
-            append_audit_in(&tx, &audit).await?;
-        }
-        tx.commit().await.map_err(db)?;
+            .await?;
         Ok(signed == 1)
     }
 
@@ -1224,16 +1233,14 @@ impl Store for PostgresStore {
         at: DateTime<Utc>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
-        let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db)?;
-        let ended = tx
-            .execute("UPDATE eaddress_consents SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL", &[&id, &at])
-            .await
-            .map_err(db)?;
-        if ended == 1 {
-            append_audit_in(&tx, &audit).await?;
-        }
-        tx.commit().await.map_err(db)?;
+        let ended = self
+            .change_audited(
+                "UPDATE eaddress_consents SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL",
+                &[&id, &at],
+                &audit,
+                true,
+            )
+            .await?;
         Ok(ended == 1)
     }
 

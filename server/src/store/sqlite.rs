@@ -397,6 +397,24 @@ fn consent_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Consent, StoreError>
     }))
 }
 
+/// One change and its audit entry in one write transaction (the entry only when something
+/// changed, if `only_if_changed`); answers the rows changed.
+fn change_audited(
+    c: &mut Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    audit: &crate::audit::NewAuditEntry,
+    only_if_changed: bool,
+) -> Result<usize, StoreError> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+    let changed = tx.execute(sql, params).map_err(db)?;
+    if changed > 0 || !only_if_changed {
+        append_audit_in(&tx, audit)?;
+    }
+    tx.commit().map_err(db)?;
+    Ok(changed)
+}
+
 fn parse_uuid(raw: String) -> Result<Uuid, StoreError> {
     Uuid::parse_str(&raw).map_err(|e| StoreError::Corrupt(format!("bad id {raw:?}: {e}")))
 }
@@ -1375,17 +1393,16 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
+        // Every opening is an access, audited; only the first one is the reading.
         self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let first = tx
-                .execute(
-                    "UPDATE eaddress_deliveries SET read_at = ?3, read_by = ?4
-                     WHERE message_id = ?1 AND recipient = ?2 AND read_at IS NULL",
-                    params![id.to_string(), recipient, at, by],
-                )
-                .map_err(db)?;
-            append_audit_in(&tx, &audit)?;
-            tx.commit().map_err(db)?;
+            let first = change_audited(
+                c,
+                "UPDATE eaddress_deliveries SET read_at = ?3, read_by = ?4
+                 WHERE message_id = ?1 AND recipient = ?2 AND read_at IS NULL",
+                params![id.to_string(), recipient, at, by],
+                &audit,
+                false,
+            )?;
             Ok(first == 1)
         })
         .await
@@ -1426,15 +1443,13 @@ impl Store for SqliteStore {
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
         self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let ended = tx
-                .execute(
-                    "UPDATE eaddress_delegations SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                    params![id.to_string(), at],
-                )
-                .map_err(db)?;
-            append_audit_in(&tx, &audit)?;
-            tx.commit().map_err(db)?;
+            let ended = change_audited(
+                c,
+                "UPDATE eaddress_delegations SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id.to_string(), at],
+                &audit,
+                false,
+            )?;
             Ok(ended == 1)
         })
         .await
@@ -1536,18 +1551,14 @@ impl Store for SqliteStore {
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
         self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let signed = tx
-                .execute(
-                    "UPDATE eaddress_consents SET citizen = ?2, signed_at = ?3, valid_until = ?4
-                     WHERE id = ?1 AND signed_at IS NULL AND ended_at IS NULL",
-                    params![id.to_string(), citizen, signed_at, valid_until],
-                )
-                .map_err(db)?;
-            if signed == 1 {
-                append_audit_in(&tx, &audit)?;
-            }
-            tx.commit().map_err(db)?;
+            let signed = change_audited(
+                c,
+                "UPDATE eaddress_consents SET citizen = ?2, signed_at = ?3, valid_until = ?4
+                 WHERE id = ?1 AND signed_at IS NULL AND ended_at IS NULL",
+                params![id.to_string(), citizen, signed_at, valid_until],
+                &audit,
+                true,
+            )?;
             Ok(signed == 1)
         })
         .await
@@ -1560,17 +1571,13 @@ impl Store for SqliteStore {
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError> {
         self.with(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let ended = tx
-                .execute(
-                    "UPDATE eaddress_consents SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
-                    params![id.to_string(), at],
-                )
-                .map_err(db)?;
-            if ended == 1 {
-                append_audit_in(&tx, &audit)?;
-            }
-            tx.commit().map_err(db)?;
+            let ended = change_audited(
+                c,
+                "UPDATE eaddress_consents SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
+                params![id.to_string(), at],
+                &audit,
+                true,
+            )?;
             Ok(ended == 1)
         })
         .await
