@@ -38,6 +38,7 @@ fn main() {
         "consent_inbox",
         "end_consent",
         "send_for_customer",
+        "consent_accesses",
         "read_customer_card",
         "check_customer_code",
         "start_visit",

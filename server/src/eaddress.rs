@@ -638,7 +638,8 @@ pub async fn revoke(
     Ok(store.revoke_delegation(id, now, audit).await?)
 }
 
-/// Who accessed the owner's mailbox and when (the audit log's entries about it, newest last).
+/// Who accessed the owner's mailbox and when (the audit log's entries about it, newest last):
+/// for the owner, or shown to them at a desk under their consent.
 pub async fn accesses(
     store: &dyn Store,
     principal: &Principal,
@@ -646,7 +647,20 @@ pub async fn accesses(
     now: DateTime<Utc>,
 ) -> Result<Vec<crate::audit::AuditEntry>, MailboxError> {
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
-    if !owns(principal, &mailbox) {
+    // The owner, or a clerk with the owner at the desk under the owner's signed consent.
+    let consented = match principal {
+        Principal::Person { personal_code, device_id, kiosk: false, .. } => {
+            store.active_consents(personal_code.clone(), now).await?.iter().any(|c| {
+                c.device_id == *device_id
+                    && c.citizen
+                        .as_deref()
+                        .and_then(|code| domain::PersonalCode::parse(code).ok())
+                        .is_some_and(|code| EAddress::private(&code).to_string() == mailbox.address)
+            })
+        }
+        _ => false,
+    };
+    if !owns(principal, &mailbox) && !consented {
         return Err(MailboxError::NotOwner);
     }
     let mut found = Vec::new();

@@ -56,6 +56,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::mail::consent_inbox,
         commands::mail::end_consent,
         commands::mail::send_for_customer,
+        commands::mail::consent_accesses,
         commands::cases::read_customer_card,
         commands::cases::start_visit,
         commands::cases::current_visit,

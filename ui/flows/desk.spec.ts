@@ -346,6 +346,8 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await page.getByTestId("consent-sign").click();
   await expect(page.getByTestId("consent-active")).toContainText("Piekrišana ir spēkā");
   await expect(page.getByTestId("consent-inbox")).toContainText("Paziņojums par nodokli");
+  await page.getByTestId("consent-accesses").click();
+  await expect(page.getByTestId("consent-access-list")).toContainText("deva piekrišanu");
   await expectAccessible(page);
   await page.getByTestId("consent-end").click();
   await expect(page.getByTestId("consent-start")).toBeVisible();

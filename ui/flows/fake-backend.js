@@ -389,6 +389,9 @@
         case "consent_inbox":
           if (!state.mail.consent) throw { code: "no_consent", message: "none" };
           return state.mail.citizenInbox;
+        case "consent_accesses":
+          return [{ at: "2026-11-25T08:00:00Z", actor: "institution:https://pietura.lv/id/org/vid", action: "message_sent", detail: "" },
+                  { at: new Date().toISOString(), actor: "person:290156-11605", action: "consent_given", detail: "" }];
         case "end_consent":
           state.mail.consent = null;
           persist();

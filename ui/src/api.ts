@@ -379,6 +379,7 @@ export const api = {
   consentInbox: () => invoke<MailMessage[]>("consent_inbox"),
   endConsent: () => invoke<void>("end_consent"),
   sendForCustomer: (request: ComposeRequest) => invoke<MailMessage>("send_for_customer", { request }),
+  consentAccesses: () => invoke<{ at: string; actor: string; action: string; detail: string }[]>("consent_accesses"),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

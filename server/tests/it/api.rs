@@ -21,9 +21,13 @@ pub(crate) struct Running {
 }
 
 pub(crate) async fn start() -> Running {
+    start_on(crate::backends::sqlite().await).await
+}
+
+/// A running server on the given backend.
+pub(crate) async fn start_on(backend: crate::backends::Backend) -> Running {
     // reqwest is built without a bundled crypto provider; the server and clients use ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let backend = crate::backends::sqlite().await;
     let store = backend.store.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());

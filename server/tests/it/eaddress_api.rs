@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use uuid::Uuid;
 
-use crate::api::{Running, client, start};
+use crate::api::{Running, client, start_on};
 
 const VID: &str = "https://pietura.lv/id/org/vid";
 const VID_BOX: &str = "_DEFAULT@90000069281";
@@ -133,8 +133,22 @@ fn message(to: &[&str], subject: &str, attachments: serde_json::Value) -> serde_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
-    let server = start().await;
+async fn on_sqlite_mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
+    mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(start_on(crate::backends::sqlite().await).await)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
+    mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(
+        start_on(crate::backends::postgres().await).await,
+    )
+    .await;
+}
+
+const ADMIN: &str = "200285-11119";
+
+async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(server: Running) {
     let store = server.store.as_ref();
     let http = Http { base: server.url.clone(), http: reqwest::Client::new() };
     devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
@@ -152,6 +166,7 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
     let citizen = As::Person(kiosk.clone(), session(&server, &kiosk, CITIZEN, None).await);
     let other_citizen = As::Person(kiosk.clone(), session(&server, &kiosk, OTHER_CITIZEN, None).await);
     let clerk = As::Person(desk.clone(), session(&server, &desk, CLERK, Some(Role::Clerk)).await);
+    let admin = As::Person(desk.clone(), session(&server, &desk, ADMIN, Some(Role::Admin)).await);
 
     // The institution sends the citizen a decision with a PDF attached.
     let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
@@ -362,6 +377,11 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
     assert_eq!(status, StatusCode::NOT_FOUND, "signed once: {again}");
     let (status, _) = http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
     assert_eq!(status, StatusCode::OK, "the consent lets the clerk read with the citizen");
+    // With the citizen at the desk, the clerk shows them who accessed their mailbox.
+    let (status, shown) =
+        http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/accesses"), None).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert!(shown.to_string().contains("consent_given"), "{shown}");
     let (status, _) = http
         .call(
             &clerk,

@@ -103,3 +103,9 @@ pub async fn send_for_customer(
 ) -> Result<serde_json::Value, CommandError> {
     Ok(state.session()?.send_for_customer(request).await?)
 }
+
+/// Who accessed the consenting customer's mailbox.
+#[tauri::command]
+pub async fn consent_accesses(state: State<'_, DeskState>) -> Result<Vec<sync::protocol::AccessDto>, CommandError> {
+    Ok(state.session()?.consent_accesses().await?)
+}

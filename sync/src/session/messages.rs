@@ -416,6 +416,16 @@ impl DeviceSession {
         Ok(sent)
     }
 
+    /// Who accessed the consenting customer's mailbox, to show them at the desk.
+    pub async fn consent_accesses(&self) -> Result<Vec<crate::protocol::AccessDto>, SessionError> {
+        let consent =
+            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client
+            .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{}/accesses", consent.mailbox))
+            .await?)
+    }
+
     /// Ends the consent (the visit ended, the customer asked, the card left).
     pub async fn end_consent(&self) -> Result<(), SessionError> {
         let Some(consent) = self.consent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() else {

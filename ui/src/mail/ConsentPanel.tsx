@@ -23,6 +23,7 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
   const [ended, setEnded] = useState(false);
   const [writing, setWriting] = useState(false);
   const [sent, setSent] = useState(false);
+  const [accesses, setAccesses] = useState<{ at: string; actor: string; action: string }[] | null>(null);
   const fail = (e: unknown) => setError(t(errorKey(asCommandError(e).code)));
 
   // While in force: the consent ends when the customer's card leaves the second reader.
@@ -203,6 +204,18 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
             <p role="status" className="muted" data-testid="consent-sent">
               {t("consent.sent")}
             </p>
+          )}
+          <button type="button" className="link-button" onClick={() => api.consentAccesses().then(setAccesses).catch(fail)} data-testid="consent-accesses">
+            {t("consent.accesses")}
+          </button>
+          {accesses && (
+            <ul className="message-list" data-testid="consent-access-list">
+              {accesses.slice(-20).reverse().map((a, i) => (
+                <li key={i}>
+                  {formatSyncTime(a.at, language)} · {a.actor.replace(/^(person|institution):/, "")} · {t(`consent.action.${a.action}`, { defaultValue: a.action })}
+                </li>
+              ))}
+            </ul>
           )}
           <button type="button" className="secondary small" onClick={end} data-testid="consent-end">
             {t("consent.end")}
