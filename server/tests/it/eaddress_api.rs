@@ -424,26 +424,27 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
     let revoked_session = session(&server, &revoked, CLERK, None).await;
     store.revoke_device(revoked.device_id, now()).await.unwrap();
     let revoked = As::Person(revoked, revoked_session);
-    let callers: [(&str, &As); 6] = [
+    let callers: [(&str, &As); 7] = [
         ("citizen", &citizen),
         ("other citizen", &other_citizen),
         ("clerk", &clerk),
+        ("admin", &admin),
         ("institution", &vid),
         ("revoked", &revoked),
         ("nobody", &As::Nobody),
     ];
-    let expectations: &[(&str, &str, [u16; 6])] = &[
-        // (mailbox, action, [citizen, other citizen, clerk, institution, revoked device, nobody])
-        (CITIZEN_BOX, "inbox", [200, 404, 404, 404, 403, 401]),
-        (CITIZEN_BOX, "send", [403, 404, 404, 404, 403, 401]),
-        (CITIZEN_BOX, "accesses", [200, 404, 404, 404, 403, 401]),
-        (COMPANY_BOX, "inbox", [404, 404, 404, 404, 403, 401]),
-        (CENTRE_BOX, "inbox", [404, 404, 200, 404, 403, 401]),
-        (CENTRE_BOX, "send", [404, 404, 201, 404, 403, 401]),
-        (CENTRE_BOX, "accesses", [404, 404, 403, 404, 403, 401]),
-        (VID_BOX, "inbox", [404, 404, 404, 200, 403, 401]),
-        (VID_BOX, "sent", [404, 404, 404, 200, 403, 401]),
-        (VID_BOX, "accesses", [404, 404, 404, 200, 403, 401]),
+    let expectations: &[(&str, &str, [u16; 7])] = &[
+        // (mailbox, action, [citizen, other citizen, clerk, admin, institution, revoked device, nobody])
+        (CITIZEN_BOX, "inbox", [200, 404, 404, 404, 404, 403, 401]),
+        (CITIZEN_BOX, "send", [403, 404, 404, 404, 404, 403, 401]),
+        (CITIZEN_BOX, "accesses", [200, 404, 404, 404, 404, 403, 401]),
+        (COMPANY_BOX, "inbox", [404, 404, 404, 404, 404, 403, 401]),
+        (CENTRE_BOX, "inbox", [404, 404, 200, 200, 404, 403, 401]),
+        (CENTRE_BOX, "send", [404, 404, 201, 201, 404, 403, 401]),
+        (CENTRE_BOX, "accesses", [404, 404, 403, 403, 404, 403, 401]),
+        (VID_BOX, "inbox", [404, 404, 404, 404, 200, 403, 401]),
+        (VID_BOX, "sent", [404, 404, 404, 404, 200, 403, 401]),
+        (VID_BOX, "accesses", [404, 404, 404, 404, 200, 403, 401]),
     ];
     for (mailbox, action, expected) in expectations {
         for ((name, who), want) in callers.iter().zip(expected) {
