@@ -53,6 +53,19 @@ enum MailAnswer {
     Opened(Result<sync::protocol::MessageDto, SessionError>),
     Accesses(Result<Vec<sync::protocol::AccessDto>, SessionError>),
     Printed(Result<String, SessionError>),
+    Picture(Result<(String, egui::ColorImage), SessionError>),
+}
+
+/// A picture's pixels from its file (PNG or JPEG).
+fn decode_picture(bytes: &[u8]) -> Result<egui::ColorImage, SessionError> {
+    let decoded = image::load_from_memory(bytes)
+        .map_err(|e| SessionError {
+            code: "document_no_preview".into(),
+            message: format!("the picture cannot be shown: {e}"),
+        })?
+        .to_rgba8();
+    let size = [decoded.width() as usize, decoded.height() as usize];
+    Ok(egui::ColorImage::from_rgba_unmultiplied(size, decoded.as_raw()))
 }
 
 fn loadable<T>(result: Result<T, SessionError>) -> Loadable<T> {
@@ -198,7 +211,7 @@ impl KioskApp {
                     }
                 }
                 Screen::Citizen(screen) => {
-                    if let Some(action) = screen.ui(ui, language) {
+                    if let Some(action) = screen.as_mut().ui(ui, language) {
                         self.actions.push(Action::Citizen(action));
                     }
                 }
@@ -316,6 +329,10 @@ impl KioskApp {
                             MailAnswer::Inbox(result) => screen.inbox = loadable(result),
                             MailAnswer::Opened(result) => screen.opened = Some(loadable(result)),
                             MailAnswer::Accesses(result) => screen.accesses = Some(loadable(result)),
+                            MailAnswer::Picture(result) => match result {
+                                Ok(picture) => screen.picture = Some(picture),
+                                Err(error) => screen.notice = Some(texts::error_text(self.language, &error.code)),
+                            },
                             MailAnswer::Printed(result) => {
                                 screen.notice = Some(match result {
                                     Ok(_) => texts::tr(self.language, "citizen.printed"),
@@ -474,8 +491,16 @@ impl KioskApp {
                 // Back to the list, read again so the message shows as read.
                 screen.opened = None;
                 screen.notice = None;
+                screen.picture = None;
                 self.runtime.spawn(async move {
                     let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
+                });
+            }
+            CitizenAction::ShowAttachment(id, index, name) => {
+                screen.notice = None;
+                self.runtime.spawn(async move {
+                    let picture = asking.own_attachment(id, index).await.and_then(|bytes| decode_picture(&bytes));
+                    let _ = sender.send(MailAnswer::Picture(picture.map(|pixels| (name, pixels))));
                 });
             }
             CitizenAction::PrintAttachment(id, index, name) => {

@@ -427,12 +427,21 @@ fn add_case_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path, 
     })
 }
 
+/// A 1×1 PNG picture.
+const PICTURE: &[u8] = &[
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196,
+    137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 252, 207, 192, 80, 15, 0, 4, 133, 1, 128, 132, 169, 140, 33, 0, 0,
+    0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
 /// The citizen's mailbox on the test server (in `dir`) with one message from the VID holding a
 /// PDF; answers the PDF.
 fn add_message_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> Vec<u8> {
     use sha2::Digest;
     let pdf = b"%PDF-1.7\n% a decision\n%%EOF\n".to_vec();
     let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
+    let png = PICTURE.to_vec();
+    let png_sha = hex::encode(sha2::Sha256::digest(&png));
     runtime.block_on(async {
         let store = server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap();
         #[allow(clippy::disallowed_methods)] // the server's real clock
@@ -451,6 +460,7 @@ fn add_message_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Pat
         store.put_account(account("_PRIVATE@32503511782", domain::eaddress::AccountKind::Natural)).await.unwrap();
         let attachments = server::eaddress::Attachments::in_folder(&dir.join("attachments")).unwrap();
         attachments.put(&sha256, pdf.clone().into()).await.unwrap();
+        attachments.put(&png_sha, png.clone().into()).await.unwrap();
         let id = Uuid::now_v7();
         let message = server::store::StoredMessage {
             id,
@@ -460,7 +470,11 @@ fn add_message_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Pat
             body: "Pielikumā lēmums.".into(),
             case_number: None,
             in_reply_to: None,
-            attachments: serde_json::json!([{ "name": "lēmums.pdf", "size": pdf.len(), "sha256": sha256 }]).to_string(),
+            attachments: serde_json::json!([
+                { "name": "lēmums.pdf", "size": pdf.len(), "sha256": sha256 },
+                { "name": "karte.png", "size": png.len(), "sha256": png_sha }
+            ])
+            .to_string(),
             sent_at: now,
         };
         let delivery = server::store::Delivery {
@@ -593,7 +607,16 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     assert_eq!(listed, 1);
     harness.query_by_label_contains("Lēmums par nodokli").unwrap().click();
     run_until(&mut harness, "Pielikumā lēmums.");
-    harness.get_by_label("Print").click();
+    // The picture is shown on screen; the PDF goes to the printer.
+    harness.get_by_label("Show").click();
+    // The picture carries its name as its text: the row's label and the picture's.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.query_all_by_label("karte.png").count() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the picture never showed");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+    harness.query_all_by_label("Print").next().unwrap().click();
     run_until(&mut harness, "Sent to the printer. Take it from the printer.");
     assert_eq!(std::fs::read(&printed).unwrap(), pdf, "the PDF went to the printer as it is");
     harness.get_by_label("Back to the mailbox").click();

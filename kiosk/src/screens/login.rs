@@ -163,13 +163,15 @@ pub enum CitizenAction {
     CloseMessage,
     /// A message's attachment (by index, with its name) to the kiosk's printer.
     PrintAttachment(uuid::Uuid, usize, String),
+    /// A picture attached to a message, on screen.
+    ShowAttachment(uuid::Uuid, usize, String),
     ShowAccesses,
 }
 
 /// After a citizen's login: who they are, their cases, their e-address inbox (read-only: opening
-/// a message marks it read; PDFs and images can be printed), who accessed their mailbox, and
-/// the way out. Everything here is dropped with the screen when the session ends.
-#[derive(Debug, Clone)]
+/// a message marks it read; pictures are shown, PDFs and pictures printed), who accessed their
+/// mailbox, and the way out. Everything here is dropped with the screen when the session ends.
+#[derive(Clone)]
 pub struct CitizenScreen {
     pub person: Person,
     pub cases: CitizenCases,
@@ -179,6 +181,9 @@ pub struct CitizenScreen {
     pub accesses: Option<Loadable<Vec<sync::protocol::AccessDto>>>,
     /// A line about the last print (done, or why not).
     pub notice: Option<String>,
+    /// A picture being shown: its name and pixels, and the texture made from them.
+    pub picture: Option<(String, egui::ColorImage)>,
+    texture: Option<egui::TextureHandle>,
 }
 
 fn local(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -193,6 +198,12 @@ fn big(ui: &mut egui::Ui, text: String) -> bool {
     ui.add(egui::Button::new(text).min_size(egui::vec2(200.0, 56.0))).clicked()
 }
 
+impl std::fmt::Debug for CitizenScreen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CitizenScreen").field("view", &self.view).finish_non_exhaustive()
+    }
+}
+
 impl CitizenScreen {
     pub fn new(person: Person) -> Self {
         Self {
@@ -203,11 +214,13 @@ impl CitizenScreen {
             opened: None,
             accesses: None,
             notice: None,
+            picture: None,
+            texture: None,
         }
     }
 
     /// Draws the screen; answers what the citizen asked for.
-    pub fn ui(&self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+    pub fn ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
         let mut action = None;
         let person = &self.person;
         ui.heading(
@@ -285,8 +298,18 @@ impl CitizenScreen {
         }
     }
 
-    fn mail_ui(&self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+    fn mail_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
         let mut action = None;
+        if let Some((name, pixels)) = &self.picture {
+            let texture = self.texture.get_or_insert_with(|| {
+                ui.ctx().load_texture(name.clone(), pixels.clone(), egui::TextureOptions::default())
+            });
+            let size = texture.size_vec2();
+            let scale = (900.0 / size.x).min(500.0 / size.y).min(1.0);
+            ui.add(egui::Image::new((texture.id(), size * scale)).alt_text(name.clone()));
+        } else {
+            self.texture = None;
+        }
         if let Some(opened) = &self.opened {
             match opened {
                 Loadable::Loading => {
@@ -307,6 +330,21 @@ impl CitizenScreen {
                                 domain::eaddress::attachment_media_type(&attachment.name),
                                 Some("application/pdf" | "image/jpeg" | "image/png")
                             );
+                            let picture = matches!(
+                                domain::eaddress::attachment_media_type(&attachment.name),
+                                Some("image/jpeg" | "image/png")
+                            );
+                            if picture
+                                && ui
+                                    .add(
+                                        egui::Button::new(tr(language, "citizen.show"))
+                                            .min_size(egui::vec2(120.0, 48.0)),
+                                    )
+                                    .clicked()
+                            {
+                                action =
+                                    Some(CitizenAction::ShowAttachment(message.id, index, attachment.name.clone()));
+                            }
                             if printable
                                 && ui
                                     .add(
