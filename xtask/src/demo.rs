@@ -61,6 +61,27 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     server(&["institution", "add", "https://pietura.lv/id/org/riga", "--name", "Rīgas valstspilsētas pašvaldība"])?;
     let key: serde_json::Value =
         serde_json::from_str(&server(&["institution", "key", "https://pietura.lv/id/org/riga", "--json"])?)?;
+    // E-address: Riga's mailbox (its API key), the Riga centre's (its staff) and the demo
+    // citizen's; a letter for the citizen is sent once the server runs.
+    server(&[
+        "eaddress",
+        "add",
+        "_DEFAULT@90011524360",
+        "--name",
+        "Rīgas valstspilsētas pašvaldība",
+        "--institution",
+        "https://pietura.lv/id/org/riga",
+    ])?;
+    server(&[
+        "eaddress",
+        "add",
+        "RCV@90011524360",
+        "--name",
+        "Rīgas Centra VPVKAC",
+        "--centre",
+        "Rīgas Centra VPVKAC",
+    ])?;
+    server(&["eaddress", "add", "_PRIVATE@32503511782", "--name", "JĀNIS BĒRZIŅŠ"])?;
     let (centre, kind, name) = if kiosk {
         ("Cēsu Centrālā bibliotēka", "kiosk", "Kiosks pie ieejas")
     } else {
@@ -140,6 +161,33 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     let url = format!("http://{DEMO_LISTEN}");
     wait_for_http(&format!("{url}/readyz"), Duration::from_secs(20))
         .context("the demo server did not start; is port 8470 taken?")?;
+    let letter = serde_json::json!({
+        "id": "0190b2d8-0000-7000-8000-00000000d001",
+        "recipients": ["_PRIVATE@32503511782"],
+        "subject": "Atgādinājums: suņa reģistrācija",
+        "body": "Labdien! Atgādinām, ka suns jāreģistrē 14 dienu laikā. Rīgas valstspilsētas pašvaldība",
+    });
+    let sent = Command::new("curl")
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "-X",
+            "POST",
+            "-H",
+            "pietura-protocol: 1",
+            "-H",
+            "content-type: application/json",
+        ])
+        .arg("-H")
+        .arg(format!("authorization: ApiKey {}", key["api_key"].as_str().unwrap_or_default()))
+        .arg("-d")
+        .arg(letter.to_string())
+        .arg(format!("{url}/v1/eaddress/mailboxes/_DEFAULT@90011524360/messages"))
+        .status();
+    if !sent.is_ok_and(|s| s.success()) {
+        eprintln!("(the demo letter to JĀNIS BĒRZIŅŠ could not be sent; the mailboxes are there all the same)");
+    }
     eprintln!("\nDemo server: {url} (database {}, API description {url}/openapi.json)", database.display());
     eprintln!("Demo {kind} {name:?} in {centre:?}, enrollment code {code}");
     eprintln!(
