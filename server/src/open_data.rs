@@ -102,52 +102,27 @@ pub struct EaddressKpiRow {
     pub p90_hours_to_read: Option<f64>,
 }
 
-/// The value at `fraction` of sorted `values` (nearest rank).
-fn percentile(sorted: &[i64], fraction: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (fraction * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted.get(rank.min(sorted.len()) - 1).copied()
-}
-
 fn hours(seconds: i64) -> f64 {
     (seconds as f64 / 360.0).round() / 10.0
 }
 
 /// The e-address KPIs as published, and the active mailboxes by kind (small counts withheld).
 pub async fn eaddress_kpis(store: &dyn Store) -> Result<(Vec<EaddressKpiRow>, Vec<(String, Option<u64>)>), StoreError> {
-    use std::collections::BTreeMap;
-    #[derive(Default)]
-    struct Group {
-        messages: std::collections::HashSet<uuid::Uuid>,
-        deliveries: u64,
-        read_seconds: Vec<i64>,
-    }
-    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
-    for (message, sent_at, sender, read_at) in store.delivery_facts().await? {
-        let group = groups.entry((sent_at.format("%Y-%m").to_string(), sender)).or_default();
-        group.messages.insert(message);
-        group.deliveries += 1;
-        if let Some(read_at) = read_at {
-            group.read_seconds.push((read_at - sent_at).num_seconds().max(0));
-        }
-    }
-    let rows = groups
+    let rows = store
+        .delivery_kpis()
+        .await?
         .into_iter()
-        .map(|((month, sender), mut group)| {
-            group.read_seconds.sort_unstable();
+        .map(|group| {
             let shown = group.deliveries >= SUPPRESS_BELOW;
-            let timed = shown && group.read_seconds.len() as u64 >= SUPPRESS_BELOW;
-            let messages = group.messages.len() as u64;
+            let timed = shown && group.read >= SUPPRESS_BELOW;
             EaddressKpiRow {
-                month,
-                sender,
-                messages_sent: shown.then_some(messages),
+                month: group.month,
+                sender: group.sender,
+                messages_sent: shown.then_some(group.messages),
                 deliveries: shown.then_some(group.deliveries),
-                read: shown.then_some(group.read_seconds.len() as u64),
-                median_hours_to_read: timed.then(|| percentile(&group.read_seconds, 0.5).map(hours)).flatten(),
-                p90_hours_to_read: timed.then(|| percentile(&group.read_seconds, 0.9).map(hours)).flatten(),
+                read: shown.then_some(group.read),
+                median_hours_to_read: timed.then_some(group.median_seconds).flatten().map(hours),
+                p90_hours_to_read: timed.then_some(group.p90_seconds).flatten().map(hours),
             }
         })
         .collect();
@@ -298,11 +273,12 @@ mod tests {
 
     #[test]
     fn percentiles_take_the_nearest_rank() {
+        use crate::store::nearest_rank;
         let values: Vec<i64> = (1..=10).collect();
-        assert_eq!(percentile(&values, 0.5), Some(5));
-        assert_eq!(percentile(&values, 0.9), Some(9));
-        assert_eq!(percentile(&[42], 0.9), Some(42));
-        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(nearest_rank(&values, 0.5), Some(5));
+        assert_eq!(nearest_rank(&values, 0.9), Some(9));
+        assert_eq!(nearest_rank(&[42], 0.9), Some(42));
+        assert_eq!(nearest_rank(&[], 0.5), None);
         assert_eq!(hours(5_400), 1.5);
     }
 

@@ -644,10 +644,10 @@ pub trait Store: Send + Sync + fmt::Debug {
         mailbox: Option<String>,
         delegate: Option<String>,
     ) -> Result<Vec<Delegation>, StoreError>;
-    /// Every delivery for the e-address KPIs: when its message was sent, the sending mailbox's
-    /// group (an institution's mailbox name; `legal_persons` or `natural_persons` otherwise) and
-    /// when it was read. Nothing about recipients.
-    async fn delivery_facts(&self) -> Result<Vec<(Uuid, DateTime<Utc>, String, Option<DateTime<Utc>>)>, StoreError>;
+    /// The e-address KPIs, aggregated by the database: by month (UTC) of sending and the sending
+    /// mailbox's group (an institution's mailbox name; `legal_persons` or `natural_persons`
+    /// otherwise). Nothing about recipients.
+    async fn delivery_kpis(&self) -> Result<Vec<DeliveryKpi>, StoreError>;
     /// Active mailboxes by kind.
     async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError>;
     async fn add_consent(&self, consent: Consent) -> Result<(), StoreError>;
@@ -734,6 +734,32 @@ pub struct Delegation {
     pub ends_on: chrono::NaiveDate,
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+/// One group of the e-address KPIs, before small counts are withheld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryKpi {
+    pub month: String,
+    pub sender: String,
+    pub messages: u64,
+    pub deliveries: u64,
+    pub read: u64,
+    /// Seconds from sending to reading (nearest rank), over the read deliveries.
+    pub median_seconds: Option<i64>,
+    pub p90_seconds: Option<i64>,
+}
+
+/// The value at `fraction` of sorted `values` (nearest rank), as PostgreSQL's `percentile_disc`.
+pub fn nearest_rank(sorted: &[i64], fraction: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (fraction * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted.get(rank.min(sorted.len()) - 1).copied()
+}
+
+/// The sending mailbox's group, in SQL both backends share.
+const KPI_SENDER_GROUP: &str =
+    "CASE a.kind WHEN 'institution' THEN a.name WHEN 'legal' THEN 'legal_persons' ELSE 'natural_persons' END";
 
 /// A citizen's consent for a clerk to act on their mailbox (see migration 0008).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1159,12 +1159,41 @@ impl Store for PostgresStore {
         rows.iter().map(delegation_from_row).collect()
     }
 
-    async fn delivery_facts(&self) -> Result<Vec<(Uuid, DateTime<Utc>, String, Option<DateTime<Utc>>)>, StoreError> {
+    async fn delivery_kpis(&self) -> Result<Vec<super::DeliveryKpi>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client.query("SELECT m.id, m.sent_at, CASE a.kind WHEN 'institution' THEN a.name WHEN 'legal' THEN 'legal_persons' ELSE 'natural_persons' END,
-        d.read_at
- FROM eaddress_deliveries d JOIN eaddress_messages m ON m.id = d.message_id JOIN eaddress_accounts a ON a.address = m.sender", &[]).await.map_err(db)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, {} AS sender_group,
+                            count(DISTINCT m.id), count(*), count(d.read_at),
+                            percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.read_at - m.sent_at)::float8)
+                                FILTER (WHERE d.read_at IS NOT NULL),
+                            percentile_disc(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM d.read_at - m.sent_at)::float8)
+                                FILTER (WHERE d.read_at IS NOT NULL)
+                     FROM eaddress_deliveries d JOIN eaddress_messages m ON m.id = d.message_id
+                          JOIN eaddress_accounts a ON a.address = m.sender
+                     GROUP BY month, sender_group ORDER BY month, sender_group",
+                    super::KPI_SENDER_GROUP
+                ),
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let seconds = |i: usize| r.get::<_, Option<f64>>(i).map(|s| s.max(0.0).round() as i64);
+                super::DeliveryKpi {
+                    month: r.get(0),
+                    sender: r.get(1),
+                    messages: r.get::<_, i64>(2) as u64,
+                    deliveries: r.get::<_, i64>(3) as u64,
+                    read: r.get::<_, i64>(4) as u64,
+                    median_seconds: seconds(5),
+                    p90_seconds: seconds(6),
+                }
+            })
+            .collect())
     }
 
     async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError> {

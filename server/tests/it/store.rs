@@ -887,7 +887,7 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     assert_eq!(store.delegations(None, Some("161175-19997".into())).await.unwrap(), std::slice::from_ref(&delegation));
     assert!(store.revoke_delegation(delegation.id, t(400), audit.clone()).await.unwrap());
     assert!(!store.revoke_delegation(delegation.id, t(401), audit).await.unwrap(), "revoked once");
-    assert_eq!(store.delegations(Some(person), None).await.unwrap()[0].revoked_at, Some(t(400)));
+    assert_eq!(store.delegations(Some(person.clone()), None).await.unwrap()[0].revoked_at, Some(t(400)));
     // Every send, reading and delegation change is in the audit log, chained.
     let verified = server::audit::verify(store.as_ref()).await.unwrap().unwrap();
     assert_eq!(verified.entries, 5 + 2 + 3);
@@ -902,6 +902,18 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     );
     assert_eq!(row.median_hours_to_read, None, "one reading is too few to publish a time");
     assert!(accounts.iter().all(|(_, n)| n.is_none()), "{accounts:?}");
+    // Five readings: the times are published (nearest rank, as both backends compute it).
+    for n in [1u128, 2, 4, 5] {
+        let at = t(1000 + n as i64 * 100);
+        let audit = server::audit::NewAuditEntry::new(at, "person:325035-11782", "message_read", &person, "");
+        store.mark_read(Uuid::from_u128(n), person.clone(), "person:325035-11782".into(), at, audit).await.unwrap();
+    }
+    let (rows, _) = server::open_data::eaddress_kpis(store.as_ref()).await.unwrap();
+    // Seconds to read: 97, 999, 1098, 1296, 1395 → median 1098 s (0.3 h), 90th 1395 s (0.4 h).
+    assert_eq!(
+        (rows[0].read, rows[0].median_hours_to_read, rows[0].p90_hours_to_read),
+        (Some(5), Some(0.3), Some(0.4))
+    );
 
     // A consent: asked, signed once, in force until its time, ended once.
     let (_, device) = enrolled_device(&store, "Centrs").await;
