@@ -347,8 +347,17 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     // An article whose Markdown holds a <script> shows it as text; nothing runs.
     // `/` brings the search box back from anywhere.
     app.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', { key: '/', bubbles: true }))")?;
-    wait_until("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
+    // The box comes back with the last query and takes the focus a moment later: type only
+    // once it has it, so nothing is typed into the box that is being replaced.
+    wait_until("the search box focused", Duration::from_secs(10), || {
+        Ok(app.execute("return document.activeElement && document.activeElement.dataset.testid")?
+            == serde_json::json!("search-box"))
+    })?;
     app.type_into("[data-testid=search-box]", "soli pa solim")?;
+    wait_until("the query replaced", Duration::from_secs(10), || {
+        Ok(app.execute("return document.querySelector('[data-testid=search-box]').value")?
+            == serde_json::json!("soli pa solim"))
+    })?;
     wait_until("the article hit", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=results]").map(|t| t.contains("soli pa solim")).unwrap_or(false))
     })
