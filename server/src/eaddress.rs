@@ -57,6 +57,8 @@ pub enum MailboxError {
     Digest(String),
     #[error("no such message in this mailbox")]
     NoMessage,
+    #[error("a sent message stays in the sender's mailbox; only received messages can be deleted")]
+    SentStays,
     #[error("{0}")]
     Delegation(#[from] domain::eaddress::DelegationError),
     #[error("only the mailbox's owner may do this")]
@@ -192,49 +194,86 @@ async fn grants_of(
 pub enum Access {
     /// Everything: the operating institution, or the owner at a desk.
     Full,
-    /// What one right allows (a delegate, a centre's staff, a citizen at a kiosk).
-    Only(Right),
+    /// Reading, and what else the rights held allow (a delegate may hold several delegations,
+    /// a centre's staff communicate, a citizen at a kiosk only reads).
+    Held { communicate: bool, delete: bool },
 }
 
 impl Access {
-    pub fn allows(self, wanted: Right) -> bool {
-        match self {
-            Self::Full => true,
-            Self::Only(held) => held.allows(wanted),
+    fn of(right: Right) -> Self {
+        Self::Held { communicate: right == Right::Communicate, delete: right == Right::Delete }
+    }
+
+    /// Both rights together (for a person holding more than one grant).
+    fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Held { communicate: c1, delete: d1 }, Self::Held { communicate: c2, delete: d2 }) => {
+                Self::Held { communicate: c1 || c2, delete: d1 || d2 }
+            }
+            _ => Self::Full,
         }
     }
 
-    /// As the API names it.
+    pub fn allows(self, wanted: Right) -> bool {
+        match (self, wanted) {
+            (Self::Full, _) | (Self::Held { .. }, Right::Read) => true,
+            (Self::Held { communicate, .. }, Right::Communicate) => communicate,
+            (Self::Held { delete, .. }, Right::Delete) => delete,
+        }
+    }
+
+    /// As the API names it: `full`, or the rights held joined by `+` (`read`, `communicate`,
+    /// `delete`, `communicate+delete`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Full => "full",
-            Self::Only(right) => right.as_str(),
+            Self::Held { communicate: false, delete: false } => "read",
+            Self::Held { communicate: true, delete: false } => "communicate",
+            Self::Held { communicate: false, delete: true } => "delete",
+            Self::Held { communicate: true, delete: true } => "communicate+delete",
         }
     }
 }
 
-/// What the caller may do with a mailbox: `None` when nothing at all.
-pub fn rights_on(principal: &Principal, mailbox: &Account, grants: &Grants, now: DateTime<Utc>) -> Option<Access> {
+/// How a caller holds rights on a mailbox: the audit names the grant a delegate or an agent
+/// acted under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The owner, the operating institution or the centre's staff.
+    Own,
+    Delegation(Uuid),
+    /// A citizen's consent signed with their card at this desk.
+    Consent(Uuid),
+}
+
+/// Every way the caller holds rights on the mailbox (none: it may not see it).
+fn holdings(principal: &Principal, mailbox: &Account, grants: &Grants, now: DateTime<Utc>) -> Vec<(Access, Via)> {
     let today = domain::calendar::riga_date(now);
     if !mailbox.active {
-        return None;
+        return Vec::new();
     }
     match principal {
-        Principal::Institution { id } => (mailbox.institution_id.as_deref() == Some(id)).then_some(Access::Full),
+        Principal::Institution { id } => {
+            if mailbox.institution_id.as_deref() == Some(id) {
+                vec![(Access::Full, Via::Own)]
+            } else {
+                Vec::new()
+            }
+        }
         Principal::Person { personal_code, device_id, centre_id, roles, kiosk } => {
             let own = domain::PersonalCode::parse(personal_code)
                 .is_ok_and(|code| EAddress::private(&code).to_string() == mailbox.address);
             if own {
                 // At a kiosk the inbox is read-only (reading marks read).
-                return Some(if *kiosk { Access::Only(Right::Read) } else { Access::Full });
+                return vec![(if *kiosk { Access::of(Right::Read) } else { Access::Full }, Via::Own)];
             }
             let staff =
                 roles.iter().any(|r| matches!(r, domain::Role::Clerk | domain::Role::Librarian | domain::Role::Admin));
             if !kiosk && staff && mailbox.centre_id == Some(*centre_id) {
-                return Some(Access::Only(Right::Communicate));
+                return vec![(Access::of(Right::Communicate), Via::Own)];
             }
             if *kiosk {
-                return None;
+                return Vec::new();
             }
             // A citizen's consent signed with their card at this desk, still in force.
             let consented = grants
@@ -248,18 +287,22 @@ pub fn rights_on(principal: &Principal, mailbox: &Account, grants: &Grants, now:
                         .and_then(|code| domain::PersonalCode::parse(code).ok())
                         .is_some_and(|code| EAddress::private(&code).to_string() == mailbox.address)
                 })
-                .map(|c| c.rights);
+                .map(|c| (Access::of(c.rights), Via::Consent(c.id)));
             grants
                 .delegations
                 .iter()
                 .filter(|d| d.mailbox == mailbox.address && &d.delegate == personal_code)
                 .filter(|d| d.revoked_at.is_none() && d.ends_on >= today)
-                .map(|d| d.rights)
+                .map(|d| (Access::of(d.rights), Via::Delegation(d.id)))
                 .chain(consented)
-                .max()
-                .map(Access::Only)
+                .collect()
         }
     }
+}
+
+/// What the caller may do with a mailbox: `None` when nothing at all.
+pub fn rights_on(principal: &Principal, mailbox: &Account, grants: &Grants, now: DateTime<Utc>) -> Option<Access> {
+    holdings(principal, mailbox, grants, now).into_iter().map(|(access, _)| access).reduce(Access::and)
 }
 
 /// Whether `principal` owns the mailbox (may delegate and see who accessed it).
@@ -271,6 +314,39 @@ fn owns(principal: &Principal, mailbox: &Account) -> bool {
     }
 }
 
+/// A mailbox the caller may use for what it asked, and the grant it holds that for.
+#[derive(Debug, Clone)]
+pub struct Authorised {
+    pub mailbox: Account,
+    pub via: Via,
+}
+
+impl std::ops::Deref for Authorised {
+    type Target = Account;
+    fn deref(&self) -> &Account {
+        &self.mailbox
+    }
+}
+
+impl Authorised {
+    /// The audit entry of an action on this mailbox, naming the delegation or consent it was
+    /// done under.
+    pub fn audit(
+        &self,
+        now: DateTime<Utc>,
+        principal: &Principal,
+        action: &str,
+        detail: impl std::fmt::Display,
+    ) -> NewAuditEntry {
+        let detail = match self.via {
+            Via::Own => detail.to_string(),
+            Via::Delegation(id) => format!("{detail} (delegation {id})"),
+            Via::Consent(id) => format!("{detail} (consent {id})"),
+        };
+        NewAuditEntry::new(now, principal.actor(), action, self.mailbox.address.clone(), detail)
+    }
+}
+
 /// The mailbox, if the caller holds `wanted` on it (or a right that allows it).
 pub async fn authorise(
     store: &dyn Store,
@@ -278,16 +354,19 @@ pub async fn authorise(
     address: &str,
     wanted: Right,
     now: DateTime<Utc>,
-) -> Result<Account, MailboxError> {
+) -> Result<Authorised, MailboxError> {
     let address = EAddress::parse(address).map_err(|_| MailboxError::NotFound(address.to_owned()))?.to_string();
     let Some(mailbox) = store.accounts(vec![address.clone()]).await?.pop() else {
         return Err(MailboxError::NotFound(address));
     };
     let grants = grants_of(store, principal, Some(address.clone()), now).await?;
-    match rights_on(principal, &mailbox, &grants, now) {
-        None => Err(MailboxError::NotFound(address)),
-        Some(access) if access.allows(wanted) => Ok(mailbox),
-        Some(_) => Err(MailboxError::Forbidden(match wanted {
+    let held = holdings(principal, &mailbox, &grants, now);
+    if held.is_empty() {
+        return Err(MailboxError::NotFound(address));
+    }
+    match held.into_iter().find(|(access, _)| access.allows(wanted)) {
+        Some((_, via)) => Ok(Authorised { mailbox, via }),
+        None => Err(MailboxError::Forbidden(match wanted {
             Right::Communicate => "send",
             Right::Delete => "delete",
             Right::Read => "read",
@@ -428,13 +507,7 @@ pub async fn send(
             deleted_at: None,
         })
         .collect();
-    let audit = NewAuditEntry::new(
-        now,
-        principal.actor(),
-        "message_sent",
-        sender.address.clone(),
-        format!("{} to {}", message.id, recipients.join(" ")),
-    );
+    let audit = sender.audit(now, principal, "message_sent", format!("{} to {}", message.id, recipients.join(" ")));
     let effect = store.send_message(stored, deliveries, audit).await?;
     let (kept, kept_deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
     if kept.sender != sender.address {
@@ -456,17 +529,8 @@ pub async fn inbox(
     let today = domain::calendar::riga_date(now);
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let items = store.inbox(mailbox.address.clone(), before, limit.clamp(1, 200)).await?;
-    crate::audit::record(
-        store,
-        NewAuditEntry::new(
-            now,
-            principal.actor(),
-            "inbox_listed",
-            mailbox.address.clone(),
-            format!("{} messages", items.len()),
-        ),
-    )
-    .await?;
+    crate::audit::record(store, mailbox.audit(now, principal, "inbox_listed", format!("{} messages", items.len())))
+        .await?;
     items.iter().map(|(m, d)| Ok(message_view(m, std::slice::from_ref(d), today)?)).collect()
 }
 
@@ -485,17 +549,8 @@ pub async fn sent(
         let (_, deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
         views.push(message_view(&message, &deliveries, today)?);
     }
-    crate::audit::record(
-        store,
-        NewAuditEntry::new(
-            now,
-            principal.actor(),
-            "sent_listed",
-            mailbox.address.clone(),
-            format!("{} messages", views.len()),
-        ),
-    )
-    .await?;
+    crate::audit::record(store, mailbox.audit(now, principal, "sent_listed", format!("{} messages", views.len())))
+        .await?;
     Ok(views)
 }
 
@@ -512,17 +567,13 @@ pub async fn open(
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let (message, deliveries) = store.message(id).await?.ok_or(MailboxError::NoMessage)?;
     if message.sender == mailbox.address {
-        crate::audit::record(
-            store,
-            NewAuditEntry::new(now, principal.actor(), "message_opened", mailbox.address.clone(), id.to_string()),
-        )
-        .await?;
+        crate::audit::record(store, mailbox.audit(now, principal, "message_opened", id.to_string())).await?;
         return Ok(message_view(&message, &deliveries, today)?);
     }
     let Some(own) = deliveries.iter().find(|d| d.recipient == mailbox.address && d.deleted_at.is_none()) else {
         return Err(MailboxError::NoMessage);
     };
-    let audit = NewAuditEntry::new(now, principal.actor(), "message_opened", mailbox.address.clone(), id.to_string());
+    let audit = mailbox.audit(now, principal, "message_opened", id.to_string());
     store.mark_read(id, mailbox.address.clone(), principal.actor(), now, audit).await?;
     let mut own = own.clone();
     if own.read_at.is_none() {
@@ -552,17 +603,7 @@ pub async fn attachment(
         serde_json::from_str(&message.attachments).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let info = described.get(index).cloned().ok_or(MailboxError::NoMessage)?;
     let content = attachments.get(&info.sha256).await?;
-    crate::audit::record(
-        store,
-        NewAuditEntry::new(
-            now,
-            principal.actor(),
-            "attachment_opened",
-            mailbox.address.clone(),
-            format!("{id} #{index}"),
-        ),
-    )
-    .await?;
+    crate::audit::record(store, mailbox.audit(now, principal, "attachment_opened", format!("{id} #{index}"))).await?;
     Ok((info, content))
 }
 
@@ -606,11 +647,10 @@ pub async fn delegate(
         ends_on: request.ends_on,
         revoked_at: None,
     };
-    let audit = NewAuditEntry::new(
+    let audit = mailbox.audit(
         now,
-        principal.actor(),
+        principal,
         "delegation_granted",
-        mailbox.address.clone(),
         format!("{} {} until {}", delegation.delegate, request.rights.as_str(), request.ends_on),
     );
     store.add_delegation(delegation.clone(), audit).await?;
@@ -633,45 +673,54 @@ pub async fn revoke(
     if !ours {
         return Err(MailboxError::NoMessage);
     }
-    let audit =
-        NewAuditEntry::new(now, principal.actor(), "delegation_revoked", mailbox.address.clone(), id.to_string());
+    let audit = mailbox.audit(now, principal, "delegation_revoked", id.to_string());
     Ok(store.revoke_delegation(id, now, audit).await?)
 }
 
-/// Who accessed the owner's mailbox and when (the audit log's entries about it, newest last):
-/// for the owner, or shown to them at a desk under their consent.
+/// How many audit entries one page of a mailbox's accesses holds.
+pub const ACCESSES_PAGE: u32 = 200;
+
+/// Who accessed the owner's mailbox and when: the audit log's entries about it before
+/// `before` (a sequence number; the newest when `None`), one page, newest last. For the owner,
+/// or shown to them at a desk under their consent.
 pub async fn accesses(
     store: &dyn Store,
     principal: &Principal,
     address: &str,
+    before: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Vec<crate::audit::AuditEntry>, MailboxError> {
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     // The owner, or a clerk with the owner at the desk under the owner's signed consent.
-    let consented = match principal {
-        Principal::Person { personal_code, device_id, kiosk: false, .. } => {
-            store.active_consents(personal_code.clone(), now).await?.iter().any(|c| {
-                c.device_id == *device_id
-                    && c.citizen
-                        .as_deref()
-                        .and_then(|code| domain::PersonalCode::parse(code).ok())
-                        .is_some_and(|code| EAddress::private(&code).to_string() == mailbox.address)
-            })
-        }
-        _ => false,
-    };
-    if !owns(principal, &mailbox) && !consented {
+    if !owns(principal, &mailbox) && !matches!(mailbox.via, Via::Consent(_)) {
         return Err(MailboxError::NotOwner);
     }
-    let mut found = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = store.audit_entries(after, 5_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        found.extend(page.into_iter().filter(|e| e.subject == mailbox.address));
+    let mut page = store.audit_entries_about(mailbox.address.clone(), before, ACCESSES_PAGE).await?;
+    page.reverse();
+    Ok(page)
+}
+
+/// A recipient (the owner, or a delegate with the right to delete) removes a received message
+/// from the mailbox. The sender's copy, the read receipt and the audit stay; a sent message
+/// stays in the sender's mailbox. Deleting it again answers as the first time (retry-safe).
+pub async fn delete(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), MailboxError> {
+    let mailbox = authorise(store, principal, address, Right::Delete, now).await?;
+    let (message, deliveries) = store.message(id).await?.ok_or(MailboxError::NoMessage)?;
+    let Some(own) = deliveries.iter().find(|d| d.recipient == mailbox.address) else {
+        return Err(if message.sender == mailbox.address { MailboxError::SentStays } else { MailboxError::NoMessage });
+    };
+    if own.deleted_at.is_some() {
+        return Ok(());
     }
-    Ok(found)
+    let audit = mailbox.audit(now, principal, "message_deleted", id);
+    store.delete_delivery(id, mailbox.address.clone(), now, audit).await?;
+    Ok(())
 }
 
 /// The mailboxes the caller may use, with the right it holds on each.

@@ -481,19 +481,19 @@ fn run(cli: Cli) -> Result<()> {
                 }
             },
             Command::Audit(AuditCommand::List { limit, subject }) => {
-                let (head, _) = store.audit_head().await?;
-                // Newest last; a subject filter reads the whole log (an operator's tool).
-                let from = if subject.is_some() { 0 } else { (head - i64::from(limit)).max(0) };
-                let mut shown = Vec::new();
-                let mut after = from;
-                loop {
-                    let page = store.audit_entries(after, 5_000).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.seq;
-                    shown.extend(page.into_iter().filter(|e| subject.as_ref().is_none_or(|s| &e.subject == s)));
-                }
-                let skip = shown.len().saturating_sub(limit as usize);
-                for entry in &shown[skip..] {
+                // Newest last; a subject's entries come by the (subject, seq) index.
+                let shown = match subject {
+                    Some(subject) => {
+                        let mut newest = store.audit_entries_about(subject, None, limit).await?;
+                        newest.reverse();
+                        newest
+                    }
+                    None => {
+                        let (head, _) = store.audit_head().await?;
+                        store.audit_entries((head - i64::from(limit)).max(0), limit).await?
+                    }
+                };
+                for entry in &shown {
                     println!(
                         "{}\t{}\t{}\t{}\t{}\t{}",
                         entry.seq,

@@ -7,7 +7,7 @@ use axum::{
     Json,
     body::Bytes,
     extract::{FromRequestParts, Path, Query, State},
-    http::{HeaderMap, StatusCode, header, request::Parts},
+    http::{StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
@@ -129,6 +129,7 @@ impl From<MailboxError> for ApiError {
             MailboxError::NotFound(_) | MailboxError::NoMessage => {
                 ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message)
             }
+            MailboxError::SentStays => ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message),
             MailboxError::Forbidden(_) | MailboxError::NotOwner => {
                 ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message)
             }
@@ -198,7 +199,8 @@ pub struct MailboxDto {
     pub name: String,
     /// `natural`, `legal` or `institution`.
     pub kind: String,
-    /// `full`, `read`, `communicate` or `delete`.
+    /// `full`, or what the rights held allow: `read`, `communicate`, `delete` or
+    /// `communicate+delete`.
     pub rights: String,
     /// The mailbox of the centre where the caller is logged in.
     #[serde(default)]
@@ -415,26 +417,52 @@ pub async fn revoke(
 /// One access to a mailbox, for its owner.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessDto {
+    /// Its place in the audit log: pass the oldest one shown as `before` for the page before.
+    pub seq: i64,
     pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
     pub detail: String,
 }
 
-/// Who accessed the owner's mailbox and when.
-#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/accesses", params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
+/// Which page of accesses.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AccessesQuery {
+    /// Only accesses before this place in the audit log (the `seq` of the oldest one shown).
+    pub before: Option<i64>,
+}
+
+/// Who accessed the owner's mailbox and when: the newest 200, oldest of them first.
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/accesses",
+    params(("address" = String, Path), AccessesQuery, ("pietura-protocol" = u32, Header)),
     responses((status = 200, body = Vec<AccessDto>), (status = 403, body = ErrorBody)))]
 pub async fn accesses(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(address): Path<String>,
-    _headers: HeaderMap,
+    Query(page): Query<AccessesQuery>,
 ) -> Result<Json<Vec<AccessDto>>, ApiError> {
-    let entries = eaddress::accesses(state.store.as_ref(), &principal, &address, (state.clock)()).await?;
+    let entries = eaddress::accesses(state.store.as_ref(), &principal, &address, page.before, (state.clock)()).await?;
     Ok(Json(
         entries
             .into_iter()
-            .map(|e| AccessDto { at: e.at, actor: e.actor, action: e.action, detail: e.detail })
+            .map(|e| AccessDto { seq: e.seq, at: e.at, actor: e.actor, action: e.action, detail: e.detail })
             .collect(),
     ))
+}
+
+/// Deletes a received message from the mailbox (the owner, or a delegate with the right to
+/// delete). The sender keeps its copy and read receipt; repeating it answers 204 again.
+#[utoipa::path(delete, path = "/v1/eaddress/mailboxes/{address}/messages/{id}",
+    params(("address" = String, Path), ("id" = Uuid, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "A sent message cannot be deleted")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((address, id)): Path<(String, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    eaddress::delete(state.store.as_ref(), &principal, &address, id, (state.clock)()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -170,6 +170,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         eaddress::sent,
         eaddress::send,
         eaddress::open,
+        eaddress::delete,
         eaddress::attachment,
         eaddress::upload,
         eaddress::delegate,
@@ -251,7 +252,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/eaddress/mailboxes/{address}/inbox", get(eaddress::inbox))
         .route("/v1/eaddress/mailboxes/{address}/sent", get(eaddress::sent))
         .route("/v1/eaddress/mailboxes/{address}/messages", post(eaddress::send))
-        .route("/v1/eaddress/mailboxes/{address}/messages/{id}", get(eaddress::open))
+        .route("/v1/eaddress/mailboxes/{address}/messages/{id}", get(eaddress::open).delete(eaddress::delete))
         .route("/v1/eaddress/mailboxes/{address}/messages/{id}/attachments/{index}", get(eaddress::attachment))
         .route(
             "/v1/eaddress/attachments/{sha256}",

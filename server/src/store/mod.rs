@@ -580,6 +580,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn append_audit(&self, entry: crate::audit::NewAuditEntry) -> Result<crate::audit::AuditEntry, StoreError>;
     /// Entries after `after_seq`, in order, at most `limit`.
     async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
+    /// Entries about `subject` before `before_seq` (all when `None`), newest first, at most
+    /// `limit` (the `(subject, seq)` index: the log's size does not matter).
+    async fn audit_entries_about(
+        &self,
+        subject: String,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
     /// The log's head: the last sequence number and hash (0 and zeros when empty).
     async fn audit_head(&self) -> Result<(i64, [u8; 32]), StoreError>;
     /// Adds a mailbox or changes one (by address).
@@ -623,6 +631,15 @@ pub trait Store: Send + Sync + fmt::Debug {
         id: Uuid,
         recipient: String,
         by: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Removes a received message from the recipient's mailbox (kept for the sender and the
+    /// audit; the first time only; answers whether it was), with its audit entry.
+    async fn delete_delivery(
+        &self,
+        id: Uuid,
+        recipient: String,
         at: DateTime<Utc>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError>;

@@ -209,6 +209,20 @@ fn map_err(error: tokio_postgres::Error, what: impl FnOnce() -> String) -> Store
     }
 }
 
+/// An audit entry from a row of its eight columns, in their order.
+fn audit_entry_of(r: &Row) -> Result<crate::audit::AuditEntry, StoreError> {
+    Ok(crate::audit::AuditEntry {
+        seq: r.get(0),
+        at: r.get(1),
+        actor: r.get(2),
+        action: r.get(3),
+        subject: r.get(4),
+        detail: r.get(5),
+        prev_hash: hash_from_bytes(Some(r.get(6)))?.unwrap_or_default(),
+        hash: hash_from_bytes(Some(r.get(7)))?.unwrap_or_default(),
+    })
+}
+
 fn pool_err(error: deadpool_postgres::PoolError) -> StoreError {
     StoreError::Unavailable(format!("no database connection: {error}"))
 }
@@ -1096,6 +1110,25 @@ impl Store for PostgresStore {
         Ok(first == 1)
     }
 
+    async fn delete_delivery(
+        &self,
+        id: Uuid,
+        recipient: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        let deleted = self
+            .change_audited(
+                "UPDATE eaddress_deliveries SET deleted_at = $3
+                 WHERE message_id = $1 AND recipient = $2 AND deleted_at IS NULL",
+                &[&id, &recipient, &at],
+                &audit,
+                true,
+            )
+            .await?;
+        Ok(deleted == 1)
+    }
+
     async fn add_delegation(
         &self,
         delegation: Delegation,
@@ -1306,20 +1339,25 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(crate::audit::AuditEntry {
-                    seq: r.get(0),
-                    at: r.get(1),
-                    actor: r.get(2),
-                    action: r.get(3),
-                    subject: r.get(4),
-                    detail: r.get(5),
-                    prev_hash: hash_from_bytes(Some(r.get(6)))?.unwrap_or_default(),
-                    hash: hash_from_bytes(Some(r.get(7)))?.unwrap_or_default(),
-                })
-            })
-            .collect()
+        rows.iter().map(audit_entry_of).collect()
+    }
+
+    async fn audit_entries_about(
+        &self,
+        subject: String,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+                 WHERE subject = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+                &[&subject, &before_seq.unwrap_or(i64::MAX), &i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(audit_entry_of).collect()
     }
 
     async fn audit_head(&self) -> Result<(i64, [u8; 32]), StoreError> {

@@ -415,6 +415,45 @@ fn change_audited(
     Ok(changed)
 }
 
+/// Audit entries a query selects (all eight columns, in their order).
+fn audit_rows(
+    c: &mut Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
+    let mut statement = c.prepare_cached(sql).map_err(db)?;
+    let rows = statement
+        .query_map(params, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, DateTime<Utc>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Vec<u8>>(6)?,
+                r.get::<_, Vec<u8>>(7)?,
+            ))
+        })
+        .map_err(db)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    rows.into_iter()
+        .map(|(seq, at, actor, action, subject, detail, prev, hash)| {
+            Ok(crate::audit::AuditEntry {
+                seq,
+                at,
+                actor,
+                action,
+                subject,
+                detail,
+                prev_hash: hash_from_bytes(Some(prev))?.unwrap_or_default(),
+                hash: hash_from_bytes(Some(hash))?.unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 fn parse_uuid(raw: String) -> Result<Uuid, StoreError> {
     Uuid::parse_str(&raw).map_err(|e| StoreError::Corrupt(format!("bad id {raw:?}: {e}")))
 }
@@ -1408,6 +1447,27 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn delete_delivery(
+        &self,
+        id: Uuid,
+        recipient: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let deleted = change_audited(
+                c,
+                "UPDATE eaddress_deliveries SET deleted_at = ?3
+                 WHERE message_id = ?1 AND recipient = ?2 AND deleted_at IS NULL",
+                params![id.to_string(), recipient, at],
+                &audit,
+                true,
+            )?;
+            Ok(deleted == 1)
+        })
+        .await
+    }
+
     async fn add_delegation(
         &self,
         delegation: Delegation,
@@ -1663,42 +1723,29 @@ impl Store for SqliteStore {
 
     async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
         self.with(move |c| {
-            let mut statement = c
-                .prepare_cached(
-                    "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
-                     WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-                )
-                .map_err(db)?;
-            let rows = statement
-                .query_map(params![after_seq, i64::from(limit)], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, DateTime<Utc>>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, Vec<u8>>(6)?,
-                        r.get::<_, Vec<u8>>(7)?,
-                    ))
-                })
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            rows.into_iter()
-                .map(|(seq, at, actor, action, subject, detail, prev, hash)| {
-                    Ok(crate::audit::AuditEntry {
-                        seq,
-                        at,
-                        actor,
-                        action,
-                        subject,
-                        detail,
-                        prev_hash: hash_from_bytes(Some(prev))?.unwrap_or_default(),
-                        hash: hash_from_bytes(Some(hash))?.unwrap_or_default(),
-                    })
-                })
-                .collect()
+            audit_rows(
+                c,
+                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                params![after_seq, i64::from(limit)],
+            )
+        })
+        .await
+    }
+
+    async fn audit_entries_about(
+        &self,
+        subject: String,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEntry>, StoreError> {
+        self.with(move |c| {
+            audit_rows(
+                c,
+                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+                 WHERE subject = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                params![subject, before_seq.unwrap_or(i64::MAX), i64::from(limit)],
+            )
         })
         .await
     }

@@ -382,6 +382,18 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
         http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/accesses"), None).await;
     assert_eq!(status, StatusCode::OK, "{shown}");
     assert!(shown.to_string().contains("consent_given"), "{shown}");
+    let under_consent = shown.as_array().unwrap().iter().rev().find(|a| a["action"] == "inbox_listed").unwrap();
+    assert_eq!(under_consent["actor"], format!("person:{CLERK}"));
+    assert!(
+        under_consent["detail"].as_str().unwrap().ends_with(&format!("(consent {consent})")),
+        "the audit names the consent the clerk read under: {under_consent}"
+    );
+    // An earlier page: only the entries before the oldest one shown.
+    let oldest_shown = shown[0]["seq"].as_i64().unwrap();
+    let (_, earlier) = http
+        .call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/accesses?before={oldest_shown}"), None)
+        .await;
+    assert!(earlier.as_array().unwrap().iter().all(|a| a["seq"].as_i64().unwrap() < oldest_shown), "{earlier}");
     let (status, _) = http
         .call(
             &clerk,
@@ -566,4 +578,191 @@ async fn attachments_are_kept_in_an_s3_compatible_bucket_by_their_digest() {
     // A bucket that does not answer is an error that says so, not a panic.
     let nowhere = server::eaddress::Attachments::s3("http://127.0.0.1:9", "b", "us-east-1", "k", "s").unwrap();
     assert!(matches!(nowhere.exists(&sha).await, Err(server::eaddress::MailboxError::Storage(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant() {
+    delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(
+        start_on(crate::backends::sqlite().await).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant() {
+    delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(
+        start_on(crate::backends::postgres().await).await,
+    )
+    .await;
+}
+
+/// A company's mailbox with delegates holding each right (and two rights at once, an expired
+/// and a revoked one): every action answers by the rights held; deleting removes a received
+/// message from the mailbox only; the audit names the delegation each action was done under.
+async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(server: Running) {
+    use domain::eaddress::Right;
+    let store = server.store.as_ref();
+    let http = Http { base: server.url.clone(), http: reqwest::Client::new() };
+    devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
+    let vid = As::Institution(format!("ApiKey {}", institutions::issue_key(store, VID, now()).await.unwrap()));
+    let desk = device(&server, DeviceKind::Desk, "Galds 1").await;
+    let kiosk = device(&server, DeviceKind::Kiosk, "Kiosks 1").await;
+    store.put_account(account(VID_BOX, AccountKind::Institution, Some(VID), None)).await.unwrap();
+    store.put_account(account(COMPANY_BOX, AccountKind::Legal, None, None)).await.unwrap();
+    store.put_account(account(CITIZEN_BOX, AccountKind::Natural, None, None)).await.unwrap();
+
+    let today = now().date_naive();
+    let grant = |delegate: &str, rights: Right, ends_on: NaiveDate| server::store::Delegation {
+        id: Uuid::now_v7(),
+        mailbox: COMPANY_BOX.into(),
+        delegate: delegate.into(),
+        rights,
+        granted_by: "operator".into(),
+        granted_at: now(),
+        ends_on,
+        revoked_at: None,
+    };
+    let in_a_month = today + chrono::Duration::days(30);
+    let rows: [(&str, &str, &[(Right, NaiveDate)]); 6] = [
+        ("reader", "321000-00001", &[(Right::Read, in_a_month)]),
+        ("sender", "321000-00002", &[(Right::Communicate, in_a_month)]),
+        ("deleter", "321000-00003", &[(Right::Delete, in_a_month)]),
+        ("both", "321000-00004", &[(Right::Communicate, in_a_month), (Right::Delete, in_a_month)]),
+        ("expired", "321000-00005", &[(Right::Communicate, today - chrono::Duration::days(1))]),
+        ("revoked", "321000-00006", &[(Right::Communicate, in_a_month)]),
+    ];
+    let mut delegations = std::collections::HashMap::new();
+    let mut callers = Vec::new();
+    for (name, code, rights) in rows {
+        for (right, ends_on) in rights {
+            let delegation = grant(code, *right, *ends_on);
+            delegations.insert((name, right.as_str()), delegation.id);
+            let audit = server::audit::NewAuditEntry::new(now(), "operator", "delegation_granted", COMPANY_BOX, "");
+            store.add_delegation(delegation.clone(), audit).await.unwrap();
+            if name == "revoked" {
+                let audit = server::audit::NewAuditEntry::new(now(), "operator", "delegation_revoked", COMPANY_BOX, "");
+                assert!(store.revoke_delegation(delegation.id, now(), audit).await.unwrap());
+            }
+        }
+        callers.push((name, As::Person(desk.clone(), session(&server, &desk, code, Some(Role::Clerk)).await)));
+    }
+
+    // The institution writes to the company: one letter for each delegate to act on.
+    let mut letters = Vec::new();
+    for (name, _) in &callers {
+        let (status, sent) = http
+            .call(
+                &vid,
+                Method::POST,
+                &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"),
+                Some(message(&[COMPANY_BOX], &format!("Vēstule {name}"), serde_json::json!([]))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{sent}");
+        letters.push(sent["id"].as_str().unwrap().to_owned());
+    }
+
+    let expectations: [(&str, [u16; 6]); 5] = [
+        // (action, [reader, sender, deleter, both, expired, revoked])
+        ("inbox", [200, 200, 200, 200, 404, 404]),
+        ("open", [200, 200, 200, 200, 404, 404]),
+        ("send", [403, 201, 403, 201, 404, 404]),
+        ("delete", [403, 403, 204, 204, 404, 404]),
+        ("accesses", [403, 403, 403, 403, 404, 404]),
+    ];
+    for (action, expected) in expectations {
+        for (((name, who), letter), want) in callers.iter().zip(&letters).zip(expected) {
+            let (method, path, body) = match action {
+                "inbox" => (Method::GET, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/inbox"), None),
+                "open" => (Method::GET, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{letter}"), None),
+                "delete" => (Method::DELETE, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{letter}"), None),
+                "accesses" => (Method::GET, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/accesses"), None),
+                _ => (
+                    Method::POST,
+                    format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages"),
+                    Some(message(&[VID_BOX], "Atbilde", serde_json::json!([]))),
+                ),
+            };
+            let (status, answer) = http.call(who, method, &path, body).await;
+            assert_eq!(status.as_u16(), want, "{name} {action}: {answer}");
+            if status == StatusCode::NOT_FOUND {
+                assert!(!answer.to_string().contains("Vēstule"), "nothing leaks in a refusal: {answer}");
+            }
+        }
+    }
+    let (reader, deleter, both) = (&callers[0].1, &callers[2].1, &callers[3].1);
+
+    // Deleted letters are gone from the company's inbox, kept for the sender (with the reading);
+    // deleting again answers the same; a sent message stays in the sender's mailbox.
+    let (_, inbox) = http.call(reader, Method::GET, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/inbox"), None).await;
+    let listed: Vec<&str> = inbox.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert!(!listed.contains(&letters[2].as_str()) && !listed.contains(&letters[3].as_str()));
+    let (status, _) = http
+        .call(reader, Method::GET, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{}", letters[2]), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a deleted letter no longer opens");
+    let (_, vid_sent) = http.call(&vid, Method::GET, &format!("v1/eaddress/mailboxes/{VID_BOX}/sent"), None).await;
+    let kept = vid_sent.as_array().unwrap().iter().find(|m| m["id"] == letters[2].as_str()).unwrap();
+    assert_eq!(kept["deliveries"][0]["state"], "read", "the sender keeps its copy and the read receipt");
+    let (status, _) = http
+        .call(deleter, Method::DELETE, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{}", letters[2]), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "deleting again is safe to retry");
+    let (_, company_sent) =
+        http.call(both, Method::GET, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/sent"), None).await;
+    let reply = company_sent[0]["id"].as_str().unwrap();
+    let (status, error) =
+        http.call(both, Method::DELETE, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{reply}"), None).await;
+    assert_eq!((status, error["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{error}");
+    // A citizen at a kiosk reads but does not delete their own mail.
+    let citizen = As::Person(kiosk.clone(), session(&server, &kiosk, CITIZEN, None).await);
+    let (status, to_citizen) = http
+        .call(
+            &vid,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"),
+            Some(message(&[CITIZEN_BOX], "Paziņojums", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = http
+        .call(
+            &citizen,
+            Method::DELETE,
+            &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages/{}", to_citizen["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The audit names the delegation each delegate acted under; the two-right delegate sent
+    // under the communicate grant and deleted under the delete grant.
+    let about = store.audit_entries_about(COMPANY_BOX.into(), None, 500).await.unwrap();
+    assert!(about.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    let find = |code: &str, action: &str| {
+        about
+            .iter()
+            .find(|e| e.actor == format!("person:{code}") && e.action == action)
+            .unwrap_or_else(|| panic!("{code} {action} in {about:#?}"))
+            .detail
+            .clone()
+    };
+    for (code, name, action, right) in [
+        ("321000-00001", "reader", "inbox_listed", "read"),
+        ("321000-00002", "sender", "message_sent", "communicate"),
+        ("321000-00003", "deleter", "message_deleted", "delete"),
+        ("321000-00004", "both", "message_sent", "communicate"),
+        ("321000-00004", "both", "message_deleted", "delete"),
+    ] {
+        let id = delegations[&(name, right)];
+        assert!(find(code, action).ends_with(&format!("(delegation {id})")), "{name} {action}: {}", find(code, action));
+    }
+    // Paging back through a subject's entries: `before` gives the older ones only.
+    let middle = about[about.len() / 2].seq;
+    let older = store.audit_entries_about(COMPANY_BOX.into(), Some(middle), 500).await.unwrap();
+    assert_eq!(older.len(), about.len() - about.len() / 2 - 1);
+    assert!(older.iter().all(|e| e.seq < middle));
+    assert!(server::audit::verify(store).await.unwrap().is_ok());
 }
