@@ -145,7 +145,26 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
         body: "Lūdzu piemērot atvieglojumu.".into(),
         case_id: None,
         document_ids: vec![],
+        files: vec![],
     };
+    // A file from the clerk's computer goes with it (uploaded, then named by its digest); a
+    // file of a type the e-address does not take is refused before anything is sent.
+    use base64::Engine;
+    let application = b"%PDF-1.7\n% iesniegums\n%%EOF\n".to_vec();
+    let file = |name: &str, content: &[u8]| sync::session::ComposeFile {
+        name: name.into(),
+        content: base64::engine::general_purpose::STANDARD.encode(content),
+    };
+    let refused = session
+        .send_for_customer(sync::session::ComposeMessage {
+            files: vec![file("programma.exe", b"MZ")],
+            ..request.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "message_attachments", "{refused:?}");
+    let request =
+        sync::session::ComposeMessage { files: vec![file("C:\\Lietotāji\\iesniegums.pdf", &application)], ..request };
     session.send_for_customer(request).await.unwrap();
     let inbox: serde_json::Value = http
         .get(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/inbox", server.url.trim_end_matches('/')))
@@ -159,6 +178,23 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
         .unwrap();
     assert_eq!(inbox[0]["sender"], CITIZEN_BOX, "{inbox}");
     assert_eq!(inbox[0]["subject"], "Iesniegums par nodokļa atvieglojumu");
+    assert_eq!(inbox.as_array().unwrap().len(), 1, "the refused one was never sent: {inbox}");
+    assert_eq!(inbox[0]["attachments"][0]["name"], "iesniegums.pdf", "{inbox}");
+    let received = http
+        .get(format!(
+            "{}/v1/eaddress/mailboxes/{VID_BOX}/messages/{}/attachments/0",
+            server.url.trim_end_matches('/'),
+            inbox[0]["id"].as_str().unwrap()
+        ))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(received.as_ref(), application.as_slice(), "byte for byte");
     session.end_visit();
     session.end_consent().await.unwrap();
 

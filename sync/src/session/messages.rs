@@ -25,6 +25,24 @@ pub struct ComposeMessage {
     /// Documents of that case to attach.
     #[serde(default)]
     pub document_ids: Vec<Uuid>,
+    /// Files from this computer to attach.
+    #[serde(default)]
+    pub files: Vec<ComposeFile>,
+}
+
+/// A file the clerk picked on this computer (not a case's scan).
+#[derive(Clone, Deserialize)]
+pub struct ComposeFile {
+    pub name: String,
+    /// The content, base64.
+    pub content: String,
+}
+
+impl std::fmt::Debug for ComposeFile {
+    // The content is a citizen's document: never in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComposeFile").field("name", &self.name).field("content_len", &self.content.len()).finish()
+    }
 }
 
 /// A message the desk queued, as the desk shows it.
@@ -87,28 +105,7 @@ impl DeviceSession {
             }
             None => None,
         };
-        let mut attachments = Vec::new();
-        let mut files = Vec::new();
-        for document_id in &request.document_ids {
-            let case = case
-                .as_ref()
-                .ok_or_else(|| invalid("document_unknown", "documents come from the case the message is about"))?;
-            let document = case
-                .documents
-                .iter()
-                .find(|d| d.id == *document_id)
-                .ok_or_else(|| invalid("document_unknown", "the case has no such document"))?;
-            let content = self.store.case_document_content(*document_id)?.ok_or_else(|| {
-                invalid("document_elsewhere", "the document was scanned at another desk, which keeps it")
-            })?;
-            let sha256 = hex::encode(sha2::Sha256::digest(&content));
-            attachments.push(AttachmentInfo {
-                name: document.name.clone(),
-                size: content.len() as u64,
-                sha256: sha256.clone(),
-            });
-            files.push((sha256, content));
-        }
+        let (attachments, files) = self.gather_attachments(&request, case.as_ref())?;
         // The centre's mailbox is a public entity's: it may write to anyone; the desk offers
         // institutions from the catalogue.
         check_message(AccountKind::Institution, &recipients, &request.subject, &request.body, &attachments)
@@ -139,6 +136,48 @@ impl DeviceSession {
         }
         self.wake_sync();
         Ok(view_of(id, &entry, now, "queued", None, None))
+    }
+
+    /// The attachments a message names and their content: the case's scans kept on this desk
+    /// and the files picked on this computer (named by their own name only).
+    fn gather_attachments(
+        &self,
+        request: &ComposeMessage,
+        case: Option<&domain::case::Case>,
+    ) -> Result<(Vec<AttachmentInfo>, Vec<(String, Vec<u8>)>), SessionError> {
+        use base64::Engine;
+        let mut attachments = Vec::new();
+        let mut files = Vec::new();
+        for document_id in &request.document_ids {
+            let case =
+                case.ok_or_else(|| invalid("document_unknown", "documents come from the case the message is about"))?;
+            let document = case
+                .documents
+                .iter()
+                .find(|d| d.id == *document_id)
+                .ok_or_else(|| invalid("document_unknown", "the case has no such document"))?;
+            let content = self.store.case_document_content(*document_id)?.ok_or_else(|| {
+                invalid("document_elsewhere", "the document was scanned at another desk, which keeps it")
+            })?;
+            files.push((document.name.clone(), content));
+        }
+        for file in &request.files {
+            let name = file.name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
+            let content = base64::engine::general_purpose::STANDARD
+                .decode(file.content.as_bytes())
+                .map_err(|_| invalid("attachment_unreadable", format!("{name}: the file could not be read")))?;
+            if content.is_empty() {
+                return Err(invalid("attachment_empty", format!("{name}: the file is empty")));
+            }
+            files.push((name, content));
+        }
+        let mut contents = Vec::with_capacity(files.len());
+        for (name, content) in files {
+            let sha256 = hex::encode(sha2::Sha256::digest(&content));
+            attachments.push(AttachmentInfo { name, size: content.len() as u64, sha256: sha256.clone() });
+            contents.push((sha256, content));
+        }
+        Ok((attachments, contents))
     }
 
     /// Messages this desk wrote, newest first, and whether the server has them.
@@ -385,12 +424,33 @@ impl DeviceSession {
     pub async fn send_for_customer(&self, request: ComposeMessage) -> Result<serde_json::Value, SessionError> {
         let consent =
             self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let case = match request.case_id {
+            Some(id) => {
+                Some(self.store.case(id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {id}")))?)
+            }
+            None => None,
+        };
+        let (attachments, files) = self.gather_attachments(&request, case.as_ref())?;
+        // From a citizen (a natural person) to institutions: checked here first, then again by
+        // the server, which may still refuse it.
+        let mut recipients = Vec::with_capacity(request.recipients.len());
+        for raw in &request.recipients {
+            let address = EAddress::parse(raw).map_err(|e| invalid("recipient_invalid", format!("{raw}: {e}")))?;
+            recipients.push((address, AccountKind::Institution));
+        }
+        check_message(AccountKind::Natural, &recipients, &request.subject, &request.body, &attachments)
+            .map_err(|e| invalid(&format!("message_{}", e.field()), e.to_string()))?;
         let (client, credentials, token) = self.person_call()?;
+        for (sha256, content) in files {
+            client.upload_attachment(&credentials, &sha256, content).await?;
+        }
         let body = serde_json::json!({
             "id": Uuid::now_v7(),
             "recipients": request.recipients,
             "subject": request.subject.trim(),
             "body": request.body,
+            "case_number": case.as_ref().map(|c| c.number.to_string()),
+            "attachments": attachments,
         });
         let sent: serde_json::Value = client
             .send_as_person(

@@ -15,7 +15,7 @@ pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
     VisitActionView, VisitView, parse_customer,
 };
-pub use messages::{ActiveConsent, ComposeMessage, DirectoryEntry, QueuedMessageView};
+pub use messages::{ActiveConsent, ComposeFile, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
