@@ -165,7 +165,14 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     assert_eq!(refused.code, "message_attachments", "{refused:?}");
     let request =
         sync::session::ComposeMessage { files: vec![file("C:\\Lietotāji\\iesniegums.pdf", &application)], ..request };
-    session.send_for_customer(request).await.unwrap();
+    session.send_for_customer(request.clone()).await.unwrap();
+    // From the centre's mailbox the same file is queued with the message, offline or not.
+    let queued = session.compose_message(sync::session::ComposeMessage { case_id: None, ..request.clone() }).unwrap();
+    assert_eq!((queued.state, queued.attachments.as_slice()), ("queued", ["iesniegums.pdf".to_owned()].as_slice()));
+    let unreadable = sync::session::ComposeFile { name: "a.pdf".into(), content: "not base64!".into() };
+    let refused =
+        session.compose_message(sync::session::ComposeMessage { files: vec![unreadable], ..request }).unwrap_err();
+    assert_eq!(refused.code, "attachment_unreadable");
     let inbox: serde_json::Value = http
         .get(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/inbox", server.url.trim_end_matches('/')))
         .header("pietura-protocol", "1")

@@ -324,9 +324,22 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expect(page.getByTestId("mail-send")).toBeDisabled();
   await page.getByTestId("mail-subject").fill("Klienta iesniegums");
   await page.getByTestId("mail-body").fill("Lūdzam izskatīt.");
+  // Files from this computer: a type the e-address does not take is refused at once; two PDFs
+  // are attached and one taken off again.
+  const pdf = Buffer.from("%PDF-1.7\n%%EOF\n");
+  await page.getByTestId("compose-file").setInputFiles({ name: "programma.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ") });
+  await expect(page.getByTestId("compose-error")).toContainText("atļautajos formātos");
+  await page.getByTestId("compose-file").setInputFiles([
+    { name: "iesniegums.pdf", mimeType: "application/pdf", buffer: pdf },
+    { name: "pilnvara.pdf", mimeType: "application/pdf", buffer: pdf },
+  ]);
+  await expect(page.getByTestId("compose-files")).toContainText("pilnvara.pdf");
+  await page.getByRole("button", { name: "Noņemt pilnvara.pdf" }).click();
+  await expect(page.getByTestId("compose-files")).not.toContainText("pilnvara.pdf");
   await expectAccessible(page);
   await page.getByTestId("mail-send").click();
   await expect(page.getByTestId("mail-outbox")).toContainText("Klienta iesniegums");
+  await expect(page.getByTestId("mail-outbox")).toContainText("iesniegums.pdf");
   await expect(page.getByTestId("mail-outbox").getByTestId("message-state")).toHaveAttribute("data-state", "queued");
   await page.getByRole("button", { name: "Atbilde uz iesniegumu" }).click();
   await expect(page.getByTestId("mail-opened")).toContainText("Jūsu iesniegums ir saņemts.");

@@ -354,7 +354,10 @@
           const c = r.case_id ? findCase(r.case_id) : null;
           const queued = { id: `0190b2d8-0000-7000-8000-f${String(state.mail.queued.length).padStart(11, "0")}`, recipients: r.recipients, subject: r.subject,
             case_id: r.case_id || null, case_number: c ? c.number : null,
-            attachments: (r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),
+            attachments: [
+              ...(r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),
+              ...(r.files || []).map((f) => f.name.split(/[\\/]/).pop()),
+            ],
             created_at: new Date().toISOString(), state: "queued", refused: null, refused_code: null, deliveries: [] };
           state.mail.queued.unshift(queued);
           persist();

@@ -243,6 +243,8 @@ export interface ComposeRequest {
   body: string;
   case_id?: string | null;
   document_ids?: string[];
+  /** Files from this computer: `content` as base64. */
+  files?: { name: string; content: string }[];
 }
 
 /** A message this desk wrote: `queued` until the server has it. */

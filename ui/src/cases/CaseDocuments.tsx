@@ -2,22 +2,12 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CaseView, type PrintOutcome } from "../api";
 import { formatSyncTime } from "../format";
+import { base64Of } from "../files";
 import { errorKey, type Language } from "../i18n";
 import { ReceiptOutcome } from "./Receipt";
 
 /** The largest scan a case takes; checked here too so a clerk hears at once, not after upload. */
 const MAX_BYTES = 10 * 1024 * 1024;
-
-/** The file as base64, for the desk's command. */
-async function base64Of(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
-}
 
 function sizeText(bytes: number, language: Language): string {
   const format = new Intl.NumberFormat(language === "lv" ? "lv-LV" : "en-GB", { maximumFractionDigits: 1 });

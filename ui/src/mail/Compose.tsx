@@ -2,10 +2,22 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CaseDocument, type DirectoryEntry, type QueuedMessage } from "../api";
 import { errorKey } from "../i18n";
+import { base64Of } from "../files";
+
+/** What the e-address takes (the server checks again): these types, 10 MB each, 10 in all. */
+const ALLOWED_EXTENSIONS = ["pdf", "doc", "docx", "odt", "ods", "odp", "jpeg", "jpg", "png", "tiff", "tif", "edoc", "xlsx", "pptx"];
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const MAX_ATTACHMENTS = 10;
+
+function allowedFile(name: string): boolean {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 && ALLOWED_EXTENSIONS.includes(name.slice(dot + 1).toLowerCase());
+}
 
 /** Writing to an institution from the centre's mailbox: the recipient chosen from the e-address
- *  catalogue kept on the desk (works offline), subject, text and, from a case page, the case's
- *  scanned documents. The message is queued and sent once the server answers. */
+ *  catalogue kept on the desk (works offline), subject, text, files from this computer and, from
+ *  a case page, the case's scanned documents. The message is queued and sent once the server
+ *  answers. */
 export function Compose({
   caseId,
   documents,
@@ -29,6 +41,7 @@ export function Compose({
   const [subject, setSubject] = useState(suggestedSubject ?? "");
   const [body, setBody] = useState("");
   const [chosen, setChosen] = useState<string[]>((documents ?? []).filter((d) => d.here).map((d) => d.id));
+  const [files, setFiles] = useState<{ name: string; content: string; size: number }[]>([]);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -42,10 +55,34 @@ export function Compose({
     };
   }, [query, t]);
 
+  const addFiles = async (picked: FileList | null) => {
+    setError(null);
+    const added: { name: string; content: string; size: number }[] = [];
+    for (const file of Array.from(picked ?? [])) {
+      if (!allowedFile(file.name) || file.size === 0 || file.size > MAX_FILE_BYTES) {
+        setError(t("errors.message_attachments"));
+        return;
+      }
+      added.push({ name: file.name, content: await base64Of(file), size: file.size });
+    }
+    if (files.length + added.length + chosen.length > MAX_ATTACHMENTS) {
+      setError(t("errors.message_attachments"));
+      return;
+    }
+    setFiles((f) => [...f, ...added]);
+  };
+
   const send = () => {
     if (!recipient) return;
     setError(null);
-    const request = { recipients: [recipient.address], subject, body, case_id: caseId ?? null, document_ids: chosen };
+    const request = {
+      recipients: [recipient.address],
+      subject,
+      body,
+      case_id: caseId ?? null,
+      document_ids: chosen,
+      files: files.map(({ name, content }) => ({ name, content })),
+    };
     const sent = forCustomer ? api.sendForCustomer(request).then(() => onQueued()) : api.composeMessage(request).then(onQueued);
     sent.catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
   };
@@ -97,6 +134,39 @@ export function Compose({
           ))}
         </fieldset>
       )}
+      <fieldset className="attach-files">
+        <legend>{t("mail.attachFiles")}</legend>
+        {files.length > 0 && (
+          <ul data-testid="compose-files">
+            {files.map((f, i) => (
+              <li key={`${f.name}-${i}`}>
+                {f.name}{" "}
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => setFiles((all) => all.filter((_, j) => j !== i))}
+                  aria-label={t("mail.removeFile", { name: f.name })}
+                >
+                  {t("mail.remove")}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <label htmlFor="compose-file">{t("mail.chooseFiles")}</label>
+        <input
+          id="compose-file"
+          data-testid="compose-file"
+          type="file"
+          multiple
+          accept={ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(",")}
+          onChange={(e) => {
+            void addFiles(e.target.files);
+            e.target.value = "";
+          }}
+        />
+        <p className="muted">{t("mail.filesHint")}</p>
+      </fieldset>
       <div className="actions">
         <button type="button" onClick={send} disabled={!recipient || !subject.trim()} data-testid="mail-send">
           {t("mail.send")}

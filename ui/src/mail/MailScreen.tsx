@@ -75,6 +75,12 @@ export function MailScreen() {
             {waiting.map((m) => (
               <li key={m.id}>
                 <strong>{m.subject}</strong> <span className="muted">{m.recipients.join(", ")}</span> <MessageState queued={m} />
+                {m.attachments.length > 0 && (
+                  <span className="muted">
+                    {" "}
+                    · {t("mail.attachmentsCount", { count: m.attachments.length })}: {m.attachments.join(", ")}
+                  </span>
+                )}
               </li>
             ))}
           </ul>
