@@ -59,6 +59,8 @@ pub enum MailboxError {
     NoMessage,
     #[error("a sent message stays in the sender's mailbox; only received messages can be deleted")]
     SentStays,
+    #[error("in_reply_to: {0} is not a message this mailbox sent or received")]
+    UnknownReply(Uuid),
     #[error("{0}")]
     Delegation(#[from] domain::eaddress::DelegationError),
     #[error("only the mailbox's owner may do this")]
@@ -478,6 +480,15 @@ pub async fn send(
     }
 
     check_message(sender.kind, &kinds, &message.subject, &message.body, &message.attachments)?;
+    // An answer names a message of this mailbox: never another mailbox's (nothing to probe).
+    if let Some(answered) = message.in_reply_to {
+        let ours = store.message(answered).await?.is_some_and(|(m, deliveries)| {
+            m.sender == sender.address || deliveries.iter().any(|d| d.recipient == sender.address)
+        });
+        if !ours {
+            return Err(MailboxError::UnknownReply(answered));
+        }
+    }
     for attachment in &message.attachments {
         if !attachments.exists(&attachment.sha256).await? {
             return Err(MailboxError::MissingAttachment(attachment.name.clone()));
@@ -814,7 +825,7 @@ pub async fn apply_message_entry(
         subject: message.subject,
         body: message.body,
         case_number: message.case_number,
-        in_reply_to: None,
+        in_reply_to: message.in_reply_to,
         attachments: message.attachments,
     };
     let outcome = match send(store, attachments, calendar, &principal, &from, new, now).await {

@@ -358,6 +358,9 @@ pub struct MessageEntry {
     pub case_number: Option<String>,
     #[serde(default)]
     pub attachments: Vec<domain::eaddress::AttachmentInfo>,
+    /// The message this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<Uuid>,
 }
 
 /// `GET` the case feed (device credentials: the device's centre's cases),

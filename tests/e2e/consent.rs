@@ -67,11 +67,12 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     // The institution writes to the citizen.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
+    let notice = uuid::Uuid::now_v7();
     let sent = http
         .post(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/messages", server.url.trim_end_matches('/')))
         .header("pietura-protocol", "1")
         .header("authorization", &key)
-        .json(&serde_json::json!({ "id": uuid::Uuid::now_v7(), "recipients": [CITIZEN_BOX], "subject": "Paziņojums par nodokli" }))
+        .json(&serde_json::json!({ "id": notice, "recipients": [CITIZEN_BOX], "subject": "Paziņojums par nodokli" }))
         .send()
         .await
         .unwrap();
@@ -146,6 +147,8 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
         case_id: None,
         document_ids: vec![],
         files: vec![],
+        // The customer answers the institution's notice.
+        in_reply_to: Some(notice),
     };
     // A file from the clerk's computer goes with it (uploaded, then named by its digest); a
     // file of a type the e-address does not take is refused before anything is sent.
@@ -187,6 +190,7 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     assert_eq!(inbox[0]["subject"], "Iesniegums par nodokļa atvieglojumu");
     assert_eq!(inbox.as_array().unwrap().len(), 1, "the refused one was never sent: {inbox}");
     assert_eq!(inbox[0]["attachments"][0]["name"], "iesniegums.pdf", "{inbox}");
+    assert_eq!(inbox[0]["in_reply_to"], notice.to_string(), "the answer names the notice it answers");
     let received = http
         .get(format!(
             "{}/v1/eaddress/mailboxes/{VID_BOX}/messages/{}/attachments/0",

@@ -114,6 +114,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
             size: scan.len() as u64,
             sha256: sha256.clone(),
         }],
+        in_reply_to: None,
     };
     local
         .queue_message(
@@ -141,6 +142,45 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     };
     let reply = client.push_outbox(&creds, vec![again]).await.unwrap();
     assert_eq!(reply.results[0].outcome, "duplicate");
+    // Messages the server cannot send are set aside each with its reason's code, and the rest of
+    // the batch goes on.
+    let variant = |change: &dyn Fn(&mut MessageEntry)| {
+        let mut changed = entry.clone();
+        changed.attachments.clear();
+        change(&mut changed);
+        sync::protocol::OutboxEntryDto {
+            id: Uuid::now_v7(),
+            kind: "message_send".into(),
+            payload: serde_json::to_value(&changed).unwrap(),
+            offline: true,
+        }
+    };
+    let refused = vec![
+        variant(&|m| m.subject = " ".into()),
+        variant(&|m| m.recipients = vec!["_DEFAULT@40003000000".into()]),
+        variant(&|m| {
+            m.attachments =
+                vec![domain::eaddress::AttachmentInfo { name: "nav.pdf".into(), size: 3, sha256: "ab".repeat(32) }]
+        }),
+        variant(&|m| m.in_reply_to = Some(Uuid::now_v7())),
+        variant(&|m| m.composed_by = "290156-11605".into()),
+        variant(&|m| m.subject = "Labs".into()),
+    ];
+    let reply = client.push_outbox(&creds, refused).await.unwrap();
+    let codes: Vec<Option<&str>> = reply.results.iter().map(|r| r.code.as_deref()).collect();
+    assert_eq!(
+        codes,
+        [
+            Some("message_invalid"),
+            Some("unknown_recipient"),
+            Some("missing_attachment"),
+            Some("message_invalid"),
+            Some("not_allowed"),
+            None
+        ],
+        "{reply:?}"
+    );
+    assert_eq!(reply.results[5].outcome, "applied");
 
     // The desk hears how it stands: delivered.
     assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap(), 1);
@@ -163,7 +203,8 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     let inbox: serde_json::Value =
         get(format!("{base}/v1/eaddress/mailboxes/{VID_BOX}/inbox")).await.json().await.unwrap();
     let inbox = inbox.as_array().unwrap();
-    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    assert_eq!(inbox.len(), 2, "the refused never arrive: {inbox:?}");
+    let inbox: Vec<&serde_json::Value> = inbox.iter().filter(|m| m["id"] == message_id.to_string()).collect();
     assert_eq!(inbox[0]["sender"], "RCV@90011524360");
     assert_eq!(inbox[0]["case_number"], case.number.to_string());
     assert_eq!(inbox[0]["deliveries"][0]["state"], "delivered");

@@ -137,6 +137,7 @@ impl From<MailboxError> for ApiError {
             MailboxError::UnknownRecipient(_) | MailboxError::Address(_) => unprocessable("recipients"),
             MailboxError::MissingAttachment(_) | MailboxError::Digest(_) => unprocessable("attachments"),
             MailboxError::Delegation(_) => unprocessable("delegation"),
+            MailboxError::UnknownReply(_) => unprocessable("in_reply_to"),
             MailboxError::Storage(_) => {
                 tracing::error!(%error, "attachment store failed");
                 ApiError::new(

@@ -678,11 +678,11 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
                 "open" => (Method::GET, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{letter}"), None),
                 "delete" => (Method::DELETE, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{letter}"), None),
                 "accesses" => (Method::GET, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/accesses"), None),
-                _ => (
-                    Method::POST,
-                    format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages"),
-                    Some(message(&[VID_BOX], "Atbilde", serde_json::json!([]))),
-                ),
+                _ => {
+                    let mut answer = message(&[VID_BOX], "Atbilde", serde_json::json!([]));
+                    answer["in_reply_to"] = letter.as_str().into();
+                    (Method::POST, format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages"), Some(answer))
+                }
             };
             let (status, answer) = http.call(who, method, &path, body).await;
             assert_eq!(status.as_u16(), want, "{name} {action}: {answer}");
@@ -716,6 +716,12 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
     let (status, error) =
         http.call(both, Method::DELETE, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{reply}"), None).await;
     assert_eq!((status, error["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{error}");
+    // The answers name the letters they answer; an answer to a message this mailbox never had
+    // is refused with the field (and says nothing about whether it exists).
+    let (_, vid_inbox) = http.call(&vid, Method::GET, &format!("v1/eaddress/mailboxes/{VID_BOX}/inbox"), None).await;
+    let answered: Vec<&str> = vid_inbox.as_array().unwrap().iter().filter_map(|m| m["in_reply_to"].as_str()).collect();
+    assert_eq!(answered.len(), 2, "{vid_inbox}");
+    assert!(answered.contains(&letters[1].as_str()) && answered.contains(&letters[3].as_str()));
     // A citizen at a kiosk reads but does not delete their own mail.
     let citizen = As::Person(kiosk.clone(), session(&server, &kiosk, CITIZEN, None).await);
     let (status, to_citizen) = http
@@ -736,6 +742,19 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let elsewhere = to_citizen["id"].as_str().unwrap().to_owned();
+    for unknown in [Uuid::now_v7().to_string(), elsewhere] {
+        let mut answer = message(&[VID_BOX], "Atbilde", serde_json::json!([]));
+        answer["in_reply_to"] = unknown.into();
+        let (status, error) =
+            http.call(both, Method::POST, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages"), Some(answer)).await;
+        assert_eq!(
+            (status, error["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("in_reply_to")),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("Paziņojums"), "{error}");
+    }
 
     // The audit names the delegation each delegate acted under; the two-right delegate sent
     // under the communicate grant and deleted under the delete grant.

@@ -28,6 +28,9 @@ pub struct ComposeMessage {
     /// Files from this computer to attach.
     #[serde(default)]
     pub files: Vec<ComposeFile>,
+    /// The received message this one answers.
+    #[serde(default)]
+    pub in_reply_to: Option<Uuid>,
 }
 
 /// A file the clerk picked on this computer (not a case's scan).
@@ -121,6 +124,7 @@ impl DeviceSession {
             case_id: request.case_id,
             case_number: case.as_ref().map(|c| c.number.to_string()),
             attachments,
+            in_reply_to: request.in_reply_to,
         };
         let payload = serde_json::to_value(&entry).map_err(|e| invalid("internal", e.to_string()))?;
         let now = (self.clock)();
@@ -451,6 +455,7 @@ impl DeviceSession {
             "body": request.body,
             "case_number": case.as_ref().map(|c| c.number.to_string()),
             "attachments": attachments,
+            "in_reply_to": request.in_reply_to,
         });
         let sent: serde_json::Value = client
             .send_as_person(
