@@ -343,6 +343,17 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expect(page.getByTestId("mail-outbox").getByTestId("message-state")).toHaveAttribute("data-state", "queued");
   await page.getByRole("button", { name: "Atbilde uz iesniegumu" }).click();
   await expect(page.getByTestId("mail-opened")).toContainText("Jūsu iesniegums ir saņemts.");
+  // Answer it: to its sender, named from the catalogue, the subject marked as an answer.
+  await page.getByTestId("mail-reply").click();
+  await expect(page.getByTestId("compose-recipient")).toContainText("Valsts ieņēmumu dienests");
+  await expect(page.getByTestId("compose-reply-to")).toContainText("Atbilde uz “Atbilde uz iesniegumu”");
+  await expect(page.getByTestId("mail-subject")).toHaveValue("Atb.: Atbilde uz iesniegumu");
+  await expectAccessible(page);
+  await page.getByTestId("mail-send").click();
+  await expect(page.getByTestId("mail-outbox")).toContainText("Atb.: Atbilde uz iesniegumu");
+  const answered = await page.evaluate(() => JSON.parse(localStorage.getItem("fake-backend") || "{}").mail.queued[0]);
+  expect(answered.in_reply_to).toBeTruthy();
+  expect(answered.recipients).toEqual(["_DEFAULT@90000069281"]);
 
   // The customer's consent, signed with their card: their inbox, until it is ended.
   await page.getByTestId("new-visit").click();

@@ -358,7 +358,8 @@
               ...(r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),
               ...(r.files || []).map((f) => f.name.split(/[\\/]/).pop()),
             ],
-            created_at: new Date().toISOString(), state: "queued", refused: null, refused_code: null, deliveries: [] };
+            created_at: new Date().toISOString(), state: "queued", refused: null, refused_code: null, deliveries: [],
+            in_reply_to: r.in_reply_to || null };
           state.mail.queued.unshift(queued);
           persist();
           return queued;

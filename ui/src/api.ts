@@ -245,6 +245,8 @@ export interface ComposeRequest {
   document_ids?: string[];
   /** Files from this computer: `content` as base64. */
   files?: { name: string; content: string }[];
+  /** The received message this one answers. */
+  in_reply_to?: string | null;
 }
 
 /** A message this desk wrote: `queued` until the server has it. */

@@ -25,6 +25,7 @@ export function Compose({
   onQueued,
   onCancel,
   forCustomer,
+  replyTo,
 }: {
   caseId?: string;
   documents?: CaseDocument[];
@@ -33,11 +34,15 @@ export function Compose({
   onCancel: () => void;
   /** Send in the consenting customer's name (online) instead of queuing from the centre. */
   forCustomer?: boolean;
+  /** The received message this answers: its sender is the recipient. */
+  replyTo?: { id: string; address: string; subject: string };
 }) {
   const { t } = useTranslation();
   const [query, setQuery] = useState("");
   const [found, setFound] = useState<DirectoryEntry[]>([]);
-  const [recipient, setRecipient] = useState<DirectoryEntry | null>(null);
+  const [recipient, setRecipient] = useState<DirectoryEntry | null>(
+    replyTo ? { address: replyTo.address, name: replyTo.address } : null,
+  );
   const [subject, setSubject] = useState(suggestedSubject ?? "");
   const [body, setBody] = useState("");
   const [chosen, setChosen] = useState<string[]>((documents ?? []).filter((d) => d.here).map((d) => d.id));
@@ -54,6 +59,22 @@ export function Compose({
       current = false;
     };
   }, [query, t]);
+
+  // An answer goes to the sender: named from the catalogue on this desk when it is there.
+  useEffect(() => {
+    if (!replyTo) return;
+    let current = true;
+    api
+      .eaddressDirectory(replyTo.address)
+      .then((entries) => {
+        const known = entries.find((e) => e.address === replyTo.address);
+        if (current && known) setRecipient(known);
+      })
+      .catch((e: unknown) => console.error("e-address catalogue unavailable", e));
+    return () => {
+      current = false;
+    };
+  }, [replyTo]);
 
   const addFiles = async (picked: FileList | null) => {
     setError(null);
@@ -82,6 +103,7 @@ export function Compose({
       case_id: caseId ?? null,
       document_ids: chosen,
       files: files.map(({ name, content }) => ({ name, content })),
+      in_reply_to: replyTo?.id ?? null,
     };
     const sent = forCustomer ? api.sendForCustomer(request).then(() => onQueued()) : api.composeMessage(request).then(onQueued);
     sent.catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
@@ -89,7 +111,12 @@ export function Compose({
 
   return (
     <section className="compose" aria-labelledby="compose-heading" data-testid="compose">
-      <h2 id="compose-heading">{forCustomer ? t("consent.writeHeading") : t("mail.composeHeading")}</h2>
+      <h2 id="compose-heading">{forCustomer ? t("consent.writeHeading") : replyTo ? t("mail.replyHeading") : t("mail.composeHeading")}</h2>
+      {replyTo && (
+        <p className="muted" data-testid="compose-reply-to">
+          {t("mail.answers", { subject: replyTo.subject })}
+        </p>
+      )}
       {recipient ? (
         <p data-testid="compose-recipient">
           {t("mail.to")}: <strong>{recipient.name}</strong> <span className="muted">{recipient.address}</span>{" "}

@@ -18,6 +18,7 @@ export function MailScreen() {
   const [opened, setOpened] = useState<MailMessage | null>(null);
   const [offline, setOffline] = useState<string | null>(null);
   const [composing, setComposing] = useState(false);
+  const [replyTo, setReplyTo] = useState<MailMessage | null>(null);
 
   const reload = useCallback(() => {
     api.queuedMessages().then(setQueued).catch((e: unknown) => console.error("queued messages unavailable", e));
@@ -57,11 +58,17 @@ export function MailScreen() {
       <h1 id="mail-heading">{mailbox ? `${t("mail.heading")}: ${mailbox.name}` : t("mail.heading")}</h1>
       {composing ? (
         <Compose
+          replyTo={replyTo ? { id: replyTo.id, address: replyTo.sender, subject: replyTo.subject } : undefined}
+          suggestedSubject={replyTo ? t("mail.replySubject", { subject: replyTo.subject }) : undefined}
           onQueued={() => {
             setComposing(false);
+            setReplyTo(null);
             reload();
           }}
-          onCancel={() => setComposing(false)}
+          onCancel={() => {
+            setComposing(false);
+            setReplyTo(null);
+          }}
         />
       ) : (
         <button type="button" onClick={() => setComposing(true)} data-testid="mail-write">
@@ -131,6 +138,19 @@ export function MailScreen() {
                 <li key={a.sha256}>{a.name}</li>
               ))}
             </ul>
+          )}
+          {mailbox && opened.sender !== mailbox.address && mailbox.rights !== "read" && (
+            <button
+              type="button"
+              data-testid="mail-reply"
+              onClick={() => {
+                setReplyTo(opened);
+                setComposing(true);
+                window.scrollTo({ top: 0 });
+              }}
+            >
+              {t("mail.reply")}
+            </button>
           )}
         </article>
       )}
