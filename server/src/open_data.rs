@@ -10,6 +10,52 @@ use crate::store::{ProvisionCount, RecordKind, Store, StoreError};
 /// Counts below this are published as suppressed.
 pub const SUPPRESS_BELOW: u64 = 5;
 
+/// How long a computed data set is served before it is computed again. The data are monthly
+/// counts: minutes old is fresh, and a busy portal scraping them costs one aggregate (a full
+/// scan at 20 million deliveries) per period instead of one per request.
+pub const CACHE_SECONDS: i64 = 300;
+
+/// A data set computed at most once per [`CACHE_SECONDS`], by one request while the others wait
+/// for its answer (no stampede of aggregates), with the time it was computed.
+pub struct Cached<T> {
+    kept: tokio::sync::Mutex<Option<(DateTime<Utc>, std::sync::Arc<T>)>>,
+}
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Self { kept: tokio::sync::Mutex::new(None) }
+    }
+}
+
+impl<T> Cached<T> {
+    /// The data set and when it was computed: the kept one while fresh, else `compute`'s (an
+    /// error is not kept: the next request tries again).
+    pub async fn get<F, Fut, E>(&self, now: DateTime<Utc>, compute: F) -> Result<(DateTime<Utc>, std::sync::Arc<T>), E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        let mut kept = self.kept.lock().await;
+        if let Some((at, value)) = kept.as_ref() {
+            let age = now.signed_duration_since(*at);
+            if age >= chrono::Duration::zero() && age < chrono::Duration::seconds(CACHE_SECONDS) {
+                return Ok((*at, value.clone()));
+            }
+        }
+        let value = std::sync::Arc::new(compute().await?);
+        *kept = Some((now, value.clone()));
+        Ok((now, value))
+    }
+}
+
+/// The published data sets, each computed at most once per [`CACHE_SECONDS`].
+#[derive(Default)]
+pub struct OpenDataCache {
+    pub provision: Cached<Vec<ProvisionRow>>,
+    #[allow(clippy::type_complexity)]
+    pub eaddress: Cached<(Vec<EaddressKpiRow>, Vec<(String, Option<u64>)>)>,
+}
+
 /// One published row: the count, or `None` when suppressed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProvisionRow {
@@ -289,5 +335,29 @@ mod tests {
         assert!(text.contains("https://pietura.example/open-data/service-provision.csv"));
         assert!(text.contains("https://pietura.example/open-data/service-provision.json"));
         assert_eq!(catalog["dcat:dataset"][0]["@type"], "dcat:Dataset");
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_data_set_is_computed_once_per_period_and_errors_are_not_kept() {
+        let cache: Cached<u32> = Cached::default();
+        let start = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&Utc);
+        let computed = std::sync::atomic::AtomicU32::new(0);
+        let compute = || async { Ok::<_, ()>(computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1) };
+        assert_eq!(*cache.get(start, compute).await.unwrap().1, 1);
+        let later = start + chrono::Duration::seconds(CACHE_SECONDS - 1);
+        let (at, value) = cache.get(later, compute).await.unwrap();
+        assert_eq!((at, *value), (start, 1), "fresh: the kept one, with when it was computed");
+        let stale = start + chrono::Duration::seconds(CACHE_SECONDS);
+        assert_eq!(*cache.get(stale, compute).await.unwrap().1, 2);
+        // A clock set back does not keep serving the old set forever.
+        assert_eq!(*cache.get(start - chrono::Duration::hours(1), compute).await.unwrap().1, 3);
+        let failed = cache.get(stale + chrono::Duration::hours(1), || async { Err::<u32, _>("down") }).await;
+        assert_eq!(failed.unwrap_err(), "down");
+        assert_eq!(*cache.get(stale + chrono::Duration::hours(1), compute).await.unwrap().1, 4);
     }
 }

@@ -62,6 +62,8 @@ pub struct AppState {
     pub attachments: Arc<crate::eaddress::Attachments>,
     /// Working days, for when messages count as notified.
     pub calendar: Arc<domain::calendar::WorkingCalendar>,
+    /// The open data sets, computed at most once per few minutes.
+    pub open_data: Arc<crate::open_data::OpenDataCache>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
             // In memory unless told otherwise (tests): a server configures a folder.
             attachments: Arc::new(crate::eaddress::Attachments::new(Arc::new(object_store::memory::InMemory::new()))),
             calendar: Arc::new(domain::calendar::WorkingCalendar::latvia()),
+            open_data: Arc::default(),
         }
     }
 
@@ -479,16 +482,46 @@ async fn message_states(
 #[utoipa::path(get, path = "/open-data/service-provision.csv",
     responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
 async fn provision_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let rows = crate::open_data::provision_rows(state.store.as_ref()).await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], crate::open_data::to_csv(&rows)).into_response())
+    let (_, rows) = provision(&state).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL], crate::open_data::to_csv(&rows))
+        .into_response())
+}
+
+/// Caches may keep an open data set as long as the server does.
+const OPEN_DATA_CACHE_CONTROL: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=300");
+
+async fn provision(
+    state: &AppState,
+) -> Result<(chrono::DateTime<chrono::Utc>, Arc<Vec<crate::open_data::ProvisionRow>>), ApiError> {
+    let store = state.store.clone();
+    Ok(state
+        .open_data
+        .provision
+        .get((state.clock)(), || async move { crate::open_data::provision_rows(store.as_ref()).await })
+        .await?)
+}
+
+#[allow(clippy::type_complexity)]
+async fn eaddress_kpis(
+    state: &AppState,
+) -> Result<
+    (chrono::DateTime<chrono::Utc>, Arc<(Vec<crate::open_data::EaddressKpiRow>, Vec<(String, Option<u64>)>)>),
+    ApiError,
+> {
+    let store = state.store.clone();
+    Ok(state
+        .open_data
+        .eaddress
+        .get((state.clock)(), || async move { crate::open_data::eaddress_kpis(store.as_ref()).await })
+        .await?)
 }
 
 /// The same statistics as JSON (withheld counts are null). Public.
 #[utoipa::path(get, path = "/open-data/service-provision.json",
     responses((status = 200, description = "The rows, and how small counts are withheld")))]
-async fn provision_json(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = crate::open_data::provision_rows(state.store.as_ref()).await?;
-    Ok(Json(crate::open_data::to_json(&rows, (state.clock)())))
+async fn provision_json(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (computed_at, rows) = provision(&state).await?;
+    Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::to_json(&rows, computed_at))).into_response())
 }
 
 /// E-address KPIs as CSV: messages sent, delivered, read, hours to read (median, 90th
@@ -496,15 +529,19 @@ async fn provision_json(State(state): State<AppState>) -> Result<Json<serde_json
 #[utoipa::path(get, path = "/open-data/eaddress-kpi.csv",
     responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
 async fn eaddress_kpi_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let (rows, _) = crate::open_data::eaddress_kpis(state.store.as_ref()).await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], crate::open_data::kpis_to_csv(&rows)).into_response())
+    let (_, kpis) = eaddress_kpis(&state).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
+        crate::open_data::kpis_to_csv(&kpis.0),
+    )
+        .into_response())
 }
 
 /// The e-address KPIs as JSON, with active mailboxes by kind. Public.
 #[utoipa::path(get, path = "/open-data/eaddress-kpi.json", responses((status = 200, description = "The rows")))]
-async fn eaddress_kpi_json(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let (rows, accounts) = crate::open_data::eaddress_kpis(state.store.as_ref()).await?;
-    Ok(Json(crate::open_data::kpis_to_json(&rows, &accounts, (state.clock)())))
+async fn eaddress_kpi_json(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (computed_at, kpis) = eaddress_kpis(&state).await?;
+    Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::kpis_to_json(&kpis.0, &kpis.1, computed_at))).into_response())
 }
 
 /// The DCAT-AP description of the open data sets. Public.
