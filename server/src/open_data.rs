@@ -52,8 +52,7 @@ impl<T> Cached<T> {
 #[derive(Default)]
 pub struct OpenDataCache {
     pub provision: Cached<Vec<ProvisionRow>>,
-    #[allow(clippy::type_complexity)]
-    pub eaddress: Cached<(Vec<EaddressKpiRow>, Vec<(String, Option<u64>)>)>,
+    pub eaddress: Cached<EaddressKpis>,
 }
 
 /// One published row: the count, or `None` when suppressed.
@@ -152,8 +151,11 @@ fn hours(seconds: i64) -> f64 {
     (seconds as f64 / 360.0).round() / 10.0
 }
 
+/// The e-address KPIs' rows, and the active mailboxes by kind (`None`: withheld).
+pub type EaddressKpis = (Vec<EaddressKpiRow>, Vec<(String, Option<u64>)>);
+
 /// The e-address KPIs as published, and the active mailboxes by kind (small counts withheld).
-pub async fn eaddress_kpis(store: &dyn Store) -> Result<(Vec<EaddressKpiRow>, Vec<(String, Option<u64>)>), StoreError> {
+pub async fn eaddress_kpis(store: &dyn Store) -> Result<EaddressKpis, StoreError> {
     let rows = store
         .delivery_kpis()
         .await?

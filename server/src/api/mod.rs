@@ -501,13 +501,9 @@ async fn provision(
         .await?)
 }
 
-#[allow(clippy::type_complexity)]
 async fn eaddress_kpis(
     state: &AppState,
-) -> Result<
-    (chrono::DateTime<chrono::Utc>, Arc<(Vec<crate::open_data::EaddressKpiRow>, Vec<(String, Option<u64>)>)>),
-    ApiError,
-> {
+) -> Result<(chrono::DateTime<chrono::Utc>, Arc<crate::open_data::EaddressKpis>), ApiError> {
     let store = state.store.clone();
     Ok(state
         .open_data

@@ -624,7 +624,9 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
         revoked_at: None,
     };
     let in_a_month = today + chrono::Duration::days(30);
-    let rows: [(&str, &str, &[(Right, NaiveDate)]); 6] = [
+    // (who, personal code, the grants they hold: right and last day)
+    type Grants<'a> = &'a [(Right, NaiveDate)];
+    let rows: [(&str, &str, Grants); 6] = [
         ("reader", "321000-00001", &[(Right::Read, in_a_month)]),
         ("sender", "321000-00002", &[(Right::Communicate, in_a_month)]),
         ("deleter", "321000-00003", &[(Right::Delete, in_a_month)]),

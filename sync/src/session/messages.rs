@@ -33,6 +33,9 @@ pub struct ComposeMessage {
     pub in_reply_to: Option<Uuid>,
 }
 
+/// An attachment's content by its SHA-256 (hex), as queued with the message.
+type AttachmentContent = (String, Vec<u8>);
+
 /// A file the clerk picked on this computer (not a case's scan).
 #[derive(Clone, Deserialize)]
 pub struct ComposeFile {
@@ -148,7 +151,7 @@ impl DeviceSession {
         &self,
         request: &ComposeMessage,
         case: Option<&domain::case::Case>,
-    ) -> Result<(Vec<AttachmentInfo>, Vec<(String, Vec<u8>)>), SessionError> {
+    ) -> Result<(Vec<AttachmentInfo>, Vec<AttachmentContent>), SessionError> {
         use base64::Engine;
         let mut attachments = Vec::new();
         let mut files = Vec::new();
