@@ -383,7 +383,11 @@ pub struct NewCase {
     pub provider_institution: Option<String>,
     pub centre_id: Uuid,
     pub arrived_at: DateTime<Utc>,
+    /// When serving started (the visit's start, or the registration itself).
     pub served_at: DateTime<Utc>,
+    /// When the case was registered: its first history step. Serving until then is its service
+    /// time.
+    pub registered_at: DateTime<Utc>,
     pub registered_by: Actor,
     pub note: String,
 }
@@ -399,7 +403,7 @@ impl Case {
         if new.note.chars().count() > NOTE_MAX {
             return Err(CaseError::NoteTooLong);
         }
-        if new.served_at < new.arrived_at {
+        if new.served_at < new.arrived_at || new.registered_at < new.served_at {
             return Err(CaseError::TimeGoesBack);
         }
         let registered = new.served_at.year();
@@ -420,7 +424,7 @@ impl Case {
             served_at: new.served_at,
             history: vec![StatusChange {
                 status: CaseStatus::Registered,
-                at: new.served_at,
+                at: new.registered_at,
                 actor: new.registered_by,
                 note: new.note,
             }],
@@ -526,6 +530,25 @@ impl Case {
     pub fn waiting_seconds(&self) -> i64 {
         (self.served_at - self.arrived_at).num_seconds()
     }
+
+    /// When the case was registered (its first history step).
+    pub fn registered_at(&self) -> DateTime<Utc> {
+        self.history.first().map_or(self.served_at, |step| step.at)
+    }
+
+    /// Seconds of service from when serving started until the case was registered.
+    pub fn service_seconds(&self) -> i64 {
+        (self.registered_at() - self.served_at).num_seconds()
+    }
+
+    /// Whether the case's times are in order: arrived, served, registered (a case from a desk
+    /// is checked again by the server).
+    pub fn check_timings(&self) -> Result<(), CaseError> {
+        if self.served_at < self.arrived_at || self.registered_at() < self.served_at {
+            return Err(CaseError::TimeGoesBack);
+        }
+        Ok(())
+    }
 }
 
 /// A personal code or registration number as typed at the desk, checked as typed.
@@ -587,6 +610,7 @@ mod tests {
             centre_id: Uuid::nil(),
             arrived_at: at(0),
             served_at: at(7),
+            registered_at: at(9),
             registered_by: clerk(),
             note: String::new(),
         }
@@ -771,6 +795,12 @@ mod tests {
         let mut case = Case::register(new_case(CaseKind::Application)).unwrap();
         assert_eq!(case.status(), CaseStatus::Registered);
         assert_eq!(case.waiting_seconds(), 7 * 60);
+        assert_eq!(case.service_seconds(), 2 * 60, "from serving to registering");
+        assert_eq!(case.registered_at(), at(9));
+        assert_eq!(case.check_timings(), Ok(()));
+        let mut reordered = case.clone();
+        reordered.arrived_at = at(8);
+        assert_eq!(reordered.check_timings(), Err(CaseError::TimeGoesBack));
         let riga = Actor::Institution { id: "https://pietura.lv/id/org/riga".into() };
         case.change_status(CaseStatus::Submitted, at(10), clerk(), "iesniegts").unwrap();
         assert_eq!(
@@ -803,6 +833,9 @@ mod tests {
         let mut served_before_arrival = new_case(CaseKind::Consultation);
         served_before_arrival.served_at = at(-1);
         assert_eq!(Case::register(served_before_arrival), Err(CaseError::TimeGoesBack));
+        let mut registered_before_served = new_case(CaseKind::Consultation);
+        registered_before_served.registered_at = at(6);
+        assert_eq!(Case::register(registered_before_served), Err(CaseError::TimeGoesBack));
         let mut other_channel = new_case(CaseKind::Consultation);
         other_channel.channel = ChannelKind::Other("x".into());
         assert!(matches!(Case::register(other_channel), Err(CaseError::Channel(_))));

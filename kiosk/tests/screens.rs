@@ -397,6 +397,7 @@ fn add_case_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path, 
             centre_id: device.centre.id,
             arrived_at: served,
             served_at: served,
+            registered_at: served,
             registered_by: Actor::Staff {
                 personal_code: domain::PersonalCode::parse("161175-19997").unwrap(),
                 offline: false,

@@ -154,6 +154,9 @@ impl Store {
             centre_id: draft.centre_id,
             arrived_at: draft.arrived_at,
             served_at: draft.served_at,
+            // Registered now; a draft served later than now (a clock set back) is registered
+            // as it is served rather than refused.
+            registered_at: now.max(draft.served_at),
             registered_by: draft.registered_by,
             note: draft.note,
         })

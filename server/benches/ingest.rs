@@ -42,6 +42,7 @@ fn case(centre: Uuid, desk: u8, sequence: u32) -> Case {
         centre_id: centre,
         arrived_at: now,
         served_at: now,
+        registered_at: now,
         registered_by: Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false },
         note: String::new(),
     })

@@ -169,6 +169,9 @@ impl Batch {
                         "a new case has exactly its registration in its history".into(),
                     );
                 }
+                if let Err(error) = case.check_timings() {
+                    return rejected(codes::CASE_RULES, format!("arrival, serving and registration: {error}"));
+                }
                 let live = match self.services.get(&case.service_id) {
                     Some(live) => *live,
                     None => {
@@ -472,6 +475,7 @@ pub async fn add_demo_cases(
             centre_id: device.centre.id,
             arrived_at: served_at - chrono::Duration::minutes(next(25) as i64),
             served_at,
+            registered_at: (served_at + chrono::Duration::seconds(30 + next(900) as i64)).min(now),
             registered_by: Actor::Staff { personal_code: clerk.clone(), offline: false },
             note: String::new(),
         })

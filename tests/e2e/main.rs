@@ -9,3 +9,4 @@ mod engine;
 mod login;
 mod outbox_faults;
 mod server_cli;
+mod visit;

@@ -303,6 +303,7 @@ test("cases: register from a service page, note and move on, and see what an ins
   await expectAccessible(page);
   await changed.getByTestId("changed-case-link").click();
   await expect(page.getByTestId("case-news")).toContainText("bija “Atcelta”, tagad “Tiek izskatīta”");
+  await expect(page.getByTestId("case-timings")).toHaveText("gaidīja 4 minūtes · apkalpoja 5 minūtes līdz reģistrācijai");
   await expect(page.getByTestId("case-notes")).toContainText("iestāde lietu jau bija virzījusi tālāk");
   await expectAccessible(page);
   await page.keyboard.press("Escape");

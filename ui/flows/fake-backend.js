@@ -35,7 +35,7 @@
         service_name: "Suņa reģistrācija", kind: "application", channel: "vpvkac_in_person", status: "in_progress",
         customer_type: "natural", customer_code: "290156-11605", customer_name: "Oskars Kalns",
         holder_institution: "https://pietura.lv/id/org/riga", holder_name: "Rīgas valstspilsētas pašvaldība",
-        arrived_at: at, served_at: at, waiting_seconds: 0,
+        arrived_at: "2026-11-26T08:31:00Z", served_at: "2026-11-26T08:35:00Z", waiting_seconds: 240, service_seconds: 300,
         history: [
           { status: "registered", at, by: "staff", by_id: "161175-19997", offline: false, note: "" },
           { status: "submitted", at, by: "staff", by_id: "161175-19997", offline: false, note: "" },
@@ -287,7 +287,11 @@
             service_id: svc.id, service_name: svc.names[state.language], kind: r.kind, channel: r.channel || "vpvkac_in_person",
             status: "registered", customer_type: "natural", customer_code: r.customer_code, customer_name: r.customer_name || "",
             holder_institution: "https://pietura.lv/id/org/riga", holder_name: "Rīgas valstspilsētas pašvaldība",
-            arrived_at: now, served_at: now, waiting_seconds: 0,
+            // Served from the visit's start when this customer is being served, as the desk does.
+            ...(() => {
+              const served = state.visit && state.visit.customer_code === r.customer_code ? state.visit.started_at : now;
+              return { arrived_at: served, served_at: served, waiting_seconds: 0, service_seconds: Math.round((Date.parse(now) - Date.parse(served)) / 1000) };
+            })(),
             history: [{ status: "registered", at: now, by: "staff", by_id: "161175-19997", offline: state.status.connection !== "online", note: r.note || "" }],
             unsent: 1, refused: null, refused_code: null, notes: [], news: null,
           };

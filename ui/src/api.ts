@@ -201,6 +201,8 @@ export interface CaseView {
   arrived_at: string;
   served_at: string;
   waiting_seconds: number;
+  /** From serving (the visit's start) to registering. */
+  service_seconds: number;
   history: { status: CaseStatus; at: string; by: "staff" | "institution"; by_id: string; offline: boolean; note: string }[];
   next: CaseStatus[];
   unsent: number;

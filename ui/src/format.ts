@@ -11,3 +11,11 @@ export function formatSyncTime(iso: string, language: Language, now: Date = new 
     : { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" };
   return new Intl.DateTimeFormat(locale, options).format(at);
 }
+
+/** Seconds as whole minutes the clerk reads ("7 minūtes"), or seconds under a minute. */
+export function formatMinutes(seconds: number, t: (key: string, options: { count: number }) => string): string {
+  if (seconds < 60) return t("duration.seconds", { count: Math.max(0, Math.round(seconds)) });
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 120) return t("duration.minutes", { count: minutes });
+  return `${t("duration.hours", { count: Math.floor(minutes / 60) })} ${t("duration.minutes", { count: minutes % 60 })}`;
+}

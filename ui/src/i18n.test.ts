@@ -1,7 +1,7 @@
 import lv from "./locales/lv.json";
 import en from "./locales/en.json";
 import { errorField, errorKey, initI18n } from "./i18n";
-import { formatSyncTime } from "./format";
+import { formatMinutes, formatSyncTime } from "./format";
 
 function keys(value: unknown, prefix = ""): string[] {
   if (typeof value !== "object" || value === null) return [prefix];
@@ -63,5 +63,17 @@ describe("formatSyncTime", () => {
     expect(formatSyncTime(new Date(2026, 10, 26, 14, 5, 9).toISOString(), "lv", now)).toBe("14:05:09");
     expect(formatSyncTime(new Date(2026, 10, 20, 9, 30).toISOString(), "en", now)).toContain("20/11/2026");
     expect(formatSyncTime("not a date", "lv", now)).toBe("—");
+  });
+});
+
+describe("formatMinutes", () => {
+  it("says waiting and service times as a clerk reads them", async () => {
+    const i18n = await initI18n("lv");
+    const t = (key: string, options: { count: number }) => i18n.t(key, options);
+    expect(formatMinutes(45, t)).toBe("45 sekundes");
+    expect(formatMinutes(-3, t)).toBe("0 sekunžu");
+    expect(formatMinutes(7 * 60 + 20, t)).toBe("7 minūtes");
+    expect(formatMinutes(21 * 60, t)).toBe("21 minūte");
+    expect(formatMinutes(150 * 60, t)).toBe("2 stundas 30 minūšu");
   });
 });

@@ -74,6 +74,7 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
         centre_id: enrolled.centre.id,
         arrived_at: served,
         served_at: served,
+        registered_at: served,
         registered_by: clerk(),
         note: String::new(),
     })
@@ -85,8 +86,24 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
         offline: false,
     };
     let submitted = status_entry(&case, CaseStatus::Registered, CaseStatus::Submitted, "Iesniegts LDC");
-    let reply = desk.push_outbox(&creds, vec![registered, submitted]).await.unwrap();
-    assert!(reply.results.iter().all(|r| r.outcome == "applied"), "{reply:?}");
+    // A case whose times are out of order (served before the customer arrived) is set aside.
+    let mut disordered = case.clone();
+    disordered.id = Uuid::now_v7();
+    disordered.number = CaseNumber::new(&enrolled.centre.code, 1, chrono::Datelike::year(&served), 2).unwrap();
+    disordered.arrived_at = served + chrono::Duration::minutes(1);
+    let disordered = OutboxEntryDto {
+        id: disordered.id,
+        kind: "case_registered".into(),
+        payload: serde_json::to_value(&disordered).unwrap(),
+        offline: false,
+    };
+    let reply = desk.push_outbox(&creds, vec![registered, submitted, disordered]).await.unwrap();
+    assert!(reply.results[..2].iter().all(|r| r.outcome == "applied"), "{reply:?}");
+    assert_eq!(
+        (reply.results[2].outcome.as_str(), reply.results[2].code.as_deref()),
+        ("rejected", Some("case_rules")),
+        "{reply:?}"
+    );
 
     let http = reqwest::Client::new();
     let number = case.number.to_string();

@@ -283,6 +283,7 @@ async fn citizens_log_in_at_kiosks_without_a_grant_and_for_a_short_time() {
             centre_id: centre.id,
             arrived_at: now(),
             served_at: now(),
+            registered_at: now(),
             registered_by: domain::case::Actor::Staff {
                 personal_code: domain::PersonalCode::parse(CLERK).unwrap(),
                 offline: false,

@@ -100,6 +100,8 @@ pub struct CaseView {
     pub arrived_at: DateTime<Utc>,
     pub served_at: DateTime<Utc>,
     pub waiting_seconds: i64,
+    /// From serving to registering.
+    pub service_seconds: i64,
     pub history: Vec<HistoryView>,
     /// Where the clerk may move it now.
     pub next: Vec<CaseStatus>,
@@ -286,6 +288,7 @@ impl DeviceSession {
             arrived_at: case.arrived_at,
             served_at: case.served_at,
             waiting_seconds: case.waiting_seconds(),
+            service_seconds: case.service_seconds(),
             history: case
                 .history
                 .iter()
@@ -373,6 +376,14 @@ impl DeviceSession {
             .ok_or_else(|| invalid("service_unknown", "the service names no institution"))?;
         let customer = parse_customer(&request.customer_code, &request.customer_name)?;
         let now = (self.clock)();
+        // Serving started when the visit with this customer did (else now); the customer
+        // arrived then too unless a queue ticket says when.
+        let visit_started = self
+            .visit()
+            .filter(|visit| visit.customer_code == customer.code() && visit.started_at <= now)
+            .map(|visit| visit.started_at);
+        let served_at = visit_started.unwrap_or(now);
+        let arrived_at = request.arrived_at.filter(|at| *at <= served_at).unwrap_or(served_at);
         let case = self.store.register_case(
             CaseDraft {
                 id: Uuid::now_v7(),
@@ -385,8 +396,8 @@ impl DeviceSession {
                 centre_id: enrollment.centre.id,
                 centre_code: enrollment.centre.code.clone(),
                 desk_number,
-                arrived_at: request.arrived_at.filter(|at| *at <= now).unwrap_or(now),
-                served_at: now,
+                arrived_at,
+                served_at,
                 registered_by: actor,
                 note: request.note,
                 offline,

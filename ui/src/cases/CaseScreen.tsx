@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CaseStatus, type CaseView } from "../api";
 import { usePage } from "../catalogue/usePage";
-import { formatSyncTime } from "../format";
+import { formatMinutes, formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
 import { CaseMessages } from "../mail/CaseMessages";
 import { CaseDocuments } from "./CaseDocuments";
@@ -92,6 +92,11 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
         <dd>{t(`catalogue.channel.${view.channel}`, { defaultValue: view.channel })}</dd>
         <dt>{t("cases.servedAt")}</dt>
         <dd>{formatSyncTime(view.served_at, language)}</dd>
+        <dt>{t("cases.timings")}</dt>
+        <dd data-testid="case-timings">
+          {t("cases.waited", { time: formatMinutes(view.waiting_seconds, t) })} ·{" "}
+          {t("cases.servedFor", { time: formatMinutes(view.service_seconds, t) })}
+        </dd>
         <dt>{t("cases.sync")}</dt>
         <dd data-testid="case-sync">
           {view.refused ? `${t("cases.refused")}: ${refusedText}` : view.unsent > 0 ? t("cases.notYetSent") : t("cases.sent")}
