@@ -36,6 +36,8 @@ fn main() {
         "sign_consent",
         "consent_status",
         "consent_inbox",
+        "open_customer_message",
+        "export_customer_attachment",
         "end_consent",
         "send_for_customer",
         "consent_accesses",

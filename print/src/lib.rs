@@ -163,6 +163,14 @@ pub enum VisitAction {
     MailboxRead {
         messages: usize,
     },
+    /// A message in the customer's mailbox opened with them (its sender hears it was read).
+    MessageOpened {
+        subject: String,
+    },
+    /// An attachment of one of the customer's messages printed for them.
+    AttachmentPrinted {
+        name: String,
+    },
 }
 
 /// What a "what was done on your behalf" receipt says.
@@ -202,6 +210,8 @@ pub fn visit_receipt(receipt: &VisitReceipt) -> Document {
                 VisitAction::MailboxRead { messages } => {
                     text(l, "action_mailbox_read", &[("messages", &messages.to_string())])
                 }
+                VisitAction::MessageOpened { subject } => text(l, "action_message_opened", &[("subject", subject)]),
+                VisitAction::AttachmentPrinted { name } => text(l, "action_attachment_printed", &[("name", name)]),
             };
             format!("{at} — {what}")
         })

@@ -85,6 +85,10 @@ fn a_visit_receipt_lists_every_action_in_order_and_long_visits_break_over_pages(
             VisitAction::StatusChanged { number: "RCV-03-26-0042".into(), status: CaseStatus::Submitted },
         ),
         ("14:09".to_owned(), VisitAction::DocumentSent { document: "iesniegums.pdf".into() }),
+        ("14:10".to_owned(), VisitAction::ConsentGiven { minutes: 15 }),
+        ("14:11".to_owned(), VisitAction::MailboxRead { messages: 3 }),
+        ("14:12".to_owned(), VisitAction::MessageOpened { subject: "Paziņojums par nodokli".into() }),
+        ("14:13".to_owned(), VisitAction::AttachmentPrinted { name: "paziņojums.pdf".into() }),
     ];
     let visit = VisitReceipt {
         language: Language::Lv,
@@ -104,6 +108,9 @@ fn a_visit_receipt_lists_every_action_in_order_and_long_visits_break_over_pages(
         "Reģistrēta lieta RCV-03-26-0042",
         "mainīts statuss: iesniegta iestādei",
         "Nosūtīts dokuments: iesniegums.pdf",
+        "Jūsu e-adreses pastkastīte lasīta kopā ar jums (3 vēstules)",
+        "Kopā ar jums atvērta vēstule “Paziņojums par nodokli”",
+        "Jums izdrukāts vēstules pielikums paziņojums.pdf",
     ]
     .iter()
     .map(|p| flat.find(p).unwrap_or_else(|| panic!("missing {p:?} in:\n{text}")))

@@ -54,6 +54,8 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::mail::sign_consent,
         commands::mail::consent_status,
         commands::mail::consent_inbox,
+        commands::mail::open_customer_message,
+        commands::mail::export_customer_attachment,
         commands::mail::end_consent,
         commands::mail::send_for_customer,
         commands::mail::consent_accesses,

@@ -68,11 +68,26 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let notice = uuid::Uuid::now_v7();
+    let notice_pdf = b"%PDF-1.7\n% pazinojums\n%%EOF\n".to_vec();
+    let notice_sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&notice_pdf))
+    };
+    let uploaded = http
+        .put(format!("{}/v1/eaddress/attachments/{notice_sha}", server.url.trim_end_matches('/')))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .body(notice_pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 204);
     let sent = http
         .post(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/messages", server.url.trim_end_matches('/')))
         .header("pietura-protocol", "1")
         .header("authorization", &key)
-        .json(&serde_json::json!({ "id": notice, "recipients": [CITIZEN_BOX], "subject": "Paziņojums par nodokli" }))
+        .json(&serde_json::json!({ "id": notice, "recipients": [CITIZEN_BOX], "subject": "Paziņojums par nodokli",
+            "attachments": [{ "name": "paziņojums.pdf", "size": notice_pdf.len(), "sha256": notice_sha }] }))
         .send()
         .await
         .unwrap();
@@ -119,9 +134,28 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     assert_eq!(consent.mailbox, CITIZEN_BOX);
     let inbox = session.consent_inbox().await.unwrap();
     assert_eq!(inbox.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Paziņojums par nodokli"]);
+    // They open the notice together (the institution hears it was read) and print its PDF for
+    // the customer on the desk's printer (here a script that keeps what it is given).
+    let opened = session.open_customer_message(notice).await.unwrap();
+    assert_eq!(opened.deliveries[0].state, "read");
+    let printed = dir.path().join("printed.pdf");
+    let lp = dir.path().join("lp");
+    std::fs::write(
+        &lp,
+        format!("#!/bin/sh\nfor last; do :; done\ncp \"$last\" {}\necho request id is desk-1\n", printed.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    session.set_printer_command(lp);
+    let outcome = session.export_customer_attachment(notice, 0, true).await.unwrap();
+    assert_eq!(outcome.job.as_deref(), Some("request id is desk-1"));
+    assert_eq!(std::fs::read(&printed).unwrap(), notice_pdf, "printed byte for byte");
+    assert_eq!(session.export_customer_attachment(notice, 1, true).await.unwrap_err().code, "not_found");
     // The visit's receipt will say so.
     let kinds: Vec<&str> = session.visit().unwrap().actions.iter().map(|a| a.kind).collect();
-    assert!(kinds.contains(&"consent_given") && kinds.contains(&"mailbox_read"), "{kinds:?}");
+    for kind in ["consent_given", "mailbox_read", "message_opened", "attachment_printed"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
 
     // The customer takes their card: the consent ends, here and on the server.
     readers.remove("Reader 1");

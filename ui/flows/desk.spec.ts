@@ -371,6 +371,13 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await page.getByTestId("consent-sign").click();
   await expect(page.getByTestId("consent-active")).toContainText("Piekrišana ir spēkā");
   await expect(page.getByTestId("consent-inbox")).toContainText("Paziņojums par nodokli");
+  // Open it with the customer and print its PDF for them; a spreadsheet is left to the portal.
+  await page.getByTestId("consent-inbox").getByRole("button", { name: "Paziņojums par nodokli" }).click();
+  await expect(page.getByTestId("consent-opened")).toContainText("Nodokļa paziņojums pielikumā.");
+  await expect(page.getByTestId("consent-attachments")).toContainText("tabula.xlsx");
+  await page.getByRole("button", { name: "Drukāt: paziņojums.pdf" }).click();
+  await expect(page.getByTestId("consent-attachment-outcome")).toHaveText("Nosūtīts uz printeri.");
+  await expectAccessible(page);
   await page.getByTestId("consent-accesses").click();
   await expect(page.getByTestId("consent-access-list")).toContainText("deva piekrišanu");
   await expectAccessible(page);

@@ -62,7 +62,7 @@
       ],
       citizenInbox: [
         { id: "0190b2d8-0000-7000-8000-00000000e101", sender: "_DEFAULT@90000069281", subject: "Paziņojums par nodokli", body: "Nodokļa paziņojums pielikumā.",
-          case_number: null, attachments: [], sent_at: "2026-11-25T08:00:00Z", deliveries: [{ recipient: "_PRIVATE@29015611605", state: "notified", notified_on: "2026-11-27", read_at: null }] },
+          case_number: null, attachments: [{ name: "paziņojums.pdf", size: 2048, sha256: "ab".repeat(32) }, { name: "tabula.xlsx", size: 4096, sha256: "cd".repeat(32) }], sent_at: "2026-11-25T08:00:00Z", deliveries: [{ recipient: "_PRIVATE@29015611605", state: "notified", notified_on: "2026-11-27", read_at: null }] },
       ],
       consent: null,
     };
@@ -397,6 +397,22 @@
         case "consent_inbox":
           if (!state.mail.consent) throw { code: "no_consent", message: "none" };
           return state.mail.citizenInbox;
+        case "open_customer_message": {
+          if (!state.mail.consent) throw { code: "no_consent", message: "no consent" };
+          const m = state.mail.citizenInbox.find((x) => x.id === args.id);
+          if (!m) throw { code: "not_found", message: "no such message" };
+          return { ...m, deliveries: m.deliveries.map((d) => ({ ...d, state: "read", read_at: new Date().toISOString() })) };
+        }
+        case "export_customer_attachment": {
+          if (!state.mail.consent) throw { code: "no_consent", message: "no consent" };
+          const m = state.mail.citizenInbox.find((x) => x.id === args.id);
+          const a = m && m.attachments[args.index];
+          if (!a) throw { code: "not_found", message: "no such attachment" };
+          if (!/\.(pdf|jpe?g|png)$/i.test(a.name)) throw { code: "document_no_preview", message: "not printable" };
+          if (args.toPrinter && state.visit) state.visit.actions.push({ at: new Date().toISOString(), kind: "attachment_printed", text: a.name, case_id: null });
+          persist();
+          return { pdf: `/tmp/receipts/${a.name}`, job: args.toPrinter ? "printer-1" : null };
+        }
         case "consent_accesses":
           return [{ at: "2026-11-25T08:00:00Z", actor: "institution:https://pietura.lv/id/org/vid", action: "message_sent", detail: "" },
                   { at: new Date().toISOString(), actor: "person:290156-11605", action: "consent_given", detail: "" }];

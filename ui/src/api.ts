@@ -384,6 +384,11 @@ export const api = {
   consentStatus: () => invoke<ActiveConsent | null>("consent_status"),
   consentInbox: () => invoke<MailMessage[]>("consent_inbox"),
   endConsent: () => invoke<void>("end_consent"),
+  /** Opens a message in the consenting customer's mailbox (their reading: the sender is told). */
+  openCustomerMessage: (id: string) => invoke<MailMessage>("open_customer_message", { id }),
+  /** A copy of a customer's PDF or picture attachment, saved and, when asked, printed. */
+  exportCustomerAttachment: (id: string, index: number, toPrinter: boolean) =>
+    invoke<PrintOutcome>("export_customer_attachment", { id, index, toPrinter }),
   sendForCustomer: (request: ComposeRequest) => invoke<MailMessage>("send_for_customer", { request }),
   consentAccesses: () => invoke<{ at: string; actor: string; action: string; detail: string }[]>("consent_accesses"),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),

@@ -91,6 +91,24 @@ pub async fn consent_inbox(state: State<'_, DeskState>) -> Result<Vec<sync::prot
 }
 
 #[tauri::command]
+pub async fn open_customer_message(
+    state: State<'_, DeskState>,
+    id: Uuid,
+) -> Result<sync::protocol::MessageDto, CommandError> {
+    Ok(state.session()?.open_customer_message(id).await?)
+}
+
+#[tauri::command]
+pub async fn export_customer_attachment(
+    state: State<'_, DeskState>,
+    id: Uuid,
+    index: usize,
+    to_printer: bool,
+) -> Result<sync::session::PrintOutcome, CommandError> {
+    Ok(state.session()?.export_customer_attachment(id, index, to_printer).await?)
+}
+
+#[tauri::command]
 pub async fn end_consent(state: State<'_, DeskState>) -> Result<(), CommandError> {
     Ok(state.session()?.end_consent().await?)
 }

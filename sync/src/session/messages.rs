@@ -426,6 +426,94 @@ impl DeviceSession {
         Ok(messages)
     }
 
+    /// Opens a message in the consenting customer's mailbox with them (online): their opening
+    /// is the reading, so the sender gets the read receipt. Noted in the visit.
+    pub async fn open_customer_message(&self, id: Uuid) -> Result<crate::protocol::MessageDto, SessionError> {
+        let consent =
+            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let (client, credentials, token) = self.person_call()?;
+        let message: crate::protocol::MessageDto = client
+            .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{}/messages/{id}", consent.mailbox))
+            .await?;
+        if let Some(customer) = consent_customer(&consent) {
+            let now = (self.clock)();
+            let subject = message.subject.clone();
+            self.note_in_visit(&customer, now, |visit| {
+                // Opening the same message again is one opening.
+                if !visit.actions.iter().any(|a| a.kind == "message_opened" && a.text == subject) {
+                    visit.actions.push(super::cases::VisitActionView::new(
+                        now,
+                        "message_opened",
+                        subject.clone(),
+                        print::VisitAction::MessageOpened { subject },
+                    ));
+                }
+            });
+        }
+        Ok(message)
+    }
+
+    /// A copy of an attachment of a message in the consenting customer's mailbox, for them: a
+    /// PDF or a picture saved under `receipts/` (swept after a day) and, when asked, printed.
+    /// Printing is noted in the visit.
+    pub async fn export_customer_attachment(
+        &self,
+        id: Uuid,
+        index: usize,
+        to_printer: bool,
+    ) -> Result<super::cases::PrintOutcome, SessionError> {
+        let consent =
+            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let (client, credentials, token) = self.person_call()?;
+        let mailbox = &consent.mailbox;
+        // The name and type as the message describes them (not as anyone types them here).
+        let message: crate::protocol::MessageDto = client
+            .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{mailbox}/messages/{id}"))
+            .await?;
+        let described =
+            message.attachments.get(index).ok_or_else(|| invalid("not_found", "the message has no such attachment"))?;
+        if !matches!(
+            domain::eaddress::attachment_media_type(&described.name),
+            Some("application/pdf" | "image/jpeg" | "image/png")
+        ) {
+            return Err(invalid("document_no_preview", "only PDFs and pictures are printed here"));
+        }
+        let content = client
+            .download_as_person(
+                &credentials,
+                &token,
+                &format!("/v1/eaddress/mailboxes/{mailbox}/messages/{id}/attachments/{index}"),
+            )
+            .await?;
+        let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
+        let saved = print::save_pdf(&self.receipts_dir(), &described.name, &content).map_err(print_error)?;
+        let job = match (to_printer, self.printer()) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(invalid(
+                    "no_printer",
+                    format!("no printer is set up; the copy is saved as {}", saved.display()),
+                ));
+            }
+            (true, Some(printer)) => Some(printer.print(&saved, &described.name).map_err(print_error)?),
+        };
+        if job.is_some()
+            && let Some(customer) = consent_customer(&consent)
+        {
+            let now = (self.clock)();
+            let name = described.name.clone();
+            self.note_in_visit(&customer, now, |visit| {
+                visit.actions.push(super::cases::VisitActionView::new(
+                    now,
+                    "attachment_printed",
+                    name.clone(),
+                    print::VisitAction::AttachmentPrinted { name },
+                ));
+            });
+        }
+        Ok(super::cases::PrintOutcome { pdf: saved, job })
+    }
+
     /// Sends in the consenting customer's name (a consent to communicate; online): to
     /// institutions only, by the e-address rules the server checks. Noted in the visit.
     pub async fn send_for_customer(&self, request: ComposeMessage) -> Result<serde_json::Value, SessionError> {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type MailMessage } from "../api";
+import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type MailMessage, type PrintOutcome } from "../api";
+import { ReceiptOutcome } from "../cases/Receipt";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
 import { Compose } from "./Compose";
@@ -19,6 +20,7 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
   const [consent, setConsent] = useState<ActiveConsent | null>(null);
   const [inbox, setInbox] = useState<MailMessage[] | null>(null);
   const [opened, setOpened] = useState<MailMessage | null>(null);
+  const [copied, setCopied] = useState<PrintOutcome | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [ended, setEnded] = useState(false);
   const [writing, setWriting] = useState(false);
@@ -169,7 +171,14 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
           <ul className="message-list" data-testid="consent-inbox">
             {(inbox ?? []).map((m) => (
               <li key={m.id}>
-                <button type="button" className="link-button" onClick={() => api.openMessage(consent.mailbox, m.id).then(setOpened).catch(fail)}>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setCopied(null);
+                    api.openCustomerMessage(m.id).then(setOpened).catch(fail);
+                  }}
+                >
                   {m.subject}
                 </button>{" "}
                 <span className="muted">
@@ -181,7 +190,42 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
           {opened && (
             <article className="message" data-testid="consent-opened">
               <h3>{opened.subject}</h3>
+              <p className="muted">
+                {opened.sender} · {formatSyncTime(opened.sent_at, language)}
+              </p>
               <p className="note">{opened.body}</p>
+              {opened.attachments.length > 0 && (
+                <ul className="attachment-list" data-testid="consent-attachments">
+                  {opened.attachments.map((a, index) => (
+                    <li key={`${a.sha256}-${index}`}>
+                      {a.name}{" "}
+                      {/\.(pdf|jpe?g|png)$/i.test(a.name) ? (
+                        <>
+                          <button
+                            type="button"
+                            className="secondary small"
+                            aria-label={t("consent.printAttachment", { name: a.name })}
+                            onClick={() => api.exportCustomerAttachment(opened.id, index, true).then(setCopied).catch(fail)}
+                          >
+                            {t("cases.printDocument")}
+                          </button>{" "}
+                          <button
+                            type="button"
+                            className="link-button"
+                            aria-label={t("consent.saveAttachment", { name: a.name })}
+                            onClick={() => api.exportCustomerAttachment(opened.id, index, false).then(setCopied).catch(fail)}
+                          >
+                            {t("cases.saveDocument")}
+                          </button>
+                        </>
+                      ) : (
+                        <span className="muted">{t("consent.attachmentElsewhere")}</span>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <ReceiptOutcome outcome={copied} testId="consent-attachment-outcome" />
             </article>
           )}
           {consent.rights === "communicate" &&
