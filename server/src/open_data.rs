@@ -183,6 +183,15 @@ pub async fn eaddress_kpis(store: &dyn Store) -> Result<EaddressKpis, StoreError
     Ok((rows, accounts))
 }
 
+/// The e-address catalogue (institutions' active mailboxes: address and name) as CSV.
+pub fn directory_to_csv(accounts: &[crate::store::Account]) -> String {
+    let mut out = String::from("address,name\r\n");
+    for account in accounts {
+        out.push_str(&format!("{},{}\r\n", csv_field(&account.address), csv_field(&account.name)));
+    }
+    out
+}
+
 /// The e-address KPIs as CSV.
 pub fn kpis_to_csv(rows: &[EaddressKpiRow]) -> String {
     let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -263,6 +272,33 @@ pub fn catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
                 }
             ]
         }, {
+            "@id": format!("{base}/open-data/eaddress-directory"),
+            "@type": "dcat:Dataset",
+            "dct:title": [
+                { "@value": "E-adrešu katalogs", "@language": "lv" },
+                { "@value": "E-address catalogue", "@language": "en" }
+            ],
+            "dct:description": [
+                { "@value": "Iestāžu un to struktūrvienību aktīvās oficiālās e-adreses ar nosaukumiem.", "@language": "lv" },
+                { "@value": "Institutions' and their units' active official e-addresses, with their names.", "@language": "en" }
+            ],
+            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
+            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
+            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
+            "dcat:keyword": ["e-adrese", "DEPP", "katalogs"],
+            "dcat:distribution": [
+                {
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": { "@id": format!("{base}/open-data/eaddress-directory.csv") },
+                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" }
+                },
+                {
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": { "@id": format!("{base}/v1/eaddress/directory") },
+                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
+                }
+            ]
+        }, {
             "@id": format!("{base}/open-data/eaddress-kpi"),
             "@type": "dcat:Dataset",
             "dct:title": [
@@ -337,6 +373,30 @@ mod tests {
         assert!(text.contains("https://pietura.example/open-data/service-provision.csv"));
         assert!(text.contains("https://pietura.example/open-data/service-provision.json"));
         assert_eq!(catalog["dcat:dataset"][0]["@type"], "dcat:Dataset");
+        assert!(text.contains("https://pietura.example/open-data/eaddress-directory.csv"));
+        assert!(text.contains("https://pietura.example/open-data/eaddress-kpi.csv"));
+    }
+
+    #[test]
+    fn the_eaddress_catalogue_lists_addresses_and_names_quoted_as_needed() {
+        let account = |address: &str, name: &str| crate::store::Account {
+            address: address.into(),
+            kind: domain::eaddress::AccountKind::Institution,
+            name: name.into(),
+            institution_id: None,
+            centre_id: None,
+            active: true,
+            created_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            changed_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        };
+        let csv = directory_to_csv(&[
+            account("_DEFAULT@90000069281", "Valsts ieņēmumu dienests"),
+            account("RCV@90011524360", "Rīgas VPVKAC, Brīvības iela \"1\""),
+        ]);
+        assert_eq!(
+            csv,
+            "address,name\r\n_DEFAULT@90000069281,Valsts ieņēmumu dienests\r\nRCV@90011524360,\"Rīgas VPVKAC, Brīvības iela \"\"1\"\"\"\r\n"
+        );
     }
 }
 

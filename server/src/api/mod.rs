@@ -148,6 +148,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         provision_json,
         open_data_catalog,
         eaddress_kpi_csv,
+        eaddress_directory_csv,
         eaddress_kpi_json,
         catalogue::get_service,
         catalogue::put_service,
@@ -242,6 +243,7 @@ pub fn router(state: AppState) -> Router {
         .route("/open-data/service-provision.json", get(provision_json))
         .route("/open-data/catalog.jsonld", get(open_data_catalog))
         .route("/open-data/eaddress-kpi.csv", get(eaddress_kpi_csv))
+        .route("/open-data/eaddress-directory.csv", get(eaddress_directory_csv))
         .route("/open-data/eaddress-kpi.json", get(eaddress_kpi_json))
         .route(sync::protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
         .route(sync::protocol::CASE_FEED_PATH, get(cases::device_feed))
@@ -538,6 +540,19 @@ async fn eaddress_kpi_csv(State(state): State<AppState>) -> Result<Response, Api
 async fn eaddress_kpi_json(State(state): State<AppState>) -> Result<Response, ApiError> {
     let (computed_at, kpis) = eaddress_kpis(&state).await?;
     Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::kpis_to_json(&kpis.0, &kpis.1, computed_at))).into_response())
+}
+
+/// The e-address catalogue as CSV: institutions' active mailboxes (address, name). Public; the
+/// same as `GET /v1/eaddress/directory`.
+#[utoipa::path(get, path = "/open-data/eaddress-directory.csv",
+    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
+async fn eaddress_directory_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let accounts = state.store.institution_directory().await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
+        crate::open_data::directory_to_csv(&accounts),
+    )
+        .into_response())
 }
 
 /// The DCAT-AP description of the open data sets. Public.

@@ -516,6 +516,14 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
     }
     let (_, catalog) = http.call(&As::Nobody, Method::GET, "open-data/catalog.jsonld", None).await;
     assert!(catalog.to_string().contains("eaddress-kpi.csv"));
+    // The e-address catalogue is public: institutions' mailboxes only.
+    let (status, directory) = http.call(&As::Nobody, Method::GET, "open-data/eaddress-directory.csv", None).await;
+    let directory = directory.as_str().unwrap_or_default().to_owned();
+    assert_eq!(status, StatusCode::OK);
+    assert!(directory.starts_with("address,name\r\n") && directory.contains(VID_BOX), "{directory}");
+    for private in [CITIZEN_BOX, COMPANY_BOX] {
+        assert!(!directory.contains(private), "{private} in {directory}");
+    }
 }
 
 /// A local S3-compatible server (s3s-fs: objects as files in a folder) on a free port.
