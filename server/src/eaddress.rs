@@ -545,18 +545,20 @@ pub async fn inbox(
     items.iter().map(|(m, d)| Ok(message_view(m, std::slice::from_ref(d), today)?)).collect()
 }
 
-/// Messages a mailbox sent, with every recipient's state.
+/// Messages a mailbox sent, newest first, with every recipient's state (`before`: the
+/// `sent_at` and id of the last item of the previous page).
 pub async fn sent(
     store: &dyn Store,
     principal: &Principal,
     address: &str,
+    before: Option<(DateTime<Utc>, Uuid)>,
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<MessageView>, MailboxError> {
     let today = domain::calendar::riga_date(now);
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let mut views = Vec::new();
-    for message in store.sent_messages(mailbox.address.clone(), None, limit.clamp(1, 200)).await? {
+    for message in store.sent_messages(mailbox.address.clone(), before, limit.clamp(1, 200)).await? {
         let (_, deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
         views.push(message_view(&message, &deliveries, today)?);
     }

@@ -258,13 +258,31 @@ pub async fn directory(State(state): State<AppState>) -> Result<Json<Vec<Mailbox
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
-    /// The `delivered_at` of the last message of the previous page.
+    /// The time of the last message of the previous page (`delivered_at` in an inbox, `sent_at`
+    /// in sent messages); with `before_id`.
     pub before: Option<DateTime<Utc>>,
     /// Its id.
     pub before_id: Option<Uuid>,
     /// At most this many (default 50, at most 200).
     pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    /// Where the page starts: both halves of the key or neither.
+    fn before(&self) -> Result<Option<(DateTime<Utc>, Uuid)>, ApiError> {
+        match (self.before, self.before_id) {
+            (Some(at), Some(id)) => Ok(Some((at, id))),
+            (None, None) => Ok(None),
+            _ => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error_codes::VALIDATION,
+                "give both before (the last message's time) and before_id (its id), or neither",
+            )
+            .with_field("before")),
+        }
+    }
 }
 
 /// A mailbox's inbox, newest first.
@@ -276,13 +294,13 @@ pub async fn inbox(
     Path(address): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
-    let before = page.before.zip(page.before_id);
+    let before = page.before()?;
     let now = (state.clock)();
     Ok(Json(eaddress::inbox(state.store.as_ref(), &principal, &address, before, page.limit.unwrap_or(50), now).await?))
 }
 
 /// Messages the mailbox sent, with every recipient's state (delivered, notified, read).
-#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/sent", params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/sent", params(("address" = String, Path), PageQuery, ("pietura-protocol" = u32, Header)),
     responses((status = 200, body = Vec<MessageView>), (status = 404, body = ErrorBody)))]
 pub async fn sent(
     State(state): State<AppState>,
@@ -290,9 +308,9 @@ pub async fn sent(
     Path(address): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
-    Ok(Json(
-        eaddress::sent(state.store.as_ref(), &principal, &address, page.limit.unwrap_or(50), (state.clock)()).await?,
-    ))
+    let before = page.before()?;
+    let now = (state.clock)();
+    Ok(Json(eaddress::sent(state.store.as_ref(), &principal, &address, before, page.limit.unwrap_or(50), now).await?))
 }
 
 /// Sends a message from the mailbox (needs the right to communicate). The id is the sender's:

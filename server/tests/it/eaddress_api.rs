@@ -709,6 +709,41 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
     let listed: Vec<&str> = inbox.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(listed.len(), 4, "{listed:?}");
     assert!(!listed.contains(&letters[2].as_str()) && !listed.contains(&letters[3].as_str()));
+    // Paging: two at a time, from the (time, id) of the last one shown; the inbox by delivery
+    // time, sent messages by sending time; both halves of the key or neither.
+    let all_pages = |folder: &'static str, who: &As| {
+        let (http, who) = (&http, who.clone());
+        async move {
+            let mut ids = Vec::new();
+            let mut query = String::new();
+            loop {
+                let path = format!("v1/eaddress/mailboxes/{COMPANY_BOX}/{folder}?limit=2{query}");
+                let (status, answer) = http.call(&who, Method::GET, &path, None).await;
+                assert_eq!(status, StatusCode::OK, "{answer}");
+                let items = answer.as_array().unwrap().clone();
+                let Some(last) = items.last() else { break };
+                assert!(items.len() <= 2);
+                ids.extend(items.iter().map(|m| m["id"].as_str().unwrap().to_owned()));
+                let at = if folder == "inbox" { &last["deliveries"][0]["delivered_at"] } else { &last["sent_at"] };
+                let at = chrono::DateTime::parse_from_rfc3339(at.as_str().unwrap()).unwrap().timestamp_micros();
+                let at = chrono::DateTime::from_timestamp_micros(at).unwrap().format("%Y-%m-%dT%H:%M:%S%.6fZ");
+                query = format!("&before={at}&before_id={}", last["id"].as_str().unwrap());
+            }
+            ids
+        }
+    };
+    assert_eq!(all_pages("inbox", reader).await, listed, "page by page, the same letters in the same order");
+    let (_, sent_at_once) =
+        http.call(both, Method::GET, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/sent"), None).await;
+    let sent_at_once: Vec<String> =
+        sent_at_once.as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(sent_at_once.len(), 2);
+    assert_eq!(all_pages("sent", both).await, sent_at_once);
+    let (status, error) = http
+        .call(reader, Method::GET, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/inbox?before_id={}", letters[0]), None)
+        .await;
+    assert_eq!((status, error["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("before")), "{error}");
+
     let (status, _) = http
         .call(reader, Method::GET, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages/{}", letters[2]), None)
         .await;
