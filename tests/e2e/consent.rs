@@ -112,7 +112,7 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     assert_eq!(session.log_in(Some("1234")).await.unwrap().state, "logged_in");
 
     // Without consent the clerk sees nothing of the citizen's mailbox.
-    assert_eq!(session.mailbox_folder(CITIZEN_BOX, "inbox").await.unwrap_err().code, "not_found");
+    assert_eq!(session.mailbox_folder(CITIZEN_BOX, "inbox", None).await.unwrap_err().code, "not_found");
 
     // The customer's card goes into the second reader; the clerk asks; the customer signs.
     let citizen = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
@@ -134,6 +134,12 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     assert_eq!(consent.mailbox, CITIZEN_BOX);
     let inbox = session.consent_inbox().await.unwrap();
     assert_eq!(inbox.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Paziņojums par nodokli"]);
+    // The folder view pages from the last one shown: after the only letter, nothing.
+    let first = session.mailbox_folder(CITIZEN_BOX, "inbox", None).await.unwrap();
+    assert_eq!(first.as_array().unwrap().len(), 1, "{first}");
+    let delivered_at: DateTime<Utc> = first[0]["deliveries"][0]["delivered_at"].as_str().unwrap().parse().unwrap();
+    let after = session.mailbox_folder(CITIZEN_BOX, "inbox", Some((delivered_at, notice))).await.unwrap();
+    assert_eq!(after, serde_json::json!([]), "the page after the last letter is empty");
     // They open the notice together (the institution hears it was read) and print its PDF for
     // the customer on the desk's printer (here a script that keeps what it is given).
     let opened = session.open_customer_message(notice).await.unwrap();
@@ -160,7 +166,7 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     // The customer takes their card: the consent ends, here and on the server.
     readers.remove("Reader 1");
     assert!(session.consent().await.is_none());
-    assert_eq!(session.mailbox_folder(CITIZEN_BOX, "inbox").await.unwrap_err().code, "not_found");
+    assert_eq!(session.mailbox_folder(CITIZEN_BOX, "inbox", None).await.unwrap_err().code, "not_found");
     // With a consent to communicate, the clerk writes to the institution in the customer's name.
     let citizen = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
     readers.insert(

@@ -317,6 +317,12 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   const mail = page.getByTestId("mail-screen");
   await expect(mail).toContainText("Rīgas 1. VPVKAC");
   await expect(page.getByTestId("mail-messages")).toContainText("Atbilde uz iesniegumu");
+  // A page at a time: the newest 50, then the older ones, and no more button at the end.
+  await expect(page.getByTestId("mail-messages").locator("li")).toHaveCount(50);
+  await page.getByTestId("mail-older").click();
+  await expect(page.getByTestId("mail-messages").locator("li")).toHaveCount(56);
+  await expect(page.getByTestId("mail-messages")).toContainText("Vēstule 55");
+  await expect(page.getByTestId("mail-older")).toHaveCount(0);
   await expectAccessible(page);
   await page.getByTestId("mail-write").click();
   await page.getByTestId("recipient-search").fill("ieņēmumu");

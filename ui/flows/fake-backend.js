@@ -59,6 +59,13 @@
         { id: "0190b2d8-0000-7000-8000-00000000e001", sender: "_DEFAULT@90000069281", subject: "Atbilde uz iesniegumu", body: "Jūsu iesniegums ir saņemts.",
           case_number: "R1V-01-26-0003", attachments: [], sent_at: "2026-11-26T09:30:00Z",
           deliveries: [{ recipient: "R1V@90011524360", state: "delivered", notified_on: "2026-11-30", read_at: null }] },
+        // Older letters, read long ago: more than one page of the desk's mailbox.
+        ...Array.from({ length: 55 }, (_, i) => {
+          const sentAt = new Date(Date.parse("2026-11-20T08:00:00Z") - i * 3600000).toISOString();
+          return { id: `0190b2d8-0000-7000-8000-00000000d${String(i).padStart(3, "0")}`, sender: "_DEFAULT@90000069281",
+            subject: `Vēstule ${i + 1}`, body: "Agrāka vēstule.", case_number: null, attachments: [], sent_at: sentAt,
+            deliveries: [{ recipient: "R1V@90011524360", state: "read", delivered_at: sentAt, notified_on: "2026-11-24", read_at: sentAt }] };
+        }),
       ],
       citizenInbox: [
         { id: "0190b2d8-0000-7000-8000-00000000e101", sender: "_DEFAULT@90000069281", subject: "Paziņojums par nodokli", body: "Nodokļa paziņojums pielikumā.",
@@ -374,7 +381,14 @@
           if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
           return [{ address: "R1V@90011524360", name: "Rīgas 1. VPVKAC", kind: "institution", rights: "communicate", centre: true }];
         case "mailbox_folder":
-          if (args.address === "R1V@90011524360") return args.folder === "inbox" ? state.mail.inbox : [];
+          if (args.address === "R1V@90011524360") {
+            if (args.folder !== "inbox") return [];
+            // Newest first, 50 at a time after (before, beforeId) like the server's keyset.
+            if ((args.before == null) !== (args.beforeId == null)) throw { code: "validation", message: "half a page key" };
+            const newest = [...state.mail.inbox].sort((a, b) => b.sent_at.localeCompare(a.sent_at) || b.id.localeCompare(a.id));
+            const from = args.beforeId ? newest.findIndex((m) => m.id === args.beforeId) + 1 : 0;
+            return newest.slice(from, from + 50);
+          }
           throw { code: "not_found", message: "no such mailbox" };
         case "open_message": {
           const all = [...state.mail.inbox, ...state.mail.citizenInbox];

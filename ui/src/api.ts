@@ -376,7 +376,9 @@ export const api = {
   composeMessage: (request: ComposeRequest) => invoke<QueuedMessage>("compose_message", { request }),
   queuedMessages: () => invoke<QueuedMessage[]>("queued_messages"),
   mailboxes: () => invoke<Mailbox[]>("mailboxes"),
-  mailboxFolder: (address: string, folder: "inbox" | "sent") => invoke<MailMessage[]>("mailbox_folder", { address, folder }),
+  /** A page of a mailbox folder, newest first; `before`: the time and id of the last one shown. */
+  mailboxFolder: (address: string, folder: "inbox" | "sent", before?: { at: string; id: string }) =>
+    invoke<MailMessage[]>("mailbox_folder", { address, folder, before: before?.at ?? null, beforeId: before?.id ?? null }),
   openMessage: (address: string, id: string) => invoke<MailMessage>("open_message", { address, id }),
   askConsent: (rights: "read" | "communicate", minutes: number) => invoke<ConsentChallenge>("ask_consent", { rights, minutes }),
   signConsent: (id: string, origin: string, nonce: string, pin: string) =>

@@ -39,8 +39,10 @@ pub async fn mailbox_folder(
     state: State<'_, DeskState>,
     address: String,
     folder: String,
+    before: Option<chrono::DateTime<chrono::Utc>>,
+    before_id: Option<Uuid>,
 ) -> Result<serde_json::Value, CommandError> {
-    Ok(state.session()?.mailbox_folder(&address, &folder).await?)
+    Ok(state.session()?.mailbox_folder(&address, &folder, before.zip(before_id)).await?)
 }
 
 #[tauri::command]

@@ -76,6 +76,9 @@ pub struct DirectoryEntry {
     pub name: String,
 }
 
+/// How many messages of a mailbox folder the desk shows at a time.
+pub const FOLDER_PAGE: u32 = 50;
+
 fn invalid(code: &str, message: impl Into<String>) -> SessionError {
     SessionError::new(code, message)
 }
@@ -227,14 +230,30 @@ impl DeviceSession {
         Ok(client.get_as_person(&credentials, &token, "/v1/eaddress/mailboxes").await?)
     }
 
-    /// A mailbox's inbox or sent messages (online): `folder` is `inbox` or `sent`.
-    pub async fn mailbox_folder(&self, address: &str, folder: &str) -> Result<serde_json::Value, SessionError> {
+    /// A mailbox's inbox or sent messages (online): `folder` is `inbox` or `sent`; a page of
+    /// [`FOLDER_PAGE`], newest first, before `(time, id)` of the last one shown when given.
+    pub async fn mailbox_folder(
+        &self,
+        address: &str,
+        folder: &str,
+        before: Option<(DateTime<Utc>, Uuid)>,
+    ) -> Result<serde_json::Value, SessionError> {
         if !matches!(folder, "inbox" | "sent") {
             return Err(invalid("not_found", "no such folder"));
         }
         let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
         let (client, credentials, token) = self.person_call()?;
-        Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/{folder}")).await?)
+        let page = match before {
+            // RFC 3339 with microseconds (what the server keeps), in UTC: no `+` to escape.
+            Some((at, id)) => format!(
+                "?limit={FOLDER_PAGE}&before={}&before_id={id}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            ),
+            None => format!("?limit={FOLDER_PAGE}"),
+        };
+        Ok(client
+            .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/{folder}{page}"))
+            .await?)
     }
 
     /// Opens a message in a mailbox (online; a recipient's opening marks it read).

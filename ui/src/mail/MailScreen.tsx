@@ -6,8 +6,12 @@ import { errorKey, type Language } from "../i18n";
 import { Compose } from "./Compose";
 import { MessageState } from "./MessageState";
 
+/** How many messages of a folder come at a time (the desk's page). */
+const FOLDER_PAGE = 50;
+
 /** The centre's e-address mailbox: what this desk queued (also offline), and — online — the
- *  inbox and the sent messages with each recipient's state; writing to an institution. */
+ *  inbox and the sent messages with each recipient's state, older ones a page at a time;
+ *  writing to an institution. */
 export function MailScreen() {
   const { t, i18n } = useTranslation();
   const language = i18n.language as Language;
@@ -15,6 +19,7 @@ export function MailScreen() {
   const [mailbox, setMailbox] = useState<Mailbox | null>(null);
   const [folder, setFolder] = useState<"inbox" | "sent">("inbox");
   const [messages, setMessages] = useState<MailMessage[] | null>(null);
+  const [more, setMore] = useState(false);
   const [opened, setOpened] = useState<MailMessage | null>(null);
   const [offline, setOffline] = useState<string | null>(null);
   const [composing, setComposing] = useState(false);
@@ -37,12 +42,31 @@ export function MailScreen() {
     let current = true;
     api
       .mailboxFolder(mailbox.address, folder)
-      .then((found) => current && setMessages(found))
+      .then((found) => {
+        if (!current) return;
+        setMessages(found);
+        setMore(found.length >= FOLDER_PAGE);
+      })
       .catch((e: unknown) => current && setOffline(t(errorKey(asCommandError(e).code))));
     return () => {
       current = false;
     };
   }, [mailbox, folder, t]);
+
+  // The next page starts after the last one shown: by delivery time in the inbox, by sending
+  // time in sent messages.
+  const showOlder = () => {
+    const last = messages?.[messages.length - 1];
+    if (!mailbox || !last) return;
+    const at = folder === "inbox" ? (last.deliveries[0]?.delivered_at ?? last.sent_at) : last.sent_at;
+    api
+      .mailboxFolder(mailbox.address, folder, { at, id: last.id })
+      .then((found) => {
+        setMessages((shown) => [...(shown ?? []), ...found]);
+        setMore(found.length >= FOLDER_PAGE);
+      })
+      .catch((e: unknown) => setOffline(t(errorKey(asCommandError(e).code))));
+  };
 
   const open = (id: string) => {
     if (!mailbox) return;
@@ -122,6 +146,11 @@ export function MailScreen() {
               </li>
             ))}
           </ul>
+          {more && (
+            <button type="button" className="secondary small" onClick={showOlder} data-testid="mail-older">
+              {t("mail.older")}
+            </button>
+          )}
         </>
       )}
       {opened && (
