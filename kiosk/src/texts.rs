@@ -23,6 +23,11 @@ pub fn tr(language: Language, key: &str) -> String {
     table(language).get(key).or_else(|| table(Language::Lv).get(key)).cloned().unwrap_or_else(|| key.to_owned())
 }
 
+/// The text for `key`, or `fallback` when neither language has it (a code newer than this kiosk).
+pub fn tr_or(language: Language, key: &str, fallback: &str) -> String {
+    table(language).get(key).or_else(|| table(Language::Lv).get(key)).cloned().unwrap_or_else(|| fallback.to_owned())
+}
+
 /// The text for an error code from the session; unknown codes get the generic text.
 pub fn error_text(language: Language, code: &str) -> String {
     let key = format!("errors.{code}");

@@ -624,6 +624,9 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     harness.run();
     harness.get_by_label("Who looked at my mailbox").click();
     run_until(&mut harness, "opened a message");
+    // Their own doings are "You"'s, not their personal code.
+    assert!(harness.query_all_by_label("You").next().is_some());
+    assert!(harness.query_by_label_contains("person:").is_none(), "actors are named, not shown as codes of kinds");
     readers.remove("Reader");
     run_until(&mut harness, "Session ended: the card was taken out.");
     assert!(harness.query_by_label_contains("Lēmums par nodokli").is_none(), "nothing of the mailbox stays");

@@ -337,6 +337,13 @@ pub struct AccessDto {
     pub actor: String,
     pub action: String,
     pub detail: String,
+    /// The actor in words (an institution's name, the centre of a clerk acting under the
+    /// owner's consent, a person's code); empty from servers before it was sent.
+    #[serde(default)]
+    pub who: String,
+    /// `own`, `delegation`, `consent` or `operator`; empty from servers before it was sent.
+    #[serde(default)]
+    pub basis: String,
 }
 
 /// A `message_send` outbox entry: a message a desk's clerk wrote, sent from the centre's

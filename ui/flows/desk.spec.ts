@@ -386,6 +386,10 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expectAccessible(page);
   await page.getByTestId("consent-accesses").click();
   await expect(page.getByTestId("consent-access-list")).toContainText("deva piekrišanu");
+  // The customer's own doing is "klients"; the clerk's is the centre's, with the basis.
+  await expect(page.getByTestId("consent-access-list").getByText(/klients · deva piekrišanu · ar klienta piekrišanu/)).toBeVisible();
+  await expect(page.getByTestId("consent-access-list")).toContainText("Rīgas VPVKAC · skatīja pastkastīti · ar klienta piekrišanu");
+  await expect(page.getByTestId("consent-access-list")).not.toContainText("person:");
   await expectAccessible(page);
   await page.getByTestId("consent-end").click();
   await expect(page.getByTestId("consent-start")).toBeVisible();

@@ -428,8 +428,10 @@
           return { pdf: `/tmp/receipts/${a.name}`, job: args.toPrinter ? "printer-1" : null };
         }
         case "consent_accesses":
-          return [{ at: "2026-11-25T08:00:00Z", actor: "institution:https://pietura.lv/id/org/vid", action: "message_sent", detail: "" },
-                  { at: new Date().toISOString(), actor: "person:290156-11605", action: "consent_given", detail: "" }];
+          // As the server answers: oldest first, the actor in words and the basis.
+          return [{ at: "2026-11-25T08:00:00Z", actor: "institution:https://pietura.lv/id/org/vid", action: "message_sent", detail: "", who: "Valsts ieņēmumu dienests", basis: "own" },
+                  { at: new Date(Date.now() - 60000).toISOString(), actor: "person:29015611605", action: "consent_given", detail: "", who: "29015611605", basis: "consent" },
+                  { at: new Date().toISOString(), actor: "person:32109876543", action: "inbox_listed", detail: "", who: "Rīgas VPVKAC", basis: "consent" }];
         case "end_consent":
           state.mail.consent = null;
           persist();

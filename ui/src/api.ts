@@ -303,6 +303,19 @@ export interface ConsentChallenge {
   sign_before: string;
 }
 
+/** One access to a mailbox, as its owner is shown it. */
+export interface MailboxAccess {
+  at: string;
+  /** `person:<code>`, `institution:<id>`, `operator`. */
+  actor: string;
+  action: string;
+  detail: string;
+  /** The actor in words: an institution's or a centre's name, a person's code. */
+  who: string;
+  /** `own`, `delegation`, `consent` or `operator`. */
+  basis: string;
+}
+
 export interface ActiveConsent {
   id: string;
   mailbox: string;
@@ -392,7 +405,7 @@ export const api = {
   exportCustomerAttachment: (id: string, index: number, toPrinter: boolean) =>
     invoke<PrintOutcome>("export_customer_attachment", { id, index, toPrinter }),
   sendForCustomer: (request: ComposeRequest) => invoke<MailMessage>("send_for_customer", { request }),
-  consentAccesses: () => invoke<{ at: string; actor: string; action: string; detail: string }[]>("consent_accesses"),
+  consentAccesses: () => invoke<MailboxAccess[]>("consent_accesses"),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

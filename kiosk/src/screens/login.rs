@@ -1,7 +1,7 @@
 use domain::Language;
 use sync::login::{CardView, Person};
 
-use crate::texts::{error_text, tr};
+use crate::texts::{error_text, tr, tr_or};
 
 /// A citizen's card login: the card's state, and the PIN typed on a large on-screen keypad (a
 /// kiosk has no keyboard). The PIN stays in this screen until submitted, then it is wiped.
@@ -188,6 +188,18 @@ pub struct CitizenScreen {
 
 fn local(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M").to_string()
+}
+
+/// Who acted, as the citizen reads it: "you", else the server's words for the actor (an
+/// institution's or a centre's name, a person's code), else the raw actor without its kind.
+fn access_actor(language: Language, access: &sync::protocol::AccessDto, own: &str) -> String {
+    if access.actor == own {
+        return tr(language, "access.you");
+    }
+    if !access.who.is_empty() {
+        return access.who.clone();
+    }
+    access.actor.split_once(':').map_or_else(|| access.actor.clone(), |(_, id)| id.to_owned())
 }
 
 fn failed(ui: &mut egui::Ui, language: Language, code: &str) {
@@ -409,10 +421,17 @@ impl CitizenScreen {
             Some(Loadable::Failed(code)) => failed(ui, language, code),
             Some(Loadable::Loaded(accesses)) => {
                 egui::Grid::new("mailbox-accesses").striped(true).show(ui, |ui| {
+                    let own = format!("person:{}", self.person.personal_code);
                     for access in accesses.iter().rev().take(30) {
                         ui.label(local(access.at));
-                        ui.label(&access.actor);
-                        ui.label(tr(language, &format!("access.{}", access.action)));
+                        ui.label(access_actor(language, access, &own));
+                        ui.label(tr_or(language, &format!("access.{}", access.action), &access.action));
+                        ui.label(match access.basis.as_str() {
+                            "consent" | "delegation" | "operator" => {
+                                tr(language, &format!("access.basis.{}", access.basis))
+                            }
+                            _ => String::new(),
+                        });
                         ui.end_row();
                     }
                 });

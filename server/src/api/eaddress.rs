@@ -442,6 +442,10 @@ pub struct AccessDto {
     pub actor: String,
     pub action: String,
     pub detail: String,
+    /// The actor in words: an institution's name, the centre whose clerk acted under the
+    /// owner's consent, or a person's code.
+    pub who: String,
+    pub basis: eaddress::AccessBasis,
 }
 
 /// Which page of accesses.
@@ -466,7 +470,15 @@ pub async fn accesses(
     Ok(Json(
         entries
             .into_iter()
-            .map(|e| AccessDto { seq: e.seq, at: e.at, actor: e.actor, action: e.action, detail: e.detail })
+            .map(|a| AccessDto {
+                seq: a.entry.seq,
+                at: a.entry.at,
+                actor: a.entry.actor,
+                action: a.entry.action,
+                detail: a.entry.detail,
+                who: a.who,
+                basis: a.basis,
+            })
             .collect(),
     ))
 }

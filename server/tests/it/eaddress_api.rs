@@ -502,6 +502,36 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
     ] {
         assert!(seen.contains(&(actor.clone(), action.into())), "{actor} {action} in {seen:?}");
     }
+    // Each named in words, with the ground they acted on: the clerk under the consent by the
+    // centre they work at, under the delegation by their code.
+    let shown: Vec<(String, String, String)> = accesses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let text = |field: &str| a[field].as_str().unwrap().to_owned();
+            (text("who"), text("action"), text("basis"))
+        })
+        .collect();
+    for (who, action, basis) in [
+        ("Rīgas VPVKAC", "inbox_listed", "consent"),
+        (CLERK, "inbox_listed", "delegation"),
+        (CITIZEN, "message_opened", "own"),
+        (CITIZEN, "delegation_granted", "own"),
+        (CITIZEN, "consent_given", "consent"),
+        ("Rīgas VPVKAC", "consent_ended", "consent"),
+    ] {
+        let wanted = (who.to_owned(), action.to_owned(), basis.to_owned());
+        assert!(shown.contains(&wanted), "{wanted:?} in {shown:?}");
+    }
+    let (_, institution_sees) =
+        http.call(&vid, Method::GET, &format!("v1/eaddress/mailboxes/{VID_BOX}/accesses"), None).await;
+    let institution_sees = institution_sees.as_array().unwrap();
+    assert!(!institution_sees.is_empty());
+    for access in institution_sees.iter().filter(|a| a["actor"] == format!("institution:{VID}")) {
+        assert_eq!((access["who"].as_str(), access["basis"].as_str()), (Some("Valsts ieņēmumu dienests"), Some("own")));
+    }
+    assert!(institution_sees.iter().any(|a| a["actor"] == format!("institution:{VID}")), "{institution_sees:?}");
     let (_, mine) = http.call(&clerk, Method::GET, "v1/eaddress/mailboxes", None).await;
     let addresses: Vec<&str> = mine.as_array().unwrap().iter().map(|m| m["address"].as_str().unwrap()).collect();
     assert_eq!(addresses, [CENTRE_BOX], "the expired and the revoked delegations are not offered");

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type MailMessage, type PrintOutcome } from "../api";
+import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type MailboxAccess, type MailMessage, type PrintOutcome } from "../api";
 import { ReceiptOutcome } from "../cases/Receipt";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
@@ -25,8 +25,13 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
   const [ended, setEnded] = useState(false);
   const [writing, setWriting] = useState(false);
   const [sent, setSent] = useState(false);
-  const [accesses, setAccesses] = useState<{ at: string; actor: string; action: string }[] | null>(null);
+  const [accesses, setAccesses] = useState<MailboxAccess[] | null>(null);
   const fail = (e: unknown) => setError(t(errorKey(asCommandError(e).code)));
+  // The customer's own doings are "the customer"'s; others by the server's words for them.
+  const accessActor = (a: MailboxAccess) =>
+    consent && a.actor === `person:${consent.mailbox.replace(/^_PRIVATE@/, "")}`
+      ? t("consent.customer")
+      : a.who || a.actor.replace(/^(person|institution):/, "");
 
   // While in force: the consent ends when the customer's card leaves the second reader.
   useEffect(() => {
@@ -256,7 +261,8 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
             <ul className="message-list" data-testid="consent-access-list">
               {accesses.slice(-20).reverse().map((a, i) => (
                 <li key={i}>
-                  {formatSyncTime(a.at, language)} · {a.actor.replace(/^(person|institution):/, "")} · {t(`consent.action.${a.action}`, { defaultValue: a.action })}
+                  {formatSyncTime(a.at, language)} · {accessActor(a)} · {t(`consent.action.${a.action}`, { defaultValue: a.action })}
+                  {a.basis && a.basis !== "own" && <> · {t(`consent.basis.${a.basis}`, { defaultValue: a.basis })}</>}
                 </li>
               ))}
             </ul>
