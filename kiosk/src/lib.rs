@@ -53,19 +53,41 @@ enum MailAnswer {
     Opened(Result<sync::protocol::MessageDto, SessionError>),
     Accesses(Result<Vec<sync::protocol::AccessDto>, SessionError>),
     Printed(Result<String, SessionError>),
-    Picture(Result<(String, egui::ColorImage), SessionError>),
+    Shown(Result<screens::ShownDocument, SessionError>),
 }
+
+/// How many pages of a PDF the kiosk draws on screen; the rest are printed.
+pub const PDF_PAGES_SHOWN: u32 = 10;
 
 /// A picture's pixels from its file (PNG or JPEG).
 fn decode_picture(bytes: &[u8]) -> Result<egui::ColorImage, SessionError> {
     let decoded = image::load_from_memory(bytes)
         .map_err(|e| SessionError {
-            code: "document_no_preview".into(),
+            code: "document_unreadable".into(),
             message: format!("the picture cannot be shown: {e}"),
         })?
         .to_rgba8();
     let size = [decoded.width() as usize, decoded.height() as usize];
     Ok(egui::ColorImage::from_rgba_unmultiplied(size, decoded.as_raw()))
+}
+
+/// An attachment made ready for the screen: a picture as it is, a PDF's first pages drawn
+/// (through a pipe: no copy on disk). Anything else cannot be shown.
+fn prepare_document(name: String, bytes: &[u8]) -> Result<screens::ShownDocument, SessionError> {
+    match domain::eaddress::attachment_media_type(&name) {
+        Some("image/png" | "image/jpeg") => {
+            Ok(screens::ShownDocument { pages: vec![decode_picture(bytes)?], total: 1, name })
+        }
+        Some("application/pdf") => {
+            let drawn = print::preview::pdf_pages(bytes, PDF_PAGES_SHOWN, 1100).map_err(|e| {
+                tracing::warn!(error = %e, "a PDF could not be shown");
+                SessionError { code: "document_unreadable".into(), message: e.to_string() }
+            })?;
+            let pages = drawn.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
+            Ok(screens::ShownDocument { pages, total: drawn.total, name })
+        }
+        _ => Err(SessionError { code: "document_no_preview".into(), message: format!("{name} cannot be shown here") }),
+    }
 }
 
 fn loadable<T>(result: Result<T, SessionError>) -> Loadable<T> {
@@ -329,8 +351,8 @@ impl KioskApp {
                             MailAnswer::Inbox(result) => screen.inbox = loadable(result),
                             MailAnswer::Opened(result) => screen.opened = Some(loadable(result)),
                             MailAnswer::Accesses(result) => screen.accesses = Some(loadable(result)),
-                            MailAnswer::Picture(result) => match result {
-                                Ok(picture) => screen.picture = Some(picture),
+                            MailAnswer::Shown(result) => match result {
+                                Ok(document) => screen.show(document),
                                 Err(error) => screen.notice = Some(texts::error_text(self.language, &error.code)),
                             },
                             MailAnswer::Printed(result) => {
@@ -491,7 +513,7 @@ impl KioskApp {
                 // Back to the list, read again so the message shows as read.
                 screen.opened = None;
                 screen.notice = None;
-                screen.picture = None;
+                screen.close_document();
                 self.runtime.spawn(async move {
                     let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
                 });
@@ -499,8 +521,14 @@ impl KioskApp {
             CitizenAction::ShowAttachment(id, index, name) => {
                 screen.notice = None;
                 self.runtime.spawn(async move {
-                    let picture = asking.own_attachment(id, index).await.and_then(|bytes| decode_picture(&bytes));
-                    let _ = sender.send(MailAnswer::Picture(picture.map(|pixels| (name, pixels))));
+                    let shown = match asking.own_attachment(id, index).await {
+                        // Drawing a PDF runs poppler: off the async threads.
+                        Ok(bytes) => tokio::task::spawn_blocking(move || prepare_document(name, &bytes))
+                            .await
+                            .unwrap_or_else(|e| Err(SessionError { code: "unknown".into(), message: e.to_string() })),
+                        Err(error) => Err(error),
+                    };
+                    let _ = sender.send(MailAnswer::Shown(shown));
                 });
             }
             CitizenAction::PrintAttachment(id, index, name) => {
@@ -599,5 +627,34 @@ impl eframe::App for KioskApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         egui::CentralPanel::default().show(ui, |ui| self.draw(ui));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 1×1 PNG.
+    const PICTURE: &[u8] = &[
+        137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21,
+        196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 252, 207, 192, 80, 15, 0, 4, 133, 1, 128, 132, 169, 140,
+        33, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+    ];
+
+    #[test]
+    fn attachments_are_made_ready_for_the_screen_or_refused_with_a_code_the_kiosk_translates() {
+        let picture = prepare_document("karte.png".into(), PICTURE).unwrap();
+        assert_eq!((picture.total, picture.pages.len(), picture.pages[0].size), (1, 1, [1, 1]));
+        let code = |name: &str, bytes: &[u8]| prepare_document(name.into(), bytes).err().unwrap().code;
+        assert_eq!(code("lēmums.pdf", b"%PDF-1.7\nnothing here\n"), "document_unreadable");
+        assert_eq!(code("lēmums.pdf", PICTURE), "document_unreadable", "a picture named .pdf is not drawn as one");
+        assert_eq!(code("karte.png", b"%PDF-1.7"), "document_unreadable");
+        assert_eq!(code("iesniegums.docx", b"PK\x03\x04"), "document_no_preview");
+        for code in ["document_unreadable", "document_no_preview"] {
+            assert_ne!(
+                texts::error_text(domain::Language::En, code),
+                texts::error_text(domain::Language::En, "unknown")
+            );
+        }
     }
 }

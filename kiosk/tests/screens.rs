@@ -439,7 +439,15 @@ const PICTURE: &[u8] = &[
 /// PDF; answers the PDF.
 fn add_message_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) -> Vec<u8> {
     use sha2::Digest;
-    let pdf = b"%PDF-1.7\n% a decision\n%%EOF\n".to_vec();
+    // A real, long decision: the kiosk draws its first pages and says how many there are.
+    let pdf = print::render(&print::Document {
+        title: "Lēmums par nekustamā īpašuma nodokli".into(),
+        blocks: (1..=140)
+            .map(|i| print::Block::Paragraph(format!("{i}. punkts. {}", "Nodokļa aprēķins ".repeat(30))))
+            .collect(),
+        footer: "Valsts ieņēmumu dienests".into(),
+    })
+    .unwrap();
     let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
     let png = PICTURE.to_vec();
     let png_sha = hex::encode(sha2::Sha256::digest(&png));
@@ -608,8 +616,23 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     assert_eq!(listed, 1);
     harness.query_by_label_contains("Lēmums par nodokli").unwrap().click();
     run_until(&mut harness, "Pielikumā lēmums.");
-    // The picture is shown on screen; the PDF goes to the printer.
-    harness.get_by_label("Show").click();
+    // The PDF is drawn on screen, its first pages, each named by its page.
+    harness.query_all_by_label("Show").next().unwrap().click();
+    run_until(&mut harness, "lēmums.pdf, page 1");
+    let total = print::preview::pdf_pages(&pdf, 1, 100).unwrap().total;
+    assert!(total > 10, "the letter is longer than what is drawn: {total}");
+    assert!(
+        harness
+            .query_by_label(&format!("The first 10 pages of {total} are shown. Print the document to read it all."))
+            .is_some()
+    );
+    assert!(harness.query_by_label("lēmums.pdf, page 10").is_some());
+    assert!(harness.query_by_label("lēmums.pdf, page 11").is_none());
+    harness.query_all_by_label("Back to the message").next().unwrap().click();
+    harness.run();
+    assert!(harness.query_by_label("lēmums.pdf, page 1").is_none(), "the pages go with the view");
+    // The picture is shown on screen too; the PDF goes to the printer.
+    harness.query_all_by_label("Show").nth(1).unwrap().click();
     // The picture carries its name as its text: the row's label and the picture's.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.query_all_by_label("karte.png").count() < 2 {
@@ -617,6 +640,8 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
         std::thread::sleep(Duration::from_millis(50));
         harness.run();
     }
+    harness.get_by_label("Back to the message").click();
+    harness.run();
     harness.query_all_by_label("Print").next().unwrap().click();
     run_until(&mut harness, "Sent to the printer. Take it from the printer.");
     assert_eq!(std::fs::read(&printed).unwrap(), pdf, "the PDF went to the printer as it is");

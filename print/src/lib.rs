@@ -7,6 +7,7 @@
 
 mod layout;
 mod output;
+pub mod preview;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -26,6 +27,8 @@ pub enum PrintError {
     Write { path: String, source: std::io::Error },
     #[error("printing failed: {0}")]
     Printer(String),
+    #[error("the document cannot be shown: {0}")]
+    Preview(String),
 }
 
 type Texts = BTreeMap<String, String>;

@@ -181,9 +181,18 @@ pub struct CitizenScreen {
     pub accesses: Option<Loadable<Vec<sync::protocol::AccessDto>>>,
     /// A line about the last print (done, or why not).
     pub notice: Option<String>,
-    /// A picture being shown: its name and pixels, and the texture made from them.
-    pub picture: Option<(String, egui::ColorImage)>,
-    texture: Option<egui::TextureHandle>,
+    /// An attachment being shown (a picture, a PDF's first pages), and the textures made from it.
+    pub shown: Option<ShownDocument>,
+    textures: Vec<egui::TextureHandle>,
+}
+
+/// An attachment ready for the screen: its pages' pixels.
+#[derive(Clone)]
+pub struct ShownDocument {
+    pub name: String,
+    pub pages: Vec<egui::ColorImage>,
+    /// How many pages the document has (more than `pages` when only the first are drawn).
+    pub total: u32,
 }
 
 fn local(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -226,8 +235,8 @@ impl CitizenScreen {
             opened: None,
             accesses: None,
             notice: None,
-            picture: None,
-            texture: None,
+            shown: None,
+            textures: Vec::new(),
         }
     }
 
@@ -310,17 +319,73 @@ impl CitizenScreen {
         }
     }
 
+    /// Shows an attachment in place of the message (its textures are made when first drawn).
+    pub fn show(&mut self, document: ShownDocument) {
+        self.textures.clear();
+        self.shown = Some(document);
+    }
+
+    /// Back from an attachment to its message; its pixels go.
+    pub fn close_document(&mut self) {
+        self.textures.clear();
+        self.shown = None;
+    }
+
+    /// An attachment on screen: its pages one under the other, what is not drawn said.
+    fn document_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+        let Some(document) = &self.shown else { return None };
+        if self.textures.is_empty() {
+            self.textures = document
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, pixels)| {
+                    ui.ctx().load_texture(
+                        format!("{}#{i}", document.name),
+                        pixels.clone(),
+                        egui::TextureOptions::default(),
+                    )
+                })
+                .collect();
+        }
+        ui.label(egui::RichText::new(&document.name).strong().size(24.0));
+        let drawn = document.pages.len();
+        if document.total as usize > drawn {
+            ui.label(
+                tr(language, "citizen.pages_cut")
+                    .replace("{shown}", &drawn.to_string())
+                    .replace("{total}", &document.total.to_string()),
+            );
+        }
+        let mut back = big(ui, tr(language, "citizen.back_to_message"));
+        egui::ScrollArea::vertical().max_height((ui.available_height() - 8.0).max(200.0)).show(ui, |ui| {
+            for (i, texture) in self.textures.iter().enumerate() {
+                let size = texture.size_vec2();
+                let scale = ((ui.available_width() - 16.0) / size.x).min(1.0);
+                let alt = if drawn > 1 {
+                    tr(language, "citizen.page")
+                        .replace("{page}", &(i + 1).to_string())
+                        .replace("{name}", &document.name)
+                } else {
+                    document.name.clone()
+                };
+                ui.add(egui::Image::new((texture.id(), size * scale)).alt_text(alt));
+                ui.add_space(8.0);
+            }
+            if drawn > 1 {
+                back |= big(ui, tr(language, "citizen.back_to_message"));
+            }
+        });
+        if back {
+            self.close_document();
+        }
+        None
+    }
+
     fn mail_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
         let mut action = None;
-        if let Some((name, pixels)) = &self.picture {
-            let texture = self.texture.get_or_insert_with(|| {
-                ui.ctx().load_texture(name.clone(), pixels.clone(), egui::TextureOptions::default())
-            });
-            let size = texture.size_vec2();
-            let scale = (900.0 / size.x).min(500.0 / size.y).min(1.0);
-            ui.add(egui::Image::new((texture.id(), size * scale)).alt_text(name.clone()));
-        } else {
-            self.texture = None;
+        if self.shown.is_some() {
+            return self.document_ui(ui, language);
         }
         if let Some(opened) = &self.opened {
             match opened {
@@ -342,11 +407,7 @@ impl CitizenScreen {
                                 domain::eaddress::attachment_media_type(&attachment.name),
                                 Some("application/pdf" | "image/jpeg" | "image/png")
                             );
-                            let picture = matches!(
-                                domain::eaddress::attachment_media_type(&attachment.name),
-                                Some("image/jpeg" | "image/png")
-                            );
-                            if picture
+                            if printable
                                 && ui
                                     .add(
                                         egui::Button::new(tr(language, "citizen.show"))

@@ -7,7 +7,9 @@ mod login;
 
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen};
-pub use login::{CitizenAction, CitizenCases, CitizenScreen, CitizenView, Loadable, LoginAction, LoginScreen};
+pub use login::{
+    CitizenAction, CitizenCases, CitizenScreen, CitizenView, Loadable, LoginAction, LoginScreen, ShownDocument,
+};
 
 use domain::Language;
 
