@@ -54,6 +54,9 @@ enum MailAnswer {
     Accesses(Result<Vec<sync::protocol::AccessDto>, SessionError>),
     Printed(Result<String, SessionError>),
     Shown(Result<screens::ShownDocument, SessionError>),
+    Delegations(Result<Vec<sync::protocol::DelegationDto>, SessionError>),
+    /// A delegation given or ended (the notice's key), then the list as it now stands.
+    DelegationChanged(Result<&'static str, SessionError>, Result<Vec<sync::protocol::DelegationDto>, SessionError>),
 }
 
 /// How many pages of a PDF the kiosk draws on screen; the rest are printed.
@@ -351,6 +354,19 @@ impl KioskApp {
                             MailAnswer::Inbox(result) => screen.inbox = loadable(result),
                             MailAnswer::Opened(result) => screen.opened = Some(loadable(result)),
                             MailAnswer::Accesses(result) => screen.accesses = Some(loadable(result)),
+                            MailAnswer::Delegations(result) => screen.delegations = loadable(result),
+                            MailAnswer::DelegationChanged(done, list) => {
+                                match done {
+                                    Ok(key) => {
+                                        screen.access_notice = Some(texts::tr(self.language, key));
+                                        screen.delegate_code.clear();
+                                    }
+                                    Err(error) => {
+                                        screen.access_notice = Some(texts::error_text(self.language, &error.code))
+                                    }
+                                }
+                                screen.delegations = loadable(list);
+                            }
                             MailAnswer::Shown(result) => match result {
                                 Ok(document) => screen.show(document),
                                 Err(error) => screen.notice = Some(texts::error_text(self.language, &error.code)),
@@ -491,6 +507,28 @@ impl KioskApp {
         let (sender, receiver) = oneshot::channel();
         let asking = session.clone();
         match action {
+            CitizenAction::Show(CitizenView::Access) => {
+                screen.view = CitizenView::Access;
+                screen.delegations = Loadable::Loading;
+                screen.access_notice = None;
+                self.runtime.spawn(async move {
+                    let _ = sender.send(MailAnswer::Delegations(asking.own_delegations().await));
+                });
+            }
+            CitizenAction::Delegate(code, months) => {
+                let ends_on = screens::months_ahead(chrono::Local::now().date_naive(), months);
+                screen.access_notice = Some(texts::tr(self.language, "delegation.giving"));
+                self.runtime.spawn(async move {
+                    let done = asking.delegate_own_mailbox(&code, ends_on).await.map(|_| "delegation.given");
+                    let _ = sender.send(MailAnswer::DelegationChanged(done, asking.own_delegations().await));
+                });
+            }
+            CitizenAction::EndDelegation(id) => {
+                self.runtime.spawn(async move {
+                    let done = asking.end_own_delegation(id).await.map(|()| "delegation.ended");
+                    let _ = sender.send(MailAnswer::DelegationChanged(done, asking.own_delegations().await));
+                });
+            }
             CitizenAction::Show(view) => {
                 screen.view = view;
                 if view != CitizenView::Mail {

@@ -663,3 +663,90 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
         assert!(inbox[0].1.read_at.is_some());
     });
 }
+
+/// The citizen lets a relative read their mailbox for six months, typed on the kiosk's keypad
+/// and confirmed in words; the server holds it; they end it again. Their own code and a code
+/// with a wrong check digit are refused with a reason.
+#[test]
+fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    add_message_on_server(&runtime, dir.path());
+    // The kiosk's own window size: everything here fits on it.
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    harness.get_by_label("Access to my mailbox").click();
+    run_until_contains(&mut harness, "Nobody else.");
+    let type_code = |harness: &mut Harness<'_, KioskApp>, code: &str| {
+        for digit in code.chars() {
+            harness.get_by_role_and_label(egui::accesskit::Role::Button, &digit.to_string()).click();
+            harness.run();
+        }
+    };
+    // Their own code: refused before anything is sent.
+    type_code(&mut harness, "32503511782");
+    assert!(harness.query_by_label("325035-11782").is_some(), "typed as people write it");
+    harness.get_by_label("Allow reading").click();
+    harness.run();
+    harness.get_by_label("Yes, allow").click();
+    run_until(&mut harness, "That is your own code. Type the code of the person you let read.");
+    for _ in 0..11 {
+        harness.get_by_label("Delete").click();
+        harness.run();
+    }
+    // A slip of one digit (the check digit fails).
+    type_code(&mut harness, "16117519996");
+    harness.get_by_label("Allow reading").click();
+    harness.run();
+    harness.get_by_label("Yes, allow").click();
+    run_until(&mut harness, "There is no such personal code. Check the digits and type it again.");
+    harness.get_by_label("Delete").click();
+    harness.run();
+    type_code(&mut harness, "7");
+    harness.get_by_label("6 months").click();
+    harness.run();
+    harness.get_by_label("Allow reading").click();
+    harness.run();
+    let until = kiosk::screens::months_ahead(chrono::Local::now().date_naive(), 6);
+    let until_text = until.format("%d.%m.%Y").to_string();
+    assert!(
+        harness
+            .query_by_label(&format!(
+                "The person with the code 161175-19997 will be able to read all your e-address messages until {until_text}. You can end this at any time. Allow it?"
+            ))
+            .is_some(),
+        "the citizen reads what they allow before they allow it"
+    );
+    harness.get_by_label("Yes, allow").click();
+    run_until(&mut harness, "Allowed. The person can read your mailbox.");
+    run_until(&mut harness, &format!("until {until_text} (inclusive)"));
+    assert!(harness.query_by_label("161175-19997").is_some());
+    let held = runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        store.delegations(Some("_PRIVATE@32503511782".into()), None).await.unwrap()
+    });
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].delegate.as_str(), held[0].rights, held[0].ends_on),
+        ("161175-19997", domain::eaddress::Right::Read, until)
+    );
+    harness.get_by_label("End").click();
+    run_until(&mut harness, "Ended. The person can no longer read your mailbox.");
+    run_until_contains(&mut harness, "Nobody else.");
+    let held = runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        store.delegations(Some("_PRIVATE@32503511782".into()), None).await.unwrap()
+    });
+    assert!(held[0].revoked_at.is_some(), "ended on the server");
+}

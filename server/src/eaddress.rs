@@ -690,6 +690,30 @@ pub async fn revoke(
     Ok(store.revoke_delegation(id, now, audit).await?)
 }
 
+/// The delegations in force on the owner's mailbox (not revoked, not past their end date),
+/// soonest ending first. The owner's looking is audited like any other access.
+pub async fn delegations_of(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Delegation>, MailboxError> {
+    let mailbox = authorise(store, principal, address, Right::Read, now).await?;
+    if !owns(principal, &mailbox) {
+        return Err(MailboxError::NotOwner);
+    }
+    let today = domain::calendar::riga_date(now);
+    let mut in_force: Vec<Delegation> = store
+        .delegations(Some(mailbox.address.clone()), None)
+        .await?
+        .into_iter()
+        .filter(|d| d.revoked_at.is_none() && d.ends_on >= today)
+        .collect();
+    in_force.sort_by_key(|d| (d.ends_on, d.granted_at));
+    store.append_audit(mailbox.audit(now, principal, "delegations_listed", in_force.len())).await?;
+    Ok(in_force)
+}
+
 /// How many audit entries one page of a mailbox's accesses holds.
 pub const ACCESSES_PAGE: u32 = 200;
 

@@ -330,6 +330,20 @@ pub struct MessageDto {
     pub deliveries: Vec<DeliveryStateDto>,
 }
 
+/// A delegation on a mailbox: the delegate may use it with `rights` until the end of `ends_on`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DelegationDto {
+    pub id: Uuid,
+    pub mailbox: String,
+    /// The delegate's personal code.
+    pub delegate: String,
+    /// `read`, `communicate` or `delete`.
+    pub rights: String,
+    pub ends_on: chrono::NaiveDate,
+    pub granted_at: DateTime<Utc>,
+}
+
 /// One access to a mailbox, for its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessDto {

@@ -152,6 +152,8 @@ pub enum CitizenView {
     #[default]
     Cases,
     Mail,
+    /// Who may read the citizen's mailbox: their delegations, given and ended here.
+    Access,
 }
 
 /// What the citizen asked for on their screen.
@@ -166,6 +168,9 @@ pub enum CitizenAction {
     /// A picture attached to a message, on screen.
     ShowAttachment(uuid::Uuid, usize, String),
     ShowAccesses,
+    /// Let the person with this code read the mailbox for this many months.
+    Delegate(String, u32),
+    EndDelegation(uuid::Uuid),
 }
 
 /// After a citizen's login: who they are, their cases, their e-address inbox (read-only: opening
@@ -179,6 +184,14 @@ pub struct CitizenScreen {
     pub inbox: Loadable<Vec<sync::protocol::MessageDto>>,
     pub opened: Option<Loadable<sync::protocol::MessageDto>>,
     pub accesses: Option<Loadable<Vec<sync::protocol::AccessDto>>>,
+    /// The delegations in force on the mailbox, and the one being given: the code typed on the
+    /// keypad, for how many months, and whether the citizen is confirming it.
+    pub delegations: Loadable<Vec<sync::protocol::DelegationDto>>,
+    pub delegate_code: String,
+    pub delegate_months: u32,
+    pub confirming: bool,
+    /// A line about the last delegation change (done, or why not).
+    pub access_notice: Option<String>,
     /// A line about the last print (done, or why not).
     pub notice: Option<String>,
     /// An attachment being shown (a picture, a PDF's first pages), and the textures made from it.
@@ -211,6 +224,21 @@ fn access_actor(language: Language, access: &sync::protocol::AccessDto, own: &st
     access.actor.split_once(':').map_or_else(|| access.actor.clone(), |(_, id)| id.to_owned())
 }
 
+/// A personal code as people write it: `161175-19997`.
+fn formatted_code(code: &str) -> String {
+    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() > 6 { format!("{}-{}", &digits[..6], &digits[6..]) } else { digits }
+}
+
+fn day(date: chrono::NaiveDate) -> String {
+    date.format("%d.%m.%Y").to_string()
+}
+
+/// The same day `months` later (the month's last day when it has no such day).
+pub fn months_ahead(from: chrono::NaiveDate, months: u32) -> chrono::NaiveDate {
+    from.checked_add_months(chrono::Months::new(months)).unwrap_or(from)
+}
+
 fn failed(ui: &mut egui::Ui, language: Language, code: &str) {
     ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), error_text(language, code));
 }
@@ -234,6 +262,11 @@ impl CitizenScreen {
             inbox: Loadable::Loading,
             opened: None,
             accesses: None,
+            delegations: Loadable::Loading,
+            delegate_code: String::new(),
+            delegate_months: 1,
+            confirming: false,
+            access_notice: None,
             notice: None,
             shown: None,
             textures: Vec::new(),
@@ -249,7 +282,11 @@ impl CitizenScreen {
         );
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            for (view, key) in [(CitizenView::Cases, "citizen.cases"), (CitizenView::Mail, "citizen.mail")] {
+            for (view, key) in [
+                (CitizenView::Cases, "citizen.cases"),
+                (CitizenView::Mail, "citizen.mail"),
+                (CitizenView::Access, "citizen.access"),
+            ] {
                 if ui
                     .add(
                         egui::Button::new(tr(language, key))
@@ -267,6 +304,11 @@ impl CitizenScreen {
             CitizenView::Cases => self.cases_ui(ui, language),
             CitizenView::Mail => {
                 if let Some(asked) = self.mail_ui(ui, language) {
+                    action = Some(asked);
+                }
+            }
+            CitizenView::Access => {
+                if let Some(asked) = self.access_ui(ui, language) {
                     action = Some(asked);
                 }
             }
@@ -319,7 +361,114 @@ impl CitizenScreen {
         }
     }
 
-    /// Shows an attachment in place of the message (its textures are made when first drawn).
+    /// Who may read the mailbox (each with an End button), and giving someone that right:
+    /// their personal code on the keypad, for 1, 6 or 12 months, confirmed in words first.
+    fn access_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+        let mut action = None;
+        ui.label(egui::RichText::new(tr(language, "delegation.heading")).strong().size(24.0));
+        match &self.delegations {
+            Loadable::Loading => {
+                ui.label(tr(language, "citizen.mail_loading"));
+            }
+            Loadable::Failed(code) => failed(ui, language, code),
+            Loadable::Loaded(delegations) if delegations.is_empty() => {
+                ui.label(tr(language, "delegation.none"));
+            }
+            Loadable::Loaded(delegations) => {
+                egui::Grid::new("delegations").striped(true).spacing(egui::vec2(16.0, 8.0)).show(ui, |ui| {
+                    for delegation in delegations {
+                        ui.label(egui::RichText::new(formatted_code(&delegation.delegate)).monospace().size(22.0));
+                        ui.label(tr(language, "delegation.until").replace("{date}", &day(delegation.ends_on)));
+                        let end = egui::Button::new(tr(language, "delegation.end")).min_size(egui::vec2(120.0, 48.0));
+                        if ui.add(end).clicked() {
+                            action = Some(CitizenAction::EndDelegation(delegation.id));
+                        }
+                        ui.end_row();
+                    }
+                });
+            }
+        }
+        ui.add_space(12.0);
+        ui.label(egui::RichText::new(tr(language, "delegation.give")).strong().size(22.0));
+        let typed = if self.delegate_code.is_empty() { "—".to_owned() } else { formatted_code(&self.delegate_code) };
+        ui.horizontal(|ui| {
+            ui.label(tr(language, "delegation.code"));
+            ui.label(egui::RichText::new(typed).size(34.0).monospace());
+        });
+        let ends_on = |months: u32| months_ahead(chrono::Local::now().date_naive(), months);
+        // The keypad on the left, the period and the go-ahead on the right: one 1280×800 screen.
+        ui.horizontal_top(|ui| {
+            let key = egui::vec2(90.0, 60.0);
+            let typing = !self.confirming;
+            egui::Grid::new("delegate-keypad").spacing(egui::vec2(10.0, 10.0)).show(ui, |ui| {
+                for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
+                    for d in row {
+                        let button = egui::Button::new(egui::RichText::new(d).size(30.0)).min_size(key);
+                        if ui.add_enabled(typing, button).clicked() && self.delegate_code.len() < 11 {
+                            self.delegate_code.push_str(d);
+                        }
+                    }
+                    ui.end_row();
+                }
+                let erase =
+                    egui::Button::new(egui::RichText::new(tr(language, "login.erase")).size(20.0)).min_size(key);
+                if ui.add_enabled(typing, erase).clicked() {
+                    self.delegate_code.pop();
+                }
+                let zero = egui::Button::new(egui::RichText::new("0").size(30.0)).min_size(key);
+                if ui.add_enabled(typing, zero).clicked() && self.delegate_code.len() < 11 {
+                    self.delegate_code.push('0');
+                }
+                ui.end_row();
+            });
+            ui.add_space(24.0);
+            ui.vertical(|ui| {
+                if self.confirming {
+                    ui.set_max_width(520.0);
+                    ui.label(
+                        egui::RichText::new(
+                            tr(language, "delegation.confirm")
+                                .replace("{code}", &formatted_code(&self.delegate_code))
+                                .replace("{date}", &day(ends_on(self.delegate_months))),
+                        )
+                        .size(20.0),
+                    );
+                    ui.horizontal(|ui| {
+                        if big(ui, tr(language, "delegation.yes")) {
+                            action = Some(CitizenAction::Delegate(self.delegate_code.clone(), self.delegate_months));
+                            self.confirming = false;
+                        }
+                        if big(ui, tr(language, "delegation.no")) {
+                            self.confirming = false;
+                        }
+                    });
+                    return;
+                }
+                for months in [1, 6, 12] {
+                    let text = tr(language, &format!("delegation.months_{months}"));
+                    let button = egui::Button::new(text)
+                        .selected(self.delegate_months == months)
+                        .min_size(egui::vec2(200.0, 48.0));
+                    if ui.add(button).clicked() {
+                        self.delegate_months = months;
+                    }
+                }
+                ui.add_space(8.0);
+                let ready = self.delegate_code.len() == 11;
+                let give = egui::Button::new(tr(language, "delegation.allow")).min_size(egui::vec2(200.0, 56.0));
+                if ui.add_enabled(ready, give).clicked() {
+                    self.confirming = true;
+                    self.access_notice = None;
+                }
+            });
+        });
+        if let Some(notice) = &self.access_notice {
+            ui.label(notice);
+        }
+        action
+    }
+
+    /// Shows an attachment in place of the message    /// Shows an attachment in place of the message (its textures are made when first drawn).
     pub fn show(&mut self, document: ShownDocument) {
         self.textures.clear();
         self.shown = Some(document);

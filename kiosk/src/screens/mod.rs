@@ -9,6 +9,7 @@ pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen};
 pub use login::{
     CitizenAction, CitizenCases, CitizenScreen, CitizenView, Loadable, LoginAction, LoginScreen, ShownDocument,
+    months_ahead,
 };
 
 use domain::Language;

@@ -12,7 +12,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sync::protocol::{ErrorBody, error_codes};
+use sync::protocol::{DelegationDto, ErrorBody, error_codes};
 use uuid::Uuid;
 
 use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};
@@ -405,7 +405,7 @@ pub async fn upload(
 /// The owner gives a person rights on the mailbox until a date.
 #[utoipa::path(post, path = "/v1/eaddress/mailboxes/{address}/delegations", request_body = NewDelegation,
     params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
-    responses((status = 201, description = "Granted"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = DelegationDto), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn delegate(
     State(state): State<AppState>,
     Caller(principal): Caller,
@@ -413,11 +413,31 @@ pub async fn delegate(
     ApiJson(request): ApiJson<NewDelegation>,
 ) -> Result<Response, ApiError> {
     let delegation = eaddress::delegate(state.store.as_ref(), &principal, &address, request, (state.clock)()).await?;
-    let body = serde_json::json!({
-        "id": delegation.id, "mailbox": delegation.mailbox, "delegate": delegation.delegate,
-        "rights": delegation.rights.as_str(), "ends_on": delegation.ends_on,
-    });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok((StatusCode::CREATED, Json(delegation_dto(delegation))).into_response())
+}
+
+fn delegation_dto(delegation: crate::store::Delegation) -> DelegationDto {
+    DelegationDto {
+        id: delegation.id,
+        mailbox: delegation.mailbox,
+        delegate: delegation.delegate,
+        rights: delegation.rights.as_str().to_owned(),
+        ends_on: delegation.ends_on,
+        granted_at: delegation.granted_at,
+    }
+}
+
+/// The delegations in force on the owner's mailbox, soonest ending first.
+#[utoipa::path(get, path = "/v1/eaddress/mailboxes/{address}/delegations",
+    params(("address" = String, Path), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, body = [DelegationDto]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delegations(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(address): Path<String>,
+) -> Result<Json<Vec<DelegationDto>>, ApiError> {
+    let in_force = eaddress::delegations_of(state.store.as_ref(), &principal, &address, (state.clock)()).await?;
+    Ok(Json(in_force.into_iter().map(delegation_dto).collect()))
 }
 
 /// The owner ends a delegation.

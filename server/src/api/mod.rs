@@ -178,6 +178,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         eaddress::attachment,
         eaddress::upload,
         eaddress::delegate,
+        eaddress::delegations,
         eaddress::revoke,
         eaddress::accesses,
         eaddress::request_consent,
@@ -263,7 +264,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/eaddress/attachments/{sha256}",
             put(eaddress::upload).layer(DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT_BYTES)),
         )
-        .route("/v1/eaddress/mailboxes/{address}/delegations", post(eaddress::delegate))
+        .route("/v1/eaddress/mailboxes/{address}/delegations", post(eaddress::delegate).get(eaddress::delegations))
         .route("/v1/eaddress/mailboxes/{address}/delegations/{id}", axum::routing::delete(eaddress::revoke))
         .route("/v1/eaddress/mailboxes/{address}/accesses", get(eaddress::accesses))
         .route("/v1/eaddress/consents", post(eaddress::request_consent))

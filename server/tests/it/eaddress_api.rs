@@ -287,6 +287,19 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a person's mailbox is delegated for reading only");
+    // The owner sees who may read their mailbox; the delegate does not see the owner's list.
+    let (status, listed) =
+        http.call(&citizen, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations"), None).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0]["delegate"].as_str(), listed[0]["rights"].as_str(), &listed[0]["ends_on"], &listed[0]["id"]),
+        (Some(CLERK), Some("read"), &serde_json::json!(ends_on), &granted["id"])
+    );
+    let (status, _) =
+        http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations"), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the owner lists delegations");
     let (status, _) = http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = http
@@ -307,6 +320,9 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
         .call(&citizen, Method::DELETE, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations/{delegation}"), None)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, listed) =
+        http.call(&citizen, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/delegations"), None).await;
+    assert_eq!(listed, serde_json::json!([]), "a revoked delegation is no longer in force");
     let (status, _) = http.call(&clerk, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -436,6 +452,18 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
     let revoked_session = session(&server, &revoked, CLERK, None).await;
     store.revoke_device(revoked.device_id, now()).await.unwrap();
     let revoked = As::Person(revoked, revoked_session);
+    // A message for the matrix to delete (the decision stays for what follows).
+    let (status, to_delete) = http
+        .call(
+            &vid,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"),
+            Some(message(&[CITIZEN_BOX], "Paziņojums", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let to_delete = to_delete["id"].as_str().unwrap().to_owned();
+    let consent_body = serde_json::json!({ "rights": "read", "minutes": 10 });
     let callers: [(&str, &As); 7] = [
         ("citizen", &citizen),
         ("other citizen", &other_citizen),
@@ -457,6 +485,22 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
         (VID_BOX, "inbox", [404, 404, 404, 404, 200, 403, 401]),
         (VID_BOX, "sent", [404, 404, 404, 404, 200, 403, 401]),
         (VID_BOX, "accesses", [404, 404, 404, 404, 200, 403, 401]),
+        (CITIZEN_BOX, "open", [200, 404, 404, 404, 404, 403, 401]),
+        (CITIZEN_BOX, "attachment", [200, 404, 404, 404, 404, 403, 401]),
+        (VID_BOX, "open", [404, 404, 404, 404, 200, 403, 401]),
+        (CITIZEN_BOX, "delegations", [200, 404, 404, 404, 404, 403, 401]),
+        (CENTRE_BOX, "delegations", [404, 404, 403, 403, 404, 403, 401]),
+        (VID_BOX, "delegations", [404, 404, 404, 404, 200, 403, 401]),
+        // A citizen at a kiosk reads but does not delete; nobody else reaches the message.
+        (CITIZEN_BOX, "delete", [403, 404, 404, 404, 404, 403, 401]),
+        // Mailbox-less endpoints: uploads (desks and institutions), consents (clerks and
+        // librarians at a desk; an administrator manages the centre, not citizens' mail; an
+        // institution's key is no device's: 401),
+        // the caller's mailboxes, the public catalogue of addresses.
+        ("", "upload", [403, 403, 204, 204, 204, 403, 401]),
+        ("", "consent", [403, 403, 200, 403, 401, 403, 401]),
+        ("", "mailboxes", [200, 200, 200, 200, 200, 403, 401]),
+        ("", "directory", [200, 200, 200, 200, 200, 200, 200]),
     ];
     for (mailbox, action, expected) in expectations {
         for ((name, who), want) in callers.iter().zip(expected) {
@@ -464,6 +508,20 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
                 "inbox" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/inbox"), None),
                 "sent" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/sent"), None),
                 "accesses" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/accesses"), None),
+                "open" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/messages/{id}"), None),
+                "attachment" => {
+                    (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/messages/{id}/attachments/0"), None)
+                }
+                "delegations" => (Method::GET, format!("v1/eaddress/mailboxes/{mailbox}/delegations"), None),
+                "delete" => (Method::DELETE, format!("v1/eaddress/mailboxes/{mailbox}/messages/{to_delete}"), None),
+                "consent" => (Method::POST, "v1/eaddress/consents".to_owned(), Some(consent_body.clone())),
+                "mailboxes" => (Method::GET, "v1/eaddress/mailboxes".to_owned(), None),
+                "directory" => (Method::GET, "v1/eaddress/directory".to_owned(), None),
+                "upload" => {
+                    let (status, _) = http.upload(who, format!("matrix {name}").as_bytes()).await;
+                    assert_eq!(status.as_u16(), *want, "{name} upload");
+                    continue;
+                }
                 _ => (
                     Method::POST,
                     format!("v1/eaddress/mailboxes/{mailbox}/messages"),

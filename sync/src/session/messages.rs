@@ -313,6 +313,59 @@ impl DeviceSession {
         Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/accesses")).await?)
     }
 
+    /// The delegations in force on the person's own mailbox (who may read it, until when).
+    pub async fn own_delegations(&self) -> Result<Vec<crate::protocol::DelegationDto>, SessionError> {
+        let address = self.own_address()?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/delegations")).await?)
+    }
+
+    /// The person lets another person read their mailbox until the end of `ends_on` (a
+    /// person's mailbox is delegated for reading only). The code is checked here first, so a
+    /// typing slip is named before anything is sent.
+    pub async fn delegate_own_mailbox(
+        &self,
+        delegate: &str,
+        ends_on: chrono::NaiveDate,
+    ) -> Result<crate::protocol::DelegationDto, SessionError> {
+        let code = domain::PersonalCode::parse(delegate)
+            .map_err(|e| invalid("personal_code_invalid", format!("the personal code is not valid: {e}")))?;
+        let address = self.own_address()?;
+        if EAddress::private(&code) == address {
+            return Err(invalid(
+                "delegation_to_self",
+                "you already read your own mailbox: type the other person's code",
+            ));
+        }
+        let (client, credentials, token) = self.person_call()?;
+        let body = serde_json::json!({ "delegate": code.to_string(), "rights": "read", "ends_on": ends_on });
+        Ok(client
+            .send_as_person(
+                reqwest::Method::POST,
+                &credentials,
+                &token,
+                &format!("/v1/eaddress/mailboxes/{address}/delegations"),
+                Some(&body),
+            )
+            .await?)
+    }
+
+    /// The person ends a delegation on their own mailbox.
+    pub async fn end_own_delegation(&self, id: Uuid) -> Result<(), SessionError> {
+        let address = self.own_address()?;
+        let (client, credentials, token) = self.person_call()?;
+        client
+            .send_as_person::<(), ()>(
+                reqwest::Method::DELETE,
+                &credentials,
+                &token,
+                &format!("/v1/eaddress/mailboxes/{address}/delegations/{id}"),
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Prints an attachment of one of the person's own messages (PDFs and images) on the
     /// kiosk's printer; the copy handed to the printer is removed right after.
     pub async fn print_own_attachment(&self, id: Uuid, index: usize, name: &str) -> Result<String, SessionError> {
