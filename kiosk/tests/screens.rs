@@ -465,7 +465,8 @@ fn add_message_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Pat
             created_at: now,
             changed_at: now,
         };
-        store.put_account(account("_DEFAULT@90000069281", domain::eaddress::AccountKind::Institution)).await.unwrap();
+        let vid = account("_DEFAULT@90000069281", domain::eaddress::AccountKind::Institution);
+        store.put_account(server::store::Account { name: "Valsts ieņēmumu dienests".into(), ..vid }).await.unwrap();
         store.put_account(account("_PRIVATE@32503511782", domain::eaddress::AccountKind::Natural)).await.unwrap();
         let attachments = server::eaddress::Attachments::in_folder(&dir.join("attachments")).unwrap();
         attachments.put(&sha256, pdf.clone().into()).await.unwrap();
@@ -611,7 +612,8 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     harness.run();
     log_in_on_the_keypad(&mut harness);
     harness.get_by_label("Your e-address").click();
-    run_until_contains(&mut harness, "Lēmums par nodokli — _DEFAULT@90000069281");
+    // The sender by name, as the server names the mailbox.
+    run_until_contains(&mut harness, "Lēmums par nodokli — Valsts ieņēmumu dienests");
     let listed = harness.query_all_by_label_contains("Lēmums par nodokli").count();
     assert_eq!(listed, 1);
     harness.query_by_label_contains("Lēmums par nodokli").unwrap().click();

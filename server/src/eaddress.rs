@@ -381,6 +381,9 @@ pub async fn authorise(
 pub struct MessageView {
     pub id: Uuid,
     pub sender: String,
+    /// The sending mailbox's name (an institution's, a centre's, a person's), as the
+    /// e-address accounts hold it; the address when the account is unknown.
+    pub sender_name: String,
     pub subject: String,
     pub body: String,
     pub case_number: Option<String>,
@@ -419,10 +422,30 @@ fn delivery_view(delivery: &Delivery, today: NaiveDate) -> DeliveryView {
     }
 }
 
+/// Names each view's sender from the accounts (one look-up for the page).
+async fn name_senders(store: &dyn Store, mut views: Vec<MessageView>) -> Result<Vec<MessageView>, MailboxError> {
+    let mut senders: Vec<String> = views.iter().map(|v| v.sender.clone()).collect();
+    senders.sort();
+    senders.dedup();
+    let names: std::collections::HashMap<String, String> =
+        store.accounts(senders).await?.into_iter().map(|a| (a.address, a.name)).collect();
+    for view in &mut views {
+        if let Some(name) = names.get(&view.sender).filter(|n| !n.trim().is_empty()) {
+            view.sender_name = name.clone();
+        }
+    }
+    Ok(views)
+}
+
+async fn name_sender(store: &dyn Store, view: MessageView) -> Result<MessageView, MailboxError> {
+    Ok(name_senders(store, vec![view]).await?.pop().expect("one in, one out"))
+}
+
 fn message_view(message: &StoredMessage, deliveries: &[Delivery], today: NaiveDate) -> Result<MessageView, StoreError> {
     Ok(MessageView {
         id: message.id,
         sender: message.sender.clone(),
+        sender_name: message.sender.clone(),
         subject: message.subject.clone(),
         body: message.body.clone(),
         case_number: message.case_number.clone(),
@@ -525,7 +548,7 @@ pub async fn send(
         // The id was taken by another sender's message: never show it here.
         return Err(MailboxError::NoMessage);
     }
-    Ok((message_view(&kept, &kept_deliveries, today)?, effect == EntryEffect::Applied))
+    Ok((name_sender(store, message_view(&kept, &kept_deliveries, today)?).await?, effect == EntryEffect::Applied))
 }
 
 /// A mailbox's inbox, newest first (`before`: the last item of the previous page).
@@ -542,7 +565,11 @@ pub async fn inbox(
     let items = store.inbox(mailbox.address.clone(), before, limit.clamp(1, 200)).await?;
     crate::audit::record(store, mailbox.audit(now, principal, "inbox_listed", format!("{} messages", items.len())))
         .await?;
-    items.iter().map(|(m, d)| Ok(message_view(m, std::slice::from_ref(d), today)?)).collect()
+    let views = items
+        .iter()
+        .map(|(m, d)| message_view(m, std::slice::from_ref(d), today))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    name_senders(store, views).await
 }
 
 /// Messages a mailbox sent, newest first, with every recipient's state (`before`: the
@@ -564,7 +591,7 @@ pub async fn sent(
     }
     crate::audit::record(store, mailbox.audit(now, principal, "sent_listed", format!("{} messages", views.len())))
         .await?;
-    Ok(views)
+    name_senders(store, views).await
 }
 
 /// Opens a message in a mailbox (as a recipient: marks it read, which the sender sees; as the
@@ -581,7 +608,7 @@ pub async fn open(
     let (message, deliveries) = store.message(id).await?.ok_or(MailboxError::NoMessage)?;
     if message.sender == mailbox.address {
         crate::audit::record(store, mailbox.audit(now, principal, "message_opened", id.to_string())).await?;
-        return Ok(message_view(&message, &deliveries, today)?);
+        return name_sender(store, message_view(&message, &deliveries, today)?).await;
     }
     let Some(own) = deliveries.iter().find(|d| d.recipient == mailbox.address && d.deleted_at.is_none()) else {
         return Err(MailboxError::NoMessage);
@@ -592,7 +619,7 @@ pub async fn open(
     if own.read_at.is_none() {
         own.read_at = Some(now);
     }
-    Ok(message_view(&message, &[own], today)?)
+    name_sender(store, message_view(&message, &[own], today)?).await
 }
 
 /// An attachment of a message the mailbox sent or received, checked against its digest.

@@ -322,6 +322,9 @@ pub struct MessageStates {
 pub struct MessageDto {
     pub id: Uuid,
     pub sender: String,
+    /// The sending mailbox's name; empty from servers before it was sent.
+    #[serde(default)]
+    pub sender_name: String,
     pub subject: String,
     pub body: String,
     pub case_number: Option<String>,

@@ -56,7 +56,7 @@
       ],
       queued: [],
       inbox: [
-        { id: "0190b2d8-0000-7000-8000-00000000e001", sender: "_DEFAULT@90000069281", subject: "Atbilde uz iesniegumu", body: "Jūsu iesniegums ir saņemts.",
+        { id: "0190b2d8-0000-7000-8000-00000000e001", sender: "_DEFAULT@90000069281", sender_name: "Valsts ieņēmumu dienests", subject: "Atbilde uz iesniegumu", body: "Jūsu iesniegums ir saņemts.",
           case_number: "R1V-01-26-0003", attachments: [], sent_at: "2026-11-26T09:30:00Z",
           deliveries: [{ recipient: "R1V@90011524360", state: "delivered", notified_on: "2026-11-30", read_at: null }] },
         // Older letters, read long ago: more than one page of the desk's mailbox.

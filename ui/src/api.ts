@@ -286,6 +286,8 @@ export interface MailDelivery {
 export interface MailMessage {
   id: string;
   sender: string;
+  /** The sending mailbox's name (the address when the server does not know it). */
+  sender_name?: string;
   subject: string;
   body: string;
   case_number: string | null;

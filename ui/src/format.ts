@@ -19,3 +19,10 @@ export function formatMinutes(seconds: number, t: (key: string, options: { count
   if (minutes < 120) return t("duration.minutes", { count: minutes });
   return `${t("duration.hours", { count: Math.floor(minutes / 60) })} ${t("duration.minutes", { count: minutes % 60 })}`;
 }
+
+/** Who sent a message, by name; with the address too (`withAddress`) where there is room. */
+export function senderName(message: { sender: string; sender_name?: string }, withAddress = false): string {
+  const name = message.sender_name?.trim();
+  if (!name || name === message.sender) return message.sender;
+  return withAddress ? `${name} (${message.sender})` : name;
+}

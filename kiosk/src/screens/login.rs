@@ -224,6 +224,16 @@ fn access_actor(language: Language, access: &sync::protocol::AccessDto, own: &st
     access.actor.split_once(':').map_or_else(|| access.actor.clone(), |(_, id)| id.to_owned())
 }
 
+/// Who sent a message, by name (with the address too where there is room).
+fn sender_of(message: &sync::protocol::MessageDto, with_address: bool) -> String {
+    match (message.sender_name.trim(), with_address) {
+        ("", _) => message.sender.clone(),
+        (name, _) if name == message.sender => message.sender.clone(),
+        (name, true) => format!("{name} ({})", message.sender),
+        (name, false) => name.to_owned(),
+    }
+}
+
 /// A personal code as people write it: `161175-19997`.
 fn formatted_code(code: &str) -> String {
     let digits: String = code.chars().filter(char::is_ascii_digit).collect();
@@ -277,9 +287,17 @@ impl CitizenScreen {
     pub fn ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
         let mut action = None;
         let person = &self.person;
-        ui.heading(
-            tr(language, "citizen.hello").replace("{name}", &format!("{} {}", person.given_name, person.surname)),
-        );
+        // The way out stays in sight at the top right, however long what is below.
+        ui.horizontal(|ui| {
+            ui.heading(
+                tr(language, "citizen.hello").replace("{name}", &format!("{} {}", person.given_name, person.surname)),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if big(ui, tr(language, "citizen.log_out")) {
+                    action = Some(CitizenAction::LogOut);
+                }
+            });
+        });
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             for (view, key) in [
@@ -315,10 +333,6 @@ impl CitizenScreen {
         }
         ui.add_space(8.0);
         ui.label(tr(language, "citizen.privacy"));
-        ui.add_space(16.0);
-        if big(ui, tr(language, "citizen.log_out")) {
-            action = Some(CitizenAction::LogOut);
-        }
         action
     }
 
@@ -365,7 +379,19 @@ impl CitizenScreen {
     /// their personal code on the keypad, for 1, 6 or 12 months, confirmed in words first.
     fn access_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
         let mut action = None;
-        ui.label(egui::RichText::new(tr(language, "delegation.heading")).strong().size(24.0));
+        // Side by side, so all of it and the way out fit the kiosk's 1280×800 screen.
+        // (Columns lay out justified: plain left-aligned text inside.)
+        let plain = egui::Layout::top_down(egui::Align::Min);
+        ui.columns(2, |columns| {
+            columns[0].with_layout(plain, |ui| self.delegations_ui(ui, language, &mut action));
+            columns[1].with_layout(plain, |ui| self.give_ui(ui, language, &mut action));
+        });
+        action
+    }
+
+    /// Who may read the mailbox, each with an End button.
+    fn delegations_ui(&self, ui: &mut egui::Ui, language: Language, action: &mut Option<CitizenAction>) {
+        ui.label(egui::RichText::new(tr(language, "delegation.heading")).strong().size(22.0));
         match &self.delegations {
             Loadable::Loading => {
                 ui.label(tr(language, "citizen.mail_loading"));
@@ -381,30 +407,57 @@ impl CitizenScreen {
                         ui.label(tr(language, "delegation.until").replace("{date}", &day(delegation.ends_on)));
                         let end = egui::Button::new(tr(language, "delegation.end")).min_size(egui::vec2(120.0, 48.0));
                         if ui.add(end).clicked() {
-                            action = Some(CitizenAction::EndDelegation(delegation.id));
+                            *action = Some(CitizenAction::EndDelegation(delegation.id));
                         }
                         ui.end_row();
                     }
                 });
             }
         }
-        ui.add_space(12.0);
+        if let Some(notice) = &self.access_notice {
+            ui.add_space(12.0);
+            ui.label(egui::RichText::new(notice).size(20.0));
+        }
+    }
+
+    /// Giving someone reading: their code on the keypad, for 1, 6 or 12 months, then the grant
+    /// in words to confirm.
+    fn give_ui(&mut self, ui: &mut egui::Ui, language: Language, action: &mut Option<CitizenAction>) {
         ui.label(egui::RichText::new(tr(language, "delegation.give")).strong().size(22.0));
         let typed = if self.delegate_code.is_empty() { "—".to_owned() } else { formatted_code(&self.delegate_code) };
         ui.horizontal(|ui| {
             ui.label(tr(language, "delegation.code"));
-            ui.label(egui::RichText::new(typed).size(34.0).monospace());
+            ui.label(egui::RichText::new(typed).size(30.0).monospace());
         });
-        let ends_on = |months: u32| months_ahead(chrono::Local::now().date_naive(), months);
-        // The keypad on the left, the period and the go-ahead on the right: one 1280×800 screen.
+        if self.confirming {
+            let ends_on = months_ahead(chrono::Local::now().date_naive(), self.delegate_months);
+            ui.label(
+                egui::RichText::new(
+                    tr(language, "delegation.confirm")
+                        .replace("{code}", &formatted_code(&self.delegate_code))
+                        .replace("{date}", &day(ends_on)),
+                )
+                .size(22.0),
+            );
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if big(ui, tr(language, "delegation.yes")) {
+                    *action = Some(CitizenAction::Delegate(self.delegate_code.clone(), self.delegate_months));
+                    self.confirming = false;
+                }
+                if big(ui, tr(language, "delegation.no")) {
+                    self.confirming = false;
+                }
+            });
+            return;
+        }
         ui.horizontal_top(|ui| {
-            let key = egui::vec2(90.0, 60.0);
-            let typing = !self.confirming;
-            egui::Grid::new("delegate-keypad").spacing(egui::vec2(10.0, 10.0)).show(ui, |ui| {
+            let key = egui::vec2(84.0, 52.0);
+            egui::Grid::new("delegate-keypad").spacing(egui::vec2(8.0, 8.0)).show(ui, |ui| {
                 for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
                     for d in row {
                         let button = egui::Button::new(egui::RichText::new(d).size(30.0)).min_size(key);
-                        if ui.add_enabled(typing, button).clicked() && self.delegate_code.len() < 11 {
+                        if ui.add(button).clicked() && self.delegate_code.len() < 11 {
                             self.delegate_code.push_str(d);
                         }
                     }
@@ -412,60 +465,35 @@ impl CitizenScreen {
                 }
                 let erase =
                     egui::Button::new(egui::RichText::new(tr(language, "login.erase")).size(20.0)).min_size(key);
-                if ui.add_enabled(typing, erase).clicked() {
+                if ui.add(erase).clicked() {
                     self.delegate_code.pop();
                 }
                 let zero = egui::Button::new(egui::RichText::new("0").size(30.0)).min_size(key);
-                if ui.add_enabled(typing, zero).clicked() && self.delegate_code.len() < 11 {
+                if ui.add(zero).clicked() && self.delegate_code.len() < 11 {
                     self.delegate_code.push('0');
                 }
                 ui.end_row();
             });
-            ui.add_space(24.0);
+            ui.add_space(16.0);
             ui.vertical(|ui| {
-                if self.confirming {
-                    ui.set_max_width(520.0);
-                    ui.label(
-                        egui::RichText::new(
-                            tr(language, "delegation.confirm")
-                                .replace("{code}", &formatted_code(&self.delegate_code))
-                                .replace("{date}", &day(ends_on(self.delegate_months))),
-                        )
-                        .size(20.0),
-                    );
-                    ui.horizontal(|ui| {
-                        if big(ui, tr(language, "delegation.yes")) {
-                            action = Some(CitizenAction::Delegate(self.delegate_code.clone(), self.delegate_months));
-                            self.confirming = false;
-                        }
-                        if big(ui, tr(language, "delegation.no")) {
-                            self.confirming = false;
-                        }
-                    });
-                    return;
-                }
                 for months in [1, 6, 12] {
                     let text = tr(language, &format!("delegation.months_{months}"));
                     let button = egui::Button::new(text)
                         .selected(self.delegate_months == months)
-                        .min_size(egui::vec2(200.0, 48.0));
+                        .min_size(egui::vec2(180.0, 48.0));
                     if ui.add(button).clicked() {
                         self.delegate_months = months;
                     }
                 }
                 ui.add_space(8.0);
                 let ready = self.delegate_code.len() == 11;
-                let give = egui::Button::new(tr(language, "delegation.allow")).min_size(egui::vec2(200.0, 56.0));
+                let give = egui::Button::new(tr(language, "delegation.allow")).min_size(egui::vec2(180.0, 56.0));
                 if ui.add_enabled(ready, give).clicked() {
                     self.confirming = true;
                     self.access_notice = None;
                 }
             });
         });
-        if let Some(notice) = &self.access_notice {
-            ui.label(notice);
-        }
-        action
     }
 
     /// Shows an attachment in place of the message    /// Shows an attachment in place of the message (its textures are made when first drawn).
@@ -544,7 +572,7 @@ impl CitizenScreen {
                 Loadable::Failed(code) => failed(ui, language, code),
                 Loadable::Loaded(message) => {
                     ui.label(egui::RichText::new(&message.subject).strong().size(28.0));
-                    ui.label(format!("{} · {}", message.sender, local(message.sent_at)));
+                    ui.label(format!("{} · {}", sender_of(message, true), local(message.sent_at)));
                     ui.add_space(8.0);
                     egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
                         ui.label(&message.body);
@@ -608,7 +636,7 @@ impl CitizenScreen {
                         let text = egui::RichText::new(format!(
                             "{} — {} · {}",
                             message.subject,
-                            message.sender,
+                            sender_of(message, false),
                             local(message.sent_at)
                         ));
                         let text = if unread { text.strong() } else { text };

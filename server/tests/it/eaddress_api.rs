@@ -157,7 +157,8 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
     let desk = device(&server, DeviceKind::Desk, "Galds 1").await;
     let kiosk = device(&server, DeviceKind::Kiosk, "Kiosks 1").await;
     let centre = store.find_centre_by_name("Rīgas VPVKAC").await.unwrap().unwrap();
-    store.put_account(account(VID_BOX, AccountKind::Institution, Some(VID), None)).await.unwrap();
+    let vid_account = account(VID_BOX, AccountKind::Institution, Some(VID), None);
+    store.put_account(Account { name: "Valsts ieņēmumu dienests".into(), ..vid_account }).await.unwrap();
     store.put_account(account(CENTRE_BOX, AccountKind::Institution, None, Some(centre.id))).await.unwrap();
     store.put_account(account(CITIZEN_BOX, AccountKind::Natural, None, None)).await.unwrap();
     store.put_account(account("_PRIVATE@29015611605", AccountKind::Natural, None, None)).await.unwrap();
@@ -232,9 +233,11 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
         http.call(&citizen, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/inbox"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(inbox.as_array().unwrap().len(), 1);
+    assert_eq!(inbox[0]["sender_name"], "Valsts ieņēmumu dienests", "the sender by name: {inbox}");
     let (status, opened) =
         http.call(&citizen, Method::GET, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages/{id}"), None).await;
     assert_eq!((status, opened["deliveries"][0]["state"].as_str()), (StatusCode::OK, Some("read")));
+    assert_eq!(opened["sender_name"], "Valsts ieņēmumu dienests");
     let file = http
         .http
         .get(format!("{}v1/eaddress/mailboxes/{CITIZEN_BOX}/messages/{id}/attachments/0", http.base))

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type MailboxAccess, type MailMessage, type PrintOutcome } from "../api";
 import { ReceiptOutcome } from "../cases/Receipt";
-import { formatSyncTime } from "../format";
+import { formatSyncTime, senderName } from "../format";
 import { errorKey, type Language } from "../i18n";
 import { Compose } from "./Compose";
 
@@ -187,7 +187,7 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
                   {m.subject}
                 </button>{" "}
                 <span className="muted">
-                  {m.sender} · {formatSyncTime(m.sent_at, language)}
+                  {senderName(m)} · {formatSyncTime(m.sent_at, language)}
                 </span>
               </li>
             ))}
@@ -196,7 +196,7 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
             <article className="message" data-testid="consent-opened">
               <h3>{opened.subject}</h3>
               <p className="muted">
-                {opened.sender} · {formatSyncTime(opened.sent_at, language)}
+                {senderName(opened, true)} · {formatSyncTime(opened.sent_at, language)}
               </p>
               <p className="note">{opened.body}</p>
               {opened.attachments.length > 0 && (

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type MailMessage, type Mailbox, type QueuedMessage } from "../api";
-import { formatSyncTime } from "../format";
+import { formatSyncTime, senderName } from "../format";
 import { errorKey, type Language } from "../i18n";
 import { Compose } from "./Compose";
 import { MessageState } from "./MessageState";
@@ -140,7 +140,7 @@ export function MailScreen() {
                   {m.subject}
                 </button>{" "}
                 <span className="muted">
-                  {folder === "inbox" ? m.sender : m.deliveries.map((d) => d.recipient).join(", ")} · {formatSyncTime(m.sent_at, language)}
+                  {folder === "inbox" ? senderName(m) : m.deliveries.map((d) => d.recipient).join(", ")} · {formatSyncTime(m.sent_at, language)}
                 </span>{" "}
                 <MessageState deliveries={m.deliveries} />
               </li>
@@ -157,7 +157,7 @@ export function MailScreen() {
         <article className="message" data-testid="mail-opened" aria-labelledby="message-subject">
           <h2 id="message-subject">{opened.subject}</h2>
           <p className="muted">
-            {opened.sender} · {formatSyncTime(opened.sent_at, language)}
+            {senderName(opened, true)} · {formatSyncTime(opened.sent_at, language)}
             {opened.case_number ? ` · ${opened.case_number}` : ""}
           </p>
           <p className="note">{opened.body}</p>
