@@ -161,11 +161,23 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     let url = format!("http://{DEMO_LISTEN}");
     wait_for_http(&format!("{url}/readyz"), Duration::from_secs(20))
         .context("the demo server did not start; is port 8470 taken?")?;
+    let api_key = format!("authorization: ApiKey {}", key["api_key"].as_str().unwrap_or_default());
+    // The letter's PDF (made by `cargo run -p print --example demo_letter`), uploaded by its
+    // SHA-256 first, as institutions do.
+    let pdf_path = root.join("server/demo/suna-registracija.pdf");
+    let attachments = match demo_attachment(&url, &api_key, &pdf_path) {
+        Ok(described) => serde_json::json!([described]),
+        Err(error) => {
+            eprintln!("(the demo letter goes without its PDF: {error:#})");
+            serde_json::json!([])
+        }
+    };
     let letter = serde_json::json!({
         "id": "0190b2d8-0000-7000-8000-00000000d001",
         "recipients": ["_PRIVATE@32503511782"],
         "subject": "Atgādinājums: suņa reģistrācija",
-        "body": "Labdien! Atgādinām, ka suns jāreģistrē 14 dienu laikā. Rīgas valstspilsētas pašvaldība",
+        "body": "Labdien! Atgādinām, ka suns jāreģistrē 14 dienu laikā. Sīkāk pielikumā. Rīgas valstspilsētas pašvaldība",
+        "attachments": attachments,
     });
     let sent = Command::new("curl")
         .args([
@@ -180,7 +192,7 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
             "content-type: application/json",
         ])
         .arg("-H")
-        .arg(format!("authorization: ApiKey {}", key["api_key"].as_str().unwrap_or_default()))
+        .arg(&api_key)
         .arg("-d")
         .arg(letter.to_string())
         .arg(format!("{url}/v1/eaddress/mailboxes/_DEFAULT@90011524360/messages"))
@@ -248,4 +260,21 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     }
     server_process.stop();
     Ok(())
+}
+
+/// Uploads `pdf` to the demo server's attachment store and answers its description for a
+/// message (name, size, SHA-256 from `sha256sum`).
+fn demo_attachment(url: &str, api_key: &str, pdf: &Path) -> Result<serde_json::Value> {
+    let size = std::fs::metadata(pdf).with_context(|| format!("{} is missing", pdf.display()))?.len();
+    let summed = Command::new("sha256sum").arg(pdf).output().context("sha256sum could not run")?;
+    let sha256 = String::from_utf8_lossy(&summed.stdout).split_whitespace().next().unwrap_or_default().to_owned();
+    anyhow::ensure!(summed.status.success() && sha256.len() == 64, "sha256sum gave no digest");
+    let uploaded = Command::new("curl")
+        .args(["-sf", "-o", "/dev/null", "-X", "PUT", "-H", "pietura-protocol: 1", "-H", api_key, "--data-binary"])
+        .arg(format!("@{}", pdf.display()))
+        .arg(format!("{url}/v1/eaddress/attachments/{sha256}"))
+        .status()
+        .context("curl could not run")?;
+    anyhow::ensure!(uploaded.success(), "the upload was refused ({uploaded})");
+    Ok(serde_json::json!({ "name": "suņa-reģistrācija.pdf", "size": size, "sha256": sha256 }))
 }
