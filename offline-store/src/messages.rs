@@ -140,6 +140,25 @@ impl Store {
         Ok(())
     }
 
+    /// The catalogue's name for each of `addresses` it knows (the others are left out).
+    pub fn directory_names(
+        &self,
+        addresses: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached("SELECT name FROM eaddress_directory WHERE address = ?1")?;
+        let mut names = std::collections::HashMap::new();
+        for address in addresses {
+            if names.contains_key(address) {
+                continue;
+            }
+            if let Some(name) = statement.query_row([address], |r| r.get::<_, String>(0)).optional()? {
+                names.insert(address.clone(), name);
+            }
+        }
+        Ok(names)
+    }
+
     /// Institutions' addresses whose name or address contains `query` (any case), by name.
     pub fn directory(&self, query: &str, limit: u32) -> Result<Vec<(String, String)>, StoreError> {
         let connection = self.connection();

@@ -209,9 +209,18 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     let request =
         sync::session::ComposeMessage { files: vec![file("C:\\Lietotāji\\iesniegums.pdf", &application)], ..request };
     session.send_for_customer(request.clone()).await.unwrap();
-    // From the centre's mailbox the same file is queued with the message, offline or not.
+    // From the centre's mailbox the same file is queued with the message, offline or not; the
+    // recipient is named from the e-address catalogue the desk keeps (once it has it).
+    let started = std::time::Instant::now();
+    while session.directory("").unwrap().iter().all(|d| d.address != VID_BOX) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the catalogue never arrived");
+        session.retry_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let queued = session.compose_message(sync::session::ComposeMessage { case_id: None, ..request.clone() }).unwrap();
     assert_eq!((queued.state, queued.attachments.as_slice()), ("queued", ["iesniegums.pdf".to_owned()].as_slice()));
+    assert_eq!(queued.recipient_names, ["VID"]);
+    assert_eq!(session.queued_messages().unwrap().iter().find(|m| m.id == queued.id).unwrap().recipient_names, ["VID"]);
     let unreadable = sync::session::ComposeFile { name: "a.pdf".into(), content: "not base64!".into() };
     let refused =
         session.compose_message(sync::session::ComposeMessage { files: vec![unreadable], ..request }).unwrap_err();

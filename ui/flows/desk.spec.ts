@@ -348,6 +348,8 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expectAccessible(page);
   await page.getByTestId("mail-send").click();
   await expect(page.getByTestId("mail-outbox")).toContainText("Klienta iesniegums");
+  // The recipient by the catalogue's name, not its address.
+  await expect(page.getByTestId("mail-outbox")).toContainText("Valsts ieņēmumu dienests");
   await expect(page.getByTestId("mail-outbox")).toContainText("iesniegums.pdf");
   await expect(page.getByTestId("mail-outbox").getByTestId("message-state")).toHaveAttribute("data-state", "queued");
   await page.getByRole("button", { name: "Atbilde uz iesniegumu" }).click();

@@ -363,7 +363,8 @@
           const r = args.request;
           if (!r.subject.trim()) throw { code: "message_subject", message: "subject" };
           const c = r.case_id ? findCase(r.case_id) : null;
-          const queued = { id: `0190b2d8-0000-7000-8000-f${String(state.mail.queued.length).padStart(11, "0")}`, recipients: r.recipients, subject: r.subject,
+          const named = (a) => (state.mail.directory.find((d) => d.address === a) || { name: a }).name;
+          const queued = { id: `0190b2d8-0000-7000-8000-f${String(state.mail.queued.length).padStart(11, "0")}`, recipients: r.recipients, recipient_names: r.recipients.map(named), subject: r.subject,
             case_id: r.case_id || null, case_number: c ? c.number : null,
             attachments: [
               ...(r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),

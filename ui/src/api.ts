@@ -255,6 +255,8 @@ export interface ComposeRequest {
 export interface QueuedMessage {
   id: string;
   recipients: string[];
+  /** Each recipient by the offline e-address catalogue's name (the address when it has none). */
+  recipient_names?: string[];
   subject: string;
   case_id: string | null;
   case_number: string | null;

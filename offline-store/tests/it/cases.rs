@@ -290,6 +290,10 @@ fn messages_are_queued_with_their_attachments_and_the_directory_is_searchable() 
     assert_eq!(store.directory("ieņēmumu", 10).unwrap().len(), 1);
     assert_eq!(store.directory("9001152", 10).unwrap()[0].1, "Rīgas valstspilsētas pašvaldība");
     assert_eq!(store.directory("", 10).unwrap().len(), 2);
+    let names =
+        store.directory_names(&["_DEFAULT@90000069281".into(), "X@1".into(), "_DEFAULT@90000069281".into()]).unwrap();
+    assert_eq!(names.len(), 1, "known addresses only: {names:?}");
+    assert_eq!(names["_DEFAULT@90000069281"], "Valsts ieņēmumu dienests");
     store.replace_directory(&[]).unwrap();
     assert!(store.directory("", 10).unwrap().is_empty());
 }

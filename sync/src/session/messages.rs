@@ -56,6 +56,8 @@ impl std::fmt::Debug for ComposeFile {
 pub struct QueuedMessageView {
     pub id: Uuid,
     pub recipients: Vec<String>,
+    /// Each recipient by the e-address catalogue's name (the address when it has none).
+    pub recipient_names: Vec<String>,
     pub subject: String,
     pub case_id: Option<Uuid>,
     pub case_number: Option<String>,
@@ -145,7 +147,7 @@ impl DeviceSession {
             });
         }
         self.wake_sync();
-        Ok(view_of(id, &entry, now, "queued", None, None))
+        self.named(vec![view_of(id, &entry, now, "queued", None, None)]).map(|mut views| views.remove(0))
     }
 
     /// The attachments a message names and their content: the case's scans kept on this desk
@@ -192,7 +194,7 @@ impl DeviceSession {
 
     /// Messages this desk wrote, newest first, and whether the server has them.
     pub fn queued_messages(&self) -> Result<Vec<QueuedMessageView>, SessionError> {
-        Ok(self
+        let views = self
             .store
             .queued_messages(200)?
             .into_iter()
@@ -208,7 +210,19 @@ impl DeviceSession {
                 view.deliveries = queued.deliveries.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
                 Some(view)
             })
-            .collect())
+            .collect();
+        self.named(views)
+    }
+
+    /// Names the views' recipients from the offline e-address catalogue.
+    fn named(&self, mut views: Vec<QueuedMessageView>) -> Result<Vec<QueuedMessageView>, SessionError> {
+        let addresses: Vec<String> = views.iter().flat_map(|v| v.recipients.iter().cloned()).collect();
+        let names = self.store.directory_names(&addresses)?;
+        for view in &mut views {
+            view.recipient_names =
+                view.recipients.iter().map(|a| names.get(a).cloned().unwrap_or_else(|| a.clone())).collect();
+        }
+        Ok(views)
     }
 
     fn person_call(
@@ -692,6 +706,7 @@ fn view_of(
     QueuedMessageView {
         id,
         recipients: entry.recipients.clone(),
+        recipient_names: entry.recipients.clone(),
         subject: entry.subject.clone(),
         case_id: entry.case_id,
         case_number: entry.case_number.clone(),

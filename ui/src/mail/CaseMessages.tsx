@@ -37,7 +37,7 @@ export function CaseMessages({ view }: { view: CaseView }) {
       <ul className="message-list">
         {queued.map((m) => (
           <li key={m.id} data-testid="case-message">
-            <strong>{m.subject}</strong> <span className="muted">{m.recipients.join(", ")} · {formatSyncTime(m.created_at, language)}</span>
+            <strong>{m.subject}</strong> <span className="muted">{(m.recipient_names ?? m.recipients).join(", ")} · {formatSyncTime(m.created_at, language)}</span>
             {m.attachments.length > 0 && <span className="muted"> · {m.attachments.join(", ")}</span>} <MessageState queued={m} deliveries={states[m.id]} />
           </li>
         ))}

@@ -105,7 +105,7 @@ export function MailScreen() {
           <ul className="message-list" data-testid="mail-outbox">
             {waiting.map((m) => (
               <li key={m.id}>
-                <strong>{m.subject}</strong> <span className="muted">{m.recipients.join(", ")}</span> <MessageState queued={m} />
+                <strong>{m.subject}</strong> <span className="muted">{(m.recipient_names ?? m.recipients).join(", ")}</span> <MessageState queued={m} />
                 {m.attachments.length > 0 && (
                   <span className="muted">
                     {" "}
