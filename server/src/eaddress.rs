@@ -398,6 +398,8 @@ pub struct MessageView {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub recipient: String,
+    /// The recipient mailbox's name, as the accounts hold it (the address when unknown).
+    pub recipient_name: String,
     /// `delivered`, `notified` (deemed, from the second working day) or `read`.
     pub state: String,
     pub delivered_at: DateTime<Utc>,
@@ -415,6 +417,7 @@ fn delivery_view(delivery: &Delivery, today: NaiveDate) -> DeliveryView {
     };
     DeliveryView {
         recipient: delivery.recipient.clone(),
+        recipient_name: delivery.recipient.clone(),
         state: state.into(),
         delivered_at: delivery.delivered_at,
         notified_on: delivery.notified_on,
@@ -422,16 +425,29 @@ fn delivery_view(delivery: &Delivery, today: NaiveDate) -> DeliveryView {
     }
 }
 
-/// Names each view's sender from the accounts (one look-up for the page).
+/// Names each view's sender and recipients from the accounts (one look-up for the page).
 async fn name_senders(store: &dyn Store, mut views: Vec<MessageView>) -> Result<Vec<MessageView>, MailboxError> {
-    let mut senders: Vec<String> = views.iter().map(|v| v.sender.clone()).collect();
-    senders.sort();
-    senders.dedup();
-    let names: std::collections::HashMap<String, String> =
-        store.accounts(senders).await?.into_iter().map(|a| (a.address, a.name)).collect();
+    let mut addresses: Vec<String> = views
+        .iter()
+        .flat_map(|v| std::iter::once(v.sender.clone()).chain(v.deliveries.iter().map(|d| d.recipient.clone())))
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    let names: std::collections::HashMap<String, String> = store
+        .accounts(addresses)
+        .await?
+        .into_iter()
+        .filter(|a| !a.name.trim().is_empty())
+        .map(|a| (a.address, a.name))
+        .collect();
     for view in &mut views {
-        if let Some(name) = names.get(&view.sender).filter(|n| !n.trim().is_empty()) {
+        if let Some(name) = names.get(&view.sender) {
             view.sender_name = name.clone();
+        }
+        for delivery in &mut view.deliveries {
+            if let Some(name) = names.get(&delivery.recipient) {
+                delivery.recipient_name = name.clone();
+            }
         }
     }
     Ok(views)
@@ -1013,6 +1029,7 @@ pub async fn states_for_device(
                     let view = delivery_view(d, today);
                     sync::protocol::DeliveryStateDto {
                         recipient: view.recipient,
+                        recipient_name: String::new(),
                         state: view.state,
                         notified_on: view.notified_on,
                         read_at: view.read_at,

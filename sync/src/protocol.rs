@@ -297,6 +297,9 @@ pub struct MessageStatesRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryStateDto {
     pub recipient: String,
+    /// The recipient mailbox's name; empty where the server does not send it (message states).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub recipient_name: String,
     /// `delivered`, `notified` or `read`.
     pub state: String,
     pub notified_on: chrono::NaiveDate,

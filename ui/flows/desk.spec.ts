@@ -319,6 +319,9 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expect(page.getByTestId("mail-messages")).toContainText("Atbilde uz iesniegumu");
   // Senders by name, as the server names their mailbox; the address where there is no name.
   await expect(page.getByTestId("mail-messages")).toContainText("Valsts ieņēmumu dienests ·");
+  await page.getByTestId("folder-sent").click();
+  await expect(page.getByTestId("mail-messages")).toContainText("Klienta pilnvara Valsts ieņēmumu dienests ·");
+  await page.getByTestId("folder-inbox").click();
   // A page at a time: the newest 50, then the older ones, and no more button at the end.
   await expect(page.getByTestId("mail-messages").locator("li")).toHaveCount(50);
   await page.getByTestId("mail-older").click();

@@ -383,6 +383,12 @@
           return [{ address: "R1V@90011524360", name: "Rīgas 1. VPVKAC", kind: "institution", rights: "communicate", centre: true }];
         case "mailbox_folder":
           if (args.address === "R1V@90011524360") {
+            if (args.folder === "sent") {
+              // As the server answers: each recipient named from the e-address accounts.
+              return [{ id: "0190b2d8-0000-7000-8000-00000000e201", sender: "R1V@90011524360", sender_name: "Rīgas 1. VPVKAC", subject: "Klienta pilnvara", body: "Pielikumā.",
+                case_number: null, attachments: [], sent_at: "2026-11-24T09:00:00Z",
+                deliveries: [{ recipient: "_DEFAULT@90000069281", recipient_name: "Valsts ieņēmumu dienests", state: "read", notified_on: "2026-11-26", read_at: "2026-11-24T10:00:00Z" }] }];
+            }
             if (args.folder !== "inbox") return [];
             // Newest first, 50 at a time after (before, beforeId) like the server's keyset.
             if ((args.before == null) !== (args.beforeId == null)) throw { code: "validation", message: "half a page key" };

@@ -279,6 +279,8 @@ export interface Mailbox {
 
 export interface MailDelivery {
   recipient: string;
+  /** The recipient mailbox's name, where the server sends it. */
+  recipient_name?: string;
   state: "delivered" | "notified" | "read";
   delivered_at?: string;
   notified_on: string;

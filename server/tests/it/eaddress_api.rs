@@ -448,6 +448,7 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{from_centre}");
+    assert_eq!(from_centre["deliveries"][0]["recipient_name"], "Valsts ieņēmumu dienests", "{from_centre}");
 
     // The matrix: each caller × each endpoint on the citizen's, the company's, the centre's and
     // the institution's mailbox. 200/201/204 allowed; 403 seen but not allowed; 404 unseen; 401 nobody.

@@ -140,7 +140,7 @@ export function MailScreen() {
                   {m.subject}
                 </button>{" "}
                 <span className="muted">
-                  {folder === "inbox" ? senderName(m) : m.deliveries.map((d) => d.recipient).join(", ")} · {formatSyncTime(m.sent_at, language)}
+                  {folder === "inbox" ? senderName(m) : m.deliveries.map((d) => d.recipient_name || d.recipient).join(", ")} · {formatSyncTime(m.sent_at, language)}
                 </span>{" "}
                 <MessageState deliveries={m.deliveries} />
               </li>
