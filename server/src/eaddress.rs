@@ -1004,6 +1004,17 @@ pub async fn apply_message_entry(
     Ok(outcome)
 }
 
+/// How many messages wait unread in the mailboxes of the device's centre (a count only: no
+/// sender, subject or content reaches a device this way).
+pub async fn unread_for_device(store: &dyn Store, device: &crate::store::Device) -> Result<u64, StoreError> {
+    let centre_boxes: Vec<String> =
+        store.operated_accounts(None, Some(device.centre.id)).await?.into_iter().map(|a| a.address).collect();
+    if centre_boxes.is_empty() {
+        return Ok(0);
+    }
+    store.unread_count(centre_boxes).await
+}
+
 /// How messages the device's centre sent stand: each recipient's state. Ids of other messages
 /// are left out of the answer.
 pub async fn states_for_device(

@@ -186,8 +186,9 @@ async fn attempt(
                 return AttemptOutcome::Unreachable(format!("the server's cases could not be merged: {error}"));
             }
         }
-        if let Err(error) = follow_messages(client, credentials, store, clock).await {
-            warn!(%error, "the states of sent messages could not be fetched");
+        match follow_messages(client, credentials, store, clock).await {
+            Ok(followed) => status.send_modify(|s| s.mail_unread = followed.unread),
+            Err(error) => warn!(%error, "the states of sent messages could not be fetched"),
         }
         // The catalogue of institutions' e-addresses, for writing to them offline. A server
         // without e-address yet answers 404: not a reason to call the round failed.
@@ -223,25 +224,33 @@ async fn upload_attachments(
     Ok(())
 }
 
-/// Asks how the messages this desk sent in the last 30 days stand until every recipient has
-/// read them, and keeps the answer for the desk to show (offline too).
+/// What asking about the centre's messages brought.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessagesFollowed {
+    /// Sent messages whose states were recorded.
+    pub states: usize,
+    /// Messages waiting unread in the centre's mailboxes.
+    pub unread: u64,
+}
+
+/// Asks the server how this desk's sent messages of the last 30 days stand (until all are
+/// read), and how many messages wait unread in the centre's mailboxes.
 pub async fn follow_messages(
     client: &SyncClient,
     credentials: &DeviceCredentials,
     store: &Arc<Store>,
     clock: &Clock,
-) -> Result<usize, PullError> {
+) -> Result<MessagesFollowed, PullError> {
     let since = clock() - chrono::Duration::days(30);
     let ids = blocking(store, move |s| s.messages_to_follow(since, crate::protocol::MAX_OUTBOX_BATCH as u32)).await?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
     let answer = client.message_states(credentials, ids).await?;
     let states: Vec<(uuid::Uuid, String)> =
         answer.messages.iter().filter_map(|m| Some((m.id, serde_json::to_string(&m.deliveries).ok()?))).collect();
     let (count, now) = (states.len(), clock());
-    blocking(store, move |s| s.record_message_states(&states, now)).await?;
-    Ok(count)
+    if count > 0 {
+        blocking(store, move |s| s.record_message_states(&states, now)).await?;
+    }
+    Ok(MessagesFollowed { states: count, unread: answer.unread })
 }
 
 /// Refreshes the e-address catalogue kept for choosing recipients offline.

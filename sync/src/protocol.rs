@@ -318,6 +318,10 @@ pub struct MessageStateDto {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageStates {
     pub messages: Vec<MessageStateDto>,
+    /// Messages waiting unread in the device's centre's mailboxes (for the desk's E-address
+    /// tab); 0 from servers before it was sent.
+    #[serde(default)]
+    pub unread: u64,
 }
 
 /// An e-address message as the API shows it (`/v1/eaddress/mailboxes/{address}/...`).

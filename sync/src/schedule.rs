@@ -61,6 +61,9 @@ pub struct SyncStatus {
     pub catalogue: CatalogueStatus,
     /// What is still to be sent, and what the server refused.
     pub outbox: OutboxStatus,
+    /// Messages waiting unread in the centre's mailboxes (desks), as last heard.
+    #[serde(default)]
+    pub mail_unread: u64,
 }
 
 /// The outbox, for the status bar: cases waiting to be sent, and refused ones a clerk must see.
@@ -99,6 +102,7 @@ impl Default for SyncStatus {
             desk_number: None,
             catalogue: CatalogueStatus::default(),
             outbox: OutboxStatus::default(),
+            mail_unread: 0,
         }
     }
 }
@@ -145,6 +149,7 @@ pub fn after_attempt(
                 desk_number,
                 catalogue: previous.catalogue.clone(),
                 outbox: previous.outbox,
+                mail_unread: previous.mail_unread,
             },
             policy.interval,
         ),
@@ -182,6 +187,7 @@ fn failed(
             desk_number: previous.desk_number,
             catalogue: CatalogueStatus { syncing: false, ..previous.catalogue.clone() },
             outbox: previous.outbox,
+            mail_unread: previous.mail_unread,
         },
         retry_delay(policy, failures, jitter),
     )

@@ -183,7 +183,8 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     assert_eq!(reply.results[5].outcome, "applied");
 
     // The desk hears how it stands: delivered.
-    assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap(), 1);
+    let followed = engine::follow_messages(&client, &creds, &local, &clock).await.unwrap();
+    assert_eq!((followed.states, followed.unread), (1, 0));
     let states = |local: &Store| {
         let queued = local.queued_messages(5).unwrap();
         let deliveries: Vec<serde_json::Value> =
@@ -222,5 +223,26 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     // The desk hears it was read, and stops asking.
     engine::follow_messages(&client, &creds, &local, &clock).await.unwrap();
     assert_eq!(states(&local), ["read"]);
-    assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap(), 0);
+    assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap().states, 0);
+
+    // The institution answers the centre: the desk hears one message waits unread (a count,
+    // nothing of it), and none once a clerk has read it.
+    let reply = serde_json::json!({
+        "id": uuid::Uuid::now_v7(), "recipients": ["RCV@90011524360"], "subject": "Atbilde",
+        "body": "Saņemts.", "in_reply_to": message_id,
+    });
+    let sent = http
+        .post(format!("{base}/v1/eaddress/mailboxes/{VID_BOX}/messages"))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .json(&reply)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), reqwest::StatusCode::CREATED);
+    assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap().unread, 1);
+    let audit = server::audit::NewAuditEntry::new(now(), "person:x", "message_opened", "RCV@90011524360", "");
+    let reply_id = uuid::Uuid::parse_str(reply["id"].as_str().unwrap()).unwrap();
+    store.mark_read(reply_id, "RCV@90011524360".into(), "person:x".into(), now(), audit).await.unwrap();
+    assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap().unread, 0);
 }

@@ -313,6 +313,10 @@ test("cases: register from a service page, note and move on, and see what an ins
 
 test("e-address: write to an institution (queued), read the centre's mailbox, and read a customer's with their consent", async ({ page }) => {
   await enrolled(page);
+  // One message waits unread in the centre's mailbox: the tab and the status bar say so.
+  await expect(page.getByTestId("mail-unread-badge")).toHaveText("1");
+  await expect(page.getByTestId("tab-mail")).toHaveAccessibleName("E-adrese (1 nelasīta)");
+  await expect(page.getByTestId("mail-unread-count")).toHaveText("Centra pastkastītē 1 nelasīta vēstule");
   await page.getByTestId("tab-mail").click();
   const mail = page.getByTestId("mail-screen");
   await expect(mail).toContainText("Rīgas 1. VPVKAC");
@@ -356,6 +360,8 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expect(page.getByTestId("mail-outbox")).toContainText("iesniegums.pdf");
   await expect(page.getByTestId("mail-outbox").getByTestId("message-state")).toHaveAttribute("data-state", "queued");
   await page.getByRole("button", { name: "Atbilde uz iesniegumu" }).click();
+  // Read now: nothing waits (the count follows within the tab's poll).
+  await expect(page.getByTestId("mail-unread-badge")).toHaveCount(0, { timeout: 8000 });
   await expect(page.getByTestId("mail-opened")).toContainText("Jūsu iesniegums ir saņemts.");
   // Answer it: to its sender, named from the catalogue, the subject marked as an answer.
   await page.getByTestId("mail-reply").click();

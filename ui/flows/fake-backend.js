@@ -193,7 +193,8 @@
           return null;
         case "sync_status": {
           const outbox = state.status.outbox || { pending: 0, poisoned: 0 };
-          return { ...state.status, outbox: { ...outbox, case_news: state.cases.filter((c) => c.news).length } };
+          const mail_unread = state.mail.inbox.filter((m) => m.deliveries.some((d) => d.state !== "read")).length;
+          return { ...state.status, outbox: { ...outbox, case_news: state.cases.filter((c) => c.news).length }, mail_unread };
         }
         case "retry_sync":
           return null;
@@ -401,7 +402,10 @@
           const all = [...state.mail.inbox, ...state.mail.citizenInbox];
           const m = all.find((x) => x.id === args.id);
           if (!m) throw { code: "not_found", message: "no such message" };
-          return { ...m, deliveries: m.deliveries.map((d) => ({ ...d, state: "read", read_at: new Date().toISOString() })) };
+          // Opening is reading, as on the server (the engine then hears one fewer unread).
+          m.deliveries = m.deliveries.map((d) => ({ ...d, state: "read", read_at: d.read_at || new Date().toISOString() }));
+          persist();
+          return m;
         }
         case "ask_consent":
           return { id: "0190b2d8-0000-7000-8000-00000000c001", origin: "https://pietura.example", nonce: "bm9uY2U=",

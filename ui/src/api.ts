@@ -24,6 +24,8 @@ export interface SyncStatus {
   centre: { id: string; name: string; municipality: string } | null;
   catalogue: CatalogueStatus;
   outbox?: { pending: number; poisoned: number; case_news?: number };
+  /** Messages waiting unread in the centre's mailboxes, as last heard from the server. */
+  mail_unread?: number;
 }
 
 export interface CatalogueStatus {

@@ -477,7 +477,8 @@ async fn message_states(
     }
     let messages =
         crate::eaddress::states_for_device(state.store.as_ref(), &device, &request.ids, (state.clock)()).await?;
-    Ok(Json(sync::protocol::MessageStates { messages }))
+    let unread = crate::eaddress::unread_for_device(state.store.as_ref(), &device).await?;
+    Ok(Json(sync::protocol::MessageStates { messages, unread }))
 }
 
 /// Service-provision statistics as CSV: month × service × institution × channel × kind; counts

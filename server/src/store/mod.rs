@@ -595,6 +595,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The mailboxes among `addresses` that exist.
     async fn accounts(&self, addresses: Vec<String>) -> Result<Vec<Account>, StoreError>;
     /// Mailboxes an institution operates, or a centre's staff work.
+    /// How many messages delivered to `recipients` are neither read nor deleted.
+    async fn unread_count(&self, recipients: Vec<String>) -> Result<u64, StoreError>;
     async fn operated_accounts(
         &self,
         institution: Option<String>,

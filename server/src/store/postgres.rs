@@ -944,6 +944,19 @@ impl Store for PostgresStore {
         rows.iter().map(account_from_row).collect()
     }
 
+    async fn unread_count(&self, recipients: Vec<String>) -> Result<u64, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_one(
+                "SELECT count(*) FROM eaddress_deliveries
+                 WHERE recipient = ANY($1) AND read_at IS NULL AND deleted_at IS NULL",
+                &[&recipients],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
     async fn operated_accounts(
         &self,
         institution: Option<String>,

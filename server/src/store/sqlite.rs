@@ -1270,6 +1270,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn unread_count(&self, recipients: Vec<String>) -> Result<u64, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT count(*) FROM eaddress_deliveries
+                     WHERE recipient = ?1 AND read_at IS NULL AND deleted_at IS NULL",
+                )
+                .map_err(db)?;
+            let mut total = 0u64;
+            for recipient in recipients {
+                total += statement.query_row(params![recipient], |r| r.get::<_, i64>(0)).map_err(db)? as u64;
+            }
+            Ok(total)
+        })
+        .await
+    }
+
     async fn operated_accounts(
         &self,
         institution: Option<String>,

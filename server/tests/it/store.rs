@@ -852,6 +852,9 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     let next_page = store.inbox(person.clone(), Some((last.delivered_at, last.message_id)), 10).await.unwrap();
     assert_eq!(next_page.iter().map(|(m, _)| m.id.as_u128()).collect::<Vec<_>>(), [3, 2, 1]);
     assert_eq!(store.sent_messages("_DEFAULT@90000069281".into(), None, 10).await.unwrap().len(), 5);
+    assert_eq!(store.unread_count(vec![person.clone()]).await.unwrap(), 5);
+    assert_eq!(store.unread_count(vec![]).await.unwrap(), 0);
+    assert_eq!(store.unread_count(vec!["_DEFAULT@90000069281".into()]).await.unwrap(), 0, "sent is not received");
 
     let audit = server::audit::NewAuditEntry::new(t(200), "person:325035-11782", "message_read", &person, "");
     assert!(
@@ -869,6 +872,11 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     let (message, deliveries) = store.message(Uuid::from_u128(3)).await.unwrap().unwrap();
     assert_eq!(message.subject, "Vēstule 3");
     assert_eq!(deliveries[0].read_at, Some(t(200)), "the first reading counts");
+    assert_eq!(
+        store.unread_count(vec![person.clone(), "_DEFAULT@90000069281".into()]).await.unwrap(),
+        4,
+        "read ones are not counted"
+    );
     assert_eq!(deliveries[0].notified_on, chrono::NaiveDate::from_ymd_opt(2027, 1, 19).unwrap());
     assert!(store.message(Uuid::from_u128(99)).await.unwrap().is_none());
 
@@ -941,6 +949,23 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     assert!(!store.end_consent(consent.id, t(701), audit).await.unwrap());
     assert!(store.active_consents("161175-19997".into(), t(702)).await.unwrap().is_empty());
     assert_eq!(store.consent(consent.id).await.unwrap().unwrap().citizen.as_deref(), Some("325035-11782"));
+
+    // All five read: nothing unread; a new one is, until it is deleted unread.
+    assert_eq!(store.unread_count(vec![person.clone()]).await.unwrap(), 0);
+    let delivery = Delivery {
+        message_id: Uuid::from_u128(6),
+        recipient: person.clone(),
+        delivered_at: t(800),
+        notified_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 19).unwrap(),
+        read_at: None,
+        read_by: None,
+        deleted_at: None,
+    };
+    let audit = server::audit::NewAuditEntry::new(t(800), "institution:x", "message_sent", &person, "");
+    store.send_message(letter(6, "_DEFAULT@90000069281", 800), vec![delivery], audit.clone()).await.unwrap();
+    assert_eq!(store.unread_count(vec![person.clone()]).await.unwrap(), 1);
+    store.delete_delivery(Uuid::from_u128(6), person.clone(), t(801), audit).await.unwrap();
+    assert_eq!(store.unread_count(vec![person.clone()]).await.unwrap(), 0, "a deleted message is not waiting");
 }
 
 const CITIZEN_MAILBOX: &str = "_PRIVATE@32503511782";

@@ -274,9 +274,12 @@ impl DeviceSession {
     pub async fn open_message(&self, address: &str, id: Uuid) -> Result<serde_json::Value, SessionError> {
         let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
         let (client, credentials, token) = self.person_call()?;
-        Ok(client
+        let opened = client
             .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/messages/{id}"))
-            .await?)
+            .await?;
+        // Opened is read: the engine's next round (now) hears one fewer unread for the tab.
+        self.wake_sync();
+        Ok(opened)
     }
 }
 

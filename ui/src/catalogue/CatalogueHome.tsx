@@ -8,6 +8,7 @@ import { CasesScreen } from "../cases/CasesScreen";
 import { CustomerBar } from "../cases/CustomerBar";
 import { VisitProvider } from "../cases/visit";
 import { MailScreen } from "../mail/MailScreen";
+import { api } from "../api";
 
 type View =
   | { kind: "search" }
@@ -42,6 +43,23 @@ export function CatalogueHome() {
     return () => window.removeEventListener("keydown", onKey);
   }, [back]);
 
+  // Messages waiting in the centre's mailbox, on the E-address tab (the engine hears the count).
+  const [unread, setUnread] = useState(0);
+  useEffect(() => {
+    let cancelled = false;
+    const poll = () =>
+      api
+        .syncStatus()
+        .then((s) => !cancelled && setUnread(s.mail_unread ?? 0))
+        .catch(() => undefined);
+    void poll();
+    const timer = setInterval(poll, 5000);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+    };
+  }, []);
+
   const section = view.kind === "cases" || view.kind === "case" ? "cases" : view.kind === "mail" ? "mail" : "catalogue";
   return (
     <VisitProvider>
@@ -55,6 +73,14 @@ export function CatalogueHome() {
         </button>
         <button type="button" aria-pressed={section === "mail"} onClick={() => setStack([{ kind: "mail" }])} data-testid="tab-mail">
           {t("mail.tab")}
+          {unread > 0 && (
+            <>
+              <span className="badge count" aria-hidden="true" data-testid="mail-unread-badge">
+                {unread}
+              </span>
+              <span className="visually-hidden">{t("mail.unreadTab", { count: unread })}</span>
+            </>
+          )}
         </button>
       </nav>
       <CustomerBar />

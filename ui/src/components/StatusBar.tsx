@@ -47,6 +47,9 @@ export function StatusBar({ enrolled }: { enrolled: boolean }) {
       {enrolled && (status?.outbox?.case_news ?? 0) > 0 && (
         <span data-testid="case-news-count">{t("status.caseNews", { count: status?.outbox?.case_news ?? 0 })}</span>
       )}
+      {enrolled && (status?.mail_unread ?? 0) > 0 && (
+        <span data-testid="mail-unread-count">{t("status.mailUnread", { count: status?.mail_unread ?? 0 })}</span>
+      )}
       {enrolled && connection !== "online" && (
         <button type="button" className="link-button" onClick={() => void api.retrySync()}>
           {t("status.retry")}
