@@ -111,6 +111,15 @@ impl Http {
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
     }
 
+    /// The institution (`vid`) sends the citizen a short notice; answers its id.
+    async fn notice_to_citizen(&self, vid: &As) -> String {
+        let notice = message(&[CITIZEN_BOX], "Paziņojums", serde_json::json!([]));
+        let (status, sent) =
+            self.call(vid, Method::POST, &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"), Some(notice)).await;
+        assert_eq!(status, StatusCode::CREATED, "{sent}");
+        sent["id"].as_str().unwrap().to_owned()
+    }
+
     async fn upload(&self, who: &As, content: &[u8]) -> (StatusCode, String) {
         let sha = hex::encode(Sha256::digest(content));
         let mut request = self
@@ -457,16 +466,7 @@ async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(serv
     store.revoke_device(revoked.device_id, now()).await.unwrap();
     let revoked = As::Person(revoked, revoked_session);
     // A message for the matrix to delete (the decision stays for what follows).
-    let (status, to_delete) = http
-        .call(
-            &vid,
-            Method::POST,
-            &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"),
-            Some(message(&[CITIZEN_BOX], "Paziņojums", serde_json::json!([]))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let to_delete = to_delete["id"].as_str().unwrap().to_owned();
+    let to_delete = http.notice_to_citizen(&vid).await;
     let consent_body = serde_json::json!({ "rights": "read", "minutes": 10 });
     let callers: [(&str, &As); 7] = [
         ("citizen", &citizen),
@@ -861,25 +861,12 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
     assert!(answered.contains(&letters[1].as_str()) && answered.contains(&letters[3].as_str()));
     // A citizen at a kiosk reads but does not delete their own mail.
     let citizen = As::Person(kiosk.clone(), session(&server, &kiosk, CITIZEN, None).await);
-    let (status, to_citizen) = http
-        .call(
-            &vid,
-            Method::POST,
-            &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"),
-            Some(message(&[CITIZEN_BOX], "Paziņojums", serde_json::json!([]))),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
+    let to_citizen = http.notice_to_citizen(&vid).await;
     let (status, _) = http
-        .call(
-            &citizen,
-            Method::DELETE,
-            &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages/{}", to_citizen["id"].as_str().unwrap()),
-            None,
-        )
+        .call(&citizen, Method::DELETE, &format!("v1/eaddress/mailboxes/{CITIZEN_BOX}/messages/{to_citizen}"), None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let elsewhere = to_citizen["id"].as_str().unwrap().to_owned();
+    let elsewhere = to_citizen;
     for unknown in [Uuid::now_v7().to_string(), elsewhere] {
         let mut answer = message(&[VID_BOX], "Atbilde", serde_json::json!([]));
         answer["in_reply_to"] = unknown.into();

@@ -370,16 +370,13 @@ impl DeviceSession {
     /// The person ends a delegation on their own mailbox.
     pub async fn end_own_delegation(&self, id: Uuid) -> Result<(), SessionError> {
         let address = self.own_address()?;
+        self.delete_as_person(&format!("/v1/eaddress/mailboxes/{address}/delegations/{id}")).await
+    }
+
+    /// A `DELETE` as the logged-in person.
+    async fn delete_as_person(&self, path: &str) -> Result<(), SessionError> {
         let (client, credentials, token) = self.person_call()?;
-        client
-            .send_as_person::<(), ()>(
-                reqwest::Method::DELETE,
-                &credentials,
-                &token,
-                &format!("/v1/eaddress/mailboxes/{address}/delegations/{id}"),
-                None,
-            )
-            .await?;
+        client.send_as_person::<(), ()>(reqwest::Method::DELETE, &credentials, &token, path, None).await?;
         Ok(())
     }
 
@@ -676,16 +673,7 @@ impl DeviceSession {
         let Some(consent) = self.consent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() else {
             return Ok(());
         };
-        let (client, credentials, token) = self.person_call()?;
-        client
-            .send_as_person::<(), ()>(
-                reqwest::Method::DELETE,
-                &credentials,
-                &token,
-                &format!("/v1/eaddress/consents/{}", consent.id),
-                None,
-            )
-            .await?;
+        self.delete_as_person(&format!("/v1/eaddress/consents/{}", consent.id)).await?;
         tracing::info!(consent = %consent.id, "consent ended");
         Ok(())
     }
