@@ -168,27 +168,39 @@ impl Attachments {
     }
 }
 
-/// What a person holds besides their own mailbox: delegations and citizens' consents.
+/// What a person holds besides their own mailbox: delegations, citizens' consents, and the
+/// legal entities they represent.
 #[derive(Debug, Clone, Default)]
 pub struct Grants {
     pub delegations: Vec<Delegation>,
     pub consents: Vec<crate::store::Consent>,
+    /// Representations in force.
+    pub representing: Vec<crate::store::Representative>,
 }
 
-/// A person's delegations (on `mailbox`, or all) and consents in force.
+/// A person's delegations (on `mailbox`, or all) and consents in force (at a desk), and the
+/// entities they represent (anywhere: a representative reads the entity's mail at a kiosk too).
 async fn grants_of(
     store: &dyn Store,
     principal: &Principal,
     mailbox: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Grants, StoreError> {
-    match principal {
-        Principal::Person { personal_code, kiosk: false, .. } => Ok(Grants {
-            delegations: store.delegations(mailbox, Some(personal_code.clone())).await?,
-            consents: store.active_consents(personal_code.clone(), now).await?,
-        }),
-        _ => Ok(Grants::default()),
+    let Principal::Person { personal_code, kiosk, .. } = principal else { return Ok(Grants::default()) };
+    let representing = store
+        .representatives(mailbox.clone(), Some(personal_code.clone()))
+        .await?
+        .into_iter()
+        .filter(|r| r.ended_at.is_none())
+        .collect();
+    if *kiosk {
+        return Ok(Grants { representing, ..Grants::default() });
     }
+    Ok(Grants {
+        delegations: store.delegations(mailbox, Some(personal_code.clone())).await?,
+        consents: store.active_consents(personal_code.clone(), now).await?,
+        representing,
+    })
 }
 
 /// What a caller may do with a mailbox.
@@ -246,6 +258,8 @@ pub enum Via {
     Delegation(Uuid),
     /// A citizen's consent signed with their card at this desk.
     Consent(Uuid),
+    /// A legal entity's representative (answers for its mailbox like an owner).
+    Representative,
 }
 
 /// Every way the caller holds rights on the mailbox (none: it may not see it).
@@ -268,6 +282,11 @@ fn holdings(principal: &Principal, mailbox: &Account, grants: &Grants, now: Date
             if own {
                 // At a kiosk the inbox is read-only (reading marks read).
                 return vec![(if *kiosk { Access::of(Right::Read) } else { Access::Full }, Via::Own)];
+            }
+            let represents = mailbox.kind == domain::eaddress::AccountKind::Legal
+                && grants.representing.iter().any(|r| r.mailbox == mailbox.address && &r.person == personal_code);
+            if represents {
+                return vec![(if *kiosk { Access::of(Right::Read) } else { Access::Full }, Via::Representative)];
             }
             let staff =
                 roles.iter().any(|r| matches!(r, domain::Role::Clerk | domain::Role::Librarian | domain::Role::Admin));
@@ -331,6 +350,12 @@ impl std::ops::Deref for Authorised {
 }
 
 impl Authorised {
+    /// Whether the caller answers for the mailbox (may delegate it and see who accessed it):
+    /// its owner, its operating institution, or a legal entity's representative.
+    pub fn answered_for_by(&self, principal: &Principal) -> bool {
+        self.via == Via::Representative || owns(principal, &self.mailbox)
+    }
+
     /// The audit entry of an action on this mailbox, naming the delegation or consent it was
     /// done under.
     pub fn audit(
@@ -344,6 +369,7 @@ impl Authorised {
             Via::Own => detail.to_string(),
             Via::Delegation(id) => format!("{detail} (delegation {id})"),
             Via::Consent(id) => format!("{detail} (consent {id})"),
+            Via::Representative => format!("{detail} (representative)"),
         };
         NewAuditEntry::new(now, principal.actor(), action, self.mailbox.address.clone(), detail)
     }
@@ -684,7 +710,7 @@ pub async fn delegate(
 ) -> Result<Delegation, MailboxError> {
     let today = domain::calendar::riga_date(now);
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
-    if !owns(principal, &mailbox) {
+    if !mailbox.answered_for_by(principal) {
         return Err(MailboxError::NotOwner);
     }
     let delegate = domain::PersonalCode::parse(&request.delegate)
@@ -722,7 +748,7 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> Result<bool, MailboxError> {
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
-    if !owns(principal, &mailbox) {
+    if !mailbox.answered_for_by(principal) {
         return Err(MailboxError::NotOwner);
     }
     let ours = store.delegations(Some(mailbox.address.clone()), None).await?.iter().any(|d| d.id == id);
@@ -731,6 +757,75 @@ pub async fn revoke(
     }
     let audit = mailbox.audit(now, principal, "delegation_revoked", id.to_string());
     Ok(store.revoke_delegation(id, now, audit).await?)
+}
+
+/// Why a representation could not be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RepresentativeError {
+    #[error("there is no mailbox {0} (add it with `eaddress add`)")]
+    UnknownMailbox(String),
+    #[error("{0} is not a legal entity's mailbox: only companies and organisations have representatives")]
+    NotLegal(String),
+    #[error("the personal code is not valid: {0}")]
+    PersonalCode(#[from] domain::PersonalCodeError),
+    #[error("say where the right to represent comes from (an Enterprise Register extract, a decision)")]
+    NoSource,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records (by the operator, from the Enterprise Register) that `person` represents the legal
+/// entity whose mailbox is `address`: they then answer for it (read it, grant its employees
+/// delegations, see who accessed it). Audited as `representative_recorded`.
+pub async fn record_representative(
+    store: &dyn Store,
+    address: &str,
+    person: &str,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::store::Representative, RepresentativeError> {
+    let person = domain::PersonalCode::parse(person)?;
+    if source.trim().is_empty() {
+        return Err(RepresentativeError::NoSource);
+    }
+    let parsed = EAddress::parse(address).map_err(|_| RepresentativeError::UnknownMailbox(address.to_owned()))?;
+    let Some(account) = store.accounts(vec![parsed.to_string()]).await?.pop() else {
+        return Err(RepresentativeError::UnknownMailbox(parsed.to_string()));
+    };
+    if account.kind != domain::eaddress::AccountKind::Legal {
+        return Err(RepresentativeError::NotLegal(account.address));
+    }
+    let representative = crate::store::Representative {
+        mailbox: account.address.clone(),
+        person: person.to_string(),
+        source: source.trim().to_owned(),
+        recorded_by: "operator".into(),
+        recorded_at: now,
+        ended_at: None,
+    };
+    let audit = NewAuditEntry::new(
+        now,
+        "operator",
+        "representative_recorded",
+        account.address,
+        format!("{person} ({})", representative.source),
+    );
+    store.put_representative(representative.clone(), audit).await?;
+    Ok(representative)
+}
+
+/// Ends a representation (the register says the person no longer represents the entity);
+/// `false` when none was in force. Their delegations to employees stay until revoked.
+pub async fn end_representative(
+    store: &dyn Store,
+    address: &str,
+    person: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, RepresentativeError> {
+    let person = domain::PersonalCode::parse(person)?;
+    let parsed = EAddress::parse(address).map_err(|_| RepresentativeError::UnknownMailbox(address.to_owned()))?;
+    let audit = NewAuditEntry::new(now, "operator", "representative_ended", parsed.to_string(), person.to_string());
+    Ok(store.end_representative(parsed.to_string(), person.to_string(), now, audit).await?)
 }
 
 /// The delegations in force on the owner's mailbox (not revoked, not past their end date),
@@ -742,7 +837,7 @@ pub async fn delegations_of(
     now: DateTime<Utc>,
 ) -> Result<Vec<Delegation>, MailboxError> {
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
-    if !owns(principal, &mailbox) {
+    if !mailbox.answered_for_by(principal) {
         return Err(MailboxError::NotOwner);
     }
     let today = domain::calendar::riga_date(now);
@@ -783,6 +878,8 @@ pub enum AccessBasis {
     Consent,
     /// The server's operator (delegations recorded from the command line).
     Operator,
+    /// A legal entity's representative.
+    Representative,
 }
 
 /// The basis of an audit entry about a mailbox, read from the shapes its detail is written in:
@@ -798,6 +895,9 @@ fn basis_of(entry: &crate::audit::AuditEntry) -> (AccessBasis, Option<Uuid>) {
     if suffix(" (delegation ").is_some() {
         return (AccessBasis::Delegation, None);
     }
+    if entry.detail.ends_with(" (representative)") {
+        return (AccessBasis::Representative, None);
+    }
     let leading_id = match entry.action.as_str() {
         "consent_given" => entry.detail.split_once(':').and_then(|(id, _)| Uuid::parse_str(id).ok()),
         "consent_ended" => Uuid::parse_str(&entry.detail).ok(),
@@ -806,7 +906,7 @@ fn basis_of(entry: &crate::audit::AuditEntry) -> (AccessBasis, Option<Uuid>) {
     if leading_id.is_some() {
         return (AccessBasis::Consent, leading_id);
     }
-    if entry.actor == "operator" {
+    if entry.actor == "operator" || entry.actor.starts_with("operator for ") {
         return (AccessBasis::Operator, None);
     }
     (AccessBasis::Own, None)
@@ -825,7 +925,7 @@ pub async fn accesses(
 ) -> Result<Vec<MailboxAccess>, MailboxError> {
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     // The owner, or a clerk with the owner at the desk under the owner's signed consent.
-    if !owns(principal, &mailbox) && !matches!(mailbox.via, Via::Consent(_)) {
+    if !mailbox.answered_for_by(principal) && !matches!(mailbox.via, Via::Consent(_)) {
         return Err(MailboxError::NotOwner);
     }
     let mut page = store.audit_entries_about(mailbox.address.clone(), before, ACCESSES_PAGE).await?;
@@ -905,6 +1005,7 @@ pub async fn my_mailboxes(
             if let Ok(code) = domain::PersonalCode::parse(personal_code) {
                 addresses.push(EAddress::private(&code).to_string());
             }
+            addresses.extend(grants.representing.iter().map(|r| r.mailbox.clone()));
             if !kiosk {
                 addresses.extend(grants.delegations.iter().map(|d| d.mailbox.clone()));
                 for consent in &grants.consents {

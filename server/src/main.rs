@@ -99,6 +99,18 @@ enum EaddressCommand {
         #[arg(long)]
         granted_by: String,
     },
+    /// Record that a person represents a legal entity (from the Enterprise Register): they then
+    /// answer for its mailbox (read it, grant its employees rights, see who accessed it).
+    Represent {
+        mailbox: String,
+        /// The representative's personal code.
+        person: String,
+        /// Where the right comes from (e.g. "UR izziņa Nr. 2026/1234").
+        #[arg(long)]
+        source: String,
+    },
+    /// End a representation recorded with `represent`.
+    Unrepresent { mailbox: String, person: String },
 }
 
 #[derive(Subcommand)]
@@ -463,6 +475,19 @@ fn run(cli: Cli) -> Result<()> {
                 );
                 store.add_delegation(delegation.clone(), audit).await?;
                 println!("{delegate} may {} {address} until {until} (delegation {})", right.as_str(), delegation.id);
+            }
+            Command::Eaddress(EaddressCommand::Represent { mailbox, person, source }) => {
+                let recorded =
+                    server::eaddress::record_representative(store.as_ref(), &mailbox, &person, &source, clock())
+                        .await?;
+                println!("{} represents {} ({})", recorded.person, recorded.mailbox, recorded.source);
+            }
+            Command::Eaddress(EaddressCommand::Unrepresent { mailbox, person }) => {
+                if server::eaddress::end_representative(store.as_ref(), &mailbox, &person, clock()).await? {
+                    println!("{person} no longer represents {mailbox}");
+                } else {
+                    anyhow::bail!("{person} did not represent {mailbox}");
+                }
             }
             Command::Eaddress(EaddressCommand::List) => {
                 for account in store.institution_directory().await? {

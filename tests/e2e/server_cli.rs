@@ -22,7 +22,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 8"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 9"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -464,7 +464,20 @@ fn operators_add_mailboxes_and_record_delegations_by_the_rules() {
     ] {
         assert!(server_cli(&bin, &db, &refused).is_err(), "{refused:?}");
     }
+    // The company's representative, from the register: recorded with its source, ended once;
+    // a person's mailbox has none.
+    let represent = |mailbox: &str| {
+        server_cli(&bin, &db, &["eaddress", "represent", mailbox, "290156-11605", "--source", "UR izziņa Nr. 1"])
+    };
+    let recorded = represent("_DEFAULT@40003521600").unwrap();
+    assert!(recorded.contains("290156-11605 represents _DEFAULT@40003521600 (UR izziņa Nr. 1)"), "{recorded}");
+    let refused = represent("_PRIVATE@32503511782").unwrap_err().to_string();
+    assert!(refused.contains("not a legal entity's mailbox"), "{refused}");
+    let unrepresent = ["eaddress", "unrepresent", "_DEFAULT@40003521600", "290156-11605"];
+    assert!(server_cli(&bin, &db, &unrepresent).unwrap().contains("no longer represents"));
+    assert!(server_cli(&bin, &db, &unrepresent).is_err(), "ended once");
     let audit = server_cli(&bin, &db, &["audit", "list", "--subject", "_DEFAULT@40003521600"]).unwrap();
     assert!(audit.contains("delegation_granted"), "{audit}");
+    assert!(audit.contains("representative_recorded") && audit.contains("representative_ended"), "{audit}");
     assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
 }

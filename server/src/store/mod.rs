@@ -657,6 +657,27 @@ pub trait Store: Send + Sync + fmt::Debug {
         at: DateTime<Utc>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<bool, StoreError>;
+    /// Records that `person` represents a legal entity's mailbox (again, if it had ended: the
+    /// new source replaces the old), with its audit entry.
+    async fn put_representative(
+        &self,
+        representative: Representative,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Ends a representation in force; `false` when there was none.
+    async fn end_representative(
+        &self,
+        mailbox: String,
+        person: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Representations of a mailbox, or held by a person (ended ones too).
+    async fn representatives(
+        &self,
+        mailbox: Option<String>,
+        person: Option<String>,
+    ) -> Result<Vec<Representative>, StoreError>;
     /// Delegations of a mailbox, or held by a person (revoked and ended ones too).
     async fn delegations(
         &self,
@@ -752,6 +773,19 @@ pub struct Delegation {
     pub granted_at: DateTime<Utc>,
     pub ends_on: chrono::NaiveDate,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A person who represents a legal entity and so answers for its mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Representative {
+    pub mailbox: String,
+    /// Their personal code.
+    pub person: String,
+    /// Where the right to represent comes from (an Enterprise Register extract, a decision).
+    pub source: String,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// One group of the e-address KPIs, before small counts are withheld.

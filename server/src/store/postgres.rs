@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::{
     Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, Delegation, Delivery, Device, DeviceAuthRecord,
     EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
-    ProvisionCount, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredMessage, StoredRecord,
-    UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order, parse_kind,
-    redact_password, right_of, roles_from_text, roles_to_text, versioned_document,
+    ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, Store, StoreError, StoredCase, StoredMessage,
+    StoredRecord, UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order,
+    parse_kind, redact_password, right_of, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     (6, "case_feed", include_str!("../../migrations/postgres/0006_case_feed.sql")),
     (7, "audit_log", include_str!("../../migrations/postgres/0007_audit_log.sql")),
     (8, "eaddress", include_str!("../../migrations/postgres/0008_eaddress.sql")),
+    (9, "eaddress_representatives", include_str!("../../migrations/postgres/0009_eaddress_representatives.sql")),
 ];
 
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
@@ -1184,6 +1185,79 @@ impl Store for PostgresStore {
             )
             .await?;
         Ok(ended == 1)
+    }
+
+    async fn put_representative(
+        &self,
+        representative: Representative,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute(
+            "INSERT INTO eaddress_representatives (mailbox, person, source, recorded_by, recorded_at, ended_at)
+             VALUES ($1, $2, $3, $4, $5, NULL)
+             ON CONFLICT (mailbox, person) DO UPDATE SET source = excluded.source,
+                 recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, ended_at = NULL",
+            &[
+                &representative.mailbox,
+                &representative.person,
+                &representative.source,
+                &representative.recorded_by,
+                &representative.recorded_at,
+            ],
+        )
+        .await
+        .map_err(|e| map_err(e, || format!("a representative of {}", representative.mailbox)))?;
+        append_audit_in(&tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn end_representative(
+        &self,
+        mailbox: String,
+        person: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        let ended = self
+            .change_audited(
+                "UPDATE eaddress_representatives SET ended_at = $3
+                 WHERE mailbox = $1 AND person = $2 AND ended_at IS NULL",
+                &[&mailbox, &person, &at],
+                &audit,
+                true,
+            )
+            .await?;
+        Ok(ended == 1)
+    }
+
+    async fn representatives(
+        &self,
+        mailbox: Option<String>,
+        person: Option<String>,
+    ) -> Result<Vec<Representative>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT mailbox, person, source, recorded_by, recorded_at, ended_at FROM eaddress_representatives
+                 WHERE ($1::text IS NULL OR mailbox = $1) AND ($2::text IS NULL OR person = $2) ORDER BY mailbox, person",
+                &[&mailbox, &person],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| Representative {
+                mailbox: r.get(0),
+                person: r.get(1),
+                source: r.get(2),
+                recorded_by: r.get(3),
+                recorded_at: r.get(4),
+                ended_at: r.get(5),
+            })
+            .collect())
     }
 
     async fn delegations(

@@ -15,9 +15,9 @@ use uuid::Uuid;
 use super::{
     Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, Delegation, Delivery, Device, DeviceAuthRecord,
     EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
-    ProvisionCount, RecordChange, RecordKind, RoleGrant, Store, StoreError, StoredCase, StoredMessage, StoredRecord,
-    UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order, parse_kind,
-    right_of, roles_from_text, roles_to_text, versioned_document,
+    ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, Store, StoreError, StoredCase, StoredMessage,
+    StoredRecord, UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order,
+    parse_kind, right_of, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     (6, "case_feed", include_str!("../../migrations/sqlite/0006_case_feed.sql")),
     (7, "audit_log", include_str!("../../migrations/sqlite/0007_audit_log.sql")),
     (8, "eaddress", include_str!("../../migrations/sqlite/0008_eaddress.sql")),
+    (9, "eaddress_representatives", include_str!("../../migrations/sqlite/0009_eaddress_representatives.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -1528,6 +1529,86 @@ impl Store for SqliteStore {
                 false,
             )?;
             Ok(ended == 1)
+        })
+        .await
+    }
+
+    async fn put_representative(
+        &self,
+        representative: Representative,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<(), StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            tx.execute(
+                "INSERT INTO eaddress_representatives (mailbox, person, source, recorded_by, recorded_at, ended_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, NULL)
+                 ON CONFLICT (mailbox, person) DO UPDATE SET source = excluded.source,
+                     recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, ended_at = NULL",
+                params![
+                    representative.mailbox,
+                    representative.person,
+                    representative.source,
+                    representative.recorded_by,
+                    representative.recorded_at
+                ],
+            )
+            .map_err(|e| map_err(e, || format!("a representative of {}", representative.mailbox)))?;
+            append_audit_in(&tx, &audit)?;
+            tx.commit().map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn end_representative(
+        &self,
+        mailbox: String,
+        person: String,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let ended = change_audited(
+                c,
+                "UPDATE eaddress_representatives SET ended_at = ?3
+                 WHERE mailbox = ?1 AND person = ?2 AND ended_at IS NULL",
+                params![mailbox, person, at],
+                &audit,
+                true,
+            )?;
+            Ok(ended == 1)
+        })
+        .await
+    }
+
+    async fn representatives(
+        &self,
+        mailbox: Option<String>,
+        person: Option<String>,
+    ) -> Result<Vec<Representative>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT mailbox, person, source, recorded_by, recorded_at, ended_at FROM eaddress_representatives
+                     WHERE (?1 IS NULL OR mailbox = ?1) AND (?2 IS NULL OR person = ?2) ORDER BY mailbox, person",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![mailbox, person], |r| {
+                    Ok(Representative {
+                        mailbox: r.get(0)?,
+                        person: r.get(1)?,
+                        source: r.get(2)?,
+                        recorded_by: r.get(3)?,
+                        recorded_at: r.get(4)?,
+                        ended_at: r.get(5)?,
+                    })
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            Ok(rows)
         })
         .await
     }

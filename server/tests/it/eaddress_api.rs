@@ -909,3 +909,127 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
     assert!(older.iter().all(|e| e.seq < middle));
     assert!(server::audit::verify(store).await.unwrap().is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_a_representative_answers_for_the_companys_mailbox() {
+    a_representative_answers_for_the_companys_mailbox(start_on(crate::backends::sqlite().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_representative_answers_for_the_companys_mailbox() {
+    a_representative_answers_for_the_companys_mailbox(start_on(crate::backends::postgres().await).await).await;
+}
+
+/// The operator records from the register that a person represents a company: at a kiosk they
+/// read the company's mail (read-only), grant an employee the right to send in its name, list
+/// the delegations and see who accessed the mailbox; the employee sends from a desk; once the
+/// representation ends, the person sees nothing of the company's, and the employee's grant stays.
+async fn a_representative_answers_for_the_companys_mailbox(server: Running) {
+    let store = server.store.as_ref();
+    let http = Http { base: server.url.clone(), http: reqwest::Client::new() };
+    devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
+    let vid = As::Institution(format!("ApiKey {}", institutions::issue_key(store, VID, now()).await.unwrap()));
+    let desk = device(&server, DeviceKind::Desk, "Galds 1").await;
+    let kiosk = device(&server, DeviceKind::Kiosk, "Kiosks 1").await;
+    store.put_account(account(VID_BOX, AccountKind::Institution, Some(VID), None)).await.unwrap();
+    let company = account(COMPANY_BOX, AccountKind::Legal, None, None);
+    store.put_account(Account { name: "SIA Piemērs".into(), ..company }).await.unwrap();
+    store.put_account(account(CITIZEN_BOX, AccountKind::Natural, None, None)).await.unwrap();
+    let representative = As::Person(kiosk.clone(), session(&server, &kiosk, CITIZEN, None).await);
+    let other = As::Person(kiosk.clone(), session(&server, &kiosk, OTHER_CITIZEN, None).await);
+    let employee = As::Person(desk.clone(), session(&server, &desk, CLERK, Some(Role::Clerk)).await);
+
+    // Only a legal entity's mailbox has representatives; the source is required.
+    use server::eaddress::{RepresentativeError, end_representative, record_representative};
+    let refused = record_representative(store, CITIZEN_BOX, OTHER_CITIZEN, "UR", now()).await;
+    assert!(matches!(refused, Err(RepresentativeError::NotLegal(_))), "{refused:?}");
+    let refused = record_representative(store, COMPANY_BOX, CITIZEN, " ", now()).await;
+    assert!(matches!(refused, Err(RepresentativeError::NoSource)), "{refused:?}");
+    let refused = record_representative(store, COMPANY_BOX, "161175-19996", "UR", now()).await;
+    assert!(matches!(refused, Err(RepresentativeError::PersonalCode(_))), "{refused:?}");
+    let inbox = format!("v1/eaddress/mailboxes/{COMPANY_BOX}/inbox");
+    assert_eq!(http.call(&representative, Method::GET, &inbox, None).await.0, StatusCode::NOT_FOUND, "not yet");
+    record_representative(store, COMPANY_BOX, CITIZEN, "UR izziņa Nr. 2026/1234", now()).await.unwrap();
+
+    let (status, _) = http
+        .call(
+            &vid,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{VID_BOX}/messages"),
+            Some(message(&[COMPANY_BOX], "Nodokļu parāds", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, mine) = http.call(&representative, Method::GET, "v1/eaddress/mailboxes", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let rights: Vec<(&str, &str)> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["address"].as_str().unwrap(), m["rights"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rights, [(COMPANY_BOX, "read"), (CITIZEN_BOX, "read")], "at a kiosk: read-only");
+    let (status, listed) = http.call(&representative, Method::GET, &inbox, None).await;
+    assert_eq!((status, listed[0]["subject"].as_str()), (StatusCode::OK, Some("Nodokļu parāds")));
+    let (status, _) = http
+        .call(
+            &representative,
+            Method::POST,
+            &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages"),
+            Some(message(&[VID_BOX], "x", serde_json::json!([]))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a kiosk does not send");
+    assert_eq!(http.call(&other, Method::GET, &inbox, None).await.0, StatusCode::NOT_FOUND);
+
+    // The representative lets the employee send in the company's name for a month.
+    let ends_on = (now() + chrono::Duration::days(30)).date_naive();
+    let delegations = format!("v1/eaddress/mailboxes/{COMPANY_BOX}/delegations");
+    let grant = serde_json::json!({ "delegate": CLERK, "rights": "communicate", "ends_on": ends_on });
+    let (status, granted) = http.call(&representative, Method::POST, &delegations, Some(grant.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{granted}");
+    assert_eq!(http.call(&other, Method::POST, &delegations, Some(grant)).await.0, StatusCode::NOT_FOUND);
+    let (_, listed) = http.call(&representative, Method::GET, &delegations, None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let answer = message(&[VID_BOX], "Par parādu", serde_json::json!([]));
+    let (status, sent) = http
+        .call(&employee, Method::POST, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/messages"), Some(answer))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(sent["sender_name"], "SIA Piemērs");
+    // The employee is not the company's representative: no delegating, no accesses.
+    let (status, _) = http.call(&employee, Method::GET, &delegations, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Who accessed the company's mailbox: the representative's reading named as such.
+    let (status, accesses) =
+        http.call(&representative, Method::GET, &format!("v1/eaddress/mailboxes/{COMPANY_BOX}/accesses"), None).await;
+    assert_eq!(status, StatusCode::OK, "{accesses}");
+    let seen: Vec<(String, String)> = accesses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["action"].as_str().unwrap().to_owned(), a["basis"].as_str().unwrap().to_owned()))
+        .collect();
+    for wanted in
+        [("inbox_listed", "representative"), ("delegation_granted", "representative"), ("message_sent", "delegation")]
+    {
+        assert!(seen.contains(&(wanted.0.to_owned(), wanted.1.to_owned())), "{wanted:?} in {seen:?}");
+    }
+
+    // The register says they no longer represent it: nothing of the company's for them.
+    assert!(end_representative(store, COMPANY_BOX, CITIZEN, now()).await.unwrap());
+    assert!(!end_representative(store, COMPANY_BOX, CITIZEN, now()).await.unwrap(), "ended once");
+    assert_eq!(http.call(&representative, Method::GET, &inbox, None).await.0, StatusCode::NOT_FOUND);
+    let (_, mine) = http.call(&representative, Method::GET, "v1/eaddress/mailboxes", None).await;
+    assert!(!mine.to_string().contains(COMPANY_BOX), "{mine}");
+    let (status, _) = http.call(&employee, Method::GET, &inbox, None).await;
+    assert_eq!(status, StatusCode::OK, "the employee's delegation stays until it is revoked or ends");
+    assert!(server::audit::verify(store).await.unwrap().is_ok());
+    let kinds: Vec<String> =
+        store.audit_entries_about(COMPANY_BOX.into(), None, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(
+        kinds.contains(&"representative_recorded".to_owned()) && kinds.contains(&"representative_ended".to_owned())
+    );
+}

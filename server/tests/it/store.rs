@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 8);
+    assert_eq!(store.schema_version().await.unwrap(), 9);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 8);
+    assert_eq!(store.schema_version().await.unwrap(), 9);
     store.ping().await.unwrap();
 }
 
@@ -180,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 8);
+    assert_eq!(store.schema_version().await.unwrap(), 9);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -966,6 +966,46 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     assert_eq!(store.unread_count(vec![person.clone()]).await.unwrap(), 1);
     store.delete_delivery(Uuid::from_u128(6), person.clone(), t(801), audit).await.unwrap();
     assert_eq!(store.unread_count(vec![person.clone()]).await.unwrap(), 0, "a deleted message is not waiting");
+
+    // Representatives of a company: recorded, found by mailbox and by person, ended once,
+    // recorded again with a new source.
+    store.put_account(mailbox("_DEFAULT@40003521600", AccountKind::Legal, None)).await.unwrap();
+    let representative = server::store::Representative {
+        mailbox: "_DEFAULT@40003521600".into(),
+        person: "161175-19997".into(),
+        source: "UR izziņa 1".into(),
+        recorded_by: "operator".into(),
+        recorded_at: t(900),
+        ended_at: None,
+    };
+    let audit =
+        server::audit::NewAuditEntry::new(t(900), "operator", "representative_recorded", "_DEFAULT@40003521600", "");
+    store.put_representative(representative.clone(), audit.clone()).await.unwrap();
+    assert_eq!(store.representatives(None, Some("161175-19997".into())).await.unwrap(), [representative.clone()]);
+    assert_eq!(store.representatives(Some("_DEFAULT@40003521600".into()), None).await.unwrap().len(), 1);
+    assert!(store.representatives(Some(person.clone()), None).await.unwrap().is_empty());
+    let no_mailbox = server::store::Representative { mailbox: "_DEFAULT@40000000000".into(), ..representative.clone() };
+    assert!(store.put_representative(no_mailbox, audit.clone()).await.is_err(), "only of a mailbox that exists");
+    assert!(
+        store
+            .end_representative("_DEFAULT@40003521600".into(), "161175-19997".into(), t(901), audit.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .end_representative("_DEFAULT@40003521600".into(), "161175-19997".into(), t(902), audit.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.representatives(None, Some("161175-19997".into())).await.unwrap()[0].ended_at, Some(t(901)));
+    let again = server::store::Representative { source: "UR izziņa 2".into(), recorded_at: t(903), ..representative };
+    store.put_representative(again.clone(), audit).await.unwrap();
+    assert_eq!(
+        store.representatives(None, Some("161175-19997".into())).await.unwrap(),
+        [again],
+        "in force again, one row"
+    );
 }
 
 const CITIZEN_MAILBOX: &str = "_PRIVATE@32503511782";
