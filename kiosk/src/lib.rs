@@ -55,6 +55,8 @@ enum MailAnswer {
     Printed(Result<String, SessionError>),
     Shown(Result<screens::ShownDocument, SessionError>),
     Delegations(Result<Vec<sync::protocol::DelegationDto>, SessionError>),
+    /// The mailboxes the person may read here (their own, companies' they represent).
+    Mailboxes(Vec<sync::protocol::MailboxDto>, Box<MailAnswer>),
     /// A delegation given or ended (the notice's key), then the list as it now stands.
     DelegationChanged(Result<&'static str, SessionError>, Result<Vec<sync::protocol::DelegationDto>, SessionError>),
 }
@@ -302,6 +304,8 @@ impl KioskApp {
                     match view.person {
                         Some(person) if view.state == "logged_in" => {
                             self.last_input = now;
+                            // Their own mailbox first, whoever chose what before.
+                            let _ = session.choose_mailbox(None);
                             self.screen = Screen::Citizen(Box::new(CitizenScreen::new(person)));
                             // Their cases come from the server: the kiosk keeps none.
                             let (sender, receiver) = oneshot::channel();
@@ -350,7 +354,15 @@ impl KioskApp {
                 Ok(answer) => {
                     self.pending_mail = None;
                     if let Screen::Citizen(screen) = &mut self.screen {
+                        let answer = match answer {
+                            MailAnswer::Mailboxes(mailboxes, then) => {
+                                screen.mailboxes = mailboxes;
+                                *then
+                            }
+                            other => other,
+                        };
                         match answer {
+                            MailAnswer::Mailboxes(..) => {}
                             MailAnswer::Inbox(result) => screen.inbox = loadable(result),
                             MailAnswer::Opened(result) => screen.opened = Some(loadable(result)),
                             MailAnswer::Accesses(result) => screen.accesses = Some(loadable(result)),
@@ -507,19 +519,44 @@ impl KioskApp {
         let (sender, receiver) = oneshot::channel();
         let asking = session.clone();
         match action {
+            CitizenAction::ChooseMailbox(address) => {
+                if let Err(error) = session.choose_mailbox(address.as_deref()) {
+                    tracing::warn!(%error, "the mailbox could not be chosen");
+                    return;
+                }
+                screen.chosen = address;
+                screen.opened = None;
+                screen.close_document();
+                screen.accesses = None;
+                screen.delegate_code.clear();
+                screen.confirming = false;
+                screen.access_notice = None;
+                let view = screen.view;
+                screen.inbox = Loadable::Loading;
+                screen.delegations = Loadable::Loading;
+                self.runtime.spawn(async move {
+                    let answer = match view {
+                        CitizenView::Access => MailAnswer::Delegations(asking.own_delegations().await),
+                        _ => MailAnswer::Inbox(asking.own_inbox().await),
+                    };
+                    let _ = sender.send(answer);
+                });
+            }
             CitizenAction::Show(CitizenView::Access) => {
                 screen.view = CitizenView::Access;
                 screen.delegations = Loadable::Loading;
                 screen.access_notice = None;
                 self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Delegations(asking.own_delegations().await));
+                    let mailboxes = asking.my_mailboxes().await.unwrap_or_default();
+                    let delegations = MailAnswer::Delegations(asking.own_delegations().await);
+                    let _ = sender.send(MailAnswer::Mailboxes(mailboxes, Box::new(delegations)));
                 });
             }
-            CitizenAction::Delegate(code, months) => {
+            CitizenAction::Delegate(code, right, months) => {
                 let ends_on = screens::months_ahead(chrono::Local::now().date_naive(), months);
                 screen.access_notice = Some(texts::tr(self.language, "delegation.giving"));
                 self.runtime.spawn(async move {
-                    let done = asking.delegate_own_mailbox(&code, ends_on).await.map(|_| "delegation.given");
+                    let done = asking.delegate_own_mailbox(&code, right, ends_on).await.map(|_| "delegation.given");
                     let _ = sender.send(MailAnswer::DelegationChanged(done, asking.own_delegations().await));
                 });
             }
@@ -537,7 +574,9 @@ impl KioskApp {
                 screen.inbox = Loadable::Loading;
                 screen.opened = None;
                 self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
+                    let mailboxes = asking.my_mailboxes().await.unwrap_or_default();
+                    let inbox = MailAnswer::Inbox(asking.own_inbox().await);
+                    let _ = sender.send(MailAnswer::Mailboxes(mailboxes, Box::new(inbox)));
                 });
             }
             CitizenAction::OpenMessage(id) => {

@@ -729,7 +729,7 @@ fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
         "the citizen reads what they allow before they allow it"
     );
     harness.get_by_label("Yes, allow").click();
-    run_until(&mut harness, "Allowed. The person can read your mailbox.");
+    run_until(&mut harness, "Allowed. The right holds from now on.");
     run_until(&mut harness, &format!("until {until_text} (inclusive)"));
     assert!(harness.query_by_label("161175-19997").is_some());
     let held = runtime.block_on(async {
@@ -751,4 +751,100 @@ fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
         store.delegations(Some("_PRIVATE@32503511782".into()), None).await.unwrap()
     });
     assert!(held[0].revoked_at.is_some(), "ended on the server");
+}
+
+/// A company's representative (recorded from the register) reads the company's mail at the
+/// kiosk beside their own, and lets an employee send in the company's name for a month.
+#[test]
+fn a_representative_reads_the_companys_mail_and_lets_an_employee_send_in_its_name() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    add_message_on_server(&runtime, dir.path());
+    const COMPANY: &str = "_DEFAULT@40003521600";
+    runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        #[allow(clippy::disallowed_methods)] // the server's real clock
+        let now = chrono::Utc::now();
+        let company = server::store::Account {
+            address: COMPANY.into(),
+            kind: domain::eaddress::AccountKind::Legal,
+            name: "SIA Piemērs".into(),
+            institution_id: None,
+            centre_id: None,
+            active: true,
+            created_at: now,
+            changed_at: now,
+        };
+        store.put_account(company).await.unwrap();
+        server::eaddress::record_representative(store.as_ref(), COMPANY, "325035-11782", "UR izziņa Nr. 1", now)
+            .await
+            .unwrap();
+        let id = Uuid::now_v7();
+        let message = server::store::StoredMessage {
+            id,
+            sender: "_DEFAULT@90000069281".into(),
+            sent_by: "institution:https://pietura.lv/id/org/vid".into(),
+            subject: "Uzņēmuma nodokļu parāds".into(),
+            body: "Lūdzam samaksāt.".into(),
+            case_number: None,
+            in_reply_to: None,
+            attachments: "[]".into(),
+            sent_at: now,
+        };
+        let delivery = server::store::Delivery {
+            message_id: id,
+            recipient: COMPANY.into(),
+            delivered_at: now,
+            notified_on: now.date_naive() + chrono::Duration::days(2),
+            read_at: None,
+            read_by: None,
+            deleted_at: None,
+        };
+        let audit = server::audit::NewAuditEntry::new(now, "institution:x", "message_sent", "_DEFAULT@90000069281", "");
+        store.send_message(message, vec![delivery], audit).await.unwrap();
+    });
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    harness.get_by_label("Your e-address").click();
+    run_until_contains(&mut harness, "Lēmums par nodokli");
+    assert!(harness.query_by_label_contains("Uzņēmuma nodokļu parāds").is_none(), "their own mailbox first");
+    harness.get_by_label("SIA Piemērs").click();
+    run_until_contains(&mut harness, "Uzņēmuma nodokļu parāds");
+    assert!(harness.query_by_label_contains("Lēmums par nodokli").is_none(), "only the company's");
+
+    harness.get_by_label("Access to my mailbox").click();
+    run_until(&mut harness, "Who may use the e-address of SIA Piemērs");
+    for digit in "16117519997".chars() {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, &digit.to_string()).click();
+        harness.run();
+    }
+    harness.get_by_label("Send in its name").click();
+    harness.run();
+    harness.get_by_label("Allow reading").click();
+    harness.run();
+    assert!(
+        harness.query_by_label_contains("will be able to read and send messages in its name (SIA Piemērs)").is_some()
+    );
+    harness.get_by_label("Yes, allow").click();
+    run_until(&mut harness, "Allowed. The right holds from now on.");
+    run_until(&mut harness, "161175-19997");
+    let held = runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        store.delegations(Some(COMPANY.into()), None).await.unwrap()
+    });
+    assert_eq!((held.len(), held[0].rights), (1, domain::eaddress::Right::Communicate));
+    // Back to their own: their own delegations, none.
+    harness.get_by_label("My mailbox").click();
+    run_until_contains(&mut harness, "Nobody else.");
 }

@@ -340,6 +340,19 @@ pub struct MessageDto {
     pub deliveries: Vec<DeliveryStateDto>,
 }
 
+/// A mailbox the caller may use (`GET /v1/eaddress/mailboxes`), as a client reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxDto {
+    pub address: String,
+    pub name: String,
+    /// `natural`, `legal` or `institution`.
+    pub kind: String,
+    /// `full`, `read`, `communicate`, `delete` or `communicate+delete`.
+    pub rights: String,
+    #[serde(default)]
+    pub centre: bool,
+}
+
 /// A delegation on a mailbox: the delegate may use it with `rights` until the end of `ends_on`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

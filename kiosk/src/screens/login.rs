@@ -168,9 +168,11 @@ pub enum CitizenAction {
     /// A picture attached to a message, on screen.
     ShowAttachment(uuid::Uuid, usize, String),
     ShowAccesses,
-    /// Let the person with this code read the mailbox for this many months.
-    Delegate(String, u32),
+    /// Let the person with this code use the mailbox with this right for this many months.
+    Delegate(String, domain::eaddress::Right, u32),
     EndDelegation(uuid::Uuid),
+    /// Read a company's mailbox the person represents (`None`: their own).
+    ChooseMailbox(Option<String>),
 }
 
 /// After a citizen's login: who they are, their cases, their e-address inbox (read-only: opening
@@ -189,6 +191,12 @@ pub struct CitizenScreen {
     pub delegations: Loadable<Vec<sync::protocol::DelegationDto>>,
     pub delegate_code: String,
     pub delegate_months: u32,
+    /// For a company's mailbox: read, send in its name, or delete.
+    pub delegate_right: domain::eaddress::Right,
+    /// The mailboxes the person may read here (their own, companies' they represent), and the
+    /// one chosen (`None`: their own).
+    pub mailboxes: Vec<sync::protocol::MailboxDto>,
+    pub chosen: Option<String>,
     pub confirming: bool,
     /// A line about the last delegation change (done, or why not).
     pub access_notice: Option<String>,
@@ -275,6 +283,9 @@ impl CitizenScreen {
             delegations: Loadable::Loading,
             delegate_code: String::new(),
             delegate_months: 1,
+            delegate_right: domain::eaddress::Right::Read,
+            mailboxes: Vec::new(),
+            chosen: None,
             confirming: false,
             access_notice: None,
             notice: None,
@@ -377,8 +388,40 @@ impl CitizenScreen {
 
     /// Who may read the mailbox (each with an End button), and giving someone that right:
     /// their personal code on the keypad, for 1, 6 or 12 months, confirmed in words first.
-    fn access_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+    /// The chosen company's mailbox, when the person reads one they represent.
+    fn chosen_company(&self) -> Option<&sync::protocol::MailboxDto> {
+        let chosen = self.chosen.as_deref()?;
+        self.mailboxes.iter().find(|m| m.address == chosen && m.kind == "legal")
+    }
+
+    /// Their own mailbox or a company's they represent (shown only when there is a choice).
+    fn mailbox_choice_ui(&self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+        let companies: Vec<&sync::protocol::MailboxDto> = self.mailboxes.iter().filter(|m| m.kind == "legal").collect();
+        if companies.is_empty() {
+            return None;
+        }
         let mut action = None;
+        ui.horizontal_wrapped(|ui| {
+            let own = egui::Button::new(tr(language, "citizen.own_mailbox"))
+                .selected(self.chosen.is_none())
+                .min_size(egui::vec2(180.0, 44.0));
+            if ui.add(own).clicked() && self.chosen.is_some() {
+                action = Some(CitizenAction::ChooseMailbox(None));
+            }
+            for company in companies {
+                let chosen = self.chosen.as_deref() == Some(company.address.as_str());
+                let button = egui::Button::new(&company.name).selected(chosen).min_size(egui::vec2(180.0, 44.0));
+                if ui.add(button).clicked() && !chosen {
+                    action = Some(CitizenAction::ChooseMailbox(Some(company.address.clone())));
+                }
+            }
+        });
+        ui.add_space(4.0);
+        action
+    }
+
+    fn access_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+        let mut action = self.mailbox_choice_ui(ui, language);
         // Side by side, so all of it and the way out fit the kiosk's 1280×800 screen.
         // (Columns lay out justified: plain left-aligned text inside.)
         let plain = egui::Layout::top_down(egui::Align::Min);
@@ -391,7 +434,12 @@ impl CitizenScreen {
 
     /// Who may read the mailbox, each with an End button.
     fn delegations_ui(&self, ui: &mut egui::Ui, language: Language, action: &mut Option<CitizenAction>) {
-        ui.label(egui::RichText::new(tr(language, "delegation.heading")).strong().size(22.0));
+        let company = self.chosen_company();
+        let heading = match company {
+            Some(company) => tr(language, "delegation.heading_company").replace("{company}", &company.name),
+            None => tr(language, "delegation.heading"),
+        };
+        ui.label(egui::RichText::new(heading).strong().size(22.0));
         match &self.delegations {
             Loadable::Loading => {
                 ui.label(tr(language, "citizen.mail_loading"));
@@ -404,6 +452,9 @@ impl CitizenScreen {
                 egui::Grid::new("delegations").striped(true).spacing(egui::vec2(16.0, 8.0)).show(ui, |ui| {
                     for delegation in delegations {
                         ui.label(egui::RichText::new(formatted_code(&delegation.delegate)).monospace().size(22.0));
+                        if company.is_some() {
+                            ui.label(tr(language, &format!("delegation.right_button_{}", delegation.rights)));
+                        }
                         ui.label(tr(language, "delegation.until").replace("{date}", &day(delegation.ends_on)));
                         let end = egui::Button::new(tr(language, "delegation.end")).min_size(egui::vec2(120.0, 48.0));
                         if ui.add(end).clicked() {
@@ -423,7 +474,8 @@ impl CitizenScreen {
     /// Giving someone reading: their code on the keypad, for 1, 6 or 12 months, then the grant
     /// in words to confirm.
     fn give_ui(&mut self, ui: &mut egui::Ui, language: Language, action: &mut Option<CitizenAction>) {
-        ui.label(egui::RichText::new(tr(language, "delegation.give")).strong().size(22.0));
+        let give = if self.chosen_company().is_some() { "delegation.give_company" } else { "delegation.give" };
+        ui.label(egui::RichText::new(tr(language, give)).strong().size(22.0));
         let typed = if self.delegate_code.is_empty() { "—".to_owned() } else { formatted_code(&self.delegate_code) };
         ui.horizontal(|ui| {
             ui.label(tr(language, "delegation.code"));
@@ -431,18 +483,27 @@ impl CitizenScreen {
         });
         if self.confirming {
             let ends_on = months_ahead(chrono::Local::now().date_naive(), self.delegate_months);
+            let text = match self.chosen_company() {
+                Some(company) => tr(language, "delegation.confirm_company")
+                    .replace("{right}", &tr(language, &format!("delegation.right_{}", self.delegate_right.as_str())))
+                    .replace("{company}", &company.name),
+                None => tr(language, "delegation.confirm"),
+            };
             ui.label(
                 egui::RichText::new(
-                    tr(language, "delegation.confirm")
-                        .replace("{code}", &formatted_code(&self.delegate_code))
-                        .replace("{date}", &day(ends_on)),
+                    text.replace("{code}", &formatted_code(&self.delegate_code)).replace("{date}", &day(ends_on)),
                 )
                 .size(22.0),
             );
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 if big(ui, tr(language, "delegation.yes")) {
-                    *action = Some(CitizenAction::Delegate(self.delegate_code.clone(), self.delegate_months));
+                    let right = if self.chosen_company().is_some() {
+                        self.delegate_right
+                    } else {
+                        domain::eaddress::Right::Read
+                    };
+                    *action = Some(CitizenAction::Delegate(self.delegate_code.clone(), right, self.delegate_months));
                     self.confirming = false;
                 }
                 if big(ui, tr(language, "delegation.no")) {
@@ -476,6 +537,19 @@ impl CitizenScreen {
             });
             ui.add_space(16.0);
             ui.vertical(|ui| {
+                if self.chosen_company().is_some() {
+                    use domain::eaddress::Right;
+                    for right in [Right::Read, Right::Communicate, Right::Delete] {
+                        let text = tr(language, &format!("delegation.right_button_{}", right.as_str()));
+                        let button = egui::Button::new(text)
+                            .selected(self.delegate_right == right)
+                            .min_size(egui::vec2(180.0, 44.0));
+                        if ui.add(button).clicked() {
+                            self.delegate_right = right;
+                        }
+                    }
+                    ui.add_space(8.0);
+                }
                 for months in [1, 6, 12] {
                     let text = tr(language, &format!("delegation.months_{months}"));
                     let button = egui::Button::new(text)
@@ -618,6 +692,9 @@ impl CitizenScreen {
             }
             return action;
         }
+        if let Some(chosen) = self.mailbox_choice_ui(ui, language) {
+            action = Some(chosen);
+        }
         match &self.inbox {
             Loadable::Loading => {
                 ui.label(tr(language, "citizen.mail_loading"));
@@ -665,7 +742,7 @@ impl CitizenScreen {
                         ui.label(access_actor(language, access, &own));
                         ui.label(tr_or(language, &format!("access.{}", access.action), &access.action));
                         ui.label(match access.basis.as_str() {
-                            "consent" | "delegation" | "operator" => {
+                            "consent" | "delegation" | "operator" | "representative" => {
                                 tr(language, &format!("access.basis.{}", access.basis))
                             }
                             _ => String::new(),

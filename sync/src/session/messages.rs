@@ -244,6 +244,29 @@ impl DeviceSession {
         Ok(client.get_as_person(&credentials, &token, "/v1/eaddress/mailboxes").await?)
     }
 
+    /// The same, typed (the kiosk's choice between a person's own and a company's they represent).
+    pub async fn my_mailboxes(&self) -> Result<Vec<crate::protocol::MailboxDto>, SessionError> {
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client.get_as_person(&credentials, &token, "/v1/eaddress/mailboxes").await?)
+    }
+
+    /// Chooses the mailbox the person's "own" calls below work on: a company's they represent,
+    /// or `None` for their own. The server decides whether they may; the choice is the
+    /// person's only and is forgotten when another person logs in.
+    pub fn choose_mailbox(&self, address: Option<&str>) -> Result<(), SessionError> {
+        let chosen = match address {
+            None => None,
+            Some(address) => {
+                let person =
+                    self.login.view().person.ok_or_else(|| invalid("not_logged_in", "log in with your eID card"))?;
+                let parsed = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+                Some((person.personal_code, parsed))
+            }
+        };
+        *self.chosen_mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = chosen;
+        Ok(())
+    }
+
     /// A mailbox's inbox or sent messages (online): `folder` is `inbox` or `sent`; a page of
     /// [`FOLDER_PAGE`], newest first, before `(time, id)` of the last one shown when given.
     pub async fn mailbox_folder(
@@ -284,11 +307,22 @@ impl DeviceSession {
 }
 
 impl DeviceSession {
-    /// The logged-in person's own e-address (`_PRIVATE@…`), from their login.
+    /// The mailbox the logged-in person works on: their own e-address (`_PRIVATE@…`, from
+    /// their login), or the company's they chose ([`Self::choose_mailbox`]).
     fn own_address(&self) -> Result<EAddress, SessionError> {
         let view = self.login.view();
         let person = view.person.ok_or_else(|| invalid("not_logged_in", "log in with your eID card"))?;
-        let code = domain::PersonalCode::parse(&person.personal_code)
+        let chosen = self.chosen_mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if let Some((chooser, address)) = chosen
+            && chooser == person.personal_code
+        {
+            return Ok(address);
+        }
+        self.private_address(&person.personal_code)
+    }
+
+    fn private_address(&self, personal_code: &str) -> Result<EAddress, SessionError> {
+        let code = domain::PersonalCode::parse(personal_code)
             .map_err(|e| invalid("not_logged_in", format!("the logged-in person's code is unusable: {e}")))?;
         Ok(EAddress::private(&code))
     }
@@ -337,25 +371,27 @@ impl DeviceSession {
         Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/delegations")).await?)
     }
 
-    /// The person lets another person read their mailbox until the end of `ends_on` (a
-    /// person's mailbox is delegated for reading only). The code is checked here first, so a
-    /// typing slip is named before anything is sent.
+    /// The person lets another person use their mailbox (or the company's they represent)
+    /// with `right` until the end of `ends_on` (a person's own mailbox only for reading). The
+    /// code is checked here first, so a typing slip is named before anything is sent.
     pub async fn delegate_own_mailbox(
         &self,
         delegate: &str,
+        right: domain::eaddress::Right,
         ends_on: chrono::NaiveDate,
     ) -> Result<crate::protocol::DelegationDto, SessionError> {
         let code = domain::PersonalCode::parse(delegate)
             .map_err(|e| invalid("personal_code_invalid", format!("the personal code is not valid: {e}")))?;
         let address = self.own_address()?;
-        if EAddress::private(&code) == address {
+        let person = self.login.view().person.map(|p| p.personal_code).unwrap_or_default();
+        if self.private_address(&person).is_ok_and(|own| own == EAddress::private(&code)) {
             return Err(invalid(
                 "delegation_to_self",
                 "you already read your own mailbox: type the other person's code",
             ));
         }
         let (client, credentials, token) = self.person_call()?;
-        let body = serde_json::json!({ "delegate": code.to_string(), "rights": "read", "ends_on": ends_on });
+        let body = serde_json::json!({ "delegate": code.to_string(), "rights": right.as_str(), "ends_on": ends_on });
         Ok(client
             .send_as_person(
                 reqwest::Method::POST,

@@ -130,6 +130,9 @@ pub struct DeviceSession {
     printer: std::sync::Mutex<Option<print::Printer>>,
     /// The customer's consent in force at this desk, in memory only.
     consent: std::sync::Mutex<Option<messages::ActiveConsent>>,
+    /// At a kiosk: the mailbox the logged-in person chose to read (a company's they represent),
+    /// with their personal code so that nobody else ever inherits the choice.
+    chosen_mailbox: std::sync::Mutex<Option<(String, domain::eaddress::EAddress)>>,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -184,6 +187,7 @@ impl DeviceSession {
             visit: std::sync::Mutex::new(None),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),
+            chosen_mailbox: std::sync::Mutex::new(None),
         };
         session.sweep_receipts();
         Ok(session)
