@@ -830,7 +830,7 @@ fn a_representative_reads_the_companys_mail_and_lets_an_employee_send_in_its_nam
     }
     harness.get_by_label("Send in its name").click();
     harness.run();
-    harness.get_by_label("Allow reading").click();
+    harness.get_by_label("Allow").click();
     harness.run();
     assert!(
         harness.query_by_label_contains("will be able to read and send messages in its name (SIA Piemērs)").is_some()

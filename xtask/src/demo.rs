@@ -82,6 +82,9 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
         "Rīgas Centra VPVKAC",
     ])?;
     server(&["eaddress", "add", "_PRIVATE@32503511782", "--name", "JĀNIS BĒRZIŅŠ"])?;
+    // A company the demo citizen represents: the kiosk offers its mailbox beside their own.
+    server(&["eaddress", "add", "_DEFAULT@40003521600", "--name", "SIA Bērziņa darbnīca"])?;
+    server(&["eaddress", "represent", "_DEFAULT@40003521600", "325035-11782", "--source", "demo (UR izziņa)"])?;
     let (centre, kind, name) = if kiosk {
         ("Cēsu Centrālā bibliotēka", "kiosk", "Kiosks pie ieejas")
     } else {

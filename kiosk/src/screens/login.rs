@@ -404,19 +404,19 @@ impl CitizenScreen {
         ui.horizontal_wrapped(|ui| {
             let own = egui::Button::new(tr(language, "citizen.own_mailbox"))
                 .selected(self.chosen.is_none())
-                .min_size(egui::vec2(180.0, 44.0));
+                .min_size(egui::vec2(160.0, 38.0));
             if ui.add(own).clicked() && self.chosen.is_some() {
                 action = Some(CitizenAction::ChooseMailbox(None));
             }
             for company in companies {
                 let chosen = self.chosen.as_deref() == Some(company.address.as_str());
-                let button = egui::Button::new(&company.name).selected(chosen).min_size(egui::vec2(180.0, 44.0));
+                let button = egui::Button::new(&company.name).selected(chosen).min_size(egui::vec2(160.0, 38.0));
                 if ui.add(button).clicked() && !chosen {
                     action = Some(CitizenAction::ChooseMailbox(Some(company.address.clone())));
                 }
             }
         });
-        ui.add_space(4.0);
+        ui.add_space(2.0);
         action
     }
 
@@ -433,7 +433,7 @@ impl CitizenScreen {
     }
 
     /// Who may read the mailbox, each with an End button.
-    fn delegations_ui(&self, ui: &mut egui::Ui, language: Language, action: &mut Option<CitizenAction>) {
+    fn delegations_ui(&mut self, ui: &mut egui::Ui, language: Language, action: &mut Option<CitizenAction>) {
         let company = self.chosen_company();
         let heading = match company {
             Some(company) => tr(language, "delegation.heading_company").replace("{company}", &company.name),
@@ -446,7 +446,7 @@ impl CitizenScreen {
             }
             Loadable::Failed(code) => failed(ui, language, code),
             Loadable::Loaded(delegations) if delegations.is_empty() => {
-                ui.label(tr(language, "delegation.none"));
+                ui.label(tr(language, if company.is_some() { "delegation.none_company" } else { "delegation.none" }));
             }
             Loadable::Loaded(delegations) => {
                 egui::Grid::new("delegations").striped(true).spacing(egui::vec2(16.0, 8.0)).show(ui, |ui| {
@@ -469,6 +469,25 @@ impl CitizenScreen {
             ui.add_space(12.0);
             ui.label(egui::RichText::new(notice).size(20.0));
         }
+        if self.chosen_company().is_some() {
+            // For a company: which right to give (a person's own mailbox is delegated for
+            // reading only).
+            use domain::eaddress::Right;
+            ui.add_space(12.0);
+            ui.label(tr(language, "delegation.right_to_give"));
+            ui.horizontal_wrapped(|ui| {
+                for right in [Right::Read, Right::Communicate, Right::Delete] {
+                    let text = tr(language, &format!("delegation.right_button_{}", right.as_str()));
+                    let button = egui::Button::new(text)
+                        .selected(self.delegate_right == right)
+                        .min_size(egui::vec2(120.0, 40.0));
+                    if ui.add(button).clicked() {
+                        self.delegate_right = right;
+                    }
+                }
+            });
+            ui.add_space(4.0);
+        }
     }
 
     /// Giving someone reading: their code on the keypad, for 1, 6 or 12 months, then the grant
@@ -479,7 +498,7 @@ impl CitizenScreen {
         let typed = if self.delegate_code.is_empty() { "—".to_owned() } else { formatted_code(&self.delegate_code) };
         ui.horizontal(|ui| {
             ui.label(tr(language, "delegation.code"));
-            ui.label(egui::RichText::new(typed).size(30.0).monospace());
+            ui.label(egui::RichText::new(typed).size(28.0).monospace());
         });
         if self.confirming {
             let ends_on = months_ahead(chrono::Local::now().date_naive(), self.delegate_months);
@@ -537,19 +556,6 @@ impl CitizenScreen {
             });
             ui.add_space(16.0);
             ui.vertical(|ui| {
-                if self.chosen_company().is_some() {
-                    use domain::eaddress::Right;
-                    for right in [Right::Read, Right::Communicate, Right::Delete] {
-                        let text = tr(language, &format!("delegation.right_button_{}", right.as_str()));
-                        let button = egui::Button::new(text)
-                            .selected(self.delegate_right == right)
-                            .min_size(egui::vec2(180.0, 44.0));
-                        if ui.add(button).clicked() {
-                            self.delegate_right = right;
-                        }
-                    }
-                    ui.add_space(8.0);
-                }
                 for months in [1, 6, 12] {
                     let text = tr(language, &format!("delegation.months_{months}"));
                     let button = egui::Button::new(text)
@@ -561,7 +567,9 @@ impl CitizenScreen {
                 }
                 ui.add_space(8.0);
                 let ready = self.delegate_code.len() == 11;
-                let give = egui::Button::new(tr(language, "delegation.allow")).min_size(egui::vec2(180.0, 56.0));
+                let allow =
+                    if self.chosen_company().is_some() { "delegation.allow_company" } else { "delegation.allow" };
+                let give = egui::Button::new(tr(language, allow)).min_size(egui::vec2(180.0, 56.0));
                 if ui.add_enabled(ready, give).clicked() {
                     self.confirming = true;
                     self.access_notice = None;
