@@ -41,6 +41,7 @@ fn main() {
         "end_consent",
         "send_for_customer",
         "consent_accesses",
+        "mailbox_accesses",
         "read_customer_card",
         "check_customer_code",
         "start_visit",

@@ -924,8 +924,11 @@ pub async fn accesses(
     now: DateTime<Utc>,
 ) -> Result<Vec<MailboxAccess>, MailboxError> {
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
-    // The owner, or a clerk with the owner at the desk under the owner's signed consent.
-    if !mailbox.answered_for_by(principal) && !matches!(mailbox.via, Via::Consent(_)) {
+    // The owner, a clerk with the owner at the desk under the owner's signed consent, or the
+    // centre's administrator for the centre's own mailbox.
+    let centre_admin = matches!(principal, Principal::Person { centre_id, roles, kiosk: false, .. }
+        if mailbox.centre_id == Some(*centre_id) && roles.contains(&domain::Role::Admin));
+    if !mailbox.answered_for_by(principal) && !matches!(mailbox.via, Via::Consent(_)) && !centre_admin {
         return Err(MailboxError::NotOwner);
     }
     let mut page = store.audit_entries_about(mailbox.address.clone(), before, ACCESSES_PAGE).await?;

@@ -59,6 +59,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::mail::end_consent,
         commands::mail::send_for_customer,
         commands::mail::consent_accesses,
+        commands::mail::mailbox_accesses,
         commands::cases::read_customer_card,
         commands::cases::start_visit,
         commands::cases::current_visit,

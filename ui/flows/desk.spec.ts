@@ -326,6 +326,14 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await page.getByTestId("folder-sent").click();
   await expect(page.getByTestId("mail-messages")).toContainText("Klienta pilnvara Valsts ieņēmumu dienests ·");
   await page.getByTestId("folder-inbox").click();
+  // A clerk works the centre's mailbox; only its administrator sees who accessed it.
+  await expect(page.getByTestId("mail-accesses")).toHaveCount(0);
+  await page.evaluate(() => (window as unknown as { __fake: { setRoles(r: string[]): void } }).__fake.setRoles(["clerk", "admin"]));
+  await page.getByTestId("tab-catalogue").click();
+  await page.getByTestId("tab-mail").click();
+  await page.getByTestId("mail-accesses").click();
+  await expect(page.getByTestId("mail-access-list")).toContainText("161175-19997 · nosūtīja vēstuli");
+  await expectAccessible(page);
   // A page at a time: the newest 50, then the older ones, and no more button at the end.
   await expect(page.getByTestId("mail-messages").locator("li")).toHaveCount(50);
   await page.getByTestId("mail-older").click();

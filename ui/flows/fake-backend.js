@@ -167,6 +167,11 @@
       state.status.outbox = { pending, poisoned };
       persist();
     },
+    /** The logged-in person's roles (e.g. the centre's administrator). */
+    setRoles(roles) {
+      if (state.login.person) state.login.person.roles = roles;
+      persist();
+    },
     setConnection(connection) {
       state.status.connection = connection;
       if (connection === "online") state.status.last_success = new Date().toISOString();
@@ -438,6 +443,11 @@
           persist();
           return { pdf: `/tmp/receipts/${a.name}`, job: args.toPrinter ? "printer-1" : null };
         }
+        case "mailbox_accesses":
+          if (!(state.login.person?.roles || []).includes("admin")) throw { code: "forbidden", message: "not the owner" };
+          // As the server answers: oldest first, the actor in words and the basis.
+          return [{ at: "2026-11-25T08:00:00Z", actor: "person:161175-19997", action: "inbox_listed", detail: "3 messages", who: "161175-19997", basis: "own" },
+                  { at: "2026-11-26T09:00:00Z", actor: "person:161175-19997", action: "message_sent", detail: "", who: "161175-19997", basis: "own" }];
         case "consent_accesses":
           // As the server answers: oldest first, the actor in words and the basis.
           return [{ at: "2026-11-25T08:00:00Z", actor: "institution:https://pietura.lv/id/org/vid", action: "message_sent", detail: "", who: "Valsts ieņēmumu dienests", basis: "own" },

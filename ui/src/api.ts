@@ -414,6 +414,8 @@ export const api = {
     invoke<PrintOutcome>("export_customer_attachment", { id, index, toPrinter }),
   sendForCustomer: (request: ComposeRequest) => invoke<MailMessage>("send_for_customer", { request }),
   consentAccesses: () => invoke<MailboxAccess[]>("consent_accesses"),
+  /** Who accessed a mailbox the person answers for (the centre's, for its administrator). */
+  mailboxAccesses: (address: string) => invoke<MailboxAccess[]>("mailbox_accesses", { address }),
   readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
   checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>

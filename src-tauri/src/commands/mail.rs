@@ -124,6 +124,15 @@ pub async fn send_for_customer(
     Ok(state.session()?.send_for_customer(request).await?)
 }
 
+/// Who accessed a mailbox the logged-in person answers for (the centre's, for its administrator).
+#[tauri::command]
+pub async fn mailbox_accesses(
+    state: State<'_, DeskState>,
+    address: String,
+) -> Result<Vec<sync::protocol::AccessDto>, CommandError> {
+    Ok(state.session()?.mailbox_accesses(&address).await?)
+}
+
 /// Who accessed the consenting customer's mailbox.
 #[tauri::command]
 pub async fn consent_accesses(state: State<'_, DeskState>) -> Result<Vec<sync::protocol::AccessDto>, CommandError> {

@@ -267,6 +267,13 @@ impl DeviceSession {
         Ok(())
     }
 
+    /// Who accessed a mailbox the person answers for (their centre's, as its administrator).
+    pub async fn mailbox_accesses(&self, address: &str) -> Result<Vec<crate::protocol::AccessDto>, SessionError> {
+        let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+        let (client, credentials, token) = self.person_call()?;
+        Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/accesses")).await?)
+    }
+
     /// A mailbox's inbox or sent messages (online): `folder` is `inbox` or `sent`; a page of
     /// [`FOLDER_PAGE`], newest first, before `(time, id)` of the last one shown when given.
     pub async fn mailbox_folder(

@@ -4,6 +4,7 @@ import { api, asCommandError, type ActiveConsent, type ConsentChallenge, type Ma
 import { ReceiptOutcome } from "../cases/Receipt";
 import { formatSyncTime, senderName } from "../format";
 import { errorKey, type Language } from "../i18n";
+import { AccessList } from "./AccessList";
 import { Compose } from "./Compose";
 
 /** Reading the customer's e-address with them: the customer reads what they agree to and signs
@@ -27,12 +28,6 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
   const [sent, setSent] = useState(false);
   const [accesses, setAccesses] = useState<MailboxAccess[] | null>(null);
   const fail = (e: unknown) => setError(t(errorKey(asCommandError(e).code)));
-  // The customer's own doings are "the customer"'s; others by the server's words for them.
-  const accessActor = (a: MailboxAccess) =>
-    consent && a.actor === `person:${consent.mailbox.replace(/^_PRIVATE@/, "")}`
-      ? t("consent.customer")
-      : a.who || a.actor.replace(/^(person|institution):/, "");
-
   // While in force: the consent ends when the customer's card leaves the second reader.
   useEffect(() => {
     if (step !== "active") return;
@@ -257,15 +252,8 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
           <button type="button" className="link-button" onClick={() => api.consentAccesses().then(setAccesses).catch(fail)} data-testid="consent-accesses">
             {t("consent.accesses")}
           </button>
-          {accesses && (
-            <ul className="message-list" data-testid="consent-access-list">
-              {accesses.slice(-20).reverse().map((a, i) => (
-                <li key={i}>
-                  {formatSyncTime(a.at, language)} · {accessActor(a)} · {t(`consent.action.${a.action}`, { defaultValue: a.action })}
-                  {a.basis && a.basis !== "own" && <> · {t(`consent.basis.${a.basis}`, { defaultValue: a.basis })}</>}
-                </li>
-              ))}
-            </ul>
+          {accesses && consent && (
+            <AccessList accesses={accesses} self={{ actor: `person:${consent.mailbox.replace(/^_PRIVATE@/, "")}`, label: t("consent.customer") }} testId="consent-access-list" />
           )}
           <button type="button" className="secondary small" onClick={end} data-testid="consent-end">
             {t("consent.end")}

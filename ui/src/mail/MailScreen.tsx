@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError, type MailMessage, type Mailbox, type QueuedMessage } from "../api";
+import { api, asCommandError, type MailboxAccess, type MailMessage, type Mailbox, type QueuedMessage } from "../api";
 import { formatSyncTime, senderName } from "../format";
 import { errorKey, type Language } from "../i18n";
+import { AccessList } from "./AccessList";
 import { Compose } from "./Compose";
 import { MessageState } from "./MessageState";
 
@@ -24,6 +25,15 @@ export function MailScreen() {
   const [offline, setOffline] = useState<string | null>(null);
   const [composing, setComposing] = useState(false);
   const [replyTo, setReplyTo] = useState<MailMessage | null>(null);
+  // The centre's administrator sees who accessed the centre's mailbox.
+  const [admin, setAdmin] = useState(false);
+  const [accesses, setAccesses] = useState<MailboxAccess[] | null>(null);
+  useEffect(() => {
+    api
+      .loginStatus()
+      .then((s) => setAdmin(s.login.person?.roles.includes("admin") ?? false))
+      .catch(() => setAdmin(false));
+  }, []);
 
   const reload = useCallback(() => {
     api.queuedMessages().then(setQueued).catch((e: unknown) => console.error("queued messages unavailable", e));
@@ -150,6 +160,19 @@ export function MailScreen() {
             <button type="button" className="secondary small" onClick={showOlder} data-testid="mail-older">
               {t("mail.older")}
             </button>
+          )}
+          {admin && mailbox.centre && (
+            <>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => api.mailboxAccesses(mailbox.address).then(setAccesses).catch((e: unknown) => setOffline(t(errorKey(asCommandError(e).code))))}
+                data-testid="mail-accesses"
+              >
+                {t("mail.accesses")}
+              </button>
+              {accesses && <AccessList accesses={accesses} testId="mail-access-list" />}
+            </>
           )}
         </>
       )}
