@@ -812,9 +812,13 @@ fn a_representative_reads_the_companys_mail_and_lets_an_employee_send_in_its_nam
         },
         app,
     );
+    let company_case = add_case_on_server(&runtime, dir.path(), "40003521600", 9);
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);
+    // The company's cases beside their own, marked as the company's.
+    run_until(&mut harness, &company_case);
+    assert!(harness.query_by_label_contains("A case of 40003521600").is_some());
     harness.get_by_label("Your e-address").click();
     run_until_contains(&mut harness, "Lēmums par nodokli");
     assert!(harness.query_by_label_contains("Uzņēmuma nodokļu parāds").is_none(), "their own mailbox first");

@@ -377,12 +377,22 @@ pub async fn case_page(
 pub async fn citizen_cases(store: &dyn Store, personal_code: &str) -> Result<Vec<Case>, StoreError> {
     // Cases keep the code as the domain writes it; a session may hold it as the card does.
     let code = domain::PersonalCode::parse(personal_code).map_or_else(|_| personal_code.to_owned(), |c| c.to_string());
-    store
-        .customer_cases(&code, 100)
-        .await?
-        .into_iter()
-        .map(|c| serde_json::from_str(&c.document).map_err(corrupt))
-        .collect()
+    let mut customers = vec![code.clone()];
+    // And those of the legal entities the person represents (by their registration numbers).
+    for representation in store.representatives(None, Some(code)).await? {
+        if representation.ended_at.is_none()
+            && let Ok(address) = domain::eaddress::EAddress::parse(&representation.mailbox)
+        {
+            customers.push(address.owner().to_owned());
+        }
+    }
+    let mut cases = Vec::new();
+    for customer in customers {
+        for stored in store.customer_cases(&customer, 100).await? {
+            cases.push(serde_json::from_str(&stored.document).map_err(corrupt)?);
+        }
+    }
+    Ok(cases)
 }
 
 /// A demo desk's case history: `count` registrations spread over the `months` before `now`,

@@ -371,7 +371,15 @@ impl CitizenScreen {
                         ui.end_row();
                         for case in cases {
                             ui.label(&case.number);
-                            ui.label(format!("{}\n{}", case.service_name, case.holder_name));
+                            let service = format!("{}\n{}", case.service_name, case.holder_name);
+                            ui.label(match &case.company {
+                                // A company's case (they represent it) says whose it is.
+                                Some(company) => format!(
+                                    "{service}\n{}",
+                                    tr(language, "citizen.case_for").replace("{company}", company)
+                                ),
+                                None => service,
+                            });
                             let status = serde_json::to_value(case.status)
                                 .ok()
                                 .and_then(|v| v.as_str().map(str::to_owned))

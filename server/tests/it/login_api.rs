@@ -270,7 +270,7 @@ async fn citizens_log_in_at_kiosks_without_a_grant_and_for_a_short_time() {
     // Their own cases, and nobody else's; a clerk's session cannot use the citizens' list.
     let centre = world.store.find_centre_by_name("Cēsu VPVKAC").await.unwrap().unwrap();
     let desk = world.device(DeviceKind::Desk, "Cēsu VPVKAC", "Galds 1").await;
-    for (n, code) in [(1, "32503511782"), (2, "290156-11605")] {
+    for (n, code) in [(1, "32503511782"), (2, "290156-11605"), (3, "40003521600")] {
         let case = domain::case::Case::register(domain::case::NewCase {
             id: uuid::Uuid::now_v7(),
             number: domain::case::CaseNumber::new(&centre.code, 1, chrono::Datelike::year(&now()), n).unwrap(),
@@ -312,6 +312,28 @@ async fn citizens_log_in_at_kiosks_without_a_grant_and_for_a_short_time() {
     }
     let mine = world.client.citizen_cases(&kiosk, &logged_in.session_token).await.unwrap();
     assert_eq!(mine.cases.iter().map(|c| c.customer.code()).collect::<Vec<_>>(), ["325035-11782"]);
+    // A company they represent: its cases too (by its registration number), until it ends.
+    let company = server::store::Account {
+        address: "_DEFAULT@40003521600".into(),
+        kind: domain::eaddress::AccountKind::Legal,
+        name: "SIA Piemērs".into(),
+        institution_id: None,
+        centre_id: None,
+        active: true,
+        created_at: now(),
+        changed_at: now(),
+    };
+    world.store.put_account(company).await.unwrap();
+    server::eaddress::record_representative(world.store.as_ref(), "_DEFAULT@40003521600", "325035-11782", "UR", now())
+        .await
+        .unwrap();
+    let mine = world.client.citizen_cases(&kiosk, &logged_in.session_token).await.unwrap();
+    assert_eq!(mine.cases.iter().map(|c| c.customer.code()).collect::<Vec<_>>(), ["325035-11782", "40003521600"]);
+    server::eaddress::end_representative(world.store.as_ref(), "_DEFAULT@40003521600", "325035-11782", now())
+        .await
+        .unwrap();
+    let mine = world.client.citizen_cases(&kiosk, &logged_in.session_token).await.unwrap();
+    assert_eq!(mine.cases.len(), 1, "no longer the company's");
     let clerk_token = {
         world.store.grant_role(CLERK, Role::Clerk, centre.id, now()).await.unwrap();
         let mut clerk_card = world.card(CLERK, KeyKind::Rsa2048);

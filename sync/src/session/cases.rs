@@ -149,6 +149,9 @@ pub struct CitizenCaseView {
     pub changed_at: DateTime<Utc>,
     /// The institution that holds the case.
     pub holder_name: String,
+    /// For a company the person represents: its name (or registration number); `None` for
+    /// the person's own cases.
+    pub company: Option<String>,
 }
 
 impl VisitActionView {
@@ -586,6 +589,14 @@ impl DeviceSession {
                 served_at: case.served_at,
                 changed_at: case.history.last().map_or(case.served_at, |c| c.at),
                 holder_name: context.organisation(&case.holder_institution),
+                company: match &case.customer {
+                    domain::case::Customer::Legal { name, registration_number } => Some(if name.trim().is_empty() {
+                        registration_number.as_str().to_owned()
+                    } else {
+                        name.clone()
+                    }),
+                    domain::case::Customer::Natural { .. } => None,
+                },
             })
             .collect())
     }
