@@ -47,6 +47,10 @@ pub enum Action {
     Citizen(CitizenAction),
 }
 
+/// What a citizen's screen starts with, from the server: their cases, and the mailboxes they
+/// may read (their own, the companies' they represent).
+type CitizenStart = (Result<Vec<sync::session::CitizenCaseView>, SessionError>, Vec<sync::protocol::MailboxDto>);
+
 /// An answer about the citizen's mailbox, arriving from the server.
 enum MailAnswer {
     Inbox(Result<Vec<sync::protocol::MessageDto>, SessionError>),
@@ -55,8 +59,6 @@ enum MailAnswer {
     Printed(Result<String, SessionError>),
     Shown(Result<screens::ShownDocument, SessionError>),
     Delegations(Result<Vec<sync::protocol::DelegationDto>, SessionError>),
-    /// The mailboxes the person may read here (their own, companies' they represent).
-    Mailboxes(Vec<sync::protocol::MailboxDto>, Box<MailAnswer>),
     /// A delegation given or ended (the notice's key), then the list as it now stands.
     DelegationChanged(Result<&'static str, SessionError>, Result<Vec<sync::protocol::DelegationDto>, SessionError>),
 }
@@ -120,7 +122,7 @@ pub struct KioskApp {
     pending_card: Option<oneshot::Receiver<sync::login::CardView>>,
     last_card_poll: Option<chrono::DateTime<chrono::Utc>>,
     pending_login: Option<oneshot::Receiver<Result<sync::login::LoginView, sync::login::LoginFailure>>>,
-    pending_cases: Option<oneshot::Receiver<Result<Vec<sync::session::CitizenCaseView>, SessionError>>>,
+    pending_cases: Option<oneshot::Receiver<CitizenStart>>,
     pending_mail: Option<oneshot::Receiver<MailAnswer>>,
     /// When a person last touched the screen (for the idle timeout).
     last_input: chrono::DateTime<chrono::Utc>,
@@ -307,11 +309,17 @@ impl KioskApp {
                             // Their own mailbox first, whoever chose what before.
                             let _ = session.choose_mailbox(None);
                             self.screen = Screen::Citizen(Box::new(CitizenScreen::new(person)));
-                            // Their cases come from the server: the kiosk keeps none.
+                            // Their cases, and the mailboxes they may read (their own, the
+                            // companies' they represent), come from the server: the kiosk keeps none.
                             let (sender, receiver) = oneshot::channel();
                             let asking = session.clone();
                             self.runtime.spawn(async move {
-                                let _ = sender.send(asking.citizen_cases().await);
+                                let cases = asking.citizen_cases().await;
+                                let mailboxes = asking.my_mailboxes().await.unwrap_or_else(|error| {
+                                    tracing::warn!(%error, "the citizen's mailboxes could not be fetched");
+                                    Vec::new()
+                                });
+                                let _ = sender.send((cases, mailboxes));
                             });
                             self.pending_cases = Some(receiver);
                         }
@@ -333,9 +341,10 @@ impl KioskApp {
         }
         if let Some(receiver) = &mut self.pending_cases {
             match receiver.try_recv() {
-                Ok(result) => {
+                Ok((result, mailboxes)) => {
                     self.pending_cases = None;
                     if let Screen::Citizen(screen) = &mut self.screen {
+                        screen.mailboxes = mailboxes;
                         screen.cases = match result {
                             Ok(cases) => CitizenCases::Loaded(cases),
                             Err(error) => {
@@ -354,15 +363,7 @@ impl KioskApp {
                 Ok(answer) => {
                     self.pending_mail = None;
                     if let Screen::Citizen(screen) = &mut self.screen {
-                        let answer = match answer {
-                            MailAnswer::Mailboxes(mailboxes, then) => {
-                                screen.mailboxes = mailboxes;
-                                *then
-                            }
-                            other => other,
-                        };
                         match answer {
-                            MailAnswer::Mailboxes(..) => {}
                             MailAnswer::Inbox(result) => screen.inbox = loadable(result),
                             MailAnswer::Opened(result) => screen.opened = Some(loadable(result)),
                             MailAnswer::Accesses(result) => screen.accesses = Some(loadable(result)),
@@ -547,9 +548,7 @@ impl KioskApp {
                 screen.delegations = Loadable::Loading;
                 screen.access_notice = None;
                 self.runtime.spawn(async move {
-                    let mailboxes = asking.my_mailboxes().await.unwrap_or_default();
-                    let delegations = MailAnswer::Delegations(asking.own_delegations().await);
-                    let _ = sender.send(MailAnswer::Mailboxes(mailboxes, Box::new(delegations)));
+                    let _ = sender.send(MailAnswer::Delegations(asking.own_delegations().await));
                 });
             }
             CitizenAction::Delegate(code, right, months) => {
@@ -574,9 +573,7 @@ impl KioskApp {
                 screen.inbox = Loadable::Loading;
                 screen.opened = None;
                 self.runtime.spawn(async move {
-                    let mailboxes = asking.my_mailboxes().await.unwrap_or_default();
-                    let inbox = MailAnswer::Inbox(asking.own_inbox().await);
-                    let _ = sender.send(MailAnswer::Mailboxes(mailboxes, Box::new(inbox)));
+                    let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
                 });
             }
             CitizenAction::OpenMessage(id) => {

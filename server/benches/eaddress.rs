@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use server::{
     eaddress::{Attachments, NewMessage, Principal},
     store::{self, DatabaseLocation},
+    testing::with_database,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -27,19 +28,6 @@ fn scale(name: &str, default: u64) -> u64 {
 
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[((fraction * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_end..].find('/') {
-        Some(slash) => &base[..authority_end + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
-    }
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {

@@ -179,25 +179,31 @@ pub struct Grants {
 }
 
 /// A person's delegations (on `mailbox`, or all) and consents in force (at a desk), and the
-/// entities they represent (anywhere: a representative reads the entity's mail at a kiosk too).
+/// entities they represent (anywhere: a representative reads the entity's mail at a kiosk too;
+/// not asked about a mailbox that is no legal entity's).
 async fn grants_of(
     store: &dyn Store,
     principal: &Principal,
-    mailbox: Option<String>,
+    mailbox: Option<&Account>,
     now: DateTime<Utc>,
 ) -> Result<Grants, StoreError> {
     let Principal::Person { personal_code, kiosk, .. } = principal else { return Ok(Grants::default()) };
-    let representing = store
-        .representatives(mailbox.clone(), Some(personal_code.clone()))
-        .await?
-        .into_iter()
-        .filter(|r| r.ended_at.is_none())
-        .collect();
+    let address = mailbox.map(|m| m.address.clone());
+    let representing = if mailbox.is_none_or(|m| m.kind == domain::eaddress::AccountKind::Legal) {
+        store
+            .representatives(address.clone(), Some(personal_code.clone()))
+            .await?
+            .into_iter()
+            .filter(|r| r.ended_at.is_none())
+            .collect()
+    } else {
+        Vec::new()
+    };
     if *kiosk {
         return Ok(Grants { representing, ..Grants::default() });
     }
     Ok(Grants {
-        delegations: store.delegations(mailbox, Some(personal_code.clone())).await?,
+        delegations: store.delegations(address, Some(personal_code.clone())).await?,
         consents: store.active_consents(personal_code.clone(), now).await?,
         representing,
     })
@@ -387,7 +393,7 @@ pub async fn authorise(
     let Some(mailbox) = store.accounts(vec![address.clone()]).await?.pop() else {
         return Err(MailboxError::NotFound(address));
     };
-    let grants = grants_of(store, principal, Some(address.clone()), now).await?;
+    let grants = grants_of(store, principal, Some(&mailbox), now).await?;
     let held = holdings(principal, &mailbox, &grants, now);
     if held.is_empty() {
         return Err(MailboxError::NotFound(address));

@@ -4,7 +4,7 @@
 use base64::{Engine, engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use domain::{DeviceKind, PersonalCode, Role};
-use eid::{AuthToken, ParsedCertificate, TokenError, TokenValidator, ValidatorConfig};
+use eid::{AuthToken, ParsedCertificate, TokenError, TokenValidator, ValidatedToken, ValidatorConfig};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -270,18 +270,30 @@ impl Login {
         nonce: &str,
         now: DateTime<Utc>,
     ) -> Result<(PersonalCode, String, String), LoginError> {
+        let (code, validated) = self.check_token(token, nonce, now).await?;
+        let identity = validated.identity;
+        Ok((code, identity.given_name.unwrap_or_default(), identity.surname.unwrap_or_default()))
+    }
+
+    /// Web eID's order: the certificate, its revocation status, then the signature over
+    /// `nonce`; the signer must carry a Latvian personal code.
+    async fn check_token(
+        &self,
+        token: &str,
+        nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(PersonalCode, ValidatedToken), LoginError> {
         let token = AuthToken::parse(token)?;
         let (certificate, issuer) = self.validator.check_certificate(&token, now)?;
         if let Some(ocsp) = &self.ocsp {
             ocsp.check(&certificate, issuer, now).await?;
         }
         let validated = self.validator.check_signature(&token, certificate, nonce)?;
-        let identity = &validated.identity;
-        let code = match identity.personal_code() {
+        let code = match validated.identity.personal_code() {
             Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode)?,
             _ => return Err(LoginError::NoPersonalCode),
         };
-        Ok((code, identity.given_name.clone().unwrap_or_default(), identity.surname.clone().unwrap_or_default()))
+        Ok((code, validated))
     }
 
     async fn try_log_in(
@@ -300,18 +312,8 @@ impl Login {
         if now > challenge.expires_at {
             return Err(LoginError::ChallengeExpired);
         }
-        let token = AuthToken::parse(token)?;
-        // Web eID's order: the certificate, its revocation status, then the signature.
-        let (certificate, issuer) = self.validator.check_certificate(&token, now)?;
-        if let Some(ocsp) = &self.ocsp {
-            ocsp.check(&certificate, issuer, now).await?;
-        }
-        let validated = self.validator.check_signature(&token, certificate, nonce)?;
+        let (personal_code, validated) = self.check_token(token, nonce, now).await?;
         let identity = &validated.identity;
-        let personal_code = match identity.personal_code() {
-            Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode)?,
-            _ => return Err(LoginError::NoPersonalCode),
-        };
         let (roles, lasts) = match device.kind {
             DeviceKind::Kiosk => (vec![Role::Citizen], self.citizen_session),
             DeviceKind::Desk => {

@@ -55,3 +55,18 @@ async fn spawn(dir: &Path, kind: DeviceKind, device_name: &str, login: Option<cr
     tokio::spawn(crate::serve(listener, state, None, Duration::from_secs(1), std::future::pending()));
     TestServer { url, enrollment_code: code.to_string() }
 }
+
+/// The same PostgreSQL URL with another database name (a throwaway database per test or
+/// benchmark run in one cluster).
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}

@@ -340,15 +340,18 @@ pub struct MessageDto {
     pub deliveries: Vec<DeliveryStateDto>,
 }
 
-/// A mailbox the caller may use (`GET /v1/eaddress/mailboxes`), as a client reads it.
+/// A mailbox the caller may use (`GET /v1/eaddress/mailboxes`; the directory's entries too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MailboxDto {
     pub address: String,
     pub name: String,
     /// `natural`, `legal` or `institution`.
     pub kind: String,
-    /// `full`, `read`, `communicate`, `delete` or `communicate+delete`.
+    /// `full`, or what the rights held allow: `read`, `communicate`, `delete` or
+    /// `communicate+delete`.
     pub rights: String,
+    /// The mailbox of the centre where the caller is logged in.
     #[serde(default)]
     pub centre: bool,
 }

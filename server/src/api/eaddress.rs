@@ -12,7 +12,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sync::protocol::{DelegationDto, ErrorBody, error_codes};
+use sync::protocol::{DelegationDto, ErrorBody, MailboxDto, error_codes};
 use uuid::Uuid;
 
 use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};
@@ -191,21 +191,6 @@ impl FromRequestParts<AppState> for Uploader {
         }
         Ok(Self)
     }
-}
-
-/// A mailbox the caller may use.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct MailboxDto {
-    pub address: String,
-    pub name: String,
-    /// `natural`, `legal` or `institution`.
-    pub kind: String,
-    /// `full`, or what the rights held allow: `read`, `communicate`, `delete` or
-    /// `communicate+delete`.
-    pub rights: String,
-    /// The mailbox of the centre where the caller is logged in.
-    #[serde(default)]
-    pub centre: bool,
 }
 
 /// The mailboxes the caller may use, with the right it holds on each.

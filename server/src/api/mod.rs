@@ -217,7 +217,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         crate::eaddress::DeliveryView,
         crate::eaddress::NewMessage,
         crate::eaddress::NewDelegation,
-        eaddress::MailboxDto,
+        sync::protocol::MailboxDto,
         eaddress::AccessDto,
         eaddress::ConsentSignature,
         crate::eaddress::ConsentChallenge,

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use server::store::{self, DatabaseLocation, Store};
+use server::testing::with_database;
 
 pub struct Backend {
     pub store: Arc<dyn Store>,
@@ -60,20 +61,6 @@ pub async fn postgres() -> Backend {
         store: store::open(&DatabaseLocation::Postgres(url.clone())).await.unwrap(),
         raw: Raw::Postgres(url),
         _dir: None,
-    }
-}
-
-/// The same URL with another database name.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_end..].find('/') {
-        Some(slash) => &base[..authority_end + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
     }
 }
 

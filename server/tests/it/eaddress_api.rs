@@ -78,6 +78,28 @@ enum As {
     Person(DeviceCredentials, String),
 }
 
+/// What every test here starts with: the Riga centre, the VID with an API key, a desk and a
+/// kiosk enrolled there.
+struct World {
+    http: Http,
+    vid: As,
+    desk: DeviceCredentials,
+    kiosk: DeviceCredentials,
+}
+
+async fn world(server: &Running) -> World {
+    let store = server.store.as_ref();
+    devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
+    let vid = As::Institution(format!("ApiKey {}", institutions::issue_key(store, VID, now()).await.unwrap()));
+    World {
+        http: Http { base: server.url.clone(), http: reqwest::Client::new() },
+        vid,
+        desk: device(server, DeviceKind::Desk, "Galds 1").await,
+        kiosk: device(server, DeviceKind::Kiosk, "Kiosks 1").await,
+    }
+}
+
 struct Http {
     base: String,
     http: reqwest::Client,
@@ -159,12 +181,7 @@ const ADMIN: &str = "200285-11119";
 
 async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(server: Running) {
     let store = server.store.as_ref();
-    let http = Http { base: server.url.clone(), http: reqwest::Client::new() };
-    devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
-    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
-    let vid = As::Institution(format!("ApiKey {}", institutions::issue_key(store, VID, now()).await.unwrap()));
-    let desk = device(&server, DeviceKind::Desk, "Galds 1").await;
-    let kiosk = device(&server, DeviceKind::Kiosk, "Kiosks 1").await;
+    let World { http, vid, desk, kiosk } = world(&server).await;
     let centre = store.find_centre_by_name("Rīgas VPVKAC").await.unwrap().unwrap();
     let vid_account = account(VID_BOX, AccountKind::Institution, Some(VID), None);
     store.put_account(Account { name: "Valsts ieņēmumu dienests".into(), ..vid_account }).await.unwrap();
@@ -703,12 +720,7 @@ async fn on_postgres_delegates_act_by_the_rights_they_hold_and_the_audit_names_t
 async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(server: Running) {
     use domain::eaddress::Right;
     let store = server.store.as_ref();
-    let http = Http { base: server.url.clone(), http: reqwest::Client::new() };
-    devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
-    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
-    let vid = As::Institution(format!("ApiKey {}", institutions::issue_key(store, VID, now()).await.unwrap()));
-    let desk = device(&server, DeviceKind::Desk, "Galds 1").await;
-    let kiosk = device(&server, DeviceKind::Kiosk, "Kiosks 1").await;
+    let World { http, vid, desk, kiosk } = world(&server).await;
     store.put_account(account(VID_BOX, AccountKind::Institution, Some(VID), None)).await.unwrap();
     store.put_account(account(COMPANY_BOX, AccountKind::Legal, None, None)).await.unwrap();
     store.put_account(account(CITIZEN_BOX, AccountKind::Natural, None, None)).await.unwrap();
@@ -927,12 +939,7 @@ async fn on_postgres_a_representative_answers_for_the_companys_mailbox() {
 /// representation ends, the person sees nothing of the company's, and the employee's grant stays.
 async fn a_representative_answers_for_the_companys_mailbox(server: Running) {
     let store = server.store.as_ref();
-    let http = Http { base: server.url.clone(), http: reqwest::Client::new() };
-    devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
-    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
-    let vid = As::Institution(format!("ApiKey {}", institutions::issue_key(store, VID, now()).await.unwrap()));
-    let desk = device(&server, DeviceKind::Desk, "Galds 1").await;
-    let kiosk = device(&server, DeviceKind::Kiosk, "Kiosks 1").await;
+    let World { http, vid, desk, kiosk } = world(&server).await;
     store.put_account(account(VID_BOX, AccountKind::Institution, Some(VID), None)).await.unwrap();
     let company = account(COMPANY_BOX, AccountKind::Legal, None, None);
     store.put_account(Account { name: "SIA Piemērs".into(), ..company }).await.unwrap();

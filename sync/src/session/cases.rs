@@ -540,8 +540,14 @@ impl DeviceSession {
         to_printer: bool,
     ) -> Result<PrintOutcome, SessionError> {
         let (document, content) = self.document_content(case_id, document_id)?;
+        self.save_copy(&document.name, &content, to_printer)
+    }
+
+    /// Saves a copy of a file in `receipts/` (swept after a day) and, with `to_printer`, sends
+    /// it to the printer; without a printer the saved copy is named in the refusal.
+    pub(super) fn save_copy(&self, name: &str, content: &[u8], to_printer: bool) -> Result<PrintOutcome, SessionError> {
         let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
-        let saved = print::save_pdf(&self.receipts_dir(), &document.name, &content).map_err(print_error)?;
+        let saved = print::save_pdf(&self.receipts_dir(), name, content).map_err(print_error)?;
         let job = match (to_printer, self.printer()) {
             (false, _) => None,
             (true, None) => {
@@ -550,7 +556,7 @@ impl DeviceSession {
                     format!("no printer is set up; the copy is saved as {}", saved.display()),
                 ));
             }
-            (true, Some(printer)) => Some(printer.print(&saved, &document.name).map_err(print_error)?),
+            (true, Some(printer)) => Some(printer.print(&saved, name).map_err(print_error)?),
         };
         Ok(PrintOutcome { pdf: saved, job })
     }

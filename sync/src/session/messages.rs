@@ -614,19 +614,8 @@ impl DeviceSession {
                 &format!("/v1/eaddress/mailboxes/{mailbox}/messages/{id}/attachments/{index}"),
             )
             .await?;
-        let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
-        let saved = print::save_pdf(&self.receipts_dir(), &described.name, &content).map_err(print_error)?;
-        let job = match (to_printer, self.printer()) {
-            (false, _) => None,
-            (true, None) => {
-                return Err(invalid(
-                    "no_printer",
-                    format!("no printer is set up; the copy is saved as {}", saved.display()),
-                ));
-            }
-            (true, Some(printer)) => Some(printer.print(&saved, &described.name).map_err(print_error)?),
-        };
-        if job.is_some()
+        let outcome = self.save_copy(&described.name, &content, to_printer)?;
+        if outcome.job.is_some()
             && let Some(customer) = consent_customer(&consent)
         {
             let now = (self.clock)();
@@ -640,7 +629,7 @@ impl DeviceSession {
                 ));
             });
         }
-        Ok(super::cases::PrintOutcome { pdf: saved, job })
+        Ok(outcome)
     }
 
     /// Sends in the consenting customer's name (a consent to communicate; online): to

@@ -8,7 +8,7 @@ import { CasesScreen } from "../cases/CasesScreen";
 import { CustomerBar } from "../cases/CustomerBar";
 import { VisitProvider } from "../cases/visit";
 import { MailScreen } from "../mail/MailScreen";
-import { api } from "../api";
+import { useSyncStatus } from "../components/useSyncStatus";
 
 type View =
   | { kind: "search" }
@@ -44,21 +44,7 @@ export function CatalogueHome() {
   }, [back]);
 
   // Messages waiting in the centre's mailbox, on the E-address tab (the engine hears the count).
-  const [unread, setUnread] = useState(0);
-  useEffect(() => {
-    let cancelled = false;
-    const poll = () =>
-      api
-        .syncStatus()
-        .then((s) => !cancelled && setUnread(s.mail_unread ?? 0))
-        .catch(() => undefined);
-    void poll();
-    const timer = setInterval(poll, 5000);
-    return () => {
-      cancelled = true;
-      clearInterval(timer);
-    };
-  }, []);
+  const unread = useSyncStatus()?.mail_unread ?? 0;
 
   const section = view.kind === "cases" || view.kind === "case" ? "cases" : view.kind === "mail" ? "mail" : "catalogue";
   return (

@@ -1,31 +1,13 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type OutboxProblem, type SyncStatus } from "../api";
+import { useSyncStatus } from "./useSyncStatus";
 import { formatSyncTime } from "../format";
 import type { Language } from "../i18n";
 
-/** How often the bar asks the backend for the sync state: a local call, so cheap. */
-export const STATUS_POLL_MS = 1000;
-
 export function StatusBar({ enrolled }: { enrolled: boolean }) {
   const { t, i18n } = useTranslation();
-  const [status, setStatus] = useState<SyncStatus | null>(null);
-
-  useEffect(() => {
-    if (!enrolled) return;
-    let cancelled = false;
-    const poll = () =>
-      api
-        .syncStatus()
-        .then((s) => !cancelled && setStatus(s))
-        .catch((e: unknown) => console.error("sync status unavailable", e));
-    void poll();
-    const timer = setInterval(poll, STATUS_POLL_MS);
-    return () => {
-      cancelled = true;
-      clearInterval(timer);
-    };
-  }, [enrolled]);
+  const status = useSyncStatus(enrolled);
 
   const connection = enrolled ? (status?.connection ?? "connecting") : null;
   const lastSync = status?.last_success
