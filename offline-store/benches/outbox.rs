@@ -40,6 +40,7 @@ fn main() {
             registered_by: clerk.clone(),
             note: "Klients iesniedza iesniegumu par suņa reģistrāciju.".into(),
             offline: false,
+            author: None,
         };
         let started = Instant::now();
         store.register_case(draft, now).unwrap();

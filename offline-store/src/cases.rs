@@ -34,6 +34,24 @@ pub struct CaseDraft {
     pub note: String,
     /// Registered in a session logged in without the server.
     pub offline: bool,
+    /// The login's proof of who registered it ([`EntryOrigin::author`]).
+    pub author: Option<String>,
+}
+
+/// How an outbox entry was made: in a session logged in without the server or not, and the
+/// login's proof of who made it (JSON the device layer makes and the server checks; the store
+/// keeps it as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryOrigin {
+    pub offline: bool,
+    pub author: Option<String>,
+}
+
+impl From<bool> for EntryOrigin {
+    /// No proof of its author: such an entry is refused by the server (tests of the store alone).
+    fn from(offline: bool) -> Self {
+        Self { offline, author: None }
+    }
 }
 
 /// Something the server must still be told.
@@ -45,6 +63,8 @@ pub struct OutboxEntry {
     /// JSON of what is sent.
     pub payload: String,
     pub offline: bool,
+    /// The login's proof of who made it (JSON), when the desk recorded one.
+    pub author: Option<String>,
     pub created_at: DateTime<Utc>,
     pub attempts: u32,
     pub last_error: Option<String>,
@@ -171,8 +191,8 @@ impl Store {
             params![case.id.to_string(), case.number.to_string(), document, case.served_at, now],
         )?;
         tx.execute(
-            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_registered', ?2, ?3, ?4)",
-            params![case.id.to_string(), document, draft.offline, now],
+            "INSERT INTO outbox (id, kind, payload, offline, created_at, author) VALUES (?1, 'case_registered', ?2, ?3, ?4, ?5)",
+            params![case.id.to_string(), document, draft.offline, now, draft.author],
         )?;
         tx.commit()?;
         Ok(case)
@@ -188,9 +208,10 @@ impl Store {
         at: DateTime<Utc>,
         actor: Actor,
         note: &str,
-        offline: bool,
+        origin: impl Into<EntryOrigin>,
         entry_id: Uuid,
     ) -> Result<Case, StoreError> {
+        let origin = origin.into();
         let mut connection = self.connection();
         let tx = connection.transaction()?;
         let document: String = tx
@@ -208,8 +229,8 @@ impl Store {
         // `from`: the status the clerk saw, so the server can tell a late change from a wrong one.
         let payload = serde_json::json!({ "case_id": case_id, "change": change, "from": from });
         tx.execute(
-            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_status', ?2, ?3, ?4)",
-            params![entry_id.to_string(), payload.to_string(), offline, at],
+            "INSERT INTO outbox (id, kind, payload, offline, created_at, author) VALUES (?1, 'case_status', ?2, ?3, ?4, ?5)",
+            params![entry_id.to_string(), payload.to_string(), origin.offline, at, origin.author],
         )?;
         tx.commit()?;
         Ok(case)
@@ -217,7 +238,13 @@ impl Store {
 
     /// Adds a note to a case and queues it for the server under the note's id, in one
     /// transaction.
-    pub fn add_case_note(&self, case_id: Uuid, note: CaseNote, offline: bool) -> Result<Case, StoreError> {
+    pub fn add_case_note(
+        &self,
+        case_id: Uuid,
+        note: CaseNote,
+        origin: impl Into<EntryOrigin>,
+    ) -> Result<Case, StoreError> {
+        let origin = origin.into();
         let mut connection = self.connection();
         let tx = connection.transaction()?;
         let document: String = tx
@@ -235,8 +262,8 @@ impl Store {
         )?;
         let payload = serde_json::json!({ "case_id": case_id, "note": note });
         tx.execute(
-            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_note', ?2, ?3, ?4)",
-            params![id.to_string(), payload.to_string(), offline, at],
+            "INSERT INTO outbox (id, kind, payload, offline, created_at, author) VALUES (?1, 'case_note', ?2, ?3, ?4, ?5)",
+            params![id.to_string(), payload.to_string(), origin.offline, at, origin.author],
         )?;
         tx.commit()?;
         Ok(case)
@@ -249,9 +276,10 @@ impl Store {
         case_id: Uuid,
         document: CaseDocument,
         content: &[u8],
-        offline: bool,
+        origin: impl Into<EntryOrigin>,
     ) -> Result<Case, StoreError> {
         use sha2::Digest;
+        let origin = origin.into();
         if document.size != content.len() as u64 || document.sha256 != hex::encode(sha2::Sha256::digest(content)) {
             return Err(StoreError::Invalid("the document's size or digest does not match its content".into()));
         }
@@ -275,8 +303,8 @@ impl Store {
         )?;
         let payload = serde_json::json!({ "case_id": case_id, "document": document });
         tx.execute(
-            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'case_document', ?2, ?3, ?4)",
-            params![document.id.to_string(), payload.to_string(), offline, document.added_at],
+            "INSERT INTO outbox (id, kind, payload, offline, created_at, author) VALUES (?1, 'case_document', ?2, ?3, ?4, ?5)",
+            params![document.id.to_string(), payload.to_string(), origin.offline, document.added_at, origin.author],
         )?;
         tx.commit()?;
         Ok(case)
@@ -478,7 +506,7 @@ impl Store {
     fn outbox_where(&self, condition: &str, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(&format!(
-            "SELECT id, kind, payload, offline, created_at, attempts, last_error, poisoned, poisoned_code FROM outbox
+            "SELECT id, kind, payload, offline, created_at, attempts, last_error, poisoned, poisoned_code, author FROM outbox
              WHERE {condition} ORDER BY seq LIMIT ?1"
         ))?;
         let rows = statement
@@ -493,16 +521,18 @@ impl Store {
                     r.get(6)?,
                     r.get(7)?,
                     r.get(8)?,
+                    r.get(9)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, kind, payload, offline, created_at, attempts, last_error, poisoned, poisoned_code)| {
+            .map(|(id, kind, payload, offline, created_at, attempts, last_error, poisoned, poisoned_code, author)| {
                 Ok(OutboxEntry {
                     id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     kind,
                     payload,
                     offline,
+                    author,
                     created_at,
                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                     last_error,

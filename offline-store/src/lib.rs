@@ -13,7 +13,7 @@ pub mod search_query;
 pub mod secrets;
 mod store;
 
-pub use cases::{CaseDraft, CaseMerge, CaseNews, CaseOutbox, OutboxCounts, OutboxEntry};
+pub use cases::{CaseDraft, CaseMerge, CaseNews, CaseOutbox, EntryOrigin, OutboxCounts, OutboxEntry};
 pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord, SnapshotBuilder};
 pub use logins::PinnedLogin;
 pub use messages::QueuedMessage;

@@ -32,9 +32,10 @@ impl Store {
         id: Uuid,
         payload: &serde_json::Value,
         files: &[(String, Vec<u8>)],
-        offline: bool,
+        origin: impl Into<crate::EntryOrigin>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let origin = origin.into();
         let mut connection = self.connection();
         let tx = connection.transaction()?;
         for (sha256, content) in files {
@@ -44,8 +45,8 @@ impl Store {
             )?;
         }
         tx.execute(
-            "INSERT INTO outbox (id, kind, payload, offline, created_at) VALUES (?1, 'message_send', ?2, ?3, ?4)",
-            params![id.to_string(), payload.to_string(), offline, at],
+            "INSERT INTO outbox (id, kind, payload, offline, created_at, author) VALUES (?1, 'message_send', ?2, ?3, ?4, ?5)",
+            params![id.to_string(), payload.to_string(), origin.offline, at, origin.author],
         )?;
         tx.commit()?;
         Ok(())

@@ -61,6 +61,7 @@ async fn run(name: &str, location: DatabaseLocation) {
         .await
         .unwrap();
     let centre = devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", Some("RV"), now).await.unwrap();
+    server::login::grant(store.as_ref(), "161175-19997", domain::Role::Clerk, "Rīgas VPVKAC", now).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), server::clock::system_clock());
@@ -80,6 +81,23 @@ async fn run(name: &str, location: DatabaseLocation) {
         .unwrap();
         let enrolled = client.enroll(&code.to_string()).await.unwrap();
         let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+        // The clerk's session on this desk, as a card login leaves it: every entry proves it.
+        let token = format!("s.bench-{device}");
+        store
+            .add_session(server::store::UserSession {
+                token_hash: sync::protocol::session_token_hash(&token),
+                device_id: creds.device_id,
+                personal_code: "161175-19997".into(),
+                given_name: "ILZE".into(),
+                surname: "OZOLIŅA".into(),
+                roles: vec![domain::Role::Clerk],
+                issued_at: now,
+                expires_at: now + chrono::Duration::hours(10),
+                ended_at: None,
+            })
+            .await
+            .unwrap();
+        let author = sync::protocol::EntryAuthor::Session { session: sync::protocol::session_reference(&token) };
         let batches: Vec<Vec<OutboxEntryDto>> = (0..BATCHES)
             .map(|b| {
                 (0..BATCH)
@@ -90,6 +108,7 @@ async fn run(name: &str, location: DatabaseLocation) {
                             kind: "case_registered".into(),
                             payload: serde_json::to_value(&case).unwrap(),
                             offline: false,
+                            author: Some(author.clone()),
                         }
                     })
                     .collect()

@@ -8,7 +8,10 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use crate::store::{CaseScope, CaseWrite, Device, EntryEffect, RecordKind, Store, StoreError, StoredCase};
+use crate::{
+    authorship::ProvenAuthor,
+    store::{CaseScope, CaseWrite, Device, EntryEffect, RecordKind, Store, StoreError, StoredCase},
+};
 
 /// What became of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +28,7 @@ pub enum EntryOutcome {
 }
 
 impl EntryOutcome {
-    fn rejected(code: &'static str, reason: impl Into<String>) -> Self {
+    pub fn rejected(code: &'static str, reason: impl Into<String>) -> Self {
         Self::Rejected { code, reason: reason.into() }
     }
 
@@ -48,22 +51,23 @@ fn corrupt(error: impl std::fmt::Display) -> StoreError {
 }
 
 /// Applies a push from `device`: every entry checked (against what the push itself changed
-/// before it, too), then all written in one transaction, each exactly once. Store failures (the
-/// database is down) fail the whole push: the device sends it again, and what was applied is
-/// then answered as a duplicate.
+/// before it, too), then all written in one transaction, each exactly once. Each entry comes with
+/// its proven author: the people the entry names as acting must be that person. Store failures
+/// (the database is down) fail the whole push: the device sends it again, and what was applied
+/// is then answered as a duplicate.
 pub async fn apply_entries(
     store: &dyn Store,
     device: &Device,
-    entries: Vec<OutboxEntryDto>,
+    entries: Vec<(OutboxEntryDto, ProvenAuthor)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<OutboxResult>, StoreError> {
-    let ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
+    let ids: Vec<Uuid> = entries.iter().map(|(e, _)| e.id).collect();
     let mut outcomes: Vec<Option<EntryOutcome>> = vec![None; entries.len()];
     let mut writes = Vec::new();
     let mut written_for = Vec::new();
     let mut batch = Batch::default();
-    for (index, entry) in entries.into_iter().enumerate() {
-        match batch.prepare(store, device, entry, now).await? {
+    for (index, (entry, author)) in entries.into_iter().enumerate() {
+        match batch.prepare(store, device, &author, entry, now).await? {
             Prepared::Write(write) => {
                 writes.push(*write);
                 written_for.push(index);
@@ -105,8 +109,21 @@ enum Prepared {
 struct Batch {
     /// Cases as they stand after the entries prepared so far, with their stored status.
     cases: HashMap<Uuid, (Case, String)>,
-    /// Services looked up in the catalogue: live or not.
-    services: HashMap<String, bool>,
+    /// Services looked up in the catalogue: their competent authorities when live, `None` when
+    /// unknown or retired.
+    services: HashMap<String, Option<Vec<String>>>,
+}
+
+/// Whether `actor` is the proven author (a desk's entries are made by staff only).
+fn acts_as(actor: &domain::case::Actor, author: &ProvenAuthor) -> bool {
+    matches!(actor, domain::case::Actor::Staff { personal_code, .. } if personal_code.as_str() == author.personal_code)
+}
+
+fn someone_else() -> Prepared {
+    Prepared::Done(EntryOutcome::rejected(
+        codes::AUTHOR_UNPROVEN,
+        "the entry names another person as acting than the one whose login made it",
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -147,13 +164,14 @@ impl Batch {
         &mut self,
         store: &dyn Store,
         device: &Device,
+        author: &ProvenAuthor,
         entry: OutboxEntryDto,
         now: DateTime<Utc>,
     ) -> Result<Prepared, StoreError> {
         let rejected = |code: &'static str, reason: String| Ok(Prepared::Done(EntryOutcome::rejected(code, reason)));
         match entry.kind.as_str() {
             "case_registered" => {
-                let case: Case = match serde_json::from_value(entry.payload) {
+                let mut case: Case = match serde_json::from_value(entry.payload) {
                     Ok(case) => case,
                     Err(error) => return rejected(codes::UNREADABLE, format!("the case cannot be read: {error}")),
                 };
@@ -169,26 +187,38 @@ impl Batch {
                         "a new case has exactly its registration in its history".into(),
                     );
                 }
+                if !case.history.iter().all(|step| acts_as(&step.actor, author)) {
+                    return Ok(someone_else());
+                }
                 if let Err(error) = case.check_timings() {
                     return rejected(codes::CASE_RULES, format!("arrival, serving and registration: {error}"));
                 }
-                let live = match self.services.get(&case.service_id) {
-                    Some(live) => *live,
+                let authorities = match self.services.get(&case.service_id) {
+                    Some(known) => known.clone(),
                     None => {
-                        let live = store
-                            .catalogue_record(RecordKind::Service, &case.service_id)
-                            .await?
-                            .is_some_and(|service| !service.retired);
-                        self.services.insert(case.service_id.clone(), live);
-                        live
+                        let authorities = match store.catalogue_record(RecordKind::Service, &case.service_id).await? {
+                            Some(record) if !record.retired => {
+                                let service: domain::catalogue::PublicService =
+                                    serde_json::from_str(&record.document).map_err(corrupt)?;
+                                Some(service.competent_authorities)
+                            }
+                            _ => None,
+                        };
+                        self.services.insert(case.service_id.clone(), authorities.clone());
+                        authorities
                     }
                 };
-                if !live {
+                let Some(authorities) = authorities.filter(|a| !a.is_empty()) else {
                     return rejected(
                         codes::UNKNOWN_SERVICE,
                         format!("the service {} is not in the catalogue", case.service_id),
                     );
-                }
+                };
+                // Who holds and who provides the case is the catalogue's word, not the desk's:
+                // institutions see the cases they hold or provide.
+                case.holder_institution = authorities[0].clone();
+                case.provider_institution =
+                    case.provider_institution.filter(|provider| authorities[1..].contains(provider));
                 let document = serde_json::to_string(&case).map_err(corrupt)?;
                 let status = name_of(&case.status());
                 let stored = StoredCase {
@@ -236,6 +266,14 @@ impl Batch {
                 };
                 if case.centre_id != device.centre.id {
                     return rejected(codes::OTHER_CENTRE, "the case belongs to another centre".into());
+                }
+                let actor = match &change {
+                    CaseChange::Status { change, .. } => &change.actor,
+                    CaseChange::Note(note) => &note.actor,
+                    CaseChange::Document(document) => &document.actor,
+                };
+                if !acts_as(actor, author) {
+                    return Ok(someone_else());
                 }
                 let applied = match change {
                     CaseChange::Status { change, from } => {
@@ -491,8 +529,11 @@ pub async fn add_demo_cases(
         })
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let payload = serde_json::to_value(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        entries.push(OutboxEntryDto { id: case.id, kind: "case_registered".into(), payload, offline: false });
+        entries.push(OutboxEntryDto { id: case.id, kind: "case_registered".into(), payload, offline: false, author: None });
     }
+    // Made up by the operator's command on the server itself: no device's claim to check.
+    let author = ProvenAuthor { personal_code: clerk.to_string(), roles: vec![domain::Role::Clerk], proof: "operator" };
+    let entries: Vec<(OutboxEntryDto, ProvenAuthor)> = entries.into_iter().map(|e| (e, author.clone())).collect();
     let mut applied = 0;
     for batch in entries.chunks(200) {
         let results = apply_entries(store, device, batch.to_vec(), now).await?;

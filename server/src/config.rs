@@ -25,6 +25,10 @@ const KEYS: &[&str] = &[
     "tls_key",
     "enrollment_code_ttl_hours",
     "shutdown_timeout_secs",
+    "max_connections",
+    "header_read_timeout_secs",
+    "request_timeout_secs",
+    "body_idle_timeout_secs",
     "log_format",
     "eid_origin",
     "eid_trust_anchors",
@@ -54,6 +58,14 @@ pub struct Settings {
     pub enrollment_code_ttl_hours: u32,
     /// How long in-flight requests may take to finish on shutdown before they are cut.
     pub shutdown_timeout_secs: u64,
+    /// Open connections at once; more are closed as they arrive.
+    pub max_connections: u32,
+    /// How long a client may take to send a request's headers (and its first byte).
+    pub header_read_timeout_secs: u64,
+    /// How long a request may take from its headers to the answer, its body included.
+    pub request_timeout_secs: u64,
+    /// The longest pause within a request body.
+    pub body_idle_timeout_secs: u64,
     pub log_format: LogFormat,
     /// The origin eID logins are signed for (`https://host[:port]`, what users' apps connect
     /// to). Without it and `eid_trust_anchors`, eID login is off.
@@ -92,6 +104,19 @@ pub enum LogFormat {
     Json,
 }
 
+impl Settings {
+    /// The limits on clients these settings give.
+    pub fn limits(&self) -> crate::limits::ServeLimits {
+        use std::time::Duration;
+        crate::limits::ServeLimits {
+            max_connections: self.max_connections as usize,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            body_idle_timeout: Duration::from_secs(self.body_idle_timeout_secs),
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -101,6 +126,10 @@ impl Default for Settings {
             tls_key: None,
             enrollment_code_ttl_hours: 24,
             shutdown_timeout_secs: 10,
+            max_connections: 1024,
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 120,
+            body_idle_timeout_secs: 20,
             log_format: LogFormat::Text,
             eid_origin: None,
             eid_trust_anchors: Vec::new(),
@@ -127,6 +156,10 @@ impl fmt::Debug for Settings {
             .field("tls_key", &self.tls_key)
             .field("enrollment_code_ttl_hours", &self.enrollment_code_ttl_hours)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("body_idle_timeout_secs", &self.body_idle_timeout_secs)
             .field("log_format", &self.log_format)
             .field("eid_origin", &self.eid_origin)
             .field("eid_trust_anchors", &self.eid_trust_anchors)
@@ -228,6 +261,18 @@ impl Settings {
         }
         if self.shutdown_timeout_secs > 600 {
             return Err(ConfigError::Invalid("shutdown_timeout_secs must be at most 600".into()));
+        }
+        if !(1..=100_000).contains(&self.max_connections) {
+            return Err(ConfigError::Invalid("max_connections must be between 1 and 100000".into()));
+        }
+        for (key, value, most) in [
+            ("header_read_timeout_secs", self.header_read_timeout_secs, 300),
+            ("request_timeout_secs", self.request_timeout_secs, 3600),
+            ("body_idle_timeout_secs", self.body_idle_timeout_secs, 600),
+        ] {
+            if !(1..=most).contains(&value) {
+                return Err(ConfigError::Invalid(format!("{key} must be between 1 and {most}")));
+            }
         }
         if let Some(origin) = &self.eid_origin {
             eid::token::check_origin(origin).map_err(|e| ConfigError::Invalid(format!("eid_origin: {e}")))?;

@@ -1041,14 +1041,18 @@ pub async fn my_mailboxes(
     Ok(usable)
 }
 
-/// Applies a desk's `message_send` outbox entry: the clerk who wrote it must still be staff at
-/// the desk's centre; the message is sent from the named mailbox under the entry's id, once.
-/// Store failures fail the push (the desk sends it again); everything else is answered.
+/// Applies a desk's `message_send` outbox entry made by `author` (proven, staff at the desk's
+/// centre): the message goes from the centre's mailbox, or from a citizen's under a consent that
+/// citizen signed at this very device and that is still in force — never from the author's own
+/// mailbox, a company's they represent or one delegated to them: those are for the person, not
+/// for a desk's outbox. Sent under the entry's id, once. Store failures fail the push (the desk
+/// sends it again); everything else is answered.
 pub async fn apply_message_entry(
     store: &dyn Store,
     attachments: &Attachments,
     calendar: &domain::calendar::WorkingCalendar,
     device: &crate::store::Device,
+    author: &crate::authorship::ProvenAuthor,
     entry: sync::protocol::OutboxEntryDto,
     now: DateTime<Utc>,
 ) -> Result<sync::protocol::OutboxResult, StoreError> {
@@ -1063,18 +1067,17 @@ pub async fn apply_message_entry(
         Ok(message) => message,
         Err(error) => return Ok(rejected(codes::UNREADABLE, format!("the message cannot be read: {error}"))),
     };
-    let roles: Vec<domain::Role> = store
-        .role_grants(Some(&message.composed_by))
-        .await?
-        .into_iter()
-        .filter(|grant| grant.centre.id == device.centre.id)
-        .map(|grant| grant.role)
-        .collect();
+    if message.composed_by != author.personal_code {
+        return Ok(rejected(
+            codes::AUTHOR_UNPROVEN,
+            "the message names another composer than the person whose login made it".into(),
+        ));
+    }
     let principal = Principal::Person {
-        personal_code: message.composed_by.clone(),
+        personal_code: author.personal_code.clone(),
         device_id: device.id,
         centre_id: device.centre.id,
-        roles,
+        roles: author.roles.clone(),
         kiosk: false,
     };
     // No mailbox named: the desk's centre's own.
@@ -1086,6 +1089,21 @@ pub async fn apply_message_entry(
     } else {
         message.from.clone()
     };
+    match authorise(store, &principal, &from, Right::Communicate, now).await {
+        Ok(sender) => {
+            let centres = sender.via == Via::Own && sender.mailbox.centre_id == Some(device.centre.id);
+            if !centres && !matches!(sender.via, Via::Consent(_)) {
+                return Ok(rejected(
+                    codes::NOT_ALLOWED,
+                    format!(
+                        "a desk sends from its centre's mailbox, or in a citizen's name under their consent at this desk; not from {from}"
+                    ),
+                ));
+            }
+        }
+        Err(MailboxError::Store(error)) => return Err(error),
+        Err(error) => return Ok(rejected(codes::NOT_ALLOWED, error.to_string())),
+    }
     let new = NewMessage {
         id: entry.id,
         recipients: message.recipients,

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::store::{Institution, Store, StoreError};
+use crate::{
+    audit::NewAuditEntry,
+    store::{Institution, InstitutionKeyRecord, Store, StoreError},
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstitutionError {
@@ -17,6 +20,8 @@ pub enum InstitutionError {
     WrongKey,
     #[error("this API key was revoked; ask the operator for a new one")]
     RevokedKey,
+    #[error("this API key has expired; ask the operator for a new one")]
+    ExpiredKey,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the system random source failed: {0}")]
@@ -57,22 +62,83 @@ pub async fn add_institution(
         .await?)
 }
 
-/// Issues a new API key for an institution; the key is shown once and only its hash is kept.
+/// Issues a new API key for an institution, valid for good; the key is shown once and only its
+/// hash is kept.
 pub async fn issue_key(
     store: &dyn Store,
     institution_id: &str,
     now: DateTime<Utc>,
 ) -> Result<String, InstitutionError> {
+    issue_key_until(store, institution_id, None, now).await
+}
+
+/// Issues a new API key valid until `expires_at` (for good when `None`), audited; the key is
+/// shown once and only its hash is kept.
+pub async fn issue_key_until(
+    store: &dyn Store,
+    institution_id: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<String, InstitutionError> {
+    if expires_at.is_some_and(|at| at <= now) {
+        return Err(InstitutionError::Invalid { field: "expires", problem: "must be in the future".into() });
+    }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| InstitutionError::Random(e.to_string()))?;
     let secret = URL_SAFE_NO_PAD.encode(bytes);
     let key_id = Uuid::now_v7();
-    store.add_institution_key(key_id, institution_id, key_secret_hash(&secret), now).await?;
+    let detail = match expires_at {
+        Some(at) => format!("key {key_id}, valid until {}", at.to_rfc3339()),
+        None => format!("key {key_id}, without expiry"),
+    };
+    let audit = NewAuditEntry::new(now, "operator", "institution_key_issued", institution_id, detail);
+    store.add_institution_key(key_id, institution_id, key_secret_hash(&secret), now, expires_at, audit).await?;
     Ok(format!("{key_id}.{secret}"))
 }
 
+/// The keys of one institution (or all), oldest first, with their state.
+pub async fn list_keys(
+    store: &dyn Store,
+    institution_id: Option<&str>,
+) -> Result<Vec<InstitutionKeyRecord>, InstitutionError> {
+    Ok(store.institution_keys(institution_id.map(str::to_owned)).await?)
+}
+
+/// Revokes a key (refused from the next request on), audited. `None`: no such key.
+pub async fn revoke_key(
+    store: &dyn Store,
+    key_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<InstitutionKeyRecord>, InstitutionError> {
+    let known = store.institution_key_record(key_id).await?;
+    let Some(known) = known else { return Ok(None) };
+    let audit = NewAuditEntry::new(
+        now,
+        "operator",
+        "institution_key_revoked",
+        known.institution.id.clone(),
+        format!("key {key_id}"),
+    );
+    Ok(store.revoke_institution_key(key_id, now, audit).await?)
+}
+
+/// What a key's state is at `now`: `active`, `expired` or `revoked`.
+pub fn key_state(record: &InstitutionKeyRecord, now: DateTime<Utc>) -> &'static str {
+    if record.revoked_at.is_some() {
+        "revoked"
+    } else if record.expires_at.is_some_and(|at| at <= now) {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
 /// Checks an `Authorization` header value and answers whose key it is.
-pub async fn authenticate(store: &dyn Store, header: Option<&str>) -> Result<Institution, InstitutionError> {
+pub async fn authenticate(
+    store: &dyn Store,
+    header: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Institution, InstitutionError> {
     let key = header.and_then(|h| h.strip_prefix("ApiKey ")).map(str::trim).ok_or(InstitutionError::MissingKey)?;
     let (id, secret) = key.split_once('.').ok_or(InstitutionError::MissingKey)?;
     let key_id = Uuid::parse_str(id).map_err(|_| InstitutionError::MissingKey)?;
@@ -80,8 +146,9 @@ pub async fn authenticate(store: &dyn Store, header: Option<&str>) -> Result<Ins
     if record.secret_hash != key_secret_hash(secret) {
         return Err(InstitutionError::WrongKey);
     }
-    if record.revoked_at.is_some() {
-        return Err(InstitutionError::RevokedKey);
+    match key_state(&record, now) {
+        "revoked" => Err(InstitutionError::RevokedKey),
+        "expired" => Err(InstitutionError::ExpiredKey),
+        _ => Ok(record.institution),
     }
-    Ok(record.institution)
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod authorship;
 pub mod cases;
 pub mod catalogue;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod devices;
 pub mod eaddress;
 pub mod institutions;
+pub mod limits;
 pub mod login;
 pub mod open_data;
 pub mod store;
@@ -53,6 +55,8 @@ pub async fn serve(
         tracing::info!(grace_secs = grace.as_secs(), "shutting down");
         watcher.graceful_shutdown(Some(grace));
     });
+    let limits = state.limits;
+    let capped = limits::CappedAcceptor::new(axum_server::accept::DefaultAcceptor, &limits);
     // Peer addresses feed the enrollment throttle.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     match tls {
@@ -61,9 +65,31 @@ pub async fn serve(
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(files.cert, files.key)
                 .await
                 .map_err(|e| ServeError::Tls(format!("{} / {}: {e}", files.cert.display(), files.key.display())))?;
-            axum_server::from_tcp_rustls(listener, config).handle(handle).serve(app).await?;
+            let mut server =
+                axum_server::from_tcp_rustls(listener, config).map(|tls| tls.acceptor(capped)).handle(handle);
+            with_timeouts(server.http_builder(), &limits);
+            server.serve(app).await?;
         }
-        None => axum_server::from_tcp(listener).handle(handle).serve(app).await?,
+        None => {
+            let mut server = axum_server::from_tcp(listener).acceptor(capped).handle(handle);
+            with_timeouts(server.http_builder(), &limits);
+            server.serve(app).await?;
+        }
     }
     Ok(())
+}
+
+/// hyper's header timeout (it needs a timer to take effect at all) and HTTP/2 keep-alive pings,
+/// so a silent peer is found out.
+fn with_timeouts(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    limits: &limits::ServeLimits,
+) {
+    use hyper_util::rt::TokioTimer;
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.header_read_timeout))
+        .keep_alive_timeout(limits.header_read_timeout);
 }

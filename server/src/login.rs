@@ -75,9 +75,7 @@ fn nonce_hash(nonce: &str) -> [u8; 32] {
     Sha256::new().chain_update(b"pietura-login-nonce:").chain_update(nonce).finalize().into()
 }
 
-pub fn session_token_hash(token: &str) -> [u8; 32] {
-    Sha256::new().chain_update(b"pietura-session:").chain_update(token).finalize().into()
-}
+pub use sync::protocol::session_token_hash;
 
 /// A challenge for a device to have signed by a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,6 +273,30 @@ impl Login {
         Ok((code, identity.given_name.unwrap_or_default(), identity.surname.unwrap_or_default()))
     }
 
+    /// Checks a desk's record of an offline card unlock: the certificate as it stood at the
+    /// unlock (no revocation check: the desk had no network either), then the card's signature
+    /// over [`sync::protocol::OFFLINE_UNLOCK_ORIGIN`] and `nonce`. Answers the card holder.
+    pub fn verify_offline_unlock(
+        &self,
+        token: &str,
+        nonce: &str,
+        unlocked_at: DateTime<Utc>,
+    ) -> Result<PersonalCode, LoginError> {
+        let token = AuthToken::parse(token)?;
+        let (certificate, _) = self.validator.check_certificate(&token, unlocked_at)?;
+        eid::token::verify_signature(
+            &certificate,
+            token.algorithm.as_deref(),
+            token.signature.as_deref(),
+            sync::protocol::OFFLINE_UNLOCK_ORIGIN,
+            nonce,
+        )?;
+        match certificate.identity().personal_code() {
+            Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode),
+            _ => Err(LoginError::NoPersonalCode),
+        }
+    }
+
     /// Web eID's order: the certificate, its revocation status, then the signature over
     /// `nonce`; the signer must carry a Latvian personal code.
     async fn check_token(
@@ -396,11 +418,19 @@ pub async fn grant(
     Ok((code.to_string(), centre.name))
 }
 
-pub async fn revoke(store: &dyn Store, personal_code: &str, role: Role, centre_name: &str) -> Result<bool, GrantError> {
+/// Revokes `role` at the centre named `centre_name`; the person's sessions on the centre's
+/// devices end at once (they carried the role).
+pub async fn revoke(
+    store: &dyn Store,
+    personal_code: &str,
+    role: Role,
+    centre_name: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, GrantError> {
     let code = PersonalCode::parse(personal_code).map_err(|e| GrantError::PersonalCode(personal_code.into(), e))?;
     let centre =
         store.find_centre_by_name(centre_name).await?.ok_or_else(|| GrantError::NoCentre(centre_name.into()))?;
-    Ok(store.revoke_role(code.as_str(), role, centre.id).await?)
+    Ok(store.revoke_role(code.as_str(), role, centre.id, now).await?)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -232,13 +232,34 @@ enum InstitutionCommand {
     },
     /// List institutions.
     List,
-    /// Issue a new API key (shown once; only its hash is kept).
+    /// Issue a new API key for an institution (shown once; only its hash is kept):
+    /// `institution key ID [--expires-in-days N]`; or `institution key list [ID]`,
+    /// `institution key revoke KEY_ID`.
+    #[command(args_conflicts_with_subcommands = true)]
     Key {
-        id: String,
+        #[command(subcommand)]
+        action: Option<KeyAction>,
+        /// The institution to issue a key for.
+        id: Option<String>,
+        /// Days the new key is valid (for good when left out).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
         /// Print JSON for scripts instead of text.
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// List the keys (of one institution, or all) with their state; never the keys themselves.
+    List {
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by its id (the part before the dot): refused from the next request on.
+    Revoke { key_id: uuid::Uuid },
 }
 
 #[derive(Subcommand)]
@@ -378,8 +399,10 @@ fn run(cli: Cli) -> Result<()> {
                 if login.is_none() {
                     tracing::warn!("eID login is off: set eid_origin and eid_trust_anchors to turn it on");
                 }
-                let mut state =
-                    AppState::new(store, clock).with_login(login).with_snapshot_dir(settings.snapshot_dir()?);
+                let mut state = AppState::new(store, clock)
+                    .with_login(login)
+                    .with_snapshot_dir(settings.snapshot_dir()?)
+                    .with_limits(settings.limits());
                 state = match (&settings.attachment_s3_endpoint, &settings.attachment_s3_bucket) {
                     (Some(endpoint), Some(bucket)) => {
                         let key = std::env::var("PIETURA_S3_ACCESS_KEY_ID")
@@ -553,7 +576,7 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{} is now {} at {}", grant.0, role, grant.1);
             }
             Command::User(UserCommand::Revoke { personal_code, role, centre }) => {
-                if server::login::revoke(store.as_ref(), &personal_code, role, &centre).await? {
+                if server::login::revoke(store.as_ref(), &personal_code, role, &centre, clock()).await? {
                     println!("{personal_code} is no longer {role} at {centre}");
                 } else {
                     println!("{personal_code} was not {role} at {centre}: nothing changed");
@@ -633,12 +656,53 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{}\t{}\t{role}", i.id, i.name);
                 }
             }
-            Command::Institution(InstitutionCommand::Key { id, json }) => {
-                let key = institutions::issue_key(store.as_ref(), &id, clock()).await?;
+            Command::Institution(InstitutionCommand::Key { action: None, id, expires_in_days, json }) => {
+                let id = id.context("name the institution: `institution key ID` (or `key list`, `key revoke KEY_ID`)")?;
+                let now = clock();
+                let expires_at = expires_in_days.map(|days| now + chrono::Duration::days(i64::from(days)));
+                let key = institutions::issue_key_until(store.as_ref(), &id, expires_at, now).await?;
                 if json {
-                    println!("{}", serde_json::json!({ "institution": id, "api_key": key }));
+                    println!("{}", serde_json::json!({ "institution": id, "api_key": key, "expires_at": expires_at }));
                 } else {
-                    println!("API key for {id} (shown only now; send it as `Authorization: ApiKey <key>`):\n{key}");
+                    let until = expires_at.map_or("without expiry".to_owned(), |at| format!("valid until {}", at.to_rfc3339()));
+                    println!("API key for {id}, {until} (shown only now; send it as `Authorization: ApiKey <key>`):\n{key}");
+                }
+            }
+            Command::Institution(InstitutionCommand::Key { action: Some(KeyAction::List { id, json }), .. }) => {
+                let now = clock();
+                let keys = institutions::list_keys(store.as_ref(), id.as_deref()).await?;
+                if json {
+                    let rows: Vec<serde_json::Value> = keys
+                        .iter()
+                        .map(|k| {
+                            serde_json::json!({
+                                "key_id": k.key_id, "institution": k.institution.id, "created_at": k.created_at,
+                                "expires_at": k.expires_at, "revoked_at": k.revoked_at,
+                                "state": institutions::key_state(k, now),
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::Value::Array(rows));
+                } else {
+                    for k in &keys {
+                        let expires = k.expires_at.map_or("-".to_owned(), |at| at.to_rfc3339());
+                        println!(
+                            "{}\t{}\t{}\tissued {}\texpires {expires}",
+                            k.key_id,
+                            k.institution.id,
+                            institutions::key_state(k, now),
+                            k.created_at.to_rfc3339()
+                        );
+                    }
+                }
+            }
+            Command::Institution(InstitutionCommand::Key { action: Some(KeyAction::Revoke { key_id }), .. }) => {
+                match institutions::revoke_key(store.as_ref(), key_id, clock()).await? {
+                    Some(key) => println!(
+                        "key {key_id} of {} is revoked; it is refused from its next request on",
+                        key.institution.id
+                    ),
+                    None => bail!("there is no key {key_id}: `institution key list` shows them"),
                 }
             }
             Command::Catalogue(CatalogueCommand::Import { files }) => import(store, &files, clock()).await?,

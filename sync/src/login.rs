@@ -75,6 +75,9 @@ struct Active {
     /// The reader's card event count when the card was read: any change is a removal.
     card_events: u32,
     session_token: Option<String>,
+    /// The proof of this login the desk's outbox entries carry (JSON of
+    /// [`crate::protocol::EntryAuthor`]).
+    author: Option<String>,
     offline: bool,
     since: DateTime<Utc>,
 }
@@ -181,9 +184,7 @@ impl std::fmt::Debug for LoginManager {
     }
 }
 
-/// The origin an offline unlock is signed for: never a server's, so such a signature can never
-/// be replayed as an online login.
-const OFFLINE_ORIGIN: &str = "https://offline-unlock.pietura.invalid";
+use crate::protocol::OFFLINE_UNLOCK_ORIGIN as OFFLINE_ORIGIN;
 
 impl LoginManager {
     pub fn new(
@@ -227,6 +228,16 @@ impl LoginManager {
     pub fn session_token(&self) -> Option<String> {
         match &*self.state() {
             State::LoggedIn(active) => active.session_token.clone(),
+            _ => None,
+        }
+    }
+
+    /// The proof of the present login that outbox entries made now carry, so the server can
+    /// check who made them (JSON of [`crate::protocol::EntryAuthor`]): the session's reference
+    /// online, the card's signature at the unlock offline.
+    pub fn entry_author(&self) -> Option<String> {
+        match &*self.state() {
+            State::LoggedIn(active) => active.author.clone(),
             _ => None,
         }
     }
@@ -449,6 +460,9 @@ impl LoginManager {
             certificate: certificate.to_vec(),
             reader: reader.to_owned(),
             card_events: 0,
+            author: author_json(&crate::protocol::EntryAuthor::Session {
+                session: crate::protocol::session_reference(&response.session_token),
+            }),
             session_token: Some(response.session_token),
             offline: false,
             since: now,
@@ -489,14 +503,24 @@ impl LoginManager {
         if parsed.validity_at(now) != eid::certificate::Validity::Valid {
             return Err(LoginFailure::new("certificate_expired", "the card's certificate is not valid now"));
         }
-        // A fresh local challenge, signed by the card and checked against the pinned certificate.
+        // A fresh local challenge bound to this device and moment, signed by the card and checked
+        // against the pinned certificate. The signature travels with what is done in this
+        // session: the server checks it again when the entries arrive.
+        let device_id = self
+            .store
+            .enrollment()?
+            .map(|e| e.device_id)
+            .ok_or_else(|| LoginFailure::new("not_enrolled", "this device is not enrolled"))?;
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| LoginFailure::new("random", e.to_string()))?;
-        let nonce = STANDARD.encode(random);
+        let salt = hex::encode(random);
+        let nonce = crate::protocol::offline_unlock_nonce(device_id, now, &salt);
         let origin = OFFLINE_ORIGIN;
         let token = self.cards.sign_login(reader, certificate, pin, origin, &nonce, &self.app_version)?;
         eid::token::verify_signature(&parsed, token.algorithm.as_deref(), token.signature.as_deref(), origin, &nonce)
             .map_err(|e| LoginFailure::new(e.code(), e.to_string()))?;
+        let author =
+            author_json(&crate::protocol::EntryAuthor::OfflineUnlock { token: token.to_json(), unlocked_at: now, salt });
         Ok(Active {
             person: Person {
                 personal_code: pinned.personal_code,
@@ -508,6 +532,7 @@ impl LoginManager {
             reader: reader.to_owned(),
             card_events: 0,
             session_token: None,
+            author,
             offline: true,
             since: now,
         })
@@ -669,6 +694,10 @@ impl CardReaders for SystemReaders {
     ) -> Result<eid::AuthToken, CardError> {
         self.with_card(|r| r.sign_login(reader, certificate, pin, origin, nonce, app_version))
     }
+}
+
+fn author_json(author: &crate::protocol::EntryAuthor) -> Option<String> {
+    serde_json::to_string(author).ok()
 }
 
 /// Watches the logged-in person's card on a thread of its own, locking the moment it goes.

@@ -228,6 +228,62 @@ pub struct OutboxEntryDto {
     pub payload: serde_json::Value,
     /// Made while logged in without the server.
     pub offline: bool,
+    /// Who made it, as the server can check: without it the entry is refused
+    /// ([`rejection_codes::AUTHOR_UNPROVEN`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<EntryAuthor>,
+}
+
+/// Proof of who made an outbox entry. The payload's own names (a case's actor, a message's
+/// composer) are claims; the server believes them only when they match the person proven here,
+/// and only for staff of the pushing desk's centre.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EntryAuthor {
+    /// Made in an online session on this device: the session's reference
+    /// ([`session_reference`], hex), which names the session without being able to use it.
+    Session { session: String },
+    /// Made in a session unlocked offline: the card's own signature at the unlock, bound to the
+    /// device and the moment by [`offline_unlock_nonce`].
+    OfflineUnlock {
+        /// The Web eID token the card made (certificate, algorithm, signature), JSON.
+        token: String,
+        unlocked_at: DateTime<Utc>,
+        /// Random, hex, chosen by the device at the unlock.
+        salt: String,
+    },
+}
+
+/// The origin an offline unlock is signed for: never a server's, so such a signature can never
+/// be replayed as an online login.
+pub const OFFLINE_UNLOCK_ORIGIN: &str = "https://offline-unlock.pietura.invalid";
+
+/// How the server stores and finds a session: SHA-256 over a domain prefix and the token. Not
+/// a credential: the server accepts only the token itself for acting as the person.
+pub fn session_token_hash(token: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::new().chain_update(b"pietura-session:").chain_update(token).finalize().into()
+}
+
+/// A session's reference as [`EntryAuthor::Session`] carries it (hex of [`session_token_hash`]).
+pub fn session_reference(token: &str) -> String {
+    session_token_hash(token).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The challenge a card signs to unlock `device_id` offline at `unlocked_at`: the server
+/// recomputes it from the pushing device's own id, so a record from one desk proves nothing
+/// at another.
+pub fn offline_unlock_nonce(device_id: Uuid, unlocked_at: DateTime<Utc>, salt: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"pietura-offline-unlock:")
+        .chain_update(device_id.as_bytes())
+        .chain_update(unlocked_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .chain_update(b":")
+        .chain_update(salt)
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -275,6 +331,11 @@ pub mod rejection_codes {
     pub const NOT_ALLOWED: &str = "not_allowed";
     /// An attachment's content never reached the server.
     pub const MISSING_ATTACHMENT: &str = "missing_attachment";
+    /// The entry does not prove who made it (no author, an unknown session, a session of
+    /// another device or person, an offline unlock that does not verify).
+    pub const AUTHOR_UNPROVEN: &str = "author_unproven";
+    /// The person who made it holds no staff role at the desk's centre (now).
+    pub const NOT_STAFF: &str = "not_staff";
 }
 
 /// `PUT` an e-address attachment's content, by its SHA-256 (hex).

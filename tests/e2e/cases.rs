@@ -10,7 +10,7 @@ use domain::{
     case::{Actor, CaseKind, customer_from_code},
     catalogue::ChannelKind,
 };
-use offline_store::{CaseDraft, DatabaseKey, Store};
+use offline_store::{CaseDraft, DatabaseKey, EntryOrigin, Store};
 use server::store::DatabaseLocation;
 use sync::{
     client::{SyncClient, parse_server_url},
@@ -18,7 +18,7 @@ use sync::{
     protocol::{DeviceCredentials, OutboxEntryDto},
 };
 use tests::{
-    bin_dir, free_port,
+    bin_dir, clerk_offline_author, free_port,
     processes::{ServerProcess, demo_server_with_desk, server_cli},
 };
 use uuid::Uuid;
@@ -28,7 +28,9 @@ fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-fn draft(service: &str, centre: Uuid, minutes: i64) -> CaseDraft {
+/// A case as the clerk registers it offline, with the desk's record of the clerk's card unlock
+/// (`author`).
+fn draft(service: &str, centre: Uuid, minutes: i64, author: &str) -> CaseDraft {
     let served = now() - chrono::Duration::minutes(60 - minutes);
     CaseDraft {
         id: Uuid::now_v7(),
@@ -46,7 +48,13 @@ fn draft(service: &str, centre: Uuid, minutes: i64) -> CaseDraft {
         registered_by: Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: true },
         note: String::new(),
         offline: true,
+        author: Some(author.to_owned()),
     }
+}
+
+/// The proof an outbox entry carries, as the engine sends it.
+fn proof(author: &str) -> Option<sync::protocol::EntryAuthor> {
+    Some(serde_json::from_str(author).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,6 +68,7 @@ async fn cases_made_offline_arrive_once_and_an_invalid_one_is_set_aside() {
     let enrolled = client.enroll(&code).await.unwrap();
     let centre = enrolled.centre.id;
     let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let author = clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([8; 32])).unwrap());
     let clock = engine::system_clock();
 
@@ -67,9 +76,9 @@ async fn cases_made_offline_arrive_once_and_an_invalid_one_is_set_aside() {
     // not exist.
     server.stop();
     let dog = "https://pietura.lv/id/service/dog-fee";
-    let first = local.register_case(draft(dog, centre, 1), now()).unwrap();
-    let second = local.register_case(draft(dog, centre, 2), now()).unwrap();
-    let bogus = local.register_case(draft("https://pietura.lv/id/service/no-such", centre, 3), now()).unwrap();
+    let first = local.register_case(draft(dog, centre, 1, &author), now()).unwrap();
+    let second = local.register_case(draft(dog, centre, 2, &author), now()).unwrap();
+    let bogus = local.register_case(draft("https://pietura.lv/id/service/no-such", centre, 3, &author), now()).unwrap();
     assert!(engine::push_outbox(&client, &creds, &local, &clock).await.is_err(), "nobody answers");
     assert_eq!(local.pending_outbox(10).unwrap()[0].attempts, 1);
 
@@ -91,6 +100,7 @@ async fn cases_made_offline_arrive_once_and_an_invalid_one_is_set_aside() {
             kind: "case_registered".into(),
             payload: serde_json::to_value(case).unwrap(),
             offline: true,
+            author: proof(&author),
         })
         .collect();
     let reply = client.push_outbox(&creds, again).await.unwrap();
@@ -112,10 +122,11 @@ async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_no
     let client = SyncClient::new(parse_server_url(&url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
     let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let author = clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([9; 32])).unwrap());
     let clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false };
     let case =
-        local.register_case(draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1), now()).unwrap();
+        local.register_case(draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1, &author), now()).unwrap();
     local
         .change_case_status(
             case.id,
@@ -123,7 +134,7 @@ async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_no
             now(),
             clerk.clone(),
             "konsultēts",
-            false,
+            EntryOrigin { offline: false, author: Some(author.clone()) },
             Uuid::now_v7(),
         )
         .unwrap();
@@ -136,6 +147,7 @@ async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_no
             kind: e.kind,
             payload: serde_json::from_str(&e.payload).unwrap(),
             offline: e.offline,
+            author: proof(e.author.as_deref().unwrap()),
         })
         .collect();
     assert_eq!(entries.len(), 2);
@@ -153,6 +165,7 @@ async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_no
         payload: serde_json::json!({ "case_id": case.id, "change": {
             "status": "submitted", "at": now(), "actor": clerk, "note": "" } }),
         offline: false,
+        author: proof(&author),
     };
     let refused = client.push_outbox(&creds, vec![illegal]).await.unwrap();
     assert_eq!(refused.results[0].outcome, "rejected");
@@ -169,14 +182,15 @@ async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
     let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let author = clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([2; 32])).unwrap());
     let dog = "https://pietura.lv/id/service/dog-fee";
     let passport = "https://pietura.lv/id/service/passport";
     for minute in 0..6 {
-        local.register_case(draft(dog, enrolled.centre.id, minute), now()).unwrap();
+        local.register_case(draft(dog, enrolled.centre.id, minute, &author), now()).unwrap();
     }
     for minute in 10..12 {
-        local.register_case(draft(passport, enrolled.centre.id, minute), now()).unwrap();
+        local.register_case(draft(passport, enrolled.centre.id, minute, &author), now()).unwrap();
     }
     let clock = engine::system_clock();
     engine::push_outbox(&client, &creds, &local, &clock).await.unwrap();
@@ -229,15 +243,26 @@ async fn an_institutions_status_change_reaches_the_desk_and_wins_over_a_late_off
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
     let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let author = clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([7; 32])).unwrap());
     let clock = engine::system_clock();
     let clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false };
 
-    let mut application = draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1);
+    let mut application = draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1, &author);
     application.kind = CaseKind::Application;
     application.centre_code = enrolled.centre.code.clone();
     let case = local.register_case(application, now()).unwrap();
-    local.change_case_status(case.id, CaseStatus::Submitted, now(), clerk.clone(), "", false, Uuid::now_v7()).unwrap();
+    local
+        .change_case_status(
+            case.id,
+            CaseStatus::Submitted,
+            now(),
+            clerk.clone(),
+            "",
+            EntryOrigin { offline: false, author: Some(author.clone()) },
+            Uuid::now_v7(),
+        )
+        .unwrap();
     assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 2);
     let merge = engine::pull_cases(&client, &creds, &local, &clock).await.unwrap();
     assert_eq!((merge.added, merge.updated, merge.news), (0, 0, 0), "the desk's own case comes back unchanged");
@@ -245,7 +270,8 @@ async fn an_institutions_status_change_reaches_the_desk_and_wins_over_a_late_off
     // The desk cancels (not yet sent); the institution takes the case on meanwhile.
     let offline_clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: true };
     let cancel = Uuid::now_v7();
-    local.change_case_status(case.id, CaseStatus::Cancelled, now(), offline_clerk, "Atsauca", true, cancel).unwrap();
+    let origin = EntryOrigin { offline: true, author: Some(author.clone()) };
+    local.change_case_status(case.id, CaseStatus::Cancelled, now(), offline_clerk, "Atsauca", origin, cancel).unwrap();
     let http = reqwest::Client::new();
     let answer = http
         .post(format!("{}/v1/cases/{}/status", server.url.trim_end_matches('/'), case.number))

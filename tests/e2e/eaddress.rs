@@ -56,6 +56,10 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
     let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    // The clerk unlocks the desk with their card: the desk's record of it goes with the entries.
+    let author = tests::clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
+    let origin = offline_store::EntryOrigin { offline: true, author: Some(author.clone()) };
+    let proof: Option<sync::protocol::EntryAuthor> = Some(serde_json::from_str(&author).unwrap());
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([6; 32])).unwrap());
     let clock = engine::system_clock();
     // The desk keeps the e-address catalogue for writing offline.
@@ -84,6 +88,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
                 registered_by: clerk.clone(),
                 note: String::new(),
                 offline: true,
+                author: Some(author.clone()),
             },
             now(),
         )
@@ -99,7 +104,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
         added_at: now(),
         actor: clerk,
     };
-    local.add_case_document(case.id, document, &scan, true).unwrap();
+    local.add_case_document(case.id, document, &scan, origin.clone()).unwrap();
     let message_id = Uuid::now_v7();
     let entry = MessageEntry {
         from: String::new(),
@@ -121,7 +126,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
             message_id,
             &serde_json::to_value(&entry).unwrap(),
             &[(sha256.clone(), scan.clone())],
-            true,
+            origin,
             now(),
         )
         .unwrap();
@@ -139,6 +144,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
         kind: "message_send".into(),
         payload: serde_json::to_value(&entry).unwrap(),
         offline: true,
+        author: proof.clone(),
     };
     let reply = client.push_outbox(&creds, vec![again]).await.unwrap();
     assert_eq!(reply.results[0].outcome, "duplicate");
@@ -153,6 +159,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
             kind: "message_send".into(),
             payload: serde_json::to_value(&changed).unwrap(),
             offline: true,
+            author: proof.clone(),
         }
     };
     let refused = vec![
@@ -175,7 +182,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
             Some("unknown_recipient"),
             Some("missing_attachment"),
             Some("message_invalid"),
-            Some("not_allowed"),
+            Some("author_unproven"),
             None
         ],
         "{reply:?}"

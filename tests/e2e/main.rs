@@ -9,4 +9,5 @@ mod engine;
 mod login;
 mod outbox_faults;
 mod server_cli;
+mod slow_clients;
 mod visit;

@@ -22,7 +22,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 9"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 10"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -479,5 +479,51 @@ fn operators_add_mailboxes_and_record_delegations_by_the_rules() {
     let audit = server_cli(&bin, &db, &["audit", "list", "--subject", "_DEFAULT@40003521600"]).unwrap();
     assert!(audit.contains("delegation_granted"), "{audit}");
     assert!(audit.contains("representative_recorded") && audit.contains("representative_ended"), "{audit}");
+    assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
+}
+
+/// Issue 12: an institution's API key can be listed, given an expiry and revoked; a revoked key
+/// is refused by the running server at its next request, and every issue and revocation is in
+/// the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn institution_keys_are_listed_expire_and_a_revoked_key_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    let vid = "https://pietura.lv/id/org/vid";
+    server_cli(&bin, &db, &["institution", "add", vid, "--name", "VID"]).unwrap();
+    let issued: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", vid, "--expires-in-days", "30", "--json"]).unwrap())
+            .unwrap();
+    let key = issued["api_key"].as_str().unwrap().to_owned();
+    assert!(issued["expires_at"].is_string(), "{issued}");
+    let key_id = key.split_once('.').unwrap().0.to_owned();
+    let listed: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", "list", vid, "--json"]).unwrap()).unwrap();
+    assert_eq!(listed[0]["key_id"], key_id.as_str());
+    assert_eq!(listed[0]["state"], "active");
+    assert!(!listed.to_string().contains(key.split_once('.').unwrap().1), "the secret is never shown again");
+    fails_with(server_command(&bin, &db, 0).args(["institution", "key", vid, "--expires-in-days", "x"]), "invalid");
+
+    let server = ServerProcess::start(&bin, &db, free_port()).unwrap();
+    let http = reqwest::Client::new();
+    let feed = || {
+        http.get(format!("{}/v1/institution/cases?after=0", server.url.trim_end_matches('/')))
+            .header("pietura-protocol", "1")
+            .header("authorization", format!("ApiKey {key}"))
+            .send()
+    };
+    assert_eq!(feed().await.unwrap().status(), 200);
+    let revoked = server_cli(&bin, &db, &["institution", "key", "revoke", &key_id]).unwrap();
+    assert!(revoked.contains("revoked"), "{revoked}");
+    assert_eq!(feed().await.unwrap().status(), 403, "refused at the next request");
+    fails_with(
+        server_command(&bin, &db, 0).args(["institution", "key", "revoke", "0190b2d8-0000-7000-8000-000000000000"]),
+        "no key",
+    );
+    let listed = server_cli(&bin, &db, &["institution", "key", "list"]).unwrap();
+    assert!(listed.contains(&key_id) && listed.contains("revoked"), "{listed}");
+    let audit = server_cli(&bin, &db, &["audit", "list"]).unwrap();
+    assert!(audit.contains("institution_key_issued") && audit.contains("institution_key_revoked"), "{audit}");
     assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
 }

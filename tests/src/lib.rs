@@ -3,7 +3,7 @@
 pub mod processes;
 pub mod webdriver;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The folder with the workspace's built binaries (`target/debug`), found from the test binary
 /// (`target/debug/deps/e2e-…`).
@@ -22,4 +22,24 @@ pub fn artefact_dir() -> PathBuf {
 /// A TCP port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The clerk of "Rīgas VPVKAC" whose card [`processes::demo_server_with_desk`] issues.
+pub const DEMO_CLERK: &str = "161175-19997";
+
+/// What a desk records when [`DEMO_CLERK`]'s card unlocks the device `device_id` offline now,
+/// as its outbox entries carry it (JSON of `sync::protocol::EntryAuthor`): the card in `dir`
+/// (saved by [`processes::demo_server_with_desk`]) signs the challenge bound to the device.
+pub fn clerk_offline_author(dir: &Path, device_id: uuid::Uuid) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let profile = eid::test_ca::CardProfile::from_json(&std::fs::read_to_string(dir.join("clerk-card.json"))?)?;
+    let mut card = eid::EidCard::new(eid::virtual_card::VirtualCard::new(profile));
+    #[allow(clippy::disallowed_methods)] // the unlock's moment, on the real clock the server checks against
+    let unlocked_at = chrono::Utc::now();
+    let salt = uuid::Uuid::new_v4().simple().to_string();
+    let nonce = sync::protocol::offline_unlock_nonce(device_id, unlocked_at, &salt);
+    let pin = eid::apdu::Pin::new("1234", eid::apdu::PIN_MIN_LENGTH).context("the test PIN")?;
+    let token = card.sign_login(&pin, sync::protocol::OFFLINE_UNLOCK_ORIGIN, &nonce, "test")?;
+    let author = sync::protocol::EntryAuthor::OfflineUnlock { token: token.to_json(), unlocked_at, salt };
+    Ok(serde_json::to_string(&author)?)
 }

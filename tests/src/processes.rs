@@ -81,6 +81,12 @@ impl ServerProcess {
         configure: impl FnOnce(&mut Command),
     ) -> Result<Self> {
         let mut command = server_command(bin_dir, database, port);
+        // The eID settings written beside the database (demo_server_with_desk), unless the
+        // test names its own configuration.
+        let beside = database.with_file_name("pietura.toml");
+        if beside.exists() {
+            command.env("PIETURA_CONFIG", beside);
+        }
         configure(&mut command);
         command.arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit());
         let mut process = Process::spawn("pietura-server", &mut command)?;
@@ -192,7 +198,8 @@ impl Drop for VirtualCardProcess {
 }
 
 /// A server database for the end-to-end tests: the centre "Rīgas VPVKAC", the demo catalogue,
-/// and one desk "G1" waiting for enrollment. Returns the database path and the desk's code.
+/// one desk "G1" waiting for enrollment, eID login with a test CA and the clerk
+/// [`crate::DEMO_CLERK`] granted there. Returns the database path and the desk's code.
 pub fn demo_server_with_desk(bin_dir: &Path, dir: &Path) -> Result<(std::path::PathBuf, String)> {
     let db = dir.join("server.db");
     server_cli(bin_dir, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"])?;
@@ -205,5 +212,24 @@ pub fn demo_server_with_desk(bin_dir: &Path, dir: &Path) -> Result<(std::path::P
     )?;
     let added: serde_json::Value = serde_json::from_str(&added)?;
     let code = added["enrollment_code"].as_str().context("no enrollment code")?.to_owned();
+    // eID login with a test CA (its files in DIR/ca, the settings in DIR/pietura.toml, read by
+    // ServerProcess::start), and the clerk's card in DIR/clerk-card.json: what the desk pushes
+    // must prove its author.
+    #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
+    let now = chrono::Utc::now();
+    let ca = eid::test_ca::TestCa::generate(now)?;
+    ca.save(&dir.join("ca"))?;
+    std::fs::write(
+        dir.join("pietura.toml"),
+        format!("eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n", dir.join("ca/ica.pem").display().to_string()),
+    )?;
+    let holder = eid::test_ca::Holder {
+        given_name: "ILZE".into(),
+        surname: "OZOLIŅA".into(),
+        personal_code: crate::DEMO_CLERK.into(),
+    };
+    let card = ca.issue_card(holder, eid::apdu::KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
+    std::fs::write(dir.join("clerk-card.json"), card.to_json()?)?;
+    server_cli(bin_dir, &db, &["user", "grant", crate::DEMO_CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"])?;
     Ok((db, code))
 }

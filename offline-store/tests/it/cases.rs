@@ -37,8 +37,12 @@ fn draft(kind: CaseKind, served: i64, offline: bool) -> CaseDraft {
         registered_by: clerk(offline),
         note: String::new(),
         offline,
+        author: Some(AUTHOR.into()),
     }
 }
+
+/// A login's proof, as the device layer records it (the store keeps it as it is).
+const AUTHOR: &str = r#"{"kind":"session","session":"abababababababababababababababababababababababababababababababab"}"#;
 
 #[test]
 fn cases_are_numbered_per_year_and_queued_with_their_outbox_entry() {
@@ -52,6 +56,7 @@ fn cases_are_numbered_per_year_and_queued_with_their_outbox_entry() {
     assert_eq!(pending.iter().map(|e| e.id).collect::<Vec<_>>(), [first.id, second.id]);
     assert_eq!((pending[0].offline, pending[1].offline), (false, true));
     assert_eq!(pending[0].kind, "case_registered");
+    assert_eq!(pending[0].author.as_deref(), Some(AUTHOR), "the login's proof goes with the entry");
     // The next year starts again from 1.
     let mut next_year = draft(CaseKind::Consultation, 0, false);
     next_year.served_at = DateTime::parse_from_rfc3339("2027-01-02T09:00:00Z").unwrap().with_timezone(&Utc);

@@ -98,11 +98,10 @@ pub async fn challenge(
 ) -> Result<Json<ChallengeResponse>, ApiError> {
     let login = state.login.as_ref().ok_or(LoginError::NotConfigured)?;
     let now = (state.clock)();
-    if let Err(wait) = state.challenge_limit.check(device.id, now) {
+    if let Err(wait) = state.challenge_limit.acquire(device.id, now) {
         tracing::warn!(device = %device.id, "login challenges throttled");
         return Err(ApiError::too_many_attempts(wait));
     }
-    state.challenge_limit.record_failure(device.id, now);
     let challenge = login.challenge(state.store.as_ref(), &device, now).await?;
     Ok(Json(ChallengeResponse { nonce: challenge.nonce, origin: challenge.origin, expires_at: challenge.expires_at }))
 }
@@ -126,19 +125,24 @@ pub async fn log_in(
 ) -> Result<Json<LoginResponse>, ApiError> {
     let login = state.login.as_ref().ok_or(LoginError::NotConfigured)?;
     let now = (state.clock)();
-    if let Err(wait) = state.login_failures.check(device.id, now) {
+    // Counted before it is tried (racing logins cannot all pass), given back when it succeeds
+    // or the server itself failed.
+    if let Err(wait) = state.login_failures.acquire(device.id, now) {
         tracing::warn!(peer = %peer.ip(), device = %device.id, "login attempts throttled");
         return Err(ApiError::too_many_attempts(wait));
     }
     match login.log_in(state.store.as_ref(), &device, &request.token, &request.nonce, now).await {
-        Ok(logged_in) => Ok(Json(LoginResponse {
-            session_token: logged_in.session_token,
-            session: session_dto(&logged_in.session, &logged_in.country),
-            certificate: STANDARD.encode(&logged_in.certificate_der),
-        })),
+        Ok(logged_in) => {
+            state.login_failures.forgive(device.id, now);
+            Ok(Json(LoginResponse {
+                session_token: logged_in.session_token,
+                session: session_dto(&logged_in.session, &logged_in.country),
+                certificate: STANDARD.encode(&logged_in.certificate_der),
+            }))
+        }
         Err(error) => {
-            if !matches!(error, LoginError::Store(_) | LoginError::Random(_)) {
-                state.login_failures.record_failure(device.id, now);
+            if matches!(error, LoginError::Store(_) | LoginError::Random(_)) {
+                state.login_failures.forgive(device.id, now);
             }
             Err(error.into())
         }

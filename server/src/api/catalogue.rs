@@ -30,7 +30,7 @@ impl FromRequestParts<AppState> for AuthenticatedInstitution {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let institution = institutions::authenticate(state.store.as_ref(), header).await.inspect_err(|e| {
+        let institution = institutions::authenticate(state.store.as_ref(), header, (state.clock)()).await.inspect_err(|e| {
             tracing::warn!(error = %e, "institution authentication failed");
         })?;
         tracing::info!(institution = %institution.id, "institution authenticated");
@@ -46,7 +46,9 @@ impl From<InstitutionError> for ApiError {
             InstitutionError::MissingKey | InstitutionError::WrongKey => {
                 ApiError::new(StatusCode::UNAUTHORIZED, error_codes::UNAUTHORISED, message)
             }
-            InstitutionError::RevokedKey => ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message),
+            InstitutionError::RevokedKey | InstitutionError::ExpiredKey => {
+                ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message)
+            }
             InstitutionError::Invalid { field, .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message).with_field(field)
             }

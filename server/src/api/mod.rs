@@ -14,7 +14,7 @@ use std::{net::SocketAddr, sync::Arc, time::Instant};
 use axum::{
     Json, Router,
     extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post, put},
@@ -64,6 +64,8 @@ pub struct AppState {
     pub calendar: Arc<domain::calendar::WorkingCalendar>,
     /// The open data sets, computed at most once per few minutes.
     pub open_data: Arc<crate::open_data::OpenDataCache>,
+    /// Connections and how long a client may take.
+    pub limits: crate::limits::ServeLimits,
 }
 
 impl AppState {
@@ -93,7 +95,14 @@ impl AppState {
             attachments: Arc::new(crate::eaddress::Attachments::new(Arc::new(object_store::memory::InMemory::new()))),
             calendar: Arc::new(domain::calendar::WorkingCalendar::latvia()),
             open_data: Arc::default(),
+            limits: crate::limits::ServeLimits::default(),
         }
+    }
+
+    /// Other limits on clients than the defaults.
+    pub fn with_limits(mut self, limits: crate::limits::ServeLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Keeps e-address attachments in `attachments`.
@@ -309,6 +318,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/catalogue/flags", get(catalogue::list_flags))
         .fallback(not_found)
         .layer(middleware::from_fn(protocol_version))
+        // A request (its body included) that takes longer gets 408; so does a body that pauses.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.limits.body_idle_timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.limits.request_timeout,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state)
@@ -333,14 +348,29 @@ async fn protocol_version(request: Request, next: Next) -> Response {
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route =
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().to_string();
+    // A client may send any token as its method: only the standard ones become labels, or the
+    // metrics would grow with every one an attacker makes up.
+    let method = match *request.method() {
+        Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::DELETE | Method::PATCH | Method::OPTIONS => {
+            request.method().as_str().to_owned()
+        }
+        _ => "other".to_owned(),
+    };
+    let is_api = request.uri().path().starts_with("/v1/");
     let span = tracing::info_span!("request", %method, %route);
     let started = Instant::now();
-    let response = next.run(request).instrument(span.clone()).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     span.in_scope(|| tracing::debug!(status, elapsed_ms = elapsed.as_millis() as u64, "answered"));
     state.metrics.record(&route, &method, status, elapsed);
+    // Browsers must not guess another type than the one given, and API answers (personal
+    // data among them) must not be kept by caches on the way or on the device.
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if is_api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 
@@ -389,16 +419,22 @@ async fn enroll(
     ApiJson(request): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let now = (state.clock)();
-    if let Err(wait) = state.enrollment_failures.check(peer.ip(), now) {
+    let client = throttle::client_key(peer.ip());
+    // Counted before it is tried (racing guesses cannot all pass), given back unless it was a
+    // wrong code.
+    if let Err(wait) = state.enrollment_failures.acquire(client, now) {
         tracing::warn!(peer = %peer.ip(), "enrollment attempts throttled");
         return Err(ApiError::too_many_attempts(wait));
     }
     match devices::enroll(state.store.as_ref(), &request.enrollment_code, now).await {
-        Ok(response) => Ok(Json(response)),
+        Ok(response) => {
+            state.enrollment_failures.forgive(client, now);
+            Ok(Json(response))
+        }
         Err(error) => {
             tracing::warn!(peer = %peer.ip(), %error, "enrollment refused");
-            if matches!(error, DeviceError::Code(_) | DeviceError::Store(StoreError::EnrollmentCodeUnknown)) {
-                state.enrollment_failures.record_failure(peer.ip(), now);
+            if !matches!(error, DeviceError::Code(_) | DeviceError::Store(StoreError::EnrollmentCodeUnknown)) {
+                state.enrollment_failures.forgive(client, now);
             }
             Err(error.into())
         }
@@ -412,6 +448,7 @@ async fn enroll(
     responses(
         (status = 200, description = "One result per entry, in order", body = sync::protocol::OutboxReply),
         (status = 401, description = "Unknown device", body = ErrorBody),
+        (status = 403, description = "Not a desk", body = ErrorBody),
         (status = 422, description = "Too many entries in one push", body = ErrorBody)
     ))]
 async fn push_outbox(
@@ -427,21 +464,44 @@ async fn push_outbox(
         )
         .with_field("entries"));
     }
+    // Cases and messages are a desk's work: a kiosk has nothing to push.
+    if device.kind != domain::DeviceKind::Desk {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            sync::protocol::error_codes::FORBIDDEN,
+            "only desks push outbox entries",
+        ));
+    }
     let now = (state.clock)();
+    let mut results: Vec<(usize, sync::protocol::OutboxResult)> = Vec::with_capacity(push.entries.len());
+    // Each entry's author proven first (each distinct proof once); the unproven are refused.
+    let mut authors = crate::authorship::AuthorCheck::new(state.store.as_ref(), state.login.as_deref(), &device, now);
+    let mut proven = Vec::with_capacity(push.entries.len());
+    for (position, entry) in push.entries.into_iter().enumerate() {
+        match authors.prove(entry.author.as_ref()).await? {
+            Ok(author) => proven.push((position, entry, author)),
+            Err(unproven) => results.push((
+                position,
+                crate::cases::EntryOutcome::Rejected { code: unproven.code, reason: unproven.reason }
+                    .into_result(entry.id),
+            )),
+        }
+    }
     // Messages go through the e-address rules, one by one; everything else is about cases and
     // is applied in one transaction. Answers keep the entries' order.
     let (messages, others): (Vec<_>, Vec<_>) =
-        push.entries.into_iter().enumerate().partition(|(_, entry)| entry.kind == "message_send");
-    let mut results: Vec<(usize, sync::protocol::OutboxResult)> = Vec::with_capacity(messages.len() + others.len());
-    let (positions, case_entries): (Vec<usize>, Vec<_>) = others.into_iter().unzip();
+        proven.into_iter().partition(|(_, entry, _)| entry.kind == "message_send");
+    let (positions, case_entries): (Vec<usize>, Vec<_>) =
+        others.into_iter().map(|(position, entry, author)| (position, (entry, author))).unzip();
     let case_results = crate::cases::apply_entries(state.store.as_ref(), &device, case_entries, now).await?;
     results.extend(positions.into_iter().zip(case_results));
-    for (position, entry) in messages {
+    for (position, entry, author) in messages {
         let result = crate::eaddress::apply_message_entry(
             state.store.as_ref(),
             &state.attachments,
             &state.calendar,
             &device,
+            &author,
             entry,
             now,
         )

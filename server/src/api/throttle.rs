@@ -43,7 +43,11 @@ impl<K: Hash + Eq + Copy> Throttle<K> {
     /// `Err(wait)` while `key` has used up its events.
     pub fn check(&self, key: K, now: DateTime<Utc>) -> Result<(), Duration> {
         let events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(times) = events.get(&key) else { return Ok(()) };
+        self.wait(events.get(&key), now)
+    }
+
+    fn wait(&self, times: Option<&VecDeque<DateTime<Utc>>>, now: DateTime<Utc>) -> Result<(), Duration> {
+        let Some(times) = times else { return Ok(()) };
         let recent: Vec<_> = times.iter().filter(|t| now - **t < self.window).collect();
         if recent.len() < self.max {
             return Ok(());
@@ -53,16 +57,52 @@ impl<K: Hash + Eq + Copy> Throttle<K> {
         Err(*oldest_counting + self.window - now)
     }
 
+    /// Checks and counts an attempt under one lock, so attempts racing each other cannot all
+    /// pass the check before any is counted. `Err(wait)` when over the limit (not counted);
+    /// an attempt that turns out well is given back with [`Throttle::forgive`].
+    pub fn acquire(&self, key: K, now: DateTime<Utc>) -> Result<(), Duration> {
+        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.wait(events.get(&key), now)?;
+        Self::push(&mut events, key, now, self.window, self.max);
+        Ok(())
+    }
+
+    /// Gives back an attempt counted at `at` by [`Throttle::acquire`] (it succeeded).
+    pub fn forgive(&self, key: K, at: DateTime<Utc>) {
+        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(times) = events.get_mut(&key)
+            && let Some(position) = times.iter().rposition(|t| *t == at)
+        {
+            times.remove(position);
+        }
+    }
+
     pub fn record_failure(&self, key: K, now: DateTime<Utc>) {
         let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::push(&mut events, key, now, self.window, self.max);
+    }
+
+    fn push(events: &mut HashMap<K, VecDeque<DateTime<Utc>>>, key: K, now: DateTime<Utc>, window: Duration, max: usize) {
         let times = events.entry(key).or_default();
         times.push_back(now);
-        while times.front().is_some_and(|t| now - *t >= self.window) || times.len() > self.max {
+        while times.front().is_some_and(|t| now - *t >= window) || times.len() > max {
             times.pop_front();
         }
         if events.len() > MAX_ADDRESSES {
-            events.retain(|_, times| times.back().is_some_and(|t| now - *t < self.window));
+            events.retain(|_, times| times.back().is_some_and(|t| now - *t < window));
         }
+    }
+}
+
+/// The key a client's address is throttled by: an IPv6 client holds a whole /64 (changing the
+/// rest is free), so the /64 counts as one; an IPv4-mapped IPv6 address is its IPv4 address.
+pub fn client_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
     }
 }
 
@@ -88,5 +128,42 @@ mod tests {
         assert_eq!(throttle.check(attacker, at(15)), Ok(()), "the first failure has left the window");
         throttle.record_failure(attacker, at(15));
         assert!(throttle.check(attacker, at(15)).is_err());
+    }
+
+    #[test]
+    fn racing_attempts_cannot_pass_the_check_together() {
+        let throttle = std::sync::Arc::new(FailureThrottle::default());
+        let key: IpAddr = "192.0.2.9".parse().unwrap();
+        // Forty attempts at the same moment from eight threads: exactly the allowed ten pass.
+        let passed: usize = (0..8)
+            .map(|_| {
+                let throttle = throttle.clone();
+                std::thread::spawn(move || (0..5).filter(|_| throttle.acquire(key, at(0)).is_ok()).count())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .sum();
+        assert_eq!(passed, MAX_FAILURES);
+        // One that succeeded is given back: one more may try.
+        throttle.forgive(key, at(0));
+        assert_eq!(throttle.acquire(key, at(0)), Ok(()));
+        assert!(throttle.acquire(key, at(0)).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_slash_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(other));
+        assert_eq!(client_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7".parse::<IpAddr>().unwrap());
+        assert_eq!(client_key("192.0.2.7".parse().unwrap()), "192.0.2.7".parse::<IpAddr>().unwrap());
+        let throttle = FailureThrottle::default();
+        for minute in 0..MAX_FAILURES as i64 {
+            throttle.record_failure(client_key(a), at(minute));
+        }
+        assert!(throttle.check(client_key(b), at(10)).is_err(), "the same /64 is held back");
     }
 }

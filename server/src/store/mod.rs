@@ -211,6 +211,8 @@ pub struct InstitutionKeyRecord {
     pub key_id: Uuid,
     pub institution: Institution,
     pub secret_hash: [u8; 32],
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -439,7 +441,8 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     async fn add_device(&self, device: NewDevice) -> Result<Device, StoreError>;
     async fn list_devices(&self) -> Result<Vec<Device>, StoreError>;
-    /// Revokes a device; revoking twice keeps the first time.
+    /// Revokes a device and ends every session opened on it, in one transaction; revoking twice
+    /// keeps the first time.
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError>;
     /// Atomically trades an unused, unexpired code for a device secret (stored as its hash).
     async fn redeem_enrollment_code(
@@ -460,14 +463,27 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     async fn add_institution(&self, institution: Institution) -> Result<Institution, StoreError>;
     async fn list_institutions(&self) -> Result<Vec<Institution>, StoreError>;
+    /// Adds a key (valid until `expires_at`, when given) with its audit entry, in one transaction.
     async fn add_institution_key(
         &self,
         key_id: Uuid,
         institution_id: &str,
         secret_hash: [u8; 32],
         at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+        audit: crate::audit::NewAuditEntry,
     ) -> Result<(), StoreError>;
     async fn institution_key_record(&self, key_id: Uuid) -> Result<Option<InstitutionKeyRecord>, StoreError>;
+    /// Keys (of one institution, or all), oldest first, revoked and expired ones too.
+    async fn institution_keys(&self, institution_id: Option<String>) -> Result<Vec<InstitutionKeyRecord>, StoreError>;
+    /// Revokes a key with its audit entry, in one transaction; revoking twice keeps the first time
+    /// (and writes no second entry). `None` when there is no such key.
+    async fn revoke_institution_key(
+        &self,
+        key_id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<Option<InstitutionKeyRecord>, StoreError>;
 
     /// Applies all changes or none, each at the next position of the change feed. A change whose
     /// `expected_version` is not the stored one fails the whole batch with `VersionConflict`.
@@ -501,8 +517,16 @@ pub trait Store: Send + Sync + fmt::Debug {
         centre_id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Whether there was such a grant to revoke.
-    async fn revoke_role(&self, personal_code: &str, role: domain::Role, centre_id: Uuid) -> Result<bool, StoreError>;
+    /// Revokes a grant and ends, in the same transaction, the person's sessions on the centre's
+    /// devices (they carried the role; a person with other roles there logs in again). Whether
+    /// there was such a grant to revoke.
+    async fn revoke_role(
+        &self,
+        personal_code: &str,
+        role: domain::Role,
+        centre_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Every grant, or one person's.
     async fn role_grants(&self, personal_code: Option<&str>) -> Result<Vec<RoleGrant>, StoreError>;
     async fn add_session(&self, session: UserSession) -> Result<(), StoreError>;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     (7, "audit_log", include_str!("../../migrations/postgres/0007_audit_log.sql")),
     (8, "eaddress", include_str!("../../migrations/postgres/0008_eaddress.sql")),
     (9, "eaddress_representatives", include_str!("../../migrations/postgres/0009_eaddress_representatives.sql")),
+    (10, "institution_key_expiry", include_str!("../../migrations/postgres/0010_institution_key_expiry.sql")),
 ];
 
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
@@ -265,6 +266,21 @@ fn institution_from_row(row: &Row) -> Institution {
     Institution { id: row.get(0), name: row.get(1), is_central_editor: row.get(2), created_at: row.get(3) }
 }
 
+const INSTITUTION_KEY_SELECT: &str =
+    "SELECT i.id, i.name, i.is_central_editor, i.created_at, k.secret_hash, k.revoked_at, k.id, k.created_at, k.expires_at
+     FROM institution_keys k JOIN institutions i ON i.id = k.institution_id";
+
+fn institution_key_from_row(row: &Row) -> Result<InstitutionKeyRecord, StoreError> {
+    Ok(InstitutionKeyRecord {
+        key_id: row.get(6),
+        institution: institution_from_row(row),
+        secret_hash: hash_from_bytes(Some(row.get(4)))?.unwrap_or_default(),
+        created_at: row.get(7),
+        expires_at: row.get(8),
+        revoked_at: row.get(5),
+    })
+}
+
 async fn load_device(client: &impl GenericClient, id: Uuid) -> Result<Option<Device>, StoreError> {
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id WHERE d.id = $1");
     client.query_opt(&sql, &[&id]).await.map_err(db)?.as_ref().map(device_from_row).transpose()
@@ -456,11 +472,15 @@ impl Store for PostgresStore {
     }
 
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        client
-            .execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &at])
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &at])
             .await
             .map_err(db)?;
+        tx.execute("UPDATE user_sessions SET ended_at = $2 WHERE device_id = $1 AND ended_at IS NULL", &[&id, &at])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         load_device(&client, id).await?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })
     }
 
@@ -565,38 +585,55 @@ impl Store for PostgresStore {
         institution_id: &str,
         secret_hash: [u8; 32],
         at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+        audit: crate::audit::NewAuditEntry,
     ) -> Result<(), StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        client
-            .execute(
-                "INSERT INTO institution_keys (id, institution_id, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
-                &[&key_id, &institution_id, &secret_hash.as_slice(), &at],
-            )
-            .await
-            .map_err(|e| map_err(e, || format!("institution {institution_id}")))?;
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute(
+            "INSERT INTO institution_keys (id, institution_id, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&key_id, &institution_id, &secret_hash.as_slice(), &at, &expires_at],
+        )
+        .await
+        .map_err(|e| map_err(e, || format!("institution {institution_id}")))?;
+        append_audit_in(&tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 
     async fn institution_key_record(&self, key_id: Uuid) -> Result<Option<InstitutionKeyRecord>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let row = client
-            .query_opt(
-                "SELECT i.id, i.name, i.is_central_editor, i.created_at, k.secret_hash, k.revoked_at
-                 FROM institution_keys k JOIN institutions i ON i.id = k.institution_id WHERE k.id = $1",
-                &[&key_id],
-            )
+        let sql = format!("{INSTITUTION_KEY_SELECT} WHERE k.id = $1");
+        client.query_opt(&sql, &[&key_id]).await.map_err(db)?.as_ref().map(institution_key_from_row).transpose()
+    }
+
+    async fn institution_keys(&self, institution_id: Option<String>) -> Result<Vec<InstitutionKeyRecord>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let sql = format!(
+            "{INSTITUTION_KEY_SELECT} WHERE $1::TEXT IS NULL OR k.institution_id = $1 ORDER BY k.created_at, k.id"
+        );
+        client.query(&sql, &[&institution_id]).await.map_err(db)?.iter().map(institution_key_from_row).collect()
+    }
+
+    async fn revoke_institution_key(
+        &self,
+        key_id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<Option<InstitutionKeyRecord>, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let changed = tx
+            .execute("UPDATE institution_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[&key_id, &at])
             .await
             .map_err(db)?;
-        row.map(|row| {
-            let secret_hash = hash_from_bytes(Some(row.get(4)))?.unwrap_or_default();
-            Ok(InstitutionKeyRecord {
-                key_id,
-                institution: institution_from_row(&row),
-                secret_hash,
-                revoked_at: row.get(5),
-            })
-        })
-        .transpose()
+        if changed > 0 {
+            append_audit_in(&tx, &audit).await?;
+        }
+        let sql = format!("{INSTITUTION_KEY_SELECT} WHERE k.id = $1");
+        let record = tx.query_opt(&sql, &[&key_id]).await.map_err(db)?.as_ref().map(institution_key_from_row).transpose()?;
+        tx.commit().await.map_err(db)?;
+        Ok(record)
     }
 
     async fn apply_catalogue_changes(
@@ -797,15 +834,31 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn revoke_role(&self, personal_code: &str, role: domain::Role, centre_id: Uuid) -> Result<bool, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let removed = client
+    async fn revoke_role(
+        &self,
+        personal_code: &str,
+        role: domain::Role,
+        centre_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let removed = tx
             .execute(
                 "DELETE FROM role_grants WHERE personal_code = $1 AND role = $2 AND centre_id = $3",
                 &[&personal_code, &role.as_str(), &centre_id],
             )
             .await
             .map_err(db)?;
+        tx.execute(
+            "UPDATE user_sessions SET ended_at = $3
+             WHERE personal_code = $1 AND ended_at IS NULL
+               AND device_id IN (SELECT id FROM devices WHERE centre_id = $2)",
+            &[&personal_code, &centre_id, &at],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         Ok(removed > 0)
     }
 

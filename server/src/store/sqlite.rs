@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     (7, "audit_log", include_str!("../../migrations/sqlite/0007_audit_log.sql")),
     (8, "eaddress", include_str!("../../migrations/sqlite/0008_eaddress.sql")),
     (9, "eaddress_representatives", include_str!("../../migrations/sqlite/0009_eaddress_representatives.sql")),
+    (10, "institution_key_expiry", include_str!("../../migrations/sqlite/0010_institution_key_expiry.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -542,6 +543,29 @@ fn institution_from_row(row: &Row<'_>) -> rusqlite::Result<Institution> {
     Ok(Institution { id: row.get(0)?, name: row.get(1)?, is_central_editor: row.get(2)?, created_at: row.get(3)? })
 }
 
+const INSTITUTION_KEY_SELECT: &str =
+    "SELECT i.id, i.name, i.is_central_editor, i.created_at, k.secret_hash, k.revoked_at, k.id, k.created_at, k.expires_at
+     FROM institution_keys k JOIN institutions i ON i.id = k.institution_id";
+
+/// A row of [`INSTITUTION_KEY_SELECT`] (the inner result: a stored hash of the wrong length is
+/// corrupt data, not a database error).
+fn institution_key_from_row(row: &Row<'_>) -> rusqlite::Result<Result<InstitutionKeyRecord, StoreError>> {
+    let institution = institution_from_row(row)?;
+    let hash: Vec<u8> = row.get(4)?;
+    let key_id: String = row.get(6)?;
+    let (revoked_at, created_at, expires_at) = (row.get(5)?, row.get(7)?, row.get(8)?);
+    Ok((|| {
+        Ok(InstitutionKeyRecord {
+            key_id: Uuid::parse_str(&key_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            institution,
+            secret_hash: hash_from_bytes(Some(hash))?.unwrap_or_default(),
+            created_at,
+            expires_at,
+            revoked_at,
+        })
+    })())
+}
+
 fn flag_from_row(row: &Row<'_>) -> rusqlite::Result<(String, ArticleFlag, String)> {
     Ok((
         row.get(0)?,
@@ -718,12 +742,20 @@ impl Store for SqliteStore {
 
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
         self.with(move |c| {
-            c.execute(
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            tx.execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
                 params![id.to_string(), at],
             )
             .map_err(db)?;
-            load_device(c, id)?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })
+            tx.execute(
+                "UPDATE user_sessions SET ended_at = ?2 WHERE device_id = ?1 AND ended_at IS NULL",
+                params![id.to_string(), at],
+            )
+            .map_err(db)?;
+            let device = load_device(&tx, id)?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })?;
+            tx.commit().map_err(db)?;
+            Ok(device)
         })
         .await
     }
@@ -830,10 +862,13 @@ impl Store for SqliteStore {
         institution_id: &str,
         secret_hash: [u8; 32],
         at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+        audit: crate::audit::NewAuditEntry,
     ) -> Result<(), StoreError> {
         let institution_id = institution_id.to_owned();
         self.with(move |c| {
-            let exists: bool = c
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let exists: bool = tx
                 .query_row("SELECT EXISTS (SELECT 1 FROM institutions WHERE id = ?1)", params![institution_id], |r| {
                     r.get(0)
                 })
@@ -841,11 +876,14 @@ impl Store for SqliteStore {
             if !exists {
                 return Err(StoreError::NotFound { what: format!("institution {institution_id}") });
             }
-            c.execute(
-                "INSERT INTO institution_keys (id, institution_id, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![key_id.to_string(), institution_id, secret_hash.as_slice(), at],
+            tx.execute(
+                "INSERT INTO institution_keys (id, institution_id, secret_hash, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key_id.to_string(), institution_id, secret_hash.as_slice(), at, expires_at],
             )
             .map_err(db)?;
+            append_audit_in(&tx, &audit)?;
+            tx.commit().map_err(db)?;
             Ok(())
         })
         .await
@@ -853,20 +891,48 @@ impl Store for SqliteStore {
 
     async fn institution_key_record(&self, key_id: Uuid) -> Result<Option<InstitutionKeyRecord>, StoreError> {
         self.with(move |c| {
-            let row = c
-                .query_row(
-                    "SELECT i.id, i.name, i.is_central_editor, i.created_at, k.secret_hash, k.revoked_at
-                     FROM institution_keys k JOIN institutions i ON i.id = k.institution_id WHERE k.id = ?1",
-                    params![key_id.to_string()],
-                    |r| Ok((institution_from_row(r)?, r.get::<_, Vec<u8>>(4)?, r.get(5)?)),
-                )
-                .optional()
+            let sql = format!("{INSTITUTION_KEY_SELECT} WHERE k.id = ?1");
+            c.query_row(&sql, params![key_id.to_string()], institution_key_from_row).optional().map_err(db)?.transpose()
+        })
+        .await
+    }
+
+    async fn institution_keys(&self, institution_id: Option<String>) -> Result<Vec<InstitutionKeyRecord>, StoreError> {
+        self.with(move |c| {
+            let sql = format!("{INSTITUTION_KEY_SELECT} WHERE ?1 IS NULL OR k.institution_id = ?1 ORDER BY k.created_at, k.id");
+            let mut statement = c.prepare(&sql).map_err(db)?;
+            let rows = statement
+                .query_map(params![institution_id], institution_key_from_row)
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
-            row.map(|(institution, hash, revoked_at)| {
-                let secret_hash = hash_from_bytes(Some(hash))?.unwrap_or_default();
-                Ok(InstitutionKeyRecord { key_id, institution, secret_hash, revoked_at })
-            })
-            .transpose()
+            rows.into_iter().collect()
+        })
+        .await
+    }
+
+    async fn revoke_institution_key(
+        &self,
+        key_id: Uuid,
+        at: DateTime<Utc>,
+        audit: crate::audit::NewAuditEntry,
+    ) -> Result<Option<InstitutionKeyRecord>, StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let changed = tx
+                .execute(
+                    "UPDATE institution_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                    params![key_id.to_string(), at],
+                )
+                .map_err(db)?;
+            if changed > 0 {
+                append_audit_in(&tx, &audit)?;
+            }
+            let sql = format!("{INSTITUTION_KEY_SELECT} WHERE k.id = ?1");
+            let record =
+                tx.query_row(&sql, params![key_id.to_string()], institution_key_from_row).optional().map_err(db)?;
+            tx.commit().map_err(db)?;
+            record.transpose()
         })
         .await
     }
@@ -1082,15 +1148,30 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn revoke_role(&self, personal_code: &str, role: domain::Role, centre_id: Uuid) -> Result<bool, StoreError> {
+    async fn revoke_role(
+        &self,
+        personal_code: &str,
+        role: domain::Role,
+        centre_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let personal_code = personal_code.to_owned();
         self.with(move |c| {
-            let removed = c
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let removed = tx
                 .execute(
                     "DELETE FROM role_grants WHERE personal_code = ?1 AND role = ?2 AND centre_id = ?3",
                     params![personal_code, role.as_str(), centre_id.to_string()],
                 )
                 .map_err(db)?;
+            tx.execute(
+                "UPDATE user_sessions SET ended_at = ?3
+                 WHERE personal_code = ?1 AND ended_at IS NULL
+                   AND device_id IN (SELECT id FROM devices WHERE centre_id = ?2)",
+                params![personal_code, centre_id.to_string(), at],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
             Ok(removed > 0)
         })
         .await

@@ -57,26 +57,44 @@ pub(crate) async fn start_on(backend: crate::backends::Backend) -> Running {
 
 /// Logs a clerk of "Rīgas VPVKAC" in on the device with a virtual card; returns the session token.
 pub(crate) async fn clerk_session(server: &Running, creds: &DeviceCredentials) -> String {
-    use eid::{
-        EidCard,
-        apdu::{KeyKind, PIN_MIN_LENGTH, Pin},
-        test_ca::Holder,
-        virtual_card::VirtualCard,
-    };
+    log_in_card(server, creds, "161175-19997", Some(domain::Role::Clerk)).await
+}
+
+/// A virtual card of the server's test CA for the holder `code` (PIN1 1234).
+pub(crate) fn card_of(server: &Running, code: &str) -> eid::EidCard<eid::virtual_card::VirtualCard> {
+    use eid::{apdu::KeyKind, test_ca::Holder, virtual_card::VirtualCard};
     #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
     let now = chrono::Utc::now();
-    server::login::grant(server.store.as_ref(), "161175-19997", domain::Role::Clerk, "Rīgas VPVKAC", now)
-        .await
-        .unwrap();
-    let holder = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: "161175-19997".into() };
-    let profile =
-        server.ca.issue_card(holder, KeyKind::EcP384, now - chrono::Duration::days(1), None, "1234", "123456");
-    let mut card = EidCard::new(VirtualCard::new(profile.unwrap()));
+    let holder = Holder { given_name: "VĀRDS".into(), surname: "UZVĀRDS".into(), personal_code: code.into() };
+    let profile = server.ca.issue_card(holder, KeyKind::EcP384, now - chrono::Duration::days(1), None, "1234", "123456");
+    eid::EidCard::new(VirtualCard::new(profile.unwrap()))
+}
+
+/// Logs the card holder `code` in on the device (a role at "Rīgas VPVKAC" granted first when
+/// given); returns the session token.
+pub(crate) async fn log_in_card(
+    server: &Running,
+    creds: &DeviceCredentials,
+    code: &str,
+    role: Option<domain::Role>,
+) -> String {
+    use eid::apdu::{PIN_MIN_LENGTH, Pin};
+    #[allow(clippy::disallowed_methods)] // the grant's time
+    let now = chrono::Utc::now();
+    if let Some(role) = role {
+        server::login::grant(server.store.as_ref(), code, role, "Rīgas VPVKAC", now).await.unwrap();
+    }
+    let mut card = card_of(server, code);
     let client = client(&server.url);
     let challenge = client.login_challenge(creds).await.unwrap();
     let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();
     let token = card.sign_login(&pin, &challenge.origin, &challenge.nonce, "test").unwrap();
     client.log_in(creds, &token.to_json(), &challenge.nonce).await.unwrap().session_token
+}
+
+/// What a desk's outbox entries made in the session `token` carry to prove their author.
+pub(crate) fn author_of(token: &str) -> sync::protocol::EntryAuthor {
+    sync::protocol::EntryAuthor::Session { session: sync::protocol::session_reference(token) }
 }
 
 pub(crate) async fn add_desk(store: &dyn Store, name: &str) -> String {

@@ -13,10 +13,10 @@ use domain::{
 };
 use reqwest::StatusCode;
 use server::{catalogue::Catalogue, clock::system_clock, institutions};
-use sync::protocol::{CasePage, CaseRecordDto, DeviceCredentials, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER};
+use sync::protocol::{CasePage, CaseRecordDto, DeviceCredentials, EntryAuthor, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER};
 use uuid::Uuid;
 
-use crate::api::{add_desk, client, start};
+use crate::api::{add_desk, author_of, clerk_session, client, start};
 
 const LDC: &str = "https://pietura.lv/id/org/ldc";
 const VID: &str = "https://pietura.lv/id/org/vid";
@@ -49,7 +49,13 @@ fn status_entry(case: &Case, from: CaseStatus, to: CaseStatus, note: &str) -> Ou
         kind: "case_status".into(),
         payload: serde_json::json!({ "case_id": case.id, "change": change, "from": from }),
         offline: false,
+        author: None,
     }
+}
+
+/// The entries as made in the session `author` proves.
+fn by(author: &EntryAuthor, entries: Vec<OutboxEntryDto>) -> Vec<OutboxEntryDto> {
+    entries.into_iter().map(|entry| OutboxEntryDto { author: Some(author.clone()), ..entry }).collect()
 }
 
 #[tokio::test]
@@ -61,6 +67,7 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
     let desk = client(&server.url);
     let enrolled = desk.enroll(&add_desk(server.store.as_ref(), "Galds 1").await).await.unwrap();
     let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let author = author_of(&clerk_session(&server, &creds).await);
     let served = now() - chrono::Duration::minutes(5);
     let case = Case::register(NewCase {
         id: Uuid::now_v7(),
@@ -84,6 +91,7 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
         kind: "case_registered".into(),
         payload: serde_json::to_value(&case).unwrap(),
         offline: false,
+        author: None,
     };
     let submitted = status_entry(&case, CaseStatus::Registered, CaseStatus::Submitted, "Iesniegts LDC");
     // A case whose times are out of order (served before the customer arrived) is set aside.
@@ -96,8 +104,9 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
         kind: "case_registered".into(),
         payload: serde_json::to_value(&disordered).unwrap(),
         offline: false,
+        author: None,
     };
-    let reply = desk.push_outbox(&creds, vec![registered, submitted, disordered]).await.unwrap();
+    let reply = desk.push_outbox(&creds, by(&author, vec![registered, submitted, disordered])).await.unwrap();
     assert!(reply.results[..2].iter().all(|r| r.outcome == "applied"), "{reply:?}");
     assert_eq!(
         (reply.results[2].outcome.as_str(), reply.results[2].code.as_deref()),
@@ -160,6 +169,7 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
         payload: serde_json::json!({ "case_id": case.id, "note": {
             "id": Uuid::now_v7(), "at": now(), "actor": clerk(), "text": "Atnesa izziņu" } }),
         offline: false,
+        author: None,
     };
     let no_case =
         status_entry(&Case { id: Uuid::now_v7(), ..case.clone() }, CaseStatus::Registered, CaseStatus::Submitted, "");
@@ -170,17 +180,21 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
             "id": id, "name": "izziņa.pdf", "media_type": media_type, "size": 2048,
             "sha256": "ab".repeat(32), "added_at": now(), "actor": clerk() } }),
         offline: false,
+        author: None,
     };
     let reply = desk
         .push_outbox(
             &creds,
-            vec![
-                late,
-                note,
-                no_case,
-                document(Uuid::now_v7(), "application/pdf"),
-                document(Uuid::now_v7(), "text/html"),
-            ],
+            by(
+                &author,
+                vec![
+                    late,
+                    note,
+                    no_case,
+                    document(Uuid::now_v7(), "application/pdf"),
+                    document(Uuid::now_v7(), "text/html"),
+                ],
+            ),
         )
         .await
         .unwrap();

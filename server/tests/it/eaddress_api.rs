@@ -43,18 +43,7 @@ async fn device(server: &Running, kind: DeviceKind, name: &str) -> DeviceCredent
 
 /// Logs the card holder `code` in on the device; a role is granted first when given.
 async fn session(server: &Running, creds: &DeviceCredentials, code: &str, role: Option<Role>) -> String {
-    if let Some(role) = role {
-        server::login::grant(server.store.as_ref(), code, role, "Rīgas VPVKAC", now()).await.unwrap();
-    }
-    let holder = Holder { given_name: "VĀRDS".into(), surname: "UZVĀRDS".into(), personal_code: code.into() };
-    let profile =
-        server.ca.issue_card(holder, KeyKind::EcP384, now() - chrono::Duration::days(1), None, "1234", "123456");
-    let mut card = EidCard::new(VirtualCard::new(profile.unwrap()));
-    let client = client(&server.url);
-    let challenge = client.login_challenge(creds).await.unwrap();
-    let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();
-    let token = card.sign_login(&pin, &challenge.origin, &challenge.nonce, "test").unwrap();
-    client.log_in(creds, &token.to_json(), &challenge.nonce).await.unwrap().session_token
+    crate::api::log_in_card(server, creds, code, role).await
 }
 
 fn account(address: &str, kind: AccountKind, institution: Option<&str>, centre: Option<Uuid>) -> Account {

@@ -8,6 +8,7 @@ mod catalogue_api;
 mod cpsv;
 mod eaddress_api;
 mod login_api;
+mod outbox_authorship;
 mod store;
 
 /// Runs each conformance case against SQLite and against PostgreSQL.
@@ -46,6 +47,7 @@ conformance!(
     login_challenges_work_once_and_expired_ones_are_swept,
     concurrent_takes_of_one_challenge_let_exactly_one_through,
     role_grants_sessions_and_auth_events_are_kept,
+    revoking_a_role_or_a_device_ends_the_sessions_it_carried,
     a_case_entry_applies_once_however_often_it_is_sent,
     concurrent_pushes_of_one_entry_apply_it_exactly_once,
     case_updates_apply_once_and_only_from_the_expected_status,

@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 9);
+    assert_eq!(store.schema_version().await.unwrap(), 10);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 9);
+    assert_eq!(store.schema_version().await.unwrap(), 10);
     store.ping().await.unwrap();
 }
 
@@ -180,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 9);
+    assert_eq!(store.schema_version().await.unwrap(), 10);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -264,11 +264,37 @@ pub async fn institutions_keys_links_and_flags_are_kept(store: Arc<dyn Store>) {
     assert!(matches!(store.add_institution(vid.clone()).await.unwrap_err(), StoreError::Conflict { .. }));
     assert_eq!(store.list_institutions().await.unwrap(), std::slice::from_ref(&vid));
     let key = Uuid::now_v7();
-    store.add_institution_key(key, &vid.id, [7; 32], t(1)).await.unwrap();
-    assert!(store.add_institution_key(Uuid::now_v7(), "https://nav.lv/x", [8; 32], t(1)).await.is_err());
+    let audit = |action: &str| server::audit::NewAuditEntry::new(t(1), "operator", action, vid.id.clone(), "");
+    let (head, _) = store.audit_head().await.unwrap();
+    store.add_institution_key(key, &vid.id, [7; 32], t(1), None, audit("institution_key_issued")).await.unwrap();
+    assert!(
+        store
+            .add_institution_key(Uuid::now_v7(), "https://nav.lv/x", [8; 32], t(1), None, audit("institution_key_issued"))
+            .await
+            .is_err()
+    );
     let record = store.institution_key_record(key).await.unwrap().unwrap();
-    assert_eq!((record.institution, record.secret_hash, record.revoked_at), (vid.clone(), [7; 32], None));
+    assert_eq!((record.institution.clone(), record.secret_hash, record.revoked_at), (vid.clone(), [7; 32], None));
+    assert_eq!((record.created_at, record.expires_at), (t(1), None));
     assert!(store.institution_key_record(Uuid::now_v7()).await.unwrap().is_none());
+    // A second key that expires; both listed oldest first; revoking is kept once, audited once.
+    let expiring = Uuid::now_v7();
+    store
+        .add_institution_key(expiring, &vid.id, [9; 32], t(2), Some(t(100)), audit("institution_key_issued"))
+        .await
+        .unwrap();
+    let keys = store.institution_keys(Some(vid.id.clone())).await.unwrap();
+    assert_eq!(keys.iter().map(|k| (k.key_id, k.expires_at)).collect::<Vec<_>>(), [(key, None), (expiring, Some(t(100)))]);
+    assert_eq!(store.institution_keys(None).await.unwrap().len(), 2);
+    assert!(store.institution_keys(Some("https://nav.lv/x".into())).await.unwrap().is_empty());
+    let revoked = store.revoke_institution_key(key, t(5), audit("institution_key_revoked")).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(t(5)));
+    let again = store.revoke_institution_key(key, t(6), audit("institution_key_revoked")).await.unwrap().unwrap();
+    assert_eq!(again.revoked_at, Some(t(5)), "the first revocation counts");
+    assert!(store.revoke_institution_key(Uuid::now_v7(), t(6), audit("x")).await.unwrap().is_none());
+    let actions: Vec<String> =
+        store.audit_entries(head, 10).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["institution_key_issued", "institution_key_issued", "institution_key_revoked"]);
 
     let mut article = change(RecordKind::Article, "a1", Some(0), "Kā deklarēt ienākumus");
     article.linked_services = vec!["s1".into(), "s2".into()];
@@ -437,8 +463,8 @@ pub async fn role_grants_sessions_and_auth_events_are_kept(store: Arc<dyn Store>
     assert_eq!((mine[0].role, mine[0].centre.name.as_str(), mine[0].granted_at), (Role::Clerk, "Centrs", t(1)));
     assert_eq!((mine[1].role, mine[1].centre.id), (Role::Admin, other.id));
     assert_eq!(store.role_grants(None).await.unwrap().len(), 3);
-    assert!(store.revoke_role("210860-10528", Role::Admin, other.id).await.unwrap());
-    assert!(!store.revoke_role("210860-10528", Role::Admin, other.id).await.unwrap());
+    assert!(store.revoke_role("210860-10528", Role::Admin, other.id, t(6)).await.unwrap());
+    assert!(!store.revoke_role("210860-10528", Role::Admin, other.id, t(6)).await.unwrap());
     assert!(store.grant_role("210860-10528", Role::Clerk, Uuid::now_v7(), t(5)).await.is_err(), "no such centre");
 
     let session = UserSession {
@@ -475,6 +501,53 @@ pub async fn role_grants_sessions_and_auth_events_are_kept(store: Arc<dyn Store>
     assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["logout", "login_failed"]);
     assert_eq!(events[1].personal_code, None);
     assert_eq!(events[0].device_id, Some(device));
+}
+
+/// Issue 12: a revoked role or device ends the sessions it carried at once (they lasted up to
+/// ten hours before); sessions elsewhere and of other people stay.
+pub async fn revoking_a_role_or_a_device_ends_the_sessions_it_carried(store: Arc<dyn Store>) {
+    use domain::Role;
+    use server::store::UserSession;
+    let (centre, desk) = enrolled_device(&store, "Centrs").await;
+    let (other_centre, other_desk) = enrolled_device(&store, "Cits").await;
+    let second_desk = store.add_device(new_device(centre, "Galds 2", 99)).await.unwrap().id;
+    let session = |hash: u8, device: Uuid, code: &str| UserSession {
+        token_hash: [hash; 32],
+        device_id: device,
+        personal_code: code.into(),
+        given_name: "V".into(),
+        surname: "U".into(),
+        roles: vec![Role::Clerk],
+        issued_at: t(0),
+        expires_at: t(10 * 3600),
+        ended_at: None,
+    };
+    store.grant_role("210860-10528", Role::Clerk, centre, t(0)).await.unwrap();
+    store.grant_role("210860-10528", Role::Clerk, other_centre, t(0)).await.unwrap();
+    store.grant_role("161175-19997", Role::Clerk, centre, t(0)).await.unwrap();
+    for s in [
+        session(1, desk, "210860-10528"),
+        session(2, second_desk, "210860-10528"),
+        session(3, other_desk, "210860-10528"),
+        session(4, desk, "161175-19997"),
+    ] {
+        store.add_session(s).await.unwrap();
+    }
+    let ended = |store: Arc<dyn Store>| async move {
+        let mut ended = Vec::new();
+        for hash in 1..=4u8 {
+            ended.push(store.session([hash; 32]).await.unwrap().unwrap().ended_at);
+        }
+        ended
+    };
+    assert!(store.revoke_role("210860-10528", Role::Clerk, centre, t(100)).await.unwrap());
+    assert_eq!(
+        ended(store.clone()).await,
+        [Some(t(100)), Some(t(100)), None, None],
+        "the person's sessions at the centre's desks end; at the other centre and of others they stay"
+    );
+    store.revoke_device(desk, t(200)).await.unwrap();
+    assert_eq!(ended(store.clone()).await, [Some(t(100)), Some(t(100)), None, Some(t(200))], "every session on the device ends");
 }
 
 fn stored_case(id: Uuid, number: &str, centre: Uuid) -> server::store::StoredCase {

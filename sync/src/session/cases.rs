@@ -357,10 +357,17 @@ impl DeviceSession {
         Ok((Actor::Staff { personal_code: code, offline: view.offline }, name))
     }
 
+    /// How an outbox entry `actor` makes now was made: offline or not, with the login's proof of
+    /// who made it (the server believes the entry's actor only with it).
+    pub(super) fn entry_origin(&self, actor: &Actor) -> offline_store::EntryOrigin {
+        offline_store::EntryOrigin { offline: actor.is_offline(), author: self.login.entry_author() }
+    }
+
     /// Registers a case at this desk, with or without the server.
     pub fn register_case(&self, request: RegisterCase) -> Result<CaseView, SessionError> {
         let (actor, _) = self.staff_actor()?;
         let offline = actor.is_offline();
+        let author = self.entry_origin(&actor).author;
         let enrollment =
             self.store.enrollment()?.ok_or_else(|| invalid("not_enrolled", "this device is not enrolled"))?;
         let desk_number = enrollment.desk_number.filter(|_| !enrollment.centre.code.is_empty()).ok_or_else(|| {
@@ -404,6 +411,7 @@ impl DeviceSession {
                 registered_by: actor,
                 note: request.note,
                 offline,
+                author,
             },
             now,
         )?;
@@ -428,10 +436,10 @@ impl DeviceSession {
     /// Moves a case on (the domain's state machine decides) and queues it for the server.
     pub fn change_case_status(&self, id: Uuid, to: CaseStatus, note: &str) -> Result<CaseView, SessionError> {
         let (actor, _) = self.staff_actor()?;
-        let offline = actor.is_offline();
+        let origin = self.entry_origin(&actor);
         let now = (self.clock)();
         let case =
-            self.store.change_case_status(id, to, now, actor, note, offline, Uuid::now_v7()).map_err(|e| match e {
+            self.store.change_case_status(id, to, now, actor, note, origin, Uuid::now_v7()).map_err(|e| match e {
                 offline_store::StoreError::Invalid(message) => invalid("case_change_refused", message),
                 other => other.into(),
             })?;
@@ -452,7 +460,7 @@ impl DeviceSession {
     /// Adds a note to a case and queues it for the server.
     pub fn add_case_note(&self, id: Uuid, text: &str) -> Result<CaseView, SessionError> {
         let (actor, _) = self.staff_actor()?;
-        let offline = actor.is_offline();
+        let origin = self.entry_origin(&actor);
         let note = domain::case::CaseNote {
             id: Uuid::now_v7(),
             at: (self.clock)(),
@@ -460,7 +468,7 @@ impl DeviceSession {
             text: text.trim().to_owned(),
             intended_status: None,
         };
-        let case = self.store.add_case_note(id, note, offline).map_err(|e| match e {
+        let case = self.store.add_case_note(id, note, origin).map_err(|e| match e {
             offline_store::StoreError::Invalid(message) => invalid("case_note_refused", message),
             other => other.into(),
         })?;
@@ -473,7 +481,7 @@ impl DeviceSession {
     pub fn add_case_document(&self, id: Uuid, name: &str, content: &[u8]) -> Result<CaseView, SessionError> {
         use sha2::Digest;
         let (actor, _) = self.staff_actor()?;
-        let offline = actor.is_offline();
+        let origin = self.entry_origin(&actor);
         if content.len() as u64 > domain::case::DOCUMENT_MAX_BYTES {
             return Err(invalid("document_too_large", "a document may be at most 10 MB"));
         }
@@ -490,7 +498,7 @@ impl DeviceSession {
             added_at: (self.clock)(),
             actor,
         };
-        let case = self.store.add_case_document(id, document, content, offline).map_err(|e| match e {
+        let case = self.store.add_case_document(id, document, content, origin).map_err(|e| match e {
             offline_store::StoreError::Invalid(message) => invalid("document_refused", message),
             other => other.into(),
         })?;

@@ -136,7 +136,7 @@ impl DeviceSession {
         };
         let payload = serde_json::to_value(&entry).map_err(|e| invalid("internal", e.to_string()))?;
         let now = (self.clock)();
-        self.store.queue_message(id, &payload, &files, offline, now)?;
+        self.store.queue_message(id, &payload, &files, self.entry_origin(&actor), now)?;
         tracing::info!(message = %id, attachments = files.len(), offline, "message queued");
         if let Some(case) = &case {
             let customer = case.customer.clone();

@@ -3,8 +3,8 @@
 //!
 //! `outbox_device DIR SERVER_URL ENROLLMENT_CODE COUNT`: enrolls on first run (credentials in
 //! DIR/credentials.json: test data, never done so by a real device), registers cases until the
-//! device has COUNT, pushes until nothing is pending (retrying when the server is away), prints
-//! `done`.
+//! device has COUNT (made in an offline unlock by the clerk's card in DIR/../clerk-card.json),
+//! pushes until nothing is pending (retrying when the server is away), prints `done`.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -63,7 +63,10 @@ async fn main() {
     };
     let store = Arc::new(Store::open(&dir.join("local.db"), &DatabaseKey::from_bytes([6; 32])).expect("the store"));
     let clock = engine::system_clock();
-    let clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false };
+    let clerk = Actor::Staff { personal_code: PersonalCode::parse(tests::DEMO_CLERK).unwrap(), offline: false };
+    // The clerk's card unlocks this device (its test card lies beside the device's folder).
+    let author = tests::clerk_offline_author(dir.parent().expect("a device folder in the test's folder"), credentials.device_id)
+        .expect("the clerk's card signs the unlock");
     loop {
         let counts = store.outbox_counts().unwrap();
         let registered = counts.pending + counts.done + counts.poisoned;
@@ -87,6 +90,7 @@ async fn main() {
             registered_by: clerk.clone(),
             note: String::new(),
             offline: false,
+            author: Some(author.clone()),
         };
         store.register_case(draft, now).expect("a case");
     }
