@@ -97,7 +97,9 @@ impl<'a> AuthorCheck<'a> {
             }
             EntryAuthor::OfflineUnlock { token, unlocked_at, salt } => {
                 let Some(login) = self.login else {
-                    return unproven("eID login is not configured on this server, so offline unlocks cannot be checked");
+                    return unproven(
+                        "eID login is not configured on this server, so offline unlocks cannot be checked",
+                    );
                 };
                 if salt.len() < 32 || salt.len() > 128 || !salt.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return unproven("the offline unlock's salt is not 32 to 128 hexadecimal digits");

@@ -529,7 +529,13 @@ pub async fn add_demo_cases(
         })
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let payload = serde_json::to_value(&case).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        entries.push(OutboxEntryDto { id: case.id, kind: "case_registered".into(), payload, offline: false, author: None });
+        entries.push(OutboxEntryDto {
+            id: case.id,
+            kind: "case_registered".into(),
+            payload,
+            offline: false,
+            author: None,
+        });
     }
     // Made up by the operator's command on the server itself: no device's claim to check.
     let author = ProvenAuthor { personal_code: clerk.to_string(), roles: vec![domain::Role::Clerk], proof: "operator" };

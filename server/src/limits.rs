@@ -57,7 +57,11 @@ pub struct CappedAcceptor<A> {
 
 impl<A> CappedAcceptor<A> {
     pub fn new(inner: A, limits: &ServeLimits) -> Self {
-        Self { inner, permits: Arc::new(Semaphore::new(limits.max_connections)), first_byte: limits.header_read_timeout }
+        Self {
+            inner,
+            permits: Arc::new(Semaphore::new(limits.max_connections)),
+            first_byte: limits.header_read_timeout,
+        }
     }
 }
 

@@ -657,15 +657,19 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             Command::Institution(InstitutionCommand::Key { action: None, id, expires_in_days, json }) => {
-                let id = id.context("name the institution: `institution key ID` (or `key list`, `key revoke KEY_ID`)")?;
+                let id =
+                    id.context("name the institution: `institution key ID` (or `key list`, `key revoke KEY_ID`)")?;
                 let now = clock();
                 let expires_at = expires_in_days.map(|days| now + chrono::Duration::days(i64::from(days)));
                 let key = institutions::issue_key_until(store.as_ref(), &id, expires_at, now).await?;
                 if json {
                     println!("{}", serde_json::json!({ "institution": id, "api_key": key, "expires_at": expires_at }));
                 } else {
-                    let until = expires_at.map_or("without expiry".to_owned(), |at| format!("valid until {}", at.to_rfc3339()));
-                    println!("API key for {id}, {until} (shown only now; send it as `Authorization: ApiKey <key>`):\n{key}");
+                    let until =
+                        expires_at.map_or("without expiry".to_owned(), |at| format!("valid until {}", at.to_rfc3339()));
+                    println!(
+                        "API key for {id}, {until} (shown only now; send it as `Authorization: ApiKey <key>`):\n{key}"
+                    );
                 }
             }
             Command::Institution(InstitutionCommand::Key { action: Some(KeyAction::List { id, json }), .. }) => {

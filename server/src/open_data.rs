@@ -95,11 +95,19 @@ pub async fn provision_rows(store: &dyn Store) -> Result<Vec<ProvisionRow>, Stor
     Ok(rows)
 }
 
+/// One CSV cell. A text that a spreadsheet would take for a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return; names come from institutions and the register) gets a
+/// leading apostrophe, so opening the file runs nothing (OWASP "CSV injection").
 fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
+    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{value}"))
     } else {
-        value.to_owned()
+        std::borrow::Cow::Borrowed(value)
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral.into_owned()
     }
 }
 
@@ -332,6 +340,17 @@ pub fn catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        assert_eq!(super::csv_field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        assert_eq!(super::csv_field("+371 2000"), "'+371 2000");
+        assert_eq!(super::csv_field("-1"), "'-1");
+        assert_eq!(super::csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::csv_field("\tx"), "'\tx");
+        assert_eq!(super::csv_field("Rīgas VPVKAC, 1"), "\"Rīgas VPVKAC, 1\"");
+        assert_eq!(super::csv_field("2026-11"), "2026-11", "dashes inside are data");
+    }
 
     fn row(cases: Option<u64>, name: &str) -> ProvisionRow {
         ProvisionRow {

@@ -77,11 +77,32 @@ pub fn parse_server_url(typed: &str) -> Result<Url, ClientError> {
             "{typed:?} must be only the server's address, without ?, # or a user name"
         )));
     }
+    if url.scheme() == "http" && !is_loopback(&url) && !plain_http_allowed() {
+        return Err(ClientError::InvalidUrl(format!(
+            "{typed:?}: the server must be reached over https:// (plain http:// only to this computer, or on a trusted network with {PLAIN_HTTP_SETTING}=1)"
+        )));
+    }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
     }
     Ok(url)
+}
+
+/// The setting that lets a device talk plain HTTP to a server on another machine (a test
+/// network, or behind a VPN the centre trusts). Off by default: device secrets and session
+/// tokens travel in every request.
+pub const PLAIN_HTTP_SETTING: &str = "PIETURA_ALLOW_PLAIN_HTTP";
+
+fn plain_http_allowed() -> bool {
+    std::env::var(PLAIN_HTTP_SETTING).is_ok_and(|v| v.trim() == "1")
+}
+
+/// Whether the address is this computer (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else { return false };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A client for one server.
@@ -474,7 +495,18 @@ mod tests {
         assert_eq!(parse_server_url("https://pietura.gov.lv").unwrap().as_str(), "https://pietura.gov.lv/");
         assert_eq!(parse_server_url(" pietura.gov.lv ").unwrap().as_str(), "https://pietura.gov.lv/");
         assert_eq!(parse_server_url("http://127.0.0.1:8080/api").unwrap().as_str(), "http://127.0.0.1:8080/api/");
-        for bad in ["", "ftp://x", "https://", "https://x/?a=1", "https://u@x", "http://[::1"] {
+        assert!(parse_server_url("http://localhost:8470").is_ok());
+        assert!(parse_server_url("http://[::1]:8470").is_ok());
+        for bad in [
+            "",
+            "ftp://x",
+            "https://",
+            "https://x/?a=1",
+            "https://u@x",
+            "http://[::1",
+            "http://pietura.gov.lv",
+            "http://10.0.0.5:8470",
+        ] {
             let err = parse_server_url(bad).unwrap_err();
             assert_eq!(err.code(), "invalid_url", "{bad}");
         }

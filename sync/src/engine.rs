@@ -324,7 +324,13 @@ pub async fn push_outbox(
                 // A proof that cannot be read goes as none: the server refuses the entry and
                 // says why, rather than the whole push failing.
                 let author = entry.author.as_deref().and_then(|author| serde_json::from_str(author).ok());
-                crate::protocol::OutboxEntryDto { id: entry.id, kind: entry.kind, payload, offline: entry.offline, author }
+                crate::protocol::OutboxEntryDto {
+                    id: entry.id,
+                    kind: entry.kind,
+                    payload,
+                    offline: entry.offline,
+                    author,
+                }
             })
             .collect();
         let reply = match client.push_outbox(credentials, entries).await {

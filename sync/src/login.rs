@@ -519,8 +519,11 @@ impl LoginManager {
         let token = self.cards.sign_login(reader, certificate, pin, origin, &nonce, &self.app_version)?;
         eid::token::verify_signature(&parsed, token.algorithm.as_deref(), token.signature.as_deref(), origin, &nonce)
             .map_err(|e| LoginFailure::new(e.code(), e.to_string()))?;
-        let author =
-            author_json(&crate::protocol::EntryAuthor::OfflineUnlock { token: token.to_json(), unlocked_at: now, salt });
+        let author = author_json(&crate::protocol::EntryAuthor::OfflineUnlock {
+            token: token.to_json(),
+            unlocked_at: now,
+            salt,
+        });
         Ok(Active {
             person: Person {
                 personal_code: pinned.personal_code,

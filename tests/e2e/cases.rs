@@ -125,8 +125,9 @@ async fn one_push_may_register_a_case_and_move_it_on_and_repeating_it_changes_no
     let author = clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([9; 32])).unwrap());
     let clerk = Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: false };
-    let case =
-        local.register_case(draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1, &author), now()).unwrap();
+    let case = local
+        .register_case(draft("https://pietura.lv/id/service/dog-fee", enrolled.centre.id, 1, &author), now())
+        .unwrap();
     local
         .change_case_status(
             case.id,

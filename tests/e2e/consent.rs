@@ -123,14 +123,13 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     session.start_visit(CITIZEN, "JĀNIS BĒRZIŅŠ").unwrap();
     let challenge = session.ask_consent("read", 15).await.unwrap();
     assert!(challenge["text_lv"].as_str().unwrap().contains("ILZE OZOLIŅA"), "{challenge}");
-    let (id, origin, nonce) = (
-        challenge["id"].as_str().unwrap().parse().unwrap(),
-        challenge["origin"].as_str().unwrap().to_owned(),
-        challenge["nonce"].as_str().unwrap().to_owned(),
-    );
-    let wrong = session.sign_consent(id, &origin, &nonce, "0000").await.unwrap_err();
+    let id = challenge["id"].as_str().unwrap().parse().unwrap();
+    // Only a consent this desk asked for can be signed: the card signs what the server gave.
+    let unasked = session.sign_consent(uuid::Uuid::now_v7(), "4321").await.unwrap_err();
+    assert_eq!(unasked.code, "consent_unknown");
+    let wrong = session.sign_consent(id, "0000").await.unwrap_err();
     assert_eq!(wrong.code, "wrong_pin");
-    let consent = session.sign_consent(id, &origin, &nonce, "4321").await.unwrap();
+    let consent = session.sign_consent(id, "4321").await.unwrap();
     assert_eq!(consent.mailbox, CITIZEN_BOX);
     let inbox = session.consent_inbox().await.unwrap();
     assert_eq!(inbox.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Paziņojums par nodokli"]);
@@ -175,10 +174,7 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     );
     let challenge = session.ask_consent("communicate", 15).await.unwrap();
     let id = challenge["id"].as_str().unwrap().parse().unwrap();
-    let consent = session
-        .sign_consent(id, challenge["origin"].as_str().unwrap(), challenge["nonce"].as_str().unwrap(), "4321")
-        .await
-        .unwrap();
+    let consent = session.sign_consent(id, "4321").await.unwrap();
     assert_eq!(consent.rights, "communicate");
     let request = sync::session::ComposeMessage {
         recipients: vec![VID_BOX.into()],

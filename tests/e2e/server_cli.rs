@@ -492,9 +492,10 @@ async fn institution_keys_are_listed_expire_and_a_revoked_key_is_refused_at_once
     let bin = bin_dir();
     let vid = "https://pietura.lv/id/org/vid";
     server_cli(&bin, &db, &["institution", "add", vid, "--name", "VID"]).unwrap();
-    let issued: serde_json::Value =
-        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", vid, "--expires-in-days", "30", "--json"]).unwrap())
-            .unwrap();
+    let issued: serde_json::Value = serde_json::from_str(
+        &server_cli(&bin, &db, &["institution", "key", vid, "--expires-in-days", "30", "--json"]).unwrap(),
+    )
+    .unwrap();
     let key = issued["api_key"].as_str().unwrap().to_owned();
     assert!(issued["expires_at"].is_string(), "{issued}");
     let key_id = key.split_once('.').unwrap().0.to_owned();

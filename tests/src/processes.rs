@@ -221,14 +221,18 @@ pub fn demo_server_with_desk(bin_dir: &Path, dir: &Path) -> Result<(std::path::P
     ca.save(&dir.join("ca"))?;
     std::fs::write(
         dir.join("pietura.toml"),
-        format!("eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n", dir.join("ca/ica.pem").display().to_string()),
+        format!(
+            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
+            dir.join("ca/ica.pem").display().to_string()
+        ),
     )?;
     let holder = eid::test_ca::Holder {
         given_name: "ILZE".into(),
         surname: "OZOLIŅA".into(),
         personal_code: crate::DEMO_CLERK.into(),
     };
-    let card = ca.issue_card(holder, eid::apdu::KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
+    let card =
+        ca.issue_card(holder, eid::apdu::KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
     std::fs::write(dir.join("clerk-card.json"), card.to_json()?)?;
     server_cli(bin_dir, &db, &["user", "grant", crate::DEMO_CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"])?;
     Ok((db, code))

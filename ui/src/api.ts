@@ -402,8 +402,7 @@ export const api = {
     invoke<MailMessage[]>("mailbox_folder", { address, folder, before: before?.at ?? null, beforeId: before?.id ?? null }),
   openMessage: (address: string, id: string) => invoke<MailMessage>("open_message", { address, id }),
   askConsent: (rights: "read" | "communicate", minutes: number) => invoke<ConsentChallenge>("ask_consent", { rights, minutes }),
-  signConsent: (id: string, origin: string, nonce: string, pin: string) =>
-    invoke<ActiveConsent>("sign_consent", { id, origin, nonce, pin }),
+  signConsent: (id: string, pin: string) => invoke<ActiveConsent>("sign_consent", { id, pin }),
   consentStatus: () => invoke<ActiveConsent | null>("consent_status"),
   consentInbox: () => invoke<MailMessage[]>("consent_inbox"),
   endConsent: () => invoke<void>("end_consent"),

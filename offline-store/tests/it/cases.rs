@@ -42,7 +42,8 @@ fn draft(kind: CaseKind, served: i64, offline: bool) -> CaseDraft {
 }
 
 /// A login's proof, as the device layer records it (the store keeps it as it is).
-const AUTHOR: &str = r#"{"kind":"session","session":"abababababababababababababababababababababababababababababababab"}"#;
+const AUTHOR: &str =
+    r#"{"kind":"session","session":"abababababababababababababababababababababababababababababababab"}"#;
 
 #[test]
 fn cases_are_numbered_per_year_and_queued_with_their_outbox_entry() {

@@ -30,9 +30,10 @@ impl FromRequestParts<AppState> for AuthenticatedInstitution {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let institution = institutions::authenticate(state.store.as_ref(), header, (state.clock)()).await.inspect_err(|e| {
-            tracing::warn!(error = %e, "institution authentication failed");
-        })?;
+        let institution =
+            institutions::authenticate(state.store.as_ref(), header, (state.clock)()).await.inspect_err(|e| {
+                tracing::warn!(error = %e, "institution authentication failed");
+            })?;
         tracing::info!(institution = %institution.id, "institution authenticated");
         let editor = Editor::Institution { id: institution.id.clone(), central: institution.is_central_editor };
         Ok(Self(editor, institution.id))

@@ -82,7 +82,13 @@ impl<K: Hash + Eq + Copy> Throttle<K> {
         Self::push(&mut events, key, now, self.window, self.max);
     }
 
-    fn push(events: &mut HashMap<K, VecDeque<DateTime<Utc>>>, key: K, now: DateTime<Utc>, window: Duration, max: usize) {
+    fn push(
+        events: &mut HashMap<K, VecDeque<DateTime<Utc>>>,
+        key: K,
+        now: DateTime<Utc>,
+        window: Duration,
+        max: usize,
+    ) {
         let times = events.entry(key).or_default();
         times.push_back(now);
         while times.front().is_some_and(|t| now - *t >= window) || times.len() > max {

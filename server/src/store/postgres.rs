@@ -624,14 +624,18 @@ impl Store for PostgresStore {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
         let changed = tx
-            .execute("UPDATE institution_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[&key_id, &at])
+            .execute(
+                "UPDATE institution_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&key_id, &at],
+            )
             .await
             .map_err(db)?;
         if changed > 0 {
             append_audit_in(&tx, &audit).await?;
         }
         let sql = format!("{INSTITUTION_KEY_SELECT} WHERE k.id = $1");
-        let record = tx.query_opt(&sql, &[&key_id]).await.map_err(db)?.as_ref().map(institution_key_from_row).transpose()?;
+        let record =
+            tx.query_opt(&sql, &[&key_id]).await.map_err(db)?.as_ref().map(institution_key_from_row).transpose()?;
         tx.commit().await.map_err(db)?;
         Ok(record)
     }

@@ -899,7 +899,9 @@ impl Store for SqliteStore {
 
     async fn institution_keys(&self, institution_id: Option<String>) -> Result<Vec<InstitutionKeyRecord>, StoreError> {
         self.with(move |c| {
-            let sql = format!("{INSTITUTION_KEY_SELECT} WHERE ?1 IS NULL OR k.institution_id = ?1 ORDER BY k.created_at, k.id");
+            let sql = format!(
+                "{INSTITUTION_KEY_SELECT} WHERE ?1 IS NULL OR k.institution_id = ?1 ORDER BY k.created_at, k.id"
+            );
             let mut statement = c.prepare(&sql).map_err(db)?;
             let rows = statement
                 .query_map(params![institution_id], institution_key_from_row)

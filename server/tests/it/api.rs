@@ -66,7 +66,8 @@ pub(crate) fn card_of(server: &Running, code: &str) -> eid::EidCard<eid::virtual
     #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
     let now = chrono::Utc::now();
     let holder = Holder { given_name: "VĀRDS".into(), surname: "UZVĀRDS".into(), personal_code: code.into() };
-    let profile = server.ca.issue_card(holder, KeyKind::EcP384, now - chrono::Duration::days(1), None, "1234", "123456");
+    let profile =
+        server.ca.issue_card(holder, KeyKind::EcP384, now - chrono::Duration::days(1), None, "1234", "123456");
     eid::EidCard::new(VirtualCard::new(profile.unwrap()))
 }
 

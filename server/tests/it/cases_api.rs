@@ -13,7 +13,9 @@ use domain::{
 };
 use reqwest::StatusCode;
 use server::{catalogue::Catalogue, clock::system_clock, institutions};
-use sync::protocol::{CasePage, CaseRecordDto, DeviceCredentials, EntryAuthor, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER};
+use sync::protocol::{
+    CasePage, CaseRecordDto, DeviceCredentials, EntryAuthor, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER,
+};
 use uuid::Uuid;
 
 use crate::api::{add_desk, author_of, clerk_session, client, start};

@@ -28,7 +28,7 @@ const VID_BOX: &str = "_DEFAULT@90000069281";
 const CENTRE_BOX: &str = "RCV@90011524360";
 const CLERK: &str = "161175-19997";
 const CLERK_BOX: &str = "_PRIVATE@16117519997";
-const COLLEAGUE: &str = "050190-10005";
+const COLLEAGUE: &str = "210860-10528";
 const CITIZEN: &str = "325035-11782";
 const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
 const COMPANY_BOX: &str = "_DEFAULT@40003521600";
@@ -73,7 +73,11 @@ fn message(from: &str, composed_by: &str, author: Option<EntryAuthor>) -> Outbox
 }
 
 /// Pushes the entries; answers the HTTP status and, for 200, each entry's (outcome, code).
-async fn push(server: &Running, creds: &DeviceCredentials, entries: Vec<OutboxEntryDto>) -> (StatusCode, Vec<(String, String)>) {
+async fn push(
+    server: &Running,
+    creds: &DeviceCredentials,
+    entries: Vec<OutboxEntryDto>,
+) -> (StatusCode, Vec<(String, String)>) {
     let response = reqwest::Client::new()
         .post(format!("{}v1/sync/outbox", server.url))
         .header(PROTOCOL_HEADER, "1")
@@ -152,7 +156,10 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // A desk's entry without a proof of its author is refused, whoever it names.
-    assert_eq!(push(&server, &desk, vec![message("", CLERK, None)]).await, (StatusCode::OK, one("rejected", "author_unproven")));
+    assert_eq!(
+        push(&server, &desk, vec![message("", CLERK, None)]).await,
+        (StatusCode::OK, one("rejected", "author_unproven"))
+    );
     // The proof's person must be the one the payload names.
     assert_eq!(
         push(&server, &desk, vec![message("", COLLEAGUE, Some(author_of(&clerk)))]).await,
@@ -174,7 +181,10 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     );
     // A made-up session reference proves nothing either.
     let made_up = EntryAuthor::Session { session: "ab".repeat(32) };
-    assert_eq!(push(&server, &desk, vec![message("", CLERK, Some(made_up))]).await, (StatusCode::OK, one("rejected", "author_unproven")));
+    assert_eq!(
+        push(&server, &desk, vec![message("", CLERK, Some(made_up))]).await,
+        (StatusCode::OK, one("rejected", "author_unproven"))
+    );
 
     // Proven, the clerk still cannot use the outbox for their own mailbox, a company's they
     // represent, or a citizen's without that citizen's consent at this desk.
@@ -195,7 +205,10 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     // The session ended (the clerk logged out before the desk could push): still the proof of
     // what was done in it.
     client(&server.url).log_out(&desk, &clerk).await.unwrap();
-    assert_eq!(push(&server, &desk, vec![message("", CLERK, Some(author_of(&clerk)))]).await, (StatusCode::OK, one("applied", "")));
+    assert_eq!(
+        push(&server, &desk, vec![message("", CLERK, Some(author_of(&clerk)))]).await,
+        (StatusCode::OK, one("applied", ""))
+    );
 
     // Offline: the desk's record of the card unlock proves the clerk, on this desk only, and
     // only as signed.
@@ -211,18 +224,28 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
         "another desk's record"
     );
     let EntryAuthor::OfflineUnlock { token, .. } = &unlock else { unreachable!() };
-    let moved = EntryAuthor::OfflineUnlock { token: token.clone(), unlocked_at: unlocked_at + chrono::Duration::seconds(1), salt: salt.clone() };
+    let moved = EntryAuthor::OfflineUnlock {
+        token: token.clone(),
+        unlocked_at: unlocked_at + chrono::Duration::seconds(1),
+        salt: salt.clone(),
+    };
     assert_eq!(
         push(&server, &desk, vec![message("", CLERK, Some(moved))]).await,
         (StatusCode::OK, one("rejected", "author_unproven")),
         "the record's time is signed"
     );
     let long_ago = offline_unlock(&server, CLERK, desk.device_id, now() - chrono::Duration::days(91), &salt);
-    assert_eq!(push(&server, &desk, vec![message("", CLERK, Some(long_ago))]).await, (StatusCode::OK, one("rejected", "author_unproven")));
+    assert_eq!(
+        push(&server, &desk, vec![message("", CLERK, Some(long_ago))]).await,
+        (StatusCode::OK, one("rejected", "author_unproven"))
+    );
     // A card that really unlocked the desk but whose holder is no staff here (a citizen's card,
     // or a card of another centre's clerk) is refused too.
     let citizens_unlock = offline_unlock(&server, CITIZEN, desk.device_id, unlocked_at, &salt);
-    assert_eq!(push(&server, &desk, vec![message("", CITIZEN, Some(citizens_unlock))]).await, (StatusCode::OK, one("rejected", "not_staff")));
+    assert_eq!(
+        push(&server, &desk, vec![message("", CITIZEN, Some(citizens_unlock))]).await,
+        (StatusCode::OK, one("rejected", "not_staff"))
+    );
 
     // Cases: a proven clerk registers; the holder is the catalogue's, whatever the desk said;
     // a case naming another registrar than the proven author is refused.
@@ -264,11 +287,18 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     let (_, results) = push(&server, &desk, vec![entry(&honest, unlock.clone()), entry(&forged, unlock.clone())]).await;
     assert_eq!(results, [("applied".to_owned(), String::new()), ("rejected".to_owned(), "author_unproven".to_owned())]);
     let stored = server.store.case(honest.id).await.unwrap().unwrap();
-    assert_eq!((stored.holder_institution.as_str(), stored.provider_institution), (LDC, None), "the catalogue's holder");
+    assert_eq!(
+        (stored.holder_institution.as_str(), stored.provider_institution),
+        (LDC, None),
+        "the catalogue's holder"
+    );
     assert!(server.store.case(forged.id).await.unwrap().is_none());
 
     // A role revoked: what the person's session or unlock made is refused from then on.
     server::login::revoke(store, CLERK, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
-    assert_eq!(push(&server, &desk, vec![message("", CLERK, Some(unlock))]).await, (StatusCode::OK, one("rejected", "not_staff")));
+    assert_eq!(
+        push(&server, &desk, vec![message("", CLERK, Some(unlock))]).await,
+        (StatusCode::OK, one("rejected", "not_staff"))
+    );
     assert_eq!(messages_sent_to_vid(&server).await.len(), 3, "the three proven messages, nothing else");
 }

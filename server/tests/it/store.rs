@@ -269,7 +269,14 @@ pub async fn institutions_keys_links_and_flags_are_kept(store: Arc<dyn Store>) {
     store.add_institution_key(key, &vid.id, [7; 32], t(1), None, audit("institution_key_issued")).await.unwrap();
     assert!(
         store
-            .add_institution_key(Uuid::now_v7(), "https://nav.lv/x", [8; 32], t(1), None, audit("institution_key_issued"))
+            .add_institution_key(
+                Uuid::now_v7(),
+                "https://nav.lv/x",
+                [8; 32],
+                t(1),
+                None,
+                audit("institution_key_issued")
+            )
             .await
             .is_err()
     );
@@ -284,7 +291,10 @@ pub async fn institutions_keys_links_and_flags_are_kept(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let keys = store.institution_keys(Some(vid.id.clone())).await.unwrap();
-    assert_eq!(keys.iter().map(|k| (k.key_id, k.expires_at)).collect::<Vec<_>>(), [(key, None), (expiring, Some(t(100)))]);
+    assert_eq!(
+        keys.iter().map(|k| (k.key_id, k.expires_at)).collect::<Vec<_>>(),
+        [(key, None), (expiring, Some(t(100)))]
+    );
     assert_eq!(store.institution_keys(None).await.unwrap().len(), 2);
     assert!(store.institution_keys(Some("https://nav.lv/x".into())).await.unwrap().is_empty());
     let revoked = store.revoke_institution_key(key, t(5), audit("institution_key_revoked")).await.unwrap().unwrap();
@@ -292,8 +302,7 @@ pub async fn institutions_keys_links_and_flags_are_kept(store: Arc<dyn Store>) {
     let again = store.revoke_institution_key(key, t(6), audit("institution_key_revoked")).await.unwrap().unwrap();
     assert_eq!(again.revoked_at, Some(t(5)), "the first revocation counts");
     assert!(store.revoke_institution_key(Uuid::now_v7(), t(6), audit("x")).await.unwrap().is_none());
-    let actions: Vec<String> =
-        store.audit_entries(head, 10).await.unwrap().into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = store.audit_entries(head, 10).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(actions, ["institution_key_issued", "institution_key_issued", "institution_key_revoked"]);
 
     let mut article = change(RecordKind::Article, "a1", Some(0), "Kā deklarēt ienākumus");
@@ -547,7 +556,11 @@ pub async fn revoking_a_role_or_a_device_ends_the_sessions_it_carried(store: Arc
         "the person's sessions at the centre's desks end; at the other centre and of others they stay"
     );
     store.revoke_device(desk, t(200)).await.unwrap();
-    assert_eq!(ended(store.clone()).await, [Some(t(100)), Some(t(100)), None, Some(t(200))], "every session on the device ends");
+    assert_eq!(
+        ended(store.clone()).await,
+        [Some(t(100)), Some(t(100)), None, Some(t(200))],
+        "every session on the device ends"
+    );
 }
 
 fn stored_case(id: Uuid, number: &str, centre: Uuid) -> server::store::StoredCase {

@@ -71,14 +71,13 @@ pub async fn ask_consent(
 pub async fn sign_consent(
     state: State<'_, DeskState>,
     id: String,
-    origin: String,
-    nonce: String,
     pin: String,
 ) -> Result<sync::session::ActiveConsent, CommandError> {
     let pin = zeroize::Zeroizing::new(pin);
     let id = Uuid::parse_str(&id)
         .map_err(|_| CommandError { code: "not_found".into(), message: format!("no consent {id}") })?;
-    Ok(state.session()?.sign_consent(id, &origin, &nonce, &pin).await?)
+    // What the card signs is the one the server gave this desk for `id`, never the screen's.
+    Ok(state.session()?.sign_consent(id, &pin).await?)
 }
 
 /// The consent in force (none once the customer's card has left the reader).

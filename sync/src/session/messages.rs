@@ -461,24 +461,38 @@ impl DeviceSession {
     pub async fn ask_consent(&self, rights: &str, minutes: u32) -> Result<serde_json::Value, SessionError> {
         let (client, credentials, token) = self.person_call()?;
         let body = serde_json::json!({ "rights": rights, "minutes": minutes });
-        Ok(client
+        let asked: serde_json::Value = client
             .send_as_person(reqwest::Method::POST, &credentials, &token, "/v1/eaddress/consents", Some(&body))
-            .await?)
+            .await?;
+        // What the card will sign is kept here, as the server gave it: the screen only shows it
+        // and can never choose what a customer's card signs.
+        let (Some(id), Some(origin), Some(nonce)) = (
+            asked["id"].as_str().and_then(|id| Uuid::parse_str(id).ok()),
+            asked["origin"].as_str(),
+            asked["nonce"].as_str(),
+        ) else {
+            return Err(invalid("internal", "the server's consent has no id, origin or nonce"));
+        };
+        self.asked_consents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, (origin.to_owned(), nonce.to_owned()));
+        Ok(asked)
     }
 
     /// The customer types their PIN1 and their card (in the second reader) signs the consent;
     /// the server checks it and the consent is in force. Noted in the visit.
-    pub async fn sign_consent(
-        &self,
-        id: Uuid,
-        origin: &str,
-        nonce: &str,
-        pin: &str,
-    ) -> Result<ActiveConsent, SessionError> {
+    pub async fn sign_consent(&self, id: Uuid, pin: &str) -> Result<ActiveConsent, SessionError> {
         let (client, credentials, token) = self.person_call()?;
         let login = self.login.clone();
-        let (pin, origin_owned, nonce_owned) =
-            (zeroize::Zeroizing::new(pin.to_owned()), origin.to_owned(), nonce.to_owned());
+        let (origin_owned, nonce_owned) = self
+            .asked_consents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| invalid("consent_unknown", "this desk did not ask for that consent: ask again"))?;
+        let pin = zeroize::Zeroizing::new(pin.to_owned());
         // PC/SC calls block: off the async threads.
         let signed = tokio::task::spawn_blocking(move || login.customer_sign(&pin, &origin_owned, &nonce_owned))
             .await
@@ -501,6 +515,7 @@ impl DeviceSession {
             valid_until: answer["valid_until"].as_str().and_then(|t| t.parse().ok()).unwrap_or(now),
             rights: answer["rights"].as_str().unwrap_or_default().to_owned(),
         };
+        self.asked_consents.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
         *self.consent.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(consent.clone());
         if let Some(customer) = consent_customer(&consent) {
             let minutes = u32::try_from((consent.valid_until - now).num_minutes().max(1)).unwrap_or(1);

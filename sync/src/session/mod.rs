@@ -130,6 +130,9 @@ pub struct DeviceSession {
     printer: std::sync::Mutex<Option<print::Printer>>,
     /// The customer's consent in force at this desk, in memory only.
     consent: std::sync::Mutex<Option<messages::ActiveConsent>>,
+    /// Consents asked of the server and not yet signed: what the customer's card is to sign
+    /// (origin, nonce), as the server gave it.
+    asked_consents: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, (String, String)>>,
     /// At a kiosk: the mailbox the logged-in person chose to read (a company's they represent),
     /// with their personal code so that nobody else ever inherits the choice.
     chosen_mailbox: std::sync::Mutex<Option<(String, domain::eaddress::EAddress)>>,
@@ -187,6 +190,7 @@ impl DeviceSession {
             visit: std::sync::Mutex::new(None),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),
+            asked_consents: std::sync::Mutex::default(),
             chosen_mailbox: std::sync::Mutex::new(None),
         };
         session.sweep_receipts();

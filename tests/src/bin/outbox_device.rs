@@ -65,8 +65,9 @@ async fn main() {
     let clock = engine::system_clock();
     let clerk = Actor::Staff { personal_code: PersonalCode::parse(tests::DEMO_CLERK).unwrap(), offline: false };
     // The clerk's card unlocks this device (its test card lies beside the device's folder).
-    let author = tests::clerk_offline_author(dir.parent().expect("a device folder in the test's folder"), credentials.device_id)
-        .expect("the clerk's card signs the unlock");
+    let author =
+        tests::clerk_offline_author(dir.parent().expect("a device folder in the test's folder"), credentials.device_id)
+            .expect("the clerk's card signs the unlock");
     loop {
         let counts = store.outbox_counts().unwrap();
         let registered = counts.pending + counts.done + counts.poisoned;

@@ -64,7 +64,7 @@ export function ConsentPanel({ onChanged }: { onChanged: () => void }) {
     if (!challenge) return;
     setError(null);
     api
-      .signConsent(challenge.id, challenge.origin, challenge.nonce, pin)
+      .signConsent(challenge.id, pin)
       .then((c) => {
         setPin("");
         setConsent(c);
