@@ -90,6 +90,8 @@ pub enum ChainError {
     Truncated { last: i64, head: i64 },
     #[error("the head's hash does not match the last entry {seq}")]
     HeadMismatch { seq: i64 },
+    #[error("entry {seq} is not the entry a signed checkpoint recorded there: the log was rewritten")]
+    CheckpointMismatch { seq: i64 },
 }
 
 /// Checks a run of entries in order, continuing from `(prev_seq, prev_hash)`; answers the last

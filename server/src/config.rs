@@ -42,6 +42,9 @@ const KEYS: &[&str] = &[
     "attachment_s3_endpoint",
     "attachment_s3_bucket",
     "attachment_s3_region",
+    "audit_key_file",
+    "audit_checkpoint_dir",
+    "audit_checkpoint_minutes",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +98,15 @@ pub struct Settings {
     pub attachment_s3_endpoint: Option<String>,
     pub attachment_s3_bucket: Option<String>,
     pub attachment_s3_region: Option<String>,
+    /// The Ed25519 key that signs the audit log's checkpoints, kept outside the database
+    /// (default: beside an SQLite database; required with PostgreSQL for checkpoints). Made
+    /// on first use, readable by the server's user only.
+    pub audit_key_file: Option<PathBuf>,
+    /// Where the server writes a signed checkpoint of the audit log every
+    /// `audit_checkpoint_minutes` (off when unset); copy them somewhere the database's
+    /// administrators cannot write.
+    pub audit_checkpoint_dir: Option<PathBuf>,
+    pub audit_checkpoint_minutes: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +155,9 @@ impl Default for Settings {
             attachment_s3_endpoint: None,
             attachment_s3_bucket: None,
             attachment_s3_region: None,
+            audit_key_file: None,
+            audit_checkpoint_dir: None,
+            audit_checkpoint_minutes: 60,
         }
     }
 }
@@ -171,6 +186,9 @@ impl fmt::Debug for Settings {
             .field("snapshot_dir", &self.snapshot_dir)
             .field("attachment_dir", &self.attachment_dir)
             .field("attachment_s3_endpoint", &self.attachment_s3_endpoint)
+            .field("audit_key_file", &self.audit_key_file)
+            .field("audit_checkpoint_dir", &self.audit_checkpoint_dir)
+            .field("audit_checkpoint_minutes", &self.audit_checkpoint_minutes)
             .field("attachment_s3_bucket", &self.attachment_s3_bucket)
             .finish()
     }
@@ -225,7 +243,17 @@ impl Settings {
         }
         Ok(match self.database()? {
             DatabaseLocation::Sqlite(path) => PathBuf::from(format!("{}.snapshots", path.display())),
-            DatabaseLocation::Postgres(_) => std::env::temp_dir().join("pietura-snapshots"),
+            // systemd's CacheDirectory= when there is one; else a fresh folder of this process's
+            // own (random name, owner only), never a fixed path in the shared temporary folder
+            // that another user could make first.
+            DatabaseLocation::Postgres(_) => match std::env::var_os("CACHE_DIRECTORY") {
+                Some(cache) => PathBuf::from(cache).join("snapshots"),
+                None => tempfile::Builder::new()
+                    .prefix("pietura-snapshots-")
+                    .tempdir()
+                    .map_err(|e| ConfigError::Invalid(format!("snapshot_dir: no private temporary folder: {e}")))?
+                    .keep(),
+            },
         })
     }
 
@@ -238,6 +266,19 @@ impl Settings {
             DatabaseLocation::Sqlite(path) => Ok(PathBuf::from(format!("{}.attachments", path.display()))),
             DatabaseLocation::Postgres(_) => Err(ConfigError::Invalid(
                 "attachment_dir: set where e-address attachments are kept (with PostgreSQL there is no default)".into(),
+            )),
+        }
+    }
+
+    /// The audit signing key's file.
+    pub fn audit_key_file(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(path) = &self.audit_key_file {
+            return Ok(path.clone());
+        }
+        match self.database()? {
+            DatabaseLocation::Sqlite(path) => Ok(PathBuf::from(format!("{}.audit-key", path.display()))),
+            DatabaseLocation::Postgres(_) => Err(ConfigError::Invalid(
+                "audit_key_file: set where the audit signing key is kept (with PostgreSQL there is no default)".into(),
             )),
         }
     }

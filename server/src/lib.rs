@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod authorship;
 pub mod cases;
 pub mod catalogue;

@@ -116,7 +116,19 @@ enum EaddressCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the whole chain; names the first changed, removed or reordered entry (exit 1).
-    Verify,
+    /// With checkpoints (exported earlier and kept elsewhere), also that the log still holds
+    /// what each one signed.
+    Verify {
+        /// A signed checkpoint file (`audit checkpoint`), or a folder of them; repeatable.
+        #[arg(long)]
+        checkpoint: Vec<PathBuf>,
+    },
+    /// Sign the log's head with the audit key (kept outside the database) and write the
+    /// checkpoint to FILE, or print it; keep it where the database's administrators cannot write.
+    Checkpoint {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// The newest entries, optionally only those about one subject (a case number, an address).
     List {
         #[arg(long, default_value_t = 50)]
@@ -336,6 +348,10 @@ enum DeviceCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    // Databases, attachments, snapshots, keys and checkpoints hold personal data or secrets:
+    // whatever the server creates is readable by its own user only (0600 files, 0700 folders).
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -517,17 +533,37 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{}\t{}", account.address, account.name);
                 }
             }
-            Command::Audit(AuditCommand::Verify) => match server::audit::verify(store.as_ref()).await? {
-                Ok(verified) => println!(
-                    "the audit log is intact: {} entries, head {}",
-                    verified.entries,
-                    hex::encode(verified.head_hash)
-                ),
-                Err(problem) => {
-                    eprintln!("the audit log was tampered with: {problem}");
-                    std::process::exit(1);
+            Command::Audit(AuditCommand::Verify { checkpoint }) => {
+                let checkpoints = read_checkpoints(&settings, &checkpoint)?;
+                match server::audit_checkpoint::verify_with(store.as_ref(), &checkpoints).await? {
+                    Ok(verified) => println!(
+                        "the audit log is intact: {} entries, head {}{}",
+                        verified.entries,
+                        hex::encode(verified.head_hash),
+                        if checkpoints.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", and holds what {} signed checkpoint(s) recorded", checkpoints.len())
+                        }
+                    ),
+                    Err(problem) => {
+                        eprintln!("the audit log was tampered with: {problem}");
+                        std::process::exit(1);
+                    }
                 }
-            },
+            }
+            Command::Audit(AuditCommand::Checkpoint { output }) => {
+                let key = server::audit_checkpoint::AuditKey::load_or_create(&settings.audit_key_file()?)?;
+                let checkpoint = server::audit_checkpoint::make(store.as_ref(), &key, clock()).await?;
+                let text = serde_json::to_string_pretty(&checkpoint)?;
+                match output {
+                    Some(path) => {
+                        files::write_atomically(&path, text.as_bytes())?;
+                        println!("checkpoint at entry {} written to {}", checkpoint.seq, path.display());
+                    }
+                    None => println!("{text}"),
+                }
+            }
             Command::Audit(AuditCommand::List { limit, subject }) => {
                 // Newest last; a subject's entries come by the (subject, seq) index.
                 let shown = match subject {
@@ -802,7 +838,67 @@ fn print_code(device: &server::store::Device, code: &domain::EnrollmentCode, jso
     }
 }
 
+/// The checkpoints named (files, or folders of `*.json`), each signature checked by the
+/// server's audit key when the key file is there.
+fn read_checkpoints(settings: &Settings, paths: &[PathBuf]) -> Result<Vec<server::audit_checkpoint::Checkpoint>> {
+    use server::audit_checkpoint as checkpoints;
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let trusted = match settings.audit_key_file() {
+        Ok(path) if path.exists() => Some(checkpoints::AuditKey::load_or_create(&path)?.public_key_hex()),
+        _ => {
+            eprintln!("no audit key here: each checkpoint is checked against the key it names");
+            None
+        }
+    };
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut read = Vec::with_capacity(files.len());
+    for file in files {
+        let checkpoint = checkpoints::read(&file)?;
+        checkpoints::check_signature(&checkpoint, trusted.as_deref())?;
+        read.push(checkpoint);
+    }
+    Ok(read)
+}
+
+/// Every `minutes`, a signed checkpoint of the audit log into `dir`.
+fn spawn_checkpoints(state: &AppState, key: server::audit_checkpoint::AuditKey, dir: PathBuf, minutes: u32) {
+    let (store, clock) = (state.store.clone(), state.clock.clone());
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(u64::from(minutes) * 60));
+        loop {
+            every.tick().await;
+            match server::audit_checkpoint::make(store.as_ref(), &key, clock()).await {
+                Ok(checkpoint) => match server::audit_checkpoint::save(&dir, &checkpoint) {
+                    Ok(path) => {
+                        tracing::info!(seq = checkpoint.seq, path = %path.display(), "audit checkpoint written")
+                    }
+                    Err(error) => tracing::error!(%error, "the audit checkpoint could not be written"),
+                },
+                Err(error) => tracing::error!(%error, "the audit checkpoint could not be made"),
+            }
+        }
+    });
+}
+
 async fn serve(settings: Settings, state: AppState) -> Result<()> {
+    if let (Some(dir), minutes @ 1..) = (&settings.audit_checkpoint_dir, settings.audit_checkpoint_minutes) {
+        let key = server::audit_checkpoint::AuditKey::load_or_create(&settings.audit_key_file()?)?;
+        spawn_checkpoints(&state, key, dir.clone(), minutes);
+    }
     let listener = TcpListener::bind(settings.listen)
         .with_context(|| format!("cannot listen on {}: is another server running there?", settings.listen))?;
     let address = listener.local_addr()?;

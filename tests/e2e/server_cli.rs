@@ -528,3 +528,77 @@ async fn institution_keys_are_listed_expire_and_a_revoked_key_is_refused_at_once
     assert!(audit.contains("institution_key_issued") && audit.contains("institution_key_revoked"), "{audit}");
     assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
 }
+
+/// Issue 12: someone with write access to the database rewrites an audit entry and recomputes
+/// every hash after it and the head: the chain alone no longer shows it, but a signed checkpoint
+/// exported before does. The server's files are its user's only.
+#[test]
+fn a_rewritten_audit_log_is_caught_by_a_signed_checkpoint_and_server_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    let vid = "https://pietura.lv/id/org/vid";
+    server_cli(&bin, &db, &["institution", "add", vid, "--name", "VID"]).unwrap();
+    for _ in 0..3 {
+        server_cli(&bin, &db, &["institution", "key", vid]).unwrap();
+    }
+    let checkpoint = dir.path().join("kept-elsewhere/checkpoint.json");
+    std::fs::create_dir_all(checkpoint.parent().unwrap()).unwrap();
+    let written = server_cli(&bin, &db, &["audit", "checkpoint", "--output", checkpoint.to_str().unwrap()]).unwrap();
+    assert!(written.contains("entry 3"), "{written}");
+    let verified = server_cli(&bin, &db, &["audit", "verify", "--checkpoint", checkpoint.to_str().unwrap()]).unwrap();
+    assert!(verified.contains("intact") && verified.contains("1 signed checkpoint"), "{verified}");
+    for (path, mode) in [(db.clone(), 0o600), (dir.path().join("server.db.audit-key"), 0o600)] {
+        let found = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(found, mode, "{} is {found:o}", path.display());
+    }
+
+    // The rewrite: entry 2 says another key was issued, and the chain is made whole again.
+    {
+        let connection = rusqlite::Connection::open(&db).unwrap();
+        let rows: Vec<(i64, String, String, String, String, String)> = connection
+            .prepare("SELECT seq, at, actor, action, subject, detail FROM audit_log ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut prev = server::audit::GENESIS;
+        for (seq, at, actor, action, subject, detail) in rows {
+            let detail =
+                if seq == 2 { "key 00000000-0000-0000-0000-000000000000, without expiry".into() } else { detail };
+            let at = chrono::DateTime::parse_from_rfc3339(&at).unwrap().with_timezone(&chrono::Utc);
+            let hash = server::audit::entry_hash(
+                &prev,
+                seq,
+                &server::audit::NewAuditEntry::new(at, actor, action, subject, detail.clone()),
+            );
+            connection
+                .execute(
+                    "UPDATE audit_log SET detail = ?2, prev_hash = ?3, hash = ?4 WHERE seq = ?1",
+                    rusqlite::params![seq, detail, prev.as_slice(), hash.as_slice()],
+                )
+                .unwrap();
+            prev = hash;
+        }
+        connection.execute("UPDATE audit_head SET hash = ?1", rusqlite::params![prev.as_slice()]).unwrap();
+    }
+    assert!(
+        server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"),
+        "the chain alone cannot tell: that is why checkpoints exist"
+    );
+    fails_with(
+        server_command(&bin, &db, 0).args(["audit", "verify", "--checkpoint", checkpoint.to_str().unwrap()]),
+        "entry 3 is not the entry a signed checkpoint recorded",
+    );
+    // A checkpoint edited to fit the rewrite no longer verifies.
+    let mut forged: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    forged["hash"] = serde_json::Value::String("00".repeat(32));
+    let forged_path = dir.path().join("forged.json");
+    std::fs::write(&forged_path, forged.to_string()).unwrap();
+    fails_with(
+        server_command(&bin, &db, 0).args(["audit", "verify", "--checkpoint", forged_path.to_str().unwrap()]),
+        "signature does not match",
+    );
+}
