@@ -2,6 +2,7 @@ fn main() {
     // Every command the web view may call is listed here; capabilities grant them per window.
     let commands = &[
         "app_state",
+        "open_link",
         "enroll",
         "sync_status",
         "set_language",

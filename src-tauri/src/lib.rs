@@ -1,6 +1,7 @@
 //! The desk app's Tauri shell: thin command adapters over the `sync` and `offline-store` crates.
 
 mod commands;
+mod links;
 mod state;
 
 use std::path::PathBuf;
@@ -18,8 +19,9 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 
 /// [`run_app`] with the data folder given (tests pass a temporary one).
 pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) -> tauri::Builder<R> {
-    let builder = builder.invoke_handler(tauri::generate_handler![
+    let builder = builder.plugin(links::keep_window_on_app()).invoke_handler(tauri::generate_handler![
         commands::app::app_state,
+        commands::app::open_link,
         commands::app::set_language,
         commands::enrollment::enroll,
         commands::sync::sync_status,

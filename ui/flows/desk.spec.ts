@@ -244,6 +244,15 @@ test("articles render safely and can be flagged for their owner", async ({ page 
   await expect(article.getByTestId("article-body")).toContainText("<script>window.__injected = true</script>");
   expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
   await expect(article.locator("script")).toHaveCount(0);
+  // A link in an article opens in the system's browser; the desk's window stays on the app.
+  const before = page.url();
+  await article.getByRole("link", { name: "Rīgas valstspilsētas pašvaldība" }).click();
+  await expect(article.getByRole("heading", { name: "Kam jāmaksā" })).toBeVisible();
+  expect(page.url()).toBe(before);
+  const opened = await page.evaluate(() =>
+    (window as unknown as { __fake: { calls: [string, { url?: string }][] } }).__fake.calls.filter(([cmd]) => cmd === "open_link"),
+  );
+  expect(opened).toEqual([["open_link", { url: "https://www.riga.lv/lv/nodevas" }]]);
   await article.getByTestId("flag-article").click();
   await article.getByLabel("Informācija ir novecojusi").check();
   await article.getByLabel("Kas jāmaina? (nav obligāti)").fill("Nodeva mainījās");

@@ -140,7 +140,7 @@
     "https://pietura.lv/id/article/dog-fee": {
       id: "https://pietura.lv/id/article/dog-fee", title: "Suņu nodeva: ko klienti jautā visbiežāk", language: "lv",
       // What the Rust renderer makes of Markdown with raw HTML in it: escaped, inert.
-      html: "<h2>Kam jāmaksā</h2>\n<p>Nodevu maksā <strong>katra Rīgā reģistrēta suņa</strong> īpašnieks.</p>\n<p>&lt;script&gt;window.__injected = true&lt;/script&gt; teksts</p>\n",
+      html: "<h2>Kam jāmaksā</h2>\n<p>Nodevu maksā <strong>katra Rīgā reģistrēta suņa</strong> īpašnieks.</p>\n<p>&lt;script&gt;window.__injected = true&lt;/script&gt; teksts</p>\n<p><a href=\"https://www.riga.lv/lv/nodevas\">Rīgas valstspilsētas pašvaldība</a></p>\n",
       tags: ["nodeva"], owner: { id: "https://pietura.lv/id/org/riga", name: L("Rīgas valstspilsētas pašvaldība", "lv") }, version: 1,
       verified_at: "2026-11-01T09:00:00Z", services: [{ id: "https://pietura.lv/id/service/dog-fee", name: L("Suņu turēšanas nodevas samaksa", "lv") }],
     },
@@ -189,6 +189,8 @@
   };
   async function answer(cmd, args) {
       switch (cmd) {
+        case "open_link":
+          return null;
         case "app_state":
           if (state.storeError) throw state.storeError;
           return { language: state.language, enrollment: state.enrollment };

@@ -29,6 +29,25 @@ export function App() {
     document.documentElement.lang = i18n.language;
   }, [i18n.language]);
 
+  // Web links (articles, service pages) open in the system's browser: the desk's window only
+  // ever shows the app.
+  const [linkFailed, setLinkFailed] = useState<string | null>(null);
+  useEffect(() => {
+    const openOutside = (event: MouseEvent) => {
+      const anchor = (event.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;
+      if (!anchor || !/^https?:/i.test(anchor.href) || anchor.origin === window.location.origin) return;
+      event.preventDefault();
+      setLinkFailed(null);
+      api.openLink(anchor.href).catch(() => setLinkFailed(anchor.href));
+    };
+    document.addEventListener("click", openOutside, true);
+    document.addEventListener("auxclick", openOutside, true);
+    return () => {
+      document.removeEventListener("click", openOutside, true);
+      document.removeEventListener("auxclick", openOutside, true);
+    };
+  }, []);
+
   const changeLanguage = useCallback(
     (language: Language) => {
       void i18n.changeLanguage(language);
@@ -88,6 +107,11 @@ export function App() {
         <LanguageSwitch language={i18n.language as Language} onChange={changeLanguage} />
       </header>
       <main className="app-main">
+        {linkFailed && (
+          <p className="field-error" role="alert" data-testid="link-failed">
+            {t("app.linkFailed", { url: linkFailed })}
+          </p>
+        )}
         {loaded.kind === "loading" && <p aria-busy="true">…</p>}
         {loaded.kind === "failed" && (
           <section className="panel error-panel" role="alert">

@@ -364,6 +364,8 @@ export const CHANNELS = [
 ] as const;
 
 export const api = {
+  /** Opens a web address in the system's browser (never in the desk's window). */
+  openLink: (url: string) => invoke<null>("open_link", { url }),
   appState: () => invoke<AppState>("app_state"),
   setLanguage: (language: Language) => invoke<void>("set_language", { language }),
   enroll: (serverUrl: string, code: string) => invoke<Enrollment>("enroll", { serverUrl, code }),

@@ -42,3 +42,13 @@ pub async fn app_state(state: State<'_, DeskState>) -> Result<AppStateDto, Comma
 pub async fn set_language(state: State<'_, DeskState>, language: Language) -> Result<(), CommandError> {
     Ok(state.session()?.set_language(language)?)
 }
+
+/// Opens a web address in the system's browser: links in articles and service pages never
+/// take the desk's own window away from the app. Only `http` and `https` addresses.
+#[tauri::command]
+pub fn open_link(url: String) -> Result<(), CommandError> {
+    let parsed = crate::links::external(&url)
+        .ok_or_else(|| CommandError { code: "link_refused".into(), message: format!("{url} is not a web address") })?;
+    crate::links::open_in_browser(&parsed)
+        .map_err(|error| CommandError { code: "link_failed".into(), message: format!("{parsed}: {error}") })
+}
