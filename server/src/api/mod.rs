@@ -129,6 +129,41 @@ impl AppState {
     }
 }
 
+/// How callers authenticate, as the paths' `security` names them: a device's credentials, a
+/// person's session on that device (with the device's), an institution's API key.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("<device id>.<device secret>")
+                    .description(Some("A device's credentials from its enrollment"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "pietura-session",
+                "A card login's session token, with the device's credentials",
+            ))),
+        );
+        components.add_security_scheme(
+            "institution_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`ApiKey <key>`: an institution's key from `pietura-server institution key`",
+            ))),
+        );
+    }
+}
+
 /// Login challenges a device may ask for in five minutes (a clerk retrying a PIN needs a few).
 const CHALLENGES_PER_WINDOW: usize = 30;
 
@@ -237,7 +272,8 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         sync::protocol::PersonDto,
         catalogue::Written,
         catalogue::FlagDto
-    ))
+    )),
+    modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
 
@@ -441,6 +477,15 @@ async fn enroll(
     }
 }
 
+/// Refuses devices other than desks (kiosks serve citizens their own affairs only).
+fn only_desks(device: &crate::store::Device) -> Result<(), ApiError> {
+    if device.kind == domain::DeviceKind::Desk {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, sync::protocol::error_codes::FORBIDDEN, "only desks may do this"))
+    }
+}
+
 /// Applies a device's outbox entries, each exactly once, and answers for each.
 #[utoipa::path(post, path = "/v1/sync/outbox", request_body = sync::protocol::OutboxPush,
     params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
@@ -465,13 +510,7 @@ async fn push_outbox(
         .with_field("entries"));
     }
     // Cases and messages are a desk's work: a kiosk has nothing to push.
-    if device.kind != domain::DeviceKind::Desk {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            sync::protocol::error_codes::FORBIDDEN,
-            "only desks push outbox entries",
-        ));
-    }
+    only_desks(&device)?;
     let now = (state.clock)();
     let mut results: Vec<(usize, sync::protocol::OutboxResult)> = Vec::with_capacity(push.entries.len());
     // Each entry's author proven first (each distinct proof once); the unproven are refused.
@@ -521,12 +560,16 @@ async fn push_outbox(
 #[utoipa::path(post, path = "/v1/sync/message-states", request_body = sync::protocol::MessageStatesRequest,
     params(("pietura-protocol" = u32, Header)),
     security(("device" = [])),
-    responses((status = 200, body = sync::protocol::MessageStates), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = sync::protocol::MessageStates), (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a desk", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn message_states(
     State(state): State<AppState>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     ApiJson(request): ApiJson<sync::protocol::MessageStatesRequest>,
 ) -> Result<Json<sync::protocol::MessageStates>, ApiError> {
+    // The centre's sent messages and its unread count are the desks' business: a kiosk in a
+    // library learns nothing of the centre's mail (the authorisation matrix found it could).
+    only_desks(&device)?;
     if request.ids.len() > sync::protocol::MAX_OUTBOX_BATCH {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

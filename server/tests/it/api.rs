@@ -135,9 +135,43 @@ async fn health_readiness_metrics_and_openapi_answer() {
         assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     assert!(openapi["components"]["schemas"]["EnrollResponse"].is_object());
+    // The ways to authenticate are declared, so a client generator or a fuzzer can log in.
+    let schemes = &openapi["components"]["securitySchemes"];
+    assert_eq!(schemes["device"]["scheme"], "bearer");
+    assert_eq!(
+        (schemes["session"]["in"].as_str(), schemes["session"]["name"].as_str()),
+        (Some("header"), Some("pietura-session"))
+    );
+    assert_eq!(schemes["institution_key"]["name"], "Authorization");
     let missing = http.get(format!("{}nope", server.url)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
+    let sniffing = missing.headers().get("x-content-type-options").map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(missing.json::<ErrorBody>().await.unwrap().code, "not_found");
+    // Browsers must not guess types; API answers (personal data among them) are not cached,
+    // while open data keeps its public caching.
+    assert_eq!(sniffing.as_deref(), Some("nosniff"));
+}
+
+#[tokio::test]
+async fn api_answers_are_not_cached_nor_sniffed_and_made_up_methods_are_not_metric_labels() {
+    let server = start().await;
+    let http = reqwest::Client::new();
+    let hello = http.get(format!("{}v1/sync/hello", server.url)).header(PROTOCOL_HEADER, "1").send().await.unwrap();
+    assert_eq!(hello.status(), 401);
+    assert_eq!(hello.headers()["cache-control"], "no-store");
+    assert_eq!(hello.headers()["x-content-type-options"], "nosniff");
+    let open_data = http.get(format!("{}open-data/service-provision.csv", server.url)).send().await.unwrap();
+    assert_eq!(open_data.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(open_data.headers()["x-content-type-options"], "nosniff");
+    for method in ["BREW", "FROBNICATE", "X-ANYTHING"] {
+        let odd = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let _ = http.request(odd, format!("{}healthz", server.url)).send().await.unwrap();
+    }
+    let metrics = http.get(format!("{}metrics", server.url)).send().await.unwrap().text().await.unwrap();
+    for method in ["BREW", "FROBNICATE", "X-ANYTHING"] {
+        assert!(!metrics.contains(method), "{method} became a label: {metrics}");
+    }
+    assert!(metrics.contains("method=\"other\""), "{metrics}");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! the HTTP API over a real socket.
 
 mod api;
+mod authorisation_matrix;
 mod backends;
 mod cases_api;
 mod catalogue_api;
