@@ -111,7 +111,10 @@ impl<'a> AuthorCheck<'a> {
                 }
                 let nonce = offline_unlock_nonce(self.device.id, *unlocked_at, salt);
                 match login.verify_offline_unlock(token, &nonce, *unlocked_at) {
-                    Ok(code) => Ok(Ok((code.to_string(), "offline_unlock"))),
+                    Ok(code) => {
+                        self.report_unlock(code.as_str(), *unlocked_at, &nonce).await?;
+                        Ok(Ok((code.to_string(), "offline_unlock")))
+                    }
                     Err(crate::login::LoginError::Store(error)) => Err(error),
                     Err(error) => Ok(Err(Unproven::new(
                         codes::AUTHOR_UNPROVEN,
@@ -120,6 +123,34 @@ impl<'a> AuthorCheck<'a> {
                 }
             }
         }
+    }
+
+    /// An offline unlock reaches the audit log when the desk's entries first bring it (once:
+    /// the unlock's own subject is looked up by the audit index).
+    async fn report_unlock(
+        &self,
+        personal_code: &str,
+        unlocked_at: DateTime<Utc>,
+        nonce: &str,
+    ) -> Result<(), StoreError> {
+        let subject = format!("offline-unlock:{nonce}");
+        if !self.store.audit_entries_about(subject.clone(), None, 1).await?.is_empty() {
+            return Ok(());
+        }
+        let detail = format!(
+            "{personal_code} unlocked desk {} ({}) offline at {}",
+            self.device.id,
+            self.device.name,
+            unlocked_at.to_rfc3339()
+        );
+        let entry = crate::audit::NewAuditEntry::new(
+            self.now,
+            format!("person:{personal_code}"),
+            "offline_unlock",
+            subject,
+            detail,
+        );
+        self.store.append_audit(entry).await.map(|_| ())
     }
 
     /// The person's staff roles at the device's centre, as the server holds them now.

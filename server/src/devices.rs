@@ -111,7 +111,11 @@ pub async fn add_device(
             created_at: now,
         };
         match store.add_device(new).await {
-            Ok(device) => return Ok((device, code)),
+            Ok(device) => {
+                let detail = format!("{} {:?} at {}", device.kind, device.name, device.centre.name);
+                audit(store, now, "operator", "device_added", &device, detail).await?;
+                return Ok((device, code));
+            }
             Err(StoreError::Conflict { what }) => {
                 if store
                     .list_devices()
@@ -153,6 +157,7 @@ pub async fn enroll(store: &dyn Store, typed_code: &str, now: DateTime<Utc>) -> 
     let secret = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
     let device = store.redeem_enrollment_code(enrollment_code_hash(&code), device_secret_hash(&secret), now).await?;
     tracing::info!(device = %device.id, centre = %device.centre.id, kind = %device.kind, "device enrolled");
+    audit(store, now, format!("device:{}", device.id), "device_enrolled", &device, String::new()).await?;
     Ok(EnrollResponse {
         device_id: device.id,
         device_secret: secret,
@@ -163,18 +168,55 @@ pub async fn enroll(store: &dyn Store, typed_code: &str, now: DateTime<Utc>) -> 
     })
 }
 
+/// A known device's refused authentication, audited at most once a minute per device and
+/// reason, so a device retrying in a loop cannot flood the log.
+async fn refused(store: &dyn Store, now: DateTime<Utc>, device: &Device, reason: &str) -> Result<(), StoreError> {
+    let subject = format!("device:{}", device.id);
+    let recent = store.audit_entries_about(subject, None, 1).await?;
+    let already = recent
+        .first()
+        .is_some_and(|e| e.action == "device_auth_refused" && e.detail == reason && now - e.at < Duration::minutes(1));
+    if already {
+        return Ok(());
+    }
+    audit(store, now, format!("device:{}", device.id), "device_auth_refused", device, reason.to_owned()).await
+}
+
+/// Revokes a device (its sessions end with it), audited.
+pub async fn revoke(store: &dyn Store, id: Uuid, now: DateTime<Utc>) -> Result<Device, DeviceError> {
+    let device = store.revoke_device(id, now).await?;
+    audit(store, now, "operator", "device_revoked", &device, String::new()).await?;
+    Ok(device)
+}
+
+async fn audit(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    actor: impl Into<String>,
+    action: &str,
+    device: &Device,
+    detail: String,
+) -> Result<(), StoreError> {
+    let entry = crate::audit::NewAuditEntry::new(now, actor, action, format!("device:{}", device.id), detail);
+    store.append_audit(entry).await.map(|_| ())
+}
+
 /// Checks a device's credentials and notes that it was seen.
 pub async fn authenticate(
     store: &dyn Store,
     credentials: &DeviceCredentials,
     now: DateTime<Utc>,
 ) -> Result<Device, AuthError> {
+    // Unknown ids are refused without a trace in the audit log (anyone can make them up, and
+    // the log must not be floodable); a known device refused is worth a trace.
     let record = store.device_auth_record(credentials.device_id).await?.ok_or(AuthError::Invalid)?;
     // Comparing hashes, not secrets: timing reveals nothing about the secret itself.
     if record.secret_hash != Some(device_secret_hash(&credentials.secret)) {
+        refused(store, now, &record.device, "wrong secret").await?;
         return Err(AuthError::Invalid);
     }
     if record.device.revoked_at.is_some() {
+        refused(store, now, &record.device, "revoked").await?;
         return Err(AuthError::Revoked);
     }
     store.record_device_seen(record.device.id, now).await?;

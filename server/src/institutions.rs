@@ -142,13 +142,39 @@ pub async fn authenticate(
     let key = header.and_then(|h| h.strip_prefix("ApiKey ")).map(str::trim).ok_or(InstitutionError::MissingKey)?;
     let (id, secret) = key.split_once('.').ok_or(InstitutionError::MissingKey)?;
     let key_id = Uuid::parse_str(id).map_err(|_| InstitutionError::MissingKey)?;
+    // Unknown key ids leave no trace (anyone can make them up); a known key refused does.
     let record = store.institution_key_record(key_id).await?.ok_or(InstitutionError::WrongKey)?;
     if record.secret_hash != key_secret_hash(secret) {
+        refused(store, &record, "wrong secret", now).await?;
         return Err(InstitutionError::WrongKey);
     }
     match key_state(&record, now) {
-        "revoked" => Err(InstitutionError::RevokedKey),
-        "expired" => Err(InstitutionError::ExpiredKey),
+        "revoked" => {
+            refused(store, &record, "revoked", now).await?;
+            Err(InstitutionError::RevokedKey)
+        }
+        "expired" => {
+            refused(store, &record, "expired", now).await?;
+            Err(InstitutionError::ExpiredKey)
+        }
         _ => Ok(record.institution),
     }
+}
+
+/// A known key's refusal in the audit log, at most once a minute per key and reason.
+async fn refused(
+    store: &dyn Store,
+    record: &InstitutionKeyRecord,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let subject = record.institution.id.clone();
+    let detail = format!("key {}: {reason}", record.key_id);
+    let recent = store.audit_entries_about(subject.clone(), None, 1).await?;
+    if recent.first().is_some_and(|e| {
+        e.action == "institution_key_refused" && e.detail == detail && now - e.at < chrono::Duration::minutes(1)
+    }) {
+        return Ok(());
+    }
+    store.append_audit(NewAuditEntry::new(now, "unknown", "institution_key_refused", subject, detail)).await.map(|_| ())
 }

@@ -415,6 +415,12 @@ pub async fn grant(
     let centre =
         store.find_centre_by_name(centre_name).await?.ok_or_else(|| GrantError::NoCentre(centre_name.into()))?;
     store.grant_role(code.as_str(), role, centre.id, now).await?;
+    let detail = format!("{} at {}", role.as_str(), centre.name);
+    crate::audit::record(
+        store,
+        crate::audit::NewAuditEntry::new(now, "operator", "role_granted", format!("person:{code}"), detail),
+    )
+    .await?;
     Ok((code.to_string(), centre.name))
 }
 
@@ -430,7 +436,14 @@ pub async fn revoke(
     let code = PersonalCode::parse(personal_code).map_err(|e| GrantError::PersonalCode(personal_code.into(), e))?;
     let centre =
         store.find_centre_by_name(centre_name).await?.ok_or_else(|| GrantError::NoCentre(centre_name.into()))?;
-    Ok(store.revoke_role(code.as_str(), role, centre.id, now).await?)
+    let revoked = store.revoke_role(code.as_str(), role, centre.id, now).await?;
+    if revoked {
+        // The grant row goes; its history stays here, with the grant's own entry.
+        let detail = format!("{} at {}; the person's sessions there ended", role.as_str(), centre.name);
+        let entry = crate::audit::NewAuditEntry::new(now, "operator", "role_revoked", format!("person:{code}"), detail);
+        crate::audit::record(store, entry).await?;
+    }
+    Ok(revoked)
 }
 
 #[derive(Debug, thiserror::Error)]

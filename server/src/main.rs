@@ -464,6 +464,12 @@ fn run(cli: Cli) -> Result<()> {
                     domain::eaddress::AccountKind::Legal
                 };
                 let now = clock();
+                let detail = format!(
+                    "{kind:?}, institution {}, centre {}, {}",
+                    institution.as_deref().unwrap_or("-"),
+                    centre_id.map_or("-".to_owned(), |c| c.to_string()),
+                    if inactive { "inactive" } else { "active" }
+                );
                 store
                     .put_account(server::store::Account {
                         address: parsed.to_string(),
@@ -476,6 +482,12 @@ fn run(cli: Cli) -> Result<()> {
                         changed_at: now,
                     })
                     .await?;
+                // Who operates a mailbox decides who reads it: every (re)assignment is audited.
+                server::audit::record(
+                    store.as_ref(),
+                    server::audit::NewAuditEntry::new(now, "operator", "mailbox_recorded", parsed.to_string(), detail),
+                )
+                .await?;
                 println!("mailbox {parsed} ({}) is {}", name.trim(), if inactive { "inactive" } else { "active" });
             }
             Command::Eaddress(EaddressCommand::Delegate { mailbox, to, rights, until, granted_by }) => {
@@ -748,7 +760,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::Catalogue(CatalogueCommand::Import { files }) => import(store, &files, clock()).await?,
             Command::Catalogue(CatalogueCommand::Export { format, output }) => export(store, format, output).await?,
             Command::Device(DeviceCommand::Revoke { id }) => {
-                let device = store.revoke_device(id, clock()).await?;
+                let device = devices::revoke(store.as_ref(), id, clock()).await?;
                 println!("device {:?} ({}) is revoked; it is refused from its next request on", device.name, device.id);
             }
         }

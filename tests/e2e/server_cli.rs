@@ -603,3 +603,45 @@ fn a_rewritten_audit_log_is_caught_by_a_signed_checkpoint_and_server_files_are_p
         "does not match its content",
     );
 }
+
+/// Issue 12: what an operator does, and what a device does to get in, is in the audit log:
+/// devices added, enrolled, revoked and refused; roles granted and revoked (the grant row goes,
+/// its history stays); mailboxes recorded; catalogue records published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_actions_and_refused_devices_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir();
+    let (db, code) = tests::processes::demo_server_with_desk(&bin, dir.path()).unwrap();
+    server_cli(&bin, &db, &["user", "grant", "210860-10528", "--role", "admin", "--centre", "Rīgas VPVKAC"]).unwrap();
+    server_cli(&bin, &db, &["user", "revoke", "210860-10528", "--role", "admin", "--centre", "Rīgas VPVKAC"]).unwrap();
+    server_cli(
+        &bin,
+        &db,
+        &["eaddress", "add", "RCV@90011524360", "--name", "Rīgas VPVKAC", "--centre", "Rīgas VPVKAC"],
+    )
+    .unwrap();
+    let server = ServerProcess::start(&bin, &db, free_port()).unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = sync::client::SyncClient::new(sync::client::parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let wrong = sync::protocol::DeviceCredentials { device_id: enrolled.device_id, secret: "not-it".into() };
+    for _ in 0..3 {
+        assert!(client.hello(&wrong).await.is_err());
+    }
+    server_cli(&bin, &db, &["device", "revoke", &enrolled.device_id.to_string()]).unwrap();
+    let audit = server_cli(&bin, &db, &["audit", "list", "--limit", "500"]).unwrap();
+    for action in [
+        "catalogue_published",
+        "device_added",
+        "role_granted",
+        "role_revoked",
+        "mailbox_recorded",
+        "device_enrolled",
+        "device_auth_refused",
+        "device_revoked",
+    ] {
+        assert!(audit.contains(action), "{action} missing from the audit log:\n{audit}");
+    }
+    assert_eq!(audit.matches("device_auth_refused").count(), 1, "three refusals in a minute are one entry:\n{audit}");
+    assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
+}

@@ -100,6 +100,9 @@ pub async fn challenge(
     let now = (state.clock)();
     if let Err(wait) = state.challenge_limit.acquire(device.id, now) {
         tracing::warn!(device = %device.id, "login challenges throttled");
+        if state.challenge_limit.first_refusal(device.id, now) {
+            super::audit_throttled(&state, now, format!("device:{}", device.id), "login challenges").await?;
+        }
         return Err(ApiError::too_many_attempts(wait));
     }
     let challenge = login.challenge(state.store.as_ref(), &device, now).await?;
@@ -129,6 +132,9 @@ pub async fn log_in(
     // or the server itself failed.
     if let Err(wait) = state.login_failures.acquire(device.id, now) {
         tracing::warn!(peer = %peer.ip(), device = %device.id, "login attempts throttled");
+        if state.login_failures.first_refusal(device.id, now) {
+            super::audit_throttled(&state, now, format!("device:{}", device.id), "logins").await?;
+        }
         return Err(ApiError::too_many_attempts(wait));
     }
     match login.log_in(state.store.as_ref(), &device, &request.token, &request.nonce, now).await {

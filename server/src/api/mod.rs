@@ -460,6 +460,9 @@ async fn enroll(
     // wrong code.
     if let Err(wait) = state.enrollment_failures.acquire(client, now) {
         tracing::warn!(peer = %peer.ip(), "enrollment attempts throttled");
+        if state.enrollment_failures.first_refusal(client, now) {
+            audit_throttled(&state, now, format!("address:{client}"), "enrollment codes").await?;
+        }
         return Err(ApiError::too_many_attempts(wait));
     }
     match devices::enroll(state.store.as_ref(), &request.enrollment_code, now).await {
@@ -475,6 +478,19 @@ async fn enroll(
             Err(error.into())
         }
     }
+}
+
+/// A throttle's first refusal of a caller in its window, in the audit log.
+async fn audit_throttled(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+    subject: String,
+    what: &str,
+) -> Result<(), ApiError> {
+    let entry =
+        crate::audit::NewAuditEntry::new(now, subject.clone(), "throttled", subject, format!("too many {what}"));
+    state.store.append_audit(entry).await?;
+    Ok(())
 }
 
 /// Refuses devices other than desks (kiosks serve citizens their own affairs only).

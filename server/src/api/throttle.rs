@@ -24,6 +24,8 @@ pub struct Throttle<K> {
     max: usize,
     window: Duration,
     events: Mutex<HashMap<K, VecDeque<DateTime<Utc>>>>,
+    /// When a key's refusal was last reported (audited): once per window.
+    reported: Mutex<HashMap<K, DateTime<Utc>>>,
 }
 
 /// Failed enrollment attempts per address.
@@ -37,7 +39,7 @@ impl Default for Throttle<IpAddr> {
 
 impl<K: Hash + Eq + Copy> Throttle<K> {
     pub fn new(max: usize, window: Duration) -> Self {
-        Self { max, window, events: Mutex::default() }
+        Self { max, window, events: Mutex::default(), reported: Mutex::default() }
     }
 
     /// `Err(wait)` while `key` has used up its events.
@@ -65,6 +67,20 @@ impl<K: Hash + Eq + Copy> Throttle<K> {
         self.wait(events.get(&key), now)?;
         Self::push(&mut events, key, now, self.window, self.max);
         Ok(())
+    }
+
+    /// Whether a refusal of `key` now is the first in this window (to be audited once, not
+    /// once per request of a flood).
+    pub fn first_refusal(&self, key: K, now: DateTime<Utc>) -> bool {
+        let mut reported = self.reported.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if reported.get(&key).is_some_and(|at| now - *at < self.window) {
+            return false;
+        }
+        if reported.len() > MAX_ADDRESSES {
+            reported.retain(|_, at| now - *at < self.window);
+        }
+        reported.insert(key, now);
+        true
     }
 
     /// Gives back an attempt counted at `at` by [`Throttle::acquire`] (it succeeded).
@@ -155,6 +171,10 @@ mod tests {
         throttle.forgive(key, at(0));
         assert_eq!(throttle.acquire(key, at(0)), Ok(()));
         assert!(throttle.acquire(key, at(0)).is_err());
+        // A flood of refusals is reported once per window.
+        assert!(throttle.first_refusal(key, at(0)));
+        assert!(!throttle.first_refusal(key, at(1)));
+        assert!(throttle.first_refusal(key, at(WINDOW_MINUTES)));
     }
 
     #[test]

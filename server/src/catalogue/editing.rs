@@ -105,11 +105,33 @@ impl Catalogue {
                 changes.extend(self.unverify_articles_of(&service.id).await?);
             }
         }
-        let stored = self.store.apply_catalogue_changes(changes, now).await?;
+        let stored = self.publish(editor, changes, now).await?;
         if stored.len() > 1 {
             tracing::info!(service = %service.id, articles = stored.len() - 1, "advice changed: linked articles need re-verifying");
         }
         Ok(stored.into_iter().next().expect("the service's own change"))
+    }
+
+    /// Writes the changes (one transaction), then records each publication in the audit log:
+    /// who published or retired which record at which version.
+    async fn publish(
+        &self,
+        editor: &Editor,
+        changes: Vec<RecordChange>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StoredRecord>, EditError> {
+        let stored = self.store.apply_catalogue_changes(changes, now).await?;
+        let actor = match editor {
+            Editor::Institution { id, .. } => format!("institution:{id}"),
+            Editor::Operator => "operator".to_owned(),
+        };
+        for record in &stored {
+            let action = if record.retired { "catalogue_retired" } else { "catalogue_published" };
+            let detail = format!("{:?} version {}, owner {}", record.kind, record.version, record.owner);
+            let entry = crate::audit::NewAuditEntry::new(now, actor.clone(), action, record.id.clone(), detail);
+            self.store.append_audit(entry).await?;
+        }
+        Ok(stored)
     }
 
     /// Linked, verified articles with `verified_at` cleared, at the version they have now.
@@ -155,7 +177,7 @@ impl Catalogue {
             &organisation,
             vec![],
         );
-        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+        Ok(self.publish(editor, vec![change], now).await?.remove(0))
     }
 
     /// Writes an article; its owner writing it confirms it, so it is verified now.
@@ -193,7 +215,7 @@ impl Catalogue {
             &article,
             links,
         );
-        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+        Ok(self.publish(editor, vec![change], now).await?.remove(0))
     }
 
     /// The owner confirms an article is still right (after a linked service changed).
@@ -213,7 +235,7 @@ impl Catalogue {
         let links = article.linked_services.clone();
         let change =
             record_change(RecordKind::Article, id, &record.owner, editor.expected(version), false, &article, links);
-        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+        Ok(self.publish(editor, vec![change], now).await?.remove(0))
     }
 
     /// Retires a record: it stays as a tombstone in the feed so devices remove it.
@@ -249,7 +271,7 @@ impl Catalogue {
             document,
             linked_services: vec![],
         };
-        Ok(self.store.apply_catalogue_changes(vec![change], now).await?.remove(0))
+        Ok(self.publish(editor, vec![change], now).await?.remove(0))
     }
 
     /// A clerk flags an article for its owner.
@@ -363,7 +385,7 @@ impl Catalogue {
                 links,
             ));
         }
-        let stored = self.store.apply_catalogue_changes(changes, now).await?;
+        let stored = self.publish(&Editor::Operator, changes, now).await?;
         for record in &stored {
             match record.kind {
                 RecordKind::Service => summary.services += 1,

@@ -244,7 +244,7 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Every institution read and change is in the audit log, with who and which case.
-    let audit = server.store.audit_entries(0, 100).await.unwrap();
+    let audit = server.store.audit_entries(0, 10_000).await.unwrap();
     for action in ["case_read", "case_status", "case_feed_read"] {
         let entry = audit.iter().find(|e| e.action == action).unwrap_or_else(|| panic!("{action} in {audit:?}"));
         assert_eq!(entry.actor, format!("institution:{LDC}"));

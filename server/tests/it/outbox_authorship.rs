@@ -301,4 +301,9 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
         (StatusCode::OK, one("rejected", "not_staff"))
     );
     assert_eq!(messages_sent_to_vid(&server).await.len(), 3, "the three proven messages, nothing else");
+    // The unlock reached the audit log once, however many pushes it came with.
+    let nonce = sync::protocol::offline_unlock_nonce(desk.device_id, unlocked_at, &salt);
+    let reported = server.store.audit_entries_about(format!("offline-unlock:{nonce}"), None, 10).await.unwrap();
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert_eq!((reported[0].action.as_str(), reported[0].actor.as_str()), ("offline_unlock", "person:161175-19997"));
 }
