@@ -8,6 +8,7 @@ mod eaddress;
 mod engine;
 mod login;
 mod outbox_faults;
+mod schemathesis;
 mod server_cli;
 mod slow_clients;
 mod visit;

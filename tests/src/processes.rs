@@ -202,6 +202,15 @@ impl Drop for VirtualCardProcess {
 /// [`crate::DEMO_CLERK`] granted there. Returns the database path and the desk's code.
 pub fn demo_server_with_desk(bin_dir: &Path, dir: &Path) -> Result<(std::path::PathBuf, String)> {
     let db = dir.join("server.db");
+    let code = demo_server_on(bin_dir, dir, &db)?;
+    Ok((db, code))
+}
+
+/// [`demo_server_with_desk`] on the database `database` (an SQLite path, or a PostgreSQL URL
+/// given as a path: the server reads either from `PIETURA_DATABASE_URL`); the eID settings are
+/// in DIR/pietura.toml. Returns the desk's enrollment code.
+pub fn demo_server_on(bin_dir: &Path, dir: &Path, database: &Path) -> Result<String> {
+    let db = database.to_owned();
     server_cli(bin_dir, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"])?;
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
     server_cli(bin_dir, &db, &["catalogue", "import", demo.to_str().context("the repository path is not UTF-8")?])?;
@@ -235,5 +244,5 @@ pub fn demo_server_with_desk(bin_dir: &Path, dir: &Path) -> Result<(std::path::P
         ca.issue_card(holder, eid::apdu::KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
     std::fs::write(dir.join("clerk-card.json"), card.to_json()?)?;
     server_cli(bin_dir, &db, &["user", "grant", crate::DEMO_CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"])?;
-    Ok((db, code))
+    Ok(code)
 }

@@ -41,6 +41,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "poppler-utils",
     "curl",
     "openssl",
+    // schemathesis (from PyPI) lives in a virtual environment of the project's own.
+    "python3-venv",
 ];
 
 fn missing_packages() -> Vec<&'static str> {
@@ -136,8 +138,33 @@ pub fn run_setup_npm(root: &Path) -> Result<()> {
     exec(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui))
 }
 
+/// The schemathesis version the suite runs (pinned: its checks change between releases).
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// Where `cargo xtask setup` puts schemathesis: a virtual environment in the build folder, so
+/// nothing is installed into the system's Python.
+pub fn schemathesis_bin(root: &Path) -> std::path::PathBuf {
+    crate::target_dir(root).join("tools/schemathesis/bin/schemathesis")
+}
+
+/// schemathesis from PyPI into its virtual environment, unless it is there at the pinned version.
+pub fn run_setup_schemathesis(root: &Path) -> Result<()> {
+    let bin = schemathesis_bin(root);
+    let wanted = SCHEMATHESIS.trim_start_matches("schemathesis==");
+    let installed =
+        Command::new(&bin).arg("--version").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(wanted));
+    if installed {
+        eprintln!("schemathesis: {wanted} present");
+        return Ok(());
+    }
+    let venv = bin.parent().and_then(Path::parent).expect("bin/schemathesis is two levels down");
+    exec(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+    exec(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", SCHEMATHESIS]))
+}
+
 pub fn all(root: &Path) -> Result<()> {
     run_setup_apt()?;
     run_setup_tools()?;
+    run_setup_schemathesis(root)?;
     run_setup_npm(root)
 }

@@ -35,7 +35,7 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
         exec(Command::new("npx").args(["playwright", "test"]).current_dir(root.join("ui")))
     })?;
     step(
-        "Rust tests: all crates, SQLite + PostgreSQL, kiosk, cards through pcscd, end-to-end under Xvfb",
+        "Rust tests: all crates, SQLite + PostgreSQL, kiosk, cards through pcscd, end-to-end under Xvfb, schemathesis",
         &mut timings,
         || {
             let xvfb = Xvfb::start()?;
@@ -67,7 +67,11 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
                     ]);
                 }
             }
-            command.env("DISPLAY", &xvfb.display).env("PATH", path_with_cargo_bin()).env("XDG_DATA_HOME", &keyrings);
+            command
+                .env("DISPLAY", &xvfb.display)
+                .env("PATH", path_with_cargo_bin())
+                .env("XDG_DATA_HOME", &keyrings)
+                .env("PIETURA_SCHEMATHESIS", setup::schemathesis_bin(root));
             let result = exec(&mut command);
             let _ = std::fs::remove_dir_all(&keyrings);
             result
