@@ -9,6 +9,8 @@
 
 pub mod apdu;
 pub mod certificate;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ocsp;
 #[cfg(feature = "card")]
 pub mod reader;

@@ -5,6 +5,8 @@
 //! The receipts take text already in the customer's language and times already formatted in
 //! local time, so this crate reads no clock and no time zone.
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod layout;
 mod output;
 pub mod preview;

@@ -13,6 +13,8 @@ pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod eaddress;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod institutions;
 pub mod limits;
 pub mod login;

@@ -4,6 +4,7 @@
 //! - `cargo xtask test`: the whole test suite, starting (and stopping) every service it needs.
 
 mod demo;
+mod fuzz;
 mod measure;
 mod services;
 mod setup;
@@ -52,6 +53,14 @@ enum Task {
         #[arg(long)]
         catalogue_only: bool,
     },
+    /// Run the cargo-fuzz targets (nightly) for N minutes each; crashes are kept as regression
+    /// tests in fuzz/regressions/. Run at least 10 minutes per target before a security release.
+    Fuzz {
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+        /// Only these targets (outbox_entries, web_eid_token, card_answers, cpsv_import, pdf_preview).
+        targets: Vec<String>,
+    },
     /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
     #[command(hide = true)]
     NextestInPg { args: Vec<String> },
@@ -66,6 +75,7 @@ fn main() -> Result<()> {
         Task::Demo { kiosk, exit_after } => demo::run_demo(&root, kiosk, exit_after),
         Task::Test { no_setup } => test::run_all(&root, !no_setup),
         Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
+        Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),
         Task::NextestInPg { args } => test::nextest_in_pg(&args),
     }
 }

@@ -8,6 +8,7 @@ mod cases_api;
 mod catalogue_api;
 mod cpsv;
 mod eaddress_api;
+mod fuzz_regressions;
 mod login_api;
 mod outbox_authorship;
 mod store;
