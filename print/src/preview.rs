@@ -53,7 +53,7 @@ pub fn pdf_pages(pdf: &[u8], max_pages: u32, long_side_px: u32) -> Result<PdfPag
 /// Runs `program` with `input` on its standard input and answers its standard output; a run
 /// that fails or outlasts `limit` is an error (the process is killed).
 fn run(program: &str, args: &[&str], input: &[u8], limit: Duration) -> Result<Vec<u8>, PrintError> {
-    let mut command = Command::new(program);
+    let mut command = confined(program);
     // Its own process group, so a timeout stops whatever it started too.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
@@ -107,10 +107,43 @@ fn run(program: &str, args: &[&str], input: &[u8], limit: Duration) -> Result<Ve
     })
 }
 
+/// poppler parses files from strangers: it runs with a clean environment (nothing of the
+/// app's, no session or display variables), and under `prlimit` where there is one, with
+/// memory, CPU time, file size and open files limited, so a crafted PDF cannot take the
+/// machine down or reach what the environment would have told it.
+fn confined(program: &str) -> Command {
+    const LIMITS: [&str; 4] = ["--as=1073741824", "--cpu=20", "--fsize=268435456", "--nofile=64"];
+    let prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].into_iter().find(|p| std::path::Path::new(p).exists());
+    // A program that is not there is reported as missing, not as prlimit's failure.
+    let installed =
+        ["/usr/local/bin", "/usr/bin", "/bin"].iter().any(|dir| std::path::Path::new(dir).join(program).exists());
+    let mut command = match prlimit.filter(|_| installed) {
+        Some(prlimit) => {
+            let mut command = Command::new(prlimit);
+            command.args(LIMITS).arg("--").arg(program);
+            command
+        }
+        None => Command::new(program),
+    };
+    command.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin").env("LC_ALL", "C.UTF-8");
+    command
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{Block, Document, render};
+
+    #[test]
+    fn poppler_runs_with_a_clean_environment_and_limits() {
+        // SAFETY of the check: the variable is read from the child's environment only.
+        let seen = run("sh", &["-c", "env; ulimit -v; ulimit -n"], b"", Duration::from_secs(5)).unwrap();
+        let seen = String::from_utf8(seen).unwrap();
+        assert!(!seen.contains("HOME=") && !seen.contains("CARGO"), "the environment leaks in:\n{seen}");
+        if std::path::Path::new("/usr/bin/prlimit").exists() {
+            assert!(seen.contains("1048576\n64\n"), "limits not set:\n{seen}");
+        }
+    }
 
     fn letter(paragraphs: usize) -> Vec<u8> {
         render(&Document {

@@ -609,7 +609,7 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{applied} demo cases added for {:?} in {}", device.name, device.centre.name);
             }
             Command::Stats(StatsCommand::Export { format, output }) => {
-                let rows = server::open_data::provision_rows(store.as_ref()).await?;
+                let rows = server::open_data::provision_rows(store.as_ref(), clock()).await?;
                 let text = match format {
                     StatsFormat::Csv => server::open_data::to_csv(&rows),
                     StatsFormat::Json => serde_json::to_string_pretty(&server::open_data::to_json(&rows, clock()))?,

@@ -68,10 +68,11 @@ pub struct ProvisionRow {
 }
 
 /// The statistics as published: service names from the catalogue (Latvian), small counts withheld.
-pub async fn provision_rows(store: &dyn Store) -> Result<Vec<ProvisionRow>, StoreError> {
-    let counts = store.case_statistics().await?;
+pub async fn provision_rows(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<ProvisionRow>, StoreError> {
+    let open = open_month(now);
+    let counts = store.case_statistics().await?.into_iter().filter(|c| c.month < open);
     let mut names = std::collections::HashMap::new();
-    let mut rows = Vec::with_capacity(counts.len());
+    let mut rows = Vec::new();
     for ProvisionCount { month, service_id, institution, channel, kind, cases } in counts {
         if !names.contains_key(&service_id) {
             let name = store
@@ -98,6 +99,13 @@ pub async fn provision_rows(store: &dyn Store) -> Result<Vec<ProvisionRow>, Stor
 /// One CSV cell. A text that a spreadsheet would take for a formula (it starts with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return; names come from institutions and the register) gets a
 /// leading apostrophe, so opening the file runs nothing (OWASP "CSV injection").
+/// The month still going on (`YYYY-MM`, UTC like the counts). Only closed months are
+/// published: counts of a month in progress, fetched day after day, would tell by their
+/// differences who was served on which day.
+pub fn open_month(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m").to_string()
+}
+
 fn csv_field(value: &str) -> String {
     let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         std::borrow::Cow::Owned(format!("'{value}"))
@@ -163,11 +171,13 @@ fn hours(seconds: i64) -> f64 {
 pub type EaddressKpis = (Vec<EaddressKpiRow>, Vec<(String, Option<u64>)>);
 
 /// The e-address KPIs as published, and the active mailboxes by kind (small counts withheld).
-pub async fn eaddress_kpis(store: &dyn Store) -> Result<EaddressKpis, StoreError> {
+pub async fn eaddress_kpis(store: &dyn Store, now: DateTime<Utc>) -> Result<EaddressKpis, StoreError> {
+    let open = open_month(now);
     let rows = store
         .delivery_kpis()
         .await?
         .into_iter()
+        .filter(|group| group.month < open)
         .map(|group| {
             let shown = group.deliveries >= SUPPRESS_BELOW;
             let timed = shown && group.read >= SUPPRESS_BELOW;

@@ -187,12 +187,22 @@ async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([2; 32])).unwrap());
     let dog = "https://pietura.lv/id/service/dog-fee";
     let passport = "https://pietura.lv/id/service/passport";
+    // Served last month: only closed months are published.
+    let last_month = |mut draft: CaseDraft| {
+        use chrono::Datelike;
+        let first_of_month = now().date_naive().with_day(1).unwrap().and_hms_opt(9, 0, 0).unwrap().and_utc();
+        draft.served_at = first_of_month - chrono::Duration::days(3);
+        draft.arrived_at = draft.served_at;
+        draft
+    };
     for minute in 0..6 {
-        local.register_case(draft(dog, enrolled.centre.id, minute, &author), now()).unwrap();
+        local.register_case(last_month(draft(dog, enrolled.centre.id, minute, &author)), now()).unwrap();
     }
     for minute in 10..12 {
-        local.register_case(draft(passport, enrolled.centre.id, minute, &author), now()).unwrap();
+        local.register_case(last_month(draft(passport, enrolled.centre.id, minute, &author)), now()).unwrap();
     }
+    // This month's case is counted once the month is over.
+    local.register_case(draft(dog, enrolled.centre.id, 20, &author), now()).unwrap();
     let clock = engine::system_clock();
     engine::push_outbox(&client, &creds, &local, &clock).await.unwrap();
 

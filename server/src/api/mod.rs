@@ -616,22 +616,22 @@ const OPEN_DATA_CACHE_CONTROL: (header::HeaderName, &str) = (header::CACHE_CONTR
 async fn provision(
     state: &AppState,
 ) -> Result<(chrono::DateTime<chrono::Utc>, Arc<Vec<crate::open_data::ProvisionRow>>), ApiError> {
-    let store = state.store.clone();
+    let (store, now) = (state.store.clone(), (state.clock)());
     Ok(state
         .open_data
         .provision
-        .get((state.clock)(), || async move { crate::open_data::provision_rows(store.as_ref()).await })
+        .get(now, || async move { crate::open_data::provision_rows(store.as_ref(), now).await })
         .await?)
 }
 
 async fn eaddress_kpis(
     state: &AppState,
 ) -> Result<(chrono::DateTime<chrono::Utc>, Arc<crate::open_data::EaddressKpis>), ApiError> {
-    let store = state.store.clone();
+    let (store, now) = (state.store.clone(), (state.clock)());
     Ok(state
         .open_data
         .eaddress
-        .get((state.clock)(), || async move { crate::open_data::eaddress_kpis(store.as_ref()).await })
+        .get(now, || async move { crate::open_data::eaddress_kpis(store.as_ref(), now).await })
         .await?)
 }
 
