@@ -81,6 +81,13 @@ impl ServerProcess {
         configure: impl FnOnce(&mut Command),
     ) -> Result<Self> {
         let mut command = server_command(bin_dir, database, port);
+        // With PIETURA_E2E_LOG_DIR (set by `cargo xtask test`), the server's log also goes to a
+        // file there, which the suite then searches for personal codes.
+        let log_file = std::env::var_os("PIETURA_E2E_LOG_DIR").map(|dir| {
+            let dir = std::path::PathBuf::from(dir);
+            let _ = std::fs::create_dir_all(&dir);
+            dir.join(format!("pietura-server-{}-{port}.log", std::process::id()))
+        });
         // The eID settings written beside the database (demo_server_with_desk), unless the
         // test names its own configuration.
         let beside = database.with_file_name("pietura.toml");
@@ -88,8 +95,19 @@ impl ServerProcess {
             command.env("PIETURA_CONFIG", beside);
         }
         configure(&mut command);
-        command.arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let stderr = if log_file.is_some() { Stdio::piped() } else { Stdio::inherit() };
+        command.arg("serve").stdout(Stdio::piped()).stderr(stderr);
         let mut process = Process::spawn("pietura-server", &mut command)?;
+        if let (Some(path), Some(mut from)) = (log_file, process.child.stderr.take()) {
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 8192];
+                while let Ok(n @ 1..) = std::io::Read::read(&mut from, &mut buffer) {
+                    let _ = std::io::Write::write_all(&mut std::io::stderr(), &buffer[..n]);
+                    let _ = std::io::Write::write_all(&mut file, &buffer[..n]);
+                }
+            });
+        }
         let stdout = process.child.stdout.take().context("server stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;

@@ -10,8 +10,39 @@ use crate::{
     setup, step,
 };
 
+/// The personal codes the tests use (clerks, citizens), as written and as in e-addresses.
+const TEST_PERSONAL_CODES: &[&str] = &["161175-19997", "290156-11605", "325035-11782", "210860-10528"];
+
+/// Fails naming each log line that holds a test person's code (in either form): personal codes
+/// never go into logs, which support staff and log collectors read.
+fn no_personal_codes_in_logs(logs: &Path) -> Result<()> {
+    let forms: Vec<String> =
+        TEST_PERSONAL_CODES.iter().flat_map(|code| [code.to_string(), code.replace('-', "")]).collect();
+    let mut found = Vec::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(logs)? {
+        let path = entry?.path();
+        files += 1;
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for (number, line) in text.lines().enumerate() {
+            if forms.iter().any(|form| line.contains(form.as_str())) {
+                found.push(format!("{}:{}: {line}", path.display(), number + 1));
+            }
+        }
+    }
+    if files == 0 {
+        anyhow::bail!("no server logs in {}: the end-to-end tests did not write them", logs.display());
+    }
+    if !found.is_empty() {
+        anyhow::bail!("personal codes in the servers' logs:\n{}", found.join("\n"));
+    }
+    eprintln!("{files} server logs searched: no personal codes");
+    Ok(())
+}
+
 pub fn run_all(root: &Path, install: bool) -> Result<()> {
     let started = Instant::now();
+    let logs = crate::target_dir(root).join("e2e-logs");
     let mut timings = Vec::new();
     if install {
         step("set-up: system packages, tools, UI packages", &mut timings, || setup::all(root))?;
@@ -44,6 +75,8 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
             // a D-Bus session with an unlocked GNOME Keyring (the Secret Service desks use), its
             // keyrings in a throwaway folder, and a throwaway PostgreSQL cluster unless one is given.
             let keyrings = std::env::temp_dir().join(format!("pietura-test-keyrings-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&logs);
+            std::fs::create_dir_all(&logs)?;
             std::fs::create_dir_all(&keyrings)?;
             let mut command = Command::new("keyctl");
             command.args(["session", "-", "dbus-run-session", "--", "sh", "-c"]).arg(
@@ -71,12 +104,16 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
                 .env("DISPLAY", &xvfb.display)
                 .env("PATH", path_with_cargo_bin())
                 .env("XDG_DATA_HOME", &keyrings)
-                .env("PIETURA_SCHEMATHESIS", setup::schemathesis_bin(root));
+                .env("PIETURA_SCHEMATHESIS", setup::schemathesis_bin(root))
+                .env("PIETURA_E2E_LOG_DIR", &logs);
             let result = exec(&mut command);
             let _ = std::fs::remove_dir_all(&keyrings);
             result
         },
     )?;
+    step("no personal codes in the servers' logs of the end-to-end runs", &mut timings, || {
+        no_personal_codes_in_logs(&logs)
+    })?;
     eprintln!("\nAll tests passed in {:.1} s:", started.elapsed().as_secs_f64());
     for (name, seconds) in &timings {
         eprintln!("  {seconds:>7.1} s  {name}");

@@ -566,7 +566,8 @@ async fn push_outbox(
     results.sort_by_key(|(position, _)| *position);
     let results: Vec<sync::protocol::OutboxResult> = results.into_iter().map(|(_, result)| result).collect();
     for result in results.iter().filter(|r| r.outcome == "rejected") {
-        tracing::warn!(device = %device.id, entry = %result.id, reason = ?result.reason, "outbox entry rejected");
+        // The code only: a reason may name a mailbox, and a person's mailbox holds their personal code.
+        tracing::warn!(device = %device.id, entry = %result.id, code = ?result.code, "outbox entry rejected");
     }
     Ok(Json(sync::protocol::OutboxReply { results }))
 }
