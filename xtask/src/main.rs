@@ -6,6 +6,7 @@
 mod demo;
 mod fuzz;
 mod measure;
+mod sbom;
 mod services;
 mod setup;
 mod test;
@@ -61,6 +62,8 @@ enum Task {
         /// Only these targets (outbox_entries, web_eid_token, card_answers, cpsv_import, pdf_preview).
         targets: Vec<String>,
     },
+    /// Write a CycloneDX software bill of materials for each program shipped (target/sbom/).
+    Sbom,
     /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
     #[command(hide = true)]
     NextestInPg { args: Vec<String> },
@@ -75,6 +78,7 @@ fn main() -> Result<()> {
         Task::Demo { kiosk, exit_after } => demo::run_demo(&root, kiosk, exit_after),
         Task::Test { no_setup } => test::run_all(&root, !no_setup),
         Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
+        Task::Sbom => sbom::run(&root),
         Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),
         Task::NextestInPg { args } => test::nextest_in_pg(&args),
     }

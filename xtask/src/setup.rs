@@ -1,4 +1,5 @@
-//! Installs what is missing: Debian packages, the UI's npm packages, tauri-driver and nextest.
+//! Installs what is missing: Debian packages, the UI's npm packages, tauri-driver, nextest,
+//! cargo-deny and schemathesis.
 
 use std::{path::Path, process::Command};
 
@@ -115,6 +116,9 @@ pub fn run_setup_tools() -> Result<()> {
     }
     if !on_path("tauri-driver") {
         exec(Command::new("cargo").args(["install", "tauri-driver", "--locked"]))?;
+    }
+    if !on_path("cargo-deny") {
+        exec(Command::new("cargo").args(["install", "cargo-deny", "--locked"]))?;
     }
     Ok(())
 }

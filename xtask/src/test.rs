@@ -10,6 +10,27 @@ use crate::{
     setup, step,
 };
 
+/// Licences compatible with EUPL-1.2, no wildcard versions, crates only from crates.io
+/// (deny.toml); then the RustSec advisories, which need github.com: where that cannot be
+/// reached, the run says so loudly and goes on (the other checks still hold).
+fn supply_chain(root: &Path) -> Result<()> {
+    exec(Command::new("cargo").args(["deny", "check", "licenses", "bans", "sources"]).current_dir(root))?;
+    let advisories = Command::new("cargo").args(["deny", "check", "advisories"]).current_dir(root).output()?;
+    let said = String::from_utf8_lossy(&advisories.stderr);
+    if advisories.status.success() {
+        eprintln!("advisories: none that apply");
+        return Ok(());
+    }
+    if said.contains("failed to fetch advisory database") {
+        eprintln!(
+            "WARNING: the RustSec advisory database (github.com) cannot be reached from here: advisories NOT checked. \
+             Run `cargo deny check advisories` where it can be."
+        );
+        return Ok(());
+    }
+    anyhow::bail!("cargo deny found advisories:\n{said}")
+}
+
 /// The personal codes the tests use (clerks, citizens), as written and as in e-addresses.
 const TEST_PERSONAL_CODES: &[&str] = &["161175-19997", "290156-11605", "325035-11782", "210860-10528"];
 
@@ -52,6 +73,7 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
     step("UI: type check and build", &mut timings, || {
         exec(Command::new("npm").args(["run", "build"]).current_dir(root.join("ui")))
     })?;
+    step("cargo deny: licences, bans, sources (duplicates reported), advisories", &mut timings, || supply_chain(root))?;
     step("cargo clippy (warnings are errors)", &mut timings, || {
         exec(Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))
     })?;
