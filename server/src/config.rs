@@ -78,8 +78,9 @@ pub struct Settings {
     /// Certificate policies refused at login (default: Web eID's, the Estonian Mobile-ID ones).
     pub eid_disallowed_policies: Vec<String>,
     /// Check each login's certificate with its CA's OCSP responder (from the certificate, or
-    /// `eid_ocsp_url`); a login whose status cannot be learnt is refused.
-    pub eid_ocsp: bool,
+    /// `eid_ocsp_url`); a login whose status cannot be learnt is refused. Unset: on when
+    /// `eid_ocsp_url` names a responder (turn it off there only with `eid_ocsp = false`).
+    pub eid_ocsp: Option<bool>,
     /// One OCSP responder for every certificate, instead of the one each names.
     pub eid_ocsp_url: Option<String>,
     /// How long a staff login lasts on a desk (removing the card locks the desk sooner).
@@ -117,6 +118,12 @@ pub enum LogFormat {
 }
 
 impl Settings {
+    /// Whether every login's certificate is checked with OCSP: as set, else wherever a
+    /// responder is configured.
+    pub fn ocsp_on(&self) -> bool {
+        self.eid_ocsp.unwrap_or(self.eid_ocsp_url.is_some())
+    }
+
     /// The limits on clients these settings give.
     pub fn limits(&self) -> crate::limits::ServeLimits {
         use std::time::Duration;
@@ -146,7 +153,7 @@ impl Default for Settings {
             eid_origin: None,
             eid_trust_anchors: Vec::new(),
             eid_disallowed_policies: eid::token::DEFAULT_DISALLOWED_POLICIES.iter().map(|p| p.to_string()).collect(),
-            eid_ocsp: false,
+            eid_ocsp: None,
             eid_ocsp_url: None,
             staff_session_hours: 10,
             citizen_session_minutes: 15,
@@ -369,6 +376,29 @@ mod tests {
         .unwrap();
         assert_eq!(from_env.listen.port(), 1234);
         assert_eq!(from_env.enrollment_code_ttl_hours, 2);
+    }
+
+    #[test]
+    fn ocsp_is_on_where_a_responder_is_configured_unless_turned_off() {
+        assert!(
+            !Settings::load(None, env(&[])).unwrap().ocsp_on(),
+            "no responder named: the certificate's own, when asked"
+        );
+        let url = ("PIETURA_EID_OCSP_URL", "http://ocsp.example.lv");
+        assert!(Settings::load(None, env(&[url])).unwrap().ocsp_on());
+        assert!(!Settings::load(None, env(&[url, ("PIETURA_EID_OCSP", "false")])).unwrap().ocsp_on());
+        assert!(Settings::load(None, env(&[("PIETURA_EID_OCSP", "true")])).unwrap().ocsp_on());
+    }
+
+    #[test]
+    fn server_limits_are_checked_and_named() {
+        let limits = Settings::load(None, env(&[("PIETURA_MAX_CONNECTIONS", "7")])).unwrap().limits();
+        assert_eq!(limits.max_connections, 7);
+        assert_eq!(limits.header_read_timeout, std::time::Duration::from_secs(10));
+        let err = Settings::load(None, env(&[("PIETURA_HEADER_READ_TIMEOUT_SECS", "0")])).unwrap_err().to_string();
+        assert!(err.contains("header_read_timeout_secs"), "{err}");
+        let err = Settings::load(None, env(&[("PIETURA_MAX_CONNECTIONS", "0")])).unwrap_err().to_string();
+        assert!(err.contains("max_connections"), "{err}");
     }
 
     #[test]

@@ -177,7 +177,7 @@ impl Login {
             Duration::hours(i64::from(settings.staff_session_hours)),
             Duration::minutes(i64::from(settings.citizen_session_minutes)),
         )?;
-        Ok(Some(if settings.eid_ocsp {
+        Ok(Some(if settings.ocsp_on() {
             login.with_ocsp(OcspChecker::new(settings.eid_ocsp_url.clone()))
         } else {
             login
