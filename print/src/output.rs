@@ -1,5 +1,6 @@
-//! Where a rendered PDF goes: a file (written atomically, never half-visible) and, where the
-//! system has CUPS, the default printer through `lp`.
+//! Where a rendered PDF goes: a file the clerk asked for (written atomically, never
+//! half-visible), or, where the system has CUPS, the default printer through `lp`'s standard
+//! input (no file).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,11 +32,11 @@ pub struct Printer {
     pub command: PathBuf,
 }
 
-/// What happened to a receipt.
+/// What happened to a receipt or a copy.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PrintOutcome {
-    /// The PDF, always kept.
-    pub pdf: PathBuf,
+    /// The file saved, when the clerk asked to save it (printing keeps no file).
+    pub pdf: Option<PathBuf>,
     /// The print job `lp` named, when sent to a printer.
     pub job: Option<String>,
 }
@@ -51,21 +52,36 @@ pub fn system_printer() -> Option<Printer> {
 }
 
 impl Printer {
-    /// Sends `pdf` to the default printer; answers the job id `lp` printed.
-    pub fn print(&self, pdf: &Path, title: &str) -> Result<String, PrintError> {
-        let output = Command::new(&self.command)
+    /// Sends `content` (a PDF or a picture) to the default printer through `lp`'s standard
+    /// input: no copy of a customer's document is ever left on disk for printing. Answers the
+    /// job id `lp` printed.
+    pub fn print(&self, content: &[u8], title: &str) -> Result<String, PrintError> {
+        use std::process::Stdio;
+        let mut child = Command::new(&self.command)
             .arg("-t")
             .arg(title)
-            .arg("--")
-            .arg(pdf)
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| PrintError::Printer(format!("{} could not be started: {e}", self.command.display())))?;
+        let mut stdin = child.stdin.take().expect("piped");
+        // Written on a thread of its own: `lp` may answer before it has read everything.
+        let written = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || stdin.write_all(content));
+            let output = child.wait_with_output();
+            (writer.join(), output)
+        });
+        let output = written.1.map_err(|e| PrintError::Printer(format!("{}: {e}", self.command.display())))?;
         let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
             return Err(PrintError::Printer(if stderr.is_empty() { stdout } else { stderr }));
         }
-        tracing::info!(pdf = %pdf.display(), answer = %stdout, "receipt sent to the printer");
+        if !matches!(written.0, Ok(Ok(()))) {
+            return Err(PrintError::Printer(format!("{} did not take the whole document", self.command.display())));
+        }
+        tracing::info!(bytes = content.len(), answer = %stdout, "sent to the printer");
         Ok(stdout)
     }
 }

@@ -144,24 +144,31 @@ fn files_are_replaced_whole_and_names_cannot_leave_the_folder() {
 
 #[cfg(unix)]
 #[test]
-fn printing_goes_through_lp_and_its_refusal_is_reported() {
+fn printing_goes_through_lp_by_a_pipe_and_its_refusal_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("lp.log");
+    let got = dir.path().join("lp.in");
     let fake = dir.path().join("lp");
     // A stand-in with lp's interface; the real path (CUPS) is not installed on CI machines.
     std::fs::write(
         &fake,
-        format!("#!/bin/sh\necho \"$@\" > {}\necho 'request id is Desk-1 (1 file(s))'\n", log.display()),
+        format!(
+            "#!/bin/sh\necho \"$@\" > {}\ncat > {}\necho 'request id is Desk-1 (1 file(s))'\n",
+            log.display(),
+            got.display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let pdf = save_pdf(dir.path(), "r.pdf", b"%PDF").unwrap();
-    let job = Printer { command: fake.clone() }.print(&pdf, "RCV-03-26-0042").unwrap();
+    // A document bigger than a pipe holds arrives whole, and no file names it.
+    let document: Vec<u8> = b"%PDF-1.7\n".iter().copied().chain((0..300_000u32).map(|i| (i % 251) as u8)).collect();
+    let job = Printer { command: fake.clone() }.print(&document, "RCV-03-26-0042").unwrap();
     assert_eq!(job, "request id is Desk-1 (1 file(s))");
-    assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), format!("-t RCV-03-26-0042 -- {}", pdf.display()));
+    assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), "-t RCV-03-26-0042");
+    assert_eq!(std::fs::read(&got).unwrap(), document, "the whole document, through the pipe");
 
     std::fs::write(&fake, "#!/bin/sh\necho 'lp: Error - no default destination available.' >&2\nexit 1\n").unwrap();
-    let error = Printer { command: fake }.print(&pdf, "x").unwrap_err();
+    let error = Printer { command: fake }.print(b"%PDF", "x").unwrap_err();
     assert!(matches!(&error, PrintError::Printer(m) if m.contains("no default destination")), "{error}");
 }

@@ -362,7 +362,7 @@
           return { media_type: d.media_type, content: d.content };
         }
         case "export_case_document":
-          return { pdf: `/tmp/receipts/${args.documentId}`, job: args.toPrinter ? "printer-1" : null };
+          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.documentId}`, job: null };
         case "eaddress_directory": {
           const q = fold(args.query || "");
           return state.mail.directory.filter((d) => !q || fold(`${d.name} ${d.address}`).includes(q));
@@ -443,7 +443,7 @@
           if (!/\.(pdf|jpe?g|png)$/i.test(a.name)) throw { code: "document_no_preview", message: "not printable" };
           if (args.toPrinter && state.visit) state.visit.actions.push({ at: new Date().toISOString(), kind: "attachment_printed", text: a.name, case_id: null });
           persist();
-          return { pdf: `/tmp/receipts/${a.name}`, job: args.toPrinter ? "printer-1" : null };
+          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${a.name}`, job: null };
         }
         case "mailbox_accesses":
           if (!(state.login.person?.roles || []).includes("admin")) throw { code: "forbidden", message: "not the owner" };
@@ -472,7 +472,7 @@
         }
         case "print_case_receipt":
           findCase(args.id);
-          return { pdf: `/tmp/receipts/${args.id}.pdf`, job: args.toPrinter ? "printer-1" : null };
+          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.id}.pdf`, job: null };
         case "flag_article":
           if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
           (state.flags = state.flags || []).push(args);

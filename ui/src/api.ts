@@ -349,7 +349,8 @@ export interface VisitView {
 }
 
 export interface PrintOutcome {
-  pdf: string;
+  /** The file saved, when saving was asked for (printing keeps no file). */
+  pdf: string | null;
   job: string | null;
 }
 

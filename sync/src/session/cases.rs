@@ -177,7 +177,11 @@ impl VisitActionView {
 pub type PrintOutcome = print::PrintOutcome;
 
 /// Receipts are kept this long on the desk (they carry names), then swept.
-const RECEIPT_KEEP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// How long a saved receipt or copy stays at most (the hourly sweep).
+pub const RECEIPT_KEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+/// At the end of a visit, what was saved in these last minutes stays (the visit's own receipt,
+/// saved as the visit ends) until the hourly sweep or the logout.
+pub const RECEIPT_KEEP_AFTER_VISIT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 fn local_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string()
@@ -551,22 +555,20 @@ impl DeviceSession {
         self.save_copy(&document.name, &content, to_printer)
     }
 
-    /// Saves a copy of a file in `receipts/` (swept after a day) and, with `to_printer`, sends
-    /// it to the printer; without a printer the saved copy is named in the refusal.
+    /// With `to_printer`, sends a file to the printer through a pipe (no copy on disk);
+    /// otherwise saves it in `receipts/` because the clerk asked to (swept within the hour, at
+    /// the end of the visit and at logout).
     pub(super) fn save_copy(&self, name: &str, content: &[u8], to_printer: bool) -> Result<PrintOutcome, SessionError> {
         let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
+        if to_printer {
+            let printer = self
+                .printer()
+                .ok_or_else(|| invalid("no_printer", "no printer is set up on this computer: save the file instead"))?;
+            let job = printer.print(content, name).map_err(print_error)?;
+            return Ok(PrintOutcome { pdf: None, job: Some(job) });
+        }
         let saved = print::save_pdf(&self.receipts_dir(), name, content).map_err(print_error)?;
-        let job = match (to_printer, self.printer()) {
-            (false, _) => None,
-            (true, None) => {
-                return Err(invalid(
-                    "no_printer",
-                    format!("no printer is set up; the copy is saved as {}", saved.display()),
-                ));
-            }
-            (true, Some(printer)) => Some(printer.print(&saved, name).map_err(print_error)?),
-        };
-        Ok(PrintOutcome { pdf: saved, job })
+        Ok(PrintOutcome { pdf: Some(saved), job: None })
     }
 
     pub fn case(&self, id: Uuid) -> Result<Option<CaseView>, SessionError> {
@@ -688,7 +690,10 @@ impl DeviceSession {
 
     /// Ends the visit; `None` when there was none.
     pub fn end_visit(&self) -> Option<VisitView> {
-        self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+        let ended = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        // The customer's saved copies go with their visit.
+        self.sweep_receipts(RECEIPT_KEEP_AFTER_VISIT);
+        ended
     }
 
     /// Notes that the clerk looked a service up for the customer being served.
@@ -734,18 +739,11 @@ impl DeviceSession {
         self.store.path().parent().unwrap_or_else(|| Path::new(".")).join("receipts")
     }
 
-    /// Removes receipts older than a day: they carry customers' names.
-    pub fn sweep_receipts(&self) {
-        let Ok(entries) = std::fs::read_dir(self.receipts_dir()) else { return };
-        for entry in entries.flatten() {
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > RECEIPT_KEEP));
-            if old && let Err(error) = std::fs::remove_file(entry.path()) {
-                tracing::warn!(%error, "an old receipt could not be removed");
-            }
-        }
+    /// Removes saved receipts and copies older than `keep` (they carry customers' names and
+    /// documents): everything at logout (`Duration::ZERO`), what was saved before the last
+    /// minutes at the end of a visit, what is older than an hour on the hourly sweep.
+    pub fn sweep_receipts(&self, keep: std::time::Duration) {
+        sweep_folder(&self.receipts_dir(), keep);
     }
 
     fn centre_name(&self) -> Result<String, SessionError> {
@@ -760,18 +758,15 @@ impl DeviceSession {
     ) -> Result<PrintOutcome, SessionError> {
         let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
         let bytes = print::render(document).map_err(print_error)?;
+        if to_printer {
+            let printer = self.printer().ok_or_else(|| {
+                invalid("no_printer", "no printer is set up on this computer: save the receipt as a PDF instead")
+            })?;
+            let job = printer.print(&bytes, &document.title).map_err(print_error)?;
+            return Ok(PrintOutcome { pdf: None, job: Some(job) });
+        }
         let pdf = print::save_pdf(&self.receipts_dir(), file_name, &bytes).map_err(print_error)?;
-        let job = match (to_printer, self.printer()) {
-            (false, _) => None,
-            (true, None) => {
-                return Err(invalid(
-                    "no_printer",
-                    format!("no printer is set up on this computer; the receipt is saved as {}", pdf.display()),
-                ));
-            }
-            (true, Some(printer)) => Some(printer.print(&pdf, &document.title).map_err(print_error)?),
-        };
-        Ok(PrintOutcome { pdf, job })
+        Ok(PrintOutcome { pdf: Some(pdf), job: None })
     }
 
     /// The case receipt as a PDF, and on the printer when `to_printer`.
@@ -818,5 +813,19 @@ impl DeviceSession {
         };
         let name = format!("visit-{}.pdf", now.with_timezone(&Local).format("%Y%m%d-%H%M%S"));
         self.output(&print::visit_receipt(&receipt), &name, to_printer)
+    }
+}
+
+/// Removes the files in `dir` older than `keep`.
+pub(super) fn sweep_folder(dir: &Path, keep: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified.elapsed().map_or(true, |age| age >= keep));
+        if old && let Err(error) = std::fs::remove_file(entry.path()) {
+            tracing::warn!(%error, "an old receipt could not be removed");
+        }
     }
 }

@@ -434,14 +434,8 @@ impl DeviceSession {
         }
         let content = self.own_attachment(id, index).await?;
         let printer = self.printer().ok_or_else(|| invalid("no_printer", "no printer is set up on this kiosk"))?;
-        // `lp` copies the file into the print queue: the copy here is removed at once after.
-        let copy = print::save_pdf(&self.receipts_dir(), &format!("{id}-{index}-{name}"), &content)
-            .map_err(|e| invalid("print_failed", e.to_string()))?;
-        let job = printer.print(&copy, name).map_err(|e| invalid("print_failed", e.to_string()));
-        if let Err(error) = std::fs::remove_file(&copy) {
-            tracing::warn!(%error, "a printed attachment's copy could not be removed");
-        }
-        job
+        // Through a pipe: no copy of the citizen's document is written on the kiosk.
+        printer.print(&content, name).map_err(|e| invalid("print_failed", e.to_string()))
     }
 }
 

@@ -193,7 +193,18 @@ impl DeviceSession {
             asked_consents: std::sync::Mutex::default(),
             chosen_mailbox: std::sync::Mutex::new(None),
         };
-        session.sweep_receipts();
+        session.sweep_receipts(cases::RECEIPT_KEEP);
+        // Every ten minutes, whatever was saved more than an hour ago goes.
+        let receipts = session.receipts_dir();
+        let swept = std::thread::Builder::new().name("receipt-sweep".into()).spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(600));
+                cases::sweep_folder(&receipts, cases::RECEIPT_KEEP);
+            }
+        });
+        if let Err(error) = swept {
+            tracing::warn!(%error, "the hourly sweep of saved receipts could not start");
+        }
         Ok(session)
     }
 
@@ -463,6 +474,8 @@ impl DeviceSession {
             tracing::warn!(%error, "the consent could not be ended on the server (it ends with its time)");
         }
         self.end_visit();
+        // Nothing of the clerk's customers stays on disk after they leave.
+        self.sweep_receipts(std::time::Duration::ZERO);
         let server = self.login_server().ok().flatten();
         self.login.log_out(server.as_ref()).await
     }

@@ -9,7 +9,7 @@ export function ReceiptOutcome({ outcome, testId }: { outcome: PrintOutcome | nu
   if (!outcome) return null;
   return (
     <p role="status" className="muted" data-testid={testId}>
-      {outcome.job ? t("cases.printed") : t("cases.savedAs", { path: outcome.pdf })}
+      {outcome.job ? t("cases.printed") : t("cases.savedAs", { path: outcome.pdf ?? "" })}
     </p>
   );
 }
