@@ -226,7 +226,15 @@ fn audit_entry_of(r: &Row) -> Result<crate::audit::AuditEntry, StoreError> {
 }
 
 fn pool_err(error: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Unavailable(format!("no database connection: {error}"))
+    // The causes too: "error performing TLS handshake" alone does not say the certificate's
+    // issuer is unknown.
+    let mut message = format!("no database connection: {error}");
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        message.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    StoreError::Unavailable(message)
 }
 
 fn centre_from_row(row: &Row) -> Centre {
@@ -317,14 +325,47 @@ impl PostgresStore {
     }
 
     /// Connects and checks the connection works, so a wrong URL fails at start-up.
+    ///
+    /// `sslmode` is honoured: `require`, `verify-ca` and `verify-full` connect over TLS
+    /// (rustls) and always verify the server's certificate and name, against `sslrootcert`
+    /// (a PEM file) or the system's roots; without TLS the connection is refused. `disable`,
+    /// `prefer` or none connect in the clear (a warning says so unless the server is on this
+    /// machine).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let shown_url = redact_password(url);
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Unavailable(format!("the PostgreSQL URL {shown_url} is not valid: {e}")))?;
+        let invalid = |e: String| StoreError::Unavailable(format!("the PostgreSQL URL {shown_url} is not valid: {e}"));
+        let (url, tls) = tls_settings(url).map_err(invalid)?;
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|e: tokio_postgres::Error| invalid(e.to_string()))?;
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("pietura-server");
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match tls {
+            Some(roots) => {
+                config.ssl_mode(tokio_postgres::config::SslMode::Require);
+                let client = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| invalid(e.to_string()))?
+                .with_root_certificates(roots.map_err(invalid)?)
+                .with_no_client_auth();
+                Manager::from_config(config, tokio_postgres_rustls::MakeRustlsConnect::new(client), recycling)
+            }
+            None => {
+                let local = config.get_hosts().iter().all(|host| match host {
+                    tokio_postgres::config::Host::Tcp(name) => {
+                        matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1")
+                    }
+                    #[cfg(unix)]
+                    tokio_postgres::config::Host::Unix(_) => true,
+                });
+                if !local {
+                    tracing::warn!(url = %shown_url, "PostgreSQL without TLS: add sslmode=verify-full to the URL");
+                }
+                Manager::from_config(config, NoTls, recycling)
+            }
+        };
         let pool = Pool::builder(manager)
             .max_size(16)
             .wait_timeout(Some(Duration::from_secs(10)))
@@ -335,6 +376,77 @@ impl PostgresStore {
         store.ping().await.map_err(|e| StoreError::Unavailable(format!("{}: {e}", store.shown_url)))?;
         Ok(store)
     }
+}
+
+/// The URL without the settings tokio-postgres does not read itself, and the TLS roots when
+/// `sslmode` asks for TLS (`None`: no TLS).
+#[allow(clippy::type_complexity)]
+fn tls_settings(url: &str) -> Result<(String, Option<Result<rustls::RootCertStore, String>>), String> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut kept = Vec::new();
+    let (mut mode, mut root_file) = (None, None);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("sslmode", value)) => mode = Some(value.to_owned()),
+            Some(("sslrootcert", value)) => root_file = Some(value.to_owned()),
+            _ => kept.push(pair),
+        }
+    }
+    let tls = match mode.as_deref() {
+        None | Some("disable" | "allow" | "prefer") => false,
+        Some("require" | "verify-ca" | "verify-full") => true,
+        Some(other) => {
+            return Err(format!("sslmode {other:?}: use disable, prefer, require, verify-ca or verify-full"));
+        }
+    };
+    if !tls && root_file.is_some() {
+        return Err("sslrootcert is given, but sslmode does not ask for TLS: add sslmode=verify-full".into());
+    }
+    let url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+    let roots = tls.then(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        match root_file {
+            Some(path) => {
+                use rustls::pki_types::{CertificateDer, pem::PemObject};
+                let path = percent_decoded(&path);
+                for certificate in
+                    CertificateDer::pem_file_iter(&path).map_err(|e| format!("sslrootcert {path}: {e}"))?
+                {
+                    roots
+                        .add(certificate.map_err(|e| format!("sslrootcert {path}: {e}"))?)
+                        .map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                }
+            }
+            None => {
+                let native = rustls_native_certs::load_native_certs();
+                roots.add_parsable_certificates(native.certs);
+            }
+        }
+        if roots.is_empty() {
+            return Err("no trusted certificate for the PostgreSQL server: give sslrootcert".into());
+        }
+        Ok(roots)
+    });
+    Ok((url, roots))
+}
+
+/// `%2F` and friends in a URL's value, as the path they stand for.
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = value.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[async_trait]

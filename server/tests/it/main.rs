@@ -11,6 +11,7 @@ mod eaddress_api;
 mod fuzz_regressions;
 mod login_api;
 mod outbox_authorship;
+mod postgres_tls;
 mod store;
 
 /// Runs each conformance case against SQLite and against PostgreSQL.
