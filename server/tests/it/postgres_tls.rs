@@ -144,7 +144,8 @@ async fn on_postgres_sslmode_verify_full_connects_over_tls_and_refuses_a_strange
     let store = store.expect("verify-full with the right CA connects");
     assert!(encrypted >= 1, "the server's connection is over TLS");
     assert!(store.schema_version().await.is_ok());
-    let refused = refused.err().expect("a server certificate from another CA is refused").to_string();
+    let Err(refused) = refused else { panic!("a server certificate from another CA is refused") };
+    let refused = refused.to_string();
     assert!(refused.contains("UnknownIssuer"), "the reason is named: {refused}");
 }
 
