@@ -381,3 +381,34 @@ async fn guessing_enrollment_codes_is_throttled_per_address() {
     let retry_after: u64 = raw.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
 }
+
+/// A mailbox account as the operator records it (named by its address).
+pub(crate) fn account(
+    address: &str,
+    kind: domain::eaddress::AccountKind,
+    institution: Option<&str>,
+    centre: Option<uuid::Uuid>,
+) -> server::store::Account {
+    #[allow(clippy::disallowed_methods)] // the accounts' own times
+    let now = chrono::Utc::now();
+    server::store::Account {
+        address: address.into(),
+        kind,
+        name: address.into(),
+        institution_id: institution.map(str::to_owned),
+        centre_id: centre,
+        active: true,
+        created_at: now,
+        changed_at: now,
+    }
+}
+
+/// A device of `kind` added at the centre named `centre` and enrolled through the API.
+pub(crate) async fn enrolled(server: &Running, centre: &str, kind: DeviceKind, name: &str) -> DeviceCredentials {
+    #[allow(clippy::disallowed_methods)] // the code's validity on the server's clock
+    let now = chrono::Utc::now();
+    let (_, code) =
+        devices::add_device(server.store.as_ref(), centre, kind, name, chrono::Duration::hours(1), now).await.unwrap();
+    let enrolled = client(&server.url).enroll(&code.to_string()).await.unwrap();
+    DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
+}

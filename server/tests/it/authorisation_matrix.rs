@@ -13,12 +13,12 @@ use std::collections::BTreeSet;
 
 use domain::{DeviceKind, Role, eaddress::AccountKind};
 use reqwest::Method;
-use server::{clock::system_clock, devices, institutions, store::Account};
+use server::{clock::system_clock, devices, institutions};
 use sha2::{Digest, Sha256};
 use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use uuid::Uuid;
 
-use crate::api::{Running, author_of, client, log_in_card, start_on};
+use crate::api::{Running, account, author_of, client, enrolled, log_in_card, start_on};
 
 const OWNER: &str = "https://pietura.lv/id/org/riga";
 const OTHER: &str = "https://pietura.lv/id/org/vid";
@@ -68,27 +68,6 @@ fn encoded(id: &str) -> String {
             }
         })
         .collect()
-}
-
-async fn device(server: &Running, centre: &str, kind: DeviceKind, name: &str) -> DeviceCredentials {
-    let (_, code) = devices::add_device(server.store.as_ref(), centre, kind, name, chrono::Duration::hours(1), now())
-        .await
-        .unwrap();
-    let enrolled = client(&server.url).enroll(&code.to_string()).await.unwrap();
-    DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
-}
-
-fn account(address: &str, kind: AccountKind, institution: Option<&str>, centre: Option<Uuid>) -> Account {
-    Account {
-        address: address.into(),
-        kind,
-        name: address.into(),
-        institution_id: institution.map(str::to_owned),
-        centre_id: centre,
-        active: true,
-        created_at: now(),
-        changed_at: now(),
-    }
 }
 
 /// What a row sends.
@@ -167,11 +146,11 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     store.put_account(account(CENTRE_BOX, AccountKind::Institution, None, Some(riga.id))).await.unwrap();
     store.put_account(account("_PRIVATE@32503511782", AccountKind::Natural, None, None)).await.unwrap();
 
-    let desk = device(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
-    let admin_desk = device(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 2").await;
-    let revoked_desk = device(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 3").await;
-    let cesis_desk = device(&server, "Cēsu VPVKAC", DeviceKind::Desk, "Cēsis 1").await;
-    let kiosk = device(&server, "Rīgas VPVKAC", DeviceKind::Kiosk, "Kiosks 1").await;
+    let desk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
+    let admin_desk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 2").await;
+    let revoked_desk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 3").await;
+    let cesis_desk = enrolled(&server, "Cēsu VPVKAC", DeviceKind::Desk, "Cēsis 1").await;
+    let kiosk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Kiosk, "Kiosks 1").await;
     let clerk = log_in_card(&server, &desk, CLERK, Some(Role::Clerk)).await;
     let admin = log_in_card(&server, &admin_desk, ADMIN, Some(Role::Admin)).await;
     let revoked_session = log_in_card(&server, &revoked_desk, CLERK, Some(Role::Clerk)).await;

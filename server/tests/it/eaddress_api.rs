@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use uuid::Uuid;
 
-use crate::api::{Running, client, start_on};
+use crate::api::{Running, account, start_on};
 
 const VID: &str = "https://pietura.lv/id/org/vid";
 const VID_BOX: &str = "_DEFAULT@90000069281";
@@ -33,30 +33,12 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn device(server: &Running, kind: DeviceKind, name: &str) -> DeviceCredentials {
-    let (_, code) =
-        devices::add_device(server.store.as_ref(), "Rīgas VPVKAC", kind, name, chrono::Duration::hours(1), now())
-            .await
-            .unwrap();
-    let enrolled = client(&server.url).enroll(&code.to_string()).await.unwrap();
-    DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
+    crate::api::enrolled(server, "Rīgas VPVKAC", kind, name).await
 }
 
 /// Logs the card holder `code` in on the device; a role is granted first when given.
 async fn session(server: &Running, creds: &DeviceCredentials, code: &str, role: Option<Role>) -> String {
     crate::api::log_in_card(server, creds, code, role).await
-}
-
-fn account(address: &str, kind: AccountKind, institution: Option<&str>, centre: Option<Uuid>) -> Account {
-    Account {
-        address: address.into(),
-        kind,
-        name: address.into(),
-        institution_id: institution.map(str::to_owned),
-        centre_id: centre,
-        active: true,
-        created_at: now(),
-        changed_at: now(),
-    }
 }
 
 /// How a request identifies its caller.

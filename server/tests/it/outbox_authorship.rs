@@ -15,11 +15,11 @@ use domain::{
 };
 use eid::apdu::{PIN_MIN_LENGTH, Pin};
 use reqwest::StatusCode;
-use server::{clock::system_clock, devices, institutions, store::Account};
+use server::{clock::system_clock, devices, institutions};
 use sync::protocol::{DeviceCredentials, EntryAuthor, OutboxEntryDto, PROTOCOL_HEADER};
 use uuid::Uuid;
 
-use crate::api::{Running, author_of, card_of, client, log_in_card, start_on};
+use crate::api::{Running, account, author_of, card_of, client, enrolled, log_in_card, start_on};
 
 const VID: &str = "https://pietura.lv/id/org/vid";
 const LDC: &str = "https://pietura.lv/id/org/ldc";
@@ -35,27 +35,6 @@ const COMPANY_BOX: &str = "_DEFAULT@40003521600";
 
 fn now() -> DateTime<Utc> {
     system_clock()()
-}
-
-fn account(address: &str, kind: AccountKind, institution: Option<&str>, centre: Option<Uuid>) -> Account {
-    Account {
-        address: address.into(),
-        kind,
-        name: address.into(),
-        institution_id: institution.map(str::to_owned),
-        centre_id: centre,
-        active: true,
-        created_at: now(),
-        changed_at: now(),
-    }
-}
-
-async fn device(server: &Running, centre: &str, kind: DeviceKind, name: &str) -> DeviceCredentials {
-    let (_, code) = devices::add_device(server.store.as_ref(), centre, kind, name, chrono::Duration::hours(1), now())
-        .await
-        .unwrap();
-    let enrolled = client(&server.url).enroll(&code.to_string()).await.unwrap();
-    DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
 }
 
 /// A message entry as a desk queues it.
@@ -140,10 +119,10 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     store.put_account(account(COMPANY_BOX, AccountKind::Legal, None, None)).await.unwrap();
     // The clerk also represents a company: a desk's outbox must not reach its mailbox either.
     server::eaddress::record_representative(store, COMPANY_BOX, CLERK, "UR 2026-12-01", now()).await.unwrap();
-    let desk = device(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
-    let other_desk = device(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 2").await;
-    let cesis_desk = device(&server, "Cēsu VPVKAC", DeviceKind::Desk, "Cēsis 1").await;
-    let kiosk = device(&server, "Rīgas VPVKAC", DeviceKind::Kiosk, "Kiosks 1").await;
+    let desk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
+    let other_desk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 2").await;
+    let cesis_desk = enrolled(&server, "Cēsu VPVKAC", DeviceKind::Desk, "Cēsis 1").await;
+    let kiosk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Kiosk, "Kiosks 1").await;
     let clerk = log_in_card(&server, &desk, CLERK, Some(Role::Clerk)).await;
     let colleague = log_in_card(&server, &other_desk, COLLEAGUE, Some(Role::Clerk)).await;
     let citizen = log_in_card(&server, &kiosk, CITIZEN, None).await;
