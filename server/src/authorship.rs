@@ -16,8 +16,8 @@ use crate::{
     store::{Device, Store, StoreError},
 };
 
-/// The longest a desk may stay offline after an unlock and still have its entries believed
-/// (the desks' own offline-unlock limit is at most 90 days).
+/// The longest a desk may stay offline after an unlock (or hold work made in a session) and
+/// still have its entries believed (the desks' own offline-unlock limit is at most 90 days).
 pub const OFFLINE_RECORD_MAX_AGE_DAYS: i64 = 90;
 /// How far ahead of the server's clock an unlock may claim to be (desks' clocks drift).
 const CLOCK_SKEW_MINUTES: i64 = 10;
@@ -89,9 +89,16 @@ impl<'a> AuthorCheck<'a> {
                     return unproven("the session reference is not 64 hexadecimal digits");
                 };
                 // Ended and expired sessions still prove who worked here: entries made online
-                // may reach the server after the logout (the network went, the desk restarted).
+                // may reach the server after the logout (the network went, the desk restarted);
+                // but no longer than an offline unlock would.
+                let oldest = self.now - Duration::days(OFFLINE_RECORD_MAX_AGE_DAYS);
                 match self.store.session(hash).await? {
-                    Some(session) if session.device_id == self.device.id => Ok(Ok((session.personal_code, "session"))),
+                    Some(session) if session.device_id == self.device.id && session.issued_at >= oldest => {
+                        Ok(Ok((session.personal_code, "session")))
+                    }
+                    Some(session) if session.device_id == self.device.id => {
+                        unproven("the session that made it is older than the server accepts")
+                    }
                     _ => unproven("no session of this device has that reference"),
                 }
             }

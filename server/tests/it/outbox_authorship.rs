@@ -158,6 +158,26 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
         push(&server, &desk, vec![message("", COLLEAGUE, Some(author_of(&colleague)))]).await,
         (StatusCode::OK, one("rejected", "author_unproven"))
     );
+    // A session of this desk from long ago proves nothing any more.
+    let old_token = "s.from-long-ago";
+    store
+        .add_session(server::store::UserSession {
+            token_hash: sync::protocol::session_token_hash(old_token),
+            device_id: desk.device_id,
+            personal_code: CLERK.into(),
+            given_name: "ILZE".into(),
+            surname: "OZOLIŅA".into(),
+            roles: vec![Role::Clerk],
+            issued_at: now() - chrono::Duration::days(100),
+            expires_at: now() - chrono::Duration::days(100) + chrono::Duration::hours(10),
+            ended_at: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        push(&server, &desk, vec![message("", CLERK, Some(author_of(old_token)))]).await,
+        (StatusCode::OK, one("rejected", "author_unproven"))
+    );
     // A made-up session reference proves nothing either.
     let made_up = EntryAuthor::Session { session: "ab".repeat(32) };
     assert_eq!(
