@@ -129,6 +129,24 @@ pub async fn record(store: &dyn Store, entry: NewAuditEntry) -> Result<AuditEntr
     store.append_audit(entry).await
 }
 
+/// Records an entry unless the latest entry about its subject is the same action with the same
+/// detail from less than `within` ago: a refusal repeated in a loop is one entry, so the log
+/// cannot be flooded through it.
+pub async fn record_unless_recent(
+    store: &dyn Store,
+    entry: NewAuditEntry,
+    within: chrono::Duration,
+) -> Result<(), StoreError> {
+    let latest = store.audit_entries_about(entry.subject.clone(), None, 1).await?;
+    let repeated = latest
+        .first()
+        .is_some_and(|e| e.action == entry.action && e.detail == entry.detail && entry.at - e.at < within);
+    if !repeated {
+        store.append_audit(entry).await?;
+    }
+    Ok(())
+}
+
 /// The result of a whole-log check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {

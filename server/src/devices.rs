@@ -171,15 +171,9 @@ pub async fn enroll(store: &dyn Store, typed_code: &str, now: DateTime<Utc>) -> 
 /// A known device's refused authentication, audited at most once a minute per device and
 /// reason, so a device retrying in a loop cannot flood the log.
 async fn refused(store: &dyn Store, now: DateTime<Utc>, device: &Device, reason: &str) -> Result<(), StoreError> {
-    let subject = format!("device:{}", device.id);
-    let recent = store.audit_entries_about(subject, None, 1).await?;
-    let already = recent
-        .first()
-        .is_some_and(|e| e.action == "device_auth_refused" && e.detail == reason && now - e.at < Duration::minutes(1));
-    if already {
-        return Ok(());
-    }
-    audit(store, now, format!("device:{}", device.id), "device_auth_refused", device, reason.to_owned()).await
+    let actor = format!("device:{}", device.id);
+    let entry = crate::audit::NewAuditEntry::new(now, actor.clone(), "device_auth_refused", actor, reason);
+    crate::audit::record_unless_recent(store, entry, Duration::minutes(1)).await
 }
 
 /// Revokes a device (its sessions end with it), audited.

@@ -168,13 +168,7 @@ async fn refused(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let subject = record.institution.id.clone();
     let detail = format!("key {}: {reason}", record.key_id);
-    let recent = store.audit_entries_about(subject.clone(), None, 1).await?;
-    if recent.first().is_some_and(|e| {
-        e.action == "institution_key_refused" && e.detail == detail && now - e.at < chrono::Duration::minutes(1)
-    }) {
-        return Ok(());
-    }
-    store.append_audit(NewAuditEntry::new(now, "unknown", "institution_key_refused", subject, detail)).await.map(|_| ())
+    let entry = NewAuditEntry::new(now, "unknown", "institution_key_refused", record.institution.id.clone(), detail);
+    crate::audit::record_unless_recent(store, entry, chrono::Duration::minutes(1)).await
 }

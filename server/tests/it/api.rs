@@ -273,49 +273,10 @@ async fn shutdown_finishes_promptly_even_with_an_idle_client_connected() {
 async fn the_server_speaks_https_when_given_a_certificate_and_says_clearly_when_it_cannot() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
     let (ca, ca_key) = (dir.path().join("ca.pem"), dir.path().join("ca.key"));
-    let openssl = |args: &[&str]| {
-        let output = std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("the openssl command is installed");
-        assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    };
     // A test CA and a server certificate it signed, as an operator would get from their PKI.
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &["-days", "1", "-subj", "/CN=Pietura Test CA", "-keyout", "ca.key", "-out", "ca.pem"],
-        ]
-        .concat(),
-    );
-    openssl(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "server.csr"]].concat());
-    std::fs::write(
-        dir.path().join("server.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "server.ext",
-        "-out",
-        "cert.pem",
-    ]);
+    localhost_certificates(dir.path(), "Pietura Test CA");
     assert!(ca_key.exists());
 
     let backend = crate::backends::sqlite().await;
@@ -411,4 +372,76 @@ pub(crate) async fn enrolled(server: &Running, centre: &str, kind: DeviceKind, n
         devices::add_device(server.store.as_ref(), centre, kind, name, chrono::Duration::hours(1), now).await.unwrap();
     let enrolled = client(&server.url).enroll(&code.to_string()).await.unwrap();
     DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
+}
+
+/// In `dir`: a test CA named `ca_name` (`ca.pem`, `ca.key`) and a certificate for `localhost`
+/// (and 127.0.0.1) it signed (`server.pem`, `server.key`), made with the openssl command.
+pub(crate) fn localhost_certificates(dir: &std::path::Path, ca_name: &str) {
+    let openssl = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command is installed");
+        assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let subject = format!("/CN={ca_name}");
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-days", "1", "-subj", &subject, "-keyout", "ca.key", "-out", "ca.pem"],
+            &["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ]
+        .concat(),
+    );
+    openssl(&[&["req"][..], &ec, &["-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"]].concat());
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
+}
+
+/// An id (an IRI) as one path segment.
+pub(crate) fn encoded(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The demo catalogue (61 services, their organisations, 20 articles), imported by the operator.
+pub(crate) async fn import_demo(server: &Running) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
+    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
+    #[allow(clippy::disallowed_methods)] // the import's time
+    let now = chrono::Utc::now();
+    server::catalogue::Catalogue::new(server.store.clone())
+        .import(demo.services, demo.organisations, demo.articles, now)
+        .await
+        .unwrap();
 }

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use uuid::Uuid;
 
-use crate::api::{Running, account, author_of, client, enrolled, log_in_card, start_on};
+use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, log_in_card, start_on};
 
 const OWNER: &str = "https://pietura.lv/id/org/riga";
 const OTHER: &str = "https://pietura.lv/id/org/vid";
@@ -56,18 +56,6 @@ enum Caller {
     Device(DeviceCredentials),
     Person(DeviceCredentials, String),
     Key(String),
-}
-
-fn encoded(id: &str) -> String {
-    id.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// What a row sends.
@@ -129,12 +117,7 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     let store = server.store.as_ref();
     let riga = devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
     devices::add_centre(store, "Cēsu VPVKAC", "Cēsis", Some("CES"), now()).await.unwrap();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
-    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
-    server::catalogue::Catalogue::new(server.store.clone())
-        .import(demo.services, demo.organisations, demo.articles, now())
-        .await
-        .unwrap();
+    import_demo(&server).await;
     institutions::add_institution(store, OWNER, "Rīgas valstspilsētas pašvaldība", false, now()).await.unwrap();
     institutions::add_institution(store, OTHER, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
     let owner_key = institutions::issue_key(store, OWNER, now()).await.unwrap();

@@ -3,8 +3,6 @@
 //! becomes a note; the desk's case feed and the institution's change feed carry every write;
 //! rejected entries say why with a code.
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 use domain::{
     PersonalCode,
@@ -12,13 +10,13 @@ use domain::{
     catalogue::ChannelKind,
 };
 use reqwest::StatusCode;
-use server::{catalogue::Catalogue, clock::system_clock, institutions};
+use server::{clock::system_clock, institutions};
 use sync::protocol::{
     CasePage, CaseRecordDto, DeviceCredentials, EntryAuthor, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER,
 };
 use uuid::Uuid;
 
-use crate::api::{add_desk, author_of, clerk_session, client, start};
+use crate::api::{add_desk, author_of, clerk_session, client, import_demo, start};
 
 const LDC: &str = "https://pietura.lv/id/org/ldc";
 const VID: &str = "https://pietura.lv/id/org/vid";
@@ -26,12 +24,6 @@ const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
 
 fn now() -> DateTime<Utc> {
     system_clock()()
-}
-
-async fn import_demo(server: &crate::api::Running) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
-    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
-    Catalogue::new(server.store.clone()).import(demo.services, demo.organisations, demo.articles, now()).await.unwrap();
 }
 
 async fn key_for(server: &crate::api::Running, institution: &str, name: &str) -> String {

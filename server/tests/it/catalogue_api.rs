@@ -1,38 +1,15 @@
 //! The catalogue API over a real socket: institutions' keys and their limits, validation (422),
 //! versions (409), CPSV-AP content negotiation, clerks' flags and the devices' change feed.
 
-use std::path::Path;
-
 use reqwest::StatusCode;
-use server::{catalogue::Catalogue, clock::system_clock, institutions};
+use server::{clock::system_clock, institutions};
 use sync::protocol::{CataloguePage, DeviceCredentials, ErrorBody, PROTOCOL_HEADER};
 
-use crate::api::{add_desk, client, start};
+use crate::api::{add_desk, client, encoded, import_demo, start};
 
 const LDC: &str = "https://pietura.lv/id/org/ldc";
 const VID: &str = "https://pietura.lv/id/org/vid";
 const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
-
-fn encoded(id: &str) -> String {
-    id.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-async fn import_demo(server: &crate::api::Running) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
-    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
-    Catalogue::new(server.store.clone())
-        .import(demo.services, demo.organisations, demo.articles, system_clock()())
-        .await
-        .unwrap();
-}
 
 async fn key_for(server: &crate::api::Running, institution: &str, name: &str) -> String {
     let store = server.store.as_ref();

@@ -248,12 +248,7 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
 
     // Cases: a proven clerk registers; the holder is the catalogue's, whatever the desk said;
     // a case naming another registrar than the proven author is refused.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
-    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
-    server::catalogue::Catalogue::new(server.store.clone())
-        .import(demo.services, demo.organisations, demo.articles, now())
-        .await
-        .unwrap();
+    crate::api::import_demo(&server).await;
     let case = |n: u32, registrar: &str| {
         let served = now() - chrono::Duration::minutes(5);
         Case::register(NewCase {

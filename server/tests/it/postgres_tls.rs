@@ -2,84 +2,9 @@
 //! the real test cluster, configured here with a certificate of a CA made for the test; a server
 //! certificate from another CA is refused; the URL's settings are checked.
 
-use std::{os::unix::fs::MetadataExt, path::Path, process::Command};
+use std::os::unix::fs::MetadataExt;
 
 use server::store::{DatabaseLocation, open};
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let status = Command::new("openssl").args(args).current_dir(dir).status().expect("openssl runs");
-    assert!(status.success(), "openssl {args:?}");
-}
-
-/// A CA and a server certificate for `localhost` signed by it, in `dir`.
-fn certificates(dir: &Path, ca_name: &str) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-subj",
-            &format!("/CN={ca_name}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
-    );
-    std::fs::write(
-        dir.join("ext"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-out",
-            "server.pem",
-            "-extfile",
-            "ext",
-        ],
-    );
-}
 
 fn with_params(url: &str, params: &str) -> String {
     if url.contains('?') { format!("{url}&{params}") } else { format!("{url}?{params}") }
@@ -99,10 +24,10 @@ async fn on_postgres_sslmode_verify_full_connects_over_tls_and_refuses_a_strange
     let dir = std::env::temp_dir().join(format!("pietura-pg-tls-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    certificates(&dir, "Pietura test CA");
+    crate::api::localhost_certificates(&dir, "Pietura test CA");
     let stranger = dir.join("stranger");
     std::fs::create_dir_all(&stranger).unwrap();
-    certificates(&stranger, "Someone else's CA");
+    crate::api::localhost_certificates(&stranger, "Someone else's CA");
     for file in ["server.key", "server.pem"] {
         std::os::unix::fs::chown(dir.join(file), Some(owner.uid()), Some(owner.gid())).unwrap();
     }
