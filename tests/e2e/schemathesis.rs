@@ -23,8 +23,10 @@ fn schemathesis() -> String {
 }
 
 /// Runs schemathesis with `headers` and fails the test with its report unless it passed.
-fn run(openapi: &str, headers: &[(&str, String)], who: &str) {
+fn run(openapi: &str, headers: &[(&str, String)], who: &str, dir: &Path) {
     let mut command = Command::new(schemathesis());
+    // Its own cache (`.schemathesis/`) goes into the test's folder, not the repository.
+    command.current_dir(dir);
     command.args(["run", openapi, "--seed", SEED, "--max-examples", EXAMPLES, "--no-color"]);
     command.args(["-c", "not_a_server_error,response_schema_conformance,content_type_conformance"]);
     command.args(["-H", "pietura-protocol: 1"]);
@@ -71,8 +73,13 @@ async fn fuzz_the_api(dir: &Path, database: &Path, settings: &str) {
     let session = client.log_in(&desk, &token.to_json(), &challenge.nonce).await.unwrap().session_token;
 
     let openapi = format!("{}/openapi.json", server.url.trim_end_matches('/'));
-    run(&openapi, &[("Authorization", format!("ApiKey {key}"))], "an institution");
-    run(&openapi, &[("Authorization", desk.authorization_header()), ("pietura-session", session)], "a clerk at a desk");
+    run(&openapi, &[("Authorization", format!("ApiKey {key}"))], "an institution", dir);
+    run(
+        &openapi,
+        &[("Authorization", desk.authorization_header()), ("pietura-session", session)],
+        "a clerk at a desk",
+        dir,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
