@@ -72,8 +72,19 @@ fn start_driver(port: u16, home: &Path) -> Process {
         .env_remove("PIETURA_ENROLL_SERVER_URL")
         .env_remove("PIETURA_ENROLL_CODE")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
+        .stderr(desk_log(port));
     Process::spawn("tauri-driver", &mut command).expect("tauri-driver is installed (cargo xtask test installs it)")
+}
+
+/// With PIETURA_E2E_LOG_DIR (set by `cargo xtask test`), the desk's log (through tauri-driver)
+/// goes to a file there, searched for personal codes like the servers' logs.
+fn desk_log(port: u16) -> Stdio {
+    let Some(dir) = std::env::var_os("PIETURA_E2E_LOG_DIR") else { return Stdio::inherit() };
+    let path = Path::new(&dir).join(format!("pietura-desk-{}-{port}.log", std::process::id()));
+    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        Ok(file) => file.into(),
+        Err(_) => Stdio::inherit(),
+    }
 }
 
 fn open_app(driver: &str) -> Session {

@@ -81,8 +81,9 @@ impl ServerProcess {
         configure: impl FnOnce(&mut Command),
     ) -> Result<Self> {
         let mut command = server_command(bin_dir, database, port);
-        // With PIETURA_E2E_LOG_DIR (set by `cargo xtask test`), the server's log also goes to a
-        // file there, which the suite then searches for personal codes.
+        // With PIETURA_E2E_LOG_DIR (set by `cargo xtask test`), the server's log goes to a file
+        // there instead of the test's output (which then shows the failure, not pages of log);
+        // the suite then searches those files for personal codes.
         let log_file = std::env::var_os("PIETURA_E2E_LOG_DIR").map(|dir| {
             let dir = std::path::PathBuf::from(dir);
             let _ = std::fs::create_dir_all(&dir);
@@ -103,7 +104,6 @@ impl ServerProcess {
             std::thread::spawn(move || {
                 let mut buffer = [0u8; 8192];
                 while let Ok(n @ 1..) = std::io::Read::read(&mut from, &mut buffer) {
-                    let _ = std::io::Write::write_all(&mut std::io::stderr(), &buffer[..n]);
                     let _ = std::io::Write::write_all(&mut file, &buffer[..n]);
                 }
             });

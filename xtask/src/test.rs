@@ -56,12 +56,12 @@ fn no_personal_codes_in_logs(logs: &Path) -> Result<()> {
         }
     }
     if files == 0 {
-        anyhow::bail!("no server logs in {}: the end-to-end tests did not write them", logs.display());
+        anyhow::bail!("no logs in {}: the end-to-end tests did not write them", logs.display());
     }
     if !found.is_empty() {
-        anyhow::bail!("personal codes in the servers' logs:\n{}", found.join("\n"));
+        anyhow::bail!("personal codes in the servers' or desks' logs:\n{}", found.join("\n"));
     }
-    eprintln!("{files} server logs searched: no personal codes");
+    eprintln!("{files} server and desk logs searched: no personal codes");
     Ok(())
 }
 
@@ -137,7 +137,7 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
             result
         },
     )?;
-    step("no personal codes in the servers' logs of the end-to-end runs", &mut timings, || {
+    step("no personal codes in the servers' and desks' logs of the end-to-end runs", &mut timings, || {
         no_personal_codes_in_logs(&logs)
     })?;
     eprintln!("\nAll tests passed in {:.1} s:", started.elapsed().as_secs_f64());
