@@ -70,6 +70,15 @@ impl Store {
         Ok(())
     }
 
+    /// The server no longer has the attachment (it removes content no message used within a
+    /// day): it is sent again with its message. Answers whether this desk still holds it.
+    pub fn outbox_file_not_uploaded(&self, sha256: &str) -> Result<bool, StoreError> {
+        let changed = self
+            .connection()
+            .execute("UPDATE outbox_files SET uploaded_at = NULL WHERE sha256 = ?1", params![sha256])?;
+        Ok(changed > 0)
+    }
+
     /// Messages this desk queued, newest first.
     pub fn queued_messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
         let connection = self.connection();

@@ -42,6 +42,8 @@ const KEYS: &[&str] = &[
     "attachment_s3_endpoint",
     "attachment_s3_bucket",
     "attachment_s3_region",
+    "attachment_quota_mb",
+    "attachment_collect_minutes",
     "audit_key_file",
     "audit_checkpoint_dir",
     "audit_checkpoint_minutes",
@@ -99,6 +101,13 @@ pub struct Settings {
     pub attachment_s3_endpoint: Option<String>,
     pub attachment_s3_bucket: Option<String>,
     pub attachment_s3_region: Option<String>,
+    /// Each uploader's (an institution's, a desk's) attachment content that no message names
+    /// yet, uploaded in the last 24 hours, at most: more is refused (429) until messages name it
+    /// or it is removed.
+    pub attachment_quota_mb: u64,
+    /// How often content no message named within a day of its last upload is removed (0: never
+    /// while serving; `pietura-server eaddress collect` does it once).
+    pub attachment_collect_minutes: u32,
     /// The Ed25519 key that signs the audit log's checkpoints, kept outside the database
     /// (default: beside an SQLite database; required with PostgreSQL for checkpoints). Made
     /// on first use, readable by the server's user only.
@@ -162,6 +171,8 @@ impl Default for Settings {
             attachment_s3_endpoint: None,
             attachment_s3_bucket: None,
             attachment_s3_region: None,
+            attachment_quota_mb: crate::uploads::DEFAULT_QUOTA_BYTES / (1024 * 1024),
+            attachment_collect_minutes: 60,
             audit_key_file: None,
             audit_checkpoint_dir: None,
             audit_checkpoint_minutes: 60,
@@ -193,6 +204,8 @@ impl fmt::Debug for Settings {
             .field("snapshot_dir", &self.snapshot_dir)
             .field("attachment_dir", &self.attachment_dir)
             .field("attachment_s3_endpoint", &self.attachment_s3_endpoint)
+            .field("attachment_quota_mb", &self.attachment_quota_mb)
+            .field("attachment_collect_minutes", &self.attachment_collect_minutes)
             .field("audit_key_file", &self.audit_key_file)
             .field("audit_checkpoint_dir", &self.audit_checkpoint_dir)
             .field("audit_checkpoint_minutes", &self.audit_checkpoint_minutes)

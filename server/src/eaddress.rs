@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::eaddress::{AttachmentInfo, EAddress, MessageError, Right, check_delegation, check_message};
-use object_store::{ObjectStore, PutPayload, path::Path as ObjectPath};
+use object_store::{ObjectStore, path::Path as ObjectPath};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -55,6 +55,15 @@ pub enum MailboxError {
     MissingAttachment(String),
     #[error("the attachment's content does not match its SHA-256 {0}")]
     Digest(String),
+    #[error("an attachment may be at most {} MB", .0 / (1024 * 1024))]
+    TooLarge(u64),
+    #[error("the upload did not arrive whole ({0}); send it again")]
+    Body(String),
+    #[error(
+        "attachments uploaded in the last 24 hours that no message uses yet take {used_mb} MB of this sender's {limit_mb} MB: \
+         send the messages that use them (or wait for unused ones to be removed), then upload again"
+    )]
+    UploadQuota { used_mb: u64, limit_mb: u64 },
     #[error("no such message in this mailbox")]
     NoMessage,
     #[error("a sent message stays in the sender's mailbox; only received messages can be deleted")]
@@ -82,6 +91,9 @@ impl std::fmt::Debug for Attachments {
         f.debug_struct("Attachments").field("store", &self.store.to_string()).finish()
     }
 }
+
+/// Uploads are written in parts of this size (the smallest part S3 accepts but the last).
+const UPLOAD_PART_BYTES: usize = 5 * 1024 * 1024;
 
 fn object_path(sha256: &str) -> ObjectPath {
     ObjectPath::from(format!("attachments/{}/{sha256}", &sha256[..2]))
@@ -121,21 +133,85 @@ impl Attachments {
     }
 
     /// Stores content that must have the digest `sha256`; storing it again changes nothing.
-    pub async fn put(&self, sha256: &str, content: axum::body::Bytes) -> Result<(), MailboxError> {
-        if !valid_digest(sha256) || hex::encode(Sha256::digest(&content)) != sha256 {
+    pub async fn put(&self, sha256: &str, content: axum::body::Bytes) -> Result<u64, MailboxError> {
+        self.put_body(sha256, axum::body::Body::from(content), domain::eaddress::MAX_ATTACHMENT_BYTES).await
+    }
+
+    /// Streams `body` in, hashing it as it comes, at most `limit` bytes: it is written in parts
+    /// (never held whole in memory) and appears under its digest only once all of it matched
+    /// (the write is aborted otherwise). Content already kept is only hashed, not written again.
+    /// Answers its size.
+    pub async fn put_body(&self, sha256: &str, body: axum::body::Body, limit: u64) -> Result<u64, MailboxError> {
+        use http_body_util::BodyExt;
+        if !valid_digest(sha256) {
             return Err(MailboxError::Digest(sha256.to_owned()));
         }
-        if content.len() as u64 > domain::eaddress::MAX_ATTACHMENT_BYTES {
-            return Err(MessageError::AttachmentTooLarge(sha256.to_owned()).into());
+        let mut writer = if self.exists(sha256).await? {
+            None
+        } else {
+            let upload = self
+                .store
+                .put_multipart(&object_path(sha256))
+                .await
+                .map_err(|e| MailboxError::Storage(e.to_string()))?;
+            Some(object_store::WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART_BYTES))
+        };
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut body = body;
+        let outcome = loop {
+            let Some(frame) = body.frame().await else { break Ok(()) };
+            let chunk = match frame {
+                Ok(frame) => match frame.into_data() {
+                    Ok(chunk) => chunk,
+                    Err(_) => continue,
+                },
+                Err(error) => break Err(MailboxError::Body(error.to_string())),
+            };
+            size += chunk.len() as u64;
+            if size > limit {
+                break Err(MailboxError::TooLarge(limit));
+            }
+            hasher.update(&chunk);
+            if let Some(writer) = writer.as_mut() {
+                if let Err(error) = writer.wait_for_capacity(2).await {
+                    break Err(MailboxError::Storage(error.to_string()));
+                }
+                writer.put(chunk);
+            }
+        };
+        let outcome = outcome.and_then(|()| {
+            if hex::encode(hasher.finalize()) == sha256 {
+                Ok(size)
+            } else {
+                Err(MailboxError::Digest(sha256.to_owned()))
+            }
+        });
+        match (outcome, writer) {
+            (Ok(size), Some(writer)) => {
+                writer.finish().await.map_err(|e| MailboxError::Storage(e.to_string()))?;
+                Ok(size)
+            }
+            (Ok(size), None) => Ok(size),
+            (Err(error), Some(writer)) => {
+                if let Err(abort) = writer.abort().await {
+                    tracing::warn!(error = %abort, "an unfinished attachment upload could not be cleaned up");
+                }
+                Err(error)
+            }
+            (Err(error), None) => Err(error),
         }
-        if self.exists(sha256).await? {
+    }
+
+    /// Removes content (the collector's job: only content no message names).
+    pub async fn delete(&self, sha256: &str) -> Result<(), MailboxError> {
+        if !valid_digest(sha256) {
             return Ok(());
         }
-        self.store
-            .put(&object_path(sha256), PutPayload::from_bytes(content))
-            .await
-            .map_err(|e| MailboxError::Storage(e.to_string()))?;
-        Ok(())
+        match self.store.delete(&object_path(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(MailboxError::Storage(e.to_string())),
+        }
     }
 
     pub async fn exists(&self, sha256: &str) -> Result<bool, MailboxError> {
@@ -561,7 +637,7 @@ pub async fn send(
         }
     }
     for attachment in &message.attachments {
-        if !attachments.exists(&attachment.sha256).await? {
+        if !crate::uploads::nameable(store, attachments, &attachment.sha256, now).await? {
             return Err(MailboxError::MissingAttachment(attachment.name.clone()));
         }
     }

@@ -21,6 +21,7 @@ pub mod login;
 pub mod open_data;
 pub mod store;
 pub mod testing;
+pub mod uploads;
 
 use std::{future::Future, net::TcpListener, path::Path, time::Duration};
 

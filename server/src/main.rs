@@ -111,6 +111,12 @@ enum EaddressCommand {
     },
     /// End a representation recorded with `represent`.
     Unrepresent { mailbox: String, person: String },
+    /// Remove attachment content that no message used within a day of its last upload (the
+    /// server does this every `attachment_collect_minutes` too).
+    Collect {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -419,21 +425,9 @@ fn run(cli: Cli) -> Result<()> {
                     .with_login(login)
                     .with_snapshot_dir(settings.snapshot_dir()?)
                     .with_limits(settings.limits());
-                state = match (&settings.attachment_s3_endpoint, &settings.attachment_s3_bucket) {
-                    (Some(endpoint), Some(bucket)) => {
-                        let key = std::env::var("PIETURA_S3_ACCESS_KEY_ID")
-                            .map_err(|_| anyhow::anyhow!("set PIETURA_S3_ACCESS_KEY_ID for the attachment bucket"))?;
-                        let secret = std::env::var("PIETURA_S3_SECRET_ACCESS_KEY").map_err(|_| {
-                            anyhow::anyhow!("set PIETURA_S3_SECRET_ACCESS_KEY for the attachment bucket")
-                        })?;
-                        let region = settings.attachment_s3_region.clone().unwrap_or_else(|| "us-east-1".into());
-                        tracing::info!(%endpoint, %bucket, "e-address attachments in an S3-compatible bucket");
-                        state.with_attachments(server::eaddress::Attachments::s3(
-                            endpoint, bucket, &region, &key, &secret,
-                        )?)
-                    }
-                    _ => state.with_attachment_dir(&settings.attachment_dir()?)?,
-                };
+                state = state
+                    .with_attachments(attachments_of(&settings)?)
+                    .with_upload_quota(settings.attachment_quota_mb.saturating_mul(1024 * 1024));
                 // The first device after a start need not wait for the catalogue snapshot.
                 let (snapshots, store, now) = (state.snapshots.clone(), state.store.clone(), (state.clock)());
                 tokio::spawn(async move {
@@ -538,6 +532,15 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{person} no longer represents {mailbox}");
                 } else {
                     anyhow::bail!("{person} did not represent {mailbox}");
+                }
+            }
+            Command::Eaddress(EaddressCommand::Collect { json }) => {
+                let attachments = attachments_of(&settings)?;
+                let collected = server::uploads::collect(store.as_ref(), &attachments, clock()).await?;
+                if json {
+                    println!("{}", serde_json::to_string(&collected)?);
+                } else {
+                    println!("removed {} unused attachments ({} bytes)", collected.removed, collected.bytes);
                 }
             }
             Command::Eaddress(EaddressCommand::List) => {
@@ -906,7 +909,27 @@ fn spawn_checkpoints(state: &AppState, key: server::audit_checkpoint::AuditKey, 
     });
 }
 
+/// Where the settings keep e-address attachments: an S3-compatible bucket, else a folder.
+fn attachments_of(settings: &Settings) -> Result<server::eaddress::Attachments> {
+    Ok(match (&settings.attachment_s3_endpoint, &settings.attachment_s3_bucket) {
+        (Some(endpoint), Some(bucket)) => {
+            let key = std::env::var("PIETURA_S3_ACCESS_KEY_ID")
+                .map_err(|_| anyhow::anyhow!("set PIETURA_S3_ACCESS_KEY_ID for the attachment bucket"))?;
+            let secret = std::env::var("PIETURA_S3_SECRET_ACCESS_KEY")
+                .map_err(|_| anyhow::anyhow!("set PIETURA_S3_SECRET_ACCESS_KEY for the attachment bucket"))?;
+            let region = settings.attachment_s3_region.clone().unwrap_or_else(|| "us-east-1".into());
+            tracing::info!(%endpoint, %bucket, "e-address attachments in an S3-compatible bucket");
+            server::eaddress::Attachments::s3(endpoint, bucket, &region, &key, &secret)?
+        }
+        _ => server::eaddress::Attachments::in_folder(&settings.attachment_dir()?)?,
+    })
+}
+
 async fn serve(settings: Settings, state: AppState) -> Result<()> {
+    if settings.attachment_collect_minutes > 0 {
+        let every = Duration::from_secs(u64::from(settings.attachment_collect_minutes) * 60);
+        server::uploads::spawn_collector(&state, every);
+    }
     if let (Some(dir), minutes @ 1..) = (&settings.audit_checkpoint_dir, settings.audit_checkpoint_minutes) {
         let key = server::audit_checkpoint::AuditKey::load_or_create(&settings.audit_key_file()?)?;
         spawn_checkpoints(&state, key, dir.clone(), minutes);

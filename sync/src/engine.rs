@@ -199,27 +199,36 @@ async fn attempt(
     AttemptOutcome::Success { centre: hello.centre, desk_number: hello.desk_number }
 }
 
+/// The attachments (their SHA-256) a message entry names; none for other entries.
+fn attachments_of(entry: &offline_store::OutboxEntry) -> Vec<String> {
+    if entry.kind != "message_send" {
+        return Vec::new();
+    }
+    serde_json::from_str::<crate::protocol::MessageEntry>(&entry.payload)
+        .map(|message| message.attachments.into_iter().map(|a| a.sha256).collect())
+        .unwrap_or_default()
+}
+
 /// Uploads the content of the attachments of the messages in `batch` that the server does not
-/// have yet, so their entries can be applied.
+/// have yet, so their entries can be applied; adds what it uploaded to `uploaded`.
 async fn upload_attachments(
     client: &SyncClient,
     credentials: &DeviceCredentials,
     store: &Arc<Store>,
     batch: &[offline_store::OutboxEntry],
     clock: &Clock,
+    uploaded: &mut std::collections::HashSet<String>,
 ) -> Result<(), PullError> {
-    for entry in batch.iter().filter(|e| e.kind == "message_send") {
-        let Ok(message) = serde_json::from_str::<crate::protocol::MessageEntry>(&entry.payload) else { continue };
-        for attachment in message.attachments {
-            let sha = attachment.sha256.clone();
-            let Some((content, uploaded)) = blocking(store, move |s| s.outbox_file(&sha)).await? else { continue };
-            if uploaded {
-                continue;
-            }
-            client.upload_attachment(credentials, &attachment.sha256, content).await?;
-            let (sha, now) = (attachment.sha256.clone(), clock());
-            blocking(store, move |s| s.outbox_file_uploaded(&sha, now)).await?;
+    for sha256 in batch.iter().flat_map(attachments_of) {
+        let sha = sha256.clone();
+        let Some((content, already)) = blocking(store, move |s| s.outbox_file(&sha)).await? else { continue };
+        if already {
+            continue;
         }
+        client.upload_attachment(credentials, &sha256, content).await?;
+        let (sha, now) = (sha256.clone(), clock());
+        blocking(store, move |s| s.outbox_file_uploaded(&sha, now)).await?;
+        uploaded.insert(sha256);
     }
     Ok(())
 }
@@ -306,6 +315,10 @@ pub async fn push_outbox(
     clock: &Clock,
 ) -> Result<usize, PullError> {
     let mut pushed = 0;
+    // Attachments uploaded in this push: an entry refused for a missing attachment that was
+    // uploaded earlier (the server removes content no message used within a day) goes once more
+    // with its attachments uploaded again; refused again, it is set aside.
+    let mut uploaded = std::collections::HashSet::new();
     loop {
         let reading = store.clone();
         let batch =
@@ -315,8 +328,13 @@ pub async fn push_outbox(
         if batch.is_empty() {
             return Ok(pushed);
         }
-        upload_attachments(client, credentials, store, &batch, clock).await?;
+        upload_attachments(client, credentials, store, &batch, clock, &mut uploaded).await?;
         let ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.id).collect();
+        let reupload: std::collections::HashMap<uuid::Uuid, Vec<String>> = batch
+            .iter()
+            .map(|entry| (entry.id, attachments_of(entry).into_iter().filter(|sha| !uploaded.contains(sha)).collect()))
+            .filter(|(_, stale): &(_, Vec<String>)| !stale.is_empty())
+            .collect();
         let entries = batch
             .into_iter()
             .map(|entry| {
@@ -348,6 +366,24 @@ pub async fn push_outbox(
             for result in &reply.results {
                 match (result.outcome.as_str(), ids.contains(&result.id)) {
                     ("applied" | "duplicate", true) => done.push(result.id),
+                    ("rejected", true)
+                        if result.code.as_deref() == Some(crate::protocol::rejection_codes::MISSING_ATTACHMENT)
+                            && reupload.contains_key(&result.id) =>
+                    {
+                        let mut held = false;
+                        for sha256 in &reupload[&result.id] {
+                            held |= updating.outbox_file_not_uploaded(sha256)?;
+                        }
+                        if held {
+                            info!(entry = %result.id, "the server no longer had an attachment: it goes again");
+                        } else {
+                            updating.outbox_poisoned(
+                                result.id,
+                                result.reason.as_deref().unwrap_or("an attachment is missing"),
+                                result.code.as_deref(),
+                            )?;
+                        }
+                    }
                     ("rejected", true) => updating.outbox_poisoned(
                         result.id,
                         result.reason.as_deref().unwrap_or("refused by the server without a reason"),

@@ -607,6 +607,8 @@ pub mod error_codes {
     pub const BAD_REQUEST: &str = "bad_request";
     pub const TOO_LARGE: &str = "too_large";
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+    /// The uploader's attachment content that no message names yet is at its quota.
+    pub const UPLOAD_QUOTA: &str = "upload_quota";
     pub const NOT_FOUND: &str = "not_found";
     pub const CONFLICT: &str = "conflict";
     /// An update named a version that is no longer the current one (409).

@@ -252,4 +252,33 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     let reply_id = uuid::Uuid::parse_str(reply["id"].as_str().unwrap()).unwrap();
     store.mark_read(reply_id, "RCV@90011524360".into(), "person:x".into(), now(), audit).await.unwrap();
     assert_eq!(engine::follow_messages(&client, &creds, &local, &clock).await.unwrap().unread, 0);
+
+    // A message whose attachment the desk uploaded long ago but the server no longer has (it
+    // removes content no message used within a day): refused for it, the desk uploads it again
+    // in the same push, and it arrives.
+    let letter = b"%PDF-1.7\n% a letter uploaded yesterday\n%%EOF\n".to_vec();
+    let letter_sha = hex::encode(sha2::Sha256::digest(&letter));
+    let mut later = entry.clone();
+    later.subject = "Papildu dokuments".into();
+    later.attachments = vec![domain::eaddress::AttachmentInfo {
+        name: "pielikums.pdf".into(),
+        size: letter.len() as u64,
+        sha256: letter_sha.clone(),
+    }];
+    let later_id = Uuid::now_v7();
+    let origin = offline_store::EntryOrigin { offline: true, author: Some(author.clone()) };
+    local
+        .queue_message(
+            later_id,
+            &serde_json::to_value(&later).unwrap(),
+            &[(letter_sha.clone(), letter.clone())],
+            origin,
+            now(),
+        )
+        .unwrap();
+    local.outbox_file_uploaded(&letter_sha, now() - chrono::Duration::days(2)).unwrap();
+    assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 2, "refused once, then applied");
+    assert_eq!(local.outbox_counts().unwrap().poisoned, 0, "{:?}", local.poisoned_outbox().unwrap());
+    let file = get(format!("{base}/v1/eaddress/mailboxes/{VID_BOX}/messages/{later_id}/attachments/0")).await;
+    assert_eq!(file.bytes().await.unwrap().as_ref(), letter.as_slice());
 }

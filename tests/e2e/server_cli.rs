@@ -2,6 +2,8 @@
 
 use std::{process::Command, time::Duration};
 
+use sha2::Digest;
+
 use tests::{
     bin_dir, free_port,
     processes::{ServerProcess, server_cli, server_command},
@@ -22,7 +24,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 10"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 11"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -648,4 +650,40 @@ async fn operator_actions_and_refused_devices_are_audited() {
     }
     assert_eq!(audit.matches("device_auth_refused").count(), 1, "three refusals in a minute are one entry:\n{audit}");
     assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_collect_attachment_content_no_message_used_within_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let bin = bin_dir();
+    server_cli(&bin, &db, &["migrate"]).unwrap();
+    // Content a desk uploaded two days ago and no message names, and content uploaded just now,
+    // in the folder beside the database that the server uses by default.
+    let attachments = server::eaddress::Attachments::in_folder(&dir.path().join("server.db.attachments")).unwrap();
+    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    #[allow(clippy::disallowed_methods)] // the command runs on the real clock
+    let now = chrono::Utc::now();
+    let mut kept = Vec::new();
+    for (content, age) in
+        [(b"old".as_slice(), chrono::Duration::days(2)), (b"new".as_slice(), chrono::Duration::zero())]
+    {
+        let sha256 = hex::encode(sha2::Sha256::digest(content));
+        attachments.put(&sha256, content.to_vec().into()).await.unwrap();
+        let upload = server::store::Upload {
+            sha256: sha256.clone(),
+            uploader: "device:x".into(),
+            bytes: 3,
+            uploaded_at: now - age,
+        };
+        store.record_upload(upload).await.unwrap();
+        kept.push(sha256);
+    }
+    let collected: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["eaddress", "collect", "--json"]).unwrap()).unwrap();
+    assert_eq!(collected, serde_json::json!({ "removed": 1, "bytes": 3 }));
+    assert!(!attachments.exists(&kept[0]).await.unwrap());
+    assert!(attachments.exists(&kept[1]).await.unwrap(), "uploaded within the day: kept");
+    let again = server_cli(&bin, &db, &["eaddress", "collect"]).unwrap();
+    assert_eq!(again.trim(), "removed 0 unused attachments (0 bytes)");
 }

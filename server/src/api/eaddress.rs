@@ -5,7 +5,6 @@
 
 use axum::{
     Json,
-    body::Bytes,
     extract::{FromRequestParts, Path, Query, State},
     http::{StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
@@ -136,6 +135,11 @@ impl From<MailboxError> for ApiError {
             MailboxError::Message(e) => unprocessable(e.field()),
             MailboxError::UnknownRecipient(_) | MailboxError::Address(_) => unprocessable("recipients"),
             MailboxError::MissingAttachment(_) | MailboxError::Digest(_) => unprocessable("attachments"),
+            MailboxError::TooLarge(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, error_codes::TOO_LARGE, message),
+            MailboxError::Body(_) => ApiError::new(StatusCode::BAD_REQUEST, error_codes::BAD_REQUEST, message),
+            MailboxError::UploadQuota { .. } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, error_codes::UPLOAD_QUOTA, message).retry_after(600)
+            }
             MailboxError::Delegation(_) => unprocessable("delegation"),
             MailboxError::UnknownReply(_) => unprocessable("in_reply_to"),
             MailboxError::Storage(_) => {
@@ -173,23 +177,23 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// An institution or a desk device.
-pub struct Uploader;
+/// An institution or a desk device, named as its uploads are kept.
+pub struct Uploader(pub String);
 
 impl FromRequestParts<AppState> for Uploader {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if has_api_key(parts) {
-            AuthenticatedInstitution::from_request_parts(parts, state).await?;
-            return Ok(Self);
+            let AuthenticatedInstitution(_, id) = AuthenticatedInstitution::from_request_parts(parts, state).await?;
+            return Ok(Self(crate::uploads::institution_uploader(&id)));
         }
         let super::extract::AuthenticatedDevice(device) =
             super::extract::AuthenticatedDevice::from_request_parts(parts, state).await?;
         if device.kind != domain::DeviceKind::Desk {
             return Err(ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, "kiosks do not send messages"));
         }
-        Ok(Self)
+        Ok(Self(crate::uploads::device_uploader(device.id)))
     }
 }
 
@@ -371,19 +375,38 @@ fn percent(name: &str) -> String {
         .collect()
 }
 
-/// Uploads an attachment's content before sending, addressed by its SHA-256 (hex). Uploading
+/// Uploads an attachment's content under its SHA-256, before the message that names it;
 /// the same content again changes nothing. Institutions (API key) and desks (device
 /// credentials: their outbox sends messages later) may upload; content is only ever read
-/// through a message the reader may see.
+/// through a message the reader may see. The body is streamed (at most 10 MB) and kept only if
+/// it matches the digest; each uploader may hold at most a quota of content no message names
+/// yet, which is removed a day after its last upload.
 #[utoipa::path(put, path = "/v1/eaddress/attachments/{sha256}", params(("sha256" = String, Path), ("pietura-protocol" = u32, Header)),
-    responses((status = 204, description = "Stored"), (status = 422, description = "The content does not match the digest, or is too large", body = ErrorBody)))]
+    responses((status = 204, description = "Stored"),
+        (status = 413, description = "Larger than an attachment may be", body = ErrorBody),
+        (status = 422, description = "The content does not match the digest", body = ErrorBody),
+        (status = 429, description = "The uploader's content that no message names is at its quota", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
-    Uploader: Uploader,
+    Uploader(uploader): Uploader,
     Path(sha256): Path<String>,
-    body: Bytes,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> Result<StatusCode, ApiError> {
-    state.attachments.put(&sha256.to_ascii_lowercase(), body).await?;
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let now = (state.clock)();
+    crate::uploads::upload(
+        state.store.as_ref(),
+        &state.attachments,
+        &uploader,
+        &sha256,
+        body,
+        declared,
+        state.upload_quota_bytes,
+        now,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -150,6 +150,12 @@ impl ApiError {
         error
     }
 
+    /// Tells the client when to try again (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_secs = Some(seconds);
+        self
+    }
+
     pub fn with_field(mut self, field: &str) -> Self {
         self.field = Some(field.to_owned());
         self

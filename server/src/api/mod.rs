@@ -66,6 +66,8 @@ pub struct AppState {
     pub open_data: Arc<crate::open_data::OpenDataCache>,
     /// Connections and how long a client may take.
     pub limits: crate::limits::ServeLimits,
+    /// Each uploader's attachment content no message names yet, at most.
+    pub upload_quota_bytes: u64,
 }
 
 impl AppState {
@@ -96,7 +98,14 @@ impl AppState {
             calendar: Arc::new(domain::calendar::WorkingCalendar::latvia()),
             open_data: Arc::default(),
             limits: crate::limits::ServeLimits::default(),
+            upload_quota_bytes: crate::uploads::DEFAULT_QUOTA_BYTES,
         }
+    }
+
+    /// Another quota of attachment content no message names than the default.
+    pub fn with_upload_quota(mut self, bytes: u64) -> Self {
+        self.upload_quota_bytes = bytes;
+        self
     }
 
     /// Other limits on clients than the defaults.
@@ -169,8 +178,6 @@ const CHALLENGES_PER_WINDOW: usize = 30;
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
-/// An e-address attachment: at most 10 MB.
-const ATTACHMENT_BODY_LIMIT_BYTES: usize = domain::eaddress::MAX_ATTACHMENT_BYTES as usize;
 /// Catalogue records may be larger: an article may hold 200 kB of Markdown.
 const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
@@ -305,10 +312,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/eaddress/mailboxes/{address}/messages", post(eaddress::send))
         .route("/v1/eaddress/mailboxes/{address}/messages/{id}", get(eaddress::open).delete(eaddress::delete))
         .route("/v1/eaddress/mailboxes/{address}/messages/{id}/attachments/{index}", get(eaddress::attachment))
-        .route(
-            "/v1/eaddress/attachments/{sha256}",
-            put(eaddress::upload).layer(DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT_BYTES)),
-        )
+        // Streamed: the handler reads the body itself, within its own limits.
+        .route("/v1/eaddress/attachments/{sha256}", put(eaddress::upload))
         .route("/v1/eaddress/mailboxes/{address}/delegations", post(eaddress::delegate).get(eaddress::delegations))
         .route("/v1/eaddress/mailboxes/{address}/delegations/{id}", axum::routing::delete(eaddress::revoke))
         .route("/v1/eaddress/mailboxes/{address}/accesses", get(eaddress::accesses))

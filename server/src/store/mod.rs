@@ -618,9 +618,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn put_account(&self, account: Account) -> Result<(), StoreError>;
     /// The mailboxes among `addresses` that exist.
     async fn accounts(&self, addresses: Vec<String>) -> Result<Vec<Account>, StoreError>;
-    /// Mailboxes an institution operates, or a centre's staff work.
     /// How many messages delivered to `recipients` are neither read nor deleted.
     async fn unread_count(&self, recipients: Vec<String>) -> Result<u64, StoreError>;
+    /// Mailboxes an institution operates, or a centre's staff work.
     async fn operated_accounts(
         &self,
         institution: Option<String>,
@@ -636,6 +636,24 @@ pub trait Store: Send + Sync + fmt::Debug {
         deliveries: Vec<Delivery>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<EntryEffect, StoreError>;
+    /// Records an upload of attachment content (the same uploader again: the new time).
+    async fn record_upload(&self, upload: Upload) -> Result<(), StoreError>;
+    /// The bytes `uploader` uploaded since `since` that no message names, `except` that content.
+    async fn unnamed_upload_bytes(
+        &self,
+        uploader: String,
+        since: DateTime<Utc>,
+        except: String,
+    ) -> Result<u64, StoreError>;
+    /// Whether a message names the content, and when anyone last uploaded it.
+    async fn content_standing(&self, sha256: String) -> Result<ContentStanding, StoreError>;
+    /// Content no message names whose last upload was before `before` (the collector's
+    /// candidates), with its size, at most `limit`.
+    async fn unnamed_uploads_before(&self, before: DateTime<Utc>, limit: u32)
+    -> Result<Vec<(String, u64)>, StoreError>;
+    /// Forgets the uploads made before `before`: of the content `sha256` (once it is removed),
+    /// or, without one, of all content a message names (they hold nothing any more).
+    async fn forget_uploads(&self, sha256: Option<String>, before: DateTime<Utc>) -> Result<u64, StoreError>;
     /// A mailbox's messages, newest first, before `(delivered_at, message id)` when given.
     async fn inbox(
         &self,
@@ -756,6 +774,23 @@ pub struct Account {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub changed_at: DateTime<Utc>,
+}
+
+/// Attachment content someone uploaded (before the message that names it), and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub sha256: String,
+    /// `institution:<id>` or `device:<id>`.
+    pub uploader: String,
+    pub bytes: u64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// What holds on to attachment content: a message naming it, or a recent upload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContentStanding {
+    pub named: bool,
+    pub last_upload: Option<DateTime<Utc>>,
 }
 
 /// A message as kept (attachments described as JSON).

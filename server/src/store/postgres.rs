@@ -10,11 +10,12 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use super::{
-    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, Delegation, Delivery, Device, DeviceAuthRecord,
-    EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
-    ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, Store, StoreError, StoredCase, StoredMessage,
-    StoredRecord, UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order,
-    parse_kind, redact_password, right_of, roles_from_text, roles_to_text, versioned_document,
+    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, ContentStanding, Delegation, Delivery, Device,
+    DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration,
+    NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, Store, StoreError,
+    StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable, hash_from_bytes,
+    kind_text, last_writes_in_order, parse_kind, redact_password, right_of, roles_from_text, roles_to_text,
+    versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -32,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     (8, "eaddress", include_str!("../../migrations/postgres/0008_eaddress.sql")),
     (9, "eaddress_representatives", include_str!("../../migrations/postgres/0009_eaddress_representatives.sql")),
     (10, "institution_key_expiry", include_str!("../../migrations/postgres/0010_institution_key_expiry.sql")),
+    (11, "attachment_uploads", include_str!("../../migrations/postgres/0011_attachment_uploads.sql")),
 ];
 
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
@@ -1200,9 +1202,104 @@ impl Store for PostgresStore {
             .await
             .map_err(|e| map_err(e, || format!("a delivery to {}", delivery.recipient)))?;
         }
+        // The content it names is never collected.
+        tx.execute(
+            "INSERT INTO eaddress_message_attachments (message_id, sha256)
+             SELECT $1, lower(a ->> 'sha256') FROM jsonb_array_elements(($2::text)::jsonb) a
+             WHERE a ->> 'sha256' IS NOT NULL
+             ON CONFLICT DO NOTHING",
+            &[&message.id, &message.attachments],
+        )
+        .await
+        .map_err(db)?;
         append_audit_in(&tx, &audit).await?;
         tx.commit().await.map_err(db)?;
         Ok(EntryEffect::Applied)
+    }
+
+    async fn record_upload(&self, upload: Upload) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "INSERT INTO eaddress_uploads (sha256, uploader, bytes, uploaded_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (sha256, uploader) DO UPDATE SET bytes = excluded.bytes, uploaded_at = excluded.uploaded_at",
+                &[&upload.sha256, &upload.uploader, &(upload.bytes as i64), &upload.uploaded_at],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn unnamed_upload_bytes(
+        &self,
+        uploader: String,
+        since: DateTime<Utc>,
+        except: String,
+    ) -> Result<u64, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_one(
+                "SELECT coalesce(sum(u.bytes), 0)::BIGINT FROM eaddress_uploads u
+                 WHERE u.uploader = $1 AND u.uploaded_at >= $2 AND u.sha256 <> $3
+                   AND NOT EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)",
+                &[&uploader, &since, &except],
+            )
+            .await
+            .map_err(db)?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn content_standing(&self, sha256: String) -> Result<ContentStanding, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM eaddress_message_attachments WHERE sha256 = $1),
+                        (SELECT max(uploaded_at) FROM eaddress_uploads WHERE sha256 = $1)",
+                &[&sha256],
+            )
+            .await
+            .map_err(db)?;
+        Ok(ContentStanding { named: row.get(0), last_upload: row.get(1) })
+    }
+
+    async fn unnamed_uploads_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT u.sha256, max(u.bytes) FROM eaddress_uploads u
+                 WHERE NOT EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)
+                 GROUP BY u.sha256 HAVING max(u.uploaded_at) < $1 LIMIT $2",
+                &[&before, &i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64)).collect())
+    }
+
+    async fn forget_uploads(&self, sha256: Option<String>, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let forgotten = match sha256 {
+            Some(sha256) => {
+                client
+                    .execute("DELETE FROM eaddress_uploads WHERE sha256 = $1 AND uploaded_at < $2", &[&sha256, &before])
+                    .await
+            }
+            None => {
+                client
+                    .execute(
+                        "DELETE FROM eaddress_uploads u WHERE u.uploaded_at < $1
+                           AND EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)",
+                        &[&before],
+                    )
+                    .await
+            }
+        }
+        .map_err(db)?;
+        Ok(forgotten)
     }
 
     async fn inbox(

@@ -13,11 +13,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use super::{
-    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, Delegation, Delivery, Device, DeviceAuthRecord,
-    EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration, NewCentre, NewDevice,
-    ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, Store, StoreError, StoredCase, StoredMessage,
-    StoredRecord, UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text, last_writes_in_order,
-    parse_kind, right_of, roles_from_text, roles_to_text, versioned_document,
+    Account, ArticleFlag, AuthEvent, CaseScope, CaseWrite, Consent, ContentStanding, Delegation, Delivery, Device,
+    DeviceAuthRecord, EntryEffect, Institution, InstitutionKeyRecord, LoginNonce, MAX_DESKS_PER_CENTRE, Migration,
+    NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, Store, StoreError,
+    StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable, hash_from_bytes,
+    kind_text, last_writes_in_order, parse_kind, right_of, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     (8, "eaddress", include_str!("../../migrations/sqlite/0008_eaddress.sql")),
     (9, "eaddress_representatives", include_str!("../../migrations/sqlite/0009_eaddress_representatives.sql")),
     (10, "institution_key_expiry", include_str!("../../migrations/sqlite/0010_institution_key_expiry.sql")),
+    (11, "attachment_uploads", include_str!("../../migrations/sqlite/0011_attachment_uploads.sql")),
 ];
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
@@ -1435,9 +1436,107 @@ impl Store for SqliteStore {
                 )
                 .map_err(|e| map_err(e, || format!("a delivery to {}", delivery.recipient)))?;
             }
+            // The content it names is never collected.
+            tx.execute(
+                "INSERT OR IGNORE INTO eaddress_message_attachments (message_id, sha256)
+                 SELECT ?1, lower(json_extract(value, '$.sha256')) FROM json_each(?2)
+                 WHERE json_extract(value, '$.sha256') IS NOT NULL",
+                params![message.id.to_string(), message.attachments],
+            )
+            .map_err(db)?;
             append_audit_in(&tx, &audit)?;
             tx.commit().map_err(db)?;
             Ok(EntryEffect::Applied)
+        })
+        .await
+    }
+
+    async fn record_upload(&self, upload: Upload) -> Result<(), StoreError> {
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO eaddress_uploads (sha256, uploader, bytes, uploaded_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sha256, uploader) DO UPDATE SET bytes = excluded.bytes, uploaded_at = excluded.uploaded_at",
+                params![upload.sha256, upload.uploader, upload.bytes as i64, upload.uploaded_at],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unnamed_upload_bytes(
+        &self,
+        uploader: String,
+        since: DateTime<Utc>,
+        except: String,
+    ) -> Result<u64, StoreError> {
+        self.with(move |c| {
+            let bytes: i64 = c
+                .query_row(
+                    "SELECT coalesce(sum(u.bytes), 0) FROM eaddress_uploads u
+                     WHERE u.uploader = ?1 AND u.uploaded_at >= ?2 AND u.sha256 <> ?3
+                       AND NOT EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)",
+                    params![uploader, since, except],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            Ok(bytes as u64)
+        })
+        .await
+    }
+
+    async fn content_standing(&self, sha256: String) -> Result<ContentStanding, StoreError> {
+        self.with(move |c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM eaddress_message_attachments WHERE sha256 = ?1),
+                        (SELECT max(uploaded_at) FROM eaddress_uploads WHERE sha256 = ?1)",
+                params![sha256],
+                |r| Ok(ContentStanding { named: r.get(0)?, last_upload: r.get(1)? }),
+            )
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn unnamed_uploads_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT u.sha256, max(u.bytes) FROM eaddress_uploads u
+                     WHERE NOT EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)
+                     GROUP BY u.sha256 HAVING max(u.uploaded_at) < ?1 LIMIT ?2",
+                )
+                .map_err(db)?;
+            statement
+                .query_map(params![before, i64::from(limit)], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)
+        })
+        .await
+    }
+
+    async fn forget_uploads(&self, sha256: Option<String>, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.with(move |c| {
+            let forgotten = match sha256 {
+                Some(sha256) => c.execute(
+                    "DELETE FROM eaddress_uploads WHERE sha256 = ?1 AND uploaded_at < ?2",
+                    params![sha256, before],
+                ),
+                None => c.execute(
+                    "DELETE FROM eaddress_uploads WHERE uploaded_at < ?1
+                       AND EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = eaddress_uploads.sha256)",
+                    params![before],
+                ),
+            }
+            .map_err(db)?;
+            Ok(forgotten as u64)
         })
         .await
     }

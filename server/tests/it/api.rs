@@ -26,6 +26,14 @@ pub(crate) async fn start() -> Running {
 
 /// A running server on the given backend.
 pub(crate) async fn start_on(backend: crate::backends::Backend) -> Running {
+    start_on_with(backend, |state| state).await
+}
+
+/// A running server on the given backend, its state changed by `configure` first.
+pub(crate) async fn start_on_with(
+    backend: crate::backends::Backend,
+    configure: impl FnOnce(AppState) -> AppState,
+) -> Running {
     // reqwest is built without a bundled crypto provider; the server and clients use ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let store = backend.store.clone();
@@ -44,7 +52,7 @@ pub(crate) async fn start_on(backend: crate::backends::Backend) -> Running {
         chrono::Duration::minutes(15),
     )
     .unwrap();
-    let state = AppState::new(store.clone(), system_clock()).with_login(Some(login));
+    let state = configure(AppState::new(store.clone(), system_clock()).with_login(Some(login)));
     let task = tokio::spawn(async move {
         server::serve(listener, state, None, Duration::from_secs(2), async {
             let _ = stopped.await;

@@ -13,6 +13,7 @@ mod login_api;
 mod outbox_authorship;
 mod postgres_tls;
 mod store;
+mod uploads_api;
 
 /// Runs each conformance case against SQLite and against PostgreSQL.
 macro_rules! conformance {
@@ -82,4 +83,7 @@ macro_rules! conformance_raw {
     };
 }
 
-conformance_raw!(audit_tampering_is_detected_and_named);
+conformance_raw!(
+    audit_tampering_is_detected_and_named,
+    uploads_count_until_named_and_only_unnamed_old_content_is_collected,
+);

@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 10);
+    assert_eq!(store.schema_version().await.unwrap(), 11);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 10);
+    assert_eq!(store.schema_version().await.unwrap(), 11);
     store.ping().await.unwrap();
 }
 
@@ -180,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 10);
+    assert_eq!(store.schema_version().await.unwrap(), 11);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -1102,3 +1102,99 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
 }
 
 const CITIZEN_MAILBOX: &str = "_PRIVATE@32503511782";
+
+/// Attachment uploads: each uploader's content no message names counts (once per content) until
+/// a message names it; the collector's candidates are unnamed content whose last upload by
+/// anyone is old enough; named content is never one. The migration's backfill finds the content
+/// of messages sent before uploads were recorded.
+pub async fn uploads_count_until_named_and_only_unnamed_old_content_is_collected(
+    store: Arc<dyn Store>,
+    raw: &crate::backends::Raw,
+) {
+    use domain::eaddress::AccountKind;
+    use server::store::{ContentStanding, Delivery, Upload};
+    let hour = 3600;
+    let (a, b, c) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
+    let upload = |sha: &str, uploader: &str, bytes: u64, at: i64| Upload {
+        sha256: sha.into(),
+        uploader: uploader.into(),
+        bytes,
+        uploaded_at: t(at),
+    };
+    store.record_upload(upload(&a, "institution:vid", 100, 0)).await.unwrap();
+    store.record_upload(upload(&b, "institution:vid", 40, 10)).await.unwrap();
+    store.record_upload(upload(&c, "device:desk", 7, 20)).await.unwrap();
+    // Again by the same uploader: one record, the new size and time.
+    store.record_upload(upload(&b, "institution:vid", 50, 30)).await.unwrap();
+    let unnamed =
+        |uploader: &str, since: i64, except: &str| store.unnamed_upload_bytes(uploader.into(), t(since), except.into());
+    assert_eq!(unnamed("institution:vid", 0, "").await.unwrap(), 150);
+    assert_eq!(unnamed("institution:vid", 0, &b).await.unwrap(), 100, "the content being uploaded again is left out");
+    assert_eq!(unnamed("institution:vid", 20, "").await.unwrap(), 50, "only uploads since then");
+    assert_eq!(unnamed("device:desk", 0, "").await.unwrap(), 7);
+    assert_eq!(
+        store.content_standing(b.clone()).await.unwrap(),
+        ContentStanding { named: false, last_upload: Some(t(30)) }
+    );
+    assert_eq!(store.content_standing("d".repeat(64)).await.unwrap(), ContentStanding::default());
+
+    // A message naming a: it no longer counts, and is never a candidate.
+    store
+        .add_institution(server::store::Institution {
+            id: "https://pietura.lv/id/org/vid".into(),
+            name: "VID".into(),
+            is_central_editor: false,
+            created_at: t(0),
+        })
+        .await
+        .unwrap();
+    store
+        .put_account(mailbox("_DEFAULT@90000069281", AccountKind::Institution, Some("https://pietura.lv/id/org/vid")))
+        .await
+        .unwrap();
+    store.put_account(mailbox("_PRIVATE@32503511782", AccountKind::Natural, None)).await.unwrap();
+    let mut named = letter(1, "_DEFAULT@90000069281", 40);
+    named.attachments = format!(r#"[{{"name":"lēmums.pdf","size":100,"sha256":"{}"}}]"#, a.to_uppercase());
+    let delivery = Delivery {
+        message_id: named.id,
+        recipient: "_PRIVATE@32503511782".into(),
+        delivered_at: t(40),
+        notified_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 19).unwrap(),
+        read_at: None,
+        read_by: None,
+        deleted_at: None,
+    };
+    let audit = server::audit::NewAuditEntry::new(t(40), "institution:x", "message_sent", "_PRIVATE@32503511782", "");
+    store.send_message(named, vec![delivery], audit).await.unwrap();
+    assert!(store.content_standing(a.clone()).await.unwrap().named, "named in any case of hex");
+    assert_eq!(unnamed("institution:vid", 0, "").await.unwrap(), 50);
+
+    // Candidates: unnamed, last upload before the time asked; at most the limit.
+    let candidates = |before: i64, limit: u32| store.unnamed_uploads_before(t(before), limit);
+    assert_eq!(candidates(25, 10).await.unwrap(), vec![(c.clone(), 7)], "b was uploaded again at 30");
+    let mut all = candidates(hour, 10).await.unwrap();
+    all.sort();
+    assert_eq!(all, vec![(b.clone(), 50), (c.clone(), 7)]);
+    assert_eq!(candidates(hour, 1).await.unwrap().len(), 1);
+    // Another uploader's newer upload of c keeps it.
+    store.record_upload(upload(&c, "institution:vid", 7, 2 * hour)).await.unwrap();
+    assert_eq!(candidates(hour, 10).await.unwrap(), vec![(b.clone(), 50)]);
+    // Forgetting: one content's old records; then the old records of named content.
+    assert_eq!(store.forget_uploads(Some(b.clone()), t(hour)).await.unwrap(), 1);
+    assert_eq!(store.content_standing(b.clone()).await.unwrap(), ContentStanding::default());
+    assert_eq!(store.forget_uploads(None, t(hour)).await.unwrap(), 1, "a's record: named, so it holds nothing");
+    assert_eq!(store.content_standing(c.clone()).await.unwrap().last_upload, Some(t(2 * hour)));
+
+    // The migration's backfill: references made from the messages' own descriptions.
+    let (forget, backfill) = match raw {
+        crate::backends::Raw::Sqlite(_) => include_str!("../../migrations/sqlite/0011_attachment_uploads.sql"),
+        crate::backends::Raw::Postgres(_) => include_str!("../../migrations/postgres/0011_attachment_uploads.sql"),
+    }
+    .split_once("INSERT")
+    .map(|(_, backfill)| ("DELETE FROM eaddress_message_attachments", format!("INSERT{backfill}")))
+    .unwrap();
+    raw.execute(forget).await;
+    assert!(!store.content_standing(a.clone()).await.unwrap().named);
+    raw.execute(&backfill).await;
+    assert!(store.content_standing(a.clone()).await.unwrap().named, "backfilled from the message");
+}
