@@ -37,7 +37,7 @@ const CLERK_CODE: &str = "161175-19997";
 
 /// Types `pin` into the login (or lock) screen and submits it.
 fn enter_pin(app: &Session, pin: &str) -> Result<()> {
-    wait_until("a card ready for the PIN", Duration::from_secs(20), || {
+    app.wait("a card ready for the PIN", Duration::from_secs(20), || {
         Ok(app.attribute("[data-testid=card-state]", "data-state")?.as_deref() == Some("card"))
     })?;
     app.type_into("[data-testid=pin]", pin)?;
@@ -49,7 +49,7 @@ fn enter_pin(app: &Session, pin: &str) -> Result<()> {
 fn log_in(app: &Session, pin: &str) -> Result<Duration> {
     enter_pin(app, pin)?;
     let started = std::time::Instant::now();
-    wait_until("logged in", Duration::from_secs(20), || Ok(app.find("[data-testid=person-name]")?.is_some()))?;
+    app.wait("logged in", Duration::from_secs(20), || Ok(app.find("[data-testid=person-name]")?.is_some()))?;
     Ok(started.elapsed())
 }
 
@@ -100,7 +100,7 @@ fn open_app(driver: &str) -> Session {
 }
 
 fn wait_for_state(app: &Session, state: &str, timeout: Duration) -> Duration {
-    wait_until(&format!("connection state {state}"), timeout, || {
+    app.wait(&format!("connection state {state}"), timeout, || {
         Ok(app.attribute("[data-testid=connection-state]", "data-state")?.as_deref() == Some(state))
     })
     .unwrap()
@@ -123,19 +123,19 @@ fn pdftotext(pdf: &Path) -> String {
 /// On an open service page: register a case for the customer whose card is in the second
 /// reader (open the form, read the card, register: three actions), then save its receipt.
 fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Registration> {
-    wait_until("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
+    app.wait("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
     app.type_into("[data-testid=search-box]", "sunu nodev")?;
-    wait_until("search results", Duration::from_secs(10), || {
+    app.wait("search results", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=results]").map(|t| t.contains("Suņu turēšanas nodevas samaksa")).unwrap_or(false))
     })?;
     app.press("[data-testid=search-box]", "\u{E007}")?;
-    wait_until("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=register-case]")?.is_some()))?;
+    app.wait("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=register-case]")?.is_some()))?;
     app.click("[data-testid=register-case]")?;
     let started = std::time::Instant::now();
     // pcscd notices a card put into a reader within a poll or two: until then the desk answers
     // "no customer card", and the clerk (like this test) presses the button again.
     let mut last_click = std::time::Instant::now() - Duration::from_secs(5);
-    wait_until("the customer's code from the card", Duration::from_secs(20), || {
+    app.wait("the customer's code from the card", Duration::from_secs(20), || {
         if app.execute("return document.querySelector('[data-testid=case-customer-code]').value")?
             == serde_json::json!(CUSTOMER_CODE)
         {
@@ -151,22 +151,20 @@ fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Reg
         let _ = app.screenshot(&shots.join("desk-failed-customer-card.png"));
     })?;
     app.screenshot(&shots.join("desk-07c-register-form.png"))?;
-    wait_until("the code accepted", Duration::from_secs(10), || {
+    app.wait("the code accepted", Duration::from_secs(10), || {
         Ok(app.execute("return document.querySelector('[data-testid=register-submit]').disabled")?
             == serde_json::json!(false))
     })?;
     app.click("[data-testid=register-submit]")?;
-    wait_until("the case number", Duration::from_secs(10), || {
-        Ok(app.find("[data-testid=registered-number]")?.is_some())
-    })
-    .inspect_err(|_| {
-        let _ = app.screenshot(&shots.join("desk-failed-register.png"));
-    })?;
+    app.wait("the case number", Duration::from_secs(10), || Ok(app.find("[data-testid=registered-number]")?.is_some()))
+        .inspect_err(|_| {
+            let _ = app.screenshot(&shots.join("desk-failed-register.png"));
+        })?;
     let took = started.elapsed();
     let number = app.text("[data-testid=registered-number]")?;
     assert!(number.starts_with("R1V-01-") && number.ends_with("-0001"), "case number {number}");
     app.click("[data-testid=save-receipt]")?;
-    wait_until("the receipt saved", Duration::from_secs(10), || {
+    app.wait("the receipt saved", Duration::from_secs(10), || {
         Ok(app.find("[data-testid=receipt-outcome]")?.is_some())
     })?;
     let outcome = app.text("[data-testid=receipt-outcome]")?;
@@ -175,13 +173,13 @@ fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Reg
     app.screenshot(&shots.join("desk-07d-case-registered.png"))?;
     // A note on the case, offline too: it goes to the server with the case.
     app.click("[data-testid=open-registered-case]")?;
-    wait_until("the case page", Duration::from_secs(10), || Ok(app.find("[data-testid=new-note]")?.is_some()))?;
+    app.wait("the case page", Duration::from_secs(10), || Ok(app.find("[data-testid=new-note]")?.is_some()))?;
     app.type_into("[data-testid=new-note]", "Atnesīs izziņu rīt")?;
-    wait_until("the note button enabled", Duration::from_secs(10), || {
+    app.wait("the note button enabled", Duration::from_secs(10), || {
         Ok(app.execute("return document.querySelector('[data-testid=add-note]').disabled")? == serde_json::json!(false))
     })?;
     app.click("[data-testid=add-note]")?;
-    wait_until("the note on the case", Duration::from_secs(10), || {
+    app.wait("the note on the case", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=case-notes]")?.contains("Atnesīs izziņu rīt"))
     })
     .inspect_err(|_| {
@@ -191,23 +189,23 @@ fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Reg
     app.screenshot(&shots.join("desk-07e-case-page.png"))?;
     // A scanned application attached, and sent to the institution with it — still offline.
     app.choose_file("[data-testid=attach-document]", scan)?;
-    wait_until("the document on the case", Duration::from_secs(10), || {
+    app.wait("the document on the case", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=case-documents]")?.contains("iesniegums.pdf"))
     })
     .inspect_err(|_| {
         let _ = app.screenshot(&shots.join("desk-failed-document.png"));
     })?;
     app.click("[data-testid=case-write]")?;
-    wait_until("the recipient search", Duration::from_secs(10), || {
+    app.wait("the recipient search", Duration::from_secs(10), || {
         Ok(app.find("[data-testid=recipient-search]")?.is_some())
     })?;
     app.type_into("[data-testid=recipient-search]", "ieņēmumu")?;
-    wait_until("the institution found", Duration::from_secs(10), || {
+    app.wait("the institution found", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=compose]")?.contains("Valsts ieņēmumu dienests"))
     })?;
     app.click("[data-testid=recipient-option]")?;
     app.click("[data-testid=mail-send]")?;
-    wait_until("the message queued", Duration::from_secs(10), || {
+    app.wait("the message queued", Duration::from_secs(10), || {
         Ok(app.attribute("[data-testid=case-message] [data-testid=message-state]", "data-state")?.as_deref()
             == Some("queued"))
     })
@@ -276,12 +274,12 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let app = open_app(&driver);
 
     // First run, in Latvian: a wrong code is refused with a clear message.
-    wait_until("the first-run screen", Duration::from_secs(30), || Ok(app.find("input[name=serverUrl]")?.is_some()))?;
+    app.wait("the first-run screen", Duration::from_secs(30), || Ok(app.find("input[name=serverUrl]")?.is_some()))?;
     app.screenshot(&shots.join("desk-01-first-run.png"))?;
     app.type_into("input[name=serverUrl]", &server.url)?;
     app.type_into("input[name=code]", "ZZZZ-ZZZZ")?;
     app.click("button[type=submit]")?;
-    wait_until("the unknown-code error", Duration::from_secs(15), || {
+    app.wait("the unknown-code error", Duration::from_secs(15), || {
         Ok(app.find("[data-testid=code-error]")?.is_some())
     })?;
     assert!(app.text("[data-testid=code-error]")?.contains("Šāds kods nav zināms"));
@@ -289,18 +287,18 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
 
     app.type_into("input[name=code]", &code.to_lowercase())?;
     app.click("button[type=submit]")?;
-    wait_until("the home screen", Duration::from_secs(15), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
+    app.wait("the home screen", Duration::from_secs(15), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
     assert_eq!(app.text("[data-testid=centre-name]")?, "Rīgas 1. VPVKAC");
 
     // The login screen shows the card's holder read through pcscd; a wrong PIN says the tries.
-    wait_until("the card holder", Duration::from_secs(20), || Ok(app.find("[data-testid=card-holder]")?.is_some()))?;
+    app.wait("the card holder", Duration::from_secs(20), || Ok(app.find("[data-testid=card-holder]")?.is_some()))?;
     assert_eq!(app.text("[data-testid=card-holder]")?, "ILZE OZOLIŅA");
     app.screenshot(&shots.join("desk-02b-login.png"))?;
     enter_pin(&app, "0000")?;
-    wait_until("the wrong-PIN error", Duration::from_secs(20), || Ok(app.find("[data-testid=login-error]")?.is_some()))
+    app.wait("the wrong-PIN error", Duration::from_secs(20), || Ok(app.find("[data-testid=login-error]")?.is_some()))
         .inspect_err(|_| {
-            let _ = app.screenshot(&shots.join("desk-failed-wrong-pin.png"));
-        })?;
+        let _ = app.screenshot(&shots.join("desk-failed-wrong-pin.png"));
+    })?;
     assert_eq!(app.text("[data-testid=login-error]")?, "Nepareizs PIN. Atlikuši 2 mēģinājumi.");
     let took = log_in(&app, "1234")?;
     eprintln!("PIN submitted to logged in (virtual card through pcscd, server on loopback): {took:?}");
@@ -310,25 +308,25 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     // Taking the card out locks the desk at once; the same card and PIN unlock it.
     card.remove()?;
     let started = std::time::Instant::now();
-    wait_until("the lock screen", Duration::from_secs(10), || Ok(app.find("[data-testid=locked-by]")?.is_some()))?;
+    app.wait("the lock screen", Duration::from_secs(10), || Ok(app.find("[data-testid=locked-by]")?.is_some()))?;
     eprintln!("card removed to desk locked: {:?}", started.elapsed());
     app.screenshot(&shots.join("desk-02c-locked.png"))?;
     card.reinsert()?;
     log_in(&app, "1234")?;
     wait_for_state(&app, "online", Duration::from_secs(15));
     assert_eq!(app.text("[data-testid=connection-state]")?, "Tiešsaistē");
-    wait_until("the catalogue downloaded", Duration::from_secs(30), || {
+    app.wait("the catalogue downloaded", Duration::from_secs(30), || {
         Ok(app.attribute("[data-testid=catalogue-freshness]", "data-state")?.as_deref() == Some("fresh"))
     })?;
     app.screenshot(&shots.join("desk-03-online.png"))?;
     // Online, the E-address tab shows the centre's mailbox; the catalogue of institutions'
     // addresses is on the desk for writing offline.
     app.click("[data-testid=tab-mail]")?;
-    wait_until("the centre's mailbox", Duration::from_secs(15), || {
+    app.wait("the centre's mailbox", Duration::from_secs(15), || {
         Ok(app.text("[data-testid=mail-screen]")?.contains("Rīgas 1. VPVKAC"))
     })?;
     app.click("[data-testid=mail-write]")?;
-    wait_until("the e-address catalogue on the desk", Duration::from_secs(15), || {
+    app.wait("the e-address catalogue on the desk", Duration::from_secs(15), || {
         Ok(app.find("[data-testid=recipient-option]")?.is_some())
     })?;
     app.screenshot(&shots.join("desk-03b-mail.png"))?;
@@ -342,13 +340,13 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
 
     // With the server gone, the clerk searches the offline catalogue as they type.
     app.type_into("[data-testid=search-box]", "sunu nodev")?;
-    let found = wait_until("search results", Duration::from_secs(10), || {
+    let found = app.wait("search results", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=results]").map(|t| t.contains("Suņu turēšanas nodevas samaksa")).unwrap_or(false))
     })?;
     eprintln!("offline search results shown {found:?} after typing");
     app.screenshot(&shots.join("desk-05-offline-search.png"))?;
     app.press("[data-testid=search-box]", "\u{E007}")?;
-    wait_until("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=service-page]")?.is_some()))?;
+    app.wait("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=service-page]")?.is_some()))?;
     let page = app.text("[data-testid=service-page]")?;
     for section in ["Soļi", "Izmaksas", "Kur un kā", "Zināšanu bāze", "Atbildīgā iestāde", "15,00 €"] {
         assert!(page.contains(section), "the service page lacks {section:?}: {page}");
@@ -360,16 +358,16 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.execute("document.body.dispatchEvent(new KeyboardEvent('keydown', { key: '/', bubbles: true }))")?;
     // The box comes back with the last query and takes the focus a moment later: type only
     // once it has it, so nothing is typed into the box that is being replaced.
-    wait_until("the search box focused", Duration::from_secs(10), || {
+    app.wait("the search box focused", Duration::from_secs(10), || {
         Ok(app.execute("return document.activeElement && document.activeElement.dataset.testid")?
             == serde_json::json!("search-box"))
     })?;
     app.type_into("[data-testid=search-box]", "soli pa solim")?;
-    wait_until("the query replaced", Duration::from_secs(10), || {
+    app.wait("the query replaced", Duration::from_secs(10), || {
         Ok(app.execute("return document.querySelector('[data-testid=search-box]').value")?
             == serde_json::json!("soli pa solim"))
     })?;
-    wait_until("the article hit", Duration::from_secs(10), || {
+    app.wait("the article hit", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=results]").map(|t| t.contains("soli pa solim")).unwrap_or(false))
     })
     .inspect_err(|_| {
@@ -382,10 +380,10 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
              .find((h) => h.textContent.includes('soli pa solim'));
          hit.click();",
     )?;
-    wait_until("the article page", Duration::from_secs(10), || Ok(app.find("[data-testid=article-body]")?.is_some()))
+    app.wait("the article page", Duration::from_secs(10), || Ok(app.find("[data-testid=article-body]")?.is_some()))
         .inspect_err(|_| {
-        let _ = app.screenshot(&shots.join("desk-failed-article.png"));
-    })?;
+            let _ = app.screenshot(&shots.join("desk-failed-article.png"));
+        })?;
     assert!(app.text("[data-testid=article-body]")?.contains("<script>alert('x')</script>"));
     let scripts = app.execute("return document.querySelectorAll('[data-testid=article-body] script').length")?;
     assert_eq!(scripts, serde_json::json!(0));
@@ -395,7 +393,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.click("[data-testid=log-out]")?;
     let took = log_in(&app, "1234")?;
     eprintln!("PIN submitted to unlocked offline: {took:?}");
-    wait_until("the offline mark", Duration::from_secs(5), || Ok(app.find("[data-testid=offline-login]")?.is_some()))?;
+    app.wait("the offline mark", Duration::from_secs(5), || Ok(app.find("[data-testid=offline-login]")?.is_some()))?;
     app.screenshot(&shots.join("desk-07b-offline-login.png"))?;
 
     // Still offline: a customer's card goes into the second reader, and a case is registered
@@ -419,9 +417,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
         assert!(receipt.contains(expected), "the receipt lacks {expected:?}:\n{receipt}");
     }
     assert!(!receipt.contains("11782"), "the receipt shows the whole personal code");
-    wait_until("the outbox count", Duration::from_secs(10), || {
-        Ok(app.find("[data-testid=outbox-pending]")?.is_some())
-    })?;
+    app.wait("the outbox count", Duration::from_secs(10), || Ok(app.find("[data-testid=outbox-pending]")?.is_some()))?;
 
     let _server = start_server()?;
     let back_online = wait_for_state(&app, "online", Duration::from_secs(10));
@@ -429,8 +425,8 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     // The case reaches the server exactly once, and the desk shows nothing left to send.
     let runtime = tokio::runtime::Runtime::new()?;
     let store = runtime.block_on(server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())))?;
-    wait_until("the case on the server", Duration::from_secs(20), || Ok(runtime.block_on(store.case_count())? == 1))?;
-    wait_until("the outbox emptied", Duration::from_secs(10), || {
+    app.wait("the case on the server", Duration::from_secs(20), || Ok(runtime.block_on(store.case_count())? == 1))?;
+    app.wait("the outbox emptied", Duration::from_secs(10), || {
         Ok(app.find("[data-testid=outbox-pending]")?.is_none())
     })?;
     std::thread::sleep(Duration::from_secs(2));
@@ -448,7 +444,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
         Ok(runtime.block_on(async { request.send().await?.bytes().await })?.to_vec())
     };
     let vid_json = |path: &str| -> Result<serde_json::Value> { Ok(serde_json::from_slice(&vid_get(path)?)?) };
-    wait_until("the message in the institution's mailbox", Duration::from_secs(20), || {
+    app.wait("the message in the institution's mailbox", Duration::from_secs(20), || {
         Ok(vid_json(&format!("/v1/eaddress/mailboxes/{VID_BOX}/inbox"))?.as_array().is_some_and(|m| !m.is_empty()))
     })?;
     let inbox = vid_json(&format!("/v1/eaddress/mailboxes/{VID_BOX}/inbox"))?;
@@ -463,26 +459,26 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
         std::thread::sleep(Duration::from_millis(300));
         app.attribute("[data-testid=case-message] [data-testid=message-state]", "data-state")
     };
-    wait_until("delivered on the desk", Duration::from_secs(20), || Ok(state()?.as_deref() == Some("delivered")))
+    app.wait("delivered on the desk", Duration::from_secs(20), || Ok(state()?.as_deref() == Some("delivered")))
         .inspect_err(|_| {
             let _ = app.screenshot(&shots.join("desk-failed-delivered.png"));
         })?;
     vid_get(&format!("/v1/eaddress/mailboxes/{VID_BOX}/messages/{message_id}"))?;
-    wait_until("read on the desk", Duration::from_secs(20), || Ok(state()?.as_deref() == Some("read"))).inspect_err(
+    app.wait("read on the desk", Duration::from_secs(20), || Ok(state()?.as_deref() == Some("read"))).inspect_err(
         |_| {
             let _ = app.screenshot(&shots.join("desk-failed-read.png"));
         },
     )?;
     app.screenshot(&shots.join("desk-07g-message-read.png"))?;
     app.click("[data-testid=language-en]")?;
-    wait_until("English", Duration::from_secs(5), || Ok(app.text("[data-testid=connection-state]")? == "Online"))?;
+    app.wait("English", Duration::from_secs(5), || Ok(app.text("[data-testid=connection-state]")? == "Online"))?;
     app.screenshot(&shots.join("desk-08-back-online-en.png"))?;
     app.end()?;
 
     // Restarted, the desk remembers its enrollment and language, asks for the card again, and
     // syncs again.
     let app = open_app(&driver);
-    wait_until("the home screen after restart", Duration::from_secs(30), || {
+    app.wait("the home screen after restart", Duration::from_secs(30), || {
         Ok(app.find("[data-testid=centre-name]")?.is_some())
     })?;
     log_in(&app, "1234")?;

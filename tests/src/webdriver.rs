@@ -82,6 +82,24 @@ impl Session {
     }
 
     /// Runs a script in the page and returns its result.
+    /// Waits until `check` holds, like [`crate::processes::wait_until`]; when it does not, the
+    /// error also says what the window showed (its text), so a failure far away (CI) can be read.
+    pub fn wait(
+        &self,
+        what: &str,
+        timeout: std::time::Duration,
+        check: impl FnMut() -> Result<bool>,
+    ) -> Result<std::time::Duration> {
+        crate::processes::wait_until(what, timeout, check).map_err(|error| {
+            let shown = self
+                .execute("return document.body ? document.body.innerText : ''")
+                .ok()
+                .and_then(|text| text.as_str().map(|t| t.chars().take(1500).collect::<String>()))
+                .unwrap_or_else(|| "(the window could not be read)".into());
+            anyhow::anyhow!("{error:#}\nthe window showed:\n{shown}")
+        })
+    }
+
     pub fn execute(&self, script: &str) -> Result<Value> {
         self.call("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
     }
