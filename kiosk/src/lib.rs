@@ -9,12 +9,12 @@ pub mod texts;
 
 use std::sync::Arc;
 
-use domain::Language;
-use sync::{
+use device::{
     engine::Clock,
     schedule::SyncStatus,
     session::{DeviceSession, Enrollment, SessionError},
 };
+use domain::Language;
 use tokio::sync::oneshot;
 
 use screens::{
@@ -49,18 +49,18 @@ pub enum Action {
 
 /// What a citizen's screen starts with, from the server: their cases, and the mailboxes they
 /// may read (their own, the companies' they represent).
-type CitizenStart = (Result<Vec<sync::session::CitizenCaseView>, SessionError>, Vec<sync::protocol::MailboxDto>);
+type CitizenStart = (Result<Vec<device::session::CitizenCaseView>, SessionError>, Vec<protocol::MailboxDto>);
 
 /// An answer about the citizen's mailbox, arriving from the server.
 enum MailAnswer {
-    Inbox(Result<Vec<sync::protocol::MessageDto>, SessionError>),
-    Opened(Result<sync::protocol::MessageDto, SessionError>),
-    Accesses(Result<Vec<sync::protocol::AccessDto>, SessionError>),
+    Inbox(Result<Vec<protocol::MessageDto>, SessionError>),
+    Opened(Result<protocol::MessageDto, SessionError>),
+    Accesses(Result<Vec<protocol::AccessDto>, SessionError>),
     Printed(Result<String, SessionError>),
     Shown(Result<screens::ShownDocument, SessionError>),
-    Delegations(Result<Vec<sync::protocol::DelegationDto>, SessionError>),
+    Delegations(Result<Vec<protocol::DelegationDto>, SessionError>),
     /// A delegation given or ended (the notice's key), then the list as it now stands.
-    DelegationChanged(Result<&'static str, SessionError>, Result<Vec<sync::protocol::DelegationDto>, SessionError>),
+    DelegationChanged(Result<&'static str, SessionError>, Result<Vec<protocol::DelegationDto>, SessionError>),
 }
 
 /// How many pages of a PDF the kiosk draws on screen; the rest are printed.
@@ -119,9 +119,9 @@ pub struct KioskApp {
     pending_enrollment: Option<oneshot::Receiver<Result<Enrollment, SessionError>>>,
     /// The language and catalogue size the browse lists were read for.
     browse_read_for: Option<(Language, u64)>,
-    pending_card: Option<oneshot::Receiver<sync::login::CardView>>,
+    pending_card: Option<oneshot::Receiver<device::login::CardView>>,
     last_card_poll: Option<chrono::DateTime<chrono::Utc>>,
-    pending_login: Option<oneshot::Receiver<Result<sync::login::LoginView, sync::login::LoginFailure>>>,
+    pending_login: Option<oneshot::Receiver<Result<device::login::LoginView, device::login::LoginFailure>>>,
     pending_cases: Option<oneshot::Receiver<CitizenStart>>,
     pending_mail: Option<oneshot::Receiver<MailAnswer>>,
     /// When a person last touched the screen (for the idle timeout).

@@ -4,11 +4,11 @@ use std::{path::PathBuf, sync::Arc};
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use kiosk::{Action, KioskApp, apply_kiosk_style, config::KioskConfig, screens::EnrollAction};
-use sync::{
+use device::{
     engine::system_clock,
     session::{DeviceSession, policy_from_env},
 };
+use kiosk::{Action, KioskApp, apply_kiosk_style, config::KioskConfig, screens::EnrollAction};
 
 #[derive(Parser)]
 #[command(name = "pietura-kiosk", version, about = "Pietura citizen self-service kiosk")]

@@ -4,17 +4,17 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::DateTime;
+use device::offline::{DocumentKind, IncomingRecord};
+use device::{
+    engine::Clock,
+    schedule::{Connection, SyncStatus},
+    session::{DeviceSession, Enrollment},
+};
 use domain::{Centre, DeviceKind, Language};
 use egui_kittest::{Harness, kittest::Queryable};
 use kiosk::{
     KioskApp,
     screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, language_bar},
-};
-use sync::offline::{DocumentKind, IncomingRecord};
-use sync::{
-    engine::Clock,
-    schedule::{Connection, SyncStatus},
-    session::{DeviceSession, Enrollment},
 };
 use uuid::Uuid;
 
@@ -269,8 +269,8 @@ fn citizens_search_with_the_on_screen_keyboard_without_diacritics() {
     harness.get_by_label("Cik tas maksā");
 }
 
-fn fast_policy() -> sync::schedule::SchedulePolicy {
-    sync::schedule::SchedulePolicy {
+fn fast_policy() -> device::schedule::SchedulePolicy {
+    device::schedule::SchedulePolicy {
         interval: Duration::from_millis(200),
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_millis(500),
@@ -279,8 +279,8 @@ fn fast_policy() -> sync::schedule::SchedulePolicy {
 
 #[test]
 fn the_pin_keypad_builds_the_pin_and_explains_a_wrong_one() {
+    use device::login::{CardDetails, CardView};
     use kiosk::screens::{LoginAction, LoginScreen};
-    use sync::login::{CardDetails, CardView};
     struct State {
         screen: LoginScreen,
         action: Option<LoginAction>,
@@ -535,7 +535,7 @@ fn log_in_on_the_keypad(harness: &mut Harness<'_, KioskApp>) {
 fn a_citizen_logs_in_at_the_kiosk_and_taking_the_card_out_ends_and_wipes_the_session() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
     let mut harness = Harness::new_ui_state(
         |ui, app: &mut KioskApp| {
             app.run_effects();
@@ -594,7 +594,7 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     let lp = dir.path().join("lp");
     std::fs::write(&lp, format!("#!/bin/sh\ncat > {}\necho request id is kiosk-1\n", printed.display())).unwrap();
     std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
     app.session().expect("a session").set_printer_command(lp);
     let pdf = add_message_on_server(&runtime, dir.path());
     let mut harness = Harness::new_ui_state(
@@ -669,7 +669,7 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
 fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
     add_message_on_server(&runtime, dir.path());
     // The kiosk's own window size: everything here fits on it.
     let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
@@ -755,7 +755,7 @@ fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
 fn a_representative_reads_the_companys_mail_and_lets_an_employee_send_in_its_name() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), sync::engine::system_clock());
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
     add_message_on_server(&runtime, dir.path());
     const COMPANY: &str = "_DEFAULT@40003521600";
     runtime.block_on(async {

@@ -69,7 +69,7 @@ pub struct OutboxEntry {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub poisoned: Option<String>,
-    /// The code of the server's reason (`sync::protocol::rejection_codes`), when it gave one.
+    /// The code of the server's reason (`protocol::rejection_codes`), when it gave one.
     pub poisoned_code: Option<String>,
 }
 

@@ -8,6 +8,10 @@
 use std::{net::TcpListener, time::Instant};
 
 use chrono::Utc;
+use device::{
+    client::{SyncClient, parse_server_url},
+    protocol::{DeviceCredentials, OutboxEntryDto},
+};
 use domain::{
     PersonalCode,
     case::{Actor, Case, CaseKind, CaseNumber, NewCase, customer_from_code},
@@ -16,10 +20,6 @@ use domain::{
 use server::{
     AppState, devices,
     store::{self, CaseWrite, DatabaseLocation, StoredCase},
-};
-use sync::{
-    client::{SyncClient, parse_server_url},
-    protocol::{DeviceCredentials, OutboxEntryDto},
 };
 use uuid::Uuid;
 
@@ -85,7 +85,7 @@ async fn run(name: &str, location: DatabaseLocation) {
         let token = format!("s.bench-{device}");
         store
             .add_session(server::store::UserSession {
-                token_hash: sync::protocol::session_token_hash(&token),
+                token_hash: protocol::session_token_hash(&token),
                 device_id: creds.device_id,
                 personal_code: "161175-19997".into(),
                 given_name: "ILZE".into(),
@@ -97,7 +97,7 @@ async fn run(name: &str, location: DatabaseLocation) {
             })
             .await
             .unwrap();
-        let author = sync::protocol::EntryAuthor::Session { session: sync::protocol::session_reference(&token) };
+        let author = protocol::EntryAuthor::Session { session: protocol::session_reference(&token) };
         let batches: Vec<Vec<OutboxEntryDto>> = (0..BATCHES)
             .map(|b| {
                 (0..BATCH)

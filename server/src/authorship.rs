@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::Role;
-use sync::protocol::{EntryAuthor, offline_unlock_nonce, rejection_codes as codes};
+use protocol::{EntryAuthor, offline_unlock_nonce, rejection_codes as codes};
 
 use crate::{
     login::Login,
@@ -203,8 +203,8 @@ mod tests {
 
     #[test]
     fn a_reference_is_the_hex_of_the_session_hash() {
-        let reference = sync::protocol::session_reference("s.token");
-        assert_eq!(decode_reference(&reference), Some(sync::protocol::session_token_hash("s.token")));
+        let reference = protocol::session_reference("s.token");
+        assert_eq!(decode_reference(&reference), Some(protocol::session_token_hash("s.token")));
         assert_eq!(decode_reference(&reference[..62]), None);
         assert_eq!(decode_reference(&format!("{}zz", &reference[..62])), None);
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::case::{Case, CaseDocument, CaseError, CaseNote, CaseStatus, DeskChange, StatusChange};
-use sync::protocol::{OutboxEntryDto, OutboxResult, rejection_codes as codes};
+use protocol::{OutboxEntryDto, OutboxResult, rejection_codes as codes};
 use uuid::Uuid;
 
 use std::collections::HashMap;
@@ -352,7 +352,7 @@ pub async fn change_status_by_institution(
     store: &dyn Store,
     institution: &str,
     number: &str,
-    request: sync::protocol::InstitutionStatusRequest,
+    request: protocol::InstitutionStatusRequest,
     now: DateTime<Utc>,
 ) -> Result<(Case, bool), InstitutionCaseError> {
     let (mut case, _) = case_for_institution(store, institution, number).await?;
@@ -394,7 +394,7 @@ pub async fn case_page(
     scope: CaseScope,
     after: i64,
     limit: u32,
-) -> Result<sync::protocol::CasePage, StoreError> {
+) -> Result<protocol::CasePage, StoreError> {
     // The head first: cases written meanwhile come on a later page, none is skipped.
     let head = store.case_head().await?;
     let stored = store.case_changes(scope, after, limit).await?;
@@ -402,13 +402,10 @@ pub async fn case_page(
     let cases = stored
         .into_iter()
         .map(|c| {
-            Ok(sync::protocol::CaseRecordDto {
-                seq: c.change_seq,
-                case: serde_json::from_str(&c.document).map_err(corrupt)?,
-            })
+            Ok(protocol::CaseRecordDto { seq: c.change_seq, case: serde_json::from_str(&c.document).map_err(corrupt)? })
         })
         .collect::<Result<_, StoreError>>()?;
-    Ok(sync::protocol::CasePage { cases, head })
+    Ok(protocol::CasePage { cases, head })
 }
 
 /// A citizen's own cases, the newest first.

@@ -6,8 +6,8 @@ use domain::{
     CentreCode, CentreName, DeviceKind, DeviceName, ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError,
     Municipality, ValidationError,
 };
+use protocol::{DeviceCredentials, EnrollResponse};
 use sha2::{Digest, Sha256};
-use sync::protocol::{DeviceCredentials, EnrollResponse};
 use uuid::Uuid;
 
 use crate::store::{Device, NewCentre, NewDevice, Store, StoreError};

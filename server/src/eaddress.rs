@@ -1129,17 +1129,17 @@ pub async fn apply_message_entry(
     calendar: &domain::calendar::WorkingCalendar,
     device: &crate::store::Device,
     author: &crate::authorship::ProvenAuthor,
-    entry: sync::protocol::OutboxEntryDto,
+    entry: protocol::OutboxEntryDto,
     now: DateTime<Utc>,
-) -> Result<sync::protocol::OutboxResult, StoreError> {
-    use sync::protocol::{OutboxResult, rejection_codes as codes};
+) -> Result<protocol::OutboxResult, StoreError> {
+    use protocol::{OutboxResult, rejection_codes as codes};
     let rejected = |code: &str, reason: String| OutboxResult {
         id: entry.id,
         outcome: "rejected".into(),
         reason: Some(reason),
         code: Some(code.to_owned()),
     };
-    let message: sync::protocol::MessageEntry = match serde_json::from_value(entry.payload.clone()) {
+    let message: protocol::MessageEntry = match serde_json::from_value(entry.payload.clone()) {
         Ok(message) => message,
         Err(error) => return Ok(rejected(codes::UNREADABLE, format!("the message cannot be read: {error}"))),
     };
@@ -1226,7 +1226,7 @@ pub async fn states_for_device(
     device: &crate::store::Device,
     ids: &[Uuid],
     now: DateTime<Utc>,
-) -> Result<Vec<sync::protocol::MessageStateDto>, StoreError> {
+) -> Result<Vec<protocol::MessageStateDto>, StoreError> {
     let today = domain::calendar::riga_date(now);
     let centre_boxes: Vec<String> =
         store.operated_accounts(None, Some(device.centre.id)).await?.into_iter().map(|a| a.address).collect();
@@ -1236,13 +1236,13 @@ pub async fn states_for_device(
         if !centre_boxes.contains(&message.sender) {
             continue;
         }
-        states.push(sync::protocol::MessageStateDto {
+        states.push(protocol::MessageStateDto {
             id: *id,
             deliveries: deliveries
                 .iter()
                 .map(|d| {
                     let view = delivery_view(d, today);
-                    sync::protocol::DeliveryStateDto {
+                    protocol::DeliveryStateDto {
                         recipient: view.recipient,
                         recipient_name: String::new(),
                         state: view.state,

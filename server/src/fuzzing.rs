@@ -3,7 +3,7 @@
 //! function must never panic, whatever the bytes: a bad file or message is an error, not a crash.
 
 use domain::case::{Case, CaseDocument, CaseNote, CaseStatus, StatusChange};
-use sync::protocol::{EntryAuthor, MessageEntry, OutboxPush, offline_unlock_nonce};
+use protocol::{EntryAuthor, MessageEntry, OutboxPush, offline_unlock_nonce};
 
 /// A CPSV-AP import: the first byte picks Turtle or JSON-LD, the rest is the document; what
 /// parses is read into the model and checked as an import would.

@@ -75,7 +75,7 @@ fn nonce_hash(nonce: &str) -> [u8; 32] {
     Sha256::new().chain_update(b"pietura-login-nonce:").chain_update(nonce).finalize().into()
 }
 
-pub use sync::protocol::session_token_hash;
+pub use protocol::session_token_hash;
 
 /// A challenge for a device to have signed by a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,7 +275,7 @@ impl Login {
 
     /// Checks a desk's record of an offline card unlock: the certificate as it stood at the
     /// unlock (no revocation check: the desk had no network either), then the card's signature
-    /// over [`sync::protocol::OFFLINE_UNLOCK_ORIGIN`] and `nonce`. Answers the card holder.
+    /// over [`protocol::OFFLINE_UNLOCK_ORIGIN`] and `nonce`. Answers the card holder.
     pub fn verify_offline_unlock(
         &self,
         token: &str,
@@ -288,7 +288,7 @@ impl Login {
             &certificate,
             token.algorithm.as_deref(),
             token.signature.as_deref(),
-            sync::protocol::OFFLINE_UNLOCK_ORIGIN,
+            protocol::OFFLINE_UNLOCK_ORIGIN,
             nonce,
         )?;
         match certificate.identity().personal_code() {

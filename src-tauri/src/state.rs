@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use sync::{
+use device::{
     engine::system_clock,
     session::{DeviceSession, SessionError, policy_from_env},
 };

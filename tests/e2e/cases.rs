@@ -5,6 +5,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use device::{
+    client::{SyncClient, parse_server_url},
+    engine,
+    protocol::{DeviceCredentials, OutboxEntryDto},
+};
 use domain::{
     PersonalCode,
     case::{Actor, CaseKind, customer_from_code},
@@ -12,11 +17,6 @@ use domain::{
 };
 use offline_store::{CaseDraft, DatabaseKey, EntryOrigin, Store};
 use server::store::DatabaseLocation;
-use sync::{
-    client::{SyncClient, parse_server_url},
-    engine,
-    protocol::{DeviceCredentials, OutboxEntryDto},
-};
 use tests::{
     bin_dir, clerk_offline_author, free_port,
     processes::{ServerProcess, demo_server_with_desk, server_cli},
@@ -53,7 +53,7 @@ fn draft(service: &str, centre: Uuid, minutes: i64, author: &str) -> CaseDraft {
 }
 
 /// The proof an outbox entry carries, as the engine sends it.
-fn proof(author: &str) -> Option<sync::protocol::EntryAuthor> {
+fn proof(author: &str) -> Option<protocol::EntryAuthor> {
     Some(serde_json::from_str(author).unwrap())
 }
 
@@ -307,7 +307,7 @@ async fn an_institutions_status_change_reaches_the_desk_and_wins_over_a_late_off
     assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 1);
     assert_eq!(local.outbox_counts().unwrap().poisoned, 0, "a late change is not an error");
     engine::pull_cases(&client, &creds, &local, &clock).await.unwrap();
-    let on_server: sync::protocol::CaseRecordDto = http
+    let on_server: protocol::CaseRecordDto = http
         .get(format!("{}/v1/cases/{}", server.url.trim_end_matches('/'), case.number))
         .header("pietura-protocol", "1")
         .header("authorization", &key)

@@ -6,12 +6,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use device::session::DeviceSession;
 use eid::{
     apdu::KeyKind,
     test_ca::{Holder, TestCa},
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use sync::session::DeviceSession;
 use tests::{
     bin_dir, free_port,
     processes::{ServerProcess, server_cli},
@@ -97,8 +97,8 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     let session = DeviceSession::open_with_cards(
         &dir.path().join("desk"),
         &format!("pietura-consent-test-{}", uuid::Uuid::new_v4()),
-        sync::schedule::SchedulePolicy::default(),
-        sync::engine::system_clock(),
+        device::schedule::SchedulePolicy::default(),
+        device::engine::system_clock(),
         readers.clone(),
     )
     .unwrap();
@@ -176,7 +176,7 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     let id = challenge["id"].as_str().unwrap().parse().unwrap();
     let consent = session.sign_consent(id, "4321").await.unwrap();
     assert_eq!(consent.rights, "communicate");
-    let request = sync::session::ComposeMessage {
+    let request = device::session::ComposeMessage {
         recipients: vec![VID_BOX.into()],
         subject: "Iesniegums par nodokļa atvieglojumu".into(),
         body: "Lūdzu piemērot atvieglojumu.".into(),
@@ -190,20 +190,22 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     // file of a type the e-address does not take is refused before anything is sent.
     use base64::Engine;
     let application = b"%PDF-1.7\n% iesniegums\n%%EOF\n".to_vec();
-    let file = |name: &str, content: &[u8]| sync::session::ComposeFile {
+    let file = |name: &str, content: &[u8]| device::session::ComposeFile {
         name: name.into(),
         content: base64::engine::general_purpose::STANDARD.encode(content),
     };
     let refused = session
-        .send_for_customer(sync::session::ComposeMessage {
+        .send_for_customer(device::session::ComposeMessage {
             files: vec![file("programma.exe", b"MZ")],
             ..request.clone()
         })
         .await
         .unwrap_err();
     assert_eq!(refused.code, "message_attachments", "{refused:?}");
-    let request =
-        sync::session::ComposeMessage { files: vec![file("C:\\Lietotāji\\iesniegums.pdf", &application)], ..request };
+    let request = device::session::ComposeMessage {
+        files: vec![file("C:\\Lietotāji\\iesniegums.pdf", &application)],
+        ..request
+    };
     session.send_for_customer(request.clone()).await.unwrap();
     // From the centre's mailbox the same file is queued with the message, offline or not; the
     // recipient is named from the e-address catalogue the desk keeps (once it has it).
@@ -213,13 +215,13 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
         session.retry_now().await;
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let queued = session.compose_message(sync::session::ComposeMessage { case_id: None, ..request.clone() }).unwrap();
+    let queued = session.compose_message(device::session::ComposeMessage { case_id: None, ..request.clone() }).unwrap();
     assert_eq!((queued.state, queued.attachments.as_slice()), ("queued", ["iesniegums.pdf".to_owned()].as_slice()));
     assert_eq!(queued.recipient_names, ["VID"]);
     assert_eq!(session.queued_messages().unwrap().iter().find(|m| m.id == queued.id).unwrap().recipient_names, ["VID"]);
-    let unreadable = sync::session::ComposeFile { name: "a.pdf".into(), content: "not base64!".into() };
+    let unreadable = device::session::ComposeFile { name: "a.pdf".into(), content: "not base64!".into() };
     let refused =
-        session.compose_message(sync::session::ComposeMessage { files: vec![unreadable], ..request }).unwrap_err();
+        session.compose_message(device::session::ComposeMessage { files: vec![unreadable], ..request }).unwrap_err();
     assert_eq!(refused.code, "attachment_unreadable");
     let inbox: serde_json::Value = http
         .get(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/inbox", server.url.trim_end_matches('/')))

@@ -6,6 +6,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use device::{
+    client::{SyncClient, parse_server_url},
+    engine,
+    protocol::{DeviceCredentials, MessageEntry},
+};
 use domain::{
     PersonalCode,
     case::{Actor, CaseDocument, CaseKind, customer_from_code},
@@ -13,11 +18,6 @@ use domain::{
 };
 use offline_store::{CaseDraft, DatabaseKey, Store};
 use sha2::Digest;
-use sync::{
-    client::{SyncClient, parse_server_url},
-    engine,
-    protocol::{DeviceCredentials, MessageEntry},
-};
 use tests::{
     bin_dir, free_port,
     processes::{ServerProcess, demo_server_with_desk, server_cli},
@@ -59,7 +59,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     // The clerk unlocks the desk with their card: the desk's record of it goes with the entries.
     let author = tests::clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
     let origin = offline_store::EntryOrigin { offline: true, author: Some(author.clone()) };
-    let proof: Option<sync::protocol::EntryAuthor> = Some(serde_json::from_str(&author).unwrap());
+    let proof: Option<protocol::EntryAuthor> = Some(serde_json::from_str(&author).unwrap());
     let local = Arc::new(Store::open(&dir.path().join("local.db"), &DatabaseKey::from_bytes([6; 32])).unwrap());
     let clock = engine::system_clock();
     // The desk keeps the e-address catalogue for writing offline.
@@ -139,7 +139,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     assert_eq!(local.outbox_file(&sha256).unwrap().map(|(_, uploaded)| uploaded), Some(true));
     assert!(local.queued_messages(5).unwrap()[0].done_at.is_some());
     // The same push again (an answer lost): nothing doubles.
-    let again = sync::protocol::OutboxEntryDto {
+    let again = protocol::OutboxEntryDto {
         id: message_id,
         kind: "message_send".into(),
         payload: serde_json::to_value(&entry).unwrap(),
@@ -154,7 +154,7 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
         let mut changed = entry.clone();
         changed.attachments.clear();
         change(&mut changed);
-        sync::protocol::OutboxEntryDto {
+        protocol::OutboxEntryDto {
             id: Uuid::now_v7(),
             kind: "message_send".into(),
             payload: serde_json::to_value(&changed).unwrap(),

@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use sync::{
+use device::{
     client::{SyncClient, parse_server_url},
     engine,
     protocol::DeviceCredentials,

@@ -9,15 +9,15 @@ use std::sync::{
 };
 
 use chrono::{DateTime, Utc};
+use device::{
+    client::{SyncClient, parse_server_url},
+    login::{LoginManager, Server},
+    protocol::DeviceCredentials,
+};
 use eid::{
     apdu::KeyKind,
     test_ca::{Holder, TestCa},
     virtual_card::{InProcessReaders, VirtualCard},
-};
-use sync::{
-    client::{SyncClient, parse_server_url},
-    login::{LoginManager, Server},
-    protocol::DeviceCredentials,
 };
 use tests::{
     bin_dir, free_port,
@@ -89,7 +89,7 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
         .unwrap();
     let offset_days = Arc::new(AtomicI64::new(0));
     let clock_days = offset_days.clone();
-    let clock: sync::engine::Clock =
+    let clock: device::engine::Clock =
         Arc::new(move || real_now() + chrono::Duration::days(clock_days.load(Ordering::SeqCst)));
     let readers = Arc::new(InProcessReaders::with_reader(READER));
     let login = LoginManager::new(readers.clone(), local.clone(), clock, chrono::Duration::days(7), "test");

@@ -61,9 +61,9 @@ async fn fuzz_the_api(dir: &Path, database: &Path, settings: &str) {
     })
     .unwrap();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = sync::client::SyncClient::new(sync::client::parse_server_url(&server.url).unwrap()).unwrap();
+    let client = device::client::SyncClient::new(device::client::parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
-    let desk = sync::protocol::DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let desk = protocol::DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
     let profile =
         eid::test_ca::CardProfile::from_json(&std::fs::read_to_string(dir.join("clerk-card.json")).unwrap()).unwrap();
     let mut card = eid::EidCard::new(eid::virtual_card::VirtualCard::new(profile));

@@ -628,9 +628,9 @@ async fn operator_actions_and_refused_devices_are_audited() {
     .unwrap();
     let server = ServerProcess::start(&bin, &db, free_port()).unwrap();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = sync::client::SyncClient::new(sync::client::parse_server_url(&server.url).unwrap()).unwrap();
+    let client = device::client::SyncClient::new(device::client::parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
-    let wrong = sync::protocol::DeviceCredentials { device_id: enrolled.device_id, secret: "not-it".into() };
+    let wrong = protocol::DeviceCredentials { device_id: enrolled.device_id, secret: "not-it".into() };
     for _ in 0..3 {
         assert!(client.hello(&wrong).await.is_err());
     }

@@ -9,13 +9,13 @@ use std::sync::{
 };
 
 use chrono::{DateTime, Duration, Utc};
+use device::session::{DeviceSession, RegisterCase};
 use domain::case::CaseKind;
 use eid::{
     apdu::KeyKind,
     test_ca::{Holder, TestCa},
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use sync::session::{DeviceSession, RegisterCase};
 use tests::{
     bin_dir, free_port,
     processes::{ServerProcess, demo_server_with_desk, server_cli},
@@ -54,7 +54,7 @@ async fn a_case_registered_during_a_visit_counts_its_wait_and_its_service_and_th
 
     // The desk's clock runs as the test moves it (minutes pass while the customer is served).
     let offset_seconds = Arc::new(AtomicI64::new(0));
-    let clock: sync::engine::Clock = {
+    let clock: device::engine::Clock = {
         let offset = offset_seconds.clone();
         Arc::new(move || real_now() + Duration::seconds(offset.load(Ordering::SeqCst)))
     };
@@ -62,7 +62,7 @@ async fn a_case_registered_during_a_visit_counts_its_wait_and_its_service_and_th
     let session = DeviceSession::open_with_cards(
         &dir.path().join("desk"),
         &format!("pietura-visit-test-{}", uuid::Uuid::new_v4()),
-        sync::schedule::SchedulePolicy::default(),
+        device::schedule::SchedulePolicy::default(),
         clock.clone(),
         readers.clone(),
     )

@@ -28,7 +28,7 @@ pub fn free_port() -> u16 {
 pub const DEMO_CLERK: &str = "161175-19997";
 
 /// What a desk records when [`DEMO_CLERK`]'s card unlocks the device `device_id` offline now,
-/// as its outbox entries carry it (JSON of `sync::protocol::EntryAuthor`): the card in `dir`
+/// as its outbox entries carry it (JSON of `protocol::EntryAuthor`): the card in `dir`
 /// (saved by [`processes::demo_server_with_desk`]) signs the challenge bound to the device.
 pub fn clerk_offline_author(dir: &Path, device_id: uuid::Uuid) -> anyhow::Result<String> {
     use anyhow::Context;
@@ -37,9 +37,9 @@ pub fn clerk_offline_author(dir: &Path, device_id: uuid::Uuid) -> anyhow::Result
     #[allow(clippy::disallowed_methods)] // the unlock's moment, on the real clock the server checks against
     let unlocked_at = chrono::Utc::now();
     let salt = uuid::Uuid::new_v4().simple().to_string();
-    let nonce = sync::protocol::offline_unlock_nonce(device_id, unlocked_at, &salt);
+    let nonce = protocol::offline_unlock_nonce(device_id, unlocked_at, &salt);
     let pin = eid::apdu::Pin::new("1234", eid::apdu::PIN_MIN_LENGTH).context("the test PIN")?;
-    let token = card.sign_login(&pin, sync::protocol::OFFLINE_UNLOCK_ORIGIN, &nonce, "test")?;
-    let author = sync::protocol::EntryAuthor::OfflineUnlock { token: token.to_json(), unlocked_at, salt };
+    let token = card.sign_login(&pin, protocol::OFFLINE_UNLOCK_ORIGIN, &nonce, "test")?;
+    let author = protocol::EntryAuthor::OfflineUnlock { token: token.to_json(), unlocked_at, salt };
     Ok(serde_json::to_string(&author)?)
 }

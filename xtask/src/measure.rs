@@ -146,16 +146,7 @@ fn catalogue(root: &Path, bin: &Path, dir: &Path) -> Result<()> {
         "--example",
         "generate_catalogue",
     ]))?;
-    exec(Command::new("cargo").args([
-        "build",
-        "--release",
-        "-p",
-        "sync",
-        "--features",
-        "client",
-        "--example",
-        "catalogue_client",
-    ]))?;
+    exec(Command::new("cargo").args(["build", "--release", "-p", "device", "--example", "catalogue_client"]))?;
     let examples = target_dir(root).join("release/examples");
     let full = dir.join("catalogue.pietura.json");
     let changes = dir.join("changes.pietura.json");

@@ -20,8 +20,19 @@ pub fn run(root: &Path) -> Result<()> {
     let out = crate::target_dir(root).join("sbom");
     std::fs::create_dir_all(&out)?;
     let mut written = Vec::new();
-    for member in ["server", "src-tauri", "kiosk", "eid", "tests", "xtask", "domain", "offline-store", "print", "sync"]
-    {
+    for member in [
+        "server",
+        "src-tauri",
+        "kiosk",
+        "eid",
+        "tests",
+        "xtask",
+        "domain",
+        "offline-store",
+        "print",
+        "protocol",
+        "device",
+    ] {
         let dir = root.join(member);
         for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
             let path = entry?.path();

@@ -1,11 +1,11 @@
 use chrono::{DateTime, Local, Utc};
+use device::{
+    schedule::{Connection, SyncStatus},
+    session::Enrollment,
+};
 use domain::{
     Language,
     catalogue_view::{BrowseEntry, LinkView, ServicePage},
-};
-use sync::{
-    schedule::{Connection, SyncStatus},
-    session::Enrollment,
 };
 
 use crate::texts::tr;

@@ -1,5 +1,5 @@
+use device::login::{CardView, Person};
 use domain::Language;
-use sync::login::{CardView, Person};
 
 use crate::texts::{error_text, tr, tr_or};
 
@@ -131,7 +131,7 @@ impl LoginScreen {
 pub enum CitizenCases {
     #[default]
     Loading,
-    Loaded(Vec<sync::session::CitizenCaseView>),
+    Loaded(Vec<device::session::CitizenCaseView>),
     /// Why they could not be fetched (an error code).
     Failed(String),
 }
@@ -183,19 +183,19 @@ pub struct CitizenScreen {
     pub person: Person,
     pub cases: CitizenCases,
     pub view: CitizenView,
-    pub inbox: Loadable<Vec<sync::protocol::MessageDto>>,
-    pub opened: Option<Loadable<sync::protocol::MessageDto>>,
-    pub accesses: Option<Loadable<Vec<sync::protocol::AccessDto>>>,
+    pub inbox: Loadable<Vec<protocol::MessageDto>>,
+    pub opened: Option<Loadable<protocol::MessageDto>>,
+    pub accesses: Option<Loadable<Vec<protocol::AccessDto>>>,
     /// The delegations in force on the mailbox, and the one being given: the code typed on the
     /// keypad, for how many months, and whether the citizen is confirming it.
-    pub delegations: Loadable<Vec<sync::protocol::DelegationDto>>,
+    pub delegations: Loadable<Vec<protocol::DelegationDto>>,
     pub delegate_code: String,
     pub delegate_months: u32,
     /// For a company's mailbox: read, send in its name, or delete.
     pub delegate_right: domain::eaddress::Right,
     /// The mailboxes the person may read here (their own, companies' they represent), and the
     /// one chosen (`None`: their own).
-    pub mailboxes: Vec<sync::protocol::MailboxDto>,
+    pub mailboxes: Vec<protocol::MailboxDto>,
     pub chosen: Option<String>,
     pub confirming: bool,
     /// A line about the last delegation change (done, or why not).
@@ -222,7 +222,7 @@ fn local(at: chrono::DateTime<chrono::Utc>) -> String {
 
 /// Who acted, as the citizen reads it: "you", else the server's words for the actor (an
 /// institution's or a centre's name, a person's code), else the raw actor without its kind.
-fn access_actor(language: Language, access: &sync::protocol::AccessDto, own: &str) -> String {
+fn access_actor(language: Language, access: &protocol::AccessDto, own: &str) -> String {
     if access.actor == own {
         return tr(language, "access.you");
     }
@@ -233,7 +233,7 @@ fn access_actor(language: Language, access: &sync::protocol::AccessDto, own: &st
 }
 
 /// Who sent a message, by name (with the address too where there is room).
-fn sender_of(message: &sync::protocol::MessageDto, with_address: bool) -> String {
+fn sender_of(message: &protocol::MessageDto, with_address: bool) -> String {
     match (message.sender_name.trim(), with_address) {
         ("", _) => message.sender.clone(),
         (name, _) if name == message.sender => message.sender.clone(),
@@ -397,14 +397,14 @@ impl CitizenScreen {
     /// Who may read the mailbox (each with an End button), and giving someone that right:
     /// their personal code on the keypad, for 1, 6 or 12 months, confirmed in words first.
     /// The chosen company's mailbox, when the person reads one they represent.
-    fn chosen_company(&self) -> Option<&sync::protocol::MailboxDto> {
+    fn chosen_company(&self) -> Option<&protocol::MailboxDto> {
         let chosen = self.chosen.as_deref()?;
         self.mailboxes.iter().find(|m| m.address == chosen && m.kind == "legal")
     }
 
     /// Their own mailbox or a company's they represent (shown only when there is a choice).
     fn mailbox_choice_ui(&self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
-        let companies: Vec<&sync::protocol::MailboxDto> = self.mailboxes.iter().filter(|m| m.kind == "legal").collect();
+        let companies: Vec<&protocol::MailboxDto> = self.mailboxes.iter().filter(|m| m.kind == "legal").collect();
         if companies.is_empty() {
             return None;
         }

@@ -9,7 +9,7 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use domain::Role;
-use sync::protocol::{
+use protocol::{
     ChallengeResponse, ErrorBody, LoginRequest, LoginResponse, PersonDto, SESSION_HEADER, SessionDto, error_codes,
 };
 

@@ -8,10 +8,10 @@ use axum::{
     http::StatusCode,
 };
 use domain::Role;
-use serde::Deserialize;
-use sync::protocol::{
+use protocol::{
     CasePage, CaseRecordDto, CitizenCases, ErrorBody, InstitutionStatusRequest, MAX_CASE_PAGE, error_codes,
 };
+use serde::Deserialize;
 
 use super::extract::AuthenticatedDevice;
 use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};

@@ -8,10 +8,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use domain::catalogue::{Article, PublicOrganisation, PublicService};
-use serde::{Deserialize, Serialize};
-use sync::protocol::{
+use protocol::{
     CatalogueKind, CataloguePage, CatalogueRecordDto, ErrorBody, FlagRequest, MAX_FEED_PAGE, ProblemDto, error_codes,
 };
+use serde::{Deserialize, Serialize};
 
 use super::{AppState, error::ApiError, extract::ApiJson, extract::AuthenticatedDevice};
 use crate::catalogue::{
@@ -455,8 +455,8 @@ pub async fn snapshot(
         response.headers_mut().insert(header::CONTENT_RANGE, range.parse().map_err(|e| ApiError::internal(&e))?);
     }
     for (name, value) in [
-        (sync::protocol::SNAPSHOT_POSITION_HEADER, snapshot.position.to_string()),
-        (sync::protocol::SNAPSHOT_RECORDS_HEADER, snapshot.records.to_string()),
+        (protocol::SNAPSHOT_POSITION_HEADER, snapshot.position.to_string()),
+        (protocol::SNAPSHOT_RECORDS_HEADER, snapshot.records.to_string()),
     ] {
         response.headers_mut().insert(name, value.parse().map_err(|e| ApiError::internal(&e))?);
     }

@@ -10,8 +10,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
+use protocol::{DelegationDto, ErrorBody, MailboxDto, error_codes};
 use serde::{Deserialize, Serialize};
-use sync::protocol::{DelegationDto, ErrorBody, MailboxDto, error_codes};
 use uuid::Uuid;
 
 use super::{AppState, AuthenticatedUser, catalogue::AuthenticatedInstitution, error::ApiError, extract::ApiJson};

@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use sync::protocol::{ErrorBody, VersionError, error_codes};
+use protocol::{ErrorBody, VersionError, error_codes};
 
 use crate::devices::{AuthError, DeviceError};
 use crate::store::StoreError;
@@ -17,7 +17,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
-    pub problems: Vec<sync::protocol::ProblemDto>,
+    pub problems: Vec<protocol::ProblemDto>,
     /// Seconds for a `Retry-After` header.
     pub retry_after_secs: Option<u64>,
 }

@@ -4,7 +4,7 @@ use axum::{
     extract::{FromRequest, FromRequestParts},
     http::{header::AUTHORIZATION, request::Parts},
 };
-use sync::protocol::DeviceCredentials;
+use protocol::DeviceCredentials;
 
 use super::{AppState, error::ApiError};
 use crate::devices::{self, AuthError};

@@ -19,7 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post, put},
 };
-use sync::protocol::{
+use protocol::{
     ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody, HELLO_PATH, HelloResponse, PROTOCOL_HEADER,
     PROTOCOL_VERSION, check_version,
 };
@@ -245,38 +245,38 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         EnrollResponse,
         HelloResponse,
         ErrorBody,
-        sync::protocol::CentreDto,
-        sync::protocol::ProblemDto,
-        sync::protocol::CataloguePage,
-        sync::protocol::CatalogueRecordDto,
-        sync::protocol::CatalogueKind,
-        sync::protocol::FlagRequest,
-        sync::protocol::ChallengeResponse,
-        sync::protocol::OutboxPush,
-        sync::protocol::OutboxEntryDto,
-        sync::protocol::OutboxReply,
-        sync::protocol::OutboxResult,
-        sync::protocol::CasePage,
-        sync::protocol::MessageStatesRequest,
-        sync::protocol::MessageStates,
-        sync::protocol::MessageStateDto,
-        sync::protocol::DeliveryStateDto,
-        sync::protocol::CaseRecordDto,
-        sync::protocol::CitizenCases,
-        sync::protocol::InstitutionStatusRequest,
+        protocol::CentreDto,
+        protocol::ProblemDto,
+        protocol::CataloguePage,
+        protocol::CatalogueRecordDto,
+        protocol::CatalogueKind,
+        protocol::FlagRequest,
+        protocol::ChallengeResponse,
+        protocol::OutboxPush,
+        protocol::OutboxEntryDto,
+        protocol::OutboxReply,
+        protocol::OutboxResult,
+        protocol::CasePage,
+        protocol::MessageStatesRequest,
+        protocol::MessageStates,
+        protocol::MessageStateDto,
+        protocol::DeliveryStateDto,
+        protocol::CaseRecordDto,
+        protocol::CitizenCases,
+        protocol::InstitutionStatusRequest,
         crate::eaddress::MessageView,
         crate::eaddress::DeliveryView,
         crate::eaddress::NewMessage,
         crate::eaddress::NewDelegation,
-        sync::protocol::MailboxDto,
+        protocol::MailboxDto,
         eaddress::AccessDto,
         eaddress::ConsentSignature,
         crate::eaddress::ConsentChallenge,
         crate::eaddress::ConsentRequest,
-        sync::protocol::LoginRequest,
-        sync::protocol::LoginResponse,
-        sync::protocol::SessionDto,
-        sync::protocol::PersonDto,
+        protocol::LoginRequest,
+        protocol::LoginResponse,
+        protocol::SessionDto,
+        protocol::PersonDto,
         catalogue::Written,
         catalogue::FlagDto
     )),
@@ -298,10 +298,10 @@ pub fn router(state: AppState) -> Router {
         .route("/open-data/eaddress-kpi.csv", get(eaddress_kpi_csv))
         .route("/open-data/eaddress-directory.csv", get(eaddress_directory_csv))
         .route("/open-data/eaddress-kpi.json", get(eaddress_kpi_json))
-        .route(sync::protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
-        .route(sync::protocol::CASE_FEED_PATH, get(cases::device_feed))
-        .route(sync::protocol::MESSAGE_STATES_PATH, post(message_states))
-        .route(sync::protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
+        .route(protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
+        .route(protocol::CASE_FEED_PATH, get(cases::device_feed))
+        .route(protocol::MESSAGE_STATES_PATH, post(message_states))
+        .route(protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
         .route("/v1/institution/cases", get(cases::institution_feed))
         .route("/v1/cases/{number}", get(cases::get_case))
         .route("/v1/cases/{number}/status", post(cases::change_status))
@@ -320,10 +320,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/eaddress/consents", post(eaddress::request_consent))
         .route("/v1/eaddress/consents/{id}/signature", post(eaddress::sign_consent))
         .route("/v1/eaddress/consents/{id}", axum::routing::delete(eaddress::end_consent))
-        .route(sync::protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
-        .route(sync::protocol::LOGIN_PATH, post(auth::log_in))
-        .route(sync::protocol::SESSION_PATH, get(auth::session))
-        .route(sync::protocol::LOGOUT_PATH, post(auth::log_out))
+        .route(protocol::LOGIN_CHALLENGE_PATH, post(auth::challenge))
+        .route(protocol::LOGIN_PATH, post(auth::log_in))
+        .route(protocol::SESSION_PATH, get(auth::session))
+        .route(protocol::LOGOUT_PATH, post(auth::log_out))
         .route(
             "/v1/sync/catalogue",
             get(catalogue::feed).layer(
@@ -333,7 +333,7 @@ pub fn router(state: AppState) -> Router {
                     .quality(tower_http::CompressionLevel::Fastest),
             ),
         )
-        .route(sync::protocol::CATALOGUE_SNAPSHOT_PATH, get(catalogue::snapshot))
+        .route(protocol::CATALOGUE_SNAPSHOT_PATH, get(catalogue::snapshot))
         .route(
             "/v1/catalogue/services/{id}",
             get(catalogue::get_service)
@@ -416,7 +416,7 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, sync::protocol::error_codes::NOT_FOUND, "no such endpoint; see /openapi.json")
+    ApiError::new(StatusCode::NOT_FOUND, protocol::error_codes::NOT_FOUND, "no such endpoint; see /openapi.json")
 }
 
 /// Liveness: the process answers.
@@ -503,16 +503,16 @@ fn only_desks(device: &crate::store::Device) -> Result<(), ApiError> {
     if device.kind == domain::DeviceKind::Desk {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, sync::protocol::error_codes::FORBIDDEN, "only desks may do this"))
+        Err(ApiError::new(StatusCode::FORBIDDEN, protocol::error_codes::FORBIDDEN, "only desks may do this"))
     }
 }
 
 /// Applies a device's outbox entries, each exactly once, and answers for each.
-#[utoipa::path(post, path = "/v1/sync/outbox", request_body = sync::protocol::OutboxPush,
+#[utoipa::path(post, path = "/v1/sync/outbox", request_body = protocol::OutboxPush,
     params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
     security(("device" = [])),
     responses(
-        (status = 200, description = "One result per entry, in order", body = sync::protocol::OutboxReply),
+        (status = 200, description = "One result per entry, in order", body = protocol::OutboxReply),
         (status = 401, description = "Unknown device", body = ErrorBody),
         (status = 403, description = "Not a desk", body = ErrorBody),
         (status = 422, description = "Too many entries in one push", body = ErrorBody)
@@ -520,20 +520,20 @@ fn only_desks(device: &crate::store::Device) -> Result<(), ApiError> {
 async fn push_outbox(
     State(state): State<AppState>,
     AuthenticatedDevice(device): AuthenticatedDevice,
-    ApiJson(push): ApiJson<sync::protocol::OutboxPush>,
-) -> Result<Json<sync::protocol::OutboxReply>, ApiError> {
-    if push.entries.len() > sync::protocol::MAX_OUTBOX_BATCH {
+    ApiJson(push): ApiJson<protocol::OutboxPush>,
+) -> Result<Json<protocol::OutboxReply>, ApiError> {
+    if push.entries.len() > protocol::MAX_OUTBOX_BATCH {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            sync::protocol::error_codes::VALIDATION,
-            format!("at most {} entries in one push", sync::protocol::MAX_OUTBOX_BATCH),
+            protocol::error_codes::VALIDATION,
+            format!("at most {} entries in one push", protocol::MAX_OUTBOX_BATCH),
         )
         .with_field("entries"));
     }
     // Cases and messages are a desk's work: a kiosk has nothing to push.
     only_desks(&device)?;
     let now = (state.clock)();
-    let mut results: Vec<(usize, sync::protocol::OutboxResult)> = Vec::with_capacity(push.entries.len());
+    let mut results: Vec<(usize, protocol::OutboxResult)> = Vec::with_capacity(push.entries.len());
     // Each entry's author proven first (each distinct proof once); the unproven are refused.
     let mut authors = crate::authorship::AuthorCheck::new(state.store.as_ref(), state.login.as_deref(), &device, now);
     let mut proven = Vec::with_capacity(push.entries.len());
@@ -569,41 +569,41 @@ async fn push_outbox(
         results.push((position, result));
     }
     results.sort_by_key(|(position, _)| *position);
-    let results: Vec<sync::protocol::OutboxResult> = results.into_iter().map(|(_, result)| result).collect();
+    let results: Vec<protocol::OutboxResult> = results.into_iter().map(|(_, result)| result).collect();
     for result in results.iter().filter(|r| r.outcome == "rejected") {
         // The code only: a reason may name a mailbox, and a person's mailbox holds their personal code.
         tracing::warn!(device = %device.id, entry = %result.id, code = ?result.code, "outbox entry rejected");
     }
-    Ok(Json(sync::protocol::OutboxReply { results }))
+    Ok(Json(protocol::OutboxReply { results }))
 }
 
 /// How the messages a desk's centre sent stand, recipient by recipient, for the desk to show
 /// (offline too, as last heard).
-#[utoipa::path(post, path = "/v1/sync/message-states", request_body = sync::protocol::MessageStatesRequest,
+#[utoipa::path(post, path = "/v1/sync/message-states", request_body = protocol::MessageStatesRequest,
     params(("pietura-protocol" = u32, Header)),
     security(("device" = [])),
-    responses((status = 200, body = sync::protocol::MessageStates), (status = 401, body = ErrorBody),
+    responses((status = 200, body = protocol::MessageStates), (status = 401, body = ErrorBody),
         (status = 403, description = "Not a desk", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn message_states(
     State(state): State<AppState>,
     AuthenticatedDevice(device): AuthenticatedDevice,
-    ApiJson(request): ApiJson<sync::protocol::MessageStatesRequest>,
-) -> Result<Json<sync::protocol::MessageStates>, ApiError> {
+    ApiJson(request): ApiJson<protocol::MessageStatesRequest>,
+) -> Result<Json<protocol::MessageStates>, ApiError> {
     // The centre's sent messages and its unread count are the desks' business: a kiosk in a
     // library learns nothing of the centre's mail (the authorisation matrix found it could).
     only_desks(&device)?;
-    if request.ids.len() > sync::protocol::MAX_OUTBOX_BATCH {
+    if request.ids.len() > protocol::MAX_OUTBOX_BATCH {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            sync::protocol::error_codes::VALIDATION,
-            format!("at most {} ids at once", sync::protocol::MAX_OUTBOX_BATCH),
+            protocol::error_codes::VALIDATION,
+            format!("at most {} ids at once", protocol::MAX_OUTBOX_BATCH),
         )
         .with_field("ids"));
     }
     let messages =
         crate::eaddress::states_for_device(state.store.as_ref(), &device, &request.ids, (state.clock)()).await?;
     let unread = crate::eaddress::unread_for_device(state.store.as_ref(), &device).await?;
-    Ok(Json(sync::protocol::MessageStates { messages, unread }))
+    Ok(Json(protocol::MessageStates { messages, unread }))
 }
 
 /// Service-provision statistics as CSV: month × service × institution × channel × kind; counts

@@ -2,12 +2,12 @@
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use domain::DeviceKind;
-use server::{AppState, clock::system_clock, devices, store::Store};
-use sync::{
+use device::{
     client::{SyncClient, parse_server_url},
     protocol::{DeviceCredentials, ErrorBody, PROTOCOL_HEADER},
 };
+use domain::DeviceKind;
+use server::{AppState, clock::system_clock, devices, store::Store};
 use tokio::sync::oneshot;
 
 pub(crate) struct Running {
@@ -102,8 +102,8 @@ pub(crate) async fn log_in_card(
 }
 
 /// What a desk's outbox entries made in the session `token` carry to prove their author.
-pub(crate) fn author_of(token: &str) -> sync::protocol::EntryAuthor {
-    sync::protocol::EntryAuthor::Session { session: sync::protocol::session_reference(token) }
+pub(crate) fn author_of(token: &str) -> protocol::EntryAuthor {
+    protocol::EntryAuthor::Session { session: protocol::session_reference(token) }
 }
 
 pub(crate) async fn add_desk(store: &dyn Store, name: &str) -> String {

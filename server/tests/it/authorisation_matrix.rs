@@ -12,10 +12,10 @@
 use std::collections::BTreeSet;
 
 use domain::{DeviceKind, Role, eaddress::AccountKind};
+use protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use reqwest::Method;
 use server::{clock::system_clock, devices, institutions};
 use sha2::{Digest, Sha256};
-use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use uuid::Uuid;
 
 use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, log_in_card, start_on};
@@ -179,7 +179,7 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     let reply = client(&server.url)
         .push_outbox(
             &desk,
-            vec![sync::protocol::OutboxEntryDto {
+            vec![protocol::OutboxEntryDto {
                 id: case.id,
                 kind: "case_registered".into(),
                 payload: serde_json::to_value(&case).unwrap(),

@@ -9,11 +9,9 @@ use domain::{
     case::{Actor, Case, CaseKind, CaseNumber, CaseStatus, NewCase, StatusChange, customer_from_code},
     catalogue::ChannelKind,
 };
+use protocol::{CasePage, CaseRecordDto, DeviceCredentials, EntryAuthor, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER};
 use reqwest::StatusCode;
 use server::{clock::system_clock, institutions};
-use sync::protocol::{
-    CasePage, CaseRecordDto, DeviceCredentials, EntryAuthor, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER,
-};
 use uuid::Uuid;
 
 use crate::api::{add_desk, author_of, clerk_session, client, import_demo, start};

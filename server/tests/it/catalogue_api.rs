@@ -1,9 +1,9 @@
 //! The catalogue API over a real socket: institutions' keys and their limits, validation (422),
 //! versions (409), CPSV-AP content negotiation, clerks' flags and the devices' change feed.
 
+use protocol::{CataloguePage, DeviceCredentials, ErrorBody, PROTOCOL_HEADER};
 use reqwest::StatusCode;
 use server::{clock::system_clock, institutions};
-use sync::protocol::{CataloguePage, DeviceCredentials, ErrorBody, PROTOCOL_HEADER};
 
 use crate::api::{add_desk, client, encoded, import_demo, start};
 

@@ -11,10 +11,10 @@ use eid::{
     test_ca::Holder,
     virtual_card::VirtualCard,
 };
+use protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use reqwest::{Method, StatusCode};
 use server::{clock::system_clock, devices, institutions, store::Account};
 use sha2::{Digest, Sha256};
-use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use uuid::Uuid;
 
 use crate::api::{Running, account, start_on};

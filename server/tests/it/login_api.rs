@@ -12,6 +12,10 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use device::{
+    client::{ClientError, SyncClient, parse_server_url},
+    protocol::DeviceCredentials,
+};
 use domain::{DeviceKind, Role};
 use eid::{
     EidCard, ParsedCertificate, ValidatorConfig,
@@ -20,10 +24,6 @@ use eid::{
     virtual_card::VirtualCard,
 };
 use server::{AppState, devices, login::Login, store::Store};
-use sync::{
-    client::{ClientError, SyncClient, parse_server_url},
-    protocol::DeviceCredentials,
-};
 
 const ORIGIN: &str = "https://pietura.test";
 const CLERK: &str = "161175-19997";

@@ -14,9 +14,9 @@ use domain::{
     eaddress::AccountKind,
 };
 use eid::apdu::{PIN_MIN_LENGTH, Pin};
+use protocol::{DeviceCredentials, EntryAuthor, OutboxEntryDto, PROTOCOL_HEADER};
 use reqwest::StatusCode;
 use server::{clock::system_clock, devices, institutions};
-use sync::protocol::{DeviceCredentials, EntryAuthor, OutboxEntryDto, PROTOCOL_HEADER};
 use uuid::Uuid;
 
 use crate::api::{Running, account, author_of, card_of, client, enrolled, log_in_card, start_on};
@@ -86,9 +86,9 @@ fn one(outcome: &str, code: &str) -> Vec<(String, String)> {
 /// The desk's record of an offline unlock by `code`'s card on the device `device_id`.
 fn offline_unlock(server: &Running, code: &str, device_id: Uuid, at: DateTime<Utc>, salt: &str) -> EntryAuthor {
     let mut card = card_of(server, code);
-    let nonce = sync::protocol::offline_unlock_nonce(device_id, at, salt);
+    let nonce = protocol::offline_unlock_nonce(device_id, at, salt);
     let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();
-    let token = card.sign_login(&pin, sync::protocol::OFFLINE_UNLOCK_ORIGIN, &nonce, "test").unwrap();
+    let token = card.sign_login(&pin, protocol::OFFLINE_UNLOCK_ORIGIN, &nonce, "test").unwrap();
     EntryAuthor::OfflineUnlock { token: token.to_json(), unlocked_at: at, salt: salt.into() }
 }
 
@@ -162,7 +162,7 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     let old_token = "s.from-long-ago";
     store
         .add_session(server::store::UserSession {
-            token_hash: sync::protocol::session_token_hash(old_token),
+            token_hash: protocol::session_token_hash(old_token),
             device_id: desk.device_id,
             personal_code: CLERK.into(),
             given_name: "ILZE".into(),
@@ -296,7 +296,7 @@ async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     );
     assert_eq!(messages_sent_to_vid(&server).await.len(), 3, "the three proven messages, nothing else");
     // The unlock reached the audit log once, however many pushes it came with.
-    let nonce = sync::protocol::offline_unlock_nonce(desk.device_id, unlocked_at, &salt);
+    let nonce = protocol::offline_unlock_nonce(desk.device_id, unlocked_at, &salt);
     let reported = server.store.audit_entries_about(format!("offline-unlock:{nonce}"), None, 10).await.unwrap();
     assert_eq!(reported.len(), 1, "{reported:?}");
     assert_eq!((reported[0].action.as_str(), reported[0].actor.as_str()), ("offline_unlock", "person:161175-19997"));

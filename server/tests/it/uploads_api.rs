@@ -6,6 +6,7 @@
 use std::io::{Read, Write};
 
 use domain::{DeviceKind, eaddress::AccountKind};
+use protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use reqwest::StatusCode;
 use server::{
     clock::system_clock,
@@ -16,7 +17,6 @@ use server::{
     uploads,
 };
 use sha2::{Digest, Sha256};
-use sync::protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use uuid::Uuid;
 
 use crate::api::{Running, account, start_on_with};

@@ -1,6 +1,6 @@
+use device::session::Enrollment;
 use domain::Language;
 use serde::Serialize;
-use sync::session::Enrollment;
 use tauri::State;
 
 use super::CommandError;

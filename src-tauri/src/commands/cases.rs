@@ -1,8 +1,8 @@
 //! Cases at the desk: register, list, search, move on, the customer's card and visit, receipts.
 
+use device::login::{CardDetails, LoginFailure};
+use device::session::{CaseView, DocumentPreview, PrintOutcome, RegisterCase, VisitView};
 use domain::case::CaseStatus;
-use sync::login::{CardDetails, LoginFailure};
-use sync::session::{CaseView, DocumentPreview, PrintOutcome, RegisterCase, VisitView};
 use tauri::State;
 use uuid::Uuid;
 
@@ -144,5 +144,5 @@ pub async fn print_visit_receipt(state: State<'_, DeskState>, to_printer: bool) 
 /// rule broken (`personal_code_check_digit`, …).
 #[tauri::command]
 pub async fn check_customer_code(code: String) -> Result<&'static str, CommandError> {
-    Ok(sync::session::parse_customer(&code, "")?.kind_name())
+    Ok(device::session::parse_customer(&code, "")?.kind_name())
 }

@@ -1,8 +1,8 @@
 //! The offline catalogue: search as you type, service and article pages, browsing, and flags.
 
+use device::{offline::SearchHit, session::SearchFilters};
 use domain::catalogue_view::{ArticlePage, BrowseEntry, LinkView, ServicePage};
 use serde::Serialize;
-use sync::{offline::SearchHit, session::SearchFilters};
 use tauri::State;
 
 use super::CommandError;

@@ -1,7 +1,7 @@
 //! Card login: the reader and card as they are now, logging in with the PIN, logging out.
 
+use device::login::{CardView, LoginFailure, LoginView};
 use serde::Serialize;
-use sync::login::{CardView, LoginFailure, LoginView};
 use tauri::State;
 
 use super::CommandError;

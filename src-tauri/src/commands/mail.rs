@@ -1,7 +1,7 @@
 //! E-address at the desk: the catalogue of institutions' addresses, writing (queued offline),
 //! the desk's queued messages, and — online — mailboxes, folders and opening a message.
 
-use sync::session::{ComposeMessage, DirectoryEntry, QueuedMessageView};
+use device::session::{ComposeMessage, DirectoryEntry, QueuedMessageView};
 use tauri::State;
 use uuid::Uuid;
 
@@ -72,7 +72,7 @@ pub async fn sign_consent(
     state: State<'_, DeskState>,
     id: String,
     pin: String,
-) -> Result<sync::session::ActiveConsent, CommandError> {
+) -> Result<device::session::ActiveConsent, CommandError> {
     let pin = zeroize::Zeroizing::new(pin);
     let id = Uuid::parse_str(&id)
         .map_err(|_| CommandError { code: "not_found".into(), message: format!("no consent {id}") })?;
@@ -82,12 +82,14 @@ pub async fn sign_consent(
 
 /// The consent in force (none once the customer's card has left the reader).
 #[tauri::command]
-pub async fn consent_status(state: State<'_, DeskState>) -> Result<Option<sync::session::ActiveConsent>, CommandError> {
+pub async fn consent_status(
+    state: State<'_, DeskState>,
+) -> Result<Option<device::session::ActiveConsent>, CommandError> {
     Ok(state.session()?.consent().await)
 }
 
 #[tauri::command]
-pub async fn consent_inbox(state: State<'_, DeskState>) -> Result<Vec<sync::protocol::MessageDto>, CommandError> {
+pub async fn consent_inbox(state: State<'_, DeskState>) -> Result<Vec<protocol::MessageDto>, CommandError> {
     Ok(state.session()?.consent_inbox().await?)
 }
 
@@ -95,7 +97,7 @@ pub async fn consent_inbox(state: State<'_, DeskState>) -> Result<Vec<sync::prot
 pub async fn open_customer_message(
     state: State<'_, DeskState>,
     id: Uuid,
-) -> Result<sync::protocol::MessageDto, CommandError> {
+) -> Result<protocol::MessageDto, CommandError> {
     Ok(state.session()?.open_customer_message(id).await?)
 }
 
@@ -105,7 +107,7 @@ pub async fn export_customer_attachment(
     id: Uuid,
     index: usize,
     to_printer: bool,
-) -> Result<sync::session::PrintOutcome, CommandError> {
+) -> Result<device::session::PrintOutcome, CommandError> {
     Ok(state.session()?.export_customer_attachment(id, index, to_printer).await?)
 }
 
@@ -128,12 +130,12 @@ pub async fn send_for_customer(
 pub async fn mailbox_accesses(
     state: State<'_, DeskState>,
     address: String,
-) -> Result<Vec<sync::protocol::AccessDto>, CommandError> {
+) -> Result<Vec<protocol::AccessDto>, CommandError> {
     Ok(state.session()?.mailbox_accesses(&address).await?)
 }
 
 /// Who accessed the consenting customer's mailbox.
 #[tauri::command]
-pub async fn consent_accesses(state: State<'_, DeskState>) -> Result<Vec<sync::protocol::AccessDto>, CommandError> {
+pub async fn consent_accesses(state: State<'_, DeskState>) -> Result<Vec<protocol::AccessDto>, CommandError> {
     Ok(state.session()?.consent_accesses().await?)
 }

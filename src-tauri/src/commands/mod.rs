@@ -18,8 +18,8 @@ pub struct CommandError {
     pub message: String,
 }
 
-impl From<::sync::session::SessionError> for CommandError {
-    fn from(error: ::sync::session::SessionError) -> Self {
+impl From<::device::session::SessionError> for CommandError {
+    fn from(error: ::device::session::SessionError) -> Self {
         Self { code: error.code, message: error.message }
     }
 }

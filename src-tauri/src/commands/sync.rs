@@ -1,4 +1,4 @@
-use sync::schedule::SyncStatus;
+use device::schedule::SyncStatus;
 use tauri::State;
 
 use super::CommandError;
@@ -17,6 +17,6 @@ pub async fn retry_sync(state: State<'_, DeskState>) -> Result<(), CommandError>
 
 /// What the server refused from this desk's outbox, with its reasons.
 #[tauri::command]
-pub async fn outbox_problems(state: State<'_, DeskState>) -> Result<Vec<sync::session::OutboxProblem>, CommandError> {
+pub async fn outbox_problems(state: State<'_, DeskState>) -> Result<Vec<device::session::OutboxProblem>, CommandError> {
     Ok(state.session()?.outbox_problems()?)
 }

@@ -8,17 +8,17 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
+use device::{
+    client::{SyncClient, parse_server_url},
+    engine,
+    protocol::DeviceCredentials,
+};
 use domain::{
     PersonalCode,
     case::{Actor, CaseKind, customer_from_code},
     catalogue::ChannelKind,
 };
 use offline_store::{CaseDraft, DatabaseKey, Store};
-use sync::{
-    client::{SyncClient, parse_server_url},
-    engine,
-    protocol::DeviceCredentials,
-};
 use uuid::Uuid;
 
 #[tokio::main(flavor = "current_thread")]

@@ -7,12 +7,12 @@
 
 use std::{sync::Arc, time::Instant};
 
-use offline_store::{DatabaseKey, Store};
-use sync::{
+use device::{
     client::{SyncClient, parse_server_url},
     engine,
     protocol::DeviceCredentials,
 };
+use offline_store::{DatabaseKey, Store};
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -108,7 +108,7 @@ pub struct OutboxProblem {
     pub id: uuid::Uuid,
     pub kind: String,
     pub reason: String,
-    /// The code of the server's reason (`sync::protocol::rejection_codes`), for the desk to translate.
+    /// The code of the server's reason (`protocol::rejection_codes`), for the desk to translate.
     pub code: Option<String>,
     pub created_at: DateTime<Utc>,
     /// The case's number, for a registration.
