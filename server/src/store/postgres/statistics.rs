@@ -1,0 +1,68 @@
+//! PostgreSQL: counts for the open data and the KPIs: nothing personal leaves these.
+
+use super::*;
+
+#[async_trait]
+impl StatisticsStore for PostgresStore {
+    async fn delivery_kpis(&self) -> Result<Vec<crate::store::DeliveryKpi>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, {} AS sender_group,
+                            count(DISTINCT m.id), count(*), count(d.read_at),
+                            percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.read_at - m.sent_at)::float8)
+                                FILTER (WHERE d.read_at IS NOT NULL),
+                            percentile_disc(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM d.read_at - m.sent_at)::float8)
+                                FILTER (WHERE d.read_at IS NOT NULL)
+                     FROM eaddress_deliveries d JOIN eaddress_messages m ON m.id = d.message_id
+                          JOIN eaddress_accounts a ON a.address = m.sender
+                     GROUP BY month, sender_group ORDER BY month, sender_group",
+                    crate::store::KPI_SENDER_GROUP
+                ),
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let seconds = |i: usize| r.get::<_, Option<f64>>(i).map(|s| s.max(0.0).round() as i64);
+                crate::store::DeliveryKpi {
+                    month: r.get(0),
+                    sender: r.get(1),
+                    messages: r.get::<_, i64>(2) as u64,
+                    deliveries: r.get::<_, i64>(3) as u64,
+                    read: r.get::<_, i64>(4) as u64,
+                    median_seconds: seconds(5),
+                    p90_seconds: seconds(6),
+                }
+            })
+            .collect())
+    }
+
+    async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, service_id, holder_institution,
+                        channel, kind, count(*)
+                 FROM cases GROUP BY month, service_id, holder_institution, channel, kind
+                 ORDER BY month, service_id, holder_institution, channel, kind",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| ProvisionCount {
+                month: r.get(0),
+                service_id: r.get(1),
+                institution: r.get(2),
+                channel: r.get(3),
+                kind: r.get(4),
+                cases: r.get::<_, i64>(5) as u64,
+            })
+            .collect())
+    }
+}
