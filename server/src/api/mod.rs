@@ -7,6 +7,8 @@ mod eaddress;
 mod error;
 mod extract;
 mod metrics;
+mod open_data;
+mod sync;
 mod throttle;
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
@@ -191,16 +193,16 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         healthz,
         readyz,
         metrics_text,
-        enroll,
-        hello,
-        push_outbox,
-        message_states,
-        provision_csv,
-        provision_json,
-        open_data_catalog,
-        eaddress_kpi_csv,
-        eaddress_directory_csv,
-        eaddress_kpi_json,
+        sync::enroll,
+        sync::hello,
+        sync::push_outbox,
+        sync::message_states,
+        open_data::provision_csv,
+        open_data::provision_json,
+        open_data::open_data_catalog,
+        open_data::eaddress_kpi_csv,
+        open_data::eaddress_directory_csv,
+        open_data::eaddress_kpi_json,
         catalogue::get_service,
         catalogue::put_service,
         catalogue::retire_service,
@@ -290,17 +292,17 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
-        .route(ENROLL_PATH, post(enroll))
-        .route(HELLO_PATH, get(hello))
-        .route("/open-data/service-provision.csv", get(provision_csv))
-        .route("/open-data/service-provision.json", get(provision_json))
-        .route("/open-data/catalog.jsonld", get(open_data_catalog))
-        .route("/open-data/eaddress-kpi.csv", get(eaddress_kpi_csv))
-        .route("/open-data/eaddress-directory.csv", get(eaddress_directory_csv))
-        .route("/open-data/eaddress-kpi.json", get(eaddress_kpi_json))
-        .route(protocol::OUTBOX_PATH, post(push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
+        .route(ENROLL_PATH, post(sync::enroll))
+        .route(HELLO_PATH, get(sync::hello))
+        .route("/open-data/service-provision.csv", get(open_data::provision_csv))
+        .route("/open-data/service-provision.json", get(open_data::provision_json))
+        .route("/open-data/catalog.jsonld", get(open_data::open_data_catalog))
+        .route("/open-data/eaddress-kpi.csv", get(open_data::eaddress_kpi_csv))
+        .route("/open-data/eaddress-directory.csv", get(open_data::eaddress_directory_csv))
+        .route("/open-data/eaddress-kpi.json", get(open_data::eaddress_kpi_json))
+        .route(protocol::OUTBOX_PATH, post(sync::push_outbox).layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)))
         .route(protocol::CASE_FEED_PATH, get(cases::device_feed))
-        .route(protocol::MESSAGE_STATES_PATH, post(message_states))
+        .route(protocol::MESSAGE_STATES_PATH, post(sync::message_states))
         .route(protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
         .route("/v1/institution/cases", get(cases::institution_feed))
         .route("/v1/cases/{number}", get(cases::get_case))
@@ -445,46 +447,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-/// Trade a one-time enrollment code for device credentials.
-#[utoipa::path(post, path = "/v1/devices/enroll", request_body = EnrollRequest,
-    params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
-    responses(
-        (status = 200, description = "Enrolled; the secret is shown only now", body = EnrollResponse),
-        (status = 409, description = "The code was already used", body = ErrorBody),
-        (status = 422, description = "The code is malformed, unknown or expired", body = ErrorBody),
-        (status = 429, description = "Too many wrong codes from this address; see Retry-After", body = ErrorBody)
-    ))]
-async fn enroll(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    ApiJson(request): ApiJson<EnrollRequest>,
-) -> Result<Json<EnrollResponse>, ApiError> {
-    let now = (state.clock)();
-    let client = throttle::client_key(peer.ip());
-    // Counted before it is tried (racing guesses cannot all pass), given back unless it was a
-    // wrong code.
-    if let Err(wait) = state.enrollment_failures.acquire(client, now) {
-        tracing::warn!(peer = %peer.ip(), "enrollment attempts throttled");
-        if state.enrollment_failures.first_refusal(client, now) {
-            audit_throttled(&state, now, format!("address:{client}"), "enrollment codes").await?;
-        }
-        return Err(ApiError::too_many_attempts(wait));
-    }
-    match devices::enroll(state.store.as_ref(), &request.enrollment_code, now).await {
-        Ok(response) => {
-            state.enrollment_failures.forgive(client, now);
-            Ok(Json(response))
-        }
-        Err(error) => {
-            tracing::warn!(peer = %peer.ip(), %error, "enrollment refused");
-            if !matches!(error, DeviceError::Code(_) | DeviceError::Store(StoreError::EnrollmentCodeUnknown)) {
-                state.enrollment_failures.forgive(client, now);
-            }
-            Err(error.into())
-        }
-    }
-}
-
 /// A throttle's first refusal of a caller in its window, in the audit log.
 async fn audit_throttled(
     state: &AppState,
@@ -505,209 +467,4 @@ fn only_desks(device: &crate::store::Device) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(StatusCode::FORBIDDEN, protocol::error_codes::FORBIDDEN, "only desks may do this"))
     }
-}
-
-/// Applies a device's outbox entries, each exactly once, and answers for each.
-#[utoipa::path(post, path = "/v1/sync/outbox", request_body = protocol::OutboxPush,
-    params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
-    security(("device" = [])),
-    responses(
-        (status = 200, description = "One result per entry, in order", body = protocol::OutboxReply),
-        (status = 401, description = "Unknown device", body = ErrorBody),
-        (status = 403, description = "Not a desk", body = ErrorBody),
-        (status = 422, description = "Too many entries in one push", body = ErrorBody)
-    ))]
-async fn push_outbox(
-    State(state): State<AppState>,
-    AuthenticatedDevice(device): AuthenticatedDevice,
-    ApiJson(push): ApiJson<protocol::OutboxPush>,
-) -> Result<Json<protocol::OutboxReply>, ApiError> {
-    if push.entries.len() > protocol::MAX_OUTBOX_BATCH {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            protocol::error_codes::VALIDATION,
-            format!("at most {} entries in one push", protocol::MAX_OUTBOX_BATCH),
-        )
-        .with_field("entries"));
-    }
-    // Cases and messages are a desk's work: a kiosk has nothing to push.
-    only_desks(&device)?;
-    let now = (state.clock)();
-    let mut results: Vec<(usize, protocol::OutboxResult)> = Vec::with_capacity(push.entries.len());
-    // Each entry's author proven first (each distinct proof once); the unproven are refused.
-    let mut authors = crate::authorship::AuthorCheck::new(state.store.as_ref(), state.login.as_deref(), &device, now);
-    let mut proven = Vec::with_capacity(push.entries.len());
-    for (position, entry) in push.entries.into_iter().enumerate() {
-        match authors.prove(entry.author.as_ref()).await? {
-            Ok(author) => proven.push((position, entry, author)),
-            Err(unproven) => results.push((
-                position,
-                crate::cases::EntryOutcome::Rejected { code: unproven.code, reason: unproven.reason }
-                    .into_result(entry.id),
-            )),
-        }
-    }
-    // Messages go through the e-address rules, one by one; everything else is about cases and
-    // is applied in one transaction. Answers keep the entries' order.
-    let (messages, others): (Vec<_>, Vec<_>) =
-        proven.into_iter().partition(|(_, entry, _)| entry.kind == "message_send");
-    let (positions, case_entries): (Vec<usize>, Vec<_>) =
-        others.into_iter().map(|(position, entry, author)| (position, (entry, author))).unzip();
-    let case_results = crate::cases::apply_entries(state.store.as_ref(), &device, case_entries, now).await?;
-    results.extend(positions.into_iter().zip(case_results));
-    for (position, entry, author) in messages {
-        let result = crate::eaddress::apply_message_entry(
-            state.store.as_ref(),
-            &state.attachments,
-            &state.calendar,
-            &device,
-            &author,
-            entry,
-            now,
-        )
-        .await?;
-        results.push((position, result));
-    }
-    results.sort_by_key(|(position, _)| *position);
-    let results: Vec<protocol::OutboxResult> = results.into_iter().map(|(_, result)| result).collect();
-    for result in results.iter().filter(|r| r.outcome == "rejected") {
-        // The code only: a reason may name a mailbox, and a person's mailbox holds their personal code.
-        tracing::warn!(device = %device.id, entry = %result.id, code = ?result.code, "outbox entry rejected");
-    }
-    Ok(Json(protocol::OutboxReply { results }))
-}
-
-/// How the messages a desk's centre sent stand, recipient by recipient, for the desk to show
-/// (offline too, as last heard).
-#[utoipa::path(post, path = "/v1/sync/message-states", request_body = protocol::MessageStatesRequest,
-    params(("pietura-protocol" = u32, Header)),
-    security(("device" = [])),
-    responses((status = 200, body = protocol::MessageStates), (status = 401, body = ErrorBody),
-        (status = 403, description = "Not a desk", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn message_states(
-    State(state): State<AppState>,
-    AuthenticatedDevice(device): AuthenticatedDevice,
-    ApiJson(request): ApiJson<protocol::MessageStatesRequest>,
-) -> Result<Json<protocol::MessageStates>, ApiError> {
-    // The centre's sent messages and its unread count are the desks' business: a kiosk in a
-    // library learns nothing of the centre's mail (the authorisation matrix found it could).
-    only_desks(&device)?;
-    if request.ids.len() > protocol::MAX_OUTBOX_BATCH {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            protocol::error_codes::VALIDATION,
-            format!("at most {} ids at once", protocol::MAX_OUTBOX_BATCH),
-        )
-        .with_field("ids"));
-    }
-    let messages =
-        crate::eaddress::states_for_device(state.store.as_ref(), &device, &request.ids, (state.clock)()).await?;
-    let unread = crate::eaddress::unread_for_device(state.store.as_ref(), &device).await?;
-    Ok(Json(protocol::MessageStates { messages, unread }))
-}
-
-/// Service-provision statistics as CSV: month × service × institution × channel × kind; counts
-/// below 5 withheld; no personal data. Public.
-#[utoipa::path(get, path = "/open-data/service-provision.csv",
-    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
-async fn provision_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let (_, rows) = provision(&state).await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL], crate::open_data::to_csv(&rows))
-        .into_response())
-}
-
-/// Caches may keep an open data set as long as the server does.
-const OPEN_DATA_CACHE_CONTROL: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=300");
-
-async fn provision(
-    state: &AppState,
-) -> Result<(chrono::DateTime<chrono::Utc>, Arc<Vec<crate::open_data::ProvisionRow>>), ApiError> {
-    let (store, now) = (state.store.clone(), (state.clock)());
-    Ok(state
-        .open_data
-        .provision
-        .get(now, || async move { crate::open_data::provision_rows(store.as_ref(), now).await })
-        .await?)
-}
-
-async fn eaddress_kpis(
-    state: &AppState,
-) -> Result<(chrono::DateTime<chrono::Utc>, Arc<crate::open_data::EaddressKpis>), ApiError> {
-    let (store, now) = (state.store.clone(), (state.clock)());
-    Ok(state
-        .open_data
-        .eaddress
-        .get(now, || async move { crate::open_data::eaddress_kpis(store.as_ref(), now).await })
-        .await?)
-}
-
-/// The same statistics as JSON (withheld counts are null). Public.
-#[utoipa::path(get, path = "/open-data/service-provision.json",
-    responses((status = 200, description = "The rows, and how small counts are withheld")))]
-async fn provision_json(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let (computed_at, rows) = provision(&state).await?;
-    Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::to_json(&rows, computed_at))).into_response())
-}
-
-/// E-address KPIs as CSV: messages sent, delivered, read, hours to read (median, 90th
-/// percentile) by month × sending institution; small groups withheld; no personal data. Public.
-#[utoipa::path(get, path = "/open-data/eaddress-kpi.csv",
-    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
-async fn eaddress_kpi_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let (_, kpis) = eaddress_kpis(&state).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
-        crate::open_data::kpis_to_csv(&kpis.0),
-    )
-        .into_response())
-}
-
-/// The e-address KPIs as JSON, with active mailboxes by kind. Public.
-#[utoipa::path(get, path = "/open-data/eaddress-kpi.json", responses((status = 200, description = "The rows")))]
-async fn eaddress_kpi_json(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let (computed_at, kpis) = eaddress_kpis(&state).await?;
-    Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::kpis_to_json(&kpis.0, &kpis.1, computed_at))).into_response())
-}
-
-/// The e-address catalogue as CSV: institutions' active mailboxes (address, name). Public; the
-/// same as `GET /v1/eaddress/directory`.
-#[utoipa::path(get, path = "/open-data/eaddress-directory.csv",
-    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
-async fn eaddress_directory_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let accounts = state.store.institution_directory().await?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
-        crate::open_data::directory_to_csv(&accounts),
-    )
-        .into_response())
-}
-
-/// The DCAT-AP description of the open data sets. Public.
-#[utoipa::path(get, path = "/open-data/catalog.jsonld",
-    responses((status = 200, description = "DCAT-AP JSON-LD", content_type = "application/ld+json")))]
-async fn open_data_catalog(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
-    let body = crate::open_data::catalog(&format!("{scheme}://{host}"), (state.clock)());
-    ([(header::CONTENT_TYPE, "application/ld+json")], body.to_string()).into_response()
-}
-
-/// Who the server thinks this device is, and the server's time.
-#[utoipa::path(get, path = "/v1/sync/hello",
-    params(("pietura-protocol" = u32, Header, description = "Sync protocol version")),
-    security(("device" = [])),
-    responses(
-        (status = 200, description = "The device is known and active", body = HelloResponse),
-        (status = 401, description = "Unknown device or wrong secret", body = ErrorBody),
-        (status = 403, description = "The device was revoked", body = ErrorBody)
-    ))]
-async fn hello(State(state): State<AppState>, AuthenticatedDevice(device): AuthenticatedDevice) -> Json<HelloResponse> {
-    Json(HelloResponse {
-        protocol_version: PROTOCOL_VERSION,
-        server_time: (state.clock)(),
-        device_id: device.id,
-        device_name: device.name,
-        centre: device.centre,
-        desk_number: device.desk_number,
-    })
 }

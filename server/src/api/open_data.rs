@@ -1,0 +1,89 @@
+//! Open data: service provision, e-address KPIs and directory, and the DCAT-AP catalogue (closed months only, nothing personal).
+
+use super::*;
+
+/// Service-provision statistics as CSV: month × service × institution × channel × kind; counts
+/// below 5 withheld; no personal data. Public.
+#[utoipa::path(get, path = "/open-data/service-provision.csv",
+    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
+pub(super) async fn provision_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (_, rows) = provision(&state).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL], crate::open_data::to_csv(&rows))
+        .into_response())
+}
+
+/// Caches may keep an open data set as long as the server does.
+pub(super) const OPEN_DATA_CACHE_CONTROL: (header::HeaderName, &str) = (header::CACHE_CONTROL, "public, max-age=300");
+
+pub(super) async fn provision(
+    state: &AppState,
+) -> Result<(chrono::DateTime<chrono::Utc>, Arc<Vec<crate::open_data::ProvisionRow>>), ApiError> {
+    let (store, now) = (state.store.clone(), (state.clock)());
+    Ok(state
+        .open_data
+        .provision
+        .get(now, || async move { crate::open_data::provision_rows(store.as_ref(), now).await })
+        .await?)
+}
+
+pub(super) async fn eaddress_kpis(
+    state: &AppState,
+) -> Result<(chrono::DateTime<chrono::Utc>, Arc<crate::open_data::EaddressKpis>), ApiError> {
+    let (store, now) = (state.store.clone(), (state.clock)());
+    Ok(state
+        .open_data
+        .eaddress
+        .get(now, || async move { crate::open_data::eaddress_kpis(store.as_ref(), now).await })
+        .await?)
+}
+
+/// The same statistics as JSON (withheld counts are null). Public.
+#[utoipa::path(get, path = "/open-data/service-provision.json",
+    responses((status = 200, description = "The rows, and how small counts are withheld")))]
+pub(super) async fn provision_json(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (computed_at, rows) = provision(&state).await?;
+    Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::to_json(&rows, computed_at))).into_response())
+}
+
+/// E-address KPIs as CSV: messages sent, delivered, read, hours to read (median, 90th
+/// percentile) by month × sending institution; small groups withheld; no personal data. Public.
+#[utoipa::path(get, path = "/open-data/eaddress-kpi.csv",
+    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
+pub(super) async fn eaddress_kpi_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (_, kpis) = eaddress_kpis(&state).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
+        crate::open_data::kpis_to_csv(&kpis.0),
+    )
+        .into_response())
+}
+
+/// The e-address KPIs as JSON, with active mailboxes by kind. Public.
+#[utoipa::path(get, path = "/open-data/eaddress-kpi.json", responses((status = 200, description = "The rows")))]
+pub(super) async fn eaddress_kpi_json(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (computed_at, kpis) = eaddress_kpis(&state).await?;
+    Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::kpis_to_json(&kpis.0, &kpis.1, computed_at))).into_response())
+}
+
+/// The e-address catalogue as CSV: institutions' active mailboxes (address, name). Public; the
+/// same as `GET /v1/eaddress/directory`.
+#[utoipa::path(get, path = "/open-data/eaddress-directory.csv",
+    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
+pub(super) async fn eaddress_directory_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let accounts = state.store.institution_directory().await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
+        crate::open_data::directory_to_csv(&accounts),
+    )
+        .into_response())
+}
+
+/// The DCAT-AP description of the open data sets. Public.
+#[utoipa::path(get, path = "/open-data/catalog.jsonld",
+    responses((status = 200, description = "DCAT-AP JSON-LD", content_type = "application/ld+json")))]
+pub(super) async fn open_data_catalog(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
+    let body = crate::open_data::catalog(&format!("{scheme}://{host}"), (state.clock)());
+    ([(header::CONTENT_TYPE, "application/ld+json")], body.to_string()).into_response()
+}
