@@ -1,0 +1,125 @@
+//! The invariants of ARCHITECTURE.md that a machine can check, checked: which crate may depend on
+//! which, and that every crate keeps the workspace's lints (`unsafe_code = "forbid"` among them).
+//! Each failure names the crate, the dependency and the reason the rule exists.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+struct Workspace {
+    /// Package name → its direct normal (not dev, not build) dependencies' names.
+    direct: BTreeMap<String, BTreeSet<String>>,
+    /// Package name → every package its normal dependencies pull in, transitively.
+    reachable: BTreeMap<String, BTreeSet<String>>,
+    manifests: BTreeMap<String, String>,
+}
+
+fn workspace() -> Workspace {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(&root)
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&output.stderr));
+    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let members: BTreeSet<&str> =
+        metadata["workspace_members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    let name_of: BTreeMap<&str, &str> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let mut manifests = BTreeMap::new();
+    for package in metadata["packages"].as_array().unwrap() {
+        if members.contains(package["id"].as_str().unwrap()) {
+            let path = package["manifest_path"].as_str().unwrap();
+            manifests.insert(package["name"].as_str().unwrap().to_owned(), std::fs::read_to_string(path).unwrap());
+        }
+    }
+    // The resolved graph, normal dependencies only (what ships in the crate, not its tests).
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for node in metadata["resolve"]["nodes"].as_array().unwrap() {
+        let id = node["id"].as_str().unwrap();
+        let normal = node["deps"].as_array().unwrap().iter().filter(|dep| {
+            dep["dep_kinds"].as_array().unwrap().iter().any(|kind| kind["kind"].is_null())
+        });
+        edges.insert(id, normal.map(|dep| dep["pkg"].as_str().unwrap()).collect());
+    }
+    let mut direct = BTreeMap::new();
+    let mut reachable = BTreeMap::new();
+    for member in &members {
+        let name = name_of[member].to_owned();
+        direct.insert(name.clone(), edges[member].iter().map(|d| name_of[d].to_owned()).collect());
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![*member];
+        while let Some(id) = todo.pop() {
+            for dep in &edges[id] {
+                if seen.insert(name_of[dep].to_owned()) {
+                    todo.push(dep);
+                }
+            }
+        }
+        reachable.insert(name, seen);
+    }
+    Workspace { direct, reachable, manifests }
+}
+
+/// Crates that do I/O (network, database, files, processes, windows), which pure crates must not
+/// pull in even indirectly.
+const IO_CRATES: &[&str] =
+    &["tokio", "mio", "reqwest", "hyper", "axum", "rusqlite", "tokio-postgres", "tauri", "eframe", "pcsc", "keyring"];
+
+#[test]
+fn the_pure_crates_do_no_io() {
+    let workspace = workspace();
+    for (krate, why) in [
+        ("domain", "the rules are tested without a database, network or window, and run the same everywhere"),
+        ("protocol", "the wire contract is shared by the server and every device and must not drag either's I/O in"),
+    ] {
+        let found: Vec<&&str> = IO_CRATES.iter().filter(|io| workspace.reachable[krate].contains(**io)).collect();
+        assert!(found.is_empty(), "{krate} depends on {found:?}: {why}");
+    }
+}
+
+#[test]
+fn the_server_never_depends_on_the_device_layer() {
+    let workspace = workspace();
+    assert!(
+        !workspace.reachable["server"].contains("device"),
+        "server depends on device: the server speaks the protocol only (`protocol`); the device layer is the \
+         desk's and the kiosk's"
+    );
+    assert!(workspace.direct["server"].contains("protocol"));
+    assert!(workspace.reachable["server"].contains("tokio"), "the graph is walked through (axum → tokio)");
+}
+
+#[test]
+fn the_user_interfaces_reach_data_and_network_only_through_the_device_layer() {
+    let workspace = workspace();
+    for krate in ["desk", "kiosk"] {
+        for forbidden in ["rusqlite", "reqwest", "tokio-postgres", "offline-store"] {
+            assert!(
+                !workspace.direct[krate].contains(forbidden),
+                "{krate} depends on {forbidden} directly: the desk and the kiosk are thin adapters; SQL and HTTP \
+                 live in `device` (and `offline-store` under it), where they are tested without a window"
+            );
+        }
+        assert!(workspace.direct[krate].contains("device"), "{krate} should use the device layer");
+    }
+}
+
+#[test]
+fn every_crate_keeps_the_workspace_lints_so_none_may_use_unsafe() {
+    let workspace = workspace();
+    for (krate, manifest) in &workspace.manifests {
+        let lints = manifest.split("[lints]").nth(1).and_then(|rest| rest.lines().find(|l| !l.trim().is_empty()));
+        assert_eq!(
+            lints.map(str::trim),
+            Some("workspace = true"),
+            "{krate} does not take the workspace's lints: `unsafe_code = \"forbid\"` and the clock ban hold only \
+             where they are inherited"
+        );
+    }
+}
