@@ -42,9 +42,11 @@ fn workspace() -> Workspace {
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for node in metadata["resolve"]["nodes"].as_array().unwrap() {
         let id = node["id"].as_str().unwrap();
-        let normal = node["deps"].as_array().unwrap().iter().filter(|dep| {
-            dep["dep_kinds"].as_array().unwrap().iter().any(|kind| kind["kind"].is_null())
-        });
+        let normal = node["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|dep| dep["dep_kinds"].as_array().unwrap().iter().any(|kind| kind["kind"].is_null()));
         edges.insert(id, normal.map(|dep| dep["pkg"].as_str().unwrap()).collect());
     }
     let mut direct = BTreeMap::new();

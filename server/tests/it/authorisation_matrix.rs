@@ -18,7 +18,7 @@ use server::{clock::system_clock, devices, institutions};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, log_in_card, start_on};
+use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, log_in_card};
 
 const OWNER: &str = "https://pietura.lv/id/org/riga";
 const OTHER: &str = "https://pietura.lv/id/org/vid";
@@ -103,15 +103,7 @@ async fn call(http: &reqwest::Client, base: &str, who: &Caller, row: &Row) -> u1
     request.send().await.unwrap().status().as_u16()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sqlite_every_route_answers_every_kind_of_caller_as_it_should() {
-    every_route_answers_every_kind_of_caller_as_it_should(start_on(crate::backends::sqlite().await).await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_every_route_answers_every_kind_of_caller_as_it_should() {
-    every_route_answers_every_kind_of_caller_as_it_should(start_on(crate::backends::postgres().await).await).await;
-}
+on_both_backends!(server: every_route_answers_every_kind_of_caller_as_it_should);
 
 async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) {
     let store = server.store.as_ref();

@@ -17,7 +17,7 @@ use server::{clock::system_clock, devices, institutions, store::Account};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::api::{Running, account, start_on};
+use crate::api::{Running, account};
 
 const VID: &str = "https://pietura.lv/id/org/vid";
 const VID_BOX: &str = "_DEFAULT@90000069281";
@@ -134,21 +134,9 @@ fn message(to: &[&str], subject: &str, attachments: serde_json::Value) -> serde_
     serde_json::json!({ "id": Uuid::now_v7(), "recipients": to, "subject": subject, "body": "Teksts", "attachments": attachments })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sqlite_mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
-    mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(start_on(crate::backends::sqlite().await).await)
-        .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_mailboxes_send_read_delegate_and_answer_each_caller_as_they_should() {
-    mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(
-        start_on(crate::backends::postgres().await).await,
-    )
-    .await;
-}
-
 const ADMIN: &str = "200285-11119";
+
+on_both_backends!(server: mailboxes_send_read_delegate_and_answer_each_caller_as_they_should);
 
 async fn mailboxes_send_read_delegate_and_answer_each_caller_as_they_should(server: Running) {
     let store = server.store.as_ref();
@@ -669,21 +657,7 @@ async fn attachments_are_kept_in_an_s3_compatible_bucket_by_their_digest() {
     assert!(matches!(nowhere.exists(&sha).await, Err(server::eaddress::MailboxError::Storage(_))));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sqlite_delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant() {
-    delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(
-        start_on(crate::backends::sqlite().await).await,
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant() {
-    delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(
-        start_on(crate::backends::postgres().await).await,
-    )
-    .await;
-}
+on_both_backends!(server: delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant);
 
 /// A company's mailbox with delegates holding each right (and two rights at once, an expired
 /// and a revoked one): every action answers by the rights held; deleting removes a received
@@ -894,15 +868,7 @@ async fn delegates_act_by_the_rights_they_hold_and_the_audit_names_the_grant(ser
     assert!(server::audit::verify(store).await.unwrap().is_ok());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sqlite_a_representative_answers_for_the_companys_mailbox() {
-    a_representative_answers_for_the_companys_mailbox(start_on(crate::backends::sqlite().await).await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_a_representative_answers_for_the_companys_mailbox() {
-    a_representative_answers_for_the_companys_mailbox(start_on(crate::backends::postgres().await).await).await;
-}
+on_both_backends!(server: a_representative_answers_for_the_companys_mailbox);
 
 /// The operator records from the register that a person represents a company: at a kiosk they
 /// read the company's mail (read-only), grant an employee the right to send in its name, list

@@ -1,6 +1,36 @@
 //! Integration tests of the server crate: the storage conformance suite on both backends, and
 //! the HTTP API over a real socket.
 
+/// Runs API scenarios on a server over SQLite and over PostgreSQL: each scenario `async fn(x)`
+/// becomes the tests `<scenario>::on_sqlite` and `<scenario>::on_postgres`, given a running
+/// server (`server:`) or a fresh empty backend (`backend:`).
+macro_rules! on_both_backends {
+    (server: $($scenario:ident),+ $(,)?) => {
+        $(mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                super::$scenario(crate::api::start_on(crate::backends::sqlite().await).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                super::$scenario(crate::api::start_on(crate::backends::postgres().await).await).await;
+            }
+        })+
+    };
+    (backend: $($scenario:ident),+ $(,)?) => {
+        $(mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                super::$scenario(crate::backends::sqlite().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                super::$scenario(crate::backends::postgres().await).await;
+            }
+        })+
+    };
+}
+
 mod api;
 mod authorisation_matrix;
 mod backends;

@@ -19,7 +19,7 @@ use reqwest::StatusCode;
 use server::{clock::system_clock, devices, institutions};
 use uuid::Uuid;
 
-use crate::api::{Running, account, author_of, card_of, client, enrolled, log_in_card, start_on};
+use crate::api::{Running, account, author_of, card_of, client, enrolled, log_in_card};
 
 const VID: &str = "https://pietura.lv/id/org/vid";
 const LDC: &str = "https://pietura.lv/id/org/ldc";
@@ -97,15 +97,7 @@ async fn messages_sent_to_vid(server: &Running) -> Vec<(String, String)> {
     messages.into_iter().map(|(m, _)| (m.sender, m.subject)).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sqlite_only_proven_staff_act_through_a_desks_outbox() {
-    only_proven_staff_act_through_a_desks_outbox(start_on(crate::backends::sqlite().await).await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_only_proven_staff_act_through_a_desks_outbox() {
-    only_proven_staff_act_through_a_desks_outbox(start_on(crate::backends::postgres().await).await).await;
-}
+on_both_backends!(server: only_proven_staff_act_through_a_desks_outbox);
 
 async fn only_proven_staff_act_through_a_desks_outbox(server: Running) {
     let store = server.store.as_ref();

@@ -27,16 +27,6 @@ const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
 const KIB: usize = 1024;
 const QUOTA: u64 = 100 * KIB as u64;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sqlite_uploads_are_streamed_held_to_a_quota_and_unused_content_is_collected() {
-    uploads_are_streamed_held_to_a_quota_and_unused_content_is_collected(crate::backends::sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_uploads_are_streamed_held_to_a_quota_and_unused_content_is_collected() {
-    uploads_are_streamed_held_to_a_quota_and_unused_content_is_collected(crate::backends::postgres().await).await;
-}
-
 /// Content of `size` bytes, different for each `seed`.
 fn content(seed: u8, size: usize) -> Vec<u8> {
     (0..size).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
@@ -116,6 +106,8 @@ impl Uploads {
         .unwrap()
     }
 }
+
+on_both_backends!(backend: uploads_are_streamed_held_to_a_quota_and_unused_content_is_collected);
 
 async fn uploads_are_streamed_held_to_a_quota_and_unused_content_is_collected(backend: crate::backends::Backend) {
     let folder = tempfile::tempdir().unwrap();
