@@ -4,6 +4,7 @@
 //! and the clock is injected so tests control time.
 
 pub mod config;
+mod pending;
 pub mod screens;
 pub mod texts;
 
@@ -15,11 +16,11 @@ use device::{
     session::{DeviceSession, Enrollment, SessionError},
 };
 use domain::Language;
-use tokio::sync::oneshot;
 
+use pending::Pending;
 use screens::{
-    CitizenAction, CitizenCases, CitizenScreen, CitizenView, EnrollAction, EnrollScreen, HomeAction, HomeScreen,
-    Loadable, LoginAction, LoginScreen, language_bar,
+    CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction,
+    LoginScreen, MailAnswer, MailRequest, language_bar,
 };
 use texts::{error_text, tr};
 
@@ -45,22 +46,6 @@ pub enum Action {
     Login(LoginAction),
     /// On the citizen's screen (finishing among them).
     Citizen(CitizenAction),
-}
-
-/// What a citizen's screen starts with, from the server: their cases, and the mailboxes they
-/// may read (their own, the companies' they represent).
-type CitizenStart = (Result<Vec<device::session::CitizenCaseView>, SessionError>, Vec<protocol::MailboxDto>);
-
-/// An answer about the citizen's mailbox, arriving from the server.
-enum MailAnswer {
-    Inbox(Result<Vec<protocol::MessageDto>, SessionError>),
-    Opened(Result<protocol::MessageDto, SessionError>),
-    Accesses(Result<Vec<protocol::AccessDto>, SessionError>),
-    Printed(Result<String, SessionError>),
-    Shown(Result<screens::ShownDocument, SessionError>),
-    Delegations(Result<Vec<protocol::DelegationDto>, SessionError>),
-    /// A delegation given or ended (the notice's key), then the list as it now stands.
-    DelegationChanged(Result<&'static str, SessionError>, Result<Vec<protocol::DelegationDto>, SessionError>),
 }
 
 /// How many pages of a PDF the kiosk draws on screen; the rest are printed.
@@ -97,16 +82,6 @@ fn prepare_document(name: String, bytes: &[u8]) -> Result<screens::ShownDocument
     }
 }
 
-fn loadable<T>(result: Result<T, SessionError>) -> Loadable<T> {
-    match result {
-        Ok(value) => Loadable::Loaded(value),
-        Err(error) => {
-            tracing::warn!(%error, "the citizen's mailbox could not be read");
-            Loadable::Failed(error.code)
-        }
-    }
-}
-
 pub struct KioskApp {
     session: Option<Arc<DeviceSession>>,
     runtime: tokio::runtime::Handle,
@@ -116,14 +91,14 @@ pub struct KioskApp {
     status: SyncStatus,
     screen: Screen,
     actions: Vec<Action>,
-    pending_enrollment: Option<oneshot::Receiver<Result<Enrollment, SessionError>>>,
+    pending_enrollment: Pending<Result<Enrollment, SessionError>>,
     /// The language and catalogue size the browse lists were read for.
     browse_read_for: Option<(Language, u64)>,
-    pending_card: Option<oneshot::Receiver<device::login::CardView>>,
+    pending_card: Pending<device::login::CardView>,
     last_card_poll: Option<chrono::DateTime<chrono::Utc>>,
-    pending_login: Option<oneshot::Receiver<Result<device::login::LoginView, device::login::LoginFailure>>>,
-    pending_cases: Option<oneshot::Receiver<CitizenStart>>,
-    pending_mail: Option<oneshot::Receiver<MailAnswer>>,
+    pending_login: Pending<Result<device::login::LoginView, device::login::LoginFailure>>,
+    pending_cases: Pending<CitizenStart>,
+    pending_mail: Pending<MailAnswer>,
     /// When a person last touched the screen (for the idle timeout).
     last_input: chrono::DateTime<chrono::Utc>,
 }
@@ -144,13 +119,13 @@ impl KioskApp {
             status: SyncStatus::default(),
             screen: Screen::Enroll(EnrollScreen::default()),
             actions: Vec::new(),
-            pending_enrollment: None,
+            pending_enrollment: Pending::default(),
             browse_read_for: None,
-            pending_card: None,
+            pending_card: Pending::default(),
             last_card_poll: None,
-            pending_login: None,
-            pending_cases: None,
-            pending_mail: None,
+            pending_login: Pending::default(),
+            pending_cases: Pending::default(),
+            pending_mail: Pending::default(),
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
         };
         app.last_input = (app.clock)();
@@ -258,15 +233,8 @@ impl KioskApp {
         for action in std::mem::take(&mut self.actions) {
             self.perform(action);
         }
-        if let Some(receiver) = &mut self.pending_enrollment {
-            match receiver.try_recv() {
-                Ok(result) => {
-                    self.pending_enrollment = None;
-                    self.finish_enrollment(result);
-                }
-                Err(oneshot::error::TryRecvError::Empty) => {}
-                Err(oneshot::error::TryRecvError::Closed) => self.pending_enrollment = None,
-            }
+        if let Some(result) = self.pending_enrollment.take() {
+            self.finish_enrollment(result);
         }
         if let Some(session) = &self.session {
             self.status = session.status();
@@ -281,120 +249,54 @@ impl KioskApp {
         let Some(session) = self.session.clone() else { return };
         let now = (self.clock)();
         if let Screen::Login(screen) = &mut self.screen {
-            if let Some(receiver) = &mut self.pending_card
-                && let Ok(view) = receiver.try_recv()
-            {
+            if let Some(view) = self.pending_card.take() {
                 screen.card = Some(view);
-                self.pending_card = None;
             }
             let due = self.last_card_poll.is_none_or(|at| (now - at).num_milliseconds() >= CARD_POLL_MS);
-            if self.pending_card.is_none() && due {
+            let polling = session.clone();
+            // PC/SC calls block: off the drawing thread.
+            if due && self.pending_card.ask_blocking(&self.runtime, move || polling.login().card_view()) {
                 self.last_card_poll = Some(now);
-                let (sender, receiver) = oneshot::channel();
-                let polling = session.clone();
-                // PC/SC calls block: off the drawing thread.
-                self.runtime.spawn_blocking(move || {
-                    let _ = sender.send(polling.login().card_view());
-                });
-                self.pending_card = Some(receiver);
             }
         }
-        if let Some(receiver) = &mut self.pending_login {
-            match receiver.try_recv() {
-                Ok(Ok(view)) => {
-                    self.pending_login = None;
-                    match view.person {
-                        Some(person) if view.state == "logged_in" => {
-                            self.last_input = now;
-                            // Their own mailbox first, whoever chose what before.
-                            let _ = session.choose_mailbox(None);
-                            self.screen = Screen::Citizen(Box::new(CitizenScreen::new(person)));
-                            // Their cases, and the mailboxes they may read (their own, the
-                            // companies' they represent), come from the server: the kiosk keeps none.
-                            let (sender, receiver) = oneshot::channel();
-                            let asking = session.clone();
-                            self.runtime.spawn(async move {
-                                let cases = asking.citizen_cases().await;
-                                let mailboxes = asking.my_mailboxes().await.unwrap_or_else(|error| {
-                                    tracing::warn!(%error, "the citizen's mailboxes could not be fetched");
-                                    Vec::new()
-                                });
-                                let _ = sender.send((cases, mailboxes));
-                            });
-                            self.pending_cases = Some(receiver);
-                        }
-                        _ => self.screen = Screen::Home(Box::default()),
-                    }
+        match self.pending_login.take() {
+            Some(Ok(view)) => match view.person {
+                Some(person) if view.state == "logged_in" => {
+                    self.last_input = now;
+                    // Their own mailbox first, whoever chose what before.
+                    let _ = session.choose_mailbox(None);
+                    self.screen =
+                        Screen::Citizen(Box::new(CitizenScreen::new(person, domain::calendar::riga_date(now))));
+                    // Their cases, and the mailboxes they may read (their own, the companies'
+                    // they represent), come from the server: the kiosk keeps none.
+                    let asking = session.clone();
+                    self.pending_cases.ask(&self.runtime, async move {
+                        let cases = asking.citizen_cases().await;
+                        let mailboxes = asking.my_mailboxes().await.unwrap_or_else(|error| {
+                            tracing::warn!(%error, "the citizen's mailboxes could not be fetched");
+                            Vec::new()
+                        });
+                        (cases, mailboxes)
+                    });
                 }
-                Ok(Err(failure)) => {
-                    self.pending_login = None;
-                    if let Screen::Login(screen) = &mut self.screen {
-                        screen.busy = false;
-                        screen.error = Some((failure.code, failure.tries_left));
-                        // The counter changed: look at the card again now.
-                        self.last_card_poll = None;
-                    }
+                _ => self.screen = Screen::Home(Box::default()),
+            },
+            Some(Err(failure)) => {
+                if let Screen::Login(screen) = &mut self.screen {
+                    screen.busy = false;
+                    screen.error = Some((failure.code, failure.tries_left));
+                    // The counter changed: look at the card again now.
+                    self.last_card_poll = None;
                 }
-                Err(oneshot::error::TryRecvError::Empty) => {}
-                Err(oneshot::error::TryRecvError::Closed) => self.pending_login = None,
             }
+            None => {}
         }
-        if let Some(receiver) = &mut self.pending_cases {
-            match receiver.try_recv() {
-                Ok((result, mailboxes)) => {
-                    self.pending_cases = None;
-                    if let Screen::Citizen(screen) = &mut self.screen {
-                        screen.mailboxes = mailboxes;
-                        screen.cases = match result {
-                            Ok(cases) => CitizenCases::Loaded(cases),
-                            Err(error) => {
-                                tracing::warn!(%error, "the citizen's cases could not be fetched");
-                                CitizenCases::Failed(error.code)
-                            }
-                        };
-                    }
-                }
-                Err(oneshot::error::TryRecvError::Empty) => {}
-                Err(oneshot::error::TryRecvError::Closed) => self.pending_cases = None,
+        if let Screen::Citizen(screen) = &mut self.screen {
+            if let Some(start) = self.pending_cases.take() {
+                screen.started(start);
             }
-        }
-        if let Some(receiver) = &mut self.pending_mail {
-            match receiver.try_recv() {
-                Ok(answer) => {
-                    self.pending_mail = None;
-                    if let Screen::Citizen(screen) = &mut self.screen {
-                        match answer {
-                            MailAnswer::Inbox(result) => screen.inbox = loadable(result),
-                            MailAnswer::Opened(result) => screen.opened = Some(loadable(result)),
-                            MailAnswer::Accesses(result) => screen.accesses = Some(loadable(result)),
-                            MailAnswer::Delegations(result) => screen.delegations = loadable(result),
-                            MailAnswer::DelegationChanged(done, list) => {
-                                match done {
-                                    Ok(key) => {
-                                        screen.access_notice = Some(texts::tr(self.language, key));
-                                        screen.delegate_code.clear();
-                                    }
-                                    Err(error) => {
-                                        screen.access_notice = Some(texts::error_text(self.language, &error.code))
-                                    }
-                                }
-                                screen.delegations = loadable(list);
-                            }
-                            MailAnswer::Shown(result) => match result {
-                                Ok(document) => screen.show(document),
-                                Err(error) => screen.notice = Some(texts::error_text(self.language, &error.code)),
-                            },
-                            MailAnswer::Printed(result) => {
-                                screen.notice = Some(match result {
-                                    Ok(_) => texts::tr(self.language, "citizen.printed"),
-                                    Err(error) => texts::error_text(self.language, &error.code),
-                                });
-                            }
-                        }
-                    }
-                }
-                Err(oneshot::error::TryRecvError::Empty) => {}
-                Err(oneshot::error::TryRecvError::Closed) => self.pending_mail = None,
+            if let Some(answer) = self.pending_mail.take() {
+                screen.answered(answer, self.language);
             }
         }
         if let Screen::Citizen(_) = self.screen {
@@ -414,10 +316,10 @@ impl KioskApp {
                 session.log_out().await;
             });
         }
-        self.pending_login = None;
+        self.pending_login.forget();
         // Answers still on their way are dropped unread.
-        self.pending_cases = None;
-        self.pending_mail = None;
+        self.pending_cases.forget();
+        self.pending_mail.forget();
         self.screen = Screen::Home(Box::new(HomeScreen { notice: Some(notice.to_owned()), ..HomeScreen::default() }));
         self.browse_read_for = None;
     }
@@ -438,10 +340,10 @@ impl KioskApp {
 
     /// Whether background work is under way (the caller keeps repainting until it ends).
     pub fn is_busy(&self) -> bool {
-        self.pending_enrollment.is_some()
-            || self.pending_login.is_some()
-            || self.pending_cases.is_some()
-            || self.pending_mail.is_some()
+        self.pending_enrollment.is_waiting()
+            || self.pending_login.is_waiting()
+            || self.pending_cases.is_waiting()
+            || self.pending_mail.is_waiting()
             || matches!(self.screen, Screen::Login(_) | Screen::Citizen(_))
     }
 
@@ -466,18 +368,12 @@ impl KioskApp {
                 }
             }
             Action::Enroll(EnrollAction::Submit { server_url, code }) => {
-                if self.pending_enrollment.is_some() {
-                    return;
-                }
-                if let Screen::Enroll(screen) = &mut self.screen {
+                let started =
+                    self.pending_enrollment.ask(&self.runtime, async move { session.enroll(&server_url, &code).await });
+                if let (true, Screen::Enroll(screen)) = (started, &mut self.screen) {
                     screen.busy = true;
                     screen.error = None;
                 }
-                let (sender, receiver) = oneshot::channel();
-                self.runtime.spawn(async move {
-                    let _ = sender.send(session.enroll(&server_url, &code).await);
-                });
-                self.pending_enrollment = Some(receiver);
             }
             Action::Home(HomeAction::LogIn) => {
                 self.last_card_poll = None;
@@ -485,18 +381,12 @@ impl KioskApp {
             }
             Action::Login(LoginAction::Cancel) => self.screen = Screen::Home(Box::default()),
             Action::Login(action @ (LoginAction::Submit(_) | LoginAction::UsePinPad)) => {
-                if self.pending_login.is_some() {
-                    return;
-                }
                 let pin = match action {
                     LoginAction::Submit(pin) => Some(pin),
                     _ => None,
                 };
-                let (sender, receiver) = oneshot::channel();
-                self.runtime.spawn(async move {
-                    let _ = sender.send(session.log_in(pin.as_deref().map(String::as_str)).await);
-                });
-                self.pending_login = Some(receiver);
+                self.pending_login
+                    .ask(&self.runtime, async move { session.log_in(pin.as_deref().map(String::as_str)).await });
             }
             Action::Citizen(CitizenAction::LogOut) => self.end_citizen_session("citizen.ended_card"),
             Action::Citizen(action) => self.citizen_action(&session, action),
@@ -511,115 +401,50 @@ impl KioskApp {
         }
     }
 
-    /// The citizen's mailbox actions: answers come from the server (the kiosk keeps nothing).
+    /// The citizen's mailbox actions: the screen shows what changes at once and says what to ask;
+    /// answers come from the server (the kiosk keeps nothing) and the screen applies them.
     fn citizen_action(&mut self, session: &Arc<DeviceSession>, action: CitizenAction) {
         let Screen::Citizen(screen) = &mut self.screen else { return };
-        if self.pending_mail.is_some() {
+        if self.pending_mail.is_waiting() {
             return;
         }
-        let (sender, receiver) = oneshot::channel();
+        if let CitizenAction::ChooseMailbox(address) = &action
+            && let Err(error) = session.choose_mailbox(address.as_deref())
+        {
+            tracing::warn!(%error, "the mailbox could not be chosen");
+            return;
+        }
+        screen.today = domain::calendar::riga_date((self.clock)());
+        let Some(request) = screen.begin(action, self.language) else { return };
         let asking = session.clone();
-        match action {
-            CitizenAction::ChooseMailbox(address) => {
-                if let Err(error) = session.choose_mailbox(address.as_deref()) {
-                    tracing::warn!(%error, "the mailbox could not be chosen");
-                    return;
-                }
-                screen.chosen = address;
-                screen.opened = None;
-                screen.close_document();
-                screen.accesses = None;
-                screen.delegate_code.clear();
-                screen.confirming = false;
-                screen.access_notice = None;
-                let view = screen.view;
-                screen.inbox = Loadable::Loading;
-                screen.delegations = Loadable::Loading;
-                self.runtime.spawn(async move {
-                    let answer = match view {
-                        CitizenView::Access => MailAnswer::Delegations(asking.own_delegations().await),
-                        _ => MailAnswer::Inbox(asking.own_inbox().await),
-                    };
-                    let _ = sender.send(answer);
-                });
-            }
-            CitizenAction::Show(CitizenView::Access) => {
-                screen.view = CitizenView::Access;
-                screen.delegations = Loadable::Loading;
-                screen.access_notice = None;
-                self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Delegations(asking.own_delegations().await));
-                });
-            }
-            CitizenAction::Delegate(code, right, months) => {
-                let ends_on = screens::months_ahead(chrono::Local::now().date_naive(), months);
-                screen.access_notice = Some(texts::tr(self.language, "delegation.giving"));
-                self.runtime.spawn(async move {
+        self.pending_mail.ask(&self.runtime, async move {
+            match request {
+                MailRequest::Inbox => MailAnswer::Inbox(asking.own_inbox().await),
+                MailRequest::Delegations => MailAnswer::Delegations(asking.own_delegations().await),
+                MailRequest::Delegate { code, right, ends_on } => {
                     let done = asking.delegate_own_mailbox(&code, right, ends_on).await.map(|_| "delegation.given");
-                    let _ = sender.send(MailAnswer::DelegationChanged(done, asking.own_delegations().await));
-                });
-            }
-            CitizenAction::EndDelegation(id) => {
-                self.runtime.spawn(async move {
-                    let done = asking.end_own_delegation(id).await.map(|()| "delegation.ended");
-                    let _ = sender.send(MailAnswer::DelegationChanged(done, asking.own_delegations().await));
-                });
-            }
-            CitizenAction::Show(view) => {
-                screen.view = view;
-                if view != CitizenView::Mail {
-                    return;
+                    MailAnswer::DelegationChanged(done, asking.own_delegations().await)
                 }
-                screen.inbox = Loadable::Loading;
-                screen.opened = None;
-                self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
-                });
-            }
-            CitizenAction::OpenMessage(id) => {
-                screen.opened = Some(Loadable::Loading);
-                screen.notice = None;
-                self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Opened(asking.open_own_message(id).await));
-                });
-            }
-            CitizenAction::CloseMessage => {
-                // Back to the list, read again so the message shows as read.
-                screen.opened = None;
-                screen.notice = None;
-                screen.close_document();
-                self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Inbox(asking.own_inbox().await));
-                });
-            }
-            CitizenAction::ShowAttachment(id, index, name) => {
-                screen.notice = None;
-                self.runtime.spawn(async move {
-                    let shown = match asking.own_attachment(id, index).await {
+                MailRequest::EndDelegation(id) => {
+                    let done = asking.end_own_delegation(id).await.map(|()| "delegation.ended");
+                    MailAnswer::DelegationChanged(done, asking.own_delegations().await)
+                }
+                MailRequest::Open(id) => MailAnswer::Opened(asking.open_own_message(id).await),
+                MailRequest::Show { id, index, name } => {
+                    MailAnswer::Shown(match asking.own_attachment(id, index).await {
                         // Drawing a PDF runs poppler: off the async threads.
                         Ok(bytes) => tokio::task::spawn_blocking(move || prepare_document(name, &bytes))
                             .await
                             .unwrap_or_else(|e| Err(SessionError { code: "unknown".into(), message: e.to_string() })),
                         Err(error) => Err(error),
-                    };
-                    let _ = sender.send(MailAnswer::Shown(shown));
-                });
+                    })
+                }
+                MailRequest::Print { id, index, name } => {
+                    MailAnswer::Printed(asking.print_own_attachment(id, index, &name).await)
+                }
+                MailRequest::Accesses => MailAnswer::Accesses(asking.own_mailbox_accesses().await),
             }
-            CitizenAction::PrintAttachment(id, index, name) => {
-                screen.notice = Some(texts::tr(self.language, "citizen.printing"));
-                self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Printed(asking.print_own_attachment(id, index, &name).await));
-                });
-            }
-            CitizenAction::ShowAccesses => {
-                screen.accesses = Some(Loadable::Loading);
-                self.runtime.spawn(async move {
-                    let _ = sender.send(MailAnswer::Accesses(asking.own_mailbox_accesses().await));
-                });
-            }
-            CitizenAction::LogOut => return,
-        }
-        self.pending_mail = Some(receiver);
+        });
     }
 
     fn finish_enrollment(&mut self, result: Result<Enrollment, SessionError>) {

@@ -1,16 +1,18 @@
 //! One struct per screen; `ui()` draws and returns what the user asked for, and never performs
 //! it: effects run in [`crate::KioskApp::run_effects`].
 
+mod citizen;
 mod enroll;
 mod home;
 mod login;
 
+pub use citizen::{
+    CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, Loadable, MailAnswer, MailRequest,
+    ShownDocument, months_ahead,
+};
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen};
-pub use login::{
-    CitizenAction, CitizenCases, CitizenScreen, CitizenView, Loadable, LoginAction, LoginScreen, ShownDocument,
-    months_ahead,
-};
+pub use login::{LoginAction, LoginScreen};
 
 use domain::Language;
 
