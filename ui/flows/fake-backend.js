@@ -74,6 +74,25 @@
       consent: null,
     };
   }
+  // A message written at the desk (`mark` keeps the ids of the clerk's and the customer's apart),
+  // queued as the desk queues it.
+  function queueMessage(r, mark) {
+    if (!r.subject.trim()) throw { code: "message_subject", message: "subject" };
+    const c = r.case_id ? findCase(r.case_id) : null;
+    const named = (a) => (state.mail.directory.find((d) => d.address === a) || { name: a }).name;
+    const queued = { id: `0190b2d8-0000-7000-8000-${mark}${String(state.mail.queued.length).padStart(11, "0")}`, recipients: r.recipients, recipient_names: r.recipients.map(named), subject: r.subject,
+      case_id: r.case_id || null, case_number: c ? c.number : null,
+      attachments: [
+        ...(r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),
+        ...(r.files || []).map((f) => f.name.split(/[\\/]/).pop()),
+      ],
+      created_at: new Date().toISOString(), state: "queued", refused: null, refused_code: null, deliveries: [],
+      in_reply_to: r.in_reply_to || null };
+    state.mail.queued.unshift(queued);
+    persist();
+    return queued;
+  }
+
   const findCase = (id) => {
     const c = state.cases.find((x) => x.id === id);
     if (!c) throw { code: "case_unknown", message: `no case ${id}` };
@@ -367,23 +386,8 @@
           const q = fold(args.query || "");
           return state.mail.directory.filter((d) => !q || fold(`${d.name} ${d.address}`).includes(q));
         }
-        case "compose_message": {
-          const r = args.request;
-          if (!r.subject.trim()) throw { code: "message_subject", message: "subject" };
-          const c = r.case_id ? findCase(r.case_id) : null;
-          const named = (a) => (state.mail.directory.find((d) => d.address === a) || { name: a }).name;
-          const queued = { id: `0190b2d8-0000-7000-8000-f${String(state.mail.queued.length).padStart(11, "0")}`, recipients: r.recipients, recipient_names: r.recipients.map(named), subject: r.subject,
-            case_id: r.case_id || null, case_number: c ? c.number : null,
-            attachments: [
-              ...(r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),
-              ...(r.files || []).map((f) => f.name.split(/[\\/]/).pop()),
-            ],
-            created_at: new Date().toISOString(), state: "queued", refused: null, refused_code: null, deliveries: [],
-            in_reply_to: r.in_reply_to || null };
-          state.mail.queued.unshift(queued);
-          persist();
-          return queued;
-        }
+        case "compose_message":
+          return queueMessage(args.request, "f");
         case "queued_messages":
           return state.mail.queued;
         case "mailboxes":
@@ -470,6 +474,16 @@
           persist();
           return ended;
         }
+        case "print_visit_receipt":
+          if (!state.visit) throw { code: "no_visit", message: "no customer is being served" };
+          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: "/tmp/receipts/visit.pdf", job: null };
+        case "read_customer_card":
+          // The customer's card in the second reader, when a flow has put one there.
+          if (!state.customerCard) throw { code: "no_card", message: "no card in the customer's reader" };
+          return state.customerCard;
+        case "send_for_customer":
+          if (!state.mail.consent) throw { code: "no_consent", message: "the customer's consent is not in force" };
+          return queueMessage(args.request, "c");
         case "print_case_receipt":
           findCase(args.id);
           return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.id}.pdf`, job: null };

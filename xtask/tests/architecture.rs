@@ -125,3 +125,55 @@ fn every_crate_keeps_the_workspace_lints_so_none_may_use_unsafe() {
         );
     }
 }
+
+/// The names in `text` between `open` and the next `close`, one per match.
+fn names_between(text: &str, open: &str, close: char) -> BTreeSet<String> {
+    text.split(open).skip(1).filter_map(|rest| rest.split(close).next()).map(str::to_owned).collect()
+}
+
+/// The desk's commands are named in five places that must agree: the build script (which makes
+/// the permissions), the handler list, the window's capability, the UI's `api.ts`, and the
+/// Playwright flows' fake backend. One missing is a command the UI calls and the app refuses, or
+/// one the flows test that does not exist.
+#[test]
+fn the_desks_command_lists_agree() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let build = read("src-tauri/build.rs");
+    let listed = build.split("let commands = &[").nth(1).and_then(|rest| rest.split("];").next()).unwrap();
+    let build_names: BTreeSet<String> = listed.split('"').skip(1).step_by(2).map(str::to_owned).collect();
+    let lib = read("src-tauri/src/lib.rs");
+    let handlers = lib.split("generate_handler![").nth(1).and_then(|rest| rest.split(']').next()).unwrap();
+    let handler_names: BTreeSet<String> = handlers
+        .split(',')
+        .map(|path| path.trim().rsplit("::").next().unwrap_or_default().to_owned())
+        .filter(|name| !name.is_empty())
+        .collect();
+    let capability = read("src-tauri/capabilities/main.json");
+    let capability_names: BTreeSet<String> =
+        names_between(&capability, "\"allow-", '"').into_iter().map(|name| name.replace('-', "_")).collect();
+    let api = read("ui/src/api.ts");
+    let api_names: BTreeSet<String> = api
+        .split("invoke")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("(\"").map(|(_, after)| after))
+        .filter_map(|after| after.split('"').next())
+        .map(str::to_owned)
+        .collect();
+    let fake = read("ui/flows/fake-backend.js");
+    let fake_names = names_between(&fake, "case \"", '"');
+    assert!(build_names.len() > 40, "the build script's list was read: {build_names:?}");
+    for (place, names) in [
+        ("the handler list (src-tauri/src/lib.rs)", &handler_names),
+        ("the capability (src-tauri/capabilities/main.json)", &capability_names),
+        ("the UI (ui/src/api.ts)", &api_names),
+        ("the flows' fake backend (ui/flows/fake-backend.js)", &fake_names),
+    ] {
+        let missing: Vec<&String> = build_names.difference(names).collect();
+        let extra: Vec<&String> = names.difference(&build_names).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{place} disagrees with src-tauri/build.rs: missing {missing:?}, not in build.rs {extra:?}"
+        );
+    }
+}
