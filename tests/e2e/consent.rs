@@ -9,13 +9,10 @@ use chrono::{DateTime, Utc};
 use device::session::DeviceSession;
 use eid::{
     apdu::KeyKind,
-    test_ca::{Holder, TestCa},
+    test_ca::Holder,
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use tests::{
-    bin_dir, free_port,
-    processes::{ServerProcess, server_cli},
-};
+use tests::{free_port, scenario::Scenario};
 
 const CLERK: &str = "161175-19997";
 const CITIZEN: &str = "325035-11782";
@@ -31,39 +28,14 @@ fn real_now() -> DateTime<Utc> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_mailbox_with_them() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let bin = bin_dir();
-    let ca = TestCa::generate(real_now()).unwrap();
-    ca.save(&dir.path().join("ca")).unwrap();
-    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
-    server_cli(&bin, &db, &["user", "grant", CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"]).unwrap();
-    let added = server_cli(
-        &bin,
-        &db,
-        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
-    )
-    .unwrap();
-    let code =
-        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
-    server_cli(&bin, &db, &["institution", "add", VID, "--name", "Valsts ieņēmumu dienests"]).unwrap();
-    let key: serde_json::Value =
-        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", VID, "--json"]).unwrap()).unwrap();
-    let key = format!("ApiKey {}", key["api_key"].as_str().unwrap());
-    server_cli(&bin, &db, &["eaddress", "add", VID_BOX, "--name", "VID", "--institution", VID]).unwrap();
-    server_cli(&bin, &db, &["eaddress", "add", CITIZEN_BOX, "--name", "JĀNIS BĒRZIŅŠ"]).unwrap();
-    let config = dir.path().join("pietura.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
-            dir.path().join("ca/ica.pem").display().to_string()
-        ),
-    )
-    .unwrap();
-    let server = ServerProcess::start_with(&bin, &db, free_port(), |c| {
-        c.arg("--config").arg(&config);
-    })
-    .unwrap();
+    let mut scenario = Scenario::in_dir(dir.path());
+    scenario.centre("Rīgas VPVKAC", "Rīga").unwrap().grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
+    let code = scenario.device("Rīgas VPVKAC", "desk", "G1").unwrap();
+    let key = scenario.institution(VID, "Valsts ieņēmumu dienests").unwrap();
+    scenario.mailbox(VID_BOX, "VID", &["--institution", VID]).unwrap();
+    scenario.mailbox(CITIZEN_BOX, "JĀNIS BĒRZIŅŠ", &[]).unwrap();
+    let ca = scenario.trust_test_ca().unwrap().clone();
+    let server = scenario.start(free_port()).unwrap();
     // The institution writes to the citizen.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
@@ -288,7 +260,7 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     }
     assert!(files > 0, "the desk's folder was searched");
 
-    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(scenario.db.clone())).await.unwrap();
     let actions: Vec<String> = store.audit_entries(0, 500).await.unwrap().into_iter().map(|e| e.action).collect();
     for action in ["consent_given", "inbox_listed", "consent_ended"] {
         assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");

@@ -18,13 +18,11 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use eid::{
-    apdu::KeyKind,
-    test_ca::{Holder, TestCa},
-};
+use eid::{apdu::KeyKind, test_ca::Holder};
 use tests::{
     artefact_dir, bin_dir, free_port,
-    processes::{Process, ServerProcess, VirtualCardProcess, server_cli, wait_until},
+    processes::{Process, VirtualCardProcess, wait_until},
+    scenario::Scenario,
     webdriver::Session,
 };
 
@@ -221,51 +219,26 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let home = tempfile::tempdir()?;
     let shots = artefact_dir();
     let bin = bin_dir();
-    let db = home.path().join("server.db");
-    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas 1. VPVKAC", "--municipality", "Rīga"])?;
-    let added = server_cli(
-        &bin,
-        &db,
-        &["device", "add", "--centre", "Rīgas 1. VPVKAC", "--kind", "desk", "--name", "Galds 1", "--json"],
-    )?;
-    let code = serde_json::from_str::<serde_json::Value>(&added)?["enrollment_code"].as_str().unwrap().to_owned();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
-    server_cli(&bin, &db, &["catalogue", "import", demo.to_str().unwrap()])?;
-    server_cli(&bin, &db, &["user", "grant", CLERK_CODE, "--role", "clerk", "--centre", "Rīgas 1. VPVKAC"])?;
+    let mut scenario = Scenario::in_dir(home.path());
+    let db = scenario.db.clone();
+    scenario.centre("Rīgas 1. VPVKAC", "Rīga")?;
+    let code = scenario.device("Rīgas 1. VPVKAC", "desk", "Galds 1")?;
+    scenario.demo_catalogue()?.grant(CLERK_CODE, "clerk", "Rīgas 1. VPVKAC")?;
     // E-address: the institution's mailbox (operated with its API key) and the centre's.
-    server_cli(&bin, &db, &["institution", "add", VID, "--name", "Valsts ieņēmumu dienests"])?;
-    let key: serde_json::Value = serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", VID, "--json"])?)?;
-    let vid_key = format!("ApiKey {}", key["api_key"].as_str().context("an API key")?);
-    server_cli(&bin, &db, &["eaddress", "add", VID_BOX, "--name", "Valsts ieņēmumu dienests", "--institution", VID])?;
-    server_cli(
-        &bin,
-        &db,
-        &["eaddress", "add", "R1V@90011524360", "--name", "Rīgas 1. VPVKAC", "--centre", "Rīgas 1. VPVKAC"],
-    )?;
+    let vid_key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
+    scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
+    scenario.mailbox("R1V@90011524360", "Rīgas 1. VPVKAC", &["--centre", "Rīgas 1. VPVKAC"])?;
     // eID login: a test CA made here, trusted by the server; the clerk's card in vpcd's reader.
     #[allow(clippy::disallowed_methods)] // the test's reference clock
     let now = chrono::Utc::now();
-    let ca = TestCa::generate(now)?;
-    ca.save(&home.path().join("ca"))?;
-    let config = home.path().join("pietura.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
-            home.path().join("ca/ica.pem").display().to_string()
-        ),
-    )?;
+    let ca = scenario.trust_test_ca()?.clone();
     let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK_CODE.into() };
     let card_file = home.path().join("clerk-card.json");
     let profile = ca.issue_card(clerk, KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
     std::fs::write(&card_file, profile.to_json()?)?;
     let mut card = VirtualCardProcess::insert(&bin, &card_file, VPCD_SLOT)?;
     let port = free_port();
-    let start_server = || {
-        ServerProcess::start_with(&bin, &db, port, |c| {
-            c.arg("--config").arg(&config);
-        })
-    };
+    let start_server = || scenario.start(port);
     let mut server = start_server()?;
 
     let driver_port = free_port();

@@ -20,7 +20,8 @@ use offline_store::{CaseDraft, DatabaseKey, Store};
 use sha2::Digest;
 use tests::{
     bin_dir, free_port,
-    processes::{ServerProcess, demo_server_with_desk, server_cli},
+    processes::{ServerProcess, demo_server_with_desk},
+    scenario::Scenario,
 };
 use uuid::Uuid;
 
@@ -38,21 +39,13 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     let dir = tempfile::tempdir().unwrap();
     let bin = bin_dir();
     let (db, code) = demo_server_with_desk(&bin, dir.path()).unwrap();
-    server_cli(&bin, &db, &["institution", "add", VID, "--name", "Valsts ieņēmumu dienests"]).unwrap();
-    let key: serde_json::Value =
-        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", VID, "--json"]).unwrap()).unwrap();
-    let key = format!("ApiKey {}", key["api_key"].as_str().unwrap());
-    server_cli(&bin, &db, &["eaddress", "add", VID_BOX, "--name", "Valsts ieņēmumu dienests", "--institution", VID])
-        .unwrap();
-    server_cli(
-        &bin,
-        &db,
-        &["eaddress", "add", "RCV@90011524360", "--name", "Rīgas VPVKAC", "--centre", "Rīgas VPVKAC"],
-    )
-    .unwrap();
-    server_cli(&bin, &db, &["user", "grant", CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"]).unwrap();
+    let scenario = Scenario::in_dir(dir.path());
+    let key = scenario.institution(VID, "Valsts ieņēmumu dienests").unwrap();
+    scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID]).unwrap();
+    scenario.mailbox("RCV@90011524360", "Rīgas VPVKAC", &["--centre", "Rīgas VPVKAC"]).unwrap();
+    scenario.grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
     let port = free_port();
-    let mut server = ServerProcess::start(&bin, &db, port).unwrap();
+    let mut server = scenario.start(port).unwrap();
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
     let enrolled = client.enroll(&code).await.unwrap();
     let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };

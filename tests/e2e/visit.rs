@@ -13,13 +13,10 @@ use device::session::{DeviceSession, RegisterCase};
 use domain::case::CaseKind;
 use eid::{
     apdu::KeyKind,
-    test_ca::{Holder, TestCa},
+    test_ca::Holder,
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use tests::{
-    bin_dir, free_port,
-    processes::{ServerProcess, demo_server_with_desk, server_cli},
-};
+use tests::{bin_dir, free_port, processes::demo_server_with_desk, scenario::Scenario};
 
 const CLERK: &str = "161175-19997";
 const CUSTOMER: &str = "290156-11605";
@@ -33,24 +30,12 @@ fn real_now() -> DateTime<Utc> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_registered_during_a_visit_counts_its_wait_and_its_service_and_the_server_keeps_them() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = bin_dir();
-    let (db, code) = demo_server_with_desk(&bin, dir.path()).unwrap();
-    let ca = TestCa::generate(real_now()).unwrap();
-    ca.save(&dir.path().join("ca")).unwrap();
-    server_cli(&bin, &db, &["user", "grant", CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"]).unwrap();
-    let config = dir.path().join("pietura.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
-            dir.path().join("ca/ica.pem").display().to_string()
-        ),
-    )
-    .unwrap();
-    let server = ServerProcess::start_with(&bin, &db, free_port(), |c| {
-        c.arg("--config").arg(&config);
-    })
-    .unwrap();
+    let (db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
+    // A CA of this test's own (it issues the cards below), trusted instead of the demo's.
+    let mut scenario = Scenario::in_dir(dir.path());
+    let ca = scenario.trust_test_ca().unwrap().clone();
+    scenario.grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
+    let server = scenario.start(free_port()).unwrap();
 
     // The desk's clock runs as the test moves it (minutes pass while the customer is served).
     let offset_seconds = Arc::new(AtomicI64::new(0));

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: real processes on free ports, and a small WebDriver client.
 
 pub mod processes;
+pub mod scenario;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};

@@ -228,39 +228,28 @@ pub fn demo_server_with_desk(bin_dir: &Path, dir: &Path) -> Result<(std::path::P
 /// given as a path: the server reads either from `PIETURA_DATABASE_URL`); the eID settings are
 /// in DIR/pietura.toml. Returns the desk's enrollment code.
 pub fn demo_server_on(bin_dir: &Path, dir: &Path, database: &Path) -> Result<String> {
-    let db = database.to_owned();
-    server_cli(bin_dir, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"])?;
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
-    server_cli(bin_dir, &db, &["catalogue", "import", demo.to_str().context("the repository path is not UTF-8")?])?;
-    let added = server_cli(
-        bin_dir,
-        &db,
-        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
-    )?;
-    let added: serde_json::Value = serde_json::from_str(&added)?;
-    let code = added["enrollment_code"].as_str().context("no enrollment code")?.to_owned();
-    // eID login with a test CA (its files in DIR/ca, the settings in DIR/pietura.toml, read by
-    // ServerProcess::start), and the clerk's card in DIR/clerk-card.json: what the desk pushes
-    // must prove its author.
+    let mut scenario = crate::scenario::Scenario::in_dir(dir);
+    (scenario.bin, scenario.db) = (bin_dir.to_owned(), database.to_owned());
+    scenario.centre("Rīgas VPVKAC", "Rīga")?.demo_catalogue()?;
+    let code = scenario.device("Rīgas VPVKAC", "desk", "G1")?;
+    // eID login with a test CA, and the clerk's card in DIR/clerk-card.json: what the desk
+    // pushes must prove its author.
     #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
     let now = chrono::Utc::now();
-    let ca = eid::test_ca::TestCa::generate(now)?;
-    ca.save(&dir.join("ca"))?;
-    std::fs::write(
-        dir.join("pietura.toml"),
-        format!(
-            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
-            dir.join("ca/ica.pem").display().to_string()
-        ),
-    )?;
     let holder = eid::test_ca::Holder {
         given_name: "ILZE".into(),
         surname: "OZOLIŅA".into(),
         personal_code: crate::DEMO_CLERK.into(),
     };
-    let card =
-        ca.issue_card(holder, eid::apdu::KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
+    let card = scenario.trust_test_ca()?.issue_card(
+        holder,
+        eid::apdu::KeyKind::EcP384,
+        now - chrono::Duration::days(30),
+        None,
+        "1234",
+        "123456",
+    )?;
     std::fs::write(dir.join("clerk-card.json"), card.to_json()?)?;
-    server_cli(bin_dir, &db, &["user", "grant", crate::DEMO_CLERK, "--role", "clerk", "--centre", "Rīgas VPVKAC"])?;
+    scenario.grant(crate::DEMO_CLERK, "clerk", "Rīgas VPVKAC")?;
     Ok(code)
 }
