@@ -177,3 +177,35 @@ fn the_desks_command_lists_agree() {
         );
     }
 }
+
+/// Every error code the device layer and the desk's commands make has a message in Latvian and
+/// in English in the desk's translations: a code without one reaches the clerk as "unknown
+/// error", which tells them nothing about what to do.
+#[test]
+fn every_error_code_the_desk_can_show_is_translated() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let mut codes = BTreeSet::new();
+    let mut sources = vec![root.join("device/src"), root.join("src-tauri/src")];
+    while let Some(path) = sources.pop() {
+        if path.is_dir() {
+            sources.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for opening in ["invalid(\"", "SessionError::new(\"", "CommandError { code: \""] {
+            codes.extend(names_between(&text, opening, '"'));
+        }
+    }
+    assert!(codes.len() > 20, "the codes were found: {codes:?}");
+    for language in ["lv", "en"] {
+        let table: Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join(format!("ui/src/locales/{language}.json"))).unwrap(),
+        )
+        .unwrap();
+        let missing: Vec<&String> = codes.iter().filter(|code| table["errors"][code.as_str()].is_null()).collect();
+        assert!(missing.is_empty(), "ui/src/locales/{language}.json has no errors.<code> for {missing:?}");
+    }
+}
