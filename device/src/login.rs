@@ -60,6 +60,7 @@ impl From<offline_store::StoreError> for LoginFailure {
 
 /// The person logged in (or whose card locked the device).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Person {
     pub personal_code: String,
     pub given_name: String,
@@ -92,8 +93,10 @@ enum State {
 
 /// What the screens show about the login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LoginView {
     /// `logged_out`, `logged_in` or `locked`.
+    #[cfg_attr(feature = "ts", ts(type = r#""logged_out" | "logged_in" | "locked""#))]
     pub state: &'static str,
     pub person: Option<Person>,
     /// Logged in without the server: everything done is marked so when it syncs.
@@ -127,8 +130,10 @@ fn holder_details(
 
 /// What the screens show about readers and the card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardView {
     /// `no_service`, `no_reader`, `no_card`, `unsupported_card`, `card`.
+    #[cfg_attr(feature = "ts", ts(type = r#""no_service" | "no_reader" | "no_card" | "unsupported_card" | "card""#))]
     pub status: &'static str,
     pub readers: Vec<String>,
     pub card: Option<CardDetails>,
@@ -136,6 +141,7 @@ pub struct CardView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardDetails {
     pub reader: String,
     pub holder: String,

@@ -31,6 +31,7 @@ impl Default for SchedulePolicy {
 
 /// What the user interfaces show about the link to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Connection {
     /// No attempt has finished yet.
@@ -46,6 +47,7 @@ pub enum Connection {
 
 /// The engine's state, published on a watch channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     pub connection: Connection,
     pub last_success: Option<DateTime<Utc>>,
@@ -68,6 +70,7 @@ pub struct SyncStatus {
 
 /// The outbox, for the status bar: cases waiting to be sent, and refused ones a clerk must see.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxStatus {
     pub pending: u64,
     pub poisoned: u64,
@@ -78,6 +81,7 @@ pub struct OutboxStatus {
 
 /// The offline catalogue's progress, for "records and bytes" while syncing and its freshness.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CatalogueStatus {
     /// The last feed position applied, and the newest the server reported.
     pub cursor: i64,

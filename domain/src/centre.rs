@@ -3,6 +3,7 @@ use uuid::Uuid;
 
 /// A place where desks and kiosks stand: a VPVKAC client service centre or a public library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Centre {
     pub id: Uuid,
     pub name: String,

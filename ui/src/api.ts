@@ -1,7 +1,17 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { Language } from "./i18n";
-
-export type Connection = "connecting" | "online" | "offline" | "unauthorised" | "incompatible";
+// Generated from the Rust types (src-tauri/tests/typescript_bindings.rs): never edit them here.
+import type { CardView } from "./bindings/CardView";
+import type { LoginView } from "./bindings/LoginView";
+import type { OutboxProblem } from "./bindings/OutboxProblem";
+import type { SyncStatus } from "./bindings/SyncStatus";
+export type { CardDetails } from "./bindings/CardDetails";
+export type { CatalogueStatus } from "./bindings/CatalogueStatus";
+export type { Centre } from "./bindings/Centre";
+export type { Connection } from "./bindings/Connection";
+export type { OutboxStatus } from "./bindings/OutboxStatus";
+export type { Person } from "./bindings/Person";
+export type { CardView, LoginView, OutboxProblem, SyncStatus };
 
 export interface Enrollment {
   server_url: string;
@@ -13,28 +23,6 @@ export interface Enrollment {
 export interface AppState {
   language: Language;
   enrollment: Enrollment | null;
-}
-
-export interface SyncStatus {
-  connection: Connection;
-  last_success: string | null;
-  next_try: string | null;
-  consecutive_failures: number;
-  last_error: string | null;
-  centre: { id: string; name: string; municipality: string } | null;
-  catalogue: CatalogueStatus;
-  outbox?: { pending: number; poisoned: number; case_news?: number };
-  /** Messages waiting unread in the centre's mailboxes, as last heard from the server. */
-  mail_unread?: number;
-}
-
-export interface CatalogueStatus {
-  cursor: number;
-  head: number;
-  records_applied: number;
-  bytes_received: number;
-  caught_up_at: string | null;
-  syncing: boolean;
 }
 
 /** A text in the language it really is in; `fallback` when not the reader's language. */
@@ -125,46 +113,6 @@ export function asCommandError(error: unknown): CommandError {
     return { code: String(e.code), message: String(e.message ?? "") };
   }
   return { code: "unknown", message: String(error) };
-}
-
-/** An outbox entry the server refused, with its reason. */
-export interface OutboxProblem {
-  id: string;
-  kind: string;
-  reason: string;
-  /** The code of the server's reason, translated under `cases.rejection`. */
-  code: string | null;
-  created_at: string;
-  case_number: string | null;
-}
-
-export interface Person {
-  personal_code: string;
-  given_name: string;
-  surname: string;
-  roles: string[];
-}
-
-export interface LoginView {
-  state: "logged_out" | "logged_in" | "locked";
-  person: Person | null;
-  offline: boolean;
-  since: string | null;
-}
-
-export interface CardView {
-  status: "no_service" | "no_reader" | "no_card" | "unsupported_card" | "card";
-  readers: string[];
-  card: {
-    reader: string;
-    holder: string;
-    personal_code: string | null;
-    not_before: string;
-    not_after: string;
-    pin_tries_left: number | null;
-    pin_pad: boolean;
-  } | null;
-  message: string | null;
 }
 
 export interface LoginStatus {

@@ -104,6 +104,7 @@ impl SearchFilters {
 
 /// An outbox entry the server refused.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxProblem {
     pub id: uuid::Uuid,
     pub kind: String,

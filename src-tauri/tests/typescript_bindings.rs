@@ -1,0 +1,57 @@
+//! The TypeScript declarations of the views the desk's UI receives, generated from the Rust types
+//! (ts-rs) into `ui/src/bindings/`, which `ui/src/api.ts` imports instead of declaring them by
+//! hand. The test fails when the committed declarations are not what the Rust types now give: run
+//! it with `UPDATE_TS_BINDINGS=1` to write them again, then type-check the UI (`npm run build`).
+
+use std::{collections::BTreeMap, path::Path};
+
+use ts_rs::{Config, TS};
+
+/// The declarations, file by file, in `dir`.
+fn read_all(dir: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ts") {
+            files.insert(
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&path).unwrap(),
+            );
+        }
+    }
+    files
+}
+
+/// Every declaration the UI imports (with what they use: the centre, the card's details, …).
+fn export(dir: &Path) {
+    // serde writes 64-bit counts as JSON numbers; they stay far below 2^53.
+    let cfg = Config::new().with_out_dir(dir).with_large_int("number");
+    device::schedule::SyncStatus::export_all(&cfg).unwrap();
+    device::login::LoginView::export_all(&cfg).unwrap();
+    device::login::CardView::export_all(&cfg).unwrap();
+    device::session::OutboxProblem::export_all(&cfg).unwrap();
+}
+
+#[test]
+fn the_uis_declarations_are_the_rust_types() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+    if std::env::var_os("UPDATE_TS_BINDINGS").is_some() {
+        for old in read_all(&committed).keys() {
+            std::fs::remove_file(committed.join(old)).unwrap();
+        }
+        export(&committed);
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    export(fresh.path());
+    let (made, kept) = (read_all(fresh.path()), read_all(&committed));
+    assert!(!made.is_empty());
+    for (name, text) in &made {
+        assert_eq!(
+            kept.get(name),
+            Some(text),
+            "ui/src/bindings/{name} is not what the Rust type gives: run this test with UPDATE_TS_BINDINGS=1"
+        );
+    }
+    let stale: Vec<&String> = kept.keys().filter(|name| !made.contains_key(*name)).collect();
+    assert!(stale.is_empty(), "ui/src/bindings holds declarations no Rust type gives: {stale:?}");
+}
