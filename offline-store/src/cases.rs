@@ -83,6 +83,7 @@ pub struct CaseOutbox {
 
 /// What changed on the server since the clerk last opened a case.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseNews {
     /// The status the desk showed before.
     pub previous_status: CaseStatus,

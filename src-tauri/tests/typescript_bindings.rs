@@ -30,6 +30,8 @@ fn export(dir: &Path) {
     device::login::LoginView::export_all(&cfg).unwrap();
     device::login::CardView::export_all(&cfg).unwrap();
     device::session::OutboxProblem::export_all(&cfg).unwrap();
+    device::session::CaseView::export_all(&cfg).unwrap();
+    device::session::VisitView::export_all(&cfg).unwrap();
 }
 
 #[test]

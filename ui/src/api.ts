@@ -2,6 +2,10 @@ import { invoke } from "@tauri-apps/api/core";
 import type { Language } from "./i18n";
 // Generated from the Rust types (src-tauri/tests/typescript_bindings.rs): never edit them here.
 import type { CardView } from "./bindings/CardView";
+import type { CaseKind } from "./bindings/CaseKind";
+import type { CaseStatus } from "./bindings/CaseStatus";
+import type { CaseView } from "./bindings/CaseView";
+import type { VisitView } from "./bindings/VisitView";
 import type { LoginView } from "./bindings/LoginView";
 import type { OutboxProblem } from "./bindings/OutboxProblem";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -11,7 +15,9 @@ export type { Centre } from "./bindings/Centre";
 export type { Connection } from "./bindings/Connection";
 export type { OutboxStatus } from "./bindings/OutboxStatus";
 export type { Person } from "./bindings/Person";
-export type { CardView, LoginView, OutboxProblem, SyncStatus };
+export type { DocumentView as CaseDocument } from "./bindings/DocumentView";
+export type { NoteView as CaseNote } from "./bindings/NoteView";
+export type { CardView, CaseKind, CaseStatus, CaseView, LoginView, OutboxProblem, SyncStatus, VisitView };
 
 export interface Enrollment {
   server_url: string;
@@ -125,65 +131,6 @@ export interface LoginError extends CommandError {
   tries_left?: number | null;
 }
 
-export type CaseKind = "consultation" | "application" | "result_handover";
-export type CaseStatus =
-  | "registered"
-  | "submitted"
-  | "in_progress"
-  | "decided"
-  | "result_delivered"
-  | "closed"
-  | "cancelled";
-
-export interface CaseView {
-  id: string;
-  number: string;
-  service_id: string;
-  service_name: string;
-  kind: CaseKind;
-  channel: string;
-  status: CaseStatus;
-  customer_type: "natural" | "legal";
-  customer_code: string;
-  customer_name: string;
-  holder_institution: string;
-  holder_name: string;
-  arrived_at: string;
-  served_at: string;
-  waiting_seconds: number;
-  /** From serving (the visit's start) to registering. */
-  service_seconds: number;
-  history: { status: CaseStatus; at: string; by: "staff" | "institution"; by_id: string; offline: boolean; note: string }[];
-  next: CaseStatus[];
-  unsent: number;
-  refused: string | null;
-  refused_code: string | null;
-  notes: CaseNote[];
-  /** What an institution changed since the clerk last opened the case. */
-  news: { previous_status: CaseStatus; at: string } | null;
-  documents: CaseDocument[];
-}
-
-export interface CaseDocument {
-  id: string;
-  name: string;
-  media_type: string;
-  size: number;
-  added_at: string;
-  /** Whether this desk has the content (scans stay on the desk that took them). */
-  here: boolean;
-}
-
-export interface CaseNote {
-  at: string;
-  by: "staff" | "institution";
-  by_id: string;
-  offline: boolean;
-  text: string;
-  /** A late status change, kept as a note: the status it meant to set. */
-  intended_status: CaseStatus | null;
-}
-
 export interface DirectoryEntry {
   address: string;
   name: string;
@@ -287,13 +234,6 @@ export interface RegisterCaseRequest {
   customer_code: string;
   customer_name?: string;
   note?: string;
-}
-
-export interface VisitView {
-  customer_code: string;
-  customer_name: string;
-  started_at: string;
-  actions: { at: string; kind: "service_viewed" | "case_registered" | "status_changed"; text: string; case_id: string | null }[];
 }
 
 export interface PrintOutcome {

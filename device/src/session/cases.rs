@@ -37,10 +37,12 @@ pub struct RegisterCase {
 
 /// One step of a case's history as the desk shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryView {
     pub status: CaseStatus,
     pub at: DateTime<Utc>,
     /// `staff` or `institution`.
+    #[cfg_attr(feature = "ts", ts(type = r#""staff" | "institution""#))]
     pub by: &'static str,
     /// The staff member's personal code or the institution's id.
     pub by_id: String,
@@ -50,6 +52,7 @@ pub struct HistoryView {
 
 /// A document attached to a case as the desk shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DocumentView {
     pub id: Uuid,
     pub name: String,
@@ -70,9 +73,11 @@ pub struct DocumentPreview {
 
 /// A note on a case as the desk shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteView {
     pub at: DateTime<Utc>,
     /// `staff` or `institution`.
+    #[cfg_attr(feature = "ts", ts(type = r#""staff" | "institution""#))]
     pub by: &'static str,
     pub by_id: String,
     pub offline: bool,
@@ -83,15 +88,19 @@ pub struct NoteView {
 
 /// A case as the desk shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseView {
     pub id: Uuid,
     pub number: String,
     pub service_id: String,
     pub service_name: String,
     pub kind: CaseKind,
+    /// The catalogue's channel code (`vpvkac_in_person`, …).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub channel: ChannelKind,
     pub status: CaseStatus,
     /// `natural` or `legal`.
+    #[cfg_attr(feature = "ts", ts(type = r#""natural" | "legal""#))]
     pub customer_type: &'static str,
     pub customer_code: String,
     pub customer_name: String,
@@ -120,6 +129,7 @@ pub struct CaseView {
 /// The customer being served and what was done for them, kept in memory only (it ends with
 /// the visit, the logout or the app).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VisitView {
     pub customer_code: String,
     pub customer_name: String,
@@ -128,9 +138,14 @@ pub struct VisitView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VisitActionView {
     pub at: DateTime<Utc>,
     /// `service_viewed`, `case_registered`, `status_changed`, `document_sent`.
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = r#""service_viewed" | "case_registered" | "status_changed" | "document_sent""#)
+    )]
     pub kind: &'static str,
     pub text: String,
     pub case_id: Option<Uuid>,
