@@ -408,24 +408,39 @@ fn operators_add_mailboxes_and_record_delegations_by_the_rules() {
     assert!(granted.is_err(), "more than five years is refused: {granted:?}");
     #[allow(clippy::disallowed_methods)] // the test's reference clock
     let until = (chrono::Utc::now() + chrono::Duration::days(90)).date_naive().to_string();
-    let granted = server_cli(
+    let grant = || {
+        server_cli(
+            &bin,
+            &db,
+            &[
+                "eaddress",
+                "delegate",
+                "_DEFAULT@40003521600",
+                "--to",
+                "161175-19997",
+                "--rights",
+                "communicate",
+                "--until",
+                &until,
+                "--granted-by",
+                "290156-11605",
+            ],
+        )
+    };
+    // The same rules as the API: only who answers for the mailbox (its owner, a recorded
+    // representative of the company) may give rights on it, at the counter too.
+    let refused = grant().unwrap_err().to_string();
+    assert!(
+        refused.contains("does not answer for _DEFAULT@40003521600"),
+        "not yet a recorded representative: {refused}"
+    );
+    server_cli(
         &bin,
         &db,
-        &[
-            "eaddress",
-            "delegate",
-            "_DEFAULT@40003521600",
-            "--to",
-            "161175-19997",
-            "--rights",
-            "communicate",
-            "--until",
-            &until,
-            "--granted-by",
-            "290156-11605",
-        ],
+        &["eaddress", "represent", "_DEFAULT@40003521600", "290156-11605", "--source", "UR izziņa Nr. 1"],
     )
     .unwrap();
+    let granted = grant().unwrap();
     assert!(granted.contains("161175-19997 may communicate _DEFAULT@40003521600"), "{granted}");
     for refused in [
         vec![
@@ -484,6 +499,10 @@ fn operators_add_mailboxes_and_record_delegations_by_the_rules() {
     assert!(server_cli(&bin, &db, &unrepresent).is_err(), "ended once");
     let audit = server_cli(&bin, &db, &["audit", "list", "--subject", "_DEFAULT@40003521600"]).unwrap();
     assert!(audit.contains("delegation_granted"), "{audit}");
+    assert!(
+        audit.contains("operator for person:290156-11605"),
+        "the operator recorded it for the representative: {audit}"
+    );
     assert!(audit.contains("representative_recorded") && audit.contains("representative_ended"), "{audit}");
     assert!(server_cli(&bin, &db, &["audit", "verify"]).unwrap().contains("intact"));
 }

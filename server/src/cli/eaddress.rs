@@ -115,29 +115,27 @@ pub(crate) async fn run(command: EaddressCommand, cx: &CommandContext) -> Result
             let granter = domain::PersonalCode::parse(&granted_by)?;
             let right: domain::eaddress::Right = serde_json::from_value(serde_json::Value::String(rights.clone()))
                 .map_err(|_| anyhow::anyhow!("rights must be read, communicate or delete, not {rights:?}"))?;
-            let now = clock();
-            domain::eaddress::check_delegation(&address, &delegate, right, until, domain::calendar::riga_date(now))?;
-            if store.accounts(vec![address.to_string()]).await?.is_empty() {
-                anyhow::bail!("there is no mailbox {address} (add it with `eaddress add`)");
-            }
-            let delegation = server::store::Delegation {
-                id: uuid::Uuid::now_v7(),
-                mailbox: address.to_string(),
-                delegate: delegate.to_string(),
-                rights: right,
-                granted_by: format!("person:{granter}"),
-                granted_at: now,
-                ends_on: until,
-                revoked_at: None,
-            };
-            let audit = server::audit::NewAuditEntry::new(
-                now,
-                format!("operator for person:{granter}"),
-                "delegation_granted",
-                address.to_string(),
-                format!("{delegate} {} until {until}", right.as_str()),
-            );
-            store.add_delegation(delegation.clone(), audit).await?;
+            // The API's rules, for the person who asked at the counter: only who answers for
+            // the mailbox (its owner, a recorded representative) may give rights on it.
+            let operator = server::eaddress::Principal::Operator { for_person: granter.to_string() };
+            let request =
+                server::eaddress::NewDelegation { delegate: delegate.to_string(), rights: right, ends_on: until };
+            let delegation =
+                match server::eaddress::delegate(store.as_ref(), &operator, &address.to_string(), request, clock())
+                    .await
+                {
+                    Ok(delegation) => delegation,
+                    Err(server::eaddress::MailboxError::NotFound(_) | server::eaddress::MailboxError::NotOwner) => {
+                        if store.accounts(vec![address.to_string()]).await?.is_empty() {
+                            bail!("there is no mailbox {address} (add it with `eaddress add`)");
+                        }
+                        bail!(
+                            "{granter} does not answer for {address}: only its owner or a representative recorded \
+                             with `eaddress represent` may give rights on it"
+                        );
+                    }
+                    Err(error) => return Err(error.into()),
+                };
             println!("{delegate} may {} {address} until {until} (delegation {})", right.as_str(), delegation.id);
         }
         EaddressCommand::Represent { mailbox, person, source } => {

@@ -21,7 +21,8 @@ pub(super) async fn grants_of(
     mailbox: Option<&Account>,
     now: DateTime<Utc>,
 ) -> Result<Grants, StoreError> {
-    let Principal::Person { personal_code, kiosk, .. } = principal else { return Ok(Grants::default()) };
+    let person = principal.as_person();
+    let Principal::Person { personal_code, kiosk, .. } = person.as_ref() else { return Ok(Grants::default()) };
     let address = mailbox.map(|m| m.address.clone());
     let representing = if mailbox.is_none_or(|m| m.kind == domain::eaddress::AccountKind::Legal) {
         store
@@ -113,7 +114,7 @@ pub(super) fn holdings(
     if !mailbox.active {
         return Vec::new();
     }
-    match principal {
+    match principal.as_person().as_ref() {
         Principal::Institution { id } => {
             if mailbox.institution_id.as_deref() == Some(id) {
                 vec![(Access::Full, Via::Own)]
@@ -163,6 +164,8 @@ pub(super) fn holdings(
                 .chain(consented)
                 .collect()
         }
+        // `as_person` has made it the person it acts for.
+        Principal::Operator { .. } => Vec::new(),
     }
 }
 
@@ -173,10 +176,12 @@ pub fn rights_on(principal: &Principal, mailbox: &Account, grants: &Grants, now:
 
 /// Whether `principal` owns the mailbox (may delegate and see who accessed it).
 pub(super) fn owns(principal: &Principal, mailbox: &Account) -> bool {
-    match principal {
+    match principal.as_person().as_ref() {
         Principal::Institution { id } => mailbox.institution_id.as_deref() == Some(id),
         Principal::Person { personal_code, kiosk: _, .. } => domain::PersonalCode::parse(personal_code)
             .is_ok_and(|code| EAddress::private(&code).to_string() == mailbox.address),
+        // `as_person` has made it the person it acts for.
+        Principal::Operator { .. } => false,
     }
 }
 
@@ -256,6 +261,8 @@ pub async fn my_mailboxes(
     let grants = grants_of(store, principal, None, now).await?;
     let mut candidates = match principal {
         Principal::Institution { id } => store.operated_accounts(Some(id.clone()), None).await?,
+        // The operator records things for a person; it lists no one's mailboxes.
+        Principal::Operator { .. } => Vec::new(),
         Principal::Person { personal_code, centre_id, kiosk, .. } => {
             let mut addresses = Vec::new();
             if let Ok(code) = domain::PersonalCode::parse(personal_code) {

@@ -40,6 +40,10 @@ pub enum Principal {
     /// A person logged in with their eID card on a device: a citizen at a kiosk (roles
     /// `citizen`), or staff at a desk of `centre_id`.
     Person { personal_code: String, device_id: Uuid, centre_id: Uuid, roles: Vec<domain::Role>, kiosk: bool },
+    /// The server's operator at the command line, recording what a person asked for in person
+    /// (their identity and standing checked at the counter): the person's rules apply — what
+    /// they own or represent, nothing more — and the audit names the operator acting for them.
+    Operator { for_person: String },
 }
 
 impl Principal {
@@ -48,6 +52,22 @@ impl Principal {
         match self {
             Self::Institution { id } => format!("institution:{id}"),
             Self::Person { personal_code, .. } => format!("person:{personal_code}"),
+            Self::Operator { for_person } => format!("operator for person:{for_person}"),
+        }
+    }
+
+    /// Whose rules apply: the person an operator acts for stands at no device and holds no role,
+    /// so only what they own or represent is theirs.
+    fn as_person(&self) -> std::borrow::Cow<'_, Principal> {
+        match self {
+            Self::Operator { for_person } => std::borrow::Cow::Owned(Self::Person {
+                personal_code: for_person.clone(),
+                device_id: Uuid::nil(),
+                centre_id: Uuid::nil(),
+                roles: Vec::new(),
+                kiosk: false,
+            }),
+            other => std::borrow::Cow::Borrowed(other),
         }
     }
 }
