@@ -89,6 +89,7 @@ pub struct FieldProblem {
 
 /// The lifecycle of a service description (ADMS status vocabulary).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceStatus {
     #[default]

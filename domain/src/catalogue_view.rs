@@ -12,6 +12,7 @@ use crate::{
 
 /// A text as shown: `fallback` when it is not in the language asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Local {
     pub text: String,
     pub language: String,
@@ -37,6 +38,7 @@ fn local_or(text: &Text, language: Language, stand_in: &str) -> Local {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChannelView {
     /// `e_service`, `vpvkac_in_person`, … or `other`.
     pub kind: String,
@@ -48,6 +50,7 @@ pub struct ChannelView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CostView {
     pub value_minor: Option<i64>,
     pub currency: Option<String>,
@@ -57,18 +60,21 @@ pub struct CostView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RequirementView {
     pub name: Local,
     pub evidence: Vec<Local>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LinkView {
     pub id: String,
     pub name: Local,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuthorityView {
     pub id: String,
     pub name: Local,
@@ -79,6 +85,7 @@ pub struct AuthorityView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ArticleLink {
     pub id: String,
     pub title: String,
@@ -88,6 +95,7 @@ pub struct ArticleLink {
 
 /// Everything a service page shows, in order of what clerks look for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServicePage {
     pub id: String,
     pub name: Local,
@@ -241,6 +249,7 @@ pub fn service_page(
 
 /// An article as the desk shows it: HTML already made safe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ArticlePage {
     pub id: String,
     pub title: String,
@@ -297,10 +306,12 @@ pub fn institution_entry(organisation: &PublicOrganisation, language: Language) 
 
 /// A life or business event, or an institution, to browse by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BrowseEntry {
     pub id: String,
     pub name: Local,
     /// `life`, `business` or `institution`.
+    #[cfg_attr(feature = "ts", ts(type = r#""life" | "business" | "institution""#))]
     pub kind: String,
 }
 

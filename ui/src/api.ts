@@ -1,23 +1,41 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { Language } from "./i18n";
 // Generated from the Rust types (src-tauri/tests/typescript_bindings.rs): never edit them here.
+import type { ArticlePage } from "./bindings/ArticlePage";
+import type { BrowseEntry } from "./bindings/BrowseEntry";
 import type { CardView } from "./bindings/CardView";
 import type { CaseKind } from "./bindings/CaseKind";
 import type { CaseStatus } from "./bindings/CaseStatus";
 import type { CaseView } from "./bindings/CaseView";
-import type { VisitView } from "./bindings/VisitView";
+import type { LinkView } from "./bindings/LinkView";
 import type { LoginView } from "./bindings/LoginView";
 import type { OutboxProblem } from "./bindings/OutboxProblem";
+import type { ServicePage } from "./bindings/ServicePage";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import type { VisitView } from "./bindings/VisitView";
 export type { CardDetails } from "./bindings/CardDetails";
 export type { CatalogueStatus } from "./bindings/CatalogueStatus";
 export type { Centre } from "./bindings/Centre";
 export type { Connection } from "./bindings/Connection";
+export type { DocumentView as CaseDocument } from "./bindings/DocumentView";
+export type { Local } from "./bindings/Local";
+export type { NoteView as CaseNote } from "./bindings/NoteView";
 export type { OutboxStatus } from "./bindings/OutboxStatus";
 export type { Person } from "./bindings/Person";
-export type { DocumentView as CaseDocument } from "./bindings/DocumentView";
-export type { NoteView as CaseNote } from "./bindings/NoteView";
-export type { CardView, CaseKind, CaseStatus, CaseView, LoginView, OutboxProblem, SyncStatus, VisitView };
+export type {
+  ArticlePage,
+  BrowseEntry,
+  CardView,
+  CaseKind,
+  CaseStatus,
+  CaseView,
+  LinkView,
+  LoginView,
+  OutboxProblem,
+  ServicePage,
+  SyncStatus,
+  VisitView,
+};
 
 export interface Enrollment {
   server_url: string;
@@ -29,13 +47,6 @@ export interface Enrollment {
 export interface AppState {
   language: Language;
   enrollment: Enrollment | null;
-}
-
-/** A text in the language it really is in; `fallback` when not the reader's language. */
-export interface Local {
-  text: string;
-  language: string;
-  fallback: boolean;
 }
 
 export interface SearchHit {
@@ -52,59 +63,6 @@ export interface SearchFilters {
   channel?: string;
   municipality?: string;
   life_event?: string;
-}
-
-export interface LinkView {
-  id: string;
-  name: Local;
-}
-
-export interface ServicePage {
-  id: string;
-  name: Local;
-  description: Local;
-  status: string;
-  has_e_service: boolean;
-  online_access_url: string | null;
-  info_url: string | null;
-  steps: Local[];
-  costs: { value_minor: number | null; currency: string | null; description: Local | null; channel_kind: string | null }[];
-  channels: {
-    kind: string;
-    description: Local | null;
-    location: Local | null;
-    opening_hours: Local | null;
-    processing_time: string | null;
-    url: string | null;
-  }[];
-  requirements: { name: Local; evidence: Local[] }[];
-  outputs: Local[];
-  processing_time: string | null;
-  legal: LinkView[];
-  events: LinkView[];
-  authorities: { id: string; name: Local; telephone: string[]; email: string[]; page: string | null; e_address: string | null }[];
-  related: LinkView[];
-  articles: { id: string; title: string; language: string; verified_at: string | null }[];
-  eid_methods: string[];
-}
-
-export interface ArticlePage {
-  id: string;
-  title: string;
-  language: string;
-  /** Made safe by the backend: no raw HTML, no scripts, only web and mail links. */
-  html: string;
-  tags: string[];
-  owner: LinkView;
-  version: number;
-  verified_at: string | null;
-  services: LinkView[];
-}
-
-export interface BrowseEntry {
-  id: string;
-  name: Local;
-  kind: "life" | "business" | "institution";
 }
 
 /** Every command failure: `code` is stable and translated; `message` is English detail. */
