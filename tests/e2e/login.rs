@@ -16,13 +16,10 @@ use device::{
 };
 use eid::{
     apdu::KeyKind,
-    test_ca::{Holder, TestCa},
+    test_ca::Holder,
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use tests::{
-    bin_dir, free_port,
-    processes::{ServerProcess, server_cli},
-};
+use tests::{free_port, scenario::Scenario};
 
 const READER: &str = "Test reader 0";
 
@@ -34,35 +31,12 @@ fn real_now() -> DateTime<Utc> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_the_period() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let bin = bin_dir();
-    let ca = TestCa::generate(real_now()).unwrap();
-    ca.save(&dir.path().join("ca")).unwrap();
-    server_cli(&bin, &db, &["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).unwrap();
-    server_cli(&bin, &db, &["user", "grant", "161175-19997", "--role", "clerk", "--centre", "Rīgas VPVKAC"]).unwrap();
-    let added = server_cli(
-        &bin,
-        &db,
-        &["device", "add", "--centre", "Rīgas VPVKAC", "--kind", "desk", "--name", "G1", "--json"],
-    )
-    .unwrap();
-    let code =
-        serde_json::from_str::<serde_json::Value>(&added).unwrap()["enrollment_code"].as_str().unwrap().to_owned();
-    let config = dir.path().join("pietura.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "eid_origin = \"https://pietura.test\"\neid_trust_anchors = [{:?}]\n",
-            dir.path().join("ca/ica.pem").display().to_string()
-        ),
-    )
-    .unwrap();
+    let mut scenario = Scenario::in_dir(dir.path());
+    scenario.centre("Rīgas VPVKAC", "Rīga").unwrap().grant("161175-19997", "clerk", "Rīgas VPVKAC").unwrap();
+    let code = scenario.device("Rīgas VPVKAC", "desk", "G1").unwrap();
+    let ca = scenario.trust_test_ca().unwrap().clone();
     let port = free_port();
-    let start = || {
-        ServerProcess::start_with(&bin, &db, port, |c| {
-            c.arg("--config").arg(&config);
-        })
-    };
+    let start = || scenario.start(port);
     let mut server = start().unwrap();
 
     let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
@@ -174,6 +148,6 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
     readers.type_on_pin_pad(READER, "1234");
     assert_eq!(login.log_in(None, Some(&online)).await.unwrap().state, "logged_in");
 
-    let events = server_cli(&bin, &db, &["user", "events"]).unwrap();
+    let events = scenario.cli(&["user", "events"]).unwrap();
     assert_eq!(events.lines().filter(|l| l.contains("\tlogin\t")).count(), 4, "{events}");
 }
