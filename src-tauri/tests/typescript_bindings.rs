@@ -60,3 +60,44 @@ fn the_uis_declarations_are_the_rust_types() {
     let stale: Vec<&String> = kept.keys().filter(|name| !made.contains_key(*name)).collect();
     assert!(stale.is_empty(), "ui/src/bindings holds declarations no Rust type gives: {stale:?}");
 }
+
+/// The case state machine as the Playwright flows' fake backend uses it, written from the
+/// domain's own rules (`CaseStatus::next`) so that the fake cannot drift from them.
+fn case_rules() -> String {
+    use domain::case::{CaseKind, CaseStatus};
+    let mut kinds = serde_json::Map::new();
+    for kind in CaseKind::ALL {
+        let mut moves = serde_json::Map::new();
+        for status in CaseStatus::ALL {
+            let next: Vec<serde_json::Value> =
+                status.next(kind).iter().map(|s| serde_json::to_value(s).unwrap()).collect();
+            if !next.is_empty() {
+                moves.insert(name(&status), next.into());
+            }
+        }
+        kinds.insert(name(&kind), moves.into());
+    }
+    format!(
+        "// Written by src-tauri/tests/typescript_bindings.rs from domain::case::CaseStatus::next: never edit it here.\n\
+         window.__pieturaCaseRules = {};\n",
+        serde_json::to_string(&serde_json::Value::Object(kinds)).unwrap()
+    )
+}
+
+/// A unit variant's name as serde writes it.
+fn name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).unwrap().as_str().unwrap().to_owned()
+}
+
+#[test]
+fn the_flows_case_rules_are_the_domains() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/flows/case-rules.generated.js");
+    if std::env::var_os("UPDATE_TS_BINDINGS").is_some() {
+        std::fs::write(&path, case_rules()).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        case_rules(),
+        "ui/flows/case-rules.generated.js is not the domain's case rules: run this test with UPDATE_TS_BINDINGS=1"
+    );
+}

@@ -7,6 +7,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 async function open(page: Page) {
+  await page.addInitScript({ path: path.join(here, "case-rules.generated.js") });
   await page.addInitScript({ path: path.join(here, "fake-backend.js") });
   await page.goto("/");
 }

@@ -17,11 +17,8 @@
   }
   const L = (text, language, fallback = false) => ({ text, language, fallback });
   // Cases, as the session's CaseView shows them; one an institution changed is waiting.
-  const NEXT = {
-    consultation: { registered: ["closed", "cancelled"] },
-    application: { registered: ["submitted", "cancelled"], submitted: ["in_progress", "decided", "cancelled"], in_progress: ["decided", "cancelled"], decided: ["result_delivered", "closed"], result_delivered: ["closed"] },
-    result_handover: { registered: ["result_delivered", "cancelled"], result_delivered: ["closed"] },
-  };
+  // The domain's case rules, written from the Rust code (case-rules.generated.js, loaded first).
+  const NEXT = window.__pieturaCaseRules;
   const caseView = (c) => ({
     ...c,
     next: (NEXT[c.kind] || {})[c.status] || [],
