@@ -35,7 +35,9 @@ const CLERK_CODE: &str = "161175-19997";
 
 /// Types `pin` into the login (or lock) screen and submits it.
 fn enter_pin(app: &Session, pin: &str) -> Result<()> {
-    app.wait("a card ready for the PIN", Duration::from_secs(20), || {
+    // PC/SC on a cold machine can take a while to report a reader's card: generous, and when it
+    // does not come the failure says what the window showed.
+    app.wait("a card ready for the PIN", Duration::from_secs(40), || {
         Ok(app.attribute("[data-testid=card-state]", "data-state")?.as_deref() == Some("card"))
     })?;
     app.type_into("[data-testid=pin]", pin)?;
@@ -264,7 +266,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     assert_eq!(app.text("[data-testid=centre-name]")?, "Rīgas 1. VPVKAC");
 
     // The login screen shows the card's holder read through pcscd; a wrong PIN says the tries.
-    app.wait("the card holder", Duration::from_secs(20), || Ok(app.find("[data-testid=card-holder]")?.is_some()))?;
+    app.wait("the card holder", Duration::from_secs(40), || Ok(app.find("[data-testid=card-holder]")?.is_some()))?;
     assert_eq!(app.text("[data-testid=card-holder]")?, "ILZE OZOLIŅA");
     app.screenshot(&shots.join("desk-02b-login.png"))?;
     enter_pin(&app, "0000")?;
