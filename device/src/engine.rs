@@ -209,26 +209,27 @@ fn attachments_of(entry: &offline_store::OutboxEntry) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Uploads the content of the attachments of the messages in `batch` that the server does not
-/// have yet, so their entries can be applied; adds what it uploaded to `uploaded`.
+/// Uploads the content of the attachments `named` (each entry's, from [`attachments_of`]) that
+/// the server does not have yet, so their entries can be applied; adds what it uploaded to
+/// `uploaded`.
 async fn upload_attachments(
     client: &SyncClient,
     credentials: &DeviceCredentials,
     store: &Arc<Store>,
-    batch: &[offline_store::OutboxEntry],
+    named: &[(uuid::Uuid, Vec<String>)],
     clock: &Clock,
     uploaded: &mut std::collections::HashSet<String>,
 ) -> Result<(), PullError> {
-    for sha256 in batch.iter().flat_map(attachments_of) {
+    for sha256 in named.iter().flat_map(|(_, shas)| shas) {
         let sha = sha256.clone();
         let Some((content, already)) = blocking(store, move |s| s.outbox_file(&sha)).await? else { continue };
         if already {
             continue;
         }
-        client.upload_attachment(credentials, &sha256, content).await?;
+        client.upload_attachment(credentials, sha256, content).await?;
         let (sha, now) = (sha256.clone(), clock());
         blocking(store, move |s| s.outbox_file_uploaded(&sha, now)).await?;
-        uploaded.insert(sha256);
+        uploaded.insert(sha256.clone());
     }
     Ok(())
 }
@@ -328,11 +329,14 @@ pub async fn push_outbox(
         if batch.is_empty() {
             return Ok(pushed);
         }
-        upload_attachments(client, credentials, store, &batch, clock, &mut uploaded).await?;
+        let named: Vec<(uuid::Uuid, Vec<String>)> =
+            batch.iter().map(|entry| (entry.id, attachments_of(entry))).filter(|(_, shas)| !shas.is_empty()).collect();
+        upload_attachments(client, credentials, store, &named, clock, &mut uploaded).await?;
         let ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.id).collect();
-        let reupload: std::collections::HashMap<uuid::Uuid, Vec<String>> = batch
-            .iter()
-            .map(|entry| (entry.id, attachments_of(entry).into_iter().filter(|sha| !uploaded.contains(sha)).collect()))
+        // Attachments not uploaded in this push, by entry: what goes again if the server lost them.
+        let reupload: std::collections::HashMap<uuid::Uuid, Vec<String>> = named
+            .into_iter()
+            .map(|(id, shas)| (id, shas.into_iter().filter(|sha| !uploaded.contains(sha)).collect()))
             .filter(|(_, stale): &(_, Vec<String>)| !stale.is_empty())
             .collect();
         let entries = batch

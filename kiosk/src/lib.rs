@@ -215,7 +215,7 @@ impl KioskApp {
                     }
                 }
                 Screen::Citizen(screen) => {
-                    if let Some(action) = screen.as_mut().ui(ui, language) {
+                    if let Some(action) = screen.as_mut().ui(ui, language, domain::calendar::riga_date(now)) {
                         self.actions.push(Action::Citizen(action));
                     }
                 }
@@ -265,8 +265,7 @@ impl KioskApp {
                     self.last_input = now;
                     // Their own mailbox first, whoever chose what before.
                     let _ = session.choose_mailbox(None);
-                    self.screen =
-                        Screen::Citizen(Box::new(CitizenScreen::new(person, domain::calendar::riga_date(now))));
+                    self.screen = Screen::Citizen(Box::new(CitizenScreen::new(person)));
                     // Their cases, and the mailboxes they may read (their own, the companies'
                     // they represent), come from the server: the kiosk keeps none.
                     let asking = session.clone();
@@ -414,8 +413,8 @@ impl KioskApp {
             tracing::warn!(%error, "the mailbox could not be chosen");
             return;
         }
-        screen.today = domain::calendar::riga_date((self.clock)());
-        let Some(request) = screen.begin(action, self.language) else { return };
+        let today = domain::calendar::riga_date((self.clock)());
+        let Some(request) = screen.begin(action, self.language, today) else { return };
         let asking = session.clone();
         self.pending_mail.ask(&self.runtime, async move {
             match request {

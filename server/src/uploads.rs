@@ -67,7 +67,9 @@ pub async fn upload(
         Err(MailboxError::TooLarge(_)) if limit < MAX_ATTACHMENT_BYTES => return Err(over_quota()),
         outcome => outcome?,
     };
-    store.record_upload(record(size)).await?;
+    if declared != Some(size) {
+        store.record_upload(record(size)).await?;
+    }
     Ok(size)
 }
 

@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use eid::{apdu::KeyKind, test_ca::Holder};
 use tests::{
     artefact_dir, bin_dir, free_port,
-    processes::{Process, VirtualCardProcess, wait_until},
+    processes::{Process, VirtualCardProcess, e2e_log, wait_until},
     scenario::Scenario,
     webdriver::Session,
 };
@@ -72,19 +72,8 @@ fn start_driver(port: u16, home: &Path) -> Process {
         .env_remove("PIETURA_ENROLL_SERVER_URL")
         .env_remove("PIETURA_ENROLL_CODE")
         .stdout(Stdio::null())
-        .stderr(desk_log(port));
+        .stderr(e2e_log("pietura-desk", port));
     Process::spawn("tauri-driver", &mut command).expect("tauri-driver is installed (cargo xtask test installs it)")
-}
-
-/// With PIETURA_E2E_LOG_DIR (set by `cargo xtask test`), the desk's log (through tauri-driver)
-/// goes to a file there, searched for personal codes like the servers' logs.
-fn desk_log(port: u16) -> Stdio {
-    let Some(dir) = std::env::var_os("PIETURA_E2E_LOG_DIR") else { return Stdio::inherit() };
-    let path = Path::new(&dir).join(format!("pietura-desk-{}-{port}.log", std::process::id()));
-    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
-        Ok(file) => file.into(),
-        Err(_) => Stdio::inherit(),
-    }
 }
 
 fn open_app(driver: &str) -> Session {
@@ -122,13 +111,27 @@ fn pdftotext(pdf: &Path) -> String {
 
 /// On an open service page: register a case for the customer whose card is in the second
 /// reader (open the form, read the card, register: three actions), then save its receipt.
+/// Clicks the search hit whose text holds `title`.
+fn open_hit(app: &Session, title: &str) -> Result<()> {
+    let script = format!(
+        "const hit = [...document.querySelectorAll('[data-testid=results] [role=option]')]
+             .find((h) => h.textContent.includes({}));
+         hit.click();",
+        serde_json::json!(title)
+    );
+    app.execute(&script)?;
+    Ok(())
+}
+
 fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Registration> {
     app.wait("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
     app.type_into("[data-testid=search-box]", "sunu nodev")?;
     app.wait("search results", Duration::from_secs(10), || {
         Ok(app.text("[data-testid=results]").map(|t| t.contains("Suņu turēšanas nodevas samaksa")).unwrap_or(false))
     })?;
-    app.press("[data-testid=search-box]", "\u{E007}")?;
+    // Open that hit itself: Enter opens the chosen option, which a pointer resting over the list
+    // (from the clicks before) may have made another service (the Playwright flows test the keys).
+    open_hit(app, "Suņu turēšanas nodevas samaksa")?;
     app.wait("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=register-case]")?.is_some()))?;
     app.click("[data-testid=register-case]")?;
     let started = std::time::Instant::now();
@@ -350,11 +353,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     })?;
     // Open that hit itself: Enter opens the chosen one, which a pointer resting over the list
     // (from the clicks before) may have made another (the Playwright flows test the keys).
-    app.execute(
-        "const hit = [...document.querySelectorAll('[data-testid=results] [role=option]')]
-             .find((h) => h.textContent.includes('soli pa solim'));
-         hit.click();",
-    )?;
+    open_hit(&app, "soli pa solim")?;
     app.wait("the article page", Duration::from_secs(10), || Ok(app.find("[data-testid=article-body]")?.is_some()))
         .inspect_err(|_| {
             let _ = app.screenshot(&shots.join("desk-failed-article.png"));

@@ -81,14 +81,6 @@ impl ServerProcess {
         configure: impl FnOnce(&mut Command),
     ) -> Result<Self> {
         let mut command = server_command(bin_dir, database, port);
-        // With PIETURA_E2E_LOG_DIR (set by `cargo xtask test`), the server's log goes to a file
-        // there instead of the test's output (which then shows the failure, not pages of log);
-        // the suite then searches those files for personal codes.
-        let log_file = std::env::var_os("PIETURA_E2E_LOG_DIR").map(|dir| {
-            let dir = std::path::PathBuf::from(dir);
-            let _ = std::fs::create_dir_all(&dir);
-            dir.join(format!("pietura-server-{}-{port}.log", std::process::id()))
-        });
         // The eID settings written beside the database (demo_server_with_desk), unless the
         // test names its own configuration.
         let beside = database.with_file_name("pietura.toml");
@@ -96,18 +88,8 @@ impl ServerProcess {
             command.env("PIETURA_CONFIG", beside);
         }
         configure(&mut command);
-        let stderr = if log_file.is_some() { Stdio::piped() } else { Stdio::inherit() };
-        command.arg("serve").stdout(Stdio::piped()).stderr(stderr);
+        command.arg("serve").stdout(Stdio::piped()).stderr(e2e_log("pietura-server", port));
         let mut process = Process::spawn("pietura-server", &mut command)?;
-        if let (Some(path), Some(mut from)) = (log_file, process.child.stderr.take()) {
-            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
-            std::thread::spawn(move || {
-                let mut buffer = [0u8; 8192];
-                while let Ok(n @ 1..) = std::io::Read::read(&mut from, &mut buffer) {
-                    let _ = std::io::Write::write_all(&mut file, &buffer[..n]);
-                }
-            });
-        }
         let stdout = process.child.stdout.take().context("server stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
@@ -129,6 +111,21 @@ pub fn server_cli(bin_dir: &Path, database: &Path, args: &[&str]) -> Result<Stri
         bail!("pietura-server {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     Ok(String::from_utf8(output.stdout)?)
+}
+
+/// Where a process of the end-to-end tests writes its log: with PIETURA_E2E_LOG_DIR (set by
+/// `cargo xtask test`) a file there (`<name>-<test process>-<port>.log`), so the test's own output
+/// shows its failure rather than pages of log, and the suite searches the files for personal
+/// codes; without it, the test's output.
+pub fn e2e_log(name: &str, port: u16) -> Stdio {
+    let Some(dir) = std::env::var_os("PIETURA_E2E_LOG_DIR") else { return Stdio::inherit() };
+    let dir = std::path::PathBuf::from(dir);
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("{name}-{}-{port}.log", std::process::id()));
+    match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        Ok(file) => file.into(),
+        Err(_) => Stdio::inherit(),
+    }
 }
 
 /// Waits until `check` returns true, polling every 100 ms, or fails naming `what`.

@@ -3,14 +3,19 @@
 use super::*;
 
 impl CitizenScreen {
-    pub(super) fn access_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+    pub(super) fn access_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        language: Language,
+        today: chrono::NaiveDate,
+    ) -> Option<CitizenAction> {
         let mut action = self.mailbox_choice_ui(ui, language);
         // Side by side, so all of it and the way out fit the kiosk's 1280×800 screen.
         // (Columns lay out justified: plain left-aligned text inside.)
         let plain = egui::Layout::top_down(egui::Align::Min);
         ui.columns(2, |columns| {
             columns[0].with_layout(plain, |ui| self.delegations_ui(ui, language, &mut action));
-            columns[1].with_layout(plain, |ui| self.give_ui(ui, language, &mut action));
+            columns[1].with_layout(plain, |ui| self.give_ui(ui, language, today, &mut action));
         });
         action
     }
@@ -75,7 +80,13 @@ impl CitizenScreen {
 
     /// Giving someone reading: their code on the keypad, for 1, 6 or 12 months, then the grant
     /// in words to confirm.
-    pub(super) fn give_ui(&mut self, ui: &mut egui::Ui, language: Language, action: &mut Option<CitizenAction>) {
+    pub(super) fn give_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        language: Language,
+        today: chrono::NaiveDate,
+        action: &mut Option<CitizenAction>,
+    ) {
         let give = if self.chosen_company().is_some() { "delegation.give_company" } else { "delegation.give" };
         ui.label(egui::RichText::new(tr(language, give)).strong().size(22.0));
         let typed = if self.delegate_code.is_empty() { "—".to_owned() } else { formatted_code(&self.delegate_code) };
@@ -84,7 +95,7 @@ impl CitizenScreen {
             ui.label(egui::RichText::new(typed).size(28.0).monospace());
         });
         if self.confirming {
-            let ends_on = months_ahead(self.today, self.delegate_months);
+            let ends_on = months_ahead(today, self.delegate_months);
             let text = match self.chosen_company() {
                 Some(company) => tr(language, "delegation.confirm_company")
                     .replace("{right}", &tr(language, &format!("delegation.right_{}", self.delegate_right.as_str())))

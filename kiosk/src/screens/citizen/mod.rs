@@ -93,8 +93,6 @@ pub struct CitizenScreen {
     /// An attachment being shown (a picture, a PDF's first pages), and the textures made from it.
     pub shown: Option<ShownDocument>,
     textures: Vec<egui::TextureHandle>,
-    /// Today in Riga, from the kiosk's clock: the day a delegation given now starts on.
-    pub today: chrono::NaiveDate,
 }
 
 fn local(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -153,7 +151,7 @@ impl std::fmt::Debug for CitizenScreen {
 }
 
 impl CitizenScreen {
-    pub fn new(person: Person, today: chrono::NaiveDate) -> Self {
+    pub fn new(person: Person) -> Self {
         Self {
             person,
             cases: CitizenCases::Loading,
@@ -172,12 +170,12 @@ impl CitizenScreen {
             notice: None,
             shown: None,
             textures: Vec::new(),
-            today,
         }
     }
 
-    /// Draws the screen; answers what the citizen asked for.
-    pub fn ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+    /// Draws the screen; answers what the citizen asked for. `today`: in Riga, by the kiosk's
+    /// clock (delegations given now are shown from it).
+    pub fn ui(&mut self, ui: &mut egui::Ui, language: Language, today: chrono::NaiveDate) -> Option<CitizenAction> {
         let mut action = None;
         let person = &self.person;
         // The way out stays in sight at the top right, however long what is below.
@@ -219,7 +217,7 @@ impl CitizenScreen {
                 }
             }
             CitizenView::Access => {
-                if let Some(asked) = self.access_ui(ui, language) {
+                if let Some(asked) = self.access_ui(ui, language, today) {
                     action = Some(asked);
                 }
             }
@@ -284,9 +282,15 @@ impl CitizenScreen {
         };
     }
 
-    /// Shows at once what `action` changes, and answers what to ask the server for.
-    /// `ChooseMailbox` here follows the session's choice.
-    pub fn begin(&mut self, action: CitizenAction, language: Language) -> Option<MailRequest> {
+    /// Shows at once what `action` changes, and answers what to ask the server for (`today`, in
+    /// Riga by the kiosk's clock: the day a delegation given now starts on). `ChooseMailbox` here
+    /// follows the session's choice.
+    pub fn begin(
+        &mut self,
+        action: CitizenAction,
+        language: Language,
+        today: chrono::NaiveDate,
+    ) -> Option<MailRequest> {
         match action {
             CitizenAction::ChooseMailbox(address) => {
                 self.chosen = address;
@@ -308,7 +312,7 @@ impl CitizenScreen {
             }
             CitizenAction::Delegate(code, right, months) => {
                 self.access_notice = Some(tr(language, "delegation.giving"));
-                Some(MailRequest::Delegate { code, right, ends_on: months_ahead(self.today, months) })
+                Some(MailRequest::Delegate { code, right, ends_on: months_ahead(today, months) })
             }
             CitizenAction::EndDelegation(id) => Some(MailRequest::EndDelegation(id)),
             CitizenAction::Show(view) => {
