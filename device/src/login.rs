@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Duration, Utc};
 use eid::{
-    CardError, CardReaders, ParsedCertificate, ReaderSnapshot,
+    CardError, CardReaders, LoginChallenge, ParsedCertificate, ReaderSnapshot,
     apdu::{PIN_MIN_LENGTH, Pin},
     session::PinEntry,
 };
@@ -336,14 +336,8 @@ impl LoginManager {
         for reader in readers.iter().filter(|r| r.name != own.0 && r.card_present && r.latvian_eid) {
             let certificate = self.cards.authentication_certificate(&reader.name)?;
             if certificate != own.1 {
-                let token = self.cards.sign_login(
-                    &reader.name,
-                    &certificate,
-                    PinEntry::Typed(&pin),
-                    origin,
-                    nonce,
-                    &self.app_version,
-                )?;
+                let challenge = LoginChallenge { origin, nonce, app_version: &self.app_version };
+                let token = self.cards.sign_login(&reader.name, &certificate, PinEntry::Typed(&pin), &challenge)?;
                 tracing::info!(reader = %reader.name, "the customer signed with their card");
                 return Ok(token.to_json());
             }
@@ -433,8 +427,9 @@ impl LoginManager {
         now: DateTime<Utc>,
     ) -> Result<Active, OnlineError> {
         let challenge = server.client.login_challenge(&server.credentials).await?;
-        let token =
-            self.cards.sign_login(reader, certificate, pin, &challenge.origin, &challenge.nonce, &self.app_version)?;
+        let signed =
+            LoginChallenge { origin: &challenge.origin, nonce: &challenge.nonce, app_version: &self.app_version };
+        let token = self.cards.sign_login(reader, certificate, pin, &signed)?;
         let response = server.client.log_in(&server.credentials, &token.to_json(), &challenge.nonce).await?;
         let person = Person {
             personal_code: response.session.person.personal_code.clone(),
@@ -522,7 +517,8 @@ impl LoginManager {
         let salt = hex::encode(random);
         let nonce = crate::protocol::offline_unlock_nonce(device_id, now, &salt);
         let origin = OFFLINE_ORIGIN;
-        let token = self.cards.sign_login(reader, certificate, pin, origin, &nonce, &self.app_version)?;
+        let challenge = LoginChallenge { origin, nonce: &nonce, app_version: &self.app_version };
+        let token = self.cards.sign_login(reader, certificate, pin, &challenge)?;
         eid::token::verify_signature(&parsed, token.algorithm.as_deref(), token.signature.as_deref(), origin, &nonce)
             .map_err(|e| LoginFailure::new(e.code(), e.to_string()))?;
         let author = author_json(&crate::protocol::EntryAuthor::OfflineUnlock {
@@ -697,11 +693,9 @@ impl CardReaders for SystemReaders {
         reader: &str,
         certificate: &[u8],
         pin: PinEntry<'_>,
-        origin: &str,
-        nonce: &str,
-        app_version: &str,
+        challenge: &LoginChallenge<'_>,
     ) -> Result<eid::AuthToken, CardError> {
-        self.with_card(|r| r.sign_login(reader, certificate, pin, origin, nonce, app_version))
+        self.with_card(|r| r.sign_login(reader, certificate, pin, challenge))
     }
 }
 

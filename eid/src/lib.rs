@@ -22,5 +22,5 @@ pub mod token;
 pub mod virtual_card;
 
 pub use certificate::{Identity, ParsedCertificate};
-pub use session::{CardError, CardReaders, EidCard, ReaderSnapshot, Transport};
+pub use session::{CardError, CardReaders, EidCard, LoginChallenge, ReaderSnapshot, Transport};
 pub use token::{Algorithm, AuthToken, TokenError, TokenValidator, ValidatedToken, ValidatorConfig};

@@ -5,7 +5,7 @@ use std::{ffi::CString, time::Duration};
 
 use crate::{
     apdu,
-    session::{CardError, CardReaders, EidCard, PinEntry, ReaderSnapshot, Transport},
+    session::{CardError, CardReaders, EidCard, LoginChallenge, PinEntry, ReaderSnapshot, Transport},
     token::AuthToken,
 };
 
@@ -194,10 +194,8 @@ impl CardReaders for Readers {
         reader: &str,
         certificate: &[u8],
         pin: PinEntry<'_>,
-        origin: &str,
-        nonce: &str,
-        app_version: &str,
+        challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError> {
-        self.connect(reader)?.with(|card| card.sign_login_with(certificate, pin, origin, nonce, app_version))
+        self.connect(reader)?.with(|card| card.sign_login_with(certificate, pin, challenge))
     }
 }

@@ -242,7 +242,7 @@ impl<T: Transport> EidCard<T> {
         app_version: &str,
     ) -> Result<AuthToken, CardError> {
         let certificate = self.authentication_certificate()?;
-        self.sign_login_with(&certificate, PinEntry::Typed(pin), origin, nonce, app_version)
+        self.sign_login_with(&certificate, PinEntry::Typed(pin), &LoginChallenge { origin, nonce, app_version })
     }
 
     /// [`EidCard::sign_login`] with the certificate already read (it takes a dozen APDUs).
@@ -250,15 +250,22 @@ impl<T: Transport> EidCard<T> {
         &mut self,
         certificate: &[u8],
         pin: PinEntry<'_>,
-        origin: &str,
-        nonce: &str,
-        app_version: &str,
+        challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError> {
         let key = self.authentication_key()?;
         let algorithm = key.algorithm();
-        let signature = self.authenticate_with(key, pin, &challenge_digest(algorithm, origin, nonce))?;
-        Ok(AuthToken::new(certificate, algorithm, &signature, app_version))
+        let digest = challenge_digest(algorithm, challenge.origin, challenge.nonce);
+        let signature = self.authenticate_with(key, pin, &digest)?;
+        Ok(AuthToken::new(certificate, algorithm, &signature, challenge.app_version))
     }
+}
+
+/// What a Web eID login signs: the server's origin and nonce; the app's version goes into the token.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginChallenge<'a> {
+    pub origin: &'a str,
+    pub nonce: &'a str,
+    pub app_version: &'a str,
 }
 
 /// The card operations a login needs, by reader name: implemented over PC/SC
@@ -278,9 +285,7 @@ pub trait CardReaders: Send + Sync {
         reader: &str,
         certificate: &[u8],
         pin: PinEntry<'_>,
-        origin: &str,
-        nonce: &str,
-        app_version: &str,
+        challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError>;
 
     /// The first reader holding a Latvian eID card, or why there is none.

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     apdu::{self, Command, KeyKind, Response},
-    session::{CardError, CardReaders, EidCard, PinEntry, ReaderSnapshot},
+    session::{CardError, CardReaders, EidCard, LoginChallenge, PinEntry, ReaderSnapshot},
     test_ca::{CardKey, CardProfile},
     token::AuthToken,
 };
@@ -517,10 +517,8 @@ impl CardReaders for InProcessReaders {
         reader: &str,
         certificate: &[u8],
         pin: PinEntry<'_>,
-        origin: &str,
-        nonce: &str,
-        app_version: &str,
+        challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError> {
-        self.with(reader, |card| card.sign_login_with(certificate, pin, origin, nonce, app_version))
+        self.with(reader, |card| card.sign_login_with(certificate, pin, challenge))
     }
 }

@@ -17,12 +17,12 @@ impl CatalogueStore for PostgresStore {
     }
 
     async fn list_institutions(&self) -> Result<Vec<Institution>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query("SELECT id, name, is_central_editor, created_at FROM institutions ORDER BY name, id", &[])
-            .await
-            .map_err(db)?;
-        Ok(rows.iter().map(institution_from_row).collect())
+        self.select(
+            "SELECT id, name, is_central_editor, created_at FROM institutions ORDER BY name, id",
+            &[],
+            institution_from_row,
+        )
+        .await
     }
 
     async fn add_institution_key(
@@ -216,18 +216,11 @@ impl CatalogueStore for PostgresStore {
     }
 
     async fn article_flags(&self, owner: Option<&str>) -> Result<Vec<ArticleFlag>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(
-                "SELECT id, article_id, owner, reason, note, device_id, centre_name, created_at FROM article_flags
+        self.select(
+            "SELECT id, article_id, owner, reason, note, device_id, centre_name, created_at FROM article_flags
                  WHERE $1::TEXT IS NULL OR owner = $1 ORDER BY created_at, id",
-                &[&owner],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows
-            .iter()
-            .map(|r| ArticleFlag {
+            &[&owner],
+            |r| ArticleFlag {
                 id: r.get(0),
                 article_id: r.get(1),
                 owner: r.get(2),
@@ -236,7 +229,8 @@ impl CatalogueStore for PostgresStore {
                 device_id: r.get(5),
                 centre_name: r.get(6),
                 created_at: r.get(7),
-            })
-            .collect())
+            },
+        )
+        .await
     }
 }

@@ -19,12 +19,12 @@ impl DeviceStore for PostgresStore {
     }
 
     async fn list_centres(&self) -> Result<Vec<Centre>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query("SELECT id, name, municipality, code FROM centres ORDER BY name COLLATE \"C\", id", &[])
-            .await
-            .map_err(db)?;
-        Ok(rows.iter().map(centre_from_row).collect())
+        self.select(
+            "SELECT id, name, municipality, code FROM centres ORDER BY name COLLATE \"C\", id",
+            &[],
+            centre_from_row,
+        )
+        .await
     }
 
     async fn find_centre_by_name(&self, name: &str) -> Result<Option<Centre>, StoreError> {

@@ -179,23 +179,17 @@ impl LoginStore for PostgresStore {
     }
 
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(
-                "SELECT at, kind, device_id, personal_code, detail FROM auth_events ORDER BY id DESC LIMIT $1",
-                &[&i64::from(limit)],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows
-            .iter()
-            .map(|r| AuthEvent {
+        self.select(
+            "SELECT at, kind, device_id, personal_code, detail FROM auth_events ORDER BY id DESC LIMIT $1",
+            &[&i64::from(limit)],
+            |r| AuthEvent {
                 at: r.get(0),
                 kind: r.get(1),
                 device_id: r.get(2),
                 personal_code: r.get(3),
                 detail: r.get(4),
-            })
-            .collect())
+            },
+        )
+        .await
     }
 }

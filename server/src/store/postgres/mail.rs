@@ -189,17 +189,14 @@ impl MailStore for PostgresStore {
         before: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(
-                "SELECT u.sha256, max(u.bytes) FROM eaddress_uploads u
+        self.select(
+            "SELECT u.sha256, max(u.bytes) FROM eaddress_uploads u
                  WHERE NOT EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)
                  GROUP BY u.sha256 HAVING max(u.uploaded_at) < $1 LIMIT $2",
-                &[&before, &i64::from(limit)],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows.into_iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64)).collect())
+            &[&before, &i64::from(limit)],
+            |r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64),
+        )
+        .await
     }
 
     async fn forget_uploads(&self, sha256: Option<String>, before: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -230,22 +227,19 @@ impl MailStore for PostgresStore {
         before: Option<(DateTime<Utc>, Uuid)>,
         limit: u32,
     ) -> Result<Vec<(StoredMessage, Delivery)>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
         let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {MESSAGE_COLUMNS}, {DELIVERY_COLUMNS} FROM eaddress_deliveries d
+        self.select(
+            &format!(
+                "SELECT {MESSAGE_COLUMNS}, {DELIVERY_COLUMNS} FROM eaddress_deliveries d
                      JOIN eaddress_messages m ON m.id = d.message_id
                      WHERE d.recipient = $1 AND d.deleted_at IS NULL
                        AND ($2::timestamptz IS NULL OR (d.delivered_at, d.message_id) < ($2, $3::uuid))
                      ORDER BY d.delivered_at DESC, d.message_id DESC LIMIT $4"
-                ),
-                &[&recipient, &at, &id, &i64::from(limit)],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows.iter().map(|r| (message_from_row(r, 0), delivery_from_row(r, 9))).collect())
+            ),
+            &[&recipient, &at, &id, &i64::from(limit)],
+            |r| (message_from_row(r, 0), delivery_from_row(r, 9)),
+        )
+        .await
     }
 
     async fn sent_messages(
@@ -254,20 +248,17 @@ impl MailStore for PostgresStore {
         before: Option<(DateTime<Utc>, Uuid)>,
         limit: u32,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
         let (at, id) = before.map_or((None, None), |(at, id)| (Some(at), Some(id)));
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m
+        self.select(
+            &format!(
+                "SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m
                      WHERE m.sender = $1 AND ($2::timestamptz IS NULL OR (m.sent_at, m.id) < ($2, $3::uuid))
                      ORDER BY m.sent_at DESC, m.id DESC LIMIT $4"
-                ),
-                &[&sender, &at, &id, &i64::from(limit)],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows.iter().map(|r| message_from_row(r, 0)).collect())
+            ),
+            &[&sender, &at, &id, &i64::from(limit)],
+            |r| message_from_row(r, 0),
+        )
+        .await
     }
 
     async fn message(&self, id: Uuid) -> Result<Option<(StoredMessage, Vec<Delivery>)>, StoreError> {
@@ -426,26 +417,17 @@ impl MailStore for PostgresStore {
         mailbox: Option<String>,
         person: Option<String>,
     ) -> Result<Vec<Representative>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(
+        self.select(
                 "SELECT mailbox, person, source, recorded_by, recorded_at, ended_at FROM eaddress_representatives
                  WHERE ($1::text IS NULL OR mailbox = $1) AND ($2::text IS NULL OR person = $2) ORDER BY mailbox, person",
-                &[&mailbox, &person],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows
-            .iter()
-            .map(|r| Representative {
+                &[&mailbox, &person], |r| Representative {
                 mailbox: r.get(0),
                 person: r.get(1),
                 source: r.get(2),
                 recorded_by: r.get(3),
                 recorded_at: r.get(4),
                 ended_at: r.get(5),
-            })
-            .collect())
+            }).await
     }
 
     async fn delegations(
@@ -468,12 +450,10 @@ impl MailStore for PostgresStore {
     }
 
     async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query("SELECT kind, count(*) FROM eaddress_accounts WHERE active GROUP BY kind ORDER BY kind", &[])
-            .await
-            .map_err(db)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get::<_, i64>(1) as u64)).collect())
+        self.select("SELECT kind, count(*) FROM eaddress_accounts WHERE active GROUP BY kind ORDER BY kind", &[], |r| {
+            (r.get(0), r.get::<_, i64>(1) as u64)
+        })
+        .await
     }
 
     async fn add_consent(&self, consent: Consent) -> Result<(), StoreError> {

@@ -330,9 +330,19 @@ impl PostgresStore {
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<StoredCase>, StoreError> {
+        self.select(sql, params, case_from_row).await
+    }
+
+    /// Runs a query on a pooled connection and maps every row it returns.
+    async fn select<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        from_row: impl Fn(&tokio_postgres::Row) -> T,
+    ) -> Result<Vec<T>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client.query(sql, params).await.map_err(db)?;
-        Ok(rows.iter().map(case_from_row).collect())
+        Ok(rows.iter().map(from_row).collect())
     }
 
     /// Connects and checks the connection works, so a wrong URL fails at start-up.

@@ -5,9 +5,7 @@ use super::*;
 #[async_trait]
 impl StatisticsStore for PostgresStore {
     async fn delivery_kpis(&self) -> Result<Vec<crate::store::DeliveryKpi>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(
+        self.select(
                 &format!(
                     "SELECT to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, {} AS sender_group,
                             count(DISTINCT m.id), count(*), count(d.read_at),
@@ -20,13 +18,7 @@ impl StatisticsStore for PostgresStore {
                      GROUP BY month, sender_group ORDER BY month, sender_group",
                     crate::store::KPI_SENDER_GROUP
                 ),
-                &[],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows
-            .iter()
-            .map(|r| {
+                &[], |r| {
                 let seconds = |i: usize| r.get::<_, Option<f64>>(i).map(|s| s.max(0.0).round() as i64);
                 crate::store::DeliveryKpi {
                     month: r.get(0),
@@ -37,32 +29,25 @@ impl StatisticsStore for PostgresStore {
                     median_seconds: seconds(5),
                     p90_seconds: seconds(6),
                 }
-            })
-            .collect())
+            }).await
     }
 
     async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(
-                "SELECT to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, service_id, holder_institution,
+        self.select(
+            "SELECT to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, service_id, holder_institution,
                         channel, kind, count(*)
                  FROM cases GROUP BY month, service_id, holder_institution, channel, kind
                  ORDER BY month, service_id, holder_institution, channel, kind",
-                &[],
-            )
-            .await
-            .map_err(db)?;
-        Ok(rows
-            .iter()
-            .map(|r| ProvisionCount {
+            &[],
+            |r| ProvisionCount {
                 month: r.get(0),
                 service_id: r.get(1),
                 institution: r.get(2),
                 channel: r.get(3),
                 kind: r.get(4),
                 cases: r.get::<_, i64>(5) as u64,
-            })
-            .collect())
+            },
+        )
+        .await
     }
 }
