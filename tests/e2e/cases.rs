@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use device::{
     client::{SyncClient, parse_server_url},
     engine,
@@ -20,13 +19,9 @@ use server::store::DatabaseLocation;
 use tests::{
     bin_dir, clerk_offline_author, free_port,
     processes::{ServerProcess, demo_server_with_desk, server_cli},
+    real_now as now,
 };
 use uuid::Uuid;
-
-fn now() -> DateTime<Utc> {
-    #[allow(clippy::disallowed_methods)] // the test's reference clock
-    Utc::now()
-}
 
 /// A case as the clerk registers it offline, with the desk's record of the clerk's card unlock
 /// (`author`).

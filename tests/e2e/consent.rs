@@ -12,18 +12,12 @@ use eid::{
     test_ca::Holder,
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use tests::{free_port, scenario::Scenario};
-
-const CLERK: &str = "161175-19997";
-const CITIZEN: &str = "325035-11782";
-const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
-const VID: &str = "https://pietura.lv/id/org/vid";
-const VID_BOX: &str = "_DEFAULT@90000069281";
-
-fn real_now() -> DateTime<Utc> {
-    #[allow(clippy::disallowed_methods)] // the test's reference clock
-    Utc::now()
-}
+use tests::{
+    free_port,
+    people::{CITIZEN, CITIZEN_BOX, CLERK, VID, VID_BOX},
+    real_now,
+    scenario::Scenario,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_mailbox_with_them() {

@@ -21,17 +21,15 @@ use anyhow::{Context, Result};
 use eid::{apdu::KeyKind, test_ca::Holder};
 use tests::{
     artefact_dir, bin_dir, free_port,
+    people::{CLERK, VID, VID_BOX},
     processes::{Process, VirtualCardProcess, e2e_log, wait_until},
     scenario::Scenario,
     webdriver::Session,
 };
 
 const VPCD_SLOT: &str = "127.0.0.1:35963";
-const VID: &str = "https://pietura.lv/id/org/vid";
-const VID_BOX: &str = "_DEFAULT@90000069281";
 /// A scanned application as the clerk attaches it.
 const SCAN: &[u8] = b"%PDF-1.7\n% a scanned application\n1 0 obj << >> endobj\n%%EOF\n";
-const CLERK_CODE: &str = "161175-19997";
 
 /// Types `pin` into the login (or lock) screen and submits it.
 fn enter_pin(app: &Session, pin: &str) -> Result<()> {
@@ -228,16 +226,15 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let db = scenario.db.clone();
     scenario.centre("Rīgas 1. VPVKAC", "Rīga")?;
     let code = scenario.device("Rīgas 1. VPVKAC", "desk", "Galds 1")?;
-    scenario.demo_catalogue()?.grant(CLERK_CODE, "clerk", "Rīgas 1. VPVKAC")?;
+    scenario.demo_catalogue()?.grant(CLERK, "clerk", "Rīgas 1. VPVKAC")?;
     // E-address: the institution's mailbox (operated with its API key) and the centre's.
     let vid_key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
     scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
     scenario.mailbox("R1V@90011524360", "Rīgas 1. VPVKAC", &["--centre", "Rīgas 1. VPVKAC"])?;
     // eID login: a test CA made here, trusted by the server; the clerk's card in vpcd's reader.
-    #[allow(clippy::disallowed_methods)] // the test's reference clock
-    let now = chrono::Utc::now();
+    let now = tests::real_now();
     let ca = scenario.trust_test_ca()?.clone();
-    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK_CODE.into() };
+    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
     let card_file = home.path().join("clerk-card.json");
     let profile = ca.issue_card(clerk, KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
     std::fs::write(&card_file, profile.to_json()?)?;

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use device::{
     client::{SyncClient, parse_server_url},
     engine,
@@ -20,19 +19,12 @@ use offline_store::{CaseDraft, DatabaseKey, Store};
 use sha2::Digest;
 use tests::{
     bin_dir, free_port,
+    people::{CLERK, VID, VID_BOX},
     processes::{ServerProcess, demo_server_with_desk},
+    real_now as now,
     scenario::Scenario,
 };
 use uuid::Uuid;
-
-const VID: &str = "https://pietura.lv/id/org/vid";
-const VID_BOX: &str = "_DEFAULT@90000069281";
-const CLERK: &str = "161175-19997";
-
-fn now() -> DateTime<Utc> {
-    #[allow(clippy::disallowed_methods)] // the test's reference clock
-    Utc::now()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_written_offline_with_a_case_document_reaches_the_institution_once_digest_intact() {

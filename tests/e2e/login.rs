@@ -8,7 +8,6 @@ use std::sync::{
     atomic::{AtomicI64, Ordering},
 };
 
-use chrono::{DateTime, Utc};
 use device::{
     client::{SyncClient, parse_server_url},
     login::{LoginManager, Server},
@@ -19,14 +18,9 @@ use eid::{
     test_ca::Holder,
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use tests::{free_port, scenario::Scenario};
+use tests::{free_port, real_now, scenario::Scenario};
 
 const READER: &str = "Test reader 0";
-
-fn real_now() -> DateTime<Utc> {
-    #[allow(clippy::disallowed_methods)] // the test's reference clock
-    Utc::now()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_the_period() {

@@ -319,8 +319,7 @@ fn the_demo_case_history_shows_in_the_open_data_without_personal_data() {
     let withheld = rows.iter().filter(|r| r["cases"].is_null()).count();
     // Three months back from today: the month still going on is not published.
     assert!((300..=1200).contains(&published), "published {published} of 1200");
-    #[allow(clippy::disallowed_methods)] // the month the server's clock is in
-    let open_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let open_month = tests::real_now().format("%Y-%m").to_string();
     assert!(rows.iter().all(|r| r["month"].as_str().is_some_and(|m| m < open_month.as_str())), "{rows:?}");
     assert!(withheld > 0, "small counts are withheld");
     assert!(rows.iter().filter_map(|r| r["cases"].as_u64()).all(|n| n >= 5));
@@ -350,8 +349,7 @@ fn the_audit_log_is_verified_and_tampering_named_from_the_command_line() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
-        #[allow(clippy::disallowed_methods)] // the entries' time
-        let now = chrono::Utc::now();
+        let now = tests::real_now();
         for (n, subject) in ["RCV-01-26-0001", "RCV-01-26-0002", "RCV-01-26-0001"].iter().enumerate() {
             let entry = server::audit::NewAuditEntry::new(
                 now,
@@ -388,8 +386,7 @@ fn operators_add_mailboxes_and_record_delegations_by_the_rules() {
     server_cli(&bin, &db, &["migrate"]).unwrap();
     server_cli(&bin, &db, &["eaddress", "add", "_DEFAULT@40003521600", "--name", "SIA Piemērs"]).unwrap();
     server_cli(&bin, &db, &["eaddress", "add", "_private@325035-11782", "--name", "JĀNIS BĒRZIŅŠ"]).unwrap();
-    #[allow(clippy::disallowed_methods)] // the test's reference clock
-    let until = (chrono::Utc::now() + chrono::Duration::days(90)).date_naive().to_string();
+    let until = (tests::real_now() + chrono::Duration::days(90)).date_naive().to_string();
     let grant = |until: &str| {
         server_cli(
             &bin,
@@ -665,8 +662,7 @@ async fn operators_collect_attachment_content_no_message_used_within_a_day() {
     // in the folder beside the database that the server uses by default.
     let attachments = server::eaddress::Attachments::in_folder(&dir.path().join("server.db.attachments")).unwrap();
     let store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
-    #[allow(clippy::disallowed_methods)] // the command runs on the real clock
-    let now = chrono::Utc::now();
+    let now = tests::real_now();
     let mut kept = Vec::new();
     for (content, age) in
         [(b"old".as_slice(), chrono::Duration::days(2)), (b"new".as_slice(), chrono::Duration::zero())]

@@ -16,16 +16,10 @@ use eid::{
     test_ca::Holder,
     virtual_card::{InProcessReaders, VirtualCard},
 };
-use tests::{bin_dir, free_port, processes::demo_server_with_desk, scenario::Scenario};
+use tests::{bin_dir, free_port, people::CLERK, processes::demo_server_with_desk, real_now, scenario::Scenario};
 
-const CLERK: &str = "161175-19997";
 const CUSTOMER: &str = "290156-11605";
 const SOMEONE_ELSE: &str = "325035-11782";
-
-fn real_now() -> DateTime<Utc> {
-    #[allow(clippy::disallowed_methods)] // the test's reference clock
-    Utc::now()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_registered_during_a_visit_counts_its_wait_and_its_service_and_the_server_keeps_them() {

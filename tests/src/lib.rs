@@ -25,8 +25,24 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The people and institutions the scenarios use: valid-looking personal codes from the test CA's
+/// examples, the State Revenue Service with its official e-address.
+pub mod people {
+    pub const CLERK: &str = "161175-19997";
+    pub const CITIZEN: &str = "325035-11782";
+    pub const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
+    pub const VID: &str = "https://pietura.lv/id/org/vid";
+    pub const VID_BOX: &str = "_DEFAULT@90000069281";
+}
+
 /// The clerk of "Rīgas VPVKAC" whose card [`processes::demo_server_with_desk`] issues.
-pub const DEMO_CLERK: &str = "161175-19997";
+pub const DEMO_CLERK: &str = people::CLERK;
+
+/// The wall clock, for tests that talk to a real server (which runs on it).
+pub fn real_now() -> chrono::DateTime<chrono::Utc> {
+    #[allow(clippy::disallowed_methods)] // the tests' one reference clock
+    chrono::Utc::now()
+}
 
 /// What a desk records when [`DEMO_CLERK`]'s card unlocks the device `device_id` offline now,
 /// as its outbox entries carry it (JSON of `protocol::EntryAuthor`): the card in `dir`
