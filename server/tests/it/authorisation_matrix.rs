@@ -14,22 +14,20 @@ use std::collections::BTreeSet;
 use domain::{DeviceKind, Role, eaddress::AccountKind};
 use protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use reqwest::Method;
-use server::{clock::system_clock, devices, institutions};
+use server::{devices, institutions};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, log_in_card};
+use crate::people::{CENTRE_BOX, CITIZEN, CLERK, now};
 
 const OWNER: &str = "https://pietura.lv/id/org/riga";
 const OTHER: &str = "https://pietura.lv/id/org/vid";
 const OWNER_BOX: &str = "_DEFAULT@90011524360";
-const CENTRE_BOX: &str = "RCV@90011524360";
 const SERVICE: &str = "https://pietura.lv/id/service/dog-fee";
 const RETIRED_SERVICE: &str = "https://pietura.lv/id/service/birth-registration";
 const ARTICLE: &str = "https://pietura.lv/id/article/dog-fee-lv0";
-const CLERK: &str = "161175-19997";
 const ADMIN: &str = "210860-10528";
-const CITIZEN: &str = "325035-11782";
 const OTHER_CLERK: &str = "290156-11605";
 
 const CALLERS: [&str; 11] = [
@@ -45,10 +43,6 @@ const CALLERS: [&str; 11] = [
     "revoked_device",
     "revoked_key",
 ];
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    system_clock()()
-}
 
 #[derive(Clone)]
 enum Caller {

@@ -3,7 +3,6 @@
 //! becomes a note; the desk's case feed and the institution's change feed carry every write;
 //! rejected entries say why with a code.
 
-use chrono::{DateTime, Utc};
 use domain::{
     PersonalCode,
     case::{Actor, Case, CaseKind, CaseNumber, CaseStatus, NewCase, StatusChange, customer_from_code},
@@ -11,18 +10,11 @@ use domain::{
 };
 use protocol::{CasePage, CaseRecordDto, DeviceCredentials, EntryAuthor, ErrorBody, OutboxEntryDto, PROTOCOL_HEADER};
 use reqwest::StatusCode;
-use server::{clock::system_clock, institutions};
+use server::institutions;
 use uuid::Uuid;
 
 use crate::api::{add_desk, author_of, clerk_session, client, import_demo, start};
-
-const LDC: &str = "https://pietura.lv/id/org/ldc";
-const VID: &str = "https://pietura.lv/id/org/vid";
-const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
-
-fn now() -> DateTime<Utc> {
-    system_clock()()
-}
+use crate::people::{DOGS, LDC, VID, now};
 
 async fn key_for(server: &crate::api::Running, institution: &str, name: &str) -> String {
     let store = server.store.as_ref();

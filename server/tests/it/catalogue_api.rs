@@ -6,10 +6,7 @@ use reqwest::StatusCode;
 use server::{clock::system_clock, institutions};
 
 use crate::api::{add_desk, client, encoded, import_demo, start};
-
-const LDC: &str = "https://pietura.lv/id/org/ldc";
-const VID: &str = "https://pietura.lv/id/org/vid";
-const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
+use crate::people::{DOGS, LDC, VID};
 
 async fn key_for(server: &crate::api::Running, institution: &str, name: &str) -> String {
     let store = server.store.as_ref();

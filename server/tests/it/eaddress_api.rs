@@ -13,24 +13,12 @@ use eid::{
 };
 use protocol::{DeviceCredentials, PROTOCOL_HEADER};
 use reqwest::{Method, StatusCode};
-use server::{clock::system_clock, devices, institutions, store::Account};
+use server::{devices, institutions, store::Account};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::api::{Running, account};
-
-const VID: &str = "https://pietura.lv/id/org/vid";
-const VID_BOX: &str = "_DEFAULT@90000069281";
-const CENTRE_BOX: &str = "RCV@90011524360";
-const CITIZEN: &str = "325035-11782";
-const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
-const OTHER_CITIZEN: &str = "290156-11605";
-const CLERK: &str = "161175-19997";
-const COMPANY_BOX: &str = "_DEFAULT@40003521600";
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    system_clock()()
-}
+use crate::people::{CENTRE_BOX, CITIZEN, CITIZEN_BOX, CLERK, COMPANY_BOX, OTHER_CITIZEN, VID, VID_BOX, now};
 
 async fn device(server: &Running, kind: DeviceKind, name: &str) -> DeviceCredentials {
     crate::api::enrolled(server, "Rīgas VPVKAC", kind, name).await

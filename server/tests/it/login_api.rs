@@ -11,6 +11,7 @@ use std::{
     time::Duration,
 };
 
+use crate::people::CLERK;
 use chrono::{DateTime, Utc};
 use device::{
     client::{ClientError, SyncClient, parse_server_url},
@@ -26,7 +27,6 @@ use eid::{
 use server::{AppState, devices, login::Login, store::Store};
 
 const ORIGIN: &str = "https://pietura.test";
-const CLERK: &str = "161175-19997";
 
 struct World {
     client: SyncClient,

@@ -45,6 +45,27 @@ mod postgres_tls;
 mod store;
 mod uploads_api;
 
+/// The people, institutions and services the tests use (valid-looking test personal codes).
+mod people {
+    pub const VID: &str = "https://pietura.lv/id/org/vid";
+    pub const LDC: &str = "https://pietura.lv/id/org/ldc";
+    pub const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
+    pub const VID_BOX: &str = "_DEFAULT@90000069281";
+    pub const CENTRE_BOX: &str = "RCV@90011524360";
+    pub const CLERK: &str = "161175-19997";
+    pub const CLERK_BOX: &str = "_PRIVATE@16117519997";
+    pub const COLLEAGUE: &str = "210860-10528";
+    pub const CITIZEN: &str = "325035-11782";
+    pub const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
+    pub const OTHER_CITIZEN: &str = "290156-11605";
+    pub const COMPANY_BOX: &str = "_DEFAULT@40003521600";
+
+    /// The server's own clock, as the tests compare against it.
+    pub fn now() -> chrono::DateTime<chrono::Utc> {
+        server::clock::system_clock()()
+    }
+}
+
 /// Runs each conformance case against SQLite and against PostgreSQL.
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {

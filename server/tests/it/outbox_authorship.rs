@@ -16,26 +16,13 @@ use domain::{
 use eid::apdu::{PIN_MIN_LENGTH, Pin};
 use protocol::{DeviceCredentials, EntryAuthor, OutboxEntryDto, PROTOCOL_HEADER};
 use reqwest::StatusCode;
-use server::{clock::system_clock, devices, institutions};
+use server::{devices, institutions};
 use uuid::Uuid;
 
 use crate::api::{Running, account, author_of, card_of, client, enrolled, log_in_card};
-
-const VID: &str = "https://pietura.lv/id/org/vid";
-const LDC: &str = "https://pietura.lv/id/org/ldc";
-const DOGS: &str = "https://pietura.lv/id/service/dog-registration";
-const VID_BOX: &str = "_DEFAULT@90000069281";
-const CENTRE_BOX: &str = "RCV@90011524360";
-const CLERK: &str = "161175-19997";
-const CLERK_BOX: &str = "_PRIVATE@16117519997";
-const COLLEAGUE: &str = "210860-10528";
-const CITIZEN: &str = "325035-11782";
-const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
-const COMPANY_BOX: &str = "_DEFAULT@40003521600";
-
-fn now() -> DateTime<Utc> {
-    system_clock()()
-}
+use crate::people::{
+    CENTRE_BOX, CITIZEN, CITIZEN_BOX, CLERK, CLERK_BOX, COLLEAGUE, COMPANY_BOX, DOGS, LDC, VID, VID_BOX, now,
+};
 
 /// A message entry as a desk queues it.
 fn message(from: &str, composed_by: &str, author: Option<EntryAuthor>) -> OutboxEntryDto {

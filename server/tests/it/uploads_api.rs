@@ -20,10 +20,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::api::{Running, account, start_on_with};
+use crate::people::{CITIZEN_BOX, VID, VID_BOX};
 
-const VID: &str = "https://pietura.lv/id/org/vid";
-const VID_BOX: &str = "_DEFAULT@90000069281";
-const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
 const KIB: usize = 1024;
 const QUOTA: u64 = 100 * KIB as u64;
 
