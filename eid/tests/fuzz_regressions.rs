@@ -5,16 +5,10 @@ include!("../../fuzz/replay.rs");
 
 #[test]
 fn card_answers_the_fuzzers_found_do_not_panic() {
-    for (path, data) in inputs("card_answers") {
-        eprintln!("{}", path.display());
-        eid::fuzzing::card_answers(&data);
-    }
+    replay("card_answers", eid::fuzzing::card_answers);
 }
 
 #[test]
 fn web_eid_tokens_the_fuzzers_found_do_not_panic() {
-    for (path, data) in inputs("web_eid_token") {
-        eprintln!("{}", path.display());
-        eid::fuzzing::web_eid_token(&data);
-    }
+    replay("web_eid_token", eid::fuzzing::web_eid_token);
 }

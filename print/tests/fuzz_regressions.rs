@@ -5,8 +5,5 @@ include!("../../fuzz/replay.rs");
 
 #[test]
 fn pdfs_the_fuzzers_found_do_not_panic() {
-    for (path, data) in inputs("pdf_preview") {
-        eprintln!("{}", path.display());
-        print::fuzzing::pdf_preview(&data);
-    }
+    replay("pdf_preview", print::fuzzing::pdf_preview);
 }

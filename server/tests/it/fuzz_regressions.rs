@@ -5,16 +5,10 @@ include!("../../../fuzz/replay.rs");
 
 #[test]
 fn cpsv_imports_the_fuzzers_found_do_not_panic() {
-    for (path, data) in inputs("cpsv_import") {
-        eprintln!("{}", path.display());
-        server::fuzzing::cpsv_import(&data);
-    }
+    replay("cpsv_import", server::fuzzing::cpsv_import);
 }
 
 #[test]
 fn outbox_pushes_the_fuzzers_found_do_not_panic() {
-    for (path, data) in inputs("outbox_entries") {
-        eprintln!("{}", path.display());
-        server::fuzzing::outbox_push(&data);
-    }
+    replay("outbox_entries", server::fuzzing::outbox_push);
 }
