@@ -336,8 +336,9 @@ impl LoginManager {
         for reader in readers.iter().filter(|r| r.name != own.0 && r.card_present && r.latvian_eid) {
             let certificate = self.cards.authentication_certificate(&reader.name)?;
             if certificate != own.1 {
-                let challenge = LoginChallenge { origin, nonce, app_version: &self.app_version };
-                let token = self.cards.sign_login(&reader.name, &certificate, PinEntry::Typed(&pin), &challenge)?;
+                let challenge =
+                    LoginChallenge { certificate: &certificate, origin, nonce, app_version: &self.app_version };
+                let token = self.cards.sign_login(&reader.name, PinEntry::Typed(&pin), &challenge)?;
                 tracing::info!(reader = %reader.name, "the customer signed with their card");
                 return Ok(token.to_json());
             }
@@ -427,9 +428,13 @@ impl LoginManager {
         now: DateTime<Utc>,
     ) -> Result<Active, OnlineError> {
         let challenge = server.client.login_challenge(&server.credentials).await?;
-        let signed =
-            LoginChallenge { origin: &challenge.origin, nonce: &challenge.nonce, app_version: &self.app_version };
-        let token = self.cards.sign_login(reader, certificate, pin, &signed)?;
+        let signed = LoginChallenge {
+            certificate,
+            origin: &challenge.origin,
+            nonce: &challenge.nonce,
+            app_version: &self.app_version,
+        };
+        let token = self.cards.sign_login(reader, pin, &signed)?;
         let response = server.client.log_in(&server.credentials, &token.to_json(), &challenge.nonce).await?;
         let person = Person {
             personal_code: response.session.person.personal_code.clone(),
@@ -517,8 +522,8 @@ impl LoginManager {
         let salt = hex::encode(random);
         let nonce = crate::protocol::offline_unlock_nonce(device_id, now, &salt);
         let origin = OFFLINE_ORIGIN;
-        let challenge = LoginChallenge { origin, nonce: &nonce, app_version: &self.app_version };
-        let token = self.cards.sign_login(reader, certificate, pin, &challenge)?;
+        let challenge = LoginChallenge { certificate, origin, nonce: &nonce, app_version: &self.app_version };
+        let token = self.cards.sign_login(reader, pin, &challenge)?;
         eid::token::verify_signature(&parsed, token.algorithm.as_deref(), token.signature.as_deref(), origin, &nonce)
             .map_err(|e| LoginFailure::new(e.code(), e.to_string()))?;
         let author = author_json(&crate::protocol::EntryAuthor::OfflineUnlock {
@@ -691,11 +696,10 @@ impl CardReaders for SystemReaders {
     fn sign_login(
         &self,
         reader: &str,
-        certificate: &[u8],
         pin: PinEntry<'_>,
         challenge: &LoginChallenge<'_>,
     ) -> Result<eid::AuthToken, CardError> {
-        self.with_card(|r| r.sign_login(reader, certificate, pin, challenge))
+        self.with_card(|r| r.sign_login(reader, pin, challenge))
     }
 }
 

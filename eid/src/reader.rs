@@ -192,10 +192,9 @@ impl CardReaders for Readers {
     fn sign_login(
         &self,
         reader: &str,
-        certificate: &[u8],
         pin: PinEntry<'_>,
         challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError> {
-        self.connect(reader)?.with(|card| card.sign_login_with(certificate, pin, challenge))
+        self.connect(reader)?.with(|card| card.sign_login_with(pin, challenge))
     }
 }

@@ -242,13 +242,13 @@ impl<T: Transport> EidCard<T> {
         app_version: &str,
     ) -> Result<AuthToken, CardError> {
         let certificate = self.authentication_certificate()?;
-        self.sign_login_with(&certificate, PinEntry::Typed(pin), &LoginChallenge { origin, nonce, app_version })
+        let challenge = LoginChallenge { certificate: &certificate, origin, nonce, app_version };
+        self.sign_login_with(PinEntry::Typed(pin), &challenge)
     }
 
     /// [`EidCard::sign_login`] with the certificate already read (it takes a dozen APDUs).
     pub fn sign_login_with(
         &mut self,
-        certificate: &[u8],
         pin: PinEntry<'_>,
         challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError> {
@@ -256,13 +256,15 @@ impl<T: Transport> EidCard<T> {
         let algorithm = key.algorithm();
         let digest = challenge_digest(algorithm, challenge.origin, challenge.nonce);
         let signature = self.authenticate_with(key, pin, &digest)?;
-        Ok(AuthToken::new(certificate, algorithm, &signature, challenge.app_version))
+        Ok(AuthToken::new(challenge.certificate, algorithm, &signature, challenge.app_version))
     }
 }
 
-/// What a Web eID login signs: the server's origin and nonce; the app's version goes into the token.
+/// What a Web eID login signs, and what goes into its token: the card's authentication
+/// certificate (read before), the server's origin and nonce, the app's version.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginChallenge<'a> {
+    pub certificate: &'a [u8],
     pub origin: &'a str,
     pub nonce: &'a str,
     pub app_version: &'a str,
@@ -279,11 +281,10 @@ pub trait CardReaders: Send + Sync {
         false
     }
 
-    /// Signs a login challenge; `certificate` is the card's, read before (for the token).
+    /// Signs a login challenge with the card in `reader`.
     fn sign_login(
         &self,
         reader: &str,
-        certificate: &[u8],
         pin: PinEntry<'_>,
         challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError>;

@@ -515,10 +515,9 @@ impl CardReaders for InProcessReaders {
     fn sign_login(
         &self,
         reader: &str,
-        certificate: &[u8],
         pin: PinEntry<'_>,
         challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError> {
-        self.with(reader, |card| card.sign_login_with(certificate, pin, challenge))
+        self.with(reader, |card| card.sign_login_with(pin, challenge))
     }
 }
