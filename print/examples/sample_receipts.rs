@@ -2,26 +2,12 @@
 //! to look at: `cargo run -p print --example sample_receipts -- /tmp/out`.
 
 use domain::Language;
-use domain::case::{CaseKind, CaseStatus};
-use domain::catalogue::ChannelKind;
+use domain::case::CaseKind;
 use print::{CaseReceipt, VisitAction, VisitReceipt, case_receipt, render, save_pdf, visit_receipt};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
-    let case = CaseReceipt {
-        language: Language::Lv,
-        case_number: "RCV-03-26-0042".into(),
-        service_name: "Deklarētās dzīvesvietas maiņa".into(),
-        kind: CaseKind::Application,
-        channel: ChannelKind::VpvkacInPerson,
-        status: CaseStatus::Registered,
-        holder_institution: "Pilsonības un migrācijas lietu pārvalde".into(),
-        centre_name: "Rīgas Centra VPVKAC".into(),
-        registered_at: "26.11.2026 14:05".into(),
-        customer_name: "Jānis Bērziņš".into(),
-        customer_code: "161175-19997".into(),
-        printed_at: "26.11.2026 14:06".into(),
-    };
+    let case = CaseReceipt::sample(Language::Lv, CaseKind::Application);
     let bytes = render(&case_receipt(&case))?;
     println!("{} ({} bytes)", save_pdf(&dir, "case-receipt.pdf", &bytes)?.display(), bytes.len());
     let visit = VisitReceipt {

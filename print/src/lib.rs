@@ -110,6 +110,26 @@ pub struct CaseReceipt {
     pub printed_at: String,
 }
 
+impl CaseReceipt {
+    /// A filled-in example (a change of declared residence at a Riga centre), to look at and to test with.
+    pub fn sample(language: Language, kind: CaseKind) -> Self {
+        CaseReceipt {
+            language,
+            case_number: "RCV-03-26-0042".into(),
+            service_name: "Deklarētās dzīvesvietas maiņa".into(),
+            kind,
+            channel: ChannelKind::VpvkacInPerson,
+            status: CaseStatus::Registered,
+            holder_institution: "Pilsonības un migrācijas lietu pārvalde".into(),
+            centre_name: "Rīgas Centra VPVKAC".into(),
+            registered_at: "26.11.2026 14:05".into(),
+            customer_name: "Jānis Bērziņš".into(),
+            customer_code: "161175-19997".into(),
+            printed_at: "26.11.2026 14:06".into(),
+        }
+    }
+}
+
 pub fn case_receipt(receipt: &CaseReceipt) -> Document {
     let l = receipt.language;
     let customer = customer_line(&receipt.customer_name, &receipt.customer_code);

@@ -4,7 +4,6 @@ use std::process::Command;
 
 use domain::Language;
 use domain::case::{CaseKind, CaseStatus};
-use domain::catalogue::ChannelKind;
 use print::{
     CaseReceipt, PrintError, Printer, VisitAction, VisitReceipt, case_receipt, render, save_pdf, visit_receipt,
 };
@@ -16,20 +15,7 @@ fn pdftotext(pdf: &std::path::Path) -> String {
 }
 
 fn receipt(language: Language, kind: CaseKind) -> CaseReceipt {
-    CaseReceipt {
-        language,
-        case_number: "RCV-03-26-0042".into(),
-        service_name: "Deklarētās dzīvesvietas maiņa".into(),
-        kind,
-        channel: ChannelKind::VpvkacInPerson,
-        status: CaseStatus::Registered,
-        holder_institution: "Pilsonības un migrācijas lietu pārvalde".into(),
-        centre_name: "Rīgas Centra VPVKAC".into(),
-        registered_at: "26.11.2026 14:05".into(),
-        customer_name: "Jānis Bērziņš".into(),
-        customer_code: "161175-19997".into(),
-        printed_at: "26.11.2026 14:06".into(),
-    }
+    CaseReceipt::sample(language, kind)
 }
 
 #[test]
