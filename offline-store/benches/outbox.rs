@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use domain::case::{Actor, CaseKind, customer_from_code};
-use domain::{PersonalCode, catalogue::ChannelKind};
+use domain::PersonalCode;
+use domain::case::{Actor, CaseKind};
 use offline_store::{CaseDraft, DatabaseKey, Store};
 use uuid::Uuid;
 
@@ -25,22 +25,12 @@ fn main() {
     let mut cases = Vec::with_capacity(rounds);
     for i in 0..rounds {
         let draft = CaseDraft {
-            id: Uuid::now_v7(),
-            service_id: "https://pietura.lv/id/service/dog-fee".into(),
             kind: CaseKind::Application,
-            channel: ChannelKind::VpvkacInPerson,
-            customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
-            holder_institution: "https://pietura.lv/id/org/riga".into(),
-            provider_institution: None,
-            centre_id: Uuid::nil(),
-            centre_code: "RCV".into(),
             desk_number: 3,
-            arrived_at: now,
             served_at: now + chrono::Duration::seconds(i as i64),
             registered_by: clerk.clone(),
             note: "Klients iesniedza iesniegumu par suņa reģistrāciju.".into(),
-            offline: false,
-            author: None,
+            ..CaseDraft::example(Uuid::nil(), now)
         };
         let started = Instant::now();
         store.register_case(draft, now).unwrap();

@@ -38,6 +38,33 @@ pub struct CaseDraft {
     pub author: Option<String>,
 }
 
+impl CaseDraft {
+    /// An example for tests, benchmarks and load tools: Oskars Kalns consulted about Riga's dog
+    /// fee at desk 1 of the centre coded "RCV", arrived and served at `served_at`, registered by
+    /// the demo clerk online (change what a test needs with `..CaseDraft::example(…)`).
+    pub fn example(centre_id: Uuid, served_at: DateTime<Utc>) -> Self {
+        let clerk = domain::PersonalCode::parse("161175-19997").expect("a valid personal code");
+        CaseDraft {
+            id: Uuid::now_v7(),
+            service_id: "https://pietura.lv/id/service/dog-fee".into(),
+            kind: CaseKind::Consultation,
+            channel: ChannelKind::VpvkacInPerson,
+            customer: domain::case::customer_from_code("290156-11605", "Oskars Kalns").expect("a valid customer"),
+            holder_institution: "https://pietura.lv/id/org/riga".into(),
+            provider_institution: None,
+            centre_id,
+            centre_code: "RCV".into(),
+            desk_number: 1,
+            arrived_at: served_at,
+            served_at,
+            registered_by: Actor::Staff { personal_code: clerk, offline: false },
+            note: String::new(),
+            offline: false,
+            author: None,
+        }
+    }
+}
+
 /// How an outbox entry was made: in a session logged in without the server or not, and the
 /// login's proof of who made it (JSON the device layer makes and the server checks; the store
 /// keeps it as it is).

@@ -11,13 +11,13 @@ use device::{
 };
 use domain::{
     PersonalCode,
-    case::{Actor, CaseKind, customer_from_code},
-    catalogue::ChannelKind,
+    case::{Actor, CaseKind},
 };
 use offline_store::{CaseDraft, DatabaseKey, EntryOrigin, Store};
 use server::store::DatabaseLocation;
 use tests::{
     bin_dir, clerk_offline_author, free_port,
+    people::CLERK,
     processes::{ServerProcess, demo_server_with_desk, server_cli},
     real_now as now,
 };
@@ -28,22 +28,11 @@ use uuid::Uuid;
 fn draft(service: &str, centre: Uuid, minutes: i64, author: &str) -> CaseDraft {
     let served = now() - chrono::Duration::minutes(60 - minutes);
     CaseDraft {
-        id: Uuid::now_v7(),
         service_id: service.into(),
-        kind: CaseKind::Consultation,
-        channel: ChannelKind::VpvkacInPerson,
-        customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
-        holder_institution: "https://pietura.lv/id/org/riga".into(),
-        provider_institution: None,
-        centre_id: centre,
-        centre_code: "RCV".into(),
-        desk_number: 1,
-        arrived_at: served,
-        served_at: served,
-        registered_by: Actor::Staff { personal_code: PersonalCode::parse("161175-19997").unwrap(), offline: true },
-        note: String::new(),
+        registered_by: Actor::Staff { personal_code: PersonalCode::parse(CLERK).unwrap(), offline: true },
         offline: true,
         author: Some(author.to_owned()),
+        ..CaseDraft::example(centre, served)
     }
 }
 

@@ -12,8 +12,7 @@ use device::{
 };
 use domain::{
     PersonalCode,
-    case::{Actor, CaseDocument, CaseKind, customer_from_code},
-    catalogue::ChannelKind,
+    case::{Actor, CaseDocument, CaseKind},
 };
 use offline_store::{CaseDraft, DatabaseKey, Store};
 use sha2::Digest;
@@ -58,22 +57,12 @@ async fn a_message_written_offline_with_a_case_document_reaches_the_institution_
     let case = local
         .register_case(
             CaseDraft {
-                id: Uuid::now_v7(),
-                service_id: "https://pietura.lv/id/service/dog-fee".into(),
                 kind: CaseKind::Application,
-                channel: ChannelKind::VpvkacInPerson,
-                customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
-                holder_institution: "https://pietura.lv/id/org/riga".into(),
-                provider_institution: None,
-                centre_id: enrolled.centre.id,
                 centre_code: enrolled.centre.code.clone(),
-                desk_number: 1,
-                arrived_at: served,
-                served_at: served,
                 registered_by: clerk.clone(),
-                note: String::new(),
                 offline: true,
                 author: Some(author.clone()),
+                ..CaseDraft::example(enrolled.centre.id, served)
             },
             now(),
         )

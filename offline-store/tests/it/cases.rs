@@ -2,8 +2,8 @@
 //! entry in one transaction, moved by the state machine, and sent until the server has them.
 
 use chrono::{DateTime, Utc};
-use domain::case::{Actor, CaseKind, CaseStatus, customer_from_code};
-use domain::{PersonalCode, catalogue::ChannelKind};
+use domain::PersonalCode;
+use domain::case::{Actor, CaseKind, CaseStatus};
 use offline_store::{CaseDraft, DatabaseKey, Store};
 use uuid::Uuid;
 
@@ -22,22 +22,13 @@ fn clerk(offline: bool) -> Actor {
 
 fn draft(kind: CaseKind, served: i64, offline: bool) -> CaseDraft {
     CaseDraft {
-        id: Uuid::now_v7(),
-        service_id: "https://pietura.lv/id/service/dog-fee".into(),
         kind,
-        channel: ChannelKind::VpvkacInPerson,
-        customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
-        holder_institution: "https://pietura.lv/id/org/riga".into(),
-        provider_institution: None,
-        centre_id: Uuid::nil(),
-        centre_code: "RCV".into(),
         desk_number: 3,
         arrived_at: at(served - 5),
-        served_at: at(served),
         registered_by: clerk(offline),
-        note: String::new(),
         offline,
         author: Some(AUTHOR.into()),
+        ..CaseDraft::example(Uuid::nil(), at(served))
     }
 }
 

@@ -13,11 +13,7 @@ use device::{
     engine,
     protocol::DeviceCredentials,
 };
-use domain::{
-    PersonalCode,
-    case::{Actor, CaseKind, customer_from_code},
-    catalogue::ChannelKind,
-};
+use domain::{PersonalCode, case::Actor};
 use offline_store::{CaseDraft, DatabaseKey, Store};
 use uuid::Uuid;
 
@@ -75,24 +71,8 @@ async fn main() {
             break;
         }
         let now = clock();
-        let draft = CaseDraft {
-            id: Uuid::now_v7(),
-            service_id: "https://pietura.lv/id/service/dog-fee".into(),
-            kind: CaseKind::Consultation,
-            channel: ChannelKind::VpvkacInPerson,
-            customer: customer_from_code("290156-11605", "Oskars Kalns").unwrap(),
-            holder_institution: "https://pietura.lv/id/org/riga".into(),
-            provider_institution: None,
-            centre_id: centre,
-            centre_code: "RCV".into(),
-            desk_number: 1,
-            arrived_at: now,
-            served_at: now,
-            registered_by: clerk.clone(),
-            note: String::new(),
-            offline: false,
-            author: Some(author.clone()),
-        };
+        let draft =
+            CaseDraft { registered_by: clerk.clone(), author: Some(author.clone()), ..CaseDraft::example(centre, now) };
         store.register_case(draft, now).expect("a case");
     }
     println!("registered");
