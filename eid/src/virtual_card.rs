@@ -251,41 +251,14 @@ impl VirtualCard {
             r if r == apdu::PIN2 & 0x0F => &self.pin2,
             _ => return Response { data: Vec::new(), sw: apdu::SW_KEY_NOT_FOUND },
         };
-        // The 32-byte layout OpenSC insists on.
-        let data = vec![
-            0x70,
-            0x1E,
-            0xBF,
-            0x81,
-            reference,
-            0x1A,
-            0xA0,
-            0x18,
-            0x9A,
-            0x01,
-            MAX_TRIES,
-            0x9B,
-            0x01,
-            pin.tries_left,
-            0xA1,
-            0x10,
-            0x8C,
-            0x06,
-            0xF3,
-            0x00,
-            0x00,
-            0x73,
-            0x43,
-            0x00,
-            0x9C,
-            0x06,
-            0xF3,
-            0x00,
-            0x00,
-            0x73,
-            0x43,
-            0x00,
-        ];
+        // The 32-byte layout OpenSC insists on: the reference, the maximum and remaining tries, then
+        // the same access condition under two tags (8C and 9C).
+        const CONDITION: [u8; 7] = [0x06, 0xF3, 0x00, 0x00, 0x73, 0x43, 0x00];
+        let mut data = vec![0x70, 0x1E, 0xBF, 0x81, reference, 0x1A, 0xA0, 0x18, 0x9A, 0x01, MAX_TRIES, 0x9B, 0x01];
+        data.extend([pin.tries_left, 0xA1, 0x10, 0x8C]);
+        data.extend(CONDITION);
+        data.push(0x9C);
+        data.extend(CONDITION);
         Response { data, sw: apdu::SW_OK }
     }
 
