@@ -406,23 +406,7 @@ fn add_case_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path, 
         })
         .unwrap();
         case.change_status(CaseStatus::Submitted, served, Actor::Institution { id: "x".into() }, "").unwrap();
-        let stored = server::store::StoredCase {
-            id: case.id,
-            number: case.number.to_string(),
-            service_id: case.service_id.clone(),
-            kind: "application".into(),
-            channel: "vpvkac_in_person".into(),
-            status: "submitted".into(),
-            centre_id: device.centre.id,
-            holder_institution: case.holder_institution.clone(),
-            provider_institution: None,
-            document: serde_json::to_string(&case).unwrap(),
-            offline: false,
-            served_at: served,
-            updated_at: served,
-            customer_code: case.customer.code(),
-            change_seq: 0,
-        };
+        let stored = server::store::StoredCase::new(&case, false, served).unwrap();
         store.insert_case(case.id, device.id, stored, served).await.unwrap();
         case.number.to_string()
     })

@@ -19,7 +19,7 @@ use domain::{
 };
 use server::{
     AppState, devices,
-    store::{self, CaseWrite, DatabaseLocation, StoredCase},
+    store::{self, CaseWrite, DatabaseLocation},
 };
 use uuid::Uuid;
 
@@ -144,23 +144,7 @@ async fn run(name: &str, location: DatabaseLocation) {
                     let case = case(centre.id, 50 + (b / BATCHES) as u8, ((b % BATCHES) * BATCH + i + 1) as u32);
                     CaseWrite::Insert {
                         entry_id: case.id,
-                        case: StoredCase {
-                            id: case.id,
-                            number: case.number.to_string(),
-                            service_id: case.service_id.clone(),
-                            kind: "consultation".into(),
-                            channel: "vpvkac_in_person".into(),
-                            status: "registered".into(),
-                            centre_id: centre.id,
-                            holder_institution: case.holder_institution.clone(),
-                            provider_institution: None,
-                            document: serde_json::to_string(&case).unwrap(),
-                            offline: false,
-                            served_at: case.served_at,
-                            updated_at: case.served_at,
-                            customer_code: case.customer.code(),
-                            change_seq: 0,
-                        },
+                        case: server::store::StoredCase::new(&case, false, case.served_at).unwrap(),
                     }
                 })
                 .collect()

@@ -42,9 +42,7 @@ impl EntryOutcome {
     }
 }
 
-fn name_of<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
+use crate::store::serde_name as name_of;
 
 fn corrupt(error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(error.to_string())
@@ -219,25 +217,8 @@ impl Batch {
                 case.holder_institution = authorities[0].clone();
                 case.provider_institution =
                     case.provider_institution.filter(|provider| authorities[1..].contains(provider));
-                let document = serde_json::to_string(&case).map_err(corrupt)?;
-                let status = name_of(&case.status());
-                let stored = StoredCase {
-                    id: case.id,
-                    number: case.number.to_string(),
-                    service_id: case.service_id.clone(),
-                    kind: name_of(&case.kind),
-                    channel: name_of(&case.channel),
-                    status: status.clone(),
-                    centre_id: case.centre_id,
-                    holder_institution: case.holder_institution.clone(),
-                    provider_institution: case.provider_institution.clone(),
-                    document,
-                    offline: entry.offline,
-                    served_at: case.served_at,
-                    updated_at: now,
-                    customer_code: case.customer.code(),
-                    change_seq: 0,
-                };
+                let stored = StoredCase::new(&case, entry.offline, now)?;
+                let status = stored.status.clone();
                 self.cases.insert(case.id, (case, status));
                 Ok(Prepared::Write(Box::new(CaseWrite::Insert { entry_id: entry.id, case: stored })))
             }

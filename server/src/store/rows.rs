@@ -230,6 +230,34 @@ pub struct StoredCase {
     pub change_seq: i64,
 }
 
+impl StoredCase {
+    /// `case` as the store keeps it, first written at `updated_at` (its feed position is the store's).
+    pub fn new(case: &domain::case::Case, offline: bool, updated_at: DateTime<Utc>) -> Result<Self, StoreError> {
+        Ok(StoredCase {
+            id: case.id,
+            number: case.number.to_string(),
+            service_id: case.service_id.clone(),
+            kind: serde_name(&case.kind),
+            channel: serde_name(&case.channel),
+            status: serde_name(&case.status()),
+            centre_id: case.centre_id,
+            holder_institution: case.holder_institution.clone(),
+            provider_institution: case.provider_institution.clone(),
+            document: serde_json::to_string(case).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            offline,
+            served_at: case.served_at,
+            updated_at,
+            customer_code: case.customer.code(),
+            change_seq: 0,
+        })
+    }
+}
+
+/// The name a unit enum variant has in JSON (its column value), e.g. `vpvkac_in_person`.
+pub fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// Whose cases a feed lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseScope {

@@ -291,23 +291,7 @@ async fn citizens_log_in_at_kiosks_without_a_grant_and_for_a_short_time() {
             note: String::new(),
         })
         .unwrap();
-        let stored = server::store::StoredCase {
-            id: case.id,
-            number: case.number.to_string(),
-            service_id: case.service_id.clone(),
-            kind: "application".into(),
-            channel: "vpvkac_in_person".into(),
-            status: "registered".into(),
-            centre_id: centre.id,
-            holder_institution: case.holder_institution.clone(),
-            provider_institution: None,
-            document: serde_json::to_string(&case).unwrap(),
-            offline: false,
-            served_at: case.served_at,
-            updated_at: case.served_at,
-            customer_code: case.customer.code(),
-            change_seq: 0,
-        };
+        let stored = server::store::StoredCase::new(&case, false, case.served_at).unwrap();
         world.store.insert_case(case.id, desk.device_id, stored, now()).await.unwrap();
     }
     let mine = world.client.citizen_cases(&kiosk, &logged_in.session_token).await.unwrap();
