@@ -364,15 +364,7 @@ pub async fn attachment(
 }
 
 fn percent(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(name, super::UNRESERVED).to_string()
 }
 
 /// Uploads an attachment's content under its SHA-256, before the message that names it;

@@ -45,6 +45,10 @@ use crate::{
     store::{Store, StoreError},
 };
 
+/// RFC 3986's unreserved characters stay as they are in a URL; everything else is percent-encoded.
+pub const UNRESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Everything a request handler may use.
 #[derive(Clone)]
 pub struct AppState {

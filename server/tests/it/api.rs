@@ -431,15 +431,7 @@ pub(crate) fn localhost_certificates(dir: &std::path::Path, ca_name: &str) {
 
 /// An id (an IRI) as one path segment.
 pub(crate) fn encoded(id: &str) -> String {
-    id.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(id, server::api::UNRESERVED).to_string()
 }
 
 /// The demo catalogue (61 services, their organisations, 20 articles), imported by the operator.

@@ -429,7 +429,7 @@ fn tls_settings(url: &str) -> Result<(String, Option<Result<rustls::RootCertStor
         match root_file {
             Some(path) => {
                 use rustls::pki_types::{CertificateDer, pem::PemObject};
-                let path = percent_decoded(&path);
+                let path = percent_encoding::percent_decode_str(&path).decode_utf8_lossy().into_owned();
                 for certificate in
                     CertificateDer::pem_file_iter(&path).map_err(|e| format!("sslrootcert {path}: {e}"))?
                 {
@@ -449,25 +449,6 @@ fn tls_settings(url: &str) -> Result<(String, Option<Result<rustls::RootCertStor
         Ok(roots)
     });
     Ok((url, roots))
-}
-
-/// `%2F` and friends in a URL's value, as the path they stand for.
-fn percent_decoded(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = value.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[async_trait]
