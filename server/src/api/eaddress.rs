@@ -259,11 +259,12 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    /// Where the page starts: both halves of the key or neither.
-    fn before(&self) -> Result<Option<(DateTime<Utc>, Uuid)>, ApiError> {
+    /// Where the page starts (both halves of the key or neither) and its length.
+    fn page(&self) -> Result<eaddress::Page, ApiError> {
+        let page = |before| eaddress::Page { before, limit: self.limit };
         match (self.before, self.before_id) {
-            (Some(at), Some(id)) => Ok(Some((at, id))),
-            (None, None) => Ok(None),
+            (Some(at), Some(id)) => Ok(page(Some((at, id)))),
+            (None, None) => Ok(page(None)),
             _ => Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 error_codes::VALIDATION,
@@ -283,9 +284,7 @@ pub async fn inbox(
     Path(address): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
-    let before = page.before()?;
-    let now = (state.clock)();
-    Ok(Json(eaddress::inbox(state.store.as_ref(), &principal, &address, before, page.limit.unwrap_or(50), now).await?))
+    Ok(Json(eaddress::inbox(state.store.as_ref(), &principal, &address, page.page()?, (state.clock)()).await?))
 }
 
 /// Messages the mailbox sent, with every recipient's state (delivered, notified, read).
@@ -297,9 +296,7 @@ pub async fn sent(
     Path(address): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
-    let before = page.before()?;
-    let now = (state.clock)();
-    Ok(Json(eaddress::sent(state.store.as_ref(), &principal, &address, before, page.limit.unwrap_or(50), now).await?))
+    Ok(Json(eaddress::sent(state.store.as_ref(), &principal, &address, page.page()?, (state.clock)()).await?))
 }
 
 /// Sends a message from the mailbox (needs the right to communicate). The id is the sender's:

@@ -200,18 +200,31 @@ pub async fn send(
     Ok((name_sender(store, message_view(&kept, &kept_deliveries, today)?).await?, effect == EntryEffect::Applied))
 }
 
-/// A mailbox's inbox, newest first (`before`: the last item of the previous page).
+/// Which page of a mailbox's list: the items after `before` (the time and id of the previous
+/// page's last item), at most `limit` of them (1 to 200).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: Option<u32>,
+}
+
+impl Page {
+    fn limit(&self) -> u32 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+}
+
+/// A mailbox's inbox, newest first.
 pub async fn inbox(
     store: &dyn Store,
     principal: &Principal,
     address: &str,
-    before: Option<(DateTime<Utc>, Uuid)>,
-    limit: u32,
+    page: Page,
     now: DateTime<Utc>,
 ) -> Result<Vec<MessageView>, MailboxError> {
     let today = domain::calendar::riga_date(now);
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
-    let items = store.inbox(mailbox.address.clone(), before, limit.clamp(1, 200)).await?;
+    let items = store.inbox(mailbox.address.clone(), page.before, page.limit()).await?;
     crate::audit::record(store, mailbox.audit(now, principal, "inbox_listed", format!("{} messages", items.len())))
         .await?;
     let views = items
@@ -221,20 +234,18 @@ pub async fn inbox(
     name_senders(store, views).await
 }
 
-/// Messages a mailbox sent, newest first, with every recipient's state (`before`: the
-/// `sent_at` and id of the last item of the previous page).
+/// Messages a mailbox sent, newest first, with every recipient's state.
 pub async fn sent(
     store: &dyn Store,
     principal: &Principal,
     address: &str,
-    before: Option<(DateTime<Utc>, Uuid)>,
-    limit: u32,
+    page: Page,
     now: DateTime<Utc>,
 ) -> Result<Vec<MessageView>, MailboxError> {
     let today = domain::calendar::riga_date(now);
     let mailbox = authorise(store, principal, address, Right::Read, now).await?;
     let mut views = Vec::new();
-    for message in store.sent_messages(mailbox.address.clone(), before, limit.clamp(1, 200)).await? {
+    for message in store.sent_messages(mailbox.address.clone(), page.before, page.limit()).await? {
         let (_, deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
         views.push(message_view(&message, &deliveries, today)?);
     }
