@@ -211,6 +211,35 @@ fn versioned_document(change: &RecordChange, current: Option<u64>) -> Result<(u6
 /// The migrations of one backend: (version, name, SQL), in order.
 pub(crate) type Migration = (i64, &'static str, &'static str);
 
+/// Every schema migration in order, for one backend (`"sqlite"` or `"postgres"`): its version, its
+/// name and its SQL from `migrations/<backend>/NNNN_<name>.sql`. One list for both backends, so a
+/// migration cannot exist on one only (the build fails without its file).
+macro_rules! migrations {
+    ($backend:literal) => {
+        $crate::store::migrations!($backend:
+            1 "0001" "centres_and_devices",
+            2 "0002" "catalogue",
+            3 "0003" "eid_login",
+            4 "0004" "cases",
+            5 "0005" "centre_codes_and_desk_numbers",
+            6 "0006" "case_feed",
+            7 "0007" "audit_log",
+            8 "0008" "eaddress",
+            9 "0009" "eaddress_representatives",
+            10 "0010" "institution_key_expiry",
+            11 "0011" "attachment_uploads",
+        )
+    };
+    ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {
+        &[$((
+            $version,
+            $name,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/", $backend, "/", $file, "_", $name, ".sql")),
+        )),*]
+    };
+}
+pub(crate) use migrations;
+
 fn parse_kind(raw: &str) -> Result<DeviceKind, StoreError> {
     raw.parse().map_err(|e: domain::ParseDeviceKindError| StoreError::Corrupt(e.to_string()))
 }
@@ -272,5 +301,21 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("pietura:***@db"));
         assert_eq!(redact_password("postgres://db/p"), "postgres://db/p");
+    }
+
+    #[test]
+    fn every_migration_file_is_listed_in_order_on_both_backends() {
+        for (backend, listed) in [("sqlite", migrations!("sqlite")), ("postgres", migrations!("postgres"))] {
+            let listed: &[Migration] = listed;
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+            let mut files: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            let expected: Vec<String> = listed.iter().map(|(v, name, _)| format!("{v:04}_{name}.sql")).collect();
+            assert_eq!(files, expected, "{backend}");
+            assert!(listed.iter().enumerate().all(|(i, m)| m.0 == i as i64 + 1), "versions 1, 2, 3…");
+        }
     }
 }

@@ -27,23 +27,7 @@ use crate::store::{
     versioned_document,
 };
 
-const MIGRATIONS: &[Migration] = &[
-    (1, "centres_and_devices", include_str!("../../../migrations/postgres/0001_centres_and_devices.sql")),
-    (2, "catalogue", include_str!("../../../migrations/postgres/0002_catalogue.sql")),
-    (3, "eid_login", include_str!("../../../migrations/postgres/0003_eid_login.sql")),
-    (4, "cases", include_str!("../../../migrations/postgres/0004_cases.sql")),
-    (
-        5,
-        "centre_codes_and_desk_numbers",
-        include_str!("../../../migrations/postgres/0005_centre_codes_and_desk_numbers.sql"),
-    ),
-    (6, "case_feed", include_str!("../../../migrations/postgres/0006_case_feed.sql")),
-    (7, "audit_log", include_str!("../../../migrations/postgres/0007_audit_log.sql")),
-    (8, "eaddress", include_str!("../../../migrations/postgres/0008_eaddress.sql")),
-    (9, "eaddress_representatives", include_str!("../../../migrations/postgres/0009_eaddress_representatives.sql")),
-    (10, "institution_key_expiry", include_str!("../../../migrations/postgres/0010_institution_key_expiry.sql")),
-    (11, "attachment_uploads", include_str!("../../../migrations/postgres/0011_attachment_uploads.sql")),
-];
+const MIGRATIONS: &[Migration] = super::migrations!("postgres");
 
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
 /// case moved on, and the caller rolls the position back).

@@ -29,23 +29,7 @@ use crate::store::{
     kind_text, last_writes_in_order, parse_kind, right_of, roles_from_text, roles_to_text, versioned_document,
 };
 
-const MIGRATIONS: &[Migration] = &[
-    (1, "centres_and_devices", include_str!("../../../migrations/sqlite/0001_centres_and_devices.sql")),
-    (2, "catalogue", include_str!("../../../migrations/sqlite/0002_catalogue.sql")),
-    (3, "eid_login", include_str!("../../../migrations/sqlite/0003_eid_login.sql")),
-    (4, "cases", include_str!("../../../migrations/sqlite/0004_cases.sql")),
-    (
-        5,
-        "centre_codes_and_desk_numbers",
-        include_str!("../../../migrations/sqlite/0005_centre_codes_and_desk_numbers.sql"),
-    ),
-    (6, "case_feed", include_str!("../../../migrations/sqlite/0006_case_feed.sql")),
-    (7, "audit_log", include_str!("../../../migrations/sqlite/0007_audit_log.sql")),
-    (8, "eaddress", include_str!("../../../migrations/sqlite/0008_eaddress.sql")),
-    (9, "eaddress_representatives", include_str!("../../../migrations/sqlite/0009_eaddress_representatives.sql")),
-    (10, "institution_key_expiry", include_str!("../../../migrations/sqlite/0010_institution_key_expiry.sql")),
-    (11, "attachment_uploads", include_str!("../../../migrations/sqlite/0011_attachment_uploads.sql")),
-];
+const MIGRATIONS: &[Migration] = super::migrations!("sqlite");
 
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
 
