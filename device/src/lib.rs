@@ -8,6 +8,8 @@
 pub use protocol;
 
 pub mod client;
+mod error_code;
+pub use error_code::ErrorCode;
 pub mod engine;
 pub mod login;
 pub mod schedule;

@@ -18,6 +18,7 @@ use offline_store::{PinnedLogin, Store};
 use serde::Serialize;
 
 use crate::{
+    ErrorCode,
     client::{ClientError, SyncClient},
     engine::Clock,
     protocol::DeviceCredentials,
@@ -30,15 +31,15 @@ pub const DEFAULT_OFFLINE_UNLOCK_DAYS: i64 = 7;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct LoginFailure {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// PIN tries left after a wrong PIN.
     pub tries_left: Option<u8>,
 }
 
 impl LoginFailure {
-    fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), tries_left: None }
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), tries_left: None }
     }
 }
 
@@ -48,13 +49,13 @@ impl From<CardError> for LoginFailure {
             CardError::WrongPin { tries_left } => Some(tries_left),
             _ => None,
         };
-        Self { code: error.code().to_owned(), message: error.to_string(), tries_left }
+        Self { code: ErrorCode::from(&error), message: error.to_string(), tries_left }
     }
 }
 
 impl From<offline_store::StoreError> for LoginFailure {
     fn from(error: offline_store::StoreError) -> Self {
-        Self::new("local_store", error.to_string())
+        Self::new(ErrorCode::LocalStore, error.to_string())
     }
 }
 
@@ -301,7 +302,7 @@ impl LoginManager {
     pub fn customer_card(&self) -> Result<CardDetails, LoginFailure> {
         let own = match &*self.state() {
             State::LoggedIn(active) => (active.reader.clone(), active.certificate.clone()),
-            _ => return Err(LoginFailure::new("not_logged_in", "log in before reading a customer's card")),
+            _ => return Err(LoginFailure::new(ErrorCode::NotLoggedIn, "log in before reading a customer's card")),
         };
         let readers = self.cards.readers()?;
         let others: Vec<&ReaderSnapshot> = readers.iter().filter(|r| r.name != own.0 && r.card_present).collect();
@@ -316,21 +317,21 @@ impl LoginManager {
         }
         if others.is_empty() {
             Err(LoginFailure::new(
-                "no_customer_card",
+                ErrorCode::NoCustomerCard,
                 "no customer card: insert the customer's eID card into the second reader, or type their personal code",
             ))
         } else {
-            Err(LoginFailure::new("unsupported_card", "the customer's card is not a Latvian eID card"))
+            Err(LoginFailure::new(ErrorCode::UnsupportedCard, "the customer's card is not a Latvian eID card"))
         }
     }
 
     /// The customer signs with their own card (PIN1 typed by them): for a consent, with the
     /// `origin` and `nonce` the server gave. Answers the Web eID token's JSON.
     pub fn customer_sign(&self, pin: &str, origin: &str, nonce: &str) -> Result<String, LoginFailure> {
-        let pin = Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new("pin_format", e.to_string()))?;
+        let pin = Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new(ErrorCode::PinFormat, e.to_string()))?;
         let own = match &*self.state() {
             State::LoggedIn(active) => (active.reader.clone(), active.certificate.clone()),
-            _ => return Err(LoginFailure::new("not_logged_in", "log in before the customer signs")),
+            _ => return Err(LoginFailure::new(ErrorCode::NotLoggedIn, "log in before the customer signs")),
         };
         let readers = self.cards.readers()?;
         for reader in readers.iter().filter(|r| r.name != own.0 && r.card_present && r.latvian_eid) {
@@ -343,7 +344,7 @@ impl LoginManager {
                 return Ok(token.to_json());
             }
         }
-        Err(LoginFailure::new("no_customer_card", "insert the customer's eID card into the second reader"))
+        Err(LoginFailure::new(ErrorCode::NoCustomerCard, "insert the customer's eID card into the second reader"))
     }
 
     fn card_details(&self, reader: &ReaderSnapshot) -> Result<(CardDetails, Vec<u8>), CardError> {
@@ -358,13 +359,15 @@ impl LoginManager {
     /// `pin: None` means the holder types PIN1 on the reader's own pad.
     pub async fn log_in(&self, pin: Option<&str>, server: Option<&Server>) -> Result<LoginView, LoginFailure> {
         let typed = pin
-            .map(|pin| Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new("pin_format", e.to_string())))
+            .map(|pin| {
+                Pin::new(pin, PIN_MIN_LENGTH).map_err(|e| LoginFailure::new(ErrorCode::PinFormat, e.to_string()))
+            })
             .transpose()?;
         let reader = self.cards.eid_reader()?;
         let pin = match &typed {
             Some(pin) => PinEntry::Typed(pin),
             None if self.cards.has_pin_pad(&reader) => PinEntry::PinPad,
-            None => return Err(LoginFailure::new("pin_format", "enter PIN1: this reader has no PIN pad")),
+            None => return Err(LoginFailure::new(ErrorCode::PinFormat, "enter PIN1: this reader has no PIN pad")),
         };
         let card_events = self
             .cards
@@ -390,7 +393,7 @@ impl LoginManager {
             && active.certificate != certificate
         {
             return Err(LoginFailure::new(
-                "locked_by_other",
+                ErrorCode::LockedByOther,
                 format!(
                     "this desk is locked by {} {}: insert their card, or log them out first",
                     active.person.given_name, active.person.surname
@@ -445,7 +448,7 @@ impl LoginManager {
         let accepted = STANDARD.decode(&response.certificate).unwrap_or_default();
         if accepted != certificate {
             return Err(OnlineError::Refused(LoginFailure::new(
-                "certificate_mismatch",
+                ErrorCode::CertificateMismatch,
                 "the server accepted a different certificate than the card's: try again",
             )));
         }
@@ -488,26 +491,27 @@ impl LoginManager {
         now: DateTime<Utc>,
     ) -> Result<Active, LoginFailure> {
         if !self.remembers_logins() {
-            return Err(LoginFailure::new("unreachable", "the server cannot be reached: try again later"));
+            return Err(LoginFailure::new(ErrorCode::Unreachable, "the server cannot be reached: try again later"));
         }
         let pinned = self.store.pinned_login(certificate)?.ok_or_else(|| {
             LoginFailure::new(
-                "offline_unknown_card",
+                ErrorCode::OfflineUnknownCard,
                 "the server cannot be reached, and this card has not logged in on this desk before: log in once while online",
             )
         })?;
         if now > pinned.last_online_login_at + self.offline_unlock {
             return Err(LoginFailure::new(
-                "offline_period_over",
+                ErrorCode::OfflinePeriodOver,
                 format!(
                     "the server cannot be reached, and the last online login on this desk was more than {} days ago: log in while online",
                     self.offline_unlock.num_days()
                 ),
             ));
         }
-        let parsed = ParsedCertificate::from_der(certificate).map_err(|e| LoginFailure::new("card_protocol", e.0))?;
+        let parsed =
+            ParsedCertificate::from_der(certificate).map_err(|e| LoginFailure::new(ErrorCode::CardProtocol, e.0))?;
         if parsed.validity_at(now) != eid::certificate::Validity::Valid {
-            return Err(LoginFailure::new("certificate_expired", "the card's certificate is not valid now"));
+            return Err(LoginFailure::new(ErrorCode::CertificateExpired, "the card's certificate is not valid now"));
         }
         // A fresh local challenge bound to this device and moment, signed by the card and checked
         // against the pinned certificate. The signature travels with what is done in this
@@ -516,16 +520,16 @@ impl LoginManager {
             .store
             .enrollment()?
             .map(|e| e.device_id)
-            .ok_or_else(|| LoginFailure::new("not_enrolled", "this device is not enrolled"))?;
+            .ok_or_else(|| LoginFailure::new(ErrorCode::NotEnrolled, "this device is not enrolled"))?;
         let mut random = [0u8; 32];
-        getrandom::fill(&mut random).map_err(|e| LoginFailure::new("random", e.to_string()))?;
+        getrandom::fill(&mut random).map_err(|e| LoginFailure::new(ErrorCode::Random, e.to_string()))?;
         let salt = hex::encode(random);
         let nonce = crate::protocol::offline_unlock_nonce(device_id, now, &salt);
         let origin = OFFLINE_ORIGIN;
         let challenge = LoginChallenge { certificate, origin, nonce: &nonce, app_version: &self.app_version };
         let token = self.cards.sign_login(reader, pin, &challenge)?;
         eid::token::verify_signature(&parsed, token.algorithm.as_deref(), token.signature.as_deref(), origin, &nonce)
-            .map_err(|e| LoginFailure::new(e.code(), e.to_string()))?;
+            .map_err(|e| LoginFailure::new(ErrorCode::named(e.code()), e.to_string()))?;
         let author = author_json(&crate::protocol::EntryAuthor::OfflineUnlock {
             token: token.to_json(),
             unlocked_at: now,
@@ -620,8 +624,10 @@ impl From<ClientError> for OnlineError {
     fn from(error: ClientError) -> Self {
         match error {
             ClientError::Unreachable { reason, .. } => Self::Unreachable(reason),
-            ClientError::Rejected { code, message, .. } => Self::Refused(LoginFailure::new(&code, message)),
-            other => Self::Refused(LoginFailure::new(other.code(), other.to_string())),
+            ClientError::Rejected { code, message, .. } => {
+                Self::Refused(LoginFailure::new(ErrorCode::named(&code), message))
+            }
+            other => Self::Refused(LoginFailure::new(ErrorCode::named(other.code()), other.to_string())),
         }
     }
 }

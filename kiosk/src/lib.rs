@@ -11,6 +11,7 @@ pub mod texts;
 use std::sync::Arc;
 
 use device::{
+    ErrorCode,
     engine::Clock,
     schedule::SyncStatus,
     session::{DeviceSession, Enrollment, SessionError},
@@ -55,7 +56,7 @@ pub const PDF_PAGES_SHOWN: u32 = 10;
 fn decode_picture(bytes: &[u8]) -> Result<egui::ColorImage, SessionError> {
     let decoded = image::load_from_memory(bytes)
         .map_err(|e| SessionError {
-            code: "document_unreadable".into(),
+            code: ErrorCode::DocumentUnreadable,
             message: format!("the picture cannot be shown: {e}"),
         })?
         .to_rgba8();
@@ -73,12 +74,12 @@ fn prepare_document(name: String, bytes: &[u8]) -> Result<screens::ShownDocument
         Some("application/pdf") => {
             let drawn = print::preview::pdf_pages(bytes, PDF_PAGES_SHOWN, 1100).map_err(|e| {
                 tracing::warn!(error = %e, "a PDF could not be shown");
-                SessionError { code: "document_unreadable".into(), message: e.to_string() }
+                SessionError { code: ErrorCode::DocumentUnreadable, message: e.to_string() }
             })?;
             let pages = drawn.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
             Ok(screens::ShownDocument { pages, total: drawn.total, name })
         }
-        _ => Err(SessionError { code: "document_no_preview".into(), message: format!("{name} cannot be shown here") }),
+        _ => Err(SessionError { code: ErrorCode::DocumentNoPreview, message: format!("{name} cannot be shown here") }),
     }
 }
 
@@ -283,7 +284,7 @@ impl KioskApp {
             Some(Err(failure)) => {
                 if let Screen::Login(screen) = &mut self.screen {
                     screen.busy = false;
-                    screen.error = Some((failure.code, failure.tries_left));
+                    screen.error = Some((failure.code.name(), failure.tries_left));
                     // The counter changed: look at the card again now.
                     self.last_card_poll = None;
                 }
@@ -434,7 +435,7 @@ impl KioskApp {
                         // Drawing a PDF runs poppler: off the async threads.
                         Ok(bytes) => tokio::task::spawn_blocking(move || prepare_document(name, &bytes))
                             .await
-                            .unwrap_or_else(|e| Err(SessionError { code: "unknown".into(), message: e.to_string() })),
+                            .unwrap_or_else(|e| Err(SessionError { code: ErrorCode::Unknown, message: e.to_string() })),
                         Err(error) => Err(error),
                     })
                 }
@@ -456,7 +457,7 @@ impl KioskApp {
                 tracing::warn!(%error, "enrollment failed");
                 if let Screen::Enroll(screen) = &mut self.screen {
                     screen.busy = false;
-                    screen.error = Some(error.code);
+                    screen.error = Some(error.code.name());
                 }
             }
         }

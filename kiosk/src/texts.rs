@@ -29,7 +29,7 @@ pub fn tr_or(language: Language, key: &str, fallback: &str) -> String {
 }
 
 /// The text for an error code from the session; unknown codes get the generic text.
-pub fn error_text(language: Language, code: &str) -> String {
+pub fn error_text(language: Language, code: impl std::fmt::Display) -> String {
     let key = format!("errors.{code}");
     if table(Language::Lv).contains_key(&key) { tr(language, &key) } else { tr(language, "errors.unknown") }
 }

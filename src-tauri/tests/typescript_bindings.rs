@@ -32,6 +32,7 @@ fn export(dir: &Path) {
     device::session::OutboxProblem::export_all(&cfg).unwrap();
     device::session::CaseView::export_all(&cfg).unwrap();
     device::session::VisitView::export_all(&cfg).unwrap();
+    device::ErrorCode::export_all(&cfg).unwrap();
     domain::catalogue_view::ServicePage::export_all(&cfg).unwrap();
     domain::catalogue_view::ArticlePage::export_all(&cfg).unwrap();
     domain::catalogue_view::BrowseEntry::export_all(&cfg).unwrap();

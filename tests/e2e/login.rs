@@ -79,7 +79,7 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
 
     // A wrong PIN says how many tries are left; the right one logs in online.
     let wrong = login.log_in(Some("9999"), Some(&online)).await.unwrap_err();
-    assert_eq!((wrong.code.as_str(), wrong.tries_left), ("wrong_pin", Some(2)));
+    assert_eq!((&wrong.code, wrong.tries_left), (&device::ErrorCode::WrongPin, Some(2)));
     let view = login.log_in(Some("1234"), Some(&online)).await.unwrap();
     assert_eq!((view.state, view.offline), ("logged_in", false));
     assert_eq!(view.person.as_ref().unwrap().roles, ["clerk"]);
@@ -138,7 +138,7 @@ async fn a_clerk_logs_in_locks_by_removing_the_card_and_unlocks_offline_within_t
     readers.type_on_pin_pad(READER, "0000");
     assert!(login.card_view().card.unwrap().pin_pad);
     let wrong = login.log_in(None, Some(&online)).await.unwrap_err();
-    assert_eq!((wrong.code.as_str(), wrong.tries_left), ("wrong_pin", Some(2)), "{wrong:?}");
+    assert_eq!((&wrong.code, wrong.tries_left), (&device::ErrorCode::WrongPin, Some(2)), "{wrong:?}");
     readers.type_on_pin_pad(READER, "1234");
     assert_eq!(login.log_in(None, Some(&online)).await.unwrap().state, "logged_in");
 

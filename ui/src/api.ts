@@ -7,6 +7,7 @@ import type { CardView } from "./bindings/CardView";
 import type { CaseKind } from "./bindings/CaseKind";
 import type { CaseStatus } from "./bindings/CaseStatus";
 import type { CaseView } from "./bindings/CaseView";
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { LinkView } from "./bindings/LinkView";
 import type { LoginView } from "./bindings/LoginView";
 import type { OutboxProblem } from "./bindings/OutboxProblem";
@@ -67,7 +68,8 @@ export interface SearchFilters {
 
 /** Every command failure: `code` is stable and translated; `message` is English detail. */
 export interface CommandError {
-  code: string;
+  /** The desk's own codes (`device::ErrorCode`), or one the server named. */
+  code: ErrorCode;
   message: string;
 }
 

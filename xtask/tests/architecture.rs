@@ -178,28 +178,17 @@ fn the_desks_command_lists_agree() {
     }
 }
 
-/// Every error code the device layer and the desk's commands make has a message in Latvian and
+/// Every error code the device layer and the desk's commands make (`device::ErrorCode`, as its
+/// generated declaration `ui/src/bindings/ErrorCode.ts` lists them) has a message in Latvian and
 /// in English in the desk's translations: a code without one reaches the clerk as "unknown
-/// error", which tells them nothing about what to do.
+/// error", which tells them nothing about what to do. And no code is made from a bare string
+/// literal any more, which would bypass the enum.
 #[test]
 fn every_error_code_the_desk_can_show_is_translated() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
-    let mut codes = BTreeSet::new();
-    let mut sources = vec![root.join("device/src"), root.join("src-tauri/src")];
-    while let Some(path) = sources.pop() {
-        if path.is_dir() {
-            sources.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
-            continue;
-        }
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        for opening in ["invalid(\"", "SessionError::new(\"", "CommandError { code: \""] {
-            codes.extend(names_between(&text, opening, '"'));
-        }
-    }
-    assert!(codes.len() > 20, "the codes were found: {codes:?}");
+    let declaration = std::fs::read_to_string(root.join("ui/src/bindings/ErrorCode.ts")).unwrap();
+    let codes: BTreeSet<String> = declaration.split('"').skip(1).step_by(2).map(str::to_owned).collect();
+    assert!(codes.len() > 40 && codes.contains("not_logged_in"), "the codes were found: {codes:?}");
     for language in ["lv", "en"] {
         let table: Value = serde_json::from_str(
             &std::fs::read_to_string(root.join(format!("ui/src/locales/{language}.json"))).unwrap(),
@@ -207,5 +196,17 @@ fn every_error_code_the_desk_can_show_is_translated() {
         .unwrap();
         let missing: Vec<&String> = codes.iter().filter(|code| table["errors"][code.as_str()].is_null()).collect();
         assert!(missing.is_empty(), "ui/src/locales/{language}.json has no errors.<code> for {missing:?}");
+    }
+    let mut sources = vec![root.join("device/src"), root.join("src-tauri/src"), root.join("kiosk/src")];
+    while let Some(path) = sources.pop() {
+        if path.is_dir() {
+            sources.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("error_code.rs") {
+            let text = std::fs::read_to_string(&path).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+            for opening in ["invalid(\"", "Error::new(\"", "Failure::new(\"", "Error { code: \"", "ErrorCode::named(\""] {
+                let found = names_between(&text, opening, '"');
+                assert!(found.is_empty(), "{}: error codes as strings {found:?}: use device::ErrorCode", path.display());
+            }
+        }
     }
 }

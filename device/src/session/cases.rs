@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{DeviceSession, SessionError};
+use crate::ErrorCode;
 
 /// What the clerk gives to register a case; the rest comes from the desk and the catalogue.
 #[derive(Debug, Clone, Deserialize)]
@@ -277,14 +278,14 @@ fn actor_view(actor: &Actor) -> (&'static str, String, bool) {
     }
 }
 
-fn invalid(code: &str, message: impl Into<String>) -> SessionError {
+fn invalid(code: ErrorCode, message: impl Into<String>) -> SessionError {
     SessionError::new(code, message)
 }
 
 /// A customer from a code as typed, the error coded by the rule broken
 /// (`personal_code_check_digit`, `registration_number_shape`, …) for the UI to translate.
 pub fn parse_customer(code: &str, name: &str) -> Result<Customer, SessionError> {
-    customer_from_code(code, name).map_err(|e| invalid(e.code(), e.to_string()))
+    customer_from_code(code, name).map_err(|e| invalid(ErrorCode::named(e.code()), e.to_string()))
 }
 
 impl DeviceSession {
@@ -368,10 +369,10 @@ impl DeviceSession {
         let view = self.login.view();
         let person = match (view.state, view.person) {
             ("logged_in", Some(person)) => person,
-            _ => return Err(invalid("not_logged_in", "log in with your eID card to work with cases")),
+            _ => return Err(invalid(ErrorCode::NotLoggedIn, "log in with your eID card to work with cases")),
         };
         let code = domain::PersonalCode::parse(&person.personal_code)
-            .map_err(|e| invalid("not_logged_in", format!("the logged-in person's code is unusable: {e}")))?;
+            .map_err(|e| invalid(ErrorCode::NotLoggedIn, format!("the logged-in person's code is unusable: {e}")))?;
         let name = format!("{} {}", person.given_name, person.surname);
         Ok((Actor::Staff { personal_code: code, offline: view.offline }, name))
     }
@@ -388,21 +389,24 @@ impl DeviceSession {
         let offline = actor.is_offline();
         let author = self.entry_origin(&actor).author;
         let enrollment =
-            self.store.enrollment()?.ok_or_else(|| invalid("not_enrolled", "this device is not enrolled"))?;
+            self.store.enrollment()?.ok_or_else(|| invalid(ErrorCode::NotEnrolled, "this device is not enrolled"))?;
         let desk_number = enrollment.desk_number.filter(|_| !enrollment.centre.code.is_empty()).ok_or_else(|| {
             invalid(
-                "desk_number_unknown",
+                ErrorCode::DeskNumberUnknown,
                 "this desk has no case numbers yet: connect it to the server once so it learns its centre code and desk number",
             )
         })?;
         let service = self.store.service(&request.service_id)?.ok_or_else(|| {
-            invalid("service_unknown", format!("the service {} is not in this desk's catalogue", request.service_id))
+            invalid(
+                ErrorCode::ServiceUnknown,
+                format!("the service {} is not in this desk's catalogue", request.service_id),
+            )
         })?;
         let holder = service
             .competent_authorities
             .first()
             .cloned()
-            .ok_or_else(|| invalid("service_unknown", "the service names no institution"))?;
+            .ok_or_else(|| invalid(ErrorCode::ServiceUnknown, "the service names no institution"))?;
         let customer = parse_customer(&request.customer_code, &request.customer_name)?;
         let now = (self.clock)();
         // Serving started when the visit with this customer did (else now); the customer
@@ -459,7 +463,7 @@ impl DeviceSession {
         let now = (self.clock)();
         let case =
             self.store.change_case_status(id, to, now, actor, note, origin, Uuid::now_v7()).map_err(|e| match e {
-                offline_store::StoreError::Invalid(message) => invalid("case_change_refused", message),
+                offline_store::StoreError::Invalid(message) => invalid(ErrorCode::CaseChangeRefused, message),
                 other => other.into(),
             })?;
         let view = self.one_case_view(&case)?;
@@ -488,7 +492,7 @@ impl DeviceSession {
             intended_status: None,
         };
         let case = self.store.add_case_note(id, note, origin).map_err(|e| match e {
-            offline_store::StoreError::Invalid(message) => invalid("case_note_refused", message),
+            offline_store::StoreError::Invalid(message) => invalid(ErrorCode::CaseNoteRefused, message),
             other => other.into(),
         })?;
         self.wake_sync();
@@ -502,10 +506,10 @@ impl DeviceSession {
         let (actor, _) = self.staff_actor()?;
         let origin = self.entry_origin(&actor);
         if content.len() as u64 > domain::case::DOCUMENT_MAX_BYTES {
-            return Err(invalid("document_too_large", "a document may be at most 10 MB"));
+            return Err(invalid(ErrorCode::DocumentTooLarge, "a document may be at most 10 MB"));
         }
         let media_type = domain::case::document_media_type(content)
-            .ok_or_else(|| invalid("document_type", "attach a scan: a PDF, JPEG, PNG or TIFF file"))?;
+            .ok_or_else(|| invalid(ErrorCode::DocumentType, "attach a scan: a PDF, JPEG, PNG or TIFF file"))?;
         // Only the file's own name: a path typed or dropped in says nothing about the document.
         let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
         let document = domain::case::CaseDocument {
@@ -518,7 +522,7 @@ impl DeviceSession {
             actor,
         };
         let case = self.store.add_case_document(id, document, content, origin).map_err(|e| match e {
-            offline_store::StoreError::Invalid(message) => invalid("document_refused", message),
+            offline_store::StoreError::Invalid(message) => invalid(ErrorCode::DocumentRefused, message),
             other => other.into(),
         })?;
         tracing::info!(case = %id, bytes = content.len(), media_type, "document attached");
@@ -531,17 +535,18 @@ impl DeviceSession {
         case_id: Uuid,
         document_id: Uuid,
     ) -> Result<(domain::case::CaseDocument, Vec<u8>), SessionError> {
-        let case =
-            self.store.case(case_id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {case_id}")))?;
+        let case = self
+            .store
+            .case(case_id)?
+            .ok_or_else(|| invalid(ErrorCode::CaseUnknown, format!("there is no case {case_id}")))?;
         let document = case
             .documents
             .into_iter()
             .find(|d| d.id == document_id)
-            .ok_or_else(|| invalid("document_unknown", "the case has no such document"))?;
-        let content = self
-            .store
-            .case_document_content(document_id)?
-            .ok_or_else(|| invalid("document_elsewhere", "the document was scanned at another desk, which keeps it"))?;
+            .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the case has no such document"))?;
+        let content = self.store.case_document_content(document_id)?.ok_or_else(|| {
+            invalid(ErrorCode::DocumentElsewhere, "the document was scanned at another desk, which keeps it")
+        })?;
         Ok((document, content))
     }
 
@@ -550,7 +555,7 @@ impl DeviceSession {
         use base64::Engine;
         let (document, content) = self.document_content(case_id, document_id)?;
         if !matches!(document.media_type.as_str(), "image/jpeg" | "image/png") {
-            return Err(invalid("document_no_preview", "this document is shown by saving or printing it"));
+            return Err(invalid(ErrorCode::DocumentNoPreview, "this document is shown by saving or printing it"));
         }
         Ok(DocumentPreview {
             media_type: document.media_type,
@@ -574,11 +579,11 @@ impl DeviceSession {
     /// otherwise saves it in `receipts/` because the clerk asked to (swept within the hour, at
     /// the end of the visit and at logout).
     pub(super) fn save_copy(&self, name: &str, content: &[u8], to_printer: bool) -> Result<PrintOutcome, SessionError> {
-        let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
+        let print_error = |e: print::PrintError| invalid(ErrorCode::PrintFailed, e.to_string());
         if to_printer {
-            let printer = self
-                .printer()
-                .ok_or_else(|| invalid("no_printer", "no printer is set up on this computer: save the file instead"))?;
+            let printer = self.printer().ok_or_else(|| {
+                invalid(ErrorCode::NoPrinter, "no printer is set up on this computer: save the file instead")
+            })?;
             let job = printer.print(content, name).map_err(print_error)?;
             return Ok(PrintOutcome { pdf: None, job: Some(job) });
         }
@@ -601,13 +606,13 @@ impl DeviceSession {
     /// The logged-in citizen's cases, from the server (a kiosk keeps no cases): newest first.
     pub async fn citizen_cases(&self) -> Result<Vec<CitizenCaseView>, SessionError> {
         let Some(enrollment) = self.store.enrollment()? else {
-            return Err(invalid("not_enrolled", "this device is not enrolled"));
+            return Err(invalid(ErrorCode::NotEnrolled, "this device is not enrolled"));
         };
         let credentials = self.credentials(&enrollment)?;
         let token = self
             .login
             .session_token()
-            .ok_or_else(|| invalid("session_invalid", "log in with your eID card while the kiosk is online"))?;
+            .ok_or_else(|| invalid(ErrorCode::SessionInvalid, "log in with your eID card while the kiosk is online"))?;
         let client = crate::client::SyncClient::new(crate::client::parse_server_url(&enrollment.server_url)?)?;
         let cases = client.citizen_cases(&credentials, &token).await?.cases;
         let mut context = CaseContext::new(&self.store, self.language()?);
@@ -771,11 +776,14 @@ impl DeviceSession {
         file_name: &str,
         to_printer: bool,
     ) -> Result<PrintOutcome, SessionError> {
-        let print_error = |e: print::PrintError| invalid("print_failed", e.to_string());
+        let print_error = |e: print::PrintError| invalid(ErrorCode::PrintFailed, e.to_string());
         let bytes = print::render(document).map_err(print_error)?;
         if to_printer {
             let printer = self.printer().ok_or_else(|| {
-                invalid("no_printer", "no printer is set up on this computer: save the receipt as a PDF instead")
+                invalid(
+                    ErrorCode::NoPrinter,
+                    "no printer is set up on this computer: save the receipt as a PDF instead",
+                )
             })?;
             let job = printer.print(&bytes, &document.title).map_err(print_error)?;
             return Ok(PrintOutcome { pdf: None, job: Some(job) });
@@ -786,7 +794,8 @@ impl DeviceSession {
 
     /// The case receipt as a PDF, and on the printer when `to_printer`.
     pub fn print_case_receipt(&self, id: Uuid, to_printer: bool) -> Result<PrintOutcome, SessionError> {
-        let case = self.store.case(id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {id}")))?;
+        let case =
+            self.store.case(id)?.ok_or_else(|| invalid(ErrorCode::CaseUnknown, format!("there is no case {id}")))?;
         let language = self.language()?;
         let view = self.one_case_view(&case)?;
         let receipt = print::CaseReceipt {
@@ -808,7 +817,7 @@ impl DeviceSession {
 
     /// The "what was done on your behalf" receipt of the current visit.
     pub fn print_visit_receipt(&self, to_printer: bool) -> Result<PrintOutcome, SessionError> {
-        let visit = self.visit().ok_or_else(|| invalid("no_visit", "no customer is being served"))?;
+        let visit = self.visit().ok_or_else(|| invalid(ErrorCode::NoVisit, "no customer is being served"))?;
         let (_, agent) = self.staff_actor()?;
         let now = (self.clock)();
         let receipt = print::VisitReceipt {

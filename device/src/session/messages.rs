@@ -10,6 +10,7 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use super::{DeviceSession, SessionError};
+use crate::ErrorCode;
 use crate::protocol::MessageEntry;
 
 /// What the clerk writes.
@@ -81,7 +82,7 @@ pub struct DirectoryEntry {
 /// How many messages of a mailbox folder the desk shows at a time.
 pub const FOLDER_PAGE: u32 = 50;
 
-fn invalid(code: &str, message: impl Into<String>) -> SessionError {
+fn invalid(code: ErrorCode, message: impl Into<String>) -> SessionError {
     SessionError::new(code, message)
 }
 
@@ -103,24 +104,27 @@ impl DeviceSession {
         let (actor, _) = self.staff_actor()?;
         let offline = actor.is_offline();
         let domain::case::Actor::Staff { personal_code, .. } = &actor else {
-            return Err(invalid("not_logged_in", "log in with your eID card to send messages"));
+            return Err(invalid(ErrorCode::NotLoggedIn, "log in with your eID card to send messages"));
         };
         let mut recipients = Vec::with_capacity(request.recipients.len());
         for raw in &request.recipients {
-            let address = EAddress::parse(raw).map_err(|e| invalid("recipient_invalid", format!("{raw}: {e}")))?;
+            let address =
+                EAddress::parse(raw).map_err(|e| invalid(ErrorCode::RecipientInvalid, format!("{raw}: {e}")))?;
             recipients.push((address, AccountKind::Institution));
         }
         let case = match request.case_id {
-            Some(id) => {
-                Some(self.store.case(id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {id}")))?)
-            }
+            Some(id) => Some(
+                self.store
+                    .case(id)?
+                    .ok_or_else(|| invalid(ErrorCode::CaseUnknown, format!("there is no case {id}")))?,
+            ),
             None => None,
         };
         let (attachments, files) = self.gather_attachments(&request, case.as_ref())?;
         // The centre's mailbox is a public entity's: it may write to anyone; the desk offers
         // institutions from the catalogue.
         check_message(AccountKind::Institution, &recipients, &request.subject, &request.body, &attachments)
-            .map_err(|e| invalid(&format!("message_{}", e.field()), e.to_string()))?;
+            .map_err(|e| invalid(ErrorCode::named(&format!("message_{}", e.field())), e.to_string()))?;
         let id = Uuid::now_v7();
         let entry = MessageEntry {
             // The server sends from the desk's centre's mailbox.
@@ -134,7 +138,7 @@ impl DeviceSession {
             attachments,
             in_reply_to: request.in_reply_to,
         };
-        let payload = serde_json::to_value(&entry).map_err(|e| invalid("internal", e.to_string()))?;
+        let payload = serde_json::to_value(&entry).map_err(|e| invalid(ErrorCode::Internal, e.to_string()))?;
         let now = (self.clock)();
         self.store.queue_message(id, &payload, &files, self.entry_origin(&actor), now)?;
         tracing::info!(message = %id, attachments = files.len(), offline, "message queued");
@@ -161,15 +165,16 @@ impl DeviceSession {
         let mut attachments = Vec::new();
         let mut files = Vec::new();
         for document_id in &request.document_ids {
-            let case =
-                case.ok_or_else(|| invalid("document_unknown", "documents come from the case the message is about"))?;
+            let case = case.ok_or_else(|| {
+                invalid(ErrorCode::DocumentUnknown, "documents come from the case the message is about")
+            })?;
             let document = case
                 .documents
                 .iter()
                 .find(|d| d.id == *document_id)
-                .ok_or_else(|| invalid("document_unknown", "the case has no such document"))?;
+                .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the case has no such document"))?;
             let content = self.store.case_document_content(*document_id)?.ok_or_else(|| {
-                invalid("document_elsewhere", "the document was scanned at another desk, which keeps it")
+                invalid(ErrorCode::DocumentElsewhere, "the document was scanned at another desk, which keeps it")
             })?;
             files.push((document.name.clone(), content));
         }
@@ -177,9 +182,9 @@ impl DeviceSession {
             let name = file.name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
             let content = base64::engine::general_purpose::STANDARD
                 .decode(file.content.as_bytes())
-                .map_err(|_| invalid("attachment_unreadable", format!("{name}: the file could not be read")))?;
+                .map_err(|_| invalid(ErrorCode::AttachmentUnreadable, format!("{name}: the file could not be read")))?;
             if content.is_empty() {
-                return Err(invalid("attachment_empty", format!("{name}: the file is empty")));
+                return Err(invalid(ErrorCode::AttachmentEmpty, format!("{name}: the file is empty")));
             }
             files.push((name, content));
         }
@@ -229,10 +234,13 @@ impl DeviceSession {
         &self,
     ) -> Result<(crate::client::SyncClient, crate::protocol::DeviceCredentials, String), SessionError> {
         let enrollment =
-            self.store.enrollment()?.ok_or_else(|| invalid("not_enrolled", "this device is not enrolled"))?;
+            self.store.enrollment()?.ok_or_else(|| invalid(ErrorCode::NotEnrolled, "this device is not enrolled"))?;
         let credentials = self.credentials(&enrollment)?;
         let token = self.login.session_token().ok_or_else(|| {
-            invalid("session_invalid", "the mailbox needs an online login: log in while the server is reachable")
+            invalid(
+                ErrorCode::SessionInvalid,
+                "the mailbox needs an online login: log in while the server is reachable",
+            )
         })?;
         let client = crate::client::SyncClient::new(crate::client::parse_server_url(&enrollment.server_url)?)?;
         Ok((client, credentials, token))
@@ -257,9 +265,12 @@ impl DeviceSession {
         let chosen = match address {
             None => None,
             Some(address) => {
-                let person =
-                    self.login.view().person.ok_or_else(|| invalid("not_logged_in", "log in with your eID card"))?;
-                let parsed = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+                let person = self
+                    .login
+                    .view()
+                    .person
+                    .ok_or_else(|| invalid(ErrorCode::NotLoggedIn, "log in with your eID card"))?;
+                let parsed = EAddress::parse(address).map_err(|e| invalid(ErrorCode::NotFound, e.to_string()))?;
                 Some((person.personal_code, parsed))
             }
         };
@@ -269,7 +280,7 @@ impl DeviceSession {
 
     /// Who accessed a mailbox the person answers for (their centre's, as its administrator).
     pub async fn mailbox_accesses(&self, address: &str) -> Result<Vec<crate::protocol::AccessDto>, SessionError> {
-        let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+        let address = EAddress::parse(address).map_err(|e| invalid(ErrorCode::NotFound, e.to_string()))?;
         let (client, credentials, token) = self.person_call()?;
         Ok(client.get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/accesses")).await?)
     }
@@ -283,9 +294,9 @@ impl DeviceSession {
         before: Option<(DateTime<Utc>, Uuid)>,
     ) -> Result<serde_json::Value, SessionError> {
         if !matches!(folder, "inbox" | "sent") {
-            return Err(invalid("not_found", "no such folder"));
+            return Err(invalid(ErrorCode::NotFound, "no such folder"));
         }
-        let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+        let address = EAddress::parse(address).map_err(|e| invalid(ErrorCode::NotFound, e.to_string()))?;
         let (client, credentials, token) = self.person_call()?;
         let page = match before {
             // RFC 3339 with microseconds (what the server keeps), in UTC: no `+` to escape.
@@ -302,7 +313,7 @@ impl DeviceSession {
 
     /// Opens a message in a mailbox (online; a recipient's opening marks it read).
     pub async fn open_message(&self, address: &str, id: Uuid) -> Result<serde_json::Value, SessionError> {
-        let address = EAddress::parse(address).map_err(|e| invalid("not_found", e.to_string()))?;
+        let address = EAddress::parse(address).map_err(|e| invalid(ErrorCode::NotFound, e.to_string()))?;
         let (client, credentials, token) = self.person_call()?;
         let opened = client
             .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{address}/messages/{id}"))
@@ -318,7 +329,7 @@ impl DeviceSession {
     /// their login), or the company's they chose ([`Self::choose_mailbox`]).
     fn own_address(&self) -> Result<EAddress, SessionError> {
         let view = self.login.view();
-        let person = view.person.ok_or_else(|| invalid("not_logged_in", "log in with your eID card"))?;
+        let person = view.person.ok_or_else(|| invalid(ErrorCode::NotLoggedIn, "log in with your eID card"))?;
         let chosen = self.chosen_mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         if let Some((chooser, address)) = chosen
             && chooser == person.personal_code
@@ -330,7 +341,7 @@ impl DeviceSession {
 
     fn private_address(&self, personal_code: &str) -> Result<EAddress, SessionError> {
         let code = domain::PersonalCode::parse(personal_code)
-            .map_err(|e| invalid("not_logged_in", format!("the logged-in person's code is unusable: {e}")))?;
+            .map_err(|e| invalid(ErrorCode::NotLoggedIn, format!("the logged-in person's code is unusable: {e}")))?;
         Ok(EAddress::private(&code))
     }
 
@@ -388,12 +399,12 @@ impl DeviceSession {
         ends_on: chrono::NaiveDate,
     ) -> Result<crate::protocol::DelegationDto, SessionError> {
         let code = domain::PersonalCode::parse(delegate)
-            .map_err(|e| invalid("personal_code_invalid", format!("the personal code is not valid: {e}")))?;
+            .map_err(|e| invalid(ErrorCode::PersonalCodeInvalid, format!("the personal code is not valid: {e}")))?;
         let address = self.own_address()?;
         let person = self.login.view().person.map(|p| p.personal_code).unwrap_or_default();
         if self.private_address(&person).is_ok_and(|own| own == EAddress::private(&code)) {
             return Err(invalid(
-                "delegation_to_self",
+                ErrorCode::DelegationToSelf,
                 "you already read your own mailbox: type the other person's code",
             ));
         }
@@ -430,12 +441,13 @@ impl DeviceSession {
             domain::eaddress::attachment_media_type(name),
             Some("application/pdf" | "image/jpeg" | "image/png")
         ) {
-            return Err(invalid("document_no_preview", "only PDFs and images are printed here"));
+            return Err(invalid(ErrorCode::DocumentNoPreview, "only PDFs and images are printed here"));
         }
         let content = self.own_attachment(id, index).await?;
-        let printer = self.printer().ok_or_else(|| invalid("no_printer", "no printer is set up on this kiosk"))?;
+        let printer =
+            self.printer().ok_or_else(|| invalid(ErrorCode::NoPrinter, "no printer is set up on this kiosk"))?;
         // Through a pipe: no copy of the citizen's document is written on the kiosk.
-        printer.print(&content, name).map_err(|e| invalid("print_failed", e.to_string()))
+        printer.print(&content, name).map_err(|e| invalid(ErrorCode::PrintFailed, e.to_string()))
     }
 }
 
@@ -465,7 +477,7 @@ impl DeviceSession {
             asked["origin"].as_str(),
             asked["nonce"].as_str(),
         ) else {
-            return Err(invalid("internal", "the server's consent has no id, origin or nonce"));
+            return Err(invalid(ErrorCode::Internal, "the server's consent has no id, origin or nonce"));
         };
         self.asked_consents
             .lock()
@@ -485,13 +497,13 @@ impl DeviceSession {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&id)
             .cloned()
-            .ok_or_else(|| invalid("consent_unknown", "this desk did not ask for that consent: ask again"))?;
+            .ok_or_else(|| invalid(ErrorCode::ConsentUnknown, "this desk did not ask for that consent: ask again"))?;
         let pin = zeroize::Zeroizing::new(pin.to_owned());
         // PC/SC calls block: off the async threads.
         let signed = tokio::task::spawn_blocking(move || login.customer_sign(&pin, &origin_owned, &nonce_owned))
             .await
-            .map_err(|e| invalid("internal", e.to_string()))?
-            .map_err(|failure| SessionError::new(&failure.code, failure.message))?;
+            .map_err(|e| invalid(ErrorCode::Internal, e.to_string()))?
+            .map_err(|failure| SessionError::new(failure.code, failure.message))?;
         let body = serde_json::json!({ "token": signed });
         let answer: serde_json::Value = client
             .send_as_person(
@@ -543,8 +555,10 @@ impl DeviceSession {
 
     /// The consenting citizen's inbox, read with them (noted in the visit).
     pub async fn consent_inbox(&self) -> Result<Vec<crate::protocol::MessageDto>, SessionError> {
-        let consent =
-            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let consent = self
+            .consent()
+            .await
+            .ok_or_else(|| invalid(ErrorCode::NoConsent, "the customer's consent is not in force"))?;
         let (client, credentials, token) = self.person_call()?;
         let messages: Vec<crate::protocol::MessageDto> = client
             .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{}/inbox", consent.mailbox))
@@ -567,8 +581,10 @@ impl DeviceSession {
     /// Opens a message in the consenting customer's mailbox with them (online): their opening
     /// is the reading, so the sender gets the read receipt. Noted in the visit.
     pub async fn open_customer_message(&self, id: Uuid) -> Result<crate::protocol::MessageDto, SessionError> {
-        let consent =
-            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let consent = self
+            .consent()
+            .await
+            .ok_or_else(|| invalid(ErrorCode::NoConsent, "the customer's consent is not in force"))?;
         let (client, credentials, token) = self.person_call()?;
         let message: crate::protocol::MessageDto = client
             .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{}/messages/{id}", consent.mailbox))
@@ -600,21 +616,25 @@ impl DeviceSession {
         index: usize,
         to_printer: bool,
     ) -> Result<super::cases::PrintOutcome, SessionError> {
-        let consent =
-            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let consent = self
+            .consent()
+            .await
+            .ok_or_else(|| invalid(ErrorCode::NoConsent, "the customer's consent is not in force"))?;
         let (client, credentials, token) = self.person_call()?;
         let mailbox = &consent.mailbox;
         // The name and type as the message describes them (not as anyone types them here).
         let message: crate::protocol::MessageDto = client
             .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{mailbox}/messages/{id}"))
             .await?;
-        let described =
-            message.attachments.get(index).ok_or_else(|| invalid("not_found", "the message has no such attachment"))?;
+        let described = message
+            .attachments
+            .get(index)
+            .ok_or_else(|| invalid(ErrorCode::NotFound, "the message has no such attachment"))?;
         if !matches!(
             domain::eaddress::attachment_media_type(&described.name),
             Some("application/pdf" | "image/jpeg" | "image/png")
         ) {
-            return Err(invalid("document_no_preview", "only PDFs and pictures are printed here"));
+            return Err(invalid(ErrorCode::DocumentNoPreview, "only PDFs and pictures are printed here"));
         }
         let content = client
             .download_as_person(
@@ -644,12 +664,16 @@ impl DeviceSession {
     /// Sends in the consenting customer's name (a consent to communicate; online): to
     /// institutions only, by the e-address rules the server checks. Noted in the visit.
     pub async fn send_for_customer(&self, request: ComposeMessage) -> Result<serde_json::Value, SessionError> {
-        let consent =
-            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let consent = self
+            .consent()
+            .await
+            .ok_or_else(|| invalid(ErrorCode::NoConsent, "the customer's consent is not in force"))?;
         let case = match request.case_id {
-            Some(id) => {
-                Some(self.store.case(id)?.ok_or_else(|| invalid("case_unknown", format!("there is no case {id}")))?)
-            }
+            Some(id) => Some(
+                self.store
+                    .case(id)?
+                    .ok_or_else(|| invalid(ErrorCode::CaseUnknown, format!("there is no case {id}")))?,
+            ),
             None => None,
         };
         let (attachments, files) = self.gather_attachments(&request, case.as_ref())?;
@@ -657,11 +681,12 @@ impl DeviceSession {
         // the server, which may still refuse it.
         let mut recipients = Vec::with_capacity(request.recipients.len());
         for raw in &request.recipients {
-            let address = EAddress::parse(raw).map_err(|e| invalid("recipient_invalid", format!("{raw}: {e}")))?;
+            let address =
+                EAddress::parse(raw).map_err(|e| invalid(ErrorCode::RecipientInvalid, format!("{raw}: {e}")))?;
             recipients.push((address, AccountKind::Institution));
         }
         check_message(AccountKind::Natural, &recipients, &request.subject, &request.body, &attachments)
-            .map_err(|e| invalid(&format!("message_{}", e.field()), e.to_string()))?;
+            .map_err(|e| invalid(ErrorCode::named(&format!("message_{}", e.field())), e.to_string()))?;
         let (client, credentials, token) = self.person_call()?;
         for (sha256, content) in files {
             client.upload_attachment(&credentials, &sha256, content).await?;
@@ -701,8 +726,10 @@ impl DeviceSession {
 
     /// Who accessed the consenting customer's mailbox, to show them at the desk.
     pub async fn consent_accesses(&self) -> Result<Vec<crate::protocol::AccessDto>, SessionError> {
-        let consent =
-            self.consent().await.ok_or_else(|| invalid("no_consent", "the customer's consent is not in force"))?;
+        let consent = self
+            .consent()
+            .await
+            .ok_or_else(|| invalid(ErrorCode::NoConsent, "the customer's consent is not in force"))?;
         let (client, credentials, token) = self.person_call()?;
         Ok(client
             .get_as_person(&credentials, &token, &format!("/v1/eaddress/mailboxes/{}/accesses", consent.mailbox))

@@ -21,6 +21,7 @@ use serde::Serialize;
 use tokio::sync::{Mutex, watch};
 
 use crate::{
+    ErrorCode,
     client::{ClientError, SyncClient, parse_server_url},
     engine::{self, Clock, SyncHandle},
     protocol::DeviceCredentials,
@@ -32,30 +33,30 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct SessionError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl SessionError {
-    fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into() }
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
     }
 }
 
 impl From<ClientError> for SessionError {
     fn from(error: ClientError) -> Self {
-        Self::new(error.code(), error.to_string())
+        Self::new(ErrorCode::named(error.code()), error.to_string())
     }
 }
 
 impl From<StoreError> for SessionError {
     fn from(error: StoreError) -> Self {
         let code = match &error {
-            StoreError::CannotDecrypt { .. } => "store_cannot_decrypt",
-            StoreError::KeyMissing { .. } => "store_key_missing",
-            StoreError::TooNew { .. } => "store_too_new",
-            StoreError::Secret(_) => "keyring",
-            _ => "store",
+            StoreError::CannotDecrypt { .. } => ErrorCode::StoreCannotDecrypt,
+            StoreError::KeyMissing { .. } => ErrorCode::StoreKeyMissing,
+            StoreError::TooNew { .. } => ErrorCode::StoreTooNew,
+            StoreError::Secret(_) => ErrorCode::Keyring,
+            _ => ErrorCode::Store,
         };
         Self::new(code, error.to_string())
     }
@@ -63,7 +64,7 @@ impl From<StoreError> for SessionError {
 
 impl From<offline_store::SecretError> for SessionError {
     fn from(error: offline_store::SecretError) -> Self {
-        Self::new("keyring", error.to_string())
+        Self::new(ErrorCode::Keyring, error.to_string())
     }
 }
 
@@ -248,11 +249,11 @@ impl DeviceSession {
     /// syncing. Input is checked before anything is sent; nothing is stored unless it succeeds.
     pub async fn enroll(&self, server_url: &str, code: &str) -> Result<Enrollment, SessionError> {
         if self.store.enrollment()?.is_some() {
-            return Err(SessionError::new("already_enrolled", "this device is already enrolled"));
+            return Err(SessionError::new(ErrorCode::AlreadyEnrolled, "this device is already enrolled"));
         }
         let url = parse_server_url(server_url)?;
-        let code =
-            EnrollmentCode::parse(code).map_err(|e| SessionError::new("enrollment_code_invalid", e.to_string()))?;
+        let code = EnrollmentCode::parse(code)
+            .map_err(|e| SessionError::new(ErrorCode::EnrollmentCodeInvalid, e.to_string()))?;
         let client = SyncClient::new(url.clone())?;
         let response = client.enroll(&code.to_string()).await?;
         // The secret goes to the keyring first: if saving the enrollment then fails, a retry
@@ -292,7 +293,10 @@ impl DeviceSession {
     /// The device's credentials: its id and the secret from the keyring.
     fn credentials(&self, enrollment: &Enrollment) -> Result<DeviceCredentials, SessionError> {
         let secret = self.vault.device_secret()?.ok_or_else(|| {
-            SessionError::new("keyring", "the device secret is missing from the keyring: enroll this device again")
+            SessionError::new(
+                ErrorCode::Keyring,
+                "the device secret is missing from the keyring: enroll this device again",
+            )
         })?;
         Ok(DeviceCredentials { device_id: enrollment.device_id, secret: secret.to_string() })
     }
@@ -484,11 +488,14 @@ impl DeviceSession {
     /// Sends a clerk's flag on an article to its owner institution (needs the server).
     pub async fn flag_article(&self, id: &str, reason: &str, note: &str) -> Result<(), SessionError> {
         let Some(enrollment) = self.store.enrollment()? else {
-            return Err(SessionError::new("not_enrolled", "this device is not enrolled"));
+            return Err(SessionError::new(ErrorCode::NotEnrolled, "this device is not enrolled"));
         };
         let credentials = self.credentials(&enrollment)?;
         let token = self.login.session_token().ok_or_else(|| {
-            SessionError::new("session_invalid", "flagging needs an online login: log in while the server is reachable")
+            SessionError::new(
+                ErrorCode::SessionInvalid,
+                "flagging needs an online login: log in while the server is reachable",
+            )
         })?;
         let client = SyncClient::new(parse_server_url(&enrollment.server_url)?)?;
         client.flag_article(&credentials, &token, id, reason, note).await?;

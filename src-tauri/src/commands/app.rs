@@ -1,3 +1,4 @@
+use ::device::ErrorCode;
 use device::session::Enrollment;
 use domain::Language;
 use serde::Serialize;
@@ -48,7 +49,7 @@ pub async fn set_language(state: State<'_, DeskState>, language: Language) -> Re
 #[tauri::command]
 pub fn open_link(url: String) -> Result<(), CommandError> {
     let parsed = crate::links::external(&url)
-        .ok_or_else(|| CommandError { code: "link_refused".into(), message: format!("{url} is not a web address") })?;
+        .ok_or_else(|| CommandError { code: ErrorCode::LinkRefused, message: format!("{url} is not a web address") })?;
     crate::links::open_in_browser(&parsed)
-        .map_err(|error| CommandError { code: "link_failed".into(), message: format!("{parsed}: {error}") })
+        .map_err(|error| CommandError { code: ErrorCode::LinkFailed, message: format!("{parsed}: {error}") })
 }

@@ -1,5 +1,7 @@
 //! Cases at the desk: register, list, search, move on, the customer's card and visit, receipts.
 
+use ::device::ErrorCode;
+
 use device::login::{CardDetails, LoginFailure};
 use device::session::{CaseView, DocumentPreview, PrintOutcome, RegisterCase, VisitView};
 use domain::case::CaseStatus;
@@ -10,7 +12,7 @@ use super::CommandError;
 use crate::DeskState;
 
 fn parse_id(id: &str) -> Result<Uuid, CommandError> {
-    Uuid::parse_str(id).map_err(|_| CommandError { code: "case_unknown".into(), message: format!("no case {id}") })
+    Uuid::parse_str(id).map_err(|_| CommandError { code: ErrorCode::CaseUnknown, message: format!("no case {id}") })
 }
 
 impl From<LoginFailure> for CommandError {
@@ -39,7 +41,7 @@ pub async fn case_page(state: State<'_, DeskState>, id: String) -> Result<CaseVi
     state
         .session()?
         .case(parse_id(&id)?)?
-        .ok_or_else(|| CommandError { code: "case_unknown".into(), message: format!("no case {id} on this desk") })
+        .ok_or_else(|| CommandError { code: ErrorCode::CaseUnknown, message: format!("no case {id} on this desk") })
 }
 
 #[tauri::command]
@@ -58,7 +60,7 @@ pub async fn add_case_document(
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(content.as_bytes())
-        .map_err(|_| CommandError { code: "document_type".into(), message: "the file could not be read".into() })?;
+        .map_err(|_| CommandError { code: ErrorCode::DocumentType, message: "the file could not be read".into() })?;
     Ok(state.session()?.add_case_document(parse_id(&id)?, &name, &bytes)?)
 }
 

@@ -1,5 +1,7 @@
 //! The offline catalogue: search as you type, service and article pages, browsing, and flags.
 
+use ::device::ErrorCode;
+
 use device::{offline::SearchHit, session::SearchFilters};
 use domain::catalogue_view::{ArticlePage, BrowseEntry, LinkView, ServicePage};
 use serde::Serialize;
@@ -42,7 +44,7 @@ impl From<SearchHit> for SearchHitDto {
 
 fn not_found(what: &str, id: &str) -> CommandError {
     CommandError {
-        code: "not_found".into(),
+        code: ErrorCode::NotFound,
         message: format!("this device has no {what} {id}; it may have been retired"),
     }
 }

@@ -1,5 +1,7 @@
 //! Card login: the reader and card as they are now, logging in with the PIN, logging out.
 
+use ::device::ErrorCode;
+
 use device::login::{CardView, LoginFailure, LoginView};
 use serde::Serialize;
 use tauri::State;
@@ -16,7 +18,7 @@ pub struct LoginStatus {
 /// A login failure the UI can explain (with the PIN tries left after a wrong PIN).
 #[derive(Debug, Serialize)]
 pub struct LoginError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub tries_left: Option<u8>,
 }
@@ -44,7 +46,7 @@ pub async fn login_status(state: State<'_, DeskState>) -> Result<LoginStatus, Co
         LoginStatus { login: login.view(), card: login.card_view() }
     })
     .await
-    .map_err(|e| CommandError { code: "internal".into(), message: e.to_string() })
+    .map_err(|e| CommandError { code: ErrorCode::Internal, message: e.to_string() })
 }
 
 /// Logs in (or unlocks) with the card in the reader. The PIN goes to the card only; without

@@ -1,6 +1,8 @@
 //! E-address at the desk: the catalogue of institutions' addresses, writing (queued offline),
 //! the desk's queued messages, and — online — mailboxes, folders and opening a message.
 
+use ::device::ErrorCode;
+
 use device::session::{ComposeMessage, DirectoryEntry, QueuedMessageView};
 use tauri::State;
 use uuid::Uuid;
@@ -52,7 +54,7 @@ pub async fn open_message(
     id: String,
 ) -> Result<serde_json::Value, CommandError> {
     let id = Uuid::parse_str(&id)
-        .map_err(|_| CommandError { code: "not_found".into(), message: format!("no message {id}") })?;
+        .map_err(|_| CommandError { code: ErrorCode::NotFound, message: format!("no message {id}") })?;
     Ok(state.session()?.open_message(&address, id).await?)
 }
 
@@ -75,7 +77,7 @@ pub async fn sign_consent(
 ) -> Result<device::session::ActiveConsent, CommandError> {
     let pin = zeroize::Zeroizing::new(pin);
     let id = Uuid::parse_str(&id)
-        .map_err(|_| CommandError { code: "not_found".into(), message: format!("no consent {id}") })?;
+        .map_err(|_| CommandError { code: ErrorCode::NotFound, message: format!("no consent {id}") })?;
     // What the card signs is the one the server gave this desk for `id`, never the screen's.
     Ok(state.session()?.sign_consent(id, &pin).await?)
 }

@@ -2,6 +2,8 @@
 //! map the error to [`CommandError`], whose `code` the UI translates. All are `async`, so they
 //! run off the main thread and a slow disk never freezes the window.
 
+use ::device::ErrorCode;
+
 pub mod app;
 pub mod cases;
 pub mod catalogue;
@@ -14,7 +16,7 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommandError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 

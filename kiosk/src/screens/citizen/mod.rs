@@ -262,7 +262,7 @@ fn loadable<T>(result: Result<T, SessionError>) -> Loadable<T> {
         Ok(value) => Loadable::Loaded(value),
         Err(error) => {
             tracing::warn!(%error, "the citizen's mailbox could not be read");
-            Loadable::Failed(error.code)
+            Loadable::Failed(error.code.name())
         }
     }
 }
@@ -277,7 +277,7 @@ impl CitizenScreen {
             Ok(cases) => CitizenCases::Loaded(cases),
             Err(error) => {
                 tracing::warn!(%error, "the citizen's cases could not be fetched");
-                CitizenCases::Failed(error.code)
+                CitizenCases::Failed(error.code.name())
             }
         };
     }
