@@ -78,11 +78,9 @@ fn case_rules() -> String {
         }
         kinds.insert(name(&kind), moves.into());
     }
-    format!(
-        "// Written by src-tauri/tests/typescript_bindings.rs from domain::case::CaseStatus::next: never edit it here.\n\
-         window.__pieturaCaseRules = {};\n",
-        serde_json::to_string(&serde_json::Value::Object(kinds)).unwrap()
-    )
+    // JSON has no comments: the file's name says it is written (by this test, from
+    // domain::case::CaseStatus::next), never edited.
+    serde_json::to_string_pretty(&serde_json::Value::Object(kinds)).unwrap() + "\n"
 }
 
 /// A unit variant's name as serde writes it.
@@ -92,13 +90,13 @@ fn name<T: serde::Serialize>(value: &T) -> String {
 
 #[test]
 fn the_flows_case_rules_are_the_domains() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/flows/case-rules.generated.js");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/flows/case-rules.generated.json");
     if std::env::var_os("UPDATE_TS_BINDINGS").is_some() {
         std::fs::write(&path, case_rules()).unwrap();
     }
     assert_eq!(
         std::fs::read_to_string(&path).unwrap_or_default(),
         case_rules(),
-        "ui/flows/case-rules.generated.js is not the domain's case rules: run this test with UPDATE_TS_BINDINGS=1"
+        "ui/flows/case-rules.generated.json is not the domain's case rules: run this test with UPDATE_TS_BINDINGS=1"
     );
 }

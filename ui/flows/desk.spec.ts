@@ -1,14 +1,12 @@
 import { test, expect, type Page } from "@playwright/test";
 import { createRequire } from "node:module";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import caseRules from "./case-rules.generated.json" with { type: "json" };
+import { installFakeBackend } from "./fake-backend";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 async function open(page: Page) {
-  await page.addInitScript({ path: path.join(here, "case-rules.generated.js") });
-  await page.addInitScript({ path: path.join(here, "fake-backend.js") });
+  await page.addInitScript(installFakeBackend, caseRules);
   await page.goto("/");
 }
 

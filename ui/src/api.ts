@@ -1,4 +1,4 @@
-import { invoke } from "@tauri-apps/api/core";
+import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { Language } from "./i18n";
 // Generated from the Rust types (src-tauri/tests/typescript_bindings.rs): never edit them here.
 import type { ArticlePage } from "./bindings/ArticlePage";
@@ -212,66 +212,123 @@ export const CHANNELS = [
   "post",
 ] as const;
 
+/** What each desk command answers: the one list the app's calls and the flows' fake backend are typed by. */
+export interface Answers {
+  open_link: null;
+  app_state: AppState;
+  set_language: null;
+  enroll: Enrollment;
+  sync_status: SyncStatus;
+  retry_sync: null;
+  search_catalogue: SearchHit[];
+  service_page: ServicePage;
+  article_page: ArticlePage;
+  browse_catalogue: BrowseEntry[];
+  services_of: LinkView[];
+  flag_article: null;
+  outbox_problems: OutboxProblem[];
+  login_status: LoginStatus;
+  log_in: LoginView;
+  log_out: LoginView;
+  register_case: CaseView;
+  change_case_status: CaseView;
+  case_page: CaseView;
+  find_cases: CaseView[];
+  add_case_note: CaseView;
+  mark_case_seen: null;
+  cases_with_news: CaseView[];
+  add_case_document: CaseView;
+  case_document_preview: { media_type: string; content: string };
+  export_case_document: PrintOutcome;
+  eaddress_directory: DirectoryEntry[];
+  compose_message: QueuedMessage;
+  queued_messages: QueuedMessage[];
+  mailboxes: Mailbox[];
+  mailbox_folder: MailMessage[];
+  open_message: MailMessage;
+  ask_consent: ConsentChallenge;
+  sign_consent: ActiveConsent;
+  consent_status: ActiveConsent | null;
+  consent_inbox: MailMessage[];
+  end_consent: null;
+  open_customer_message: MailMessage;
+  export_customer_attachment: PrintOutcome;
+  send_for_customer: MailMessage;
+  consent_accesses: MailboxAccess[];
+  mailbox_accesses: MailboxAccess[];
+  read_customer_card: CardView["card"];
+  check_customer_code: "natural" | "legal";
+  start_visit: VisitView;
+  current_visit: VisitView | null;
+  end_visit: VisitView | null;
+  print_case_receipt: PrintOutcome;
+  print_visit_receipt: PrintOutcome;
+}
+
+function call<C extends keyof Answers>(command: C, args?: InvokeArgs): Promise<Answers[C]> {
+  return invoke<Answers[C]>(command, args);
+}
+
 export const api = {
   /** Opens a web address in the system's browser (never in the desk's window). */
-  openLink: (url: string) => invoke<null>("open_link", { url }),
-  appState: () => invoke<AppState>("app_state"),
-  setLanguage: (language: Language) => invoke<void>("set_language", { language }),
-  enroll: (serverUrl: string, code: string) => invoke<Enrollment>("enroll", { serverUrl, code }),
-  syncStatus: () => invoke<SyncStatus>("sync_status"),
-  retrySync: () => invoke<void>("retry_sync"),
-  search: (text: string, filters?: SearchFilters) => invoke<SearchHit[]>("search_catalogue", { text, filters }),
-  servicePage: (id: string) => invoke<ServicePage>("service_page", { id }),
-  articlePage: (id: string) => invoke<ArticlePage>("article_page", { id }),
-  browse: () => invoke<BrowseEntry[]>("browse_catalogue"),
-  servicesOf: (kind: string, id: string) => invoke<LinkView[]>("services_of", { kind, id }),
-  flagArticle: (id: string, reason: string, note: string) => invoke<void>("flag_article", { id, reason, note }),
-  outboxProblems: () => invoke<OutboxProblem[]>("outbox_problems"),
-  loginStatus: () => invoke<LoginStatus>("login_status"),
+  openLink: (url: string) => call("open_link", { url }),
+  appState: () => call("app_state"),
+  setLanguage: (language: Language) => call("set_language", { language }),
+  enroll: (serverUrl: string, code: string) => call("enroll", { serverUrl, code }),
+  syncStatus: () => call("sync_status"),
+  retrySync: () => call("retry_sync"),
+  search: (text: string, filters?: SearchFilters) => call("search_catalogue", { text, filters }),
+  servicePage: (id: string) => call("service_page", { id }),
+  articlePage: (id: string) => call("article_page", { id }),
+  browse: () => call("browse_catalogue"),
+  servicesOf: (kind: string, id: string) => call("services_of", { kind, id }),
+  flagArticle: (id: string, reason: string, note: string) => call("flag_article", { id, reason, note }),
+  outboxProblems: () => call("outbox_problems"),
+  loginStatus: () => call("login_status"),
   /** `pin: null` when the reader has its own PIN pad. */
-  logIn: (pin: string | null) => invoke<LoginView>("log_in", { pin }),
-  logOut: () => invoke<LoginView>("log_out"),
-  registerCase: (request: RegisterCaseRequest) => invoke<CaseView>("register_case", { request }),
-  changeCaseStatus: (id: string, to: CaseStatus, note: string) => invoke<CaseView>("change_case_status", { id, to, note }),
-  casePage: (id: string) => invoke<CaseView>("case_page", { id }),
-  findCases: (query: string) => invoke<CaseView[]>("find_cases", { query }),
-  addCaseNote: (id: string, text: string) => invoke<CaseView>("add_case_note", { id, text }),
-  markCaseSeen: (id: string) => invoke<void>("mark_case_seen", { id }),
-  casesWithNews: () => invoke<CaseView[]>("cases_with_news"),
+  logIn: (pin: string | null) => call("log_in", { pin }),
+  logOut: () => call("log_out"),
+  registerCase: (request: RegisterCaseRequest) => call("register_case", { request }),
+  changeCaseStatus: (id: string, to: CaseStatus, note: string) => call("change_case_status", { id, to, note }),
+  casePage: (id: string) => call("case_page", { id }),
+  findCases: (query: string) => call("find_cases", { query }),
+  addCaseNote: (id: string, text: string) => call("add_case_note", { id, text }),
+  markCaseSeen: (id: string) => call("mark_case_seen", { id }),
+  casesWithNews: () => call("cases_with_news"),
   /** `content`: the file as base64. */
-  addCaseDocument: (id: string, name: string, content: string) => invoke<CaseView>("add_case_document", { id, name, content }),
+  addCaseDocument: (id: string, name: string, content: string) => call("add_case_document", { id, name, content }),
   caseDocumentPreview: (caseId: string, documentId: string) =>
-    invoke<{ media_type: string; content: string }>("case_document_preview", { caseId, documentId }),
+    call("case_document_preview", { caseId, documentId }),
   exportCaseDocument: (caseId: string, documentId: string, toPrinter: boolean) =>
-    invoke<PrintOutcome>("export_case_document", { caseId, documentId, toPrinter }),
-  eaddressDirectory: (query: string) => invoke<DirectoryEntry[]>("eaddress_directory", { query }),
-  composeMessage: (request: ComposeRequest) => invoke<QueuedMessage>("compose_message", { request }),
-  queuedMessages: () => invoke<QueuedMessage[]>("queued_messages"),
-  mailboxes: () => invoke<Mailbox[]>("mailboxes"),
+    call("export_case_document", { caseId, documentId, toPrinter }),
+  eaddressDirectory: (query: string) => call("eaddress_directory", { query }),
+  composeMessage: (request: ComposeRequest) => call("compose_message", { request }),
+  queuedMessages: () => call("queued_messages"),
+  mailboxes: () => call("mailboxes"),
   /** A page of a mailbox folder, newest first; `before`: the time and id of the last one shown. */
   mailboxFolder: (address: string, folder: "inbox" | "sent", before?: { at: string; id: string }) =>
-    invoke<MailMessage[]>("mailbox_folder", { address, folder, before: before?.at ?? null, beforeId: before?.id ?? null }),
-  openMessage: (address: string, id: string) => invoke<MailMessage>("open_message", { address, id }),
-  askConsent: (rights: "read" | "communicate", minutes: number) => invoke<ConsentChallenge>("ask_consent", { rights, minutes }),
-  signConsent: (id: string, pin: string) => invoke<ActiveConsent>("sign_consent", { id, pin }),
-  consentStatus: () => invoke<ActiveConsent | null>("consent_status"),
-  consentInbox: () => invoke<MailMessage[]>("consent_inbox"),
-  endConsent: () => invoke<void>("end_consent"),
+    call("mailbox_folder", { address, folder, before: before?.at ?? null, beforeId: before?.id ?? null }),
+  openMessage: (address: string, id: string) => call("open_message", { address, id }),
+  askConsent: (rights: "read" | "communicate", minutes: number) => call("ask_consent", { rights, minutes }),
+  signConsent: (id: string, pin: string) => call("sign_consent", { id, pin }),
+  consentStatus: () => call("consent_status"),
+  consentInbox: () => call("consent_inbox"),
+  endConsent: () => call("end_consent"),
   /** Opens a message in the consenting customer's mailbox (their reading: the sender is told). */
-  openCustomerMessage: (id: string) => invoke<MailMessage>("open_customer_message", { id }),
+  openCustomerMessage: (id: string) => call("open_customer_message", { id }),
   /** A copy of a customer's PDF or picture attachment, saved and, when asked, printed. */
   exportCustomerAttachment: (id: string, index: number, toPrinter: boolean) =>
-    invoke<PrintOutcome>("export_customer_attachment", { id, index, toPrinter }),
-  sendForCustomer: (request: ComposeRequest) => invoke<MailMessage>("send_for_customer", { request }),
-  consentAccesses: () => invoke<MailboxAccess[]>("consent_accesses"),
+    call("export_customer_attachment", { id, index, toPrinter }),
+  sendForCustomer: (request: ComposeRequest) => call("send_for_customer", { request }),
+  consentAccesses: () => call("consent_accesses"),
   /** Who accessed a mailbox the person answers for (the centre's, for its administrator). */
-  mailboxAccesses: (address: string) => invoke<MailboxAccess[]>("mailbox_accesses", { address }),
-  readCustomerCard: () => invoke<CardView["card"]>("read_customer_card"),
-  checkCustomerCode: (code: string) => invoke<"natural" | "legal">("check_customer_code", { code }),
+  mailboxAccesses: (address: string) => call("mailbox_accesses", { address }),
+  readCustomerCard: () => call("read_customer_card"),
+  checkCustomerCode: (code: string) => call("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>
-    invoke<VisitView>("start_visit", { customerCode, customerName }),
-  currentVisit: () => invoke<VisitView | null>("current_visit"),
-  endVisit: () => invoke<VisitView | null>("end_visit"),
-  printCaseReceipt: (id: string, toPrinter: boolean) => invoke<PrintOutcome>("print_case_receipt", { id, toPrinter }),
-  printVisitReceipt: (toPrinter: boolean) => invoke<PrintOutcome>("print_visit_receipt", { toPrinter }),
+    call("start_visit", { customerCode, customerName }),
+  currentVisit: () => call("current_visit"),
+  endVisit: () => call("end_visit"),
+  printCaseReceipt: (id: string, toPrinter: boolean) => call("print_case_receipt", { id, toPrinter }),
+  printVisitReceipt: (toPrinter: boolean) => call("print_visit_receipt", { toPrinter }),
 };

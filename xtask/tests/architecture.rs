@@ -160,14 +160,14 @@ fn the_desks_command_lists_agree() {
         .filter_map(|after| after.split('"').next())
         .map(str::to_owned)
         .collect();
-    let fake = read("ui/flows/fake-backend.js");
+    let fake = read("ui/flows/fake-backend.ts");
     let fake_names = names_between(&fake, "case \"", '"');
     assert!(build_names.len() > 40, "the build script's list was read: {build_names:?}");
     for (place, names) in [
         ("the handler list (src-tauri/src/lib.rs)", &handler_names),
         ("the capability (src-tauri/capabilities/main.json)", &capability_names),
         ("the UI (ui/src/api.ts)", &api_names),
-        ("the flows' fake backend (ui/flows/fake-backend.js)", &fake_names),
+        ("the flows' fake backend (ui/flows/fake-backend.ts)", &fake_names),
     ] {
         let missing: Vec<&String> = build_names.difference(names).collect();
         let extra: Vec<&String> = names.difference(&build_names).collect();

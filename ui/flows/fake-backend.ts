@@ -1,8 +1,24 @@
 // A stand-in for the desk's Rust commands, so the UI's flows run in a plain Chromium. The real
-// commands are exercised end to end by tests/ (the real app under tauri-driver).
-(() => {
+// commands are exercised end to end by tests/ (the real app under tauri-driver). Every answer is
+// checked by the type checker against what the command answers (`Answers` in api.ts, made of the
+// declarations generated from the Rust types), so the fake cannot drift from the app's contract.
+//
+// Playwright runs `installFakeBackend` in the page from its source text (page.addInitScript):
+// it may use nothing from outside itself but its argument, and only types are imported.
+
+import type { Answers } from "../src/api";
+
+/** The case state machine as the domain has it: kind → status → the statuses it may move to. */
+export type CaseRules = Record<string, Record<string, string[]>>;
+
+// The fake keeps loosely shaped state (saved between page loads); its answers are what is typed.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function installFakeBackend(caseRules: CaseRules): void {
+  /** An answer to `command`, checked against what the app expects of it. */
+  const reply = <C extends keyof Answers>(_command: C, value: Answers[C]): Answers[C] => value;
+  const page = window as any;
   const saved = JSON.parse(localStorage.getItem("fake-backend") || "null");
-  const state = saved || {
+  const state: any = saved || {
     language: "lv",
     enrollment: null,
     validCode: "7KQ2M9XD",
@@ -17,8 +33,8 @@
   }
   const L = (text, language, fallback = false) => ({ text, language, fallback });
   // Cases, as the session's CaseView shows them; one an institution changed is waiting.
-  // The domain's case rules, written from the Rust code (case-rules.generated.js, loaded first).
-  const NEXT = window.__pieturaCaseRules;
+  // The domain's case rules, written from the Rust code (case-rules.generated.json, the argument).
+  const NEXT = caseRules;
   const caseView = (c) => ({
     ...c,
     next: (NEXT[c.kind] || {})[c.status] || [],
@@ -83,7 +99,7 @@
         ...(r.document_ids || []).map((id) => ((c && c.documents) || []).find((d) => d.id === id)?.name).filter(Boolean),
         ...(r.files || []).map((f) => f.name.split(/[\\/]/).pop()),
       ],
-      created_at: new Date().toISOString(), state: "queued", refused: null, refused_code: null, deliveries: [],
+      created_at: new Date().toISOString(), state: "queued" as const, refused: null, refused_code: null, deliveries: [],
       in_reply_to: r.in_reply_to || null };
     state.mail.queued.unshift(queued);
     persist();
@@ -162,8 +178,8 @@
     },
   };
   const persist = () => localStorage.setItem("fake-backend", JSON.stringify(state));
-  const calls = [];
-  window.__fake = {
+  const calls: [string, unknown][] = [];
+  page.__fake = {
     state,
     calls,
     removeCard() {
@@ -194,7 +210,7 @@
       persist();
     },
   };
-  window.__TAURI_INTERNALS__ = {
+  page.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: "main" }, currentWebview: { label: "main", windowLabel: "main" } },
     transformCallback: (cb) => cb,
     async invoke(cmd, args) {
@@ -203,34 +219,34 @@
       return JSON.parse(JSON.stringify((await answer(cmd, args)) ?? null));
     },
   };
-  async function answer(cmd, args) {
+  async function answer(cmd: string, args: any): Promise<unknown> {
       switch (cmd) {
         case "open_link":
-          return null;
+          return reply("open_link", null);
         case "app_state":
           if (state.storeError) throw state.storeError;
-          return { language: state.language, enrollment: state.enrollment };
+          return reply("app_state", { language: state.language, enrollment: state.enrollment });
         case "set_language":
           state.language = args.language;
           persist();
-          return null;
+          return reply("set_language", null);
         case "sync_status": {
           const outbox = state.status.outbox || { pending: 0, poisoned: 0 };
           const mail_unread = state.mail.inbox.filter((m) => m.deliveries.some((d) => d.state !== "read")).length;
-          return { ...state.status, outbox: { ...outbox, case_news: state.cases.filter((c) => c.news).length }, mail_unread };
+          return reply("sync_status", { ...state.status, outbox: { ...outbox, case_news: state.cases.filter((c) => c.news).length }, mail_unread });
         }
         case "retry_sync":
-          return null;
+          return reply("retry_sync", null);
         case "outbox_problems":
-          return state.status.outbox && state.status.outbox.poisoned > 0
+          return reply("outbox_problems", state.status.outbox && state.status.outbox.poisoned > 0
             ? [{ id: "0190b2d8-0000-7000-8000-000000000001", kind: "case_registered", reason: "the service https://pietura.lv/id/service/no-such is not in the catalogue", code: "unknown_service", created_at: "2026-11-26T09:15:00Z", case_number: "RCV-03-26-0007" }]
-            : [];
+            : []);
         case "login_status": {
           const c = state.card;
           const card = c.present
-            ? { status: "card", readers: [c.reader], message: null, card: { reader: c.reader, holder: c.holder, personal_code: c.personal_code, not_before: "2024-01-10T00:00:00Z", not_after: "2029-01-10T00:00:00Z", pin_tries_left: c.tries, pin_pad: !!c.pinPad } }
-            : { status: "no_card", readers: [c.reader], card: null, message: null };
-          return { login: state.login, card };
+            ? { status: "card" as const, readers: [c.reader], message: null, card: { reader: c.reader, holder: c.holder, personal_code: c.personal_code, not_before: "2024-01-10T00:00:00Z", not_after: "2029-01-10T00:00:00Z", pin_tries_left: c.tries, pin_pad: !!c.pinPad } }
+            : { status: "no_card" as const, readers: [c.reader], card: null, message: null };
+          return reply("login_status", { login: state.login, card });
         }
         case "log_in": {
           const c = state.card;
@@ -246,12 +262,12 @@
           c.tries = 3;
           state.login = { state: "logged_in", person: { personal_code: c.personal_code, given_name: "ILZE", surname: "OZOLIŅA", roles: ["clerk"] }, offline: state.status.connection !== "online", since: new Date().toISOString() };
           persist();
-          return state.login;
+          return reply("log_in", state.login);
         }
         case "log_out":
           state.login = { state: "logged_out", person: null, offline: false, since: null };
           persist();
-          return state.login;
+          return reply("log_out", state.login);
         case "enroll": {
           if (!/^https?:\/\/[^/]+/.test(args.serverUrl)) throw { code: "invalid_url", message: "bad url" };
           if (args.serverUrl.includes("unreachable")) throw { code: "unreachable", message: "refused" };
@@ -266,11 +282,11 @@
           };
           state.status = { ...state.status, connection: "online", last_success: new Date().toISOString() };
           persist();
-          return state.enrollment;
+          return reply("enroll", state.enrollment);
         }
         case "search_catalogue": {
           const words = fold(args.text).split(/[^a-z0-9]+/).filter(Boolean);
-          const found = [];
+          const found: Answers["search_catalogue"] = [];
           for (const svc of Object.values(services)) {
             const title = svc.names[state.language];
             const folded = fold(Object.values(svc.names).join(" "));
@@ -283,29 +299,29 @@
               found.push({ kind: "article", id: a.id, title: a.title, language: a.language, snippet: [{ text: "Nodevu maksā ", highlighted: false }, { text: "suņu", highlighted: true }] });
             }
           }
-          return found;
+          return reply("search_catalogue", found);
         }
         case "service_page": {
           const svc = services[args.id];
           if (!svc) throw { code: "not_found", message: "no such service" };
-          return svc.page(state.language);
+          return reply("service_page", svc.page(state.language));
         }
         case "article_page": {
           const a = articles[args.id];
           if (!a) throw { code: "not_found", message: "no such article" };
-          return a;
+          return reply("article_page", a);
         }
         case "browse_catalogue":
-          return [
+          return reply("browse_catalogue", [
             { id: "https://pietura.lv/id/event/pets", name: L(state.language === "lv" ? "Mājdzīvnieki" : "Pets", state.language), kind: "life" },
             { id: "https://pietura.lv/id/org/riga", name: L("Rīgas valstspilsētas pašvaldība", "lv", state.language !== "lv"), kind: "institution" },
-          ];
+          ]);
         case "services_of":
-          return Object.values(services).map((s) => ({ id: s.id, name: L(s.names[state.language], state.language) }));
+          return reply("services_of", Object.values(services).map((s) => ({ id: s.id, name: L(s.names[state.language], state.language) })));
         case "check_customer_code":
-          return checkCode(args.code);
+          return reply("check_customer_code", checkCode(args.code));
         case "current_visit":
-          return state.visit || null;
+          return reply("current_visit", state.visit || null);
         case "register_case": {
           const r = args.request;
           checkCode(r.customer_code);
@@ -328,20 +344,20 @@
           };
           state.cases.unshift(c);
           persist();
-          return caseView(c);
+          return reply("register_case", caseView(c));
         }
         case "case_page":
-          return caseView(findCase(args.id));
+          return reply("case_page", caseView(findCase(args.id)));
         case "find_cases": {
           const q = fold(args.query || "");
-          return state.cases.filter((c) => !q || fold(`${c.number} ${c.customer_code} ${c.customer_name} ${c.service_name}`).includes(q)).map(caseView);
+          return reply("find_cases", state.cases.filter((c) => !q || fold(`${c.number} ${c.customer_code} ${c.customer_name} ${c.service_name}`).includes(q)).map(caseView));
         }
         case "cases_with_news":
-          return state.cases.filter((c) => c.news).map(caseView);
+          return reply("cases_with_news", state.cases.filter((c) => c.news).map(caseView));
         case "mark_case_seen":
           findCase(args.id).news = null;
           persist();
-          return null;
+          return reply("mark_case_seen", null);
         case "change_case_status": {
           const c = findCase(args.id);
           if (!caseView(c).next.includes(args.to)) throw { code: "case_change_refused", message: "not from here" };
@@ -349,7 +365,7 @@
           c.history.push({ status: args.to, at: new Date().toISOString(), by: "staff", by_id: "161175-19997", offline: false, note: args.note || "" });
           c.unsent += 1;
           persist();
-          return caseView(c);
+          return reply("change_case_status", caseView(c));
         }
         case "add_case_note": {
           const c = findCase(args.id);
@@ -358,7 +374,7 @@
           c.notes.push({ at: new Date().toISOString(), by: "staff", by_id: "161175-19997", offline: false, text, intended_status: null });
           c.unsent += 1;
           persist();
-          return caseView(c);
+          return reply("add_case_note", caseView(c));
         }
         case "add_case_document": {
           const c = findCase(args.id);
@@ -369,41 +385,41 @@
           c.documents.push({ id: `0190b2d8-0000-7000-8000-d${String(c.documents.length).padStart(11, "0")}`, name: args.name, media_type: type, size: bytes.length, added_at: new Date().toISOString(), here: true, content: args.content });
           c.unsent += 1;
           persist();
-          return caseView(c);
+          return reply("add_case_document", caseView(c));
         }
         case "case_document_preview": {
           const d = (findCase(args.caseId).documents || []).find((x) => x.id === args.documentId);
           if (!d) throw { code: "document_unknown", message: "no such document" };
           if (!d.media_type.startsWith("image/")) throw { code: "document_no_preview", message: "pdf" };
-          return { media_type: d.media_type, content: d.content };
+          return reply("case_document_preview", { media_type: d.media_type, content: d.content });
         }
         case "export_case_document":
-          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.documentId}`, job: null };
+          return reply("export_case_document", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.documentId}`, job: null });
         case "eaddress_directory": {
           const q = fold(args.query || "");
-          return state.mail.directory.filter((d) => !q || fold(`${d.name} ${d.address}`).includes(q));
+          return reply("eaddress_directory", state.mail.directory.filter((d) => !q || fold(`${d.name} ${d.address}`).includes(q)));
         }
         case "compose_message":
-          return queueMessage(args.request, "f");
+          return reply("compose_message", queueMessage(args.request, "f"));
         case "queued_messages":
-          return state.mail.queued;
+          return reply("queued_messages", state.mail.queued);
         case "mailboxes":
           if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
-          return [{ address: "R1V@90011524360", name: "Rīgas 1. VPVKAC", kind: "institution", rights: "communicate", centre: true }];
+          return reply("mailboxes", [{ address: "R1V@90011524360", name: "Rīgas 1. VPVKAC", kind: "institution", rights: "communicate", centre: true }]);
         case "mailbox_folder":
           if (args.address === "R1V@90011524360") {
             if (args.folder === "sent") {
               // As the server answers: each recipient named from the e-address accounts.
-              return [{ id: "0190b2d8-0000-7000-8000-00000000e201", sender: "R1V@90011524360", sender_name: "Rīgas 1. VPVKAC", subject: "Klienta pilnvara", body: "Pielikumā.",
+              return reply("mailbox_folder", [{ id: "0190b2d8-0000-7000-8000-00000000e201", sender: "R1V@90011524360", sender_name: "Rīgas 1. VPVKAC", subject: "Klienta pilnvara", body: "Pielikumā.",
                 case_number: null, attachments: [], sent_at: "2026-11-24T09:00:00Z",
-                deliveries: [{ recipient: "_DEFAULT@90000069281", recipient_name: "Valsts ieņēmumu dienests", state: "read", notified_on: "2026-11-26", read_at: "2026-11-24T10:00:00Z" }] }];
+                deliveries: [{ recipient: "_DEFAULT@90000069281", recipient_name: "Valsts ieņēmumu dienests", state: "read", notified_on: "2026-11-26", read_at: "2026-11-24T10:00:00Z" }] }]);
             }
-            if (args.folder !== "inbox") return [];
+            if (args.folder !== "inbox") return reply("mailbox_folder", []);
             // Newest first, 50 at a time after (before, beforeId) like the server's keyset.
             if ((args.before == null) !== (args.beforeId == null)) throw { code: "validation", message: "half a page key" };
             const newest = [...state.mail.inbox].sort((a, b) => b.sent_at.localeCompare(a.sent_at) || b.id.localeCompare(a.id));
             const from = args.beforeId ? newest.findIndex((m) => m.id === args.beforeId) + 1 : 0;
-            return newest.slice(from, from + 50);
+            return reply("mailbox_folder", newest.slice(from, from + 50));
           }
           throw { code: "not_found", message: "no such mailbox" };
         case "open_message": {
@@ -413,28 +429,28 @@
           // Opening is reading, as on the server (the engine then hears one fewer unread).
           m.deliveries = m.deliveries.map((d) => ({ ...d, state: "read", read_at: d.read_at || new Date().toISOString() }));
           persist();
-          return m;
+          return reply("open_message", m);
         }
         case "ask_consent":
-          return { id: "0190b2d8-0000-7000-8000-00000000c001", origin: "https://pietura.example", nonce: "bm9uY2U=",
+          return reply("ask_consent", { id: "0190b2d8-0000-7000-8000-00000000c001", origin: "https://pietura.example", nonce: "bm9uY2U=",
             text_lv: `Es atļauju ILZE OZOLIŅA (161175-19997) lasīt manu e-adreses pastkastīti kopā ar mani ${args.minutes} minūtes.`,
             text_en: `I allow ILZE OZOLIŅA (161175-19997) to read my e-address mailbox with me for ${args.minutes} minutes.`,
-            sign_before: new Date(Date.now() + 300000).toISOString() };
+            sign_before: new Date(Date.now() + 300000).toISOString() });
         case "sign_consent":
           if (args.pin !== "4321") throw { code: "wrong_pin", message: "wrong" };
           state.mail.consent = { id: args.id, mailbox: "_PRIVATE@29015611605", valid_until: new Date(Date.now() + 1800000).toISOString() };
           persist();
-          return state.mail.consent;
+          return reply("sign_consent", state.mail.consent);
         case "consent_status":
-          return state.mail.consent;
+          return reply("consent_status", state.mail.consent);
         case "consent_inbox":
           if (!state.mail.consent) throw { code: "no_consent", message: "none" };
-          return state.mail.citizenInbox;
+          return reply("consent_inbox", state.mail.citizenInbox);
         case "open_customer_message": {
           if (!state.mail.consent) throw { code: "no_consent", message: "no consent" };
           const m = state.mail.citizenInbox.find((x) => x.id === args.id);
           if (!m) throw { code: "not_found", message: "no such message" };
-          return { ...m, deliveries: m.deliveries.map((d) => ({ ...d, state: "read", read_at: new Date().toISOString() })) };
+          return reply("open_customer_message", { ...m, deliveries: m.deliveries.map((d) => ({ ...d, state: "read", read_at: new Date().toISOString() })) });
         }
         case "export_customer_attachment": {
           if (!state.mail.consent) throw { code: "no_consent", message: "no consent" };
@@ -444,53 +460,61 @@
           if (!/\.(pdf|jpe?g|png)$/i.test(a.name)) throw { code: "document_no_preview", message: "not printable" };
           if (args.toPrinter && state.visit) state.visit.actions.push({ at: new Date().toISOString(), kind: "attachment_printed", text: a.name, case_id: null });
           persist();
-          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${a.name}`, job: null };
+          return reply("export_customer_attachment", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${a.name}`, job: null });
         }
         case "mailbox_accesses":
           if (!(state.login.person?.roles || []).includes("admin")) throw { code: "forbidden", message: "not the owner" };
           // As the server answers: oldest first, the actor in words and the basis.
-          return [{ at: "2026-11-25T08:00:00Z", actor: "person:161175-19997", action: "inbox_listed", detail: "3 messages", who: "161175-19997", basis: "own" },
-                  { at: "2026-11-26T09:00:00Z", actor: "person:161175-19997", action: "message_sent", detail: "", who: "161175-19997", basis: "own" }];
+          return reply("mailbox_accesses", [{ at: "2026-11-25T08:00:00Z", actor: "person:161175-19997", action: "inbox_listed", detail: "3 messages", who: "161175-19997", basis: "own" },
+                  { at: "2026-11-26T09:00:00Z", actor: "person:161175-19997", action: "message_sent", detail: "", who: "161175-19997", basis: "own" }]);
         case "consent_accesses":
           // As the server answers: oldest first, the actor in words and the basis.
-          return [{ at: "2026-11-25T08:00:00Z", actor: "institution:https://pietura.lv/id/org/vid", action: "message_sent", detail: "", who: "Valsts ieņēmumu dienests", basis: "own" },
+          return reply("consent_accesses", [{ at: "2026-11-25T08:00:00Z", actor: "institution:https://pietura.lv/id/org/vid", action: "message_sent", detail: "", who: "Valsts ieņēmumu dienests", basis: "own" },
                   { at: new Date(Date.now() - 60000).toISOString(), actor: "person:29015611605", action: "consent_given", detail: "", who: "29015611605", basis: "consent" },
-                  { at: new Date().toISOString(), actor: "person:32109876543", action: "inbox_listed", detail: "", who: "Rīgas VPVKAC", basis: "consent" }];
+                  { at: new Date().toISOString(), actor: "person:32109876543", action: "inbox_listed", detail: "", who: "Rīgas VPVKAC", basis: "consent" }]);
         case "end_consent":
           state.mail.consent = null;
           persist();
-          return null;
+          return reply("end_consent", null);
         case "start_visit":
           state.visit = { customer_code: args.customerCode, customer_name: args.customerName || "", started_at: new Date().toISOString(), actions: [] };
           persist();
-          return state.visit;
+          return reply("start_visit", state.visit);
         case "end_visit": {
           const ended = state.visit || null;
           state.visit = null;
           state.mail.consent = null;
           persist();
-          return ended;
+          return reply("end_visit", ended);
         }
         case "print_visit_receipt":
           if (!state.visit) throw { code: "no_visit", message: "no customer is being served" };
-          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: "/tmp/receipts/visit.pdf", job: null };
+          return reply("print_visit_receipt", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: "/tmp/receipts/visit.pdf", job: null });
         case "read_customer_card":
           // The customer's card in the second reader, when a flow has put one there.
           if (!state.customerCard) throw { code: "no_card", message: "no card in the customer's reader" };
-          return state.customerCard;
-        case "send_for_customer":
+          return reply("read_customer_card", state.customerCard);
+        case "send_for_customer": {
           if (!state.mail.consent) throw { code: "no_consent", message: "the customer's consent is not in force" };
-          return queueMessage(args.request, "c");
+          // Sent at once in the customer's name (kept in the list the flows read), answered as
+          // the server shows the message it took.
+          const sent = queueMessage(args.request, "c");
+          return reply("send_for_customer", {
+            id: sent.id, sender: state.mail.consent.mailbox, subject: sent.subject, body: args.request.body || "",
+            case_number: sent.case_number, attachments: [], sent_at: sent.created_at,
+            deliveries: sent.recipients.map((recipient: string) => ({ recipient, state: "delivered" as const, delivered_at: sent.created_at, notified_on: sent.created_at.slice(0, 10), read_at: null })),
+          });
+        }
         case "print_case_receipt":
           findCase(args.id);
-          return args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.id}.pdf`, job: null };
+          return reply("print_case_receipt", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.id}.pdf`, job: null });
         case "flag_article":
           if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
           (state.flags = state.flags || []).push(args);
           persist();
-          return null;
+          return reply("flag_article", null);
         default:
           throw { code: "unknown", message: `no fake for ${cmd}` };
       }
   }
-})();
+}

@@ -1,2 +1,0 @@
-// Written by src-tauri/tests/typescript_bindings.rs from domain::case::CaseStatus::next: never edit it here.
-window.__pieturaCaseRules = {"application":{"decided":["result_delivered","closed"],"in_progress":["decided","cancelled"],"registered":["submitted","cancelled"],"result_delivered":["closed"],"submitted":["in_progress","decided","cancelled"]},"consultation":{"registered":["closed","cancelled"]},"result_handover":{"registered":["result_delivered","cancelled"],"result_delivered":["closed"]}};
