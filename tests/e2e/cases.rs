@@ -16,7 +16,7 @@ use domain::{
 use offline_store::{CaseDraft, DatabaseKey, EntryOrigin, Store};
 use server::store::DatabaseLocation;
 use tests::{
-    bin_dir, clerk_offline_author, free_port,
+    bin_dir, clerk_offline_author, free_port, json_of,
     people::CLERK,
     processes::{ServerProcess, demo_server_with_desk, server_cli},
     real_now as now,
@@ -194,14 +194,7 @@ async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal
     let csv = http.get(format!("{}/open-data/service-provision.csv", server.url)).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
-    let json: serde_json::Value = http
-        .get(format!("{}/open-data/service-provision.json", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json: serde_json::Value = json_of(http.get(format!("{}/open-data/service-provision.json", server.url))).await;
     let catalog =
         http.get(format!("{}/open-data/catalog.jsonld", server.url)).send().await.unwrap().text().await.unwrap();
     let dog_row = csv.lines().find(|l| l.contains(dog)).unwrap_or_else(|| panic!("{csv}"));
@@ -291,16 +284,12 @@ async fn an_institutions_status_change_reaches_the_desk_and_wins_over_a_late_off
     assert_eq!(engine::push_outbox(&client, &creds, &local, &clock).await.unwrap(), 1);
     assert_eq!(local.outbox_counts().unwrap().poisoned, 0, "a late change is not an error");
     engine::pull_cases(&client, &creds, &local, &clock).await.unwrap();
-    let on_server: protocol::CaseRecordDto = http
-        .get(format!("{}/v1/cases/{}", server.url.trim_end_matches('/'), case.number))
-        .header("pietura-protocol", "1")
-        .header("authorization", &key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let on_server: protocol::CaseRecordDto = json_of(
+        http.get(format!("{}/v1/cases/{}", server.url.trim_end_matches('/'), case.number))
+            .header("pietura-protocol", "1")
+            .header("authorization", &key),
+    )
+    .await;
     assert_eq!(on_server.case.status(), CaseStatus::InProgress);
     assert_eq!(on_server.case.notes.len(), 1);
     assert_eq!(local.case(case.id).unwrap().unwrap(), on_server.case, "desk and server agree");

@@ -13,7 +13,7 @@ use eid::{
     virtual_card::{InProcessReaders, VirtualCard},
 };
 use tests::{
-    free_port,
+    free_port, json_of,
     people::{CITIZEN, CITIZEN_BOX, CLERK, VID, VID_BOX},
     real_now,
     scenario::Scenario,
@@ -189,16 +189,12 @@ async fn a_customer_signs_a_consent_with_their_card_and_the_clerk_reads_their_ma
     let refused =
         session.compose_message(device::session::ComposeMessage { files: vec![unreadable], ..request }).unwrap_err();
     assert_eq!(refused.code, "attachment_unreadable");
-    let inbox: serde_json::Value = http
-        .get(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/inbox", server.url.trim_end_matches('/')))
-        .header("pietura-protocol", "1")
-        .header("authorization", &key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inbox: serde_json::Value = json_of(
+        http.get(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/inbox", server.url.trim_end_matches('/')))
+            .header("pietura-protocol", "1")
+            .header("authorization", &key),
+    )
+    .await;
     assert_eq!(inbox[0]["sender"], CITIZEN_BOX, "{inbox}");
     assert_eq!(inbox[0]["subject"], "Iesniegums par nodokļa atvieglojumu");
     assert_eq!(inbox.as_array().unwrap().len(), 1, "the refused one was never sent: {inbox}");

@@ -38,6 +38,11 @@ pub mod people {
 /// The clerk of "Rīgas VPVKAC" whose card [`processes::demo_server_with_desk`] issues.
 pub const DEMO_CLERK: &str = people::CLERK;
 
+/// Sends `request` and reads its answer as JSON of type `T` (a test's request must succeed).
+pub async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.expect("the request reaches the server").json().await.expect("the answer is the JSON expected")
+}
+
 /// The wall clock, for tests that talk to a real server (which runs on it).
 pub fn real_now() -> chrono::DateTime<chrono::Utc> {
     #[allow(clippy::disallowed_methods)] // the tests' one reference clock

@@ -198,9 +198,14 @@ fn every_error_code_the_desk_can_show_is_translated() {
             sources.extend(std::fs::read_dir(&path).unwrap().map(|entry| entry.unwrap().path()));
         } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("error_code.rs") {
             let text = std::fs::read_to_string(&path).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
-            for opening in ["invalid(\"", "Error::new(\"", "Failure::new(\"", "Error { code: \"", "ErrorCode::named(\""] {
+            for opening in ["invalid(\"", "Error::new(\"", "Failure::new(\"", "Error { code: \"", "ErrorCode::named(\""]
+            {
                 let found = names_between(&text, opening, '"');
-                assert!(found.is_empty(), "{}: error codes as strings {found:?}: use device::ErrorCode", path.display());
+                assert!(
+                    found.is_empty(),
+                    "{}: error codes as strings {found:?}: use device::ErrorCode",
+                    path.display()
+                );
             }
         }
     }

@@ -429,6 +429,11 @@ pub(crate) fn localhost_certificates(dir: &std::path::Path, ca_name: &str) {
     ]);
 }
 
+/// Sends `request` and reads its answer as JSON of type `T` (a test's request must succeed).
+pub(crate) async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.expect("the request reaches the server").json().await.expect("the answer is the JSON expected")
+}
+
 /// An id (an IRI) as one path segment.
 pub(crate) fn encoded(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, server::api::UNRESERVED).to_string()

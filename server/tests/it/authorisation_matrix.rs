@@ -18,7 +18,7 @@ use server::{devices, institutions};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, log_in_card};
+use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, json_of, log_in_card};
 use crate::people::{CENTRE_BOX, CITIZEN, CLERK, now};
 
 const OWNER: &str = "https://pietura.lv/id/org/riga";
@@ -205,18 +205,14 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     );
     assert_eq!(call(&http, &server.url, &as_owner, &grant).await, 201);
     let delegation = store.delegations(Some(OWNER_BOX.into()), None).await.unwrap()[0].id;
-    let consent: serde_json::Value = http
-        .post(format!("{}v1/eaddress/consents", server.url))
-        .header(PROTOCOL_HEADER, "1")
-        .header("authorization", desk.authorization_header())
-        .header("pietura-session", &clerk)
-        .json(&serde_json::json!({ "rights": "read", "minutes": 10 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let consent: serde_json::Value = json_of(
+        http.post(format!("{}v1/eaddress/consents", server.url))
+            .header(PROTOCOL_HEADER, "1")
+            .header("authorization", desk.authorization_header())
+            .header("pietura-session", &clerk)
+            .json(&serde_json::json!({ "rights": "read", "minutes": 10 })),
+    )
+    .await;
     let consent = consent["id"].as_str().unwrap().to_owned();
     let version = |kind, id: &'static str| {
         let store = server.store.clone();
