@@ -1,0 +1,211 @@
+//! What an institution publishes for a service: the data's JSON Schema, the steps and fields a
+//! person fills, the texts in Latvian (and English), and where prefilled values come from.
+
+use std::collections::BTreeMap;
+
+use domain::catalogue::Text;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// One version of one e-form, as published (the JSON file `catalogue import` reads, and what the
+/// institution API takes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDefinition {
+    /// The form's IRI; versions share it.
+    pub id: String,
+    /// The catalogue service the form belongs to.
+    pub service: String,
+    /// 1, 2, 3…: a submission names the version it was filled with.
+    pub version: u32,
+    pub title: Text,
+    /// The data: JSON Schema (draft 2020-12) in Pietura's profile ([`crate::profile`]). The root
+    /// is an object; each of its properties is one field of the layout.
+    pub schema: Value,
+    pub steps: Vec<Step>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefill: Vec<Prefill>,
+}
+
+/// One page of the form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub title: Text,
+    pub fields: Vec<FieldLayout>,
+}
+
+/// How one field (a property of the schema's root) is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldLayout {
+    pub field: String,
+    pub widget: Widget,
+    pub label: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub help: Text,
+    /// What to tell a person whose value does not match the field's pattern ("Kadastra
+    /// apzīmējumam jābūt 11 cipariem"); a general message stands in without it.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub invalid: Text,
+    /// The words for each value of a choice (keyed by the value as the schema's `enum` has it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub choices: BTreeMap<String, Text>,
+}
+
+/// How a field is filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Widget {
+    /// One line of text.
+    Text,
+    Multiline,
+    Number,
+    /// Euros and cents.
+    Money,
+    Date,
+    /// A choice with every option in view.
+    Radio,
+    /// A choice from a drop-down list.
+    List,
+    YesNo,
+    PersonalCode,
+    RegistrationNumber,
+    /// A postal address, as one text.
+    Address,
+    EAddress,
+    /// Files: scans or documents, checked like e-address attachments.
+    File,
+}
+
+impl Widget {
+    pub const ALL: [Widget; 13] = [
+        Widget::Text,
+        Widget::Multiline,
+        Widget::Number,
+        Widget::Money,
+        Widget::Date,
+        Widget::Radio,
+        Widget::List,
+        Widget::YesNo,
+        Widget::PersonalCode,
+        Widget::RegistrationNumber,
+        Widget::Address,
+        Widget::EAddress,
+        Widget::File,
+    ];
+}
+
+/// A field that starts with a value the desk already knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prefill {
+    pub field: String,
+    pub from: PrefillSource,
+}
+
+/// Where a prefilled value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum PrefillSource {
+    /// The customer being served: from their card in the second reader, or as typed.
+    CustomerName,
+    CustomerCode,
+    /// The case the form was started from.
+    CaseNumber,
+    /// The centre serving the customer.
+    CentreName,
+    /// The day the form is filled (Riga time), as `YYYY-MM-DD`.
+    Today,
+}
+
+impl FormDefinition {
+    /// The definition from its JSON; what is wrong is named by [`crate::check`], not here, except
+    /// a file that is not a form definition at all.
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// The SHA-256 of the schema in canonical JSON (keys sorted, no spaces), hex: a submission
+    /// names it so the data can be checked against exactly the schema it was filled with.
+    pub fn schema_digest(&self) -> String {
+        hex::encode(Sha256::digest(canonical_json(&self.schema)))
+    }
+
+    /// The layout of `field`, if a step shows it.
+    pub fn field(&self, field: &str) -> Option<&FieldLayout> {
+        self.steps.iter().flat_map(|s| &s.fields).find(|f| f.field == field)
+    }
+
+    /// Every field in the order the steps show them.
+    pub fn fields(&self) -> impl Iterator<Item = &FieldLayout> {
+        self.steps.iter().flat_map(|s| &s.fields)
+    }
+}
+
+/// JSON with object keys sorted at every level and no whitespace.
+pub fn canonical_json(value: &Value) -> String {
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(&map[key], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_does_not_depend_on_key_order_or_spacing() {
+        let a: Value =
+            serde_json::from_str(r#"{"type":"object","properties":{"a":{"type":"string"},"b":{}}}"#).unwrap();
+        let b: Value =
+            serde_json::from_str(r#"{ "properties": { "b": {}, "a": { "type": "string" } }, "type": "object" }"#)
+                .unwrap();
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        assert_eq!(canonical_json(&a), r#"{"properties":{"a":{"type":"string"},"b":{}},"type":"object"}"#);
+        let form = |schema: Value| FormDefinition {
+            id: "f".into(),
+            service: "s".into(),
+            version: 1,
+            title: Text::new().with("lv", "F"),
+            schema,
+            steps: vec![],
+            prefill: vec![],
+        };
+        assert_eq!(form(a.clone()).schema_digest(), form(b).schema_digest());
+        assert_eq!(form(a).schema_digest().len(), 64);
+    }
+}
