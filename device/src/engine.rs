@@ -556,6 +556,7 @@ pub fn incoming_record(record: CatalogueRecordDto) -> IncomingRecord {
             CatalogueKind::Service => DocumentKind::Service,
             CatalogueKind::Organisation => DocumentKind::Organisation,
             CatalogueKind::Article => DocumentKind::Article,
+            CatalogueKind::Form => DocumentKind::Form,
         },
         id: record.id,
         version: record.version,

@@ -6,11 +6,13 @@
 pub mod definition;
 pub mod prefill;
 pub mod profile;
+pub mod record;
 pub mod validate;
 
 pub use definition::{FieldLayout, FormDefinition, Prefill, PrefillSource, Step, Widget};
 pub use prefill::PrefillContext;
 pub use profile::{Problem, check, check_schema};
+pub use record::{FormRecord, Publication};
 pub use validate::{CompiledForm, DefinitionError, FieldError};
 
 /// Reads and checks a definition from its JSON: what `catalogue import` and the institution API

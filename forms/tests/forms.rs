@@ -254,3 +254,12 @@ fn the_schema_digest_names_the_schema_not_its_layout() {
     let c = compile_json(&relabelled.to_string()).unwrap();
     assert_ne!(a.definition().schema_digest(), c.definition().schema_digest());
 }
+
+#[test]
+fn a_form_record_reads_back_as_written() {
+    let definition = tree_felling().definition().clone();
+    let forms::Publication::Changed(record) = forms::FormRecord::publish(None, definition).unwrap() else { panic!() };
+    let json = serde_json::to_value(&record).unwrap().to_string();
+    let back: forms::FormRecord = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, record);
+}

@@ -121,6 +121,20 @@ impl Store {
         self.parsed(DocumentKind::Article, id)
     }
 
+    /// A form's record as the server sent it (JSON of `forms::FormRecord`: the device layer reads it).
+    pub fn form_document(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.catalogue_document(DocumentKind::Form, id)
+    }
+
+    /// The ids of the forms a service has, in id order.
+    pub fn forms_of_service(&self, service_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached("SELECT form_id FROM catalogue_forms WHERE service_id = ?1 ORDER BY form_id")?
+            .query_map(params![service_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
     fn parsed<T: serde::de::DeserializeOwned>(&self, kind: DocumentKind, id: &str) -> Result<Option<T>, StoreError> {
         self.catalogue_document(kind, id)?
             .map(|json| {
@@ -194,6 +208,14 @@ struct ParsedRecord {
     /// (id, kind, name as JSON) of the events a service names.
     events: Vec<(String, &'static str, String)>,
     linked_services: Vec<String>,
+    /// The service a form belongs to.
+    form_of: Option<String>,
+}
+
+/// What the store reads of a form record (the rest is the device layer's to read).
+#[derive(serde::Deserialize)]
+struct FormOf {
+    service: String,
 }
 
 fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreError> {
@@ -217,7 +239,7 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
                     (event.id.clone(), kind, serde_json::to_string(&event.name).unwrap_or_default())
                 })
                 .collect();
-            ParsedRecord { documents: service_documents(&service), events, linked_services: Vec::new() }
+            ParsedRecord { documents: service_documents(&service), events, linked_services: Vec::new(), form_of: None }
         }
         DocumentKind::Organisation => {
             let organisation: PublicOrganisation = serde_json::from_str(&record.document).map_err(unreadable)?;
@@ -225,6 +247,7 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
                 documents: organisation_documents(&organisation),
                 events: Vec::new(),
                 linked_services: Vec::new(),
+                form_of: None,
             }
         }
         DocumentKind::Article => {
@@ -233,6 +256,16 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
                 documents: article_document(&article).into_iter().collect(),
                 events: Vec::new(),
                 linked_services: article.linked_services,
+                form_of: None,
+            }
+        }
+        DocumentKind::Form => {
+            let form: FormOf = serde_json::from_str(&record.document).map_err(unreadable)?;
+            ParsedRecord {
+                documents: Vec::new(),
+                events: Vec::new(),
+                linked_services: Vec::new(),
+                form_of: Some(form.service),
             }
         }
     };
@@ -258,6 +291,9 @@ fn apply_page(
             tx.prepare_cached("DELETE FROM catalogue_article_links WHERE article_id = ?1")?
                 .execute(params![record.id])?;
         }
+        if record.kind == DocumentKind::Form {
+            tx.prepare_cached("DELETE FROM catalogue_forms WHERE form_id = ?1")?.execute(params![record.id])?;
+        }
         if record.retired {
             tx.prepare_cached("DELETE FROM catalogue_records WHERE kind = ?1 AND id = ?2")?
                 .execute(params![record.kind.as_str(), record.id])?;
@@ -275,6 +311,10 @@ fn apply_page(
                      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name",
             )?
             .execute(params![id, kind, name])?;
+        }
+        if let Some(service) = &parsed.form_of {
+            tx.prepare_cached("INSERT INTO catalogue_forms (form_id, service_id) VALUES (?1, ?2)")?
+                .execute(params![record.id, service])?;
         }
         for service in &parsed.linked_services {
             tx.prepare_cached(

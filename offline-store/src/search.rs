@@ -14,6 +14,8 @@ pub enum DocumentKind {
     Service,
     Article,
     Organisation,
+    /// An e-form (kept for filling in, not searched).
+    Form,
 }
 
 impl DocumentKind {
@@ -22,6 +24,7 @@ impl DocumentKind {
             DocumentKind::Service => "service",
             DocumentKind::Article => "article",
             DocumentKind::Organisation => "organisation",
+            DocumentKind::Form => "form",
         }
     }
 
@@ -30,6 +33,7 @@ impl DocumentKind {
             "service" => Ok(DocumentKind::Service),
             "article" => Ok(DocumentKind::Article),
             "organisation" => Ok(DocumentKind::Organisation),
+            "form" => Ok(DocumentKind::Form),
             other => Err(StoreError::Corrupt(format!("unknown document kind {other:?}"))),
         }
     }

@@ -173,6 +173,8 @@ pub enum CatalogueKind {
     Service,
     Organisation,
     Article,
+    /// An e-form with every version published.
+    Form,
 }
 
 /// One record of the change feed, at its latest version. A retired record is a tombstone: the
@@ -186,7 +188,8 @@ pub struct CatalogueRecordDto {
     pub retired: bool,
     /// Its position in the feed; the next page starts after the last one.
     pub seq: i64,
-    /// JSON of the domain type (`domain::catalogue::{PublicService, PublicOrganisation, Article}`).
+    /// JSON of the domain type (`domain::catalogue::{PublicService, PublicOrganisation, Article}`,
+    /// `forms::FormRecord`).
     pub document: String,
 }
 

@@ -56,10 +56,7 @@ async fn run(name: &str, location: DatabaseLocation) {
     let now = Utc::now();
     let demo = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/demo-catalogue.pietura.json"));
     let read = server::catalogue::files::read(demo).unwrap().catalogue;
-    server::catalogue::Catalogue::new(store.clone())
-        .import(read.services, read.organisations, read.articles, now)
-        .await
-        .unwrap();
+    server::catalogue::Catalogue::new(store.clone()).import(read, now).await.unwrap();
     let centre = devices::add_centre(store.as_ref(), "Rīgas VPVKAC", "Rīga", Some("RV"), now).await.unwrap();
     server::login::grant(store.as_ref(), "161175-19997", domain::Role::Clerk, "Rīgas VPVKAC", now).await.unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -152,7 +152,25 @@ fn catalogue_imports_are_all_or_nothing_and_exports_import_again() {
     );
     assert!(imported.contains("imported 64 services"), "{imported}");
     let again = server_cli(&bin, &db, &["catalogue", "import", &path(&demo)]).unwrap();
-    assert!(again.contains("imported 0 services, 0 organisations, 0 articles; 93 already up to date"), "{again}");
+    assert!(
+        again.contains("imported 0 services, 0 organisations, 0 articles, 0 forms; 93 already up to date"),
+        "{again}"
+    );
+    // An e-form is a file of its own; publishing it again changes nothing; a broken one is
+    // refused naming the file and where the problem is, and nothing of that import is written.
+    let form = demo.parent().unwrap().join("forms/tree-felling.form.json");
+    let published = server_cli(&bin, &db, &["catalogue", "import", &path(&form)]).unwrap();
+    assert!(published.contains("0 articles, 1 forms; 0 already up to date"), "{published}");
+    let again = server_cli(&bin, &db, &["catalogue", "import", &path(&form)]).unwrap();
+    assert!(again.contains("0 forms; 1 already up to date"), "{again}");
+    let mut broken: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&form).unwrap()).unwrap();
+    broken["id"] = "https://pietura.lv/id/form/broken".into();
+    broken["prefill"][0]["field"] = "nobody".into();
+    let broken_path = dir.path().join("broken.form.json");
+    std::fs::write(&broken_path, broken.to_string()).unwrap();
+    let refused =
+        server_cli(&bin, &db, &["catalogue", "import", &path(&broken_path), &path(&demo)]).unwrap_err().to_string();
+    assert!(refused.contains("form https://pietura.lv/id/form/broken: /prefill/0/field"), "{refused}");
 
     // Export as Turtle, import into an empty server: the same services come back.
     let exported = dir.path().join("export.ttl");

@@ -46,10 +46,19 @@ impl Scenario {
         Ok(self)
     }
 
-    /// The demo catalogue (61 services of several institutions).
+    /// The demo catalogue (61 services of several institutions) and its e-forms.
     pub fn demo_catalogue(&self) -> Result<&Self> {
-        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
-        self.cli(&["catalogue", "import", demo.to_str().context("the repository path is not UTF-8")?])?;
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo");
+        let mut files = vec![demo.join("demo-catalogue.pietura.json")];
+        let mut forms: Vec<_> =
+            std::fs::read_dir(demo.join("forms"))?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        forms.sort();
+        files.extend(forms);
+        let mut args = vec!["catalogue".to_owned(), "import".to_owned()];
+        for file in &files {
+            args.push(file.to_str().context("the repository path is not UTF-8")?.to_owned());
+        }
+        self.cli(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
         Ok(self)
     }
 

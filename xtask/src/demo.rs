@@ -51,9 +51,18 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     };
     server(&["centre", "add", "--name", "Rīgas Centra VPVKAC", "--municipality", "Rīga"])?;
     server(&["centre", "add", "--name", "Cēsu Centrālā bibliotēka", "--municipality", "Cēsu novads"])?;
-    // The hand-written demo catalogue: 61 services of 12 institutions, with articles.
-    let catalogue = root.join("server/demo/demo-catalogue.pietura.json");
-    server(&["catalogue", "import", catalogue.to_str().context("the repository path is not UTF-8")?])?;
+    // The hand-written demo catalogue: 61 services of 12 institutions, with articles, and the
+    // e-forms of six of them (server/demo/forms/).
+    let mut files = vec![root.join("server/demo/demo-catalogue.pietura.json")];
+    let mut forms: Vec<_> =
+        std::fs::read_dir(root.join("server/demo/forms"))?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    forms.sort();
+    files.extend(forms);
+    let mut import = vec!["catalogue", "import"];
+    for file in &files {
+        import.push(file.to_str().context("the repository path is not UTF-8")?);
+    }
+    server(&import)?;
     // Three months of made-up cases at the Riga centre (a desk of their own, "Demo vēsture"), so
     // the case lists and the open data (/open-data/service-provision.csv) have something to show.
     server(&["stats", "demo", "--centre", "Rīgas Centra VPVKAC"])?;

@@ -101,6 +101,7 @@ fn kind_of(kind: RecordKind) -> CatalogueKind {
         RecordKind::Service => CatalogueKind::Service,
         RecordKind::Organisation => CatalogueKind::Organisation,
         RecordKind::Article => CatalogueKind::Article,
+        RecordKind::Form => CatalogueKind::Form,
     }
 }
 
@@ -285,6 +286,50 @@ pub async fn retire_article(
     Query(query): Query<VersionQuery>,
 ) -> Result<Json<Written>, ApiError> {
     retire(&state, &editor, RecordKind::Article, &id, query.version).await
+}
+
+/// An e-form with every version published (oldest first), as desks receive it.
+#[utoipa::path(get, path = "/v1/catalogue/forms/{id}",
+    params(("id" = String, Path, description = "The form's IRI, percent-encoded"), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, description = "The form's versions"), (status = 404, body = ErrorBody)))]
+pub async fn get_form(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let record = state.catalogue().live(RecordKind::Form, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], record.document).into_response())
+}
+
+/// Publish a version of an e-form for a service your institution holds: a JSON Schema 2020-12 in
+/// Pietura's profile with its steps, texts and prefill (the README describes them). Every
+/// problem is answered with where it is; a published version never changes (publish the next).
+#[utoipa::path(put, path = "/v1/catalogue/forms/{id}",
+    params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses(
+        (status = 200, description = "Published (or the same version was already)", body = Written),
+        (status = 401, body = ErrorBody), (status = 403, description = "A service another institution holds", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, description = "Refused; every problem with its JSON pointer", body = ErrorBody)
+    ))]
+pub async fn put_form(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    ApiJson(definition): ApiJson<forms::FormDefinition>,
+) -> Result<Json<Written>, ApiError> {
+    same_id(&id, &definition.id)?;
+    Ok(Json(state.catalogue().put_form(&editor, definition, (state.clock)()).await?.into()))
+}
+
+/// Retire an e-form: desks stop offering it.
+#[utoipa::path(delete, path = "/v1/catalogue/forms/{id}",
+    params(("id" = String, Path), VersionQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retire_form(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<Written>, ApiError> {
+    retire(&state, &editor, RecordKind::Form, &id, query.version).await
 }
 
 /// A flag as its owner institution sees it.

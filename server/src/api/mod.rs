@@ -216,6 +216,9 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::put_article,
         catalogue::verify_article,
         catalogue::retire_article,
+        catalogue::get_form,
+        catalogue::put_form,
+        catalogue::retire_form,
         catalogue::flag_article,
         catalogue::list_flags,
         catalogue::feed,
@@ -358,6 +361,13 @@ pub fn router(state: AppState) -> Router {
             get(catalogue::get_article)
                 .put(catalogue::put_article)
                 .delete(catalogue::retire_article)
+                .layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
+        )
+        .route(
+            "/v1/catalogue/forms/{id}",
+            get(catalogue::get_form)
+                .put(catalogue::put_form)
+                .delete(catalogue::retire_form)
                 .layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
         )
         .route("/v1/catalogue/articles/{id}/verify", post(catalogue::verify_article))

@@ -9,6 +9,7 @@ use domain::catalogue::{Article, ArticleStatus, FieldProblem, PublicOrganisation
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
+use super::files::CatalogueFile;
 use crate::store::{ArticleFlag, Device, RecordChange, RecordKind, Store, StoreError, StoredRecord};
 
 /// Who is changing the catalogue.
@@ -110,6 +111,82 @@ impl Catalogue {
             tracing::info!(service = %service.id, articles = stored.len() - 1, "advice changed: linked articles need re-verifying");
         }
         Ok(stored.into_iter().next().expect("the service's own change"))
+    }
+
+    /// Publishes a version of an e-form for a service the editor's institution holds (is a
+    /// competent authority of); the same version again with the same content changes nothing.
+    pub async fn put_form(
+        &self,
+        editor: &Editor,
+        definition: forms::FormDefinition,
+        now: DateTime<Utc>,
+    ) -> Result<StoredRecord, EditError> {
+        let id = definition.id.clone();
+        let form = forms::CompiledForm::compile(definition)
+            .map_err(|e| EditError::Invalid { kind: "form", problems: form_problems(e) })?;
+        let definition = form.definition().clone();
+        let service = self.live_service_for_form(&definition).await?;
+        let owner = match editor {
+            Editor::Institution { id, central } => {
+                if !central && !service.competent_authorities.contains(id) {
+                    return Err(EditError::Forbidden(format!(
+                        "the service {} is held by {}: an institution publishes forms only for services it holds",
+                        service.id,
+                        service.competent_authorities.join(", ")
+                    )));
+                }
+                id.clone()
+            }
+            Editor::Operator => service.competent_authorities[0].clone(),
+        };
+        match self.form_change(editor, definition, &owner).await? {
+            Some(change) => Ok(self.publish(editor, vec![change], now).await?.remove(0)),
+            None => self.live(RecordKind::Form, &id).await,
+        }
+    }
+
+    /// The live service a form names, or why there is none (at the form's `service`).
+    async fn live_service_for_form(&self, definition: &forms::FormDefinition) -> Result<PublicService, EditError> {
+        match self.live(RecordKind::Service, &definition.service).await {
+            Ok(record) => parse_document(&record),
+            Err(EditError::NotFound { .. }) => Err(EditError::Invalid {
+                kind: "form",
+                problems: vec![FieldProblem {
+                    path: "/service".into(),
+                    problem: format!("the service {} is not in the catalogue", definition.service),
+                }],
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The change that adds `definition` to its form's record; `None` when it is there already.
+    async fn form_change(
+        &self,
+        editor: &Editor,
+        definition: forms::FormDefinition,
+        owner: &str,
+    ) -> Result<Option<RecordChange>, EditError> {
+        let current = self.store.catalogue_record(RecordKind::Form, &definition.id).await?;
+        if let Some(current) = &current
+            && !editor.may_change(&current.owner)
+        {
+            return Err(EditError::Forbidden(format!("the form {} belongs to {}", current.id, current.owner)));
+        }
+        let live: Option<forms::FormRecord> =
+            current.as_ref().filter(|c| !c.retired).map(parse_document).transpose()?;
+        let owner = current.as_ref().map_or(owner, |c| c.owner.as_str()).to_owned();
+        let expected = editor.expected(current.as_ref().map_or(0, |c| c.version));
+        match forms::FormRecord::publish(live.as_ref(), definition) {
+            Ok(forms::Publication::Unchanged) => Ok(None),
+            Ok(forms::Publication::Changed(record)) => {
+                Ok(Some(record_change(RecordKind::Form, &record.id, &owner, expected, false, &record, vec![])))
+            }
+            Err(problem) => Err(EditError::Invalid {
+                kind: "form",
+                problems: vec![FieldProblem { path: problem.path, problem: problem.reason }],
+            }),
+        }
     }
 
     /// Writes the changes (one transaction), then records each publication in the audit log:
@@ -260,7 +337,7 @@ impl Catalogue {
             RecordKind::Article => {
                 document["status"] = serde_json::to_value(ArticleStatus::Retired).unwrap_or_default()
             }
-            RecordKind::Organisation => {}
+            RecordKind::Organisation | RecordKind::Form => {}
         }
         let change = RecordChange {
             kind,
@@ -318,13 +395,8 @@ impl Catalogue {
 
     /// Writes a whole import in one transaction: everything or nothing. Records whose content did
     /// not change are left alone (no new version, no feed entry).
-    pub async fn import(
-        &self,
-        services: Vec<PublicService>,
-        organisations: Vec<PublicOrganisation>,
-        articles: Vec<Article>,
-        now: DateTime<Utc>,
-    ) -> Result<ImportSummary, EditError> {
+    pub async fn import(&self, file: CatalogueFile, now: DateTime<Utc>) -> Result<ImportSummary, EditError> {
+        let CatalogueFile { services, organisations, articles, forms } = file;
         let mut problems = Vec::new();
         for service in &services {
             problems.extend(prefixed(&format!("service {}", service.id), service.problems()));
@@ -335,9 +407,29 @@ impl Catalogue {
         for article in &articles {
             problems.extend(prefixed(&format!("article {}", article.id), article.problems()));
         }
+        let mut compiled = Vec::new();
+        for definition in forms {
+            let id = definition.id.clone();
+            match forms::CompiledForm::compile(definition) {
+                Ok(form) => compiled.push(form),
+                Err(e) => problems.extend(prefixed(&format!("form {id}"), form_problems(e))),
+            }
+        }
         check_valid("import", problems)?;
         let mut changes = Vec::new();
         let mut summary = ImportSummary::default();
+        for form in compiled {
+            let definition = form.definition().clone();
+            let service = match services.iter().find(|s| s.id == definition.service) {
+                Some(service) => service.clone(),
+                None => self.live_service_for_form(&definition).await?,
+            };
+            let owner = service.competent_authorities[0].clone();
+            match self.form_change(&Editor::Operator, definition, &owner).await? {
+                Some(change) => changes.push(change),
+                None => summary.unchanged += 1,
+            }
+        }
         for organisation in &organisations {
             let current = self.store.catalogue_record(RecordKind::Organisation, &organisation.id).await?;
             if Self::unchanged(current.as_ref(), organisation)? {
@@ -391,6 +483,7 @@ impl Catalogue {
                 RecordKind::Service => summary.services += 1,
                 RecordKind::Organisation => summary.organisations += 1,
                 RecordKind::Article => summary.articles += 1,
+                RecordKind::Form => summary.forms += 1,
             }
         }
         Ok(summary)
@@ -426,6 +519,18 @@ impl Catalogue {
         Ok((services, organisations))
     }
 
+    /// Every version of every live form, oldest first (for export: importing them again is
+    /// idempotent).
+    pub async fn live_forms(&self) -> Result<Vec<forms::FormDefinition>, EditError> {
+        let mut all = Vec::new();
+        for record in self.store.catalogue_records(RecordKind::Form).await? {
+            if !record.retired {
+                all.extend(parse_document::<forms::FormRecord>(&record)?.versions);
+            }
+        }
+        Ok(all)
+    }
+
     pub async fn live_articles(&self) -> Result<Vec<Article>, EditError> {
         let mut articles = Vec::new();
         for record in self.store.catalogue_records(RecordKind::Article).await? {
@@ -451,7 +556,18 @@ pub struct ImportSummary {
     pub services: usize,
     pub organisations: usize,
     pub articles: usize,
+    pub forms: usize,
     pub unchanged: usize,
+}
+
+/// A definition's refusal as field problems (a file that is no form at all: one at its root).
+fn form_problems(error: forms::DefinitionError) -> Vec<FieldProblem> {
+    match error {
+        forms::DefinitionError::Refused(problems) => {
+            problems.into_iter().map(|p| FieldProblem { path: p.path, problem: p.reason }).collect()
+        }
+        unreadable => vec![FieldProblem { path: "/".into(), problem: unreadable.to_string() }],
+    }
 }
 
 fn check_valid(kind: &'static str, problems: Vec<FieldProblem>) -> Result<(), EditError> {

@@ -22,6 +22,9 @@ pub struct CatalogueFile {
     pub services: Vec<PublicService>,
     #[serde(default)]
     pub articles: Vec<Article>,
+    /// E-forms, each at one version (a `.form.json` file holds one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<forms::FormDefinition>,
 }
 
 /// What a file held, and what it held that has no place in the model.
@@ -46,6 +49,8 @@ pub enum FileError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
     Pietura,
+    /// One e-form definition (`.form.json`).
+    Form,
     Rdf(RdfSyntax),
 }
 
@@ -54,6 +59,8 @@ impl FileFormat {
         let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if name.ends_with(".pietura.json") {
             Some(FileFormat::Pietura)
+        } else if name.ends_with(".form.json") {
+            Some(FileFormat::Form)
         } else {
             RdfSyntax::from_file_name(&name).map(FileFormat::Rdf)
         }
@@ -64,7 +71,8 @@ impl FileFormat {
 pub fn read(path: &Path) -> Result<ReadFile, FileError> {
     let format = FileFormat::from_path(path).ok_or_else(|| FileError::Unreadable {
         path: path.to_owned(),
-        problem: "unknown kind of file: use .ttl (Turtle), .jsonld or .json (JSON-LD), or .pietura.json".into(),
+        problem: "unknown kind of file: use .ttl (Turtle), .jsonld or .json (JSON-LD), .pietura.json, or .form.json (an e-form)"
+            .into(),
     })?;
     let bytes =
         std::fs::read(path).map_err(|e| FileError::Unreadable { path: path.to_owned(), problem: e.to_string() })?;
@@ -73,6 +81,16 @@ pub fn read(path: &Path) -> Result<ReadFile, FileError> {
             let catalogue: CatalogueFile = serde_json::from_slice(&bytes)
                 .map_err(|e| FileError::Malformed { path: path.to_owned(), problem: e.to_string() })?;
             ReadFile { catalogue, ..ReadFile::default() }
+        }
+        FileFormat::Form => {
+            let form: forms::FormDefinition = serde_json::from_slice(&bytes).map_err(|e| FileError::Malformed {
+                path: path.to_owned(),
+                problem: format!("not an e-form definition: {e}"),
+            })?;
+            ReadFile {
+                catalogue: CatalogueFile { forms: vec![form], ..CatalogueFile::default() },
+                ..ReadFile::default()
+            }
         }
         FileFormat::Rdf(syntax) => {
             let graph = rdf::parse(&bytes, syntax)
@@ -83,6 +101,7 @@ pub fn read(path: &Path) -> Result<ReadFile, FileError> {
                     organisations: imported.organisations,
                     services: imported.services,
                     articles: Vec::new(),
+                    forms: Vec::new(),
                 },
                 unmapped: imported.unmapped,
                 notes: imported.notes,
@@ -90,7 +109,11 @@ pub fn read(path: &Path) -> Result<ReadFile, FileError> {
         }
     };
     let catalogue = &read.catalogue;
-    if catalogue.services.is_empty() && catalogue.organisations.is_empty() && catalogue.articles.is_empty() {
+    if catalogue.services.is_empty()
+        && catalogue.organisations.is_empty()
+        && catalogue.articles.is_empty()
+        && catalogue.forms.is_empty()
+    {
         return Err(FileError::Empty { path: path.to_owned() });
     }
     Ok(read)

@@ -86,6 +86,7 @@ fn document_kind(kind: RecordKind) -> DocumentKind {
         RecordKind::Service => DocumentKind::Service,
         RecordKind::Organisation => DocumentKind::Organisation,
         RecordKind::Article => DocumentKind::Article,
+        RecordKind::Form => DocumentKind::Form,
     }
 }
 

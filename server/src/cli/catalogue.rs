@@ -4,7 +4,8 @@ use super::*;
 
 #[derive(Subcommand)]
 pub(crate) enum CatalogueCommand {
-    /// Import files (CPSV-AP Turtle/JSON-LD or .pietura.json) in one transaction: all or nothing.
+    /// Import files (CPSV-AP Turtle/JSON-LD, .pietura.json, or .form.json e-forms) in one
+    /// transaction: all or nothing.
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -39,11 +40,12 @@ pub(crate) async fn import(
         let read = files::read(path)?;
         let c = &read.catalogue;
         println!(
-            "{}: {} services, {} organisations, {} articles",
+            "{}: {} services, {} organisations, {} articles, {} forms",
             path.display(),
             c.services.len(),
             c.organisations.len(),
-            c.articles.len()
+            c.articles.len(),
+            c.forms.len()
         );
         for unmapped in &read.unmapped {
             println!("  not imported (no place in the catalogue model): {unmapped}");
@@ -54,13 +56,13 @@ pub(crate) async fn import(
         all.services.extend(read.catalogue.services);
         all.organisations.extend(read.catalogue.organisations);
         all.articles.extend(read.catalogue.articles);
+        all.forms.extend(read.catalogue.forms);
     }
     let catalogue = Catalogue::new(store);
-    let summary =
-        catalogue.import(all.services, all.organisations, all.articles, now).await.context("nothing was imported")?;
+    let summary = catalogue.import(all, now).await.context("nothing was imported")?;
     println!(
-        "imported {} services, {} organisations, {} articles; {} already up to date",
-        summary.services, summary.organisations, summary.articles, summary.unchanged
+        "imported {} services, {} organisations, {} articles, {} forms; {} already up to date",
+        summary.services, summary.organisations, summary.articles, summary.forms, summary.unchanged
     );
     Ok(())
 }
@@ -80,7 +82,8 @@ pub(crate) async fn export(
         }
         ExportFormat::Pietura => {
             let articles = catalogue.live_articles().await?;
-            serde_json::to_vec_pretty(&files::CatalogueFile { organisations, services, articles })?
+            let forms = catalogue.live_forms().await?;
+            serde_json::to_vec_pretty(&files::CatalogueFile { organisations, services, articles, forms })?
         }
     };
     match output {

@@ -228,6 +228,7 @@ macro_rules! migrations {
             9 "0009" "eaddress_representatives",
             10 "0010" "institution_key_expiry",
             11 "0011" "attachment_uploads",
+            12 "0012" "forms",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

@@ -70,6 +70,8 @@ pub enum RecordKind {
     Service,
     Organisation,
     Article,
+    /// An e-form with every version published (`forms::FormRecord`).
+    Form,
 }
 
 impl RecordKind {
@@ -78,6 +80,7 @@ impl RecordKind {
             RecordKind::Service => "service",
             RecordKind::Organisation => "organisation",
             RecordKind::Article => "article",
+            RecordKind::Form => "form",
         }
     }
 
@@ -86,6 +89,7 @@ impl RecordKind {
             "service" => Ok(RecordKind::Service),
             "organisation" => Ok(RecordKind::Organisation),
             "article" => Ok(RecordKind::Article),
+            "form" => Ok(RecordKind::Form),
             other => Err(StoreError::Corrupt(format!("unknown catalogue record kind {other:?}"))),
         }
     }

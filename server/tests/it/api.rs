@@ -439,14 +439,15 @@ pub(crate) fn encoded(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, server::api::UNRESERVED).to_string()
 }
 
-/// The demo catalogue (61 services, their organisations, 20 articles), imported by the operator.
+/// The demo catalogue (61 services, their organisations, 20 articles) and its six e-forms,
+/// imported by the operator.
 pub(crate) async fn import_demo(server: &Running) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json");
-    let demo = server::catalogue::files::read(&path).unwrap().catalogue;
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    let mut catalogue = server::catalogue::files::read(&demo.join("demo-catalogue.pietura.json")).unwrap().catalogue;
+    for form in std::fs::read_dir(demo.join("forms")).unwrap() {
+        catalogue.forms.extend(server::catalogue::files::read(&form.unwrap().path()).unwrap().catalogue.forms);
+    }
     #[allow(clippy::disallowed_methods)] // the import's time
     let now = chrono::Utc::now();
-    server::catalogue::Catalogue::new(server.store.clone())
-        .import(demo.services, demo.organisations, demo.articles, now)
-        .await
-        .unwrap();
+    server::catalogue::Catalogue::new(server.store.clone()).import(catalogue, now).await.unwrap();
 }

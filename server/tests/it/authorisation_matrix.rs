@@ -27,6 +27,7 @@ const OWNER_BOX: &str = "_DEFAULT@90011524360";
 const SERVICE: &str = "https://pietura.lv/id/service/dog-fee";
 const RETIRED_SERVICE: &str = "https://pietura.lv/id/service/birth-registration";
 const ARTICLE: &str = "https://pietura.lv/id/article/dog-fee-lv0";
+const FORM: &str = "https://pietura.lv/id/form/dog-fee";
 const ADMIN: &str = "210860-10528";
 const OTHER_CLERK: &str = "290156-11605";
 
@@ -220,6 +221,7 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     };
     let article_version = version(server::store::RecordKind::Article, ARTICLE).await;
     let retired_version = version(server::store::RecordKind::Service, RETIRED_SERVICE).await;
+    let form_version = version(server::store::RecordKind::Form, FORM).await;
     let service_json =
         server.store.catalogue_record(server::store::RecordKind::Service, SERVICE).await.unwrap().unwrap().document;
     let article_json =
@@ -242,7 +244,13 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
         Caller::Person(revoked_desk.clone(), revoked_session.clone()),
         Caller::Key(revoked_key.clone()),
     ];
-    let (s, a, o) = (encoded(SERVICE), encoded(ARTICLE), encoded(OWNER));
+    let (s, a, o, f) = (encoded(SERVICE), encoded(ARTICLE), encoded(OWNER), encoded(FORM));
+    // The form's first version as published: publishing it again changes nothing.
+    let form_json = {
+        let record = server.store.catalogue_record(server::store::RecordKind::Form, FORM).await.unwrap().unwrap();
+        let record: serde_json::Value = serde_json::from_str(&record.document).unwrap();
+        record["versions"][0].to_string()
+    };
     let message = format!("v1/eaddress/mailboxes/{OWNER_BOX}/messages/{message_id}");
     use Method as M;
     // Columns: nobody kiosk desk citizen other_clerk clerk admin inst_owner inst_other revoked_device revoked_key
@@ -369,6 +377,20 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             "/v1/catalogue/services/{id}",
             format!("v1/catalogue/services/{s}"),
             same(service_json),
+            "401 401 401 401 401 401 401 200 403 401 403",
+        ),
+        row(
+            M::GET,
+            "/v1/catalogue/forms/{id}",
+            format!("v1/catalogue/forms/{f}"),
+            Body::None,
+            "200 200 200 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            M::PUT,
+            "/v1/catalogue/forms/{id}",
+            format!("v1/catalogue/forms/{f}"),
+            same(form_json),
             "401 401 401 401 401 401 401 200 403 401 403",
         ),
         row(
@@ -551,6 +573,13 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             M::DELETE,
             "/v1/catalogue/articles/{id}",
             format!("v1/catalogue/articles/{a}?version={}", article_version + 2),
+            Body::None,
+            "401 401 401 401 401 401 401 200 403 401 403",
+        ),
+        row(
+            M::DELETE,
+            "/v1/catalogue/forms/{id}",
+            format!("v1/catalogue/forms/{f}?version={form_version}"),
             Body::None,
             "401 401 401 401 401 401 401 200 403 401 403",
         ),

@@ -152,7 +152,7 @@ async fn devices_page_through_the_feed_and_flag_articles_for_their_owner() {
             break;
         }
     }
-    assert_eq!(seen.len(), 61 + 12 + 20);
+    assert_eq!(seen.len(), 61 + 12 + 20 + 6, "services, organisations, articles and forms");
     // Compressed on the wire when asked.
     let raw = reqwest::Client::builder().gzip(false).build().unwrap();
     let compressed = raw
@@ -235,7 +235,7 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
 
     // Whole, with its position and size.
     let whole = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
-    assert_eq!((whole.position, whole.records, whole.resumed_from), (93, 93, 0));
+    assert_eq!((whole.position, whole.records, whole.resumed_from), (99, 99, 0));
     let bytes = std::fs::read(&part).unwrap();
     assert_eq!(bytes.len() as u64, whole.bytes);
     assert!(bytes.starts_with(&[0x1f, 0x8b]), "gzip");
@@ -276,9 +276,18 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
         offline_store::Store::open(&dir.path().join("local.db"), &offline_store::DatabaseKey::from_bytes([1; 32]))
             .unwrap();
     let progress = store.install_catalogue(&unpacked).unwrap();
-    assert_eq!((progress.cursor, progress.records_applied), (93, 93));
+    assert_eq!((progress.cursor, progress.records_applied), (99, 99));
     let hits = store
         .search(&offline_store::SearchQuery { text: "sunu nodev".into(), limit: 5, ..Default::default() })
         .unwrap();
     assert!(hits.iter().any(|h| h.title.contains("Suņu")), "{hits:?}");
+    // The e-forms came with it, found by their service, and are not search hits.
+    let trees = store.forms_of_service("https://pietura.lv/id/service/tree-felling").unwrap();
+    assert_eq!(trees, ["https://pietura.lv/id/form/tree-felling"]);
+    let record: forms::FormRecord = serde_json::from_str(&store.form_document(&trees[0]).unwrap().unwrap()).unwrap();
+    assert_eq!(record.latest().version, 1);
+    let hits = store
+        .search(&offline_store::SearchQuery { text: "koku ciršanas".into(), limit: 20, ..Default::default() })
+        .unwrap();
+    assert!(hits.iter().all(|h| h.kind != offline_store::DocumentKind::Form), "{hits:?}");
 }
