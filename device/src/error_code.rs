@@ -61,6 +61,10 @@ pub enum ErrorCode {
     DocumentTooLarge,
     DocumentType,
     DocumentUnreadable,
+    // E-forms
+    FormUnknown,
+    FormDraftUnknown,
+    FormDataInvalid,
     // Mail, consent and delegation
     RecipientInvalid,
     AttachmentEmpty,

@@ -57,12 +57,21 @@ pub struct CompiledForm {
     /// Fields shown only when a condition or another field brings them.
     conditional: BTreeSet<String>,
     dependent: Vec<(String, Vec<String>)>,
+    /// The root's required fields.
+    always: BTreeSet<String>,
 }
 
 struct Condition {
     test: jsonschema::Validator,
-    then: BTreeSet<String>,
-    otherwise: BTreeSet<String>,
+    then: Branch,
+    otherwise: Branch,
+}
+
+/// What a `then` or `else` names: the fields it shows, and those of them it requires.
+#[derive(Default)]
+struct Branch {
+    named: BTreeSet<String>,
+    required: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for CompiledForm {
@@ -93,8 +102,8 @@ impl CompiledForm {
             if let Some(test) = holder.get("if") {
                 conditions.push(Condition {
                     test: options().build(test).map_err(|e| refused("/schema/if", &e))?,
-                    then: named_fields(holder.get("then")),
-                    otherwise: named_fields(holder.get("else")),
+                    then: branch(holder.get("then")),
+                    otherwise: branch(holder.get("else")),
                 });
             }
         }
@@ -120,12 +129,12 @@ impl CompiledForm {
             .collect();
         let conditional = conditions
             .iter()
-            .flat_map(|c| c.then.iter().chain(&c.otherwise))
+            .flat_map(|c| c.then.named.iter().chain(&c.otherwise.named))
             .chain(dependent.iter().flat_map(|(_, needed)| needed))
             .filter(|f| !always.contains(*f))
             .cloned()
             .collect();
-        Ok(Self { definition, validator, conditions, conditional, dependent })
+        Ok(Self { definition, validator, conditions, conditional, dependent, always })
     }
 
     pub fn definition(&self) -> &FormDefinition {
@@ -135,22 +144,36 @@ impl CompiledForm {
     /// The fields that apply to `data` as it stands: all but those a condition or another field
     /// brings in and that nothing brings in now.
     pub fn applicable_fields(&self, data: &Value) -> BTreeSet<String> {
-        let mut brought = BTreeSet::new();
-        for condition in &self.conditions {
-            brought.extend(
-                if condition.test.is_valid(data) { &condition.then } else { &condition.otherwise }.iter().cloned(),
-            );
-        }
-        for (field, needed) in &self.dependent {
-            if data.get(field).is_some() {
-                brought.extend(needed.iter().cloned());
-            }
-        }
+        let (brought, _) = self.brought(data);
         self.definition
             .fields()
             .map(|f| f.field.clone())
             .filter(|f| !self.conditional.contains(f) || brought.contains(f))
             .collect()
+    }
+
+    /// The fields that must be answered for `data` as it stands: the root's required ones and
+    /// those a condition or another field requires now.
+    pub fn required_fields(&self, data: &Value) -> BTreeSet<String> {
+        let (_, required) = self.brought(data);
+        self.always.iter().chain(&required).cloned().collect()
+    }
+
+    /// The fields the active branches and the given fields bring in, and those they require.
+    fn brought(&self, data: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
+        let (mut named, mut required) = (BTreeSet::new(), BTreeSet::new());
+        for condition in &self.conditions {
+            let active = if condition.test.is_valid(data) { &condition.then } else { &condition.otherwise };
+            named.extend(active.named.iter().cloned());
+            required.extend(active.required.iter().cloned());
+        }
+        for (field, needed) in &self.dependent {
+            if data.get(field).is_some() {
+                named.extend(needed.iter().cloned());
+                required.extend(needed.iter().cloned());
+            }
+        }
+        (named, required)
     }
 
     /// `data` without the values of fields that do not apply to it (a branch the person left),
@@ -215,13 +238,19 @@ fn push_once(found: &mut Vec<FieldError>, error: FieldError) {
     }
 }
 
-/// The fields a branch (`then`/`else`) names: its required ones and its properties.
-fn named_fields(branch: Option<&Value>) -> BTreeSet<String> {
-    let Some(branch) = branch else { return BTreeSet::new() };
-    let required = branch.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
-    let properties =
-        branch.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().map(String::as_str));
-    required.chain(properties).map(str::to_owned).collect()
+/// What a branch (`then`/`else`) names: its required fields and its properties.
+fn branch(branch: Option<&Value>) -> Branch {
+    let Some(branch) = branch else { return Branch::default() };
+    let required: BTreeSet<String> = branch
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    let properties = branch.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().cloned());
+    Branch { named: required.iter().cloned().chain(properties).collect(), required }
 }
 
 /// The words for one problem, by what went wrong and how the field is filled.

@@ -6,6 +6,7 @@
 
 pub mod cases;
 pub mod catalogue;
+pub mod drafts;
 pub mod logins;
 pub mod messages;
 pub mod search;
@@ -15,6 +16,7 @@ mod store;
 
 pub use cases::{CaseDraft, CaseMerge, CaseNews, CaseOutbox, EntryOrigin, OutboxCounts, OutboxEntry};
 pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord, SnapshotBuilder};
+pub use drafts::FormDraft;
 pub use logins::PinnedLogin;
 pub use messages::QueuedMessage;
 pub use search::{DocumentKind, Facet, SearchDocument, SearchHit, SearchQuery, SnippetPart};

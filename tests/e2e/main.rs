@@ -5,6 +5,7 @@ mod cases;
 mod consent;
 mod desk;
 mod eaddress;
+mod eforms;
 mod engine;
 mod login;
 mod outbox_faults;

@@ -10,11 +10,13 @@ use domain::{EnrollmentCode, Language};
 pub use offline_store::Enrollment;
 
 mod cases;
+mod eforms;
 mod messages;
 pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
     VisitActionView, VisitView, parse_customer,
 };
+pub use eforms::{ChoiceView, DRAFT_KEPT_FOR, DraftSummary, DraftView, FieldView, FormSummary, FormView, StepView};
 pub use messages::{ActiveConsent, ComposeFile, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;
@@ -138,6 +140,8 @@ pub struct DeviceSession {
     /// At a kiosk: the mailbox the logged-in person chose to read (a company's they represent),
     /// with their personal code so that nobody else ever inherits the choice.
     chosen_mailbox: std::sync::Mutex<Option<(String, domain::eaddress::EAddress)>>,
+    /// E-forms compiled once per version.
+    forms: eforms::CompiledForms,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -190,6 +194,7 @@ impl DeviceSession {
             engine: Mutex::new(None),
             status,
             visit: std::sync::Mutex::new(None),
+            forms: eforms::CompiledForms::default(),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),
             asked_consents: std::sync::Mutex::default(),

@@ -3,6 +3,7 @@
 
 mod cases;
 mod catalogue;
+mod drafts;
 mod search;
 
 use chrono::DateTime;

@@ -1,0 +1,374 @@
+//! E-forms at the desk: the forms a service has, a draft started for the customer being served
+//! (prefilled from them, the case it was started from and the centre), kept in the encrypted
+//! store at every change and checked by the one validator (`forms`) at every change, resumed
+//! after a restart, removed 30 days after its last change. Nothing leaves the desk before
+//! submission.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{
+    Language,
+    catalogue::Text,
+    catalogue_view::{Local, local},
+};
+use forms::{CompiledForm, FieldError, FormRecord, PrefillContext, Widget};
+use offline_store::FormDraft;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{DeviceSession, SessionError};
+use crate::ErrorCode;
+
+/// How long a draft nobody touches is kept.
+pub const DRAFT_KEPT_FOR: Duration = Duration::days(30);
+/// The most a draft's answers may weigh (files are kept apart, by reference).
+const MAX_DRAFT_BYTES: usize = 1 << 20;
+
+/// Forms compiled once per version, for the session's life.
+#[derive(Default)]
+pub(super) struct CompiledForms(Mutex<HashMap<(String, u32), Arc<CompiledForm>>>);
+
+/// A form a service offers, as a list shows it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FormSummary {
+    pub id: String,
+    pub version: u32,
+    pub title: Local,
+}
+
+/// A form laid out for the clerk, in their language (English falls back visibly to Latvian).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FormView {
+    pub id: String,
+    pub version: u32,
+    pub service_id: String,
+    pub title: Local,
+    pub steps: Vec<StepView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StepView {
+    pub id: String,
+    pub title: Local,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldView {
+    pub field: String,
+    pub widget: Widget,
+    pub label: Local,
+    pub help: Option<Local>,
+    /// The choices of a radio or list, in the schema's order.
+    pub choices: Vec<ChoiceView>,
+    /// Limits a person can be told before typing.
+    pub max_length: Option<u64>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChoiceView {
+    pub value: String,
+    pub label: Local,
+}
+
+/// A draft with its form, the fields that apply to its answers now, and what is still wrong.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DraftView {
+    pub id: Uuid,
+    pub form: FormView,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub case_id: Option<Uuid>,
+    /// The answers so far (an object keyed by field).
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
+    pub data: Value,
+    pub step: u32,
+    /// Fields shown now: conditions hide the others.
+    pub applicable: Vec<String>,
+    /// Fields that must be answered now.
+    pub required: Vec<String>,
+    /// Every problem, at its field, in both languages (the UI shows those of fields touched).
+    pub errors: Vec<FieldError>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A draft as the customer bar and the case page list it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DraftSummary {
+    pub id: Uuid,
+    pub form_id: String,
+    pub title: Local,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub case_id: Option<Uuid>,
+    pub step: u32,
+    pub steps: u32,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn invalid(code: ErrorCode, message: impl Into<String>) -> SessionError {
+    SessionError::new(code, message)
+}
+
+fn shown(text: &Text, language: Language, stand_in: &str) -> Local {
+    local(text, language).unwrap_or_else(|| Local {
+        text: stand_in.to_owned(),
+        language: String::new(),
+        fallback: true,
+    })
+}
+
+impl DeviceSession {
+    /// The forms of a service the desk holds, latest versions.
+    pub fn service_forms(&self, service_id: &str) -> Result<Vec<FormSummary>, SessionError> {
+        let language = self.language()?;
+        let mut found = Vec::new();
+        for id in self.store.forms_of_service(service_id)? {
+            let record = self.form_record(&id)?;
+            let latest = record.latest();
+            found.push(FormSummary { id, version: latest.version, title: shown(&latest.title, language, &record.id) });
+        }
+        Ok(found)
+    }
+
+    /// Starts a draft of `form_id` for the customer of the case it is started from, else the
+    /// customer being served; the fields the form prefills are filled from what the desk knows.
+    pub fn start_form(&self, form_id: &str, case_id: Option<Uuid>) -> Result<DraftView, SessionError> {
+        self.staff_actor()?;
+        let record = self.form_record(form_id)?;
+        let latest = record.latest();
+        let case = match case_id {
+            Some(id) => Some(
+                self.store
+                    .case(id)?
+                    .ok_or_else(|| invalid(ErrorCode::CaseUnknown, format!("there is no case {id} on this desk")))?,
+            ),
+            None => None,
+        };
+        let (customer_code, customer_name) = match (&case, self.visit()) {
+            (Some(case), _) => (case.customer.code(), case.customer.name().to_owned()),
+            (None, Some(visit)) => (visit.customer_code, visit.customer_name),
+            (None, None) => {
+                return Err(invalid(
+                    ErrorCode::NoVisit,
+                    "start serving the customer (their card or personal code) first",
+                ));
+            }
+        };
+        let now = (self.clock)();
+        let context = PrefillContext {
+            customer_name: Some(customer_name.clone()),
+            customer_code: Some(customer_code.clone()),
+            case_number: case.as_ref().map(|c| c.number.to_string()),
+            centre_name: self.store.enrollment()?.map(|e| e.centre.name),
+            today: Some(domain::calendar::riga_date(now).to_string()),
+        };
+        let data = forms::prefill::prefilled(latest, &context, &Value::Object(Default::default()));
+        let draft = FormDraft {
+            id: Uuid::now_v7(),
+            form_id: record.id.clone(),
+            form_version: latest.version,
+            customer_code,
+            customer_name,
+            case_id,
+            data: data.to_string(),
+            step: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.create_form_draft(&draft)?;
+        tracing::info!(draft = %draft.id, form = %draft.form_id, "form draft started");
+        self.draft_view(draft)
+    }
+
+    pub fn form_draft(&self, id: Uuid) -> Result<DraftView, SessionError> {
+        self.staff_actor()?;
+        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
+        self.draft_view(draft)
+    }
+
+    /// Keeps the answers and the step at once (synced to disk), and answers what is wrong now.
+    pub fn save_form_draft(&self, id: Uuid, data: Value, step: u32) -> Result<DraftView, SessionError> {
+        self.staff_actor()?;
+        if !data.is_object() {
+            return Err(invalid(ErrorCode::FormDataInvalid, "a form's answers are an object keyed by field"));
+        }
+        let text = data.to_string();
+        if text.len() > MAX_DRAFT_BYTES {
+            return Err(invalid(ErrorCode::FormDataInvalid, "the answers are larger than a form may hold (1 MB)"));
+        }
+        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
+        let steps = self.compiled(&draft.form_id, draft.form_version)?.definition().steps.len() as u32;
+        let step = step.min(steps.saturating_sub(1));
+        if !self.store.save_form_draft(id, &text, step, (self.clock)())? {
+            return Err(no_draft(id));
+        }
+        self.draft_view(FormDraft { data: text, step, updated_at: (self.clock)(), ..draft })
+    }
+
+    /// Drafts on this desk, the most recently changed first: one customer's, or all.
+    pub fn form_drafts(&self, customer_code: Option<&str>) -> Result<Vec<DraftSummary>, SessionError> {
+        self.staff_actor()?;
+        let language = self.language()?;
+        let mut summaries = Vec::new();
+        for draft in self.store.form_drafts(customer_code)? {
+            let form = self.compiled(&draft.form_id, draft.form_version)?;
+            let definition = form.definition();
+            summaries.push(DraftSummary {
+                id: draft.id,
+                form_id: draft.form_id,
+                title: shown(&definition.title, language, &definition.id),
+                customer_code: draft.customer_code,
+                customer_name: draft.customer_name,
+                case_id: draft.case_id,
+                step: draft.step,
+                steps: definition.steps.len() as u32,
+                updated_at: draft.updated_at,
+            });
+        }
+        Ok(summaries)
+    }
+
+    pub fn discard_form_draft(&self, id: Uuid) -> Result<(), SessionError> {
+        self.staff_actor()?;
+        if self.store.delete_form_draft(id)? {
+            tracing::info!(draft = %id, "form draft discarded");
+            Ok(())
+        } else {
+            Err(no_draft(id))
+        }
+    }
+
+    /// Removes drafts untouched for [`DRAFT_KEPT_FOR`]; answers how many (the centre's
+    /// administrator is shown the count).
+    pub fn sweep_form_drafts(&self) -> Result<usize, SessionError> {
+        let removed = self.store.remove_stale_form_drafts((self.clock)() - DRAFT_KEPT_FOR)?;
+        if removed > 0 {
+            tracing::info!(removed, "form drafts untouched for 30 days removed");
+        }
+        Ok(removed)
+    }
+
+    fn draft_view(&self, draft: FormDraft) -> Result<DraftView, SessionError> {
+        let language = self.language()?;
+        let form = self.compiled(&draft.form_id, draft.form_version)?;
+        let data: Value = serde_json::from_str(&draft.data)
+            .map_err(|e| invalid(ErrorCode::FormDataInvalid, format!("the draft's answers cannot be read: {e}")))?;
+        let applicable = form.applicable_fields(&data);
+        let errors = form.validate(&form.applicable_data(&data));
+        let required = form.required_fields(&data);
+        Ok(DraftView {
+            id: draft.id,
+            form: form_view(&form, language),
+            customer_code: draft.customer_code,
+            customer_name: draft.customer_name,
+            case_id: draft.case_id,
+            data,
+            step: draft.step,
+            applicable: applicable.into_iter().collect(),
+            required: required.into_iter().collect(),
+            errors,
+            updated_at: draft.updated_at,
+        })
+    }
+
+    fn form_record(&self, id: &str) -> Result<FormRecord, SessionError> {
+        let document = self
+            .store
+            .form_document(id)?
+            .ok_or_else(|| invalid(ErrorCode::FormUnknown, format!("there is no form {id} on this desk")))?;
+        serde_json::from_str(&document)
+            .map_err(|e| invalid(ErrorCode::FormUnknown, format!("the form {id} on this desk cannot be read: {e}")))
+    }
+
+    /// The form at `version`, compiled once.
+    fn compiled(&self, id: &str, version: u32) -> Result<Arc<CompiledForm>, SessionError> {
+        let key = (id.to_owned(), version);
+        if let Some(form) = self.forms.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return Ok(form.clone());
+        }
+        let record = self.form_record(id)?;
+        let definition = record.version(version).ok_or_else(|| {
+            invalid(ErrorCode::FormUnknown, format!("the form {id} has no version {version} on this desk"))
+        })?;
+        let form = Arc::new(
+            CompiledForm::compile(definition.clone())
+                .map_err(|e| invalid(ErrorCode::FormUnknown, format!("the form {id} cannot be used: {e}")))?,
+        );
+        self.forms.0.lock().unwrap_or_else(PoisonError::into_inner).insert(key, form.clone());
+        Ok(form)
+    }
+}
+
+fn no_draft(id: Uuid) -> SessionError {
+    invalid(ErrorCode::FormDraftUnknown, format!("there is no draft {id} on this desk (submitted or removed)"))
+}
+
+fn form_view(form: &CompiledForm, language: Language) -> FormView {
+    let definition = form.definition();
+    let properties = definition.schema.get("properties");
+    let steps = definition
+        .steps
+        .iter()
+        .map(|step| StepView {
+            id: step.id.clone(),
+            title: shown(&step.title, language, &step.id),
+            fields: step
+                .fields
+                .iter()
+                .map(|field| {
+                    let property = properties.and_then(|p| p.get(&field.field));
+                    let number = |keyword: &str| property.and_then(|p| p.get(keyword)).and_then(Value::as_f64);
+                    let choices = property
+                        .and_then(|p| p.get("enum"))
+                        .and_then(Value::as_array)
+                        .map(|values| {
+                            values
+                                .iter()
+                                .map(|v| {
+                                    let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                                    let label = field.choices.get(&value).map_or_else(
+                                        || Local { text: value.clone(), language: String::new(), fallback: true },
+                                        |t| shown(t, language, &value),
+                                    );
+                                    ChoiceView { value, label }
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    FieldView {
+                        field: field.field.clone(),
+                        widget: field.widget,
+                        label: shown(&field.label, language, &field.field),
+                        help: local(&field.help, language),
+                        choices,
+                        max_length: property.and_then(|p| p.get("maxLength")).and_then(Value::as_u64),
+                        minimum: number("minimum"),
+                        maximum: number("maximum"),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    FormView {
+        id: definition.id.clone(),
+        version: definition.version,
+        service_id: definition.service.clone(),
+        title: shown(&definition.title, language, &definition.id),
+        steps,
+    }
+}

@@ -1,0 +1,58 @@
+//! E-form drafts in the encrypted store: kept, changed in place, listed by customer, read back
+//! after the store is opened again, and removed only when untouched for the period given.
+
+use chrono::{DateTime, Duration, Utc};
+use offline_store::{DatabaseKey, FormDraft, Store};
+use uuid::Uuid;
+
+fn at(days: i64) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z").unwrap().with_timezone(&Utc) + Duration::days(days)
+}
+
+fn open(dir: &std::path::Path) -> Store {
+    Store::open(&dir.join("local.db"), &DatabaseKey::from_bytes([7; 32])).unwrap()
+}
+
+fn draft(customer: &str, day: i64) -> FormDraft {
+    FormDraft {
+        id: Uuid::now_v7(),
+        form_id: "https://pietura.lv/id/form/tree-felling".into(),
+        form_version: 1,
+        customer_code: customer.into(),
+        customer_name: "Oskars Kalns".into(),
+        case_id: None,
+        data: r#"{"applicant_name":"Oskars Kalns"}"#.into(),
+        step: 0,
+        created_at: at(day),
+        updated_at: at(day),
+    }
+}
+
+#[test]
+fn drafts_are_kept_changed_listed_and_swept_only_when_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, touched, other) = (draft("290156-11605", 0), draft("290156-11605", 0), draft("325035-11782", 1));
+    {
+        let store = open(dir.path());
+        for d in [&old, &touched, &other] {
+            store.create_form_draft(d).unwrap();
+        }
+        assert!(store.save_form_draft(touched.id, r#"{"tree_count":3}"#, 2, at(25)).unwrap());
+        assert!(!store.save_form_draft(Uuid::now_v7(), "{}", 0, at(25)).unwrap(), "no such draft");
+    }
+    // Opened again: everything is there, the most recently changed first.
+    let store = open(dir.path());
+    let mine: Vec<Uuid> = store.form_drafts(Some("290156-11605")).unwrap().iter().map(|d| d.id).collect();
+    assert_eq!(mine, [touched.id, old.id]);
+    let kept = store.form_draft(touched.id).unwrap().unwrap();
+    assert_eq!((kept.data.as_str(), kept.step, kept.updated_at), (r#"{"tree_count":3}"#, 2, at(25)));
+    assert_eq!(store.form_drafts(None).unwrap().len(), 3);
+    // Thirty days after day 1: the two untouched since are removed, the one changed on day 25 stays.
+    assert_eq!(store.remove_stale_form_drafts(at(31) - Duration::days(30)).unwrap(), 1);
+    assert_eq!(store.remove_stale_form_drafts(at(32) - Duration::days(30)).unwrap(), 1);
+    let left: Vec<Uuid> = store.form_drafts(None).unwrap().iter().map(|d| d.id).collect();
+    assert_eq!(left, [touched.id]);
+    assert!(store.delete_form_draft(touched.id).unwrap());
+    assert!(!store.delete_form_draft(touched.id).unwrap());
+    assert!(store.form_draft(touched.id).unwrap().is_none());
+}
