@@ -50,6 +50,12 @@ fn main() {
         "end_visit",
         "print_case_receipt",
         "print_visit_receipt",
+        "service_forms",
+        "start_form",
+        "form_draft",
+        "save_form_draft",
+        "form_drafts",
+        "discard_form_draft",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -33,6 +33,9 @@ fn export(dir: &Path) {
     device::session::CaseView::export_all(&cfg).unwrap();
     device::session::VisitView::export_all(&cfg).unwrap();
     device::ErrorCode::export_all(&cfg).unwrap();
+    device::session::FormSummary::export_all(&cfg).unwrap();
+    device::session::DraftView::export_all(&cfg).unwrap();
+    device::session::DraftSummary::export_all(&cfg).unwrap();
     domain::catalogue_view::ServicePage::export_all(&cfg).unwrap();
     domain::catalogue_view::ArticlePage::export_all(&cfg).unwrap();
     domain::catalogue_view::BrowseEntry::export_all(&cfg).unwrap();

@@ -423,3 +423,67 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await page.getByTestId("consent-end").click();
   await expect(page.getByTestId("consent-start")).toBeVisible();
 });
+
+test("e-forms: filled with the customer step by step, problems at their fields, kept and resumed, in Latvian and English", async ({ page }) => {
+  await enrolled(page);
+  await page.getByTestId("search-box").fill("sunu nodev");
+  await page.keyboard.press("Enter");
+  // Without a customer being served, the form cannot be started: the page says why.
+  const forms = page.getByTestId("service-forms");
+  await expect(forms).toContainText("Vispirms sāciet apkalpot klientu");
+  await expect(forms.getByRole("button", { name: "Aizpildīt kopā ar klientu" })).toBeDisabled();
+  await page.getByTestId("new-visit").click();
+  await page.getByLabel("Personas kods vai reģistrācijas numurs").fill("290156-11605");
+  await page.getByTestId("start-visit").click();
+  await forms.getByRole("button", { name: "Aizpildīt kopā ar klientu" }).click();
+
+  const screen = page.getByTestId("form-screen");
+  await expect(screen.getByTestId("form-step-title")).toHaveText("Solis 1 no 2: Suņa īpašnieks");
+  // Prefilled from the visit; a wrong code is said at its field in words, not as a JSON pointer.
+  await expect(page.getByTestId("form-field-applicant_code")).toHaveValue("290156-11605");
+  await page.getByTestId("form-field-applicant_name").fill("Oskars Kalns");
+  await page.getByTestId("form-field-applicant_code").fill("290156-11606");
+  await expect(page.getByTestId("form-field-applicant_code-error")).toHaveText(
+    "Personas kodam jābūt 11 cipariem (piemēram, 010190-12345) ar pareizu kontrolciparu.",
+  );
+  await expect(page.getByTestId("form-field-applicant_code")).toHaveAttribute("aria-invalid", "true");
+  await expectAccessible(page);
+  await page.getByTestId("form-next").click();
+  await expect(page.getByTestId("form-announce")).toHaveText("1 laukā ir kļūda: izlabojiet to, lai turpinātu.");
+  await expect(page.getByTestId("form-field-applicant_code")).toBeFocused();
+  await page.getByTestId("form-field-applicant_code").fill("290156-11605");
+  await expect(page.getByTestId("form-save-state")).toHaveText("Saglabāts");
+  await page.getByTestId("form-next").click();
+  await expect(screen.getByTestId("form-step-title")).toHaveText("Solis 2 no 2: Suns");
+  await expect(screen.getByTestId("form-step-title")).toBeFocused();
+  await page.getByTestId("form-next").click();
+  await expect(page.getByTestId("form-field-relief-error")).toHaveText("Aizpildiet šo lauku.");
+  await page.getByTestId("form-field-relief-pensioner").check();
+  await expectAccessible(page);
+
+  // Closing keeps the draft: the customer bar offers it again, at the step it was left.
+  await page.getByTestId("form-back-to").click();
+  const resume = page.getByTestId("customer-drafts").getByRole("button");
+  await expect(resume).toContainText("Suņu turēšanas nodevas atvieglojuma pieteikums (Solis 2 no 2)");
+  await resume.click();
+  await expect(screen.getByTestId("form-step-title")).toHaveText("Solis 2 no 2: Suns");
+  await expect(page.getByTestId("form-field-relief-pensioner")).toBeChecked();
+  await page.getByTestId("form-field-confirm-true").check();
+  await page.getByTestId("form-next").click();
+
+  // The review shows the answers as the institution will receive them.
+  const review = page.getByTestId("form-review");
+  await expect(review.getByTestId("review-relief")).toHaveText("esmu pensionārs");
+  await expect(review.getByTestId("review-confirm")).toHaveText("Jā");
+  await expect(review.getByTestId("form-review-errors")).toHaveCount(0);
+  await expectAccessible(page);
+
+  // In English: every step's words, and the problems too.
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(review).toContainText("This is how the institution will receive the answers");
+  await review.getByTestId("form-edit-owner").click();
+  await expect(screen.getByTestId("form-step-title")).toContainText("Step 1 of 2");
+  await page.getByTestId("form-field-applicant_name").fill("");
+  await expect(page.getByTestId("form-field-applicant_name-error")).toHaveText("Fill in this field.");
+  await expectAccessible(page);
+});

@@ -125,6 +125,42 @@ export function installFakeBackend(caseRules: CaseRules): void {
     return "natural";
   };
   const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  // E-forms: one form of the dog fee, checked as the desk's validator would for what the flows
+  // try (required answers, a personal code's check digit); drafts kept with the rest.
+  const dogForm: Answers["start_form"]["form"] = {
+    id: "https://pietura.lv/id/form/dog-fee", version: 1, service_id: "https://pietura.lv/id/service/dog-fee",
+    title: L("Suņu turēšanas nodevas atvieglojuma pieteikums", "lv"),
+    steps: [
+      { id: "owner", title: L("Suņa īpašnieks", "lv"), fields: [
+        { field: "applicant_name", widget: "text", label: L("Vārds, uzvārds", "lv"), help: null, choices: [], max_length: 120, minimum: null, maximum: null },
+        { field: "applicant_code", widget: "personal_code", label: L("Personas kods", "lv"), help: null, choices: [], max_length: null, minimum: null, maximum: null },
+      ] },
+      { id: "dog", title: L("Suns", "lv"), fields: [
+        { field: "relief", widget: "radio", label: L("Atvieglojuma pamatojums", "lv"), help: null, max_length: null, minimum: null, maximum: null,
+          choices: [{ value: "pensioner", label: L("esmu pensionārs", "lv") }, { value: "none", label: L("atvieglojums netiek prasīts", "lv") }] },
+        { field: "confirm", widget: "yes_no", label: L("Apliecinu, ka sniegtā informācija ir patiesa", "lv"), help: null, choices: [], max_length: null, minimum: null, maximum: null },
+      ] },
+    ],
+  };
+  const draftView = (d: any): Answers["form_draft"] => {
+    const required = ["applicant_name", "applicant_code", "relief", "confirm"];
+    const errors: Answers["form_draft"]["errors"] = [];
+    for (const field of required) {
+      const value = d.data[field];
+      if (value === undefined || value === "") errors.push({ field, code: "required", lv: "Aizpildiet šo lauku.", en: "Fill in this field." });
+      else if (field === "applicant_code") {
+        try { checkCode(String(value)); } catch {
+          errors.push({ field, code: "format", lv: "Personas kodam jābūt 11 cipariem (piemēram, 010190-12345) ar pareizu kontrolciparu.", en: "A personal code has 11 digits (for example 010190-12345) with a correct check digit." });
+        }
+      } else if (field === "confirm" && value !== true) errors.push({ field, code: "confirm", lv: "Apstipriniet, lai turpinātu.", en: "Confirm to go on." });
+    }
+    return { ...d, form: dogForm, applicable: required, required, errors };
+  };
+  const findDraft = (id: string) => {
+    const d = (state.drafts || []).find((x: any) => x.id === id);
+    if (!d) throw { code: "form_draft_unknown", message: `no draft ${id}` };
+    return d;
+  };
   const services = {
     "https://pietura.lv/id/service/dog-fee": {
       id: "https://pietura.lv/id/service/dog-fee",
@@ -505,6 +541,36 @@ export function installFakeBackend(caseRules: CaseRules): void {
             deliveries: sent.recipients.map((recipient: string) => ({ recipient, state: "delivered" as const, delivered_at: sent.created_at, notified_on: sent.created_at.slice(0, 10), read_at: null })),
           });
         }
+        case "service_forms":
+          return reply("service_forms", args.serviceId === dogForm.service_id ? [{ id: dogForm.id, version: 1, title: dogForm.title }] : []);
+        case "start_form": {
+          if (!state.visit) throw { code: "no_visit", message: "no customer" };
+          const now = new Date().toISOString();
+          const d = { id: `0190b2d8-0000-7000-8000-00000000f${String((state.drafts || []).length).padStart(3, "0")}`, customer_code: state.visit.customer_code,
+            customer_name: state.visit.customer_name, case_id: args.caseId, step: 0, updated_at: now,
+            data: { applicant_name: state.visit.customer_name, applicant_code: state.visit.customer_code } };
+          (state.drafts = state.drafts || []).unshift(d);
+          persist();
+          return reply("start_form", draftView(d));
+        }
+        case "form_draft":
+          return reply("form_draft", draftView(findDraft(args.id)));
+        case "save_form_draft": {
+          const d = findDraft(args.id);
+          Object.assign(d, { data: args.data, step: args.step, updated_at: new Date().toISOString() });
+          persist();
+          return reply("save_form_draft", draftView(d));
+        }
+        case "form_drafts":
+          return reply("form_drafts", (state.drafts || [])
+            .filter((d: any) => !args.customerCode || d.customer_code === args.customerCode)
+            .map((d: any) => ({ id: d.id, form_id: dogForm.id, title: dogForm.title, customer_code: d.customer_code, customer_name: d.customer_name,
+              case_id: d.case_id, step: d.step, steps: dogForm.steps.length, updated_at: d.updated_at })));
+        case "discard_form_draft":
+          findDraft(args.id);
+          state.drafts = state.drafts.filter((d: any) => d.id !== args.id);
+          persist();
+          return reply("discard_form_draft", null);
         case "print_case_receipt":
           findCase(args.id);
           return reply("print_case_receipt", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.id}.pdf`, job: null });

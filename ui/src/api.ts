@@ -7,7 +7,10 @@ import type { CardView } from "./bindings/CardView";
 import type { CaseKind } from "./bindings/CaseKind";
 import type { CaseStatus } from "./bindings/CaseStatus";
 import type { CaseView } from "./bindings/CaseView";
+import type { DraftSummary } from "./bindings/DraftSummary";
+import type { DraftView } from "./bindings/DraftView";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { FormSummary } from "./bindings/FormSummary";
 import type { LinkView } from "./bindings/LinkView";
 import type { LoginView } from "./bindings/LoginView";
 import type { OutboxProblem } from "./bindings/OutboxProblem";
@@ -263,6 +266,12 @@ export interface Answers {
   end_visit: VisitView | null;
   print_case_receipt: PrintOutcome;
   print_visit_receipt: PrintOutcome;
+  service_forms: FormSummary[];
+  start_form: DraftView;
+  form_draft: DraftView;
+  save_form_draft: DraftView;
+  form_drafts: DraftSummary[];
+  discard_form_draft: null;
 }
 
 function call<C extends keyof Answers>(command: C, args?: InvokeArgs): Promise<Answers[C]> {
@@ -331,4 +340,10 @@ export const api = {
   endVisit: () => call("end_visit"),
   printCaseReceipt: (id: string, toPrinter: boolean) => call("print_case_receipt", { id, toPrinter }),
   printVisitReceipt: (toPrinter: boolean) => call("print_visit_receipt", { toPrinter }),
+  serviceForms: (serviceId: string) => call("service_forms", { serviceId }),
+  startForm: (formId: string, caseId: string | null) => call("start_form", { formId, caseId }),
+  formDraft: (id: string) => call("form_draft", { id }),
+  saveFormDraft: (id: string, data: Record<string, unknown>, step: number) => call("save_form_draft", { id, data, step }),
+  formDrafts: (customerCode: string | null) => call("form_drafts", { customerCode }),
+  discardFormDraft: (id: string) => call("discard_form_draft", { id }),
 };

@@ -79,6 +79,7 @@ fn the_pure_crates_do_no_io() {
     for (krate, why) in [
         ("domain", "the rules are tested without a database, network or window, and run the same everywhere"),
         ("protocol", "the wire contract is shared by the server and every device and must not drag either's I/O in"),
+        ("forms", "the one validator runs the same on a desk offline and on the server, and fetches nothing"),
     ] {
         let found: Vec<&&str> = IO_CRATES.iter().filter(|io| workspace.reachable[krate].contains(**io)).collect();
         assert!(found.is_empty(), "{krate} depends on {found:?}: {why}");

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cases;
 pub mod catalogue;
 pub mod enrollment;
+pub mod forms;
 pub mod login;
 pub mod mail;
 pub mod sync;

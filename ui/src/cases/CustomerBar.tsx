@@ -2,6 +2,7 @@ import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type PrintOutcome } from "../api";
 import { errorKey } from "../i18n";
+import { CustomerDrafts } from "../forms/ServiceForms";
 import { ConsentPanel } from "../mail/ConsentPanel";
 import { CustomerField, type Customer } from "./CustomerField";
 import { ReceiptOutcome } from "./Receipt";
@@ -9,7 +10,7 @@ import { useVisit } from "./visit";
 
 /** Who is being served: start a visit from their card or code; end it with the receipt of
  *  everything done on their behalf. */
-export function CustomerBar() {
+export function CustomerBar({ seen, onOpenDraft }: { seen: string; onOpenDraft: (draftId: string) => void }) {
   const { t } = useTranslation();
   const { visit, refresh } = useVisit();
   const [open, setOpen] = useState(false);
@@ -60,6 +61,7 @@ export function CustomerBar() {
             {t("cases.endVisitPdf")}
           </button>
           <ConsentPanel onChanged={refresh} />
+          <CustomerDrafts customerCode={visit.customer_code} seen={seen} onOpenDraft={onOpenDraft} />
         </>
       ) : open ? (
         <div className="visit-start">

@@ -6,6 +6,7 @@ import { useTranslation } from "react-i18next";
 import { CaseScreen } from "../cases/CaseScreen";
 import { CasesScreen } from "../cases/CasesScreen";
 import { CustomerBar } from "../cases/CustomerBar";
+import { FormScreen } from "../forms/FormScreen";
 import { VisitProvider } from "../cases/visit";
 import { MailScreen } from "../mail/MailScreen";
 import { useSyncStatus } from "../components/useSyncStatus";
@@ -16,6 +17,7 @@ type View =
   | { kind: "article"; id: string }
   | { kind: "cases" }
   | { kind: "case"; id: string }
+  | { kind: "form"; id: string }
   | { kind: "mail" };
 
 /** The desk's main screen: search, and the pages opened from it, with a back stack. */
@@ -69,11 +71,12 @@ export function CatalogueHome() {
           )}
         </button>
       </nav>
-      <CustomerBar />
+      <CustomerBar seen={`${stack.length}:${view.kind}`} onOpenDraft={(id) => open({ kind: "form", id })} />
       {view.kind === "search" && <SearchScreen onOpen={open} initialQuery={query} key="search" />}
       {view.kind === "cases" && <CasesScreen onOpenCase={(id) => open({ kind: "case", id })} />}
       {view.kind === "mail" && <MailScreen />}
       {view.kind === "case" && <CaseScreen id={view.id} onBack={back} key={view.id} />}
+      {view.kind === "form" && <FormScreen draftId={view.id} onBack={back} key={view.id} />}
       {view.kind === "service" && <ServiceScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       {view.kind === "article" && <ArticleScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       <QueryMemory onQuery={setQuery} />

@@ -6,7 +6,7 @@ import { LocalText } from "./LocalText";
 
 const CHANNELS = ["e_service", "vpvkac_in_person", "institution_in_person", "phone", "email", "e_address", "post"];
 
-export type Open = (target: { kind: "service" | "article" | "case"; id: string }) => void;
+export type Open = (target: { kind: "service" | "article" | "case" | "form"; id: string }) => void;
 
 /**
  * Search as you type over the offline catalogue. The box is one key away (`/` or Ctrl+K from

@@ -7,6 +7,7 @@ import { LocalText } from "./LocalText";
 import type { Open } from "./SearchScreen";
 import { usePage } from "./usePage";
 import { RegisterCase } from "../cases/RegisterCase";
+import { ServiceForms } from "../forms/ServiceForms";
 
 /** Every section a clerk advises from, in the order they look for it. */
 export function ServiceScreen({ id, onOpen, onBack }: { id: string; onOpen: Open; onBack: () => void }) {
@@ -28,6 +29,7 @@ export function ServiceScreen({ id, onOpen, onBack }: { id: string; onOpen: Open
         <LocalText value={page.description} />
       </p>
       <RegisterCase serviceId={page.id} onOpenCase={(caseId) => onOpen({ kind: "case", id: caseId })} />
+      <ServiceForms serviceId={page.id} onOpenDraft={(draftId) => onOpen({ kind: "form", id: draftId })} />
       {page.has_e_service && page.online_access_url && (
         <p className="e-service">
           <span className="badge">{t("catalogue.eService")}</span>{" "}

@@ -1,0 +1,66 @@
+//! E-forms at the desk: a service's forms, drafts started for the customer, kept at every change
+//! and checked by the one validator, resumed, discarded.
+
+use ::device::ErrorCode;
+use device::session::{DraftSummary, DraftView, FormSummary};
+use tauri::State;
+use uuid::Uuid;
+
+use super::CommandError;
+use crate::DeskState;
+
+fn draft_id(id: &str) -> Result<Uuid, CommandError> {
+    Uuid::parse_str(id)
+        .map_err(|_| CommandError { code: ErrorCode::FormDraftUnknown, message: format!("no draft {id}") })
+}
+
+#[tauri::command]
+pub async fn service_forms(state: State<'_, DeskState>, service_id: String) -> Result<Vec<FormSummary>, CommandError> {
+    Ok(state.session()?.service_forms(&service_id)?)
+}
+
+/// Starts a draft for the customer being served, or for the case's customer.
+#[tauri::command]
+pub async fn start_form(
+    state: State<'_, DeskState>,
+    form_id: String,
+    case_id: Option<String>,
+) -> Result<DraftView, CommandError> {
+    let case_id = case_id
+        .map(|id| {
+            Uuid::parse_str(&id)
+                .map_err(|_| CommandError { code: ErrorCode::CaseUnknown, message: format!("no case {id}") })
+        })
+        .transpose()?;
+    Ok(state.session()?.start_form(&form_id, case_id)?)
+}
+
+#[tauri::command]
+pub async fn form_draft(state: State<'_, DeskState>, id: String) -> Result<DraftView, CommandError> {
+    Ok(state.session()?.form_draft(draft_id(&id)?)?)
+}
+
+/// Keeps the answers and the step; answers what applies and what is wrong now.
+#[tauri::command]
+pub async fn save_form_draft(
+    state: State<'_, DeskState>,
+    id: String,
+    data: serde_json::Value,
+    step: u32,
+) -> Result<DraftView, CommandError> {
+    Ok(state.session()?.save_form_draft(draft_id(&id)?, data, step)?)
+}
+
+/// Drafts on this desk: one customer's, or all.
+#[tauri::command]
+pub async fn form_drafts(
+    state: State<'_, DeskState>,
+    customer_code: Option<String>,
+) -> Result<Vec<DraftSummary>, CommandError> {
+    Ok(state.session()?.form_drafts(customer_code.as_deref())?)
+}
+
+#[tauri::command]
+pub async fn discard_form_draft(state: State<'_, DeskState>, id: String) -> Result<(), CommandError> {
+    Ok(state.session()?.discard_form_draft(draft_id(&id)?)?)
+}

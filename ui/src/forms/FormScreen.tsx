@@ -1,0 +1,402 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, asCommandError } from "../api";
+import type { DraftView } from "../bindings/DraftView";
+import type { FieldError } from "../bindings/FieldError";
+import type { FieldView } from "../bindings/FieldView";
+import { LocalText } from "../catalogue/LocalText";
+import { errorKey } from "../i18n";
+
+type Answers = Record<string, unknown>;
+
+/** Filling an e-form with the customer: one step at a time with a progress indicator, every
+ *  change kept on the desk at once (the draft survives closing the app), each problem shown at its
+ *  field in the clerk's language once the field was touched or the clerk tried to go on, and a
+ *  review of everything as the institution will receive it. */
+export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () => void }) {
+  const { t, i18n } = useTranslation();
+  const [draft, setDraft] = useState<DraftView | null>(null);
+  const [answers, setAnswers] = useState<Answers>({});
+  const [step, setStep] = useState(0);
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [saving, setSaving] = useState<"saved" | "saving" | "failed">("saved");
+  const [failure, setFailure] = useState<string | null>(null);
+  const [announce, setAnnounce] = useState("");
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Saves go one after another; the newest answers always win.
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+
+  // The draft once (answers and step are the screen's from then on); its words again whenever the
+  // clerk changes the language.
+  useEffect(() => {
+    api
+      .formDraft(draftId)
+      .then((view) => {
+        setDraft(view);
+        setAnswers(view.data);
+        setStep(view.step);
+      })
+      .catch((e: unknown) => setFailure(t(errorKey(asCommandError(e).code))));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [draftId]);
+  useEffect(() => {
+    if (draft) void api.formDraft(draftId).then((view) => setDraft((d) => (d ? { ...view, data: d.data } : view)));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [i18n.language]);
+
+  const save = useCallback(
+    (data: Answers, atStep: number) => {
+      setSaving("saving");
+      queue.current = queue.current.then(() =>
+        api
+          .saveFormDraft(draftId, data, atStep)
+          .then((view) => {
+            setDraft(view);
+            setSaving("saved");
+          })
+          .catch((e: unknown) => {
+            setSaving("failed");
+            setFailure(t(errorKey(asCommandError(e).code)));
+          }),
+      );
+    },
+    [draftId, t],
+  );
+
+  if (failure && !draft) {
+    return (
+      <section className="panel error-panel" role="alert" data-testid="form-failed">
+        <p>{failure}</p>
+        <button type="button" onClick={onBack}>
+          {t("forms.close")}
+        </button>
+      </section>
+    );
+  }
+  if (!draft) return <p aria-busy="true">…</p>;
+
+  const steps = draft.form.steps;
+  const reviewing = step >= steps.length;
+  const applicable = new Set(draft.applicable);
+  const required = new Set(draft.required);
+  const english = i18n.language === "en";
+  const errorAt = (field: string): FieldError | undefined => draft.errors.find((e) => e.field === field);
+  const message = (e: FieldError) => (english ? e.en : e.lv);
+
+  const change = (field: string, value: unknown) => {
+    const next = { ...answers };
+    if (value === undefined || value === "") delete next[field];
+    else next[field] = value;
+    setAnswers(next);
+    setTouched((s) => new Set(s).add(field));
+    save(next, step);
+  };
+
+  const goTo = (next: number) => {
+    setStep(next);
+    save(answers, Math.min(next, steps.length - 1));
+    setAnnounce(next >= steps.length ? t("forms.reviewTitle") : t("forms.stepOf", { n: next + 1, total: steps.length }));
+    setTimeout(() => heading.current?.focus(), 0);
+  };
+
+  const forward = () => {
+    const fields = steps[step].fields.filter((f) => applicable.has(f.field)).map((f) => f.field);
+    setTouched((s) => new Set([...s, ...fields]));
+    const wrong = fields.filter((f) => errorAt(f));
+    if (wrong.length > 0) {
+      setAnnounce(t("forms.fixErrors", { count: wrong.length }));
+      setTimeout(() => document.getElementById(`form-field-${wrong[0]}`)?.focus(), 0);
+      return;
+    }
+    goTo(step + 1);
+  };
+
+  return (
+    <section className="form-screen" aria-labelledby="form-title" data-testid="form-screen">
+      <button type="button" className="link-button" onClick={onBack} data-testid="form-back-to">
+        ← {t("forms.close")}
+      </button>
+      <h1 id="form-title">
+        <LocalText value={draft.form.title} />
+      </h1>
+      <p className="form-customer" data-testid="form-customer">
+        {t("forms.forCustomer", { name: draft.customer_name || draft.customer_code })}
+        <span className={`save-state ${saving}`} aria-live="polite" data-testid="form-save-state">
+          {t(`forms.save.${saving}`)}
+        </span>
+      </p>
+      <ol className="form-progress" aria-label={t("forms.progress")}>
+        {steps.map((s, i) => (
+          <li key={s.id} aria-current={i === step ? "step" : undefined} className={i < step ? "done" : undefined}>
+            <LocalText value={s.title} />
+          </li>
+        ))}
+        <li aria-current={reviewing ? "step" : undefined}>{t("forms.reviewTitle")}</li>
+      </ol>
+      <p className="visually-hidden" aria-live="polite" data-testid="form-announce">
+        {announce}
+      </p>
+      {failure && (
+        <p className="field-error" role="alert">
+          {failure}
+        </p>
+      )}
+      {!reviewing ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            forward();
+          }}
+          noValidate
+        >
+          <h2 ref={heading} tabIndex={-1} data-testid="form-step-title">
+            {t("forms.stepOf", { n: step + 1, total: steps.length })}: <LocalText value={steps[step].title} />
+          </h2>
+          {steps[step].fields
+            .filter((f) => applicable.has(f.field))
+            .map((f) => (
+              <Field
+                key={f.field}
+                field={f}
+                value={answers[f.field]}
+                required={required.has(f.field)}
+                error={touched.has(f.field) ? errorAt(f.field) : undefined}
+                message={message}
+                onChange={(v) => change(f.field, v)}
+                onBlur={() => setTouched((s) => new Set(s).add(f.field))}
+              />
+            ))}
+          <div className="actions">
+            {step > 0 && (
+              <button type="button" className="secondary" onClick={() => goTo(step - 1)} data-testid="form-previous">
+                {t("forms.previous")}
+              </button>
+            )}
+            <button type="submit" data-testid="form-next">
+              {step + 1 < steps.length ? t("forms.next") : t("forms.toReview")}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <Review draft={draft} answers={answers} headingRef={heading} onEdit={(i) => goTo(i)} onClose={onBack} />
+      )}
+    </section>
+  );
+}
+
+function Field({
+  field,
+  value,
+  required,
+  error,
+  message,
+  onChange,
+  onBlur,
+}: {
+  field: FieldView;
+  value: unknown;
+  required: boolean;
+  error: FieldError | undefined;
+  message: (e: FieldError) => string;
+  onChange: (value: unknown) => void;
+  onBlur: () => void;
+}) {
+  const { t } = useTranslation();
+  const id = `form-field-${field.field}`;
+  const described = [field.help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  const common = {
+    id,
+    "aria-invalid": error ? true : undefined,
+    "aria-describedby": described,
+    "aria-required": required || undefined,
+    onBlur,
+    "data-testid": id,
+  };
+  const label = (
+    <>
+      <LocalText value={field.label} />
+      {required && <span className="required-mark"> ({t("forms.required")})</span>}
+    </>
+  );
+  let input;
+  switch (field.widget) {
+    case "multiline":
+      input = <textarea {...common} rows={4} value={String(value ?? "")} maxLength={Number(field.max_length ?? 100000)} onChange={(e) => onChange(e.target.value)} />;
+      break;
+    case "number":
+    case "money":
+      input = (
+        <input
+          {...common}
+          type="text"
+          inputMode="decimal"
+          value={value === undefined ? "" : String(value).replace(".", field.widget === "money" ? "," : ".")}
+          onChange={(e) => {
+            const raw = e.target.value.trim().replace(",", ".");
+            const number = Number(raw);
+            onChange(raw === "" ? undefined : Number.isFinite(number) && /^-?\d+(\.\d+)?$/.test(raw) ? number : e.target.value);
+          }}
+        />
+      );
+      break;
+    case "date":
+      input = <input {...common} type="date" value={String(value ?? "")} onChange={(e) => onChange(e.target.value)} />;
+      break;
+    case "list":
+      input = (
+        <select {...common} value={String(value ?? "")} onChange={(e) => onChange(e.target.value || undefined)}>
+          <option value="">{t("forms.choose")}</option>
+          {field.choices.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label.text}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    case "radio":
+    case "yes_no": {
+      const options =
+        field.widget === "radio"
+          ? field.choices.map((c) => ({ value: c.value as unknown, label: <LocalText value={c.label} /> }))
+          : [
+              { value: true as unknown, label: <>{t("forms.yes")}</> },
+              { value: false as unknown, label: <>{t("forms.no")}</> },
+            ];
+      return (
+        <fieldset className="form-field" aria-describedby={described} aria-invalid={error ? true : undefined} data-testid={id}>
+          <legend>{label}</legend>
+          {field.help && (
+            <p className="help" id={`${id}-help`}>
+              <LocalText value={field.help} />
+            </p>
+          )}
+          {options.map((o, i) => (
+            <label key={String(o.value)} className="choice">
+              <input
+                type="radio"
+                id={i === 0 ? id : undefined}
+                name={id}
+                checked={value === o.value}
+                onChange={() => onChange(o.value)}
+                onBlur={onBlur}
+                data-testid={`${id}-${String(o.value)}`}
+              />{" "}
+              {o.label}
+            </label>
+          ))}
+          <FieldProblem id={`${id}-error`} error={error} message={message} />
+        </fieldset>
+      );
+    }
+    case "file":
+      input = (
+        <p className="help" id={id} data-testid={id}>
+          {t("forms.filesAtSubmission")}
+        </p>
+      );
+      break;
+    default:
+      input = (
+        <input
+          {...common}
+          type="text"
+          autoComplete="off"
+          value={String(value ?? "")}
+          maxLength={field.max_length ?? undefined}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
+  }
+  return (
+    <div className="form-field">
+      <label htmlFor={id}>{label}</label>
+      {field.help && (
+        <p className="help" id={`${id}-help`}>
+          <LocalText value={field.help} />
+        </p>
+      )}
+      {input}
+      <FieldProblem id={`${id}-error`} error={error} message={message} />
+    </div>
+  );
+}
+
+function FieldProblem({ id, error, message }: { id: string; error: FieldError | undefined; message: (e: FieldError) => string }) {
+  if (!error) return null;
+  return (
+    <p className="field-error" id={id} data-testid={id}>
+      {message(error)}
+    </p>
+  );
+}
+
+/** Everything as the institution will receive it: the answers that apply, step by step. */
+function Review({
+  draft,
+  answers,
+  headingRef,
+  onEdit,
+  onClose,
+}: {
+  draft: DraftView;
+  answers: Answers;
+  headingRef: React.RefObject<HTMLHeadingElement | null>;
+  onEdit: (step: number) => void;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const applicable = new Set(draft.applicable);
+  const shown = (f: FieldView): string => {
+    const value = answers[f.field];
+    if (value === undefined || value === null || value === "") return t("forms.noAnswer");
+    if (f.widget === "yes_no") return value ? t("forms.yes") : t("forms.no");
+    const choice = f.choices.find((c) => c.value === value);
+    if (choice) return choice.label.text;
+    if (Array.isArray(value)) return value.map((v) => (typeof v === "object" && v && "name" in v ? String(v.name) : String(v))).join(", ");
+    return String(value);
+  };
+  return (
+    <div className="form-review" data-testid="form-review">
+      <h2 ref={headingRef} tabIndex={-1}>
+        {t("forms.reviewTitle")}
+      </h2>
+      <p>{t("forms.reviewIntro")}</p>
+      {draft.errors.length > 0 && (
+        <p className="field-error" role="alert" data-testid="form-review-errors">
+          {t("forms.fixErrors", { count: draft.errors.length })}
+        </p>
+      )}
+      {draft.form.steps.map((s, i) => (
+        <section key={s.id} aria-labelledby={`review-${s.id}`}>
+          <h3 id={`review-${s.id}`}>
+            <LocalText value={s.title} />{" "}
+            <button type="button" className="link-button" onClick={() => onEdit(i)} data-testid={`form-edit-${s.id}`}>
+              {t("forms.edit")}
+            </button>
+          </h3>
+          <dl>
+            {s.fields
+              .filter((f) => applicable.has(f.field))
+              .map((f) => (
+                <div key={f.field} className="review-row">
+                  <dt>
+                    <LocalText value={f.label} />
+                  </dt>
+                  <dd data-testid={`review-${f.field}`}>{shown(f)}</dd>
+                </div>
+              ))}
+          </dl>
+        </section>
+      ))}
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => onEdit(draft.form.steps.length - 1)}>
+          {t("forms.previous")}
+        </button>
+        <button type="button" onClick={onClose} data-testid="form-keep-draft">
+          {t("forms.keepDraft")}
+        </button>
+      </div>
+    </div>
+  );
+}
