@@ -56,7 +56,7 @@ pub struct CompiledForm {
     conditions: Vec<Condition>,
     /// Fields shown only when a condition or another field brings them.
     conditional: BTreeSet<String>,
-    dependent: Vec<(String, Vec<String>)>,
+    dependent: Vec<(String, BTreeSet<String>)>,
     /// The root's required fields.
     always: BTreeSet<String>,
 }
@@ -107,26 +107,12 @@ impl CompiledForm {
                 });
             }
         }
-        let dependent: Vec<(String, Vec<String>)> = root
+        let dependent: Vec<(String, BTreeSet<String>)> = root
             .get("dependentRequired")
             .and_then(Value::as_object)
-            .map(|d| {
-                d.iter()
-                    .map(|(k, v)| {
-                        let needed = v.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned);
-                        (k.clone(), needed.collect())
-                    })
-                    .collect()
-            })
+            .map(|d| d.iter().map(|(field, needed)| (field.clone(), names(Some(needed)))).collect())
             .unwrap_or_default();
-        let always: BTreeSet<String> = root
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
+        let always = names(root.get("required"));
         let conditional = conditions
             .iter()
             .flat_map(|c| c.then.named.iter().chain(&c.otherwise.named))
@@ -238,17 +224,15 @@ fn push_once(found: &mut Vec<FieldError>, error: FieldError) {
     }
 }
 
+/// The strings of a list of names (a `required`, a `dependentRequired` entry).
+fn names(list: Option<&Value>) -> BTreeSet<String> {
+    list.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+}
+
 /// What a branch (`then`/`else`) names: its required fields and its properties.
 fn branch(branch: Option<&Value>) -> Branch {
     let Some(branch) = branch else { return Branch::default() };
-    let required: BTreeSet<String> = branch
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
+    let required = names(branch.get("required"));
     let properties = branch.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().cloned());
     Branch { named: required.iter().cloned().chain(properties).collect(), required }
 }

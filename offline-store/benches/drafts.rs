@@ -5,15 +5,13 @@
 //!
 //! `cargo bench -p offline-store --bench drafts`
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use offline_store::{DatabaseKey, FormDraft, Store};
 use uuid::Uuid;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
+mod common;
 
 fn main() {
     let rounds = 400;
@@ -35,7 +33,7 @@ fn main() {
         updated_at: now,
     };
     store.create_form_draft(&draft).unwrap();
-    let (mut saves, mut floor) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    let mut saves = Vec::with_capacity(rounds);
     for i in 0..rounds {
         let mut data = answers.clone();
         data.insert("round".into(), serde_json::json!(i));
@@ -46,23 +44,6 @@ fn main() {
         );
         saves.push(started.elapsed());
     }
-    let file = dir.path().join("floor");
-    for i in 0..rounds {
-        let started = Instant::now();
-        let mut f = std::fs::File::create(&file).unwrap();
-        std::io::Write::write_all(&mut f, format!("draft {i}").as_bytes()).unwrap();
-        f.sync_all().unwrap();
-        floor.push(started.elapsed());
-    }
-    saves.sort();
-    floor.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "save_form_draft, durable ({rounds} saves of a 150-field draft): p50 {:.2} ms, p99 {:.2} ms; write + fsync floor p50 {:.2} ms, p99 {:.2} ms; ratio p99 {:.1}",
-        ms(percentile(&saves, 0.5)),
-        ms(percentile(&saves, 0.99)),
-        ms(percentile(&floor, 0.5)),
-        ms(percentile(&floor, 0.99)),
-        ms(percentile(&saves, 0.99)) / ms(percentile(&floor, 0.99)).max(1e-6)
-    );
+    let floor = common::fsync_floor(dir.path(), rounds);
+    common::report(&format!("save_form_draft, durable ({rounds} saves of a 150-field draft)"), saves, &floor);
 }

@@ -4,7 +4,7 @@
 //!
 //! `cargo bench -p offline-store --bench outbox`
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use domain::PersonalCode;
@@ -12,9 +12,7 @@ use domain::case::{Actor, CaseKind};
 use offline_store::{CaseDraft, DatabaseKey, Store};
 use uuid::Uuid;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
+mod common;
 
 fn main() {
     let rounds = 400;
@@ -36,24 +34,6 @@ fn main() {
         store.register_case(draft, now).unwrap();
         cases.push(started.elapsed());
     }
-    let mut floor = Vec::with_capacity(rounds);
-    let file = dir.path().join("floor");
-    for i in 0..rounds {
-        let started = Instant::now();
-        let mut f = std::fs::File::create(&file).unwrap();
-        std::io::Write::write_all(&mut f, format!("case {i}").as_bytes()).unwrap();
-        f.sync_all().unwrap();
-        floor.push(started.elapsed());
-    }
-    cases.sort();
-    floor.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "register_case, durable ({rounds} cases): p50 {:.2} ms, p99 {:.2} ms; write + fsync floor p50 {:.2} ms, p99 {:.2} ms; ratio p99 {:.1}",
-        ms(percentile(&cases, 0.5)),
-        ms(percentile(&cases, 0.99)),
-        ms(percentile(&floor, 0.5)),
-        ms(percentile(&floor, 0.99)),
-        ms(percentile(&cases, 0.99)) / ms(percentile(&floor, 0.99)).max(1e-6)
-    );
+    let floor = common::fsync_floor(dir.path(), rounds);
+    common::report(&format!("register_case, durable ({rounds} cases)"), cases, &floor);
 }

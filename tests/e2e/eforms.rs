@@ -10,14 +10,10 @@ use std::sync::{
 };
 
 use chrono::Duration;
-use device::session::DeviceSession;
-use eid::{
-    apdu::KeyKind,
-    test_ca::Holder,
-    virtual_card::{InProcessReaders, VirtualCard},
-};
 use serde_json::json;
-use tests::{bin_dir, free_port, people::CLERK, processes::demo_server_with_desk, real_now, scenario::Scenario};
+use tests::{
+    bin_dir, desk::TestDesk, free_port, people::CLERK, processes::demo_server_with_desk, real_now, scenario::Scenario,
+};
 
 const CUSTOMER: &str = "290156-11605";
 const TREES: &str = "https://pietura.lv/id/service/tree-felling";
@@ -37,28 +33,8 @@ async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_r
         let offset = offset_days.clone();
         Arc::new(move || real_now() + Duration::days(offset.load(Ordering::SeqCst)))
     };
-    let keyring = format!("pietura-eforms-test-{}", uuid::Uuid::new_v4());
-    let readers = Arc::new(InProcessReaders::with_reader("Reader 0"));
-    let open = || {
-        DeviceSession::open_with_cards(
-            &dir.path().join("desk"),
-            &keyring,
-            device::schedule::SchedulePolicy::default(),
-            clock.clone(),
-            readers.clone(),
-        )
-        .unwrap()
-    };
-    let session = open();
-    session.enroll(&server.url, &code).await.unwrap();
-    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
-    readers.insert(
-        "Reader 0",
-        VirtualCard::new(
-            ca.issue_card(clerk, KeyKind::EcP384, real_now() - Duration::days(30), None, "1234", "123456").unwrap(),
-        ),
-    );
-    assert_eq!(session.log_in(Some("1234")).await.unwrap().state, "logged_in");
+    let desk = TestDesk::new(dir.path().join("desk"), clock, &ca).unwrap();
+    let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
     // The forms come with the catalogue.
     let started = std::time::Instant::now();
     let forms = loop {
@@ -103,7 +79,7 @@ async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_r
     // The app closes and opens again: the draft is there, with its answers and its step, once
     // the clerk has unlocked the desk with their card (offline).
     drop(session);
-    let session = open();
+    let session = desk.open().unwrap();
     assert_eq!(session.form_drafts(None).unwrap_err().code, "not_logged_in");
     assert_eq!(session.log_in(Some("1234")).await.unwrap().state, "logged_in");
     let drafts = session.form_drafts(Some(CUSTOMER)).unwrap();

@@ -9,14 +9,11 @@ use std::sync::{
 };
 
 use chrono::{DateTime, Duration, Utc};
-use device::session::{DeviceSession, RegisterCase};
+use device::session::RegisterCase;
 use domain::case::CaseKind;
-use eid::{
-    apdu::KeyKind,
-    test_ca::Holder,
-    virtual_card::{InProcessReaders, VirtualCard},
+use tests::{
+    bin_dir, desk::TestDesk, free_port, people::CLERK, processes::demo_server_with_desk, real_now, scenario::Scenario,
 };
-use tests::{bin_dir, free_port, people::CLERK, processes::demo_server_with_desk, real_now, scenario::Scenario};
 
 const CUSTOMER: &str = "290156-11605";
 const SOMEONE_ELSE: &str = "325035-11782";
@@ -37,24 +34,8 @@ async fn a_case_registered_during_a_visit_counts_its_wait_and_its_service_and_th
         let offset = offset_seconds.clone();
         Arc::new(move || real_now() + Duration::seconds(offset.load(Ordering::SeqCst)))
     };
-    let readers = Arc::new(InProcessReaders::with_reader("Reader 0"));
-    let session = DeviceSession::open_with_cards(
-        &dir.path().join("desk"),
-        &format!("pietura-visit-test-{}", uuid::Uuid::new_v4()),
-        device::schedule::SchedulePolicy::default(),
-        clock.clone(),
-        readers.clone(),
-    )
-    .unwrap();
-    session.enroll(&server.url, &code).await.unwrap();
-    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
-    readers.insert(
-        "Reader 0",
-        VirtualCard::new(
-            ca.issue_card(clerk, KeyKind::EcP384, real_now() - Duration::days(30), None, "1234", "123456").unwrap(),
-        ),
-    );
-    assert_eq!(session.log_in(Some("1234")).await.unwrap().state, "logged_in");
+    let desk = TestDesk::new(dir.path().join("desk"), clock.clone(), &ca).unwrap();
+    let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
     // The catalogue arrives and the server tells the desk its number.
     let started = std::time::Instant::now();
     let service = loop {
