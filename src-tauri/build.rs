@@ -56,6 +56,9 @@ fn main() {
         "save_form_draft",
         "form_drafts",
         "discard_form_draft",
+        "attach_form_file",
+        "attach_case_document_to_form",
+        "remove_form_file",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -229,17 +229,21 @@ pub fn check_message(
     if attachments.len() > MAX_ATTACHMENTS {
         return Err(MessageError::TooManyAttachments);
     }
-    for attachment in attachments {
-        let name = attachment.name.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\', '\0']) || name.starts_with('.') {
-            return Err(MessageError::AttachmentName(attachment.name.clone()));
-        }
-        if attachment_media_type(name).is_none() {
-            return Err(MessageError::AttachmentType(name.to_owned()));
-        }
-        if attachment.size > MAX_ATTACHMENT_BYTES {
-            return Err(MessageError::AttachmentTooLarge(name.to_owned()));
-        }
+    attachments.iter().try_for_each(check_attachment)
+}
+
+/// One attachment's name, type and size, as the portal takes them (a message's, or an e-form's
+/// file, which travels in a message too).
+pub fn check_attachment(attachment: &AttachmentInfo) -> Result<(), MessageError> {
+    let name = attachment.name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\', '\0']) || name.starts_with('.') {
+        return Err(MessageError::AttachmentName(attachment.name.clone()));
+    }
+    if attachment_media_type(name).is_none() {
+        return Err(MessageError::AttachmentType(name.to_owned()));
+    }
+    if attachment.size > MAX_ATTACHMENT_BYTES {
+        return Err(MessageError::AttachmentTooLarge(name.to_owned()));
     }
     Ok(())
 }

@@ -98,19 +98,76 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Removes a draft with its files.
     pub fn delete_form_draft(&self, id: Uuid) -> Result<bool, StoreError> {
-        let removed = self
-            .connection()
-            .prepare_cached("DELETE FROM form_drafts WHERE id = ?1")?
-            .execute(params![id.to_string()])?;
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        tx.prepare_cached("DELETE FROM form_draft_files WHERE draft_id = ?1")?.execute(params![id.to_string()])?;
+        let removed = tx.prepare_cached("DELETE FROM form_drafts WHERE id = ?1")?.execute(params![id.to_string()])?;
+        tx.commit()?;
         Ok(removed == 1)
     }
 
-    /// Removes drafts nobody changed since `before`; answers how many.
+    /// Removes drafts nobody changed since `before`, with their files; answers how many.
     pub fn remove_stale_form_drafts(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        tx.prepare_cached(
+            "DELETE FROM form_draft_files WHERE draft_id IN (SELECT id FROM form_drafts WHERE updated_at < ?1)",
+        )?
+        .execute(params![before])?;
+        let removed = tx.prepare_cached("DELETE FROM form_drafts WHERE updated_at < ?1")?.execute(params![before])?;
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// Keeps a file of a draft (by its SHA-256, hex) together with the draft's new answers,
+    /// which name it: both or neither. `false` when there is no such draft.
+    pub fn add_form_draft_file(
+        &self,
+        id: Uuid,
+        sha256: &str,
+        content: &[u8],
+        data: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        let changed = tx
+            .prepare_cached("UPDATE form_drafts SET data = ?2, updated_at = ?3 WHERE id = ?1")?
+            .execute(params![id.to_string(), data, now])?;
+        if changed == 1 {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO form_draft_files (draft_id, sha256, content) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id.to_string(), sha256, content])?;
+        }
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    /// The content of a draft's file.
+    pub fn form_draft_file(&self, id: Uuid, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .connection()
-            .prepare_cached("DELETE FROM form_drafts WHERE updated_at < ?1")?
-            .execute(params![before])?)
+            .prepare_cached("SELECT content FROM form_draft_files WHERE draft_id = ?1 AND sha256 = ?2")?
+            .query_row(params![id.to_string(), sha256], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Forgets the files of a draft that its answers no longer name; answers how many.
+    pub fn prune_form_draft_files(&self, id: Uuid, named: &[String]) -> Result<usize, StoreError> {
+        let connection = self.connection();
+        let kept: Vec<String> = connection
+            .prepare_cached("SELECT sha256 FROM form_draft_files WHERE draft_id = ?1")?
+            .query_map(params![id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut removed = 0;
+        for sha256 in kept.iter().filter(|s| !named.contains(s)) {
+            removed += connection
+                .prepare_cached("DELETE FROM form_draft_files WHERE draft_id = ?1 AND sha256 = ?2")?
+                .execute(params![id.to_string(), sha256])?;
+        }
+        Ok(removed)
     }
 }

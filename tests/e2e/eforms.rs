@@ -93,6 +93,28 @@ async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_r
     assert_eq!(session.save_form_draft(draft.id, json!([1]), 1).unwrap_err().code, "form_data_invalid");
     assert_eq!(session.form_draft(draft.id).unwrap().data["cadastral_number"], "01000123456");
 
+    // Files are kept with the draft as they are picked, checked as e-address attachments are.
+    let program = session.attach_form_file(draft.id, "site_plan", "plāns.exe", b"MZ".to_vec()).unwrap_err();
+    assert_eq!(program.code, "message_attachments");
+    assert_eq!(
+        session.attach_form_file(draft.id, "site_plan", "plāns.pdf", vec![]).unwrap_err().code,
+        "attachment_empty"
+    );
+    assert_eq!(
+        session.attach_form_file(draft.id, "species", "plāns.pdf", b"%PDF".to_vec()).unwrap_err().code,
+        "form_data_invalid",
+        "only into a file field"
+    );
+    let with_plan =
+        session.attach_form_file(draft.id, "site_plan", "C:\\skeni\\plāns.pdf", b"%PDF-1.4 plan".to_vec()).unwrap();
+    let files = with_plan.data["site_plan"].as_array().unwrap().clone();
+    assert_eq!((files.len(), files[0]["name"].as_str()), (1, Some("plāns.pdf")));
+    assert!(!with_plan.errors.iter().any(|e| e.field == "site_plan"), "{:?}", with_plan.errors);
+    let sha256 = files[0]["sha256"].as_str().unwrap().to_owned();
+    let without = session.remove_form_file(draft.id, "site_plan", &sha256).unwrap();
+    assert!(without.data["site_plan"].as_array().unwrap().is_empty());
+    assert!(without.errors.iter().any(|e| e.field == "site_plan" && e.code == "too_few"), "{:?}", without.errors);
+
     // Thirty days without a change: removed (the store keeps those touched since: its own test).
     offset_days.store(31, Ordering::SeqCst);
     assert_eq!(session.sweep_form_drafts().unwrap(), 1);

@@ -459,6 +459,11 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   await page.getByTestId("form-next").click();
   await expect(page.getByTestId("form-field-relief-error")).toHaveText("Aizpildiet šo lauku.");
   await page.getByTestId("form-field-relief-pensioner").check();
+  // A file is checked as it is picked: a program is refused with the reason, a PDF is kept.
+  await page.getByTestId("form-field-proof").setInputFiles({ name: "programma.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ") });
+  await expect(page.getByTestId("form-field-proof-file-problem")).toContainText("programma.exe: Ne vairāk kā 10 pielikumu atļautajos formātos");
+  await page.getByTestId("form-field-proof").setInputFiles({ name: "apliecība.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 apliecība") });
+  await expect(page.getByTestId("form-field-proof-files")).toContainText("apliecība.pdf");
   await expectAccessible(page);
 
   // Closing keeps the draft: the customer bar offers it again, at the step it was left.
@@ -475,6 +480,7 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   const review = page.getByTestId("form-review");
   await expect(review.getByTestId("review-relief")).toHaveText("esmu pensionārs");
   await expect(review.getByTestId("review-confirm")).toHaveText("Jā");
+  await expect(review.getByTestId("review-proof")).toHaveText("apliecība.pdf");
   await expect(review.getByTestId("form-review-errors")).toHaveCount(0);
   await expectAccessible(page);
 

@@ -138,6 +138,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
       { id: "dog", title: L("Suns", "lv"), fields: [
         { field: "relief", widget: "radio", label: L("Atvieglojuma pamatojums", "lv"), help: null, max_length: null, minimum: null, maximum: null,
           choices: [{ value: "pensioner", label: L("esmu pensionārs", "lv") }, { value: "none", label: L("atvieglojums netiek prasīts", "lv") }] },
+        { field: "proof", widget: "file", label: L("Pensionāra apliecība", "lv"), help: null, choices: [], max_length: null, minimum: null, maximum: null },
         { field: "confirm", widget: "yes_no", label: L("Apliecinu, ka sniegtā informācija ir patiesa", "lv"), help: null, choices: [], max_length: null, minimum: null, maximum: null },
       ] },
     ],
@@ -154,7 +155,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
         }
       } else if (field === "confirm" && value !== true) errors.push({ field, code: "confirm", lv: "Apstipriniet, lai turpinātu.", en: "Confirm to go on." });
     }
-    return { ...d, form: dogForm, applicable: required, required, errors };
+    return { ...d, form: dogForm, applicable: [...required.slice(0, 3), "proof", "confirm"], required, errors };
   };
   const findDraft = (id: string) => {
     const d = (state.drafts || []).find((x: any) => x.id === id);
@@ -566,6 +567,25 @@ export function installFakeBackend(caseRules: CaseRules): void {
             .filter((d: any) => !args.customerCode || d.customer_code === args.customerCode)
             .map((d: any) => ({ id: d.id, form_id: dogForm.id, title: dogForm.title, customer_code: d.customer_code, customer_name: d.customer_name,
               case_id: d.case_id, step: d.step, steps: dogForm.steps.length, updated_at: d.updated_at })));
+        case "attach_form_file": {
+          const d = findDraft(args.id);
+          // As the desk checks attachments: the portal's types by name, not empty.
+          if (!/\.(pdf|png|jpe?g|tiff?|docx?|odt|edoc)$/i.test(args.name)) throw { code: "message_attachments", message: "type" };
+          if (!args.content) throw { code: "attachment_empty", message: "empty" };
+          const size = Math.floor((args.content.length * 3) / 4);
+          const sha256 = Array.from(args.name + size, (c: string) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("").padEnd(64, "0").slice(0, 64);
+          d.data[args.field] = [...(d.data[args.field] || []), { name: args.name, sha256, size, media_type: "application/pdf" }];
+          persist();
+          return reply("attach_form_file", draftView(d));
+        }
+        case "attach_case_document_to_form":
+          throw { code: "document_unknown", message: "the draft was not started from a case" };
+        case "remove_form_file": {
+          const d = findDraft(args.id);
+          d.data[args.field] = (d.data[args.field] || []).filter((f: any) => f.sha256 !== args.sha256);
+          persist();
+          return reply("remove_form_file", draftView(d));
+        }
         case "discard_form_draft":
           findDraft(args.id);
           state.drafts = state.drafts.filter((d: any) => d.id !== args.id);

@@ -272,6 +272,9 @@ export interface Answers {
   save_form_draft: DraftView;
   form_drafts: DraftSummary[];
   discard_form_draft: null;
+  attach_form_file: DraftView;
+  attach_case_document_to_form: DraftView;
+  remove_form_file: DraftView;
 }
 
 function call<C extends keyof Answers>(command: C, args?: InvokeArgs): Promise<Answers[C]> {
@@ -346,4 +349,9 @@ export const api = {
   saveFormDraft: (id: string, data: Record<string, unknown>, step: number) => call("save_form_draft", { id, data, step }),
   formDrafts: (customerCode: string | null) => call("form_drafts", { customerCode }),
   discardFormDraft: (id: string) => call("discard_form_draft", { id }),
+  attachFormFile: (id: string, field: string, name: string, content: string) =>
+    call("attach_form_file", { id, field, name, content }),
+  attachCaseDocumentToForm: (id: string, field: string, documentId: string) =>
+    call("attach_case_document_to_form", { id, field, documentId }),
+  removeFormFile: (id: string, field: string, sha256: string) => call("remove_form_file", { id, field, sha256 }),
 };

@@ -19,6 +19,7 @@ use forms::{CompiledForm, FieldError, FormRecord, PrefillContext, Widget};
 use offline_store::FormDraft;
 use serde::Serialize;
 use serde_json::Value;
+use sha2::Digest;
 use uuid::Uuid;
 
 use super::{DeviceSession, SessionError};
@@ -217,7 +218,105 @@ impl DeviceSession {
         if !self.store.save_form_draft(id, &text, step, (self.clock)())? {
             return Err(no_draft(id));
         }
+        // Files the answers no longer name are forgotten.
+        let form = self.compiled(&draft.form_id, draft.form_version)?;
+        let named: Vec<String> = form
+            .definition()
+            .fields()
+            .filter(|f| f.widget == Widget::File)
+            .filter_map(|f| data.get(&f.field).and_then(Value::as_array))
+            .flatten()
+            .filter_map(|file| file["sha256"].as_str().map(str::to_owned))
+            .collect();
+        self.store.prune_form_draft_files(id, &named)?;
         self.draft_view(FormDraft { data: text, step, updated_at: (self.clock)(), ..draft })
+    }
+
+    /// Attaches a file to a file field of a draft: checked as the portal checks attachments (its
+    /// type by name, at most 10 MB, not empty), kept with the draft, named in its answers.
+    pub fn attach_form_file(
+        &self,
+        id: Uuid,
+        field: &str,
+        name: &str,
+        content: Vec<u8>,
+    ) -> Result<DraftView, SessionError> {
+        self.staff_actor()?;
+        let name = name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
+        if content.is_empty() {
+            return Err(invalid(ErrorCode::AttachmentEmpty, format!("{name}: the file is empty")));
+        }
+        let sha256 = hex::encode(sha2::Sha256::digest(&content));
+        let info =
+            domain::eaddress::AttachmentInfo { name: name.clone(), size: content.len() as u64, sha256: sha256.clone() };
+        domain::eaddress::check_attachment(&info)
+            .map_err(|e| invalid(ErrorCode::named(&format!("message_{}", e.field())), e.to_string()))?;
+        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
+        let form = self.compiled(&draft.form_id, draft.form_version)?;
+        if form.definition().field(field).is_none_or(|f| f.widget != Widget::File) {
+            return Err(invalid(ErrorCode::FormDataInvalid, format!("the form has no file field {field:?}")));
+        }
+        let mut data: Value = serde_json::from_str(&draft.data)
+            .map_err(|e| invalid(ErrorCode::FormDataInvalid, format!("the draft's answers cannot be read: {e}")))?;
+        let files = data
+            .as_object_mut()
+            .ok_or_else(|| invalid(ErrorCode::FormDataInvalid, "a form's answers are an object keyed by field"))?
+            .entry(field)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if !files.is_array() {
+            *files = Value::Array(Vec::new());
+        }
+        let list = files.as_array_mut().expect("made an array above");
+        if !list.iter().any(|f| f["sha256"] == sha256.as_str()) {
+            let media_type = domain::eaddress::attachment_media_type(&name).unwrap_or("application/octet-stream");
+            list.push(
+                serde_json::json!({ "name": name, "sha256": sha256, "size": info.size, "media_type": media_type }),
+            );
+        }
+        let text = data.to_string();
+        let now = (self.clock)();
+        if !self.store.add_form_draft_file(id, &sha256, &content, &text, now)? {
+            return Err(no_draft(id));
+        }
+        tracing::info!(draft = %id, field, bytes = info.size, "file attached to a form draft");
+        self.draft_view(FormDraft { data: text, updated_at: now, ..draft })
+    }
+
+    /// Attaches a scan of the draft's case (kept on this desk) to a file field.
+    pub fn attach_case_document_to_form(
+        &self,
+        id: Uuid,
+        field: &str,
+        document_id: Uuid,
+    ) -> Result<DraftView, SessionError> {
+        self.staff_actor()?;
+        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
+        let case_id = draft
+            .case_id
+            .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the draft was not started from a case"))?;
+        let case =
+            self.store.case(case_id)?.ok_or_else(|| invalid(ErrorCode::CaseUnknown, format!("no case {case_id}")))?;
+        let document = case
+            .documents
+            .iter()
+            .find(|d| d.id == document_id)
+            .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the case has no such document"))?;
+        let content = self.store.case_document_content(document_id)?.ok_or_else(|| {
+            invalid(ErrorCode::DocumentElsewhere, "the document was scanned at another desk, which keeps it")
+        })?;
+        self.attach_form_file(id, field, &document.name.clone(), content)
+    }
+
+    /// Takes a file off a file field (and forgets its content).
+    pub fn remove_form_file(&self, id: Uuid, field: &str, sha256: &str) -> Result<DraftView, SessionError> {
+        self.staff_actor()?;
+        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
+        let mut data: Value = serde_json::from_str(&draft.data)
+            .map_err(|e| invalid(ErrorCode::FormDataInvalid, format!("the draft's answers cannot be read: {e}")))?;
+        if let Some(list) = data.get_mut(field).and_then(Value::as_array_mut) {
+            list.retain(|f| f["sha256"] != sha256);
+        }
+        self.save_form_draft(id, data, draft.step)
     }
 
     /// Drafts on this desk, the most recently changed first: one customer's, or all.

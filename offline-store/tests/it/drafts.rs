@@ -56,3 +56,26 @@ fn drafts_are_kept_changed_listed_and_swept_only_when_untouched() {
     assert!(!store.delete_form_draft(touched.id).unwrap());
     assert!(store.form_draft(touched.id).unwrap().is_none());
 }
+
+#[test]
+fn a_drafts_files_are_kept_with_its_answers_and_go_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let kept = draft("290156-11605", 0);
+    store.create_form_draft(&kept).unwrap();
+    let named = r#"{"site_plan":[{"name":"plāns.pdf","sha256":"aa","size":4}]}"#;
+    assert!(store.add_form_draft_file(kept.id, "aa", b"%PDF", named, at(1)).unwrap());
+    assert!(store.add_form_draft_file(kept.id, "bb", b"%PDF2", named, at(1)).unwrap());
+    assert!(
+        !store.add_form_draft_file(Uuid::now_v7(), "cc", b"x", "{}", at(1)).unwrap(),
+        "no such draft: nothing kept"
+    );
+    assert_eq!(store.form_draft(kept.id).unwrap().unwrap().data, named);
+    assert_eq!(store.form_draft_file(kept.id, "aa").unwrap().as_deref(), Some(&b"%PDF"[..]));
+    // Only what the answers still name stays.
+    assert_eq!(store.prune_form_draft_files(kept.id, &["aa".to_owned()]).unwrap(), 1);
+    assert!(store.form_draft_file(kept.id, "bb").unwrap().is_none());
+    // Removing the draft removes its files.
+    assert!(store.delete_form_draft(kept.id).unwrap());
+    assert!(store.form_draft_file(kept.id, "aa").unwrap().is_none());
+}

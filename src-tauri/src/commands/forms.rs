@@ -64,3 +64,45 @@ pub async fn form_drafts(
 pub async fn discard_form_draft(state: State<'_, DeskState>, id: String) -> Result<(), CommandError> {
     Ok(state.session()?.discard_form_draft(draft_id(&id)?)?)
 }
+
+/// `content`: the file as base64 (the webview reads the chosen file).
+#[tauri::command]
+pub async fn attach_form_file(
+    state: State<'_, DeskState>,
+    id: String,
+    field: String,
+    name: String,
+    content: String,
+) -> Result<DraftView, CommandError> {
+    use base64::Engine;
+    let content = base64::engine::general_purpose::STANDARD.decode(content.as_bytes()).map_err(|_| CommandError {
+        code: ErrorCode::AttachmentUnreadable,
+        message: format!("{name}: the file could not be read"),
+    })?;
+    Ok(state.session()?.attach_form_file(draft_id(&id)?, &field, &name, content)?)
+}
+
+/// A scan of the draft's case as a file of the form.
+#[tauri::command]
+pub async fn attach_case_document_to_form(
+    state: State<'_, DeskState>,
+    id: String,
+    field: String,
+    document_id: String,
+) -> Result<DraftView, CommandError> {
+    let document = Uuid::parse_str(&document_id).map_err(|_| CommandError {
+        code: ErrorCode::DocumentUnknown,
+        message: format!("no document {document_id}"),
+    })?;
+    Ok(state.session()?.attach_case_document_to_form(draft_id(&id)?, &field, document)?)
+}
+
+#[tauri::command]
+pub async fn remove_form_file(
+    state: State<'_, DeskState>,
+    id: String,
+    field: String,
+    sha256: String,
+) -> Result<DraftView, CommandError> {
+    Ok(state.session()?.remove_form_file(draft_id(&id)?, &field, &sha256)?)
+}

@@ -5,6 +5,7 @@ import type { DraftView } from "../bindings/DraftView";
 import type { FieldError } from "../bindings/FieldError";
 import type { FieldView } from "../bindings/FieldView";
 import { LocalText } from "../catalogue/LocalText";
+import { base64Of } from "../files";
 import { errorKey } from "../i18n";
 
 type Answers = Record<string, unknown>;
@@ -22,6 +23,7 @@ export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () =>
   const [saving, setSaving] = useState<"saved" | "saving" | "failed">("saved");
   const [failure, setFailure] = useState<string | null>(null);
   const [announce, setAnnounce] = useState("");
+  const [fileProblems, setFileProblems] = useState<Record<string, string>>({});
   const heading = useRef<HTMLHeadingElement>(null);
   // Saves go one after another; the newest answers always win.
   const queue = useRef<Promise<unknown>>(Promise.resolve());
@@ -40,7 +42,9 @@ export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () =>
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [draftId]);
   useEffect(() => {
-    if (draft) void api.formDraft(draftId).then((view) => setDraft((d) => (d ? { ...view, data: d.data } : view)));
+    // Only the words: what applies and what is wrong stay those of the newest save (the problems
+    // carry both languages already).
+    if (draft) void api.formDraft(draftId).then((view) => setDraft((d) => (d ? { ...d, form: view.form } : view)));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [i18n.language]);
 
@@ -90,6 +94,30 @@ export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () =>
     setAnswers(next);
     setTouched((s) => new Set(s).add(field));
     save(next, step);
+  };
+
+  // Files are kept with the draft on the desk as they are picked, checked as attachments are.
+  const attach = async (field: string, files: FileList) => {
+    setFileProblems((p) => ({ ...p, [field]: "" }));
+    for (const file of Array.from(files)) {
+      try {
+        const view = await api.attachFormFile(draftId, field, file.name, await base64Of(file));
+        setDraft(view);
+        setAnswers((a) => ({ ...a, [field]: view.data[field] }));
+        setTouched((s) => new Set(s).add(field));
+      } catch (e: unknown) {
+        setFileProblems((p) => ({ ...p, [field]: `${file.name}: ${t(errorKey(asCommandError(e).code))}` }));
+      }
+    }
+  };
+  const removeFile = (field: string, sha256: string) => {
+    api
+      .removeFormFile(draftId, field, sha256)
+      .then((view) => {
+        setDraft(view);
+        setAnswers((a) => ({ ...a, [field]: view.data[field] }));
+      })
+      .catch((e: unknown) => setFailure(t(errorKey(asCommandError(e).code))));
   };
 
   const goTo = (next: number) => {
@@ -164,6 +192,9 @@ export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () =>
                 message={message}
                 onChange={(v) => change(f.field, v)}
                 onBlur={() => setTouched((s) => new Set(s).add(f.field))}
+                onFiles={(files) => void attach(f.field, files)}
+                onRemoveFile={(sha256) => removeFile(f.field, sha256)}
+                fileProblem={fileProblems[f.field]}
               />
             ))}
           <div className="actions">
@@ -192,6 +223,9 @@ function Field({
   message,
   onChange,
   onBlur,
+  onFiles,
+  onRemoveFile,
+  fileProblem,
 }: {
   field: FieldView;
   value: unknown;
@@ -200,6 +234,9 @@ function Field({
   message: (e: FieldError) => string;
   onChange: (value: unknown) => void;
   onBlur: () => void;
+  onFiles: (files: FileList) => void;
+  onRemoveFile: (sha256: string) => void;
+  fileProblem?: string;
 }) {
   const { t } = useTranslation();
   const id = `form-field-${field.field}`;
@@ -289,13 +326,40 @@ function Field({
         </fieldset>
       );
     }
-    case "file":
+    case "file": {
+      const files = Array.isArray(value) ? (value as { name: string; sha256: string; size: number }[]) : [];
       input = (
-        <p className="help" id={id} data-testid={id}>
-          {t("forms.filesAtSubmission")}
-        </p>
+        <>
+          {files.length > 0 && (
+            <ul className="form-files" data-testid={`${id}-files`}>
+              {files.map((file) => (
+                <li key={file.sha256}>
+                  {file.name} <span className="muted">({formatSize(file.size)})</span>{" "}
+                  <button type="button" className="link-button" onClick={() => onRemoveFile(file.sha256)} aria-label={t("forms.removeFile", { name: file.name })}>
+                    {t("forms.remove")}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <input
+            {...common}
+            type="file"
+            multiple
+            onChange={(e) => {
+              if (e.target.files && e.target.files.length > 0) onFiles(e.target.files);
+              e.target.value = "";
+            }}
+          />
+          {fileProblem && (
+            <p className="field-error" role="alert" data-testid={`${id}-file-problem`}>
+              {fileProblem}
+            </p>
+          )}
+        </>
       );
       break;
+    }
     default:
       input = (
         <input
@@ -320,6 +384,10 @@ function Field({
       <FieldProblem id={`${id}-error`} error={error} message={message} />
     </div>
   );
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
 function FieldProblem({ id, error, message }: { id: string; error: FieldError | undefined; message: (e: FieldError) => string }) {
