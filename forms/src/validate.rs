@@ -369,3 +369,57 @@ fn number(limit: &Value, widget: Option<Widget>) -> String {
         _ => limit.to_string(),
     }
 }
+
+impl CompiledForm {
+    /// The answers that apply to `data`, step by step, as a person reads them in `language`:
+    /// each step's title with (label, answer) pairs — the words of a choice, yes or no, files by
+    /// name, money with a decimal comma. What the institution's PDF and the review page show.
+    pub fn answers_as_text(&self, data: &Value, language: domain::Language) -> Vec<(String, Vec<(String, String)>)> {
+        let applicable = self.applicable_fields(data);
+        let english = language == domain::Language::En;
+        let words = |text: &domain::catalogue::Text, stand_in: &str| {
+            text.show(language).map_or_else(|| stand_in.to_owned(), |shown| shown.text.to_owned())
+        };
+        self.definition
+            .steps
+            .iter()
+            .map(|step| {
+                let answers = step
+                    .fields
+                    .iter()
+                    .filter(|f| applicable.contains(&f.field))
+                    .map(|f| {
+                        let value = data.get(&f.field);
+                        let shown = match (f.widget, value) {
+                            (_, None | Some(Value::Null)) => "—".to_owned(),
+                            (Widget::YesNo, Some(Value::Bool(yes))) => match (yes, english) {
+                                (true, false) => "Jā".into(),
+                                (false, false) => "Nē".into(),
+                                (true, true) => "Yes".into(),
+                                (false, true) => "No".into(),
+                            },
+                            (Widget::Radio | Widget::List, Some(v)) => {
+                                let key = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                                f.choices.get(&key).map_or(key.clone(), |t| words(t, &key))
+                            }
+                            (Widget::File, Some(Value::Array(files))) if files.is_empty() => "—".to_owned(),
+                            (Widget::File, Some(Value::Array(files))) => files
+                                .iter()
+                                .map(|file| file["name"].as_str().unwrap_or("?").to_owned())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            (Widget::Money, Some(Value::Number(n))) => {
+                                format!("{:.2} €", n.as_f64().unwrap_or_default()).replace('.', ",")
+                            }
+                            (_, Some(Value::String(text))) if text.trim().is_empty() => "—".to_owned(),
+                            (_, Some(Value::String(text))) => text.clone(),
+                            (_, Some(other)) => other.to_string(),
+                        };
+                        (words(&f.label, &f.field), shown)
+                    })
+                    .collect();
+                (words(&step.title, &step.id), answers)
+            })
+            .collect()
+    }
+}

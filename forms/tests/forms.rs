@@ -263,3 +263,27 @@ fn a_form_record_reads_back_as_written() {
     let back: forms::FormRecord = serde_json::from_str(&json).unwrap();
     assert_eq!(back, record);
 }
+
+#[test]
+fn answers_read_as_a_person_reads_them_step_by_step() {
+    let form = tree_felling();
+    let mut data = complete_tree_felling();
+    data["reason"] = json!("other");
+    data["reason_other"] = json!("Koks noēno logus.");
+    data["owner_name"] = json!("written for another branch");
+    let lv = form.answers_as_text(&form.applicable_data(&data), domain::Language::Lv);
+    assert_eq!(lv.len(), 4);
+    assert_eq!(lv[0].0, "Iesniedzējs");
+    let find = |step: usize, label: &str| lv[step].1.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone());
+    assert_eq!(find(1, "Ciršanas iemesls").as_deref(), Some("cits iemesls"), "the choice's words");
+    assert_eq!(find(1, "Aprakstiet iemeslu").as_deref(), Some("Koks noēno logus."));
+    assert_eq!(find(2, "Zemes vienības plāns ar atzīmētiem kokiem").as_deref(), Some("plans.pdf"));
+    assert_eq!(find(3, "Apliecinu, ka sniegtā informācija ir patiesa").as_deref(), Some("Jā"));
+    assert!(
+        find(0, "Zemes īpašnieka vārds, uzvārds vai nosaukums").is_none(),
+        "a field that does not apply is not shown"
+    );
+    let en = form.answers_as_text(&data, domain::Language::En);
+    assert_eq!(en[0].0, "Applicant");
+    assert!(en[3].1.iter().any(|(l, v)| l == "I confirm that the information given is true" && v == "Yes"));
+}

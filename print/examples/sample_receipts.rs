@@ -29,5 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let bytes = render(&visit_receipt(&visit))?;
     println!("{} ({} bytes)", save_pdf(&dir, "visit-receipt.pdf", &bytes)?.display(), bytes.len());
+    let bytes = render(&print::application(&print::Application::sample(Language::Lv)))?;
+    println!("{} ({} bytes)", save_pdf(&dir, "application.pdf", &bytes)?.display(), bytes.len());
     Ok(())
 }

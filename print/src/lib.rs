@@ -307,3 +307,88 @@ mod tests {
         assert_eq!(masked_code("40003521600"), "40003521600");
     }
 }
+
+/// An e-form submission as a person reads it: who applies for what, through which centre, the
+/// answers step by step, the files, and what identifies the data (form, version, schema digest).
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub language: Language,
+    pub form_title: String,
+    pub service_name: String,
+    pub holder_institution: String,
+    pub case_number: Option<String>,
+    /// In full: the institution needs to know who applies.
+    pub customer_name: String,
+    pub customer_code: String,
+    pub centre_name: String,
+    /// Local time, formatted by the caller.
+    pub submitted_at: String,
+    /// Each step's title with its (label, answer) pairs.
+    pub sections: Vec<(String, Vec<(String, String)>)>,
+    pub files: Vec<String>,
+    pub form_id: String,
+    pub form_version: u32,
+    pub schema_digest: String,
+}
+
+impl Application {
+    /// A filled-in example (a tree felling permit in Riga), to look at and to test with.
+    pub fn sample(language: Language) -> Self {
+        Application {
+            language,
+            form_title: "Iesniegums koku ciršanas atļaujas saņemšanai".into(),
+            service_name: "Koku ciršanas atļauja".into(),
+            holder_institution: "Rīgas valstspilsētas pašvaldība".into(),
+            case_number: Some("RCV-03-26-0042".into()),
+            customer_name: "Jānis Bērziņš".into(),
+            customer_code: "325035-11782".into(),
+            centre_name: "Rīgas Centra VPVKAC".into(),
+            submitted_at: "04.12.2026 14:06".into(),
+            sections: vec![
+                ("Iesniedzējs".into(), vec![("Vārds, uzvārds".into(), "Jānis Bērziņš".into())]),
+                (
+                    "Koki un vieta".into(),
+                    vec![
+                        ("Koku skaits".into(), "2".into()),
+                        ("Ciršanas iemesls".into(), "koks apdraud cilvēkus vai ēkas".into()),
+                    ],
+                ),
+            ],
+            files: vec!["plāns.pdf".into()],
+            form_id: "https://pietura.lv/id/form/tree-felling".into(),
+            form_version: 1,
+            schema_digest: "ab".repeat(32),
+        }
+    }
+}
+
+pub fn application(app: &Application) -> Document {
+    let l = app.language;
+    let none = "—".to_owned();
+    let mut blocks = vec![
+        Block::Paragraph(text(
+            l,
+            "application_intro",
+            &[("institution", &app.holder_institution), ("service", &app.service_name)],
+        )),
+        Block::Fields(vec![
+            (text(l, "applicant", &[]), format!("{}, {}", app.customer_name, app.customer_code)),
+            (text(l, "case_number", &[]), app.case_number.clone().unwrap_or_else(|| none.clone())),
+            (text(l, "centre", &[]), app.centre_name.clone()),
+            (text(l, "submitted_at", &[]), app.submitted_at.clone()),
+        ]),
+    ];
+    for (title, answers) in &app.sections {
+        blocks.push(Block::Heading(title.clone()));
+        blocks.push(Block::Fields(answers.clone()));
+    }
+    blocks.push(Block::Heading(text(l, "attachments", &[])));
+    blocks.push(Block::Paragraph(if app.files.is_empty() { none } else { app.files.join(", ") }));
+    let version = app.form_version.to_string();
+    blocks.push(Block::Paragraph(text(
+        l,
+        "application_identity",
+        &[("form", &app.form_id), ("version", &version), ("digest", &app.schema_digest)],
+    )));
+    Document { title: app.form_title.clone(), blocks, footer: text(l, "footer", &[("printed_at", &app.submitted_at)]) }
+}

@@ -158,3 +158,25 @@ fn printing_goes_through_lp_by_a_pipe_and_its_refusal_is_reported() {
     let error = Printer { command: fake }.print(b"%PDF", "x").unwrap_err();
     assert!(matches!(&error, PrintError::Printer(m) if m.contains("no default destination")), "{error}");
 }
+
+#[test]
+fn an_application_reads_back_with_its_answers_files_and_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = print::Application::sample(Language::Lv);
+    let pdf = render(&print::application(&app)).unwrap();
+    let path = save_pdf(dir.path(), "application.pdf", &pdf).unwrap();
+    let text = pdftotext(&path);
+    for expected in [
+        "Iesniegums koku ciršanas atļaujas saņemšanai",
+        "Rīgas valstspilsētas pašvaldība",
+        "Jānis Bērziņš, 325035-11782",
+        "RCV-03-26-0042",
+        "Koku skaits",
+        "koks apdraud cilvēkus vai ēkas",
+        "plāns.pdf",
+        "https://pietura.lv/id/form/tree-felling",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    assert!(text.replace(['\n', ' '], "").contains(&"ab".repeat(32)), "the digest in full:\n{text}");
+}
