@@ -108,7 +108,8 @@ impl Store {
         Ok(removed == 1)
     }
 
-    /// Removes drafts nobody changed since `before`, with their files; answers how many.
+    /// Removes drafts nobody changed since `before`, with their files; answers how many, and
+    /// adds them to the count the centre's administrator is shown ([`Store::form_drafts_swept`]).
     pub fn remove_stale_form_drafts(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction()?;
@@ -117,8 +118,22 @@ impl Store {
         )?
         .execute(params![before])?;
         let removed = tx.prepare_cached("DELETE FROM form_drafts WHERE updated_at < ?1")?.execute(params![before])?;
+        tx.prepare_cached(
+            "INSERT INTO settings (key, value) VALUES ('form_drafts_swept', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?1 AS TEXT)",
+        )?
+        .execute(params![removed as i64])?;
         tx.commit()?;
         Ok(removed)
+    }
+
+    /// How many drafts were removed for being untouched, ever, on this desk.
+    pub fn form_drafts_swept(&self) -> Result<u64, StoreError> {
+        let count: Option<String> = self
+            .connection()
+            .query_row("SELECT value FROM settings WHERE key = 'form_drafts_swept'", [], |r| r.get(0))
+            .optional()?;
+        Ok(count.and_then(|c| c.parse().ok()).unwrap_or(0))
     }
 
     /// Keeps a file of a draft (by its SHA-256, hex) together with the draft's new answers,

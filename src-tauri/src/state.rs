@@ -14,8 +14,14 @@ pub struct DeskState {
 impl DeskState {
     pub fn open(data_dir: &std::path::Path) -> Self {
         let session = DeviceSession::open(data_dir, "pietura-desk", policy_from_env(), system_clock()).map(Arc::new);
-        if let Err(error) = &session {
-            tracing::error!(%error, dir = %data_dir.display(), "the local store could not be opened");
+        match &session {
+            Err(error) => tracing::error!(%error, dir = %data_dir.display(), "the local store could not be opened"),
+            // Drafts untouched for 30 days go at every start (counted for the administrator).
+            Ok(session) => {
+                if let Err(error) = session.sweep_form_drafts() {
+                    tracing::warn!(%error, "form drafts could not be swept");
+                }
+            }
         }
         Self { session }
     }

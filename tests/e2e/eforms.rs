@@ -118,6 +118,7 @@ async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_r
     // Thirty days without a change: removed (the store keeps those touched since: its own test).
     offset_days.store(31, Ordering::SeqCst);
     assert_eq!(session.sweep_form_drafts().unwrap(), 1);
+    assert_eq!(session.form_drafts_swept().unwrap(), 1);
     assert!(session.form_drafts(None).unwrap().is_empty());
     assert_eq!(session.form_draft(draft.id).unwrap_err().code, "form_draft_unknown");
 }

@@ -362,6 +362,11 @@ impl DeviceSession {
         Ok(removed)
     }
 
+    /// How many drafts were removed for being untouched, ever, on this desk.
+    pub fn form_drafts_swept(&self) -> Result<u64, SessionError> {
+        Ok(self.store.form_drafts_swept()?)
+    }
+
     fn draft_view(&self, draft: FormDraft) -> Result<DraftView, SessionError> {
         let language = self.language()?;
         let form = self.compiled(&draft.form_id, draft.form_version)?;

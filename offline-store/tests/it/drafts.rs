@@ -52,6 +52,7 @@ fn drafts_are_kept_changed_listed_and_swept_only_when_untouched() {
     assert_eq!(store.remove_stale_form_drafts(at(32) - Duration::days(30)).unwrap(), 1);
     let left: Vec<Uuid> = store.form_drafts(None).unwrap().iter().map(|d| d.id).collect();
     assert_eq!(left, [touched.id]);
+    assert_eq!(store.form_drafts_swept().unwrap(), 2, "counted for the centre's administrator");
     assert!(store.delete_form_draft(touched.id).unwrap());
     assert!(!store.delete_form_draft(touched.id).unwrap());
     assert!(store.form_draft(touched.id).unwrap().is_none());
