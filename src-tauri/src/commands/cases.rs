@@ -12,7 +12,7 @@ use super::CommandError;
 use crate::DeskState;
 
 fn parse_id(id: &str) -> Result<Uuid, CommandError> {
-    Uuid::parse_str(id).map_err(|_| CommandError { code: ErrorCode::CaseUnknown, message: format!("no case {id}") })
+    super::uuid_of(id, ErrorCode::CaseUnknown, "case")
 }
 
 impl From<LoginFailure> for CommandError {

@@ -6,12 +6,11 @@ use device::session::{DraftSummary, DraftView, FormSummary};
 use tauri::State;
 use uuid::Uuid;
 
-use super::CommandError;
+use super::{CommandError, uuid_of};
 use crate::DeskState;
 
 fn draft_id(id: &str) -> Result<Uuid, CommandError> {
-    Uuid::parse_str(id)
-        .map_err(|_| CommandError { code: ErrorCode::FormDraftUnknown, message: format!("no draft {id}") })
+    uuid_of(id, ErrorCode::FormDraftUnknown, "draft")
 }
 
 #[tauri::command]
@@ -26,12 +25,7 @@ pub async fn start_form(
     form_id: String,
     case_id: Option<String>,
 ) -> Result<DraftView, CommandError> {
-    let case_id = case_id
-        .map(|id| {
-            Uuid::parse_str(&id)
-                .map_err(|_| CommandError { code: ErrorCode::CaseUnknown, message: format!("no case {id}") })
-        })
-        .transpose()?;
+    let case_id = case_id.map(|id| uuid_of(&id, ErrorCode::CaseUnknown, "case")).transpose()?;
     Ok(state.session()?.start_form(&form_id, case_id)?)
 }
 
@@ -90,10 +84,7 @@ pub async fn attach_case_document_to_form(
     field: String,
     document_id: String,
 ) -> Result<DraftView, CommandError> {
-    let document = Uuid::parse_str(&document_id).map_err(|_| CommandError {
-        code: ErrorCode::DocumentUnknown,
-        message: format!("no document {document_id}"),
-    })?;
+    let document = uuid_of(&document_id, ErrorCode::DocumentUnknown, "document")?;
     Ok(state.session()?.attach_case_document_to_form(draft_id(&id)?, &field, document)?)
 }
 

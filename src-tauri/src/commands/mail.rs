@@ -53,8 +53,7 @@ pub async fn open_message(
     address: String,
     id: String,
 ) -> Result<serde_json::Value, CommandError> {
-    let id = Uuid::parse_str(&id)
-        .map_err(|_| CommandError { code: ErrorCode::NotFound, message: format!("no message {id}") })?;
+    let id = super::uuid_of(&id, ErrorCode::NotFound, "message")?;
     Ok(state.session()?.open_message(&address, id).await?)
 }
 
@@ -76,8 +75,7 @@ pub async fn sign_consent(
     pin: String,
 ) -> Result<device::session::ActiveConsent, CommandError> {
     let pin = zeroize::Zeroizing::new(pin);
-    let id = Uuid::parse_str(&id)
-        .map_err(|_| CommandError { code: ErrorCode::NotFound, message: format!("no consent {id}") })?;
+    let id = super::uuid_of(&id, ErrorCode::NotFound, "consent")?;
     // What the card signs is the one the server gave this desk for `id`, never the screen's.
     Ok(state.session()?.sign_consent(id, &pin).await?)
 }

@@ -21,6 +21,11 @@ pub struct CommandError {
     pub message: String,
 }
 
+/// An id the UI sends, as a UUID; one that is not is refused with `code`, naming `what` it was.
+pub(crate) fn uuid_of(id: &str, code: ErrorCode, what: &str) -> Result<uuid::Uuid, CommandError> {
+    uuid::Uuid::parse_str(id).map_err(|_| CommandError { code, message: format!("no {what} {id}") })
+}
+
 impl From<::device::session::SessionError> for CommandError {
     fn from(error: ::device::session::SessionError) -> Self {
         Self { code: error.code, message: error.message }
