@@ -13,7 +13,7 @@ pub use definition::{FieldLayout, FormDefinition, Prefill, PrefillSource, Step, 
 pub use prefill::PrefillContext;
 pub use profile::{Problem, check, check_schema};
 pub use record::{FormRecord, Publication};
-pub use validate::{CompiledForm, DefinitionError, FieldError};
+pub use validate::{Checked, CompiledForm, DefinitionError, FieldError};
 
 /// Reads and checks a definition from its JSON: what `catalogue import` and the institution API
 /// call on publish.

@@ -130,7 +130,10 @@ impl CompiledForm {
     /// The fields that apply to `data` as it stands: all but those a condition or another field
     /// brings in and that nothing brings in now.
     pub fn applicable_fields(&self, data: &Value) -> BTreeSet<String> {
-        let (brought, _) = self.brought(data);
+        self.applicable_given(&self.brought(data).0)
+    }
+
+    fn applicable_given(&self, brought: &BTreeSet<String>) -> BTreeSet<String> {
         self.definition
             .fields()
             .map(|f| f.field.clone())
@@ -143,6 +146,15 @@ impl CompiledForm {
     pub fn required_fields(&self, data: &Value) -> BTreeSet<String> {
         let (_, required) = self.brought(data);
         self.always.iter().chain(&required).cloned().collect()
+    }
+
+    /// What the desk asks at every change, with the conditions evaluated once: the fields that
+    /// apply, those required now, and the problems of the answers that apply.
+    pub fn check(&self, data: &Value) -> Checked {
+        let (brought, required) = self.brought(data);
+        let applicable = self.applicable_given(&brought);
+        let errors = self.validate(&keep(data, &applicable));
+        Checked { required: self.always.iter().chain(&required).cloned().collect(), applicable, errors }
     }
 
     /// The fields the active branches and the given fields bring in, and those they require.
@@ -165,16 +177,7 @@ impl CompiledForm {
     /// `data` without the values of fields that do not apply to it (a branch the person left),
     /// so that nothing they can no longer see is sent.
     pub fn applicable_data(&self, data: &Value) -> Value {
-        let applicable = self.applicable_fields(data);
-        match data {
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .filter(|(k, _)| applicable.contains(*k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect::<Map<_, _>>(),
-            ),
-            other => other.clone(),
-        }
+        keep(data, &self.applicable_fields(data))
     }
 
     /// Every problem with `data`, at most one per field (the first the schema finds), in the
@@ -215,6 +218,24 @@ impl CompiledForm {
     /// Whether `data` is valid: what the server asks of every submission.
     pub fn is_valid(&self, data: &Value) -> bool {
         self.validator.is_valid(data)
+    }
+}
+
+/// What [`CompiledForm::check`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub applicable: BTreeSet<String>,
+    pub required: BTreeSet<String>,
+    pub errors: Vec<FieldError>,
+}
+
+/// `data` with only the `fields` named.
+fn keep(data: &Value, fields: &BTreeSet<String>) -> Value {
+    match data {
+        Value::Object(map) => Value::Object(
+            map.iter().filter(|(k, _)| fields.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect::<Map<_, _>>(),
+        ),
+        other => other.clone(),
     }
 }
 

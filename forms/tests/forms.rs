@@ -200,6 +200,10 @@ fn conditions_bring_fields_in_and_only_what_applies_is_kept() {
     data["reason"] = json!("other");
     let shown = form.applicable_fields(&data);
     assert!(["owner_name", "authorisation", "reason_other"].iter().all(|f| shown.contains(*f)), "{shown:?}");
+    let checked = form.check(&data);
+    assert_eq!(checked.applicable, shown);
+    assert_eq!(checked.required, form.required_fields(&data));
+    assert_eq!(checked.errors, form.validate(&form.applicable_data(&data)), "one evaluation, the same answers");
     let missing: Vec<String> = form.validate(&data).into_iter().map(|e| e.field).collect();
     assert_eq!(missing, ["owner_name", "authorisation", "reason_other"]);
     // Back to the owner: what was written for the other branch is not sent.

@@ -213,13 +213,13 @@ impl DeviceSession {
             return Err(invalid(ErrorCode::FormDataInvalid, "the answers are larger than a form may hold (1 MB)"));
         }
         let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
-        let steps = self.compiled(&draft.form_id, draft.form_version)?.definition().steps.len() as u32;
-        let step = step.min(steps.saturating_sub(1));
-        if !self.store.save_form_draft(id, &text, step, (self.clock)())? {
+        let form = self.compiled(&draft.form_id, draft.form_version)?;
+        let step = step.min((form.definition().steps.len() as u32).saturating_sub(1));
+        let now = (self.clock)();
+        if !self.store.save_form_draft(id, &text, step, now)? {
             return Err(no_draft(id));
         }
         // Files the answers no longer name are forgotten.
-        let form = self.compiled(&draft.form_id, draft.form_version)?;
         let named: Vec<String> = form
             .definition()
             .fields()
@@ -229,7 +229,7 @@ impl DeviceSession {
             .filter_map(|file| file["sha256"].as_str().map(str::to_owned))
             .collect();
         self.store.prune_form_draft_files(id, &named)?;
-        self.draft_view(FormDraft { data: text, step, updated_at: (self.clock)(), ..draft })
+        self.draft_view(FormDraft { data: text, step, updated_at: now, ..draft })
     }
 
     /// Attaches a file to a file field of a draft: checked as the portal checks attachments (its
@@ -296,15 +296,8 @@ impl DeviceSession {
             .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the draft was not started from a case"))?;
         let case =
             self.store.case(case_id)?.ok_or_else(|| invalid(ErrorCode::CaseUnknown, format!("no case {case_id}")))?;
-        let document = case
-            .documents
-            .iter()
-            .find(|d| d.id == document_id)
-            .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the case has no such document"))?;
-        let content = self.store.case_document_content(document_id)?.ok_or_else(|| {
-            invalid(ErrorCode::DocumentElsewhere, "the document was scanned at another desk, which keeps it")
-        })?;
-        self.attach_form_file(id, field, &document.name.clone(), content)
+        let (name, content) = self.case_document_on_desk(&case, document_id)?;
+        self.attach_form_file(id, field, &name, content)
     }
 
     /// Takes a file off a file field (and forgets its content).
@@ -372,9 +365,7 @@ impl DeviceSession {
         let form = self.compiled(&draft.form_id, draft.form_version)?;
         let data: Value = serde_json::from_str(&draft.data)
             .map_err(|e| invalid(ErrorCode::FormDataInvalid, format!("the draft's answers cannot be read: {e}")))?;
-        let applicable = form.applicable_fields(&data);
-        let errors = form.validate(&form.applicable_data(&data));
-        let required = form.required_fields(&data);
+        let checked = form.check(&data);
         Ok(DraftView {
             id: draft.id,
             form: form_view(&form, language),
@@ -383,9 +374,9 @@ impl DeviceSession {
             case_id: draft.case_id,
             data,
             step: draft.step,
-            applicable: applicable.into_iter().collect(),
-            required: required.into_iter().collect(),
-            errors,
+            applicable: checked.applicable.into_iter().collect(),
+            required: checked.required.into_iter().collect(),
+            errors: checked.errors,
             updated_at: draft.updated_at,
         })
     }

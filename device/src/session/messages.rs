@@ -154,6 +154,23 @@ impl DeviceSession {
         self.named(vec![view_of(id, &entry, now, "queued", None, None)]).map(|mut views| views.remove(0))
     }
 
+    /// A scan of `case` with its content, when this desk keeps it: (name, content).
+    pub(super) fn case_document_on_desk(
+        &self,
+        case: &domain::case::Case,
+        document_id: Uuid,
+    ) -> Result<(String, Vec<u8>), SessionError> {
+        let document = case
+            .documents
+            .iter()
+            .find(|d| d.id == document_id)
+            .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the case has no such document"))?;
+        let content = self.store.case_document_content(document_id)?.ok_or_else(|| {
+            invalid(ErrorCode::DocumentElsewhere, "the document was scanned at another desk, which keeps it")
+        })?;
+        Ok((document.name.clone(), content))
+    }
+
     /// The attachments a message names and their content: the case's scans kept on this desk
     /// and the files picked on this computer (named by their own name only).
     fn gather_attachments(
@@ -168,15 +185,7 @@ impl DeviceSession {
             let case = case.ok_or_else(|| {
                 invalid(ErrorCode::DocumentUnknown, "documents come from the case the message is about")
             })?;
-            let document = case
-                .documents
-                .iter()
-                .find(|d| d.id == *document_id)
-                .ok_or_else(|| invalid(ErrorCode::DocumentUnknown, "the case has no such document"))?;
-            let content = self.store.case_document_content(*document_id)?.ok_or_else(|| {
-                invalid(ErrorCode::DocumentElsewhere, "the document was scanned at another desk, which keeps it")
-            })?;
-            files.push((document.name.clone(), content));
+            files.push(self.case_document_on_desk(case, *document_id)?);
         }
         for file in &request.files {
             let name = file.name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
