@@ -199,9 +199,10 @@ async fn attempt(
     AttemptOutcome::Success { centre: hello.centre, desk_number: hello.desk_number }
 }
 
-/// The attachments (their SHA-256) a message entry names; none for other entries.
+/// The attachments (their SHA-256) a message or an e-form submission names; none for other
+/// entries.
 fn attachments_of(entry: &offline_store::OutboxEntry) -> Vec<String> {
-    if entry.kind != "message_send" {
+    if !matches!(entry.kind.as_str(), "message_send" | "form_submission") {
         return Vec::new();
     }
     serde_json::from_str::<crate::protocol::MessageEntry>(&entry.payload)

@@ -65,6 +65,7 @@ pub enum ErrorCode {
     FormUnknown,
     FormDraftUnknown,
     FormDataInvalid,
+    FormIncomplete,
     // Mail, consent and delegation
     RecipientInvalid,
     AttachmentEmpty,

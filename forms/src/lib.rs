@@ -3,12 +3,14 @@
 //! checks a definition passes before it is published ([`check`]), and the one validator the desk
 //! and the server both use ([`CompiledForm`]): no I/O, no clock.
 
+pub mod application;
 pub mod definition;
 pub mod prefill;
 pub mod profile;
 pub mod record;
 pub mod validate;
 
+pub use application::{APPLICATION_JSON, APPLICATION_PDF, Applicant, Application, SubmittedForm};
 pub use definition::{FieldLayout, FormDefinition, Prefill, PrefillSource, Step, Widget};
 pub use prefill::PrefillContext;
 pub use profile::{Problem, check, check_schema};

@@ -178,49 +178,126 @@ fn read_case(document: &str) -> Result<Case, StoreError> {
     serde_json::from_str(document).map_err(|e| StoreError::Corrupt(format!("a stored case: {e}")))
 }
 
+/// What a form submission does to its case.
+#[derive(Debug, Clone)]
+pub enum Submission {
+    /// Registers the case with the submission (its number given then).
+    New { case: CaseDraft, note: String },
+    /// Moves the case the form was started from on to submitted (a note if it is already).
+    Existing { case_id: Uuid, actor: Actor, note: String },
+}
+
+/// Registers `draft` within `tx`: the desk's next number for the year and the case; no outbox
+/// entry (the caller writes the one that carries it).
+fn register_in(tx: &rusqlite::Transaction<'_>, draft: CaseDraft, now: DateTime<Utc>) -> Result<Case, StoreError> {
+    let year = draft.served_at.year();
+    let last: Option<i64> =
+        tx.query_row("SELECT last FROM case_numbers WHERE year = ?1", params![year], |r| r.get(0)).optional()?;
+    let sequence = last.unwrap_or(0) + 1;
+    let number = CaseNumber::new(&draft.centre_code, draft.desk_number, year, u32::try_from(sequence).unwrap_or(0))
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let case = Case::register(NewCase {
+        id: draft.id,
+        number,
+        service_id: draft.service_id,
+        kind: draft.kind,
+        channel: draft.channel,
+        customer: draft.customer,
+        holder_institution: draft.holder_institution,
+        provider_institution: draft.provider_institution,
+        centre_id: draft.centre_id,
+        arrived_at: draft.arrived_at,
+        served_at: draft.served_at,
+        // Registered now; a draft served later than now (a clock set back) is registered
+        // as it is served rather than refused.
+        registered_at: now.max(draft.served_at),
+        registered_by: draft.registered_by,
+        note: draft.note,
+    })
+    .map_err(invalid)?;
+    tx.execute(
+        "INSERT INTO case_numbers (year, last) VALUES (?1, ?2) ON CONFLICT (year) DO UPDATE SET last = excluded.last",
+        params![year, sequence],
+    )?;
+    tx.execute(
+        "INSERT INTO cases (id, number, document, served_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![case.id.to_string(), case.number.to_string(), to_json(&case)?, case.served_at, now],
+    )?;
+    Ok(case)
+}
+
 impl Store {
     /// Registers a case: the desk's next number for the year, the case and its outbox entry,
     /// all in one transaction synced to disk.
     pub fn register_case(&self, draft: CaseDraft, now: DateTime<Utc>) -> Result<Case, StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction()?;
-        let year = draft.served_at.year();
-        let last: Option<i64> =
-            tx.query_row("SELECT last FROM case_numbers WHERE year = ?1", params![year], |r| r.get(0)).optional()?;
-        let sequence = last.unwrap_or(0) + 1;
-        let number = CaseNumber::new(&draft.centre_code, draft.desk_number, year, u32::try_from(sequence).unwrap_or(0))
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let case = Case::register(NewCase {
-            id: draft.id,
-            number,
-            service_id: draft.service_id,
-            kind: draft.kind,
-            channel: draft.channel,
-            customer: draft.customer,
-            holder_institution: draft.holder_institution,
-            provider_institution: draft.provider_institution,
-            centre_id: draft.centre_id,
-            arrived_at: draft.arrived_at,
-            served_at: draft.served_at,
-            // Registered now; a draft served later than now (a clock set back) is registered
-            // as it is served rather than refused.
-            registered_at: now.max(draft.served_at),
-            registered_by: draft.registered_by,
-            note: draft.note,
-        })
-        .map_err(invalid)?;
-        tx.execute(
-            "INSERT INTO case_numbers (year, last) VALUES (?1, ?2) ON CONFLICT (year) DO UPDATE SET last = excluded.last",
-            params![year, sequence],
-        )?;
-        let document = to_json(&case)?;
-        tx.execute(
-            "INSERT INTO cases (id, number, document, served_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![case.id.to_string(), case.number.to_string(), document, case.served_at, now],
-        )?;
+        let (offline, author) = (draft.offline, draft.author.clone());
+        let case = register_in(&tx, draft, now)?;
         tx.execute(
             "INSERT INTO outbox (id, kind, payload, offline, created_at, author) VALUES (?1, 'case_registered', ?2, ?3, ?4, ?5)",
-            params![case.id.to_string(), document, draft.offline, now, draft.author],
+            params![case.id.to_string(), to_json(&case)?, offline, now, author],
+        )?;
+        tx.commit()?;
+        Ok(case)
+    }
+
+    /// Submits a form draft: the case it registers (`Submission::New`) or the case it was
+    /// started from moved on to submitted, one `form_submission` outbox entry (`entry_id`) with
+    /// its files' content, and the draft gone — all in one transaction synced to disk, so the
+    /// submission is sent exactly once or not at all. `entry` makes the entry's payload and files
+    /// from the case as registered (its number is given here).
+    pub fn submit_form_draft(
+        &self,
+        draft_id: Uuid,
+        entry_id: Uuid,
+        submission: Submission,
+        origin: impl Into<EntryOrigin>,
+        at: DateTime<Utc>,
+        entry: impl FnOnce(&Case) -> Result<(serde_json::Value, Vec<(String, Vec<u8>)>), StoreError>,
+    ) -> Result<Case, StoreError> {
+        let origin = origin.into();
+        let mut connection = self.connection();
+        let tx = connection.transaction()?;
+        tx.execute("DELETE FROM form_draft_files WHERE draft_id = ?1", params![draft_id.to_string()])?;
+        let removed = tx.execute("DELETE FROM form_drafts WHERE id = ?1", params![draft_id.to_string()])?;
+        if removed == 0 {
+            return Err(StoreError::Invalid(format!("there is no draft {draft_id} on this device (submitted or removed)")));
+        }
+        let (mut case, actor, note) = match submission {
+            Submission::New { case, note } => {
+                let actor = case.registered_by.clone();
+                (register_in(&tx, case, at)?, actor, note)
+            }
+            Submission::Existing { case_id, actor, note } => {
+                let document: String = tx
+                    .query_row("SELECT document FROM cases WHERE id = ?1", params![case_id.to_string()], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::Invalid(format!("there is no case {case_id} on this device")))?;
+                (read_case(&document)?, actor, note)
+            }
+        };
+        let (payload, files) = entry(&case)?;
+        match case.status() {
+            CaseStatus::Submitted => {
+                let text = note.clone();
+                case.add_note(CaseNote { id: entry_id, at, actor, text, intended_status: None }).map_err(invalid)?;
+            }
+            _ => case.change_status(CaseStatus::Submitted, at, actor, &note).map_err(invalid)?,
+        }
+        tx.execute(
+            "UPDATE cases SET document = ?2, updated_at = ?3 WHERE id = ?1",
+            params![case.id.to_string(), to_json(&case)?, at],
+        )?;
+        for (sha256, content) in &files {
+            tx.execute(
+                "INSERT INTO outbox_files (sha256, content) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
+                params![sha256, content],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO outbox (id, kind, payload, offline, created_at, author) VALUES (?1, 'form_submission', ?2, ?3, ?4, ?5)",
+            params![entry_id.to_string(), payload.to_string(), origin.offline, at, origin.author],
         )?;
         tx.commit()?;
         Ok(case)

@@ -14,7 +14,7 @@ pub mod search_query;
 pub mod secrets;
 mod store;
 
-pub use cases::{CaseDraft, CaseMerge, CaseNews, CaseOutbox, EntryOrigin, OutboxCounts, OutboxEntry};
+pub use cases::{CaseDraft, CaseMerge, CaseNews, CaseOutbox, EntryOrigin, OutboxCounts, OutboxEntry, Submission};
 pub use catalogue::{CatalogueProgress, EventEntry, IncomingRecord, SnapshotBuilder};
 pub use drafts::FormDraft;
 pub use logins::PinnedLogin;

@@ -79,13 +79,13 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Messages this desk queued, newest first.
+    /// Messages this desk queued (e-form submissions are messages too), newest first.
     pub fn queued_messages(&self, limit: u32) -> Result<Vec<QueuedMessage>, StoreError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
             "SELECT o.id, o.payload, o.created_at, o.done_at, o.poisoned, o.poisoned_code, s.deliveries FROM outbox o
              LEFT JOIN message_states s ON s.message_id = o.id
-             WHERE o.kind = 'message_send' ORDER BY o.seq DESC LIMIT ?1",
+             WHERE o.kind IN ('message_send', 'form_submission') ORDER BY o.seq DESC LIMIT ?1",
         )?;
         let rows = statement
             .query_map(params![i64::from(limit)], |r| {
@@ -113,7 +113,7 @@ impl Store {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
             "SELECT o.id FROM outbox o LEFT JOIN message_states s ON s.message_id = o.id
-             WHERE o.kind = 'message_send' AND o.done_at IS NOT NULL AND o.created_at >= ?1
+             WHERE o.kind IN ('message_send', 'form_submission') AND o.done_at IS NOT NULL AND o.created_at >= ?1
                AND (s.deliveries IS NULL OR EXISTS (
                     SELECT 1 FROM json_each(s.deliveries) d WHERE json_extract(d.value, '$.state') != 'read'))
              ORDER BY o.seq DESC LIMIT ?2",

@@ -196,6 +196,12 @@ pub enum VisitAction {
     AttachmentPrinted {
         name: String,
     },
+    /// An e-form filled in with the customer and submitted to the institution.
+    FormSubmitted {
+        form: String,
+        number: String,
+        institution: String,
+    },
 }
 
 /// What a "what was done on your behalf" receipt says.
@@ -237,6 +243,11 @@ pub fn visit_receipt(receipt: &VisitReceipt) -> Document {
                 }
                 VisitAction::MessageOpened { subject } => text(l, "action_message_opened", &[("subject", subject)]),
                 VisitAction::AttachmentPrinted { name } => text(l, "action_attachment_printed", &[("name", name)]),
+                VisitAction::FormSubmitted { form, number, institution } => text(
+                    l,
+                    "action_form_submitted",
+                    &[("form", form), ("number", number), ("institution", institution)],
+                ),
             };
             format!("{at} — {what}")
         })

@@ -339,6 +339,9 @@ pub mod rejection_codes {
     pub const AUTHOR_UNPROVEN: &str = "author_unproven";
     /// The person who made it holds no staff role at the desk's centre (now).
     pub const NOT_STAFF: &str = "not_staff";
+    /// An e-form submission's data does not pass its form version (the reason names the field),
+    /// or names a form version that was never published.
+    pub const FORM_INVALID: &str = "form_invalid";
 }
 
 /// `PUT` an e-address attachment's content, by its SHA-256 (hex).
@@ -472,6 +475,60 @@ pub struct MessageEntry {
     /// The message this one answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<Uuid>,
+}
+
+/// A `form_submission` outbox entry: an e-form filled in with the applicant at a desk, sent under
+/// the entry's id as one e-address message from the centre's mailbox to the institution that
+/// holds the service, with the case it creates (`new_case`) or moves on (`message.case_id`).
+///
+/// The message's attachments are `application.json` (exactly [`forms::Application::to_bytes`]
+/// of `application`), `application.pdf` and the files the data names, nothing else. The server
+/// decides the recipient, the subject and the text from the catalogue and the case; the desk's
+/// are its own view of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormSubmissionEntry {
+    #[serde(flatten)]
+    pub message: MessageEntry,
+    pub application: forms::Application,
+    /// The case registered with the submission (its history: the registration only), when the
+    /// form was not started from a case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_case: Option<domain::case::Case>,
+    /// For a form started from a case: the status the desk saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_from: Option<domain::case::CaseStatus>,
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// A submission's time as `application.json` carries it: RFC 3339, UTC, to the second.
+pub fn application_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `GET /v1/forms/{form}/submissions?after=<position>&limit=<n>` (institution key): the
+/// submissions of a form the institution holds the service of.
+pub const FORM_SUBMISSIONS_PATH: &str = "/v1/forms/{form}/submissions";
+
+/// One submission in an institution's feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FormSubmissionDto {
+    pub seq: i64,
+    /// The submission's id, which is also its e-address message's id.
+    pub id: Uuid,
+    pub case_number: String,
+    pub received_at: DateTime<Utc>,
+    /// `application.json` as the message carries it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub application: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FormSubmissionPage {
+    pub submissions: Vec<FormSubmissionDto>,
+    /// The newest position when the page was read.
+    pub head: i64,
 }
 
 /// `GET` the case feed (device credentials: the device's centre's cases),

@@ -118,10 +118,14 @@ fn acts_as(actor: &domain::case::Actor, author: &ProvenAuthor) -> bool {
 }
 
 fn someone_else() -> Prepared {
-    Prepared::Done(EntryOutcome::rejected(
+    Prepared::Done(someone_else_outcome())
+}
+
+fn someone_else_outcome() -> EntryOutcome {
+    EntryOutcome::rejected(
         codes::AUTHOR_UNPROVEN,
         "the entry names another person as acting than the one whose login made it",
-    ))
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -291,6 +295,106 @@ impl Batch {
         let case: Case = serde_json::from_str(&stored.document).map_err(corrupt)?;
         Ok(Some((case, stored.status)))
     }
+}
+
+/// The case an e-form submission (entry `entry_id`) registers or moves on, checked as a desk's
+/// registration or status change is, and its write (recording `entry_id`): `new_case` registered
+/// and submitted at once, or the case `case_id` moved from registered to submitted (a case
+/// submitted before gets a note). `Err`: the rejection.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn submission_case(
+    store: &dyn Store,
+    device: &Device,
+    author: &ProvenAuthor,
+    entry_id: Uuid,
+    offline: bool,
+    new_case: Option<Case>,
+    case_id: Uuid,
+    case_from: Option<CaseStatus>,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(Case, CaseWrite), EntryOutcome>, StoreError> {
+    let mut batch = Batch::default();
+    let unreadable = |error: serde_json::Error| Ok(Err(EntryOutcome::rejected(codes::UNREADABLE, error.to_string())));
+    if let Some(case) = new_case {
+        if case.id != case_id {
+            return Ok(Err(EntryOutcome::rejected(codes::UNREADABLE, "the new case is not the case the message names")));
+        }
+        let payload = match serde_json::to_value(&case) {
+            Ok(payload) => payload,
+            Err(error) => return unreadable(error),
+        };
+        let registration = OutboxEntryDto { id: case.id, kind: "case_registered".into(), payload, offline, author: None };
+        if let Prepared::Done(outcome) = batch.prepare(store, device, author, registration, now).await? {
+            return Ok(Err(outcome));
+        }
+        let (mut case, _) = batch.cases.remove(&case_id).ok_or_else(|| corrupt("the registration was not kept"))?;
+        let actor = case.history[0].actor.clone();
+        let at = now.max(case.history[0].at);
+        if let Err(error) = case.change_status(CaseStatus::Submitted, at, actor, note) {
+            return Ok(Err(EntryOutcome::rejected(codes::CASE_RULES, error.to_string())));
+        }
+        let stored = StoredCase::new(&case, offline, now)?;
+        return Ok(Ok((case, CaseWrite::Insert { entry_id, case: stored })));
+    }
+    let Some((case, _)) = batch.current(store, case_id).await? else {
+        return Ok(Err(EntryOutcome::rejected(codes::UNKNOWN_CASE, format!("there is no case {case_id}"))));
+    };
+    if case.kind != domain::case::CaseKind::Application {
+        return Ok(Err(EntryOutcome::rejected(codes::CASE_RULES, "an e-form is submitted on an application case only")));
+    }
+    let Ok(personal_code) = domain::PersonalCode::parse(&author.personal_code) else {
+        return Ok(Err(someone_else_outcome()));
+    };
+    let actor = domain::case::Actor::Staff { personal_code, offline };
+    let (kind, payload) = match case.status() {
+        CaseStatus::Registered => (
+            "case_status",
+            serde_json::to_value(StatusPayloadOut {
+                case_id,
+                change: StatusChange { status: CaseStatus::Submitted, at: now, actor, note: note.to_owned() },
+                from: case_from,
+            }),
+        ),
+        CaseStatus::Submitted => (
+            "case_note",
+            serde_json::to_value(NotePayloadOut {
+                case_id,
+                note: CaseNote { id: entry_id, at: now, actor, text: note.to_owned(), intended_status: None },
+            }),
+        ),
+        other => {
+            return Ok(Err(EntryOutcome::rejected(
+                codes::CASE_MOVED_ON,
+                format!("the case is {}: nothing more can be submitted on it", name_of(&other)),
+            )));
+        }
+    };
+    let payload = match payload {
+        Ok(payload) => payload,
+        Err(error) => return unreadable(error),
+    };
+    let change = OutboxEntryDto { id: entry_id, kind: kind.into(), payload, offline, author: None };
+    match batch.prepare(store, device, author, change, now).await? {
+        Prepared::Done(outcome) => Ok(Err(outcome)),
+        Prepared::Write(write) => {
+            let (case, _) = batch.cases.remove(&case_id).ok_or_else(|| corrupt("the change was not kept"))?;
+            Ok(Ok((case, *write)))
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct StatusPayloadOut {
+    case_id: Uuid,
+    change: StatusChange,
+    from: Option<CaseStatus>,
+}
+
+#[derive(serde::Serialize)]
+struct NotePayloadOut {
+    case_id: Uuid,
+    note: CaseNote,
 }
 
 /// Why an institution's case request was refused.

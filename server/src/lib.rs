@@ -20,6 +20,7 @@ pub mod limits;
 pub mod login;
 pub mod open_data;
 pub mod store;
+pub mod submissions;
 pub mod testing;
 pub mod uploads;
 

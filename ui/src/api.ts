@@ -8,6 +8,7 @@ import type { CaseKind } from "./bindings/CaseKind";
 import type { CaseStatus } from "./bindings/CaseStatus";
 import type { CaseView } from "./bindings/CaseView";
 import type { DraftSummary } from "./bindings/DraftSummary";
+import type { SubmittedView } from "./bindings/SubmittedView";
 import type { DraftView } from "./bindings/DraftView";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { FormSummary } from "./bindings/FormSummary";
@@ -272,6 +273,7 @@ export interface Answers {
   save_form_draft: DraftView;
   form_drafts: DraftSummary[];
   discard_form_draft: null;
+  submit_form: SubmittedView;
   attach_form_file: DraftView;
   attach_case_document_to_form: DraftView;
   remove_form_file: DraftView;
@@ -349,6 +351,7 @@ export const api = {
   saveFormDraft: (id: string, data: Record<string, unknown>, step: number) => call("save_form_draft", { id, data, step }),
   formDrafts: (customerCode: string | null) => call("form_drafts", { customerCode }),
   discardFormDraft: (id: string) => call("discard_form_draft", { id }),
+  submitForm: (id: string, language: Language) => call("submit_form", { id, language }),
   attachFormFile: (id: string, field: string, name: string, content: string) =>
     call("attach_form_file", { id, field, name, content }),
   attachCaseDocumentToForm: (id: string, field: string, documentId: string) =>

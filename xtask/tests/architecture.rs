@@ -174,6 +174,27 @@ fn the_desks_command_lists_agree() {
     }
 }
 
+/// Every reason the server may give for refusing an outbox entry (`protocol::rejection_codes`)
+/// has words in Latvian and English under `cases.rejection.<code>`: the status bar, the case
+/// page and the message list show it to the clerk.
+#[test]
+fn every_outbox_rejection_code_is_translated() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let protocol = std::fs::read_to_string(root.join("protocol/src/lib.rs")).unwrap();
+    let module = protocol.split("pub mod rejection_codes {").nth(1).unwrap().split("\n}").next().unwrap();
+    let codes: Vec<&str> =
+        module.lines().filter_map(|line| line.trim().strip_prefix("pub const ")?.split('"').nth(1)).collect();
+    assert!(codes.len() >= 15 && codes.contains(&"form_invalid"), "the codes were found: {codes:?}");
+    for language in ["lv", "en"] {
+        let table: Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join(format!("ui/src/locales/{language}.json"))).unwrap(),
+        )
+        .unwrap();
+        let missing: Vec<&&str> = codes.iter().filter(|code| table["cases"]["rejection"][**code].is_null()).collect();
+        assert!(missing.is_empty(), "ui/src/locales/{language}.json has no cases.rejection.<code> for {missing:?}");
+    }
+}
+
 /// Every error code the device layer and the desk's commands make (`device::ErrorCode`, as its
 /// generated declaration `ui/src/bindings/ErrorCode.ts` lists them) has a message in Latvian and
 /// in English in the desk's translations: a code without one reaches the clerk as "unknown

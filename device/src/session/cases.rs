@@ -142,16 +142,16 @@ pub struct VisitView {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VisitActionView {
     pub at: DateTime<Utc>,
-    /// `service_viewed`, `case_registered`, `status_changed`, `document_sent`.
+    /// `service_viewed`, `case_registered`, `status_changed`, `document_sent`, `form_submitted`.
     #[cfg_attr(
         feature = "ts",
-        ts(type = r#""service_viewed" | "case_registered" | "status_changed" | "document_sent""#)
+        ts(type = r#""service_viewed" | "case_registered" | "status_changed" | "document_sent" | "form_submitted""#)
     )]
     pub kind: &'static str,
     pub text: String,
     pub case_id: Option<Uuid>,
     #[serde(skip)]
-    action: print::VisitAction,
+    pub(super) action: print::VisitAction,
 }
 
 /// One of a citizen's cases as a kiosk shows it: nothing but what the citizen needs.
@@ -199,7 +199,7 @@ pub const RECEIPT_KEEP: std::time::Duration = std::time::Duration::from_secs(360
 /// saved as the visit ends) until the hourly sweep or the logout.
 pub const RECEIPT_KEEP_AFTER_VISIT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
-fn local_time(at: DateTime<Utc>) -> String {
+pub(super) fn local_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string()
 }
 

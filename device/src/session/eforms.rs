@@ -15,6 +15,7 @@ use domain::{
     catalogue::Text,
     catalogue_view::{Local, local},
 };
+use domain::eaddress::AttachmentInfo;
 use forms::{CompiledForm, FieldError, FormRecord, PrefillContext, Widget};
 use offline_store::FormDraft;
 use serde::Serialize;
@@ -106,6 +107,17 @@ pub struct DraftView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a submission made: the outbox entry (its e-address message's id) and the case.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SubmittedView {
+    pub submission: Uuid,
+    pub case_id: Uuid,
+    pub case_number: String,
+    /// The institution it goes to.
+    pub institution: String,
+}
+
 /// A draft as the customer bar and the case page list it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -123,6 +135,11 @@ pub struct DraftSummary {
 
 fn invalid(code: ErrorCode, message: impl Into<String>) -> SessionError {
     SessionError::new(code, message)
+}
+
+/// `text` in `language` (Latvian where it has no such text), or `stand_in`.
+fn text_in(text: &Text, language: Language, stand_in: &str) -> String {
+    text.show(language).map_or_else(|| stand_in.to_owned(), |shown| shown.text.to_owned())
 }
 
 fn shown(text: &Text, language: Language, stand_in: &str) -> Local {
@@ -310,6 +327,215 @@ impl DeviceSession {
             list.retain(|f| f["sha256"] != sha256);
         }
         self.save_form_draft(id, data, draft.step)
+    }
+
+    /// Submits a draft once every answer is right: the case (registered now, or the one the
+    /// form was started from) moves to submitted, and one outbox entry carries `application.json`,
+    /// `application.pdf` (in `language`, Latvian unless the customer reads English) and the
+    /// files to the institution holding the service, from the centre's mailbox; the draft is gone
+    /// in the same transaction. Works offline: sent once when the server answers.
+    pub fn submit_form(&self, id: Uuid, language: Language) -> Result<SubmittedView, SessionError> {
+        let (actor, _) = self.staff_actor()?;
+        let domain::case::Actor::Staff { personal_code, .. } = &actor else {
+            return Err(invalid(ErrorCode::NotLoggedIn, "log in with your eID card to submit forms"));
+        };
+        let composed_by = personal_code.to_string();
+        let origin = self.entry_origin(&actor);
+        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
+        let form = self.compiled(&draft.form_id, draft.form_version)?;
+        let answers: Value = serde_json::from_str(&draft.data)
+            .map_err(|e| invalid(ErrorCode::FormDataInvalid, format!("the draft's answers cannot be read: {e}")))?;
+        let errors = form.validate(&answers);
+        if !errors.is_empty() {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            return Err(invalid(
+                ErrorCode::FormIncomplete,
+                format!("{} answers are missing or wrong: {}", errors.len(), fields.join(", ")),
+            ));
+        }
+        let data = form.applicable_data(&answers);
+        let definition = form.definition();
+        let service = self.store.service(&definition.service)?.ok_or_else(|| {
+            invalid(ErrorCode::ServiceUnknown, format!("the service {} is not in this desk's catalogue", definition.service))
+        })?;
+        let holder_id = service
+            .competent_authorities
+            .first()
+            .cloned()
+            .ok_or_else(|| invalid(ErrorCode::ServiceUnknown, "the service names no institution"))?;
+        let holder = self.store.organisation(&holder_id)?;
+        let holder_name = holder.as_ref().map_or_else(|| holder_id.clone(), |h| text_in(&h.name, Language::Lv, &holder_id));
+        let customer = super::cases::parse_customer(&draft.customer_code, &draft.customer_name)?;
+        let now = (self.clock)();
+        let submitted_at = crate::protocol::application_time(now);
+        let centre_name = self.store.enrollment()?.map(|e| e.centre.name).unwrap_or_default();
+        let title = |l: Language| text_in(&definition.title, l, &definition.id);
+        let note = format!("E-veidlapa iesniegta: {} (versija {})", title(Language::Lv), definition.version);
+        let submission = match draft.case_id {
+            Some(case_id) => {
+                let case = self.store.case(case_id)?.ok_or_else(|| {
+                    invalid(ErrorCode::CaseUnknown, format!("there is no case {case_id} on this desk"))
+                })?;
+                if case.kind != domain::case::CaseKind::Application
+                    || !matches!(case.status(), domain::case::CaseStatus::Registered | domain::case::CaseStatus::Submitted)
+                {
+                    return Err(invalid(
+                        ErrorCode::CaseChangeRefused,
+                        "an e-form is submitted on an application case that is registered or submitted",
+                    ));
+                }
+                offline_store::Submission::Existing { case_id, actor: actor.clone(), note }
+            }
+            None => {
+                let enrollment = self
+                    .store
+                    .enrollment()?
+                    .ok_or_else(|| invalid(ErrorCode::NotEnrolled, "this device is not enrolled"))?;
+                let desk_number = enrollment.desk_number.filter(|_| !enrollment.centre.code.is_empty()).ok_or_else(|| {
+                    invalid(
+                        ErrorCode::DeskNumberUnknown,
+                        "this desk has no case numbers yet: connect it to the server once so it learns its centre code and desk number",
+                    )
+                })?;
+                let served_at = self
+                    .visit()
+                    .filter(|visit| visit.customer_code == customer.code() && visit.started_at <= now)
+                    .map_or(now, |visit| visit.started_at);
+                offline_store::Submission::New {
+                    case: offline_store::CaseDraft {
+                        id: Uuid::now_v7(),
+                        service_id: service.id.clone(),
+                        kind: domain::case::CaseKind::Application,
+                        channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+                        customer: customer.clone(),
+                        holder_institution: holder_id.clone(),
+                        provider_institution: None,
+                        centre_id: enrollment.centre.id,
+                        centre_code: enrollment.centre.code.clone(),
+                        desk_number,
+                        arrived_at: served_at,
+                        served_at,
+                        registered_by: actor.clone(),
+                        note: String::new(),
+                        offline: origin.offline,
+                        author: origin.author.clone(),
+                    },
+                    note,
+                }
+            }
+        };
+        // The files the answers name, from the draft.
+        let mut files: Vec<(AttachmentInfo, Vec<u8>)> = Vec::new();
+        for field in definition.fields().filter(|f| f.widget == Widget::File) {
+            for file in data.get(&field.field).and_then(Value::as_array).into_iter().flatten() {
+                let (Some(name), Some(sha256)) = (file["name"].as_str(), file["sha256"].as_str()) else { continue };
+                let content = self.store.form_draft_file(id, sha256)?.ok_or_else(|| {
+                    invalid(ErrorCode::AttachmentUnreadable, format!("{name}: the file is no longer with the draft: attach it again"))
+                })?;
+                let info = AttachmentInfo { name: name.to_owned(), size: content.len() as u64, sha256: sha256.to_owned() };
+                files.push((info, content));
+            }
+        }
+        let entry_id = Uuid::now_v7();
+        let new_case = matches!(submission, offline_store::Submission::New { .. });
+        let case_from = match &submission {
+            offline_store::Submission::Existing { case_id, .. } => self.store.case(*case_id)?.map(|c| c.status()),
+            offline_store::Submission::New { .. } => None,
+        };
+        let case = self
+            .store
+            .submit_form_draft(id, entry_id, submission, origin, now, |case| {
+                let application = forms::Application {
+                    form: forms::SubmittedForm {
+                        id: definition.id.clone(),
+                        version: definition.version,
+                        schema_digest: definition.schema_digest(),
+                    },
+                    service: definition.service.clone(),
+                    case_number: case.number.to_string(),
+                    applicant: forms::Applicant {
+                        kind: case.customer.kind_name().to_owned(),
+                        code: case.customer.code(),
+                        name: case.customer.name().to_owned(),
+                    },
+                    centre: centre_name.clone(),
+                    submitted_at: submitted_at.clone(),
+                    language: language.code().to_owned(),
+                    data: data.clone(),
+                };
+                let json = application.to_bytes();
+                let pdf = print::render(&print::application(&print::Application {
+                    language,
+                    form_title: title(language),
+                    service_name: text_in(&service.name, language, &service.id),
+                    holder_institution: holder_name.clone(),
+                    case_number: Some(case.number.to_string()),
+                    customer_name: case.customer.name().to_owned(),
+                    customer_code: case.customer.code(),
+                    centre_name: centre_name.clone(),
+                    submitted_at: super::cases::local_time(now),
+                    sections: form.answers_as_text(&data, language),
+                    files: files.iter().map(|(info, _)| info.name.clone()).collect(),
+                    form_id: definition.id.clone(),
+                    form_version: definition.version,
+                    schema_digest: definition.schema_digest(),
+                }))
+                .map_err(|e| offline_store::StoreError::Invalid(format!("the application PDF could not be made: {e}")))?;
+                let described = |name: &str, content: &[u8]| AttachmentInfo {
+                    name: name.to_owned(),
+                    size: content.len() as u64,
+                    sha256: hex::encode(sha2::Sha256::digest(content)),
+                };
+                let mut attachments = vec![described(forms::APPLICATION_JSON, &json), described(forms::APPLICATION_PDF, &pdf)];
+                let mut contents = vec![(attachments[0].sha256.clone(), json), (attachments[1].sha256.clone(), pdf)];
+                for (info, content) in &files {
+                    attachments.push(info.clone());
+                    contents.push((info.sha256.clone(), content.clone()));
+                }
+                let entry = crate::protocol::FormSubmissionEntry {
+                    message: crate::protocol::MessageEntry {
+                        // The server sends from the centre's mailbox to the holder's.
+                        from: String::new(),
+                        composed_by: composed_by.clone(),
+                        recipients: holder.as_ref().and_then(|h| h.e_address.clone()).into_iter().collect(),
+                        subject: format!("E-veidlapa: {} ({})", title(Language::Lv), case.number),
+                        body: String::new(),
+                        case_id: Some(case.id),
+                        case_number: Some(case.number.to_string()),
+                        attachments,
+                        in_reply_to: None,
+                    },
+                    application,
+                    new_case: new_case.then(|| case.clone()),
+                    case_from,
+                    submitted_at: now,
+                };
+                let payload = serde_json::to_value(&entry)
+                    .map_err(|e| offline_store::StoreError::Invalid(format!("the submission cannot be written: {e}")))?;
+                Ok((payload, contents))
+            })
+            .map_err(|e| match e {
+                offline_store::StoreError::Invalid(message) => invalid(ErrorCode::CaseChangeRefused, message),
+                other => other.into(),
+            })?;
+        tracing::info!(submission = %entry_id, form = %definition.id, case = %case.number, offline = actor.is_offline(), "e-form submitted");
+        let number = case.number.to_string();
+        let form_title = title(self.language()?);
+        self.note_in_visit(&case.customer, now, |visit| {
+            visit.actions.push(super::cases::VisitActionView {
+                at: now,
+                kind: "form_submitted",
+                text: format!("{number} {form_title}"),
+                case_id: Some(case.id),
+                action: print::VisitAction::FormSubmitted {
+                    form: form_title.clone(),
+                    number: number.clone(),
+                    institution: holder_name.clone(),
+                },
+            });
+        });
+        self.wake_sync();
+        Ok(SubmittedView { submission: entry_id, case_id: case.id, case_number: case.number.to_string(), institution: holder_name })
     }
 
     /// Drafts on this desk, the most recently changed first: one customer's, or all.

@@ -16,7 +16,9 @@ pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
     VisitActionView, VisitView, parse_customer,
 };
-pub use eforms::{ChoiceView, DRAFT_KEPT_FOR, DraftSummary, DraftView, FieldView, FormSummary, FormView, StepView};
+pub use eforms::{
+    ChoiceView, DRAFT_KEPT_FOR, DraftSummary, DraftView, FieldView, FormSummary, FormView, StepView, SubmittedView,
+};
 pub use messages::{ActiveConsent, ComposeFile, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
 use serde::Serialize;

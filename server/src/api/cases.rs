@@ -116,6 +116,36 @@ pub async fn institution_feed(
     Ok(Json(page))
 }
 
+/// The submissions of an e-form whose service the institution holds, oldest first, each with
+/// its case number and its `application.json`: their system takes the data without reading mail.
+#[utoipa::path(get, path = "/v1/forms/{form}/submissions",
+    params(("form" = String, Path, description = "The form's id (IRI)"), CaseFeedQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = protocol::FormSubmissionPage), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such form of the institution's", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn form_submissions(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(_, institution): AuthenticatedInstitution,
+    Path(form): Path<String>,
+    Query(query): Query<CaseFeedQuery>,
+) -> Result<Json<protocol::FormSubmissionPage>, ApiError> {
+    let (after, limit) = query.checked()?;
+    let page = crate::submissions::feed(state.store.as_ref(), &institution, &form, after, limit).await.map_err(
+        |error| match error {
+            crate::submissions::SubmissionFeedError::NotFound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, error.to_string())
+            }
+            crate::submissions::SubmissionFeedError::Store(e) => e.into(),
+        },
+    )?;
+    if !page.submissions.is_empty() {
+        let numbers: Vec<String> = page.submissions.iter().map(|s| s.case_number.clone()).collect();
+        record_access(&state, format!("institution:{institution}"), "form_submissions_read", numbers.join(" "), form)
+            .await?;
+    }
+    Ok(Json(page))
+}
+
 /// One case the institution holds or provides, by its number.
 #[utoipa::path(get, path = "/v1/cases/{number}",
     params(("number" = String, Path, description = "The case number, e.g. RCV-03-26-0042"), ("pietura-protocol" = u32, Header)),

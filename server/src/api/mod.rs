@@ -225,6 +225,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::snapshot,
         cases::device_feed,
         cases::institution_feed,
+        cases::form_submissions,
         cases::get_case,
         cases::change_status,
         cases::citizen_cases,
@@ -266,6 +267,8 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         protocol::OutboxReply,
         protocol::OutboxResult,
         protocol::CasePage,
+        protocol::FormSubmissionPage,
+        protocol::FormSubmissionDto,
         protocol::MessageStatesRequest,
         protocol::MessageStates,
         protocol::MessageStateDto,
@@ -312,6 +315,7 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::MESSAGE_STATES_PATH, post(sync::message_states))
         .route(protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
         .route("/v1/institution/cases", get(cases::institution_feed))
+        .route(protocol::FORM_SUBMISSIONS_PATH, get(cases::form_submissions))
         .route("/v1/cases/{number}", get(cases::get_case))
         .route("/v1/cases/{number}/status", post(cases::change_status))
         .route("/v1/eaddress/mailboxes", get(eaddress::mailboxes))

@@ -82,25 +82,23 @@ pub(super) async fn push_outbox(
             )),
         }
     }
-    // Messages go through the e-address rules, one by one; everything else is about cases and
-    // is applied in one transaction. Answers keep the entries' order.
-    let (messages, others): (Vec<_>, Vec<_>) =
-        proven.into_iter().partition(|(_, entry, _)| entry.kind == "message_send");
+    // Case entries are applied in one transaction; then messages and e-form submissions (a
+    // message with its case), one by one, through the e-address rules (a submission may be about
+    // a case registered in the same push). Answers keep the entries' order.
+    let (messages, others): (Vec<_>, Vec<_>) = proven
+        .into_iter()
+        .partition(|(_, entry, _)| matches!(entry.kind.as_str(), "message_send" | "form_submission"));
     let (positions, case_entries): (Vec<usize>, Vec<_>) =
         others.into_iter().map(|(position, entry, author)| (position, (entry, author))).unzip();
     let case_results = crate::cases::apply_entries(state.store.as_ref(), &device, case_entries, now).await?;
     results.extend(positions.into_iter().zip(case_results));
     for (position, entry, author) in messages {
-        let result = crate::eaddress::apply_message_entry(
-            state.store.as_ref(),
-            &state.attachments,
-            &state.calendar,
-            &device,
-            &author,
-            entry,
-            now,
-        )
-        .await?;
+        let (store, attachments, calendar) = (state.store.as_ref(), &state.attachments, &state.calendar);
+        let result = if entry.kind == "form_submission" {
+            crate::submissions::apply_form_submission(store, attachments, calendar, &device, &author, entry, now).await?
+        } else {
+            crate::eaddress::apply_message_entry(store, attachments, calendar, &device, &author, entry, now).await?
+        };
         results.push((position, result));
     }
     results.sort_by_key(|(position, _)| *position);

@@ -34,6 +34,36 @@ pub async fn apply_message_entry(
             "the message names another composer than the person whose login made it".into(),
         ));
     }
+    let new = NewMessage {
+        id: entry.id,
+        recipients: message.recipients,
+        subject: message.subject,
+        body: message.body,
+        case_number: message.case_number,
+        in_reply_to: message.in_reply_to,
+        attachments: message.attachments,
+    };
+    send_as_desk(store, attachments, calendar, device, author, &message.from, new, now).await
+}
+
+/// Sends `new` for a desk's proven `author`: from the centre's mailbox when `from` is empty, or
+/// from a citizen's under their consent at this desk; answered as an outbox result (applied,
+/// duplicate, or rejected with a code). Store failures are the caller's to retry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn send_as_desk(
+    store: &dyn Store,
+    attachments: &Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    device: &crate::store::Device,
+    author: &crate::authorship::ProvenAuthor,
+    from: &str,
+    new: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<protocol::OutboxResult, StoreError> {
+    use protocol::{OutboxResult, rejection_codes as codes};
+    let id = new.id;
+    let rejected =
+        |code: &str, reason: String| OutboxResult { id, outcome: "rejected".into(), reason: Some(reason), code: Some(code.to_owned()) };
     let principal = Principal::Person {
         personal_code: author.personal_code.clone(),
         device_id: device.id,
@@ -42,13 +72,13 @@ pub async fn apply_message_entry(
         kiosk: false,
     };
     // No mailbox named: the desk's centre's own.
-    let from = if message.from.trim().is_empty() {
-        match store.operated_accounts(None, Some(device.centre.id)).await?.into_iter().next() {
-            Some(mailbox) => mailbox.address,
+    let from = if from.trim().is_empty() {
+        match centre_mailbox(store, device).await? {
+            Some(mailbox) => mailbox,
             None => return Ok(rejected(codes::NOT_ALLOWED, "this centre has no e-address mailbox yet".into())),
         }
     } else {
-        message.from.clone()
+        from.to_owned()
     };
     match authorise(store, &principal, &from, Right::Communicate, now).await {
         Ok(sender) => {
@@ -65,18 +95,9 @@ pub async fn apply_message_entry(
         Err(MailboxError::Store(error)) => return Err(error),
         Err(error) => return Ok(rejected(codes::NOT_ALLOWED, error.to_string())),
     }
-    let new = NewMessage {
-        id: entry.id,
-        recipients: message.recipients,
-        subject: message.subject,
-        body: message.body,
-        case_number: message.case_number,
-        in_reply_to: message.in_reply_to,
-        attachments: message.attachments,
-    };
     let outcome = match send(store, attachments, calendar, &principal, &from, new, now).await {
-        Ok((_, true)) => OutboxResult { id: entry.id, outcome: "applied".into(), reason: None, code: None },
-        Ok((_, false)) => OutboxResult { id: entry.id, outcome: "duplicate".into(), reason: None, code: None },
+        Ok((_, true)) => OutboxResult { id, outcome: "applied".into(), reason: None, code: None },
+        Ok((_, false)) => OutboxResult { id, outcome: "duplicate".into(), reason: None, code: None },
         Err(MailboxError::Store(error)) => return Err(error),
         Err(MailboxError::Storage(error)) => return Err(StoreError::Unavailable(error)),
         Err(error @ (MailboxError::NotFound(_) | MailboxError::Forbidden(_) | MailboxError::NotOwner)) => {
@@ -91,6 +112,14 @@ pub async fn apply_message_entry(
         Err(error) => rejected(codes::MESSAGE_INVALID, error.to_string()),
     };
     Ok(outcome)
+}
+
+/// The e-address of the device's centre, if it has one.
+pub(crate) async fn centre_mailbox(
+    store: &dyn Store,
+    device: &crate::store::Device,
+) -> Result<Option<String>, StoreError> {
+    Ok(store.operated_accounts(None, Some(device.centre.id)).await?.into_iter().next().map(|a| a.address))
 }
 
 /// How many messages wait unread in the mailboxes of the device's centre (a count only: no

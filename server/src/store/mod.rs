@@ -229,6 +229,7 @@ macro_rules! migrations {
             10 "0010" "institution_key_expiry",
             11 "0011" "attachment_uploads",
             12 "0012" "forms",
+            13 "0013" "form_submissions",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

@@ -156,6 +156,22 @@ pub struct StoredRecord {
     pub changed_at: DateTime<Utc>,
 }
 
+/// An e-form submission as its holder institution takes it from the feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormSubmissionRow {
+    /// Its feed position (ignored when recording).
+    pub seq: i64,
+    /// The outbox entry's id, which is its e-address message's too.
+    pub id: Uuid,
+    pub form_id: String,
+    /// The institution holding the service (its IRI).
+    pub holder: String,
+    pub case_number: String,
+    /// `application.json`.
+    pub application: String,
+    pub received_at: DateTime<Utc>,
+}
+
 /// A clerk's flag on an article.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleFlag {

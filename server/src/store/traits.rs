@@ -209,6 +209,17 @@ pub trait CaseStore: Send + Sync {
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;
+    /// Records an e-form submission once; answers whether it was new (a second record under the
+    /// same id changes nothing).
+    async fn record_form_submission(&self, submission: FormSubmissionRow) -> Result<bool, StoreError>;
+    /// A form's submissions after feed position `after`, oldest first, at most `limit`, and the
+    /// form's newest position (0 when it has none).
+    async fn form_submissions(
+        &self,
+        form_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<FormSubmissionRow>, i64), StoreError>;
 }
 
 /// The hash-chained audit log.

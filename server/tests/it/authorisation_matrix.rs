@@ -449,6 +449,14 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             Body::None,
             "401 401 401 401 401 401 401 200 200 401 403",
         ),
+        // Another institution is told the form is not there for it (404), as for a case.
+        row(
+            M::GET,
+            "/v1/forms/{form}/submissions",
+            format!("v1/forms/{f}/submissions?after=0"),
+            Body::None,
+            "401 401 401 401 401 401 401 200 404 401 403",
+        ),
         row(M::GET, "/v1/citizen/cases", "v1/citizen/cases", Body::None, "401 401 401 200 403 403 403 401 401 403 401"),
         row(
             M::GET,

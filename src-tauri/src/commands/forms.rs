@@ -2,7 +2,7 @@
 //! and checked by the one validator, resumed, discarded.
 
 use ::device::ErrorCode;
-use device::session::{DraftSummary, DraftView, FormSummary};
+use device::session::{DraftSummary, DraftView, FormSummary, SubmittedView};
 use tauri::State;
 use uuid::Uuid;
 
@@ -52,6 +52,17 @@ pub async fn form_drafts(
     customer_code: Option<String>,
 ) -> Result<Vec<DraftSummary>, CommandError> {
     Ok(state.session()?.form_drafts(customer_code.as_deref())?)
+}
+
+/// Submits a complete draft to the institution (through the outbox: offline too); the
+/// application PDF in `language`.
+#[tauri::command]
+pub async fn submit_form(
+    state: State<'_, DeskState>,
+    id: String,
+    language: domain::Language,
+) -> Result<SubmittedView, CommandError> {
+    Ok(state.session()?.submit_form(draft_id(&id)?, language)?)
 }
 
 #[tauri::command]

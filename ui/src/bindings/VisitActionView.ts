@@ -2,6 +2,6 @@
 
 export type VisitActionView = { at: string, 
 /**
- * `service_viewed`, `case_registered`, `status_changed`, `document_sent`.
+ * `service_viewed`, `case_registered`, `status_changed`, `document_sent`, `form_submitted`.
  */
-kind: "service_viewed" | "case_registered" | "status_changed" | "document_sent", text: string, case_id: string | null, };
+kind: "service_viewed" | "case_registered" | "status_changed" | "document_sent" | "form_submitted", text: string, case_id: string | null, };

@@ -76,7 +76,14 @@ export function CatalogueHome() {
       {view.kind === "cases" && <CasesScreen onOpenCase={(id) => open({ kind: "case", id })} />}
       {view.kind === "mail" && <MailScreen />}
       {view.kind === "case" && <CaseScreen id={view.id} onBack={back} key={view.id} />}
-      {view.kind === "form" && <FormScreen draftId={view.id} onBack={back} key={view.id} />}
+      {view.kind === "form" && (
+        <FormScreen
+          draftId={view.id}
+          onBack={back}
+          onOpenCase={(id) => setStack((s) => [...s.slice(0, -1), { kind: "case", id }])}
+          key={view.id}
+        />
+      )}
       {view.kind === "service" && <ServiceScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       {view.kind === "article" && <ArticleScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       <QueryMemory onQuery={setQuery} />

@@ -4,9 +4,10 @@ import { api, asCommandError } from "../api";
 import type { DraftView } from "../bindings/DraftView";
 import type { FieldError } from "../bindings/FieldError";
 import type { FieldView } from "../bindings/FieldView";
+import type { SubmittedView } from "../bindings/SubmittedView";
 import { LocalText } from "../catalogue/LocalText";
 import { base64Of } from "../files";
-import { errorKey } from "../i18n";
+import { errorKey, type Language } from "../i18n";
 
 type Answers = Record<string, unknown>;
 
@@ -14,7 +15,15 @@ type Answers = Record<string, unknown>;
  *  change kept on the desk at once (the draft survives closing the app), each problem shown at its
  *  field in the clerk's language once the field was touched or the clerk tried to go on, and a
  *  review of everything as the institution will receive it. */
-export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () => void }) {
+export function FormScreen({
+  draftId,
+  onBack,
+  onOpenCase,
+}: {
+  draftId: string;
+  onBack: () => void;
+  onOpenCase: (caseId: string) => void;
+}) {
   const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState<DraftView | null>(null);
   const [answers, setAnswers] = useState<Answers>({});
@@ -24,6 +33,7 @@ export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () =>
   const [failure, setFailure] = useState<string | null>(null);
   const [announce, setAnnounce] = useState("");
   const [fileProblems, setFileProblems] = useState<Record<string, string>>({});
+  const [submitted, setSubmitted] = useState<SubmittedView | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   // Saves go one after another; the newest answers always win.
   const queue = useRef<Promise<unknown>>(Promise.resolve());
@@ -74,6 +84,22 @@ export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () =>
         <button type="button" onClick={onBack}>
           {t("forms.close")}
         </button>
+      </section>
+    );
+  }
+  if (submitted) {
+    return (
+      <section className="panel" role="status" data-testid="form-submitted">
+        <h2>{t("forms.submittedTitle")}</h2>
+        <p>{t("forms.submittedText", { number: submitted.case_number, institution: submitted.institution })}</p>
+        <div className="actions">
+          <button type="button" onClick={() => onOpenCase(submitted.case_id)} data-testid="form-open-case">
+            {t("forms.openCase", { number: submitted.case_number })}
+          </button>
+          <button type="button" className="secondary" onClick={onBack}>
+            {t("forms.close")}
+          </button>
+        </div>
       </section>
     );
   }
@@ -209,7 +235,15 @@ export function FormScreen({ draftId, onBack }: { draftId: string; onBack: () =>
           </div>
         </form>
       ) : (
-        <Review draft={draft} answers={answers} headingRef={heading} onEdit={(i) => goTo(i)} onClose={onBack} />
+        <Review
+          draft={draft}
+          answers={answers}
+          headingRef={heading}
+          onEdit={(i) => goTo(i)}
+          onClose={onBack}
+          onSubmitted={setSubmitted}
+          saved={queue}
+        />
       )}
     </section>
   );
@@ -406,14 +440,37 @@ function Review({
   headingRef,
   onEdit,
   onClose,
+  onSubmitted,
+  saved,
 }: {
   draft: DraftView;
   answers: Answers;
   headingRef: React.RefObject<HTMLHeadingElement | null>;
   onEdit: (step: number) => void;
   onClose: () => void;
+  onSubmitted: (view: SubmittedView) => void;
+  /** The saves still under way: submission waits for the last one. */
+  saved: React.RefObject<Promise<unknown>>;
 }) {
   const { t } = useTranslation();
+  const [language, setLanguage] = useState<Language>("lv");
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const submit = async () => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await saved.current;
+      onSubmitted(await api.submitForm(draft.id, language));
+    } catch (e: unknown) {
+      setProblem(t(errorKey(asCommandError(e).code)));
+      setConfirming(false);
+    } finally {
+      setBusy(false);
+    }
+  };
   const applicable = new Set(draft.applicable);
   const shown = (f: FieldView): string => {
     const value = answers[f.field];
@@ -431,7 +488,7 @@ function Review({
       </h2>
       <p>{t("forms.reviewIntro")}</p>
       {draft.errors.length > 0 && (
-        <p className="field-error" role="alert" data-testid="form-review-errors">
+        <p className="field-error" role="alert" id="form-review-errors" data-testid="form-review-errors">
           {t("forms.fixErrors", { count: draft.errors.length })}
         </p>
       )}
@@ -457,14 +514,61 @@ function Review({
           </dl>
         </section>
       ))}
-      <div className="actions">
-        <button type="button" className="secondary" onClick={() => onEdit(draft.form.steps.length - 1)}>
-          {t("forms.previous")}
-        </button>
-        <button type="button" onClick={onClose} data-testid="form-keep-draft">
-          {t("forms.keepDraft")}
-        </button>
-      </div>
+      <fieldset className="application-language">
+        <legend>{t("forms.applicationLanguage")}</legend>
+        {(["lv", "en"] as const).map((l) => (
+          <label key={l}>
+            <input
+              type="radio"
+              name="application-language"
+              value={l}
+              checked={language === l}
+              onChange={() => setLanguage(l)}
+              data-testid={`form-language-${l}`}
+            />{" "}
+            {t(`forms.language_${l}`)}
+          </label>
+        ))}
+      </fieldset>
+      {problem && (
+        <p className="field-error" role="alert" data-testid="form-submit-problem">
+          {problem}
+        </p>
+      )}
+      {confirming ? (
+        <div className="confirm" role="alertdialog" aria-labelledby="form-confirm-text" data-testid="form-confirm">
+          <p id="form-confirm-text">{t("forms.confirmSubmit")}</p>
+          <div className="actions">
+            <button type="button" ref={confirmRef} onClick={() => void submit()} disabled={busy} data-testid="form-confirm-submit">
+              {busy ? t("forms.submitting") : t("forms.confirmYes")}
+            </button>
+            <button type="button" className="secondary" onClick={() => setConfirming(false)} disabled={busy}>
+              {t("forms.confirmNo")}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="actions">
+          <button type="button" className="secondary" onClick={() => onEdit(draft.form.steps.length - 1)}>
+            {t("forms.previous")}
+          </button>
+          <button type="button" className="secondary" onClick={onClose} data-testid="form-keep-draft">
+            {t("forms.keepDraft")}
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setConfirming(true);
+              setTimeout(() => confirmRef.current?.focus(), 0);
+            }}
+            disabled={draft.errors.length > 0}
+            aria-describedby={draft.errors.length > 0 ? "form-review-errors" : undefined}
+            data-testid="form-submit"
+          >
+            {t("forms.submit")}
+          </button>
+        </div>
+      )}
     </div>
   );
 }

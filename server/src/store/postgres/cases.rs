@@ -191,4 +191,54 @@ impl CaseStore for PostgresStore {
         let row = client.query_one("SELECT count(*) FROM cases", &[]).await.map_err(db)?;
         Ok(row.get::<_, i64>(0) as u64)
     }
+
+    async fn record_form_submission(&self, submission: FormSubmissionRow) -> Result<bool, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let inserted = client
+            .execute(
+                "INSERT INTO form_submissions (id, form_id, holder, case_number, application, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                &[
+                    &submission.id,
+                    &submission.form_id,
+                    &submission.holder,
+                    &submission.case_number,
+                    &submission.application,
+                    &submission.received_at,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        Ok(inserted > 0)
+    }
+
+    async fn form_submissions(
+        &self,
+        form_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<FormSubmissionRow>, i64), StoreError> {
+        let rows = self
+            .select(
+                "SELECT seq, id, form_id, holder, case_number, application, received_at FROM form_submissions
+                 WHERE form_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                &[&form_id, &after, &i64::from(limit)],
+                |r| FormSubmissionRow {
+                    seq: r.get(0),
+                    id: r.get(1),
+                    form_id: r.get(2),
+                    holder: r.get(3),
+                    case_number: r.get(4),
+                    application: r.get(5),
+                    received_at: r.get(6),
+                },
+            )
+            .await?;
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let head = client
+            .query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM form_submissions WHERE form_id = $1", &[&form_id])
+            .await
+            .map_err(db)?;
+        Ok((rows, head.get(0)))
+    }
 }

@@ -18,7 +18,7 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use crate::store::{
-    Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent,
+    Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent, FormSubmissionRow,
     ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, Institution,
     InstitutionKeyRecord, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration, NewCentre, NewDevice,
     ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store, StoreError,

@@ -130,4 +130,71 @@ impl CaseStore for SqliteStore {
         })
         .await
     }
+
+    async fn record_form_submission(&self, submission: FormSubmissionRow) -> Result<bool, StoreError> {
+        self.with(move |c| {
+            let inserted = c
+                .execute(
+                    "INSERT INTO form_submissions (id, form_id, holder, case_number, application, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+                    params![
+                        submission.id.to_string(),
+                        submission.form_id,
+                        submission.holder,
+                        submission.case_number,
+                        submission.application,
+                        submission.received_at
+                    ],
+                )
+                .map_err(db)?;
+            Ok(inserted > 0)
+        })
+        .await
+    }
+
+    async fn form_submissions(
+        &self,
+        form_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<FormSubmissionRow>, i64), StoreError> {
+        let form_id = form_id.to_owned();
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT seq, id, form_id, holder, case_number, application, received_at FROM form_submissions
+                     WHERE form_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![form_id, after, i64::from(limit)], |r| {
+                    Ok((
+                        r.get::<_, String>(1)?,
+                        FormSubmissionRow {
+                            seq: r.get(0)?,
+                            id: Uuid::nil(),
+                            form_id: r.get(2)?,
+                            holder: r.get(3)?,
+                            case_number: r.get(4)?,
+                            application: r.get(5)?,
+                            received_at: r.get(6)?,
+                        },
+                    ))
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            let head: i64 = c
+                .query_row("SELECT COALESCE(MAX(seq), 0) FROM form_submissions WHERE form_id = ?1", params![form_id], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            let rows = rows
+                .into_iter()
+                .map(|(id, row)| Ok(FormSubmissionRow { id: parse_uuid(id)?, ..row }))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok((rows, head))
+        })
+        .await
+    }
 }

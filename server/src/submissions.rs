@@ -1,0 +1,298 @@
+//! E-form submissions from desks (`form_submission` outbox entries) and the feed institutions
+//! take them from.
+//!
+//! A submission is applied once, in steps that are each idempotent under the entry's id, so a
+//! push that fails part-way is finished by the desk's next push: the case write (recording the
+//! entry id), then the e-address message (sent under the entry's id), then the feed row. What
+//! the desk claims is checked against what the server knows: the data against the form version
+//! it names (the one validator, `forms`), `application.json` against the data, the attachments
+//! against the files the data names; the recipient, subject and text are the server's, from the
+//! catalogue and the case.
+
+use chrono::{DateTime, Utc};
+use domain::Language;
+use forms::{APPLICATION_JSON, APPLICATION_PDF, CompiledForm, FormRecord};
+use protocol::{FormSubmissionEntry, OutboxEntryDto, OutboxResult, rejection_codes as codes};
+
+use crate::{
+    authorship::ProvenAuthor,
+    cases::EntryOutcome,
+    eaddress::{Attachments, NewMessage},
+    store::{Device, EntryEffect, FormSubmissionRow, RecordKind, Store, StoreError},
+};
+
+fn corrupt(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
+
+/// Applies a desk's `form_submission` entry made by `author` (proven staff of the desk's centre).
+/// Store failures fail the push (the desk sends it again); everything else is answered.
+pub async fn apply_form_submission(
+    store: &dyn Store,
+    attachments: &Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    device: &Device,
+    author: &ProvenAuthor,
+    entry: OutboxEntryDto,
+    now: DateTime<Utc>,
+) -> Result<OutboxResult, StoreError> {
+    let id = entry.id;
+    let rejected = |code: &'static str, reason: String| Ok(EntryOutcome::rejected(code, reason).into_result(id));
+    let submission: FormSubmissionEntry = match serde_json::from_value(entry.payload) {
+        Ok(submission) => submission,
+        Err(error) => return rejected(codes::UNREADABLE, format!("the submission cannot be read: {error}")),
+    };
+    if submission.message.composed_by != author.personal_code {
+        return rejected(
+            codes::AUTHOR_UNPROVEN,
+            "the submission names another clerk than the person whose login made it".into(),
+        );
+    }
+    let application = &submission.application;
+    // The form version it names, as published.
+    let record: Option<FormRecord> = match store.catalogue_record(RecordKind::Form, &application.form.id).await? {
+        Some(stored) => serde_json::from_str(&stored.document).ok(),
+        None => None,
+    };
+    let Some(definition) = record.as_ref().and_then(|r| r.version(application.form.version)) else {
+        return rejected(
+            codes::FORM_INVALID,
+            format!(
+                "the form {} has no published version {}: the desk's catalogue is not this server's",
+                application.form.id, application.form.version
+            ),
+        );
+    };
+    if definition.schema_digest() != application.form.schema_digest {
+        return rejected(
+            codes::FORM_INVALID,
+            format!(
+                "the schema digest does not match version {} of the form {} as published",
+                application.form.version, application.form.id
+            ),
+        );
+    }
+    let form = match CompiledForm::compile(definition.clone()) {
+        Ok(form) => form,
+        Err(error) => return Err(corrupt(format!("a published form does not compile: {error}"))),
+    };
+    if let Some(problem) = form.validate(&application.data).into_iter().next() {
+        let field = if problem.field.is_empty() { "the form".to_owned() } else { format!("field {:?}", problem.field) };
+        return rejected(codes::FORM_INVALID, format!("{field}: {}", problem.en));
+    }
+    if form.applicable_data(&application.data) != application.data {
+        return rejected(codes::FORM_INVALID, "the data answers fields that do not apply to it".into());
+    }
+    if application.service != definition.service {
+        return rejected(codes::FORM_INVALID, "the application names another service than its form's".into());
+    }
+    // Exactly application.json (these very bytes), application.pdf and the files the data names.
+    let message = &submission.message;
+    let json_digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(application.to_bytes()));
+    let named = |name: &str| message.attachments.iter().filter(|a| a.name == name).count();
+    if named(APPLICATION_JSON) != 1 || named(APPLICATION_PDF) != 1 {
+        return rejected(codes::MESSAGE_INVALID, "a submission carries one application.json and one application.pdf".into());
+    }
+    if !message.attachments.iter().any(|a| a.name == APPLICATION_JSON && a.sha256 == json_digest) {
+        return rejected(codes::FORM_INVALID, "application.json is not the submission's application".into());
+    }
+    let files = application.files();
+    let mut expected: Vec<&str> = files.iter().map(|(_, sha)| sha.as_str()).collect();
+    expected.sort_unstable();
+    expected.dedup();
+    let mut carried: Vec<&str> = message
+        .attachments
+        .iter()
+        .filter(|a| a.name != APPLICATION_JSON && a.name != APPLICATION_PDF)
+        .map(|a| a.sha256.as_str())
+        .collect();
+    carried.sort_unstable();
+    carried.dedup();
+    if carried != expected {
+        return rejected(codes::MESSAGE_INVALID, "the attachments are not the files the answers name".into());
+    }
+    let Some(case_id) = message.case_id else {
+        return rejected(codes::UNREADABLE, "a submission names its case".into());
+    };
+
+    // The case: written once (on a retry it stands as the first push left it).
+    let title_lv = text_lv(&definition.title, &definition.id);
+    let note = format!("E-veidlapa iesniegta: {title_lv} (versija {})", definition.version);
+    let applied_before = store.entry_applied(id).await?;
+    let case = if applied_before {
+        let Some(stored) = store.case(case_id).await? else {
+            return Err(corrupt("an applied submission's case is gone"));
+        };
+        serde_json::from_str::<domain::case::Case>(&stored.document).map_err(corrupt)?
+    } else {
+        let prepared = crate::cases::submission_case(
+            store,
+            device,
+            author,
+            id,
+            entry.offline,
+            submission.new_case.clone(),
+            case_id,
+            submission.case_from,
+            &note,
+            now,
+        )
+        .await?;
+        match prepared {
+            Ok((case, write)) => {
+                if let Err(reason) = matches_case(application, &case) {
+                    return rejected(codes::FORM_INVALID, reason);
+                }
+                let mut results = store.apply_case_writes(device.id, vec![write], now).await?;
+                match results.pop() {
+                    Some(Ok(EntryEffect::Applied | EntryEffect::AlreadyApplied)) => case,
+                    Some(Err(StoreError::Conflict { .. })) => {
+                        return rejected(codes::NUMBER_TAKEN, "the case number is taken by another case".into());
+                    }
+                    Some(Err(StoreError::VersionConflict { .. })) => {
+                        return rejected(codes::CASE_MOVED_ON, "the case changed meanwhile: submit again".into());
+                    }
+                    Some(Err(other)) => return Err(other),
+                    None => return Err(corrupt("no result for the case write")),
+                }
+            }
+            Err(outcome) => return Ok(outcome.into_result(id)),
+        }
+    };
+
+    // The message, to the holder institution's mailbox as the catalogue names it.
+    let holder: Option<domain::catalogue::PublicOrganisation> =
+        match store.catalogue_record(RecordKind::Organisation, &case.holder_institution).await? {
+            Some(stored) if !stored.retired => serde_json::from_str(&stored.document).ok(),
+            _ => None,
+        };
+    let Some(holder_box) = holder.as_ref().and_then(|h| h.e_address.clone()) else {
+        return rejected(
+            codes::UNKNOWN_RECIPIENT,
+            format!("the institution holding the service ({}) has no e-address in the catalogue", case.holder_institution),
+        );
+    };
+    let reply_to = applicant_mailbox(store, &case.customer).await?;
+    let new = NewMessage {
+        id,
+        recipients: vec![holder_box],
+        subject: format!("E-veidlapa: {title_lv} ({})", case.number),
+        body: body(application, &title_lv, &device.centre.name, reply_to.as_deref()),
+        case_number: Some(case.number.to_string()),
+        in_reply_to: None,
+        attachments: message.attachments.clone(),
+    };
+    let sent = crate::eaddress::send_as_desk(store, attachments, calendar, device, author, "", new, now).await?;
+    if sent.outcome == "rejected" {
+        return Ok(sent);
+    }
+    let recorded = store
+        .record_form_submission(FormSubmissionRow {
+            seq: 0,
+            id,
+            form_id: application.form.id.clone(),
+            holder: case.holder_institution.clone(),
+            case_number: case.number.to_string(),
+            application: String::from_utf8(application.to_bytes()).map_err(corrupt)?,
+            received_at: now,
+        })
+        .await?;
+    tracing::info!(submission = %id, form = %application.form.id, case = %case.number, "e-form submission applied");
+    let outcome = if applied_before && !recorded && sent.outcome == "duplicate" {
+        EntryOutcome::Duplicate
+    } else {
+        EntryOutcome::Applied
+    };
+    Ok(outcome.into_result(id))
+}
+
+/// Whether the application says what the case says: its number, service and applicant.
+fn matches_case(application: &forms::Application, case: &domain::case::Case) -> Result<(), String> {
+    if application.case_number != case.number.to_string() {
+        return Err(format!("the application names case {}, the submission case {}", application.case_number, case.number));
+    }
+    if application.service != case.service_id {
+        return Err("the application's service is not its case's".into());
+    }
+    if application.applicant.code != case.customer.code() || application.applicant.kind != case.customer.kind_name() {
+        return Err("the applicant is not the case's customer".into());
+    }
+    Ok(())
+}
+
+/// The applicant's own active e-address, where the institution answers.
+async fn applicant_mailbox(store: &dyn Store, customer: &domain::case::Customer) -> Result<Option<String>, StoreError> {
+    let address = match customer {
+        domain::case::Customer::Natural { personal_code, .. } => domain::eaddress::EAddress::private(personal_code),
+        domain::case::Customer::Legal { registration_number, .. } => {
+            domain::eaddress::EAddress::default_of(registration_number)
+        }
+    }
+    .to_string();
+    Ok(store.accounts(vec![address]).await?.into_iter().find(|a| a.active).map(|a| a.address))
+}
+
+fn text_lv(text: &domain::catalogue::Text, stand_in: &str) -> String {
+    text.show(Language::Lv).map_or_else(|| stand_in.to_owned(), |shown| shown.text.to_owned())
+}
+
+/// The message's text, in Latvian as institutions work: who applies, through which centre, and
+/// where the answer goes.
+fn body(application: &forms::Application, title: &str, centre: &str, reply_to: Option<&str>) -> String {
+    let answer = match reply_to {
+        Some(address) => format!("Atbildi lūdzam sūtīt iesniedzējam uz viņa e-adresi {address}."),
+        None => "Iesniedzējam nav e-adreses: atbildi lūdzam sūtīt uz šo centra e-adresi, centrs to nodos iesniedzējam."
+            .to_owned(),
+    };
+    format!(
+        "{centre} iesniedz {name} ({code}) kopā ar klientu aizpildīto e-veidlapu \"{title}\" (versija {version}).\n\
+         Lieta: {case}. Iesniegts: {at}.\n\
+         Dati mašīnlasāmā formā: application.json; pieteikums lasāmā formā: application.pdf.\n\
+         {answer}",
+        name = application.applicant.name,
+        code = application.applicant.code,
+        version = application.form.version,
+        case = application.case_number,
+        at = application.submitted_at,
+    )
+}
+
+/// Why an institution may not read a form's submissions.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmissionFeedError {
+    /// No such form, or not one whose service the institution holds: the same answer.
+    #[error("there is no form {0} for a service your institution holds")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A page of the submissions of `form_id`, for the institution holding its service.
+pub async fn feed(
+    store: &dyn Store,
+    institution: &str,
+    form_id: &str,
+    after: i64,
+    limit: u32,
+) -> Result<protocol::FormSubmissionPage, SubmissionFeedError> {
+    let not_found = || SubmissionFeedError::NotFound(form_id.to_owned());
+    let stored = store.catalogue_record(RecordKind::Form, form_id).await?.ok_or_else(not_found)?;
+    if stored.owner != institution {
+        return Err(not_found());
+    }
+    let (rows, head) = store.form_submissions(form_id, after, limit).await?;
+    let submissions = rows
+        .into_iter()
+        .filter(|row| row.holder == institution)
+        .map(|row| {
+            Ok(protocol::FormSubmissionDto {
+                seq: row.seq,
+                id: row.id,
+                case_number: row.case_number,
+                received_at: row.received_at,
+                application: serde_json::from_str(&row.application).map_err(corrupt)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(protocol::FormSubmissionPage { submissions, head })
+}
