@@ -149,6 +149,8 @@ pub const ATTACHMENT_TYPES: &[(&str, &str)] = &[
     ("edoc", "application/vnd.etsi.asic-e+zip"),
     ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    // Machine-readable data: an e-form submission's application.json.
+    ("json", "application/json"),
 ];
 
 /// The media type an attachment's name stands for, when it is an allowed type.
@@ -170,7 +172,7 @@ pub enum MessageError {
     Body,
     #[error("attachments: at most {MAX_ATTACHMENTS}")]
     TooManyAttachments,
-    #[error("attachments: {0} is not an allowed type (PDF, DOC/DOCX, ODT/ODS/ODP, JPEG, PNG, TIFF, EDOC, XLSX, PPTX)")]
+    #[error("attachments: {0} is not an allowed type (PDF, DOC/DOCX, ODT/ODS/ODP, JPEG, PNG, TIFF, EDOC, XLSX, PPTX, JSON)")]
     AttachmentType(String),
     #[error("attachments: {0} is larger than 10 MB")]
     AttachmentTooLarge(String),

@@ -38,6 +38,7 @@ mod cases_api;
 mod catalogue_api;
 mod cpsv;
 mod eaddress_api;
+mod form_submissions;
 mod forms_api;
 mod fuzz_regressions;
 mod login_api;

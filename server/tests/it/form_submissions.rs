@@ -1,0 +1,298 @@
+//! E-form submissions through a desk's outbox (issue 14): one entry registers the case (or moves
+//! the one the form was started from on), and the holder institution receives one e-address
+//! message from the centre's mailbox with `application.json`, `application.pdf` and the files;
+//! its system takes the same data from the submissions feed. The server believes nothing the
+//! desk says without checking: the data against the form version named, `application.json`
+//! against the data, the attachments against the files the data names.
+
+use domain::{
+    DeviceKind, PersonalCode, Role,
+    case::{Actor, Case, CaseKind, CaseNumber, CaseStatus, NewCase, customer_from_code},
+    catalogue::ChannelKind,
+    eaddress::{AccountKind, AttachmentInfo},
+};
+use forms::{Applicant, Application, FormRecord, SubmittedForm};
+use protocol::{DeviceCredentials, EntryAuthor, FormSubmissionEntry, MessageEntry, OutboxEntryDto, PROTOCOL_HEADER};
+use serde_json::{Value, json};
+use server::{devices, institutions, store::RecordKind};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::api::{Running, account, author_of, client, encoded, enrolled, import_demo, log_in_card};
+use crate::people::{CENTRE_BOX, CITIZEN, CITIZEN_BOX, CLERK, VID, now};
+
+const RIGA: &str = "https://pietura.lv/id/org/riga";
+const RIGA_BOX: &str = "_DEFAULT@90011524360";
+const DOG_FEE: &str = "https://pietura.lv/id/service/dog-fee";
+const FORM: &str = "https://pietura.lv/id/form/dog-fee";
+const PDF: &[u8] = b"%PDF-1.7\n% application\n%%EOF\n";
+
+fn clerk() -> Actor {
+    Actor::Staff { personal_code: PersonalCode::parse(CLERK).unwrap(), offline: false }
+}
+
+fn sha(content: &[u8]) -> String {
+    hex::encode(Sha256::digest(content))
+}
+
+fn described(name: &str, content: &[u8]) -> AttachmentInfo {
+    AttachmentInfo { name: name.into(), size: content.len() as u64, sha256: sha(content) }
+}
+
+/// A new application case of the dog fee for the citizen, numbered `sequence` at desk 1.
+fn new_case(centre_id: Uuid, sequence: u32) -> Case {
+    let served = now() - chrono::Duration::minutes(10);
+    Case::register(NewCase {
+        id: Uuid::now_v7(),
+        number: CaseNumber::new("RCV", 1, chrono::Datelike::year(&served), sequence).unwrap(),
+        service_id: DOG_FEE.into(),
+        kind: CaseKind::Application,
+        channel: ChannelKind::VpvkacInPerson,
+        customer: customer_from_code(CITIZEN, "Jānis Bērziņš").unwrap(),
+        holder_institution: RIGA.into(),
+        provider_institution: None,
+        centre_id,
+        arrived_at: served,
+        served_at: served,
+        registered_at: served,
+        registered_by: clerk(),
+        note: String::new(),
+    })
+    .unwrap()
+}
+
+/// Valid answers to the dog-fee form, version 1.
+fn answers() -> Value {
+    json!({
+        "applicant_name": "Jānis Bērziņš", "applicant_code": CITIZEN, "phone": "+371 20000000",
+        "microchip": "123456789012345", "dog_name": "Reksis", "relief": "none", "confirm": true
+    })
+}
+
+struct Desk<'a> {
+    server: &'a Running,
+    creds: DeviceCredentials,
+    session: String,
+    author: EntryAuthor,
+    form: FormRecord,
+}
+
+impl Desk<'_> {
+    /// `application` for `case` with `data`, at `version` of the form.
+    fn application(&self, case: &Case, data: Value, version: u32) -> Application {
+        let definition = self.form.version(version).unwrap();
+        Application {
+            form: SubmittedForm { id: FORM.into(), version, schema_digest: definition.schema_digest() },
+            service: DOG_FEE.into(),
+            case_number: case.number.to_string(),
+            applicant: Applicant { kind: "natural".into(), code: CITIZEN.into(), name: "Jānis Bērziņš".into() },
+            centre: "Rīgas VPVKAC".into(),
+            submitted_at: protocol::application_time(now()),
+            language: "lv".into(),
+            data,
+        }
+    }
+
+    /// The entry as a desk queues it, with `application.json` made from `application` (unless
+    /// `json` says otherwise) and `files` beside the application PDF; their content uploaded.
+    async fn entry(
+        &self,
+        case: &Case,
+        new: bool,
+        application: Application,
+        json: Option<Vec<u8>>,
+        files: &[(&str, &[u8])],
+    ) -> OutboxEntryDto {
+        let json = json.unwrap_or_else(|| application.to_bytes());
+        let mut attachments = vec![described("application.json", &json), described("application.pdf", PDF)];
+        let mut contents = vec![json.clone(), PDF.to_vec()];
+        for (name, content) in files {
+            attachments.push(described(name, content));
+            contents.push(content.to_vec());
+        }
+        let sync = client(&self.server.url);
+        for content in contents {
+            sync.upload_attachment(&self.creds, &sha(&content), content.clone()).await.unwrap();
+        }
+        let entry = FormSubmissionEntry {
+            message: MessageEntry {
+                from: String::new(),
+                composed_by: CLERK.into(),
+                recipients: vec![],
+                subject: "E-veidlapa".into(),
+                body: String::new(),
+                case_id: Some(case.id),
+                case_number: Some(case.number.to_string()),
+                attachments,
+                in_reply_to: None,
+            },
+            application,
+            new_case: new.then(|| case.clone()),
+            case_from: (!new).then(|| case.status()),
+            submitted_at: now(),
+        };
+        OutboxEntryDto {
+            id: Uuid::now_v7(),
+            kind: "form_submission".into(),
+            payload: serde_json::to_value(entry).unwrap(),
+            offline: false,
+            author: Some(self.author.clone()),
+        }
+    }
+
+    /// Pushes the entries; each one's (outcome, code, reason).
+    async fn push(&self, entries: Vec<OutboxEntryDto>) -> Vec<(String, String, String)> {
+        let reply = client(&self.server.url).push_outbox(&self.creds, entries).await.unwrap();
+        reply
+            .results
+            .into_iter()
+            .map(|r| (r.outcome, r.code.unwrap_or_default(), r.reason.unwrap_or_default()))
+            .collect()
+    }
+}
+
+async fn riga_inbox(server: &Running) -> Vec<(server::store::StoredMessage, server::store::Delivery)> {
+    server.store.inbox(RIGA_BOX.into(), None, 100).await.unwrap()
+}
+
+async fn feed(server: &Running, key: &str, after: i64) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}v1/forms/{}/submissions?after={after}", server.url, encoded(FORM)))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", format!("ApiKey {key}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+on_both_backends!(server: a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_checked);
+
+async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_checked(server: Running) {
+    let store = server.store.as_ref();
+    let riga = devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    import_demo(&server).await;
+    institutions::add_institution(store, RIGA, "Rīgas valstspilsētas pašvaldība", false, now()).await.unwrap();
+    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
+    let riga_key = institutions::issue_key(store, RIGA, now()).await.unwrap();
+    let vid_key = institutions::issue_key(store, VID, now()).await.unwrap();
+    store.put_account(account(RIGA_BOX, AccountKind::Institution, Some(RIGA), None)).await.unwrap();
+    store.put_account(account(CENTRE_BOX, AccountKind::Institution, None, Some(riga.id))).await.unwrap();
+    store.put_account(account(CITIZEN_BOX, AccountKind::Natural, None, None)).await.unwrap();
+    let creds = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
+    let session = log_in_card(&server, &creds, CLERK, Some(Role::Clerk)).await;
+    let stored = store.catalogue_record(RecordKind::Form, FORM).await.unwrap().unwrap();
+    let form: FormRecord = serde_json::from_str(&stored.document).unwrap();
+    let desk = Desk { server: &server, creds, author: author_of(&session), session, form };
+    let _ = &desk.session;
+
+    // Data the form refuses: refused naming the field, nothing delivered, no case.
+    let case = new_case(riga.id, 1);
+    let mut wrong = answers();
+    wrong["microchip"] = json!("12");
+    let entry = desk.entry(&case, true, desk.application(&case, wrong, 1), None, &[]).await;
+    let results = desk.push(vec![entry]).await;
+    assert_eq!((results[0].0.as_str(), results[0].1.as_str()), ("rejected", "form_invalid"), "{results:?}");
+    assert!(results[0].2.contains("\"microchip\""), "{results:?}");
+    // Answers to a field hidden by the conditions are not sent to the institution either.
+    let mut hidden = answers();
+    hidden["shelter_contract"] = json!([]);
+    let entry = desk.entry(&case, true, desk.application(&case, hidden, 1), None, &[]).await;
+    assert_eq!(desk.push(vec![entry]).await[0].1, "form_invalid");
+    // An application.json that is not the data, a schema digest that is not the version's, a
+    // version never published, a file the answers do not name: each refused.
+    let tampered = desk.application(&case, json!({"other": "data"}), 1).to_bytes();
+    let entry = desk.entry(&case, true, desk.application(&case, answers(), 1), Some(tampered), &[]).await;
+    assert_eq!(desk.push(vec![entry]).await[0].1, "form_invalid");
+    let mut digest = desk.application(&case, answers(), 1);
+    digest.form.schema_digest = sha(b"another schema");
+    let entry = desk.entry(&case, true, digest, None, &[]).await;
+    assert_eq!(desk.push(vec![entry]).await[0].1, "form_invalid");
+    let mut unpublished = desk.application(&case, answers(), 1);
+    unpublished.form.version = 7;
+    let entry = desk.entry(&case, true, unpublished, None, &[]).await;
+    assert_eq!(desk.push(vec![entry]).await[0].1, "form_invalid");
+    let smuggled = desk.entry(&case, true, desk.application(&case, answers(), 1), None, &[("x.pdf", PDF)]).await;
+    assert_eq!(desk.push(vec![smuggled]).await[0].1, "message_invalid");
+    // The application must be the case's: its number and its customer.
+    let mut someone_else = desk.application(&case, answers(), 1);
+    someone_else.applicant.code = "290156-11605".into();
+    let entry = desk.entry(&case, true, someone_else, None, &[]).await;
+    assert_eq!(desk.push(vec![entry]).await[0].1, "form_invalid");
+    // A clerk's entry in another clerk's name is refused as any entry is.
+    let mut forged = desk.entry(&case, true, desk.application(&case, answers(), 1), None, &[]).await;
+    forged.payload["composed_by"] = json!("210860-10528");
+    assert_eq!(desk.push(vec![forged]).await[0].1, "author_unproven");
+    assert!(riga_inbox(&server).await.is_empty());
+    assert!(store.case(case.id).await.unwrap().is_none());
+
+    // A shelter dog with its contract: the case registered and submitted, one message to Riga
+    // from the centre with the three files, the answer asked to the citizen's own e-address.
+    let contract: &[u8] = b"%PDF-1.7\n% shelter contract\n%%EOF\n";
+    let mut shelter = answers();
+    shelter["relief"] = json!("shelter");
+    shelter["shelter_contract"] =
+        json!([{ "name": "līgums.pdf", "sha256": sha(contract), "size": contract.len(), "media_type": "application/pdf" }]);
+    let application = desk.application(&case, shelter, 1);
+    let entry = desk.entry(&case, true, application.clone(), None, &[("līgums.pdf", contract)]).await;
+    let results = desk.push(vec![entry.clone()]).await;
+    assert_eq!(results[0].0, "applied", "{results:?}");
+    let inbox = riga_inbox(&server).await;
+    assert_eq!(inbox.len(), 1);
+    let (message, _) = &inbox[0];
+    assert_eq!(message.id, entry.id);
+    assert_eq!(message.sender, CENTRE_BOX);
+    assert_eq!(message.case_number.as_deref(), Some(case.number.to_string().as_str()));
+    assert!(message.subject.contains("Suņu") || message.subject.contains(&case.number.to_string()), "{}", message.subject);
+    assert!(message.body.contains("Jānis Bērziņš") && message.body.contains(CITIZEN_BOX), "{}", message.body);
+    let attachments: Vec<AttachmentInfo> = serde_json::from_str(&message.attachments).unwrap();
+    let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["application.json", "application.pdf", "līgums.pdf"]);
+    let stored_case: Case = serde_json::from_str(&store.case(case.id).await.unwrap().unwrap().document).unwrap();
+    assert_eq!((stored_case.status(), stored_case.kind), (CaseStatus::Submitted, CaseKind::Application));
+    assert_eq!(stored_case.holder_institution, RIGA);
+
+    // Sent again (the desk did not hear the answer): done, and still once.
+    let results = desk.push(vec![entry.clone()]).await;
+    assert_eq!(results[0].0, "duplicate", "{results:?}");
+    assert_eq!(riga_inbox(&server).await.len(), 1);
+
+    // Riga's system takes the data from the feed; another institution is told there is no such
+    // form for it.
+    let (status, page) = feed(&server, &riga_key, 0).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["submissions"].as_array().unwrap().len(), 1);
+    assert_eq!(page["submissions"][0]["case_number"], case.number.to_string());
+    assert_eq!(page["submissions"][0]["application"], serde_json::to_value(&application).unwrap());
+    let head = page["head"].as_i64().unwrap();
+    assert_eq!(feed(&server, &riga_key, head).await.1["submissions"], json!([]));
+    assert_eq!(feed(&server, &vid_key, 0).await.0, 404);
+
+    // A form started from a registered case moves that case on; a version later replaced is
+    // still accepted for data valid for its own version.
+    let registered = new_case(riga.id, 2);
+    let reply = desk
+        .push(vec![OutboxEntryDto {
+            id: registered.id,
+            kind: "case_registered".into(),
+            payload: serde_json::to_value(&registered).unwrap(),
+            offline: false,
+            author: Some(desk.author.clone()),
+        }])
+        .await;
+    assert_eq!(reply[0].0, "applied");
+    let mut next = desk.form.latest().clone();
+    next.version = 2;
+    next.schema["properties"]["microchip"]["pattern"] = json!("^[0-9]{10}$");
+    server::catalogue::Catalogue::new(server.store.clone())
+        .put_form(&server::catalogue::Editor::Institution { id: RIGA.into(), central: false }, next, now())
+        .await
+        .unwrap();
+    let entry = desk.entry(&registered, false, desk.application(&registered, answers(), 1), None, &[]).await;
+    let results = desk.push(vec![entry]).await;
+    assert_eq!(results[0].0, "applied", "{results:?}");
+    let moved: Case = serde_json::from_str(&store.case(registered.id).await.unwrap().unwrap().document).unwrap();
+    assert_eq!(moved.status(), CaseStatus::Submitted);
+    assert_eq!(riga_inbox(&server).await.len(), 2);
+    assert_eq!(feed(&server, &riga_key, head).await.1["submissions"].as_array().unwrap().len(), 1);
+}
