@@ -13,7 +13,7 @@ use crate::secrets::Vault;
 use crate::secrets::{DatabaseKey, SecretError};
 
 /// The schema version this build writes; see [`MIGRATIONS`].
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Migrations in order; entry `n` brings the schema from version `n` to `n + 1`. Never edit a
 /// landed entry: add a new one.
@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_outbox_author.sql"),
     include_str!("../migrations/0010_form_drafts.sql"),
     include_str!("../migrations/0011_form_draft_files.sql"),
+    include_str!("../migrations/0012_form_submissions_in_outbox.sql"),
 ];
 
 /// The catalogue file's schema version; see [`CATALOGUE_MIGRATIONS`].

@@ -245,17 +245,24 @@ impl Pages<'_> {
             }
             Block::Fields(rows) => {
                 let label_width = 48.0;
+                // A long label (an e-form's question) wraps within its column, never into the
+                // answer beside it; the row is as tall as the longer of the two.
+                let gap = 3.0;
                 for (label, value) in rows {
+                    let label_lines = wrap(self.bold, label, 10.5, label_width - gap);
                     let value_lines = wrap(self.regular, value, 10.5, width - label_width);
-                    self.ensure_room(5.0 * value_lines.len().max(1) as f32);
-                    self.y += 5.0;
-                    self.text(FontChoice::Bold, 10.5, MARGIN, label);
+                    let height = label_lines.len().max(value_lines.len()).max(1);
+                    self.ensure_room(5.0 * height as f32);
+                    let top = self.y + 5.0;
+                    for (index, line) in label_lines.iter().enumerate() {
+                        self.y = top + 5.0 * index as f32;
+                        self.text(FontChoice::Bold, 10.5, MARGIN, line);
+                    }
                     for (index, line) in value_lines.iter().enumerate() {
-                        if index > 0 {
-                            self.y += 5.0;
-                        }
+                        self.y = top + 5.0 * index as f32;
                         self.text(FontChoice::Regular, 10.5, MARGIN + label_width, line);
                     }
+                    self.y = top + 5.0 * (height - 1) as f32;
                 }
                 self.y += 2.0;
             }

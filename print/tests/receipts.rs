@@ -179,4 +179,8 @@ fn an_application_reads_back_with_its_answers_files_and_identity() {
         assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
     }
     assert!(text.replace(['\n', ' '], "").contains(&"ab".repeat(32)), "the digest in full:\n{text}");
+    // A long question wraps in its own column: its answer stands apart, whole, on the first line.
+    let row = text.lines().find(|l| l.starts_with("Koku sugas un")).unwrap_or_default();
+    assert!(row.contains("  Parastā liepa, 140 cm; parastā kļava, 95 cm"), "{row:?} in:\n{text}");
+    assert!(text.lines().any(|l| l.trim() == "stumbra apkārtmērs"), "{text}");
 }

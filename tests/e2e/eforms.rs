@@ -122,3 +122,153 @@ async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_r
     assert!(session.form_drafts(None).unwrap().is_empty());
     assert_eq!(session.form_draft(draft.id).unwrap_err().code, "form_draft_unknown");
 }
+
+const RIGA: &str = "https://pietura.lv/id/org/riga";
+const RIGA_BOX: &str = "_DEFAULT@90011524360";
+
+/// The done-when of issue 14 at the session's level: with the server stopped, the tree-felling
+/// permit for the customer being served is filled in two steps, the app closes and opens again,
+/// the draft is resumed, a scan attached and the form submitted; the server comes back and
+/// Riga's mailbox holds the message once, with an `application.json` the form's own validator
+/// accepts and a PDF whose text shows the answers; the case is submitted on the server, the
+/// holder's feed has it, and the visit receipt lists it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
+    let mut scenario = Scenario::in_dir(dir.path());
+    let ca = scenario.trust_test_ca().unwrap().clone();
+    scenario.grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
+    let key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība").unwrap();
+    scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA]).unwrap();
+    scenario.mailbox("RCV@90011524360", "Rīgas VPVKAC", &["--centre", "Rīgas VPVKAC"]).unwrap();
+    let port = free_port();
+    let mut server = scenario.start(port).unwrap();
+    let desk = TestDesk::new(dir.path().join("desk"), device::engine::system_clock(), &ca).unwrap();
+    let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
+    let started = std::time::Instant::now();
+    while session.service_forms(TREES).unwrap().is_empty() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no forms: {:?}", session.status());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    // Offline: two steps filled for the customer being served, then the app closes.
+    server.stop();
+    session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
+    let draft = session.start_form(TREE_FORM, None).unwrap();
+    let mut data = draft.data.clone();
+    data["applicant_role"] = json!("owner");
+    data["phone"] = json!("+371 20000000");
+    session.save_form_draft(draft.id, data.clone(), 1).unwrap();
+    data["cadastral_number"] = json!("01000123456");
+    data["site_address"] = json!("Brīvības iela 1, Rīga");
+    data["tree_count"] = json!(3);
+    data["species"] = json!("Parastā liepa, 3 koki");
+    data["reason"] = json!("dangerous");
+    session.save_form_draft(draft.id, data.clone(), 2).unwrap();
+    drop(session);
+
+    // Opened again (the sync engine starting, as the app starts it) and unlocked with the card
+    // offline: the draft is resumed, a scan attached, the last step answered, and it is submitted.
+    let session = desk.open().unwrap();
+    assert!(session.start_sync().await.unwrap());
+    assert_eq!(session.log_in(Some("1234")).await.unwrap().state, "logged_in");
+    session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
+    let drafts = session.form_drafts(Some(CUSTOMER)).unwrap();
+    assert_eq!((drafts.len(), drafts[0].step), (1, 2));
+    let resumed = session.form_draft(draft.id).unwrap();
+    assert_eq!(resumed.data["species"], "Parastā liepa, 3 koki");
+    // Not yet complete: refused, and the draft stays.
+    assert_eq!(session.submit_form(draft.id, domain::Language::Lv).unwrap_err().code, "form_incomplete");
+    let scan = b"%PDF-1.7\n% site plan scanned at the desk\n%%EOF\n".to_vec();
+    let with_scan = session.attach_form_file(draft.id, "site_plan", "situācijas plāns.pdf", scan.clone()).unwrap();
+    let mut data = with_scan.data.clone();
+    data["confirm"] = json!(true);
+    let ready = session.save_form_draft(draft.id, data, 3).unwrap();
+    assert!(ready.errors.is_empty(), "{:?}", ready.errors);
+    let submitted = session.submit_form(draft.id, domain::Language::Lv).unwrap();
+    assert_eq!(session.form_draft(draft.id).unwrap_err().code, "form_draft_unknown", "the draft is gone");
+    let case = session.case(submitted.case_id).unwrap().unwrap();
+    assert_eq!(case.status, domain::case::CaseStatus::Submitted);
+    let queued = session.queued_messages().unwrap();
+    assert_eq!((queued[0].id, queued[0].state), (submitted.submission, "queued"));
+    assert_eq!(queued[0].attachments, ["application.json", "application.pdf", "situācijas plāns.pdf"]);
+    let visit = session.visit().unwrap();
+    assert!(visit.actions.iter().any(|a| a.kind == "form_submitted" && a.case_id == Some(submitted.case_id)));
+    let receipt = session.print_visit_receipt(false).unwrap();
+    let receipt_text = pdftotext(&std::fs::read(receipt.pdf.unwrap()).unwrap());
+    assert!(receipt_text.contains("iesniegta") && receipt_text.contains("Iesniegums koku ciršanas"), "{receipt_text}");
+
+    // The server comes back: the submission goes once.
+    let server = scenario.start(port).unwrap();
+    session.retry_now().await;
+    let started = std::time::Instant::now();
+    while session.queued_messages().unwrap()[0].state != "sent" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not sent: {:?}", session.queued_messages());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let http = reqwest::Client::new();
+    let base = server.url.trim_end_matches('/').to_owned();
+    let get = |path: String| {
+        let (http, key) = (http.clone(), key.clone());
+        async move { http.get(path).header("pietura-protocol", "1").header("authorization", key).send().await.unwrap() }
+    };
+    let inbox: serde_json::Value =
+        get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/inbox")).await.json().await.unwrap();
+    let inbox = inbox.as_array().unwrap();
+    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    assert_eq!(inbox[0]["id"], submitted.submission.to_string());
+    assert_eq!(inbox[0]["sender"], "RCV@90011524360");
+    assert_eq!(inbox[0]["case_number"], submitted.case_number);
+    let attachment = |index: usize| {
+        get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/messages/{}/attachments/{index}", submitted.submission))
+    };
+    let json_bytes = attachment(0).await.bytes().await.unwrap();
+    let application: forms::Application = serde_json::from_slice(&json_bytes).unwrap();
+    let definition = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/forms/tree-felling.form.json"),
+    )
+    .unwrap();
+    let form = forms::compile_json(&definition).unwrap();
+    assert_eq!(form.validate(&application.data), vec![], "application.json validates");
+    assert_eq!(application.form.schema_digest, form.definition().schema_digest());
+    assert_eq!((application.case_number.as_str(), application.applicant.code.as_str()), (submitted.case_number.as_str(), CUSTOMER));
+    let pdf = attachment(1).await.bytes().await.unwrap();
+    let text = pdftotext(&pdf);
+    for answer in ["OSKARS KALNS", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"] {
+        assert!(text.contains(answer), "{answer:?} is not in the PDF: {text}");
+    }
+    assert_eq!(attachment(2).await.bytes().await.unwrap().to_vec(), scan, "the scan arrives byte for byte");
+    let on_server: serde_json::Value =
+        get(format!("{base}/v1/cases/{}", submitted.case_number)).await.json().await.unwrap();
+    assert_eq!(on_server["case"]["history"].as_array().unwrap().last().unwrap()["status"], "submitted");
+    let feed: serde_json::Value = get(format!(
+        "{base}/v1/forms/{}/submissions?after=0",
+        percent_encoding::utf8_percent_encode(TREE_FORM, percent_encoding::NON_ALPHANUMERIC)
+    ))
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(feed["submissions"][0]["application"], serde_json::from_slice::<serde_json::Value>(&json_bytes).unwrap());
+    // Still once, whatever the desk does next.
+    session.retry_now().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let again: serde_json::Value =
+        get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/inbox")).await.json().await.unwrap();
+    assert_eq!(again.as_array().unwrap().len(), 1);
+}
+
+/// The text of a PDF, as poppler reads it.
+fn pdftotext(pdf: &[u8]) -> String {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(file.path())
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}

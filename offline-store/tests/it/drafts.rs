@@ -80,3 +80,49 @@ fn a_drafts_files_are_kept_with_its_answers_and_go_with_it() {
     assert!(store.delete_form_draft(kept.id).unwrap());
     assert!(store.form_draft_file(kept.id, "aa").unwrap().is_none());
 }
+
+/// Submitting is all or nothing: the case registered and submitted, one `form_submission` entry
+/// with its files, the draft and its files gone — or, when making the entry fails, nothing at all
+/// (the draft stays to be submitted again).
+#[test]
+fn a_submission_registers_the_case_queues_one_entry_and_removes_the_draft_at_once() {
+    use domain::case::CaseStatus;
+    use offline_store::{CaseDraft, Submission};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let kept = draft("290156-11605", 0);
+    store.create_form_draft(&kept).unwrap();
+    store.add_form_draft_file(kept.id, "aa", b"%PDF", r#"{"site_plan":[]}"#, at(1)).unwrap();
+    let centre = Uuid::now_v7();
+    let case = CaseDraft { kind: domain::case::CaseKind::Application, ..CaseDraft::example(centre, at(1)) };
+    let submission = || Submission::New { case: case.clone(), note: "E-veidlapa iesniegta".into() };
+
+    // The entry cannot be made: nothing changes.
+    let failed = store.submit_form_draft(kept.id, Uuid::now_v7(), submission(), false, at(1), |_| {
+        Err(offline_store::StoreError::Invalid("no PDF".into()))
+    });
+    assert!(failed.is_err());
+    assert!(store.form_draft(kept.id).unwrap().is_some(), "the draft stays");
+    assert!(store.case(case.id).unwrap().is_none() && store.pending_outbox(10).unwrap().is_empty());
+
+    let entry = Uuid::now_v7();
+    let submitted = store
+        .submit_form_draft(kept.id, entry, submission(), false, at(1), |registered| {
+            assert_eq!(registered.status(), CaseStatus::Registered, "the entry carries the case as registered");
+            let payload = serde_json::json!({ "case_id": registered.id, "number": registered.number.to_string() });
+            Ok((payload, vec![("bb".to_owned(), b"{}".to_vec())]))
+        })
+        .unwrap();
+    assert_eq!(submitted.status(), CaseStatus::Submitted);
+    assert_eq!(store.case(case.id).unwrap().unwrap().status(), CaseStatus::Submitted);
+    let pending = store.pending_outbox(10).unwrap();
+    assert_eq!(pending.len(), 1, "one entry: the case travels in it");
+    assert_eq!((pending[0].id, pending[0].kind.as_str()), (entry, "form_submission"));
+    assert_eq!(store.outbox_file("bb").unwrap(), Some((b"{}".to_vec(), false)));
+    assert!(store.form_draft(kept.id).unwrap().is_none());
+    assert!(store.form_draft_file(kept.id, "aa").unwrap().is_none());
+    assert_eq!(store.unsettled_outbox_by_case().unwrap().get(&case.id).map(|o| o.pending), Some(1));
+    // A draft submitted already cannot be submitted again.
+    let again = store.submit_form_draft(kept.id, Uuid::now_v7(), submission(), false, at(2), |_| unreachable!());
+    assert!(matches!(again, Err(offline_store::StoreError::Invalid(_))));
+}
