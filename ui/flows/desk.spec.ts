@@ -492,4 +492,39 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   await page.getByTestId("form-field-applicant_name").fill("");
   await expect(page.getByTestId("form-field-applicant_name-error")).toHaveText("Fill in this field.");
   await expectAccessible(page);
+
+  // Back in Latvian and complete again: submitted only after a question, then the case page shows
+  // it submitted with its message to Riga, the application and the file.
+  await page.getByRole("button", { name: "Latviešu" }).click();
+  await page.getByTestId("form-field-applicant_name").fill("Oskars Kalns");
+  await expect(page.getByTestId("form-save-state")).toHaveText("Saglabāts");
+  await page.getByTestId("form-next").click();
+  await page.getByTestId("form-next").click();
+  await expect(review).toBeVisible();
+  await review.getByTestId("form-submit").click();
+  const confirm = review.getByTestId("form-confirm");
+  await expect(confirm).toContainText("Pēc iesniegšanas to vairs nevar mainīt");
+  await expect(confirm.getByTestId("form-confirm-submit")).toBeFocused();
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/form-confirm.png`, fullPage: true });
+  await confirm.getByRole("button", { name: "Nē, vēl pārbaudīt" }).click();
+  await expect(confirm).toHaveCount(0);
+  await review.getByTestId("form-submit").click();
+  await review.getByTestId("form-confirm-submit").click();
+  const done = page.getByTestId("form-submitted");
+  await expect(done).toContainText("Pieteikums iesniegts");
+  await expect(done).toContainText("Rīgas valstspilsētas pašvaldība");
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/form-submitted.png` });
+  await done.getByTestId("form-open-case").click();
+  const casePage = page.getByTestId("case-page");
+  await expect(casePage.getByTestId("case-status")).toHaveText("Iesniegta iestādei");
+  await expect(casePage).toContainText("application.json");
+  await expect(casePage).toContainText("apliecība.pdf");
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/form-case.png`, fullPage: true });
+  // The draft is gone from the customer bar.
+  await expect(page.getByTestId("customer-drafts")).toHaveCount(0);
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(casePage.getByTestId("case-status")).toHaveText("Submitted to the institution");
+  await expectAccessible(page);
 });

@@ -586,6 +586,33 @@ export function installFakeBackend(caseRules: CaseRules): void {
           persist();
           return reply("remove_form_file", draftView(d));
         }
+        case "submit_form": {
+          // As the desk submits: only a complete draft; the case registered and submitted, one
+          // message to the holder with the application and its files, the draft gone.
+          const d = findDraft(args.id);
+          if (draftView(d).errors.length > 0) throw { code: "form_incomplete", message: "answers missing" };
+          const now = new Date().toISOString();
+          const n = state.cases.filter((c) => c.number.startsWith("R1V-01-")).length + 3;
+          const c = {
+            id: `0190b2d8-0000-7000-8000-${String(n).padStart(12, "0")}`, number: `R1V-01-26-${String(n).padStart(4, "0")}`,
+            service_id: dogForm.service_id, service_name: "Suņu turēšanas nodevas samaksa", kind: "application", channel: "vpvkac_in_person",
+            status: "submitted", customer_type: "natural", customer_code: d.customer_code, customer_name: d.customer_name,
+            holder_institution: "https://pietura.lv/id/org/riga", holder_name: "Rīgas valstspilsētas pašvaldība",
+            arrived_at: now, served_at: now, waiting_seconds: 0, service_seconds: 60,
+            history: [
+              { status: "registered", at: now, by: "staff", by_id: "161175-19997", offline: state.status.connection !== "online", note: "" },
+              { status: "submitted", at: now, by: "staff", by_id: "161175-19997", offline: state.status.connection !== "online", note: `E-veidlapa iesniegta: ${dogForm.title.text} (versija 1)` },
+            ],
+            unsent: 1, refused: null, refused_code: null, notes: [], news: null,
+          };
+          state.cases.unshift(c);
+          const files = Object.values(d.data).filter(Array.isArray).flat().map((f: any) => f.name);
+          const queued = queueMessage({ recipients: ["_DEFAULT@90011524360"], subject: `E-veidlapa: ${dogForm.title.text} (${c.number})`, case_id: c.id }, "a");
+          queued.attachments = ["application.json", "application.pdf", ...files];
+          state.drafts = state.drafts.filter((x: any) => x.id !== args.id);
+          persist();
+          return reply("submit_form", { submission: queued.id, case_id: c.id, case_number: c.number, institution: c.holder_name });
+        }
         case "discard_form_draft":
           findDraft(args.id);
           state.drafts = state.drafts.filter((d: any) => d.id !== args.id);

@@ -25,6 +25,14 @@ export function errorKey(code: string | undefined): string {
   return code && known.includes(code) ? `errors.${code}` : "errors.unknown";
 }
 
+/** Why the server refused an outbox entry, in the clerk's words: the translation of its code, and
+ *  for an e-form the server's own reason too, which names the field at fault. */
+export function refusalText(t: (key: string, options?: { defaultValue?: string }) => string, code: string | null | undefined, reason: string | null | undefined): string {
+  if (!code) return reason ?? "";
+  const words = t(`cases.rejection.${code}`, { defaultValue: reason ?? "" });
+  return code === "form_invalid" && reason ? `${words} (${reason})` : words;
+}
+
 /** Which form field an enrollment error belongs to, so it is shown (and announced) there. */
 export function errorField(code: string): "serverUrl" | "code" | null {
   if (code === "invalid_url" || code === "unreachable" || code === "protocol_mismatch") return "serverUrl";

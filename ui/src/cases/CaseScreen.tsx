@@ -3,14 +3,23 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CaseStatus, type CaseView } from "../api";
 import { usePage } from "../catalogue/usePage";
 import { formatMinutes, formatSyncTime } from "../format";
-import { errorKey, type Language } from "../i18n";
+import { errorKey, refusalText, type Language } from "../i18n";
 import { CaseMessages } from "../mail/CaseMessages";
 import { CaseDocuments } from "./CaseDocuments";
+import { CustomerDrafts, ServiceForms } from "../forms/ServiceForms";
 import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
 
 /** One case: what it is, its whole history, the next steps the clerk may take, receipts. */
-export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
+export function CaseScreen({
+  id,
+  onBack,
+  onOpenDraft,
+}: {
+  id: string;
+  onBack: () => void;
+  onOpenDraft: (draftId: string) => void;
+}) {
   const { t, i18n } = useTranslation();
   const language = i18n.language as Language;
   const { page, error: loadError } = usePage(api.casePage, id);
@@ -60,7 +69,7 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
       .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
   };
 
-  const refusedText = view.refused_code ? t(`cases.rejection.${view.refused_code}`, { defaultValue: view.refused ?? "" }) : view.refused;
+  const refusedText = refusalText(t, view.refused_code, view.refused);
 
   return (
     <article className="case-page" data-testid="case-page" aria-labelledby="case-number">
@@ -157,6 +166,13 @@ export function CaseScreen({ id, onBack }: { id: string; onBack: () => void }) {
       </section>
 
       <CaseDocuments view={view} onChanged={setChanged} />
+
+      {view.kind === "application" && (view.status === "registered" || view.status === "submitted") && (
+        <>
+          <ServiceForms serviceId={view.service_id} caseId={view.id} onOpenDraft={onOpenDraft} />
+          <CustomerDrafts customerCode={view.customer_code} caseId={view.id} seen={view.id} onOpenDraft={onOpenDraft} />
+        </>
+      )}
 
       <CaseMessages view={view} />
 

@@ -75,7 +75,9 @@ export function CatalogueHome() {
       {view.kind === "search" && <SearchScreen onOpen={open} initialQuery={query} key="search" />}
       {view.kind === "cases" && <CasesScreen onOpenCase={(id) => open({ kind: "case", id })} />}
       {view.kind === "mail" && <MailScreen />}
-      {view.kind === "case" && <CaseScreen id={view.id} onBack={back} key={view.id} />}
+      {view.kind === "case" && (
+        <CaseScreen id={view.id} onBack={back} onOpenDraft={(id) => open({ kind: "form", id })} key={view.id} />
+      )}
       {view.kind === "form" && (
         <FormScreen
           draftId={view.id}

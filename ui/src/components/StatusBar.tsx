@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, type OutboxProblem, type SyncStatus } from "../api";
 import { useSyncStatus } from "./useSyncStatus";
 import { formatSyncTime } from "../format";
-import type { Language } from "../i18n";
+import { refusalText, type Language } from "../i18n";
 
 export function StatusBar({ enrolled }: { enrolled: boolean }) {
   const { t, i18n } = useTranslation();
@@ -93,7 +93,7 @@ function RefusedEntries({ count }: { count: number }) {
             <li key={p.id}>
               <strong>{p.case_number ?? t(`status.entryKind.${p.kind}`, { defaultValue: p.kind })}</strong>{" "}
               <span className="muted">{formatSyncTime(p.created_at, i18n.language as Language)}</span>:{" "}
-              {p.code ? t(`cases.rejection.${p.code}`, { defaultValue: p.reason }) : p.reason}
+              {refusalText(t, p.code, p.reason)}
             </li>
           ))}
         </ul>

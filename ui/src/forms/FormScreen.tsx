@@ -5,6 +5,7 @@ import type { DraftView } from "../bindings/DraftView";
 import type { FieldError } from "../bindings/FieldError";
 import type { FieldView } from "../bindings/FieldView";
 import type { SubmittedView } from "../bindings/SubmittedView";
+import type { DocumentView } from "../bindings/DocumentView";
 import { LocalText } from "../catalogue/LocalText";
 import { base64Of } from "../files";
 import { errorKey, type Language } from "../i18n";
@@ -34,6 +35,8 @@ export function FormScreen({
   const [announce, setAnnounce] = useState("");
   const [fileProblems, setFileProblems] = useState<Record<string, string>>({});
   const [submitted, setSubmitted] = useState<SubmittedView | null>(null);
+  // The scans of the case the form was started from, kept on this desk: attachable as files.
+  const [scans, setScans] = useState<DocumentView[]>([]);
   const heading = useRef<HTMLHeadingElement>(null);
   // Saves go one after another; the newest answers always win.
   const queue = useRef<Promise<unknown>>(Promise.resolve());
@@ -47,6 +50,12 @@ export function FormScreen({
         setDraft(view);
         setAnswers(view.data);
         setStep(view.step);
+        if (view.case_id) {
+          api
+            .casePage(view.case_id)
+            .then((page) => setScans(page.documents.filter((d) => d.here)))
+            .catch(() => setScans([]));
+        }
       })
       .catch((e: unknown) => setFailure(t(errorKey(asCommandError(e).code))));
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -136,6 +145,17 @@ export function FormScreen({
       }
     }
   };
+  const attachScan = async (field: string, documentId: string) => {
+    setFileProblems((p) => ({ ...p, [field]: "" }));
+    try {
+      const view = await api.attachCaseDocumentToForm(draftId, field, documentId);
+      setDraft(view);
+      setAnswers((a) => ({ ...a, [field]: view.data[field] }));
+      setTouched((s) => new Set(s).add(field));
+    } catch (e: unknown) {
+      setFileProblems((p) => ({ ...p, [field]: t(errorKey(asCommandError(e).code)) }));
+    }
+  };
   const removeFile = (field: string, sha256: string) => {
     api
       .removeFormFile(draftId, field, sha256)
@@ -220,6 +240,8 @@ export function FormScreen({
                 onBlur={() => setTouched((s) => new Set(s).add(f.field))}
                 onFiles={(files) => void attach(f.field, files)}
                 onRemoveFile={(sha256) => removeFile(f.field, sha256)}
+                scans={scans}
+                onScan={(documentId) => void attachScan(f.field, documentId)}
                 fileProblem={fileProblems[f.field]}
               />
             ))}
@@ -259,6 +281,8 @@ function Field({
   onBlur,
   onFiles,
   onRemoveFile,
+  scans,
+  onScan,
   fileProblem,
 }: {
   field: FieldView;
@@ -270,6 +294,9 @@ function Field({
   onBlur: () => void;
   onFiles: (files: FileList) => void;
   onRemoveFile: (sha256: string) => void;
+  /** The case's scans on this desk, offered for a file field. */
+  scans: DocumentView[];
+  onScan: (documentId: string) => void;
   fileProblem?: string;
 }) {
   const { t } = useTranslation();
@@ -385,6 +412,23 @@ function Field({
               e.target.value = "";
             }}
           />
+          {scans.length > 0 && (
+            <div className="form-scans" role="group" aria-label={t("forms.fromCaseScans")} data-testid={`${id}-scans`}>
+              <span className="help">{t("forms.fromCaseScans")}:</span>{" "}
+              {scans.map((scan) => (
+                <button
+                  key={scan.id}
+                  type="button"
+                  className="link-button"
+                  onClick={() => onScan(scan.id)}
+                  aria-label={t("forms.attachScan", { name: scan.name })}
+                  data-testid={`${id}-scan-${scan.id}`}
+                >
+                  {scan.name}
+                </button>
+              ))}
+            </div>
+          )}
           {fileProblem && (
             <p className="field-error" role="alert" data-testid={`${id}-file-problem`}>
               {fileProblem}

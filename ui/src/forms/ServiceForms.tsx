@@ -1,13 +1,23 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError } from "../api";
+import type { DraftSummary } from "../bindings/DraftSummary";
 import type { FormSummary } from "../bindings/FormSummary";
 import { LocalText } from "../catalogue/LocalText";
 import { useVisit } from "../cases/visit";
 import { errorKey } from "../i18n";
 
-/** On a service page: the service's e-forms, to fill in with the customer being served. */
-export function ServiceForms({ serviceId, onOpenDraft }: { serviceId: string; onOpenDraft: (draftId: string) => void }) {
+/** On a service page: the service's e-forms, to fill in with the customer being served; on a case
+ *  page (`caseId`): the case's service's forms, for the case's customer, prefilled from the case. */
+export function ServiceForms({
+  serviceId,
+  caseId = null,
+  onOpenDraft,
+}: {
+  serviceId: string;
+  caseId?: string | null;
+  onOpenDraft: (draftId: string) => void;
+}) {
   const { t } = useTranslation();
   const { visit } = useVisit();
   const [forms, setForms] = useState<FormSummary[]>([]);
@@ -24,19 +34,19 @@ export function ServiceForms({ serviceId, onOpenDraft }: { serviceId: string; on
   const start = (formId: string) => {
     setError(null);
     api
-      .startForm(formId, null)
+      .startForm(formId, caseId)
       .then((draft) => onOpenDraft(draft.id))
       .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
   };
   return (
     <section className="service-forms" aria-labelledby="service-forms-heading" data-testid="service-forms">
       <h2 id="service-forms-heading">{t("forms.sectionTitle")}</h2>
-      {!visit && <p className="help">{t("forms.needCustomer")}</p>}
+      {!visit && !caseId && <p className="help">{t("forms.needCustomer")}</p>}
       <ul>
         {forms.map((f) => (
           <li key={f.id}>
             <LocalText value={f.title} />{" "}
-            <button type="button" onClick={() => start(f.id)} disabled={!visit} data-testid={`start-form-${f.id}`}>
+            <button type="button" className="secondary" onClick={() => start(f.id)} disabled={!visit && !caseId} data-testid={`start-form-${f.id}`}>
               {t("forms.fillWithCustomer")}
             </button>
           </li>
@@ -51,24 +61,27 @@ export function ServiceForms({ serviceId, onOpenDraft }: { serviceId: string; on
   );
 }
 
-/** The customer's drafts, to resume (`seen` changes whenever the screen does, to list them anew). */
+/** The customer's drafts (of one case when `caseId` is given), to resume (`seen` changes whenever
+ *  the screen does, to list them anew). */
 export function CustomerDrafts({
   customerCode,
+  caseId = null,
   seen,
   onOpenDraft,
 }: {
   customerCode: string;
+  caseId?: string | null;
   seen: string;
   onOpenDraft: (draftId: string) => void;
 }) {
   const { t } = useTranslation();
-  const [drafts, setDrafts] = useState<{ id: string; title: FormSummary["title"]; step: number; steps: number }[]>([]);
+  const [drafts, setDrafts] = useState<DraftSummary[]>([]);
   useEffect(() => {
     api
       .formDrafts(customerCode)
-      .then(setDrafts)
+      .then((all) => setDrafts(caseId ? all.filter((d) => d.case_id === caseId) : all))
       .catch(() => setDrafts([]));
-  }, [customerCode, seen]);
+  }, [customerCode, caseId, seen]);
   if (drafts.length === 0) return null;
   return (
     <div className="customer-drafts" data-testid="customer-drafts">

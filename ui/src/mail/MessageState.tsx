@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import type { MailDelivery, QueuedMessage } from "../api";
 import { formatSyncTime } from "../format";
-import type { Language } from "../i18n";
+import { refusalText, type Language } from "../i18n";
 
 /** How a message stands: queued on the desk, refused, or each recipient's state on the server. */
 export function MessageState({ queued, deliveries }: { queued?: QueuedMessage; deliveries?: MailDelivery[] }) {
@@ -25,7 +25,7 @@ export function MessageState({ queued, deliveries }: { queued?: QueuedMessage; d
     <span data-testid="message-state" data-state={queued.state}>
       <span className={`badge state-${queued.state}`}>{t(`mail.state.${queued.state}`)}</span>
       {queued.refused && (
-        <span className="field-error"> {queued.refused_code ? t(`cases.rejection.${queued.refused_code}`, { defaultValue: queued.refused }) : queued.refused}</span>
+        <span className="field-error"> {refusalText(t, queued.refused_code, queued.refused)}</span>
       )}
     </span>
   );
