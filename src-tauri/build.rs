@@ -56,6 +56,7 @@ fn main() {
         "save_form_draft",
         "form_drafts",
         "discard_form_draft",
+        "submit_form",
         "attach_form_file",
         "attach_case_document_to_form",
         "remove_form_file",

@@ -467,3 +467,212 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.end()?;
     Ok(())
 }
+
+const RIGA: &str = "https://pietura.lv/id/org/riga";
+const RIGA_BOX: &str = "_DEFAULT@90011524360";
+const TREE_FORM: &str = "https://pietura.lv/id/form/tree-felling";
+
+/// Starts a visit with the customer whose card is in the second reader.
+fn serve_card_customer(app: &Session, shots: &Path) -> Result<()> {
+    app.click("[data-testid=new-visit]")?;
+    let mut last_click = std::time::Instant::now() - Duration::from_secs(5);
+    app.wait("the customer's code from the card", Duration::from_secs(20), || {
+        if app.execute("return document.querySelector('[data-testid=visit-customer-code]').value")?
+            == serde_json::json!(CUSTOMER_CODE)
+        {
+            return Ok(true);
+        }
+        if last_click.elapsed() > Duration::from_secs(2) {
+            app.click("[data-testid=visit-customer-read-card]")?;
+            last_click = std::time::Instant::now();
+        }
+        Ok(false)
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-forms-failed-visit.png"));
+    })?;
+    app.wait("the visit can start", Duration::from_secs(10), || {
+        Ok(app.execute("return document.querySelector('[data-testid=start-visit]').disabled")? == serde_json::json!(false))
+    })?;
+    app.click("[data-testid=start-visit]")?;
+    app.wait("the visit", Duration::from_secs(10), || Ok(app.find("[data-testid=visit-customer]")?.is_some()))?;
+    Ok(())
+}
+
+/// Waits until the draft's answers are on the desk's disk.
+fn saved(app: &Session) -> Result<()> {
+    app.wait("the draft saved", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=form-save-state]")? == "Saglabāts")
+    })?;
+    Ok(())
+}
+
+/// Issue 14's done-when on the real app: with the server stopped, the clerk starts the
+/// tree-felling permit for the customer whose card is in the second reader, fills two steps,
+/// closes the app, reopens it, unlocks it with the card offline, resumes the draft, attaches a
+/// scan and submits; the server comes back; Riga's mailbox holds the message once, with an
+/// `application.json` that validates and a PDF whose text shows the answers; the case is
+/// submitted.
+#[test]
+fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_institution_once() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let shots = artefact_dir();
+    let bin = bin_dir();
+    let mut scenario = Scenario::in_dir(home.path());
+    scenario.centre("Rīgas 1. VPVKAC", "Rīga")?;
+    let code = scenario.device("Rīgas 1. VPVKAC", "desk", "Galds 1")?;
+    scenario.demo_catalogue()?.grant(CLERK, "clerk", "Rīgas 1. VPVKAC")?;
+    let riga_key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība")?;
+    scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA])?;
+    scenario.mailbox("R1V@90011524360", "Rīgas 1. VPVKAC", &["--centre", "Rīgas 1. VPVKAC"])?;
+    let now = tests::real_now();
+    let ca = scenario.trust_test_ca()?.clone();
+    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
+    let card_file = home.path().join("clerk-card.json");
+    let profile = ca.issue_card(clerk, KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
+    std::fs::write(&card_file, profile.to_json()?)?;
+    let _card = VirtualCardProcess::insert(&bin, &card_file, VPCD_SLOT)?;
+    let customer =
+        Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CUSTOMER_CODE.into() };
+    let customer_file = home.path().join("customer-card.json");
+    let profile =
+        ca.issue_card(customer, KeyKind::Rsa2048, now - chrono::Duration::days(30), None, "4321", "654321")?;
+    std::fs::write(&customer_file, profile.to_json()?)?;
+    let _customer_card = VirtualCardProcess::insert(&bin, &customer_file, CUSTOMER_VPCD_SLOT)?;
+    let port = free_port();
+    let mut server = scenario.start(port)?;
+    let driver_port = free_port();
+    let _driver = start_driver(driver_port, home.path());
+    let driver = format!("http://127.0.0.1:{driver_port}");
+
+    // Enrolled and logged in while the server is there; the forms come with the catalogue.
+    let app = open_app(&driver);
+    app.wait("the first-run screen", Duration::from_secs(30), || Ok(app.find("input[name=serverUrl]")?.is_some()))?;
+    app.type_into("input[name=serverUrl]", &server.url)?;
+    app.type_into("input[name=code]", &code)?;
+    app.click("button[type=submit]")?;
+    app.wait("the home screen", Duration::from_secs(15), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
+    log_in(&app, "1234")?;
+    wait_for_state(&app, "online", Duration::from_secs(15));
+    app.wait("the catalogue downloaded", Duration::from_secs(30), || {
+        Ok(app.attribute("[data-testid=catalogue-freshness]", "data-state")?.as_deref() == Some("fresh"))
+    })?;
+
+    // The server stops. The customer's card starts the visit; the form starts from the service.
+    server.stop();
+    wait_for_state(&app, "offline", Duration::from_secs(10));
+    serve_card_customer(&app, &shots)?;
+    app.type_into("[data-testid=search-box]", "koku cirsanas")?;
+    app.wait("search results", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=results]").map(|t| t.contains("Koku ciršanas atļauja")).unwrap_or(false))
+    })?;
+    open_hit(&app, "Koku ciršanas atļauja")?;
+    let start = format!("[data-testid=\"start-form-{TREE_FORM}\"]");
+    app.wait("the service's form", Duration::from_secs(10), || Ok(app.find(&start)?.is_some()))?;
+    app.click(&start)?;
+    app.wait("the form, prefilled", Duration::from_secs(10), || {
+        Ok(app.execute("return document.querySelector('[data-testid=form-field-applicant_code]')?.value")?
+            == serde_json::json!(CUSTOMER_CODE))
+    })?;
+    app.click("[data-testid=form-field-applicant_role-owner]")?;
+    app.type_into("[data-testid=form-field-phone]", "+371 20000000")?;
+    saved(&app)?;
+    app.screenshot(&shots.join("desk-forms-01-step-1.png"))?;
+    app.click("[data-testid=form-next]")?;
+    app.wait("step 2", Duration::from_secs(10), || Ok(app.find("[data-testid=form-field-cadastral_number]")?.is_some()))?;
+    app.type_into("[data-testid=form-field-cadastral_number]", "01000123456")?;
+    app.type_into("[data-testid=form-field-site_address]", "Brīvības iela 1, Rīga")?;
+    app.type_into("[data-testid=form-field-tree_count]", "3")?;
+    app.type_into("[data-testid=form-field-species]", "Parastā liepa, 3 koki")?;
+    app.click("#form-field-reason option[value=dangerous]")?;
+    saved(&app)?;
+    app.screenshot(&shots.join("desk-forms-02-step-2.png"))?;
+    app.click("[data-testid=form-next]")?;
+    app.wait("step 3", Duration::from_secs(10), || Ok(app.find("[data-testid=form-field-site_plan]")?.is_some()))?;
+    saved(&app)?;
+    // The app closes.
+    app.end()?;
+
+    // Opened again, unlocked with the card offline, the customer served again: the draft is
+    // there to resume, at the step it was left.
+    let app = open_app(&driver);
+    app.wait("the home screen after restart", Duration::from_secs(30), || {
+        Ok(app.find("[data-testid=centre-name]")?.is_some())
+    })?;
+    log_in(&app, "1234")?;
+    app.wait("the offline mark", Duration::from_secs(10), || Ok(app.find("[data-testid=offline-login]")?.is_some()))?;
+    serve_card_customer(&app, &shots)?;
+    app.wait("the draft on the customer bar", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid^=resume-draft-]")?.is_some())
+    })?;
+    app.screenshot(&shots.join("desk-forms-03-resume.png"))?;
+    app.click("[data-testid^=resume-draft-]")?;
+    app.wait("the draft at step 3", Duration::from_secs(10), || Ok(app.find("[data-testid=form-field-site_plan]")?.is_some()))?;
+    let scan = home.path().join("situācijas plāns.pdf");
+    std::fs::write(&scan, b"%PDF-1.7\n% site plan scanned at the desk\n%%EOF\n")?;
+    app.choose_file("[data-testid=form-field-site_plan]", &scan)?;
+    app.wait("the scan attached", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=form-field-site_plan-files]")?.is_some())
+    })?;
+    app.click("[data-testid=form-next]")?;
+    app.wait("step 4", Duration::from_secs(10), || Ok(app.find("[data-testid=form-field-confirm-true]")?.is_some()))?;
+    app.click("[data-testid=form-field-confirm-true]")?;
+    saved(&app)?;
+    app.click("[data-testid=form-next]")?;
+    app.wait("the review", Duration::from_secs(10), || Ok(app.find("[data-testid=form-submit]")?.is_some()))?;
+    assert_eq!(app.text("[data-testid=review-species]")?, "Parastā liepa, 3 koki");
+    app.screenshot(&shots.join("desk-forms-04-review.png"))?;
+    app.click("[data-testid=form-submit]")?;
+    app.wait("the question", Duration::from_secs(10), || Ok(app.find("[data-testid=form-confirm-submit]")?.is_some()))?;
+    app.click("[data-testid=form-confirm-submit]")?;
+    app.wait("submitted", Duration::from_secs(20), || Ok(app.find("[data-testid=form-submitted]")?.is_some()))
+        .inspect_err(|_| {
+            let _ = app.screenshot(&shots.join("desk-forms-failed-submit.png"));
+        })?;
+    app.screenshot(&shots.join("desk-forms-05-submitted.png"))?;
+    app.click("[data-testid=form-open-case]")?;
+    app.wait("the case page", Duration::from_secs(10), || Ok(app.find("[data-testid=case-status]")?.is_some()))?;
+    assert_eq!(app.text("[data-testid=case-status]")?, "Iesniegta iestādei");
+    let number = app.text("[data-testid=case-number]")?;
+
+    // The server comes back: Riga's mailbox holds it once.
+    let _server = scenario.start(port)?;
+    wait_for_state(&app, "online", Duration::from_secs(15));
+    let runtime = tokio::runtime::Runtime::new()?;
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let riga_get = |path: &str| -> Result<Vec<u8>> {
+        let request =
+            http.get(format!("{base}{path}")).header("pietura-protocol", "1").header("authorization", &riga_key);
+        Ok(runtime.block_on(async { request.send().await?.bytes().await })?.to_vec())
+    };
+    let riga_json = |path: &str| -> Result<serde_json::Value> { Ok(serde_json::from_slice(&riga_get(path)?)?) };
+    let inbox_path = format!("/v1/eaddress/mailboxes/{RIGA_BOX}/inbox");
+    app.wait("the submission in Riga's mailbox", Duration::from_secs(30), || {
+        Ok(riga_json(&inbox_path)?.as_array().is_some_and(|m| !m.is_empty()))
+    })?;
+    std::thread::sleep(Duration::from_secs(2));
+    let inbox = riga_json(&inbox_path)?;
+    assert_eq!(inbox.as_array().map(Vec::len), Some(1), "once: {inbox}");
+    assert_eq!(inbox[0]["case_number"], number.as_str());
+    let id = inbox[0]["id"].as_str().context("a message id")?.to_owned();
+    let attachment = |index: usize| riga_get(&format!("/v1/eaddress/mailboxes/{RIGA_BOX}/messages/{id}/attachments/{index}"));
+    let application: forms::Application = serde_json::from_slice(&attachment(0)?)?;
+    let definition = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/forms/tree-felling.form.json"),
+    )?;
+    let form = forms::compile_json(&definition)?;
+    assert_eq!(form.validate(&application.data), vec![], "application.json validates");
+    assert_eq!((application.applicant.code.as_str(), application.case_number.as_str()), (CUSTOMER_CODE, number.as_str()));
+    let pdf = home.path().join("application.pdf");
+    std::fs::write(&pdf, attachment(1)?)?;
+    let text = pdftotext(&pdf);
+    for answer in ["JĀNIS BĒRZIŅŠ", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"] {
+        assert!(text.contains(answer), "{answer:?} is not in the PDF:\n{text}");
+    }
+    let case: serde_json::Value = riga_json(&format!("/v1/cases/{number}"))?;
+    assert_eq!(case["case"]["history"].as_array().and_then(|h| h.last()).map(|s| s["status"].clone()), Some("submitted".into()));
+    app.screenshot(&shots.join("desk-forms-06-case-sent.png"))?;
+    app.end()?;
+    Ok(())
+}
