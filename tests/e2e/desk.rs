@@ -629,6 +629,9 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
         .inspect_err(|_| {
             let _ = app.screenshot(&shots.join("desk-forms-failed-submit.png"));
         })?;
+    app.wait("the visit lists it", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=customer-bar]")?.contains("1 darbība līdz šim"))
+    })?;
     app.screenshot(&shots.join("desk-forms-05-submitted.png"))?;
     app.click("[data-testid=form-open-case]")?;
     app.wait("the case page", Duration::from_secs(10), || Ok(app.find("[data-testid=case-status]")?.is_some()))?;

@@ -514,6 +514,8 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   const done = page.getByTestId("form-submitted");
   await expect(done).toContainText("Pieteikums iesniegts");
   await expect(done).toContainText("Rīgas valstspilsētas pašvaldība");
+  // The visit lists it: the customer's receipt of what was done on their behalf.
+  await expect(page.getByTestId("customer-bar")).toContainText("1 darbība līdz šim");
   await expectAccessible(page);
   if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/form-submitted.png` });
   await done.getByTestId("form-open-case").click();

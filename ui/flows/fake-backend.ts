@@ -610,6 +610,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           const queued = queueMessage({ recipients: ["_DEFAULT@90011524360"], subject: `E-veidlapa: ${dogForm.title.text} (${c.number})`, case_id: c.id }, "a");
           queued.attachments = ["application.json", "application.pdf", ...files];
           state.drafts = state.drafts.filter((x: any) => x.id !== args.id);
+          if (state.visit) state.visit.actions.push({ at: now, kind: "form_submitted", text: `${c.number} ${dogForm.title.text}`, case_id: c.id });
           persist();
           return reply("submit_form", { submission: queued.id, case_id: c.id, case_number: c.number, institution: c.holder_name });
         }

@@ -7,6 +7,7 @@ import type { FieldView } from "../bindings/FieldView";
 import type { SubmittedView } from "../bindings/SubmittedView";
 import type { DocumentView } from "../bindings/DocumentView";
 import { LocalText } from "../catalogue/LocalText";
+import { useVisit } from "../cases/visit";
 import { base64Of } from "../files";
 import { errorKey, type Language } from "../i18n";
 
@@ -35,6 +36,7 @@ export function FormScreen({
   const [announce, setAnnounce] = useState("");
   const [fileProblems, setFileProblems] = useState<Record<string, string>>({});
   const [submitted, setSubmitted] = useState<SubmittedView | null>(null);
+  const { refresh: refreshVisit } = useVisit();
   // The scans of the case the form was started from, kept on this desk: attachable as files.
   const [scans, setScans] = useState<DocumentView[]>([]);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -263,7 +265,11 @@ export function FormScreen({
           headingRef={heading}
           onEdit={(i) => goTo(i)}
           onClose={onBack}
-          onSubmitted={setSubmitted}
+          onSubmitted={(view) => {
+            setSubmitted(view);
+            // The visit now lists the submission (the customer's receipt of what was done).
+            refreshVisit();
+          }}
           saved={queue}
         />
       )}
