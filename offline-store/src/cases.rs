@@ -106,6 +106,8 @@ pub struct CaseOutbox {
     pub pending: u64,
     pub refused: Option<String>,
     pub refused_code: Option<String>,
+    /// The kind of the refused entry (`form_submission`: it can be filled in again).
+    pub refused_kind: Option<String>,
 }
 
 /// What changed on the server since the clerk last opened a case.
@@ -574,16 +576,21 @@ impl Store {
     pub fn unsettled_outbox_by_case(&self) -> Result<HashMap<Uuid, CaseOutbox>, StoreError> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(&format!(
-            "SELECT {ENTRY_CASE_ID}, poisoned, poisoned_code
+            "SELECT {ENTRY_CASE_ID}, poisoned, poisoned_code, kind
              FROM outbox WHERE done_at IS NULL OR poisoned IS NOT NULL ORDER BY seq"
         ))?;
         let rows = statement
             .query_map([], |r| {
-                Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut by_case: HashMap<Uuid, CaseOutbox> = HashMap::new();
-        for (case_id, poisoned, code) in rows {
+        for (case_id, poisoned, code, kind) in rows {
             let Some(case_id) = case_id.and_then(|id| Uuid::parse_str(&id).ok()) else { continue };
             let entry = by_case.entry(case_id).or_default();
             match poisoned {
@@ -591,6 +598,7 @@ impl Store {
                 Some(reason) => {
                     entry.refused = Some(reason);
                     entry.refused_code = code;
+                    entry.refused_kind = Some(kind);
                 }
                 None => entry.pending += 1,
             }

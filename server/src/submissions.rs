@@ -115,15 +115,14 @@ pub async fn apply_form_submission(
         return rejected(codes::UNREADABLE, "a submission names its case".into());
     };
 
-    // The case: written once (on a retry it stands as the first push left it).
     let title_lv = text_lv(&definition.title, &definition.id);
     let note = format!("E-veidlapa iesniegta: {title_lv} (versija {})", definition.version);
     let applied_before = store.entry_applied(id).await?;
-    let case = if applied_before {
+    let (case, write) = if applied_before {
         let Some(stored) = store.case(case_id).await? else {
             return Err(corrupt("an applied submission's case is gone"));
         };
-        serde_json::from_str::<domain::case::Case>(&stored.document).map_err(corrupt)?
+        (serde_json::from_str::<domain::case::Case>(&stored.document).map_err(corrupt)?, None)
     } else {
         let prepared = crate::cases::submission_case(
             store,
@@ -143,24 +142,15 @@ pub async fn apply_form_submission(
                 if let Err(reason) = matches_case(application, &case) {
                     return rejected(codes::FORM_INVALID, reason);
                 }
-                let mut results = store.apply_case_writes(device.id, vec![write], now).await?;
-                match results.pop() {
-                    Some(Ok(EntryEffect::Applied | EntryEffect::AlreadyApplied)) => case,
-                    Some(Err(StoreError::Conflict { .. })) => {
-                        return rejected(codes::NUMBER_TAKEN, "the case number is taken by another case".into());
-                    }
-                    Some(Err(StoreError::VersionConflict { .. })) => {
-                        return rejected(codes::CASE_MOVED_ON, "the case changed meanwhile: submit again".into());
-                    }
-                    Some(Err(other)) => return Err(other),
-                    None => return Err(corrupt("no result for the case write")),
-                }
+                (case, Some(write))
             }
             Err(outcome) => return Ok(outcome.into_result(id)),
         }
     };
 
-    // The message, to the holder institution's mailbox as the catalogue names it.
+    // The message, to the holder institution's mailbox as the catalogue names it, checked before
+    // anything is written: a submission refused leaves no case behind on the server (only an
+    // attachment the server lost comes after the case, and the desk sends it again at once).
     let holder: Option<domain::catalogue::PublicOrganisation> =
         match store.catalogue_record(RecordKind::Organisation, &case.holder_institution).await? {
             Some(stored) if !stored.retired => serde_json::from_str(&stored.document).ok(),
@@ -172,6 +162,15 @@ pub async fn apply_form_submission(
             format!("the institution holding the service ({}) has no e-address in the catalogue", case.holder_institution),
         );
     };
+    if !store.accounts(vec![holder_box.clone()]).await?.iter().any(|a| a.active) {
+        return rejected(
+            codes::UNKNOWN_RECIPIENT,
+            format!("the institution's e-address {holder_box} is not an active mailbox"),
+        );
+    }
+    if crate::eaddress::centre_mailbox(store, device).await?.is_none() {
+        return rejected(codes::NOT_ALLOWED, "this centre has no e-address mailbox yet".into());
+    }
     let reply_to = applicant_mailbox(store, &case.customer).await?;
     let new = NewMessage {
         id,
@@ -182,6 +181,31 @@ pub async fn apply_form_submission(
         in_reply_to: None,
         attachments: message.attachments.clone(),
     };
+    let Ok(recipient) = domain::eaddress::EAddress::parse(&new.recipients[0]) else {
+        return rejected(codes::UNKNOWN_RECIPIENT, format!("{} is not an e-address", new.recipients[0]));
+    };
+    let institution = domain::eaddress::AccountKind::Institution;
+    if let Err(error) =
+        domain::eaddress::check_message(institution, &[(recipient, institution)], &new.subject, &new.body, &new.attachments)
+    {
+        return rejected(codes::MESSAGE_INVALID, error.to_string());
+    }
+
+    // The case, once (on a retry it stands as the first push left it).
+    if let Some(write) = write {
+        let mut results = store.apply_case_writes(device.id, vec![write], now).await?;
+        match results.pop() {
+            Some(Ok(EntryEffect::Applied | EntryEffect::AlreadyApplied)) => {}
+            Some(Err(StoreError::Conflict { .. })) => {
+                return rejected(codes::NUMBER_TAKEN, "the case number is taken by another case".into());
+            }
+            Some(Err(StoreError::VersionConflict { .. })) => {
+                return rejected(codes::CASE_MOVED_ON, "the case changed meanwhile: submit again".into());
+            }
+            Some(Err(other)) => return Err(other),
+            None => return Err(corrupt("no result for the case write")),
+        }
+    }
     let sent = crate::eaddress::send_as_desk(store, attachments, calendar, device, author, "", new, now).await?;
     if sent.outcome == "rejected" {
         return Ok(sent);

@@ -272,3 +272,95 @@ fn pdftotext(pdf: &[u8]) -> String {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// A submission the server refuses (here: Riga's mailbox was not yet opened on the server) is
+/// refused before anything is written there, the desk shows why, and the clerk fills the form in
+/// again from it: the same answers and files, nothing typed twice; the new one reaches Riga once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
+    let mut scenario = Scenario::in_dir(dir.path());
+    let ca = scenario.trust_test_ca().unwrap().clone();
+    scenario.grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
+    let key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība").unwrap();
+    scenario.mailbox("RCV@90011524360", "Rīgas VPVKAC", &["--centre", "Rīgas VPVKAC"]).unwrap();
+    let server = scenario.start(free_port()).unwrap();
+    let desk = TestDesk::new(dir.path().join("desk"), device::engine::system_clock(), &ca).unwrap();
+    let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
+    let started = std::time::Instant::now();
+    while session.service_forms(TREES).unwrap().is_empty() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no forms: {:?}", session.status());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
+    let draft = session.start_form(TREE_FORM, None).unwrap();
+    let mut data = draft.data.clone();
+    for (field, value) in [
+        ("applicant_role", json!("owner")),
+        ("cadastral_number", json!("01000123456")),
+        ("site_address", json!("Brīvības iela 1, Rīga")),
+        ("tree_count", json!(3)),
+        ("species", json!("Parastā liepa, 3 koki")),
+        ("reason", json!("dangerous")),
+        ("confirm", json!(true)),
+    ] {
+        data[field] = value;
+    }
+    session.save_form_draft(draft.id, data, 3).unwrap();
+    session.attach_form_file(draft.id, "site_plan", "plāns.pdf", b"%PDF-1.7\n% plan\n%%EOF\n".to_vec()).unwrap();
+    let submitted = session.submit_form(draft.id, domain::Language::Lv).unwrap();
+    session.retry_now().await;
+    let started = std::time::Instant::now();
+    let refused = loop {
+        let queued = session.queued_messages().unwrap();
+        if queued[0].state == "refused" {
+            break queued[0].clone();
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not refused: {queued:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(refused.refused_code.as_deref(), Some("unknown_recipient"), "{refused:?}");
+    let case = session.case(submitted.case_id).unwrap().unwrap();
+    assert_eq!((case.refused_code.as_deref(), case.refused_kind.as_deref()), (Some("unknown_recipient"), Some("form_submission")));
+    let runtime_store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    assert_eq!(runtime_store.case_count().await.unwrap(), 0, "refused before anything was written");
+
+    // Riga's mailbox is opened; the clerk fills the form in again from the refusal: every answer
+    // and the file are there.
+    scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA]).unwrap();
+    let again = session.reopen_refused_submission(submitted.case_id).unwrap();
+    assert_eq!(again.case_id, None, "the refused case never reached the server: a new one");
+    assert_eq!(again.data["species"], "Parastā liepa, 3 koki");
+    assert_eq!(again.data["site_plan"][0]["name"], "plāns.pdf");
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    let resubmitted = session.submit_form(again.id, domain::Language::Lv).unwrap();
+    session.retry_now().await;
+    let http = reqwest::Client::new();
+    let base = server.url.trim_end_matches('/').to_owned();
+    let inbox = || {
+        let (http, key, base) = (http.clone(), key.clone(), base.clone());
+        async move {
+            let inbox: serde_json::Value = http
+                .get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/inbox"))
+                .header("pietura-protocol", "1")
+                .header("authorization", key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            inbox.as_array().map_or(0, Vec::len)
+        }
+    };
+    let started = std::time::Instant::now();
+    while inbox().await == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not delivered: {:?}", session.queued_messages());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(inbox().await, 1);
+    assert_eq!(runtime_store.case_count().await.unwrap(), 1);
+    assert_eq!(session.queued_messages().unwrap()[0].id, resubmitted.submission);
+}

@@ -54,7 +54,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           { status: "submitted", at, by: "staff", by_id: "161175-19997", offline: false, note: "" },
           { status: "in_progress", at: "2026-11-26T10:00:00Z", by: "institution", by_id: "https://pietura.lv/id/org/riga", offline: false, note: "Izskatām" },
         ],
-        unsent: 0, refused: null, refused_code: null,
+        unsent: 0, refused: null, refused_code: null, refused_kind: null,
         notes: [{ at: "2026-11-26T09:00:00Z", by: "staff", by_id: "161175-19997", offline: true, text: "Klients atsauca", intended_status: "cancelled" }],
         news: { previous_status: "cancelled", at: "2026-11-26T10:01:00Z" },
       },
@@ -377,7 +377,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
               return { arrived_at: served, served_at: served, waiting_seconds: 0, service_seconds: Math.round((Date.parse(now) - Date.parse(served)) / 1000) };
             })(),
             history: [{ status: "registered", at: now, by: "staff", by_id: "161175-19997", offline: state.status.connection !== "online", note: r.note || "" }],
-            unsent: 1, refused: null, refused_code: null, notes: [], news: null,
+            unsent: 1, refused: null, refused_code: null, refused_kind: null, notes: [], news: null,
           };
           state.cases.unshift(c);
           persist();
@@ -603,7 +603,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
               { status: "registered", at: now, by: "staff", by_id: "161175-19997", offline: state.status.connection !== "online", note: "" },
               { status: "submitted", at: now, by: "staff", by_id: "161175-19997", offline: state.status.connection !== "online", note: `E-veidlapa iesniegta: ${dogForm.title.text} (versija 1)` },
             ],
-            unsent: 1, refused: null, refused_code: null, notes: [], news: null,
+            unsent: 1, refused: null, refused_code: null, refused_kind: null, notes: [], news: null,
           };
           state.cases.unshift(c);
           const files = Object.values(d.data).filter(Array.isArray).flat().map((f: any) => f.name);
@@ -614,6 +614,10 @@ export function installFakeBackend(caseRules: CaseRules): void {
           persist();
           return reply("submit_form", { submission: queued.id, case_id: c.id, case_number: c.number, institution: c.holder_name });
         }
+        case "reopen_refused_submission":
+          // The flows' server never refuses a submission.
+          findCase(args.caseId);
+          throw { code: "form_draft_unknown", message: "this case has no refused e-form submission" };
         case "discard_form_draft":
           findDraft(args.id);
           state.drafts = state.drafts.filter((d: any) => d.id !== args.id);

@@ -274,6 +274,7 @@ export interface Answers {
   form_drafts: DraftSummary[];
   discard_form_draft: null;
   submit_form: SubmittedView;
+  reopen_refused_submission: DraftView;
   attach_form_file: DraftView;
   attach_case_document_to_form: DraftView;
   remove_form_file: DraftView;
@@ -352,6 +353,7 @@ export const api = {
   formDrafts: (customerCode: string | null) => call("form_drafts", { customerCode }),
   discardFormDraft: (id: string) => call("discard_form_draft", { id }),
   submitForm: (id: string, language: Language) => call("submit_form", { id, language }),
+  reopenRefusedSubmission: (caseId: string) => call("reopen_refused_submission", { caseId }),
   attachFormFile: (id: string, field: string, name: string, content: string) =>
     call("attach_form_file", { id, field, name, content }),
   attachCaseDocumentToForm: (id: string, field: string, documentId: string) =>

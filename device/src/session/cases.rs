@@ -120,6 +120,9 @@ pub struct CaseView {
     pub refused: Option<String>,
     /// The code of the server's reason, for the desk to translate.
     pub refused_code: Option<String>,
+    /// The refused entry's kind: an e-form submission can be filled in again from it.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub refused_kind: Option<String>,
     /// Notes, oldest first.
     pub notes: Vec<NoteView>,
     /// What an institution changed since the clerk last opened the case.
@@ -324,6 +327,7 @@ impl DeviceSession {
             unsent: outbox.pending,
             refused: outbox.refused,
             refused_code: outbox.refused_code,
+            refused_kind: outbox.refused_kind,
             notes: case
                 .notes
                 .iter()

@@ -31,7 +31,7 @@ pub const DRAFT_KEPT_FOR: Duration = Duration::days(30);
 /// The most a draft's answers may weigh (files are kept apart, by reference).
 const MAX_DRAFT_BYTES: usize = 1 << 20;
 
-/// Forms compiled once per version, for the session's life.
+/// Forms compiled once per version (a published version never changes), for the session's life.
 #[derive(Default)]
 pub(super) struct CompiledForms(Mutex<HashMap<(String, u32), Arc<CompiledForm>>>);
 
@@ -536,6 +536,54 @@ impl DeviceSession {
         });
         self.wake_sync();
         Ok(SubmittedView { submission: entry_id, case_id: case.id, case_number: case.number.to_string(), institution: holder_name })
+    }
+
+    /// A new draft from the newest submission of `case_id` the server refused: the same form
+    /// version, customer, answers and files, so the clerk corrects what the server named and
+    /// submits again — nothing the customer gave is typed twice. The refused entry stays as the
+    /// record of the refusal. A submission that was to register its case starts a draft of its
+    /// own (the refused case never reached the server).
+    pub fn reopen_refused_submission(&self, case_id: Uuid) -> Result<DraftView, SessionError> {
+        self.staff_actor()?;
+        let refused = self
+            .store
+            .poisoned_outbox()?
+            .into_iter()
+            .rev()
+            .filter(|entry| entry.kind == "form_submission")
+            .find_map(|entry| {
+                serde_json::from_str::<crate::protocol::FormSubmissionEntry>(&entry.payload)
+                    .ok()
+                    .filter(|submission| submission.message.case_id == Some(case_id))
+            })
+            .ok_or_else(|| invalid(ErrorCode::FormDraftUnknown, "this case has no refused e-form submission"))?;
+        let application = &refused.application;
+        let form = self.compiled(&application.form.id, application.form.version)?;
+        let now = (self.clock)();
+        let draft = FormDraft {
+            id: Uuid::now_v7(),
+            form_id: application.form.id.clone(),
+            form_version: application.form.version,
+            customer_code: application.applicant.code.clone(),
+            customer_name: application.applicant.name.clone(),
+            case_id: refused.new_case.is_none().then_some(case_id),
+            data: application.data.to_string(),
+            step: (form.definition().steps.len() as u32).saturating_sub(1),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.create_form_draft(&draft)?;
+        let text = draft.data.clone();
+        for (name, sha256) in application.files() {
+            match self.store.outbox_file(&sha256)? {
+                Some((content, _)) => {
+                    self.store.add_form_draft_file(draft.id, &sha256, &content, &text, now)?;
+                }
+                None => tracing::warn!(draft = %draft.id, file = %name, "a refused submission's file is no longer on the desk"),
+            }
+        }
+        tracing::info!(draft = %draft.id, case = %case_id, "a refused submission reopened as a draft");
+        self.draft_view(draft)
     }
 
     /// Drafts on this desk, the most recently changed first: one customer's, or all.

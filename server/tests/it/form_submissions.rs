@@ -176,7 +176,6 @@ async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_
     institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
     let riga_key = institutions::issue_key(store, RIGA, now()).await.unwrap();
     let vid_key = institutions::issue_key(store, VID, now()).await.unwrap();
-    store.put_account(account(RIGA_BOX, AccountKind::Institution, Some(RIGA), None)).await.unwrap();
     store.put_account(account(CENTRE_BOX, AccountKind::Institution, None, Some(riga.id))).await.unwrap();
     store.put_account(account(CITIZEN_BOX, AccountKind::Natural, None, None)).await.unwrap();
     let creds = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
@@ -223,8 +222,12 @@ async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_
     let mut forged = desk.entry(&case, true, desk.application(&case, answers(), 1), None, &[]).await;
     forged.payload["composed_by"] = json!("210860-10528");
     assert_eq!(desk.push(vec![forged]).await[0].1, "author_unproven");
+    // Riga's mailbox is not open yet: refused before anything is written.
+    let entry = desk.entry(&case, true, desk.application(&case, answers(), 1), None, &[]).await;
+    assert_eq!(desk.push(vec![entry]).await[0].1, "unknown_recipient");
     assert!(riga_inbox(&server).await.is_empty());
     assert!(store.case(case.id).await.unwrap().is_none());
+    store.put_account(account(RIGA_BOX, AccountKind::Institution, Some(RIGA), None)).await.unwrap();
 
     // A shelter dog with its contract: the case registered and submitted, one message to Riga
     // from the centre with the three files, the answer asked to the citizen's own e-address.

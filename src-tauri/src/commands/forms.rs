@@ -65,6 +65,13 @@ pub async fn submit_form(
     Ok(state.session()?.submit_form(draft_id(&id)?, language)?)
 }
 
+/// A new draft from the case's e-form submission the server refused, to correct and submit again.
+#[tauri::command]
+pub async fn reopen_refused_submission(state: State<'_, DeskState>, case_id: String) -> Result<DraftView, CommandError> {
+    let case_id = uuid_of(&case_id, ErrorCode::CaseUnknown, "case")?;
+    Ok(state.session()?.reopen_refused_submission(case_id)?)
+}
+
 #[tauri::command]
 pub async fn discard_form_draft(state: State<'_, DeskState>, id: String) -> Result<(), CommandError> {
     Ok(state.session()?.discard_form_draft(draft_id(&id)?)?)

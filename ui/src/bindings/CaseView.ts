@@ -35,6 +35,10 @@ unsent: number, refused: string | null,
  */
 refused_code: string | null, 
 /**
+ * The refused entry's kind: an e-form submission can be filled in again from it.
+ */
+refused_kind: string | null, 
+/**
  * Notes, oldest first.
  */
 notes: Array<NoteView>, 

@@ -167,6 +167,25 @@ export function CaseScreen({
 
       <CaseDocuments view={view} onChanged={setChanged} />
 
+      {view.refused_kind === "form_submission" && (
+        <p className="notice" data-testid="case-refused-submission">
+          {t("forms.refusedSubmission")}{" "}
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() =>
+              api
+                .reopenRefusedSubmission(view.id)
+                .then((draft) => onOpenDraft(draft.id))
+                .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))))
+            }
+            data-testid="reopen-submission"
+          >
+            {t("forms.fillAgain")}
+          </button>
+        </p>
+      )}
+
       {view.kind === "application" && (view.status === "registered" || view.status === "submitted") && (
         <>
           <ServiceForms serviceId={view.service_id} caseId={view.id} onOpenDraft={onOpenDraft} />
