@@ -172,7 +172,9 @@ pub enum MessageError {
     Body,
     #[error("attachments: at most {MAX_ATTACHMENTS}")]
     TooManyAttachments,
-    #[error("attachments: {0} is not an allowed type (PDF, DOC/DOCX, ODT/ODS/ODP, JPEG, PNG, TIFF, EDOC, XLSX, PPTX, JSON)")]
+    #[error(
+        "attachments: {0} is not an allowed type (PDF, DOC/DOCX, ODT/ODS/ODP, JPEG, PNG, TIFF, EDOC, XLSX, PPTX, JSON)"
+    )]
     AttachmentType(String),
     #[error("attachments: {0} is larger than 10 MB")]
     AttachmentTooLarge(String),

@@ -264,7 +264,9 @@ impl Store {
         tx.execute("DELETE FROM form_draft_files WHERE draft_id = ?1", params![draft_id.to_string()])?;
         let removed = tx.execute("DELETE FROM form_drafts WHERE id = ?1", params![draft_id.to_string()])?;
         if removed == 0 {
-            return Err(StoreError::Invalid(format!("there is no draft {draft_id} on this device (submitted or removed)")));
+            return Err(StoreError::Invalid(format!(
+                "there is no draft {draft_id} on this device (submitted or removed)"
+            )));
         }
         let (mut case, actor, note) = match submission {
             Submission::New { case, note } => {

@@ -361,7 +361,10 @@ impl Application {
                     "Koki un vieta".into(),
                     vec![
                         ("Koku skaits".into(), "2".into()),
-                        ("Koku sugas un stumbra apkārtmērs".into(), "Parastā liepa, 140 cm; parastā kļava, 95 cm".into()),
+                        (
+                            "Koku sugas un stumbra apkārtmērs".into(),
+                            "Parastā liepa, 140 cm; parastā kļava, 95 cm".into(),
+                        ),
                         ("Ciršanas iemesls".into(), "koks apdraud cilvēkus vai ēkas".into()),
                         ("Zeme atrodas īpaši aizsargājamā dabas teritorijā".into(), "Nē".into()),
                     ],

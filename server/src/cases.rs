@@ -318,13 +318,17 @@ pub(crate) async fn submission_case(
     let unreadable = |error: serde_json::Error| Ok(Err(EntryOutcome::rejected(codes::UNREADABLE, error.to_string())));
     if let Some(case) = new_case {
         if case.id != case_id {
-            return Ok(Err(EntryOutcome::rejected(codes::UNREADABLE, "the new case is not the case the message names")));
+            return Ok(Err(EntryOutcome::rejected(
+                codes::UNREADABLE,
+                "the new case is not the case the message names",
+            )));
         }
         let payload = match serde_json::to_value(&case) {
             Ok(payload) => payload,
             Err(error) => return unreadable(error),
         };
-        let registration = OutboxEntryDto { id: case.id, kind: "case_registered".into(), payload, offline, author: None };
+        let registration =
+            OutboxEntryDto { id: case.id, kind: "case_registered".into(), payload, offline, author: None };
         if let Prepared::Done(outcome) = batch.prepare(store, device, author, registration, now).await? {
             return Ok(Err(outcome));
         }
@@ -341,7 +345,10 @@ pub(crate) async fn submission_case(
         return Ok(Err(EntryOutcome::rejected(codes::UNKNOWN_CASE, format!("there is no case {case_id}"))));
     };
     if case.kind != domain::case::CaseKind::Application {
-        return Ok(Err(EntryOutcome::rejected(codes::CASE_RULES, "an e-form is submitted on an application case only")));
+        return Ok(Err(EntryOutcome::rejected(
+            codes::CASE_RULES,
+            "an e-form is submitted on an application case only",
+        )));
     }
     let Ok(personal_code) = domain::PersonalCode::parse(&author.personal_code) else {
         return Ok(Err(someone_else_outcome()));

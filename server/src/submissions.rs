@@ -91,7 +91,10 @@ pub async fn apply_form_submission(
     let json_digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(application.to_bytes()));
     let named = |name: &str| message.attachments.iter().filter(|a| a.name == name).count();
     if named(APPLICATION_JSON) != 1 || named(APPLICATION_PDF) != 1 {
-        return rejected(codes::MESSAGE_INVALID, "a submission carries one application.json and one application.pdf".into());
+        return rejected(
+            codes::MESSAGE_INVALID,
+            "a submission carries one application.json and one application.pdf".into(),
+        );
     }
     if !message.attachments.iter().any(|a| a.name == APPLICATION_JSON && a.sha256 == json_digest) {
         return rejected(codes::FORM_INVALID, "application.json is not the submission's application".into());
@@ -159,7 +162,10 @@ pub async fn apply_form_submission(
     let Some(holder_box) = holder.as_ref().and_then(|h| h.e_address.clone()) else {
         return rejected(
             codes::UNKNOWN_RECIPIENT,
-            format!("the institution holding the service ({}) has no e-address in the catalogue", case.holder_institution),
+            format!(
+                "the institution holding the service ({}) has no e-address in the catalogue",
+                case.holder_institution
+            ),
         );
     };
     if !store.accounts(vec![holder_box.clone()]).await?.iter().any(|a| a.active) {
@@ -185,9 +191,13 @@ pub async fn apply_form_submission(
         return rejected(codes::UNKNOWN_RECIPIENT, format!("{} is not an e-address", new.recipients[0]));
     };
     let institution = domain::eaddress::AccountKind::Institution;
-    if let Err(error) =
-        domain::eaddress::check_message(institution, &[(recipient, institution)], &new.subject, &new.body, &new.attachments)
-    {
+    if let Err(error) = domain::eaddress::check_message(
+        institution,
+        &[(recipient, institution)],
+        &new.subject,
+        &new.body,
+        &new.attachments,
+    ) {
         return rejected(codes::MESSAGE_INVALID, error.to_string());
     }
 
@@ -233,7 +243,10 @@ pub async fn apply_form_submission(
 /// Whether the application says what the case says: its number, service and applicant.
 fn matches_case(application: &forms::Application, case: &domain::case::Case) -> Result<(), String> {
     if application.case_number != case.number.to_string() {
-        return Err(format!("the application names case {}, the submission case {}", application.case_number, case.number));
+        return Err(format!(
+            "the application names case {}, the submission case {}",
+            application.case_number, case.number
+        ));
     }
     if application.service != case.service_id {
         return Err("the application's service is not its case's".into());

@@ -492,7 +492,8 @@ fn serve_card_customer(app: &Session, shots: &Path) -> Result<()> {
         let _ = app.screenshot(&shots.join("desk-forms-failed-visit.png"));
     })?;
     app.wait("the visit can start", Duration::from_secs(10), || {
-        Ok(app.execute("return document.querySelector('[data-testid=start-visit]').disabled")? == serde_json::json!(false))
+        Ok(app.execute("return document.querySelector('[data-testid=start-visit]').disabled")?
+            == serde_json::json!(false))
     })?;
     app.click("[data-testid=start-visit]")?;
     app.wait("the visit", Duration::from_secs(10), || Ok(app.find("[data-testid=visit-customer]")?.is_some()))?;
@@ -579,7 +580,9 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     saved(&app)?;
     app.screenshot(&shots.join("desk-forms-01-step-1.png"))?;
     app.click("[data-testid=form-next]")?;
-    app.wait("step 2", Duration::from_secs(10), || Ok(app.find("[data-testid=form-field-cadastral_number]")?.is_some()))?;
+    app.wait("step 2", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=form-field-cadastral_number]")?.is_some())
+    })?;
     app.type_into("[data-testid=form-field-cadastral_number]", "01000123456")?;
     app.type_into("[data-testid=form-field-site_address]", "Brīvības iela 1, Rīga")?;
     app.type_into("[data-testid=form-field-tree_count]", "3")?;
@@ -607,7 +610,9 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     })?;
     app.screenshot(&shots.join("desk-forms-03-resume.png"))?;
     app.click("[data-testid^=resume-draft-]")?;
-    app.wait("the draft at step 3", Duration::from_secs(10), || Ok(app.find("[data-testid=form-field-site_plan]")?.is_some()))?;
+    app.wait("the draft at step 3", Duration::from_secs(10), || {
+        Ok(app.find("[data-testid=form-field-site_plan]")?.is_some())
+    })?;
     let scan = home.path().join("situācijas plāns.pdf");
     std::fs::write(&scan, b"%PDF-1.7\n% site plan scanned at the desk\n%%EOF\n")?;
     app.choose_file("[data-testid=form-field-site_plan]", &scan)?;
@@ -659,22 +664,31 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     assert_eq!(inbox.as_array().map(Vec::len), Some(1), "once: {inbox}");
     assert_eq!(inbox[0]["case_number"], number.as_str());
     let id = inbox[0]["id"].as_str().context("a message id")?.to_owned();
-    let attachment = |index: usize| riga_get(&format!("/v1/eaddress/mailboxes/{RIGA_BOX}/messages/{id}/attachments/{index}"));
+    let attachment =
+        |index: usize| riga_get(&format!("/v1/eaddress/mailboxes/{RIGA_BOX}/messages/{id}/attachments/{index}"));
     let application: forms::Application = serde_json::from_slice(&attachment(0)?)?;
     let definition = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/forms/tree-felling.form.json"),
     )?;
     let form = forms::compile_json(&definition)?;
     assert_eq!(form.validate(&application.data), vec![], "application.json validates");
-    assert_eq!((application.applicant.code.as_str(), application.case_number.as_str()), (CUSTOMER_CODE, number.as_str()));
+    assert_eq!(
+        (application.applicant.code.as_str(), application.case_number.as_str()),
+        (CUSTOMER_CODE, number.as_str())
+    );
     let pdf = home.path().join("application.pdf");
     std::fs::write(&pdf, attachment(1)?)?;
     let text = pdftotext(&pdf);
-    for answer in ["JĀNIS BĒRZIŅŠ", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"] {
+    for answer in
+        ["JĀNIS BĒRZIŅŠ", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"]
+    {
         assert!(text.contains(answer), "{answer:?} is not in the PDF:\n{text}");
     }
     let case: serde_json::Value = riga_json(&format!("/v1/cases/{number}"))?;
-    assert_eq!(case["case"]["history"].as_array().and_then(|h| h.last()).map(|s| s["status"].clone()), Some("submitted".into()));
+    assert_eq!(
+        case["case"]["history"].as_array().and_then(|h| h.last()).map(|s| s["status"].clone()),
+        Some("submitted".into())
+    );
     app.screenshot(&shots.join("desk-forms-06-case-sent.png"))?;
     app.end()?;
     Ok(())

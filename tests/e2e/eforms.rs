@@ -232,10 +232,15 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     let form = forms::compile_json(&definition).unwrap();
     assert_eq!(form.validate(&application.data), vec![], "application.json validates");
     assert_eq!(application.form.schema_digest, form.definition().schema_digest());
-    assert_eq!((application.case_number.as_str(), application.applicant.code.as_str()), (submitted.case_number.as_str(), CUSTOMER));
+    assert_eq!(
+        (application.case_number.as_str(), application.applicant.code.as_str()),
+        (submitted.case_number.as_str(), CUSTOMER)
+    );
     let pdf = attachment(1).await.bytes().await.unwrap();
     let text = pdftotext(&pdf);
-    for answer in ["OSKARS KALNS", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"] {
+    for answer in
+        ["OSKARS KALNS", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"]
+    {
         assert!(text.contains(answer), "{answer:?} is not in the PDF: {text}");
     }
     assert_eq!(attachment(2).await.bytes().await.unwrap().to_vec(), scan, "the scan arrives byte for byte");
@@ -250,7 +255,10 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     .json()
     .await
     .unwrap();
-    assert_eq!(feed["submissions"][0]["application"], serde_json::from_slice::<serde_json::Value>(&json_bytes).unwrap());
+    assert_eq!(
+        feed["submissions"][0]["application"],
+        serde_json::from_slice::<serde_json::Value>(&json_bytes).unwrap()
+    );
     // Still once, whatever the desk does next.
     session.retry_now().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -322,7 +330,10 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     };
     assert_eq!(refused.refused_code.as_deref(), Some("unknown_recipient"), "{refused:?}");
     let case = session.case(submitted.case_id).unwrap().unwrap();
-    assert_eq!((case.refused_code.as_deref(), case.refused_kind.as_deref()), (Some("unknown_recipient"), Some("form_submission")));
+    assert_eq!(
+        (case.refused_code.as_deref(), case.refused_kind.as_deref()),
+        (Some("unknown_recipient"), Some("form_submission"))
+    );
     let runtime_store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
     assert_eq!(runtime_store.case_count().await.unwrap(), 0, "refused before anything was written");
 
@@ -356,7 +367,11 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     };
     let started = std::time::Instant::now();
     while inbox().await == 0 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not delivered: {:?}", session.queued_messages());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "not delivered: {:?}",
+            session.queued_messages()
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;

@@ -10,12 +10,12 @@ use std::{
 };
 
 use chrono::{DateTime, Duration, Utc};
+use domain::eaddress::AttachmentInfo;
 use domain::{
     Language,
     catalogue::Text,
     catalogue_view::{Local, local},
 };
-use domain::eaddress::AttachmentInfo;
 use forms::{CompiledForm, FieldError, FormRecord, PrefillContext, Widget};
 use offline_store::FormDraft;
 use serde::Serialize;
@@ -356,7 +356,10 @@ impl DeviceSession {
         let data = form.applicable_data(&answers);
         let definition = form.definition();
         let service = self.store.service(&definition.service)?.ok_or_else(|| {
-            invalid(ErrorCode::ServiceUnknown, format!("the service {} is not in this desk's catalogue", definition.service))
+            invalid(
+                ErrorCode::ServiceUnknown,
+                format!("the service {} is not in this desk's catalogue", definition.service),
+            )
         })?;
         let holder_id = service
             .competent_authorities
@@ -364,7 +367,8 @@ impl DeviceSession {
             .cloned()
             .ok_or_else(|| invalid(ErrorCode::ServiceUnknown, "the service names no institution"))?;
         let holder = self.store.organisation(&holder_id)?;
-        let holder_name = holder.as_ref().map_or_else(|| holder_id.clone(), |h| text_in(&h.name, Language::Lv, &holder_id));
+        let holder_name =
+            holder.as_ref().map_or_else(|| holder_id.clone(), |h| text_in(&h.name, Language::Lv, &holder_id));
         let customer = super::cases::parse_customer(&draft.customer_code, &draft.customer_name)?;
         let now = (self.clock)();
         let submitted_at = crate::protocol::application_time(now);
@@ -377,7 +381,10 @@ impl DeviceSession {
                     invalid(ErrorCode::CaseUnknown, format!("there is no case {case_id} on this desk"))
                 })?;
                 if case.kind != domain::case::CaseKind::Application
-                    || !matches!(case.status(), domain::case::CaseStatus::Registered | domain::case::CaseStatus::Submitted)
+                    || !matches!(
+                        case.status(),
+                        domain::case::CaseStatus::Registered | domain::case::CaseStatus::Submitted
+                    )
                 {
                     return Err(invalid(
                         ErrorCode::CaseChangeRefused,
@@ -430,9 +437,13 @@ impl DeviceSession {
             for file in data.get(&field.field).and_then(Value::as_array).into_iter().flatten() {
                 let (Some(name), Some(sha256)) = (file["name"].as_str(), file["sha256"].as_str()) else { continue };
                 let content = self.store.form_draft_file(id, sha256)?.ok_or_else(|| {
-                    invalid(ErrorCode::AttachmentUnreadable, format!("{name}: the file is no longer with the draft: attach it again"))
+                    invalid(
+                        ErrorCode::AttachmentUnreadable,
+                        format!("{name}: the file is no longer with the draft: attach it again"),
+                    )
                 })?;
-                let info = AttachmentInfo { name: name.to_owned(), size: content.len() as u64, sha256: sha256.to_owned() };
+                let info =
+                    AttachmentInfo { name: name.to_owned(), size: content.len() as u64, sha256: sha256.to_owned() };
                 files.push((info, content));
             }
         }
@@ -480,13 +491,16 @@ impl DeviceSession {
                     form_version: definition.version,
                     schema_digest: definition.schema_digest(),
                 }))
-                .map_err(|e| offline_store::StoreError::Invalid(format!("the application PDF could not be made: {e}")))?;
+                .map_err(|e| {
+                    offline_store::StoreError::Invalid(format!("the application PDF could not be made: {e}"))
+                })?;
                 let described = |name: &str, content: &[u8]| AttachmentInfo {
                     name: name.to_owned(),
                     size: content.len() as u64,
                     sha256: hex::encode(sha2::Sha256::digest(content)),
                 };
-                let mut attachments = vec![described(forms::APPLICATION_JSON, &json), described(forms::APPLICATION_PDF, &pdf)];
+                let mut attachments =
+                    vec![described(forms::APPLICATION_JSON, &json), described(forms::APPLICATION_PDF, &pdf)];
                 let mut contents = vec![(attachments[0].sha256.clone(), json), (attachments[1].sha256.clone(), pdf)];
                 for (info, content) in &files {
                     attachments.push(info.clone());
@@ -510,8 +524,9 @@ impl DeviceSession {
                     case_from,
                     submitted_at: now,
                 };
-                let payload = serde_json::to_value(&entry)
-                    .map_err(|e| offline_store::StoreError::Invalid(format!("the submission cannot be written: {e}")))?;
+                let payload = serde_json::to_value(&entry).map_err(|e| {
+                    offline_store::StoreError::Invalid(format!("the submission cannot be written: {e}"))
+                })?;
                 Ok((payload, contents))
             })
             .map_err(|e| match e {
@@ -535,7 +550,12 @@ impl DeviceSession {
             });
         });
         self.wake_sync();
-        Ok(SubmittedView { submission: entry_id, case_id: case.id, case_number: case.number.to_string(), institution: holder_name })
+        Ok(SubmittedView {
+            submission: entry_id,
+            case_id: case.id,
+            case_number: case.number.to_string(),
+            institution: holder_name,
+        })
     }
 
     /// A new draft from the newest submission of `case_id` the server refused: the same form
@@ -579,7 +599,9 @@ impl DeviceSession {
                 Some((content, _)) => {
                     self.store.add_form_draft_file(draft.id, &sha256, &content, &text, now)?;
                 }
-                None => tracing::warn!(draft = %draft.id, file = %name, "a refused submission's file is no longer on the desk"),
+                None => {
+                    tracing::warn!(draft = %draft.id, file = %name, "a refused submission's file is no longer on the desk")
+                }
             }
         }
         tracing::info!(draft = %draft.id, case = %case_id, "a refused submission reopened as a draft");

@@ -130,14 +130,15 @@ pub async fn form_submissions(
     Query(query): Query<CaseFeedQuery>,
 ) -> Result<Json<protocol::FormSubmissionPage>, ApiError> {
     let (after, limit) = query.checked()?;
-    let page = crate::submissions::feed(state.store.as_ref(), &institution, &form, after, limit).await.map_err(
-        |error| match error {
-            crate::submissions::SubmissionFeedError::NotFound(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, error.to_string())
+    let page =
+        crate::submissions::feed(state.store.as_ref(), &institution, &form, after, limit).await.map_err(|error| {
+            match error {
+                crate::submissions::SubmissionFeedError::NotFound(_) => {
+                    ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, error.to_string())
+                }
+                crate::submissions::SubmissionFeedError::Store(e) => e.into(),
             }
-            crate::submissions::SubmissionFeedError::Store(e) => e.into(),
-        },
-    )?;
+        })?;
     if !page.submissions.is_empty() {
         let numbers: Vec<String> = page.submissions.iter().map(|s| s.case_number.clone()).collect();
         record_access(&state, format!("institution:{institution}"), "form_submissions_read", numbers.join(" "), form)

@@ -85,9 +85,8 @@ pub(super) async fn push_outbox(
     // Case entries are applied in one transaction; then messages and e-form submissions (a
     // message with its case), one by one, through the e-address rules (a submission may be about
     // a case registered in the same push). Answers keep the entries' order.
-    let (messages, others): (Vec<_>, Vec<_>) = proven
-        .into_iter()
-        .partition(|(_, entry, _)| matches!(entry.kind.as_str(), "message_send" | "form_submission"));
+    let (messages, others): (Vec<_>, Vec<_>) =
+        proven.into_iter().partition(|(_, entry, _)| matches!(entry.kind.as_str(), "message_send" | "form_submission"));
     let (positions, case_entries): (Vec<usize>, Vec<_>) =
         others.into_iter().map(|(position, entry, author)| (position, (entry, author))).unzip();
     let case_results = crate::cases::apply_entries(state.store.as_ref(), &device, case_entries, now).await?;
@@ -95,7 +94,8 @@ pub(super) async fn push_outbox(
     for (position, entry, author) in messages {
         let (store, attachments, calendar) = (state.store.as_ref(), &state.attachments, &state.calendar);
         let result = if entry.kind == "form_submission" {
-            crate::submissions::apply_form_submission(store, attachments, calendar, &device, &author, entry, now).await?
+            crate::submissions::apply_form_submission(store, attachments, calendar, &device, &author, entry, now)
+                .await?
         } else {
             crate::eaddress::apply_message_entry(store, attachments, calendar, &device, &author, entry, now).await?
         };

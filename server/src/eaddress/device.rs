@@ -62,8 +62,12 @@ pub(crate) async fn send_as_desk(
 ) -> Result<protocol::OutboxResult, StoreError> {
     use protocol::{OutboxResult, rejection_codes as codes};
     let id = new.id;
-    let rejected =
-        |code: &str, reason: String| OutboxResult { id, outcome: "rejected".into(), reason: Some(reason), code: Some(code.to_owned()) };
+    let rejected = |code: &str, reason: String| OutboxResult {
+        id,
+        outcome: "rejected".into(),
+        reason: Some(reason),
+        code: Some(code.to_owned()),
+    };
     let principal = Principal::Person {
         personal_code: author.personal_code.clone(),
         device_id: device.id,

@@ -234,8 +234,7 @@ async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_
     let contract: &[u8] = b"%PDF-1.7\n% shelter contract\n%%EOF\n";
     let mut shelter = answers();
     shelter["relief"] = json!("shelter");
-    shelter["shelter_contract"] =
-        json!([{ "name": "līgums.pdf", "sha256": sha(contract), "size": contract.len(), "media_type": "application/pdf" }]);
+    shelter["shelter_contract"] = json!([{ "name": "līgums.pdf", "sha256": sha(contract), "size": contract.len(), "media_type": "application/pdf" }]);
     let application = desk.application(&case, shelter, 1);
     let entry = desk.entry(&case, true, application.clone(), None, &[("līgums.pdf", contract)]).await;
     let results = desk.push(vec![entry.clone()]).await;
@@ -246,7 +245,11 @@ async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_
     assert_eq!(message.id, entry.id);
     assert_eq!(message.sender, CENTRE_BOX);
     assert_eq!(message.case_number.as_deref(), Some(case.number.to_string().as_str()));
-    assert!(message.subject.contains("Suņu") || message.subject.contains(&case.number.to_string()), "{}", message.subject);
+    assert!(
+        message.subject.contains("Suņu") || message.subject.contains(&case.number.to_string()),
+        "{}",
+        message.subject
+    );
     assert!(message.body.contains("Jānis Bērziņš") && message.body.contains(CITIZEN_BOX), "{}", message.body);
     let attachments: Vec<AttachmentInfo> = serde_json::from_str(&message.attachments).unwrap();
     let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();

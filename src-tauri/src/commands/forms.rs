@@ -67,7 +67,10 @@ pub async fn submit_form(
 
 /// A new draft from the case's e-form submission the server refused, to correct and submit again.
 #[tauri::command]
-pub async fn reopen_refused_submission(state: State<'_, DeskState>, case_id: String) -> Result<DraftView, CommandError> {
+pub async fn reopen_refused_submission(
+    state: State<'_, DeskState>,
+    case_id: String,
+) -> Result<DraftView, CommandError> {
     let case_id = uuid_of(&case_id, ErrorCode::CaseUnknown, "case")?;
     Ok(state.session()?.reopen_refused_submission(case_id)?)
 }

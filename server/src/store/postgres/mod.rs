@@ -18,10 +18,10 @@ use tokio_postgres::{NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
 use crate::store::{
-    Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent, FormSubmissionRow,
-    ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, Institution,
-    InstitutionKeyRecord, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration, NewCentre, NewDevice,
-    ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store, StoreError,
+    Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent,
+    ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, FormSubmissionRow,
+    Institution, InstitutionKeyRecord, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration, NewCentre,
+    NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store, StoreError,
     StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable, hash_from_bytes,
     kind_text, last_writes_in_order, parse_kind, redact_password, right_of, roles_from_text, roles_to_text,
     versioned_document,

@@ -185,9 +185,11 @@ impl CaseStore for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
             let head: i64 = c
-                .query_row("SELECT COALESCE(MAX(seq), 0) FROM form_submissions WHERE form_id = ?1", params![form_id], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT COALESCE(MAX(seq), 0) FROM form_submissions WHERE form_id = ?1",
+                    params![form_id],
+                    |r| r.get(0),
+                )
                 .map_err(db)?;
             let rows = rows
                 .into_iter()

@@ -21,10 +21,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use uuid::Uuid;
 
 use crate::store::{
-    Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent, FormSubmissionRow,
-    ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, Institution,
-    InstitutionKeyRecord, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration, NewCentre, NewDevice,
-    ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store, StoreError,
+    Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent,
+    ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, FormSubmissionRow,
+    Institution, InstitutionKeyRecord, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration, NewCentre,
+    NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store, StoreError,
     StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable, hash_from_bytes,
     kind_text, last_writes_in_order, parse_kind, right_of, roles_from_text, roles_to_text, versioned_document,
 };
