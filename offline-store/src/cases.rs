@@ -184,7 +184,7 @@ fn read_case(document: &str) -> Result<Case, StoreError> {
 #[derive(Debug, Clone)]
 pub enum Submission {
     /// Registers the case with the submission (its number given then).
-    New { case: CaseDraft, note: String },
+    New { case: Box<CaseDraft>, note: String },
     /// Moves the case the form was started from on to submitted (a note if it is already).
     Existing { case_id: Uuid, actor: Actor, note: String },
 }
@@ -271,7 +271,7 @@ impl Store {
         let (mut case, actor, note) = match submission {
             Submission::New { case, note } => {
                 let actor = case.registered_by.clone();
-                (register_in(&tx, case, at)?, actor, note)
+                (register_in(&tx, *case, at)?, actor, note)
             }
             Submission::Existing { case_id, actor, note } => {
                 let document: String = tx

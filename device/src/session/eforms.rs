@@ -409,7 +409,7 @@ impl DeviceSession {
                     .filter(|visit| visit.customer_code == customer.code() && visit.started_at <= now)
                     .map_or(now, |visit| visit.started_at);
                 offline_store::Submission::New {
-                    case: offline_store::CaseDraft {
+                    case: Box::new(offline_store::CaseDraft {
                         id: Uuid::now_v7(),
                         service_id: service.id.clone(),
                         kind: domain::case::CaseKind::Application,
@@ -426,7 +426,7 @@ impl DeviceSession {
                         note: String::new(),
                         offline: origin.offline,
                         author: origin.author.clone(),
-                    },
+                    }),
                     note,
                 }
             }

@@ -95,7 +95,7 @@ fn a_submission_registers_the_case_queues_one_entry_and_removes_the_draft_at_onc
     store.add_form_draft_file(kept.id, "aa", b"%PDF", r#"{"site_plan":[]}"#, at(1)).unwrap();
     let centre = Uuid::now_v7();
     let case = CaseDraft { kind: domain::case::CaseKind::Application, ..CaseDraft::example(centre, at(1)) };
-    let submission = || Submission::New { case: case.clone(), note: "E-veidlapa iesniegta".into() };
+    let submission = || Submission::New { case: Box::new(case.clone()), note: "E-veidlapa iesniegta".into() };
 
     // The entry cannot be made: nothing changes.
     let failed = store.submit_form_draft(kept.id, Uuid::now_v7(), submission(), false, at(1), |_| {
