@@ -222,6 +222,69 @@ fn outbox_pushes_and_their_answers_read_as_before() {
     );
 }
 
+fn application() -> forms::Application {
+    forms::Application {
+        form: forms::SubmittedForm {
+            id: "https://pietura.lv/id/form/dog-fee".into(),
+            version: 1,
+            schema_digest: "cd".repeat(32),
+        },
+        service: "https://pietura.lv/id/service/dog-fee".into(),
+        case_number: "R1V-01-27-0042".into(),
+        applicant: forms::Applicant {
+            kind: "natural".into(),
+            code: "325035-11782".into(),
+            name: "JĀNIS BĒRZIŅŠ".into(),
+        },
+        centre: "Rīgas 1. VPVKAC".into(),
+        submitted_at: application_time(at(500)),
+        language: "lv".into(),
+        data: serde_json::json!({ "microchip": "123456789012345", "relief": "none", "confirm": true }),
+    }
+}
+
+#[test]
+fn e_form_submissions_read_as_before() {
+    let mut registered = case();
+    registered.history.truncate(1);
+    pinned(
+        "form_submission_entry",
+        &FormSubmissionEntry {
+            message: MessageEntry {
+                from: String::new(),
+                composed_by: "161175-19997".into(),
+                recipients: vec!["_DEFAULT@90011524360".into()],
+                subject: "E-veidlapa: Suņu turēšanas nodevas atvieglojuma pieteikums (R1V-01-27-0042)".into(),
+                body: String::new(),
+                case_id: Some(id(10)),
+                case_number: Some("R1V-01-27-0042".into()),
+                attachments: vec![
+                    AttachmentInfo { name: "application.json".into(), size: 310, sha256: "ef".repeat(32) },
+                    attachment(),
+                ],
+                in_reply_to: None,
+            },
+            application: application(),
+            new_case: Some(registered),
+            case_from: None,
+            submitted_at: at(500),
+        },
+    );
+    pinned(
+        "form_submission_page",
+        &FormSubmissionPage {
+            submissions: vec![FormSubmissionDto {
+                seq: 3,
+                id: id(40),
+                case_number: "R1V-01-27-0042".into(),
+                received_at: at(600),
+                application: serde_json::to_value(application()).unwrap(),
+            }],
+            head: 3,
+        },
+    );
+}
+
 #[test]
 fn cases_read_as_before() {
     pinned("case_page", &CasePage { cases: vec![CaseRecordDto { seq: 7, case: case() }], head: 7 });

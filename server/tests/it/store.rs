@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 12);
+    assert_eq!(store.schema_version().await.unwrap(), 13);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 12);
+    assert_eq!(store.schema_version().await.unwrap(), 13);
     store.ping().await.unwrap();
 }
 
@@ -180,7 +180,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 12);
+    assert_eq!(store.schema_version().await.unwrap(), 13);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -1197,4 +1197,31 @@ pub async fn uploads_count_until_named_and_only_unnamed_old_content_is_collected
     assert!(!store.content_standing(a.clone()).await.unwrap().named);
     raw.execute(&backfill).await;
     assert!(store.content_standing(a.clone()).await.unwrap().named, "backfilled from the message");
+}
+
+pub async fn form_submissions_are_recorded_once_and_fed_by_form(store: Arc<dyn Store>) {
+    let row = |id: u128, form: &str| server::store::FormSubmissionRow {
+        seq: 0,
+        id: Uuid::from_u128(id),
+        form_id: form.into(),
+        holder: "https://pietura.lv/id/org/riga".into(),
+        case_number: format!("RCV-01-26-{id:04}"),
+        application: format!("{{\"n\":{id}}}"),
+        received_at: t(id as i64),
+    };
+    let (dogs, trees) = ("https://pietura.lv/id/form/dog-fee", "https://pietura.lv/id/form/tree-felling");
+    assert_eq!(store.form_submissions(dogs, 0, 10).await.unwrap(), (vec![], 0));
+    assert!(store.record_form_submission(row(1, dogs)).await.unwrap());
+    assert!(!store.record_form_submission(row(1, dogs)).await.unwrap(), "once, whatever is sent again");
+    assert!(store.record_form_submission(row(2, trees)).await.unwrap());
+    assert!(store.record_form_submission(row(3, dogs)).await.unwrap());
+    let (page, head) = store.form_submissions(dogs, 0, 10).await.unwrap();
+    assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), [Uuid::from_u128(1), Uuid::from_u128(3)]);
+    assert_eq!(head, page[1].seq);
+    assert_eq!((page[0].case_number.as_str(), page[0].application.as_str()), ("RCV-01-26-0001", "{\"n\":1}"));
+    assert_eq!(page[0].received_at, t(1));
+    let (rest, _) = store.form_submissions(dogs, page[0].seq, 1).await.unwrap();
+    assert_eq!(rest.iter().map(|r| r.id).collect::<Vec<_>>(), [Uuid::from_u128(3)]);
+    assert_eq!(store.form_submissions(dogs, head, 10).await.unwrap().0, vec![]);
+    assert_eq!(store.form_submissions(trees, 0, 10).await.unwrap().0.len(), 1);
 }
