@@ -121,6 +121,30 @@ fn open_hit(app: &Session, title: &str) -> Result<()> {
     Ok(())
 }
 
+/// Reads the customer's card in the second reader into the customer field `prefix`
+/// (`<prefix>-code`, `<prefix>-read-card`). pcscd notices a card put into a reader within a poll
+/// or two: until then the desk answers "no customer card", and the clerk (like this test) presses
+/// the button again.
+fn read_customer_card(app: &Session, prefix: &str, failure_shot: &Path) -> Result<()> {
+    let mut last_click = std::time::Instant::now() - Duration::from_secs(5);
+    app.wait("the customer's code from the card", Duration::from_secs(20), || {
+        if app.execute(&format!("return document.querySelector('[data-testid={prefix}-code]').value"))?
+            == serde_json::json!(CUSTOMER_CODE)
+        {
+            return Ok(true);
+        }
+        if last_click.elapsed() > Duration::from_secs(2) {
+            app.click(&format!("[data-testid={prefix}-read-card]"))?;
+            last_click = std::time::Instant::now();
+        }
+        Ok(false)
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(failure_shot);
+    })?;
+    Ok(())
+}
+
 fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Registration> {
     app.wait("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
     app.type_into("[data-testid=search-box]", "sunu nodev")?;
@@ -133,24 +157,7 @@ fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Reg
     app.wait("the service page", Duration::from_secs(10), || Ok(app.find("[data-testid=register-case]")?.is_some()))?;
     app.click("[data-testid=register-case]")?;
     let started = std::time::Instant::now();
-    // pcscd notices a card put into a reader within a poll or two: until then the desk answers
-    // "no customer card", and the clerk (like this test) presses the button again.
-    let mut last_click = std::time::Instant::now() - Duration::from_secs(5);
-    app.wait("the customer's code from the card", Duration::from_secs(20), || {
-        if app.execute("return document.querySelector('[data-testid=case-customer-code]').value")?
-            == serde_json::json!(CUSTOMER_CODE)
-        {
-            return Ok(true);
-        }
-        if last_click.elapsed() > Duration::from_secs(2) {
-            app.click("[data-testid=case-customer-read-card]")?;
-            last_click = std::time::Instant::now();
-        }
-        Ok(false)
-    })
-    .inspect_err(|_| {
-        let _ = app.screenshot(&shots.join("desk-failed-customer-card.png"));
-    })?;
+    read_customer_card(app, "case-customer", &shots.join("desk-failed-customer-card.png"))?;
     app.screenshot(&shots.join("desk-07c-register-form.png"))?;
     app.wait("the code accepted", Duration::from_secs(10), || {
         Ok(app.execute("return document.querySelector('[data-testid=register-submit]').disabled")?
@@ -217,28 +224,56 @@ fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Reg
     Ok(Registration { number, receipt, took })
 }
 
+/// The centre "Rīgas 1. VPVKAC" with its mailbox and a desk (its enrollment code answered), the
+/// demo catalogue with its forms, and the clerk's role.
+fn centre_with_a_desk(home: &Path) -> Result<(Scenario, String)> {
+    let scenario = Scenario::in_dir(home);
+    scenario.centre("Rīgas 1. VPVKAC", "Rīga")?;
+    let code = scenario.device("Rīgas 1. VPVKAC", "desk", "Galds 1")?;
+    scenario.demo_catalogue()?.grant(CLERK, "clerk", "Rīgas 1. VPVKAC")?;
+    scenario.mailbox("R1V@90011524360", "Rīgas 1. VPVKAC", &["--centre", "Rīgas 1. VPVKAC"])?;
+    Ok((scenario, code))
+}
+
+/// The clerk's card (EC, PIN1 1234) in vpcd's first reader.
+fn insert_clerk_card(ca: &eid::test_ca::TestCa, home: &Path) -> Result<VirtualCardProcess> {
+    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
+    insert_card(ca, &home.join("clerk-card.json"), clerk, KeyKind::EcP384, ("1234", "123456"), VPCD_SLOT)
+}
+
+/// The customer's card (RSA, the older generation, PIN1 4321) in vpcd's second reader.
+fn insert_customer_card(ca: &eid::test_ca::TestCa, home: &Path) -> Result<VirtualCardProcess> {
+    let customer =
+        Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CUSTOMER_CODE.into() };
+    let file = home.join("customer-card.json");
+    insert_card(ca, &file, customer, KeyKind::Rsa2048, ("4321", "654321"), CUSTOMER_VPCD_SLOT)
+}
+
+fn insert_card(
+    ca: &eid::test_ca::TestCa,
+    file: &Path,
+    holder: Holder,
+    kind: KeyKind,
+    (pin1, pin2): (&str, &str),
+    slot: &str,
+) -> Result<VirtualCardProcess> {
+    let profile = ca.issue_card(holder, kind, tests::real_now() - chrono::Duration::days(30), None, pin1, pin2)?;
+    std::fs::write(file, profile.to_json()?)?;
+    VirtualCardProcess::insert(&bin_dir(), file, slot)
+}
+
 #[test]
 fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() -> Result<()> {
     let home = tempfile::tempdir()?;
     let shots = artefact_dir();
-    let bin = bin_dir();
-    let mut scenario = Scenario::in_dir(home.path());
+    let (mut scenario, code) = centre_with_a_desk(home.path())?;
     let db = scenario.db.clone();
-    scenario.centre("Rīgas 1. VPVKAC", "Rīga")?;
-    let code = scenario.device("Rīgas 1. VPVKAC", "desk", "Galds 1")?;
-    scenario.demo_catalogue()?.grant(CLERK, "clerk", "Rīgas 1. VPVKAC")?;
-    // E-address: the institution's mailbox (operated with its API key) and the centre's.
+    // E-address: the institution's mailbox (operated with its API key) beside the centre's.
     let vid_key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
     scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
-    scenario.mailbox("R1V@90011524360", "Rīgas 1. VPVKAC", &["--centre", "Rīgas 1. VPVKAC"])?;
     // eID login: a test CA made here, trusted by the server; the clerk's card in vpcd's reader.
-    let now = tests::real_now();
     let ca = scenario.trust_test_ca()?.clone();
-    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
-    let card_file = home.path().join("clerk-card.json");
-    let profile = ca.issue_card(clerk, KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
-    std::fs::write(&card_file, profile.to_json()?)?;
-    let mut card = VirtualCardProcess::insert(&bin, &card_file, VPCD_SLOT)?;
+    let mut card = insert_clerk_card(&ca, home.path())?;
     let port = free_port();
     let start_server = || scenario.start(port);
     let mut server = start_server()?;
@@ -376,13 +411,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
 
     // Still offline: a customer's card goes into the second reader, and a case is registered
     // from the service page in three actions; its receipt is saved as a PDF.
-    let customer =
-        Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CUSTOMER_CODE.into() };
-    let customer_file = home.path().join("customer-card.json");
-    let profile =
-        ca.issue_card(customer, KeyKind::Rsa2048, now - chrono::Duration::days(30), None, "4321", "654321")?;
-    std::fs::write(&customer_file, profile.to_json()?)?;
-    let _customer_card = VirtualCardProcess::insert(&bin, &customer_file, CUSTOMER_VPCD_SLOT)?;
+    let _customer_card = insert_customer_card(&ca, home.path())?;
     let scan = home.path().join("iesniegums.pdf");
     std::fs::write(&scan, SCAN)?;
     let registration = register_case_offline(&app, &shots, &scan)?;
@@ -475,22 +504,7 @@ const TREE_FORM: &str = "https://pietura.lv/id/form/tree-felling";
 /// Starts a visit with the customer whose card is in the second reader.
 fn serve_card_customer(app: &Session, shots: &Path) -> Result<()> {
     app.click("[data-testid=new-visit]")?;
-    let mut last_click = std::time::Instant::now() - Duration::from_secs(5);
-    app.wait("the customer's code from the card", Duration::from_secs(20), || {
-        if app.execute("return document.querySelector('[data-testid=visit-customer-code]').value")?
-            == serde_json::json!(CUSTOMER_CODE)
-        {
-            return Ok(true);
-        }
-        if last_click.elapsed() > Duration::from_secs(2) {
-            app.click("[data-testid=visit-customer-read-card]")?;
-            last_click = std::time::Instant::now();
-        }
-        Ok(false)
-    })
-    .inspect_err(|_| {
-        let _ = app.screenshot(&shots.join("desk-forms-failed-visit.png"));
-    })?;
+    read_customer_card(app, "visit-customer", &shots.join("desk-forms-failed-visit.png"))?;
     app.wait("the visit can start", Duration::from_secs(10), || {
         Ok(app.execute("return document.querySelector('[data-testid=start-visit]').disabled")?
             == serde_json::json!(false))
@@ -518,28 +532,12 @@ fn saved(app: &Session) -> Result<()> {
 fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_institution_once() -> Result<()> {
     let home = tempfile::tempdir()?;
     let shots = artefact_dir();
-    let bin = bin_dir();
-    let mut scenario = Scenario::in_dir(home.path());
-    scenario.centre("Rīgas 1. VPVKAC", "Rīga")?;
-    let code = scenario.device("Rīgas 1. VPVKAC", "desk", "Galds 1")?;
-    scenario.demo_catalogue()?.grant(CLERK, "clerk", "Rīgas 1. VPVKAC")?;
+    let (mut scenario, code) = centre_with_a_desk(home.path())?;
     let riga_key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība")?;
     scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA])?;
-    scenario.mailbox("R1V@90011524360", "Rīgas 1. VPVKAC", &["--centre", "Rīgas 1. VPVKAC"])?;
-    let now = tests::real_now();
     let ca = scenario.trust_test_ca()?.clone();
-    let clerk = Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
-    let card_file = home.path().join("clerk-card.json");
-    let profile = ca.issue_card(clerk, KeyKind::EcP384, now - chrono::Duration::days(30), None, "1234", "123456")?;
-    std::fs::write(&card_file, profile.to_json()?)?;
-    let _card = VirtualCardProcess::insert(&bin, &card_file, VPCD_SLOT)?;
-    let customer =
-        Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CUSTOMER_CODE.into() };
-    let customer_file = home.path().join("customer-card.json");
-    let profile =
-        ca.issue_card(customer, KeyKind::Rsa2048, now - chrono::Duration::days(30), None, "4321", "654321")?;
-    std::fs::write(&customer_file, profile.to_json()?)?;
-    let _customer_card = VirtualCardProcess::insert(&bin, &customer_file, CUSTOMER_VPCD_SLOT)?;
+    let _card = insert_clerk_card(&ca, home.path())?;
+    let _customer_card = insert_customer_card(&ca, home.path())?;
     let port = free_port();
     let mut server = scenario.start(port)?;
     let driver_port = free_port();

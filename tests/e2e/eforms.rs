@@ -10,14 +10,107 @@ use std::sync::{
 };
 
 use chrono::Duration;
+use device::session::DeviceSession;
 use serde_json::json;
 use tests::{
-    bin_dir, desk::TestDesk, free_port, people::CLERK, processes::demo_server_with_desk, real_now, scenario::Scenario,
+    bin_dir,
+    desk::TestDesk,
+    free_port,
+    people::CLERK,
+    processes::{ServerProcess, demo_server_with_desk},
+    real_now,
+    scenario::Scenario,
 };
 
 const CUSTOMER: &str = "290156-11605";
 const TREES: &str = "https://pietura.lv/id/service/tree-felling";
 const TREE_FORM: &str = "https://pietura.lv/id/form/tree-felling";
+const RIGA: &str = "https://pietura.lv/id/org/riga";
+const RIGA_BOX: &str = "_DEFAULT@90011524360";
+const CENTRE_BOX: &str = "RCV@90011524360";
+
+/// Waits for the catalogue to bring the tree-felling permit's form; answers the service's forms.
+async fn forms_on_the_desk(session: &DeviceSession) -> Vec<device::session::FormSummary> {
+    let started = std::time::Instant::now();
+    loop {
+        let forms = session.service_forms(TREES).unwrap();
+        if !forms.is_empty() {
+            return forms;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no forms: {:?}", session.status());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The demo server with Riga's API key, the centre's mailbox (and Riga's when `riga_box`), and a
+/// desk; [`Riga::start`] answers the desk's session too, enrolled with the clerk logged in and
+/// the forms on it.
+struct Riga {
+    // Dropped in this order: the server stops before its folder goes.
+    server: ServerProcess,
+    desk: TestDesk,
+    scenario: Scenario,
+    db: std::path::PathBuf,
+    port: u16,
+    key: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Riga {
+    async fn start(riga_box: bool) -> (Self, DeviceSession) {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
+        let mut scenario = Scenario::in_dir(dir.path());
+        let ca = scenario.trust_test_ca().unwrap().clone();
+        scenario.grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
+        let key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība").unwrap();
+        scenario.mailbox(CENTRE_BOX, "Rīgas VPVKAC", &["--centre", "Rīgas VPVKAC"]).unwrap();
+        if riga_box {
+            scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA]).unwrap();
+        }
+        let port = free_port();
+        let server = scenario.start(port).unwrap();
+        let desk = TestDesk::new(dir.path().join("desk"), device::engine::system_clock(), &ca).unwrap();
+        let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
+        forms_on_the_desk(&session).await;
+        (Self { server, desk, scenario, db, port, key, _dir: dir }, session)
+    }
+
+    /// GET `path` (from `/v1/…`) with Riga's key.
+    async fn get(&self, path: &str) -> reqwest::Response {
+        let base = self.server.url.trim_end_matches('/');
+        reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .header("pietura-protocol", "1")
+            .header("authorization", &self.key)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Riga's inbox, newest first.
+    async fn inbox(&self) -> Vec<serde_json::Value> {
+        let inbox: serde_json::Value =
+            self.get(&format!("/v1/eaddress/mailboxes/{RIGA_BOX}/inbox")).await.json().await.unwrap();
+        inbox.as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// Answers to every step of the tree-felling permit but the files, for an owner felling 3 lindens.
+fn tree_felling_answers(data: &mut serde_json::Value) {
+    for (field, value) in [
+        ("applicant_role", json!("owner")),
+        ("phone", json!("+371 20000000")),
+        ("cadastral_number", json!("01000123456")),
+        ("site_address", json!("Brīvības iela 1, Rīga")),
+        ("tree_count", json!(3)),
+        ("species", json!("Parastā liepa, 3 koki")),
+        ("reason", json!("dangerous")),
+        ("confirm", json!(true)),
+    ] {
+        data[field] = value;
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_restart() {
@@ -36,15 +129,7 @@ async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_r
     let desk = TestDesk::new(dir.path().join("desk"), clock, &ca).unwrap();
     let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
     // The forms come with the catalogue.
-    let started = std::time::Instant::now();
-    let forms = loop {
-        let forms = session.service_forms(TREES).unwrap();
-        if !forms.is_empty() {
-            break forms;
-        }
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no forms: {:?}", session.status());
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
+    let forms = forms_on_the_desk(&session).await;
     assert_eq!(forms[0].id, TREE_FORM);
     assert_eq!(forms[0].title.text, "Iesniegums koku ciršanas atļaujas saņemšanai");
 
@@ -123,9 +208,6 @@ async fn a_draft_is_prefilled_kept_at_every_change_offline_and_resumed_after_a_r
     assert_eq!(session.form_draft(draft.id).unwrap_err().code, "form_draft_unknown");
 }
 
-const RIGA: &str = "https://pietura.lv/id/org/riga";
-const RIGA_BOX: &str = "_DEFAULT@90011524360";
-
 /// The done-when of issue 14 at the session's level: with the server stopped, the tree-felling
 /// permit for the customer being served is filled in two steps, the app closes and opens again,
 /// the draft is resumed, a scan attached and the form submitted; the server comes back and
@@ -134,43 +216,21 @@ const RIGA_BOX: &str = "_DEFAULT@90011524360";
 /// holder's feed has it, and the visit receipt lists it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validates() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
-    let mut scenario = Scenario::in_dir(dir.path());
-    let ca = scenario.trust_test_ca().unwrap().clone();
-    scenario.grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
-    let key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība").unwrap();
-    scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA]).unwrap();
-    scenario.mailbox("RCV@90011524360", "Rīgas VPVKAC", &["--centre", "Rīgas VPVKAC"]).unwrap();
-    let port = free_port();
-    let mut server = scenario.start(port).unwrap();
-    let desk = TestDesk::new(dir.path().join("desk"), device::engine::system_clock(), &ca).unwrap();
-    let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
-    let started = std::time::Instant::now();
-    while session.service_forms(TREES).unwrap().is_empty() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no forms: {:?}", session.status());
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let (mut riga, session) = Riga::start(true).await;
 
     // Offline: two steps filled for the customer being served, then the app closes.
-    server.stop();
+    riga.server.stop();
     session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
     let draft = session.start_form(TREE_FORM, None).unwrap();
     let mut data = draft.data.clone();
-    data["applicant_role"] = json!("owner");
-    data["phone"] = json!("+371 20000000");
-    session.save_form_draft(draft.id, data.clone(), 1).unwrap();
-    data["cadastral_number"] = json!("01000123456");
-    data["site_address"] = json!("Brīvības iela 1, Rīga");
-    data["tree_count"] = json!(3);
-    data["species"] = json!("Parastā liepa, 3 koki");
-    data["reason"] = json!("dangerous");
+    tree_felling_answers(&mut data);
+    data.as_object_mut().unwrap().remove("confirm");
     session.save_form_draft(draft.id, data.clone(), 2).unwrap();
     drop(session);
 
     // Opened again (the sync engine starting, as the app starts it) and unlocked with the card
     // offline: the draft is resumed, a scan attached, the last step answered, and it is submitted.
-    let session = desk.open().unwrap();
+    let session = riga.desk.open().unwrap();
     assert!(session.start_sync().await.unwrap());
     assert_eq!(session.log_in(Some("1234")).await.unwrap().state, "logged_in");
     session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
@@ -200,30 +260,20 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     assert!(receipt_text.contains("iesniegta") && receipt_text.contains("Iesniegums koku ciršanas"), "{receipt_text}");
 
     // The server comes back: the submission goes once.
-    let server = scenario.start(port).unwrap();
+    riga.server = riga.scenario.start(riga.port).unwrap();
     session.retry_now().await;
     let started = std::time::Instant::now();
     while session.queued_messages().unwrap()[0].state != "sent" {
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "not sent: {:?}", session.queued_messages());
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    let http = reqwest::Client::new();
-    let base = server.url.trim_end_matches('/').to_owned();
-    let get = |path: String| {
-        let (http, key) = (http.clone(), key.clone());
-        async move { http.get(path).header("pietura-protocol", "1").header("authorization", key).send().await.unwrap() }
-    };
-    let inbox: serde_json::Value =
-        get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/inbox")).await.json().await.unwrap();
-    let inbox = inbox.as_array().unwrap();
+    let inbox = riga.inbox().await;
     assert_eq!(inbox.len(), 1, "{inbox:?}");
     assert_eq!(inbox[0]["id"], submitted.submission.to_string());
-    assert_eq!(inbox[0]["sender"], "RCV@90011524360");
+    assert_eq!(inbox[0]["sender"], CENTRE_BOX);
     assert_eq!(inbox[0]["case_number"], submitted.case_number);
-    let attachment = |index: usize| {
-        get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/messages/{}/attachments/{index}", submitted.submission))
-    };
-    let json_bytes = attachment(0).await.bytes().await.unwrap();
+    let attachments = format!("/v1/eaddress/mailboxes/{RIGA_BOX}/messages/{}/attachments", submitted.submission);
+    let json_bytes = riga.get(&format!("{attachments}/0")).await.bytes().await.unwrap();
     let application: forms::Application = serde_json::from_slice(&json_bytes).unwrap();
     let definition = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/forms/tree-felling.form.json"),
@@ -236,25 +286,23 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
         (application.case_number.as_str(), application.applicant.code.as_str()),
         (submitted.case_number.as_str(), CUSTOMER)
     );
-    let pdf = attachment(1).await.bytes().await.unwrap();
-    let text = pdftotext(&pdf);
+    let text = pdftotext(&riga.get(&format!("{attachments}/1")).await.bytes().await.unwrap());
     for answer in
         ["OSKARS KALNS", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"]
     {
         assert!(text.contains(answer), "{answer:?} is not in the PDF: {text}");
     }
-    assert_eq!(attachment(2).await.bytes().await.unwrap().to_vec(), scan, "the scan arrives byte for byte");
+    assert_eq!(
+        riga.get(&format!("{attachments}/2")).await.bytes().await.unwrap().to_vec(),
+        scan,
+        "the scan arrives byte for byte"
+    );
     let on_server: serde_json::Value =
-        get(format!("{base}/v1/cases/{}", submitted.case_number)).await.json().await.unwrap();
+        riga.get(&format!("/v1/cases/{}", submitted.case_number)).await.json().await.unwrap();
     assert_eq!(on_server["case"]["history"].as_array().unwrap().last().unwrap()["status"], "submitted");
-    let feed: serde_json::Value = get(format!(
-        "{base}/v1/forms/{}/submissions?after=0",
-        percent_encoding::utf8_percent_encode(TREE_FORM, percent_encoding::NON_ALPHANUMERIC)
-    ))
-    .await
-    .json()
-    .await
-    .unwrap();
+    let form_path = percent_encoding::utf8_percent_encode(TREE_FORM, percent_encoding::NON_ALPHANUMERIC);
+    let feed: serde_json::Value =
+        riga.get(&format!("/v1/forms/{form_path}/submissions?after=0")).await.json().await.unwrap();
     assert_eq!(
         feed["submissions"][0]["application"],
         serde_json::from_slice::<serde_json::Value>(&json_bytes).unwrap()
@@ -262,9 +310,7 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     // Still once, whatever the desk does next.
     session.retry_now().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let again: serde_json::Value =
-        get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/inbox")).await.json().await.unwrap();
-    assert_eq!(again.as_array().unwrap().len(), 1);
+    assert_eq!(riga.inbox().await.len(), 1);
 }
 
 /// The text of a PDF, as poppler reads it.
@@ -286,35 +332,11 @@ fn pdftotext(pdf: &[u8]) -> String {
 /// again from it: the same answers and files, nothing typed twice; the new one reaches Riga once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
-    let mut scenario = Scenario::in_dir(dir.path());
-    let ca = scenario.trust_test_ca().unwrap().clone();
-    scenario.grant(CLERK, "clerk", "Rīgas VPVKAC").unwrap();
-    let key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība").unwrap();
-    scenario.mailbox("RCV@90011524360", "Rīgas VPVKAC", &["--centre", "Rīgas VPVKAC"]).unwrap();
-    let server = scenario.start(free_port()).unwrap();
-    let desk = TestDesk::new(dir.path().join("desk"), device::engine::system_clock(), &ca).unwrap();
-    let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
-    let started = std::time::Instant::now();
-    while session.service_forms(TREES).unwrap().is_empty() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no forms: {:?}", session.status());
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let (riga, session) = Riga::start(false).await;
     session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
     let draft = session.start_form(TREE_FORM, None).unwrap();
     let mut data = draft.data.clone();
-    for (field, value) in [
-        ("applicant_role", json!("owner")),
-        ("cadastral_number", json!("01000123456")),
-        ("site_address", json!("Brīvības iela 1, Rīga")),
-        ("tree_count", json!(3)),
-        ("species", json!("Parastā liepa, 3 koki")),
-        ("reason", json!("dangerous")),
-        ("confirm", json!(true)),
-    ] {
-        data[field] = value;
-    }
+    tree_felling_answers(&mut data);
     session.save_form_draft(draft.id, data, 3).unwrap();
     session.attach_form_file(draft.id, "site_plan", "plāns.pdf", b"%PDF-1.7\n% plan\n%%EOF\n".to_vec()).unwrap();
     let submitted = session.submit_form(draft.id, domain::Language::Lv).unwrap();
@@ -334,12 +356,12 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
         (case.refused_code.as_deref(), case.refused_kind.as_deref()),
         (Some("unknown_recipient"), Some("form_submission"))
     );
-    let runtime_store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
-    assert_eq!(runtime_store.case_count().await.unwrap(), 0, "refused before anything was written");
+    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(riga.db.clone())).await.unwrap();
+    assert_eq!(store.case_count().await.unwrap(), 0, "refused before anything was written");
 
     // Riga's mailbox is opened; the clerk fills the form in again from the refusal: every answer
     // and the file are there.
-    scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA]).unwrap();
+    riga.scenario.mailbox(RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", RIGA]).unwrap();
     let again = session.reopen_refused_submission(submitted.case_id).unwrap();
     assert_eq!(again.case_id, None, "the refused case never reached the server: a new one");
     assert_eq!(again.data["species"], "Parastā liepa, 3 koki");
@@ -347,26 +369,8 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     assert!(again.errors.is_empty(), "{:?}", again.errors);
     let resubmitted = session.submit_form(again.id, domain::Language::Lv).unwrap();
     session.retry_now().await;
-    let http = reqwest::Client::new();
-    let base = server.url.trim_end_matches('/').to_owned();
-    let inbox = || {
-        let (http, key, base) = (http.clone(), key.clone(), base.clone());
-        async move {
-            let inbox: serde_json::Value = http
-                .get(format!("{base}/v1/eaddress/mailboxes/{RIGA_BOX}/inbox"))
-                .header("pietura-protocol", "1")
-                .header("authorization", key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            inbox.as_array().map_or(0, Vec::len)
-        }
-    };
     let started = std::time::Instant::now();
-    while inbox().await == 0 {
+    while riga.inbox().await.is_empty() {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(60),
             "not delivered: {:?}",
@@ -375,7 +379,7 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(inbox().await, 1);
-    assert_eq!(runtime_store.case_count().await.unwrap(), 1);
+    assert_eq!(riga.inbox().await.len(), 1);
+    assert_eq!(store.case_count().await.unwrap(), 1);
     assert_eq!(session.queued_messages().unwrap()[0].id, resubmitted.submission);
 }
