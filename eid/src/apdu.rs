@@ -330,6 +330,21 @@ pub fn internal_authenticate(kind: KeyKind, digest: &[u8]) -> Command {
     Command::new(INS_INTERNAL_AUTHENTICATE, 0x00, 0x00, &data, Some(0x00))
 }
 
+/// MANAGE SECURITY ENVIRONMENT for signing with `key_reference` (ADF2; algorithm `42` RSA, `54`
+/// EC).
+pub fn set_signing_key(kind: KeyKind, key_reference: u8) -> Command {
+    let algorithm = match kind {
+        KeyKind::Rsa2048 => 0x42,
+        KeyKind::EcP384 => 0x54,
+    };
+    Command::new(INS_MSE, 0x41, 0xB6, &[0x80, 0x01, algorithm, 0x84, 0x01, key_reference], None)
+}
+
+/// PSO: COMPUTE DIGITAL SIGNATURE over a bare hash (the card adds an RSA key's DigestInfo).
+pub fn compute_digital_signature(hash: &[u8]) -> Command {
+    Command::new(INS_PSO, 0x9E, 0x9A, hash, Some(0x00))
+}
+
 // ---- PIN-pad readers (PC/SC v2 part 10) ------------------------------------------------------
 
 /// The reader feature "verify the PIN entered on the reader's own keypad".

@@ -89,7 +89,7 @@ pub trait Transport {
     }
 }
 
-/// Where PIN1 comes from: typed in this program, or on the reader's own pad.
+/// Where a PIN comes from: typed in this program, or on the reader's own pad.
 #[derive(Debug, Clone, Copy)]
 pub enum PinEntry<'a> {
     Typed(&'a Pin),
@@ -111,6 +111,13 @@ impl AuthenticationKey {
             KeyKind::EcP384 => Algorithm::Es384,
         }
     }
+}
+
+/// The qualified signing key as the card describes it (ADF2's PrKDF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigningKey {
+    pub kind: KeyKind,
+    pub reference: u8,
 }
 
 /// A Latvian eID card behind a transport.
@@ -226,6 +233,59 @@ impl<T: Transport> EidCard<T> {
             }
         }
         self.expect_ok(&apdu::internal_authenticate(key.kind, digest), "sign")
+    }
+
+    fn select_signing_application(&mut self) -> Result<(), CardError> {
+        match self.send(&apdu::select_aid(&apdu::MAIN_AID))?.status() {
+            Status::Ok => {}
+            _ => return Err(CardError::UnsupportedCard),
+        }
+        self.expect_ok(&apdu::select_aid(&apdu::QSCD_AID), "select the signing application")?;
+        Ok(())
+    }
+
+    /// The qualified signing certificate (DER) from ADF2, found through its EF.OD and EF.CDF
+    /// (slot 1 `341F` on RSA cards, slot 2 `341E` on EC ones). Needs no PIN.
+    pub fn signing_certificate(&mut self) -> Result<Vec<u8>, CardError> {
+        self.select_signing_application()?;
+        let (cdf, _) = apdu::object_directory(&self.read_file(apdu::FID_OD)?)?;
+        let certificate_file = apdu::certificate_file(&self.read_file(cdf)?)?;
+        self.read_file(certificate_file)
+    }
+
+    /// The signing key's type and reference, from ADF2's EF.PrKDF.
+    pub fn signing_key(&mut self) -> Result<SigningKey, CardError> {
+        self.select_signing_application()?;
+        let (_, prkdf) = apdu::object_directory(&self.read_file(apdu::FID_OD)?)?;
+        let (kind, reference) = apdu::private_key(&self.read_file(prkdf)?)?;
+        Ok(SigningKey { kind, reference })
+    }
+
+    /// How many PIN2 tries are left (0: blocked). PIN2 is local to the signing application.
+    pub fn pin2_tries_left(&mut self) -> Result<u8, CardError> {
+        self.select_signing_application()?;
+        let answer = self.expect_ok(&apdu::pin_retry_counter(apdu::PIN2 & 0x0F), "read the PIN2 counter")?;
+        Ok(apdu::pin_counter(&answer)?.1)
+    }
+
+    /// Signs `hash` (SHA-256 for an RSA card, SHA-384 for an EC one) with the qualified signing
+    /// key: signing application, key directory, security environment, PIN2 (typed or on the
+    /// reader's pad), PSO: COMPUTE DIGITAL SIGNATURE. The card asks PIN2 for every signature.
+    /// RSA: a PKCS#1 v1.5 signature; EC: raw r‖s.
+    pub fn sign(&mut self, pin2: PinEntry<'_>, hash: &[u8]) -> Result<Vec<u8>, CardError> {
+        let key = self.signing_key()?;
+        self.expect_ok(&apdu::select_aid(&apdu::QSCD_AID), "select the signing application")?;
+        self.expect_ok(&apdu::set_signing_key(key.kind, key.reference), "choose the signing key")?;
+        match pin2 {
+            PinEntry::Typed(pin) => {
+                self.expect_ok(&apdu::verify_pin(apdu::PIN2, pin), "verify PIN2")?;
+            }
+            PinEntry::PinPad => {
+                let answer = self.transport.verify_on_pin_pad(apdu::PIN2, apdu::PIN2_MIN_LENGTH as u8)?;
+                Self::check_ok(Response::parse(&answer)?, "verify PIN2 on the reader")?;
+            }
+        }
+        self.expect_ok(&apdu::compute_digital_signature(hash), "sign")
     }
 
     /// Whether PIN1 can be entered on the reader itself.

@@ -35,6 +35,48 @@ const OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5
 const ID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
 /// ETSI QCP-n-qscd-like policy and the issuer's own policy, as on the DEMO card.
 pub const CARD_POLICIES: [&str; 2] = ["0.4.0.2042.1.2", "1.3.6.1.4.1.32061.2.1.2.2"];
+/// A qualified signing certificate's policies: ETSI EN 319 411-2 QCP-n-qscd, and the issuer's
+/// own qualified policy (a test arc beside the DEMO card's).
+pub const SIGNING_POLICIES: [&str; 2] = ["0.4.0.194112.1.2", "1.3.6.1.4.1.32061.2.1.1.1"];
+/// qcStatements (RFC 3739) and the ETSI EN 319 412-5 statements a qualified signing certificate
+/// carries: EU qualified, the key in a QSCD, of type e-signature.
+const ID_PE_QC_STATEMENTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.3");
+pub const QC_COMPLIANCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1.1");
+pub const QC_SSCD: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1.4");
+const QC_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1.6");
+pub const QC_TYPE_ESIGN: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1.6.1");
+
+/// One qcStatement: its id and, for some, what it says.
+#[derive(Debug, Clone, der::Sequence)]
+struct QcStatement {
+    statement_id: ObjectIdentifier,
+    #[asn1(optional = "true")]
+    statement_info: Option<der::Any>,
+}
+
+/// The qcStatements extension: a SEQUENCE OF [`QcStatement`].
+#[derive(Debug, Clone)]
+struct QcStatements(Vec<QcStatement>);
+
+impl const_oid::AssociatedOid for QcStatements {
+    const OID: ObjectIdentifier = ID_PE_QC_STATEMENTS;
+}
+
+impl der::Encode for QcStatements {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        self.0.encoded_len()
+    }
+
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        self.0.encode(writer)
+    }
+}
+
+impl x509_cert::ext::AsExtension for QcStatements {
+    fn critical(&self, _: &Name, _: &[x509_cert::ext::Extension]) -> bool {
+        false
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TestCaError {
@@ -138,15 +180,26 @@ impl CardKey {
     }
 }
 
-/// Everything a virtual card holds: its key, certificate and PINs. Test data only.
+/// Everything a virtual card holds: its keys, certificates and PINs. Test data only.
 #[derive(Debug, Clone)]
 pub struct CardProfile {
     pub holder: Holder,
+    /// The authentication key and certificate (ADF1, PIN1).
     pub key: CardKey,
     pub certificate_der: Vec<u8>,
+    /// The qualified signature key and certificate (ADF2, PIN2 for every signature); `None` only
+    /// for cards saved before signing keys existed.
+    pub signing: Option<SigningSlot>,
     pub pin1: String,
     pub pin2: String,
     pub puk: String,
+}
+
+/// The signing application's key and certificate.
+#[derive(Debug, Clone)]
+pub struct SigningSlot {
+    pub key: CardKey,
+    pub certificate_der: Vec<u8>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -158,6 +211,10 @@ struct StoredCard {
     pin1: String,
     pin2: String,
     puk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_key_pkcs8: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_certificate: Option<String>,
 }
 
 impl CardProfile {
@@ -174,6 +231,12 @@ impl CardProfile {
             pin1: self.pin1.clone(),
             pin2: self.pin2.clone(),
             puk: self.puk.clone(),
+            signing_key_pkcs8: self
+                .signing
+                .as_ref()
+                .map(|s| s.key.to_pkcs8().map(|der| b64.encode(der)))
+                .transpose()?,
+            signing_certificate: self.signing.as_ref().map(|s| b64.encode(&s.certificate_der)),
         };
         serde_json::to_string_pretty(&stored).map_err(build_error)
     }
@@ -186,10 +249,19 @@ impl CardProfile {
             "ecp384" => KeyKind::EcP384,
             other => return Err(TestCaError::Build(format!("unknown key kind {other:?}"))),
         };
+        // The signing key is of the card's generation, as the authentication key is.
+        let signing = match (stored.signing_key_pkcs8, stored.signing_certificate) {
+            (Some(key), Some(certificate)) => Some(SigningSlot {
+                key: CardKey::from_pkcs8(kind, &b64.decode(key).map_err(build_error)?)?,
+                certificate_der: b64.decode(certificate).map_err(build_error)?,
+            }),
+            _ => None,
+        };
         Ok(Self {
             holder: stored.holder,
             key: CardKey::from_pkcs8(kind, &b64.decode(&stored.key_pkcs8).map_err(build_error)?)?,
             certificate_der: b64.decode(&stored.certificate).map_err(build_error)?,
+            signing,
             pin1: stored.pin1,
             pin2: stored.pin2,
             puk: stored.puk,
@@ -280,15 +352,7 @@ impl TestCa {
         key: &CardKey,
         options: &CardCertificateOptions,
     ) -> Result<Vec<u8>, TestCaError> {
-        let common_name = format!("{} {}", holder.given_name, holder.surname);
-        let subject = Name::from_str(&format!(
-            "serialNumber=PNOLV-{},givenName={},SN={},CN={},C=LV",
-            holder.personal_code,
-            escape(&holder.given_name),
-            escape(&holder.surname),
-            escape(&common_name)
-        ))
-        .map_err(build_error)?;
+        let subject = holder_name(holder)?;
         let spki = key.public_key_info()?;
         let mut builder = CertificateBuilder::new(
             Profile::Manual { issuer: Some(self.intermediate.tbs_certificate.subject.clone()) },
@@ -331,6 +395,57 @@ impl TestCa {
         certificate.to_der().map_err(build_error)
     }
 
+    /// A qualified signing certificate for `holder` over `key`, shaped like a Latvian eID card's
+    /// (ADF2): key usage non-repudiation only, the qualified-certificate statements (EU
+    /// qualified, QSCD, e-signature) and policies, the same subject as the authentication
+    /// certificate. `options` change the validity, the policies and the OCSP address; with
+    /// `digital_signature` set the key usage is the authentication one instead (the wrong-usage
+    /// tests).
+    pub fn issue_signing_certificate(
+        &self,
+        holder: &Holder,
+        key: &CardKey,
+        options: &CardCertificateOptions,
+    ) -> Result<Vec<u8>, TestCaError> {
+        let spki = key.public_key_info()?;
+        let mut builder = CertificateBuilder::new(
+            Profile::Manual { issuer: Some(self.intermediate.tbs_certificate.subject.clone()) },
+            serial(),
+            validity(options.not_before, options.not_after)?,
+            holder_name(holder)?,
+            spki.clone(),
+            &self.intermediate_key,
+        )
+        .map_err(build_error)?;
+        builder.add_extension(&BasicConstraints { ca: false, path_len_constraint: None }).map_err(build_error)?;
+        let usage = if options.digital_signature { KeyUsages::DigitalSignature } else { KeyUsages::NonRepudiation };
+        builder.add_extension(&KeyUsage(usage.into())).map_err(build_error)?;
+        let policies = options
+            .policies
+            .iter()
+            .map(|oid| PolicyInformation { policy_identifier: *oid, policy_qualifiers: None })
+            .collect();
+        builder.add_extension(&CertificatePolicies(policies)).map_err(build_error)?;
+        let qc_type = der::Any::from_der(&vec![QC_TYPE_ESIGN].to_der().map_err(build_error)?).map_err(build_error)?;
+        builder
+            .add_extension(&QcStatements(vec![
+                QcStatement { statement_id: QC_COMPLIANCE, statement_info: None },
+                QcStatement { statement_id: QC_SSCD, statement_info: None },
+                QcStatement { statement_id: QC_TYPE, statement_info: Some(qc_type) },
+            ]))
+            .map_err(build_error)?;
+        builder.add_extension(&key_identifier(&spki)?).map_err(build_error)?;
+        if let Some(url) = &options.ocsp_url {
+            let access = x509_cert::ext::pkix::AccessDescription {
+                access_method: ID_AD_OCSP,
+                access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url).map_err(build_error)?),
+            };
+            builder.add_extension(&AuthorityInfoAccessSyntax(vec![access])).map_err(build_error)?;
+        }
+        let certificate = builder.build::<p384::ecdsa::DerSignature>().map_err(build_error)?;
+        certificate.to_der().map_err(build_error)
+    }
+
     /// A new card: key of `kind`, a good certificate from `issued`, and PINs.
     pub fn issue_card(
         &self,
@@ -344,7 +459,26 @@ impl TestCa {
         let key = CardKey::generate(kind);
         let options = CardCertificateOptions { ocsp_url, ..CardCertificateOptions::valid_from(issued) };
         let certificate_der = self.issue_card_certificate(&holder, &key, &options)?;
-        Ok(CardProfile { holder, key, certificate_der, pin1: pin1.into(), pin2: pin2.into(), puk: "12345678".into() })
+        let signing_key = CardKey::generate(kind);
+        let signing_options = CardCertificateOptions {
+            digital_signature: false,
+            extended_key_usages: Vec::new(),
+            policies: SIGNING_POLICIES.iter().map(|oid| ObjectIdentifier::new_unwrap(oid)).collect(),
+            ..options
+        };
+        let signing = SigningSlot {
+            certificate_der: self.issue_signing_certificate(&holder, &signing_key, &signing_options)?,
+            key: signing_key,
+        };
+        Ok(CardProfile {
+            holder,
+            key,
+            certificate_der,
+            signing: Some(signing),
+            pin1: pin1.into(),
+            pin2: pin2.into(),
+            puk: "12345678".into(),
+        })
     }
 
     /// An OCSP responder certificate issued by the intermediate (EKU OCSPSigning), with its key
@@ -415,6 +549,19 @@ impl TestCa {
             intermediate_key: key("ica-key.pem")?,
         })
     }
+}
+
+/// A card holder's subject name: `serialNumber=PNOLV-<code>, GN, SN, CN, C=LV`.
+fn holder_name(holder: &Holder) -> Result<Name, TestCaError> {
+    let common_name = format!("{} {}", holder.given_name, holder.surname);
+    Name::from_str(&format!(
+        "serialNumber=PNOLV-{},givenName={},SN={},CN={},C=LV",
+        holder.personal_code,
+        escape(&holder.given_name),
+        escape(&holder.surname),
+        escape(&common_name)
+    ))
+    .map_err(build_error)
 }
 
 /// RFC 4514 escaping for the few characters names may hold.

@@ -78,6 +78,7 @@ pub struct VirtualCard {
     folder: Folder,
     file: Option<[u8; 2]>,
     authentication_key_set: bool,
+    signing_key_set: bool,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -90,7 +91,16 @@ impl VirtualCard {
     pub fn new(profile: CardProfile) -> Self {
         let (pin1, pin2, puk) =
             (PinState::new(&profile.pin1), PinState::new(&profile.pin2), PinState::new(&profile.puk));
-        Self { profile, pin1, pin2, puk, folder: Folder::Master, file: None, authentication_key_set: false }
+        Self {
+            profile,
+            pin1,
+            pin2,
+            puk,
+            folder: Folder::Master,
+            file: None,
+            authentication_key_set: false,
+            signing_key_set: false,
+        }
     }
 
     pub fn atr(&self) -> &'static [u8] {
@@ -105,11 +115,16 @@ impl VirtualCard {
         self.pin1.tries_left
     }
 
+    pub fn pin2_tries_left(&self) -> u8 {
+        self.pin2.tries_left
+    }
+
     /// Power cycle or reset: selections and verified PINs are gone, counters stay.
     pub fn reset(&mut self) {
         self.folder = Folder::Master;
         self.file = None;
         self.authentication_key_set = false;
+        self.signing_key_set = false;
         for pin in [&mut self.pin1, &mut self.pin2, &mut self.puk] {
             pin.verified = false;
         }
@@ -128,8 +143,19 @@ impl VirtualCard {
         }
     }
 
+    /// The signing key reference, its algorithm reference for MSE, and the certificate file:
+    /// slot 1 (`9F`, `341F`) on the original RSA cards, slot 2 (`9E`, `341E`) on the EC ones.
+    fn signing_slot(&self) -> (u8, u8, [u8; 2]) {
+        match self.key_kind() {
+            KeyKind::Rsa2048 => (0x9F, 0x42, [0x34, 0x1F]),
+            KeyKind::EcP384 => (0x9E, 0x54, [0x34, 0x1E]),
+        }
+    }
+
     fn file_content(&self, folder: Folder, fid: [u8; 2]) -> Option<Vec<u8>> {
         let (key_reference, certificate_file) = self.authentication_slot();
+        let (signing_reference, _, signing_file) = self.signing_slot();
+        let key_tag = if self.key_kind() == KeyKind::EcP384 { 0xA0 } else { 0x30 };
         match (folder, fid) {
             (Folder::Master, FID_DOCUMENT_NUMBER) => Some([&[0x04, 0x09][..], b"PA0000001"].concat()),
             (Folder::Authentication | Folder::Signing, apdu::FID_OD) => Some(vec![
@@ -139,10 +165,19 @@ impl VirtualCard {
                 Some([&[0x30, 0x0A, 0xA1, 0x08, 0x30, 0x06, 0x30, 0x04, 0x04, 0x02][..], &certificate_file].concat())
             }
             (Folder::Authentication, FID_PRKDF) => {
-                let tag = if self.key_kind() == KeyKind::EcP384 { 0xA0 } else { 0x30 };
-                Some(vec![tag, 0x08, 0x30, 0x00, 0x30, 0x04, 0x02, 0x02, 0x00, key_reference])
+                Some(vec![key_tag, 0x08, 0x30, 0x00, 0x30, 0x04, 0x02, 0x02, 0x00, key_reference])
             }
             (Folder::Authentication, fid) if fid == certificate_file => Some(self.profile.certificate_der.clone()),
+            // The qualified signature application, on cards that carry a signing key.
+            (Folder::Signing, FID_CDF) if self.profile.signing.is_some() => {
+                Some([&[0x30, 0x0A, 0xA1, 0x08, 0x30, 0x06, 0x30, 0x04, 0x04, 0x02][..], &signing_file].concat())
+            }
+            (Folder::Signing, FID_PRKDF) if self.profile.signing.is_some() => {
+                Some(vec![key_tag, 0x08, 0x30, 0x00, 0x30, 0x04, 0x02, 0x02, 0x00, signing_reference])
+            }
+            (Folder::Signing, fid) if fid == signing_file => {
+                self.profile.signing.as_ref().map(|slot| slot.certificate_der.clone())
+            }
             _ => None,
         }
     }
@@ -168,6 +203,7 @@ impl VirtualCard {
             apdu::INS_VERIFY => status(self.verify(command)),
             apdu::INS_MSE => status(self.manage_security_environment(command)),
             apdu::INS_INTERNAL_AUTHENTICATE => self.internal_authenticate(command),
+            apdu::INS_PSO => self.compute_digital_signature(command),
             _ => status(apdu::SW_INS_NOT_SUPPORTED),
         }
     }
@@ -272,15 +308,26 @@ impl VirtualCard {
         }
     }
 
+    /// MSE SET: the authentication key in ADF1 (P2 `A4`) or the signing key in ADF2 (P2 `B6`),
+    /// each only with its own algorithm and key reference.
     fn manage_security_environment(&mut self, command: &Command) -> u16 {
+        if command.p1 != 0x41 || !matches!(command.p2, 0xA4 | 0xB6) {
+            return apdu::SW_WRONG_P1P2;
+        }
+        if command.p2 == 0xB6 {
+            let (key_reference, algorithm, _) = self.signing_slot();
+            if self.folder != Folder::Signing {
+                return apdu::SW_CONDITIONS_NOT_SATISFIED;
+            }
+            self.signing_key_set =
+                self.profile.signing.is_some() && command.data == [0x80, 0x01, algorithm, 0x84, 0x01, key_reference];
+            return if self.signing_key_set { apdu::SW_OK } else { apdu::SW_KEY_NOT_FOUND };
+        }
         let (key_reference, _) = self.authentication_slot();
         let algorithm = match self.key_kind() {
             KeyKind::Rsa2048 => 0x02,
             KeyKind::EcP384 => 0x04,
         };
-        if command.p1 != 0x41 || command.p2 != 0xA4 {
-            return apdu::SW_WRONG_P1P2;
-        }
         if self.folder != Folder::Authentication {
             return apdu::SW_CONDITIONS_NOT_SATISFIED;
         }
@@ -290,6 +337,53 @@ impl VirtualCard {
         }
         self.authentication_key_set = true;
         apdu::SW_OK
+    }
+
+    /// PSO: COMPUTE DIGITAL SIGNATURE (`00 2A 9E 9A`) with the signing key over the hash sent:
+    /// PIN2 verified just before, for every signature (the key's user consent). RSA: PKCS#1 v1.5
+    /// with the DigestInfo of the hash's length (SHA-256/384/512); EC: ECDSA P-384 over the hash
+    /// zero-padded or cut to 48 bytes, raw r‖s.
+    fn compute_digital_signature(&mut self, command: &Command) -> Response {
+        let status = |sw| Response { data: Vec::new(), sw };
+        if command.p1 != 0x9E || command.p2 != 0x9A {
+            return status(apdu::SW_WRONG_P1P2);
+        }
+        if self.folder != Folder::Signing || !self.signing_key_set {
+            return status(apdu::SW_CONDITIONS_NOT_SATISFIED);
+        }
+        if !self.pin2.verified {
+            return status(apdu::SW_SECURITY_NOT_SATISFIED);
+        }
+        let Some(slot) = &self.profile.signing else { return status(apdu::SW_KEY_NOT_FOUND) };
+        let hash = command.data.as_slice();
+        let signature = match &slot.key {
+            CardKey::Rsa(key) => {
+                let scheme = match hash.len() {
+                    32 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    48 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    64 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                    _ => return status(apdu::SW_WRONG_LENGTH),
+                };
+                key.sign(scheme, hash).ok()
+            }
+            CardKey::Ec(key) => {
+                if hash.is_empty() || hash.len() > 64 {
+                    return status(apdu::SW_WRONG_LENGTH);
+                }
+                let mut digest = [0u8; 48];
+                let used = hash.len().min(48);
+                digest[48 - used..].copy_from_slice(&hash[..used]);
+                use signature::hazmat::PrehashSigner;
+                let signed: Result<p384::ecdsa::Signature, _> = key.sign_prehash(&digest);
+                signed.ok().map(|s| s.to_bytes().to_vec())
+            }
+        };
+        // PIN2 is asked again for the next signature.
+        self.pin2.verified = false;
+        match signature {
+            Some(data) => Response { data, sw: apdu::SW_OK },
+            None => status(apdu::SW_WRONG_DATA),
+        }
     }
 
     fn internal_authenticate(&mut self, command: &Command) -> Response {

@@ -113,6 +113,39 @@ fn pin(digits: &str) -> Pin {
     Pin::new(digits, PIN_MIN_LENGTH).unwrap()
 }
 
+/// Issue 15: both generations sign with PIN2 through pcscd; the signature verifies with the
+/// card's signing certificate; a wrong PIN2 counts down and a right one restores the count.
+#[test]
+fn both_card_generations_sign_with_pin2_through_pcscd() {
+    use eid::certificate::{HashAlgorithm, Padding, SignatureEncoding};
+    use eid::session::PinEntry;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::generate(now()).unwrap();
+    let readers = Readers::new().expect("pcscd answers: is it running? (`pcscd -f`)");
+    let pin2 = |digits: &str| Pin::new(digits, eid::apdu::PIN2_MIN_LENGTH).unwrap();
+    for (kind, hash, padding) in [
+        (KeyKind::EcP384, vec![9u8; 48], Padding::Ecdsa),
+        (KeyKind::Rsa2048, vec![9u8; 32], Padding::RsaPkcs1(HashAlgorithm::Sha256)),
+    ] {
+        let _inserted = InsertedCard::insert(&ca, kind, dir.path());
+        wait_for_reader(&readers, true);
+        let mut card = readers.connect(READER).unwrap();
+        let certificate = card.with(|c| c.signing_certificate()).unwrap();
+        let started = Instant::now();
+        let signature = card.with(|c| c.sign(PinEntry::Typed(&pin2("123456")), &hash)).unwrap();
+        eprintln!("{kind:?}: signed through pcscd in {:?} (key directory, MSE, PIN2, PSO)", started.elapsed());
+        let key = ParsedCertificate::from_der(&certificate).unwrap().public_key().unwrap();
+        assert!(key.verify_prehashed(padding, &hash, &signature, SignatureEncoding::Raw), "{kind:?}");
+        assert_eq!(
+            card.with(|c| c.sign(PinEntry::Typed(&pin2("000000")), &hash)),
+            Err(CardError::WrongPin { tries_left: 2 })
+        );
+        assert_eq!(card.with(|c| c.pin2_tries_left()).unwrap(), 2);
+        card.with(|c| c.sign(PinEntry::Typed(&pin2("123456")), &hash)).unwrap();
+        assert_eq!(card.with(|c| c.pin2_tries_left()).unwrap(), 3);
+    }
+}
+
 #[test]
 fn both_key_types_log_in_through_pcscd_and_a_wrong_pin_counts_down_to_blocked() {
     let dir = tempfile::tempdir().unwrap();

@@ -202,6 +202,7 @@ async fn every_bad_login_is_refused_for_its_own_reason_and_recorded() {
             holder: holder.clone(),
             key: key.clone(),
             certificate_der: certificate,
+            signing: None,
             pin1: "1234".into(),
             pin2: "123456".into(),
             puk: "12345678".into(),
