@@ -40,6 +40,8 @@ pub const APT_PACKAGES: &[&str] = &[
     // Fonts with Latvian letters, and tools to look at output.
     "fonts-dejavu-core",
     "poppler-utils",
+    // certutil: an NSS database that trusts the test CA, for pdfsig to check signatures against.
+    "libnss3-tools",
     "curl",
     "openssl",
     // schemathesis (from PyPI) lives in a virtual environment of the project's own.
