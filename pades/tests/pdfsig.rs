@@ -3,7 +3,9 @@
 //! wrote: poppler's `pdfsig`, with an NSS database (made by `certutil`) that trusts the test CA.
 //! It says the signature is valid and the certificate trusted; a byte changed anywhere in the
 //! signed range makes it say invalid. The embedded `application.json` comes back out with
-//! `pdfdetach` byte for byte. Needs poppler-utils and libnss3-tools (`cargo xtask test`).
+//! `pdfdetach` byte for byte. pyHanko (from PyPI, in `PIETURA_PYHANKO`) judges the same
+//! signatures valid and trusted with the test root as its only trust anchor, covering the whole
+//! file. Needs poppler-utils, libnss3-tools and pyHanko (`cargo xtask test` provides all).
 
 use std::{path::Path, process::Command};
 
@@ -122,4 +124,46 @@ fn a_ca_nobody_trusts_gives_a_valid_signature_from_an_untrusted_certificate() {
     let report = pdfsig(&path, &nss);
     assert!(report.contains("Signature is Valid"), "{report}");
     assert!(!report.contains("Certificate is Trusted"), "{report}");
+}
+
+fn pyhanko() -> String {
+    std::env::var("PIETURA_PYHANKO").unwrap_or_else(|_| {
+        panic!("PIETURA_PYHANKO is not set: run `cargo xtask test` (its set-up installs pyHanko from PyPI)")
+    })
+}
+
+/// pyHanko's one-line verdict (`<field>:<fingerprint>:<INTACT|INVALID>:<TRUSTED|UNTRUSTED>,…`).
+fn pyhanko_verdict(pdf: &Path, dir: &Path, ca: &TestCa) -> String {
+    let (root, ica) = (dir.join("root.pem"), dir.join("ica.pem"));
+    std::fs::write(&root, ca.root_pem().unwrap()).unwrap();
+    std::fs::write(&ica, ca.intermediate_pem().unwrap()).unwrap();
+    let out = Command::new(pyhanko())
+        .args(["sign", "validate", "--no-revocation-check", "--trust-replace", "--trust"])
+        .arg(&root)
+        // The card holds no intermediate: the validator is given it, as a relying party has it.
+        .arg("--other-certs")
+        .arg(&ica)
+        .arg(pdf)
+        .output()
+        .expect("pyhanko runs");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[test]
+fn pyhanko_judges_the_cards_signature_intact_trusted_and_whole_and_a_changed_byte_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::generate(now()).unwrap();
+    for kind in [KeyKind::EcP384, KeyKind::Rsa2048] {
+        let signed = signed_application(&ca, kind);
+        let path = dir.path().join(format!("signed-{kind:?}.pdf"));
+        std::fs::write(&path, &signed).unwrap();
+        let verdict = pyhanko_verdict(&path, dir.path(), &ca);
+        assert!(verdict.contains(":INTACT:TRUSTED,UNTOUCHED"), "{kind:?}: {verdict}");
+        let (range, _) = pades::signature_of(&signed).unwrap();
+        let mut tampered = signed.clone();
+        tampered[range[1] / 3] ^= 0x01;
+        std::fs::write(&path, &tampered).unwrap();
+        let verdict = pyhanko_verdict(&path, dir.path(), &ca);
+        assert!(!verdict.contains(":INTACT:"), "{kind:?}: {verdict}");
+    }
 }

@@ -1,5 +1,5 @@
 //! Installs what is missing: Debian packages, the UI's npm packages, tauri-driver, nextest,
-//! cargo-deny and schemathesis.
+//! cargo-deny, schemathesis and pyHanko.
 
 use std::{path::Path, process::Command};
 
@@ -44,7 +44,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "libnss3-tools",
     "curl",
     "openssl",
-    // schemathesis (from PyPI) lives in a virtual environment of the project's own.
+    // schemathesis and pyHanko (from PyPI) live in virtual environments of the project's own.
     "python3-venv",
 ];
 
@@ -146,6 +146,8 @@ pub fn run_setup_npm(root: &Path) -> Result<()> {
 
 /// The schemathesis version the suite runs (pinned: its checks change between releases).
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+/// pyHanko, the independent PAdES validator of the citizens' signatures, and its command line.
+const PYHANKO: [&str; 2] = ["pyHanko==0.38.0", "pyhanko-cli==0.6.0"];
 
 /// Where `cargo xtask setup` puts schemathesis: a virtual environment in the build folder, so
 /// nothing is installed into the system's Python.
@@ -153,24 +155,33 @@ pub fn schemathesis_bin(root: &Path) -> std::path::PathBuf {
     crate::target_dir(root).join("tools/schemathesis/bin/schemathesis")
 }
 
-/// schemathesis from PyPI into its virtual environment, unless it is there at the pinned version.
-pub fn run_setup_schemathesis(root: &Path) -> Result<()> {
-    let bin = schemathesis_bin(root);
-    let wanted = SCHEMATHESIS.trim_start_matches("schemathesis==");
-    let installed =
-        Command::new(&bin).arg("--version").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(wanted));
-    if installed {
-        eprintln!("schemathesis: {wanted} present");
+/// Where `cargo xtask setup` puts pyHanko's command (a virtual environment, as schemathesis).
+pub fn pyhanko_bin(root: &Path) -> std::path::PathBuf {
+    crate::target_dir(root).join("tools/pyhanko/bin/pyhanko")
+}
+
+/// Installs `packages` from PyPI into the virtual environment of `bin` (`<venv>/bin/<tool>`),
+/// unless `pip freeze` there already lists every one of them at its pinned version.
+fn run_setup_python_tool(bin: &Path, packages: &[&str]) -> Result<()> {
+    let venv = bin.parent().and_then(Path::parent).expect("a tool's command is in <venv>/bin");
+    let name = bin.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let frozen = Command::new(venv.join("bin/pip"))
+        .args(["freeze", "--disable-pip-version-check"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_lowercase())
+        .unwrap_or_default();
+    if bin.exists() && packages.iter().all(|p| frozen.lines().any(|line| line == p.to_lowercase())) {
+        eprintln!("{name}: {} present", packages.join(", "));
         return Ok(());
     }
-    let venv = bin.parent().and_then(Path::parent).expect("bin/schemathesis is two levels down");
     exec(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
-    exec(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", SCHEMATHESIS]))
+    exec(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check"]).args(packages))
 }
 
 pub fn all(root: &Path) -> Result<()> {
     run_setup_apt()?;
     run_setup_tools()?;
-    run_setup_schemathesis(root)?;
+    run_setup_python_tool(&schemathesis_bin(root), &[SCHEMATHESIS])?;
+    run_setup_python_tool(&pyhanko_bin(root), &PYHANKO)?;
     run_setup_npm(root)
 }

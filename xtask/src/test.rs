@@ -131,6 +131,7 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
                 .env("PATH", path_with_cargo_bin())
                 .env("XDG_DATA_HOME", &keyrings)
                 .env("PIETURA_SCHEMATHESIS", setup::schemathesis_bin(root))
+                .env("PIETURA_PYHANKO", setup::pyhanko_bin(root))
                 .env("PIETURA_E2E_LOG_DIR", &logs);
             let result = exec(&mut command);
             let _ = std::fs::remove_dir_all(&keyrings);
