@@ -386,10 +386,180 @@ fn read_signature(dictionary: &Dictionary) -> Result<([usize; 4], Vec<u8>), Pade
     let range: [usize; 4] = numbers.try_into().map_err(|_| missing("byte range of four numbers"))?;
     let contents = dictionary.get(b"Contents").and_then(Object::as_str).map_err(|_| missing("contents"))?;
     // The placeholder's zeros after the DER are not part of the CMS.
-    let length = der::Any::from_der(contents)
+    let length = der::SliceReader::new(contents)
         .ok()
-        .and_then(|any| any.encoded_len().ok())
-        .and_then(|l| usize::try_from(u32::from(l)).ok())
+        .and_then(|mut reader| {
+            <der::Any as der::Decode>::decode(&mut reader).ok()?;
+            usize::try_from(u32::from(der::Reader::position(&reader))).ok()
+        })
         .unwrap_or(contents.len());
     Ok((range, contents[..length.min(contents.len())].to_vec()))
+}
+
+/// What a valid signature says: who signed (their certificate, to be judged by the caller:
+/// trust, validity, key usage, the person), when they claim to have signed (`/M`), and the files
+/// the PDF carries.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub signer_certificate: Vec<u8>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Embedded files by name.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Why a signed PDF is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the PDF cannot be read: {0}")]
+    Unreadable(String),
+    #[error("the PDF carries no signature, or more than one")]
+    NotOneSignature,
+    #[error("the signature does not cover the whole file: something was added or left out")]
+    PartialCoverage,
+    #[error("the CMS signature is malformed or not PAdES: {0}")]
+    Malformed(String),
+    #[error("the document was changed after it was signed")]
+    DigestMismatch,
+    #[error("the signature does not verify with the signer's certificate")]
+    SignatureInvalid,
+}
+
+/// Checks a PAdES signature made by [`finish`] (or anyone's `ETSI.CAdES.detached` of one signer
+/// with a SHA-256/384 digest): the byte range covers the whole file but the signature, the
+/// message digest is the covered bytes', the signing certificate attribute names the certificate
+/// carried, and the signature verifies with it. Trust in the certificate is the caller's.
+pub fn verify(pdf: &[u8]) -> Result<Verified, VerifyError> {
+    let document = Document::load_mem(pdf).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+    let signatures: Vec<&Dictionary> = document
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Type").and_then(Object::as_name).is_ok_and(|n| n == b"Sig"))
+        .collect();
+    let [dictionary] = signatures.as_slice() else { return Err(VerifyError::NotOneSignature) };
+    let (range, cms) = read_signature(dictionary).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    // The gap is exactly the hex string of /Contents: `<` at range[1], `>` just before range[2].
+    let [start, first, second, rest] = range;
+    let whole = start == 0
+        && first < second
+        && second.checked_add(rest) == Some(pdf.len())
+        && pdf.get(first) == Some(&b'<')
+        && pdf.get(second - 1) == Some(&b'>');
+    if !whole {
+        return Err(VerifyError::PartialCoverage);
+    }
+    let malformed = |what: &str| VerifyError::Malformed(what.to_owned());
+    let content = ContentInfo::from_der(&cms).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    if content.content_type != rfc5911::ID_SIGNED_DATA {
+        return Err(malformed("not SignedData"));
+    }
+    let signed: SignedData = content.content.decode_as().map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let [signer] = signed.signer_infos.0.as_slice() else { return Err(malformed("not exactly one signer")) };
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
+        return Err(malformed("the signer is not named by issuer and serial number"));
+    };
+    let certificate = signed
+        .certificates
+        .as_ref()
+        .and_then(|set| {
+            set.0.iter().find_map(|choice| match choice {
+                CertificateChoices::Certificate(c)
+                    if c.tbs_certificate.issuer == sid.issuer
+                        && c.tbs_certificate.serial_number == sid.serial_number =>
+                {
+                    Some(c.clone())
+                }
+                _ => None,
+            })
+        })
+        .ok_or_else(|| malformed("the signer's certificate is not in the signature"))?;
+    let certificate_der = certificate.to_der().map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let algorithm = match signer.digest_alg.oid {
+        oid if oid == rfc5912::ID_SHA_256 => DigestAlgorithm::Sha256,
+        oid if oid == rfc5912::ID_SHA_384 => DigestAlgorithm::Sha384,
+        _ => return Err(malformed("a digest algorithm other than SHA-256 or SHA-384")),
+    };
+    let attributes = signer.signed_attrs.as_ref().ok_or_else(|| malformed("no signed attributes"))?;
+    let value =
+        |oid: ObjectIdentifier| attributes.iter().find(|a| a.oid == oid).and_then(|a| a.values.iter().next().cloned());
+    let message_digest: OctetString = value(rfc5911::ID_MESSAGE_DIGEST)
+        .ok_or_else(|| malformed("no message digest"))?
+        .decode_as()
+        .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let mut covered = Vec::with_capacity(first + rest);
+    covered.extend_from_slice(&pdf[..first]);
+    covered.extend_from_slice(&pdf[second..]);
+    if message_digest.as_bytes() != algorithm.digest(&covered).as_slice() {
+        return Err(VerifyError::DigestMismatch);
+    }
+    let named: SigningCertificateV2 = value(ID_SIGNING_CERTIFICATE_V2)
+        .ok_or_else(|| malformed("no signing-certificate-v2 attribute (PAdES B-B needs it)"))?
+        .decode_as()
+        .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    if !named.certs.iter().any(|id| id.cert_hash.as_bytes() == sha2::Sha256::digest(&certificate_der).as_slice()) {
+        return Err(malformed("the signing-certificate-v2 attribute names another certificate"));
+    }
+    let signed_attributes = attributes.to_der().map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let key = eid::ParsedCertificate::from_der(&certificate_der)
+        .and_then(|c| c.public_key())
+        .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    use eid::certificate::{HashAlgorithm, Padding, SignatureEncoding};
+    let padding = if key.is_rsa() {
+        Padding::RsaPkcs1(match algorithm {
+            DigestAlgorithm::Sha256 => HashAlgorithm::Sha256,
+            DigestAlgorithm::Sha384 => HashAlgorithm::Sha384,
+        })
+    } else {
+        Padding::Ecdsa
+    };
+    let digest = algorithm.digest(&signed_attributes);
+    if !key.verify_prehashed(padding, &digest, signer.signature.as_bytes(), SignatureEncoding::Der) {
+        return Err(VerifyError::SignatureInvalid);
+    }
+    let claimed_at = dictionary
+        .get(b"M")
+        .and_then(Object::as_str)
+        .ok()
+        .and_then(|m| std::str::from_utf8(m).ok())
+        .and_then(|m| {
+            chrono::NaiveDateTime::parse_from_str(m.trim_start_matches("D:").trim_end_matches('Z'), "%Y%m%d%H%M%S").ok()
+        })
+        .map(|t| t.and_utc());
+    Ok(Verified { signer_certificate: certificate_der, claimed_at, files: embedded_files(&document) })
+}
+
+/// The files in the document's `EmbeddedFiles` name tree (one level, as [`prepare`] writes it).
+fn embedded_files(document: &Document) -> Vec<(String, Vec<u8>)> {
+    let resolve = |object: &Object| -> Option<Object> {
+        match object {
+            Object::Reference(id) => document.get_object(*id).ok().cloned(),
+            other => Some(other.clone()),
+        }
+    };
+    let Some(names) = document
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"Names").ok())
+        .and_then(resolve)
+        .and_then(|n| n.as_dict().ok().and_then(|d| d.get(b"EmbeddedFiles").ok()).cloned())
+        .and_then(|e| resolve(&e))
+        .and_then(|e| e.as_dict().ok().and_then(|d| d.get(b"Names").ok()).cloned())
+        .and_then(|n| resolve(&n))
+        .and_then(|n| n.as_array().ok().cloned())
+    else {
+        return Vec::new();
+    };
+    names
+        .chunks(2)
+        .filter_map(|pair| {
+            let [name, spec] = pair else { return None };
+            let name = String::from_utf8(name.as_str().ok()?.to_vec()).ok()?;
+            let spec = resolve(spec)?;
+            let file = spec.as_dict().ok()?.get(b"EF").ok().and_then(resolve)?;
+            let stream = file.as_dict().ok()?.get(b"F").ok().and_then(resolve)?;
+            let stream = stream.as_stream().ok()?;
+            let content = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+            Some((name, content))
+        })
+        .collect()
 }

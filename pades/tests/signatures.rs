@@ -1,4 +1,4 @@
-//! A signature made by the virtual card (both generations, PIN2, the session code the desk uses)
+//! Signatures made by the virtual card (both generations, PIN2, the session code the desk uses)
 //! over a real application PDF from the print crate, judged by a tool nobody on the project
 //! wrote: poppler's `pdfsig`, with an NSS database (made by `certutil`) that trusts the test CA.
 //! It says the signature is valid and the certificate trusted; a byte changed anywhere in the
@@ -166,4 +166,42 @@ fn pyhanko_judges_the_cards_signature_intact_trusted_and_whole_and_a_changed_byt
         let verdict = pyhanko_verdict(&path, dir.path(), &ca);
         assert!(!verdict.contains(":INTACT:"), "{kind:?}: {verdict}");
     }
+}
+
+/// The server's own check ([`pades::verify`]) agrees with the independent tools: it accepts what
+/// they accept, names the signer's certificate and the embedded data, and refuses a changed byte,
+/// a changed signature and anything appended after signing.
+#[test]
+fn the_servers_check_accepts_the_cards_signature_and_refuses_every_change() {
+    let ca = TestCa::generate(now()).unwrap();
+    for kind in [KeyKind::EcP384, KeyKind::Rsa2048] {
+        let signed = signed_application(&ca, kind);
+        let verified = pades::verify(&signed).unwrap();
+        let certificate = eid::ParsedCertificate::from_der(&verified.signer_certificate).unwrap();
+        assert_eq!(certificate.identity().personal_code(), Some(("LV", "325035-11782")), "{kind:?}");
+        assert!(verified.claimed_at.is_some_and(|at| (now() - at).num_minutes().abs() < 5));
+        assert_eq!(verified.files, vec![("application.json".to_owned(), APPLICATION_JSON.to_vec())]);
+
+        let (range, cms) = pades::signature_of(&signed).unwrap();
+        let mut changed = signed.clone();
+        changed[range[1] / 2] ^= 0x01;
+        assert!(pades::verify(&changed).is_err(), "{kind:?}: a changed byte");
+        // The signature's last byte, in the hex of /Contents.
+        let mut forged = signed.clone();
+        let last_hex = range[1] + 1 + 2 * cms.len() - 1;
+        forged[last_hex] = if forged[last_hex] == b'0' { b'1' } else { b'0' };
+        assert!(
+            matches!(
+                pades::verify(&forged),
+                Err(pades::VerifyError::SignatureInvalid | pades::VerifyError::Malformed(_))
+            ),
+            "{kind:?}: {:?}",
+            pades::verify(&forged)
+        );
+        let mut appended = signed.clone();
+        appended.extend_from_slice(b"\n% added after signing\n");
+        assert_eq!(pades::verify(&appended).unwrap_err(), pades::VerifyError::PartialCoverage, "{kind:?}");
+    }
+    let unsigned = print::render(&print::application(&print::Application::sample(domain::Language::Lv))).unwrap();
+    assert_eq!(pades::verify(&unsigned).unwrap_err(), pades::VerifyError::NotOneSignature);
 }
