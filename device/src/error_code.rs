@@ -66,6 +66,8 @@ pub enum ErrorCode {
     FormDraftUnknown,
     FormDataInvalid,
     FormIncomplete,
+    SignatureRequired,
+    SignerNotApplicant,
     // Mail, consent and delegation
     RecipientInvalid,
     AttachmentEmpty,

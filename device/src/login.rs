@@ -347,6 +347,48 @@ impl LoginManager {
         Err(LoginFailure::new(ErrorCode::NoCustomerCard, "insert the customer's eID card into the second reader"))
     }
 
+    /// The customer's card for a signature: the reader and its qualified signing certificate —
+    /// a Latvian eID card in a reader other than the logged-in person's, and not their card (the
+    /// clerk's own card is never the applicant's signature).
+    pub fn customer_signing_card(&self) -> Result<(String, Vec<u8>), LoginFailure> {
+        let own = match &*self.state() {
+            State::LoggedIn(active) => (active.reader.clone(), active.certificate.clone()),
+            _ => return Err(LoginFailure::new(ErrorCode::NotLoggedIn, "log in before the customer signs")),
+        };
+        let readers = self.cards.readers()?;
+        for reader in readers.iter().filter(|r| r.name != own.0 && r.card_present && r.latvian_eid) {
+            if self.cards.authentication_certificate(&reader.name)? != own.1 {
+                let certificate = self.cards.signing_certificate(&reader.name)?;
+                return Ok((reader.name.clone(), certificate));
+            }
+        }
+        Err(LoginFailure::new(ErrorCode::NoCustomerCard, "insert the customer's eID card into the second reader"))
+    }
+
+    /// PIN2 tries left on the customer's card in `reader`.
+    pub fn customer_pin2_tries_left(&self, reader: &str) -> Result<u8, LoginFailure> {
+        Ok(self.cards.pin2_tries_left(reader)?)
+    }
+
+    /// The customer signs `hash` with their qualified key in `reader`, PIN2 typed by them (or
+    /// on the reader's pad when `pin2` is `None`).
+    pub fn customer_sign_hash(&self, reader: &str, pin2: Option<&str>, hash: &[u8]) -> Result<Vec<u8>, LoginFailure> {
+        let typed = pin2
+            .map(|pin| {
+                Pin::new(pin, eid::apdu::PIN2_MIN_LENGTH)
+                    .map_err(|e| LoginFailure::new(ErrorCode::PinFormat, e.to_string()))
+            })
+            .transpose()?;
+        let entry = match &typed {
+            Some(pin) => PinEntry::Typed(pin),
+            None if self.cards.has_pin_pad(reader) => PinEntry::PinPad,
+            None => return Err(LoginFailure::new(ErrorCode::PinFormat, "enter PIN2: this reader has no PIN pad")),
+        };
+        let signature = self.cards.sign(reader, entry, hash)?;
+        tracing::info!(reader, "the customer signed a document with their card");
+        Ok(signature)
+    }
+
     fn card_details(&self, reader: &ReaderSnapshot) -> Result<(CardDetails, Vec<u8>), CardError> {
         let der = self.cards.authentication_certificate(&reader.name)?;
         let tries = self.cards.pin1_tries_left(&reader.name).ok();
@@ -706,6 +748,18 @@ impl CardReaders for SystemReaders {
         challenge: &LoginChallenge<'_>,
     ) -> Result<eid::AuthToken, CardError> {
         self.with_card(|r| r.sign_login(reader, pin, challenge))
+    }
+
+    fn signing_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
+        self.with_card(|r| r.signing_certificate(reader))
+    }
+
+    fn pin2_tries_left(&self, reader: &str) -> Result<u8, CardError> {
+        self.with_card(|r| r.pin2_tries_left(reader))
+    }
+
+    fn sign(&self, reader: &str, pin2: PinEntry<'_>, hash: &[u8]) -> Result<Vec<u8>, CardError> {
+        self.with_card(|r| r.sign(reader, pin2, hash))
     }
 }
 

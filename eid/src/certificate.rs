@@ -96,6 +96,11 @@ impl ParsedCertificate {
         self.extension(rfc5280::ID_CE_KEY_USAGE)
     }
 
+    /// Whether the key usage allows non-repudiation (content commitment): a signing key's.
+    pub fn has_non_repudiation(&self) -> Result<Option<bool>, CertificateError> {
+        Ok(self.key_usage()?.map(|usage| usage.non_repudiation()))
+    }
+
     pub fn has_digital_signature(&self) -> Result<Option<bool>, CertificateError> {
         Ok(self.key_usage()?.map(|usage| usage.0.contains(KeyUsages::DigitalSignature)))
     }

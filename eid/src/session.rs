@@ -349,6 +349,12 @@ pub trait CardReaders: Send + Sync {
         challenge: &LoginChallenge<'_>,
     ) -> Result<AuthToken, CardError>;
 
+    /// The qualified signing certificate of the card in `reader` (no PIN).
+    fn signing_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError>;
+    fn pin2_tries_left(&self, reader: &str) -> Result<u8, CardError>;
+    /// Signs `hash` with the card's qualified signing key in `reader`, PIN2 asked for it.
+    fn sign(&self, reader: &str, pin2: PinEntry<'_>, hash: &[u8]) -> Result<Vec<u8>, CardError>;
+
     /// The first reader holding a Latvian eID card, or why there is none.
     fn eid_reader(&self) -> Result<String, CardError> {
         let readers = self.readers()?;

@@ -407,6 +407,22 @@ impl TokenValidator {
         Ok(ValidatedToken { identity: certificate.identity(), certificate, algorithm })
     }
 
+    /// A document signer's certificate (a PAdES signature's): key usage non-repudiation, its
+    /// dates and its issuer's at `at`, and an issuer among the trusted CAs. Answers the issuer.
+    pub fn check_signing_certificate(
+        &self,
+        certificate: &ParsedCertificate,
+        at: DateTime<Utc>,
+    ) -> Result<&ParsedCertificate, TokenError> {
+        match certificate.has_non_repudiation().map_err(|e| TokenError::CertificateDecoding(e.0))? {
+            None => return Err(TokenError::MissingPurpose),
+            Some(false) => return Err(TokenError::WrongPurpose),
+            Some(true) => {}
+        }
+        self.check_policies(certificate)?;
+        self.check_trust(certificate, at)
+    }
+
     fn check_purpose(&self, certificate: &ParsedCertificate) -> Result<(), TokenError> {
         let decoding = |e: crate::certificate::CertificateError| TokenError::CertificateDecoding(e.0);
         match certificate.has_digital_signature().map_err(decoding)? {

@@ -587,4 +587,16 @@ impl CardReaders for InProcessReaders {
     ) -> Result<AuthToken, CardError> {
         self.with(reader, |card| card.sign_login_with(pin, challenge))
     }
+
+    fn signing_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
+        self.with(reader, |card| card.signing_certificate())
+    }
+
+    fn pin2_tries_left(&self, reader: &str) -> Result<u8, CardError> {
+        self.with(reader, |card| card.pin2_tries_left())
+    }
+
+    fn sign(&self, reader: &str, pin2: PinEntry<'_>, hash: &[u8]) -> Result<Vec<u8>, CardError> {
+        self.with(reader, |card| card.sign(pin2, hash))
+    }
 }

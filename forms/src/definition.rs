@@ -26,6 +26,10 @@ pub struct FormDefinition {
     pub steps: Vec<Step>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prefill: Vec<Prefill>,
+    /// The applicant signs the application with their own eID card (PIN2) before it goes: most
+    /// applications do; a consultation's form need not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub signature_required: bool,
 }
 
 /// One page of the form.
@@ -204,6 +208,7 @@ mod tests {
             schema,
             steps: vec![],
             prefill: vec![],
+            signature_required: false,
         };
         assert_eq!(form(a.clone()).schema_digest(), form(b).schema_digest());
         assert_eq!(form(a).schema_digest().len(), 64);

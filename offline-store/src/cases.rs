@@ -189,15 +189,26 @@ pub enum Submission {
     Existing { case_id: Uuid, actor: Actor, note: String },
 }
 
+/// The number [`register_in`] gives the next case of `year` at this desk.
+fn next_number(
+    tx: &rusqlite::Connection,
+    centre_code: &str,
+    desk_number: u8,
+    year: i32,
+) -> Result<(CaseNumber, i64), StoreError> {
+    let last: Option<i64> =
+        tx.query_row("SELECT last FROM case_numbers WHERE year = ?1", params![year], |r| r.get(0)).optional()?;
+    let sequence = last.unwrap_or(0) + 1;
+    let number = CaseNumber::new(centre_code, desk_number, year, u32::try_from(sequence).unwrap_or(0))
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok((number, sequence))
+}
+
 /// Registers `draft` within `tx`: the desk's next number for the year and the case; no outbox
 /// entry (the caller writes the one that carries it).
 fn register_in(tx: &rusqlite::Transaction<'_>, draft: CaseDraft, now: DateTime<Utc>) -> Result<Case, StoreError> {
     let year = draft.served_at.year();
-    let last: Option<i64> =
-        tx.query_row("SELECT last FROM case_numbers WHERE year = ?1", params![year], |r| r.get(0)).optional()?;
-    let sequence = last.unwrap_or(0) + 1;
-    let number = CaseNumber::new(&draft.centre_code, draft.desk_number, year, u32::try_from(sequence).unwrap_or(0))
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let (number, sequence) = next_number(tx, &draft.centre_code, draft.desk_number, year)?;
     let case = Case::register(NewCase {
         id: draft.id,
         number,
@@ -242,6 +253,12 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(case)
+    }
+
+    /// The number the next case `draft` registers would get (nothing is reserved: a document that
+    /// names it is made, then [`Store::submit_form_draft`] checks it is still the one given).
+    pub fn next_case_number(&self, draft: &CaseDraft) -> Result<CaseNumber, StoreError> {
+        Ok(next_number(&self.connection(), &draft.centre_code, draft.desk_number, draft.served_at.year())?.0)
     }
 
     /// Submits a form draft: the case it registers (`Submission::New`) or the case it was

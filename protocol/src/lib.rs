@@ -342,6 +342,13 @@ pub mod rejection_codes {
     /// An e-form submission's data does not pass its form version (the reason names the field),
     /// or names a form version that was never published.
     pub const FORM_INVALID: &str = "form_invalid";
+    /// The form asks for the applicant's signature and the submission's PDF carries none, or one
+    /// that does not verify (changed after signing, another document, other data embedded).
+    pub const SIGNATURE_INVALID: &str = "signature_invalid";
+    /// The signature's certificate is not a trusted eID signing certificate valid when it signed.
+    pub const SIGNATURE_UNTRUSTED: &str = "signature_untrusted";
+    /// The person who signed is not the applicant.
+    pub const SIGNER_NOT_APPLICANT: &str = "signer_not_applicant";
 }
 
 /// `PUT` an e-address attachment's content, by its SHA-256 (hex).

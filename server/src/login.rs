@@ -158,6 +158,16 @@ pub struct Login {
 }
 
 impl Login {
+    /// Checks a document signer's certificate against the eID trust anchors (non-repudiation,
+    /// dates at `at`, issuer trusted): a PAdES signature of an application.
+    pub fn check_signing_certificate(
+        &self,
+        certificate: &eid::ParsedCertificate,
+        at: DateTime<Utc>,
+    ) -> Result<(), eid::TokenError> {
+        self.validator.check_signing_certificate(certificate, at).map(|_| ())
+    }
+
     /// `None` when eID login is not configured.
     pub fn from_settings(settings: &Settings) -> Result<Option<Self>, LoginConfigError> {
         let Some(origin) = &settings.eid_origin else { return Ok(None) };

@@ -27,10 +27,12 @@ fn corrupt(error: impl std::fmt::Display) -> StoreError {
 
 /// Applies a desk's `form_submission` entry made by `author` (proven staff of the desk's centre).
 /// Store failures fail the push (the desk sends it again); everything else is answered.
+#[allow(clippy::too_many_arguments)]
 pub async fn apply_form_submission(
     store: &dyn Store,
     attachments: &Attachments,
     calendar: &domain::calendar::WorkingCalendar,
+    login: Option<&crate::login::Login>,
     device: &Device,
     author: &ProvenAuthor,
     entry: OutboxEntryDto,
@@ -117,6 +119,17 @@ pub async fn apply_form_submission(
     let Some(case_id) = message.case_id else {
         return rejected(codes::UNREADABLE, "a submission names its case".into());
     };
+    if definition.signature_required {
+        let pdf = message.attachments.iter().find(|a| a.name == APPLICATION_PDF).map(|a| a.sha256.clone());
+        let pdf = match attachments.get(pdf.as_deref().unwrap_or_default()).await {
+            Ok(bytes) => bytes,
+            Err(crate::eaddress::MailboxError::Storage(error)) => return Err(StoreError::Unavailable(error)),
+            Err(error) => return rejected(codes::MISSING_ATTACHMENT, error.to_string()),
+        };
+        if let Err((code, reason)) = check_signature(login, &pdf, application, now) {
+            return rejected(code, reason);
+        }
+    }
 
     let title_lv = text_lv(&definition.title, &definition.id);
     let note = format!("E-veidlapa iesniegta: {title_lv} (versija {})", definition.version);
@@ -238,6 +251,44 @@ pub async fn apply_form_submission(
         EntryOutcome::Applied
     };
     Ok(outcome.into_result(id))
+}
+
+/// The applicant's signature on the application PDF: it verifies over the whole file, carries
+/// exactly this `application.json`, comes from a trusted eID signing certificate valid when it
+/// signed, and is the applicant's.
+fn check_signature(
+    login: Option<&crate::login::Login>,
+    pdf: &[u8],
+    application: &forms::Application,
+    now: DateTime<Utc>,
+) -> Result<(), (&'static str, String)> {
+    let Some(login) = login else {
+        return Err((
+            codes::SIGNATURE_UNTRUSTED,
+            "this server has no eID trust anchors to check signatures with".into(),
+        ));
+    };
+    let verified = pades::verify(pdf).map_err(|e| (codes::SIGNATURE_INVALID, format!("application.pdf: {e}")))?;
+    let embedded = verified.files.iter().find(|(name, _)| name == APPLICATION_JSON).map(|(_, bytes)| bytes.as_slice());
+    if embedded != Some(application.to_bytes().as_slice()) {
+        return Err((codes::SIGNATURE_INVALID, "the signed PDF does not carry this application.json".into()));
+    }
+    let certificate = eid::ParsedCertificate::from_der(&verified.signer_certificate)
+        .map_err(|e| (codes::SIGNATURE_INVALID, format!("the signer's certificate cannot be read: {}", e.0)))?;
+    // Valid when it signed, as it claims; a claim from the future is no claim.
+    let at = verified.claimed_at.filter(|at| *at <= now + chrono::Duration::minutes(5)).unwrap_or(now);
+    login
+        .check_signing_certificate(&certificate, at)
+        .map_err(|e| (codes::SIGNATURE_UNTRUSTED, format!("the signer's certificate: {e}")))?;
+    if application.applicant.kind == "natural"
+        && certificate.identity().personal_code().map(|(_, code)| code) != Some(application.applicant.code.as_str())
+    {
+        return Err((
+            codes::SIGNER_NOT_APPLICANT,
+            "the application is signed by someone other than the applicant".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the application says what the case says: its number, service and applicant.

@@ -28,6 +28,8 @@ const TREE_FORM: &str = "https://pietura.lv/id/form/tree-felling";
 const RIGA: &str = "https://pietura.lv/id/org/riga";
 const RIGA_BOX: &str = "_DEFAULT@90011524360";
 const CENTRE_BOX: &str = "RCV@90011524360";
+/// The customer's PIN2.
+const PIN2: &str = "654321";
 
 /// Waits for the catalogue to bring the tree-felling permit's form; answers the service's forms.
 async fn forms_on_the_desk(session: &DeviceSession) -> Vec<device::session::FormSummary> {
@@ -53,6 +55,7 @@ struct Riga {
     db: std::path::PathBuf,
     port: u16,
     key: String,
+    ca: eid::test_ca::TestCa,
     _dir: tempfile::TempDir,
 }
 
@@ -73,7 +76,19 @@ impl Riga {
         let desk = TestDesk::new(dir.path().join("desk"), device::engine::system_clock(), &ca).unwrap();
         let session = desk.enrolled_and_logged_in(&server.url, &code).await.unwrap();
         forms_on_the_desk(&session).await;
-        (Self { server, desk, scenario, db, port, key, _dir: dir }, session)
+        (Self { server, desk, scenario, db, port, key, ca, _dir: dir }, session)
+    }
+
+    /// The customer's own card (RSA, PIN2 654321) into the desk's second reader, to sign with.
+    fn insert_customer_card(&self) {
+        let holder = eid::test_ca::Holder {
+            given_name: "OSKARS".into(),
+            surname: "KALNS".into(),
+            personal_code: CUSTOMER.into(),
+        };
+        let now = real_now() - Duration::days(30);
+        let card = self.ca.issue_card(holder, eid::apdu::KeyKind::Rsa2048, now, None, "4321", PIN2).unwrap();
+        self.desk.readers.insert("Reader 1", eid::virtual_card::VirtualCard::new(card));
     }
 
     /// GET `path` (from `/v1/…`) with Riga's key.
@@ -239,14 +254,21 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     let resumed = session.form_draft(draft.id).unwrap();
     assert_eq!(resumed.data["species"], "Parastā liepa, 3 koki");
     // Not yet complete: refused, and the draft stays.
-    assert_eq!(session.submit_form(draft.id, domain::Language::Lv).unwrap_err().code, "form_incomplete");
+    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap_err().code, "form_incomplete");
     let scan = b"%PDF-1.7\n% site plan scanned at the desk\n%%EOF\n".to_vec();
     let with_scan = session.attach_form_file(draft.id, "site_plan", "situācijas plāns.pdf", scan.clone()).unwrap();
     let mut data = with_scan.data.clone();
     data["confirm"] = json!(true);
     let ready = session.save_form_draft(draft.id, data, 3).unwrap();
     assert!(ready.errors.is_empty(), "{:?}", ready.errors);
-    let submitted = session.submit_form(draft.id, domain::Language::Lv).unwrap();
+    // The tree-felling permit is signed by the applicant: not without their card and PIN2, not
+    // with the clerk's card, not with a wrong PIN2 — and the draft stays through all of it.
+    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, None).unwrap_err().code, "signature_required");
+    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap_err().code, "no_customer_card");
+    riga.insert_customer_card();
+    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some("000000")).unwrap_err().code, "wrong_pin");
+    assert!(session.form_draft(draft.id).is_ok(), "the draft stays");
+    let submitted = session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap();
     assert_eq!(session.form_draft(draft.id).unwrap_err().code, "form_draft_unknown", "the draft is gone");
     let case = session.case(submitted.case_id).unwrap().unwrap();
     assert_eq!(case.status, domain::case::CaseStatus::Submitted);
@@ -286,7 +308,13 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
         (application.case_number.as_str(), application.applicant.code.as_str()),
         (submitted.case_number.as_str(), CUSTOMER)
     );
-    let text = pdftotext(&riga.get(&format!("{attachments}/1")).await.bytes().await.unwrap());
+    let pdf = riga.get(&format!("{attachments}/1")).await.bytes().await.unwrap();
+    // Signed by the applicant, with these very answers inside.
+    let verified = pades::verify(&pdf).unwrap();
+    let signer = eid::ParsedCertificate::from_der(&verified.signer_certificate).unwrap();
+    assert_eq!(signer.identity().personal_code(), Some(("LV", CUSTOMER)));
+    assert_eq!(verified.files, vec![("application.json".to_owned(), json_bytes.to_vec())]);
+    let text = pdftotext(&pdf);
     for answer in
         ["OSKARS KALNS", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"]
     {
@@ -339,7 +367,8 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     tree_felling_answers(&mut data);
     session.save_form_draft(draft.id, data, 3).unwrap();
     session.attach_form_file(draft.id, "site_plan", "plāns.pdf", b"%PDF-1.7\n% plan\n%%EOF\n".to_vec()).unwrap();
-    let submitted = session.submit_form(draft.id, domain::Language::Lv).unwrap();
+    riga.insert_customer_card();
+    let submitted = session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap();
     session.retry_now().await;
     let started = std::time::Instant::now();
     let refused = loop {
@@ -367,7 +396,7 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     assert_eq!(again.data["species"], "Parastā liepa, 3 koki");
     assert_eq!(again.data["site_plan"][0]["name"], "plāns.pdf");
     assert!(again.errors.is_empty(), "{:?}", again.errors);
-    let resubmitted = session.submit_form(again.id, domain::Language::Lv).unwrap();
+    let resubmitted = session.submit_form(again.id, domain::Language::Lv, Some(PIN2)).unwrap();
     session.retry_now().await;
     let started = std::time::Instant::now();
     while riga.inbox().await.is_empty() {

@@ -130,6 +130,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
   const dogForm: Answers["start_form"]["form"] = {
     id: "https://pietura.lv/id/form/dog-fee", version: 1, service_id: "https://pietura.lv/id/service/dog-fee",
     title: L("Suņu turēšanas nodevas atvieglojuma pieteikums", "lv"),
+    signature_required: false,
     steps: [
       { id: "owner", title: L("Suņa īpašnieks", "lv"), fields: [
         { field: "applicant_name", widget: "text", label: L("Vārds, uzvārds", "lv"), help: null, choices: [], max_length: 120, minimum: null, maximum: null },

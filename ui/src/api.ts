@@ -352,7 +352,8 @@ export const api = {
   saveFormDraft: (id: string, data: Record<string, unknown>, step: number) => call("save_form_draft", { id, data, step }),
   formDrafts: (customerCode: string | null) => call("form_drafts", { customerCode }),
   discardFormDraft: (id: string) => call("discard_form_draft", { id }),
-  submitForm: (id: string, language: Language) => call("submit_form", { id, language }),
+  /** `pin2`: the customer's, typed by them, when the form is signed. */
+  submitForm: (id: string, language: Language, pin2: string | null) => call("submit_form", { id, language, pin2 }),
   reopenRefusedSubmission: (caseId: string) => call("reopen_refused_submission", { caseId }),
   attachFormFile: (id: string, field: string, name: string, content: string) =>
     call("attach_form_file", { id, field, name, content }),

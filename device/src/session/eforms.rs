@@ -52,6 +52,8 @@ pub struct FormView {
     pub version: u32,
     pub service_id: String,
     pub title: Local,
+    /// The applicant signs with their card (PIN2) before it is submitted.
+    pub signature_required: bool,
     pub steps: Vec<StepView>,
 }
 
@@ -334,7 +336,12 @@ impl DeviceSession {
     /// `application.pdf` (in `language`, Latvian unless the customer reads English) and the
     /// files to the institution holding the service, from the centre's mailbox; the draft is gone
     /// in the same transaction. Works offline: sent once when the server answers.
-    pub fn submit_form(&self, id: Uuid, language: Language) -> Result<SubmittedView, SessionError> {
+    ///
+    /// With `pin2` the customer signs first, with their own card in the second reader: the PDF,
+    /// with `application.json` embedded, becomes a PAdES signature of theirs (a form that requires
+    /// a signature is refused without one; the clerk's card, or anyone's but the applicant's, is
+    /// refused as the signer).
+    pub fn submit_form(&self, id: Uuid, language: Language, pin2: Option<&str>) -> Result<SubmittedView, SessionError> {
         let (actor, _) = self.staff_actor()?;
         let domain::case::Actor::Staff { personal_code, .. } = &actor else {
             return Err(invalid(ErrorCode::NotLoggedIn, "log in with your eID card to submit forms"));
@@ -447,64 +454,81 @@ impl DeviceSession {
                 files.push((info, content));
             }
         }
+        if definition.signature_required && pin2.is_none() {
+            return Err(invalid(
+                ErrorCode::SignatureRequired,
+                "this application is signed by the applicant with their eID card (PIN2) before it is submitted",
+            ));
+        }
         let entry_id = Uuid::now_v7();
         let new_case = matches!(submission, offline_store::Submission::New { .. });
-        let case_from = match &submission {
-            offline_store::Submission::Existing { case_id, .. } => self.store.case(*case_id)?.map(|c| c.status()),
-            offline_store::Submission::New { .. } => None,
+        let (case_from, number) = match &submission {
+            offline_store::Submission::Existing { case_id, .. } => {
+                let case = self.store.case(*case_id)?.ok_or_else(|| invalid(ErrorCode::CaseUnknown, "no case"))?;
+                (Some(case.status()), case.number)
+            }
+            offline_store::Submission::New { case, .. } => (None, self.store.next_case_number(case)?),
         };
+        // What the institution receives is made (and signed) before anything is written: the
+        // number the new case will get is known, and checked when it is registered.
+        let application = forms::Application {
+            form: forms::SubmittedForm {
+                id: definition.id.clone(),
+                version: definition.version,
+                schema_digest: definition.schema_digest(),
+            },
+            service: definition.service.clone(),
+            case_number: number.to_string(),
+            applicant: forms::Applicant {
+                kind: customer.kind_name().to_owned(),
+                code: customer.code(),
+                name: customer.name().to_owned(),
+            },
+            centre: centre_name.clone(),
+            submitted_at: submitted_at.clone(),
+            language: language.code().to_owned(),
+            data: data.clone(),
+        };
+        let json = application.to_bytes();
+        let mut pdf = print::render(&print::application(&print::Application {
+            language,
+            form_title: title(language),
+            service_name: text_in(&service.name, language, &service.id),
+            holder_institution: holder_name.clone(),
+            case_number: Some(number.to_string()),
+            customer_name: customer.name().to_owned(),
+            customer_code: customer.code(),
+            centre_name: centre_name.clone(),
+            submitted_at: super::cases::local_time(now),
+            sections: form.answers_as_text(&data, language),
+            files: files.iter().map(|(info, _)| info.name.clone()).collect(),
+            form_id: definition.id.clone(),
+            form_version: definition.version,
+            schema_digest: definition.schema_digest(),
+        }))
+        .map_err(|e| invalid(ErrorCode::PrintFailed, format!("the application PDF could not be made: {e}")))?;
+        if let Some(pin2) = pin2 {
+            pdf = self.customer_signs(&pdf, &json, &customer, &title(Language::Lv), now, pin2)?;
+        }
+        let described = |name: &str, content: &[u8]| AttachmentInfo {
+            name: name.to_owned(),
+            size: content.len() as u64,
+            sha256: hex::encode(sha2::Sha256::digest(content)),
+        };
+        let mut attachments = vec![described(forms::APPLICATION_JSON, &json), described(forms::APPLICATION_PDF, &pdf)];
+        let mut contents = vec![(attachments[0].sha256.clone(), json), (attachments[1].sha256.clone(), pdf)];
+        for (info, content) in &files {
+            attachments.push(info.clone());
+            contents.push((info.sha256.clone(), content.clone()));
+        }
         let case = self
             .store
             .submit_form_draft(id, entry_id, submission, origin, now, |case| {
-                let application = forms::Application {
-                    form: forms::SubmittedForm {
-                        id: definition.id.clone(),
-                        version: definition.version,
-                        schema_digest: definition.schema_digest(),
-                    },
-                    service: definition.service.clone(),
-                    case_number: case.number.to_string(),
-                    applicant: forms::Applicant {
-                        kind: case.customer.kind_name().to_owned(),
-                        code: case.customer.code(),
-                        name: case.customer.name().to_owned(),
-                    },
-                    centre: centre_name.clone(),
-                    submitted_at: submitted_at.clone(),
-                    language: language.code().to_owned(),
-                    data: data.clone(),
-                };
-                let json = application.to_bytes();
-                let pdf = print::render(&print::application(&print::Application {
-                    language,
-                    form_title: title(language),
-                    service_name: text_in(&service.name, language, &service.id),
-                    holder_institution: holder_name.clone(),
-                    case_number: Some(case.number.to_string()),
-                    customer_name: case.customer.name().to_owned(),
-                    customer_code: case.customer.code(),
-                    centre_name: centre_name.clone(),
-                    submitted_at: super::cases::local_time(now),
-                    sections: form.answers_as_text(&data, language),
-                    files: files.iter().map(|(info, _)| info.name.clone()).collect(),
-                    form_id: definition.id.clone(),
-                    form_version: definition.version,
-                    schema_digest: definition.schema_digest(),
-                }))
-                .map_err(|e| {
-                    offline_store::StoreError::Invalid(format!("the application PDF could not be made: {e}"))
-                })?;
-                let described = |name: &str, content: &[u8]| AttachmentInfo {
-                    name: name.to_owned(),
-                    size: content.len() as u64,
-                    sha256: hex::encode(sha2::Sha256::digest(content)),
-                };
-                let mut attachments =
-                    vec![described(forms::APPLICATION_JSON, &json), described(forms::APPLICATION_PDF, &pdf)];
-                let mut contents = vec![(attachments[0].sha256.clone(), json), (attachments[1].sha256.clone(), pdf)];
-                for (info, content) in &files {
-                    attachments.push(info.clone());
-                    contents.push((info.sha256.clone(), content.clone()));
+                if case.number != number {
+                    return Err(offline_store::StoreError::Invalid(format!(
+                        "the case number changed to {} while the application was made: submit again",
+                        case.number
+                    )));
                 }
                 let entry = crate::protocol::FormSubmissionEntry {
                     message: crate::protocol::MessageEntry {
@@ -516,10 +540,10 @@ impl DeviceSession {
                         body: String::new(),
                         case_id: Some(case.id),
                         case_number: Some(case.number.to_string()),
-                        attachments,
+                        attachments: attachments.clone(),
                         in_reply_to: None,
                     },
-                    application,
+                    application: application.clone(),
                     new_case: new_case.then(|| case.clone()),
                     case_from,
                     submitted_at: now,
@@ -527,7 +551,7 @@ impl DeviceSession {
                 let payload = serde_json::to_value(&entry).map_err(|e| {
                     offline_store::StoreError::Invalid(format!("the submission cannot be written: {e}"))
                 })?;
-                Ok((payload, contents))
+                Ok((payload, contents.clone()))
             })
             .map_err(|e| match e {
                 offline_store::StoreError::Invalid(message) => invalid(ErrorCode::CaseChangeRefused, message),
@@ -556,6 +580,51 @@ impl DeviceSession {
             case_number: case.number.to_string(),
             institution: holder_name,
         })
+    }
+
+    /// The customer signs `pdf` (PAdES, `application.json` embedded) with their own card in the
+    /// second reader and PIN2; the signer must be the applicant.
+    fn customer_signs(
+        &self,
+        pdf: &[u8],
+        json: &[u8],
+        applicant: &domain::case::Customer,
+        title: &str,
+        now: DateTime<Utc>,
+        pin2: &str,
+    ) -> Result<Vec<u8>, SessionError> {
+        let failed =
+            |e: pades::PadesError| invalid(ErrorCode::Internal, format!("the signature could not be made: {e}"));
+        let (reader, certificate) = self.login.customer_signing_card()?;
+        let parsed = eid::ParsedCertificate::from_der(&certificate).map_err(|e| {
+            invalid(ErrorCode::UnsupportedCard, format!("the card's signing certificate cannot be read: {e}"))
+        })?;
+        let signer_code = parsed.identity().personal_code().map(|(_, code)| code.to_owned());
+        if let domain::case::Customer::Natural { personal_code, .. } = applicant
+            && signer_code.as_deref() != Some(personal_code.as_str())
+        {
+            return Err(invalid(
+                ErrorCode::SignerNotApplicant,
+                "the card in the customer's reader is not the applicant's: the applicant signs with their own card",
+            ));
+        }
+        let key = match parsed.public_key() {
+            Ok(key) if key.is_rsa() => pades::KeyAlgorithm::Rsa,
+            Ok(_) => pades::KeyAlgorithm::EcP384,
+            Err(e) => return Err(invalid(ErrorCode::UnsupportedCard, e.to_string())),
+        };
+        let signer = pades::Signer {
+            name: parsed.identity().common_name.unwrap_or_default(),
+            reason: title.to_owned(),
+            at: now,
+        };
+        let prepared =
+            pades::prepare(pdf, (forms::APPLICATION_JSON, json, "application/json"), &signer).map_err(failed)?;
+        let attributes =
+            pades::SignedAttributes::new(&prepared.document_digest(key.digest()), &certificate, key.digest())
+                .map_err(failed)?;
+        let signature = self.login.customer_sign_hash(&reader, Some(pin2), &attributes.digest().map_err(failed)?)?;
+        pades::finish(prepared, attributes, &certificate, key, &signature).map_err(failed)
     }
 
     /// A new draft from the newest submission of `case_id` the server refused: the same form
@@ -760,6 +829,7 @@ fn form_view(form: &CompiledForm, language: Language) -> FormView {
         version: definition.version,
         service_id: definition.service.clone(),
         title: shown(&definition.title, language, &definition.id),
+        signature_required: definition.signature_required,
         steps,
     }
 }

@@ -66,6 +66,12 @@ impl From<StoreError> for SessionError {
     }
 }
 
+impl From<crate::login::LoginFailure> for SessionError {
+    fn from(failure: crate::login::LoginFailure) -> Self {
+        Self::new(failure.code, failure.message)
+    }
+}
+
 impl From<offline_store::SecretError> for SessionError {
     fn from(error: offline_store::SecretError) -> Self {
         Self::new(ErrorCode::Keyring, error.to_string())

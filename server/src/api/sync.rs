@@ -94,7 +94,8 @@ pub(super) async fn push_outbox(
     for (position, entry, author) in messages {
         let (store, attachments, calendar) = (state.store.as_ref(), &state.attachments, &state.calendar);
         let result = if entry.kind == "form_submission" {
-            crate::submissions::apply_form_submission(store, attachments, calendar, &device, &author, entry, now)
+            let login = state.login.as_deref();
+            crate::submissions::apply_form_submission(store, attachments, calendar, login, &device, &author, entry, now)
                 .await?
         } else {
             crate::eaddress::apply_message_entry(store, attachments, calendar, &device, &author, entry, now).await?

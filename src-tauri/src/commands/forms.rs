@@ -55,14 +55,22 @@ pub async fn form_drafts(
 }
 
 /// Submits a complete draft to the institution (through the outbox: offline too); the
-/// application PDF in `language`.
+/// application PDF in `language`, signed by the customer's card with `pin2` when given. The card
+/// work blocks: off the async threads.
 #[tauri::command]
 pub async fn submit_form(
     state: State<'_, DeskState>,
     id: String,
     language: domain::Language,
+    pin2: Option<String>,
 ) -> Result<SubmittedView, CommandError> {
-    Ok(state.session()?.submit_form(draft_id(&id)?, language)?)
+    let session = state.session()?.clone();
+    let id = draft_id(&id)?;
+    let pin2 = pin2.map(zeroize::Zeroizing::new);
+    tokio::task::spawn_blocking(move || session.submit_form(id, language, pin2.as_deref().map(String::as_str)))
+        .await
+        .map_err(|e| CommandError { code: ErrorCode::Internal, message: e.to_string() })?
+        .map_err(Into::into)
 }
 
 /// A new draft from the case's e-form submission the server refused, to correct and submit again.

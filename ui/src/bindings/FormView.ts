@@ -5,4 +5,8 @@ import type { StepView } from "./StepView";
 /**
  * A form laid out for the clerk, in their language (English falls back visibly to Latvian).
  */
-export type FormView = { id: string, version: number, service_id: string, title: Local, steps: Array<StepView>, };
+export type FormView = { id: string, version: number, service_id: string, title: Local, 
+/**
+ * The applicant signs with their card (PIN2) before it is submitted.
+ */
+signature_required: boolean, steps: Array<StepView>, };

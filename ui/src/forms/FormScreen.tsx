@@ -507,15 +507,19 @@ function Review({
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [pin2, setPin2] = useState("");
+  const signed = draft.form.signature_required;
   const confirmRef = useRef<HTMLButtonElement>(null);
+  const pinRef = useRef<HTMLInputElement>(null);
   const submit = async () => {
     setBusy(true);
     setProblem(null);
     try {
       await saved.current;
-      onSubmitted(await api.submitForm(draft.id, language));
+      onSubmitted(await api.submitForm(draft.id, language, signed ? pin2 : null));
     } catch (e: unknown) {
       setProblem(t(errorKey(asCommandError(e).code)));
+      setPin2("");
       setConfirming(false);
     } finally {
       setBusy(false);
@@ -587,10 +591,36 @@ function Review({
       )}
       {confirming ? (
         <div className="confirm" role="alertdialog" aria-labelledby="form-confirm-text" data-testid="form-confirm">
-          <p id="form-confirm-text">{t("forms.confirmSubmit")}</p>
+          <p id="form-confirm-text">{signed ? t("forms.confirmSign") : t("forms.confirmSubmit")}</p>
+          {signed && (
+            <div className="form-field">
+              <label htmlFor="form-pin2">{t("forms.pin2Label")}</label>
+              <p className="help" id="form-pin2-help">
+                {t("forms.pin2Help")}
+              </p>
+              <input
+                id="form-pin2"
+                ref={pinRef}
+                type="password"
+                inputMode="numeric"
+                autoComplete="off"
+                maxLength={12}
+                value={pin2}
+                aria-describedby="form-pin2-help"
+                onChange={(e) => setPin2(e.target.value.replace(/\D/g, ""))}
+                data-testid="form-pin2"
+              />
+            </div>
+          )}
           <div className="actions">
-            <button type="button" ref={confirmRef} onClick={() => void submit()} disabled={busy} data-testid="form-confirm-submit">
-              {busy ? t("forms.submitting") : t("forms.confirmYes")}
+            <button
+              type="button"
+              ref={confirmRef}
+              onClick={() => void submit()}
+              disabled={busy || (signed && pin2.length < 6)}
+              data-testid="form-confirm-submit"
+            >
+              {busy ? t("forms.submitting") : signed ? t("forms.signAndSubmit") : t("forms.confirmYes")}
             </button>
             <button type="button" className="secondary" onClick={() => setConfirming(false)} disabled={busy}>
               {t("forms.confirmNo")}
@@ -609,7 +639,7 @@ function Review({
             type="button"
             onClick={() => {
               setConfirming(true);
-              setTimeout(() => confirmRef.current?.focus(), 0);
+              setTimeout(() => (signed ? pinRef.current : confirmRef.current)?.focus(), 0);
             }}
             disabled={draft.errors.length > 0}
             aria-describedby={draft.errors.length > 0 ? "form-review-errors" : undefined}
