@@ -626,7 +626,10 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     assert_eq!(app.text("[data-testid=review-species]")?, "Parastā liepa, 3 koki");
     app.screenshot(&shots.join("desk-forms-04-review.png"))?;
     app.click("[data-testid=form-submit]")?;
-    app.wait("the question", Duration::from_secs(10), || Ok(app.find("[data-testid=form-confirm-submit]")?.is_some()))?;
+    // The permit is signed by the applicant: their card in the second reader, PIN2 typed by them.
+    app.wait("the question and PIN2", Duration::from_secs(10), || Ok(app.find("[data-testid=form-pin2]")?.is_some()))?;
+    app.type_into("[data-testid=form-pin2]", "654321")?;
+    app.screenshot(&shots.join("desk-forms-04b-sign.png"))?;
     app.click("[data-testid=form-confirm-submit]")?;
     app.wait("submitted", Duration::from_secs(20), || Ok(app.find("[data-testid=form-submitted]")?.is_some()))
         .inspect_err(|_| {
@@ -677,6 +680,10 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     let pdf = home.path().join("application.pdf");
     std::fs::write(&pdf, attachment(1)?)?;
     let text = pdftotext(&pdf);
+    // One signed PDF that poppler's pdfsig verifies, signed by the applicant.
+    let report = Command::new("pdfsig").arg(&pdf).output()?;
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(report.contains("Signature is Valid") && report.contains("PNOLV-325035-11782"), "{report}");
     for answer in
         ["JĀNIS BĒRZIŅŠ", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"]
     {
