@@ -72,6 +72,8 @@ fn answers() -> Value {
 struct Desk<'a> {
     server: &'a Running,
     creds: DeviceCredentials,
+    /// The application PDF the entries carry (a plain one unless a test signs it).
+    pdf: std::cell::RefCell<Vec<u8>>,
     session: String,
     author: EntryAuthor,
     form: FormRecord,
@@ -104,8 +106,9 @@ impl Desk<'_> {
         files: &[(&str, &[u8])],
     ) -> OutboxEntryDto {
         let json = json.unwrap_or_else(|| application.to_bytes());
-        let mut attachments = vec![described("application.json", &json), described("application.pdf", PDF)];
-        let mut contents = vec![json.clone(), PDF.to_vec()];
+        let pdf = self.pdf.borrow().clone();
+        let mut attachments = vec![described("application.json", &json), described("application.pdf", &pdf)];
+        let mut contents = vec![json.clone(), pdf];
         for (name, content) in files {
             attachments.push(described(name, content));
             contents.push(content.to_vec());
@@ -182,7 +185,7 @@ async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_
     let session = log_in_card(&server, &creds, CLERK, Some(Role::Clerk)).await;
     let stored = store.catalogue_record(RecordKind::Form, FORM).await.unwrap().unwrap();
     let form: FormRecord = serde_json::from_str(&stored.document).unwrap();
-    let desk = Desk { server: &server, creds, author: author_of(&session), session, form };
+    let desk = Desk { server: &server, creds, pdf: PDF.to_vec().into(), author: author_of(&session), session, form };
     let _ = &desk.session;
 
     // Data the form refuses: refused naming the field, nothing delivered, no case.
@@ -301,4 +304,110 @@ async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_
     assert_eq!(moved.status(), CaseStatus::Submitted);
     assert_eq!(riga_inbox(&server).await.len(), 2);
     assert_eq!(feed(&server, &riga_key, head).await.1["submissions"].as_array().unwrap().len(), 1);
+}
+
+/// The application PDF for `application`, signed PAdES by `card` with PIN2 (123456) — or, with
+/// `login_key`, by the card's authentication key and certificate instead (a login certificate
+/// used to sign).
+fn signed_pdf(
+    card: &mut eid::EidCard<eid::virtual_card::VirtualCard>,
+    application: &Application,
+    login_key: bool,
+) -> Vec<u8> {
+    use eid::apdu::{PIN_MIN_LENGTH, PIN2_MIN_LENGTH, Pin};
+    let pdf = print::render(&print::application(&print::Application::sample(domain::Language::Lv))).unwrap();
+    let signer = pades::Signer { name: "Jānis Bērziņš".into(), reason: "Iesniegums".into(), at: now() };
+    let prepared =
+        pades::prepare(&pdf, ("application.json", &application.to_bytes(), "application/json"), &signer).unwrap();
+    let certificate =
+        if login_key { card.authentication_certificate().unwrap() } else { card.signing_certificate().unwrap() };
+    // The test CA's cards are EC (P-384).
+    let key = pades::KeyAlgorithm::EcP384;
+    let attributes =
+        pades::SignedAttributes::new(&prepared.document_digest(key.digest()), &certificate, key.digest()).unwrap();
+    let digest = attributes.digest().unwrap();
+    let signature = if login_key {
+        card.authenticate(&Pin::new("1234", PIN_MIN_LENGTH).unwrap(), &digest).unwrap()
+    } else {
+        card.sign(eid::session::PinEntry::Typed(&Pin::new("123456", PIN2_MIN_LENGTH).unwrap()), &digest).unwrap()
+    };
+    pades::finish(prepared, attributes, &certificate, key, &signature).unwrap()
+}
+
+on_both_backends!(server: a_form_that_asks_for_the_applicants_signature_takes_only_theirs);
+
+/// Issue 15: a form version that asks for the applicant's signature is applied only with a valid
+/// PAdES signature by the applicant's own signing certificate from a trusted eID CA, over exactly
+/// this application; every other case is refused with its own code and nothing is written.
+async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server: Running) {
+    let store = server.store.as_ref();
+    let riga = devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    import_demo(&server).await;
+    institutions::add_institution(store, RIGA, "Rīgas valstspilsētas pašvaldība", false, now()).await.unwrap();
+    store.put_account(account(RIGA_BOX, AccountKind::Institution, Some(RIGA), None)).await.unwrap();
+    store.put_account(account(CENTRE_BOX, AccountKind::Institution, None, Some(riga.id))).await.unwrap();
+    let creds = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
+    let session = log_in_card(&server, &creds, CLERK, Some(Role::Clerk)).await;
+    // Version 2 of the dog-fee form asks for the signature.
+    let stored = store.catalogue_record(RecordKind::Form, FORM).await.unwrap().unwrap();
+    let record: FormRecord = serde_json::from_str(&stored.document).unwrap();
+    let mut signed_version = record.latest().clone();
+    signed_version.version = 2;
+    signed_version.signature_required = true;
+    server::catalogue::Catalogue::new(server.store.clone())
+        .put_form(&server::catalogue::Editor::Institution { id: RIGA.into(), central: false }, signed_version, now())
+        .await
+        .unwrap();
+    let stored = store.catalogue_record(RecordKind::Form, FORM).await.unwrap().unwrap();
+    let form: FormRecord = serde_json::from_str(&stored.document).unwrap();
+    let desk = Desk { server: &server, creds, pdf: PDF.to_vec().into(), author: author_of(&session), session, form };
+    let case = new_case(riga.id, 1);
+    let application = desk.application(&case, answers(), 2);
+    let mut applicant = crate::api::card_of(&server, CITIZEN);
+    let attempt = |pdf: Vec<u8>| {
+        *desk.pdf.borrow_mut() = pdf;
+        async { desk.push(vec![desk.entry(&case, true, application.clone(), None, &[]).await]).await.remove(0) }
+    };
+
+    // No signature at all.
+    assert_eq!(attempt(PDF.to_vec()).await.1, "signature_invalid");
+    // Signed by someone else (a valid card of the same CA).
+    let mut other = crate::api::card_of(&server, "290156-11605");
+    assert_eq!(attempt(signed_pdf(&mut other, &application, false)).await.1, "signer_not_applicant");
+    // The applicant's login certificate used to sign: not a signing certificate.
+    let refused = attempt(signed_pdf(&mut applicant, &application, true)).await;
+    assert_eq!(refused.1, "signature_untrusted", "{refused:?}");
+    // A card of a CA the server does not trust.
+    let impostor = eid::test_ca::TestCa::generate(now()).unwrap();
+    let holder = eid::test_ca::Holder { given_name: "J".into(), surname: "B".into(), personal_code: CITIZEN.into() };
+    let profile = impostor.issue_card(
+        holder,
+        eid::apdu::KeyKind::EcP384,
+        now() - chrono::Duration::days(1),
+        None,
+        "1234",
+        "123456",
+    );
+    let mut forged = eid::EidCard::new(eid::virtual_card::VirtualCard::new(profile.unwrap()));
+    assert_eq!(attempt(signed_pdf(&mut forged, &application, false)).await.1, "signature_untrusted");
+    // The applicant's signature over other data than the submission's.
+    let mut other_data = application.clone();
+    other_data.data["dog_name"] = json!("Muris");
+    assert_eq!(attempt(signed_pdf(&mut applicant, &other_data, false)).await.1, "signature_invalid");
+    // The signed PDF changed after signing.
+    let mut changed = signed_pdf(&mut applicant, &application, false);
+    let (range, _) = pades::signature_of(&changed).unwrap();
+    changed[range[1] / 2] ^= 0x01;
+    assert_eq!(attempt(changed).await.1, "signature_invalid");
+    assert!(store.case(case.id).await.unwrap().is_none(), "refused before anything was written");
+    assert!(riga_inbox(&server).await.is_empty());
+
+    // The applicant's own signature: applied, and Riga receives the signed PDF.
+    let good = signed_pdf(&mut applicant, &application, false);
+    let result = attempt(good.clone()).await;
+    assert_eq!(result.0, "applied", "{result:?}");
+    let inbox = riga_inbox(&server).await;
+    assert_eq!(inbox.len(), 1);
+    let attachments: Vec<AttachmentInfo> = serde_json::from_str(&inbox[0].0.attachments).unwrap();
+    assert_eq!(attachments[1].sha256, sha(&good));
 }
