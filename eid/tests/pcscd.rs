@@ -127,7 +127,7 @@ fn both_card_generations_sign_with_pin2_through_pcscd() {
         (KeyKind::EcP384, vec![9u8; 48], Padding::Ecdsa),
         (KeyKind::Rsa2048, vec![9u8; 32], Padding::RsaPkcs1(HashAlgorithm::Sha256)),
     ] {
-        let _inserted = InsertedCard::insert(&ca, kind, dir.path());
+        let mut inserted = InsertedCard::insert(&ca, kind, dir.path());
         wait_for_reader(&readers, true);
         let mut card = readers.connect(READER).unwrap();
         let certificate = card.with(|c| c.signing_certificate()).unwrap();
@@ -143,6 +143,10 @@ fn both_card_generations_sign_with_pin2_through_pcscd() {
         assert_eq!(card.with(|c| c.pin2_tries_left()).unwrap(), 2);
         card.with(|c| c.sign(PinEntry::Typed(&pin2("123456")), &hash)).unwrap();
         assert_eq!(card.with(|c| c.pin2_tries_left()).unwrap(), 3);
+        // Out before the next card (or the next test's) goes in: pcscd must see it gone.
+        inserted.send("remove");
+        inserted.expect("removed");
+        wait_for_reader(&readers, false);
     }
 }
 
