@@ -383,16 +383,7 @@ impl TestCa {
                 .collect();
             builder.add_extension(&CertificatePolicies(policies)).map_err(build_error)?;
         }
-        builder.add_extension(&key_identifier(&spki)?).map_err(build_error)?;
-        if let Some(url) = &options.ocsp_url {
-            let access = x509_cert::ext::pkix::AccessDescription {
-                access_method: ID_AD_OCSP,
-                access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url).map_err(build_error)?),
-            };
-            builder.add_extension(&AuthorityInfoAccessSyntax(vec![access])).map_err(build_error)?;
-        }
-        let certificate = builder.build::<p384::ecdsa::DerSignature>().map_err(build_error)?;
-        certificate.to_der().map_err(build_error)
+        finish_card_certificate(builder, &spki, options)
     }
 
     /// A qualified signing certificate for `holder` over `key`, shaped like a Latvian eID card's
@@ -434,16 +425,7 @@ impl TestCa {
                 QcStatement { statement_id: QC_TYPE, statement_info: Some(qc_type) },
             ]))
             .map_err(build_error)?;
-        builder.add_extension(&key_identifier(&spki)?).map_err(build_error)?;
-        if let Some(url) = &options.ocsp_url {
-            let access = x509_cert::ext::pkix::AccessDescription {
-                access_method: ID_AD_OCSP,
-                access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url).map_err(build_error)?),
-            };
-            builder.add_extension(&AuthorityInfoAccessSyntax(vec![access])).map_err(build_error)?;
-        }
-        let certificate = builder.build::<p384::ecdsa::DerSignature>().map_err(build_error)?;
-        certificate.to_der().map_err(build_error)
+        finish_card_certificate(builder, &spki, options)
     }
 
     /// A new card: key of `kind`, a good certificate from `issued`, and PINs.
@@ -549,6 +531,25 @@ impl TestCa {
             intermediate_key: key("ica-key.pem")?,
         })
     }
+}
+
+/// The end of a card certificate (either application's): its key identifier, the OCSP address
+/// when there is one, and the intermediate's signature.
+fn finish_card_certificate(
+    mut builder: CertificateBuilder<'_, p384::ecdsa::SigningKey>,
+    spki: &SubjectPublicKeyInfoOwned,
+    options: &CardCertificateOptions,
+) -> Result<Vec<u8>, TestCaError> {
+    builder.add_extension(&key_identifier(spki)?).map_err(build_error)?;
+    if let Some(url) = &options.ocsp_url {
+        let access = x509_cert::ext::pkix::AccessDescription {
+            access_method: ID_AD_OCSP,
+            access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url).map_err(build_error)?),
+        };
+        builder.add_extension(&AuthorityInfoAccessSyntax(vec![access])).map_err(build_error)?;
+    }
+    let certificate = builder.build::<p384::ecdsa::DerSignature>().map_err(build_error)?;
+    certificate.to_der().map_err(build_error)
 }
 
 /// A card holder's subject name: `serialNumber=PNOLV-<code>, GN, SN, CN, C=LV`.
