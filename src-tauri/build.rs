@@ -57,6 +57,7 @@ fn main() {
         "form_drafts",
         "discard_form_draft",
         "submit_form",
+        "customer_signer",
         "reopen_refused_submission",
         "attach_form_file",
         "attach_case_document_to_form",

@@ -365,6 +365,15 @@ impl LoginManager {
         Err(LoginFailure::new(ErrorCode::NoCustomerCard, "insert the customer's eID card into the second reader"))
     }
 
+    /// The card the customer would sign with: its holder as the signing certificate names them,
+    /// and PIN2 tries left (the screen shows whose card it is before the PIN is typed).
+    pub fn customer_signer(&self) -> Result<CardDetails, LoginFailure> {
+        let (reader, certificate) = self.customer_signing_card()?;
+        let snapshot = self.cards.readers()?.into_iter().find(|r| r.name == reader).ok_or(CardError::CardRemoved)?;
+        let tries = self.cards.pin2_tries_left(&reader).ok();
+        Ok(holder_details(&snapshot, &certificate, tries, self.cards.has_pin_pad(&reader))?)
+    }
+
     /// PIN2 tries left on the customer's card in `reader`.
     pub fn customer_pin2_tries_left(&self, reader: &str) -> Result<u8, LoginFailure> {
         Ok(self.cards.pin2_tries_left(reader)?)

@@ -72,6 +72,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::forms::form_drafts,
         commands::forms::discard_form_draft,
         commands::forms::submit_form,
+        commands::cases::customer_signer,
         commands::forms::reopen_refused_submission,
         commands::forms::attach_form_file,
         commands::forms::attach_case_document_to_form,

@@ -628,6 +628,9 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     app.click("[data-testid=form-submit]")?;
     // The permit is signed by the applicant: their card in the second reader, PIN2 typed by them.
     app.wait("the question and PIN2", Duration::from_secs(10), || Ok(app.find("[data-testid=form-pin2]")?.is_some()))?;
+    app.wait("whose card signs", Duration::from_secs(20), || {
+        Ok(app.text("[data-testid=form-signer]")?.contains("Paraksta: JĀNIS BĒRZIŅŠ"))
+    })?;
     app.type_into("[data-testid=form-pin2]", "654321")?;
     app.screenshot(&shots.join("desk-forms-04b-sign.png"))?;
     app.click("[data-testid=form-confirm-submit]")?;

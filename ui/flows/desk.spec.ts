@@ -503,13 +503,31 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   await expect(review).toBeVisible();
   await review.getByTestId("form-submit").click();
   const confirm = review.getByTestId("form-confirm");
-  await expect(confirm).toContainText("Pēc iesniegšanas to vairs nevar mainīt");
-  await expect(confirm.getByTestId("form-confirm-submit")).toBeFocused();
+  await expect(confirm).toContainText("Klients paraksta šo pieteikumu ar savu eID karti");
+  await expect(confirm.getByTestId("form-pin2")).toBeFocused();
   await expectAccessible(page);
   if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/form-confirm.png`, fullPage: true });
   await confirm.getByRole("button", { name: "Nē, vēl pārbaudīt" }).click();
   await expect(confirm).toHaveCount(0);
   await review.getByTestId("form-submit").click();
+  // The applicant signs: without their card in the second reader the question says so; with it,
+  // whose card it is and the PIN2 tries; the button waits for the PIN.
+  await expect(review.getByTestId("form-signer")).toContainText("Nav klienta kartes");
+  await page.evaluate(() => {
+    const fake = (window as unknown as { __fake: { state: Record<string, unknown> } }).__fake;
+    fake.state.customerCard = { reader: "Lasītājs 2", holder: "OSKARS KALNS", personal_code: "290156-11605",
+      not_before: "2025-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z", pin_tries_left: 3, pin_pad: false };
+  });
+  await review.getByTestId("form-signer-again").click();
+  await expect(review.getByTestId("form-signer")).toContainText("Paraksta: OSKARS KALNS");
+  await expect(review.getByTestId("form-signer")).toContainText("atlikušie mēģinājumi: 3");
+  await expect(review.getByTestId("form-confirm-submit")).toBeDisabled();
+  await review.getByTestId("form-pin2").fill("000000");
+  await review.getByTestId("form-confirm-submit").click();
+  await expect(review.getByTestId("form-submit-problem")).toHaveText("Nepareizs PIN.");
+  await review.getByTestId("form-submit").click();
+  await review.getByTestId("form-pin2").fill("654321");
+  await expectAccessible(page);
   await review.getByTestId("form-confirm-submit").click();
   const done = page.getByTestId("form-submitted");
   await expect(done).toContainText("Pieteikums iesniegts");

@@ -130,7 +130,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
   const dogForm: Answers["start_form"]["form"] = {
     id: "https://pietura.lv/id/form/dog-fee", version: 1, service_id: "https://pietura.lv/id/service/dog-fee",
     title: L("Suņu turēšanas nodevas atvieglojuma pieteikums", "lv"),
-    signature_required: false,
+    signature_required: true,
     steps: [
       { id: "owner", title: L("Suņa īpašnieks", "lv"), fields: [
         { field: "applicant_name", widget: "text", label: L("Vārds, uzvārds", "lv"), help: null, choices: [], max_length: 120, minimum: null, maximum: null },
@@ -532,6 +532,10 @@ export function installFakeBackend(caseRules: CaseRules): void {
           // The customer's card in the second reader, when a flow has put one there.
           if (!state.customerCard) throw { code: "no_card", message: "no card in the customer's reader" };
           return reply("read_customer_card", state.customerCard);
+        case "customer_signer":
+          // The card the customer would sign with: the one in the second reader, if any.
+          if (!state.customerCard) throw { code: "no_customer_card", message: "no card in the customer's reader" };
+          return reply("customer_signer", { ...state.customerCard, pin_tries_left: 3 });
         case "send_for_customer": {
           if (!state.mail.consent) throw { code: "no_consent", message: "the customer's consent is not in force" };
           // Sent at once in the customer's name (kept in the list the flows read), answered as
@@ -592,6 +596,10 @@ export function installFakeBackend(caseRules: CaseRules): void {
           // message to the holder with the application and its files, the draft gone.
           const d = findDraft(args.id);
           if (draftView(d).errors.length > 0) throw { code: "form_incomplete", message: "answers missing" };
+          // Signed by the applicant: their card in the second reader and their PIN2.
+          if (!args.pin2) throw { code: "signature_required", message: "PIN2" };
+          if (!state.customerCard) throw { code: "no_customer_card", message: "no card in the customer's reader" };
+          if (args.pin2 !== "654321") throw { code: "wrong_pin", message: "wrong PIN2" };
           const now = new Date().toISOString();
           const n = state.cases.filter((c) => c.number.startsWith("R1V-01-")).length + 3;
           const c = {

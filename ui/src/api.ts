@@ -261,6 +261,7 @@ export interface Answers {
   consent_accesses: MailboxAccess[];
   mailbox_accesses: MailboxAccess[];
   read_customer_card: CardView["card"];
+  customer_signer: CardView["card"];
   check_customer_code: "natural" | "legal";
   start_visit: VisitView;
   current_visit: VisitView | null;
@@ -339,6 +340,8 @@ export const api = {
   /** Who accessed a mailbox the person answers for (the centre's, for its administrator). */
   mailboxAccesses: (address: string) => call("mailbox_accesses", { address }),
   readCustomerCard: () => call("read_customer_card"),
+  /** The customer's card to sign with: whose it is, PIN2 tries left. */
+  customerSigner: () => call("customer_signer"),
   checkCustomerCode: (code: string) => call("check_customer_code", { code }),
   startVisit: (customerCode: string, customerName: string) =>
     call("start_visit", { customerCode, customerName }),

@@ -693,6 +693,11 @@ impl DeviceSession {
         })
     }
 
+    /// The customer's card for a signature: whose it is and PIN2 tries left (no PIN asked).
+    pub fn customer_signer(&self) -> Result<crate::login::CardDetails, crate::login::LoginFailure> {
+        self.login.customer_signer()
+    }
+
     /// Starts serving a customer: what is done for them from now on goes on their receipt.
     pub fn start_visit(&self, customer_code: &str, customer_name: &str) -> Result<VisitView, SessionError> {
         self.staff_actor()?;

@@ -103,6 +103,16 @@ pub async fn read_customer_card(state: State<'_, DeskState>) -> Result<CardDetai
     Ok(state.session()?.customer_from_card()?)
 }
 
+/// The customer's card for a signature: whose it is, PIN2 tries left.
+#[tauri::command]
+pub async fn customer_signer(state: State<'_, DeskState>) -> Result<CardDetails, CommandError> {
+    let session = state.session()?.clone();
+    tokio::task::spawn_blocking(move || session.customer_signer())
+        .await
+        .map_err(|e| CommandError { code: ::device::ErrorCode::Internal, message: e.to_string() })?
+        .map_err(Into::into)
+}
+
 #[tauri::command]
 pub async fn start_visit(
     state: State<'_, DeskState>,

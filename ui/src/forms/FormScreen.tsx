@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, asCommandError } from "../api";
+import { api, asCommandError, type CardView } from "../api";
 import type { DraftView } from "../bindings/DraftView";
 import type { FieldError } from "../bindings/FieldError";
 import type { FieldView } from "../bindings/FieldView";
@@ -509,6 +509,20 @@ function Review({
   const [problem, setProblem] = useState<string | null>(null);
   const [pin2, setPin2] = useState("");
   const signed = draft.form.signature_required;
+  // Whose card is in the second reader, and its PIN2 tries, before the PIN is typed.
+  const [signer, setSigner] = useState<CardView["card"]>(null);
+  const [signerProblem, setSignerProblem] = useState<string | null>(null);
+  const readSigner = () =>
+    api
+      .customerSigner()
+      .then((card) => {
+        setSigner(card);
+        setSignerProblem(null);
+      })
+      .catch((e: unknown) => {
+        setSigner(null);
+        setSignerProblem(t(errorKey(asCommandError(e).code)));
+      });
   const confirmRef = useRef<HTMLButtonElement>(null);
   const pinRef = useRef<HTMLInputElement>(null);
   const submit = async () => {
@@ -593,6 +607,16 @@ function Review({
         <div className="confirm" role="alertdialog" aria-labelledby="form-confirm-text" data-testid="form-confirm">
           <p id="form-confirm-text">{signed ? t("forms.confirmSign") : t("forms.confirmSubmit")}</p>
           {signed && (
+            <p className={signer ? "help" : "field-error"} role="status" data-testid="form-signer">
+              {signer
+                ? t("forms.signerCard", { holder: signer.holder, tries: signer.pin_tries_left ?? "?" })
+                : (signerProblem ?? "…")}{" "}
+              <button type="button" className="link-button" onClick={() => void readSigner()} data-testid="form-signer-again">
+                {t("forms.readCardAgain")}
+              </button>
+            </p>
+          )}
+          {signed && (
             <div className="form-field">
               <label htmlFor="form-pin2">{t("forms.pin2Label")}</label>
               <p className="help" id="form-pin2-help">
@@ -639,6 +663,7 @@ function Review({
             type="button"
             onClick={() => {
               setConfirming(true);
+              if (signed) void readSigner();
               setTimeout(() => (signed ? pinRef.current : confirmRef.current)?.focus(), 0);
             }}
             disabled={draft.errors.length > 0}
