@@ -275,10 +275,10 @@ fn check_signature(
     }
     let certificate = eid::ParsedCertificate::from_der(&verified.signer_certificate)
         .map_err(|e| (codes::SIGNATURE_INVALID, format!("the signer's certificate cannot be read: {}", e.0)))?;
-    // Valid when it signed, as it claims; a claim from the future is no claim.
-    let at = verified.claimed_at.filter(|at| *at <= now + chrono::Duration::minutes(5)).unwrap_or(now);
+    // Valid now: a B-B signature's claimed time (`/M`) is the signer's word, and a backdated
+    // claim must not revive an expired certificate (a timestamp would be needed for that).
     login
-        .check_signing_certificate(&certificate, at)
+        .check_signing_certificate(&certificate, now)
         .map_err(|e| (codes::SIGNATURE_UNTRUSTED, format!("the signer's certificate: {e}")))?;
     if application.applicant.kind == "natural"
         && certificate.identity().personal_code().map(|(_, code)| code) != Some(application.applicant.code.as_str())

@@ -390,6 +390,20 @@ async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server:
     );
     let mut forged = eid::EidCard::new(eid::virtual_card::VirtualCard::new(profile.unwrap()));
     assert_eq!(attempt(signed_pdf(&mut forged, &application, false)).await.1, "signature_untrusted");
+    // The applicant's own card, but its certificates expired (issued more than five years ago).
+    let holder = eid::test_ca::Holder { given_name: "J".into(), surname: "B".into(), personal_code: CITIZEN.into() };
+    let old = server.ca.issue_card(
+        holder,
+        eid::apdu::KeyKind::EcP384,
+        now() - chrono::Duration::days(6 * 365),
+        None,
+        "1234",
+        "123456",
+    );
+    let mut expired = eid::EidCard::new(eid::virtual_card::VirtualCard::new(old.unwrap()));
+    let refused = attempt(signed_pdf(&mut expired, &application, false)).await;
+    assert_eq!(refused.1, "signature_untrusted", "{refused:?}");
+    assert!(refused.2.contains("expired"), "{refused:?}");
     // The applicant's signature over other data than the submission's.
     let mut other_data = application.clone();
     other_data.data["dog_name"] = json!("Muris");
