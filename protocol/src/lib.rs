@@ -528,6 +528,11 @@ pub struct FormSubmissionDto {
     /// `application.json` as the message carries it.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub application: serde_json::Value,
+    /// The applicant signed it (their form version asks for it): the signed PDF, with this
+    /// `application.json` embedded, is the second attachment of the e-address message `id`
+    /// (`GET /v1/eaddress/mailboxes/{mailbox}/messages/{id}/attachments/1`).
+    #[serde(default)]
+    pub signed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -279,6 +279,7 @@ fn e_form_submissions_read_as_before() {
                 case_number: "R1V-01-27-0042".into(),
                 received_at: at(600),
                 application: serde_json::to_value(application()).unwrap(),
+                signed: true,
             }],
             head: 3,
         },

@@ -368,17 +368,25 @@ pub async fn feed(
     if stored.owner != institution {
         return Err(not_found());
     }
+    // Which versions the applicant signs (a submission was checked against its own version).
+    let record: Option<FormRecord> = serde_json::from_str(&stored.document).ok();
+    let signed = |application: &serde_json::Value| {
+        let version = application["form"]["version"].as_u64().and_then(|v| u32::try_from(v).ok());
+        record.as_ref().zip(version).and_then(|(r, v)| r.version(v)).is_some_and(|d| d.signature_required)
+    };
     let (rows, head) = store.form_submissions(form_id, after, limit).await?;
     let submissions = rows
         .into_iter()
         .filter(|row| row.holder == institution)
         .map(|row| {
+            let application: serde_json::Value = serde_json::from_str(&row.application).map_err(corrupt)?;
             Ok(protocol::FormSubmissionDto {
                 seq: row.seq,
                 id: row.id,
                 case_number: row.case_number,
                 received_at: row.received_at,
-                application: serde_json::from_str(&row.application).map_err(corrupt)?,
+                signed: signed(&application),
+                application,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

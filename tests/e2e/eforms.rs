@@ -335,6 +335,7 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
         feed["submissions"][0]["application"],
         serde_json::from_slice::<serde_json::Value>(&json_bytes).unwrap()
     );
+    assert_eq!(feed["submissions"][0]["signed"], true, "the tree-felling permit is signed");
     // Still once, whatever the desk does next.
     session.retry_now().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;

@@ -273,6 +273,7 @@ async fn a_submission_reaches_the_holder_once_and_everything_the_desk_claims_is_
     assert_eq!(page["submissions"].as_array().unwrap().len(), 1);
     assert_eq!(page["submissions"][0]["case_number"], case.number.to_string());
     assert_eq!(page["submissions"][0]["application"], serde_json::to_value(&application).unwrap());
+    assert_eq!(page["submissions"][0]["signed"], false, "version 1 asks for no signature");
     let head = page["head"].as_i64().unwrap();
     assert_eq!(feed(&server, &riga_key, head).await.1["submissions"], json!([]));
     assert_eq!(feed(&server, &vid_key, 0).await.0, 404);
@@ -424,4 +425,8 @@ async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server:
     assert_eq!(inbox.len(), 1);
     let attachments: Vec<AttachmentInfo> = serde_json::from_str(&inbox[0].0.attachments).unwrap();
     assert_eq!(attachments[1].sha256, sha(&good));
+    // The institution's feed says it is signed.
+    let key = institutions::issue_key(store, RIGA, now()).await.unwrap();
+    let (status, page) = feed(&server, &key, 0).await;
+    assert_eq!((status, page["submissions"][0]["signed"].clone()), (200, json!(true)), "{page}");
 }
