@@ -205,3 +205,37 @@ fn the_servers_check_accepts_the_cards_signature_and_refuses_every_change() {
     let unsigned = print::render(&print::application(&print::Application::sample(domain::Language::Lv))).unwrap();
     assert_eq!(pades::verify(&unsigned).unwrap_err(), pades::VerifyError::NotOneSignature);
 }
+
+/// What a desk sends is a claim: the server's check answers an error, never a panic, for a signed
+/// PDF with any bytes changed, cut short or grown (deterministic pseudo-random mutations).
+#[test]
+fn the_servers_check_never_panics_on_a_damaged_pdf() {
+    let ca = TestCa::generate(now()).unwrap();
+    let signed = signed_application(&ca, KeyKind::EcP384);
+    let mut seed: u64 = 0x5eed_2026_1204;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..300 {
+        let mut damaged = signed.clone();
+        match round % 3 {
+            0 => {
+                for _ in 0..1 + next() % 8 {
+                    let at = (next() % damaged.len() as u64) as usize;
+                    damaged[at] = next() as u8;
+                }
+            }
+            1 => damaged.truncate((next() % signed.len() as u64) as usize),
+            _ => {
+                let at = (next() % damaged.len() as u64) as usize;
+                let junk: Vec<u8> = (0..next() % 64).map(|_| next() as u8).collect();
+                damaged.splice(at..at, junk);
+            }
+        }
+        let outcome = std::panic::catch_unwind(|| pades::verify(&damaged).is_ok());
+        assert!(outcome.is_ok(), "round {round}: verify panicked");
+    }
+}
