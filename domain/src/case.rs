@@ -150,6 +150,14 @@ pub enum Customer {
 }
 
 impl Customer {
+    /// The customer's own official e-address: a person's private mailbox, a company's main one.
+    pub fn e_address(&self) -> crate::eaddress::EAddress {
+        match self {
+            Self::Natural { personal_code, .. } => crate::eaddress::EAddress::private(personal_code),
+            Self::Legal { registration_number, .. } => crate::eaddress::EAddress::default_of(registration_number),
+        }
+    }
+
     /// `natural` or `legal`.
     pub fn kind_name(&self) -> &'static str {
         match self {

@@ -78,6 +78,12 @@ impl Text {
             .or_else(|| self.0.iter().next())?;
         Some(Shown { text, language, is_fallback: language != preferred.code() })
     }
+
+    /// [`Text::show`]'s words as an owned string, or `stand_in` when there are none (for plain
+    /// text: documents, messages, notes).
+    pub fn show_or(&self, preferred: Language, stand_in: &str) -> String {
+        self.show(preferred).map_or_else(|| stand_in.to_owned(), |shown| shown.text.to_owned())
+    }
 }
 
 /// A problem found by validation: the path of the field (`channels[1].url`) and what is wrong.

@@ -140,6 +140,22 @@ impl FormDefinition {
         hex::encode(Sha256::digest(canonical_json(&self.schema)))
     }
 
+    /// The form's title in Latvian, the language institutions work in.
+    pub fn title_lv(&self) -> String {
+        self.title.show_or(domain::Language::Lv, &self.id)
+    }
+
+    /// The subject of the e-address message that submits this form for case `number`; the desk
+    /// shows the same subject the server sends.
+    pub fn submission_subject(&self, number: &str) -> String {
+        format!("E-veidlapa: {} ({number})", self.title_lv())
+    }
+
+    /// What the case's history says when this form is submitted on it (desk and server alike).
+    pub fn submission_note(&self) -> String {
+        format!("E-veidlapa iesniegta: {} (versija {})", self.title_lv(), self.version)
+    }
+
     /// The layout of `field`, if a step shows it.
     pub fn field(&self, field: &str) -> Option<&FieldLayout> {
         self.steps.iter().flat_map(|s| &s.fields).find(|f| f.field == field)

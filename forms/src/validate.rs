@@ -398,9 +398,7 @@ impl CompiledForm {
     pub fn answers_as_text(&self, data: &Value, language: domain::Language) -> Vec<(String, Vec<(String, String)>)> {
         let applicable = self.applicable_fields(data);
         let english = language == domain::Language::En;
-        let words = |text: &domain::catalogue::Text, stand_in: &str| {
-            text.show(language).map_or_else(|| stand_in.to_owned(), |shown| shown.text.to_owned())
-        };
+        let words = |text: &domain::catalogue::Text, stand_in: &str| text.show_or(language, stand_in);
         self.definition
             .steps
             .iter()

@@ -111,12 +111,6 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// The byte range as `/ByteRange` says it: everything but the placeholder.
-    pub fn byte_range(&self) -> [usize; 4] {
-        let (start, end) = self.contents;
-        [0, start, end, self.pdf.len() - end]
-    }
-
     /// The digest of the bytes the signature covers.
     pub fn document_digest(&self, algorithm: DigestAlgorithm) -> Vec<u8> {
         let (start, end) = self.contents;

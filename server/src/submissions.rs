@@ -10,7 +10,6 @@
 //! catalogue and the case.
 
 use chrono::{DateTime, Utc};
-use domain::Language;
 use forms::{APPLICATION_JSON, APPLICATION_PDF, CompiledForm, FormRecord};
 use protocol::{FormSubmissionEntry, OutboxEntryDto, OutboxResult, rejection_codes as codes};
 
@@ -90,7 +89,8 @@ pub async fn apply_form_submission(
     }
     // Exactly application.json (these very bytes), application.pdf and the files the data names.
     let message = &submission.message;
-    let json_digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(application.to_bytes()));
+    let json = application.to_bytes();
+    let json_digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&json));
     let named = |name: &str| message.attachments.iter().filter(|a| a.name == name).count();
     if named(APPLICATION_JSON) != 1 || named(APPLICATION_PDF) != 1 {
         return rejected(
@@ -126,13 +126,12 @@ pub async fn apply_form_submission(
             Err(crate::eaddress::MailboxError::Storage(error)) => return Err(StoreError::Unavailable(error)),
             Err(error) => return rejected(codes::MISSING_ATTACHMENT, error.to_string()),
         };
-        if let Err((code, reason)) = check_signature(login, &pdf, application, now) {
+        if let Err((code, reason)) = check_signature(login, &pdf, application, &json, now) {
             return rejected(code, reason);
         }
     }
 
-    let title_lv = text_lv(&definition.title, &definition.id);
-    let note = format!("E-veidlapa iesniegta: {title_lv} (versija {})", definition.version);
+    let note = definition.submission_note();
     let applied_before = store.entry_applied(id).await?;
     let (case, write) = if applied_before {
         let Some(stored) = store.case(case_id).await? else {
@@ -190,12 +189,14 @@ pub async fn apply_form_submission(
     if crate::eaddress::centre_mailbox(store, device).await?.is_none() {
         return rejected(codes::NOT_ALLOWED, "this centre has no e-address mailbox yet".into());
     }
-    let reply_to = applicant_mailbox(store, &case.customer).await?;
+    // The institution answers at the applicant's own e-address when they have an active one.
+    let own = case.customer.e_address().to_string();
+    let reply_to = store.accounts(vec![own]).await?.into_iter().find(|a| a.active).map(|a| a.address);
     let new = NewMessage {
         id,
         recipients: vec![holder_box],
-        subject: format!("E-veidlapa: {title_lv} ({})", case.number),
-        body: body(application, &title_lv, &device.centre.name, reply_to.as_deref()),
+        subject: definition.submission_subject(&case.number.to_string()),
+        body: body(application, &definition.title_lv(), &device.centre.name, reply_to.as_deref()),
         case_number: Some(case.number.to_string()),
         in_reply_to: None,
         attachments: message.attachments.clone(),
@@ -240,7 +241,7 @@ pub async fn apply_form_submission(
             form_id: application.form.id.clone(),
             holder: case.holder_institution.clone(),
             case_number: case.number.to_string(),
-            application: String::from_utf8(application.to_bytes()).map_err(corrupt)?,
+            application: String::from_utf8(json).map_err(corrupt)?,
             received_at: now,
         })
         .await?;
@@ -254,12 +255,13 @@ pub async fn apply_form_submission(
 }
 
 /// The applicant's signature on the application PDF: it verifies over the whole file, carries
-/// exactly this `application.json`, comes from a trusted eID signing certificate valid when it
-/// signed, and is the applicant's.
+/// exactly `json` (this application's bytes), comes from a trusted eID signing certificate valid
+/// now, and is the applicant's.
 fn check_signature(
     login: Option<&crate::login::Login>,
     pdf: &[u8],
     application: &forms::Application,
+    json: &[u8],
     now: DateTime<Utc>,
 ) -> Result<(), (&'static str, String)> {
     let Some(login) = login else {
@@ -270,7 +272,7 @@ fn check_signature(
     };
     let verified = pades::verify(pdf).map_err(|e| (codes::SIGNATURE_INVALID, format!("application.pdf: {e}")))?;
     let embedded = verified.files.iter().find(|(name, _)| name == APPLICATION_JSON).map(|(_, bytes)| bytes.as_slice());
-    if embedded != Some(application.to_bytes().as_slice()) {
+    if embedded != Some(json) {
         return Err((codes::SIGNATURE_INVALID, "the signed PDF does not carry this application.json".into()));
     }
     let certificate = eid::ParsedCertificate::from_der(&verified.signer_certificate)
@@ -306,22 +308,6 @@ fn matches_case(application: &forms::Application, case: &domain::case::Case) -> 
         return Err("the applicant is not the case's customer".into());
     }
     Ok(())
-}
-
-/// The applicant's own active e-address, where the institution answers.
-async fn applicant_mailbox(store: &dyn Store, customer: &domain::case::Customer) -> Result<Option<String>, StoreError> {
-    let address = match customer {
-        domain::case::Customer::Natural { personal_code, .. } => domain::eaddress::EAddress::private(personal_code),
-        domain::case::Customer::Legal { registration_number, .. } => {
-            domain::eaddress::EAddress::default_of(registration_number)
-        }
-    }
-    .to_string();
-    Ok(store.accounts(vec![address]).await?.into_iter().find(|a| a.active).map(|a| a.address))
-}
-
-fn text_lv(text: &domain::catalogue::Text, stand_in: &str) -> String {
-    text.show(Language::Lv).map_or_else(|| stand_in.to_owned(), |shown| shown.text.to_owned())
 }
 
 /// The message's text, in Latvian as institutions work: who applies, through which centre, and

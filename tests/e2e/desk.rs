@@ -86,6 +86,16 @@ fn open_app(driver: &str) -> Session {
     session.unwrap()
 }
 
+/// The app started again (enrolled before): its home screen, the clerk's card and PIN1.
+fn reopen_and_log_in(driver: &str) -> Result<Session> {
+    let app = open_app(driver);
+    app.wait("the home screen after restart", Duration::from_secs(30), || {
+        Ok(app.find("[data-testid=centre-name]")?.is_some())
+    })?;
+    log_in(&app, "1234")?;
+    Ok(app)
+}
+
 fn wait_for_state(app: &Session, state: &str, timeout: Duration) -> Duration {
     app.wait(&format!("connection state {state}"), timeout, || {
         Ok(app.attribute("[data-testid=connection-state]", "data-state")?.as_deref() == Some(state))
@@ -484,11 +494,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
 
     // Restarted, the desk remembers its enrollment and language, asks for the card again, and
     // syncs again.
-    let app = open_app(&driver);
-    app.wait("the home screen after restart", Duration::from_secs(30), || {
-        Ok(app.find("[data-testid=centre-name]")?.is_some())
-    })?;
-    log_in(&app, "1234")?;
+    let app = reopen_and_log_in(&driver)?;
     wait_for_state(&app, "online", Duration::from_secs(15));
     assert_eq!(app.text("[data-testid=connection-state]")?, "Online");
     assert!(app.text("[data-testid=last-sync]")?.starts_with("Last sync: "));
@@ -596,11 +602,7 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
 
     // Opened again, unlocked with the card offline, the customer served again: the draft is
     // there to resume, at the step it was left.
-    let app = open_app(&driver);
-    app.wait("the home screen after restart", Duration::from_secs(30), || {
-        Ok(app.find("[data-testid=centre-name]")?.is_some())
-    })?;
-    log_in(&app, "1234")?;
+    let app = reopen_and_log_in(&driver)?;
     app.wait("the offline mark", Duration::from_secs(10), || Ok(app.find("[data-testid=offline-login]")?.is_some()))?;
     serve_card_customer(&app, &shots)?;
     app.wait("the draft on the customer bar", Duration::from_secs(10), || {

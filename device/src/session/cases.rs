@@ -387,11 +387,8 @@ impl DeviceSession {
         offline_store::EntryOrigin { offline: actor.is_offline(), author: self.login.entry_author() }
     }
 
-    /// Registers a case at this desk, with or without the server.
-    pub fn register_case(&self, request: RegisterCase) -> Result<CaseView, SessionError> {
-        let (actor, _) = self.staff_actor()?;
-        let offline = actor.is_offline();
-        let author = self.entry_origin(&actor).author;
+    /// This desk's enrollment and its number in the centre, which case numbers need.
+    pub(super) fn desk_numbering(&self) -> Result<(offline_store::Enrollment, u8), SessionError> {
         let enrollment =
             self.store.enrollment()?.ok_or_else(|| invalid(ErrorCode::NotEnrolled, "this device is not enrolled"))?;
         let desk_number = enrollment.desk_number.filter(|_| !enrollment.centre.code.is_empty()).ok_or_else(|| {
@@ -400,26 +397,43 @@ impl DeviceSession {
                 "this desk has no case numbers yet: connect it to the server once so it learns its centre code and desk number",
             )
         })?;
-        let service = self.store.service(&request.service_id)?.ok_or_else(|| {
-            invalid(
-                ErrorCode::ServiceUnknown,
-                format!("the service {} is not in this desk's catalogue", request.service_id),
-            )
+        Ok((enrollment, desk_number))
+    }
+
+    /// A service of the desk's catalogue and the institution that holds its cases.
+    pub(super) fn service_and_holder(
+        &self,
+        service_id: &str,
+    ) -> Result<(domain::catalogue::PublicService, String), SessionError> {
+        let service = self.store.service(service_id)?.ok_or_else(|| {
+            invalid(ErrorCode::ServiceUnknown, format!("the service {service_id} is not in this desk's catalogue"))
         })?;
         let holder = service
             .competent_authorities
             .first()
             .cloned()
             .ok_or_else(|| invalid(ErrorCode::ServiceUnknown, "the service names no institution"))?;
+        Ok((service, holder))
+    }
+
+    /// When serving `customer` started: when the visit with them did (else `now`).
+    pub(super) fn serving_started(&self, customer: &Customer, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.visit()
+            .filter(|visit| visit.customer_code == customer.code() && visit.started_at <= now)
+            .map_or(now, |visit| visit.started_at)
+    }
+
+    /// Registers a case at this desk, with or without the server.
+    pub fn register_case(&self, request: RegisterCase) -> Result<CaseView, SessionError> {
+        let (actor, _) = self.staff_actor()?;
+        let offline = actor.is_offline();
+        let author = self.entry_origin(&actor).author;
+        let (enrollment, desk_number) = self.desk_numbering()?;
+        let (service, holder) = self.service_and_holder(&request.service_id)?;
         let customer = parse_customer(&request.customer_code, &request.customer_name)?;
         let now = (self.clock)();
-        // Serving started when the visit with this customer did (else now); the customer
-        // arrived then too unless a queue ticket says when.
-        let visit_started = self
-            .visit()
-            .filter(|visit| visit.customer_code == customer.code() && visit.started_at <= now)
-            .map(|visit| visit.started_at);
-        let served_at = visit_started.unwrap_or(now);
+        // The customer arrived when serving started unless a queue ticket says when.
+        let served_at = self.serving_started(&customer, now);
         let arrived_at = request.arrived_at.filter(|at| *at <= served_at).unwrap_or(served_at);
         let case = self.store.register_case(
             CaseDraft {

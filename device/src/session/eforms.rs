@@ -139,11 +139,6 @@ fn invalid(code: ErrorCode, message: impl Into<String>) -> SessionError {
     SessionError::new(code, message)
 }
 
-/// `text` in `language` (Latvian where it has no such text), or `stand_in`.
-fn text_in(text: &Text, language: Language, stand_in: &str) -> String {
-    text.show(language).map_or_else(|| stand_in.to_owned(), |shown| shown.text.to_owned())
-}
-
 fn shown(text: &Text, language: Language, stand_in: &str) -> Local {
     local(text, language).unwrap_or_else(|| Local {
         text: stand_in.to_owned(),
@@ -362,27 +357,25 @@ impl DeviceSession {
         }
         let data = form.applicable_data(&answers);
         let definition = form.definition();
-        let service = self.store.service(&definition.service)?.ok_or_else(|| {
-            invalid(
-                ErrorCode::ServiceUnknown,
-                format!("the service {} is not in this desk's catalogue", definition.service),
-            )
-        })?;
-        let holder_id = service
-            .competent_authorities
-            .first()
-            .cloned()
-            .ok_or_else(|| invalid(ErrorCode::ServiceUnknown, "the service names no institution"))?;
+        if definition.signature_required && pin2.is_none() {
+            return Err(invalid(
+                ErrorCode::SignatureRequired,
+                "this application is signed by the applicant with their eID card (PIN2) before it is submitted",
+            ));
+        }
+        let (service, holder_id) = self.service_and_holder(&definition.service)?;
         let holder = self.store.organisation(&holder_id)?;
         let holder_name =
-            holder.as_ref().map_or_else(|| holder_id.clone(), |h| text_in(&h.name, Language::Lv, &holder_id));
+            holder.as_ref().map_or_else(|| holder_id.clone(), |h| h.name.show_or(Language::Lv, &holder_id));
         let customer = super::cases::parse_customer(&draft.customer_code, &draft.customer_name)?;
         let now = (self.clock)();
         let submitted_at = crate::protocol::application_time(now);
         let centre_name = self.store.enrollment()?.map(|e| e.centre.name).unwrap_or_default();
-        let title = |l: Language| text_in(&definition.title, l, &definition.id);
-        let note = format!("E-veidlapa iesniegta: {} (versija {})", title(Language::Lv), definition.version);
-        let submission = match draft.case_id {
+        let title = |l: Language| definition.title.show_or(l, &definition.id);
+        let note = definition.submission_note();
+        // The case it goes with: the one it was started from (the status the desk saw), or one
+        // registered with it under the number the desk will give next.
+        let (submission, case_from, number) = match draft.case_id {
             Some(case_id) => {
                 let case = self.store.case(case_id)?.ok_or_else(|| {
                     invalid(ErrorCode::CaseUnknown, format!("there is no case {case_id} on this desk"))
@@ -398,46 +391,38 @@ impl DeviceSession {
                         "an e-form is submitted on an application case that is registered or submitted",
                     ));
                 }
-                offline_store::Submission::Existing { case_id, actor: actor.clone(), note }
+                (
+                    offline_store::Submission::Existing { case_id, actor: actor.clone(), note },
+                    Some(case.status()),
+                    case.number,
+                )
             }
             None => {
-                let enrollment = self
-                    .store
-                    .enrollment()?
-                    .ok_or_else(|| invalid(ErrorCode::NotEnrolled, "this device is not enrolled"))?;
-                let desk_number = enrollment.desk_number.filter(|_| !enrollment.centre.code.is_empty()).ok_or_else(|| {
-                    invalid(
-                        ErrorCode::DeskNumberUnknown,
-                        "this desk has no case numbers yet: connect it to the server once so it learns its centre code and desk number",
-                    )
-                })?;
-                let served_at = self
-                    .visit()
-                    .filter(|visit| visit.customer_code == customer.code() && visit.started_at <= now)
-                    .map_or(now, |visit| visit.started_at);
-                offline_store::Submission::New {
-                    case: Box::new(offline_store::CaseDraft {
-                        id: Uuid::now_v7(),
-                        service_id: service.id.clone(),
-                        kind: domain::case::CaseKind::Application,
-                        channel: domain::catalogue::ChannelKind::VpvkacInPerson,
-                        customer: customer.clone(),
-                        holder_institution: holder_id.clone(),
-                        provider_institution: None,
-                        centre_id: enrollment.centre.id,
-                        centre_code: enrollment.centre.code.clone(),
-                        desk_number,
-                        arrived_at: served_at,
-                        served_at,
-                        registered_by: actor.clone(),
-                        note: String::new(),
-                        offline: origin.offline,
-                        author: origin.author.clone(),
-                    }),
-                    note,
-                }
+                let (enrollment, desk_number) = self.desk_numbering()?;
+                let served_at = self.serving_started(&customer, now);
+                let case = offline_store::CaseDraft {
+                    id: Uuid::now_v7(),
+                    service_id: service.id.clone(),
+                    kind: domain::case::CaseKind::Application,
+                    channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+                    customer: customer.clone(),
+                    holder_institution: holder_id.clone(),
+                    provider_institution: None,
+                    centre_id: enrollment.centre.id,
+                    centre_code: enrollment.centre.code.clone(),
+                    desk_number,
+                    arrived_at: served_at,
+                    served_at,
+                    registered_by: actor.clone(),
+                    note: String::new(),
+                    offline: origin.offline,
+                    author: origin.author.clone(),
+                };
+                let number = self.store.next_case_number(&case)?;
+                (offline_store::Submission::New { case: Box::new(case), note }, None, number)
             }
         };
+        let new_case = case_from.is_none();
         // The files the answers name, from the draft.
         let mut files: Vec<(AttachmentInfo, Vec<u8>)> = Vec::new();
         for field in definition.fields().filter(|f| f.widget == Widget::File) {
@@ -454,21 +439,7 @@ impl DeviceSession {
                 files.push((info, content));
             }
         }
-        if definition.signature_required && pin2.is_none() {
-            return Err(invalid(
-                ErrorCode::SignatureRequired,
-                "this application is signed by the applicant with their eID card (PIN2) before it is submitted",
-            ));
-        }
         let entry_id = Uuid::now_v7();
-        let new_case = matches!(submission, offline_store::Submission::New { .. });
-        let (case_from, number) = match &submission {
-            offline_store::Submission::Existing { case_id, .. } => {
-                let case = self.store.case(*case_id)?.ok_or_else(|| invalid(ErrorCode::CaseUnknown, "no case"))?;
-                (Some(case.status()), case.number)
-            }
-            offline_store::Submission::New { case, .. } => (None, self.store.next_case_number(case)?),
-        };
         // What the institution receives is made (and signed) before anything is written: the
         // number the new case will get is known, and checked when it is registered.
         let application = forms::Application {
@@ -493,7 +464,7 @@ impl DeviceSession {
         let mut pdf = print::render(&print::application(&print::Application {
             language,
             form_title: title(language),
-            service_name: text_in(&service.name, language, &service.id),
+            service_name: service.name.show_or(language, &service.id),
             holder_institution: holder_name.clone(),
             case_number: Some(number.to_string()),
             customer_name: customer.name().to_owned(),
@@ -508,7 +479,7 @@ impl DeviceSession {
         }))
         .map_err(|e| invalid(ErrorCode::PrintFailed, format!("the application PDF could not be made: {e}")))?;
         if let Some(pin2) = pin2 {
-            pdf = self.customer_signs(&pdf, &json, &customer, &title(Language::Lv), now, pin2)?;
+            pdf = self.customer_signs(&pdf, &json, &customer, &definition.title_lv(), now, pin2)?;
         }
         let described = |name: &str, content: &[u8]| AttachmentInfo {
             name: name.to_owned(),
@@ -536,7 +507,7 @@ impl DeviceSession {
                         from: String::new(),
                         composed_by: composed_by.clone(),
                         recipients: holder.as_ref().and_then(|h| h.e_address.clone()).into_iter().collect(),
-                        subject: format!("E-veidlapa: {} ({})", title(Language::Lv), case.number),
+                        subject: definition.submission_subject(&case.number.to_string()),
                         body: String::new(),
                         case_id: Some(case.id),
                         case_number: Some(case.number.to_string()),

@@ -107,10 +107,7 @@ pub async fn read_customer_card(state: State<'_, DeskState>) -> Result<CardDetai
 #[tauri::command]
 pub async fn customer_signer(state: State<'_, DeskState>) -> Result<CardDetails, CommandError> {
     let session = state.session()?.clone();
-    tokio::task::spawn_blocking(move || session.customer_signer())
-        .await
-        .map_err(|e| CommandError { code: ::device::ErrorCode::Internal, message: e.to_string() })?
-        .map_err(Into::into)
+    super::blocking(move || session.customer_signer()).await
 }
 
 #[tauri::command]

@@ -67,10 +67,7 @@ pub async fn submit_form(
     let session = state.session()?.clone();
     let id = draft_id(&id)?;
     let pin2 = pin2.map(zeroize::Zeroizing::new);
-    tokio::task::spawn_blocking(move || session.submit_form(id, language, pin2.as_deref().map(String::as_str)))
-        .await
-        .map_err(|e| CommandError { code: ErrorCode::Internal, message: e.to_string() })?
-        .map_err(Into::into)
+    super::blocking(move || session.submit_form(id, language, pin2.as_deref().map(String::as_str))).await
 }
 
 /// A new draft from the case's e-form submission the server refused, to correct and submit again.

@@ -39,14 +39,12 @@ impl From<CommandError> for LoginError {
 #[tauri::command]
 pub async fn login_status(state: State<'_, DeskState>) -> Result<LoginStatus, CommandError> {
     let session = state.session()?.clone();
-    // Card calls block on PC/SC; keep them off the async workers.
-    tauri::async_runtime::spawn_blocking(move || {
+    super::blocking(move || {
         let login = session.login();
         login.check_card_presence();
-        LoginStatus { login: login.view(), card: login.card_view() }
+        Ok::<_, CommandError>(LoginStatus { login: login.view(), card: login.card_view() })
     })
     .await
-    .map_err(|e| CommandError { code: ErrorCode::Internal, message: e.to_string() })
 }
 
 /// Logs in (or unlocks) with the card in the reader. The PIN goes to the card only; without

@@ -26,6 +26,19 @@ pub(crate) fn uuid_of(id: &str, code: ErrorCode, what: &str) -> Result<uuid::Uui
     uuid::Uuid::parse_str(id).map_err(|_| CommandError { code, message: format!("no {what} {id}") })
 }
 
+/// Runs `work` on a blocking thread: card calls block on PC/SC and must not hold the async
+/// workers (the window would freeze).
+pub(crate) async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, CommandError>
+where
+    T: Send + 'static,
+    E: Into<CommandError> + Send + 'static,
+{
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| CommandError { code: ErrorCode::Internal, message: e.to_string() })?
+        .map_err(Into::into)
+}
+
 impl From<::device::session::SessionError> for CommandError {
     fn from(error: ::device::session::SessionError) -> Self {
         Self { code: error.code, message: error.message }
