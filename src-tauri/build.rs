@@ -56,6 +56,7 @@ fn main() {
         "save_form_draft",
         "form_drafts",
         "discard_form_draft",
+        "application_preview",
         "submit_form",
         "customer_signer",
         "reopen_refused_submission",

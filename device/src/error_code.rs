@@ -68,6 +68,8 @@ pub enum ErrorCode {
     FormIncomplete,
     SignatureRequired,
     SignerNotApplicant,
+    ApplicationNotShown,
+    ApplicationChanged,
     // Mail, consent and delegation
     RecipientInvalid,
     AttachmentEmpty,

@@ -71,6 +71,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::forms::save_form_draft,
         commands::forms::form_drafts,
         commands::forms::discard_form_draft,
+        commands::forms::application_preview,
         commands::forms::submit_form,
         commands::cases::customer_signer,
         commands::forms::reopen_refused_submission,

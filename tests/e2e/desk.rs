@@ -633,6 +633,10 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     app.wait("whose card signs", Duration::from_secs(20), || {
         Ok(app.text("[data-testid=form-signer]")?.contains("Paraksta: JĀNIS BĒRZIŅŠ"))
     })?;
+    // The customer reads the pages they sign (drawn by poppler from the very PDF) before PIN2.
+    app.wait("the pages the customer signs", Duration::from_secs(20), || {
+        Ok(app.find("[data-testid=form-signed-page]")?.is_some())
+    })?;
     app.type_into("[data-testid=form-pin2]", "654321")?;
     app.screenshot(&shots.join("desk-forms-04b-sign.png"))?;
     app.click("[data-testid=form-confirm-submit]")?;

@@ -10,7 +10,7 @@ use std::sync::{
 };
 
 use chrono::Duration;
-use device::session::DeviceSession;
+use device::session::{DeviceSession, Pin2};
 use serde_json::json;
 use tests::{
     bin_dir,
@@ -30,6 +30,7 @@ const RIGA_BOX: &str = "_DEFAULT@90011524360";
 const CENTRE_BOX: &str = "RCV@90011524360";
 /// The customer's PIN2.
 const PIN2: &str = "654321";
+const TYPED: Pin2<'static> = Pin2::Typed(PIN2);
 
 /// Waits for the catalogue to bring the tree-felling permit's form; answers the service's forms.
 async fn forms_on_the_desk(session: &DeviceSession) -> Vec<device::session::FormSummary> {
@@ -254,7 +255,8 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     let resumed = session.form_draft(draft.id).unwrap();
     assert_eq!(resumed.data["species"], "Parastā liepa, 3 koki");
     // Not yet complete: refused, and the draft stays.
-    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap_err().code, "form_incomplete");
+    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some(TYPED)).unwrap_err().code, "form_incomplete");
+    assert_eq!(session.application_preview(draft.id, domain::Language::Lv).unwrap_err().code, "form_incomplete");
     let scan = b"%PDF-1.7\n% site plan scanned at the desk\n%%EOF\n".to_vec();
     let with_scan = session.attach_form_file(draft.id, "site_plan", "situācijas plāns.pdf", scan.clone()).unwrap();
     let mut data = with_scan.data.clone();
@@ -264,11 +266,41 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     // The tree-felling permit is signed by the applicant: not without their card and PIN2, not
     // with the clerk's card, not with a wrong PIN2 — and the draft stays through all of it.
     assert_eq!(session.submit_form(draft.id, domain::Language::Lv, None).unwrap_err().code, "signature_required");
-    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap_err().code, "no_customer_card");
+    // Nothing is signed that the customer was not shown first: the pages they read are the PDF
+    // they sign (kept from the preview), and a change of answers after it asks for a new one.
+    assert_eq!(
+        session.submit_form(draft.id, domain::Language::Lv, Some(TYPED)).unwrap_err().code,
+        "application_not_shown"
+    );
+    let preview = session.application_preview(draft.id, domain::Language::Lv).unwrap();
+    assert!(preview.total >= 1 && preview.pages.len() as u32 == preview.total, "{}", preview.total);
+    let mut changed = ready.data.clone();
+    changed["species"] = json!("Parastā liepa, 4 koki");
+    session.save_form_draft(draft.id, changed, 3).unwrap();
+    assert_eq!(
+        session.submit_form(draft.id, domain::Language::Lv, Some(TYPED)).unwrap_err().code,
+        "application_changed"
+    );
+    session.save_form_draft(draft.id, ready.data.clone(), 3).unwrap();
+    // Shown in Latvian is not shown in English.
+    session.application_preview(draft.id, domain::Language::Lv).unwrap();
+    assert_eq!(
+        session.submit_form(draft.id, domain::Language::En, Some(TYPED)).unwrap_err().code,
+        "application_not_shown"
+    );
+    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some(TYPED)).unwrap_err().code, "no_customer_card");
     riga.insert_customer_card();
-    assert_eq!(session.submit_form(draft.id, domain::Language::Lv, Some("000000")).unwrap_err().code, "wrong_pin");
+    assert_eq!(
+        session.submit_form(draft.id, domain::Language::Lv, Some(Pin2::Typed("000000"))).unwrap_err().code,
+        "wrong_pin"
+    );
+    // A reader without a PIN pad cannot be asked for one.
+    assert_eq!(
+        session.submit_form(draft.id, domain::Language::Lv, Some(Pin2::OnPinPad)).unwrap_err().code,
+        "pin_format"
+    );
     assert!(session.form_draft(draft.id).is_ok(), "the draft stays");
-    let submitted = session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap();
+    let submitted = session.submit_form(draft.id, domain::Language::Lv, Some(TYPED)).unwrap();
     assert_eq!(session.form_draft(draft.id).unwrap_err().code, "form_draft_unknown", "the draft is gone");
     let case = session.case(submitted.case_id).unwrap().unwrap();
     assert_eq!(case.status, domain::case::CaseStatus::Submitted);
@@ -369,7 +401,10 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     session.save_form_draft(draft.id, data, 3).unwrap();
     session.attach_form_file(draft.id, "site_plan", "plāns.pdf", b"%PDF-1.7\n% plan\n%%EOF\n".to_vec()).unwrap();
     riga.insert_customer_card();
-    let submitted = session.submit_form(draft.id, domain::Language::Lv, Some(PIN2)).unwrap();
+    // The customer types PIN2 on their reader's own pad this time.
+    riga.desk.readers.type_on_pin_pad("Reader 1", PIN2);
+    session.application_preview(draft.id, domain::Language::Lv).unwrap();
+    let submitted = session.submit_form(draft.id, domain::Language::Lv, Some(Pin2::OnPinPad)).unwrap();
     session.retry_now().await;
     let started = std::time::Instant::now();
     let refused = loop {
@@ -397,7 +432,8 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     assert_eq!(again.data["species"], "Parastā liepa, 3 koki");
     assert_eq!(again.data["site_plan"][0]["name"], "plāns.pdf");
     assert!(again.errors.is_empty(), "{:?}", again.errors);
-    let resubmitted = session.submit_form(again.id, domain::Language::Lv, Some(PIN2)).unwrap();
+    session.application_preview(again.id, domain::Language::Lv).unwrap();
+    let resubmitted = session.submit_form(again.id, domain::Language::Lv, Some(Pin2::OnPinPad)).unwrap();
     session.retry_now().await;
     let started = std::time::Instant::now();
     while riga.inbox().await.is_empty() {

@@ -522,10 +522,30 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   await expect(review.getByTestId("form-signer")).toContainText("Paraksta: OSKARS KALNS");
   await expect(review.getByTestId("form-signer")).toContainText("atlikušie mēģinājumi: 3");
   await expect(review.getByTestId("form-confirm-submit")).toBeDisabled();
+  // The customer sees the pages they sign before they type PIN2.
+  await expect(review.getByTestId("form-signed-page")).toHaveCount(2);
+  await expect(review.getByTestId("form-signed-page").first()).toHaveAttribute("alt", "Pieteikuma 1. lapa no 2");
   await review.getByTestId("form-pin2").fill("000000");
   await review.getByTestId("form-confirm-submit").click();
-  await expect(review.getByTestId("form-submit-problem")).toHaveText("Nepareizs PIN.");
-  await review.getByTestId("form-submit").click();
+  // A wrong PIN2 keeps the question open and says how many tries are left.
+  await expect(review.getByTestId("form-submit-problem")).toHaveText("Nepareizs PIN2. Atlikuši 2 mēģinājumi.");
+  await expect(review.getByTestId("form-pin2")).toBeFocused();
+  await expect(review.getByTestId("form-signer")).toContainText("atlikušie mēģinājumi: 2");
+  // A blocked PIN2 is explained, and nothing can be signed with that card.
+  await page.evaluate(() => {
+    const fake = (window as unknown as { __fake: { state: Record<string, unknown> } }).__fake;
+    fake.state.pin2Tries = 0;
+  });
+  await review.getByTestId("form-signer-again").click();
+  await expect(review.getByTestId("form-pin2-blocked")).toContainText("PIN2 ir bloķēts");
+  await expect(review.getByTestId("form-pin2")).toHaveCount(0);
+  await expect(review.getByTestId("form-confirm-submit")).toBeDisabled();
+  await expectAccessible(page);
+  await page.evaluate(() => {
+    const fake = (window as unknown as { __fake: { state: Record<string, unknown> } }).__fake;
+    fake.state.pin2Tries = 2;
+  });
+  await review.getByTestId("form-signer-again").click();
   await review.getByTestId("form-pin2").fill("654321");
   await expectAccessible(page);
   await review.getByTestId("form-confirm-submit").click();

@@ -32,6 +32,8 @@ export function installFakeBackend(caseRules: CaseRules): void {
     state.status.catalogue = { cursor: 93, head: 93, records_applied: 93, bytes_received: 312000, caught_up_at: new Date().toISOString(), syncing: false };
   }
   const L = (text, language, fallback = false) => ({ text, language, fallback });
+  // A page of the application as the desk draws it (a small picture of a page with four lines).
+  const PAGE_PNG = "iVBORw0KGgoAAAANSUhEUgAAACoAAAA8CAIAAACfLr+KAAAAQUlEQVR4nO3RAQ0AQAwCsQl7/7b2MshCMdCQm41u8Hh8gH/Rpd9389r38tr38trj8Xg8Ho/H4/F4PB6Px+Px5/gPtejsJt1NI9UAAAAASUVORK5CYII=";
   // Cases, as the session's CaseView shows them; one an institution changed is waiting.
   // The domain's case rules, written from the Rust code (case-rules.generated.json, the argument).
   const NEXT = caseRules;
@@ -535,7 +537,14 @@ export function installFakeBackend(caseRules: CaseRules): void {
         case "customer_signer":
           // The card the customer would sign with: the one in the second reader, if any.
           if (!state.customerCard) throw { code: "no_customer_card", message: "no card in the customer's reader" };
-          return reply("customer_signer", { ...state.customerCard, pin_tries_left: 3 });
+          return reply("customer_signer", { ...state.customerCard, pin_tries_left: state.pin2Tries ?? 3 });
+        case "application_preview": {
+          // As the desk shows what the customer signs: the application's pages as pictures.
+          if (draftView(findDraft(args.id)).errors.length > 0) throw { code: "form_incomplete", message: "answers missing" };
+          state.shownApplication = { id: args.id, language: args.language };
+          persist();
+          return reply("application_preview", { total: 2, pages: [PAGE_PNG, PAGE_PNG] });
+        }
         case "send_for_customer": {
           if (!state.mail.consent) throw { code: "no_consent", message: "the customer's consent is not in force" };
           // Sent at once in the customer's name (kept in the list the flows read), answered as
@@ -597,9 +606,17 @@ export function installFakeBackend(caseRules: CaseRules): void {
           const d = findDraft(args.id);
           if (draftView(d).errors.length > 0) throw { code: "form_incomplete", message: "answers missing" };
           // Signed by the applicant: their card in the second reader and their PIN2.
-          if (!args.pin2) throw { code: "signature_required", message: "PIN2" };
+          if (!args.sign || !args.pin2) throw { code: "signature_required", message: "PIN2" };
+          if (state.shownApplication?.id !== args.id || state.shownApplication?.language !== args.language)
+            throw { code: "application_not_shown", message: "show the application first" };
           if (!state.customerCard) throw { code: "no_customer_card", message: "no card in the customer's reader" };
-          if (args.pin2 !== "654321") throw { code: "wrong_pin", message: "wrong PIN2" };
+          if ((state.pin2Tries ?? 3) === 0) throw { code: "pin_blocked", message: "PIN2 blocked" };
+          if (args.pin2 !== "654321") {
+            state.pin2Tries = (state.pin2Tries ?? 3) - 1;
+            persist();
+            throw { code: state.pin2Tries === 0 ? "pin_blocked" : "wrong_pin", message: "wrong PIN2" };
+          }
+          state.pin2Tries = 3;
           const now = new Date().toISOString();
           const n = state.cases.filter((c) => c.number.startsWith("R1V-01-")).length + 3;
           const c = {

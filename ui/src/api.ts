@@ -1,6 +1,7 @@
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import type { Language } from "./i18n";
 // Generated from the Rust types (src-tauri/tests/typescript_bindings.rs): never edit them here.
+import type { ApplicationPreview } from "./bindings/ApplicationPreview";
 import type { ArticlePage } from "./bindings/ArticlePage";
 import type { BrowseEntry } from "./bindings/BrowseEntry";
 import type { CardView } from "./bindings/CardView";
@@ -274,6 +275,7 @@ export interface Answers {
   save_form_draft: DraftView;
   form_drafts: DraftSummary[];
   discard_form_draft: null;
+  application_preview: ApplicationPreview;
   submit_form: SubmittedView;
   reopen_refused_submission: DraftView;
   attach_form_file: DraftView;
@@ -355,8 +357,11 @@ export const api = {
   saveFormDraft: (id: string, data: Record<string, unknown>, step: number) => call("save_form_draft", { id, data, step }),
   formDrafts: (customerCode: string | null) => call("form_drafts", { customerCode }),
   discardFormDraft: (id: string) => call("discard_form_draft", { id }),
-  /** `pin2`: the customer's, typed by them, when the form is signed. */
-  submitForm: (id: string, language: Language, pin2: string | null) => call("submit_form", { id, language, pin2 }),
+  /** The application's pages as the customer signs them (shown before PIN2). */
+  applicationPreview: (id: string, language: Language) => call("application_preview", { id, language }),
+  /** `sign`: the customer signs with their card; `pin2` as they typed it, `null` on the reader's pad. */
+  submitForm: (id: string, language: Language, sign: boolean, pin2: string | null) =>
+    call("submit_form", { id, language, sign, pin2 }),
   reopenRefusedSubmission: (caseId: string) => call("reopen_refused_submission", { caseId }),
   attachFormFile: (id: string, field: string, name: string, content: string) =>
     call("attach_form_file", { id, field, name, content }),

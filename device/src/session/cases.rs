@@ -734,6 +734,7 @@ impl DeviceSession {
     /// Ends the visit; `None` when there was none.
     pub fn end_visit(&self) -> Option<VisitView> {
         let ended = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        self.forget_shown_application();
         // The customer's saved copies go with their visit.
         self.sweep_receipts(RECEIPT_KEEP_AFTER_VISIT);
         ended

@@ -35,6 +35,92 @@ const MAX_DRAFT_BYTES: usize = 1 << 20;
 #[derive(Default)]
 pub(super) struct CompiledForms(Mutex<HashMap<(String, u32), Arc<CompiledForm>>>);
 
+/// How the customer gives PIN2 for a signature.
+#[derive(Debug, Clone, Copy)]
+pub enum Pin2<'a> {
+    /// Typed on the desk's keyboard by the customer.
+    Typed(&'a str),
+    /// On the customer's reader's own PIN pad.
+    OnPinPad,
+}
+
+impl<'a> Pin2<'a> {
+    fn typed(self) -> Option<&'a str> {
+        match self {
+            Pin2::Typed(pin) => Some(pin),
+            Pin2::OnPinPad => None,
+        }
+    }
+}
+
+/// How long an application shown to the customer may be signed: after that it is made and shown
+/// again (its time would no longer be the time they signed).
+const SHOWN_APPLICATION_KEPT_FOR: Duration = Duration::minutes(30);
+/// The pages shown before signing (an application longer than this says how many more there are).
+const PREVIEW_PAGES: u32 = 12;
+/// Pages drawn sharp enough to read on a desk's screen.
+const PREVIEW_LONG_SIDE_PX: u32 = 1400;
+
+/// The application last shown to the customer, so that what they sign is byte for byte what they
+/// read: kept in memory only, replaced by the next one shown.
+#[derive(Default)]
+pub(super) struct ShownApplication(Mutex<Option<Shown>>);
+
+#[derive(Clone)]
+struct Shown {
+    draft: Uuid,
+    language: Language,
+    at: DateTime<Utc>,
+    json: Vec<u8>,
+    pdf: Vec<u8>,
+}
+
+impl ShownApplication {
+    fn get(&self, draft: Uuid, language: Language, now: DateTime<Utc>) -> Option<Shown> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone().filter(|shown| {
+            shown.draft == draft && shown.language == language && now - shown.at <= SHOWN_APPLICATION_KEPT_FOR
+        })
+    }
+
+    fn set(&self, shown: Option<Shown>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = shown;
+    }
+}
+
+/// An application made from a draft, before anything is written.
+struct MadeApplication {
+    form: Arc<CompiledForm>,
+    actor: domain::case::Actor,
+    composed_by: String,
+    origin: offline_store::EntryOrigin,
+    customer: domain::case::Customer,
+    holder: Option<domain::catalogue::PublicOrganisation>,
+    holder_name: String,
+    submission: offline_store::Submission,
+    case_from: Option<domain::case::CaseStatus>,
+    number: domain::case::CaseNumber,
+    files: Vec<(AttachmentInfo, Vec<u8>)>,
+    application: forms::Application,
+    json: Vec<u8>,
+    printed: print::Application,
+}
+
+/// The pages of the application the customer is about to sign, as the screen shows them.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(export))]
+pub struct ApplicationPreview {
+    /// How many pages the PDF has.
+    pub total: u32,
+    /// PNG pictures of the first pages, base64.
+    pub pages: Vec<String>,
+}
+
+fn render_application(printed: &print::Application) -> Result<Vec<u8>, SessionError> {
+    print::render(&print::application(printed))
+        .map_err(|e| invalid(ErrorCode::PrintFailed, format!("the application PDF could not be made: {e}")))
+}
+
 /// A form a service offers, as a list shows it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -336,151 +422,65 @@ impl DeviceSession {
     /// with `application.json` embedded, becomes a PAdES signature of theirs (a form that requires
     /// a signature is refused without one; the clerk's card, or anyone's but the applicant's, is
     /// refused as the signer).
-    pub fn submit_form(&self, id: Uuid, language: Language, pin2: Option<&str>) -> Result<SubmittedView, SessionError> {
-        let (actor, _) = self.staff_actor()?;
-        let domain::case::Actor::Staff { personal_code, .. } = &actor else {
-            return Err(invalid(ErrorCode::NotLoggedIn, "log in with your eID card to submit forms"));
-        };
-        let composed_by = personal_code.to_string();
-        let origin = self.entry_origin(&actor);
-        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
-        let form = self.compiled(&draft.form_id, draft.form_version)?;
-        let answers: Value = serde_json::from_str(&draft.data)
-            .map_err(|e| invalid(ErrorCode::FormDataInvalid, format!("the draft's answers cannot be read: {e}")))?;
-        let errors = form.validate(&answers);
-        if !errors.is_empty() {
-            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-            return Err(invalid(
-                ErrorCode::FormIncomplete,
-                format!("{} answers are missing or wrong: {}", errors.len(), fields.join(", ")),
-            ));
-        }
-        let data = form.applicable_data(&answers);
-        let definition = form.definition();
-        if definition.signature_required && pin2.is_none() {
+    ///
+    /// A signed submission hands over exactly the PDF [`DeviceSession::application_preview`]
+    /// showed the customer: without that preview, or when the answers changed since, it is refused.
+    pub fn submit_form(
+        &self,
+        id: Uuid,
+        language: Language,
+        signature: Option<Pin2<'_>>,
+    ) -> Result<SubmittedView, SessionError> {
+        let shown = self.shown_application.get(id, language, (self.clock)());
+        // A shown application keeps the time it was made at: the customer signs what they read.
+        let now = shown.as_ref().map_or_else(|| (self.clock)(), |shown| shown.at);
+        let made = self.make_application(id, language, now)?;
+        let definition = made.form.definition();
+        if definition.signature_required && signature.is_none() {
             return Err(invalid(
                 ErrorCode::SignatureRequired,
                 "this application is signed by the applicant with their eID card (PIN2) before it is submitted",
             ));
         }
-        let (service, holder_id) = self.service_and_holder(&definition.service)?;
-        let holder = self.store.organisation(&holder_id)?;
-        let holder_name =
-            holder.as_ref().map_or_else(|| holder_id.clone(), |h| h.name.show_or(Language::Lv, &holder_id));
-        let customer = super::cases::parse_customer(&draft.customer_code, &draft.customer_name)?;
-        let now = (self.clock)();
-        let submitted_at = crate::protocol::application_time(now);
-        let centre_name = self.store.enrollment()?.map(|e| e.centre.name).unwrap_or_default();
+        if signature.is_some() && shown.is_none() {
+            return Err(invalid(
+                ErrorCode::ApplicationNotShown,
+                "show the customer the application they sign before they enter PIN2",
+            ));
+        }
+        let MadeApplication {
+            form,
+            actor,
+            composed_by,
+            origin,
+            customer,
+            holder,
+            holder_name,
+            submission,
+            case_from,
+            number,
+            files,
+            application,
+            json,
+            printed,
+        } = made;
+        let definition = form.definition();
         let title = |l: Language| definition.title.show_or(l, &definition.id);
-        let note = definition.submission_note();
-        // The case it goes with: the one it was started from (the status the desk saw), or one
-        // registered with it under the number the desk will give next.
-        let (submission, case_from, number) = match draft.case_id {
-            Some(case_id) => {
-                let case = self.store.case(case_id)?.ok_or_else(|| {
-                    invalid(ErrorCode::CaseUnknown, format!("there is no case {case_id} on this desk"))
-                })?;
-                if case.kind != domain::case::CaseKind::Application
-                    || !matches!(
-                        case.status(),
-                        domain::case::CaseStatus::Registered | domain::case::CaseStatus::Submitted
-                    )
-                {
-                    return Err(invalid(
-                        ErrorCode::CaseChangeRefused,
-                        "an e-form is submitted on an application case that is registered or submitted",
-                    ));
-                }
-                (
-                    offline_store::Submission::Existing { case_id, actor: actor.clone(), note },
-                    Some(case.status()),
-                    case.number,
-                )
+        let mut pdf = match shown {
+            Some(shown) if shown.json == json => shown.pdf,
+            Some(_) => {
+                return Err(invalid(
+                    ErrorCode::ApplicationChanged,
+                    "the application changed after the customer read it: show it to them again",
+                ));
             }
-            None => {
-                let (enrollment, desk_number) = self.desk_numbering()?;
-                let served_at = self.serving_started(&customer, now);
-                let case = offline_store::CaseDraft {
-                    id: Uuid::now_v7(),
-                    service_id: service.id.clone(),
-                    kind: domain::case::CaseKind::Application,
-                    channel: domain::catalogue::ChannelKind::VpvkacInPerson,
-                    customer: customer.clone(),
-                    holder_institution: holder_id.clone(),
-                    provider_institution: None,
-                    centre_id: enrollment.centre.id,
-                    centre_code: enrollment.centre.code.clone(),
-                    desk_number,
-                    arrived_at: served_at,
-                    served_at,
-                    registered_by: actor.clone(),
-                    note: String::new(),
-                    offline: origin.offline,
-                    author: origin.author.clone(),
-                };
-                let number = self.store.next_case_number(&case)?;
-                (offline_store::Submission::New { case: Box::new(case), note }, None, number)
-            }
+            None => render_application(&printed)?,
         };
+        if let Some(signature) = signature {
+            pdf = self.customer_signs(&pdf, &json, &customer, &definition.title_lv(), now, signature)?;
+        }
         let new_case = case_from.is_none();
-        // The files the answers name, from the draft.
-        let mut files: Vec<(AttachmentInfo, Vec<u8>)> = Vec::new();
-        for field in definition.fields().filter(|f| f.widget == Widget::File) {
-            for file in data.get(&field.field).and_then(Value::as_array).into_iter().flatten() {
-                let (Some(name), Some(sha256)) = (file["name"].as_str(), file["sha256"].as_str()) else { continue };
-                let content = self.store.form_draft_file(id, sha256)?.ok_or_else(|| {
-                    invalid(
-                        ErrorCode::AttachmentUnreadable,
-                        format!("{name}: the file is no longer with the draft: attach it again"),
-                    )
-                })?;
-                let info =
-                    AttachmentInfo { name: name.to_owned(), size: content.len() as u64, sha256: sha256.to_owned() };
-                files.push((info, content));
-            }
-        }
         let entry_id = Uuid::now_v7();
-        // What the institution receives is made (and signed) before anything is written: the
-        // number the new case will get is known, and checked when it is registered.
-        let application = forms::Application {
-            form: forms::SubmittedForm {
-                id: definition.id.clone(),
-                version: definition.version,
-                schema_digest: definition.schema_digest(),
-            },
-            service: definition.service.clone(),
-            case_number: number.to_string(),
-            applicant: forms::Applicant {
-                kind: customer.kind_name().to_owned(),
-                code: customer.code(),
-                name: customer.name().to_owned(),
-            },
-            centre: centre_name.clone(),
-            submitted_at: submitted_at.clone(),
-            language: language.code().to_owned(),
-            data: data.clone(),
-        };
-        let json = application.to_bytes();
-        let mut pdf = print::render(&print::application(&print::Application {
-            language,
-            form_title: title(language),
-            service_name: service.name.show_or(language, &service.id),
-            holder_institution: holder_name.clone(),
-            case_number: Some(number.to_string()),
-            customer_name: customer.name().to_owned(),
-            customer_code: customer.code(),
-            centre_name: centre_name.clone(),
-            submitted_at: super::cases::local_time(now),
-            sections: form.answers_as_text(&data, language),
-            files: files.iter().map(|(info, _)| info.name.clone()).collect(),
-            form_id: definition.id.clone(),
-            form_version: definition.version,
-            schema_digest: definition.schema_digest(),
-        }))
-        .map_err(|e| invalid(ErrorCode::PrintFailed, format!("the application PDF could not be made: {e}")))?;
-        if let Some(pin2) = pin2 {
-            pdf = self.customer_signs(&pdf, &json, &customer, &definition.title_lv(), now, pin2)?;
-        }
         let described = |name: &str, content: &[u8]| AttachmentInfo {
             name: name.to_owned(),
             size: content.len() as u64,
@@ -544,12 +544,190 @@ impl DeviceSession {
                 },
             });
         });
+        self.shown_application.set(None);
         self.wake_sync();
         Ok(SubmittedView {
             submission: entry_id,
             case_id: case.id,
             case_number: case.number.to_string(),
             institution: holder_name,
+        })
+    }
+
+    /// The application as the customer will sign it, made now and shown as pages: the PDF is
+    /// kept (in memory) so that [`DeviceSession::submit_form`] signs exactly these bytes.
+    pub fn application_preview(&self, id: Uuid, language: Language) -> Result<ApplicationPreview, SessionError> {
+        use base64::Engine;
+        let now = (self.clock)();
+        let made = self.make_application(id, language, now)?;
+        let pdf = render_application(&made.printed)?;
+        let pages = print::preview::pdf_pages(&pdf, PREVIEW_PAGES, PREVIEW_LONG_SIDE_PX)
+            .map_err(|e| invalid(ErrorCode::PrintFailed, format!("the application's pages could not be shown: {e}")))?;
+        self.shown_application.set(Some(Shown { draft: id, language, at: now, json: made.json, pdf }));
+        Ok(ApplicationPreview {
+            total: pages.total,
+            pages: pages.pages.iter().map(|png| base64::engine::general_purpose::STANDARD.encode(png)).collect(),
+        })
+    }
+
+    /// Forgets the application shown to the customer (their visit ended).
+    pub(super) fn forget_shown_application(&self) {
+        self.shown_application.set(None);
+    }
+
+    /// The application a draft makes at `now`, before anything is written: the institution's
+    /// `application.json` and the PDF's content, the case it goes with (the number a new case
+    /// will get is known, and checked when it is registered) and the files the answers name.
+    fn make_application(
+        &self,
+        id: Uuid,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> Result<MadeApplication, SessionError> {
+        let (actor, _) = self.staff_actor()?;
+        let domain::case::Actor::Staff { personal_code, .. } = &actor else {
+            return Err(invalid(ErrorCode::NotLoggedIn, "log in with your eID card to submit forms"));
+        };
+        let composed_by = personal_code.to_string();
+        let origin = self.entry_origin(&actor);
+        let draft = self.store.form_draft(id)?.ok_or_else(|| no_draft(id))?;
+        let form = self.compiled(&draft.form_id, draft.form_version)?;
+        let answers: Value = serde_json::from_str(&draft.data)
+            .map_err(|e| invalid(ErrorCode::FormDataInvalid, format!("the draft's answers cannot be read: {e}")))?;
+        let errors = form.validate(&answers);
+        if !errors.is_empty() {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            return Err(invalid(
+                ErrorCode::FormIncomplete,
+                format!("{} answers are missing or wrong: {}", errors.len(), fields.join(", ")),
+            ));
+        }
+        let data = form.applicable_data(&answers);
+        let definition = form.definition();
+        let (service, holder_id) = self.service_and_holder(&definition.service)?;
+        let holder = self.store.organisation(&holder_id)?;
+        let holder_name =
+            holder.as_ref().map_or_else(|| holder_id.clone(), |h| h.name.show_or(Language::Lv, &holder_id));
+        let customer = super::cases::parse_customer(&draft.customer_code, &draft.customer_name)?;
+        let submitted_at = crate::protocol::application_time(now);
+        let centre_name = self.store.enrollment()?.map(|e| e.centre.name).unwrap_or_default();
+        let title = |l: Language| definition.title.show_or(l, &definition.id);
+        let note = definition.submission_note();
+        // The case it goes with: the one it was started from (the status the desk saw), or one
+        // registered with it under the number the desk will give next.
+        let (submission, case_from, number) = match draft.case_id {
+            Some(case_id) => {
+                let case = self.store.case(case_id)?.ok_or_else(|| {
+                    invalid(ErrorCode::CaseUnknown, format!("there is no case {case_id} on this desk"))
+                })?;
+                if case.kind != domain::case::CaseKind::Application
+                    || !matches!(
+                        case.status(),
+                        domain::case::CaseStatus::Registered | domain::case::CaseStatus::Submitted
+                    )
+                {
+                    return Err(invalid(
+                        ErrorCode::CaseChangeRefused,
+                        "an e-form is submitted on an application case that is registered or submitted",
+                    ));
+                }
+                (
+                    offline_store::Submission::Existing { case_id, actor: actor.clone(), note },
+                    Some(case.status()),
+                    case.number,
+                )
+            }
+            None => {
+                let (enrollment, desk_number) = self.desk_numbering()?;
+                let served_at = self.serving_started(&customer, now);
+                let case = offline_store::CaseDraft {
+                    id: Uuid::now_v7(),
+                    service_id: service.id.clone(),
+                    kind: domain::case::CaseKind::Application,
+                    channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+                    customer: customer.clone(),
+                    holder_institution: holder_id.clone(),
+                    provider_institution: None,
+                    centre_id: enrollment.centre.id,
+                    centre_code: enrollment.centre.code.clone(),
+                    desk_number,
+                    arrived_at: served_at,
+                    served_at,
+                    registered_by: actor.clone(),
+                    note: String::new(),
+                    offline: origin.offline,
+                    author: origin.author.clone(),
+                };
+                let number = self.store.next_case_number(&case)?;
+                (offline_store::Submission::New { case: Box::new(case), note }, None, number)
+            }
+        };
+        // The files the answers name, from the draft.
+        let mut files: Vec<(AttachmentInfo, Vec<u8>)> = Vec::new();
+        for field in definition.fields().filter(|f| f.widget == Widget::File) {
+            for file in data.get(&field.field).and_then(Value::as_array).into_iter().flatten() {
+                let (Some(name), Some(sha256)) = (file["name"].as_str(), file["sha256"].as_str()) else { continue };
+                let content = self.store.form_draft_file(id, sha256)?.ok_or_else(|| {
+                    invalid(
+                        ErrorCode::AttachmentUnreadable,
+                        format!("{name}: the file is no longer with the draft: attach it again"),
+                    )
+                })?;
+                let info =
+                    AttachmentInfo { name: name.to_owned(), size: content.len() as u64, sha256: sha256.to_owned() };
+                files.push((info, content));
+            }
+        }
+        let application = forms::Application {
+            form: forms::SubmittedForm {
+                id: definition.id.clone(),
+                version: definition.version,
+                schema_digest: definition.schema_digest(),
+            },
+            service: definition.service.clone(),
+            case_number: number.to_string(),
+            applicant: forms::Applicant {
+                kind: customer.kind_name().to_owned(),
+                code: customer.code(),
+                name: customer.name().to_owned(),
+            },
+            centre: centre_name.clone(),
+            submitted_at: submitted_at.clone(),
+            language: language.code().to_owned(),
+            data: data.clone(),
+        };
+        let json = application.to_bytes();
+        let printed = print::Application {
+            language,
+            form_title: title(language),
+            service_name: service.name.show_or(language, &service.id),
+            holder_institution: holder_name.clone(),
+            case_number: Some(number.to_string()),
+            customer_name: customer.name().to_owned(),
+            customer_code: customer.code(),
+            centre_name: centre_name.clone(),
+            submitted_at: super::cases::local_time(now),
+            sections: form.answers_as_text(&data, language),
+            files: files.iter().map(|(info, _)| info.name.clone()).collect(),
+            form_id: definition.id.clone(),
+            form_version: definition.version,
+            schema_digest: definition.schema_digest(),
+        };
+        Ok(MadeApplication {
+            form,
+            actor,
+            composed_by,
+            origin,
+            customer,
+            holder,
+            holder_name,
+            submission,
+            case_from,
+            number,
+            files,
+            application,
+            json,
+            printed,
         })
     }
 
@@ -562,7 +740,7 @@ impl DeviceSession {
         applicant: &domain::case::Customer,
         title: &str,
         now: DateTime<Utc>,
-        pin2: &str,
+        pin2: Pin2<'_>,
     ) -> Result<Vec<u8>, SessionError> {
         let failed =
             |e: pades::PadesError| invalid(ErrorCode::Internal, format!("the signature could not be made: {e}"));
@@ -594,7 +772,7 @@ impl DeviceSession {
         let attributes =
             pades::SignedAttributes::new(&prepared.document_digest(key.digest()), &certificate, key.digest())
                 .map_err(failed)?;
-        let signature = self.login.customer_sign_hash(&reader, Some(pin2), &attributes.digest().map_err(failed)?)?;
+        let signature = self.login.customer_sign_hash(&reader, pin2.typed(), &attributes.digest().map_err(failed)?)?;
         pades::finish(prepared, attributes, &certificate, key, &signature).map_err(failed)
     }
 

@@ -17,7 +17,8 @@ pub use cases::{
     VisitActionView, VisitView, parse_customer,
 };
 pub use eforms::{
-    ChoiceView, DRAFT_KEPT_FOR, DraftSummary, DraftView, FieldView, FormSummary, FormView, StepView, SubmittedView,
+    ApplicationPreview, ChoiceView, DRAFT_KEPT_FOR, DraftSummary, DraftView, FieldView, FormSummary, FormView, Pin2,
+    StepView, SubmittedView,
 };
 pub use messages::{ActiveConsent, ComposeFile, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
@@ -150,6 +151,8 @@ pub struct DeviceSession {
     chosen_mailbox: std::sync::Mutex<Option<(String, domain::eaddress::EAddress)>>,
     /// E-forms compiled once per version.
     forms: eforms::CompiledForms,
+    /// The application last shown to a customer before signing, in memory only.
+    shown_application: eforms::ShownApplication,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -203,6 +206,7 @@ impl DeviceSession {
             status,
             visit: std::sync::Mutex::new(None),
             forms: eforms::CompiledForms::default(),
+            shown_application: eforms::ShownApplication::default(),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),
             asked_consents: std::sync::Mutex::default(),

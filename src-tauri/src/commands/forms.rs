@@ -2,7 +2,7 @@
 //! and checked by the one validator, resumed, discarded.
 
 use ::device::ErrorCode;
-use device::session::{DraftSummary, DraftView, FormSummary, SubmittedView};
+use device::session::{ApplicationPreview, DraftSummary, DraftView, FormSummary, Pin2, SubmittedView};
 use tauri::State;
 use uuid::Uuid;
 
@@ -54,20 +54,39 @@ pub async fn form_drafts(
     Ok(state.session()?.form_drafts(customer_code.as_deref())?)
 }
 
+/// The application as the customer will sign it, as pages to show them before PIN2 (poppler
+/// draws them: off the async threads).
+#[tauri::command]
+pub async fn application_preview(
+    state: State<'_, DeskState>,
+    id: String,
+    language: domain::Language,
+) -> Result<ApplicationPreview, CommandError> {
+    let session = state.session()?.clone();
+    let id = draft_id(&id)?;
+    super::blocking(move || session.application_preview(id, language)).await
+}
+
 /// Submits a complete draft to the institution (through the outbox: offline too); the
-/// application PDF in `language`, signed by the customer's card with `pin2` when given. The card
-/// work blocks: off the async threads.
+/// application PDF in `language`, signed by the customer's card when `sign` — with `pin2` as they
+/// typed it, or on their reader's PIN pad when it is absent. The card work blocks: off the async
+/// threads.
 #[tauri::command]
 pub async fn submit_form(
     state: State<'_, DeskState>,
     id: String,
     language: domain::Language,
+    sign: bool,
     pin2: Option<String>,
 ) -> Result<SubmittedView, CommandError> {
     let session = state.session()?.clone();
     let id = draft_id(&id)?;
     let pin2 = pin2.map(zeroize::Zeroizing::new);
-    super::blocking(move || session.submit_form(id, language, pin2.as_deref().map(String::as_str))).await
+    super::blocking(move || {
+        let signature = sign.then(|| pin2.as_deref().map_or(Pin2::OnPinPad, |pin| Pin2::Typed(pin)));
+        session.submit_form(id, language, signature)
+    })
+    .await
 }
 
 /// A new draft from the case's e-form submission the server refused, to correct and submit again.

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CardView } from "../api";
+import type { ApplicationPreview } from "../bindings/ApplicationPreview";
 import type { DraftView } from "../bindings/DraftView";
 import type { FieldError } from "../bindings/FieldError";
 import type { FieldView } from "../bindings/FieldView";
@@ -523,18 +524,43 @@ function Review({
         setSigner(null);
         setSignerProblem(t(errorKey(asCommandError(e).code)));
       });
+  // The application exactly as the customer signs it, page by page, before PIN2.
+  const [preview, setPreview] = useState<ApplicationPreview | null>(null);
+  const [previewProblem, setPreviewProblem] = useState<string | null>(null);
+  const showApplication = async (shownIn: Language) => {
+    setPreview(null);
+    setPreviewProblem(null);
+    try {
+      await saved.current;
+      setPreview(await api.applicationPreview(draft.id, shownIn));
+    } catch (e: unknown) {
+      setPreviewProblem(t(errorKey(asCommandError(e).code)));
+    }
+  };
   const confirmRef = useRef<HTMLButtonElement>(null);
   const pinRef = useRef<HTMLInputElement>(null);
+  const pinPad = signer?.pin_pad === true;
+  const pin2Blocked = signer?.pin_tries_left === 0;
   const submit = async () => {
     setBusy(true);
     setProblem(null);
     try {
       await saved.current;
-      onSubmitted(await api.submitForm(draft.id, language, signed ? pin2 : null));
+      onSubmitted(await api.submitForm(draft.id, language, signed, signed && !pinPad ? pin2 : null));
     } catch (e: unknown) {
-      setProblem(t(errorKey(asCommandError(e).code)));
+      const code = asCommandError(e).code;
       setPin2("");
-      setConfirming(false);
+      if (signed && (code === "wrong_pin" || code === "pin_blocked")) {
+        // The customer may try again on the same page: say how many tries are left.
+        const card = await api.customerSigner().catch(() => null);
+        setSigner(card);
+        const tries = card?.pin_tries_left;
+        setProblem(tries != null ? t("forms.wrongPin2", { count: tries }) : t(errorKey(code)));
+        setTimeout(() => pinRef.current?.focus(), 0);
+      } else {
+        setProblem(t(errorKey(code)));
+        setConfirming(false);
+      }
     } finally {
       setBusy(false);
     }
@@ -591,7 +617,10 @@ function Review({
               name="application-language"
               value={l}
               checked={language === l}
-              onChange={() => setLanguage(l)}
+              onChange={() => {
+                setLanguage(l);
+                if (confirming && signed) void showApplication(l);
+              }}
               data-testid={`form-language-${l}`}
             />{" "}
             {t(`forms.language_${l}`)}
@@ -607,6 +636,32 @@ function Review({
         <div className="confirm" role="alertdialog" aria-labelledby="form-confirm-text" data-testid="form-confirm">
           <p id="form-confirm-text">{signed ? t("forms.confirmSign") : t("forms.confirmSubmit")}</p>
           {signed && (
+            <section className="signed-pages" aria-labelledby="form-signed-pages" data-testid="form-signed-pages">
+              <h3 id="form-signed-pages">{t("forms.whatIsSigned")}</h3>
+              {previewProblem && (
+                <p className="field-error" role="alert">
+                  {previewProblem}
+                </p>
+              )}
+              {!preview && !previewProblem && <p role="status">{t("forms.preparingPages")}</p>}
+              {preview && (
+                <div className="page-strip" tabIndex={0} aria-label={t("forms.pagesLabel", { count: preview.total })}>
+                  {preview.pages.map((png, i) => (
+                    <img
+                      key={i}
+                      src={`data:image/png;base64,${png}`}
+                      alt={t("forms.pageAlt", { page: i + 1, total: preview.total })}
+                      data-testid="form-signed-page"
+                    />
+                  ))}
+                  {preview.total > preview.pages.length && (
+                    <p>{t("forms.morePages", { count: preview.total - preview.pages.length })}</p>
+                  )}
+                </div>
+              )}
+            </section>
+          )}
+          {signed && (
             <p className={signer ? "help" : "field-error"} role="status" data-testid="form-signer">
               {signer
                 ? t("forms.signerCard", { holder: signer.holder, tries: signer.pin_tries_left ?? "?" })
@@ -616,7 +671,17 @@ function Review({
               </button>
             </p>
           )}
-          {signed && (
+          {signed && pin2Blocked && (
+            <p className="field-error" role="alert" data-testid="form-pin2-blocked">
+              {t("forms.pin2Blocked")}
+            </p>
+          )}
+          {signed && pinPad && !pin2Blocked && (
+            <p className="help" data-testid="form-pin2-pad">
+              {busy ? t("forms.pin2PadWaiting") : t("forms.pin2PadHint")}
+            </p>
+          )}
+          {signed && !pinPad && !pin2Blocked && (
             <div className="form-field">
               <label htmlFor="form-pin2">{t("forms.pin2Label")}</label>
               <p className="help" id="form-pin2-help">
@@ -641,7 +706,7 @@ function Review({
               type="button"
               ref={confirmRef}
               onClick={() => void submit()}
-              disabled={busy || (signed && pin2.length < 6)}
+              disabled={busy || (signed && (!preview || !signer || pin2Blocked || (!pinPad && pin2.length < 6)))}
               data-testid="form-confirm-submit"
             >
               {busy ? t("forms.submitting") : signed ? t("forms.signAndSubmit") : t("forms.confirmYes")}
@@ -663,8 +728,12 @@ function Review({
             type="button"
             onClick={() => {
               setConfirming(true);
-              if (signed) void readSigner();
-              setTimeout(() => (signed ? pinRef.current : confirmRef.current)?.focus(), 0);
+              setProblem(null);
+              if (signed) {
+                void readSigner();
+                void showApplication(language);
+              }
+              setTimeout(() => ((signed ? pinRef.current : null) ?? confirmRef.current)?.focus(), 0);
             }}
             disabled={draft.errors.length > 0}
             aria-describedby={draft.errors.length > 0 ? "form-review-errors" : undefined}
