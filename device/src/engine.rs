@@ -366,11 +366,19 @@ pub async fn push_outbox(
         };
         let now = clock();
         let updating = store.clone();
-        let answered = tokio::task::spawn_blocking(move || -> Result<usize, offline_store::StoreError> {
+        let answered = tokio::task::spawn_blocking(move || -> Result<(usize, bool), offline_store::StoreError> {
             let mut done = Vec::new();
+            // Entries left pending by this answer: sent again in the next round, not in a loop now.
+            let mut waiting = false;
             for result in &reply.results {
                 match (result.outcome.as_str(), ids.contains(&result.id)) {
                     ("applied" | "duplicate", true) => done.push(result.id),
+                    ("deferred", true) => {
+                        let reason = result.reason.as_deref().unwrap_or("the server will take it later");
+                        info!(entry = %result.id, %reason, "the server deferred an outbox entry: it goes again later");
+                        updating.outbox_failed(&[result.id], reason)?;
+                        waiting = true;
+                    }
                     ("rejected", true)
                         if result.code.as_deref() == Some(crate::protocol::rejection_codes::MISSING_ATTACHMENT)
                             && reupload.contains_key(&result.id) =>
@@ -395,19 +403,23 @@ pub async fn push_outbox(
                         result.code.as_deref(),
                     )?,
                     // An answer for something not sent, or an outcome this build does not know:
-                    // the entry stays and goes again.
-                    _ => warn!(entry = %result.id, outcome = %result.outcome, "an outbox answer was not understood"),
+                    // the entry stays and goes again (in the next round).
+                    (_, sent) => {
+                        warn!(entry = %result.id, outcome = %result.outcome, "an outbox answer was not understood");
+                        waiting |= sent;
+                    }
                 }
             }
             updating.outbox_done(&done, now)?;
-            Ok(reply.results.len())
+            Ok((reply.results.len(), waiting))
         })
         .await
         .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
-        if answered == 0 {
+        let (answered, waiting) = answered;
+        pushed += answered;
+        if answered == 0 || waiting {
             return Ok(pushed);
         }
-        pushed += answered;
     }
 }
 

@@ -295,8 +295,10 @@ pub struct OutboxPush {
     pub entries: Vec<OutboxEntryDto>,
 }
 
-/// What became of one entry: `applied`, `duplicate` (applied before; done all the same) or
-/// `rejected` (invalid: set it aside with the reason; retrying cannot help).
+/// What became of one entry: `applied`, `duplicate` (applied before; done all the same),
+/// `rejected` (invalid: set it aside with the reason; retrying cannot help) or `deferred` (nothing
+/// done yet because something outside the server did not answer, e.g. a CA's OCSP responder:
+/// send it again later).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxResult {
@@ -349,6 +351,8 @@ pub mod rejection_codes {
     pub const SIGNATURE_UNTRUSTED: &str = "signature_untrusted";
     /// The person who signed is not the applicant.
     pub const SIGNER_NOT_APPLICANT: &str = "signer_not_applicant";
+    /// The signing certificate's CA says it is revoked (the card was lost or replaced).
+    pub const SIGNATURE_REVOKED: &str = "signature_revoked";
 }
 
 /// `PUT` an e-address attachment's content, by its SHA-256 (hex).

@@ -19,6 +19,11 @@ pub enum EntryOutcome {
     Applied,
     /// Applied by an earlier push: done all the same.
     Duplicate,
+    /// Nothing done: a service outside the server (a CA's OCSP responder) did not answer; the
+    /// device sends it again later.
+    Deferred {
+        reason: String,
+    },
     /// Invalid: retrying cannot help; the device sets it aside with this reason. `code` is one of
     /// [`codes`], for the desk to translate.
     Rejected {
@@ -36,6 +41,7 @@ impl EntryOutcome {
         let (outcome, reason, code) = match self {
             Self::Applied => ("applied", None, None),
             Self::Duplicate => ("duplicate", None, None),
+            Self::Deferred { reason } => ("deferred", Some(reason), None),
             Self::Rejected { code, reason } => ("rejected", Some(reason), Some(code.to_owned())),
         };
         OutboxResult { id, outcome: outcome.into(), reason, code }

@@ -160,12 +160,16 @@ pub struct Login {
 impl Login {
     /// Checks a document signer's certificate against the eID trust anchors (non-repudiation,
     /// dates at `at`, issuer trusted): a PAdES signature of an application.
-    pub fn check_signing_certificate(
+    pub async fn check_signing_certificate(
         &self,
         certificate: &eid::ParsedCertificate,
         at: DateTime<Utc>,
     ) -> Result<(), eid::TokenError> {
-        self.validator.check_signing_certificate(certificate, at).map(|_| ())
+        let issuer = self.validator.check_signing_certificate(certificate, at)?;
+        if let Some(ocsp) = &self.ocsp {
+            ocsp.check(certificate, issuer, at).await?;
+        }
+        Ok(())
     }
 
     /// `None` when eID login is not configured.

@@ -126,8 +126,10 @@ pub async fn apply_form_submission(
             Err(crate::eaddress::MailboxError::Storage(error)) => return Err(StoreError::Unavailable(error)),
             Err(error) => return rejected(codes::MISSING_ATTACHMENT, error.to_string()),
         };
-        if let Err((code, reason)) = check_signature(login, &pdf, application, &json, now) {
-            return rejected(code, reason);
+        match check_signature(login, &pdf, application, &json, now).await {
+            Ok(()) => {}
+            Err(SignatureProblem::Refused(code, reason)) => return rejected(code, reason),
+            Err(SignatureProblem::Unknown(reason)) => return Ok(EntryOutcome::Deferred { reason }.into_result(id)),
         }
     }
 
@@ -254,43 +256,65 @@ pub async fn apply_form_submission(
     Ok(outcome.into_result(id))
 }
 
+/// Why a signature is not accepted: for good (the desk sets the submission aside with the code),
+/// or not yet (the revocation status could not be learnt: the desk sends it again later).
+enum SignatureProblem {
+    Refused(&'static str, String),
+    Unknown(String),
+}
+
+impl From<(&'static str, String)> for SignatureProblem {
+    fn from((code, reason): (&'static str, String)) -> Self {
+        Self::Refused(code, reason)
+    }
+}
+
 /// The applicant's signature on the application PDF: it verifies over the whole file, carries
 /// exactly `json` (this application's bytes), comes from a trusted eID signing certificate valid
-/// now, and is the applicant's.
-fn check_signature(
+/// now and not revoked (OCSP, when the server checks logins with it), and is the applicant's.
+async fn check_signature(
     login: Option<&crate::login::Login>,
     pdf: &[u8],
     application: &forms::Application,
     json: &[u8],
     now: DateTime<Utc>,
-) -> Result<(), (&'static str, String)> {
+) -> Result<(), SignatureProblem> {
     let Some(login) = login else {
         return Err((
             codes::SIGNATURE_UNTRUSTED,
-            "this server has no eID trust anchors to check signatures with".into(),
-        ));
+            "this server has no eID trust anchors to check signatures with".to_owned(),
+        )
+            .into());
     };
     let verified = pades::verify(pdf).map_err(|e| (codes::SIGNATURE_INVALID, format!("application.pdf: {e}")))?;
     let embedded = verified.files.iter().find(|(name, _)| name == APPLICATION_JSON).map(|(_, bytes)| bytes.as_slice());
     if embedded != Some(json) {
-        return Err((codes::SIGNATURE_INVALID, "the signed PDF does not carry this application.json".into()));
+        return Err((codes::SIGNATURE_INVALID, "the signed PDF does not carry this application.json".to_owned()).into());
     }
     let certificate = eid::ParsedCertificate::from_der(&verified.signer_certificate)
         .map_err(|e| (codes::SIGNATURE_INVALID, format!("the signer's certificate cannot be read: {}", e.0)))?;
-    // Valid now: a B-B signature's claimed time (`/M`) is the signer's word, and a backdated
-    // claim must not revive an expired certificate (a timestamp would be needed for that).
-    login
-        .check_signing_certificate(&certificate, now)
-        .map_err(|e| (codes::SIGNATURE_UNTRUSTED, format!("the signer's certificate: {e}")))?;
     if application.applicant.kind == "natural"
         && certificate.identity().personal_code().map(|(_, code)| code) != Some(application.applicant.code.as_str())
     {
         return Err((
             codes::SIGNER_NOT_APPLICANT,
-            "the application is signed by someone other than the applicant".into(),
-        ));
+            "the application is signed by someone other than the applicant".to_owned(),
+        )
+            .into());
     }
-    Ok(())
+    // Valid now: a B-B signature's claimed time (`/M`) is the signer's word, and a backdated
+    // claim must not revive an expired certificate (a timestamp would be needed for that).
+    match login.check_signing_certificate(&certificate, now).await {
+        Ok(()) => Ok(()),
+        Err(eid::TokenError::Revoked(reason)) => {
+            Err((codes::SIGNATURE_REVOKED, format!("the signer's certificate is revoked: {reason}")).into())
+        }
+        Err(eid::TokenError::RevocationUnknown(reason)) => {
+            tracing::warn!(%reason, "a signed submission waits: the certificate's revocation status is unknown");
+            Err(SignatureProblem::Unknown(format!("the signer's certificate status could not be learnt: {reason}")))
+        }
+        Err(e) => Err((codes::SIGNATURE_UNTRUSTED, format!("the signer's certificate: {e}")).into()),
+    }
 }
 
 /// Whether the application says what the case says: its number, service and applicant.

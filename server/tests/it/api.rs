@@ -34,6 +34,20 @@ pub(crate) async fn start_on_with(
     backend: crate::backends::Backend,
     configure: impl FnOnce(AppState) -> AppState,
 ) -> Running {
+    start_on_full(backend, false, configure).await
+}
+
+/// A running server that asks every certificate's OCSP responder about it (logins and
+/// signatures).
+pub(crate) async fn start_with_ocsp(backend: crate::backends::Backend) -> Running {
+    start_on_full(backend, true, |state| state).await
+}
+
+async fn start_on_full(
+    backend: crate::backends::Backend,
+    ocsp: bool,
+    configure: impl FnOnce(AppState) -> AppState,
+) -> Running {
     // reqwest is built without a bundled crypto provider; the server and clients use ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let store = backend.store.clone();
@@ -52,6 +66,7 @@ pub(crate) async fn start_on_with(
         chrono::Duration::minutes(15),
     )
     .unwrap();
+    let login = if ocsp { login.with_ocsp(server::login::OcspChecker::new(None)) } else { login };
     let state = configure(AppState::new(store.clone(), system_clock()).with_login(Some(login)));
     let task = tokio::spawn(async move {
         server::serve(listener, state, None, Duration::from_secs(2), async {
@@ -70,12 +85,27 @@ pub(crate) async fn clerk_session(server: &Running, creds: &DeviceCredentials) -
 
 /// A virtual card of the server's test CA for the holder `code` (PIN1 1234).
 pub(crate) fn card_of(server: &Running, code: &str) -> eid::EidCard<eid::virtual_card::VirtualCard> {
+    card_with_ocsp(server, code, None)
+}
+
+/// [`card_of`] with certificates that name `ocsp_url` as their OCSP responder.
+pub(crate) fn card_with_ocsp(
+    server: &Running,
+    code: &str,
+    ocsp_url: Option<&str>,
+) -> eid::EidCard<eid::virtual_card::VirtualCard> {
     use eid::{apdu::KeyKind, test_ca::Holder, virtual_card::VirtualCard};
     #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
     let now = chrono::Utc::now();
     let holder = Holder { given_name: "VĀRDS".into(), surname: "UZVĀRDS".into(), personal_code: code.into() };
-    let profile =
-        server.ca.issue_card(holder, KeyKind::EcP384, now - chrono::Duration::days(1), None, "1234", "123456");
+    let profile = server.ca.issue_card(
+        holder,
+        KeyKind::EcP384,
+        now - chrono::Duration::days(1),
+        ocsp_url.map(Into::into),
+        "1234",
+        "123456",
+    );
     eid::EidCard::new(VirtualCard::new(profile.unwrap()))
 }
 
@@ -87,13 +117,21 @@ pub(crate) async fn log_in_card(
     code: &str,
     role: Option<domain::Role>,
 ) -> String {
-    use eid::apdu::{PIN_MIN_LENGTH, Pin};
     #[allow(clippy::disallowed_methods)] // the grant's time
     let now = chrono::Utc::now();
     if let Some(role) = role {
         server::login::grant(server.store.as_ref(), code, role, "Rīgas VPVKAC", now).await.unwrap();
     }
-    let mut card = card_of(server, code);
+    log_in_with(server, creds, &mut card_of(server, code)).await
+}
+
+/// Logs the holder of `card` in on the device (PIN1 1234); returns the session token.
+pub(crate) async fn log_in_with(
+    server: &Running,
+    creds: &DeviceCredentials,
+    card: &mut eid::EidCard<eid::virtual_card::VirtualCard>,
+) -> String {
+    use eid::apdu::{PIN_MIN_LENGTH, Pin};
     let client = client(&server.url);
     let challenge = client.login_challenge(creds).await.unwrap();
     let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();

@@ -335,21 +335,16 @@ fn signed_pdf(
     pades::finish(prepared, attributes, &certificate, key, &signature).unwrap()
 }
 
-on_both_backends!(server: a_form_that_asks_for_the_applicants_signature_takes_only_theirs);
-
-/// Issue 15: a form version that asks for the applicant's signature is applied only with a valid
-/// PAdES signature by the applicant's own signing certificate from a trusted eID CA, over exactly
-/// this application; every other case is refused with its own code and nothing is written.
-async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server: Running) {
+/// Rīgas VPVKAC with a desk, Riga's and the centre's mailboxes, and version 2 of the dog-fee form,
+/// which asks for the applicant's signature; answers the centre, the desk and the form's record.
+async fn signing_centre(server: &Running) -> (domain::Centre, DeviceCredentials, FormRecord) {
     let store = server.store.as_ref();
     let riga = devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
-    import_demo(&server).await;
+    import_demo(server).await;
     institutions::add_institution(store, RIGA, "Rīgas valstspilsētas pašvaldība", false, now()).await.unwrap();
     store.put_account(account(RIGA_BOX, AccountKind::Institution, Some(RIGA), None)).await.unwrap();
     store.put_account(account(CENTRE_BOX, AccountKind::Institution, None, Some(riga.id))).await.unwrap();
-    let creds = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
-    let session = log_in_card(&server, &creds, CLERK, Some(Role::Clerk)).await;
-    // Version 2 of the dog-fee form asks for the signature.
+    let creds = enrolled(server, "Rīgas VPVKAC", DeviceKind::Desk, "Galds 1").await;
     let stored = store.catalogue_record(RecordKind::Form, FORM).await.unwrap().unwrap();
     let record: FormRecord = serde_json::from_str(&stored.document).unwrap();
     let mut signed_version = record.latest().clone();
@@ -360,7 +355,18 @@ async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server:
         .await
         .unwrap();
     let stored = store.catalogue_record(RecordKind::Form, FORM).await.unwrap().unwrap();
-    let form: FormRecord = serde_json::from_str(&stored.document).unwrap();
+    (riga, creds, serde_json::from_str(&stored.document).unwrap())
+}
+
+on_both_backends!(server: a_form_that_asks_for_the_applicants_signature_takes_only_theirs);
+
+/// Issue 15: a form version that asks for the applicant's signature is applied only with a valid
+/// PAdES signature by the applicant's own signing certificate from a trusted eID CA, over exactly
+/// this application; every other case is refused with its own code and nothing is written.
+async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server: Running) {
+    let store = server.store.as_ref();
+    let (riga, creds, form) = signing_centre(&server).await;
+    let session = log_in_card(&server, &creds, CLERK, Some(Role::Clerk)).await;
     let desk = Desk { server: &server, creds, pdf: PDF.to_vec().into(), author: author_of(&session), session, form };
     let case = new_case(riga.id, 1);
     let application = desk.application(&case, answers(), 2);
@@ -429,4 +435,65 @@ async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server:
     let key = institutions::issue_key(store, RIGA, now()).await.unwrap();
     let (status, page) = feed(&server, &key, 0).await;
     assert_eq!((status, page["submissions"][0]["signed"].clone()), (200, json!(true)), "{page}");
+}
+
+mod signatures_checked_with_ocsp {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_sqlite() {
+        super::signatures_checked_with_ocsp(crate::backends::sqlite().await).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres() {
+        super::signatures_checked_with_ocsp(crate::backends::postgres().await).await;
+    }
+}
+
+/// With OCSP on, a signature by a revoked signing certificate is refused with its own code; when
+/// the responder cannot be reached the submission is deferred (nothing written, the desk sends
+/// it again), and taken once the responder answers.
+async fn signatures_checked_with_ocsp(backend: crate::backends::Backend) {
+    use crate::api::card_with_ocsp;
+    use crate::login_api::{free_port, index_line, start_responder};
+    let server = crate::api::start_with_ocsp(backend).await;
+    let store = server.store.as_ref();
+    let (riga, creds, form) = signing_centre(&server).await;
+    server::login::grant(store, CLERK, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
+    // Two responders of the CA: one answering from the start, one that is down at first.
+    let (up_port, later_port) = (free_port(), free_port());
+    let (up, later) = (format!("http://127.0.0.1:{up_port}"), format!("http://127.0.0.1:{later_port}"));
+    let mut clerk_card = card_with_ocsp(&server, CLERK, Some(&up));
+    // The applicant's earlier card, reported lost: its certificates revoked yesterday.
+    let mut lost = card_with_ocsp(&server, CITIZEN, Some(&up));
+    let mut applicant = card_with_ocsp(&server, CITIZEN, Some(&later));
+    let yesterday = (now() - chrono::Duration::days(1)).format("%y%m%d%H%M%SZ").to_string();
+    let index = index_line('V', &clerk_card.authentication_certificate().unwrap(), "")
+        + &index_line('R', &lost.signing_certificate().unwrap(), &yesterday)
+        + &index_line('V', &applicant.signing_certificate().unwrap(), "");
+    let (up_dir, later_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let _up = start_responder(up_dir.path(), &server.ca, up_port, &index);
+    let session = crate::api::log_in_with(&server, &creds, &mut clerk_card).await;
+    let desk = Desk { server: &server, creds, pdf: PDF.to_vec().into(), author: author_of(&session), session, form };
+    let case = new_case(riga.id, 1);
+    let application = desk.application(&case, answers(), 2);
+    let attempt = |pdf: Vec<u8>| {
+        *desk.pdf.borrow_mut() = pdf;
+        async { desk.push(vec![desk.entry(&case, true, application.clone(), None, &[]).await]).await.remove(0) }
+    };
+
+    let refused = attempt(signed_pdf(&mut lost, &application, false)).await;
+    assert_eq!(refused.1, "signature_revoked", "{refused:?}");
+
+    // The applicant's responder is down: not refused, not taken — deferred, and nothing written.
+    let good = signed_pdf(&mut applicant, &application, false);
+    let deferred = attempt(good.clone()).await;
+    assert_eq!(deferred.0, "deferred", "{deferred:?}");
+    assert!(deferred.2.contains("could not be learnt"), "{deferred:?}");
+    assert!(store.case(case.id).await.unwrap().is_none(), "nothing written while the status is unknown");
+    assert!(riga_inbox(&server).await.is_empty());
+
+    // The responder answers again: the submission is taken, once.
+    let _later = start_responder(later_dir.path(), &server.ca, later_port, &index);
+    let taken = attempt(good).await;
+    assert_eq!(taken.0, "applied", "{taken:?}");
+    assert_eq!(riga_inbox(&server).await.len(), 1);
 }

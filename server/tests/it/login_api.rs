@@ -344,7 +344,7 @@ async fn without_configuration_login_says_it_is_off() {
 }
 
 /// `openssl ocsp` serving the test CA's revocation list, stopped when dropped.
-struct OcspResponder {
+pub(crate) struct OcspResponder {
     child: std::process::Child,
     url: String,
 }
@@ -356,19 +356,20 @@ impl Drop for OcspResponder {
     }
 }
 
-fn index_line(status: char, certificate: &[u8], revoked_at: &str) -> String {
+pub(crate) fn index_line(status: char, certificate: &[u8], revoked_at: &str) -> String {
     let parsed = ParsedCertificate::from_der(certificate).unwrap();
     let serial: String =
         parsed.certificate.tbs_certificate.serial_number.as_bytes().iter().map(|b| format!("{b:02X}")).collect();
     let expiry = parsed.not_after().format("%y%m%d%H%M%SZ");
-    format!("{status}\t{expiry}\t{revoked_at}\t{serial}\tunknown\t/CN=card\n")
+    // A subject of its own per line: openssl refuses an index with two valid lines of one subject.
+    format!("{status}\t{expiry}\t{revoked_at}\t{serial}\tunknown\t/CN=card {serial}\n")
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_responder(dir: &std::path::Path, ca: &TestCa, port: u16, index: &str) -> OcspResponder {
+pub(crate) fn start_responder(dir: &std::path::Path, ca: &TestCa, port: u16, index: &str) -> OcspResponder {
     let (responder_pem, responder_key) = ca.issue_ocsp_responder(now()).unwrap();
     std::fs::write(dir.join("ica.pem"), ca.intermediate_pem().unwrap()).unwrap();
     std::fs::write(dir.join("responder.pem"), responder_pem).unwrap();
