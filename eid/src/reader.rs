@@ -162,10 +162,18 @@ impl ConnectedCard {
         &mut self,
         operation: impl FnOnce(&mut EidCard<&pcsc::Card>) -> Result<R, CardError>,
     ) -> Result<R, CardError> {
+        self.in_transaction(|card| operation(&mut EidCard::new(card)))
+    }
+
+    /// Runs `operation` on the PC/SC card inside one transaction: for a caller that puts its own
+    /// transport around it (the measurements count and time each APDU).
+    pub fn in_transaction<R>(
+        &mut self,
+        operation: impl FnOnce(&pcsc::Card) -> Result<R, CardError>,
+    ) -> Result<R, CardError> {
         let card = self.card.as_mut().ok_or(CardError::CardRemoved)?;
         let transaction = card.transaction().map_err(from_pcsc)?;
-        let mut card = EidCard::new(&*transaction);
-        let result = operation(&mut card);
+        let result = operation(&transaction);
         // Ending the transaction fails when the card is gone; the operation's own error says more.
         let _ = transaction.end(pcsc::Disposition::LeaveCard);
         result

@@ -115,6 +115,21 @@ fn pin(digits: &str) -> Pin {
 
 /// Issue 15: both generations sign with PIN2 through pcscd; the signature verifies with the
 /// card's signing certificate; a wrong PIN2 counts down and a right one restores the count.
+/// A transport that times every APDU it passes to the card.
+struct Counted<'a> {
+    card: &'a pcsc::Card,
+    exchanges: Vec<std::time::Duration>,
+}
+
+impl eid::session::Transport for Counted<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+        let started = Instant::now();
+        let answer = eid::session::Transport::transmit(&mut self.card, command);
+        self.exchanges.push(started.elapsed());
+        answer
+    }
+}
+
 #[test]
 fn both_card_generations_sign_with_pin2_through_pcscd() {
     use eid::certificate::{HashAlgorithm, Padding, SignatureEncoding};
@@ -132,8 +147,22 @@ fn both_card_generations_sign_with_pin2_through_pcscd() {
         let mut card = readers.connect(READER).unwrap();
         let certificate = card.with(|c| c.signing_certificate()).unwrap();
         let started = Instant::now();
-        let signature = card.with(|c| c.sign(PinEntry::Typed(&pin2("123456")), &hash)).unwrap();
-        eprintln!("{kind:?}: signed through pcscd in {:?} (key directory, MSE, PIN2, PSO)", started.elapsed());
+        let (signature, exchanges) = card
+            .in_transaction(|transaction| {
+                let mut counted = eid::session::EidCard::new(Counted { card: transaction, exchanges: Vec::new() });
+                let signature = counted.sign(PinEntry::Typed(&pin2("123456")), &hash)?;
+                Ok((signature, counted.into_transport().exchanges))
+            })
+            .unwrap();
+        let total = started.elapsed();
+        let slowest = exchanges.iter().max().copied().unwrap_or_default();
+        eprintln!(
+            "{kind:?}: signed through pcscd in {total:?}: {} APDUs, {:?} each on average, slowest {slowest:?} (key directory, MSE, PIN2, PSO)",
+            exchanges.len(),
+            total / exchanges.len().max(1) as u32,
+        );
+        // The signing APDUs a card needs: select, MSE, VERIFY PIN2, PSO, and no more than a few reads.
+        assert!((4..=12).contains(&exchanges.len()), "{kind:?}: {} APDUs", exchanges.len());
         let key = ParsedCertificate::from_der(&certificate).unwrap().public_key().unwrap();
         assert!(key.verify_prehashed(padding, &hash, &signature, SignatureEncoding::Raw), "{kind:?}");
         assert_eq!(

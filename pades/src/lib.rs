@@ -15,6 +15,8 @@
 //! The signing time is the signature dictionary's `/M` (PAdES B-B forbids the CMS signing-time
 //! attribute). No I/O, no clock: the time is given.
 
+pub mod fuzzing;
+
 use chrono::{DateTime, Utc};
 use cms::{
     cert::{CertificateChoices, IssuerAndSerialNumber},

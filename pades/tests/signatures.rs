@@ -239,3 +239,22 @@ fn the_servers_check_never_panics_on_a_damaged_pdf() {
         assert!(outcome.is_ok(), "round {round}: verify panicked");
     }
 }
+
+/// With `UPDATE_FUZZ_SEEDS=1`, writes the fuzz target's seeds (`fuzz/seeds/signed_pdf/`): an
+/// application signed by each card generation, and the unsigned one. Without it, checks that the
+/// seeds there are what the target starts from: signed PDFs that verify.
+#[test]
+fn the_fuzz_seeds_are_signed_applications() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/signed_pdf");
+    if std::env::var_os("UPDATE_FUZZ_SEEDS").is_some() {
+        let ca = TestCa::generate(now()).unwrap();
+        std::fs::write(dir.join("signed-rsa.pdf"), signed_application(&ca, KeyKind::Rsa2048)).unwrap();
+        std::fs::write(dir.join("signed-p384.pdf"), signed_application(&ca, KeyKind::EcP384)).unwrap();
+        let unsigned = print::render(&print::application(&print::Application::sample(domain::Language::Lv))).unwrap();
+        std::fs::write(dir.join("unsigned.pdf"), unsigned).unwrap();
+    }
+    for name in ["signed-rsa.pdf", "signed-p384.pdf"] {
+        let pdf = std::fs::read(dir.join(name)).unwrap();
+        assert!(pades::verify(&pdf).is_ok(), "{name} verifies");
+    }
+}

@@ -10,7 +10,8 @@ use anyhow::{Context, Result, bail};
 use crate::{exec, have};
 
 /// The targets in `fuzz/fuzz_targets/`, in the order they run.
-pub const TARGETS: &[&str] = &["outbox_entries", "web_eid_token", "card_answers", "cpsv_import", "pdf_preview"];
+pub const TARGETS: &[&str] =
+    &["outbox_entries", "web_eid_token", "card_answers", "cpsv_import", "pdf_preview", "signed_pdf"];
 
 pub fn run(root: &Path, minutes: u32, only: &[String]) -> Result<()> {
     if !Command::new("cargo").args(["+nightly", "--version"]).output().is_ok_and(|o| o.status.success()) {
