@@ -547,6 +547,51 @@ pub struct FormSubmissionPage {
     pub head: i64,
 }
 
+/// `POST` (kiosk credentials and a citizen's session) a reply the citizen signed with their own
+/// eID card (PIN2): a kiosk only reads mailboxes, so the server sends a reply from it only when
+/// the signed PDF's embedded `reply.json` ([`SignedReply`]) says so and the mailbox's owner
+/// signed it. Answers the message as sent.
+pub const SIGNED_REPLIES_PATH: &str = "/v1/eaddress/signed-replies";
+/// The name of a signed reply's machine-readable part, embedded in its PDF.
+pub const SIGNED_REPLY_JSON: &str = "reply.json";
+/// The name the signed reply's PDF carries as the message's attachment.
+pub const SIGNED_REPLY_PDF: &str = "atbilde.pdf";
+
+/// What a citizen's signed reply says, embedded in the PDF they sign: the server sends exactly
+/// this and believes nothing else the kiosk sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedReply {
+    /// The message's id (made by the kiosk: sending it again changes nothing).
+    pub id: Uuid,
+    /// The institution's message this answers, in the signer's mailbox.
+    pub in_reply_to: Uuid,
+    /// The signer's own mailbox.
+    pub from: String,
+    /// The institution's mailbox that sent `in_reply_to`.
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// When the citizen signed, as the kiosk's clock said (RFC 3339, to the second).
+    pub signed_at: String,
+}
+
+impl SignedReply {
+    /// The bytes embedded in the PDF (the fields in their order, no spaces).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a reply is plain JSON")
+    }
+}
+
+/// The signed reply, as the kiosk posts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignedReplyRequest {
+    /// The signed PDF, base64 (standard alphabet).
+    pub pdf: String,
+}
+
 /// `GET` the case feed (device credentials: the device's centre's cases),
 /// `?after=<position>&limit=<n>`.
 pub const CASE_FEED_PATH: &str = "/v1/sync/cases";
@@ -691,6 +736,16 @@ pub mod error_codes {
     pub const VERSION_CONFLICT: &str = "version_conflict";
     /// The caller may not do this (403), e.g. change another institution's records.
     pub const FORBIDDEN: &str = "forbidden";
+    /// A signed document's signature does not verify, or it does not carry what it should.
+    pub const SIGNATURE_INVALID: &str = "signature_invalid";
+    /// The signature's certificate is not a trusted eID signing certificate valid now.
+    pub const SIGNATURE_UNTRUSTED: &str = "signature_untrusted";
+    /// The signing certificate is revoked.
+    pub const SIGNATURE_REVOKED: &str = "signature_revoked";
+    /// Someone other than the mailbox's owner signed.
+    pub const SIGNER_NOT_OWNER: &str = "signer_not_owner";
+    /// The signing certificate's revocation status could not be learnt (503: try again later).
+    pub const REVOCATION_UNKNOWN: &str = "revocation_unknown";
     pub const UNAVAILABLE: &str = "unavailable";
     pub const INTERNAL: &str = "internal";
 }

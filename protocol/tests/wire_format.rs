@@ -287,6 +287,22 @@ fn e_form_submissions_read_as_before() {
 }
 
 #[test]
+fn signed_replies_read_as_before() {
+    let reply = SignedReply {
+        id: id(50),
+        in_reply_to: id(51),
+        from: "_PRIVATE@32503511782".into(),
+        to: "_DEFAULT@90000069281".into(),
+        subject: "Re: Lēmums par nodokli".into(),
+        body: "Lūdzu pārskatīt lēmumu.".into(),
+        signed_at: application_time(at(700)),
+    };
+    pinned("signed_reply", &reply);
+    assert_eq!(serde_json::from_slice::<SignedReply>(&reply.to_bytes()).unwrap(), reply);
+    pinned("signed_reply_request", &SignedReplyRequest { pdf: "JVBERi0xLjcK".into() });
+}
+
+#[test]
 fn cases_read_as_before() {
     pinned("case_page", &CasePage { cases: vec![CaseRecordDto { seq: 7, case: case() }], head: 7 });
     pinned("citizen_cases", &CitizenCases { cases: vec![case()] });

@@ -19,6 +19,7 @@ pub mod institutions;
 pub mod limits;
 pub mod login;
 pub mod open_data;
+pub mod signatures;
 pub mod store;
 pub mod submissions;
 pub mod testing;

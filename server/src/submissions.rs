@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use forms::{APPLICATION_JSON, APPLICATION_PDF, CompiledForm, FormRecord};
 use protocol::{FormSubmissionEntry, OutboxEntryDto, OutboxResult, rejection_codes as codes};
 
+use crate::signatures::SignatureProblem;
 use crate::{
     authorship::ProvenAuthor,
     cases::EntryOutcome,
@@ -256,19 +257,6 @@ pub async fn apply_form_submission(
     Ok(outcome.into_result(id))
 }
 
-/// Why a signature is not accepted: for good (the desk sets the submission aside with the code),
-/// or not yet (the revocation status could not be learnt: the desk sends it again later).
-enum SignatureProblem {
-    Refused(&'static str, String),
-    Unknown(String),
-}
-
-impl From<(&'static str, String)> for SignatureProblem {
-    fn from((code, reason): (&'static str, String)) -> Self {
-        Self::Refused(code, reason)
-    }
-}
-
 /// The applicant's signature on the application PDF: it verifies over the whole file, carries
 /// exactly `json` (this application's bytes), comes from a trusted eID signing certificate valid
 /// now and not revoked (OCSP, when the server checks logins with it), and is the applicant's.
@@ -279,22 +267,12 @@ async fn check_signature(
     json: &[u8],
     now: DateTime<Utc>,
 ) -> Result<(), SignatureProblem> {
-    let Some(login) = login else {
-        return Err((
-            codes::SIGNATURE_UNTRUSTED,
-            "this server has no eID trust anchors to check signatures with".to_owned(),
-        )
-            .into());
-    };
-    let verified = pades::verify(pdf).map_err(|e| (codes::SIGNATURE_INVALID, format!("application.pdf: {e}")))?;
-    let embedded = verified.files.iter().find(|(name, _)| name == APPLICATION_JSON).map(|(_, bytes)| bytes.as_slice());
-    if embedded != Some(json) {
+    let signed = crate::signatures::check(login, pdf, APPLICATION_JSON, now).await?;
+    if signed.embedded != json {
         return Err((codes::SIGNATURE_INVALID, "the signed PDF does not carry this application.json".to_owned()).into());
     }
-    let certificate = eid::ParsedCertificate::from_der(&verified.signer_certificate)
-        .map_err(|e| (codes::SIGNATURE_INVALID, format!("the signer's certificate cannot be read: {}", e.0)))?;
     if application.applicant.kind == "natural"
-        && certificate.identity().personal_code().map(|(_, code)| code) != Some(application.applicant.code.as_str())
+        && signed.personal_code.as_deref() != Some(application.applicant.code.as_str())
     {
         return Err((
             codes::SIGNER_NOT_APPLICANT,
@@ -302,19 +280,7 @@ async fn check_signature(
         )
             .into());
     }
-    // Valid now: a B-B signature's claimed time (`/M`) is the signer's word, and a backdated
-    // claim must not revive an expired certificate (a timestamp would be needed for that).
-    match login.check_signing_certificate(&certificate, now).await {
-        Ok(()) => Ok(()),
-        Err(eid::TokenError::Revoked(reason)) => {
-            Err((codes::SIGNATURE_REVOKED, format!("the signer's certificate is revoked: {reason}")).into())
-        }
-        Err(eid::TokenError::RevocationUnknown(reason)) => {
-            tracing::warn!(%reason, "a signed submission waits: the certificate's revocation status is unknown");
-            Err(SignatureProblem::Unknown(format!("the signer's certificate status could not be learnt: {reason}")))
-        }
-        Err(e) => Err((codes::SIGNATURE_UNTRUSTED, format!("the signer's certificate: {e}")).into()),
-    }
+    Ok(())
 }
 
 /// Whether the application says what the case says: its number, service and applicant.

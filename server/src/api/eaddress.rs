@@ -150,6 +150,11 @@ impl From<MailboxError> for ApiError {
                     "the attachment store is unavailable; try again shortly",
                 )
             }
+            MailboxError::KioskOnly => ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message),
+            MailboxError::Signature { code, .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
+            MailboxError::RevocationUnknown(_) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error_codes::REVOCATION_UNKNOWN, message).retry_after(60)
+            }
             MailboxError::Store(e) => e.into(),
         }
     }
@@ -318,6 +323,39 @@ pub async fn send(
         &principal,
         &address,
         message,
+        (state.clock)(),
+    )
+    .await?;
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
+}
+
+/// Sends a reply the mailbox's owner signed at a kiosk with their eID card (PIN2): what is sent
+/// is what the signed PDF's `reply.json` says, from the signer's own mailbox to the institution
+/// whose message it answers; the PDF goes with it. The same reply again answers 200.
+#[utoipa::path(post, path = "/v1/eaddress/signed-replies", request_body = protocol::SignedReplyRequest,
+    params(("pietura-protocol" = u32, Header), ("pietura-session" = String, Header)),
+    security(("device" = [])),
+    responses((status = 201, body = MessageView), (status = 200, description = "Sent before", body = MessageView),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn send_signed_reply(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    ApiJson(request): ApiJson<protocol::SignedReplyRequest>,
+) -> Result<Response, ApiError> {
+    use base64::Engine;
+    let pdf = base64::engine::general_purpose::STANDARD.decode(request.pdf.as_bytes()).map_err(|e| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, format!("pdf: not base64: {e}"))
+            .with_field("pdf")
+    })?;
+    let (view, new) = eaddress::send_signed_reply(
+        state.store.as_ref(),
+        &state.attachments,
+        &state.calendar,
+        state.login.as_deref(),
+        &person_of(&user),
+        pdf,
+        state.upload_quota_bytes,
         (state.clock)(),
     )
     .await?;

@@ -184,6 +184,9 @@ const CHALLENGES_PER_WINDOW: usize = 30;
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// A signed reply carries its PDF (base64): a page or two of text with an embedded font subset
+/// and the signature, about 80 kB; a long reply stays far below this.
+const SIGNED_REPLY_BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 /// Catalogue records may be larger: an article may hold 200 kB of Markdown.
 const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
@@ -234,6 +237,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         eaddress::inbox,
         eaddress::sent,
         eaddress::send,
+        eaddress::send_signed_reply,
         eaddress::open,
         eaddress::delete,
         eaddress::attachment,
@@ -269,6 +273,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         protocol::CasePage,
         protocol::FormSubmissionPage,
         protocol::FormSubmissionDto,
+        protocol::SignedReplyRequest,
         protocol::MessageStatesRequest,
         protocol::MessageStates,
         protocol::MessageStateDto,
@@ -323,6 +328,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/eaddress/mailboxes/{address}/inbox", get(eaddress::inbox))
         .route("/v1/eaddress/mailboxes/{address}/sent", get(eaddress::sent))
         .route("/v1/eaddress/mailboxes/{address}/messages", post(eaddress::send))
+        .route(
+            protocol::SIGNED_REPLIES_PATH,
+            post(eaddress::send_signed_reply).layer(DefaultBodyLimit::max(SIGNED_REPLY_BODY_LIMIT_BYTES)),
+        )
         .route("/v1/eaddress/mailboxes/{address}/messages/{id}", get(eaddress::open).delete(eaddress::delete))
         .route("/v1/eaddress/mailboxes/{address}/messages/{id}/attachments/{index}", get(eaddress::attachment))
         // Streamed: the handler reads the body itself, within its own limits.

@@ -135,8 +135,22 @@ pub async fn send(
     message: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<(MessageView, bool), MailboxError> {
-    let today = domain::calendar::riga_date(now);
     let sender = authorise(store, principal, from, Right::Communicate, now).await?;
+    deliver(store, attachments, calendar, principal, &sender, message, now).await
+}
+
+/// Delivers `message` from `sender`, a mailbox the caller was found to send from (by its rights,
+/// or by the owner's signature on the message).
+pub(super) async fn deliver(
+    store: &dyn Store,
+    attachments: &Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    principal: &Principal,
+    sender: &Authorised,
+    message: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<(MessageView, bool), MailboxError> {
+    let today = domain::calendar::riga_date(now);
     let mut recipients = Vec::with_capacity(message.recipients.len());
     for raw in &message.recipients {
         recipients.push(EAddress::parse(raw).map_err(|_| MailboxError::UnknownRecipient(raw.clone()))?.to_string());

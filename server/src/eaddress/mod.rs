@@ -13,6 +13,7 @@ mod delegations;
 mod device;
 mod messages;
 mod representatives;
+mod signed_replies;
 
 use crate::audit::NewAuditEntry;
 use crate::store::{Account, Delegation, Delivery, EntryEffect, Store, StoreError, StoredMessage};
@@ -31,6 +32,7 @@ pub use delegations::*;
 pub use device::*;
 pub use messages::*;
 pub use representatives::*;
+pub use signed_replies::*;
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +114,15 @@ pub enum MailboxError {
     NotOwner,
     #[error("the attachment store failed: {0}")]
     Storage(String),
+    #[error(
+        "signed replies are sent from kiosks by the mailbox's owner; at a desk, the clerk sends with the citizen's consent"
+    )]
+    KioskOnly,
+    /// The signature on a signed reply is refused (`code` is one of the API's error codes).
+    #[error("{reason}")]
+    Signature { code: &'static str, reason: String },
+    #[error("{0}; try again shortly")]
+    RevocationUnknown(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -489,3 +489,31 @@ pub(crate) async fn import_demo(server: &Running) {
     let now = chrono::Utc::now();
     server::catalogue::Catalogue::new(server.store.clone()).import(catalogue, now).await.unwrap();
 }
+
+/// A document signed by `card` with PIN2 (PIN 123456), as a desk or kiosk makes it: a printed
+/// PDF with `embedded` (name, bytes) attached, PAdES B-B. With `login_key`, by the card's
+/// authentication key and certificate instead (a login certificate used to sign).
+pub(crate) fn signed_document(
+    card: &mut eid::EidCard<eid::virtual_card::VirtualCard>,
+    (name, bytes): (&str, &[u8]),
+    login_key: bool,
+) -> Vec<u8> {
+    use eid::apdu::{PIN_MIN_LENGTH, PIN2_MIN_LENGTH, Pin};
+    let pdf = print::render(&print::application(&print::Application::sample(domain::Language::Lv))).unwrap();
+    let signer =
+        pades::Signer { name: "Jānis Bērziņš".into(), reason: "Iesniegums".into(), at: crate::people::now() };
+    let prepared = pades::prepare(&pdf, (name, bytes, "application/json"), &signer).unwrap();
+    let certificate =
+        if login_key { card.authentication_certificate().unwrap() } else { card.signing_certificate().unwrap() };
+    // The test CA's cards are EC (P-384).
+    let key = pades::KeyAlgorithm::EcP384;
+    let attributes =
+        pades::SignedAttributes::new(&prepared.document_digest(key.digest()), &certificate, key.digest()).unwrap();
+    let digest = attributes.digest().unwrap();
+    let signature = if login_key {
+        card.authenticate(&Pin::new("1234", PIN_MIN_LENGTH).unwrap(), &digest).unwrap()
+    } else {
+        card.sign(eid::session::PinEntry::Typed(&Pin::new("123456", PIN2_MIN_LENGTH).unwrap()), &digest).unwrap()
+    };
+    pades::finish(prepared, attributes, &certificate, key, &signature).unwrap()
+}

@@ -529,6 +529,15 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             "401 401 401 404 403 404 403 201 404 403 403",
         ),
         row(
+            // Only a citizen at a kiosk gets past who they are (to the signature check: this PDF is
+            // unsigned); staff at desks are refused the route.
+            M::POST,
+            "/v1/eaddress/signed-replies",
+            "v1/eaddress/signed-replies",
+            json(|| serde_json::json!({ "pdf": "JVBERi0xLjcKJSVFT0YK" })),
+            "401 401 401 422 403 403 403 401 401 403 401",
+        ),
+        row(
             M::PUT,
             "/v1/eaddress/attachments/{sha256}",
             format!("v1/eaddress/attachments/{sha256}"),

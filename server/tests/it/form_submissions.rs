@@ -315,24 +315,7 @@ fn signed_pdf(
     application: &Application,
     login_key: bool,
 ) -> Vec<u8> {
-    use eid::apdu::{PIN_MIN_LENGTH, PIN2_MIN_LENGTH, Pin};
-    let pdf = print::render(&print::application(&print::Application::sample(domain::Language::Lv))).unwrap();
-    let signer = pades::Signer { name: "Jānis Bērziņš".into(), reason: "Iesniegums".into(), at: now() };
-    let prepared =
-        pades::prepare(&pdf, ("application.json", &application.to_bytes(), "application/json"), &signer).unwrap();
-    let certificate =
-        if login_key { card.authentication_certificate().unwrap() } else { card.signing_certificate().unwrap() };
-    // The test CA's cards are EC (P-384).
-    let key = pades::KeyAlgorithm::EcP384;
-    let attributes =
-        pades::SignedAttributes::new(&prepared.document_digest(key.digest()), &certificate, key.digest()).unwrap();
-    let digest = attributes.digest().unwrap();
-    let signature = if login_key {
-        card.authenticate(&Pin::new("1234", PIN_MIN_LENGTH).unwrap(), &digest).unwrap()
-    } else {
-        card.sign(eid::session::PinEntry::Typed(&Pin::new("123456", PIN2_MIN_LENGTH).unwrap()), &digest).unwrap()
-    };
-    pades::finish(prepared, attributes, &certificate, key, &signature).unwrap()
+    crate::api::signed_document(card, ("application.json", &application.to_bytes()), login_key)
 }
 
 /// Rīgas VPVKAC with a desk, Riga's and the centre's mailboxes, and version 2 of the dog-fee form,
