@@ -77,6 +77,9 @@ pub enum ErrorCode {
     NoConsent,
     ConsentUnknown,
     DelegationToSelf,
+    /// A signed reply goes from the signer's own mailbox (not a company's they read).
+    ReplyOwnMailboxOnly,
+    ReplyEmpty,
     // Printing, links and the rest
     NoPrinter,
     PrintFailed,

@@ -365,6 +365,22 @@ impl LoginManager {
         Err(LoginFailure::new(ErrorCode::NoCustomerCard, "insert the customer's eID card into the second reader"))
     }
 
+    /// The logged-in person's own card for a signature (a citizen at a kiosk): the reader they
+    /// logged in with, its card still theirs, and its qualified signing certificate.
+    pub fn holder_signing_card(&self) -> Result<(String, Vec<u8>), LoginFailure> {
+        let (reader, certificate) = match &*self.state() {
+            State::LoggedIn(active) => (active.reader.clone(), active.certificate.clone()),
+            _ => return Err(LoginFailure::new(ErrorCode::NotLoggedIn, "log in with your eID card before signing")),
+        };
+        if self.cards.authentication_certificate(&reader)? != certificate {
+            return Err(LoginFailure::new(
+                ErrorCode::CertificateMismatch,
+                "the card in the reader is not the logged-in person's",
+            ));
+        }
+        Ok((reader.clone(), self.cards.signing_certificate(&reader)?))
+    }
+
     /// The card the customer would sign with: its holder as the signing certificate names them,
     /// and PIN2 tries left (the screen shows whose card it is before the PIN is typed).
     pub fn customer_signer(&self) -> Result<CardDetails, LoginFailure> {
@@ -379,9 +395,14 @@ impl LoginManager {
         Ok(self.cards.pin2_tries_left(reader)?)
     }
 
-    /// The customer signs `hash` with their qualified key in `reader`, PIN2 typed by them (or
-    /// on the reader's pad when `pin2` is `None`).
-    pub fn customer_sign_hash(&self, reader: &str, pin2: Option<&str>, hash: &[u8]) -> Result<Vec<u8>, LoginFailure> {
+    /// Whether `reader` has its own PIN pad.
+    pub fn has_pin_pad(&self, reader: &str) -> bool {
+        self.cards.has_pin_pad(reader)
+    }
+
+    /// The card in `reader` signs `hash` with its holder's qualified key, PIN2 typed by them
+    /// (or on the reader's pad when `pin2` is `None`).
+    pub fn sign_with_pin2(&self, reader: &str, pin2: Option<&str>, hash: &[u8]) -> Result<Vec<u8>, LoginFailure> {
         let typed = pin2
             .map(|pin| {
                 Pin::new(pin, eid::apdu::PIN2_MIN_LENGTH)
@@ -394,7 +415,7 @@ impl LoginManager {
             None => return Err(LoginFailure::new(ErrorCode::PinFormat, "enter PIN2: this reader has no PIN pad")),
         };
         let signature = self.cards.sign(reader, entry, hash)?;
-        tracing::info!(reader, "the customer signed a document with their card");
+        tracing::info!(reader, "a card holder signed a document with PIN2");
         Ok(signature)
     }
 

@@ -14,14 +14,14 @@ use device::{
     ErrorCode,
     engine::Clock,
     schedule::SyncStatus,
-    session::{DeviceSession, Enrollment, SessionError},
+    session::{DeviceSession, Enrollment, Pin2, SessionError},
 };
 use domain::Language;
 
 use pending::Pending;
 use screens::{
     CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction,
-    LoginScreen, MailAnswer, MailRequest, language_bar,
+    LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
 };
 use texts::{error_text, tr};
 
@@ -443,6 +443,18 @@ impl KioskApp {
                     MailAnswer::Printed(asking.print_own_attachment(id, index, &name).await)
                 }
                 MailRequest::Accesses => MailAnswer::Accesses(asking.own_mailbox_accesses().await),
+                MailRequest::PrepareReply { id, body, language } => {
+                    MailAnswer::Reply(ReplyAnswer::Prepared(prepare_reply(&asking, id, &body, language).await))
+                }
+                MailRequest::SendReply { prepared, pin } => {
+                    let pin2 = pin.as_deref().map_or(Pin2::OnPinPad, |pin| Pin2::Typed(pin));
+                    let sent = asking.send_signed_reply(&prepared, pin2).await;
+                    // After a refusal the card says how many PIN2 tries are left.
+                    MailAnswer::Reply(ReplyAnswer::Sent(sent.map_err(|error| {
+                        let tries = asking.own_pin2_state().ok().and_then(|(_, tries)| tries);
+                        (error, tries)
+                    })))
+                }
             }
         });
     }
@@ -462,6 +474,20 @@ impl KioskApp {
             }
         }
     }
+}
+
+/// A reply made into its PDF and drawn (pixels ready for the screen), with the citizen's reader's
+/// PIN pad and PIN2 tries.
+async fn prepare_reply(
+    session: &DeviceSession,
+    id: uuid::Uuid,
+    body: &str,
+    language: Language,
+) -> Result<(device::session::PreparedReply, Vec<egui::ColorImage>, bool, Option<u8>), SessionError> {
+    let prepared = session.prepare_reply(id, body, language).await?;
+    let pages = prepared.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
+    let (pin_pad, tries) = session.own_pin2_state()?;
+    Ok((prepared, pages, pin_pad, tries))
 }
 
 /// Local catalogue look-ups for the home screen: fast enough to do between frames.

@@ -498,7 +498,7 @@ fn run_until_contains(harness: &mut Harness<'_, KioskApp>, part: &str) {
 fn run_until(harness: &mut Harness<'_, KioskApp>, label: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.query_by_label(label).is_none() {
-        assert!(std::time::Instant::now() < deadline, "{label:?} never showed");
+        assert!(std::time::Instant::now() < deadline, "{label:?} never showed; the screen: {:#?}", harness.root());
         std::thread::sleep(Duration::from_millis(50));
         harness.run();
     }
@@ -832,4 +832,80 @@ fn a_representative_reads_the_companys_mail_and_lets_an_employee_send_in_its_nam
     // Back to their own: their own delegations, none.
     harness.get_by_label("My mailbox").click();
     run_until_contains(&mut harness, "Nobody else.");
+}
+
+/// Issue 15: the citizen answers the VID's letter at the kiosk — writes the text, reads the reply
+/// as the pages they will sign, enters PIN2 on the keypad (a wrong one first: tries left said),
+/// and the VID receives the reply from the citizen's mailbox with the signed PDF, which verifies
+/// as the citizen's signature over exactly what they read.
+#[test]
+fn a_citizen_answers_a_letter_signed_with_pin2_on_the_kiosk_keypad() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
+    add_message_on_server(&runtime, dir.path());
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    );
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    harness.get_by_label("Your e-address").click();
+    run_until_contains(&mut harness, "Lēmums par nodokli — Valsts ieņēmumu dienests");
+    harness.query_by_label_contains("Lēmums par nodokli").unwrap().click();
+    run_until(&mut harness, "Pielikumā lēmums.");
+    harness.get_by_label("Reply, signing with the eID card").click();
+    run_until(&mut harness, "The reply's text");
+    harness.get_by_label("The reply's text").click();
+    harness.run();
+    harness.get_by_label("The reply's text").type_text("Lūdzu pārskatīt lēmumu");
+    harness.run();
+    // The on-screen keyboard writes too (a kiosk has no keyboard of its own).
+    for key in ["2", "0", "2", "5", "."] {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, key).click();
+        harness.run();
+    }
+    harness.get_by_label("Read and sign").click();
+    run_until(&mut harness, "Reply page 1 of 1");
+    harness.get_by_label("To sign, enter your PIN2 (6–12 digits).");
+    let press = |harness: &mut Harness<'_, KioskApp>, pin: &str| {
+        for digit in pin.chars() {
+            harness.get_by_role_and_label(egui::accesskit::Role::Button, &digit.to_string()).click();
+            harness.run();
+        }
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, "Confirm").click();
+        harness.run();
+    };
+    press(&mut harness, "000000");
+    run_until(&mut harness, "Wrong PIN2. Tries left: 2.");
+    assert!(harness.query_by_label("Reply page 1 of 1").is_some(), "the reply stays to read and sign");
+    press(&mut harness, "123456");
+    run_until_contains(&mut harness, "is signed and sent");
+    harness.get_by_label_contains("Re: Lēmums par nodokli");
+
+    // The VID has it: from the citizen's own mailbox, answering the letter, with the signed PDF.
+    runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        let inbox = store.inbox("_DEFAULT@90000069281".into(), None, 10).await.unwrap();
+        assert_eq!(inbox.len(), 1, "{inbox:?}");
+        let (reply, _) = &inbox[0];
+        assert_eq!(reply.sender, "_PRIVATE@32503511782");
+        assert_eq!(reply.subject, "Re: Lēmums par nodokli");
+        assert_eq!(reply.body, "Lūdzu pārskatīt lēmumu2025.");
+        assert!(reply.in_reply_to.is_some());
+        let attachments: Vec<domain::eaddress::AttachmentInfo> = serde_json::from_str(&reply.attachments).unwrap();
+        assert_eq!(attachments[0].name, "atbilde.pdf");
+        let files = server::eaddress::Attachments::in_folder(&dir.path().join("attachments")).unwrap();
+        let pdf = files.get(&attachments[0].sha256).await.unwrap();
+        let verified = pades::verify(&pdf).unwrap();
+        let signer = eid::ParsedCertificate::from_der(&verified.signer_certificate).unwrap();
+        assert_eq!(signer.identity().personal_code(), Some(("LV", "325035-11782")));
+        let embedded: protocol::SignedReply = serde_json::from_slice(&verified.files[0].1).unwrap();
+        assert_eq!(embedded.body, reply.body);
+    });
 }

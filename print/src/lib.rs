@@ -378,6 +378,45 @@ impl Application {
     }
 }
 
+/// A citizen's reply to an institution's letter, as they sign it at a kiosk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub language: Language,
+    pub subject: String,
+    /// The institution's name and e-address.
+    pub to: (String, String),
+    /// The citizen's name, personal code and e-address.
+    pub from: (String, String, String),
+    /// The letter answered: its subject and when it arrived (formatted).
+    pub answers: (String, String),
+    pub case_number: Option<String>,
+    pub body: String,
+    /// When the citizen signs (formatted).
+    pub signed_at: String,
+}
+
+/// The reply as one document: who writes to whom, about which letter, and the text.
+pub fn reply(reply: &Reply) -> Document {
+    let l = reply.language;
+    let (from_name, code, from_address) = &reply.from;
+    let mut fields = vec![
+        (text(l, "reply_to", &[]), format!("{} ({})", reply.to.0, reply.to.1)),
+        (text(l, "reply_from", &[]), format!("{from_name}, {code} ({from_address})")),
+        (text(l, "reply_answers", &[]), format!("{} ({})", reply.answers.0, reply.answers.1)),
+    ];
+    if let Some(number) = &reply.case_number {
+        fields.push((text(l, "case_number", &[]), number.clone()));
+    }
+    fields.push((text(l, "reply_signed_at", &[]), reply.signed_at.clone()));
+    let mut blocks = vec![Block::Fields(fields), Block::Rule];
+    blocks.extend(reply.body.split("\n\n").map(|paragraph| Block::Paragraph(paragraph.trim().to_owned())));
+    Document {
+        title: reply.subject.clone(),
+        blocks,
+        footer: text(l, "reply_footer", &[("signed_at", &reply.signed_at)]),
+    }
+}
+
 pub fn application(app: &Application) -> Document {
     let l = app.language;
     let none = "—".to_owned();

@@ -45,7 +45,7 @@ pub enum Pin2<'a> {
 }
 
 impl<'a> Pin2<'a> {
-    fn typed(self) -> Option<&'a str> {
+    pub(super) fn typed(self) -> Option<&'a str> {
         match self {
             Pin2::Typed(pin) => Some(pin),
             Pin2::OnPinPad => None,
@@ -742,38 +742,17 @@ impl DeviceSession {
         now: DateTime<Utc>,
         pin2: Pin2<'_>,
     ) -> Result<Vec<u8>, SessionError> {
-        let failed =
-            |e: pades::PadesError| invalid(ErrorCode::Internal, format!("the signature could not be made: {e}"));
         let (reader, certificate) = self.login.customer_signing_card()?;
-        let parsed = eid::ParsedCertificate::from_der(&certificate).map_err(|e| {
-            invalid(ErrorCode::UnsupportedCard, format!("the card's signing certificate cannot be read: {e}"))
-        })?;
-        let signer_code = parsed.identity().personal_code().map(|(_, code)| code.to_owned());
+        let signer = super::signing::signer_of(&certificate)?;
         if let domain::case::Customer::Natural { personal_code, .. } = applicant
-            && signer_code.as_deref() != Some(personal_code.as_str())
+            && signer.personal_code.as_deref() != Some(personal_code.as_str())
         {
             return Err(invalid(
                 ErrorCode::SignerNotApplicant,
                 "the card in the customer's reader is not the applicant's: the applicant signs with their own card",
             ));
         }
-        let key = match parsed.public_key() {
-            Ok(key) if key.is_rsa() => pades::KeyAlgorithm::Rsa,
-            Ok(_) => pades::KeyAlgorithm::EcP384,
-            Err(e) => return Err(invalid(ErrorCode::UnsupportedCard, e.to_string())),
-        };
-        let signer = pades::Signer {
-            name: parsed.identity().common_name.unwrap_or_default(),
-            reason: title.to_owned(),
-            at: now,
-        };
-        let prepared =
-            pades::prepare(pdf, (forms::APPLICATION_JSON, json, "application/json"), &signer).map_err(failed)?;
-        let attributes =
-            pades::SignedAttributes::new(&prepared.document_digest(key.digest()), &certificate, key.digest())
-                .map_err(failed)?;
-        let signature = self.login.customer_sign_hash(&reader, pin2.typed(), &attributes.digest().map_err(failed)?)?;
-        pades::finish(prepared, attributes, &certificate, key, &signature).map_err(failed)
+        self.sign_pdf(&reader, &certificate, &signer, pdf, (forms::APPLICATION_JSON, json), title, now, pin2)
     }
 
     /// A new draft from the newest submission of `case_id` the server refused: the same form

@@ -239,7 +239,7 @@ impl DeviceSession {
         Ok(views)
     }
 
-    fn person_call(
+    pub(super) fn person_call(
         &self,
     ) -> Result<(crate::client::SyncClient, crate::protocol::DeviceCredentials, String), SessionError> {
         let enrollment =
@@ -336,7 +336,7 @@ impl DeviceSession {
 impl DeviceSession {
     /// The mailbox the logged-in person works on: their own e-address (`_PRIVATE@…`, from
     /// their login), or the company's they chose ([`Self::choose_mailbox`]).
-    fn own_address(&self) -> Result<EAddress, SessionError> {
+    pub(super) fn own_address(&self) -> Result<EAddress, SessionError> {
         let view = self.login.view();
         let person = view.person.ok_or_else(|| invalid(ErrorCode::NotLoggedIn, "log in with your eID card"))?;
         let chosen = self.chosen_mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
@@ -348,7 +348,7 @@ impl DeviceSession {
         self.private_address(&person.personal_code)
     }
 
-    fn private_address(&self, personal_code: &str) -> Result<EAddress, SessionError> {
+    pub(super) fn private_address(&self, personal_code: &str) -> Result<EAddress, SessionError> {
         let code = domain::PersonalCode::parse(personal_code)
             .map_err(|e| invalid(ErrorCode::NotLoggedIn, format!("the logged-in person's code is unusable: {e}")))?;
         Ok(EAddress::private(&code))

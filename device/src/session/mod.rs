@@ -12,6 +12,8 @@ pub use offline_store::Enrollment;
 mod cases;
 mod eforms;
 mod messages;
+mod replies;
+mod signing;
 pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
     VisitActionView, VisitView, parse_customer,
@@ -22,6 +24,7 @@ pub use eforms::{
 };
 pub use messages::{ActiveConsent, ComposeFile, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
+pub use replies::{PreparedReply, REPLY_MAX_CHARS};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
 

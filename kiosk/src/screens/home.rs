@@ -62,7 +62,8 @@ pub fn format_euro(minor: i64) -> String {
     format!("{},{:02} €", minor / 100, minor % 100)
 }
 
-const KEY_ROWS: [&str; 4] = ["āčēģīķļņšūž", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
+/// Letters with Latvian diacritics first.
+pub(crate) const KEY_ROWS: [&str; 4] = ["āčēģīķļņšūž", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
 
 impl HomeScreen {
     pub fn ui(
@@ -122,8 +123,8 @@ impl HomeScreen {
         if field.clicked() || field.has_focus() {
             self.keyboard_open = true;
         }
-        if self.keyboard_open {
-            self.keyboard(ui, language);
+        if self.keyboard_open && super::on_screen_keyboard(ui, language, &mut self.query, &KEY_ROWS, false) {
+            self.keyboard_open = false;
         }
         if self.query != before {
             action = Some(HomeAction::Search(self.query.clone()));
@@ -175,33 +176,6 @@ impl HomeScreen {
             });
         }
         action
-    }
-
-    /// Letters with Latvian diacritics first: a kiosk has no physical keyboard.
-    fn keyboard(&mut self, ui: &mut egui::Ui, language: Language) {
-        for row in KEY_ROWS {
-            ui.horizontal(|ui| {
-                for letter in row.chars() {
-                    if ui.button(letter.to_string()).clicked() {
-                        self.query.push(letter);
-                    }
-                }
-            });
-        }
-        ui.horizontal(|ui| {
-            if ui.button(tr(language, "keyboard.space")).clicked() {
-                self.query.push(' ');
-            }
-            if ui.button(tr(language, "keyboard.backspace")).clicked() {
-                self.query.pop();
-            }
-            if ui.button(tr(language, "keyboard.clear")).clicked() {
-                self.query.clear();
-            }
-            if ui.button(tr(language, "keyboard.close")).clicked() {
-                self.keyboard_open = false;
-            }
-        });
     }
 }
 

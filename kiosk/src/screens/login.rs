@@ -22,8 +22,6 @@ pub enum LoginAction {
     Cancel,
 }
 
-const PIN_MAX: usize = 12;
-
 impl LoginScreen {
     pub fn pin_length(&self) -> usize {
         self.pin.len()
@@ -67,41 +65,15 @@ impl LoginScreen {
             }
             return action;
         }
-        let dots = "●".repeat(self.pin.len());
-        let entered = tr(language, "login.pin_entered").replace("{count}", &self.pin.len().to_string());
-        let shown = if dots.is_empty() { "—".to_owned() } else { dots };
-        ui.add(egui::Label::new(egui::RichText::new(shown).size(40.0).monospace()))
-            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &entered));
+        super::pin_dots(ui, language, self.pin.len(), "login.pin_entered");
         self.error_line(ui, language);
         ui.add_space(12.0);
         let enabled = card_ready && !self.busy;
-        let key = egui::vec2(110.0, 80.0);
-        let digit = |ui: &mut egui::Ui, d: &str, pin: &mut zeroize::Zeroizing<String>| {
-            let button = egui::Button::new(egui::RichText::new(d).size(36.0)).min_size(key);
-            if ui.add_enabled(enabled, button).clicked() && pin.len() < PIN_MAX {
-                pin.push_str(d);
-            }
-        };
-        egui::Grid::new("pin-keypad").spacing(egui::vec2(12.0, 12.0)).show(ui, |ui| {
-            for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
-                for d in row {
-                    digit(ui, d, &mut self.pin);
-                }
-                ui.end_row();
-            }
-            let erase = egui::Button::new(egui::RichText::new(tr(language, "login.erase")).size(24.0)).min_size(key);
-            if ui.add_enabled(enabled, erase).clicked() {
-                self.pin.pop();
-            }
-            digit(ui, "0", &mut self.pin);
-            let ok = egui::Button::new(egui::RichText::new(tr(language, "login.submit")).size(24.0)).min_size(key);
-            if ui.add_enabled(enabled && self.pin.len() >= 4, ok).clicked() {
-                action = Some(LoginAction::Submit(std::mem::take(&mut self.pin)));
-                self.busy = true;
-                self.error = None;
-            }
-            ui.end_row();
-        });
+        if super::pin_keypad(ui, language, "pin-keypad", &mut self.pin, enabled, 4) {
+            action = Some(LoginAction::Submit(std::mem::take(&mut self.pin)));
+            self.busy = true;
+            self.error = None;
+        }
         ui.add_space(16.0);
         if self.busy {
             ui.label(tr(language, "login.checking_pin"));

@@ -8,7 +8,7 @@ mod login;
 
 pub use citizen::{
     CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, Loadable, MailAnswer, MailRequest,
-    ShownDocument, months_ahead,
+    ReplyAnswer, ReplyDraft, ReplyStage, ShownDocument, months_ahead,
 };
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen};
@@ -30,4 +30,89 @@ pub fn language_bar(ui: &mut egui::Ui, current: Language) -> Option<Language> {
         }
     });
     chosen
+}
+
+/// An on-screen keyboard over `text` (a kiosk has no physical keyboard): `rows` of keys, then
+/// space, a new line when `multiline`, backspace, clear and close. Answers whether close was
+/// pressed.
+pub(crate) fn on_screen_keyboard(
+    ui: &mut egui::Ui,
+    language: Language,
+    text: &mut String,
+    rows: &[&str],
+    multiline: bool,
+) -> bool {
+    let mut close = false;
+    for row in rows {
+        ui.horizontal(|ui| {
+            for key in row.chars() {
+                if ui.button(key.to_string()).clicked() {
+                    text.push(key);
+                }
+            }
+        });
+    }
+    ui.horizontal(|ui| {
+        if ui.button(tr(language, "keyboard.space")).clicked() {
+            text.push(' ');
+        }
+        if multiline && ui.button(tr(language, "keyboard.new_line")).clicked() {
+            text.push('\n');
+        }
+        if ui.button(tr(language, "keyboard.backspace")).clicked() {
+            text.pop();
+        }
+        if ui.button(tr(language, "keyboard.clear")).clicked() {
+            text.clear();
+        }
+        close = ui.button(tr(language, "keyboard.close")).clicked();
+    });
+    close
+}
+
+/// A large on-screen keypad for a PIN (`id`: the grid's own id): digits, erase and confirm, which
+/// is enabled from `min_length` digits. Answers whether confirm was pressed.
+pub(crate) fn pin_keypad(
+    ui: &mut egui::Ui,
+    language: Language,
+    id: &str,
+    pin: &mut zeroize::Zeroizing<String>,
+    enabled: bool,
+    min_length: usize,
+) -> bool {
+    const PIN_MAX: usize = 12;
+    let mut confirmed = false;
+    let key = egui::vec2(110.0, 80.0);
+    let digit = |ui: &mut egui::Ui, d: &str, pin: &mut zeroize::Zeroizing<String>| {
+        let button = egui::Button::new(egui::RichText::new(d).size(36.0)).min_size(key);
+        if ui.add_enabled(enabled, button).clicked() && pin.len() < PIN_MAX {
+            pin.push_str(d);
+        }
+    };
+    egui::Grid::new(id).spacing(egui::vec2(12.0, 12.0)).show(ui, |ui| {
+        for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
+            for d in row {
+                digit(ui, d, pin);
+            }
+            ui.end_row();
+        }
+        let erase = egui::Button::new(egui::RichText::new(tr(language, "login.erase")).size(24.0)).min_size(key);
+        if ui.add_enabled(enabled, erase).clicked() {
+            pin.pop();
+        }
+        digit(ui, "0", pin);
+        let ok = egui::Button::new(egui::RichText::new(tr(language, "login.submit")).size(24.0)).min_size(key);
+        confirmed = ui.add_enabled(enabled && pin.len() >= min_length, ok).clicked();
+        ui.end_row();
+    });
+    confirmed
+}
+
+/// The PIN typed so far, as dots (read out as `entered_key`'s "N digits entered").
+pub(crate) fn pin_dots(ui: &mut egui::Ui, language: Language, length: usize, entered_key: &str) {
+    let dots = "●".repeat(length);
+    let entered = tr(language, entered_key).replace("{count}", &length.to_string());
+    let shown = if dots.is_empty() { "—".to_owned() } else { dots };
+    ui.add(egui::Label::new(egui::RichText::new(shown).size(40.0).monospace()))
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &entered));
 }

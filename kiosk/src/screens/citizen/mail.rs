@@ -42,6 +42,9 @@ impl CitizenScreen {
         if self.shown.is_some() {
             return self.document_ui(ui, language);
         }
+        if self.replying.is_some() {
+            return self.reply_ui(ui, language);
+        }
         if let Some(opened) = &self.opened {
             match opened {
                 Loadable::Loading => {
@@ -90,6 +93,16 @@ impl CitizenScreen {
             }
             if let Some(notice) = &self.notice {
                 ui.label(notice);
+            }
+            // An institution's letter in their own mailbox can be answered, signed with PIN2.
+            if let Some(Loadable::Loaded(message)) = &self.opened
+                && self.chosen.is_none()
+                && !message.sender.starts_with("_PRIVATE@")
+                && big(ui, tr(language, "reply.start"))
+            {
+                let sender =
+                    if message.sender_name.is_empty() { message.sender.clone() } else { message.sender_name.clone() };
+                action = Some(CitizenAction::StartReply((message.id, message.subject.clone(), sender)));
             }
             if big(ui, tr(language, "citizen.back_to_inbox")) {
                 action = Some(CitizenAction::CloseMessage);

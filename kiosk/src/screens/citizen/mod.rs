@@ -6,8 +6,10 @@ mod access;
 mod cases;
 mod document;
 mod mail;
+mod reply;
 
 pub use document::ShownDocument;
+pub use reply::{ReplyAnswer, ReplyDraft, ReplyStage};
 
 use device::{login::Person, session::SessionError};
 use domain::Language;
@@ -61,6 +63,15 @@ pub enum CitizenAction {
     EndDelegation(uuid::Uuid),
     /// Read a company's mailbox the person represents (`None`: their own).
     ChooseMailbox(Option<String>),
+    /// Answer the letter (id, subject, sender's name) with a reply signed with PIN2.
+    StartReply((uuid::Uuid, String, String)),
+    /// Make the written reply into the PDF to read and sign.
+    PrepareReply,
+    /// Back from reading to writing.
+    ChangeReply,
+    /// Sign with PIN2 as typed on the keypad (`None`: on the reader's own pad) and send.
+    SignReply(Option<zeroize::Zeroizing<String>>),
+    CancelReply,
 }
 
 /// After a citizen's login: who they are, their cases, their e-address inbox (read-only: opening
@@ -92,6 +103,8 @@ pub struct CitizenScreen {
     pub notice: Option<String>,
     /// An attachment being shown (a picture, a PDF's first pages), and the textures made from it.
     pub shown: Option<ShownDocument>,
+    /// A reply to the opened letter being written, read or signed.
+    pub replying: Option<ReplyDraft>,
     textures: Vec<egui::TextureHandle>,
 }
 
@@ -169,6 +182,7 @@ impl CitizenScreen {
             access_notice: None,
             notice: None,
             shown: None,
+            replying: None,
             textures: Vec::new(),
         }
     }
@@ -243,6 +257,8 @@ pub enum MailRequest {
     Show { id: uuid::Uuid, index: usize, name: String },
     Print { id: uuid::Uuid, index: usize, name: String },
     Accesses,
+    PrepareReply { id: uuid::Uuid, body: String, language: Language },
+    SendReply { prepared: Box<device::session::PreparedReply>, pin: Option<zeroize::Zeroizing<String>> },
 }
 
 /// An answer about the citizen's mailbox, arriving from the server.
@@ -255,6 +271,7 @@ pub enum MailAnswer {
     Delegations(Result<Vec<protocol::DelegationDto>, SessionError>),
     /// A delegation given or ended (the notice's key), then the list as it now stands.
     DelegationChanged(Result<&'static str, SessionError>, Result<Vec<protocol::DelegationDto>, SessionError>),
+    Reply(ReplyAnswer),
 }
 
 fn loadable<T>(result: Result<T, SessionError>) -> Loadable<T> {
@@ -349,6 +366,11 @@ impl CitizenScreen {
                 Some(MailRequest::Accesses)
             }
             CitizenAction::LogOut => None,
+            reply @ (CitizenAction::StartReply(_)
+            | CitizenAction::PrepareReply
+            | CitizenAction::ChangeReply
+            | CitizenAction::SignReply(_)
+            | CitizenAction::CancelReply) => self.begin_reply(reply, language),
         }
     }
 
@@ -373,6 +395,7 @@ impl CitizenScreen {
                 Ok(document) => self.show(document),
                 Err(error) => self.notice = Some(error_text(language, &error.code)),
             },
+            MailAnswer::Reply(answer) => self.reply_answered(answer, language),
             MailAnswer::Printed(result) => {
                 self.notice = Some(match result {
                     Ok(_) => tr(language, "citizen.printed"),

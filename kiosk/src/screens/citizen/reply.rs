@@ -1,0 +1,242 @@
+//! The citizen answers an institution's letter: writes the text on the on-screen keyboard, reads
+//! the reply as the pages they will sign, and signs with their own card and PIN2 on the keypad
+//! (or the reader's pad). Nothing of it stays when the session ends.
+
+use device::session::PreparedReply;
+
+use super::*;
+
+/// The digits and punctuation a letter needs, above the letters.
+const REPLY_KEY_ROWS: [&str; 6] = ["1234567890", "āčēģīķļņšūž", "qwertyuiop", "asdfghjkl", "zxcvbnm", ".,?!-:;()\"'/"];
+
+/// A reply being written, read or signed.
+#[derive(Clone)]
+pub struct ReplyDraft {
+    /// The letter answered: its id, subject and sender's name.
+    pub letter: (uuid::Uuid, String, String),
+    pub body: String,
+    pub stage: ReplyStage,
+    pin: zeroize::Zeroizing<String>,
+    /// A line about the last failure (wrong PIN2, refused, no network), in the kiosk's language.
+    pub problem: Option<String>,
+    textures: Vec<egui::TextureHandle>,
+}
+
+#[derive(Clone)]
+pub enum ReplyStage {
+    Writing,
+    /// The reply is being made into its PDF.
+    Preparing,
+    /// The citizen reads the pages they will sign; PIN2 below.
+    Reading {
+        prepared: Box<PreparedReply>,
+        pages: Vec<egui::ColorImage>,
+        pin_pad: bool,
+        tries: Option<u8>,
+    },
+    Sending {
+        prepared: Box<PreparedReply>,
+        pages: Vec<egui::ColorImage>,
+        pin_pad: bool,
+        tries: Option<u8>,
+    },
+    Sent(String),
+}
+
+impl ReplyDraft {
+    pub fn new(letter: (uuid::Uuid, String, String)) -> Self {
+        Self {
+            letter,
+            body: String::new(),
+            stage: ReplyStage::Writing,
+            pin: Default::default(),
+            problem: None,
+            textures: Vec::new(),
+        }
+    }
+}
+
+impl CitizenScreen {
+    /// The reply's screen in place of the letter.
+    pub(super) fn reply_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
+        let Some(draft) = &mut self.replying else { return None };
+        let mut action = None;
+        let (_, subject, sender) = &draft.letter;
+        ui.label(egui::RichText::new(tr(language, "reply.title")).strong().size(28.0));
+        ui.label(tr(language, "reply.to").replace("{sender}", sender).replace("{subject}", subject));
+        if let Some(problem) = &draft.problem {
+            ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), problem);
+        }
+        let sending = matches!(draft.stage, ReplyStage::Sending { .. });
+        match &mut draft.stage {
+            ReplyStage::Writing => {
+                let label = ui.label(tr(language, "reply.text"));
+                ui.add(egui::TextEdit::multiline(&mut draft.body).desired_rows(5).desired_width(f32::INFINITY))
+                    .labelled_by(label.id);
+                crate::screens::on_screen_keyboard(ui, language, &mut draft.body, &REPLY_KEY_ROWS, true);
+                ui.horizontal(|ui| {
+                    let ready = !draft.body.trim().is_empty();
+                    if ui
+                        .add_enabled(
+                            ready,
+                            egui::Button::new(tr(language, "reply.read_before_signing"))
+                                .min_size(egui::vec2(280.0, 56.0)),
+                        )
+                        .clicked()
+                    {
+                        action = Some(CitizenAction::PrepareReply);
+                    }
+                    if big(ui, tr(language, "reply.cancel")) {
+                        action = Some(CitizenAction::CancelReply);
+                    }
+                });
+            }
+            ReplyStage::Preparing => {
+                ui.label(tr(language, "reply.preparing"));
+            }
+            ReplyStage::Reading { prepared, pages, pin_pad, tries }
+            | ReplyStage::Sending { prepared, pages, pin_pad, tries } => {
+                if draft.textures.is_empty() {
+                    draft.textures = pages
+                        .iter()
+                        .enumerate()
+                        .map(|(i, pixels)| {
+                            ui.ctx().load_texture(format!("reply#{i}"), pixels.clone(), egui::TextureOptions::default())
+                        })
+                        .collect();
+                }
+                ui.label(tr(language, "reply.read_it"));
+                // The pages beside the keypad: both in sight on the kiosk's screen.
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(ui.available_width() * 0.55);
+                        egui::ScrollArea::vertical().max_height(460.0).show(ui, |ui| {
+                            for (i, texture) in draft.textures.iter().enumerate() {
+                                let size = texture.size_vec2();
+                                let scale = ((ui.available_width() - 16.0) / size.x).min(1.0);
+                                let alt = tr(language, "reply.page")
+                                    .replace("{page}", &(i + 1).to_string())
+                                    .replace("{total}", &prepared.total.to_string());
+                                ui.add(egui::Image::new((texture.id(), size * scale)).alt_text(alt));
+                            }
+                        });
+                    });
+                    ui.vertical(|ui| {
+                        if *tries == Some(0) {
+                            ui.colored_label(
+                                egui::Color32::from_rgb(0xA1, 0x1D, 0x1D),
+                                tr(language, "reply.pin2_blocked"),
+                            );
+                        } else if *pin_pad {
+                            ui.label(tr(language, if sending { "reply.pin_pad_waiting" } else { "reply.pin_pad" }));
+                            if !sending && big(ui, tr(language, "reply.sign_on_pad")) {
+                                action = Some(CitizenAction::SignReply(None));
+                            }
+                        } else {
+                            ui.label(tr(language, "reply.enter_pin2"));
+                            crate::screens::pin_dots(ui, language, draft.pin.len(), "reply.pin2_entered");
+                            if crate::screens::pin_keypad(ui, language, "pin2-keypad", &mut draft.pin, !sending, 6) {
+                                action = Some(CitizenAction::SignReply(Some(std::mem::take(&mut draft.pin))));
+                            }
+                        }
+                        if sending {
+                            ui.label(tr(language, "reply.sending"));
+                        }
+                        ui.horizontal(|ui| {
+                            if !sending && big(ui, tr(language, "reply.change")) {
+                                action = Some(CitizenAction::ChangeReply);
+                            }
+                            if !sending && big(ui, tr(language, "reply.cancel")) {
+                                action = Some(CitizenAction::CancelReply);
+                            }
+                        });
+                    });
+                });
+            }
+            ReplyStage::Sent(subject) => {
+                ui.label(egui::RichText::new(tr(language, "reply.sent").replace("{subject}", subject)).size(28.0));
+                if big(ui, tr(language, "citizen.back_to_inbox")) {
+                    action = Some(CitizenAction::CancelReply);
+                }
+            }
+        }
+        action
+    }
+
+    /// What a reply action shows at once, and what to ask for.
+    pub(super) fn begin_reply(&mut self, action: CitizenAction, language: Language) -> Option<MailRequest> {
+        match action {
+            CitizenAction::StartReply(letter) => {
+                self.replying = Some(ReplyDraft::new(letter));
+                None
+            }
+            CitizenAction::CancelReply => {
+                self.replying = None;
+                None
+            }
+            CitizenAction::ChangeReply => {
+                let draft = self.replying.as_mut()?;
+                draft.stage = ReplyStage::Writing;
+                draft.textures.clear();
+                draft.problem = None;
+                None
+            }
+            CitizenAction::PrepareReply => {
+                let draft = self.replying.as_mut()?;
+                draft.stage = ReplyStage::Preparing;
+                draft.problem = None;
+                Some(MailRequest::PrepareReply { id: draft.letter.0, body: draft.body.clone(), language })
+            }
+            CitizenAction::SignReply(pin) => {
+                let draft = self.replying.as_mut()?;
+                let ReplyStage::Reading { prepared, pages, pin_pad, tries } =
+                    std::mem::replace(&mut draft.stage, ReplyStage::Preparing)
+                else {
+                    return None;
+                };
+                draft.problem = None;
+                draft.stage = ReplyStage::Sending { prepared: prepared.clone(), pages, pin_pad, tries };
+                Some(MailRequest::SendReply { prepared, pin })
+            }
+            _ => None,
+        }
+    }
+
+    /// A reply made (to read), or sent (or not).
+    pub(super) fn reply_answered(&mut self, answer: ReplyAnswer, language: Language) {
+        let Some(draft) = self.replying.as_mut() else { return };
+        match answer {
+            ReplyAnswer::Prepared(Ok((prepared, pages, pin_pad, tries))) => {
+                draft.textures.clear();
+                draft.stage = ReplyStage::Reading { prepared: Box::new(prepared), pages, pin_pad, tries };
+            }
+            ReplyAnswer::Prepared(Err(error)) => {
+                draft.stage = ReplyStage::Writing;
+                draft.problem = Some(error_text(language, &error.code));
+            }
+            ReplyAnswer::Sent(Ok(message)) => draft.stage = ReplyStage::Sent(message.subject),
+            ReplyAnswer::Sent(Err((error, tries_now))) => {
+                let ReplyStage::Sending { prepared, pages, pin_pad, tries } =
+                    std::mem::replace(&mut draft.stage, ReplyStage::Preparing)
+                else {
+                    return;
+                };
+                let tries = tries_now.or(tries);
+                draft.problem = Some(match (error.code.name().as_str(), tries) {
+                    ("wrong_pin" | "pin_blocked", Some(0)) => tr(language, "reply.pin2_blocked"),
+                    ("wrong_pin", Some(left)) => tr(language, "reply.wrong_pin2").replace("{count}", &left.to_string()),
+                    (code, _) => error_text(language, code),
+                });
+                draft.stage = ReplyStage::Reading { prepared, pages, pin_pad, tries };
+            }
+        }
+    }
+}
+
+/// What the server and the card answered about a reply.
+pub enum ReplyAnswer {
+    /// The reply as its pages, whether the reader has a PIN pad, and PIN2 tries left.
+    Prepared(Result<(PreparedReply, Vec<egui::ColorImage>, bool, Option<u8>), SessionError>),
+    /// Sent; or why not, with PIN2 tries left as the card says now.
+    Sent(Result<protocol::MessageDto, (SessionError, Option<u8>)>),
+}
