@@ -123,7 +123,15 @@ impl HomeScreen {
         if field.clicked() || field.has_focus() {
             self.keyboard_open = true;
         }
-        if self.keyboard_open && super::on_screen_keyboard(ui, language, &mut self.query, &KEY_ROWS, false) {
+        if self.keyboard_open
+            && super::on_screen_keyboard(
+                ui,
+                language,
+                &mut self.query,
+                &KEY_ROWS,
+                &mut super::KeyboardKind { writing: None, closable: true },
+            )
+        {
             self.keyboard_open = false;
         }
         if self.query != before {

@@ -69,7 +69,7 @@ impl LoginScreen {
         self.error_line(ui, language);
         ui.add_space(12.0);
         let enabled = card_ready && !self.busy;
-        if super::pin_keypad(ui, language, "pin-keypad", &mut self.pin, enabled, 4) {
+        if super::pin_keypad(ui, language, "pin-keypad", &mut self.pin, enabled, 4, egui::vec2(110.0, 80.0)) {
             action = Some(LoginAction::Submit(std::mem::take(&mut self.pin)));
             self.busy = true;
             self.error = None;

@@ -32,31 +32,49 @@ pub fn language_bar(ui: &mut egui::Ui, current: Language) -> Option<Language> {
     chosen
 }
 
+/// What an on-screen keyboard offers besides its keys.
+pub(crate) struct KeyboardKind {
+    /// A new-line key (letters), and a shift key whose state lives in `shift` (one capital).
+    pub writing: Option<bool>,
+    /// A key that closes the keyboard.
+    pub closable: bool,
+}
+
 /// An on-screen keyboard over `text` (a kiosk has no physical keyboard): `rows` of keys, then
-/// space, a new line when `multiline`, backspace, clear and close. Answers whether close was
-/// pressed.
+/// space, backspace, clear, and what `kind` adds. Answers whether close was pressed.
 pub(crate) fn on_screen_keyboard(
     ui: &mut egui::Ui,
     language: Language,
     text: &mut String,
     rows: &[&str],
-    multiline: bool,
+    kind: &mut KeyboardKind,
 ) -> bool {
     let mut close = false;
+    let capital = kind.writing == Some(true);
     for row in rows {
         ui.horizontal(|ui| {
             for key in row.chars() {
-                if ui.button(key.to_string()).clicked() {
-                    text.push(key);
+                let shown: String = if capital { key.to_uppercase().collect() } else { key.to_string() };
+                if ui.button(&shown).clicked() {
+                    text.push_str(&shown);
+                    if let Some(shift) = &mut kind.writing {
+                        // A sentence starts with a capital; a letter is written in small ones.
+                        *shift = matches!(key, '.' | '?' | '!') || (*shift && !key.is_alphabetic());
+                    }
                 }
             }
         });
     }
     ui.horizontal(|ui| {
+        if let Some(shift) = &mut kind.writing
+            && ui.add(egui::Button::new(tr(language, "keyboard.capital")).selected(*shift)).clicked()
+        {
+            *shift = !*shift;
+        }
         if ui.button(tr(language, "keyboard.space")).clicked() {
             text.push(' ');
         }
-        if multiline && ui.button(tr(language, "keyboard.new_line")).clicked() {
+        if kind.writing.is_some() && ui.button(tr(language, "keyboard.new_line")).clicked() {
             text.push('\n');
         }
         if ui.button(tr(language, "keyboard.backspace")).clicked() {
@@ -65,13 +83,13 @@ pub(crate) fn on_screen_keyboard(
         if ui.button(tr(language, "keyboard.clear")).clicked() {
             text.clear();
         }
-        close = ui.button(tr(language, "keyboard.close")).clicked();
+        close = kind.closable && ui.button(tr(language, "keyboard.close")).clicked();
     });
     close
 }
 
-/// A large on-screen keypad for a PIN (`id`: the grid's own id): digits, erase and confirm, which
-/// is enabled from `min_length` digits. Answers whether confirm was pressed.
+/// A large on-screen keypad for a PIN (`id`: the grid's own id; keys of size `key`): digits,
+/// erase and confirm, which is enabled from `min_length` digits. Answers whether confirm was pressed.
 pub(crate) fn pin_keypad(
     ui: &mut egui::Ui,
     language: Language,
@@ -79,17 +97,17 @@ pub(crate) fn pin_keypad(
     pin: &mut zeroize::Zeroizing<String>,
     enabled: bool,
     min_length: usize,
+    key: egui::Vec2,
 ) -> bool {
     const PIN_MAX: usize = 12;
     let mut confirmed = false;
-    let key = egui::vec2(110.0, 80.0);
     let digit = |ui: &mut egui::Ui, d: &str, pin: &mut zeroize::Zeroizing<String>| {
         let button = egui::Button::new(egui::RichText::new(d).size(36.0)).min_size(key);
         if ui.add_enabled(enabled, button).clicked() && pin.len() < PIN_MAX {
             pin.push_str(d);
         }
     };
-    egui::Grid::new(id).spacing(egui::vec2(12.0, 12.0)).show(ui, |ui| {
+    egui::Grid::new(id).spacing(egui::vec2(12.0, 8.0)).show(ui, |ui| {
         for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
             for d in row {
                 digit(ui, d, pin);

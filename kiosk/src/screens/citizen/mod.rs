@@ -204,24 +204,28 @@ impl CitizenScreen {
             });
         });
         ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            for (view, key) in [
-                (CitizenView::Cases, "citizen.cases"),
-                (CitizenView::Mail, "citizen.mail"),
-                (CitizenView::Access, "citizen.access"),
-            ] {
-                if ui
-                    .add(
-                        egui::Button::new(tr(language, key))
-                            .selected(self.view == view)
-                            .min_size(egui::vec2(200.0, 56.0)),
-                    )
-                    .clicked()
-                {
-                    action = Some(CitizenAction::Show(view));
+        // A reply being written takes the whole screen below the greeting (its keyboard needs it).
+        let replying = self.view == CitizenView::Mail && self.replying.is_some();
+        if !replying {
+            ui.horizontal(|ui| {
+                for (view, key) in [
+                    (CitizenView::Cases, "citizen.cases"),
+                    (CitizenView::Mail, "citizen.mail"),
+                    (CitizenView::Access, "citizen.access"),
+                ] {
+                    if ui
+                        .add(
+                            egui::Button::new(tr(language, key))
+                                .selected(self.view == view)
+                                .min_size(egui::vec2(200.0, 56.0)),
+                        )
+                        .clicked()
+                    {
+                        action = Some(CitizenAction::Show(view));
+                    }
                 }
-            }
-        });
+            });
+        }
         ui.add_space(8.0);
         match self.view {
             CitizenView::Cases => self.cases_ui(ui, language),

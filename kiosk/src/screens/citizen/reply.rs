@@ -17,6 +17,10 @@ pub struct ReplyDraft {
     pub body: String,
     pub stage: ReplyStage,
     pin: zeroize::Zeroizing<String>,
+    /// The keyboard's next letter is a capital.
+    capital: bool,
+    /// The pages shown at their drawn size (larger), not fitted.
+    zoomed: bool,
     /// A line about the last failure (wrong PIN2, refused, no network), in the kiosk's language.
     pub problem: Option<String>,
     textures: Vec<egui::TextureHandle>,
@@ -50,6 +54,9 @@ impl ReplyDraft {
             body: String::new(),
             stage: ReplyStage::Writing,
             pin: Default::default(),
+            // A letter starts with a capital.
+            capital: true,
+            zoomed: false,
             problem: None,
             textures: Vec::new(),
         }
@@ -64,31 +71,47 @@ impl CitizenScreen {
         let (_, subject, sender) = &draft.letter;
         ui.label(egui::RichText::new(tr(language, "reply.title")).strong().size(28.0));
         ui.label(tr(language, "reply.to").replace("{sender}", sender).replace("{subject}", subject));
-        if let Some(problem) = &draft.problem {
-            ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), problem);
-        }
         let sending = matches!(draft.stage, ReplyStage::Sending { .. });
+        let reading = matches!(draft.stage, ReplyStage::Reading { .. } | ReplyStage::Sending { .. });
+        let problem_line = |ui: &mut egui::Ui, problem: &Option<String>| {
+            if let Some(problem) = problem {
+                ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), problem);
+            }
+        };
+        // While reading, the problem shows beside the keypad (where the PIN was typed).
+        if !reading {
+            problem_line(ui, &draft.problem);
+        }
         match &mut draft.stage {
             ReplyStage::Writing => {
-                let label = ui.label(tr(language, "reply.text"));
-                ui.add(egui::TextEdit::multiline(&mut draft.body).desired_rows(5).desired_width(f32::INFINITY))
-                    .labelled_by(label.id);
-                crate::screens::on_screen_keyboard(ui, language, &mut draft.body, &REPLY_KEY_ROWS, true);
-                ui.horizontal(|ui| {
-                    let ready = !draft.body.trim().is_empty();
-                    if ui
-                        .add_enabled(
-                            ready,
-                            egui::Button::new(tr(language, "reply.read_before_signing"))
-                                .min_size(egui::vec2(280.0, 56.0)),
-                        )
-                        .clicked()
-                    {
-                        action = Some(CitizenAction::PrepareReply);
-                    }
-                    if big(ui, tr(language, "reply.cancel")) {
-                        action = Some(CitizenAction::CancelReply);
-                    }
+                // The text and its buttons beside the keyboard: all in sight on the kiosk's screen.
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(500.0);
+                        let label = ui.label(tr(language, "reply.text"));
+                        ui.add(egui::TextEdit::multiline(&mut draft.body).desired_rows(7).desired_width(490.0))
+                            .labelled_by(label.id);
+                        let ready = !draft.body.trim().is_empty();
+                        if ui
+                            .add_enabled(
+                                ready,
+                                egui::Button::new(tr(language, "reply.read_before_signing"))
+                                    .min_size(egui::vec2(280.0, 56.0)),
+                            )
+                            .clicked()
+                        {
+                            action = Some(CitizenAction::PrepareReply);
+                        }
+                        if big(ui, tr(language, "reply.cancel")) {
+                            action = Some(CitizenAction::CancelReply);
+                        }
+                    });
+                    ui.vertical(|ui| {
+                        ui.spacing_mut().item_spacing = egui::vec2(6.0, 6.0);
+                        let mut kind = crate::screens::KeyboardKind { writing: Some(draft.capital), closable: false };
+                        crate::screens::on_screen_keyboard(ui, language, &mut draft.body, &REPLY_KEY_ROWS, &mut kind);
+                        draft.capital = kind.writing == Some(true);
+                    });
                 });
             }
             ReplyStage::Preparing => {
@@ -105,23 +128,48 @@ impl CitizenScreen {
                         })
                         .collect();
                 }
-                ui.label(tr(language, "reply.read_it"));
                 // The pages beside the keypad: both in sight on the kiosk's screen.
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.set_width(ui.available_width() * 0.55);
-                        egui::ScrollArea::vertical().max_height(460.0).show(ui, |ui| {
+                        ui.label(tr(language, "reply.read_it"));
+                        // Larger for those who need it: the page at its drawn size, scrolled both ways.
+                        let zoom = draft.zoomed;
+                        egui::ScrollArea::both().max_height(280.0).show(ui, |ui| {
                             for (i, texture) in draft.textures.iter().enumerate() {
                                 let size = texture.size_vec2();
-                                let scale = ((ui.available_width() - 16.0) / size.x).min(1.0);
+                                let fit = ((ui.available_width() - 16.0) / size.x).min(1.0);
+                                let scale = if zoom { 1.0 } else { fit };
                                 let alt = tr(language, "reply.page")
                                     .replace("{page}", &(i + 1).to_string())
                                     .replace("{total}", &prepared.total.to_string());
                                 ui.add(egui::Image::new((texture.id(), size * scale)).alt_text(alt));
                             }
                         });
+                        ui.horizontal(|ui| {
+                            let zoom_key = if draft.zoomed { "reply.zoom_out" } else { "reply.zoom_in" };
+                            if ui
+                                .add(egui::Button::new(tr(language, zoom_key)).min_size(egui::vec2(160.0, 56.0)))
+                                .clicked()
+                            {
+                                draft.zoomed = !draft.zoomed;
+                            }
+                            if !sending && big(ui, tr(language, "reply.change")) {
+                                action = Some(CitizenAction::ChangeReply);
+                            }
+                            if !sending && big(ui, tr(language, "reply.cancel")) {
+                                action = Some(CitizenAction::CancelReply);
+                            }
+                        });
                     });
                     ui.vertical(|ui| {
+                        // The line is kept when empty, so the keypad never moves under a finger.
+                        match &draft.problem {
+                            Some(_) => problem_line(ui, &draft.problem),
+                            None => {
+                                ui.label(" ");
+                            }
+                        }
                         if *tries == Some(0) {
                             ui.colored_label(
                                 egui::Color32::from_rgb(0xA1, 0x1D, 0x1D),
@@ -135,21 +183,15 @@ impl CitizenScreen {
                         } else {
                             ui.label(tr(language, "reply.enter_pin2"));
                             crate::screens::pin_dots(ui, language, draft.pin.len(), "reply.pin2_entered");
-                            if crate::screens::pin_keypad(ui, language, "pin2-keypad", &mut draft.pin, !sending, 6) {
+                            let key = egui::vec2(100.0, 56.0);
+                            if crate::screens::pin_keypad(ui, language, "pin2-keypad", &mut draft.pin, !sending, 6, key)
+                            {
                                 action = Some(CitizenAction::SignReply(Some(std::mem::take(&mut draft.pin))));
                             }
                         }
                         if sending {
                             ui.label(tr(language, "reply.sending"));
                         }
-                        ui.horizontal(|ui| {
-                            if !sending && big(ui, tr(language, "reply.change")) {
-                                action = Some(CitizenAction::ChangeReply);
-                            }
-                            if !sending && big(ui, tr(language, "reply.cancel")) {
-                                action = Some(CitizenAction::CancelReply);
-                            }
-                        });
                     });
                 });
             }
