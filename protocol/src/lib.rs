@@ -519,6 +519,9 @@ pub fn application_time(at: DateTime<Utc>) -> String {
 /// `GET /v1/forms/{form}/submissions?after=<position>&limit=<n>` (institution key): the
 /// submissions of a form the institution holds the service of.
 pub const FORM_SUBMISSIONS_PATH: &str = "/v1/forms/{form}/submissions";
+/// `GET /v1/forms/{form}/submissions/{id}/application.pdf` (institution key): a submission's
+/// application PDF, with the applicant's signature when [`FormSubmissionDto::signed`].
+pub const FORM_SUBMISSION_PDF_PATH: &str = "/v1/forms/{form}/submissions/{id}/application.pdf";
 
 /// One submission in an institution's feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -533,8 +536,8 @@ pub struct FormSubmissionDto {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub application: serde_json::Value,
     /// The applicant signed it (their form version asks for it): the signed PDF, with this
-    /// `application.json` embedded, is the second attachment of the e-address message `id`
-    /// (`GET /v1/eaddress/mailboxes/{mailbox}/messages/{id}/attachments/1`).
+    /// `application.json` embedded, is at [`FORM_SUBMISSION_PDF_PATH`] (and is the second
+    /// attachment of the e-address message `id`).
     #[serde(default)]
     pub signed: bool,
 }

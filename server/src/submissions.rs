@@ -368,3 +368,46 @@ pub async fn feed(
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(protocol::FormSubmissionPage { submissions, head })
 }
+
+/// The PDF of submission `id` of `form_id` (signed by the applicant when the form version asks),
+/// for the institution holding the service: the submission's e-address message's
+/// `application.pdf`, read through the institution's own mailbox (authorised and audited there).
+pub async fn application_pdf(
+    store: &dyn Store,
+    attachments: &crate::eaddress::Attachments,
+    institution: &str,
+    form_id: &str,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<axum::body::Bytes, SubmissionFeedError> {
+    let not_found = || SubmissionFeedError::NotFound(form_id.to_owned());
+    let stored = store.catalogue_record(RecordKind::Form, form_id).await?.ok_or_else(not_found)?;
+    if stored.owner != institution {
+        return Err(not_found());
+    }
+    let Some((message, deliveries)) = store.message(id).await? else { return Err(not_found()) };
+    let described: Vec<domain::eaddress::AttachmentInfo> =
+        serde_json::from_str(&message.attachments).map_err(corrupt)?;
+    // A submission of this form: application.json first, naming the form, then application.pdf.
+    let names_form = match described.first() {
+        Some(json) if json.name == APPLICATION_JSON => attachments
+            .get(&json.sha256)
+            .await
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<forms::Application>(&bytes).ok())
+            .is_some_and(|application| application.form.id == form_id),
+        _ => false,
+    };
+    if !names_form || described.get(1).is_none_or(|pdf| pdf.name != APPLICATION_PDF) {
+        return Err(not_found());
+    }
+    let principal = crate::eaddress::Principal::Institution { id: institution.to_owned() };
+    for delivery in deliveries.iter().filter(|d| d.deleted_at.is_none()) {
+        match crate::eaddress::attachment(store, attachments, &principal, &delivery.recipient, id, 1, now).await {
+            Ok((_, content)) => return Ok(content),
+            Err(crate::eaddress::MailboxError::Store(error)) => return Err(error.into()),
+            Err(_) => continue,
+        }
+    }
+    Err(not_found())
+}

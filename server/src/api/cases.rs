@@ -147,6 +147,33 @@ pub async fn form_submissions(
     Ok(Json(page))
 }
 
+/// The application PDF of one submission (the applicant's PAdES signature in it when the form
+/// version asks for one), beside the feed's `application.json`.
+#[utoipa::path(get, path = "/v1/forms/{form}/submissions/{id}/application.pdf",
+    params(("form" = String, Path, description = "The form's id (IRI)"), ("id" = Uuid, Path), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such submission of the institution's form", body = ErrorBody)))]
+pub async fn form_submission_pdf(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(_, institution): AuthenticatedInstitution,
+    Path((form, id)): Path<(String, uuid::Uuid)>,
+) -> Result<axum::response::Response, ApiError> {
+    let now = (state.clock)();
+    let pdf =
+        crate::submissions::application_pdf(state.store.as_ref(), &state.attachments, &institution, &form, id, now)
+            .await
+            .map_err(|error| match error {
+                crate::submissions::SubmissionFeedError::NotFound(_) => ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    error_codes::NOT_FOUND,
+                    format!("no submission {id} of form {form} of yours"),
+                ),
+                crate::submissions::SubmissionFeedError::Store(e) => e.into(),
+            })?;
+    Ok(axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf)))
+}
+
 /// One case the institution holds or provides, by its number.
 #[utoipa::path(get, path = "/v1/cases/{number}",
     params(("number" = String, Path, description = "The case number, e.g. RCV-03-26-0042"), ("pietura-protocol" = u32, Header)),

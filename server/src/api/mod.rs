@@ -229,6 +229,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         cases::device_feed,
         cases::institution_feed,
         cases::form_submissions,
+        cases::form_submission_pdf,
         cases::get_case,
         cases::change_status,
         cases::citizen_cases,
@@ -321,6 +322,7 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
         .route("/v1/institution/cases", get(cases::institution_feed))
         .route(protocol::FORM_SUBMISSIONS_PATH, get(cases::form_submissions))
+        .route(protocol::FORM_SUBMISSION_PDF_PATH, get(cases::form_submission_pdf))
         .route("/v1/cases/{number}", get(cases::get_case))
         .route("/v1/cases/{number}/status", post(cases::change_status))
         .route("/v1/eaddress/mailboxes", get(eaddress::mailboxes))

@@ -457,6 +457,14 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             Body::None,
             "401 401 401 401 401 401 401 200 404 401 403",
         ),
+        row(
+            // No such submission: the owning institution hears so, nobody else gets that far.
+            M::GET,
+            "/v1/forms/{form}/submissions/{id}/application.pdf",
+            format!("v1/forms/{f}/submissions/{}/application.pdf", Uuid::now_v7()),
+            Body::None,
+            "401 401 401 401 401 401 401 404 404 401 403",
+        ),
         row(M::GET, "/v1/citizen/cases", "v1/citizen/cases", Body::None, "401 401 401 200 403 403 403 401 401 403 401"),
         row(
             M::GET,

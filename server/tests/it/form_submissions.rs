@@ -418,6 +418,29 @@ async fn a_form_that_asks_for_the_applicants_signature_takes_only_theirs(server:
     let key = institutions::issue_key(store, RIGA, now()).await.unwrap();
     let (status, page) = feed(&server, &key, 0).await;
     assert_eq!((status, page["submissions"][0]["signed"].clone()), (200, json!(true)), "{page}");
+    // Beside the JSON, the feed offers the signed PDF itself; another institution gets nothing.
+    let pdf_of = |key: String| {
+        let url = format!(
+            "{}v1/forms/{}/submissions/{}/application.pdf",
+            server.url,
+            encoded(FORM),
+            page["submissions"][0]["id"].as_str().unwrap()
+        );
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .header(PROTOCOL_HEADER, "1")
+                .header("authorization", format!("ApiKey {key}"))
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+        }
+    };
+    assert_eq!(pdf_of(key.clone()).await, (200, good.clone()));
+    institutions::add_institution(store, VID, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
+    let other = institutions::issue_key(store, VID, now()).await.unwrap();
+    assert_eq!(pdf_of(other).await.0, 404);
 }
 
 mod signatures_checked_with_ocsp {
