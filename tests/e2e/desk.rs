@@ -693,6 +693,21 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     let report = Command::new("pdfsig").arg(&pdf).output()?;
     let report = String::from_utf8_lossy(&report.stdout);
     assert!(report.contains("Signature is Valid") && report.contains("PNOLV-325035-11782"), "{report}");
+    // And pyHanko judges the same signature, made by the virtual card through pcscd, intact and
+    // trusted as PAdES with the test CA as its root.
+    let (root, ica) = (home.path().join("root.pem"), home.path().join("ica.pem"));
+    std::fs::write(&root, ca.root_pem()?)?;
+    std::fs::write(&ica, ca.intermediate_pem()?)?;
+    let pyhanko = std::env::var("PIETURA_PYHANKO").context("PIETURA_PYHANKO: run `cargo xtask test`")?;
+    let verdict = Command::new(pyhanko)
+        .args(["sign", "validate", "--no-revocation-check", "--trust-replace", "--trust"])
+        .arg(&root)
+        .arg("--other-certs")
+        .arg(&ica)
+        .arg(&pdf)
+        .output()?;
+    let verdict = String::from_utf8_lossy(&verdict.stdout);
+    assert!(verdict.contains("INTACT:TRUSTED,UNTOUCHED"), "{verdict}");
     for answer in
         ["JĀNIS BĒRZIŅŠ", "01000123456", "Brīvības iela 1, Rīga", "Parastā liepa, 3 koki", "situācijas plāns.pdf"]
     {
