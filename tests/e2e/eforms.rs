@@ -449,3 +449,66 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     assert_eq!(store.case_count().await.unwrap(), 1);
     assert_eq!(session.queued_messages().unwrap()[0].id, resubmitted.submission);
 }
+
+/// Issue 15: with OCSP on and the CA's responder unreachable, a signed submission is neither
+/// refused nor taken: the server defers it, writes nothing, and the desk sends it again in later
+/// rounds (not in a tight loop); once the server can judge it again it arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_submission_waits_while_the_cas_responder_cannot_be_reached() {
+    let (mut riga, session) = Riga::start(true).await;
+    session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
+    let draft = session.start_form(TREE_FORM, None).unwrap();
+    let mut data = draft.data.clone();
+    tree_felling_answers(&mut data);
+    session.save_form_draft(draft.id, data, 3).unwrap();
+    session.attach_form_file(draft.id, "site_plan", "plāns.pdf", b"%PDF-1.7\n% plan\n%%EOF\n".to_vec()).unwrap();
+    riga.insert_customer_card();
+
+    // The server comes back asking every certificate's status of a responder that is not there.
+    riga.server.stop();
+    let settings = riga.scenario.dir.join("pietura.toml");
+    let plain = std::fs::read_to_string(&settings).unwrap();
+    let dead = format!("http://127.0.0.1:{}/ocsp", free_port());
+    std::fs::write(&settings, format!("{plain}eid_ocsp_url = \"{dead}\"\n")).unwrap();
+    session.application_preview(draft.id, domain::Language::Lv).unwrap();
+    let submitted = session.submit_form(draft.id, domain::Language::Lv, Some(TYPED)).unwrap();
+    riga.server = riga.scenario.start(riga.port).unwrap();
+    session.retry_now().await;
+    let pushes = || async {
+        let metrics = reqwest::get(format!("{}/metrics", riga.server.url.trim_end_matches('/')))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metrics
+            .lines()
+            .filter(|l| l.starts_with("pietura_http_requests_total{route=\"/v1/sync/outbox\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum::<u64>()
+    };
+    let started = std::time::Instant::now();
+    while pushes().await == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the desk never pushed");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let queued = session.queued_messages().unwrap();
+    assert_eq!((queued[0].id, queued[0].state), (submitted.submission, "queued"), "deferred, not refused");
+    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(riga.db.clone())).await.unwrap();
+    assert_eq!(store.case_count().await.unwrap(), 0, "nothing written while the status is unknown");
+    let sent_again = pushes().await;
+    assert!(sent_again < 100, "the desk pushes in rounds, not in a loop: {sent_again} pushes in about 3 s");
+
+    // OCSP off again: the same submission arrives, once.
+    riga.server.stop();
+    std::fs::write(&settings, plain).unwrap();
+    riga.server = riga.scenario.start(riga.port).unwrap();
+    session.retry_now().await;
+    let started = std::time::Instant::now();
+    while session.queued_messages().unwrap()[0].state != "sent" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not sent: {:?}", session.queued_messages());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(riga.inbox().await.len(), 1);
+}
