@@ -486,6 +486,17 @@ fn add_message_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Pat
     pdf
 }
 
+/// The whole kiosk app at the kiosk's own window size (everything must fit on it).
+fn kiosk_sized(app: KioskApp) -> Harness<'static, KioskApp> {
+    Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
+        |ui, app: &mut KioskApp| {
+            app.run_effects();
+            app.draw(ui);
+        },
+        app,
+    )
+}
+
 fn run_until_contains(harness: &mut Harness<'_, KioskApp>, part: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.query_by_label_contains(part).is_none() {
@@ -656,13 +667,7 @@ fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
     let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
     add_message_on_server(&runtime, dir.path());
     // The kiosk's own window size: everything here fits on it.
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);
@@ -786,13 +791,7 @@ fn a_representative_reads_the_companys_mail_and_lets_an_employee_send_in_its_nam
         let audit = server::audit::NewAuditEntry::new(now, "institution:x", "message_sent", "_DEFAULT@90000069281", "");
         store.send_message(message, vec![delivery], audit).await.unwrap();
     });
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = kiosk_sized(app);
     let company_case = add_case_on_server(&runtime, dir.path(), "40003521600", 9);
     harness.get_by_label("English").click();
     harness.run();
@@ -844,13 +843,7 @@ fn a_citizen_answers_a_letter_signed_with_pin2_on_the_kiosk_keypad() {
     let dir = tempfile::tempdir().unwrap();
     let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
     add_message_on_server(&runtime, dir.path());
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);

@@ -388,12 +388,9 @@ fn pdftotext(pdf: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// A submission the server refuses (here: Riga's mailbox was not yet opened on the server) is
-/// refused before anything is written there, the desk shows why, and the clerk fills the form in
-/// again from it: the same answers and files, nothing typed twice; the new one reaches Riga once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
-    let (riga, session) = Riga::start(false).await;
+/// The tree-felling permit filled in completely for the customer being served, with a site plan,
+/// and the customer's card in the second reader.
+fn complete_tree_felling_draft(riga: &Riga, session: &DeviceSession) -> device::session::DraftView {
     session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
     let draft = session.start_form(TREE_FORM, None).unwrap();
     let mut data = draft.data.clone();
@@ -401,6 +398,16 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
     session.save_form_draft(draft.id, data, 3).unwrap();
     session.attach_form_file(draft.id, "site_plan", "plāns.pdf", b"%PDF-1.7\n% plan\n%%EOF\n".to_vec()).unwrap();
     riga.insert_customer_card();
+    draft
+}
+
+/// A submission the server refuses (here: Riga's mailbox was not yet opened on the server) is
+/// refused before anything is written there, the desk shows why, and the clerk fills the form in
+/// again from it: the same answers and files, nothing typed twice; the new one reaches Riga once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
+    let (riga, session) = Riga::start(false).await;
+    let draft = complete_tree_felling_draft(&riga, &session);
     // The customer types PIN2 on their reader's own pad this time.
     riga.desk.readers.type_on_pin_pad("Reader 1", PIN2);
     session.application_preview(draft.id, domain::Language::Lv).unwrap();
@@ -456,13 +463,7 @@ async fn a_refused_submission_is_filled_in_again_without_retyping_anything() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_submission_waits_while_the_cas_responder_cannot_be_reached() {
     let (mut riga, session) = Riga::start(true).await;
-    session.start_visit(CUSTOMER, "OSKARS KALNS").unwrap();
-    let draft = session.start_form(TREE_FORM, None).unwrap();
-    let mut data = draft.data.clone();
-    tree_felling_answers(&mut data);
-    session.save_form_draft(draft.id, data, 3).unwrap();
-    session.attach_form_file(draft.id, "site_plan", "plāns.pdf", b"%PDF-1.7\n% plan\n%%EOF\n".to_vec()).unwrap();
-    riga.insert_customer_card();
+    let draft = complete_tree_felling_draft(&riga, &session);
 
     // The server comes back asking every certificate's status of a responder that is not there.
     riga.server.stop();
