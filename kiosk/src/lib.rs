@@ -33,8 +33,11 @@ enum Screen {
     Failed(SessionError),
 }
 
-/// How long a logged-in citizen may leave the kiosk untouched before the session ends.
+/// How long a logged-in citizen may leave the kiosk untouched before the session ends (and a
+/// kiosk left with someone's search or language is set back for the next person).
 pub const IDLE_TIMEOUT_SECS: i64 = 120;
+/// How long before that the kiosk asks "Are you still here?".
+pub const IDLE_WARNING_SECS: i64 = 20;
 /// How often the login screen looks at the reader.
 const CARD_POLL_MS: i64 = 500;
 
@@ -102,6 +105,8 @@ pub struct KioskApp {
     pending_mail: Pending<MailAnswer>,
     /// When a person last touched the screen (for the idle timeout).
     last_input: chrono::DateTime<chrono::Utc>,
+    /// Seconds left before the idle wipe, while the kiosk asks whether someone is still there.
+    idle_warning: Option<i64>,
 }
 
 impl KioskApp {
@@ -128,6 +133,7 @@ impl KioskApp {
             pending_cases: Pending::default(),
             pending_mail: Pending::default(),
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            idle_warning: None,
         };
         app.last_input = (app.clock)();
         match session.and_then(|s| Ok((s.language()?, s.enrollment()?, s))) {
@@ -227,6 +233,71 @@ impl KioskApp {
                 }
             }
         });
+        if let Some(left) = self.idle_warning {
+            // Over everything, large: the person may be a step away from the screen.
+            egui::Modal::new(egui::Id::unique("idle-warning")).show(ui.ctx(), |ui| {
+                ui.set_width(640.0);
+                ui.heading(tr(language, "idle.title"));
+                ui.label(
+                    egui::RichText::new(texts::tr_count(language, "idle.countdown", left.max(0) as u64)).size(32.0),
+                );
+                if ui
+                    .add(
+                        egui::Button::new(egui::RichText::new(tr(language, "idle.continue")).size(32.0))
+                            .min_size(egui::vec2(320.0, 96.0)),
+                    )
+                    .clicked()
+                {
+                    self.last_input = now;
+                    self.idle_warning = None;
+                }
+            });
+        }
+    }
+
+    /// Whether the kiosk shows anything a next person should not find: a citizen's session, a
+    /// login under way, a search, an open page or another language than Latvian.
+    fn holds_someones_use(&self) -> bool {
+        self.language != Language::Lv
+            || match &self.screen {
+                Screen::Citizen(_) | Screen::Login(_) => true,
+                Screen::Home(home) => !home.query.is_empty() || home.page.is_some() || home.chosen.is_some(),
+                Screen::Enroll(_) | Screen::Failed(_) => false,
+            }
+    }
+
+    /// After [`IDLE_WARNING_SECS`] of warning, the kiosk is set back for the next person: the
+    /// citizen's session ended, the home screen as new, in Latvian.
+    fn follow_idleness(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        if !self.holds_someones_use() {
+            self.idle_warning = None;
+            return;
+        }
+        let idle = (now - self.last_input).num_seconds();
+        if idle < IDLE_TIMEOUT_SECS - IDLE_WARNING_SECS {
+            self.idle_warning = None;
+            return;
+        }
+        if idle < IDLE_TIMEOUT_SECS {
+            self.idle_warning = Some(IDLE_TIMEOUT_SECS - idle);
+            return;
+        }
+        tracing::info!("idle: the kiosk is set back for the next person");
+        self.idle_warning = None;
+        self.last_input = now;
+        self.language = Language::Lv;
+        if let Some(session) = &self.session
+            && let Err(error) = session.set_language(Language::Lv)
+        {
+            tracing::warn!(%error, "could not remember the language");
+        }
+        match self.screen {
+            Screen::Citizen(_) => self.end_citizen_session("citizen.ended_idle"),
+            _ => {
+                self.screen = Screen::Home(Box::default());
+                self.browse_read_for = None;
+            }
+        }
     }
 
     /// Performs queued actions and picks up results of background work. Never blocks.
@@ -299,13 +370,12 @@ impl KioskApp {
                 screen.answered(answer, self.language);
             }
         }
-        if let Screen::Citizen(_) = self.screen {
-            let card_gone = session.login().view().state != "logged_in";
-            let idle = (now - self.last_input).num_seconds() >= IDLE_TIMEOUT_SECS;
-            if card_gone || idle {
-                self.end_citizen_session(if card_gone { "citizen.ended_card" } else { "citizen.ended_idle" });
-            }
+        if let Screen::Citizen(_) = self.screen
+            && session.login().view().state != "logged_in"
+        {
+            self.end_citizen_session("citizen.ended_card");
         }
+        self.follow_idleness(now);
     }
 
     /// Logs the citizen out and wipes every screen that showed their data.
@@ -388,7 +458,7 @@ impl KioskApp {
                 self.pending_login
                     .ask(&self.runtime, async move { session.log_in(pin.as_deref().map(String::as_str)).await });
             }
-            Action::Citizen(CitizenAction::LogOut) => self.end_citizen_session("citizen.ended_card"),
+            Action::Citizen(CitizenAction::LogOut) => self.end_citizen_session("citizen.ended_by_citizen"),
             Action::Citizen(action) => self.citizen_action(&session, action),
             Action::Home(HomeAction::RetrySync) => {
                 self.runtime.spawn(async move { session.retry_now().await });

@@ -332,7 +332,7 @@ fn the_pin_keypad_builds_the_pin_and_explains_a_wrong_one() {
     harness.state_mut().screen.busy = false;
     harness.state_mut().screen.error = Some(("wrong_pin".into(), Some(2)));
     harness.run();
-    harness.get_by_label("Nepareizs PIN. Atlikušie mēģinājumi: 2.");
+    harness.get_by_label("Nepareizs PIN. Atlikuši 2 mēģinājumi.");
 }
 
 /// A kiosk enrolled with a real server that accepts the test CA's cards, and a reader of this
@@ -573,8 +573,34 @@ fn an_idle_citizen_session_ends_by_itself() {
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);
-    offset.store(kiosk::IDLE_TIMEOUT_SECS + 1, Ordering::SeqCst);
-    run_until(&mut harness, "Session ended after a time without use.");
+    let idle_for = |seconds: i64| offset.fetch_add(seconds, Ordering::SeqCst);
+    // 20 s before the wipe: asked, with a countdown, over everything; "Continue" keeps the session.
+    idle_for(kiosk::IDLE_TIMEOUT_SECS - kiosk::IDLE_WARNING_SECS + 1);
+    run_until(&mut harness, "Are you still here?");
+    assert!(harness.query_by_label_contains("seconds everything here is cleared for the next visitor").is_some());
+    harness.get_by_label("Continue").click();
+    harness.run();
+    assert!(harness.query_by_label("Are you still here?").is_none());
+    assert!(harness.query_by_label("Hello, JĀNIS BĒRZIŅŠ!").is_some(), "the session goes on");
+    // Asked again, and nobody answers: the session ends and the kiosk is back in Latvian.
+    idle_for(kiosk::IDLE_TIMEOUT_SECS - kiosk::IDLE_WARNING_SECS + 1);
+    run_until(&mut harness, "Are you still here?");
+    idle_for(kiosk::IDLE_WARNING_SECS);
+    run_until(&mut harness, "Sesija beigta neaktivitātes dēļ.");
+    assert!(harness.query_by_label("Hello, JĀNIS BĒRZIŅŠ!").is_none());
+    assert!(harness.query_by_label("Pieslēgties ar eID karti").is_some(), "the home screen, in Latvian");
+
+    // "Finish" with the card still in says so, not that the card was taken out.
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    harness.get_by_label("Finish").click();
+    run_until(&mut harness, "Session ended, your data wiped from the kiosk. Do not forget to take your card.");
+    // Someone's English (or search) is not left for the next person either.
+    idle_for(kiosk::IDLE_TIMEOUT_SECS - kiosk::IDLE_WARNING_SECS + 1);
+    run_until(&mut harness, "Are you still here?");
+    idle_for(kiosk::IDLE_WARNING_SECS);
+    run_until(&mut harness, "Pieslēgties ar eID karti");
 }
 
 /// The citizen reads their e-address inbox at the kiosk: opening a message marks it read, its
@@ -607,6 +633,8 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     run_until_contains(&mut harness, "Lēmums par nodokli — Valsts ieņēmumu dienests");
     let listed = harness.query_all_by_label_contains("Lēmums par nodokli").count();
     assert_eq!(listed, 1);
+    // Unread, said in words (a screen reader does not see bold).
+    assert!(harness.query_by_label_contains("New · Lēmums par nodokli").is_some());
     harness.query_by_label_contains("Lēmums par nodokli").unwrap().click();
     run_until(&mut harness, "Pielikumā lēmums.");
     // The PDF is drawn on screen, its first pages, each named by its page.
@@ -639,12 +667,25 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     run_until(&mut harness, "Sent to the printer. Take it from the printer.");
     assert_eq!(std::fs::read(&printed).unwrap(), pdf, "the PDF went to the printer as it is");
     harness.get_by_label("Back to the mailbox").click();
-    harness.run();
+    // The list comes again from the server, the letter read now.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.query_by_label_contains("New · ").is_some() {
+        assert!(std::time::Instant::now() < deadline, "the letter still shows as new");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+    run_until_contains(&mut harness, "Lēmums par nodokli — Valsts ieņēmumu dienests");
     harness.get_by_label("Who looked at my mailbox").click();
     run_until(&mut harness, "opened a message");
     // Their own doings are "You"'s, not their personal code.
     assert!(harness.query_all_by_label("You").next().is_some());
     assert!(harness.query_by_label_contains("person:").is_none(), "actors are named, not shown as codes of kinds");
+    // In Latvian, in the second person: "Jūs atvērāt vēstuli", never "Jūs atvēra".
+    harness.get_by_label("Latviešu").click();
+    run_until(&mut harness, "atvērāt vēstuli");
+    assert!(harness.query_by_label("atvēra vēstuli").is_none());
+    harness.get_by_label("English").click();
+    harness.run();
     readers.remove("Reader");
     run_until(&mut harness, "Session ended: the card was taken out.");
     assert!(harness.query_by_label_contains("Lēmums par nodokli").is_none(), "nothing of the mailbox stays");
@@ -874,7 +915,7 @@ fn a_citizen_answers_a_letter_signed_with_pin2_on_the_kiosk_keypad() {
         harness.run();
     };
     press(&mut harness, "000000");
-    run_until(&mut harness, "Wrong PIN2. Tries left: 2.");
+    run_until(&mut harness, "Wrong PIN2. 2 tries left.");
     assert!(harness.query_by_label("Reply page 1 of 1").is_some(), "the reply stays to read and sign");
     press(&mut harness, "123456");
     run_until_contains(&mut harness, "is signed and sent");

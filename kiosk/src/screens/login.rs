@@ -90,7 +90,7 @@ impl LoginScreen {
     fn error_line(&self, ui: &mut egui::Ui, language: Language) {
         if let Some((code, tries)) = &self.error {
             let text = match (code.as_str(), tries) {
-                ("wrong_pin", Some(left)) => tr(language, "login.wrong_pin").replace("{count}", &left.to_string()),
+                ("wrong_pin", Some(left)) => crate::texts::tr_count(language, "login.wrong_pin", u64::from(*left)),
                 _ => error_text(language, code),
             };
             ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), text);

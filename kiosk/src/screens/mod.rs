@@ -129,7 +129,7 @@ pub(crate) fn pin_keypad(
 /// The PIN typed so far, as dots (read out as `entered_key`'s "N digits entered").
 pub(crate) fn pin_dots(ui: &mut egui::Ui, language: Language, length: usize, entered_key: &str) {
     let dots = "●".repeat(length);
-    let entered = tr(language, entered_key).replace("{count}", &length.to_string());
+    let entered = crate::texts::tr_count(language, entered_key, length as u64);
     let shown = if dots.is_empty() { "—".to_owned() } else { dots };
     ui.add(egui::Label::new(egui::RichText::new(shown).size(40.0).monospace()))
         .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &entered));

@@ -133,7 +133,13 @@ impl CitizenScreen {
                             sender_of(message, false),
                             local(message.sent_at)
                         ));
-                        let text = if unread { text.strong() } else { text };
+                        let text = if unread {
+                            // Said in words too, not only in bold: a screen reader reads it.
+                            egui::RichText::new(format!("{} · {}", tr(language, "citizen.unread"), text.text()))
+                                .strong()
+                        } else {
+                            text
+                        };
                         if ui.add(egui::Button::new(text).min_size(egui::vec2(600.0, 56.0))).clicked() {
                             action = Some(CitizenAction::OpenMessage(message.id));
                         }
@@ -157,7 +163,13 @@ impl CitizenScreen {
                     for access in accesses.iter().rev().take(30) {
                         ui.label(local(access.at));
                         ui.label(access_actor(language, access, &own));
-                        ui.label(tr_or(language, &format!("access.{}", access.action), &access.action));
+                        // Their own doings in the second person ("Jūs skatījāt", not "Jūs skatīja").
+                        let said = tr_or(language, &format!("access.{}", access.action), &access.action);
+                        ui.label(if access.actor == own {
+                            tr_or(language, &format!("access.own.{}", access.action), &said)
+                        } else {
+                            said
+                        });
                         ui.label(match access.basis.as_str() {
                             "consent" | "delegation" | "operator" | "representative" => {
                                 tr(language, &format!("access.basis.{}", access.basis))

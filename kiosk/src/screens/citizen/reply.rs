@@ -266,7 +266,7 @@ impl CitizenScreen {
                 let tries = tries_now.or(tries);
                 draft.problem = Some(match (error.code.name().as_str(), tries) {
                     ("wrong_pin" | "pin_blocked", Some(0)) => tr(language, "reply.pin2_blocked"),
-                    ("wrong_pin", Some(left)) => tr(language, "reply.wrong_pin2").replace("{count}", &left.to_string()),
+                    ("wrong_pin", Some(left)) => crate::texts::tr_count(language, "reply.wrong_pin2", u64::from(left)),
                     (code, _) => error_text(language, code),
                 });
                 draft.stage = ReplyStage::Reading { prepared, pages, pin_pad, tries };
