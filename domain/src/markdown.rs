@@ -26,6 +26,96 @@ pub fn to_safe_html(markdown: &str) -> String {
     out
 }
 
+/// A piece of an article as a screen without HTML (the kiosk) or a printed page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextBlock {
+    /// A heading of `level` 1–6.
+    Heading(u8, String),
+    Paragraph(String),
+    /// A list item (numbered lists keep their number in the text).
+    Item(String),
+}
+
+/// `markdown` as plain text blocks: emphasis dropped, a link's text followed by its address in
+/// parentheses (only web and mail addresses), images as their alternative text, raw HTML as text.
+pub fn to_text_blocks(markdown: &str) -> Vec<TextBlock> {
+    use pulldown_cmark::TagEnd;
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut blocks = Vec::new();
+    let mut text = String::new();
+    let mut heading: Option<u8> = None;
+    // Each open list's next number (`None`: bullets), and whether text is in an item.
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut in_item = false;
+    let mut link: Option<String> = None;
+    let flush = |text: &mut String, blocks: &mut Vec<TextBlock>, heading: Option<u8>, in_item: bool| {
+        let trimmed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        text.clear();
+        if trimmed.is_empty() {
+            return;
+        }
+        blocks.push(match (heading, in_item) {
+            (Some(level), _) => TextBlock::Heading(level, trimmed),
+            (None, true) => TextBlock::Item(trimmed),
+            (None, false) => TextBlock::Paragraph(trimmed),
+        });
+    };
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                flush(&mut text, &mut blocks, heading, in_item);
+                heading = Some(level as u8);
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                flush(&mut text, &mut blocks, heading, in_item);
+                heading = None;
+            }
+            Event::Start(Tag::List(first)) => {
+                flush(&mut text, &mut blocks, heading, in_item);
+                lists.push(first);
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                flush(&mut text, &mut blocks, heading, in_item);
+                in_item = true;
+                if let Some(Some(number)) = lists.last_mut() {
+                    text.push_str(&format!("{number}. "));
+                    *number += 1;
+                }
+            }
+            Event::End(TagEnd::Item) => {
+                flush(&mut text, &mut blocks, heading, in_item);
+                in_item = false;
+            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::TableRow | TagEnd::TableHead | TagEnd::HtmlBlock | TagEnd::CodeBlock,
+            ) => {
+                if !in_item {
+                    flush(&mut text, &mut blocks, heading, in_item);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                link = is_safe_url(&dest_url).then(|| dest_url.trim().to_owned());
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some(url) = link.take() {
+                    text.push_str(&format!(" ({url})"));
+                }
+            }
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => text.push_str(&t),
+            Event::End(TagEnd::TableCell) => text.push_str(" · "),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    flush(&mut text, &mut blocks, heading, in_item);
+    blocks
+}
+
 fn is_safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
@@ -34,6 +124,28 @@ fn is_safe_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_becomes_plain_text_blocks_for_screens_without_html() {
+        let blocks = to_text_blocks(
+            "## Kam jāmaksā\n\nNodeva **jāmaksā** [pašvaldībai](https://riga.lv).\n\n- Pensionāriem 50 %\n- Citiem\n\n\
+             1. Pirmais\n2. Otrais\n\n<script>x</script>\n\n[bad](javascript:alert(1)) ![karte](https://e.x/a.png)",
+        );
+        assert_eq!(
+            blocks,
+            [
+                TextBlock::Heading(2, "Kam jāmaksā".into()),
+                TextBlock::Paragraph("Nodeva jāmaksā pašvaldībai (https://riga.lv).".into()),
+                TextBlock::Item("Pensionāriem 50 %".into()),
+                TextBlock::Item("Citiem".into()),
+                TextBlock::Item("1. Pirmais".into()),
+                TextBlock::Item("2. Otrais".into()),
+                // Raw HTML is text, never markup; a hostile link keeps only its words.
+                TextBlock::Paragraph("<script>x</script>".into()),
+                TextBlock::Paragraph("bad karte".into()),
+            ]
+        );
+    }
 
     #[test]
     fn markdown_becomes_html() {

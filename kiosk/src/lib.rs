@@ -261,7 +261,9 @@ impl KioskApp {
         self.language != Language::Lv
             || match &self.screen {
                 Screen::Citizen(_) | Screen::Login(_) => true,
-                Screen::Home(home) => !home.query.is_empty() || home.page.is_some() || home.chosen.is_some(),
+                Screen::Home(home) => {
+                    !home.query.is_empty() || home.page.is_some() || home.chosen.is_some() || home.article.is_some()
+                }
                 Screen::Enroll(_) | Screen::Failed(_) => false,
             }
     }
@@ -568,16 +570,34 @@ fn apply_home_action(session: &DeviceSession, home: &mut HomeScreen, action: Hom
                 home.hits = session
                     .search(&text, Vec::new(), 12)?
                     .into_iter()
-                    .map(|hit| (hit.kind.as_str().to_owned(), hit.id, hit.title))
+                    .map(|hit| screens::SearchResult {
+                        kind: hit.kind.as_str().to_owned(),
+                        id: hit.id,
+                        title: hit.title,
+                        snippet: hit.snippet.iter().map(|part| part.text.as_str()).collect::<String>(),
+                    })
                     .collect();
+            }
+            HomeAction::OpenArticle(id) => {
+                home.article = session.article_text(&id)?;
+                home.article_notice = None;
+            }
+            HomeAction::PrintArticle(id) => {
+                home.article_notice = Some(match session.print_article(&id) {
+                    Ok(_) => tr(session.language()?, "citizen.printed"),
+                    Err(error) => error_text(session.language()?, &error.code),
+                });
             }
             HomeAction::Browse(entry) => {
                 let services = session.services_of(&entry.kind, &entry.id)?;
                 home.chosen = Some((entry, services));
             }
-            HomeAction::OpenService(id) => home.page = session.service_page(&id)?,
+            HomeAction::OpenService(id) => {
+                home.article = None;
+                home.page = session.service_page(&id)?;
+            }
             HomeAction::Back => {
-                if home.page.take().is_none() {
+                if home.article.take().is_none() && home.page.take().is_none() {
                     home.chosen = None;
                 }
             }

@@ -262,11 +262,45 @@ fn citizens_search_with_the_on_screen_keyboard_without_diacritics() {
         harness.run();
     }
     harness.run();
-    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Pases izsniegšana").click();
+    // Each hit says what it is and what matched, and sits above the keyboard (never under it).
+    let hit = harness.get_by_label_contains("Pases izsniegšana · pakalpojums");
+    let hit_top = hit.rect().min.y;
+    let key_top = harness.get_by_role_and_label(egui::accesskit::Role::Button, "p").rect().min.y;
+    assert!(hit_top < key_top, "the results are above the keyboard ({hit_top} vs {key_top})");
+    hit.click();
     harness.run();
     harness.run();
     harness.get_by_label("Kur vērsties");
     harness.get_by_label("Cik tas maksā");
+}
+
+/// A search finds the knowledge base too: an article opens as text at the kiosk, names who wrote
+/// it and the services it is about, and offers "print this" (refused here: no printer).
+#[test]
+fn citizens_find_and_read_knowledge_base_articles_at_the_kiosk() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = kiosk_with_demo_catalogue(&runtime, dir.path());
+    let mut harness = tall_kiosk(app);
+    harness.run();
+    harness.get_by_label("Meklēt pakalpojumu").click();
+    harness.run();
+    harness.get_by_label("Meklēt pakalpojumu").type_text("biežāk jautā");
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Suņu nodeva: ko klienti jautā visbiežāk · skaidrojums").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Kam jāmaksā");
+    harness.get_by_label_contains("Nodevu maksā katra Rīgā reģistrēta suņa īpašnieks");
+    assert!(harness.query_by_label_contains("**").is_none(), "no Markdown marks on screen");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Suņu turēšanas nodevas samaksa");
+    harness.get_by_label("Drukāt šo").click();
+    harness.run();
+    harness.get_by_label("Šim kioskam nav pievienots printeris. Jautājiet bibliotekāram.");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Atpakaļ").click();
+    harness.run();
+    assert!(harness.query_by_label("Kam jāmaksā").is_none());
 }
 
 fn fast_policy() -> device::schedule::SchedulePolicy {

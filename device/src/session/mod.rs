@@ -423,6 +423,44 @@ impl DeviceSession {
         Ok(Some(catalogue_view::article_page(&article, owner.as_ref(), &services, self.language()?)))
     }
 
+    /// An article as a screen without HTML shows it (the kiosk): its page and its text blocks.
+    pub fn article_text(
+        &self,
+        id: &str,
+    ) -> Result<Option<(ArticlePage, Vec<domain::markdown::TextBlock>)>, SessionError> {
+        let Some(article) = self.store.article(id)? else { return Ok(None) };
+        let blocks = domain::markdown::to_text_blocks(&article.body);
+        Ok(self.article_page(id)?.map(|page| (page, blocks)))
+    }
+
+    /// An article on this device's printer (a kiosk's), laid out as a document: no copy on disk.
+    pub fn print_article(&self, id: &str) -> Result<String, SessionError> {
+        use domain::markdown::TextBlock;
+        let (page, blocks) = self
+            .article_text(id)?
+            .ok_or_else(|| SessionError::new(ErrorCode::NotFound, format!("there is no article {id}")))?;
+        let mut printed: Vec<print::Block> = Vec::new();
+        for block in blocks {
+            match block {
+                TextBlock::Heading(_, text) => printed.push(print::Block::Heading(text)),
+                TextBlock::Paragraph(text) => printed.push(print::Block::Paragraph(text)),
+                TextBlock::Item(text) => match printed.last_mut() {
+                    Some(print::Block::Items(items)) => items.push(text),
+                    _ => printed.push(print::Block::Items(vec![text])),
+                },
+            }
+        }
+        let footer = format!("{} · {}", page.owner.name.text, page.id);
+        let pdf = print::render(&print::Document { title: page.title.clone(), blocks: printed, footer })
+            .map_err(|e| SessionError::new(ErrorCode::PrintFailed, e.to_string()))?;
+        let printer = self
+            .printer()
+            .ok_or_else(|| SessionError::new(ErrorCode::NoPrinter, "no printer is set up on this device"))?;
+        printer
+            .print(&pdf, &format!("{}.pdf", page.title))
+            .map_err(|e| SessionError::new(ErrorCode::PrintFailed, e.to_string()))
+    }
+
     /// Life and business events, then institutions, to browse by.
     pub fn browse_entries(&self) -> Result<Vec<BrowseEntry>, SessionError> {
         let language = self.language()?;

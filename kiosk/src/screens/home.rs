@@ -5,21 +5,36 @@ use device::{
 };
 use domain::{
     Language,
-    catalogue_view::{BrowseEntry, LinkView, ServicePage},
+    catalogue_view::{ArticlePage, BrowseEntry, LinkView, ServicePage},
+    markdown::TextBlock,
 };
 
 use crate::texts::tr;
+
+/// One search hit as the kiosk lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchResult {
+    /// `service` or `article`.
+    pub kind: String,
+    pub id: String,
+    pub title: String,
+    /// What matched, in words (the snippet without its marks).
+    pub snippet: String,
+}
 
 /// The citizen's start screen: search with an on-screen keyboard, browse by life situation and
 /// institution, and a plain-language service page.
 #[derive(Debug, Default)]
 pub struct HomeScreen {
     pub query: String,
-    /// (kind, id, title) of the search hits.
-    pub hits: Vec<(String, String, String)>,
+    /// The search hits: services and knowledge-base articles.
+    pub hits: Vec<SearchResult>,
     pub entries: Vec<BrowseEntry>,
     pub chosen: Option<(BrowseEntry, Vec<LinkView>)>,
     pub page: Option<ServicePage>,
+    /// A knowledge-base article being read, as text blocks, and the line about its printing.
+    pub article: Option<(ArticlePage, Vec<TextBlock>)>,
+    pub article_notice: Option<String>,
     /// The on-screen keyboard shows once the search field is touched, so the situations and
     /// institutions fit on the first screen.
     pub keyboard_open: bool,
@@ -33,6 +48,8 @@ pub enum HomeAction {
     Search(String),
     Browse(BrowseEntry),
     OpenService(String),
+    OpenArticle(String),
+    PrintArticle(String),
     Back,
     LogIn,
 }
@@ -90,9 +107,10 @@ impl HomeScreen {
         ui.add_space(8.0);
         let footer_height = 64.0;
         egui::ScrollArea::vertical().max_height(ui.available_height() - footer_height).show(ui, |ui| {
-            let chosen = match &self.page {
-                Some(page) => service_page(ui, language, page),
-                None => self.search_and_browse(ui, language),
+            let chosen = match (&self.page, &self.article) {
+                (_, Some(article)) => article_view(ui, language, article, self.article_notice.as_deref()),
+                (Some(page), None) => service_page(ui, language, page),
+                (None, None) => self.search_and_browse(ui, language),
             };
             action = action.take().or(chosen);
         });
@@ -123,6 +141,26 @@ impl HomeScreen {
         if field.clicked() || field.has_focus() {
             self.keyboard_open = true;
         }
+        // The results come right under the field, above the keyboard, so a finger never hides them.
+        if !self.query.trim().is_empty() {
+            ui.add_space(8.0);
+            if self.hits.is_empty() {
+                ui.label(tr(language, "catalogue.no_results"));
+            }
+            egui::ScrollArea::vertical().id_salt("search-hits").max_height(300.0).show(ui, |ui| {
+                for hit in &self.hits {
+                    let kind = tr(language, &format!("catalogue.kind.{}", hit.kind));
+                    let text = format!("{} · {}\n{}", hit.title, kind, hit.snippet);
+                    if ui.add(egui::Button::new(text).min_size(egui::vec2(ui.available_width(), 64.0))).clicked() {
+                        action = Some(if hit.kind == "article" {
+                            HomeAction::OpenArticle(hit.id.clone())
+                        } else {
+                            HomeAction::OpenService(hit.id.clone())
+                        });
+                    }
+                }
+            });
+        }
         if self.keyboard_open
             && super::on_screen_keyboard(
                 ui,
@@ -139,14 +177,6 @@ impl HomeScreen {
         }
         ui.add_space(12.0);
         if !self.query.trim().is_empty() {
-            if self.hits.is_empty() {
-                ui.label(tr(language, "catalogue.no_results"));
-            }
-            for (kind, id, title) in &self.hits {
-                if kind == "service" && ui.button(title).clicked() {
-                    action = Some(HomeAction::OpenService(id.clone()));
-                }
-            }
             return action;
         }
         if let Some((entry, services)) = &self.chosen {
@@ -249,4 +279,52 @@ mod tests {
         assert_eq!(format_euro(1500), "15,00 €");
         assert_eq!(format_euro(7), "0,07 €");
     }
+}
+
+/// A knowledge-base article, read at the kiosk: its text, who wrote it, the services it is
+/// about, and "print this".
+fn article_view(
+    ui: &mut egui::Ui,
+    language: Language,
+    (page, blocks): &(ArticlePage, Vec<TextBlock>),
+    notice: Option<&str>,
+) -> Option<HomeAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
+            action = Some(HomeAction::Back);
+        }
+        if ui.button(tr(language, "article.print")).clicked() {
+            action = Some(HomeAction::PrintArticle(page.id.clone()));
+        }
+    });
+    if let Some(notice) = notice {
+        ui.label(egui::RichText::new(notice).strong());
+    }
+    ui.heading(&page.title);
+    ui.label(tr(language, "article.by").replace("{owner}", &page.owner.name.text));
+    ui.add_space(8.0);
+    for block in blocks {
+        match block {
+            TextBlock::Heading(level, text) => {
+                ui.label(egui::RichText::new(text).strong().size(if *level <= 2 { 30.0 } else { 26.0 }));
+            }
+            TextBlock::Paragraph(text) => {
+                ui.label(text);
+            }
+            TextBlock::Item(text) => {
+                ui.label(format!("• {text}"));
+            }
+        }
+    }
+    if !page.services.is_empty() {
+        ui.add_space(8.0);
+        ui.strong(tr(language, "article.services"));
+        for service in &page.services {
+            if ui.button(&service.name.text).clicked() {
+                action = Some(HomeAction::OpenService(service.id.clone()));
+            }
+        }
+    }
+    action
 }

@@ -11,7 +11,7 @@ pub use citizen::{
     ReplyAnswer, ReplyDraft, ReplyStage, ShownDocument, months_ahead,
 };
 pub use enroll::{EnrollAction, EnrollScreen};
-pub use home::{HomeAction, HomeScreen};
+pub use home::{HomeAction, HomeScreen, SearchResult};
 pub use login::{LoginAction, LoginScreen};
 
 use domain::Language;
