@@ -131,6 +131,28 @@ impl HomeScreen {
         action
     }
 
+    /// The search hits, each saying what it is and what matched; "no results" when none.
+    fn hits_ui(&self, ui: &mut egui::Ui, language: Language, height: f32) -> Option<HomeAction> {
+        let mut action = None;
+        if self.hits.is_empty() {
+            ui.label(tr(language, "catalogue.no_results"));
+        }
+        egui::ScrollArea::vertical().id_salt("search-hits").max_height(height).show(ui, |ui| {
+            for hit in &self.hits {
+                let kind = tr(language, &format!("catalogue.kind.{}", hit.kind));
+                let text = format!("{} · {}\n{}", hit.title, kind, hit.snippet);
+                if ui.add(egui::Button::new(text).min_size(egui::vec2(ui.available_width(), 64.0))).clicked() {
+                    action = Some(if hit.kind == "article" {
+                        HomeAction::OpenArticle(hit.id.clone())
+                    } else {
+                        HomeAction::OpenService(hit.id.clone())
+                    });
+                }
+            }
+        });
+        action
+    }
+
     fn search_and_browse(&mut self, ui: &mut egui::Ui, language: Language) -> Option<HomeAction> {
         let mut action = None;
         ui.heading(tr(language, "catalogue.title"));
@@ -141,35 +163,37 @@ impl HomeScreen {
         if field.clicked() || field.has_focus() {
             self.keyboard_open = true;
         }
-        // The results come right under the field, above the keyboard, so a finger never hides them.
-        if !self.query.trim().is_empty() {
-            ui.add_space(8.0);
-            if self.hits.is_empty() {
-                ui.label(tr(language, "catalogue.no_results"));
-            }
-            egui::ScrollArea::vertical().id_salt("search-hits").max_height(300.0).show(ui, |ui| {
-                for hit in &self.hits {
-                    let kind = tr(language, &format!("catalogue.kind.{}", hit.kind));
-                    let text = format!("{} · {}\n{}", hit.title, kind, hit.snippet);
-                    if ui.add(egui::Button::new(text).min_size(egui::vec2(ui.available_width(), 64.0))).clicked() {
-                        action = Some(if hit.kind == "article" {
-                            HomeAction::OpenArticle(hit.id.clone())
-                        } else {
-                            HomeAction::OpenService(hit.id.clone())
-                        });
-                    }
+        // The results are never under the keyboard or a finger: beside the keyboard while it is
+        // open (both fit on the kiosk's screen), right under the field when it is closed.
+        let searching = !self.query.trim().is_empty();
+        let mut close_keyboard = false;
+        if self.keyboard_open {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.spacing_mut().item_spacing = egui::vec2(6.0, 6.0);
+                    close_keyboard = super::on_screen_keyboard(
+                        ui,
+                        language,
+                        &mut self.query,
+                        &KEY_ROWS,
+                        &mut super::KeyboardKind { writing: None, closable: true },
+                    );
+                });
+                if searching {
+                    ui.vertical(|ui| {
+                        if let Some(open) = self.hits_ui(ui, language, 320.0) {
+                            action = Some(open);
+                        }
+                    });
                 }
             });
+        } else if searching {
+            ui.add_space(8.0);
+            if let Some(open) = self.hits_ui(ui, language, 420.0) {
+                action = Some(open);
+            }
         }
-        if self.keyboard_open
-            && super::on_screen_keyboard(
-                ui,
-                language,
-                &mut self.query,
-                &KEY_ROWS,
-                &mut super::KeyboardKind { writing: None, closable: true },
-            )
-        {
+        if close_keyboard {
             self.keyboard_open = false;
         }
         if self.query != before {
