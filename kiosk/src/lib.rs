@@ -107,6 +107,9 @@ pub struct KioskApp {
     last_input: chrono::DateTime<chrono::Utc>,
     /// Seconds left before the idle wipe, while the kiosk asks whether someone is still there.
     idle_warning: Option<i64>,
+    /// The text size and contrast chosen, and the one the context was last styled with.
+    display: Display,
+    styled: Option<Display>,
 }
 
 impl KioskApp {
@@ -134,6 +137,8 @@ impl KioskApp {
             pending_mail: Pending::default(),
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
             idle_warning: None,
+            display: Display::default(),
+            styled: None,
         };
         app.last_input = (app.clock)();
         match session.and_then(|s| Ok((s.language()?, s.enrollment()?, s))) {
@@ -164,6 +169,11 @@ impl KioskApp {
         self.language
     }
 
+    /// The text size and contrast in force.
+    pub fn display(&self) -> Display {
+        self.display
+    }
+
     /// The device session, when the local store opened.
     pub fn session(&self) -> Option<&Arc<DeviceSession>> {
         self.session.as_ref()
@@ -190,6 +200,10 @@ impl KioskApp {
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let language = self.language;
         let now = (self.clock)();
+        if self.styled != Some(self.display) {
+            apply_kiosk_style(ui.ctx(), self.display);
+            self.styled = Some(self.display);
+        }
         if ui.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
             self.last_input = now;
         }
@@ -198,9 +212,16 @@ impl KioskApp {
                 ui.heading(tr(language, "app.title"));
                 ui.label(tr(language, "app.tagline"));
             });
-            if let Some(chosen) = language_bar(ui, language) {
-                self.actions.push(Action::SetLanguage(chosen));
-            }
+            ui.horizontal(|ui| {
+                if let Some(chosen) = language_bar(ui, language) {
+                    self.actions.push(Action::SetLanguage(chosen));
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if let Some(chosen) = screens::display_bar(ui, language, self.display) {
+                        self.display = chosen;
+                    }
+                });
+            });
             ui.separator();
             ui.add_space(16.0);
             match &mut self.screen {
@@ -271,11 +292,15 @@ impl KioskApp {
     /// After [`IDLE_WARNING_SECS`] of warning, the kiosk is set back for the next person: the
     /// citizen's session ended, the home screen as new, in Latvian.
     fn follow_idleness(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        let idle = (now - self.last_input).num_seconds();
         if !self.holds_someones_use() {
             self.idle_warning = None;
+            // A larger text or high contrast outlives the wipe for a while, then the defaults.
+            if self.display != Display::default() && idle >= DISPLAY_KEPT_IDLE_SECS {
+                self.display = Display::default();
+            }
             return;
         }
-        let idle = (now - self.last_input).num_seconds();
         if idle < IDLE_TIMEOUT_SECS - IDLE_WARNING_SECS {
             self.idle_warning = None;
             return;
@@ -286,6 +311,7 @@ impl KioskApp {
         }
         tracing::info!("idle: the kiosk is set back for the next person");
         self.idle_warning = None;
+        // The display goes back to the defaults only after its own time without use.
         self.last_input = now;
         self.language = Language::Lv;
         if let Some(session) = &self.session
@@ -610,18 +636,76 @@ fn apply_home_action(session: &DeviceSession, home: &mut HomeScreen, action: Hom
     }
 }
 
-/// Large text and touch-sized targets (at least 48 points), for standing users and fingers.
-pub fn apply_kiosk_style(ctx: &egui::Context) {
+/// How the kiosk is shown: the text size ("A A A") and high contrast, chosen by the person at it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Display {
+    /// 0: normal, 1: large, 2: largest.
+    pub size: u8,
+    pub high_contrast: bool,
+}
+
+impl Display {
+    /// The text scale of each size step.
+    pub fn scale(self) -> f32 {
+        [1.0, 1.25, 1.5][usize::from(self.size.min(2))]
+    }
+}
+
+/// How long a changed display stays once nobody uses the kiosk (it outlives a citizen's wipe, so
+/// the same person logging in again keeps it, and then goes back to the defaults).
+pub const DISPLAY_KEPT_IDLE_SECS: i64 = 60;
+
+/// The colours of the normal display: egui's light theme, its links darkened to pass WCAG AA
+/// (checked by a test for every pair the kiosk draws).
+pub fn normal_visuals() -> egui::Visuals {
+    let mut visuals = egui::Visuals::light();
+    visuals.hyperlink_color = egui::Color32::from_rgb(0x0B, 0x4F, 0xB0);
+    visuals
+}
+
+/// The colours of the high-contrast display: white and yellow on black (WCAG AAA: at least 7:1,
+/// checked by a test for every pair the kiosk draws).
+pub fn high_contrast_visuals() -> egui::Visuals {
+    use egui::Color32;
+    let mut visuals = egui::Visuals::dark();
+    let (black, white, yellow) = (Color32::BLACK, Color32::WHITE, Color32::from_rgb(0xFF, 0xE6, 0x00));
+    visuals.override_text_color = Some(white);
+    visuals.panel_fill = black;
+    visuals.window_fill = black;
+    visuals.extreme_bg_color = black;
+    visuals.faint_bg_color = black;
+    visuals.hyperlink_color = yellow;
+    visuals.selection.bg_fill = yellow;
+    visuals.selection.stroke = egui::Stroke::new(2.0, black);
+    for (widgets, stroke) in [
+        (&mut visuals.widgets.noninteractive, white),
+        (&mut visuals.widgets.inactive, white),
+        (&mut visuals.widgets.hovered, yellow),
+        (&mut visuals.widgets.active, yellow),
+        (&mut visuals.widgets.open, yellow),
+    ] {
+        widgets.bg_fill = black;
+        widgets.weak_bg_fill = black;
+        widgets.bg_stroke = egui::Stroke::new(2.0, stroke);
+        widgets.fg_stroke = egui::Stroke::new(2.0, stroke);
+    }
+    visuals
+}
+
+/// Large text and touch-sized targets (at least 48 points), for standing users and fingers,
+/// scaled and coloured as `display` asks.
+pub fn apply_kiosk_style(ctx: &egui::Context, display: Display) {
     // Light, high-contrast colours read best in bright libraries and halls.
-    ctx.set_visuals(egui::Visuals::light());
+    ctx.set_visuals(if display.high_contrast { high_contrast_visuals() } else { normal_visuals() });
+    let scale = display.scale();
     ctx.global_style_mut(|style| {
         use egui::{FontFamily::Proportional, FontId, TextStyle};
         style.text_styles = [
-            (TextStyle::Heading, FontId::new(36.0, Proportional)),
-            (TextStyle::Body, FontId::new(22.0, Proportional)),
-            (TextStyle::Button, FontId::new(24.0, Proportional)),
-            (TextStyle::Small, FontId::new(16.0, Proportional)),
-            (TextStyle::Monospace, FontId::new(22.0, egui::FontFamily::Monospace)),
+            (TextStyle::Heading, FontId::new(36.0 * scale, Proportional)),
+            (TextStyle::Body, FontId::new(22.0 * scale, Proportional)),
+            (TextStyle::Button, FontId::new(24.0 * scale, Proportional)),
+            (TextStyle::Small, FontId::new(16.0 * scale, Proportional)),
+            (TextStyle::Monospace, FontId::new(22.0 * scale, egui::FontFamily::Monospace)),
         ]
         .into();
         style.spacing.interact_size = egui::vec2(48.0, 48.0);
@@ -655,6 +739,54 @@ mod tests {
         196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 252, 207, 192, 80, 15, 0, 4, 133, 1, 128, 132, 169, 140,
         33, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
     ];
+
+    /// WCAG 2 contrast ratio of two colours (relative luminance of sRGB).
+    fn contrast(a: egui::Color32, b: egui::Color32) -> f32 {
+        let luminance = |c: egui::Color32| {
+            let channel = |v: u8| {
+                let v = f32::from(v) / 255.0;
+                if v <= 0.039_28 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+            };
+            0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// Every pair of text (or a widget's strokes) and what it is drawn on, in a theme.
+    fn pairs(visuals: &egui::Visuals) -> Vec<(&'static str, egui::Color32, egui::Color32)> {
+        let text = visuals.override_text_color.unwrap_or(visuals.widgets.noninteractive.fg_stroke.color);
+        let mut pairs = vec![
+            ("text on the panel", text, visuals.panel_fill),
+            ("text on a window", text, visuals.window_fill),
+            ("text in a field", text, visuals.extreme_bg_color),
+            ("a link", visuals.hyperlink_color, visuals.panel_fill),
+        ];
+        for (name, widget) in [
+            ("a button", &visuals.widgets.inactive),
+            ("a hovered button", &visuals.widgets.hovered),
+            ("a pressed button", &visuals.widgets.active),
+        ] {
+            let label = visuals.override_text_color.unwrap_or(widget.fg_stroke.color);
+            pairs.push((name, label, widget.weak_bg_fill));
+            pairs.push((name, label, widget.bg_fill));
+        }
+        pairs
+    }
+
+    #[test]
+    fn the_high_contrast_display_meets_wcag_aaa_and_the_normal_one_aa() {
+        for (name, fg, bg) in pairs(&high_contrast_visuals()) {
+            let ratio = contrast(fg, bg);
+            assert!(ratio >= 7.0, "high contrast, {name}: {ratio:.2}:1 is below AAA's 7:1");
+        }
+        let worst = pairs(&normal_visuals())
+            .into_iter()
+            .map(|(name, fg, bg)| (contrast(fg, bg), name))
+            .fold((f32::MAX, ""), |worst, pair| if pair.0 < worst.0 { pair } else { worst });
+        assert!(worst.0 >= 4.5, "normal display, {}: {:.2}:1 is below AA's 4.5:1", worst.1, worst.0);
+        assert!((contrast(egui::Color32::BLACK, egui::Color32::WHITE) - 21.0).abs() < 0.01);
+    }
 
     #[test]
     fn attachments_are_made_ready_for_the_screen_or_refused_with_a_code_the_kiosk_translates() {

@@ -66,7 +66,7 @@ fn main() -> Result<()> {
         "Pietura kiosk",
         options,
         Box::new(move |cc| {
-            apply_kiosk_style(&cc.egui_ctx);
+            apply_kiosk_style(&cc.egui_ctx, kiosk::Display::default());
             Ok(Box::new(app))
         }),
     )

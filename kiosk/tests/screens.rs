@@ -138,13 +138,7 @@ fn the_kiosk_enrolls_against_a_real_server_and_goes_online() {
             .map(Arc::new)
     };
     let app = KioskApp::new(session, runtime.handle().clone(), fixed_clock());
-    let mut harness = Harness::new_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
     harness.run();
     harness.get_by_label("Server address").click();
@@ -565,13 +559,7 @@ fn a_citizen_logs_in_at_the_kiosk_and_taking_the_card_out_ends_and_wipes_the_ses
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
-    let mut harness = Harness::new_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = kiosk_sized(app);
     let theirs = add_case_on_server(&runtime, dir.path(), "325035-11782", 7);
     let someone_elses = add_case_on_server(&runtime, dir.path(), "290156-11605", 8);
     harness.get_by_label("English").click();
@@ -597,13 +585,7 @@ fn an_idle_citizen_session_ends_by_itself() {
     #[allow(clippy::disallowed_methods)] // a movable clock over the real one, as the server uses it
     let clock: Clock = Arc::new(move || chrono::Utc::now() + chrono::Duration::seconds(moved.load(Ordering::SeqCst)));
     let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), clock);
-    let mut harness = Harness::new_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);
@@ -652,13 +634,7 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
     app.session().expect("a session").set_printer_command(lp);
     let pdf = add_message_on_server(&runtime, dir.path());
-    let mut harness = Harness::new_ui_state(
-        |ui, app: &mut KioskApp| {
-            app.run_effects();
-            app.draw(ui);
-        },
-        app,
-    );
+    let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);
@@ -976,4 +952,50 @@ fn a_citizen_answers_a_letter_signed_with_pin2_on_the_kiosk_keypad() {
         let embedded: protocol::SignedReply = serde_json::from_slice(&verified.files[0].1).unwrap();
         assert_eq!(embedded.body, reply.body);
     });
+}
+
+/// Issue 16: larger text and high contrast are chosen on every screen, outlive the wipe of a
+/// citizen's session (the same person may come back to the card slot), and go back to the
+/// defaults after a minute without use.
+#[test]
+fn text_size_and_contrast_outlive_the_wipe_for_a_minute_only() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let offset = Arc::new(AtomicI64::new(0));
+    let moved = offset.clone();
+    #[allow(clippy::disallowed_methods)] // a movable clock over the real one, as the server uses it
+    let clock: Clock = Arc::new(move || chrono::Utc::now() + chrono::Duration::seconds(moved.load(Ordering::SeqCst)));
+    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), clock);
+    let mut harness = kiosk_sized(app);
+    harness.run();
+    harness.get_by_label("Ļoti liels teksts").click();
+    harness.run();
+    harness.get_by_label("Kontrasts").click();
+    harness.run();
+    let chosen = kiosk::Display { size: 2, high_contrast: true };
+    assert_eq!(harness.state().display(), chosen);
+    assert_eq!(harness.ctx.global_style().visuals.panel_fill, egui::Color32::BLACK, "the theme follows");
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    // Still chosen on the citizen's screen, and after their card leaves.
+    assert_eq!(harness.state().display(), chosen);
+    readers.remove("Reader");
+    run_until(&mut harness, "Session ended: the card was taken out.");
+    assert_eq!(harness.state().display(), chosen, "kept across the wipe");
+    // A minute without use (after the language went back too): the defaults.
+    offset.fetch_add(kiosk::IDLE_TIMEOUT_SECS - kiosk::IDLE_WARNING_SECS + 1, Ordering::SeqCst);
+    run_until(&mut harness, "Are you still here?");
+    offset.fetch_add(kiosk::IDLE_WARNING_SECS, Ordering::SeqCst);
+    run_until(&mut harness, "Pieslēgties ar eID karti");
+    assert_eq!(harness.state().display(), chosen, "not before its own minute");
+    offset.fetch_add(kiosk::DISPLAY_KEPT_IDLE_SECS, Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while harness.state().display() != kiosk::Display::default() {
+        assert!(std::time::Instant::now() < deadline, "the display never went back to the defaults");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+    assert_ne!(harness.ctx.global_style().visuals.panel_fill, egui::Color32::BLACK);
 }

@@ -32,6 +32,27 @@ pub fn language_bar(ui: &mut egui::Ui, current: Language) -> Option<Language> {
     chosen
 }
 
+/// The text size steps ("A", "A", "A" in growing sizes) and high contrast, on every screen.
+pub fn display_bar(ui: &mut egui::Ui, language: Language, current: crate::Display) -> Option<crate::Display> {
+    let mut chosen = None;
+    // Right to left: contrast first, then the largest size.
+    let contrast = egui::Button::selectable(current.high_contrast, tr(language, "display.contrast"));
+    if ui.add(contrast).clicked() {
+        chosen = Some(crate::Display { high_contrast: !current.high_contrast, ..current });
+    }
+    for size in (0..3u8).rev() {
+        let text = egui::RichText::new("A").size(20.0 + 8.0 * f32::from(size));
+        let name = tr(language, &format!("display.size_{size}"));
+        let response = ui.add(egui::Button::selectable(current.size == size, text));
+        let response = response.on_hover_text(&name);
+        response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, current.size == size, &name));
+        if response.clicked() {
+            chosen = Some(crate::Display { size, ..current });
+        }
+    }
+    chosen
+}
+
 /// What an on-screen keyboard offers besides its keys.
 pub(crate) struct KeyboardKind {
     /// A new-line key (letters), and a shift key whose state lives in `shift` (one capital).
