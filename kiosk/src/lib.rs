@@ -660,6 +660,7 @@ pub const DISPLAY_KEPT_IDLE_SECS: i64 = 60;
 pub fn normal_visuals() -> egui::Visuals {
     let mut visuals = egui::Visuals::light();
     visuals.hyperlink_color = egui::Color32::from_rgb(0x0B, 0x4F, 0xB0);
+    visuals.error_fg_color = egui::Color32::from_rgb(0xA1, 0x1D, 0x1D);
     visuals
 }
 
@@ -675,8 +676,10 @@ pub fn high_contrast_visuals() -> egui::Visuals {
     visuals.extreme_bg_color = black;
     visuals.faint_bg_color = black;
     visuals.hyperlink_color = yellow;
-    visuals.selection.bg_fill = yellow;
-    visuals.selection.stroke = egui::Stroke::new(2.0, black);
+    visuals.error_fg_color = Color32::from_rgb(0xFF, 0x9E, 0x9E);
+    // A chosen button: white on dark blue with a yellow edge (white on yellow would not read).
+    visuals.selection.bg_fill = Color32::from_rgb(0x00, 0x2E, 0x8A);
+    visuals.selection.stroke = egui::Stroke::new(3.0, yellow);
     for (widgets, stroke) in [
         (&mut visuals.widgets.noninteractive, white),
         (&mut visuals.widgets.inactive, white),
@@ -761,6 +764,8 @@ mod tests {
             ("text on a window", text, visuals.window_fill),
             ("text in a field", text, visuals.extreme_bg_color),
             ("a link", visuals.hyperlink_color, visuals.panel_fill),
+            ("a chosen button", text, visuals.selection.bg_fill),
+            ("a problem", visuals.error_fg_color, visuals.panel_fill),
         ];
         for (name, widget) in [
             ("a button", &visuals.widgets.inactive),

@@ -329,7 +329,7 @@ fn the_pin_keypad_builds_the_pin_and_explains_a_wrong_one() {
     };
     let mut screen = LoginScreen::default();
     screen.card = Some(card);
-    let mut harness = Harness::new_ui_state(
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(
         |ui, state: &mut State| {
             if let Some(action) = state.screen.ui(ui, Language::Lv) {
                 state.action = Some(action);

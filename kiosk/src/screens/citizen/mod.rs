@@ -150,7 +150,7 @@ pub fn months_ahead(from: chrono::NaiveDate, months: u32) -> chrono::NaiveDate {
 }
 
 fn failed(ui: &mut egui::Ui, language: Language, code: &str) {
-    ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), error_text(language, code));
+    ui.colored_label(ui.visuals().error_fg_color, error_text(language, code));
 }
 
 fn big(ui: &mut egui::Ui, text: String) -> bool {

@@ -75,7 +75,7 @@ impl CitizenScreen {
         let reading = matches!(draft.stage, ReplyStage::Reading { .. } | ReplyStage::Sending { .. });
         let problem_line = |ui: &mut egui::Ui, problem: &Option<String>| {
             if let Some(problem) = problem {
-                ui.colored_label(egui::Color32::from_rgb(0xA1, 0x1D, 0x1D), problem);
+                ui.colored_label(ui.visuals().error_fg_color, problem);
             }
         };
         // While reading, the problem shows beside the keypad (where the PIN was typed).
@@ -171,10 +171,7 @@ impl CitizenScreen {
                             }
                         }
                         if *tries == Some(0) {
-                            ui.colored_label(
-                                egui::Color32::from_rgb(0xA1, 0x1D, 0x1D),
-                                tr(language, "reply.pin2_blocked"),
-                            );
+                            ui.colored_label(ui.visuals().error_fg_color, tr(language, "reply.pin2_blocked"));
                         } else if *pin_pad {
                             ui.label(tr(language, if sending { "reply.pin_pad_waiting" } else { "reply.pin_pad" }));
                             if !sending && big(ui, tr(language, "reply.sign_on_pad")) {
