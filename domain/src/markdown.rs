@@ -93,10 +93,8 @@ pub fn to_text_blocks(markdown: &str) -> Vec<TextBlock> {
             }
             Event::End(
                 TagEnd::Paragraph | TagEnd::TableRow | TagEnd::TableHead | TagEnd::HtmlBlock | TagEnd::CodeBlock,
-            ) => {
-                if !in_item {
-                    flush(&mut text, &mut blocks, heading, in_item);
-                }
+            ) if !in_item => {
+                flush(&mut text, &mut blocks, heading, in_item);
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
                 link = is_safe_url(&dest_url).then(|| dest_url.trim().to_owned());

@@ -287,24 +287,6 @@ fn service_page(ui: &mut egui::Ui, language: Language, page: &ServicePage) -> Op
     action
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sync_times_show_the_date_only_on_other_days() {
-        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        assert_eq!(format_sync_time(now, now).len(), 8);
-        assert_eq!(format_sync_time(now - chrono::Duration::days(3), now).len(), 16);
-    }
-
-    #[test]
-    fn euros_are_written_the_latvian_way() {
-        assert_eq!(format_euro(1500), "15,00 €");
-        assert_eq!(format_euro(7), "0,07 €");
-    }
-}
-
 /// A knowledge-base article, read at the kiosk: its text, who wrote it, the services it is
 /// about, and "print this".
 fn article_view(
@@ -351,4 +333,22 @@ fn article_view(
         }
     }
     action
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_times_show_the_date_only_on_other_days() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        assert_eq!(format_sync_time(now, now).len(), 8);
+        assert_eq!(format_sync_time(now - chrono::Duration::days(3), now).len(), 16);
+    }
+
+    #[test]
+    fn euros_are_written_the_latvian_way() {
+        assert_eq!(format_euro(1500), "15,00 €");
+        assert_eq!(format_euro(7), "0,07 €");
+    }
 }
