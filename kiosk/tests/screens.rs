@@ -525,6 +525,18 @@ fn kiosk_sized(app: KioskApp) -> Harness<'static, KioskApp> {
     )
 }
 
+/// A clock over the real one (the server uses the real one) that a test moves forward by
+/// adding seconds to the offset.
+fn movable_clock() -> (Arc<std::sync::atomic::AtomicI64>, Clock) {
+    let offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let moved = offset.clone();
+    #[allow(clippy::disallowed_methods)] // the real clock, moved
+    let clock: Clock = Arc::new(move || {
+        chrono::Utc::now() + chrono::Duration::seconds(moved.load(std::sync::atomic::Ordering::SeqCst))
+    });
+    (offset, clock)
+}
+
 fn run_until_contains(harness: &mut Harness<'_, KioskApp>, part: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.query_by_label_contains(part).is_none() {
@@ -577,13 +589,10 @@ fn a_citizen_logs_in_at_the_kiosk_and_taking_the_card_out_ends_and_wipes_the_ses
 
 #[test]
 fn an_idle_citizen_session_ends_by_itself() {
-    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::atomic::Ordering;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let offset = Arc::new(AtomicI64::new(0));
-    let moved = offset.clone();
-    #[allow(clippy::disallowed_methods)] // a movable clock over the real one, as the server uses it
-    let clock: Clock = Arc::new(move || chrono::Utc::now() + chrono::Duration::seconds(moved.load(Ordering::SeqCst)));
+    let (offset, clock) = movable_clock();
     let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), clock);
     let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
@@ -959,13 +968,10 @@ fn a_citizen_answers_a_letter_signed_with_pin2_on_the_kiosk_keypad() {
 /// defaults after a minute without use.
 #[test]
 fn text_size_and_contrast_outlive_the_wipe_for_a_minute_only() {
-    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::atomic::Ordering;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let offset = Arc::new(AtomicI64::new(0));
-    let moved = offset.clone();
-    #[allow(clippy::disallowed_methods)] // a movable clock over the real one, as the server uses it
-    let clock: Clock = Arc::new(move || chrono::Utc::now() + chrono::Duration::seconds(moved.load(Ordering::SeqCst)));
+    let (offset, clock) = movable_clock();
     let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), clock);
     let mut harness = kiosk_sized(app);
     harness.run();
