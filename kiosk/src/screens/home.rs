@@ -253,7 +253,10 @@ fn service_page(ui: &mut egui::Ui, language: Language, page: &ServicePage) -> Op
         ui.add_space(8.0);
         ui.strong(tr(language, "catalogue.online"));
         if let Some(url) = &page.online_access_url {
-            ui.label(url);
+            // The kiosk opens no browser: the address to type at home, broken anywhere so a long
+            // one is never cut at the screen's edge.
+            ui.label(tr(language, "catalogue.online_at"));
+            ui.add(egui::Label::new(egui::RichText::new(url).strong()).wrap_mode(egui::TextWrapMode::Wrap));
         }
     }
     if !page.steps.is_empty() {
@@ -278,7 +281,7 @@ fn service_page(ui: &mut egui::Ui, language: Language, page: &ServicePage) -> Op
     for channel in &page.channels {
         let name = tr(language, &format!("channel.{}", channel.kind));
         let location = channel.location.as_ref().map(|l| format!(": {}", l.text)).unwrap_or_default();
-        ui.label(format!("{name}{location}"));
+        ui.add(egui::Label::new(format!("{name}{location}")).wrap_mode(egui::TextWrapMode::Wrap));
     }
     for authority in &page.authorities {
         ui.add_space(8.0);
