@@ -737,6 +737,24 @@ fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
     harness.get_by_label("English").click();
     harness.run();
     log_in_on_the_keypad(&mut harness);
+    // The relative has an e-address of their own, with their name.
+    runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        #[allow(clippy::disallowed_methods)] // the server's real clock
+        let now = chrono::Utc::now();
+        let relative = server::store::Account {
+            address: "_PRIVATE@16117519997".into(),
+            kind: domain::eaddress::AccountKind::Natural,
+            name: "ILZE OZOLIŅA".into(),
+            institution_id: None,
+            centre_id: None,
+            active: true,
+            created_at: now,
+            changed_at: now,
+        };
+        store.put_account(relative).await.unwrap();
+    });
     harness.get_by_label("Access to my mailbox").click();
     run_until_contains(&mut harness, "Nobody else.");
     let type_code = |harness: &mut Harness<'_, KioskApp>, code: &str| {
@@ -784,6 +802,8 @@ fn a_citizen_lets_a_relative_read_their_mailbox_and_ends_it() {
     run_until(&mut harness, "Allowed. The right holds from now on.");
     run_until(&mut harness, &format!("until {until_text} (inclusive)"));
     assert!(harness.query_by_label("161175-19997").is_some());
+    // Named as their own e-address account names them, beside the code.
+    assert!(harness.query_by_label("ILZE OZOLIŅA").is_some(), "the delegate by name");
     let held = runtime.block_on(async {
         let store =
             server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();

@@ -442,6 +442,9 @@ pub struct DelegationDto {
     pub mailbox: String,
     /// The delegate's personal code.
     pub delegate: String,
+    /// The delegate's name, where their own e-address account names them (else empty).
+    #[serde(default)]
+    pub delegate_name: String,
     /// `read`, `communicate` or `delete`.
     pub rights: String,
     pub ends_on: chrono::NaiveDate,

@@ -356,6 +356,7 @@ fn e_address_answers_read_as_before() {
             id: id(40),
             mailbox: "_PRIVATE@32503511782".into(),
             delegate: "290156-11605".into(),
+            delegate_name: "ANNA KALNA".into(),
             rights: "read".into(),
             ends_on: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
             granted_at: at(600),

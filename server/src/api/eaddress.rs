@@ -448,18 +448,39 @@ pub async fn delegate(
     ApiJson(request): ApiJson<NewDelegation>,
 ) -> Result<Response, ApiError> {
     let delegation = eaddress::delegate(state.store.as_ref(), &principal, &address, request, (state.clock)()).await?;
-    Ok((StatusCode::CREATED, Json(delegation_dto(delegation))).into_response())
+    let mut named = delegation_dtos(state.store.as_ref(), vec![delegation]).await?;
+    Ok((StatusCode::CREATED, Json(named.remove(0))).into_response())
 }
 
-fn delegation_dto(delegation: crate::store::Delegation) -> DelegationDto {
-    DelegationDto {
-        id: delegation.id,
-        mailbox: delegation.mailbox,
-        delegate: delegation.delegate,
-        rights: delegation.rights.as_str().to_owned(),
-        ends_on: delegation.ends_on,
-        granted_at: delegation.granted_at,
-    }
+/// Delegations as the API shows them, each delegate named by their own e-address account where
+/// it names them (one look-up for the list): owners recognise people by name, not by code.
+async fn delegation_dtos(
+    store: &dyn crate::store::Store,
+    delegations: Vec<crate::store::Delegation>,
+) -> Result<Vec<DelegationDto>, ApiError> {
+    let private = |code: &str| {
+        domain::PersonalCode::parse(code).map(|code| domain::eaddress::EAddress::private(&code).to_string()).ok()
+    };
+    let addresses: Vec<String> = delegations.iter().filter_map(|d| private(&d.delegate)).collect();
+    let names: std::collections::HashMap<String, String> = store
+        .accounts(addresses)
+        .await?
+        .into_iter()
+        .filter(|a| !a.name.trim().is_empty() && a.name != a.address)
+        .map(|a| (a.address, a.name))
+        .collect();
+    Ok(delegations
+        .into_iter()
+        .map(|delegation| DelegationDto {
+            delegate_name: private(&delegation.delegate).and_then(|a| names.get(&a).cloned()).unwrap_or_default(),
+            id: delegation.id,
+            mailbox: delegation.mailbox,
+            delegate: delegation.delegate,
+            rights: delegation.rights.as_str().to_owned(),
+            ends_on: delegation.ends_on,
+            granted_at: delegation.granted_at,
+        })
+        .collect())
 }
 
 /// The delegations in force on the owner's mailbox, soonest ending first.
@@ -472,7 +493,7 @@ pub async fn delegations(
     Path(address): Path<String>,
 ) -> Result<Json<Vec<DelegationDto>>, ApiError> {
     let in_force = eaddress::delegations_of(state.store.as_ref(), &principal, &address, (state.clock)()).await?;
-    Ok(Json(in_force.into_iter().map(delegation_dto).collect()))
+    Ok(Json(delegation_dtos(state.store.as_ref(), in_force).await?))
 }
 
 /// The owner ends a delegation.

@@ -39,7 +39,13 @@ impl CitizenScreen {
             Loadable::Loaded(delegations) => {
                 egui::Grid::new("delegations").striped(true).spacing(egui::vec2(16.0, 8.0)).show(ui, |ui| {
                     for delegation in delegations {
-                        ui.label(egui::RichText::new(formatted_code(&delegation.delegate)).monospace().size(22.0));
+                        // By name where their e-address names them, the code under it (one column).
+                        ui.vertical(|ui| {
+                            if !delegation.delegate_name.is_empty() {
+                                ui.label(egui::RichText::new(&delegation.delegate_name).strong());
+                            }
+                            ui.label(egui::RichText::new(formatted_code(&delegation.delegate)).monospace().size(22.0));
+                        });
                         if company.is_some() {
                             ui.label(tr(language, &format!("delegation.right_button_{}", delegation.rights)));
                         }
