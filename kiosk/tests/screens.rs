@@ -247,6 +247,33 @@ fn citizens_browse_by_life_situation_and_read_a_plain_service_page() {
     harness.get_by_label("Life situations");
 }
 
+/// A life situation's services are all on the kiosk's screen (the third was cut off under the
+/// search field).
+#[test]
+fn a_life_situations_services_are_all_on_the_kiosks_screen() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = kiosk_with_demo_catalogue(&runtime, dir.path());
+    let mut harness = kiosk_sized(app);
+    harness.run();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Bērna piedzimšana").click();
+    harness.run();
+    harness.run();
+    let back = harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Atpakaļ").rect();
+    // The buttons after "Back", but for the status line's retry (the kiosk is offline here).
+    let retry = kiosk::texts::tr(Language::Lv, "status.retry");
+    let services: Vec<_> = harness
+        .query_all_by_role(egui::accesskit::Role::Button)
+        .filter(|node| node.rect().min.y > back.max.y)
+        .filter(|node| egui_kittest::kittest::NodeT::accesskit_node(node).label().as_deref() != Some(retry.as_str()))
+        .map(|node| node.rect())
+        .collect();
+    assert!(services.len() >= 3, "the situation's services: {services:?}");
+    for rect in services {
+        assert!(rect.max.y <= 700.0, "a service below the screen's fold: {rect:?}");
+    }
+}
+
 #[test]
 fn citizens_search_with_the_on_screen_keyboard_without_diacritics() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();

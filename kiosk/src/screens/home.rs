@@ -155,6 +155,24 @@ impl HomeScreen {
 
     fn search_and_browse(&mut self, ui: &mut egui::Ui, language: Language) -> Option<HomeAction> {
         let mut action = None;
+        // A chosen life situation takes the whole screen: its services all in sight (below the
+        // search field the third was cut off at the screen's edge).
+        if let Some((entry, services)) = &self.chosen {
+            if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
+                action = Some(HomeAction::Back);
+            }
+            ui.heading(&entry.name.text);
+            // Side by side as they fit, like the situations: a long list stays on one screen.
+            ui.horizontal_wrapped(|ui| {
+                for service in services {
+                    if ui.button(&service.name.text).clicked() {
+                        action = Some(HomeAction::OpenService(service.id.clone()));
+                    }
+                }
+            });
+            return action;
+        }
+
         ui.heading(tr(language, "catalogue.title"));
         let before = self.query.clone();
         let label = ui.label(tr(language, "catalogue.search"));
@@ -201,18 +219,6 @@ impl HomeScreen {
         }
         ui.add_space(12.0);
         if !self.query.trim().is_empty() {
-            return action;
-        }
-        if let Some((entry, services)) = &self.chosen {
-            if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
-                action = Some(HomeAction::Back);
-            }
-            ui.heading(&entry.name.text);
-            for service in services {
-                if ui.button(&service.name.text).clicked() {
-                    action = Some(HomeAction::OpenService(service.id.clone()));
-                }
-            }
             return action;
         }
         if self.entries.is_empty() {
