@@ -376,12 +376,7 @@ impl TestCa {
             builder.add_extension(&ExtendedKeyUsage(options.extended_key_usages.clone())).map_err(build_error)?;
         }
         if !options.policies.is_empty() {
-            let policies = options
-                .policies
-                .iter()
-                .map(|oid| PolicyInformation { policy_identifier: *oid, policy_qualifiers: None })
-                .collect();
-            builder.add_extension(&CertificatePolicies(policies)).map_err(build_error)?;
+            builder.add_extension(&certificate_policies(&options.policies)).map_err(build_error)?;
         }
         finish_card_certificate(builder, &spki, options)
     }
@@ -411,12 +406,7 @@ impl TestCa {
         builder.add_extension(&BasicConstraints { ca: false, path_len_constraint: None }).map_err(build_error)?;
         let usage = if options.digital_signature { KeyUsages::DigitalSignature } else { KeyUsages::NonRepudiation };
         builder.add_extension(&KeyUsage(usage.into())).map_err(build_error)?;
-        let policies = options
-            .policies
-            .iter()
-            .map(|oid| PolicyInformation { policy_identifier: *oid, policy_qualifiers: None })
-            .collect();
-        builder.add_extension(&CertificatePolicies(policies)).map_err(build_error)?;
+        builder.add_extension(&certificate_policies(&options.policies)).map_err(build_error)?;
         let qc_type = der::Any::from_der(&vec![QC_TYPE_ESIGN].to_der().map_err(build_error)?).map_err(build_error)?;
         builder
             .add_extension(&QcStatements(vec![
@@ -531,6 +521,13 @@ impl TestCa {
             intermediate_key: key("ica-key.pem")?,
         })
     }
+}
+
+/// The certificate policies extension naming `oids`, without qualifiers (as on Latvian cards).
+fn certificate_policies(oids: &[ObjectIdentifier]) -> CertificatePolicies {
+    CertificatePolicies(
+        oids.iter().map(|oid| PolicyInformation { policy_identifier: *oid, policy_qualifiers: None }).collect(),
+    )
 }
 
 /// The end of a card certificate (either application's): its key identifier, the OCSP address

@@ -570,6 +570,31 @@ fn movable_clock() -> (Arc<std::sync::atomic::AtomicI64>, Clock) {
     (offset, clock)
 }
 
+/// [`kiosk_with_card_login`] with a printer that keeps what it is given (the kiosk's `lp`, a
+/// script writing to the answered file).
+fn kiosk_with_a_printer(
+    runtime: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+) -> (KioskApp, Arc<eid::virtual_card::InProcessReaders>, std::path::PathBuf) {
+    let printed = dir.join("printed.pdf");
+    let lp = dir.join("lp");
+    std::fs::write(&lp, format!("#!/bin/sh\ncat > {}\necho request id is kiosk-1\n", printed.display())).unwrap();
+    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (app, readers) = kiosk_with_card_login(runtime, dir, device::engine::system_clock());
+    app.session().expect("a session").set_printer_command(lp);
+    (app, readers, printed)
+}
+
+/// Until the letter's picture shows (its name is both the row's label and the picture's).
+fn wait_for_the_picture(harness: &mut Harness<'_, KioskApp>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.query_all_by_label("karte.png").count() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the picture never showed");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run();
+    }
+}
+
 fn run_until_contains(harness: &mut Harness<'_, KioskApp>, part: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.query_by_label_contains(part).is_none() {
@@ -668,13 +693,7 @@ fn an_idle_citizen_session_ends_by_itself() {
 fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // A printer that keeps what it is given (the kiosk's `lp`).
-    let printed = dir.path().join("printed.pdf");
-    let lp = dir.path().join("lp");
-    std::fs::write(&lp, format!("#!/bin/sh\ncat > {}\necho request id is kiosk-1\n", printed.display())).unwrap();
-    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
-    app.session().expect("a session").set_printer_command(lp);
+    let (app, readers, printed) = kiosk_with_a_printer(&runtime, dir.path());
     let pdf = add_message_on_server(&runtime, dir.path());
     let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
@@ -706,13 +725,7 @@ fn a_citizen_reads_their_mailbox_prints_an_attachment_and_sees_who_looked() {
     assert!(harness.query_by_label("lēmums.pdf, page 1").is_none(), "the pages go with the view");
     // The picture is shown on screen too; the PDF goes to the printer.
     harness.query_all_by_label("Show").nth(1).unwrap().click();
-    // The picture carries its name as its text: the row's label and the picture's.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while harness.query_all_by_label("karte.png").count() < 2 {
-        assert!(std::time::Instant::now() < deadline, "the picture never showed");
-        std::thread::sleep(Duration::from_millis(50));
-        harness.run();
-    }
+    wait_for_the_picture(&mut harness);
     harness.get_by_label("Back to the message").click();
     harness.run();
     harness.query_all_by_label("Print").next().unwrap().click();
@@ -1090,12 +1103,7 @@ fn files_containing(root: &std::path::Path, needles: &[(&str, Vec<u8>)]) -> Vec<
 fn a_citizen_session_leaves_nothing_of_theirs_readable_in_the_kiosks_data_folder() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let printed = dir.path().join("printed.pdf");
-    let lp = dir.path().join("lp");
-    std::fs::write(&lp, format!("#!/bin/sh\ncat > {}\necho request id is kiosk-1\n", printed.display())).unwrap();
-    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let (app, readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
-    app.session().expect("a session").set_printer_command(lp);
+    let (app, readers, printed) = kiosk_with_a_printer(&runtime, dir.path());
     let pdf = add_message_on_server(&runtime, dir.path());
     let mut harness = kiosk_sized(app);
     harness.get_by_label("English").click();
@@ -1110,12 +1118,7 @@ fn a_citizen_session_leaves_nothing_of_theirs_readable_in_the_kiosks_data_folder
     harness.query_all_by_label("Back to the message").next().unwrap().click();
     harness.run();
     harness.query_all_by_label("Show").nth(1).unwrap().click();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while harness.query_all_by_label("karte.png").count() < 2 {
-        assert!(std::time::Instant::now() < deadline, "the picture never showed");
-        std::thread::sleep(Duration::from_millis(50));
-        harness.run();
-    }
+    wait_for_the_picture(&mut harness);
     harness.get_by_label("Back to the message").click();
     harness.run();
     harness.query_all_by_label("Print").next().unwrap().click();

@@ -315,12 +315,7 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
 
     // The server comes back: the submission goes once.
     riga.server = riga.scenario.start(riga.port).unwrap();
-    session.retry_now().await;
-    let started = std::time::Instant::now();
-    while session.queued_messages().unwrap()[0].state != "sent" {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not sent: {:?}", session.queued_messages());
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    sent_once_the_server_answers(&session).await;
     let inbox = riga.inbox().await;
     assert_eq!(inbox.len(), 1, "{inbox:?}");
     assert_eq!(inbox[0]["id"], submitted.submission.to_string());
@@ -386,6 +381,16 @@ fn pdftotext(pdf: &[u8]) -> String {
         .expect("pdftotext (poppler-utils)");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asks the desk to sync now and waits until its newest queued message is sent.
+async fn sent_once_the_server_answers(session: &DeviceSession) {
+    session.retry_now().await;
+    let started = std::time::Instant::now();
+    while session.queued_messages().unwrap()[0].state != "sent" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not sent: {:?}", session.queued_messages());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 /// The tree-felling permit filled in completely for the customer being served, with a site plan,
@@ -505,11 +510,6 @@ async fn a_signed_submission_waits_while_the_cas_responder_cannot_be_reached() {
     riga.server.stop();
     std::fs::write(&settings, plain).unwrap();
     riga.server = riga.scenario.start(riga.port).unwrap();
-    session.retry_now().await;
-    let started = std::time::Instant::now();
-    while session.queued_messages().unwrap()[0].state != "sent" {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "not sent: {:?}", session.queued_messages());
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    sent_once_the_server_answers(&session).await;
     assert_eq!(riga.inbox().await.len(), 1);
 }
