@@ -7,6 +7,7 @@ pub mod config;
 mod pending;
 pub mod screens;
 pub mod texts;
+mod theme;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use screens::{
     LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
 };
 use texts::{error_text, tr};
+pub use theme::{DISPLAY_KEPT_IDLE_SECS, Display, Palette, apply_kiosk_style, high_contrast_visuals, normal_visuals};
 
 enum Screen {
     Enroll(EnrollScreen),
@@ -207,9 +209,13 @@ impl KioskApp {
         if ui.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
             self.last_input = now;
         }
+        // The window's name a screen reader says first (egui leaves it empty).
+        let window_name = format!("{} — {}", tr(language, "app.title"), tr(language, "app.tagline"));
+        ui.ctx().accesskit_node_builder(egui::accesskit_root_id(), |node| node.set_label(window_name));
         egui::Frame::new().inner_margin(32.0).show(ui, |ui| {
             ui.horizontal(|ui| {
-                ui.heading(tr(language, "app.title"));
+                brand_mark(ui);
+                ui.label(egui::RichText::new(tr(language, "app.title")).heading().strong());
                 ui.label(tr(language, "app.tagline"));
             });
             ui.horizontal(|ui| {
@@ -222,7 +228,9 @@ impl KioskApp {
                     }
                 });
             });
-            ui.separator();
+            // An accent rule under the header instead of a grey line.
+            let (rule, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 4.0), egui::Sense::hover());
+            ui.painter().rect_filled(rule, 2.0, Palette::of(ui.visuals()).accent);
             ui.add_space(16.0);
             match &mut self.screen {
                 Screen::Enroll(screen) => {
@@ -636,85 +644,14 @@ fn apply_home_action(session: &DeviceSession, home: &mut HomeScreen, action: Hom
     }
 }
 
-/// How the kiosk is shown: the text size ("A A A") and high contrast, chosen by the person at it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Display {
-    /// 0: normal, 1: large, 2: largest.
-    pub size: u8,
-    pub high_contrast: bool,
-}
-
-impl Display {
-    /// The text scale of each size step.
-    pub fn scale(self) -> f32 {
-        [1.0, 1.25, 1.5][usize::from(self.size.min(2))]
-    }
-}
-
-/// How long a changed display stays once nobody uses the kiosk (it outlives a citizen's wipe, so
-/// the same person logging in again keeps it, and then goes back to the defaults).
-pub const DISPLAY_KEPT_IDLE_SECS: i64 = 60;
-
-/// The colours of the normal display: egui's light theme, its links darkened to pass WCAG AA
-/// (checked by a test for every pair the kiosk draws).
-pub fn normal_visuals() -> egui::Visuals {
-    let mut visuals = egui::Visuals::light();
-    visuals.hyperlink_color = egui::Color32::from_rgb(0x0B, 0x4F, 0xB0);
-    visuals.error_fg_color = egui::Color32::from_rgb(0xA1, 0x1D, 0x1D);
-    visuals
-}
-
-/// The colours of the high-contrast display: white and yellow on black (WCAG AAA: at least 7:1,
-/// checked by a test for every pair the kiosk draws).
-pub fn high_contrast_visuals() -> egui::Visuals {
-    use egui::Color32;
-    let mut visuals = egui::Visuals::dark();
-    let (black, white, yellow) = (Color32::BLACK, Color32::WHITE, Color32::from_rgb(0xFF, 0xE6, 0x00));
-    visuals.override_text_color = Some(white);
-    visuals.panel_fill = black;
-    visuals.window_fill = black;
-    visuals.extreme_bg_color = black;
-    visuals.faint_bg_color = black;
-    visuals.hyperlink_color = yellow;
-    visuals.error_fg_color = Color32::from_rgb(0xFF, 0x9E, 0x9E);
-    // A chosen button: white on dark blue with a yellow edge (white on yellow would not read).
-    visuals.selection.bg_fill = Color32::from_rgb(0x00, 0x2E, 0x8A);
-    visuals.selection.stroke = egui::Stroke::new(3.0, yellow);
-    for (widgets, stroke) in [
-        (&mut visuals.widgets.noninteractive, white),
-        (&mut visuals.widgets.inactive, white),
-        (&mut visuals.widgets.hovered, yellow),
-        (&mut visuals.widgets.active, yellow),
-        (&mut visuals.widgets.open, yellow),
-    ] {
-        widgets.bg_fill = black;
-        widgets.weak_bg_fill = black;
-        widgets.bg_stroke = egui::Stroke::new(2.0, stroke);
-        widgets.fg_stroke = egui::Stroke::new(2.0, stroke);
-    }
-    visuals
-}
-
-/// Large text and touch-sized targets (at least 48 points), for standing users and fingers,
-/// scaled and coloured as `display` asks.
-pub fn apply_kiosk_style(ctx: &egui::Context, display: Display) {
-    // Light, high-contrast colours read best in bright libraries and halls.
-    ctx.set_visuals(if display.high_contrast { high_contrast_visuals() } else { normal_visuals() });
-    let scale = display.scale();
-    ctx.global_style_mut(|style| {
-        use egui::{FontFamily::Proportional, FontId, TextStyle};
-        style.text_styles = [
-            (TextStyle::Heading, FontId::new(36.0 * scale, Proportional)),
-            (TextStyle::Body, FontId::new(22.0 * scale, Proportional)),
-            (TextStyle::Button, FontId::new(24.0 * scale, Proportional)),
-            (TextStyle::Small, FontId::new(16.0 * scale, Proportional)),
-            (TextStyle::Monospace, FontId::new(22.0 * scale, egui::FontFamily::Monospace)),
-        ]
-        .into();
-        style.spacing.interact_size = egui::vec2(48.0, 48.0);
-        style.spacing.button_padding = egui::vec2(20.0, 12.0);
-        style.spacing.item_spacing = egui::vec2(12.0, 12.0);
-    });
+/// Pietura's mark: a rounded square in the accent colour with a stop's "P" (drawn, not a file).
+fn brand_mark(ui: &mut egui::Ui) {
+    let palette = Palette::of(ui.visuals());
+    let size = egui::TextStyle::Heading.resolve(ui.style()).size * 1.2;
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    ui.painter().rect_filled(rect, size * 0.22, palette.accent);
+    let font = egui::FontId::proportional(size * 0.72);
+    ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, "P", font, palette.on_accent);
 }
 
 impl eframe::App for KioskApp {
@@ -742,56 +679,6 @@ mod tests {
         196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 252, 207, 192, 80, 15, 0, 4, 133, 1, 128, 132, 169, 140,
         33, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
     ];
-
-    /// WCAG 2 contrast ratio of two colours (relative luminance of sRGB).
-    fn contrast(a: egui::Color32, b: egui::Color32) -> f32 {
-        let luminance = |c: egui::Color32| {
-            let channel = |v: u8| {
-                let v = f32::from(v) / 255.0;
-                if v <= 0.039_28 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-            };
-            0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
-        };
-        let (x, y) = (luminance(a), luminance(b));
-        (x.max(y) + 0.05) / (x.min(y) + 0.05)
-    }
-
-    /// Every pair of text (or a widget's strokes) and what it is drawn on, in a theme.
-    fn pairs(visuals: &egui::Visuals) -> Vec<(&'static str, egui::Color32, egui::Color32)> {
-        let text = visuals.override_text_color.unwrap_or(visuals.widgets.noninteractive.fg_stroke.color);
-        let mut pairs = vec![
-            ("text on the panel", text, visuals.panel_fill),
-            ("text on a window", text, visuals.window_fill),
-            ("text in a field", text, visuals.extreme_bg_color),
-            ("a link", visuals.hyperlink_color, visuals.panel_fill),
-            ("a chosen button", text, visuals.selection.bg_fill),
-            ("a problem", visuals.error_fg_color, visuals.panel_fill),
-        ];
-        for (name, widget) in [
-            ("a button", &visuals.widgets.inactive),
-            ("a hovered button", &visuals.widgets.hovered),
-            ("a pressed button", &visuals.widgets.active),
-        ] {
-            let label = visuals.override_text_color.unwrap_or(widget.fg_stroke.color);
-            pairs.push((name, label, widget.weak_bg_fill));
-            pairs.push((name, label, widget.bg_fill));
-        }
-        pairs
-    }
-
-    #[test]
-    fn the_high_contrast_display_meets_wcag_aaa_and_the_normal_one_aa() {
-        for (name, fg, bg) in pairs(&high_contrast_visuals()) {
-            let ratio = contrast(fg, bg);
-            assert!(ratio >= 7.0, "high contrast, {name}: {ratio:.2}:1 is below AAA's 7:1");
-        }
-        let worst = pairs(&normal_visuals())
-            .into_iter()
-            .map(|(name, fg, bg)| (contrast(fg, bg), name))
-            .fold((f32::MAX, ""), |worst, pair| if pair.0 < worst.0 { pair } else { worst });
-        assert!(worst.0 >= 4.5, "normal display, {}: {:.2}:1 is below AA's 4.5:1", worst.1, worst.0);
-        assert!((contrast(egui::Color32::BLACK, egui::Color32::WHITE) - 21.0).abs() < 0.01);
-    }
 
     #[test]
     fn attachments_are_made_ready_for_the_screen_or_refused_with_a_code_the_kiosk_translates() {

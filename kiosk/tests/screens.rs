@@ -237,11 +237,11 @@ fn citizens_browse_by_life_situation_and_read_a_plain_service_page() {
     harness.get_by_label("Dog-keeping fee payment");
     harness.get_by_label("What it costs");
     // Back leads to the situation's services, and back again to the situations.
-    harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Back").click();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Back").click();
     harness.run();
     harness.run();
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Suņu turēšanas nodevas samaksa");
-    harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Back").click();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Back").click();
     harness.run();
     harness.run();
     harness.get_by_label("Life situations");
@@ -259,7 +259,7 @@ fn a_life_situations_services_are_all_on_the_kiosks_screen() {
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Bērna piedzimšana").click();
     harness.run();
     harness.run();
-    let back = harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Atpakaļ").rect();
+    let back = harness.get_by_role_and_label(egui::accesskit::Role::Button, "Atpakaļ").rect();
     // The buttons after "Back", but for the status line's retry (the kiosk is offline here).
     let retry = kiosk::texts::tr(Language::Lv, "status.retry");
     let services: Vec<_> = harness
@@ -325,7 +325,7 @@ fn citizens_find_and_read_knowledge_base_articles_at_the_kiosk() {
     harness.get_by_label("Drukāt šo").click();
     harness.run();
     harness.get_by_label("Šim kioskam nav pievienots printeris. Jautājiet bibliotekāram.");
-    harness.get_by_role_and_label(egui::accesskit::Role::Button, "< Atpakaļ").click();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Atpakaļ").click();
     harness.run();
     assert!(harness.query_by_label("Kam jāmaksā").is_none());
 }

@@ -7,6 +7,7 @@ mod desk;
 mod eaddress;
 mod eforms;
 mod engine;
+mod kiosk_window;
 mod login;
 mod outbox_faults;
 mod schemathesis;

@@ -3,6 +3,7 @@
 pub mod desk;
 pub mod processes;
 pub mod scenario;
+pub mod screen;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};

@@ -37,6 +37,10 @@ pub const APT_PACKAGES: &[&str] = &[
     "dbus",
     "gnome-keyring",
     "libdbus-1-dev",
+    // The kiosk's screen-reader test: the AT-SPI bus, and the system Python that reads it.
+    "at-spi2-core",
+    "python3-gi",
+    "gir1.2-atspi-2.0",
     // Fonts with Latvian letters, and tools to look at output.
     "fonts-dejavu-core",
     "poppler-utils",

@@ -9,6 +9,7 @@ use domain::{
     markdown::TextBlock,
 };
 
+use super::widgets;
 use crate::texts::tr;
 
 /// One search hit as the kiosk lists it.
@@ -40,6 +41,8 @@ pub struct HomeScreen {
     pub keyboard_open: bool,
     /// A notice to show once, by text key (e.g. why a citizen's session ended).
     pub notice: Option<String>,
+    /// The centre's name, for the welcome.
+    pub centre: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,18 +95,11 @@ impl HomeScreen {
         now: DateTime<Utc>,
     ) -> Option<HomeAction> {
         let mut action = None;
-        ui.horizontal(|ui| {
-            ui.label(tr(language, "home.welcome"));
-            ui.strong(&enrollment.centre.name);
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button(tr(language, "login.start")).clicked() {
-                    action = Some(HomeAction::LogIn);
-                }
-            });
-        });
         if let Some(notice) = &self.notice {
             ui.label(egui::RichText::new(tr(language, notice)).strong());
         }
+        // Every screen but the start offers the login beside its way back.
+        self.centre = enrollment.centre.name.clone();
         ui.add_space(8.0);
         let footer_height = 64.0;
         egui::ScrollArea::vertical().max_height(ui.available_height() - footer_height).show(ui, |ui| {
@@ -158,29 +154,58 @@ impl HomeScreen {
         // A chosen life situation takes the whole screen: its services all in sight (below the
         // search field the third was cut off at the screen's edge).
         if let Some((entry, services)) = &self.chosen {
-            if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
-                action = Some(HomeAction::Back);
-            }
-            ui.heading(&entry.name.text);
-            // Side by side as they fit, like the situations: a long list stays on one screen.
-            ui.horizontal_wrapped(|ui| {
-                for service in services {
-                    if ui.button(&service.name.text).clicked() {
-                        action = Some(HomeAction::OpenService(service.id.clone()));
-                    }
-                }
+            action = back_row(ui, language);
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(widgets::situation_icon(&entry.id)).size(40.0));
+                ui.heading(&entry.name.text);
             });
+            // Side by side as they fit: a long list stays on one screen.
+            let columns = widgets::columns_for(ui, 380.0).min(3);
+            let tiles = services.iter().map(|s| ("📄", s.name.text.as_str(), None));
+            if let Some(index) = widgets::tile_grid(ui, columns, tiles) {
+                action = Some(HomeAction::OpenService(services[index].id.clone()));
+            }
             return action;
         }
 
-        ui.heading(tr(language, "catalogue.title"));
         let before = self.query.clone();
-        let label = ui.label(tr(language, "catalogue.search"));
-        let field =
-            ui.add(egui::TextEdit::singleline(&mut self.query).desired_width(f32::INFINITY)).labelled_by(label.id);
-        if field.clicked() || field.has_focus() {
-            self.keyboard_open = true;
-        }
+        // The two ways in, side by side: search (with the centre's welcome above it) and the
+        // citizen's own mailbox and cases behind the card.
+        let login_width = (ui.available_width() * 0.36).min(460.0);
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(ui.available_width() - login_width - 24.0);
+                ui.horizontal(|ui| {
+                    ui.label(tr(language, "home.welcome"));
+                    ui.strong(&self.centre);
+                });
+                ui.heading(tr(language, "catalogue.title"));
+                let label = ui.horizontal(|ui| {
+                    ui.label("🔍");
+                    ui.label(tr(language, "catalogue.search"))
+                });
+                let label = label.inner;
+                let field = egui::TextEdit::singleline(&mut self.query)
+                    .desired_width(f32::INFINITY)
+                    .font(egui::TextStyle::Button)
+                    .margin(egui::vec2(12.0, 10.0));
+                let field = ui.add(field).labelled_by(label.id);
+                if field.clicked() || field.has_focus() {
+                    self.keyboard_open = true;
+                }
+            });
+            let login = widgets::tile(
+                ui,
+                "💳",
+                &tr(language, "login.start"),
+                Some(&tr(language, "home.login_detail")),
+                login_width,
+                widgets::TileKind::Primary,
+            );
+            if login.clicked() {
+                action = Some(HomeAction::LogIn);
+            }
+        });
         // The results are never under the keyboard or a finger: beside the keyboard while it is
         // open (both fit on the kiosk's screen), right under the field when it is closed.
         let searching = !self.query.trim().is_empty();
@@ -233,26 +258,48 @@ impl HomeScreen {
             if entries.is_empty() {
                 continue;
             }
-            ui.add_space(8.0);
-            ui.strong(tr(language, heading));
-            ui.horizontal_wrapped(|ui| {
-                for entry in entries {
-                    if ui.button(&entry.name.text).clicked() {
-                        action = Some(HomeAction::Browse(entry.clone()));
+            ui.add_space(12.0);
+            ui.label(egui::RichText::new(tr(language, heading)).text_style(egui::TextStyle::Button).strong());
+            if kind == "institution" {
+                // Institutions have no pictures: plain buttons, as many as fit in a row.
+                ui.horizontal_wrapped(|ui| {
+                    for entry in entries {
+                        if ui.button(&entry.name.text).clicked() {
+                            action = Some(HomeAction::Browse(entry.clone()));
+                        }
                     }
-                }
-            });
+                });
+                continue;
+            }
+            let columns = widgets::columns_for(ui, 290.0);
+            let tiles = entries.iter().map(|e| (widgets::situation_icon(&e.id), e.name.text.as_str(), None));
+            if let Some(index) = widgets::tile_grid(ui, columns, tiles) {
+                action = Some(HomeAction::Browse(entries[index].clone()));
+            }
         }
         action
     }
 }
 
+/// "Back" on the left and the card login on the right, above a page or a situation's services.
+fn back_row(ui: &mut egui::Ui, language: Language) -> Option<HomeAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if widgets::back_button(ui, language) {
+            action = Some(HomeAction::Back);
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if widgets::icon_button(ui, "💳", &tr(language, "login.start")).clicked() {
+                action = Some(HomeAction::LogIn);
+            }
+        });
+    });
+    action
+}
+
 /// The citizen's service page: what it is, how to do it, what it costs, where to go.
 fn service_page(ui: &mut egui::Ui, language: Language, page: &ServicePage) -> Option<HomeAction> {
-    let mut action = None;
-    if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
-        action = Some(HomeAction::Back);
-    }
+    let action = back_row(ui, language);
     ui.heading(&page.name.text);
     ui.label(&page.description.text);
     if page.has_e_service {
@@ -306,10 +353,10 @@ fn article_view(
 ) -> Option<HomeAction> {
     let mut action = None;
     ui.horizontal(|ui| {
-        if ui.button(format!("< {}", tr(language, "catalogue.back"))).clicked() {
+        if widgets::back_button(ui, language) {
             action = Some(HomeAction::Back);
         }
-        if ui.button(tr(language, "article.print")).clicked() {
+        if widgets::icon_button(ui, "🖶", &tr(language, "article.print")).clicked() {
             action = Some(HomeAction::PrintArticle(page.id.clone()));
         }
     });

@@ -36,6 +36,7 @@ impl LoginScreen {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(520.0);
+                super::widgets::card_reader_picture(ui, card_ready);
                 match &self.card {
                     Some(card) if card_ready => {
                         let holder = card.card.as_ref().map(|c| c.holder.clone()).unwrap_or_default();
@@ -71,7 +72,7 @@ impl LoginScreen {
                     ui.label(tr(language, "login.checking_pin"));
                 }
                 ui.add_space(16.0);
-                if ui.button(tr(language, "login.cancel")).clicked() {
+                if super::widgets::icon_button(ui, "⬅", &tr(language, "login.cancel")).clicked() {
                     self.pin = Default::default();
                     action = Some(LoginAction::Cancel);
                 }

@@ -5,6 +5,7 @@ mod citizen;
 mod enroll;
 mod home;
 mod login;
+mod widgets;
 
 pub use citizen::{
     CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, Loadable, MailAnswer, MailRequest,

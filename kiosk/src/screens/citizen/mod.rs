@@ -198,7 +198,7 @@ impl CitizenScreen {
                 tr(language, "citizen.hello").replace("{name}", &format!("{} {}", person.given_name, person.surname)),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if big(ui, tr(language, "citizen.log_out")) {
+                if super::widgets::icon_button(ui, "🚪", &tr(language, "citizen.log_out")).clicked() {
                     action = Some(CitizenAction::LogOut);
                 }
             });
@@ -208,19 +208,12 @@ impl CitizenScreen {
         let replying = self.view == CitizenView::Mail && self.replying.is_some();
         if !replying {
             ui.horizontal(|ui| {
-                for (view, key) in [
-                    (CitizenView::Cases, "citizen.cases"),
-                    (CitizenView::Mail, "citizen.mail"),
-                    (CitizenView::Access, "citizen.access"),
+                for (view, icon, key) in [
+                    (CitizenView::Cases, "📋", "citizen.cases"),
+                    (CitizenView::Mail, "📬", "citizen.mail"),
+                    (CitizenView::Access, "🔑", "citizen.access"),
                 ] {
-                    if ui
-                        .add(
-                            egui::Button::new(tr(language, key))
-                                .selected(self.view == view)
-                                .min_size(egui::vec2(200.0, 56.0)),
-                        )
-                        .clicked()
-                    {
+                    if super::widgets::icon_tab(ui, icon, &tr(language, key), self.view == view).clicked() {
                         action = Some(CitizenAction::Show(view));
                     }
                 }

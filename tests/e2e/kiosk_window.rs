@@ -1,0 +1,303 @@
+//! The real kiosk window as a screen-reader user meets it: `pietura-kiosk` under an Xvfb screen of
+//! the test's own, enrolled at a real server, its accessibility tree read over AT-SPI from
+//! outside the process (as Orca reads it) and its buttons pressed through AT-SPI actions: the home
+//! screen's buttons found by role and Latvian name, English chosen, the largest text and high
+//! contrast switched on, a citizen's card login typed on the on-screen keypad, the mailbox with
+//! a letter opened, the session finished. Every screen is photographed from Xvfb's frame buffer
+//! into `target/e2e/kiosk-*.png`.
+//!
+//! Needs Xvfb, dbus-daemon, the AT-SPI bus (at-spi2-core), the system Python with GObject
+//! introspection (python3-gi, gir1.2-atspi-2.0), and pcscd with vsmartcard-vpcd for the card;
+//! `cargo xtask setup` installs them and `cargo xtask test` starts pcscd.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+use eid::{apdu::KeyKind, test_ca::Holder};
+use tests::{
+    artefact_dir, bin_dir, free_port,
+    people::{CITIZEN, CITIZEN_BOX, VID, VID_BOX},
+    processes::{Process, VirtualCardProcess, e2e_log, wait_until},
+    scenario::Scenario,
+    screen::Screen,
+};
+
+/// vpcd's first reader; the kiosk reads whichever reader has a card.
+const VPCD_SLOT: &str = "127.0.0.1:35963";
+const PROBE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/e2e/tools/atspi_probe.py");
+
+/// One node of the accessibility tree as AT-SPI gives it.
+#[derive(Debug, serde::Deserialize)]
+struct Node {
+    depth: usize,
+    role: String,
+    name: String,
+    #[serde(default)]
+    checked: bool,
+}
+
+/// The kiosk's texts in one language, read from its translation files.
+struct Texts(HashMap<String, String>);
+
+impl Texts {
+    fn load(language: &str) -> Result<Self> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../kiosk/locales/{language}.json"));
+        Ok(Self(serde_json::from_str(&std::fs::read_to_string(path)?)?))
+    }
+
+    fn get(&self, key: &str) -> &str {
+        self.0.get(key).map(String::as_str).unwrap_or_else(|| panic!("the kiosk has no text {key:?}"))
+    }
+}
+
+/// A D-Bus session bus of the test's own with the AT-SPI bus switched on (as a desktop does when a
+/// screen reader runs), so nothing else on the machine is read or slowed.
+struct AccessibilityBus {
+    address: String,
+    _daemon: Process,
+}
+
+impl AccessibilityBus {
+    fn start(dir: &Path) -> Result<Self> {
+        let socket = dir.join("session-bus");
+        let address = format!("unix:path={}", socket.display());
+        let daemon = Process::spawn(
+            "dbus-daemon",
+            Command::new("dbus-daemon").args(["--session", "--nofork", "--nopidfile", &format!("--address={address}")]),
+        )?;
+        wait_until("the session bus", Duration::from_secs(10), || Ok(socket.exists()))?;
+        let enabled = Command::new("dbus-send")
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.a11y.Bus",
+                "/org/a11y/bus",
+                "org.freedesktop.DBus.Properties.Set",
+                "string:org.a11y.Status",
+                "string:IsEnabled",
+                "variant:boolean:true",
+            ])
+            .output()
+            .context("dbus-send (package dbus) is needed")?;
+        anyhow::ensure!(
+            enabled.status.success(),
+            "the AT-SPI bus (package at-spi2-core) did not start: {}",
+            String::from_utf8_lossy(&enabled.stderr)
+        );
+        Ok(Self { address, _daemon: daemon })
+    }
+
+    /// The kiosk's tree (empty while it has not registered), after pressing the button `press`.
+    fn probe(&self, press: Option<&str>) -> Result<Vec<Node>> {
+        let mut command = Command::new("/usr/bin/python3");
+        command.arg(PROBE).arg("pietura-kiosk").env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+        if let Some(name) = press {
+            command.args(["--press", name]);
+        }
+        let output = command.output().context("the system Python runs the AT-SPI probe")?;
+        if !output.status.success() {
+            bail!("the AT-SPI probe failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            nodes: Vec<Node>,
+        }
+        Ok(serde_json::from_slice::<Probe>(&output.stdout)?.nodes)
+    }
+
+    fn press(&self, name: &str) -> Result<()> {
+        self.probe(Some(name)).map(drop)
+    }
+
+    /// Waits until the tree has a node of `role` named `name`; answers the tree.
+    fn wait_for(&self, role: &str, name: &str) -> Result<Vec<Node>> {
+        let mut tree = Vec::new();
+        let found =
+            wait_until(&format!("{role} {name:?} in the kiosk's accessibility tree"), Duration::from_secs(60), || {
+                tree = self.probe(None)?;
+                Ok(has(&tree, role, name))
+            });
+        if found.is_err() {
+            eprintln!("the kiosk's tree:\n{}", outline(&tree));
+        }
+        found.map(|_| tree)
+    }
+}
+
+fn has(tree: &[Node], role: &str, name: &str) -> bool {
+    tree.iter().any(|node| node.role == role && node.name == name)
+}
+
+fn outline(tree: &[Node]) -> String {
+    tree.iter()
+        .map(|n| {
+            format!("{}{} {:?}{}\n", "  ".repeat(n.depth), n.role, n.name, if n.checked { " (checked)" } else { "" })
+        })
+        .collect()
+}
+
+fn shot(screen: &Screen, name: &str) -> Result<PathBuf> {
+    // One more frame: the tree is updated in the same pass that paints.
+    std::thread::sleep(Duration::from_millis(400));
+    let path = artefact_dir().join(format!("kiosk-{name}.png"));
+    screen.screenshot(&path)?;
+    eprintln!("screenshot: {}", path.display());
+    Ok(path)
+}
+
+/// The colour of the pixel at (x, y) of a screenshot.
+fn pixel(png: &Path, x: u32, y: u32) -> Result<[u8; 3]> {
+    let picture = image::open(png)?.to_rgb8();
+    Ok(picture.get_pixel(x, y).0)
+}
+
+#[test]
+fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (lv, en) = (Texts::load("lv")?, Texts::load("en")?);
+    let screen = Screen::start(dir.path())?;
+    let bus = AccessibilityBus::start(dir.path())?;
+
+    let mut scenario = Scenario::in_dir(dir.path());
+    scenario.centre("Cēsu Centrālā bibliotēka", "Cēsis")?.demo_catalogue()?;
+    let code = scenario.device("Cēsu Centrālā bibliotēka", "kiosk", "K1")?;
+    let key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
+    scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
+    scenario.mailbox(CITIZEN_BOX, "JĀNIS BĒRZIŅŠ", &[])?;
+    let holder = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
+    let card = scenario.trust_test_ca()?.issue_card(
+        holder,
+        KeyKind::EcP384,
+        tests::real_now() - chrono::Duration::days(30),
+        None,
+        "1234",
+        "123456",
+    )?;
+    let card_file = dir.path().join("citizen-card.json");
+    std::fs::write(&card_file, card.to_json()?)?;
+    let port = free_port();
+    let _server = scenario.start(port)?;
+    let url = format!("http://127.0.0.1:{port}");
+    send_letter(&url, &key)?;
+
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "server_url = \"{url}\"\nenrollment_code = \"{code}\"\ndata_dir = \"{}\"\nwindowed = true\n",
+            dir.path().join("kiosk").display()
+        ),
+    )?;
+    let _kiosk = Process::spawn(
+        "pietura-kiosk",
+        Command::new(bin_dir().join("pietura-kiosk"))
+            .arg("--config")
+            .arg(&config)
+            .env("DISPLAY", &screen.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("PIETURA_KEYRING", "keyutils")
+            .env("PIETURA_SYNC_INTERVAL_MS", "1000")
+            .stdout(e2e_log("kiosk", port))
+            .stderr(e2e_log("kiosk", port)),
+    )?;
+
+    // The home screen, enrolled and with the catalogue, in Latvian: what Orca would read.
+    let tree = bus.wait_for("push button", lv.get("login.start"))?;
+    let window = tree.iter().find(|n| n.role == "frame").context("the kiosk has a window")?;
+    assert_eq!(window.name, format!("{} — {}", lv.get("app.title"), lv.get("app.tagline")));
+    for (role, name) in [
+        ("toggle button", lv.get("language.lv")),
+        ("toggle button", lv.get("language.en")),
+        ("toggle button", lv.get("display.contrast")),
+        ("toggle button", lv.get("display.size_2")),
+        ("entry", lv.get("catalogue.search")),
+        ("push button", "Bērna piedzimšana"),
+        ("push button", "Valsts ieņēmumu dienests"),
+    ] {
+        assert!(has(&tree, role, name), "no {role} {name:?} on the home screen:\n{}", outline(&tree));
+    }
+    assert!(tree.iter().any(|n| n.name == lv.get("language.lv") && n.checked), "Latvian is the chosen language");
+    let home_lv = shot(&screen, "home-lv")?;
+
+    // English, chosen through AT-SPI as a screen-reader user would.
+    bus.press(lv.get("language.en"))?;
+    bus.wait_for("push button", en.get("login.start"))?;
+    shot(&screen, "home-en")?;
+
+    // The largest text in high contrast: the background turns black.
+    bus.press(en.get("display.size_2"))?;
+    bus.press(en.get("display.contrast"))?;
+    wait_until("high contrast", Duration::from_secs(20), || {
+        let tree = bus.probe(None)?;
+        Ok(tree.iter().any(|n| n.name == en.get("display.contrast") && n.checked))
+    })?;
+    let contrast = shot(&screen, "home-en-largest-text-high-contrast")?;
+    assert_eq!(pixel(&contrast, 4, 790)?, [0, 0, 0], "high contrast paints the background black");
+    assert_ne!(pixel(&home_lv, 4, 790)?, [0, 0, 0], "the normal look is not black");
+    bus.press(en.get("display.contrast"))?;
+    bus.press(en.get("display.size_0"))?;
+
+    // A life situation.
+    bus.press("Birth of a child")?;
+    bus.wait_for("push button", en.get("catalogue.back"))?;
+    shot(&screen, "life-situation-en")?;
+    bus.press(en.get("catalogue.back"))?;
+
+    // A citizen logs in with the card and PIN1 typed on the on-screen keypad.
+    let _card = VirtualCardProcess::insert(&bin_dir(), &card_file, VPCD_SLOT)?;
+    bus.press(en.get("login.start"))?;
+    bus.wait_for("label", "JĀNIS BĒRZIŅŠ")?;
+    shot(&screen, "login-en")?;
+    for key in ["1", "2", "3", "4"] {
+        bus.press(key)?;
+    }
+    bus.press(en.get("login.submit"))?;
+    bus.wait_for("toggle button", en.get("citizen.mail"))?;
+    shot(&screen, "citizen-en")?;
+    bus.press(en.get("citizen.mail"))?;
+    let inbox = wait_until_tree_mentions(&bus, "Atgādinājums par deklarāciju")?;
+    let letter = inbox.iter().find(|n| n.name.contains("Atgādinājums")).context("the letter is listed")?;
+    assert!(letter.name.contains(en.get("citizen.unread")), "the letter is marked new: {letter:?}");
+    shot(&screen, "mailbox-en")?;
+    bus.press(en.get("citizen.log_out"))?;
+    bus.wait_for("push button", en.get("login.start"))?;
+    shot(&screen, "after-session-en")?;
+    Ok(())
+}
+
+fn wait_until_tree_mentions(bus: &AccessibilityBus, text: &str) -> Result<Vec<Node>> {
+    let mut tree = Vec::new();
+    wait_until(&format!("{text:?} in the kiosk's tree"), Duration::from_secs(30), || {
+        tree = bus.probe(None)?;
+        Ok(tree.iter().any(|n| n.name.contains(text)))
+    })?;
+    Ok(tree)
+}
+
+/// The State Revenue Service writes to the citizen.
+fn send_letter(url: &str, key: &str) -> Result<()> {
+    let letter = serde_json::json!({
+        "id": uuid::Uuid::now_v7(), "recipients": [CITIZEN_BOX], "subject": "Atgādinājums par deklarāciju",
+        "body": "Labdien! Atgādinām iesniegt gada ienākumu deklarāciju līdz 1. jūnijam.",
+    });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{url}/v1/eaddress/mailboxes/{VID_BOX}/messages"))
+            .header("pietura-protocol", "1")
+            .header("authorization", key)
+            .json(&letter)
+            .send()
+            .await
+            .map(|r| r.status())
+    })?;
+    anyhow::ensure!(status == reqwest::StatusCode::CREATED, "the letter was refused: {status}");
+    Ok(())
+}

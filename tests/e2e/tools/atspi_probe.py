@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Reads an application's accessibility tree over AT-SPI, from outside its process, as a screen
+reader such as Orca does; optionally presses a button by its accessible name first.
+
+Usage: atspi_probe.py APP_NAME [--press NAME]
+Prints {"found": bool, "nodes": [{"depth", "role", "name", "checked"}...]} as JSON. Needs the system Python
+with GObject introspection (Debian: python3-gi, gir1.2-atspi-2.0) and an AT-SPI bus.
+"""
+
+import json
+import sys
+
+import gi
+
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi  # noqa: E402
+
+
+def walk(node, depth, out):
+    states = node.get_state_set()
+    checked = states.contains(Atspi.StateType.CHECKED) or states.contains(Atspi.StateType.PRESSED)
+    out.append({"depth": depth, "role": node.get_role_name(), "name": node.get_name() or "", "checked": checked, "node": node})
+    if depth < 60:
+        for index in range(node.get_child_count()):
+            child = node.get_child_at_index(index)
+            if child is not None:
+                walk(child, depth + 1, out)
+
+
+def application(name):
+    desktop = Atspi.get_desktop(0)
+    for index in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(index)
+        if app is not None and app.get_name() == name:
+            return app
+    return None
+
+
+def main():
+    args = sys.argv[1:]
+    name = args[0]
+    press = args[args.index("--press") + 1] if "--press" in args else None
+    app = application(name)
+    if app is None:
+        print(json.dumps({"found": False, "nodes": []}))
+        return
+    nodes = []
+    walk(app, 0, nodes)
+    if press is not None:
+        target = next((n["node"] for n in nodes if n["name"] == press and n["role"] in ("push button", "toggle button")), None)
+        if target is None:
+            sys.exit(f"no button named {press!r}")
+        action = target.get_action_iface()
+        if action is None or action.get_n_actions() == 0:
+            sys.exit(f"the button {press!r} offers no action")
+        action.do_action(0)
+    for node in nodes:
+        del node["node"]
+    print(json.dumps({"found": True, "nodes": nodes}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
