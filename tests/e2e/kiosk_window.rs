@@ -95,11 +95,12 @@ impl AccessibilityBus {
 
     /// The kiosk's tree (empty while it has not registered), after pressing the button `press`.
     fn probe(&self, press: Option<&str>) -> Result<Vec<Node>> {
+        self.probe_with(press.map_or_else(Vec::new, |name| vec!["--press", name]))
+    }
+
+    fn probe_with(&self, args: Vec<&str>) -> Result<Vec<Node>> {
         let mut command = Command::new("/usr/bin/python3");
-        command.arg(PROBE).arg("pietura-kiosk").env("DBUS_SESSION_BUS_ADDRESS", &self.address);
-        if let Some(name) = press {
-            command.args(["--press", name]);
-        }
+        command.arg(PROBE).arg("pietura-kiosk").args(args).env("DBUS_SESSION_BUS_ADDRESS", &self.address);
         let output = command.output().context("the system Python runs the AT-SPI probe")?;
         if !output.status.success() {
             bail!("the AT-SPI probe failed: {}", String::from_utf8_lossy(&output.stderr));
@@ -113,6 +114,12 @@ impl AccessibilityBus {
 
     fn press(&self, name: &str) -> Result<()> {
         self.probe(Some(name)).map(drop)
+    }
+
+    /// Types `text` into the field `name` through AT-SPI's editable text (a screen reader's
+    /// user with a keyboard of their own).
+    fn type_into(&self, name: &str, text: &str) -> Result<()> {
+        self.probe_with(vec!["--type", name, text]).map(drop)
     }
 
     /// Waits until the tree has a node of `role` named `name`; answers the tree.
@@ -149,6 +156,19 @@ fn shot(screen: &Screen, name: &str) -> Result<PathBuf> {
     screen.screenshot(&path)?;
     eprintln!("screenshot: {}", path.display());
     Ok(path)
+}
+
+/// Photographs the screen in Latvian and in English (`kiosk-NAME-lv.png`, `-en.png`) and leaves
+/// it in English.
+fn shoot_both_languages(bus: &AccessibilityBus, screen: &Screen, name: &str) -> Result<()> {
+    for (language, button) in [("lv", "Latviešu"), ("en", "English")] {
+        bus.press(button)?;
+        wait_until(&format!("{button} chosen"), Duration::from_secs(20), || {
+            Ok(bus.probe(None)?.iter().any(|n| n.name == button && n.checked))
+        })?;
+        shot(screen, &format!("{name}-{language}"))?;
+    }
+    Ok(())
 }
 
 /// The colour of the pixel at (x, y) of a screenshot.
@@ -243,41 +263,67 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     bus.press(en.get("display.contrast"))?;
     bus.press(en.get("display.size_0"))?;
 
+    // Search, typed through AT-SPI: the hits say what they are and what matched.
+    bus.type_into(en.get("catalogue.search"), "pase")?;
+    let hits = wait_until_tree_mentions(&bus, "Issuing a passport")?;
+    assert!(
+        hits.iter().any(|n| n.role == "push button" && n.name.contains("Issuing a passport")),
+        "{}",
+        outline(&hits)
+    );
+    shoot_both_languages(&bus, &screen, "search")?;
+    bus.type_into(en.get("catalogue.search"), "")?;
+
     // A life situation.
     bus.press("Birth of a child")?;
     bus.wait_for("push button", en.get("catalogue.back"))?;
-    shot(&screen, "life-situation-en")?;
+    shoot_both_languages(&bus, &screen, "life-situation")?;
     bus.press(en.get("catalogue.back"))?;
 
     // A citizen logs in with the card and PIN1 typed on the on-screen keypad.
     let _card = VirtualCardProcess::insert(&bin_dir(), &card_file, VPCD_SLOT)?;
     bus.press(en.get("login.start"))?;
     bus.wait_for("label", "JĀNIS BĒRZIŅŠ")?;
-    shot(&screen, "login-en")?;
+    shoot_both_languages(&bus, &screen, "login")?;
     for key in ["1", "2", "3", "4"] {
         bus.press(key)?;
     }
     bus.press(en.get("login.submit"))?;
     bus.wait_for("toggle button", en.get("citizen.mail"))?;
-    shot(&screen, "citizen-en")?;
+    shoot_both_languages(&bus, &screen, "citizen")?;
     bus.press(en.get("citizen.mail"))?;
     let inbox = wait_until_tree_mentions(&bus, "Atgādinājums par deklarāciju")?;
     let letter = inbox.iter().find(|n| n.name.contains("Atgādinājums")).context("the letter is listed")?;
     assert!(letter.name.contains(en.get("citizen.unread")), "the letter is marked new: {letter:?}");
-    shot(&screen, "mailbox-en")?;
+    shoot_both_languages(&bus, &screen, "mailbox")?;
+    let letter = letter.name.clone();
+    let letter = wait_until_tree_mentions(&bus, "Atgādinājums par deklarāciju")?
+        .into_iter()
+        .find(|n| n.name.contains("Atgādinājums") && n.role == "push button")
+        .map_or(letter, |n| n.name);
+    bus.press(&letter)?;
+    bus.wait_for("push button", en.get("citizen.back_to_inbox"))?;
+    shoot_both_languages(&bus, &screen, "letter")?;
+    bus.press(en.get("citizen.back_to_inbox"))?;
+    bus.press(en.get("citizen.access"))?;
+    bus.wait_for("toggle button", en.get("citizen.access"))?;
+    shoot_both_languages(&bus, &screen, "access")?;
     bus.press(en.get("citizen.log_out"))?;
     bus.wait_for("push button", en.get("login.start"))?;
-    shot(&screen, "after-session-en")?;
+    shoot_both_languages(&bus, &screen, "after-session")?;
     Ok(())
 }
 
 fn wait_until_tree_mentions(bus: &AccessibilityBus, text: &str) -> Result<Vec<Node>> {
     let mut tree = Vec::new();
-    wait_until(&format!("{text:?} in the kiosk's tree"), Duration::from_secs(30), || {
+    let found = wait_until(&format!("{text:?} in the kiosk's tree"), Duration::from_secs(30), || {
         tree = bus.probe(None)?;
         Ok(tree.iter().any(|n| n.name.contains(text)))
-    })?;
-    Ok(tree)
+    });
+    if found.is_err() {
+        eprintln!("the kiosk's tree:\n{}", outline(&tree));
+    }
+    found.map(|_| tree)
 }
 
 /// The State Revenue Service writes to the citizen.

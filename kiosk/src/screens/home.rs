@@ -156,7 +156,7 @@ impl HomeScreen {
         if let Some((entry, services)) = &self.chosen {
             action = back_row(ui, language);
             ui.horizontal(|ui| {
-                ui.label(egui::RichText::new(widgets::situation_icon(&entry.id)).size(40.0));
+                widgets::decoration(ui, widgets::situation_icon(&entry.id), 36.0);
                 ui.heading(&entry.name.text);
             });
             // Side by side as they fit: a long list stays on one screen.
@@ -181,7 +181,7 @@ impl HomeScreen {
                 });
                 ui.heading(tr(language, "catalogue.title"));
                 let label = ui.horizontal(|ui| {
-                    ui.label("🔍");
+                    widgets::decoration(ui, "🔍", 22.0);
                     ui.label(tr(language, "catalogue.search"))
                 });
                 let label = label.inner;

@@ -87,6 +87,13 @@ pub(crate) fn tile(ui: &mut Ui, icon: &str, title: &str, detail: Option<&str>, w
     response
 }
 
+/// An icon beside a text that already says it all: painted only, so a screen reader skips it.
+pub(crate) fn decoration(ui: &mut Ui, glyph: &str, size: f32) {
+    let (rect, _) = ui.allocate_exact_size(vec2(size * 1.2, size * 1.2), Sense::hover());
+    let colour = ui.visuals().text_color();
+    ui.painter().text(rect.center(), Align2::CENTER_CENTER, glyph, FontId::proportional(size), colour);
+}
+
 /// How many tiles side by side: as many of at least `min_width` (scaled with the text) as fit.
 pub(crate) fn columns_for(ui: &Ui, min_width: f32) -> usize {
     let scale = TextStyle::Button.resolve(ui.style()).size / 24.0;

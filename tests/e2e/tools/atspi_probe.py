@@ -2,7 +2,7 @@
 """Reads an application's accessibility tree over AT-SPI, from outside its process, as a screen
 reader such as Orca does; optionally presses a button by its accessible name first.
 
-Usage: atspi_probe.py APP_NAME [--press NAME]
+Usage: atspi_probe.py APP_NAME [--press NAME] [--type FIELD TEXT]
 Prints {"found": bool, "nodes": [{"depth", "role", "name", "checked"}...]} as JSON. Needs the system Python
 with GObject introspection (Debian: python3-gi, gir1.2-atspi-2.0) and an AT-SPI bus.
 """
@@ -40,6 +40,8 @@ def main():
     args = sys.argv[1:]
     name = args[0]
     press = args[args.index("--press") + 1] if "--press" in args else None
+    # --type NAME TEXT: sets a text field's contents, as assistive technology types.
+    typed = (args[args.index("--type") + 1], args[args.index("--type") + 2]) if "--type" in args else None
     app = application(name)
     if app is None:
         print(json.dumps({"found": False, "nodes": []}))
@@ -47,13 +49,26 @@ def main():
     nodes = []
     walk(app, 0, nodes)
     if press is not None:
-        target = next((n["node"] for n in nodes if n["name"] == press and n["role"] in ("push button", "toggle button")), None)
-        if target is None:
-            sys.exit(f"no button named {press!r}")
+        pressable = ("push button", "toggle button", "entry")
+        found = next((n for n in nodes if n["name"] == press and n["role"] in pressable), None)
+        if found is None:
+            sys.exit(f"nothing to press named {press!r}")
+        target = found["node"]
         action = target.get_action_iface()
-        if action is None or action.get_n_actions() == 0:
-            sys.exit(f"the button {press!r} offers no action")
-        action.do_action(0)
+        names = [action.get_action_name(i) for i in range(action.get_n_actions())] if action is not None else []
+        if "click" in names:
+            action.do_action(names.index("click"))
+        elif names:
+            action.do_action(0)
+        elif target.get_component_iface() is not None:
+            target.get_component_iface().grab_focus()
+        else:
+            sys.exit(f"{press!r} offers no action and cannot take the focus")
+    if typed is not None:
+        field = next((n["node"] for n in nodes if n["name"] == typed[0] and n["role"] == "entry"), None)
+        if field is None or field.get_editable_text_iface() is None:
+            sys.exit(f"no text field named {typed[0]!r}")
+        field.get_editable_text_iface().set_text_contents(typed[1])
     for node in nodes:
         del node["node"]
     print(json.dumps({"found": True, "nodes": nodes}, ensure_ascii=False))
