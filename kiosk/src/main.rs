@@ -22,6 +22,11 @@ struct Cli {
     /// Run in a window instead of full screen.
     #[arg(long)]
     windowed: bool,
+    /// Make the master key that seals this kiosk's secrets, as a systemd credential in FILE
+    /// (`systemd-creds encrypt`, as root: TPM-bound where there is a TPM), then exit. The unit
+    /// passes it back with `LoadCredentialEncrypted=pietura-master-key:FILE`.
+    #[arg(long, value_name = "FILE")]
+    create_master_key_credential: Option<PathBuf>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -36,6 +41,12 @@ fn main() -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PIETURA_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
+    if let Some(file) = &cli.create_master_key_credential {
+        offline_store::sealed::create_master_key_credential(file)
+            .with_context(|| format!("the credential {} could not be made", file.display()))?;
+        eprintln!("master key credential written to {}", file.display());
+        return Ok(());
+    }
     let config = match &cli.config {
         Some(path) => KioskConfig::load(path)?,
         None => KioskConfig::default(),

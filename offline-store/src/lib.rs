@@ -1,7 +1,8 @@
 //! The local database of a desk or kiosk: one concrete [`Store`] over SQLCipher.
 //!
 //! Desks and kiosks hold personal data, so the file is encrypted at rest with a random key kept
-//! in the OS keyring ([`secrets::Vault`]), never in a file. A wrong key or a damaged file is an
+//! in the OS keyring ([`secrets::Vault`]), or for a kiosk without a desktop session in a file
+//! sealed by a systemd credential ([`sealed`]). A wrong key or a damaged file is an
 //! error that says what to do; the store never recreates a database it cannot read.
 
 pub mod cases;
@@ -9,6 +10,8 @@ pub mod catalogue;
 pub mod drafts;
 pub mod logins;
 pub mod messages;
+#[cfg(feature = "keyring")]
+pub mod sealed;
 pub mod search;
 pub mod search_query;
 pub mod secrets;

@@ -78,12 +78,17 @@ pub enum Backend {
     Keyutils,
     /// The platform's own store: Credential Manager on Windows, Keychain on macOS.
     Platform,
+    /// A file in the data folder sealed by a systemd credential's master key (see
+    /// [`crate::sealed`]): survives reboots without a desktop session, as a kiosk needs.
+    SystemdCredential,
 }
 
 #[cfg(feature = "keyring")]
 impl Backend {
-    /// Chooses the backend: `PIETURA_KEYRING` (`secret-service`, `keyutils` or `auto`), and by
-    /// default the Secret Service when one answers on the session bus, else keyutils.
+    /// Chooses the backend: `PIETURA_KEYRING` (`secret-service`, `keyutils`, `systemd-creds` or
+    /// `auto`); by default a systemd credential when one is given (`$CREDENTIALS_DIRECTORY` or
+    /// `PIETURA_MASTER_KEY_CREDENTIAL`), else the Secret Service when one answers on the session
+    /// bus, else keyutils.
     pub fn detect() -> Self {
         if !cfg!(target_os = "linux") {
             return Backend::Platform;
@@ -91,6 +96,8 @@ impl Backend {
         match std::env::var("PIETURA_KEYRING").unwrap_or_default().trim() {
             "secret-service" => Backend::SecretService,
             "keyutils" => Backend::Keyutils,
+            "systemd-creds" => Backend::SystemdCredential,
+            _ if crate::sealed::MasterKeySource::from_env().is_some() => Backend::SystemdCredential,
             choice => {
                 if !matches!(choice, "" | "auto") {
                     tracing::error!(choice, "PIETURA_KEYRING must be secret-service, keyutils or auto; using auto");
@@ -135,6 +142,9 @@ impl Backend {
             Backend::Keyutils => keyring::Entry::new_with_credential(Box::new(
                 keyring::keyutils::KeyutilsCredential::new_with_target(None, service, name)?,
             )),
+            Backend::SystemdCredential => {
+                return Err(SecretError::Keyring("a sealed file has no keyring entries".into()));
+            }
             _ => keyring::Entry::new(service, name)?,
         })
     }
@@ -149,6 +159,8 @@ pub struct Vault {
     /// Where secrets may still be from an earlier run without a Secret Service; found there,
     /// they move to `backend`.
     fallback: Option<Backend>,
+    /// The sealed file, when `backend` is [`Backend::SystemdCredential`].
+    sealed: Option<crate::sealed::SealedSecrets>,
 }
 
 #[cfg(feature = "keyring")]
@@ -161,7 +173,38 @@ impl Vault {
     pub fn with_backend(service: impl Into<String>, backend: Backend) -> Self {
         let fallback = (backend == Backend::SecretService).then_some(Backend::Keyutils);
         tracing::debug!(?backend, "secrets backend");
-        Self { service: service.into(), backend, fallback }
+        Self { service: service.into(), backend, fallback, sealed: None }
+    }
+
+    /// The vault of the installation in `data_dir`: the detected backend, and for a systemd
+    /// credential the file sealed with it in that folder (secrets an earlier run left in
+    /// keyutils move into it).
+    pub fn for_data_dir(service: impl Into<String>, data_dir: &std::path::Path) -> Result<Self, SecretError> {
+        let backend = Backend::detect();
+        if backend != Backend::SystemdCredential {
+            return Ok(Self::with_backend(service, backend));
+        }
+        let source = crate::sealed::MasterKeySource::from_env().ok_or_else(|| {
+            SecretError::Keyring(
+                "PIETURA_KEYRING=systemd-creds needs the credential: run under a unit with LoadCredentialEncrypted=pietura-master-key:FILE, or set PIETURA_MASTER_KEY_CREDENTIAL=FILE".into(),
+            )
+        })?;
+        Ok(Self::sealed(service, data_dir, source))
+    }
+
+    /// Secrets in `data_dir`'s file sealed with the master key from `source`.
+    pub fn sealed(
+        service: impl Into<String>,
+        data_dir: &std::path::Path,
+        source: crate::sealed::MasterKeySource,
+    ) -> Self {
+        tracing::debug!(?source, "secrets backend: a file sealed by a systemd credential");
+        Self {
+            service: service.into(),
+            backend: Backend::SystemdCredential,
+            fallback: Some(Backend::Keyutils),
+            sealed: Some(crate::sealed::SealedSecrets::new(data_dir, source)),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -169,6 +212,9 @@ impl Vault {
     }
 
     fn read(&self, backend: Backend, name: &str) -> Result<Option<Zeroizing<String>>, SecretError> {
+        if let (Backend::SystemdCredential, Some(sealed)) = (backend, &self.sealed) {
+            return sealed.get(name);
+        }
         match backend.entry(&self.service, name)?.get_password() {
             Ok(value) => Ok(Some(Zeroizing::new(value))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -189,6 +235,9 @@ impl Vault {
     }
 
     fn set(&self, name: &str, value: &str) -> Result<(), SecretError> {
+        if let Some(sealed) = &self.sealed {
+            return sealed.set(name, value);
+        }
         self.backend.entry(&self.service, name)?.set_password(value)?;
         // Read back: some keyrings accept a write they cannot later return (see platform notes).
         match self.read(self.backend, name)? {
@@ -223,7 +272,13 @@ impl Vault {
 
     /// Removes every entry of this installation from every backend it uses.
     pub fn forget_all(&self) -> Result<(), SecretError> {
+        if let Some(sealed) = &self.sealed {
+            sealed.forget_all()?;
+        }
         for backend in std::iter::once(self.backend).chain(self.fallback) {
+            if backend == Backend::SystemdCredential {
+                continue;
+            }
             for name in [DATABASE_KEY, DEVICE_SECRET] {
                 match backend.entry(&self.service, name)?.delete_credential() {
                     Ok(()) | Err(keyring::Error::NoEntry) => {}

@@ -179,7 +179,8 @@ impl DeviceSession {
         clock: Clock,
         cards: Arc<dyn eid::CardReaders>,
     ) -> Result<Self, SessionError> {
-        let vault = Vault::new(format!("{app}:{}", data_dir.display()));
+        let vault = Vault::for_data_dir(format!("{app}:{}", data_dir.display()), data_dir)
+            .map_err(offline_store::StoreError::from)?;
         let store = Store::open_with_vault(&data_dir.join("local.db"), &vault)?;
         let progress = store.catalogue_progress()?;
         let initial = SyncStatus {

@@ -196,3 +196,73 @@ fn keys_from_the_kernel_keyring_move_to_the_secret_service() {
     assert_eq!(Vault::with_backend(&service, Backend::SecretService).database_key().unwrap(), Some(key));
     persistent.forget_all().unwrap();
 }
+
+/// A kiosk without a desktop keyring keeps its secrets across reboots in a file sealed by a real
+/// systemd credential: created with `systemd-creds encrypt` (the host key; the TPM too where
+/// there is one), read as root through `systemd-creds decrypt` and as a unit's service through
+/// `$CREDENTIALS_DIRECTORY`; another machine's credential or a damaged file opens nothing.
+#[test]
+fn secrets_sealed_by_a_systemd_credential_survive_reopening_and_open_nowhere_else() {
+    use offline_store::sealed::{CREDENTIAL_NAME, MasterKeySource, SEALED_FILE, create_master_key_credential};
+    let dir = tempfile::tempdir().unwrap();
+    let credential = dir.path().join("master-key.cred");
+    create_master_key_credential(&credential)
+        .expect("systemd-creds encrypts with the host key (as root, like the kiosk's installer)");
+    let data = dir.path().join("kiosk");
+    let source = MasterKeySource::EncryptedCredential(credential.clone());
+    let service = format!("pietura-test-{}", Uuid::new_v4());
+    let saved = enrollment();
+    {
+        let vault = Vault::sealed(&service, &data, source.clone());
+        let store = Store::open_with_vault(&data.join("local.db"), &vault).unwrap();
+        store.save_enrollment(&saved).unwrap();
+        vault.set_device_secret("device-secret-value").unwrap();
+    }
+    // Nothing of the secrets in clear: neither their names nor their values.
+    let sealed = std::fs::read(data.join(SEALED_FILE)).unwrap();
+    for clear in [b"offline-store-key".as_slice(), b"device-secret"] {
+        assert!(
+            !sealed.windows(clear.len()).any(|w| w == clear),
+            "{:?} in the sealed file",
+            String::from_utf8_lossy(clear)
+        );
+    }
+    // A new process (a reboot empties keyutils, not this file) opens the same database.
+    let reopened = Vault::sealed(&service, &data, source);
+    let store = Store::open_with_vault(&data.join("local.db"), &reopened).unwrap();
+    assert_eq!(store.enrollment().unwrap(), Some(saved.clone()));
+    assert_eq!(reopened.device_secret().unwrap().unwrap().as_str(), "device-secret-value");
+    drop(store);
+
+    // As a unit with LoadCredentialEncrypted= sees it: decrypted into $CREDENTIALS_DIRECTORY.
+    let credentials = dir.path().join("credentials");
+    std::fs::create_dir_all(&credentials).unwrap();
+    let decrypted = std::process::Command::new("systemd-creds")
+        .args(["decrypt", &format!("--name={CREDENTIAL_NAME}")])
+        .arg(&credential)
+        .arg(credentials.join(CREDENTIAL_NAME))
+        .status()
+        .unwrap();
+    assert!(decrypted.success());
+    let as_a_service = Vault::sealed(&service, &data, MasterKeySource::CredentialsDirectory(credentials));
+    assert_eq!(
+        Store::open_with_vault(&data.join("local.db"), &as_a_service).unwrap().enrollment().unwrap(),
+        Some(saved)
+    );
+
+    // Another machine's credential opens nothing, and says so.
+    let other = dir.path().join("other.cred");
+    create_master_key_credential(&other).unwrap();
+    let stranger = Vault::sealed(&service, &data, MasterKeySource::EncryptedCredential(other));
+    let refused = stranger.database_key().unwrap_err().to_string();
+    assert!(refused.contains("does not open with this machine's credential"), "{refused}");
+    // A damaged file is refused, never replaced by a new key.
+    let mut damaged = sealed.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    std::fs::write(data.join(SEALED_FILE), &damaged).unwrap();
+    assert!(Store::open_with_vault(&data.join("local.db"), &reopened).is_err());
+    assert_eq!(std::fs::read(data.join(SEALED_FILE)).unwrap(), damaged, "the damaged file is left as it was");
+    reopened.forget_all().unwrap();
+    assert!(!data.join(SEALED_FILE).exists());
+}
