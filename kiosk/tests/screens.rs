@@ -578,7 +578,17 @@ fn kiosk_with_a_printer(
 ) -> (KioskApp, Arc<eid::virtual_card::InProcessReaders>, std::path::PathBuf) {
     let printed = dir.join("printed.pdf");
     let lp = dir.join("lp");
-    std::fs::write(&lp, format!("#!/bin/sh\ncat > {}\necho request id is kiosk-1\n", printed.display())).unwrap();
+    // Records what the spooler would keep besides the pages: the job's options and title.
+    let job = dir.join("print-job.txt");
+    std::fs::write(
+        &lp,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {}\ncat > {}\necho request id is kiosk-1\n",
+            job.display(),
+            printed.display()
+        ),
+    )
+    .unwrap();
     std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (app, readers) = kiosk_with_card_login(runtime, dir, device::engine::system_clock());
     app.session().expect("a session").set_printer_command(lp);
@@ -1101,8 +1111,24 @@ fn files_containing(root: &std::path::Path, needles: &[(&str, Vec<u8>)]) -> Vec<
 /// catalogue file next to it is public; printing goes through a pipe.)
 #[test]
 fn a_citizen_session_leaves_nothing_of_theirs_readable_in_the_kiosks_data_folder() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    // The session runs in a child process whose temporary folder is a fresh one of its own, so
+    // that folder can be searched too (other tests write the same people into the shared one).
+    const CHILD: &str = "PIETURA_WIPE_PROOF_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let temp = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "a_citizen_session_leaves_nothing_of_theirs_readable_in_the_kiosks_data_folder"])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("TMPDIR", temp.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the session in the child process failed (its output is above)");
+        return;
+    }
+    let temp = std::env::temp_dir();
     let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (app, readers, printed) = kiosk_with_a_printer(&runtime, dir.path());
     let pdf = add_message_on_server(&runtime, dir.path());
     let mut harness = kiosk_sized(app);
@@ -1150,7 +1176,31 @@ fn a_citizen_session_leaves_nothing_of_theirs_readable_in_the_kiosks_data_folder
     ];
     let data_folder = dir.path().join("kiosk");
     assert!(std::fs::read_dir(&data_folder).unwrap().count() > 0, "the kiosk's data folder is there");
-    let found = files_containing(&data_folder, &needles);
+    // The data folder, the temporary folder, and what the print spooler was given besides the
+    // pages (CUPS keeps a job's title and options in its history after printing).
+    let job = dir.path().join("print-job.txt");
+    assert!(job.exists(), "the printer was asked");
+    let mut found = files_containing(&data_folder, &needles);
+    // The temporary folder but for the test's own (the server's database and attachments).
+    for entry in std::fs::read_dir(&temp).unwrap().flatten() {
+        let path = entry.path();
+        if path == dir.path() {
+            continue;
+        }
+        if path.is_dir() {
+            found.extend(files_containing(&path, &needles));
+        } else if let Ok(bytes) = std::fs::read(&path)
+            && needles.iter().any(|(_, n)| bytes.windows(n.len()).any(|w| w == n.as_slice()))
+        {
+            found.push(format!("{} in the temporary folder holds the citizen's data", path.display()));
+        }
+    }
+    let job_line = std::fs::read_to_string(&job).unwrap();
+    for (name, needle) in needles.iter().chain([&("attachment's name", "lēmums".as_bytes().to_vec())]) {
+        if job_line.as_bytes().windows(needle.len()).any(|w| w == needle.as_slice()) {
+            found.push(format!("the print job's title or options hold the {name}: {job_line}"));
+        }
+    }
     assert!(found.is_empty(), "the citizen's data is readable on the kiosk:\n{}", found.join("\n"));
     // The scan finds what is there: the server's attachment store holds the letter's PDF.
     let control = files_containing(&dir.path().join("attachments"), &needles[6..]);

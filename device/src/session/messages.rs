@@ -13,6 +13,9 @@ use super::{DeviceSession, SessionError};
 use crate::ErrorCode;
 use crate::protocol::MessageEntry;
 
+/// The print job title of a citizen's document at a kiosk: nothing that names them or it.
+pub const KIOSK_JOB_TITLE: &str = "Pietura";
+
 /// What the clerk writes.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ComposeMessage {
@@ -455,8 +458,9 @@ impl DeviceSession {
         let content = self.own_attachment(id, index).await?;
         let printer =
             self.printer().ok_or_else(|| invalid(ErrorCode::NoPrinter, "no printer is set up on this kiosk"))?;
-        // Through a pipe: no copy of the citizen's document is written on the kiosk.
-        printer.print(&content, name).map_err(|e| invalid(ErrorCode::PrintFailed, e.to_string()))
+        // Through a pipe: no copy of the citizen's document is written on the kiosk. The job's
+        // title says nothing of theirs: CUPS keeps titles in its job history after printing.
+        printer.print(&content, KIOSK_JOB_TITLE).map_err(|e| invalid(ErrorCode::PrintFailed, e.to_string()))
     }
 }
 

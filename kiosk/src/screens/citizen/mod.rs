@@ -7,6 +7,7 @@ mod cases;
 mod document;
 mod mail;
 mod reply;
+mod wipe;
 
 pub use document::ShownDocument;
 pub use reply::{ReplyAnswer, ReplyDraft, ReplyStage};
