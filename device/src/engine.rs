@@ -570,6 +570,7 @@ pub fn incoming_record(record: CatalogueRecordDto) -> IncomingRecord {
             CatalogueKind::Organisation => DocumentKind::Organisation,
             CatalogueKind::Article => DocumentKind::Article,
             CatalogueKind::Form => DocumentKind::Form,
+            CatalogueKind::Scenario => DocumentKind::Scenario,
         },
         id: record.id,
         version: record.version,

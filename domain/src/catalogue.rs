@@ -503,14 +503,14 @@ impl Article {
 }
 
 #[derive(Default)]
-struct Problems(Vec<FieldProblem>);
+pub(crate) struct Problems(pub(crate) Vec<FieldProblem>);
 
 impl Problems {
-    fn add(&mut self, path: &str, problem: impl Into<String>) {
+    pub(crate) fn add(&mut self, path: &str, problem: impl Into<String>) {
         self.0.push(FieldProblem { path: path.to_owned(), problem: problem.into() });
     }
 
-    fn require_id(&mut self, path: &str, id: &str) {
+    pub(crate) fn require_id(&mut self, path: &str, id: &str) {
         if id.trim().is_empty() {
             self.add(path, "an identifier is required");
         } else if id.len() > 500 || id.chars().any(char::is_control) {

@@ -15,6 +15,7 @@ pub mod eaddress;
 mod enrollment;
 mod language;
 pub mod markdown;
+pub mod navigator;
 mod person;
 
 pub use centre::{Centre, CentreCode, CentreName, Municipality, ValidationError};

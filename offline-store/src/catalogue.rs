@@ -126,6 +126,35 @@ impl Store {
         self.catalogue_document(DocumentKind::Form, id)
     }
 
+    /// The scenario of a life or business event, if one is published (the first by id).
+    pub fn scenario_of_event(&self, event_id: &str) -> Result<Option<domain::navigator::Scenario>, StoreError> {
+        let id: Option<String> = self
+            .connection()
+            .prepare_cached(
+                "SELECT scenario_id FROM catalogue_scenarios WHERE event_id = ?1 ORDER BY scenario_id LIMIT 1",
+            )?
+            .query_row(params![event_id], |r| r.get(0))
+            .optional()?;
+        match id {
+            Some(id) => self.parsed(DocumentKind::Scenario, &id),
+            None => Ok(None),
+        }
+    }
+
+    /// Every scenario published, in id order.
+    pub fn scenarios(&self) -> Result<Vec<domain::navigator::Scenario>, StoreError> {
+        let ids: Vec<String> = self
+            .connection()
+            .prepare_cached("SELECT scenario_id FROM catalogue_scenarios ORDER BY scenario_id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut scenarios = Vec::new();
+        for id in ids {
+            scenarios.extend(self.parsed(DocumentKind::Scenario, &id)?);
+        }
+        Ok(scenarios)
+    }
+
     /// The ids of the forms a service has, in id order.
     pub fn forms_of_service(&self, service_id: &str) -> Result<Vec<String>, StoreError> {
         Ok(self
@@ -210,6 +239,8 @@ struct ParsedRecord {
     linked_services: Vec<String>,
     /// The service a form belongs to.
     form_of: Option<String>,
+    /// The event a scenario guides through.
+    scenario_of: Option<String>,
 }
 
 /// What the store reads of a form record (the rest is the device layer's to read).
@@ -239,7 +270,13 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
                     (event.id.clone(), kind, serde_json::to_string(&event.name).unwrap_or_default())
                 })
                 .collect();
-            ParsedRecord { documents: service_documents(&service), events, linked_services: Vec::new(), form_of: None }
+            ParsedRecord {
+                documents: service_documents(&service),
+                events,
+                linked_services: Vec::new(),
+                form_of: None,
+                scenario_of: None,
+            }
         }
         DocumentKind::Organisation => {
             let organisation: PublicOrganisation = serde_json::from_str(&record.document).map_err(unreadable)?;
@@ -248,6 +285,7 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
                 events: Vec::new(),
                 linked_services: Vec::new(),
                 form_of: None,
+                scenario_of: None,
             }
         }
         DocumentKind::Article => {
@@ -257,6 +295,7 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
                 events: Vec::new(),
                 linked_services: article.linked_services,
                 form_of: None,
+                scenario_of: None,
             }
         }
         DocumentKind::Form => {
@@ -266,6 +305,17 @@ fn parse_record(record: &IncomingRecord) -> Result<Option<ParsedRecord>, StoreEr
                 events: Vec::new(),
                 linked_services: Vec::new(),
                 form_of: Some(form.service),
+                scenario_of: None,
+            }
+        }
+        DocumentKind::Scenario => {
+            let scenario: domain::navigator::Scenario = serde_json::from_str(&record.document).map_err(unreadable)?;
+            ParsedRecord {
+                documents: Vec::new(),
+                events: Vec::new(),
+                linked_services: Vec::new(),
+                form_of: None,
+                scenario_of: Some(scenario.event),
             }
         }
     };
@@ -294,6 +344,9 @@ fn apply_page(
         if record.kind == DocumentKind::Form {
             tx.prepare_cached("DELETE FROM catalogue_forms WHERE form_id = ?1")?.execute(params![record.id])?;
         }
+        if record.kind == DocumentKind::Scenario {
+            tx.prepare_cached("DELETE FROM catalogue_scenarios WHERE scenario_id = ?1")?.execute(params![record.id])?;
+        }
         if record.retired {
             tx.prepare_cached("DELETE FROM catalogue_records WHERE kind = ?1 AND id = ?2")?
                 .execute(params![record.kind.as_str(), record.id])?;
@@ -315,6 +368,10 @@ fn apply_page(
         if let Some(service) = &parsed.form_of {
             tx.prepare_cached("INSERT INTO catalogue_forms (form_id, service_id) VALUES (?1, ?2)")?
                 .execute(params![record.id, service])?;
+        }
+        if let Some(event) = &parsed.scenario_of {
+            tx.prepare_cached("INSERT INTO catalogue_scenarios (scenario_id, event_id) VALUES (?1, ?2)")?
+                .execute(params![record.id, event])?;
         }
         for service in &parsed.linked_services {
             tx.prepare_cached(

@@ -16,6 +16,8 @@ pub enum DocumentKind {
     Organisation,
     /// An e-form (kept for filling in, not searched).
     Form,
+    /// A life-situation scenario (kept for the navigator, not searched).
+    Scenario,
 }
 
 impl DocumentKind {
@@ -25,6 +27,7 @@ impl DocumentKind {
             DocumentKind::Article => "article",
             DocumentKind::Organisation => "organisation",
             DocumentKind::Form => "form",
+            DocumentKind::Scenario => "scenario",
         }
     }
 
@@ -34,6 +37,7 @@ impl DocumentKind {
             "article" => Ok(DocumentKind::Article),
             "organisation" => Ok(DocumentKind::Organisation),
             "form" => Ok(DocumentKind::Form),
+            "scenario" => Ok(DocumentKind::Scenario),
             other => Err(StoreError::Corrupt(format!("unknown document kind {other:?}"))),
         }
     }

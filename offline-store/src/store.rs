@@ -33,12 +33,13 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The catalogue file's schema version; see [`CATALOGUE_MIGRATIONS`].
-pub const CATALOGUE_SCHEMA_VERSION: i64 = 2;
+pub const CATALOGUE_SCHEMA_VERSION: i64 = 3;
 
 /// The catalogue file's migrations, with `{db}` for the schema name it is opened under.
 const CATALOGUE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/catalogue/0001_catalogue.sql"),
     include_str!("../migrations/catalogue/0002_forms.sql"),
+    include_str!("../migrations/catalogue/0003_scenarios.sql"),
 ];
 
 /// Brings the catalogue schema `db` ("catalogue" when attached, "main" alone) up to date.

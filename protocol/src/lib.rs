@@ -175,6 +175,8 @@ pub enum CatalogueKind {
     Article,
     /// An e-form with every version published.
     Form,
+    /// A life-situation scenario of the navigator.
+    Scenario,
 }
 
 /// One record of the change feed, at its latest version. A retired record is a tombstone: the

@@ -102,6 +102,7 @@ fn kind_of(kind: RecordKind) -> CatalogueKind {
         RecordKind::Organisation => CatalogueKind::Organisation,
         RecordKind::Article => CatalogueKind::Article,
         RecordKind::Form => CatalogueKind::Form,
+        RecordKind::Scenario => CatalogueKind::Scenario,
     }
 }
 
@@ -330,6 +331,51 @@ pub async fn retire_form(
     Query(query): Query<VersionQuery>,
 ) -> Result<Json<Written>, ApiError> {
     retire(&state, &editor, RecordKind::Form, &id, query.version).await
+}
+
+/// A life-situation scenario of the navigator: its questions and its steps in order.
+#[utoipa::path(get, path = "/v1/catalogue/scenarios/{id}",
+    params(("id" = String, Path, description = "The scenario's IRI, percent-encoded"), ("pietura-protocol" = u32, Header)),
+    responses((status = 200, description = "The scenario"), (status = 404, body = ErrorBody)))]
+pub async fn get_scenario(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let record = state.catalogue().live(RecordKind::Scenario, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], record.document).into_response())
+}
+
+/// Publish one of your institution's life-situation scenarios: the life event it guides
+/// through, yes/no questions, and the catalogue's services in order, each applying always or
+/// when answers hold (with why it is left out otherwise). Every step's service must be in the
+/// catalogue; every problem is answered with its path.
+#[utoipa::path(put, path = "/v1/catalogue/scenarios/{id}",
+    params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses(
+        (status = 200, description = "Published (or already the same)", body = Written),
+        (status = 401, body = ErrorBody), (status = 403, description = "Another institution's scenario", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, description = "Refused; every problem with its path", body = ErrorBody)
+    ))]
+pub async fn put_scenario(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    ApiJson(scenario): ApiJson<domain::navigator::Scenario>,
+) -> Result<Json<Written>, ApiError> {
+    same_id(&id, &scenario.id)?;
+    Ok(Json(state.catalogue().put_scenario(&editor, scenario, (state.clock)()).await?.into()))
+}
+
+/// Retire a scenario: desks and kiosks stop offering it.
+#[utoipa::path(delete, path = "/v1/catalogue/scenarios/{id}",
+    params(("id" = String, Path), VersionQuery, ("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 200, body = Written), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retire_scenario(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(editor, _): AuthenticatedInstitution,
+    Path(id): Path<String>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<Written>, ApiError> {
+    retire(&state, &editor, RecordKind::Scenario, &id, query.version).await
 }
 
 /// A flag as its owner institution sees it.

@@ -222,6 +222,9 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::get_form,
         catalogue::put_form,
         catalogue::retire_form,
+        catalogue::get_scenario,
+        catalogue::put_scenario,
+        catalogue::retire_scenario,
         catalogue::flag_article,
         catalogue::list_flags,
         catalogue::feed,
@@ -383,6 +386,13 @@ pub fn router(state: AppState) -> Router {
             get(catalogue::get_form)
                 .put(catalogue::put_form)
                 .delete(catalogue::retire_form)
+                .layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
+        )
+        .route(
+            "/v1/catalogue/scenarios/{id}",
+            get(catalogue::get_scenario)
+                .put(catalogue::put_scenario)
+                .delete(catalogue::retire_scenario)
                 .layer(DefaultBodyLimit::max(CATALOGUE_BODY_LIMIT_BYTES)),
         )
         .route("/v1/catalogue/articles/{id}/verify", post(catalogue::verify_article))

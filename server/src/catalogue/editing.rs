@@ -295,6 +295,61 @@ impl Catalogue {
         Ok(self.publish(editor, vec![change], now).await?.remove(0))
     }
 
+    /// Publishes a life-situation scenario: checked field by field, and every step's service
+    /// must be in the catalogue (a plan never points at nothing). An institution publishes its
+    /// own scenarios; the owner never changes.
+    pub async fn put_scenario(
+        &self,
+        editor: &Editor,
+        scenario: domain::navigator::Scenario,
+        now: DateTime<Utc>,
+    ) -> Result<StoredRecord, EditError> {
+        let mut problems = scenario.problems();
+        for (i, step) in scenario.steps.iter().enumerate() {
+            if matches!(self.live(RecordKind::Service, &step.service).await, Err(EditError::NotFound { .. })) {
+                problems.push(FieldProblem {
+                    path: format!("steps[{i}].service"),
+                    problem: format!("the service {} is not in the catalogue", step.service),
+                });
+            }
+        }
+        check_valid("scenario", problems)?;
+        let current = self.store.catalogue_record(RecordKind::Scenario, &scenario.id).await?;
+        let owner = current.as_ref().map_or_else(|| scenario.owner.clone(), |c| c.owner.clone());
+        if !editor.may_change(&owner) || (current.is_none() && !editor.may_change(&scenario.owner)) {
+            return Err(EditError::Forbidden(format!("the scenario {} belongs to {owner}", scenario.id)));
+        }
+        if scenario.owner != owner {
+            return Err(EditError::Invalid {
+                kind: "scenario",
+                problems: vec![FieldProblem {
+                    path: "owner".into(),
+                    problem: format!("the owner is {owner} and cannot be changed here"),
+                }],
+            });
+        }
+        if let Some(current) = &current
+            && !current.retired
+            && Self::unchanged(Some(current), &scenario)?
+        {
+            return Ok(current.clone());
+        }
+        let expected = editor.expected(current.as_ref().map_or(0, |c| c.version));
+        let change = record_change(RecordKind::Scenario, &scenario.id, &owner, expected, false, &scenario, vec![]);
+        Ok(self.publish(editor, vec![change], now).await?.remove(0))
+    }
+
+    /// Every live scenario, for export.
+    pub async fn live_scenarios(&self) -> Result<Vec<domain::navigator::Scenario>, EditError> {
+        let mut scenarios = Vec::new();
+        for record in self.store.catalogue_records(RecordKind::Scenario).await? {
+            if !record.retired {
+                scenarios.push(parse_document(&record)?);
+            }
+        }
+        Ok(scenarios)
+    }
+
     /// The owner confirms an article is still right (after a linked service changed).
     pub async fn verify_article(
         &self,
@@ -337,7 +392,7 @@ impl Catalogue {
             RecordKind::Article => {
                 document["status"] = serde_json::to_value(ArticleStatus::Retired).unwrap_or_default()
             }
-            RecordKind::Organisation | RecordKind::Form => {}
+            RecordKind::Organisation | RecordKind::Form | RecordKind::Scenario => {}
         }
         let change = RecordChange {
             kind,
@@ -396,7 +451,7 @@ impl Catalogue {
     /// Writes a whole import in one transaction: everything or nothing. Records whose content did
     /// not change are left alone (no new version, no feed entry).
     pub async fn import(&self, file: CatalogueFile, now: DateTime<Utc>) -> Result<ImportSummary, EditError> {
-        let CatalogueFile { services, organisations, articles, forms } = file;
+        let CatalogueFile { services, organisations, articles, forms, scenarios } = file;
         let mut problems = Vec::new();
         for service in &services {
             problems.extend(prefixed(&format!("service {}", service.id), service.problems()));
@@ -406,6 +461,18 @@ impl Catalogue {
         }
         for article in &articles {
             problems.extend(prefixed(&format!("article {}", article.id), article.problems()));
+        }
+        for scenario in &scenarios {
+            problems.extend(prefixed(&format!("scenario {}", scenario.id), scenario.problems()));
+            for (i, step) in scenario.steps.iter().enumerate() {
+                let in_file = services.iter().any(|s| s.id == step.service && s.status != ServiceStatus::Withdrawn);
+                if !in_file && self.live(RecordKind::Service, &step.service).await.is_err() {
+                    problems.push(FieldProblem {
+                        path: format!("scenario {}: steps[{i}].service", scenario.id),
+                        problem: format!("the service {} is not in the catalogue", step.service),
+                    });
+                }
+            }
         }
         let mut compiled = Vec::new();
         for definition in forms {
@@ -477,6 +544,15 @@ impl Catalogue {
                 links,
             ));
         }
+        for scenario in &scenarios {
+            let current = self.store.catalogue_record(RecordKind::Scenario, &scenario.id).await?;
+            if Self::unchanged(current.as_ref(), scenario)? {
+                summary.unchanged += 1;
+                continue;
+            }
+            let owner = current.map_or_else(|| scenario.owner.clone(), |c| c.owner);
+            changes.push(record_change(RecordKind::Scenario, &scenario.id, &owner, None, false, scenario, vec![]));
+        }
         let stored = self.publish(&Editor::Operator, changes, now).await?;
         for record in &stored {
             match record.kind {
@@ -484,6 +560,7 @@ impl Catalogue {
                 RecordKind::Organisation => summary.organisations += 1,
                 RecordKind::Article => summary.articles += 1,
                 RecordKind::Form => summary.forms += 1,
+                RecordKind::Scenario => summary.scenarios += 1,
             }
         }
         Ok(summary)
@@ -557,6 +634,7 @@ pub struct ImportSummary {
     pub organisations: usize,
     pub articles: usize,
     pub forms: usize,
+    pub scenarios: usize,
     pub unchanged: usize,
 }
 

@@ -25,6 +25,9 @@ pub struct CatalogueFile {
     /// E-forms, each at one version (a `.form.json` file holds one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forms: Vec<forms::FormDefinition>,
+    /// Life-situation scenarios of the navigator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<domain::navigator::Scenario>,
 }
 
 /// What a file held, and what it held that has no place in the model.
@@ -102,6 +105,7 @@ pub fn read(path: &Path) -> Result<ReadFile, FileError> {
                     services: imported.services,
                     articles: Vec::new(),
                     forms: Vec::new(),
+                    scenarios: Vec::new(),
                 },
                 unmapped: imported.unmapped,
                 notes: imported.notes,
@@ -113,6 +117,7 @@ pub fn read(path: &Path) -> Result<ReadFile, FileError> {
         && catalogue.organisations.is_empty()
         && catalogue.articles.is_empty()
         && catalogue.forms.is_empty()
+        && catalogue.scenarios.is_empty()
     {
         return Err(FileError::Empty { path: path.to_owned() });
     }

@@ -87,6 +87,7 @@ fn document_kind(kind: RecordKind) -> DocumentKind {
         RecordKind::Organisation => DocumentKind::Organisation,
         RecordKind::Article => DocumentKind::Article,
         RecordKind::Form => DocumentKind::Form,
+        RecordKind::Scenario => DocumentKind::Scenario,
     }
 }
 

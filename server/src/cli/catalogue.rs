@@ -83,7 +83,8 @@ pub(crate) async fn export(
         ExportFormat::Pietura => {
             let articles = catalogue.live_articles().await?;
             let forms = catalogue.live_forms().await?;
-            serde_json::to_vec_pretty(&files::CatalogueFile { organisations, services, articles, forms })?
+            let scenarios = catalogue.live_scenarios().await?;
+            serde_json::to_vec_pretty(&files::CatalogueFile { organisations, services, articles, forms, scenarios })?
         }
     };
     match output {

@@ -230,6 +230,7 @@ macro_rules! migrations {
             11 "0011" "attachment_uploads",
             12 "0012" "forms",
             13 "0013" "form_submissions",
+            14 "0014" "scenarios",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

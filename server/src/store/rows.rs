@@ -72,6 +72,8 @@ pub enum RecordKind {
     Article,
     /// An e-form with every version published (`forms::FormRecord`).
     Form,
+    /// A life-situation scenario of the navigator (`domain::navigator::Scenario`).
+    Scenario,
 }
 
 impl RecordKind {
@@ -81,6 +83,7 @@ impl RecordKind {
             RecordKind::Organisation => "organisation",
             RecordKind::Article => "article",
             RecordKind::Form => "form",
+            RecordKind::Scenario => "scenario",
         }
     }
 
@@ -90,6 +93,7 @@ impl RecordKind {
             "organisation" => Ok(RecordKind::Organisation),
             "article" => Ok(RecordKind::Article),
             "form" => Ok(RecordKind::Form),
+            "scenario" => Ok(RecordKind::Scenario),
             other => Err(StoreError::Corrupt(format!("unknown catalogue record kind {other:?}"))),
         }
     }

@@ -28,6 +28,8 @@ const SERVICE: &str = "https://pietura.lv/id/service/dog-fee";
 const RETIRED_SERVICE: &str = "https://pietura.lv/id/service/birth-registration";
 const ARTICLE: &str = "https://pietura.lv/id/article/dog-fee-lv0";
 const FORM: &str = "https://pietura.lv/id/form/dog-fee";
+/// The demo's child-birth scenario, published by the owner (Riga).
+const SCENARIO: &str = "https://pietura.lv/id/scenario/birth";
 const ADMIN: &str = "210860-10528";
 const OTHER_CLERK: &str = "290156-11605";
 
@@ -222,6 +224,9 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     let article_version = version(server::store::RecordKind::Article, ARTICLE).await;
     let retired_version = version(server::store::RecordKind::Service, RETIRED_SERVICE).await;
     let form_version = version(server::store::RecordKind::Form, FORM).await;
+    let scenario_version = version(server::store::RecordKind::Scenario, SCENARIO).await;
+    let scenario_json =
+        server.store.catalogue_record(server::store::RecordKind::Scenario, SCENARIO).await.unwrap().unwrap().document;
     let service_json =
         server.store.catalogue_record(server::store::RecordKind::Service, SERVICE).await.unwrap().unwrap().document;
     let article_json =
@@ -391,6 +396,20 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             "/v1/catalogue/forms/{id}",
             format!("v1/catalogue/forms/{f}"),
             same(form_json),
+            "401 401 401 401 401 401 401 200 403 401 403",
+        ),
+        row(
+            M::GET,
+            "/v1/catalogue/scenarios/{id}",
+            format!("v1/catalogue/scenarios/{}", encoded(SCENARIO)),
+            Body::None,
+            "200 200 200 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            M::PUT,
+            "/v1/catalogue/scenarios/{id}",
+            format!("v1/catalogue/scenarios/{}", encoded(SCENARIO)),
+            same(scenario_json),
             "401 401 401 401 401 401 401 200 403 401 403",
         ),
         row(
@@ -605,6 +624,13 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             M::DELETE,
             "/v1/catalogue/forms/{id}",
             format!("v1/catalogue/forms/{f}?version={form_version}"),
+            Body::None,
+            "401 401 401 401 401 401 401 200 403 401 403",
+        ),
+        row(
+            M::DELETE,
+            "/v1/catalogue/scenarios/{id}",
+            format!("v1/catalogue/scenarios/{}?version={scenario_version}", encoded(SCENARIO)),
             Body::None,
             "401 401 401 401 401 401 401 200 403 401 403",
         ),

@@ -44,6 +44,7 @@ mod fuzz_regressions;
 mod login_api;
 mod outbox_authorship;
 mod postgres_tls;
+mod scenarios_api;
 mod signed_replies;
 mod store;
 mod uploads_api;
