@@ -326,6 +326,93 @@ pub fn event_entry(id: &str, kind: EventKind, name: &Text, language: Language) -
     }
 }
 
+/// A life-situation scenario as the person at a desk or kiosk goes through it: the questions
+/// with the answers given so far, and every step with whether it applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PlanView {
+    pub id: String,
+    /// The life or business event it guides through.
+    pub event: String,
+    pub name: Local,
+    pub description: Option<Local>,
+    pub questions: Vec<PlanQuestion>,
+    pub steps: Vec<PlanStepView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PlanQuestion {
+    pub id: String,
+    pub text: Local,
+    pub help: Option<Local>,
+    pub answer: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PlanStepView {
+    /// Its number among the steps that apply (or may); `None` when left out.
+    pub number: Option<u32>,
+    pub applies: crate::navigator::Applies,
+    pub service: ServicePage,
+    pub note: Option<Local>,
+    /// Why it is left out (only when it is).
+    pub reason: Option<Local>,
+}
+
+/// The plan of `scenario` for `answers`: steps whose service the catalogue no longer has are
+/// skipped (`page_of` answers `None`), the rest numbered in order among those that apply.
+pub fn plan_view(
+    scenario: &crate::navigator::Scenario,
+    answers: &crate::navigator::Answers,
+    language: Language,
+    mut page_of: impl FnMut(&str) -> Option<ServicePage>,
+) -> Option<PlanView> {
+    use crate::navigator::Applies;
+    let name = local(&scenario.name, language)?;
+    let questions = scenario
+        .questions
+        .iter()
+        .filter_map(|q| {
+            Some(PlanQuestion {
+                id: q.id.clone(),
+                text: local(&q.text, language)?,
+                help: local(&q.help, language),
+                answer: answers.get(&q.id).copied(),
+            })
+        })
+        .collect();
+    let mut number = 0;
+    let steps = scenario
+        .steps
+        .iter()
+        .filter_map(|step| {
+            let service = page_of(&step.service)?;
+            let applies = step.applies(answers);
+            let numbered = (applies != Applies::No).then(|| {
+                number += 1;
+                number
+            });
+            Some(PlanStepView {
+                number: numbered,
+                applies,
+                service,
+                note: local(&step.note, language),
+                reason: (applies == Applies::No).then(|| local(&step.otherwise, language)).flatten(),
+            })
+        })
+        .collect();
+    Some(PlanView {
+        id: scenario.id.clone(),
+        event: scenario.event.clone(),
+        name,
+        description: local(&scenario.description, language),
+        questions,
+        steps,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

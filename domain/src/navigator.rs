@@ -71,6 +71,7 @@ pub type Answers = BTreeMap<String, bool>;
 
 /// Whether a step applies, given the answers so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Applies {
     Yes,

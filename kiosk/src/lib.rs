@@ -462,6 +462,11 @@ impl KioskApp {
                 if let Screen::Home(home) = &mut self.screen {
                     let open = home.page.as_ref().map(|p| p.id.clone());
                     let query = home.query.clone();
+                    if home.navigator.is_some() {
+                        self.actions.push(Action::Home(HomeAction::Replan));
+                    } else if let Some((entry, _)) = &home.chosen {
+                        self.actions.push(Action::Home(HomeAction::Browse(entry.clone())));
+                    }
                     if let Some(id) = open {
                         self.actions.push(Action::Home(HomeAction::OpenService(id)));
                     }
@@ -623,15 +628,44 @@ fn apply_home_action(session: &DeviceSession, home: &mut HomeScreen, action: Hom
                 });
             }
             HomeAction::Browse(entry) => {
+                // A situation with a published scenario opens the navigator; others list services.
+                if entry.kind != "institution"
+                    && let Some(plan) = session.plan_for_event(&entry.id, &domain::navigator::Answers::new())?
+                {
+                    home.navigator = Some(screens::NavigatorView::new(entry, plan));
+                    return Ok(());
+                }
                 let services = session.services_of(&entry.kind, &entry.id)?;
                 home.chosen = Some((entry, services));
+            }
+            HomeAction::Answer(..) | HomeAction::Replan => {
+                if let Some(navigator) = &mut home.navigator {
+                    if let HomeAction::Answer(question, answer) = action {
+                        match answer {
+                            Some(answer) => navigator.answers.insert(question, answer),
+                            None => navigator.answers.remove(&question),
+                        };
+                    }
+                    if let Some(plan) = session.plan_for_event(&navigator.entry.id, &navigator.answers)? {
+                        navigator.plan = plan;
+                    }
+                    navigator.notice = None;
+                }
+            }
+            HomeAction::PrintPlan => {
+                if let Some(navigator) = &mut home.navigator {
+                    navigator.notice = Some(match session.print_plan(&navigator.entry.id, &navigator.answers) {
+                        Ok(_) => tr(session.language()?, "citizen.printed"),
+                        Err(error) => error_text(session.language()?, &error.code),
+                    });
+                }
             }
             HomeAction::OpenService(id) => {
                 home.article = None;
                 home.page = session.service_page(&id)?;
             }
             HomeAction::Back => {
-                if home.article.take().is_none() && home.page.take().is_none() {
+                if home.article.take().is_none() && home.page.take().is_none() && home.navigator.take().is_none() {
                     home.chosen = None;
                 }
             }

@@ -178,6 +178,7 @@ fn kiosk_with_demo_catalogue(runtime: &tokio::runtime::Runtime, dir: &std::path:
         ("organisations", DocumentKind::Organisation),
         ("services", DocumentKind::Service),
         ("articles", DocumentKind::Article),
+        ("scenarios", DocumentKind::Scenario),
     ] {
         for value in demo[key].as_array().unwrap() {
             records.push(IncomingRecord {
@@ -236,11 +237,12 @@ fn citizens_browse_by_life_situation_and_read_a_plain_service_page() {
     harness.run();
     harness.get_by_label("Dog-keeping fee payment");
     harness.get_by_label("What it costs");
-    // Back leads to the situation's services, and back again to the situations.
+    // Back leads to the situation's services, in English too now, and back again to the
+    // situations.
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Back").click();
     harness.run();
     harness.run();
-    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Suņu turēšanas nodevas samaksa");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Dog-keeping fee payment");
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Back").click();
     harness.run();
     harness.run();
@@ -256,7 +258,8 @@ fn a_life_situations_services_are_all_on_the_kiosks_screen() {
     let app = kiosk_with_demo_catalogue(&runtime, dir.path());
     let mut harness = kiosk_sized(app);
     harness.run();
-    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Bērna piedzimšana").click();
+    // A situation without a scenario lists its services.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Darba meklēšana").click();
     harness.run();
     harness.run();
     let back = harness.get_by_role_and_label(egui::accesskit::Role::Button, "Atpakaļ").rect();
@@ -1207,4 +1210,110 @@ fn a_citizen_session_leaves_nothing_of_theirs_readable_in_the_kiosks_data_folder
     assert_eq!(control.len(), 1, "{control:?}");
     // The printout went to the printer whole, and only there.
     assert_eq!(std::fs::read(&printed).unwrap(), pdf);
+}
+
+/// How many buttons a screen reader describes with `text` (a tile's line under its title).
+fn described_with(harness: &Harness<'_, KioskApp>, text: &str) -> usize {
+    harness
+        .query_all_by_role(egui::accesskit::Role::Button)
+        .filter(|node| {
+            egui_kittest::kittest::NodeT::accesskit_node(node).description().is_some_and(|d| d.contains(text))
+        })
+        .count()
+}
+
+/// The navigator: a life situation with a scenario asks its questions beside the plan; each
+/// answer reshapes the plan (steps left out say why, unanswered ones are "if it applies"); a step
+/// opens its service page and "Back" returns to the plan; the plan prints as a checklist (read
+/// back with pdftotext) under a job title that names nothing.
+#[test]
+fn a_life_situation_asks_its_questions_and_prints_the_plan_they_shape() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = kiosk_with_demo_catalogue(&runtime, dir.path());
+    let printed = dir.path().join("printed.pdf");
+    let job = dir.path().join("print-job.txt");
+    let lp = dir.path().join("lp");
+    std::fs::write(
+        &lp,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {}\ncat > {}\necho request id is kiosk-2\n",
+            job.display(),
+            printed.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    app.session().expect("a session").set_printer_command(lp);
+    // Tall: the whole plan in the tree at once (at 1280×800 its end is scrolled to).
+    let mut harness = tall_kiosk(app);
+    harness.run();
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Bērna piedzimšana").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Atbildiet uz dažiem jautājumiem");
+    // Unanswered, the conditional steps are "if it applies"; the ones without conditions are plain.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Bērna dzimšanas reģistrācija");
+    assert_eq!(described_with(&harness, "Ja attiecas uz jums"), 3);
+    assert!(harness.query_by_label("Jums nav vajadzīgs").is_none());
+    // Answers: insured yes, Riga no, maintenance no.
+    for name in [
+        "Vai kāds no vecākiem strādā un ir sociāli apdrošināts? Jā",
+        "Vai ģimene dzīvo Rīgā? Nē",
+        "Vai otrs vecāks nemaksā uzturlīdzekļus? Nē",
+    ] {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, name).click();
+        harness.run();
+        harness.run();
+    }
+    harness.get_by_label("Jums nav vajadzīgs");
+    harness.get_by_label_contains("Rinda uz bērnudārzu ir savā pašvaldībā, ne Rīgā.");
+    harness.get_by_label_contains("Vajadzīgs tikai, ja otrs vecāks nemaksā uzturlīdzekļus.");
+    assert_eq!(described_with(&harness, "Ja attiecas uz jums"), 0);
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Vecāku pabalsts");
+    // Taking an answer back makes its steps "if it applies" again.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Vai ģimene dzīvo Rīgā? Nē").click();
+    harness.run();
+    harness.run();
+    assert_eq!(described_with(&harness, "Ja attiecas uz jums"), 1);
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Vai ģimene dzīvo Rīgā? Nē").click();
+    harness.run();
+    harness.run();
+    // A step opens its service; back returns to the plan with the answers kept.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Bērna piedzimšanas pabalsts").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Cik tas maksā");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Atpakaļ").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Jums nav vajadzīgs");
+    // The plan on paper.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Drukāt plānu").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Nosūtīts uz printeri. Paņemiet izdruku.");
+    let text = std::process::Command::new("pdftotext").arg(&printed).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    for expected in [
+        "Bērna piedzimšana",
+        "☐ 1. Bērna dzimšanas reģistrācija",
+        "Vecāku pabalsts",
+        "Jums nav vajadzīgs",
+        "Rinda uz bērnudārzu ir savā pašvaldībā",
+        "Vai ģimene dzīvo Rīgā?",
+        "Kur saņemt palīdzību",
+    ] {
+        assert!(text.contains(expected), "{expected:?} is not on the printed plan:\n{text}");
+    }
+    assert!(!text.contains("☐ 6."), "left-out steps are not on the checklist:\n{text}");
+    assert!(std::fs::read_to_string(&job).unwrap().contains("-t Pietura"), "a neutral job title");
+    // The same plan in English at the press of a button, the answers kept.
+    harness.get_by_label("English").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("A child is born");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Registering a child's birth");
+    harness.get_by_label("Not needed for you");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Does the family live in Riga? No");
 }

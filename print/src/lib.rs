@@ -163,6 +163,104 @@ pub fn case_receipt(receipt: &CaseReceipt) -> Document {
     }
 }
 
+/// A life-situation plan as printed: the steps that apply, in order, as a checklist with what
+/// to bring, where, what it costs, how long it takes and the online address; the steps left out
+/// with why; the answers it was made from; where to get help.
+#[derive(Debug, Clone)]
+pub struct LifePlan {
+    pub language: Language,
+    pub title: String,
+    pub description: String,
+    /// Each question and its answer as words ("yes", "no", "not answered").
+    pub answers: Vec<(String, Option<bool>)>,
+    pub steps: Vec<PlanStep>,
+    /// Steps left out: the service's name and why.
+    pub left_out: Vec<(String, String)>,
+    /// The centre or library where the plan was made, and how to reach it.
+    pub centre_name: String,
+    pub printed_at: String,
+}
+
+/// One step of a printed plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanStep {
+    pub name: String,
+    /// Not certain yet: a question it depends on was not answered.
+    pub maybe: bool,
+    pub note: String,
+    pub bring: Vec<String>,
+    pub places: Vec<String>,
+    pub cost: String,
+    pub time: String,
+    pub online: Option<String>,
+    pub contacts: Vec<String>,
+}
+
+/// "free of charge", for a step that costs nothing.
+pub fn plan_free(language: Language) -> String {
+    text(language, "plan_free", &[])
+}
+
+pub fn life_plan(plan: &LifePlan) -> Document {
+    let l = plan.language;
+    let mut blocks = vec![Block::Paragraph(plan.description.clone())];
+    if !plan.answers.is_empty() {
+        blocks.push(Block::Heading(text(l, "plan_answers", &[])));
+        blocks.push(Block::Fields(
+            plan.answers
+                .iter()
+                .map(|(question, answer)| {
+                    let said = match answer {
+                        Some(true) => text(l, "plan_yes", &[]),
+                        Some(false) => text(l, "plan_no", &[]),
+                        None => text(l, "plan_unanswered", &[]),
+                    };
+                    (question.clone(), said)
+                })
+                .collect(),
+        ));
+    }
+    blocks.push(Block::Heading(text(l, "plan_steps", &[])));
+    for (i, step) in plan.steps.iter().enumerate() {
+        let maybe = if step.maybe { format!(" ({})", text(l, "plan_maybe", &[])) } else { String::new() };
+        blocks.push(Block::Prominent(format!("☐ {}. {}{maybe}", i + 1, step.name)));
+        if !step.note.is_empty() {
+            blocks.push(Block::Paragraph(step.note.clone()));
+        }
+        let mut fields = Vec::new();
+        if !step.bring.is_empty() {
+            fields.push((text(l, "plan_bring", &[]), step.bring.join("; ")));
+        }
+        if !step.places.is_empty() {
+            fields.push((text(l, "plan_where", &[]), step.places.join("; ")));
+        }
+        fields.push((text(l, "plan_cost", &[]), step.cost.clone()));
+        if !step.time.is_empty() {
+            fields.push((text(l, "plan_time", &[]), step.time.clone()));
+        }
+        if let Some(online) = &step.online {
+            fields.push((text(l, "plan_online", &[]), online.clone()));
+        }
+        if !step.contacts.is_empty() {
+            fields.push((text(l, "plan_contacts", &[]), step.contacts.join("; ")));
+        }
+        blocks.push(Block::Fields(fields));
+    }
+    if !plan.left_out.is_empty() {
+        blocks.push(Block::Rule);
+        blocks.push(Block::Heading(text(l, "plan_left_out", &[])));
+        blocks.push(Block::Items(plan.left_out.iter().map(|(name, why)| format!("{name}: {why}")).collect()));
+    }
+    blocks.push(Block::Rule);
+    blocks.push(Block::Heading(text(l, "plan_help", &[])));
+    blocks.push(Block::Paragraph(text(l, "plan_help_text", &[("centre", &plan.centre_name)])));
+    Document {
+        title: plan.title.clone(),
+        blocks,
+        footer: text(l, "plan_footer", &[("centre", &plan.centre_name), ("printed_at", &plan.printed_at)]),
+    }
+}
+
 /// One thing done for the customer during a visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VisitAction {

@@ -24,7 +24,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 13"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 14"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -153,16 +153,16 @@ fn catalogue_imports_are_all_or_nothing_and_exports_import_again() {
     assert!(imported.contains("imported 64 services"), "{imported}");
     let again = server_cli(&bin, &db, &["catalogue", "import", &path(&demo)]).unwrap();
     assert!(
-        again.contains("imported 0 services, 0 organisations, 0 articles, 0 forms; 93 already up to date"),
+        again.contains("imported 0 services, 0 organisations, 0 articles, 0 forms, 0 scenarios; 98 already up to date"),
         "{again}"
     );
     // An e-form is a file of its own; publishing it again changes nothing; a broken one is
     // refused naming the file and where the problem is, and nothing of that import is written.
     let form = demo.parent().unwrap().join("forms/tree-felling.form.json");
     let published = server_cli(&bin, &db, &["catalogue", "import", &path(&form)]).unwrap();
-    assert!(published.contains("0 articles, 1 forms; 0 already up to date"), "{published}");
+    assert!(published.contains("0 articles, 1 forms, 0 scenarios; 0 already up to date"), "{published}");
     let again = server_cli(&bin, &db, &["catalogue", "import", &path(&form)]).unwrap();
-    assert!(again.contains("0 forms; 1 already up to date"), "{again}");
+    assert!(again.contains("0 forms, 0 scenarios; 1 already up to date"), "{again}");
     let mut broken: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&form).unwrap()).unwrap();
     broken["id"] = "https://pietura.lv/id/form/broken".into();
     broken["prefill"][0]["field"] = "nobody".into();

@@ -790,11 +790,11 @@ impl DeviceSession {
         sweep_folder(&self.receipts_dir(), keep);
     }
 
-    fn centre_name(&self) -> Result<String, SessionError> {
+    pub(super) fn centre_name(&self) -> Result<String, SessionError> {
         Ok(self.store.enrollment()?.map(|e| e.centre.name).unwrap_or_default())
     }
 
-    fn output(
+    pub(super) fn output(
         &self,
         document: &print::Document,
         file_name: &str,

@@ -12,6 +12,7 @@ pub use offline_store::Enrollment;
 mod cases;
 mod eforms;
 mod messages;
+mod navigator;
 mod replies;
 mod signing;
 pub use cases::{

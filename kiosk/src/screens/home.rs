@@ -33,6 +33,8 @@ pub struct HomeScreen {
     pub entries: Vec<BrowseEntry>,
     pub chosen: Option<(BrowseEntry, Vec<LinkView>)>,
     pub page: Option<ServicePage>,
+    /// A life situation's scenario being gone through (the navigator).
+    pub navigator: Option<super::NavigatorView>,
     /// A knowledge-base article being read, as text blocks, and the line about its printing.
     pub article: Option<(ArticlePage, Vec<TextBlock>)>,
     pub article_notice: Option<String>,
@@ -53,6 +55,11 @@ pub enum HomeAction {
     OpenService(String),
     OpenArticle(String),
     PrintArticle(String),
+    /// A navigator question answered (`None`: the answer taken back).
+    Answer(String, Option<bool>),
+    PrintPlan,
+    /// The open plan again (in the language just chosen).
+    Replan,
     Back,
     LogIn,
 }
@@ -103,10 +110,14 @@ impl HomeScreen {
         ui.add_space(8.0);
         let footer_height = 64.0;
         egui::ScrollArea::vertical().max_height(ui.available_height() - footer_height).show(ui, |ui| {
-            let chosen = match (&self.page, &self.article) {
-                (_, Some(article)) => article_view(ui, language, article, self.article_notice.as_deref()),
-                (Some(page), None) => service_page(ui, language, page),
-                (None, None) => self.search_and_browse(ui, language),
+            let chosen = match (&self.page, &self.article, &self.navigator) {
+                (_, Some(article), _) => article_view(ui, language, article, self.article_notice.as_deref()),
+                (Some(page), None, _) => service_page(ui, language, page),
+                (None, None, Some(navigator)) => {
+                    let back = back_row(ui, language);
+                    navigator.ui(ui, language).or(back)
+                }
+                (None, None, None) => self.search_and_browse(ui, language),
             };
             action = action.take().or(chosen);
         });

@@ -5,6 +5,7 @@ mod citizen;
 mod enroll;
 mod home;
 mod login;
+mod navigator;
 mod widgets;
 
 pub use citizen::{
@@ -14,6 +15,7 @@ pub use citizen::{
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen, SearchResult};
 pub use login::{LoginAction, LoginScreen};
+pub use navigator::NavigatorView;
 
 use domain::Language;
 

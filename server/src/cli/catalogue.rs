@@ -40,12 +40,13 @@ pub(crate) async fn import(
         let read = files::read(path)?;
         let c = &read.catalogue;
         println!(
-            "{}: {} services, {} organisations, {} articles, {} forms",
+            "{}: {} services, {} organisations, {} articles, {} forms, {} scenarios",
             path.display(),
             c.services.len(),
             c.organisations.len(),
             c.articles.len(),
-            c.forms.len()
+            c.forms.len(),
+            c.scenarios.len()
         );
         for unmapped in &read.unmapped {
             println!("  not imported (no place in the catalogue model): {unmapped}");
@@ -57,12 +58,13 @@ pub(crate) async fn import(
         all.organisations.extend(read.catalogue.organisations);
         all.articles.extend(read.catalogue.articles);
         all.forms.extend(read.catalogue.forms);
+        all.scenarios.extend(read.catalogue.scenarios);
     }
     let catalogue = Catalogue::new(store);
     let summary = catalogue.import(all, now).await.context("nothing was imported")?;
     println!(
-        "imported {} services, {} organisations, {} articles, {} forms; {} already up to date",
-        summary.services, summary.organisations, summary.articles, summary.forms, summary.unchanged
+        "imported {} services, {} organisations, {} articles, {} forms, {} scenarios; {} already up to date",
+        summary.services, summary.organisations, summary.articles, summary.forms, summary.scenarios, summary.unchanged
     );
     Ok(())
 }
