@@ -12,6 +12,8 @@ fn main() {
         "article_page",
         "browse_catalogue",
         "services_of",
+        "life_plan",
+        "save_life_plan",
         "flag_article",
         "login_status",
         "log_in",

@@ -32,6 +32,8 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::catalogue::article_page,
         commands::catalogue::browse_catalogue,
         commands::catalogue::services_of,
+        commands::catalogue::life_plan,
+        commands::catalogue::save_life_plan,
         commands::catalogue::flag_article,
         commands::login::login_status,
         commands::login::log_in,

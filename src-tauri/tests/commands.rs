@@ -72,3 +72,63 @@ fn commands_enroll_remember_the_language_and_report_sync_state() {
     let state = invoke(&webview, "app_state", json!({})).unwrap();
     assert_eq!(state["enrollment"]["centre_name"], "Rīgas VPVKAC");
 }
+
+/// The navigator through the desk's commands against a real server with the demo catalogue: a
+/// life situation's plan for the customer's answers (a step left out says why), saved as a PDF
+/// the customer takes home, read back with pdftotext.
+#[test]
+fn the_life_plan_follows_the_answers_and_is_saved_as_a_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    server_runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/demo-catalogue.pietura.json");
+        let file = server::catalogue::files::read(&demo).unwrap().catalogue;
+        #[allow(clippy::disallowed_methods)] // the import's time
+        let now = chrono::Utc::now();
+        server::catalogue::Catalogue::new(store).import(file, now).await.unwrap();
+    });
+    let server = server_runtime.block_on(server::testing::spawn_with_device(dir.path(), DeviceKind::Desk, "Galds 1"));
+    let app =
+        desk::run_app_in(mock_builder(), Some(dir.path().join("desk"))).build(mock_context(noop_assets())).unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    invoke(&webview, "enroll", json!({ "serverUrl": server.url, "code": server.enrollment_code })).unwrap();
+    let birth = "https://pietura.lv/id/event/birth";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let plan = loop {
+        let plan = invoke(&webview, "life_plan", json!({ "event": birth, "answers": { "riga": false } })).unwrap();
+        if !plan.is_null() {
+            break plan;
+        }
+        assert!(std::time::Instant::now() < deadline, "the catalogue never arrived");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(plan["name"]["text"], "Bērna piedzimšana");
+    let queue = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"]["id"].as_str().unwrap().ends_with("preschool-queue"))
+        .unwrap();
+    assert_eq!((queue["applies"].as_str(), queue["number"].is_null()), (Some("no"), true));
+    assert_eq!(queue["reason"]["text"], "Rinda uz bērnudārzu ir savā pašvaldībā, ne Rīgā.");
+    // No plan for an institution or an unknown event: the desk lists services instead.
+    assert!(
+        invoke(&webview, "life_plan", json!({ "event": "https://pietura.lv/id/event/none", "answers": {} }))
+            .unwrap()
+            .is_null()
+    );
+
+    let saved =
+        invoke(&webview, "save_life_plan", json!({ "event": birth, "answers": { "riga": false }, "toPrinter": false }))
+            .unwrap();
+    let pdf = saved["pdf"].as_str().expect("saved as a file");
+    let text = std::process::Command::new("pdftotext").arg(pdf).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    for expected in
+        ["Bērna piedzimšana", "☐ 1. Bērna dzimšanas reģistrācija", "Jums nav vajadzīgs", "Vai ģimene dzīvo Rīgā?"]
+    {
+        assert!(text.contains(expected), "{expected:?} is not in the saved plan:\n{text}");
+    }
+}

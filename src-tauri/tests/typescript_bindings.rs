@@ -41,6 +41,7 @@ fn export(dir: &Path) {
     domain::catalogue_view::ServicePage::export_all(&cfg).unwrap();
     domain::catalogue_view::ArticlePage::export_all(&cfg).unwrap();
     domain::catalogue_view::BrowseEntry::export_all(&cfg).unwrap();
+    domain::catalogue_view::PlanView::export_all(&cfg).unwrap();
 }
 
 #[test]

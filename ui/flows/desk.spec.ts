@@ -568,3 +568,39 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   await expect(casePage.getByTestId("case-status")).toHaveText("Submitted to the institution");
   await expectAccessible(page);
 });
+
+test("life-situation navigator: questions shape the plan, a step opens its service and back keeps the answers, the plan is saved", async ({ page }) => {
+  await enrolled(page);
+  await page.getByRole("navigation", { name: "Dzīves situācijas" }).getByRole("button", { name: "Bērna piedzimšana" }).click();
+  const plan = page.getByTestId("plan-page");
+  await expect(plan.getByRole("heading", { level: 1 })).toHaveText("Bērna piedzimšana");
+  const steps = page.getByTestId("plan-steps").getByRole("listitem");
+  await expect(steps).toHaveCount(2);
+  await expect(steps.nth(1)).toContainText("ja attiecas");
+  await expectAccessible(page);
+  // "No, not in Riga": the queue is left out, with why.
+  await page.getByTestId("answer-riga-no").click();
+  await expect(page.getByTestId("answer-riga-no")).toHaveAttribute("aria-pressed", "true");
+  await expect(steps).toHaveCount(1);
+  await expect(page.getByTestId("plan-left-out")).toContainText("Rinda ir savā pašvaldībā.");
+  await expectAccessible(page);
+  await page.screenshot({ path: "../target/e2e/desk-plan-lv.png" });
+  // A step opens its service (to register a case there); back returns with the answer kept.
+  await steps.first().getByRole("button", { name: "Bērna dzimšanas reģistrācija" }).click();
+  await expect(page.getByTestId("service-page")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("answer-riga-no")).toHaveAttribute("aria-pressed", "true");
+  // Pressing the chosen answer again takes it back.
+  await page.getByTestId("answer-riga-no").click();
+  await expect(steps).toHaveCount(2);
+  await page.getByTestId("answer-riga-no").click();
+  await page.getByTestId("save-plan").click();
+  await expect(page.getByTestId("plan-outcome")).toContainText("plan-birth.pdf");
+  await page.getByTestId("print-plan").click();
+  await expect(page.getByTestId("plan-outcome")).toHaveText("Nosūtīts uz printeri.");
+  // The same plan in English.
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(plan.getByRole("heading", { level: 1 })).toHaveText("A child is born");
+  await expect(page.getByTestId("plan-left-out")).toContainText("The queue is at your own municipality.");
+  await expectAccessible(page);
+});

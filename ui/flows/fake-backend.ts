@@ -354,8 +354,34 @@ export function installFakeBackend(caseRules: CaseRules): void {
         case "browse_catalogue":
           return reply("browse_catalogue", [
             { id: "https://pietura.lv/id/event/pets", name: L(state.language === "lv" ? "Mājdzīvnieki" : "Pets", state.language), kind: "life" },
+            { id: "https://pietura.lv/id/event/birth", name: L(state.language === "lv" ? "Bērna piedzimšana" : "Birth of a child", state.language), kind: "life" },
             { id: "https://pietura.lv/id/org/riga", name: L("Rīgas valstspilsētas pašvaldība", "lv", state.language !== "lv"), kind: "institution" },
           ]);
+        case "life_plan": {
+          // The birth scenario in little: one question; a step that always applies, one only in Riga.
+          if (args.event !== "https://pietura.lv/id/event/birth") return reply("life_plan", null);
+          const lv = state.language === "lv";
+          const riga = args.answers.riga;
+          const dog: any = services["https://pietura.lv/id/service/dog-fee"].page(state.language);
+          // Opens as the dog-fee page: the fake knows one service page.
+          const registration = { ...dog, name: L(lv ? "Bērna dzimšanas reģistrācija" : "Registering a child's birth", state.language) };
+          const queue = { ...dog, id: "https://pietura.lv/id/service/preschool-queue", name: L(lv ? "Bērna reģistrācija rindā uz bērnudārzu" : "Pre-school queue", state.language) };
+          const queueApplies = riga === undefined ? "maybe" : riga ? "yes" : "no";
+          return reply("life_plan", {
+            id: "https://pietura.lv/id/scenario/birth",
+            event: args.event,
+            name: L(lv ? "Bērna piedzimšana" : "A child is born", state.language),
+            description: L(lv ? "Kas jādara pēc bērna piedzimšanas." : "What to do after a child is born.", state.language),
+            questions: [{ id: "riga", text: L(lv ? "Vai ģimene dzīvo Rīgā?" : "Does the family live in Riga?", state.language), help: null, answer: riga ?? null }],
+            steps: [
+              { number: 1, applies: "yes", service: registration, note: L(lv ? "Mēneša laikā." : "Within a month.", state.language), reason: null },
+              { number: queueApplies === "no" ? null : 2, applies: queueApplies, service: queue, note: null,
+                reason: queueApplies === "no" ? L(lv ? "Rinda ir savā pašvaldībā." : "The queue is at your own municipality.", state.language) : null },
+            ],
+          });
+        }
+        case "save_life_plan":
+          return reply("save_life_plan", args.toPrinter ? { pdf: null, job: "printer-2" } : { pdf: "/tmp/receipts/plan-birth.pdf", job: null });
         case "services_of":
           return reply("services_of", Object.values(services).map((s) => ({ id: s.id, name: L(s.names[state.language], state.language) })));
         case "check_customer_code":

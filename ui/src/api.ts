@@ -16,6 +16,7 @@ import type { FormSummary } from "./bindings/FormSummary";
 import type { LinkView } from "./bindings/LinkView";
 import type { LoginView } from "./bindings/LoginView";
 import type { OutboxProblem } from "./bindings/OutboxProblem";
+import type { PlanView } from "./bindings/PlanView";
 import type { ServicePage } from "./bindings/ServicePage";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { VisitView } from "./bindings/VisitView";
@@ -28,6 +29,10 @@ export type { Local } from "./bindings/Local";
 export type { NoteView as CaseNote } from "./bindings/NoteView";
 export type { OutboxStatus } from "./bindings/OutboxStatus";
 export type { Person } from "./bindings/Person";
+export type { PlanView } from "./bindings/PlanView";
+export type { PlanStepView } from "./bindings/PlanStepView";
+/** A life-situation plan's answers, by question id. */
+export type PlanAnswers = Record<string, boolean>;
 export type {
   ArticlePage,
   BrowseEntry,
@@ -230,6 +235,8 @@ export interface Answers {
   article_page: ArticlePage;
   browse_catalogue: BrowseEntry[];
   services_of: LinkView[];
+  life_plan: PlanView | null;
+  save_life_plan: PrintOutcome;
   flag_article: null;
   outbox_problems: OutboxProblem[];
   login_status: LoginStatus;
@@ -300,6 +307,10 @@ export const api = {
   articlePage: (id: string) => call("article_page", { id }),
   browse: () => call("browse_catalogue"),
   servicesOf: (kind: string, id: string) => call("services_of", { kind, id }),
+  /** The plan of a life situation for the answers given; `null` when it has no scenario. */
+  lifePlan: (event: string, answers: PlanAnswers) => call("life_plan", { event, answers }),
+  saveLifePlan: (event: string, answers: PlanAnswers, toPrinter: boolean) =>
+    call("save_life_plan", { event, answers, toPrinter }),
   flagArticle: (id: string, reason: string, note: string) => call("flag_article", { id, reason, note }),
   outboxProblems: () => call("outbox_problems"),
   loginStatus: () => call("login_status"),

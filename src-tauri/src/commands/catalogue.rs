@@ -84,6 +84,28 @@ pub async fn services_of(state: State<'_, DeskState>, kind: String, id: String) 
     Ok(state.session()?.services_of(&kind, &id)?)
 }
 
+/// The life-situation plan of an event for the answers given; `null` when the event has no
+/// scenario (the desk then lists its services).
+#[tauri::command]
+pub async fn life_plan(
+    state: State<'_, DeskState>,
+    event: String,
+    answers: domain::navigator::Answers,
+) -> Result<Option<domain::catalogue_view::PlanView>, CommandError> {
+    Ok(state.session()?.plan_for_event(&event, &answers)?)
+}
+
+/// The plan as a PDF for the customer (`to_printer`: on the printer instead).
+#[tauri::command]
+pub async fn save_life_plan(
+    state: State<'_, DeskState>,
+    event: String,
+    answers: domain::navigator::Answers,
+    to_printer: bool,
+) -> Result<device::session::PrintOutcome, CommandError> {
+    Ok(state.session()?.save_plan(&event, &answers, to_printer)?)
+}
+
 #[tauri::command]
 pub async fn flag_article(
     state: State<'_, DeskState>,

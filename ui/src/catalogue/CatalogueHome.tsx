@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from "react";
 import { ArticleScreen } from "./ArticleScreen";
 import { SearchScreen, type Open } from "./SearchScreen";
 import { ServiceScreen } from "./ServiceScreen";
+import { PlanScreen } from "./PlanScreen";
+import type { PlanAnswers } from "../api";
 import { useTranslation } from "react-i18next";
 import { CaseScreen } from "../cases/CaseScreen";
 import { CasesScreen } from "../cases/CasesScreen";
@@ -18,6 +20,7 @@ type View =
   | { kind: "cases" }
   | { kind: "case"; id: string }
   | { kind: "form"; id: string }
+  | { kind: "plan"; id: string }
   | { kind: "mail" };
 
 /** The desk's main screen: search, and the pages opened from it, with a back stack. */
@@ -25,6 +28,8 @@ export function CatalogueHome() {
   const { t } = useTranslation();
   const [stack, setStack] = useState<View[]>([{ kind: "search" }]);
   const [query, setQuery] = useState("");
+  // Each life situation's answers, kept while the clerk opens its services and comes back.
+  const [planAnswers, setPlanAnswers] = useState<Record<string, PlanAnswers>>({});
   const view = stack[stack.length - 1];
   const open: Open = useCallback((target) => setStack((s) => [...s, target]), []);
   const back = useCallback(() => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)), []);
@@ -88,11 +93,23 @@ export function CatalogueHome() {
       )}
       {view.kind === "service" && <ServiceScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
       {view.kind === "article" && <ArticleScreen id={view.id} onOpen={open} onBack={back} key={view.id} />}
+      {view.kind === "plan" && (
+        <PlanScreen
+          event={view.id}
+          answers={planAnswers[view.id] ?? EMPTY_ANSWERS}
+          onAnswers={(answers) => setPlanAnswers((all) => ({ ...all, [view.id]: answers }))}
+          onOpen={open}
+          onBack={back}
+          key={view.id}
+        />
+      )}
       <QueryMemory onQuery={setQuery} />
     </div>
     </VisitProvider>
   );
 }
+
+const EMPTY_ANSWERS: PlanAnswers = {};
 
 /** Keeps the last query so going back to search shows it again. */
 function QueryMemory({ onQuery }: { onQuery: (q: string) => void }) {

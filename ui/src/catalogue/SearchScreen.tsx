@@ -6,7 +6,8 @@ import { LocalText } from "./LocalText";
 
 const CHANNELS = ["e_service", "vpvkac_in_person", "institution_in_person", "phone", "email", "e_address", "post"];
 
-export type Open = (target: { kind: "service" | "article" | "case" | "form"; id: string }) => void;
+/** Opens a page; for `plan`, `id` is the life event whose scenario is gone through. */
+export type Open = (target: { kind: "service" | "article" | "case" | "form" | "plan"; id: string }) => void;
 
 /**
  * Search as you type over the offline catalogue. The box is one key away (`/` or Ctrl+K from
@@ -187,10 +188,21 @@ function Browse({ entries, onOpen }: { entries: BrowseEntry[]; onOpen: Open }) {
   const [chosen, setChosen] = useState<BrowseEntry | null>(null);
   const [services, setServices] = useState<LinkView[]>([]);
 
-  const choose = useCallback((entry: BrowseEntry) => {
-    setChosen(entry);
-    api.servicesOf(entry.kind, entry.id).then(setServices).catch((e: unknown) => console.error(e));
-  }, []);
+  const choose = useCallback(
+    (entry: BrowseEntry) => {
+      // A situation with a published scenario opens the navigator; others list their services.
+      const list = () => {
+        setChosen(entry);
+        api.servicesOf(entry.kind, entry.id).then(setServices).catch((e: unknown) => console.error(e));
+      };
+      if (entry.kind === "institution") return list();
+      api
+        .lifePlan(entry.id, {})
+        .then((plan) => (plan ? onOpen({ kind: "plan", id: entry.id }) : list()))
+        .catch(list);
+    },
+    [onOpen],
+  );
 
   if (entries.length === 0) return <p className="muted">{t("catalogue.empty")}</p>;
   const groups: [string, BrowseEntry[]][] = [
