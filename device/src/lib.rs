@@ -17,5 +17,7 @@ pub mod session;
 
 /// The offline store's types the user interfaces use, so they need not depend on it directly.
 pub mod offline {
+    /// The systemd credential that seals a kiosk's secrets (its installer makes it).
+    pub use offline_store::sealed::create_master_key_credential;
     pub use offline_store::{DocumentKind, Facet, IncomingRecord, SearchHit, SnippetPart};
 }

@@ -42,7 +42,7 @@ fn main() -> Result<()> {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
     if let Some(file) = &cli.create_master_key_credential {
-        offline_store::sealed::create_master_key_credential(file)
+        device::offline::create_master_key_credential(file)
             .with_context(|| format!("the credential {} could not be made", file.display()))?;
         eprintln!("master key credential written to {}", file.display());
         return Ok(());

@@ -152,7 +152,7 @@ async fn devices_page_through_the_feed_and_flag_articles_for_their_owner() {
             break;
         }
     }
-    assert_eq!(seen.len(), 61 + 12 + 20 + 6, "services, organisations, articles and forms");
+    assert_eq!(seen.len(), 61 + 12 + 20 + 6 + 5, "services, organisations, articles, forms and scenarios");
     // Compressed on the wire when asked.
     let raw = reqwest::Client::builder().gzip(false).build().unwrap();
     let compressed = raw
@@ -235,7 +235,7 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
 
     // Whole, with its position and size.
     let whole = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
-    assert_eq!((whole.position, whole.records, whole.resumed_from), (99, 99, 0));
+    assert_eq!((whole.position, whole.records, whole.resumed_from), (104, 104, 0));
     let bytes = std::fs::read(&part).unwrap();
     assert_eq!(bytes.len() as u64, whole.bytes);
     assert!(bytes.starts_with(&[0x1f, 0x8b]), "gzip");
@@ -276,7 +276,7 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
         offline_store::Store::open(&dir.path().join("local.db"), &offline_store::DatabaseKey::from_bytes([1; 32]))
             .unwrap();
     let progress = store.install_catalogue(&unpacked).unwrap();
-    assert_eq!((progress.cursor, progress.records_applied), (99, 99));
+    assert_eq!((progress.cursor, progress.records_applied), (104, 104));
     let hits = store
         .search(&offline_store::SearchQuery { text: "sunu nodev".into(), limit: 5, ..Default::default() })
         .unwrap();
