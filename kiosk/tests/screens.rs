@@ -579,10 +579,15 @@ fn kiosk_with_a_printer(
     runtime: &tokio::runtime::Runtime,
     dir: &std::path::Path,
 ) -> (KioskApp, Arc<eid::virtual_card::InProcessReaders>, std::path::PathBuf) {
-    let printed = dir.join("printed.pdf");
-    let lp = dir.join("lp");
-    // Records what the spooler would keep besides the pages: the job's options and title.
-    let job = dir.join("print-job.txt");
+    let (app, readers) = kiosk_with_card_login(runtime, dir, device::engine::system_clock());
+    let printed = recording_printer(&app, dir);
+    (app, readers, printed)
+}
+
+/// A printer command for `app` that keeps what it is given: the pages in DIR/printed.pdf, and
+/// what the spooler would keep besides them (the job's options and title) in DIR/print-job.txt.
+fn recording_printer(app: &KioskApp, dir: &std::path::Path) -> std::path::PathBuf {
+    let (printed, job, lp) = (dir.join("printed.pdf"), dir.join("print-job.txt"), dir.join("lp"));
     std::fs::write(
         &lp,
         format!(
@@ -593,9 +598,8 @@ fn kiosk_with_a_printer(
     )
     .unwrap();
     std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let (app, readers) = kiosk_with_card_login(runtime, dir, device::engine::system_clock());
     app.session().expect("a session").set_printer_command(lp);
-    (app, readers, printed)
+    printed
 }
 
 /// Until the letter's picture shows (its name is both the row's label and the picture's).
@@ -1231,20 +1235,8 @@ fn a_life_situation_asks_its_questions_and_prints_the_plan_they_shape() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let app = kiosk_with_demo_catalogue(&runtime, dir.path());
-    let printed = dir.path().join("printed.pdf");
+    let printed = recording_printer(&app, dir.path());
     let job = dir.path().join("print-job.txt");
-    let lp = dir.path().join("lp");
-    std::fs::write(
-        &lp,
-        format!(
-            "#!/bin/sh\necho \"$@\" > {}\ncat > {}\necho request id is kiosk-2\n",
-            job.display(),
-            printed.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    app.session().expect("a session").set_printer_command(lp);
     // Tall: the whole plan in the tree at once (at 1280×800 its end is scrolled to).
     let mut harness = tall_kiosk(app);
     harness.run();

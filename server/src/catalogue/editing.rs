@@ -266,19 +266,7 @@ impl Catalogue {
     ) -> Result<StoredRecord, EditError> {
         check_valid("article", article.problems())?;
         let current = self.store.catalogue_record(RecordKind::Article, &article.id).await?;
-        let owner = current.as_ref().map_or_else(|| article.owner.clone(), |c| c.owner.clone());
-        if !editor.may_change(&owner) || (current.is_none() && !editor.may_change(&article.owner)) {
-            return Err(EditError::Forbidden(format!("the article {} belongs to {owner}", article.id)));
-        }
-        if article.owner != owner {
-            return Err(EditError::Invalid {
-                kind: "article",
-                problems: vec![FieldProblem {
-                    path: "owner".into(),
-                    problem: format!("the owner is {owner} and cannot be changed here"),
-                }],
-            });
-        }
+        let owner = owner_check(editor, RecordKind::Article, &article.id, &article.owner, current.as_ref())?;
         if article.status == ArticleStatus::Published {
             article.verified_at = Some(now);
         }
@@ -315,19 +303,7 @@ impl Catalogue {
         }
         check_valid("scenario", problems)?;
         let current = self.store.catalogue_record(RecordKind::Scenario, &scenario.id).await?;
-        let owner = current.as_ref().map_or_else(|| scenario.owner.clone(), |c| c.owner.clone());
-        if !editor.may_change(&owner) || (current.is_none() && !editor.may_change(&scenario.owner)) {
-            return Err(EditError::Forbidden(format!("the scenario {} belongs to {owner}", scenario.id)));
-        }
-        if scenario.owner != owner {
-            return Err(EditError::Invalid {
-                kind: "scenario",
-                problems: vec![FieldProblem {
-                    path: "owner".into(),
-                    problem: format!("the owner is {owner} and cannot be changed here"),
-                }],
-            });
-        }
+        let owner = owner_check(editor, RecordKind::Scenario, &scenario.id, &scenario.owner, current.as_ref())?;
         if let Some(current) = &current
             && !current.retired
             && Self::unchanged(Some(current), &scenario)?
@@ -625,6 +601,31 @@ impl Catalogue {
             _ => Err(EditError::NotFound { kind: kind.as_str(), id: id.to_owned() }),
         }
     }
+}
+
+/// The owner a record written by `editor` keeps: the stored one (never changed by a write), or
+/// for a new record the one it names, which the editor must be.
+fn owner_check(
+    editor: &Editor,
+    kind: RecordKind,
+    id: &str,
+    given: &str,
+    current: Option<&StoredRecord>,
+) -> Result<String, EditError> {
+    let owner = current.map_or(given, |c| c.owner.as_str()).to_owned();
+    if !editor.may_change(&owner) || (current.is_none() && !editor.may_change(given)) {
+        return Err(EditError::Forbidden(format!("the {} {id} belongs to {owner}", kind.as_str())));
+    }
+    if given != owner {
+        return Err(EditError::Invalid {
+            kind: kind.as_str(),
+            problems: vec![FieldProblem {
+                path: "owner".into(),
+                problem: format!("the owner is {owner} and cannot be changed here"),
+            }],
+        });
+    }
+    Ok(owner)
 }
 
 /// How many records an import wrote, by kind, and how many it found already up to date.

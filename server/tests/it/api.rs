@@ -479,6 +479,30 @@ pub(crate) fn encoded(id: &str) -> String {
 
 /// The demo catalogue (61 services, their organisations, 20 articles) and its six e-forms,
 /// imported by the operator.
+/// An institution `id` named `name` with an API key; answers the `Authorization` header.
+pub(crate) async fn institution_key(server: &Running, id: &str, name: &str) -> String {
+    let store = server.store.as_ref();
+    server::institutions::add_institution(store, id, name, false, system_clock()()).await.unwrap();
+    format!("ApiKey {}", server::institutions::issue_key(store, id, system_clock()()).await.unwrap())
+}
+
+/// Every record of `kind` a newly enrolled desk receives in the catalogue feed.
+pub(crate) async fn feed_of(server: &Running, kind: protocol::CatalogueKind) -> Vec<protocol::CatalogueRecordDto> {
+    let code = add_desk(server.store.as_ref(), "G1").await;
+    let sync = client(&server.url);
+    let enrolled = sync.enroll(&code).await.unwrap();
+    let creds = protocol::DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let (mut after, mut records) = (0, Vec::new());
+    loop {
+        let (page, _): (protocol::CataloguePage, u64) = sync.catalogue_page(&creds, after, 500).await.unwrap();
+        records.extend(page.records.iter().filter(|r| r.kind == kind).cloned());
+        match page.records.last() {
+            Some(last) => after = last.seq,
+            None => return records,
+        }
+    }
+}
+
 pub(crate) async fn import_demo(server: &Running) {
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
     let mut catalogue = server::catalogue::files::read(&demo.join("demo-catalogue.pietura.json")).unwrap().catalogue;

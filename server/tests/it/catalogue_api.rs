@@ -3,15 +3,12 @@
 
 use protocol::{CataloguePage, DeviceCredentials, ErrorBody, PROTOCOL_HEADER};
 use reqwest::StatusCode;
-use server::{clock::system_clock, institutions};
 
 use crate::api::{add_desk, client, encoded, import_demo, start};
 use crate::people::{DOGS, LDC, VID};
 
 async fn key_for(server: &crate::api::Running, institution: &str, name: &str) -> String {
-    let store = server.store.as_ref();
-    institutions::add_institution(store, institution, name, false, system_clock()()).await.unwrap();
-    format!("ApiKey {}", institutions::issue_key(store, institution, system_clock()()).await.unwrap())
+    crate::api::institution_key(server, institution, name).await
 }
 
 #[tokio::test]

@@ -2,21 +2,18 @@
 //! JSON pointer of every problem, versions that never change once published, and the forms in
 //! the devices' feed.
 
-use protocol::{CataloguePage, ErrorBody, PROTOCOL_HEADER};
+use protocol::{ErrorBody, PROTOCOL_HEADER};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::{clock::system_clock, institutions};
 
-use crate::api::{add_desk, client, encoded, import_demo, start};
+use crate::api::{encoded, feed_of, import_demo, institution_key, start};
 use crate::people::VID;
 
 const RIGA: &str = "https://pietura.lv/id/org/riga";
 const TREES: &str = "https://pietura.lv/id/form/tree-felling";
 
 async fn key_for(server: &crate::api::Running, institution: &str) -> String {
-    let store = server.store.as_ref();
-    institutions::add_institution(store, institution, institution, false, system_clock()()).await.unwrap();
-    format!("ApiKey {}", institutions::issue_key(store, institution, system_clock()()).await.unwrap())
+    institution_key(server, institution, institution).await
 }
 
 fn demo_form() -> Value {
@@ -96,20 +93,7 @@ async fn institutions_publish_forms_for_their_own_services_and_every_problem_is_
     assert!(refused.text().await.unwrap().contains("is not in the catalogue"));
 
     // Devices get the form in the feed, every version in one record.
-    let code = add_desk(server.store.as_ref(), "G1").await;
-    let sync = client(&server.url);
-    let enrolled = sync.enroll(&code).await.unwrap();
-    let creds = protocol::DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
-    let mut after = 0;
-    let mut forms = Vec::new();
-    loop {
-        let (page, _): (CataloguePage, u64) = sync.catalogue_page(&creds, after, 500).await.unwrap();
-        forms.extend(page.records.iter().filter(|r| r.kind == protocol::CatalogueKind::Form).cloned());
-        match page.records.last() {
-            Some(last) => after = last.seq,
-            None => break,
-        }
-    }
+    let forms = feed_of(&server, protocol::CatalogueKind::Form).await;
     assert_eq!(forms.len(), 6, "the six demo forms");
     let trees = forms.iter().find(|r| r.id == TREES).unwrap();
     let record: forms::FormRecord = serde_json::from_str(&trees.document).unwrap();

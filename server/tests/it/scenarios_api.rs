@@ -2,29 +2,22 @@
 //! only, every problem named with its path, steps only for services in the catalogue, and the
 //! scenarios in the devices' feed.
 
-use protocol::{CataloguePage, PROTOCOL_HEADER};
+use protocol::PROTOCOL_HEADER;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::{clock::system_clock, institutions};
 
-use crate::api::{add_desk, client, encoded, import_demo, start};
+use crate::api::{encoded, feed_of, import_demo, institution_key, start};
 use crate::people::VID;
 
 const RIGA: &str = "https://pietura.lv/id/org/riga";
 const BIRTH: &str = "https://pietura.lv/id/scenario/birth";
 
-async fn key_for(server: &crate::api::Running, institution: &str) -> String {
-    let store = server.store.as_ref();
-    institutions::add_institution(store, institution, institution, false, system_clock()()).await.unwrap();
-    format!("ApiKey {}", institutions::issue_key(store, institution, system_clock()()).await.unwrap())
-}
-
 #[tokio::test]
 async fn institutions_publish_their_scenarios_and_devices_receive_them() {
     let server = start().await;
     import_demo(&server).await;
-    let riga = key_for(&server, RIGA).await;
-    let vid = key_for(&server, VID).await;
+    let riga = institution_key(&server, RIGA, "Rīga").await;
+    let vid = institution_key(&server, VID, "VID").await;
     let http = reqwest::Client::new();
     let url = format!("{}v1/catalogue/scenarios/{}", server.url, encoded(BIRTH));
     let put = |key: &str, body: &Value| {
@@ -58,20 +51,7 @@ async fn institutions_publish_their_scenarios_and_devices_receive_them() {
     }
 
     // Devices get all five demo scenarios in the feed.
-    let code = add_desk(server.store.as_ref(), "G1").await;
-    let sync = client(&server.url);
-    let enrolled = sync.enroll(&code).await.unwrap();
-    let creds = protocol::DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
-    let mut after = 0;
-    let mut scenarios = Vec::new();
-    loop {
-        let (page, _): (CataloguePage, u64) = sync.catalogue_page(&creds, after, 500).await.unwrap();
-        scenarios.extend(page.records.iter().filter(|r| r.kind == protocol::CatalogueKind::Scenario).cloned());
-        match page.records.last() {
-            Some(last) => after = last.seq,
-            None => break,
-        }
-    }
+    let scenarios = feed_of(&server, protocol::CatalogueKind::Scenario).await;
     assert_eq!(scenarios.len(), 5, "the five demo scenarios");
     let birth: domain::navigator::Scenario =
         serde_json::from_str(&scenarios.iter().find(|r| r.id == BIRTH).unwrap().document).unwrap();
