@@ -604,3 +604,33 @@ test("life-situation navigator: questions shape the plan, a step opens its servi
   await expect(page.getByTestId("plan-left-out")).toContainText("The queue is at your own municipality.");
   await expectAccessible(page);
 });
+
+test("the header fits from 1024 px up: nothing overlaps, nothing is cut off, no sideways scrolling", async ({ page }) => {
+  await enrolled(page);
+  for (const width of [1024, 1200, 1440]) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const language of ["Latviešu", "English"]) {
+      await page.getByRole("button", { name: language }).click();
+      const layout = await page.evaluate(() => {
+        const header = document.querySelector(".app-header")!;
+        const boxes = [...header.children].map((child) => child.getBoundingClientRect());
+        const overlaps = boxes.flatMap((a, i) =>
+          boxes.slice(i + 1).filter((b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1).map(() => i),
+        );
+        // Every piece of text inside the header is whole: none clipped by its box.
+        const clipped = [...header.querySelectorAll("span, button")]
+          .filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).textOverflow !== "ellipsis")
+          .map((el) => el.textContent);
+        return {
+          scrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+          overlaps,
+          clipped,
+          right: Math.max(...boxes.map((b) => b.right)),
+        };
+      });
+      expect(layout, `at ${width} px in ${language}`).toEqual({ scrolls: false, overlaps: [], clipped: [], right: expect.any(Number) });
+      expect(layout.right, `at ${width} px in ${language}`).toBeLessThanOrEqual(width);
+      if (width === 1024) await page.screenshot({ path: `../target/e2e/desk-header-1024-${language === "English" ? "en" : "lv"}.png` });
+    }
+  }
+});
