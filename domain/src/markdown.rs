@@ -36,6 +36,18 @@ pub enum TextBlock {
     Item(String),
 }
 
+/// `markdown` as plain text, a block a line: what search indexes and its snippets quote (no
+/// `**` or `##` in a result).
+pub fn to_plain_text(markdown: &str) -> String {
+    to_text_blocks(markdown)
+        .into_iter()
+        .map(|block| match block {
+            TextBlock::Heading(_, text) | TextBlock::Paragraph(text) | TextBlock::Item(text) => text,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `markdown` as plain text blocks: emphasis dropped, a link's text followed by its address in
 /// parentheses (only web and mail addresses), images as their alternative text, raw HTML as text.
 pub fn to_text_blocks(markdown: &str) -> Vec<TextBlock> {
@@ -121,6 +133,13 @@ fn is_safe_url(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plain_text_has_no_markdown_marks() {
+        let text = super::to_plain_text("## Kam jāmaksā\n\nNodevu maksā **katra** suņa īpašnieks.\n\n- *Rīgā*\n");
+        assert_eq!(text, "Kam jāmaksā\nNodevu maksā katra suņa īpašnieks.\nRīgā");
+    }
+
     use super::*;
 
     #[test]

@@ -484,7 +484,8 @@ fn article_document(article: &Article) -> Option<SearchDocument> {
         id: article.id.clone(),
         language: article.language,
         title: article.title.clone(),
-        body: article.body.clone(),
+        // Indexed as text: snippets quote it, and Markdown's marks are not words.
+        body: domain::markdown::to_plain_text(&article.body),
         keywords: article.tags.join(" "),
         facets: vec![(Facet::Institution, article.owner.clone())],
     })

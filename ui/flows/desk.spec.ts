@@ -207,6 +207,13 @@ test("search as you type, keyboard only, opens a service page with every section
   await page.getByTestId("results").getByRole("option").first().click();
   await page.keyboard.press("/");
   await expect(page.getByTestId("search-box")).toBeFocused();
+  // Ctrl+K from a page brings the last query back selected: typing replaces it.
+  await page.getByTestId("results").getByRole("option").first().click();
+  await expect(page.getByTestId("service-page")).toBeVisible();
+  await page.keyboard.press("Control+k");
+  await expect(page.getByTestId("search-box")).toBeFocused();
+  await page.keyboard.type("pase");
+  await expect(page.getByTestId("search-box")).toHaveValue("pase");
 });
 
 test("filters narrow the search by institution, situation and channel", async ({ page }) => {

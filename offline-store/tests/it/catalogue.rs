@@ -182,3 +182,20 @@ fn a_snapshot_built_alone_is_installed_whole_and_a_bad_one_changes_nothing() {
     assert_eq!(store.catalogue_progress().unwrap().cursor, 4);
     assert_eq!(search(&store, "autovad"), ["s3"]);
 }
+
+/// Issue 17: search snippets quoted an article's raw Markdown (`**`, `##`); articles are
+/// indexed as their text.
+#[test]
+fn article_snippets_quote_text_not_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut record = article("https://pietura.lv/id/article/md", "https://pietura.lv/id/service/dog");
+    let mut document: serde_json::Value = serde_json::from_str(&record.document).unwrap();
+    document["body"] = "## Kam jāmaksā\n\nNodevu maksā **katra** suņa īpašnieks _Rīgā_.".into();
+    record.document = document.to_string();
+    store.apply_catalogue_page(&[record], 1, 1, 1, at(0)).unwrap();
+    let hits = store.search(&SearchQuery { text: "katra".into(), limit: 5, ..Default::default() }).unwrap();
+    let snippet: String = hits[0].snippet.iter().map(|part| part.text.as_str()).collect();
+    assert!(snippet.contains("Nodevu maksā katra suņa īpašnieks Rīgā"), "{snippet}");
+    assert!(!snippet.contains('*') && !snippet.contains('#') && !snippet.contains('_'), "{snippet}");
+}

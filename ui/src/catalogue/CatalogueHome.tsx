@@ -40,8 +40,15 @@ export function CatalogueHome() {
       const typing = event.target instanceof HTMLElement && ["INPUT", "TEXTAREA"].includes(event.target.tagName);
       if ((event.key === "/" && !typing) || (event.key.toLowerCase() === "k" && event.ctrlKey)) {
         event.preventDefault();
-        setStack([{ kind: "search" }]);
-        setTimeout(() => document.querySelector<HTMLInputElement>("[data-testid=search-box]")?.focus(), 0);
+        // The previous query comes back selected: typing replaces it, an arrow key keeps it.
+        // Already on the search: select it here; from a page, the search selects it as it opens.
+        const box = document.querySelector<HTMLInputElement>("[data-testid=search-box]");
+        if (box) {
+          box.focus();
+          box.select();
+        } else {
+          setStack([{ kind: "search" }]);
+        }
       } else if (event.key === "Escape" && !typing) {
         back();
       }

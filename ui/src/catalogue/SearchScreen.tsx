@@ -28,7 +28,9 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
   const latest = useRef(0);
 
   useEffect(() => {
+    // Back on the search, the last query is selected: typing starts a new one.
     input.current?.focus();
+    input.current?.select();
   }, []);
 
   useEffect(() => {
