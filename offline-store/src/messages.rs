@@ -169,17 +169,25 @@ impl Store {
         Ok(names)
     }
 
-    /// Institutions' addresses whose name or address contains `query` (any case), by name.
+    /// Institutions' addresses whose name or address contains every word of `query`, folded as
+    /// the catalogue search folds (any case, with or without diacritics: "rig" finds "Rīgas"),
+    /// by name. The directory holds institutions only (thousands at most): read whole, matched here.
     pub fn directory(&self, query: &str, limit: u32) -> Result<Vec<(String, String)>, StoreError> {
+        let words: Vec<String> = crate::search_query::words(query).collect();
         let connection = self.connection();
-        let pattern = format!("%{}%", query.trim().to_lowercase());
-        let mut statement = connection.prepare_cached(
-            "SELECT address, name FROM eaddress_directory
-             WHERE lower(name) LIKE ?1 OR lower(address) LIKE ?1 ORDER BY name LIMIT ?2",
-        )?;
-        let rows = statement
-            .query_map(params![pattern, i64::from(limit)], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        let mut statement = connection.prepare_cached("SELECT address, name FROM eaddress_directory ORDER BY name")?;
+        let mut found = Vec::new();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let (address, name): (String, String) = (row.get(0)?, row.get(1)?);
+            let text = format!("{} {}", crate::search_query::fold(&name), crate::search_query::fold(&address));
+            if words.iter().all(|word| text.contains(word.as_str())) {
+                found.push((address, name));
+                if found.len() >= limit as usize {
+                    break;
+                }
+            }
+        }
+        Ok(found)
     }
 }

@@ -285,6 +285,11 @@ fn messages_are_queued_with_their_attachments_and_the_directory_is_searchable() 
         ])
         .unwrap();
     assert_eq!(store.directory("ieņēmumu", 10).unwrap().len(), 1);
+    // Issue 17: without diacritics, in any case, in parts, as the catalogue search finds.
+    for typed in ["rig", "RĪG", "rigas pasv", "pašvaldība rīgas", "ienemumu"] {
+        assert_eq!(store.directory(typed, 10).unwrap().len(), 1, "{typed:?}");
+    }
+    assert!(store.directory("rigas ienemumu", 10).unwrap().is_empty(), "every word must match");
     assert_eq!(store.directory("9001152", 10).unwrap()[0].1, "Rīgas valstspilsētas pašvaldība");
     assert_eq!(store.directory("", 10).unwrap().len(), 2);
     let names =
