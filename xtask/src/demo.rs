@@ -160,6 +160,9 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
             .stdout(Stdio::null()),
     )?;
 
+    // A server left from an earlier demo would answer in this one's place (the new one cannot
+    // listen): refuse before starting, and check after that ours is the one answering.
+    ensure_port_free(DEMO_LISTEN)?;
     let mut server_process = Service::spawn(
         "pietura-server",
         Command::new(bin.join("pietura-server"))
@@ -173,6 +176,9 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     let url = format!("http://{DEMO_LISTEN}");
     wait_for_http(&format!("{url}/readyz"), Duration::from_secs(20))
         .context("the demo server did not start; is port 8470 taken?")?;
+    if !server_process.is_running() {
+        bail!("the demo server stopped right after starting (its log is above); nothing was opened");
+    }
     let api_key = format!("authorization: ApiKey {}", key["api_key"].as_str().unwrap_or_default());
     // The letter's PDF (made by `cargo run -p print --example demo_letter`), uploaded by its
     // SHA-256 first, as institutions do.
@@ -289,4 +295,28 @@ fn demo_attachment(url: &str, api_key: &str, pdf: &Path) -> Result<serde_json::V
         .context("curl could not run")?;
     anyhow::ensure!(uploaded.success(), "the upload was refused ({uploaded})");
     Ok(serde_json::json!({ "name": "suņa-reģistrācija.pdf", "size": size, "sha256": sha256 }))
+}
+
+/// Fails, saying what to do, when something already listens on `address`.
+fn ensure_port_free(address: &str) -> Result<()> {
+    if std::net::TcpStream::connect_timeout(&address.parse()?, Duration::from_millis(300)).is_ok() {
+        bail!(
+            "something already listens on {address} (an earlier demo's server?): stop it first, \
+             e.g. `pkill -f 'pietura-server.*serve'`, then run the demo again"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_taken_port_is_refused_with_what_to_do() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let refused = super::ensure_port_free(&address).unwrap_err().to_string();
+        assert!(refused.contains("already listens") && refused.contains("pkill"), "{refused}");
+        drop(listener);
+        super::ensure_port_free(&address).unwrap();
+    }
 }
