@@ -30,6 +30,11 @@ pub struct FormDefinition {
     /// applications do; a consultation's form need not.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub signature_required: bool,
+    /// Citizens may fill and submit it themselves at a library kiosk, logged in with their card:
+    /// such a form is signed by the applicant (the signature is what lets the server send it in
+    /// their name) and asks for no file in every case (a kiosk has no scanner and keeps nothing).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub self_service: bool,
 }
 
 /// One page of the form.
@@ -151,6 +156,12 @@ impl FormDefinition {
         format!("E-veidlapa: {} ({number})", self.title_lv())
     }
 
+    /// The subject of the e-address message a citizen's own submission at a kiosk is sent with
+    /// (no case: it goes from their mailbox straight to the institution).
+    pub fn self_service_subject(&self) -> String {
+        format!("E-veidlapa: {}", self.title_lv())
+    }
+
     /// What the case's history says when this form is submitted on it (desk and server alike).
     pub fn submission_note(&self) -> String {
         format!("E-veidlapa iesniegta: {} (versija {})", self.title_lv(), self.version)
@@ -225,6 +236,7 @@ mod tests {
             steps: vec![],
             prefill: vec![],
             signature_required: false,
+            self_service: false,
         };
         assert_eq!(form(a.clone()).schema_digest(), form(b).schema_digest());
         assert_eq!(form(a).schema_digest().len(), 64);

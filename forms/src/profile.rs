@@ -184,6 +184,9 @@ pub fn check(definition: &FormDefinition) -> Vec<Problem> {
         problems.push(problem("/schema/properties", "a form asks for at least one field"));
     }
     check_layout(definition, &properties, &mut problems);
+    if definition.self_service {
+        check_self_service(definition, root, &mut problems);
+    }
     for (i, prefill) in definition.prefill.iter().enumerate() {
         let path = format!("/prefill/{i}/field");
         match properties.get(prefill.field.as_str()) {
@@ -260,6 +263,40 @@ fn check_layout(definition: &FormDefinition, properties: &BTreeMap<&str, &Value>
             &format!("/schema/properties/{}", escape(name)),
             format!("no step shows the field {name:?}: a person could never fill it"),
         ));
+    }
+}
+
+/// What a form filled by a citizen alone at a kiosk must be: signed by them, and never asking for
+/// a file whatever the answers (a file a branch asks for is refused there by the validator, with
+/// the field's message to bring the document to a centre).
+fn check_self_service(
+    definition: &FormDefinition,
+    root: Option<&serde_json::Map<String, Value>>,
+    problems: &mut Vec<Problem>,
+) {
+    if !definition.signature_required {
+        problems.push(problem(
+            "/signature_required",
+            "a self-service form is signed by the applicant with their card: set \"signature_required\": true",
+        ));
+    }
+    let always: Vec<&str> = root
+        .and_then(|r| r.get("required"))
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for (s, step) in definition.steps.iter().enumerate() {
+        for (f, layout) in step.fields.iter().enumerate() {
+            if layout.widget == Widget::File && always.contains(&layout.field.as_str()) {
+                problems.push(problem(
+                    &format!("/steps/{s}/fields/{f}/field"),
+                    format!(
+                        "a self-service form cannot always ask for a file ({:?}): kiosks take no documents",
+                        layout.field
+                    ),
+                ));
+            }
+        }
     }
 }
 

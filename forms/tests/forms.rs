@@ -126,6 +126,17 @@ fn publishing_refuses_each_mistake_naming_where_it_is() {
             "/schema/properties/site_address/format | the format \"postcode\" is not one of",
             Box::new(|d| d["schema"]["properties"]["site_address"]["format"] = json!("postcode")),
         ),
+        (
+            "/steps/2/fields/0/field | a self-service form cannot always ask for a file (\"site_plan\")",
+            Box::new(|d| d["self_service"] = json!(true)),
+        ),
+        (
+            "/signature_required | a self-service form is signed by the applicant",
+            Box::new(|d| {
+                d["self_service"] = json!(true);
+                d["signature_required"] = json!(false);
+            }),
+        ),
     ];
     for (expected, change) in cases {
         let refused = refusals(change);

@@ -22,7 +22,7 @@ use domain::Language;
 use pending::Pending;
 use screens::{
     CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction,
-    LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
+    FormAnswer, LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
 };
 use texts::{error_text, tr};
 pub use theme::{DISPLAY_KEPT_IDLE_SECS, Display, Palette, apply_kiosk_style, high_contrast_visuals, normal_visuals};
@@ -253,6 +253,15 @@ impl KioskApp {
                 Screen::Citizen(screen) => {
                     if let Some(action) = screen.as_mut().ui(ui, language, domain::calendar::riga_date(now)) {
                         self.actions.push(Action::Citizen(action));
+                    }
+                    // A form's answers changed: checked by the one validator before the next frame.
+                    if let (Some(draft), Some(session)) = (screen.filling.as_mut(), &self.session)
+                        && draft.needs_check()
+                    {
+                        match session.check_own_form(&draft.form.id, draft.form.version, &draft.data) {
+                            Ok(check) => draft.check = Some(check),
+                            Err(error) => tracing::warn!(%error, "a form's answers could not be checked"),
+                        }
                     }
                 }
                 Screen::Failed(error) => {
@@ -554,6 +563,21 @@ impl KioskApp {
                     MailAnswer::Printed(asking.print_own_attachment(id, index, &name).await)
                 }
                 MailRequest::Accesses => MailAnswer::Accesses(asking.own_mailbox_accesses().await),
+                MailRequest::Forms => MailAnswer::Form(FormAnswer::List(asking.self_service_forms())),
+                MailRequest::StartForm { id, language } => {
+                    MailAnswer::Form(FormAnswer::Started(asking.start_own_form(&id, language)))
+                }
+                MailRequest::PrepareForm { id, version, data, language } => MailAnswer::Form(FormAnswer::Prepared(
+                    prepare_own_application(&asking, &id, version, &data, language).await,
+                )),
+                MailRequest::SendForm { prepared, pin } => {
+                    let pin2 = pin.as_deref().map_or(Pin2::OnPinPad, |pin| Pin2::Typed(pin));
+                    let sent = asking.submit_own_application(&prepared, pin2).await;
+                    MailAnswer::Form(FormAnswer::Sent(sent.map_err(|error| {
+                        let tries = asking.own_pin2_state().ok().and_then(|(_, tries)| tries);
+                        (error, tries)
+                    })))
+                }
                 MailRequest::PrepareReply { id, body, language } => {
                     MailAnswer::Reply(ReplyAnswer::Prepared(prepare_reply(&asking, id, &body, language).await))
                 }
@@ -596,6 +620,20 @@ async fn prepare_reply(
     language: Language,
 ) -> Result<(device::session::PreparedReply, Vec<egui::ColorImage>, bool, Option<u8>), SessionError> {
     let prepared = session.prepare_reply(id, body, language).await?;
+    let pages = prepared.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
+    let (pin_pad, tries) = session.own_pin2_state()?;
+    Ok((prepared, pages, pin_pad, tries))
+}
+
+/// A citizen's application made into its PDF and drawn, with their reader's PIN pad and PIN2 tries.
+async fn prepare_own_application(
+    session: &DeviceSession,
+    id: &str,
+    version: u32,
+    data: &serde_json::Value,
+    language: Language,
+) -> Result<(device::session::PreparedOwnApplication, Vec<egui::ColorImage>, bool, Option<u8>), SessionError> {
+    let prepared = session.prepare_own_application(id, version, data, language).await?;
     let pages = prepared.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
     let (pin_pad, tries) = session.own_pin2_state()?;
     Ok((prepared, pages, pin_pad, tries))

@@ -1309,3 +1309,142 @@ fn a_life_situation_asks_its_questions_and_prints_the_plan_they_shape() {
     harness.get_by_label("Not needed for you");
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Does the family live in Riga? No");
 }
+
+/// The demo catalogue with its forms on the test server (in `dir`), the PMLP's mailbox and the
+/// citizen's own, as a self-service form needs them.
+fn add_self_service_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) {
+    runtime.block_on(async {
+        let store: Arc<dyn server::store::Store> =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap().into();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo");
+        let mut catalogue =
+            server::catalogue::files::read(&demo.join("demo-catalogue.pietura.json")).unwrap().catalogue;
+        for form in std::fs::read_dir(demo.join("forms")).unwrap() {
+            catalogue.forms.extend(server::catalogue::files::read(&form.unwrap().path()).unwrap().catalogue.forms);
+        }
+        #[allow(clippy::disallowed_methods)] // the server's real clock
+        let now = chrono::Utc::now();
+        server::catalogue::Catalogue::new(store.clone()).import(catalogue, now).await.unwrap();
+        for (address, kind, name) in [
+            ("_DEFAULT@90001473841", domain::eaddress::AccountKind::Institution, "Pilsonības un migrācijas lietu pārvalde"),
+            ("_PRIVATE@32503511782", domain::eaddress::AccountKind::Natural, "JĀNIS BĒRZIŅŠ"),
+        ] {
+            let account = server::store::Account {
+                address: address.into(),
+                kind,
+                name: name.into(),
+                institution_id: None,
+                centre_id: None,
+                active: true,
+                created_at: now,
+                changed_at: now,
+            };
+            store.put_account(account).await.unwrap();
+        }
+    });
+}
+
+/// Issue 16: a citizen fills a self-service e-form at the kiosk with large buttons and the
+/// on-screen keyboard, checked at every step by the same validator as the desk's (a branch that
+/// needs a document says to apply at a centre), reads it as the PDF they will sign, signs with
+/// PIN2, and the PMLP receives it from the citizen's own mailbox on the real server — only the
+/// answers that apply, signed by them.
+#[test]
+fn a_citizen_fills_and_signs_a_self_service_form_at_the_kiosk() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), device::engine::system_clock());
+    add_self_service_on_server(&runtime, dir.path());
+    let mut harness = kiosk_sized(app);
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    // The kiosk syncs the forms published a moment ago: ask again until the list has them.
+    let title = "Request for my data in the Natural Persons Register";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        harness.get_by_label("Fill in an e-form").click();
+        for _ in 0..20 {
+            harness.run();
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        if harness.query_by_label(title).is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the self-service form never arrived: {:#?}", harness.root());
+        harness.get_by_label("Your cases").click();
+        harness.run();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // Only self-service forms are offered (the dog fee is filled at a centre with a clerk).
+    assert!(harness.query_by_label_contains("dog-keeping").is_none());
+    harness.get_by_label(title).click();
+    run_until(&mut harness, "Step 1 of 3: Person");
+    // A branch that needs a document: the kiosk says to apply at a centre, and does not go on.
+    harness.get_by_label("my under-age child").click();
+    harness.run();
+    harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Child's personal code (required)").click();
+    harness.run();
+    run_until_contains(&mut harness, "Typing: Child's personal code");
+    for key in "290156".chars() {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, &key.to_string()).click();
+        harness.run();
+    }
+    harness.get_by_label("Next").click();
+    harness.run();
+    run_until(&mut harness, "Step 1 of 3: Person");
+    assert!(
+        harness.query_by_label_contains("Documents cannot be attached at a kiosk").is_some(),
+        "the document the branch needs is explained"
+    );
+    assert!(harness.query_by_label_contains("Attach a file").is_none(), "nothing asks for what cannot be done here");
+    // For themselves: the child's fields go, and the step is done.
+    harness.get_by_label("me").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("Child's personal code").is_none());
+    harness.get_by_label("Next").click();
+    run_until(&mut harness, "Step 2 of 3: Request");
+    harness.get_by_label("all data").click();
+    harness.get_by_label("in the e-address").click();
+    harness.run();
+    harness.get_by_label("Next").click();
+    run_until(&mut harness, "Step 3 of 3: Confirmation");
+    // Not confirmed yet: the validator's words at the field, and no application is made.
+    harness.get_by_label("Read and sign").click();
+    run_until(&mut harness, "Choose an answer.");
+    harness.get_by_label("Yes").click();
+    harness.run();
+    harness.get_by_label("Read and sign").click();
+    run_until(&mut harness, "Application page 1 of 1");
+    harness.get_by_label_contains("will be sent to: Pilsonības un migrācijas lietu pārvalde");
+    for digit in "123456".chars() {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, &digit.to_string()).click();
+        harness.run();
+    }
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Confirm").click();
+    run_until_contains(&mut harness, "is signed and sent");
+
+    // The PMLP has it from the citizen's own mailbox: application.json as signed, the answers
+    // that apply (the child's code left behind), and the PDF signed by the citizen.
+    runtime.block_on(async {
+        let store =
+            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.path().join("server.db"))).await.unwrap();
+        let inbox = store.inbox("_DEFAULT@90001473841".into(), None, 10).await.unwrap();
+        assert_eq!(inbox.len(), 1, "{inbox:?}");
+        let (message, _) = &inbox[0];
+        assert_eq!(message.sender, "_PRIVATE@32503511782");
+        assert_eq!(message.subject, "E-veidlapa: Pieprasījums par saviem datiem Fizisko personu reģistrā");
+        let attachments: Vec<domain::eaddress::AttachmentInfo> = serde_json::from_str(&message.attachments).unwrap();
+        let files = server::eaddress::Attachments::in_folder(&dir.path().join("attachments")).unwrap();
+        let pdf = files.get(&attachments[1].sha256).await.unwrap();
+        let verified = pades::verify(&pdf).unwrap();
+        let signer = eid::ParsedCertificate::from_der(&verified.signer_certificate).unwrap();
+        assert_eq!(signer.identity().personal_code(), Some(("LV", "325035-11782")));
+        let application: forms::Application = serde_json::from_slice(&verified.files[0].1).unwrap();
+        assert_eq!(application.applicant.code, "325035-11782");
+        assert_eq!(application.data["for_whom"], "self");
+        assert_eq!(application.data["confirm"], true);
+        assert!(application.data.get("child_code").is_none(), "{:?}", application.data);
+        assert_eq!(application.data["applicant_name"], "JĀNIS BĒRZIŅŠ");
+    });
+}

@@ -164,6 +164,15 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Every form the device holds, by id.
+    pub fn form_ids(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .connection()
+            .prepare_cached("SELECT form_id FROM catalogue_forms ORDER BY form_id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
     fn parsed<T: serde::de::DeserializeOwned>(&self, kind: DocumentKind, id: &str) -> Result<Option<T>, StoreError> {
         self.catalogue_document(kind, id)?
             .map(|json| {

@@ -600,6 +600,22 @@ pub struct SignedReplyRequest {
     pub pdf: String,
 }
 
+/// `POST` a citizen's own e-form application, filled and signed by them at a kiosk (device
+/// credentials and the citizen's session): [`OwnApplicationRequest`]. The server sends it from
+/// the signer's own mailbox to the institution holding the service, reading everything from the
+/// `application.json` embedded in the signed PDF. Answers the message as sent (201; 200 again).
+pub const CITIZEN_FORM_SUBMISSIONS_PATH: &str = "/v1/citizen/form-submissions";
+
+/// A citizen's own application signed at a kiosk, as the kiosk posts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OwnApplicationRequest {
+    /// The application's PDF, PAdES-signed by the applicant with `application.json` embedded,
+    /// base64 (standard alphabet).
+    pub pdf: String,
+}
+
 /// `GET` the case feed (device credentials: the device's centre's cases),
 /// `?after=<position>&limit=<n>`.
 pub const CASE_FEED_PATH: &str = "/v1/sync/cases";
@@ -752,6 +768,8 @@ pub mod error_codes {
     pub const SIGNATURE_REVOKED: &str = "signature_revoked";
     /// Someone other than the mailbox's owner signed.
     pub const SIGNER_NOT_OWNER: &str = "signer_not_owner";
+    /// An application does not pass its form as published (or the form is not one for this).
+    pub const FORM_INVALID: &str = "form_invalid";
     /// The signing certificate's revocation status could not be learnt (503: try again later).
     pub const REVOCATION_UNKNOWN: &str = "revocation_unknown";
     pub const UNAVAILABLE: &str = "unavailable";

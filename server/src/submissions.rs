@@ -51,43 +51,10 @@ pub async fn apply_form_submission(
         );
     }
     let application = &submission.application;
-    // The form version it names, as published.
-    let record: Option<FormRecord> = match store.catalogue_record(RecordKind::Form, &application.form.id).await? {
-        Some(stored) => serde_json::from_str(&stored.document).ok(),
-        None => None,
+    let definition = match published_definition(store, application).await? {
+        Ok(definition) => definition,
+        Err(reason) => return rejected(codes::FORM_INVALID, reason),
     };
-    let Some(definition) = record.as_ref().and_then(|r| r.version(application.form.version)) else {
-        return rejected(
-            codes::FORM_INVALID,
-            format!(
-                "the form {} has no published version {}: the desk's catalogue is not this server's",
-                application.form.id, application.form.version
-            ),
-        );
-    };
-    if definition.schema_digest() != application.form.schema_digest {
-        return rejected(
-            codes::FORM_INVALID,
-            format!(
-                "the schema digest does not match version {} of the form {} as published",
-                application.form.version, application.form.id
-            ),
-        );
-    }
-    let form = match CompiledForm::compile(definition.clone()) {
-        Ok(form) => form,
-        Err(error) => return Err(corrupt(format!("a published form does not compile: {error}"))),
-    };
-    if let Some(problem) = form.validate(&application.data).into_iter().next() {
-        let field = if problem.field.is_empty() { "the form".to_owned() } else { format!("field {:?}", problem.field) };
-        return rejected(codes::FORM_INVALID, format!("{field}: {}", problem.en));
-    }
-    if form.applicable_data(&application.data) != application.data {
-        return rejected(codes::FORM_INVALID, "the data answers fields that do not apply to it".into());
-    }
-    if application.service != definition.service {
-        return rejected(codes::FORM_INVALID, "the application names another service than its form's".into());
-    }
     // Exactly application.json (these very bytes), application.pdf and the files the data names.
     let message = &submission.message;
     let json = application.to_bytes();
@@ -169,26 +136,10 @@ pub async fn apply_form_submission(
     // The message, to the holder institution's mailbox as the catalogue names it, checked before
     // anything is written: a submission refused leaves no case behind on the server (only an
     // attachment the server lost comes after the case, and the desk sends it again at once).
-    let holder: Option<domain::catalogue::PublicOrganisation> =
-        match store.catalogue_record(RecordKind::Organisation, &case.holder_institution).await? {
-            Some(stored) if !stored.retired => serde_json::from_str(&stored.document).ok(),
-            _ => None,
-        };
-    let Some(holder_box) = holder.as_ref().and_then(|h| h.e_address.clone()) else {
-        return rejected(
-            codes::UNKNOWN_RECIPIENT,
-            format!(
-                "the institution holding the service ({}) has no e-address in the catalogue",
-                case.holder_institution
-            ),
-        );
+    let holder_box = match holder_mailbox(store, &case.holder_institution).await? {
+        Ok(address) => address,
+        Err(reason) => return rejected(codes::UNKNOWN_RECIPIENT, reason),
     };
-    if !store.accounts(vec![holder_box.clone()]).await?.iter().any(|a| a.active) {
-        return rejected(
-            codes::UNKNOWN_RECIPIENT,
-            format!("the institution's e-address {holder_box} is not an active mailbox"),
-        );
-    }
     if crate::eaddress::centre_mailbox(store, device).await?.is_none() {
         return rejected(codes::NOT_ALLOWED, "this centre has no e-address mailbox yet".into());
     }
@@ -255,6 +206,62 @@ pub async fn apply_form_submission(
         EntryOutcome::Applied
     };
     Ok(outcome.into_result(id))
+}
+
+/// The form version `application` names, as published, once its data is checked against it (the
+/// one validator), only what applies answered, and its service the form's. `Err`: why not.
+pub(crate) async fn published_definition(
+    store: &dyn Store,
+    application: &forms::Application,
+) -> Result<Result<forms::FormDefinition, String>, StoreError> {
+    let record: Option<FormRecord> = match store.catalogue_record(RecordKind::Form, &application.form.id).await? {
+        Some(stored) => serde_json::from_str(&stored.document).ok(),
+        None => None,
+    };
+    let Some(definition) = record.as_ref().and_then(|r| r.version(application.form.version)) else {
+        return Ok(Err(format!(
+            "the form {} has no published version {}: the device's catalogue is not this server's",
+            application.form.id, application.form.version
+        )));
+    };
+    if definition.schema_digest() != application.form.schema_digest {
+        return Ok(Err(format!(
+            "the schema digest does not match version {} of the form {} as published",
+            application.form.version, application.form.id
+        )));
+    }
+    let form = match CompiledForm::compile(definition.clone()) {
+        Ok(form) => form,
+        Err(error) => return Err(corrupt(format!("a published form does not compile: {error}"))),
+    };
+    if let Some(problem) = form.validate(&application.data).into_iter().next() {
+        let field = if problem.field.is_empty() { "the form".to_owned() } else { format!("field {:?}", problem.field) };
+        return Ok(Err(format!("{field}: {}", problem.en)));
+    }
+    if form.applicable_data(&application.data) != application.data {
+        return Ok(Err("the data answers fields that do not apply to it".into()));
+    }
+    if application.service != definition.service {
+        return Ok(Err("the application names another service than its form's".into()));
+    }
+    Ok(Ok(definition.clone()))
+}
+
+/// The e-address of `holder` (an institution's IRI) as the catalogue names it, when it is an
+/// active mailbox. `Err`: why an application cannot go there.
+pub(crate) async fn holder_mailbox(store: &dyn Store, holder: &str) -> Result<Result<String, String>, StoreError> {
+    let organisation: Option<domain::catalogue::PublicOrganisation> =
+        match store.catalogue_record(RecordKind::Organisation, holder).await? {
+            Some(stored) if !stored.retired => serde_json::from_str(&stored.document).ok(),
+            _ => None,
+        };
+    let Some(address) = organisation.and_then(|h| h.e_address) else {
+        return Ok(Err(format!("the institution holding the service ({holder}) has no e-address in the catalogue")));
+    };
+    if !store.accounts(vec![address.clone()]).await?.iter().any(|a| a.active) {
+        return Ok(Err(format!("the institution's e-address {address} is not an active mailbox")));
+    }
+    Ok(Ok(address))
 }
 
 /// The applicant's signature on the application PDF: it verifies over the whole file, carries

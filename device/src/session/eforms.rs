@@ -225,7 +225,7 @@ fn invalid(code: ErrorCode, message: impl Into<String>) -> SessionError {
     SessionError::new(code, message)
 }
 
-fn shown(text: &Text, language: Language, stand_in: &str) -> Local {
+pub(super) fn shown(text: &Text, language: Language, stand_in: &str) -> Local {
     local(text, language).unwrap_or_else(|| Local {
         text: stand_in.to_owned(),
         language: String::new(),
@@ -874,7 +874,7 @@ impl DeviceSession {
         })
     }
 
-    fn form_record(&self, id: &str) -> Result<FormRecord, SessionError> {
+    pub(super) fn form_record(&self, id: &str) -> Result<FormRecord, SessionError> {
         let document = self
             .store
             .form_document(id)?
@@ -884,7 +884,7 @@ impl DeviceSession {
     }
 
     /// The form at `version`, compiled once.
-    fn compiled(&self, id: &str, version: u32) -> Result<Arc<CompiledForm>, SessionError> {
+    pub(super) fn compiled(&self, id: &str, version: u32) -> Result<Arc<CompiledForm>, SessionError> {
         let key = (id.to_owned(), version);
         if let Some(form) = self.forms.0.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Ok(form.clone());
@@ -906,7 +906,7 @@ fn no_draft(id: Uuid) -> SessionError {
     invalid(ErrorCode::FormDraftUnknown, format!("there is no draft {id} on this desk (submitted or removed)"))
 }
 
-fn form_view(form: &CompiledForm, language: Language) -> FormView {
+pub(super) fn form_view(form: &CompiledForm, language: Language) -> FormView {
     let definition = form.definition();
     let properties = definition.schema.get("properties");
     let steps = definition

@@ -13,6 +13,7 @@ mod cases;
 mod eforms;
 mod messages;
 mod navigator;
+mod own_forms;
 mod replies;
 mod signing;
 pub use cases::{
@@ -25,6 +26,7 @@ pub use eforms::{
 };
 pub use messages::{ActiveConsent, ComposeFile, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
+pub use own_forms::{OwnFormCheck, PreparedOwnApplication};
 pub use replies::{PreparedReply, REPLY_MAX_CHARS};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};

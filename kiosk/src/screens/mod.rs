@@ -9,8 +9,8 @@ mod navigator;
 mod widgets;
 
 pub use citizen::{
-    CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, Loadable, MailAnswer, MailRequest,
-    ReplyAnswer, ReplyDraft, ReplyStage, ShownDocument, months_ahead,
+    CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, FormAnswer, Loadable, MailAnswer,
+    MailRequest, OwnFormDraft, OwnFormStage, ReplyAnswer, ReplyDraft, ReplyStage, ShownDocument, months_ahead,
 };
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen, SearchResult};

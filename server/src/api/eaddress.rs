@@ -151,7 +151,9 @@ impl From<MailboxError> for ApiError {
                 )
             }
             MailboxError::KioskOnly => ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message),
-            MailboxError::Signature { code, .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
+            MailboxError::Signature { code, .. } | MailboxError::Application { code, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
             MailboxError::RevocationUnknown(_) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error_codes::REVOCATION_UNKNOWN, message).retry_after(60)
             }
@@ -349,6 +351,40 @@ pub async fn send_signed_reply(
             .with_field("pdf")
     })?;
     let (view, new) = eaddress::send_signed_reply(
+        state.store.as_ref(),
+        &state.attachments,
+        &state.calendar,
+        state.login.as_deref(),
+        &person_of(&user),
+        pdf,
+        state.upload_quota_bytes,
+        (state.clock)(),
+    )
+    .await?;
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
+}
+
+/// Sends a citizen's own e-form application, filled and signed (PIN2) at a kiosk: what is sent
+/// is what the signed PDF's `application.json` says, checked against the form as published (a
+/// self-service form), from the signer's own mailbox to the institution holding the service.
+/// The same PDF again answers 200.
+#[utoipa::path(post, path = "/v1/citizen/form-submissions", request_body = protocol::OwnApplicationRequest,
+    params(("pietura-protocol" = u32, Header), ("pietura-session" = String, Header)),
+    security(("device" = [])),
+    responses((status = 201, body = MessageView), (status = 200, description = "Sent before", body = MessageView),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn submit_own_application(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    ApiJson(request): ApiJson<protocol::OwnApplicationRequest>,
+) -> Result<Response, ApiError> {
+    use base64::Engine;
+    let pdf = base64::engine::general_purpose::STANDARD.decode(request.pdf.as_bytes()).map_err(|e| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, format!("pdf: not base64: {e}"))
+            .with_field("pdf")
+    })?;
+    let (view, new) = eaddress::submit_own_application(
         state.store.as_ref(),
         &state.attachments,
         &state.calendar,

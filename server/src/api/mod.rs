@@ -184,9 +184,9 @@ const CHALLENGES_PER_WINDOW: usize = 30;
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
-/// A signed reply carries its PDF (base64): a page or two of text with an embedded font subset
-/// and the signature, about 80 kB; a long reply stays far below this.
-const SIGNED_REPLY_BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+/// A signed reply or a citizen's own application carries its PDF (base64): a page or a few of
+/// text with an embedded font subset and the signature, about 80 kB; a long one stays far below.
+const SIGNED_PDF_BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 /// Catalogue records may be larger: an article may hold 200 kB of Markdown.
 const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
@@ -242,6 +242,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         eaddress::sent,
         eaddress::send,
         eaddress::send_signed_reply,
+        eaddress::submit_own_application,
         eaddress::open,
         eaddress::delete,
         eaddress::attachment,
@@ -278,6 +279,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         protocol::FormSubmissionPage,
         protocol::FormSubmissionDto,
         protocol::SignedReplyRequest,
+        protocol::OwnApplicationRequest,
         protocol::MessageStatesRequest,
         protocol::MessageStates,
         protocol::MessageStateDto,
@@ -323,6 +325,10 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::CASE_FEED_PATH, get(cases::device_feed))
         .route(protocol::MESSAGE_STATES_PATH, post(sync::message_states))
         .route(protocol::CITIZEN_CASES_PATH, get(cases::citizen_cases))
+        .route(
+            protocol::CITIZEN_FORM_SUBMISSIONS_PATH,
+            post(eaddress::submit_own_application).layer(DefaultBodyLimit::max(SIGNED_PDF_BODY_LIMIT_BYTES)),
+        )
         .route("/v1/institution/cases", get(cases::institution_feed))
         .route(protocol::FORM_SUBMISSIONS_PATH, get(cases::form_submissions))
         .route(protocol::FORM_SUBMISSION_PDF_PATH, get(cases::form_submission_pdf))
@@ -335,7 +341,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/eaddress/mailboxes/{address}/messages", post(eaddress::send))
         .route(
             protocol::SIGNED_REPLIES_PATH,
-            post(eaddress::send_signed_reply).layer(DefaultBodyLimit::max(SIGNED_REPLY_BODY_LIMIT_BYTES)),
+            post(eaddress::send_signed_reply).layer(DefaultBodyLimit::max(SIGNED_PDF_BODY_LIMIT_BYTES)),
         )
         .route("/v1/eaddress/mailboxes/{address}/messages/{id}", get(eaddress::open).delete(eaddress::delete))
         .route("/v1/eaddress/mailboxes/{address}/messages/{id}/attachments/{index}", get(eaddress::attachment))

@@ -13,6 +13,7 @@ mod delegations;
 mod device;
 mod messages;
 mod representatives;
+mod self_service;
 mod signed_replies;
 
 use crate::audit::NewAuditEntry;
@@ -32,6 +33,7 @@ pub use delegations::*;
 pub use device::*;
 pub use messages::*;
 pub use representatives::*;
+pub use self_service::*;
 pub use signed_replies::*;
 
 /// Who is asking.
@@ -118,6 +120,9 @@ pub enum MailboxError {
         "signed replies are sent from kiosks by the mailbox's owner; at a desk, the clerk sends with the citizen's consent"
     )]
     KioskOnly,
+    /// A citizen's own application is refused (`code` is one of the API's error codes).
+    #[error("{reason}")]
+    Application { code: &'static str, reason: String },
     /// The signature on a signed reply is refused (`code` is one of the API's error codes).
     #[error("{reason}")]
     Signature { code: &'static str, reason: String },

@@ -73,7 +73,7 @@ pub async fn send_signed_reply(
 }
 
 /// The API's code for an outbox rejection code of the signature check (the same words).
-fn signature_code(code: &'static str) -> &'static str {
+pub(super) fn signature_code(code: &'static str) -> &'static str {
     match code {
         protocol::rejection_codes::SIGNATURE_UNTRUSTED => error_codes::SIGNATURE_UNTRUSTED,
         protocol::rejection_codes::SIGNATURE_REVOKED => error_codes::SIGNATURE_REVOKED,

@@ -565,6 +565,15 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             "401 401 401 422 403 403 403 401 401 403 401",
         ),
         row(
+            // The same for a citizen's own application: only a citizen at a kiosk gets to the
+            // signature check (unsigned here); everyone else is refused who they are.
+            M::POST,
+            "/v1/citizen/form-submissions",
+            "v1/citizen/form-submissions",
+            json(|| serde_json::json!({ "pdf": "JVBERi0xLjcKJSVFT0YK" })),
+            "401 401 401 422 403 403 403 401 401 403 401",
+        ),
+        row(
             M::PUT,
             "/v1/eaddress/attachments/{sha256}",
             format!("v1/eaddress/attachments/{sha256}"),

@@ -45,6 +45,7 @@ mod login_api;
 mod outbox_authorship;
 mod postgres_tls;
 mod scenarios_api;
+mod own_applications;
 mod signed_replies;
 mod store;
 mod uploads_api;

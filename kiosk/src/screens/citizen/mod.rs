@@ -6,10 +6,13 @@ mod access;
 mod cases;
 mod document;
 mod mail;
+mod own_form;
 mod reply;
+mod signing;
 mod wipe;
 
 pub use document::ShownDocument;
+pub use own_form::{FormAnswer, OwnFormDraft, OwnFormStage};
 pub use reply::{ReplyAnswer, ReplyDraft, ReplyStage};
 
 use device::{login::Person, session::SessionError};
@@ -45,6 +48,8 @@ pub enum CitizenView {
     Mail,
     /// Who may read the citizen's mailbox: their delegations, given and ended here.
     Access,
+    /// The e-forms a citizen may fill and sign themselves here.
+    Forms,
 }
 
 /// What the citizen asked for on their screen.
@@ -73,6 +78,16 @@ pub enum CitizenAction {
     /// Sign with PIN2 as typed on the keypad (`None`: on the reader's own pad) and send.
     SignReply(Option<zeroize::Zeroizing<String>>),
     CancelReply,
+    /// Fill this self-service form (its id).
+    StartForm(String),
+    /// Make the answers into the application's PDF to read and sign.
+    PrepareForm,
+    /// Back from reading to the answers.
+    ChangeForm,
+    /// Sign the application with PIN2 as typed (`None`: on the reader's own pad) and send it.
+    SignForm(Option<zeroize::Zeroizing<String>>),
+    /// Leave the form (its answers are forgotten).
+    CancelForm,
 }
 
 /// After a citizen's login: who they are, their cases, their e-address inbox (read-only: opening
@@ -106,6 +121,9 @@ pub struct CitizenScreen {
     pub shown: Option<ShownDocument>,
     /// A reply to the opened letter being written, read or signed.
     pub replying: Option<ReplyDraft>,
+    /// The forms the citizen may fill here, and the one being filled (in memory only).
+    pub own_forms: Loadable<Vec<device::session::FormSummary>>,
+    pub filling: Option<OwnFormDraft>,
     textures: Vec<egui::TextureHandle>,
 }
 
@@ -184,6 +202,8 @@ impl CitizenScreen {
             notice: None,
             shown: None,
             replying: None,
+            own_forms: Loadable::Loading,
+            filling: None,
             textures: Vec::new(),
         }
     }
@@ -206,13 +226,15 @@ impl CitizenScreen {
         });
         ui.add_space(8.0);
         // A reply being written takes the whole screen below the greeting (its keyboard needs it).
-        let replying = self.view == CitizenView::Mail && self.replying.is_some();
+        let replying = (self.view == CitizenView::Mail && self.replying.is_some())
+            || (self.view == CitizenView::Forms && self.filling.is_some());
         if !replying {
             ui.horizontal(|ui| {
                 for (view, icon, key) in [
                     (CitizenView::Cases, "📋", "citizen.cases"),
                     (CitizenView::Mail, "📬", "citizen.mail"),
                     (CitizenView::Access, "🔑", "citizen.access"),
+                    (CitizenView::Forms, "📝", "citizen.forms"),
                 ] {
                     if super::widgets::icon_tab(ui, icon, &tr(language, key), self.view == view).clicked() {
                         action = Some(CitizenAction::Show(view));
@@ -230,6 +252,11 @@ impl CitizenScreen {
             }
             CitizenView::Access => {
                 if let Some(asked) = self.access_ui(ui, language, today) {
+                    action = Some(asked);
+                }
+            }
+            CitizenView::Forms => {
+                if let Some(asked) = self.own_forms_ui(ui, language) {
                     action = Some(asked);
                 }
             }
@@ -257,6 +284,10 @@ pub enum MailRequest {
     Accesses,
     PrepareReply { id: uuid::Uuid, body: String, language: Language },
     SendReply { prepared: Box<device::session::PreparedReply>, pin: Option<zeroize::Zeroizing<String>> },
+    Forms,
+    StartForm { id: String, language: Language },
+    PrepareForm { id: String, version: u32, data: serde_json::Value, language: Language },
+    SendForm { prepared: Box<device::session::PreparedOwnApplication>, pin: Option<zeroize::Zeroizing<String>> },
 }
 
 /// An answer about the citizen's mailbox, arriving from the server.
@@ -270,6 +301,7 @@ pub enum MailAnswer {
     /// A delegation given or ended (the notice's key), then the list as it now stands.
     DelegationChanged(Result<&'static str, SessionError>, Result<Vec<protocol::DelegationDto>, SessionError>),
     Reply(ReplyAnswer),
+    Form(FormAnswer),
 }
 
 fn loadable<T>(result: Result<T, SessionError>) -> Loadable<T> {
@@ -330,6 +362,11 @@ impl CitizenScreen {
                 Some(MailRequest::Delegate { code, right, ends_on: months_ahead(today, months) })
             }
             CitizenAction::EndDelegation(id) => Some(MailRequest::EndDelegation(id)),
+            CitizenAction::Show(CitizenView::Forms) => {
+                self.view = CitizenView::Forms;
+                self.own_forms = Loadable::Loading;
+                Some(MailRequest::Forms)
+            }
             CitizenAction::Show(view) => {
                 self.view = view;
                 if view != CitizenView::Mail {
@@ -369,6 +406,11 @@ impl CitizenScreen {
             | CitizenAction::ChangeReply
             | CitizenAction::SignReply(_)
             | CitizenAction::CancelReply) => self.begin_reply(reply, language),
+            form @ (CitizenAction::StartForm(_)
+            | CitizenAction::PrepareForm
+            | CitizenAction::ChangeForm
+            | CitizenAction::SignForm(_)
+            | CitizenAction::CancelForm) => self.begin_form(form, language),
         }
     }
 
@@ -394,6 +436,7 @@ impl CitizenScreen {
                 Err(error) => self.notice = Some(error_text(language, &error.code)),
             },
             MailAnswer::Reply(answer) => self.reply_answered(answer, language),
+            MailAnswer::Form(answer) => self.form_answered(answer, language),
             MailAnswer::Printed(result) => {
                 self.notice = Some(match result {
                     Ok(_) => tr(language, "citizen.printed"),

@@ -4,6 +4,7 @@
 
 use device::session::PreparedReply;
 
+use super::signing::{SignEvent, SignPanel, SignTexts, read_and_sign, sign_problem};
 use super::*;
 
 /// The digits and punctuation a letter needs, above the letters.
@@ -73,14 +74,9 @@ impl CitizenScreen {
         ui.label(tr(language, "reply.to").replace("{sender}", sender).replace("{subject}", subject));
         let sending = matches!(draft.stage, ReplyStage::Sending { .. });
         let reading = matches!(draft.stage, ReplyStage::Reading { .. } | ReplyStage::Sending { .. });
-        let problem_line = |ui: &mut egui::Ui, problem: &Option<String>| {
-            if let Some(problem) = problem {
-                ui.colored_label(ui.visuals().error_fg_color, problem);
-            }
-        };
         // While reading, the problem shows beside the keypad (where the PIN was typed).
-        if !reading {
-            problem_line(ui, &draft.problem);
+        if !reading && let Some(problem) = &draft.problem {
+            ui.colored_label(ui.visuals().error_fg_color, problem);
         }
         match &mut draft.stage {
             ReplyStage::Writing => {
@@ -119,78 +115,30 @@ impl CitizenScreen {
             }
             ReplyStage::Reading { prepared, pages, pin_pad, tries }
             | ReplyStage::Sending { prepared, pages, pin_pad, tries } => {
-                if draft.textures.is_empty() {
-                    draft.textures = pages
-                        .iter()
-                        .enumerate()
-                        .map(|(i, pixels)| {
-                            ui.ctx().load_texture(format!("reply#{i}"), pixels.clone(), egui::TextureOptions::default())
-                        })
-                        .collect();
-                }
-                // The pages beside the keypad: both in sight on the kiosk's screen.
-                ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.set_width(ui.available_width() * 0.55);
-                        ui.label(tr(language, "reply.read_it"));
-                        // Larger for those who need it: the page at its drawn size, scrolled both ways.
-                        let zoom = draft.zoomed;
-                        egui::ScrollArea::both().max_height(280.0).show(ui, |ui| {
-                            for (i, texture) in draft.textures.iter().enumerate() {
-                                let size = texture.size_vec2();
-                                let fit = ((ui.available_width() - 16.0) / size.x).min(1.0);
-                                let scale = if zoom { 1.0 } else { fit };
-                                let alt = tr(language, "reply.page")
-                                    .replace("{page}", &(i + 1).to_string())
-                                    .replace("{total}", &prepared.total.to_string());
-                                ui.add(egui::Image::new((texture.id(), size * scale)).alt_text(alt));
-                            }
-                        });
-                        ui.horizontal(|ui| {
-                            let zoom_key = if draft.zoomed { "reply.zoom_out" } else { "reply.zoom_in" };
-                            if ui
-                                .add(egui::Button::new(tr(language, zoom_key)).min_size(egui::vec2(160.0, 56.0)))
-                                .clicked()
-                            {
-                                draft.zoomed = !draft.zoomed;
-                            }
-                            if !sending && big(ui, tr(language, "reply.change")) {
-                                action = Some(CitizenAction::ChangeReply);
-                            }
-                            if !sending && big(ui, tr(language, "reply.cancel")) {
-                                action = Some(CitizenAction::CancelReply);
-                            }
-                        });
-                    });
-                    ui.vertical(|ui| {
-                        // The line is kept when empty, so the keypad never moves under a finger.
-                        match &draft.problem {
-                            Some(_) => problem_line(ui, &draft.problem),
-                            None => {
-                                ui.label(" ");
-                            }
-                        }
-                        if *tries == Some(0) {
-                            ui.colored_label(ui.visuals().error_fg_color, tr(language, "reply.pin2_blocked"));
-                        } else if *pin_pad {
-                            ui.label(tr(language, if sending { "reply.pin_pad_waiting" } else { "reply.pin_pad" }));
-                            if !sending && big(ui, tr(language, "reply.sign_on_pad")) {
-                                action = Some(CitizenAction::SignReply(None));
-                            }
-                        } else {
-                            ui.label(tr(language, "reply.enter_pin2"));
-                            crate::screens::pin_dots(ui, language, draft.pin.len(), "reply.pin2_entered");
-                            let key = egui::vec2(100.0, 56.0);
-                            if crate::screens::pin_keypad(ui, language, "pin2-keypad", &mut draft.pin, !sending, 6, key)
-                            {
-                                action = Some(CitizenAction::SignReply(Some(std::mem::take(&mut draft.pin))));
-                            }
-                        }
-                        if sending {
-                            ui.label(tr(language, "reply.sending"));
-                        }
-                    });
-                });
+                let texts = SignTexts {
+                    read_it: "reply.read_it",
+                    page: "reply.page",
+                    change: "reply.change",
+                    cancel: "reply.cancel",
+                };
+                let panel = SignPanel {
+                    id: "reply",
+                    pages,
+                    total: prepared.total,
+                    textures: &mut draft.textures,
+                    zoomed: &mut draft.zoomed,
+                    pin: &mut draft.pin,
+                    pin_pad: *pin_pad,
+                    tries: *tries,
+                    sending,
+                    problem: &draft.problem,
+                };
+                action = match read_and_sign(ui, language, &texts, panel) {
+                    Some(SignEvent::Change) => Some(CitizenAction::ChangeReply),
+                    Some(SignEvent::Cancel) => Some(CitizenAction::CancelReply),
+                    Some(SignEvent::Sign(pin)) => Some(CitizenAction::SignReply(pin)),
+                    None => action,
+                };
             }
             ReplyStage::Sent(subject) => {
                 ui.label(egui::RichText::new(tr(language, "reply.sent").replace("{subject}", subject)).size(28.0));
@@ -261,11 +209,7 @@ impl CitizenScreen {
                     return;
                 };
                 let tries = tries_now.or(tries);
-                draft.problem = Some(match (error.code.name().as_str(), tries) {
-                    ("wrong_pin" | "pin_blocked", Some(0)) => tr(language, "reply.pin2_blocked"),
-                    ("wrong_pin", Some(left)) => crate::texts::tr_count(language, "reply.wrong_pin2", u64::from(left)),
-                    (code, _) => error_text(language, code),
-                });
+                draft.problem = Some(sign_problem(language, &error, tries));
                 draft.stage = ReplyStage::Reading { prepared, pages, pin_pad, tries };
             }
         }

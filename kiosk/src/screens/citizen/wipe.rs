@@ -6,7 +6,7 @@
 
 use zeroize::Zeroize;
 
-use super::{CitizenCases, CitizenScreen, Loadable, ReplyDraft, ReplyStage, ShownDocument};
+use super::{CitizenCases, CitizenScreen, Loadable, OwnFormDraft, OwnFormStage, ReplyDraft, ReplyStage, ShownDocument};
 
 /// Overwrites the citizen data a value holds.
 pub(crate) trait Wipe {
@@ -137,6 +137,55 @@ impl Wipe for ReplyDraft {
     }
 }
 
+impl Wipe for serde_json::Value {
+    fn wipe(&mut self) {
+        match self {
+            serde_json::Value::String(text) => text.wipe(),
+            serde_json::Value::Array(items) => items.wipe(),
+            serde_json::Value::Object(map) => {
+                map.values_mut().for_each(Wipe::wipe);
+                map.clear();
+            }
+            _ => {}
+        }
+        *self = serde_json::Value::Null;
+    }
+}
+
+impl Wipe for forms::Application {
+    fn wipe(&mut self) {
+        self.applicant.code.wipe();
+        self.applicant.name.wipe();
+        self.centre.wipe();
+        self.data.wipe();
+    }
+}
+
+impl Wipe for OwnFormDraft {
+    fn wipe(&mut self) {
+        self.data.wipe();
+        self.texts.values_mut().for_each(Wipe::wipe);
+        self.texts.clear();
+        self.touched.clear();
+        self.problem.wipe();
+        match &mut self.stage {
+            OwnFormStage::Reading { prepared, pages, .. } | OwnFormStage::Sending { prepared, pages, .. } => {
+                prepared.application.wipe();
+                prepared.pdf.zeroize();
+                prepared.pages.iter_mut().for_each(Zeroize::zeroize);
+                pages.wipe();
+            }
+            OwnFormStage::Sent { institution, subject } => {
+                institution.wipe();
+                subject.wipe();
+            }
+            OwnFormStage::Filling | OwnFormStage::Preparing => {}
+        }
+        self.stage = OwnFormStage::Filling;
+        self.textures.clear();
+    }
+}
+
 impl Wipe for CitizenScreen {
     fn wipe(&mut self) {
         self.person.wipe();
@@ -162,6 +211,7 @@ impl Wipe for CitizenScreen {
         self.notice.wipe();
         self.shown.wipe();
         self.replying.wipe();
+        self.filling.wipe();
         self.textures.clear();
     }
 }
