@@ -128,10 +128,11 @@ impl DeviceSession {
     ) -> Result<PreparedOwnApplication, SessionError> {
         let person = self.citizen()?;
         let form = self.compiled(form_id, version)?;
-        if let Some(first) = form.validate(data).first() {
+        // What a branch the citizen left holds is not sent, nor judged.
+        let data = form.applicable_data(data);
+        if let Some(first) = form.validate(&data).first() {
             return Err(invalid(ErrorCode::FormIncomplete, format!("{}: {}", first.field, first.en)));
         }
-        let data = form.applicable_data(data);
         let definition = form.definition();
         let (service, holder_id) = self.service_and_holder(&definition.service)?;
         let holder = self.store.organisation(&holder_id)?;

@@ -346,11 +346,13 @@ fn filling_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language) -
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.set_width(560.0);
-            egui::ScrollArea::vertical().max_height(400.0).show(ui, |ui| {
+            // The fields take what the screen has left above the way on (its buttons' row).
+            let height = (ui.available_height() - 90.0).max(240.0);
+            egui::ScrollArea::vertical().max_height(height).show(ui, |ui| {
                 let shown: Vec<&FieldView> = step.fields.iter().filter(|f| draft.applies(&f.field)).collect();
                 for field in shown {
                     field_ui(draft, ui, language, field, required.contains(&field.field));
-                    ui.add_space(10.0);
+                    ui.add_space(6.0);
                 }
             });
             ui.horizontal(|ui| {
@@ -424,7 +426,7 @@ fn field_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language, fie
                 for choice in &field.choices {
                     let on = current.as_deref() == Some(choice.value.as_str());
                     let button = egui::Button::new(&choice.label.text).selected(on).min_size(egui::vec2(160.0, 52.0));
-                    if ui.add(button).labelled_by(label.id).clicked() {
+                    if ui.add(button).clicked() {
                         draft.set(&field.field, Some(Value::String(choice.value.clone())));
                         draft.touched.insert(field.field.clone());
                         draft.focused = None;
@@ -438,7 +440,7 @@ fn field_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language, fie
                 for (value, key) in [(true, "own_form.yes"), (false, "own_form.no")] {
                     let button =
                         egui::Button::new(tr(language, key)).selected(current == Some(value)).min_size(egui::vec2(160.0, 52.0));
-                    if ui.add(button).labelled_by(label.id).clicked() {
+                    if ui.add(button).clicked() {
                         draft.set(&field.field, Some(Value::Bool(value)));
                         draft.touched.insert(field.field.clone());
                         draft.focused = None;
