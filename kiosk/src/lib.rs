@@ -21,8 +21,8 @@ use domain::Language;
 
 use pending::Pending;
 use screens::{
-    CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, HomeAction, HomeScreen, LoginAction,
-    FormAnswer, LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
+    CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, FormAnswer, HomeAction, HomeScreen,
+    LoginAction, LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
 };
 use texts::{error_text, tr};
 pub use theme::{DISPLAY_KEPT_IDLE_SECS, Display, Palette, apply_kiosk_style, high_contrast_visuals, normal_visuals};
@@ -481,6 +481,18 @@ impl KioskApp {
                     }
                     if !query.is_empty() {
                         self.actions.push(Action::Home(HomeAction::Search(query)));
+                    }
+                }
+                // A form being filled is shown in the new language, answers kept; its list too.
+                if let Screen::Citizen(screen) = &mut self.screen
+                    && screen.view == screens::CitizenView::Forms
+                {
+                    match &mut screen.filling {
+                        Some(draft) => match session.own_form_view(&draft.form.id, draft.form.version, language) {
+                            Ok(view) => draft.form = view,
+                            Err(error) => tracing::warn!(%error, "the form could not be shown in the new language"),
+                        },
+                        None => self.actions.push(Action::Citizen(CitizenAction::Show(screens::CitizenView::Forms))),
                     }
                 }
                 if let Err(error) = session.set_language(language) {

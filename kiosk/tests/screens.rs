@@ -1326,7 +1326,11 @@ fn add_self_service_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path
         let now = chrono::Utc::now();
         server::catalogue::Catalogue::new(store.clone()).import(catalogue, now).await.unwrap();
         for (address, kind, name) in [
-            ("_DEFAULT@90001473841", domain::eaddress::AccountKind::Institution, "Pilsonības un migrācijas lietu pārvalde"),
+            (
+                "_DEFAULT@90001473841",
+                domain::eaddress::AccountKind::Institution,
+                "Pilsonības un migrācijas lietu pārvalde",
+            ),
             ("_PRIVATE@32503511782", domain::eaddress::AccountKind::Natural, "JĀNIS BĒRZIŅŠ"),
         ] {
             let account = server::store::Account {

@@ -308,6 +308,16 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     bus.press(en.get("citizen.access"))?;
     bus.wait_for("toggle button", en.get("citizen.access"))?;
     shoot_both_languages(&bus, &screen, "access")?;
+    // A self-service form: the list, then its first step (in both languages, answers kept).
+    bus.press(en.get("citizen.forms"))?;
+    let form = "Request for my data in the Natural Persons Register";
+    bus.wait_for("push button", form)?;
+    shoot_both_languages(&bus, &screen, "forms")?;
+    bus.press(form)?;
+    wait_until_tree_mentions(&bus, "Step 1 of 3")?;
+    shoot_both_languages(&bus, &screen, "form-step")?;
+    bus.press(en.get("own_form.cancel"))?;
+    bus.wait_for("push button", form)?;
     bus.press(en.get("citizen.log_out"))?;
     bus.wait_for("push button", en.get("login.start"))?;
     shoot_both_languages(&bus, &screen, "after-session")?;

@@ -148,7 +148,11 @@ impl DeviceSession {
             },
             service: definition.service.clone(),
             case_number: String::new(),
-            applicant: forms::Applicant { kind: "natural".into(), code: person.personal_code.clone(), name: name.clone() },
+            applicant: forms::Applicant {
+                kind: "natural".into(),
+                code: person.personal_code.clone(),
+                name: name.clone(),
+            },
             centre: centre.clone(),
             submitted_at: crate::protocol::application_time(signed_at),
             language: language.code().to_owned(),
@@ -206,7 +210,10 @@ impl DeviceSession {
         let (reader, certificate) = self.login.holder_signing_card()?;
         let signer = super::signing::signer_of(&certificate)?;
         if signer.personal_code.as_deref() != Some(person.personal_code.as_str()) {
-            return Err(invalid(ErrorCode::CertificateMismatch, "the card in the reader is not the logged-in person's"));
+            return Err(invalid(
+                ErrorCode::CertificateMismatch,
+                "the card in the reader is not the logged-in person's",
+            ));
         }
         let json = prepared.application.to_bytes();
         let pdf = self.sign_pdf(

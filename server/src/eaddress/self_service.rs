@@ -30,10 +30,13 @@ pub async fn submit_own_application(
     let Principal::Person { personal_code, device_id, kiosk: true, .. } = principal else {
         return Err(MailboxError::KioskOnly);
     };
-    let signed = crate::signatures::check(login, &pdf, APPLICATION_JSON, now).await.map_err(|problem| match problem {
-        SignatureProblem::Refused(code, reason) => MailboxError::Signature { code: super::signature_code(code), reason },
-        SignatureProblem::Unknown(reason) => MailboxError::RevocationUnknown(reason),
-    })?;
+    let signed =
+        crate::signatures::check(login, &pdf, APPLICATION_JSON, now).await.map_err(|problem| match problem {
+            SignatureProblem::Refused(code, reason) => {
+                MailboxError::Signature { code: super::signature_code(code), reason }
+            }
+            SignatureProblem::Unknown(reason) => MailboxError::RevocationUnknown(reason),
+        })?;
     let refused = |code: &'static str, reason: String| MailboxError::Application { code, reason };
     let invalid = |reason: String| refused(error_codes::FORM_INVALID, reason);
     if signed.personal_code.as_deref() != Some(personal_code.as_str()) {
@@ -59,10 +62,7 @@ pub async fn submit_own_application(
     }
     let definition = crate::submissions::published_definition(store, &application).await?.map_err(invalid)?;
     if !definition.self_service {
-        return Err(invalid(format!(
-            "the form {} is filled at a centre with a clerk, not at a kiosk",
-            definition.id
-        )));
+        return Err(invalid(format!("the form {} is filled at a centre with a clerk, not at a kiosk", definition.id)));
     }
     if !application.files().is_empty() {
         return Err(invalid("documents cannot be attached at a kiosk: submit this application at a centre".into()));

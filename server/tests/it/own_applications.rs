@@ -34,7 +34,11 @@ async fn published(server: &Running, id: &str) -> FormRecord {
 fn application_of(form: &FormRecord, data: Value) -> Application {
     let definition = form.latest();
     Application {
-        form: SubmittedForm { id: form.id.clone(), version: definition.version, schema_digest: definition.schema_digest() },
+        form: SubmittedForm {
+            id: form.id.clone(),
+            version: definition.version,
+            schema_digest: definition.schema_digest(),
+        },
         service: definition.service.clone(),
         case_number: String::new(),
         applicant: Applicant { kind: "natural".into(), code: CITIZEN.into(), name: "Jānis Bērziņš".into() },
@@ -91,10 +95,8 @@ async fn a_citizen_submits_their_own_form_at_a_kiosk_and_only_what_they_signed_i
     cases.push((unsigned, (422, "signature_invalid", "")));
     let mut other = card_of(&server, OTHER_CITIZEN);
     cases.push((sign(&mut other, &good.to_bytes()), (422, "signer_not_owner", "signed by someone other")));
-    let for_other = Application {
-        applicant: Applicant { code: OTHER_CITIZEN.into(), ..good.applicant.clone() },
-        ..good.clone()
-    };
+    let for_other =
+        Application { applicant: Applicant { code: OTHER_CITIZEN.into(), ..good.applicant.clone() }, ..good.clone() };
     cases.push((sign(&mut card, &for_other.to_bytes()), (422, "signer_not_owner", "applies for themselves")));
     let mut wrong = answers();
     wrong["confirm"] = json!("jā");

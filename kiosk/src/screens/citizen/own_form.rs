@@ -46,10 +46,23 @@ pub enum OwnFormStage {
     Filling,
     /// The application is being made into its PDF.
     Preparing,
-    Reading { prepared: Box<PreparedOwnApplication>, pages: Vec<egui::ColorImage>, pin_pad: bool, tries: Option<u8> },
-    Sending { prepared: Box<PreparedOwnApplication>, pages: Vec<egui::ColorImage>, pin_pad: bool, tries: Option<u8> },
+    Reading {
+        prepared: Box<PreparedOwnApplication>,
+        pages: Vec<egui::ColorImage>,
+        pin_pad: bool,
+        tries: Option<u8>,
+    },
+    Sending {
+        prepared: Box<PreparedOwnApplication>,
+        pages: Vec<egui::ColorImage>,
+        pin_pad: bool,
+        tries: Option<u8>,
+    },
     /// Sent: to which institution, under which subject.
-    Sent { institution: String, subject: String },
+    Sent {
+        institution: String,
+        subject: String,
+    },
 }
 
 impl OwnFormDraft {
@@ -166,10 +179,10 @@ impl CitizenScreen {
             Loadable::Loaded(forms) => {
                 for form in forms {
                     if ui
-                        .add(egui::Button::new(egui::RichText::new(&form.title.text).size(22.0)).min_size(egui::vec2(
-                            ui.available_width().min(760.0),
-                            64.0,
-                        )))
+                        .add(
+                            egui::Button::new(egui::RichText::new(&form.title.text).size(22.0))
+                                .min_size(egui::vec2(ui.available_width().min(760.0), 64.0)),
+                        )
                         .clicked()
                     {
                         action = Some(CitizenAction::StartForm(form.id.clone()));
@@ -366,7 +379,8 @@ fn filling_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language) -
                     // Every problem of the step shows; the citizen goes on only without one.
                     let fields: Vec<String> = step.fields.iter().map(|f| f.field.clone()).collect();
                     draft.touched.extend(fields.iter().cloned());
-                    let problems = draft.check.as_ref().is_none_or(|c| c.errors.iter().any(|e| fields.contains(&e.field)));
+                    let problems =
+                        draft.check.as_ref().is_none_or(|c| c.errors.iter().any(|e| fields.contains(&e.field)));
                     if !problems {
                         draft.focused = None;
                         if last {
@@ -413,8 +427,11 @@ fn filling_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language) -
 
 /// One field: its label (and whether it must be answered), help, the way to answer, its problem.
 fn field_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language, field: &FieldView, required: bool) {
-    let label_text =
-        if required { format!("{} ({})", field.label.text, tr(language, "own_form.required")) } else { field.label.text.clone() };
+    let label_text = if required {
+        format!("{} ({})", field.label.text, tr(language, "own_form.required"))
+    } else {
+        field.label.text.clone()
+    };
     let label = ui.label(egui::RichText::new(label_text).strong().size(20.0));
     if let Some(help) = &field.help {
         ui.label(&help.text);
@@ -438,8 +455,9 @@ fn field_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language, fie
             let current = draft.data.get(&field.field).and_then(Value::as_bool);
             ui.horizontal(|ui| {
                 for (value, key) in [(true, "own_form.yes"), (false, "own_form.no")] {
-                    let button =
-                        egui::Button::new(tr(language, key)).selected(current == Some(value)).min_size(egui::vec2(160.0, 52.0));
+                    let button = egui::Button::new(tr(language, key))
+                        .selected(current == Some(value))
+                        .min_size(egui::vec2(160.0, 52.0));
                     if ui.add(button).clicked() {
                         draft.set(&field.field, Some(Value::Bool(value)));
                         draft.touched.insert(field.field.clone());

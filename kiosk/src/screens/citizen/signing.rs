@@ -49,7 +49,9 @@ pub(super) fn read_and_sign(
         *textures = pages
             .iter()
             .enumerate()
-            .map(|(i, pixels)| ui.ctx().load_texture(format!("{id}#{i}"), pixels.clone(), egui::TextureOptions::default()))
+            .map(|(i, pixels)| {
+                ui.ctx().load_texture(format!("{id}#{i}"), pixels.clone(), egui::TextureOptions::default())
+            })
             .collect();
     }
     ui.horizontal_top(|ui| {
