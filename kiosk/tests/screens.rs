@@ -1310,6 +1310,14 @@ fn a_life_situation_asks_its_questions_and_prints_the_plan_they_shape() {
     harness.get_by_role_and_label(egui::accesskit::Role::Button, "Does the family live in Riga? No");
 }
 
+/// Scrolls the button `label` into view as a finger would, then presses it.
+fn tap(harness: &mut Harness<'_, KioskApp>, label: &str) {
+    harness.get_by_label(label).scroll_to_me();
+    harness.run();
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
 /// The demo catalogue with its forms on the test server (in `dir`), the PMLP's mailbox and the
 /// citizen's own, as a self-service form needs them.
 fn add_self_service_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) {
@@ -1385,7 +1393,7 @@ fn a_citizen_fills_and_signs_a_self_service_form_at_the_kiosk() {
     harness.get_by_label(title).click();
     run_until(&mut harness, "Step 1 of 3: Person");
     // A branch that needs a document: the kiosk says to apply at a centre, and does not go on.
-    harness.get_by_label("my under-age child").click();
+    tap(&mut harness, "my under-age child");
     harness.run();
     // Focused as a screen reader does (the field is below the fold: the list scrolls to it).
     harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Child's personal code (required)").focus();
@@ -1395,7 +1403,7 @@ fn a_citizen_fills_and_signs_a_self_service_form_at_the_kiosk() {
         harness.get_by_role_and_label(egui::accesskit::Role::Button, &key.to_string()).click();
         harness.run();
     }
-    harness.get_by_label("Next").click();
+    tap(&mut harness, "Next");
     harness.run();
     run_until(&mut harness, "Step 1 of 3: Person");
     assert!(
@@ -1404,22 +1412,22 @@ fn a_citizen_fills_and_signs_a_self_service_form_at_the_kiosk() {
     );
     assert!(harness.query_by_label_contains("Attach a file").is_none(), "nothing asks for what cannot be done here");
     // For themselves: the child's fields go, and the step is done.
-    harness.get_by_label("me").click();
+    tap(&mut harness, "me");
     harness.run();
     assert!(harness.query_by_label_contains("Child's personal code").is_none());
-    harness.get_by_label("Next").click();
+    tap(&mut harness, "Next");
     run_until(&mut harness, "Step 2 of 3: Request");
-    harness.get_by_label("all data").click();
-    harness.get_by_label("in the e-address").click();
+    tap(&mut harness, "all data");
+    tap(&mut harness, "in the e-address");
     harness.run();
-    harness.get_by_label("Next").click();
+    tap(&mut harness, "Next");
     run_until(&mut harness, "Step 3 of 3: Confirmation");
     // Not confirmed yet: the validator's words at the field, and no application is made.
-    harness.get_by_label("Read and sign").click();
+    tap(&mut harness, "Read and sign");
     run_until(&mut harness, "Choose an answer.");
-    harness.get_by_label("Yes").click();
+    tap(&mut harness, "Yes");
     harness.run();
-    harness.get_by_label("Read and sign").click();
+    tap(&mut harness, "Read and sign");
     run_until(&mut harness, "Application page 1 of 1");
     harness.get_by_label_contains("The application will be sent to: ");
     for digit in "123456".chars() {

@@ -307,11 +307,21 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
     let queued = session.queued_messages().unwrap();
     assert_eq!((queued[0].id, queued[0].state), (submitted.submission, "queued"));
     assert_eq!(queued[0].attachments, ["application.json", "application.pdf", "situācijas plāns.pdf"]);
+    // The service's page looked at in Latvian, then again after switching to English: one look-up,
+    // named on a Latvian receipt in Latvian (issue 17: it was logged twice, in English).
+    let service = "https://pietura.lv/id/service/tree-felling";
+    session.note_service_viewed(service);
+    session.set_language(domain::Language::En).unwrap();
+    session.note_service_viewed(service);
+    session.set_language(domain::Language::Lv).unwrap();
     let visit = session.visit().unwrap();
     assert!(visit.actions.iter().any(|a| a.kind == "form_submitted" && a.case_id == Some(submitted.case_id)));
+    assert_eq!(visit.actions.iter().filter(|a| a.kind == "service_viewed").count(), 1, "{:?}", visit.actions);
     let receipt = session.print_visit_receipt(false).unwrap();
     let receipt_text = pdftotext(&std::fs::read(receipt.pdf.unwrap()).unwrap());
     assert!(receipt_text.contains("iesniegta") && receipt_text.contains("Iesniegums koku ciršanas"), "{receipt_text}");
+    assert!(receipt_text.contains("Koku ciršanas atļauja"), "{receipt_text}");
+    assert!(!receipt_text.contains("Tree felling permit"), "{receipt_text}");
 
     // The server comes back: the submission goes once.
     riga.server = riga.scenario.start(riga.port).unwrap();

@@ -155,6 +155,9 @@ pub struct VisitActionView {
     pub case_id: Option<Uuid>,
     #[serde(skip)]
     pub(super) action: print::VisitAction,
+    /// The service the action names, so the receipt names it in its own language.
+    #[serde(skip)]
+    pub(super) service_id: Option<String>,
 }
 
 /// One of a citizen's cases as a kiosk shows it: nothing but what the citizen needs.
@@ -175,7 +178,7 @@ pub struct CitizenCaseView {
 
 impl VisitActionView {
     pub(super) fn new(at: DateTime<Utc>, kind: &'static str, text: String, action: print::VisitAction) -> Self {
-        Self { at, kind, text, case_id: None, action }
+        Self { at, kind, text, case_id: None, action, service_id: None }
     }
 
     /// Documents sent to an institution for the customer.
@@ -188,6 +191,7 @@ impl VisitActionView {
             text: document.clone(),
             case_id: Some(case_id),
             action: print::VisitAction::DocumentSent { document },
+            service_id: None,
         }
     }
 }
@@ -468,6 +472,7 @@ impl DeviceSession {
                     number: view.number.clone(),
                     service: view.service_name.clone(),
                 },
+                service_id: Some(case.service_id.clone()),
             });
         });
         self.wake_sync();
@@ -492,6 +497,7 @@ impl DeviceSession {
                 text: format!("{} → {:?}", view.number, to),
                 case_id: Some(case.id),
                 action: print::VisitAction::StatusChanged { number: view.number.clone(), status: to },
+                service_id: None,
             });
         });
         self.wake_sync();
@@ -747,8 +753,9 @@ impl DeviceSession {
         let now = (self.clock)();
         let mut visit = self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(visit) = visit.as_mut() else { return };
-        // Opening the same page twice in a row is one look-up.
-        if visit.actions.last().is_some_and(|a| a.kind == "service_viewed" && a.text == name) {
+        // A service looked up once is one look-up, however often its page is opened again (in
+        // another language too).
+        if visit.actions.iter().any(|a| a.kind == "service_viewed" && a.service_id.as_deref() == Some(service_id)) {
             return;
         }
         visit.actions.push(VisitActionView {
@@ -757,6 +764,7 @@ impl DeviceSession {
             text: name.clone(),
             case_id: None,
             action: print::VisitAction::ServiceViewed { service: name },
+            service_id: Some(service_id.to_owned()),
         });
     }
 
@@ -844,8 +852,20 @@ impl DeviceSession {
         let visit = self.visit().ok_or_else(|| invalid(ErrorCode::NoVisit, "no customer is being served"))?;
         let (_, agent) = self.staff_actor()?;
         let now = (self.clock)();
+        let language = self.language()?;
+        // Services are named in the receipt's language, whatever the screen's was at the time.
+        let mut context = CaseContext::new(&self.store, language);
+        let mut in_receipt_language = |action: &VisitActionView| match (&action.action, &action.service_id) {
+            (print::VisitAction::ServiceViewed { .. }, Some(id)) => {
+                print::VisitAction::ServiceViewed { service: context.service(id) }
+            }
+            (print::VisitAction::CaseRegistered { number, .. }, Some(id)) => {
+                print::VisitAction::CaseRegistered { number: number.clone(), service: context.service(id) }
+            }
+            (other, _) => other.clone(),
+        };
         let receipt = print::VisitReceipt {
-            language: self.language()?,
+            language,
             centre_name: self.centre_name()?,
             agent_name: agent,
             customer_name: visit.customer_name.clone(),
@@ -855,7 +875,7 @@ impl DeviceSession {
             actions: visit
                 .actions
                 .iter()
-                .map(|a| (a.at.with_timezone(&Local).format("%H:%M").to_string(), a.action.clone()))
+                .map(|a| (a.at.with_timezone(&Local).format("%H:%M").to_string(), in_receipt_language(a)))
                 .collect(),
             printed_at: local_time(now),
         };

@@ -542,6 +542,7 @@ impl DeviceSession {
                     number: number.clone(),
                     institution: holder_name.clone(),
                 },
+                service_id: None,
             });
         });
         self.shown_application.set(None);

@@ -87,6 +87,13 @@ pub(crate) fn tile(ui: &mut Ui, icon: &str, title: &str, detail: Option<&str>, w
     response
 }
 
+/// The one action a screen leads to (go on, sign): filled with the accent colour.
+pub(crate) fn primary_button(ui: &mut Ui, text: &str) -> Response {
+    let palette = Palette::of(ui.visuals());
+    let label = egui::RichText::new(text).color(palette.on_accent);
+    ui.add(egui::Button::new(label).fill(palette.accent).min_size(vec2(240.0, 56.0)))
+}
+
 /// An icon beside a text that already says it all: painted only, so a screen reader skips it.
 pub(crate) fn decoration(ui: &mut Ui, glyph: &str, size: f32) {
     let (rect, _) = ui.allocate_exact_size(vec2(size * 1.2, size * 1.2), Sense::hover());

@@ -331,6 +331,15 @@ pub async fn send(
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(view)).into_response())
 }
 
+/// A signed PDF as a kiosk posts it (base64).
+fn decoded_pdf(base64_pdf: &str) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(base64_pdf.as_bytes()).map_err(|e| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, format!("pdf: not base64: {e}"))
+            .with_field("pdf")
+    })
+}
+
 /// Sends a reply the mailbox's owner signed at a kiosk with their eID card (PIN2): what is sent
 /// is what the signed PDF's `reply.json` says, from the signer's own mailbox to the institution
 /// whose message it answers; the PDF goes with it. The same reply again answers 200.
@@ -345,11 +354,7 @@ pub async fn send_signed_reply(
     user: AuthenticatedUser,
     ApiJson(request): ApiJson<protocol::SignedReplyRequest>,
 ) -> Result<Response, ApiError> {
-    use base64::Engine;
-    let pdf = base64::engine::general_purpose::STANDARD.decode(request.pdf.as_bytes()).map_err(|e| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, format!("pdf: not base64: {e}"))
-            .with_field("pdf")
-    })?;
+    let pdf = decoded_pdf(&request.pdf)?;
     let (view, new) = eaddress::send_signed_reply(
         state.store.as_ref(),
         &state.attachments,
@@ -379,11 +384,7 @@ pub async fn submit_own_application(
     user: AuthenticatedUser,
     ApiJson(request): ApiJson<protocol::OwnApplicationRequest>,
 ) -> Result<Response, ApiError> {
-    use base64::Engine;
-    let pdf = base64::engine::general_purpose::STANDARD.decode(request.pdf.as_bytes()).map_err(|e| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, format!("pdf: not base64: {e}"))
-            .with_field("pdf")
-    })?;
+    let pdf = decoded_pdf(&request.pdf)?;
     let (view, new) = eaddress::submit_own_application(
         state.store.as_ref(),
         &state.attachments,

@@ -10,7 +10,6 @@ use forms::{APPLICATION_JSON, APPLICATION_PDF, Application};
 use protocol::error_codes;
 
 use super::*;
-use crate::signatures::SignatureProblem;
 use crate::store::{FormSubmissionRow, StoreError};
 
 /// Sends the application `pdf` carries from the signer's own mailbox to the institution holding
@@ -30,13 +29,7 @@ pub async fn submit_own_application(
     let Principal::Person { personal_code, device_id, kiosk: true, .. } = principal else {
         return Err(MailboxError::KioskOnly);
     };
-    let signed =
-        crate::signatures::check(login, &pdf, APPLICATION_JSON, now).await.map_err(|problem| match problem {
-            SignatureProblem::Refused(code, reason) => {
-                MailboxError::Signature { code: super::signature_code(code), reason }
-            }
-            SignatureProblem::Unknown(reason) => MailboxError::RevocationUnknown(reason),
-        })?;
+    let signed = super::citizen_signature(login, &pdf, APPLICATION_JSON, now).await?;
     let refused = |code: &'static str, reason: String| MailboxError::Application { code, reason };
     let invalid = |reason: String| refused(error_codes::FORM_INVALID, reason);
     if signed.personal_code.as_deref() != Some(personal_code.as_str()) {

@@ -24,11 +24,7 @@ pub async fn send_signed_reply(
     let Principal::Person { personal_code, device_id, kiosk: true, .. } = principal else {
         return Err(MailboxError::KioskOnly);
     };
-    let signed =
-        crate::signatures::check(login, &pdf, SIGNED_REPLY_JSON, now).await.map_err(|problem| match problem {
-            SignatureProblem::Refused(code, reason) => MailboxError::Signature { code: signature_code(code), reason },
-            SignatureProblem::Unknown(reason) => MailboxError::RevocationUnknown(reason),
-        })?;
+    let signed = citizen_signature(login, &pdf, SIGNED_REPLY_JSON, now).await?;
     let refused = |code: &'static str, reason: &str| MailboxError::Signature { code, reason: reason.to_owned() };
     let reply: SignedReply = serde_json::from_slice(&signed.embedded)
         .map_err(|e| refused(error_codes::SIGNATURE_INVALID, &format!("{SIGNED_REPLY_JSON} cannot be read: {e}")))?;
@@ -72,8 +68,22 @@ pub async fn send_signed_reply(
     deliver(store, attachments, calendar, principal, &sender, message, now).await
 }
 
+/// A citizen's signature on `pdf` carrying `embedded`, checked once (`crate::signatures`), with
+/// the API's words for what is wrong.
+pub(super) async fn citizen_signature(
+    login: Option<&crate::login::Login>,
+    pdf: &[u8],
+    embedded: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::signatures::Signed, MailboxError> {
+    crate::signatures::check(login, pdf, embedded, now).await.map_err(|problem| match problem {
+        SignatureProblem::Refused(code, reason) => MailboxError::Signature { code: signature_code(code), reason },
+        SignatureProblem::Unknown(reason) => MailboxError::RevocationUnknown(reason),
+    })
+}
+
 /// The API's code for an outbox rejection code of the signature check (the same words).
-pub(super) fn signature_code(code: &'static str) -> &'static str {
+fn signature_code(code: &'static str) -> &'static str {
     match code {
         protocol::rejection_codes::SIGNATURE_UNTRUSTED => error_codes::SIGNATURE_UNTRUSTED,
         protocol::rejection_codes::SIGNATURE_REVOKED => error_codes::SIGNATURE_REVOKED,

@@ -8,7 +8,6 @@ use domain::{DeviceKind, eaddress::AccountKind};
 use forms::{APPLICATION_JSON, Applicant, Application, FormRecord, SubmittedForm};
 use serde_json::{Value, json};
 use server::store::RecordKind;
-use uuid::Uuid;
 
 use crate::api::{Running, account, card_of, client, enrolled, import_demo, log_in_card, log_in_with, signed_document};
 use crate::people::{CITIZEN, CITIZEN_BOX, CLERK, OTHER_CITIZEN, now};
@@ -158,7 +157,6 @@ async fn a_citizen_submits_their_own_form_at_a_kiosk_and_only_what_they_signed_i
     assert_eq!(rows.len(), 1, "recorded once");
     assert_eq!((rows[0].id, rows[0].holder.as_str(), rows[0].case_number.as_str()), (sent.id, PMLP, ""));
     assert_eq!(rows[0].application.as_bytes(), good.to_bytes());
-    let _: Uuid = sent.id;
 }
 
 /// Every institution of the demo catalogue can be written to: its e-address is one the server

@@ -177,16 +177,20 @@ impl CitizenScreen {
                 ui.label(tr(language, "own_form.none"));
             }
             Loadable::Loaded(forms) => {
+                let width = ui.available_width().min(760.0);
                 for form in forms {
-                    if ui
-                        .add(
-                            egui::Button::new(egui::RichText::new(&form.title.text).size(22.0))
-                                .min_size(egui::vec2(ui.available_width().min(760.0), 64.0)),
-                        )
-                        .clicked()
-                    {
+                    let tile = crate::screens::widgets::tile(
+                        ui,
+                        "📝",
+                        &form.title.text,
+                        None,
+                        width,
+                        crate::screens::widgets::TileKind::Plain,
+                    );
+                    if tile.clicked() {
                         action = Some(CitizenAction::StartForm(form.id.clone()));
                     }
+                    ui.add_space(8.0);
                 }
             }
         }
@@ -196,7 +200,7 @@ impl CitizenScreen {
     fn own_form_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<CitizenAction> {
         let draft = self.filling.as_mut()?;
         let mut action = None;
-        ui.label(egui::RichText::new(&draft.form.title.text).strong().size(28.0));
+        ui.label(egui::RichText::new(&draft.form.title.text).strong().size(24.0));
         let reading = matches!(draft.stage, OwnFormStage::Reading { .. } | OwnFormStage::Sending { .. });
         if !reading && let Some(problem) = &draft.problem {
             ui.colored_label(ui.visuals().error_fg_color, problem);
@@ -353,14 +357,14 @@ fn filling_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language) -
                 .replace("{steps}", &shown.len().to_string())
                 .replace("{title}", &step.title.text),
         )
-        .size(22.0),
+        .size(20.0),
     );
     let required = draft.check.as_ref().map(|c| c.required.clone()).unwrap_or_default();
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.set_width(560.0);
             // The fields take what the screen has left above the way on (its buttons' row).
-            let height = (ui.available_height() - 90.0).max(240.0);
+            let height = (ui.available_height() - 110.0).max(240.0);
             egui::ScrollArea::vertical().max_height(height).show(ui, |ui| {
                 let shown: Vec<&FieldView> = step.fields.iter().filter(|f| draft.applies(&f.field)).collect();
                 for field in shown {
@@ -375,7 +379,7 @@ fn filling_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language) -
                 }
                 let last = position + 1 == shown.len();
                 let next = tr(language, if last { "own_form.read_before_signing" } else { "own_form.next" });
-                if ui.add(egui::Button::new(next).min_size(egui::vec2(240.0, 56.0))).clicked() {
+                if crate::screens::widgets::primary_button(ui, &next).clicked() {
                     // Every problem of the step shows; the citizen goes on only without one.
                     let fields: Vec<String> = step.fields.iter().map(|f| f.field.clone()).collect();
                     draft.touched.extend(fields.iter().cloned());
@@ -396,6 +400,12 @@ fn filling_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language) -
             });
         });
         let focused = draft.focused.clone().and_then(|f| step.fields.iter().find(|l| l.field == f).cloned());
+        if focused.is_none() && step.fields.iter().any(|f| is_typed(f.widget) && draft.applies(&f.field)) {
+            ui.vertical(|ui| {
+                ui.add_space(40.0);
+                ui.label(tr(language, "own_form.tap_field"));
+            });
+        }
         if let Some(field) = focused {
             ui.vertical(|ui| {
                 ui.spacing_mut().item_spacing = egui::vec2(6.0, 6.0);
@@ -480,7 +490,7 @@ fn field_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language, fie
         _ => {
             let focused = draft.focused.as_deref() == Some(field.field.as_str());
             let text = draft.texts.entry(field.field.clone()).or_default();
-            let edit = egui::TextEdit::singleline(text).desired_width(520.0).font(egui::TextStyle::Heading);
+            let edit = egui::TextEdit::singleline(text).desired_width(520.0).font(egui::TextStyle::Button);
             let response = ui.add(edit).labelled_by(label.id);
             if response.changed() {
                 draft.typed(field);
