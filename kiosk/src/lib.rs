@@ -644,8 +644,8 @@ async fn prepare_own_application(
     version: u32,
     data: &serde_json::Value,
     language: Language,
-) -> Result<(device::session::PreparedOwnApplication, Vec<egui::ColorImage>, bool, Option<u8>), SessionError> {
-    let prepared = session.prepare_own_application(id, version, data, language).await?;
+) -> Result<screens::ReadyToSign, SessionError> {
+    let prepared = Box::new(session.prepare_own_application(id, version, data, language).await?);
     let pages = prepared.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
     let (pin_pad, tries) = session.own_pin2_state()?;
     Ok((prepared, pages, pin_pad, tries))

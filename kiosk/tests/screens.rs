@@ -1322,8 +1322,7 @@ fn tap(harness: &mut Harness<'_, KioskApp>, label: &str) {
 /// citizen's own, as a self-service form needs them.
 fn add_self_service_on_server(runtime: &tokio::runtime::Runtime, dir: &std::path::Path) {
     runtime.block_on(async {
-        let store: Arc<dyn server::store::Store> =
-            server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap().into();
+        let store = server::store::open(&server::store::DatabaseLocation::Sqlite(dir.join("server.db"))).await.unwrap();
         let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo");
         let mut catalogue =
             server::catalogue::files::read(&demo.join("demo-catalogue.pietura.json")).unwrap().catalogue;

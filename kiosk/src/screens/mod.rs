@@ -10,7 +10,8 @@ mod widgets;
 
 pub use citizen::{
     CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, FormAnswer, Loadable, MailAnswer,
-    MailRequest, OwnFormDraft, OwnFormStage, ReplyAnswer, ReplyDraft, ReplyStage, ShownDocument, months_ahead,
+    MailRequest, OwnFormDraft, OwnFormStage, ReadyToSign, ReplyAnswer, ReplyDraft, ReplyStage, ShownDocument,
+    months_ahead,
 };
 pub use enroll::{EnrollAction, EnrollScreen};
 pub use home::{HomeAction, HomeScreen, SearchResult};

@@ -48,6 +48,9 @@ fn application_of(form: &FormRecord, data: Value) -> Application {
     }
 }
 
+/// What a refusal answers: its status, its code and words its message says.
+type Refusal = (u16, &'static str, &'static str);
+
 on_both_backends!(server: a_citizen_submits_their_own_form_at_a_kiosk_and_only_what_they_signed_is_sent);
 
 async fn a_citizen_submits_their_own_form_at_a_kiosk_and_only_what_they_signed_is_sent(server: Running) {
@@ -87,7 +90,8 @@ async fn a_citizen_submits_their_own_form_at_a_kiosk_and_only_what_they_signed_i
         signed_document(card, (APPLICATION_JSON, json), false)
     };
     let good = application_of(&my_data, answers());
-    let mut cases: Vec<(Vec<u8>, (u16, &str, &str))> = Vec::new();
+    // Each PDF with the status, code and words of its refusal.
+    let mut cases: Vec<(Vec<u8>, Refusal)> = Vec::new();
     // Unsigned; signed by another card; another applicant; answers the form refuses; a branch's
     // answer left in; a case number; another place; not canonical; a form filled only at centres.
     let unsigned = print::render(&print::application(&print::Application::sample(domain::Language::Lv))).unwrap();

@@ -12,7 +12,7 @@ mod signing;
 mod wipe;
 
 pub use document::ShownDocument;
-pub use own_form::{FormAnswer, OwnFormDraft, OwnFormStage};
+pub use own_form::{FormAnswer, OwnFormDraft, OwnFormStage, ReadyToSign};
 pub use reply::{ReplyAnswer, ReplyDraft, ReplyStage};
 
 use device::{login::Person, session::SessionError};

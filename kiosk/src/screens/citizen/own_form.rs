@@ -312,7 +312,7 @@ impl CitizenScreen {
                 match result {
                     Ok((prepared, pages, pin_pad, tries)) => {
                         draft.textures.clear();
-                        draft.stage = OwnFormStage::Reading { prepared: Box::new(prepared), pages, pin_pad, tries };
+                        draft.stage = OwnFormStage::Reading { prepared, pages, pin_pad, tries };
                     }
                     Err(error) => {
                         draft.stage = OwnFormStage::Filling;
@@ -349,7 +349,7 @@ fn filling_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language) -
     let shown = draft.shown_steps();
     let position = shown.iter().position(|&s| s == draft.step).unwrap_or(0);
     draft.step = shown.get(position).copied().unwrap_or(0);
-    let Some(step) = draft.form.steps.get(draft.step).cloned() else { return None };
+    let step = draft.form.steps.get(draft.step).cloned()?;
     ui.label(
         egui::RichText::new(
             tr(language, "own_form.step")
@@ -511,12 +511,16 @@ fn field_ui(draft: &mut OwnFormDraft, ui: &mut egui::Ui, language: Language, fie
     }
 }
 
+/// An application made and drawn: its pages' pixels, whether the reader has a PIN pad, and
+/// PIN2 tries left.
+pub type ReadyToSign = (Box<PreparedOwnApplication>, Vec<egui::ColorImage>, bool, Option<u8>);
+
 /// What the kiosk answered about the citizen's own forms.
 pub enum FormAnswer {
     List(Result<Vec<device::session::FormSummary>, SessionError>),
     Started(Result<(FormView, Value), SessionError>),
     /// The application as its pages, whether the reader has a PIN pad, and PIN2 tries left.
-    Prepared(Result<(PreparedOwnApplication, Vec<egui::ColorImage>, bool, Option<u8>), SessionError>),
+    Prepared(Result<ReadyToSign, SessionError>),
     /// Sent; or why not, with PIN2 tries left as the card says now.
     Sent(Result<protocol::MessageDto, (SessionError, Option<u8>)>),
 }
