@@ -300,6 +300,7 @@ fn signed_replies_read_as_before() {
     pinned("signed_reply", &reply);
     assert_eq!(serde_json::from_slice::<SignedReply>(&reply.to_bytes()).unwrap(), reply);
     pinned("signed_reply_request", &SignedReplyRequest { pdf: "JVBERi0xLjcK".into() });
+    pinned("own_application_request", &OwnApplicationRequest { pdf: "JVBERi0xLjcK".into() });
 }
 
 #[test]
