@@ -207,7 +207,7 @@ fn title_score(title: &str, keywords: &str, plans: &[TermPlan]) -> f64 {
     let keywords = fold(keywords);
     let mut relevance = 0.0;
     for plan in plans {
-        let matches = |word: &&str| word.starts_with(&plan.prefix) || plan.corrections.iter().any(|c| c == word);
+        let matches = |word: &&str| plan.matches(word);
         if let Some(position) = title_words.iter().position(matches) {
             relevance += 10.0 + 2.0 / (1.0 + position as f64);
         } else if keywords.split(|c: char| !c.is_alphanumeric()).any(|w| matches(&w)) {
@@ -227,7 +227,7 @@ const SNIPPET_WORDS: usize = 14;
 /// Whether a word of a document matched one of the query's words.
 fn word_matches(word: &str, plans: &[TermPlan]) -> bool {
     let folded = fold(word);
-    plans.iter().any(|p| folded.starts_with(&p.prefix) || p.corrections.contains(&folded))
+    plans.iter().any(|p| p.matches(&folded))
 }
 
 /// A short passage of `text` around the first matching word, matching words highlighted.

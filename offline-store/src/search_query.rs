@@ -96,19 +96,44 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     }
 }
 
+/// Words people say for what the catalogue calls otherwise (folded stems, both ways): a "suņa
+/// nodoklis" is paid as a "nodeva", a "mašīna" is registered as a "transportlīdzeklis". Kept
+/// short and exact: each pair is a meaning clerks and citizens confuse, never a looser match.
+const SAME_MEANING: &[&[&str]] =
+    &[&["nodokl", "nodev"], &["masin", "auto", "transportlidzek"], &["pabalst", "atbalst"], &["dzivesviet", "adres"]];
+
+/// The stems meaning the same as `stem` (not itself).
+fn same_meaning(stem: &str) -> Vec<String> {
+    SAME_MEANING
+        .iter()
+        .filter(|group| group.iter().any(|word| stem.starts_with(word)))
+        .flat_map(|group| group.iter().filter(|word| !stem.starts_with(**word)).map(|word| (*word).to_owned()))
+        .collect()
+}
+
 /// How one query word is matched. The exact form is not added separately: the prefix covers
 /// it, and a rare exact form would outweigh a title hit through its higher IDF.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermPlan {
     /// Matched as a prefix: the stem, or the word itself while it is short.
     pub prefix: String,
+    /// Other prefixes meaning the same ([`SAME_MEANING`]).
+    pub synonyms: Vec<String>,
     /// Words from the index one typo away, when the word itself matches nothing.
     pub corrections: Vec<String>,
 }
 
 impl TermPlan {
     pub fn new(term: &str) -> Self {
-        Self { prefix: stem(term).to_owned(), corrections: Vec::new() }
+        let prefix = stem(term).to_owned();
+        Self { synonyms: same_meaning(&prefix), prefix, corrections: Vec::new() }
+    }
+
+    /// Whether a folded word of a document is one this query word finds.
+    pub fn matches(&self, folded: &str) -> bool {
+        folded.starts_with(&self.prefix)
+            || self.synonyms.iter().any(|s| folded.starts_with(s.as_str()))
+            || self.corrections.iter().any(|c| c == folded)
     }
 }
 
@@ -118,6 +143,7 @@ pub fn match_expression(plans: &[TermPlan]) -> String {
         .iter()
         .map(|plan| {
             let mut forms = vec![format!("\"{}\"*", plan.prefix)];
+            forms.extend(plan.synonyms.iter().map(|s| format!("\"{s}\"*")));
             forms.extend(plan.corrections.iter().map(|c| format!("\"{c}\"")));
             format!("({})", forms.join(" OR "))
         })
@@ -217,6 +243,7 @@ mod tests {
         let mut second = TermPlan::new("registacija");
         second.corrections.push("registracija".into());
         let expression = match_expression(&[TermPlan::new("nodevas"), second]);
-        assert_eq!(expression, "(\"nodev\"*) AND (\"registacij\"* OR \"registracija\")");
+        // A word meaning the same ("nodoklis" for "nodeva") is one more form of the word.
+        assert_eq!(expression, "(\"nodev\"* OR \"nodokl\"*) AND (\"registacij\"* OR \"registracija\")");
     }
 }
