@@ -309,6 +309,23 @@ test("cases: register from a service page, note and move on, and see what an ins
   await expect(casePage.getByTestId("case-status")).toHaveText("Iesniegta iestādei");
   await expect(casePage.getByTestId("case-sync")).toHaveText("vēl nav serverī");
   await expectAccessible(page);
+  // Cancelling is final: asked first, "no" has the focus; Esc and "no" change nothing, "yes" cancels.
+  await casePage.getByTestId("move-cancelled").click();
+  const question = page.getByTestId("confirm-status");
+  await expect(question).toBeVisible();
+  await expect(question.getByRole("heading")).toHaveText("Atcelt lietu R1V-01-26-0004?");
+  await expect(page.getByTestId("confirm-no")).toBeFocused();
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/case-confirm-cancel.png` });
+  await page.keyboard.press("Escape");
+  await expect(question).toHaveCount(0);
+  await casePage.getByTestId("move-cancelled").click();
+  await page.getByTestId("confirm-no").click();
+  await expect(question).toHaveCount(0);
+  await expect(casePage.getByTestId("case-status")).toHaveText("Iesniegta iestādei");
+  await casePage.getByTestId("move-cancelled").click();
+  await page.getByTestId("confirm-yes").click();
+  await expect(casePage.getByTestId("case-status")).toHaveText("Atcelta");
 
   // The cases tab: the institution's change is listed first; opening it explains and clears it.
   await page.getByTestId("tab-cases").click();

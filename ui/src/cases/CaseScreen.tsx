@@ -9,8 +9,12 @@ import { CaseDocuments } from "./CaseDocuments";
 import { CustomerDrafts, ServiceForms } from "../forms/ServiceForms";
 import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 
 /** One case: what it is, its whole history, the next steps the clerk may take, receipts. */
+/** Statuses a case never leaves: asked about before they are set. */
+const FINAL_STATUSES: CaseStatus[] = ["closed", "cancelled"];
+
 export function CaseScreen({
   id,
   onBack,
@@ -29,6 +33,8 @@ export function CaseScreen({
   const [error, setError] = useState<string | null>(null);
   const [newNote, setNewNote] = useState("");
   const [noteSaved, setNoteSaved] = useState(false);
+  // A final status (closed, cancelled) waits for the clerk's "yes".
+  const [confirming, setConfirming] = useState<CaseStatus | null>(null);
   const { receipt, print } = useCaseReceipt(setError);
   const view = changed ?? page;
   // The news is shown as it was when the page opened, and the case is marked seen once.
@@ -202,12 +208,33 @@ export function CaseScreen({
           <textarea id="status-note" value={note} maxLength={2000} rows={2} onChange={(e) => setNote(e.target.value)} />
           <div className="actions">
             {view.next.map((to) => (
-              <button type="button" key={to} className={to === "cancelled" ? "secondary" : undefined} onClick={() => move(to)} data-testid={`move-${to}`}>
+              <button
+                type="button"
+                key={to}
+                className={to === "cancelled" ? "secondary" : undefined}
+                onClick={() => (FINAL_STATUSES.includes(to) ? setConfirming(to) : move(to))}
+                data-testid={`move-${to}`}
+              >
                 {t(`cases.moveTo.${to}`)}
               </button>
             ))}
           </div>
         </section>
+      )}
+
+      {confirming && (
+        <ConfirmDialog
+          title={t(`cases.confirm.${confirming}.title`, { number: view.number })}
+          text={t(`cases.confirm.${confirming}.text`)}
+          confirm={t(`cases.confirm.${confirming}.yes`)}
+          cancel={t("cases.confirm.no")}
+          onConfirm={() => {
+            setConfirming(null);
+            move(confirming);
+          }}
+          onCancel={() => setConfirming(null)}
+          testId="confirm-status"
+        />
       )}
 
       <div className="actions">

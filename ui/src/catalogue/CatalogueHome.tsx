@@ -37,6 +37,8 @@ export function CatalogueHome() {
   // The search box is one key away from anywhere: `/` or Ctrl+K; Esc goes back.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      // A question being asked (a modal dialog) answers its own keys: Esc there means "no".
+      if (document.querySelector("dialog[open]")) return;
       const typing = event.target instanceof HTMLElement && ["INPUT", "TEXTAREA"].includes(event.target.tagName);
       if ((event.key === "/" && !typing) || (event.key.toLowerCase() === "k" && event.ctrlKey)) {
         event.preventDefault();
