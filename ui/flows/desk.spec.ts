@@ -124,6 +124,24 @@ async function enrolled(page: Page) {
   await expect(page.getByTestId("search-box")).toBeFocused();
 }
 
+test("calls that fail in the background are said where the clerk sees them, in their language", async ({ page }) => {
+  await enrolled(page);
+  await page.evaluate(() => localStorage.setItem("fake-backend-failing", JSON.stringify(["browse_catalogue", "log_out"])));
+  await page.reload();
+  const problems = page.getByTestId("problems");
+  await expect(problems.getByTestId("problem-browse")).toContainText("Dzīves situāciju un iestāžu sarakstu nevar nolasīt: Vietējo datu kļūda");
+  await expectAccessible(page);
+  await page.getByTestId("log-out").click();
+  await expect(problems.getByTestId("problem-logout")).toContainText("Izrakstīties neizdevās");
+  await expect(page.getByTestId("logged-in-person")).toBeVisible();
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(problems.getByTestId("problem-logout")).toContainText("Logging out failed");
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/problems-en.png` });
+  await problems.getByTestId("problem-browse").getByRole("button", { name: "Close" }).click();
+  await expect(problems.getByTestId("problem-browse")).toHaveCount(0);
+  await expect(problems.getByTestId("problem-logout")).toHaveCount(1);
+});
+
 test("login with the eID card: card state, wrong PIN with tries left, lock on removal, unlock", async ({ page }) => {
   await open(page);
   await page.getByLabel("Servera adrese").fill("https://pietura.example");

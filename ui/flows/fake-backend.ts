@@ -260,6 +260,10 @@ export function installFakeBackend(caseRules: CaseRules): void {
     },
   };
   async function answer(cmd: string, args: any): Promise<unknown> {
+      // A test may make commands fail, as a broken local store would (a key of its own: the
+      // fake's state is written back at every change).
+      const failing: string[] = JSON.parse(localStorage.getItem("fake-backend-failing") || "[]");
+      if (failing.includes(cmd)) throw { code: "store", message: "injected failure" };
       switch (cmd) {
         case "open_link":
           return reply("open_link", null);

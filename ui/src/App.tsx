@@ -8,6 +8,7 @@ import { EnrollScreen } from "./screens/EnrollScreen";
 import { CatalogueHome } from "./catalogue/CatalogueHome";
 import { LoginScreen } from "./login/LoginScreen";
 import { useLoginStatus } from "./login/useLoginStatus";
+import { Problems, reportProblem } from "./components/Problems";
 
 type Loaded = { kind: "loading" } | { kind: "ready"; state: AppState } | { kind: "failed"; error: CommandError };
 
@@ -51,7 +52,7 @@ export function App() {
   const changeLanguage = useCallback(
     (language: Language) => {
       void i18n.changeLanguage(language);
-      api.setLanguage(language).catch((e: unknown) => console.error("could not remember the language", e));
+      api.setLanguage(language).catch(reportProblem("language"));
     },
     [i18n],
   );
@@ -64,7 +65,7 @@ export function App() {
     api
       .logOut()
       .then(loginChanged)
-      .catch((e: unknown) => console.error("logout failed", e));
+      .catch(reportProblem("logout"));
   }, [loginChanged]);
 
   const enrolled = useCallback((enrollment: Enrollment) => {
@@ -107,6 +108,7 @@ export function App() {
         <LanguageSwitch language={i18n.language as Language} onChange={changeLanguage} />
       </header>
       <main className="app-main">
+        <Problems />
         {linkFailed && (
           <p className="field-error" role="alert" data-testid="link-failed">
             {t("app.linkFailed", { url: linkFailed })}

@@ -10,6 +10,7 @@ import { CustomerDrafts, ServiceForms } from "../forms/ServiceForms";
 import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { reportProblem } from "../components/Problems";
 
 /** One case: what it is, its whole history, the next steps the clerk may take, receipts. */
 /** Statuses a case never leaves: asked about before they are set. */
@@ -43,7 +44,7 @@ export function CaseScreen({
   useEffect(() => {
     if (page && page.news && seen.current !== page.id) {
       seen.current = page.id;
-      api.markCaseSeen(page.id).catch((e: unknown) => console.error("could not mark the case seen", e));
+      api.markCaseSeen(page.id).catch(reportProblem("markSeen"));
     }
   }, [page]);
 

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CaseView } from "../api";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
+import { reportProblem } from "../components/Problems";
 
 /** Today's cases, and search by number, customer or service. */
 export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }) {
@@ -16,7 +17,7 @@ export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }
     api
       .casesWithNews()
       .then(setChanged)
-      .catch((e: unknown) => console.error("changed cases unavailable", e));
+      .catch(reportProblem("changedCases"));
   }, []);
 
   useEffect(() => {

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type BrowseEntry, type LinkView, type SearchFilters, type SearchHit } from "../api";
 import { errorKey } from "../i18n";
 import { LocalText } from "./LocalText";
+import { reportProblem } from "../components/Problems";
 
 const CHANNELS = ["e_service", "vpvkac_in_person", "institution_in_person", "phone", "email", "e_address", "post"];
 
@@ -34,7 +35,7 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
   }, []);
 
   useEffect(() => {
-    api.browse().then(setEntries).catch((e: unknown) => console.error("browse failed", e));
+    api.browse().then(setEntries).catch(reportProblem("browse"));
   }, [i18n.language]);
 
   useEffect(() => {
@@ -195,7 +196,7 @@ function Browse({ entries, onOpen }: { entries: BrowseEntry[]; onOpen: Open }) {
       // A situation with a published scenario opens the navigator; others list their services.
       const list = () => {
         setChosen(entry);
-        api.servicesOf(entry.kind, entry.id).then(setServices).catch((e: unknown) => console.error(e));
+        api.servicesOf(entry.kind, entry.id).then(setServices).catch(reportProblem("servicesOf"));
       };
       if (entry.kind === "institution") return list();
       api

@@ -4,6 +4,7 @@ import { api, type OutboxProblem, type SyncStatus } from "../api";
 import { useSyncStatus } from "./useSyncStatus";
 import { formatSyncTime } from "../format";
 import { refusalText, type Language } from "../i18n";
+import { reportProblem } from "./Problems";
 
 export function StatusBar({ enrolled }: { enrolled: boolean }) {
   const { t, i18n } = useTranslation();
@@ -80,7 +81,7 @@ function RefusedEntries({ count }: { count: number }) {
     api
       .outboxProblems()
       .then(setProblems)
-      .catch((e: unknown) => console.error("refused entries unavailable", e));
+      .catch(reportProblem("refused"));
   };
   return (
     <span className="refused">

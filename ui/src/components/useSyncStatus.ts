@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api, type SyncStatus } from "../api";
+import { reportProblem } from "./Problems";
 
 /** How often the sync state is asked of the backend: a local call, so cheap. */
 export const STATUS_POLL_MS = 1000;
@@ -13,7 +14,7 @@ function poll() {
   api
     .syncStatus()
     .then((status) => listeners.forEach((listener) => listener(status)))
-    .catch((e: unknown) => console.error("sync status unavailable", e));
+    .catch(reportProblem("syncStatus"));
 }
 
 /** The sync state, refreshed every [`STATUS_POLL_MS`] while `active`. */

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, type LoginStatus, type LoginView } from "../api";
+import { reportProblem } from "../components/Problems";
 
 /** How often the reader, the card and the login are checked: removing the card must lock fast. */
 export const LOGIN_POLL_MS = 500;
@@ -19,7 +20,7 @@ export function useLoginStatus(active: boolean) {
       .then((answer) => {
         if (asked === generation.current) setStatus(answer);
       })
-      .catch((e: unknown) => console.error("login status unavailable", e));
+      .catch(reportProblem("loginStatus"));
   }, []);
   const changed = useCallback(
     (view: LoginView) => {

@@ -5,6 +5,7 @@ import { formatSyncTime } from "../format";
 import type { Language } from "../i18n";
 import { Compose } from "./Compose";
 import { MessageState } from "./MessageState";
+import { reportProblem } from "../components/Problems";
 
 /** Messages about a case: write to the institution with the case's documents (offline too), and
  *  see each message's state — queued, or on the server delivered, notified or read. */
@@ -19,7 +20,7 @@ export function CaseMessages({ view }: { view: CaseView }) {
     api
       .queuedMessages()
       .then((all) => setQueued(all.filter((m) => m.case_id === view.id)))
-      .catch((e: unknown) => console.error("queued messages unavailable", e));
+      .catch(reportProblem("queued"));
     // Online: each recipient's state from the centre's sent messages.
     api
       .mailboxes()

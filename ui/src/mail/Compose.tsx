@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CaseDocument, type DirectoryEntry, type QueuedMessage } from "../api";
 import { errorKey } from "../i18n";
 import { base64Of } from "../files";
+import { reportProblem } from "../components/Problems";
 
 /** What the e-address takes (the server checks again): these types, 10 MB each, 10 in all. */
 const ALLOWED_EXTENSIONS = ["pdf", "doc", "docx", "odt", "ods", "odp", "jpeg", "jpg", "png", "tiff", "tif", "edoc", "xlsx", "pptx"];
@@ -70,7 +71,7 @@ export function Compose({
         const known = entries.find((e) => e.address === replyTo.address);
         if (current && known) setRecipient(known);
       })
-      .catch((e: unknown) => console.error("e-address catalogue unavailable", e));
+      .catch(reportProblem("directory"));
     return () => {
       current = false;
     };

@@ -6,6 +6,7 @@ import { errorKey, type Language } from "../i18n";
 import { AccessList } from "./AccessList";
 import { Compose } from "./Compose";
 import { MessageState } from "./MessageState";
+import { reportProblem } from "../components/Problems";
 
 /** How many messages of a folder come at a time (the desk's page). */
 const FOLDER_PAGE = 50;
@@ -36,7 +37,7 @@ export function MailScreen() {
   }, []);
 
   const reload = useCallback(() => {
-    api.queuedMessages().then(setQueued).catch((e: unknown) => console.error("queued messages unavailable", e));
+    api.queuedMessages().then(setQueued).catch(reportProblem("queued"));
     api
       .mailboxes()
       .then((boxes) => {
