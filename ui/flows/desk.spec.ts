@@ -303,6 +303,8 @@ test("cases: register from a service page, note and move on, and see what an ins
   await expectAccessible(page);
   await page.getByTestId("register-submit").click();
   await expect(page.getByTestId("registered-number")).toHaveText("R1V-01-26-0004");
+  // "Not yet" is amber, never the green that says done (issue 17: it was green).
+  await expect(page.locator(".badge", { hasText: "vēl nav serverī" }).first()).toHaveCSS("background-color", "rgb(138, 90, 0)");
   await page.getByTestId("save-receipt").click();
   await expect(page.getByTestId("receipt-outcome")).toContainText(".pdf");
 

@@ -126,7 +126,7 @@ export function CaseScreen({
             <li key={i}>
               <strong>{t(`cases.status.${h.status}`)}</strong> · {formatSyncTime(h.at, language)} ·{" "}
               {h.by === "institution" ? t("cases.byInstitution") : t("cases.byStaff")}
-              {h.offline && <span className="badge"> {t("login.offlineBadge")}</span>}
+              {h.offline && <span className="badge offline-badge"> {t("login.offlineBadge")}</span>}
               {h.note && <p className="note">{h.note}</p>}
             </li>
           ))}
@@ -142,7 +142,7 @@ export function CaseScreen({
               <span className="muted">
                 {formatSyncTime(n.at, language)} · {n.by === "institution" ? t("cases.byInstitution") : t("cases.byStaff")}
               </span>
-              {n.offline && <span className="badge"> {t("login.offlineBadge")}</span>}
+              {n.offline && <span className="badge offline-badge"> {t("login.offlineBadge")}</span>}
               {n.intended_status && <p className="muted">{t("cases.intendedStatus", { status: t(`cases.status.${n.intended_status}`) })}</p>}
               {n.text && <p className="note">{n.text}</p>}
             </li>

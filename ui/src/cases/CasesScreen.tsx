@@ -94,9 +94,9 @@ export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }
                 <td>{c.customer_name || c.customer_code}</td>
                 <td>
                   {t(`cases.status.${c.status}`)}
-                  {c.unsent > 0 && <span className="badge"> {t("cases.notYetSent")}</span>}
+                  {c.unsent > 0 && <span className="badge state-queued"> {t("cases.notYetSent")}</span>}
                   {c.refused && <span className="badge error-badge"> {t("cases.refused")}</span>}
-                  {c.news && <span className="badge"> {t("cases.newsBadge")}</span>}
+                  {c.news && <span className="badge state-news"> {t("cases.newsBadge")}</span>}
                 </td>
                 <td>{formatSyncTime(c.served_at, i18n.language as Language)}</td>
               </tr>

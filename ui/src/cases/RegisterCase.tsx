@@ -48,7 +48,7 @@ export function RegisterCase({ serviceId, onOpenCase }: { serviceId: string; onO
         </p>
         <p>
           {t(`cases.kind.${registered.kind}`)} · {registered.customer_name || registered.customer_code}
-          {registered.unsent > 0 && <span className="badge"> {t("cases.notYetSent")}</span>}
+          {registered.unsent > 0 && <span className="badge state-queued"> {t("cases.notYetSent")}</span>}
         </p>
         <div className="actions">
           <button type="button" onClick={() => print(registered.id, true)} data-testid="print-receipt">
