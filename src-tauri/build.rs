@@ -3,6 +3,7 @@ fn main() {
     let commands = &[
         "app_state",
         "open_link",
+        "open_saved_copy",
         "enroll",
         "sync_status",
         "set_language",

@@ -22,6 +22,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
     let builder = builder.plugin(links::keep_window_on_app()).invoke_handler(tauri::generate_handler![
         commands::app::app_state,
         commands::app::open_link,
+        commands::app::open_saved_copy,
         commands::app::set_language,
         commands::enrollment::enroll,
         commands::sync::sync_status,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use domain::DeviceKind;
 use serde_json::{Value, json};
 use tauri::{
-    WebviewWindow, WebviewWindowBuilder,
+    Manager, WebviewWindow, WebviewWindowBuilder,
     ipc::{CallbackFn, InvokeBody},
     test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets},
     webview::InvokeRequest,
@@ -130,5 +130,13 @@ fn the_life_plan_follows_the_answers_and_is_saved_as_a_pdf() {
         ["Bērna piedzimšana", "☐ 1. Bērna dzimšanas reģistrācija", "Jums nav vajadzīgs", "Vai ģimene dzīvo Rīgā?"]
     {
         assert!(text.contains(expected), "{expected:?} is not in the saved plan:\n{text}");
+    }
+    // The saved copy is opened by its file name in the receipts folder, and nothing else is.
+    let name = std::path::Path::new(pdf).file_name().unwrap().to_str().unwrap();
+    let session = app.state::<desk::DeskState>().session().unwrap().clone();
+    assert_eq!(session.saved_copy(name).unwrap(), std::path::PathBuf::from(pdf));
+    for refused in ["../desk.db", "/etc/passwd", "nothing.pdf", "", "."] {
+        let error = invoke(&webview, "open_saved_copy", json!({ "name": refused })).unwrap_err();
+        assert_eq!(error["code"], "not_found", "{refused:?}: {error}");
     }
 }

@@ -324,7 +324,12 @@ test("cases: register from a service page, note and move on, and see what an ins
   await casePage.getByRole("button", { name: "Rādīt" }).click();
   await expect(casePage.getByRole("img", { name: "izziņa.png" })).toBeVisible();
   await casePage.getByTestId("save-document").click();
-  await expect(casePage.getByTestId("document-outcome")).toContainText("Saglabāts");
+  // The copy is named by its file, not the desk's folder, and opens in the system's viewer.
+  await expect(casePage.getByTestId("document-outcome")).toContainText("Saglabāta kopija 0190b2d8-0000-7000-8000-d00000000000 (glabājas");
+  await expect(casePage.getByTestId("document-outcome")).not.toContainText("/tmp/");
+  await casePage.getByTestId("document-outcome-open").click();
+  const opened = await page.evaluate(() => (window as unknown as { __fake: { calls: [string, { name?: string }][] } }).__fake.calls.filter(([c]) => c === "open_saved_copy"));
+  expect(opened.map(([, args]) => args.name)).toEqual(["0190b2d8-0000-7000-8000-d00000000000"]);
   await casePage.getByTestId("move-submitted").click();
   await expect(casePage.getByTestId("case-status")).toHaveText("Iesniegta iestādei");
   await expect(casePage.getByTestId("case-sync")).toHaveText("vēl nav serverī");

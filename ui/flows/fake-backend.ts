@@ -267,6 +267,9 @@ export function installFakeBackend(caseRules: CaseRules): void {
       switch (cmd) {
         case "open_link":
           return reply("open_link", null);
+        case "open_saved_copy":
+          if (args.name.includes("/")) throw { code: "not_found", message: "not a saved copy" };
+          return reply("open_saved_copy", null);
         case "app_state":
           if (state.storeError) throw state.storeError;
           return reply("app_state", { language: state.language, enrollment: state.enrollment });

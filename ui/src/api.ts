@@ -225,6 +225,7 @@ export const CHANNELS = [
 /** What each desk command answers: the one list the app's calls and the flows' fake backend are typed by. */
 export interface Answers {
   open_link: null;
+  open_saved_copy: null;
   app_state: AppState;
   set_language: null;
   enroll: Enrollment;
@@ -297,6 +298,7 @@ function call<C extends keyof Answers>(command: C, args?: InvokeArgs): Promise<A
 export const api = {
   /** Opens a web address in the system's browser (never in the desk's window). */
   openLink: (url: string) => call("open_link", { url }),
+  openSavedCopy: (name: string) => call("open_saved_copy", { name }),
   appState: () => call("app_state"),
   setLanguage: (language: Language) => call("set_language", { language }),
   enroll: (serverUrl: string, code: string) => call("enroll", { serverUrl, code }),

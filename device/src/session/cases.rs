@@ -791,6 +791,23 @@ impl DeviceSession {
         self.store.path().parent().unwrap_or_else(|| Path::new(".")).join("receipts")
     }
 
+    /// A copy the clerk saved, by the file name the save answered: only a file directly in the
+    /// receipts folder (no other path can be named), while it is still there.
+    pub fn saved_copy(&self, file_name: &str) -> Result<PathBuf, SessionError> {
+        let gone = || {
+            invalid(
+                ErrorCode::NotFound,
+                format!("{file_name}: no such saved copy (copies are removed when the visit ends and after an hour)"),
+            )
+        };
+        let plain = Path::new(file_name).file_name().is_some_and(|name| name == std::ffi::OsStr::new(file_name));
+        let path = self.receipts_dir().join(file_name);
+        if !plain || !path.is_file() {
+            return Err(gone());
+        }
+        Ok(path)
+    }
+
     /// Removes saved receipts and copies older than `keep` (they carry customers' names and
     /// documents): everything at logout (`Duration::ZERO`), what was saved before the last
     /// minutes at the end of a visit, what is older than an hour on the hourly sweep.

@@ -53,3 +53,13 @@ pub fn open_link(url: String) -> Result<(), CommandError> {
     crate::links::open_in_browser(&parsed)
         .map_err(|error| CommandError { code: ErrorCode::LinkFailed, message: format!("{parsed}: {error}") })
 }
+
+/// Opens a copy the clerk saved (a receipt, a plan, a document) in the system's PDF or picture
+/// viewer, by its file name in the desk's receipts folder: nothing else can be opened this way.
+#[tauri::command]
+pub async fn open_saved_copy(state: State<'_, DeskState>, name: String) -> Result<(), CommandError> {
+    let path = state.session()?.saved_copy(&name)?;
+    tracing::info!("opening a saved copy in the system viewer");
+    open::that_detached(&path)
+        .map_err(|error| CommandError { code: ErrorCode::LinkFailed, message: format!("{name}: {error}") })
+}

@@ -3,13 +3,35 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type PrintOutcome } from "../api";
 import { errorKey } from "../i18n";
 
-/** Where a receipt went: to the printer, or the file it was saved as. */
+/** Where a receipt went: to the printer, or the copy it was saved as, with a way to open it. */
 export function ReceiptOutcome({ outcome, testId }: { outcome: PrintOutcome | null; testId: string }) {
   const { t } = useTranslation();
+  const [failed, setFailed] = useState<string | null>(null);
   if (!outcome) return null;
+  if (outcome.job) {
+    return (
+      <p role="status" className="muted" data-testid={testId}>
+        {t("cases.printed")}
+      </p>
+    );
+  }
+  // The clerk needs the file, not the folder the desk keeps it in (and sweeps).
+  const name = (outcome.pdf ?? "").split(/[\\/]/).pop() ?? "";
   return (
     <p role="status" className="muted" data-testid={testId}>
-      {outcome.job ? t("cases.printed") : t("cases.savedAs", { path: outcome.pdf ?? "" })}
+      {t("cases.savedAs", { name })}{" "}
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          setFailed(null);
+          api.openSavedCopy(name).catch((e: unknown) => setFailed(t(errorKey(asCommandError(e).code))));
+        }}
+        data-testid={`${testId}-open`}
+      >
+        {t("cases.openSaved")}
+      </button>
+      {failed && <span className="field-error"> {failed}</span>}
     </p>
   );
 }
