@@ -155,7 +155,22 @@ fn read_customer_card(app: &Session, prefix: &str, failure_shot: &Path) -> Resul
     Ok(())
 }
 
-fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Registration> {
+/// The first file named `name` under `dir`.
+fn find_file(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = find_file(&path, name) {
+                return Some(found);
+            }
+        } else if path.file_name().is_some_and(|n| n == name) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+fn register_case_offline(app: &Session, shots: &Path, scan: &Path, home: &Path) -> Result<Registration> {
     app.wait("the search box", Duration::from_secs(10), || Ok(app.find("[data-testid=search-box]")?.is_some()))?;
     app.type_into("[data-testid=search-box]", "sunu nodev")?;
     app.wait("search results", Duration::from_secs(10), || {
@@ -185,9 +200,13 @@ fn register_case_offline(app: &Session, shots: &Path, scan: &Path) -> Result<Reg
     app.wait("the receipt saved", Duration::from_secs(10), || {
         Ok(app.find("[data-testid=receipt-outcome]")?.is_some())
     })?;
+    // The clerk is told the copy's file name (not the folder the desk keeps and sweeps).
     let outcome = app.text("[data-testid=receipt-outcome]")?;
-    let receipt = std::path::PathBuf::from(outcome.trim_start_matches("Saglabāts:").trim());
-    assert!(receipt.is_file(), "no receipt at {}", receipt.display());
+    let name = outcome
+        .strip_prefix("Saglabāta kopija ")
+        .and_then(|rest| rest.split(" (").next())
+        .with_context(|| format!("the outcome names no copy: {outcome}"))?;
+    let receipt = find_file(home, name).with_context(|| format!("no saved copy {name} under the desk's home"))?;
     app.screenshot(&shots.join("desk-07d-case-registered.png"))?;
     // A note on the case, offline too: it goes to the server with the case.
     app.click("[data-testid=open-registered-case]")?;
@@ -424,7 +443,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let _customer_card = insert_customer_card(&ca, home.path())?;
     let scan = home.path().join("iesniegums.pdf");
     std::fs::write(&scan, SCAN)?;
-    let registration = register_case_offline(&app, &shots, &scan)?;
+    let registration = register_case_offline(&app, &shots, &scan, home.path())?;
     let case_number = registration.number;
     eprintln!("case registered offline as {case_number} ({:?} from opening the form)", registration.took);
     let receipt = pdftotext(&registration.receipt);
