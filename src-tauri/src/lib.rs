@@ -120,10 +120,50 @@ fn open_state(data_dir: &std::path::Path) -> DeskState {
     state
 }
 
+/// How many days of log files the desk keeps.
+pub const LOG_DAYS_KEPT: usize = 14;
+
+/// Where the desk writes its log files for support: `PIETURA_LOG_DIR`, else the user's state
+/// folder (`$XDG_STATE_HOME/pietura/desk`, `~/.local/state/pietura/desk`; on Windows
+/// `%LOCALAPPDATA%\Pietura\logs`).
+pub fn log_dir() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    if let Some(dir) = std::env::var_os("PIETURA_LOG_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if cfg!(windows) {
+        return std::env::var_os("LOCALAPPDATA").map(|d| PathBuf::from(d).join("Pietura").join("logs"));
+    }
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local").join("state")))
+        .map(|state| state.join("pietura").join("desk"))
+}
+
+/// Daily files `desk.YYYY-MM-DD.log` in `dir`, the oldest beyond [`LOG_DAYS_KEPT`] removed.
+pub fn log_files(dir: &std::path::Path) -> Result<tracing_appender::rolling::RollingFileAppender, String> {
+    tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("desk")
+        .filename_suffix("log")
+        .max_log_files(LOG_DAYS_KEPT)
+        .build(dir)
+        .map_err(|error| format!("{}: {error}", dir.display()))
+}
+
 /// Starts the desk app.
 pub fn run() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PIETURA_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // The same lines to standard error (a terminal, the journal) and to files support can read.
+    let files = log_dir()
+        .and_then(|dir| log_files(&dir).map_err(|error| eprintln!("Pietura writes no log files: {error}")).ok());
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(files.map(|files| tracing_subscriber::fmt::layer().with_ansi(false).with_writer(files)))
+        .init();
     run_app(tauri::Builder::default()).run(tauri::generate_context!()).unwrap_or_else(|error| {
         eprintln!("Pietura could not start: {error}");
         std::process::exit(1);

@@ -51,6 +51,11 @@ fn log_in(app: &Session, pin: &str) -> Result<Duration> {
     Ok(started.elapsed())
 }
 
+/// Where the desk under test writes its log files.
+fn desk_log_dir(home: &Path) -> std::path::PathBuf {
+    std::env::var_os("PIETURA_E2E_LOG_DIR").map_or_else(|| home.join("desk-logs"), std::path::PathBuf::from)
+}
+
 fn start_driver(port: u16, home: &Path) -> Process {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
@@ -65,6 +70,8 @@ fn start_driver(port: u16, home: &Path) -> Process {
         .env("XDG_DATA_HOME", home.join("xdg-data"))
         .env("XDG_CACHE_HOME", home.join("xdg-cache"))
         .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        // Its log files where the suite searches logs for personal codes (else beside its data).
+        .env("PIETURA_LOG_DIR", desk_log_dir(home))
         .env("PIETURA_SYNC_INTERVAL_MS", "500")
         .env("PIETURA_SYNC_BACKOFF_MAX_MS", "1000")
         .env_remove("PIETURA_ENROLL_SERVER_URL")
@@ -519,6 +526,13 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     assert!(app.text("[data-testid=last-sync]")?.starts_with("Last sync: "));
     app.screenshot(&shots.join("desk-09-restarted.png"))?;
     app.end()?;
+    // What the desk did is in its daily log file too, for support (issue 17).
+    let logged = std::fs::read_dir(desk_log_dir(home.path()))?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("desk."))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect::<String>();
+    assert!(logged.contains("case registered"), "the desk's log file lacks what it did");
     Ok(())
 }
 
