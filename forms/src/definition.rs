@@ -145,6 +145,16 @@ impl FormDefinition {
         hex::encode(Sha256::digest(canonical_json(&self.schema)))
     }
 
+    /// What an application filled with this version names of it: the form, the version and the
+    /// schema's digest.
+    pub fn submitted(&self) -> crate::application::SubmittedForm {
+        crate::application::SubmittedForm {
+            id: self.id.clone(),
+            version: self.version,
+            schema_digest: self.schema_digest(),
+        }
+    }
+
     /// The form's title in Latvian, the language institutions work in.
     pub fn title_lv(&self) -> String {
         self.title.show_or(domain::Language::Lv, &self.id)

@@ -680,11 +680,7 @@ impl DeviceSession {
             }
         }
         let application = forms::Application {
-            form: forms::SubmittedForm {
-                id: definition.id.clone(),
-                version: definition.version,
-                schema_digest: definition.schema_digest(),
-            },
+            form: definition.submitted(),
             service: definition.service.clone(),
             case_number: number.to_string(),
             applicant: forms::Applicant {

@@ -141,11 +141,7 @@ impl DeviceSession {
         let name = format!("{} {}", person.given_name, person.surname);
         let signed_at = (self.clock)();
         let application = forms::Application {
-            form: forms::SubmittedForm {
-                id: definition.id.clone(),
-                version: definition.version,
-                schema_digest: definition.schema_digest(),
-            },
+            form: definition.submitted(),
             service: definition.service.clone(),
             case_number: String::new(),
             applicant: forms::Applicant {
