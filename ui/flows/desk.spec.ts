@@ -408,6 +408,8 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   // Files from this computer: a type the e-address does not take is refused at once; two PDFs
   // are attached and one taken off again.
   const pdf = Buffer.from("%PDF-1.7\n%%EOF\n");
+  await expect(page.locator("label[for=compose-file].file-button")).toHaveText("Izvēlēties datnes");
+  await expect(page.getByTestId("compose-file")).toHaveClass(/visually-hidden/);
   await page.getByTestId("compose-file").setInputFiles({ name: "programma.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ") });
   await expect(page.getByTestId("compose-error")).toContainText("atļautajos formātos");
   await page.getByTestId("compose-file").setInputFiles([
@@ -509,10 +511,14 @@ test("e-forms: filled with the customer step by step, problems at their fields, 
   await expect(page.getByTestId("form-field-relief-error")).toHaveText("Aizpildiet šo lauku.");
   await page.getByTestId("form-field-relief-pensioner").check();
   // A file is checked as it is picked: a program is refused with the reason, a PDF is kept.
+  // The file picker is a button in the clerk's language, not the browser's English "Choose Files".
+  await expect(page.locator("label[for=form-field-proof].file-button")).toHaveText("Pievienot datnes no šī datora");
+  await expect(page.getByTestId("form-field-proof")).toHaveClass(/visually-hidden/);
   await page.getByTestId("form-field-proof").setInputFiles({ name: "programma.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ") });
   await expect(page.getByTestId("form-field-proof-file-problem")).toContainText("programma.exe: Ne vairāk kā 10 pielikumu atļautajos formātos");
   await page.getByTestId("form-field-proof").setInputFiles({ name: "apliecība.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 apliecība") });
   await expect(page.getByTestId("form-field-proof-files")).toContainText("apliecība.pdf");
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/form-file-field.png` });
   await expectAccessible(page);
 
   // Closing keeps the draft: the customer bar offers it again, at the step it was left.

@@ -410,8 +410,13 @@ function Field({
               ))}
             </ul>
           )}
+          {/* A button in the clerk's language: the browser's own says "Choose Files" in English. */}
+          <label htmlFor={id} className="file-button">
+            {t("forms.chooseFiles")}
+          </label>
           <input
             {...common}
+            className="visually-hidden"
             type="file"
             multiple
             onChange={(e) => {

@@ -181,10 +181,14 @@ export function Compose({
             ))}
           </ul>
         )}
-        <label htmlFor="compose-file">{t("mail.chooseFiles")}</label>
+        {/* A button in the clerk's language: the browser's own says "Choose Files" in English. */}
+        <label htmlFor="compose-file" className="file-button">
+          {t("mail.chooseFiles")}
+        </label>
         <input
           id="compose-file"
           data-testid="compose-file"
+          className="visually-hidden"
           type="file"
           multiple
           accept={ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(",")}
