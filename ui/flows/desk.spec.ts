@@ -292,6 +292,8 @@ test("cases: register from a service page, note and move on, and see what an ins
   await expect(page.getByTestId("case-news-count")).toHaveText("Iestāde mainīja 1 lietu");
   await page.getByTestId("search-box").fill("sunu");
   await page.keyboard.press("Enter");
+  // The page's main actions stand out: filled with the app's colour, not grey (issue 17).
+  await expect(page.getByTestId("register-case")).toHaveCSS("background-color", "rgb(158, 48, 57)");
   await page.getByTestId("register-case").click();
   await page.getByTestId("kind-application").check();
   // Checked as typed: a wrong last digit is named, the right code lets the clerk register.

@@ -66,7 +66,7 @@ export function CustomerBar({ seen, onOpenDraft }: { seen: string; onOpenDraft: 
       ) : open ? (
         <div className="visit-start">
           <CustomerField value={customer} onChange={setCustomer} onValid={onValid} idPrefix="visit-customer" />
-          <button type="button" onClick={start} disabled={!valid} data-testid="start-visit">
+          <button type="button" className="primary" onClick={start} disabled={!valid} data-testid="start-visit">
             {t("cases.startVisit")}
           </button>
           <button type="button" className="link-button" onClick={() => setOpen(false)}>

@@ -76,7 +76,7 @@ export function RegisterCase({ serviceId, onOpenCase }: { serviceId: string; onO
 
   if (!open) {
     return (
-      <button type="button" className="register-case-button" onClick={() => setOpen(true)} data-testid="register-case">
+      <button type="button" className="primary register-case-button" onClick={() => setOpen(true)} data-testid="register-case">
         {t("cases.register")}
       </button>
     );

@@ -106,7 +106,7 @@ export function MailScreen() {
           }}
         />
       ) : (
-        <button type="button" onClick={() => setComposing(true)} data-testid="mail-write">
+        <button type="button" className="primary" onClick={() => setComposing(true)} data-testid="mail-write">
           {t("mail.write")}
         </button>
       )}
