@@ -108,6 +108,28 @@ impl Widget {
     ];
 }
 
+impl Widget {
+    /// The answer text typed into a field of this widget stands for: a number for numbers and
+    /// money (a comma or spaces allowed), else the text; nothing for an empty field. Text that is
+    /// not a number stays text, so the validator says what is wrong with it.
+    pub fn typed_value(self, text: &str) -> Option<Value> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if matches!(self, Widget::Number | Widget::Money) {
+            let number = text.replace(',', ".").replace(' ', "");
+            if let Ok(whole) = number.parse::<i64>() {
+                return Some(Value::from(whole));
+            }
+            if let Ok(decimal) = number.parse::<f64>() {
+                return Some(Value::from(decimal));
+            }
+        }
+        Some(Value::String(text.to_owned()))
+    }
+}
+
 /// A field that starts with a value the desk already knows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -227,6 +249,15 @@ pub fn canonical_json(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_text_becomes_the_value_its_widget_wants() {
+        assert_eq!(Widget::Number.typed_value(" 12 "), Some(Value::from(12)));
+        assert_eq!(Widget::Money.typed_value("1 234,50"), Some(Value::from(1234.5)));
+        assert_eq!(Widget::Number.typed_value("divi"), Some(Value::from("divi")));
+        assert_eq!(Widget::Text.typed_value("12"), Some(Value::from("12")));
+        assert_eq!(Widget::Date.typed_value("   "), None);
+    }
 
     #[test]
     fn the_digest_does_not_depend_on_key_order_or_spacing() {

@@ -585,10 +585,7 @@ impl KioskApp {
                 MailRequest::SendForm { prepared, pin } => {
                     let pin2 = pin.as_deref().map_or(Pin2::OnPinPad, |pin| Pin2::Typed(pin));
                     let sent = asking.submit_own_application(&prepared, pin2).await;
-                    MailAnswer::Form(FormAnswer::Sent(sent.map_err(|error| {
-                        let tries = asking.own_pin2_state().ok().and_then(|(_, tries)| tries);
-                        (error, tries)
-                    })))
+                    MailAnswer::Form(FormAnswer::Sent(with_tries_left(&asking, sent)))
                 }
                 MailRequest::PrepareReply { id, body, language } => {
                     MailAnswer::Reply(ReplyAnswer::Prepared(prepare_reply(&asking, id, &body, language).await))
@@ -596,11 +593,7 @@ impl KioskApp {
                 MailRequest::SendReply { prepared, pin } => {
                     let pin2 = pin.as_deref().map_or(Pin2::OnPinPad, |pin| Pin2::Typed(pin));
                     let sent = asking.send_signed_reply(&prepared, pin2).await;
-                    // After a refusal the card says how many PIN2 tries are left.
-                    MailAnswer::Reply(ReplyAnswer::Sent(sent.map_err(|error| {
-                        let tries = asking.own_pin2_state().ok().and_then(|(_, tries)| tries);
-                        (error, tries)
-                    })))
+                    MailAnswer::Reply(ReplyAnswer::Sent(with_tries_left(&asking, sent)))
                 }
             }
         });
@@ -623,8 +616,23 @@ impl KioskApp {
     }
 }
 
-/// A reply made into its PDF and drawn (pixels ready for the screen), with the citizen's reader's
-/// PIN pad and PIN2 tries.
+/// A document made for signing (`pngs`: its first pages), drawn as pixels for the screen, with
+/// the citizen's reader's PIN pad and PIN2 tries.
+fn ready_to_sign(
+    session: &DeviceSession,
+    pngs: &[Vec<u8>],
+) -> Result<(Vec<egui::ColorImage>, bool, Option<u8>), SessionError> {
+    let pages = pngs.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
+    let (pin_pad, tries) = session.own_pin2_state()?;
+    Ok((pages, pin_pad, tries))
+}
+
+/// A signed sending's answer; after a refusal, with the PIN2 tries the card says are left now.
+fn with_tries_left<T>(session: &DeviceSession, sent: Result<T, SessionError>) -> Result<T, (SessionError, Option<u8>)> {
+    sent.map_err(|error| (error, session.own_pin2_state().ok().and_then(|(_, tries)| tries)))
+}
+
+/// A reply made into its PDF and drawn, ready to sign.
 async fn prepare_reply(
     session: &DeviceSession,
     id: uuid::Uuid,
@@ -632,12 +640,11 @@ async fn prepare_reply(
     language: Language,
 ) -> Result<(device::session::PreparedReply, Vec<egui::ColorImage>, bool, Option<u8>), SessionError> {
     let prepared = session.prepare_reply(id, body, language).await?;
-    let pages = prepared.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
-    let (pin_pad, tries) = session.own_pin2_state()?;
+    let (pages, pin_pad, tries) = ready_to_sign(session, &prepared.pages)?;
     Ok((prepared, pages, pin_pad, tries))
 }
 
-/// A citizen's application made into its PDF and drawn, with their reader's PIN pad and PIN2 tries.
+/// A citizen's application made into its PDF and drawn, ready to sign.
 async fn prepare_own_application(
     session: &DeviceSession,
     id: &str,
@@ -646,8 +653,7 @@ async fn prepare_own_application(
     language: Language,
 ) -> Result<screens::ReadyToSign, SessionError> {
     let prepared = Box::new(session.prepare_own_application(id, version, data, language).await?);
-    let pages = prepared.pages.iter().map(|png| decode_picture(png)).collect::<Result<Vec<_>, _>>()?;
-    let (pin_pad, tries) = session.own_pin2_state()?;
+    let (pages, pin_pad, tries) = ready_to_sign(session, &prepared.pages)?;
     Ok((prepared, pages, pin_pad, tries))
 }
 

@@ -131,22 +131,8 @@ impl OwnFormDraft {
 
     /// The typed text of `field` into the answers, read as its widget wants.
     fn typed(&mut self, field: &FieldView) {
-        let text = self.texts.get(&field.field).map(|t| t.trim().to_owned()).unwrap_or_default();
-        let value = match field.widget {
-            _ if text.is_empty() => None,
-            Widget::Number | Widget::Money => {
-                let number = text.replace(',', ".").replace(' ', "");
-                Some(
-                    number
-                        .parse::<i64>()
-                        .map(Value::from)
-                        .or_else(|_| number.parse::<f64>().map(Value::from))
-                        // Not a number: kept as typed, so the validator says what is wrong.
-                        .unwrap_or(Value::String(text)),
-                )
-            }
-            _ => Some(Value::String(text)),
-        };
+        let text = self.texts.get(&field.field).map(String::as_str).unwrap_or_default();
+        let value = field.widget.typed_value(text);
         self.set(&field.field, value);
     }
 }
