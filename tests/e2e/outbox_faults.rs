@@ -31,6 +31,13 @@ struct World {
     code: String,
 }
 
+impl World {
+    /// What the device last said on stderr (why it stopped, if it did).
+    fn device_stderr(&self) -> std::path::PathBuf {
+        self.dir.path().join("device-stderr.txt")
+    }
+}
+
 fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let (db, code) = demo_server_with_desk(&bin_dir(), dir.path()).unwrap();
@@ -44,13 +51,14 @@ fn device(world: &World, url: &str, count: u64) -> std::process::Child {
         .args([url, &world.code, &count.to_string()])
         .env("PIETURA_LOG", "error")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(world.device_stderr()).unwrap())
         .spawn()
         .unwrap()
 }
 
 /// Runs the device to the end and returns what it says it sent.
-fn finish(mut child: std::process::Child, within: Duration) -> (u64, u64) {
+fn finish(stderr: &std::path::Path, mut child: std::process::Child, within: Duration) -> (u64, u64) {
+    let said = || std::fs::read_to_string(stderr).unwrap_or_default();
     let stdout = child.stdout.take().unwrap();
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -68,9 +76,13 @@ fn finish(mut child: std::process::Child, within: Duration) -> (u64, u64) {
                 return (numbers[0], numbers[1]);
             }
             Ok(_) => {}
-            Err(_) => {
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                let status = child.wait();
+                panic!("the device ended without finishing ({status:?}); it said:\n{}", said());
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 let _ = child.kill();
-                panic!("the device did not finish within {within:?}");
+                panic!("the device did not finish within {within:?}; it said:\n{}", said());
             }
         }
     }
@@ -90,6 +102,9 @@ async fn a_device_killed_mid_push_again_and_again_delivers_every_case_once() {
     let count = 600;
     let _server = ServerProcess::start(&bin_dir(), &world.db, free_port()).unwrap();
     let url = _server.url.clone();
+    // Enrolled first: the faults are about pushing. (A device killed mid-enrollment has used
+    // its one-time code without keeping its secret; the centre issues a new code.)
+    assert_eq!(finish(&world.device_stderr(), device(&world, &url, 0), Duration::from_secs(60)), (0, 0));
     for cycle in 0..8 {
         let mut child = device(&world, &url, count);
         let after = faults.millis(30, 500);
@@ -99,7 +114,7 @@ async fn a_device_killed_mid_push_again_and_again_delivers_every_case_once() {
         let _ = child.wait();
         eprintln!("cycle {cycle}: killed after {after:?}");
     }
-    let (done, poisoned) = finish(device(&world, &url, count), Duration::from_secs(60));
+    let (done, poisoned) = finish(&world.device_stderr(), device(&world, &url, count), Duration::from_secs(60));
     assert_eq!((done, poisoned), (count, 0), "the device's own account");
     assert_eq!(cases_on_the_server(&world).await, count, "0 lost, 0 duplicated");
 }
@@ -115,6 +130,8 @@ async fn a_server_restarted_mid_push_again_and_again_receives_every_case_once() 
     let bin = bin_dir();
     let mut server = ServerProcess::start(&bin, &world.db, port).unwrap();
     let url = server.url.clone();
+    // Enrolled first: the faults are about pushing.
+    assert_eq!(finish(&world.device_stderr(), device(&world, &url, 0), Duration::from_secs(60)), (0, 0));
     let child = device(&world, &url, count);
     for restart in 0..4 {
         let after = faults.millis(50, 400);
@@ -125,7 +142,7 @@ async fn a_server_restarted_mid_push_again_and_again_receives_every_case_once() 
         server = ServerProcess::start(&bin, &world.db, port).unwrap();
         eprintln!("restart {restart}: after {after:?}, down {down:?}");
     }
-    let (done, poisoned) = finish(child, Duration::from_secs(90));
+    let (done, poisoned) = finish(&world.device_stderr(), child, Duration::from_secs(90));
     assert_eq!((done, poisoned), (count, 0));
     assert_eq!(cases_on_the_server(&world).await, count, "0 lost, 0 duplicated");
 }
@@ -180,6 +197,8 @@ async fn random_faults_round_after_round_lose_nothing_and_double_nothing() {
     let port = free_port();
     let mut server = ServerProcess::start(&bin, &world.db, port).unwrap();
     let proxy = Proxy::start(format!("127.0.0.1:{port}")).await;
+    // Enrolled first: the faults are about pushing.
+    assert_eq!(finish(&world.device_stderr(), device(&world, &proxy.url, 0), Duration::from_secs(60)), (0, 0));
     let started = Instant::now();
     let rounds = 12;
     let mut count = 0;
@@ -209,8 +228,9 @@ async fn random_faults_round_after_round_lose_nothing_and_double_nothing() {
                 child
             }
         };
+        let stderr = world.device_stderr();
         let (done, poisoned) =
-            tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(60))).await.unwrap();
+            tokio::task::spawn_blocking(move || finish(&stderr, child, Duration::from_secs(60))).await.unwrap();
         assert_eq!((done, poisoned), (count, 0), "round {round}: fault {fault} after {after:?}");
         assert_eq!(cases_on_the_server(&world).await, count, "round {round}: 0 lost, 0 duplicated");
     }
