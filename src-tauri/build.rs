@@ -66,6 +66,14 @@ fn main() {
         "attach_form_file",
         "attach_case_document_to_form",
         "remove_form_file",
+        "centre_dashboard",
+        "centre_staff",
+        "centre_devices",
+        "grant_role",
+        "revoke_role",
+        "add_centre_device",
+        "revoke_centre_device",
+        "renew_device_code",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

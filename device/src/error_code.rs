@@ -23,6 +23,8 @@ pub enum ErrorCode {
     OfflinePeriodOver,
     OfflineUnknownCard,
     NoCustomerCard,
+    /// The centre administrator's screens need that role.
+    NotAdministrator,
     Random,
     // The card and its reader (`eid::CardError`)
     NoReader,

@@ -373,6 +373,22 @@ impl Store {
         raw.as_deref().map(parse_language).transpose()
     }
 
+    /// A value the device keeps for itself under `key` (e.g. the last figures it was shown).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .connection()
+            .query_row("SELECT value FROM settings WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.connection().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
     pub fn set_language(&self, language: Language) -> Result<(), StoreError> {
         self.connection().execute(
             "INSERT INTO settings (key, value) VALUES ('language', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -739,6 +739,169 @@ impl std::fmt::Debug for LoginResponse {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The centre administrator (role admin at a centre, logged in at one of its desks). The centre is
+// always the desk's own: no path or body names one, so an administrator cannot reach another.
+
+/// `GET` the centre's figures: [`CentreDashboard`].
+pub const ADMIN_DASHBOARD_PATH: &str = "/v1/admin/dashboard";
+/// `GET` the centre's staff ([`StaffList`]); `POST` [`GrantRoleRequest`] grants a role (201).
+pub const ADMIN_STAFF_PATH: &str = "/v1/admin/staff";
+/// `DELETE` `/v1/admin/staff/{personal_code}/roles/{role}`: takes the role away (204), and the
+/// person's sessions at the centre end.
+pub const ADMIN_STAFF_ROLE_PATH: &str = "/v1/admin/staff/{personal_code}/roles/{role}";
+/// `GET` the centre's devices ([`CentreDevices`]); `POST` [`NewDeviceRequest`] adds one and
+/// answers its one-time enrollment code ([`DeviceEnrollmentCode`], 201).
+pub const ADMIN_DEVICES_PATH: &str = "/v1/admin/devices";
+/// `DELETE` `/v1/admin/devices/{id}`: revokes the device (204; it is refused from its next
+/// request on). `POST` `/v1/admin/devices/{id}/code`: a new enrollment code for a device that
+/// has not enrolled yet.
+pub const ADMIN_DEVICE_PATH: &str = "/v1/admin/devices/{id}";
+pub const ADMIN_DEVICE_CODE_PATH: &str = "/v1/admin/devices/{id}/code";
+
+/// A count under a name: a service's IRI, a channel, a clerk's personal code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamedCount {
+    pub key: String,
+    pub cases: u64,
+}
+
+/// Cases in a period, in all and by service, channel and clerk (the largest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PeriodFigures {
+    pub cases: u64,
+    pub by_service: Vec<NamedCount>,
+    pub by_channel: Vec<NamedCount>,
+    /// By the clerk who registered the case (personal code).
+    pub by_clerk: Vec<NamedCount>,
+}
+
+/// One day (in Riga) of the centre's cases: how many, and how long customers waited (arrival
+/// to being served) and were served (served to the case registered), median and 90th
+/// percentile in whole minutes; none on a day without cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayFigures {
+    pub day: chrono::NaiveDate,
+    pub cases: u64,
+    pub waiting_median_minutes: Option<u32>,
+    pub waiting_p90_minutes: Option<u32>,
+    pub service_median_minutes: Option<u32>,
+    pub service_p90_minutes: Option<u32>,
+}
+
+/// E-address messages the centre's staff sent in a period, and how many were read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageFigures {
+    pub sent: u64,
+    pub read: u64,
+}
+
+/// What a centre administrator's dashboard shows, computed by the server at `computed_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CentreDashboard {
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub centre: Centre,
+    pub computed_at: DateTime<Utc>,
+    /// Today and this calendar month, in Riga.
+    pub today: PeriodFigures,
+    pub month: PeriodFigures,
+    /// The last 30 days, the oldest first, today last.
+    pub days: Vec<DayFigures>,
+    /// This month's messages.
+    pub messages: MessageFigures,
+}
+
+/// A person with roles at the centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffMember {
+    pub personal_code: String,
+    /// As their card gave it at their latest login; empty when they never logged in.
+    pub name: String,
+    /// Role names (`clerk`, `librarian`, `trainer`, `admin`), in that order.
+    pub roles: Vec<String>,
+    /// When the earliest of these roles was granted.
+    pub since: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// A login, failed login or logout on one of the centre's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffLoginEvent {
+    pub at: DateTime<Utc>,
+    /// `login`, `login_failed`, `logout`, …
+    pub kind: String,
+    pub personal_code: Option<String>,
+    pub device_name: String,
+}
+
+/// The centre's staff and the newest logins on its devices (at most 100, the newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffList {
+    pub members: Vec<StaffMember>,
+    pub logins: Vec<StaffLoginEvent>,
+}
+
+/// Grant a role at the administrator's centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantRoleRequest {
+    pub personal_code: String,
+    /// `clerk`, `librarian`, `trainer` or `admin`.
+    pub role: String,
+}
+
+/// A device of the centre, as its administrator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CentreDevice {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: DeviceKind,
+    pub name: String,
+    pub desk_number: Option<u8>,
+    /// `waiting` (for enrollment), `expired` (its code), `enrolled`, `revoked`.
+    pub state: String,
+    pub enrollment_expires_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The version the device last said it runs.
+    pub reported_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CentreDevices {
+    pub devices: Vec<CentreDevice>,
+}
+
+/// Add a device to the administrator's centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewDeviceRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: DeviceKind,
+    /// A label people recognise, e.g. "Galds 3".
+    pub name: String,
+}
+
+/// A device's one-time enrollment code, to type into the new device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceEnrollmentCode {
+    pub device: CentreDevice,
+    pub code: String,
+}
+
 /// Stable error codes the server sends and clients switch on.
 pub mod error_codes {
     pub const PROTOCOL_MISMATCH: &str = "protocol_mismatch";

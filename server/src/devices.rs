@@ -92,6 +92,19 @@ pub async fn add_device(
     code_ttl: Duration,
     now: DateTime<Utc>,
 ) -> Result<(Device, EnrollmentCode), DeviceError> {
+    add_device_by(store, centre_name, kind, name, code_ttl, "operator", now).await
+}
+
+/// [`add_device`] by someone other than the server's operator (audited under `by`).
+pub async fn add_device_by(
+    store: &dyn Store,
+    centre_name: &str,
+    kind: DeviceKind,
+    name: &str,
+    code_ttl: Duration,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(Device, EnrollmentCode), DeviceError> {
     let centre_name = CentreName::parse(centre_name).map_err(|e| ValidationError::new("centre", e.problem))?;
     let name = DeviceName::parse(name)?;
     let centre = store
@@ -113,7 +126,7 @@ pub async fn add_device(
         match store.add_device(new).await {
             Ok(device) => {
                 let detail = format!("{} {:?} at {}", device.kind, device.name, device.centre.name);
-                audit(store, now, "operator", "device_added", &device, detail).await?;
+                audit(store, now, by, "device_added", &device, detail).await?;
                 return Ok((device, code));
             }
             Err(StoreError::Conflict { what }) => {
@@ -139,10 +152,24 @@ pub async fn renew_code(
     code_ttl: Duration,
     now: DateTime<Utc>,
 ) -> Result<(Device, EnrollmentCode), DeviceError> {
+    renew_code_by(store, id, code_ttl, "operator", now).await
+}
+
+/// [`renew_code`] by someone other than the server's operator (audited under `by`).
+pub async fn renew_code_by(
+    store: &dyn Store,
+    id: Uuid,
+    code_ttl: Duration,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(Device, EnrollmentCode), DeviceError> {
     for _ in 0..5 {
         let code = EnrollmentCode::from_random_bytes(random_bytes::<ENROLLMENT_CODE_RANDOM_BYTES>()?);
         match store.renew_enrollment_code(id, enrollment_code_hash(&code), now + code_ttl).await {
-            Ok(device) => return Ok((device, code)),
+            Ok(device) => {
+                audit(store, now, by, "enrollment_code_renewed", &device, String::new()).await?;
+                return Ok((device, code));
+            }
             // Only a clash with another device's code is a conflict here: draw again.
             Err(StoreError::Conflict { .. }) => continue,
             Err(other) => return Err(other.into()),
@@ -178,8 +205,13 @@ async fn refused(store: &dyn Store, now: DateTime<Utc>, device: &Device, reason:
 
 /// Revokes a device (its sessions end with it), audited.
 pub async fn revoke(store: &dyn Store, id: Uuid, now: DateTime<Utc>) -> Result<Device, DeviceError> {
+    revoke_by(store, id, "operator", now).await
+}
+
+/// [`revoke`] by someone other than the server's operator (audited under `by`).
+pub async fn revoke_by(store: &dyn Store, id: Uuid, by: &str, now: DateTime<Utc>) -> Result<Device, DeviceError> {
     let device = store.revoke_device(id, now).await?;
-    audit(store, now, "operator", "device_revoked", &device, String::new()).await?;
+    audit(store, now, by, "device_revoked", &device, String::new()).await?;
     Ok(device)
 }
 
@@ -195,10 +227,21 @@ async fn audit(
     store.append_audit(entry).await.map(|_| ())
 }
 
-/// Checks a device's credentials and notes that it was seen.
+/// The app version in a device's `User-Agent` (`pietura-sync/0.3.1`), when it is one: a claim
+/// for the administrator's list, so only a short plain version is kept.
+pub fn reported_version(user_agent: &str) -> Option<String> {
+    let version = user_agent.strip_prefix("pietura-sync/")?.split_whitespace().next()?;
+    let plain = !version.is_empty()
+        && version.len() <= 32
+        && version.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+    plain.then(|| version.to_owned())
+}
+
+/// Checks a device's credentials and notes that it was seen, and which version it says it runs.
 pub async fn authenticate(
     store: &dyn Store,
     credentials: &DeviceCredentials,
+    version: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Device, AuthError> {
     // Unknown ids are refused without a trace in the audit log (anyone can make them up, and
@@ -213,6 +256,6 @@ pub async fn authenticate(
         refused(store, now, &record.device, "revoked").await?;
         return Err(AuthError::Revoked);
     }
-    store.record_device_seen(record.device.id, now).await?;
+    store.record_device_seen(record.device.id, now, version).await?;
     Ok(record.device)
 }

@@ -3,6 +3,7 @@
 //! [`router`] is pure; [`serve`] runs it on a listener until a shutdown future completes, and
 //! is what both the binary and the tests call.
 
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod audit_checkpoint;

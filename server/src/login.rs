@@ -422,6 +422,18 @@ pub async fn grant(
     centre_name: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, String), GrantError> {
+    grant_by(store, personal_code, role, centre_name, "operator", now).await
+}
+
+/// [`grant`] by someone other than the server's operator (audited under `by`).
+pub async fn grant_by(
+    store: &dyn Store,
+    personal_code: &str,
+    role: Role,
+    centre_name: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, String), GrantError> {
     let code = PersonalCode::parse(personal_code).map_err(|e| GrantError::PersonalCode(personal_code.into(), e))?;
     if role == Role::Citizen {
         return Err(GrantError::CitizenRole);
@@ -432,7 +444,7 @@ pub async fn grant(
     let detail = format!("{} at {}", role.as_str(), centre.name);
     crate::audit::record(
         store,
-        crate::audit::NewAuditEntry::new(now, "operator", "role_granted", format!("person:{code}"), detail),
+        crate::audit::NewAuditEntry::new(now, by, "role_granted", format!("person:{code}"), detail),
     )
     .await?;
     Ok((code.to_string(), centre.name))
@@ -447,6 +459,18 @@ pub async fn revoke(
     centre_name: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, GrantError> {
+    revoke_by(store, personal_code, role, centre_name, "operator", now).await
+}
+
+/// [`revoke`] by someone other than the server's operator (audited under `by`).
+pub async fn revoke_by(
+    store: &dyn Store,
+    personal_code: &str,
+    role: Role,
+    centre_name: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, GrantError> {
     let code = PersonalCode::parse(personal_code).map_err(|e| GrantError::PersonalCode(personal_code.into(), e))?;
     let centre =
         store.find_centre_by_name(centre_name).await?.ok_or_else(|| GrantError::NoCentre(centre_name.into()))?;
@@ -454,7 +478,7 @@ pub async fn revoke(
     if revoked {
         // The grant row goes; its history stays here, with the grant's own entry.
         let detail = format!("{} at {}; the person's sessions there ended", role.as_str(), centre.name);
-        let entry = crate::audit::NewAuditEntry::new(now, "operator", "role_revoked", format!("person:{code}"), detail);
+        let entry = crate::audit::NewAuditEntry::new(now, by, "role_revoked", format!("person:{code}"), detail);
         crate::audit::record(store, entry).await?;
     }
     Ok(revoked)

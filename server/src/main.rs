@@ -175,7 +175,8 @@ fn run(cli: Cli) -> Result<()> {
                     .with_limits(settings.limits());
                 state = state
                     .with_attachments(attachments_of(&settings)?)
-                    .with_upload_quota(settings.attachment_quota_mb.saturating_mul(1024 * 1024));
+                    .with_upload_quota(settings.attachment_quota_mb.saturating_mul(1024 * 1024))
+                    .with_enrollment_code_ttl(ttl);
                 // The first device after a start need not wait for the catalogue snapshot.
                 let (snapshots, store, now) = (state.snapshots.clone(), state.store.clone(), (state.clock)());
                 tokio::spawn(async move {

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use domain::{EnrollmentCode, Language};
 pub use offline_store::Enrollment;
 
+mod admin;
 mod cases;
 mod eforms;
 mod messages;
@@ -16,6 +17,7 @@ mod navigator;
 mod own_forms;
 mod replies;
 mod signing;
+pub use admin::Kept;
 pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
     VisitActionView, VisitView, parse_customer,

@@ -28,8 +28,14 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
             .and_then(|v| v.to_str().ok())
             .and_then(DeviceCredentials::from_authorization_header)
             .ok_or(AuthError::Missing)?;
-        let device =
-            devices::authenticate(state.store.as_ref(), &credentials, (state.clock)()).await.inspect_err(|e| {
+        let version = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(devices::reported_version);
+        let device = devices::authenticate(state.store.as_ref(), &credentials, version, (state.clock)())
+            .await
+            .inspect_err(|e| {
                 tracing::warn!(device = %credentials.device_id, error = %e, "device authentication failed");
             })?;
         Ok(Self(device))

@@ -1,5 +1,6 @@
 //! The HTTP API: a pure [`router`] over [`AppState`].
 
+mod admin;
 mod auth;
 mod cases;
 mod catalogue;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub limits: crate::limits::ServeLimits,
     /// Each uploader's attachment content no message names yet, at most.
     pub upload_quota_bytes: u64,
+    /// How long an enrollment code an administrator makes stays valid.
+    pub enrollment_code_ttl: chrono::Duration,
 }
 
 impl AppState {
@@ -105,7 +108,14 @@ impl AppState {
             open_data: Arc::default(),
             limits: crate::limits::ServeLimits::default(),
             upload_quota_bytes: crate::uploads::DEFAULT_QUOTA_BYTES,
+            enrollment_code_ttl: chrono::Duration::hours(24),
         }
+    }
+
+    /// Enrollment codes valid for `ttl` instead of a day.
+    pub fn with_enrollment_code_ttl(mut self, ttl: chrono::Duration) -> Self {
+        self.enrollment_code_ttl = ttl;
+        self
     }
 
     /// Another quota of attachment content no message names than the default.
@@ -257,7 +267,15 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         auth::challenge,
         auth::log_in,
         auth::session,
-        auth::log_out
+        auth::log_out,
+        admin::dashboard,
+        admin::staff,
+        admin::grant,
+        admin::revoke,
+        admin::devices,
+        admin::add_device,
+        admin::revoke_device,
+        admin::renew_code
     ),
     components(schemas(
         EnrollRequest,
@@ -301,7 +319,20 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         protocol::SessionDto,
         protocol::PersonDto,
         catalogue::Written,
-        catalogue::FlagDto
+        catalogue::FlagDto,
+        protocol::CentreDashboard,
+        protocol::PeriodFigures,
+        protocol::NamedCount,
+        protocol::DayFigures,
+        protocol::MessageFigures,
+        protocol::StaffList,
+        protocol::StaffMember,
+        protocol::StaffLoginEvent,
+        protocol::GrantRoleRequest,
+        protocol::CentreDevices,
+        protocol::CentreDevice,
+        protocol::NewDeviceRequest,
+        protocol::DeviceEnrollmentCode
     )),
     modifiers(&SecuritySchemes)
 )]
@@ -404,6 +435,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/catalogue/articles/{id}/verify", post(catalogue::verify_article))
         .route("/v1/catalogue/articles/{id}/flags", post(catalogue::flag_article))
         .route("/v1/catalogue/flags", get(catalogue::list_flags))
+        .route(protocol::ADMIN_DASHBOARD_PATH, get(admin::dashboard))
+        .route(protocol::ADMIN_STAFF_PATH, get(admin::staff).post(admin::grant))
+        .route(protocol::ADMIN_STAFF_ROLE_PATH, axum::routing::delete(admin::revoke))
+        .route(protocol::ADMIN_DEVICES_PATH, get(admin::devices).post(admin::add_device))
+        .route(protocol::ADMIN_DEVICE_PATH, axum::routing::delete(admin::revoke_device))
+        .route(protocol::ADMIN_DEVICE_CODE_PATH, post(admin::renew_code))
         .fallback(not_found)
         .layer(middleware::from_fn(protocol_version))
         // A request (its body included) that takes longer gets 408; so does a body that pauses.

@@ -231,6 +231,7 @@ macro_rules! migrations {
             12 "0012" "forms",
             13 "0013" "form_submissions",
             14 "0014" "scenarios",
+            15 "0015" "device_versions",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

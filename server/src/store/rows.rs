@@ -48,6 +48,8 @@ pub struct Device {
     pub last_seen_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The app version the device last said it runs (a claim, for the administrator's list).
+    pub reported_version: Option<String>,
 }
 
 /// What the server needs to authenticate a device's request.
@@ -329,6 +331,15 @@ pub enum EntryEffect {
     Applied,
     /// The entry was applied before (a retried push): nothing happened now.
     AlreadyApplied,
+}
+
+/// A person's latest login: their name as the card gave it, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastLogin {
+    pub personal_code: String,
+    pub given_name: String,
+    pub surname: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A login, failed login or logout.

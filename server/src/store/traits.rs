@@ -58,7 +58,8 @@ pub trait DeviceStore: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> Result<Device, StoreError>;
     async fn device_auth_record(&self, id: Uuid) -> Result<Option<DeviceAuthRecord>, StoreError>;
-    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Notes a device's request: when, and the version it says it runs (kept when it says none).
+    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>, version: Option<String>) -> Result<(), StoreError>;
 }
 
 /// Institutions and their API keys, and the catalogue they own: versioned records, the change feed, article flags.
@@ -141,6 +142,11 @@ pub trait LoginStore: Send + Sync {
     async fn add_auth_event(&self, event: AuthEvent) -> Result<(), StoreError>;
     /// The newest events first.
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError>;
+    /// The newest events on a centre's devices, the newest first, at most `limit`.
+    async fn centre_auth_events(&self, centre: Uuid, limit: u32) -> Result<Vec<AuthEvent>, StoreError>;
+    /// Each of these people's name as their card last gave it and when they last logged in
+    /// (people who never did are missing).
+    async fn last_logins(&self, personal_codes: Vec<String>) -> Result<Vec<LastLogin>, StoreError>;
 }
 
 /// Service cases: outbox entries applied once, the case feed, look-ups.
@@ -206,6 +212,8 @@ pub trait CaseStore: Send + Sync {
     async fn case_head(&self) -> Result<i64, StoreError>;
     /// A customer's cases, the newest served first, at most `limit`.
     async fn customer_cases(&self, customer_code: &str, limit: u32) -> Result<Vec<StoredCase>, StoreError>;
+    /// A centre's cases served at or after `since`, the earliest first (its administrator's figures).
+    async fn centre_cases_since(&self, centre: Uuid, since: DateTime<Utc>) -> Result<Vec<StoredCase>, StoreError>;
     /// Whether an outbox entry was applied already.
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError>;
     async fn case_count(&self) -> Result<u64, StoreError>;
@@ -356,6 +364,9 @@ pub trait MailStore: Send + Sync {
         mailbox: Option<String>,
         delegate: Option<String>,
     ) -> Result<Vec<Delegation>, StoreError>;
+    /// Messages sent at or after `since` by any of `senders` (as `sent_by` names them), and how
+    /// many of those at least one recipient has read.
+    async fn sent_and_read(&self, senders: Vec<String>, since: DateTime<Utc>) -> Result<(u64, u64), StoreError>;
     /// Active mailboxes by kind.
     async fn active_accounts(&self) -> Result<Vec<(String, u64)>, StoreError>;
     async fn add_consent(&self, consent: Consent) -> Result<(), StoreError>;

@@ -650,6 +650,52 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             Body::None,
             "401 401 401 401 401 401 401 200 403 401 403",
         ),
+        // The centre administrator: only an admin, at a desk, about the desk's own centre (a
+        // device of another centre is not found).
+        row(
+            M::GET,
+            "/v1/admin/dashboard",
+            "v1/admin/dashboard",
+            Body::None,
+            "401 401 401 403 403 403 200 401 401 403 401",
+        ),
+        row(M::GET, "/v1/admin/staff", "v1/admin/staff", Body::None, "401 401 401 403 403 403 200 401 401 403 401"),
+        row(
+            M::POST,
+            "/v1/admin/staff",
+            "v1/admin/staff",
+            json(|| serde_json::json!({ "personal_code": OTHER_CLERK, "role": "librarian" })),
+            "401 401 401 403 403 403 201 401 401 403 401",
+        ),
+        row(
+            M::DELETE,
+            "/v1/admin/staff/{personal_code}/roles/{role}",
+            format!("v1/admin/staff/{OTHER_CLERK}/roles/librarian"),
+            Body::None,
+            "401 401 401 403 403 403 204 401 401 403 401",
+        ),
+        row(M::GET, "/v1/admin/devices", "v1/admin/devices", Body::None, "401 401 401 403 403 403 200 401 401 403 401"),
+        row(
+            M::POST,
+            "/v1/admin/devices",
+            "v1/admin/devices",
+            json(|| serde_json::json!({ "kind": "kiosk", "name": "Kiosks 9" })),
+            "401 401 401 403 403 403 201 401 401 403 401",
+        ),
+        row(
+            M::DELETE,
+            "/v1/admin/devices/{id}",
+            format!("v1/admin/devices/{}", cesis_desk.device_id),
+            Body::None,
+            "401 401 401 403 403 403 404 401 401 403 401",
+        ),
+        row(
+            M::POST,
+            "/v1/admin/devices/{id}/code",
+            format!("v1/admin/devices/{}/code", cesis_desk.device_id),
+            Body::None,
+            "401 401 401 403 403 403 404 401 401 403 401",
+        ),
         row(M::POST, "/v1/auth/logout", "v1/auth/logout", Body::None, "401 401 401 204 204 204 204 401 401 403 401"),
     ];
 

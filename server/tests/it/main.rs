@@ -36,6 +36,7 @@ mod authorisation_matrix;
 mod backends;
 mod cases_api;
 mod catalogue_api;
+mod centre_admin;
 mod cpsv;
 mod eaddress_api;
 mod form_submissions;

@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 14);
+    assert_eq!(store.schema_version().await.unwrap(), 15);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 14);
+    assert_eq!(store.schema_version().await.unwrap(), 15);
     store.ping().await.unwrap();
 }
 
@@ -132,12 +132,18 @@ pub async fn revocation_is_idempotent_and_frees_the_name(store: Arc<dyn Store>) 
 pub async fn last_seen_is_recorded(store: Arc<dyn Store>) {
     let centre = store.add_centre(new_centre("Rīgas VPVKAC")).await.unwrap();
     let device = store.add_device(new_device(centre.id, "Galds 1", 1)).await.unwrap();
+    assert_eq!(device.reported_version, None);
     store.redeem_enrollment_code([1; 32], [2; 32], t(10)).await.unwrap();
-    store.record_device_seen(device.id, t(20) + Duration::milliseconds(5)).await.unwrap();
+    store.record_device_seen(device.id, t(20) + Duration::milliseconds(5), Some("0.4.0".into())).await.unwrap();
     let record = store.device_auth_record(device.id).await.unwrap().unwrap();
     assert_eq!(record.device.last_seen_at, Some(t(20) + Duration::milliseconds(5)));
+    assert_eq!(record.device.reported_version.as_deref(), Some("0.4.0"));
+    // A request that names no version keeps the last one said.
+    store.record_device_seen(device.id, t(25), None).await.unwrap();
+    let listed = store.list_devices().await.unwrap();
+    assert_eq!((listed[0].last_seen_at, listed[0].reported_version.as_deref()), (Some(t(25)), Some("0.4.0")));
     // Unknown devices are not an error: nothing to record.
-    store.record_device_seen(Uuid::now_v7(), t(30)).await.unwrap();
+    store.record_device_seen(Uuid::now_v7(), t(30), None).await.unwrap();
 }
 
 pub async fn a_waiting_device_can_get_a_new_code_and_the_old_one_stops_working(store: Arc<dyn Store>) {
@@ -180,7 +186,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 14);
+    assert_eq!(store.schema_version().await.unwrap(), 15);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -629,6 +635,11 @@ pub async fn every_case_write_takes_the_next_feed_position_in_its_scope(store: A
     assert_eq!(mine.iter().map(|c| c.id).collect::<std::collections::HashSet<_>>(), [a, c].into_iter().collect());
     assert_eq!(store.customer_cases("40003521600", 10).await.unwrap().len(), 1);
     assert!(store.customer_cases("010101-10000", 10).await.unwrap().is_empty());
+    // A centre's cases by when they were served (its administrator's figures).
+    let served = |cases: Vec<server::store::StoredCase>| cases.iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(served(store.centre_cases_since(centre, t(10)).await.unwrap()).len(), 2);
+    assert!(store.centre_cases_since(centre, t(11)).await.unwrap().is_empty());
+    assert_eq!(served(store.centre_cases_since(other_centre, t(0)).await.unwrap()), [c]);
 }
 
 pub async fn concurrent_case_writers_never_share_a_feed_position(store: Arc<dyn Store>) {
@@ -958,6 +969,12 @@ pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Ar
     let (message, deliveries) = store.message(Uuid::from_u128(3)).await.unwrap().unwrap();
     assert_eq!(message.subject, "Vēstule 3");
     assert_eq!(deliveries[0].read_at, Some(t(200)), "the first reading counts");
+    // Sent and read, by sender and since when (a centre administrator's figures).
+    let vid_sender = "institution:https://pietura.lv/id/org/vid".to_owned();
+    assert_eq!(store.sent_and_read(vec![vid_sender.clone(), "person:x".into()], t(0)).await.unwrap(), (5, 1));
+    assert_eq!(store.sent_and_read(vec![vid_sender.clone()], t(104)).await.unwrap(), (2, 0));
+    assert_eq!(store.sent_and_read(vec!["person:x".into()], t(0)).await.unwrap(), (0, 0));
+    assert_eq!(store.sent_and_read(vec![], t(0)).await.unwrap(), (0, 0));
     assert_eq!(
         store.unread_count(vec![person.clone(), "_DEFAULT@90000069281".into()]).await.unwrap(),
         4,

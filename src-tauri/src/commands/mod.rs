@@ -4,6 +4,7 @@
 
 use ::device::ErrorCode;
 
+pub mod admin;
 pub mod app;
 pub mod cases;
 pub mod catalogue;

@@ -169,6 +169,16 @@ impl CaseStore for PostgresStore {
         Ok(row.get(0))
     }
 
+    async fn centre_cases_since(&self, centre: Uuid, since: DateTime<Utc>) -> Result<Vec<StoredCase>, StoreError> {
+        self.query_cases(
+            &format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE centre_id = $1 AND served_at >= $2 ORDER BY served_at, id"
+            ),
+            &[&centre, &since],
+        )
+        .await
+    }
+
     async fn customer_cases(&self, customer_code: &str, limit: u32) -> Result<Vec<StoredCase>, StoreError> {
         self.query_cases(
             &format!("SELECT {CASE_COLUMNS} FROM cases WHERE customer_code = $1 ORDER BY served_at DESC, id LIMIT $2"),

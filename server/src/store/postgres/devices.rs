@@ -179,9 +179,15 @@ impl DeviceStore for PostgresStore {
         Ok(Some(DeviceAuthRecord { device, secret_hash: hash_from_bytes(hash)? }))
     }
 
-    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>, version: Option<String>) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        client.execute("UPDATE devices SET last_seen_at = $2 WHERE id = $1", &[&id, &at]).await.map_err(db)?;
+        client
+            .execute(
+                "UPDATE devices SET last_seen_at = $2, reported_version = coalesce($3, reported_version) WHERE id = $1",
+                &[&id, &at, &version],
+            )
+            .await
+            .map_err(db)?;
         Ok(())
     }
 }

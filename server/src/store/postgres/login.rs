@@ -178,6 +178,32 @@ impl LoginStore for PostgresStore {
         Ok(())
     }
 
+    async fn centre_auth_events(&self, centre: Uuid, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
+        self.select(
+            "SELECT e.at, e.kind, e.device_id, e.personal_code, e.detail FROM auth_events e
+             JOIN devices d ON d.id = e.device_id WHERE d.centre_id = $1 ORDER BY e.id DESC LIMIT $2",
+            &[&centre, &i64::from(limit)],
+            |r| AuthEvent {
+                at: r.get(0),
+                kind: r.get(1),
+                device_id: r.get(2),
+                personal_code: r.get(3),
+                detail: r.get(4),
+            },
+        )
+        .await
+    }
+
+    async fn last_logins(&self, personal_codes: Vec<String>) -> Result<Vec<LastLogin>, StoreError> {
+        self.select(
+            "SELECT DISTINCT ON (personal_code) personal_code, given_name, surname, issued_at FROM user_sessions
+             WHERE personal_code = ANY($1) ORDER BY personal_code, issued_at DESC",
+            &[&personal_codes],
+            |r| LastLogin { personal_code: r.get(0), given_name: r.get(1), surname: r.get(2), at: r.get(3) },
+        )
+        .await
+    }
+
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
         self.select(
             "SELECT at, kind, device_id, personal_code, detail FROM auth_events ORDER BY id DESC LIMIT $1",

@@ -51,6 +51,20 @@ impl MailStore for PostgresStore {
         Ok(row.get::<_, i64>(0) as u64)
     }
 
+    async fn sent_and_read(&self, senders: Vec<String>, since: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_one(
+                "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM eaddress_deliveries d
+                                                          WHERE d.message_id = m.id AND d.read_at IS NOT NULL))
+                 FROM eaddress_messages m WHERE m.sent_by = ANY($1) AND m.sent_at >= $2",
+                &[&senders, &since],
+            )
+            .await
+            .map_err(db)?;
+        Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64))
+    }
+
     async fn operated_accounts(
         &self,
         institution: Option<String>,

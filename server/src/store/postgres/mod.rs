@@ -20,11 +20,11 @@ use uuid::Uuid;
 use crate::store::{
     Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent,
     ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, FormSubmissionRow,
-    Institution, InstitutionKeyRecord, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration, NewCentre,
-    NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store, StoreError,
-    StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable, hash_from_bytes,
-    kind_text, last_writes_in_order, parse_kind, redact_password, right_of, roles_from_text, roles_to_text,
-    versioned_document,
+    Institution, InstitutionKeyRecord, LastLogin, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration,
+    NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store,
+    StoreError, StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable,
+    hash_from_bytes, kind_text, last_writes_in_order, parse_kind, redact_password, right_of, roles_from_text,
+    roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = super::migrations!("postgres");
@@ -180,7 +180,7 @@ const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, chang
 const MIGRATION_LOCK_KEY: i64 = 0x0050_4945_5455_5241;
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
-     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number";
+     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number, d.reported_version";
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -248,6 +248,7 @@ fn device_from_row(row: &Row) -> Result<Device, StoreError> {
         created_at: row.get(7),
         centre: Centre { id: row.get(8), name: row.get(9), municipality: row.get(10), code: row.get(11) },
         desk_number: row.get::<_, Option<i16>>(12).and_then(|n| u8::try_from(n).ok()),
+        reported_version: row.get(13),
     })
 }
 

@@ -98,6 +98,19 @@ impl CaseStore for SqliteStore {
         self.with(|c| c.query_row("SELECT last FROM case_sequence", [], |r| r.get(0)).map_err(db)).await
     }
 
+    async fn centre_cases_since(&self, centre: Uuid, since: DateTime<Utc>) -> Result<Vec<StoredCase>, StoreError> {
+        self.with(move |c| {
+            query_cases(
+                c,
+                &format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE centre_id = ?1 AND served_at >= ?2 ORDER BY served_at, id"
+                ),
+                params![centre.to_string(), since],
+            )
+        })
+        .await
+    }
+
     async fn customer_cases(&self, customer_code: &str, limit: u32) -> Result<Vec<StoredCase>, StoreError> {
         let code = customer_code.to_owned();
         self.with(move |c| {

@@ -190,9 +190,13 @@ impl DeviceStore for SqliteStore {
         .await
     }
 
-    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>, version: Option<String>) -> Result<(), StoreError> {
         self.with(move |c| {
-            c.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![id.to_string(), at]).map_err(db)?;
+            c.execute(
+                "UPDATE devices SET last_seen_at = ?2, reported_version = coalesce(?3, reported_version) WHERE id = ?1",
+                params![id.to_string(), at, version],
+            )
+            .map_err(db)?;
             Ok(())
         })
         .await

@@ -218,6 +218,58 @@ impl LoginStore for SqliteStore {
         .await
     }
 
+    async fn centre_auth_events(&self, centre: Uuid, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT e.at, e.kind, e.device_id, e.personal_code, e.detail FROM auth_events e
+                     JOIN devices d ON d.id = e.device_id WHERE d.centre_id = ?1 ORDER BY e.id DESC LIMIT ?2",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![centre.to_string(), limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(at, kind, device, personal_code, detail)| {
+                    Ok(AuthEvent { at, kind, device_id: device.map(parse_uuid).transpose()?, personal_code, detail })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn last_logins(&self, personal_codes: Vec<String>) -> Result<Vec<LastLogin>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT personal_code, given_name, surname, issued_at FROM user_sessions
+                     WHERE personal_code = ?1 ORDER BY issued_at DESC LIMIT 1",
+                )
+                .map_err(db)?;
+            let mut found = Vec::new();
+            for code in personal_codes {
+                let row = statement
+                    .query_row(params![code], |r| {
+                        Ok(LastLogin {
+                            personal_code: r.get(0)?,
+                            given_name: r.get(1)?,
+                            surname: r.get(2)?,
+                            at: r.get(3)?,
+                        })
+                    })
+                    .optional()
+                    .map_err(db)?;
+                found.extend(row);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
         self.with(move |c| {
             let mut statement = c

@@ -61,6 +61,27 @@ impl MailStore for SqliteStore {
         .await
     }
 
+    async fn sent_and_read(&self, senders: Vec<String>, since: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        self.with(move |c| {
+            let mut statement = c
+                .prepare_cached(
+                    "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM eaddress_deliveries d
+                                                  WHERE d.message_id = m.id AND d.read_at IS NOT NULL)), 0)
+                     FROM eaddress_messages m WHERE m.sent_by = ?1 AND m.sent_at >= ?2",
+                )
+                .map_err(db)?;
+            let (mut sent, mut read) = (0u64, 0u64);
+            for sender in senders {
+                let (s, r): (i64, i64) =
+                    statement.query_row(params![sender, since], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?;
+                sent += s as u64;
+                read += r as u64;
+            }
+            Ok((sent, read))
+        })
+        .await
+    }
+
     async fn operated_accounts(
         &self,
         institution: Option<String>,

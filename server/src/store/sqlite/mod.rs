@@ -23,10 +23,11 @@ use uuid::Uuid;
 use crate::store::{
     Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent,
     ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, FormSubmissionRow,
-    Institution, InstitutionKeyRecord, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration, NewCentre,
-    NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store, StoreError,
-    StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable, hash_from_bytes,
-    kind_text, last_writes_in_order, parse_kind, right_of, roles_from_text, roles_to_text, versioned_document,
+    Institution, InstitutionKeyRecord, LastLogin, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration,
+    NewCentre, NewDevice, ProvisionCount, RecordChange, RecordKind, Representative, RoleGrant, StatisticsStore, Store,
+    StoreError, StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind, check_redeemable,
+    hash_from_bytes, kind_text, last_writes_in_order, parse_kind, right_of, roles_from_text, roles_to_text,
+    versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = super::migrations!("sqlite");
@@ -34,7 +35,7 @@ const MIGRATIONS: &[Migration] = super::migrations!("sqlite");
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
-     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number";
+     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number, d.reported_version";
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -468,6 +469,7 @@ type RawDevice = (
     String,
     String,
     Option<u8>,
+    Option<String>,
 );
 
 fn raw_device(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
@@ -485,12 +487,27 @@ fn raw_device(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
         row.get(10)?,
         row.get(11)?,
         row.get(12)?,
+        row.get(13)?,
     ))
 }
 
 fn device_from_raw(raw: RawDevice) -> Result<Device, StoreError> {
-    let (id, kind, name, expires, enrolled, seen, revoked, created, centre_id, centre_name, municipality, code, desk) =
-        raw;
+    let (
+        id,
+        kind,
+        name,
+        expires,
+        enrolled,
+        seen,
+        revoked,
+        created,
+        centre_id,
+        centre_name,
+        municipality,
+        code,
+        desk,
+        reported_version,
+    ) = raw;
     Ok(Device {
         id: parse_uuid(id)?,
         centre: Centre { id: parse_uuid(centre_id)?, name: centre_name, municipality, code },
@@ -502,6 +519,7 @@ fn device_from_raw(raw: RawDevice) -> Result<Device, StoreError> {
         last_seen_at: seen,
         revoked_at: revoked,
         created_at: created,
+        reported_version,
     })
 }
 
