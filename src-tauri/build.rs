@@ -74,6 +74,7 @@ fn main() {
         "add_centre_device",
         "revoke_centre_device",
         "renew_device_code",
+        "save_centre_figures",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -73,6 +73,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::admin::add_centre_device,
         commands::admin::revoke_centre_device,
         commands::admin::renew_device_code,
+        commands::admin::save_centre_figures,
         commands::cases::read_customer_card,
         commands::cases::start_visit,
         commands::cases::current_visit,

@@ -691,3 +691,93 @@ test("the header fits from 1024 px up: nothing overlaps, nothing is cut off, no 
     }
   }
 });
+
+test("the centre administrator: figures as charts with tables, staff roles and devices, asked before anything final, in Latvian and English", async ({ page }) => {
+  await page.evaluate(() => localStorage.setItem("fake-backend-roles", JSON.stringify(["clerk", "admin"])));
+  await enrolled(page);
+  await page.getByTestId("tab-admin").click();
+  await expect(page.getByRole("heading", { name: "Centra pārvaldība" })).toBeVisible();
+  // The overview: today, the month, messages; two charts, each with its table for screen readers.
+  await expect(page.getByTestId("figure-month")).toHaveText("312");
+  await expect(page.getByTestId("figure-messages")).toHaveText("41 nosūtītas, 33 izlasītas");
+  await expect(page.getByTestId("admin-read-at")).toContainText("Dati no servera");
+  await expect(page.getByTestId("chart-cases").locator("canvas")).toHaveCount(1);
+  await expect(page.getByTestId("chart-times").locator("canvas")).toHaveCount(1);
+  await expect(page.getByTestId("by-service")).toContainText("Suņa reģistrācija");
+  await expect(page.getByTestId("by-channel")).toContainText("VPVKAC klātienē");
+  await expect(page.getByTestId("by-clerk")).toContainText("ILZE OZOLIŅA (161175-19997)");
+  await page.getByText("Rādīt kā tabulu").first().click();
+  await expect(page.getByTestId("table-cases").locator("tbody tr")).toHaveCount(30);
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/admin-overview-lv.png`, fullPage: true });
+  await page.getByTestId("admin-save-csv").click();
+  await expect(page.getByTestId("admin-csv-saved")).toContainText("pietura-R1V-2026-12-05.csv");
+
+  // Staff: a role granted by personal code; taking one away asks first (Esc keeps it).
+  await page.getByTestId("admin-tab-staff").click();
+  await expect(page.getByTestId("staff-161175-19997")).toContainText("ILZE OZOLIŅA");
+  await expect(page.getByTestId("revoke-161175-19997-admin")).toHaveCount(0);
+  await page.getByLabel("Personas kods").fill("290156-11605");
+  await page.getByLabel("Loma").selectOption("clerk");
+  await page.getByTestId("grant-submit").click();
+  await expect(page.getByTestId("staff-message")).toContainText("piešķirta personai 290156-11605");
+  await expect(page.getByTestId("staff-290156-11605")).toContainText("Vēl nav pieslēdzies");
+  await expectAccessible(page);
+  await page.getByTestId("revoke-290156-11605-clerk").click();
+  const ask = page.getByTestId("revoke-role-dialog");
+  await expect(ask).toContainText("zaudēs lomu");
+  await expect(ask.getByTestId("confirm-no")).toBeFocused();
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/admin-staff-confirm-lv.png` });
+  await page.keyboard.press("Escape");
+  await expect(ask).toHaveCount(0);
+  await expect(page.getByTestId("staff-290156-11605")).toBeVisible();
+  await page.getByTestId("revoke-290156-11605-clerk").click();
+  await page.getByTestId("confirm-yes").click();
+  await expect(page.getByTestId("staff-290156-11605")).toHaveCount(0);
+
+  // Devices: a kiosk added shows its one-time code; this desk cannot revoke itself; another
+  // desk is revoked after the question.
+  await page.getByTestId("admin-tab-devices").click();
+  await page.getByTestId("device-kind-kiosk").check();
+  await page.getByLabel("Nosaukums").fill("Lasītavas kiosks");
+  await page.getByTestId("add-device").click();
+  await expect(page.getByTestId("device-code-value")).toHaveText("4HWN-P7QK");
+  await expect(page.getByTestId("device-Lasītavas kiosks")).toContainText("Gaida pieslēgšanu");
+  await page.getByLabel("Nosaukums").fill("Lasītavas kiosks");
+  await page.getByTestId("add-device").click();
+  await expect(page.getByTestId("device-message")).toHaveText("Centrā jau ir ierīce ar šo nosaukumu: izvēlieties citu.");
+  await expect(page.getByTestId("revoke-device-Galds 1")).toHaveCount(0);
+  await page.getByTestId("revoke-device-Galds 2").click();
+  await expect(page.getByTestId("revoke-device-dialog")).toContainText("vairs nevarēs sazināties");
+  await page.getByTestId("confirm-yes").click();
+  await expect(page.getByTestId("device-Galds 2")).toContainText("Atsaukta");
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/admin-devices-lv.png`, fullPage: true });
+
+  // English, every part.
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.getByRole("heading", { name: "Running the centre" })).toBeVisible();
+  await expect(page.getByTestId("device-Galds 2")).toContainText("Revoked");
+  await expectAccessible(page);
+  await page.getByTestId("admin-tab-staff").click();
+  await expect(page.getByRole("table", { name: "The centre's staff" })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByTestId("admin-tab-overview").click();
+  await expect(page.getByTestId("figure-messages")).toHaveText("41 sent, 33 read");
+  await expect(page.getByTestId("by-channel")).toContainText("At a VPVKAC");
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/admin-overview-en.png`, fullPage: true });
+
+  // Offline: the last figures, marked with their time; changes wait for the server.
+  await page.evaluate(() => (window as unknown as { __fake: { setConnection(c: string): void } }).__fake.setConnection("offline"));
+  await page.getByTestId("admin-tab-staff").click();
+  await expect(page.getByTestId("admin-stored")).toContainText("The server cannot be reached: showing the last figures received");
+  await expect(page.getByTestId("grant-submit")).toBeDisabled();
+});
+
+test("a clerk without the administrator role has no centre screen", async ({ page }) => {
+  await enrolled(page);
+  await expect(page.getByTestId("tab-cases")).toBeVisible();
+  await expect(page.getByTestId("tab-admin")).toHaveCount(0);
+});

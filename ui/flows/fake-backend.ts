@@ -219,6 +219,57 @@ export function installFakeBackend(caseRules: CaseRules): void {
   };
   const persist = () => localStorage.setItem("fake-backend", JSON.stringify(state));
   const calls: [string, unknown][] = [];
+  /** The centre as its administrator sees it: 30 days of figures, staff, devices. */
+  const adminState = () => {
+    if (!state.admin) {
+      const today = new Date();
+      const days = Array.from({ length: 30 }, (_, i) => {
+        const day = new Date(today.getTime() - (29 - i) * 86400000).toISOString().slice(0, 10);
+        const weekend = [0, 6].includes(new Date(`${day}T12:00:00Z`).getUTCDay());
+        const cases = weekend ? 0 : 18 + ((i * 7) % 13);
+        return cases === 0
+          ? { day, cases, waiting_median_minutes: null, waiting_p90_minutes: null, service_median_minutes: null, service_p90_minutes: null }
+          : { day, cases, waiting_median_minutes: 4 + (i % 5), waiting_p90_minutes: 14 + (i % 9), service_median_minutes: 7 + (i % 3), service_p90_minutes: 18 + (i % 6) };
+      });
+      const month = { cases: 312, by_service: [
+        { key: "https://pietura.lv/id/service/dog-registration", cases: 120 },
+        { key: "https://pietura.lv/id/service/residence-declaration", cases: 97 },
+        { key: "https://pietura.lv/id/service/vid-eds-help", cases: 95 } ],
+        by_channel: [{ key: "vpvkac_in_person", cases: 280 }, { key: "phone", cases: 20 }, { key: "e_address", cases: 12 }],
+        by_clerk: [{ key: "161175-19997", cases: 190 }, { key: "210860-10528", cases: 122 }] };
+      state.admin = {
+        names: {
+          "https://pietura.lv/id/service/dog-registration": "Suņa reģistrācija",
+          "https://pietura.lv/id/service/residence-declaration": "Dzīvesvietas deklarēšana",
+          "https://pietura.lv/id/service/vid-eds-help": "Palīdzība VID EDS lietošanā",
+        },
+        dashboard: {
+          centre: { id: "0190b2d8-0000-7000-8000-0000000000aa", name: "Rīgas 1. VPVKAC", municipality: "Rīga", code: "R1V" },
+          computed_at: new Date().toISOString(),
+          today: { cases: days[29].cases, by_service: month.by_service.slice(0, 2).map((c) => ({ ...c, cases: 9 })), by_channel: [{ key: "vpvkac_in_person", cases: days[29].cases }], by_clerk: [{ key: "161175-19997", cases: days[29].cases }] },
+          month,
+          days,
+          messages: { sent: 41, read: 33 },
+        },
+        members: [
+          { personal_code: "161175-19997", name: "ILZE OZOLIŅA", roles: ["clerk", "admin"], since: "2026-01-12T08:00:00Z", last_login_at: new Date().toISOString() },
+          { personal_code: "210860-10528", name: "MĀRIS KALNIŅŠ", roles: ["clerk"], since: "2026-02-02T08:00:00Z", last_login_at: "2026-12-04T07:58:00Z" },
+        ],
+        logins: [
+          { at: new Date().toISOString(), kind: "login", personal_code: "161175-19997", device_name: "Galds 1" },
+          { at: "2026-12-04T16:02:00Z", kind: "logout", personal_code: "210860-10528", device_name: "Galds 2" },
+          { at: "2026-12-04T07:58:00Z", kind: "login", personal_code: "210860-10528", device_name: "Galds 2" },
+          { at: "2026-12-04T07:57:00Z", kind: "login_failed", personal_code: "210860-10528", device_name: "Galds 2" },
+        ],
+        devices: [
+          { id: "0190b2d8-0000-7000-8000-0000000d0001", kind: "desk", name: "Galds 1", desk_number: 1, state: "enrolled", enrollment_expires_at: "2026-01-13T08:00:00Z", last_seen_at: new Date().toISOString(), revoked_at: null, reported_version: "0.1.0" },
+          { id: "0190b2d8-0000-7000-8000-0000000d0002", kind: "desk", name: "Galds 2", desk_number: 2, state: "enrolled", enrollment_expires_at: "2026-02-03T08:00:00Z", last_seen_at: "2026-12-04T16:02:00Z", revoked_at: null, reported_version: "0.1.0" },
+          { id: "0190b2d8-0000-7000-8000-0000000d0003", kind: "kiosk", name: "Bibliotēkas kiosks", desk_number: null, state: "enrolled", enrollment_expires_at: "2026-03-01T08:00:00Z", last_seen_at: "2026-12-04T18:30:00Z", revoked_at: null, reported_version: "0.0.9" },
+        ],
+      };
+    }
+    return state.admin;
+  };
   page.__fake = {
     state,
     calls,
@@ -307,7 +358,9 @@ export function installFakeBackend(caseRules: CaseRules): void {
             throw c.tries === 0 ? { code: "pin_blocked", message: "blocked", tries_left: 0 } : { code: "wrong_pin", message: "wrong", tries_left: c.tries };
           }
           c.tries = 3;
-          state.login = { state: "logged_in", person: { personal_code: c.personal_code, given_name: "ILZE", surname: "OZOLIŅA", roles: ["clerk"] }, offline: state.status.connection !== "online", since: new Date().toISOString() };
+          // The roles the person holds at the centre (a flow may make them an administrator).
+          const roles = JSON.parse(localStorage.getItem("fake-backend-roles") || '["clerk"]');
+          state.login = { state: "logged_in", person: { personal_code: c.personal_code, given_name: "ILZE", surname: "OZOLIŅA", roles }, offline: state.status.connection !== "online", since: new Date().toISOString() };
           persist();
           return reply("log_in", state.login);
         }
@@ -627,6 +680,72 @@ export function installFakeBackend(caseRules: CaseRules): void {
         }
         case "attach_case_document_to_form":
           throw { code: "document_unknown", message: "the draft was not started from a case" };
+        // The centre administrator: figures, staff and devices as the server answers them,
+        // the last copy when the connection is off (changes refused then).
+        case "centre_dashboard":
+        case "centre_staff":
+        case "centre_devices": {
+          const admin = adminState();
+          const stored = state.status.connection !== "online";
+          const kept = (answer: any) => ({ answer, read_at: stored ? "2026-11-30T07:55:00Z" : new Date().toISOString(), stored, names: admin.names });
+          if (cmd === "centre_dashboard") return reply("centre_dashboard", kept(admin.dashboard));
+          if (cmd === "centre_staff") return reply("centre_staff", kept({ members: admin.members, logins: admin.logins }));
+          return reply("centre_devices", kept({ devices: admin.devices }));
+        }
+        case "grant_role": {
+          if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
+          const admin = adminState();
+          if (!/^\d{6}-?\d{5}$/.test(args.personalCode)) throw { code: "personal_code_invalid", message: "shape" };
+          const code = args.personalCode.replace(/^(\d{6})(\d{5})$/, "$1-$2");
+          let member = admin.members.find((m: any) => m.personal_code === code);
+          if (!member) {
+            member = { personal_code: code, name: "", roles: [], since: new Date().toISOString(), last_login_at: null };
+            admin.members.push(member);
+          }
+          if (!member.roles.includes(args.role)) member.roles.push(args.role);
+          persist();
+          return reply("grant_role", { members: admin.members, logins: admin.logins });
+        }
+        case "revoke_role": {
+          if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
+          const admin = adminState();
+          if (args.role === "admin" && args.personalCode === state.card.personal_code) throw { code: "conflict", message: "own admin role" };
+          admin.members = admin.members
+            .map((m: any) => (m.personal_code === args.personalCode ? { ...m, roles: m.roles.filter((r: string) => r !== args.role) } : m))
+            .filter((m: any) => m.roles.length > 0);
+          persist();
+          return reply("revoke_role", null);
+        }
+        case "add_centre_device": {
+          if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
+          const admin = adminState();
+          if (admin.devices.some((d: any) => d.name === args.name.trim() && d.state !== "revoked")) throw { code: "conflict", message: "name taken" };
+          const device = { id: `0190b2d8-0000-7000-8000-0000000d${String(admin.devices.length).padStart(4, "0")}`, kind: args.kind, name: args.name.trim(),
+            desk_number: args.kind === "desk" ? admin.devices.filter((d: any) => d.kind === "desk").length + 1 : null, state: "waiting" as const,
+            enrollment_expires_at: new Date(Date.now() + 86400000).toISOString(), last_seen_at: null, revoked_at: null, reported_version: null };
+          admin.devices.push(device);
+          persist();
+          return reply("add_centre_device", { device, code: "4HWN-P7QK" });
+        }
+        case "renew_device_code": {
+          const device = adminState().devices.find((d: any) => d.id === args.id);
+          if (!device || device.state === "enrolled") throw { code: "conflict", message: "enrolled" };
+          device.state = "waiting";
+          persist();
+          return reply("renew_device_code", { device, code: "9TRM-2XQA" });
+        }
+        case "revoke_centre_device": {
+          if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
+          const device = adminState().devices.find((d: any) => d.id === args.id);
+          if (!device) throw { code: "not_found", message: "no such device" };
+          if (device.name === state.enrollment.device_name) throw { code: "conflict", message: "own desk" };
+          device.state = "revoked";
+          device.revoked_at = new Date().toISOString();
+          persist();
+          return reply("revoke_centre_device", null);
+        }
+        case "save_centre_figures":
+          return reply("save_centre_figures", { pdf: "/data/receipts/pietura-R1V-2026-12-05.csv", job: null });
         case "remove_form_file": {
           const d = findDraft(args.id);
           d.data[args.field] = (d.data[args.field] || []).filter((f: any) => f.sha256 !== args.sha256);

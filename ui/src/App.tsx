@@ -124,7 +124,15 @@ export function App() {
         )}
         {loaded.kind === "ready" && !loaded.state.enrollment && <EnrollScreen onEnrolled={enrolled} />}
         {isEnrolled && !loggedIn && <LoginScreen status={login} onLoggedIn={loginChanged} />}
-        {isEnrolled && loggedIn && <CatalogueHome />}
+        {isEnrolled && loggedIn && (
+          <CatalogueHome
+            admin={
+              loggedIn.person?.roles.includes("admin")
+                ? { code: loggedIn.person.personal_code, deskName: loaded.kind === "ready" ? (loaded.state.enrollment?.device_name ?? "") : "" }
+                : null
+            }
+          />
+        )}
       </main>
       <StatusBar enrolled={loaded.kind === "ready" && loaded.state.enrollment !== null} />
     </div>

@@ -222,6 +222,75 @@ export const CHANNELS = [
   "post",
 ] as const;
 
+/** A server answer and when it was read; `stored`: the desk's last copy, the server being away. */
+export interface Kept<T> {
+  answer: T;
+  read_at: string;
+  stored: boolean;
+  /** Ids the answer names (services), by name in the desk's language. */
+  names: Record<string, string>;
+}
+
+export interface NamedCount {
+  key: string;
+  cases: number;
+}
+
+export interface PeriodFigures {
+  cases: number;
+  by_service: NamedCount[];
+  by_channel: NamedCount[];
+  by_clerk: NamedCount[];
+}
+
+export interface DayFigures {
+  day: string;
+  cases: number;
+  waiting_median_minutes: number | null;
+  waiting_p90_minutes: number | null;
+  service_median_minutes: number | null;
+  service_p90_minutes: number | null;
+}
+
+export interface CentreDashboard {
+  centre: { id: string; name: string; municipality: string; code: string };
+  computed_at: string;
+  today: PeriodFigures;
+  month: PeriodFigures;
+  days: DayFigures[];
+  messages: { sent: number; read: number };
+}
+
+export interface StaffMember {
+  personal_code: string;
+  name: string;
+  roles: string[];
+  since: string;
+  last_login_at: string | null;
+}
+
+export interface StaffList {
+  members: StaffMember[];
+  logins: { at: string; kind: string; personal_code: string | null; device_name: string }[];
+}
+
+export interface CentreDevice {
+  id: string;
+  kind: "desk" | "kiosk";
+  name: string;
+  desk_number: number | null;
+  state: "waiting" | "expired" | "enrolled" | "revoked";
+  enrollment_expires_at: string;
+  last_seen_at: string | null;
+  revoked_at: string | null;
+  reported_version: string | null;
+}
+
+export interface DeviceEnrollmentCode {
+  device: CentreDevice;
+  code: string;
+}
+
 /** What each desk command answers: the one list the app's calls and the flows' fake backend are typed by. */
 export interface Answers {
   open_link: null;
@@ -289,6 +358,15 @@ export interface Answers {
   attach_form_file: DraftView;
   attach_case_document_to_form: DraftView;
   remove_form_file: DraftView;
+  centre_dashboard: Kept<CentreDashboard>;
+  centre_staff: Kept<StaffList>;
+  centre_devices: Kept<{ devices: CentreDevice[] }>;
+  grant_role: StaffList;
+  revoke_role: null;
+  add_centre_device: DeviceEnrollmentCode;
+  revoke_centre_device: null;
+  renew_device_code: DeviceEnrollmentCode;
+  save_centre_figures: PrintOutcome;
 }
 
 function call<C extends keyof Answers>(command: C, args?: InvokeArgs): Promise<Answers[C]> {
@@ -381,4 +459,13 @@ export const api = {
   attachCaseDocumentToForm: (id: string, field: string, documentId: string) =>
     call("attach_case_document_to_form", { id, field, documentId }),
   removeFormFile: (id: string, field: string, sha256: string) => call("remove_form_file", { id, field, sha256 }),
+  centreDashboard: () => call("centre_dashboard"),
+  centreStaff: () => call("centre_staff"),
+  centreDevices: () => call("centre_devices"),
+  grantRole: (personalCode: string, role: string) => call("grant_role", { personalCode, role }),
+  revokeRole: (personalCode: string, role: string) => call("revoke_role", { personalCode, role }),
+  addCentreDevice: (kind: "desk" | "kiosk", name: string) => call("add_centre_device", { kind, name }),
+  revokeCentreDevice: (id: string) => call("revoke_centre_device", { id }),
+  renewDeviceCode: (id: string) => call("renew_device_code", { id }),
+  saveCentreFigures: () => call("save_centre_figures"),
 };

@@ -16,6 +16,41 @@ pub struct Kept<T> {
     pub answer: T,
     pub read_at: DateTime<Utc>,
     pub stored: bool,
+    /// What the answer names by id (services), in the desk's language from its catalogue.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<String, String>,
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+}
+
+fn figures_csv(kept: &Kept<CentreDashboard>) -> String {
+    let minutes = |m: Option<u32>| m.map(|m| m.to_string()).unwrap_or_default();
+    let mut out = String::from(
+        "\u{feff}day,cases,waiting_median_minutes,waiting_p90_minutes,service_median_minutes,service_p90_minutes\r\n",
+    );
+    for day in &kept.answer.days {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\r\n",
+            day.day,
+            day.cases,
+            minutes(day.waiting_median_minutes),
+            minutes(day.waiting_p90_minutes),
+            minutes(day.service_median_minutes),
+            minutes(day.service_p90_minutes)
+        ));
+    }
+    out.push_str("\r\nby,key,name,cases_this_month\r\n");
+    let month = &kept.answer.month;
+    for (by, counts) in [("service", &month.by_service), ("channel", &month.by_channel), ("clerk", &month.by_clerk)] {
+        for count in counts {
+            let name = kept.names.get(&count.key).map(String::as_str).unwrap_or_default();
+            out.push_str(&format!("{by},{},{},{}\r\n", field(&count.key), field(name), count.cases));
+        }
+    }
+    out
 }
 
 fn invalid(code: ErrorCode, message: impl Into<String>) -> SessionError {
@@ -49,7 +84,7 @@ impl DeviceSession {
         let offline = |error: &SessionError| matches!(error.code, ErrorCode::Unreachable | ErrorCode::SessionInvalid);
         match fresh {
             Ok(answer) => {
-                let kept = Kept { answer, read_at: (self.clock)(), stored: false };
+                let kept = Kept { answer, read_at: (self.clock)(), stored: false, names: Default::default() };
                 let text = serde_json::to_string(&kept).map_err(|e| invalid(ErrorCode::Internal, e.to_string()))?;
                 self.store.set_setting(&key, &text)?;
                 Ok(kept)
@@ -69,7 +104,22 @@ impl DeviceSession {
 
     /// The centre's figures (today, this month, 30 days).
     pub async fn centre_dashboard(&self) -> Result<Kept<CentreDashboard>, SessionError> {
-        self.read_kept("dashboard", protocol::ADMIN_DASHBOARD_PATH).await
+        let mut kept: Kept<CentreDashboard> = self.read_kept("dashboard", protocol::ADMIN_DASHBOARD_PATH).await?;
+        let mut context = super::cases::CaseContext::new(&self.store, self.language()?);
+        for count in kept.answer.month.by_service.iter().chain(&kept.answer.today.by_service) {
+            kept.names.entry(count.key.clone()).or_insert_with(|| context.service(&count.key));
+        }
+        Ok(kept)
+    }
+
+    /// The figures last read, as a spreadsheet (CSV, UTF-8 with a byte-order mark so spreadsheet
+    /// programs read the letters right) saved among the desk's copies: the 30 days, then this
+    /// month's cases by service, channel and clerk.
+    pub async fn save_centre_figures(&self) -> Result<super::PrintOutcome, SessionError> {
+        let kept = self.centre_dashboard().await?;
+        let csv = figures_csv(&kept);
+        let name = format!("pietura-{}-{}.csv", kept.answer.centre.code, kept.answer.computed_at.format("%Y-%m-%d"));
+        self.save_copy(&name, csv.as_bytes(), false)
     }
 
     /// The centre's staff and the newest logins on its devices.
@@ -132,5 +182,43 @@ impl DeviceSession {
     /// A new enrollment code for a device of the centre that has not enrolled yet.
     pub async fn renew_device_code(&self, id: uuid::Uuid) -> Result<DeviceEnrollmentCode, SessionError> {
         self.admin_send::<(), _>(reqwest::Method::POST, &format!("/v1/admin/devices/{id}/code"), None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{DayFigures, MessageFigures, NamedCount, PeriodFigures};
+
+    #[test]
+    fn the_figures_csv_has_every_day_and_quotes_what_needs_it() {
+        let period = |by_service| PeriodFigures { cases: 2, by_service, by_channel: vec![], by_clerk: vec![] };
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 10).unwrap();
+        let dashboard = CentreDashboard {
+            centre: domain::Centre {
+                id: uuid::Uuid::nil(),
+                name: "C".into(),
+                municipality: "R".into(),
+                code: "RCV".into(),
+            },
+            computed_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            today: period(vec![]),
+            month: period(vec![NamedCount { key: "https://x/s".into(), cases: 2 }]),
+            days: vec![DayFigures {
+                day,
+                cases: 2,
+                waiting_median_minutes: Some(4),
+                waiting_p90_minutes: Some(9),
+                service_median_minutes: None,
+                service_p90_minutes: None,
+            }],
+            messages: MessageFigures { sent: 0, read: 0 },
+        };
+        let names = [("https://x/s".to_owned(), "Suņa \"Reksis\", reģistrācija".to_owned())].into();
+        let read_at = dashboard.computed_at;
+        let csv = figures_csv(&Kept { answer: dashboard, read_at, stored: false, names });
+        assert!(csv.starts_with("\u{feff}day,cases,"));
+        assert!(csv.contains("\r\n2027-03-10,2,4,9,,\r\n"), "{csv}");
+        assert!(csv.contains("service,https://x/s,\"Suņa \"\"Reksis\"\", reģistrācija\",2\r\n"), "{csv}");
     }
 }

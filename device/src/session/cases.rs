@@ -212,7 +212,7 @@ pub(super) fn local_time(at: DateTime<Utc>) -> String {
 
 /// What showing cases needs besides the cases, read once for a whole list: the desk's language,
 /// service and institution names (each looked up once), and the outbox's unsettled entries.
-struct CaseContext<'a> {
+pub(super) struct CaseContext<'a> {
     store: &'a offline_store::Store,
     language: Language,
     services: HashMap<String, String>,
@@ -223,7 +223,7 @@ struct CaseContext<'a> {
 
 impl<'a> CaseContext<'a> {
     /// Names only: the outbox is read by [`CaseContext::with_outbox`], for showing cases.
-    fn new(store: &'a offline_store::Store, language: Language) -> Self {
+    pub(super) fn new(store: &'a offline_store::Store, language: Language) -> Self {
         Self {
             store,
             language,
@@ -246,7 +246,7 @@ impl<'a> CaseContext<'a> {
     }
 
     /// The service's name, or its id when this desk does not have it.
-    fn service(&mut self, id: &str) -> String {
+    pub(super) fn service(&mut self, id: &str) -> String {
         let (store, language) = (self.store, self.language);
         self.services
             .entry(id.to_owned())

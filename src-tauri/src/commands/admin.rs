@@ -58,3 +58,9 @@ pub async fn renew_device_code(state: State<'_, DeskState>, id: String) -> Resul
     let id = uuid_of(&id, ErrorCode::NotFound, "device")?;
     Ok(state.session()?.renew_device_code(id).await?)
 }
+
+/// The figures last read, saved as a spreadsheet among the desk's copies.
+#[tauri::command]
+pub async fn save_centre_figures(state: State<'_, DeskState>) -> Result<device::session::PrintOutcome, CommandError> {
+    Ok(state.session()?.save_centre_figures().await?)
+}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { ArticleScreen } from "./ArticleScreen";
 import { SearchScreen, type Open } from "./SearchScreen";
 import { ServiceScreen } from "./ServiceScreen";
@@ -13,6 +13,9 @@ import { VisitProvider } from "../cases/visit";
 import { MailScreen } from "../mail/MailScreen";
 import { useSyncStatus } from "../components/useSyncStatus";
 
+// Only administrators open it: its charts load when first asked for, not with every desk.
+const AdminScreen = lazy(() => import("../admin/AdminScreen"));
+
 type View =
   | { kind: "search" }
   | { kind: "service"; id: string }
@@ -21,10 +24,11 @@ type View =
   | { kind: "case"; id: string }
   | { kind: "form"; id: string }
   | { kind: "plan"; id: string }
-  | { kind: "mail" };
+  | { kind: "mail" }
+  | { kind: "admin" };
 
 /** The desk's main screen: search, and the pages opened from it, with a back stack. */
-export function CatalogueHome() {
+export function CatalogueHome({ admin = null }: { admin?: { code: string; deskName: string } | null }) {
   const { t } = useTranslation();
   const [stack, setStack] = useState<View[]>([{ kind: "search" }]);
   const [query, setQuery] = useState("");
@@ -62,7 +66,8 @@ export function CatalogueHome() {
   // Messages waiting in the centre's mailbox, on the E-address tab (the engine hears the count).
   const unread = useSyncStatus()?.mail_unread ?? 0;
 
-  const section = view.kind === "cases" || view.kind === "case" ? "cases" : view.kind === "mail" ? "mail" : "catalogue";
+  const section =
+    view.kind === "cases" || view.kind === "case" ? "cases" : view.kind === "mail" || view.kind === "admin" ? view.kind : "catalogue";
   return (
     <VisitProvider>
     <div className="catalogue-home">
@@ -84,11 +89,21 @@ export function CatalogueHome() {
             </>
           )}
         </button>
+        {admin && (
+          <button type="button" aria-pressed={section === "admin"} onClick={() => setStack([{ kind: "admin" }])} data-testid="tab-admin">
+            {t("admin.tab")}
+          </button>
+        )}
       </nav>
       <CustomerBar seen={`${stack.length}:${view.kind}`} onOpenDraft={(id) => open({ kind: "form", id })} />
       {view.kind === "search" && <SearchScreen onOpen={open} initialQuery={query} key="search" />}
       {view.kind === "cases" && <CasesScreen onOpenCase={(id) => open({ kind: "case", id })} />}
       {view.kind === "mail" && <MailScreen />}
+      {view.kind === "admin" && admin && (
+        <Suspense fallback={<p aria-busy="true">{t("admin.loading")}</p>}>
+          <AdminScreen myCode={admin.code} myDeskName={admin.deskName} />
+        </Suspense>
+      )}
       {view.kind === "case" && (
         <CaseScreen id={view.id} onBack={back} onOpenDraft={(id) => open({ kind: "form", id })} key={view.id} />
       )}
