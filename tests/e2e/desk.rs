@@ -755,3 +755,91 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     app.end()?;
     Ok(())
 }
+
+/// A new clerk starts work (issue 17): the centre's administrator, logged in at a real desk,
+/// grants the clerk role by personal code on the Centre screen; the administrator logs out,
+/// the new clerk's own card goes into the reader and logs in as a clerk of the centre.
+#[test]
+fn an_administrator_grants_a_new_clerk_a_role_and_the_clerks_card_then_logs_in() -> Result<()> {
+    const NEW_CLERK: &str = "290156-11605";
+    let home = tempfile::tempdir()?;
+    let shots = artefact_dir();
+    let (mut scenario, code) = centre_with_a_desk(home.path())?;
+    scenario.grant(CLERK, "admin", "Rīgas 1. VPVKAC")?;
+    let ca = scenario.trust_test_ca()?.clone();
+    let mut admin_card = insert_clerk_card(&ca, home.path())?;
+    let port = free_port();
+    let _server = scenario.start(port)?;
+    let driver_port = free_port();
+    let _driver = start_driver(driver_port, home.path());
+    let driver = format!("http://127.0.0.1:{driver_port}");
+    let app = open_app(&driver);
+    app.wait("the first-run screen", Duration::from_secs(30), || Ok(app.find("input[name=serverUrl]")?.is_some()))?;
+    app.type_into("input[name=serverUrl]", &_server.url)?;
+    app.type_into("input[name=code]", &code)?;
+    app.click("button[type=submit]")?;
+    app.wait("the home screen", Duration::from_secs(15), || Ok(app.find("[data-testid=centre-name]")?.is_some()))?;
+    app.wait("the card holder", Duration::from_secs(40), || Ok(app.find("[data-testid=card-holder]")?.is_some()))?;
+    log_in(&app, "1234")?;
+    assert_eq!(app.text("[data-testid=person-roles]")?, "Klientu apkalpošanas speciālists, Administrators");
+
+    // The Centre screen: the figures from the server, then the staff. (Errors in the web view
+    // are collected, to be said if the screen does not come.)
+    app.execute(
+        "window.__errors = []; window.addEventListener('error', e => window.__errors.push(`${e.message} ${e.filename}:${e.lineno}`)); \
+         window.addEventListener('unhandledrejection', e => window.__errors.push(`rejected: ${e.reason}`));",
+    )?;
+    app.click("[data-testid=tab-admin]")?;
+    app.wait("the centre's figures", Duration::from_secs(20), || Ok(app.find("[data-testid=figure-month]")?.is_some()))
+        .inspect_err(|_| {
+            let _ = app.screenshot(&shots.join("desk-admin-failed.png"));
+            eprintln!("the web view's errors: {:?}", app.execute("return window.__errors"));
+        })?;
+    assert!(app.text("[data-testid=admin-read-at]")?.contains("Dati no servera"));
+    app.screenshot(&shots.join("desk-admin-01-overview.png"))?;
+    app.click("[data-testid=admin-tab-staff]")?;
+    app.wait("the staff list", Duration::from_secs(15), || {
+        Ok(app.text("[data-testid=staff-table]").map(|t| t.contains("ILZE OZOLIŅA")).unwrap_or(false))
+    })?;
+    app.type_into("[data-testid=grant-code]", NEW_CLERK)?;
+    app.click("#grant-role option[value=clerk]")?;
+    app.click("[data-testid=grant-submit]")?;
+    app.wait("the role granted", Duration::from_secs(15), || {
+        Ok(app.text("[data-testid=staff-message]").map(|t| t.contains(NEW_CLERK)).unwrap_or(false))
+    })
+    .inspect_err(|_| {
+        let _ = app.screenshot(&shots.join("desk-admin-failed-grant.png"));
+    })?;
+    assert!(app.text(&format!("[data-testid=staff-{NEW_CLERK}]"))?.contains("Vēl nav pieslēdzies"));
+    app.screenshot(&shots.join("desk-admin-02-granted.png"))?;
+    app.click("[data-testid=admin-tab-devices]")?;
+    app.wait("the devices", Duration::from_secs(15), || {
+        Ok(app.text("[data-testid=device-table]").map(|t| t.contains("Galds 1")).unwrap_or(false))
+    })?;
+    app.screenshot(&shots.join("desk-admin-03-devices.png"))?;
+
+    // The administrator logs out and takes their card; the new clerk's card logs in.
+    app.click("[data-testid=log-out]")?;
+    app.wait("the login screen", Duration::from_secs(15), || Ok(app.find("[data-testid=card-holder]")?.is_some()))?;
+    admin_card.remove()?;
+    drop(admin_card);
+    let holder = Holder { given_name: "OSKARS".into(), surname: "KALNS".into(), personal_code: NEW_CLERK.into() };
+    let _new_card = insert_card(
+        &ca,
+        &home.path().join("new-clerk-card.json"),
+        holder,
+        KeyKind::EcP384,
+        ("1234", "123456"),
+        VPCD_SLOT,
+    )?;
+    app.wait("the new clerk's card", Duration::from_secs(40), || {
+        Ok(app.text("[data-testid=card-holder]").map(|t| t == "OSKARS KALNS").unwrap_or(false))
+    })?;
+    log_in(&app, "1234")?;
+    assert_eq!(app.text("[data-testid=person-name]")?, "OSKARS KALNS");
+    assert_eq!(app.text("[data-testid=person-roles]")?, "Klientu apkalpošanas speciālists");
+    assert!(app.find("[data-testid=tab-admin]")?.is_none(), "a clerk has no Centre screen");
+    app.screenshot(&shots.join("desk-admin-04-new-clerk.png"))?;
+    app.end()?;
+    Ok(())
+}

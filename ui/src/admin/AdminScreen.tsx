@@ -1,3 +1,5 @@
+// First: it mends what uPlot reads as it loads.
+import "./localeGuard";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import {
