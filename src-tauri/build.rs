@@ -75,6 +75,8 @@ fn main() {
         "revoke_centre_device",
         "renew_device_code",
         "save_centre_figures",
+        "print_held",
+        "drop_held_print",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

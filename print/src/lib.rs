@@ -19,7 +19,7 @@ use domain::case::{CaseKind, CaseStatus};
 use domain::catalogue::ChannelKind;
 
 pub use layout::{Block, Document, render};
-pub use output::{PrintOutcome, Printer, save_pdf, system_printer};
+pub use output::{Destination, MAX_COPIES, PrintOutcome, Printer, parse_destinations, save_pdf, system_printer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {

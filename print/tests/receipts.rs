@@ -149,13 +149,17 @@ fn printing_goes_through_lp_by_a_pipe_and_its_refusal_is_reported() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     // A document bigger than a pipe holds arrives whole, and no file names it.
     let document: Vec<u8> = b"%PDF-1.7\n".iter().copied().chain((0..300_000u32).map(|i| (i % 251) as u8)).collect();
-    let job = Printer { command: fake.clone() }.print(&document, "RCV-03-26-0042").unwrap();
+    let job = Printer { command: fake.clone(), server: None }.print(&document, "RCV-03-26-0042").unwrap();
     assert_eq!(job, "request id is Desk-1 (1 file(s))");
     assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), "-t RCV-03-26-0042");
     assert_eq!(std::fs::read(&got).unwrap(), document, "the whole document, through the pipe");
+    // A chosen printer, copies and a print server are passed as lp's options, before the title.
+    let chosen = Printer { command: fake.clone(), server: Some("print.centrs.lv:631".into()) };
+    chosen.print_to(b"%PDF-1.7\n", "Kvīts", Some("Zale_HP"), 2).unwrap();
+    assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), "-h print.centrs.lv:631 -d Zale_HP -n 2 -t Kvīts");
 
     std::fs::write(&fake, "#!/bin/sh\necho 'lp: Error - no default destination available.' >&2\nexit 1\n").unwrap();
-    let error = Printer { command: fake }.print(b"%PDF", "x").unwrap_err();
+    let error = Printer { command: fake, server: None }.print(b"%PDF", "x").unwrap_err();
     assert!(matches!(&error, PrintError::Printer(m) if m.contains("no default destination")), "{error}");
 }
 

@@ -74,6 +74,8 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
         commands::admin::revoke_centre_device,
         commands::admin::renew_device_code,
         commands::admin::save_centre_figures,
+        commands::app::print_held,
+        commands::app::drop_held_print,
         commands::cases::read_customer_card,
         commands::cases::start_visit,
         commands::cases::current_visit,

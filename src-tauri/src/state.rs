@@ -18,6 +18,8 @@ impl DeskState {
             Err(error) => tracing::error!(%error, dir = %data_dir.display(), "the local store could not be opened"),
             // Drafts untouched for 30 days go at every start (counted for the administrator).
             Ok(session) => {
+                // A clerk sees what goes to the printer, and chooses the printer, first.
+                session.set_print_preview(true);
                 if let Err(error) = session.sweep_form_drafts() {
                     tracing::warn!(%error, "form drafts could not be swept");
                 }

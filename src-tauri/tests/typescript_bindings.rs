@@ -38,6 +38,7 @@ fn export(dir: &Path) {
     device::session::DraftSummary::export_all(&cfg).unwrap();
     device::session::SubmittedView::export_all(&cfg).unwrap();
     device::session::ApplicationPreview::export_all(&cfg).unwrap();
+    device::session::PrintOutcome::export_all(&cfg).unwrap();
     domain::catalogue_view::ServicePage::export_all(&cfg).unwrap();
     domain::catalogue_view::ArticlePage::export_all(&cfg).unwrap();
     domain::catalogue_view::BrowseEntry::export_all(&cfg).unwrap();

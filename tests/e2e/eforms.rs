@@ -381,16 +381,7 @@ async fn a_form_submitted_offline_reaches_the_holder_once_with_data_that_validat
 
 /// The text of a PDF, as poppler reads it.
 fn pdftotext(pdf: &[u8]) -> String {
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(file.path())
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    tests::pdf_text(pdf)
 }
 
 /// Asks the desk to sync now and waits until its newest queued message is sent.

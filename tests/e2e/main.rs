@@ -10,6 +10,7 @@ mod engine;
 mod kiosk_window;
 mod login;
 mod outbox_faults;
+mod printing;
 mod schemathesis;
 mod server_cli;
 mod slow_clients;

@@ -1,5 +1,6 @@
 //! Helpers for the end-to-end tests: real processes on free ports, and a small WebDriver client.
 
+pub mod cups;
 pub mod desk;
 pub mod processes;
 pub mod scenario;
@@ -66,4 +67,18 @@ pub fn clerk_offline_author(dir: &Path, device_id: uuid::Uuid) -> anyhow::Result
     let token = card.sign_login(&pin, protocol::OFFLINE_UNLOCK_ORIGIN, &nonce, "test")?;
     let author = protocol::EntryAuthor::OfflineUnlock { token: token.to_json(), unlocked_at, salt };
     Ok(serde_json::to_string(&author)?)
+}
+
+/// The text of a PDF, as poppler's `pdftotext` reads it (layout kept).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(file.path(), pdf).expect("the PDF written");
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(file.path())
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 text")
 }

@@ -464,7 +464,25 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expect(page.getByTestId("consent-opened")).toContainText("Nodokļa paziņojums pielikumā.");
   await expect(page.getByTestId("consent-attachments")).toContainText("tabula.xlsx");
   await page.getByRole("button", { name: "Drukāt: paziņojums.pdf" }).click();
+  // The preview first: the page, the default printer chosen, one copy; Esc prints nothing.
+  const preview = page.getByTestId("print-dialog");
+  await expect(preview.getByRole("img", { name: "1. lapa no 1" })).toBeVisible();
+  await expect(preview.getByTestId("print-printer")).toHaveValue("Kopetajs");
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/print-preview-lv.png` });
+  await page.keyboard.press("Escape");
+  await expect(preview).toHaveCount(0);
+  await expect(page.getByTestId("consent-attachment-outcome")).toHaveText("Nav drukāts.");
+  await page.getByRole("button", { name: "Drukāt: paziņojums.pdf" }).click();
+  await preview.getByTestId("print-printer").selectOption("Zale_HP");
+  await preview.getByTestId("print-copies").fill("0");
+  await preview.getByTestId("print-confirm").click();
+  await expect(preview.getByTestId("print-error")).toHaveText("Eksemplāru skaits: no 1 līdz 20.");
+  await preview.getByTestId("print-copies").fill("2");
+  await preview.getByTestId("print-confirm").click();
   await expect(page.getByTestId("consent-attachment-outcome")).toHaveText("Nosūtīts uz printeri.");
+  const printed = await page.evaluate(() => JSON.parse(localStorage.getItem("fake-backend") || "{}").lastPrint);
+  expect(printed).toEqual({ title: "paziņojums.pdf", printer: "Zale_HP", copies: 2 });
   await expectAccessible(page);
   await page.getByTestId("consent-accesses").click();
   await expect(page.getByTestId("consent-access-list")).toContainText("deva piekrišanu");
@@ -654,6 +672,7 @@ test("life-situation navigator: questions shape the plan, a step opens its servi
   await page.getByTestId("save-plan").click();
   await expect(page.getByTestId("plan-outcome")).toContainText("plan-birth.pdf");
   await page.getByTestId("print-plan").click();
+  await page.getByTestId("print-dialog").getByTestId("print-confirm").click();
   await expect(page.getByTestId("plan-outcome")).toHaveText("Nosūtīts uz printeri.");
   // The same plan in English.
   await page.getByRole("button", { name: "English" }).click();

@@ -219,6 +219,24 @@ export function installFakeBackend(caseRules: CaseRules): void {
   };
   const persist = () => localStorage.setItem("fake-backend", JSON.stringify(state));
   const calls: [string, unknown][] = [];
+  /** A copy saved among the desk's copies. */
+  const savedAs = (pdf: string) => ({ pdf, job: null, preview: null });
+  /** A document held for printing, as its preview: the printers of a centre, a page drawn. */
+  const held = (title: string, note: string | null = null) => {
+    const token = `0190b2d8-0000-7000-8000-${String(Math.floor(Math.random() * 1e12)).padStart(12, "0")}`;
+    state.held = { token, title, note };
+    persist();
+    const noPrinters = localStorage.getItem("fake-backend-no-printers") === "1";
+    return {
+      pdf: null,
+      job: null,
+      preview: {
+        token, title, pages: [`data:image/png;base64,${PAGE_PNG}`], total_pages: 1, max_copies: 20,
+        printers: noPrinters ? [] : [{ name: "Zale_HP", default: false }, { name: "Kopetajs", default: true }].sort((a, b) => Number(b.default) - Number(a.default)),
+        printers_problem: noPrinters ? ("no_printer" as const) : null,
+      },
+    };
+  };
   /** The centre as its administrator sees it: 30 days of figures, staff, devices. */
   const adminState = () => {
     if (!state.admin) {
@@ -441,7 +459,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           });
         }
         case "save_life_plan":
-          return reply("save_life_plan", args.toPrinter ? { pdf: null, job: "printer-2" } : { pdf: "/tmp/receipts/plan-birth.pdf", job: null });
+          return reply("save_life_plan", args.toPrinter ? held("Dzīves situācijas plāns") : savedAs("/tmp/receipts/plan-birth.pdf"));
         case "services_of":
           return reply("services_of", Object.values(services).map((s) => ({ id: s.id, name: L(s.names[state.language], state.language) })));
         case "check_customer_code":
@@ -520,7 +538,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           return reply("case_document_preview", { media_type: d.media_type, content: d.content });
         }
         case "export_case_document":
-          return reply("export_case_document", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.documentId}`, job: null });
+          return reply("export_case_document", args.toPrinter ? held("document.pdf") : savedAs(`/tmp/receipts/${args.documentId}`));
         case "eaddress_directory": {
           const q = fold(args.query || "");
           return reply("eaddress_directory", state.mail.directory.filter((d) => !q || fold(`${d.name} ${d.address}`).includes(q)));
@@ -584,9 +602,9 @@ export function installFakeBackend(caseRules: CaseRules): void {
           const a = m && m.attachments[args.index];
           if (!a) throw { code: "not_found", message: "no such attachment" };
           if (!/\.(pdf|jpe?g|png)$/i.test(a.name)) throw { code: "document_no_preview", message: "not printable" };
-          if (args.toPrinter && state.visit) state.visit.actions.push({ at: new Date().toISOString(), kind: "attachment_printed", text: a.name, case_id: null });
           persist();
-          return reply("export_customer_attachment", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${a.name}`, job: null });
+          // Printed from the preview: then the visit notes it.
+          return reply("export_customer_attachment", args.toPrinter ? held(a.name, "attachment_printed") : savedAs(`/tmp/receipts/${a.name}`));
         }
         case "mailbox_accesses":
           if (!(state.login.person?.roles || []).includes("admin")) throw { code: "forbidden", message: "not the owner" };
@@ -615,7 +633,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
         }
         case "print_visit_receipt":
           if (!state.visit) throw { code: "no_visit", message: "no customer is being served" };
-          return reply("print_visit_receipt", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: "/tmp/receipts/visit.pdf", job: null });
+          return reply("print_visit_receipt", args.toPrinter ? held("Apmeklējuma kvīts") : savedAs("/tmp/receipts/visit.pdf"));
         case "read_customer_card":
           // The customer's card in the second reader, when a flow has put one there.
           if (!state.customerCard) throw { code: "no_card", message: "no card in the customer's reader" };
@@ -745,7 +763,20 @@ export function installFakeBackend(caseRules: CaseRules): void {
           return reply("revoke_centre_device", null);
         }
         case "save_centre_figures":
-          return reply("save_centre_figures", { pdf: "/data/receipts/pietura-R1V-2026-12-05.csv", job: null });
+          return reply("save_centre_figures", savedAs("/data/receipts/pietura-R1V-2026-12-05.csv"));
+        case "print_held": {
+          if (!state.held || state.held.token !== args.token) throw { code: "not_found", message: "no such preview" };
+          if (args.copies < 1 || args.copies > 20) throw { code: "print_failed", message: "copies" };
+          if (state.held.note && state.visit) state.visit.actions.push({ at: new Date().toISOString(), kind: state.held.note, text: state.held.title, case_id: null });
+          state.lastPrint = { title: state.held.title, printer: args.printer, copies: args.copies };
+          state.held = null;
+          persist();
+          return reply("print_held", { pdf: null, job: `${args.printer ?? "default"}-1`, preview: null });
+        }
+        case "drop_held_print":
+          state.held = null;
+          persist();
+          return reply("drop_held_print", null);
         case "remove_form_file": {
           const d = findDraft(args.id);
           d.data[args.field] = (d.data[args.field] || []).filter((f: any) => f.sha256 !== args.sha256);
@@ -803,7 +834,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           return reply("discard_form_draft", null);
         case "print_case_receipt":
           findCase(args.id);
-          return reply("print_case_receipt", args.toPrinter ? { pdf: null, job: "printer-1" } : { pdf: `/tmp/receipts/${args.id}.pdf`, job: null });
+          return reply("print_case_receipt", args.toPrinter ? held("Lietas kvīts") : savedAs(`/tmp/receipts/${args.id}.pdf`));
         case "flag_article":
           if (state.status.connection !== "online") throw { code: "unreachable", message: "offline" };
           (state.flags = state.flags || []).push(args);

@@ -17,6 +17,7 @@ import type { LinkView } from "./bindings/LinkView";
 import type { LoginView } from "./bindings/LoginView";
 import type { OutboxProblem } from "./bindings/OutboxProblem";
 import type { PlanView } from "./bindings/PlanView";
+import type { PrintOutcome } from "./bindings/PrintOutcome";
 import type { ServicePage } from "./bindings/ServicePage";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { VisitView } from "./bindings/VisitView";
@@ -31,6 +32,8 @@ export type { OutboxStatus } from "./bindings/OutboxStatus";
 export type { Person } from "./bindings/Person";
 export type { PlanView } from "./bindings/PlanView";
 export type { PlanStepView } from "./bindings/PlanStepView";
+export type { PrintOutcome } from "./bindings/PrintOutcome";
+export type { PrintPreview } from "./bindings/PrintPreview";
 /** A life-situation plan's answers, by question id. */
 export type PlanAnswers = Record<string, boolean>;
 export type {
@@ -206,11 +209,6 @@ export interface RegisterCaseRequest {
   note?: string;
 }
 
-export interface PrintOutcome {
-  /** The file saved, when saving was asked for (printing keeps no file). */
-  pdf: string | null;
-  job: string | null;
-}
 
 export const CHANNELS = [
   "vpvkac_in_person",
@@ -367,6 +365,8 @@ export interface Answers {
   revoke_centre_device: null;
   renew_device_code: DeviceEnrollmentCode;
   save_centre_figures: PrintOutcome;
+  print_held: PrintOutcome;
+  drop_held_print: null;
 }
 
 function call<C extends keyof Answers>(command: C, args?: InvokeArgs): Promise<Answers[C]> {
@@ -468,4 +468,7 @@ export const api = {
   revokeCentreDevice: (id: string) => call("revoke_centre_device", { id }),
   renewDeviceCode: (id: string) => call("renew_device_code", { id }),
   saveCentreFigures: () => call("save_centre_figures"),
+  /** Prints what the preview shows; `printer: null` for the system's default. */
+  printHeld: (token: string, printer: string | null, copies: number) => call("print_held", { token, printer, copies }),
+  dropHeldPrint: () => call("drop_held_print"),
 };

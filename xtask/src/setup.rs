@@ -44,6 +44,9 @@ pub const APT_PACKAGES: &[&str] = &[
     // Fonts with Latvian letters, and tools to look at output.
     "fonts-dejavu-core",
     "poppler-utils",
+    // A private CUPS server with file printers, for the print preview's printer list and jobs.
+    "cups-daemon",
+    "cups-client",
     // certutil: an NSS database that trusts the test CA, for pdfsig to check signatures against.
     "libnss3-tools",
     "curl",

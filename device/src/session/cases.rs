@@ -196,8 +196,7 @@ impl VisitActionView {
     }
 }
 
-/// A receipt made: the PDF kept, and the print job if a printer took it.
-pub type PrintOutcome = print::PrintOutcome;
+use super::printing::{AfterPrint, PrintOutcome};
 
 /// Receipts are kept this long on the desk (they carry names), then swept.
 /// How long a saved receipt or copy stays at most (the hourly sweep).
@@ -603,16 +602,23 @@ impl DeviceSession {
     /// otherwise saves it in `receipts/` because the clerk asked to (swept within the hour, at
     /// the end of the visit and at logout).
     pub(super) fn save_copy(&self, name: &str, content: &[u8], to_printer: bool) -> Result<PrintOutcome, SessionError> {
-        let print_error = |e: print::PrintError| invalid(ErrorCode::PrintFailed, e.to_string());
+        self.save_copy_then(name, content, to_printer, None)
+    }
+
+    /// [`Self::save_copy`], doing `after` once the copy is printed.
+    pub(super) fn save_copy_then(
+        &self,
+        name: &str,
+        content: &[u8],
+        to_printer: bool,
+        after: Option<AfterPrint>,
+    ) -> Result<PrintOutcome, SessionError> {
         if to_printer {
-            let printer = self.printer().ok_or_else(|| {
-                invalid(ErrorCode::NoPrinter, "no printer is set up on this computer: save the file instead")
-            })?;
-            let job = printer.print(content, name).map_err(print_error)?;
-            return Ok(PrintOutcome { pdf: None, job: Some(job) });
+            return self.print_or_hold(content, name, after);
         }
-        let saved = print::save_pdf(&self.receipts_dir(), name, content).map_err(print_error)?;
-        Ok(PrintOutcome { pdf: Some(saved), job: None })
+        let saved = print::save_pdf(&self.receipts_dir(), name, content)
+            .map_err(|e| invalid(ErrorCode::PrintFailed, e.to_string()))?;
+        Ok(PrintOutcome::saved(saved))
     }
 
     pub fn case(&self, id: Uuid) -> Result<Option<CaseView>, SessionError> {
@@ -828,17 +834,10 @@ impl DeviceSession {
         let print_error = |e: print::PrintError| invalid(ErrorCode::PrintFailed, e.to_string());
         let bytes = print::render(document).map_err(print_error)?;
         if to_printer {
-            let printer = self.printer().ok_or_else(|| {
-                invalid(
-                    ErrorCode::NoPrinter,
-                    "no printer is set up on this computer: save the receipt as a PDF instead",
-                )
-            })?;
-            let job = printer.print(&bytes, &document.title).map_err(print_error)?;
-            return Ok(PrintOutcome { pdf: None, job: Some(job) });
+            return self.print_or_hold(&bytes, &document.title, None);
         }
         let pdf = print::save_pdf(&self.receipts_dir(), file_name, &bytes).map_err(print_error)?;
-        Ok(PrintOutcome { pdf: Some(pdf), job: None })
+        Ok(PrintOutcome::saved(pdf))
     }
 
     /// The case receipt as a PDF, and on the printer when `to_printer`.

@@ -628,7 +628,7 @@ impl DeviceSession {
         id: Uuid,
         index: usize,
         to_printer: bool,
-    ) -> Result<super::cases::PrintOutcome, SessionError> {
+    ) -> Result<super::PrintOutcome, SessionError> {
         let consent = self
             .consent()
             .await
@@ -656,22 +656,22 @@ impl DeviceSession {
                 &format!("/v1/eaddress/mailboxes/{mailbox}/messages/{id}/attachments/{index}"),
             )
             .await?;
-        let outcome = self.save_copy(&described.name, &content, to_printer)?;
-        if outcome.job.is_some()
-            && let Some(customer) = consent_customer(&consent)
-        {
-            let now = (self.clock)();
+        // Printed (now, or once the clerk prints from the preview): noted in the visit.
+        let noted: Option<super::printing::AfterPrint> = consent_customer(&consent).map(|customer| {
             let name = described.name.clone();
-            self.note_in_visit(&customer, now, |visit| {
-                visit.actions.push(super::cases::VisitActionView::new(
-                    now,
-                    "attachment_printed",
-                    name.clone(),
-                    print::VisitAction::AttachmentPrinted { name },
-                ));
-            });
-        }
-        Ok(outcome)
+            Box::new(move |session: &DeviceSession| {
+                let now = (session.clock)();
+                session.note_in_visit(&customer, now, |visit| {
+                    visit.actions.push(super::cases::VisitActionView::new(
+                        now,
+                        "attachment_printed",
+                        name.clone(),
+                        print::VisitAction::AttachmentPrinted { name },
+                    ));
+                });
+            }) as super::printing::AfterPrint
+        });
+        self.save_copy_then(&described.name, &content, to_printer, noted)
     }
 
     /// Sends in the consenting customer's name (a consent to communicate; online): to

@@ -15,12 +15,13 @@ mod eforms;
 mod messages;
 mod navigator;
 mod own_forms;
+mod printing;
 mod replies;
 mod signing;
 pub use admin::Kept;
 pub use cases::{
-    CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, PrintOutcome, RegisterCase,
-    VisitActionView, VisitView, parse_customer,
+    CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, RegisterCase, VisitActionView,
+    VisitView, parse_customer,
 };
 pub use eforms::{
     ApplicationPreview, ChoiceView, DRAFT_KEPT_FOR, DraftSummary, DraftView, FieldView, FormSummary, FormView, Pin2,
@@ -29,6 +30,7 @@ pub use eforms::{
 pub use messages::{ActiveConsent, ComposeFile, ComposeMessage, DirectoryEntry, QueuedMessageView};
 use offline_store::{Store, StoreError, Vault};
 pub use own_forms::{OwnFormCheck, PreparedOwnApplication};
+pub use printing::{PREVIEW_PAGES, PrintOutcome, PrintPreview, Printer as PrinterChoice};
 pub use replies::{PreparedReply, REPLY_MAX_CHARS};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
@@ -161,6 +163,10 @@ pub struct DeviceSession {
     forms: eforms::CompiledForms,
     /// The application last shown to a customer before signing, in memory only.
     shown_application: eforms::ShownApplication,
+    /// Whether printing shows a preview first (the desk's way).
+    print_preview: std::sync::Mutex<bool>,
+    /// The document a preview shows, until printed or closed; in memory only.
+    held_print: std::sync::Mutex<Option<printing::HeldPrint>>,
 }
 
 impl std::fmt::Debug for DeviceSession {
@@ -216,6 +222,8 @@ impl DeviceSession {
             visit: std::sync::Mutex::new(None),
             forms: eforms::CompiledForms::default(),
             shown_application: eforms::ShownApplication::default(),
+            print_preview: std::sync::Mutex::new(false),
+            held_print: std::sync::Mutex::default(),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),
             asked_consents: std::sync::Mutex::default(),
@@ -246,7 +254,12 @@ impl DeviceSession {
 
     /// Prints through `command` (an `lp`-compatible program) instead of the system's `lp`.
     pub fn set_printer_command(&self, command: std::path::PathBuf) {
-        *self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(print::Printer { command });
+        self.set_printer(print::Printer { command, server: None });
+    }
+
+    /// Prints through `printer` (e.g. another CUPS server's) instead of the system's `lp`.
+    pub fn set_printer(&self, printer: print::Printer) {
+        *self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(printer);
     }
 
     /// The printer to use, if there is one.

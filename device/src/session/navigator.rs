@@ -78,7 +78,7 @@ impl DeviceSession {
         event_id: &str,
         answers: &Answers,
         to_printer: bool,
-    ) -> Result<print::PrintOutcome, SessionError> {
+    ) -> Result<super::PrintOutcome, SessionError> {
         let plan = self
             .plan_for_event(event_id, answers)?
             .ok_or_else(|| SessionError::new(ErrorCode::NotFound, format!("no scenario for {event_id}")))?;

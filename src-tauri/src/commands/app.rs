@@ -63,3 +63,24 @@ pub async fn open_saved_copy(state: State<'_, DeskState>, name: String) -> Resul
     open::that_detached(&path)
         .map_err(|error| CommandError { code: ErrorCode::LinkFailed, message: format!("{name}: {error}") })
 }
+
+/// Prints the document the preview shows, on `printer` (the system's default when none).
+#[tauri::command]
+pub async fn print_held(
+    state: State<'_, DeskState>,
+    token: String,
+    printer: Option<String>,
+    copies: u32,
+) -> Result<device::session::PrintOutcome, CommandError> {
+    let token = super::uuid_of(&token, ErrorCode::NotFound, "print preview")?;
+    let session = state.session()?.clone();
+    // `lp` may take a moment: off the async workers.
+    super::blocking(move || session.print_held(token, printer.as_deref(), copies)).await
+}
+
+/// The preview was closed without printing.
+#[tauri::command]
+pub async fn drop_held_print(state: State<'_, DeskState>) -> Result<(), CommandError> {
+    state.session()?.drop_held_print();
+    Ok(())
+}

@@ -1,13 +1,31 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type PrintOutcome } from "../api";
 import { errorKey } from "../i18n";
+import { PrintDialog } from "../components/PrintDialog";
 
-/** Where a receipt went: to the printer, or the copy it was saved as, with a way to open it. */
-export function ReceiptOutcome({ outcome, testId }: { outcome: PrintOutcome | null; testId: string }) {
+/**
+ * Where a receipt went: a preview to print from first (the printer and copies chosen there), then
+ * the printer, or the copy it was saved as, with a way to open it.
+ */
+export function ReceiptOutcome({ outcome: asked, testId }: { outcome: PrintOutcome | null; testId: string }) {
   const { t } = useTranslation();
   const [failed, setFailed] = useState<string | null>(null);
-  if (!outcome) return null;
+  // What became of a preview: printed (its job), or closed without printing.
+  const [settled, setSettled] = useState<PrintOutcome | "closed" | null>(null);
+  useEffect(() => setSettled(null), [asked]);
+  if (!asked) return null;
+  if (asked.preview && settled === null) {
+    return <PrintDialog preview={asked.preview} onPrinted={setSettled} onClosed={() => setSettled("closed")} />;
+  }
+  if (settled === "closed") {
+    return (
+      <p role="status" className="muted" data-testid={testId}>
+        {t("print.notPrinted")}
+      </p>
+    );
+  }
+  const outcome = settled ?? asked;
   if (outcome.job) {
     return (
       <p role="status" className="muted" data-testid={testId}>
