@@ -77,6 +77,7 @@ fn main() {
         "save_centre_figures",
         "print_held",
         "drop_held_print",
+        "close_desk",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

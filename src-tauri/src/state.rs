@@ -9,6 +9,8 @@ use device::{
 /// crashing, so the clerk can read what to do).
 pub struct DeskState {
     session: Result<Arc<DeviceSession>, SessionError>,
+    /// The clerk confirmed closing although a visit is open.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl DeskState {
@@ -25,7 +27,16 @@ impl DeskState {
                 }
             }
         }
-        Self { session }
+        Self { session, closing: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    /// Whether the clerk confirmed closing mid-visit.
+    pub fn closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn set_closing(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn session(&self) -> Result<&Arc<DeviceSession>, SessionError> {

@@ -800,3 +800,34 @@ test("a clerk without the administrator role has no centre screen", async ({ pag
   await expect(page.getByTestId("tab-cases")).toBeVisible();
   await expect(page.getByTestId("tab-admin")).toHaveCount(0);
 });
+
+test("logging out or closing the desk mid-visit asks first and offers to finish the visit", async ({ page }) => {
+  await enrolled(page);
+  await page.getByTestId("new-visit").click();
+  await page.getByLabel("Personas kods vai reģistrācijas numurs").fill("290156-11605");
+  await page.getByTestId("start-visit").click();
+  await expect(page.getByTestId("visit-customer")).toHaveText("290156-11605");
+  // Log out: asked; going back leaves the clerk at the button that finishes the visit.
+  await page.getByTestId("log-out").click();
+  const ask = page.getByTestId("leave-dialog");
+  await expect(ask).toContainText("Jūs vēl apkalpojat 290156-11605");
+  await expect(ask.getByTestId("confirm-no")).toBeFocused();
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/leave-mid-visit-lv.png` });
+  await page.keyboard.press("Escape");
+  await expect(ask).toHaveCount(0);
+  await expect(page.getByTestId("end-visit-print")).toBeFocused();
+  await expect(page.getByTestId("logged-in-person")).toBeVisible();
+  // The window's close button, as the desk's shell reports it: asked too, in English here.
+  await page.getByRole("button", { name: "English" }).click();
+  await page.evaluate(() => (window as unknown as { __fake: { emit(e: string): void } }).__fake.emit("close-requested"));
+  await expect(ask).toContainText("Closing the desk ends the visit without a receipt");
+  await ask.getByTestId("confirm-yes").click();
+  await expect.poll(() => page.evaluate(() => JSON.parse(localStorage.getItem("fake-backend") || "{}").closed)).toBe(true);
+  // Finished properly, the visit no longer holds anyone back.
+  await page.getByTestId("end-visit-pdf").click();
+  await expect(page.getByTestId("new-visit")).toBeVisible();
+  await page.getByTestId("log-out").click();
+  await expect(ask).toHaveCount(0);
+  await expect(page.getByTestId("logged-in-person")).toHaveCount(0);
+});

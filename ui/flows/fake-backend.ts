@@ -328,7 +328,16 @@ export function installFakeBackend(caseRules: CaseRules): void {
       return JSON.parse(JSON.stringify((await answer(cmd, args)) ?? null));
     },
   };
+  // Tauri's events: the UI listens; a flow emits as the desk's shell would (`__fake.emit`).
+  const listeners: Record<string, ((event: unknown) => void)[]> = {};
+  page.__fake.emit = (event: string, payload: unknown = null) =>
+    (listeners[event] || []).forEach((handler) => handler({ event, id: 0, payload }));
   async function answer(cmd: string, args: any): Promise<unknown> {
+      if (cmd === "plugin:event|listen") {
+        (listeners[args.event] ||= []).push(args.handler);
+        return 0;
+      }
+      if (cmd === "plugin:event|unlisten") return null;
       // A test may make commands fail, as a broken local store would (a key of its own: the
       // fake's state is written back at every change).
       const failing: string[] = JSON.parse(localStorage.getItem("fake-backend-failing") || "[]");
@@ -773,6 +782,10 @@ export function installFakeBackend(caseRules: CaseRules): void {
           persist();
           return reply("print_held", { pdf: null, job: `${args.printer ?? "default"}-1`, preview: null });
         }
+        case "close_desk":
+          state.closed = true;
+          persist();
+          return reply("close_desk", null);
         case "drop_held_print":
           state.held = null;
           persist();

@@ -9,6 +9,8 @@ import { CatalogueHome } from "./catalogue/CatalogueHome";
 import { LoginScreen } from "./login/LoginScreen";
 import { useLoginStatus } from "./login/useLoginStatus";
 import { Problems, reportProblem } from "./components/Problems";
+import { ConfirmDialog } from "./components/ConfirmDialog";
+import { listen } from "@tauri-apps/api/event";
 
 type Loaded = { kind: "loading" } | { kind: "ready"; state: AppState } | { kind: "failed"; error: CommandError };
 
@@ -61,12 +63,42 @@ export function App() {
   const { status: login, changed: loginChanged } = useLoginStatus(isEnrolled);
   const loggedIn = login?.login.state === "logged_in" ? login.login : null;
 
-  const logOut = useCallback(() => {
+  const logOutNow = useCallback(() => {
     api
       .logOut()
       .then(loginChanged)
       .catch(reportProblem("logout"));
   }, [loginChanged]);
+
+  // Logging out or closing the window mid-visit would lose the visit and its receipt of what
+  // was done for the customer: the clerk is asked first, and may go back to finish it.
+  const [leaving, setLeaving] = useState<{ how: "logout" | "close"; customer: string } | null>(null);
+  const askIfMidVisit = useCallback(
+    (how: "logout" | "close", otherwise: () => void) => {
+      api
+        .currentVisit()
+        .then((visit) => (visit ? setLeaving({ how, customer: visit.customer_name || visit.customer_code }) : otherwise()))
+        .catch(otherwise);
+    },
+    [],
+  );
+  const logOut = useCallback(() => askIfMidVisit("logout", logOutNow), [askIfMidVisit, logOutNow]);
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let gone = false;
+    listen("close-requested", () => askIfMidVisit("close", () => void api.closeDesk()))
+      .then((unlisten) => (gone ? unlisten() : (stop = unlisten)))
+      .catch(reportProblem("closeWatch"));
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, [askIfMidVisit]);
+  const backToVisit = useCallback(() => {
+    setLeaving(null);
+    // The way to finish: the customer bar's "end the visit and print what was done".
+    window.setTimeout(() => document.querySelector<HTMLButtonElement>("[data-testid=end-visit-print]")?.focus(), 0);
+  }, []);
 
   const enrolled = useCallback((enrollment: Enrollment) => {
     setLoaded((current) => (current.kind === "ready" ? { kind: "ready", state: { ...current.state, enrollment } } : current));
@@ -135,6 +167,22 @@ export function App() {
         )}
       </main>
       <StatusBar enrolled={loaded.kind === "ready" && loaded.state.enrollment !== null} />
+      {leaving && (
+        <ConfirmDialog
+          title={t("leave.title")}
+          text={t(leaving.how === "close" ? "leave.closeText" : "leave.logoutText", { customer: leaving.customer })}
+          confirm={t(leaving.how === "close" ? "leave.closeAnyway" : "leave.logoutAnyway")}
+          cancel={t("leave.back")}
+          onConfirm={() => {
+            const how = leaving.how;
+            setLeaving(null);
+            if (how === "close") api.closeDesk().catch(reportProblem("close"));
+            else logOutNow();
+          }}
+          onCancel={backToVisit}
+          testId="leave-dialog"
+        />
+      )}
     </div>
   );
 }

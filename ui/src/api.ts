@@ -367,6 +367,7 @@ export interface Answers {
   save_centre_figures: PrintOutcome;
   print_held: PrintOutcome;
   drop_held_print: null;
+  close_desk: null;
 }
 
 function call<C extends keyof Answers>(command: C, args?: InvokeArgs): Promise<Answers[C]> {
@@ -471,4 +472,6 @@ export const api = {
   /** Prints what the preview shows; `printer: null` for the system's default. */
   printHeld: (token: string, printer: string | null, copies: number) => call("print_held", { token, printer, copies }),
   dropHeldPrint: () => call("drop_held_print"),
+  /** Closes the window although a visit is open (the clerk was asked). */
+  closeDesk: () => call("close_desk"),
 };

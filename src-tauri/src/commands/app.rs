@@ -78,6 +78,17 @@ pub async fn print_held(
     super::blocking(move || session.print_held(token, printer.as_deref(), copies)).await
 }
 
+/// The clerk chose to close the desk although a visit is open (they were asked).
+#[tauri::command]
+pub async fn close_desk<R: tauri::Runtime>(
+    state: State<'_, DeskState>,
+    window: tauri::Window<R>,
+) -> Result<(), CommandError> {
+    tracing::info!("the desk closes at the clerk's word, a visit still open");
+    state.set_closing();
+    window.close().map_err(|e| CommandError { code: ErrorCode::Internal, message: e.to_string() })
+}
+
 /// The preview was closed without printing.
 #[tauri::command]
 pub async fn drop_held_print(state: State<'_, DeskState>) -> Result<(), CommandError> {
