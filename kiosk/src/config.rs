@@ -16,7 +16,8 @@ pub struct KioskConfig {
     /// Run in a window instead of full screen (for set-up and demos).
     #[serde(default)]
     pub windowed: bool,
-    /// The print command (`lp`-compatible) for citizens' attachments, if not the system's `lp`.
+    /// The print command (`lp`-compatible) for citizens' attachments, if not the system's `lp`;
+    /// `"none"`: this kiosk has no printer (citizens are told so), whatever the system has.
     pub printer: Option<PathBuf>,
 }
 

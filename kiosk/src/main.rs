@@ -58,7 +58,11 @@ fn main() -> Result<()> {
         DeviceSession::open(&data_dir, "pietura-kiosk", policy_from_env(), system_clock()).map(Arc::new)
     };
     if let (Ok(session), Some(printer)) = (&session, &config.printer) {
-        session.set_printer_command(printer.clone());
+        if printer.as_os_str() == "none" {
+            session.set_no_printer();
+        } else {
+            session.set_printer_command(printer.clone());
+        }
     }
     let mut app = KioskApp::new(session, runtime.handle().clone(), system_clock());
     if app.enrollment().is_none()

@@ -168,6 +168,8 @@ fn kiosk_with_demo_catalogue(runtime: &tokio::runtime::Runtime, dir: &std::path:
         DeviceSession::open(dir, &format!("pietura-kiosk-test-{}", Uuid::new_v4()), fast_policy(), fixed_clock())
             .unwrap()
     };
+    // A kiosk without a printer (whether or not this machine has `lp`).
+    session.set_no_printer();
     let demo: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../server/demo/demo-catalogue.pietura.json"))
             .unwrap(),

@@ -388,6 +388,72 @@ fn card_logins_read_as_before() {
     pinned("login_response", &LoginResponse { session_token: "token".into(), session, certificate: "MIIB".into() });
 }
 
+#[test]
+fn the_centre_administrators_answers_read_as_before() {
+    let count = |key: &str, cases| NamedCount { key: key.into(), cases };
+    let period = PeriodFigures {
+        cases: 3,
+        by_service: vec![
+            count("https://pietura.lv/id/service/dog-fee", 2),
+            count("https://pietura.lv/id/service/x", 1),
+        ],
+        by_channel: vec![count("vpvkac_in_person", 3)],
+        by_clerk: vec![count("161175-19997", 3)],
+    };
+    let day = |d: u32, cases, minutes: Option<u32>| DayFigures {
+        day: NaiveDate::from_ymd_opt(2027, 3, d).unwrap(),
+        cases,
+        waiting_median_minutes: minutes,
+        waiting_p90_minutes: minutes.map(|m| m * 3),
+        service_median_minutes: minutes.map(|m| m + 2),
+        service_p90_minutes: minutes.map(|m| m + 9),
+    };
+    pinned(
+        "centre_dashboard",
+        &CentreDashboard {
+            centre: centre(),
+            computed_at: at(900),
+            today: period.clone(),
+            month: period,
+            days: vec![day(9, 0, None), day(10, 3, Some(4))],
+            messages: MessageFigures { sent: 5, read: 4 },
+        },
+    );
+    pinned(
+        "staff_list",
+        &StaffList {
+            members: vec![StaffMember {
+                personal_code: "161175-19997".into(),
+                name: "ILZE OZOLIŅA".into(),
+                roles: vec!["clerk".into(), "admin".into()],
+                since: at(10),
+                last_login_at: Some(at(800)),
+            }],
+            logins: vec![StaffLoginEvent {
+                at: at(800),
+                kind: "login".into(),
+                personal_code: Some("161175-19997".into()),
+                device_name: "Galds 1".into(),
+            }],
+        },
+    );
+    pinned("grant_role_request", &GrantRoleRequest { personal_code: "290156-11605".into(), role: "clerk".into() });
+    let device = CentreDevice {
+        id: id(3),
+        kind: DeviceKind::Kiosk,
+        name: "Bibliotēkas kiosks".into(),
+        desk_number: None,
+        state: "enrolled".into(),
+        enrollment_expires_at: at(100),
+        last_seen_at: Some(at(850)),
+        revoked_at: None,
+        reported_version: Some("0.1.0".into()),
+    };
+    pinned("centre_devices", &CentreDevices { devices: vec![device.clone()] });
+    pinned("new_device_request", &NewDeviceRequest { kind: DeviceKind::Desk, name: "Galds 3".into() });
+    pinned("device_enrollment_code", &DeviceEnrollmentCode { device, code: "7KQ2-M9XD".into() });
+}
+
 /// Every serialised type of the protocol has a fixture above: a new DTO cannot go unpinned.
 #[test]
 fn every_wire_type_is_pinned() {

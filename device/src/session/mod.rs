@@ -149,8 +149,9 @@ pub struct DeviceSession {
     status: watch::Sender<SyncStatus>,
     /// The customer being served, in memory only.
     visit: std::sync::Mutex<Option<cases::VisitView>>,
-    /// The printer chosen for this device (a kiosk's config), else the system's `lp`.
-    printer: std::sync::Mutex<Option<print::Printer>>,
+    /// The printer chosen for this device (a kiosk's config), else the system's `lp`; `Some(None)`:
+    /// this device has no printer, whatever the system has.
+    printer: std::sync::Mutex<Option<Option<print::Printer>>>,
     /// The customer's consent in force at this desk, in memory only.
     consent: std::sync::Mutex<Option<messages::ActiveConsent>>,
     /// Consents asked of the server and not yet signed: what the customer's card is to sign
@@ -259,12 +260,20 @@ impl DeviceSession {
 
     /// Prints through `printer` (e.g. another CUPS server's) instead of the system's `lp`.
     pub fn set_printer(&self, printer: print::Printer) {
-        *self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(printer);
+        *self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Some(printer));
+    }
+
+    /// This device prints nowhere (a kiosk without a printer), even where the system has `lp`.
+    pub fn set_no_printer(&self) {
+        *self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(None);
     }
 
     /// The printer to use, if there is one.
     pub(crate) fn printer(&self) -> Option<print::Printer> {
-        self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone().or_else(print::system_printer)
+        match self.printer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone() {
+            Some(chosen) => chosen,
+            None => print::system_printer(),
+        }
     }
 
     pub fn language(&self) -> Result<Language, SessionError> {
