@@ -112,8 +112,6 @@ function Overview() {
       ),
     [language],
   );
-  // The same array while the figures are the same: the charts are not drawn again on every render.
-  const days = useMemo(() => kept?.answer.days.map((d) => d.day) ?? [], [kept]);
   const [saved, setSaved] = useState<PrintOutcome | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   if (error) return <LoadError error={error} onRetry={reload} />;
@@ -141,8 +139,8 @@ function Overview() {
           </dd>
         </div>
       </dl>
-      <CasesChart days={days} figures={figures} dayName={dayName} />
-      <TimesChart days={days} figures={figures} dayName={dayName} />
+      <CasesChart figures={figures} dayName={dayName} />
+      <TimesChart figures={figures} dayName={dayName} />
       <div className="admin-columns">
         <CountTable caption={t("admin.byService")} counts={figures.month.by_service} name={serviceName} testId="by-service" />
         <CountTable caption={t("admin.byChannel")} counts={figures.month.by_channel} name={channelName} testId="by-channel" />
@@ -174,31 +172,51 @@ function Overview() {
   );
 }
 
-function CasesChart({ days, figures, dayName }: { days: string[]; figures: CentreDashboard; dayName: (d: string) => string }) {
+/** A chart of days and, for screen readers, the same numbers as a table (one column a series). */
+function ChartFigure({
+  caption,
+  figures,
+  series,
+  yLabel,
+  format,
+  dayName,
+  testId,
+}: {
+  caption: string;
+  figures: CentreDashboard;
+  series: Series[];
+  yLabel: string;
+  format: (value: number | null) => string;
+  dayName: (d: string) => string;
+  testId: string;
+}) {
   const { t } = useTranslation();
-  const series: Series[] = useMemo(
-    () => [{ label: t("admin.cases"), values: figures.days.map((d) => d.cases), colour: "#1a5fb4", bars: true }],
-    [figures, t],
-  );
+  const days = useMemo(() => figures.days.map((d) => d.day), [figures]);
   return (
     <figure className="admin-chart">
-      <figcaption>{t("admin.casesPerDay")}</figcaption>
-      <DayChart days={days} series={series} yLabel={t("admin.cases")} dayName={dayName} testId="chart-cases" />
+      <figcaption>{caption}</figcaption>
+      <DayChart days={days} series={series} yLabel={yLabel} dayName={dayName} testId={`chart-${testId}`} />
       <details>
         <summary>{t("admin.asTable")}</summary>
-        <table className="cases-table" data-testid="table-cases">
-          <caption className="visually-hidden">{t("admin.casesPerDay")}</caption>
+        <table className="cases-table" data-testid={`table-${testId}`}>
+          <caption className="visually-hidden">{caption}</caption>
           <thead>
             <tr>
               <th scope="col">{t("admin.day")}</th>
-              <th scope="col">{t("admin.cases")}</th>
+              {series.map((s) => (
+                <th scope="col" key={s.label}>
+                  {s.label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
-            {figures.days.map((d) => (
+            {figures.days.map((d, index) => (
               <tr key={d.day}>
                 <th scope="row">{dayName(d.day)}</th>
-                <td>{d.cases}</td>
+                {series.map((s) => (
+                  <td key={s.label}>{format(s.values[index])}</td>
+                ))}
               </tr>
             ))}
           </tbody>
@@ -208,7 +226,26 @@ function CasesChart({ days, figures, dayName }: { days: string[]; figures: Centr
   );
 }
 
-function TimesChart({ days, figures, dayName }: { days: string[]; figures: CentreDashboard; dayName: (d: string) => string }) {
+function CasesChart({ figures, dayName }: { figures: CentreDashboard; dayName: (d: string) => string }) {
+  const { t } = useTranslation();
+  const series: Series[] = useMemo(
+    () => [{ label: t("admin.cases"), values: figures.days.map((d) => d.cases), colour: "#1a5fb4", bars: true }],
+    [figures, t],
+  );
+  return (
+    <ChartFigure
+      caption={t("admin.casesPerDay")}
+      figures={figures}
+      series={series}
+      yLabel={t("admin.cases")}
+      format={(value) => String(value ?? 0)}
+      dayName={dayName}
+      testId="cases"
+    />
+  );
+}
+
+function TimesChart({ figures, dayName }: { figures: CentreDashboard; dayName: (d: string) => string }) {
   const { t } = useTranslation();
   const series: Series[] = useMemo(
     () => [
@@ -219,38 +256,16 @@ function TimesChart({ days, figures, dayName }: { days: string[]; figures: Centr
     ],
     [figures, t],
   );
-  const minutes = (m: number | null) => (m === null ? "—" : t("admin.minutes", { count: m }));
   return (
-    <figure className="admin-chart">
-      <figcaption>{t("admin.timesPerDay")}</figcaption>
-      <DayChart days={days} series={series} yLabel={t("admin.minutesAxis")} dayName={dayName} testId="chart-times" />
-      <details>
-        <summary>{t("admin.asTable")}</summary>
-        <table className="cases-table" data-testid="table-times">
-          <caption className="visually-hidden">{t("admin.timesPerDay")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("admin.day")}</th>
-              <th scope="col">{t("admin.waitingMedian")}</th>
-              <th scope="col">{t("admin.waitingP90")}</th>
-              <th scope="col">{t("admin.serviceMedian")}</th>
-              <th scope="col">{t("admin.serviceP90")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {figures.days.map((d) => (
-              <tr key={d.day}>
-                <th scope="row">{dayName(d.day)}</th>
-                <td>{minutes(d.waiting_median_minutes)}</td>
-                <td>{minutes(d.waiting_p90_minutes)}</td>
-                <td>{minutes(d.service_median_minutes)}</td>
-                <td>{minutes(d.service_p90_minutes)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
-    </figure>
+    <ChartFigure
+      caption={t("admin.timesPerDay")}
+      figures={figures}
+      series={series}
+      yLabel={t("admin.minutesAxis")}
+      format={(m) => (m === null ? "—" : t("admin.minutes", { count: m }))}
+      dayName={dayName}
+      testId="times"
+    />
   );
 }
 

@@ -183,13 +183,7 @@ impl LoginStore for PostgresStore {
             "SELECT e.at, e.kind, e.device_id, e.personal_code, e.detail FROM auth_events e
              JOIN devices d ON d.id = e.device_id WHERE d.centre_id = $1 ORDER BY e.id DESC LIMIT $2",
             &[&centre, &i64::from(limit)],
-            |r| AuthEvent {
-                at: r.get(0),
-                kind: r.get(1),
-                device_id: r.get(2),
-                personal_code: r.get(3),
-                detail: r.get(4),
-            },
+            auth_event,
         )
         .await
     }
@@ -208,14 +202,13 @@ impl LoginStore for PostgresStore {
         self.select(
             "SELECT at, kind, device_id, personal_code, detail FROM auth_events ORDER BY id DESC LIMIT $1",
             &[&i64::from(limit)],
-            |r| AuthEvent {
-                at: r.get(0),
-                kind: r.get(1),
-                device_id: r.get(2),
-                personal_code: r.get(3),
-                detail: r.get(4),
-            },
+            auth_event,
         )
         .await
     }
+}
+
+/// A row of at, kind, device_id, personal_code, detail.
+fn auth_event(r: &Row) -> AuthEvent {
+    AuthEvent { at: r.get(0), kind: r.get(1), device_id: r.get(2), personal_code: r.get(3), detail: r.get(4) }
 }

@@ -220,24 +220,12 @@ impl LoginStore for SqliteStore {
 
     async fn centre_auth_events(&self, centre: Uuid, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
         self.with(move |c| {
-            let mut statement = c
-                .prepare(
-                    "SELECT e.at, e.kind, e.device_id, e.personal_code, e.detail FROM auth_events e
-                     JOIN devices d ON d.id = e.device_id WHERE d.centre_id = ?1 ORDER BY e.id DESC LIMIT ?2",
-                )
-                .map_err(db)?;
-            let rows = statement
-                .query_map(params![centre.to_string(), limit], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?, r.get(3)?, r.get(4)?))
-                })
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            rows.into_iter()
-                .map(|(at, kind, device, personal_code, detail)| {
-                    Ok(AuthEvent { at, kind, device_id: device.map(parse_uuid).transpose()?, personal_code, detail })
-                })
-                .collect()
+            query_auth_events(
+                c,
+                "SELECT e.at, e.kind, e.device_id, e.personal_code, e.detail FROM auth_events e
+                 JOIN devices d ON d.id = e.device_id WHERE d.centre_id = ?1 ORDER BY e.id DESC LIMIT ?2",
+                params![centre.to_string(), limit],
+            )
         })
         .await
     }
@@ -272,22 +260,31 @@ impl LoginStore for SqliteStore {
 
     async fn auth_events(&self, limit: u32) -> Result<Vec<AuthEvent>, StoreError> {
         self.with(move |c| {
-            let mut statement = c
-                .prepare("SELECT at, kind, device_id, personal_code, detail FROM auth_events ORDER BY id DESC LIMIT ?1")
-                .map_err(db)?;
-            let rows = statement
-                .query_map(params![limit], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?, r.get(3)?, r.get(4)?))
-                })
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            rows.into_iter()
-                .map(|(at, kind, device, personal_code, detail)| {
-                    Ok(AuthEvent { at, kind, device_id: device.map(parse_uuid).transpose()?, personal_code, detail })
-                })
-                .collect()
+            query_auth_events(
+                c,
+                "SELECT at, kind, device_id, personal_code, detail FROM auth_events ORDER BY id DESC LIMIT ?1",
+                params![limit],
+            )
         })
         .await
     }
+}
+
+/// Auth events from `sql`, which selects at, kind, device_id, personal_code, detail.
+fn query_auth_events(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<AuthEvent>, StoreError> {
+    let mut statement = c.prepare(sql).map_err(db)?;
+    let rows = statement
+        .query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?, r.get(3)?, r.get(4)?)))
+        .map_err(db)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    rows.into_iter()
+        .map(|(at, kind, device, personal_code, detail)| {
+            Ok(AuthEvent { at, kind, device_id: device.map(parse_uuid).transpose()?, personal_code, detail })
+        })
+        .collect()
 }
