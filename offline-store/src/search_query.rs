@@ -102,12 +102,24 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
 const SAME_MEANING: &[&[&str]] =
     &[&["nodokl", "nodev"], &["masin", "auto", "transportlidzek"], &["pabalst", "atbalst"], &["dzivesviet", "adres"]];
 
+/// One way only, and only for exactly this stem: someone asking for a "pase" (pase, pases, pasi)
+/// means an identity document, so the eID card ("personas apliecība (eID karte)") is one too; but
+/// "pasts" or "pastāvīgi" share the stem's letters and mean nothing of the kind, and someone asking
+/// for the eID card does not mean every page that mentions a passport.
+const ALSO_MEANS: &[(&str, &[&str])] = &[("pas", &["eid"])];
+
 /// The stems meaning the same as `stem` (not itself).
 fn same_meaning(stem: &str) -> Vec<String> {
     SAME_MEANING
         .iter()
         .filter(|group| group.iter().any(|word| stem.starts_with(word)))
         .flat_map(|group| group.iter().filter(|word| !stem.starts_with(**word)).map(|word| (*word).to_owned()))
+        .chain(
+            ALSO_MEANS
+                .iter()
+                .filter(|(exactly, _)| *exactly == stem)
+                .flat_map(|(_, also)| also.iter().map(|word| (*word).to_owned())),
+        )
         .collect()
 }
 
@@ -121,12 +133,23 @@ pub struct TermPlan {
     pub synonyms: Vec<String>,
     /// Words from the index one typo away, when the word itself matches nothing.
     pub corrections: Vec<String>,
+    /// The word's own forms, matched exactly, when its stem is too short to match by prefix.
+    pub forms: Vec<String>,
 }
 
 impl TermPlan {
     pub fn new(term: &str) -> Self {
-        let prefix = stem(term).to_owned();
-        Self { synonyms: same_meaning(&prefix), prefix, corrections: Vec::new() }
+        let stem = stem(term);
+        let synonyms = same_meaning(stem);
+        // A whole short word ("pase", "suņu") cut to three letters would find everything that
+        // starts with them ("pašvaldība", "pasts", "sunīši"): it matches from the word as typed,
+        // and its stem's forms exactly (pase, pases, pasi, pasu, pasē, …).
+        if stem.chars().count() == 3 && term.chars().count() > 3 {
+            let forms =
+                ENDINGS.iter().map(|ending| format!("{stem}{ending}")).filter(|f| !f.starts_with(term)).collect();
+            return Self { prefix: term.to_owned(), synonyms, corrections: Vec::new(), forms };
+        }
+        Self { prefix: stem.to_owned(), synonyms, corrections: Vec::new(), forms: Vec::new() }
     }
 
     /// Whether a folded word of a document is one this query word finds.
@@ -134,6 +157,7 @@ impl TermPlan {
         folded.starts_with(&self.prefix)
             || self.synonyms.iter().any(|s| folded.starts_with(s.as_str()))
             || self.corrections.iter().any(|c| c == folded)
+            || self.forms.iter().any(|f| f == folded)
     }
 }
 
@@ -144,7 +168,7 @@ pub fn match_expression(plans: &[TermPlan]) -> String {
         .map(|plan| {
             let mut forms = vec![format!("\"{}\"*", plan.prefix)];
             forms.extend(plan.synonyms.iter().map(|s| format!("\"{s}\"*")));
-            forms.extend(plan.corrections.iter().map(|c| format!("\"{c}\"")));
+            forms.extend(plan.corrections.iter().chain(&plan.forms).map(|c| format!("\"{c}\"")));
             format!("({})", forms.join(" OR "))
         })
         .collect::<Vec<_>>()
@@ -221,7 +245,8 @@ mod tests {
             }
             let plans: Vec<TermPlan> = words.iter().map(|w| TermPlan::new(w)).collect();
             let expression = match_expression(&plans);
-            proptest::prop_assert_eq!(expression.matches('"').count(), 2 * plans.len());
+            let quoted: usize = plans.iter().map(|p| 1 + p.synonyms.len() + p.corrections.len() + p.forms.len()).sum();
+            proptest::prop_assert_eq!(expression.matches('"').count(), 2 * quoted);
         }
 
         #[test]

@@ -159,3 +159,46 @@ fn documents_are_replaced_and_removed_in_every_language() {
     assert!(ids(&store, "majdzivnieku").is_empty());
     assert_eq!(ids(&store, "pase"), ["passport", "unemployment"]);
 }
+
+/// The demo catalogue as a device holds it after its first sync.
+fn demo_catalogue() -> (tempfile::TempDir, Store) {
+    use offline_store::IncomingRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("local.db"), &DatabaseKey::generate().unwrap()).unwrap();
+    let demo: serde_json::Value =
+        serde_json::from_str(include_str!("../../../server/demo/demo-catalogue.pietura.json")).unwrap();
+    let mut records = Vec::new();
+    for (key, kind) in [
+        ("organisations", DocumentKind::Organisation),
+        ("services", DocumentKind::Service),
+        ("articles", DocumentKind::Article),
+    ] {
+        for value in demo[key].as_array().unwrap() {
+            let id = value["id"].as_str().unwrap().to_owned();
+            records.push(IncomingRecord { kind, id, version: 1, retired: false, document: value.to_string() });
+        }
+    }
+    store.apply_catalogue_page(&records, 1, 1, 1, chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()).unwrap();
+    (dir, store)
+}
+
+/// Issue 17: for "pase", services that merely list a passport among the documents to bring ranked
+/// above the identity documents themselves. A word in a title (or its start) outweighs any
+/// number of mentions in the body.
+#[test]
+fn for_pase_the_identity_documents_come_first() {
+    let (_dir, store) = demo_catalogue();
+    let query = SearchQuery { text: "pase".into(), limit: 10, language: Some(Language::Lv), ..Default::default() };
+    let hits: Vec<String> =
+        store.search(&query).unwrap().into_iter().map(|h| h.id.rsplit('/').next().unwrap().to_owned()).collect();
+    // The passport, the pet's passport, the knowledge-base article on passports, the eID card.
+    let first: std::collections::BTreeSet<&str> = hits.iter().take(4).map(String::as_str).collect();
+    let documents = ["eid-card", "passport", "passport-lv14", "pet-passport"].into_iter().collect();
+    assert_eq!(first, documents, "{hits:?}");
+    assert_eq!(hits[0], "passport", "{hits:?}");
+    // "pašvaldība" starts with the same three letters and is no passport.
+    assert!(!hits.iter().any(|id| id == "riga" || id == "cesis"), "{hits:?}");
+    // Still found as one types: "pas" is the start of many words.
+    let typing = SearchQuery { text: "pas".into(), limit: 50, language: Some(Language::Lv), ..Default::default() };
+    assert!(store.search(&typing).unwrap().iter().any(|h| h.id.ends_with("/riga")), "a prefix while typing");
+}
