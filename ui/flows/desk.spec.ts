@@ -831,3 +831,32 @@ test("logging out or closing the desk mid-visit asks first and offers to finish 
   await expect(ask).toHaveCount(0);
   await expect(page.getByTestId("logged-in-person")).toHaveCount(0);
 });
+
+test("the customer panel stays put while a code is typed: nothing moves under the pointer", async ({ page }) => {
+  await enrolled(page);
+  await page.getByTestId("new-visit").click();
+  const field = page.getByLabel("Personas kods vai reģistrācijas numurs");
+  const start = page.getByTestId("start-visit");
+  const search = page.getByTestId("search-box");
+  const where = async () => ({
+    field: await field.boundingBox(),
+    start: await start.boundingBox(),
+    search: await search.boundingBox(),
+  });
+  const before = await where();
+  for (const typed of ["2901", "290156-11605", "290156-11604", "40003521600", ""]) {
+    await field.fill(typed);
+    // Let the check of the code answer (the hint turns into the kind of customer or a problem).
+    await page.waitForTimeout(150);
+    expect(await where(), `after typing ${JSON.stringify(typed)}`).toEqual(before);
+  }
+  for (const width of [1024, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    const wide = await where();
+    for (const typed of ["290156-11604", "290156-11605"]) {
+      await field.fill(typed);
+      await page.waitForTimeout(150);
+      expect(await where(), `at ${width} px after ${typed}`).toEqual(wide);
+    }
+  }
+});

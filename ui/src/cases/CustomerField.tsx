@@ -83,7 +83,7 @@ export function CustomerField({
           {reading ? t("cases.readingCard") : t("cases.readCard")}
         </button>
       </div>
-      <p id={`${idPrefix}-code-help`} className={problem ? "field-error" : "muted"} role={problem ? "alert" : undefined} data-testid={`${idPrefix}-code-help`}>
+      <p id={`${idPrefix}-code-help`} className={`code-help ${problem ? "field-error" : "muted"}`} role={problem ? "alert" : undefined} data-testid={`${idPrefix}-code-help`}>
         {problem ?? (kind ? t(`cases.customerKind.${kind}`) : t("cases.customerCodeHint"))}
       </p>
       <div className="field-row">
