@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     // The desk's enrollment, session and login
     AlreadyEnrolled,
+    /// Another desk is already open on this data folder.
+    AlreadyRunning,
     NotEnrolled,
     EnrollmentCodeInvalid,
     DeskNumberUnknown,

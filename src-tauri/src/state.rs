@@ -9,12 +9,22 @@ use device::{
 /// crashing, so the clerk can read what to do).
 pub struct DeskState {
     session: Result<Arc<DeviceSession>, SessionError>,
+    /// Held while the desk runs: one desk per data folder (two would run two sync engines over
+    /// one store). Released by the system when the process ends, however it ends.
+    _lock: Option<std::fs::File>,
     /// The clerk confirmed closing although a visit is open.
     closing: std::sync::atomic::AtomicBool,
 }
 
 impl DeskState {
     pub fn open(data_dir: &std::path::Path) -> Self {
+        let lock = match only_desk_on(data_dir) {
+            Ok(lock) => lock,
+            Err(error) => {
+                tracing::error!(%error, dir = %data_dir.display(), "another desk runs on this data folder");
+                return Self { session: Err(error), _lock: None, closing: std::sync::atomic::AtomicBool::new(false) };
+            }
+        };
         let session = DeviceSession::open(data_dir, "pietura-desk", policy_from_env(), system_clock()).map(Arc::new);
         match &session {
             Err(error) => tracing::error!(%error, dir = %data_dir.display(), "the local store could not be opened"),
@@ -27,7 +37,7 @@ impl DeskState {
                 }
             }
         }
-        Self { session, closing: std::sync::atomic::AtomicBool::new(false) }
+        Self { session, _lock: lock, closing: std::sync::atomic::AtomicBool::new(false) }
     }
 
     /// Whether the clerk confirmed closing mid-visit.
@@ -41,5 +51,29 @@ impl DeskState {
 
     pub fn session(&self) -> Result<&Arc<DeviceSession>, SessionError> {
         self.session.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// Takes the data folder's lock (`desk.lock`), or says another desk holds it. A folder that cannot
+/// be written is left to the store to report.
+fn only_desk_on(data_dir: &std::path::Path) -> Result<Option<std::fs::File>, SessionError> {
+    if std::fs::create_dir_all(data_dir).is_err() {
+        return Ok(None);
+    }
+    let Ok(file) =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(data_dir.join("desk.lock"))
+    else {
+        return Ok(None);
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SessionError {
+            code: device::ErrorCode::AlreadyRunning,
+            message: format!("another Pietura desk is already open on {}", data_dir.display()),
+        }),
+        Err(std::fs::TryLockError::Error(error)) => {
+            tracing::warn!(%error, "the desk's lock could not be taken");
+            Ok(None)
+        }
     }
 }

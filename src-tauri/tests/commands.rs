@@ -140,3 +140,18 @@ fn the_life_plan_follows_the_answers_and_is_saved_as_a_pdf() {
         assert_eq!(error["code"], "not_found", "{refused:?}: {error}");
     }
 }
+
+/// One desk per data folder (issue 17): a second desk on the same folder is refused with a
+/// reason the clerk can read, and the folder is free again once the first desk is gone.
+#[test]
+fn a_second_desk_on_the_same_data_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = desk::DeskState::open(dir.path());
+    assert!(first.session().is_ok());
+    let second = desk::DeskState::open(dir.path());
+    let refused = second.session().unwrap_err();
+    assert_eq!(refused.code, "already_running", "{refused:?}");
+    drop(second);
+    drop(first);
+    assert!(desk::DeskState::open(dir.path()).session().is_ok(), "free again");
+}

@@ -783,6 +783,14 @@ fn an_administrator_grants_a_new_clerk_a_role_and_the_clerks_card_then_logs_in()
     log_in(&app, "1234")?;
     assert_eq!(app.text("[data-testid=person-roles]")?, "Klientu apkalpošanas speciālists, Administrators");
 
+    // Ctrl+= zooms in (the page gets fewer CSS pixels across), Ctrl+0 back.
+    let width = || -> Result<f64> { Ok(app.execute("return window.innerWidth")?.as_f64().unwrap_or_default()) };
+    let normal = width()?;
+    app.press("[data-testid=search-box]", "\u{E009}=\u{E000}")?;
+    app.wait("the zoomed page", Duration::from_secs(10), || Ok(width()? < normal))?;
+    app.press("[data-testid=search-box]", "\u{E009}0\u{E000}")?;
+    app.wait("the page back at 100 %", Duration::from_secs(10), || Ok(width()? == normal))?;
+
     // The Centre screen: the figures from the server, then the staff. (Errors in the web view
     // are collected, to be said if the screen does not come.)
     app.execute(
