@@ -202,3 +202,14 @@ fn for_pase_the_identity_documents_come_first() {
     let typing = SearchQuery { text: "pas".into(), limit: 50, language: Some(Language::Lv), ..Default::default() };
     assert!(store.search(&typing).unwrap().iter().any(|h| h.id.ends_with("/riga")), "a prefix while typing");
 }
+
+/// Both languages' words for a passport from one short query, as the kiosk's search is used.
+#[test]
+fn pass_finds_the_english_passport_and_the_latvian_pase() {
+    let (_dir, store) = demo_catalogue();
+    for language in [Language::En, Language::Lv] {
+        let query = SearchQuery { text: "pass".into(), limit: 5, language: Some(language), ..Default::default() };
+        let hits: Vec<String> = store.search(&query).unwrap().into_iter().map(|h| h.id).collect();
+        assert!(hits.iter().any(|id| id.ends_with("/passport")), "{language:?}: {hits:?}");
+    }
+}
