@@ -111,6 +111,11 @@ pub enum Role {
 impl Role {
     pub const STAFF: [Role; 4] = [Role::Clerk, Role::Librarian, Role::Trainer, Role::Admin];
 
+    /// A role staff hold at a centre (not `citizen`), by its name.
+    pub fn staff(name: &str) -> Option<Role> {
+        name.parse().ok().filter(|role| *role != Role::Citizen)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Clerk => "clerk",
@@ -194,6 +199,13 @@ mod tests {
                 assert!(result.is_err() || changed.starts_with('3'), "{changed} passed");
             }
         }
+    }
+
+    #[test]
+    fn staff_roles_are_every_role_but_the_citizens() {
+        assert_eq!(Role::STAFF.map(|r| Role::staff(r.as_str())), Role::STAFF.map(Some));
+        assert_eq!(Role::staff("citizen"), None);
+        assert_eq!(Role::staff("Admin"), None);
     }
 
     #[test]

@@ -210,27 +210,25 @@ pub async fn staff(store: &dyn Store, centre: &Centre) -> Result<StaffList, Stor
 
 /// Parses a role an administrator may grant.
 pub fn staff_role(role: &str) -> Result<Role, AdminError> {
-    Role::STAFF.into_iter().find(|r| r.as_str() == role).ok_or_else(|| AdminError::Role(role.to_owned()))
+    Role::staff(role).ok_or_else(|| AdminError::Role(role.to_owned()))
 }
 
-fn personal_code(code: &str) -> Result<PersonalCode, AdminError> {
-    PersonalCode::parse(code).map_err(|e| AdminError::PersonalCode(code.to_owned(), e))
+/// The person and the role of a grant, as an administrator typed them.
+fn grantee(personal_code: &str, role: &str) -> Result<(PersonalCode, Role), AdminError> {
+    Ok((crate::login::grantee(personal_code).map_err(grant_error)?, staff_role(role)?))
 }
 
-/// Grants `role` at the administrator's centre; answers whether it is new.
+/// Grants `role` at the administrator's centre.
 pub async fn grant(
     store: &dyn Store,
     centre: &Centre,
     admin: &str,
-    personal_code_text: &str,
+    personal_code: &str,
     role: &str,
     now: DateTime<Utc>,
 ) -> Result<PersonalCode, AdminError> {
-    let code = personal_code(personal_code_text)?;
-    let role = staff_role(role)?;
-    crate::login::grant_by(store, code.as_str(), role, &centre.name, &format!("person:{admin}"), now)
-        .await
-        .map_err(grant_error)?;
+    let (code, role) = grantee(personal_code, role)?;
+    crate::login::grant_at(store, &code, role, centre, &format!("person:{admin}"), now).await.map_err(grant_error)?;
     Ok(code)
 }
 
@@ -240,18 +238,15 @@ pub async fn revoke(
     store: &dyn Store,
     centre: &Centre,
     admin: &str,
-    personal_code_text: &str,
+    personal_code: &str,
     role: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AdminError> {
-    let code = personal_code(personal_code_text)?;
-    let role = staff_role(role)?;
+    let (code, role) = grantee(personal_code, role)?;
     if role == Role::Admin && code.as_str() == admin {
         return Err(AdminError::OwnAdminRole);
     }
-    crate::login::revoke_by(store, code.as_str(), role, &centre.name, &format!("person:{admin}"), now)
-        .await
-        .map_err(grant_error)
+    crate::login::revoke_at(store, &code, role, centre, &format!("person:{admin}"), now).await.map_err(grant_error)
 }
 
 fn grant_error(error: crate::login::GrantError) -> AdminError {

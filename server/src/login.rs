@@ -422,24 +422,27 @@ pub async fn grant(
     centre_name: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, String), GrantError> {
-    grant_by(store, personal_code, role, centre_name, "operator", now).await
-}
-
-/// [`grant`] by someone other than the server's operator (audited under `by`).
-pub async fn grant_by(
-    store: &dyn Store,
-    personal_code: &str,
-    role: Role,
-    centre_name: &str,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<(String, String), GrantError> {
-    let code = PersonalCode::parse(personal_code).map_err(|e| GrantError::PersonalCode(personal_code.into(), e))?;
+    let code = grantee(personal_code)?;
     if role == Role::Citizen {
         return Err(GrantError::CitizenRole);
     }
-    let centre =
-        store.find_centre_by_name(centre_name).await?.ok_or_else(|| GrantError::NoCentre(centre_name.into()))?;
+    let centre = centre_named(store, centre_name).await?;
+    grant_at(store, &code, role, &centre, "operator", now).await?;
+    Ok((code.to_string(), centre.name))
+}
+
+/// Grants `role` at `centre` to `code`, audited under `by` (the operator, or an administrator).
+pub async fn grant_at(
+    store: &dyn Store,
+    code: &PersonalCode,
+    role: Role,
+    centre: &domain::Centre,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), GrantError> {
+    if role == Role::Citizen {
+        return Err(GrantError::CitizenRole);
+    }
     store.grant_role(code.as_str(), role, centre.id, now).await?;
     let detail = format!("{} at {}", role.as_str(), centre.name);
     crate::audit::record(
@@ -447,7 +450,7 @@ pub async fn grant_by(
         crate::audit::NewAuditEntry::new(now, by, "role_granted", format!("person:{code}"), detail),
     )
     .await?;
-    Ok((code.to_string(), centre.name))
+    Ok(())
 }
 
 /// Revokes `role` at the centre named `centre_name`; the person's sessions on the centre's
@@ -459,21 +462,20 @@ pub async fn revoke(
     centre_name: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, GrantError> {
-    revoke_by(store, personal_code, role, centre_name, "operator", now).await
+    let code = grantee(personal_code)?;
+    let centre = centre_named(store, centre_name).await?;
+    revoke_at(store, &code, role, &centre, "operator", now).await
 }
 
-/// [`revoke`] by someone other than the server's operator (audited under `by`).
-pub async fn revoke_by(
+/// Revokes `role` at `centre` from `code`, audited under `by`; answers whether there was one.
+pub async fn revoke_at(
     store: &dyn Store,
-    personal_code: &str,
+    code: &PersonalCode,
     role: Role,
-    centre_name: &str,
+    centre: &domain::Centre,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, GrantError> {
-    let code = PersonalCode::parse(personal_code).map_err(|e| GrantError::PersonalCode(personal_code.into(), e))?;
-    let centre =
-        store.find_centre_by_name(centre_name).await?.ok_or_else(|| GrantError::NoCentre(centre_name.into()))?;
     let revoked = store.revoke_role(code.as_str(), role, centre.id, now).await?;
     if revoked {
         // The grant row goes; its history stays here, with the grant's own entry.
@@ -482,6 +484,15 @@ pub async fn revoke_by(
         crate::audit::record(store, entry).await?;
     }
     Ok(revoked)
+}
+
+/// The person a grant is for, from their personal code as typed.
+pub fn grantee(personal_code: &str) -> Result<PersonalCode, GrantError> {
+    PersonalCode::parse(personal_code).map_err(|e| GrantError::PersonalCode(personal_code.into(), e))
+}
+
+async fn centre_named(store: &dyn Store, name: &str) -> Result<domain::Centre, GrantError> {
+    store.find_centre_by_name(name).await?.ok_or_else(|| GrantError::NoCentre(name.into()))
 }
 
 #[derive(Debug, thiserror::Error)]

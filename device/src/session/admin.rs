@@ -155,9 +155,7 @@ impl DeviceSession {
     pub async fn revoke_role(&self, personal_code: &str, role: &str) -> Result<(), SessionError> {
         let code = domain::PersonalCode::parse(personal_code)
             .map_err(|e| invalid(ErrorCode::PersonalCodeInvalid, e.to_string()))?;
-        let role = domain::Role::STAFF
-            .into_iter()
-            .find(|r| r.as_str() == role)
+        let role = domain::Role::staff(role)
             .ok_or_else(|| invalid(ErrorCode::NotFound, format!("{role:?} is not a staff role")))?;
         let path = format!("/v1/admin/staff/{code}/roles/{}", role.as_str());
         self.admin_send::<(), ()>(reqwest::Method::DELETE, &path, None).await

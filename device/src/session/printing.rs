@@ -167,17 +167,14 @@ fn preview_pages(content: &[u8]) -> Result<(Vec<String>, u32), SessionError> {
     let encode = |media_type: &str, bytes: &[u8]| {
         format!("data:{media_type};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
     };
-    if content.starts_with(b"%PDF-") {
-        let pages = print::preview::pdf_pages(content, PREVIEW_PAGES, PREVIEW_PIXELS)
-            .map_err(|e| SessionError::new(ErrorCode::DocumentNoPreview, e.to_string()))?;
-        return Ok((pages.pages.iter().map(|png| encode("image/png", png)).collect(), pages.total));
+    match domain::case::document_media_type(content) {
+        Some("application/pdf") => {
+            let pages = print::preview::pdf_pages(content, PREVIEW_PAGES, PREVIEW_PIXELS)
+                .map_err(|e| SessionError::new(ErrorCode::DocumentNoPreview, e.to_string()))?;
+            Ok((pages.pages.iter().map(|png| encode("image/png", png)).collect(), pages.total))
+        }
+        // What a web view draws; a TIFF scan it cannot.
+        Some(picture @ ("image/png" | "image/jpeg")) => Ok((vec![encode(picture, content)], 1)),
+        _ => Err(SessionError::new(ErrorCode::DocumentNoPreview, "only PDFs and pictures are printed")),
     }
-    let media_type = if content.starts_with(b"\x89PNG") {
-        "image/png"
-    } else if content.starts_with(b"\xFF\xD8\xFF") {
-        "image/jpeg"
-    } else {
-        return Err(SessionError::new(ErrorCode::DocumentNoPreview, "only PDFs and pictures are printed"));
-    };
-    Ok((vec![encode(media_type, content)], 1))
 }

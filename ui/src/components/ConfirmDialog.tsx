@@ -1,6 +1,25 @@
 import { useEffect, useId, useRef } from "react";
 
 /**
+ * A `<dialog>` shown modal while the component is mounted (focus kept inside, the page behind
+ * inert), closed when it goes; `onOpen` runs once it is shown.
+ */
+export function useModal(onOpen?: () => void) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    // jsdom has no showModal; browsers (WebKitGTK, Chromium) do.
+    if (dialog && !dialog.open && typeof dialog.showModal === "function") dialog.showModal();
+    onOpen?.();
+    return () => {
+      if (dialog?.open) dialog.close();
+    };
+    // Shown once, when mounted.
+  }, []);
+  return ref;
+}
+
+/**
  * A question before something final: a modal dialog (focus kept inside, Esc answers "no") whose
  * safe answer has the focus, so Enter pressed by habit changes nothing.
  */
@@ -21,19 +40,10 @@ export function ConfirmDialog({
   onCancel: () => void;
   testId?: string;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const safe = useRef<HTMLButtonElement>(null);
+  // showModal focuses the first button; the safe answer takes it.
+  const ref = useModal(() => safe.current?.focus());
   const id = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    // jsdom has no showModal; browsers (WebKitGTK, Chromium) do.
-    if (dialog && !dialog.open && typeof dialog.showModal === "function") dialog.showModal();
-    // showModal focuses the first button; the safe answer takes it.
-    safe.current?.focus();
-    return () => {
-      if (dialog?.open) dialog.close();
-    };
-  }, []);
   return (
     <dialog
       ref={ref}

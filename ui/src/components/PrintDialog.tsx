@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type PrintOutcome, type PrintPreview } from "../api";
 import { errorKey } from "../i18n";
+import { useModal } from "./ConfirmDialog";
 
 /**
  * What is about to be printed, page by page, with the printer and the number of copies to choose:
@@ -17,19 +18,12 @@ export function PrintDialog({
   onClosed: () => void;
 }) {
   const { t } = useTranslation();
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal();
   const id = useId();
   const [printer, setPrinter] = useState(preview.printers.find((p) => p.default)?.name ?? preview.printers[0]?.name ?? "");
   const [copies, setCopies] = useState(1);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open && typeof dialog.showModal === "function") dialog.showModal();
-    return () => {
-      if (dialog?.open) dialog.close();
-    };
-  }, []);
   // No printer at all: nothing to print on (saving the PDF is the way). The list failing is
   // not the same: `lp` may still reach the default printer.
   const noPrinter = preview.printers_problem === "no_printer";
