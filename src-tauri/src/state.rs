@@ -65,15 +65,28 @@ fn only_desk_on(data_dir: &std::path::Path) -> Result<Option<std::fs::File>, Ses
     else {
         return Ok(None);
     };
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(SessionError {
-            code: device::ErrorCode::AlreadyRunning,
-            message: format!("another Pietura desk is already open on {}", data_dir.display()),
-        }),
-        Err(std::fs::TryLockError::Error(error)) => {
-            tracing::warn!(%error, "the desk's lock could not be taken");
-            Ok(None)
+    // A desk that was just closed may still be ending (its window gone, its process not yet):
+    // it lets go within moments, so a desk started again at once waits for it a little.
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(SessionError {
+                    code: device::ErrorCode::AlreadyRunning,
+                    message: format!("another Pietura desk is already open on {}", data_dir.display()),
+                });
+            }
+            Err(std::fs::TryLockError::Error(error)) => {
+                tracing::warn!(%error, "the desk's lock could not be taken");
+                return Ok(None);
+            }
         }
     }
 }
+
+/// How long a starting desk waits for one that is ending to let go of the data folder.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
