@@ -106,8 +106,11 @@ impl CupsServer {
         )?;
         let address = format!("127.0.0.1:{port}");
         let server = Self { address, dir, _cupsd: process };
+        // lpstat exits 0 either way: its words say whether the scheduler answers.
         wait_until("cupsd to answer", Duration::from_secs(20), || {
-            Ok(Command::new("lpstat").args(["-h", &server.address, "-r"]).output()?.status.success())
+            let output =
+                Command::new("lpstat").args(["-h", &server.address, "-r"]).env("LC_ALL", "C.UTF-8").output()?;
+            Ok(String::from_utf8_lossy(&output.stdout).contains("scheduler is running"))
         })
         .with_context(|| server.log())?;
         Ok(server)
