@@ -110,7 +110,15 @@ pub fn spawn(
             // is away show as waiting (a wake after queueing makes this prompt).
             let counting = store.clone();
             if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || counting.outbox_counts()).await {
-                status_tx.send_modify(|s| s.outbox = outbox_status(&counts));
+                status_tx.send_if_modified(|s| {
+                    let counted = outbox_status(&counts);
+                    let changed = s.outbox != counted;
+                    if changed {
+                        s.outbox = counted;
+                        s.revision += 1;
+                    }
+                    changed
+                });
             }
             let previous = status_tx.borrow().clone();
             let (status, wait) = after_attempt(&previous, outcome, clock(), &policy, jitter());
@@ -159,8 +167,13 @@ async fn attempt(
             return AttemptOutcome::Unreachable(format!("the offline catalogue could not be updated: {error}"));
         }
     }
+    // Each step that changed this device's own items says so, for the views that show them.
+    let changed = |status: &watch::Sender<SyncStatus>| status.send_modify(|s| s.revision += 1);
     match push_outbox(client, credentials, store, clock).await {
-        Ok(pushed) if pushed > 0 => info!(entries = pushed, "outbox pushed"),
+        Ok(pushed) if pushed > 0 => {
+            info!(entries = pushed, "outbox pushed");
+            changed(status);
+        }
         Ok(_) => {}
         Err(PullError::Server(error)) => {
             warn!(code = error.code(), %error, "outbox push failed");
@@ -175,8 +188,14 @@ async fn attempt(
     // desk's changes already.
     if hello.desk_number.is_some() {
         match pull_cases(client, credentials, store, clock).await {
-            Ok(merge) if merge.news > 0 => info!(news = merge.news, "cases changed on the server"),
-            Ok(_) => {}
+            Ok(merge) => {
+                if merge.news > 0 {
+                    info!(news = merge.news, "cases changed on the server");
+                }
+                if merge.added + merge.updated > 0 {
+                    changed(status);
+                }
+            }
             Err(PullError::Server(error)) => {
                 warn!(code = error.code(), %error, "case pull failed");
                 return classify(error);
@@ -187,7 +206,12 @@ async fn attempt(
             }
         }
         match follow_messages(client, credentials, store, clock).await {
-            Ok(followed) => status.send_modify(|s| s.mail_unread = followed.unread),
+            Ok(followed) => status.send_modify(|s| {
+                s.mail_unread = followed.unread;
+                if followed.changed > 0 {
+                    s.revision += 1;
+                }
+            }),
             Err(error) => warn!(%error, "the states of sent messages could not be fetched"),
         }
         // The catalogue of institutions' e-addresses, for writing to them offline. A server
@@ -240,6 +264,8 @@ async fn upload_attachments(
 pub struct MessagesFollowed {
     /// Sent messages whose states were recorded.
     pub states: usize,
+    /// Of those, the ones whose state differs from what the device knew (a new one included).
+    pub changed: usize,
     /// Messages waiting unread in the centre's mailboxes.
     pub unread: u64,
 }
@@ -258,10 +284,8 @@ pub async fn follow_messages(
     let states: Vec<(uuid::Uuid, String)> =
         answer.messages.iter().filter_map(|m| Some((m.id, serde_json::to_string(&m.deliveries).ok()?))).collect();
     let (count, now) = (states.len(), clock());
-    if count > 0 {
-        blocking(store, move |s| s.record_message_states(&states, now)).await?;
-    }
-    Ok(MessagesFollowed { states: count, unread: answer.unread })
+    let changed = if count > 0 { blocking(store, move |s| s.record_message_states(&states, now)).await? } else { 0 };
+    Ok(MessagesFollowed { states: count, changed, unread: answer.unread })
 }
 
 /// Refreshes the e-address catalogue kept for choosing recipients offline.

@@ -66,6 +66,11 @@ pub struct SyncStatus {
     /// Messages waiting unread in the centre's mailboxes (desks), as last heard.
     #[serde(default)]
     pub mail_unread: u64,
+    /// Goes up each time syncing changed what the device shows of its own items (an outbox
+    /// entry sent or refused, a case merged, a sent message's state): views showing an item's
+    /// sync state read it again when this changes, so every view tells the same story.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// The outbox, for the status bar: cases waiting to be sent, and refused ones a clerk must see.
@@ -107,6 +112,7 @@ impl Default for SyncStatus {
             catalogue: CatalogueStatus::default(),
             outbox: OutboxStatus::default(),
             mail_unread: 0,
+            revision: 0,
         }
     }
 }
@@ -154,6 +160,7 @@ pub fn after_attempt(
                 catalogue: previous.catalogue.clone(),
                 outbox: previous.outbox,
                 mail_unread: previous.mail_unread,
+                revision: previous.revision,
             },
             policy.interval,
         ),
@@ -192,6 +199,7 @@ fn failed(
             catalogue: CatalogueStatus { syncing: false, ..previous.catalogue.clone() },
             outbox: previous.outbox,
             mail_unread: previous.mail_unread,
+            revision: previous.revision,
         },
         retry_delay(policy, failures, jitter),
     )

@@ -123,11 +123,19 @@ impl Store {
         ids.iter().map(|id| Uuid::parse_str(id).map_err(|e| StoreError::Corrupt(e.to_string()))).collect()
     }
 
-    /// Records how sent messages stand on the server (JSON of their deliveries, by message id).
-    pub fn record_message_states(&self, states: &[(Uuid, String)], at: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Records how sent messages stand on the server (JSON of their deliveries, by message id);
+    /// answers how many differ from what was recorded before.
+    pub fn record_message_states(&self, states: &[(Uuid, String)], at: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut connection = self.connection();
         let tx = connection.transaction()?;
+        let mut changed = 0;
         for (id, deliveries) in states {
+            let known: Option<String> = tx
+                .query_row("SELECT deliveries FROM message_states WHERE message_id = ?1", [id.to_string()], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            changed += usize::from(known.as_deref() != Some(deliveries.as_str()));
             tx.execute(
                 "INSERT INTO message_states (message_id, deliveries, checked_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (message_id) DO UPDATE SET deliveries = excluded.deliveries, checked_at = excluded.checked_at",
@@ -135,7 +143,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(changed)
     }
 
     /// Replaces the e-address catalogue with the server's, in one transaction.

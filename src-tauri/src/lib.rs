@@ -101,16 +101,43 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
             commands::cases::print_visit_receipt,
             commands::cases::check_customer_code,
         ]);
-    match data_dir {
-        Some(dir) => builder.manage(open_state(&dir)),
+    builder.setup(move |app| {
         // The platform's folder is known only once the app exists.
-        None => builder.setup(|app| {
-            let dir = app.path().app_data_dir()?;
-            app.manage(open_state(&dir));
-            Ok(())
-        }),
-    }
+        let dir = match data_dir {
+            Some(dir) => dir,
+            None => app.path().app_data_dir()?,
+        };
+        app.manage(open_state(&dir));
+        push_sync_status(app.handle());
+        Ok(())
+    })
 }
+
+/// The event that carries the sync state to the UI.
+pub const SYNC_STATUS_EVENT: &str = "sync-status";
+
+/// Sends the sync state to the UI whenever it changes (connection, outbox, items' revision,
+/// catalogue progress): every view reads one state pushed from one place instead of each
+/// asking on its own schedule. A burst (a first catalogue sync publishes every page) is sent at
+/// most every [`STATUS_EVENT_GAP`], the latest state last.
+fn push_sync_status<R: Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri::Emitter;
+    let Ok(session) = app.state::<DeskState>().session().cloned() else { return };
+    let mut changes = session.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let status = changes.borrow_and_update().clone();
+            if let Err(error) = app.emit(SYNC_STATUS_EVENT, status) {
+                tracing::warn!(%error, "the sync state could not be sent to the UI");
+            }
+            tokio::time::sleep(STATUS_EVENT_GAP).await;
+        }
+    });
+}
+
+/// The shortest time between two sync-state events.
+const STATUS_EVENT_GAP: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Opens the device session and starts syncing in the background if the desk is enrolled.
 ///

@@ -472,6 +472,9 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     app.wait("the outbox emptied", Duration::from_secs(10), || {
         Ok(app.find("[data-testid=outbox-pending]")?.is_none())
     })?;
+    // The case page left open says so too, without being opened again (issue 17: it said "not
+    // yet on the server" long after the server had it).
+    assert_eq!(app.text("[data-testid=case-sync]")?.trim(), "Ir serverī");
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(runtime.block_on(store.case_count())?, 1, "the case arrived more than once");
     let on_server = runtime.block_on(store.case_by_number(&case_number))?.context("the case by its number")?;

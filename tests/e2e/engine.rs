@@ -93,3 +93,86 @@ async fn the_engine_goes_offline_when_the_server_stops_and_back_online_when_it_r
     tokio::task::spawn_blocking(move || wait("unauthorised", Connection::Unauthorised, &*c)).await.unwrap();
     handle.stop().await;
 }
+
+/// The status's `revision` is what the desk's views reread an item's sync state on: it must move
+/// when the server takes the desk's own case and when an institution changes it, and stay put
+/// over rounds that change nothing (else every view would reload every few seconds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_revision_moves_when_the_devices_own_items_change_and_only_then() {
+    use domain::{
+        PersonalCode,
+        case::{Actor, CaseKind, CaseStatus},
+    };
+    use offline_store::{CaseDraft, EntryOrigin};
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_dir();
+    let (db, code) = tests::processes::demo_server_with_desk(&bin, dir.path()).unwrap();
+    let riga = "https://pietura.lv/id/org/riga";
+    server_cli(&bin, &db, &["institution", "add", riga, "--name", "Rīgas valstspilsētas pašvaldība"]).unwrap();
+    let key: serde_json::Value =
+        serde_json::from_str(&server_cli(&bin, &db, &["institution", "key", riga, "--json"]).unwrap()).unwrap();
+    let key = format!("ApiKey {}", key["api_key"].as_str().unwrap());
+    let server = ServerProcess::start(&bin, &db, free_port()).unwrap();
+    let client = SyncClient::new(parse_server_url(&server.url).unwrap()).unwrap();
+    let enrolled = client.enroll(&code).await.unwrap();
+    let credentials = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let author = tests::clerk_offline_author(dir.path(), enrolled.device_id).unwrap();
+    let local = Arc::new(
+        offline_store::Store::open(&dir.path().join("local.db"), &offline_store::DatabaseKey::from_bytes([5; 32]))
+            .unwrap(),
+    );
+    let now = tests::real_now();
+    let clerk = Actor::Staff { personal_code: PersonalCode::parse(tests::people::CLERK).unwrap(), offline: true };
+    let draft = CaseDraft {
+        service_id: "https://pietura.lv/id/service/dog-fee".into(),
+        kind: CaseKind::Application,
+        centre_code: enrolled.centre.code.clone(),
+        registered_by: clerk.clone(),
+        offline: true,
+        author: Some(author.clone()),
+        ..CaseDraft::example(enrolled.centre.id, now - chrono::Duration::minutes(30))
+    };
+    let case = local.register_case(draft, now).unwrap();
+    let origin = EntryOrigin { offline: true, author: Some(author) };
+    local.change_case_status(case.id, CaseStatus::Submitted, now, clerk, "", origin, uuid::Uuid::now_v7()).unwrap();
+
+    let policy = SchedulePolicy {
+        interval: Duration::from_millis(200),
+        backoff_base: Duration::from_millis(100),
+        backoff_max: Duration::from_millis(400),
+    };
+    let handle = engine::spawn(client, credentials, local.clone(), policy, engine::system_clock());
+    let status = handle.subscribe();
+    let wait = |what: &'static str, until: Box<dyn Fn(&device::schedule::SyncStatus) -> bool + Send>| {
+        let status = status.clone();
+        tokio::task::spawn_blocking(move || {
+            wait_until(what, Duration::from_secs(20), || Ok(until(&status.borrow()))).unwrap()
+        })
+    };
+    wait("the case is on the server", Box::new(|s| s.connection == Connection::Online && s.outbox.pending == 0))
+        .await
+        .unwrap();
+    let sent = handle.status().revision;
+    assert!(sent >= 1, "taking the desk's case is a change of its items");
+
+    // Rounds that bring nothing new leave it.
+    let since = handle.status().last_success;
+    wait("two more rounds", Box::new(move |s| s.last_success > since)).await.unwrap();
+    let since = handle.status().last_success;
+    wait("two more rounds", Box::new(move |s| s.last_success > since)).await.unwrap();
+    assert_eq!(handle.status().revision, sent, "a quiet round changes nothing the views show");
+
+    // The institution takes the case on: the next round merges it and the revision moves.
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v1/cases/{}/status", server.url.trim_end_matches('/'), case.number))
+        .header("pietura-protocol", "1")
+        .header("authorization", &key)
+        .json(&serde_json::json!({ "status": "in_progress", "expected_status": "submitted", "note": "Izskatām" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    wait("the institution's change merged", Box::new(move |s| s.revision > sent)).await.unwrap();
+    assert_eq!(local.case(case.id).unwrap().unwrap().status(), CaseStatus::InProgress);
+    handle.stop().await;
+}

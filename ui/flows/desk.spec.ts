@@ -370,6 +370,58 @@ test("cases: register from a service page, note and move on, and see what an ins
   await expect(page.getByTestId("changed-cases")).toHaveCount(0);
 });
 
+test("an item's sync state is one state in every view and follows the server without reopening anything", async ({ page }) => {
+  await enrolled(page);
+  const fake = (call: "syncAll" | "offline") =>
+    page.evaluate((c) => {
+      const f = (window as unknown as { __fake: { syncAll(): void; setConnection(c: string): void } }).__fake;
+      if (c === "syncAll") f.syncAll();
+      else f.setConnection("offline");
+    }, call);
+  await fake("offline");
+  await page.getByTestId("search-box").fill("sunu");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("register-case").click();
+  await page.getByLabel("Personas kods vai reģistrācijas numurs").fill("161175-19997");
+  await page.getByTestId("register-submit").click();
+  await expect(page.getByTestId("registered-sync")).toHaveText("vēl nav serverī");
+  // The server takes it: the registration's own outcome says so where it is, unasked.
+  await fake("syncAll");
+  await expect(page.getByTestId("registered-sync")).toHaveCount(0);
+  await page.getByTestId("open-registered-case").click();
+  const casePage = page.getByTestId("case-page");
+  await expect(casePage.getByTestId("case-sync")).toHaveText("Ir serverī");
+  // A note made offline waits, then goes: the open page follows.
+  await casePage.getByTestId("new-note").fill("Zvanīs rīt");
+  await casePage.getByTestId("add-note").click();
+  await expect(casePage.getByTestId("case-sync")).toHaveText("vēl nav serverī");
+  await fake("syncAll");
+  await expect(casePage.getByTestId("case-sync")).toHaveText("Ir serverī");
+  await expect(casePage.getByTestId("case-notes")).toContainText("Zvanīs rīt");
+  // The list of today's cases tells the same.
+  await page.getByTestId("tab-cases").click();
+  await expect(page.getByTestId("cases-table")).toContainText("R1V-01-26-0004");
+  await expect(page.getByTestId("cases-table")).not.toContainText("vēl nav serverī");
+
+  // A message waits in "to be sent" only until the server has it; then it is in Sent, delivered,
+  // and nowhere said to be waiting.
+  await page.getByTestId("tab-mail").click();
+  await page.getByTestId("mail-write").click();
+  await page.getByTestId("recipient-search").fill("ieņēmumu");
+  await page.getByTestId("recipient-option").first().click();
+  await page.getByTestId("mail-subject").fill("Par suni");
+  await page.getByTestId("mail-body").fill("Lūdzam izskatīt.");
+  await page.getByTestId("mail-send").click();
+  await expect(page.getByTestId("mail-outbox")).toContainText("Par suni");
+  await page.getByTestId("folder-sent").click();
+  await expect(page.getByTestId("mail-messages")).not.toContainText("Par suni");
+  await fake("syncAll");
+  await expect(page.getByTestId("mail-outbox")).toHaveCount(0);
+  const sent = page.getByTestId("mail-messages").locator("li", { hasText: "Par suni" });
+  await expect(sent.getByTestId("message-state")).toHaveAttribute("data-state", "delivered");
+  await expectAccessible(page);
+});
+
 test("e-address: write to an institution (queued), read the centre's mailbox, and read a customer's with their consent", async ({ page }) => {
   await enrolled(page);
   // One message waits unread in the centre's mailbox: the tab and the status bar say so.
@@ -429,7 +481,7 @@ test("e-address: write to an institution (queued), read the centre's mailbox, an
   await expect(page.getByTestId("mail-outbox")).toContainText("iesniegums.pdf");
   await expect(page.getByTestId("mail-outbox").getByTestId("message-state")).toHaveAttribute("data-state", "queued");
   await page.getByRole("button", { name: "Atbilde uz iesniegumu" }).click();
-  // Read now: nothing waits (the count follows within the tab's poll).
+  // Read now: nothing waits (the engine's round the opening woke pushes the new count).
   await expect(page.getByTestId("mail-unread-badge")).toHaveCount(0, { timeout: 8000 });
   await expect(page.getByTestId("mail-opened")).toContainText("Jūsu iesniegums ir saņemts.");
   // Answer it: to its sender, named from the catalogue, the subject marked as an answer.

@@ -307,6 +307,22 @@ export function installFakeBackend(caseRules: CaseRules): void {
     setOutbox(pending, poisoned) {
       state.status.outbox = { pending, poisoned };
       persist();
+      pushStatus();
+    },
+    /** The server takes everything this desk queued, as a sync round does: cases on the server,
+     *  messages delivered; the shell pushes the new state with a new revision. */
+    syncAll() {
+      state.cases.forEach((c) => (c.unsent = 0));
+      state.mail.queued.forEach((m) => {
+        m.state = "sent";
+        m.deliveries = m.recipients.map((recipient) => ({ recipient, state: "delivered", notified_on: null, read_at: null }));
+      });
+      state.status.outbox = { pending: 0, poisoned: 0 };
+      state.status.revision = (state.status.revision || 0) + 1;
+      state.status.connection = "online";
+      state.status.last_success = new Date().toISOString();
+      persist();
+      pushStatus();
     },
     /** The logged-in person's roles (e.g. the centre's administrator). */
     setRoles(roles) {
@@ -317,8 +333,18 @@ export function installFakeBackend(caseRules: CaseRules): void {
       state.status.connection = connection;
       if (connection === "online") state.status.last_success = new Date().toISOString();
       persist();
+      pushStatus();
     },
   };
+  // The status as `sync_status` answers it, pushed as the shell pushes every change.
+  function currentStatus() {
+    const outbox = state.status.outbox || { pending: 0, poisoned: 0 };
+    const mail_unread = state.mail.inbox.filter((m) => m.deliveries.some((d) => d.state !== "read")).length;
+    return { revision: 0, ...state.status, outbox: { ...outbox, case_news: state.cases.filter((c) => c.news).length }, mail_unread };
+  }
+  function pushStatus() {
+    page.__fake.emit("sync-status", currentStatus());
+  }
   page.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: "main" }, currentWebview: { label: "main", windowLabel: "main" } },
     transformCallback: (cb) => cb,
@@ -355,11 +381,8 @@ export function installFakeBackend(caseRules: CaseRules): void {
           state.language = args.language;
           persist();
           return reply("set_language", null);
-        case "sync_status": {
-          const outbox = state.status.outbox || { pending: 0, poisoned: 0 };
-          const mail_unread = state.mail.inbox.filter((m) => m.deliveries.some((d) => d.state !== "read")).length;
-          return reply("sync_status", { ...state.status, outbox: { ...outbox, case_news: state.cases.filter((c) => c.news).length }, mail_unread });
-        }
+        case "sync_status":
+          return reply("sync_status", currentStatus());
         case "retry_sync":
           return reply("retry_sync", null);
         case "outbox_problems":
@@ -562,8 +585,14 @@ export function installFakeBackend(caseRules: CaseRules): void {
         case "mailbox_folder":
           if (args.address === "R1V@90011524360") {
             if (args.folder === "sent") {
-              // As the server answers: each recipient named from the e-address accounts.
-              return reply("mailbox_folder", [{ id: "0190b2d8-0000-7000-8000-00000000e201", sender: "R1V@90011524360", sender_name: "Rīgas 1. VPVKAC", subject: "Klienta pilnvara", body: "Pielikumā.",
+              // As the server answers: each recipient named from the e-address accounts; what
+              // this desk sent once the server has it.
+              const named = (a) => (state.mail.directory.find((d) => d.address === a) || { name: a }).name;
+              const sentHere = state.mail.queued.filter((m) => m.state === "sent").map((m) => ({
+                id: m.id, sender: "R1V@90011524360", sender_name: "Rīgas 1. VPVKAC", subject: m.subject, body: "", case_number: m.case_number,
+                attachments: [], sent_at: m.created_at, deliveries: m.deliveries.map((d) => ({ ...d, recipient_name: named(d.recipient) })),
+              }));
+              return reply("mailbox_folder", [...sentHere, { id: "0190b2d8-0000-7000-8000-00000000e201", sender: "R1V@90011524360", sender_name: "Rīgas 1. VPVKAC", subject: "Klienta pilnvara", body: "Pielikumā.",
                 case_number: null, attachments: [], sent_at: "2026-11-24T09:00:00Z",
                 deliveries: [{ recipient: "_DEFAULT@90000069281", recipient_name: "Valsts ieņēmumu dienests", state: "read", notified_on: "2026-11-26", read_at: "2026-11-24T10:00:00Z" }] }]);
             }
@@ -582,6 +611,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           // Opening is reading, as on the server (the engine then hears one fewer unread).
           m.deliveries = m.deliveries.map((d) => ({ ...d, state: "read", read_at: d.read_at || new Date().toISOString() }));
           persist();
+          setTimeout(pushStatus, 50);
           return reply("open_message", m);
         }
         case "ask_consent":

@@ -31,4 +31,10 @@ outbox: OutboxStatus,
 /**
  * Messages waiting unread in the centre's mailboxes (desks), as last heard.
  */
-mail_unread: number, };
+mail_unread: number, 
+/**
+ * Goes up each time syncing changed what the device shows of its own items (an outbox
+ * entry sent or refused, a case merged, a sent message's state): views showing an item's
+ * sync state read it again when this changes, so every view tells the same story.
+ */
+revision: number, };

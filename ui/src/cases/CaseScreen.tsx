@@ -11,6 +11,7 @@ import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { reportProblem } from "../components/Problems";
+import { useSyncRevision } from "../components/useSyncStatus";
 
 /** One case: what it is, its whole history, the next steps the clerk may take, receipts. */
 /** Statuses a case never leaves: asked about before they are set. */
@@ -27,7 +28,9 @@ export function CaseScreen({
 }) {
   const { t, i18n } = useTranslation();
   const language = i18n.language as Language;
-  const { page, error: loadError } = usePage(api.casePage, id);
+  // Read again when syncing changed this desk's items: the page says "on the server" as soon as
+  // the server has the case, like the list and the status bar.
+  const { page, error: loadError } = usePage(api.casePage, id, useSyncRevision());
   const { refresh } = useVisit();
   const [changed, setChanged] = useState<CaseView | null>(null);
   const [note, setNote] = useState("");
@@ -38,6 +41,8 @@ export function CaseScreen({
   const [confirming, setConfirming] = useState<CaseStatus | null>(null);
   const { receipt, print } = useCaseReceipt(setError);
   const view = changed ?? page;
+  // A page read after a change made here is newer than the change's answer.
+  useEffect(() => setChanged(null), [page]);
   // The news is shown as it was when the page opened, and the case is marked seen once.
   const seen = useRef<string | null>(null);
   const news = page?.news ?? null;

@@ -4,6 +4,7 @@ import { api, asCommandError, type CaseView } from "../api";
 import { formatSyncTime } from "../format";
 import { errorKey, type Language } from "../i18n";
 import { reportProblem } from "../components/Problems";
+import { useSyncRevision } from "../components/useSyncStatus";
 
 /** Today's cases, and search by number, customer or service. */
 export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }) {
@@ -12,13 +13,15 @@ export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }
   const [cases, setCases] = useState<CaseView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [changed, setChanged] = useState<CaseView[]>([]);
+  // Read again when syncing changed cases: "not yet on the server" goes as the server takes them.
+  const revision = useSyncRevision();
 
   useEffect(() => {
     api
       .casesWithNews()
       .then(setChanged)
       .catch(reportProblem("changedCases"));
-  }, []);
+  }, [revision]);
 
   useEffect(() => {
     let current = true;
@@ -32,7 +35,7 @@ export function CasesScreen({ onOpenCase }: { onOpenCase: (id: string) => void }
       current = false;
       clearTimeout(timer);
     };
-  }, [query, t]);
+  }, [query, t, revision]);
 
   return (
     <section className="cases-screen" aria-labelledby="cases-heading" data-testid="cases-screen">

@@ -1,10 +1,12 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, CHANNELS, type CaseKind, type CaseView } from "../api";
 import { errorKey } from "../i18n";
 import { CustomerField, type Customer } from "./CustomerField";
 import { ReceiptOutcome, useCaseReceipt } from "./Receipt";
 import { useVisit } from "./visit";
+import { useSyncRevision } from "../components/useSyncStatus";
+import { reportProblem } from "../components/Problems";
 
 const KINDS: CaseKind[] = ["consultation", "application", "result_handover"];
 
@@ -24,6 +26,20 @@ export function RegisterCase({ serviceId, onOpenCase }: { serviceId: string; onO
   const [registered, setRegistered] = useState<CaseView | null>(null);
   const { receipt, print, clear: clearReceipt } = useCaseReceipt(setError);
   const onValid = useCallback((v: boolean) => setValid(v), []);
+  // The registered case's "not yet on the server" follows syncing, as everywhere else.
+  const revision = useSyncRevision();
+  const registeredId = registered?.id;
+  useEffect(() => {
+    if (!registeredId) return;
+    let current = true;
+    api
+      .casePage(registeredId)
+      .then((view) => current && setRegistered(view))
+      .catch(reportProblem("registeredCase"));
+    return () => {
+      current = false;
+    };
+  }, [registeredId, revision]);
 
   const who: Customer = customer ?? { code: visit?.customer_code ?? "", name: visit?.customer_name ?? "" };
 
@@ -48,7 +64,7 @@ export function RegisterCase({ serviceId, onOpenCase }: { serviceId: string; onO
         </p>
         <p>
           {t(`cases.kind.${registered.kind}`)} · {registered.customer_name || registered.customer_code}
-          {registered.unsent > 0 && <span className="badge state-queued"> {t("cases.notYetSent")}</span>}
+          {registered.unsent > 0 && <span className="badge state-queued" data-testid="registered-sync"> {t("cases.notYetSent")}</span>}
         </p>
         <div className="actions">
           <button type="button" onClick={() => print(registered.id, true)} data-testid="print-receipt">

@@ -6,6 +6,7 @@ import type { Language } from "../i18n";
 import { Compose } from "./Compose";
 import { MessageState } from "./MessageState";
 import { reportProblem } from "../components/Problems";
+import { useSyncRevision } from "../components/useSyncStatus";
 
 /** Messages about a case: write to the institution with the case's documents (offline too), and
  *  see each message's state — queued, or on the server delivered, notified or read. */
@@ -16,7 +17,10 @@ export function CaseMessages({ view }: { view: CaseView }) {
   const [states, setStates] = useState<Record<string, MailDelivery[]>>({});
   const [composing, setComposing] = useState(false);
 
+  // Queued and sent read again together whenever syncing changed them: one state per message.
+  const revision = useSyncRevision();
   const reload = useCallback(() => {
+    void revision;
     api
       .queuedMessages()
       .then((all) => setQueued(all.filter((m) => m.case_id === view.id)))
@@ -28,7 +32,7 @@ export function CaseMessages({ view }: { view: CaseView }) {
       .then((centre) => (centre ? api.mailboxFolder(centre.address, "sent") : []))
       .then((sent) => setStates(Object.fromEntries(sent.map((m) => [m.id, m.deliveries]))))
       .catch(() => setStates({}));
-  }, [view.id]);
+  }, [view.id, revision]);
   useEffect(reload, [reload]);
 
   return (

@@ -7,6 +7,7 @@ import { AccessList } from "./AccessList";
 import { Compose } from "./Compose";
 import { MessageState } from "./MessageState";
 import { reportProblem } from "../components/Problems";
+import { useSyncRevision } from "../components/useSyncStatus";
 
 /** How many messages of a folder come at a time (the desk's page). */
 const FOLDER_PAGE = 50;
@@ -36,8 +37,15 @@ export function MailScreen() {
       .catch(() => setAdmin(false));
   }, []);
 
-  const reload = useCallback(() => {
+  // The outbox and the open folder are read again together whenever syncing changed a message,
+  // so a message is never "waiting" in one list and "delivered" in the other.
+  const revision = useSyncRevision();
+  const reloadQueued = useCallback(() => {
     api.queuedMessages().then(setQueued).catch(reportProblem("queued"));
+  }, []);
+  useEffect(reloadQueued, [reloadQueued, revision]);
+  const reload = useCallback(() => {
+    reloadQueued();
     api
       .mailboxes()
       .then((boxes) => {
@@ -45,7 +53,7 @@ export function MailScreen() {
         setMailbox(boxes.find((b) => b.centre) ?? boxes[0] ?? null);
       })
       .catch((e: unknown) => setOffline(t(errorKey(asCommandError(e).code))));
-  }, [t]);
+  }, [t, reloadQueued]);
   useEffect(reload, [reload]);
 
   useEffect(() => {
@@ -62,7 +70,7 @@ export function MailScreen() {
     return () => {
       current = false;
     };
-  }, [mailbox, folder, t]);
+  }, [mailbox, folder, t, revision]);
 
   // The next page starts after the last one shown: by delivery time in the inbox, by sending
   // time in sent messages.
