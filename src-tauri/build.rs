@@ -4,6 +4,8 @@ fn main() {
         "app_state",
         "open_link",
         "open_saved_copy",
+        "save_copy_as",
+        "ui_log",
         "enroll",
         "sync_status",
         "set_language",

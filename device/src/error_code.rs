@@ -87,6 +87,8 @@ pub enum ErrorCode {
     // Printing, links and the rest
     NoPrinter,
     PrintFailed,
+    /// A saved copy could not be written where the clerk chose (no room, no right to write).
+    SaveFailed,
     LinkFailed,
     LinkRefused,
     NotFound,

@@ -22,4 +22,4 @@ pub use centre::{Centre, CentreCode, CentreName, Municipality, ValidationError};
 pub use device::{DeviceKind, DeviceName, ParseDeviceKindError};
 pub use enrollment::{ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError};
 pub use language::{Language, ParseLanguageError};
-pub use person::{ParseRoleError, PersonalCode, PersonalCodeError, Role};
+pub use person::{ParseRoleError, PersonalCode, PersonalCodeError, Role, hide_personal_codes};

@@ -85,6 +85,30 @@ impl TryFrom<String> for PersonalCode {
     }
 }
 
+/// `text` with everything shaped like a personal code (six digits, an optional hyphen, five
+/// digits, not inside a longer number) hidden as `******-*****`: for text from outside (a web
+/// view's console, an error message) on its way into a log file, which support staff read.
+pub fn hide_personal_codes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = !(i > 0 && digit(i - 1)) && (i..i + 6).all(digit);
+        if starts {
+            let rest = if chars.get(i + 6) == Some(&'-') { i + 7 } else { i + 6 };
+            if (rest..rest + 5).all(digit) && !digit(rest + 5) {
+                out.push_str("******-*****");
+                i = rest + 5;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 impl From<PersonalCode> for String {
     fn from(code: PersonalCode) -> Self {
         code.0
@@ -153,6 +177,18 @@ impl FromStr for Role {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn personal_codes_are_hidden_in_any_form_and_other_numbers_are_kept() {
+        use super::hide_personal_codes as hide;
+        assert_eq!(hide("no code 161175-19997: card"), "no code ******-*****: card");
+        assert_eq!(hide("_PRIVATE@32503511782"), "_PRIVATE@******-*****");
+        assert_eq!(hide("161175-19997,290156-11605"), "******-*****,******-*****");
+        // Eleven digits cannot be told from a code without its hyphen (a company's registration
+        // number is hidden too: a log loses little); a longer number is not a personal code.
+        assert_eq!(hide("40003245752 and 123456789012"), "******-***** and 123456789012");
+        assert_eq!(hide("case R1V-01-26-0004 at 12:00, Ā 1611751999"), "case R1V-01-26-0004 at 12:00, Ā 1611751999");
+    }
+
     use super::*;
 
     #[test]

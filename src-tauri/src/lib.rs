@@ -21,11 +21,23 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathBuf>) -> tauri::Builder<R> {
     let builder = builder
         .plugin(links::keep_window_on_app())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
         .on_window_event(ask_before_closing_mid_visit)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_state,
             commands::app::open_link,
             commands::app::open_saved_copy,
+            commands::app::save_copy_as,
+            commands::app::ui_log,
             commands::app::set_language,
             commands::enrollment::enroll,
             commands::sync::sync_status,
@@ -101,16 +113,22 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
             commands::cases::print_visit_receipt,
             commands::cases::check_customer_code,
         ]);
-    builder.setup(move |app| {
-        // The platform's folder is known only once the app exists.
-        let dir = match data_dir {
-            Some(dir) => dir,
-            None => app.path().app_data_dir()?,
-        };
-        app.manage(open_state(&dir));
-        push_sync_status(app.handle());
-        Ok(())
-    })
+    // A plugin's set-up runs while the app is built (the app's own `setup` only once its event
+    // loop starts, which the command tests' mock runtime never does).
+    builder.plugin(
+        tauri::plugin::Builder::<R, ()>::new("desk-state")
+            .setup(move |app, _| {
+                // The platform's folder is known only once the app exists.
+                let dir = match data_dir {
+                    Some(dir) => dir,
+                    None => app.path().app_data_dir()?,
+                };
+                app.manage(open_state(&dir));
+                push_sync_status(app);
+                Ok(())
+            })
+            .build(),
+    )
 }
 
 /// The event that carries the sync state to the UI.

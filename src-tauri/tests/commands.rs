@@ -35,6 +35,12 @@ fn commands_enroll_remember_the_language_and_report_sync_state() {
     let app =
         desk::run_app_in(mock_builder(), Some(dir.path().join("desk"))).build(mock_context(noop_assets())).unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    // The sync state as the shell pushes it to the UI.
+    let pushed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let heard = pushed.clone();
+    tauri::Listener::listen_any(&app, desk::SYNC_STATUS_EVENT, move |event| {
+        heard.lock().unwrap().push(serde_json::from_str(event.payload()).unwrap());
+    });
 
     let state = invoke(&webview, "app_state", json!({})).unwrap();
     assert_eq!(state, json!({ "language": "lv", "enrollment": null }));
@@ -71,6 +77,46 @@ fn commands_enroll_remember_the_language_and_report_sync_state() {
     invoke(&webview, "retry_sync", json!({})).unwrap();
     let state = invoke(&webview, "app_state", json!({})).unwrap();
     assert_eq!(state["enrollment"]["centre_name"], "Rīgas VPVKAC");
+    // Every change reached the UI without its asking: the last event is online, like the answer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while pushed.lock().unwrap().last().is_none_or(|last| last["connection"] != "online") {
+        assert!(std::time::Instant::now() < deadline, "no online state pushed: {:?}", pushed.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The web view's console goes to the desk's log (for support), with personal codes hidden.
+#[test]
+fn the_web_views_console_reaches_the_log_without_personal_codes() {
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let app =
+            desk::run_app_in(mock_builder(), Some(dir.path().join("desk"))).build(mock_context(noop_assets())).unwrap();
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        let message = "logout {\"code\":\"store\",\"message\":\"no card 161175-19997\"}";
+        invoke(&webview, "ui_log", json!({ "level": "error", "message": message })).unwrap();
+        invoke(&webview, "ui_log", json!({ "level": "warn", "message": "x".repeat(10_000) })).unwrap();
+    });
+    let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let error = logged.lines().find(|line| line.contains("logout")).expect("the console's error is logged");
+    assert!(error.contains("ERROR") && error.contains("desk::ui") && error.contains("no card ******-*****"), "{error}");
+    assert!(!logged.contains("161175-19997"));
+    let long = logged.lines().find(|line| line.contains("xxxx")).unwrap();
+    assert!(long.len() < 4_200, "a long text is cut: {} bytes", long.len());
 }
 
 /// The navigator through the desk's commands against a real server with the demo catalogue: a
@@ -139,6 +185,20 @@ fn the_life_plan_follows_the_answers_and_is_saved_as_a_pdf() {
         let error = invoke(&webview, "open_saved_copy", json!({ "name": refused })).unwrap_err();
         assert_eq!(error["code"], "not_found", "{refused:?}: {error}");
     }
+    // "Save as": the same bytes where the clerk chose, no part file left behind; a place that
+    // cannot be written is said, and leaves nothing.
+    let chosen = tempfile::tempdir().unwrap();
+    let destination = chosen.path().join("Bērna plāns.pdf");
+    assert_eq!(session.save_copy_to(name, &destination).unwrap(), destination);
+    assert_eq!(std::fs::read(&destination).unwrap(), std::fs::read(pdf).unwrap());
+    let left: Vec<_> = std::fs::read_dir(chosen.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, [std::ffi::OsString::from("Bērna plāns.pdf")]);
+    let error = session.save_copy_to(name, &chosen.path().join("no-such-folder").join("plāns.pdf")).unwrap_err();
+    assert_eq!(error.code, device::ErrorCode::SaveFailed, "{error}");
+    assert_eq!(
+        session.save_copy_to("../desk.db", &chosen.path().join("x.pdf")).unwrap_err().code,
+        device::ErrorCode::NotFound
+    );
 }
 
 /// One desk per data folder (issue 17): a second desk on the same folder is refused with a

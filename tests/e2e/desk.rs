@@ -633,12 +633,18 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     app.click("[data-testid=form-next]")?;
     app.wait("step 3", Duration::from_secs(10), || Ok(app.find("[data-testid=form-field-site_plan]")?.is_some()))?;
     saved(&app)?;
-    // The app closes.
-    app.end()?;
+    // The clerk makes the window smaller and closes the app (answering "close anyway" to the
+    // question about the open visit): the next start opens the window as they left it.
+    app.set_window_size(1100, 760)?;
+    app.wait("the smaller window", Duration::from_secs(5), || Ok(app.window_size()? == (1100, 760)))?;
+    app.execute("window.__TAURI_INTERNALS__.invoke('close_desk'); return null")?;
+    std::thread::sleep(Duration::from_secs(1));
+    let _ = app.end();
 
     // Opened again, unlocked with the card offline, the customer served again: the draft is
     // there to resume, at the step it was left.
     let app = reopen_and_log_in(&driver)?;
+    assert_eq!(app.window_size()?, (1100, 760), "the window's size is remembered");
     app.wait("the offline mark", Duration::from_secs(10), || Ok(app.find("[data-testid=offline-login]")?.is_some()))?;
     serve_card_customer(&app, &shots)?;
     app.wait("the draft on the customer bar", Duration::from_secs(10), || {

@@ -120,6 +120,18 @@ impl Session {
         Ok(())
     }
 
+    /// Sets the window's size (WebDriver's Set Window Rect), as a clerk would drag it.
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.call("POST", "/window/rect", Some(json!({ "width": width, "height": height })))?;
+        Ok(())
+    }
+
+    /// The window's size, as WebDriver's Get Window Rect says.
+    pub fn window_size(&self) -> Result<(u64, u64)> {
+        let rect = self.call("GET", "/window/rect", None)?;
+        Ok((rect["width"].as_u64().context("no width")?, rect["height"].as_u64().context("no height")?))
+    }
+
     /// Saves a PNG of the window.
     pub fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         let encoded = self.call("GET", "/screenshot", None)?;

@@ -140,6 +140,9 @@ test("calls that fail in the background are said where the clerk sees them, in t
   await problems.getByTestId("problem-browse").getByRole("button", { name: "Close" }).click();
   await expect(problems.getByTestId("problem-browse")).toHaveCount(0);
   await expect(problems.getByTestId("problem-logout")).toHaveCount(1);
+  // What the console said went to the desk's log files too, where support reads it.
+  const logged: [string, string][] = await page.evaluate(() => JSON.parse(localStorage.getItem("fake-backend") || "{}").uiLog || []);
+  expect(logged.some(([level, text]) => level === "error" && text.includes("injected failure"))).toBe(true);
 });
 
 test("login with the eID card: card state, wrong PIN with tries left, lock on removal, unlock", async ({ page }) => {
@@ -309,6 +312,13 @@ test("cases: register from a service page, note and move on, and see what an ins
   await expect(page.locator(".badge", { hasText: "vēl nav serverī" }).first()).toHaveCSS("background-color", "rgb(138, 90, 0)");
   await page.getByTestId("save-receipt").click();
   await expect(page.getByTestId("receipt-outcome")).toContainText(".pdf");
+  // Kept where the clerk chooses, through the system's "Save as" dialog; cancelling is said.
+  await page.getByTestId("receipt-outcome-save-as").click();
+  await expect(page.getByTestId("receipt-outcome-kept")).toHaveText(/Saglabāts: \/home\/ilze\/Dokumenti\/.+\.pdf/);
+  await page.evaluate(() => localStorage.setItem("fake-save-cancelled", "1"));
+  await page.getByTestId("receipt-outcome-save-as").click();
+  await expect(page.getByTestId("receipt-outcome-kept")).toHaveText("Nav saglabāts.");
+  await page.evaluate(() => localStorage.removeItem("fake-save-cancelled"));
 
   await page.getByTestId("open-registered-case").click();
   const casePage = page.getByTestId("case-page");

@@ -371,6 +371,15 @@ export function installFakeBackend(caseRules: CaseRules): void {
       switch (cmd) {
         case "open_link":
           return reply("open_link", null);
+        case "save_copy_as":
+          // As the system's dialog answers: the place chosen, or null when cancelled.
+          state.savedAs = [...(state.savedAs || []), args.name];
+          persist();
+          return reply("save_copy_as", localStorage.getItem("fake-save-cancelled") ? null : `/home/ilze/Dokumenti/${args.name}`);
+        case "ui_log":
+          state.uiLog = [...(state.uiLog || []), [args.level, args.message]];
+          persist();
+          return reply("ui_log", null);
         case "open_saved_copy":
           if (args.name.includes("/")) throw { code: "not_found", message: "not a saved copy" };
           return reply("open_saved_copy", null);

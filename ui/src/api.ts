@@ -293,6 +293,8 @@ export interface DeviceEnrollmentCode {
 export interface Answers {
   open_link: null;
   open_saved_copy: null;
+  save_copy_as: string | null;
+  ui_log: null;
   app_state: AppState;
   set_language: null;
   enroll: Enrollment;
@@ -378,6 +380,9 @@ export const api = {
   /** Opens a web address in the system's browser (never in the desk's window). */
   openLink: (url: string) => call("open_link", { url }),
   openSavedCopy: (name: string) => call("open_saved_copy", { name }),
+  /** The system's "Save as" dialog for a saved copy: the path written, or null if cancelled. */
+  saveCopyAs: (name: string) => call("save_copy_as", { name }),
+  uiLog: (level: "warn" | "error", message: string) => call("ui_log", { level, message }),
   appState: () => call("app_state"),
   setLanguage: (language: Language) => call("set_language", { language }),
   enroll: (serverUrl: string, code: string) => call("enroll", { serverUrl, code }),

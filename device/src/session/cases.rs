@@ -814,6 +814,32 @@ impl DeviceSession {
         Ok(path)
     }
 
+    /// Writes a saved copy (see [`Self::saved_copy`]) to `destination`, a place the clerk chose
+    /// in the system's "Save as" dialog: through a temporary file beside it, renamed at the end,
+    /// so a full disk or a cut-off share never leaves half a document under the chosen name.
+    pub fn save_copy_to(&self, file_name: &str, destination: &Path) -> Result<PathBuf, SessionError> {
+        let source = self.saved_copy(file_name)?;
+        let failed =
+            |error: std::io::Error| invalid(ErrorCode::SaveFailed, format!("{}: {error}", destination.display()));
+        let chosen = destination.file_name().ok_or_else(|| failed(std::io::ErrorKind::InvalidInput.into()))?;
+        let mut part = std::ffi::OsString::from(".");
+        part.push(chosen);
+        part.push(".pietura-part");
+        let temporary = destination.with_file_name(part);
+        let written = (|| {
+            let mut into = std::fs::File::create(&temporary)?;
+            std::io::copy(&mut std::fs::File::open(&source)?, &mut into)?;
+            into.sync_all()?;
+            std::fs::rename(&temporary, destination)
+        })();
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(failed(error));
+        }
+        tracing::info!("a saved copy was written where the clerk chose");
+        Ok(destination.to_path_buf())
+    }
+
     /// Removes saved receipts and copies older than `keep` (they carry customers' names and
     /// documents): everything at logout (`Duration::ZERO`), what was saved before the last
     /// minutes at the end of a visit, what is older than an hour on the hourly sweep.

@@ -64,6 +64,55 @@ pub async fn open_saved_copy(state: State<'_, DeskState>, name: String) -> Resul
         .map_err(|error| CommandError { code: ErrorCode::LinkFailed, message: format!("{name}: {error}") })
 }
 
+/// Asks where to keep a saved copy (the system's "Save as" dialog, in the user's documents, named
+/// as the desk named it) and writes it there. Answers the path written, or nothing when the clerk
+/// cancelled the dialog.
+#[tauri::command]
+pub async fn save_copy_as<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    window: tauri::Window<R>,
+    state: State<'_, DeskState>,
+    name: String,
+) -> Result<Option<String>, CommandError> {
+    use tauri::Manager;
+    use tauri_plugin_dialog::DialogExt;
+    let session = state.session()?.clone();
+    // Known before the dialog opens: a copy already swept is said at once, not after choosing.
+    session.saved_copy(&name)?;
+    let extension = std::path::Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("").to_owned();
+    let mut dialog = app.dialog().file().set_file_name(&name).set_parent(&window);
+    if let Ok(documents) = app.path().document_dir() {
+        dialog = dialog.set_directory(documents);
+    }
+    if !extension.is_empty() {
+        dialog = dialog.add_filter(extension.to_uppercase(), &[extension.as_str()]);
+    }
+    let (answer, chosen) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |path| {
+        let _ = answer.send(path);
+    });
+    let Some(path) = chosen.await.ok().flatten() else { return Ok(None) };
+    let path = path
+        .into_path()
+        .map_err(|e| CommandError { code: ErrorCode::SaveFailed, message: format!("the place chosen: {e}") })?;
+    let written = super::blocking(move || session.save_copy_to(&name, &path)).await?;
+    Ok(Some(written.display().to_string()))
+}
+
+/// What the desk's web view writes to its console at warning level and above, and errors
+/// nothing caught, kept in the desk's log files for support. Long texts are cut, personal codes
+/// hidden.
+#[tauri::command]
+pub fn ui_log(level: String, message: String) {
+    const LONGEST: usize = 4_000;
+    // Error messages may name the customer: personal codes never reach a log file.
+    let message = domain::hide_personal_codes(&message.chars().take(LONGEST).collect::<String>());
+    match level.as_str() {
+        "error" => tracing::error!(target: "desk::ui", "{message}"),
+        _ => tracing::warn!(target: "desk::ui", "{message}"),
+    }
+}
+
 /// Prints the document the preview shows, on `printer` (the system's default when none).
 #[tauri::command]
 pub async fn print_held(

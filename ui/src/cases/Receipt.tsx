@@ -11,9 +11,14 @@ import { PrintDialog } from "../components/PrintDialog";
 export function ReceiptOutcome({ outcome: asked, testId }: { outcome: PrintOutcome | null; testId: string }) {
   const { t } = useTranslation();
   const [failed, setFailed] = useState<string | null>(null);
+  // Where "Save as" put the copy (or that the clerk cancelled it).
+  const [kept, setKept] = useState<string | null>(null);
   // What became of a preview: printed (its job), or closed without printing.
   const [settled, setSettled] = useState<PrintOutcome | "closed" | null>(null);
-  useEffect(() => setSettled(null), [asked]);
+  useEffect(() => {
+    setSettled(null);
+    setKept(null);
+  }, [asked]);
   if (!asked) return null;
   if (asked.preview && settled === null) {
     return <PrintDialog preview={asked.preview} onPrinted={setSettled} onClosed={() => setSettled("closed")} />;
@@ -48,7 +53,23 @@ export function ReceiptOutcome({ outcome: asked, testId }: { outcome: PrintOutco
         data-testid={`${testId}-open`}
       >
         {t("cases.openSaved")}
+      </button>{" "}
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          setFailed(null);
+          setKept(null);
+          api
+            .saveCopyAs(name)
+            .then((path) => setKept(path ? t("cases.savedTo", { path }) : t("cases.notSaved")))
+            .catch((e: unknown) => setFailed(t(errorKey(asCommandError(e).code))));
+        }}
+        data-testid={`${testId}-save-as`}
+      >
+        {t("cases.saveAs")}
       </button>
+      {kept && <span data-testid={`${testId}-kept`}> {kept}</span>}
       {failed && <span className="field-error"> {failed}</span>}
     </p>
   );
