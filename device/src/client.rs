@@ -110,6 +110,9 @@ fn is_loopback(url: &Url) -> bool {
 pub struct SyncClient {
     http: reqwest::Client,
     base: Url,
+    /// How the outbox stood when last counted, sent with each call the device makes as itself
+    /// (for the centre's administrator): shared by the clones the engine and the session hold.
+    outbox: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl SyncClient {
@@ -122,7 +125,12 @@ impl SyncClient {
             .user_agent(concat!("pietura-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::BadResponse(format!("could not set up HTTP: {e}")))?;
-        Ok(Self { http, base })
+        Ok(Self { http, base, outbox: Default::default() })
+    }
+
+    /// From now on, calls the device makes as itself say that its outbox stands as `report`.
+    pub fn report_outbox(&self, report: &crate::protocol::OutboxReport) {
+        *self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report.to_header());
     }
 
     pub fn base_url(&self) -> &Url {
@@ -414,6 +422,10 @@ impl SyncClient {
         let mut request = self.http.request(method, url.clone()).header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
         if let Some(creds) = creds {
             request = request.header(header::AUTHORIZATION, creds.authorization_header());
+            let outbox = self.outbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+            if let Some(outbox) = outbox {
+                request = request.header(crate::protocol::OUTBOX_HEADER, outbox);
+            }
         }
         if let Some(token) = session_token {
             request = request.header(SESSION_HEADER, token);

@@ -95,6 +95,9 @@ pub fn spawn(
         Ok(counts) => initial.outbox = outbox_status(&counts),
         Err(error) => warn!(%error, "could not count the outbox"),
     }
+    if let Ok(counts) = store.outbox_counts() {
+        client.report_outbox(&outbox_report(&counts));
+    }
     let (status_tx, status_rx) = watch::channel(initial);
     let wake = Arc::new(Notify::new());
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel();
@@ -110,6 +113,7 @@ pub fn spawn(
             // is away show as waiting (a wake after queueing makes this prompt).
             let counting = store.clone();
             if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || counting.outbox_counts()).await {
+                client.report_outbox(&outbox_report(&counts));
                 status_tx.send_if_modified(|s| {
                     let counted = outbox_status(&counts);
                     let changed = s.outbox != counted;
@@ -322,6 +326,15 @@ pub async fn pull_cases(
         if done {
             return Ok(total);
         }
+    }
+}
+
+/// The outbox as the device reports it to its server (see [`crate::protocol::OUTBOX_HEADER`]).
+pub fn outbox_report(counts: &offline_store::OutboxCounts) -> crate::protocol::OutboxReport {
+    crate::protocol::OutboxReport {
+        pending: u32::try_from(counts.pending).unwrap_or(u32::MAX),
+        refused: u32::try_from(counts.poisoned).unwrap_or(u32::MAX),
+        oldest: counts.oldest_pending_at,
     }
 }
 

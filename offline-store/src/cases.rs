@@ -166,6 +166,8 @@ pub struct OutboxCounts {
     pub done: u64,
     /// Cases with news from the server the clerk has not opened (see [`Store::case_news`]).
     pub case_news: u64,
+    /// When the oldest entry still waiting to be sent was made.
+    pub oldest_pending_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn invalid(error: CaseError) -> StoreError {
@@ -718,7 +720,8 @@ impl Store {
             "SELECT count(*) FILTER (WHERE done_at IS NULL AND poisoned IS NULL),
                     count(*) FILTER (WHERE poisoned IS NOT NULL),
                     count(*) FILTER (WHERE done_at IS NOT NULL),
-                    (SELECT count(*) FROM cases WHERE news IS NOT NULL) FROM outbox",
+                    (SELECT count(*) FROM cases WHERE news IS NOT NULL),
+                    min(created_at) FILTER (WHERE done_at IS NULL AND poisoned IS NULL) FROM outbox",
             [],
             |r| {
                 Ok(OutboxCounts {
@@ -726,6 +729,7 @@ impl Store {
                     poisoned: r.get::<_, i64>(1)? as u64,
                     done: r.get::<_, i64>(2)? as u64,
                     case_news: r.get::<_, i64>(3)? as u64,
+                    oldest_pending_at: r.get(4)?,
                 })
             },
         )?)

@@ -672,6 +672,54 @@ pub struct OutboxReply {
     pub results: Vec<OutboxResult>,
 }
 
+/// The header in which a device says how its outbox stands (`pending=3; refused=1;
+/// oldest=2026-12-05T09:00:00Z`), for its centre's administrator: a claim of the device's, shown
+/// as such, never acted on.
+pub const OUTBOX_HEADER: &str = "pietura-outbox";
+
+/// What a device's outbox holds, as reported in [`OUTBOX_HEADER`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutboxReport {
+    /// Entries waiting to be sent.
+    pub pending: u32,
+    /// Entries the server refused, waiting for a clerk to see them.
+    pub refused: u32,
+    /// When the oldest waiting entry was made (none when nothing waits).
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+impl OutboxReport {
+    /// The header's value.
+    pub fn to_header(&self) -> String {
+        let mut value = format!("pending={}; refused={}", self.pending, self.refused);
+        if let Some(oldest) = self.oldest {
+            value.push_str("; oldest=");
+            value.push_str(&oldest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        }
+        value
+    }
+
+    /// Reads a header's value; anything but the three known fields, each at most once with a
+    /// plain value, is not a report.
+    pub fn parse(value: &str) -> Option<Self> {
+        let (mut pending, mut refused, mut oldest) = (None, None, None);
+        for part in value.split(';') {
+            let (name, field) = part.trim().split_once('=')?;
+            let seen = match name {
+                "pending" => pending.replace(field.parse::<u32>().ok()?).is_some(),
+                "refused" => refused.replace(field.parse::<u32>().ok()?).is_some(),
+                "oldest" => oldest.replace(DateTime::parse_from_rfc3339(field).ok()?.with_timezone(&Utc)).is_some(),
+                _ => return None,
+            };
+            if seen {
+                return None;
+            }
+        }
+        Some(Self { pending: pending?, refused: refused?, oldest })
+    }
+}
+
 pub const LOGIN_CHALLENGE_PATH: &str = "/v1/auth/challenge";
 pub const LOGIN_PATH: &str = "/v1/auth/login";
 pub const SESSION_PATH: &str = "/v1/auth/session";
@@ -814,6 +862,22 @@ pub struct CentreDashboard {
     pub days: Vec<DayFigures>,
     /// This month's messages.
     pub messages: MessageFigures,
+    /// The centre's devices whose outbox holds something, as each last said (waiting entries
+    /// are what a desk could not send yet; refused ones wait for a clerk to look at them).
+    #[serde(default)]
+    pub outboxes: Vec<DeviceOutbox>,
+}
+
+/// One device's outbox as it last reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceOutbox {
+    pub device_id: Uuid,
+    pub name: String,
+    pub desk_number: Option<u8>,
+    pub outbox: OutboxReport,
+    /// When the device said so (its last contact).
+    pub reported_at: Option<DateTime<Utc>>,
 }
 
 /// A person with roles at the centre.
@@ -875,6 +939,9 @@ pub struct CentreDevice {
     pub revoked_at: Option<DateTime<Utc>>,
     /// The version the device last said it runs.
     pub reported_version: Option<String>,
+    /// How the device last said its outbox stands (as of `last_seen_at`).
+    #[serde(default)]
+    pub outbox: Option<OutboxReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -985,5 +1052,33 @@ mod tests {
     fn enroll_request_rejects_unknown_fields() {
         let err = serde_json::from_str::<EnrollRequest>(r#"{"enrollment_code":"A","x":1}"#);
         assert!(err.is_err());
+    }
+}
+
+#[cfg(test)]
+mod outbox_report_tests {
+    use super::OutboxReport;
+
+    #[test]
+    fn an_outbox_report_goes_through_its_header_and_nothing_else_is_one() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-05T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        for report in [
+            OutboxReport { pending: 3, refused: 1, oldest: Some(at) },
+            OutboxReport { pending: 0, refused: 0, oldest: None },
+        ] {
+            assert_eq!(OutboxReport::parse(&report.to_header()), Some(report));
+        }
+        assert_eq!(OutboxReport::parse("refused=2;pending=0").unwrap().refused, 2);
+        for bad in [
+            "",
+            "pending=1",
+            "pending=-1; refused=0",
+            "pending=1; refused=0; pending=2",
+            "pending=1; refused=0; name=x",
+            "pending=1; refused=0; oldest=yesterday",
+            "pending=99999999999; refused=0",
+        ] {
+            assert_eq!(OutboxReport::parse(bad), None, "{bad:?}");
+        }
     }
 }

@@ -417,6 +417,13 @@ fn the_centre_administrators_answers_read_as_before() {
             month: period,
             days: vec![day(9, 0, None), day(10, 3, Some(4))],
             messages: MessageFigures { sent: 5, read: 4 },
+            outboxes: vec![DeviceOutbox {
+                device_id: id(4),
+                name: "Galds 2".into(),
+                desk_number: Some(2),
+                outbox: OutboxReport { pending: 3, refused: 1, oldest: Some(at(700)) },
+                reported_at: Some(at(880)),
+            }],
         },
     );
     pinned(
@@ -448,6 +455,7 @@ fn the_centre_administrators_answers_read_as_before() {
         last_seen_at: Some(at(850)),
         revoked_at: None,
         reported_version: Some("0.1.0".into()),
+        outbox: Some(OutboxReport { pending: 0, refused: 0, oldest: None }),
     };
     pinned("centre_devices", &CentreDevices { devices: vec![device.clone()] });
     pinned("new_device_request", &NewDeviceRequest { kind: DeviceKind::Desk, name: "Galds 3".into() });

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use domain::{Centre, DeviceKind, PersonalCode, Role, calendar::riga_date, case::Actor};
 use protocol::{
-    CentreDashboard, CentreDevice, DayFigures, MessageFigures, NamedCount, PeriodFigures, StaffList, StaffLoginEvent,
-    StaffMember,
+    CentreDashboard, CentreDevice, DayFigures, DeviceOutbox, MessageFigures, NamedCount, PeriodFigures, StaffList,
+    StaffLoginEvent, StaffMember,
 };
 use uuid::Uuid;
 
@@ -50,10 +50,9 @@ pub async fn dashboard(store: &dyn Store, centre: &Centre, now: DateTime<Utc>) -
         cases.push(CaseFacts::of(row)?);
     }
     let senders: Vec<String> = store
-        .role_grants(None)
+        .centre_role_grants(centre.id)
         .await?
         .into_iter()
-        .filter(|g| g.centre.id == centre.id)
         .map(|g| format!("person:{}", g.personal_code))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
@@ -61,7 +60,28 @@ pub async fn dashboard(store: &dyn Store, centre: &Centre, now: DateTime<Utc>) -
     // The first moment of the month in Riga is at most three hours before its UTC midnight.
     let month_since = month_start.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - Duration::hours(3);
     let (sent, read) = store.sent_and_read(senders, month_since).await?;
-    Ok(figures(centre.clone(), &cases, now, MessageFigures { sent, read }))
+    let mut dashboard = figures(centre.clone(), &cases, now, MessageFigures { sent, read });
+    dashboard.outboxes = outboxes(&centre_devices(store, centre.id).await?);
+    Ok(dashboard)
+}
+
+/// The devices whose last report says their outbox holds something, in the device list's order
+/// (revoked devices left out: their outbox will never be sent).
+pub fn outboxes(devices: &[Device]) -> Vec<DeviceOutbox> {
+    devices
+        .iter()
+        .filter(|d| d.revoked_at.is_none())
+        .filter_map(|d| {
+            let outbox = d.reported_outbox.filter(|o| o.pending > 0 || o.refused > 0)?;
+            Some(DeviceOutbox {
+                device_id: d.id,
+                name: d.name.clone(),
+                desk_number: d.desk_number,
+                outbox,
+                reported_at: d.last_seen_at,
+            })
+        })
+        .collect()
 }
 
 /// What the figures need of one case.
@@ -132,6 +152,7 @@ pub fn figures(centre: Centre, cases: &[CaseFacts], now: DateTime<Utc>, messages
         month: period(&month_cases),
         days,
         messages,
+        outboxes: Vec::new(),
     }
 }
 
@@ -172,7 +193,7 @@ fn counted(keys: impl Iterator<Item = String>) -> Vec<NamedCount> {
 /// The centre's staff with their names and last logins, and the newest login events.
 pub async fn staff(store: &dyn Store, centre: &Centre) -> Result<StaffList, StoreError> {
     let mut members: BTreeMap<String, StaffMember> = BTreeMap::new();
-    for grant in store.role_grants(None).await?.into_iter().filter(|g| g.centre.id == centre.id) {
+    for grant in store.centre_role_grants(centre.id).await? {
         let member = members.entry(grant.personal_code.clone()).or_insert_with(|| StaffMember {
             personal_code: grant.personal_code.clone(),
             name: String::new(),
@@ -261,7 +282,7 @@ fn grant_error(error: crate::login::GrantError) -> AdminError {
 
 /// The centre's devices, desks first then by name.
 pub async fn centre_devices(store: &dyn Store, centre: Uuid) -> Result<Vec<Device>, StoreError> {
-    let mut devices: Vec<Device> = store.list_devices().await?.into_iter().filter(|d| d.centre.id == centre).collect();
+    let mut devices = store.centre_devices(centre).await?;
     devices.sort_by(|a, b| (a.kind.as_str(), a.desk_number, &a.name).cmp(&(b.kind.as_str(), b.desk_number, &b.name)));
     Ok(devices)
 }
@@ -284,6 +305,7 @@ pub fn device_view(device: &Device, now: DateTime<Utc>) -> CentreDevice {
         last_seen_at: device.last_seen_at,
         revoked_at: device.revoked_at,
         reported_version: device.reported_version.clone(),
+        outbox: device.reported_outbox,
     }
 }
 

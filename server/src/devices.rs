@@ -242,6 +242,7 @@ pub async fn authenticate(
     store: &dyn Store,
     credentials: &DeviceCredentials,
     version: Option<String>,
+    outbox: Option<protocol::OutboxReport>,
     now: DateTime<Utc>,
 ) -> Result<Device, AuthError> {
     // Unknown ids are refused without a trace in the audit log (anyone can make them up, and
@@ -256,6 +257,6 @@ pub async fn authenticate(
         refused(store, now, &record.device, "revoked").await?;
         return Err(AuthError::Revoked);
     }
-    store.record_device_seen(record.device.id, now, version).await?;
+    store.record_device_seen(record.device.id, now, version, outbox).await?;
     Ok(record.device)
 }

@@ -132,7 +132,13 @@ async fn the_revision_moves_when_the_devices_own_items_change_and_only_then() {
         author: Some(author.clone()),
         ..CaseDraft::example(enrolled.centre.id, now - chrono::Duration::minutes(30))
     };
+    let bogus = CaseDraft {
+        id: uuid::Uuid::now_v7(),
+        service_id: "https://pietura.lv/id/service/no-such".into(),
+        ..draft.clone()
+    };
     let case = local.register_case(draft, now).unwrap();
+    local.register_case(bogus, now).unwrap();
     let origin = EntryOrigin { offline: true, author: Some(author) };
     local.change_case_status(case.id, CaseStatus::Submitted, now, clerk, "", origin, uuid::Uuid::now_v7()).unwrap();
 
@@ -154,6 +160,18 @@ async fn the_revision_moves_when_the_devices_own_items_change_and_only_then() {
         .unwrap();
     let sent = handle.status().revision;
     assert!(sent >= 1, "taking the desk's case is a change of its items");
+    // The desk tells the server how its outbox stands (for the centre's administrator): the case
+    // for a service that does not exist was refused and waits for a clerk.
+    let server_store = server::store::open(&server::store::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    let mut reported = None;
+    for _ in 0..100 {
+        reported = server_store.list_devices().await.unwrap()[0].reported_outbox;
+        if reported.is_some_and(|r| r.refused == 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(reported.map(|r| (r.pending, r.refused, r.oldest)), Some((0, 1, None)));
 
     // Rounds that bring nothing new leave it.
     let since = handle.status().last_success;

@@ -787,6 +787,9 @@ test("the centre administrator: figures as charts with tables, staff roles and d
   await expect(page.getByTestId("by-service")).toContainText("Suņa reģistrācija");
   await expect(page.getByTestId("by-channel")).toContainText("VPVKAC klātienē");
   await expect(page.getByTestId("by-clerk")).toContainText("ILZE OZOLIŅA (161175-19997)");
+  // What another desk could not send, as it said at its last contact.
+  await expect(page.getByTestId("outbox-Galds 2")).toContainText("3 gaida nosūtīšanu (kopš");
+  await expect(page.getByTestId("outbox-Galds 2")).toContainText("1 serveris noraidīja");
   await page.getByText("Rādīt kā tabulu").first().click();
   await expect(page.getByTestId("table-cases").locator("tbody tr")).toHaveCount(30);
   await expectAccessible(page);
@@ -820,6 +823,9 @@ test("the centre administrator: figures as charts with tables, staff roles and d
   // Devices: a kiosk added shows its one-time code; this desk cannot revoke itself; another
   // desk is revoked after the question.
   await page.getByTestId("admin-tab-devices").click();
+  await expect(page.getByTestId("device-outbox-Galds 1")).toHaveText("viss nosūtīts");
+  await expect(page.getByTestId("device-outbox-Galds 2")).toContainText("1 serveris noraidīja");
+  await expect(page.getByTestId("device-outbox-Bibliotēkas kiosks")).toHaveText("—");
   await page.getByTestId("device-kind-kiosk").check();
   await page.getByLabel("Nosaukums").fill("Lasītavas kiosks");
   await page.getByTestId("add-device").click();

@@ -257,6 +257,23 @@ export interface CentreDashboard {
   month: PeriodFigures;
   days: DayFigures[];
   messages: { sent: number; read: number };
+  /** The centre's devices whose outbox holds something, as each last said. */
+  outboxes: DeviceOutbox[];
+}
+
+/** What a device last said its outbox holds (`oldest`: its oldest waiting entry). */
+export interface OutboxReport {
+  pending: number;
+  refused: number;
+  oldest: string | null;
+}
+
+export interface DeviceOutbox {
+  device_id: string;
+  name: string;
+  desk_number: number | null;
+  outbox: OutboxReport;
+  reported_at: string | null;
 }
 
 export interface StaffMember {
@@ -282,6 +299,7 @@ export interface CentreDevice {
   last_seen_at: string | null;
   revoked_at: string | null;
   reported_version: string | null;
+  outbox: OutboxReport | null;
 }
 
 export interface DeviceEnrollmentCode {

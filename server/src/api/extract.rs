@@ -33,7 +33,13 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .and_then(devices::reported_version);
-        let device = devices::authenticate(state.store.as_ref(), &credentials, version, (state.clock)())
+        // A report that cannot be read is no report: the device's outbox is its own business.
+        let outbox = parts
+            .headers
+            .get(protocol::OUTBOX_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(protocol::OutboxReport::parse);
+        let device = devices::authenticate(state.store.as_ref(), &credentials, version, outbox, (state.clock)())
             .await
             .inspect_err(|e| {
                 tracing::warn!(device = %credentials.device_id, error = %e, "device authentication failed");

@@ -232,6 +232,7 @@ macro_rules! migrations {
             13 "0013" "form_submissions",
             14 "0014" "scenarios",
             15 "0015" "device_versions",
+            16 "0016" "device_outbox",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

@@ -50,6 +50,8 @@ pub struct Device {
     pub created_at: DateTime<Utc>,
     /// The app version the device last said it runs (a claim, for the administrator's list).
     pub reported_version: Option<String>,
+    /// How the device last said its outbox stands (a claim, as of `last_seen_at`).
+    pub reported_outbox: Option<protocol::OutboxReport>,
 }
 
 /// What the server needs to authenticate a device's request.

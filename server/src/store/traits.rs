@@ -40,6 +40,8 @@ pub trait DeviceStore: Send + Sync {
     async fn find_centre_by_name(&self, name: &str) -> Result<Option<Centre>, StoreError>;
     async fn add_device(&self, device: NewDevice) -> Result<Device, StoreError>;
     async fn list_devices(&self) -> Result<Vec<Device>, StoreError>;
+    /// One centre's devices, in the order of [`Self::list_devices`].
+    async fn centre_devices(&self, centre: Uuid) -> Result<Vec<Device>, StoreError>;
     /// Revokes a device and ends every session opened on it, in one transaction; revoking twice
     /// keeps the first time.
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError>;
@@ -58,8 +60,15 @@ pub trait DeviceStore: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> Result<Device, StoreError>;
     async fn device_auth_record(&self, id: Uuid) -> Result<Option<DeviceAuthRecord>, StoreError>;
-    /// Notes a device's request: when, and the version it says it runs (kept when it says none).
-    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>, version: Option<String>) -> Result<(), StoreError>;
+    /// Notes a device's request: when, the version it says it runs and how it says its outbox
+    /// stands (each kept when it says none).
+    async fn record_device_seen(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        version: Option<String>,
+        outbox: Option<protocol::OutboxReport>,
+    ) -> Result<(), StoreError>;
 }
 
 /// Institutions and their API keys, and the catalogue they own: versioned records, the change feed, article flags.
@@ -135,6 +144,8 @@ pub trait LoginStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Every grant, or one person's.
     async fn role_grants(&self, personal_code: Option<&str>) -> Result<Vec<RoleGrant>, StoreError>;
+    /// The grants at one centre, in the order of [`Self::role_grants`].
+    async fn centre_role_grants(&self, centre: Uuid) -> Result<Vec<RoleGrant>, StoreError>;
     async fn add_session(&self, session: UserSession) -> Result<(), StoreError>;
     async fn session(&self, token_hash: [u8; 32]) -> Result<Option<UserSession>, StoreError>;
     /// Ends a session; ending it twice keeps the first time.

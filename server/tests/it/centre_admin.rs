@@ -131,6 +131,30 @@ async fn an_administrator_runs_their_own_centre_and_cannot_reach_another(server:
     assert_eq!(shown.state, "enrolled");
     assert!(shown.last_seen_at.is_some());
     assert_eq!(shown.reported_version.as_deref(), Some(env!("CARGO_PKG_VERSION")), "the sync client's own");
+    assert_eq!(shown.outbox, None, "it has said nothing of its outbox yet");
+    // The kiosk says its outbox holds two entries, one refused: the list and the dashboard show
+    // it as of its last contact; a report that cannot be read changes nothing.
+    let three_hours_ago = chrono::SubsecRound::trunc_subsecs(now() - chrono::Duration::hours(3), 0);
+    let said = protocol::OutboxReport { pending: 2, refused: 1, oldest: Some(three_hours_ago) };
+    let reporting = client(&server.url);
+    reporting.report_outbox(&said);
+    reporting.hello(&kiosk).await.unwrap();
+    let garbled = reqwest::Client::new()
+        .get(format!("{}{}", server.url.trim_end_matches('/'), protocol::HELLO_PATH))
+        .header("pietura-protocol", "1")
+        .header("authorization", kiosk.authorization_header())
+        .header(protocol::OUTBOX_HEADER, "pending=lots")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbled.status(), 200, "a device's report is its own claim, not a reason to refuse it");
+    let listed: CentreDevices = get(&server, &admin_desk, &admin, protocol::ADMIN_DEVICES_PATH).await.unwrap();
+    let shown = listed.devices.iter().find(|d| d.id == kiosk.device_id).unwrap();
+    assert_eq!(shown.outbox.map(|o| (o.pending, o.refused)), Some((2, 1)));
+    let dashboard: protocol::CentreDashboard =
+        get(&server, &admin_desk, &admin, protocol::ADMIN_DASHBOARD_PATH).await.unwrap();
+    assert_eq!(dashboard.outboxes.len(), 1, "{:?}", dashboard.outboxes);
+    assert_eq!((dashboard.outboxes[0].name.as_str(), dashboard.outboxes[0].outbox), ("Bibliotēkas kiosks", said));
     // The same name twice is a conflict, said so.
     let twice = send::<DeviceEnrollmentCode>(
         &server,

@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 15);
+    assert_eq!(store.schema_version().await.unwrap(), 16);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 15);
+    assert_eq!(store.schema_version().await.unwrap(), 16);
     store.ping().await.unwrap();
 }
 
@@ -134,16 +134,35 @@ pub async fn last_seen_is_recorded(store: Arc<dyn Store>) {
     let device = store.add_device(new_device(centre.id, "Galds 1", 1)).await.unwrap();
     assert_eq!(device.reported_version, None);
     store.redeem_enrollment_code([1; 32], [2; 32], t(10)).await.unwrap();
-    store.record_device_seen(device.id, t(20) + Duration::milliseconds(5), Some("0.4.0".into())).await.unwrap();
+    assert_eq!(device.reported_outbox, None);
+    // The header says whole seconds.
+    let outbox =
+        protocol::OutboxReport { pending: 2, refused: 1, oldest: Some(chrono::SubsecRound::trunc_subsecs(t(5), 0)) };
+    store
+        .record_device_seen(device.id, t(20) + Duration::milliseconds(5), Some("0.4.0".into()), Some(outbox))
+        .await
+        .unwrap();
     let record = store.device_auth_record(device.id).await.unwrap().unwrap();
     assert_eq!(record.device.last_seen_at, Some(t(20) + Duration::milliseconds(5)));
     assert_eq!(record.device.reported_version.as_deref(), Some("0.4.0"));
-    // A request that names no version keeps the last one said.
-    store.record_device_seen(device.id, t(25), None).await.unwrap();
+    assert_eq!(record.device.reported_outbox, Some(outbox));
+    // A request that names no version and no outbox keeps the last ones said.
+    store.record_device_seen(device.id, t(25), None, None).await.unwrap();
     let listed = store.list_devices().await.unwrap();
     assert_eq!((listed[0].last_seen_at, listed[0].reported_version.as_deref()), (Some(t(25)), Some("0.4.0")));
+    assert_eq!(listed[0].reported_outbox, Some(outbox));
+    let emptied = protocol::OutboxReport { pending: 0, refused: 0, oldest: None };
+    store.record_device_seen(device.id, t(26), None, Some(emptied)).await.unwrap();
+    assert_eq!(store.list_devices().await.unwrap()[0].reported_outbox, Some(emptied));
     // Unknown devices are not an error: nothing to record.
-    store.record_device_seen(Uuid::now_v7(), t(30), None).await.unwrap();
+    store.record_device_seen(Uuid::now_v7(), t(30), None, None).await.unwrap();
+    // One centre's devices only.
+    let elsewhere = store.add_centre(new_centre("Cēsu bibliotēka")).await.unwrap();
+    store.add_device(NewDevice { kind: DeviceKind::Kiosk, ..new_device(elsewhere.id, "Kiosks", 9) }).await.unwrap();
+    let here: Vec<Uuid> = store.centre_devices(centre.id).await.unwrap().into_iter().map(|d| d.id).collect();
+    assert_eq!(here, [device.id]);
+    assert_eq!(store.centre_devices(elsewhere.id).await.unwrap()[0].name, "Kiosks");
+    assert_eq!(store.list_devices().await.unwrap().len(), 2);
 }
 
 pub async fn a_waiting_device_can_get_a_new_code_and_the_old_one_stops_working(store: Arc<dyn Store>) {
@@ -186,7 +205,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 15);
+    assert_eq!(store.schema_version().await.unwrap(), 16);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -478,6 +497,12 @@ pub async fn role_grants_sessions_and_auth_events_are_kept(store: Arc<dyn Store>
     assert_eq!((mine[0].role, mine[0].centre.name.as_str(), mine[0].granted_at), (Role::Clerk, "Centrs", t(1)));
     assert_eq!((mine[1].role, mine[1].centre.id), (Role::Admin, other.id));
     assert_eq!(store.role_grants(None).await.unwrap().len(), 3);
+    // One centre's grants only, in the same order.
+    let here: Vec<_> =
+        store.centre_role_grants(centre).await.unwrap().into_iter().map(|g| (g.personal_code, g.role)).collect();
+    assert_eq!(here, [("161175-19997".to_owned(), Role::Librarian), ("210860-10528".to_owned(), Role::Clerk)]);
+    assert_eq!(store.centre_role_grants(other.id).await.unwrap().len(), 1);
+    assert!(store.centre_role_grants(Uuid::now_v7()).await.unwrap().is_empty());
     assert!(store.revoke_role("210860-10528", Role::Admin, other.id, t(6)).await.unwrap());
     assert!(!store.revoke_role("210860-10528", Role::Admin, other.id, t(6)).await.unwrap());
     assert!(store.grant_role("210860-10528", Role::Clerk, Uuid::now_v7(), t(5)).await.is_err(), "no such centre");

@@ -9,8 +9,10 @@ import {
   type CentreDevice,
   type CommandError,
   type DeviceEnrollmentCode,
+  type DeviceOutbox,
   type Kept,
   type NamedCount,
+  type OutboxReport,
   type PrintOutcome,
   type StaffList,
 } from "../api";
@@ -139,6 +141,7 @@ function Overview() {
           </dd>
         </div>
       </dl>
+      <Outboxes outboxes={figures.outboxes ?? []} />
       <CasesChart figures={figures} dayName={dayName} />
       <TimesChart figures={figures} dayName={dayName} />
       <div className="admin-columns">
@@ -536,6 +539,7 @@ function Devices({ myDeskName }: { myDeskName: string }) {
             <th scope="col">{t("admin.state")}</th>
             <th scope="col">{t("admin.lastContact")}</th>
             <th scope="col">{t("admin.version")}</th>
+            <th scope="col">{t("admin.outbox")}</th>
             <th scope="col">
               <span className="visually-hidden">{t("admin.actions")}</span>
             </th>
@@ -558,6 +562,7 @@ function Devices({ myDeskName }: { myDeskName: string }) {
               </td>
               <td>{d.last_seen_at ? formatSyncTime(d.last_seen_at, language) : "—"}</td>
               <td>{d.reported_version ?? "—"}</td>
+              <td data-testid={`device-outbox-${d.name}`}>{d.outbox ? <OutboxText outbox={d.outbox} /> : "—"}</td>
               <td>
                 {(d.state === "waiting" || d.state === "expired") && (
                   <button type="button" className="link-button" disabled={kept.stored} onClick={() => renew(d)} data-testid={`renew-${d.name}`}>
@@ -593,5 +598,49 @@ function Devices({ myDeskName }: { myDeskName: string }) {
         />
       )}
     </div>
+  );
+}
+
+/** What a device's outbox holds, in words: waiting (since when) and refused. */
+function OutboxText({ outbox }: { outbox: OutboxReport }) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language as Language;
+  if (outbox.pending === 0 && outbox.refused === 0) return <>{t("admin.outboxEmpty")}</>;
+  return (
+    <>
+      {outbox.pending > 0 && (
+        <span className="badge state-queued">
+          {t("admin.outboxPending", { count: outbox.pending })}
+          {outbox.oldest && ` ${t("admin.outboxSince", { time: formatSyncTime(outbox.oldest, language) })}`}
+        </span>
+      )}{" "}
+      {outbox.refused > 0 && <span className="badge state-refused">{t("admin.outboxRefused", { count: outbox.refused })}</span>}
+    </>
+  );
+}
+
+/** The centre's desks and kiosks whose outbox holds something, as each said at its last contact:
+ *  what waits there is not in these figures yet, and refused entries need a clerk at that desk. */
+function Outboxes({ outboxes }: { outboxes: DeviceOutbox[] }) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language as Language;
+  return (
+    <section aria-labelledby="outboxes-title" className="admin-outboxes" data-testid="admin-outboxes">
+      <h2 id="outboxes-title">{t("admin.outboxesTitle")}</h2>
+      {outboxes.length === 0 ? (
+        <p className="muted">{t("admin.outboxesNone")}</p>
+      ) : (
+        <ul>
+          {outboxes.map((o) => (
+            <li key={o.device_id} data-testid={`outbox-${o.name}`}>
+              <strong>{o.name}</strong>: <OutboxText outbox={o.outbox} />{" "}
+              <span className="muted">
+                {o.reported_at ? t("admin.outboxReported", { time: formatSyncTime(o.reported_at, language) }) : ""}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -90,12 +90,11 @@ impl DeviceStore for PostgresStore {
     }
 
     async fn list_devices(&self) -> Result<Vec<Device>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let sql = format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id \
-             ORDER BY c.name COLLATE \"C\", d.name COLLATE \"C\", d.created_at"
-        );
-        client.query(&sql, &[]).await.map_err(db)?.iter().map(device_from_row).collect()
+        self.devices_at(None).await
+    }
+
+    async fn centre_devices(&self, centre: Uuid) -> Result<Vec<Device>, StoreError> {
+        self.devices_at(Some(centre)).await
     }
 
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
@@ -179,15 +178,36 @@ impl DeviceStore for PostgresStore {
         Ok(Some(DeviceAuthRecord { device, secret_hash: hash_from_bytes(hash)? }))
     }
 
-    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>, version: Option<String>) -> Result<(), StoreError> {
+    async fn record_device_seen(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        version: Option<String>,
+        outbox: Option<protocol::OutboxReport>,
+    ) -> Result<(), StoreError> {
+        let outbox = outbox.map(|report| report.to_header());
         let client = self.pool.get().await.map_err(pool_err)?;
         client
             .execute(
-                "UPDATE devices SET last_seen_at = $2, reported_version = coalesce($3, reported_version) WHERE id = $1",
-                &[&id, &at, &version],
+                "UPDATE devices SET last_seen_at = $2, reported_version = coalesce($3, reported_version),
+                        reported_outbox = coalesce($4, reported_outbox) WHERE id = $1",
+                &[&id, &at, &version, &outbox],
             )
             .await
             .map_err(db)?;
         Ok(())
+    }
+}
+
+impl PostgresStore {
+    /// Every device, or one centre's.
+    async fn devices_at(&self, centre: Option<Uuid>) -> Result<Vec<Device>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let sql = format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id \
+             WHERE $1::UUID IS NULL OR d.centre_id = $1 \
+             ORDER BY c.name COLLATE \"C\", d.name COLLATE \"C\", d.created_at"
+        );
+        client.query(&sql, &[&centre]).await.map_err(db)?.iter().map(device_from_row).collect()
     }
 }

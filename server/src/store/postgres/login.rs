@@ -77,29 +77,11 @@ impl LoginStore for PostgresStore {
     }
 
     async fn role_grants(&self, personal_code: Option<&str>) -> Result<Vec<RoleGrant>, StoreError> {
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(
-                "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality, c.code
-                 FROM role_grants g JOIN centres c ON c.id = g.centre_id
-                 WHERE $1::TEXT IS NULL OR g.personal_code = $1 ORDER BY g.personal_code, c.name, g.role",
-                &[&personal_code],
-            )
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(RoleGrant {
-                    personal_code: r.get(0),
-                    role: r
-                        .get::<_, String>(1)
-                        .parse()
-                        .map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string()))?,
-                    granted_at: r.get(2),
-                    centre: Centre { id: r.get(3), name: r.get(4), municipality: r.get(5), code: r.get(6) },
-                })
-            })
-            .collect()
+        self.grants(personal_code, None).await
+    }
+
+    async fn centre_role_grants(&self, centre: Uuid) -> Result<Vec<RoleGrant>, StoreError> {
+        self.grants(None, Some(centre)).await
     }
 
     async fn add_session(&self, session: UserSession) -> Result<(), StoreError> {
@@ -211,4 +193,34 @@ impl LoginStore for PostgresStore {
 /// A row of at, kind, device_id, personal_code, detail.
 fn auth_event(r: &Row) -> AuthEvent {
     AuthEvent { at: r.get(0), kind: r.get(1), device_id: r.get(2), personal_code: r.get(3), detail: r.get(4) }
+}
+
+impl PostgresStore {
+    /// Every grant, or one person's, or one centre's.
+    async fn grants(&self, personal_code: Option<&str>, centre: Option<Uuid>) -> Result<Vec<RoleGrant>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality, c.code
+                 FROM role_grants g JOIN centres c ON c.id = g.centre_id
+                 WHERE ($1::TEXT IS NULL OR g.personal_code = $1) AND ($2::UUID IS NULL OR g.centre_id = $2)
+                 ORDER BY g.personal_code, c.name, g.role",
+                &[&personal_code, &centre],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(RoleGrant {
+                    personal_code: r.get(0),
+                    role: r
+                        .get::<_, String>(1)
+                        .parse()
+                        .map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string()))?,
+                    granted_at: r.get(2),
+                    centre: Centre { id: r.get(3), name: r.get(4), municipality: r.get(5), code: r.get(6) },
+                })
+            })
+            .collect()
+    }
 }

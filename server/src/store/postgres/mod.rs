@@ -180,7 +180,7 @@ const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, chang
 const MIGRATION_LOCK_KEY: i64 = 0x0050_4945_5455_5241;
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
-     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number, d.reported_version";
+     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number, d.reported_version, d.reported_outbox";
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -249,6 +249,7 @@ fn device_from_row(row: &Row) -> Result<Device, StoreError> {
         centre: Centre { id: row.get(8), name: row.get(9), municipality: row.get(10), code: row.get(11) },
         desk_number: row.get::<_, Option<i16>>(12).and_then(|n| u8::try_from(n).ok()),
         reported_version: row.get(13),
+        reported_outbox: row.get::<_, Option<&str>>(14).and_then(protocol::OutboxReport::parse),
     })
 }
 

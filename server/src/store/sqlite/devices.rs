@@ -94,15 +94,11 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn list_devices(&self) -> Result<Vec<Device>, StoreError> {
-        self.with(|c| {
-            let sql = format!(
-                "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id ORDER BY c.name, d.name, d.created_at"
-            );
-            let mut statement = c.prepare(&sql).map_err(db)?;
-            let raws = statement.query_map([], raw_device).map_err(db)?.collect::<Result<Vec<_>, _>>().map_err(db)?;
-            raws.into_iter().map(device_from_raw).collect()
-        })
-        .await
+        self.devices_at(None).await
+    }
+
+    async fn centre_devices(&self, centre: Uuid) -> Result<Vec<Device>, StoreError> {
+        self.devices_at(Some(centre)).await
     }
 
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
@@ -190,14 +186,43 @@ impl DeviceStore for SqliteStore {
         .await
     }
 
-    async fn record_device_seen(&self, id: Uuid, at: DateTime<Utc>, version: Option<String>) -> Result<(), StoreError> {
+    async fn record_device_seen(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        version: Option<String>,
+        outbox: Option<protocol::OutboxReport>,
+    ) -> Result<(), StoreError> {
+        let outbox = outbox.map(|report| report.to_header());
         self.with(move |c| {
             c.execute(
-                "UPDATE devices SET last_seen_at = ?2, reported_version = coalesce(?3, reported_version) WHERE id = ?1",
-                params![id.to_string(), at, version],
+                "UPDATE devices SET last_seen_at = ?2, reported_version = coalesce(?3, reported_version),
+                        reported_outbox = coalesce(?4, reported_outbox) WHERE id = ?1",
+                params![id.to_string(), at, version, outbox],
             )
             .map_err(db)?;
             Ok(())
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Every device, or one centre's.
+    async fn devices_at(&self, centre: Option<Uuid>) -> Result<Vec<Device>, StoreError> {
+        let centre = centre.map(|id| id.to_string());
+        self.with(move |c| {
+            let sql = format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id
+                 WHERE ?1 IS NULL OR d.centre_id = ?1 ORDER BY c.name, d.name, d.created_at"
+            );
+            let mut statement = c.prepare(&sql).map_err(db)?;
+            let raws = statement
+                .query_map(params![centre], raw_device)
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            raws.into_iter().map(device_from_raw).collect()
         })
         .await
     }

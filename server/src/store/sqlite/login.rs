@@ -84,42 +84,11 @@ impl LoginStore for SqliteStore {
     }
 
     async fn role_grants(&self, personal_code: Option<&str>) -> Result<Vec<RoleGrant>, StoreError> {
-        let personal_code = personal_code.map(str::to_owned);
-        self.with(move |c| {
-            let mut statement = c
-                .prepare(
-                    "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality, c.code
-                     FROM role_grants g JOIN centres c ON c.id = g.centre_id
-                     WHERE ?1 IS NULL OR g.personal_code = ?1 ORDER BY g.personal_code, c.name, g.role",
-                )
-                .map_err(db)?;
-            let rows = statement
-                .query_map(params![personal_code], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                })
-                .map_err(db)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db)?;
-            rows.into_iter()
-                .map(|(personal_code, role, granted_at, centre_id, name, municipality, code)| {
-                    Ok(RoleGrant {
-                        personal_code,
-                        role: role.parse().map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string()))?,
-                        centre: Centre { id: parse_uuid(centre_id)?, name, municipality, code },
-                        granted_at,
-                    })
-                })
-                .collect()
-        })
-        .await
+        self.grants(personal_code.map(str::to_owned), None).await
+    }
+
+    async fn centre_role_grants(&self, centre: Uuid) -> Result<Vec<RoleGrant>, StoreError> {
+        self.grants(None, Some(centre)).await
     }
 
     async fn add_session(&self, session: UserSession) -> Result<(), StoreError> {
@@ -287,4 +256,47 @@ fn query_auth_events(
             Ok(AuthEvent { at, kind, device_id: device.map(parse_uuid).transpose()?, personal_code, detail })
         })
         .collect()
+}
+
+impl SqliteStore {
+    /// Every grant, or one person's, or one centre's.
+    async fn grants(&self, personal_code: Option<String>, centre: Option<Uuid>) -> Result<Vec<RoleGrant>, StoreError> {
+        let centre = centre.map(|id| id.to_string());
+        self.with(move |c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality, c.code
+                     FROM role_grants g JOIN centres c ON c.id = g.centre_id
+                     WHERE (?1 IS NULL OR g.personal_code = ?1) AND (?2 IS NULL OR g.centre_id = ?2)
+                     ORDER BY g.personal_code, c.name, g.role",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map(params![personal_code, centre], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(personal_code, role, granted_at, centre_id, name, municipality, code)| {
+                    Ok(RoleGrant {
+                        personal_code,
+                        role: role.parse().map_err(|e: domain::ParseRoleError| StoreError::Corrupt(e.to_string()))?,
+                        centre: Centre { id: parse_uuid(centre_id)?, name, municipality, code },
+                        granted_at,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
 }

@@ -35,7 +35,7 @@ const MIGRATIONS: &[Migration] = super::migrations!("sqlite");
 const RECORD_COLUMNS: &str = "kind, id, owner, version, retired, document, change_seq, changed_at";
 
 const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.enrolled_at, d.last_seen_at, \
-     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number, d.reported_version";
+     d.revoked_at, d.created_at, c.id, c.name, c.municipality, c.code, d.desk_number, d.reported_version, d.reported_outbox";
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -470,6 +470,7 @@ type RawDevice = (
     String,
     Option<u8>,
     Option<String>,
+    Option<String>,
 );
 
 fn raw_device(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
@@ -488,6 +489,7 @@ fn raw_device(row: &Row<'_>) -> rusqlite::Result<RawDevice> {
         row.get(11)?,
         row.get(12)?,
         row.get(13)?,
+        row.get(14)?,
     ))
 }
 
@@ -507,6 +509,7 @@ fn device_from_raw(raw: RawDevice) -> Result<Device, StoreError> {
         code,
         desk,
         reported_version,
+        reported_outbox,
     ) = raw;
     Ok(Device {
         id: parse_uuid(id)?,
@@ -520,6 +523,7 @@ fn device_from_raw(raw: RawDevice) -> Result<Device, StoreError> {
         revoked_at: revoked,
         created_at: created,
         reported_version,
+        reported_outbox: reported_outbox.as_deref().and_then(protocol::OutboxReport::parse),
     })
 }
 
