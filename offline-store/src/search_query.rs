@@ -99,14 +99,39 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
 /// Words people say for what the catalogue calls otherwise (folded stems, both ways): a "suņa
 /// nodoklis" is paid as a "nodeva", a "mašīna" is registered as a "transportlīdzeklis". Kept
 /// short and exact: each pair is a meaning clerks and citizens confuse, never a looser match.
-const SAME_MEANING: &[&[&str]] =
-    &[&["nodokl", "nodev"], &["masin", "auto", "transportlidzek"], &["pabalst", "atbalst"], &["dzivesviet", "adres"]];
+const SAME_MEANING: &[&[&str]] = &[
+    &["nodokl", "nodev"],
+    &["masin", "auto", "transportlidzek"],
+    &["pabalst", "atbalst"],
+    &["dzivesviet", "adres"],
+    // A "bērnudārzs" is a "pirmsskolas izglītības iestāde" in the catalogue's words.
+    &["bernudarz", "pirmsskol"],
+    // "Pierakstīties" is what people say for declaring their place of residence.
+    &["pierakst", "dzivesviet"],
+    &["firm", "uznemum", "komersant"],
+    // English spellings of a licence.
+    &["licens", "licenc"],
+    &["car", "vehicl"],
+];
 
 /// One way only, and only for exactly this stem: someone asking for a "pase" (pase, pases, pasi)
 /// means an identity document, so the eID card ("personas apliecība (eID karte)") is one too; but
 /// "pasts" or "pastāvīgi" share the stem's letters and mean nothing of the kind, and someone asking
 /// for the eID card does not mean every page that mentions a passport.
-const ALSO_MEANS: &[(&str, &[&str])] = &[("pas", &["eid"])];
+const ALSO_MEANS: &[(&str, &[&str])] = &[
+    ("pas", &["eid"]),
+    ("passport", &["eid"]),
+    ("id", &["eid"]),
+    // "Darbs" (work) is looked for among vacancies and unemployment; "darbība" is not.
+    ("darb", &["vakanc", "bezdarb"]),
+    // "Kāzas" are a marriage's registration, "bēres" a funeral ("apbedīšana").
+    ("kaz", &["laulib"]),
+    ("ber", &["apbed"]),
+    ("wedding", &["marriag"]),
+    ("slimlap", &["slimib"]),
+    ("pensionar", &["pensij"]),
+    ("tax", &["fee"]),
+];
 
 /// The stems meaning the same as `stem` (not itself).
 fn same_meaning(stem: &str) -> Vec<String> {

@@ -213,3 +213,36 @@ fn pass_finds_the_english_passport_and_the_latvian_pase() {
         assert!(hits.iter().any(|id| id.ends_with("/passport")), "{language:?}: {hits:?}");
     }
 }
+
+/// Issue 17: what people say finds what the catalogue calls it, in both languages, over the demo
+/// catalogue (each pair a word clerks and citizens were heard to use).
+#[test]
+fn everyday_words_find_the_catalogues_services() {
+    let (_dir, store) = demo_catalogue();
+    let top = |text: &str, language: Language| -> Vec<String> {
+        let query = SearchQuery { text: text.into(), limit: 5, language: Some(language), ..Default::default() };
+        store.search(&query).unwrap().into_iter().map(|h| h.id.rsplit('/').next().unwrap().to_owned()).collect()
+    };
+    for (text, language, expected) in [
+        ("bērnudārzs", Language::Lv, "preschool-queue"),
+        ("pierakstīties", Language::Lv, "declare-residence"),
+        ("kāzas", Language::Lv, "marriage-registration"),
+        ("bēres", Language::Lv, "funeral-benefit"),
+        ("darbs", Language::Lv, "job-search"),
+        ("slimlapa", Language::Lv, "sickness-benefit"),
+        ("pensionārs", Language::Lv, "old-age-pension"),
+        ("firma", Language::Lv, "company-registration"),
+        ("ID karte", Language::Lv, "eid-card"),
+        ("wedding", Language::En, "marriage-registration"),
+        ("car", Language::En, "vehicle-registration"),
+        ("driving license", Language::En, "driving-licence"),
+        ("dog tax", Language::En, "dog-fee"),
+        ("passport", Language::En, "eid-card"),
+    ] {
+        let hits = top(text, language);
+        assert!(hits.iter().any(|id| id == expected), "{text:?} ({language:?}) should find {expected}: {hits:?}");
+    }
+    // Not looser than meant: "darbība" (activity) is not work, "bērns" is no funeral.
+    assert!(!top("darbība", Language::Lv).iter().any(|id| id == "job-search"));
+    assert!(!top("bērns", Language::Lv).iter().any(|id| id == "funeral-benefit"));
+}
