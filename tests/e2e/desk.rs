@@ -57,6 +57,12 @@ fn desk_log_dir(home: &Path) -> std::path::PathBuf {
 }
 
 fn start_driver(port: u16, home: &Path) -> Process {
+    start_driver_with(port, home, &[])
+}
+
+/// [`start_driver`] with more environment for the app (e.g. `CUPS_SERVER`, which `lp` and
+/// `lpstat` read, to print on a private CUPS).
+fn start_driver_with(port: u16, home: &Path, environment: &[(&str, &str)]) -> Process {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "DISPLAY is not set: run `cargo xtask test`, which starts Xvfb, or start an X server yourself"
@@ -76,6 +82,7 @@ fn start_driver(port: u16, home: &Path) -> Process {
         .env("PIETURA_SYNC_BACKOFF_MAX_MS", "1000")
         .env_remove("PIETURA_ENROLL_SERVER_URL")
         .env_remove("PIETURA_ENROLL_CODE")
+        .envs(environment.iter().copied())
         .stdout(Stdio::null())
         .stderr(e2e_log("pietura-desk", port));
     Process::spawn("tauri-driver", &mut command).expect("tauri-driver is installed (cargo xtask test installs it)")
@@ -314,8 +321,13 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     let start_server = || scenario.start(port);
     let mut server = start_server()?;
 
+    // The centre's printers: a private CUPS with two queues that keep what they receive.
+    let cups = tests::cups::CupsServer::start(&home.path().join("cups"), free_port())?;
+    cups.add_printer("Kopetajs", true)?;
+    cups.add_printer("Zale_HP", false)?;
+
     let driver_port = free_port();
-    let _driver = start_driver(driver_port, home.path());
+    let _driver = start_driver_with(driver_port, home.path(), &[("CUPS_SERVER", cups.address.as_str())]);
     let driver = format!("http://127.0.0.1:{driver_port}");
     let app = open_app(&driver);
 
@@ -475,6 +487,45 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     // The case page left open says so too, without being opened again (issue 17: it said "not
     // yet on the server" long after the server had it).
     assert_eq!(app.text("[data-testid=case-sync]")?.trim(), "Ir serverī");
+    // Its receipt printed from the real app: a preview with the centre's printers (the default
+    // first), then on the printer and with the copies the clerk chose; that printer receives it.
+    app.click("[data-testid=case-print-receipt]")?;
+    app.wait("the print preview's first page decoded", Duration::from_secs(15), || {
+        let decoded = app.execute(
+            "const i = document.querySelector('[data-testid=print-pages] img'); \
+             if (i && !window.__pageDecoded) { window.__pageDecoded = 'asked'; i.decode().then(() => window.__pageDecoded = 'yes'); } \
+             return window.__pageDecoded === 'yes'",
+        )?;
+        Ok(decoded == serde_json::json!(true))
+    })?;
+    // Decoded is not yet painted: WebKit paints the picture in its next frames.
+    std::thread::sleep(Duration::from_millis(500));
+    let listed = app.execute(
+        "return [...document.querySelectorAll('[data-testid=print-printer] option')].map(o => o.value).join(',')",
+    )?;
+    assert_eq!(listed, serde_json::json!("Kopetajs,Zale_HP"));
+    app.screenshot(&shots.join("desk-08b-print-preview.png"))?;
+    let page = app.execute("return document.querySelector('[data-testid=print-pages] img').src")?;
+    let png = page.as_str().and_then(|src| src.strip_prefix("data:image/png;base64,")).context("a PNG page")?;
+    std::fs::write(
+        shots.join("desk-08c-preview-page.png"),
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, png)?,
+    )?;
+    assert!(!cups.has_received("Kopetajs") && !cups.has_received("Zale_HP"), "a preview prints nothing");
+    app.click("[data-testid=print-printer] option[value=Zale_HP]")?;
+    app.execute(
+        "const c = document.querySelector('[data-testid=print-copies]'); \
+         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(c, '2'); \
+         c.dispatchEvent(new Event('input', { bubbles: true })); return null",
+    )?;
+    app.click("[data-testid=print-confirm]")?;
+    let received = cups.received("Zale_HP", Duration::from_secs(20))?;
+    assert_eq!(received.copies, 2);
+    assert!(tests::pdf_text(&received.document).contains(&case_number), "the printed receipt names the case");
+    assert!(!cups.has_received("Kopetajs"), "only the printer chosen");
+    app.wait("printed", Duration::from_secs(10), || {
+        Ok(app.text("[data-testid=case-receipt-outcome]").is_ok_and(|t| t.contains("Nosūtīts uz printeri")))
+    })?;
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(runtime.block_on(store.case_count())?, 1, "the case arrived more than once");
     let on_server = runtime.block_on(store.case_by_number(&case_number))?.context("the case by its number")?;

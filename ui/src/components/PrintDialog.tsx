@@ -58,7 +58,7 @@ export function PrintDialog({
       <h2 id={`${id}-title`}>{t("print.title", { title: preview.title })}</h2>
       <div className="print-pages" tabIndex={0} aria-label={t("print.pagesLabel")} data-testid="print-pages">
         {preview.pages.map((src, index) => (
-          <img key={index} src={src} alt={t("print.page", { page: index + 1, total: preview.total_pages })} />
+          <img key={index} src={src} decoding="sync" alt={t("print.page", { page: index + 1, total: preview.total_pages })} />
         ))}
         {preview.total_pages > preview.pages.length && (
           <p className="muted">{t("print.morePages", { count: preview.total_pages - preview.pages.length })}</p>
