@@ -211,6 +211,7 @@ mod tests {
                 service_p90_minutes: None,
             }],
             messages: MessageFigures { sent: 0, read: 0 },
+            outboxes: vec![],
         };
         let names = [("https://x/s".to_owned(), "Suņa \"Reksis\", reģistrācija".to_owned())].into();
         let read_at = dashboard.computed_at;
