@@ -23,7 +23,7 @@ pub enum PersonalCodeError {
 
 const LEGACY_WEIGHTS: [u32; 10] = [1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
-fn legacy_check_digit(digits: &[u32]) -> u32 {
+pub(crate) fn legacy_check_digit(digits: &[u32]) -> u32 {
     let sum: u32 = digits.iter().zip(LEGACY_WEIGHTS).map(|(d, w)| d * w).sum();
     ((1101 - sum % 1101) % 11) % 10
 }

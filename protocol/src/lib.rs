@@ -316,6 +316,9 @@ pub struct OutboxResult {
 pub mod rejection_codes {
     /// The payload cannot be read as what its kind says.
     pub const UNREADABLE: &str = "unreadable";
+    /// The entry names a person from the other side of the line between the real service and
+    /// training (a training person at the real server, a real one at a training server).
+    pub const ENVIRONMENT_CROSSING: &str = super::error_codes::ENVIRONMENT_CROSSING;
     /// An entry of a kind this server does not know.
     pub const UNKNOWN_KIND: &str = "unknown_kind";
     /// The case number is taken by another case.
@@ -677,6 +680,11 @@ pub struct OutboxReply {
 /// as such, never acted on.
 pub const OUTBOX_HEADER: &str = "pietura-outbox";
 
+/// The header in which a server says whom it serves: `production` (the real service) or
+/// `training` (a workshop's sandbox). A device in training mode talks only to a training server,
+/// and a device in normal mode never to one.
+pub const ENVIRONMENT_HEADER: &str = "pietura-environment";
+
 /// What a device's outbox holds, as reported in [`OUTBOX_HEADER`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -972,6 +980,9 @@ pub struct DeviceEnrollmentCode {
 /// Stable error codes the server sends and clients switch on.
 pub mod error_codes {
     pub const PROTOCOL_MISMATCH: &str = "protocol_mismatch";
+    /// A person from the other side of the line between the real service and training: a
+    /// training person at the real server, or a real one at a training server.
+    pub const ENVIRONMENT_CROSSING: &str = "environment_crossing";
     pub const UNAUTHORISED: &str = "unauthorised";
     pub const DEVICE_REVOKED: &str = "device_revoked";
     pub const ENROLLMENT_CODE_INVALID: &str = "enrollment_code_invalid";

@@ -47,6 +47,7 @@ const KEYS: &[&str] = &[
     "audit_key_file",
     "audit_checkpoint_dir",
     "audit_checkpoint_minutes",
+    "environment",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +118,9 @@ pub struct Settings {
     /// administrators cannot write.
     pub audit_checkpoint_dir: Option<PathBuf>,
     pub audit_checkpoint_minutes: u32,
+    /// `production` (the real service) or `training` (a workshop's sandbox, a server of its own
+    /// with its own database: it serves training people only, and the real one refuses them).
+    pub environment: crate::environment::Environment,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +180,7 @@ impl Default for Settings {
             audit_key_file: None,
             audit_checkpoint_dir: None,
             audit_checkpoint_minutes: 60,
+            environment: crate::environment::Environment::Production,
         }
     }
 }
@@ -209,6 +214,7 @@ impl fmt::Debug for Settings {
             .field("audit_key_file", &self.audit_key_file)
             .field("audit_checkpoint_dir", &self.audit_checkpoint_dir)
             .field("audit_checkpoint_minutes", &self.audit_checkpoint_minutes)
+            .field("environment", &self.environment)
             .field("attachment_s3_bucket", &self.attachment_s3_bucket)
             .finish()
     }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod eaddress;
+pub mod environment;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod institutions;

@@ -41,6 +41,8 @@ pub enum LoginError {
     NoPersonalCode,
     #[error("{0} has no role at this centre: an administrator grants it with `pietura-server user grant`")]
     NoRole(String),
+    #[error(transparent)]
+    Environment(#[from] crate::environment::Crossing),
     #[error("the session is unknown, ended or expired: log in again")]
     SessionInvalid,
     #[error("the system random source failed: {0}")]
@@ -59,6 +61,7 @@ impl LoginError {
             Self::Token(e) => e.code(),
             Self::NoPersonalCode => "no_personal_code",
             Self::NoRole(_) => "no_role",
+            Self::Environment(_) => protocol::error_codes::ENVIRONMENT_CROSSING,
             Self::SessionInvalid => "session_invalid",
             Self::Random(_) | Self::Store(_) => "internal",
         }
@@ -155,6 +158,8 @@ pub struct Login {
     ocsp: Option<OcspChecker>,
     staff_session: Duration,
     citizen_session: Duration,
+    /// Whose cards log in here: real people's, or (a training server) training people's.
+    environment: crate::environment::Environment,
 }
 
 impl Login {
@@ -190,12 +195,19 @@ impl Login {
             },
             Duration::hours(i64::from(settings.staff_session_hours)),
             Duration::minutes(i64::from(settings.citizen_session_minutes)),
-        )?;
+        )?
+        .in_environment(settings.environment);
         Ok(Some(if settings.ocsp_on() {
             login.with_ocsp(OcspChecker::new(settings.eid_ocsp_url.clone()))
         } else {
             login
         }))
+    }
+
+    /// Logins for the people of `environment` only (see [`crate::environment`]).
+    pub fn in_environment(mut self, environment: crate::environment::Environment) -> Self {
+        self.environment = environment;
+        self
     }
 
     /// Checks every login's certificate with OCSP.
@@ -209,7 +221,13 @@ impl Login {
         staff_session: Duration,
         citizen_session: Duration,
     ) -> Result<Self, LoginConfigError> {
-        Ok(Self { validator: TokenValidator::new(config)?, ocsp: None, staff_session, citizen_session })
+        Ok(Self {
+            validator: TokenValidator::new(config)?,
+            ocsp: None,
+            staff_session,
+            citizen_session,
+            environment: crate::environment::Environment::default(),
+        })
     }
 
     pub fn origin(&self) -> &str {
@@ -305,10 +323,12 @@ impl Login {
             protocol::OFFLINE_UNLOCK_ORIGIN,
             nonce,
         )?;
-        match certificate.identity().personal_code() {
-            Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode),
-            _ => Err(LoginError::NoPersonalCode),
-        }
+        let code = match certificate.identity().personal_code() {
+            Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode)?,
+            _ => return Err(LoginError::NoPersonalCode),
+        };
+        self.environment.admits(&code)?;
+        Ok(code)
     }
 
     /// Web eID's order: the certificate, its revocation status, then the signature over
@@ -329,6 +349,8 @@ impl Login {
             Some(("LV", code)) => PersonalCode::parse(code).map_err(|_| LoginError::NoPersonalCode)?,
             _ => return Err(LoginError::NoPersonalCode),
         };
+        // A card from the other side of the line opens no session here.
+        self.environment.admits(&code)?;
         Ok((code, validated))
     }
 

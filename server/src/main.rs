@@ -152,6 +152,11 @@ fn run(cli: Cli) -> Result<()> {
     }
     let settings = Settings::from_process(cli.config.as_deref())?;
     init_logging(settings.log_format);
+    // An operator's command naming a person from the other side of the training line (a role
+    // granted, a mailbox or a delegation recorded) is refused as the API refuses it.
+    for argument in std::env::args().skip(1) {
+        settings.environment.crossing_in_text(&argument).map_err(|crossing| anyhow::anyhow!("{crossing}"))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let location = settings.database()?;
@@ -176,7 +181,11 @@ fn run(cli: Cli) -> Result<()> {
                 state = state
                     .with_attachments(attachments_of(&settings)?)
                     .with_upload_quota(settings.attachment_quota_mb.saturating_mul(1024 * 1024))
-                    .with_enrollment_code_ttl(ttl);
+                    .with_enrollment_code_ttl(ttl)
+                    .in_environment(settings.environment);
+                if settings.environment == server::environment::Environment::Training {
+                    tracing::warn!("a TRAINING server: it serves the workshop's training people only");
+                }
                 // The first device after a start need not wait for the catalogue snapshot.
                 let (snapshots, store, now) = (state.snapshots.clone(), state.store.clone(), (state.clock)());
                 tokio::spawn(async move {

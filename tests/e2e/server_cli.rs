@@ -275,6 +275,24 @@ fn operators_grant_and_revoke_roles_and_bad_codes_change_nothing() {
         server_cli(&bin, &db, &["user", "grant", "16117519997", "--role", "clerk", "--centre", "Rīgas VPVKAC"])
             .unwrap();
     assert!(granted.contains("161175-19997 is now clerk at Rīgas VPVKAC"), "{granted}");
+    // A training person gets no role at the real service; a training server takes them only.
+    let trainee = domain::training::training_code(3, 4).to_string();
+    let grant_trainee = ["user", "grant", trainee.as_str(), "--role", "clerk", "--centre", "Rīgas VPVKAC"];
+    fails_with(server_command(&bin, &db, 0).args(grant_trainee), "training person");
+    let sandbox = dir.path().join("training.db");
+    let training = |args: &[&str]| {
+        let mut command = server_command(&bin, &sandbox, 0);
+        command.env("PIETURA_ENVIRONMENT", "training").args(args);
+        command
+    };
+    assert!(
+        training(&["centre", "add", "--name", "Rīgas VPVKAC", "--municipality", "Rīga"]).status().unwrap().success()
+    );
+    assert!(training(&grant_trainee).status().unwrap().success(), "a training server grants it");
+    fails_with(
+        &mut training(&["user", "grant", "290156-11605", "--role", "clerk", "--centre", "Rīgas VPVKAC"]),
+        "not a training person",
+    );
     fails_with(
         server_command(&bin, &db, 0).args([
             "user",

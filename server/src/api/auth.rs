@@ -24,7 +24,9 @@ impl From<LoginError> for ApiError {
         let message = error.to_string();
         match &error {
             LoginError::NotConfigured => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.code(), message),
-            LoginError::NoRole(_) => ApiError::new(StatusCode::FORBIDDEN, error.code(), message),
+            LoginError::NoRole(_) | LoginError::Environment(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, error.code(), message)
+            }
             LoginError::Token(eid::TokenError::Malformed(_)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.code(), message).with_field("token")
             }

@@ -77,6 +77,8 @@ pub struct AppState {
     pub upload_quota_bytes: u64,
     /// How long an enrollment code an administrator makes stays valid.
     pub enrollment_code_ttl: chrono::Duration,
+    /// Whom this server serves: real people, or a workshop's training people.
+    pub environment: crate::environment::Environment,
 }
 
 impl AppState {
@@ -109,7 +111,17 @@ impl AppState {
             limits: crate::limits::ServeLimits::default(),
             upload_quota_bytes: crate::uploads::DEFAULT_QUOTA_BYTES,
             enrollment_code_ttl: chrono::Duration::hours(24),
+            environment: crate::environment::Environment::Production,
         }
+    }
+
+    /// Serves the people of `environment` (see [`crate::environment`]): the logins too.
+    pub fn in_environment(mut self, environment: crate::environment::Environment) -> Self {
+        self.environment = environment;
+        self.login = self.login.take().map(|login| {
+            Arc::new(Arc::try_unwrap(login).unwrap_or_else(|shared| (*shared).clone()).in_environment(environment))
+        });
+        self
     }
 
     /// Enrollment codes valid for `ttl` instead of a day.
@@ -442,6 +454,7 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::ADMIN_DEVICE_PATH, axum::routing::delete(admin::revoke_device))
         .route(protocol::ADMIN_DEVICE_CODE_PATH, post(admin::renew_code))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), environment_line))
         .layer(middleware::from_fn(protocol_version))
         // A request (its body included) that takes longer gets 408; so does a body that pauses.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.limits.body_idle_timeout))
@@ -467,6 +480,61 @@ async fn protocol_version(request: Request, next: Next) -> Response {
     };
     response.headers_mut().insert(PROTOCOL_HEADER, HeaderValue::from(PROTOCOL_VERSION));
     response
+}
+
+/// The largest JSON body the line between the real service and training reads (the largest any
+/// route takes: a signed PDF in base64).
+const LINE_BODY_LIMIT_BYTES: usize = SIGNED_PDF_BODY_LIMIT_BYTES;
+
+/// Every answer says whom this server serves; a request naming a person from the other side of
+/// the line (in its path, or anywhere in its JSON body) is refused before any handler sees it.
+/// Outbox pushes are checked entry by entry instead (one entry must not hold up the others), and
+/// open data is not published by a training server.
+async fn environment_line(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let environment = state.environment;
+    let mut response = match cross_checked(environment, request).await {
+        Ok(request) => next.run(request).await,
+        Err(refusal) => refusal,
+    };
+    response.headers_mut().insert(protocol::ENVIRONMENT_HEADER, HeaderValue::from_static(environment.as_str()));
+    response
+}
+
+async fn cross_checked(environment: crate::environment::Environment, request: Request) -> Result<Request, Response> {
+    let refuse = |crossing: crate::environment::Crossing| {
+        ApiError::new(StatusCode::FORBIDDEN, protocol::error_codes::ENVIRONMENT_CROSSING, crossing.to_string())
+            .into_response()
+    };
+    let path = request.uri().path().to_owned();
+    if environment == crate::environment::Environment::Training && path.starts_with("/open-data/") {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_in_training",
+            "a training server publishes no open data: the real service's is at the real server",
+        )
+        .into_response());
+    }
+    for segment in path.split('/') {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        environment.crossing_in_text(&decoded).map_err(refuse)?;
+    }
+    let is_json = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json || path == protocol::OUTBOX_PATH {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, LINE_BODY_LIMIT_BYTES).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the request body is too large").into_response()
+    })?;
+    // A body that is not JSON is left to the handler, which says what is wrong with it.
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        environment.crossing_in_json(&value).map_err(refuse)?;
+    }
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 /// A span per request named by route, and the request counted in the metrics.

@@ -73,6 +73,19 @@ pub(super) async fn push_outbox(
     let mut authors = crate::authorship::AuthorCheck::new(state.store.as_ref(), state.login.as_deref(), &device, now);
     let mut proven = Vec::with_capacity(push.entries.len());
     for (position, entry) in push.entries.into_iter().enumerate() {
+        // A person from the other side of the line: this entry only is refused.
+        if let Err(crossing) = state.environment.crossing_in_json(&entry.payload) {
+            tracing::warn!(entry = %entry.id, "an outbox entry from the other side of the training line was refused");
+            results.push((
+                position,
+                crate::cases::EntryOutcome::rejected(
+                    protocol::rejection_codes::ENVIRONMENT_CROSSING,
+                    crossing.to_string(),
+                )
+                .into_result(entry.id),
+            ));
+            continue;
+        }
         match authors.prove(entry.author.as_ref()).await? {
             Ok(author) => proven.push((position, entry, author)),
             Err(unproven) => results.push((
