@@ -90,6 +90,171 @@ pub fn training_name(n: u32) -> (String, String) {
     (given.to_owned(), family.to_owned())
 }
 
+/// A workshop's scenario: a story from one of the navigator's life situations, the training
+/// customer it is about, and the steps a trainee should take, each with a check against what the
+/// trainee really did in the sandbox. Data, not code: `server/demo/training-scenarios.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingScenario {
+    pub id: String,
+    /// The navigator's life situation it follows (`https://pietura.lv/id/scenario/…`).
+    pub life_situation: String,
+    pub title: crate::catalogue::Text,
+    /// What the customer comes with, told to the trainee.
+    pub story: crate::catalogue::Text,
+    pub steps: Vec<TrainingStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingStep {
+    pub id: String,
+    /// What the trainee should do, in their words.
+    pub text: crate::catalogue::Text,
+    pub check: StepCheck,
+}
+
+/// What the sandbox must hold for a step to be done.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepCheck {
+    /// A case for the customer for this service, registered at the trainee's desk.
+    CaseRegistered { service: String },
+    /// That case has reached `status` (or gone past it).
+    CaseReached { service: String, status: crate::case::CaseStatus },
+    /// An e-form submitted for the customer, signed with their card.
+    FormSubmitted { form: String },
+    /// A message sent to an institution about the customer's case for this service.
+    MessageSent { service: String },
+}
+
+/// What a trainee did in the sandbox, as the checks read it (since the seat was last reset).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeatFacts {
+    pub cases: Vec<CaseFact>,
+    /// E-form submissions: the form and the applicant's personal code.
+    pub submissions: Vec<(String, String)>,
+    /// Messages sent about cases: the case's number.
+    pub messages_about: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFact {
+    pub number: String,
+    pub service_id: String,
+    pub customer_code: String,
+    pub status: crate::case::CaseStatus,
+}
+
+/// How one step stands for one trainee.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum StepState {
+    Done,
+    Waiting,
+    /// Something was done, but not what the step asks: the reason, in English for the trainer's
+    /// view to translate by `code`.
+    Wrong { code: String, reason: String },
+}
+
+/// The order statuses follow, for "reached or gone past it" (a cancelled case reaches nothing).
+fn progress(status: crate::case::CaseStatus) -> Option<u8> {
+    use crate::case::CaseStatus::*;
+    match status {
+        Registered => Some(0),
+        Submitted => Some(1),
+        InProgress => Some(2),
+        Decided => Some(3),
+        ResultDelivered => Some(4),
+        Closed => Some(5),
+        Cancelled => None,
+    }
+}
+
+/// Each step of `scenario` for the trainee whose customer is `customer`, from what they did.
+pub fn check_steps(scenario: &TrainingScenario, customer: &str, facts: &SeatFacts) -> Vec<StepState> {
+    scenario.steps.iter().map(|step| check_step(&step.check, customer, facts)).collect()
+}
+
+fn check_step(check: &StepCheck, customer: &str, facts: &SeatFacts) -> StepState {
+    let wrong = |code: &str, reason: String| StepState::Wrong { code: code.to_owned(), reason };
+    let theirs = |service: &str| -> Vec<&CaseFact> {
+        facts.cases.iter().filter(|c| c.customer_code == customer && c.service_id == service).collect()
+    };
+    match check {
+        StepCheck::CaseRegistered { service } => {
+            if !theirs(service).is_empty() {
+                StepState::Done
+            } else if let Some(other) = facts.cases.iter().find(|c| c.service_id == *service) {
+                wrong("other_customer", format!("case {} is for another person than the scenario's customer", other.number))
+            } else if let Some(other) = facts.cases.iter().find(|c| c.customer_code == customer) {
+                wrong("other_service", format!("case {} is for {}, not for {service}", other.number, other.service_id))
+            } else {
+                StepState::Waiting
+            }
+        }
+        StepCheck::CaseReached { service, status } => {
+            let wanted = progress(*status);
+            let cases = theirs(service);
+            if cases.is_empty() {
+                return StepState::Waiting;
+            }
+            if cases.iter().any(|c| progress(c.status).zip(wanted).is_some_and(|(has, wants)| has >= wants)) {
+                StepState::Done
+            } else if let Some(cancelled) = cases.iter().find(|c| c.status == crate::case::CaseStatus::Cancelled) {
+                wrong("cancelled", format!("case {} was cancelled", cancelled.number))
+            } else {
+                StepState::Waiting
+            }
+        }
+        StepCheck::FormSubmitted { form } => {
+            if facts.submissions.iter().any(|(f, applicant)| f == form && applicant == customer) {
+                StepState::Done
+            } else if facts.submissions.iter().any(|(f, _)| f == form) {
+                wrong("other_applicant", "the e-form was submitted for another person than the scenario's customer".into())
+            } else {
+                StepState::Waiting
+            }
+        }
+        StepCheck::MessageSent { service } => {
+            if theirs(service).iter().any(|c| facts.messages_about.contains(&c.number)) {
+                StepState::Done
+            } else {
+                StepState::Waiting
+            }
+        }
+    }
+}
+
+/// Reads and checks a set of scenarios: each with steps, every step's id unique within it, and
+/// title, story and step texts in Latvian and English.
+pub fn parse_scenarios(json: &str) -> Result<Vec<TrainingScenario>, String> {
+    let scenarios: Vec<TrainingScenario> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let mut ids = std::collections::HashSet::new();
+    for scenario in &scenarios {
+        if !ids.insert(scenario.id.as_str()) {
+            return Err(format!("{}: two scenarios have this id", scenario.id));
+        }
+        if scenario.steps.is_empty() {
+            return Err(format!("{}: no steps", scenario.id));
+        }
+        let mut steps = std::collections::HashSet::new();
+        for text in [&scenario.title, &scenario.story].into_iter().chain(scenario.steps.iter().map(|s| &s.text)) {
+            for language in ["lv", "en"] {
+                if text.get(language).is_none_or(|t| t.trim().is_empty()) {
+                    return Err(format!("{}: a text has no {language}", scenario.id));
+                }
+            }
+        }
+        for step in &scenario.steps {
+            if !steps.insert(step.id.as_str()) {
+                return Err(format!("{}: two steps are called {}", scenario.id, step.id));
+            }
+        }
+    }
+    Ok(scenarios)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +296,92 @@ mod tests {
         assert_eq!(training_name(0), ("ANNA".to_owned(), "BĒRZIŅA".to_owned()));
         assert_eq!(training_name(1), ("JĀNIS".to_owned(), "BĒRZIŅŠ".to_owned()));
         assert_eq!(training_name(16), training_name(0));
+    }
+
+    fn scenario() -> TrainingScenario {
+        parse_scenarios(include_str!("../../server/demo/training-scenarios.json"))
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id.ends_with("/birth"))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_shipped_scenarios_follow_the_five_life_situations_in_both_languages() {
+        let scenarios = parse_scenarios(include_str!("../../server/demo/training-scenarios.json")).unwrap();
+        let situations: std::collections::BTreeSet<&str> =
+            scenarios.iter().map(|s| s.life_situation.rsplit('/').next().unwrap()).collect();
+        assert_eq!(situations, ["birth", "death", "moving", "retirement", "start"].into_iter().collect());
+    }
+
+    #[test]
+    fn steps_are_checked_against_what_the_trainee_did() {
+        use crate::case::CaseStatus;
+        let scenario = scenario();
+        let customer = training_code(1, 2).to_string();
+        let nothing = check_steps(&scenario, &customer, &SeatFacts::default());
+        assert!(nothing.iter().all(|s| *s == StepState::Waiting), "{nothing:?}");
+        let case = |service: &str, who: &str, status| CaseFact {
+            number: "RCV-01-26-0001".into(),
+            service_id: format!("https://pietura.lv/id/service/{service}"),
+            customer_code: who.into(),
+            status,
+        };
+        // The wrong person, then the wrong service: said so, with the case.
+        let other = training_code(1, 3).to_string();
+        let states = check_steps(
+            &scenario,
+            &customer,
+            &SeatFacts { cases: vec![case("birth-registration", &other, CaseStatus::Registered)], ..Default::default() },
+        );
+        assert!(matches!(&states[0], StepState::Wrong { code, .. } if code == "other_customer"), "{states:?}");
+        let states = check_steps(
+            &scenario,
+            &customer,
+            &SeatFacts { cases: vec![case("dog-fee", &customer, CaseStatus::Registered)], ..Default::default() },
+        );
+        assert!(matches!(&states[0], StepState::Wrong { code, .. } if code == "other_service"), "{states:?}");
+        // Registered and moved on past "submitted": both steps done; the form still waits.
+        let facts = SeatFacts {
+            cases: vec![case("birth-registration", &customer, CaseStatus::InProgress)],
+            ..Default::default()
+        };
+        let states = check_steps(&scenario, &customer, &facts);
+        assert_eq!(states[0], StepState::Done);
+        assert_eq!(states[1], StepState::Done, "in progress is past submitted");
+        assert!(states.iter().any(|s| *s == StepState::Waiting));
+        // Everything the scenario asks for: every step done.
+        let mut all = SeatFacts::default();
+        for step in &scenario.steps {
+            match &step.check {
+                StepCheck::CaseRegistered { service } | StepCheck::CaseReached { service, .. } => {
+                    let short = service.rsplit('/').next().unwrap();
+                    all.cases.push(case(short, &customer, CaseStatus::Closed));
+                }
+                StepCheck::FormSubmitted { form } => all.submissions.push((form.clone(), customer.clone())),
+                StepCheck::MessageSent { .. } => all.messages_about.push("RCV-01-26-0001".into()),
+            }
+        }
+        assert!(check_steps(&scenario, &customer, &all).iter().all(|s| *s == StepState::Done));
+        // A cancelled case reaches nothing.
+        let cancelled = SeatFacts {
+            cases: vec![case("birth-registration", &customer, CaseStatus::Cancelled)],
+            ..Default::default()
+        };
+        assert!(matches!(&check_steps(&scenario, &customer, &cancelled)[1], StepState::Wrong { code, .. } if code == "cancelled"));
+    }
+
+    #[test]
+    fn scenarios_without_both_languages_or_with_twin_steps_are_refused() {
+        let one = |steps: &str, en: &str| {
+            format!(
+                r#"[{{"id": "x", "life_situation": "y", "title": {{"lv": "A", "en": "{en}"}}, "story": {{"lv": "B", "en": "B"}}, "steps": {steps}}}]"#
+            )
+        };
+        let step = r#"{"id": "s", "text": {"lv": "T", "en": "T"}, "check": {"kind": "case_registered", "service": "z"}}"#;
+        assert!(parse_scenarios(&one(&format!("[{step}]"), "A")).is_ok());
+        assert!(parse_scenarios(&one(&format!("[{step}]"), "")).unwrap_err().contains("no en"));
+        assert!(parse_scenarios(&one(&format!("[{step}, {step}]"), "A")).unwrap_err().contains("two steps"));
+        assert!(parse_scenarios(&one("[]", "A")).unwrap_err().contains("no steps"));
     }
 }
