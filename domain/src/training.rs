@@ -85,7 +85,7 @@ pub fn training_name(n: u32) -> (String, String) {
         ("KĀRLIS", "VĪTOLS"),
         ("UGIS", "EGLĪTIS"),
     ];
-    let list = if n % 2 == 0 { WOMEN } else { MEN };
+    let list = if n.is_multiple_of(2) { WOMEN } else { MEN };
     let (given, family) = list[(n as usize / 2) % list.len()];
     (given.to_owned(), family.to_owned())
 }
