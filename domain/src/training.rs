@@ -349,7 +349,7 @@ mod tests {
         let states = check_steps(&scenario, &customer, &facts);
         assert_eq!(states[0], StepState::Done);
         assert_eq!(states[1], StepState::Done, "in progress is past submitted");
-        assert!(states.iter().any(|s| *s == StepState::Waiting));
+        assert!(states.contains(&StepState::Waiting));
         // Everything the scenario asks for: every step done.
         let mut all = SeatFacts::default();
         for step in &scenario.steps {
