@@ -29,6 +29,9 @@ pub enum ClientError {
     Rejected { status: u16, code: String, message: String },
     #[error("the server's answer could not be read: {0}")]
     BadResponse(String),
+    /// The server serves the other side of the line between the real service and training.
+    #[error("{0}")]
+    Environment(String),
 }
 
 impl ClientError {
@@ -39,6 +42,7 @@ impl ClientError {
             ClientError::Protocol(_) => error_codes::PROTOCOL_MISMATCH,
             ClientError::Rejected { code, .. } => code,
             ClientError::BadResponse(_) => "bad_response",
+            ClientError::Environment(_) => error_codes::ENVIRONMENT_CROSSING,
         }
     }
 
@@ -113,6 +117,8 @@ pub struct SyncClient {
     /// How the outbox stood when last counted, sent with each call the device makes as itself
     /// (for the centre's administrator): shared by the clones the engine and the session hold.
     outbox: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    /// A training device's client: it talks to training servers only, and others never do.
+    training: bool,
 }
 
 impl SyncClient {
@@ -125,7 +131,13 @@ impl SyncClient {
             .user_agent(concat!("pietura-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::BadResponse(format!("could not set up HTTP: {e}")))?;
-        Ok(Self { http, base, outbox: Default::default() })
+        Ok(Self { http, base, outbox: Default::default(), training: false })
+    }
+
+    /// A client for a device in training mode: only a training server's answers are taken.
+    pub fn in_training(mut self) -> Self {
+        self.training = true;
+        self
     }
 
     /// From now on, calls the device makes as itself say that its outbox stands as `report`.
@@ -454,6 +466,19 @@ impl SyncClient {
             });
         }
         check_version(version.as_deref())?;
+        // Which side of the training line the server is on; a server from before the line is a
+        // real one.
+        let training = response.headers().get(crate::protocol::ENVIRONMENT_HEADER).is_some_and(|v| v == "training");
+        if training != self.training {
+            return Err(ClientError::Environment(if training {
+                format!("{} is a training server: a device in normal use never talks to one", self.base)
+            } else {
+                format!(
+                    "{} is not a training server: a device in training mode talks to training servers only",
+                    self.base
+                )
+            }));
+        }
         let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
             url: self.base.to_string(),
             reason: describe_transport_error(&e),

@@ -630,7 +630,7 @@ pub(crate) fn catalogue_status(progress: &CatalogueProgress, syncing: bool) -> C
 fn classify(error: ClientError) -> AttemptOutcome {
     let reason = error.to_string();
     match error {
-        ClientError::Protocol(_) => AttemptOutcome::Incompatible(reason),
+        ClientError::Protocol(_) | ClientError::Environment(_) => AttemptOutcome::Incompatible(reason),
         e if e.is_unauthorised() => AttemptOutcome::Unauthorised(reason),
         _ => AttemptOutcome::Unreachable(reason),
     }

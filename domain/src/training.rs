@@ -154,7 +154,10 @@ pub enum StepState {
     Waiting,
     /// Something was done, but not what the step asks: the reason, in English for the trainer's
     /// view to translate by `code`.
-    Wrong { code: String, reason: String },
+    Wrong {
+        code: String,
+        reason: String,
+    },
 }
 
 /// The order statuses follow, for "reached or gone past it" (a cancelled case reaches nothing).
@@ -186,7 +189,10 @@ fn check_step(check: &StepCheck, customer: &str, facts: &SeatFacts) -> StepState
             if !theirs(service).is_empty() {
                 StepState::Done
             } else if let Some(other) = facts.cases.iter().find(|c| c.service_id == *service) {
-                wrong("other_customer", format!("case {} is for another person than the scenario's customer", other.number))
+                wrong(
+                    "other_customer",
+                    format!("case {} is for another person than the scenario's customer", other.number),
+                )
             } else if let Some(other) = facts.cases.iter().find(|c| c.customer_code == customer) {
                 wrong("other_service", format!("case {} is for {}, not for {service}", other.number, other.service_id))
             } else {
@@ -211,7 +217,10 @@ fn check_step(check: &StepCheck, customer: &str, facts: &SeatFacts) -> StepState
             if facts.submissions.iter().any(|(f, applicant)| f == form && applicant == customer) {
                 StepState::Done
             } else if facts.submissions.iter().any(|(f, _)| f == form) {
-                wrong("other_applicant", "the e-form was submitted for another person than the scenario's customer".into())
+                wrong(
+                    "other_applicant",
+                    "the e-form was submitted for another person than the scenario's customer".into(),
+                )
             } else {
                 StepState::Waiting
             }
@@ -332,7 +341,10 @@ mod tests {
         let states = check_steps(
             &scenario,
             &customer,
-            &SeatFacts { cases: vec![case("birth-registration", &other, CaseStatus::Registered)], ..Default::default() },
+            &SeatFacts {
+                cases: vec![case("birth-registration", &other, CaseStatus::Registered)],
+                ..Default::default()
+            },
         );
         assert!(matches!(&states[0], StepState::Wrong { code, .. } if code == "other_customer"), "{states:?}");
         let states = check_steps(
@@ -368,7 +380,9 @@ mod tests {
             cases: vec![case("birth-registration", &customer, CaseStatus::Cancelled)],
             ..Default::default()
         };
-        assert!(matches!(&check_steps(&scenario, &customer, &cancelled)[1], StepState::Wrong { code, .. } if code == "cancelled"));
+        assert!(
+            matches!(&check_steps(&scenario, &customer, &cancelled)[1], StepState::Wrong { code, .. } if code == "cancelled")
+        );
     }
 
     #[test]
@@ -378,7 +392,8 @@ mod tests {
                 r#"[{{"id": "x", "life_situation": "y", "title": {{"lv": "A", "en": "{en}"}}, "story": {{"lv": "B", "en": "B"}}, "steps": {steps}}}]"#
             )
         };
-        let step = r#"{"id": "s", "text": {"lv": "T", "en": "T"}, "check": {"kind": "case_registered", "service": "z"}}"#;
+        let step =
+            r#"{"id": "s", "text": {"lv": "T", "en": "T"}, "check": {"kind": "case_registered", "service": "z"}}"#;
         assert!(parse_scenarios(&one(&format!("[{step}]"), "A")).is_ok());
         assert!(parse_scenarios(&one(&format!("[{step}]"), "")).unwrap_err().contains("no en"));
         assert!(parse_scenarios(&one(&format!("[{step}, {step}]"), "A")).unwrap_err().contains("two steps"));

@@ -15,6 +15,8 @@ pub(crate) struct Running {
     pub store: Arc<dyn Store>,
     /// The test CA whose cards this server accepts for login (origin `https://pietura.test`).
     pub ca: eid::test_ca::TestCa,
+    /// A training server (`environment = "training"`): its clients are training devices'.
+    pub training: bool,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     _backend: crate::backends::Backend,
@@ -68,6 +70,7 @@ async fn start_on_full(
     .unwrap();
     let login = if ocsp { login.with_ocsp(server::login::OcspChecker::new(None)) } else { login };
     let state = configure(AppState::new(store.clone(), system_clock()).with_login(Some(login)));
+    let training = state.environment == server::environment::Environment::Training;
     let task = tokio::spawn(async move {
         server::serve(listener, state, None, Duration::from_secs(2), async {
             let _ = stopped.await;
@@ -75,7 +78,7 @@ async fn start_on_full(
         .await
         .unwrap();
     });
-    Running { url, store, ca, stop: Some(stop), task, _backend: backend }
+    Running { url, store, ca, training, stop: Some(stop), task, _backend: backend }
 }
 
 /// Logs a clerk of "Rīgas VPVKAC" in on the device with a virtual card; returns the session token.
@@ -132,7 +135,7 @@ pub(crate) async fn log_in_with(
     card: &mut eid::EidCard<eid::virtual_card::VirtualCard>,
 ) -> String {
     use eid::apdu::{PIN_MIN_LENGTH, Pin};
-    let client = client(&server.url);
+    let client = client_for(server);
     let challenge = client.login_challenge(creds).await.unwrap();
     let pin = Pin::new("1234", PIN_MIN_LENGTH).unwrap();
     let token = card.sign_login(&pin, &challenge.origin, &challenge.nonce, "test").unwrap();
@@ -157,6 +160,12 @@ pub(crate) async fn add_desk(store: &dyn Store, name: &str) -> String {
 
 pub(crate) fn client(url: &str) -> SyncClient {
     SyncClient::new(parse_server_url(url).unwrap()).unwrap()
+}
+
+/// A client as the server's devices have it: a training device's for a training server.
+pub(crate) fn client_for(server: &Running) -> SyncClient {
+    let client = client(&server.url);
+    if server.training { client.in_training() } else { client }
 }
 
 #[tokio::test]
@@ -416,7 +425,7 @@ pub(crate) async fn enrolled(server: &Running, centre: &str, kind: DeviceKind, n
     let now = chrono::Utc::now();
     let (_, code) =
         devices::add_device(server.store.as_ref(), centre, kind, name, chrono::Duration::hours(1), now).await.unwrap();
-    let enrolled = client(&server.url).enroll(&code.to_string()).await.unwrap();
+    let enrolled = client_for(server).enroll(&code.to_string()).await.unwrap();
     DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret }
 }
 

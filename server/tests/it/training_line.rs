@@ -10,13 +10,13 @@ use reqwest::Method;
 use serde_json::json;
 use server::environment::Environment;
 
-use crate::api::{Running, author_of, card_of, client, enrolled, log_in_with, start_on_with};
+use crate::api::{Running, author_of, card_of, client, client_for, enrolled, log_in_with, start_on_with};
 use crate::people::{CLERK, COLLEAGUE, now};
 
 /// A case registered for `customer` by the clerk `clerk` at the desk `desk`.
 async fn case_for(server: &Running, desk: &DeviceCredentials, clerk: &str, customer: &str, serial: u32) -> Case {
     let served = now() - chrono::Duration::minutes(3);
-    let centre = client(&server.url).hello(desk).await.unwrap().centre;
+    let centre = client_for(server).hello(desk).await.unwrap().centre;
     Case::register(domain::case::NewCase {
         id: uuid::Uuid::now_v7(),
         number: domain::case::CaseNumber::new(&centre.code, 1, chrono::Datelike::year(&served), serial).unwrap(),
@@ -88,6 +88,9 @@ async fn the_real_server_refuses_training_people(server: Running) {
     server::login::grant(server.store.as_ref(), COLLEAGUE, Role::Admin, "Rīgas VPVKAC", now()).await.unwrap();
     server::login::grant(server.store.as_ref(), CLERK, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
     let admin = log_in_with(&server, &desk, &mut card_of(&server, COLLEAGUE)).await;
+    // A training device's client takes nothing from the real server.
+    let refused = client(&server.url).in_training().hello(&desk).await.unwrap_err();
+    assert_eq!(refused.code(), "environment_crossing", "{refused}");
 
     // A training card does not log in, even with a role recorded behind the API's back.
     server::login::grant(server.store.as_ref(), &trainee, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
@@ -148,6 +151,10 @@ mod a_training_server_refuses_real_people_and_publishes_no_open_data {
 }
 
 async fn training(server: Running) {
+    // A client in normal use refuses a training server's answers.
+    let normal =
+        client(&server.url).hello(&DeviceCredentials { device_id: uuid::Uuid::now_v7(), secret: "x".into() }).await;
+    assert_eq!(normal.unwrap_err().code(), "environment_crossing");
     centre(&server).await;
     let trainer = domain::training::training_code(7, 0).to_string();
     let trainee = domain::training::training_code(7, 1).to_string();
@@ -157,7 +164,7 @@ async fn training(server: Running) {
     server::login::grant(server.store.as_ref(), CLERK, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
 
     // A real card does not log in, whatever its roles; a training card does.
-    let client = client(&server.url);
+    let client = client_for(&server);
     let challenge = client.login_challenge(&desk).await.unwrap();
     let pin = eid::apdu::Pin::new("1234", eid::apdu::PIN_MIN_LENGTH).unwrap();
     let token = card_of(&server, CLERK).sign_login(&pin, &challenge.origin, &challenge.nonce, "test").unwrap();
