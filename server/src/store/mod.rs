@@ -233,6 +233,7 @@ macro_rules! migrations {
             14 "0014" "scenarios",
             15 "0015" "device_versions",
             16 "0016" "device_outbox",
+            17 "0017" "workshops",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

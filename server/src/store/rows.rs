@@ -482,3 +482,28 @@ pub struct ProvisionCount {
     pub kind: String,
     pub cases: u64,
 }
+
+/// A workshop on a training server: the scenarios chosen and who made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workshop {
+    pub id: Uuid,
+    pub centre_id: Uuid,
+    /// The series its training people's codes come from (`domain::training::training_code`).
+    pub series: u32,
+    /// The scenarios' ids, in the trainer's order.
+    pub scenarios: Vec<String>,
+    /// `person:<code>` of the trainer.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A seat of a workshop: its desk and its training clerk; what was done before `reset_at` does
+/// not count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkshopSeat {
+    pub workshop_id: Uuid,
+    pub seat: u8,
+    pub device_id: Uuid,
+    pub clerk_code: String,
+    pub reset_at: DateTime<Utc>,
+}

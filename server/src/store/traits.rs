@@ -20,6 +20,7 @@ pub trait Store:
     + AuditStore
     + MailStore
     + StatisticsStore
+    + TrainingStore
     + Send
     + Sync
     + fmt::Debug
@@ -413,4 +414,19 @@ pub trait StatisticsStore: Send + Sync {
     /// Cases counted by month (YYYY-MM of `served_at`, UTC), service, holder institution,
     /// channel and kind, in that order. Nothing about people.
     async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError>;
+}
+
+/// Workshops on a training server.
+#[async_trait]
+pub trait TrainingStore: Send + Sync {
+    /// The highest series a workshop took (0 when none): the next takes one more.
+    async fn last_workshop_series(&self) -> Result<u32, StoreError>;
+    /// Records a workshop and its seats in one transaction; a series already taken is a
+    /// [`StoreError::Conflict`].
+    async fn add_workshop(&self, workshop: Workshop, seats: Vec<WorkshopSeat>) -> Result<(), StoreError>;
+    async fn workshop(&self, id: Uuid) -> Result<Option<(Workshop, Vec<WorkshopSeat>)>, StoreError>;
+    /// A centre's workshops, the newest first.
+    async fn centre_workshops(&self, centre: Uuid) -> Result<Vec<Workshop>, StoreError>;
+    /// Starts one seat (or every seat) again from `at`; answers how many seats were reset.
+    async fn reset_seats(&self, workshop: Uuid, seat: Option<u8>, at: DateTime<Utc>) -> Result<u64, StoreError>;
 }

@@ -120,6 +120,7 @@ conformance!(
     case_statistics_count_by_month_service_institution_channel_and_kind,
     desks_are_numbered_in_their_centre_and_numbers_are_never_reused,
     form_submissions_are_recorded_once_and_fed_by_form,
+    workshops_are_kept_with_their_seats_and_seats_are_reset,
 );
 
 /// Conformance cases that also reach around the store (to tamper with what it wrote).

@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 16);
+    assert_eq!(store.schema_version().await.unwrap(), 17);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 16);
+    assert_eq!(store.schema_version().await.unwrap(), 17);
     store.ping().await.unwrap();
 }
 
@@ -205,7 +205,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 16);
+    assert_eq!(store.schema_version().await.unwrap(), 17);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -1266,4 +1266,53 @@ pub async fn form_submissions_are_recorded_once_and_fed_by_form(store: Arc<dyn S
     assert_eq!(rest.iter().map(|r| r.id).collect::<Vec<_>>(), [Uuid::from_u128(3)]);
     assert_eq!(store.form_submissions(dogs, head, 10).await.unwrap().0, vec![]);
     assert_eq!(store.form_submissions(trees, 0, 10).await.unwrap().0.len(), 1);
+}
+
+pub async fn workshops_are_kept_with_their_seats_and_seats_are_reset(store: Arc<dyn Store>) {
+    use server::store::{Workshop, WorkshopSeat};
+    let centre = store.add_centre(new_centre("Mācību centrs")).await.unwrap();
+    let desks = [
+        store.add_device(new_device(centre.id, "Vieta 1", 1)).await.unwrap(),
+        store.add_device(new_device(centre.id, "Vieta 2", 2)).await.unwrap(),
+    ];
+    assert_eq!(store.last_workshop_series().await.unwrap(), 0);
+    let workshop = Workshop {
+        id: Uuid::now_v7(),
+        centre_id: centre.id,
+        series: 1,
+        scenarios: vec!["https://pietura.lv/id/training/birth".into(), "https://pietura.lv/id/training/death".into()],
+        created_by: "person:010118-20007".into(),
+        created_at: t(10),
+    };
+    let seats: Vec<WorkshopSeat> = desks
+        .iter()
+        .enumerate()
+        .map(|(i, desk)| WorkshopSeat {
+            workshop_id: workshop.id,
+            seat: i as u8 + 1,
+            device_id: desk.id,
+            clerk_code: format!("clerk {i}"),
+            reset_at: t(10),
+        })
+        .collect();
+    store.add_workshop(workshop.clone(), seats.clone()).await.unwrap();
+    assert_eq!(store.last_workshop_series().await.unwrap(), 1);
+    assert_eq!(store.workshop(workshop.id).await.unwrap(), Some((workshop.clone(), seats.clone())));
+    assert_eq!(store.workshop(Uuid::now_v7()).await.unwrap(), None);
+    // A series is a workshop's own: a second one with it is a conflict, and leaves no seats.
+    let twin = Workshop { id: Uuid::now_v7(), created_at: t(20), ..workshop.clone() };
+    let twin_seat = WorkshopSeat { workshop_id: twin.id, ..seats[0].clone() };
+    assert!(matches!(store.add_workshop(twin.clone(), vec![twin_seat]).await, Err(StoreError::Conflict { .. })));
+    assert_eq!(store.workshop(twin.id).await.unwrap(), None);
+    let later = Workshop { id: Uuid::now_v7(), series: 2, created_at: t(30), ..workshop.clone() };
+    store.add_workshop(later.clone(), vec![]).await.unwrap();
+    let listed: Vec<u32> = store.centre_workshops(centre.id).await.unwrap().iter().map(|w| w.series).collect();
+    assert_eq!(listed, [2, 1], "the newest first");
+    assert!(store.centre_workshops(Uuid::now_v7()).await.unwrap().is_empty());
+    // One seat, then all of them, start again.
+    assert_eq!(store.reset_seats(workshop.id, Some(2), t(40)).await.unwrap(), 1);
+    let (_, now_seats) = store.workshop(workshop.id).await.unwrap().unwrap();
+    assert_eq!((now_seats[0].reset_at, now_seats[1].reset_at), (t(10), t(40)));
+    assert_eq!(store.reset_seats(workshop.id, None, t(50)).await.unwrap(), 2);
+    assert_eq!(store.reset_seats(workshop.id, Some(9), t(60)).await.unwrap(), 0, "no such seat");
 }
