@@ -63,6 +63,11 @@ impl CaseNumber {
     pub fn sequence(&self) -> u32 {
         u32::from(self.sequence)
     }
+
+    /// The desk that numbered the case.
+    pub fn desk(&self) -> u8 {
+        self.desk
+    }
 }
 
 impl fmt::Display for CaseNumber {

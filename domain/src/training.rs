@@ -12,6 +12,10 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::PersonalCode;
 
+/// The PINs of every training card (printed on the trainee's handout; nothing to protect).
+pub const TRAINING_PIN1: &str = "1234";
+pub const TRAINING_PIN2: &str = "12345";
+
 /// The first birth date of a legacy-shaped code that was never issued: legacy codes ended the
 /// day before (30 June 2017).
 pub fn legacy_codes_ended() -> NaiveDate {

@@ -815,6 +815,125 @@ pub const ADMIN_DEVICES_PATH: &str = "/v1/admin/devices";
 pub const ADMIN_DEVICE_PATH: &str = "/v1/admin/devices/{id}";
 pub const ADMIN_DEVICE_CODE_PATH: &str = "/v1/admin/devices/{id}/code";
 
+/// The scenarios a training server offers (trainers).
+pub const TRAINING_SCENARIOS_PATH: &str = "/v1/training/scenarios";
+/// The trainer's centre's workshops (`GET`), a new one (`POST`).
+pub const TRAINING_WORKSHOPS_PATH: &str = "/v1/training/workshops";
+/// One workshop with every seat's progress.
+pub const TRAINING_WORKSHOP_PATH: &str = "/v1/training/workshops/{id}";
+/// Starts one seat, or every seat, of a workshop again.
+pub const TRAINING_RESET_PATH: &str = "/v1/training/workshops/{id}/reset";
+
+/// A workshop to open: the scenarios, in order, and how many seats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkshopRequest {
+    pub scenarios: Vec<String>,
+    pub seats: u8,
+}
+
+/// Start one seat (`seat`) or every seat (none) of a workshop again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    #[serde(default)]
+    pub seat: Option<u8>,
+}
+
+/// A training person, as the trainee's handout names them (their training card's PINs too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrainingPerson {
+    pub personal_code: String,
+    pub given_name: String,
+    pub surname: String,
+    pub pin1: String,
+    pub pin2: String,
+}
+
+/// A seat's customer for one scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeatCustomer {
+    pub scenario: String,
+    pub person: TrainingPerson,
+}
+
+/// How one step stands for a seat: `done`, `waiting`, or `wrong` with a code and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepProgress {
+    pub step: String,
+    pub state: String,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioProgress {
+    pub scenario: String,
+    pub steps: Vec<StepProgress>,
+    /// Every step done.
+    pub finished: bool,
+}
+
+/// A seat: its desk, its training clerk, its customers and its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkshopSeatView {
+    pub seat: u8,
+    pub device_id: Uuid,
+    pub device_name: String,
+    pub desk_number: Option<u8>,
+    /// The desk's one-time enrollment code: only in the answer that opened the workshop (the
+    /// server keeps a hash); the Devices screen gives a new one.
+    pub enrollment_code: Option<String>,
+    pub clerk: TrainingPerson,
+    pub customers: Vec<SeatCustomer>,
+    pub progress: Vec<ScenarioProgress>,
+    pub reset_at: DateTime<Utc>,
+}
+
+/// A workshop as its trainer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkshopView {
+    pub id: Uuid,
+    pub series: u32,
+    pub created_at: DateTime<Utc>,
+    /// The scenarios, in the trainer's order, as data (title, story, steps in LV and EN).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub scenarios: Vec<domain::training::TrainingScenario>,
+    pub seats: Vec<WorkshopSeatView>,
+}
+
+/// A centre's workshops, the newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkshopList {
+    pub workshops: Vec<WorkshopSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkshopSummary {
+    pub id: Uuid,
+    pub series: u32,
+    pub created_at: DateTime<Utc>,
+    pub scenarios: Vec<String>,
+}
+
+/// The scenarios a training server offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrainingScenarios {
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub scenarios: Vec<domain::training::TrainingScenario>,
+}
+
 /// A count under a name: a service's IRI, a channel, a clerk's personal code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -462,6 +462,67 @@ fn the_centre_administrators_answers_read_as_before() {
     pinned("device_enrollment_code", &DeviceEnrollmentCode { device, code: "7KQ2-M9XD".into() });
 }
 
+#[test]
+fn training_workshops() {
+    let scenarios =
+        domain::training::parse_scenarios(include_str!("../../server/demo/training-scenarios.json")).unwrap();
+    let birth = scenarios.iter().find(|s| s.id.ends_with("/birth")).unwrap().clone();
+    pinned("training_scenarios", &TrainingScenarios { scenarios: vec![birth.clone()] });
+    pinned(
+        "new_workshop_request",
+        &NewWorkshopRequest { scenarios: vec!["https://pietura.lv/id/training/birth".into()], seats: 2 },
+    );
+    pinned("reset_request", &ResetRequest { seat: Some(1) });
+    let person = |code: &str, given: &str, surname: &str| TrainingPerson {
+        personal_code: code.into(),
+        given_name: given.into(),
+        surname: surname.into(),
+        pin1: "1234".into(),
+        pin2: "12345".into(),
+    };
+    let seat = WorkshopSeatView {
+        seat: 1,
+        device_id: id(7),
+        device_name: "Mācības 1 · vieta 1".into(),
+        desk_number: Some(3),
+        enrollment_code: Some("7KQ2-M9XD".into()),
+        clerk: person("010118-20107", "ANNA", "BĒRZIŅA"),
+        customers: vec![SeatCustomer {
+            scenario: birth.id.clone(),
+            person: person("010118-20118", "JĀNIS", "BĒRZIŅŠ"),
+        }],
+        progress: vec![ScenarioProgress {
+            scenario: birth.id.clone(),
+            steps: vec![
+                StepProgress { step: "register".into(), state: "done".into(), code: None, reason: None },
+                StepProgress {
+                    step: "submit".into(),
+                    state: "wrong".into(),
+                    code: Some("cancelled".into()),
+                    reason: Some("case RCV-03-26-0001 was cancelled".into()),
+                },
+            ],
+            finished: false,
+        }],
+        reset_at: at(100),
+    };
+    pinned(
+        "workshop_view",
+        &WorkshopView { id: id(8), series: 1, created_at: at(90), scenarios: vec![birth], seats: vec![seat] },
+    );
+    pinned(
+        "workshop_list",
+        &WorkshopList {
+            workshops: vec![WorkshopSummary {
+                id: id(8),
+                series: 1,
+                created_at: at(90),
+                scenarios: vec!["https://pietura.lv/id/training/birth".into()],
+            }],
+        },
+    );
+}
+
 /// Every serialised type of the protocol has a fixture above: a new DTO cannot go unpinned.
 #[test]
 fn every_wire_type_is_pinned() {

@@ -25,6 +25,7 @@ pub mod signatures;
 pub mod store;
 pub mod submissions;
 pub mod testing;
+pub mod training;
 pub mod uploads;
 
 use std::{future::Future, net::TcpListener, path::Path, time::Duration};

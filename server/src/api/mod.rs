@@ -11,6 +11,7 @@ mod metrics;
 mod open_data;
 mod sync;
 mod throttle;
+mod training;
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
@@ -282,6 +283,11 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         auth::log_out,
         admin::dashboard,
         admin::staff,
+        training::scenarios,
+        training::workshops,
+        training::open,
+        training::workshop,
+        training::reset,
         admin::grant,
         admin::revoke,
         admin::devices,
@@ -333,6 +339,11 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         catalogue::Written,
         catalogue::FlagDto,
         protocol::CentreDashboard,
+        protocol::NewWorkshopRequest,
+        protocol::ResetRequest,
+        protocol::WorkshopView,
+        protocol::WorkshopList,
+        protocol::TrainingScenarios,
         protocol::PeriodFigures,
         protocol::NamedCount,
         protocol::DayFigures,
@@ -453,6 +464,10 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::ADMIN_DEVICES_PATH, get(admin::devices).post(admin::add_device))
         .route(protocol::ADMIN_DEVICE_PATH, axum::routing::delete(admin::revoke_device))
         .route(protocol::ADMIN_DEVICE_CODE_PATH, post(admin::renew_code))
+        .route(protocol::TRAINING_SCENARIOS_PATH, get(training::scenarios))
+        .route(protocol::TRAINING_WORKSHOPS_PATH, get(training::workshops).post(training::open))
+        .route(protocol::TRAINING_WORKSHOP_PATH, get(training::workshop))
+        .route(protocol::TRAINING_RESET_PATH, post(training::reset))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), environment_line))
         .layer(middleware::from_fn(protocol_version))

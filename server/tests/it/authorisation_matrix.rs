@@ -696,6 +696,44 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             Body::None,
             "401 401 401 403 403 403 404 401 401 403 401",
         ),
+        // Workshops exist on training servers only: on the real one, nobody finds them (a
+        // training server's trainers and refusals: training_line.rs and training_api.rs).
+        row(
+            M::GET,
+            "/v1/training/scenarios",
+            "v1/training/scenarios",
+            Body::None,
+            "401 401 401 404 404 404 404 401 401 403 401",
+        ),
+        row(
+            M::GET,
+            "/v1/training/workshops",
+            "v1/training/workshops",
+            Body::None,
+            "401 401 401 404 404 404 404 401 401 403 401",
+        ),
+        row(
+            M::POST,
+            "/v1/training/workshops",
+            "v1/training/workshops",
+            json(|| serde_json::json!({ "scenarios": ["https://pietura.lv/id/training/birth"], "seats": 1 })),
+            "401 401 401 404 404 404 404 401 401 403 401",
+        ),
+        row(
+            M::GET,
+            "/v1/training/workshops/{id}",
+            format!("v1/training/workshops/{}", Uuid::now_v7()),
+            Body::None,
+            "401 401 401 404 404 404 404 401 401 403 401",
+        ),
+        row(
+            M::POST,
+            "/v1/training/workshops/{id}/reset",
+            format!("v1/training/workshops/{}/reset", Uuid::now_v7()),
+            json(|| serde_json::json!({})),
+            "401 401 401 404 404 404 404 401 401 403 401",
+        ),
+        // Last: it ends the people's sessions.
         row(M::POST, "/v1/auth/logout", "v1/auth/logout", Body::None, "401 401 401 204 204 204 204 401 401 403 401"),
     ];
 

@@ -49,6 +49,7 @@ mod postgres_tls;
 mod scenarios_api;
 mod signed_replies;
 mod store;
+mod training_api;
 mod training_line;
 mod uploads_api;
 

@@ -1,0 +1,141 @@
+//! Workshops on a training server: a trainer logged in at one of the training centre's desks
+//! opens workshops, follows every seat's progress and starts seats again. The centre is the
+//! desk's own; a real server has no workshops at all.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use domain::{DeviceKind, Role};
+use protocol::{
+    ErrorBody, NewWorkshopRequest, ResetRequest, TrainingScenarios, WorkshopList, WorkshopView, error_codes,
+};
+use uuid::Uuid;
+
+use super::{AppState, auth::AuthenticatedUser, error::ApiError, extract::ApiJson};
+use crate::environment::Environment;
+use crate::training::{self, WorkshopError};
+
+/// A trainer at a desk of a training server.
+struct Trainer(AuthenticatedUser);
+
+impl Trainer {
+    fn of(state: &AppState, user: AuthenticatedUser) -> Result<Self, ApiError> {
+        if state.environment != Environment::Training {
+            return Err(WorkshopError::NotTraining.into());
+        }
+        user.require(&[Role::Trainer])?;
+        if user.device.kind != DeviceKind::Desk {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, "workshops are run from desks"));
+        }
+        Ok(Self(user))
+    }
+
+    fn code(&self) -> &str {
+        &self.0.session.personal_code
+    }
+}
+
+impl From<WorkshopError> for ApiError {
+    fn from(error: WorkshopError) -> Self {
+        let message = error.to_string();
+        match error {
+            WorkshopError::NotTraining => ApiError::new(StatusCode::NOT_FOUND, "not_in_training", message),
+            WorkshopError::Seats => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message).with_field("seats")
+            }
+            WorkshopError::NoScenarios | WorkshopError::UnknownScenario(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message)
+                    .with_field("scenarios")
+            }
+            WorkshopError::NotFound | WorkshopError::NoSeat(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message)
+            }
+            WorkshopError::Busy => ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message),
+            WorkshopError::Device(e) => e.into(),
+            WorkshopError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The scenarios this training server offers.
+#[utoipa::path(get, path = "/v1/training/scenarios", params(("pietura-protocol" = u32, Header)),
+    security(("device" = []), ("session" = [])),
+    responses((status = 200, body = TrainingScenarios), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "Not a training server", body = ErrorBody)))]
+pub async fn scenarios(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+) -> Result<Json<TrainingScenarios>, ApiError> {
+    Trainer::of(&state, user)?;
+    Ok(Json(TrainingScenarios { scenarios: training::scenarios().to_vec() }))
+}
+
+/// The centre's workshops, the newest first.
+#[utoipa::path(get, path = "/v1/training/workshops", params(("pietura-protocol" = u32, Header)),
+    security(("device" = []), ("session" = [])),
+    responses((status = 200, body = WorkshopList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn workshops(State(state): State<AppState>, user: AuthenticatedUser) -> Result<Json<WorkshopList>, ApiError> {
+    let trainer = Trainer::of(&state, user)?;
+    Ok(Json(training::workshops(state.store.as_ref(), &trainer.0.device.centre).await?))
+}
+
+/// Opens a workshop: a desk per seat (its one-time enrollment code in this answer only), a
+/// training clerk per seat, a training customer per seat and scenario.
+#[utoipa::path(post, path = "/v1/training/workshops", params(("pietura-protocol" = u32, Header)),
+    security(("device" = []), ("session" = [])), request_body = NewWorkshopRequest,
+    responses((status = 201, body = WorkshopView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn open(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    ApiJson(request): ApiJson<NewWorkshopRequest>,
+) -> Result<(StatusCode, Json<WorkshopView>), ApiError> {
+    let trainer = Trainer::of(&state, user)?;
+    let now = (state.clock)();
+    let store = state.store.as_ref();
+    let view = training::open_workshop(
+        store,
+        &trainer.0.device.centre,
+        trainer.code(),
+        &request,
+        state.enrollment_code_ttl,
+        now,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// A workshop with every seat's progress through each scenario's steps.
+#[utoipa::path(get, path = "/v1/training/workshops/{id}", params(("pietura-protocol" = u32, Header), ("id" = Uuid, Path)),
+    security(("device" = []), ("session" = [])),
+    responses((status = 200, body = WorkshopView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn workshop(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<WorkshopView>, ApiError> {
+    let trainer = Trainer::of(&state, user)?;
+    Ok(Json(training::workshop(state.store.as_ref(), &trainer.0.device.centre, id).await?))
+}
+
+/// Starts one seat, or every seat, again: what was done before no longer counts.
+#[utoipa::path(post, path = "/v1/training/workshops/{id}/reset", params(("pietura-protocol" = u32, Header), ("id" = Uuid, Path)),
+    security(("device" = []), ("session" = [])), request_body = ResetRequest,
+    responses((status = 200, body = WorkshopView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn reset(
+    State(state): State<AppState>,
+    user: AuthenticatedUser,
+    Path(id): Path<Uuid>,
+    ApiJson(request): ApiJson<ResetRequest>,
+) -> Result<Json<WorkshopView>, ApiError> {
+    let trainer = Trainer::of(&state, user)?;
+    let now = (state.clock)();
+    Ok(Json(
+        training::reset(state.store.as_ref(), &trainer.0.device.centre, trainer.code(), id, request.seat, now).await?,
+    ))
+}

@@ -1,0 +1,314 @@
+//! Workshops on a training server (issue 18): a trainer opens one with scenarios and seats; each
+//! seat is a desk of the training centre with a training clerk and, per scenario, a training
+//! customer; each seat's progress is read from what was done at its desk since its last reset.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{
+    Centre, DeviceKind, PersonalCode, Role,
+    training::{self, SeatFacts, StepState, TrainingScenario},
+};
+use protocol::{
+    NewWorkshopRequest, ScenarioProgress, SeatCustomer, StepProgress, TrainingPerson, WorkshopList, WorkshopSeatView,
+    WorkshopSummary, WorkshopView,
+};
+use uuid::Uuid;
+
+use crate::store::{Store, StoreError, Workshop, WorkshopSeat};
+
+/// At most this many seats in one workshop.
+pub const MAX_SEATS: u8 = 30;
+
+/// The scenarios this server offers: the shipped ones (`demo/training-scenarios.json`).
+pub fn scenarios() -> &'static [TrainingScenario] {
+    static SHIPPED: LazyLock<Vec<TrainingScenario>> = LazyLock::new(|| {
+        training::parse_scenarios(include_str!("../demo/training-scenarios.json"))
+            .expect("the shipped training scenarios are valid (a domain test reads them)")
+    });
+    &SHIPPED
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkshopError {
+    #[error("workshops are run on a training server (environment = \"training\"), never on the real service")]
+    NotTraining,
+    #[error("a workshop has 1 to {MAX_SEATS} seats")]
+    Seats,
+    #[error("choose at least one scenario, each once")]
+    NoScenarios,
+    #[error("{0:?} is not a scenario this server offers")]
+    UnknownScenario(String),
+    #[error("no such workshop at your centre")]
+    NotFound,
+    #[error("no seat {0} in this workshop")]
+    NoSeat(u8),
+    #[error("another workshop was opened at the same moment: try again")]
+    Busy,
+    #[error(transparent)]
+    Device(#[from] crate::devices::DeviceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The people of seat `seat` of the workshop of `series`: its clerk, then one customer per
+/// scenario (in the workshop's order).
+fn seat_people(series: u32, seat: u8, scenarios: usize) -> (PersonalCode, Vec<PersonalCode>) {
+    let base = u32::from(seat) * 100;
+    let clerk = training::training_code(series, base);
+    let customers = (0..scenarios as u32).map(|k| training::training_code(series, base + k + 1)).collect();
+    (clerk, customers)
+}
+
+fn person(code: &PersonalCode, n: u32) -> TrainingPerson {
+    let (given_name, surname) = training::training_name(n);
+    TrainingPerson {
+        personal_code: code.to_string(),
+        given_name,
+        surname,
+        pin1: training::TRAINING_PIN1.into(),
+        pin2: training::TRAINING_PIN2.into(),
+    }
+}
+
+/// Opens a workshop at the trainer's centre: a desk per seat (its enrollment code in the answer
+/// only), each seat's training clerk granted the clerk role there, audited as the trainer.
+pub async fn open_workshop(
+    store: &dyn Store,
+    centre: &Centre,
+    trainer: &str,
+    request: &NewWorkshopRequest,
+    code_ttl: Duration,
+    now: DateTime<Utc>,
+) -> Result<WorkshopView, WorkshopError> {
+    if !(1..=MAX_SEATS).contains(&request.seats) {
+        return Err(WorkshopError::Seats);
+    }
+    let unique: std::collections::HashSet<&String> = request.scenarios.iter().collect();
+    if request.scenarios.is_empty() || unique.len() != request.scenarios.len() {
+        return Err(WorkshopError::NoScenarios);
+    }
+    if let Some(unknown) = request.scenarios.iter().find(|id| !scenarios().iter().any(|s| &s.id == *id)) {
+        return Err(WorkshopError::UnknownScenario(unknown.clone()));
+    }
+    let series = store.last_workshop_series().await? + 1;
+    let by = format!("person:{trainer}");
+    let workshop = Workshop {
+        id: Uuid::now_v7(),
+        centre_id: centre.id,
+        series,
+        scenarios: request.scenarios.clone(),
+        created_by: by.clone(),
+        created_at: now,
+    };
+    let mut seats = Vec::new();
+    let mut codes = Vec::new();
+    for seat in 1..=request.seats {
+        let name = format!("Mācības {series} · vieta {seat}");
+        let (device, code) =
+            crate::devices::add_device_by(store, &centre.name, DeviceKind::Desk, &name, code_ttl, &by, now).await?;
+        let (clerk, _) = seat_people(series, seat, request.scenarios.len());
+        crate::login::grant_at(store, &clerk, Role::Clerk, centre, &by, now).await.map_err(|e| match e {
+            crate::login::GrantError::Store(e) => WorkshopError::Store(e),
+            other => WorkshopError::Store(StoreError::Corrupt(other.to_string())),
+        })?;
+        seats.push(WorkshopSeat {
+            workshop_id: workshop.id,
+            seat,
+            device_id: device.id,
+            clerk_code: clerk.to_string(),
+            reset_at: now,
+        });
+        codes.push((seat, code.to_string()));
+    }
+    match store.add_workshop(workshop.clone(), seats.clone()).await {
+        Err(StoreError::Conflict { .. }) => return Err(WorkshopError::Busy),
+        other => other?,
+    }
+    let detail = format!("{} seats, {}", request.seats, request.scenarios.join(", "));
+    crate::audit::record(
+        store,
+        crate::audit::NewAuditEntry::new(now, &by, "workshop_opened", workshop.id.to_string(), detail),
+    )
+    .await?;
+    let mut view = view(store, &workshop, &seats).await?;
+    for (seat, code) in codes {
+        if let Some(shown) = view.seats.iter_mut().find(|s| s.seat == seat) {
+            shown.enrollment_code = Some(code);
+        }
+    }
+    Ok(view)
+}
+
+/// A workshop of the trainer's centre with every seat's progress now.
+pub async fn workshop(store: &dyn Store, centre: &Centre, id: Uuid) -> Result<WorkshopView, WorkshopError> {
+    let (workshop, seats) =
+        store.workshop(id).await?.filter(|(w, _)| w.centre_id == centre.id).ok_or(WorkshopError::NotFound)?;
+    Ok(view(store, &workshop, &seats).await?)
+}
+
+/// The centre's workshops, the newest first.
+pub async fn workshops(store: &dyn Store, centre: &Centre) -> Result<WorkshopList, StoreError> {
+    let workshops = store.centre_workshops(centre.id).await?;
+    Ok(WorkshopList {
+        workshops: workshops
+            .into_iter()
+            .map(|w| WorkshopSummary { id: w.id, series: w.series, created_at: w.created_at, scenarios: w.scenarios })
+            .collect(),
+    })
+}
+
+/// Starts a seat (or every seat) again: what was done before now no longer counts.
+pub async fn reset(
+    store: &dyn Store,
+    centre: &Centre,
+    trainer: &str,
+    id: Uuid,
+    seat: Option<u8>,
+    now: DateTime<Utc>,
+) -> Result<WorkshopView, WorkshopError> {
+    let (workshop, _) =
+        store.workshop(id).await?.filter(|(w, _)| w.centre_id == centre.id).ok_or(WorkshopError::NotFound)?;
+    if store.reset_seats(id, seat, now).await? == 0 {
+        return Err(WorkshopError::NoSeat(seat.unwrap_or(0)));
+    }
+    let what = seat.map_or_else(|| "every seat".to_owned(), |s| format!("seat {s}"));
+    crate::audit::record(
+        store,
+        crate::audit::NewAuditEntry::new(
+            now,
+            format!("person:{trainer}"),
+            "workshop_reset",
+            workshop.id.to_string(),
+            what,
+        ),
+    )
+    .await?;
+    let (workshop, seats) = store.workshop(id).await?.ok_or(WorkshopError::NotFound)?;
+    Ok(view(store, &workshop, &seats).await?)
+}
+
+async fn view(store: &dyn Store, workshop: &Workshop, seats: &[WorkshopSeat]) -> Result<WorkshopView, StoreError> {
+    let chosen: Vec<TrainingScenario> =
+        workshop.scenarios.iter().filter_map(|id| scenarios().iter().find(|s| &s.id == id).cloned()).collect();
+    let devices = store.centre_devices(workshop.centre_id).await?;
+    let mailboxes = store.operated_accounts(None, Some(workshop.centre_id)).await?;
+    let mut views = Vec::with_capacity(seats.len());
+    for seat in seats {
+        let device = devices.iter().find(|d| d.id == seat.device_id);
+        let desk_number = device.and_then(|d| d.desk_number);
+        let facts = seat_facts(store, workshop, seat, desk_number, &mailboxes, &chosen).await?;
+        let (clerk, customers) = seat_people(workshop.series, seat.seat, chosen.len());
+        let base = u32::from(seat.seat) * 100;
+        let progress = chosen
+            .iter()
+            .zip(&customers)
+            .map(|(scenario, customer)| {
+                let states = training::check_steps(scenario, customer.as_str(), &facts);
+                let finished = states.iter().all(|s| *s == StepState::Done);
+                ScenarioProgress {
+                    scenario: scenario.id.clone(),
+                    steps: scenario
+                        .steps
+                        .iter()
+                        .zip(states)
+                        .map(|(step, state)| step_progress(&step.id, state))
+                        .collect(),
+                    finished,
+                }
+            })
+            .collect();
+        views.push(WorkshopSeatView {
+            seat: seat.seat,
+            device_id: seat.device_id,
+            device_name: device.map(|d| d.name.clone()).unwrap_or_default(),
+            desk_number,
+            enrollment_code: None,
+            clerk: person(&clerk, base),
+            customers: chosen
+                .iter()
+                .zip(&customers)
+                .enumerate()
+                .map(|(k, (scenario, code))| SeatCustomer {
+                    scenario: scenario.id.clone(),
+                    person: person(code, base + k as u32 + 1),
+                })
+                .collect(),
+            progress,
+            reset_at: seat.reset_at,
+        });
+    }
+    Ok(WorkshopView {
+        id: workshop.id,
+        series: workshop.series,
+        created_at: workshop.created_at,
+        scenarios: chosen,
+        seats: views,
+    })
+}
+
+fn step_progress(step: &str, state: StepState) -> StepProgress {
+    let (name, code, reason) = match state {
+        StepState::Done => ("done", None, None),
+        StepState::Waiting => ("waiting", None, None),
+        StepState::Wrong { code, reason } => ("wrong", Some(code), Some(reason)),
+    };
+    StepProgress { step: step.to_owned(), state: name.to_owned(), code, reason }
+}
+
+/// What was done at the seat's desk since its reset: its cases (by the desk's number in their
+/// numbers), e-forms submitted about them, messages sent about them from the centre's mailboxes.
+async fn seat_facts(
+    store: &dyn Store,
+    workshop: &Workshop,
+    seat: &WorkshopSeat,
+    desk_number: Option<u8>,
+    mailboxes: &[crate::store::Account],
+    chosen: &[TrainingScenario],
+) -> Result<SeatFacts, StoreError> {
+    let Some(desk) = desk_number else { return Ok(SeatFacts::default()) };
+    let mut facts = SeatFacts::default();
+    for case in store.centre_cases_since(workshop.centre_id, seat.reset_at).await? {
+        let at_this_desk = domain::case::CaseNumber::parse(&case.number).is_ok_and(|n| n.desk() == desk);
+        let status = serde_json::from_value(serde_json::Value::String(case.status.clone()));
+        if let (true, Ok(status)) = (at_this_desk, status) {
+            facts.cases.push(training::CaseFact {
+                number: case.number,
+                service_id: case.service_id,
+                customer_code: case.customer_code,
+                status,
+            });
+        }
+    }
+    let customer_of = |number: &str| facts.cases.iter().find(|c| c.number == number).map(|c| c.customer_code.clone());
+    let forms: std::collections::BTreeSet<&str> = chosen
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter_map(|step| match &step.check {
+            training::StepCheck::FormSubmitted { form } => Some(form.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut submissions = Vec::new();
+    for form in forms {
+        let (rows, _) = store.form_submissions(form, 0, 10_000).await?;
+        for row in rows.into_iter().filter(|r| r.received_at >= seat.reset_at) {
+            if let Some(customer) = customer_of(&row.case_number) {
+                submissions.push((row.form_id, customer));
+            }
+        }
+    }
+    let mut messages_about = Vec::new();
+    for mailbox in mailboxes {
+        for message in store.sent_messages(mailbox.address.clone(), None, 1_000).await? {
+            if let Some(number) =
+                message.case_number.filter(|n| message.sent_at >= seat.reset_at && customer_of(n).is_some())
+            {
+                messages_about.push(number);
+            }
+        }
+    }
+    facts.submissions = submissions;
+    facts.messages_about = messages_about;
+    Ok(facts)
+}

@@ -1,0 +1,196 @@
+//! Workshops on a training server (issue 18): a trainer opens one from a desk; each seat's desk
+//! enrolls with its code and its training clerk's card logs in; what the trainee does there shows
+//! as the seat's progress through the scenario's steps; a reset starts the seat again. Only
+//! trainers, only at their own centre.
+
+use domain::case::{Actor, Case, CaseKind, CaseStatus, StatusChange};
+use domain::{DeviceKind, Role};
+use protocol::{OutboxEntryDto, WorkshopView};
+use reqwest::Method;
+use serde_json::json;
+use server::environment::Environment;
+use uuid::Uuid;
+
+use crate::api::{Running, author_of, card_of, client_for, enrolled, log_in_with, start_on_with};
+use crate::people::now;
+
+const BIRTH: &str = "https://pietura.lv/id/training/birth";
+const RETIREMENT: &str = "https://pietura.lv/id/training/retirement";
+
+async fn call(
+    server: &Running,
+    desk: &protocol::DeviceCredentials,
+    session: &str,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{}", server.url.trim_end_matches('/'), path))
+        .header("pietura-protocol", "1")
+        .header("authorization", desk.authorization_header())
+        .header(protocol::SESSION_HEADER, session);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap_or_default())
+}
+
+fn step<'a>(view: &'a WorkshopView, seat: u8, scenario: &str, step: &str) -> &'a str {
+    let seat = view.seats.iter().find(|s| s.seat == seat).unwrap();
+    let progress = seat.progress.iter().find(|p| p.scenario == scenario).unwrap();
+    &progress.steps.iter().find(|s| s.step == step).unwrap().state
+}
+
+mod a_trainer_opens_a_workshop_and_follows_each_seat {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_sqlite() {
+        scenario(start_on_with(crate::backends::sqlite().await, |s| s.in_environment(Environment::Training)).await)
+            .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres() {
+        scenario(start_on_with(crate::backends::postgres().await, |s| s.in_environment(Environment::Training)).await)
+            .await;
+    }
+}
+
+async fn scenario(server: Running) {
+    let store = server.store.as_ref();
+    server::devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    server::devices::add_centre(store, "Cēsu VPVKAC", "Cēsis", Some("CES"), now()).await.unwrap();
+    crate::api::import_demo(&server).await;
+    let trainer = domain::training::training_code(900, 0).to_string();
+    let other_trainer = domain::training::training_code(900, 1).to_string();
+    let clerk = domain::training::training_code(900, 2).to_string();
+    server::login::grant(store, &trainer, Role::Trainer, "Rīgas VPVKAC", now()).await.unwrap();
+    server::login::grant(store, &other_trainer, Role::Trainer, "Cēsu VPVKAC", now()).await.unwrap();
+    server::login::grant(store, &clerk, Role::Clerk, "Rīgas VPVKAC", now()).await.unwrap();
+    let trainer_desk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Trenera galds").await;
+    let cesis_desk = enrolled(&server, "Cēsu VPVKAC", DeviceKind::Desk, "Cēsu galds").await;
+    let session = log_in_with(&server, &trainer_desk, &mut card_of(&server, &trainer)).await;
+
+    // Only a trainer opens workshops.
+    let clerk_session = log_in_with(&server, &trainer_desk, &mut card_of(&server, &clerk)).await;
+    let path = protocol::TRAINING_WORKSHOPS_PATH;
+    assert_eq!(call(&server, &trainer_desk, &clerk_session, Method::GET, path, None).await.0, 403);
+    // What is asked is checked, and said.
+    let bad = [
+        (json!({ "scenarios": [BIRTH], "seats": 0 }), "seats"),
+        (json!({ "scenarios": [BIRTH], "seats": 31 }), "seats"),
+        (json!({ "scenarios": [], "seats": 2 }), "scenarios"),
+        (json!({ "scenarios": [BIRTH, BIRTH], "seats": 2 }), "scenarios"),
+        (json!({ "scenarios": ["https://pietura.lv/id/training/none"], "seats": 2 }), "scenarios"),
+    ];
+    for (body, field) in bad {
+        let (status, answer) = call(&server, &trainer_desk, &session, Method::POST, path, Some(body.clone())).await;
+        assert_eq!((status, answer["field"].as_str()), (422, Some(field)), "{body}: {answer}");
+    }
+    let (status, opened) = call(
+        &server,
+        &trainer_desk,
+        &session,
+        Method::POST,
+        path,
+        Some(json!({ "scenarios": [BIRTH, RETIREMENT], "seats": 2 })),
+    )
+    .await;
+    assert_eq!(status, 201, "{opened}");
+    let opened: WorkshopView = serde_json::from_value(opened).unwrap();
+    assert_eq!(opened.seats.len(), 2);
+    assert_eq!(opened.scenarios.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), [BIRTH, RETIREMENT]);
+    for seat in &opened.seats {
+        assert!(seat.enrollment_code.is_some(), "the codes come with the opening");
+        assert!(domain::PersonalCode::parse(&seat.clerk.personal_code).unwrap().is_training());
+        assert_eq!(seat.customers.len(), 2);
+        assert!(seat.progress.iter().all(|p| !p.finished && p.steps.iter().all(|s| s.state == "waiting")));
+    }
+    let people: std::collections::HashSet<&str> = opened
+        .seats
+        .iter()
+        .flat_map(|s| std::iter::once(&s.clerk).chain(s.customers.iter().map(|c| &c.person)))
+        .map(|p| p.personal_code.as_str())
+        .collect();
+    assert_eq!(people.len(), 2 * 3, "every seat's people are their own");
+    // Another centre's trainer does not find it; the codes are not shown again.
+    let own = format!("/v1/training/workshops/{}", opened.id);
+    let cesis_session = log_in_with(&server, &cesis_desk, &mut card_of(&server, &other_trainer)).await;
+    assert_eq!(call(&server, &cesis_desk, &cesis_session, Method::GET, &own, None).await.0, 404);
+    let (_, listed) = call(&server, &trainer_desk, &session, Method::GET, path, None).await;
+    assert_eq!(listed["workshops"][0]["id"], opened.id.to_string());
+
+    // Seat 1: its desk enrolls with its code, its training clerk logs in and serves the birth
+    // scenario's customer: registers the case and submits it.
+    let seat = &opened.seats[0];
+    let customer = &seat.customers.iter().find(|c| c.scenario == BIRTH).unwrap().person.personal_code;
+    let sync = client_for(&server);
+    let desk = sync.enroll(seat.enrollment_code.as_ref().unwrap()).await.unwrap();
+    let desk = protocol::DeviceCredentials { device_id: desk.device_id, secret: desk.device_secret };
+    let hello = sync.hello(&desk).await.unwrap();
+    let trainee = log_in_with(&server, &desk, &mut card_of(&server, &seat.clerk.personal_code)).await;
+    let actor =
+        Actor::Staff { personal_code: domain::PersonalCode::parse(&seat.clerk.personal_code).unwrap(), offline: false };
+    let served = now();
+    let case = Case::register(domain::case::NewCase {
+        id: Uuid::now_v7(),
+        number: domain::case::CaseNumber::new(
+            &hello.centre.code,
+            hello.desk_number.unwrap(),
+            chrono::Datelike::year(&served),
+            1,
+        )
+        .unwrap(),
+        service_id: "https://pietura.lv/id/service/birth-registration".into(),
+        kind: CaseKind::Application,
+        channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+        customer: domain::case::customer_from_code(customer, "ANNA BĒRZIŅA").unwrap(),
+        holder_institution: "https://pietura.lv/id/org/riga".into(),
+        provider_institution: None,
+        centre_id: hello.centre.id,
+        arrived_at: served,
+        served_at: served,
+        registered_at: served,
+        registered_by: actor.clone(),
+        note: String::new(),
+    })
+    .unwrap();
+    let registered = OutboxEntryDto {
+        id: case.id,
+        kind: "case_registered".into(),
+        payload: serde_json::to_value(&case).unwrap(),
+        offline: false,
+        author: Some(author_of(&trainee)),
+    };
+    let change = StatusChange { status: CaseStatus::Submitted, at: served, actor, note: String::new() };
+    let submitted = OutboxEntryDto {
+        id: Uuid::now_v7(),
+        kind: "case_status".into(),
+        payload: json!({ "case_id": case.id, "change": change, "from": CaseStatus::Registered }),
+        offline: false,
+        author: Some(author_of(&trainee)),
+    };
+    let reply = sync.push_outbox(&desk, vec![registered, submitted]).await.unwrap();
+    assert!(reply.results.iter().all(|r| r.outcome == "applied"), "{reply:?}");
+
+    // The trainer sees it: seat 1 registered and submitted, the decision still to come; seat 2
+    // has done nothing.
+    let (_, view) = call(&server, &trainer_desk, &session, Method::GET, &own, None).await;
+    let view: WorkshopView = serde_json::from_value(view).unwrap();
+    assert_eq!((step(&view, 1, BIRTH, "register"), step(&view, 1, BIRTH, "submit")), ("done", "done"));
+    assert_eq!(step(&view, 1, BIRTH, "decision"), "waiting");
+    assert_eq!(step(&view, 2, BIRTH, "register"), "waiting");
+    assert!(view.seats.iter().all(|s| s.enrollment_code.is_none()));
+
+    // Seat 1 starts again: what was done before no longer counts; an unknown seat is said.
+    let reset = format!("/v1/training/workshops/{}/reset", opened.id);
+    let (status, again) =
+        call(&server, &trainer_desk, &session, Method::POST, &reset, Some(json!({ "seat": 1 }))).await;
+    assert_eq!(status, 200, "{again}");
+    let again: WorkshopView = serde_json::from_value(again).unwrap();
+    assert_eq!(step(&again, 1, BIRTH, "register"), "waiting");
+    assert_eq!(call(&server, &trainer_desk, &session, Method::POST, &reset, Some(json!({ "seat": 9 }))).await.0, 404);
+}
