@@ -48,6 +48,7 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_dir",
     "audit_checkpoint_minutes",
     "environment",
+    "training_answer_secs",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +122,9 @@ pub struct Settings {
     /// `production` (the real service) or `training` (a workshop's sandbox, a server of its own
     /// with its own database: it serves training people only, and the real one refuses them).
     pub environment: crate::environment::Environment,
+    /// On a training server: how long its simulated institutions take to answer a case (take a
+    /// submitted one on, then decide it and write to the customer).
+    pub training_answer_secs: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +185,7 @@ impl Default for Settings {
             audit_checkpoint_dir: None,
             audit_checkpoint_minutes: 60,
             environment: crate::environment::Environment::Production,
+            training_answer_secs: 60,
         }
     }
 }
@@ -215,6 +220,7 @@ impl fmt::Debug for Settings {
             .field("audit_checkpoint_dir", &self.audit_checkpoint_dir)
             .field("audit_checkpoint_minutes", &self.audit_checkpoint_minutes)
             .field("environment", &self.environment)
+            .field("training_answer_secs", &self.training_answer_secs)
             .field("attachment_s3_bucket", &self.attachment_s3_bucket)
             .finish()
     }

@@ -185,6 +185,32 @@ fn run(cli: Cli) -> Result<()> {
                     .in_environment(settings.environment);
                 if settings.environment == server::environment::Environment::Training {
                     tracing::warn!("a TRAINING server: it serves the workshop's training people only");
+                    // Its institutions answer cases as real ones would, after a while.
+                    let (store, attachments, calendar) =
+                        (state.store.clone(), state.attachments.clone(), state.calendar.clone());
+                    let (clock, after) =
+                        (state.clock.clone(), chrono::Duration::seconds(i64::from(settings.training_answer_secs)));
+                    tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+                        loop {
+                            tick.tick().await;
+                            let answered = server::training::answer_as_institutions(
+                                store.as_ref(),
+                                &attachments,
+                                &calendar,
+                                after,
+                                clock(),
+                            )
+                            .await;
+                            match answered {
+                                Ok(done) if done != server::training::InstitutionsAnswered::default() => {
+                                    tracing::info!(?done, "simulated institutions answered")
+                                }
+                                Ok(_) => {}
+                                Err(error) => tracing::warn!(%error, "simulated institutions could not answer"),
+                            }
+                        }
+                    });
                 }
                 // The first device after a start need not wait for the catalogue snapshot.
                 let (snapshots, store, now) = (state.snapshots.clone(), state.store.clone(), (state.clock)());

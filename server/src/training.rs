@@ -312,3 +312,137 @@ async fn seat_facts(
     facts.messages_about = messages_about;
     Ok(facts)
 }
+
+/// What the simulated institutions did in one round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InstitutionsAnswered {
+    /// Cases taken on (submitted → in progress).
+    pub taken_on: u64,
+    /// Cases decided, each with a letter to the customer where the institution has a mailbox.
+    pub decided: u64,
+    pub letters: u64,
+}
+
+/// The training server's institutions answer as real ones would, `after` a case last changed:
+/// a submitted case is taken on, then decided with a decision letter to the customer's e-address
+/// from the institution's mailbox. Each change goes through the same rules as an institution's
+/// own (its API's function), recorded in the history as the institution's and audited.
+pub async fn answer_as_institutions(
+    store: &dyn Store,
+    attachments: &crate::eaddress::Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    after: Duration,
+    now: DateTime<Utc>,
+) -> Result<InstitutionsAnswered, StoreError> {
+    use domain::case::CaseStatus;
+    let mut answered = InstitutionsAnswered::default();
+    for centre in store.list_centres().await? {
+        for stored in store.centre_cases_since(centre.id, now - Duration::days(30)).await? {
+            let case: domain::case::Case =
+                serde_json::from_str(&stored.document).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let Some(last) = case.history.last() else { continue };
+            if last.at > now - after {
+                continue;
+            }
+            let (to, note) = match case.status() {
+                CaseStatus::Submitted => {
+                    (CaseStatus::InProgress, "Izskatām jūsu pieprasījumu. / We are looking into your request.")
+                }
+                CaseStatus::InProgress => (
+                    CaseStatus::Decided,
+                    "Lēmums pieņemts: pieprasījums apmierināts. / Decided: the request is granted.",
+                ),
+                _ => continue,
+            };
+            let holder = case.holder_institution.clone();
+            let request =
+                protocol::InstitutionStatusRequest { status: to, expected_status: case.status(), note: note.into() };
+            match crate::cases::change_status_by_institution(store, &holder, &stored.number, request, now).await {
+                Ok((_, true)) => {}
+                Ok((_, false)) => continue,
+                Err(error) => {
+                    tracing::warn!(case = %stored.number, %error, "a simulated institution could not move a case");
+                    continue;
+                }
+            }
+            crate::audit::record(
+                store,
+                crate::audit::NewAuditEntry::new(
+                    now,
+                    format!("institution:{holder}"),
+                    "case_status",
+                    stored.number.clone(),
+                    format!("{to:?} (simulated in training)"),
+                ),
+            )
+            .await?;
+            if to == CaseStatus::InProgress {
+                answered.taken_on += 1;
+                continue;
+            }
+            answered.decided += 1;
+            if decision_letter(store, attachments, calendar, &case, &holder, now).await? {
+                answered.letters += 1;
+            }
+        }
+    }
+    Ok(answered)
+}
+
+/// The decision letter to a natural person's e-address, from the holder's mailbox (none when the
+/// institution has no mailbox on this server).
+async fn decision_letter(
+    store: &dyn Store,
+    attachments: &crate::eaddress::Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    case: &domain::case::Case,
+    holder: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let domain::case::Customer::Natural { personal_code, .. } = &case.customer else { return Ok(false) };
+    let Some(mailbox) = store.operated_accounts(Some(holder.to_owned()), None).await?.into_iter().find(|a| a.active)
+    else {
+        return Ok(false);
+    };
+    let recipient = domain::eaddress::EAddress::private(personal_code).to_string();
+    if store.accounts(vec![recipient.clone()]).await?.is_empty() {
+        store
+            .put_account(crate::store::Account {
+                address: recipient.clone(),
+                kind: domain::eaddress::AccountKind::Natural,
+                name: String::new(),
+                institution_id: None,
+                centre_id: None,
+                active: true,
+                created_at: now,
+                changed_at: now,
+            })
+            .await?;
+    }
+    // The same case's letter is one message: its id follows from the case.
+    use sha2::Digest;
+    let digest: [u8; 32] = sha2::Sha256::new()
+        .chain_update(b"pietura-training-decision:")
+        .chain_update(case.id.as_bytes())
+        .finalize()
+        .into();
+    let id = Uuid::from_bytes(digest[..16].try_into().expect("16 bytes"));
+    let message = crate::eaddress::NewMessage {
+        id,
+        recipients: vec![recipient],
+        subject: format!("Lēmums lietā {} / Decision on case {}", case.number, case.number),
+        body: "Jūsu pieprasījums ir apmierināts. Šī ir mācību vēstule.\n\nYour request is granted. This is a training letter."
+            .into(),
+        case_number: Some(case.number.to_string()),
+        in_reply_to: None,
+        attachments: Vec::new(),
+    };
+    let principal = crate::eaddress::Principal::Institution { id: holder.to_owned() };
+    match crate::eaddress::send(store, attachments, calendar, &principal, &mailbox.address, message, now).await {
+        Ok(_) => Ok(true),
+        Err(error) => {
+            tracing::warn!(case = %case.number, %error, "a simulated institution's decision letter was not sent");
+            Ok(false)
+        }
+    }
+}

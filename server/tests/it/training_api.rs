@@ -185,6 +185,44 @@ async fn scenario(server: Running) {
     assert_eq!(step(&view, 2, BIRTH, "register"), "waiting");
     assert!(view.seats.iter().all(|s| s.enrollment_code.is_none()));
 
+    // The simulated institution answers as a real one: takes the case on, then decides it and
+    // writes to the customer's e-address; each round moves a case one step, and only once.
+    let riga = "https://pietura.lv/id/org/riga";
+    server::institutions::add_institution(store, riga, "Rīgas valstspilsētas pašvaldība", false, now()).await.unwrap();
+    let riga_box = "_DEFAULT@90011524360";
+    store
+        .put_account(crate::api::account(riga_box, domain::eaddress::AccountKind::Institution, Some(riga), None))
+        .await
+        .unwrap();
+    let state = server::AppState::new(server.store.clone(), server::clock::system_clock());
+    let answer = || async {
+        server::training::answer_as_institutions(
+            store,
+            &state.attachments,
+            &state.calendar,
+            chrono::Duration::zero(),
+            now(),
+        )
+        .await
+        .unwrap()
+    };
+    let first = answer().await;
+    assert_eq!((first.taken_on, first.decided), (1, 0));
+    assert_eq!(store.case(case.id).await.unwrap().unwrap().status, "in_progress");
+    let second = answer().await;
+    assert_eq!((second.taken_on, second.decided, second.letters), (0, 1, 1));
+    assert_eq!(answer().await, server::training::InstitutionsAnswered::default(), "a decided case rests");
+    let inbox_of = domain::eaddress::EAddress::private(&domain::PersonalCode::parse(customer).unwrap()).to_string();
+    let inbox = store.inbox(inbox_of, None, 10).await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(
+        (inbox[0].0.sender.as_str(), inbox[0].0.case_number.as_deref()),
+        (riga_box, Some(case.number.to_string().as_str()))
+    );
+    let (_, view) = call(&server, &trainer_desk, &session, Method::GET, &own, None).await;
+    let view: WorkshopView = serde_json::from_value(view).unwrap();
+    assert_eq!(step(&view, 1, BIRTH, "decision"), "done", "the trainee can explain the answer now");
+
     // Seat 1 starts again: what was done before no longer counts; an unknown seat is said.
     let reset = format!("/v1/training/workshops/{}/reset", opened.id);
     let (status, again) =
