@@ -292,8 +292,15 @@ enum FontChoice {
 
 /// Lays out `document` on A4 pages and returns the PDF's bytes, fonts embedded and subset.
 pub fn render(document: &Document) -> Result<Vec<u8>, PrintError> {
+    render_marked(document, None)
+}
+
+/// [`render`], with `mark` (e.g. "MĀCĪBAS / TRAINING") in large letters at the top and the
+/// bottom of every page: what a training desk prints can never pass for a real document.
+pub fn render_marked(document: &Document, mark: Option<&str>) -> Result<Vec<u8>, PrintError> {
     let mut pdf = PdfDocument::new(&document.title);
-    let chars = characters(document);
+    let mut chars = characters(document);
+    chars.extend(mark.unwrap_or_default().chars());
     let regular = Font::load(&mut pdf, REGULAR_TTF, &chars)?;
     let bold = Font::load(&mut pdf, BOLD_TTF, &chars)?;
     let mut pages = Pages { regular: &regular, bold: &bold, footer: &document.footer, pages: Vec::new(), y: MARGIN };
@@ -317,6 +324,17 @@ pub fn render(document: &Document) -> Result<Vec<u8>, PrintError> {
                 Op::ShowText { items: vec![TextItem::Text(line.clone())] },
                 Op::EndTextSection,
             ]);
+        }
+        if let Some(mark) = mark {
+            for y in [PAGE_HEIGHT - 10.0, 6.0] {
+                ops.extend([
+                    Op::StartTextSection,
+                    Op::SetFont { font: PdfFontHandle::External(bold.id.clone()), size: Pt(14.0) },
+                    Op::SetTextCursor { pos: Point::new(Mm(MARGIN), Mm(y)) },
+                    Op::ShowText { items: vec![TextItem::Text(mark.to_owned())] },
+                    Op::EndTextSection,
+                ]);
+            }
         }
         finished.push(PdfPage::new(Mm(PAGE_WIDTH), Mm(PAGE_HEIGHT), ops));
     }

@@ -18,7 +18,7 @@ use domain::Language;
 use domain::case::{CaseKind, CaseStatus};
 use domain::catalogue::ChannelKind;
 
-pub use layout::{Block, Document, render};
+pub use layout::{Block, Document, render, render_marked};
 pub use output::{Destination, MAX_COPIES, PrintOutcome, Printer, parse_destinations, save_pdf, system_printer};
 
 #[derive(Debug, thiserror::Error)]

@@ -188,3 +188,15 @@ fn an_application_reads_back_with_its_answers_files_and_identity() {
     assert!(row.contains("  Parastā liepa, 140 cm; parastā kļava, 95 cm"), "{row:?} in:\n{text}");
     assert!(text.lines().any(|l| l.trim() == "stumbra apkārtmērs"), "{text}");
 }
+
+/// Training (issue 18): every page a training desk prints says so at its top and bottom.
+#[test]
+fn a_training_mark_is_on_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = "MĀCĪBAS / TRAINING — nav īsts dokuments / not a real document";
+    let pdf = print::render_marked(&case_receipt(&receipt(Language::Lv, CaseKind::Application)), Some(mark)).unwrap();
+    let text = pdftotext(&save_pdf(dir.path(), "t.pdf", &pdf).unwrap());
+    assert_eq!(text.matches("MĀCĪBAS / TRAINING").count(), 2, "top and bottom of the one page:\n{text}");
+    let plain = render(&case_receipt(&receipt(Language::Lv, CaseKind::Application))).unwrap();
+    assert!(!pdftotext(&save_pdf(dir.path(), "p.pdf", &plain).unwrap()).contains("TRAINING"));
+}

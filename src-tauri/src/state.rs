@@ -17,7 +17,17 @@ pub struct DeskState {
 }
 
 impl DeskState {
+    /// The desk on `data_dir`; with `PIETURA_TRAINING=1` a training desk instead, on a folder and
+    /// keyring entries of its own (`<data_dir>/training`): nothing a workshop does lands in the
+    /// desk's real store.
     pub fn open(data_dir: &std::path::Path) -> Self {
+        if training_from_env() {
+            return Self::open_as(&data_dir.join("training"), true);
+        }
+        Self::open_as(data_dir, false)
+    }
+
+    fn open_as(data_dir: &std::path::Path, training: bool) -> Self {
         let lock = match only_desk_on(data_dir) {
             Ok(lock) => lock,
             Err(error) => {
@@ -25,7 +35,13 @@ impl DeskState {
                 return Self { session: Err(error), _lock: None, closing: std::sync::atomic::AtomicBool::new(false) };
             }
         };
-        let session = DeviceSession::open(data_dir, "pietura-desk", policy_from_env(), system_clock()).map(Arc::new);
+        let app = if training { "pietura-desk-training" } else { "pietura-desk" };
+        let session = DeviceSession::open(data_dir, app, policy_from_env(), system_clock())
+            .map(|session| if training { session.for_training() } else { session })
+            .map(Arc::new);
+        if training {
+            tracing::warn!(dir = %data_dir.display(), "a TRAINING desk: it talks to training servers only");
+        }
         match &session {
             Err(error) => tracing::error!(%error, dir = %data_dir.display(), "the local store could not be opened"),
             // Drafts untouched for 30 days go at every start (counted for the administrator).
@@ -90,3 +106,8 @@ fn only_desk_on(data_dir: &std::path::Path) -> Result<Option<std::fs::File>, Ses
 
 /// How long a starting desk waits for one that is ending to let go of the data folder.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `PIETURA_TRAINING=1`: the desk runs as a training desk (workshops).
+pub fn training_from_env() -> bool {
+    std::env::var("PIETURA_TRAINING").is_ok_and(|v| v.trim() == "1")
+}

@@ -43,7 +43,7 @@ fn commands_enroll_remember_the_language_and_report_sync_state() {
     });
 
     let state = invoke(&webview, "app_state", json!({})).unwrap();
-    assert_eq!(state, json!({ "language": "lv", "enrollment": null }));
+    assert_eq!(state, json!({ "language": "lv", "enrollment": null, "training": false }));
 
     invoke(&webview, "set_language", json!({ "language": "en" })).unwrap();
     assert_eq!(invoke(&webview, "app_state", json!({})).unwrap()["language"], "en");

@@ -14,4 +14,5 @@ mod printing;
 mod schemathesis;
 mod server_cli;
 mod slow_clients;
+mod training;
 mod visit;

@@ -928,3 +928,23 @@ test("the customer panel stays put while a code is typed: nothing moves under th
     }
   }
 });
+
+test("a training desk says so on every screen, in both languages", async ({ page }) => {
+  await page.evaluate(() => localStorage.setItem("fake-training", "1"));
+  await enrolled(page);
+  const banner = page.getByTestId("training-banner");
+  await expect(banner).toContainText("MĀCĪBAS");
+  for (const tab of ["tab-cases", "tab-mail", "tab-catalogue"]) {
+    await page.getByTestId(tab).click();
+    await expect(banner).toBeVisible();
+  }
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(banner).toContainText("TRAINING — this is a training desk");
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/training-banner-en.png` });
+  // A desk in normal use shows none.
+  await page.evaluate(() => localStorage.removeItem("fake-training"));
+  await page.reload();
+  await expect(page.getByTestId("search-box")).toBeVisible();
+  await expect(banner).toHaveCount(0);
+});

@@ -388,7 +388,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           return reply("open_saved_copy", null);
         case "app_state":
           if (state.storeError) throw state.storeError;
-          return reply("app_state", { language: state.language, enrollment: state.enrollment });
+          return reply("app_state", { language: state.language, enrollment: state.enrollment, training: localStorage.getItem("fake-training") === "1" });
         case "set_language":
           state.language = args.language;
           persist();

@@ -106,6 +106,12 @@ export function App() {
 
   return (
     <div className="app">
+      {loaded.kind === "ready" && loaded.state.training && (
+        // On every screen, never hidden: nothing done here is real.
+        <div className="training-banner" role="note" data-testid="training-banner">
+          {t("app.trainingBanner")}
+        </div>
+      )}
       <header className="app-header">
         <div className="brand">
           <span className="brand-name">{t("app.title")}</span>

@@ -61,6 +61,8 @@ export interface Enrollment {
 export interface AppState {
   language: Language;
   enrollment: Enrollment | null;
+  /** A training desk (workshops): every screen says so. */
+  training: boolean;
 }
 
 export interface SearchHit {

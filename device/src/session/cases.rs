@@ -643,7 +643,7 @@ impl DeviceSession {
             .login
             .session_token()
             .ok_or_else(|| invalid(ErrorCode::SessionInvalid, "log in with your eID card while the kiosk is online"))?;
-        let client = crate::client::SyncClient::new(crate::client::parse_server_url(&enrollment.server_url)?)?;
+        let client = self.sync_client(crate::client::parse_server_url(&enrollment.server_url)?)?;
         let cases = client.citizen_cases(&credentials, &token).await?.cases;
         let mut context = CaseContext::new(&self.store, self.language()?);
         Ok(cases
@@ -858,7 +858,7 @@ impl DeviceSession {
         to_printer: bool,
     ) -> Result<PrintOutcome, SessionError> {
         let print_error = |e: print::PrintError| invalid(ErrorCode::PrintFailed, e.to_string());
-        let bytes = print::render(document).map_err(print_error)?;
+        let bytes = self.pdf(document).map_err(print_error)?;
         if to_printer {
             return self.print_or_hold(&bytes, &document.title, None);
         }

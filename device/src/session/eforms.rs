@@ -116,8 +116,8 @@ pub struct ApplicationPreview {
     pub pages: Vec<String>,
 }
 
-fn render_application(printed: &print::Application) -> Result<Vec<u8>, SessionError> {
-    print::render(&print::application(printed))
+fn render_application(printed: &print::Application, training: bool) -> Result<Vec<u8>, SessionError> {
+    print::render_marked(&print::application(printed), training.then_some(super::TRAINING_MARK))
         .map_err(|e| invalid(ErrorCode::PrintFailed, format!("the application PDF could not be made: {e}")))
 }
 
@@ -474,7 +474,7 @@ impl DeviceSession {
                     "the application changed after the customer read it: show it to them again",
                 ));
             }
-            None => render_application(&printed)?,
+            None => render_application(&printed, self.training())?,
         };
         if let Some(signature) = signature {
             pdf = self.customer_signs(&pdf, &json, &customer, &definition.title_lv(), now, signature)?;
@@ -561,7 +561,7 @@ impl DeviceSession {
         use base64::Engine;
         let now = (self.clock)();
         let made = self.make_application(id, language, now)?;
-        let pdf = render_application(&made.printed)?;
+        let pdf = render_application(&made.printed, self.training())?;
         let pages = print::preview::pdf_pages(&pdf, PREVIEW_PAGES, PREVIEW_LONG_SIDE_PX)
             .map_err(|e| invalid(ErrorCode::PrintFailed, format!("the application's pages could not be shown: {e}")))?;
         self.shown_application.set(Some(Shown { draft: id, language, at: now, json: made.json, pdf }));

@@ -254,7 +254,7 @@ impl DeviceSession {
                 "the mailbox needs an online login: log in while the server is reachable",
             )
         })?;
-        let client = crate::client::SyncClient::new(crate::client::parse_server_url(&enrollment.server_url)?)?;
+        let client = self.sync_client(crate::client::parse_server_url(&enrollment.server_url)?)?;
         Ok((client, credentials, token))
     }
 

@@ -138,6 +138,9 @@ pub struct OutboxProblem {
     pub case_number: Option<String>,
 }
 
+/// What a training device prints at the top and bottom of every page.
+pub const TRAINING_MARK: &str = "MĀCĪBAS / TRAINING — nav īsts dokuments / not a real document";
+
 /// One device's store, keyring entries, sync engine and login.
 pub struct DeviceSession {
     store: Arc<Store>,
@@ -166,6 +169,9 @@ pub struct DeviceSession {
     shown_application: eforms::ShownApplication,
     /// Whether printing shows a preview first (the desk's way).
     print_preview: std::sync::Mutex<bool>,
+    /// A training device (issue 18): it talks to training servers only and marks every page it
+    /// prints.
+    training: bool,
     /// The document a preview shows, until printed or closed; in memory only.
     held_print: std::sync::Mutex<Option<printing::HeldPrint>>,
 }
@@ -181,6 +187,28 @@ impl DeviceSession {
     /// derived from `app` and the folder, so two installations never share a key.
     pub fn open(data_dir: &Path, app: &str, policy: SchedulePolicy, clock: Clock) -> Result<Self, SessionError> {
         Self::open_with_cards(data_dir, app, policy, clock, Arc::new(crate::login::SystemReaders::default()))
+    }
+
+    /// This device is for training (before anything else is done with it): its server must be
+    /// a training server, and what it prints is marked.
+    pub fn for_training(mut self) -> Self {
+        self.training = true;
+        self
+    }
+
+    pub fn training(&self) -> bool {
+        self.training
+    }
+
+    /// A client of the server at `url`, on this device's side of the training line.
+    pub(crate) fn sync_client(&self, url: reqwest::Url) -> Result<SyncClient, SessionError> {
+        let client = SyncClient::new(url)?;
+        Ok(if self.training { client.in_training() } else { client })
+    }
+
+    /// A document as this device prints it: marked on every page when it is a training device.
+    pub(crate) fn pdf(&self, document: &print::Document) -> Result<Vec<u8>, print::PrintError> {
+        print::render_marked(document, self.training.then_some(TRAINING_MARK))
     }
 
     /// [`DeviceSession::open`] with the card readers given (tests use virtual ones).
@@ -224,6 +252,7 @@ impl DeviceSession {
             forms: eforms::CompiledForms::default(),
             shown_application: eforms::ShownApplication::default(),
             print_preview: std::sync::Mutex::new(false),
+            training: false,
             held_print: std::sync::Mutex::default(),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),
@@ -302,7 +331,7 @@ impl DeviceSession {
         let url = parse_server_url(server_url)?;
         let code = EnrollmentCode::parse(code)
             .map_err(|e| SessionError::new(ErrorCode::EnrollmentCodeInvalid, e.to_string()))?;
-        let client = SyncClient::new(url.clone())?;
+        let client = self.sync_client(url.clone())?;
         let response = client.enroll(&code.to_string()).await?;
         // The secret goes to the keyring first: if saving the enrollment then fails, a retry
         // needs a new code, but no secret is ever written to a file.
@@ -332,7 +361,7 @@ impl DeviceSession {
         let credentials = self.credentials(&enrollment)?;
         let url = parse_server_url(&enrollment.server_url)?;
         let handle =
-            engine::spawn(SyncClient::new(url)?, credentials, self.store.clone(), self.policy, self.clock.clone());
+            engine::spawn(self.sync_client(url)?, credentials, self.store.clone(), self.policy, self.clock.clone());
         self.forward_status(handle.subscribe());
         *engine = Some(handle);
         Ok(true)
@@ -479,7 +508,8 @@ impl DeviceSession {
             }
         }
         let footer = format!("{} · {}", page.owner.name.text, page.id);
-        let pdf = print::render(&print::Document { title: page.title.clone(), blocks: printed, footer })
+        let pdf = self
+            .pdf(&print::Document { title: page.title.clone(), blocks: printed, footer })
             .map_err(|e| SessionError::new(ErrorCode::PrintFailed, e.to_string()))?;
         let printer = self
             .printer()
@@ -544,7 +574,7 @@ impl DeviceSession {
     fn login_server(&self) -> Result<Option<crate::login::Server>, SessionError> {
         let Some(enrollment) = self.store.enrollment()? else { return Ok(None) };
         let credentials = self.credentials(&enrollment)?;
-        let client = SyncClient::new(parse_server_url(&enrollment.server_url)?)?;
+        let client = self.sync_client(parse_server_url(&enrollment.server_url)?)?;
         Ok(Some(crate::login::Server { client, credentials }))
     }
 
@@ -583,7 +613,7 @@ impl DeviceSession {
                 "flagging needs an online login: log in while the server is reachable",
             )
         })?;
-        let client = SyncClient::new(parse_server_url(&enrollment.server_url)?)?;
+        let client = self.sync_client(parse_server_url(&enrollment.server_url)?)?;
         client.flag_article(&credentials, &token, id, reason, note).await?;
         Ok(())
     }

@@ -62,7 +62,8 @@ impl DeviceSession {
         let plan = self
             .plan_for_event(event_id, answers)?
             .ok_or_else(|| SessionError::new(ErrorCode::NotFound, format!("no scenario for {event_id}")))?;
-        let pdf = print::render(&self.plan_document(&plan)?)
+        let pdf = self
+            .pdf(&self.plan_document(&plan)?)
             .map_err(|e| SessionError::new(ErrorCode::PrintFailed, e.to_string()))?;
         let printer = self
             .printer()

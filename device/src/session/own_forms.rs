@@ -172,8 +172,9 @@ impl DeviceSession {
             schema_digest: definition.schema_digest(),
         };
         // Laying out and drawing the pages (poppler) block: off the async threads.
+        let mark = self.training().then_some(super::TRAINING_MARK);
         let (pdf, drawn) = tokio::task::spawn_blocking(move || {
-            let pdf = print::render(&print::application(&printed))
+            let pdf = print::render_marked(&print::application(&printed), mark)
                 .map_err(|e| invalid(ErrorCode::PrintFailed, e.to_string()))?;
             let drawn = print::preview::pdf_pages(&pdf, OWN_PAGES_SHOWN, 1100)
                 .map_err(|e| invalid(ErrorCode::PrintFailed, e.to_string()))?;

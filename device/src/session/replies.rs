@@ -92,8 +92,10 @@ impl DeviceSession {
             signed_at: super::cases::local_time(signed_at),
         });
         // Laying out and drawing the pages (poppler) block: off the async threads.
+        let mark = self.training().then_some(super::TRAINING_MARK);
         let (pdf, drawn) = tokio::task::spawn_blocking(move || {
-            let pdf = print::render(&document).map_err(|e| SessionError::new(ErrorCode::PrintFailed, e.to_string()))?;
+            let pdf = print::render_marked(&document, mark)
+                .map_err(|e| SessionError::new(ErrorCode::PrintFailed, e.to_string()))?;
             let drawn = print::preview::pdf_pages(&pdf, REPLY_PAGES_SHOWN, 1100)
                 .map_err(|e| SessionError::new(ErrorCode::PrintFailed, e.to_string()))?;
             Ok::<_, SessionError>((pdf, drawn))

@@ -12,6 +12,8 @@ use crate::DeskState;
 pub struct AppStateDto {
     pub language: Language,
     pub enrollment: Option<EnrollmentDto>,
+    /// A training desk: every screen says so.
+    pub training: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,7 +38,11 @@ impl From<Enrollment> for EnrollmentDto {
 #[tauri::command]
 pub async fn app_state(state: State<'_, DeskState>) -> Result<AppStateDto, CommandError> {
     let session = state.session()?;
-    Ok(AppStateDto { language: session.language()?, enrollment: session.enrollment()?.map(Into::into) })
+    Ok(AppStateDto {
+        language: session.language()?,
+        enrollment: session.enrollment()?.map(Into::into),
+        training: session.training(),
+    })
 }
 
 #[tauri::command]

@@ -1,0 +1,51 @@
+//! Training desks and training servers (issue 18), with the real server binary: a training desk
+//! works with a training server and marks every page it prints; a desk in normal use is refused
+//! by a training server, and a training desk by the real one, before anything is stored.
+
+use std::time::Duration;
+
+use tests::{bin_dir, desk::TestDesk, free_port, processes::ServerProcess, scenario::Scenario};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_training_desk_works_with_a_training_server_only_and_marks_what_it_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut scenario = Scenario::in_dir(dir.path());
+    scenario.centre("Mācību centrs", "Rīga").unwrap();
+    let ca = scenario.trust_test_ca().unwrap().clone();
+    scenario.demo_catalogue().unwrap();
+    let refused_code = scenario.device("Mācību centrs", "desk", "Vieta 1").unwrap();
+    let training_code = scenario.device("Mācību centrs", "desk", "Vieta 2").unwrap();
+    let training = ServerProcess::start_with(&bin_dir(), &scenario.db, free_port(), |server| {
+        server.env("PIETURA_ENVIRONMENT", "training");
+    })
+    .unwrap();
+    let clock = device::engine::system_clock();
+
+    // A desk in normal use takes nothing from a training server.
+    let normal = TestDesk::new(dir.path().join("normal"), clock.clone(), &ca).unwrap().open().unwrap();
+    let refused = normal.enroll(&training.url, &refused_code).await.unwrap_err();
+    assert_eq!(refused.code.name(), "environment_crossing", "{refused:?}");
+    assert!(normal.enrollment().unwrap().is_none(), "nothing was kept");
+
+    // A training desk enrolls, syncs the training catalogue and prints marked pages.
+    let desk = TestDesk::new(dir.path().join("training"), clock, &ca).unwrap();
+    let session = desk.open().unwrap().for_training();
+    session.enroll(&training.url, &training_code).await.unwrap();
+    let started = std::time::Instant::now();
+    while session.status().catalogue.caught_up_at.is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "never synced: {:?}", session.status());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let answers = serde_json::from_value(serde_json::json!({ "riga": false })).unwrap();
+    let saved = session.save_plan("https://pietura.lv/id/event/birth", &answers, false).unwrap();
+    let text = tests::pdf_text(&std::fs::read(saved.pdf.unwrap()).unwrap());
+    let pages = text.matches('\u{c}').count().max(1);
+    assert_eq!(text.matches("MĀCĪBAS / TRAINING").count(), 2 * pages, "top and bottom of every page:\n{text}");
+    session.stop().await;
+
+    // The same training desk's client is refused by a real server.
+    let real = ServerProcess::start(&bin_dir(), &dir.path().join("real.db"), free_port()).unwrap();
+    let other = TestDesk::new(dir.path().join("training-2"), device::engine::system_clock(), &ca).unwrap();
+    let refused = other.open().unwrap().for_training().enroll(&real.url, "ZZZZ-ZZZZ").await.unwrap_err();
+    assert_eq!(refused.code.name(), "environment_crossing", "{refused:?}");
+}
