@@ -27,6 +27,7 @@ pub enum ErrorCode {
     NoCustomerCard,
     /// The centre administrator's screens need that role.
     NotAdministrator,
+    NotTrainer,
     Random,
     // The card and its reader (`eid::CardError`)
     NoReader,

@@ -948,3 +948,57 @@ test("a training desk says so on every screen, in both languages", async ({ page
   await expect(page.getByTestId("search-box")).toBeVisible();
   await expect(banner).toHaveCount(0);
 });
+
+test("a trainer opens a workshop, follows every seat live, and starts a seat again after a question", async ({ page }) => {
+  await page.evaluate(() => {
+    localStorage.setItem("fake-training", "1");
+    localStorage.setItem("fake-backend-roles", JSON.stringify(["trainer"]));
+  });
+  await enrolled(page);
+  await page.getByTestId("tab-training").click();
+  await expect(page.getByRole("heading", { name: "Mācību darbnīcas" })).toBeVisible();
+  await expect(page.getByTestId("workshop-open")).toBeDisabled();
+  await page.getByTestId("scenario-birth").check();
+  await page.getByTestId("scenario-retirement").check();
+  await page.getByLabel("Darba vietu skaits (1–30)").fill("2");
+  await expectAccessible(page);
+  await page.getByTestId("workshop-open").click();
+  // The seats' codes come with the opening, for the handouts.
+  await expect(page.getByTestId("workshop-name")).toHaveText("Mācības 1");
+  await expect(page.getByTestId("seat-code-1")).toHaveText("7KQ1-M9XD");
+  await page.getByTestId("save-handouts").click();
+  await expect(page.getByTestId("handouts-outcome")).toContainText("macibas-1.pdf");
+  const cell = page.getByTestId("progress-1-birth");
+  await expect(cell).toContainText("Reģistrējiet lietu: gaida");
+  // Seat 1 registers the case: the grid shows it without being asked (it reads every 5 s).
+  await page.evaluate(() => {
+    const f = (window as unknown as { __fake: { trainingStep(a: number, b: string, c: string, d: string): void } }).__fake;
+    f.trainingStep(1, "birth", "register", "done");
+    f.trainingStep(1, "birth", "submit", "done");
+  });
+  await expect(cell).toHaveAttribute("data-finished", "yes", { timeout: 8000 });
+  await expect(cell).toContainText("Pabeigts");
+  await expect(page.getByTestId("progress-2-birth")).toHaveAttribute("data-finished", "no");
+  await expectAccessible(page);
+  if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/training-workshop-lv.png`, fullPage: true });
+  // Starting a seat again asks first; Esc keeps it.
+  await page.getByTestId("reset-seat-1").click();
+  await expect(page.getByTestId("reset-dialog")).toContainText("vairs netiks ieskaitīts");
+  await page.keyboard.press("Escape");
+  await expect(cell).toHaveAttribute("data-finished", "yes");
+  await page.getByTestId("reset-seat-1").click();
+  await page.getByTestId("confirm-yes").click();
+  await expect(cell).toHaveAttribute("data-finished", "no");
+  await expect(cell).toContainText("Reģistrējiet lietu: gaida");
+  // In English too.
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.getByTestId("workshop-grid")).toContainText("Register a case: waiting");
+  await expectAccessible(page);
+});
+
+test("a clerk at a training desk has no training tab", async ({ page }) => {
+  await page.evaluate(() => localStorage.setItem("fake-training", "1"));
+  await enrolled(page);
+  await expect(page.getByTestId("tab-catalogue")).toBeVisible();
+  await expect(page.getByTestId("tab-training")).toHaveCount(0);
+});

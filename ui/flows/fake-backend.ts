@@ -89,6 +89,19 @@ export function installFakeBackend(caseRules: CaseRules): void {
       consent: null,
     };
   }
+  // The training server's scenarios, as it would send two of them.
+  function trainingScenarios() {
+    const step = (id, lv, en) => ({ id, text: { lv, en }, check: { kind: "case_registered" } });
+    return [
+      { id: "https://pietura.lv/id/training/birth", life_situation: "https://pietura.lv/id/scenario/birth",
+        title: { lv: "Ģimenē piedzimis bērns", en: "A child is born into the family" }, story: { lv: "Stāsts", en: "Story" },
+        steps: [step("register", "Reģistrējiet lietu", "Register a case"), step("submit", "Iesniedziet lietu", "Submit the case")] },
+      { id: "https://pietura.lv/id/training/retirement", life_situation: "https://pietura.lv/id/scenario/retirement",
+        title: { lv: "Došanās pensijā", en: "Retiring" }, story: { lv: "Stāsts", en: "Story" },
+        steps: [step("register", "Reģistrējiet lietu", "Register a case")] },
+    ];
+  }
+
   // A message written at the desk (`mark` keeps the ids of the clerk's and the customer's apart),
   // queued as the desk queues it.
   function queueMessage(r, mark) {
@@ -314,6 +327,15 @@ export function installFakeBackend(caseRules: CaseRules): void {
     },
     /** The server takes everything this desk queued, as a sync round does: cases on the server,
      *  messages delivered; the shell pushes the new state with a new revision. */
+    /** A seat's step as the training server would report it after the trainee's work. */
+    trainingStep(seat, scenario, step, stepState) {
+      const w = state.training?.workshop;
+      if (!w) return;
+      const progress = w.seats.find((s) => s.seat === seat).progress.find((p) => p.scenario.endsWith(scenario));
+      progress.steps.find((s) => s.step === step).state = stepState;
+      progress.finished = progress.steps.every((s) => s.state === "done");
+      persist();
+    },
     syncAll() {
       state.cases.forEach((c) => (c.unsent = 0));
       state.mail.queued.forEach((m) => {
@@ -379,6 +401,45 @@ export function installFakeBackend(caseRules: CaseRules): void {
           state.savedAs = [...(state.savedAs || []), args.name];
           persist();
           return reply("save_copy_as", localStorage.getItem("fake-save-cancelled") ? null : `/home/ilze/Dokumenti/${args.name}`);
+        case "training_scenarios":
+          return reply("training_scenarios", { scenarios: trainingScenarios() });
+        case "workshops":
+          return reply("workshops", { workshops: state.training?.workshop ? [{ id: state.training.workshop.id, series: 1, created_at: state.training.workshop.created_at, scenarios: state.training.workshop.scenarios.map((s) => s.id) }] : [] });
+        case "open_workshop": {
+          if (!args.scenarios.length) throw { code: "validation", message: "no scenarios" };
+          if (args.seats < 1 || args.seats > 30) throw { code: "validation", message: "seats" };
+          const chosen = trainingScenarios().filter((s) => args.scenarios.includes(s.id));
+          const person = (code, given, surname) => ({ personal_code: code, given_name: given, surname, pin1: "1234", pin2: "12345" });
+          const workshop = {
+            id: "0190b2d8-0000-7000-8000-0000000e0001", series: 1, created_at: new Date().toISOString(), scenarios: chosen,
+            seats: Array.from({ length: args.seats }, (_, i) => ({
+              seat: i + 1, device_id: `0190b2d8-0000-7000-8000-0000000e010${i}`, device_name: `Mācības 1 · vieta ${i + 1}`, desk_number: i + 2,
+              enrollment_code: null, clerk: person(`0107${17 + i}-20${i}07`, "ANNA", "BĒRZIŅA"),
+              customers: chosen.map((s, k) => ({ scenario: s.id, person: person(`0107${17 + i}-21${k}08`, "JĀNIS", "BĒRZIŅŠ") })),
+              progress: chosen.map((s) => ({ scenario: s.id, finished: false, steps: s.steps.map((st) => ({ step: st.id, state: "waiting" as const, code: null, reason: null })) })),
+              reset_at: new Date().toISOString(),
+            })),
+          };
+          state.training = { workshop };
+          persist();
+          return reply("open_workshop", { ...workshop, seats: workshop.seats.map((s) => ({ ...s, enrollment_code: `7KQ${s.seat}-M9XD` })) });
+        }
+        case "workshop":
+          if (!state.training?.workshop) throw { code: "not_found", message: "no workshop" };
+          return reply("workshop", state.training.workshop);
+        case "reset_workshop": {
+          const w = state.training.workshop;
+          for (const seat of w.seats.filter((s) => args.seat == null || s.seat === args.seat)) {
+            seat.progress.forEach((p) => {
+              p.finished = false;
+              p.steps.forEach((st) => { st.state = "waiting"; st.code = null; st.reason = null; });
+            });
+          }
+          persist();
+          return reply("reset_workshop", w);
+        }
+        case "workshop_handouts":
+          return reply("workshop_handouts", { job: null, pdf: "/tmp/receipts/macibas-1.pdf", preview: null });
         case "ui_log":
           state.uiLog = [...(state.uiLog || []), [args.level, args.message]];
           persist();

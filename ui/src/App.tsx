@@ -169,6 +169,7 @@ export function App() {
                 ? { code: loggedIn.person.personal_code, deskName: loaded.kind === "ready" ? (loaded.state.enrollment?.device_name ?? "") : "" }
                 : null
             }
+            trainer={loaded.kind === "ready" && loaded.state.training && (loggedIn.person?.roles.includes("trainer") ?? false)}
           />
         )}
       </main>

@@ -278,6 +278,54 @@ export interface DeviceOutbox {
   reported_at: string | null;
 }
 
+/** A workshop's scenario (data published on the training server), texts by language. */
+export interface TrainingScenario {
+  id: string;
+  life_situation: string;
+  title: Record<string, string>;
+  story: Record<string, string>;
+  steps: { id: string; text: Record<string, string>; check: { kind: string } }[];
+}
+
+export interface TrainingPerson {
+  personal_code: string;
+  given_name: string;
+  surname: string;
+  pin1: string;
+  pin2: string;
+}
+
+export interface StepProgress {
+  step: string;
+  state: "done" | "waiting" | "wrong";
+  code: string | null;
+  reason: string | null;
+}
+
+export interface WorkshopSeat {
+  seat: number;
+  device_id: string;
+  device_name: string;
+  desk_number: number | null;
+  enrollment_code: string | null;
+  clerk: TrainingPerson;
+  customers: { scenario: string; person: TrainingPerson }[];
+  progress: { scenario: string; steps: StepProgress[]; finished: boolean }[];
+  reset_at: string;
+}
+
+export interface WorkshopView {
+  id: string;
+  series: number;
+  created_at: string;
+  scenarios: TrainingScenario[];
+  seats: WorkshopSeat[];
+}
+
+export interface WorkshopList {
+  workshops: { id: string; series: number; created_at: string; scenarios: string[] }[];
+}
+
 export interface StaffMember {
   personal_code: string;
   name: string;
@@ -315,6 +363,12 @@ export interface Answers {
   open_saved_copy: null;
   save_copy_as: string | null;
   ui_log: null;
+  training_scenarios: { scenarios: TrainingScenario[] };
+  workshops: WorkshopList;
+  open_workshop: WorkshopView;
+  workshop: WorkshopView;
+  reset_workshop: WorkshopView;
+  workshop_handouts: PrintOutcome;
   app_state: AppState;
   set_language: null;
   enroll: Enrollment;
@@ -403,6 +457,12 @@ export const api = {
   /** The system's "Save as" dialog for a saved copy: the path written, or null if cancelled. */
   saveCopyAs: (name: string) => call("save_copy_as", { name }),
   uiLog: (level: "warn" | "error", message: string) => call("ui_log", { level, message }),
+  trainingScenarios: () => call("training_scenarios"),
+  workshops: () => call("workshops"),
+  openWorkshop: (scenarios: string[], seats: number) => call("open_workshop", { scenarios, seats }),
+  workshop: (id: string) => call("workshop", { id }),
+  resetWorkshop: (id: string, seat: number | null) => call("reset_workshop", { id, seat }),
+  workshopHandouts: (toPrinter: boolean) => call("workshop_handouts", { toPrinter }),
   appState: () => call("app_state"),
   setLanguage: (language: Language) => call("set_language", { language }),
   enroll: (serverUrl: string, code: string) => call("enroll", { serverUrl, code }),

@@ -18,6 +18,7 @@ mod own_forms;
 mod printing;
 mod replies;
 mod signing;
+mod workshops;
 pub use admin::Kept;
 pub use cases::{
     CaseView, CitizenCaseView, DocumentPreview, DocumentView, HistoryView, NoteView, RegisterCase, VisitActionView,
@@ -172,6 +173,8 @@ pub struct DeviceSession {
     /// A training device (issue 18): it talks to training servers only and marks every page it
     /// prints.
     training: bool,
+    /// The workshop this trainer opened last, with its seats' enrollment codes (for handouts).
+    opened_workshop: std::sync::Mutex<Option<protocol::WorkshopView>>,
     /// The document a preview shows, until printed or closed; in memory only.
     held_print: std::sync::Mutex<Option<printing::HeldPrint>>,
 }
@@ -253,6 +256,7 @@ impl DeviceSession {
             shown_application: eforms::ShownApplication::default(),
             print_preview: std::sync::Mutex::new(false),
             training: false,
+            opened_workshop: std::sync::Mutex::new(None),
             held_print: std::sync::Mutex::default(),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),

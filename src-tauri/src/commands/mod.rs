@@ -13,6 +13,7 @@ pub mod forms;
 pub mod login;
 pub mod mail;
 pub mod sync;
+pub mod training;
 
 use serde::Serialize;
 

@@ -15,6 +15,7 @@ import { useSyncStatus } from "../components/useSyncStatus";
 
 // Only administrators open it: its charts load when first asked for, not with every desk.
 const AdminScreen = lazy(() => import("../admin/AdminScreen"));
+const TrainingScreen = lazy(() => import("../training/TrainingScreen").then((m) => ({ default: m.TrainingScreen })));
 
 type View =
   | { kind: "search" }
@@ -25,10 +26,18 @@ type View =
   | { kind: "form"; id: string }
   | { kind: "plan"; id: string }
   | { kind: "mail" }
-  | { kind: "admin" };
+  | { kind: "admin" }
+  | { kind: "training" };
 
 /** The desk's main screen: search, and the pages opened from it, with a back stack. */
-export function CatalogueHome({ admin = null }: { admin?: { code: string; deskName: string } | null }) {
+export function CatalogueHome({
+  admin = null,
+  trainer = false,
+}: {
+  admin?: { code: string; deskName: string } | null;
+  /** A trainer at a training desk: the Training tab. */
+  trainer?: boolean;
+}) {
   const { t } = useTranslation();
   const [stack, setStack] = useState<View[]>([{ kind: "search" }]);
   const [query, setQuery] = useState("");
@@ -67,7 +76,7 @@ export function CatalogueHome({ admin = null }: { admin?: { code: string; deskNa
   const unread = useSyncStatus()?.mail_unread ?? 0;
 
   const section =
-    view.kind === "cases" || view.kind === "case" ? "cases" : view.kind === "mail" || view.kind === "admin" ? view.kind : "catalogue";
+    view.kind === "cases" || view.kind === "case" ? "cases" : view.kind === "mail" || view.kind === "admin" || view.kind === "training" ? view.kind : "catalogue";
   return (
     <VisitProvider>
     <div className="catalogue-home">
@@ -94,6 +103,11 @@ export function CatalogueHome({ admin = null }: { admin?: { code: string; deskNa
             {t("admin.tab")}
           </button>
         )}
+        {trainer && (
+          <button type="button" aria-pressed={section === "training"} onClick={() => setStack([{ kind: "training" }])} data-testid="tab-training">
+            {t("training.tab")}
+          </button>
+        )}
       </nav>
       <CustomerBar seen={`${stack.length}:${view.kind}`} onOpenDraft={(id) => open({ kind: "form", id })} />
       {view.kind === "search" && <SearchScreen onOpen={open} initialQuery={query} key="search" />}
@@ -102,6 +116,11 @@ export function CatalogueHome({ admin = null }: { admin?: { code: string; deskNa
       {view.kind === "admin" && admin && (
         <Suspense fallback={<p aria-busy="true">{t("admin.loading")}</p>}>
           <AdminScreen myCode={admin.code} myDeskName={admin.deskName} />
+        </Suspense>
+      )}
+      {view.kind === "training" && trainer && (
+        <Suspense fallback={<p aria-busy="true">{t("admin.loading")}</p>}>
+          <TrainingScreen />
         </Suspense>
       )}
       {view.kind === "case" && (
