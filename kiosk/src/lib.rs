@@ -212,6 +212,18 @@ impl KioskApp {
         // The window's name a screen reader says first (egui leaves it empty).
         let window_name = format!("{} — {}", tr(language, "app.title"), tr(language, "app.tagline"));
         ui.ctx().accesskit_node_builder(egui::accesskit_root_id(), |node| node.set_label(window_name));
+        // A training kiosk says so above everything, on every screen (issue 18).
+        if self.session.as_ref().is_some_and(|s| s.training()) {
+            egui::Frame::new().fill(egui::Color32::from_rgb(0xff, 0xd4, 0x00)).inner_margin(8.0).show(ui, |ui| {
+                ui.vertical_centered(|ui| {
+                    ui.label(
+                        egui::RichText::new(tr(language, "app.training"))
+                            .strong()
+                            .color(egui::Color32::from_rgb(0x1a, 0x1a, 0x1a)),
+                    );
+                });
+            });
+        }
         egui::Frame::new().inner_margin(32.0).show(ui, |ui| {
             ui.horizontal(|ui| {
                 brand_mark(ui);

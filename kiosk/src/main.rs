@@ -52,10 +52,16 @@ fn main() -> Result<()> {
         None => KioskConfig::default(),
     };
     let data_dir = cli.data_dir.or(config.data_dir.clone()).unwrap_or_else(default_data_dir);
+    // A training kiosk (workshops): a folder and keyring entries of its own, training servers only.
+    let training = std::env::var("PIETURA_TRAINING").is_ok_and(|v| v.trim() == "1");
+    let (data_dir, app) =
+        if training { (data_dir.join("training"), "pietura-kiosk-training") } else { (data_dir, "pietura-kiosk") };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let session = {
         let _entered = runtime.enter();
-        DeviceSession::open(&data_dir, "pietura-kiosk", policy_from_env(), system_clock()).map(Arc::new)
+        DeviceSession::open(&data_dir, app, policy_from_env(), system_clock())
+            .map(|session| if training { session.for_training() } else { session })
+            .map(Arc::new)
     };
     if let (Ok(session), Some(printer)) = (&session, &config.printer) {
         if printer.as_os_str() == "none" {

@@ -1462,3 +1462,34 @@ fn a_citizen_fills_and_signs_a_self_service_form_at_the_kiosk() {
         assert_eq!(application.data["applicant_name"], "JĀNIS BĒRZIŅŠ");
     });
 }
+
+/// Training (issue 18): a training kiosk says so on its screen, in the reader's language; a
+/// kiosk in normal use does not.
+#[test]
+fn a_training_kiosk_says_so_on_every_screen() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for training in [true, false] {
+        let session = {
+            let _entered = runtime.enter();
+            let session = DeviceSession::open(
+                &dir.path().join(format!("kiosk-{training}")),
+                &format!("pietura-kiosk-test-{}", Uuid::new_v4()),
+                fast_policy(),
+                fixed_clock(),
+            )
+            .unwrap();
+            Arc::new(if training { session.for_training() } else { session })
+        };
+        let mut harness = kiosk_sized(KioskApp::new(Ok(session), runtime.handle().clone(), fixed_clock()));
+        harness.run();
+        let banner = harness.query_by_label("MĀCĪBAS — šis ir mācību kiosks: nekas šeit nav īsts.").is_some();
+        assert_eq!(banner, training);
+        harness.get_by_label("English").click();
+        harness.run();
+        assert_eq!(
+            harness.query_by_label("TRAINING — this is a training kiosk: nothing here is real.").is_some(),
+            training
+        );
+    }
+}
