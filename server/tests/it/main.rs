@@ -17,6 +17,21 @@ macro_rules! on_both_backends {
             }
         })+
     };
+    (training_server: $($scenario:ident),+ $(,)?) => {
+        $(mod $scenario {
+            use server::environment::Environment;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let backend = crate::backends::sqlite().await;
+                super::$scenario(crate::api::start_on_with(backend, |s| s.in_environment(Environment::Training)).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let backend = crate::backends::postgres().await;
+                super::$scenario(crate::api::start_on_with(backend, |s| s.in_environment(Environment::Training)).await).await;
+            }
+        })+
+    };
     (backend: $($scenario:ident),+ $(,)?) => {
         $(mod $scenario {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

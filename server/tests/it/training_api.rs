@@ -8,10 +8,9 @@ use domain::{DeviceKind, Role};
 use protocol::{OutboxEntryDto, WorkshopView};
 use reqwest::Method;
 use serde_json::json;
-use server::environment::Environment;
 use uuid::Uuid;
 
-use crate::api::{Running, author_of, card_of, client_for, enrolled, log_in_with, start_on_with};
+use crate::api::{Running, author_of, card_of, client_for, enrolled, log_in_with};
 use crate::people::now;
 
 const BIRTH: &str = "https://pietura.lv/id/training/birth";
@@ -43,23 +42,9 @@ fn step<'a>(view: &'a WorkshopView, seat: u8, scenario: &str, step: &str) -> &'a
     &progress.steps.iter().find(|s| s.step == step).unwrap().state
 }
 
-mod a_trainer_opens_a_workshop_and_follows_each_seat {
-    use super::*;
+on_both_backends!(training_server: a_trainer_opens_a_workshop_and_follows_each_seat);
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_sqlite() {
-        scenario(start_on_with(crate::backends::sqlite().await, |s| s.in_environment(Environment::Training)).await)
-            .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_postgres() {
-        scenario(start_on_with(crate::backends::postgres().await, |s| s.in_environment(Environment::Training)).await)
-            .await;
-    }
-}
-
-async fn scenario(server: Running) {
+async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
     let store = server.store.as_ref();
     server::devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
     server::devices::add_centre(store, "Cēsu VPVKAC", "Cēsis", Some("CES"), now()).await.unwrap();

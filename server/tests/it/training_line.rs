@@ -8,9 +8,8 @@ use domain::{DeviceKind, Role, case::Case};
 use protocol::OutboxEntryDto;
 use reqwest::Method;
 use serde_json::json;
-use server::environment::Environment;
 
-use crate::api::{Running, author_of, card_of, client, client_for, enrolled, log_in_with, start_on_with};
+use crate::api::{Running, author_of, card_of, client, client_for, enrolled, log_in_with};
 use crate::people::{CLERK, COLLEAGUE, now};
 
 /// A case registered for `customer` by the clerk `clerk` at the desk `desk`.
@@ -134,23 +133,9 @@ async fn the_real_server_refuses_training_people(server: Running) {
     assert!(server.store.case(training_case.id).await.unwrap().is_none(), "nothing of it was kept");
 }
 
-mod a_training_server_refuses_real_people_and_publishes_no_open_data {
-    use super::*;
+on_both_backends!(training_server: a_training_server_refuses_real_people_and_publishes_no_open_data);
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_sqlite() {
-        training(start_on_with(crate::backends::sqlite().await, |s| s.in_environment(Environment::Training)).await)
-            .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_postgres() {
-        training(start_on_with(crate::backends::postgres().await, |s| s.in_environment(Environment::Training)).await)
-            .await;
-    }
-}
-
-async fn training(server: Running) {
+async fn a_training_server_refuses_real_people_and_publishes_no_open_data(server: Running) {
     // A client in normal use refuses a training server's answers.
     let normal =
         client(&server.url).hello(&DeviceCredentials { device_id: uuid::Uuid::now_v7(), secret: "x".into() }).await;
