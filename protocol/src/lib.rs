@@ -823,6 +823,25 @@ pub const TRAINING_WORKSHOPS_PATH: &str = "/v1/training/workshops";
 pub const TRAINING_WORKSHOP_PATH: &str = "/v1/training/workshops/{id}";
 /// Starts one seat, or every seat, of a workshop again.
 pub const TRAINING_RESET_PATH: &str = "/v1/training/workshops/{id}/reset";
+/// A training person's card, for a training desk's in-process card reader.
+pub const TRAINING_CARDS_PATH: &str = "/v1/training/cards";
+
+/// Ask for a training person's card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TrainingCardRequest {
+    pub personal_code: String,
+}
+
+/// A training person's card: its certificates and keys (the virtual card's profile, JSON) and
+/// PINs. Only training servers issue them, only for their own training people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrainingCard {
+    pub person: TrainingPerson,
+    pub profile: String,
+}
 
 /// A workshop to open: the scenarios, in order, and how many seats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -473,6 +473,7 @@ fn training_workshops() {
         &NewWorkshopRequest { scenarios: vec!["https://pietura.lv/id/training/birth".into()], seats: 2 },
     );
     pinned("reset_request", &ResetRequest { seat: Some(1) });
+    pinned("training_card_request", &TrainingCardRequest { personal_code: "010118-20107".into() });
     let person = |code: &str, given: &str, surname: &str| TrainingPerson {
         personal_code: code.into(),
         given_name: given.into(),
@@ -506,6 +507,7 @@ fn training_workshops() {
         }],
         reset_at: at(100),
     };
+    pinned("training_card", &TrainingCard { person: seat.clerk.clone(), profile: "{\"certificate\": \"…\"}".into() });
     pinned(
         "workshop_view",
         &WorkshopView { id: id(8), series: 1, created_at: at(90), scenarios: vec![birth], seats: vec![seat] },

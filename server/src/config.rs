@@ -49,6 +49,7 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_minutes",
     "environment",
     "training_answer_secs",
+    "training_ca_dir",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +126,9 @@ pub struct Settings {
     /// On a training server: how long its simulated institutions take to answer a case (take a
     /// submitted one on, then decide it and write to the customer).
     pub training_answer_secs: u32,
+    /// On a training server: the folder of the certificate authority that issues the training
+    /// people's cards (made on first start; default: beside an SQLite database).
+    pub training_ca_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +190,7 @@ impl Default for Settings {
             audit_checkpoint_minutes: 60,
             environment: crate::environment::Environment::Production,
             training_answer_secs: 60,
+            training_ca_dir: None,
         }
     }
 }
@@ -221,6 +226,7 @@ impl fmt::Debug for Settings {
             .field("audit_checkpoint_minutes", &self.audit_checkpoint_minutes)
             .field("environment", &self.environment)
             .field("training_answer_secs", &self.training_answer_secs)
+            .field("training_ca_dir", &self.training_ca_dir)
             .field("attachment_s3_bucket", &self.attachment_s3_bucket)
             .finish()
     }
@@ -298,6 +304,20 @@ impl Settings {
             DatabaseLocation::Sqlite(path) => Ok(PathBuf::from(format!("{}.attachments", path.display()))),
             DatabaseLocation::Postgres(_) => Err(ConfigError::Invalid(
                 "attachment_dir: set where e-address attachments are kept (with PostgreSQL there is no default)".into(),
+            )),
+        }
+    }
+
+    /// Where a training server keeps the CA of its training people's cards.
+    pub fn training_ca_dir(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(dir) = &self.training_ca_dir {
+            return Ok(dir.clone());
+        }
+        match self.database()? {
+            DatabaseLocation::Sqlite(path) => Ok(PathBuf::from(format!("{}.training-ca", path.display()))),
+            DatabaseLocation::Postgres(_) => Err(ConfigError::Invalid(
+                "training_ca_dir: set where the training cards' CA is kept (with PostgreSQL there is no default)"
+                    .into(),
             )),
         }
     }

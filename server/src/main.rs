@@ -170,6 +170,17 @@ fn run(cli: Cli) -> Result<()> {
                 println!("database schema is at version {}", store.schema_version().await?);
             }
             Command::Serve => {
+                // A training server issues its training people's cards from a CA of its own, and
+                // its logins trust that CA.
+                let mut settings = settings.clone();
+                let training_ca = if settings.environment == server::environment::Environment::Training {
+                    let dir = settings.training_ca_dir()?;
+                    let ca = server::training::training_ca(&dir, clock())?;
+                    settings.eid_trust_anchors.push(dir.join("ica.pem"));
+                    Some(ca)
+                } else {
+                    None
+                };
                 let login = server::login::Login::from_settings(&settings)?;
                 if login.is_none() {
                     tracing::warn!("eID login is off: set eid_origin and eid_trust_anchors to turn it on");
@@ -183,6 +194,9 @@ fn run(cli: Cli) -> Result<()> {
                     .with_upload_quota(settings.attachment_quota_mb.saturating_mul(1024 * 1024))
                     .with_enrollment_code_ttl(ttl)
                     .in_environment(settings.environment);
+                if let Some(ca) = training_ca {
+                    state = state.with_training_ca(ca);
+                }
                 if settings.environment == server::environment::Environment::Training {
                     tracing::warn!("a TRAINING server: it serves the workshop's training people only");
                     // Its institutions answer cases as real ones would, after a while.

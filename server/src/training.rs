@@ -45,6 +45,8 @@ pub enum WorkshopError {
     NoSeat(u8),
     #[error("another workshop was opened at the same moment: try again")]
     Busy,
+    #[error("{0} is none of this centre's training people (its staff, its workshops' clerks and customers)")]
+    NotAPerson(String),
     #[error(transparent)]
     Device(#[from] crate::devices::DeviceError),
     #[error(transparent)]
@@ -445,4 +447,59 @@ async fn decision_letter(
             Ok(false)
         }
     }
+}
+
+/// A training server's card CA in `dir`: the one made on its first start, else a new one (its
+/// files readable by the server's user only).
+pub fn training_ca(
+    dir: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<eid::test_ca::TestCa, eid::test_ca::TestCaError> {
+    if dir.join("ica.pem").exists() {
+        return eid::test_ca::TestCa::load(dir);
+    }
+    let ca = eid::test_ca::TestCa::generate(now)?;
+    ca.save(dir)?;
+    tracing::info!(dir = %dir.display(), "a CA for the training people's cards was made");
+    Ok(ca)
+}
+
+/// A training person's card for a desk of `centre`: only for the people of that centre (its
+/// staff, such as its trainers, and the seats' clerks and customers of its workshops), with the
+/// name the handouts give them. Issued anew each time, valid from yesterday; the PINs are the
+/// training cards' (on every handout).
+pub async fn issue_card(
+    store: &dyn Store,
+    ca: &eid::test_ca::TestCa,
+    centre: &Centre,
+    personal_code: &str,
+    now: DateTime<Utc>,
+) -> Result<protocol::TrainingCard, WorkshopError> {
+    let code = PersonalCode::parse(personal_code).map_err(|_| WorkshopError::NotAPerson(personal_code.into()))?;
+    let mut named = None;
+    for workshop in store.centre_workshops(centre.id).await? {
+        let Some((workshop, seats)) = store.workshop(workshop.id).await? else { continue };
+        for seat in seats {
+            let (clerk, customers) = seat_people(workshop.series, seat.seat, workshop.scenarios.len());
+            let base = u32::from(seat.seat) * 100;
+            let people = std::iter::once((clerk, base)).chain(customers.into_iter().zip(base + 1..));
+            if let Some((_, n)) = people.into_iter().find(|(person, _)| *person == code) {
+                named = Some(person(&code, n));
+            }
+        }
+    }
+    if named.is_none() && store.centre_role_grants(centre.id).await?.iter().any(|g| g.personal_code == code.as_str()) {
+        named = Some(person(&code, 0));
+    }
+    let person = named.ok_or_else(|| WorkshopError::NotAPerson(code.to_string()))?;
+    let holder = eid::test_ca::Holder {
+        given_name: person.given_name.clone(),
+        surname: person.surname.clone(),
+        personal_code: code.to_string(),
+    };
+    let profile = ca
+        .issue_card(holder, eid::apdu::KeyKind::EcP384, now - Duration::days(1), None, &person.pin1, &person.pin2)
+        .and_then(|profile| profile.to_json())
+        .map_err(|e| WorkshopError::Store(StoreError::Corrupt(format!("the training card could not be made: {e}"))))?;
+    Ok(protocol::TrainingCard { person, profile })
 }

@@ -20,6 +20,13 @@ async fn a_training_desk_works_with_a_training_server_only_and_marks_what_it_pri
     })
     .unwrap();
     let clock = device::engine::system_clock();
+    // Its training cards' CA was made on its first start, beside its database, its key the
+    // server's user's only.
+    let ca_dir = std::path::PathBuf::from(format!("{}.training-ca", scenario.db.display()));
+    assert!(ca_dir.join("ica.pem").exists(), "the training CA at {}", ca_dir.display());
+    let key_mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(ca_dir.join("ica-key.pem")).unwrap().permissions());
+    assert_eq!(key_mode & 0o077, 0, "the CA's key is readable by others: {key_mode:o}");
 
     // A desk in normal use takes nothing from a training server.
     let normal = TestDesk::new(dir.path().join("normal"), clock.clone(), &ca).unwrap().open().unwrap();

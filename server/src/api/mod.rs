@@ -80,6 +80,8 @@ pub struct AppState {
     pub enrollment_code_ttl: chrono::Duration,
     /// Whom this server serves: real people, or a workshop's training people.
     pub environment: crate::environment::Environment,
+    /// A training server's CA for its training people's cards.
+    pub training_ca: Option<Arc<eid::test_ca::TestCa>>,
 }
 
 impl AppState {
@@ -113,7 +115,14 @@ impl AppState {
             upload_quota_bytes: crate::uploads::DEFAULT_QUOTA_BYTES,
             enrollment_code_ttl: chrono::Duration::hours(24),
             environment: crate::environment::Environment::Production,
+            training_ca: None,
         }
+    }
+
+    /// Issues training people's cards from `ca` (a training server's; its logins trust it).
+    pub fn with_training_ca(mut self, ca: eid::test_ca::TestCa) -> Self {
+        self.training_ca = Some(Arc::new(ca));
+        self
     }
 
     /// Serves the people of `environment` (see [`crate::environment`]): the logins too.
@@ -288,6 +297,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         training::open,
         training::workshop,
         training::reset,
+        training::card,
         admin::grant,
         admin::revoke,
         admin::devices,
@@ -344,6 +354,8 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         protocol::WorkshopView,
         protocol::WorkshopList,
         protocol::TrainingScenarios,
+        protocol::TrainingCardRequest,
+        protocol::TrainingCard,
         protocol::PeriodFigures,
         protocol::NamedCount,
         protocol::DayFigures,
@@ -468,6 +480,7 @@ pub fn router(state: AppState) -> Router {
         .route(protocol::TRAINING_WORKSHOPS_PATH, get(training::workshops).post(training::open))
         .route(protocol::TRAINING_WORKSHOP_PATH, get(training::workshop))
         .route(protocol::TRAINING_RESET_PATH, post(training::reset))
+        .route(protocol::TRAINING_CARDS_PATH, post(training::card))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), environment_line))
         .layer(middleware::from_fn(protocol_version))

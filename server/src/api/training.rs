@@ -9,11 +9,12 @@ use axum::{
 };
 use domain::{DeviceKind, Role};
 use protocol::{
-    ErrorBody, NewWorkshopRequest, ResetRequest, TrainingScenarios, WorkshopList, WorkshopView, error_codes,
+    ErrorBody, NewWorkshopRequest, ResetRequest, TrainingCard, TrainingCardRequest, TrainingScenarios, WorkshopList,
+    WorkshopView, error_codes,
 };
 use uuid::Uuid;
 
-use super::{AppState, auth::AuthenticatedUser, error::ApiError, extract::ApiJson};
+use super::{AppState, auth::AuthenticatedUser, error::ApiError, extract::ApiJson, extract::AuthenticatedDevice};
 use crate::environment::Environment;
 use crate::training::{self, WorkshopError};
 
@@ -49,7 +50,7 @@ impl From<WorkshopError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message)
                     .with_field("scenarios")
             }
-            WorkshopError::NotFound | WorkshopError::NoSeat(_) => {
+            WorkshopError::NotFound | WorkshopError::NoSeat(_) | WorkshopError::NotAPerson(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, error_codes::NOT_FOUND, message)
             }
             WorkshopError::Busy => ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message),
@@ -138,4 +139,28 @@ pub async fn reset(
     Ok(Json(
         training::reset(state.store.as_ref(), &trainer.0.device.centre, trainer.code(), id, request.seat, now).await?,
     ))
+}
+
+/// A training person's card for a training desk's in-process reader (asked before anyone is
+/// logged in: the trainee logs in with it). For a desk of a training server, and only for that
+/// desk's centre's training people.
+#[utoipa::path(post, path = "/v1/training/cards", params(("pietura-protocol" = u32, Header)),
+    security(("device" = [])), request_body = TrainingCardRequest,
+    responses((status = 201, body = TrainingCard), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn card(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    ApiJson(request): ApiJson<TrainingCardRequest>,
+) -> Result<(StatusCode, Json<TrainingCard>), ApiError> {
+    let Some(ca) = state.training_ca.as_ref().filter(|_| state.environment == Environment::Training) else {
+        return Err(WorkshopError::NotTraining.into());
+    };
+    if device.kind != DeviceKind::Desk {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, "training cards go to desks"));
+    }
+    let now = (state.clock)();
+    let card = training::issue_card(state.store.as_ref(), ca, &device.centre, &request.personal_code, now).await?;
+    tracing::info!(device = %device.id, "a training card was issued");
+    Ok((StatusCode::CREATED, Json(card)))
 }

@@ -71,6 +71,8 @@ async fn start_on_full(
     let login = if ocsp { login.with_ocsp(server::login::OcspChecker::new(None)) } else { login };
     let state = configure(AppState::new(store.clone(), system_clock()).with_login(Some(login)));
     let training = state.environment == server::environment::Environment::Training;
+    // A training server issues its training people's cards from the CA its logins trust.
+    let state = if training { state.with_training_ca(ca.clone()) } else { state };
     let task = tokio::spawn(async move {
         server::serve(listener, state, None, Duration::from_secs(2), async {
             let _ = stopped.await;

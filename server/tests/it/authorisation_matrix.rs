@@ -733,6 +733,13 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             json(|| serde_json::json!({})),
             "401 401 401 404 404 404 404 401 401 403 401",
         ),
+        row(
+            M::POST,
+            "/v1/training/cards",
+            "v1/training/cards",
+            json(|| serde_json::json!({ "personal_code": "010718-20000" })),
+            "401 404 404 404 404 404 404 401 401 403 401",
+        ),
         // Last: it ends the people's sessions.
         row(M::POST, "/v1/auth/logout", "v1/auth/logout", Body::None, "401 401 401 204 204 204 204 401 401 403 401"),
     ];

@@ -116,7 +116,32 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
     let desk = sync.enroll(seat.enrollment_code.as_ref().unwrap()).await.unwrap();
     let desk = protocol::DeviceCredentials { device_id: desk.device_id, secret: desk.device_secret };
     let hello = sync.hello(&desk).await.unwrap();
-    let trainee = log_in_with(&server, &desk, &mut card_of(&server, &seat.clerk.personal_code)).await;
+    // The trainee logs in with a training card the server issues to the seat's desk: only for
+    // this centre's training people.
+    let card_for = |code: String| {
+        let (server, desk) = (&server, &desk);
+        async move {
+            let answer = reqwest::Client::new()
+                .post(format!("{}{}", server.url.trim_end_matches('/'), protocol::TRAINING_CARDS_PATH))
+                .header("pietura-protocol", "1")
+                .header("authorization", desk.authorization_header())
+                .json(&json!({ "personal_code": code }))
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    assert_eq!(card_for("290156-11605".into()).await.0, 403, "a real person's card, never");
+    assert_eq!(card_for(domain::training::training_code(4242, 7).to_string()).await.0, 404, "someone else's");
+    let (status, issued) = card_for(seat.clerk.personal_code.clone()).await;
+    assert_eq!(status, 201, "{issued}");
+    let issued: protocol::TrainingCard = serde_json::from_value(issued).unwrap();
+    assert_eq!(issued.person, seat.clerk, "named as the handout names them");
+    let profile = eid::test_ca::CardProfile::from_json(&issued.profile).unwrap();
+    let mut training_card = eid::EidCard::new(eid::virtual_card::VirtualCard::new(profile));
+    let trainee = log_in_with(&server, &desk, &mut training_card).await;
     let actor =
         Actor::Staff { personal_code: domain::PersonalCode::parse(&seat.clerk.personal_code).unwrap(), offline: false };
     let served = now();
