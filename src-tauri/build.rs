@@ -12,6 +12,8 @@ fn main() {
         "workshop",
         "reset_workshop",
         "workshop_handouts",
+        "insert_training_card",
+        "remove_training_card",
         "enroll",
         "sync_status",
         "set_language",

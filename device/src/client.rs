@@ -158,6 +158,16 @@ impl SyncClient {
         self.call::<(), _>(Method::GET, HELLO_PATH, Some(creds), None).await
     }
 
+    /// A training person's card from a training server, for this desk's in-process reader.
+    pub async fn training_card(
+        &self,
+        creds: &DeviceCredentials,
+        personal_code: &str,
+    ) -> Result<crate::protocol::TrainingCard, ClientError> {
+        let body = crate::protocol::TrainingCardRequest { personal_code: personal_code.to_owned() };
+        self.call(Method::POST, crate::protocol::TRAINING_CARDS_PATH, Some(creds), Some(&body)).await
+    }
+
     /// A clerk's flag on an article, for its owner institution.
     pub async fn flag_article(
         &self,

@@ -822,3 +822,76 @@ pub fn offline_unlock_from_env() -> Duration {
         .unwrap_or(DEFAULT_OFFLINE_UNLOCK_DAYS);
     Duration::days(days)
 }
+
+/// The in-process reader a training desk puts its clerk's training card in.
+pub const TRAINING_CLERK_READER: &str = "Mācību karte (darbinieks)";
+/// The one for the customer's training card.
+pub const TRAINING_CUSTOMER_READER: &str = "Mācību karte (klients)";
+
+/// A training desk's readers: two in-process ones holding the training cards its training server
+/// issued (a workshop needs no hardware), first, then the system's. Logins and signatures go
+/// through the same code as with real cards.
+#[derive(Default)]
+pub struct TrainingReaders {
+    system: SystemReaders,
+    pub training: eid::virtual_card::InProcessReaders,
+}
+
+impl TrainingReaders {
+    pub fn new() -> Self {
+        Self {
+            system: SystemReaders::default(),
+            training: eid::virtual_card::InProcessReaders::with_reader(TRAINING_CLERK_READER),
+        }
+    }
+
+    fn pick(&self, reader: &str) -> &dyn CardReaders {
+        if reader == TRAINING_CLERK_READER || reader == TRAINING_CUSTOMER_READER {
+            &self.training
+        } else {
+            &self.system
+        }
+    }
+}
+
+impl CardReaders for TrainingReaders {
+    fn readers(&self) -> Result<Vec<ReaderSnapshot>, CardError> {
+        let mut all = self.training.readers()?;
+        // No PC/SC service on a workshop's computer is no reason to lose the training readers.
+        all.extend(self.system.readers().unwrap_or_default());
+        Ok(all)
+    }
+
+    fn authentication_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
+        self.pick(reader).authentication_certificate(reader)
+    }
+
+    fn pin1_tries_left(&self, reader: &str) -> Result<u8, CardError> {
+        self.pick(reader).pin1_tries_left(reader)
+    }
+
+    fn has_pin_pad(&self, reader: &str) -> bool {
+        self.pick(reader).has_pin_pad(reader)
+    }
+
+    fn sign_login(
+        &self,
+        reader: &str,
+        pin: PinEntry<'_>,
+        challenge: &LoginChallenge<'_>,
+    ) -> Result<eid::AuthToken, CardError> {
+        self.pick(reader).sign_login(reader, pin, challenge)
+    }
+
+    fn signing_certificate(&self, reader: &str) -> Result<Vec<u8>, CardError> {
+        self.pick(reader).signing_certificate(reader)
+    }
+
+    fn pin2_tries_left(&self, reader: &str) -> Result<u8, CardError> {
+        self.pick(reader).pin2_tries_left(reader)
+    }
+
+    fn sign(&self, reader: &str, pin2: PinEntry<'_>, hash: &[u8]) -> Result<Vec<u8>, CardError> {
+        self.pick(reader).sign(reader, pin2, hash)
+    }
+}

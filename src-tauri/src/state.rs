@@ -36,9 +36,15 @@ impl DeskState {
             }
         };
         let app = if training { "pietura-desk-training" } else { "pietura-desk" };
-        let session = DeviceSession::open(data_dir, app, policy_from_env(), system_clock())
-            .map(|session| if training { session.for_training() } else { session })
-            .map(Arc::new);
+        let session = if training {
+            // Training cards the training server issues go in readers of the desk's own.
+            let readers = Arc::new(device::login::TrainingReaders::new());
+            DeviceSession::open_with_cards(data_dir, app, policy_from_env(), system_clock(), readers.clone())
+                .map(|session| session.for_training().with_training_cards(readers))
+        } else {
+            DeviceSession::open(data_dir, app, policy_from_env(), system_clock())
+        }
+        .map(Arc::new);
         if training {
             tracing::warn!(dir = %data_dir.display(), "a TRAINING desk: it talks to training servers only");
         }

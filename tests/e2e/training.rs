@@ -43,6 +43,37 @@ async fn a_training_desk_works_with_a_training_server_only_and_marks_what_it_pri
         assert!(started.elapsed() < Duration::from_secs(30), "never synced: {:?}", session.status());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A trainer of the centre (granted by the operator) puts their training card in the desk's
+    // training reader and logs in with PIN1, through the same code as a real card.
+    let trainer = domain::training::training_code(77, 0).to_string();
+    let granted = tests::processes::server_command(&bin_dir(), &scenario.db, 0)
+        .env("PIETURA_ENVIRONMENT", "training")
+        .args(["user", "grant", &trainer, "--role", "trainer", "--centre", "Mācību centrs"])
+        .output()
+        .unwrap();
+    assert!(granted.status.success(), "{}", String::from_utf8_lossy(&granted.stderr));
+    let readers = std::sync::Arc::new(device::login::TrainingReaders::new());
+    let carded = device::session::DeviceSession::open_with_cards(
+        &dir.path().join("carded"),
+        &format!("pietura-test-training-{}", uuid::Uuid::new_v4()),
+        device::schedule::SchedulePolicy::default(),
+        device::engine::system_clock(),
+        readers.clone(),
+    )
+    .unwrap()
+    .for_training()
+    .with_training_cards(readers);
+    let third_code = scenario.device("Mācību centrs", "desk", "Vieta 3").unwrap();
+    carded.enroll(&training.url, &third_code).await.unwrap();
+    let refused = carded.insert_training_card("290156-11605", false).await.unwrap_err();
+    assert_eq!(refused.code.name(), "environment_crossing", "a real person's card, never");
+    let person = carded.insert_training_card(&trainer, false).await.unwrap();
+    assert_eq!(person.pin1, "1234");
+    let logged_in = carded.log_in(Some("1234")).await.unwrap();
+    assert_eq!(logged_in.state, "logged_in", "{logged_in:?}");
+    assert_eq!(logged_in.person.unwrap().roles, ["trainer"]);
+    carded.stop().await;
+
     let answers = serde_json::from_value(serde_json::json!({ "riga": false })).unwrap();
     let saved = session.save_plan("https://pietura.lv/id/event/birth", &answers, false).unwrap();
     let text = tests::pdf_text(&std::fs::read(saved.pdf.unwrap()).unwrap());

@@ -1002,3 +1002,24 @@ test("a clerk at a training desk has no training tab", async ({ page }) => {
   await expect(page.getByTestId("tab-catalogue")).toBeVisible();
   await expect(page.getByTestId("tab-training")).toHaveCount(0);
 });
+
+test("a trainee puts in a training card by the code on their handout, then logs in with its PIN", async ({ page }) => {
+  await page.evaluate(() => localStorage.setItem("fake-training", "1"));
+  await open(page);
+  await page.getByLabel("Servera adrese").fill("https://pietura.example");
+  await page.getByLabel("Pievienošanas kods").fill("7KQ2-M9XD");
+  await page.getByRole("button", { name: "Pievienot" }).click();
+  await page.evaluate(() => (window as unknown as { __fake: { removeCard(): void } }).__fake.removeCard());
+  const form = page.getByTestId("training-card");
+  await expect(form).toBeVisible();
+  await form.getByLabel("Personas kods no jūsu dalībnieka lapas").fill("290156-11605");
+  await form.getByTestId("training-card-insert").click();
+  await expect(page.getByTestId("training-card-error")).toBeVisible();
+  await form.getByLabel("Personas kods no jūsu dalībnieka lapas").fill("010718-20007");
+  await form.getByTestId("training-card-insert").click();
+  await expect(page.getByTestId("training-card-inserted")).toContainText("ANNA BĒRZIŅA");
+  await expectAccessible(page);
+  await page.getByLabel("PIN1").fill("1234");
+  await page.getByRole("button", { name: "Pieslēgties" }).click();
+  await expect(page.getByTestId("search-box")).toBeFocused();
+});

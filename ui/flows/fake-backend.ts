@@ -438,6 +438,14 @@ export function installFakeBackend(caseRules: CaseRules): void {
           persist();
           return reply("reset_workshop", w);
         }
+        case "insert_training_card":
+          if (!/^\d{6}-?\d{5}$/.test(args.personalCode.trim())) throw { code: "personal_code_invalid", message: "shape" };
+          if (!args.personalCode.startsWith("0107")) throw { code: "not_found", message: "not a person of this centre" };
+          state.card.present = true;
+          persist();
+          return reply("insert_training_card", { personal_code: args.personalCode, given_name: "ANNA", surname: "BĒRZIŅA", pin1: "1234", pin2: "12345" });
+        case "remove_training_card":
+          return reply("remove_training_card", null);
         case "workshop_handouts":
           return reply("workshop_handouts", { job: null, pdf: "/tmp/receipts/macibas-1.pdf", preview: null });
         case "ui_log":

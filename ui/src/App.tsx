@@ -161,7 +161,9 @@ export function App() {
           </section>
         )}
         {loaded.kind === "ready" && !loaded.state.enrollment && <EnrollScreen onEnrolled={enrolled} />}
-        {isEnrolled && !loggedIn && <LoginScreen status={login} onLoggedIn={loginChanged} />}
+        {isEnrolled && !loggedIn && (
+          <LoginScreen status={login} onLoggedIn={loginChanged} training={loaded.kind === "ready" && loaded.state.training} />
+        )}
         {isEnrolled && loggedIn && (
           <CatalogueHome
             admin={

@@ -369,6 +369,8 @@ export interface Answers {
   workshop: WorkshopView;
   reset_workshop: WorkshopView;
   workshop_handouts: PrintOutcome;
+  insert_training_card: TrainingPerson;
+  remove_training_card: null;
   app_state: AppState;
   set_language: null;
   enroll: Enrollment;
@@ -463,6 +465,8 @@ export const api = {
   workshop: (id: string) => call("workshop", { id }),
   resetWorkshop: (id: string, seat: number | null) => call("reset_workshop", { id, seat }),
   workshopHandouts: (toPrinter: boolean) => call("workshop_handouts", { toPrinter }),
+  insertTrainingCard: (personalCode: string, forCustomer: boolean) => call("insert_training_card", { personalCode, forCustomer }),
+  removeTrainingCard: (forCustomer: boolean) => call("remove_training_card", { forCustomer }),
   appState: () => call("app_state"),
   setLanguage: (language: Language) => call("set_language", { language }),
   enroll: (serverUrl: string, code: string) => call("enroll", { serverUrl, code }),

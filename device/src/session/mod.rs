@@ -175,6 +175,8 @@ pub struct DeviceSession {
     training: bool,
     /// The workshop this trainer opened last, with its seats' enrollment codes (for handouts).
     opened_workshop: std::sync::Mutex<Option<protocol::WorkshopView>>,
+    /// A training desk's in-process readers for training cards.
+    training_readers: Option<Arc<crate::login::TrainingReaders>>,
     /// The document a preview shows, until printed or closed; in memory only.
     held_print: std::sync::Mutex<Option<printing::HeldPrint>>,
 }
@@ -201,6 +203,53 @@ impl DeviceSession {
 
     pub fn training(&self) -> bool {
         self.training
+    }
+
+    /// The training readers this session's card access goes through (see
+    /// [`DeviceSession::open_with_cards`]): training cards are put in them.
+    pub fn with_training_cards(mut self, readers: Arc<crate::login::TrainingReaders>) -> Self {
+        self.training_readers = Some(readers);
+        self
+    }
+
+    /// Puts the training card of `personal_code` (a person of this desk's centre on its training
+    /// server) in the clerk's or the customer's training reader; answers who it belongs to.
+    pub async fn insert_training_card(
+        &self,
+        personal_code: &str,
+        for_customer: bool,
+    ) -> Result<protocol::TrainingPerson, SessionError> {
+        let readers = self
+            .training_readers
+            .clone()
+            .filter(|_| self.training)
+            .ok_or_else(|| SessionError::new(ErrorCode::NotTrainer, "training cards are for training desks"))?;
+        let code = domain::PersonalCode::parse(personal_code.trim())
+            .map_err(|e| SessionError::new(ErrorCode::PersonalCodeInvalid, e.to_string()))?;
+        let enrollment = self
+            .store
+            .enrollment()?
+            .ok_or_else(|| SessionError::new(ErrorCode::NotEnrolled, "this desk is not enrolled"))?;
+        let credentials = self.credentials(&enrollment)?;
+        let client = self.sync_client(parse_server_url(&enrollment.server_url)?)?;
+        let card = client.training_card(&credentials, code.as_str()).await?;
+        let profile = eid::test_ca::CardProfile::from_json(&card.profile).map_err(|e| {
+            SessionError::new(ErrorCode::BadResponse, format!("the training card could not be read: {e}"))
+        })?;
+        let reader =
+            if for_customer { crate::login::TRAINING_CUSTOMER_READER } else { crate::login::TRAINING_CLERK_READER };
+        readers.training.insert(reader, eid::virtual_card::VirtualCard::new(profile));
+        tracing::info!(reader, "a training card was put in");
+        Ok(card.person)
+    }
+
+    /// Takes the training card out of the clerk's or the customer's training reader.
+    pub fn remove_training_card(&self, for_customer: bool) {
+        if let Some(readers) = &self.training_readers {
+            let reader =
+                if for_customer { crate::login::TRAINING_CUSTOMER_READER } else { crate::login::TRAINING_CLERK_READER };
+            readers.training.remove(reader);
+        }
     }
 
     /// A client of the server at `url`, on this device's side of the training line.
@@ -257,6 +306,7 @@ impl DeviceSession {
             print_preview: std::sync::Mutex::new(false),
             training: false,
             opened_workshop: std::sync::Mutex::new(None),
+            training_readers: None,
             held_print: std::sync::Mutex::default(),
             printer: std::sync::Mutex::new(None),
             consent: std::sync::Mutex::new(None),

@@ -51,3 +51,20 @@ pub async fn workshop_handouts(
     let session = state.session()?.clone();
     super::blocking(move || session.workshop_handouts(to_printer)).await
 }
+
+/// Puts a training person's card (issued by the training server) in the desk's clerk or customer
+/// training reader.
+#[tauri::command]
+pub async fn insert_training_card(
+    state: State<'_, DeskState>,
+    personal_code: String,
+    for_customer: bool,
+) -> Result<protocol::TrainingPerson, CommandError> {
+    Ok(state.session()?.insert_training_card(&personal_code, for_customer).await?)
+}
+
+#[tauri::command]
+pub async fn remove_training_card(state: State<'_, DeskState>, for_customer: bool) -> Result<(), CommandError> {
+    state.session()?.remove_training_card(for_customer);
+    Ok(())
+}

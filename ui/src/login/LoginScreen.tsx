@@ -1,11 +1,20 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type Connection, type LoginError, type LoginStatus, type LoginView } from "../api";
+import { api, asCommandError, type Connection, type LoginError, type LoginStatus, type LoginView } from "../api";
 import { errorKey, type Language } from "../i18n";
 import { formatSyncTime } from "../format";
 
 /** The login screen, and the lock screen when the logged-in person's card was taken out. */
-export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null; onLoggedIn: (view: LoginView) => void }) {
+export function LoginScreen({
+  status,
+  onLoggedIn,
+  training = false,
+}: {
+  status: LoginStatus | null;
+  onLoggedIn: (view: LoginView) => void;
+  /** A training desk: the trainee puts in a training card by the code on their handout. */
+  training?: boolean;
+}) {
   const { t, i18n } = useTranslation();
   const id = useId();
   const [pin, setPin] = useState("");
@@ -94,6 +103,7 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
       <p className={`card-state card-${card?.status ?? "none"}`} role="status" data-testid="card-state" data-state={card?.status ?? "none"}>
         {cardLine()}
       </p>
+      {training && <TrainingCard />}
       <form onSubmit={(e) => void submit(e)} noValidate>
         {pinPad ? (
           <p className="pin-pad-hint" data-testid="pin-pad-hint" role="status">
@@ -164,5 +174,43 @@ export function LoginScreen({ status, onLoggedIn }: { status: LoginStatus | null
         </dl>
       </details>
     </section>
+  );
+}
+
+/** A training desk's card without hardware: the code from the trainee's handout puts that
+ *  training person's card (issued by the training server) in the desk's training reader. */
+function TrainingCard() {
+  const { t } = useTranslation();
+  const id = useId();
+  const [code, setCode] = useState("");
+  const [inserted, setInserted] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const insert = (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    api
+      .insertTrainingCard(code, false)
+      .then((person) => setInserted(`${person.given_name} ${person.surname}`))
+      .catch((e: unknown) => setError(t(errorKey(asCommandError(e).code))));
+  };
+  return (
+    <form className="training-card" onSubmit={insert} aria-labelledby={`${id}-title`} data-testid="training-card">
+      <h2 id={`${id}-title`}>{t("login.trainingCard")}</h2>
+      <label htmlFor={`${id}-code`}>{t("login.trainingCode")}</label>
+      <input id={`${id}-code`} value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" inputMode="numeric" data-testid="training-card-code" />{" "}
+      <button type="submit" className="secondary" disabled={!code.trim()} data-testid="training-card-insert">
+        {t("login.trainingInsert")}
+      </button>
+      {inserted && (
+        <p role="status" data-testid="training-card-inserted">
+          {t("login.trainingInserted", { name: inserted })}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" role="alert" data-testid="training-card-error">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }
