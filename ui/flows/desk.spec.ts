@@ -1023,3 +1023,20 @@ test("a trainee puts in a training card by the code on their handout, then logs 
   await page.getByRole("button", { name: "Pieslēgties" }).click();
   await expect(page.getByTestId("search-box")).toBeFocused();
 });
+
+test("at a training desk, reading the customer's card first puts in the training card of the code typed", async ({ page }) => {
+  await page.evaluate(() => localStorage.setItem("fake-training", "1"));
+  await enrolled(page);
+  await page.getByTestId("search-box").fill("sunu");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("register-case").click();
+  await page.getByLabel("Personas kods vai reģistrācijas numurs").fill("010718-21008");
+  await page.getByRole("button", { name: "Nolasīt klienta karti" }).first().click();
+  await expect
+    .poll(async () =>
+      (await page.evaluate(() => (window as unknown as { __fake: { calls: [string, Record<string, unknown>][] } }).__fake.calls))
+        .filter(([cmd]) => cmd === "insert_training_card" || cmd === "read_customer_card")
+        .map(([cmd, args]) => (cmd === "insert_training_card" ? `${cmd}:${String(args.personalCode)}:${String(args.forCustomer)}` : cmd)),
+    )
+    .toEqual(["insert_training_card:010718-21008:true", "read_customer_card"]);
+});

@@ -6,6 +6,7 @@ import { LanguageSwitch } from "./components/LanguageSwitch";
 import { StatusBar } from "./components/StatusBar";
 import { EnrollScreen } from "./screens/EnrollScreen";
 import { CatalogueHome } from "./catalogue/CatalogueHome";
+import { TrainingDesk } from "./training/context";
 import { LoginScreen } from "./login/LoginScreen";
 import { useLoginStatus } from "./login/useLoginStatus";
 import { Problems, reportProblem } from "./components/Problems";
@@ -105,6 +106,7 @@ export function App() {
   }, []);
 
   return (
+    <TrainingDesk.Provider value={loaded.kind === "ready" && loaded.state.training}>
     <div className="app">
       {loaded.kind === "ready" && loaded.state.training && (
         // On every screen, never hidden: nothing done here is real.
@@ -193,5 +195,6 @@ export function App() {
         />
       )}
     </div>
+    </TrainingDesk.Provider>
   );
 }

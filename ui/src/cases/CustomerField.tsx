@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError } from "../api";
 import { errorKey } from "../i18n";
+import { useTrainingDesk } from "../training/context";
 
 export interface Customer {
   code: string;
@@ -54,10 +55,14 @@ export function CustomerField({
     };
   }, [value.code, onValid, t]);
 
+  const training = useTrainingDesk();
   const readCard = () => {
     setReading(true);
-    api
-      .readCustomerCard()
+    // A training desk has no customer's card in hand: the code typed (from the handout) puts
+    // that training customer's card in the customer's training reader first.
+    const inserted = training && value.code.trim() ? api.insertTrainingCard(value.code, true) : Promise.resolve(null);
+    inserted
+      .then(() => api.readCustomerCard())
       .then((card) => {
         if (card) onChange({ code: card.personal_code ?? "", name: card.holder });
       })
