@@ -370,7 +370,12 @@ impl Settings {
         if let Some(origin) = &self.eid_origin {
             eid::token::check_origin(origin).map_err(|e| ConfigError::Invalid(format!("eid_origin: {e}")))?;
         }
-        if self.eid_origin.is_some() == self.eid_trust_anchors.is_empty() {
+        // A training server trusts its own training cards' CA (added when it serves): an origin
+        // alone turns its logins on.
+        let training_origin_only = self.environment == crate::environment::Environment::Training
+            && self.eid_origin.is_some()
+            && self.eid_trust_anchors.is_empty();
+        if self.eid_origin.is_some() == self.eid_trust_anchors.is_empty() && !training_origin_only {
             return Err(ConfigError::Invalid(
                 "eid_origin and eid_trust_anchors go together: give both to turn eID login on, or neither".into(),
             ));

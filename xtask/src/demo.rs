@@ -280,6 +280,142 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
     Ok(())
 }
 
+/// The demo trainer: a training person's code (born 1 July 2018: a legacy-shaped code never
+/// issued), who logs in with the training card the training server issues.
+const DEMO_TRAINER: &str = "010718-20001";
+const TRAINING_LISTEN: &str = "127.0.0.1:8471";
+
+/// `cargo xtask demo --training`: a training server (its own database, card CA and simulated
+/// institutions) with the demo catalogue, a training centre with its trainer, and a training
+/// desk for the trainer to open a workshop from.
+pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
+    let mut timings = Vec::new();
+    step("set-up: system packages, tools, UI packages", &mut timings, || setup::all(root))?;
+    step("UI build", &mut timings, || exec(Command::new("npm").args(["run", "build"]).current_dir(root.join("ui"))))?;
+    step("cargo build", &mut timings, || exec(Command::new("cargo").args(["build", "--workspace", "--bins"])))?;
+    let bin = target_dir(root).join("debug");
+    let demo = target_dir(root).join("demo-training");
+    if demo.exists() {
+        std::fs::remove_dir_all(&demo).with_context(|| format!("cannot clear {}", demo.display()))?;
+    }
+    std::fs::create_dir_all(&demo)?;
+    let database = demo.join("server.db");
+    let config = demo.join("pietura.toml");
+    // Its institutions answer a case within 20 seconds, so a trainee sees it happen.
+    std::fs::write(
+        &config,
+        format!("environment = \"training\"\neid_origin = \"{DEMO_ORIGIN}\"\ntraining_answer_secs = 20\n"),
+    )?;
+    let server = |args: &[&str]| -> Result<String> {
+        let output = Command::new(bin.join("pietura-server"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("PIETURA_DATABASE_URL", &database)
+            .env("PIETURA_LISTEN", TRAINING_LISTEN)
+            .stderr(Stdio::inherit())
+            .output()?;
+        if !output.status.success() {
+            bail!("pietura-server {args:?} failed");
+        }
+        Ok(String::from_utf8(output.stdout)?)
+    };
+    let centre = "Mācību centrs";
+    server(&["centre", "add", "--name", centre, "--municipality", "Rīga"])?;
+    let mut import = vec!["catalogue".to_owned(), "import".to_owned()];
+    import.push(root.join("server/demo/demo-catalogue.pietura.json").display().to_string());
+    for form in std::fs::read_dir(root.join("server/demo/forms"))? {
+        import.push(form?.path().display().to_string());
+    }
+    server(&import.iter().map(String::as_str).collect::<Vec<_>>())?;
+    // Riga answers the training cases: its mailbox sends the decision letters.
+    server(&["institution", "add", "https://pietura.lv/id/org/riga", "--name", "Rīgas valstspilsētas pašvaldība"])?;
+    server(&[
+        "eaddress",
+        "add",
+        "_DEFAULT@90011524360",
+        "--name",
+        "Rīgas valstspilsētas pašvaldība",
+        "--institution",
+        "https://pietura.lv/id/org/riga",
+    ])?;
+    server(&["eaddress", "add", "MAC@90011524360", "--name", centre, "--centre", centre])?;
+    server(&["user", "grant", DEMO_TRAINER, "--role", "trainer", "--centre", centre])?;
+    let added: serde_json::Value = serde_json::from_str(&server(&[
+        "device",
+        "add",
+        "--centre",
+        centre,
+        "--kind",
+        "desk",
+        "--name",
+        "Trenera galds",
+        "--json",
+    ])?)?;
+    let code = added["enrollment_code"].as_str().context("no enrollment code")?.to_owned();
+
+    ensure_port_free(TRAINING_LISTEN)?;
+    let mut server_process = Service::spawn(
+        "pietura-server",
+        Command::new(bin.join("pietura-server"))
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .env("PIETURA_DATABASE_URL", &database)
+            .env("PIETURA_LISTEN", TRAINING_LISTEN)
+            .stdout(Stdio::piped()),
+    )?;
+    let url = format!("http://{TRAINING_LISTEN}");
+    wait_for_http(&format!("{url}/readyz"), Duration::from_secs(20)).context("the training server did not start")?;
+    if !server_process.is_running() {
+        bail!("the training server stopped right after starting (its log is above); nothing was opened");
+    }
+    eprintln!("\nTraining server: {url} (database {}; it serves training people only)", database.display());
+    eprintln!("Training desk \"Trenera galds\" in {centre:?}, enrollment code {code}");
+    eprintln!(
+        "The trainer logs in with a training card: type {DEMO_TRAINER} under \"Training card\" on the login screen, then PIN1 1234"
+    );
+
+    let xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!("No display: starting Xvfb. Screenshots go to {}", demo.display());
+        Some(Xvfb::start()?)
+    } else {
+        None
+    };
+    let mut app = Command::new("keyctl");
+    app.args(["session", "-"])
+        .arg(bin.join("pietura-desk"))
+        .env("PIETURA_TRAINING", "1")
+        .env("PIETURA_DESK_DATA_DIR", demo.join("desk"))
+        .env("PIETURA_ENROLL_SERVER_URL", &url)
+        .env("PIETURA_ENROLL_CODE", &code)
+        .env("PIETURA_SYNC_INTERVAL_MS", "3000")
+        .env("PIETURA_SYNC_BACKOFF_MAX_MS", "5000");
+    if let Some(xvfb) = &xvfb {
+        app.env("DISPLAY", &xvfb.display);
+    }
+    app.stdout(Stdio::null()).stderr(Stdio::inherit());
+    let mut app_process = Service::spawn("pietura-desk", &mut app)?;
+    eprintln!("The training desk is open; close it (or press Ctrl-C) to stop the demo.");
+    match exit_after {
+        Some(seconds) => {
+            std::thread::sleep(Duration::from_secs(seconds));
+            if let Some(xvfb) = &xvfb {
+                let shot = demo.join("training-desk.png");
+                let _ = Command::new("import").args(["-display", &xvfb.display, "-window", "root"]).arg(&shot).status();
+                eprintln!("screenshot: {}", shot.display());
+            }
+            if !app_process.is_running() {
+                bail!("the training desk exited early");
+            }
+            app_process.stop();
+        }
+        None => app_process.wait()?,
+    }
+    server_process.stop();
+    Ok(())
+}
+
 /// Uploads `pdf` to the demo server's attachment store and answers its description for a
 /// message (name, size, SHA-256 from `sha256sum`).
 fn demo_attachment(url: &str, api_key: &str, pdf: &Path) -> Result<serde_json::Value> {

@@ -1,6 +1,7 @@
 //! `cargo xtask`: everything a newcomer or CI needs, in two commands.
 //!
-//! - `cargo xtask demo [--kiosk]`: install what is missing, start a demo server, open the app.
+//! - `cargo xtask demo [--kiosk | --training]`: install what is missing, start a demo server,
+//!   open the app.
 //! - `cargo xtask test`: the whole test suite, starting (and stopping) every service it needs.
 
 mod demo;
@@ -36,6 +37,9 @@ enum Task {
         /// Open the citizen kiosk instead of the desk app.
         #[arg(long)]
         kiosk: bool,
+        /// A training server and a training desk for a trainer (workshops) instead.
+        #[arg(long, conflicts_with = "kiosk")]
+        training: bool,
         /// Close the app and stop after this many seconds, saving a screenshot (for checks).
         #[arg(long, hide = true)]
         exit_after: Option<u64>,
@@ -75,7 +79,8 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root)?;
     match cli.command {
         Task::Setup => setup::all(&root),
-        Task::Demo { kiosk, exit_after } => demo::run_demo(&root, kiosk, exit_after),
+        Task::Demo { training: true, exit_after, .. } => demo::run_training_demo(&root, exit_after),
+        Task::Demo { kiosk, exit_after, .. } => demo::run_demo(&root, kiosk, exit_after),
         Task::Test { no_setup } => test::run_all(&root, !no_setup),
         Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
         Task::Sbom => sbom::run(&root),
