@@ -87,3 +87,118 @@ async fn a_training_desk_works_with_a_training_server_only_and_marks_what_it_pri
     let refused = other.open().unwrap().for_training().enroll(&real.url, "ZZZZ-ZZZZ").await.unwrap_err();
     assert_eq!(refused.code.name(), "environment_crossing", "{refused:?}");
 }
+
+/// A whole workshop through the device layer with the real server binary (issue 18): the
+/// trainer logs in with a training card and opens a two-seat workshop; a trainee's training desk
+/// enrolls with its seat's code, logs in with the seat clerk's training card, serves the
+/// retirement scenario's customer (their training card read), registers and submits the case; the
+/// training server's institution decides it; the trainer sees the scenario finished for that seat
+/// only; a reset starts the seat again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it() {
+    use device::{login::TrainingReaders, schedule::SchedulePolicy, session::DeviceSession};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = Scenario::in_dir(dir.path());
+    scenario.centre("Mācību centrs", "Rīga").unwrap();
+    scenario.demo_catalogue().unwrap();
+    std::fs::write(dir.path().join("pietura.toml"), "eid_origin = \"https://pietura.training\"\n").unwrap();
+    let operator = |args: &[&str]| {
+        let out = tests::processes::server_command(&bin_dir(), &scenario.db, 0)
+            .env("PIETURA_ENVIRONMENT", "training")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let trainer = domain::training::training_code(55, 0).to_string();
+    operator(&[
+        "institution",
+        "add",
+        "https://pietura.lv/id/org/vsaa",
+        "--name",
+        "Valsts sociālās apdrošināšanas aģentūra",
+    ]);
+    operator(&["user", "grant", &trainer, "--role", "trainer", "--centre", "Mācību centrs"]);
+    let trainer_code = scenario.device("Mācību centrs", "desk", "Trenera galds").unwrap();
+    let server = ServerProcess::start_with(&bin_dir(), &scenario.db, free_port(), |server| {
+        server.env("PIETURA_ENVIRONMENT", "training").env("PIETURA_TRAINING_ANSWER_SECS", "0");
+    })
+    .unwrap();
+    let desk = |name: &str| {
+        let readers = Arc::new(TrainingReaders::new());
+        DeviceSession::open_with_cards(
+            &dir.path().join(name),
+            &format!("pietura-test-{name}-{}", uuid::Uuid::new_v4()),
+            SchedulePolicy {
+                interval: Duration::from_millis(300),
+                backoff_base: Duration::from_millis(100),
+                backoff_max: Duration::from_millis(500),
+            },
+            device::engine::system_clock(),
+            readers.clone(),
+        )
+        .unwrap()
+        .for_training()
+        .with_training_cards(readers)
+    };
+
+    // The trainer opens a two-seat workshop with the retirement scenario.
+    let trainer_desk = desk("trainer");
+    trainer_desk.enroll(&server.url, &trainer_code).await.unwrap();
+    trainer_desk.insert_training_card(&trainer, false).await.unwrap();
+    assert_eq!(trainer_desk.log_in(Some("1234")).await.unwrap().state, "logged_in");
+    let retirement = "https://pietura.lv/id/training/retirement";
+    let opened = trainer_desk.open_workshop(vec![retirement.into()], 2).await.unwrap();
+    let seat = &opened.seats[0];
+    let customer = &seat.customers[0].person;
+
+    // The trainee at seat 1: enrolls with the seat's code, logs in with the seat clerk's card.
+    let trainee = desk("seat-1");
+    trainee.enroll(&server.url, seat.enrollment_code.as_ref().unwrap()).await.unwrap();
+    let started = std::time::Instant::now();
+    while trainee.status().desk_number.is_none() || trainee.status().catalogue.caught_up_at.is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the seat's desk never synced");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    trainee.insert_training_card(&seat.clerk.personal_code, false).await.unwrap();
+    assert_eq!(trainee.log_in(Some("1234")).await.unwrap().state, "logged_in");
+    // The customer's training card is read from the customer's reader.
+    trainee.insert_training_card(&customer.personal_code, true).await.unwrap();
+    let read = trainee.customer_from_card().unwrap();
+    assert_eq!(read.personal_code.as_deref(), Some(customer.personal_code.as_str()));
+    let case = trainee
+        .register_case(device::session::RegisterCase {
+            service_id: "https://pietura.lv/id/service/old-age-pension".into(),
+            kind: domain::case::CaseKind::Application,
+            channel: None,
+            customer_code: customer.personal_code.clone(),
+            customer_name: format!("{} {}", customer.given_name, customer.surname),
+            note: String::new(),
+            arrived_at: None,
+        })
+        .unwrap();
+    trainee.change_case_status(case.id, domain::case::CaseStatus::Submitted, "").unwrap();
+
+    // The institution decides it (answering at once here); the trainer sees seat 1 finished.
+    let started = std::time::Instant::now();
+    let finished = |view: &protocol::WorkshopView, seat: u8| {
+        view.seats.iter().find(|s| s.seat == seat).unwrap().progress[0].finished
+    };
+    loop {
+        let view = trainer_desk.workshop(opened.id).await.unwrap();
+        if finished(&view, 1) {
+            assert!(!finished(&view, 2), "seat 2 did nothing");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(40), "never finished: {:?}", view.seats[0].progress);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Starting seat 1 again clears it.
+    let again = trainer_desk.reset_workshop(opened.id, Some(1)).await.unwrap();
+    assert!(!finished(&again, 1));
+    assert!(again.seats[0].progress[0].steps.iter().all(|s| s.state == "waiting"), "{:?}", again.seats[0].progress);
+    trainee.stop().await;
+    trainer_desk.stop().await;
+}
