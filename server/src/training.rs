@@ -48,6 +48,8 @@ pub enum WorkshopError {
     #[error("{0} is none of this centre's training people (its staff, its workshops' clerks and customers)")]
     NotAPerson(String),
     #[error(transparent)]
+    Grant(#[from] crate::login::GrantError),
+    #[error(transparent)]
     Device(#[from] crate::devices::DeviceError),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -110,10 +112,7 @@ pub async fn open_workshop(
         let (device, code) =
             crate::devices::add_device_by(store, &centre.name, DeviceKind::Desk, &name, code_ttl, &by, now).await?;
         let (clerk, _) = seat_people(series, seat, request.scenarios.len());
-        crate::login::grant_at(store, &clerk, Role::Clerk, centre, &by, now).await.map_err(|e| match e {
-            crate::login::GrantError::Store(e) => WorkshopError::Store(e),
-            other => WorkshopError::Store(StoreError::Corrupt(other.to_string())),
-        })?;
+        crate::login::grant_at(store, &clerk, Role::Clerk, centre, &by, now).await?;
         seats.push(WorkshopSeat {
             workshop_id: workshop.id,
             seat,
@@ -194,12 +193,12 @@ async fn view(store: &dyn Store, workshop: &Workshop, seats: &[WorkshopSeat]) ->
     let chosen: Vec<TrainingScenario> =
         workshop.scenarios.iter().filter_map(|id| scenarios().iter().find(|s| &s.id == id).cloned()).collect();
     let devices = store.centre_devices(workshop.centre_id).await?;
-    let mailboxes = store.operated_accounts(None, Some(workshop.centre_id)).await?;
+    let activity = WorkshopActivity::read(store, workshop, seats, &chosen).await?;
     let mut views = Vec::with_capacity(seats.len());
     for seat in seats {
         let device = devices.iter().find(|d| d.id == seat.device_id);
         let desk_number = device.and_then(|d| d.desk_number);
-        let facts = seat_facts(store, workshop, seat, desk_number, &mailboxes, &chosen).await?;
+        let facts = activity.of_seat(seat, desk_number);
         let (clerk, customers) = seat_people(workshop.series, seat.seat, chosen.len());
         let base = u32::from(seat.seat) * 100;
         let progress = chosen
@@ -258,61 +257,88 @@ fn step_progress(step: &str, state: StepState) -> StepProgress {
     StepProgress { step: step.to_owned(), state: name.to_owned(), code, reason }
 }
 
-/// What was done at the seat's desk since its reset: its cases (by the desk's number in their
-/// numbers), e-forms submitted about them, messages sent about them from the centre's mailboxes.
-async fn seat_facts(
-    store: &dyn Store,
-    workshop: &Workshop,
-    seat: &WorkshopSeat,
-    desk_number: Option<u8>,
-    mailboxes: &[crate::store::Account],
-    chosen: &[TrainingScenario],
-) -> Result<SeatFacts, StoreError> {
-    let Some(desk) = desk_number else { return Ok(SeatFacts::default()) };
-    let mut facts = SeatFacts::default();
-    for case in store.centre_cases_since(workshop.centre_id, seat.reset_at).await? {
-        let at_this_desk = domain::case::CaseNumber::parse(&case.number).is_ok_and(|n| n.desk() == desk);
-        let status = serde_json::from_value(serde_json::Value::String(case.status.clone()));
-        if let (true, Ok(status)) = (at_this_desk, status) {
-            facts.cases.push(training::CaseFact {
-                number: case.number,
-                service_id: case.service_id,
-                customer_code: case.customer_code,
-                status,
-            });
+/// What the workshop's desks did: read once for the whole view, then split by seat
+/// ([`WorkshopActivity::of_seat`]).
+struct WorkshopActivity {
+    cases: Vec<crate::store::StoredCase>,
+    /// E-form submissions: the form, the case number, when received.
+    submissions: Vec<(String, String, DateTime<Utc>)>,
+    /// Messages sent from the centre's mailboxes about a case: its number, when sent.
+    messages: Vec<(String, DateTime<Utc>)>,
+}
+
+impl WorkshopActivity {
+    /// Everything since the earliest seat's reset: the centre's cases, the submissions of the
+    /// forms the scenarios ask for, the messages sent from the centre's mailboxes.
+    async fn read(
+        store: &dyn Store,
+        workshop: &Workshop,
+        seats: &[WorkshopSeat],
+        chosen: &[TrainingScenario],
+    ) -> Result<Self, StoreError> {
+        let Some(since) = seats.iter().map(|s| s.reset_at).min() else {
+            return Ok(Self { cases: Vec::new(), submissions: Vec::new(), messages: Vec::new() });
+        };
+        let cases = store.centre_cases_since(workshop.centre_id, since).await?;
+        let forms: std::collections::BTreeSet<&str> = chosen
+            .iter()
+            .flat_map(|s| &s.steps)
+            .filter_map(|step| match &step.check {
+                training::StepCheck::FormSubmitted { form } => Some(form.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut submissions = Vec::new();
+        for form in forms {
+            let (rows, _) = store.form_submissions(form, 0, 10_000).await?;
+            submissions.extend(
+                rows.into_iter().filter(|r| r.received_at >= since).map(|r| (r.form_id, r.case_number, r.received_at)),
+            );
         }
-    }
-    let customer_of = |number: &str| facts.cases.iter().find(|c| c.number == number).map(|c| c.customer_code.clone());
-    let forms: std::collections::BTreeSet<&str> = chosen
-        .iter()
-        .flat_map(|s| &s.steps)
-        .filter_map(|step| match &step.check {
-            training::StepCheck::FormSubmitted { form } => Some(form.as_str()),
-            _ => None,
-        })
-        .collect();
-    let mut submissions = Vec::new();
-    for form in forms {
-        let (rows, _) = store.form_submissions(form, 0, 10_000).await?;
-        for row in rows.into_iter().filter(|r| r.received_at >= seat.reset_at) {
-            if let Some(customer) = customer_of(&row.case_number) {
-                submissions.push((row.form_id, customer));
+        let mut messages = Vec::new();
+        for mailbox in store.operated_accounts(None, Some(workshop.centre_id)).await? {
+            for message in store.sent_messages(mailbox.address, None, 1_000).await? {
+                if let Some(number) = message.case_number.filter(|_| message.sent_at >= since) {
+                    messages.push((number, message.sent_at));
+                }
             }
         }
+        Ok(Self { cases, submissions, messages })
     }
-    let mut messages_about = Vec::new();
-    for mailbox in mailboxes {
-        for message in store.sent_messages(mailbox.address.clone(), None, 1_000).await? {
-            if let Some(number) =
-                message.case_number.filter(|n| message.sent_at >= seat.reset_at && customer_of(n).is_some())
-            {
-                messages_about.push(number);
-            }
-        }
+
+    /// What the seat's desk (by its number in the cases' numbers) did since the seat's reset.
+    fn of_seat(&self, seat: &WorkshopSeat, desk_number: Option<u8>) -> SeatFacts {
+        let Some(desk) = desk_number else { return SeatFacts::default() };
+        let cases: Vec<training::CaseFact> = self
+            .cases
+            .iter()
+            .filter(|case| case.served_at >= seat.reset_at)
+            .filter(|case| domain::case::CaseNumber::parse(&case.number).is_ok_and(|n| n.desk() == desk))
+            .filter_map(|case| {
+                let status = serde_json::from_value(serde_json::Value::String(case.status.clone())).ok()?;
+                Some(training::CaseFact {
+                    number: case.number.clone(),
+                    service_id: case.service_id.clone(),
+                    customer_code: case.customer_code.clone(),
+                    status,
+                })
+            })
+            .collect();
+        let customer_of = |number: &str| cases.iter().find(|c| c.number == number).map(|c| c.customer_code.clone());
+        let submissions = self
+            .submissions
+            .iter()
+            .filter(|(_, _, at)| *at >= seat.reset_at)
+            .filter_map(|(form, number, _)| Some((form.clone(), customer_of(number)?)))
+            .collect();
+        let messages_about = self
+            .messages
+            .iter()
+            .filter(|(number, at)| *at >= seat.reset_at && customer_of(number).is_some())
+            .map(|(number, _)| number.clone())
+            .collect();
+        SeatFacts { cases, submissions, messages_about }
     }
-    facts.submissions = submissions;
-    facts.messages_about = messages_about;
-    Ok(facts)
 }
 
 /// What the simulated institutions did in one round.

@@ -21,7 +21,10 @@ const DEMO_ORIGIN: &str = "https://pietura.demo";
 const DEMO_PIN1: &str = "1234";
 const DEMO_PIN2: &str = "123456";
 
-pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()> {
+/// Installs what is missing, builds the UI and the binaries, and gives a demo its folder
+/// `target/<name>`, emptied: each demo starts from scratch, so it always shows the same thing.
+/// Answers the binaries' folder and the demo's.
+fn prepare(root: &Path, name: &str) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
     let mut timings = Vec::new();
     step("set-up: system packages, tools, UI packages", &mut timings, || setup::all(root))?;
     step("UI build", &mut timings, || exec(Command::new("npm").args(["run", "build"]).current_dir(root.join("ui"))))?;
@@ -29,26 +32,85 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
         // --workspace, like the tests: per-package builds resolve features differently and rebuild.
         exec(Command::new("cargo").args(["build", "--workspace", "--bins"]))
     })?;
-    let bin = target_dir(root).join("debug");
-    // Each demo starts from scratch, so it always shows the same thing.
-    let demo = target_dir(root).join("demo");
+    let demo = target_dir(root).join(name);
     if demo.exists() {
         std::fs::remove_dir_all(&demo).with_context(|| format!("cannot clear {}", demo.display()))?;
     }
     std::fs::create_dir_all(&demo)?;
-    let database = demo.join("server.db");
-    let server = |args: &[&str]| -> Result<String> {
-        let output = Command::new(bin.join("pietura-server"))
+    Ok((target_dir(root).join("debug"), demo))
+}
+
+/// `pietura-server` as the operator runs it on the demo's database (with `config` when given):
+/// its standard output, or a failure naming the command.
+fn operator<'a>(
+    bin: &'a Path,
+    database: &'a Path,
+    listen: &'a str,
+    config: Option<&'a Path>,
+) -> impl Fn(&[&str]) -> Result<String> + 'a {
+    move |args: &[&str]| {
+        let mut command = Command::new(bin.join("pietura-server"));
+        if let Some(config) = config {
+            command.arg("--config").arg(config);
+        }
+        let output = command
             .args(args)
-            .env("PIETURA_DATABASE_URL", &database)
-            .env("PIETURA_LISTEN", DEMO_LISTEN)
+            .env("PIETURA_DATABASE_URL", database)
+            .env("PIETURA_LISTEN", listen)
             .stderr(Stdio::inherit())
             .output()?;
         if !output.status.success() {
             bail!("pietura-server {args:?} failed");
         }
         Ok(String::from_utf8(output.stdout)?)
+    }
+}
+
+/// Runs the demo's app (`app`, the process `service`, its display set here when Xvfb is started)
+/// until it is closed, or
+/// for `exit_after` seconds with a screenshot `<shot>.png` in `demo`.
+fn run_app(
+    mut app: Command,
+    service: &'static str,
+    label: &str,
+    demo: &Path,
+    shot: &str,
+    exit_after: Option<u64>,
+) -> Result<()> {
+    let xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!("No display: starting Xvfb. Screenshots go to {}", demo.display());
+        Some(Xvfb::start()?)
+    } else {
+        None
     };
+    if let Some(xvfb) = &xvfb {
+        app.env("DISPLAY", &xvfb.display);
+    }
+    app.stdout(Stdio::null()).stderr(Stdio::inherit());
+    let mut app_process = Service::spawn(service, &mut app)?;
+    eprintln!("The {label} app is open; close it (or press Ctrl-C) to stop the demo.");
+    match exit_after {
+        Some(seconds) => {
+            std::thread::sleep(Duration::from_secs(seconds));
+            if let Some(xvfb) = &xvfb {
+                let shot = demo.join(format!("{shot}.png"));
+                let _ = Command::new("import").args(["-display", &xvfb.display, "-window", "root"]).arg(&shot).status();
+                eprintln!("screenshot: {}", shot.display());
+            }
+            if !app_process.is_running() {
+                bail!("the {label} app exited early");
+            }
+            app_process.stop();
+        }
+        None => app_process.wait()?,
+    }
+    Ok(())
+}
+
+pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()> {
+    let (bin, demo) = prepare(root, "demo")?;
+    let database = demo.join("server.db");
+    let server = operator(&bin, &database, DEMO_LISTEN, None);
     server(&["centre", "add", "--name", "Rīgas Centra VPVKAC", "--municipality", "Rīga"])?;
     server(&["centre", "add", "--name", "Cēsu Centrālā bibliotēka", "--municipality", "Cēsu novads"])?;
     // The hand-written demo catalogue: 61 services of 12 institutions, with articles, and the
@@ -228,12 +290,6 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
         key["api_key"].as_str().unwrap_or_default()
     );
 
-    let xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        eprintln!("No display: starting Xvfb. Screenshots go to {}", demo.display());
-        Some(Xvfb::start()?)
-    } else {
-        None
-    };
     let mut app = Command::new("keyctl");
     // A session keyring of its own holds the demo's database key and device secret.
     app.args(["session", "-"]);
@@ -255,27 +311,7 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
             .env("PIETURA_ENROLL_CODE", &code);
     }
     app.env("PIETURA_SYNC_INTERVAL_MS", "3000").env("PIETURA_SYNC_BACKOFF_MAX_MS", "5000");
-    if let Some(xvfb) = &xvfb {
-        app.env("DISPLAY", &xvfb.display);
-    }
-    app.stdout(Stdio::null()).stderr(Stdio::inherit());
-    let mut app_process = Service::spawn(if kiosk { "pietura-kiosk" } else { "pietura-desk" }, &mut app)?;
-    eprintln!("The {kind} app is open; close it (or press Ctrl-C) to stop the demo.");
-    match exit_after {
-        Some(seconds) => {
-            std::thread::sleep(Duration::from_secs(seconds));
-            if let Some(xvfb) = &xvfb {
-                let shot = demo.join(format!("{kind}.png"));
-                let _ = Command::new("import").args(["-display", &xvfb.display, "-window", "root"]).arg(&shot).status();
-                eprintln!("screenshot: {}", shot.display());
-            }
-            if !app_process.is_running() {
-                bail!("the {kind} app exited early");
-            }
-            app_process.stop();
-        }
-        None => app_process.wait()?,
-    }
+    run_app(app, if kiosk { "pietura-kiosk" } else { "pietura-desk" }, kind, &demo, kind, exit_after)?;
     server_process.stop();
     Ok(())
 }
@@ -289,16 +325,7 @@ const TRAINING_LISTEN: &str = "127.0.0.1:8471";
 /// institutions) with the demo catalogue, a training centre with its trainer, and a training
 /// desk for the trainer to open a workshop from.
 pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
-    let mut timings = Vec::new();
-    step("set-up: system packages, tools, UI packages", &mut timings, || setup::all(root))?;
-    step("UI build", &mut timings, || exec(Command::new("npm").args(["run", "build"]).current_dir(root.join("ui"))))?;
-    step("cargo build", &mut timings, || exec(Command::new("cargo").args(["build", "--workspace", "--bins"])))?;
-    let bin = target_dir(root).join("debug");
-    let demo = target_dir(root).join("demo-training");
-    if demo.exists() {
-        std::fs::remove_dir_all(&demo).with_context(|| format!("cannot clear {}", demo.display()))?;
-    }
-    std::fs::create_dir_all(&demo)?;
+    let (bin, demo) = prepare(root, "demo-training")?;
     let database = demo.join("server.db");
     let config = demo.join("pietura.toml");
     // Its institutions answer a case within 20 seconds, so a trainee sees it happen.
@@ -306,20 +333,7 @@ pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
         &config,
         format!("environment = \"training\"\neid_origin = \"{DEMO_ORIGIN}\"\ntraining_answer_secs = 20\n"),
     )?;
-    let server = |args: &[&str]| -> Result<String> {
-        let output = Command::new(bin.join("pietura-server"))
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .env("PIETURA_DATABASE_URL", &database)
-            .env("PIETURA_LISTEN", TRAINING_LISTEN)
-            .stderr(Stdio::inherit())
-            .output()?;
-        if !output.status.success() {
-            bail!("pietura-server {args:?} failed");
-        }
-        Ok(String::from_utf8(output.stdout)?)
-    };
+    let server = operator(&bin, &database, TRAINING_LISTEN, Some(&config));
     let centre = "Mācību centrs";
     server(&["centre", "add", "--name", centre, "--municipality", "Rīga"])?;
     let mut import = vec!["catalogue".to_owned(), "import".to_owned()];
@@ -376,12 +390,6 @@ pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
         "The trainer logs in with a training card: type {DEMO_TRAINER} under \"Training card\" on the login screen, then PIN1 1234"
     );
 
-    let xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        eprintln!("No display: starting Xvfb. Screenshots go to {}", demo.display());
-        Some(Xvfb::start()?)
-    } else {
-        None
-    };
     let mut app = Command::new("keyctl");
     app.args(["session", "-"])
         .arg(bin.join("pietura-desk"))
@@ -391,27 +399,7 @@ pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
         .env("PIETURA_ENROLL_CODE", &code)
         .env("PIETURA_SYNC_INTERVAL_MS", "3000")
         .env("PIETURA_SYNC_BACKOFF_MAX_MS", "5000");
-    if let Some(xvfb) = &xvfb {
-        app.env("DISPLAY", &xvfb.display);
-    }
-    app.stdout(Stdio::null()).stderr(Stdio::inherit());
-    let mut app_process = Service::spawn("pietura-desk", &mut app)?;
-    eprintln!("The training desk is open; close it (or press Ctrl-C) to stop the demo.");
-    match exit_after {
-        Some(seconds) => {
-            std::thread::sleep(Duration::from_secs(seconds));
-            if let Some(xvfb) = &xvfb {
-                let shot = demo.join("training-desk.png");
-                let _ = Command::new("import").args(["-display", &xvfb.display, "-window", "root"]).arg(&shot).status();
-                eprintln!("screenshot: {}", shot.display());
-            }
-            if !app_process.is_running() {
-                bail!("the training desk exited early");
-            }
-            app_process.stop();
-        }
-        None => app_process.wait()?,
-    }
+    run_app(app, "pietura-desk", "training desk", &demo, "training-desk", exit_after)?;
     server_process.stop();
     Ok(())
 }

@@ -55,6 +55,9 @@ impl From<WorkshopError> for ApiError {
             }
             WorkshopError::Busy => ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message),
             WorkshopError::Device(e) => e.into(),
+            // A seat's clerk is a valid code and the role a staff one: only the store can fail.
+            WorkshopError::Grant(crate::login::GrantError::Store(e)) => e.into(),
+            WorkshopError::Grant(other) => ApiError::internal(&other),
             WorkshopError::Store(e) => e.into(),
         }
     }

@@ -552,3 +552,23 @@ pub(crate) fn signed_document(
     };
     pades::finish(prepared, attributes, &certificate, key, &signature).unwrap()
 }
+
+/// A request as a desk makes it for the person logged in there (`session`): the raw answer.
+pub(crate) async fn as_person(
+    server: &Running,
+    desk: &DeviceCredentials,
+    session: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{}", server.url.trim_end_matches('/'), path))
+        .header(PROTOCOL_HEADER, "1")
+        .header("authorization", desk.authorization_header())
+        .header(protocol::SESSION_HEADER, session);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}

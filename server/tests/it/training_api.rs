@@ -24,15 +24,7 @@ async fn call(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{}", server.url.trim_end_matches('/'), path))
-        .header("pietura-protocol", "1")
-        .header("authorization", desk.authorization_header())
-        .header(protocol::SESSION_HEADER, session);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let answer = request.send().await.unwrap();
+    let answer = crate::api::as_person(server, desk, session, method, path, body).await;
     (answer.status().as_u16(), answer.json().await.unwrap_or_default())
 }
 

@@ -58,15 +58,7 @@ async fn call(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, String, String) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{}", server.url.trim_end_matches('/'), path))
-        .header("pietura-protocol", "1")
-        .header("authorization", desk.authorization_header())
-        .header(protocol::SESSION_HEADER, session);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let answer = request.send().await.unwrap();
+    let answer = crate::api::as_person(server, desk, session, method, path, body).await;
     let status = answer.status().as_u16();
     let environment = answer.headers()[protocol::ENVIRONMENT_HEADER].to_str().unwrap().to_owned();
     let body: serde_json::Value = answer.json().await.unwrap_or_default();

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, asCommandError, type Connection, type LoginError, type LoginStatus, type LoginView } from "../api";
 import { errorKey, type Language } from "../i18n";
 import { formatSyncTime } from "../format";
+import { useSyncStatus } from "../components/useSyncStatus";
 
 /** The login screen, and the lock screen when the logged-in person's card was taken out. */
 export function LoginScreen({
@@ -21,27 +22,13 @@ export function LoginScreen({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<LoginError | null>(null);
   const pinInput = useRef<HTMLInputElement>(null);
-  const [connection, setConnection] = useState<Connection | null>(null);
+  // The diagnostics say whether the server answers (a login needs it, an offline unlock not):
+  // the sync state the shell pushes.
+  const connection: Connection | null = useSyncStatus()?.connection ?? null;
   const card = status?.card;
   const locked = status?.login.state === "locked" ? status.login.person : null;
   const ready = card?.status === "card";
   const pinPad = ready && card?.card?.pin_pad === true;
-
-  // The diagnostics say whether the server answers (a login needs it, an offline unlock not).
-  useEffect(() => {
-    let cancelled = false;
-    const poll = () =>
-      api
-        .syncStatus()
-        .then((s) => !cancelled && setConnection(s.connection))
-        .catch(() => !cancelled && setConnection(null));
-    void poll();
-    const timer = setInterval(poll, 2000);
-    return () => {
-      cancelled = true;
-      clearInterval(timer);
-    };
-  }, []);
 
   // The PIN field takes the focus as soon as a card is there.
   useEffect(() => {

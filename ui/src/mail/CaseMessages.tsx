@@ -20,7 +20,6 @@ export function CaseMessages({ view }: { view: CaseView }) {
   // Queued and sent read again together whenever syncing changed them: one state per message.
   const revision = useSyncRevision();
   const reload = useCallback(() => {
-    void revision;
     api
       .queuedMessages()
       .then((all) => setQueued(all.filter((m) => m.case_id === view.id)))
@@ -32,8 +31,8 @@ export function CaseMessages({ view }: { view: CaseView }) {
       .then((centre) => (centre ? api.mailboxFolder(centre.address, "sent") : []))
       .then((sent) => setStates(Object.fromEntries(sent.map((m) => [m.id, m.deliveries]))))
       .catch(() => setStates({}));
-  }, [view.id, revision]);
-  useEffect(reload, [reload]);
+  }, [view.id]);
+  useEffect(reload, [reload, revision]);
 
   return (
     <section aria-labelledby="case-messages-heading" data-testid="case-messages">
