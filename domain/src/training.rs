@@ -147,6 +147,7 @@ pub struct CaseFact {
     pub number: String,
     pub service_id: String,
     pub customer_code: String,
+    pub kind: crate::case::CaseKind,
     pub status: crate::case::CaseStatus,
 }
 
@@ -213,6 +214,15 @@ fn check_step(check: &StepCheck, customer: &str, facts: &SeatFacts) -> StepState
                 StepState::Done
             } else if let Some(cancelled) = cases.iter().find(|c| c.status == crate::case::CaseStatus::Cancelled) {
                 wrong("cancelled", format!("case {} was cancelled", cancelled.number))
+            } else if wanted > Some(0)
+                && let Some(advice) = cases.iter().find(|c| c.kind == crate::case::CaseKind::Consultation)
+                && cases.iter().all(|c| c.kind == crate::case::CaseKind::Consultation)
+            {
+                // Advice is never submitted: the trainee chose the wrong kind of case.
+                wrong(
+                    "consultation",
+                    format!("case {} was registered as a consultation: an application is what goes to the institution", advice.number),
+                )
             } else {
                 StepState::Waiting
             }
@@ -329,7 +339,7 @@ mod tests {
 
     #[test]
     fn steps_are_checked_against_what_the_trainee_did() {
-        use crate::case::CaseStatus;
+        use crate::case::{CaseKind, CaseStatus};
         let scenario = scenario();
         let customer = training_code(1, 2).to_string();
         let nothing = check_steps(&scenario, &customer, &SeatFacts::default());
@@ -338,6 +348,7 @@ mod tests {
             number: "RCV-01-26-0001".into(),
             service_id: format!("https://pietura.lv/id/service/{service}"),
             customer_code: who.into(),
+            kind: CaseKind::Application,
             status,
         };
         // The wrong person, then the wrong service: said so, with the case.
@@ -387,6 +398,16 @@ mod tests {
         assert!(
             matches!(&check_steps(&scenario, &customer, &cancelled)[1], StepState::Wrong { code, .. } if code == "cancelled")
         );
+        // Advice registered where an application was needed: registered is done, submitting says
+        // why it cannot come; an application beside it makes it wait again.
+        let mut advice = case("birth-registration", &customer, CaseStatus::Registered);
+        advice.kind = CaseKind::Consultation;
+        let mut facts = SeatFacts { cases: vec![advice], ..Default::default() };
+        let steps = check_steps(&scenario, &customer, &facts);
+        assert_eq!(steps[0], StepState::Done);
+        assert!(matches!(&steps[1], StepState::Wrong { code, .. } if code == "consultation"), "{steps:?}");
+        facts.cases.push(case("birth-registration", &customer, CaseStatus::Registered));
+        assert_eq!(check_steps(&scenario, &customer, &facts)[1], StepState::Waiting);
     }
 
     #[test]

@@ -316,10 +316,12 @@ impl WorkshopActivity {
             .filter(|case| domain::case::CaseNumber::parse(&case.number).is_ok_and(|n| n.desk() == desk))
             .filter_map(|case| {
                 let status = serde_json::from_value(serde_json::Value::String(case.status.clone())).ok()?;
+                let kind = serde_json::from_value(serde_json::Value::String(case.kind.clone())).ok()?;
                 Some(training::CaseFact {
                     number: case.number.clone(),
                     service_id: case.service_id.clone(),
                     customer_code: case.customer_code.clone(),
+                    kind,
                     status,
                 })
             })

@@ -32,7 +32,7 @@ const VPCD_SLOT: &str = "127.0.0.1:35963";
 const SCAN: &[u8] = b"%PDF-1.7\n% a scanned application\n1 0 obj << >> endobj\n%%EOF\n";
 
 /// Types `pin` into the login (or lock) screen and submits it.
-fn enter_pin(app: &Session, pin: &str) -> Result<()> {
+pub(crate) fn enter_pin(app: &Session, pin: &str) -> Result<()> {
     // PC/SC on a cold machine can take a while to report a reader's card: generous, and when it
     // does not come the failure says what the window showed.
     app.wait("a card ready for the PIN", Duration::from_secs(40), || {
@@ -44,7 +44,7 @@ fn enter_pin(app: &Session, pin: &str) -> Result<()> {
 }
 
 /// The time from submitting the PIN until the logged-in person shows.
-fn log_in(app: &Session, pin: &str) -> Result<Duration> {
+pub(crate) fn log_in(app: &Session, pin: &str) -> Result<Duration> {
     enter_pin(app, pin)?;
     let started = std::time::Instant::now();
     app.wait("logged in", Duration::from_secs(20), || Ok(app.find("[data-testid=person-name]")?.is_some()))?;
@@ -62,7 +62,7 @@ fn start_driver(port: u16, home: &Path) -> Process {
 
 /// [`start_driver`] with more environment for the app (e.g. `CUPS_SERVER`, which `lp` and
 /// `lpstat` read, to print on a private CUPS).
-fn start_driver_with(port: u16, home: &Path, environment: &[(&str, &str)]) -> Process {
+pub(crate) fn start_driver_with(port: u16, home: &Path, environment: &[(&str, &str)]) -> Process {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "DISPLAY is not set: run `cargo xtask test`, which starts Xvfb, or start an X server yourself"
@@ -88,7 +88,7 @@ fn start_driver_with(port: u16, home: &Path, environment: &[(&str, &str)]) -> Pr
     Process::spawn("tauri-driver", &mut command).expect("tauri-driver is installed (cargo xtask test installs it)")
 }
 
-fn open_app(driver: &str) -> Session {
+pub(crate) fn open_app(driver: &str) -> Session {
     let app = bin_dir().join("pietura-desk");
     let mut session = None;
     // tauri-driver needs a moment to listen.
@@ -110,7 +110,7 @@ fn reopen_and_log_in(driver: &str) -> Result<Session> {
     Ok(app)
 }
 
-fn wait_for_state(app: &Session, state: &str, timeout: Duration) -> Duration {
+pub(crate) fn wait_for_state(app: &Session, state: &str, timeout: Duration) -> Duration {
     app.wait(&format!("connection state {state}"), timeout, || {
         Ok(app.attribute("[data-testid=connection-state]", "data-state")?.as_deref() == Some(state))
     })
@@ -126,7 +126,7 @@ struct Registration {
     took: Duration,
 }
 
-fn pdftotext(pdf: &Path) -> String {
+pub(crate) fn pdftotext(pdf: &Path) -> String {
     let out = Command::new("pdftotext").arg("-layout").arg(pdf).arg("-").output().expect("pdftotext (poppler-utils)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -134,7 +134,7 @@ fn pdftotext(pdf: &Path) -> String {
 /// On an open service page: register a case for the customer whose card is in the second
 /// reader (open the form, read the card, register: three actions), then save its receipt.
 /// Clicks the search hit whose text holds `title`.
-fn open_hit(app: &Session, title: &str) -> Result<()> {
+pub(crate) fn open_hit(app: &Session, title: &str) -> Result<()> {
     let script = format!(
         "const hit = [...document.querySelectorAll('[data-testid=results] [role=option]')]
              .find((h) => h.textContent.includes({}));
@@ -170,7 +170,7 @@ fn read_customer_card(app: &Session, prefix: &str, failure_shot: &Path) -> Resul
 }
 
 /// The first file named `name` under `dir`.
-fn find_file(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn find_file(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();
         if path.is_dir() {
