@@ -221,7 +221,10 @@ fn check_step(check: &StepCheck, customer: &str, facts: &SeatFacts) -> StepState
                 // Advice is never submitted: the trainee chose the wrong kind of case.
                 wrong(
                     "consultation",
-                    format!("case {} was registered as a consultation: an application is what goes to the institution", advice.number),
+                    format!(
+                        "case {} was registered as a consultation: an application is what goes to the institution",
+                        advice.number
+                    ),
                 )
             } else {
                 StepState::Waiting

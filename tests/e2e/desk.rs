@@ -590,8 +590,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     Ok(())
 }
 
-const RIGA: &str = "https://pietura.lv/id/org/riga";
-const RIGA_BOX: &str = "_DEFAULT@90011524360";
+use tests::people::{RIGA, RIGA_BOX};
 const TREE_FORM: &str = "https://pietura.lv/id/form/tree-felling";
 
 /// Starts a visit with the customer whose card is in the second reader.

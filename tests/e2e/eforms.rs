@@ -25,8 +25,7 @@ use tests::{
 const CUSTOMER: &str = "290156-11605";
 const TREES: &str = "https://pietura.lv/id/service/tree-felling";
 const TREE_FORM: &str = "https://pietura.lv/id/form/tree-felling";
-const RIGA: &str = "https://pietura.lv/id/org/riga";
-const RIGA_BOX: &str = "_DEFAULT@90011524360";
+use tests::people::{RIGA, RIGA_BOX};
 const CENTRE_BOX: &str = "RCV@90011524360";
 /// The customer's PIN2.
 const PIN2: &str = "654321";

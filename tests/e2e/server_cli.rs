@@ -422,6 +422,26 @@ fn operators_add_mailboxes_and_record_delegations_by_the_rules() {
     server_cli(&bin, &db, &["migrate"]).unwrap();
     server_cli(&bin, &db, &["eaddress", "add", "_DEFAULT@40003521600", "--name", "SIA Piemērs"]).unwrap();
     server_cli(&bin, &db, &["eaddress", "add", "_private@325035-11782", "--name", "JĀNIS BĒRZIŅŠ"]).unwrap();
+    // An institution's mailbox before the institution: said so, with what to do.
+    let unknown = server_cli(
+        &bin,
+        &db,
+        &[
+            "eaddress",
+            "add",
+            "_DEFAULT@90011524360",
+            "--name",
+            "Rīga",
+            "--institution",
+            "https://pietura.lv/id/org/riga",
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        unknown.contains("no institution https://pietura.lv/id/org/riga") && unknown.contains("institution add"),
+        "{unknown}"
+    );
     let until = (tests::real_now() + chrono::Duration::days(90)).date_naive().to_string();
     let grant = |until: &str| {
         server_cli(

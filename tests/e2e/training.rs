@@ -144,6 +144,27 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
         .with_training_cards(readers)
     };
 
+    // The real service beside it, with the same catalogue: its open data is read before the
+    // workshop and again after it.
+    let real_dir = dir.path().join("real");
+    std::fs::create_dir_all(&real_dir).unwrap();
+    let real = Scenario::in_dir(&real_dir);
+    real.centre("Rīgas 1. VPVKAC", "Rīga").unwrap();
+    real.demo_catalogue().unwrap();
+    real.institution(tests::people::RIGA, "Rīgas valstspilsētas pašvaldība").unwrap();
+    real.mailbox(tests::people::RIGA_BOX, "Rīgas valstspilsētas pašvaldība", &["--institution", tests::people::RIGA])
+        .unwrap();
+    let real_server = real.start(free_port()).unwrap();
+    let real_open_data = open_data(&real_server.url).await;
+    assert!(
+        real_open_data.iter().all(|(_, status, _)| *status == 200),
+        "the real server publishes: {real_open_data:?}"
+    );
+    assert!(
+        real_open_data[5].2.contains("Rīgas valstspilsētas pašvaldība"),
+        "its e-address directory: {real_open_data:?}"
+    );
+
     // The trainer opens a two-seat workshop with the retirement scenario.
     let trainer_desk = desk("trainer");
     trainer_desk.enroll(&server.url, &trainer_code).await.unwrap();
@@ -201,6 +222,42 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
     assert!(again.seats[0].progress[0].steps.iter().all(|s| s.state == "waiting"), "{:?}", again.seats[0].progress);
     trainee.stop().await;
     trainer_desk.stop().await;
+
+    // The whole workshop changed nothing in the real service's open data, and the training
+    // server publishes none.
+    assert_eq!(open_data(&real_server.url).await, real_open_data, "the real open data after the workshop");
+    for (path, status, _) in open_data(&server.url).await {
+        assert_eq!(status, 404, "a training server publishes no {path}");
+    }
+}
+
+/// Every open-data file of the server at `url`: its path, status and body (without the moments
+/// the answer was made, which say when it was read rather than what it holds).
+async fn open_data(url: &str) -> Vec<(&'static str, u16, String)> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let mut files = Vec::new();
+    for path in [
+        "open-data/catalog.jsonld",
+        "open-data/service-provision.csv",
+        "open-data/service-provision.json",
+        "open-data/eaddress-kpi.csv",
+        "open-data/eaddress-kpi.json",
+        "open-data/eaddress-directory.csv",
+    ] {
+        let answer = http.get(format!("{}/{path}", url.trim_end_matches('/'))).send().await.unwrap();
+        let status = answer.status().as_u16();
+        let body = answer.text().await.unwrap();
+        let body = match serde_json::from_str::<serde_json::Value>(&body) {
+            Ok(mut json) => {
+                forget_read_moments(&mut json);
+                json.to_string()
+            }
+            Err(_) => body,
+        };
+        files.push((path, status, body));
+    }
+    files
 }
 
 /// Personal codes (`DDMMYY-NNNNN`) in `text`, in order.
@@ -237,7 +294,13 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
             .unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
-    operator(&["institution", "add", "https://pietura.lv/id/org/vsaa", "--name", "Valsts sociālās apdrošināšanas aģentūra"]);
+    operator(&[
+        "institution",
+        "add",
+        "https://pietura.lv/id/org/vsaa",
+        "--name",
+        "Valsts sociālās apdrošināšanas aģentūra",
+    ]);
     let trainer = domain::training::training_code(56, 0).to_string();
     operator(&["user", "grant", &trainer, "--role", "trainer", "--centre", "Mācību centrs"]);
     let trainer_code = scenario.device("Mācību centrs", "desk", "Trenera galds")?;
@@ -250,13 +313,17 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
         app.type_into("input[name=serverUrl]", &server.url)?;
         app.type_into("input[name=code]", code)?;
         app.click("button[type=submit]")?;
-        app.wait("the home screen", Duration::from_secs(20), || Ok(app.find("[data-testid=training-card]")?.is_some()))?;
+        app.wait("the home screen", Duration::from_secs(20), || {
+            Ok(app.find("[data-testid=training-card]")?.is_some())
+        })?;
         Ok(())
     };
     let card_login = |app: &tests::webdriver::Session, code: &str| -> anyhow::Result<()> {
         app.type_into("[data-testid=training-card-code]", code)?;
         app.click("[data-testid=training-card-insert]")?;
-        app.wait("the training card in", Duration::from_secs(15), || Ok(app.find("[data-testid=training-card-inserted]")?.is_some()))?;
+        app.wait("the training card in", Duration::from_secs(15), || {
+            Ok(app.find("[data-testid=training-card-inserted]")?.is_some())
+        })?;
         log_in(app, "1234")?;
         Ok(())
     };
@@ -270,23 +337,30 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     assert!(desk.text("[data-testid=training-banner]")?.contains("MĀCĪBAS"), "the banner on the login screen");
     card_login(&desk, &trainer)?;
     desk.click("[data-testid=tab-training]")?;
-    desk.wait("the workshop form", Duration::from_secs(20), || Ok(desk.find("[data-testid=scenario-retirement]")?.is_some()))?;
+    desk.wait("the workshop form", Duration::from_secs(20), || {
+        Ok(desk.find("[data-testid=scenario-retirement]")?.is_some())
+    })?;
     // Only the retirement scenario, two seats.
     for name in ["birth", "moving", "start", "retirement", "death"] {
-        let checked = desk.execute(&format!("return document.querySelector('[data-testid=scenario-{name}]').checked"))?;
+        let checked =
+            desk.execute(&format!("return document.querySelector('[data-testid=scenario-{name}]').checked"))?;
         if (checked == serde_json::json!(true)) != (name == "retirement") {
             desk.click(&format!("[data-testid=scenario-{name}]"))?;
         }
     }
     desk.type_into("[data-testid=workshop-seats]", "2")?;
     desk.click("[data-testid=workshop-open]")?;
-    desk.wait("the workshop's codes", Duration::from_secs(20), || Ok(desk.find("[data-testid=seat-code-2]")?.is_some()))
-        .inspect_err(|_| {
-            let _ = desk.screenshot(&shots.join("training-desk-failed-open.png"));
-        })?;
+    desk.wait("the workshop's codes", Duration::from_secs(20), || {
+        Ok(desk.find("[data-testid=seat-code-2]")?.is_some())
+    })
+    .inspect_err(|_| {
+        let _ = desk.screenshot(&shots.join("training-desk-failed-open.png"));
+    })?;
     let seat_code = desk.text("[data-testid=seat-code-1]")?;
     desk.click("[data-testid=save-handouts]")?;
-    desk.wait("the handouts saved", Duration::from_secs(20), || Ok(desk.find("[data-testid=handouts-outcome]")?.is_some()))?;
+    desk.wait("the handouts saved", Duration::from_secs(20), || {
+        Ok(desk.find("[data-testid=handouts-outcome]")?.is_some())
+    })?;
     let outcome = desk.text("[data-testid=handouts-outcome]")?;
     let name = outcome
         .strip_prefix("Saglabāta kopija ")
@@ -295,7 +369,8 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     let handouts = pdftotext(&find_file(&trainer_home, name).context("the saved handouts")?);
     let seat_1 = handouts.split("Vieta 2").next().unwrap_or_default();
     assert!(seat_1.contains(&seat_code), "seat 1's code on its handout:\n{handouts}");
-    let [clerk, customer] = personal_codes(seat_1).try_into().map_err(|c| anyhow::anyhow!("two codes on seat 1's handout, not {c:?}"))?;
+    let [clerk, customer] =
+        personal_codes(seat_1).try_into().map_err(|c| anyhow::anyhow!("two codes on seat 1's handout, not {c:?}"))?;
     assert!(handouts.contains("MĀCĪBAS / TRAINING"), "the handouts are marked");
     desk.screenshot(&shots.join("training-desk-01-workshop.png"))?;
 
@@ -306,13 +381,16 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     let trainee = open_app(&format!("http://127.0.0.1:{trainee_port}"));
     enroll(&trainee, &seat_code)?;
     card_login(&trainee, &clerk)?;
-    trainee.wait("the search box", Duration::from_secs(20), || Ok(trainee.find("[data-testid=search-box]")?.is_some()))?;
+    trainee
+        .wait("the search box", Duration::from_secs(20), || Ok(trainee.find("[data-testid=search-box]")?.is_some()))?;
     trainee.type_into("[data-testid=search-box]", "vecuma pensija")?;
     trainee.wait("the service found", Duration::from_secs(20), || {
         Ok(trainee.text("[data-testid=results]").map(|t| t.contains("Vecuma pensijas piešķiršana")).unwrap_or(false))
     })?;
     open_hit(&trainee, "Vecuma pensijas piešķiršana")?;
-    trainee.wait("the service page", Duration::from_secs(10), || Ok(trainee.find("[data-testid=register-case]")?.is_some()))?;
+    trainee.wait("the service page", Duration::from_secs(10), || {
+        Ok(trainee.find("[data-testid=register-case]")?.is_some())
+    })?;
     trainee.click("[data-testid=register-case]")?;
     trainee.click("[data-testid=kind-application]")?;
     // The customer's code from the handout, then "read the card": the training card of that code
@@ -321,7 +399,8 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     trainee.click("[data-testid=case-customer-read-card]")?;
     trainee
         .wait("the customer's name from the card", Duration::from_secs(20), || {
-            Ok(trainee.execute("return document.querySelector('[data-testid=case-customer-name]').value")?
+            Ok(trainee
+                .execute("return document.querySelector('[data-testid=case-customer-name]').value")?
                 .as_str()
                 .is_some_and(|name| !name.trim().is_empty()))
         })
@@ -329,9 +408,13 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
             let _ = trainee.screenshot(&shots.join("training-desk-failed-customer.png"));
         })?;
     trainee.click("[data-testid=register-submit]")?;
-    trainee.wait("the case number", Duration::from_secs(15), || Ok(trainee.find("[data-testid=registered-number]")?.is_some()))?;
+    trainee.wait("the case number", Duration::from_secs(15), || {
+        Ok(trainee.find("[data-testid=registered-number]")?.is_some())
+    })?;
     trainee.click("[data-testid=open-registered-case]")?;
-    trainee.wait("the case page", Duration::from_secs(15), || Ok(trainee.find("[data-testid=move-submitted]")?.is_some()))?;
+    trainee.wait("the case page", Duration::from_secs(15), || {
+        Ok(trainee.find("[data-testid=move-submitted]")?.is_some())
+    })?;
     trainee.click("[data-testid=move-submitted]")?;
     // The training server's institution takes it on, then decides it (its 5 s rounds); the case
     // page follows without being opened again.
@@ -346,7 +429,8 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
 
     // The trainer's live grid: seat 1 finished, seat 2 not.
     let finished = |seat: u8| -> anyhow::Result<bool> {
-        Ok(desk.attribute(&format!("[data-testid=progress-{seat}-retirement]"), "data-finished")?.as_deref() == Some("yes"))
+        Ok(desk.attribute(&format!("[data-testid=progress-{seat}-retirement]"), "data-finished")?.as_deref()
+            == Some("yes"))
     };
     desk.wait("seat 1 finished on the grid", Duration::from_secs(30), || finished(1))?;
     assert!(!finished(2)?, "seat 2 did nothing");
@@ -365,4 +449,16 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     trainee.end()?;
     desk.end()?;
     Ok(())
+}
+
+fn forget_read_moments(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::Object(fields) => {
+            fields.remove("generated_at");
+            fields.remove("dct:modified");
+            fields.values_mut().for_each(forget_read_moments);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(forget_read_moments),
+        _ => {}
+    }
 }

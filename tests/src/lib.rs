@@ -36,6 +36,9 @@ pub mod people {
     pub const CITIZEN_BOX: &str = "_PRIVATE@32503511782";
     pub const VID: &str = "https://pietura.lv/id/org/vid";
     pub const VID_BOX: &str = "_DEFAULT@90000069281";
+    /// Riga's municipality, which holds the demo's municipal services, and its mailbox.
+    pub const RIGA: &str = "https://pietura.lv/id/org/riga";
+    pub const RIGA_BOX: &str = "_DEFAULT@90011524360";
 }
 
 /// The clerk of "Rīgas VPVKAC" whose card [`processes::demo_server_with_desk`] issues.

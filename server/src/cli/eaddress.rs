@@ -75,6 +75,13 @@ pub(crate) async fn run(command: EaddressCommand, cx: &CommandContext) -> Result
                 ),
                 None => None,
             };
+            if let Some(institution) = &institution
+                && !store.list_institutions().await?.iter().any(|known| &known.id == institution)
+            {
+                anyhow::bail!(
+                    "there is no institution {institution} on this server: add it first with `institution add {institution} --name …` (see `institution list`)"
+                );
+            }
             let kind = if institution.is_some() || centre_id.is_some() {
                 domain::eaddress::AccountKind::Institution
             } else if parsed.is_private() {
