@@ -106,7 +106,42 @@ pub struct TrainingScenario {
     pub title: crate::catalogue::Text,
     /// What the customer comes with, told to the trainee.
     pub story: crate::catalogue::Text,
+    /// The customer's relatives the story needs (a newborn son, a late father): each workshop
+    /// makes a training person for each, printed on the handout with their role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relatives: Vec<Relative>,
     pub steps: Vec<TrainingStep>,
+}
+
+/// A relative of the scenario's customer, by their role in the story.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relative {
+    pub role: crate::catalogue::Text,
+}
+
+/// At most this many relatives in one scenario (each seat numbers its people in a block of 100).
+pub const MAX_RELATIVES: usize = 5;
+
+/// What the institution holding a form insists on beyond the form's own rules, scripted per
+/// scenario: a submission that answers none of `any_of` is refused with `reason`, by letter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Completeness {
+    pub any_of: Vec<String>,
+    pub reason: crate::catalogue::Text,
+}
+
+impl Completeness {
+    /// Whether a submission with the answers `data` (application.json's `data`) is complete.
+    pub fn is_met_by(&self, data: &serde_json::Value) -> bool {
+        self.any_of.iter().any(|field| match data.get(field) {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::String(text)) => !text.trim().is_empty(),
+            Some(serde_json::Value::Array(items)) => !items.is_empty(),
+            Some(_) => true,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -126,8 +161,13 @@ pub enum StepCheck {
     CaseRegistered { service: String },
     /// That case has reached `status` (or gone past it).
     CaseReached { service: String, status: crate::case::CaseStatus },
-    /// An e-form submitted for the customer, signed with their card.
-    FormSubmitted { form: String },
+    /// An e-form submitted for the customer, signed with their card (and, where the institution
+    /// insists on more, complete by its rule).
+    FormSubmitted {
+        form: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        complete_when: Option<Completeness>,
+    },
     /// A message sent to an institution about the customer's case for this service.
     MessageSent { service: String },
 }
@@ -136,10 +176,17 @@ pub enum StepCheck {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeatFacts {
     pub cases: Vec<CaseFact>,
-    /// E-form submissions: the form and the applicant's personal code.
-    pub submissions: Vec<(String, String)>,
+    pub submissions: Vec<SubmissionFact>,
     /// Messages sent about cases: the case's number.
     pub messages_about: Vec<String>,
+}
+
+/// An e-form submission: the form, the applicant's personal code and the answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionFact {
+    pub form: String,
+    pub applicant: String,
+    pub data: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,10 +277,18 @@ fn check_step(check: &StepCheck, customer: &str, facts: &SeatFacts) -> StepState
                 StepState::Waiting
             }
         }
-        StepCheck::FormSubmitted { form } => {
-            if facts.submissions.iter().any(|(f, applicant)| f == form && applicant == customer) {
+        StepCheck::FormSubmitted { form, complete_when } => {
+            let of_form: Vec<&SubmissionFact> = facts.submissions.iter().filter(|s| s.form == *form).collect();
+            let theirs: Vec<&&SubmissionFact> = of_form.iter().filter(|s| s.applicant == customer).collect();
+            let complete = |s: &SubmissionFact| complete_when.as_ref().is_none_or(|rule| rule.is_met_by(&s.data));
+            if theirs.iter().any(|s| complete(s)) {
                 StepState::Done
-            } else if facts.submissions.iter().any(|(f, _)| f == form) {
+            } else if let (false, Some(rule)) = (theirs.is_empty(), complete_when) {
+                wrong(
+                    "refused_incomplete",
+                    format!("the institution refuses it: {}", rule.reason.get("en").unwrap_or_default()),
+                )
+            } else if !of_form.is_empty() {
                 wrong(
                     "other_applicant",
                     "the e-form was submitted for another person than the scenario's customer".into(),
@@ -272,7 +327,27 @@ pub fn parse_scenarios(json: &str) -> Result<Vec<TrainingScenario>, String> {
                 }
             }
         }
+        if scenario.relatives.len() > MAX_RELATIVES {
+            return Err(format!("{}: more than {MAX_RELATIVES} relatives", scenario.id));
+        }
+        let texts =
+            scenario.relatives.iter().map(|r| &r.role).chain(scenario.steps.iter().filter_map(|s| match &s.check {
+                StepCheck::FormSubmitted { complete_when: Some(rule), .. } => Some(&rule.reason),
+                _ => None,
+            }));
+        for text in texts {
+            for language in ["lv", "en"] {
+                if text.get(language).is_none_or(|t| t.trim().is_empty()) {
+                    return Err(format!("{}: a text has no {language}", scenario.id));
+                }
+            }
+        }
         for step in &scenario.steps {
+            if let StepCheck::FormSubmitted { complete_when: Some(rule), .. } = &step.check
+                && rule.any_of.is_empty()
+            {
+                return Err(format!("{}: step {} names no field the institution insists on", scenario.id, step.id));
+            }
             if !steps.insert(step.id.as_str()) {
                 return Err(format!("{}: two steps are called {}", scenario.id, step.id));
             }
@@ -388,7 +463,11 @@ mod tests {
                     let short = service.rsplit('/').next().unwrap();
                     all.cases.push(case(short, &customer, CaseStatus::Closed));
                 }
-                StepCheck::FormSubmitted { form } => all.submissions.push((form.clone(), customer.clone())),
+                StepCheck::FormSubmitted { form, .. } => all.submissions.push(SubmissionFact {
+                    form: form.clone(),
+                    applicant: customer.clone(),
+                    data: serde_json::json!({ "phone": "+371 20000000", "email": "anna@example.lv" }),
+                }),
                 StepCheck::MessageSent { .. } => all.messages_about.push("RCV-01-26-0001".into()),
             }
         }
@@ -411,6 +490,30 @@ mod tests {
         assert!(matches!(&steps[1], StepState::Wrong { code, .. } if code == "consultation"), "{steps:?}");
         facts.cases.push(case("birth-registration", &customer, CaseStatus::Registered));
         assert_eq!(check_steps(&scenario, &customer, &facts)[1], StepState::Waiting);
+    }
+
+    #[test]
+    fn a_form_the_institution_finds_incomplete_is_wrong_until_a_complete_one_comes() {
+        let birth = parse_scenarios(include_str!("../../server/demo/training-scenarios.json")).unwrap().remove(0);
+        assert_eq!(birth.relatives.len(), 1, "the newborn son");
+        let customer = training_code(1, 2).to_string();
+        let form = "https://pietura.lv/id/form/preschool-queue";
+        let submitted =
+            |data: serde_json::Value| SubmissionFact { form: form.into(), applicant: customer.clone(), data };
+        let step = |facts: &SeatFacts| check_steps(&birth, &customer, facts)[2].clone();
+        let mut facts =
+            SeatFacts { submissions: vec![submitted(serde_json::json!({ "phone": " " }))], ..Default::default() };
+        assert!(
+            matches!(step(&facts), StepState::Wrong { code, reason } if code == "refused_incomplete" && reason.contains("neither a phone")),
+            "{:?}",
+            step(&facts)
+        );
+        facts.submissions.push(submitted(serde_json::json!({ "email": "anna@example.lv" })));
+        assert_eq!(step(&facts), StepState::Done);
+        // Another person's complete form does not count for the customer.
+        let other = SubmissionFact { applicant: training_code(1, 3).to_string(), ..facts.submissions.pop().unwrap() };
+        facts.submissions = vec![other];
+        assert!(matches!(step(&facts), StepState::Wrong { code, .. } if code == "other_applicant"));
     }
 
     #[test]

@@ -878,6 +878,18 @@ pub struct TrainingPerson {
 pub struct SeatCustomer {
     pub scenario: String,
     pub person: TrainingPerson,
+    /// The relatives the scenario's story needs (a newborn son, a late father).
+    #[serde(default)]
+    pub relatives: Vec<SeatRelative>,
+}
+
+/// A training customer's relative, by their role in the scenario's story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeatRelative {
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub role: domain::catalogue::Text,
+    pub person: TrainingPerson,
 }
 
 /// How one step stands for a seat: `done`, `waiting`, or `wrong` with a code and the reason.

@@ -491,6 +491,10 @@ fn training_workshops() {
         customers: vec![SeatCustomer {
             scenario: birth.id.clone(),
             person: person("010118-20118", "JĀNIS", "BĒRZIŅŠ"),
+            relatives: vec![protocol::SeatRelative {
+                role: birth.relatives[0].role.clone(),
+                person: person("010118-20168", "ANNA", "BĒRZIŅA"),
+            }],
         }],
         progress: vec![ScenarioProgress {
             scenario: birth.id.clone(),

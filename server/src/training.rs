@@ -10,8 +10,8 @@ use domain::{
     training::{self, SeatFacts, StepState, TrainingScenario},
 };
 use protocol::{
-    NewWorkshopRequest, ScenarioProgress, SeatCustomer, StepProgress, TrainingPerson, WorkshopList, WorkshopSeatView,
-    WorkshopSummary, WorkshopView,
+    NewWorkshopRequest, ScenarioProgress, SeatCustomer, SeatRelative, StepProgress, TrainingPerson, WorkshopList,
+    WorkshopSeatView, WorkshopSummary, WorkshopView,
 };
 use uuid::Uuid;
 
@@ -62,6 +62,12 @@ fn seat_people(series: u32, seat: u8, scenarios: usize) -> (PersonalCode, Vec<Pe
     let clerk = training::training_code(series, base);
     let customers = (0..scenarios as u32).map(|k| training::training_code(series, base + k + 1)).collect();
     (clerk, customers)
+}
+
+/// The number of relative `relative` of the customer of the workshop's `scenario`-th scenario at
+/// `seat`: in the seat's block of 100, after its clerk and customers.
+fn relative_number(seat: u8, scenario: usize, relative: usize) -> u32 {
+    u32::from(seat) * 100 + 50 + (scenario * training::MAX_RELATIVES + relative) as u32
 }
 
 fn person(code: &PersonalCode, n: u32) -> TrainingPerson {
@@ -233,6 +239,18 @@ async fn view(store: &dyn Store, workshop: &Workshop, seats: &[WorkshopSeat]) ->
                 .map(|(k, (scenario, code))| SeatCustomer {
                     scenario: scenario.id.clone(),
                     person: person(code, base + k as u32 + 1),
+                    relatives: scenario
+                        .relatives
+                        .iter()
+                        .enumerate()
+                        .map(|(r, relative)| {
+                            let n = relative_number(seat.seat, k, r);
+                            SeatRelative {
+                                role: relative.role.clone(),
+                                person: person(&training::training_code(workshop.series, n), n),
+                            }
+                        })
+                        .collect(),
                 })
                 .collect(),
             progress,
@@ -261,8 +279,8 @@ fn step_progress(step: &str, state: StepState) -> StepProgress {
 /// ([`WorkshopActivity::of_seat`]).
 struct WorkshopActivity {
     cases: Vec<crate::store::StoredCase>,
-    /// E-form submissions: the form, the case number, when received.
-    submissions: Vec<(String, String, DateTime<Utc>)>,
+    /// E-form submissions: the form, the case number, when received, the answers.
+    submissions: Vec<(String, String, DateTime<Utc>, serde_json::Value)>,
     /// Messages sent from the centre's mailboxes about a case: its number, when sent.
     messages: Vec<(String, DateTime<Utc>)>,
 }
@@ -284,16 +302,17 @@ impl WorkshopActivity {
             .iter()
             .flat_map(|s| &s.steps)
             .filter_map(|step| match &step.check {
-                training::StepCheck::FormSubmitted { form } => Some(form.as_str()),
+                training::StepCheck::FormSubmitted { form, .. } => Some(form.as_str()),
                 _ => None,
             })
             .collect();
         let mut submissions = Vec::new();
         for form in forms {
             let (rows, _) = store.form_submissions(form, 0, 10_000).await?;
-            submissions.extend(
-                rows.into_iter().filter(|r| r.received_at >= since).map(|r| (r.form_id, r.case_number, r.received_at)),
-            );
+            submissions.extend(rows.into_iter().filter(|r| r.received_at >= since).map(|r| {
+                let data = answers_of(&r.application);
+                (r.form_id, r.case_number, r.received_at, data)
+            }));
         }
         let mut messages = Vec::new();
         for mailbox in store.operated_accounts(None, Some(workshop.centre_id)).await? {
@@ -330,8 +349,14 @@ impl WorkshopActivity {
         let submissions = self
             .submissions
             .iter()
-            .filter(|(_, _, at)| *at >= seat.reset_at)
-            .filter_map(|(form, number, _)| Some((form.clone(), customer_of(number)?)))
+            .filter(|(_, _, at, _)| *at >= seat.reset_at)
+            .filter_map(|(form, number, _, data)| {
+                Some(training::SubmissionFact {
+                    form: form.clone(),
+                    applicant: customer_of(number)?,
+                    data: data.clone(),
+                })
+            })
             .collect();
         let messages_about = self
             .messages
@@ -343,6 +368,15 @@ impl WorkshopActivity {
     }
 }
 
+/// The answers (`data`) of a submission's application.json; none when it cannot be read (the
+/// server wrote it, so that is not expected).
+fn answers_of(application: &str) -> serde_json::Value {
+    serde_json::from_str::<serde_json::Value>(application)
+        .ok()
+        .and_then(|mut json| json.get_mut("data").map(serde_json::Value::take))
+        .unwrap_or(serde_json::Value::Null)
+}
+
 /// What the simulated institutions did in one round.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InstitutionsAnswered {
@@ -351,6 +385,8 @@ pub struct InstitutionsAnswered {
     /// Cases decided, each with a letter to the customer where the institution has a mailbox.
     pub decided: u64,
     pub letters: u64,
+    /// E-form submissions refused as incomplete by the scenario's script, each by a letter.
+    pub refused: u64,
 }
 
 /// The training server's institutions answer as real ones would, `after` a case last changed:
@@ -366,12 +402,13 @@ pub async fn answer_as_institutions(
 ) -> Result<InstitutionsAnswered, StoreError> {
     use domain::case::CaseStatus;
     let mut answered = InstitutionsAnswered::default();
+    let held = refuse_incomplete_forms(store, attachments, calendar, after, now, &mut answered).await?;
     for centre in store.list_centres().await? {
         for stored in store.centre_cases_since(centre.id, now - Duration::days(30)).await? {
             let case: domain::case::Case =
                 serde_json::from_str(&stored.document).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let Some(last) = case.history.last() else { continue };
-            if last.at > now - after {
+            if last.at > now - after || held.contains(&stored.number) {
                 continue;
             }
             let (to, note) = match case.status() {
@@ -419,6 +456,114 @@ pub async fn answer_as_institutions(
     Ok(answered)
 }
 
+/// The institutions' scripted refusals (the scenarios' `complete_when`): the latest submission
+/// on a case that answers none of the fields the institution insists on is refused `after` it
+/// came, by one letter (in reply to the submission, to the centre's mailbox that sent it) saying
+/// why. Answers the numbers of the cases held: they are not taken on until a complete submission
+/// comes.
+async fn refuse_incomplete_forms(
+    store: &dyn Store,
+    attachments: &crate::eaddress::Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    after: Duration,
+    now: DateTime<Utc>,
+    answered: &mut InstitutionsAnswered,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut held = std::collections::HashSet::new();
+    let rules = scenarios().iter().flat_map(|s| &s.steps).filter_map(|step| match &step.check {
+        training::StepCheck::FormSubmitted { form, complete_when: Some(rule) } => Some((form, rule)),
+        _ => None,
+    });
+    for (form, rule) in rules {
+        let (rows, _) = store.form_submissions(form, 0, 10_000).await?;
+        let mut latest: std::collections::HashMap<&str, &crate::store::FormSubmissionRow> = Default::default();
+        for row in rows.iter().filter(|r| r.received_at > now - Duration::days(30)) {
+            let newest = latest.entry(row.case_number.as_str()).or_insert(row);
+            if row.received_at > newest.received_at {
+                *newest = row;
+            }
+        }
+        for (number, row) in latest {
+            if rule.is_met_by(&answers_of(&row.application)) {
+                continue;
+            }
+            held.insert(number.to_owned());
+            if row.received_at > now - after {
+                continue;
+            }
+            if refusal_letter(store, attachments, calendar, row, &rule.reason, now).await? {
+                answered.refused += 1;
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// The letter refusing `submission`, in reply to it, from its holder's mailbox to the mailbox that
+/// sent it; one per submission (its id follows from the submission's). Answers whether it was
+/// sent now.
+async fn refusal_letter(
+    store: &dyn Store,
+    attachments: &crate::eaddress::Attachments,
+    calendar: &domain::calendar::WorkingCalendar,
+    submission: &crate::store::FormSubmissionRow,
+    reason: &domain::catalogue::Text,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let Some((original, _)) = store.message(submission.id).await? else { return Ok(false) };
+    let Some(mailbox) =
+        store.operated_accounts(Some(submission.holder.clone()), None).await?.into_iter().find(|a| a.active)
+    else {
+        return Ok(false);
+    };
+    let message = crate::eaddress::NewMessage {
+        id: derived_id(b"pietura-training-refusal:", submission.id.as_bytes()),
+        recipients: vec![original.sender],
+        subject: format!(
+            "Pieteikums lietā {0} nav pilnīgs / The application on case {0} is incomplete",
+            submission.case_number
+        ),
+        body: format!(
+            "{}\n\n{}\n\nŠī ir mācību vēstule. / This is a training letter.",
+            reason.get("lv").unwrap_or_default(),
+            reason.get("en").unwrap_or_default()
+        ),
+        case_number: Some(submission.case_number.clone()),
+        in_reply_to: Some(submission.id),
+        attachments: Vec::new(),
+    };
+    let principal = crate::eaddress::Principal::Institution { id: submission.holder.clone() };
+    match crate::eaddress::send(store, attachments, calendar, &principal, &mailbox.address, message, now).await {
+        Ok((_, new)) => {
+            if new {
+                crate::audit::record(
+                    store,
+                    crate::audit::NewAuditEntry::new(
+                        now,
+                        format!("institution:{}", submission.holder),
+                        "form_submission_refused",
+                        submission.case_number.clone(),
+                        format!("{} (simulated in training)", submission.id),
+                    ),
+                )
+                .await?;
+            }
+            Ok(new)
+        }
+        Err(error) => {
+            tracing::warn!(case = %submission.case_number, %error, "a simulated institution's refusal was not sent");
+            Ok(false)
+        }
+    }
+}
+
+/// A message id that follows from `what` (so the same letter is one message however often asked).
+fn derived_id(purpose: &[u8], what: &[u8]) -> Uuid {
+    use sha2::Digest;
+    let digest: [u8; 32] = sha2::Sha256::new().chain_update(purpose).chain_update(what).finalize().into();
+    Uuid::from_bytes(digest[..16].try_into().expect("16 bytes"))
+}
+
 /// The decision letter to a natural person's e-address, from the holder's mailbox (none when the
 /// institution has no mailbox on this server).
 async fn decision_letter(
@@ -450,13 +595,7 @@ async fn decision_letter(
             .await?;
     }
     // The same case's letter is one message: its id follows from the case.
-    use sha2::Digest;
-    let digest: [u8; 32] = sha2::Sha256::new()
-        .chain_update(b"pietura-training-decision:")
-        .chain_update(case.id.as_bytes())
-        .finalize()
-        .into();
-    let id = Uuid::from_bytes(digest[..16].try_into().expect("16 bytes"));
+    let id = derived_id(b"pietura-training-decision:", case.id.as_bytes());
     let message = crate::eaddress::NewMessage {
         id,
         recipients: vec![recipient],

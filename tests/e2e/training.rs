@@ -171,9 +171,19 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
     trainer_desk.insert_training_card(&trainer, false).await.unwrap();
     assert_eq!(trainer_desk.log_in(Some("1234")).await.unwrap().state, "logged_in");
     let retirement = "https://pietura.lv/id/training/retirement";
-    let opened = trainer_desk.open_workshop(vec![retirement.into()], 2).await.unwrap();
+    let birth = "https://pietura.lv/id/training/birth";
+    let opened = trainer_desk.open_workshop(vec![retirement.into(), birth.into()], 2).await.unwrap();
     let seat = &opened.seats[0];
     let customer = &seat.customers[0].person;
+    // The handouts name each seat's people with their PINs, and the relatives the stories need.
+    let son = &seat.customers[1].relatives[0].person;
+    assert_ne!(son.personal_code, customer.personal_code);
+    let handouts = trainer_desk.workshop_handouts(false).unwrap();
+    let handouts = tests::pdf_text(&std::fs::read(handouts.pdf.unwrap()).unwrap());
+    for code in [&seat.clerk.personal_code, &customer.personal_code, &son.personal_code] {
+        assert!(handouts.contains(code.as_str()), "{code} on the handouts:\n{handouts}");
+    }
+    assert!(handouts.contains("Dēls"), "the son's role:\n{handouts}");
 
     // The trainee at seat 1: enrolls with the seat's code, logs in with the seat clerk's card.
     let trainee = desk("seat-1");

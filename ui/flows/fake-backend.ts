@@ -415,7 +415,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
             seats: Array.from({ length: args.seats }, (_, i) => ({
               seat: i + 1, device_id: `0190b2d8-0000-7000-8000-0000000e010${i}`, device_name: `Mācības 1 · vieta ${i + 1}`, desk_number: i + 2,
               enrollment_code: null, clerk: person(`0107${17 + i}-20${i}07`, "ANNA", "BĒRZIŅA"),
-              customers: chosen.map((s, k) => ({ scenario: s.id, person: person(`0107${17 + i}-21${k}08`, "JĀNIS", "BĒRZIŅŠ") })),
+              customers: chosen.map((s, k) => ({ scenario: s.id, person: person(`0107${17 + i}-21${k}08`, "JĀNIS", "BĒRZIŅŠ"), relatives: [] })),
               progress: chosen.map((s) => ({ scenario: s.id, finished: false, steps: s.steps.map((st) => ({ step: st.id, state: "waiting" as const, code: null, reason: null })) })),
               reset_at: new Date().toISOString(),
             })),

@@ -309,7 +309,7 @@ export interface WorkshopSeat {
   desk_number: number | null;
   enrollment_code: string | null;
   clerk: TrainingPerson;
-  customers: { scenario: string; person: TrainingPerson }[];
+  customers: { scenario: string; person: TrainingPerson; relatives: { role: Record<string, string>; person: TrainingPerson }[] }[];
   progress: { scenario: string; steps: StepProgress[]; finished: boolean }[];
   reset_at: string;
 }

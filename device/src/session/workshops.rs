@@ -120,6 +120,17 @@ impl DeviceSession {
                         pins(&customer.person)
                     ),
                 ));
+                for relative in &customer.relatives {
+                    let role =
+                        relative.role.get(language.code()).or_else(|| relative.role.get("lv")).unwrap_or_default();
+                    fields.push((
+                        format!("  {role}"),
+                        format!(
+                            "{} {} ({})",
+                            relative.person.given_name, relative.person.surname, relative.person.personal_code
+                        ),
+                    ));
+                }
             }
             blocks.push(print::Block::Fields(fields));
             blocks.push(print::Block::Rule);

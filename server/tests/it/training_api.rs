@@ -34,6 +34,35 @@ fn step<'a>(view: &'a WorkshopView, seat: u8, scenario: &str, step: &str) -> &'a
     &progress.steps.iter().find(|s| s.step == step).unwrap().state
 }
 
+/// A new application case for `customer` of `service` (held by Riga), numbered `sequence` at the
+/// desk `hello` describes, registered now by `actor`.
+fn case_at(hello: &protocol::HelloResponse, service: &str, customer: &str, sequence: u32, actor: &Actor) -> Case {
+    let served = now();
+    Case::register(domain::case::NewCase {
+        id: Uuid::now_v7(),
+        number: domain::case::CaseNumber::new(
+            &hello.centre.code,
+            hello.desk_number.unwrap(),
+            chrono::Datelike::year(&served),
+            sequence,
+        )
+        .unwrap(),
+        service_id: service.into(),
+        kind: CaseKind::Application,
+        channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+        customer: domain::case::customer_from_code(customer, "ANNA BĒRZIŅA").unwrap(),
+        holder_institution: "https://pietura.lv/id/org/riga".into(),
+        provider_institution: None,
+        centre_id: hello.centre.id,
+        arrived_at: served,
+        served_at: served,
+        registered_at: served,
+        registered_by: actor.clone(),
+        note: String::new(),
+    })
+    .unwrap()
+}
+
 on_both_backends!(training_server: a_trainer_opens_a_workshop_and_follows_each_seat);
 
 async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
@@ -136,30 +165,7 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
     let trainee = log_in_with(&server, &desk, &mut training_card).await;
     let actor =
         Actor::Staff { personal_code: domain::PersonalCode::parse(&seat.clerk.personal_code).unwrap(), offline: false };
-    let served = now();
-    let case = Case::register(domain::case::NewCase {
-        id: Uuid::now_v7(),
-        number: domain::case::CaseNumber::new(
-            &hello.centre.code,
-            hello.desk_number.unwrap(),
-            chrono::Datelike::year(&served),
-            1,
-        )
-        .unwrap(),
-        service_id: "https://pietura.lv/id/service/birth-registration".into(),
-        kind: CaseKind::Application,
-        channel: domain::catalogue::ChannelKind::VpvkacInPerson,
-        customer: domain::case::customer_from_code(customer, "ANNA BĒRZIŅA").unwrap(),
-        holder_institution: "https://pietura.lv/id/org/riga".into(),
-        provider_institution: None,
-        centre_id: hello.centre.id,
-        arrived_at: served,
-        served_at: served,
-        registered_at: served,
-        registered_by: actor.clone(),
-        note: String::new(),
-    })
-    .unwrap();
+    let case = case_at(&hello, "https://pietura.lv/id/service/birth-registration", customer, 1, &actor);
     let registered = OutboxEntryDto {
         id: case.id,
         kind: "case_registered".into(),
@@ -167,7 +173,7 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
         offline: false,
         author: Some(author_of(&trainee)),
     };
-    let change = StatusChange { status: CaseStatus::Submitted, at: served, actor, note: String::new() };
+    let change = StatusChange { status: CaseStatus::Submitted, at: now(), actor: actor.clone(), note: String::new() };
     let submitted = OutboxEntryDto {
         id: Uuid::now_v7(),
         kind: "case_status".into(),
@@ -224,6 +230,101 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
     let (_, view) = call(&server, &trainer_desk, &session, Method::GET, &own, None).await;
     let view: WorkshopView = serde_json::from_value(view).unwrap();
     assert_eq!(step(&view, 1, BIRTH, "decision"), "done", "the trainee can explain the answer now");
+
+    // The kindergarten queue e-form without a phone or an e-mail: Riga's script refuses it by a
+    // letter to the centre's mailbox, in reply to the submission, and does not take the case on;
+    // the trainer sees why; a complete one sent again is taken on.
+    let centre_box = crate::people::CENTRE_BOX;
+    store
+        .put_account(crate::api::account(
+            centre_box,
+            domain::eaddress::AccountKind::Institution,
+            None,
+            Some(hello.centre.id),
+        ))
+        .await
+        .unwrap();
+    let preschool = case_at(&hello, "https://pietura.lv/id/service/preschool-queue", customer, 2, &actor);
+    let entry = OutboxEntryDto {
+        id: preschool.id,
+        kind: "case_registered".into(),
+        payload: serde_json::to_value(&preschool).unwrap(),
+        offline: false,
+        author: Some(author_of(&trainee)),
+    };
+    let change = StatusChange { status: CaseStatus::Submitted, at: now(), actor: actor.clone(), note: String::new() };
+    let submitted = OutboxEntryDto {
+        id: Uuid::now_v7(),
+        kind: "case_status".into(),
+        payload: json!({ "case_id": preschool.id, "change": change, "from": CaseStatus::Registered }),
+        offline: false,
+        author: Some(author_of(&trainee)),
+    };
+    let reply = sync.push_outbox(&desk, vec![entry, submitted]).await.unwrap();
+    assert!(reply.results.iter().all(|r| r.outcome == "applied"), "{reply:?}");
+    let clerk_at_desk = server::eaddress::Principal::Person {
+        personal_code: seat.clerk.personal_code.clone(),
+        device_id: desk.device_id,
+        centre_id: hello.centre.id,
+        roles: vec![Role::Clerk],
+        kiosk: false,
+    };
+    let submit = |data: serde_json::Value| {
+        let (state, preschool) = (&state, &preschool);
+        let clerk_at_desk = clerk_at_desk.clone();
+        async move {
+            let id = Uuid::now_v7();
+            let message = server::eaddress::NewMessage {
+                id,
+                recipients: vec![riga_box.into()],
+                subject: "E-veidlapa".into(),
+                body: String::new(),
+                case_number: Some(preschool.number.to_string()),
+                in_reply_to: None,
+                attachments: Vec::new(),
+            };
+            server::eaddress::send(
+                store,
+                &state.attachments,
+                &state.calendar,
+                &clerk_at_desk,
+                centre_box,
+                message,
+                now(),
+            )
+            .await
+            .unwrap();
+            let application = json!({ "case_number": preschool.number.to_string(), "data": data });
+            let row = server::store::FormSubmissionRow {
+                seq: 0,
+                id,
+                form_id: "https://pietura.lv/id/form/preschool-queue".into(),
+                holder: riga.into(),
+                case_number: preschool.number.to_string(),
+                application: application.to_string(),
+                received_at: now(),
+            };
+            assert!(store.record_form_submission(row).await.unwrap());
+            id
+        }
+    };
+    let incomplete = submit(json!({ "child_name": "JĀNIS BĒRZIŅŠ", "phone": "" })).await;
+    let refused = answer().await;
+    assert_eq!((refused.refused, refused.taken_on), (1, 0), "{refused:?}");
+    assert_eq!(answer().await, server::training::InstitutionsAnswered::default(), "one letter, and the case is held");
+    assert_eq!(store.case(preschool.id).await.unwrap().unwrap().status, "submitted");
+    let letters = store.inbox(centre_box.into(), None, 10).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!((letters[0].0.sender.as_str(), letters[0].0.in_reply_to), (riga_box, Some(incomplete)));
+    assert!(letters[0].0.body.contains("neither a phone number nor an e-mail"), "{}", letters[0].0.body);
+    let (_, view) = call(&server, &trainer_desk, &session, Method::GET, &own, None).await;
+    let view: WorkshopView = serde_json::from_value(view).unwrap();
+    assert_eq!(step(&view, 1, BIRTH, "preschool-form"), "wrong");
+    submit(json!({ "child_name": "JĀNIS BĒRZIŅŠ", "email": "anna@example.lv" })).await;
+    assert_eq!(answer().await.taken_on, 1, "complete now: taken on");
+    let (_, view) = call(&server, &trainer_desk, &session, Method::GET, &own, None).await;
+    let view: WorkshopView = serde_json::from_value(view).unwrap();
+    assert_eq!(step(&view, 1, BIRTH, "preschool-form"), "done");
 
     // Seat 1 starts again: what was done before no longer counts; an unknown seat is said.
     let reset = format!("/v1/training/workshops/{}/reset", opened.id);
