@@ -12,6 +12,7 @@ fn main() {
         "workshop",
         "reset_workshop",
         "workshop_handouts",
+        "workshop_record",
         "insert_training_card",
         "remove_training_card",
         "enroll",

@@ -926,6 +926,9 @@ pub struct WorkshopSeatView {
     pub customers: Vec<SeatCustomer>,
     pub progress: Vec<ScenarioProgress>,
     pub reset_at: DateTime<Utc>,
+    /// When the seat's training clerk last logged in (none: not yet — did not attend).
+    #[serde(default)]
+    pub last_login_at: Option<DateTime<Utc>>,
 }
 
 /// A workshop as its trainer sees it.

@@ -510,6 +510,7 @@ fn training_workshops() {
             finished: false,
         }],
         reset_at: at(100),
+        last_login_at: Some(at(200)),
     };
     pinned("training_card", &TrainingCard { person: seat.clerk.clone(), profile: "{\"certificate\": \"…\"}".into() });
     pinned(

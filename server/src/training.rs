@@ -200,6 +200,8 @@ async fn view(store: &dyn Store, workshop: &Workshop, seats: &[WorkshopSeat]) ->
         workshop.scenarios.iter().filter_map(|id| scenarios().iter().find(|s| &s.id == id).cloned()).collect();
     let devices = store.centre_devices(workshop.centre_id).await?;
     let activity = WorkshopActivity::read(store, workshop, seats, &chosen).await?;
+    // A seat's clerk is made for this workshop: any login of theirs is attendance.
+    let logins = store.last_logins(seats.iter().map(|s| s.clerk_code.clone()).collect()).await?;
     let mut views = Vec::with_capacity(seats.len());
     for seat in seats {
         let device = devices.iter().find(|d| d.id == seat.device_id);
@@ -255,6 +257,7 @@ async fn view(store: &dyn Store, workshop: &Workshop, seats: &[WorkshopSeat]) ->
                 .collect(),
             progress,
             reset_at: seat.reset_at,
+            last_login_at: logins.iter().find(|l| l.personal_code == seat.clerk_code).map(|l| l.at),
         });
     }
     Ok(WorkshopView {

@@ -44,6 +44,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
             commands::training::workshop,
             commands::training::reset_workshop,
             commands::training::workshop_handouts,
+            commands::training::workshop_record,
             commands::training::insert_training_card,
             commands::training::remove_training_card,
             commands::app::set_language,

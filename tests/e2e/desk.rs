@@ -169,6 +169,17 @@ fn read_customer_card(app: &Session, prefix: &str, failure_shot: &Path) -> Resul
     Ok(())
 }
 
+/// The copy a "saved" outcome (`[data-testid=<outcome>]`) names, found under `home`: the clerk is
+/// told its file name, not the folder the desk keeps and sweeps.
+pub(crate) fn saved_copy(app: &Session, outcome: &str, home: &Path) -> Result<std::path::PathBuf> {
+    let said = app.text(&format!("[data-testid={outcome}]"))?;
+    let name = said
+        .strip_prefix("Saglabāta kopija ")
+        .and_then(|rest| rest.split(" (").next())
+        .with_context(|| format!("the outcome names no copy: {said}"))?;
+    find_file(home, name).with_context(|| format!("no saved copy {name} under {}", home.display()))
+}
+
 /// The first file named `name` under `dir`.
 pub(crate) fn find_file(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
@@ -214,13 +225,7 @@ fn register_case_offline(app: &Session, shots: &Path, scan: &Path, home: &Path) 
     app.wait("the receipt saved", Duration::from_secs(10), || {
         Ok(app.find("[data-testid=receipt-outcome]")?.is_some())
     })?;
-    // The clerk is told the copy's file name (not the folder the desk keeps and sweeps).
-    let outcome = app.text("[data-testid=receipt-outcome]")?;
-    let name = outcome
-        .strip_prefix("Saglabāta kopija ")
-        .and_then(|rest| rest.split(" (").next())
-        .with_context(|| format!("the outcome names no copy: {outcome}"))?;
-    let receipt = find_file(home, name).with_context(|| format!("no saved copy {name} under the desk's home"))?;
+    let receipt = saved_copy(app, "receipt-outcome", home)?;
     app.screenshot(&shots.join("desk-07d-case-registered.png"))?;
     // A note on the case, offline too: it goes to the server with the case.
     app.click("[data-testid=open-registered-case]")?;

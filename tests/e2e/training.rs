@@ -288,7 +288,7 @@ fn personal_codes(text: &str) -> Vec<String> {
 /// (after the question) clears it.
 #[test]
 fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Result<()> {
-    use crate::desk::{find_file, log_in, open_app, open_hit, pdftotext, start_driver_with};
+    use crate::desk::{log_in, open_app, open_hit, pdftotext, saved_copy, start_driver_with};
     use anyhow::Context;
     let home = tempfile::tempdir()?;
     let shots = tests::artefact_dir();
@@ -371,12 +371,7 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     desk.wait("the handouts saved", Duration::from_secs(20), || {
         Ok(desk.find("[data-testid=handouts-outcome]")?.is_some())
     })?;
-    let outcome = desk.text("[data-testid=handouts-outcome]")?;
-    let name = outcome
-        .strip_prefix("Saglabāta kopija ")
-        .and_then(|rest| rest.split(" (").next())
-        .with_context(|| format!("the outcome names no copy: {outcome}"))?;
-    let handouts = pdftotext(&find_file(&trainer_home, name).context("the saved handouts")?);
+    let handouts = pdftotext(&saved_copy(&desk, "handouts-outcome", &trainer_home)?);
     let seat_1 = handouts.split("Vieta 2").next().unwrap_or_default();
     assert!(seat_1.contains(&seat_code), "seat 1's code on its handout:\n{handouts}");
     let [clerk, customer] =
@@ -444,7 +439,20 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     };
     desk.wait("seat 1 finished on the grid", Duration::from_secs(30), || finished(1))?;
     assert!(!finished(2)?, "seat 2 did nothing");
+    assert!(desk.text("[data-testid=seat-attended-1]")?.starts_with("pieslēdzās"), "seat 1 came");
+    assert_eq!(desk.text("[data-testid=seat-attended-2]")?, "vēl nav pieslēdzies");
     desk.screenshot(&shots.join("training-desk-03-seat-finished.png"))?;
+    // The attendance and completion record: seat 1 came and finished, seat 2 did not come.
+    desk.click("[data-testid=save-record]")?;
+    desk.wait("the record saved", Duration::from_secs(20), || Ok(desk.find("[data-testid=record-outcome]")?.is_some()))?;
+    let record_pdf = saved_copy(&desk, "record-outcome", &trainer_home)?;
+    std::fs::copy(&record_pdf, shots.join("training-record.pdf"))?;
+    let record = pdftotext(&record_pdf);
+    let seat_2 = record.split("Vieta 2").nth(1).with_context(|| format!("seat 2 on the record:\n{record}"))?;
+    let seat_1 = record.split("Vieta 2").next().unwrap_or_default();
+    assert!(seat_1.contains(&clerk) && seat_1.contains("jā (pēdējoreiz pieslēdzās") && seat_1.contains("pabeigts"), "{record}");
+    assert!(seat_2.contains("nē (nav pieslēdzies)") && seat_2.contains("nav pabeigts: 0 no 3 soļiem"), "{record}");
+    assert!(record.contains("Ieradās") && record.contains("1 no 2") && record.contains("MĀCĪBAS / TRAINING"), "{record}");
     // Seat 1 again, after the question.
     desk.click("[data-testid=reset-seat-1]")?;
     desk.wait("the question", Duration::from_secs(10), || Ok(desk.find("[data-testid=reset-dialog]")?.is_some()))?;

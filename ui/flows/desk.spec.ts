@@ -979,6 +979,10 @@ test("a trainer opens a workshop, follows every seat live, and starts a seat aga
   await expect(cell).toHaveAttribute("data-finished", "yes", { timeout: 8000 });
   await expect(cell).toContainText("Pabeigts");
   await expect(page.getByTestId("progress-2-birth")).toHaveAttribute("data-finished", "no");
+  await expect(page.getByTestId("seat-attended-2")).toHaveText("vēl nav pieslēdzies");
+  // The attendance and completion record, saved for the trainer's signature.
+  await page.getByTestId("save-record").click();
+  await expect(page.getByTestId("record-outcome")).toContainText("macibas-1-rezultati.pdf");
   await expectAccessible(page);
   if (process.env.PIETURA_SHOTS) await page.screenshot({ path: `${process.env.PIETURA_SHOTS}/training-workshop-lv.png`, fullPage: true });
   // Starting a seat again asks first; Esc keeps it.

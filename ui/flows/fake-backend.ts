@@ -418,6 +418,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
               customers: chosen.map((s, k) => ({ scenario: s.id, person: person(`0107${17 + i}-21${k}08`, "JĀNIS", "BĒRZIŅŠ"), relatives: [] })),
               progress: chosen.map((s) => ({ scenario: s.id, finished: false, steps: s.steps.map((st) => ({ step: st.id, state: "waiting" as const, code: null, reason: null })) })),
               reset_at: new Date().toISOString(),
+              last_login_at: null,
             })),
           };
           state.training = { workshop };
@@ -446,6 +447,8 @@ export function installFakeBackend(caseRules: CaseRules): void {
           return reply("insert_training_card", { personal_code: args.personalCode, given_name: "ANNA", surname: "BĒRZIŅA", pin1: "1234", pin2: "12345" });
         case "remove_training_card":
           return reply("remove_training_card", null);
+        case "workshop_record":
+          return reply("workshop_record", { job: null, pdf: "/tmp/receipts/macibas-1-rezultati.pdf", preview: null });
         case "workshop_handouts":
           return reply("workshop_handouts", { job: null, pdf: "/tmp/receipts/macibas-1.pdf", preview: null });
         case "ui_log":

@@ -312,6 +312,7 @@ export interface WorkshopSeat {
   customers: { scenario: string; person: TrainingPerson; relatives: { role: Record<string, string>; person: TrainingPerson }[] }[];
   progress: { scenario: string; steps: StepProgress[]; finished: boolean }[];
   reset_at: string;
+  last_login_at: string | null;
 }
 
 export interface WorkshopView {
@@ -369,6 +370,7 @@ export interface Answers {
   workshop: WorkshopView;
   reset_workshop: WorkshopView;
   workshop_handouts: PrintOutcome;
+  workshop_record: PrintOutcome;
   insert_training_card: TrainingPerson;
   remove_training_card: null;
   app_state: AppState;
@@ -465,6 +467,7 @@ export const api = {
   workshop: (id: string) => call("workshop", { id }),
   resetWorkshop: (id: string, seat: number | null) => call("reset_workshop", { id, seat }),
   workshopHandouts: (toPrinter: boolean) => call("workshop_handouts", { toPrinter }),
+  workshopRecord: (id: string, toPrinter: boolean) => call("workshop_record", { id, toPrinter }),
   insertTrainingCard: (personalCode: string, forCustomer: boolean) => call("insert_training_card", { personalCode, forCustomer }),
   removeTrainingCard: (forCustomer: boolean) => call("remove_training_card", { forCustomer }),
   appState: () => call("app_state"),

@@ -150,4 +150,89 @@ impl DeviceSession {
         };
         self.output(&document, &format!("macibas-{}.pdf", opened.series), to_printer)
     }
+
+    /// The attendance and completion record of a workshop, for the trainer to print or keep at
+    /// its end: per trainee (seat), whether they came (their training card logged in) and how far
+    /// they got in each scenario; a line for the trainer's signature. Made on the training desk
+    /// from the training server's view, marked as training like every page it prints.
+    pub async fn workshop_record(&self, id: uuid::Uuid, to_printer: bool) -> Result<PrintOutcome, SessionError> {
+        let view = self.workshop(id).await?;
+        let language = self.language()?;
+        let lv = language == domain::Language::Lv;
+        let text = |t: &domain::catalogue::Text| t.get(language.code()).or_else(|| t.get("lv")).unwrap_or_default().to_owned();
+        let trainer = self.login.view().person.map(|p| format!("{} {}", p.given_name, p.surname)).unwrap_or_default();
+        let centre = self.enrollment()?.map(|e| e.centre.name).unwrap_or_default();
+        let finished_all = view.seats.iter().filter(|s| s.progress.iter().all(|p| p.finished)).count();
+        let came = view.seats.iter().filter(|s| s.last_login_at.is_some()).count();
+        let mut blocks = vec![
+            print::Block::Fields(vec![
+                ((if lv { "Centrs" } else { "Centre" }).to_owned(), centre),
+                ((if lv { "Atvērtas" } else { "Opened" }).to_owned(), super::cases::local_time(view.created_at)),
+                ((if lv { "Treneris" } else { "Trainer" }).to_owned(), trainer),
+                (
+                    (if lv { "Ieradās" } else { "Attended" }).to_owned(),
+                    if lv { format!("{came} no {}", view.seats.len()) } else { format!("{came} of {}", view.seats.len()) },
+                ),
+                (
+                    (if lv { "Pabeidza visu" } else { "Finished everything" }).to_owned(),
+                    if lv {
+                        format!("{finished_all} no {}", view.seats.len())
+                    } else {
+                        format!("{finished_all} of {}", view.seats.len())
+                    },
+                ),
+            ]),
+            print::Block::Rule,
+        ];
+        for seat in &view.seats {
+            blocks.push(print::Block::Heading(format!(
+                "{} {} — {} {} ({})",
+                if lv { "Vieta" } else { "Seat" },
+                seat.seat,
+                seat.clerk.given_name,
+                seat.clerk.surname,
+                seat.clerk.personal_code
+            )));
+            let attended = match seat.last_login_at {
+                Some(at) if lv => format!("jā (pēdējoreiz pieslēdzās {})", super::cases::local_time(at)),
+                Some(at) => format!("yes (last logged in {})", super::cases::local_time(at)),
+                None if lv => "nē (nav pieslēdzies)".to_owned(),
+                None => "no (never logged in)".to_owned(),
+            };
+            let mut fields = vec![((if lv { "Piedalījās" } else { "Attended" }).to_owned(), attended)];
+            for progress in &seat.progress {
+                let title = view.scenarios.iter().find(|s| s.id == progress.scenario).map_or_else(|| progress.scenario.clone(), |s| text(&s.title));
+                let done = progress.steps.iter().filter(|s| s.state == "done").count();
+                let total = progress.steps.len();
+                let result = match (progress.finished, lv) {
+                    (true, true) => "pabeigts".to_owned(),
+                    (true, false) => "finished".to_owned(),
+                    (false, true) => format!("nav pabeigts: {done} no {total} soļiem"),
+                    (false, false) => format!("not finished: {done} of {total} steps"),
+                };
+                fields.push((title, result));
+            }
+            blocks.push(print::Block::Fields(fields));
+        }
+        blocks.push(print::Block::Rule);
+        blocks.push(print::Block::Paragraph(if lv {
+            "Trenera paraksts: ______________________     Datums: ____________".into()
+        } else {
+            "Trainer's signature: ______________________     Date: ____________".into()
+        }));
+        let document = print::Document {
+            title: if lv {
+                format!("Mācības {}: apmeklējums un rezultāti", view.series)
+            } else {
+                format!("Workshop {}: attendance and completion", view.series)
+            },
+            blocks,
+            footer: if lv {
+                "Mācību dati no mācību servera: tie nenonāk īstajā pakalpojumā.".into()
+            } else {
+                "Training data from the training server: it never reaches the real service.".into()
+            },
+        };
+        self.output(&document, &format!("macibas-{}-rezultati.pdf", view.series), to_printer)
+    }
 }

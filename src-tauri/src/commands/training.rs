@@ -52,6 +52,17 @@ pub async fn workshop_handouts(
     super::blocking(move || session.workshop_handouts(to_printer)).await
 }
 
+/// The workshop's attendance and completion record, printed or saved.
+#[tauri::command]
+pub async fn workshop_record(
+    state: State<'_, DeskState>,
+    id: String,
+    to_printer: bool,
+) -> Result<device::session::PrintOutcome, CommandError> {
+    let id = uuid_of(&id, ErrorCode::NotFound, "workshop")?;
+    Ok(state.session()?.workshop_record(id, to_printer).await?)
+}
+
 /// Puts a training person's card (issued by the training server) in the desk's clerk or customer
 /// training reader.
 #[tauri::command]

@@ -153,6 +153,7 @@ function Workshop({ initial, onBack }: { initial: WorkshopView; onBack: () => vo
   const codes = Object.fromEntries(initial.seats.map((s) => [s.seat, s.enrollment_code]));
   const [asking, setAsking] = useState<number | "all" | null>(null);
   const [printed, setPrinted] = useState<PrintOutcome | null>(null);
+  const [record, setRecord] = useState<PrintOutcome | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fail = useCallback((e: unknown) => setError(t(errorKey(asCommandError(e).code))), [t]);
 
@@ -222,6 +223,10 @@ function Workshop({ initial, onBack }: { initial: WorkshopView; onBack: () => vo
                 <span className="muted">
                   {seat.clerk.given_name} {seat.clerk.surname}
                 </span>
+                <br />
+                <span className="muted" data-testid={`seat-attended-${seat.seat}`}>
+                  {seat.last_login_at ? t("training.loggedIn", { time: formatSyncTime(seat.last_login_at, language) }) : t("training.notLoggedIn")}
+                </span>
                 {codes[seat.seat] && (
                   <>
                     <br />
@@ -263,6 +268,17 @@ function Workshop({ initial, onBack }: { initial: WorkshopView; onBack: () => vo
           {t("training.resetAll")}
         </button>
       </p>
+      <h3>{t("training.recordHeading")}</h3>
+      <p className="muted">{t("training.recordHint")}</p>
+      <p className="actions">
+        <button type="button" onClick={() => api.workshopRecord(view.id, true).then(setRecord).catch(fail)} data-testid="print-record">
+          {t("training.printRecord")}
+        </button>{" "}
+        <button type="button" className="secondary" onClick={() => api.workshopRecord(view.id, false).then(setRecord).catch(fail)} data-testid="save-record">
+          {t("training.saveRecord")}
+        </button>
+      </p>
+      <ReceiptOutcome outcome={record} testId="record-outcome" />
       {asking !== null && (
         <ConfirmDialog
           title={asking === "all" ? t("training.resetAllTitle") : t("training.resetSeatTitle", { seat: asking })}
