@@ -110,7 +110,73 @@ pub struct TrainingScenario {
     /// makes a training person for each, printed on the handout with their role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relatives: Vec<Relative>,
+    /// What the customer already has when a workshop opens: made fresh for each workshop.
+    #[serde(default, skip_serializing_if = "Background::is_empty")]
+    pub background: Background,
     pub steps: Vec<TrainingStep>,
+}
+
+/// A training customer's past, as the story needs it: letters waiting in their e-address, their
+/// earlier cases at the centre, a company they represent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Background {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub letters: Vec<Letter>,
+    /// Services of earlier cases at the centre (closed about a year ago).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub past_cases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<TrainingCompany>,
+}
+
+impl Background {
+    pub fn is_empty(&self) -> bool {
+        self.letters.is_empty() && self.past_cases.is_empty() && self.company.is_none()
+    }
+}
+
+/// A letter from an institution (its IRI) in the customer's e-address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Letter {
+    pub from: String,
+    pub subject: crate::catalogue::Text,
+    pub body: crate::catalogue::Text,
+}
+
+/// A company the customer represents (a training registration number, its own e-address), its
+/// mailbox delegated for reading to one of the customer's relatives (by their place in
+/// `relatives`), if the story says so.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingCompany {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegate: Option<usize>,
+}
+
+/// The first Enterprise Register numbers used for training companies: `49999…`. The register
+/// gives numbers in blocks (`4000x`, `4010x`, `4020x`, `4030x` for companies, `5000x`–`5020x` for
+/// partnerships and others), so `49999` is far beyond any block issued; a training company is
+/// also only ever on a training server.
+pub const TRAINING_COMPANY_PREFIX: &str = "49999";
+
+/// The registration number of training company `n` of workshop `series`: `49999` and five
+/// digits, with a valid check digit (numbers whose check digit would be 10 are skipped).
+pub fn training_company_number(series: u32, n: u32) -> crate::case::RegistrationNumber {
+    let mut k = series.wrapping_mul(1_000).wrapping_add(n.wrapping_mul(2)) % 100_000;
+    loop {
+        let head = format!("{TRAINING_COMPANY_PREFIX}{k:05}");
+        const WEIGHTS: [u32; 10] = [9, 1, 4, 8, 3, 10, 2, 5, 7, 6];
+        let sum: u32 = head.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        let check = (3 + 11 * 10 - sum % 11) % 11;
+        if check < 10 {
+            return crate::case::RegistrationNumber::parse(&format!("{head}{check}"))
+                .expect("a training company's number is a valid registration number");
+        }
+        k = (k + 1) % 100_000;
+    }
 }
 
 /// A relative of the scenario's customer, by their role in the story.
@@ -330,10 +396,18 @@ pub fn parse_scenarios(json: &str) -> Result<Vec<TrainingScenario>, String> {
         if scenario.relatives.len() > MAX_RELATIVES {
             return Err(format!("{}: more than {MAX_RELATIVES} relatives", scenario.id));
         }
+        if let Some(company) = &scenario.background.company
+            && company.delegate.is_some_and(|d| d >= scenario.relatives.len())
+        {
+            return Err(format!("{}: the company's mailbox is delegated to a relative the story lacks", scenario.id));
+        }
+        let letters = scenario.background.letters.iter().flat_map(|l| [&l.subject, &l.body]);
         let texts =
-            scenario.relatives.iter().map(|r| &r.role).chain(scenario.steps.iter().filter_map(|s| match &s.check {
-                StepCheck::FormSubmitted { complete_when: Some(rule), .. } => Some(&rule.reason),
-                _ => None,
+            scenario.relatives.iter().map(|r| &r.role).chain(letters).chain(scenario.steps.iter().filter_map(|s| {
+                match &s.check {
+                    StepCheck::FormSubmitted { complete_when: Some(rule), .. } => Some(&rule.reason),
+                    _ => None,
+                }
             }));
         for text in texts {
             for language in ["lv", "en"] {
@@ -490,6 +564,20 @@ mod tests {
         assert!(matches!(&steps[1], StepState::Wrong { code, .. } if code == "consultation"), "{steps:?}");
         facts.cases.push(case("birth-registration", &customer, CaseStatus::Registered));
         assert_eq!(check_steps(&scenario, &customer, &facts)[1], StepState::Waiting);
+    }
+
+    #[test]
+    fn training_companies_have_valid_numbers_from_their_own_block() {
+        let mut seen = std::collections::HashSet::new();
+        for series in [1, 2, 77, u32::MAX] {
+            for n in 0..200 {
+                let number = training_company_number(series, n);
+                assert!(number.as_str().starts_with(TRAINING_COMPANY_PREFIX), "{}", number.as_str());
+                seen.insert(number.as_str().to_owned());
+            }
+        }
+        assert!(seen.len() > 700, "few repeats across workshops: {}", seen.len());
+        assert_eq!(training_company_number(3, 4), training_company_number(3, 4));
     }
 
     #[test]

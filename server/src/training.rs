@@ -47,6 +47,8 @@ pub enum WorkshopError {
     Busy,
     #[error("{0} is none of this centre's training people (its staff, its workshops' clerks and customers)")]
     NotAPerson(String),
+    #[error("a training customer's past could not be made: {0}")]
+    Background(String),
     #[error(transparent)]
     Grant(#[from] crate::login::GrantError),
     #[error(transparent)]
@@ -81,10 +83,18 @@ fn person(code: &PersonalCode, n: u32) -> TrainingPerson {
     }
 }
 
+/// What giving people their letters needs: the server's attachment store and working calendar.
+pub struct Mail<'a> {
+    pub attachments: &'a crate::eaddress::Attachments,
+    pub calendar: &'a domain::calendar::WorkingCalendar,
+}
+
 /// Opens a workshop at the trainer's centre: a desk per seat (its enrollment code in the answer
-/// only), each seat's training clerk granted the clerk role there, audited as the trainer.
+/// only), each seat's training clerk granted the clerk role there, each customer given the past
+/// their story needs ([`give_backgrounds`]), audited as the trainer.
 pub async fn open_workshop(
     store: &dyn Store,
+    mail: &Mail<'_>,
     centre: &Centre,
     trainer: &str,
     request: &NewWorkshopRequest,
@@ -132,6 +142,9 @@ pub async fn open_workshop(
         Err(StoreError::Conflict { .. }) => return Err(WorkshopError::Busy),
         other => other?,
     }
+    let chosen: Vec<TrainingScenario> =
+        request.scenarios.iter().filter_map(|id| scenarios().iter().find(|s| &s.id == id).cloned()).collect();
+    give_backgrounds(store, mail, centre, &workshop, &seats, &chosen, now).await?;
     let detail = format!("{} seats, {}", request.seats, request.scenarios.join(", "));
     crate::audit::record(
         store,
@@ -145,6 +158,204 @@ pub async fn open_workshop(
         }
     }
     Ok(view)
+}
+
+/// Gives each seat's customers what their scenario's background says they already have, fresh
+/// for this workshop: their e-address with the letters (from institutions that have a mailbox on
+/// this server; others are skipped and logged), their earlier cases at the centre (desk 99,
+/// closed about a year ago), and a company they represent (a training registration number, its
+/// own e-address) delegated for reading to a relative.
+async fn give_backgrounds(
+    store: &dyn Store,
+    mail: &Mail<'_>,
+    centre: &Centre,
+    workshop: &Workshop,
+    seats: &[WorkshopSeat],
+    chosen: &[TrainingScenario],
+    now: DateTime<Utc>,
+) -> Result<(), WorkshopError> {
+    use domain::eaddress::{AccountKind, EAddress};
+    let year_ago = now - Duration::days(365);
+    let mut past_sequence = store
+        .centre_cases_since(centre.id, year_ago - Duration::days(30))
+        .await?
+        .iter()
+        .filter(|c| c.number.contains(&format!("-{PAST_CASES_DESK}-{:02}-", chrono::Datelike::year(&year_ago) % 100)))
+        .filter_map(|c| domain::case::CaseNumber::parse(&c.number).ok())
+        .map(|n| n.sequence())
+        .max()
+        .unwrap_or(0);
+    for seat in seats {
+        let (_, customers) = seat_people(workshop.series, seat.seat, chosen.len());
+        for (k, (scenario, customer)) in chosen.iter().zip(&customers).enumerate() {
+            let background = &scenario.background;
+            let own = EAddress::private(customer).to_string();
+            ensure_account(store, &own, AccountKind::Natural, "", now).await?;
+            let (given, family) = training::training_name(u32::from(seat.seat) * 100 + k as u32 + 1);
+            let name = format!("{given} {family}");
+            for (i, letter) in background.letters.iter().enumerate() {
+                let Some(mailbox) =
+                    store.operated_accounts(Some(letter.from.clone()), None).await?.into_iter().find(|a| a.active)
+                else {
+                    tracing::info!(institution = %letter.from, "no mailbox here: a training letter skipped");
+                    continue;
+                };
+                let message = crate::eaddress::NewMessage {
+                    id: derived_id(
+                        b"pietura-training-letter:",
+                        format!("{}/{}/{k}/{i}", workshop.id, seat.seat).as_bytes(),
+                    ),
+                    recipients: vec![own.clone()],
+                    subject: letter.subject.get("lv").unwrap_or_default().to_owned(),
+                    body: format!(
+                        "{}\n\n{}\n\nŠī ir mācību vēstule. / This is a training letter.",
+                        letter.body.get("lv").unwrap_or_default(),
+                        letter.body.get("en").unwrap_or_default()
+                    ),
+                    case_number: None,
+                    in_reply_to: None,
+                    attachments: Vec::new(),
+                };
+                let principal = crate::eaddress::Principal::Institution { id: letter.from.clone() };
+                if let Err(error) = crate::eaddress::send(
+                    store,
+                    mail.attachments,
+                    mail.calendar,
+                    &principal,
+                    &mailbox.address,
+                    message,
+                    now,
+                )
+                .await
+                {
+                    tracing::warn!(%error, institution = %letter.from, "a training letter was not sent");
+                }
+            }
+            for service in &background.past_cases {
+                past_sequence += 1;
+                match past_case(store, centre, seat, service, customer, &name, past_sequence, year_ago).await {
+                    Err(WorkshopError::Background(error)) => {
+                        tracing::warn!(%error, %service, "a training customer's earlier case was not made");
+                    }
+                    other => other?,
+                }
+            }
+            if let Some(company) = &background.company {
+                let n = u32::from(seat.seat) * 100 + k as u32;
+                let number = training::training_company_number(workshop.series, n);
+                let address = EAddress::default_of(&number).to_string();
+                ensure_account(store, &address, AccountKind::Legal, &company.name, now).await?;
+                let source = format!("mācību uzņēmums / training company (workshop {})", workshop.series);
+                match crate::eaddress::record_representative(store, &address, customer.as_str(), &source, now).await {
+                    Err(crate::eaddress::RepresentativeError::Store(error)) => return Err(error.into()),
+                    Err(error) => {
+                        tracing::warn!(%error, "a training company's representative was not recorded");
+                        continue;
+                    }
+                    Ok(_) => {}
+                }
+                if let Some(relative) = company.delegate {
+                    let delegate = training::training_code(workshop.series, relative_number(seat.seat, k, relative));
+                    let request = crate::eaddress::NewDelegation {
+                        delegate: delegate.to_string(),
+                        rights: domain::eaddress::Right::Read,
+                        ends_on: domain::calendar::riga_date(now) + chrono::Days::new(365),
+                    };
+                    let owner = crate::eaddress::Principal::Operator { for_person: customer.to_string() };
+                    if let Err(error) = crate::eaddress::delegate(store, &owner, &address, request, now).await {
+                        tracing::warn!(%error, "a training company's delegation was not made");
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The desk number a training customer's earlier cases carry (no seat's desk has it in a
+/// workshop of fewer than 99 seats; workshops have at most 30).
+const PAST_CASES_DESK: u8 = 99;
+
+async fn ensure_account(
+    store: &dyn Store,
+    address: &str,
+    kind: domain::eaddress::AccountKind,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if store.accounts(vec![address.to_owned()]).await?.is_empty() {
+        store
+            .put_account(crate::store::Account {
+                address: address.to_owned(),
+                kind,
+                name: name.to_owned(),
+                institution_id: None,
+                centre_id: None,
+                active: true,
+                created_at: now,
+                changed_at: now,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// A training customer's earlier case at the centre: registered, submitted, decided, handed over
+/// and closed about a year before the workshop, by the trainer's centre (desk 99).
+#[allow(clippy::too_many_arguments)]
+async fn past_case(
+    store: &dyn Store,
+    centre: &Centre,
+    seat: &WorkshopSeat,
+    service: &str,
+    customer: &PersonalCode,
+    name: &str,
+    sequence: u32,
+    at: DateTime<Utc>,
+) -> Result<(), WorkshopError> {
+    use domain::case::{Actor, Case, CaseKind, CaseNumber, CaseStatus, NewCase};
+    let holder = store
+        .catalogue_record(crate::store::RecordKind::Service, service)
+        .await?
+        .and_then(|record| serde_json::from_str::<domain::catalogue::PublicService>(&record.document).ok())
+        .and_then(|service| service.competent_authorities.into_iter().next())
+        .ok_or_else(|| WorkshopError::Background(format!("{service} is not in the catalogue")))?;
+    let clerk = Actor::Staff {
+        personal_code: PersonalCode::parse(&seat.clerk_code).map_err(|e| WorkshopError::Background(e.to_string()))?,
+        offline: false,
+    };
+    let number = CaseNumber::new(&centre.code, PAST_CASES_DESK, chrono::Datelike::year(&at), sequence)
+        .map_err(|e| WorkshopError::Background(e.to_string()))?;
+    let mut case = Case::register(NewCase {
+        id: Uuid::now_v7(),
+        number,
+        service_id: service.to_owned(),
+        kind: CaseKind::Application,
+        channel: domain::catalogue::ChannelKind::VpvkacInPerson,
+        customer: domain::case::customer_from_code(customer.as_str(), name)
+            .map_err(|e| WorkshopError::Background(e.to_string()))?,
+        holder_institution: holder,
+        provider_institution: None,
+        centre_id: centre.id,
+        arrived_at: at,
+        served_at: at,
+        registered_at: at,
+        registered_by: clerk.clone(),
+        note: String::new(),
+    })
+    .map_err(|e| WorkshopError::Background(e.to_string()))?;
+    for (days, status) in [
+        (0, CaseStatus::Submitted),
+        (7, CaseStatus::Decided),
+        (10, CaseStatus::ResultDelivered),
+        (10, CaseStatus::Closed),
+    ] {
+        case.change_status(status, at + Duration::days(days) + Duration::minutes(1), clerk.clone(), "")
+            .map_err(|e| WorkshopError::Background(e.to_string()))?;
+    }
+    let stored = crate::store::StoredCase::new(&case, false, at + Duration::days(10))?;
+    store.insert_case(case.id, seat.device_id, stored, at).await?;
+    Ok(())
 }
 
 /// A workshop of the trainer's centre with every seat's progress now.

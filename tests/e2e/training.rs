@@ -444,15 +444,23 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     desk.screenshot(&shots.join("training-desk-03-seat-finished.png"))?;
     // The attendance and completion record: seat 1 came and finished, seat 2 did not come.
     desk.click("[data-testid=save-record]")?;
-    desk.wait("the record saved", Duration::from_secs(20), || Ok(desk.find("[data-testid=record-outcome]")?.is_some()))?;
+    desk.wait("the record saved", Duration::from_secs(20), || {
+        Ok(desk.find("[data-testid=record-outcome]")?.is_some())
+    })?;
     let record_pdf = saved_copy(&desk, "record-outcome", &trainer_home)?;
     std::fs::copy(&record_pdf, shots.join("training-record.pdf"))?;
     let record = pdftotext(&record_pdf);
     let seat_2 = record.split("Vieta 2").nth(1).with_context(|| format!("seat 2 on the record:\n{record}"))?;
     let seat_1 = record.split("Vieta 2").next().unwrap_or_default();
-    assert!(seat_1.contains(&clerk) && seat_1.contains("jā (pēdējoreiz pieslēdzās") && seat_1.contains("pabeigts"), "{record}");
+    assert!(
+        seat_1.contains(&clerk) && seat_1.contains("jā (pēdējoreiz pieslēdzās") && seat_1.contains("pabeigts"),
+        "{record}"
+    );
     assert!(seat_2.contains("nē (nav pieslēdzies)") && seat_2.contains("nav pabeigts: 0 no 3 soļiem"), "{record}");
-    assert!(record.contains("Ieradās") && record.contains("1 no 2") && record.contains("MĀCĪBAS / TRAINING"), "{record}");
+    assert!(
+        record.contains("Ieradās") && record.contains("1 no 2") && record.contains("MĀCĪBAS / TRAINING"),
+        "{record}"
+    );
     // Seat 1 again, after the question.
     desk.click("[data-testid=reset-seat-1]")?;
     desk.wait("the question", Duration::from_secs(10), || Ok(desk.find("[data-testid=reset-dialog]")?.is_some()))?;

@@ -342,17 +342,21 @@ pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
         import.push(form?.path().display().to_string());
     }
     server(&import.iter().map(String::as_str).collect::<Vec<_>>())?;
-    // Riga answers the training cases: its mailbox sends the decision letters.
-    server(&["institution", "add", "https://pietura.lv/id/org/riga", "--name", "Rīgas valstspilsētas pašvaldība"])?;
-    server(&[
-        "eaddress",
-        "add",
-        "_DEFAULT@90011524360",
-        "--name",
-        "Rīgas valstspilsētas pašvaldība",
-        "--institution",
-        "https://pietura.lv/id/org/riga",
-    ])?;
+    // Every institution of the catalogue with its mailbox: they send the workshop people's
+    // letters and the decisions on the training cases.
+    let catalogue: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("server/demo/demo-catalogue.pietura.json"))?)?;
+    for organisation in catalogue["organisations"].as_array().context("the demo catalogue's organisations")? {
+        let (Some(id), Some(name), Some(mailbox)) = (
+            organisation["id"].as_str(),
+            organisation["name"]["lv"].as_str(),
+            organisation["e_address"].as_str(),
+        ) else {
+            continue;
+        };
+        server(&["institution", "add", id, "--name", name])?;
+        server(&["eaddress", "add", mailbox, "--name", name, "--institution", id])?;
+    }
     server(&["eaddress", "add", "MAC@90011524360", "--name", centre, "--centre", centre])?;
     server(&["user", "grant", DEMO_TRAINER, "--role", "trainer", "--centre", centre])?;
     let added: serde_json::Value = serde_json::from_str(&server(&[

@@ -159,7 +159,8 @@ impl DeviceSession {
         let view = self.workshop(id).await?;
         let language = self.language()?;
         let lv = language == domain::Language::Lv;
-        let text = |t: &domain::catalogue::Text| t.get(language.code()).or_else(|| t.get("lv")).unwrap_or_default().to_owned();
+        let text =
+            |t: &domain::catalogue::Text| t.get(language.code()).or_else(|| t.get("lv")).unwrap_or_default().to_owned();
         let trainer = self.login.view().person.map(|p| format!("{} {}", p.given_name, p.surname)).unwrap_or_default();
         let centre = self.enrollment()?.map(|e| e.centre.name).unwrap_or_default();
         let finished_all = view.seats.iter().filter(|s| s.progress.iter().all(|p| p.finished)).count();
@@ -171,7 +172,11 @@ impl DeviceSession {
                 ((if lv { "Treneris" } else { "Trainer" }).to_owned(), trainer),
                 (
                     (if lv { "Ieradās" } else { "Attended" }).to_owned(),
-                    if lv { format!("{came} no {}", view.seats.len()) } else { format!("{came} of {}", view.seats.len()) },
+                    if lv {
+                        format!("{came} no {}", view.seats.len())
+                    } else {
+                        format!("{came} of {}", view.seats.len())
+                    },
                 ),
                 (
                     (if lv { "Pabeidza visu" } else { "Finished everything" }).to_owned(),
@@ -201,7 +206,11 @@ impl DeviceSession {
             };
             let mut fields = vec![((if lv { "Piedalījās" } else { "Attended" }).to_owned(), attended)];
             for progress in &seat.progress {
-                let title = view.scenarios.iter().find(|s| s.id == progress.scenario).map_or_else(|| progress.scenario.clone(), |s| text(&s.title));
+                let title = view
+                    .scenarios
+                    .iter()
+                    .find(|s| s.id == progress.scenario)
+                    .map_or_else(|| progress.scenario.clone(), |s| text(&s.title));
                 let done = progress.steps.iter().filter(|s| s.state == "done").count();
                 let total = progress.steps.len();
                 let result = match (progress.finished, lv) {

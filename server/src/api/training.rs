@@ -59,6 +59,7 @@ impl From<WorkshopError> for ApiError {
             WorkshopError::Grant(crate::login::GrantError::Store(e)) => e.into(),
             WorkshopError::Grant(other) => ApiError::internal(&other),
             WorkshopError::Store(e) => e.into(),
+            WorkshopError::Background(_) => ApiError::internal(&error),
         }
     }
 }
@@ -100,8 +101,10 @@ pub async fn open(
     let trainer = Trainer::of(&state, user)?;
     let now = (state.clock)();
     let store = state.store.as_ref();
+    let mail = training::Mail { attachments: &state.attachments, calendar: &state.calendar };
     let view = training::open_workshop(
         store,
+        &mail,
         &trainer.0.device.centre,
         trainer.code(),
         &request,

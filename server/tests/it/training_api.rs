@@ -335,3 +335,108 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
     assert_eq!(step(&again, 1, BIRTH, "register"), "waiting");
     assert_eq!(call(&server, &trainer_desk, &session, Method::POST, &reset, Some(json!({ "seat": 9 }))).await.0, 404);
 }
+
+on_both_backends!(training_server: each_workshop_gives_its_customers_a_past_of_their_own);
+
+/// Each workshop's customers come with what their stories say they already have: letters in
+/// their e-address from the institutions that have a mailbox here, an earlier case at the centre
+/// closed a year ago, and (starting a business) a company they represent whose mailbox the
+/// accountant may read. None of it counts as the trainee's work; a second workshop gets fresh
+/// people with a past of their own.
+async fn each_workshop_gives_its_customers_a_past_of_their_own(server: Running) {
+    use domain::eaddress::AccountKind;
+    const START: &str = "https://pietura.lv/id/training/start";
+    let store = server.store.as_ref();
+    server::devices::add_centre(store, "Rīgas VPVKAC", "Rīga", Some("RCV"), now()).await.unwrap();
+    crate::api::import_demo(&server).await;
+    for (id, name, mailbox) in [
+        ("https://pietura.lv/id/org/vsaa", "VSAA", "_DEFAULT@90001479204"),
+        ("https://pietura.lv/id/org/vid", "VID", "_DEFAULT@90000069281"),
+    ] {
+        server::institutions::add_institution(store, id, name, false, now()).await.unwrap();
+        store.put_account(crate::api::account(mailbox, AccountKind::Institution, Some(id), None)).await.unwrap();
+    }
+    let trainer = domain::training::training_code(901, 0).to_string();
+    server::login::grant(store, &trainer, Role::Trainer, "Rīgas VPVKAC", now()).await.unwrap();
+    let desk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Desk, "Trenera galds").await;
+    let session = log_in_with(&server, &desk, &mut card_of(&server, &trainer)).await;
+    let open = || async {
+        let body = json!({ "scenarios": [BIRTH, START], "seats": 1 });
+        let (status, opened) =
+            call(&server, &desk, &session, Method::POST, protocol::TRAINING_WORKSHOPS_PATH, Some(body)).await;
+        assert_eq!(status, 201, "{opened}");
+        serde_json::from_value::<WorkshopView>(opened).unwrap()
+    };
+    let inbox = |code: String| async move {
+        let address = domain::eaddress::EAddress::private(&domain::PersonalCode::parse(&code).unwrap()).to_string();
+        store.inbox(address, None, 10).await.unwrap()
+    };
+
+    let first = open().await;
+    let seat = &first.seats[0];
+    let (mother, founder) = (&seat.customers[0], &seat.customers[1]);
+    // Letters: the mother's from VSAA, the founder's from VID.
+    let letters = inbox(mother.person.personal_code.clone()).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(
+        (letters[0].0.sender.as_str(), letters[0].0.subject.as_str()),
+        ("_DEFAULT@90001479204", "Vecāku pabalsta pieprasīšana")
+    );
+    assert!(letters[0].0.body.contains("parental benefit"), "in both languages");
+    assert_eq!(inbox(founder.person.personal_code.clone()).await[0].0.sender, "_DEFAULT@90000069281");
+    // Earlier cases at the centre, closed a year ago, at desk 99: the customers' own.
+    let centre = store.find_centre_by_name("Rīgas VPVKAC").await.unwrap().unwrap();
+    let past: Vec<_> = store
+        .centre_cases_since(centre.id, now() - chrono::Duration::days(400))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.number.contains("-99-"))
+        .collect();
+    let last_year = chrono::Datelike::year(&(now() - chrono::Duration::days(365))) % 100;
+    assert_eq!(past.len(), 2, "{past:?}");
+    assert_eq!(past[0].number, format!("RCV-99-{last_year:02}-0001"));
+    assert_eq!(
+        (past[0].customer_code.as_str(), past[0].status.as_str()),
+        (mother.person.personal_code.as_str(), "closed")
+    );
+    assert_eq!(past[0].service_id, "https://pietura.lv/id/service/eid-card");
+    assert_eq!(past[0].holder_institution, "https://pietura.lv/id/org/pmlp");
+    assert_eq!(past[1].customer_code, founder.person.personal_code);
+    // The founder's company: a training registration number, its mailbox, the founder as its
+    // representative, read by the accountant (the founder's relative) until a year from now.
+    let accountant = &founder.relatives[0];
+    assert_eq!(accountant.role.get("en"), Some("The accountant"));
+    let held = store.representatives(None, Some(founder.person.personal_code.clone())).await.unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(held[0].mailbox.starts_with("_DEFAULT@49999"), "{}", held[0].mailbox);
+    let company = store.accounts(vec![held[0].mailbox.clone()]).await.unwrap().pop().unwrap();
+    assert_eq!((company.kind, company.name.as_str()), (AccountKind::Legal, "IK \"Mācību darbnīca\""));
+    let delegated = store.delegations(Some(held[0].mailbox.clone()), None).await.unwrap();
+    assert_eq!(delegated.len(), 1);
+    assert_eq!(
+        (delegated[0].delegate.as_str(), delegated[0].rights),
+        (accountant.person.personal_code.as_str(), domain::eaddress::Right::Read)
+    );
+    // None of it is the trainee's work.
+    assert!(seat.progress.iter().all(|p| p.steps.iter().all(|s| s.state == "waiting")), "{:?}", seat.progress);
+
+    // The next workshop: other people, their own letters and cases, another company.
+    let second = open().await;
+    let next = &second.seats[0].customers[0];
+    assert_ne!(next.person.personal_code, mother.person.personal_code);
+    assert_eq!(inbox(next.person.personal_code.clone()).await.len(), 1);
+    assert_eq!(inbox(mother.person.personal_code.clone()).await.len(), 1, "the first workshop's letters stay theirs");
+    let numbers: Vec<String> = store
+        .centre_cases_since(centre.id, now() - chrono::Duration::days(400))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.number.contains("-99-"))
+        .map(|c| c.number)
+        .collect();
+    assert_eq!(numbers.len(), 4, "{numbers:?}");
+    let second_company =
+        store.representatives(None, Some(second.seats[0].customers[1].person.personal_code.clone())).await.unwrap();
+    assert_ne!(second_company[0].mailbox, held[0].mailbox);
+}
