@@ -103,6 +103,8 @@ pub struct KioskApp {
     pending_card: Pending<device::login::CardView>,
     last_card_poll: Option<chrono::DateTime<chrono::Utc>>,
     pending_login: Pending<Result<device::login::LoginView, device::login::LoginFailure>>,
+    /// A training kiosk's training card being fetched for the code typed.
+    pending_training_card: Pending<Result<protocol::TrainingPerson, SessionError>>,
     pending_cases: Pending<CitizenStart>,
     pending_mail: Pending<MailAnswer>,
     /// When a person last touched the screen (for the idle timeout).
@@ -135,6 +137,7 @@ impl KioskApp {
             pending_card: Pending::default(),
             last_card_poll: None,
             pending_login: Pending::default(),
+            pending_training_card: Pending::default(),
             pending_cases: Pending::default(),
             pending_mail: Pending::default(),
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
@@ -351,6 +354,8 @@ impl KioskApp {
         match self.screen {
             Screen::Citizen(_) => self.end_citizen_session("citizen.ended_idle"),
             _ => {
+                self.take_training_card_out();
+                self.pending_training_card.forget();
                 self.screen = Screen::Home(Box::default());
                 self.browse_read_for = None;
             }
@@ -388,6 +393,16 @@ impl KioskApp {
                 self.last_card_poll = Some(now);
             }
         }
+        if let Some(result) = self.pending_training_card.take()
+            && let Screen::Login(screen) = &mut self.screen
+        {
+            screen.busy = false;
+            match result {
+                // The reader has a card now: look at it at once.
+                Ok(_) => self.last_card_poll = None,
+                Err(error) => screen.error = Some((error.code.name(), None)),
+            }
+        }
         match self.pending_login.take() {
             Some(Ok(view)) => match view.person {
                 Some(person) if view.state == "logged_in" => {
@@ -407,7 +422,10 @@ impl KioskApp {
                         (cases, mailboxes)
                     });
                 }
-                _ => self.screen = Screen::Home(Box::default()),
+                _ => {
+                    self.take_training_card_out();
+                    self.screen = Screen::Home(Box::default());
+                }
             },
             Some(Err(failure)) => {
                 if let Screen::Login(screen) = &mut self.screen {
@@ -435,9 +453,18 @@ impl KioskApp {
         self.follow_idleness(now);
     }
 
+    /// A training kiosk's training card out of its reader, as a citizen takes a real card with
+    /// them: the next person finds no one's card.
+    fn take_training_card_out(&self) {
+        if let Some(session) = self.session.as_ref().filter(|s| s.training()) {
+            session.remove_training_card(false);
+        }
+    }
+
     /// Logs the citizen out and wipes every screen that showed their data.
     fn end_citizen_session(&mut self, notice: &str) {
         tracing::info!(reason = notice, "citizen session ended");
+        self.take_training_card_out();
         if let Some(session) = self.session.clone() {
             self.runtime.spawn(async move {
                 session.log_out().await;
@@ -469,6 +496,7 @@ impl KioskApp {
     pub fn is_busy(&self) -> bool {
         self.pending_enrollment.is_waiting()
             || self.pending_login.is_waiting()
+            || self.pending_training_card.is_waiting()
             || self.pending_cases.is_waiting()
             || self.pending_mail.is_waiting()
             || matches!(self.screen, Screen::Login(_) | Screen::Citizen(_))
@@ -521,9 +549,17 @@ impl KioskApp {
             }
             Action::Home(HomeAction::LogIn) => {
                 self.last_card_poll = None;
-                self.screen = Screen::Login(LoginScreen::default());
+                self.screen = Screen::Login(LoginScreen::new(session.training()));
             }
-            Action::Login(LoginAction::Cancel) => self.screen = Screen::Home(Box::default()),
+            Action::Login(LoginAction::Cancel) => {
+                self.take_training_card_out();
+                self.pending_training_card.forget();
+                self.screen = Screen::Home(Box::default());
+            }
+            Action::Login(LoginAction::TrainingCard(code)) => {
+                self.pending_training_card
+                    .ask(&self.runtime, async move { session.insert_training_card(&code, false).await });
+            }
             Action::Login(action @ (LoginAction::Submit(_) | LoginAction::UsePinPad)) => {
                 let pin = match action {
                     LoginAction::Submit(pin) => Some(pin),

@@ -59,9 +59,15 @@ fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let session = {
         let _entered = runtime.enter();
-        DeviceSession::open(&data_dir, app, policy_from_env(), system_clock())
-            .map(|session| if training { session.for_training() } else { session })
-            .map(Arc::new)
+        if training {
+            // A workshop's customers "insert" the training card of the code on their handout.
+            let readers = Arc::new(device::login::TrainingReaders::new());
+            DeviceSession::open_with_cards(&data_dir, app, policy_from_env(), system_clock(), readers.clone())
+                .map(|session| session.for_training().with_training_cards(readers))
+        } else {
+            DeviceSession::open(&data_dir, app, policy_from_env(), system_clock())
+        }
+        .map(Arc::new)
     };
     if let (Ok(session), Some(printer)) = (&session, &config.printer) {
         if printer.as_os_str() == "none" {

@@ -1493,3 +1493,66 @@ fn a_training_kiosk_says_so_on_every_screen() {
         );
     }
 }
+
+/// Training (issue 18): at a training kiosk a workshop's customer without a card types the code
+/// from their handout on the keypad; the kiosk gets that training card from its training server,
+/// and PIN1 logs them in through the same code as a real card. Ending the session takes the
+/// training card out: the next person finds no one's card. A staff member's code is refused.
+#[test]
+fn a_workshop_customer_logs_in_at_a_training_kiosk_with_the_code_from_their_handout() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let server = runtime.block_on(server::testing::spawn_training(dir.path(), DeviceKind::Kiosk, "Mācību kiosks"));
+    let seat = &server.workshop.seats[0];
+    let customer = seat.customers[0].person.clone();
+    let readers = Arc::new(device::login::TrainingReaders::new());
+    let session = {
+        let _entered = runtime.enter();
+        DeviceSession::open_with_cards(
+            &dir.path().join("kiosk"),
+            &format!("pietura-kiosk-test-{}", Uuid::new_v4()),
+            fast_policy(),
+            device::engine::system_clock(),
+            readers.clone(),
+        )
+        .unwrap()
+        .for_training()
+        .with_training_cards(readers)
+    };
+    runtime.block_on(session.enroll(&server.url, &server.enrollment_code)).unwrap();
+    let app = KioskApp::new(Ok(Arc::new(session)), runtime.handle().clone(), device::engine::system_clock());
+    let mut harness = kiosk_sized(app);
+    harness.run();
+    let type_code = |harness: &mut Harness<'_, KioskApp>, code: &str| {
+        for digit in code.chars().filter(char::is_ascii_digit) {
+            harness.get_by_role_and_label(egui::accesskit::Role::Button, &digit.to_string()).click();
+            harness.run();
+        }
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, "Apstiprināt").click();
+        harness.run();
+    };
+    harness.get_by_label("Pieslēgties ar eID karti").click();
+    run_until(&mut harness, "Mācību karte");
+    // The seat's clerk is staff, not a citizen: no card for a kiosk.
+    type_code(&mut harness, &seat.clerk.personal_code);
+    run_until(&mut harness, "Tas netika atrasts.");
+    harness.get_by_label("Mācību personas kods: ");
+    // The customer's code from the handout: their card goes in, PIN1 logs them in.
+    type_code(&mut harness, &customer.personal_code);
+    let name = format!("{} {}", customer.given_name, customer.surname);
+    run_until(&mut harness, &name);
+    for digit in customer.pin1.chars() {
+        harness.get_by_role_and_label(egui::accesskit::Role::Button, &digit.to_string()).click();
+        harness.run();
+    }
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Apstiprināt").click();
+    run_until(&mut harness, &format!("Sveiki, {name}!"));
+    harness.get_by_label("MĀCĪBAS — šis ir mācību kiosks: nekas šeit nav īsts.");
+    // Finished: the training card leaves with them.
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Beigt darbu").click();
+    harness.run();
+    run_until(&mut harness, "Pieslēgties ar eID karti");
+    harness.get_by_label("Pieslēgties ar eID karti").click();
+    run_until(&mut harness, "Ievietojiet savu eID karti lasītājā.");
+    assert!(harness.query_by_label(&name).is_none(), "no one's card is in the reader");
+}

@@ -854,6 +854,7 @@ pub async fn issue_card(
     ca: &eid::test_ca::TestCa,
     centre: &Centre,
     personal_code: &str,
+    customers_only: bool,
     now: DateTime<Utc>,
 ) -> Result<protocol::TrainingCard, WorkshopError> {
     let code = PersonalCode::parse(personal_code).map_err(|_| WorkshopError::NotAPerson(personal_code.into()))?;
@@ -863,13 +864,17 @@ pub async fn issue_card(
         for seat in seats {
             let (clerk, customers) = seat_people(workshop.series, seat.seat, workshop.scenarios.len());
             let base = u32::from(seat.seat) * 100;
-            let people = std::iter::once((clerk, base)).chain(customers.into_iter().zip(base + 1..));
+            let clerk = (!customers_only).then_some((clerk, base));
+            let people = clerk.into_iter().chain(customers.into_iter().zip(base + 1..));
             if let Some((_, n)) = people.into_iter().find(|(person, _)| *person == code) {
                 named = Some(person(&code, n));
             }
         }
     }
-    if named.is_none() && store.centre_role_grants(centre.id).await?.iter().any(|g| g.personal_code == code.as_str()) {
+    if named.is_none()
+        && !customers_only
+        && store.centre_role_grants(centre.id).await?.iter().any(|g| g.personal_code == code.as_str())
+    {
         named = Some(person(&code, 0));
     }
     let person = named.ok_or_else(|| WorkshopError::NotAPerson(code.to_string()))?;

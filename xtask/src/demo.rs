@@ -347,11 +347,9 @@ pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
     let catalogue: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("server/demo/demo-catalogue.pietura.json"))?)?;
     for organisation in catalogue["organisations"].as_array().context("the demo catalogue's organisations")? {
-        let (Some(id), Some(name), Some(mailbox)) = (
-            organisation["id"].as_str(),
-            organisation["name"]["lv"].as_str(),
-            organisation["e_address"].as_str(),
-        ) else {
+        let (Some(id), Some(name), Some(mailbox)) =
+            (organisation["id"].as_str(), organisation["name"]["lv"].as_str(), organisation["e_address"].as_str())
+        else {
             continue;
         };
         server(&["institution", "add", id, "--name", name])?;

@@ -12,6 +12,11 @@ pub struct LoginScreen {
     pub busy: bool,
     /// The last failure's code and, after a wrong PIN, the tries left.
     pub error: Option<(String, Option<u8>)>,
+    /// A training kiosk: without a card, the keypad takes the personal code from the
+    /// workshop handout, and that training card goes in.
+    pub training: bool,
+    /// The training person's code typed so far (digits only).
+    pub training_code: zeroize::Zeroizing<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +24,17 @@ pub enum LoginAction {
     Submit(zeroize::Zeroizing<String>),
     /// The reader has its own PIN pad: the citizen types PIN1 there.
     UsePinPad,
+    /// A training kiosk: put in the training card of this personal code.
+    TrainingCard(String),
     Cancel,
 }
 
 impl LoginScreen {
+    /// A new login; `training` at a training kiosk (the training card by its code).
+    pub fn new(training: bool) -> Self {
+        Self { training, ..Self::default() }
+    }
+
     pub fn pin_length(&self) -> usize {
         self.pin.len()
     }
@@ -49,6 +61,15 @@ impl LoginScreen {
                     None => {
                         ui.label(tr(language, "login.checking"));
                     }
+                }
+                if self.training && !card_ready {
+                    ui.add_space(12.0);
+                    ui.label(egui::RichText::new(tr(language, "login.training.title")).strong().size(28.0));
+                    ui.label(tr(language, "login.training.hint"));
+                    let shown = training_code_shown(&self.training_code);
+                    let said = format!("{}: {}", tr(language, "login.training.code"), self.training_code.as_str());
+                    ui.add(egui::Label::new(egui::RichText::new(shown).size(40.0).monospace()))
+                        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &said));
                 }
                 ui.add_space(12.0);
                 let pin_pad = self.card.as_ref().and_then(|c| c.card.as_ref()).is_some_and(|c| c.pin_pad);
@@ -78,7 +99,27 @@ impl LoginScreen {
                 }
             });
             let pin_pad = self.card.as_ref().and_then(|c| c.card.as_ref()).is_some_and(|c| c.pin_pad);
-            if !(pin_pad && card_ready) {
+            if self.training && !card_ready {
+                ui.vertical(|ui| {
+                    let key = egui::vec2(110.0, 80.0);
+                    let code = &mut self.training_code;
+                    if super::pin_keypad(
+                        ui,
+                        language,
+                        "training-code-keypad",
+                        code,
+                        !self.busy,
+                        TRAINING_CODE_DIGITS,
+                        key,
+                    ) {
+                        let digits = std::mem::take(&mut *self.training_code);
+                        action = Some(LoginAction::TrainingCard(format!("{}-{}", &digits[..6], &digits[6..])));
+                        self.busy = true;
+                        self.error = None;
+                    }
+                    self.training_code.truncate(TRAINING_CODE_DIGITS);
+                });
+            } else if !(pin_pad && card_ready) {
                 ui.vertical(|ui| {
                     let enabled = card_ready && !self.busy;
                     let key = egui::vec2(110.0, 80.0);
@@ -92,6 +133,16 @@ impl LoginScreen {
         });
         action
     }
+}
+
+/// A personal code's digits (`DDMMYY` and five more).
+const TRAINING_CODE_DIGITS: usize = 11;
+
+/// The code typed so far in its printed shape, the rest as blanks: `070339-21___`.
+fn training_code_shown(digits: &str) -> String {
+    let mut shown: String = digits.chars().chain(std::iter::repeat('_')).take(TRAINING_CODE_DIGITS).collect();
+    shown.insert(6, '-');
+    shown
 }
 
 impl LoginScreen {

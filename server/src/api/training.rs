@@ -147,9 +147,10 @@ pub async fn reset(
     ))
 }
 
-/// A training person's card for a training desk's in-process reader (asked before anyone is
-/// logged in: the trainee logs in with it). For a desk of a training server, and only for that
-/// desk's centre's training people.
+/// A training person's card for a training device's in-process reader (asked before anyone is
+/// logged in: the trainee logs in with it). For a desk of a training server, only for that desk's
+/// centre's training people; for a training kiosk, only for its centre's workshop customers (a
+/// kiosk serves citizens, never staff).
 #[utoipa::path(post, path = "/v1/training/cards", params(("pietura-protocol" = u32, Header)),
     security(("device" = [])), request_body = TrainingCardRequest,
     responses((status = 201, body = TrainingCard), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -162,11 +163,14 @@ pub async fn card(
     let Some(ca) = state.training_ca.as_ref().filter(|_| state.environment == Environment::Training) else {
         return Err(WorkshopError::NotTraining.into());
     };
-    if device.kind != DeviceKind::Desk {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, "training cards go to desks"));
-    }
+    let customers_only = match device.kind {
+        DeviceKind::Desk => false,
+        DeviceKind::Kiosk => true,
+    };
     let now = (state.clock)();
-    let card = training::issue_card(state.store.as_ref(), ca, &device.centre, &request.personal_code, now).await?;
+    let card =
+        training::issue_card(state.store.as_ref(), ca, &device.centre, &request.personal_code, customers_only, now)
+            .await?;
     tracing::info!(device = %device.id, "a training card was issued");
     Ok((StatusCode::CREATED, Json(card)))
 }

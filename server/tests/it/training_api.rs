@@ -139,13 +139,13 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
     let hello = sync.hello(&desk).await.unwrap();
     // The trainee logs in with a training card the server issues to the seat's desk: only for
     // this centre's training people.
-    let card_for = |code: String| {
-        let (server, desk) = (&server, &desk);
+    let card_to = |device: &protocol::DeviceCredentials, code: String| {
+        let (server, device) = (&server, device.clone());
         async move {
             let answer = reqwest::Client::new()
                 .post(format!("{}{}", server.url.trim_end_matches('/'), protocol::TRAINING_CARDS_PATH))
                 .header("pietura-protocol", "1")
-                .header("authorization", desk.authorization_header())
+                .header("authorization", device.authorization_header())
                 .json(&json!({ "personal_code": code }))
                 .send()
                 .await
@@ -154,6 +154,13 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
             (status, answer.json::<serde_json::Value>().await.unwrap())
         }
     };
+    let card_for = |code: String| card_to(&desk, code);
+    // A training kiosk of the centre takes a workshop customer's card (a citizen's), never the
+    // clerk's or the trainer's.
+    let kiosk = enrolled(&server, "Rīgas VPVKAC", DeviceKind::Kiosk, "Mācību kiosks").await;
+    assert_eq!(card_to(&kiosk, customer.clone()).await.0, 201);
+    assert_eq!(card_to(&kiosk, seat.clerk.personal_code.clone()).await.0, 404, "a clerk's card is no kiosk's");
+    assert_eq!(card_to(&kiosk, trainer.clone()).await.0, 404, "nor a trainer's");
     assert_eq!(card_for("290156-11605".into()).await.0, 403, "a real person's card, never");
     assert_eq!(card_for(domain::training::training_code(4242, 7).to_string()).await.0, 404, "someone else's");
     let (status, issued) = card_for(seat.clerk.personal_code.clone()).await;
