@@ -161,6 +161,16 @@ fn run(cli: Cli) -> Result<()> {
     runtime.block_on(async move {
         let location = settings.database()?;
         let store = store::open(&location).await.with_context(|| format!("opening the database {location:?}"))?;
+        // A database is the real service's or a workshop's for good: the first server claims it.
+        let wanted = settings.environment.as_str();
+        let belongs = store.claim_environment(wanted).await?;
+        if belongs != wanted {
+            anyhow::bail!(
+                "this database belongs to a {belongs} server, and this one is set up as {wanted}: \
+                 a {wanted} server never opens it (set environment = \"{belongs}\" if that is what \
+                 you meant, or give this server a database of its own)"
+            );
+        }
         let clock = system_clock();
         let ttl = chrono::Duration::hours(i64::from(settings.enrollment_code_ttl_hours));
         let cx = cli::CommandContext { store: store.clone(), settings: settings.clone(), clock: clock.clone(), ttl };

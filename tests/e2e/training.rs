@@ -9,7 +9,7 @@ use tests::{bin_dir, desk::TestDesk, free_port, processes::ServerProcess, scenar
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_training_desk_works_with_a_training_server_only_and_marks_what_it_prints() {
     let dir = tempfile::tempdir().unwrap();
-    let mut scenario = Scenario::in_dir(dir.path());
+    let mut scenario = Scenario::training_in_dir(dir.path());
     scenario.centre("Mācību centrs", "Rīga").unwrap();
     let ca = scenario.trust_test_ca().unwrap().clone();
     scenario.demo_catalogue().unwrap();
@@ -99,7 +99,7 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
     use device::{login::TrainingReaders, schedule::SchedulePolicy, session::DeviceSession};
     use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
-    let scenario = Scenario::in_dir(dir.path());
+    let scenario = Scenario::training_in_dir(dir.path());
     scenario.centre("Mācību centrs", "Rīga").unwrap();
     scenario.demo_catalogue().unwrap();
     std::fs::write(dir.path().join("pietura.toml"), "eid_origin = \"https://pietura.training\"\n").unwrap();
@@ -292,7 +292,7 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     use anyhow::Context;
     let home = tempfile::tempdir()?;
     let shots = tests::artefact_dir();
-    let scenario = Scenario::in_dir(home.path());
+    let scenario = Scenario::training_in_dir(home.path());
     scenario.centre("Mācību centrs", "Rīga")?;
     scenario.demo_catalogue()?;
     std::fs::write(home.path().join("pietura.toml"), "eid_origin = \"https://pietura.training\"\n")?;
@@ -487,4 +487,32 @@ fn forget_read_moments(json: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(forget_read_moments),
         _ => {}
     }
+}
+
+/// A database is the real service's or a workshop's for good: the first server to open it claims
+/// it, and a server set up for the other side refuses to open it — to serve or for an operator's
+/// command — saying what to do, so a misconfigured training server never runs over real data.
+#[test]
+fn a_database_stays_on_its_side_of_the_training_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = |db: &std::path::Path, environment: &str, args: &[&str]| {
+        tests::processes::server_command(&bin_dir(), db, free_port())
+            .env("PIETURA_ENVIRONMENT", environment)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let real = dir.path().join("real.db");
+    assert!(command(&real, "production", &["migrate"]).status.success());
+    for args in [&["migrate"][..], &["serve"], &["centre", "list"]] {
+        let refused = command(&real, "training", args);
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{args:?} ran");
+        assert!(said.contains("belongs to a production server") && said.contains("database of its own"), "{said}");
+    }
+    assert!(command(&real, "production", &["centre", "list"]).status.success(), "still the real service's");
+    let workshop = dir.path().join("workshop.db");
+    assert!(command(&workshop, "training", &["migrate"]).status.success());
+    let refused = command(&workshop, "production", &["serve"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("belongs to a training server"), "{refused:?}");
 }

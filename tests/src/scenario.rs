@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use eid::test_ca::TestCa;
 
-use crate::processes::{ServerProcess, server_cli};
+use crate::processes::{ServerProcess, server_command};
 
 /// A database in a folder of the test's, and what the tests need to know about it.
 pub struct Scenario {
@@ -15,17 +15,36 @@ pub struct Scenario {
     pub dir: PathBuf,
     pub db: PathBuf,
     ca: Option<TestCa>,
+    /// A training server's database (its commands and the server run with
+    /// `PIETURA_ENVIRONMENT=training`: a database is one side's for good).
+    training: bool,
 }
 
 impl Scenario {
     /// An empty database (`server.db`) in `dir`, run by the workspace's binaries.
     pub fn in_dir(dir: &Path) -> Self {
-        Self { bin: crate::bin_dir(), dir: dir.to_owned(), db: dir.join("server.db"), ca: None }
+        Self { bin: crate::bin_dir(), dir: dir.to_owned(), db: dir.join("server.db"), ca: None, training: false }
+    }
+
+    /// [`Scenario::in_dir`] for a training server.
+    pub fn training_in_dir(dir: &Path) -> Self {
+        Self { training: true, ..Self::in_dir(dir) }
+    }
+
+    fn environment(&self) -> &'static str {
+        if self.training { "training" } else { "production" }
     }
 
     /// `pietura-server ARGS` on this database; answers what it printed.
     pub fn cli(&self, args: &[&str]) -> Result<String> {
-        server_cli(&self.bin, &self.db, args)
+        let output = server_command(&self.bin, &self.db, 0)
+            .env("PIETURA_ENVIRONMENT", self.environment())
+            .args(args)
+            .output()?;
+        if !output.status.success() {
+            anyhow::bail!("pietura-server {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(String::from_utf8(output.stdout)?)
     }
 
     pub fn centre(&self, name: &str, municipality: &str) -> Result<&Self> {
@@ -101,6 +120,9 @@ impl Scenario {
 
     /// The server on `port`, on this database with these settings.
     pub fn start(&self, port: u16) -> Result<ServerProcess> {
-        ServerProcess::start(&self.bin, &self.db, port)
+        let environment = self.environment();
+        ServerProcess::start_with(&self.bin, &self.db, port, |server| {
+            server.env("PIETURA_ENVIRONMENT", environment);
+        })
     }
 }

@@ -234,6 +234,7 @@ macro_rules! migrations {
             15 "0015" "device_versions",
             16 "0016" "device_outbox",
             17 "0017" "workshops",
+            18 "0018" "environment",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

@@ -31,6 +31,9 @@ pub trait Store:
     async fn schema_version(&self) -> Result<i64, StoreError>;
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Claims the database for `environment` (`production` or `training`) unless a server
+    /// claimed it before; answers the environment it belongs to (the first claim's).
+    async fn claim_environment(&self, environment: &str) -> Result<String, StoreError>;
 }
 
 /// Centres and their devices: enrollment, authentication, revocation.

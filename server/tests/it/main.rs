@@ -111,6 +111,7 @@ macro_rules! conformance {
 
 conformance!(
     migrations_are_idempotent_and_versioned,
+    a_database_belongs_to_the_first_environment_that_claims_it,
     centres_are_unique_by_name_and_listed_in_order,
     devices_need_an_existing_centre_and_a_unique_live_name,
     enrollment_codes_work_once_and_only_before_expiry,

@@ -30,11 +30,17 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 17);
+    assert_eq!(store.schema_version().await.unwrap(), 18);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 17);
+    assert_eq!(store.schema_version().await.unwrap(), 18);
     store.ping().await.unwrap();
+}
+
+pub async fn a_database_belongs_to_the_first_environment_that_claims_it(store: Arc<dyn Store>) {
+    assert_eq!(store.claim_environment("training").await.unwrap(), "training");
+    assert_eq!(store.claim_environment("production").await.unwrap(), "training", "the first claim holds");
+    assert_eq!(store.claim_environment("training").await.unwrap(), "training");
 }
 
 pub async fn centres_are_unique_by_name_and_listed_in_order(store: Arc<dyn Store>) {
@@ -205,7 +211,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 17);
+    assert_eq!(store.schema_version().await.unwrap(), 18);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(

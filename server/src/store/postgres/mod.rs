@@ -477,4 +477,16 @@ impl Store for PostgresStore {
         client.query_one("SELECT 1", &[]).await.map_err(db)?;
         Ok(())
     }
+
+    async fn claim_environment(&self, environment: &str) -> Result<String, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        client
+            .execute(
+                "INSERT INTO server_environment (id, environment) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                &[&environment],
+            )
+            .await
+            .map_err(db)?;
+        Ok(client.query_one("SELECT environment FROM server_environment WHERE id = 1", &[]).await.map_err(db)?.get(0))
+    }
 }

@@ -655,4 +655,17 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.with(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db)).await
     }
+
+    async fn claim_environment(&self, environment: &str) -> Result<String, StoreError> {
+        let environment = environment.to_owned();
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO server_environment (id, environment) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
+                [&environment],
+            )
+            .map_err(db)?;
+            c.query_row("SELECT environment FROM server_environment WHERE id = 1", [], |r| r.get(0)).map_err(db)
+        })
+        .await
+    }
 }
