@@ -12,9 +12,10 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::PersonalCode;
 
-/// The PINs of every training card (printed on the trainee's handout; nothing to protect).
+/// The PINs of every training card (printed on the trainee's handout; nothing to protect). As on
+/// a real card, PIN1 has 4 to 12 digits and PIN2 6 to 12 (a shorter PIN2 never signs).
 pub const TRAINING_PIN1: &str = "1234";
-pub const TRAINING_PIN2: &str = "12345";
+pub const TRAINING_PIN2: &str = "123456";
 
 /// The first birth date of a legacy-shaped code that was never issued: legacy codes ended the
 /// day before (30 June 2017).
@@ -564,6 +565,14 @@ mod tests {
         assert!(matches!(&steps[1], StepState::Wrong { code, .. } if code == "consultation"), "{steps:?}");
         facts.cases.push(case("birth-registration", &customer, CaseStatus::Registered));
         assert_eq!(check_steps(&scenario, &customer, &facts)[1], StepState::Waiting);
+    }
+
+    #[test]
+    fn training_pins_are_as_long_as_a_real_cards() {
+        // Latvian eID cards: PIN1 4–12 digits, PIN2 6–12 (`eid::apdu`); a 5-digit PIN2 once made
+        // every training signature fail.
+        assert!((4..=12).contains(&TRAINING_PIN1.len()) && TRAINING_PIN1.bytes().all(|b| b.is_ascii_digit()));
+        assert!((6..=12).contains(&TRAINING_PIN2.len()) && TRAINING_PIN2.bytes().all(|b| b.is_ascii_digit()));
     }
 
     #[test]

@@ -479,7 +479,7 @@ fn training_workshops() {
         given_name: given.into(),
         surname: surname.into(),
         pin1: "1234".into(),
-        pin2: "12345".into(),
+        pin2: "123456".into(),
     };
     let seat = WorkshopSeatView {
         seat: 1,

@@ -121,6 +121,10 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
         "Valsts sociālās apdrošināšanas aģentūra",
     ]);
     operator(&["user", "grant", &trainer, "--role", "trainer", "--centre", "Mācību centrs"]);
+    // The centre's mailbox (e-forms go from it) and Riga's, which holds the kindergarten queue.
+    operator(&["institution", "add", tests::people::RIGA, "--name", "Rīgas valstspilsētas pašvaldība"]);
+    operator(&["eaddress", "add", tests::people::RIGA_BOX, "--name", "Rīga", "--institution", tests::people::RIGA]);
+    operator(&["eaddress", "add", "MAC@90011524360", "--name", "Mācību centrs", "--centre", "Mācību centrs"]);
     let trainer_code = scenario.device("Mācību centrs", "desk", "Trenera galds").unwrap();
     let server = ServerProcess::start_with(&bin_dir(), &scenario.db, free_port(), |server| {
         server.env("PIETURA_ENVIRONMENT", "training").env("PIETURA_TRAINING_ANSWER_SECS", "0");
@@ -211,6 +215,64 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
         })
         .unwrap();
     trainee.change_case_status(case.id, domain::case::CaseStatus::Submitted, "").unwrap();
+
+    // The birth scenario's kindergarten e-form, signed with the mother's training card (PIN2 from
+    // the handout) through the same signing code as a real card: first without a phone or an
+    // e-mail, which Riga's script refuses by letter; then complete.
+    let mother = &seat.customers[1].person;
+    trainee.insert_training_card(&mother.personal_code, true).await.unwrap();
+    trainee.start_visit(&mother.personal_code, &format!("{} {}", mother.given_name, mother.surname)).unwrap();
+    let submit_form = |contact: Option<(&str, &str)>| {
+        let draft = trainee.start_form("https://pietura.lv/id/form/preschool-queue", None).unwrap();
+        let mut data = draft.data.clone();
+        data["child_name"] = serde_json::json!(format!("{} {}", son.given_name, son.surname));
+        data["child_code"] = serde_json::json!(son.personal_code);
+        data["start_date"] = serde_json::json!("2027-09-01");
+        data["language"] = serde_json::json!("lv");
+        data["schools"] = serde_json::json!("PII Zīlīte, PII Bitīte");
+        data["confirm"] = serde_json::json!(true);
+        if let Some((field, value)) = contact {
+            data[field] = serde_json::json!(value);
+        }
+        let ready = trainee.save_form_draft(draft.id, data, 99).unwrap();
+        assert!(ready.errors.is_empty(), "{:?}", ready.errors);
+        trainee.application_preview(draft.id, domain::Language::Lv).unwrap();
+        trainee.submit_form(draft.id, domain::Language::Lv, Some(device::session::Pin2::Typed(&mother.pin2))).unwrap()
+    };
+    let birth_step = |view: &protocol::WorkshopView, step: &str| {
+        let progress = view.seats[0].progress.iter().find(|p| p.scenario == birth).unwrap();
+        progress.steps.iter().find(|s| s.step == step).unwrap().clone()
+    };
+    submit_form(None);
+    let started = std::time::Instant::now();
+    loop {
+        let step = birth_step(&trainer_desk.workshop(opened.id).await.unwrap(), "preschool-form");
+        if step.state == "wrong" {
+            assert_eq!(step.code.as_deref(), Some("refused_incomplete"), "{step:?}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(40), "never refused: {step:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Riga's letter, in reply to the submission, waits in the centre's mailbox.
+    let store = server::store::open(&server::store::DatabaseLocation::Sqlite(scenario.db.clone())).await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let letters = store.inbox("MAC@90011524360".into(), None, 10).await.unwrap();
+        if let Some((letter, _)) = letters.iter().find(|(m, _)| m.in_reply_to.is_some()) {
+            assert_eq!(letter.sender, tests::people::RIGA_BOX);
+            assert!(letter.body.contains("neither a phone number nor an e-mail"), "{}", letter.body);
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(40), "no refusal letter: {letters:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    submit_form(Some(("email", "mamma@example.lv")));
+    let started = std::time::Instant::now();
+    while birth_step(&trainer_desk.workshop(opened.id).await.unwrap(), "preschool-form").state != "done" {
+        assert!(started.elapsed() < Duration::from_secs(40), "the complete form never counted");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 
     // The institution decides it (answering at once here); the trainer sees seat 1 finished.
     let started = std::time::Instant::now();

@@ -409,7 +409,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           if (!args.scenarios.length) throw { code: "validation", message: "no scenarios" };
           if (args.seats < 1 || args.seats > 30) throw { code: "validation", message: "seats" };
           const chosen = trainingScenarios().filter((s) => args.scenarios.includes(s.id));
-          const person = (code, given, surname) => ({ personal_code: code, given_name: given, surname, pin1: "1234", pin2: "12345" });
+          const person = (code, given, surname) => ({ personal_code: code, given_name: given, surname, pin1: "1234", pin2: "123456" });
           const workshop = {
             id: "0190b2d8-0000-7000-8000-0000000e0001", series: 1, created_at: new Date().toISOString(), scenarios: chosen,
             seats: Array.from({ length: args.seats }, (_, i) => ({
@@ -444,7 +444,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           if (!args.personalCode.startsWith("0107")) throw { code: "not_found", message: "not a person of this centre" };
           state.card.present = true;
           persist();
-          return reply("insert_training_card", { personal_code: args.personalCode, given_name: "ANNA", surname: "BĒRZIŅA", pin1: "1234", pin2: "12345" });
+          return reply("insert_training_card", { personal_code: args.personalCode, given_name: "ANNA", surname: "BĒRZIŅA", pin1: "1234", pin2: "123456" });
         case "remove_training_card":
           return reply("remove_training_card", null);
         case "workshop_record":
