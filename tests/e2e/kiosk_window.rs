@@ -358,3 +358,77 @@ fn send_letter(url: &str, key: &str) -> Result<()> {
     anyhow::ensure!(status == reqwest::StatusCode::CREATED, "the letter was refused: {status}");
     Ok(())
 }
+
+/// A training kiosk (issue 18) as a workshop's customer meets it: the training band on every
+/// screen, the login screen asking for the code from their handout when no card is in, the code
+/// typed on the on-screen keypad (through AT-SPI), their training card in, PIN1, their own
+/// screen; after finishing, no one's card is left in the reader. Photographed in both languages.
+#[test]
+fn a_training_kiosk_takes_a_workshop_customers_card_by_the_code_on_their_handout() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (lv, en) = (Texts::load("lv")?, Texts::load("en")?);
+    let screen = Screen::start(dir.path())?;
+    let bus = AccessibilityBus::start(dir.path())?;
+    // A training server with a workshop, in this process (it serves while the test goes on).
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    std::fs::create_dir_all(dir.path().join("server"))?;
+    let server =
+        runtime.block_on(server::testing::spawn_training(&dir.path().join("server"), domain::DeviceKind::Kiosk, "K1"));
+    let customer = server.workshop.seats[0].customers[0].person.clone();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "server_url = \"{}\"\nenrollment_code = \"{}\"\ndata_dir = \"{}\"\nwindowed = true\n",
+            server.url,
+            server.enrollment_code,
+            dir.path().join("kiosk").display()
+        ),
+    )?;
+    let port = free_port();
+    let _kiosk = Process::spawn(
+        "pietura-kiosk",
+        Command::new(bin_dir().join("pietura-kiosk"))
+            .arg("--config")
+            .arg(&config)
+            .env("DISPLAY", &screen.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("PIETURA_KEYRING", "keyutils")
+            .env("PIETURA_SYNC_INTERVAL_MS", "1000")
+            .env("PIETURA_TRAINING", "1")
+            .stdout(e2e_log("kiosk-training", port))
+            .stderr(e2e_log("kiosk-training", port)),
+    )?;
+    bus.wait_for("push button", lv.get("login.start"))?;
+    wait_until_tree_mentions(&bus, "MĀCĪBAS")?;
+    bus.press(lv.get("login.start"))?;
+    let tree = bus.wait_for("label", lv.get("login.training.title"))?;
+    assert!(
+        tree.iter().any(|n| n.role == "label" && n.name.starts_with(lv.get("login.training.code"))),
+        "the code typed so far is read out: {}",
+        outline(&tree)
+    );
+    assert!(has(&tree, "push button", lv.get("login.cancel")), "a way back: {}", outline(&tree));
+    shoot_both_languages(&bus, &screen, "training-login")?;
+    // The customer types the code from the handout on the keypad and confirms.
+    for key in customer.personal_code.chars().filter(char::is_ascii_digit) {
+        bus.press(&key.to_string())?;
+    }
+    let typed = format!("{}: {}", en.get("login.training.code"), customer.personal_code.replace('-', ""));
+    bus.wait_for("label", &typed)?;
+    bus.press(en.get("login.submit"))?;
+    let name = format!("{} {}", customer.given_name, customer.surname);
+    bus.wait_for("label", &name)?;
+    shoot_both_languages(&bus, &screen, "training-card-in")?;
+    for key in customer.pin1.chars() {
+        bus.press(&key.to_string())?;
+    }
+    bus.press(en.get("login.submit"))?;
+    bus.wait_for("toggle button", en.get("citizen.mail"))?;
+    shoot_both_languages(&bus, &screen, "training-citizen")?;
+    bus.press(en.get("citizen.log_out"))?;
+    bus.press(en.get("login.start"))?;
+    let tree = bus.wait_for("label", en.get("login.training.title"))?;
+    assert!(!tree.iter().any(|n| n.name == name), "no one's card is left in: {}", outline(&tree));
+    Ok(())
+}

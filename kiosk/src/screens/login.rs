@@ -48,7 +48,11 @@ impl LoginScreen {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(520.0);
-                super::widgets::card_reader_picture(ui, card_ready);
+                // A training kiosk without a card asks for the handout's code instead: the picture
+                // makes room for it, so "Cancel" stays on the first screen at 1280×800.
+                if !(self.training && !card_ready) {
+                    super::widgets::card_reader_picture(ui, card_ready);
+                }
                 match &self.card {
                     Some(card) if card_ready => {
                         let holder = card.card.as_ref().map(|c| c.holder.clone()).unwrap_or_default();
@@ -85,7 +89,7 @@ impl LoginScreen {
                         self.error = None;
                         action = Some(LoginAction::UsePinPad);
                     }
-                } else {
+                } else if !(self.training && !card_ready) {
                     super::pin_dots(ui, language, self.pin.len(), "login.pin_entered");
                 }
                 self.error_line(ui, language);
