@@ -616,7 +616,8 @@ pub async fn answer_as_institutions(
 ) -> Result<InstitutionsAnswered, StoreError> {
     use domain::case::CaseStatus;
     let mut answered = InstitutionsAnswered::default();
-    let held = refuse_incomplete_forms(store, attachments, calendar, after, now, &mut answered).await?;
+    let mail = Mail { attachments, calendar };
+    let held = refuse_incomplete_forms(store, &mail, after, now, &mut answered).await?;
     for centre in store.list_centres().await? {
         for stored in store.centre_cases_since(centre.id, now - Duration::days(30)).await? {
             let case: domain::case::Case =
@@ -662,7 +663,7 @@ pub async fn answer_as_institutions(
                 continue;
             }
             answered.decided += 1;
-            if decision_letter(store, attachments, calendar, &case, &holder, now).await? {
+            if decision_letter(store, &mail, &case, &holder, now).await? {
                 answered.letters += 1;
             }
         }
@@ -677,8 +678,7 @@ pub async fn answer_as_institutions(
 /// comes.
 async fn refuse_incomplete_forms(
     store: &dyn Store,
-    attachments: &crate::eaddress::Attachments,
-    calendar: &domain::calendar::WorkingCalendar,
+    mail: &Mail<'_>,
     after: Duration,
     now: DateTime<Utc>,
     answered: &mut InstitutionsAnswered,
@@ -705,7 +705,7 @@ async fn refuse_incomplete_forms(
             if row.received_at > now - after {
                 continue;
             }
-            if refusal_letter(store, attachments, calendar, row, &rule.reason, now).await? {
+            if refusal_letter(store, mail, row, &rule.reason, now).await? {
                 answered.refused += 1;
             }
         }
@@ -718,8 +718,7 @@ async fn refuse_incomplete_forms(
 /// sent now.
 async fn refusal_letter(
     store: &dyn Store,
-    attachments: &crate::eaddress::Attachments,
-    calendar: &domain::calendar::WorkingCalendar,
+    mail: &Mail<'_>,
     submission: &crate::store::FormSubmissionRow,
     reason: &domain::catalogue::Text,
     now: DateTime<Utc>,
@@ -747,7 +746,9 @@ async fn refusal_letter(
         attachments: Vec::new(),
     };
     let principal = crate::eaddress::Principal::Institution { id: submission.holder.clone() };
-    match crate::eaddress::send(store, attachments, calendar, &principal, &mailbox.address, message, now).await {
+    match crate::eaddress::send(store, mail.attachments, mail.calendar, &principal, &mailbox.address, message, now)
+        .await
+    {
         Ok((_, new)) => {
             if new {
                 crate::audit::record(
@@ -782,8 +783,7 @@ fn derived_id(purpose: &[u8], what: &[u8]) -> Uuid {
 /// institution has no mailbox on this server).
 async fn decision_letter(
     store: &dyn Store,
-    attachments: &crate::eaddress::Attachments,
-    calendar: &domain::calendar::WorkingCalendar,
+    mail: &Mail<'_>,
     case: &domain::case::Case,
     holder: &str,
     now: DateTime<Utc>,
@@ -794,20 +794,7 @@ async fn decision_letter(
         return Ok(false);
     };
     let recipient = domain::eaddress::EAddress::private(personal_code).to_string();
-    if store.accounts(vec![recipient.clone()]).await?.is_empty() {
-        store
-            .put_account(crate::store::Account {
-                address: recipient.clone(),
-                kind: domain::eaddress::AccountKind::Natural,
-                name: String::new(),
-                institution_id: None,
-                centre_id: None,
-                active: true,
-                created_at: now,
-                changed_at: now,
-            })
-            .await?;
-    }
+    ensure_account(store, &recipient, domain::eaddress::AccountKind::Natural, "", now).await?;
     // The same case's letter is one message: its id follows from the case.
     let id = derived_id(b"pietura-training-decision:", case.id.as_bytes());
     let message = crate::eaddress::NewMessage {
@@ -821,7 +808,9 @@ async fn decision_letter(
         attachments: Vec::new(),
     };
     let principal = crate::eaddress::Principal::Institution { id: holder.to_owned() };
-    match crate::eaddress::send(store, attachments, calendar, &principal, &mailbox.address, message, now).await {
+    match crate::eaddress::send(store, mail.attachments, mail.calendar, &principal, &mailbox.address, message, now)
+        .await
+    {
         Ok(_) => Ok(true),
         Err(error) => {
             tracing::warn!(case = %case.number, %error, "a simulated institution's decision letter was not sent");

@@ -206,26 +206,7 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     let url = format!("http://127.0.0.1:{port}");
     send_letter(&url, &key)?;
 
-    let config = dir.path().join("kiosk.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "server_url = \"{url}\"\nenrollment_code = \"{code}\"\ndata_dir = \"{}\"\nwindowed = true\n",
-            dir.path().join("kiosk").display()
-        ),
-    )?;
-    let _kiosk = Process::spawn(
-        "pietura-kiosk",
-        Command::new(bin_dir().join("pietura-kiosk"))
-            .arg("--config")
-            .arg(&config)
-            .env("DISPLAY", &screen.display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .env("PIETURA_KEYRING", "keyutils")
-            .env("PIETURA_SYNC_INTERVAL_MS", "1000")
-            .stdout(e2e_log("kiosk", port))
-            .stderr(e2e_log("kiosk", port)),
-    )?;
+    let _kiosk = start_kiosk(dir.path(), &screen, &bus, (&url, &code), port, &[])?;
 
     // The home screen, enrolled and with the catalogue, in Latvian: what Orca would read.
     let tree = bus.wait_for("push button", lv.get("login.start"))?;
@@ -325,6 +306,39 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     Ok(())
 }
 
+/// The real kiosk on `screen`, its tree on `bus`, enrolling at `server` (URL, enrollment code)
+/// from its config file, its data in `dir/kiosk`, with `environment` besides.
+fn start_kiosk(
+    dir: &Path,
+    screen: &Screen,
+    bus: &AccessibilityBus,
+    (url, code): (&str, &str),
+    port: u16,
+    environment: &[(&str, &str)],
+) -> Result<Process> {
+    let config = dir.join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "server_url = \"{url}\"\nenrollment_code = \"{code}\"\ndata_dir = \"{}\"\nwindowed = true\n",
+            dir.join("kiosk").display()
+        ),
+    )?;
+    Process::spawn(
+        "pietura-kiosk",
+        Command::new(bin_dir().join("pietura-kiosk"))
+            .arg("--config")
+            .arg(&config)
+            .env("DISPLAY", &screen.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("PIETURA_KEYRING", "keyutils")
+            .env("PIETURA_SYNC_INTERVAL_MS", "1000")
+            .envs(environment.iter().copied())
+            .stdout(e2e_log("kiosk", port))
+            .stderr(e2e_log("kiosk", port)),
+    )
+}
+
 fn wait_until_tree_mentions(bus: &AccessibilityBus, text: &str) -> Result<Vec<Node>> {
     let mut tree = Vec::new();
     let found = wait_until(&format!("{text:?} in the kiosk's tree"), Duration::from_secs(30), || {
@@ -375,30 +389,8 @@ fn a_training_kiosk_takes_a_workshop_customers_card_by_the_code_on_their_handout
     let server =
         runtime.block_on(server::testing::spawn_training(&dir.path().join("server"), domain::DeviceKind::Kiosk, "K1"));
     let customer = server.workshop.seats[0].customers[0].person.clone();
-    let config = dir.path().join("kiosk.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "server_url = \"{}\"\nenrollment_code = \"{}\"\ndata_dir = \"{}\"\nwindowed = true\n",
-            server.url,
-            server.enrollment_code,
-            dir.path().join("kiosk").display()
-        ),
-    )?;
-    let port = free_port();
-    let _kiosk = Process::spawn(
-        "pietura-kiosk",
-        Command::new(bin_dir().join("pietura-kiosk"))
-            .arg("--config")
-            .arg(&config)
-            .env("DISPLAY", &screen.display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .env("PIETURA_KEYRING", "keyutils")
-            .env("PIETURA_SYNC_INTERVAL_MS", "1000")
-            .env("PIETURA_TRAINING", "1")
-            .stdout(e2e_log("kiosk-training", port))
-            .stderr(e2e_log("kiosk-training", port)),
-    )?;
+    let target = (server.url.as_str(), server.enrollment_code.as_str());
+    let _kiosk = start_kiosk(dir.path(), &screen, &bus, target, free_port(), &[("PIETURA_TRAINING", "1")])?;
     bus.wait_for("push button", lv.get("login.start"))?;
     wait_until_tree_mentions(&bus, "MĀCĪBAS")?;
     bus.press(lv.get("login.start"))?;

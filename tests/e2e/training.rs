@@ -103,15 +103,7 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
     scenario.centre("Mācību centrs", "Rīga").unwrap();
     scenario.demo_catalogue().unwrap();
     std::fs::write(dir.path().join("pietura.toml"), "eid_origin = \"https://pietura.training\"\n").unwrap();
-    let operator = |args: &[&str]| {
-        let out = tests::processes::server_command(&bin_dir(), &scenario.db, 0)
-            .env("PIETURA_ENVIRONMENT", "training")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let operator = |args: &[&str]| scenario.cli(args).unwrap();
     let trainer = domain::training::training_code(55, 0).to_string();
     operator(&[
         "institution",
@@ -359,12 +351,7 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     scenario.demo_catalogue()?;
     std::fs::write(home.path().join("pietura.toml"), "eid_origin = \"https://pietura.training\"\n")?;
     let operator = |args: &[&str]| {
-        let out = tests::processes::server_command(&bin_dir(), &scenario.db, 0)
-            .env("PIETURA_ENVIRONMENT", "training")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        scenario.cli(args).unwrap();
     };
     operator(&[
         "institution",

@@ -44,13 +44,15 @@ impl LoginScreen {
         ui.heading(tr(language, "login.title"));
         ui.add_space(8.0);
         let card_ready = self.card.as_ref().is_some_and(|c| c.status == "card");
+        // A training kiosk without a card asks for the handout's code on the keypad instead.
+        let asks_for_code = self.training && !card_ready;
         // Who and what to do beside the keypad: both in sight at every text size.
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(520.0);
                 // A training kiosk without a card asks for the handout's code instead: the picture
                 // makes room for it, so "Cancel" stays on the first screen at 1280×800.
-                if !(self.training && !card_ready) {
+                if !asks_for_code {
                     super::widgets::card_reader_picture(ui, card_ready);
                 }
                 match &self.card {
@@ -66,7 +68,7 @@ impl LoginScreen {
                         ui.label(tr(language, "login.checking"));
                     }
                 }
-                if self.training && !card_ready {
+                if asks_for_code {
                     ui.add_space(12.0);
                     ui.label(egui::RichText::new(tr(language, "login.training.title")).strong().size(28.0));
                     ui.label(tr(language, "login.training.hint"));
@@ -89,7 +91,7 @@ impl LoginScreen {
                         self.error = None;
                         action = Some(LoginAction::UsePinPad);
                     }
-                } else if !(self.training && !card_ready) {
+                } else if !asks_for_code {
                     super::pin_dots(ui, language, self.pin.len(), "login.pin_entered");
                 }
                 self.error_line(ui, language);
@@ -103,7 +105,7 @@ impl LoginScreen {
                 }
             });
             let pin_pad = self.card.as_ref().and_then(|c| c.card.as_ref()).is_some_and(|c| c.pin_pad);
-            if self.training && !card_ready {
+            if asks_for_code {
                 ui.vertical(|ui| {
                     let key = egui::vec2(110.0, 80.0);
                     let code = &mut self.training_code;

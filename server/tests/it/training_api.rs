@@ -63,6 +63,27 @@ fn case_at(hello: &protocol::HelloResponse, service: &str, customer: &str, seque
     .unwrap()
 }
 
+/// The outbox entries a desk sends for `case` registered and then marked submitted by `actor`,
+/// logged in as `session`.
+fn registered_and_submitted(case: &Case, actor: &Actor, session: &str) -> Vec<OutboxEntryDto> {
+    let change = StatusChange { status: CaseStatus::Submitted, at: now(), actor: actor.clone(), note: String::new() };
+    let entry = |id, kind: &str, payload| OutboxEntryDto {
+        id,
+        kind: kind.into(),
+        payload,
+        offline: false,
+        author: Some(author_of(session)),
+    };
+    vec![
+        entry(case.id, "case_registered", serde_json::to_value(case).unwrap()),
+        entry(
+            Uuid::now_v7(),
+            "case_status",
+            json!({ "case_id": case.id, "change": change, "from": CaseStatus::Registered }),
+        ),
+    ]
+}
+
 on_both_backends!(training_server: a_trainer_opens_a_workshop_and_follows_each_seat);
 
 async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
@@ -173,22 +194,7 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
     let actor =
         Actor::Staff { personal_code: domain::PersonalCode::parse(&seat.clerk.personal_code).unwrap(), offline: false };
     let case = case_at(&hello, "https://pietura.lv/id/service/birth-registration", customer, 1, &actor);
-    let registered = OutboxEntryDto {
-        id: case.id,
-        kind: "case_registered".into(),
-        payload: serde_json::to_value(&case).unwrap(),
-        offline: false,
-        author: Some(author_of(&trainee)),
-    };
-    let change = StatusChange { status: CaseStatus::Submitted, at: now(), actor: actor.clone(), note: String::new() };
-    let submitted = OutboxEntryDto {
-        id: Uuid::now_v7(),
-        kind: "case_status".into(),
-        payload: json!({ "case_id": case.id, "change": change, "from": CaseStatus::Registered }),
-        offline: false,
-        author: Some(author_of(&trainee)),
-    };
-    let reply = sync.push_outbox(&desk, vec![registered, submitted]).await.unwrap();
+    let reply = sync.push_outbox(&desk, registered_and_submitted(&case, &actor, &trainee)).await.unwrap();
     assert!(reply.results.iter().all(|r| r.outcome == "applied"), "{reply:?}");
 
     // The trainer sees it: seat 1 registered and submitted, the decision still to come; seat 2
@@ -252,22 +258,7 @@ async fn a_trainer_opens_a_workshop_and_follows_each_seat(server: Running) {
         .await
         .unwrap();
     let preschool = case_at(&hello, "https://pietura.lv/id/service/preschool-queue", customer, 2, &actor);
-    let entry = OutboxEntryDto {
-        id: preschool.id,
-        kind: "case_registered".into(),
-        payload: serde_json::to_value(&preschool).unwrap(),
-        offline: false,
-        author: Some(author_of(&trainee)),
-    };
-    let change = StatusChange { status: CaseStatus::Submitted, at: now(), actor: actor.clone(), note: String::new() };
-    let submitted = OutboxEntryDto {
-        id: Uuid::now_v7(),
-        kind: "case_status".into(),
-        payload: json!({ "case_id": preschool.id, "change": change, "from": CaseStatus::Registered }),
-        offline: false,
-        author: Some(author_of(&trainee)),
-    };
-    let reply = sync.push_outbox(&desk, vec![entry, submitted]).await.unwrap();
+    let reply = sync.push_outbox(&desk, registered_and_submitted(&preschool, &actor, &trainee)).await.unwrap();
     assert!(reply.results.iter().all(|r| r.outcome == "applied"), "{reply:?}");
     let clerk_at_desk = server::eaddress::Principal::Person {
         personal_code: seat.clerk.personal_code.clone(),
