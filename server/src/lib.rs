@@ -8,6 +8,7 @@ pub mod api;
 pub mod audit;
 pub mod audit_checkpoint;
 pub mod authorship;
+pub mod backup;
 pub mod cases;
 pub mod catalogue;
 pub mod clock;

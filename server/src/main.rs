@@ -59,6 +59,24 @@ enum Command {
     /// E-address mailboxes.
     #[command(subcommand)]
     Eaddress(EaddressCommand),
+    /// Back up the database and every attachment into a new folder, with a manifest of digests,
+    /// while the server runs (SQLite through its online backup API; for PostgreSQL give the
+    /// `pg_dump -Fc` file made just before).
+    Backup {
+        /// A new (or empty) folder.
+        #[arg(long)]
+        to: PathBuf,
+        /// PostgreSQL only: the file `pg_dump -Fc -f FILE <database_url>` wrote.
+        #[arg(long)]
+        pg_dump: Option<PathBuf>,
+    },
+    /// Restore a backup into a new place (the database the settings name must not exist yet;
+    /// every digest is checked before anything is written). For PostgreSQL the attachments are
+    /// restored and the dump is left for `pg_restore`.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -158,6 +176,9 @@ fn run(cli: Cli) -> Result<()> {
         settings.environment.crossing_in_text(&argument).map_err(|crossing| anyhow::anyhow!("{crossing}"))?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if let Command::Restore { from } = &cli.command {
+        return runtime.block_on(restore(&settings, from));
+    }
     runtime.block_on(async move {
         let location = settings.database()?;
         let store = store::open(&location).await.with_context(|| format!("opening the database {location:?}"))?;
@@ -245,7 +266,26 @@ fn run(cli: Cli) -> Result<()> {
                 });
                 serve(settings, state).await?
             }
-            Command::Eid(_) => unreachable!("handled above"),
+            Command::Eid(_) | Command::Restore { .. } => unreachable!("handled above"),
+            Command::Backup { to, pg_dump } => {
+                let source = server::backup::Source {
+                    database: &location,
+                    pg_dump: pg_dump.as_deref(),
+                    schema_version: store.schema_version().await?,
+                    environment: settings.environment.as_str(),
+                };
+                let manifest =
+                    server::backup::backup(source, &attachments_of(&settings)?, &to, clock()).await?;
+                let bytes: u64 = manifest.attachments.iter().map(|a| a.bytes).sum();
+                println!(
+                    "backed up into {}: the database ({} bytes, sha256 {}) and {} attachments ({bytes} bytes); each file's digest is in {}",
+                    to.display(),
+                    manifest.database.bytes,
+                    manifest.database.sha256,
+                    manifest.attachments.len(),
+                    server::backup::MANIFEST
+                );
+            }
             Command::Eaddress(command) => cli::eaddress::run(command, &cx).await?,
             Command::Audit(command) => cli::audit::run(command, &cx).await?,
             Command::Stats(command) => cli::stats::run(command, &cx).await?,
@@ -257,6 +297,28 @@ fn run(cli: Cli) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// `restore --from DIR`: before any database is opened (a restore writes a new one).
+async fn restore(settings: &Settings, from: &std::path::Path) -> Result<()> {
+    let location = settings.database()?;
+    let target = server::backup::Target { database: &location, environment: settings.environment.as_str() };
+    let restored = server::backup::restore(from, target, &attachments_of(settings)?).await?;
+    let manifest = &restored.manifest;
+    println!(
+        "restored the backup of {} (schema version {}): {} attachments checked and stored",
+        manifest.made_at.to_rfc3339(),
+        manifest.schema_version,
+        manifest.attachments.len()
+    );
+    match restored.pg_dump {
+        Some(dump) => println!(
+            "now load the database: pg_restore --no-owner --dbname <database_url> {} — then `pietura-server migrate` and `pietura-server audit verify`",
+            dump.display()
+        ),
+        None => println!("the database is in place; check it with `pietura-server audit verify`"),
+    }
+    Ok(())
 }
 
 /// Every `minutes`, a signed checkpoint of the audit log into `dir`.

@@ -1,6 +1,7 @@
 //! End-to-end tests across processes: the real `pietura-server` binary and its CLI, the sync
 //! engine against a server that goes away, and the real desk app driven through tauri-driver.
 
+mod backup;
 mod cases;
 mod consent;
 mod desk;

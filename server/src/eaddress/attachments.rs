@@ -147,6 +147,25 @@ impl Attachments {
         }
     }
 
+    /// Every digest kept, in order (for backups; unfinished uploads are not content yet).
+    pub async fn digests(&self) -> Result<Vec<String>, MailboxError> {
+        let storage = |e: object_store::Error| MailboxError::Storage(e.to_string());
+        let top = self.store.list_with_delimiter(Some(&ObjectPath::from("attachments"))).await.map_err(storage)?;
+        let mut all = Vec::new();
+        for folder in top.common_prefixes {
+            let listed = self.store.list_with_delimiter(Some(&folder)).await.map_err(storage)?;
+            all.extend(
+                listed
+                    .objects
+                    .into_iter()
+                    .filter_map(|o| o.location.filename().map(str::to_owned))
+                    .filter(|d| valid_digest(d)),
+            );
+        }
+        all.sort();
+        Ok(all)
+    }
+
     /// The content, checked against its digest on the way out.
     pub async fn get(&self, sha256: &str) -> Result<axum::body::Bytes, MailboxError> {
         if !valid_digest(sha256) {
