@@ -1103,6 +1103,12 @@ pub struct CentreDevice {
     /// How the device last said its outbox stands (as of `last_seen_at`).
     #[serde(default)]
     pub outbox: Option<OutboxReport>,
+    /// The newest version devices of the whole fleet report, when this one runs an older one.
+    #[serde(default)]
+    pub behind: Option<String>,
+    /// Enrolled and in use, but not heard from for a day (or ever since enrolling).
+    #[serde(default)]
+    pub unseen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -456,6 +456,8 @@ fn the_centre_administrators_answers_read_as_before() {
         revoked_at: None,
         reported_version: Some("0.1.0".into()),
         outbox: Some(OutboxReport { pending: 0, refused: 0, oldest: None }),
+        behind: Some("0.2.0".into()),
+        unseen: false,
     };
     pinned("centre_devices", &CentreDevices { devices: vec![device.clone()] });
     pinned("new_device_request", &NewDeviceRequest { kind: DeviceKind::Desk, name: "Galds 3".into() });

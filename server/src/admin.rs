@@ -287,8 +287,9 @@ pub async fn centre_devices(store: &dyn Store, centre: Uuid) -> Result<Vec<Devic
     Ok(devices)
 }
 
-/// A device as the administrator's list shows it.
-pub fn device_view(device: &Device, now: DateTime<Utc>) -> CentreDevice {
+/// A device as the administrator's list shows it, against the fleet's `newest` version.
+pub fn device_view(device: &Device, newest: Option<&str>, now: DateTime<Utc>) -> CentreDevice {
+    let (behind, unseen) = crate::devices::fleet_standing(device, newest, now);
     let state = match (device.revoked_at, device.enrolled_at) {
         (Some(_), _) => "revoked",
         (None, Some(_)) => "enrolled",
@@ -306,6 +307,8 @@ pub fn device_view(device: &Device, now: DateTime<Utc>) -> CentreDevice {
         revoked_at: device.revoked_at,
         reported_version: device.reported_version.clone(),
         outbox: device.reported_outbox,
+        behind,
+        unseen,
     }
 }
 

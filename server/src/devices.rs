@@ -237,6 +237,40 @@ pub fn reported_version(user_agent: &str) -> Option<String> {
     plain.then(|| version.to_owned())
 }
 
+/// A device not heard from for this long is shown as such (issue 19: the fleet).
+pub const UNSEEN_AFTER_HOURS: i64 = 24;
+
+/// The newest of the versions devices report (`0.10.0` is newer than `0.9.3`; text that is not
+/// a version counts for nothing).
+pub fn newest_version<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    versions.into_iter().filter_map(version_key).max().map(|(_, text)| text)
+}
+
+/// A version's order: its numeric parts (a pre-release such as `-rc1` just before the release).
+fn version_key(text: &str) -> Option<(Vec<u64>, String)> {
+    let (release, pre) = match text.split_once(['-', '+']) {
+        Some((release, rest)) => (release, !text[release.len()..].starts_with('+') && !rest.is_empty()),
+        None => (text, false),
+    };
+    let mut parts = release.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<u64>>>()?;
+    // A release outranks its own pre-releases: 1.2.0 > 1.2.0-rc1.
+    parts.push(u64::from(!pre));
+    Some((parts, text.to_owned()))
+}
+
+/// Where a device stands in the fleet: the newest version when it runs an older one, and
+/// whether an enrolled device has not been heard from for a day.
+pub fn fleet_standing(device: &Device, newest: Option<&str>, now: DateTime<Utc>) -> (Option<String>, bool) {
+    let behind = match (device.reported_version.as_deref().and_then(version_key), newest.and_then(version_key)) {
+        (Some((own, _)), Some((best, text))) if own < best => Some(text),
+        _ => None,
+    };
+    let active = device.enrolled_at.is_some() && device.revoked_at.is_none();
+    let unseen =
+        active && device.last_seen_at.is_none_or(|seen| now - seen > chrono::Duration::hours(UNSEEN_AFTER_HOURS));
+    (behind.filter(|_| active), unseen)
+}
+
 /// Checks a device's credentials and notes that it was seen, and which version it says it runs.
 pub async fn authenticate(
     store: &dyn Store,
@@ -259,4 +293,52 @@ pub async fn authenticate(
     }
     store.record_device_seen(record.device.id, now, version, outbox).await?;
     Ok(record.device)
+}
+
+#[cfg(test)]
+mod fleet_tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_ordered_by_their_numbers_not_as_text() {
+        assert_eq!(newest_version(["0.9.3", "0.10.0", "0.2.11"]).as_deref(), Some("0.10.0"));
+        assert_eq!(newest_version(["1.2.0-rc1", "1.2.0"]).as_deref(), Some("1.2.0"), "a release after its candidates");
+        assert_eq!(newest_version(["1.2.0+build7", "1.1.9"]).as_deref(), Some("1.2.0+build7"));
+        assert_eq!(newest_version(["not-a-version", "0.1.0"]).as_deref(), Some("0.1.0"));
+        assert_eq!(newest_version([]), None);
+    }
+
+    #[test]
+    fn a_device_in_use_is_behind_or_unseen_by_what_it_last_said() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let device = |version: Option<&str>, seen_hours_ago: Option<i64>, revoked: bool| Device {
+            id: Uuid::nil(),
+            centre: domain::Centre { id: Uuid::nil(), name: "C".into(), municipality: "M".into(), code: "C".into() },
+            desk_number: Some(1),
+            kind: DeviceKind::Desk,
+            name: "Galds".into(),
+            enrollment_expires_at: now,
+            enrolled_at: Some(now - Duration::days(30)),
+            last_seen_at: seen_hours_ago.map(|h| now - Duration::hours(h)),
+            revoked_at: revoked.then_some(now),
+            created_at: now - Duration::days(30),
+            reported_version: version.map(str::to_owned),
+            reported_outbox: None,
+        };
+        assert_eq!(
+            fleet_standing(&device(Some("0.1.0"), Some(1), false), Some("0.1.1"), now),
+            (Some("0.1.1".into()), false)
+        );
+        assert_eq!(fleet_standing(&device(Some("0.1.1"), Some(25), false), Some("0.1.1"), now), (None, true));
+        assert_eq!(
+            fleet_standing(&device(None, Some(1), false), Some("0.1.1"), now),
+            (None, false),
+            "no claim, no verdict"
+        );
+        assert_eq!(
+            fleet_standing(&device(Some("0.1.0"), Some(48), true), Some("0.1.1"), now),
+            (None, false),
+            "revoked: not in use"
+        );
+    }
 }

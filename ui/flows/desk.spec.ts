@@ -826,6 +826,11 @@ test("the centre administrator: figures as charts with tables, staff roles and d
   await expect(page.getByTestId("device-outbox-Galds 1")).toHaveText("viss nosūtīts");
   await expect(page.getByTestId("device-outbox-Galds 2")).toContainText("1 serveris noraidīja");
   await expect(page.getByTestId("device-outbox-Bibliotēkas kiosks")).toHaveText("—");
+  // The fleet: a device on an older version, and one not heard from for a day, said so.
+  await expect(page.getByTestId("device-version-Bibliotēkas kiosks")).toContainText("novecojusi: citur jau 0.1.0");
+  await expect(page.getByTestId("device-version-Galds 1")).toHaveText("0.1.0");
+  await expect(page.getByTestId("device-seen-Galds 2")).toContainText("nav sazinājusies vairāk nekā dienu");
+  await expect(page.getByTestId("device-seen-Galds 1")).not.toContainText("nav sazinājusies");
   await page.getByTestId("device-kind-kiosk").check();
   await page.getByLabel("Nosaukums").fill("Lasītavas kiosks");
   await page.getByTestId("add-device").click();

@@ -296,9 +296,9 @@ export function installFakeBackend(caseRules: CaseRules): void {
           { at: "2026-12-04T07:57:00Z", kind: "login_failed", personal_code: "210860-10528", device_name: "Galds 2" },
         ],
         devices: [
-          { id: "0190b2d8-0000-7000-8000-0000000d0001", kind: "desk", name: "Galds 1", desk_number: 1, state: "enrolled", enrollment_expires_at: "2026-01-13T08:00:00Z", last_seen_at: new Date().toISOString(), revoked_at: null, reported_version: "0.1.0", outbox: { pending: 0, refused: 0, oldest: null } },
-          { id: "0190b2d8-0000-7000-8000-0000000d0002", kind: "desk", name: "Galds 2", desk_number: 2, state: "enrolled", enrollment_expires_at: "2026-02-03T08:00:00Z", last_seen_at: "2026-12-04T16:02:00Z", revoked_at: null, reported_version: "0.1.0", outbox: { pending: 3, refused: 1, oldest: "2026-12-04T09:15:00Z" } },
-          { id: "0190b2d8-0000-7000-8000-0000000d0003", kind: "kiosk", name: "Bibliotēkas kiosks", desk_number: null, state: "enrolled", enrollment_expires_at: "2026-03-01T08:00:00Z", last_seen_at: "2026-12-04T18:30:00Z", revoked_at: null, reported_version: "0.0.9", outbox: null },
+          { id: "0190b2d8-0000-7000-8000-0000000d0001", kind: "desk", name: "Galds 1", desk_number: 1, state: "enrolled", enrollment_expires_at: "2026-01-13T08:00:00Z", last_seen_at: new Date().toISOString(), revoked_at: null, reported_version: "0.1.0", outbox: { pending: 0, refused: 0, oldest: null }, behind: null, unseen: false },
+          { id: "0190b2d8-0000-7000-8000-0000000d0002", kind: "desk", name: "Galds 2", desk_number: 2, state: "enrolled", enrollment_expires_at: "2026-02-03T08:00:00Z", last_seen_at: "2026-12-04T16:02:00Z", revoked_at: null, reported_version: "0.1.0", outbox: { pending: 3, refused: 1, oldest: "2026-12-04T09:15:00Z" }, behind: null, unseen: true },
+          { id: "0190b2d8-0000-7000-8000-0000000d0003", kind: "kiosk", name: "Bibliotēkas kiosks", desk_number: null, state: "enrolled", enrollment_expires_at: "2026-03-01T08:00:00Z", last_seen_at: "2026-12-04T18:30:00Z", revoked_at: null, reported_version: "0.0.9", outbox: null, behind: "0.1.0", unseen: false },
         ],
       };
     }
@@ -863,7 +863,7 @@ export function installFakeBackend(caseRules: CaseRules): void {
           if (admin.devices.some((d: any) => d.name === args.name.trim() && d.state !== "revoked")) throw { code: "conflict", message: "name taken" };
           const device = { id: `0190b2d8-0000-7000-8000-0000000d${String(admin.devices.length).padStart(4, "0")}`, kind: args.kind, name: args.name.trim(),
             desk_number: args.kind === "desk" ? admin.devices.filter((d: any) => d.kind === "desk").length + 1 : null, state: "waiting" as const,
-            enrollment_expires_at: new Date(Date.now() + 86400000).toISOString(), last_seen_at: null, revoked_at: null, reported_version: null, outbox: null };
+            enrollment_expires_at: new Date(Date.now() + 86400000).toISOString(), last_seen_at: null, revoked_at: null, reported_version: null, outbox: null, behind: null, unseen: false };
           admin.devices.push(device);
           persist();
           return reply("add_centre_device", { device, code: "4HWN-P7QK" });
@@ -882,6 +882,9 @@ export function installFakeBackend(caseRules: CaseRules): void {
           if (device.name === state.enrollment.device_name) throw { code: "conflict", message: "own desk" };
           device.state = "revoked";
           device.revoked_at = new Date().toISOString();
+          // As the server: a revoked device is no longer in use, so neither behind nor unseen.
+          device.behind = null;
+          device.unseen = false;
           persist();
           return reply("revoke_centre_device", null);
         }

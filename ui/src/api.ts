@@ -350,6 +350,10 @@ export interface CentreDevice {
   last_seen_at: string | null;
   revoked_at: string | null;
   reported_version: string | null;
+  /** The newest version the fleet runs, when this device runs an older one. */
+  behind: string | null;
+  /** In use but not heard from for a day. */
+  unseen: boolean;
   outbox: OutboxReport | null;
 }
 

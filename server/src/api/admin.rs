@@ -120,7 +120,9 @@ pub async fn devices(State(state): State<AppState>, user: AuthenticatedUser) -> 
     let admin = CentreAdmin::of(user)?;
     let now = (state.clock)();
     let list = admin::centre_devices(state.store.as_ref(), admin.0.device.centre.id).await?;
-    Ok(Json(CentreDevices { devices: list.iter().map(|d| admin::device_view(d, now)).collect() }))
+    let versions = state.store.reported_versions().await?;
+    let newest = crate::devices::newest_version(versions.iter().map(String::as_str));
+    Ok(Json(CentreDevices { devices: list.iter().map(|d| admin::device_view(d, newest.as_deref(), now)).collect() }))
 }
 
 /// Adds a desk or kiosk to the centre and answers its one-time enrollment code.
@@ -141,7 +143,7 @@ pub async fn add_device(
             .await?;
     Ok((
         StatusCode::CREATED,
-        Json(DeviceEnrollmentCode { device: admin::device_view(&device, now), code: code.to_string() }),
+        Json(DeviceEnrollmentCode { device: admin::device_view(&device, None, now), code: code.to_string() }),
     ))
 }
 
@@ -177,5 +179,5 @@ pub async fn renew_code(
     let admin = CentreAdmin::of(user)?;
     let (store, centre, now) = (state.store.as_ref(), &admin.0.device.centre, (state.clock)());
     let (device, code) = admin::renew_code(store, centre, admin.code(), id, state.enrollment_code_ttl, now).await?;
-    Ok(Json(DeviceEnrollmentCode { device: admin::device_view(&device, now), code: code.to_string() }))
+    Ok(Json(DeviceEnrollmentCode { device: admin::device_view(&device, None, now), code: code.to_string() }))
 }

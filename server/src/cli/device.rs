@@ -65,6 +65,8 @@ pub(crate) async fn run(command: DeviceCommand, cx: &CommandContext) -> Result<(
             print_code(&device, &code, json);
         }
         DeviceCommand::List => {
+            let versions = store.reported_versions().await?;
+            let newest = devices::newest_version(versions.iter().map(String::as_str));
             for d in store.list_devices().await? {
                 let state = match (d.revoked_at, d.enrolled_at) {
                     (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
@@ -75,9 +77,18 @@ pub(crate) async fn run(command: DeviceCommand, cx: &CommandContext) -> Result<(
                 let seen =
                     d.last_seen_at.map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
                 let desk = d.desk_number.map_or_else(|| "-".to_owned(), |n| format!("desk {n:02}"));
+                let version = d.reported_version.as_deref().unwrap_or("-");
+                let (behind, unseen) = devices::fleet_standing(&d, newest.as_deref(), clock());
+                let mut flags = String::new();
+                if let Some(newest) = behind {
+                    flags.push_str(&format!("\tOUT OF DATE (the fleet runs {newest})"));
+                }
+                if unseen {
+                    flags.push_str(&format!("\tNOT SEEN FOR {} HOURS", devices::UNSEEN_AFTER_HOURS));
+                }
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\tlast seen {}",
-                    d.id, d.kind, desk, d.name, d.centre.name, state, seen
+                    "{}\t{}\t{}\t{}\t{}\t{}\tlast seen {}\tversion {}{flags}",
+                    d.id, d.kind, desk, d.name, d.centre.name, state, seen, version
                 );
             }
         }

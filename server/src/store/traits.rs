@@ -46,6 +46,8 @@ pub trait DeviceStore: Send + Sync {
     async fn list_devices(&self) -> Result<Vec<Device>, StoreError>;
     /// One centre's devices, in the order of [`Self::list_devices`].
     async fn centre_devices(&self, centre: Uuid) -> Result<Vec<Device>, StoreError>;
+    /// The versions devices in use (enrolled, not revoked) last reported, each once: the fleet.
+    async fn reported_versions(&self) -> Result<Vec<String>, StoreError>;
     /// Revokes a device and ends every session opened on it, in one transaction; revoking twice
     /// keeps the first time.
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError>;

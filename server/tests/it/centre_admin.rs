@@ -155,6 +155,23 @@ async fn an_administrator_runs_their_own_centre_and_cannot_reach_another(server:
         get(&server, &admin_desk, &admin, protocol::ADMIN_DASHBOARD_PATH).await.unwrap();
     assert_eq!(dashboard.outboxes.len(), 1, "{:?}", dashboard.outboxes);
     assert_eq!((dashboard.outboxes[0].name.as_str(), dashboard.outboxes[0].outbox), ("Bibliotēkas kiosks", said));
+    // The fleet: a device still on an older version is shown behind the newest any device of the
+    // server runs (here the test's own client, on every other device); all were heard from today.
+    let old = reqwest::Client::new()
+        .get(format!("{}{}", server.url.trim_end_matches('/'), protocol::HELLO_PATH))
+        .header("pietura-protocol", "1")
+        .header("authorization", kiosk.authorization_header())
+        .header("user-agent", "pietura-sync/0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 200);
+    let listed: CentreDevices = get(&server, &admin_desk, &admin, protocol::ADMIN_DEVICES_PATH).await.unwrap();
+    for device in &listed.devices {
+        let expected = (device.id == kiosk.device_id).then(|| env!("CARGO_PKG_VERSION").to_owned());
+        assert_eq!(device.behind, expected, "{}: {device:?}", device.name);
+        assert!(!device.unseen || device.state != "enrolled" || device.last_seen_at.is_none(), "{device:?}");
+    }
     // The same name twice is a conflict, said so.
     let twice = send::<DeviceEnrollmentCode>(
         &server,

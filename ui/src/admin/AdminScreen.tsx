@@ -560,8 +560,24 @@ function Devices({ myDeskName }: { myDeskName: string }) {
               <td>
                 <span className={`badge state-${d.state}`}>{t(`admin.states.${d.state}`)}</span>
               </td>
-              <td>{d.last_seen_at ? formatSyncTime(d.last_seen_at, language) : "—"}</td>
-              <td>{d.reported_version ?? "—"}</td>
+              <td data-testid={`device-seen-${d.name}`}>
+                {d.last_seen_at ? formatSyncTime(d.last_seen_at, language) : "—"}
+                {d.unseen && (
+                  <>
+                    <br />
+                    <span className="badge state-refused">{t("admin.unseen")}</span>
+                  </>
+                )}
+              </td>
+              <td data-testid={`device-version-${d.name}`}>
+                {d.reported_version ?? "—"}
+                {d.behind && (
+                  <>
+                    <br />
+                    <span className="badge state-queued">{t("admin.behind", { newest: d.behind })}</span>
+                  </>
+                )}
+              </td>
               <td data-testid={`device-outbox-${d.name}`}>{d.outbox ? <OutboxText outbox={d.outbox} /> : "—"}</td>
               <td>
                 {(d.state === "waiting" || d.state === "expired") && (

@@ -97,6 +97,20 @@ impl DeviceStore for PostgresStore {
         self.devices_at(Some(centre)).await
     }
 
+    async fn reported_versions(&self) -> Result<Vec<String>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT DISTINCT reported_version FROM devices \
+                 WHERE reported_version IS NOT NULL AND enrolled_at IS NOT NULL AND revoked_at IS NULL \
+                 ORDER BY reported_version",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;

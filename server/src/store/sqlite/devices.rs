@@ -101,6 +101,21 @@ impl DeviceStore for SqliteStore {
         self.devices_at(Some(centre)).await
     }
 
+    async fn reported_versions(&self) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            let mut query = c
+                .prepare(
+                    "SELECT DISTINCT reported_version FROM devices \
+                     WHERE reported_version IS NOT NULL AND enrolled_at IS NOT NULL AND revoked_at IS NULL \
+                     ORDER BY reported_version",
+                )
+                .map_err(db)?;
+            let rows = query.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+        .await
+    }
+
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
