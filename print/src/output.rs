@@ -64,6 +64,10 @@ pub struct Destination {
     pub default: bool,
 }
 
+/// What printing says where CUPS's `lp` is not the way to print (Windows): the desk still saves
+/// every document as a PDF, which the clerk prints from a PDF viewer.
+const NOT_ON_THIS_SYSTEM: &str = "printing straight from the desk works through CUPS (Linux) and is not built for this system yet: save the PDF and print it from a PDF viewer";
+
 /// The most copies one print asks for (a slip of the finger should not empty the paper tray).
 pub const MAX_COPIES: u32 = 20;
 
@@ -76,6 +80,9 @@ impl Printer {
     /// The printers the system offers, the default first. No `lpstat`, or CUPS not answering:
     /// an error saying so (printing to the default printer may still work).
     pub fn destinations(&self) -> Result<Vec<Destination>, PrintError> {
+        if cfg!(not(unix)) {
+            return Err(PrintError::Printer(NOT_ON_THIS_SYSTEM.into()));
+        }
         let lpstat = self.lpstat();
         let run = |args: &[&str]| -> Result<String, PrintError> {
             let mut command = Command::new(&lpstat);
@@ -123,6 +130,9 @@ impl Printer {
         copies: u32,
     ) -> Result<String, PrintError> {
         use std::process::Stdio;
+        if cfg!(not(unix)) {
+            return Err(PrintError::Printer(NOT_ON_THIS_SYSTEM.into()));
+        }
         if !(1..=MAX_COPIES).contains(&copies) {
             return Err(PrintError::Printer(format!("between 1 and {MAX_COPIES} copies, not {copies}")));
         }

@@ -53,6 +53,11 @@ pub fn pdf_pages(pdf: &[u8], max_pages: u32, long_side_px: u32) -> Result<PdfPag
 /// Runs `program` with `input` on its standard input and answers its standard output; a run
 /// that fails or outlasts `limit` is an error (the process is killed).
 fn run(program: &str, args: &[&str], input: &[u8], limit: Duration) -> Result<Vec<u8>, PrintError> {
+    if cfg!(not(unix)) {
+        return Err(PrintError::Preview(
+            "the print preview draws pages with poppler-utils (Linux) and is not built for this system yet: save the PDF to look at it".into(),
+        ));
+    }
     let mut command = confined(program);
     // Its own process group, so a timeout stops whatever it started too.
     #[cfg(unix)]
