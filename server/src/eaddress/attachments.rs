@@ -149,19 +149,18 @@ impl Attachments {
 
     /// Every digest kept, in order (for backups; unfinished uploads are not content yet).
     pub async fn digests(&self) -> Result<Vec<String>, MailboxError> {
-        let storage = |e: object_store::Error| MailboxError::Storage(e.to_string());
-        let top = self.store.list_with_delimiter(Some(&ObjectPath::from("attachments"))).await.map_err(storage)?;
-        let mut all = Vec::new();
-        for folder in top.common_prefixes {
-            let listed = self.store.list_with_delimiter(Some(&folder)).await.map_err(storage)?;
-            all.extend(
-                listed
-                    .objects
-                    .into_iter()
-                    .filter_map(|o| o.location.filename().map(str::to_owned))
-                    .filter(|d| valid_digest(d)),
-            );
-        }
+        use futures_util::TryStreamExt;
+        let listed: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(Some(&ObjectPath::from("attachments")))
+            .try_collect()
+            .await
+            .map_err(|e| MailboxError::Storage(e.to_string()))?;
+        let mut all: Vec<String> = listed
+            .into_iter()
+            .filter_map(|o| o.location.filename().map(str::to_owned))
+            .filter(|d| valid_digest(d))
+            .collect();
         all.sort();
         Ok(all)
     }

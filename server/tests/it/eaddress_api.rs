@@ -634,12 +634,45 @@ async fn attachments_are_kept_in_an_s3_compatible_bucket_by_their_digest() {
     assert_eq!(attachments.get(&sha).await.unwrap().as_ref(), pdf.as_slice());
     let wrong = attachments.put(&"ab".repeat(32), pdf.clone().into()).await;
     assert!(matches!(wrong, Err(server::eaddress::MailboxError::Digest(_))), "{wrong:?}");
+    // Backups (issue 19) read the bucket the same way: listed by digest, copied, checked, and
+    // restored into a folder store of a new server.
+    let other = b"%PDF-1.7\n% also in S3\n%%EOF\n".to_vec();
+    let other_sha = hex::encode(Sha256::digest(&other));
+    attachments.put(&other_sha, other.clone().into()).await.unwrap();
+    let mut both = vec![sha.clone(), other_sha.clone()];
+    both.sort();
+    assert_eq!(attachments.digests().await.unwrap(), both);
+    let work = tempfile::tempdir().unwrap();
+    let database = server::store::DatabaseLocation::Sqlite(work.path().join("server.db"));
+    let store = server::store::open(&database).await.unwrap();
+    let source =
+        |database| server::backup::Source { database, pg_dump: None, schema_version: 18, environment: "production" };
+    let backup = work.path().join("backup");
+    let manifest = server::backup::backup(source(&database), &attachments, &backup, now()).await.unwrap();
+    assert_eq!(manifest.attachments.iter().map(|a| a.sha256.clone()).collect::<Vec<_>>(), both);
+    drop(store);
+    let restored = server::eaddress::Attachments::in_folder(&work.path().join("restored-attachments")).unwrap();
+    let target = server::store::DatabaseLocation::Sqlite(work.path().join("restored.db"));
+    let done = server::backup::restore(
+        &backup,
+        server::backup::Target { database: &target, environment: "production" },
+        &restored,
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.manifest.attachments.len(), 2);
+    assert_eq!(restored.get(&other_sha).await.unwrap().as_ref(), other.as_slice());
     // The object is a file of the local S3 server: change it there, and reading refuses it.
     let object = root.path().join("pietura-attachments").join("attachments").join(&sha[..2]).join(&sha);
     assert!(object.is_file(), "stored under its digest at {}", object.display());
     std::fs::write(&object, b"%PDF-1.7\n% changed\n%%EOF\n").unwrap();
     let changed = attachments.get(&sha).await;
     assert!(matches!(changed, Err(server::eaddress::MailboxError::Digest(_))), "{changed:?}");
+    // A backup of a damaged bucket says so, and leaves no folder behind.
+    let again = work.path().join("backup-2");
+    let refused = server::backup::backup(source(&database), &attachments, &again, now()).await;
+    assert!(matches!(refused, Err(server::backup::BackupError::DamagedStore(ref d)) if *d == sha), "{refused:?}");
+    assert!(!again.exists());
     // A bucket that does not answer is an error that says so, not a panic.
     let nowhere = server::eaddress::Attachments::s3("http://127.0.0.1:9", "b", "us-east-1", "k", "s").unwrap();
     assert!(matches!(nowhere.exists(&sha).await, Err(server::eaddress::MailboxError::Storage(_))));
