@@ -3,10 +3,12 @@
 //! - `cargo xtask demo [--kiosk | --training]`: install what is missing, start a demo server,
 //!   open the app.
 //! - `cargo xtask test`: the whole test suite, starting (and stopping) every service it needs.
+//! - `cargo xtask package`: the Debian packages, checked with lintian.
 
 mod demo;
 mod fuzz;
 mod measure;
+mod package;
 mod sbom;
 mod services;
 mod setup;
@@ -68,6 +70,8 @@ enum Task {
     },
     /// Write a CycloneDX software bill of materials for each program shipped (target/sbom/).
     Sbom,
+    /// Build the Debian packages (so far the server's) into target/packages/, checked with lintian.
+    Package,
     /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
     #[command(hide = true)]
     NextestInPg { args: Vec<String> },
@@ -84,6 +88,7 @@ fn main() -> Result<()> {
         Task::Test { no_setup } => test::run_all(&root, !no_setup),
         Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
         Task::Sbom => sbom::run(&root),
+        Task::Package => package::run(&root),
         Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),
         Task::NextestInPg { args } => test::nextest_in_pg(&args),
     }

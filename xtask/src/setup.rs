@@ -55,11 +55,11 @@ pub const APT_PACKAGES: &[&str] = &[
     "python3-venv",
 ];
 
-fn missing_packages() -> Vec<&'static str> {
+fn missing_packages(wanted: &[&'static str]) -> Vec<&'static str> {
     // Node.js may come from elsewhere (NodeSource bundles npm, which conflicts with Debian's
     // npm package): ask for Debian's only when there is no npm at all.
-    let node: &[&'static str] = if have("npm") { &[] } else { &["nodejs", "npm"] };
-    APT_PACKAGES
+    let node: &[&'static str] = if have("npm") || wanted != APT_PACKAGES { &[] } else { &["nodejs", "npm"] };
+    wanted
         .iter()
         .copied()
         .filter(|package| {
@@ -77,11 +77,16 @@ fn is_root() -> bool {
 }
 
 pub fn run_setup_apt() -> Result<()> {
+    install_apt(APT_PACKAGES)
+}
+
+/// Installs those of `wanted` that are missing (as root, or through password-less sudo).
+pub fn install_apt(wanted: &[&'static str]) -> Result<()> {
     if !have("apt-get") || !have("dpkg-query") {
-        eprintln!("This is not a Debian/Ubuntu system. Install the equivalents of:\n  {}", APT_PACKAGES.join(" "));
+        eprintln!("This is not a Debian/Ubuntu system. Install the equivalents of:\n  {}", wanted.join(" "));
         return Ok(());
     }
-    let missing = missing_packages();
+    let missing = missing_packages(wanted);
     if missing.is_empty() {
         eprintln!("system packages: all present");
         return Ok(());
