@@ -225,11 +225,20 @@ pub fn verify(from: &Path) -> Result<Manifest, BackupError> {
     if manifest.format != FORMAT {
         return Err(BackupError::Format(manifest.format));
     }
+    // Only the names a backup has: a crafted manifest cannot make a restore read other files.
+    let database_named = [SQLITE_FILE, POSTGRES_DUMP_FILE].contains(&manifest.database.file.as_str());
+    let attachment_named = |a: &BackedUpFile| {
+        crate::eaddress::valid_digest(&a.sha256) && a.file == format!("{ATTACHMENTS}/{}/{}", &a.sha256[..2], a.sha256)
+    };
+    if let Some(odd) = (!database_named)
+        .then_some(&manifest.database)
+        .or_else(|| manifest.attachments.iter().find(|a| !attachment_named(a)))
+    {
+        return Err(BackupError::NotABackup(from.to_owned(), format!("it names a file no backup has: {:?}", odd.file)));
+    }
     for file in std::iter::once(&manifest.database).chain(&manifest.attachments) {
         let path = from.join(&file.file);
-        let matches = !file.file.contains("..")
-            && digest_of_file(&path).is_ok_and(|found| found == (file.sha256.clone(), file.bytes));
-        if !matches {
+        if !digest_of_file(&path).is_ok_and(|found| found == (file.sha256.clone(), file.bytes)) {
             return Err(BackupError::Damaged { file: file.file.clone() });
         }
     }
@@ -285,4 +294,44 @@ pub async fn restore(from: &Path, target: Target<'_>, attachments: &Attachments)
         attachments.put(&file.sha256, content.into()).await?;
     }
     Ok(Restored { manifest, pg_dump })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest that names files outside what a backup holds is refused before any is read.
+    #[test]
+    fn a_manifest_naming_other_files_is_not_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = b"%PDF-1.7\n%%EOF\n";
+        let sha = hex::encode(Sha256::digest(content));
+        std::fs::write(dir.path().join(SQLITE_FILE), b"db").unwrap();
+        let (db_sha, db_bytes) = digest_of_file(&dir.path().join(SQLITE_FILE)).unwrap();
+        let manifest = |database: &str, attachment: &str| Manifest {
+            format: FORMAT,
+            made_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            server_version: "0.1.0".into(),
+            schema_version: 18,
+            environment: "production".into(),
+            database: BackedUpFile { file: database.into(), sha256: db_sha.clone(), bytes: db_bytes },
+            attachments: vec![BackedUpFile {
+                file: attachment.into(),
+                sha256: sha.clone(),
+                bytes: content.len() as u64,
+            }],
+        };
+        let write = |m: &Manifest| std::fs::write(dir.path().join(MANIFEST), serde_json::to_vec(m).unwrap()).unwrap();
+        let proper = format!("attachments/{}/{sha}", &sha[..2]);
+        std::fs::create_dir_all(dir.path().join(format!("attachments/{}", &sha[..2]))).unwrap();
+        std::fs::write(dir.path().join(&proper), content).unwrap();
+        write(&manifest(SQLITE_FILE, &proper));
+        assert!(verify(dir.path()).is_ok());
+        for (database, attachment) in
+            [("/etc/passwd", proper.as_str()), (SQLITE_FILE, "/etc/passwd"), (SQLITE_FILE, "../outside")]
+        {
+            write(&manifest(database, attachment));
+            assert!(matches!(verify(dir.path()), Err(BackupError::NotABackup(..))), "{database} {attachment}");
+        }
+    }
 }

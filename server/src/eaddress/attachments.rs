@@ -21,7 +21,8 @@ pub(super) fn object_path(sha256: &str) -> ObjectPath {
     ObjectPath::from(format!("attachments/{}/{sha256}", &sha256[..2]))
 }
 
-pub(super) fn valid_digest(sha256: &str) -> bool {
+/// Whether `sha256` is a digest as attachments are named by (64 lowercase hex digits).
+pub fn valid_digest(sha256: &str) -> bool {
     sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
