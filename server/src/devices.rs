@@ -246,6 +246,16 @@ pub fn newest_version<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option
     versions.into_iter().filter_map(version_key).max().map(|(_, text)| text)
 }
 
+/// The version the fleet is measured against: the newest reported, but never newer than this
+/// server's own — a version is a device's claim, and one device saying "99.0" must not make
+/// every other look out of date.
+pub fn fleet_newest<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let own = version_key(env!("CARGO_PKG_VERSION"));
+    newest_version(
+        versions.into_iter().filter(|v| version_key(v).zip(own.as_ref()).is_some_and(|(v, own)| v.0 <= own.0)),
+    )
+}
+
 /// A version's order: its numeric parts (a pre-release such as `-rc1` just before the release).
 fn version_key(text: &str) -> Option<(Vec<u64>, String)> {
     let (release, pre) = match text.split_once(['-', '+']) {
@@ -306,6 +316,9 @@ mod fleet_tests {
         assert_eq!(newest_version(["1.2.0+build7", "1.1.9"]).as_deref(), Some("1.2.0+build7"));
         assert_eq!(newest_version(["not-a-version", "0.1.0"]).as_deref(), Some("0.1.0"));
         assert_eq!(newest_version([]), None);
+        // Against the fleet, a claim newer than this server's own version counts for nothing.
+        let own = env!("CARGO_PKG_VERSION");
+        assert_eq!(fleet_newest(["0.0.1", own, "999.0.0"]).as_deref(), Some(own));
     }
 
     #[test]
