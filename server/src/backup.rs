@@ -74,8 +74,8 @@ pub enum BackupError {
     Kind { backup: &'static str, server: &'static str },
     #[error("the backup is of a {backup} server and this one is set up as {server}")]
     Environment { backup: String, server: String },
-    #[error("SQLite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("attachments: {0}")]
     Attachments(#[from] crate::eaddress::MailboxError),
     #[error("{0}: {1}")]
@@ -141,7 +141,7 @@ async fn write_backup(
     let database = match (source.database, source.pg_dump) {
         (DatabaseLocation::Sqlite(path), _) => {
             let (from, into) = (path.clone(), part.join(SQLITE_FILE));
-            tokio::task::spawn_blocking(move || sqlite_snapshot(&from, &into))
+            tokio::task::spawn_blocking(move || crate::store::sqlite_snapshot(&from, &into))
                 .await
                 .map_err(|e| BackupError::Io(part.to_owned(), std::io::Error::other(e)))??;
             SQLITE_FILE
@@ -193,26 +193,6 @@ async fn write_backup(
         std::fs::File::open(file).and_then(|f| f.sync_all()).map_err(io(file))?;
     }
     Ok(manifest)
-}
-
-/// A consistent copy of the SQLite database at `from` into `into`, through SQLite's online
-/// backup API in one step (readers and the server's writer go on; the copy is of one moment).
-fn sqlite_snapshot(from: &Path, into: &Path) -> Result<(), BackupError> {
-    let source = rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut copy = rusqlite::Connection::open(into)?;
-    let backup = rusqlite::backup::Backup::new(&source, &mut copy)?;
-    // All pages in one step (-1): one read transaction, so the copy is of one moment. A writer
-    // holding the lock just then makes it wait a little and try again.
-    loop {
-        match backup.step(-1)? {
-            rusqlite::backup::StepResult::Done => break,
-            _ => std::thread::sleep(std::time::Duration::from_millis(20)),
-        }
-    }
-    drop(backup);
-    // One file: no write-ahead log beside it.
-    copy.pragma_update(None, "journal_mode", "DELETE")?;
-    Ok(())
 }
 
 /// Reads a backup's manifest and checks every file it names against its digest, and that the

@@ -185,6 +185,7 @@ async fn give_backgrounds(
         .map(|n| n.sequence())
         .max()
         .unwrap_or(0);
+    let mut mailboxes: std::collections::HashMap<String, Option<String>> = Default::default();
     for seat in seats {
         let (_, customers) = seat_people(workshop.series, seat.seat, chosen.len());
         for (k, (scenario, customer)) in chosen.iter().zip(&customers).enumerate() {
@@ -194,9 +195,13 @@ async fn give_backgrounds(
             let (given, family) = training::training_name(u32::from(seat.seat) * 100 + k as u32 + 1);
             let name = format!("{given} {family}");
             for (i, letter) in background.letters.iter().enumerate() {
-                let Some(mailbox) =
-                    store.operated_accounts(Some(letter.from.clone()), None).await?.into_iter().find(|a| a.active)
-                else {
+                // Each institution's mailbox looked up once for the whole workshop.
+                if !mailboxes.contains_key(&letter.from) {
+                    let found =
+                        store.operated_accounts(Some(letter.from.clone()), None).await?.into_iter().find(|a| a.active);
+                    mailboxes.insert(letter.from.clone(), found.map(|a| a.address));
+                }
+                let Some(mailbox) = &mailboxes[&letter.from] else {
                     tracing::info!(institution = %letter.from, "no mailbox here: a training letter skipped");
                     continue;
                 };
@@ -217,16 +222,9 @@ async fn give_backgrounds(
                     attachments: Vec::new(),
                 };
                 let principal = crate::eaddress::Principal::Institution { id: letter.from.clone() };
-                if let Err(error) = crate::eaddress::send(
-                    store,
-                    mail.attachments,
-                    mail.calendar,
-                    &principal,
-                    &mailbox.address,
-                    message,
-                    now,
-                )
-                .await
+                if let Err(error) =
+                    crate::eaddress::send(store, mail.attachments, mail.calendar, &principal, mailbox, message, now)
+                        .await
                 {
                     tracing::warn!(%error, institution = %letter.from, "a training letter was not sent");
                 }

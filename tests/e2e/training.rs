@@ -105,13 +105,7 @@ async fn a_trainee_finishes_a_scenario_the_trainer_sees_it_and_a_reset_clears_it
     std::fs::write(dir.path().join("pietura.toml"), "eid_origin = \"https://pietura.training\"\n").unwrap();
     let operator = |args: &[&str]| scenario.cli(args).unwrap();
     let trainer = domain::training::training_code(55, 0).to_string();
-    operator(&[
-        "institution",
-        "add",
-        "https://pietura.lv/id/org/vsaa",
-        "--name",
-        "Valsts sociālās apdrošināšanas aģentūra",
-    ]);
+    operator(VSAA);
     operator(&["user", "grant", &trainer, "--role", "trainer", "--centre", "Mācību centrs"]);
     // The centre's mailbox (e-forms go from it) and Riga's, which holds the kindergarten queue.
     operator(&["institution", "add", tests::people::RIGA, "--name", "Rīgas valstspilsētas pašvaldība"]);
@@ -324,6 +318,11 @@ async fn open_data(url: &str) -> Vec<(&'static str, u16, String)> {
     files
 }
 
+/// The operator adds the State Social Insurance Agency, which holds the retirement scenario's
+/// service (and decides it).
+const VSAA: &[&str] =
+    &["institution", "add", "https://pietura.lv/id/org/vsaa", "--name", "Valsts sociālās apdrošināšanas aģentūra"];
+
 /// Personal codes (`DDMMYY-NNNNN`) in `text`, in order.
 fn personal_codes(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
@@ -353,13 +352,7 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     let operator = |args: &[&str]| {
         scenario.cli(args).unwrap();
     };
-    operator(&[
-        "institution",
-        "add",
-        "https://pietura.lv/id/org/vsaa",
-        "--name",
-        "Valsts sociālās apdrošināšanas aģentūra",
-    ]);
+    operator(VSAA);
     let trainer = domain::training::training_code(56, 0).to_string();
     operator(&["user", "grant", &trainer, "--role", "trainer", "--centre", "Mācību centrs"]);
     let trainer_code = scenario.device("Mācību centrs", "desk", "Trenera galds")?;

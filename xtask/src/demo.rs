@@ -222,25 +222,7 @@ pub fn run_demo(root: &Path, kiosk: bool, exit_after: Option<u64>) -> Result<()>
             .stdout(Stdio::null()),
     )?;
 
-    // A server left from an earlier demo would answer in this one's place (the new one cannot
-    // listen): refuse before starting, and check after that ours is the one answering.
-    ensure_port_free(DEMO_LISTEN)?;
-    let mut server_process = Service::spawn(
-        "pietura-server",
-        Command::new(bin.join("pietura-server"))
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .env("PIETURA_DATABASE_URL", &database)
-            .env("PIETURA_LISTEN", DEMO_LISTEN)
-            .stdout(Stdio::piped()),
-    )?;
-    let url = format!("http://{DEMO_LISTEN}");
-    wait_for_http(&format!("{url}/readyz"), Duration::from_secs(20))
-        .context("the demo server did not start; is port 8470 taken?")?;
-    if !server_process.is_running() {
-        bail!("the demo server stopped right after starting (its log is above); nothing was opened");
-    }
+    let (mut server_process, url) = start_server(&bin, &config, &database, DEMO_LISTEN, "demo server")?;
     let api_key = format!("authorization: ApiKey {}", key["api_key"].as_str().unwrap_or_default());
     // The letter's PDF (made by `cargo run -p print --example demo_letter`), uploaded by its
     // SHA-256 first, as institutions do.
@@ -370,22 +352,7 @@ pub fn run_training_demo(root: &Path, exit_after: Option<u64>) -> Result<()> {
     ])?)?;
     let code = added["enrollment_code"].as_str().context("no enrollment code")?.to_owned();
 
-    ensure_port_free(TRAINING_LISTEN)?;
-    let mut server_process = Service::spawn(
-        "pietura-server",
-        Command::new(bin.join("pietura-server"))
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .env("PIETURA_DATABASE_URL", &database)
-            .env("PIETURA_LISTEN", TRAINING_LISTEN)
-            .stdout(Stdio::piped()),
-    )?;
-    let url = format!("http://{TRAINING_LISTEN}");
-    wait_for_http(&format!("{url}/readyz"), Duration::from_secs(20)).context("the training server did not start")?;
-    if !server_process.is_running() {
-        bail!("the training server stopped right after starting (its log is above); nothing was opened");
-    }
+    let (mut server_process, url) = start_server(&bin, &config, &database, TRAINING_LISTEN, "training server")?;
     eprintln!("\nTraining server: {url} (database {}; it serves training people only)", database.display());
     eprintln!("Training desk \"Trenera galds\" in {centre:?}, enrollment code {code}");
     eprintln!(
@@ -424,6 +391,30 @@ fn demo_attachment(url: &str, api_key: &str, pdf: &Path) -> Result<serde_json::V
 }
 
 /// Fails, saying what to do, when something already listens on `address`.
+/// The `what` server on `listen` over `database`, answering: a server left from an earlier demo
+/// would answer in this one's place (the new one cannot listen), so the port must be free before
+/// and ours the one answering after. Answers it (running while kept) and its URL.
+fn start_server(bin: &Path, config: &Path, database: &Path, listen: &str, what: &str) -> Result<(Service, String)> {
+    ensure_port_free(listen)?;
+    let mut process = Service::spawn(
+        "pietura-server",
+        Command::new(bin.join("pietura-server"))
+            .arg("--config")
+            .arg(config)
+            .arg("serve")
+            .env("PIETURA_DATABASE_URL", database)
+            .env("PIETURA_LISTEN", listen)
+            .stdout(Stdio::piped()),
+    )?;
+    let url = format!("http://{listen}");
+    wait_for_http(&format!("{url}/readyz"), Duration::from_secs(20))
+        .with_context(|| format!("the {what} did not start; is {listen} taken?"))?;
+    if !process.is_running() {
+        bail!("the {what} stopped right after starting (its log is above); nothing was opened");
+    }
+    Ok((process, url))
+}
+
 fn ensure_port_free(address: &str) -> Result<()> {
     if std::net::TcpStream::connect_timeout(&address.parse()?, Duration::from_millis(300)).is_ok() {
         bail!(

@@ -8,6 +8,12 @@
 mod postgres;
 mod rows;
 mod sqlite;
+
+/// A consistent copy of the SQLite database at `from` into `into`, while the server writes
+/// (backups: SQLite's online backup API).
+pub fn sqlite_snapshot(from: &std::path::Path, into: &std::path::Path) -> Result<(), StoreError> {
+    sqlite::snapshot(from, into)
+}
 mod traits;
 
 use std::{fmt, path::PathBuf, sync::Arc};

@@ -669,3 +669,23 @@ impl Store for SqliteStore {
         .await
     }
 }
+
+/// A consistent copy of the SQLite database at `from` into `into` (backups), through SQLite's
+/// online backup API in one step: one read transaction, so the copy is of one moment while the
+/// server's writer goes on.
+pub(crate) fn snapshot(from: &std::path::Path, into: &std::path::Path) -> Result<(), StoreError> {
+    let source = rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(db)?;
+    let mut copy = rusqlite::Connection::open(into).map_err(db)?;
+    let backup = rusqlite::backup::Backup::new(&source, &mut copy).map_err(db)?;
+    // All pages in one step (-1). A writer holding the lock just then makes it wait a little.
+    loop {
+        match backup.step(-1).map_err(db)? {
+            rusqlite::backup::StepResult::Done => break,
+            _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    drop(backup);
+    // One file: no write-ahead log beside it.
+    copy.pragma_update(None, "journal_mode", "DELETE").map_err(db)?;
+    Ok(())
+}
