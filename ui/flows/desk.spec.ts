@@ -250,6 +250,18 @@ test("filters narrow the search by institution, situation and channel", async ({
   await expectAccessible(page);
 });
 
+test("Enter pressed before the newest answer opens the first hit of what was typed, not of an older query", async ({ page }) => {
+  await enrolled(page);
+  const search = page.getByTestId("search-box");
+  await search.fill("suna");
+  await expect(page.getByTestId("results").getByRole("option")).toHaveText([/Suņa reģistrācija/]);
+  // The device answers slowly: the old query's hit is still on screen when Enter comes.
+  await page.evaluate(() => localStorage.setItem("fake-backend-slow", JSON.stringify({ search_catalogue: 400 })));
+  await search.fill("sunu nodev");
+  await search.press("Enter");
+  await expect(page.getByTestId("service-page").getByRole("heading", { level: 1 })).toHaveText("Suņu turēšanas nodevas samaksa");
+});
+
 test("an untranslated text is shown marked in the other language, never blank", async ({ page }) => {
   await enrolled(page);
   await page.getByTestId("language-en").click();

@@ -393,6 +393,9 @@ export function installFakeBackend(caseRules: CaseRules): void {
       // fake's state is written back at every change).
       const failing: string[] = JSON.parse(localStorage.getItem("fake-backend-failing") || "[]");
       if (failing.includes(cmd)) throw { code: "store", message: "injected failure" };
+      // A test may make commands slow, as a busy device would (milliseconds per command).
+      const slow: Record<string, number> = JSON.parse(localStorage.getItem("fake-backend-slow") || "{}");
+      if (slow[cmd]) await new Promise((resolve) => setTimeout(resolve, slow[cmd]));
       switch (cmd) {
         case "open_link":
           return reply("open_link", null);

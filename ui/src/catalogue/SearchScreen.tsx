@@ -27,6 +27,10 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const latest = useRef(0);
+  // The ticket whose answer is on screen; Enter pressed before the newest answer came waits for it,
+  // so a fast typist opens the first hit of what they typed, not of what they had typed before.
+  const shown = useRef(0);
+  const enterPending = useRef(false);
 
   useEffect(() => {
     // Back on the search, the last query is selected: typing starts a new one.
@@ -41,6 +45,8 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
   useEffect(() => {
     const ticket = ++latest.current;
     if (!query.trim()) {
+      shown.current = ticket;
+      enterPending.current = false;
       setHits([]);
       return;
     }
@@ -53,11 +59,21 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
       .then((found) => {
         // Answers may arrive out of order: only the newest query's answer counts.
         if (ticket !== latest.current) return;
+        shown.current = ticket;
         setHits(found);
         setActive(0);
         setError(null);
+        if (enterPending.current) {
+          enterPending.current = false;
+          if (found[0]) open(found[0]);
+        }
       })
-      .catch((e: unknown) => ticket === latest.current && setError(t(errorKey(asCommandError(e).code))));
+      .catch((e: unknown) => {
+        if (ticket !== latest.current) return;
+        shown.current = ticket;
+        enterPending.current = false;
+        setError(t(errorKey(asCommandError(e).code)));
+      });
   }, [query, eServiceOnly, institution, lifeEvent, channel, i18n.language, t]);
 
   const onKeyDown = (event: React.KeyboardEvent) => {
@@ -67,10 +83,14 @@ export function SearchScreen({ onOpen, initialQuery = "" }: { onOpen: Open; init
     } else if (event.key === "ArrowUp") {
       event.preventDefault();
       setActive((a) => Math.max(a - 1, 0));
+    } else if (event.key === "Enter" && shown.current !== latest.current) {
+      event.preventDefault();
+      enterPending.current = true;
     } else if (event.key === "Enter" && hits[active]) {
       event.preventDefault();
       open(hits[active]);
     } else if (event.key === "Escape") {
+      enterPending.current = false;
       setQuery("");
     }
   };
