@@ -130,7 +130,17 @@ impl SyncClient {
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("pietura-sync/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ClientError::BadResponse(format!("could not set up HTTP: {e}")))?;
+            .map_err(|e| {
+                // reqwest's own text is only "builder error": the cause (typically no trusted
+                // certificates on the system: Debian's ca-certificates) is in its sources.
+                let mut said = format!("could not set up HTTP: {e}");
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    said.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                ClientError::BadResponse(said)
+            })?;
         Ok(Self { http, base, outbox: Default::default(), training: false })
     }
 

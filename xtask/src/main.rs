@@ -7,6 +7,7 @@
 
 mod demo;
 mod fuzz;
+mod install_test;
 mod measure;
 mod package;
 mod sbom;
@@ -70,8 +71,17 @@ enum Task {
     },
     /// Write a CycloneDX software bill of materials for each program shipped (target/sbom/).
     Sbom,
-    /// Build the Debian packages (so far the server's) into target/packages/, checked with lintian.
-    Package,
+    /// Build the Debian packages of the server, the kiosk and the desk into target/packages/,
+    /// checked with lintian.
+    Package {
+        /// Package the binaries `cargo xtask test` built (target/debug, stripped) instead of a
+        /// release build: quicker, for trying the packaging itself.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Package the binaries `cargo xtask test` built and run the installation test: a fresh
+    /// Debian root (mmdebstrap), the packages installed with apt, booted with systemd-nspawn.
+    InstallTest,
     /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
     #[command(hide = true)]
     NextestInPg { args: Vec<String> },
@@ -88,7 +98,11 @@ fn main() -> Result<()> {
         Task::Test { no_setup } => test::run_all(&root, !no_setup),
         Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
         Task::Sbom => sbom::run(&root),
-        Task::Package => package::run(&root),
+        Task::Package { dev } => package::run(&root, if dev { package::Profile::Dev } else { package::Profile::Release }),
+        Task::InstallTest => {
+            let packages = package::build(&root, package::Profile::Dev, None)?;
+            install_test::run(&root, &packages)
+        }
         Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),
         Task::NextestInPg { args } => test::nextest_in_pg(&args),
     }

@@ -1,0 +1,339 @@
+//! The installation test (issue 19): the three packages installed with `apt` into a fresh Debian
+//! root made by `mmdebstrap` from Debian's own packages (so their declared dependencies are
+//! proven), the machine booted with `systemd-nspawn --boot`, and then, as an installer would
+//! check it: the server's unit answers `/readyz`; the kiosk's unit runs cage (its headless
+//! backend: a container has no screen) with the kiosk full screen, enrolled from its settings,
+//! its key from the systemd credential, its window captured with `grim`; killed, it comes back;
+//! the desk's program finds every library it links; removing the packages leaves no process.
+//!
+//! Debian 13 ("trixie"): bookworm's cage (wlroots 0.15) cannot render on its headless backend
+//! without a GPU device ("Basic output test failed"), trixie's can. The machine gets a private
+//! network: what it serves is reached through its namespace (`nsenter --net`).
+//!
+//! What a container cannot show, and this test therefore does not: the first console and
+//! autologin on real hardware (no /dev/tty1; the test's drop-in points the unit elsewhere),
+//! console switching (no VTs), and kernel settings (sysrq belongs to the host's kernel).
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    thread::sleep,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::{exec, package::Packages, target_dir};
+
+pub const INSTALL_TEST_APT_PACKAGES: &[&str] = &["mmdebstrap", "systemd-container", "curl"];
+
+const SUITE: &str = "trixie";
+const MIRROR: &str = "http://deb.debian.org/debian";
+/// In the base root beside what mmdebstrap's minbase has: an init, a login manager (the kiosk's
+/// session) and the test's screenshot tool. Nothing the packages need: apt must bring that.
+const BASE_PACKAGES: &str = "systemd,systemd-sysv,dbus,libpam-systemd,grim";
+/// What the test changes on the machine for a container (see the module's comment).
+const KIOSK_HEADLESS_DROP_IN: &str = "\
+# The installation test: a container has no console and no GPU.
+[Service]
+TTYPath=
+TTYReset=no
+TTYVHangup=no
+TTYVTDisallocate=no
+StandardInput=null
+UtmpIdentifier=
+Environment=WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 LIBGL_ALWAYS_SOFTWARE=1
+";
+
+pub fn run(root: &Path, packages: &Packages) -> Result<()> {
+    crate::setup::install_apt(INSTALL_TEST_APT_PACKAGES)?;
+    let work = target_dir(root).join("install-test");
+    std::fs::create_dir_all(&work)?;
+    let base = base_root(&work)?;
+    let machine_root = work.join("machine");
+    stop_leftover(&machine_root);
+    if machine_root.exists() {
+        std::fs::remove_dir_all(&machine_root)?;
+    }
+    std::fs::create_dir_all(&machine_root)?;
+    exec(Command::new("tar").arg("-xf").arg(&base).arg("-C").arg(&machine_root))?;
+    let debs = machine_root.join("var/tmp/pietura-debs");
+    std::fs::create_dir_all(&debs)?;
+    for deb in packages.all() {
+        std::fs::copy(deb, debs.join(deb.file_name().expect("a file")))?;
+    }
+    let drop_in = machine_root.join("etc/systemd/system/pietura-kiosk.service.d");
+    std::fs::create_dir_all(&drop_in)?;
+    std::fs::write(drop_in.join("headless.conf"), KIOSK_HEADLESS_DROP_IN)?;
+
+    // Installed as on a new machine before its first boot: apt fetches what the packages declare.
+    let started = Instant::now();
+    let apt = Command::new("systemd-nspawn")
+        .arg("-D")
+        .arg(&machine_root)
+        .args(["--quiet", "--register=no", "--keep-unit", "--machine", "pietura-install-apt", "--", "sh", "-c"])
+        .arg(
+            "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+             /var/tmp/pietura-debs/*.deb",
+        )
+        .output()?;
+    std::fs::write(work.join("apt.log"), [apt.stdout.as_slice(), apt.stderr.as_slice()].concat())?;
+    ensure!(
+        apt.status.success(),
+        "apt could not install the packages into a fresh Debian {SUITE} (see {}):\n{}",
+        work.join("apt.log").display(),
+        tail(&apt.stderr)
+    );
+    eprintln!("installed with apt into a fresh Debian {SUITE} in {:.1} s", started.elapsed().as_secs_f64());
+
+    let machine = Machine::boot(&machine_root, &work.join("boot.log"))?;
+    let checked = check_machine(&machine, &work);
+    let journal = machine.sh("journalctl --no-pager -b -u pietura-server -u pietura-kiosk").map(|o| o.stdout);
+    if let Ok(journal) = journal {
+        std::fs::write(work.join("journal.log"), journal)?;
+    }
+    machine.power_off();
+    checked.with_context(|| format!("the installation test failed; logs in {}", work.display()))?;
+    std::fs::remove_dir_all(&machine_root)?;
+    Ok(())
+}
+
+fn check_machine(machine: &Machine, work: &Path) -> Result<()> {
+    // The server: its unit up (migrate ran before it), answering.
+    machine.wait("pietura-server's /readyz", Duration::from_secs(60), || {
+        Ok(machine.host_in_net(Command::new("curl").args(["-fsS", "http://127.0.0.1:8470/readyz"]))?.status.success())
+    })?;
+    eprintln!("pietura-server.service is up and answers /readyz");
+
+    // The kiosk: enrolled from its settings, as an IT person would set it up.
+    let cli = "runuser -u pietura -- env PIETURA_CONFIG=/etc/pietura/pietura.toml pietura-server";
+    machine.ok(&format!("{cli} centre add --name 'Rīgas Centrālā bibliotēka' --municipality Rīga"))?;
+    let added = machine.ok(&format!(
+        "{cli} device add --centre 'Rīgas Centrālā bibliotēka' --kind kiosk --name 'Kiosks 1' --json"
+    ))?;
+    let added: serde_json::Value = serde_json::from_slice(&added.stdout).context("device add --json")?;
+    let code = added["enrollment_code"].as_str().context("an enrollment code")?;
+    machine.ok(&format!(
+        "printf 'server_url = \"http://127.0.0.1:8470\"\\nenrollment_code = \"{code}\"\\n' > /etc/pietura-kiosk/kiosk.toml \
+         && systemctl restart pietura-kiosk"
+    ))?;
+    machine.wait("the kiosk to enroll", Duration::from_secs(60), || {
+        Ok(String::from_utf8_lossy(&machine.ok(&format!("{cli} device list"))?.stdout).contains("\tenrolled"))
+    })?;
+    eprintln!("the kiosk enrolled from /etc/pietura-kiosk/kiosk.toml");
+    ensure!(
+        machine.ok("test -s /var/lib/pietura-kiosk/secrets.sealed && echo sealed")?.stdout.starts_with(b"sealed"),
+        "the kiosk did not keep its secrets sealed by the systemd credential"
+    );
+    let cage = String::from_utf8(machine.ok("ps -o args= -C cage")?.stdout)?;
+    ensure!(cage.contains("cage -d -- /usr/bin/pietura-kiosk"), "cage does not run the kiosk: {cage:?}");
+    ensure!(!cage.split_whitespace().any(|a| a == "-s"), "cage allows switching consoles: {cage:?}");
+
+    // Its window, as the screen shows it.
+    let shot = work.join("kiosk-home.png");
+    let grim = "uid=$(id -u pietura-kiosk); runuser -u pietura-kiosk -- env XDG_RUNTIME_DIR=/run/user/$uid \
+                WAYLAND_DISPLAY=wayland-0 grim";
+    machine.wait("the kiosk's window on the screen", Duration::from_secs(60), || {
+        let frame = machine.sh(&format!("{grim} -t ppm -"))?;
+        Ok(frame.status.success() && colours(&frame.stdout) > 16)
+    })?;
+    // A moment for the enrolled kiosk to draw its home screen after the enrollment screen.
+    sleep(Duration::from_secs(3));
+    let png = machine.ok(&format!("{grim} -"))?;
+    std::fs::write(&shot, &png.stdout)?;
+    eprintln!("the kiosk's screen captured with grim: {}", shot.display());
+
+    // Killed, it comes back: cage ends with it and systemd starts both again.
+    let before = machine.ok("pgrep -x pietura-kiosk")?.stdout;
+    machine.ok("pkill -KILL -x pietura-kiosk")?;
+    machine.wait("the kiosk to come back after it was killed", Duration::from_secs(30), || {
+        let now = machine.sh("pgrep -x pietura-kiosk")?;
+        Ok(now.status.success() && now.stdout != before)
+    })?;
+    eprintln!("killed, the kiosk came back");
+    ensure!(
+        machine.sh("systemctl is-enabled ctrl-alt-del.target")?.stdout.starts_with(b"masked"),
+        "Ctrl+Alt+Del still reboots the kiosk"
+    );
+
+    // The desk: every library it links is there.
+    let ldd = String::from_utf8(machine.ok("ldd /usr/bin/pietura-desk")?.stdout)?;
+    ensure!(!ldd.contains("not found"), "the desk lacks libraries its package does not declare:\n{ldd}");
+    machine.ok("test -f /usr/share/applications/Pietura.desktop")?;
+    eprintln!("the desk's program finds every library it links");
+
+    // Removed, nothing of it runs.
+    machine.ok("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q pietura-kiosk pietura-server pietura-desk")?;
+    machine.wait("every Pietura process to end after removal", Duration::from_secs(30), || {
+        Ok(!machine.sh("pgrep -f '^(/usr/bin/)?(pietura-|cage)'")?.status.success())
+    })?;
+    eprintln!("removed, no Pietura process runs");
+    Ok(())
+}
+
+/// The distinct colours in a binary PPM (P6): a blank screen has one.
+fn colours(ppm: &[u8]) -> usize {
+    // Header: "P6", width, height, maxval, each followed by whitespace.
+    let mut fields = 0;
+    let mut at = 0;
+    while fields < 4 && at < ppm.len() {
+        while at < ppm.len() && ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while at < ppm.len() && !ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields += 1;
+    }
+    let pixels = ppm.get(at + 1..).unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    for pixel in pixels.chunks_exact(3) {
+        seen.insert([pixel[0], pixel[1], pixel[2]]);
+        if seen.len() > 256 {
+            break;
+        }
+    }
+    seen.len()
+}
+
+/// The base root as a tarball, made once by mmdebstrap and reused.
+fn base_root(work: &Path) -> Result<PathBuf> {
+    let tarball = work.join(format!("debian-{SUITE}-{}.tar", BASE_PACKAGES.replace(',', "+")));
+    if !tarball.exists() {
+        let partial = tarball.with_extension("partial.tar");
+        exec(
+            Command::new("mmdebstrap")
+                .args(["--variant=minbase", "--quiet", &format!("--include={BASE_PACKAGES}"), SUITE])
+                .arg(&partial)
+                .arg(MIRROR),
+        )?;
+        std::fs::rename(&partial, &tarball)?;
+    }
+    Ok(tarball)
+}
+
+/// A machine left running by an interrupted run of this test.
+fn stop_leftover(machine_root: &Path) {
+    let pattern = format!("systemd-nspawn -D {}", machine_root.display());
+    let _ = Command::new("pkill").args(["-f", &pattern]).status();
+    sleep(Duration::from_millis(500));
+}
+
+/// A booted container and its PID 1.
+struct Machine {
+    nspawn: Child,
+    leader: u32,
+}
+
+impl Machine {
+    fn boot(machine_root: &Path, log: &Path) -> Result<Self> {
+        let log = std::fs::File::create(log)?;
+        let nspawn = Command::new("systemd-nspawn")
+            .arg("-D")
+            .arg(machine_root)
+            .args(["--boot", "--private-network", "--quiet", "--register=no", "--keep-unit"])
+            .args(["--machine", "pietura-install-test"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let started = Instant::now();
+        let leader = loop {
+            let children = Command::new("pgrep").args(["-P", &nspawn.id().to_string()]).output()?;
+            if let Some(pid) = String::from_utf8(children.stdout)?.lines().next().and_then(|l| l.trim().parse().ok()) {
+                break pid;
+            }
+            ensure!(started.elapsed() < Duration::from_secs(30), "systemd-nspawn started no machine");
+            sleep(Duration::from_millis(100));
+        };
+        let mut machine = Self { nspawn, leader };
+        let booted = machine.wait("the machine to boot", Duration::from_secs(120), || {
+            let state = machine.sh("systemctl is-system-running")?;
+            let state = String::from_utf8_lossy(&state.stdout);
+            Ok(matches!(state.trim(), "running" | "degraded"))
+        });
+        if let Err(e) = booted {
+            let _ = machine.nspawn.kill();
+            return Err(e);
+        }
+        let failed = machine.sh("systemctl --failed --no-legend --plain")?;
+        let failed = String::from_utf8_lossy(&failed.stdout).trim().to_owned();
+        if !failed.is_empty() {
+            eprintln!("units failed at boot (not ours unless named pietura-*):\n{failed}");
+        }
+        ensure!(!failed.contains("pietura-"), "a Pietura unit failed at boot:\n{failed}");
+        eprintln!("booted the machine with systemd-nspawn --boot");
+        Ok(machine)
+    }
+
+    /// A shell command inside the machine, as root.
+    fn sh(&self, script: &str) -> Result<Output> {
+        Ok(Command::new("nsenter")
+            .args(["-t", &self.leader.to_string(), "-a", "sh", "-c", script])
+            .stdin(Stdio::null())
+            .output()?)
+    }
+
+    /// `sh` that must succeed.
+    fn ok(&self, script: &str) -> Result<Output> {
+        let out = self.sh(script)?;
+        if !out.status.success() {
+            bail!("in the machine, `{script}` failed ({}):\n{}{}", out.status, tail(&out.stdout), tail(&out.stderr));
+        }
+        Ok(out)
+    }
+
+    /// A host program inside the machine's network only (the machine has no curl of its own).
+    fn host_in_net(&self, command: &mut Command) -> Result<Output> {
+        let mut nsenter = Command::new("nsenter");
+        nsenter.args(["-t", &self.leader.to_string(), "-n", "--"]).arg(command.get_program()).args(command.get_args());
+        Ok(nsenter.stdin(Stdio::null()).output()?)
+    }
+
+    fn wait(&self, what: &str, limit: Duration, mut done: impl FnMut() -> Result<bool>) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            if done()? {
+                return Ok(());
+            }
+            if started.elapsed() > limit {
+                bail!("waited {limit:?} for {what}");
+            }
+            sleep(Duration::from_millis(500));
+        }
+    }
+
+    fn power_off(mut self) {
+        let _ = self.sh("systemctl poweroff");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(_)) = self.nspawn.try_wait() {
+                return;
+            }
+            sleep(Duration::from_millis(200));
+        }
+        let _ = self.nspawn.kill();
+        let _ = self.nspawn.wait();
+    }
+}
+
+fn tail(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_frame_has_one_colour_and_a_drawn_one_many() {
+        let mut blank = b"P6\n2 2\n255\n".to_vec();
+        blank.extend([0u8; 12]);
+        assert_eq!(colours(&blank), 1);
+        let mut drawn = b"P6\n2 2\n255\n".to_vec();
+        drawn.extend([0, 0, 0, 255, 255, 255, 10, 20, 30, 10, 20, 31]);
+        assert_eq!(colours(&drawn), 4);
+    }
+}
