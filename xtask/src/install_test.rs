@@ -46,6 +46,12 @@ Environment=WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 
 ";
 
 pub fn run(root: &Path, packages: &Packages) -> Result<()> {
+    let uid = Command::new("id").arg("-u").output()?;
+    ensure!(
+        String::from_utf8_lossy(&uid.stdout).trim() == "0",
+        "the installation test boots a machine with systemd-nspawn, which needs root: run it as root \
+         (CI does), or skip it with `cargo xtask test --no-packages`"
+    );
     crate::setup::install_apt(INSTALL_TEST_APT_PACKAGES)?;
     let work = target_dir(root).join("install-test");
     std::fs::create_dir_all(&work)?;

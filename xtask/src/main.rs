@@ -53,6 +53,10 @@ enum Task {
         /// Skip installing packages (when you know they are there).
         #[arg(long)]
         no_setup: bool,
+        /// Skip building the Debian packages and the installation test (a fresh Debian booted
+        /// with systemd-nspawn; about two minutes), when iterating on something else.
+        #[arg(long)]
+        no_packages: bool,
     },
     /// Print performance figures: server start time, desk idle memory, and the catalogue at
     /// benchmark scale (import, first and incremental sync, reads per second).
@@ -95,7 +99,7 @@ fn main() -> Result<()> {
         Task::Setup => setup::all(&root),
         Task::Demo { training: true, exit_after, .. } => demo::run_training_demo(&root, exit_after),
         Task::Demo { kiosk, exit_after, .. } => demo::run_demo(&root, kiosk, exit_after),
-        Task::Test { no_setup } => test::run_all(&root, !no_setup),
+        Task::Test { no_setup, no_packages } => test::run_all(&root, !no_setup, !no_packages),
         Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
         Task::Sbom => sbom::run(&root),
         Task::Package { dev } => package::run(&root, if dev { package::Profile::Dev } else { package::Profile::Release }),

@@ -53,6 +53,11 @@ pub const APT_PACKAGES: &[&str] = &[
     "openssl",
     // schemathesis and pyHanko (from PyPI) live in virtual environments of the project's own.
     "python3-venv",
+    // Packaging and the installation test: lintian, a fresh Debian root, a machine to boot it.
+    "lintian",
+    "binutils",
+    "mmdebstrap",
+    "systemd-container",
 ];
 
 fn missing_packages(wanted: &[&'static str]) -> Vec<&'static str> {

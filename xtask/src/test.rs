@@ -65,7 +65,7 @@ fn no_personal_codes_in_logs(logs: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn run_all(root: &Path, install: bool) -> Result<()> {
+pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
     let started = Instant::now();
     let logs = crate::target_dir(root).join("e2e-logs");
     let mut timings = Vec::new();
@@ -138,6 +138,20 @@ pub fn run_all(root: &Path, install: bool) -> Result<()> {
             result
         },
     )?;
+    if packages {
+        // After the tests: bundling marks the desk's binary in place.
+        step(
+            "packages: the three .debs (lintian), installed with apt into a fresh Debian 13 booted by systemd-nspawn",
+            &mut timings,
+            || {
+                let built = crate::package::build(root, crate::package::Profile::Dev, None)?;
+                for deb in built.all() {
+                    crate::package::lintian(deb)?;
+                }
+                crate::install_test::run(root, &built)
+            },
+        )?;
+    }
     step("no personal codes in the servers' and desks' logs of the end-to-end runs", &mut timings, || {
         no_personal_codes_in_logs(&logs)
     })?;
