@@ -128,7 +128,7 @@ impl SyncClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))
-            .user_agent(concat!("pietura-sync/", env!("CARGO_PKG_VERSION")))
+            .user_agent(format!("pietura-sync/{}", crate::update::running_version()))
             .build()
             .map_err(|e| {
                 // reqwest's own text is only "builder error": the cause (typically no trusted
@@ -166,6 +166,34 @@ impl SyncClient {
 
     pub async fn hello(&self, creds: &DeviceCredentials) -> Result<HelloResponse, ClientError> {
         self.call::<(), _>(Method::GET, HELLO_PATH, Some(creds), None).await
+    }
+
+    /// A release's package, by the digest the hello's update offer gives (issue 19). A package is
+    /// megabytes: it may take minutes where other calls take seconds.
+    pub async fn download_release(&self, creds: &DeviceCredentials, sha256: &str) -> Result<Vec<u8>, ClientError> {
+        let path = crate::protocol::RELEASE_PATH.replace("{sha256}", sha256);
+        let url = self.base.join(path.trim_start_matches('/')).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: describe_transport_error(&e),
+        };
+        let response = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(15 * 60))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header(header::AUTHORIZATION, creds.authorization_header())
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        let error: ErrorBody = serde_json::from_slice(&bytes)
+            .map_err(|_| ClientError::BadResponse(format!("HTTP {status} with an unreadable error body")))?;
+        Err(ClientError::Rejected { status: status.as_u16(), code: error.code, message: error.message })
     }
 
     /// A training person's card from a training server, for this desk's in-process reader.

@@ -75,6 +75,14 @@ impl Drop for SyncHandle {
     }
 }
 
+/// Where a device keeps the releases it downloads, and the key it checks them with.
+#[derive(Debug, Clone)]
+pub struct Updates {
+    pub dir: std::path::PathBuf,
+    /// The release key the program was installed with; none: nothing is downloaded.
+    pub key: Option<String>,
+}
+
 /// Starts the engine on the current tokio runtime.
 pub fn spawn(
     client: SyncClient,
@@ -83,6 +91,24 @@ pub fn spawn(
     policy: SchedulePolicy,
     clock: Clock,
 ) -> SyncHandle {
+    spawn_with_updates(client, credentials, store, policy, clock, None)
+}
+
+/// [`spawn`], also downloading the releases the server offers into `updates` (issue 19).
+pub fn spawn_with_updates(
+    client: SyncClient,
+    credentials: DeviceCredentials,
+    store: Arc<Store>,
+    policy: SchedulePolicy,
+    clock: Clock,
+    updates: Option<Updates>,
+) -> SyncHandle {
+    if let Some(updates) = &updates {
+        crate::update::clean_up(&updates.dir);
+        if updates.key.is_none() {
+            info!("no release key installed: this device does not update itself");
+        }
+    }
     let mut initial = match store.catalogue_progress() {
         Ok(progress) => SyncStatus { catalogue: catalogue_status(&progress, false), ..SyncStatus::default() },
         Err(error) => {
@@ -106,7 +132,7 @@ pub fn spawn(
         info!(server = %client.base_url(), device = %credentials.device_id, "sync engine started");
         loop {
             let outcome = tokio::select! {
-                outcome = attempt(&client, &credentials, &store, &status_tx, &clock) => outcome,
+                outcome = attempt(&client, &credentials, &store, &status_tx, &clock, updates.as_ref()) => outcome,
                 _ = &mut stop_rx => break,
             };
             // Counted after every attempt, whatever its outcome: cases queued while the server
@@ -148,6 +174,7 @@ async fn attempt(
     store: &Arc<Store>,
     status: &watch::Sender<SyncStatus>,
     clock: &Clock,
+    updates: Option<&Updates>,
 ) -> AttemptOutcome {
     let hello = match client.hello(credentials).await {
         Ok(hello) => hello,
@@ -156,6 +183,14 @@ async fn attempt(
             return classify(error);
         }
     };
+    // A release to update to: fetched and checked now, installed when the program is quiet. A
+    // failure is the update's only: the round goes on.
+    if let (Some(offer), Some(updates)) = (&hello.update, updates) {
+        match crate::update::fetch(client, credentials, offer, updates.key.as_deref(), &updates.dir).await {
+            Ok(fetched) => debug!(?fetched, version = %offer.version, "update offered"),
+            Err(error) => warn!(%error, version = %offer.version, "the offered update was not kept"),
+        }
+    }
     let pulled = pull_catalogue(client, credentials, store, clock, |progress, caught_up| {
         status.send_modify(|s| s.catalogue = catalogue_status(progress, !caught_up));
     })

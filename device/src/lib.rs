@@ -14,6 +14,7 @@ pub mod engine;
 pub mod login;
 pub mod schedule;
 pub mod session;
+pub mod update;
 
 /// The offline store's types the user interfaces use, so they need not depend on it directly.
 pub mod offline {

@@ -17,6 +17,7 @@ mod language;
 pub mod markdown;
 pub mod navigator;
 mod person;
+pub mod release;
 pub mod training;
 
 pub use centre::{Centre, CentreCode, CentreName, Municipality, ValidationError};

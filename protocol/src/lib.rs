@@ -118,6 +118,29 @@ pub struct HelloResponse {
     pub centre: Centre,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desk_number: Option<u8>,
+    /// A release of this device's program newer than the one it runs (issue 19), when the
+    /// centre's operator has published one. The device checks the signature against the key it
+    /// was installed with before it installs anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateOffer>,
+}
+
+/// `GET /v1/sync/releases/{sha256}`: a release's package, for the devices of its kind.
+pub const RELEASE_PATH: &str = "/v1/sync/releases/{sha256}";
+
+/// A release offered to a device in the hello.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateOffer {
+    /// The release's version, e.g. `0.1.1`.
+    pub version: String,
+    /// SHA-256 of the package, lowercase hex: also where it is downloaded from (`RELEASE_PATH`).
+    pub sha256: String,
+    /// The package's size in bytes.
+    pub size: u64,
+    /// The detached minisign signature of the package (the `.minisig` file's text), made with the
+    /// project's offline release key.
+    pub signature: String,
 }
 
 /// The schema of [`Centre`] as documented in OpenAPI (domain stays free of utoipa).

@@ -134,6 +134,12 @@ fn devices_enroll_and_say_hello_as_before() {
             device_name: "Kiosks 1".into(),
             centre: centre(),
             desk_number: None,
+            update: Some(UpdateOffer {
+                version: "0.1.1".into(),
+                sha256: "ab".repeat(32),
+                size: 12_400_000,
+                signature: "untrusted comment: signature from minisign secret key\nRUQ…\n".into(),
+            }),
         },
     );
     pinned(

@@ -50,6 +50,7 @@ const KEYS: &[&str] = &[
     "environment",
     "training_answer_secs",
     "training_ca_dir",
+    "release_public_key_file",
 ];
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +130,9 @@ pub struct Settings {
     /// On a training server: the folder of the certificate authority that issues the training
     /// people's cards (made on first start; default: beside an SQLite database).
     pub training_ca_dir: Option<PathBuf>,
+    /// The project's release key (a minisign public key file): `release publish` accepts only
+    /// packages signed by it, as the devices do.
+    pub release_public_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +195,7 @@ impl Default for Settings {
             environment: crate::environment::Environment::Production,
             training_answer_secs: 60,
             training_ca_dir: None,
+            release_public_key_file: None,
         }
     }
 }
@@ -227,6 +232,7 @@ impl fmt::Debug for Settings {
             .field("environment", &self.environment)
             .field("training_answer_secs", &self.training_answer_secs)
             .field("training_ca_dir", &self.training_ca_dir)
+            .field("release_public_key_file", &self.release_public_key_file)
             .field("attachment_s3_bucket", &self.attachment_s3_bucket)
             .finish()
     }

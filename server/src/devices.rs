@@ -301,8 +301,14 @@ pub async fn authenticate(
         refused(store, now, &record.device, "revoked").await?;
         return Err(AuthError::Revoked);
     }
-    store.record_device_seen(record.device.id, now, version, outbox).await?;
-    Ok(record.device)
+    store.record_device_seen(record.device.id, now, version.clone(), outbox).await?;
+    // What this request says it runs, not what the last one said (the hello's update offer
+    // depends on it).
+    let mut device = record.device;
+    if version.is_some() {
+        device.reported_version = version;
+    }
+    Ok(device)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod institutions;
 pub mod limits;
 pub mod login;
 pub mod open_data;
+pub mod releases;
 pub mod signatures;
 pub mod store;
 pub mod submissions;

@@ -41,6 +41,9 @@ enum Command {
     /// Institutions that publish to the catalogue, and their API keys.
     #[command(subcommand)]
     Institution(InstitutionCommand),
+    /// Releases of the desk and the kiosk that devices update to (signed packages).
+    #[command(subcommand)]
+    Release(ReleaseCommand),
     /// The service catalogue and knowledge base: import and export.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
@@ -115,7 +118,8 @@ mod cli;
 
 use cli::{
     audit::AuditCommand, catalogue::CatalogueCommand, centre::CentreCommand, device::DeviceCommand,
-    eaddress::EaddressCommand, institution::InstitutionCommand, stats::StatsCommand, user::UserCommand,
+    eaddress::EaddressCommand, institution::InstitutionCommand, release::ReleaseCommand, stats::StatsCommand,
+    user::UserCommand,
 };
 
 fn main() -> std::process::ExitCode {
@@ -293,6 +297,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::Centre(command) => cli::centre::run(command, &cx).await?,
             Command::Device(command) => cli::device::run(command, &cx).await?,
             Command::Institution(command) => cli::institution::run(command, &cx).await?,
+            Command::Release(command) => cli::release::run(command, &cx).await?,
             Command::Catalogue(command) => cli::catalogue::run(command, &cx).await?,
         }
         Ok(())

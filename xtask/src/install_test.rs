@@ -114,9 +114,8 @@ fn check_machine(machine: &Machine, work: &Path) -> Result<()> {
     // The kiosk: enrolled from its settings, as an IT person would set it up.
     let cli = "runuser -u pietura -- env PIETURA_CONFIG=/etc/pietura/pietura.toml pietura-server";
     machine.ok(&format!("{cli} centre add --name 'Rīgas Centrālā bibliotēka' --municipality Rīga"))?;
-    let added = machine.ok(&format!(
-        "{cli} device add --centre 'Rīgas Centrālā bibliotēka' --kind kiosk --name 'Kiosks 1' --json"
-    ))?;
+    let added = machine
+        .ok(&format!("{cli} device add --centre 'Rīgas Centrālā bibliotēka' --kind kiosk --name 'Kiosks 1' --json"))?;
     let added: serde_json::Value = serde_json::from_slice(&added.stdout).context("device add --json")?;
     let code = added["enrollment_code"].as_str().context("an enrollment code")?;
     machine.ok(&format!(

@@ -102,7 +102,9 @@ fn main() -> Result<()> {
         Task::Test { no_setup, no_packages } => test::run_all(&root, !no_setup, !no_packages),
         Task::Measure { catalogue_only } => measure::run(&root, catalogue_only),
         Task::Sbom => sbom::run(&root),
-        Task::Package { dev } => package::run(&root, if dev { package::Profile::Dev } else { package::Profile::Release }),
+        Task::Package { dev } => {
+            package::run(&root, if dev { package::Profile::Dev } else { package::Profile::Release })
+        }
         Task::InstallTest => {
             let packages = package::build(&root, package::Profile::Dev, None)?;
             install_test::run(&root, &packages)

@@ -145,6 +145,8 @@ pub const TRAINING_MARK: &str = "MĀCĪBAS / TRAINING — nav īsts dokuments / 
 /// One device's store, keyring entries, sync engine and login.
 pub struct DeviceSession {
     store: Arc<Store>,
+    /// Where downloaded, checked releases wait to be installed (`<data>/updates`, issue 19).
+    updates_dir: std::path::PathBuf,
     login: Arc<crate::login::LoginManager>,
     vault: Vault,
     policy: SchedulePolicy,
@@ -294,6 +296,7 @@ impl DeviceSession {
         crate::login::spawn_card_watch(&login, std::time::Duration::from_millis(250));
         let session = Self {
             store,
+            updates_dir: data_dir.join("updates"),
             login,
             vault,
             policy,
@@ -405,6 +408,16 @@ impl DeviceSession {
         Ok(enrollment)
     }
 
+    /// The program is quiet (a kiosk between visitors, a desk with no visit): if a downloaded,
+    /// checked release waits, the system's update unit is asked to install it (issue 19).
+    /// Answers the version asked for.
+    pub fn install_update_if_waiting(&self) -> Option<String> {
+        if self.training {
+            return None;
+        }
+        crate::update::ask_to_install_if_any(&self.updates_dir).map(|v| v.to_string())
+    }
+
     /// Starts the sync engine if the device is enrolled and it is not running yet.
     pub async fn start_sync(&self) -> Result<bool, SessionError> {
         let mut engine = self.engine.lock().await;
@@ -414,8 +427,17 @@ impl DeviceSession {
         let Some(enrollment) = self.store.enrollment()? else { return Ok(false) };
         let credentials = self.credentials(&enrollment)?;
         let url = parse_server_url(&enrollment.server_url)?;
-        let handle =
-            engine::spawn(self.sync_client(url)?, credentials, self.store.clone(), self.policy, self.clock.clone());
+        // A training device never updates itself from a training server.
+        let updates = (!self.training)
+            .then(|| engine::Updates { dir: self.updates_dir.clone(), key: crate::update::release_key() });
+        let handle = engine::spawn_with_updates(
+            self.sync_client(url)?,
+            credentials,
+            self.store.clone(),
+            self.policy,
+            self.clock.clone(),
+            updates,
+        );
         self.forward_status(handle.subscribe());
         *engine = Some(handle);
         Ok(true)

@@ -234,6 +234,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         metrics_text,
         sync::enroll,
         sync::hello,
+        sync::release,
         sync::push_outbox,
         sync::message_states,
         open_data::provision_csv,
@@ -309,6 +310,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         EnrollRequest,
         EnrollResponse,
         HelloResponse,
+        protocol::UpdateOffer,
         ErrorBody,
         protocol::CentreDto,
         protocol::ProblemDto,
@@ -381,6 +383,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route(ENROLL_PATH, post(sync::enroll))
         .route(HELLO_PATH, get(sync::hello))
+        .route(protocol::RELEASE_PATH, get(sync::release))
         .route("/open-data/service-provision.csv", get(open_data::provision_csv))
         .route("/open-data/service-provision.json", get(open_data::provision_json))
         .route("/open-data/catalog.jsonld", get(open_data::open_data_catalog))

@@ -165,13 +165,55 @@ pub(super) async fn message_states(
 pub(super) async fn hello(
     State(state): State<AppState>,
     AuthenticatedDevice(device): AuthenticatedDevice,
-) -> Json<HelloResponse> {
-    Json(HelloResponse {
+) -> Result<Json<HelloResponse>, ApiError> {
+    let update = crate::releases::offer_for(state.store.as_ref(), &device).await?;
+    Ok(Json(HelloResponse {
         protocol_version: PROTOCOL_VERSION,
         server_time: (state.clock)(),
         device_id: device.id,
         device_name: device.name,
         centre: device.centre,
         desk_number: device.desk_number,
-    })
+        update,
+    }))
+}
+
+/// A release's package, for the devices of its kind (the hello names it by its digest).
+#[utoipa::path(get, path = "/v1/sync/releases/{sha256}",
+    params(
+        ("pietura-protocol" = u32, Header, description = "Sync protocol version"),
+        ("sha256" = String, Path, description = "The package's SHA-256, as the hello's update offer gives it")
+    ),
+    security(("device" = [])),
+    responses(
+        (status = 200, description = "The package (check its digest and signature before installing it)", content_type = "application/vnd.debian.binary-package"),
+        (status = 401, description = "Unknown device or wrong secret", body = ErrorBody),
+        (status = 403, description = "The device was revoked", body = ErrorBody),
+        (status = 404, description = "No release of this device's kind has that digest", body = ErrorBody)
+    ))]
+pub(super) async fn release(
+    State(state): State<AppState>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    axum::extract::Path(sha256): axum::extract::Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let content = if crate::eaddress::valid_digest(&sha256) {
+        state.store.release_content(&device.kind.to_string(), &sha256).await?
+    } else {
+        None
+    };
+    let content = content.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            protocol::error_codes::NOT_FOUND,
+            "no release of this device's kind has that digest".to_owned(),
+        )
+    })?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.debian.binary-package"),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=86400, immutable"),
+        ],
+        content,
+    )
+        .into_response())
 }

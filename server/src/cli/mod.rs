@@ -7,6 +7,7 @@ pub(crate) mod centre;
 pub(crate) mod device;
 pub(crate) mod eaddress;
 pub(crate) mod institution;
+pub(crate) mod release;
 pub(crate) mod stats;
 pub(crate) mod user;
 

@@ -241,6 +241,7 @@ macro_rules! migrations {
             16 "0016" "device_outbox",
             17 "0017" "workshops",
             18 "0018" "environment",
+            19 "0019" "releases",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

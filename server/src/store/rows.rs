@@ -22,6 +22,30 @@ pub struct NewCentre {
 /// Desk numbers are two digits in case numbers.
 pub const MAX_DESKS_PER_CENTRE: u8 = 99;
 
+/// A release of the desk's or the kiosk's package (issue 19), as published; see [`ReleaseInfo`].
+#[derive(Debug, Clone)]
+pub struct NewRelease {
+    /// `desk` or `kiosk`.
+    pub kind: String,
+    pub version: String,
+    pub sha256: String,
+    /// The detached minisign signature's text.
+    pub signature: String,
+    pub content: Vec<u8>,
+    pub published_at: DateTime<Utc>,
+}
+
+/// A published release, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReleaseInfo {
+    pub kind: String,
+    pub version: String,
+    pub sha256: String,
+    pub size: u64,
+    pub signature: String,
+    pub published_at: DateTime<Utc>,
+}
+
 /// A device to create, waiting for its enrollment code.
 #[derive(Debug, Clone)]
 pub struct NewDevice {

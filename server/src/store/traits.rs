@@ -48,6 +48,13 @@ pub trait DeviceStore: Send + Sync {
     async fn centre_devices(&self, centre: Uuid) -> Result<Vec<Device>, StoreError>;
     /// The versions devices in use (enrolled, not revoked) last reported, each once: the fleet.
     async fn reported_versions(&self) -> Result<Vec<String>, StoreError>;
+    /// Publishes a release; a kind's version, and a kind's package, are published once
+    /// ([`StoreError::Conflict`] otherwise).
+    async fn publish_release(&self, release: NewRelease) -> Result<ReleaseInfo, StoreError>;
+    /// Every published release, without content, by kind then newest published first.
+    async fn list_releases(&self) -> Result<Vec<ReleaseInfo>, StoreError>;
+    /// A release's package, by its kind and digest.
+    async fn release_content(&self, kind: &str, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Revokes a device and ends every session opened on it, in one transaction; revoking twice
     /// keeps the first time.
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError>;

@@ -235,6 +235,21 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
         server.store.catalogue_record(server::store::RecordKind::Organisation, OWNER).await.unwrap().unwrap().document;
     let same = |text: String| json(move || serde_json::from_str(&text).unwrap());
     revoke_desk(&server, revoked_desk.device_id).await;
+    // A kiosk release (signed by the minisign tool, domain's fixture): kiosks download it, desks
+    // find no release of their kind with that digest.
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/tests");
+    let release = server::releases::publish(
+        store,
+        &std::fs::read_to_string(fixtures.join("release-test.pub")).unwrap(),
+        DeviceKind::Kiosk,
+        "0.1.1",
+        std::fs::read(fixtures.join("release.txt")).unwrap(),
+        &std::fs::read_to_string(fixtures.join("release.txt.minisig")).unwrap(),
+        "operator",
+        now(),
+    )
+    .await
+    .unwrap();
 
     let callers = [
         Caller::Nobody,
@@ -313,6 +328,13 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             "422 422 422 422 422 422 422 422 422 422 422",
         ),
         row(M::GET, "/v1/sync/hello", "v1/sync/hello", Body::None, "401 200 200 200 200 200 200 401 401 403 401"),
+        row(
+            M::GET,
+            "/v1/sync/releases/{sha256}",
+            format!("v1/sync/releases/{}", release.sha256),
+            Body::None,
+            "401 200 404 200 404 404 404 401 401 403 401",
+        ),
         row(
             M::GET,
             "/v1/sync/catalogue",

@@ -61,6 +61,7 @@ mod login_api;
 mod outbox_authorship;
 mod own_applications;
 mod postgres_tls;
+mod releases_api;
 mod scenarios_api;
 mod signed_replies;
 mod store;

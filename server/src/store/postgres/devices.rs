@@ -111,6 +111,69 @@ impl DeviceStore for PostgresStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    async fn publish_release(&self, release: NewRelease) -> Result<ReleaseInfo, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let size = release.content.len() as u64;
+        client
+            .execute(
+                "INSERT INTO releases (kind, version, sha256, size, signature, content, published_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &release.kind,
+                    &release.version,
+                    &release.sha256,
+                    &(size as i64),
+                    &release.signature,
+                    &release.content,
+                    &release.published_at,
+                ],
+            )
+            .await
+            .map_err(|e| {
+                map_err(e, || format!("a {} release {} (or one with the same package)", release.kind, release.version))
+            })?;
+        Ok(ReleaseInfo {
+            kind: release.kind,
+            version: release.version,
+            sha256: release.sha256,
+            size,
+            signature: release.signature,
+            published_at: release.published_at,
+        })
+    }
+
+    async fn list_releases(&self) -> Result<Vec<ReleaseInfo>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let rows = client
+            .query(
+                "SELECT kind, version, sha256, size, signature, published_at FROM releases \
+                 ORDER BY kind, published_at DESC, version DESC",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| ReleaseInfo {
+                kind: r.get(0),
+                version: r.get(1),
+                sha256: r.get(2),
+                size: r.get::<_, i64>(3) as u64,
+                signature: r.get(4),
+                published_at: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn release_content(&self, kind: &str, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_opt("SELECT content FROM releases WHERE kind = $1 AND sha256 = $2", &[&kind, &sha256])
+            .await
+            .map_err(db)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;

@@ -116,6 +116,72 @@ impl DeviceStore for SqliteStore {
         .await
     }
 
+    async fn publish_release(&self, release: NewRelease) -> Result<ReleaseInfo, StoreError> {
+        self.with(move |c| {
+            let size = release.content.len() as u64;
+            c.execute(
+                "INSERT INTO releases (kind, version, sha256, size, signature, content, published_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    release.kind,
+                    release.version,
+                    release.sha256,
+                    size as i64,
+                    release.signature,
+                    release.content,
+                    release.published_at
+                ],
+            )
+            .map_err(|e| {
+                map_err(e, || format!("a {} release {} (or one with the same package)", release.kind, release.version))
+            })?;
+            Ok(ReleaseInfo {
+                kind: release.kind,
+                version: release.version,
+                sha256: release.sha256,
+                size,
+                signature: release.signature,
+                published_at: release.published_at,
+            })
+        })
+        .await
+    }
+
+    async fn list_releases(&self) -> Result<Vec<ReleaseInfo>, StoreError> {
+        self.with(|c| {
+            let mut query = c
+                .prepare(
+                    "SELECT kind, version, sha256, size, signature, published_at FROM releases \
+                     ORDER BY kind, published_at DESC, version DESC",
+                )
+                .map_err(db)?;
+            let rows = query.query_map([], |r| {
+                Ok(ReleaseInfo {
+                    kind: r.get(0)?,
+                    version: r.get(1)?,
+                    sha256: r.get(2)?,
+                    size: r.get::<_, i64>(3)? as u64,
+                    signature: r.get(4)?,
+                    published_at: r.get(5)?,
+                })
+            });
+            rows.map_err(db)?.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+        .await
+    }
+
+    async fn release_content(&self, kind: &str, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let (kind, sha256) = (kind.to_owned(), sha256.to_owned());
+        self.with(move |c| {
+            c.query_row("SELECT content FROM releases WHERE kind = ?1 AND sha256 = ?2", params![kind, sha256], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
+
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
