@@ -42,6 +42,9 @@ pub const IDLE_TIMEOUT_SECS: i64 = 120;
 pub const IDLE_WARNING_SECS: i64 = 20;
 /// How often the login screen looks at the reader.
 const CARD_POLL_MS: i64 = 500;
+/// Untouched this long with nobody's use on it, the kiosk is quiet: a downloaded update may be
+/// installed (issue 19); looked at once a minute.
+pub const QUIET_FOR_UPDATE_SECS: i64 = 180;
 
 /// What a screen asked for, waiting to be performed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +114,8 @@ pub struct KioskApp {
     last_input: chrono::DateTime<chrono::Utc>,
     /// Seconds left before the idle wipe, while the kiosk asks whether someone is still there.
     idle_warning: Option<i64>,
+    /// When the kiosk last looked for a downloaded update to hand over while quiet.
+    update_looked_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The text size and contrast chosen, and the one the context was last styled with.
     display: Display,
     styled: Option<Display>,
@@ -142,6 +147,7 @@ impl KioskApp {
             pending_mail: Pending::default(),
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
             idle_warning: None,
+            update_looked_at: None,
             display: Display::default(),
             styled: None,
         };
@@ -330,6 +336,13 @@ impl KioskApp {
             // A larger text or high contrast outlives the wipe for a while, then the defaults.
             if self.display != Display::default() && idle >= DISPLAY_KEPT_IDLE_SECS {
                 self.display = Display::default();
+            }
+            // Between visitors: the moment for an update, never in someone's session.
+            if idle >= QUIET_FOR_UPDATE_SECS && self.update_looked_at.is_none_or(|at| (now - at).num_seconds() >= 60) {
+                self.update_looked_at = Some(now);
+                if let Some(session) = &self.session {
+                    session.install_update_if_waiting();
+                }
             }
             return;
         }

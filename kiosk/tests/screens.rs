@@ -1556,3 +1556,42 @@ fn a_workshop_customer_logs_in_at_a_training_kiosk_with_the_code_from_their_hand
     run_until(&mut harness, "Ievietojiet savu eID karti lasītājā.");
     assert!(harness.query_by_label(&name).is_none(), "no one's card is in the reader");
 }
+
+/// A downloaded, checked update is handed to the system to install only when the kiosk is
+/// quiet: nobody's session, untouched for QUIET_FOR_UPDATE_SECS (issue 19).
+#[test]
+fn an_update_waits_for_a_quiet_kiosk_between_visitors() {
+    use std::sync::atomic::Ordering;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (offset, clock) = movable_clock();
+    let (app, _readers) = kiosk_with_card_login(&runtime, dir.path(), clock);
+    // What the sync engine keeps after checking a release newer than this build (0.1.0).
+    let updates = dir.path().join("kiosk/updates");
+    std::fs::create_dir_all(&updates).unwrap();
+    std::fs::write(updates.join(device::update::package_file("0.1.1")), b"package").unwrap();
+    let ready = updates.join(device::update::READY_FILE);
+    let mut harness = kiosk_sized(app);
+    let idle_for = |seconds: i64| offset.fetch_add(seconds, Ordering::SeqCst);
+
+    // A citizen at the kiosk: not now.
+    harness.get_by_label("English").click();
+    harness.run();
+    log_in_on_the_keypad(&mut harness);
+    idle_for(kiosk::IDLE_TIMEOUT_SECS - kiosk::IDLE_WARNING_SECS - 1);
+    harness.run();
+    assert!(!ready.exists(), "an update was handed over during a citizen's session");
+    harness.get_by_label("Finish").click();
+    harness.run();
+    // Their English is still on screen until the idle wipe sets the kiosk back: not yet.
+    idle_for(kiosk::IDLE_TIMEOUT_SECS + 1);
+    run_until(&mut harness, "Pieslēgties ar eID karti");
+    assert!(!ready.exists(), "an update was handed over while the last visitor's screen was up");
+    idle_for(kiosk::QUIET_FOR_UPDATE_SECS - 10);
+    harness.run();
+    assert!(!ready.exists(), "an update was handed over before the kiosk was quiet");
+    // Quiet long enough: handed over, naming the version.
+    idle_for(20);
+    harness.run();
+    assert_eq!(std::fs::read_to_string(&ready).unwrap(), "0.1.1");
+}
