@@ -116,6 +116,8 @@ pub struct KioskApp {
     idle_warning: Option<i64>,
     /// When the kiosk last looked for a downloaded update to hand over while quiet.
     update_looked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// How long untouched, with nobody's use, counts as quiet for an update.
+    quiet_for_update_secs: i64,
     /// The text size and contrast chosen, and the one the context was last styled with.
     display: Display,
     styled: Option<Display>,
@@ -148,6 +150,7 @@ impl KioskApp {
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
             idle_warning: None,
             update_looked_at: None,
+            quiet_for_update_secs: QUIET_FOR_UPDATE_SECS,
             display: Display::default(),
             styled: None,
         };
@@ -195,6 +198,12 @@ impl KioskApp {
     }
 
     /// Prefills the enrollment form, e.g. from the kiosk's config file.
+    /// How long untouched, with nobody's use, counts as quiet for installing an update (a
+    /// library that closes at night may want less than [`QUIET_FOR_UPDATE_SECS`]).
+    pub fn set_quiet_for_update_secs(&mut self, seconds: i64) {
+        self.quiet_for_update_secs = seconds.max(0);
+    }
+
     pub fn prefill_enrollment(&mut self, server_url: &str, code: &str) {
         if let Screen::Enroll(screen) = &mut self.screen {
             screen.server_url = server_url.to_owned();
@@ -338,7 +347,8 @@ impl KioskApp {
                 self.display = Display::default();
             }
             // Between visitors: the moment for an update, never in someone's session.
-            if idle >= QUIET_FOR_UPDATE_SECS && self.update_looked_at.is_none_or(|at| (now - at).num_seconds() >= 60) {
+            let looked_lately = self.update_looked_at.is_some_and(|at| (now - at).num_seconds() < 60);
+            if idle >= self.quiet_for_update_secs && !looked_lately {
                 self.update_looked_at = Some(now);
                 if let Some(session) = &self.session {
                     session.install_update_if_waiting();

@@ -27,7 +27,15 @@ struct Cli {
     /// passes it back with `LoadCredentialEncrypted=pietura-master-key:FILE`.
     #[arg(long, value_name = "FILE")]
     create_master_key_credential: Option<PathBuf>,
+    /// As root, from the package's update unit: install the release the kiosk handed over in its
+    /// updates folder, after checking its signature against the package's release key; roll back
+    /// if the new version does not start.
+    #[arg(long)]
+    apply_update: bool,
 }
+
+/// Where the package puts the kiosk's release and release key (see `device::update`).
+const RELEASE_DIR: &str = "/usr/share/pietura/pietura-kiosk";
 
 fn default_data_dir() -> PathBuf {
     std::env::var_os("XDG_DATA_HOME")
@@ -52,6 +60,22 @@ fn main() -> Result<()> {
         None => KioskConfig::default(),
     };
     let data_dir = cli.data_dir.or(config.data_dir.clone()).unwrap_or_else(default_data_dir);
+    if cli.apply_update {
+        let seconds =
+            |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+        let installation = device::update::install::Installation {
+            package: "pietura-kiosk".into(),
+            unit: "pietura-kiosk.service".into(),
+            updates: data_dir.join("updates"),
+            work: std::env::var_os("STATE_DIRECTORY")
+                .map_or_else(|| PathBuf::from("/var/lib/pietura-kiosk-update"), PathBuf::from),
+            key: PathBuf::from(RELEASE_DIR).join("release-key.pub"),
+            start_within: std::time::Duration::from_secs(seconds("PIETURA_UPDATE_START_SECS", 90)),
+        };
+        let outcome = device::update::install::install_ready(&installation)?;
+        eprintln!("{outcome:?}");
+        return Ok(());
+    }
     // A training kiosk (workshops): a folder and keyring entries of its own, training servers only.
     let training = std::env::var("PIETURA_TRAINING").is_ok_and(|v| v.trim() == "1");
     let (data_dir, app) =
@@ -76,7 +100,13 @@ fn main() -> Result<()> {
             session.set_printer_command(printer.clone());
         }
     }
+    if let Ok(session) = &session {
+        session.note_started();
+    }
     let mut app = KioskApp::new(session, runtime.handle().clone(), system_clock());
+    if let Some(seconds) = std::env::var("PIETURA_KIOSK_UPDATE_QUIET_SECS").ok().and_then(|v| v.parse().ok()) {
+        app.set_quiet_for_update_secs(seconds);
+    }
     if app.enrollment().is_none()
         && let (Some(url), Some(code)) = (&config.server_url, &config.enrollment_code)
     {

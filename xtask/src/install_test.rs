@@ -23,9 +23,13 @@ use std::{
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::{exec, package::Packages, target_dir};
+use crate::{
+    exec,
+    package::{self, Packages, Profile},
+    target_dir,
+};
 
-pub const INSTALL_TEST_APT_PACKAGES: &[&str] = &["mmdebstrap", "systemd-container", "curl"];
+pub const INSTALL_TEST_APT_PACKAGES: &[&str] = &["mmdebstrap", "systemd-container", "curl", "minisign"];
 
 const SUITE: &str = "trixie";
 const MIRROR: &str = "http://deb.debian.org/debian";
@@ -43,7 +47,47 @@ TTYVTDisallocate=no
 StandardInput=null
 UtmpIdentifier=
 Environment=WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 LIBGL_ALWAYS_SOFTWARE=1
+# Quicker than a library's day: sync every 2 s, quiet for an update after 5 s untouched.
+Environment=PIETURA_SYNC_INTERVAL_MS=2000 PIETURA_KIOSK_UPDATE_QUIET_SECS=5
 ";
+/// The test waits 20 s, not 90, for an updated kiosk to say it started.
+const UPDATE_DROP_IN: &str = "[Service]\nEnvironment=PIETURA_UPDATE_START_SECS=20\n";
+
+/// The test's own release key pair (minisign, no password), made once.
+fn test_release_key(work: &Path) -> Result<(PathBuf, PathBuf)> {
+    let keys = work.join("keys");
+    let (public, secret) = (keys.join("release-test.pub"), keys.join("release-test.key"));
+    if !public.exists() || !secret.exists() {
+        std::fs::create_dir_all(&keys)?;
+        exec(Command::new("minisign").args(["-G", "-W", "-f", "-p"]).arg(&public).arg("-s").arg(&secret))?;
+    }
+    Ok((public, secret))
+}
+
+/// The three packages as the test installs them: this build's binaries, with the test's release
+/// key for the devices to check updates against.
+pub fn build_packages(root: &Path) -> Result<Packages> {
+    crate::setup::install_apt(INSTALL_TEST_APT_PACKAGES)?;
+    let work = target_dir(root).join("install-test");
+    let (public, _) = test_release_key(&work)?;
+    package::build(root, Profile::Dev, None, Some(&public))
+}
+
+/// `file.minisig` beside `file`, signed with the test's key as a release manager would.
+fn sign(file: &Path, secret: &Path, comment: &str) -> Result<PathBuf> {
+    let signature = PathBuf::from(format!("{}.minisig", file.display()));
+    exec(
+        Command::new("minisign")
+            .args(["-S", "-s"])
+            .arg(secret)
+            .arg("-m")
+            .arg(file)
+            .arg("-x")
+            .arg(&signature)
+            .args(["-t", comment]),
+    )?;
+    Ok(signature)
+}
 
 pub fn run(root: &Path, packages: &Packages) -> Result<()> {
     let uid = Command::new("id").arg("-u").output()?;
@@ -71,6 +115,9 @@ pub fn run(root: &Path, packages: &Packages) -> Result<()> {
     let drop_in = machine_root.join("etc/systemd/system/pietura-kiosk.service.d");
     std::fs::create_dir_all(&drop_in)?;
     std::fs::write(drop_in.join("headless.conf"), KIOSK_HEADLESS_DROP_IN)?;
+    let update_drop_in = machine_root.join("etc/systemd/system/pietura-kiosk-update.service.d");
+    std::fs::create_dir_all(&update_drop_in)?;
+    std::fs::write(update_drop_in.join("test.conf"), UPDATE_DROP_IN)?;
 
     // Installed as on a new machine before its first boot: apt fetches what the packages declare.
     let started = Instant::now();
@@ -93,8 +140,11 @@ pub fn run(root: &Path, packages: &Packages) -> Result<()> {
     eprintln!("installed with apt into a fresh Debian {SUITE} in {:.1} s", started.elapsed().as_secs_f64());
 
     let machine = Machine::boot(&machine_root, &work.join("boot.log"))?;
-    let checked = check_machine(&machine, &work);
-    let journal = machine.sh("journalctl --no-pager -b -u pietura-server -u pietura-kiosk").map(|o| o.stdout);
+    let checked = check_machine(&machine, &work).and_then(|()| check_updates(root, &machine, &machine_root, &work));
+    let checked = checked.and_then(|()| check_removal(&machine));
+    let journal = machine
+        .sh("journalctl --no-pager -b -u pietura-server -u pietura-kiosk -u pietura-kiosk-update")
+        .map(|o| o.stdout);
     if let Ok(journal) = journal {
         std::fs::write(work.join("journal.log"), journal)?;
     }
@@ -166,7 +216,81 @@ fn check_machine(machine: &Machine, work: &Path) -> Result<()> {
     ensure!(!ldd.contains("not found"), "the desk lacks libraries its package does not declare:\n{ldd}");
     machine.ok("test -f /usr/share/applications/Pietura.desktop")?;
     eprintln!("the desk's program finds every library it links");
+    Ok(())
+}
 
+const SERVER_CLI: &str = "runuser -u pietura -- env PIETURA_CONFIG=/etc/pietura/pietura.toml \
+                          PIETURA_RELEASE_PUBLIC_KEY_FILE=/var/tmp/releases/release-test.pub pietura-server";
+
+/// Updates through the server, as an operator publishes them: 0.1.1 reaches the kiosk and the new
+/// version answers; a package changed after signing, handed straight to the root unit, is refused
+/// and nothing changes; a signed 0.1.3 that does not start is rolled back to 0.1.1.
+fn check_updates(root: &Path, machine: &Machine, machine_root: &Path, work: &Path) -> Result<()> {
+    let (public, secret) = test_release_key(work)?;
+    let releases = machine_root.join("var/tmp/releases");
+    std::fs::create_dir_all(&releases)?;
+    std::fs::copy(&public, releases.join("release-test.pub"))?;
+    let binaries = target_dir(root).join(Profile::Dev.folder());
+    let out = work.join("releases");
+    std::fs::create_dir_all(&out)?;
+    let release = |version: &str, binaries: &Path| -> Result<String> {
+        let deb = package::kiosk_deb(root, &out, binaries, &format!("{version}-1"), Some(&public))?;
+        let signature = sign(&deb, &secret, &format!("pietura-kiosk {version}"))?;
+        for file in [&deb, &signature] {
+            std::fs::copy(file, releases.join(file.file_name().expect("a file")))?;
+        }
+        Ok(format!("/var/tmp/releases/{}", deb.file_name().expect("a file").to_string_lossy()))
+    };
+    let installed = || -> Result<String> {
+        Ok(String::from_utf8(machine.ok("dpkg-query -W -f='${Version}' pietura-kiosk")?.stdout)?)
+    };
+    let publish = |deb: &str, version: &str| {
+        machine.ok(&format!(
+            "chmod -R a+rX /var/tmp/releases && {SERVER_CLI} release publish {deb} --kind kiosk --version {version}"
+        ))
+    };
+
+    // 0.1.1, published: downloaded, handed over when quiet, installed, and it answers as 0.1.1.
+    let deb = release("0.1.1", &binaries)?;
+    publish(&deb, "0.1.1")?;
+    machine.wait("the kiosk to update itself to 0.1.1", Duration::from_secs(180), || Ok(installed()? == "0.1.1-1"))?;
+    machine.wait("the updated kiosk to report 0.1.1 to the server", Duration::from_secs(60), || {
+        Ok(String::from_utf8_lossy(&machine.ok(&format!("{SERVER_CLI} device list"))?.stdout).contains("version 0.1.1"))
+    })?;
+    eprintln!("published 0.1.1: the kiosk updated itself and answers the server as 0.1.1");
+
+    // A package changed after it was signed, handed straight to the root unit (what a kiosk's
+    // user broken into could do): refused, nothing installed.
+    let deb = release("0.1.2", &binaries)?;
+    let updates = "/var/lib/pietura-kiosk/updates";
+    machine.ok(&format!(
+        "cp {deb} {updates}/release-0.1.2.deb && cp {deb}.minisig {updates}/release-0.1.2.deb.minisig \
+         && printf 'tampered' | dd of={updates}/release-0.1.2.deb bs=1 seek=2000 conv=notrunc status=none \
+         && chown pietura-kiosk: {updates}/release-0.1.2.deb* && runuser -u pietura-kiosk -- sh -c 'printf 0.1.2 > {updates}/ready'"
+    ))?;
+    machine.wait("the root unit to refuse the changed package", Duration::from_secs(60), || {
+        Ok(machine.sh(&format!("test -e {updates}/refused-0.1.2"))?.status.success())
+    })?;
+    ensure!(installed()? == "0.1.1-1", "a changed package was installed");
+    eprintln!("a package changed after signing was refused by the root unit; 0.1.1 stays");
+
+    // 0.1.3, signed, but its program does not start: installed, then rolled back to 0.1.1.
+    let broken = work.join("broken");
+    std::fs::create_dir_all(&broken)?;
+    std::fs::copy("/bin/false", broken.join("pietura-kiosk"))?;
+    let deb = release("0.1.3", &broken)?;
+    publish(&deb, "0.1.3")?;
+    machine.wait("the failed update to 0.1.3 to be rolled back", Duration::from_secs(240), || {
+        Ok(machine.sh(&format!("test -e {updates}/refused-0.1.3"))?.status.success() && installed()? == "0.1.1-1")
+    })?;
+    machine.wait("the rolled-back kiosk to run again", Duration::from_secs(60), || {
+        Ok(machine.sh("systemctl is-active pietura-kiosk && pgrep -x pietura-kiosk")?.status.success())
+    })?;
+    eprintln!("0.1.3 did not start: rolled back to 0.1.1, which runs again");
+    Ok(())
+}
+
+fn check_removal(machine: &Machine) -> Result<()> {
     // Removed, nothing of it runs.
     machine.ok("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q pietura-kiosk pietura-server pietura-desk")?;
     machine.wait("every Pietura process to end after removal", Duration::from_secs(30), || {

@@ -106,7 +106,7 @@ fn main() -> Result<()> {
             package::run(&root, if dev { package::Profile::Dev } else { package::Profile::Release })
         }
         Task::InstallTest => {
-            let packages = package::build(&root, package::Profile::Dev, None)?;
+            let packages = install_test::build_packages(&root)?;
             install_test::run(&root, &packages)
         }
         Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),

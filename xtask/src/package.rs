@@ -35,7 +35,7 @@ pub enum Profile {
 }
 
 impl Profile {
-    fn folder(self) -> &'static str {
+    pub fn folder(self) -> &'static str {
         match self {
             Self::Release => "release",
             Self::Dev => "debug",
@@ -57,9 +57,24 @@ impl Packages {
     }
 }
 
-/// `cargo xtask package [--release]`: builds, checks with lintian, prints sizes.
+/// The project's release key (minisign public key) packages install for devices to check
+/// updates with: `PIETURA_RELEASE_KEY` names one, else `installer/release-key.pub` when the
+/// release manager has committed one; without it, packaged devices do not update themselves.
+pub fn project_release_key(root: &Path) -> Option<PathBuf> {
+    std::env::var_os("PIETURA_RELEASE_KEY")
+        .map(PathBuf::from)
+        .or_else(|| Some(root.join("installer/release-key.pub")).filter(|p| p.exists()))
+}
+
+/// `cargo xtask package [--dev]`: builds, checks with lintian, prints sizes.
 pub fn run(root: &Path, profile: Profile) -> Result<()> {
-    let packages = build(root, profile, None)?;
+    let key = project_release_key(root);
+    if key.is_none() {
+        println!(
+            "no release key (installer/release-key.pub or PIETURA_RELEASE_KEY): the desk and kiosk packages will not update themselves"
+        );
+    }
+    let packages = build(root, profile, None, key.as_deref())?;
     for deb in packages.all() {
         lintian(deb)?;
     }
@@ -79,7 +94,7 @@ fn mb(bytes: u64) -> f64 {
 
 /// Builds the three packages into `target/packages/`. `version` overrides the workspace's (the
 /// update test makes a 0.1.1 of the same build).
-pub fn build(root: &Path, profile: Profile, version: Option<&str>) -> Result<Packages> {
+pub fn build(root: &Path, profile: Profile, version: Option<&str>, release_key: Option<&Path>) -> Result<Packages> {
     crate::setup::install_apt(PACKAGING_APT_PACKAGES)?;
     if profile == Profile::Release {
         exec(Command::new("npm").args(["run", "build"]).current_dir(root.join("ui")))?;
@@ -107,8 +122,8 @@ pub fn build(root: &Path, profile: Profile, version: Option<&str>) -> Result<Pac
     let binaries = target_dir(root).join(profile.folder());
     Ok(Packages {
         server: server_package(root, &out, &binaries, &version)?,
-        kiosk: kiosk_package(root, &out, &binaries, &version)?,
-        desk: desk_package(root, &out, profile, &version)?,
+        kiosk: kiosk_package(root, &out, &binaries, &version, release_key)?,
+        desk: desk_package(root, &out, profile, &version, release_key)?,
     })
 }
 
@@ -170,6 +185,20 @@ impl Stage {
             rfc2822_now()?
         );
         self.file(&format!("{doc}/changelog.Debian.gz"), &gzip(changelog.as_bytes())?, 0o644)?;
+        Ok(())
+    }
+
+    /// What a device reads to know its release and to check updates (see `device::update`):
+    /// `/usr/share/pietura/<package>/release` and, when given, `release-key.pub`.
+    fn release_files(&self, release_key: Option<&Path>) -> Result<()> {
+        let dir = format!("usr/share/pietura/{}", self.name);
+        let upstream = self.version.split_once('-').map_or(self.version.as_str(), |(u, _)| u);
+        self.file(&format!("{dir}/release"), format!("{upstream}\n").as_bytes(), 0o644)?;
+        if let Some(key) = release_key {
+            let text = std::fs::read_to_string(key).with_context(|| format!("the release key {}", key.display()))?;
+            domain_check_key(&text).with_context(|| format!("{} is not a minisign public key", key.display()))?;
+            self.file(&format!("{dir}/release-key.pub"), text.as_bytes(), 0o644)?;
+        }
         Ok(())
     }
 
@@ -235,18 +264,42 @@ fn server_package(root: &Path, out: &Path, binaries: &Path, version: &str) -> Re
     )
 }
 
+/// The kiosk's package alone, of the binary in `binaries`, as `version` (`0.1.1-1`): the
+/// installation test's releases.
+pub fn kiosk_deb(
+    root: &Path,
+    out: &Path,
+    binaries: &Path,
+    version: &str,
+    release_key: Option<&Path>,
+) -> Result<PathBuf> {
+    kiosk_package(root, out, binaries, version, release_key)
+}
+
 /// `pietura-kiosk_<version>_amd64.deb`.
-fn kiosk_package(root: &Path, out: &Path, binaries: &Path, version: &str) -> Result<PathBuf> {
+fn kiosk_package(
+    root: &Path,
+    out: &Path,
+    binaries: &Path,
+    version: &str,
+    release_key: Option<&Path>,
+) -> Result<PathBuf> {
     let stage = Stage::new(out, "pietura-kiosk", version)?;
     stage.binary(&binaries.join("pietura-kiosk"))?;
     let installer = root.join("installer/kiosk");
     let read = |name: &str| std::fs::read(installer.join(name));
-    for unit in ["pietura-kiosk.service", "pietura-kiosk-key.service"] {
+    for unit in [
+        "pietura-kiosk.service",
+        "pietura-kiosk-key.service",
+        "pietura-kiosk-update.path",
+        "pietura-kiosk-update.service",
+    ] {
         stage.file(&format!("lib/systemd/system/{unit}"), &read(unit)?, 0o644)?;
     }
     stage.file("etc/pietura-kiosk/kiosk.toml", &read("kiosk.toml")?, 0o640)?;
     stage.file("usr/lib/systemd/logind.conf.d/pietura-kiosk.conf", &read("logind.conf")?, 0o644)?;
     stage.file("usr/lib/sysctl.d/pietura-kiosk.conf", &read("sysctl.conf")?, 0o644)?;
+    stage.release_files(release_key)?;
     stage.docs(root, Some(&installer.join("README.Debian")))?;
     stage.scripts(&installer)?;
     // What the binary loads at run time beyond what it links: Wayland and EGL (winit and glutin
@@ -256,7 +309,7 @@ fn kiosk_package(root: &Path, out: &Path, binaries: &Path, version: &str) -> Res
         out,
         "Depends: libc6 (>= 2.36), libssl3 | libssl3t64, ca-certificates, libpcsclite1, libdbus-1-3, pcscd, cage, \
          libwayland-client0, libwayland-cursor0, libwayland-egl1, libxkbcommon0, libegl1, libegl-mesa0, \
-         libgl1-mesa-dri, adduser, systemd\nRecommends: cups-client\nSection: misc\n\
+         libgl1-mesa-dri, adduser, systemd, dpkg-repack\nRecommends: cups-client\nSection: misc\n\
          Description: Pietura citizen self-service kiosk\n Turns a library's PC into a Pietura kiosk: citizens find public\n \
          services and life situations, and after an eID card login read their\n \
          e-address mailbox and cases. It starts full screen at boot on the\n \
@@ -267,7 +320,13 @@ fn kiosk_package(root: &Path, out: &Path, binaries: &Path, version: &str) -> Res
 }
 
 /// `pietura-desk_<version>_amd64.deb`: Tauri's bundler, then the control file completed.
-fn desk_package(root: &Path, out: &Path, profile: Profile, version: &str) -> Result<PathBuf> {
+fn desk_package(
+    root: &Path,
+    out: &Path,
+    profile: Profile,
+    version: &str,
+    release_key: Option<&Path>,
+) -> Result<PathBuf> {
     let ui = root.join("ui");
     let tauri = ui.join("node_modules/.bin/tauri");
     if !tauri.exists() {
@@ -307,6 +366,7 @@ fn desk_package(root: &Path, out: &Path, profile: Profile, version: &str) -> Res
     let binary = stage.root.join("usr/bin/pietura-desk");
     strip(&binary)?;
     stage.docs(root, None)?;
+    stage.release_files(release_key)?;
     stage.build(
         out,
         &format!(
@@ -322,6 +382,13 @@ fn desk_package(root: &Path, out: &Path, profile: Profile, version: &str) -> Res
         ),
         &[],
     )
+}
+
+/// A minisign public key file: an untrusted comment, then the key's base64 line ("RW…").
+fn domain_check_key(text: &str) -> Result<()> {
+    let key = text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default();
+    anyhow::ensure!(key.starts_with("RW") && key.len() == 56, "no minisign key line in it");
+    Ok(())
 }
 
 fn strip(binary: &Path) -> Result<()> {

@@ -58,6 +58,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "binutils",
     "mmdebstrap",
     "systemd-container",
+    "minisign",
 ];
 
 fn missing_packages(wanted: &[&'static str]) -> Vec<&'static str> {

@@ -144,7 +144,7 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
             "packages: the three .debs (lintian), installed with apt into a fresh Debian 13 booted by systemd-nspawn",
             &mut timings,
             || {
-                let built = crate::package::build(root, crate::package::Profile::Dev, None)?;
+                let built = crate::install_test::build_packages(root)?;
                 for deb in built.all() {
                     crate::package::lintian(deb)?;
                 }

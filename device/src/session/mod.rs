@@ -408,6 +408,13 @@ impl DeviceSession {
         Ok(enrollment)
     }
 
+    /// The program has started: noted for the system's update unit (issue 19).
+    pub fn note_started(&self) {
+        if !self.training {
+            crate::update::note_started(&self.updates_dir);
+        }
+    }
+
     /// The program is quiet (a kiosk between visitors, a desk with no visit): if a downloaded,
     /// checked release waits, the system's update unit is asked to install it (issue 19).
     /// Answers the version asked for.

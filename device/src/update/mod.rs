@@ -12,6 +12,8 @@
 //! the package is built), so that a release is what the operator published, whatever the crate's
 //! version; a program not installed from a package reports its crate's version.
 
+pub mod install;
+
 use std::{
     path::{Path, PathBuf},
     sync::OnceLock,
@@ -66,6 +68,20 @@ pub fn package_file(version: &str) -> String {
 pub const READY_FILE: &str = "ready";
 /// Written by the root unit when it could not install a version (it is not tried again).
 pub const REFUSED_PREFIX: &str = "refused-";
+/// Written by the program when it has started, naming its release: the root unit's sign that an
+/// update worked.
+pub const STARTED_FILE: &str = "started";
+
+/// Says this program started (its release in `<updates>/started`), for the root unit waiting
+/// after an update; and clears what the folder holds for releases reached or passed.
+pub fn note_started(dir: &Path) {
+    clean_up(dir);
+    if let Err(error) = std::fs::create_dir_all(dir)
+        .and_then(|()| write_atomically(&dir.join(STARTED_FILE), running_version().as_bytes()))
+    {
+        warn!(%error, "could not note that this release started");
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
