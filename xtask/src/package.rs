@@ -121,8 +121,8 @@ pub fn build(root: &Path, profile: Profile, version: Option<&str>, release_key: 
     let version = format!("{}-1", version.map_or_else(|| workspace_version(root), |v| Ok(v.to_owned()))?);
     let binaries = target_dir(root).join(profile.folder());
     Ok(Packages {
-        server: server_package(root, &out, &binaries, &version)?,
-        kiosk: kiosk_package(root, &out, &binaries, &version, release_key)?,
+        server: server_package(root, &out, &binaries, &version, profile)?,
+        kiosk: kiosk_package(root, &out, &binaries, &version, release_key, profile)?,
         desk: desk_package(root, &out, profile, &version, release_key)?,
     })
 }
@@ -140,16 +140,22 @@ struct Stage {
     root: PathBuf,
     name: &'static str,
     version: String,
+    /// dpkg-deb's compression: xz for releases, quick gzip for the installation test's builds.
+    compression: &'static [&'static str],
 }
 
 impl Stage {
-    fn new(out: &Path, name: &'static str, version: &str) -> Result<Self> {
+    fn new(out: &Path, name: &'static str, version: &str, profile: Profile) -> Result<Self> {
         let root = out.join(format!("{name}_{version}_amd64"));
         if root.exists() {
             std::fs::remove_dir_all(&root)?;
         }
         std::fs::create_dir_all(&root)?;
-        Ok(Self { root, name, version: version.to_owned() })
+        let compression: &'static [&'static str] = match profile {
+            Profile::Release => &["-Zxz"],
+            Profile::Dev => &["-Zgzip", "-z1"],
+        };
+        Ok(Self { root, name, version: version.to_owned(), compression })
     }
 
     fn file(&self, path: &str, content: &[u8], mode: u32) -> Result<()> {
@@ -226,14 +232,21 @@ impl Stage {
         );
         self.file("DEBIAN/control", control.as_bytes(), 0o644)?;
         let deb = out.join(format!("{}_{}_amd64.deb", self.name, self.version));
-        exec(Command::new("dpkg-deb").args(["--root-owner-group", "-Zxz", "--build"]).arg(&self.root).arg(&deb))?;
+        exec(
+            Command::new("dpkg-deb")
+                .arg("--root-owner-group")
+                .args(self.compression)
+                .arg("--build")
+                .arg(&self.root)
+                .arg(&deb),
+        )?;
         Ok(deb)
     }
 }
 
 /// `pietura-server_<version>_amd64.deb`.
-fn server_package(root: &Path, out: &Path, binaries: &Path, version: &str) -> Result<PathBuf> {
-    let stage = Stage::new(out, "pietura-server", version)?;
+fn server_package(root: &Path, out: &Path, binaries: &Path, version: &str, profile: Profile) -> Result<PathBuf> {
+    let stage = Stage::new(out, "pietura-server", version, profile)?;
     let binary = binaries.join("pietura-server");
     stage.binary(&binary)?;
     let installer = root.join("installer/server");
@@ -283,8 +296,9 @@ fn kiosk_package(
     binaries: &Path,
     version: &str,
     release_key: Option<&Path>,
+    profile: Profile,
 ) -> Result<PathBuf> {
-    let stage = Stage::new(out, "pietura-kiosk", version)?;
+    let stage = Stage::new(out, "pietura-kiosk", version, profile)?;
     stage.binary(&binaries.join("pietura-kiosk"))?;
     let installer = root.join("installer/kiosk");
     let read = |name: &str| std::fs::read(installer.join(name));
@@ -356,7 +370,7 @@ fn desk_package(
         .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .with_context(|| format!("tauri bundle made no .deb in {}", built_dir.display()))?;
     // Unpack what the bundler made and complete it as a Debian package.
-    let stage = Stage::new(out, "pietura-desk", version)?;
+    let stage = Stage::new(out, "pietura-desk", version, profile)?;
     exec(Command::new("dpkg-deb").arg("-x").arg(&built).arg(&stage.root))?;
     let control = Command::new("dpkg-deb").args(["-f"]).arg(&built).args(["Depends", "Recommends"]).output()?;
     let fields = String::from_utf8(control.stdout)?;

@@ -130,7 +130,11 @@ pub fn install_ready(at: &Installation) -> Result<Installed, InstallError> {
     let kept = at.work.join("rollback");
     let _ = std::fs::remove_dir_all(&kept);
     std::fs::create_dir_all(&kept).map_err(io(format!("{}", kept.display())))?;
-    run(Command::new("dpkg-repack").arg(&at.package).current_dir(&kept))?;
+    // Quick gzip, not xz: the copy is local and short-lived, and the kiosk waits meanwhile.
+    run(Command::new("dpkg-repack")
+        .args(["--deb-option=-Zgzip", "--deb-option=-z1"])
+        .arg(&at.package)
+        .current_dir(&kept))?;
     let kept_deb = std::fs::read_dir(&kept)
         .map_err(io(format!("{}", kept.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))

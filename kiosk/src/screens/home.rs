@@ -45,6 +45,9 @@ pub struct HomeScreen {
     pub notice: Option<String>,
     /// The centre's name, for the welcome.
     pub centre: String,
+    /// Whether the offline catalogue has caught up with the server at least once: an empty list
+    /// then means the catalogue has nothing, not that it is still coming.
+    pub catalogue_caught_up: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +110,7 @@ impl HomeScreen {
         }
         // Every screen but the start offers the login beside its way back.
         self.centre = enrollment.centre.name.clone();
+        self.catalogue_caught_up = status.catalogue.caught_up_at.is_some();
         ui.add_space(8.0);
         let footer_height = 64.0;
         egui::ScrollArea::vertical().max_height(ui.available_height() - footer_height).show(ui, |ui| {
@@ -258,7 +262,7 @@ impl HomeScreen {
             return action;
         }
         if self.entries.is_empty() {
-            ui.label(tr(language, "catalogue.empty"));
+            ui.label(tr(language, if self.catalogue_caught_up { "catalogue.none" } else { "catalogue.empty" }));
         }
         for (kind, heading) in [
             ("life", "catalogue.life_events"),
