@@ -186,8 +186,16 @@ impl SyncClient {
             .send()
             .await
             .map_err(unreachable)?;
+        self.content_or_refusal(response).await
+    }
+
+    /// A response's content when it succeeded, else the server's refusal.
+    async fn content_or_refusal(&self, response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
         let status = response.status();
-        let bytes = response.bytes().await.map_err(unreachable)?;
+        let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
+            url: self.base.to_string(),
+            reason: describe_transport_error(&e),
+        })?;
         if status.is_success() {
             return Ok(bytes.to_vec());
         }
@@ -313,17 +321,7 @@ impl SyncClient {
                 url: self.base.to_string(),
                 reason: describe_transport_error(&e),
             })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable {
-            url: self.base.to_string(),
-            reason: describe_transport_error(&e),
-        })?;
-        if status.is_success() {
-            return Ok(bytes.to_vec());
-        }
-        let error: ErrorBody = serde_json::from_slice(&bytes)
-            .map_err(|_| ClientError::BadResponse(format!("HTTP {status} with an unreadable error body")))?;
-        Err(ClientError::Rejected { status: status.as_u16(), code: error.code, message: error.message })
+        self.content_or_refusal(response).await
     }
 
     /// The e-address catalogue: (address, name) of every active institution mailbox.

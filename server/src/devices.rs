@@ -2,6 +2,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
+use domain::release::ReleaseVersion;
 use domain::{
     CentreCode, CentreName, DeviceKind, DeviceName, ENROLLMENT_CODE_RANDOM_BYTES, EnrollmentCode, EnrollmentCodeError,
     Municipality, ValidationError,
@@ -243,36 +244,31 @@ pub const UNSEEN_AFTER_HOURS: i64 = 24;
 /// The newest of the versions devices report (`0.10.0` is newer than `0.9.3`; text that is not
 /// a version counts for nothing).
 pub fn newest_version<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    versions.into_iter().filter_map(version_key).max().map(|(_, text)| text)
+    versions.into_iter().filter_map(|v| v.parse::<ReleaseVersion>().ok()).max().map(|v| v.to_string())
 }
 
 /// The version the fleet is measured against: the newest reported, but never newer than this
-/// server's own — a version is a device's claim, and one device saying "99.0" must not make
-/// every other look out of date.
-pub fn fleet_newest<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let own = version_key(env!("CARGO_PKG_VERSION"));
+/// server's own or the newest release published to it — a version is a device's claim, and one
+/// device saying "99.0" must not make every other look out of date.
+pub fn fleet_newest<'a>(
+    versions: impl IntoIterator<Item = &'a str>,
+    published: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let own: Option<ReleaseVersion> = env!("CARGO_PKG_VERSION").parse().ok();
+    let ceiling = published.into_iter().filter_map(|v| v.parse::<ReleaseVersion>().ok()).chain(own).max();
     newest_version(
-        versions.into_iter().filter(|v| version_key(v).zip(own.as_ref()).is_some_and(|(v, own)| v.0 <= own.0)),
+        versions
+            .into_iter()
+            .filter(|v| v.parse::<ReleaseVersion>().ok().zip(ceiling.as_ref()).is_some_and(|(v, top)| v <= *top)),
     )
-}
-
-/// A version's order: its numeric parts (a pre-release such as `-rc1` just before the release).
-fn version_key(text: &str) -> Option<(Vec<u64>, String)> {
-    let (release, pre) = match text.split_once(['-', '+']) {
-        Some((release, rest)) => (release, !text[release.len()..].starts_with('+') && !rest.is_empty()),
-        None => (text, false),
-    };
-    let mut parts = release.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<u64>>>()?;
-    // A release outranks its own pre-releases: 1.2.0 > 1.2.0-rc1.
-    parts.push(u64::from(!pre));
-    Some((parts, text.to_owned()))
 }
 
 /// Where a device stands in the fleet: the newest version when it runs an older one, and
 /// whether an enrolled device has not been heard from for a day.
 pub fn fleet_standing(device: &Device, newest: Option<&str>, now: DateTime<Utc>) -> (Option<String>, bool) {
-    let behind = match (device.reported_version.as_deref().and_then(version_key), newest.and_then(version_key)) {
-        (Some((own, _)), Some((best, text))) if own < best => Some(text),
+    let parse = |v: Option<&str>| v.and_then(|v| v.parse::<ReleaseVersion>().ok());
+    let behind = match (parse(device.reported_version.as_deref()), parse(newest)) {
+        (Some(own), Some(best)) if own < best => Some(best.to_string()),
         _ => None,
     };
     let active = device.enrolled_at.is_some() && device.revoked_at.is_none();
@@ -324,7 +320,9 @@ mod fleet_tests {
         assert_eq!(newest_version([]), None);
         // Against the fleet, a claim newer than this server's own version counts for nothing.
         let own = env!("CARGO_PKG_VERSION");
-        assert_eq!(fleet_newest(["0.0.1", own, "999.0.0"]).as_deref(), Some(own));
+        assert_eq!(fleet_newest(["0.0.1", own, "999.0.0"], []).as_deref(), Some(own));
+        // A release published to the server raises that ceiling.
+        assert_eq!(fleet_newest(["0.0.1", own, "999.0.0", "999.0.1"], ["999.0.0"]).as_deref(), Some("999.0.0"));
     }
 
     #[test]

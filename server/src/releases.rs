@@ -36,18 +36,26 @@ pub enum ReleaseError {
     Store(#[from] StoreError),
 }
 
-/// Publishes `content` as `kind`'s release `version` after checking `signature` against the
+/// A package an operator publishes.
+#[derive(Debug, Clone)]
+pub struct Publication<'a> {
+    pub kind: DeviceKind,
+    pub version: &'a str,
+    pub content: Vec<u8>,
+    /// The detached minisign signature's text.
+    pub signature: &'a str,
+}
+
+/// Publishes a package as its kind's release after checking its signature against the
 /// configured key; audited as `release_published` by `actor`.
 pub async fn publish(
     store: &dyn Store,
     public_key: &str,
-    kind: DeviceKind,
-    version: &str,
-    content: Vec<u8>,
-    signature: &str,
+    publication: Publication<'_>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ReleaseInfo, ReleaseError> {
+    let Publication { kind, version, content, signature } = publication;
     let version: ReleaseVersion = version.parse()?;
     if content.is_empty() {
         return Err(ReleaseError::Empty);
@@ -86,7 +94,7 @@ pub fn read_key(path: Option<&std::path::Path>) -> Result<String, ReleaseError> 
 }
 
 /// The newest release of `kind` among `releases` (by version, not by when it was published).
-pub fn newest<'a>(releases: &'a [ReleaseInfo], kind: DeviceKind) -> Option<&'a ReleaseInfo> {
+pub fn newest(releases: &[ReleaseInfo], kind: DeviceKind) -> Option<&ReleaseInfo> {
     let kind = kind.to_string();
     releases
         .iter()

@@ -286,7 +286,7 @@ pub fn kiosk_deb(
     version: &str,
     release_key: Option<&Path>,
 ) -> Result<PathBuf> {
-    kiosk_package(root, out, binaries, version, release_key)
+    kiosk_package(root, out, binaries, version, release_key, Profile::Dev)
 }
 
 /// `pietura-kiosk_<version>_amd64.deb`.

@@ -121,7 +121,9 @@ pub async fn devices(State(state): State<AppState>, user: AuthenticatedUser) -> 
     let now = (state.clock)();
     let list = admin::centre_devices(state.store.as_ref(), admin.0.device.centre.id).await?;
     let versions = state.store.reported_versions().await?;
-    let newest = crate::devices::fleet_newest(versions.iter().map(String::as_str));
+    let published: Vec<String> = state.store.list_releases().await?.into_iter().map(|r| r.version).collect();
+    let newest =
+        crate::devices::fleet_newest(versions.iter().map(String::as_str), published.iter().map(String::as_str));
     Ok(Json(CentreDevices { devices: list.iter().map(|d| admin::device_view(d, newest.as_deref(), now)).collect() }))
 }
 

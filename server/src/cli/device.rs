@@ -66,7 +66,9 @@ pub(crate) async fn run(command: DeviceCommand, cx: &CommandContext) -> Result<(
         }
         DeviceCommand::List => {
             let versions = store.reported_versions().await?;
-            let newest = devices::fleet_newest(versions.iter().map(String::as_str));
+            let published: Vec<String> = store.list_releases().await?.into_iter().map(|r| r.version).collect();
+            let newest =
+                devices::fleet_newest(versions.iter().map(String::as_str), published.iter().map(String::as_str));
             for d in store.list_devices().await? {
                 let state = match (d.revoked_at, d.enrolled_at) {
                     (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),

@@ -39,17 +39,9 @@ pub(crate) async fn run(command: ReleaseCommand, cx: &CommandContext) -> Result<
             let signature = std::fs::read_to_string(&signature_file).with_context(|| {
                 format!("the signature {} cannot be read (make it with minisign -S -m FILE)", signature_file.display())
             })?;
-            let release = server::releases::publish(
-                cx.store.as_ref(),
-                &key,
-                kind,
-                &version,
-                content,
-                &signature,
-                "operator",
-                (cx.clock)(),
-            )
-            .await?;
+            let publication = server::releases::Publication { kind, version: &version, content, signature: &signature };
+            let release =
+                server::releases::publish(cx.store.as_ref(), &key, publication, "operator", (cx.clock)()).await?;
             println!(
                 "published the {kind} release {} ({} bytes, sha256 {}): devices running an older one are offered it at their next sync",
                 release.version, release.size, release.sha256

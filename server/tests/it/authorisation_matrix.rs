@@ -238,18 +238,15 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     // A kiosk release (signed by the minisign tool, domain's fixture): kiosks download it, desks
     // find no release of their kind with that digest.
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/tests");
-    let release = server::releases::publish(
-        store,
-        &std::fs::read_to_string(fixtures.join("release-test.pub")).unwrap(),
-        DeviceKind::Kiosk,
-        "0.1.1",
-        std::fs::read(fixtures.join("release.txt")).unwrap(),
-        &std::fs::read_to_string(fixtures.join("release.txt.minisig")).unwrap(),
-        "operator",
-        now(),
-    )
-    .await
-    .unwrap();
+    let signature = std::fs::read_to_string(fixtures.join("release.txt.minisig")).unwrap();
+    let publication = server::releases::Publication {
+        kind: DeviceKind::Kiosk,
+        version: "0.1.1",
+        content: std::fs::read(fixtures.join("release.txt")).unwrap(),
+        signature: &signature,
+    };
+    let key = std::fs::read_to_string(fixtures.join("release-test.pub")).unwrap();
+    let release = server::releases::publish(store, &key, publication, "operator", now()).await.unwrap();
 
     let callers = [
         Caller::Nobody,

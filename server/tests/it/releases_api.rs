@@ -37,7 +37,9 @@ async fn a_signed_release_reaches_the_devices_of_its_kind_and_a_changed_one_is_r
     let publish = |version: &'static str, content: Vec<u8>, key: String| {
         let signature = signature.clone();
         async move {
-            releases::publish(store, &key, DeviceKind::Kiosk, version, content, &signature, "operator", now()).await
+            let publication =
+                releases::Publication { kind: DeviceKind::Kiosk, version, content, signature: &signature };
+            releases::publish(store, &key, publication, "operator", now()).await
         }
     };
 
