@@ -70,7 +70,9 @@ fn main() -> Result<()> {
             work: std::env::var_os("STATE_DIRECTORY")
                 .map_or_else(|| PathBuf::from("/var/lib/pietura-kiosk-update"), PathBuf::from),
             key: PathBuf::from(RELEASE_DIR).join("release-key.pub"),
-            start_within: std::time::Duration::from_secs(seconds("PIETURA_UPDATE_START_SECS", 90)),
+            health: device::update::install::Health::Started {
+                within: std::time::Duration::from_secs(seconds("PIETURA_UPDATE_START_SECS", 90)),
+            },
         };
         let outcome = device::update::install::install_ready(&installation)?;
         eprintln!("{outcome:?}");

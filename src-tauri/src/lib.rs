@@ -189,6 +189,43 @@ fn open_state(data_dir: &std::path::Path) -> DeskState {
     state
 }
 
+/// Root's hand-over folder for desk updates (made by the package: everyone may write, sticky),
+/// watched by `pietura-desk-update.path`.
+pub const UPDATE_SPOOL: &str = "/var/lib/pietura-desk-update/incoming";
+
+/// `pietura-desk --self-check`: the program starts (every library it links loaded) and prints
+/// its release; what root's update unit runs after installing one.
+pub fn self_check() -> std::process::ExitCode {
+    println!("{}", device::update::running_version());
+    std::process::ExitCode::SUCCESS
+}
+
+/// `pietura-desk --apply-update`, as root from `pietura-desk-update.service`: installs the release
+/// a desk handed over (signature checked again, rolled back if the new program fails its
+/// self-check).
+pub fn apply_update() -> std::process::ExitCode {
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    let installation = device::update::install::Installation {
+        package: "pietura-desk".into(),
+        unit: String::new(),
+        updates: UPDATE_SPOOL.into(),
+        work: std::env::var_os("STATE_DIRECTORY")
+            .map_or_else(|| PathBuf::from("/var/lib/pietura-desk-update/work"), PathBuf::from),
+        key: PathBuf::from("/usr/share/pietura/pietura-desk/release-key.pub"),
+        health: device::update::install::Health::SelfCheck { program: PathBuf::from("/usr/bin/pietura-desk") },
+    };
+    match device::update::install::install_ready(&installation) {
+        Ok(outcome) => {
+            eprintln!("{outcome:?}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("the update could not be handled: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// How many days of log files the desk keeps.
 pub const LOG_DAYS_KEPT: usize = 14;
 

@@ -54,6 +54,11 @@ impl DeskState {
             Ok(session) => {
                 // A clerk sees what goes to the printer, and chooses the printer, first.
                 session.set_print_preview(true);
+                // Installed from its package: releases go to root's update unit through its
+                // hand-over folder.
+                if std::path::Path::new(crate::UPDATE_SPOOL).is_dir() {
+                    session.set_update_spool(crate::UPDATE_SPOOL.into());
+                }
                 if let Err(error) = session.sweep_form_drafts() {
                     tracing::warn!(%error, "form drafts could not be swept");
                 }

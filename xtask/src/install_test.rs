@@ -140,10 +140,12 @@ pub fn run(root: &Path, packages: &Packages) -> Result<()> {
     eprintln!("installed with apt into a fresh Debian {SUITE} in {:.1} s", started.elapsed().as_secs_f64());
 
     let machine = Machine::boot(&machine_root, &work.join("boot.log"))?;
-    let checked = check_machine(&machine, &work).and_then(|()| check_updates(root, &machine, &machine_root, &work));
+    let checked = check_machine(&machine, &work)
+        .and_then(|()| check_updates(root, &machine, &machine_root, &work))
+        .and_then(|()| check_desk_updates(&machine, &machine_root, &work, &packages.desk));
     let checked = checked.and_then(|()| check_removal(&machine));
     let journal = machine
-        .sh("journalctl --no-pager -b -u pietura-server -u pietura-kiosk -u pietura-kiosk-update")
+        .sh("journalctl --no-pager -b -u pietura-server -u pietura-kiosk -u pietura-kiosk-update -u pietura-desk-update")
         .map(|o| o.stdout);
     if let Ok(journal) = journal {
         std::fs::write(work.join("journal.log"), journal)?;
@@ -287,6 +289,72 @@ fn check_updates(root: &Path, machine: &Machine, machine_root: &Path, work: &Pat
         Ok(machine.sh("systemctl is-active pietura-kiosk && pgrep -x pietura-kiosk")?.status.success())
     })?;
     eprintln!("0.1.3 did not start: rolled back to 0.1.1, which runs again");
+    Ok(())
+}
+
+/// A desk's update, handed over by an ordinary user as the desk does at log-out: installed when
+/// its program passes the self-check, rolled back when it does not. (The desk's own side, the
+/// download and the hand-over between visits, is tested in `device::update`; its window cannot
+/// run in the container.)
+fn check_desk_updates(machine: &Machine, machine_root: &Path, work: &Path, desk: &Path) -> Result<()> {
+    let (_, secret) = test_release_key(work)?;
+    let out = work.join("desk-releases");
+    if out.exists() {
+        std::fs::remove_dir_all(&out)?;
+    }
+    std::fs::create_dir_all(&out)?;
+    let releases = machine_root.join("var/tmp/releases");
+    // A release of the tested desk: the same package as another version (and, broken, with a
+    // program that always fails), signed as a release manager would.
+    let release = |version: &str, broken: bool| -> Result<String> {
+        let tree = out.join(format!("tree-{version}"));
+        exec(Command::new("dpkg-deb").arg("-R").arg(desk).arg(&tree))?;
+        let control = std::fs::read_to_string(tree.join("DEBIAN/control"))?;
+        let control = control
+            .lines()
+            .map(|l| if l.starts_with("Version: ") { format!("Version: {version}-1") } else { l.to_owned() })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(tree.join("DEBIAN/control"), format!("{control}\n"))?;
+        let _ = std::fs::remove_file(tree.join("DEBIAN/md5sums"));
+        std::fs::write(tree.join("usr/share/pietura/pietura-desk/release"), format!("{version}\n"))?;
+        if broken {
+            std::fs::copy("/bin/false", tree.join("usr/bin/pietura-desk"))?;
+        }
+        let deb = out.join(format!("pietura-desk_{version}-1_amd64.deb"));
+        exec(Command::new("dpkg-deb").args(["--root-owner-group", "-Zgzip", "-z1", "-b"]).arg(&tree).arg(&deb))?;
+        let signature = sign(&deb, &secret, &format!("pietura-desk {version}"))?;
+        for file in [&deb, &signature] {
+            std::fs::copy(file, releases.join(file.file_name().expect("a file")))?;
+        }
+        Ok(format!("/var/tmp/releases/pietura-desk_{version}-1_amd64.deb"))
+    };
+    let installed = || -> Result<String> {
+        Ok(String::from_utf8(machine.ok("dpkg-query -W -f='${Version}' pietura-desk")?.stdout)?)
+    };
+    let incoming = "/var/lib/pietura-desk-update/incoming";
+    let hand_over = |deb: &str, version: &str| {
+        machine.ok(&format!(
+            "id clerk >/dev/null 2>&1 || useradd -m clerk; chmod -R a+rX /var/tmp/releases && runuser -u clerk -- sh -c \
+             'cp {deb} {incoming}/release-{version}.deb && cp {deb}.minisig {incoming}/release-{version}.deb.minisig \
+              && printf {version} > {incoming}/ready'"
+        ))
+    };
+    let deb = release("0.1.1", false)?;
+    hand_over(&deb, "0.1.1")?;
+    machine.wait("the desk to be updated to 0.1.1", Duration::from_secs(120), || Ok(installed()? == "0.1.1-1"))?;
+    ensure!(
+        machine.ok("pietura-desk --self-check")?.stdout.starts_with(b"0.1.1"),
+        "the updated desk does not say it is 0.1.1"
+    );
+    eprintln!("a desk's user handed 0.1.1 over: installed, and its self-check says 0.1.1");
+    let deb = release("0.1.2", true)?;
+    hand_over(&deb, "0.1.2")?;
+    machine.wait("the failed desk update to be rolled back", Duration::from_secs(120), || {
+        Ok(machine.sh(&format!("test -e {incoming}/refused-0.1.2"))?.status.success() && installed()? == "0.1.1-1")
+    })?;
+    ensure!(machine.ok("pietura-desk --self-check")?.stdout.starts_with(b"0.1.1"), "the rolled-back desk does not run");
+    eprintln!("a desk 0.1.2 that fails its self-check was rolled back to 0.1.1");
     Ok(())
 }
 

@@ -381,10 +381,15 @@ fn desk_package(
     strip(&binary)?;
     stage.docs(root, None)?;
     stage.release_files(release_key)?;
+    let installer = root.join("installer/desk");
+    for unit in ["pietura-desk-update.path", "pietura-desk-update.service"] {
+        stage.file(&format!("lib/systemd/system/{unit}"), &std::fs::read(installer.join(unit))?, 0o644)?;
+    }
+    stage.scripts(&installer)?;
     stage.build(
         out,
         &format!(
-            "Depends: libc6 (>= 2.36), ca-certificates, {}\nRecommends: {}\nSection: misc\n\
+            "Depends: libc6 (>= 2.36), ca-certificates, dpkg-repack, {}\nRecommends: {}\nSection: misc\n\
              Description: Pietura desk app for client service centres and libraries\n \
              The desk app of Latvia's state and municipal client service centres\n \
              (VPVKAC) and of librarians acting as digital agents: eID card login,\n \

@@ -147,6 +147,8 @@ pub struct DeviceSession {
     store: Arc<Store>,
     /// Where downloaded, checked releases wait to be installed (`<data>/updates`, issue 19).
     updates_dir: std::path::PathBuf,
+    /// Root's hand-over folder, for a program whose own folder root does not watch (a desk).
+    update_spool: std::sync::Mutex<Option<std::path::PathBuf>>,
     login: Arc<crate::login::LoginManager>,
     vault: Vault,
     policy: SchedulePolicy,
@@ -297,6 +299,7 @@ impl DeviceSession {
         let session = Self {
             store,
             updates_dir: data_dir.join("updates"),
+            update_spool: std::sync::Mutex::new(None),
             login,
             vault,
             policy,
@@ -419,10 +422,22 @@ impl DeviceSession {
     /// checked release waits, the system's update unit is asked to install it (issue 19).
     /// Answers the version asked for.
     pub fn install_update_if_waiting(&self) -> Option<String> {
-        if self.training {
+        // Never in the middle of a visit (a desk's customer being served).
+        if self.training || self.visit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some() {
             return None;
         }
-        crate::update::ask_to_install_if_any(&self.updates_dir).map(|v| v.to_string())
+        let spool = self.update_spool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        match spool {
+            Some(spool) => crate::update::hand_over_if_any(&self.updates_dir, &spool),
+            None => crate::update::ask_to_install_if_any(&self.updates_dir),
+        }
+        .map(|v| v.to_string())
+    }
+
+    /// Releases are handed to root through `spool` (a desk: the package's
+    /// `/var/lib/pietura-desk-update/incoming`), not left in this device's own folder.
+    pub fn set_update_spool(&self, spool: std::path::PathBuf) {
+        *self.update_spool.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(spool);
     }
 
     /// Starts the sync engine if the device is enrolled and it is not running yet.

@@ -22,7 +22,7 @@ use super::{READY_FILE, REFUSED_PREFIX, STARTED_FILE, package_file};
 pub struct Installation {
     /// The Debian package, e.g. `pietura-kiosk`.
     pub package: String,
-    /// The unit that runs the program (restarted by the package's scripts).
+    /// The unit that runs the program (restarted by the package's scripts; a service's only).
     pub unit: String,
     /// The program's updates folder (its user's).
     pub updates: PathBuf,
@@ -30,8 +30,18 @@ pub struct Installation {
     pub work: PathBuf,
     /// The release key the package installed (root's).
     pub key: PathBuf,
-    /// How long the new version has to say it started.
-    pub start_within: Duration,
+    /// How the new version shows it works.
+    pub health: Health,
+}
+
+/// How an installed release shows it works.
+#[derive(Debug, Clone)]
+pub enum Health {
+    /// A service's program (the kiosk): it writes `started` naming its release within this time.
+    Started { within: Duration },
+    /// A program people start themselves (the desk): `<program> --self-check` runs, loading every
+    /// library it links, and prints the release it is.
+    SelfCheck { program: PathBuf },
 }
 
 /// How an update ended.
@@ -150,9 +160,12 @@ pub fn install_ready(at: &Installation) -> Result<Installed, InstallError> {
         .arg(&new));
     let reason = match installed {
         Err(e) => Some(format!("it could not be installed: {e}")),
-        Ok(_) => wait_started(&started, &version, at.start_within)
-            .err()
-            .map(|waited| format!("it did not start within {waited:?}")),
+        Ok(_) => match &at.health {
+            Health::Started { within } => wait_started(&started, &version, *within)
+                .err()
+                .map(|waited| format!("it did not start within {waited:?}")),
+            Health::SelfCheck { program } => self_check(program, &version).err(),
+        },
     };
     let Some(reason) = reason else {
         info!(%from, to = %package_version, "updated, and the new version started");
@@ -161,8 +174,10 @@ pub fn install_ready(at: &Installation) -> Result<Installed, InstallError> {
     error!(%reason, to = %package_version, back_to = %from, "the update failed; rolling back");
     run(Command::new("dpkg").env("DEBIAN_FRONTEND", "noninteractive").args(["-i", "--force-confold"]).arg(&kept_deb))?;
     // The failed version may have run the unit into its start limit.
-    let _ = run(Command::new("systemctl").args(["reset-failed", &at.unit]));
-    let _ = run(Command::new("systemctl").args(["restart", &at.unit]));
+    if let Health::Started { .. } = at.health {
+        let _ = run(Command::new("systemctl").args(["reset-failed", &at.unit]));
+        let _ = run(Command::new("systemctl").args(["restart", &at.unit]));
+    }
     mark_refused(at, &version);
     let _ = std::fs::remove_file(&offered);
     Ok(Installed::RolledBack { to: from, reason })
@@ -186,6 +201,19 @@ fn mark_refused(at: &Installation, version: &ReleaseVersion) {
     if let Err(e) = std::fs::write(&marker, b"") {
         warn!(error = %e, marker = %marker.display(), "could not mark the version refused");
     }
+}
+
+/// `program --self-check` must succeed and name `version`.
+fn self_check(program: &Path, version: &ReleaseVersion) -> Result<(), String> {
+    let out = Command::new(program).arg("--self-check").output().map_err(|e| format!("it could not start: {e}"))?;
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() {
+        return Err(format!("its self-check failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    if said != version.as_str() {
+        return Err(format!("its self-check says {said:?}, not {version}"));
+    }
+    Ok(())
 }
 
 /// Waits for the new version to write `started` naming itself.

@@ -170,6 +170,34 @@ pub fn downloaded(dir: &Path) -> Option<(ReleaseVersion, PathBuf)> {
 /// install the newest checked package, if there is one. Answers the version asked for.
 pub fn ask_to_install_if_any(dir: &Path) -> Option<ReleaseVersion> {
     let (version, _) = downloaded(dir)?;
+    ask_to_install(dir, version)
+}
+
+/// [`ask_to_install_if_any`] for a program whose own folder root does not watch (a desk's, in
+/// its user's home): the package and its signature are copied into `spool` (root's hand-over
+/// folder, writable by everyone, sticky) and `ready` written there. A version root refused
+/// before (its marker in the spool) is not handed over again, and not downloaded again either.
+pub fn hand_over_if_any(dir: &Path, spool: &Path) -> Option<ReleaseVersion> {
+    let (version, package) = downloaded(dir)?;
+    let refused = format!("{REFUSED_PREFIX}{version}");
+    if spool.join(&refused).exists() {
+        let _ = std::fs::write(dir.join(&refused), b"");
+        return None;
+    }
+    let copied = (|| {
+        let name = package_file(version.as_str());
+        let signature = format!("{name}.minisig");
+        write_atomically(&spool.join(&signature), &std::fs::read(dir.join(&signature))?)?;
+        write_atomically(&spool.join(&name), &std::fs::read(&package)?)
+    })();
+    if let Err(error) = copied {
+        warn!(%error, spool = %spool.display(), "the update could not be handed to the system");
+        return None;
+    }
+    ask_to_install(spool, version)
+}
+
+fn ask_to_install(dir: &Path, version: ReleaseVersion) -> Option<ReleaseVersion> {
     let ready = dir.join(READY_FILE);
     if std::fs::read_to_string(&ready).is_ok_and(|v| v.trim() == version.as_str()) {
         return Some(version);
@@ -199,5 +227,38 @@ pub fn clean_up(dir: &Path) {
         if version.is_some_and(|v| v <= running) {
             let _ = std::fs::remove_file(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_desk_hands_its_checked_package_to_roots_folder_unless_root_refused_that_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let (own, spool) = (dir.path().join("updates"), dir.path().join("incoming"));
+        std::fs::create_dir_all(&own).unwrap();
+        std::fs::create_dir_all(&spool).unwrap();
+        // Nothing downloaded: nothing handed over.
+        assert_eq!(hand_over_if_any(&own, &spool), None);
+        std::fs::write(own.join(package_file("99.0.0")), b"package").unwrap();
+        std::fs::write(own.join(format!("{}.minisig", package_file("99.0.0"))), b"signature").unwrap();
+        // An older release than this build is never handed over.
+        std::fs::write(own.join(package_file("0.0.1")), b"old").unwrap();
+
+        assert_eq!(hand_over_if_any(&own, &spool).map(|v| v.to_string()).as_deref(), Some("99.0.0"));
+        assert_eq!(std::fs::read(spool.join(package_file("99.0.0"))).unwrap(), b"package");
+        assert_eq!(std::fs::read(spool.join(format!("{}.minisig", package_file("99.0.0")))).unwrap(), b"signature");
+        assert_eq!(std::fs::read_to_string(spool.join(READY_FILE)).unwrap(), "99.0.0");
+        assert!(!spool.join(package_file("0.0.1")).exists());
+
+        // Root refused it (it failed its self-check): not handed over again, not fetched again.
+        std::fs::remove_file(spool.join(READY_FILE)).unwrap();
+        std::fs::write(spool.join(format!("{REFUSED_PREFIX}99.0.0")), b"").unwrap();
+        assert_eq!(hand_over_if_any(&own, &spool), None);
+        assert!(!spool.join(READY_FILE).exists());
+        assert!(own.join(format!("{REFUSED_PREFIX}99.0.0")).exists());
+        assert_eq!(downloaded(&own), None);
     }
 }

@@ -58,5 +58,9 @@ pub async fn log_in(state: State<'_, DeskState>, pin: Option<String>) -> Result<
 
 #[tauri::command]
 pub async fn log_out(state: State<'_, DeskState>) -> Result<LoginView, CommandError> {
-    Ok(state.session()?.log_out().await)
+    let session = state.session()?;
+    let view = session.log_out().await;
+    // Between people: the quiet moment for a waiting update (never in the middle of a visit).
+    session.install_update_if_waiting();
+    Ok(view)
 }
