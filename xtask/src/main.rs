@@ -3,7 +3,9 @@
 //! - `cargo xtask demo [--kiosk | --training]`: install what is missing, start a demo server,
 //!   open the app.
 //! - `cargo xtask test`: the whole test suite, starting (and stopping) every service it needs.
-//! - `cargo xtask package`: the Debian packages, checked with lintian.
+//! - `cargo xtask package`: the Debian packages, checked with lintian; `install-test` installs
+//!   them into a fresh Debian booted with systemd-nspawn (also the last step of `test`).
+//! - `cargo xtask shacl`: what the official CPSV-AP shapes say of the catalogue export.
 
 mod demo;
 mod fuzz;
@@ -13,6 +15,7 @@ mod package;
 mod sbom;
 mod services;
 mod setup;
+mod shacl;
 mod test;
 
 use std::{
@@ -86,6 +89,9 @@ enum Task {
     /// Package the binaries `cargo xtask test` built and run the installation test: a fresh
     /// Debian root (mmdebstrap), the packages installed with apt, booted with systemd-nspawn.
     InstallTest,
+    /// What the official CPSV-AP 3.2.0 shapes (pySHACL) say of the demo catalogue's export and of
+    /// SEMIC's example, by kind of violation (issue 21).
+    Shacl,
     /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
     #[command(hide = true)]
     NextestInPg { args: Vec<String> },
@@ -109,6 +115,7 @@ fn main() -> Result<()> {
             let packages = install_test::build_packages(&root)?;
             install_test::run(&root, &packages)
         }
+        Task::Shacl => shacl::run(&root),
         Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),
         Task::NextestInPg { args } => test::nextest_in_pg(&args),
     }

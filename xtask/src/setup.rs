@@ -178,6 +178,11 @@ pub fn pyhanko_bin(root: &Path) -> std::path::PathBuf {
     crate::target_dir(root).join("tools/pyhanko/bin/pyhanko")
 }
 
+/// [`run_setup_python_tool`] for other commands' tools (pySHACL for `cargo xtask shacl`).
+pub fn python_tool(bin: &Path, packages: &[&str]) -> Result<()> {
+    run_setup_python_tool(bin, packages)
+}
+
 /// Installs `packages` from PyPI into the virtual environment of `bin` (`<venv>/bin/<tool>`),
 /// unless `pip freeze` there already lists every one of them at its pinned version.
 fn run_setup_python_tool(bin: &Path, packages: &[&str]) -> Result<()> {
