@@ -1,5 +1,5 @@
 //! Installs what is missing: Debian packages, the UI's npm packages, tauri-driver, nextest,
-//! cargo-deny, schemathesis and pyHanko.
+//! cargo-deny, schemathesis, pyHanko and pySHACL.
 
 use std::{path::Path, process::Command};
 
@@ -206,5 +206,6 @@ pub fn all(root: &Path) -> Result<()> {
     run_setup_tools()?;
     run_setup_python_tool(&schemathesis_bin(root), &[SCHEMATHESIS])?;
     run_setup_python_tool(&pyhanko_bin(root), &PYHANKO)?;
+    run_setup_python_tool(&crate::shacl::pyshacl_bin(root), &[crate::shacl::PYSHACL])?;
     run_setup_npm(root)
 }

@@ -85,6 +85,9 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
     step("cargo build (binaries)", &mut timings, || {
         exec(Command::new("cargo").args(["build", "--workspace", "--bins", "--locked"]))
     })?;
+    step("CPSV-AP export: the official SHACL shapes (pySHACL), 0 violations", &mut timings, || {
+        crate::shacl::check(root)
+    })?;
     step("UI unit tests (vitest)", &mut timings, || {
         exec(Command::new("npx").args(["vitest", "run"]).current_dir(root.join("ui")))
     })?;

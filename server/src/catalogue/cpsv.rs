@@ -63,6 +63,17 @@ const LOCAL_ID: &[&str] = &[pietura!("localId")];
 const CONTACT_POINT: &[&str] =
     &[cv!("contactPoint"), cv!("hasContactPoint"), schema!("contactPoint"), sdm!("hasContactPoint")];
 const SPATIAL: &[&str] = &[dct!("spatial"), sdm!("spatial")];
+/// BCP 47's "undetermined" language, for text whose language is not known.
+const UNDETERMINED: &str = "und";
+
+/// A literal's language as the model keeps it: none (untagged) for no tag and for `und`.
+fn untagged_if_undetermined(language: Option<&str>) -> &str {
+    match language {
+        None | Some(UNDETERMINED) => Text::UNTAGGED,
+        Some(language) => language,
+    }
+}
+
 const EUR_CURRENCY: &str = "http://publications.europa.eu/resource/authority/currency/";
 const ADMS_STATUS: &str = "http://purl.org/adms/status/";
 const CHANNEL_TYPE: &str = "https://pietura.lv/ns/channel#";
@@ -102,7 +113,55 @@ pub fn from_graph(graph: &Graph) -> Imported {
     let mut services: Vec<PublicService> =
         reader.subjects_of_type(SERVICE_TYPES).into_iter().filter_map(|node| reader.service(&node)).collect();
     services.sort_by(|a, b| a.id.cmp(&b.id));
-    reader.finish(services, organisations)
+    let mut imported = reader.finish(services, organisations);
+    for service in &mut imported.services {
+        drop_derived_identifiers(service);
+    }
+    for organisation in &mut imported.organisations {
+        derived(&mut organisation.identifier, &organisation.id);
+        for contact in &mut organisation.contact_points {
+            derived(&mut contact.identifier, &contact.id);
+        }
+    }
+    imported
+}
+
+/// An identifier that is only the node's own id is what the export writes when there is none.
+fn derived(identifier: &mut Option<String>, id: &str) {
+    if identifier.as_deref() == Some(id) {
+        *identifier = None;
+    }
+}
+
+fn drop_derived_identifiers(service: &mut PublicService) {
+    derived(&mut service.identifier, &service.id);
+    for channel in &mut service.channels {
+        derived(&mut channel.identifier, &channel.id);
+    }
+    for cost in &mut service.costs {
+        derived(&mut cost.identifier, &cost.id);
+    }
+    for requirement in &mut service.requirements {
+        derived(&mut requirement.identifier, &requirement.id);
+        for evidence in &mut requirement.evidence {
+            derived(&mut evidence.identifier, &evidence.id);
+        }
+    }
+    for evidence in &mut service.inputs {
+        derived(&mut evidence.identifier, &evidence.id);
+    }
+    for output in &mut service.outputs {
+        derived(&mut output.identifier, &output.id);
+    }
+    for legal in &mut service.legal_resources {
+        derived(&mut legal.identifier, &legal.id);
+    }
+    for event in &mut service.events {
+        derived(&mut event.identifier, &event.id);
+    }
+    for contact in &mut service.contact_points {
+        derived(&mut contact.identifier, &contact.id);
+    }
 }
 
 struct Reader {
@@ -190,7 +249,7 @@ impl Reader {
         // One text per language: a second one in the same language stays unmapped (reported).
         self.take(node, predicates, |object| match object {
             Term::Literal(literal) => {
-                let language = literal.language().unwrap_or(Text::UNTAGGED);
+                let language = untagged_if_undetermined(literal.language());
                 if text.get(language).is_some() || literal.value().trim().is_empty() {
                     return false;
                 }
@@ -357,7 +416,7 @@ impl Reader {
         let mut keywords: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for object in self.take(node, &[dcat!("keyword"), sdm!("keyword")], |o| matches!(o, Term::Literal(_))) {
             if let Term::Literal(literal) = object {
-                let language = literal.language().unwrap_or(Text::UNTAGGED).to_owned();
+                let language = untagged_if_undetermined(literal.language()).to_owned();
                 keywords.entry(language).or_default().push(literal.value().trim().to_owned());
             }
         }
@@ -619,7 +678,24 @@ impl Reader {
         self.string(node, &[pietura!("version")]).and_then(|v| v.parse().ok()).unwrap_or(0)
     }
 
-    fn finish(self, services: Vec<PublicService>, organisations: Vec<PublicOrganisation>) -> Imported {
+    fn finish(mut self, services: Vec<PublicService>, organisations: Vec<PublicOrganisation>) -> Imported {
+        // The descriptions of referenced concepts and places (their class and label, as the
+        // export writes them) say nothing the model keeps: read as mapped.
+        let described: std::collections::HashSet<NamedOrBlankNode> = self
+            .triples
+            .iter()
+            .filter(|t| {
+                t.predicate.as_str() == TYPE
+                    && matches!(&t.object, Term::NamedNode(n) if n.as_str() == skos!("Concept") || n.as_str() == dct!("Location"))
+            })
+            .map(|t| t.subject.clone())
+            .collect();
+        for (i, triple) in self.triples.iter().enumerate() {
+            let description = triple.predicate.as_str() == TYPE || triple.predicate.as_str() == skos!("prefLabel");
+            if description && described.contains(&triple.subject) {
+                self.used[i] = true;
+            }
+        }
         let mut groups: BTreeMap<String, Unmapped> = BTreeMap::new();
         for (triple, used) in self.triples.iter().zip(&self.used) {
             if *used {
@@ -725,6 +801,68 @@ fn eid_method_from(value: &str) -> EidMethod {
 }
 
 /// Writes services and organisations as CPSV-AP 3.2 RDF.
+/// Whether `text` is an ISO 8601 duration as `xsd:duration` takes it (`P10D`, `PT1H30M`,
+/// `P1Y2M`): `P`, then number-and-unit parts, with `T` before hours, minutes and seconds.
+fn is_iso_duration(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('P') else { return false };
+    let (date, time) = match rest.split_once('T') {
+        Some((date, time)) if !time.is_empty() => (date, Some(time)),
+        Some(_) => return false,
+        None => (rest, None),
+    };
+    let parts = |part: &str, units: &[char]| -> Option<usize> {
+        let mut count = 0;
+        let mut digits = String::new();
+        let mut next_unit = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() || (c == '.' && units.contains(&'S')) {
+                digits.push(c);
+                continue;
+            }
+            let at = units.iter().position(|u| *u == c)?;
+            if digits.is_empty() || at < next_unit {
+                return None;
+            }
+            digits.clear();
+            next_unit = at + 1;
+            count += 1;
+        }
+        digits.is_empty().then_some(count)
+    };
+    let date_parts = parts(date, &['Y', 'M', 'W', 'D']);
+    let time_parts = time.map(|t| parts(t, &['H', 'M', 'S']));
+    match (date_parts, time_parts) {
+        (Some(d), None) => d > 0,
+        (Some(_), Some(Some(t))) => t > 0,
+        _ => false,
+    }
+}
+
+/// Labels of the concepts and places this catalogue's own vocabularies use, in Latvian and
+/// English; none for others (they are typed, not labelled).
+fn known_label(iri: &str) -> Option<Text> {
+    let (lv, en) = if let Some(local) = iri.strip_prefix(CHANNEL_TYPE) {
+        match local {
+            "institution-in-person" => ("Klātienē iestādē", "In person at the institution"),
+            "vpvkac-in-person" => ("Klātienē VPVKAC", "In person at a VPVKAC"),
+            "e-service" => ("E-pakalpojums", "E-service"),
+            "phone" => ("Pa tālruni", "By phone"),
+            "e-mail" => ("Pa e-pastu", "By e-mail"),
+            "e-address" => ("E-adrese", "E-address"),
+            "post" => ("Pa pastu", "By post"),
+            "mobile-app" => ("Mobilā lietotne", "Mobile app"),
+            _ => return None,
+        }
+    } else {
+        match iri {
+            "http://publications.europa.eu/resource/authority/currency/EUR" => ("eiro", "euro"),
+            "http://publications.europa.eu/resource/authority/country/LVA" => ("Latvija", "Latvia"),
+            _ => return None,
+        }
+    };
+    Some(Text::new().with("lv", lv).with("en", en))
+}
+
 pub fn to_graph(services: &[PublicService], organisations: &[PublicOrganisation]) -> Graph {
     let mut writer = Writer::default();
     for organisation in organisations {
@@ -739,6 +877,8 @@ pub fn to_graph(services: &[PublicService], organisations: &[PublicOrganisation]
 #[derive(Default)]
 struct Writer {
     graph: Graph,
+    /// Concepts and places already described (once each).
+    referenced: std::collections::HashSet<String>,
 }
 
 impl Writer {
@@ -776,14 +916,50 @@ impl Writer {
         }
     }
 
+    /// `dct:identifier`: the one given, else the node's own id (the CPSV-AP shapes want one on
+    /// every channel, cost, requirement, output, evidence …; the id is what identifies it). The
+    /// importer reads an identifier equal to the id back as none.
+    fn identifier(&mut self, subject: &NamedOrBlankNode, identifier: &Option<String>, id: &str) {
+        let value = identifier.as_deref().unwrap_or(id);
+        self.literal(subject, dct!("identifier"), value);
+    }
+
+    /// A reference to a concept or a place of a controlled vocabulary, typed (the shapes check
+    /// the class of what is referred to) and, where this catalogue knows it, labelled.
+    fn reference(&mut self, subject: &NamedOrBlankNode, predicate: &str, iri: &str, class: &str) {
+        match NamedNode::new(iri) {
+            Ok(object) => {
+                self.add(subject, predicate, object.clone());
+                let node: NamedOrBlankNode = object.into();
+                if self.referenced.insert(iri.to_owned()) {
+                    self.typed(&node, class);
+                    if let Some(label) = known_label(iri) {
+                        self.text(&node, skos!("prefLabel"), &label);
+                    }
+                }
+            }
+            Err(_) => self.literal(subject, predicate, iri),
+        }
+    }
+
+    /// A processing time: an ISO 8601 duration typed as such (the shapes want `xsd:duration`);
+    /// other text as it is.
+    fn duration(&mut self, subject: &NamedOrBlankNode, value: &Option<String>) {
+        let Some(value) = value else { return };
+        if is_iso_duration(value) {
+            let literal = Literal::new_typed_literal(value, NamedNode::new_unchecked(xsd!("duration")));
+            self.add(subject, cv!("processingTime"), literal);
+        } else {
+            self.literal(subject, cv!("processingTime"), value);
+        }
+    }
+
     fn text(&mut self, subject: &NamedOrBlankNode, predicate: &str, text: &Text) {
         for (language, value) in text.iter() {
-            let literal = if language == Text::UNTAGGED {
-                Literal::new_simple_literal(value)
-            } else {
-                Literal::new_language_tagged_literal_unchecked(value, language)
-            };
-            self.add(subject, predicate, literal);
+            // Text of unknown language is tagged `und` (BCP 47: undetermined): CPSV-AP wants
+            // language-tagged text, and guessing a language would be untrue.
+            let language = if language == Text::UNTAGGED { UNDETERMINED } else { language };
+            self.add(subject, predicate, Literal::new_language_tagged_literal_unchecked(value, language));
         }
     }
 
@@ -805,7 +981,7 @@ impl Writer {
     fn service(&mut self, service: &PublicService) {
         let node = self.node(&service.id);
         self.typed(&node, cpsv!("PublicService"));
-        self.optional(&node, dct!("identifier"), &service.identifier);
+        self.identifier(&node, &service.identifier, &service.id);
         self.text(&node, dct!("title"), &service.name);
         self.text(&node, dct!("description"), &service.description);
         for authority in &service.competent_authorities {
@@ -820,7 +996,7 @@ impl Writer {
         for cost in &service.costs {
             let cost_node = self.node(&cost.id);
             self.typed(&cost_node, cv!("Cost"));
-            self.optional(&cost_node, dct!("identifier"), &cost.identifier);
+            self.identifier(&cost_node, &cost.identifier, &cost.id);
             if let Some(minor) = cost.value_minor {
                 let value = format!("{}.{:02}", minor / 100, minor % 100);
                 self.add(
@@ -830,7 +1006,7 @@ impl Writer {
                 );
             }
             if let Some(currency) = &cost.currency {
-                self.iri(&cost_node, cv!("currency"), &format!("{EUR_CURRENCY}{currency}"));
+                self.reference(&cost_node, cv!("currency"), &format!("{EUR_CURRENCY}{currency}"), skos!("Concept"));
             }
             self.text(&cost_node, dct!("description"), &cost.description);
             if let Some(channel) = &cost.channel {
@@ -845,7 +1021,7 @@ impl Writer {
         for requirement in &service.requirements {
             let requirement_node = self.node(&requirement.id);
             self.typed(&requirement_node, cv!("Requirement"));
-            self.optional(&requirement_node, dct!("identifier"), &requirement.identifier);
+            self.identifier(&requirement_node, &requirement.identifier, &requirement.id);
             self.text(&requirement_node, dct!("title"), &requirement.name);
             for evidence in &requirement.evidence {
                 let evidence_node = self.evidence(evidence, &mut evidence_nodes);
@@ -860,17 +1036,17 @@ impl Writer {
         for output in &service.outputs {
             let output_node = self.node(&output.id);
             self.typed(&output_node, cv!("Output"));
-            self.optional(&output_node, dct!("identifier"), &output.identifier);
+            self.identifier(&output_node, &output.identifier, &output.id);
             self.text(&output_node, dct!("title"), &output.name);
             self.text(&output_node, dct!("description"), &output.description);
             self.link(&node, cpsv!("produces"), &output_node);
         }
         self.contact_points(&node, &service.contact_points);
-        self.optional(&node, cv!("processingTime"), &service.processing_time);
+        self.duration(&node, &service.processing_time);
         for legal in &service.legal_resources {
             let legal_node = self.node(&legal.id);
             self.typed(&legal_node, eli!("LegalResource"));
-            self.optional(&legal_node, dct!("identifier"), &legal.identifier);
+            self.identifier(&legal_node, &legal.identifier, &legal.id);
             self.text(&legal_node, dct!("title"), &legal.title);
             self.text(&legal_node, dct!("description"), &legal.description);
             self.link(&node, cv!("hasLegalResource"), &legal_node);
@@ -885,7 +1061,7 @@ impl Writer {
                     EventKind::Business => cv!("BusinessEvent"),
                 },
             );
-            self.optional(&event_node, dct!("identifier"), &event.identifier);
+            self.identifier(&event_node, &event.identifier, &event.id);
             self.text(&event_node, dct!("title"), &event.name);
             self.link(&node, cv!("isGroupedBy"), &event_node);
         }
@@ -901,13 +1077,13 @@ impl Writer {
                 ServiceStatus::Deprecated => "Deprecated",
                 ServiceStatus::Withdrawn => "Withdrawn",
             };
-            self.iri(&node, adms!("status"), &format!("{ADMS_STATUS}{status}"));
+            self.reference(&node, adms!("status"), &format!("{ADMS_STATUS}{status}"), skos!("Concept"));
         }
         for related in &service.related_services {
             self.iri(&node, dct!("relation"), related);
         }
         for spatial in &service.spatial {
-            self.iri(&node, dct!("spatial"), spatial);
+            self.reference(&node, dct!("spatial"), spatial, dct!("Location"));
         }
         for (i, step) in service.steps.iter().enumerate() {
             let step_node: NamedOrBlankNode = BlankNode::default().into();
@@ -938,13 +1114,13 @@ impl Writer {
     fn channel(&mut self, channel: &Channel) -> NamedOrBlankNode {
         let node = self.node(&channel.id);
         self.typed(&node, cv!("Channel"));
-        self.optional(&node, dct!("identifier"), &channel.identifier);
+        self.identifier(&node, &channel.identifier, &channel.id);
         let type_iri = channel.type_iri.clone().unwrap_or_else(|| channel_kind_iri(&channel.kind));
-        self.iri(&node, dct!("type"), &type_iri);
+        self.reference(&node, dct!("type"), &type_iri, skos!("Concept"));
         self.text(&node, dct!("description"), &channel.description);
         self.text(&node, pietura!("location"), &channel.location);
         self.opening_hours(&node, &channel.opening_hours);
-        self.optional(&node, cv!("processingTime"), &channel.processing_time);
+        self.duration(&node, &channel.processing_time);
         if let Some(url) = &channel.url {
             self.iri(&node, foaf!("page"), url);
         }
@@ -957,7 +1133,7 @@ impl Writer {
         }
         let node = self.node(&evidence.id);
         self.typed(&node, cv!("Evidence"));
-        self.optional(&node, dct!("identifier"), &evidence.identifier);
+        self.identifier(&node, &evidence.identifier, &evidence.id);
         self.text(&node, dct!("title"), &evidence.name);
         self.text(&node, dct!("description"), &evidence.description);
         written.insert(evidence.id.clone(), node.clone());
@@ -977,7 +1153,7 @@ impl Writer {
         for contact in contact_points {
             let node = self.node(&contact.id);
             self.typed(&node, cv!("ContactPoint"));
-            self.optional(&node, dct!("identifier"), &contact.identifier);
+            self.identifier(&node, &contact.identifier, &contact.id);
             for email in &contact.email {
                 self.literal(&node, cv!("email"), email);
             }
@@ -998,11 +1174,11 @@ impl Writer {
     fn organisation(&mut self, organisation: &PublicOrganisation) {
         let node = self.node(&organisation.id);
         self.typed(&node, cv!("PublicOrganisation"));
-        self.optional(&node, dct!("identifier"), &organisation.identifier);
+        self.identifier(&node, &organisation.identifier, &organisation.id);
         self.optional(&node, pietura!("registrationNumber"), &organisation.registration_number);
         self.text(&node, skos!("prefLabel"), &organisation.name);
         for spatial in &organisation.spatial {
-            self.iri(&node, dct!("spatial"), spatial);
+            self.reference(&node, dct!("spatial"), spatial, dct!("Location"));
         }
         self.optional(&node, pietura!("municipality"), &organisation.municipality);
         self.contact_points(&node, &organisation.contact_points);
@@ -1023,6 +1199,23 @@ mod tests {
         for bad in ["", "12.345", "-1", "1,50", "abc", ".5", "1.x"] {
             assert_eq!(minor_units(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn iso_durations_are_told_from_other_text() {
+        for good in ["P10D", "P1D", "PT1M", "PT1H30M", "P1Y2M3W4D", "P1DT2H", "PT0.5S"] {
+            assert!(is_iso_duration(good), "{good}");
+        }
+        for bad in ["", "P", "PT", "10 dienas", "P1DT", "PD", "P1H", "PT1D", "P1M1Y", "p1d", "P1.5D"] {
+            assert!(!is_iso_duration(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_of_unknown_language_goes_out_as_und_and_comes_back_untagged() {
+        assert_eq!(untagged_if_undetermined(Some("und")), Text::UNTAGGED);
+        assert_eq!(untagged_if_undetermined(None), Text::UNTAGGED);
+        assert_eq!(untagged_if_undetermined(Some("lv")), "lv");
     }
 
     #[test]
