@@ -250,6 +250,33 @@ pub fn kpis_to_json(
 
 /// The DCAT-AP description of the data set, with its two distributions.
 pub fn catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
+    let mut catalog = untyped_catalog(base_url, modified);
+    type_references(&mut catalog);
+    catalog
+}
+
+/// DCAT-AP's range shapes check the class of what is referred to: frequencies, media types and
+/// licences are typed where they are named (what the EU vocabularies and IANA say they are).
+fn type_references(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, class) in [
+                ("dct:accrualPeriodicity", "dct:Frequency"),
+                ("dcat:mediaType", "dct:MediaType"),
+                ("dct:license", "dct:LicenseDocument"),
+            ] {
+                if let Some(serde_json::Value::Object(reference)) = map.get_mut(key) {
+                    reference.entry("@type").or_insert_with(|| class.into());
+                }
+            }
+            map.values_mut().for_each(type_references);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(type_references),
+        _ => {}
+    }
+}
+
+fn untyped_catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
     let base = base_url.trim_end_matches('/');
     serde_json::json!({
         "@context": {
@@ -261,6 +288,10 @@ pub fn catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
         "@id": format!("{base}/open-data/catalog.jsonld"),
         "@type": "dcat:Catalog",
         "dct:title": [{ "@value": "Pietura atvērtie dati", "@language": "lv" }, { "@value": "Pietura open data", "@language": "en" }],
+        "dct:description": [
+            { "@value": "Pietura centrālā servera atvērtie dati: sniegto pakalpojumu uzskaite, e-adrešu katalogs un e-adreses rādītāji.", "@language": "lv" },
+            { "@value": "Open data of the Pietura central server: services provided, the e-address catalogue and e-address indicators.", "@language": "en" }
+        ],
         "dct:publisher": { "@type": "foaf:Agent", "foaf:name": "Pietura" },
         "dcat:dataset": [{
             "@id": format!("{base}/open-data/service-provision"),

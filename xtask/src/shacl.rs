@@ -1,7 +1,8 @@
 //! The official CPSV-AP 3.2.0 shapes (issue 21), through pySHACL (PyPI), a SHACL engine nobody on
 //! the project wrote: over the server's CPSV-AP exports (Turtle and JSON-LD) of the demo catalogue and of every example
 //! it imports (SEMIC's 3.2.0 example, the Vienna and Trento exports). `cargo xtask test` demands 0
-//! violations of each; `cargo xtask shacl` prints them by kind, and SEMIC's example file as
+//! violations of each, and of the DCAT-AP 3.0.0 shapes (with their range shapes) by the open-data
+//! catalogue the real server serves; `cargo xtask shacl` prints them by kind, and SEMIC's example file as
 //! published beside them (6 violations) for comparison.
 
 use std::{collections::BTreeMap, path::Path, path::PathBuf, process::Command};
@@ -23,13 +24,59 @@ pub fn pyshacl_bin(root: &Path) -> PathBuf {
 const EXAMPLES: &[&str] =
     &["semic-3.2.0_example-rdf_public_service.ttl", "c4c_Vienna_demo_export_v3.ttl", "c4c_Trento_trento.jsonld"];
 
-/// Violations of the CPSV-AP shapes by kind ("path: message"), for one Turtle file.
+/// Violations of the CPSV-AP shapes by kind ("path: message"), for one Turtle or JSON-LD file.
 fn violations(root: &Path, data: &Path) -> Result<BTreeMap<String, usize>> {
-    let shapes = root.join("server/tests/data/shacl/cpsv-ap-3.2.0-SHACL.ttl");
+    violations_of(root, &root.join("server/tests/data/shacl/cpsv-ap-3.2.0-SHACL.ttl"), data)
+}
+
+/// The open-data catalogue (`/open-data/catalog.jsonld`) as the real server serves it over the
+/// demo catalogue's database, and its violations of the DCAT-AP 3.0.0 shapes with their range
+/// shapes (which check the class of every referenced node).
+fn open_data_violations(root: &Path) -> Result<BTreeMap<String, usize>> {
+    let work = target_dir(root).join("shacl");
+    let shapes = work.join("dcat-ap-3.0.0-shapes-and-range.ttl");
+    let data = root.join("server/tests/data/shacl");
+    std::fs::write(
+        &shapes,
+        [std::fs::read(data.join("dcat-ap-3.0.0-shapes.ttl"))?, std::fs::read(data.join("dcat-ap-3.0.0-range.ttl"))?]
+            .join(&b"\n"[..]),
+    )?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut server = Command::new(target_dir(root).join("debug/pietura-server"))
+        .arg("serve")
+        .env("PIETURA_DATABASE_URL", work.join("0.db"))
+        .env("PIETURA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PIETURA_LOG", "warn")
+        .spawn()?;
+    let catalog = work.join("catalog.jsonld");
+    let fetched = (|| {
+        for _ in 0..100 {
+            let got = Command::new("curl")
+                .args(["-fsS", "-o"])
+                .arg(&catalog)
+                .arg(format!("http://127.0.0.1:{port}/open-data/catalog.jsonld"))
+                .output()?;
+            if got.status.success() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        bail!("the server did not serve /open-data/catalog.jsonld")
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    fetched?;
+    if !std::fs::read_to_string(&catalog)?.contains("dcat:Catalog") {
+        bail!("{} holds no catalogue", catalog.display());
+    }
+    violations_of(root, &shapes, &catalog)
+}
+
+fn violations_of(root: &Path, shapes: &Path, data: &Path) -> Result<BTreeMap<String, usize>> {
     let format = if data.extension().is_some_and(|e| e == "jsonld") { "json-ld" } else { "turtle" };
     let out = Command::new(pyshacl_bin(root))
         .arg("-s")
-        .arg(&shapes)
+        .arg(shapes)
         .args(["-sf", "turtle", "-df", format])
         .arg(data)
         .output()
@@ -108,8 +155,17 @@ pub fn check(root: &Path) -> Result<()> {
             ));
         }
     }
+    let open_data = open_data_violations(root)?;
+    let total: usize = open_data.values().sum();
+    println!("/open-data/catalog.jsonld: {total} violations of the DCAT-AP 3.0.0 shapes and range shapes");
+    if total > 0 {
+        failed.push(format!(
+            "/open-data/catalog.jsonld: {}",
+            open_data.iter().map(|(k, n)| format!("{n}× {k}")).collect::<Vec<_>>().join("; ")
+        ));
+    }
     if !failed.is_empty() {
-        bail!("the CPSV-AP export breaks the official shapes:\n{}", failed.join("\n"));
+        bail!("what the server publishes breaks the official shapes:\n{}", failed.join("\n"));
     }
     Ok(())
 }
@@ -122,12 +178,15 @@ pub fn run(root: &Path) -> Result<()> {
     let mut files = exports(root)?;
     let example = "semic-3.2.0_example-rdf_public_service.ttl";
     files.push((format!("{example} as published"), root.join("server/tests/data/cpsv-ap").join(example)));
-    for (what, file) in files {
-        let kinds = violations(root, &file)?;
-        println!("{what}: {} violations of the CPSV-AP 3.2.0 shapes", kinds.values().sum::<usize>());
+    let print = |what: &str, shapes: &str, kinds: &BTreeMap<String, usize>| {
+        println!("{what}: {} violations of the {shapes}", kinds.values().sum::<usize>());
         for (kind, count) in kinds.iter().rev() {
             println!("  {count:>5}  {kind}");
         }
+    };
+    for (what, file) in files {
+        print(&what, "CPSV-AP 3.2.0 shapes", &violations(root, &file)?);
     }
+    print("/open-data/catalog.jsonld", "DCAT-AP 3.0.0 shapes and range shapes", &open_data_violations(root)?);
     Ok(())
 }
