@@ -73,6 +73,16 @@ pub fn build_packages(root: &Path) -> Result<Packages> {
     package::build(root, Profile::Dev, None, Some(&public))
 }
 
+/// `deb` signed as a release manager would, both copied into the machine's `/var/tmp/releases`
+/// (`releases` from outside); answers the package's path inside the machine.
+fn release_into_machine(deb: &Path, secret: &Path, comment: &str, releases: &Path) -> Result<String> {
+    let signature = sign(deb, secret, comment)?;
+    for file in [deb, signature.as_path()] {
+        std::fs::copy(file, releases.join(file.file_name().expect("a file")))?;
+    }
+    Ok(format!("/var/tmp/releases/{}", deb.file_name().expect("a file").to_string_lossy()))
+}
+
 /// `file.minisig` beside `file`, signed with the test's key as a release manager would.
 fn sign(file: &Path, secret: &Path, comment: &str) -> Result<PathBuf> {
     let signature = PathBuf::from(format!("{}.minisig", file.display()));
@@ -237,15 +247,9 @@ fn check_updates(root: &Path, machine: &Machine, machine_root: &Path, work: &Pat
     std::fs::create_dir_all(&out)?;
     let release = |version: &str, binaries: &Path| -> Result<String> {
         let deb = package::kiosk_deb(root, &out, binaries, &format!("{version}-1"), Some(&public))?;
-        let signature = sign(&deb, &secret, &format!("pietura-kiosk {version}"))?;
-        for file in [&deb, &signature] {
-            std::fs::copy(file, releases.join(file.file_name().expect("a file")))?;
-        }
-        Ok(format!("/var/tmp/releases/{}", deb.file_name().expect("a file").to_string_lossy()))
+        release_into_machine(&deb, &secret, &format!("pietura-kiosk {version}"), &releases)
     };
-    let installed = || -> Result<String> {
-        Ok(String::from_utf8(machine.ok("dpkg-query -W -f='${Version}' pietura-kiosk")?.stdout)?)
-    };
+    let installed = || machine.installed_version("pietura-kiosk");
     let publish = |deb: &str, version: &str| {
         machine.ok(&format!(
             "chmod -R a+rX /var/tmp/releases && {SERVER_CLI} release publish {deb} --kind kiosk --version {version}"
@@ -323,15 +327,9 @@ fn check_desk_updates(machine: &Machine, machine_root: &Path, work: &Path, desk:
         }
         let deb = out.join(format!("pietura-desk_{version}-1_amd64.deb"));
         exec(Command::new("dpkg-deb").args(["--root-owner-group", "-Zgzip", "-z1", "-b"]).arg(&tree).arg(&deb))?;
-        let signature = sign(&deb, &secret, &format!("pietura-desk {version}"))?;
-        for file in [&deb, &signature] {
-            std::fs::copy(file, releases.join(file.file_name().expect("a file")))?;
-        }
-        Ok(format!("/var/tmp/releases/pietura-desk_{version}-1_amd64.deb"))
+        release_into_machine(&deb, &secret, &format!("pietura-desk {version}"), &releases)
     };
-    let installed = || -> Result<String> {
-        Ok(String::from_utf8(machine.ok("dpkg-query -W -f='${Version}' pietura-desk")?.stdout)?)
-    };
+    let installed = || machine.installed_version("pietura-desk");
     let incoming = "/var/lib/pietura-desk-update/incoming";
     let hand_over = |deb: &str, version: &str| {
         machine.ok(&format!(
@@ -478,6 +476,11 @@ impl Machine {
             bail!("in the machine, `{script}` failed ({}):\n{}{}", out.status, tail(&out.stdout), tail(&out.stderr));
         }
         Ok(out)
+    }
+
+    /// The installed version of `package` (`dpkg-query`).
+    fn installed_version(&self, package: &str) -> Result<String> {
+        Ok(String::from_utf8(self.ok(&format!("dpkg-query -W -f='${{Version}}' {package}"))?.stdout)?)
     }
 
     /// A host program inside the machine's network only (the machine has no curl of its own).

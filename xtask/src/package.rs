@@ -202,7 +202,7 @@ impl Stage {
         self.file(&format!("{dir}/release"), format!("{upstream}\n").as_bytes(), 0o644)?;
         if let Some(key) = release_key {
             let text = std::fs::read_to_string(key).with_context(|| format!("the release key {}", key.display()))?;
-            domain_check_key(&text).with_context(|| format!("{} is not a minisign public key", key.display()))?;
+            check_minisign_public_key(&text).with_context(|| format!("{} is not a minisign public key", key.display()))?;
             self.file(&format!("{dir}/release-key.pub"), text.as_bytes(), 0o644)?;
         }
         Ok(())
@@ -404,7 +404,7 @@ fn desk_package(
 }
 
 /// A minisign public key file: an untrusted comment, then the key's base64 line ("RW…").
-fn domain_check_key(text: &str) -> Result<()> {
+fn check_minisign_public_key(text: &str) -> Result<()> {
     let key = text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default();
     anyhow::ensure!(key.starts_with("RW") && key.len() == 56, "no minisign key line in it");
     Ok(())

@@ -15,7 +15,7 @@ use std::{
 use domain::release::{ReleaseVersion, verify_release_signature};
 use tracing::{error, info, warn};
 
-use super::{READY_FILE, REFUSED_PREFIX, STARTED_FILE, package_file};
+use super::{READY_FILE, STARTED_FILE, package_file, refused_file, signature_file};
 
 /// What to update, and where.
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ pub fn install_ready(at: &Installation) -> Result<Installed, InstallError> {
         Ok(content) => content,
         Err(e) => return refuse(format!("{} cannot be read: {e}", offered.display())),
     };
-    let signature = match read_plain_file(&offered.with_extension("deb.minisig")) {
+    let signature = match read_plain_file(&at.updates.join(signature_file(version.as_str()))) {
         Ok(signature) => String::from_utf8_lossy(&signature).into_owned(),
         Err(e) => return refuse(format!("the signature cannot be read: {e}")),
     };
@@ -197,7 +197,7 @@ fn read_plain_file(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// `refused-<version>` in the updates folder: the program does not fetch or hand it over again.
 fn mark_refused(at: &Installation, version: &ReleaseVersion) {
-    let marker = at.updates.join(format!("{REFUSED_PREFIX}{version}"));
+    let marker = at.updates.join(refused_file(version.as_str()));
     if let Err(e) = std::fs::write(&marker, b"") {
         warn!(error = %e, marker = %marker.display(), "could not mark the version refused");
     }

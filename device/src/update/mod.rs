@@ -64,6 +64,25 @@ pub fn package_file(version: &str) -> String {
     format!("release-{version}.deb")
 }
 
+/// The name of a package's detached signature beside it.
+pub fn signature_file(version: &str) -> String {
+    format!("{}.minisig", package_file(version))
+}
+
+/// The name of the marker of a version root refused.
+pub fn refused_file(version: &str) -> String {
+    format!("{REFUSED_PREFIX}{version}")
+}
+
+/// The release a package's file, its signature's or a partial one of them is of.
+fn version_of_file(name: &str) -> Option<ReleaseVersion> {
+    name.strip_prefix("release-")?.split_once(".deb")?.0.parse().ok()
+}
+
+fn running() -> Option<ReleaseVersion> {
+    running_version().parse().ok()
+}
+
 /// What the updates folder holds for the program's side.
 pub const READY_FILE: &str = "ready";
 /// Written by the root unit when it could not install a version (it is not tried again).
@@ -122,7 +141,7 @@ pub async fn fetch(
     let Some(key) = key else { return Ok(Fetched::NoKey) };
     let version: ReleaseVersion = offer.version.parse().map_err(|_| UpdateError::Version(offer.version.clone()))?;
     let target = dir.join(package_file(version.as_str()));
-    if dir.join(format!("{REFUSED_PREFIX}{version}")).exists() {
+    if dir.join(refused_file(version.as_str())).exists() {
         return Ok(Fetched::RefusedBefore);
     }
     if target.exists() {
@@ -138,7 +157,7 @@ pub async fn fetch(
     std::fs::create_dir_all(dir).map_err(local)?;
     // Signature first, then the package, each written whole and renamed: the package's name is
     // the sign that both are complete.
-    let signature = dir.join(format!("{}.minisig", package_file(version.as_str())));
+    let signature = dir.join(signature_file(version.as_str()));
     write_atomically(&signature, offer.signature.as_bytes()).map_err(local)?;
     write_atomically(&target, &content).map_err(local)?;
     info!(version = %version, bytes = content.len(), "update downloaded and its signature checked");
@@ -154,14 +173,14 @@ fn write_atomically(path: &Path, content: &[u8]) -> std::io::Result<()> {
 
 /// The newest checked package in `dir` newer than the running release, if any.
 pub fn downloaded(dir: &Path) -> Option<(ReleaseVersion, PathBuf)> {
-    let running: ReleaseVersion = running_version().parse().ok()?;
+    let running = running()?;
     std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".deb"))
         .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let version: ReleaseVersion = name.strip_prefix("release-")?.strip_suffix(".deb")?.parse().ok()?;
-            (version > running && !dir.join(format!("{REFUSED_PREFIX}{version}")).exists()).then(|| (version, e.path()))
+            let version = version_of_file(&e.file_name().to_string_lossy())?;
+            (version > running && !dir.join(refused_file(version.as_str())).exists()).then(|| (version, e.path()))
         })
         .max_by(|a, b| a.0.cmp(&b.0))
 }
@@ -179,16 +198,15 @@ pub fn ask_to_install_if_any(dir: &Path) -> Option<ReleaseVersion> {
 /// before (its marker in the spool) is not handed over again, and not downloaded again either.
 pub fn hand_over_if_any(dir: &Path, spool: &Path) -> Option<ReleaseVersion> {
     let (version, package) = downloaded(dir)?;
-    let refused = format!("{REFUSED_PREFIX}{version}");
+    let refused = refused_file(version.as_str());
     if spool.join(&refused).exists() {
         let _ = std::fs::write(dir.join(&refused), b"");
         return None;
     }
     let copied = (|| {
-        let name = package_file(version.as_str());
-        let signature = format!("{name}.minisig");
+        let signature = signature_file(version.as_str());
         write_atomically(&spool.join(&signature), &std::fs::read(dir.join(&signature))?)?;
-        write_atomically(&spool.join(&name), &std::fs::read(&package)?)
+        write_atomically(&spool.join(package_file(version.as_str())), &std::fs::read(&package)?)
     })();
     if let Err(error) = copied {
         warn!(%error, spool = %spool.display(), "the update could not be handed to the system");
@@ -216,15 +234,10 @@ fn ask_to_install(dir: &Path, version: ReleaseVersion) -> Option<ReleaseVersion>
 
 /// Whatever the updates folder holds for versions this program has reached or passed: done with.
 pub fn clean_up(dir: &Path) {
-    let Ok(running) = running_version().parse::<ReleaseVersion>() else { return };
+    let Some(running) = running() else { return };
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.filter_map(|e| e.ok()) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let version = name
-            .strip_prefix("release-")
-            .and_then(|rest| rest.split(".deb").next())
-            .and_then(|v| v.parse::<ReleaseVersion>().ok());
-        if version.is_some_and(|v| v <= running) {
+        if version_of_file(&entry.file_name().to_string_lossy()).is_some_and(|v| v <= running) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -243,13 +256,13 @@ mod tests {
         // Nothing downloaded: nothing handed over.
         assert_eq!(hand_over_if_any(&own, &spool), None);
         std::fs::write(own.join(package_file("99.0.0")), b"package").unwrap();
-        std::fs::write(own.join(format!("{}.minisig", package_file("99.0.0"))), b"signature").unwrap();
+        std::fs::write(own.join(signature_file("99.0.0")), b"signature").unwrap();
         // An older release than this build is never handed over.
         std::fs::write(own.join(package_file("0.0.1")), b"old").unwrap();
 
         assert_eq!(hand_over_if_any(&own, &spool).map(|v| v.to_string()).as_deref(), Some("99.0.0"));
         assert_eq!(std::fs::read(spool.join(package_file("99.0.0"))).unwrap(), b"package");
-        assert_eq!(std::fs::read(spool.join(format!("{}.minisig", package_file("99.0.0")))).unwrap(), b"signature");
+        assert_eq!(std::fs::read(spool.join(signature_file("99.0.0"))).unwrap(), b"signature");
         assert_eq!(std::fs::read_to_string(spool.join(READY_FILE)).unwrap(), "99.0.0");
         assert!(!spool.join(package_file("0.0.1")).exists());
 
