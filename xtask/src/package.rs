@@ -202,7 +202,8 @@ impl Stage {
         self.file(&format!("{dir}/release"), format!("{upstream}\n").as_bytes(), 0o644)?;
         if let Some(key) = release_key {
             let text = std::fs::read_to_string(key).with_context(|| format!("the release key {}", key.display()))?;
-            check_minisign_public_key(&text).with_context(|| format!("{} is not a minisign public key", key.display()))?;
+            check_minisign_public_key(&text)
+                .with_context(|| format!("{} is not a minisign public key", key.display()))?;
             self.file(&format!("{dir}/release-key.pub"), text.as_bytes(), 0o644)?;
         }
         Ok(())
