@@ -884,6 +884,10 @@ fn an_administrator_grants_a_new_clerk_a_role_and_the_clerks_card_then_logs_in()
     .inspect_err(|_| {
         let _ = app.screenshot(&shots.join("desk-admin-failed-grant.png"));
     })?;
+    // The message comes first; the list is read again after it.
+    app.wait("the new clerk in the staff list", Duration::from_secs(15), || {
+        Ok(app.find(&format!("[data-testid=staff-{NEW_CLERK}]"))?.is_some())
+    })?;
     assert!(app.text(&format!("[data-testid=staff-{NEW_CLERK}]"))?.contains("Vēl nav pieslēdzies"));
     app.screenshot(&shots.join("desk-admin-02-granted.png"))?;
     app.click("[data-testid=admin-tab-devices]")?;
