@@ -305,6 +305,11 @@ pub struct PublicService {
     /// Incremented on every change; updates name the version they replace (409 on mismatch).
     #[serde(default)]
     pub version: u64,
+    /// What an imported CPSV-AP description said that this model has no place for (such as
+    /// `cv:hasInputType` or special opening hours), as canonical N-Triples, so that the export
+    /// gives it back (issue 21). Pietura itself does not read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_rdf: Option<String>,
 }
 
 impl PublicService {
@@ -408,6 +413,11 @@ pub struct PublicOrganisation {
     pub e_address: Option<String>,
     #[serde(default)]
     pub version: u64,
+    /// What an imported CPSV-AP description said that this model has no place for (such as
+    /// `cv:hasInputType` or special opening hours), as canonical N-Triples, so that the export
+    /// gives it back (issue 21). Pietura itself does not read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_rdf: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -631,6 +641,7 @@ mod tests {
             info_url: None,
             accepted_eid_methods: vec![EidMethod::EidCard, EidMethod::EparakstsMobile],
             version: 1,
+            kept_rdf: None,
         }
     }
 
@@ -727,6 +738,7 @@ mod tests {
             }],
             e_address: None,
             version: 1,
+            kept_rdf: None,
         };
         assert_eq!(org.problems(), []);
         let bad = PublicOrganisation { registration_number: Some("123".into()), spatial: vec![], ..org };

@@ -342,6 +342,7 @@ pub fn catalogue(seed: u64, services: usize, articles: usize) -> Generated {
             contact_points: vec![],
             e_address: Some(format!("_DEFAULT@9000{:07}", i)),
             version: 0,
+            kept_rdf: None,
         })
         .collect();
     let events: Vec<EventRef> = (0..40)
@@ -450,6 +451,7 @@ pub fn catalogue(seed: u64, services: usize, articles: usize) -> Generated {
                 },
                 version: 0,
                 id,
+                kept_rdf: None,
             }
         })
         .collect();

@@ -18,9 +18,10 @@ pub fn pyshacl_bin(root: &Path) -> PathBuf {
     target_dir(root).join("tools/pyshacl/bin/pyshacl")
 }
 
-/// Examples whose export must pass (files of `server/tests/data/cpsv-ap/`). The Smart Data
-/// Models example is not among them: its service names a competent authority the file does not
-/// describe, and CPSV-AP wants every public organisation's name and place (issue 21, to decide).
+/// Examples whose export must pass (files of `server/tests/data/cpsv-ap/`), with what their
+/// import kept. The Smart Data Models example is not among them: its service names a competent
+/// authority the file does not describe, and the import refuses such a file (CPSV-AP wants every
+/// public organisation's name and area, which we cannot make up).
 const EXAMPLES: &[&str] =
     &["semic-3.2.0_example-rdf_public_service.ttl", "c4c_Vienna_demo_export_v3.ttl", "c4c_Trento_trento.jsonld"];
 

@@ -11,13 +11,15 @@
 //! e-addresses). Export → import gives back the same model: lists are read in a stable order and
 //! nodes without an IRI carry their local id.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use domain::catalogue::{
     Channel, ChannelKind, ContactPoint, Cost, EidMethod, EventKind, EventRef, Evidence, LegalResource, Output,
     PublicOrganisation, PublicService, Requirement, ServiceStatus, Text,
 };
+use oxrdf::dataset::CanonicalizationAlgorithm;
 use oxrdf::{BlankNode, Graph, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
+use oxrdfio::{RdfFormat, RdfParser, RdfSerializer};
 
 macro_rules! ns {
     ($($name:ident = $iri:literal;)*) => {
@@ -95,24 +97,102 @@ pub struct Imported {
 pub struct Unmapped {
     pub predicate: String,
     pub count: usize,
+    /// How many of them were kept with a service or organisation they describe (exported again
+    /// as they came); the others are about nothing imported and are dropped.
+    pub kept: usize,
     /// One subject that has it, to find it in the file.
     pub example_subject: String,
 }
 
 impl std::fmt::Display for Unmapped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ×{} (e.g. on {})", self.predicate, self.count, self.example_subject)
+        write!(f, "{} ×{} (e.g. on {}): ", self.predicate, self.count, self.example_subject)?;
+        match self.count - self.kept {
+            0 => write!(f, "kept as it came and exported again"),
+            dropped if self.kept == 0 => write!(f, "dropped ({dropped}: about nothing imported)"),
+            dropped => write!(f, "{} kept, {dropped} dropped (about nothing imported)", self.kept),
+        }
     }
+}
+
+/// Properties whose values CPSV-AP 3.2 says are concepts of a controlled vocabulary (its shapes
+/// check `sh:class skos:Concept`): a kept value of one is typed so in the export.
+const CONCEPT_VALUED: &[&str] = &[
+    cv!("currency"),
+    cv!("evidenceTypeClassification"),
+    cv!("frequency"),
+    cv!("isClassifiedBy"),
+    cv!("role"),
+    cv!("sector"),
+    cv!("thematicArea"),
+    dct!("audience"),
+    dct!("type"),
+    skos!("member"),
+    adms!("status"),
+];
+
+/// Properties whose values CPSV-AP 3.2 wants as language-tagged text: kept text without a
+/// language is exported `@und`, like the model's (and read back untagged).
+const TEXT_VALUED: &[&str] = &[dct!("description"), dct!("title"), skos!("prefLabel"), dcat!("keyword")];
+
+/// A kept text value as the model keeps text: `@und` and typeless text (Trento types every
+/// text `rdfs:Literal`, a class of all literals that says nothing) untagged.
+fn kept_text(predicate: &NamedNode, object: &Term) -> Term {
+    match object {
+        Term::Literal(literal)
+            if TEXT_VALUED.contains(&predicate.as_str())
+                && (literal.language() == Some(UNDETERMINED)
+                    || literal.datatype().as_str() == "http://www.w3.org/2000/01/rdf-schema#Literal") =>
+        {
+            Literal::new_simple_literal(literal.value()).into()
+        }
+        other => other.clone(),
+    }
+}
+
+/// Blank nodes that became model nodes are named in kept statements by this prefix and
+/// the model node's id (hex), so that an export ties them to the node it writes for that id.
+const MODEL_NODE: &str = "https://pietura.lv/ns/node/";
+
+fn model_node_iri(id: &str) -> NamedNode {
+    let hex: String = id.bytes().map(|b| format!("{b:02x}")).collect();
+    NamedNode::new_unchecked(format!("{MODEL_NODE}{hex}"))
+}
+
+fn model_node_id(iri: &str) -> Option<String> {
+    let hex = iri.strip_prefix(MODEL_NODE)?;
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| hex.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .collect();
+    String::from_utf8(bytes?).ok()
 }
 
 /// Reads every public service and organisation in `graph`.
 pub fn from_graph(graph: &Graph) -> Imported {
     let mut reader = Reader::new(graph);
-    let organisations =
-        reader.subjects_of_type(ORGANISATION_TYPES).into_iter().filter_map(|node| reader.organisation(&node)).collect();
-    let mut services: Vec<PublicService> =
-        reader.subjects_of_type(SERVICE_TYPES).into_iter().filter_map(|node| reader.service(&node)).collect();
+    let mut organisations: Vec<(NamedOrBlankNode, PublicOrganisation)> = reader
+        .subjects_of_type(ORGANISATION_TYPES)
+        .into_iter()
+        .filter_map(|node| reader.organisation(&node).map(|o| (node, o)))
+        .collect();
+    let mut services: Vec<(NamedOrBlankNode, PublicService)> = reader
+        .subjects_of_type(SERVICE_TYPES)
+        .into_iter()
+        .filter_map(|node| reader.service(&node).map(|s| (node, s)))
+        .collect();
+    reader.mark_concept_descriptions();
+    let roots: HashSet<NamedOrBlankNode> =
+        services.iter().map(|(node, _)| node).chain(organisations.iter().map(|(node, _)| node)).cloned().collect();
+    for (node, service) in &mut services {
+        service.kept_rdf = reader.keep_unmapped(node, &roots);
+    }
+    for (node, organisation) in &mut organisations {
+        organisation.kept_rdf = reader.keep_unmapped(node, &roots);
+    }
+    let mut services: Vec<PublicService> = services.into_iter().map(|(_, service)| service).collect();
     services.sort_by(|a, b| a.id.cmp(&b.id));
+    let organisations = organisations.into_iter().map(|(_, organisation)| organisation).collect();
     let mut imported = reader.finish(services, organisations);
     for service in &mut imported.services {
         drop_derived_identifiers(service);
@@ -168,6 +248,10 @@ struct Reader {
     triples: Vec<Triple>,
     by_subject: HashMap<NamedOrBlankNode, Vec<usize>>,
     used: Vec<bool>,
+    /// Unmapped triples kept with a service or organisation.
+    kept: Vec<bool>,
+    /// Blank nodes that became model nodes, and their ids.
+    model_nodes: HashMap<NamedOrBlankNode, String>,
     notes: Vec<String>,
 }
 
@@ -184,7 +268,8 @@ impl Reader {
             by_subject.entry(triple.subject.clone()).or_default().push(i);
         }
         let used = vec![false; triples.len()];
-        Reader { triples, by_subject, used, notes: Vec::new() }
+        let kept = vec![false; triples.len()];
+        Reader { triples, by_subject, used, kept, model_nodes: HashMap::new(), notes: Vec::new() }
     }
 
     fn describes(&self, node: &NamedOrBlankNode) -> bool {
@@ -299,21 +384,97 @@ impl Reader {
         .collect()
     }
 
-    /// References whose nodes the file describes; the others are noted.
+    /// References whose nodes the file describes; the others are noted, and their links left
+    /// unmapped (so kept and exported again).
     fn described(&mut self, node: &NamedOrBlankNode, predicates: &[&str], what: &str) -> Vec<NamedOrBlankNode> {
         let (described, missing): (Vec<_>, Vec<_>) =
             self.references(node, predicates).into_iter().partition(|r| self.describes(r));
         for reference in missing {
             self.notes.push(format!("{node} refers to the {what} {reference}, which the file does not describe"));
+            self.give_back(node, predicates, &reference);
         }
         described
+    }
+
+    /// Marks `node`'s links through `predicates` to `object` as unmapped again.
+    fn give_back(&mut self, node: &NamedOrBlankNode, predicates: &[&str], object: &NamedOrBlankNode) {
+        let Some(indexes) = self.by_subject.get(node) else { return };
+        for &i in indexes {
+            let triple = &self.triples[i];
+            let same_object = match (&triple.object, object) {
+                (Term::NamedNode(a), NamedOrBlankNode::NamedNode(b)) => a == b,
+                (Term::BlankNode(a), NamedOrBlankNode::BlankNode(b)) => a == b,
+                // Smart Data Models: a string holding the IRI.
+                (Term::Literal(l), NamedOrBlankNode::NamedNode(b)) => l.value() == b.as_str(),
+                _ => false,
+            };
+            if same_object && predicates.contains(&triple.predicate.as_str()) {
+                self.used[i] = false;
+            }
+        }
+    }
+
+    /// Whether `node` says more than a type and a description (what the model reads of nodes it
+    /// gives no identity of their own, such as opening hours).
+    fn says_more_than_a_description(&self, node: &NamedOrBlankNode) -> bool {
+        self.by_subject.get(node).is_some_and(|indexes| {
+            indexes.iter().any(|&i| ![TYPE, dct!("description")].contains(&self.triples[i].predicate.as_str()))
+        })
+    }
+
+    /// The unmapped triples about `root` and the nodes it leads to (not into other roots, nor
+    /// those an earlier root kept), as canonical N-Triples; blank nodes that became model nodes named by [`MODEL_NODE`].
+    fn keep_unmapped(&mut self, root: &NamedOrBlankNode, roots: &HashSet<NamedOrBlankNode>) -> Option<String> {
+        let mut graph = Graph::new();
+        let mut seen = HashSet::from([root.clone()]);
+        let mut queue = vec![root.clone()];
+        while let Some(node) = queue.pop() {
+            let Some(indexes) = self.by_subject.get(&node).cloned() else { continue };
+            for i in indexes {
+                let triple = &self.triples[i];
+                // A node several records lead to is kept with the first of them only (blank
+                // nodes under it would otherwise come back once per record).
+                if !self.used[i] && !self.kept[i] {
+                    let kept = Triple::new(
+                        self.placeholder(&triple.subject),
+                        triple.predicate.clone(),
+                        match &triple.object {
+                            Term::BlankNode(b) => Term::from(self.placeholder(&b.clone().into())),
+                            other => kept_text(&triple.predicate, other),
+                        },
+                    );
+                    graph.insert(&kept);
+                    self.kept[i] = true;
+                }
+                let next: NamedOrBlankNode = match &self.triples[i].object {
+                    Term::NamedNode(n) => n.clone().into(),
+                    Term::BlankNode(b) => b.clone().into(),
+                    _ => continue,
+                };
+                if !roots.contains(&next) && self.describes(&next) && seen.insert(next.clone()) {
+                    queue.push(next);
+                }
+            }
+        }
+        (!graph.is_empty()).then(|| canonical_n_triples(graph))
+    }
+
+    fn placeholder(&self, node: &NamedOrBlankNode) -> NamedOrBlankNode {
+        match (node, self.model_nodes.get(node)) {
+            (NamedOrBlankNode::BlankNode(_), Some(id)) => model_node_iri(id).into(),
+            _ => node.clone(),
+        }
     }
 
     /// The id of a node: its IRI, else its `pietura:localId`, else one made from its parent.
     fn node_id(&mut self, node: &NamedOrBlankNode, parent: &str, kind: &str, index: usize) -> String {
         match node {
             NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
-            _ => self.string(node, LOCAL_ID).unwrap_or_else(|| format!("{parent}#{kind}-{}", index + 1)),
+            _ => {
+                let id = self.string(node, LOCAL_ID).unwrap_or_else(|| format!("{parent}#{kind}-{}", index + 1));
+                self.model_nodes.insert(node.clone(), id.clone());
+                id
+            }
         }
     }
 
@@ -329,6 +490,9 @@ impl Reader {
                 }
             },
         };
+        if let NamedOrBlankNode::BlankNode(_) = node {
+            self.model_nodes.insert(node.clone(), id.clone());
+        }
         self.mark_types(node, SERVICE_TYPES);
         let name = self.text(node, NAME);
         let description = self.text(node, DESCRIPTION);
@@ -457,6 +621,7 @@ impl Reader {
             info_url: self.string(node, &[foaf!("page")]),
             accepted_eid_methods,
             version,
+            kept_rdf: None,
         })
     }
 
@@ -604,8 +769,12 @@ impl Reader {
 
     /// `cv:openingHours` (3.x) or `schema:hoursAvailable` (2.x) nodes, read for their description.
     fn opening_hours(&mut self, node: &NamedOrBlankNode) -> Text {
+        const HOURS: &[&str] = &[cv!("openingHours"), schema!("hoursAvailable")];
         let mut text = Text::new();
-        for hours in self.references(node, &[cv!("openingHours"), schema!("hoursAvailable")]) {
+        for hours in self.references(node, HOURS) {
+            // Hours the model cannot hold whole (days, times, frequencies) are kept as they
+            // came, link and all; their description is still what the desk shows.
+            let kept_whole = self.says_more_than_a_description(&hours);
             self.mark_types(
                 &hours,
                 &["http://www.w3.org/2006/time#TemporalEntity", schema!("OpeningHoursSpecification")],
@@ -613,6 +782,14 @@ impl Reader {
             for (language, value) in self.text(&hours, DESCRIPTION).iter() {
                 if text.get(language).is_none() {
                     text.set(language, value);
+                }
+            }
+            if kept_whole {
+                self.give_back(node, HOURS, &hours);
+                if let Some(indexes) = self.by_subject.get(&hours) {
+                    for &i in indexes {
+                        self.used[i] = false;
+                    }
                 }
             }
         }
@@ -625,14 +802,13 @@ impl Reader {
             return None;
         };
         let id = iri.as_str().to_owned();
-        self.mark_types(node, ORGANISATION_TYPES);
-        let name = self.text(node, NAME);
-        // The same name as dct:title and skos:prefLabel (Trento) says nothing new.
-        for (language, value) in name.iter() {
-            let (language, value) = (language.to_owned(), value.to_owned());
-            self.take(node, NAME, |object| {
-                matches!(object, Term::Literal(l) if l.value().trim() == value && l.language().unwrap_or("") == language)
-            });
+        // The classes the export writes; others (Trento's dct:Agent) are kept as they came.
+        self.mark_types(node, &[cv!("PublicOrganisation"), sdm!("PublicOrganization")]);
+        // The export names an organisation with skos:prefLabel: read first, so that another term
+        // giving the name too (Trento's dct:title) is kept as it came.
+        let mut name = self.text(node, &[skos!("prefLabel")]);
+        if name.is_empty() {
+            name = self.text(node, NAME);
         }
         Some(PublicOrganisation {
             identifier: self.string(node, IDENTIFIER),
@@ -643,6 +819,7 @@ impl Reader {
             contact_points: self.contact_points(node, &id),
             e_address: self.string(node, &[pietura!("eAddress")]),
             version: self.version(node),
+            kept_rdf: None,
             id,
         })
     }
@@ -657,8 +834,11 @@ impl Reader {
             "Deprecated" => ServiceStatus::Deprecated,
             "Withdrawn" => ServiceStatus::Withdrawn,
             other => {
-                self.notes
-                    .push(format!("{node} has the status {other:?}, which is not an ADMS status; taken as active"));
+                self.notes.push(format!(
+                    "{node} has the status {other:?}, which is not an ADMS status; taken as active (and kept as it came)"
+                ));
+                let status = NamedOrBlankNode::from(NamedNode::new_unchecked(status.clone()));
+                self.give_back(node, &[adms!("status"), "https://uri.etsi.org/ngsi-ld/status"], &status);
                 ServiceStatus::Active
             }
         }
@@ -678,39 +858,104 @@ impl Reader {
         self.string(node, &[pietura!("version")]).and_then(|v| v.parse().ok()).unwrap_or(0)
     }
 
-    fn finish(mut self, services: Vec<PublicService>, organisations: Vec<PublicOrganisation>) -> Imported {
-        // The descriptions of referenced concepts and places (their class and label, as the
-        // export writes them) say nothing the model keeps: read as mapped.
-        let described: std::collections::HashSet<NamedOrBlankNode> = self
+    /// What the export writes of the concepts and places the model refers to — their class, and
+    /// the label of this catalogue's own vocabularies — says nothing the model keeps: read as
+    /// mapped. Anything else about them (another vocabulary's labels) is kept.
+    fn mark_concept_descriptions(&mut self) {
+        // Values of mapped references, and of any concept-valued property (the export types
+        // those, kept or not).
+        let referenced: HashSet<Term> = self
             .triples
             .iter()
-            .filter(|t| {
-                t.predicate.as_str() == TYPE
-                    && matches!(&t.object, Term::NamedNode(n) if n.as_str() == skos!("Concept") || n.as_str() == dct!("Location"))
-            })
-            .map(|t| t.subject.clone())
+            .zip(&self.used)
+            .filter(|(t, used)| **used || CONCEPT_VALUED.contains(&t.predicate.as_str()))
+            .map(|(t, _)| t.object.clone())
             .collect();
         for (i, triple) in self.triples.iter().enumerate() {
-            let description = triple.predicate.as_str() == TYPE || triple.predicate.as_str() == skos!("prefLabel");
-            if description && described.contains(&triple.subject) {
+            let NamedOrBlankNode::NamedNode(subject) = &triple.subject else { continue };
+            if !referenced.contains(&Term::NamedNode(subject.clone())) {
+                continue;
+            }
+            let written = match (triple.predicate.as_str(), &triple.object) {
+                (TYPE, Term::NamedNode(class)) => [skos!("Concept"), dct!("Location")].contains(&class.as_str()),
+                (skos!("prefLabel"), Term::Literal(label)) => known_label(subject.as_str()).is_some_and(|known| {
+                    label.language().and_then(|language| known.get(language)) == Some(label.value())
+                }),
+                _ => false,
+            };
+            if written {
                 self.used[i] = true;
             }
         }
+    }
+
+    fn finish(self, services: Vec<PublicService>, organisations: Vec<PublicOrganisation>) -> Imported {
         let mut groups: BTreeMap<String, Unmapped> = BTreeMap::new();
-        for (triple, used) in self.triples.iter().zip(&self.used) {
+        for ((triple, used), kept) in self.triples.iter().zip(&self.used).zip(&self.kept) {
             if *used {
                 continue;
             }
             let predicate = triple.predicate.as_str().to_owned();
-            groups
-                .entry(predicate.clone())
-                .or_insert_with(|| Unmapped { predicate, count: 0, example_subject: triple.subject.to_string() })
-                .count += 1;
+            let group = groups.entry(predicate.clone()).or_insert_with(|| Unmapped {
+                predicate,
+                count: 0,
+                kept: 0,
+                example_subject: triple.subject.to_string(),
+            });
+            group.count += 1;
+            group.kept += usize::from(*kept);
         }
         let mut organisations: Vec<PublicOrganisation> = organisations;
         organisations.sort_by(|a, b| a.id.cmp(&b.id));
         Imported { services, organisations, unmapped: groups.into_values().collect(), notes: self.notes }
     }
+}
+
+/// A graph as N-Triples with canonical blank node labels, one statement per line, sorted: the
+/// same text for the same statements whichever file they came from.
+fn canonical_n_triples(mut graph: Graph) -> String {
+    graph.canonicalize(CanonicalizationAlgorithm::Unstable);
+    let mut lines: Vec<String> = graph
+        .iter()
+        .map(|triple| {
+            let mut writer = RdfSerializer::from_format(RdfFormat::NTriples).for_writer(Vec::new());
+            writer.serialize_triple(triple).expect("writing to memory");
+            String::from_utf8(writer.finish().expect("writing to memory")).expect("N-Triples are UTF-8")
+        })
+        .collect();
+    lines.sort();
+    lines.concat()
+}
+
+/// Kept N-Triples back as triples, with blank nodes fresh for this export (two services' kept
+/// statements never share one) and model nodes' placeholders as they are.
+fn parse_kept(n_triples: &str) -> Vec<Triple> {
+    let mut fresh: HashMap<BlankNode, BlankNode> = HashMap::new();
+    let mut renamed = |node: BlankNode| fresh.entry(node).or_default().clone();
+    RdfParser::from_format(RdfFormat::NTriples)
+        .for_slice(n_triples.as_bytes())
+        .filter_map(Result::ok)
+        .map(|quad| {
+            let subject = match quad.subject {
+                NamedOrBlankNode::BlankNode(b) => renamed(b).into(),
+                other => other,
+            };
+            let object = match quad.object {
+                Term::BlankNode(b) => renamed(b).into(),
+                other => other,
+            };
+            Triple::new(subject, quad.predicate, object)
+        })
+        .collect()
+}
+
+/// Problems with a record's kept statements (they come back through the editing API too).
+pub fn kept_rdf_problems(kept: Option<&str>) -> Option<String> {
+    let kept = kept?;
+    RdfParser::from_format(RdfFormat::NTriples)
+        .for_slice(kept.as_bytes())
+        .find_map(Result::err)
+        .map(|e| format!("kept_rdf must be N-Triples: {e}"))
 }
 
 fn term_key(term: &Term) -> String {
@@ -871,6 +1116,13 @@ pub fn to_graph(services: &[PublicService], organisations: &[PublicOrganisation]
     for service in services {
         writer.service(service);
     }
+    for kept in organisations.iter().filter_map(|o| o.kept_rdf.as_deref()) {
+        writer.kept(kept);
+    }
+    for kept in services.iter().filter_map(|s| s.kept_rdf.as_deref()) {
+        writer.kept(kept);
+    }
+    writer.drop_hours_kept_whole();
     writer.graph
 }
 
@@ -879,17 +1131,89 @@ struct Writer {
     graph: Graph,
     /// Concepts and places already described (once each).
     referenced: std::collections::HashSet<String>,
+    /// The node written for each model id, to tie kept statements to.
+    nodes: HashMap<String, NamedOrBlankNode>,
+    /// Opening-hours nodes written from the model's text: (the node they belong to, the hours).
+    hours: Vec<(NamedOrBlankNode, NamedOrBlankNode)>,
 }
 
 impl Writer {
     /// The node for an id: the IRI itself, or a blank node carrying the id as `pietura:localId`.
     fn node(&mut self, id: &str) -> NamedOrBlankNode {
-        match NamedNode::new(id) {
+        let node: NamedOrBlankNode = match NamedNode::new(id) {
             Ok(iri) => iri.into(),
             Err(_) => {
                 let blank: NamedOrBlankNode = BlankNode::default().into();
                 self.literal(&blank, pietura!("localId"), id);
                 blank
+            }
+        };
+        self.nodes.insert(id.to_owned(), node.clone());
+        node
+    }
+
+    /// A record's kept statements, tied to the nodes written for its model ids; a statement
+    /// about a model node that is no longer there (edited away) goes with it.
+    fn kept(&mut self, n_triples: &str) {
+        let resolve = |node: NamedOrBlankNode| -> Option<NamedOrBlankNode> {
+            match &node {
+                NamedOrBlankNode::NamedNode(n) => match model_node_id(n.as_str()) {
+                    Some(id) => self.nodes.get(&id).cloned(),
+                    None => Some(node),
+                },
+                _ => Some(node),
+            }
+        };
+        let mut resolved = Vec::new();
+        for triple in parse_kept(n_triples) {
+            let Some(subject) = resolve(triple.subject) else { continue };
+            let object = match triple.object {
+                Term::NamedNode(n) => match resolve(n.into()) {
+                    Some(node) => node.into(),
+                    None => continue,
+                },
+                other => other,
+            };
+            resolved.push(Triple::new(subject, triple.predicate, object));
+        }
+        for triple in resolved {
+            if let Term::NamedNode(value) = &triple.object
+                && CONCEPT_VALUED.contains(&triple.predicate.as_str())
+            {
+                self.typed(&value.clone().into(), skos!("Concept"));
+            }
+            match &triple.object {
+                Term::Literal(text)
+                    if TEXT_VALUED.contains(&triple.predicate.as_str())
+                        && text.language().is_none()
+                        && text.datatype().as_str() == xsd!("string") =>
+                {
+                    let tagged = Literal::new_language_tagged_literal_unchecked(text.value(), UNDETERMINED);
+                    self.graph.insert(&Triple::new(triple.subject, triple.predicate, tagged));
+                }
+                _ => {
+                    self.graph.insert(&triple);
+                }
+            }
+        }
+    }
+
+    /// Where opening hours came kept whole (days, times …), the node written from the model's
+    /// text for the same owner would say it twice: it goes.
+    fn drop_hours_kept_whole(&mut self) {
+        let predicate = NamedNode::new_unchecked(cv!("openingHours"));
+        for (owner, hours) in std::mem::take(&mut self.hours) {
+            let hours_term: Term = hours.clone().into();
+            let others = self
+                .graph
+                .objects_for_subject_predicate(owner.as_ref(), predicate.as_ref())
+                .any(|object| object != hours_term.as_ref());
+            if others {
+                let triples: Vec<Triple> = self.graph.triples_for_subject(hours.as_ref()).map(Triple::from).collect();
+                for triple in &triples {
+                    self.graph.remove(triple);
+                }
+                self.graph.remove(&Triple::new(owner, predicate.clone(), hours));
             }
         }
     }
@@ -1026,6 +1350,8 @@ impl Writer {
             for evidence in &requirement.evidence {
                 let evidence_node = self.evidence(evidence, &mut evidence_nodes);
                 self.link(&requirement_node, cv!("hasSupportingEvidence"), &evidence_node);
+                // The inverse link too, as CPSV-AP files give it (so a round trip keeps it).
+                self.link(&evidence_node, cv!("supportsRequirement"), &requirement_node);
             }
             self.link(&node, cv!("holdsRequirement"), &requirement_node);
         }
@@ -1146,6 +1472,7 @@ impl Writer {
             self.typed(&hours_node, "http://www.w3.org/2006/time#TemporalEntity");
             self.text(&hours_node, dct!("description"), hours);
             self.link(subject, cv!("openingHours"), &hours_node);
+            self.hours.push((subject.clone(), hours_node));
         }
     }
 

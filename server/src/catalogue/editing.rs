@@ -74,7 +74,7 @@ impl Catalogue {
         service: PublicService,
         now: DateTime<Utc>,
     ) -> Result<StoredRecord, EditError> {
-        check_valid("service", service.problems())?;
+        check_valid("service", service_problems(&service))?;
         let current = self.store.catalogue_record(RecordKind::Service, &service.id).await?;
         let owner = match (&current, editor) {
             (Some(current), _) => current.owner.clone(),
@@ -240,7 +240,7 @@ impl Catalogue {
         organisation: PublicOrganisation,
         now: DateTime<Utc>,
     ) -> Result<StoredRecord, EditError> {
-        check_valid("organisation", organisation.problems())?;
+        check_valid("organisation", organisation_problems(&organisation))?;
         // An organisation's record belongs to the organisation itself.
         if !editor.may_change(&organisation.id) {
             return Err(EditError::Forbidden(format!("only {} or a central editor may describe it", organisation.id)));
@@ -430,10 +430,27 @@ impl Catalogue {
         let CatalogueFile { services, organisations, articles, forms, scenarios } = file;
         let mut problems = Vec::new();
         for service in &services {
-            problems.extend(prefixed(&format!("service {}", service.id), service.problems()));
+            problems.extend(prefixed(&format!("service {}", service.id), service_problems(service)));
+            // CPSV-AP wants every competent authority described (its name and area): one
+            // neither in the file nor already in the catalogue could only be exported as a bare
+            // reference, which no validator accepts.
+            for (i, authority) in service.competent_authorities.iter().enumerate() {
+                let in_file = organisations.iter().any(|o| &o.id == authority);
+                if !in_file && self.live(RecordKind::Organisation, authority).await.is_err() {
+                    problems.push(FieldProblem {
+                        path: format!("service {}: competent_authorities[{i}]", service.id),
+                        problem: format!(
+                            "the organisation {authority} is neither in this file nor in the catalogue: describe it \
+                             in the file (a cv:PublicOrganisation with its name, skos:prefLabel, and its area, \
+                             dct:spatial) or import it first"
+                        ),
+                    });
+                }
+            }
         }
         for organisation in &organisations {
-            problems.extend(prefixed(&format!("organisation {}", organisation.id), organisation.problems()));
+            problems
+                .extend(prefixed(&format!("organisation {}", organisation.id), organisation_problems(organisation)));
         }
         for article in &articles {
             problems.extend(prefixed(&format!("article {}", article.id), article.problems()));
@@ -647,6 +664,24 @@ fn form_problems(error: forms::DefinitionError) -> Vec<FieldProblem> {
         }
         unreadable => vec![FieldProblem { path: "/".into(), problem: unreadable.to_string() }],
     }
+}
+
+/// A service's problems, and whether its kept CPSV-AP statements read (the editing API takes them
+/// back as they were exported).
+fn service_problems(service: &PublicService) -> Vec<FieldProblem> {
+    let mut problems = service.problems();
+    if let Some(problem) = super::cpsv::kept_rdf_problems(service.kept_rdf.as_deref()) {
+        problems.push(FieldProblem { path: "kept_rdf".into(), problem });
+    }
+    problems
+}
+
+fn organisation_problems(organisation: &PublicOrganisation) -> Vec<FieldProblem> {
+    let mut problems = organisation.problems();
+    if let Some(problem) = super::cpsv::kept_rdf_problems(organisation.kept_rdf.as_deref()) {
+        problems.push(FieldProblem { path: "kept_rdf".into(), problem });
+    }
+    problems
 }
 
 fn check_valid(kind: &'static str, problems: Vec<FieldProblem>) -> Result<(), EditError> {

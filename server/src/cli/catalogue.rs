@@ -49,7 +49,7 @@ pub(crate) async fn import(
             c.scenarios.len()
         );
         for unmapped in &read.unmapped {
-            println!("  not imported (no place in the catalogue model): {unmapped}");
+            println!("  no place in the catalogue model: {unmapped}");
         }
         for note in &read.notes {
             println!("  note: {note}");

@@ -288,3 +288,79 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
         .unwrap();
     assert!(hits.iter().all(|h| h.kind != offline_store::DocumentKind::Form), "{hits:?}");
 }
+
+fn example(name: &str) -> server::catalogue::files::CatalogueFile {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cpsv-ap").join(name);
+    server::catalogue::files::read(&path).unwrap().catalogue
+}
+
+#[tokio::test]
+async fn what_an_import_cannot_map_is_stored_and_served_again_in_the_services_cpsv_ap() {
+    let server = start().await;
+    #[allow(clippy::disallowed_methods)] // the import's time
+    let now = chrono::Utc::now();
+    let catalogue = server::catalogue::Catalogue::new(server.store.clone());
+    catalogue.import(example("semic-3.2.0_example-rdf_public_service.ttl"), now).await.unwrap();
+    let url = format!("{}v1/catalogue/services/{}", server.url, encoded("http://example.com/publicService1"));
+    let response =
+        reqwest::Client::new().get(&url).header(PROTOCOL_HEADER, "1").header("accept", "text/turtle").send().await;
+    let turtle = response.unwrap().text().await.unwrap();
+    let graph = server::catalogue::rdf::parse(turtle.as_bytes(), server::catalogue::rdf::RdfSyntax::Turtle).unwrap();
+    let has = |s: &str, p: &str, o: &str| {
+        graph.iter().any(|t| {
+            t.subject.to_string() == format!("<{s}>") && t.predicate.as_str() == p && t.object.to_string() == o
+        })
+    };
+    // Through the database and the API, not only in memory: the input type, the special
+    // opening hours with their days, the requirement's type.
+    assert!(
+        has(
+            "http://example.com/publicService1",
+            "http://data.europa.eu/m8g/hasInputType",
+            "<http://example.com/evidenceType1>"
+        ),
+        "{turtle}"
+    );
+    assert!(has(
+        "http://example.com/requirement1",
+        "http://purl.org/dc/terms/type",
+        "<http://example.com/federalreduction>"
+    ));
+    assert!(has(
+        "http://example.com/specialOpeningHours1",
+        "http://purl.org/dc/terms/description",
+        "\"closed on weekend\"@en"
+    ));
+    assert!(graph.iter().any(|t| t.object.to_string() == "<http://www.w3.org/2006/time#Saturday>"));
+    // Importing the same file again changes nothing (the kept statements are canonical).
+    let again = catalogue.import(example("semic-3.2.0_example-rdf_public_service.ttl"), now).await.unwrap();
+    assert_eq!(again.unchanged, 2, "{again:?}");
+}
+
+#[tokio::test]
+async fn a_service_whose_competent_authority_nobody_describes_is_refused_with_what_to_do() {
+    let server = start().await;
+    #[allow(clippy::disallowed_methods)] // the import's time
+    let now = chrono::Utc::now();
+    let catalogue = server::catalogue::Catalogue::new(server.store.clone());
+    // Smart Data Models' example names an organisation it does not describe.
+    let err = catalogue.import(example("sdm_PublicService_example.jsonld"), now).await.unwrap_err().to_string();
+    assert!(err.contains("urn:ngsi-ld:CPSV-AP:PublicOrganization:8566c45a-8b9e-46d5-8371-81c8ad002362"), "{err}");
+    assert!(err.contains("neither in this file nor in the catalogue"), "{err}");
+    assert!(catalogue.live_services_and_organisations().await.unwrap().0.is_empty(), "nothing imported");
+    // Once the organisation is in the catalogue, the same file goes in.
+    let mut with_authority = example("sdm_PublicService_example.jsonld");
+    with_authority.organisations.push(domain::catalogue::PublicOrganisation {
+        id: "urn:ngsi-ld:CPSV-AP:PublicOrganization:8566c45a-8b9e-46d5-8371-81c8ad002362".into(),
+        identifier: None,
+        registration_number: None,
+        name: domain::catalogue::Text::new().with("en", "Finnish Patent and Registration Office"),
+        spatial: vec!["http://publications.europa.eu/resource/authority/country/FIN".into()],
+        municipality: None,
+        contact_points: vec![],
+        e_address: None,
+        version: 0,
+        kept_rdf: None,
+    });
+    catalogue.import(with_authority, now).await.unwrap();
+}
