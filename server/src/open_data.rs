@@ -1,6 +1,6 @@
-//! Open data: service-provision statistics (P_UZSK) by month × service × institution × channel ×
-//! kind, and the e-address KPIs (process 8) by month × sending institution, published as CSV and
-//! JSON with a DCAT-AP description. No personal data: only counts,
+//! Open data: service-provision statistics (P_UZSK) by month × service × institution × centre ×
+//! channel × kind, waiting and service times by month × centre, and the e-address KPIs (process 8)
+//! by month × sending institution, published as CSV and JSON with a DCAT-AP description. No personal data: only counts,
 //! and counts below [`SUPPRESS_BELOW`] are withheld so that no visit can be singled out.
 
 use chrono::{DateTime, Utc};
@@ -52,6 +52,7 @@ impl<T> Cached<T> {
 #[derive(Default)]
 pub struct OpenDataCache {
     pub provision: Cached<Vec<ProvisionRow>>,
+    pub service_times: Cached<Vec<ServiceTimeRow>>,
     pub eaddress: Cached<EaddressKpis>,
 }
 
@@ -62,6 +63,8 @@ pub struct ProvisionRow {
     pub service_id: String,
     pub service_name: String,
     pub institution: String,
+    /// The client service centre where the case was registered.
+    pub centre: String,
     pub channel: String,
     pub kind: String,
     pub cases: Option<u64>,
@@ -73,7 +76,7 @@ pub async fn provision_rows(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec
     let counts = store.case_statistics().await?.into_iter().filter(|c| c.month < open);
     let mut names = std::collections::HashMap::new();
     let mut rows = Vec::new();
-    for ProvisionCount { month, service_id, institution, channel, kind, cases } in counts {
+    for ProvisionCount { month, service_id, institution, centre, channel, kind, cases } in counts {
         if !names.contains_key(&service_id) {
             let name = store
                 .catalogue_record(RecordKind::Service, &service_id)
@@ -88,12 +91,102 @@ pub async fn provision_rows(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec
             month,
             service_id,
             institution,
+            centre,
             channel,
             kind,
             cases: (cases >= SUPPRESS_BELOW).then_some(cases),
         });
     }
     Ok(rows)
+}
+
+/// Waiting and service times at one centre in one month (minutes, one decimal): withheld
+/// whole under [`SUPPRESS_BELOW`] cases, so that no visit can be singled out.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ServiceTimeRow {
+    pub month: String,
+    pub centre: String,
+    pub cases: Option<u64>,
+    /// From arriving until being served.
+    pub median_waiting_minutes: Option<f64>,
+    pub p90_waiting_minutes: Option<f64>,
+    /// From being served until the case was registered.
+    pub median_service_minutes: Option<f64>,
+    pub p90_service_minutes: Option<f64>,
+}
+
+fn minutes(seconds: i64) -> f64 {
+    (seconds.max(0) as f64 / 6.0).round() / 10.0
+}
+
+/// The waiting and service times as published: closed months only, small groups withheld.
+pub async fn service_time_rows(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<ServiceTimeRow>, StoreError> {
+    let open = open_month(now);
+    let mut groups: std::collections::BTreeMap<(String, String), (Vec<i64>, Vec<i64>)> = Default::default();
+    for times in store.case_times().await?.into_iter().filter(|t| t.month < open) {
+        let (waiting, service) = groups.entry((times.month, times.centre)).or_default();
+        waiting.push(times.waiting_seconds);
+        service.push(times.service_seconds);
+    }
+    Ok(groups
+        .into_iter()
+        .map(|((month, centre), (mut waiting, mut service))| {
+            waiting.sort_unstable();
+            service.sort_unstable();
+            let cases = waiting.len() as u64;
+            let shown = cases >= SUPPRESS_BELOW;
+            let at = |values: &[i64], fraction| {
+                shown.then(|| crate::store::nearest_rank(values, fraction)).flatten().map(minutes)
+            };
+            ServiceTimeRow {
+                median_waiting_minutes: at(&waiting, 0.5),
+                p90_waiting_minutes: at(&waiting, 0.9),
+                median_service_minutes: at(&service, 0.5),
+                p90_service_minutes: at(&service, 0.9),
+                cases: shown.then_some(cases),
+                month,
+                centre,
+            }
+        })
+        .collect())
+}
+
+/// The waiting and service times as CSV.
+pub fn service_times_to_csv(rows: &[ServiceTimeRow]) -> String {
+    let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let mut out = String::from(
+        "month,centre,cases,median_waiting_minutes,p90_waiting_minutes,median_service_minutes,p90_service_minutes,suppressed\r\n",
+    );
+    for row in rows {
+        let fields = [
+            csv_field(&row.month),
+            csv_field(&row.centre),
+            row.cases.map(|n| n.to_string()).unwrap_or_default(),
+            number(row.median_waiting_minutes),
+            number(row.p90_waiting_minutes),
+            number(row.median_service_minutes),
+            number(row.p90_service_minutes),
+            row.cases.is_none().to_string(),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn service_times_to_json(rows: &[ServiceTimeRow], generated_at: DateTime<Utc>) -> serde_json::Value {
+    serde_json::json!({
+        "dataset": "service-times",
+        "generated_at": generated_at,
+        "suppression": format!("centres with fewer than {SUPPRESS_BELOW} cases in a month are withheld (all values null)"),
+        "rows": rows,
+    })
+}
+
+/// A CSV as served: with a UTF-8 byte order mark first when asked (`?bom=true`), which makes
+/// spreadsheet programs read the Latvian letters right.
+pub fn with_optional_bom(csv: String, bom: bool) -> String {
+    if bom { format!("\u{FEFF}{csv}") } else { csv }
 }
 
 /// One CSV cell. A text that a spreadsheet would take for a formula (it starts with `=`, `+`,
@@ -121,13 +214,14 @@ fn csv_field(value: &str) -> String {
 
 /// CSV (RFC 4180, UTF-8): suppressed counts are empty with `suppressed` = true.
 pub fn to_csv(rows: &[ProvisionRow]) -> String {
-    let mut out = String::from("month,service_id,service_name,institution,channel,kind,cases,suppressed\r\n");
+    let mut out = String::from("month,service_id,service_name,institution,centre,channel,kind,cases,suppressed\r\n");
     for row in rows {
         let fields = [
             csv_field(&row.month),
             csv_field(&row.service_id),
             csv_field(&row.service_name),
             csv_field(&row.institution),
+            csv_field(&row.centre),
             csv_field(&row.channel),
             csv_field(&row.kind),
             row.cases.map(|n| n.to_string()).unwrap_or_default(),
@@ -301,8 +395,8 @@ fn untyped_catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value
                 { "@value": "Services provided", "@language": "en" }
             ],
             "dct:description": [
-                { "@value": format!("Pakalpojumu gadījumi pa mēnešiem, pakalpojumiem, iestādēm, kanāliem un veidiem; skaiti mazāki par {SUPPRESS_BELOW} netiek publicēti."), "@language": "lv" },
-                { "@value": format!("Service cases by month, service, institution, channel and kind; counts below {SUPPRESS_BELOW} are withheld."), "@language": "en" }
+                { "@value": format!("Pakalpojumu gadījumi pa mēnešiem, pakalpojumiem, iestādēm, klientu apkalpošanas centriem, kanāliem un veidiem; skaiti mazāki par {SUPPRESS_BELOW} netiek publicēti."), "@language": "lv" },
+                { "@value": format!("Service cases by month, service, institution, client service centre, channel and kind; counts below {SUPPRESS_BELOW} are withheld."), "@language": "en" }
             ],
             "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
             "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
@@ -317,6 +411,33 @@ fn untyped_catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value
                 {
                     "@type": "dcat:Distribution",
                     "dcat:accessURL": { "@id": format!("{base}/open-data/service-provision.json") },
+                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
+                }
+            ]
+        }, {
+            "@id": format!("{base}/open-data/service-times"),
+            "@type": "dcat:Dataset",
+            "dct:title": [
+                { "@value": "Gaidīšanas un apkalpošanas laiks VPVKAC", "@language": "lv" },
+                { "@value": "Waiting and service times at client service centres", "@language": "en" }
+            ],
+            "dct:description": [
+                { "@value": format!("Klientu gaidīšanas laiks līdz apkalpošanai un apkalpošanas ilgums minūtēs (mediāna, 90. procentile) pa mēnešiem un klientu apkalpošanas centriem; centri ar mazāk nekā {SUPPRESS_BELOW} gadījumiem mēnesī netiek publicēti."), "@language": "lv" },
+                { "@value": format!("Customers' waiting time until served and the length of service in minutes (median, 90th percentile) by month and client service centre; centres with fewer than {SUPPRESS_BELOW} cases in a month are withheld."), "@language": "en" }
+            ],
+            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
+            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
+            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
+            "dcat:keyword": ["VPVKAC", "gaidīšanas laiks", "apkalpošanas laiks"],
+            "dcat:distribution": [
+                {
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": { "@id": format!("{base}/open-data/service-times.csv") },
+                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" }
+                },
+                {
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": { "@id": format!("{base}/open-data/service-times.json") },
                     "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
                 }
             ]
@@ -399,6 +520,7 @@ mod tests {
             service_id: "https://pietura.lv/id/service/dog-fee".into(),
             service_name: name.into(),
             institution: "https://pietura.lv/id/org/riga".into(),
+            centre: "Rīgas VPVKAC".into(),
             channel: "vpvkac_in_person".into(),
             kind: "consultation".into(),
             cases,
@@ -409,7 +531,7 @@ mod tests {
     fn csv_quotes_what_needs_it_and_marks_suppressed_counts() {
         let csv = to_csv(&[row(Some(7), "Suņu nodeva, gada"), row(None, "Pase")]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0], "month,service_id,service_name,institution,channel,kind,cases,suppressed");
+        assert_eq!(lines[0], "month,service_id,service_name,institution,centre,channel,kind,cases,suppressed");
         assert!(lines[1].contains(",\"Suņu nodeva, gada\","), "{}", lines[1]);
         assert!(lines[1].ends_with(",7,false"));
         assert!(lines[2].ends_with(",,true"));

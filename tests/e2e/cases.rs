@@ -176,7 +176,7 @@ async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal
         use chrono::Datelike;
         let first_of_month = now().date_naive().with_day(1).unwrap().and_hms_opt(9, 0, 0).unwrap().and_utc();
         draft.served_at = first_of_month - chrono::Duration::days(3);
-        draft.arrived_at = draft.served_at;
+        draft.arrived_at = draft.served_at - chrono::Duration::minutes(10);
         draft
     };
     for minute in 0..6 {
@@ -203,10 +203,25 @@ async fn open_data_counts_the_cases_withholds_small_counts_and_holds_no_personal
     let passport_row = json["rows"].as_array().unwrap().iter().find(|r| r["service_id"] == passport).unwrap();
     assert_eq!(passport_row["cases"], serde_json::Value::Null, "two cases are withheld");
     assert!(catalog.contains("dcat:Dataset") && catalog.contains("service-provision.csv"));
+    // The centre is a dimension: the desk's centre, by name.
+    assert!(csv.starts_with("month,service_id,service_name,institution,centre,"), "{csv}");
+    assert!(dog_row.contains(&format!(",{},", enrolled.centre.name)), "{dog_row}");
+    // Waiting and service times by centre and month: eight cases last month (shown), each
+    // waited 10 minutes; the spreadsheet form starts with a byte order mark.
+    let times = http.get(format!("{}/open-data/service-times.csv?bom=true", server.url)).send().await.unwrap();
+    let times = times.text().await.unwrap();
+    assert!(times.starts_with('\u{FEFF}'), "{times}");
+    assert!(times.contains("month,centre,cases,median_waiting_minutes"), "{times}");
+    let centre_row = times.lines().find(|l| l.contains(&enrolled.centre.name)).unwrap_or_else(|| panic!("{times}"));
+    assert!(centre_row.contains(&format!(",{},8,10,10,", enrolled.centre.name)), "{centre_row}");
+    assert!(centre_row.ends_with(",false"), "{centre_row}");
+    let plain = http.get(format!("{}/open-data/service-times.csv", server.url)).send().await.unwrap();
+    assert!(plain.text().await.unwrap().starts_with("month,"), "no mark unless asked");
+    assert!(catalog.contains("service-times.csv"), "the new data set is described");
     // Nothing about people anywhere: no personal codes, no names.
     let exported = server_cli(&bin, &db, &["stats", "export", "--format", "csv"]).unwrap();
     assert_eq!(exported, csv, "the command writes what the server publishes");
-    for published in [csv.as_str(), &json.to_string(), catalog.as_str()] {
+    for published in [csv.as_str(), &json.to_string(), catalog.as_str(), times.as_str()] {
         for personal in ["290156", "11605", "161175", "19997", "Oskars", "Kalns"] {
             assert!(!published.contains(personal), "{personal:?} in the open data");
         }

@@ -238,6 +238,8 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         sync::push_outbox,
         sync::message_states,
         open_data::provision_csv,
+        open_data::service_times_csv,
+        open_data::service_times_json,
         open_data::provision_json,
         open_data::open_data_catalog,
         open_data::eaddress_kpi_csv,
@@ -387,6 +389,8 @@ pub fn router(state: AppState) -> Router {
         .route("/open-data/service-provision.csv", get(open_data::provision_csv))
         .route("/open-data/service-provision.json", get(open_data::provision_json))
         .route("/open-data/catalog.jsonld", get(open_data::open_data_catalog))
+        .route("/open-data/service-times.csv", get(open_data::service_times_csv))
+        .route("/open-data/service-times.json", get(open_data::service_times_json))
         .route("/open-data/eaddress-kpi.csv", get(open_data::eaddress_kpi_csv))
         .route("/open-data/eaddress-directory.csv", get(open_data::eaddress_directory_csv))
         .route("/open-data/eaddress-kpi.json", get(open_data::eaddress_kpi_json))

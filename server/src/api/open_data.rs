@@ -1,15 +1,66 @@
 //! Open data: service provision, e-address KPIs and directory, and the DCAT-AP catalogue (closed months only, nothing personal).
 
 use super::*;
+use axum::extract::Query;
 
-/// Service-provision statistics as CSV: month × service × institution × channel × kind; counts
-/// below 5 withheld; no personal data. Public.
-#[utoipa::path(get, path = "/open-data/service-provision.csv",
+/// How a CSV is wanted.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub(super) struct CsvQuery {
+    /// `true`: a UTF-8 byte order mark first, so that spreadsheet programs read the Latvian
+    /// letters right.
+    #[serde(default)]
+    bom: bool,
+}
+
+fn csv_response(csv: String, query: &CsvQuery) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
+        crate::open_data::with_optional_bom(csv, query.bom),
+    )
+        .into_response()
+}
+
+/// Service-provision statistics as CSV: month × service × institution × centre × channel ×
+/// kind; counts below 5 withheld; no personal data. Public.
+#[utoipa::path(get, path = "/open-data/service-provision.csv", params(CsvQuery),
     responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
-pub(super) async fn provision_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn provision_csv(
+    State(state): State<AppState>,
+    Query(query): Query<CsvQuery>,
+) -> Result<Response, ApiError> {
     let (_, rows) = provision(&state).await?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL], crate::open_data::to_csv(&rows))
-        .into_response())
+    Ok(csv_response(crate::open_data::to_csv(&rows), &query))
+}
+
+pub(super) async fn service_times(
+    state: &AppState,
+) -> Result<(chrono::DateTime<chrono::Utc>, Arc<Vec<crate::open_data::ServiceTimeRow>>), ApiError> {
+    let (store, now) = (state.store.clone(), (state.clock)());
+    Ok(state
+        .open_data
+        .service_times
+        .get(now, || async move { crate::open_data::service_time_rows(store.as_ref(), now).await })
+        .await?)
+}
+
+/// Waiting and service times (minutes: median, 90th percentile) by month × centre; centres with
+/// fewer than 5 cases in a month withheld; no personal data. Public.
+#[utoipa::path(get, path = "/open-data/service-times.csv", params(CsvQuery),
+    responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
+pub(super) async fn service_times_csv(
+    State(state): State<AppState>,
+    Query(query): Query<CsvQuery>,
+) -> Result<Response, ApiError> {
+    let (_, rows) = service_times(&state).await?;
+    Ok(csv_response(crate::open_data::service_times_to_csv(&rows), &query))
+}
+
+/// The waiting and service times as JSON (withheld values are null). Public.
+#[utoipa::path(get, path = "/open-data/service-times.json",
+    responses((status = 200, description = "The rows, and how small groups are withheld")))]
+pub(super) async fn service_times_json(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let (computed_at, rows) = service_times(&state).await?;
+    Ok(([OPEN_DATA_CACHE_CONTROL], Json(crate::open_data::service_times_to_json(&rows, computed_at))).into_response())
 }
 
 /// Caches may keep an open data set as long as the server does.
@@ -47,15 +98,14 @@ pub(super) async fn provision_json(State(state): State<AppState>) -> Result<Resp
 
 /// E-address KPIs as CSV: messages sent, delivered, read, hours to read (median, 90th
 /// percentile) by month × sending institution; small groups withheld; no personal data. Public.
-#[utoipa::path(get, path = "/open-data/eaddress-kpi.csv",
+#[utoipa::path(get, path = "/open-data/eaddress-kpi.csv", params(CsvQuery),
     responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
-pub(super) async fn eaddress_kpi_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn eaddress_kpi_csv(
+    State(state): State<AppState>,
+    Query(query): Query<CsvQuery>,
+) -> Result<Response, ApiError> {
     let (_, kpis) = eaddress_kpis(&state).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
-        crate::open_data::kpis_to_csv(&kpis.0),
-    )
-        .into_response())
+    Ok(csv_response(crate::open_data::kpis_to_csv(&kpis.0), &query))
 }
 
 /// The e-address KPIs as JSON, with active mailboxes by kind. Public.
@@ -67,15 +117,14 @@ pub(super) async fn eaddress_kpi_json(State(state): State<AppState>) -> Result<R
 
 /// The e-address catalogue as CSV: institutions' active mailboxes (address, name). Public; the
 /// same as `GET /v1/eaddress/directory`.
-#[utoipa::path(get, path = "/open-data/eaddress-directory.csv",
+#[utoipa::path(get, path = "/open-data/eaddress-directory.csv", params(CsvQuery),
     responses((status = 200, description = "RFC 4180 CSV, UTF-8", content_type = "text/csv")))]
-pub(super) async fn eaddress_directory_csv(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn eaddress_directory_csv(
+    State(state): State<AppState>,
+    Query(query): Query<CsvQuery>,
+) -> Result<Response, ApiError> {
     let accounts = state.store.institution_directory().await?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), OPEN_DATA_CACHE_CONTROL],
-        crate::open_data::directory_to_csv(&accounts),
-    )
-        .into_response())
+    Ok(csv_response(crate::open_data::directory_to_csv(&accounts), &query))
 }
 
 /// The DCAT-AP description of the open data sets. Public.

@@ -502,9 +502,24 @@ pub struct ProvisionCount {
     pub month: String,
     pub service_id: String,
     pub institution: String,
+    /// The client service centre's name.
+    pub centre: String,
     pub channel: String,
     pub kind: String,
     pub cases: u64,
+}
+
+/// One case's times, for the waiting and service times by centre (nothing else of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseTimes {
+    /// `YYYY-MM` of serving, UTC.
+    pub month: String,
+    /// The centre's name.
+    pub centre: String,
+    /// Seconds from arriving until being served.
+    pub waiting_seconds: i64,
+    /// Seconds from being served until the case was registered.
+    pub service_seconds: i64,
 }
 
 /// A workshop on a training server: the scenarios chosen and who made it.

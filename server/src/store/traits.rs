@@ -426,6 +426,8 @@ pub trait StatisticsStore: Send + Sync {
     /// Cases counted by month (YYYY-MM of `served_at`, UTC), service, holder institution,
     /// channel and kind, in that order. Nothing about people.
     async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError>;
+    /// Every case's waiting and service times with its centre and month, by month and centre.
+    async fn case_times(&self) -> Result<Vec<crate::store::CaseTimes>, StoreError>;
 }
 
 /// Workshops on a training server.

@@ -291,6 +291,20 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
         ),
         row(
             M::GET,
+            "/open-data/service-times.csv",
+            "open-data/service-times.csv",
+            Body::None,
+            "200 200 200 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            M::GET,
+            "/open-data/service-times.json",
+            "open-data/service-times.json",
+            Body::None,
+            "200 200 200 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            M::GET,
             "/open-data/service-provision.json",
             "open-data/service-provision.json",
             Body::None,

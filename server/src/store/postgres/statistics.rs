@@ -34,18 +34,38 @@ impl StatisticsStore for PostgresStore {
 
     async fn case_statistics(&self) -> Result<Vec<ProvisionCount>, StoreError> {
         self.select(
-            "SELECT to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, service_id, holder_institution,
-                        channel, kind, count(*)
-                 FROM cases GROUP BY month, service_id, holder_institution, channel, kind
-                 ORDER BY month, service_id, holder_institution, channel, kind",
+            "SELECT to_char(c.served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, c.service_id, c.holder_institution,
+                        ce.name, c.channel, c.kind, count(*)
+                 FROM cases c JOIN centres ce ON ce.id = c.centre_id
+                 GROUP BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind
+                 ORDER BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind",
             &[],
             |r| ProvisionCount {
                 month: r.get(0),
                 service_id: r.get(1),
                 institution: r.get(2),
-                channel: r.get(3),
-                kind: r.get(4),
-                cases: r.get::<_, i64>(5) as u64,
+                centre: r.get(3),
+                channel: r.get(4),
+                kind: r.get(5),
+                cases: r.get::<_, i64>(6) as u64,
+            },
+        )
+        .await
+    }
+
+    async fn case_times(&self) -> Result<Vec<crate::store::CaseTimes>, StoreError> {
+        self.select(
+            "SELECT to_char(c.served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, ce.name,
+                    round(extract(epoch FROM (d->>'served_at')::timestamptz - (d->>'arrived_at')::timestamptz))::int8,
+                    round(extract(epoch FROM (d->'history'->0->>'at')::timestamptz - (d->>'served_at')::timestamptz))::int8
+             FROM cases c JOIN centres ce ON ce.id = c.centre_id, LATERAL (SELECT c.document::jsonb AS d) j
+             ORDER BY month, ce.name",
+            &[],
+            |r| crate::store::CaseTimes {
+                month: r.get(0),
+                centre: r.get(1),
+                waiting_seconds: r.get(2),
+                service_seconds: r.get(3),
             },
         )
         .await

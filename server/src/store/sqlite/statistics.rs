@@ -73,9 +73,11 @@ impl StatisticsStore for SqliteStore {
         self.with(|c| {
             let mut statement = c
                 .prepare(
-                    "SELECT substr(served_at, 1, 7) AS month, service_id, holder_institution, channel, kind, count(*)
-                     FROM cases GROUP BY month, service_id, holder_institution, channel, kind
-                     ORDER BY month, service_id, holder_institution, channel, kind",
+                    "SELECT substr(c.served_at, 1, 7) AS month, c.service_id, c.holder_institution, ce.name,
+                            c.channel, c.kind, count(*)
+                     FROM cases c JOIN centres ce ON ce.id = c.centre_id
+                     GROUP BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind
+                     ORDER BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind",
                 )
                 .map_err(db)?;
             let rows = statement
@@ -84,9 +86,40 @@ impl StatisticsStore for SqliteStore {
                         month: r.get(0)?,
                         service_id: r.get(1)?,
                         institution: r.get(2)?,
-                        channel: r.get(3)?,
-                        kind: r.get(4)?,
-                        cases: r.get::<_, i64>(5)? as u64,
+                        centre: r.get(3)?,
+                        channel: r.get(4)?,
+                        kind: r.get(5)?,
+                        cases: r.get::<_, i64>(6)? as u64,
+                    })
+                })
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn case_times(&self) -> Result<Vec<crate::store::CaseTimes>, StoreError> {
+        self.with(|c| {
+            let mut statement = c
+                .prepare(
+                    "SELECT substr(c.served_at, 1, 7) AS month, ce.name,
+                            CAST(round((julianday(json_extract(c.document, '$.served_at'))
+                                 - julianday(json_extract(c.document, '$.arrived_at'))) * 86400) AS INTEGER),
+                            CAST(round((julianday(json_extract(c.document, '$.history[0].at'))
+                                 - julianday(json_extract(c.document, '$.served_at'))) * 86400) AS INTEGER)
+                     FROM cases c JOIN centres ce ON ce.id = c.centre_id
+                     ORDER BY month, ce.name",
+                )
+                .map_err(db)?;
+            let rows = statement
+                .query_map([], |r| {
+                    Ok(crate::store::CaseTimes {
+                        month: r.get(0)?,
+                        centre: r.get(1)?,
+                        waiting_seconds: r.get(2)?,
+                        service_seconds: r.get(3)?,
                     })
                 })
                 .map_err(db)?
