@@ -121,14 +121,18 @@ fn minutes(seconds: i64) -> f64 {
 
 /// The waiting and service times as published: closed months only, small groups withheld.
 pub async fn service_time_rows(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<ServiceTimeRow>, StoreError> {
-    let open = open_month(now);
+    Ok(group_service_times(store.case_times().await?, &open_month(now)))
+}
+
+/// Cases' times grouped by month and centre, months before `open` only.
+fn group_service_times(cases: Vec<crate::store::CaseTimes>, open: &str) -> Vec<ServiceTimeRow> {
     let mut groups: std::collections::BTreeMap<(String, String), (Vec<i64>, Vec<i64>)> = Default::default();
-    for times in store.case_times().await?.into_iter().filter(|t| t.month < open) {
+    for times in cases.into_iter().filter(|t| t.month.as_str() < open) {
         let (waiting, service) = groups.entry((times.month, times.centre)).or_default();
         waiting.push(times.waiting_seconds);
         service.push(times.service_seconds);
     }
-    Ok(groups
+    groups
         .into_iter()
         .map(|((month, centre), (mut waiting, mut service))| {
             waiting.sort_unstable();
@@ -148,7 +152,7 @@ pub async fn service_time_rows(store: &dyn Store, now: DateTime<Utc>) -> Result<
                 centre,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The waiting and service times as CSV.
@@ -535,6 +539,32 @@ mod tests {
         assert!(lines[1].contains(",\"Suņu nodeva, gada\","), "{}", lines[1]);
         assert!(lines[1].ends_with(",7,false"));
         assert!(lines[2].ends_with(",,true"));
+    }
+
+    #[test]
+    fn times_are_grouped_by_month_and_centre_and_small_groups_withheld_whole() {
+        let case = |month: &str, centre: &str, waiting: i64| crate::store::CaseTimes {
+            month: month.into(),
+            centre: centre.into(),
+            waiting_seconds: waiting,
+            service_seconds: 2 * waiting,
+        };
+        let mut cases: Vec<_> = (1..=10).map(|m| case("2026-10", "Rīgas VPVKAC", m * 60)).collect();
+        cases.extend((1..=4).map(|m| case("2026-10", "Ogres VPVKAC", m * 60)));
+        cases.extend((1..=9).map(|m| case("2026-11", "Rīgas VPVKAC", m * 60)));
+        let rows = group_service_times(cases, "2026-11");
+        assert_eq!(rows.len(), 2, "the open month is not published: {rows:?}");
+        let ogre = &rows[0];
+        assert_eq!((ogre.centre.as_str(), ogre.cases, ogre.median_waiting_minutes), ("Ogres VPVKAC", None, None));
+        assert_eq!(ogre.p90_service_minutes, None, "withheld whole");
+        let riga = &rows[1];
+        assert_eq!(riga.cases, Some(10));
+        assert_eq!((riga.median_waiting_minutes, riga.p90_waiting_minutes), (Some(5.0), Some(9.0)));
+        assert_eq!((riga.median_service_minutes, riga.p90_service_minutes), (Some(10.0), Some(18.0)));
+        let csv = service_times_to_csv(&rows);
+        assert!(csv.contains("\r\n2026-10,Ogres VPVKAC,,,,,,true\r\n"), "{csv}");
+        assert!(with_optional_bom(csv.clone(), true).starts_with('\u{FEFF}'));
+        assert_eq!(with_optional_bom(csv.clone(), false), csv);
     }
 
     #[test]

@@ -773,6 +773,13 @@ pub async fn case_statistics_count_by_month_service_institution_channel_and_kind
         let mut case = stored_case(id, &format!("RCV-03-26-{n:04}"), centre);
         case.served_at = served;
         case.kind = kind.into();
+        // The times as a case's document holds them: waited n minutes, served for 2n.
+        let arrived = served - chrono::Duration::minutes(n);
+        let registered = served + chrono::Duration::minutes(2 * n) + chrono::Duration::milliseconds(400);
+        case.document = serde_json::json!({
+            "arrived_at": arrived, "served_at": served, "history": [{ "status": "registered", "at": registered }]
+        })
+        .to_string();
         store.insert_case(id, device, case, t(30)).await.unwrap();
     }
     let rows = store.case_statistics().await.unwrap();
@@ -786,6 +793,26 @@ pub async fn case_statistics_count_by_month_service_institution_channel_and_kind
         ]
     );
     assert!(rows.iter().all(|r| r.institution == "https://pietura.lv/id/org/riga" && r.channel == "vpvkac_in_person"));
+    assert!(rows.iter().all(|r| r.centre == "Centrs"), "the centre by name: {rows:?}");
+    // Each case's waiting and service times, in whole seconds, by month and centre.
+    let mut times: Vec<(String, String, i64, i64)> = store
+        .case_times()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.month, t.centre, t.waiting_seconds, t.service_seconds))
+        .collect();
+    times.sort();
+    let centre = || "Centrs".to_owned();
+    assert_eq!(
+        times,
+        [
+            ("2026-11".to_owned(), centre(), 60, 120),
+            ("2026-11".to_owned(), centre(), 120, 240),
+            ("2026-11".to_owned(), centre(), 180, 360),
+            ("2026-12".to_owned(), centre(), 240, 480),
+        ]
+    );
 }
 
 pub async fn desks_are_numbered_in_their_centre_and_numbers_are_never_reused(store: Arc<dyn Store>) {

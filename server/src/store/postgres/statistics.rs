@@ -59,6 +59,7 @@ impl StatisticsStore for PostgresStore {
                     round(extract(epoch FROM (d->>'served_at')::timestamptz - (d->>'arrived_at')::timestamptz))::int8,
                     round(extract(epoch FROM (d->'history'->0->>'at')::timestamptz - (d->>'served_at')::timestamptz))::int8
              FROM cases c JOIN centres ce ON ce.id = c.centre_id, LATERAL (SELECT c.document::jsonb AS d) j
+             WHERE d->>'arrived_at' IS NOT NULL AND d->'history'->0->>'at' IS NOT NULL
              ORDER BY month, ce.name",
             &[],
             |r| crate::store::CaseTimes {

@@ -110,6 +110,8 @@ impl StatisticsStore for SqliteStore {
                             CAST(round((julianday(json_extract(c.document, '$.history[0].at'))
                                  - julianday(json_extract(c.document, '$.served_at'))) * 86400) AS INTEGER)
                      FROM cases c JOIN centres ce ON ce.id = c.centre_id
+                     WHERE json_extract(c.document, '$.arrived_at') IS NOT NULL
+                       AND json_extract(c.document, '$.history[0].at') IS NOT NULL
                      ORDER BY month, ce.name",
                 )
                 .map_err(db)?;
