@@ -692,6 +692,61 @@ pub struct InstitutionStatusRequest {
     pub note: String,
 }
 
+/// A case an institution registers for one of its own channels (`POST /v1/cases`, its API key):
+/// in person at the institution, by phone, post, e-mail, e-address, an e-service or its app.
+/// Numbered by the server like a centre's cases (`CODE-CC-YY-NNNN`: the institution's case code,
+/// the channel, the year, the sequence); sending the same `own_id` again answers the case
+/// registered then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionCaseRequest {
+    /// The institution's own id for the case (1 to 100 characters).
+    pub own_id: String,
+    /// The catalogue service (its IRI); the institution must be one of its competent authorities.
+    pub service_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "consultation"))]
+    pub kind: domain::case::CaseKind,
+    /// `institution_in_person`, `phone`, `post`, `email`, `e_address`, `e_service` or `mobile_app`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "phone"))]
+    pub channel: domain::catalogue::ChannelKind,
+    /// When the customer arrived (in person), if known; not after `served_at`.
+    #[serde(default)]
+    pub arrived_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When serving began.
+    pub served_at: chrono::DateTime<chrono::Utc>,
+    /// When the case was registered (now when left out); not before `served_at`, not in the future.
+    #[serde(default)]
+    pub registered_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The customer, if known: a personal code or a registration number, and the name.
+    #[serde(default)]
+    pub customer: Option<InstitutionCaseCustomer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionCaseCustomer {
+    /// A personal code (`DDMMYY-NNNNN` or `32…`) or an 11-digit registration number.
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// An institution's own-channel case as registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InstitutionCaseRecord {
+    pub id: Uuid,
+    pub own_id: String,
+    pub number: String,
+    pub service_id: String,
+    pub kind: String,
+    pub channel: String,
+    pub served_at: chrono::DateTime<chrono::Utc>,
+    pub registered_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxReply {

@@ -642,3 +642,144 @@ pub async fn add_demo_cases(
     }
     Ok(applied)
 }
+
+/// Why an institution's own-channel case was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnChannelCaseError {
+    #[error("{field}: {problem}")]
+    Invalid { field: &'static str, problem: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(
+        "your institution has no case code yet, which its case numbers start with: ask the operator \
+         (`pietura-server institution case-code ID CODE`)"
+    )]
+    NoCaseCode,
+    #[error("the own_id {0:?} is already a case of your institution with other details: give a new case a new own_id")]
+    OwnIdTaken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The channel's number in an institution's case numbers (where a centre's numbers have the
+/// desk); `None` for channels that are not the institution's own.
+pub fn own_channel_number(channel: &domain::catalogue::ChannelKind) -> Option<u8> {
+    use domain::catalogue::ChannelKind as C;
+    match channel {
+        C::InstitutionInPerson => Some(1),
+        C::Phone => Some(2),
+        C::Post => Some(3),
+        C::Email => Some(4),
+        C::EService => Some(5),
+        C::EAddress => Some(6),
+        C::MobileApp => Some(7),
+        C::VpvkacInPerson | C::Other(_) => None,
+    }
+}
+
+/// How far ahead of the server's clock a registration time may be (clocks differ a little).
+const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Registers a case of one of `institution`'s own channels, by the same rules as a desk's: a
+/// live service the institution is a competent authority of, times that do not go back, a
+/// customer whose code checks out; numbered by the server, idempotent by the own id.
+pub async fn register_for_institution(
+    store: &dyn Store,
+    institution: &str,
+    request: protocol::InstitutionCaseRequest,
+    now: DateTime<Utc>,
+) -> Result<(protocol::InstitutionCaseRecord, bool), OwnChannelCaseError> {
+    let invalid = |field, problem: &str| Err(OwnChannelCaseError::Invalid { field, problem: problem.to_owned() });
+    let own_id = request.own_id.trim();
+    if own_id.is_empty() || own_id.chars().count() > 100 || own_id.chars().any(char::is_control) {
+        return invalid("own_id", "must be 1 to 100 characters, without control characters");
+    }
+    let Some(channel_number) = own_channel_number(&request.channel) else {
+        return invalid(
+            "channel",
+            "must be one of the institution's own channels (institution_in_person, phone, post, email, e_address, \
+             e_service, mobile_app); cases at client service centres come from their desks",
+        );
+    };
+    let registered_at = request.registered_at.unwrap_or(now);
+    if registered_at > now + CLOCK_SKEW {
+        return invalid("registered_at", "is in the future");
+    }
+    if request.served_at > registered_at {
+        return invalid("served_at", "must not be after the registration");
+    }
+    if request.arrived_at.is_some_and(|arrived| arrived > request.served_at) {
+        return invalid("arrived_at", "must not be after served_at");
+    }
+    if let Some(customer) = &request.customer
+        && let Err(e) = domain::case::customer_from_code(&customer.code, &customer.name)
+    {
+        return invalid("customer.code", &e.to_string());
+    }
+    let service = match store.catalogue_record(RecordKind::Service, &request.service_id).await? {
+        Some(record) if !record.retired => {
+            serde_json::from_str::<domain::catalogue::PublicService>(&record.document).map_err(corrupt)?
+        }
+        _ => return invalid("service_id", "is not a service of the catalogue"),
+    };
+    if !service.competent_authorities.iter().any(|a| a == institution) {
+        return Err(OwnChannelCaseError::Forbidden(format!(
+            "your institution is not a competent authority of {}: register cases of your own services only",
+            service.id
+        )));
+    }
+    let case_code = store.institution_case_code(institution).await?.ok_or(OwnChannelCaseError::NoCaseCode)?;
+    let kind = serde_json::to_value(request.kind).map_err(corrupt)?.as_str().unwrap_or_default().to_owned();
+    let channel = serde_json::to_value(&request.channel).map_err(corrupt)?.as_str().unwrap_or_default().to_owned();
+    let normalised = protocol::InstitutionCaseRequest {
+        own_id: own_id.to_owned(),
+        registered_at: Some(registered_at),
+        ..request.clone()
+    };
+    let mut stated = normalised.clone();
+    // A repeat may leave registered_at out again: what it states is compared without it.
+    stated.registered_at = request.registered_at;
+    let id = Uuid::now_v7();
+    let new = crate::store::NewInstitutionCase {
+        id,
+        institution_id: institution.to_owned(),
+        own_id: own_id.to_owned(),
+        case_code,
+        channel_number,
+        service_id: service.id.clone(),
+        kind: kind.clone(),
+        channel: channel.clone(),
+        served_at: request.served_at,
+        registered_at,
+        request: serde_json::to_string(&normalised).map_err(corrupt)?,
+        audit: crate::audit::NewAuditEntry::new(
+            now,
+            format!("institution:{institution}"),
+            "case_registered",
+            format!("own:{own_id}"),
+            format!("{channel} {kind} {}", service.id),
+        ),
+    };
+    let (row, created) = store.register_institution_case(new).await?;
+    if !created {
+        let kept: protocol::InstitutionCaseRequest = serde_json::from_str(&row.request).map_err(corrupt)?;
+        let same = protocol::InstitutionCaseRequest { registered_at: stated.registered_at, ..kept.clone() } == stated
+            || kept == normalised;
+        if !same {
+            return Err(OwnChannelCaseError::OwnIdTaken(own_id.to_owned()));
+        }
+    }
+    Ok((
+        protocol::InstitutionCaseRecord {
+            id: row.id,
+            own_id: row.own_id,
+            number: row.number,
+            service_id: row.service_id,
+            kind: row.kind,
+            channel: row.channel,
+            served_at: row.served_at,
+            registered_at: row.registered_at,
+        },
+        created,
+    ))
+}

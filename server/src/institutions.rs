@@ -62,6 +62,26 @@ pub async fn add_institution(
         .await?)
 }
 
+/// Gives an institution the code its own channels' case numbers start with (`VSAA` in
+/// `VSAA-02-26-0042`): 2 to 4 capital letters or digits, none a centre or another institution
+/// has, so that every case number names one case.
+pub async fn set_case_code(store: &dyn Store, id: &str, code: &str) -> Result<String, InstitutionError> {
+    let code = domain::CentreCode::parse(code)
+        .map_err(|_| InstitutionError::Invalid {
+            field: "code",
+            problem: "a case code has 2 to 4 capital letters or digits, e.g. VSAA".into(),
+        })?
+        .into_inner();
+    if store.list_centres().await?.iter().any(|centre| centre.code == code) {
+        return Err(InstitutionError::Invalid {
+            field: "code",
+            problem: format!("{code} is a client service centre's code: choose another"),
+        });
+    }
+    store.set_institution_case_code(id, &code).await?;
+    Ok(code)
+}
+
 /// Issues a new API key for an institution, valid for good; the key is shown once and only its
 /// hash is kept.
 pub async fn issue_key(

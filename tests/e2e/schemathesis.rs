@@ -52,7 +52,12 @@ async fn fuzz_the_api(dir: &Path, database: &Path, settings: &str) {
     let eid = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{eid}{settings}")).unwrap();
     let riga = "https://pietura.lv/id/org/riga";
-    server_cli(&bin, database, &["institution", "add", riga, "--name", "Rīgas valstspilsētas pašvaldība"]).unwrap();
+    server_cli(
+        &bin,
+        database,
+        &["institution", "add", riga, "--name", "Rīgas valstspilsētas pašvaldība", "--case-code", "RIG"],
+    )
+    .unwrap();
     let key: serde_json::Value =
         serde_json::from_str(&server_cli(&bin, database, &["institution", "key", riga, "--json"]).unwrap()).unwrap();
     let key = key["api_key"].as_str().unwrap().to_owned();

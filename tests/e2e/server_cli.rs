@@ -24,7 +24,7 @@ fn operators_add_centres_and_devices_and_bad_input_changes_nothing() {
 
     let config = server_cli(&bin, &db, &["default-config"]).unwrap();
     assert!(config.contains("database_url"));
-    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 19"));
+    assert!(server_cli(&bin, &db, &["migrate"]).unwrap().contains("version 20"));
 
     fails_with(
         server_command(&bin, &db, 0).args(["device", "add", "--centre", "Nav", "--kind", "desk", "--name", "G"]),
@@ -147,7 +147,9 @@ fn catalogue_imports_are_all_or_nothing_and_exports_import_again() {
     )
     .unwrap();
     assert!(
-        imported.contains("not imported (no place in the catalogue model): http://data.europa.eu/m8g/hasInputType"),
+        imported.contains(
+            "no place in the catalogue model: http://data.europa.eu/m8g/hasInputType ×1 (e.g. on <http://example.com/publicService1>): kept as it came and exported again"
+        ),
         "{imported}"
     );
     assert!(imported.contains("imported 64 services"), "{imported}");
@@ -205,6 +207,17 @@ fn catalogue_imports_are_all_or_nothing_and_exports_import_again() {
         "not found",
     );
     assert!(server_cli(&bin, &db, &["institution", "list"]).unwrap().contains("VID"));
+    // The code its own channels' case numbers start with.
+    let said = server_cli(&bin, &db, &["institution", "case-code", "https://pietura.lv/id/org/vid", "VID"]).unwrap();
+    assert!(said.contains("start with VID"), "{said}");
+    fails_with(
+        server_command(&bin, &db, 0).args(["institution", "case-code", "https://pietura.lv/id/org/vid", "vid!"]),
+        "capital letters",
+    );
+    fails_with(
+        server_command(&bin, &db, 0).args(["institution", "case-code", "https://pietura.lv/id/org/none", "NON"]),
+        "not found",
+    );
 }
 
 #[test]

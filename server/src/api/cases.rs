@@ -219,6 +219,50 @@ pub async fn change_status(
     Ok(Json(CaseRecordDto { seq, case }))
 }
 
+impl From<cases::OwnChannelCaseError> for ApiError {
+    fn from(error: cases::OwnChannelCaseError) -> Self {
+        use cases::OwnChannelCaseError as E;
+        let message = error.to_string();
+        match error {
+            E::Invalid { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error_codes::VALIDATION, message).with_field(field)
+            }
+            E::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, error_codes::FORBIDDEN, message),
+            E::NoCaseCode => ApiError::new(StatusCode::CONFLICT, error_codes::VALIDATION, message),
+            E::OwnIdTaken(_) => {
+                ApiError::new(StatusCode::CONFLICT, error_codes::CONFLICT, message).with_field("own_id")
+            }
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
+/// An institution registers a case of one of its own channels (in person at the institution,
+/// phone, post, e-mail, e-address, e-service, app), numbered by the server like a centre's cases
+/// and counted in the open data by channel. Sending the same `own_id` again answers the case
+/// registered then (200) instead of a new one (201).
+#[utoipa::path(post, path = "/v1/cases", request_body = protocol::InstitutionCaseRequest,
+    params(("pietura-protocol" = u32, Header)),
+    security(("institution_key" = [])),
+    responses((status = 201, description = "Registered", body = protocol::InstitutionCaseRecord),
+        (status = 200, description = "Registered before under this own_id", body = protocol::InstitutionCaseRecord),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a competent authority of the service", body = ErrorBody),
+        (status = 409, description = "The own_id names another case, or the institution has no case code", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn register_own_channel_case(
+    State(state): State<AppState>,
+    AuthenticatedInstitution(_, institution): AuthenticatedInstitution,
+    ApiJson(request): ApiJson<protocol::InstitutionCaseRequest>,
+) -> Result<(StatusCode, Json<protocol::InstitutionCaseRecord>), ApiError> {
+    let now = (state.clock)();
+    let (case, created) = cases::register_for_institution(state.store.as_ref(), &institution, request, now).await?;
+    if created {
+        tracing::info!(%institution, number = %case.number, channel = %case.channel, "own-channel case registered");
+    }
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(case)))
+}
+
 /// A citizen's own cases (a citizen's session at a kiosk), the newest first, at most 100.
 #[utoipa::path(get, path = "/v1/citizen/cases",
     params(("pietura-protocol" = u32, Header), ("pietura-session" = String, Header)),

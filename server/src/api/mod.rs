@@ -269,6 +269,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         cases::form_submissions,
         cases::form_submission_pdf,
         cases::get_case,
+        cases::register_own_channel_case,
         cases::change_status,
         cases::citizen_cases,
         eaddress::mailboxes,
@@ -337,6 +338,9 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         protocol::CaseRecordDto,
         protocol::CitizenCases,
         protocol::InstitutionStatusRequest,
+        protocol::InstitutionCaseRequest,
+        protocol::InstitutionCaseCustomer,
+        protocol::InstitutionCaseRecord,
         crate::eaddress::MessageView,
         crate::eaddress::DeliveryView,
         crate::eaddress::NewMessage,
@@ -405,6 +409,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/institution/cases", get(cases::institution_feed))
         .route(protocol::FORM_SUBMISSIONS_PATH, get(cases::form_submissions))
         .route(protocol::FORM_SUBMISSION_PDF_PATH, get(cases::form_submission_pdf))
+        .route("/v1/cases", post(cases::register_own_channel_case))
         .route("/v1/cases/{number}", get(cases::get_case))
         .route("/v1/cases/{number}/status", post(cases::change_status))
         .route("/v1/eaddress/mailboxes", get(eaddress::mailboxes))

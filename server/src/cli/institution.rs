@@ -13,7 +13,13 @@ pub(crate) enum InstitutionCommand {
         /// A central editor may change every institution's records.
         #[arg(long)]
         central_editor: bool,
+        /// The code its own channels' case numbers start with (2–4 capital letters or digits).
+        #[arg(long)]
+        case_code: Option<String>,
     },
+    /// Give an institution the code its own channels' case numbers start with (`VSAA` in
+    /// `VSAA-02-26-0042`): `institution case-code ID CODE`.
+    CaseCode { id: String, code: String },
     /// List institutions.
     List,
     /// Issue a new API key for an institution (shown once; only its hash is kept):
@@ -49,11 +55,19 @@ pub(crate) enum KeyAction {
 pub(crate) async fn run(command: InstitutionCommand, cx: &CommandContext) -> Result<()> {
     let (store, clock) = (&cx.store, &cx.clock);
     match command {
-        InstitutionCommand::Add { id, name, central_editor } => {
+        InstitutionCommand::Add { id, name, central_editor, case_code } => {
             let institution =
                 institutions::add_institution(store.as_ref(), &id, &name, central_editor, clock()).await?;
             let role = if institution.is_central_editor { " as a central editor" } else { "" };
             println!("institution {:?} ({}) added{role}", institution.name, institution.id);
+            if let Some(code) = case_code {
+                let code = institutions::set_case_code(store.as_ref(), &institution.id, &code).await?;
+                println!("its own channels' case numbers start with {code}");
+            }
+        }
+        InstitutionCommand::CaseCode { id, code } => {
+            let code = institutions::set_case_code(store.as_ref(), &id, &code).await?;
+            println!("the case numbers of {id}'s own channels start with {code}");
         }
         InstitutionCommand::List => {
             for i in store.list_institutions().await? {

@@ -242,6 +242,7 @@ macro_rules! migrations {
             17 "0017" "workshops",
             18 "0018" "environment",
             19 "0019" "releases",
+            20 "0020" "institution_cases",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {
@@ -253,6 +254,19 @@ macro_rules! migrations {
     };
 }
 pub(crate) use migrations;
+
+/// The number of an institution's own-channel case: its case code, the channel's number, the
+/// year and the sequence (the same scheme as a centre's `RCV-03-26-0042`).
+pub(crate) fn institution_case_number(
+    case: &NewInstitutionCase,
+    year: i32,
+    sequence: i64,
+) -> Result<String, StoreError> {
+    let sequence = u32::try_from(sequence).unwrap_or(u32::MAX);
+    domain::case::CaseNumber::new(&case.case_code, case.channel_number, year, sequence)
+        .map(|number| number.to_string())
+        .map_err(|e| StoreError::Conflict { what: format!("a case number for this channel and year ({e})") })
+}
 
 fn parse_kind(raw: &str) -> Result<DeviceKind, StoreError> {
     raw.parse().map_err(|e: domain::ParseDeviceKindError| StoreError::Corrupt(e.to_string()))

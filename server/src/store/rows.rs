@@ -509,6 +509,42 @@ pub struct ProvisionCount {
     pub cases: u64,
 }
 
+/// A case an institution registers for one of its own channels, as asked (the store numbers it).
+#[derive(Debug, Clone)]
+pub struct NewInstitutionCase {
+    pub id: Uuid,
+    pub institution_id: String,
+    /// The institution's own id for it: a repeat with the same id is the same case.
+    pub own_id: String,
+    /// The institution's case code (the first part of its numbers).
+    pub case_code: String,
+    /// The channel's number (the second part).
+    pub channel_number: u8,
+    pub service_id: String,
+    pub kind: String,
+    pub channel: String,
+    pub served_at: DateTime<Utc>,
+    pub registered_at: DateTime<Utc>,
+    /// The request as read (JSON).
+    pub request: String,
+    pub audit: crate::audit::NewAuditEntry,
+}
+
+/// A case of an institution's own channel, as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstitutionCaseRow {
+    pub id: Uuid,
+    pub institution_id: String,
+    pub own_id: String,
+    pub number: String,
+    pub service_id: String,
+    pub kind: String,
+    pub channel: String,
+    pub served_at: DateTime<Utc>,
+    pub registered_at: DateTime<Utc>,
+    pub request: String,
+}
+
 /// One case's times, for the waiting and service times by centre (nothing else of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseTimes {

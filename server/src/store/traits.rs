@@ -89,6 +89,18 @@ pub trait DeviceStore: Send + Sync {
 pub trait CatalogueStore: Send + Sync {
     async fn add_institution(&self, institution: Institution) -> Result<Institution, StoreError>;
     async fn list_institutions(&self) -> Result<Vec<Institution>, StoreError>;
+    /// Gives an institution the code its own channels' case numbers start with; a code another
+    /// institution has is a [`StoreError::Conflict`], an unknown institution
+    /// [`StoreError::NotFound`].
+    async fn set_institution_case_code(&self, id: &str, code: &str) -> Result<(), StoreError>;
+    async fn institution_case_code(&self, id: &str) -> Result<Option<String>, StoreError>;
+    /// Registers a case of an institution's own channel with the next number of its channel
+    /// and year, and its audit entry, in one transaction — or answers the case already
+    /// registered under the same own id (`false`).
+    async fn register_institution_case(
+        &self,
+        case: NewInstitutionCase,
+    ) -> Result<(InstitutionCaseRow, bool), StoreError>;
     /// Adds a key (valid until `expires_at`, when given) with its audit entry, in one transaction.
     async fn add_institution_key(
         &self,

@@ -109,6 +109,7 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
     import_demo(&server).await;
     institutions::add_institution(store, OWNER, "Rīgas valstspilsētas pašvaldība", false, now()).await.unwrap();
     institutions::add_institution(store, OTHER, "Valsts ieņēmumu dienests", false, now()).await.unwrap();
+    institutions::set_case_code(store, OWNER, "RIG").await.unwrap();
     let owner_key = institutions::issue_key(store, OWNER, now()).await.unwrap();
     let other_key = institutions::issue_key(store, OTHER, now()).await.unwrap();
     let revoked_key = institutions::issue_key(store, OWNER, now()).await.unwrap();
@@ -486,6 +487,18 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
             format!("v1/cases/{number}"),
             Body::None,
             "401 401 401 401 401 401 401 200 404 401 403",
+        ),
+        row(
+            M::POST,
+            "/v1/cases",
+            "v1/cases",
+            json(|| {
+                serde_json::json!({
+                    "own_id": Uuid::now_v7().to_string(), "service_id": SERVICE, "kind": "consultation",
+                    "channel": "phone", "served_at": now() - chrono::Duration::minutes(5)
+                })
+            }),
+            "401 401 401 401 401 401 401 201 403 401 403",
         ),
         row(
             M::POST,

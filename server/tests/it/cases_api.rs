@@ -236,3 +236,111 @@ async fn institutions_move_their_cases_on_and_desks_hear_of_it_through_the_feed(
         matches!(server::audit::verify(server.store.as_ref()).await.unwrap(), Ok(v) if v.entries == audit.len() as i64)
     );
 }
+
+on_both_backends!(server: institutions_register_cases_of_their_own_channels);
+
+/// An institution's own channels (phone, post …): registered through its API key, numbered like
+/// a centre's cases, idempotent by its own id, refused by the same rules, and counted in the
+/// statistics by channel.
+async fn institutions_register_cases_of_their_own_channels(server: crate::api::Running) {
+    import_demo(&server).await;
+    let ldc = key_for(&server, LDC, "Lauksaimniecības datu centrs").await;
+    let vid = key_for(&server, VID, "Valsts ieņēmumu dienests").await;
+    let http = reqwest::Client::new();
+    let url = format!("{}v1/cases", server.url);
+    let post = |key: &str, body: serde_json::Value| {
+        http.post(&url).header(PROTOCOL_HEADER, "1").header("authorization", key).json(&body).send()
+    };
+    let served = now() - chrono::Duration::minutes(20);
+    let phone = |own_id: &str| {
+        serde_json::json!({
+            "own_id": own_id,
+            "service_id": DOGS,
+            "kind": "consultation",
+            "channel": "phone",
+            "served_at": served,
+            "customer": { "code": "161175-19997", "name": "Oskars Kalns" }
+        })
+    };
+    // Without a case code there is no number to give: the answer says whom to ask.
+    let refused = post(&ldc, phone("ldc-1")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(refused.json::<ErrorBody>().await.unwrap().message.contains("institution case-code"));
+    let store = server.store.as_ref();
+    let centre_code = add_desk(store, "Galds 1").await;
+    let centre = store.list_centres().await.unwrap().remove(0).code;
+    assert!(institutions::set_case_code(store, LDC, &centre).await.is_err(), "a centre's code is taken");
+    assert!(institutions::set_case_code(store, LDC, "ldc?").await.is_err());
+    assert_eq!(institutions::set_case_code(store, LDC, "LDC").await.unwrap(), "LDC");
+    assert!(institutions::set_case_code(store, VID, "LDC").await.is_err(), "another institution's code");
+    let _ = centre_code;
+
+    let year = chrono::Datelike::year(&now()) % 100;
+    let first = post(&ldc, phone("ldc-1")).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: protocol::InstitutionCaseRecord = first.json().await.unwrap();
+    assert_eq!(first.number, format!("LDC-02-{year:02}-0001"), "the phone is channel 2");
+    assert_eq!((first.channel.as_str(), first.kind.as_str()), ("phone", "consultation"));
+    // Sent again (a retry after a lost answer): the same case, not a second one.
+    let again = post(&ldc, phone("ldc-1")).await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<protocol::InstitutionCaseRecord>().await.unwrap(), first);
+    // The same own id for another case is a mistake, said so.
+    let mut other = phone("ldc-1");
+    other["channel"] = "post".into();
+    let clash = post(&ldc, other).await.unwrap();
+    assert_eq!(clash.status(), StatusCode::CONFLICT);
+    assert_eq!(clash.json::<ErrorBody>().await.unwrap().field.as_deref(), Some("own_id"));
+    let second: protocol::InstitutionCaseRecord = post(&ldc, phone("ldc-2")).await.unwrap().json().await.unwrap();
+    assert_eq!(second.number, format!("LDC-02-{year:02}-0002"));
+    let mut by_post = phone("ldc-3");
+    by_post["channel"] = "post".into();
+    by_post["kind"] = "application".into();
+    by_post.as_object_mut().unwrap().remove("customer");
+    let letter: protocol::InstitutionCaseRecord = post(&ldc, by_post).await.unwrap().json().await.unwrap();
+    assert_eq!(letter.number, format!("LDC-03-{year:02}-0001"), "each channel numbers its own");
+
+    // The same rules as at a desk.
+    let refusals = [
+        ("channel", serde_json::json!("vpvkac_in_person")),
+        ("served_at", serde_json::json!(now() + chrono::Duration::hours(2))),
+        ("customer", serde_json::json!({ "code": "161175-19998", "name": "X" })),
+        ("service_id", serde_json::json!("https://pietura.lv/id/service/nope")),
+        ("own_id", serde_json::json!("")),
+    ];
+    for (field, value) in refusals {
+        let mut body = phone("ldc-x");
+        body[field] = value;
+        let answer = post(&ldc, body).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        let error = answer.json::<ErrorBody>().await.unwrap();
+        assert!(error.field.as_deref().is_some_and(|f| f.starts_with(field)), "{field}: {error:?}");
+    }
+    let unknown_field = post(&ldc, serde_json::json!({ "own_id": "z", "holder": VID })).await.unwrap();
+    assert_eq!(unknown_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Another institution's service is not for it to register.
+    institutions::set_case_code(store, VID, "VID").await.unwrap();
+    let foreign = post(&vid, phone("vid-1")).await.unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    // And without a key, nothing.
+    let anonymous = http.post(&url).header(PROTOCOL_HEADER, "1").json(&phone("a")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // Counted by channel beside the centres' cases (no centre: the institution's own).
+    let counts = store.case_statistics().await.unwrap();
+    let count = |channel: &str| {
+        counts
+            .iter()
+            .filter(|c| c.service_id == DOGS && c.institution == LDC && c.channel == channel)
+            .map(|c| c.cases)
+            .sum::<u64>()
+    };
+    assert_eq!((count("phone"), count("post")), (2, 1), "{counts:?}");
+    assert!(counts.iter().filter(|c| c.channel == "phone").all(|c| c.centre.is_empty()));
+    // Registered in the audit log as the institution's act.
+    let audit = store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(
+        audit.iter().filter(|e| e.action == "case_registered" && e.actor == format!("institution:{LDC}")).count(),
+        3
+    );
+}

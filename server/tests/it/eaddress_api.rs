@@ -646,7 +646,7 @@ async fn attachments_are_kept_in_an_s3_compatible_bucket_by_their_digest() {
     let database = server::store::DatabaseLocation::Sqlite(work.path().join("server.db"));
     let store = server::store::open(&database).await.unwrap();
     let source =
-        |database| server::backup::Source { database, pg_dump: None, schema_version: 19, environment: "production" };
+        |database| server::backup::Source { database, pg_dump: None, schema_version: 20, environment: "production" };
     let backup = work.path().join("backup");
     let manifest = server::backup::backup(source(&database), &attachments, &backup, now()).await.unwrap();
     assert_eq!(manifest.attachments.iter().map(|a| a.sha256.clone()).collect::<Vec<_>>(), both);

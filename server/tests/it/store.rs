@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 19);
+    assert_eq!(store.schema_version().await.unwrap(), 20);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 19);
+    assert_eq!(store.schema_version().await.unwrap(), 20);
     store.ping().await.unwrap();
 }
 
@@ -211,7 +211,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 19);
+    assert_eq!(store.schema_version().await.unwrap(), 20);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(

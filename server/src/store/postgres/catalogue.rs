@@ -25,6 +25,98 @@ impl CatalogueStore for PostgresStore {
         .await
     }
 
+    async fn set_institution_case_code(&self, id: &str, code: &str) -> Result<(), StoreError> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let changed = client
+            .execute("UPDATE institutions SET case_code = $2 WHERE id = $1", &[&id, &code])
+            .await
+            .map_err(|e| map_err(e, || format!("the case code {code:?} (another institution has it)")))?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: format!("the institution {id}") });
+        }
+        Ok(())
+    }
+
+    async fn institution_case_code(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .select("SELECT case_code FROM institutions WHERE id = $1", &[&id], |r| r.get::<_, Option<String>>(0))
+            .await?;
+        Ok(rows.into_iter().next().flatten())
+    }
+
+    async fn register_institution_case(
+        &self,
+        case: NewInstitutionCase,
+    ) -> Result<(InstitutionCaseRow, bool), StoreError> {
+        const SELECT: &str =
+            "SELECT id, institution_id, own_id, number, service_id, kind, channel, served_at, registered_at, request
+                              FROM institution_cases";
+        let from_row = |r: &Row| InstitutionCaseRow {
+            id: r.get(0),
+            institution_id: r.get(1),
+            own_id: r.get(2),
+            number: r.get(3),
+            service_id: r.get(4),
+            kind: r.get(5),
+            channel: r.get(6),
+            served_at: r.get(7),
+            registered_at: r.get(8),
+            request: r.get(9),
+        };
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db)?;
+        // One registration of an institution at a time: numbers follow each other.
+        tx.execute("SELECT 1 FROM institutions WHERE id = $1 FOR UPDATE", &[&case.institution_id]).await.map_err(db)?;
+        let existing = tx
+            .query_opt(
+                &format!("{SELECT} WHERE institution_id = $1 AND own_id = $2"),
+                &[&case.institution_id, &case.own_id],
+            )
+            .await
+            .map_err(db)?;
+        if let Some(existing) = existing {
+            return Ok((from_row(&existing), false));
+        }
+        let year = chrono::Datelike::year(&case.registered_at);
+        let channel_number = i32::from(case.channel_number);
+        let last: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(sequence), 0) FROM institution_cases
+                 WHERE institution_id = $1 AND channel_number = $2 AND year = $3",
+                &[&case.institution_id, &channel_number, &year],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        let number = crate::store::institution_case_number(&case, year, i64::from(last) + 1)?;
+        tx.execute(
+            "INSERT INTO institution_cases (id, institution_id, own_id, number, channel_number, year, sequence,
+                 service_id, kind, channel, served_at, registered_at, request)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                &case.id,
+                &case.institution_id,
+                &case.own_id,
+                &number,
+                &channel_number,
+                &year,
+                &(last + 1),
+                &case.service_id,
+                &case.kind,
+                &case.channel,
+                &case.served_at,
+                &case.registered_at,
+                &case.request,
+            ],
+        )
+        .await
+        .map_err(|e| map_err(e, || format!("the case number {number}")))?;
+        append_audit_in(&tx, &case.audit).await?;
+        let row = tx.query_one(&format!("{SELECT} WHERE id = $1"), &[&case.id]).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok((from_row(&row), true))
+    }
+
     async fn add_institution_key(
         &self,
         key_id: Uuid,

@@ -38,7 +38,11 @@ impl StatisticsStore for PostgresStore {
                         ce.name, c.channel, c.kind, count(*)
                  FROM cases c JOIN centres ce ON ce.id = c.centre_id
                  GROUP BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind
-                 ORDER BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind",
+                 UNION ALL
+                 SELECT to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, service_id, institution_id, '',
+                        channel, kind, count(*)
+                 FROM institution_cases GROUP BY month, service_id, institution_id, channel, kind
+                 ORDER BY 1, 2, 3, 4, 5, 6",
             &[],
             |r| ProvisionCount {
                 month: r.get(0),

@@ -27,6 +27,107 @@ impl CatalogueStore for SqliteStore {
         .await
     }
 
+    async fn set_institution_case_code(&self, id: &str, code: &str) -> Result<(), StoreError> {
+        let (id, code) = (id.to_owned(), code.to_owned());
+        self.with(move |c| {
+            let changed = c
+                .execute("UPDATE institutions SET case_code = ?2 WHERE id = ?1", params![id, code])
+                .map_err(|e| map_err(e, || format!("the case code {code:?} (another institution has it)")))?;
+            if changed == 0 {
+                return Err(StoreError::NotFound { what: format!("the institution {id}") });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn institution_case_code(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            c.query_row("SELECT case_code FROM institutions WHERE id = ?1", params![id], |r| r.get(0))
+                .optional()
+                .map_err(db)
+                .map(Option::flatten)
+        })
+        .await
+    }
+
+    async fn register_institution_case(
+        &self,
+        case: NewInstitutionCase,
+    ) -> Result<(InstitutionCaseRow, bool), StoreError> {
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let select = "SELECT id, institution_id, own_id, number, service_id, kind, channel, served_at, registered_at, request
+                          FROM institution_cases";
+            let from_row = |r: &Row<'_>| -> rusqlite::Result<InstitutionCaseRow> {
+                let id: String = r.get(0)?;
+                Ok(InstitutionCaseRow {
+                    id: Uuid::parse_str(&id).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+                    })?,
+                    institution_id: r.get(1)?,
+                    own_id: r.get(2)?,
+                    number: r.get(3)?,
+                    service_id: r.get(4)?,
+                    kind: r.get(5)?,
+                    channel: r.get(6)?,
+                    served_at: r.get(7)?,
+                    registered_at: r.get(8)?,
+                    request: r.get(9)?,
+                })
+            };
+            let existing = tx
+                .query_row(
+                    &format!("{select} WHERE institution_id = ?1 AND own_id = ?2"),
+                    params![case.institution_id, case.own_id],
+                    from_row,
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some(existing) = existing {
+                return Ok((existing, false));
+            }
+            let year = chrono::Datelike::year(&case.registered_at);
+            let last: i64 = tx
+                .query_row(
+                    "SELECT coalesce(max(sequence), 0) FROM institution_cases
+                     WHERE institution_id = ?1 AND channel_number = ?2 AND year = ?3",
+                    params![case.institution_id, case.channel_number, year],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            let number = crate::store::institution_case_number(&case, year, last + 1)?;
+            tx.execute(
+                "INSERT INTO institution_cases (id, institution_id, own_id, number, channel_number, year, sequence,
+                     service_id, kind, channel, served_at, registered_at, request)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    case.id.to_string(),
+                    case.institution_id,
+                    case.own_id,
+                    number,
+                    case.channel_number,
+                    year,
+                    last + 1,
+                    case.service_id,
+                    case.kind,
+                    case.channel,
+                    case.served_at,
+                    case.registered_at,
+                    case.request
+                ],
+            )
+            .map_err(|e| map_err(e, || format!("the case number {number}")))?;
+            append_audit_in(&tx, &case.audit)?;
+            let row =
+                tx.query_row(&format!("{select} WHERE id = ?1"), params![case.id.to_string()], from_row).map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok((row, true))
+        })
+        .await
+    }
+
     async fn add_institution_key(
         &self,
         key_id: Uuid,

@@ -24,11 +24,11 @@ use uuid::Uuid;
 use crate::store::{
     Account, ArticleFlag, AuditStore, AuthEvent, CaseScope, CaseStore, CaseWrite, CatalogueStore, Consent,
     ContentStanding, Delegation, Delivery, Device, DeviceAuthRecord, DeviceStore, EntryEffect, FormSubmissionRow,
-    Institution, InstitutionKeyRecord, LastLogin, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE, MailStore, Migration,
-    NewCentre, NewDevice, NewRelease, ProvisionCount, RecordChange, RecordKind, ReleaseInfo, Representative, RoleGrant,
-    StatisticsStore, Store, StoreError, StoredCase, StoredMessage, StoredRecord, Upload, UserSession, account_kind,
-    check_redeemable, hash_from_bytes, kind_text, last_writes_in_order, parse_kind, right_of, roles_from_text,
-    roles_to_text, versioned_document,
+    Institution, InstitutionCaseRow, InstitutionKeyRecord, LastLogin, LoginNonce, LoginStore, MAX_DESKS_PER_CENTRE,
+    MailStore, Migration, NewCentre, NewDevice, NewInstitutionCase, NewRelease, ProvisionCount, RecordChange,
+    RecordKind, ReleaseInfo, Representative, RoleGrant, StatisticsStore, Store, StoreError, StoredCase, StoredMessage,
+    StoredRecord, Upload, UserSession, account_kind, check_redeemable, hash_from_bytes, kind_text,
+    last_writes_in_order, parse_kind, right_of, roles_from_text, roles_to_text, versioned_document,
 };
 
 const MIGRATIONS: &[Migration] = super::migrations!("sqlite");

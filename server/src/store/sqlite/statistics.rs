@@ -77,7 +77,10 @@ impl StatisticsStore for SqliteStore {
                             c.channel, c.kind, count(*)
                      FROM cases c JOIN centres ce ON ce.id = c.centre_id
                      GROUP BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind
-                     ORDER BY month, c.service_id, c.holder_institution, ce.name, c.channel, c.kind",
+                     UNION ALL
+                     SELECT substr(served_at, 1, 7) AS month, service_id, institution_id, '', channel, kind, count(*)
+                     FROM institution_cases GROUP BY month, service_id, institution_id, channel, kind
+                     ORDER BY 1, 2, 3, 4, 5, 6",
                 )
                 .map_err(db)?;
             let rows = statement
