@@ -353,6 +353,20 @@ pub fn catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
     catalog
 }
 
+/// One data set's own DCAT-AP description, served at its IRI (`/open-data/<name>`), with the
+/// catalogue it belongs to; `None` for a name the catalogue does not have.
+pub fn dataset(base_url: &str, name: &str, modified: DateTime<Utc>) -> Option<serde_json::Value> {
+    let catalog = catalog(base_url, modified);
+    let id = format!("{}/open-data/{name}", base_url.trim_end_matches('/'));
+    let mut dataset = catalog["dcat:dataset"].as_array()?.iter().find(|d| d["@id"] == id.as_str())?.clone();
+    let map = dataset.as_object_mut()?;
+    map.insert("@context".into(), catalog["@context"].clone());
+    map.insert("dct:isPartOf".into(), serde_json::json!({ "@id": catalog["@id"] }));
+    // DCAT-AP wants a data set's publisher (the catalogue names it once for all).
+    map.insert("dct:publisher".into(), catalog["dct:publisher"].clone());
+    Some(dataset)
+}
+
 /// DCAT-AP's range shapes check the class of what is referred to: frequencies, media types and
 /// licences are typed where they are named (what the EU vocabularies and IANA say they are).
 fn type_references(value: &mut serde_json::Value) {
@@ -576,6 +590,20 @@ mod tests {
         assert_eq!(nearest_rank(&[42], 0.9), Some(42));
         assert_eq!(nearest_rank(&[], 0.5), None);
         assert_eq!(hours(5_400), 1.5);
+    }
+
+    #[test]
+    fn each_data_set_is_served_alone_at_its_iri_and_unknown_ones_are_not() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        for name in ["service-provision", "service-times", "eaddress-directory", "eaddress-kpi"] {
+            let dataset = dataset("https://pietura.example", name, at).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(dataset["@id"], format!("https://pietura.example/open-data/{name}"));
+            assert_eq!(dataset["@type"], "dcat:Dataset");
+            assert_eq!(dataset["dct:isPartOf"]["@id"], "https://pietura.example/open-data/catalog.jsonld");
+            assert!(dataset["@context"]["dcat"].is_string());
+        }
+        assert_eq!(dataset("https://pietura.example", "catalog.jsonld", at), None);
+        assert_eq!(dataset("https://pietura.example", "nope", at), None);
     }
 
     #[test]

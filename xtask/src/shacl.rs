@@ -30,10 +30,11 @@ fn violations(root: &Path, data: &Path) -> Result<BTreeMap<String, usize>> {
     violations_of(root, &root.join("server/tests/data/shacl/cpsv-ap-3.2.0-SHACL.ttl"), data)
 }
 
-/// The open-data catalogue (`/open-data/catalog.jsonld`) as the real server serves it over the
-/// demo catalogue's database, and its violations of the DCAT-AP 3.0.0 shapes with their range
-/// shapes (which check the class of every referenced node).
-fn open_data_violations(root: &Path) -> Result<BTreeMap<String, usize>> {
+/// The open-data catalogue (`/open-data/catalog.jsonld`) and each data set's own description (at
+/// its IRI) as the real server serves them over the demo catalogue's database, and their
+/// violations of the DCAT-AP 3.0.0 shapes with their range shapes (which check the class of
+/// every referenced node): (path, violations by kind) for each.
+fn open_data_violations(root: &Path) -> Result<Vec<(String, BTreeMap<String, usize>)>> {
     let work = target_dir(root).join("shacl");
     let shapes = work.join("dcat-ap-3.0.0-shapes-and-range.ttl");
     let data = root.join("server/tests/data/shacl");
@@ -49,28 +50,45 @@ fn open_data_violations(root: &Path) -> Result<BTreeMap<String, usize>> {
         .env("PIETURA_LISTEN", format!("127.0.0.1:{port}"))
         .env("PIETURA_LOG", "warn")
         .spawn()?;
-    let catalog = work.join("catalog.jsonld");
-    let fetched = (|| {
+    let fetch = |path: &str, file: &Path| -> Result<()> {
         for _ in 0..100 {
             let got = Command::new("curl")
                 .args(["-fsS", "-o"])
-                .arg(&catalog)
-                .arg(format!("http://127.0.0.1:{port}/open-data/catalog.jsonld"))
+                .arg(file)
+                .arg(format!("http://127.0.0.1:{port}{path}"))
                 .output()?;
             if got.status.success() {
                 return Ok(());
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        bail!("the server did not serve /open-data/catalog.jsonld")
+        bail!("the server did not serve {path}")
+    };
+    let fetched = (|| -> Result<Vec<(String, PathBuf)>> {
+        let catalog = work.join("catalog.jsonld");
+        fetch("/open-data/catalog.jsonld", &catalog)?;
+        let text = std::fs::read_to_string(&catalog)?;
+        if !text.contains("dcat:Catalog") {
+            bail!("{} holds no catalogue", catalog.display());
+        }
+        let mut documents = vec![("/open-data/catalog.jsonld".to_owned(), catalog)];
+        let parsed: serde_json::Value = serde_json::from_str(&text)?;
+        for dataset in parsed["dcat:dataset"].as_array().context("the catalogue lists no data sets")? {
+            let iri = dataset["@id"].as_str().context("a data set without an IRI")?;
+            let path = iri.find("/open-data/").map(|at| &iri[at..]).context("a data set IRI off /open-data/")?;
+            let file = work.join(format!("{}.jsonld", path.trim_start_matches("/open-data/")));
+            fetch(path, &file)?;
+            // An empty graph conforms to anything: each must describe its data set.
+            if !std::fs::read_to_string(&file)?.contains("dcat:Dataset") {
+                bail!("{path} describes no data set");
+            }
+            documents.push((path.to_owned(), file));
+        }
+        Ok(documents)
     })();
     let _ = server.kill();
     let _ = server.wait();
-    fetched?;
-    if !std::fs::read_to_string(&catalog)?.contains("dcat:Catalog") {
-        bail!("{} holds no catalogue", catalog.display());
-    }
-    violations_of(root, &shapes, &catalog)
+    fetched?.into_iter().map(|(path, file)| Ok((path, violations_of(root, &shapes, &file)?))).collect()
 }
 
 fn violations_of(root: &Path, shapes: &Path, data: &Path) -> Result<BTreeMap<String, usize>> {
@@ -156,14 +174,15 @@ pub fn check(root: &Path) -> Result<()> {
             ));
         }
     }
-    let open_data = open_data_violations(root)?;
-    let total: usize = open_data.values().sum();
-    println!("/open-data/catalog.jsonld: {total} violations of the DCAT-AP 3.0.0 shapes and range shapes");
-    if total > 0 {
-        failed.push(format!(
-            "/open-data/catalog.jsonld: {}",
-            open_data.iter().map(|(k, n)| format!("{n}× {k}")).collect::<Vec<_>>().join("; ")
-        ));
+    for (path, open_data) in open_data_violations(root)? {
+        let total: usize = open_data.values().sum();
+        println!("{path}: {total} violations of the DCAT-AP 3.0.0 shapes and range shapes");
+        if total > 0 {
+            failed.push(format!(
+                "{path}: {}",
+                open_data.iter().map(|(k, n)| format!("{n}× {k}")).collect::<Vec<_>>().join("; ")
+            ));
+        }
     }
     if !failed.is_empty() {
         bail!("what the server publishes breaks the official shapes:\n{}", failed.join("\n"));
@@ -188,6 +207,8 @@ pub fn run(root: &Path) -> Result<()> {
     for (what, file) in files {
         print(&what, "CPSV-AP 3.2.0 shapes", &violations(root, &file)?);
     }
-    print("/open-data/catalog.jsonld", "DCAT-AP 3.0.0 shapes and range shapes", &open_data_violations(root)?);
+    for (path, kinds) in open_data_violations(root)? {
+        print(&path, "DCAT-AP 3.0.0 shapes and range shapes", &kinds);
+    }
     Ok(())
 }

@@ -242,6 +242,7 @@ const CATALOGUE_BODY_LIMIT_BYTES: usize = 1024 * 1024;
         open_data::service_times_json,
         open_data::provision_json,
         open_data::open_data_catalog,
+        open_data::open_data_set,
         open_data::eaddress_kpi_csv,
         open_data::eaddress_directory_csv,
         open_data::eaddress_kpi_json,
@@ -393,6 +394,7 @@ pub fn router(state: AppState) -> Router {
         .route("/open-data/service-provision.csv", get(open_data::provision_csv))
         .route("/open-data/service-provision.json", get(open_data::provision_json))
         .route("/open-data/catalog.jsonld", get(open_data::open_data_catalog))
+        .route("/open-data/{dataset}", get(open_data::open_data_set))
         .route("/open-data/service-times.csv", get(open_data::service_times_csv))
         .route("/open-data/service-times.json", get(open_data::service_times_json))
         .route("/open-data/eaddress-kpi.csv", get(open_data::eaddress_kpi_csv))

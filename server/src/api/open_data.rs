@@ -1,7 +1,8 @@
 //! Open data: service provision, e-address KPIs and directory, and the DCAT-AP catalogue (closed months only, nothing personal).
 
 use super::*;
-use axum::extract::Query;
+use axum::extract::{Path, Query};
+use protocol::error_codes;
 
 /// How a CSV is wanted.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -127,12 +128,37 @@ pub(super) async fn eaddress_directory_csv(
     Ok(csv_response(crate::open_data::directory_to_csv(&accounts), &query))
 }
 
+/// One open data set's own DCAT-AP description, at the IRI the catalogue gives it. Public.
+#[utoipa::path(get, path = "/open-data/{dataset}",
+    params(("dataset" = String, Path, description = "service-provision, service-times, eaddress-directory or eaddress-kpi")),
+    responses((status = 200, description = "DCAT-AP JSON-LD", content_type = "application/ld+json"),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn open_data_set(
+    State(state): State<AppState>,
+    Path(dataset): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let body = crate::open_data::dataset(&base_url(&headers), &dataset, (state.clock)()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            error_codes::NOT_FOUND,
+            format!("there is no open data set {dataset:?}: /open-data/catalog.jsonld lists them"),
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/ld+json"), OPEN_DATA_CACHE_CONTROL], body.to_string()).into_response())
+}
+
+/// The server's address as the client reached it (behind a proxy, the scheme it forwarded).
+fn base_url(headers: &axum::http::HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
 /// The DCAT-AP description of the open data sets. Public.
 #[utoipa::path(get, path = "/open-data/catalog.jsonld",
     responses((status = 200, description = "DCAT-AP JSON-LD", content_type = "application/ld+json")))]
 pub(super) async fn open_data_catalog(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("http");
-    let body = crate::open_data::catalog(&format!("{scheme}://{host}"), (state.clock)());
+    let body = crate::open_data::catalog(&base_url(&headers), (state.clock)());
     ([(header::CONTENT_TYPE, "application/ld+json")], body.to_string()).into_response()
 }

@@ -292,6 +292,13 @@ async fn every_route_answers_every_kind_of_caller_as_it_should(server: Running) 
         ),
         row(
             M::GET,
+            "/open-data/{dataset}",
+            "open-data/service-times",
+            Body::None,
+            "200 200 200 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            M::GET,
             "/open-data/service-times.csv",
             "open-data/service-times.csv",
             Body::None,
