@@ -321,6 +321,32 @@ fn cases_read_as_before() {
             note: "Piešķirts".into(),
         },
     );
+    pinned(
+        "institution_case_request",
+        &InstitutionCaseRequest {
+            own_id: "VSAA-tālr-2026-0042".into(),
+            service_id: "https://pietura.lv/id/service/pension-forecast".into(),
+            kind: domain::case::CaseKind::Consultation,
+            channel: domain::catalogue::ChannelKind::Phone,
+            arrived_at: None,
+            served_at: at(600),
+            registered_at: Some(at(660)),
+            customer: Some(InstitutionCaseCustomer { code: "161175-19997".into(), name: "Oskars Kalns".into() }),
+        },
+    );
+    pinned(
+        "institution_case_record",
+        &InstitutionCaseRecord {
+            id: id(31),
+            own_id: "VSAA-tālr-2026-0042".into(),
+            number: "VSAA-02-26-0001".into(),
+            service_id: "https://pietura.lv/id/service/pension-forecast".into(),
+            kind: "consultation".into(),
+            channel: "phone".into(),
+            served_at: at(600),
+            registered_at: at(660),
+        },
+    );
 }
 
 #[test]
