@@ -18,6 +18,7 @@ use crate::catalogue::{
     EditError, Editor, cpsv,
     editing::parse_document,
     rdf::{self, RdfSyntax},
+    reads::{CachedRead, ReadKey},
 };
 use crate::institutions::{self, InstitutionError};
 use crate::store::{ArticleFlag, RecordKind, StoredRecord};
@@ -127,6 +128,7 @@ fn same_id(path_id: &str, body_id: &str) -> Result<(), ApiError> {
         ("pietura-protocol" = u32, Header, description = "Sync protocol version")),
     responses(
         (status = 200, description = "The service"),
+        (status = 304, description = "Not changed since the tag sent (If-None-Match)"),
         (status = 404, description = "No such service, or retired", body = ErrorBody)
     ))]
 pub async fn get_service(
@@ -134,38 +136,90 @@ pub async fn get_service(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let catalogue = state.catalogue();
-    let record = catalogue.live(RecordKind::Service, &id).await?;
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let syntax = if accept.contains("application/ld+json") {
-        Some((RdfSyntax::JsonLd, "application/ld+json"))
+    let representation = if accept.contains("application/ld+json") {
+        "jsonld"
     } else if accept.contains("text/turtle") {
-        Some((RdfSyntax::Turtle, "text/turtle; charset=utf-8"))
+        "turtle"
     } else {
-        None
+        "json"
     };
-    let Some((syntax, content_type)) = syntax else {
-        return Ok(([(header::CONTENT_TYPE, "application/json")], record.document).into_response());
-    };
-    let service: PublicService = parse_document(&record)?;
-    let mut organisations = Vec::new();
-    for authority in &service.competent_authorities {
-        if let Ok(record) = catalogue.live(RecordKind::Organisation, authority).await {
-            organisations.push(parse_document::<PublicOrganisation>(&record)?);
+    let key = ReadKey { kind: RecordKind::Service, id, representation };
+    read_through(&state, &headers, key, |state, key| async move {
+        let catalogue = state.catalogue();
+        let record = catalogue.live(RecordKind::Service, &key.id).await?;
+        let (syntax, content_type) = match key.representation {
+            "jsonld" => (RdfSyntax::JsonLd, "application/ld+json"),
+            "turtle" => (RdfSyntax::Turtle, "text/turtle; charset=utf-8"),
+            _ => {
+                let etag = format!("\"s{}\"", record.seq);
+                return Ok(CachedRead { content_type: "application/json", etag, body: record.document.into() });
+            }
+        };
+        let service: PublicService = parse_document(&record)?;
+        let mut organisations = Vec::new();
+        // The representation changes with its organisations too: the tag names every part.
+        let mut parts = vec![record.seq];
+        for authority in &service.competent_authorities {
+            if let Ok(record) = catalogue.live(RecordKind::Organisation, authority).await {
+                parts.push(record.seq);
+                organisations.push(parse_document::<PublicOrganisation>(&record)?);
+            }
         }
+        let graph = cpsv::to_graph(std::slice::from_ref(&service), &organisations);
+        let body = rdf::serialize(&graph, syntax, cpsv::PREFIXES);
+        let parts: Vec<String> = parts.iter().map(i64::to_string).collect();
+        let etag = format!("\"{}-{}\"", key.representation, parts.join("-"));
+        Ok(CachedRead { content_type, etag, body: body.into() })
+    })
+    .await
+}
+
+/// A public read: from memory while the catalogue has not changed, else from the database (and
+/// kept); 304 when the client holds the current tag.
+async fn read_through<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: ReadKey,
+    read: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(AppState, ReadKey) -> Fut,
+    Fut: std::future::Future<Output = Result<CachedRead, ApiError>>,
+{
+    let answer = match state.catalogue_reads.get(state.store.as_ref(), &key).await? {
+        Some(kept) => kept,
+        None => {
+            let fresh = std::sync::Arc::new(read(state.clone(), key.clone()).await?);
+            state.catalogue_reads.put(key, fresh.clone());
+            fresh
+        }
+    };
+    let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let etag = (header::ETAG, answer.etag.clone());
+    if crate::catalogue::reads::not_modified(if_none_match, &answer.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [etag]).into_response());
     }
-    let graph = cpsv::to_graph(std::slice::from_ref(&service), &organisations);
-    let body = rdf::serialize(&graph, syntax, cpsv::PREFIXES);
-    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+    Ok(([(header::CONTENT_TYPE, answer.content_type.to_owned()), etag], answer.body.clone()).into_response())
 }
 
 /// An article, as JSON.
 #[utoipa::path(get, path = "/v1/catalogue/articles/{id}",
     params(("id" = String, Path), ("pietura-protocol" = u32, Header)),
-    responses((status = 200, description = "The article"), (status = 404, body = ErrorBody)))]
-pub async fn get_article(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let record = state.catalogue().live(RecordKind::Article, &id).await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], record.document).into_response())
+    responses((status = 200, description = "The article"), (status = 304, description = "Not changed since the tag sent"),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_article(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = ReadKey { kind: RecordKind::Article, id, representation: "json" };
+    read_through(&state, &headers, key, |state, key| async move {
+        let record = state.catalogue().live(RecordKind::Article, &key.id).await?;
+        let etag = format!("\"a{}\"", record.seq);
+        Ok(CachedRead { content_type: "application/json", etag, body: record.document.into() })
+    })
+    .await
 }
 
 /// Create (version 0) or update (the version replaced) a service of your institution.
@@ -186,7 +240,9 @@ pub async fn put_service(
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &service.id)?;
     let catalogue = state.catalogue();
-    Ok(Json(catalogue.put_service(&editor, service, (state.clock)()).await?.into()))
+    let changed = catalogue.put_service(&editor, service, (state.clock)()).await?;
+    state.catalogue_reads.forget();
+    Ok(Json(changed.into()))
 }
 
 /// Create or update your institution's own organisation record.
@@ -202,7 +258,9 @@ pub async fn put_organisation(
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &organisation.id)?;
     let catalogue = state.catalogue();
-    Ok(Json(catalogue.put_organisation(&editor, organisation, (state.clock)()).await?.into()))
+    let changed = catalogue.put_organisation(&editor, organisation, (state.clock)()).await?;
+    state.catalogue_reads.forget();
+    Ok(Json(changed.into()))
 }
 
 /// Create or update one of your institution's knowledge-base articles (it counts as verified now).
@@ -218,7 +276,9 @@ pub async fn put_article(
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &article.id)?;
     let catalogue = state.catalogue();
-    Ok(Json(catalogue.put_article(&editor, article, (state.clock)()).await?.into()))
+    let changed = catalogue.put_article(&editor, article, (state.clock)()).await?;
+    state.catalogue_reads.forget();
+    Ok(Json(changed.into()))
 }
 
 /// Confirm an article is still right, e.g. after a linked service changed.
@@ -233,7 +293,9 @@ pub async fn verify_article(
     Query(query): Query<VersionQuery>,
 ) -> Result<Json<Written>, ApiError> {
     let catalogue = state.catalogue();
-    Ok(Json(catalogue.verify_article(&editor, &id, query.version, (state.clock)()).await?.into()))
+    let changed = catalogue.verify_article(&editor, &id, query.version, (state.clock)()).await?;
+    state.catalogue_reads.forget();
+    Ok(Json(changed.into()))
 }
 
 async fn retire(
@@ -244,7 +306,9 @@ async fn retire(
     version: u64,
 ) -> Result<Json<Written>, ApiError> {
     let catalogue = state.catalogue();
-    Ok(Json(catalogue.retire(editor, kind, id, version, (state.clock)()).await?.into()))
+    let changed = catalogue.retire(editor, kind, id, version, (state.clock)()).await?;
+    state.catalogue_reads.forget();
+    Ok(Json(changed.into()))
 }
 
 /// Retire a service: it stays in the feed as a tombstone so devices remove it.

@@ -66,6 +66,8 @@ pub struct AppState {
     pub challenge_limit: Arc<Throttle<uuid::Uuid>>,
     /// The catalogue snapshot new devices start from.
     pub snapshots: Arc<crate::catalogue::snapshot::Snapshots>,
+    /// Public catalogue reads kept in memory while the catalogue does not change.
+    pub catalogue_reads: Arc<crate::catalogue::reads::CatalogueReads>,
     /// E-address attachments' content.
     pub attachments: Arc<crate::eaddress::Attachments>,
     /// Working days, for when messages count as notified.
@@ -107,6 +109,7 @@ impl AppState {
             snapshots: Arc::new(crate::catalogue::snapshot::Snapshots::new(
                 std::env::temp_dir().join(format!("pietura-snapshots-{}", uuid::Uuid::new_v4().simple())),
             )),
+            catalogue_reads: Arc::default(),
             // In memory unless told otherwise (tests): a server configures a folder.
             attachments: Arc::new(crate::eaddress::Attachments::new(Arc::new(object_store::memory::InMemory::new()))),
             calendar: Arc::new(domain::calendar::WorkingCalendar::latvia()),

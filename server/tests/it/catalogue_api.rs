@@ -364,3 +364,55 @@ async fn a_service_whose_competent_authority_nobody_describes_is_refused_with_wh
     });
     catalogue.import(with_authority, now).await.unwrap();
 }
+
+#[tokio::test]
+async fn catalogue_reads_carry_tags_answer_304_and_see_changes_made_elsewhere_within_a_second() {
+    let server = start().await;
+    import_demo(&server).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}v1/catalogue/services/{}", server.url, encoded(DOGS));
+    let get = |tag: Option<String>, accept: &'static str| {
+        let mut request = http.get(&url).header(PROTOCOL_HEADER, "1").header("accept", accept);
+        if let Some(tag) = tag {
+            request = request.header("if-none-match", tag);
+        }
+        request.send()
+    };
+    let first = get(None, "application/json").await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let body = first.text().await.unwrap();
+    // From memory the second time: the same body and tag.
+    let again = get(None, "application/json").await.unwrap();
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert_eq!(again.text().await.unwrap(), body);
+    // The client holding it hears "not modified", without a body.
+    let unchanged = get(Some(tag.clone()), "application/json").await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert!(unchanged.bytes().await.unwrap().is_empty());
+    // Each representation has its own tag.
+    let turtle = get(Some(tag.clone()), "text/turtle").await.unwrap();
+    assert_eq!(turtle.status(), StatusCode::OK);
+    assert_ne!(turtle.headers()["etag"].to_str().unwrap(), tag);
+
+    // A change made elsewhere (the operator's import, another instance) is seen within a second.
+    let mut demo = server::catalogue::files::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/demo-catalogue.pietura.json"),
+    )
+    .unwrap()
+    .catalogue;
+    let dogs = demo.services.iter_mut().find(|s| s.id == DOGS).unwrap();
+    dogs.description.set("lv", "Mainīts citur.");
+    demo.services.retain(|s| s.id == DOGS);
+    demo.organisations.clear();
+    demo.articles.clear();
+    demo.scenarios.clear();
+    #[allow(clippy::disallowed_methods)] // the import's time
+    let now = chrono::Utc::now();
+    server::catalogue::Catalogue::new(server.store.clone()).import(demo, now).await.unwrap();
+    tokio::time::sleep(server::catalogue::reads::CHECK_EVERY + std::time::Duration::from_millis(100)).await;
+    let changed = get(Some(tag.clone()), "application/json").await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK, "the old tag no longer matches");
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+    assert!(changed.text().await.unwrap().contains("Mainīts citur."));
+}
