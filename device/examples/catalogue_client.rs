@@ -29,7 +29,13 @@ async fn pull(client: &SyncClient, creds: &DeviceCredentials, store: &Arc<Store>
     (progress.records_applied - before.records_applied, progress.bytes_received - before.bytes_received)
 }
 
+/// Requests per second of GET `path` (`{n}` cycling through 5,000 services) with `workers` at
+/// once; with `revalidate`, each asks with the tag it was given first (answered 304).
 async fn load(url: &str, path: &str, seconds: u64, workers: usize) -> f64 {
+    load_with(url, path, seconds, workers, false).await
+}
+
+async fn load_with(url: &str, path: &str, seconds: u64, workers: usize, revalidate: bool) -> f64 {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
     let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -38,10 +44,20 @@ async fn load(url: &str, path: &str, seconds: u64, workers: usize) -> f64 {
         let (http, count, url, path) = (http.clone(), count.clone(), url.to_owned(), path.to_owned());
         tasks.push(tokio::spawn(async move {
             let mut i = worker;
+            let mut tags = std::collections::HashMap::new();
             while Instant::now() < deadline {
-                let target = format!("{url}{}", path.replace("{n}", &(i % 5_000).to_string()));
-                let response = http.get(&target).header("pietura-protocol", "1").send().await.expect("an answer");
-                assert!(response.status().is_success(), "{target}: {}", response.status());
+                let n = i % 5_000;
+                let target = format!("{url}{}", path.replace("{n}", &n.to_string()));
+                let mut request = http.get(&target).header("pietura-protocol", "1");
+                if let Some(tag) = tags.get(&n).filter(|_| revalidate) {
+                    request = request.header("if-none-match", tag);
+                }
+                let response = request.send().await.expect("an answer");
+                let fine = response.status().is_success() || response.status() == reqwest::StatusCode::NOT_MODIFIED;
+                assert!(fine, "{target}: {}", response.status());
+                if let Some(tag) = response.headers().get("etag") {
+                    tags.insert(n, tag.clone());
+                }
                 let _ = response.bytes().await;
                 count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 i += workers;
@@ -95,7 +111,18 @@ async fn main() {
             let health = load(url, "/healthz", 5, 16).await;
             let services =
                 load(url, "/v1/catalogue/services/https%3A%2F%2Fpietura.lv%2Fid%2Fgen%2Fservice%2F{n}", 5, 16).await;
-            println!("{}", serde_json::json!({ "healthz_rps": health, "service_rps": services }));
+            let revalidated = load_with(
+                url,
+                "/v1/catalogue/services/https%3A%2F%2Fpietura.lv%2Fid%2Fgen%2Fservice%2F{n}",
+                5,
+                16,
+                true,
+            )
+            .await;
+            println!(
+                "{}",
+                serde_json::json!({ "healthz_rps": health, "service_rps": services, "revalidated_rps": revalidated })
+            );
         }
         _ => {
             eprintln!("usage: catalogue_client pull URL CODE DIR | load URL");

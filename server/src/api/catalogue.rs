@@ -153,7 +153,7 @@ pub async fn get_service(
             "turtle" => (RdfSyntax::Turtle, "text/turtle; charset=utf-8"),
             _ => {
                 let etag = format!("\"s{}\"", record.seq);
-                return Ok(CachedRead { content_type: "application/json", etag, body: record.document.into() });
+                return Ok(CachedRead::new("application/json", etag, record.document.into()));
             }
         };
         let service: PublicService = parse_document(&record)?;
@@ -170,7 +170,7 @@ pub async fn get_service(
         let body = rdf::serialize(&graph, syntax, cpsv::PREFIXES);
         let parts: Vec<String> = parts.iter().map(i64::to_string).collect();
         let etag = format!("\"{}-{}\"", key.representation, parts.join("-"));
-        Ok(CachedRead { content_type, etag, body: body.into() })
+        Ok(CachedRead::new(content_type, etag, body.into()))
     })
     .await
 }
@@ -196,11 +196,14 @@ where
         }
     };
     let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
-    let etag = (header::ETAG, answer.etag.clone());
+    // Header values made once, when the answer was kept: a read from memory allocates nothing
+    // but the response.
+    let etag = (header::ETAG, answer.etag_header.clone());
     if crate::catalogue::reads::not_modified(if_none_match, &answer.etag) {
         return Ok((StatusCode::NOT_MODIFIED, [etag]).into_response());
     }
-    Ok(([(header::CONTENT_TYPE, answer.content_type.to_owned()), etag], answer.body.clone()).into_response())
+    let content_type = (header::CONTENT_TYPE, axum::http::HeaderValue::from_static(answer.content_type));
+    Ok(([content_type, etag], answer.body.clone()).into_response())
 }
 
 /// An article, as JSON.
@@ -217,7 +220,7 @@ pub async fn get_article(
     read_through(&state, &headers, key, |state, key| async move {
         let record = state.catalogue().live(RecordKind::Article, &key.id).await?;
         let etag = format!("\"a{}\"", record.seq);
-        Ok(CachedRead { content_type: "application/json", etag, body: record.document.into() })
+        Ok(CachedRead::new("application/json", etag, record.document.into()))
     })
     .await
 }

@@ -27,7 +27,17 @@ pub struct CachedRead {
     pub content_type: &'static str,
     /// A strong entity tag, quoted (`"…"`).
     pub etag: String,
+    /// The same as a header value.
+    pub etag_header: axum::http::HeaderValue,
     pub body: Bytes,
+}
+
+impl CachedRead {
+    pub fn new(content_type: &'static str, etag: String, body: Bytes) -> Self {
+        let etag_header = axum::http::HeaderValue::from_str(&etag)
+            .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"unknown\""));
+        Self { content_type, etag, etag_header, body }
+    }
 }
 
 /// What a read asked for: a record in one representation.
