@@ -94,7 +94,7 @@ impl CaseStore for PostgresStore {
         let ordered = last_writes_in_order(&written);
         if !ordered.is_empty() {
             let count = ordered.len() as i64;
-            tx.execute(
+            tx.execute_cached(
                 "WITH bump AS (UPDATE case_sequence SET last = last + $2 WHERE only_row = 1 RETURNING last)
                  UPDATE cases SET change_seq = (SELECT last FROM bump) - $2 + positions.ord
                  FROM unnest($1::uuid[]) WITH ORDINALITY AS positions(id, ord)
@@ -118,8 +118,10 @@ impl CaseStore for PostgresStore {
     ) -> Result<i64, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        let row =
-            tx.query_opt(UPDATE_CASE, &[&case_id, &expected_status, &status, &document, &at]).await.map_err(db)?;
+        let row = tx
+            .query_opt_cached(UPDATE_CASE, &[&case_id, &expected_status, &status, &document, &at])
+            .await
+            .map_err(db)?;
         let Some(row) = row else {
             // Rolled back when dropped: the feed position taken is given back.
             return Err(StoreError::VersionConflict { what: format!("the case {case_id}"), current: 0 });
@@ -165,7 +167,7 @@ impl CaseStore for PostgresStore {
 
     async fn case_head(&self) -> Result<i64, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let row = client.query_one("SELECT last FROM case_sequence", &[]).await.map_err(db)?;
+        let row = client.query_one_cached("SELECT last FROM case_sequence", &[]).await.map_err(db)?;
         Ok(row.get(0))
     }
 
@@ -190,7 +192,7 @@ impl CaseStore for PostgresStore {
     async fn entry_applied(&self, entry_id: Uuid) -> Result<bool, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_one("SELECT EXISTS (SELECT 1 FROM applied_entries WHERE id = $1)", &[&entry_id])
+            .query_one_cached("SELECT EXISTS (SELECT 1 FROM applied_entries WHERE id = $1)", &[&entry_id])
             .await
             .map_err(db)?;
         Ok(row.get(0))
@@ -198,14 +200,14 @@ impl CaseStore for PostgresStore {
 
     async fn case_count(&self) -> Result<u64, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let row = client.query_one("SELECT count(*) FROM cases", &[]).await.map_err(db)?;
+        let row = client.query_one_cached("SELECT count(*) FROM cases", &[]).await.map_err(db)?;
         Ok(row.get::<_, i64>(0) as u64)
     }
 
     async fn record_form_submission(&self, submission: FormSubmissionRow) -> Result<bool, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let inserted = client
-            .execute(
+            .execute_cached(
                 "INSERT INTO form_submissions (id, form_id, holder, case_number, application, received_at)
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
                 &[
@@ -246,7 +248,10 @@ impl CaseStore for PostgresStore {
             .await?;
         let client = self.pool.get().await.map_err(pool_err)?;
         let head = client
-            .query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM form_submissions WHERE form_id = $1", &[&form_id])
+            .query_one_cached(
+                "SELECT COALESCE(MAX(seq), 0)::BIGINT FROM form_submissions WHERE form_id = $1",
+                &[&form_id],
+            )
             .await
             .map_err(db)?;
         Ok((rows, head.get(0)))

@@ -7,7 +7,7 @@ impl CatalogueStore for PostgresStore {
     async fn add_institution(&self, institution: Institution) -> Result<Institution, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO institutions (id, name, is_central_editor, created_at) VALUES ($1, $2, $3, $4)",
                 &[&institution.id, &institution.name, &institution.is_central_editor, &institution.created_at],
             )
@@ -28,7 +28,7 @@ impl CatalogueStore for PostgresStore {
     async fn set_institution_case_code(&self, id: &str, code: &str) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let changed = client
-            .execute("UPDATE institutions SET case_code = $2 WHERE id = $1", &[&id, &code])
+            .execute_cached("UPDATE institutions SET case_code = $2 WHERE id = $1", &[&id, &code])
             .await
             .map_err(|e| map_err(e, || format!("the case code {code:?} (another institution has it)")))?;
         if changed == 0 {
@@ -66,9 +66,11 @@ impl CatalogueStore for PostgresStore {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
         // One registration of an institution at a time: numbers follow each other.
-        tx.execute("SELECT 1 FROM institutions WHERE id = $1 FOR UPDATE", &[&case.institution_id]).await.map_err(db)?;
+        tx.execute_cached("SELECT 1 FROM institutions WHERE id = $1 FOR UPDATE", &[&case.institution_id])
+            .await
+            .map_err(db)?;
         let existing = tx
-            .query_opt(
+            .query_opt_cached(
                 &format!("{SELECT} WHERE institution_id = $1 AND own_id = $2"),
                 &[&case.institution_id, &case.own_id],
             )
@@ -80,7 +82,7 @@ impl CatalogueStore for PostgresStore {
         let year = chrono::Datelike::year(&case.registered_at);
         let channel_number = i32::from(case.channel_number);
         let last: i32 = tx
-            .query_one(
+            .query_one_cached(
                 "SELECT coalesce(max(sequence), 0) FROM institution_cases
                  WHERE institution_id = $1 AND channel_number = $2 AND year = $3",
                 &[&case.institution_id, &channel_number, &year],
@@ -89,7 +91,7 @@ impl CatalogueStore for PostgresStore {
             .map_err(db)?
             .get(0);
         let number = crate::store::institution_case_number(&case, year, i64::from(last) + 1)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO institution_cases (id, institution_id, own_id, number, channel_number, year, sequence,
                  service_id, kind, channel, served_at, registered_at, request)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -112,7 +114,7 @@ impl CatalogueStore for PostgresStore {
         .await
         .map_err(|e| map_err(e, || format!("the case number {number}")))?;
         append_audit_in(&tx, &case.audit).await?;
-        let row = tx.query_one(&format!("{SELECT} WHERE id = $1"), &[&case.id]).await.map_err(db)?;
+        let row = tx.query_one_cached(&format!("{SELECT} WHERE id = $1"), &[&case.id]).await.map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok((from_row(&row), true))
     }
@@ -128,7 +130,7 @@ impl CatalogueStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO institution_keys (id, institution_id, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             &[&key_id, &institution_id, &secret_hash.as_slice(), &at, &expires_at],
         )
@@ -142,7 +144,7 @@ impl CatalogueStore for PostgresStore {
     async fn institution_key_record(&self, key_id: Uuid) -> Result<Option<InstitutionKeyRecord>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let sql = format!("{INSTITUTION_KEY_SELECT} WHERE k.id = $1");
-        client.query_opt(&sql, &[&key_id]).await.map_err(db)?.as_ref().map(institution_key_from_row).transpose()
+        client.query_opt_cached(&sql, &[&key_id]).await.map_err(db)?.as_ref().map(institution_key_from_row).transpose()
     }
 
     async fn institution_keys(&self, institution_id: Option<String>) -> Result<Vec<InstitutionKeyRecord>, StoreError> {
@@ -150,7 +152,7 @@ impl CatalogueStore for PostgresStore {
         let sql = format!(
             "{INSTITUTION_KEY_SELECT} WHERE $1::TEXT IS NULL OR k.institution_id = $1 ORDER BY k.created_at, k.id"
         );
-        client.query(&sql, &[&institution_id]).await.map_err(db)?.iter().map(institution_key_from_row).collect()
+        client.query_cached(&sql, &[&institution_id]).await.map_err(db)?.iter().map(institution_key_from_row).collect()
     }
 
     async fn revoke_institution_key(
@@ -162,7 +164,7 @@ impl CatalogueStore for PostgresStore {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
         let changed = tx
-            .execute(
+            .execute_cached(
                 "UPDATE institution_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                 &[&key_id, &at],
             )
@@ -172,8 +174,13 @@ impl CatalogueStore for PostgresStore {
             append_audit_in(&tx, &audit).await?;
         }
         let sql = format!("{INSTITUTION_KEY_SELECT} WHERE k.id = $1");
-        let record =
-            tx.query_opt(&sql, &[&key_id]).await.map_err(db)?.as_ref().map(institution_key_from_row).transpose()?;
+        let record = tx
+            .query_opt_cached(&sql, &[&key_id])
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(institution_key_from_row)
+            .transpose()?;
         tx.commit().await.map_err(db)?;
         Ok(record)
     }
@@ -224,10 +231,12 @@ impl CatalogueStore for PostgresStore {
             .await
             .map_err(db)?;
             if change.kind == RecordKind::Article {
-                tx.execute("DELETE FROM article_services WHERE article_id = $1", &[&change.id]).await.map_err(db)?;
+                tx.execute_cached("DELETE FROM article_services WHERE article_id = $1", &[&change.id])
+                    .await
+                    .map_err(db)?;
                 if !change.retired {
                     for service in &change.linked_services {
-                        tx.execute(
+                        tx.execute_cached(
                             "INSERT INTO article_services (article_id, service_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                             &[&change.id, service],
                         )
@@ -254,13 +263,19 @@ impl CatalogueStore for PostgresStore {
     async fn catalogue_record(&self, kind: RecordKind, id: &str) -> Result<Option<StoredRecord>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let sql = format!("SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE kind = $1 AND id = $2");
-        client.query_opt(&sql, &[&kind.as_str(), &id]).await.map_err(db)?.as_ref().map(record_from_row).transpose()
+        client
+            .query_opt_cached(&sql, &[&kind.as_str(), &id])
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(record_from_row)
+            .transpose()
     }
 
     async fn catalogue_records(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let sql = format!("SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE kind = $1 ORDER BY id");
-        client.query(&sql, &[&kind.as_str()]).await.map_err(db)?.iter().map(record_from_row).collect()
+        client.query_cached(&sql, &[&kind.as_str()]).await.map_err(db)?.iter().map(record_from_row).collect()
     }
 
     async fn articles_linked_to(&self, service_id: &str) -> Result<Vec<StoredRecord>, StoreError> {
@@ -269,7 +284,7 @@ impl CatalogueStore for PostgresStore {
             "SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE kind = 'article' AND id IN
              (SELECT article_id FROM article_services WHERE service_id = $1) ORDER BY id"
         );
-        client.query(&sql, &[&service_id]).await.map_err(db)?.iter().map(record_from_row).collect()
+        client.query_cached(&sql, &[&service_id]).await.map_err(db)?.iter().map(record_from_row).collect()
     }
 
     async fn catalogue_changes(&self, after: i64, limit: u32) -> Result<Vec<StoredRecord>, StoreError> {
@@ -277,18 +292,18 @@ impl CatalogueStore for PostgresStore {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM catalogue_records WHERE change_seq > $1 ORDER BY change_seq LIMIT $2"
         );
-        client.query(&sql, &[&after, &i64::from(limit)]).await.map_err(db)?.iter().map(record_from_row).collect()
+        client.query_cached(&sql, &[&after, &i64::from(limit)]).await.map_err(db)?.iter().map(record_from_row).collect()
     }
 
     async fn catalogue_head(&self) -> Result<i64, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        Ok(client.query_one("SELECT last FROM catalogue_sequence", &[]).await.map_err(db)?.get(0))
+        Ok(client.query_one_cached("SELECT last FROM catalogue_sequence", &[]).await.map_err(db)?.get(0))
     }
 
     async fn add_article_flag(&self, flag: ArticleFlag) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO article_flags (id, article_id, owner, reason, note, device_id, centre_name, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[

@@ -7,7 +7,7 @@ impl DeviceStore for PostgresStore {
     async fn add_centre(&self, centre: NewCentre) -> Result<Centre, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO centres (id, name, municipality, code, created_at) VALUES ($1, $2, $3, $4, $5)",
                 &[&centre.id, &centre.name, &centre.municipality, &centre.code, &centre.created_at],
             )
@@ -30,7 +30,7 @@ impl DeviceStore for PostgresStore {
     async fn find_centre_by_name(&self, name: &str) -> Result<Option<Centre>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_opt("SELECT id, name, municipality, code FROM centres WHERE name = $1", &[&name])
+            .query_opt_cached("SELECT id, name, municipality, code FROM centres WHERE name = $1", &[&name])
             .await
             .map_err(db)?;
         Ok(row.as_ref().map(centre_from_row))
@@ -39,7 +39,7 @@ impl DeviceStore for PostgresStore {
     async fn add_device(&self, device: NewDevice) -> Result<Device, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let centre_exists: bool = client
-            .query_one("SELECT EXISTS (SELECT 1 FROM centres WHERE id = $1)", &[&device.centre_id])
+            .query_one_cached("SELECT EXISTS (SELECT 1 FROM centres WHERE id = $1)", &[&device.centre_id])
             .await
             .map_err(db)?
             .get(0);
@@ -51,7 +51,7 @@ impl DeviceStore for PostgresStore {
         let desk_number: Option<i16> = match device.kind {
             DeviceKind::Desk => Some(
                 client
-                    .query_one(
+                    .query_one_cached(
                         "SELECT (COALESCE(MAX(desk_number), 0) + 1)::SMALLINT FROM devices WHERE centre_id = $1",
                         &[&device.centre_id],
                     )
@@ -67,7 +67,7 @@ impl DeviceStore for PostgresStore {
             });
         }
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO devices (id, centre_id, kind, name, enrollment_code_hash, enrollment_expires_at, created_at,
                                       desk_number)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -100,7 +100,7 @@ impl DeviceStore for PostgresStore {
     async fn reported_versions(&self) -> Result<Vec<String>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query(
+            .query_cached(
                 "SELECT DISTINCT reported_version FROM devices \
                  WHERE reported_version IS NOT NULL AND enrolled_at IS NOT NULL AND revoked_at IS NULL \
                  ORDER BY reported_version",
@@ -115,7 +115,7 @@ impl DeviceStore for PostgresStore {
         let client = self.pool.get().await.map_err(pool_err)?;
         let size = release.content.len() as u64;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO releases (kind, version, sha256, size, signature, content, published_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 &[
@@ -145,7 +145,7 @@ impl DeviceStore for PostgresStore {
     async fn list_releases(&self) -> Result<Vec<ReleaseInfo>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query(
+            .query_cached(
                 "SELECT kind, version, sha256, size, signature, published_at FROM releases \
                  ORDER BY kind, published_at DESC, version DESC",
                 &[],
@@ -168,7 +168,7 @@ impl DeviceStore for PostgresStore {
     async fn release_content(&self, kind: &str, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_opt("SELECT content FROM releases WHERE kind = $1 AND sha256 = $2", &[&kind, &sha256])
+            .query_opt_cached("SELECT content FROM releases WHERE kind = $1 AND sha256 = $2", &[&kind, &sha256])
             .await
             .map_err(db)?;
         Ok(row.map(|r| r.get(0)))
@@ -177,12 +177,15 @@ impl DeviceStore for PostgresStore {
     async fn revoke_device(&self, id: Uuid, at: DateTime<Utc>) -> Result<Device, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &at])
+        tx.execute_cached("UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1", &[&id, &at])
             .await
             .map_err(db)?;
-        tx.execute("UPDATE user_sessions SET ended_at = $2 WHERE device_id = $1 AND ended_at IS NULL", &[&id, &at])
-            .await
-            .map_err(db)?;
+        tx.execute_cached(
+            "UPDATE user_sessions SET ended_at = $2 WHERE device_id = $1 AND ended_at IS NULL",
+            &[&id, &at],
+        )
+        .await
+        .map_err(db)?;
         tx.commit().await.map_err(db)?;
         load_device(&client, id).await?.ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })
     }
@@ -197,7 +200,7 @@ impl DeviceStore for PostgresStore {
         let tx = client.transaction().await.map_err(db)?;
         // FOR UPDATE: two devices racing with one code are serialised; the second sees it used.
         let row = tx
-            .query_opt(
+            .query_opt_cached(
                 "SELECT id, enrolled_at, revoked_at, enrollment_expires_at FROM devices
                  WHERE enrollment_code_hash = $1 FOR UPDATE",
                 &[&code_hash.as_slice()],
@@ -207,7 +210,7 @@ impl DeviceStore for PostgresStore {
             .ok_or(StoreError::EnrollmentCodeUnknown)?;
         let id: Uuid = row.get(0);
         check_redeemable(row.get(1), row.get(2), row.get(3), now)?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE devices SET enrolled_at = $2, secret_hash = $3, last_seen_at = $2 WHERE id = $1",
             &[&id, &now, &secret_hash.as_slice()],
         )
@@ -227,7 +230,7 @@ impl DeviceStore for PostgresStore {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
         let row = tx
-            .query_opt("SELECT enrolled_at, revoked_at FROM devices WHERE id = $1 FOR UPDATE", &[&id])
+            .query_opt_cached("SELECT enrolled_at, revoked_at FROM devices WHERE id = $1 FOR UPDATE", &[&id])
             .await
             .map_err(db)?
             .ok_or_else(|| StoreError::NotFound { what: format!("device {id}") })?;
@@ -235,7 +238,7 @@ impl DeviceStore for PostgresStore {
         if enrolled_at.is_some() || revoked_at.is_some() {
             return Err(StoreError::DeviceNotWaiting(id));
         }
-        tx.execute(
+        tx.execute_cached(
             "UPDATE devices SET enrollment_code_hash = $2, enrollment_expires_at = $3 WHERE id = $1",
             &[&id, &code_hash.as_slice(), &expires_at],
         )
@@ -251,7 +254,7 @@ impl DeviceStore for PostgresStore {
         let client = self.pool.get().await.map_err(pool_err)?;
         let Some(device) = load_device(&client, id).await? else { return Ok(None) };
         let hash: Option<Vec<u8>> =
-            client.query_one("SELECT secret_hash FROM devices WHERE id = $1", &[&id]).await.map_err(db)?.get(0);
+            client.query_one_cached("SELECT secret_hash FROM devices WHERE id = $1", &[&id]).await.map_err(db)?.get(0);
         Ok(Some(DeviceAuthRecord { device, secret_hash: hash_from_bytes(hash)? }))
     }
 
@@ -265,7 +268,7 @@ impl DeviceStore for PostgresStore {
         let outbox = outbox.map(|report| report.to_header());
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "UPDATE devices SET last_seen_at = $2, reported_version = coalesce($3, reported_version),
                         reported_outbox = coalesce($4, reported_outbox) WHERE id = $1",
                 &[&id, &at, &version, &outbox],
@@ -285,6 +288,6 @@ impl PostgresStore {
              WHERE $1::UUID IS NULL OR d.centre_id = $1 \
              ORDER BY c.name COLLATE \"C\", d.name COLLATE \"C\", d.created_at"
         );
-        client.query(&sql, &[&centre]).await.map_err(db)?.iter().map(device_from_row).collect()
+        client.query_cached(&sql, &[&centre]).await.map_err(db)?.iter().map(device_from_row).collect()
     }
 }

@@ -6,9 +6,9 @@ use super::*;
 impl LoginStore for PostgresStore {
     async fn add_login_nonce(&self, nonce: LoginNonce, now: DateTime<Utc>) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        client.execute("DELETE FROM login_nonces WHERE expires_at < $1", &[&now]).await.map_err(db)?;
+        client.execute_cached("DELETE FROM login_nonces WHERE expires_at < $1", &[&now]).await.map_err(db)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO login_nonces (nonce_hash, device_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
                 &[&nonce.nonce_hash.as_slice(), &nonce.device_id, &nonce.issued_at, &nonce.expires_at],
             )
@@ -20,7 +20,7 @@ impl LoginStore for PostgresStore {
     async fn take_login_nonce(&self, nonce_hash: [u8; 32]) -> Result<Option<LoginNonce>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_opt(
+            .query_opt_cached(
                 "DELETE FROM login_nonces WHERE nonce_hash = $1 RETURNING device_id, issued_at, expires_at",
                 &[&nonce_hash.as_slice()],
             )
@@ -38,7 +38,7 @@ impl LoginStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO role_grants (personal_code, role, centre_id, granted_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT DO NOTHING",
                 &[&personal_code, &role.as_str(), &centre_id, &at],
@@ -58,13 +58,13 @@ impl LoginStore for PostgresStore {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
         let removed = tx
-            .execute(
+            .execute_cached(
                 "DELETE FROM role_grants WHERE personal_code = $1 AND role = $2 AND centre_id = $3",
                 &[&personal_code, &role.as_str(), &centre_id],
             )
             .await
             .map_err(db)?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE user_sessions SET ended_at = $3
              WHERE personal_code = $1 AND ended_at IS NULL
                AND device_id IN (SELECT id FROM devices WHERE centre_id = $2)",
@@ -87,7 +87,7 @@ impl LoginStore for PostgresStore {
     async fn add_session(&self, session: UserSession) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO user_sessions (token_hash, device_id, personal_code, given_name, surname, roles, issued_at,
                      expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 &[
@@ -110,7 +110,7 @@ impl LoginStore for PostgresStore {
     async fn session(&self, token_hash: [u8; 32]) -> Result<Option<UserSession>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_opt(
+            .query_opt_cached(
                 "SELECT device_id, personal_code, given_name, surname, roles, issued_at, expires_at, ended_at
                  FROM user_sessions WHERE token_hash = $1",
                 &[&token_hash.as_slice()],
@@ -136,7 +136,7 @@ impl LoginStore for PostgresStore {
     async fn end_session(&self, token_hash: [u8; 32], at: DateTime<Utc>) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "UPDATE user_sessions SET ended_at = COALESCE(ended_at, $2) WHERE token_hash = $1",
                 &[&token_hash.as_slice(), &at],
             )
@@ -149,7 +149,7 @@ impl LoginStore for PostgresStore {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         // The event and its audit entry together, or neither.
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO auth_events (at, kind, device_id, personal_code, detail) VALUES ($1, $2, $3, $4, $5)",
             &[&event.at, &event.kind, &event.device_id, &event.personal_code, &event.detail],
         )
@@ -200,7 +200,7 @@ impl PostgresStore {
     async fn grants(&self, personal_code: Option<&str>, centre: Option<Uuid>) -> Result<Vec<RoleGrant>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query(
+            .query_cached(
                 "SELECT g.personal_code, g.role, g.granted_at, c.id, c.name, c.municipality, c.code
                  FROM role_grants g JOIN centres c ON c.id = g.centre_id
                  WHERE ($1::TEXT IS NULL OR g.personal_code = $1) AND ($2::UUID IS NULL OR g.centre_id = $2)

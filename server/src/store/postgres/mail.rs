@@ -7,7 +7,7 @@ impl MailStore for PostgresStore {
     async fn put_account(&self, account: Account) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO eaddress_accounts (address, kind, name, institution_id, centre_id, active, created_at, changed_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (address) DO UPDATE SET kind = excluded.kind, name = excluded.name,
@@ -31,17 +31,18 @@ impl MailStore for PostgresStore {
 
     async fn accounts(&self, addresses: Vec<String>) -> Result<Vec<Account>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client
-            .query(&format!("SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts WHERE address = ANY($1)"), &[&addresses])
+        let statement = client
+            .prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts WHERE address = ANY($1)"))
             .await
             .map_err(db)?;
+        let rows = client.query(&statement, &[&addresses]).await.map_err(db)?;
         rows.iter().map(account_from_row).collect()
     }
 
     async fn unread_count(&self, recipients: Vec<String>) -> Result<u64, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_one(
+            .query_one_cached(
                 "SELECT count(*) FROM eaddress_deliveries
                  WHERE recipient = ANY($1) AND read_at IS NULL AND deleted_at IS NULL",
                 &[&recipients],
@@ -54,7 +55,7 @@ impl MailStore for PostgresStore {
     async fn sent_and_read(&self, senders: Vec<String>, since: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_one(
+            .query_one_cached(
                 "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM eaddress_deliveries d
                                                           WHERE d.message_id = m.id AND d.read_at IS NOT NULL))
                  FROM eaddress_messages m WHERE m.sent_by = ANY($1) AND m.sent_at >= $2",
@@ -72,7 +73,7 @@ impl MailStore for PostgresStore {
     ) -> Result<Vec<Account>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts
                      WHERE ($1::text IS NOT NULL AND institution_id = $1) OR ($2::uuid IS NOT NULL AND centre_id = $2)
@@ -88,7 +89,7 @@ impl MailStore for PostgresStore {
     async fn institution_directory(&self) -> Result<Vec<Account>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query(
+            .query_cached(
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM eaddress_accounts WHERE kind = 'institution' AND active ORDER BY address"),
                 &[],
             )
@@ -105,10 +106,34 @@ impl MailStore for PostgresStore {
     ) -> Result<EntryEffect, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        let fresh = tx
-            .execute(
-                "INSERT INTO eaddress_messages (id, sender, sent_by, subject, body, case_number, in_reply_to, attachments, sent_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+        // The message, its deliveries and the content it names (never collected) in one
+        // statement, prepared once per connection: one round trip however many recipients.
+        let insert = tx
+            .prepare_cached(
+                "WITH message AS (
+                     INSERT INTO eaddress_messages (id, sender, sent_by, subject, body, case_number, in_reply_to, attachments, sent_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING
+                     RETURNING id
+                 ), deliveries AS (
+                     INSERT INTO eaddress_deliveries (message_id, recipient, delivered_at, notified_on)
+                     SELECT message.id, d.recipient, d.delivered_at, d.notified_on
+                     FROM message, unnest($10::text[], $11::timestamptz[], $12::date[]) AS d (recipient, delivered_at, notified_on)
+                 ), named AS (
+                     INSERT INTO eaddress_message_attachments (message_id, sha256)
+                     SELECT message.id, lower(a ->> 'sha256') FROM message, jsonb_array_elements(($8::text)::jsonb) a
+                     WHERE a ->> 'sha256' IS NOT NULL
+                     ON CONFLICT DO NOTHING
+                 )
+                 SELECT count(*) FROM message",
+            )
+            .await
+            .map_err(db)?;
+        let recipients: Vec<&str> = deliveries.iter().map(|d| d.recipient.as_str()).collect();
+        let delivered_at: Vec<DateTime<Utc>> = deliveries.iter().map(|d| d.delivered_at).collect();
+        let notified_on: Vec<chrono::NaiveDate> = deliveries.iter().map(|d| d.notified_on).collect();
+        let fresh: i64 = tx
+            .query_one(
+                &insert,
                 &[
                     &message.id,
                     &message.sender,
@@ -119,35 +144,17 @@ impl MailStore for PostgresStore {
                     &message.in_reply_to,
                     &message.attachments,
                     &message.sent_at,
+                    &recipients,
+                    &delivered_at,
+                    &notified_on,
                 ],
             )
             .await
-            .map_err(db)?;
+            .map_err(|e| map_err(e, || format!("a delivery of the message {}", message.id)))?
+            .get(0);
         if fresh == 0 {
             return Ok(EntryEffect::AlreadyApplied);
         }
-        let insert = tx
-            .prepare("INSERT INTO eaddress_deliveries (message_id, recipient, delivered_at, notified_on) VALUES ($1, $2, $3, $4)")
-            .await
-            .map_err(db)?;
-        for delivery in &deliveries {
-            tx.execute(
-                &insert,
-                &[&delivery.message_id, &delivery.recipient, &delivery.delivered_at, &delivery.notified_on],
-            )
-            .await
-            .map_err(|e| map_err(e, || format!("a delivery to {}", delivery.recipient)))?;
-        }
-        // The content it names is never collected.
-        tx.execute(
-            "INSERT INTO eaddress_message_attachments (message_id, sha256)
-             SELECT $1, lower(a ->> 'sha256') FROM jsonb_array_elements(($2::text)::jsonb) a
-             WHERE a ->> 'sha256' IS NOT NULL
-             ON CONFLICT DO NOTHING",
-            &[&message.id, &message.attachments],
-        )
-        .await
-        .map_err(db)?;
         append_audit_in(&tx, &audit).await?;
         tx.commit().await.map_err(db)?;
         Ok(EntryEffect::Applied)
@@ -156,7 +163,7 @@ impl MailStore for PostgresStore {
     async fn record_upload(&self, upload: Upload) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO eaddress_uploads (sha256, uploader, bytes, uploaded_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (sha256, uploader) DO UPDATE SET bytes = excluded.bytes, uploaded_at = excluded.uploaded_at",
                 &[&upload.sha256, &upload.uploader, &(upload.bytes as i64), &upload.uploaded_at],
@@ -174,7 +181,7 @@ impl MailStore for PostgresStore {
     ) -> Result<u64, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_one(
+            .query_one_cached(
                 "SELECT coalesce(sum(u.bytes), 0)::BIGINT FROM eaddress_uploads u
                  WHERE u.uploader = $1 AND u.uploaded_at >= $2 AND u.sha256 <> $3
                    AND NOT EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)",
@@ -188,7 +195,7 @@ impl MailStore for PostgresStore {
     async fn content_standing(&self, sha256: String) -> Result<ContentStanding, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_one(
+            .query_one_cached(
                 "SELECT EXISTS (SELECT 1 FROM eaddress_message_attachments WHERE sha256 = $1),
                         (SELECT max(uploaded_at) FROM eaddress_uploads WHERE sha256 = $1)",
                 &[&sha256],
@@ -218,12 +225,15 @@ impl MailStore for PostgresStore {
         let forgotten = match sha256 {
             Some(sha256) => {
                 client
-                    .execute("DELETE FROM eaddress_uploads WHERE sha256 = $1 AND uploaded_at < $2", &[&sha256, &before])
+                    .execute_cached(
+                        "DELETE FROM eaddress_uploads WHERE sha256 = $1 AND uploaded_at < $2",
+                        &[&sha256, &before],
+                    )
                     .await
             }
             None => {
                 client
-                    .execute(
+                    .execute_cached(
                         "DELETE FROM eaddress_uploads u WHERE u.uploaded_at < $1
                            AND EXISTS (SELECT 1 FROM eaddress_message_attachments r WHERE r.sha256 = u.sha256)",
                         &[&before],
@@ -278,14 +288,14 @@ impl MailStore for PostgresStore {
     async fn message(&self, id: Uuid) -> Result<Option<(StoredMessage, Vec<Delivery>)>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let Some(row) = client
-            .query_opt(&format!("SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m WHERE m.id = $1"), &[&id])
+            .query_opt_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM eaddress_messages m WHERE m.id = $1"), &[&id])
             .await
             .map_err(db)?
         else {
             return Ok(None);
         };
         let deliveries = client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {DELIVERY_COLUMNS} FROM eaddress_deliveries d WHERE d.message_id = $1 ORDER BY d.recipient"
                 ),
@@ -343,7 +353,7 @@ impl MailStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO eaddress_delegations (id, mailbox, delegate, rights, granted_by, granted_at, ends_on, revoked_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
             &[
@@ -387,7 +397,7 @@ impl MailStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO eaddress_representatives (mailbox, person, source, recorded_by, recorded_at, ended_at)
              VALUES ($1, $2, $3, $4, $5, NULL)
              ON CONFLICT (mailbox, person) DO UPDATE SET source = excluded.source,
@@ -451,7 +461,7 @@ impl MailStore for PostgresStore {
     ) -> Result<Vec<Delegation>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {DELEGATION_COLUMNS} FROM eaddress_delegations
                      WHERE ($1::text IS NULL OR mailbox = $1) AND ($2::text IS NULL OR delegate = $2) ORDER BY granted_at, id"
@@ -474,7 +484,7 @@ impl MailStore for PostgresStore {
         let client = self.pool.get().await.map_err(pool_err)?;
         let minutes = i32::try_from(consent.minutes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO eaddress_consents (id, agent, device_id, rights, minutes, nonce, requested_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 &[
@@ -495,7 +505,7 @@ impl MailStore for PostgresStore {
     async fn consent(&self, id: Uuid) -> Result<Option<Consent>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_opt(&format!("SELECT {CONSENT_COLUMNS} FROM eaddress_consents WHERE id = $1"), &[&id])
+            .query_opt_cached(&format!("SELECT {CONSENT_COLUMNS} FROM eaddress_consents WHERE id = $1"), &[&id])
             .await
             .map_err(db)?;
         row.as_ref().map(consent_from_row).transpose()
@@ -541,7 +551,7 @@ impl MailStore for PostgresStore {
     async fn active_consents(&self, agent: String, at: DateTime<Utc>) -> Result<Vec<Consent>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let rows = client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {CONSENT_COLUMNS} FROM eaddress_consents
                      WHERE agent = $1 AND signed_at IS NOT NULL AND ended_at IS NULL AND valid_until > $2"

@@ -30,6 +30,50 @@ use crate::store::{
 
 const MIGRATIONS: &[Migration] = super::migrations!("postgres");
 
+/// Queries by their SQL text through the connection's statement cache (deadpool's): each is
+/// prepared once per connection, and then costs one round trip instead of two (parse and
+/// describe, then bind and execute). Issue 20: e-address sending made eight such pairs.
+#[async_trait]
+trait Cached: GenericClient {
+    async fn query_cached(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query(&statement, params).await
+    }
+
+    async fn query_one_cached(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Row, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_one(&statement, params).await
+    }
+
+    async fn query_opt_cached(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_opt(&statement, params).await
+    }
+
+    async fn execute_cached(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.execute(&statement, params).await
+    }
+}
+
+impl<T: GenericClient> Cached for T {}
+
 /// Replaces a case still at `$2`, at the next feed position, which it returns (no row: the
 /// case moved on, and the caller rolls the position back).
 /// Appends an audit entry inside the caller's transaction; the head row's lock (held to the
@@ -38,20 +82,39 @@ async fn append_audit_in(
     tx: &deadpool_postgres::Transaction<'_>,
     entry: &crate::audit::NewAuditEntry,
 ) -> Result<crate::audit::AuditEntry, StoreError> {
-    let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE only_row = 1 FOR UPDATE", &[]).await.map_err(db)?;
+    let read_head =
+        tx.prepare_cached("SELECT seq, hash FROM audit_head WHERE only_row = 1 FOR UPDATE").await.map_err(db)?;
+    let head = tx.query_one(&read_head, &[]).await.map_err(db)?;
     let last: i64 = head.get(0);
     let prev_hash = hash_from_bytes(Some(head.get(1)))?.unwrap_or(crate::audit::GENESIS);
     let seq = last + 1;
     let hash = crate::audit::entry_hash(&prev_hash, seq, entry);
+    // The entry and the new head in one statement: one round trip.
+    let append = tx
+        .prepare_cached(
+            "WITH entry AS (
+                 INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             )
+             UPDATE audit_head SET seq = $1, hash = $8 WHERE only_row = 1",
+        )
+        .await
+        .map_err(db)?;
     tx.execute(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[&seq, &entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail, &prev_hash.as_slice(), &hash.as_slice()],
+        &append,
+        &[
+            &seq,
+            &entry.at,
+            &entry.actor,
+            &entry.action,
+            &entry.subject,
+            &entry.detail,
+            &prev_hash.as_slice(),
+            &hash.as_slice(),
+        ],
     )
     .await
     .map_err(db)?;
-    tx.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE only_row = 1", &[&seq, &hash.as_slice()])
-        .await
-        .map_err(db)?;
     Ok(crate::audit::AuditEntry {
         seq,
         at: entry.at,
@@ -289,7 +352,7 @@ fn institution_key_from_row(row: &Row) -> Result<InstitutionKeyRecord, StoreErro
 
 async fn load_device(client: &impl GenericClient, id: Uuid) -> Result<Option<Device>, StoreError> {
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices d JOIN centres c ON c.id = d.centre_id WHERE d.id = $1");
-    client.query_opt(&sql, &[&id]).await.map_err(db)?.as_ref().map(device_from_row).transpose()
+    client.query_opt_cached(&sql, &[&id]).await.map_err(db)?.as_ref().map(device_from_row).transpose()
 }
 
 impl PostgresStore {
@@ -304,7 +367,7 @@ impl PostgresStore {
     ) -> Result<u64, StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        let changed = tx.execute(sql, params).await.map_err(db)?;
+        let changed = tx.execute_cached(sql, params).await.map_err(db)?;
         if changed > 0 || !only_if_changed {
             append_audit_in(&tx, audit).await?;
         }
@@ -328,7 +391,10 @@ impl PostgresStore {
         from_row: impl Fn(&tokio_postgres::Row) -> T,
     ) -> Result<Vec<T>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let rows = client.query(sql, params).await.map_err(db)?;
+        // Prepared once per connection (deadpool's statement cache): a query then costs one
+        // round trip instead of two (parse and describe, then bind and execute).
+        let statement = client.prepare_cached(sql).await.map_err(db)?;
+        let rows = client.query(&statement, params).await.map_err(db)?;
         Ok(rows.iter().map(from_row).collect())
     }
 
@@ -443,15 +509,18 @@ impl Store for PostgresStore {
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY]).await.map_err(db)?;
+        tx.execute_cached("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY]).await.map_err(db)?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
         )
         .await
         .map_err(db)?;
-        let current: i64 =
-            tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await.map_err(db)?.get(0);
+        let current: i64 = tx
+            .query_one_cached("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
+            .await
+            .map_err(db)?
+            .get(0);
         if current > MIGRATIONS.last().map_or(0, |m| m.0) {
             return Err(StoreError::Corrupt(format!(
                 "the database is at schema version {current}, newer than this server knows: run a newer pietura-server"
@@ -460,7 +529,7 @@ impl Store for PostgresStore {
         for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
             tracing::info!(version, name, "applying PostgreSQL migration");
             tx.batch_execute(sql).await.map_err(db)?;
-            tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[version, name])
+            tx.execute_cached("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[version, name])
                 .await
                 .map_err(db)?;
         }
@@ -469,24 +538,32 @@ impl Store for PostgresStore {
 
     async fn schema_version(&self) -> Result<i64, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        Ok(client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await.map_err(db)?.get(0))
+        Ok(client
+            .query_one_cached("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
+            .await
+            .map_err(db)?
+            .get(0))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        client.query_one("SELECT 1", &[]).await.map_err(db)?;
+        client.query_one_cached("SELECT 1", &[]).await.map_err(db)?;
         Ok(())
     }
 
     async fn claim_environment(&self, environment: &str) -> Result<String, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .execute(
+            .execute_cached(
                 "INSERT INTO server_environment (id, environment) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
                 &[&environment],
             )
             .await
             .map_err(db)?;
-        Ok(client.query_one("SELECT environment FROM server_environment WHERE id = 1", &[]).await.map_err(db)?.get(0))
+        Ok(client
+            .query_one_cached("SELECT environment FROM server_environment WHERE id = 1", &[])
+            .await
+            .map_err(db)?
+            .get(0))
     }
 }

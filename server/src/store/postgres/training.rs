@@ -20,7 +20,7 @@ fn workshop_from_row(r: &Row) -> Result<Workshop, StoreError> {
 impl TrainingStore for PostgresStore {
     async fn last_workshop_series(&self) -> Result<u32, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
-        let row = client.query_one("SELECT coalesce(max(series), 0) FROM workshops", &[]).await.map_err(db)?;
+        let row = client.query_one_cached("SELECT coalesce(max(series), 0) FROM workshops", &[]).await.map_err(db)?;
         u32::try_from(row.get::<_, i32>(0)).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
@@ -29,14 +29,14 @@ impl TrainingStore for PostgresStore {
         let series = i32::try_from(workshop.series).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute(
+        tx.execute_cached(
             &format!("INSERT INTO workshops ({WORKSHOP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"),
             &[&workshop.id, &workshop.centre_id, &series, &scenarios, &workshop.created_by, &workshop.created_at],
         )
         .await
         .map_err(|e| map_err(e, || format!("workshop series {}", workshop.series)))?;
         for seat in seats {
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO workshop_seats (workshop_id, seat, device_id, clerk_code, reset_at) VALUES ($1, $2, $3, $4, $5)",
                 &[&seat.workshop_id, &i32::from(seat.seat), &seat.device_id, &seat.clerk_code, &seat.reset_at],
             )
@@ -49,7 +49,7 @@ impl TrainingStore for PostgresStore {
     async fn workshop(&self, id: Uuid) -> Result<Option<(Workshop, Vec<WorkshopSeat>)>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let Some(row) = client
-            .query_opt(&format!("SELECT {WORKSHOP_COLUMNS} FROM workshops WHERE id = $1"), &[&id])
+            .query_opt_cached(&format!("SELECT {WORKSHOP_COLUMNS} FROM workshops WHERE id = $1"), &[&id])
             .await
             .map_err(db)?
         else {
@@ -57,7 +57,7 @@ impl TrainingStore for PostgresStore {
         };
         let workshop = workshop_from_row(&row)?;
         let seats = client
-            .query(
+            .query_cached(
                 "SELECT seat, device_id, clerk_code, reset_at FROM workshop_seats WHERE workshop_id = $1 ORDER BY seat",
                 &[&id],
             )
@@ -80,7 +80,7 @@ impl TrainingStore for PostgresStore {
     async fn centre_workshops(&self, centre: Uuid) -> Result<Vec<Workshop>, StoreError> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {WORKSHOP_COLUMNS} FROM workshops WHERE centre_id = $1 ORDER BY created_at DESC, series DESC"
                 ),
@@ -97,7 +97,7 @@ impl TrainingStore for PostgresStore {
         let client = self.pool.get().await.map_err(pool_err)?;
         let seat = seat.map(i32::from);
         client
-            .execute(
+            .execute_cached(
                 "UPDATE workshop_seats SET reset_at = $3 WHERE workshop_id = $1 AND ($2::INTEGER IS NULL OR seat = $2)",
                 &[&workshop, &seat, &at],
             )
