@@ -729,16 +729,12 @@ pub async fn register_for_institution(
         )));
     }
     let case_code = store.institution_case_code(institution).await?.ok_or(OwnChannelCaseError::NoCaseCode)?;
-    let kind = serde_json::to_value(request.kind).map_err(corrupt)?.as_str().unwrap_or_default().to_owned();
-    let channel = serde_json::to_value(&request.channel).map_err(corrupt)?.as_str().unwrap_or_default().to_owned();
-    let normalised = protocol::InstitutionCaseRequest {
+    let (kind, channel) = (crate::store::serde_name(&request.kind), crate::store::serde_name(&request.channel));
+    let mut normalised = protocol::InstitutionCaseRequest {
         own_id: own_id.to_owned(),
         registered_at: Some(registered_at),
         ..request.clone()
     };
-    let mut stated = normalised.clone();
-    // A repeat may leave registered_at out again: what it states is compared without it.
-    stated.registered_at = request.registered_at;
     let id = Uuid::now_v7();
     let new = crate::store::NewInstitutionCase {
         id,
@@ -762,10 +758,12 @@ pub async fn register_for_institution(
     };
     let (row, created) = store.register_institution_case(new).await?;
     if !created {
-        let kept: protocol::InstitutionCaseRequest = serde_json::from_str(&row.request).map_err(corrupt)?;
-        let same = protocol::InstitutionCaseRequest { registered_at: stated.registered_at, ..kept.clone() } == stated
-            || kept == normalised;
-        if !same {
+        let mut kept: protocol::InstitutionCaseRequest = serde_json::from_str(&row.request).map_err(corrupt)?;
+        if request.registered_at.is_none() {
+            // A repeat that leaves registered_at out again states everything but it.
+            (kept.registered_at, normalised.registered_at) = (None, None);
+        }
+        if kept != normalised {
             return Err(OwnChannelCaseError::OwnIdTaken(own_id.to_owned()));
         }
     }

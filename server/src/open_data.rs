@@ -388,8 +388,102 @@ fn type_references(value: &mut serde_json::Value) {
     }
 }
 
+/// One data set as the catalogue describes it: titles and descriptions in Latvian and English,
+/// daily updates, CC BY 4.0, and its distributions (path under the server, media type).
+struct DataSet<'a> {
+    name: &'a str,
+    title: [&'a str; 2],
+    description: [String; 2],
+    keywords: [&'a str; 3],
+    distributions: [(&'a str, &'a str); 2],
+}
+
+impl DataSet<'_> {
+    fn described(&self, base: &str, modified: DateTime<Utc>) -> serde_json::Value {
+        let texts = |[lv, en]: [&str; 2]| serde_json::json!([{ "@value": lv, "@language": "lv" }, { "@value": en, "@language": "en" }]);
+        let [description_lv, description_en] = &self.description;
+        let distributions: Vec<serde_json::Value> = self
+            .distributions
+            .iter()
+            .map(|(path, media_type)| {
+                serde_json::json!({
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": { "@id": format!("{base}{path}") },
+                    "dcat:mediaType": { "@id": format!("http://www.iana.org/assignments/media-types/{media_type}") }
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "@id": format!("{base}/open-data/{}", self.name),
+            "@type": "dcat:Dataset",
+            "dct:title": texts(self.title),
+            "dct:description": texts([description_lv, description_en]),
+            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
+            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
+            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
+            "dcat:keyword": self.keywords,
+            "dcat:distribution": distributions
+        })
+    }
+}
+
 fn untyped_catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value {
     let base = base_url.trim_end_matches('/');
+    let (csv, json) = ("text/csv", "application/json");
+    let data_sets = [
+        DataSet {
+            name: "service-provision",
+            title: ["Sniegto pakalpojumu uzskaite", "Services provided"],
+            description: [
+                format!(
+                    "Pakalpojumu gadījumi pa mēnešiem, pakalpojumiem, iestādēm, klientu apkalpošanas centriem, kanāliem un veidiem; skaiti mazāki par {SUPPRESS_BELOW} netiek publicēti."
+                ),
+                format!(
+                    "Service cases by month, service, institution, client service centre, channel and kind; counts below {SUPPRESS_BELOW} are withheld."
+                ),
+            ],
+            keywords: ["VPVKAC", "pakalpojumi", "P_UZSK"],
+            distributions: [("/open-data/service-provision.csv", csv), ("/open-data/service-provision.json", json)],
+        },
+        DataSet {
+            name: "service-times",
+            title: ["Gaidīšanas un apkalpošanas laiks VPVKAC", "Waiting and service times at client service centres"],
+            description: [
+                format!(
+                    "Klientu gaidīšanas laiks līdz apkalpošanai un apkalpošanas ilgums minūtēs (mediāna, 90. procentile) pa mēnešiem un klientu apkalpošanas centriem; centri ar mazāk nekā {SUPPRESS_BELOW} gadījumiem mēnesī netiek publicēti."
+                ),
+                format!(
+                    "Customers' waiting time until served and the length of service in minutes (median, 90th percentile) by month and client service centre; centres with fewer than {SUPPRESS_BELOW} cases in a month are withheld."
+                ),
+            ],
+            keywords: ["VPVKAC", "gaidīšanas laiks", "apkalpošanas laiks"],
+            distributions: [("/open-data/service-times.csv", csv), ("/open-data/service-times.json", json)],
+        },
+        DataSet {
+            name: "eaddress-directory",
+            title: ["E-adrešu katalogs", "E-address catalogue"],
+            description: [
+                "Iestāžu un to struktūrvienību aktīvās oficiālās e-adreses ar nosaukumiem.".into(),
+                "Institutions' and their units' active official e-addresses, with their names.".into(),
+            ],
+            keywords: ["e-adrese", "DEPP", "katalogs"],
+            distributions: [("/open-data/eaddress-directory.csv", csv), ("/v1/eaddress/directory", json)],
+        },
+        DataSet {
+            name: "eaddress-kpi",
+            title: ["E-adreses darbības rādītāji", "E-address performance indicators"],
+            description: [
+                format!(
+                    "Nosūtītās, piegādātās un izlasītās vēstules, laiks līdz izlasīšanai (mediāna, 90. procentile) pa mēnešiem un sūtītājiestādēm; aktīvo kontu skaits; rindas ar mazāk nekā {SUPPRESS_BELOW} piegādēm netiek publicētas."
+                ),
+                format!(
+                    "Messages sent, delivered and read, time to read (median, 90th percentile) by month and sending institution; active accounts; rows with fewer than {SUPPRESS_BELOW} deliveries are withheld."
+                ),
+            ],
+            keywords: ["e-adrese", "DEPP", "KPI"],
+            distributions: [("/open-data/eaddress-kpi.csv", csv), ("/open-data/eaddress-kpi.json", json)],
+        },
+    ];
     serde_json::json!({
         "@context": {
             "dcat": "http://www.w3.org/ns/dcat#",
@@ -405,115 +499,7 @@ fn untyped_catalog(base_url: &str, modified: DateTime<Utc>) -> serde_json::Value
             { "@value": "Open data of the Pietura central server: services provided, the e-address catalogue and e-address indicators.", "@language": "en" }
         ],
         "dct:publisher": { "@type": "foaf:Agent", "foaf:name": "Pietura" },
-        "dcat:dataset": [{
-            "@id": format!("{base}/open-data/service-provision"),
-            "@type": "dcat:Dataset",
-            "dct:title": [
-                { "@value": "Sniegto pakalpojumu uzskaite", "@language": "lv" },
-                { "@value": "Services provided", "@language": "en" }
-            ],
-            "dct:description": [
-                { "@value": format!("Pakalpojumu gadījumi pa mēnešiem, pakalpojumiem, iestādēm, klientu apkalpošanas centriem, kanāliem un veidiem; skaiti mazāki par {SUPPRESS_BELOW} netiek publicēti."), "@language": "lv" },
-                { "@value": format!("Service cases by month, service, institution, client service centre, channel and kind; counts below {SUPPRESS_BELOW} are withheld."), "@language": "en" }
-            ],
-            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
-            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
-            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
-            "dcat:keyword": ["VPVKAC", "pakalpojumi", "P_UZSK"],
-            "dcat:distribution": [
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/open-data/service-provision.csv") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" }
-                },
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/open-data/service-provision.json") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
-                }
-            ]
-        }, {
-            "@id": format!("{base}/open-data/service-times"),
-            "@type": "dcat:Dataset",
-            "dct:title": [
-                { "@value": "Gaidīšanas un apkalpošanas laiks VPVKAC", "@language": "lv" },
-                { "@value": "Waiting and service times at client service centres", "@language": "en" }
-            ],
-            "dct:description": [
-                { "@value": format!("Klientu gaidīšanas laiks līdz apkalpošanai un apkalpošanas ilgums minūtēs (mediāna, 90. procentile) pa mēnešiem un klientu apkalpošanas centriem; centri ar mazāk nekā {SUPPRESS_BELOW} gadījumiem mēnesī netiek publicēti."), "@language": "lv" },
-                { "@value": format!("Customers' waiting time until served and the length of service in minutes (median, 90th percentile) by month and client service centre; centres with fewer than {SUPPRESS_BELOW} cases in a month are withheld."), "@language": "en" }
-            ],
-            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
-            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
-            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
-            "dcat:keyword": ["VPVKAC", "gaidīšanas laiks", "apkalpošanas laiks"],
-            "dcat:distribution": [
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/open-data/service-times.csv") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" }
-                },
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/open-data/service-times.json") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
-                }
-            ]
-        }, {
-            "@id": format!("{base}/open-data/eaddress-directory"),
-            "@type": "dcat:Dataset",
-            "dct:title": [
-                { "@value": "E-adrešu katalogs", "@language": "lv" },
-                { "@value": "E-address catalogue", "@language": "en" }
-            ],
-            "dct:description": [
-                { "@value": "Iestāžu un to struktūrvienību aktīvās oficiālās e-adreses ar nosaukumiem.", "@language": "lv" },
-                { "@value": "Institutions' and their units' active official e-addresses, with their names.", "@language": "en" }
-            ],
-            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
-            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
-            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
-            "dcat:keyword": ["e-adrese", "DEPP", "katalogs"],
-            "dcat:distribution": [
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/open-data/eaddress-directory.csv") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" }
-                },
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/v1/eaddress/directory") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
-                }
-            ]
-        }, {
-            "@id": format!("{base}/open-data/eaddress-kpi"),
-            "@type": "dcat:Dataset",
-            "dct:title": [
-                { "@value": "E-adreses darbības rādītāji", "@language": "lv" },
-                { "@value": "E-address performance indicators", "@language": "en" }
-            ],
-            "dct:description": [
-                { "@value": format!("Nosūtītās, piegādātās un izlasītās vēstules, laiks līdz izlasīšanai (mediāna, 90. procentile) pa mēnešiem un sūtītājiestādēm; aktīvo kontu skaits; rindas ar mazāk nekā {SUPPRESS_BELOW} piegādēm netiek publicētas."), "@language": "lv" },
-                { "@value": format!("Messages sent, delivered and read, time to read (median, 90th percentile) by month and sending institution; active accounts; rows with fewer than {SUPPRESS_BELOW} deliveries are withheld."), "@language": "en" }
-            ],
-            "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY" },
-            "dct:license": { "@id": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0" },
-            "dct:modified": { "@value": modified.to_rfc3339(), "@type": "xsd:dateTime" },
-            "dcat:keyword": ["e-adrese", "DEPP", "KPI"],
-            "dcat:distribution": [
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/open-data/eaddress-kpi.csv") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/text/csv" }
-                },
-                {
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": { "@id": format!("{base}/open-data/eaddress-kpi.json") },
-                    "dcat:mediaType": { "@id": "http://www.iana.org/assignments/media-types/application/json" }
-                }
-            ]
-        }]
+        "dcat:dataset": data_sets.iter().map(|d| d.described(base, modified)).collect::<Vec<_>>()
     })
 }
 

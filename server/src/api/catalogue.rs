@@ -137,21 +137,21 @@ pub async fn get_service(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let representation = if accept.contains("application/ld+json") {
-        "jsonld"
+    let rdf = if accept.contains("application/ld+json") {
+        Some(RdfSyntax::JsonLd)
     } else if accept.contains("text/turtle") {
-        "turtle"
+        Some(RdfSyntax::Turtle)
     } else {
-        "json"
+        None
     };
-    let key = ReadKey { kind: RecordKind::Service, id, representation };
+    let key = ReadKey { kind: RecordKind::Service, id, rdf };
     read_through(&state, &headers, key, |state, key| async move {
         let catalogue = state.catalogue();
         let record = catalogue.live(RecordKind::Service, &key.id).await?;
-        let (syntax, content_type) = match key.representation {
-            "jsonld" => (RdfSyntax::JsonLd, "application/ld+json"),
-            "turtle" => (RdfSyntax::Turtle, "text/turtle; charset=utf-8"),
-            _ => {
+        let (syntax, content_type, tag) = match key.rdf {
+            Some(RdfSyntax::JsonLd) => (RdfSyntax::JsonLd, "application/ld+json", "jsonld"),
+            Some(RdfSyntax::Turtle) => (RdfSyntax::Turtle, "text/turtle; charset=utf-8", "turtle"),
+            None => {
                 let etag = format!("\"s{}\"", record.seq);
                 return Ok(CachedRead::new("application/json", etag, record.document.into()));
             }
@@ -169,7 +169,7 @@ pub async fn get_service(
         let graph = cpsv::to_graph(std::slice::from_ref(&service), &organisations);
         let body = rdf::serialize(&graph, syntax, cpsv::PREFIXES);
         let parts: Vec<String> = parts.iter().map(i64::to_string).collect();
-        let etag = format!("\"{}-{}\"", key.representation, parts.join("-"));
+        let etag = format!("\"{tag}-{}\"", parts.join("-"));
         Ok(CachedRead::new(content_type, etag, body.into()))
     })
     .await
@@ -216,7 +216,7 @@ pub async fn get_article(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let key = ReadKey { kind: RecordKind::Article, id, representation: "json" };
+    let key = ReadKey { kind: RecordKind::Article, id, rdf: None };
     read_through(&state, &headers, key, |state, key| async move {
         let record = state.catalogue().live(RecordKind::Article, &key.id).await?;
         let etag = format!("\"a{}\"", record.seq);
@@ -243,9 +243,7 @@ pub async fn put_service(
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &service.id)?;
     let catalogue = state.catalogue();
-    let changed = catalogue.put_service(&editor, service, (state.clock)()).await?;
-    state.catalogue_reads.forget();
-    Ok(Json(changed.into()))
+    Ok(Json(catalogue.put_service(&editor, service, (state.clock)()).await?.into()))
 }
 
 /// Create or update your institution's own organisation record.
@@ -261,9 +259,7 @@ pub async fn put_organisation(
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &organisation.id)?;
     let catalogue = state.catalogue();
-    let changed = catalogue.put_organisation(&editor, organisation, (state.clock)()).await?;
-    state.catalogue_reads.forget();
-    Ok(Json(changed.into()))
+    Ok(Json(catalogue.put_organisation(&editor, organisation, (state.clock)()).await?.into()))
 }
 
 /// Create or update one of your institution's knowledge-base articles (it counts as verified now).
@@ -279,9 +275,7 @@ pub async fn put_article(
 ) -> Result<Json<Written>, ApiError> {
     same_id(&id, &article.id)?;
     let catalogue = state.catalogue();
-    let changed = catalogue.put_article(&editor, article, (state.clock)()).await?;
-    state.catalogue_reads.forget();
-    Ok(Json(changed.into()))
+    Ok(Json(catalogue.put_article(&editor, article, (state.clock)()).await?.into()))
 }
 
 /// Confirm an article is still right, e.g. after a linked service changed.
@@ -296,9 +290,7 @@ pub async fn verify_article(
     Query(query): Query<VersionQuery>,
 ) -> Result<Json<Written>, ApiError> {
     let catalogue = state.catalogue();
-    let changed = catalogue.verify_article(&editor, &id, query.version, (state.clock)()).await?;
-    state.catalogue_reads.forget();
-    Ok(Json(changed.into()))
+    Ok(Json(catalogue.verify_article(&editor, &id, query.version, (state.clock)()).await?.into()))
 }
 
 async fn retire(
@@ -309,9 +301,7 @@ async fn retire(
     version: u64,
 ) -> Result<Json<Written>, ApiError> {
     let catalogue = state.catalogue();
-    let changed = catalogue.retire(editor, kind, id, version, (state.clock)()).await?;
-    state.catalogue_reads.forget();
-    Ok(Json(changed.into()))
+    Ok(Json(catalogue.retire(editor, kind, id, version, (state.clock)()).await?.into()))
 }
 
 /// Retire a service: it stays in the feed as a tombstone so devices remove it.

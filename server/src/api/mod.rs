@@ -89,7 +89,7 @@ pub struct AppState {
 impl AppState {
     /// The catalogue's editing rules over this state's store.
     pub fn catalogue(&self) -> crate::catalogue::Catalogue {
-        crate::catalogue::Catalogue::new(self.store.clone())
+        crate::catalogue::Catalogue::forgetting(self.store.clone(), self.catalogue_reads.clone())
     }
 
     pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {

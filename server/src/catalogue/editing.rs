@@ -60,11 +60,18 @@ pub const FLAG_REASONS: &[&str] = &["outdated", "missing_information", "other"];
 #[derive(Clone)]
 pub struct Catalogue {
     store: Arc<dyn Store>,
+    /// The server's reads kept in memory, forgotten at every publication through it.
+    reads: Option<Arc<super::reads::CatalogueReads>>,
 }
 
 impl Catalogue {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self { store, reads: None }
+    }
+
+    /// The same, telling `reads` when it publishes (a server's writes are read back at once).
+    pub fn forgetting(store: Arc<dyn Store>, reads: Arc<super::reads::CatalogueReads>) -> Self {
+        Self { store, reads: Some(reads) }
     }
 
     /// Creates (`version` 0) or updates (`version` = the one replaced) a service.
@@ -198,6 +205,9 @@ impl Catalogue {
         now: DateTime<Utc>,
     ) -> Result<Vec<StoredRecord>, EditError> {
         let stored = self.store.apply_catalogue_changes(changes, now).await?;
+        if let Some(reads) = &self.reads {
+            reads.forget();
+        }
         let actor = match editor {
             Editor::Institution { id, .. } => format!("institution:{id}"),
             Editor::Operator => "operator".to_owned(),

@@ -6,7 +6,7 @@ use oxrdf::{Graph, Triple};
 use oxrdfio::{RdfFormat, RdfParser, RdfSerializer};
 
 /// The RDF syntaxes the catalogue imports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RdfSyntax {
     Turtle,
     JsonLd,

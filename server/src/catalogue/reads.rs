@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 
+use super::rdf::RdfSyntax;
 use crate::store::{RecordKind, Store, StoreError};
 
 /// How old the known change position may be before a read asks the database again.
@@ -45,8 +46,8 @@ impl CachedRead {
 pub struct ReadKey {
     pub kind: RecordKind,
     pub id: String,
-    /// `json`, `jsonld` or `turtle`.
-    pub representation: &'static str,
+    /// CPSV-AP in this syntax, or the record's own JSON (`None`).
+    pub rdf: Option<RdfSyntax>,
 }
 
 #[derive(Default)]

@@ -193,7 +193,7 @@ pub(super) async fn deliver(
         attachments: serde_json::to_string(&message.attachments).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         sent_at: now,
     };
-    let deliveries: Vec<Delivery> = recipients
+    let mut deliveries: Vec<Delivery> = recipients
         .iter()
         .map(|recipient| Delivery {
             message_id: message.id,
@@ -205,24 +205,23 @@ pub(super) async fn deliver(
             deleted_at: None,
         })
         .collect();
+    // In the order every read lists them.
+    deliveries.sort_by(|a, b| a.recipient.cmp(&b.recipient));
     let audit = sender.audit(now, principal, "message_sent", format!("{} to {}", message.id, recipients.join(" ")));
-    let effect = store.send_message(stored.clone(), deliveries.clone(), audit).await?;
-    if effect == EntryEffect::Applied {
-        // Just written: the answer is what was written, named from the accounts already read
-        // (no read back — issue 20: a round trip per statement counts at 1,000 messages/s).
+    // A new message's answer is what is written, named from the accounts already read (no read
+    // back — issue 20: a round trip per statement counts at 1,000 messages/s).
+    let written = message_view(&stored, &deliveries, today)?;
+    if store.send_message(stored, deliveries, audit).await? == EntryEffect::Applied {
         let mut accounts = known;
         accounts.push(sender.mailbox.clone());
-        let mut deliveries = deliveries;
-        deliveries.sort_by(|a, b| a.recipient.cmp(&b.recipient));
-        let view = message_view(&stored, &deliveries, today)?;
-        return Ok((named_from(&accounts, vec![view]).pop().expect("one in, one out"), true));
+        return Ok((named_from(&accounts, vec![written]).pop().expect("one in, one out"), true));
     }
     let (kept, kept_deliveries) = store.message(message.id).await?.ok_or(MailboxError::NoMessage)?;
     if kept.sender != sender.address {
         // The id was taken by another sender's message: never show it here.
         return Err(MailboxError::NoMessage);
     }
-    Ok((name_sender(store, message_view(&kept, &kept_deliveries, today)?).await?, effect == EntryEffect::Applied))
+    Ok((name_sender(store, message_view(&kept, &kept_deliveries, today)?).await?, false))
 }
 
 /// Which page of a mailbox's list: the items after `before` (the time and id of the previous
