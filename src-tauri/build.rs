@@ -6,6 +6,7 @@ fn main() {
         "open_saved_copy",
         "save_copy_as",
         "ui_log",
+        "first_screen_shown",
         "training_scenarios",
         "workshops",
         "open_workshop",

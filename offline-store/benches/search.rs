@@ -4,7 +4,9 @@
 //! without diacritics, one typo, two words). Prints medians and 99th percentiles of
 //! `Store::search` beside a bare FTS5 MATCH of the same terms, measured in the same run.
 //!
-//! `cargo bench -p offline-store --bench search` (add `-- --small` for a quick look).
+//! `cargo bench -p offline-store --bench search` (add `-- --small` for a quick look, or
+//! `-- --scale 10` for ten times the catalogue: 50,000 services and 500,000 articles). Prints the
+//! process's memory too (resident now and at its peak): the device's cost of that catalogue.
 
 use std::time::{Duration, Instant};
 
@@ -46,6 +48,20 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// This process's resident memory now and at its peak (the generated catalogue it holds
+/// included), from /proc.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(f64::NAN, |kib| kib / 1024.0)
+    };
+    format!("resident {:.0} MiB, peak {:.0} MiB", field("VmRSS:"), field("VmHWM:"))
+}
+
 fn records(generated: &catalogue_gen::Generated) -> Vec<IncomingRecord> {
     let record = |kind, id: &str, document: String| IncomingRecord {
         kind,
@@ -68,8 +84,12 @@ fn records(generated: &catalogue_gen::Generated) -> Vec<IncomingRecord> {
 }
 
 fn main() {
-    let small = std::env::args().any(|a| a == "--small");
-    let (services, articles, query_count) = if small { (500, 5_000, 200) } else { (5_000, 50_000, 1_000) };
+    let args: Vec<String> = std::env::args().collect();
+    let small = args.iter().any(|a| a == "--small");
+    let scale: usize =
+        args.iter().position(|a| a == "--scale").and_then(|at| args.get(at + 1)?.parse().ok()).unwrap_or(1);
+    let (services, articles, query_count) =
+        if small { (500, 5_000, 200) } else { (5_000 * scale, 50_000 * scale, 1_000) };
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = Store::open(&dir.path().join("bench.db"), &DatabaseKey::generate().expect("a key")).expect("opens");
     let generated = catalogue_gen::catalogue(0x5049_4554_5552_4131, services, articles);
@@ -89,6 +109,11 @@ fn main() {
         applying.as_secs_f64(),
         records.len() as f64 / applying.as_secs_f64()
     );
+
+    // What a device holds from here on is its store alone.
+    drop(pages);
+    drop(records);
+    drop(generated);
 
     let mut rng = Rng::new(0x0051_5545_5259);
     let queries = queries(&mut rng, query_count);
@@ -140,6 +165,10 @@ fn main() {
         "  bare FTS5 MATCH, first 20, no ranking        p50 {:>9.1} µs   p99 {:>9.1} µs",
         micros(u50),
         micros(u99)
+    );
+    println!(
+        "memory after searching (the store alone; the peak was while the generated catalogue was held): {}",
+        memory()
     );
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(

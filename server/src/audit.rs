@@ -66,15 +66,28 @@ pub const GENESIS: [u8; 32] = [0; 32];
 /// An entry's hash: SHA-256 over the previous hash and the length-prefixed fields.
 pub fn entry_hash(prev_hash: &[u8; 32], seq: i64, entry: &NewAuditEntry) -> [u8; 32] {
     let mut hasher = Sha256::new();
-    hasher.update(b"pietura-audit-v1");
+    hasher.update(HASH_PREFIX);
     hasher.update(prev_hash);
     hasher.update(seq.to_be_bytes());
-    let at = entry.at.trunc_subsecs(6).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    for field in [at.as_str(), &entry.actor, &entry.action, &entry.subject, &entry.detail] {
-        hasher.update((field.len() as u64).to_be_bytes());
-        hasher.update(field.as_bytes());
-    }
+    hasher.update(hashed_fields(entry));
     hasher.finalize().into()
+}
+
+/// What every entry's hash starts with.
+pub const HASH_PREFIX: &[u8] = b"pietura-audit-v1";
+
+/// The entry's own part of its hash (after the prefix, the previous hash and the sequence
+/// number): its fields, each prefixed with its length. PostgreSQL appends an entry in one
+/// statement, hashing `HASH_PREFIX || previous hash || seq (8 bytes, big-endian) || these` with
+/// its own `sha256()` while it holds the chain's head.
+pub fn hashed_fields(entry: &NewAuditEntry) -> Vec<u8> {
+    let at = entry.at.trunc_subsecs(6).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let mut bytes = Vec::with_capacity(at.len() + entry.actor.len() + entry.action.len() + entry.subject.len() + 80);
+    for field in [at.as_str(), &entry.actor, &entry.action, &entry.subject, &entry.detail] {
+        bytes.extend_from_slice(&(field.len() as u64).to_be_bytes());
+        bytes.extend_from_slice(field.as_bytes());
+    }
+    bytes
 }
 
 /// What is wrong with the chain, naming the entry.

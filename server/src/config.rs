@@ -37,6 +37,7 @@ const KEYS: &[&str] = &[
     "eid_ocsp_url",
     "staff_session_hours",
     "citizen_session_minutes",
+    "login_challenges_per_5_minutes",
     "snapshot_dir",
     "attachment_dir",
     "attachment_s3_endpoint",
@@ -93,6 +94,10 @@ pub struct Settings {
     pub staff_session_hours: u32,
     /// How long a citizen's kiosk login lasts at most (idling or removing the card ends it sooner).
     pub citizen_session_minutes: u32,
+    /// Card logins (and signatures) a device may begin in five minutes: more is refused with
+    /// `Retry-After` (a script trying PINs). A kiosk's citizen session takes minutes, so 30 is
+    /// plenty; a soak or load test raises it.
+    pub login_challenges_per_5_minutes: u32,
     /// Where catalogue snapshots for first syncs are kept (default: beside an SQLite database,
     /// or in the temporary folder with PostgreSQL).
     pub snapshot_dir: Option<PathBuf>,
@@ -182,6 +187,7 @@ impl Default for Settings {
             eid_ocsp_url: None,
             staff_session_hours: 10,
             citizen_session_minutes: 15,
+            login_challenges_per_5_minutes: 30,
             snapshot_dir: None,
             attachment_dir: None,
             attachment_s3_endpoint: None,
@@ -221,6 +227,7 @@ impl fmt::Debug for Settings {
             .field("eid_ocsp_url", &self.eid_ocsp_url)
             .field("staff_session_hours", &self.staff_session_hours)
             .field("citizen_session_minutes", &self.citizen_session_minutes)
+            .field("login_challenges_per_5_minutes", &self.login_challenges_per_5_minutes)
             .field("snapshot_dir", &self.snapshot_dir)
             .field("attachment_dir", &self.attachment_dir)
             .field("attachment_s3_endpoint", &self.attachment_s3_endpoint)
@@ -391,6 +398,9 @@ impl Settings {
         }
         if !(1..=120).contains(&self.citizen_session_minutes) {
             return Err(ConfigError::Invalid("citizen_session_minutes must be between 1 and 120".into()));
+        }
+        if !(1..=100_000).contains(&self.login_challenges_per_5_minutes) {
+            return Err(ConfigError::Invalid("login_challenges_per_5_minutes must be between 1 and 100000".into()));
         }
         Ok(())
     }

@@ -38,6 +38,7 @@ pub fn run_app_in<R: Runtime>(builder: tauri::Builder<R>, data_dir: Option<PathB
             commands::app::open_saved_copy,
             commands::app::save_copy_as,
             commands::app::ui_log,
+            commands::app::first_screen_shown,
             commands::training::training_scenarios,
             commands::training::workshops,
             commands::training::open_workshop,
@@ -257,8 +258,33 @@ pub fn log_files(dir: &std::path::Path) -> Result<tracing_appender::rolling::Rol
         .map_err(|error| format!("{}: {error}", dir.display()))
 }
 
+/// WebKitGTK's DMA-BUF renderer shares GPU buffers between the web view's processes: 16 MiB more
+/// at idle with Mesa's software GL (README's performance table), and the cause of blank windows
+/// on some GPU drivers. Only an environment variable read before GTK starts turns it off, and
+/// setting one in a running process is unsafe (other threads may read the environment), so the
+/// desk starts itself again with it set: once, about 20 ms. An `exec` that fails leaves the
+/// desk as it is.
+#[cfg(target_os = "linux")]
+pub fn without_dmabuf_renderer() {
+    use std::os::unix::process::CommandExt;
+    const SWITCH: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if std::env::var_os(SWITCH).is_some() {
+        return;
+    }
+    let Ok(program) = std::env::current_exe() else { return };
+    let error = std::process::Command::new(program).args(std::env::args_os().skip(1)).env(SWITCH, "1").exec();
+    eprintln!("the desk goes on with WebKit's DMA-BUF renderer: {error}");
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn without_dmabuf_renderer() {}
+
+/// When the desk's process began its work, for the start time it logs.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Starts the desk app.
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("PIETURA_LOG").unwrap_or_else(|_| "info".into());
@@ -270,11 +296,42 @@ pub fn run() {
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
         .with(files.map(|files| tracing_subscriber::fmt::layer().with_ansi(false).with_writer(files)))
         .init();
-    run_app(tauri::Builder::default()).run(tauri::generate_context!()).unwrap_or_else(|error| {
-        eprintln!("Pietura could not start: {error}");
-        std::process::exit(1);
-    });
+    run_app(tauri::Builder::default())
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                window.with_webview(trim_web_view)?;
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|error| {
+            eprintln!("Pietura could not start: {error}");
+            std::process::exit(1);
+        });
 }
+
+/// The web view set for a forms app on an office PC (each step's effect on the idle desk, app +
+/// WebKit processes, PSS under Xvfb: README's performance table): drawn without the GPU (GL
+/// compositing made the web process 100 MiB larger; nothing here animates), no WebGL or Web
+/// Audio (never used), no back/forward page cache (one page that never navigates), and a
+/// document viewer's small memory caches (every resource is local).
+#[cfg(target_os = "linux")]
+fn trim_web_view(webview: tauri::webview::PlatformWebview) {
+    use webkit2gtk::{SettingsExt, WebContextExt, WebViewExt};
+    let view = webview.inner();
+    if let Some(settings) = WebViewExt::settings(&view) {
+        settings.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
+        settings.set_enable_webgl(false);
+        settings.set_enable_webaudio(false);
+        settings.set_enable_page_cache(false);
+    }
+    if let Some(context) = view.context() {
+        context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn trim_web_view(_: tauri::webview::PlatformWebview) {}
 
 /// Closing the window while a customer is being served would lose the visit (it lives in memory
 /// only, with its "what was done for you" receipt): the window stays and the UI asks the clerk

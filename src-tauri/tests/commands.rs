@@ -85,7 +85,8 @@ fn commands_enroll_remember_the_language_and_report_sync_state() {
     }
 }
 
-/// The web view's console goes to the desk's log (for support), with personal codes hidden.
+/// The web view's console goes to the desk's log (for support), with personal codes hidden; so
+/// does the start time, when the UI says its first screen is shown.
 #[test]
 fn the_web_views_console_reaches_the_log_without_personal_codes() {
     #[derive(Clone, Default)]
@@ -110,6 +111,9 @@ fn the_web_views_console_reaches_the_log_without_personal_codes() {
         let message = "logout {\"code\":\"store\",\"message\":\"no card 161175-19997\"}";
         invoke(&webview, "ui_log", json!({ "level": "error", "message": message })).unwrap();
         invoke(&webview, "ui_log", json!({ "level": "warn", "message": "x".repeat(10_000) })).unwrap();
+        // The UI's word that its first screen is shown: the start time, for support and the measure.
+        invoke(&webview, "first_screen_shown", json!({ "screen": "login" })).unwrap();
+        assert!(invoke(&webview, "first_screen_shown", json!({ "screen": "somewhere" })).is_err());
     });
     let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
     let error = logged.lines().find(|line| line.contains("logout")).expect("the console's error is logged");
@@ -117,6 +121,9 @@ fn the_web_views_console_reaches_the_log_without_personal_codes() {
     assert!(!logged.contains("161175-19997"));
     let long = logged.lines().find(|line| line.contains("xxxx")).unwrap();
     assert!(long.len() < 4_200, "a long text is cut: {} bytes", long.len());
+    let shown = logged.lines().find(|line| line.contains("the first screen is shown")).expect("the start is logged");
+    assert!(shown.contains("desk::start") && shown.contains("Login"), "{shown}");
+    assert_eq!(logged.matches("the first screen is shown").count(), 1, "an unknown screen is refused");
 }
 
 /// The navigator through the desk's commands against a real server with the demo catalogue: a

@@ -424,3 +424,97 @@ fn a_training_kiosk_takes_a_workshop_customers_card_by_the_code_on_their_handout
     assert!(!tree.iter().any(|n| n.name == name), "no one's card is left in: {}", outline(&tree));
     Ok(())
 }
+
+/// The kiosk's footprint over many citizens (issue 20), for `cargo xtask measure --only kiosk`:
+/// the real window enrolled and synced, its memory on the home screen, then `PIETURA_SOAK_SESSIONS`
+/// citizen sessions (100 by default) each as in a library — login with the card, PIN1 on the
+/// keypad, the mailbox, a letter opened, logged out — with its memory after each tenth. Prints one
+/// `kiosk-soak {json}` line; fails if a session does not go through.
+#[test]
+#[ignore = "a soak run of several minutes: cargo xtask measure --only kiosk"]
+fn kiosk_soak_over_citizen_sessions() -> Result<()> {
+    let sessions: usize = std::env::var("PIETURA_SOAK_SESSIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
+    let dir = tempfile::tempdir()?;
+    let lv = Texts::load("lv")?;
+    let screen = Screen::start(dir.path())?;
+    let bus = AccessibilityBus::start(dir.path())?;
+    let mut scenario = Scenario::in_dir(dir.path());
+    scenario.centre("Cēsu Centrālā bibliotēka", "Cēsis")?.demo_catalogue()?;
+    let code = scenario.device("Cēsu Centrālā bibliotēka", "kiosk", "K1")?;
+    let key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
+    scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
+    scenario.mailbox(CITIZEN_BOX, "JĀNIS BĒRZIŅŠ", &[])?;
+    let holder = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
+    let card = scenario.trust_test_ca()?.issue_card(
+        holder,
+        KeyKind::EcP384,
+        tests::real_now() - chrono::Duration::days(30),
+        None,
+        "1234",
+        "123456",
+    )?;
+    let card_file = dir.path().join("citizen-card.json");
+    std::fs::write(&card_file, card.to_json()?)?;
+    // A login every few seconds from one kiosk is this run's pace, not a library's: the server
+    // allows 30 in five minutes unless told otherwise.
+    let settings = dir.path().join("pietura.toml");
+    let mut toml = std::fs::read_to_string(&settings)?;
+    toml.push_str("login_challenges_per_5_minutes = 100000\n");
+    std::fs::write(&settings, toml)?;
+    let port = free_port();
+    let _server = scenario.start(port)?;
+    let url = format!("http://127.0.0.1:{port}");
+    send_letter(&url, &key)?;
+    let kiosk = start_kiosk(dir.path(), &screen, &bus, (&url, &code), port, &[])?;
+    bus.wait_for("push button", lv.get("login.start"))?;
+    std::thread::sleep(Duration::from_secs(5));
+    let home = memory_kib(kiosk.id())?;
+    // One card stays in the reader: each session ends by logging out. (A fresh virtual card per
+    // session — its process quitting, the next connecting to vpcd's slot — now and then left
+    // pcscd saying "no card" for a minute on the login screen, around the twelfth swap.)
+    let _card = VirtualCardProcess::insert(&bin_dir(), &card_file, VPCD_SLOT)?;
+    let began = std::time::Instant::now();
+    let mut after = Vec::new();
+    for session in 1..=sessions {
+        bus.press(lv.get("login.start"))?;
+        bus.wait_for("label", "JĀNIS BĒRZIŅŠ")?;
+        for key in ["1", "2", "3", "4"] {
+            bus.press(key)?;
+        }
+        bus.press(lv.get("login.submit"))?;
+        bus.wait_for("toggle button", lv.get("citizen.mail"))?;
+        bus.press(lv.get("citizen.mail"))?;
+        let letter = wait_until_tree_mentions(&bus, "Atgādinājums par deklarāciju")?
+            .into_iter()
+            .find(|n| n.name.contains("Atgādinājums") && n.role == "push button")
+            .context("the letter is a button")?;
+        bus.press(&letter.name)?;
+        bus.wait_for("push button", lv.get("citizen.back_to_inbox"))?;
+        bus.press(lv.get("citizen.log_out"))?;
+        bus.wait_for("push button", lv.get("login.start"))?;
+        if session == 1 || session % 10 == 0 {
+            after.push(serde_json::json!({ "session": session, "memory_kib": memory_kib(kiosk.id())? }));
+        }
+    }
+    let figures = serde_json::json!({
+        "sessions": sessions,
+        "seconds_per_session": began.elapsed().as_secs_f64() / sessions as f64,
+        "home_kib": home,
+        "after": after,
+    });
+    println!("kiosk-soak {figures}");
+    Ok(())
+}
+
+/// Resident and proportional memory of a process, in KiB, from /proc.
+fn memory_kib(pid: u32) -> Result<serde_json::Value> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
+    let field = |name: &str| -> u64 {
+        rollup
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(serde_json::json!({ "rss": field("Rss:"), "pss": field("Pss:"), "private_dirty": field("Private_Dirty:") }))
+}

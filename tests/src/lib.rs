@@ -10,8 +10,12 @@ pub mod webdriver;
 use std::path::{Path, PathBuf};
 
 /// The folder with the workspace's built binaries (`target/debug`), found from the test binary
-/// (`target/debug/deps/e2e-…`).
+/// (`target/debug/deps/e2e-…`), or `PIETURA_BIN_DIR`.
 pub fn bin_dir() -> PathBuf {
+    // `cargo xtask measure` runs a test against the release build.
+    if let Some(dir) = std::env::var_os("PIETURA_BIN_DIR") {
+        return dir.into();
+    }
     let exe = std::env::current_exe().expect("the test binary knows its path");
     exe.parent().and_then(|deps| deps.parent()).expect("test binaries live in target/<profile>/deps").to_owned()
 }

@@ -458,6 +458,8 @@ export function installFakeBackend(caseRules: CaseRules): void {
           state.uiLog = [...(state.uiLog || []), [args.level, args.message]];
           persist();
           return reply("ui_log", null);
+        case "first_screen_shown":
+          return reply("first_screen_shown", null);
         case "open_saved_copy":
           if (args.name.includes("/")) throw { code: "not_found", message: "not a saved copy" };
           return reply("open_saved_copy", null);

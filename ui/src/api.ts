@@ -368,6 +368,7 @@ export interface Answers {
   open_saved_copy: null;
   save_copy_as: string | null;
   ui_log: null;
+  first_screen_shown: null;
   training_scenarios: { scenarios: TrainingScenario[] };
   workshops: WorkshopList;
   open_workshop: WorkshopView;
@@ -465,6 +466,7 @@ export const api = {
   /** The system's "Save as" dialog for a saved copy: the path written, or null if cancelled. */
   saveCopyAs: (name: string) => call("save_copy_as", { name }),
   uiLog: (level: "warn" | "error", message: string) => call("ui_log", { level, message }),
+  firstScreenShown: (screen: "enrollment" | "login") => call("first_screen_shown", { screen }),
   trainingScenarios: () => call("training_scenarios"),
   workshops: () => call("workshops"),
   openWorkshop: (scenarios: string[], seats: number) => call("open_workshop", { scenarios, seats }),

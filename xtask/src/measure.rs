@@ -59,16 +59,21 @@ fn serve(bin: &Path, database: &Path, port: u16) -> Result<Service> {
     Ok(server)
 }
 
-pub fn run(root: &Path, catalogue_only: bool) -> Result<()> {
+/// The parts `cargo xtask measure --only` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    Server,
+    Desk,
+    Kiosk,
+    Catalogue,
+}
+
+pub fn run(root: &Path, only: &[Part], scale: usize) -> Result<()> {
+    let wanted = |part: Part| only.is_empty() || only.contains(&part);
     exec(Command::new("cargo").args(["build", "--release", "--workspace", "--bins"]))?;
     let bin = target_dir(root).join("release");
     let dir = std::env::temp_dir().join(format!("pietura-measure-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    if catalogue_only {
-        catalogue(root, &bin, &dir)?;
-        let _ = std::fs::remove_dir_all(&dir);
-        return Ok(());
-    }
     let database = dir.join("server.db");
     exec(
         Command::new(bin.join("pietura-server"))
@@ -76,8 +81,25 @@ pub fn run(root: &Path, catalogue_only: bool) -> Result<()> {
             .env("PIETURA_DATABASE_URL", &database)
             .stdout(Stdio::null()),
     )?;
+    if wanted(Part::Server) {
+        server_start(&bin, &database)?;
+    }
+    if wanted(Part::Desk) {
+        desk(&bin, &dir, &database)?;
+    }
+    if wanted(Part::Kiosk) {
+        kiosk(&bin)?;
+    }
+    if wanted(Part::Catalogue) {
+        catalogue(root, &bin, &dir, scale)?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
 
-    // Server start: spawn until /readyz answers, against spawning `--version` (process start).
+/// The server's start, spawn to `/readyz` answering, beside spawning `--version` (a process
+/// start).
+fn server_start(bin: &Path, database: &Path) -> Result<()> {
     let runs = 15;
     let mut start_times = Vec::new();
     let mut baseline = Vec::new();
@@ -87,7 +109,7 @@ pub fn run(root: &Path, catalogue_only: bool) -> Result<()> {
         baseline.push(began.elapsed());
         let port = free_port()?;
         let began = Instant::now();
-        let mut server = serve(&bin, &database, port)?;
+        let mut server = serve(bin, database, port)?;
         start_times.push(began.elapsed());
         server.stop();
     }
@@ -98,43 +120,13 @@ pub fn run(root: &Path, catalogue_only: bool) -> Result<()> {
         base.as_secs_f64() * 1e3,
         start.as_secs_f64() / base.as_secs_f64()
     );
-
-    // Desk idle memory: the app and its WebKit processes, 10 s after start, first-run screen.
-    let xvfb = Xvfb::start()?;
-    let mut desk = Service::spawn(
-        "pietura-desk",
-        Command::new("keyctl")
-            .args(["session", "-"])
-            .arg(bin.join("pietura-desk"))
-            .env("DISPLAY", &xvfb.display)
-            .env("PIETURA_DESK_DATA_DIR", dir.join("desk"))
-            .env("XDG_DATA_HOME", dir.join("xdg-data"))
-            .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
-            .env("PIETURA_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )?;
-    std::thread::sleep(Duration::from_secs(10));
-    let pid = desk_pid().context("the desk app did not start")?;
-    let desk_kib = tree_pss_kib(pid);
-    let xvfb_pid = Command::new("pgrep").args(["-n", "Xvfb"]).output()?;
-    let xvfb_kib = String::from_utf8_lossy(&xvfb_pid.stdout).trim().parse::<u32>().map(tree_pss_kib).unwrap_or(0);
-    println!(
-        "desk idle memory (app + WebKit processes, PSS, release): {:.0} MiB; Xvfb baseline {:.0} MiB",
-        desk_kib as f64 / 1024.0,
-        xvfb_kib as f64 / 1024.0
-    );
-    desk.stop();
-    drop(xvfb);
-    catalogue(root, &bin, &dir)?;
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
-/// The catalogue at benchmark scale (5,000 services, 50,000 articles): server import, a
+/// The catalogue at benchmark scale (5,000 services, 50,000 articles, times `scale`): server import, a
 /// device's first sync from a local server (records/s including indexing, peak memory), an
 /// incremental sync of 100 changes, and catalogue reads per second beside `/healthz`.
-fn catalogue(root: &Path, bin: &Path, dir: &Path) -> Result<()> {
+fn catalogue(root: &Path, bin: &Path, dir: &Path, scale: usize) -> Result<()> {
     use std::io::{BufRead, BufReader, Write};
     exec(Command::new("cargo").args([
         "build",
@@ -150,11 +142,13 @@ fn catalogue(root: &Path, bin: &Path, dir: &Path) -> Result<()> {
     let examples = target_dir(root).join("release/examples");
     let full = dir.join("catalogue.pietura.json");
     let changes = dir.join("changes.pietura.json");
-    exec(Command::new(examples.join("generate_catalogue")).args([&full, Path::new("5000"), Path::new("50000")]))?;
+    let (services, articles) = ((5_000 * scale).to_string(), (50_000 * scale).to_string());
+    let records = 5_000 * scale + 50_000 * scale + 100;
+    exec(Command::new(examples.join("generate_catalogue")).args([&full, Path::new(&services), Path::new(&articles)]))?;
     exec(Command::new(examples.join("generate_catalogue")).args([
         &changes,
-        Path::new("5000"),
-        Path::new("50000"),
+        Path::new(&services),
+        Path::new(&articles),
         Path::new("100"),
     ]))?;
     let database = dir.join("catalogue.db");
@@ -175,9 +169,9 @@ fn catalogue(root: &Path, bin: &Path, dir: &Path) -> Result<()> {
     server(&["catalogue", "import", full.to_str().context("path")?])?;
     let import = began.elapsed();
     println!(
-        "server import of 55,100 records (5,000 services, 50,000 articles, 100 institutions; SQLite, one transaction): {:.1} s, {:.0} records/s",
+        "server import of {records} records ({services} services, {articles} articles, 100 institutions; SQLite, one transaction): {:.1} s, {:.0} records/s",
         import.as_secs_f64(),
-        55_100.0 / import.as_secs_f64()
+        records as f64 / import.as_secs_f64()
     );
     server(&["centre", "add", "--name", "Mērījumu centrs", "--municipality", "Rīga"])?;
     let add_device = |name: &str| -> Result<String> {
@@ -267,6 +261,186 @@ fn catalogue(root: &Path, bin: &Path, dir: &Path) -> Result<()> {
         revalidated / health
     );
     serving.stop();
+    Ok(())
+}
+
+/// Private memory (pages no other process maps: what the process costs beyond shared libraries'
+/// code) of a process tree, in KiB.
+fn tree_private_kib(root: u32) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![root];
+    while let Some(pid) = stack.pop() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
+            total += status
+                .lines()
+                .filter(|l| l.starts_with("Private_Clean:") || l.starts_with("Private_Dirty:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
+    }
+    total
+}
+
+/// The desk's start, launch to its login screen painted and taking input (the UI's word,
+/// logged by `desk::start`), cold (the page cache dropped first, where this machine lets us) and
+/// warm, beside `pietura-desk --self-check` (the process and every library it links loaded);
+/// then its idle memory on that login screen, app + WebKit processes.
+fn desk(bin: &Path, dir: &Path, database: &Path) -> Result<()> {
+    let cli = |args: &[&str]| -> Result<String> {
+        let output = Command::new(bin.join("pietura-server"))
+            .args(args)
+            .env("PIETURA_DATABASE_URL", database)
+            .env("PIETURA_LOG", "warn")
+            .output()?;
+        anyhow::ensure!(
+            output.status.success(),
+            "pietura-server {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8(output.stdout)?)
+    };
+    cli(&["centre", "add", "--name", "Galdu centrs", "--municipality", "Rīga"])?;
+    let added: serde_json::Value = serde_json::from_str(&cli(&[
+        "device",
+        "add",
+        "--centre",
+        "Galdu centrs",
+        "--kind",
+        "desk",
+        "--name",
+        "Galds",
+        "--json",
+    ])?)?;
+    let code = added["enrollment_code"].as_str().context("no enrollment code")?.to_owned();
+    let port = free_port()?;
+    let _server = serve(bin, database, port)?;
+    let xvfb = Xvfb::start()?;
+    let desk_dir = dir.join("desk");
+    // Launch to the line the desk logs when the UI says its first screen is shown.
+    let launch = || -> Result<(Duration, String, u32, Service)> {
+        use std::io::{BufRead, BufReader};
+        let began = Instant::now();
+        let mut desk = Service::spawn(
+            "pietura-desk",
+            Command::new("keyctl")
+                .args(["session", "-"])
+                .arg(bin.join("pietura-desk"))
+                .env("DISPLAY", &xvfb.display)
+                .env("PIETURA_DESK_DATA_DIR", &desk_dir)
+                .env("PIETURA_ENROLL_SERVER_URL", format!("http://127.0.0.1:{port}"))
+                .env("PIETURA_ENROLL_CODE", &code)
+                .env("XDG_DATA_HOME", dir.join("xdg-data"))
+                .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
+                .env("PIETURA_LOG_DIR", dir.join("desk-logs"))
+                .env("PIETURA_LOG", "warn,desk::start=info")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped()),
+        )?;
+        let stderr = desk.take_stderr().context("the desk's standard error")?;
+        let (sender, shown) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("the first screen is shown") {
+                    let _ = sender.send((began.elapsed(), line));
+                }
+            }
+        });
+        let (took, line) = shown
+            .recv_timeout(Duration::from_secs(60))
+            .context("the desk did not say its first screen was shown within a minute")?;
+        let pid = desk_pid().context("the desk app did not start")?;
+        Ok((took, line, pid, desk))
+    };
+    let stop = |pid: u32, mut desk: Service| {
+        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        desk.stop();
+    };
+    // The first run enrolls (a round trip to the server) and makes its store: not a start a clerk
+    // meets every day, so it is only shown.
+    let (first, line, pid, service) = launch()?;
+    anyhow::ensure!(line.contains("Enrollment") || line.contains("Login"), "an unknown first screen: {line}");
+    stop(pid, service);
+    let dropped = Command::new("sh")
+        .args(["-c", "sync && echo 3 > /proc/sys/vm/drop_caches"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let (cold, line, pid, service) = launch()?;
+    anyhow::ensure!(line.contains("Login"), "the enrolled desk did not open on its login screen: {line}");
+    stop(pid, service);
+    let runs = 7;
+    let (mut warm, mut baseline) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let began = Instant::now();
+        exec(Command::new(bin.join("pietura-desk")).arg("--self-check").stdout(Stdio::null()))?;
+        baseline.push(began.elapsed());
+        let (took, _, pid, service) = launch()?;
+        warm.push(took);
+        stop(pid, service);
+    }
+    let (warm, base) = (median(warm), median(baseline));
+    println!(
+        "desk start to its login screen shown (release): warm {:.2} s median of {runs} ({:.0}x `pietura-desk --self-check`, {:.0} ms); cold {:.2} s ({}); first run, enrolling, {:.2} s",
+        warm.as_secs_f64(),
+        warm.as_secs_f64() / base.as_secs_f64(),
+        base.as_secs_f64() * 1e3,
+        cold.as_secs_f64(),
+        if dropped { "page cache dropped first" } else { "this machine would not drop its page cache: warm-ish" },
+        first.as_secs_f64(),
+    );
+    // Idle memory: 10 s on the login screen.
+    let (_, _, pid, service) = launch()?;
+    std::thread::sleep(Duration::from_secs(10));
+    let (pss, private) = (tree_pss_kib(pid), tree_private_kib(pid));
+    stop(pid, service);
+    let xvfb_pid = Command::new("pgrep").args(["-n", "Xvfb"]).output()?;
+    let xvfb_kib = String::from_utf8_lossy(&xvfb_pid.stdout).trim().parse::<u32>().map(tree_pss_kib).unwrap_or(0);
+    println!(
+        "desk idle memory on its login screen (app + WebKit processes, release): PSS {:.0} MiB, of it private {:.0} MiB; Xvfb baseline {:.0} MiB",
+        pss as f64 / 1024.0,
+        private as f64 / 1024.0,
+        xvfb_kib as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// The kiosk's footprint: the real release window on its home screen, then over 100 citizen
+/// sessions driven through AT-SPI with a virtual card (the end-to-end test
+/// `kiosk_window::kiosk_soak_over_citizen_sessions`, run against the release binaries).
+fn kiosk(bin: &Path) -> Result<()> {
+    let _pcscd = crate::services::Pcscd::start()?;
+    // The kiosk keeps its keys in the session's kernel keyring, as under `cargo xtask test`.
+    let output = Command::new("keyctl")
+        .args(["session", "-", "cargo", "nextest", "run", "-p", "tests", "--run-ignored", "only", "--no-capture"])
+        .args(["-E", "test(=kiosk_window::kiosk_soak_over_citizen_sessions)"])
+        .env("PIETURA_BIN_DIR", bin)
+        .stderr(Stdio::inherit())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(output.status.success(), "the kiosk soak failed:\n{stdout}");
+    let figures: serde_json::Value = serde_json::from_str(
+        stdout.lines().find_map(|l| l.strip_prefix("kiosk-soak ")).context("the soak printed no figures")?,
+    )?;
+    let mib = |v: &serde_json::Value, field: &str| v[field].as_f64().unwrap_or(f64::NAN) / 1024.0;
+    let home = &figures["home_kib"];
+    let after = figures["after"].as_array().context("no figures after sessions")?;
+    let (first, last) = (after.first().context("no sessions")?, after.last().context("no sessions")?);
+    // Growth is counted from the tenth session: the first ones fill caches once (fonts, glyphs).
+    let tenth = after.iter().find(|a| a["session"] == 10).unwrap_or(first);
+    println!(
+        "kiosk memory (release, real window under Xvfb): home screen PSS {:.0} MiB (RSS {:.0}); after the first citizen session PSS {:.0} MiB; after {} sessions PSS {:.0} MiB (RSS {:.0}), {:+.1} MiB since the tenth; {:.1} s a session through AT-SPI",
+        mib(home, "pss"),
+        mib(home, "rss"),
+        mib(&first["memory_kib"], "pss"),
+        last["session"],
+        mib(&last["memory_kib"], "pss"),
+        mib(&last["memory_kib"], "rss"),
+        mib(&last["memory_kib"], "pss") - mib(&tenth["memory_kib"], "pss"),
+        figures["seconds_per_session"].as_f64().unwrap_or(f64::NAN),
+    );
     Ok(())
 }
 

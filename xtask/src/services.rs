@@ -20,6 +20,11 @@ impl Service {
         Ok(Self { name, child })
     }
 
+    /// The child's standard error, when it was piped.
+    pub fn take_stderr(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().ok().flatten().is_none()
     }

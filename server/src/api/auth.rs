@@ -105,7 +105,7 @@ pub async fn challenge(
         if state.challenge_limit.first_refusal(device.id, now) {
             super::audit_throttled(&state, now, format!("device:{}", device.id), "login challenges").await?;
         }
-        return Err(ApiError::too_many_attempts(wait));
+        return Err(ApiError::too_many_attempts("card logins begun from this device", wait));
     }
     let challenge = login.challenge(state.store.as_ref(), &device, now).await?;
     Ok(Json(ChallengeResponse { nonce: challenge.nonce, origin: challenge.origin, expires_at: challenge.expires_at }))
@@ -137,7 +137,7 @@ pub async fn log_in(
         if state.login_failures.first_refusal(device.id, now) {
             super::audit_throttled(&state, now, format!("device:{}", device.id), "logins").await?;
         }
-        return Err(ApiError::too_many_attempts(wait));
+        return Err(ApiError::too_many_attempts("failed logins from this device", wait));
     }
     match login.log_in(state.store.as_ref(), &device, &request.token, &request.nonce, now).await {
         Ok(logged_in) => {

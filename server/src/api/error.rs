@@ -138,13 +138,14 @@ impl From<AuthError> for ApiError {
 }
 
 impl ApiError {
-    pub fn too_many_attempts(wait: chrono::Duration) -> Self {
+    /// `what` were too many ("wrong enrollment codes from this address").
+    pub fn too_many_attempts(what: &str, wait: chrono::Duration) -> Self {
         let seconds = wait.num_seconds().max(1) as u64;
         let minutes = seconds.div_ceil(60);
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             error_codes::TOO_MANY_ATTEMPTS,
-            format!("too many wrong enrollment codes from this address; try again in {minutes} minutes"),
+            format!("too many {what}; try again in {minutes} minutes"),
         );
         error.retry_after_secs = Some(seconds);
         error

@@ -168,6 +168,12 @@ impl AppState {
     }
 
     /// Keeps catalogue snapshots in `dir`.
+    /// Card logins and signatures a device may begin in five minutes.
+    pub fn with_challenge_limit(mut self, per_5_minutes: usize) -> Self {
+        self.challenge_limit = Arc::new(Throttle::new(per_5_minutes, chrono::Duration::minutes(5)));
+        self
+    }
+
     pub fn with_snapshot_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.snapshots = Arc::new(crate::catalogue::snapshot::Snapshots::new(dir));
         self

@@ -25,7 +25,7 @@ pub(super) async fn enroll(
         if state.enrollment_failures.first_refusal(client, now) {
             audit_throttled(&state, now, format!("address:{client}"), "enrollment codes").await?;
         }
-        return Err(ApiError::too_many_attempts(wait));
+        return Err(ApiError::too_many_attempts("wrong enrollment codes from this address", wait));
     }
     match devices::enroll(state.store.as_ref(), &request.enrollment_code, now).await {
         Ok(response) => {

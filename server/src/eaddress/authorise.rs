@@ -234,7 +234,22 @@ pub async fn authorise(
     now: DateTime<Utc>,
 ) -> Result<Authorised, MailboxError> {
     let address = EAddress::parse(address).map_err(|_| MailboxError::NotFound(address.to_owned()))?.to_string();
-    let Some(mailbox) = store.accounts(vec![address.clone()]).await?.pop() else {
+    let mailbox = store.accounts(vec![address.clone()]).await?.pop();
+    authorise_read(store, principal, &address, mailbox, wanted, now).await
+}
+
+/// [`authorise`] with the mailbox's account already read (`None`: there is no such mailbox) —
+/// a caller reading other accounts too reads them in one round trip.
+pub async fn authorise_read(
+    store: &dyn Store,
+    principal: &Principal,
+    address: &str,
+    mailbox: Option<Account>,
+    wanted: Right,
+    now: DateTime<Utc>,
+) -> Result<Authorised, MailboxError> {
+    let address = address.to_owned();
+    let Some(mailbox) = mailbox else {
         return Err(MailboxError::NotFound(address));
     };
     let grants = grants_of(store, principal, Some(&mailbox), now).await?;

@@ -119,6 +119,22 @@ pub fn ui_log(level: String, message: String) {
     }
 }
 
+/// The screens the desk can open on.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstScreen {
+    Enrollment,
+    Login,
+}
+
+/// The UI's word that its first screen is painted and answers input: the desk's start time, in
+/// the log for support (a slow centre PC shows here) and for `cargo xtask measure`.
+#[tauri::command]
+pub fn first_screen_shown(screen: FirstScreen) {
+    let since_start = crate::STARTED.get().map(|started| started.elapsed().as_secs_f64() * 1e3);
+    tracing::info!(target: "desk::start", ?screen, since_start_ms = ?since_start, "the first screen is shown");
+}
+
 /// Prints the document the preview shows, on `printer` (the system's default when none).
 #[tauri::command]
 pub async fn print_held(

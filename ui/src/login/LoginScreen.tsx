@@ -4,6 +4,7 @@ import { api, asCommandError, type Connection, type LoginError, type LoginStatus
 import { errorKey, type Language } from "../i18n";
 import { formatSyncTime } from "../format";
 import { useSyncStatus } from "../components/useSyncStatus";
+import { useFirstScreenShown } from "../firstScreen";
 
 /** The login screen, and the lock screen when the logged-in person's card was taken out. */
 export function LoginScreen({
@@ -29,6 +30,7 @@ export function LoginScreen({
   const locked = status?.login.state === "locked" ? status.login.person : null;
   const ready = card?.status === "card";
   const pinPad = ready && card?.card?.pin_pad === true;
+  useFirstScreenShown("login", status !== null);
 
   // The PIN field takes the focus as soon as a card is there.
   useEffect(() => {

@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type CommandError, type Enrollment } from "../api";
 import { errorField, errorKey } from "../i18n";
+import { useFirstScreenShown } from "../firstScreen";
 
 type FieldErrors = { serverUrl?: string; code?: string; form?: string };
 
@@ -12,6 +13,7 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (e: Enrollment) => vo
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
+  useFirstScreenShown("enrollment", true);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

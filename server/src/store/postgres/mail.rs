@@ -104,12 +104,12 @@ impl MailStore for PostgresStore {
         deliveries: Vec<Delivery>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<EntryEffect, StoreError> {
-        let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db)?;
-        // The message, its deliveries and the content it names (never collected) in one
-        // statement, prepared once per connection: one round trip however many recipients.
-        let insert = tx
-            .prepare_cached(
+        // The message, its deliveries, the content it names (never collected) and the audit
+        // entry with the chain's new head: one statement, so one round trip and its own
+        // transaction, and the chain's head is locked only while it runs. A message already
+        // there (the same id sent again) writes nothing and locks nothing.
+        static SEND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
                 "WITH message AS (
                      INSERT INTO eaddress_messages (id, sender, sent_by, subject, body, case_number, in_reply_to, attachments, sent_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING
@@ -123,41 +123,38 @@ impl MailStore for PostgresStore {
                      SELECT message.id, lower(a ->> 'sha256') FROM message, jsonb_array_elements(($8::text)::jsonb) a
                      WHERE a ->> 'sha256' IS NOT NULL
                      ON CONFLICT DO NOTHING
-                 )
+                 ), {}
                  SELECT count(*) FROM message",
+                super::append_audit_ctes(13, Some("message"))
             )
-            .await
-            .map_err(db)?;
+        });
+        let client = self.pool.get().await.map_err(pool_err)?;
         let recipients: Vec<&str> = deliveries.iter().map(|d| d.recipient.as_str()).collect();
         let delivered_at: Vec<DateTime<Utc>> = deliveries.iter().map(|d| d.delivered_at).collect();
         let notified_on: Vec<chrono::NaiveDate> = deliveries.iter().map(|d| d.notified_on).collect();
-        let fresh: i64 = tx
-            .query_one(
-                &insert,
-                &[
-                    &message.id,
-                    &message.sender,
-                    &message.sent_by,
-                    &message.subject,
-                    &message.body,
-                    &message.case_number,
-                    &message.in_reply_to,
-                    &message.attachments,
-                    &message.sent_at,
-                    &recipients,
-                    &delivered_at,
-                    &notified_on,
-                ],
-            )
+        let hashed = crate::audit::hashed_fields(&audit);
+        let message_parameters: [&(dyn tokio_postgres::types::ToSql + Sync); 12] = [
+            &message.id,
+            &message.sender,
+            &message.sent_by,
+            &message.subject,
+            &message.body,
+            &message.case_number,
+            &message.in_reply_to,
+            &message.attachments,
+            &message.sent_at,
+            &recipients,
+            &delivered_at,
+            &notified_on,
+        ];
+        let parameters: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            message_parameters.into_iter().chain(super::audit_parameters(&audit, &hashed)).collect();
+        let fresh: i64 = client
+            .query_one_cached(&SEND, &parameters)
             .await
             .map_err(|e| map_err(e, || format!("a delivery of the message {}", message.id)))?
             .get(0);
-        if fresh == 0 {
-            return Ok(EntryEffect::AlreadyApplied);
-        }
-        append_audit_in(&tx, &audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(EntryEffect::Applied)
+        Ok(if fresh == 0 { EntryEffect::AlreadyApplied } else { EntryEffect::Applied })
     }
 
     async fn record_upload(&self, upload: Upload) -> Result<(), StoreError> {

@@ -82,49 +82,57 @@ async fn append_audit_in(
     tx: &deadpool_postgres::Transaction<'_>,
     entry: &crate::audit::NewAuditEntry,
 ) -> Result<crate::audit::AuditEntry, StoreError> {
-    let read_head =
-        tx.prepare_cached("SELECT seq, hash FROM audit_head WHERE only_row = 1 FOR UPDATE").await.map_err(db)?;
-    let head = tx.query_one(&read_head, &[]).await.map_err(db)?;
-    let last: i64 = head.get(0);
-    let prev_hash = hash_from_bytes(Some(head.get(1)))?.unwrap_or(crate::audit::GENESIS);
-    let seq = last + 1;
-    let hash = crate::audit::entry_hash(&prev_hash, seq, entry);
-    // The entry and the new head in one statement: one round trip.
-    let append = tx
-        .prepare_cached(
-            "WITH entry AS (
-                 INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             )
-             UPDATE audit_head SET seq = $1, hash = $8 WHERE only_row = 1",
-        )
-        .await
-        .map_err(db)?;
-    tx.execute(
-        &append,
-        &[
-            &seq,
-            &entry.at,
-            &entry.actor,
-            &entry.action,
-            &entry.subject,
-            &entry.detail,
-            &prev_hash.as_slice(),
-            &hash.as_slice(),
-        ],
-    )
-    .await
-    .map_err(db)?;
+    static APPEND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("WITH {} SELECT seq, prev_hash, hash FROM entry", append_audit_ctes(1, None))
+    });
+    let hashed = crate::audit::hashed_fields(entry);
+    let row = tx.query_one_cached(&APPEND, &audit_parameters(entry, &hashed)).await.map_err(db)?;
     Ok(crate::audit::AuditEntry {
-        seq,
+        seq: row.get(0),
         at: entry.at,
         actor: entry.actor.clone(),
         action: entry.action.clone(),
         subject: entry.subject.clone(),
         detail: entry.detail.clone(),
-        prev_hash,
-        hash,
+        prev_hash: hash_from_bytes(Some(row.get(1)))?.unwrap_or(crate::audit::GENESIS),
+        hash: hash_from_bytes(Some(row.get(2)))?.unwrap_or(crate::audit::GENESIS),
     })
+}
+
+/// CTEs that append an audit entry and move the chain's head in the statement they are part of,
+/// the entry's hash made by PostgreSQL from the head it locks (`audit::HASH_PREFIX`, the previous
+/// hash, the sequence number as 8 big-endian bytes, then `audit::hashed_fields`): nothing goes
+/// back and forth while the head is held, so writers queue for the time of a statement, not of a
+/// conversation. Its six parameters (from [`audit_parameters`]) are numbered from `first`; with
+/// `after`, the entry is appended once per row of that earlier CTE (none: nothing appended, the
+/// head not even locked). `entry` (seq, prev_hash, hash) is what was appended.
+fn append_audit_ctes(first: usize, after: Option<&str>) -> String {
+    let head = "SELECT seq, hash FROM audit_head WHERE only_row = 1 FOR UPDATE";
+    let from = match after {
+        Some(relation) => format!("{relation}, LATERAL ({head}) head"),
+        None => format!("({head}) head"),
+    };
+    let [at, actor, action, subject, detail, hashed] = std::array::from_fn(|i| format!("${}", first + i));
+    let prefix = String::from_utf8_lossy(crate::audit::HASH_PREFIX);
+    format!(
+        "entry AS (
+             INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+             SELECT head.seq + 1, {at}::timestamptz, {actor}::text, {action}::text, {subject}::text, {detail}::text, head.hash,
+                    sha256(convert_to('{prefix}', 'UTF8') || head.hash || int8send(head.seq + 1) || {hashed}::bytea)
+             FROM {from}
+             RETURNING seq, prev_hash, hash
+         ), moved AS (
+             UPDATE audit_head SET seq = entry.seq, hash = entry.hash FROM entry WHERE only_row = 1
+         )"
+    )
+}
+
+/// The parameters of [`append_audit_ctes`], in order; `hashed` is `audit::hashed_fields(entry)`.
+fn audit_parameters<'a>(
+    entry: &'a crate::audit::NewAuditEntry,
+    hashed: &'a Vec<u8>,
+) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 6] {
+    [&entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail, hashed]
 }
 
 /// Replaces a case still at `$2`; its feed position is given at the end of the push.
