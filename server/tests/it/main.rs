@@ -135,6 +135,7 @@ conformance!(
     concurrent_case_writers_never_share_a_feed_position,
     audit_entries_chain_in_commit_order_under_concurrent_writers,
     mailboxes_deliver_each_message_once_and_page_newest_first,
+    messages_sent_at_once_are_each_written_once_and_a_bad_one_fails_alone,
     case_statistics_count_by_month_service_institution_channel_and_kind,
     desks_are_numbered_in_their_centre_and_numbers_are_never_reused,
     form_submissions_are_recorded_once_and_fed_by_form,

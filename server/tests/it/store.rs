@@ -950,6 +950,57 @@ fn letter(id: u128, sender: &str, at: i64) -> server::store::StoredMessage {
     }
 }
 
+/// Many senders at once (PostgreSQL writes what waits together in one transaction): every
+/// message once, a repeat of one of them answered as already there, a message to a mailbox
+/// that does not exist refused without taking the others with it, and the audit chain whole.
+pub async fn messages_sent_at_once_are_each_written_once_and_a_bad_one_fails_alone(store: Arc<dyn Store>) {
+    use domain::eaddress::AccountKind;
+    use server::store::{Delivery, EntryEffect};
+    let vid = "https://pietura.lv/id/org/vid";
+    let institution =
+        server::store::Institution { id: vid.into(), name: "VID".into(), is_central_editor: false, created_at: t(0) };
+    store.add_institution(institution).await.unwrap();
+    store.put_account(mailbox("_DEFAULT@90000069281", AccountKind::Institution, Some(vid))).await.unwrap();
+    store.put_account(mailbox("_PRIVATE@32503511782", AccountKind::Natural, None)).await.unwrap();
+    let send = |n: u128, recipient: &str| {
+        let delivery = Delivery {
+            message_id: Uuid::from_u128(n),
+            recipient: recipient.into(),
+            delivered_at: t(100 + n as i64),
+            notified_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 19).unwrap(),
+            read_at: None,
+            read_by: None,
+            deleted_at: None,
+        };
+        let audit =
+            server::audit::NewAuditEntry::new(t(100), "institution:x", "message_sent", recipient, n.to_string());
+        let store = store.clone();
+        tokio::spawn(async move {
+            store.send_message(letter(n, "_DEFAULT@90000069281", 100 + n as i64), vec![delivery], audit).await
+        })
+    };
+    // Two waves: all good, then with the 30th to nobody and the 40th the 20th again.
+    let mut outcomes = Vec::new();
+    for wave in [1..=29u128, 30..=60] {
+        let mut sending = Vec::new();
+        for n in wave {
+            let recipient = if n == 30 { "_PRIVATE@00000000000" } else { "_PRIVATE@32503511782" };
+            sending.push(send(if n == 40 { 20 } else { n }, recipient));
+        }
+        for sent in sending {
+            outcomes.push(sent.await.unwrap());
+        }
+    }
+    assert!(outcomes[29].is_err(), "the message to nobody is refused: {:?}", outcomes[29]);
+    let applied = outcomes.iter().filter(|o| matches!(o, Ok(EntryEffect::Applied))).count();
+    let repeated = outcomes.iter().filter(|o| matches!(o, Ok(EntryEffect::AlreadyApplied))).count();
+    assert_eq!((applied, repeated), (58, 1), "{outcomes:?}");
+    let inbox = store.inbox("_PRIVATE@32503511782".into(), None, 200).await.unwrap();
+    assert_eq!(inbox.len(), 58);
+    let verified = server::audit::verify(store.as_ref()).await.unwrap().unwrap();
+    assert_eq!(verified.entries, 58, "one audit entry per message written");
+}
+
 pub async fn mailboxes_deliver_each_message_once_and_page_newest_first(store: Arc<dyn Store>) {
     use domain::eaddress::{AccountKind, Right};
     use server::store::{Delegation, Delivery, EntryEffect};

@@ -104,57 +104,11 @@ impl MailStore for PostgresStore {
         deliveries: Vec<Delivery>,
         audit: crate::audit::NewAuditEntry,
     ) -> Result<EntryEffect, StoreError> {
-        // The message, its deliveries, the content it names (never collected) and the audit
-        // entry with the chain's new head: one statement, so one round trip and its own
-        // transaction, and the chain's head is locked only while it runs. A message already
-        // there (the same id sent again) writes nothing and locks nothing.
-        static SEND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!(
-                "WITH message AS (
-                     INSERT INTO eaddress_messages (id, sender, sent_by, subject, body, case_number, in_reply_to, attachments, sent_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING
-                     RETURNING id
-                 ), deliveries AS (
-                     INSERT INTO eaddress_deliveries (message_id, recipient, delivered_at, notified_on)
-                     SELECT message.id, d.recipient, d.delivered_at, d.notified_on
-                     FROM message, unnest($10::text[], $11::timestamptz[], $12::date[]) AS d (recipient, delivered_at, notified_on)
-                 ), named AS (
-                     INSERT INTO eaddress_message_attachments (message_id, sha256)
-                     SELECT message.id, lower(a ->> 'sha256') FROM message, jsonb_array_elements(($8::text)::jsonb) a
-                     WHERE a ->> 'sha256' IS NOT NULL
-                     ON CONFLICT DO NOTHING
-                 ), {}
-                 SELECT count(*) FROM message",
-                super::append_audit_ctes(13, Some("message"))
-            )
-        });
-        let client = self.pool.get().await.map_err(pool_err)?;
-        let recipients: Vec<&str> = deliveries.iter().map(|d| d.recipient.as_str()).collect();
-        let delivered_at: Vec<DateTime<Utc>> = deliveries.iter().map(|d| d.delivered_at).collect();
-        let notified_on: Vec<chrono::NaiveDate> = deliveries.iter().map(|d| d.notified_on).collect();
-        let hashed = crate::audit::hashed_fields(&audit);
-        let message_parameters: [&(dyn tokio_postgres::types::ToSql + Sync); 12] = [
-            &message.id,
-            &message.sender,
-            &message.sent_by,
-            &message.subject,
-            &message.body,
-            &message.case_number,
-            &message.in_reply_to,
-            &message.attachments,
-            &message.sent_at,
-            &recipients,
-            &delivered_at,
-            &notified_on,
-        ];
-        let parameters: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            message_parameters.into_iter().chain(super::audit_parameters(&audit, &hashed)).collect();
-        let fresh: i64 = client
-            .query_one_cached(&SEND, &parameters)
-            .await
-            .map_err(|e| map_err(e, || format!("a delivery of the message {}", message.id)))?
-            .get(0);
-        Ok(if fresh == 0 { EntryEffect::AlreadyApplied } else { EntryEffect::Applied })
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.sends
+            .send(QueuedSend { message, deliveries, audit, reply })
+            .map_err(|_| StoreError::Unavailable("the e-address writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the e-address writer has stopped".into()))?
     }
 
     async fn record_upload(&self, upload: Upload) -> Result<(), StoreError> {
@@ -559,4 +513,140 @@ impl MailStore for PostgresStore {
             .map_err(db)?;
         rows.iter().map(consent_from_row).collect()
     }
+}
+
+/// A message waiting to be written, and who waits for the outcome.
+pub(super) struct QueuedSend {
+    message: StoredMessage,
+    deliveries: Vec<Delivery>,
+    audit: crate::audit::NewAuditEntry,
+    reply: tokio::sync::oneshot::Sender<Result<EntryEffect, StoreError>>,
+}
+
+/// At most this many messages are written in one transaction.
+const MOST_SENDS_TOGETHER: usize = 64;
+
+/// The message, its deliveries, the content it names (never collected) and the audit entry with
+/// the chain's new head: one statement, the chain's head locked only while it runs. A message
+/// already there (the same id sent again) writes nothing and locks nothing.
+static SEND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH message AS (
+             INSERT INTO eaddress_messages (id, sender, sent_by, subject, body, case_number, in_reply_to, attachments, sent_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING
+             RETURNING id
+         ), deliveries AS (
+             INSERT INTO eaddress_deliveries (message_id, recipient, delivered_at, notified_on)
+             SELECT message.id, d.recipient, d.delivered_at, d.notified_on
+             FROM message, unnest($10::text[], $11::timestamptz[], $12::date[]) AS d (recipient, delivered_at, notified_on)
+         ), named AS (
+             INSERT INTO eaddress_message_attachments (message_id, sha256)
+             SELECT message.id, lower(a ->> 'sha256') FROM message, jsonb_array_elements(($8::text)::jsonb) a
+             WHERE a ->> 'sha256' IS NOT NULL
+             ON CONFLICT DO NOTHING
+         ), {}
+         SELECT count(*) FROM message",
+        super::append_audit_ctes(13, Some("message"))
+    )
+});
+
+/// Writes e-address messages as they come (issue 20): one waiting alone is one statement, its
+/// own transaction; several waiting together (concurrent senders) go in one transaction, their
+/// statements sent without waiting for each other's answers and one commit's flush for all —
+/// the audit chain's head is locked once for the lot instead of once per message. If that
+/// transaction fails, each is written again alone, so one bad message fails only itself.
+pub(super) async fn write_sends(pool: Pool, mut queue: tokio::sync::mpsc::UnboundedReceiver<QueuedSend>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MOST_SENDS_TOGETHER {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        if batch.len() > 1 {
+            match write_together(&pool, &batch).await {
+                Ok(effects) => {
+                    for (send, effect) in batch.into_iter().zip(effects) {
+                        let _ = send.reply.send(Ok(effect));
+                    }
+                    continue;
+                }
+                Err(error) => tracing::debug!(%error, messages = batch.len(), "written one by one instead"),
+            }
+        }
+        for send in batch {
+            let effect = write_alone(&pool, &send).await;
+            let _ = send.reply.send(effect);
+        }
+    }
+}
+
+/// A message's statement parameters, the per-recipient arrays made once.
+struct SendParameters<'a> {
+    recipients: Vec<&'a str>,
+    delivered_at: Vec<DateTime<Utc>>,
+    notified_on: Vec<chrono::NaiveDate>,
+    hashed: Vec<u8>,
+    send: &'a QueuedSend,
+}
+
+impl<'a> SendParameters<'a> {
+    fn of(send: &'a QueuedSend) -> Self {
+        Self {
+            recipients: send.deliveries.iter().map(|d| d.recipient.as_str()).collect(),
+            delivered_at: send.deliveries.iter().map(|d| d.delivered_at).collect(),
+            notified_on: send.deliveries.iter().map(|d| d.notified_on).collect(),
+            hashed: crate::audit::hashed_fields(&send.audit),
+            send,
+        }
+    }
+
+    fn values(&self) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+        let message = &self.send.message;
+        let mut values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
+            &message.id,
+            &message.sender,
+            &message.sent_by,
+            &message.subject,
+            &message.body,
+            &message.case_number,
+            &message.in_reply_to,
+            &message.attachments,
+            &message.sent_at,
+            &self.recipients,
+            &self.delivered_at,
+            &self.notified_on,
+        ];
+        values.extend(super::audit_parameters(&self.send.audit, &self.hashed));
+        values
+    }
+}
+
+fn effect_of(row: &tokio_postgres::Row) -> EntryEffect {
+    if row.get::<_, i64>(0) == 0 { EntryEffect::AlreadyApplied } else { EntryEffect::Applied }
+}
+
+async fn write_alone(pool: &Pool, send: &QueuedSend) -> Result<EntryEffect, StoreError> {
+    let client = pool.get().await.map_err(pool_err)?;
+    let parameters = SendParameters::of(send);
+    let row = client
+        .query_one_cached(&SEND, &parameters.values())
+        .await
+        .map_err(|e| map_err(e, || format!("a delivery of the message {}", send.message.id)))?;
+    Ok(effect_of(&row))
+}
+
+async fn write_together(pool: &Pool, batch: &[QueuedSend]) -> Result<Vec<EntryEffect>, StoreError> {
+    let mut client = pool.get().await.map_err(pool_err)?;
+    let statement = client.prepare_cached(&SEND).await.map_err(db)?;
+    let tx = client.transaction().await.map_err(db)?;
+    let parameters: Vec<SendParameters<'_>> = batch.iter().map(SendParameters::of).collect();
+    let values: Vec<_> = parameters.iter().map(SendParameters::values).collect();
+    // Sent one after another on the connection without waiting (tokio-postgres pipelines
+    // queries polled together); PostgreSQL runs them in order.
+    let rows =
+        futures_util::future::try_join_all(values.iter().map(|v| tx.query_one(&statement, v))).await.map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(rows.iter().map(effect_of).collect())
 }

@@ -258,6 +258,8 @@ const DEVICE_COLUMNS: &str = "d.id, d.kind, d.name, d.enrollment_expires_at, d.e
 pub struct PostgresStore {
     pool: Pool,
     shown_url: String,
+    /// E-address messages to write, in the order they come (`mail::write_sends`).
+    sends: tokio::sync::mpsc::UnboundedSender<mail::QueuedSend>,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -454,7 +456,9 @@ impl PostgresStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let store = Self { pool, shown_url };
+        let (sends, queue) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(mail::write_sends(pool.clone(), queue));
+        let store = Self { pool, shown_url, sends };
         store.ping().await.map_err(|e| StoreError::Unavailable(format!("{}: {e}", store.shown_url)))?;
         Ok(store)
     }
