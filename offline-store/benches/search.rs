@@ -168,7 +168,7 @@ fn main() {
         micros(u50),
         micros(u99)
     );
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|slow| std::cmp::Reverse(slow.0));
     for (took, text, hits) in slowest.iter().take(8) {
         println!("  slow: {:>9.1} µs  {text:?} ({hits} hits)", micros(*took));
     }

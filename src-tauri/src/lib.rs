@@ -258,27 +258,6 @@ pub fn log_files(dir: &std::path::Path) -> Result<tracing_appender::rolling::Rol
         .map_err(|error| format!("{}: {error}", dir.display()))
 }
 
-/// WebKitGTK's DMA-BUF renderer shares GPU buffers between the web view's processes: 16 MiB more
-/// at idle with Mesa's software GL (README's performance table), and the cause of blank windows
-/// on some GPU drivers. Only an environment variable read before GTK starts turns it off, and
-/// setting one in a running process is unsafe (other threads may read the environment), so the
-/// desk starts itself again with it set: once, about 20 ms. An `exec` that fails leaves the
-/// desk as it is.
-#[cfg(target_os = "linux")]
-pub fn without_dmabuf_renderer() {
-    use std::os::unix::process::CommandExt;
-    const SWITCH: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-    if std::env::var_os(SWITCH).is_some() {
-        return;
-    }
-    let Ok(program) = std::env::current_exe() else { return };
-    let error = std::process::Command::new(program).args(std::env::args_os().skip(1)).env(SWITCH, "1").exec();
-    eprintln!("the desk goes on with WebKit's DMA-BUF renderer: {error}");
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn without_dmabuf_renderer() {}
-
 /// When the desk's process began its work, for the start time it logs.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
@@ -310,17 +289,17 @@ pub fn run() {
         });
 }
 
-/// The web view set for a forms app on an office PC (each step's effect on the idle desk, app +
-/// WebKit processes, PSS under Xvfb: README's performance table): drawn without the GPU (GL
-/// compositing made the web process 100 MiB larger; nothing here animates), no WebGL or Web
-/// Audio (never used), no back/forward page cache (one page that never navigates), and a
-/// document viewer's small memory caches (every resource is local).
+/// The web view set for a forms app: no WebGL or Web Audio (never used: less to attack), no
+/// back/forward page cache (one page that never navigates), and a document viewer's small memory
+/// caches (every resource is local). None of them changes the idle desk's memory (README's
+/// performance table); drawing without the GPU and WebKit's DMA-BUF renderer off would (333 →
+/// 241 → 230 MiB under Xvfb) but made WebKitWebDriver's screenshots hang, which every
+/// end-to-end test of the real desk takes, so they are not set.
 #[cfg(target_os = "linux")]
 fn trim_web_view(webview: tauri::webview::PlatformWebview) {
     use webkit2gtk::{SettingsExt, WebContextExt, WebViewExt};
     let view = webview.inner();
     if let Some(settings) = WebViewExt::settings(&view) {
-        settings.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
         settings.set_enable_webgl(false);
         settings.set_enable_webaudio(false);
         settings.set_enable_page_cache(false);

@@ -7,7 +7,6 @@ fn main() -> std::process::ExitCode {
         Some("--apply-update") => desk::apply_update(),
         Some("--self-check") => desk::self_check(),
         _ => {
-            desk::without_dmabuf_renderer();
             desk::run();
             std::process::ExitCode::SUCCESS
         }

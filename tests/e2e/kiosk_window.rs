@@ -184,29 +184,10 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     let screen = Screen::start(dir.path())?;
     let bus = AccessibilityBus::start(dir.path())?;
 
-    let mut scenario = Scenario::in_dir(dir.path());
-    scenario.centre("Cēsu Centrālā bibliotēka", "Cēsis")?.demo_catalogue()?;
-    let code = scenario.device("Cēsu Centrālā bibliotēka", "kiosk", "K1")?;
-    let key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
-    scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
-    scenario.mailbox(CITIZEN_BOX, "JĀNIS BĒRZIŅŠ", &[])?;
-    let holder = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
-    let card = scenario.trust_test_ca()?.issue_card(
-        holder,
-        KeyKind::EcP384,
-        tests::real_now() - chrono::Duration::days(30),
-        None,
-        "1234",
-        "123456",
-    )?;
-    let card_file = dir.path().join("citizen-card.json");
-    std::fs::write(&card_file, card.to_json()?)?;
-    let port = free_port();
-    let _server = scenario.start(port)?;
-    let url = format!("http://127.0.0.1:{port}");
-    send_letter(&url, &key)?;
+    let library = Library::open(dir.path(), "")?;
+    let (url, code, card_file, port) = (&library.url, &library.code, &library.card_file, library.port);
 
-    let _kiosk = start_kiosk(dir.path(), &screen, &bus, (&url, &code), port, &[])?;
+    let _kiosk = start_kiosk(dir.path(), &screen, &bus, (url, code), port, &[])?;
 
     // The home screen, enrolled and with the catalogue, in Latvian: what Orca would read.
     let tree = bus.wait_for("push button", lv.get("login.start"))?;
@@ -263,7 +244,7 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     bus.press(en.get("catalogue.back"))?;
 
     // A citizen logs in with the card and PIN1 typed on the on-screen keypad.
-    let _card = VirtualCardProcess::insert(&bin_dir(), &card_file, VPCD_SLOT)?;
+    let _card = VirtualCardProcess::insert(&bin_dir(), card_file, VPCD_SLOT)?;
     bus.press(en.get("login.start"))?;
     bus.wait_for("label", "JĀNIS BĒRZIŅŠ")?;
     shoot_both_languages(&bus, &screen, "login")?;
@@ -304,6 +285,49 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     bus.wait_for("push button", en.get("login.start"))?;
     shoot_both_languages(&bus, &screen, "after-session")?;
     Ok(())
+}
+
+/// A library with a kiosk (its enrollment code), the demo catalogue, the citizen's test card
+/// (in a file for `pietura-virtual-card`) and a letter to them from the State Revenue Service,
+/// its server running with `settings` added to its configuration.
+struct Library {
+    _server: tests::processes::ServerProcess,
+    url: String,
+    port: u16,
+    code: String,
+    card_file: PathBuf,
+}
+
+impl Library {
+    fn open(dir: &Path, settings: &str) -> Result<Self> {
+        let mut scenario = Scenario::in_dir(dir);
+        scenario.centre("Cēsu Centrālā bibliotēka", "Cēsis")?.demo_catalogue()?;
+        let code = scenario.device("Cēsu Centrālā bibliotēka", "kiosk", "K1")?;
+        let key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
+        scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
+        scenario.mailbox(CITIZEN_BOX, "JĀNIS BĒRZIŅŠ", &[])?;
+        let holder =
+            Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
+        let card = scenario.trust_test_ca()?.issue_card(
+            holder,
+            KeyKind::EcP384,
+            tests::real_now() - chrono::Duration::days(30),
+            None,
+            "1234",
+            "123456",
+        )?;
+        let card_file = dir.join("citizen-card.json");
+        std::fs::write(&card_file, card.to_json()?)?;
+        let configuration = dir.join("pietura.toml");
+        let mut toml = std::fs::read_to_string(&configuration)?;
+        toml.push_str(settings);
+        std::fs::write(&configuration, toml)?;
+        let port = free_port();
+        let server = scenario.start(port)?;
+        let url = format!("http://127.0.0.1:{port}");
+        send_letter(&url, &key)?;
+        Ok(Self { _server: server, url, port, code, card_file })
+    }
 }
 
 /// The real kiosk on `screen`, its tree on `bus`, enrolling at `server` (URL, enrollment code)
@@ -438,41 +462,18 @@ fn kiosk_soak_over_citizen_sessions() -> Result<()> {
     let lv = Texts::load("lv")?;
     let screen = Screen::start(dir.path())?;
     let bus = AccessibilityBus::start(dir.path())?;
-    let mut scenario = Scenario::in_dir(dir.path());
-    scenario.centre("Cēsu Centrālā bibliotēka", "Cēsis")?.demo_catalogue()?;
-    let code = scenario.device("Cēsu Centrālā bibliotēka", "kiosk", "K1")?;
-    let key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
-    scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
-    scenario.mailbox(CITIZEN_BOX, "JĀNIS BĒRZIŅŠ", &[])?;
-    let holder = Holder { given_name: "JĀNIS".into(), surname: "BĒRZIŅŠ".into(), personal_code: CITIZEN.into() };
-    let card = scenario.trust_test_ca()?.issue_card(
-        holder,
-        KeyKind::EcP384,
-        tests::real_now() - chrono::Duration::days(30),
-        None,
-        "1234",
-        "123456",
-    )?;
-    let card_file = dir.path().join("citizen-card.json");
-    std::fs::write(&card_file, card.to_json()?)?;
     // A login every few seconds from one kiosk is this run's pace, not a library's: the server
     // allows 30 in five minutes unless told otherwise.
-    let settings = dir.path().join("pietura.toml");
-    let mut toml = std::fs::read_to_string(&settings)?;
-    toml.push_str("login_challenges_per_5_minutes = 100000\n");
-    std::fs::write(&settings, toml)?;
-    let port = free_port();
-    let _server = scenario.start(port)?;
-    let url = format!("http://127.0.0.1:{port}");
-    send_letter(&url, &key)?;
-    let kiosk = start_kiosk(dir.path(), &screen, &bus, (&url, &code), port, &[])?;
+    let library = Library::open(dir.path(), "login_challenges_per_5_minutes = 100000\n")?;
+    let (url, code, card_file, port) = (&library.url, &library.code, &library.card_file, library.port);
+    let kiosk = start_kiosk(dir.path(), &screen, &bus, (url, code), port, &[])?;
     bus.wait_for("push button", lv.get("login.start"))?;
     std::thread::sleep(Duration::from_secs(5));
     let home = memory_kib(kiosk.id())?;
     // One card stays in the reader: each session ends by logging out. (A fresh virtual card per
     // session — its process quitting, the next connecting to vpcd's slot — now and then left
     // pcscd saying "no card" for a minute on the login screen, around the twelfth swap.)
-    let _card = VirtualCardProcess::insert(&bin_dir(), &card_file, VPCD_SLOT)?;
+    let _card = VirtualCardProcess::insert(&bin_dir(), card_file, VPCD_SLOT)?;
     let began = std::time::Instant::now();
     let mut after = Vec::new();
     for session in 1..=sessions {

@@ -1,20 +1,17 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, asCommandError, type AppState, type CommandError, type Enrollment } from "./api";
 import { errorKey, type Language } from "./i18n";
 import { LanguageSwitch } from "./components/LanguageSwitch";
 import { StatusBar } from "./components/StatusBar";
 import { EnrollScreen } from "./screens/EnrollScreen";
+import { CatalogueHome } from "./catalogue/CatalogueHome";
 import { TrainingDesk } from "./training/context";
 import { LoginScreen } from "./login/LoginScreen";
 import { useLoginStatus } from "./login/useLoginStatus";
 import { Problems, reportProblem } from "./components/Problems";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { listen } from "@tauri-apps/api/event";
-
-// Everything after login (catalogue, cases, e-forms, mail, administration) loads once a clerk has
-// logged in: the first screen parses a third of the code and starts sooner.
-const CatalogueHome = lazy(() => import("./catalogue/CatalogueHome").then((m) => ({ default: m.CatalogueHome })));
 
 type Loaded = { kind: "loading" } | { kind: "ready"; state: AppState } | { kind: "failed"; error: CommandError };
 
@@ -170,7 +167,6 @@ export function App() {
           <LoginScreen status={login} onLoggedIn={loginChanged} training={loaded.kind === "ready" && loaded.state.training} />
         )}
         {isEnrolled && loggedIn && (
-          <Suspense fallback={<p aria-busy="true">…</p>}>
           <CatalogueHome
             admin={
               loggedIn.person?.roles.includes("admin")
@@ -179,7 +175,6 @@ export function App() {
             }
             trainer={loaded.kind === "ready" && loaded.state.training && (loggedIn.person?.roles.includes("trainer") ?? false)}
           />
-          </Suspense>
         )}
       </main>
       <StatusBar enrolled={loaded.kind === "ready" && loaded.state.enrollment !== null} />

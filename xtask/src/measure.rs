@@ -44,6 +44,17 @@ fn tree_pss_kib(root: u32) -> u64 {
     total
 }
 
+/// `pietura-server ARGS` over `database`: what it printed.
+fn server_cli(bin: &Path, database: &Path, args: &[&str]) -> Result<String> {
+    let output = Command::new(bin.join("pietura-server"))
+        .args(args)
+        .env("PIETURA_DATABASE_URL", database)
+        .env("PIETURA_LOG", "warn")
+        .output()?;
+    anyhow::ensure!(output.status.success(), "pietura-server {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    Ok(String::from_utf8(output.stdout)?)
+}
+
 /// The release server on `port` over `database`, once `/readyz` answers.
 fn serve(bin: &Path, database: &Path, port: u16) -> Result<Service> {
     let server = Service::spawn(
@@ -152,19 +163,7 @@ fn catalogue(root: &Path, bin: &Path, dir: &Path, scale: usize) -> Result<()> {
         Path::new("100"),
     ]))?;
     let database = dir.join("catalogue.db");
-    let server = |args: &[&str]| -> Result<String> {
-        let output = Command::new(bin.join("pietura-server"))
-            .args(args)
-            .env("PIETURA_DATABASE_URL", &database)
-            .env("PIETURA_LOG", "warn")
-            .output()?;
-        anyhow::ensure!(
-            output.status.success(),
-            "pietura-server {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Ok(String::from_utf8(output.stdout)?)
-    };
+    let server = |args: &[&str]| server_cli(bin, &database, args);
     let began = Instant::now();
     server(&["catalogue", "import", full.to_str().context("path")?])?;
     let import = began.elapsed();
@@ -289,19 +288,7 @@ fn tree_private_kib(root: u32) -> u64 {
 /// warm, beside `pietura-desk --self-check` (the process and every library it links loaded);
 /// then its idle memory on that login screen, app + WebKit processes.
 fn desk(bin: &Path, dir: &Path, database: &Path) -> Result<()> {
-    let cli = |args: &[&str]| -> Result<String> {
-        let output = Command::new(bin.join("pietura-server"))
-            .args(args)
-            .env("PIETURA_DATABASE_URL", database)
-            .env("PIETURA_LOG", "warn")
-            .output()?;
-        anyhow::ensure!(
-            output.status.success(),
-            "pietura-server {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Ok(String::from_utf8(output.stdout)?)
-    };
+    let cli = |args: &[&str]| server_cli(bin, database, args);
     cli(&["centre", "add", "--name", "Galdu centrs", "--municipality", "Rīga"])?;
     let added: serde_json::Value = serde_json::from_str(&cli(&[
         "device",

@@ -144,26 +144,14 @@ pub async fn send(
     let sender_account = accounts.iter().find(|a| a.address == from).cloned();
     let sender =
         super::authorise::authorise_read(store, principal, &from, sender_account, Right::Communicate, now).await?;
-    deliver_among(store, attachments, calendar, principal, &sender, message, Some(accounts), now).await
+    deliver(store, attachments, calendar, principal, &sender, message, Some(accounts), now).await
 }
 
 /// Delivers `message` from `sender`, a mailbox the caller was found to send from (by its rights,
 /// or by the owner's signature on the message).
-pub(super) async fn deliver(
-    store: &dyn Store,
-    attachments: &Attachments,
-    calendar: &domain::calendar::WorkingCalendar,
-    principal: &Principal,
-    sender: &Authorised,
-    message: NewMessage,
-    now: DateTime<Utc>,
-) -> Result<(MessageView, bool), MailboxError> {
-    deliver_among(store, attachments, calendar, principal, sender, message, None, now).await
-}
-
-/// [`deliver`] with the recipients' accounts already read among `read` (`None`: read them here).
+/// The recipients' accounts may have been read already, among `read` (`None`: read here).
 #[allow(clippy::too_many_arguments)]
-async fn deliver_among(
+pub(super) async fn deliver(
     store: &dyn Store,
     attachments: &Attachments,
     calendar: &domain::calendar::WorkingCalendar,

@@ -113,7 +113,7 @@ pub async fn submit_own_application(
         in_reply_to: None,
         attachments: carried,
     };
-    let sent = deliver(store, attachments, calendar, principal, &sender, message, now).await?;
+    let sent = deliver(store, attachments, calendar, principal, &sender, message, None, now).await?;
     store
         .record_form_submission(FormSubmissionRow {
             seq: 0,

@@ -65,7 +65,7 @@ pub async fn send_signed_reply(
         attachments: vec![AttachmentInfo { name: SIGNED_REPLY_PDF.to_owned(), size, sha256 }],
     };
     tracing::info!(reply = %message.id, to = %reply.to, "a citizen's signed reply is sent");
-    deliver(store, attachments, calendar, principal, &sender, message, now).await
+    deliver(store, attachments, calendar, principal, &sender, message, None, now).await
 }
 
 /// A citizen's signature on `pdf` carrying `embedded`, checked once (`crate::signatures`), with
