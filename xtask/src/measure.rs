@@ -24,24 +24,29 @@ fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Proportional set size (shared pages split between their users, so a process tree is not
-/// counted twice) of a process and all its descendants, in KiB, from /proc.
-fn tree_pss_kib(root: u32) -> u64 {
+/// The sum of `fields` of /proc's `smaps_rollup` (e.g. `Pss:`: shared pages split between their
+/// users, so a process tree is not counted twice) over a process and all its descendants, in KiB.
+fn tree_memory_kib(root: u32, fields: &[&str]) -> u64 {
     let mut total = 0;
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
-            total += status
+        if let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
+            total += rollup
                 .lines()
-                .find_map(|l| l.strip_prefix("Pss:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-                .unwrap_or(0);
+                .filter_map(|l| fields.iter().find_map(|field| l.strip_prefix(field)))
+                .filter_map(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .sum::<u64>();
         }
         if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
             stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
         }
     }
     total
+}
+
+/// Proportional set size of a process tree, in KiB.
+fn tree_pss_kib(root: u32) -> u64 {
+    tree_memory_kib(root, &["Pss:"])
 }
 
 /// `pietura-server ARGS` over `database`: what it printed.
@@ -266,21 +271,7 @@ fn catalogue(root: &Path, bin: &Path, dir: &Path, scale: usize) -> Result<()> {
 /// Private memory (pages no other process maps: what the process costs beyond shared libraries'
 /// code) of a process tree, in KiB.
 fn tree_private_kib(root: u32) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![root];
-    while let Some(pid) = stack.pop() {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
-            total += status
-                .lines()
-                .filter(|l| l.starts_with("Private_Clean:") || l.starts_with("Private_Dirty:"))
-                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .sum::<u64>();
-        }
-        if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
-            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
-        }
-    }
-    total
+    tree_memory_kib(root, &["Private_Clean:", "Private_Dirty:"])
 }
 
 /// The desk's start, launch to its login screen painted and taking input (the UI's word,

@@ -103,7 +103,7 @@ impl AppState {
                 throttle::MAX_FAILURES,
                 chrono::Duration::minutes(throttle::WINDOW_MINUTES),
             )),
-            challenge_limit: Arc::new(Throttle::new(CHALLENGES_PER_WINDOW, chrono::Duration::minutes(5))),
+            challenge_limit: challenge_throttle(CHALLENGES_PER_5_MINUTES),
             // A folder of this server's own unless told otherwise: snapshots of different
             // catalogues must never meet.
             snapshots: Arc::new(crate::catalogue::snapshot::Snapshots::new(
@@ -170,7 +170,7 @@ impl AppState {
     /// Keeps catalogue snapshots in `dir`.
     /// Card logins and signatures a device may begin in five minutes.
     pub fn with_challenge_limit(mut self, per_5_minutes: usize) -> Self {
-        self.challenge_limit = Arc::new(Throttle::new(per_5_minutes, chrono::Duration::minutes(5)));
+        self.challenge_limit = challenge_throttle(per_5_minutes);
         self
     }
 
@@ -220,8 +220,13 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// Login challenges a device may ask for in five minutes (a clerk retrying a PIN needs a few).
-const CHALLENGES_PER_WINDOW: usize = 30;
+/// Login challenges a device may ask for in five minutes unless the settings say otherwise (a
+/// clerk retrying a PIN needs a few; `login_challenges_per_5_minutes`).
+pub const CHALLENGES_PER_5_MINUTES: usize = 30;
+
+fn challenge_throttle(per_5_minutes: usize) -> Arc<Throttle<uuid::Uuid>> {
+    Arc::new(Throttle::new(per_5_minutes, chrono::Duration::minutes(5)))
+}
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
