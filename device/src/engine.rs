@@ -168,6 +168,19 @@ pub fn spawn_with_updates(
     SyncHandle { status: status_rx, wake, stop: Some(stop_tx), task: Some(task) }
 }
 
+/// One round as the engine runs it (hello, catalogue, outbox; for desks also cases, message
+/// states and the e-address catalogue), without the schedule or updates: for harnesses that play
+/// many devices against one server (the load test of `cargo xtask measure --only load`).
+pub async fn sync_round(
+    client: &SyncClient,
+    credentials: &DeviceCredentials,
+    store: &Arc<Store>,
+    clock: &Clock,
+) -> AttemptOutcome {
+    let (status, _) = watch::channel(SyncStatus::default());
+    attempt(client, credentials, store, &status, clock, None).await
+}
+
 async fn attempt(
     client: &SyncClient,
     credentials: &DeviceCredentials,

@@ -8,6 +8,7 @@ mod desk;
 mod eaddress;
 mod eforms;
 mod engine;
+mod fleet;
 mod kiosk_window;
 mod login;
 mod outbox_faults;

@@ -2,6 +2,7 @@
 
 pub mod cups;
 pub mod desk;
+pub mod fleet;
 pub mod processes;
 pub mod scenario;
 pub mod screen;

@@ -102,6 +102,11 @@ impl ServerProcess {
     pub fn stop(&mut self) -> Duration {
         self.process.stop(Duration::from_secs(10))
     }
+
+    /// The server's process id, for reading its memory.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
 }
 
 /// Runs a `pietura-server` operator command and returns its standard output.

@@ -72,6 +72,12 @@ enum Task {
         /// 50,000 articles): 10 is the scale issue 20 asks about.
         #[arg(long, default_value_t = 1)]
         scale: usize,
+        /// The load test's fleet: this many desks and kiosks (half each, ten per centre)…
+        #[arg(long, default_value_t = 1_000)]
+        devices: usize,
+        /// …for this many minutes on each backend.
+        #[arg(long, default_value_t = 10.0)]
+        minutes: f64,
     },
     /// Run the cargo-fuzz targets (nightly) for N minutes each; crashes are kept as regression
     /// tests in fuzz/regressions/. Run at least 10 minutes per target before a security release.
@@ -111,7 +117,9 @@ fn main() -> Result<()> {
         Task::Demo { training: true, exit_after, .. } => demo::run_training_demo(&root, exit_after),
         Task::Demo { kiosk, exit_after, .. } => demo::run_demo(&root, kiosk, exit_after),
         Task::Test { no_setup, no_packages } => test::run_all(&root, !no_setup, !no_packages),
-        Task::Measure { only, scale } => measure::run(&root, &only, scale),
+        Task::Measure { only, scale, devices, minutes } => {
+            measure::run(&root, &only, scale, measure::LoadPlan { devices, minutes })
+        }
         Task::Sbom => sbom::run(&root),
         Task::Package { dev } => {
             package::run(&root, if dev { package::Profile::Dev } else { package::Profile::Release })

@@ -82,9 +82,18 @@ pub enum Part {
     Desk,
     Kiosk,
     Catalogue,
+    /// The fleet load test (long: `--minutes` on each backend).
+    Load,
 }
 
-pub fn run(root: &Path, only: &[Part], scale: usize) -> Result<()> {
+/// The fleet of the load test.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadPlan {
+    pub devices: usize,
+    pub minutes: f64,
+}
+
+pub fn run(root: &Path, only: &[Part], scale: usize, load_plan: LoadPlan) -> Result<()> {
     let wanted = |part: Part| only.is_empty() || only.contains(&part);
     exec(Command::new("cargo").args(["build", "--release", "--workspace", "--bins"]))?;
     let bin = target_dir(root).join("release");
@@ -108,6 +117,9 @@ pub fn run(root: &Path, only: &[Part], scale: usize) -> Result<()> {
     }
     if wanted(Part::Catalogue) {
         catalogue(root, &bin, &dir, scale)?;
+    }
+    if wanted(Part::Load) {
+        load(&bin, &dir, load_plan)?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -425,4 +437,48 @@ fn kiosk(bin: &Path) -> Result<()> {
 fn desk_pid() -> Option<u32> {
     let output = Command::new("pgrep").args(["-n", "-x", "pietura-desk"]).output().ok()?;
     String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
+/// The fleet load test (`tests/src/bin/load_devices.rs`): half desks, half kiosks, ten per
+/// centre, a round every 5 s each, against the release server on SQLite and then on a throwaway
+/// PostgreSQL cluster; each prints its summary and fails the command if anything failed, was
+/// lost or duplicated.
+fn load(bin: &Path, dir: &Path, plan: LoadPlan) -> Result<()> {
+    exec(Command::new("cargo").args(["build", "--release", "-p", "tests", "--bin", "load_devices"]))?;
+    let desks = (plan.devices / 2).to_string();
+    let kiosks = (plan.devices - plan.devices / 2).to_string();
+    let centres = plan.devices.div_ceil(10).to_string();
+    let minutes = plan.minutes.to_string();
+    let fleet_args = ["--desks", &desks, "--kiosks", &kiosks, "--centres", &centres, "--minutes", &minutes];
+    let logs = dir.join("load-logs");
+    std::fs::create_dir_all(&logs)?;
+    let harness = bin.join("load_devices");
+    println!(
+        "fleet load on SQLite ({} devices, {} min; server log in {}):",
+        plan.devices,
+        plan.minutes,
+        logs.display()
+    );
+    let sqlite = dir.join("load-sqlite");
+    std::fs::create_dir_all(&sqlite)?;
+    exec(
+        Command::new(&harness)
+            .arg(sqlite.join("server.db"))
+            .arg(&sqlite)
+            .args(fleet_args)
+            .env("PIETURA_BIN_DIR", bin)
+            .env("PIETURA_E2E_LOG_DIR", &logs),
+    )?;
+    println!("fleet load on PostgreSQL ({} devices, {} min):", plan.devices, plan.minutes);
+    let postgres = dir.join("load-postgres");
+    std::fs::create_dir_all(&postgres)?;
+    exec(
+        Command::new("pg_virtualenv")
+            .args(["sh", "-c", r#"exec "$0" "postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" "$@""#])
+            .arg(&harness)
+            .arg(&postgres)
+            .args(fleet_args)
+            .env("PIETURA_BIN_DIR", bin)
+            .env("PIETURA_E2E_LOG_DIR", &logs),
+    )
 }

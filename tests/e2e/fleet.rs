@@ -1,0 +1,63 @@
+//! A small fleet (`tests::fleet`, the load test's harness at a size a test run affords) against
+//! the real server on each backend: desks registering cases and writing messages, kiosks, an
+//! institution changing a service, and at the end nothing lost, nothing duplicated, every device
+//! on the last change and the audit chain whole.
+
+use std::time::Duration;
+
+use tests::{
+    bin_dir,
+    fleet::{self, FleetPlan},
+    free_port,
+    processes::ServerProcess,
+};
+
+fn plan() -> FleetPlan {
+    FleetPlan {
+        centres: 2,
+        desks: 6,
+        kiosks: 3,
+        duration: Duration::from_secs(12),
+        round_every: Duration::from_secs(1),
+        // Most rounds of a desk carry a case, some a message: the outbox and the case feeds
+        // are busy between desks of one centre.
+        case_every: Duration::from_millis(1_500),
+        message_every: Duration::from_secs(4),
+        change_every: Duration::from_secs(3),
+    }
+}
+
+async fn fleet_on(database: &std::path::Path, dir: &std::path::Path) {
+    let plan = plan();
+    let prepared = fleet::prepare(&bin_dir(), dir, database, &plan).unwrap();
+    let config = dir.join("pietura.toml");
+    let server = ServerProcess::start_with(&bin_dir(), database, free_port(), |server| {
+        server.env("PIETURA_CONFIG", &config);
+    })
+    .unwrap();
+    let report = fleet::run(&prepared, &server.url, server.pid(), &plan).await.unwrap();
+    assert!(report.clean(), "{report:#?}");
+    // The checks can fail: the fleet did something worth checking.
+    assert!(report.cases_registered >= 10 && report.messages_written >= 3, "{report:#?}");
+    assert!(report.catalogue_changes >= 2, "{report:#?}");
+    assert!(report.server_rss_kib.iter().all(|&kib| kib > 0), "{report:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_of_desks_and_kiosks_loses_and_duplicates_nothing_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    fleet_on(&dir.path().join("server.db"), dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_of_desks_and_kiosks_loses_and_duplicates_nothing_on_postgres() {
+    let admin_url = std::env::var("PIETURA_TEST_POSTGRES_URL")
+        .expect("PIETURA_TEST_POSTGRES_URL is not set: run `cargo xtask test`, which starts a throwaway cluster");
+    let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let name = format!("pietura_fleet_{}", uuid::Uuid::new_v4().simple());
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = server::testing::with_database(&admin_url, &name);
+    fleet_on(std::path::Path::new(&url), dir.path()).await;
+}

@@ -1,0 +1,499 @@
+//! A fleet of desks and kiosks against one real server, for the load test of issue 20
+//! (`cargo xtask measure --only load`, through the `load_devices` binary) and, small, an
+//! end-to-end test. Every simulated device is the real sync client: its own offline store, its
+//! own credentials, and the engine's own round ([`engine::sync_round`]). Desks register cases
+//! and write e-address messages as clerks do, proved by the clerk's card (an offline unlock);
+//! an institution changes a service now and then, which every device must pull. At the end the
+//! fleet drains its outboxes and checks that nothing was lost or duplicated: every desk holds
+//! every case of its centre exactly once, every message is known to the server, every device
+//! holds the last catalogue change, and the audit chain verifies.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail, ensure};
+use device::{
+    client::{SyncClient, parse_server_url},
+    engine,
+    protocol::{DeviceCredentials, MessageEntry},
+    schedule::AttemptOutcome,
+};
+use domain::{PersonalCode, case::Actor};
+use offline_store::{CaseDraft, DatabaseKey, EntryOrigin, Store};
+use uuid::Uuid;
+
+use crate::{
+    people::{CLERK, RIGA, VID, VID_BOX},
+    scenario::Scenario,
+};
+
+/// The service the institution (Rīga) keeps changing; every device must end on its last text.
+const CHANGED_SERVICE: &str = "https://pietura.lv/id/service/birth-registration";
+
+/// What the fleet does, and for how long.
+#[derive(Debug, Clone)]
+pub struct FleetPlan {
+    pub centres: usize,
+    pub desks: usize,
+    pub kiosks: usize,
+    /// How long the load runs (after every device enrolled and took the catalogue).
+    pub duration: Duration,
+    /// Between the starts of a device's rounds (the engine's own is 10 s).
+    pub round_every: Duration,
+    /// Each desk registers a case this often on average, and writes a message this often.
+    pub case_every: Duration,
+    pub message_every: Duration,
+    /// The institution changes its service this often.
+    pub change_every: Duration,
+}
+
+/// What came of it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FleetReport {
+    pub devices: usize,
+    pub rounds: u64,
+    pub failed_rounds: u64,
+    /// The first few failures' reasons.
+    pub failures: Vec<String>,
+    /// The baseline: one device's round alone on the server, before the load.
+    pub lone_round_p50_ms: f64,
+    pub round_p50_ms: f64,
+    pub round_p99_ms: f64,
+    pub round_max_ms: f64,
+    pub rounds_per_second: f64,
+    pub cases_registered: u64,
+    pub messages_written: u64,
+    pub catalogue_changes: u64,
+    /// Outbox entries refused by the server or still waiting after the drain (each a loss).
+    pub entries_not_applied: u64,
+    /// Desks whose store lacks a case of their centre or holds one too many, after the drain.
+    pub desks_out_of_step: u64,
+    /// Messages the server does not know, after the drain.
+    pub messages_unknown: u64,
+    /// Devices without the last catalogue change, after the drain.
+    pub devices_behind: u64,
+    /// The server's resident memory (KiB) over the run: a sample every 10 s.
+    pub server_rss_kib: Vec<u64>,
+    pub audit_intact: bool,
+}
+
+impl FleetReport {
+    /// Nothing failed, lost or duplicated.
+    pub fn clean(&self) -> bool {
+        self.failed_rounds == 0
+            && self.entries_not_applied == 0
+            && self.desks_out_of_step == 0
+            && self.messages_unknown == 0
+            && self.devices_behind == 0
+            && self.audit_intact
+    }
+}
+
+/// A server database prepared for the fleet, and what the devices need to join it.
+pub struct PreparedFleet {
+    pub scenario: Scenario,
+    /// Each device's centre number and enrollment code, desks first.
+    devices: Vec<(usize, bool, String)>,
+    /// The institution's `Authorization` header.
+    riga_key: String,
+}
+
+/// Centres `Centrs 001`…, the demo catalogue, Rīga's and VID's institutions with mailboxes,
+/// a mailbox per centre, the clerk granted at every centre, the test CA trusted, the clerk's
+/// card in DIR/clerk-card.json, and the devices waiting for enrollment.
+pub fn prepare(bin: &Path, dir: &Path, database: &Path, plan: &FleetPlan) -> Result<PreparedFleet> {
+    ensure!(plan.centres >= 1 && plan.centres <= 999, "between 1 and 999 centres");
+    let mut scenario = Scenario::in_dir(dir);
+    (scenario.bin, scenario.db) = (bin.to_owned(), database.to_owned());
+    scenario.cli(&["migrate"])?;
+    scenario.demo_catalogue()?;
+    let riga_key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība")?;
+    scenario.institution(VID, "Valsts ieņēmumu dienests")?;
+    scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
+    for centre in 0..plan.centres {
+        let name = centre_name(centre);
+        scenario.cli(&[
+            "centre",
+            "add",
+            "--name",
+            &name,
+            "--municipality",
+            "Rīga",
+            "--code",
+            &format!("C{centre:03}"),
+        ])?;
+        scenario.mailbox(&format!("C{centre:03}@90011524360"), &name, &["--centre", &name])?;
+        scenario.grant(CLERK, "clerk", &name)?;
+    }
+    #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
+    let now = chrono::Utc::now();
+    let holder =
+        eid::test_ca::Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
+    let card = scenario.trust_test_ca()?.issue_card(
+        holder,
+        eid::apdu::KeyKind::EcP384,
+        now - chrono::Duration::days(30),
+        None,
+        "1234",
+        "123456",
+    )?;
+    std::fs::write(dir.join("clerk-card.json"), card.to_json()?)?;
+    let mut devices = Vec::new();
+    for (index, desk) in (0..plan.desks).map(|i| (i, true)).chain((0..plan.kiosks).map(|i| (i, false))) {
+        let centre = index % plan.centres;
+        let (kind, name) = if desk { ("desk", format!("G{index}")) } else { ("kiosk", format!("K{index}")) };
+        devices.push((centre, desk, scenario.device(&centre_name(centre), kind, &name)?));
+    }
+    Ok(PreparedFleet { scenario, devices, riga_key })
+}
+
+fn centre_name(centre: usize) -> String {
+    format!("Centrs {centre:03}")
+}
+
+/// One simulated device.
+struct Member {
+    desk: bool,
+    centre: usize,
+    client: SyncClient,
+    credentials: DeviceCredentials,
+    store: Arc<Store>,
+    centre_id: Uuid,
+    centre_code: String,
+    desk_number: u8,
+    /// The clerk's unlock of this desk, the proof its entries carry.
+    author: Option<String>,
+    cases: u64,
+    messages: Vec<Uuid>,
+}
+
+/// What the running fleet counts together.
+#[derive(Default)]
+struct Tally {
+    round_micros: Vec<u32>,
+    failed: u64,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// A round's outcome, and how long it took if it counts for the figures.
+    fn record(&mut self, took: Option<Duration>, outcome: &AttemptOutcome) {
+        if let Some(took) = took {
+            self.round_micros.push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
+        }
+        let failure = match outcome {
+            AttemptOutcome::Success { .. } => return,
+            AttemptOutcome::Unreachable(why) => format!("unreachable: {why}"),
+            AttemptOutcome::Unauthorised(why) => format!("unauthorised: {why}"),
+            AttemptOutcome::Incompatible(why) => format!("incompatible: {why}"),
+        };
+        self.failed += 1;
+        if self.failures.len() < 10 {
+            self.failures.push(failure);
+        }
+    }
+}
+
+/// A random number in [0, 1), for spreading the devices' rounds and choosing what they do.
+fn unit_random() -> f64 {
+    (Uuid::new_v4().as_u128() >> 75) as f64 / (1u64 << 53) as f64
+}
+
+/// Enrolls every device and takes the catalogue (a few at a time, as a fleet installed over
+/// days would), then runs the load for `plan.duration`, drains, checks, and reports.
+/// `server_pid` is sampled for memory.
+pub async fn run(fleet: &PreparedFleet, url: &str, server_pid: u32, plan: &FleetPlan) -> Result<FleetReport> {
+    let dir = fleet.scenario.dir.clone();
+    let base = parse_server_url(url)?;
+    let joined = Instant::now();
+    let mut members = Vec::new();
+    let mut joining = tokio::task::JoinSet::new();
+    for (index, (centre, desk, code)) in fleet.devices.iter().cloned().enumerate() {
+        let (base, dir) = (base.clone(), dir.clone());
+        joining.spawn(async move { join(index, centre, desk, &code, base, &dir).await });
+        // Fewer at once than the server's enrollment throttle counts from one address (10: an
+        // attempt counts until it turns out well, so racing guesses cannot all pass).
+        if joining.len() >= 8
+            && let Some(member) = joining.join_next().await
+        {
+            members.push(member??);
+        }
+    }
+    while let Some(member) = joining.join_next().await {
+        members.push(member??);
+    }
+    eprintln!("fleet: {} devices enrolled and synced in {:.1} s", members.len(), joined.elapsed().as_secs_f64());
+
+    // The baseline: one device's rounds on the otherwise idle server.
+    let mut lone = Vec::new();
+    if let Some(member) = members.first() {
+        for _ in 0..50 {
+            let began = Instant::now();
+            engine::sync_round(&member.client, &member.credentials, &member.store, &engine::system_clock()).await;
+            lone.push(began.elapsed());
+        }
+    }
+    lone.sort_unstable();
+    let lone_round_p50_ms = lone.get(lone.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1e3);
+
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let memory = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let deadline = started + plan.duration;
+    let sampler = {
+        let memory = memory.clone();
+        tokio::spawn(async move {
+            loop {
+                memory.lock().unwrap().push(rss_kib(server_pid));
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+        })
+    };
+    let changer = {
+        let (http, url, key, every) =
+            (reqwest::Client::new(), url.trim_end_matches('/').to_owned(), fleet.riga_key.clone(), plan.change_every);
+        tokio::spawn(async move {
+            let mut changes = 0u64;
+            let mut last = String::new();
+            while Instant::now() + every < deadline {
+                tokio::time::sleep(every).await;
+                last = format!("Izmaiņa {}", changes + 1);
+                change_service(&http, &url, &key, &last).await?;
+                changes += 1;
+            }
+            anyhow::Ok((changes, last))
+        })
+    };
+    let clock = engine::system_clock();
+    let mut running = tokio::task::JoinSet::new();
+    for mut member in members {
+        let (tally, clock, plan) = (tally.clone(), clock.clone(), plan.clone());
+        running.spawn(async move {
+            // Spread over the first interval, as devices switched on at different moments are.
+            let mut next = Instant::now() + plan.round_every.mul_f64(unit_random());
+            while next < deadline {
+                tokio::time::sleep_until(next.into()).await;
+                next += plan.round_every.mul_f64(0.9 + 0.2 * unit_random());
+                if member.desk {
+                    member.work(&plan, &clock)?;
+                }
+                let began = Instant::now();
+                let outcome = engine::sync_round(&member.client, &member.credentials, &member.store, &clock).await;
+                tally.lock().unwrap().record(Some(began.elapsed()), &outcome);
+            }
+            anyhow::Ok(member)
+        });
+    }
+    let mut members = Vec::new();
+    while let Some(member) = running.join_next().await {
+        members.push(member??);
+    }
+    let elapsed = started.elapsed();
+    let (catalogue_changes, last_change) = changer.await??;
+    sampler.abort();
+
+    // The drain: every outbox emptied, then every device one round more, so each desk has seen
+    // every other desk's last cases and each device the last change.
+    for _pass in 0..2 {
+        let mut draining = tokio::task::JoinSet::new();
+        for member in members {
+            let (tally, clock) = (tally.clone(), clock.clone());
+            draining.spawn(async move {
+                for _ in 0..5 {
+                    let outcome = engine::sync_round(&member.client, &member.credentials, &member.store, &clock).await;
+                    // Every device at once: its failures count, its times are not the load's.
+                    tally.lock().unwrap().record(None, &outcome);
+                    if member.store.outbox_counts()?.pending == 0 {
+                        break;
+                    }
+                }
+                anyhow::Ok(member)
+            });
+        }
+        members = Vec::new();
+        while let Some(member) = draining.join_next().await {
+            members.push(member??);
+        }
+    }
+
+    let mut report = check(&members, &last_change, &clock).await?;
+    let tally = tally.lock().unwrap();
+    let mut sorted = tally.round_micros.clone();
+    sorted.sort_unstable();
+    let quantile =
+        |q: f64| sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).map_or(0.0, |&us| f64::from(us) / 1e3);
+    report.rounds = sorted.len() as u64;
+    report.lone_round_p50_ms = lone_round_p50_ms;
+    report.failed_rounds = tally.failed;
+    report.failures = tally.failures.clone();
+    report.round_p50_ms = quantile(0.5);
+    report.round_p99_ms = quantile(0.99);
+    report.round_max_ms = quantile(1.0);
+    report.rounds_per_second = sorted.len() as f64 / elapsed.as_secs_f64();
+    report.catalogue_changes = catalogue_changes;
+    report.server_rss_kib = memory.lock().unwrap().clone();
+    let verified = fleet.scenario.cli(&["audit", "verify"]);
+    report.audit_intact = verified.is_ok();
+    if let Err(error) = verified {
+        report.failures.push(format!("audit verify: {error}"));
+    }
+    Ok(report)
+}
+
+/// Enrolls device `index`, opens its store in DIR/devices/INDEX and runs its first round (the
+/// catalogue taken whole).
+async fn join(index: usize, centre: usize, desk: bool, code: &str, base: reqwest::Url, dir: &Path) -> Result<Member> {
+    let client = SyncClient::new(base)?;
+    let enrolled = client.enroll(code).await.with_context(|| format!("enrolling device {index}"))?;
+    let credentials = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let folder: PathBuf = dir.join("devices").join(index.to_string());
+    std::fs::create_dir_all(&folder)?;
+    let store = Arc::new(Store::open(&folder.join("local.db"), &DatabaseKey::from_bytes([6; 32]))?);
+    let author = if desk { Some(crate::clerk_offline_author(dir, credentials.device_id)?) } else { None };
+    let member = Member {
+        desk,
+        centre,
+        client,
+        credentials,
+        store,
+        centre_id: enrolled.centre.id,
+        centre_code: enrolled.centre.code.clone(),
+        desk_number: enrolled.desk_number.unwrap_or(0),
+        author,
+        cases: 0,
+        messages: Vec::new(),
+    };
+    let outcome = engine::sync_round(&member.client, &member.credentials, &member.store, &engine::system_clock()).await;
+    if !matches!(outcome, AttemptOutcome::Success { .. }) {
+        bail!("device {index}'s first round failed: {outcome:?}");
+    }
+    Ok(member)
+}
+
+impl Member {
+    /// What a clerk does at this desk between two rounds: now and then a case, now and then a
+    /// message from the centre's mailbox to VID about it.
+    fn work(&mut self, plan: &FleetPlan, clock: &engine::Clock) -> Result<()> {
+        let round = plan.round_every.as_secs_f64();
+        let origin = EntryOrigin { offline: true, author: self.author.clone() };
+        if unit_random() < round / plan.case_every.as_secs_f64() {
+            let now = clock();
+            let clerk = Actor::Staff { personal_code: PersonalCode::parse(CLERK)?, offline: true };
+            self.store.register_case(
+                CaseDraft {
+                    centre_code: self.centre_code.clone(),
+                    desk_number: self.desk_number,
+                    registered_by: clerk,
+                    offline: true,
+                    author: self.author.clone(),
+                    ..CaseDraft::example(self.centre_id, now)
+                },
+                now,
+            )?;
+            self.cases += 1;
+        }
+        if unit_random() < round / plan.message_every.as_secs_f64() {
+            let id = Uuid::now_v7();
+            let entry = MessageEntry {
+                from: String::new(),
+                composed_by: CLERK.into(),
+                recipients: vec![VID_BOX.into()],
+                subject: format!("Iesniegums {id}"),
+                body: "Klienta iesniegums.".into(),
+                case_id: None,
+                case_number: None,
+                attachments: Vec::new(),
+                in_reply_to: None,
+            };
+            self.store.queue_message(id, &serde_json::to_value(&entry)?, &[], origin, clock())?;
+            self.messages.push(id);
+        }
+        Ok(())
+    }
+}
+
+/// The institution changes its service's Latvian description to `text`, naming the version it
+/// replaces.
+async fn change_service(http: &reqwest::Client, url: &str, key: &str, text: &str) -> Result<()> {
+    let mut target = reqwest::Url::parse(url)?;
+    target.path_segments_mut().map_err(|()| anyhow::anyhow!("{url} cannot be a base"))?.pop_if_empty().extend([
+        "v1",
+        "catalogue",
+        "services",
+        CHANGED_SERVICE,
+    ]);
+    let current: serde_json::Value =
+        http.get(target.clone()).header("pietura-protocol", "1").send().await?.error_for_status()?.json().await?;
+    let mut changed = current;
+    changed["description"]["lv"] = text.into();
+    let answer =
+        http.put(target).header("pietura-protocol", "1").header("authorization", key).json(&changed).send().await?;
+    ensure!(answer.status().is_success(), "changing the service: {} {}", answer.status(), answer.text().await?);
+    Ok(())
+}
+
+/// After the drain: each desk's outbox all applied, its centre's cases all held once, its
+/// messages all known to the server; each device on the last catalogue change.
+async fn check(members: &[Member], last_change: &str, clock: &engine::Clock) -> Result<FleetReport> {
+    let mut registered_per_centre: HashMap<usize, u64> = HashMap::new();
+    for member in members.iter().filter(|m| m.desk) {
+        *registered_per_centre.entry(member.centre).or_default() += member.cases;
+    }
+    let (mut refused, mut out_of_step, mut unknown, mut behind) = (0, 0, 0, 0);
+    // Stored as text: a range of real dates (DateTime::MIN_UTC/MAX_UTC do not sort as text).
+    let everything = (clock() - chrono::Duration::days(1), clock() + chrono::Duration::days(1));
+    for member in members {
+        let counts = member.store.outbox_counts()?;
+        refused += counts.poisoned + counts.pending;
+        if member.desk {
+            let held = member.store.cases_served_between(everything.0, everything.1)?;
+            let mut ids: Vec<Uuid> = held.iter().map(|c| c.id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.len() != held.len() || held.len() as u64 != registered_per_centre[&member.centre] {
+                out_of_step += 1;
+            }
+            let followed = engine::follow_messages(&member.client, &member.credentials, &member.store, clock).await?;
+            unknown += (member.messages.len() as u64).saturating_sub(followed.states as u64);
+        }
+        if !last_change.is_empty() {
+            let service = member.store.service(CHANGED_SERVICE)?.context("the changed service is missing")?;
+            if serde_json::to_value(&service)?["description"]["lv"] != last_change {
+                behind += 1;
+            }
+        }
+    }
+    Ok(FleetReport {
+        devices: members.len(),
+        rounds: 0,
+        failed_rounds: 0,
+        failures: Vec::new(),
+        lone_round_p50_ms: 0.0,
+        round_p50_ms: 0.0,
+        round_p99_ms: 0.0,
+        round_max_ms: 0.0,
+        rounds_per_second: 0.0,
+        cases_registered: registered_per_centre.values().sum(),
+        messages_written: members.iter().map(|m| m.messages.len() as u64).sum(),
+        catalogue_changes: 0,
+        entries_not_applied: refused,
+        desks_out_of_step: out_of_step,
+        messages_unknown: unknown,
+        devices_behind: behind,
+        server_rss_kib: Vec::new(),
+        audit_intact: false,
+    })
+}
+
+/// A process's resident memory in KiB (0 once it is gone).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:")).map(str::to_owned))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
