@@ -76,7 +76,7 @@ pub struct FleetReport {
     pub messages_unknown: u64,
     /// Devices without the last catalogue change, after the drain.
     pub devices_behind: u64,
-    /// The server's resident memory (KiB) over the run: a sample every 10 s.
+    /// The servers' resident memory (KiB, all instances) over the run: a sample every 10 s.
     pub server_rss_kib: Vec<u64>,
     pub audit_intact: bool,
 }
@@ -205,8 +205,8 @@ fn unit_random() -> f64 {
 
 /// Enrolls every device and takes the catalogue (a few at a time, as a fleet installed over
 /// days would), then runs the load for `plan.duration`, drains, checks, and reports.
-/// `server_pid` is sampled for memory.
-pub async fn run(fleet: &PreparedFleet, url: &str, server_pid: u32, plan: &FleetPlan) -> Result<FleetReport> {
+/// The servers' memory (`server_pids`, summed) is sampled every 10 s.
+pub async fn run(fleet: &PreparedFleet, url: &str, server_pids: &[u32], plan: &FleetPlan) -> Result<FleetReport> {
     let dir = fleet.scenario.dir.clone();
     let base = parse_server_url(url)?;
     let joined = Instant::now();
@@ -245,10 +245,10 @@ pub async fn run(fleet: &PreparedFleet, url: &str, server_pid: u32, plan: &Fleet
     let started = Instant::now();
     let deadline = started + plan.duration;
     let sampler = {
-        let memory = memory.clone();
+        let (memory, pids) = (memory.clone(), server_pids.to_vec());
         tokio::spawn(async move {
             loop {
-                memory.lock().unwrap().push(rss_kib(server_pid));
+                memory.lock().unwrap().push(pids.iter().map(|&pid| rss_kib(pid)).sum());
                 tokio::time::sleep(Duration::from_secs(10)).await;
             }
         })
@@ -398,6 +398,19 @@ impl Member {
         }
         if unit_random() < round / plan.message_every.as_secs_f64() {
             let id = Uuid::now_v7();
+            // Every other message carries a scan: uploaded before its push, kept by the server
+            // (in the S3 store when several instances run), checked by its digest.
+            let scan = format!("%PDF-1.7\n% the scan of {id}\n%%EOF\n").into_bytes();
+            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&scan));
+            let files = if self.messages.len() % 2 == 0 { vec![(sha256, scan)] } else { Vec::new() };
+            let attachments = files
+                .iter()
+                .map(|(sha256, scan)| domain::eaddress::AttachmentInfo {
+                    name: "iesniegums.pdf".into(),
+                    size: scan.len() as u64,
+                    sha256: sha256.clone(),
+                })
+                .collect();
             let entry = MessageEntry {
                 from: String::new(),
                 composed_by: CLERK.into(),
@@ -406,10 +419,10 @@ impl Member {
                 body: "Klienta iesniegums.".into(),
                 case_id: None,
                 case_number: None,
-                attachments: Vec::new(),
+                attachments,
                 in_reply_to: None,
             };
-            self.store.queue_message(id, &serde_json::to_value(&entry)?, &[], origin, clock())?;
+            self.store.queue_message(id, &serde_json::to_value(&entry)?, &files, origin, clock())?;
             self.messages.push(id);
         }
         Ok(())
@@ -417,7 +430,9 @@ impl Member {
 }
 
 /// The institution changes its service's Latvian description to `text`, naming the version it
-/// replaces.
+/// replaces. Read through another instance the service may be up to a second old (each keeps
+/// published documents in memory, checking for changes once a second): the write is then
+/// refused as a conflict and made again on a fresh read, as an institution's client would.
 async fn change_service(http: &reqwest::Client, url: &str, key: &str, text: &str) -> Result<()> {
     let mut target = reqwest::Url::parse(url)?;
     target.path_segments_mut().map_err(|()| anyhow::anyhow!("{url} cannot be a base"))?.pop_if_empty().extend([
@@ -426,14 +441,26 @@ async fn change_service(http: &reqwest::Client, url: &str, key: &str, text: &str
         "services",
         CHANGED_SERVICE,
     ]);
-    let current: serde_json::Value =
-        http.get(target.clone()).header("pietura-protocol", "1").send().await?.error_for_status()?.json().await?;
-    let mut changed = current;
-    changed["description"]["lv"] = text.into();
-    let answer =
-        http.put(target).header("pietura-protocol", "1").header("authorization", key).json(&changed).send().await?;
-    ensure!(answer.status().is_success(), "changing the service: {} {}", answer.status(), answer.text().await?);
-    Ok(())
+    for _ in 0..5 {
+        let current: serde_json::Value =
+            http.get(target.clone()).header("pietura-protocol", "1").send().await?.error_for_status()?.json().await?;
+        let mut changed = current;
+        changed["description"]["lv"] = text.into();
+        let answer = http
+            .put(target.clone())
+            .header("pietura-protocol", "1")
+            .header("authorization", key)
+            .json(&changed)
+            .send()
+            .await?;
+        if answer.status() == reqwest::StatusCode::CONFLICT {
+            tokio::time::sleep(Duration::from_millis(1_100)).await;
+            continue;
+        }
+        ensure!(answer.status().is_success(), "changing the service: {} {}", answer.status(), answer.text().await?);
+        return Ok(());
+    }
+    bail!("changing the service: still a conflict after five fresh reads")
 }
 
 /// After the drain: each desk's outbox all applied, its centre's cases all held once, its

@@ -1,5 +1,6 @@
 //! Helpers for the end-to-end tests: real processes on free ports, and a small WebDriver client.
 
+pub mod cluster;
 pub mod cups;
 pub mod desk;
 pub mod fleet;

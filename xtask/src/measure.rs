@@ -440,9 +440,9 @@ fn desk_pid() -> Option<u32> {
 }
 
 /// The fleet load test (`tests/src/bin/load_devices.rs`): half desks, half kiosks, ten per
-/// centre, a round every 5 s each, against the release server on SQLite and then on a throwaway
-/// PostgreSQL cluster; each prints its summary and fails the command if anything failed, was
-/// lost or duplicated.
+/// centre, a round every 5 s each, against the release server on SQLite, then on a throwaway
+/// PostgreSQL cluster, then through two instances on it sharing a local S3 store behind nginx;
+/// each prints its summary and fails the command if anything failed, was lost or duplicated.
 fn load(bin: &Path, dir: &Path, plan: LoadPlan) -> Result<()> {
     exec(Command::new("cargo").args(["build", "--release", "-p", "tests", "--bin", "load_devices"]))?;
     let desks = (plan.devices / 2).to_string();
@@ -469,16 +469,23 @@ fn load(bin: &Path, dir: &Path, plan: LoadPlan) -> Result<()> {
             .env("PIETURA_BIN_DIR", bin)
             .env("PIETURA_E2E_LOG_DIR", &logs),
     )?;
-    println!("fleet load on PostgreSQL ({} devices, {} min):", plan.devices, plan.minutes);
-    let postgres = dir.join("load-postgres");
-    std::fs::create_dir_all(&postgres)?;
-    exec(
-        Command::new("pg_virtualenv")
-            .args(["sh", "-c", r#"exec "$0" "postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" "$@""#])
-            .arg(&harness)
-            .arg(&postgres)
-            .args(fleet_args)
-            .env("PIETURA_BIN_DIR", bin)
-            .env("PIETURA_E2E_LOG_DIR", &logs),
-    )
+    for instances in ["1", "2"] {
+        println!(
+            "fleet load on PostgreSQL, {instances} instance(s) (2: one S3 store, behind nginx; {} devices, {} min):",
+            plan.devices, plan.minutes
+        );
+        let postgres = dir.join(format!("load-postgres-{instances}"));
+        std::fs::create_dir_all(&postgres)?;
+        exec(
+            Command::new("pg_virtualenv")
+                .args(["sh", "-c", r#"exec "$0" "postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" "$@""#])
+                .arg(&harness)
+                .arg(&postgres)
+                .args(fleet_args)
+                .args(["--instances", instances])
+                .env("PIETURA_BIN_DIR", bin)
+                .env("PIETURA_E2E_LOG_DIR", &logs),
+        )?;
+    }
+    Ok(())
 }

@@ -33,6 +33,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "chromium",
     "postgresql",
+    // The load test's reverse proxy in front of several server instances.
+    "nginx-light",
     "keyutils",
     "dbus",
     "gnome-keyring",

@@ -2,8 +2,9 @@
 //! server, which this program starts on the database given and stops at the end.
 //!
 //! `load_devices DATABASE DIR [--desks N] [--kiosks N] [--centres N] [--minutes M]
-//! [--round-secs S]`: DATABASE is an SQLite file or a PostgreSQL URL (fresh: it is prepared
-//! here); DIR holds the devices' stores. The binaries come from `PIETURA_BIN_DIR`. Prints a
+//! [--round-secs S] [--instances N]`: DATABASE is an SQLite file or a PostgreSQL URL (fresh: it is prepared
+//! here); DIR holds the devices' stores. With `--instances N` (PostgreSQL only) N servers share the
+//! database and a local S3 store behind nginx. The binaries come from `PIETURA_BIN_DIR`. Prints a
 //! summary on standard error and `load-report {json}` on standard output; exits 1 if anything
 //! failed, was lost or duplicated.
 
@@ -11,6 +12,7 @@ use std::{path::PathBuf, time::Duration};
 
 use anyhow::{Context, Result};
 use tests::{
+    cluster::Cluster,
     fleet::{self, FleetPlan},
     processes::ServerProcess,
 };
@@ -48,10 +50,24 @@ async fn main() -> Result<()> {
     let prepared = fleet::prepare(&bin, &dir, &database, &plan)?;
     eprintln!("load: database prepared in {:.1} s", prepared_at.elapsed().as_secs_f64());
     let config = dir.join("pietura.toml");
-    let server = ServerProcess::start_with(&bin, &database, tests::free_port(), |server| {
-        server.env("PIETURA_CONFIG", &config);
-    })?;
-    let report = fleet::run(&prepared, &server.url, server.pid(), &plan).await?;
+    let instances = option("--instances", 1.0)? as usize;
+    // One server on the database; or several over one PostgreSQL and one S3 store behind nginx.
+    let (_server, _cluster, url, pids) = if instances > 1 {
+        let postgres = database.to_str().is_some_and(|d| d.starts_with("postgres"));
+        anyhow::ensure!(postgres, "several instances share a PostgreSQL database: give its URL");
+        let cluster = Cluster::start(&bin, &dir, &database, &config, instances).await?;
+        let pids = cluster.servers.iter().map(ServerProcess::pid).collect::<Vec<_>>();
+        eprintln!("load: {instances} instances behind nginx at {}", cluster.url);
+        let url = cluster.url.clone();
+        (None, Some(cluster), url, pids)
+    } else {
+        let server = ServerProcess::start_with(&bin, &database, tests::free_port(), |server| {
+            server.env("PIETURA_CONFIG", &config);
+        })?;
+        let (url, pid) = (server.url.clone(), server.pid());
+        (Some(server), None, url, vec![pid])
+    };
+    let report = fleet::run(&prepared, &url, &pids, &plan).await?;
     let rss = &report.server_rss_kib;
     eprintln!(
         "load: {} devices, {} rounds ({:.1}/s), {} failed; a lone device's round {:.1} ms; round p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
