@@ -38,6 +38,7 @@ const KEYS: &[&str] = &[
     "staff_session_hours",
     "citizen_session_minutes",
     "login_challenges_per_5_minutes",
+    "trusted_proxies",
     "snapshot_dir",
     "attachment_dir",
     "attachment_s3_endpoint",
@@ -98,6 +99,10 @@ pub struct Settings {
     /// `Retry-After` (a script trying PINs). A kiosk's citizen session takes minutes, so 30 is
     /// plenty; a soak or load test raises it.
     pub login_challenges_per_5_minutes: u32,
+    /// Reverse proxies (their addresses) in front of the server: from them, `X-Forwarded-For`
+    /// says who the client is (for throttling and logs); from anyone else it is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Where catalogue snapshots for first syncs are kept (default: beside an SQLite database,
     /// or in the temporary folder with PostgreSQL).
     pub snapshot_dir: Option<PathBuf>,
@@ -188,6 +193,7 @@ impl Default for Settings {
             staff_session_hours: 10,
             citizen_session_minutes: 15,
             login_challenges_per_5_minutes: crate::api::CHALLENGES_PER_5_MINUTES as u32,
+            trusted_proxies: Vec::new(),
             snapshot_dir: None,
             attachment_dir: None,
             attachment_s3_endpoint: None,
@@ -228,6 +234,7 @@ impl fmt::Debug for Settings {
             .field("staff_session_hours", &self.staff_session_hours)
             .field("citizen_session_minutes", &self.citizen_session_minutes)
             .field("login_challenges_per_5_minutes", &self.login_challenges_per_5_minutes)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("snapshot_dir", &self.snapshot_dir)
             .field("attachment_dir", &self.attachment_dir)
             .field("attachment_s3_endpoint", &self.attachment_s3_endpoint)

@@ -224,6 +224,7 @@ fn run(cli: Cli) -> Result<()> {
                     .with_login(login)
                     .with_snapshot_dir(settings.snapshot_dir()?)
                     .with_challenge_limit(settings.login_challenges_per_5_minutes as usize)
+                    .with_trusted_proxies(&settings.trusted_proxies)
                     .with_limits(settings.limits());
                 state = state
                     .with_attachments(attachments_of(&settings)?)

@@ -60,7 +60,8 @@ impl Cluster {
         let endpoint = local_s3(&root).await?;
         let mut settings = std::fs::read_to_string(config).unwrap_or_default();
         settings.push_str(&format!(
-            "attachment_s3_endpoint = \"{endpoint}\"\nattachment_s3_bucket = \"{BUCKET}\"\nattachment_s3_region = \"us-east-1\"\n"
+            "attachment_s3_endpoint = \"{endpoint}\"\nattachment_s3_bucket = \"{BUCKET}\"\nattachment_s3_region = \"us-east-1\"\n\
+             trusted_proxies = [\"127.0.0.1\"]\n"
         ));
         let cluster_config = dir.join("cluster.toml");
         std::fs::write(&cluster_config, settings)?;
@@ -99,7 +100,7 @@ fn nginx(dir: &Path, port: u16, servers: &[ServerProcess]) -> Result<Process> {
            upstream pietura {{\n{upstreams}    keepalive 128;\n  }}\n\
            server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://pietura;\n\
                proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n      proxy_set_header Host $host;\n\
-               proxy_set_header X-Forwarded-For $remote_addr;\n      proxy_request_buffering off;\n\
+               proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n      proxy_request_buffering off;\n\
                proxy_buffering off;\n      proxy_read_timeout 600s;\n    }}\n  }}\n}}\n",
         home = home.display(),
     );

@@ -125,15 +125,17 @@ pub async fn challenge(
 pub async fn log_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     AuthenticatedDevice(device): AuthenticatedDevice,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    let peer = super::throttle::client_address(peer.ip(), &headers, &state.trusted_proxies);
     let login = state.login.as_ref().ok_or(LoginError::NotConfigured)?;
     let now = (state.clock)();
     // Counted before it is tried (racing logins cannot all pass), given back when it succeeds
     // or the server itself failed.
     if let Err(wait) = state.login_failures.acquire(device.id, now) {
-        tracing::warn!(peer = %peer.ip(), device = %device.id, "login attempts throttled");
+        tracing::warn!(%peer, device = %device.id, "login attempts throttled");
         if state.login_failures.first_refusal(device.id, now) {
             super::audit_throttled(&state, now, format!("device:{}", device.id), "logins").await?;
         }

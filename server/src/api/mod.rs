@@ -58,6 +58,8 @@ pub struct AppState {
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub enrollment_failures: Arc<FailureThrottle>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`trusted_proxies`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// eID login, when configured.
     pub login: Option<Arc<crate::login::Login>>,
     /// Failed logins per device (a device must authenticate before it may try).
@@ -98,6 +100,7 @@ impl AppState {
             clock,
             metrics: Arc::default(),
             enrollment_failures: Arc::default(),
+            trusted_proxies: Arc::new([]),
             login: None,
             login_failures: Arc::new(Throttle::new(
                 throttle::MAX_FAILURES,
@@ -168,6 +171,12 @@ impl AppState {
     }
 
     /// Keeps catalogue snapshots in `dir`.
+    /// Believes these reverse proxies' `X-Forwarded-For` about who the client is.
+    pub fn with_trusted_proxies(mut self, proxies: &[std::net::IpAddr]) -> Self {
+        self.trusted_proxies = proxies.into();
+        self
+    }
+
     /// Card logins and signatures a device may begin in five minutes.
     pub fn with_challenge_limit(mut self, per_5_minutes: usize) -> Self {
         self.challenge_limit = challenge_throttle(per_5_minutes);

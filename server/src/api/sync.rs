@@ -14,14 +14,16 @@ use super::*;
 pub(super) async fn enroll(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     ApiJson(request): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let now = (state.clock)();
-    let client = throttle::client_key(peer.ip());
+    let address = throttle::client_address(peer.ip(), &headers, &state.trusted_proxies);
+    let client = throttle::client_key(address);
     // Counted before it is tried (racing guesses cannot all pass), given back unless it was a
     // wrong code.
     if let Err(wait) = state.enrollment_failures.acquire(client, now) {
-        tracing::warn!(peer = %peer.ip(), "enrollment attempts throttled");
+        tracing::warn!(peer = %address, "enrollment attempts throttled");
         if state.enrollment_failures.first_refusal(client, now) {
             audit_throttled(&state, now, format!("address:{client}"), "enrollment codes").await?;
         }
@@ -33,7 +35,7 @@ pub(super) async fn enroll(
             Ok(Json(response))
         }
         Err(error) => {
-            tracing::warn!(peer = %peer.ip(), %error, "enrollment refused");
+            tracing::warn!(peer = %address, %error, "enrollment refused");
             if !matches!(error, DeviceError::Code(_) | DeviceError::Store(StoreError::EnrollmentCodeUnknown)) {
                 state.enrollment_failures.forgive(client, now);
             }

@@ -116,6 +116,29 @@ impl<K: Hash + Eq + Copy> Throttle<K> {
     }
 }
 
+/// The client's address: the peer's, or, when the peer is a trusted reverse proxy, the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy. Behind a proxy every request
+/// comes from the proxy's address, so without this one guesser would hold back every
+/// enrollment in the country; from any other peer the header is a claim and is ignored.
+pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    // Proxies append: the right-most entries are the nearest hops.
+    let mut forwarded: Vec<IpAddr> = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(value) = value.to_str() else { return peer };
+        for entry in value.split(',') {
+            match entry.trim().parse::<IpAddr>() {
+                Ok(address) => forwarded.push(address),
+                // A hop we cannot read: nothing left of it can be believed.
+                Err(_) => forwarded.clear(),
+            }
+        }
+    }
+    forwarded.into_iter().rev().find(|address| !trusted_proxies.contains(address)).unwrap_or(peer)
+}
+
 /// The key a client's address is throttled by: an IPv6 client holds a whole /64 (changing the
 /// rest is free), so the /64 counts as one; an IPv4-mapped IPv6 address is its IPv4 address.
 pub fn client_key(address: IpAddr) -> IpAddr {
@@ -131,6 +154,37 @@ pub fn client_key(address: IpAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn forwarded(values: &[&str]) -> axum::http::HeaderMap {
+        let mut headers = axum::http::HeaderMap::new();
+        for value in values {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_address_is_believed_from_trusted_proxies_only() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // From a client directly: its header is a claim, ignored.
+        assert_eq!(client_address(ip("198.51.100.7"), &forwarded(&["203.0.113.5"]), &proxies), ip("198.51.100.7"));
+        assert_eq!(client_address(ip("10.0.0.1"), &forwarded(&["203.0.113.5"]), &[]), ip("10.0.0.1"));
+        // Through the proxy: the address it saw, not what the client put in front of it.
+        let spoofed = forwarded(&["192.0.2.99, 203.0.113.5"]);
+        assert_eq!(client_address(ip("10.0.0.1"), &spoofed, &proxies), ip("203.0.113.5"));
+        // Through two proxies, in one header or two.
+        assert_eq!(client_address(ip("10.0.0.1"), &forwarded(&["203.0.113.5, 10.0.0.2"]), &proxies), ip("203.0.113.5"));
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &forwarded(&["203.0.113.5", "10.0.0.2"]), &proxies),
+            ip("203.0.113.5")
+        );
+        assert_eq!(client_address(ip("10.0.0.1"), &forwarded(&["2001:db8::1"]), &proxies), ip("2001:db8::1"));
+        // Nothing forwarded, or nothing readable after the last good hop: the proxy itself.
+        assert_eq!(client_address(ip("10.0.0.1"), &forwarded(&[]), &proxies), ip("10.0.0.1"));
+        assert_eq!(client_address(ip("10.0.0.1"), &forwarded(&["203.0.113.5, unknown"]), &proxies), ip("10.0.0.1"));
+        assert_eq!(client_address(ip("10.0.0.1"), &forwarded(&["10.0.0.2"]), &proxies), ip("10.0.0.1"));
+    }
 
     fn at(minutes: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::minutes(minutes)

@@ -400,6 +400,42 @@ async fn guessing_enrollment_codes_is_throttled_per_address() {
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
 }
 
+/// Behind a trusted reverse proxy the throttle counts the client the proxy names: one guesser
+/// waits, the desk enrolling elsewhere does not. From a peer that is not a trusted proxy the
+/// header is a claim: changing it buys a guesser nothing.
+#[tokio::test]
+async fn behind_a_trusted_proxy_enrollment_guesses_are_throttled_per_forwarded_client() {
+    let enroll = |url: String, forwarded: &'static str, code: String| async move {
+        reqwest::Client::new()
+            .post(format!("{url}v1/devices/enroll"))
+            .header(PROTOCOL_HEADER, "1")
+            .header("x-forwarded-for", forwarded)
+            .json(&serde_json::json!({ "enrollment_code": code }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let localhost: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let proxied =
+        crate::api::start_on_with(crate::backends::sqlite().await, |state| state.with_trusted_proxies(&[localhost]))
+            .await;
+    let code = add_desk(proxied.store.as_ref(), "Galds 1").await;
+    for _ in 0..server::api::throttle_limit() {
+        assert_eq!(enroll(proxied.url.clone(), "203.0.113.5", "ZZZZ-ZZZZ".into()).await, 422);
+    }
+    assert_eq!(enroll(proxied.url.clone(), "203.0.113.5", code.clone()).await, 429);
+    assert_eq!(enroll(proxied.url.clone(), "198.51.100.7", code).await, 200);
+
+    let direct = start().await;
+    let code = add_desk(direct.store.as_ref(), "Galds 1").await;
+    for n in 0..server::api::throttle_limit() {
+        let claimed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"][n % 3];
+        assert_eq!(enroll(direct.url.clone(), claimed, "ZZZZ-ZZZZ".into()).await, 422);
+    }
+    assert_eq!(enroll(direct.url.clone(), "198.51.100.7", code).await, 429);
+}
+
 /// A mailbox account as the operator records it (named by its address).
 pub(crate) fn account(
     address: &str,
