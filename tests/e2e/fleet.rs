@@ -40,7 +40,7 @@ async fn fleet_on(database: &std::path::Path, dir: &std::path::Path, instances: 
         (None, Some(cluster), url, pids)
     } else {
         let server = ServerProcess::start_with(&bin_dir(), database, free_port(), |server| {
-            server.env("PIETURA_CONFIG", &config);
+            server.env("PIETURA_CONFIG", &config).env("PIETURA_ATTACHMENT_DIR", dir.join("attachments"));
         })
         .unwrap();
         let (url, pid) = (server.url.clone(), server.pid());

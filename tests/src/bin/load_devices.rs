@@ -62,7 +62,7 @@ async fn main() -> Result<()> {
         (None, Some(cluster), url, pids)
     } else {
         let server = ServerProcess::start_with(&bin, &database, tests::free_port(), |server| {
-            server.env("PIETURA_CONFIG", &config);
+            server.env("PIETURA_CONFIG", &config).env("PIETURA_ATTACHMENT_DIR", dir.join("attachments"));
         })?;
         let (url, pid) = (server.url.clone(), server.pid());
         (Some(server), None, url, vec![pid])
