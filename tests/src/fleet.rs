@@ -129,19 +129,7 @@ pub fn prepare(bin: &Path, dir: &Path, database: &Path, plan: &FleetPlan) -> Res
         scenario.mailbox(&format!("C{centre:03}@90011524360"), &name, &["--centre", &name])?;
         scenario.grant(CLERK, "clerk", &name)?;
     }
-    #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
-    let now = chrono::Utc::now();
-    let holder =
-        eid::test_ca::Holder { given_name: "ILZE".into(), surname: "OZOLIŅA".into(), personal_code: CLERK.into() };
-    let card = scenario.trust_test_ca()?.issue_card(
-        holder,
-        eid::apdu::KeyKind::EcP384,
-        now - chrono::Duration::days(30),
-        None,
-        "1234",
-        "123456",
-    )?;
-    std::fs::write(dir.join("clerk-card.json"), card.to_json()?)?;
+    scenario.clerk_card()?;
     let mut devices = Vec::new();
     for (index, desk) in (0..plan.desks).map(|i| (i, true)).chain((0..plan.kiosks).map(|i| (i, false))) {
         let centre = index % plan.centres;

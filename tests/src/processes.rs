@@ -234,24 +234,8 @@ pub fn demo_server_on(bin_dir: &Path, dir: &Path, database: &Path) -> Result<Str
     (scenario.bin, scenario.db) = (bin_dir.to_owned(), database.to_owned());
     scenario.centre("Rīgas VPVKAC", "Rīga")?.demo_catalogue()?;
     let code = scenario.device("Rīgas VPVKAC", "desk", "G1")?;
-    // eID login with a test CA, and the clerk's card in DIR/clerk-card.json: what the desk
-    // pushes must prove its author.
-    #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
-    let now = chrono::Utc::now();
-    let holder = eid::test_ca::Holder {
-        given_name: "ILZE".into(),
-        surname: "OZOLIŅA".into(),
-        personal_code: crate::DEMO_CLERK.into(),
-    };
-    let card = scenario.trust_test_ca()?.issue_card(
-        holder,
-        eid::apdu::KeyKind::EcP384,
-        now - chrono::Duration::days(30),
-        None,
-        "1234",
-        "123456",
-    )?;
-    std::fs::write(dir.join("clerk-card.json"), card.to_json()?)?;
+    // eID login with a test CA, and the clerk's card: what the desk pushes must prove its author.
+    scenario.clerk_card()?;
     scenario.grant(crate::DEMO_CLERK, "clerk", "Rīgas VPVKAC")?;
     Ok(code)
 }

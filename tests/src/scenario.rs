@@ -113,6 +113,29 @@ impl Scenario {
         Ok(self.ca.insert(ca))
     }
 
+    /// eID login with a test CA ([`Scenario::trust_test_ca`]) and the card of the clerk
+    /// [`crate::DEMO_CLERK`] in DIR/clerk-card.json (PIN1 1234), with which the tests' desks
+    /// prove who wrote their outbox entries.
+    pub fn clerk_card(&mut self) -> Result<()> {
+        #[allow(clippy::disallowed_methods)] // certificates are checked on the real clock
+        let now = chrono::Utc::now();
+        let holder = eid::test_ca::Holder {
+            given_name: "ILZE".into(),
+            surname: "OZOLIŅA".into(),
+            personal_code: crate::DEMO_CLERK.into(),
+        };
+        let card = self.trust_test_ca()?.issue_card(
+            holder,
+            eid::apdu::KeyKind::EcP384,
+            now - chrono::Duration::days(30),
+            None,
+            "1234",
+            "123456",
+        )?;
+        std::fs::write(self.dir.join("clerk-card.json"), card.to_json()?)?;
+        Ok(())
+    }
+
     /// The CA [`Scenario::trust_test_ca`] made.
     pub fn ca(&self) -> Result<&TestCa> {
         self.ca.as_ref().context("call trust_test_ca first")
