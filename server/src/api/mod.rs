@@ -170,7 +170,6 @@ impl AppState {
         Ok(self)
     }
 
-    /// Keeps catalogue snapshots in `dir`.
     /// Believes these reverse proxies' `X-Forwarded-For` about who the client is.
     pub fn with_trusted_proxies(mut self, proxies: &[std::net::IpAddr]) -> Self {
         self.trusted_proxies = proxies.into();
@@ -183,6 +182,7 @@ impl AppState {
         self
     }
 
+    /// Keeps catalogue snapshots in `dir`.
     pub fn with_snapshot_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.snapshots = Arc::new(crate::catalogue::snapshot::Snapshots::new(dir));
         self
