@@ -81,7 +81,8 @@ impl Cluster {
 }
 
 /// nginx in the foreground on `port`, passing each request to the next instance (keeping
-/// connections to them open), its files in DIR/nginx.
+/// connections to them open, idle for 5 s at most: the servers close theirs after 10 s, and a
+/// request sent on a connection just closed would fail), its files in DIR/nginx.
 fn nginx(dir: &Path, port: u16, servers: &[ServerProcess]) -> Result<Process> {
     let home: PathBuf = dir.join("nginx");
     std::fs::create_dir_all(home.join("temp"))?;
@@ -97,7 +98,7 @@ fn nginx(dir: &Path, port: u16, servers: &[ServerProcess]) -> Result<Process> {
          http {{\n  access_log off;\n  client_body_temp_path {temp}/body;\n  proxy_temp_path {temp}/proxy;\n\
            fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n\
            client_max_body_size 64m;\n\
-           upstream pietura {{\n{upstreams}    keepalive 128;\n  }}\n\
+           upstream pietura {{\n{upstreams}    keepalive 128;\n    keepalive_timeout 5s;\n  }}\n\
            server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://pietura;\n\
                proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n      proxy_set_header Host $host;\n\
                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n      proxy_request_buffering off;\n\
