@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tests::{
     bin_dir,
+    cluster::Cluster,
     fleet::{self, FleetPlan},
     free_port,
     processes::ServerProcess,

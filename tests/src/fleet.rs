@@ -390,7 +390,7 @@ impl Member {
             // (in the S3 store when several instances run), checked by its digest.
             let scan = format!("%PDF-1.7\n% the scan of {id}\n%%EOF\n").into_bytes();
             let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&scan));
-            let files = if self.messages.len() % 2 == 0 { vec![(sha256, scan)] } else { Vec::new() };
+            let files = if self.messages.len().is_multiple_of(2) { vec![(sha256, scan)] } else { Vec::new() };
             let attachments = files
                 .iter()
                 .map(|(sha256, scan)| domain::eaddress::AttachmentInfo {
