@@ -7,10 +7,8 @@ use std::time::Duration;
 
 use tests::{
     bin_dir,
-    cluster::Cluster,
+    cluster::Servers,
     fleet::{self, FleetPlan},
-    free_port,
-    processes::ServerProcess,
 };
 
 fn plan() -> FleetPlan {
@@ -34,20 +32,8 @@ async fn fleet_on(database: &std::path::Path, dir: &std::path::Path, instances: 
     let plan = plan();
     let prepared = fleet::prepare(&bin_dir(), dir, database, &plan).unwrap();
     let config = dir.join("pietura.toml");
-    let (_server, _cluster, url, pids) = if instances > 1 {
-        let cluster = Cluster::start(&bin_dir(), dir, database, &config, instances).await.unwrap();
-        let pids = cluster.servers.iter().map(ServerProcess::pid).collect::<Vec<_>>();
-        let url = cluster.url.clone();
-        (None, Some(cluster), url, pids)
-    } else {
-        let server = ServerProcess::start_with(&bin_dir(), database, free_port(), |server| {
-            server.env("PIETURA_CONFIG", &config).env("PIETURA_ATTACHMENT_DIR", dir.join("attachments"));
-        })
-        .unwrap();
-        let (url, pid) = (server.url.clone(), server.pid());
-        (Some(server), None, url, vec![pid])
-    };
-    let report = fleet::run(&prepared, &url, &pids, &plan).await.unwrap();
+    let servers = Servers::start(&bin_dir(), dir, database, &config, instances).await.unwrap();
+    let report = fleet::run(&prepared, servers.url(), &servers.pids(), &plan).await.unwrap();
     assert!(report.clean(), "{report:#?}");
     // The checks can fail: the fleet did something worth checking.
     assert!(report.cases_registered >= 10 && report.messages_written >= 3, "{report:#?}");

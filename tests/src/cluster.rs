@@ -121,3 +121,40 @@ fn nginx(dir: &Path, port: u16, servers: &[ServerProcess]) -> Result<Process> {
     }
     bail!("nginx did not listen on {port} (see {}/error.log)", home.display())
 }
+
+/// The servers a fleet talks to: one on `database` (attachments in DIR/attachments), or
+/// `instances` sharing it (PostgreSQL) and an S3 store behind nginx ([`Cluster`]).
+pub enum Servers {
+    One(ServerProcess),
+    Several(Cluster),
+}
+
+impl Servers {
+    pub async fn start(bin: &Path, dir: &Path, database: &Path, config: &Path, instances: usize) -> Result<Self> {
+        if instances > 1 {
+            let postgres = database.to_str().is_some_and(|d| d.starts_with("postgres"));
+            anyhow::ensure!(postgres, "several instances share a PostgreSQL database: give its URL");
+            return Ok(Self::Several(Cluster::start(bin, dir, database, config, instances).await?));
+        }
+        let server = ServerProcess::start_with(bin, database, crate::free_port(), |server| {
+            server.env("PIETURA_CONFIG", config).env("PIETURA_ATTACHMENT_DIR", dir.join("attachments"));
+        })?;
+        Ok(Self::One(server))
+    }
+
+    /// Where the devices go.
+    pub fn url(&self) -> &str {
+        match self {
+            Self::One(server) => &server.url,
+            Self::Several(cluster) => &cluster.url,
+        }
+    }
+
+    /// The server processes, for reading their memory.
+    pub fn pids(&self) -> Vec<u32> {
+        match self {
+            Self::One(server) => vec![server.pid()],
+            Self::Several(cluster) => cluster.servers.iter().map(ServerProcess::pid).collect(),
+        }
+    }
+}

@@ -12,9 +12,8 @@ use std::{path::PathBuf, time::Duration};
 
 use anyhow::{Context, Result};
 use tests::{
-    cluster::Cluster,
+    cluster::Servers,
     fleet::{self, FleetPlan},
-    processes::ServerProcess,
 };
 
 #[tokio::main(flavor = "multi_thread")]
@@ -52,22 +51,9 @@ async fn main() -> Result<()> {
     let config = dir.join("pietura.toml");
     let instances = option("--instances", 1.0)? as usize;
     // One server on the database; or several over one PostgreSQL and one S3 store behind nginx.
-    let (_server, _cluster, url, pids) = if instances > 1 {
-        let postgres = database.to_str().is_some_and(|d| d.starts_with("postgres"));
-        anyhow::ensure!(postgres, "several instances share a PostgreSQL database: give its URL");
-        let cluster = Cluster::start(&bin, &dir, &database, &config, instances).await?;
-        let pids = cluster.servers.iter().map(ServerProcess::pid).collect::<Vec<_>>();
-        eprintln!("load: {instances} instances behind nginx at {}", cluster.url);
-        let url = cluster.url.clone();
-        (None, Some(cluster), url, pids)
-    } else {
-        let server = ServerProcess::start_with(&bin, &database, tests::free_port(), |server| {
-            server.env("PIETURA_CONFIG", &config).env("PIETURA_ATTACHMENT_DIR", dir.join("attachments"));
-        })?;
-        let (url, pid) = (server.url.clone(), server.pid());
-        (Some(server), None, url, vec![pid])
-    };
-    let report = fleet::run(&prepared, &url, &pids, &plan).await?;
+    let servers = Servers::start(&bin, &dir, &database, &config, instances).await?;
+    eprintln!("load: {instances} instance(s) at {}", servers.url());
+    let report = fleet::run(&prepared, servers.url(), &servers.pids(), &plan).await?;
     let rss = &report.server_rss_kib;
     eprintln!(
         "load: {} devices, {} rounds ({:.1}/s), {} failed; a lone device's round {:.1} ms; round p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
