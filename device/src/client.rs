@@ -350,10 +350,13 @@ impl SyncClient {
 
     /// Downloads the catalogue snapshot into `part`, continuing a download an earlier call left
     /// there when the server still offers the same snapshot (`part` + ".etag" remembers which).
+    /// A download from the file's start also hands each piece to `tee` as it comes (so it can
+    /// be unpacked meanwhile), waiting while `tee` is full; a resumed one hands nothing over.
     pub async fn catalogue_snapshot(
         &self,
         creds: &DeviceCredentials,
         part: &std::path::Path,
+        tee: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
     ) -> Result<SnapshotDownload, ClientError> {
         use tokio::io::AsyncWriteExt;
         let tag_file = std::path::PathBuf::from(format!("{}.etag", part.display()));
@@ -408,12 +411,20 @@ impl SyncClient {
             .map_err(local)?;
         tokio::fs::write(&tag_file, &etag).await.map_err(local)?;
         let mut received = if resumed { have } else { 0 };
+        let mut tee = tee.filter(|_| !resumed);
         while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
             file.write_all(&chunk).await.map_err(local)?;
             received += chunk.len() as u64;
+            if let Some(sender) = &tee
+                && sender.send(chunk.to_vec()).await.is_err()
+            {
+                // Whoever unpacked it stopped; the file is complete all the same.
+                tee = None;
+            }
         }
+        // Not synced to disk: the file only serves a resumed download, and a piece lost in a
+        // power cut fails the gzip check when it is unpacked (then it is downloaded again).
         file.flush().await.map_err(local)?;
-        file.sync_all().await.map_err(local)?;
         if expected.is_some_and(|n| n != received) {
             return Err(ClientError::Unreachable {
                 url: self.base.to_string(),

@@ -583,6 +583,9 @@ pub async fn pull_catalogue(
 
 /// Downloads (or finishes downloading) the catalogue snapshot, unpacks it beside the store and
 /// installs it. The download survives interruptions (it is resumed); the install is a rename.
+/// A download from the start is unpacked while it comes (one core inflates while the other
+/// receives); a resumed one, or one whose unpacking fell behind for any reason, is unpacked from
+/// its file afterwards.
 async fn take_snapshot(
     client: &SyncClient,
     credentials: &DeviceCredentials,
@@ -590,25 +593,45 @@ async fn take_snapshot(
 ) -> Result<CatalogueProgress, PullError> {
     let target = store.catalogue_path();
     let part = std::path::PathBuf::from(format!("{}.snapshot.gz", target.display()));
-    let download = client.catalogue_snapshot(credentials, &part).await?;
+    let unpacked = std::path::PathBuf::from(format!("{}.snapshot", target.display()));
+    // A few pieces in flight (reqwest's are up to some hundred kB): memory stays small however
+    // far the download runs ahead.
+    let (tee, pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(32);
+    let streaming_into = unpacked.clone();
+    let streaming = tokio::task::spawn_blocking(move || {
+        let mut input = PiecesReader { pieces, current: Vec::new(), at: 0, received: 0 };
+        let unpacked = unpack_snapshot(&mut input, &streaming_into);
+        // Everything left is read, so the download never waits on a reader that stopped.
+        let drained = std::io::copy(&mut input, &mut std::io::sink());
+        unpacked.and(drained).map(|_| input.received)
+    });
+    let download = client.catalogue_snapshot(credentials, &part, Some(tee)).await;
+    let streamed = streaming.await.map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))?;
+    let download = match download {
+        Ok(download) => download,
+        Err(error) => {
+            let _ = std::fs::remove_file(&unpacked);
+            return Err(error.into());
+        }
+    };
+    let unpacked_meanwhile = download.resumed_from == 0 && streamed.is_ok_and(|read| read == download.bytes);
     info!(
         position = download.position,
         records = download.records,
         bytes = download.bytes,
         resumed_from = download.resumed_from,
+        unpacked_meanwhile,
         "catalogue snapshot downloaded"
     );
-    let unpacked = std::path::PathBuf::from(format!("{}.snapshot", target.display()));
     let installing = store.clone();
     let bytes = download.bytes;
     let progress = tokio::task::spawn_blocking(move || -> Result<CatalogueProgress, offline_store::StoreError> {
         let unpack = || -> std::io::Result<()> {
-            let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&part)?);
-            let mut decoder = flate2::read::GzDecoder::new(input);
-            let mut output = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&unpacked)?);
-            std::io::copy(&mut decoder, &mut output)?;
-            let file = output.into_inner().map_err(std::io::IntoInnerError::into_error)?;
-            file.sync_all()
+            if unpacked_meanwhile {
+                return Ok(());
+            }
+            let mut input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&part)?);
+            unpack_snapshot(&mut input, &unpacked)
         };
         let result = unpack()
             .map_err(|e| {
@@ -625,6 +648,44 @@ async fn take_snapshot(
     .await
     .map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
     Ok(progress)
+}
+
+/// Inflates a gzip'd snapshot into `into`, synced to disk before it is installed by rename.
+fn unpack_snapshot(input: &mut impl std::io::Read, into: &std::path::Path) -> std::io::Result<()> {
+    let mut decoder = flate2::read::GzDecoder::new(input);
+    let mut output = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(into)?);
+    std::io::copy(&mut decoder, &mut output)?;
+    let file = output.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+    file.sync_all()
+}
+
+/// The pieces of a download as they come, read in order; the end of the download (the sender
+/// dropped) is the end of the input.
+struct PiecesReader {
+    pieces: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    current: Vec<u8>,
+    at: usize,
+    /// Bytes taken from the channel so far.
+    received: u64,
+}
+
+impl std::io::Read for PiecesReader {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.current.len() {
+            match self.pieces.blocking_recv() {
+                Some(piece) => {
+                    self.received += piece.len() as u64;
+                    self.current = piece;
+                    self.at = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+        let n = buffer.len().min(self.current.len() - self.at);
+        buffer[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// Runs store work off the async threads.
@@ -696,6 +757,32 @@ fn jitter() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_handed_over_in_pieces_unpacks_to_what_was_packed() {
+        use std::io::Write;
+        let original: Vec<u8> = (0..3_000_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let mut packer = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        packer.write_all(&original).unwrap();
+        let packed = packer.finish().unwrap();
+        let (tee, pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
+        let chunks: Vec<Vec<u8>> = packed.chunks(7_919).map(<[u8]>::to_vec).collect();
+        let sending = std::thread::spawn(move || chunks.into_iter().for_each(|c| tee.blocking_send(c).unwrap()));
+        let dir = tempfile::tempdir().unwrap();
+        let into = dir.path().join("unpacked");
+        let mut input = PiecesReader { pieces, current: Vec::new(), at: 0, received: 0 };
+        unpack_snapshot(&mut input, &into).unwrap();
+        sending.join().unwrap();
+        assert_eq!(input.received, packed.len() as u64);
+        assert_eq!(std::fs::read(&into).unwrap(), original);
+
+        // Cut short (the download stopped), it is an error, not a shorter file taken as whole.
+        let (tee, pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
+        tee.blocking_send(packed[..packed.len() / 2].to_vec()).unwrap();
+        drop(tee);
+        let mut input = PiecesReader { pieces, current: Vec::new(), at: 0, received: 0 };
+        assert!(unpack_snapshot(&mut input, &into).is_err());
+    }
 
     #[test]
     fn jitter_is_in_the_unit_interval() {

@@ -230,23 +230,36 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
     let dir = tempfile::tempdir().unwrap();
     let part = dir.path().join("snapshot.gz");
 
-    // Whole, with its position and size.
-    let whole = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
+    // Whole, with its position and size, every piece handed over as it came (a small channel:
+    // the download waits for its reader).
+    let (tee, mut pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    let reading = tokio::spawn(async move {
+        let mut read = Vec::new();
+        while let Some(piece) = pieces.recv().await {
+            read.extend(piece);
+        }
+        read
+    });
+    let whole = client(&server.url).catalogue_snapshot(&creds, &part, Some(tee)).await.unwrap();
     assert_eq!((whole.position, whole.records, whole.resumed_from), (104, 104, 0));
     let bytes = std::fs::read(&part).unwrap();
     assert_eq!(bytes.len() as u64, whole.bytes);
     assert!(bytes.starts_with(&[0x1f, 0x8b]), "gzip");
+    assert_eq!(reading.await.unwrap(), bytes, "the pieces handed over are the file");
 
-    // Cut short, it continues from where it stopped and ends up the same.
+    // Cut short, it continues from where it stopped and ends up the same; the rest alone is
+    // no gzip file, so nothing is handed over.
     std::fs::write(&part, &bytes[..bytes.len() / 3]).unwrap();
-    let resumed = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
+    let (tee, mut pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    let resumed = client(&server.url).catalogue_snapshot(&creds, &part, Some(tee)).await.unwrap();
     assert_eq!(resumed.resumed_from, (bytes.len() / 3) as u64);
     assert_eq!(std::fs::read(&part).unwrap(), bytes);
+    assert_eq!(pieces.recv().await, None);
 
     // A range for another snapshot (its tag changed) gets the whole file again.
     std::fs::write(&part, &bytes[..10]).unwrap();
     std::fs::write(dir.path().join("snapshot.gz.etag"), "\"0-stale\"").unwrap();
-    let again = client(&server.url).catalogue_snapshot(&creds, &part).await.unwrap();
+    let again = client(&server.url).catalogue_snapshot(&creds, &part, None).await.unwrap();
     assert_eq!(again.resumed_from, 0);
     assert_eq!(std::fs::read(&part).unwrap(), bytes);
 
@@ -287,6 +300,33 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
         .search(&offline_store::SearchQuery { text: "koku ciršanas".into(), limit: 20, ..Default::default() })
         .unwrap();
     assert!(hits.iter().all(|h| h.kind != offline_store::DocumentKind::Form), "{hits:?}");
+
+    // A device's first sync unpacks the download as it comes; one that continues an interrupted
+    // download unpacks its file afterwards. Both end with the whole catalogue and no leftovers.
+    for cut_short in [false, true] {
+        let device_dir = tempfile::tempdir().unwrap();
+        let key = offline_store::DatabaseKey::from_bytes([2; 32]);
+        let store = std::sync::Arc::new(offline_store::Store::open(&device_dir.path().join("local.db"), &key).unwrap());
+        let part = format!("{}.snapshot.gz", store.catalogue_path().display());
+        if cut_short {
+            std::fs::write(&part, &bytes[..bytes.len() / 2]).unwrap();
+            std::fs::copy(dir.path().join("snapshot.gz.etag"), format!("{part}.etag")).unwrap();
+        }
+        let clock = device::engine::system_clock();
+        let progress =
+            device::engine::pull_catalogue(&client(&server.url), &creds, &store, &clock, |_, _| {}).await.unwrap();
+        assert_eq!((progress.cursor, progress.records_applied), (104, 104), "cut short: {cut_short}");
+        let hits = store
+            .search(&offline_store::SearchQuery { text: "sunu nodev".into(), limit: 5, ..Default::default() })
+            .unwrap();
+        assert!(hits.iter().any(|h| h.title.contains("Suņu")), "cut short: {cut_short}: {hits:?}");
+        let left: Vec<_> = std::fs::read_dir(device_dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".snapshot"))
+            .collect();
+        assert!(left.is_empty(), "cut short: {cut_short}: left behind {left:?}");
+    }
 }
 
 fn example(name: &str) -> server::catalogue::files::CatalogueFile {
