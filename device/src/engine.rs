@@ -651,12 +651,55 @@ async fn take_snapshot(
 }
 
 /// Inflates a gzip'd snapshot into `into`, synced to disk before it is installed by rename.
+/// What is written goes to disk as it is written (a thread syncs after every
+/// [`WRITE_BACK_EVERY`] bytes while inflating goes on), so the last sync has little left: the
+/// kernel would otherwise keep the whole file in memory until then.
 fn unpack_snapshot(input: &mut impl std::io::Read, into: &std::path::Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(into)?;
+    let syncing = file.try_clone()?;
+    let (sync, syncs) = std::sync::mpsc::sync_channel::<()>(1);
+    let writing_back = std::thread::spawn(move || {
+        while syncs.recv().is_ok() {
+            let _ = syncing.sync_data();
+        }
+    });
     let mut decoder = flate2::read::GzDecoder::new(input);
-    let mut output = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(into)?);
-    std::io::copy(&mut decoder, &mut output)?;
-    let file = output.into_inner().map_err(std::io::IntoInnerError::into_error)?;
-    file.sync_all()
+    let mut output = std::io::BufWriter::with_capacity(1 << 20, WrittenBack { file, since_sync: 0, sync });
+    let copied = std::io::copy(&mut decoder, &mut output);
+    let written = output.into_inner().map_err(std::io::IntoInnerError::into_error);
+    let synced = written.and_then(|w| {
+        drop(w.sync);
+        let _ = writing_back.join();
+        w.file.sync_all()
+    });
+    copied.and(synced)
+}
+
+/// How often an unpacking snapshot is synced to disk while it is written.
+const WRITE_BACK_EVERY: u64 = 64 << 20;
+
+/// A file that asks for a sync (without waiting for it) after every [`WRITE_BACK_EVERY`] bytes.
+struct WrittenBack {
+    file: std::fs::File,
+    since_sync: u64,
+    sync: std::sync::mpsc::SyncSender<()>,
+}
+
+impl std::io::Write for WrittenBack {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buffer)?;
+        self.since_sync += n as u64;
+        if self.since_sync >= WRITE_BACK_EVERY {
+            // A sync still running covers this one's data soon enough: never wait for it.
+            let _ = self.sync.try_send(());
+            self.since_sync = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// The pieces of a download as they come, read in order; the end of the download (the sender
