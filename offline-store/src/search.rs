@@ -5,7 +5,7 @@
 use domain::Language;
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter, types::Value};
 
-use crate::search_query::{TYPO_MIN_CHARS, TermPlan, fold, match_expression, terms, within_one_edit, words};
+use crate::search_query::{TYPO_MIN_CHARS, TermPlan, fold, match_expression_with, terms, within_one_edit, words};
 use crate::store::{Store, StoreError, parse_language};
 
 /// What a document is; the id is the catalogue's own.
@@ -280,6 +280,22 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
+/// At most this many indexed words spell a prefix out in a query (see
+/// [`match_expression_with`]); a prefix with more stays a prefix (a few letters typed: their
+/// titles have prefix indexes).
+const SPELLED_OUT_WORDS: usize = 64;
+
+/// The indexed words starting with `prefix`, when there are at most [`SPELLED_OUT_WORDS`] and
+/// at least one.
+fn words_with_prefix(connection: &rusqlite::Connection, prefix: &str) -> Result<Option<Vec<String>>, StoreError> {
+    let mut statement =
+        connection.prepare_cached("SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
+    let words = statement
+        .query_map(params![prefix, prefix_end(prefix), SPELLED_OUT_WORDS as i64 + 1], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((!words.is_empty() && words.len() <= SPELLED_OUT_WORDS).then_some(words))
+}
+
 fn plan_term(connection: &rusqlite::Connection, term: &str) -> Result<TermPlan, StoreError> {
     let mut plan = TermPlan::new(term);
     let known: Option<String> = connection
@@ -418,7 +434,11 @@ impl Store {
         }
         let connection = self.connection();
         let plans = words.iter().map(|w| plan_term(&connection, w)).collect::<Result<Vec<_>, _>>()?;
-        let expression = match_expression(&plans);
+        let mut spelled_out = std::collections::HashMap::new();
+        for prefix in plans.iter().flat_map(|plan| std::iter::once(&plan.prefix).chain(&plan.synonyms)) {
+            spelled_out.insert(prefix.clone(), words_with_prefix(&connection, prefix)?);
+        }
+        let expression = match_expression_with(&plans, |prefix| spelled_out.get(prefix).cloned().flatten());
         let filter = Filter::new(query);
         let limit = query.limit.min(1000);
         // Stage one: titles and keywords, where the words a clerk types usually are. Stage two,
