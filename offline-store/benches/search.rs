@@ -116,6 +116,8 @@ fn main() {
     let mut unranked = Vec::with_capacity(queries.len());
     let mut slowest = Vec::new();
     let mut hits = 0usize;
+    // The four kinds of query `queries` makes, in turn.
+    let mut by_kind: [Vec<Duration>; 4] = Default::default();
     // FTS5's own ranking reads every match (p50 0.1 s at the first scale): at larger scales it is
     // measured on the first 100 queries only, or it would take most of an hour.
     // `--no-fts5-ranking` leaves it out (minutes at ten times the catalogue).
@@ -145,6 +147,7 @@ fn main() {
             let unranked_took = started.elapsed();
             // The first round warms caches; only the second is measured.
             if round == 1 {
+                by_kind[at % 4].push(took);
                 ours.push(took);
                 slowest.push((took, text.clone(), found.len()));
                 if at < ranked_queries {
@@ -185,6 +188,17 @@ fn main() {
         micros(u50),
         micros(u99)
     );
+    for (kind, times) in ["a prefix as typed", "a word without diacritics", "a word with one typo", "two words"]
+        .iter()
+        .zip(by_kind.iter_mut())
+    {
+        times.sort();
+        println!(
+            "    {kind:<28} p50 {:>9.1} µs   p99 {:>9.1} µs",
+            micros(percentile(times, 0.5)),
+            micros(percentile(times, 0.99))
+        );
+    }
     slowest.sort_by_key(|slow| std::cmp::Reverse(slow.0));
     for (took, text, hits) in slowest.iter().take(8) {
         println!("  slow: {:>9.1} µs  {text:?} ({hits} hits)", micros(*took));
