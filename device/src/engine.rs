@@ -599,7 +599,7 @@ async fn take_snapshot(
     let (tee, pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(32);
     let streaming_into = unpacked.clone();
     let streaming = tokio::task::spawn_blocking(move || {
-        let mut input = PiecesReader { pieces, current: Vec::new(), at: 0, received: 0 };
+        let mut input = PiecesReader::new(pieces);
         let unpacked = unpack_snapshot(&mut input, &streaming_into);
         // Everything left is read, so the download never waits on a reader that stopped.
         let drained = std::io::copy(&mut input, &mut std::io::sink());
@@ -712,6 +712,12 @@ struct PiecesReader {
     received: u64,
 }
 
+impl PiecesReader {
+    fn new(pieces: tokio::sync::mpsc::Receiver<Vec<u8>>) -> Self {
+        Self { pieces, current: Vec::new(), at: 0, received: 0 }
+    }
+}
+
 impl std::io::Read for PiecesReader {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         while self.at == self.current.len() {
@@ -813,7 +819,7 @@ mod tests {
         let sending = std::thread::spawn(move || chunks.into_iter().for_each(|c| tee.blocking_send(c).unwrap()));
         let dir = tempfile::tempdir().unwrap();
         let into = dir.path().join("unpacked");
-        let mut input = PiecesReader { pieces, current: Vec::new(), at: 0, received: 0 };
+        let mut input = PiecesReader::new(pieces);
         unpack_snapshot(&mut input, &into).unwrap();
         sending.join().unwrap();
         assert_eq!(input.received, packed.len() as u64);
@@ -823,7 +829,7 @@ mod tests {
         let (tee, pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
         tee.blocking_send(packed[..packed.len() / 2].to_vec()).unwrap();
         drop(tee);
-        let mut input = PiecesReader { pieces, current: Vec::new(), at: 0, received: 0 };
+        let mut input = PiecesReader::new(pieces);
         assert!(unpack_snapshot(&mut input, &into).is_err());
     }
 

@@ -3,7 +3,7 @@
 //! highlighted snippets, and facet filters.
 
 use domain::Language;
-use rusqlite::{OptionalExtension, Transaction, params, params_from_iter, types::Value};
+use rusqlite::{Transaction, params, params_from_iter, types::Value};
 
 use crate::search_query::{TYPO_MIN_CHARS, TermPlan, fold, match_expression_with, terms, within_one_edit, words};
 use crate::store::{Store, StoreError, parse_language};
@@ -285,27 +285,35 @@ fn prefix_end(prefix: &str) -> String {
 /// titles have prefix indexes).
 const SPELLED_OUT_WORDS: usize = 64;
 
-/// The indexed words starting with `prefix`, when there are at most [`SPELLED_OUT_WORDS`] and
-/// at least one.
-fn words_with_prefix(connection: &rusqlite::Connection, prefix: &str) -> Result<Option<Vec<String>>, StoreError> {
+/// The indexed words starting with `prefix`: all of them when there are at most
+/// [`SPELLED_OUT_WORDS`], else one more than that.
+fn words_under(connection: &rusqlite::Connection, prefix: &str) -> Result<Vec<String>, StoreError> {
     let mut statement =
         connection.prepare_cached("SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
-    let words = statement
+    Ok(statement
         .query_map(params![prefix, prefix_end(prefix), SPELLED_OUT_WORDS as i64 + 1], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((!words.is_empty() && words.len() <= SPELLED_OUT_WORDS).then_some(words))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
-fn plan_term(connection: &rusqlite::Connection, term: &str) -> Result<TermPlan, StoreError> {
+/// The words a prefix is matched as, when they are few enough (and any at all).
+fn spelled_out(words: Vec<String>) -> Option<Vec<String>> {
+    (!words.is_empty() && words.len() <= SPELLED_OUT_WORDS).then_some(words)
+}
+
+/// How `term` is matched; the words its prefix and synonyms spell out go into `spelled_out`.
+fn plan_term(
+    connection: &rusqlite::Connection,
+    term: &str,
+    spelled_out_words: &mut std::collections::HashMap<String, Option<Vec<String>>>,
+) -> Result<TermPlan, StoreError> {
     let mut plan = TermPlan::new(term);
-    let known: Option<String> = connection
-        .query_row(
-            "SELECT term FROM search_terms WHERE term >= ?1 AND term < ?2 LIMIT 1",
-            params![plan.prefix, prefix_end(&plan.prefix)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if known.is_some() || term.chars().count() < TYPO_MIN_CHARS {
+    let under_prefix = words_under(connection, &plan.prefix)?;
+    let known = !under_prefix.is_empty();
+    spelled_out_words.insert(plan.prefix.clone(), spelled_out(under_prefix));
+    for synonym in &plan.synonyms {
+        spelled_out_words.insert(synonym.clone(), spelled_out(words_under(connection, synonym)?));
+    }
+    if known || term.chars().count() < TYPO_MIN_CHARS {
         return Ok(plan);
     }
     let first: String = term.chars().take(1).collect();
@@ -433,11 +441,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let connection = self.connection();
-        let plans = words.iter().map(|w| plan_term(&connection, w)).collect::<Result<Vec<_>, _>>()?;
         let mut spelled_out = std::collections::HashMap::new();
-        for prefix in plans.iter().flat_map(|plan| std::iter::once(&plan.prefix).chain(&plan.synonyms)) {
-            spelled_out.insert(prefix.clone(), words_with_prefix(&connection, prefix)?);
-        }
+        let plans = words.iter().map(|w| plan_term(&connection, w, &mut spelled_out)).collect::<Result<Vec<_>, _>>()?;
         let expression = match_expression_with(&plans, |prefix| spelled_out.get(prefix).cloned().flatten());
         let filter = Filter::new(query);
         let limit = query.limit.min(1000);
