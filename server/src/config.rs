@@ -192,7 +192,7 @@ impl Default for Settings {
             eid_ocsp_url: None,
             staff_session_hours: 10,
             citizen_session_minutes: 15,
-            login_challenges_per_5_minutes: crate::api::CHALLENGES_PER_5_MINUTES as u32,
+            login_challenges_per_5_minutes: crate::api::CHALLENGES_PER_5_MINUTES,
             trusted_proxies: Vec::new(),
             snapshot_dir: None,
             attachment_dir: None,

@@ -223,7 +223,7 @@ fn run(cli: Cli) -> Result<()> {
                 let mut state = AppState::new(store, clock)
                     .with_login(login)
                     .with_snapshot_dir(settings.snapshot_dir()?)
-                    .with_challenge_limit(settings.login_challenges_per_5_minutes as usize)
+                    .with_challenge_limit(settings.login_challenges_per_5_minutes)
                     .with_trusted_proxies(&settings.trusted_proxies)
                     .with_limits(settings.limits());
                 state = state

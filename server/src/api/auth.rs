@@ -100,9 +100,10 @@ pub async fn challenge(
 ) -> Result<Json<ChallengeResponse>, ApiError> {
     let login = state.login.as_ref().ok_or(LoginError::NotConfigured)?;
     let now = (state.clock)();
-    if let Err(wait) = state.challenge_limit.acquire(device.id, now) {
+    let store = state.store.as_ref();
+    if let Err(wait) = state.challenge_limit.acquire(store, &device.id, now).await? {
         tracing::warn!(device = %device.id, "login challenges throttled");
-        if state.challenge_limit.first_refusal(device.id, now) {
+        if state.challenge_limit.first_refusal(store, &device.id, now).await? {
             super::audit_throttled(&state, now, format!("device:{}", device.id), "login challenges").await?;
         }
         return Err(ApiError::too_many_attempts("card logins begun from this device", wait));
@@ -134,16 +135,20 @@ pub async fn log_in(
     let now = (state.clock)();
     // Counted before it is tried (racing logins cannot all pass), given back when it succeeds
     // or the server itself failed.
-    if let Err(wait) = state.login_failures.acquire(device.id, now) {
-        tracing::warn!(%peer, device = %device.id, "login attempts throttled");
-        if state.login_failures.first_refusal(device.id, now) {
-            super::audit_throttled(&state, now, format!("device:{}", device.id), "logins").await?;
+    let store = state.store.as_ref();
+    let attempt = match state.login_failures.acquire(store, &device.id, now).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(%peer, device = %device.id, "login attempts throttled");
+            if state.login_failures.first_refusal(store, &device.id, now).await? {
+                super::audit_throttled(&state, now, format!("device:{}", device.id), "logins").await?;
+            }
+            return Err(ApiError::too_many_attempts("failed logins from this device", wait));
         }
-        return Err(ApiError::too_many_attempts("failed logins from this device", wait));
-    }
-    match login.log_in(state.store.as_ref(), &device, &request.token, &request.nonce, now).await {
+    };
+    match login.log_in(store, &device, &request.token, &request.nonce, now).await {
         Ok(logged_in) => {
-            state.login_failures.forgive(device.id, now);
+            state.login_failures.forgive(store, attempt).await;
             Ok(Json(LoginResponse {
                 session_token: logged_in.session_token,
                 session: session_dto(&logged_in.session, &logged_in.country),
@@ -152,7 +157,7 @@ pub async fn log_in(
         }
         Err(error) => {
             if matches!(error, LoginError::Store(_) | LoginError::Random(_)) {
-                state.login_failures.forgive(device.id, now);
+                state.login_failures.forgive(store, attempt).await;
             }
             Err(error.into())
         }

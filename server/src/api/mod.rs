@@ -34,10 +34,10 @@ pub use auth::AuthenticatedUser;
 pub use error::ApiError;
 use extract::{ApiJson, AuthenticatedDevice};
 pub use metrics::Metrics;
-pub use throttle::{FailureThrottle, Throttle};
+pub use throttle::{Attempt, Throttle};
 
 /// Failed enrollment attempts an address may make before it must wait.
-pub fn throttle_limit() -> usize {
+pub fn throttle_limit() -> u32 {
     throttle::MAX_FAILURES
 }
 
@@ -57,15 +57,16 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
-    pub enrollment_failures: Arc<FailureThrottle>,
+    /// Wrong enrollment codes per client address.
+    pub enrollment_failures: Throttle,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`trusted_proxies`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// eID login, when configured.
     pub login: Option<Arc<crate::login::Login>>,
     /// Failed logins per device (a device must authenticate before it may try).
-    pub login_failures: Arc<Throttle<uuid::Uuid>>,
+    pub login_failures: Throttle,
     /// Login challenges per device.
-    pub challenge_limit: Arc<Throttle<uuid::Uuid>>,
+    pub challenge_limit: Throttle,
     /// The catalogue snapshot new devices start from.
     pub snapshots: Arc<crate::catalogue::snapshot::Snapshots>,
     /// Public catalogue reads kept in memory while the catalogue does not change.
@@ -99,14 +100,11 @@ impl AppState {
             store,
             clock,
             metrics: Arc::default(),
-            enrollment_failures: Arc::default(),
+            enrollment_failures: Throttle::enrollment_failures(),
             trusted_proxies: Arc::new([]),
             login: None,
-            login_failures: Arc::new(Throttle::new(
-                throttle::MAX_FAILURES,
-                chrono::Duration::minutes(throttle::WINDOW_MINUTES),
-            )),
-            challenge_limit: challenge_throttle(CHALLENGES_PER_5_MINUTES),
+            login_failures: Throttle::login_failures(),
+            challenge_limit: Throttle::login_challenges(CHALLENGES_PER_5_MINUTES),
             // A folder of this server's own unless told otherwise: snapshots of different
             // catalogues must never meet.
             snapshots: Arc::new(crate::catalogue::snapshot::Snapshots::new(
@@ -177,8 +175,8 @@ impl AppState {
     }
 
     /// Card logins and signatures a device may begin in five minutes.
-    pub fn with_challenge_limit(mut self, per_5_minutes: usize) -> Self {
-        self.challenge_limit = challenge_throttle(per_5_minutes);
+    pub fn with_challenge_limit(mut self, per_5_minutes: u32) -> Self {
+        self.challenge_limit = Throttle::login_challenges(per_5_minutes);
         self
     }
 
@@ -231,11 +229,7 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// Login challenges a device may ask for in five minutes unless the settings say otherwise (a
 /// clerk retrying a PIN needs a few; `login_challenges_per_5_minutes`).
-pub const CHALLENGES_PER_5_MINUTES: usize = 30;
-
-fn challenge_throttle(per_5_minutes: usize) -> Arc<Throttle<uuid::Uuid>> {
-    Arc::new(Throttle::new(per_5_minutes, chrono::Duration::minutes(5)))
-}
+pub const CHALLENGES_PER_5_MINUTES: u32 = 30;
 
 /// Bodies larger than this are refused before they are read.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;

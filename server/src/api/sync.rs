@@ -22,22 +22,26 @@ pub(super) async fn enroll(
     let client = throttle::client_key(address);
     // Counted before it is tried (racing guesses cannot all pass), given back unless it was a
     // wrong code.
-    if let Err(wait) = state.enrollment_failures.acquire(client, now) {
-        tracing::warn!(peer = %address, "enrollment attempts throttled");
-        if state.enrollment_failures.first_refusal(client, now) {
-            audit_throttled(&state, now, format!("address:{client}"), "enrollment codes").await?;
+    let store = state.store.as_ref();
+    let attempt = match state.enrollment_failures.acquire(store, &client, now).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(peer = %address, "enrollment attempts throttled");
+            if state.enrollment_failures.first_refusal(store, &client, now).await? {
+                audit_throttled(&state, now, format!("address:{client}"), "enrollment codes").await?;
+            }
+            return Err(ApiError::too_many_attempts("wrong enrollment codes from this address", wait));
         }
-        return Err(ApiError::too_many_attempts("wrong enrollment codes from this address", wait));
-    }
-    match devices::enroll(state.store.as_ref(), &request.enrollment_code, now).await {
+    };
+    match devices::enroll(store, &request.enrollment_code, now).await {
         Ok(response) => {
-            state.enrollment_failures.forgive(client, now);
+            state.enrollment_failures.forgive(store, attempt).await;
             Ok(Json(response))
         }
         Err(error) => {
             tracing::warn!(peer = %address, %error, "enrollment refused");
             if !matches!(error, DeviceError::Code(_) | DeviceError::Store(StoreError::EnrollmentCodeUnknown)) {
-                state.enrollment_failures.forgive(client, now);
+                state.enrollment_failures.forgive(store, attempt).await;
             }
             Err(error.into())
         }

@@ -3,116 +3,85 @@
 //! Enrollment codes have 40 bits and expire in hours, so this turns a remote brute force from
 //! unlikely into hopeless.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    hash::Hash,
-    net::IpAddr,
-    sync::Mutex,
-};
+use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::store::{Store, StoreError};
+
 /// Failed attempts allowed per address within [`WINDOW_MINUTES`].
-pub const MAX_FAILURES: usize = 10;
+pub const MAX_FAILURES: u32 = 10;
 pub const WINDOW_MINUTES: i64 = 15;
-/// Addresses remembered at most; beyond this the quietest are forgotten first.
-const MAX_ADDRESSES: usize = 10_000;
 
-/// At most `max` events per key within `window`.
-#[derive(Debug)]
-pub struct Throttle<K> {
-    max: usize,
+/// At most `max` events per key within `window`, counted in the database: every server over it
+/// holds back the same keys (behind a load balancer a guesser cannot multiply its attempts by
+/// the number of instances).
+#[derive(Debug, Clone)]
+pub struct Throttle {
+    /// What is limited (the database keeps each throttle's attempts apart by it).
+    scope: &'static str,
+    max: u32,
     window: Duration,
-    events: Mutex<HashMap<K, VecDeque<DateTime<Utc>>>>,
-    /// When a key's refusal was last reported (audited): once per window.
-    reported: Mutex<HashMap<K, DateTime<Utc>>>,
 }
 
-/// Failed enrollment attempts per address.
-pub type FailureThrottle = Throttle<IpAddr>;
+/// An attempt [`Throttle::acquire`] counted, to be given back if it turns out well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Attempt(i64);
 
-impl Default for Throttle<IpAddr> {
-    fn default() -> Self {
-        Self::new(MAX_FAILURES, Duration::minutes(WINDOW_MINUTES))
-    }
-}
-
-impl<K: Hash + Eq + Copy> Throttle<K> {
-    pub fn new(max: usize, window: Duration) -> Self {
-        Self { max, window, events: Mutex::default(), reported: Mutex::default() }
+impl Throttle {
+    /// At least one event per window: a limit of none would lock everyone out for good.
+    pub fn new(scope: &'static str, max: u32, window: Duration) -> Self {
+        Self { scope, max: max.max(1), window }
     }
 
-    /// `Err(wait)` while `key` has used up its events.
-    pub fn check(&self, key: K, now: DateTime<Utc>) -> Result<(), Duration> {
-        let events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.wait(events.get(&key), now)
+    /// Wrong enrollment codes per client address.
+    pub fn enrollment_failures() -> Self {
+        Self::new("enrollment", MAX_FAILURES, Duration::minutes(WINDOW_MINUTES))
     }
 
-    fn wait(&self, times: Option<&VecDeque<DateTime<Utc>>>, now: DateTime<Utc>) -> Result<(), Duration> {
-        let Some(times) = times else { return Ok(()) };
-        let recent: Vec<_> = times.iter().filter(|t| now - **t < self.window).collect();
-        if recent.len() < self.max {
-            return Ok(());
-        }
-        // Allowed again when the oldest event that still counts leaves the window.
-        let oldest_counting = recent[recent.len() - self.max];
-        Err(*oldest_counting + self.window - now)
+    /// Failed card logins per device.
+    pub fn login_failures() -> Self {
+        Self::new("login", MAX_FAILURES, Duration::minutes(WINDOW_MINUTES))
     }
 
-    /// Checks and counts an attempt under one lock, so attempts racing each other cannot all
-    /// pass the check before any is counted. `Err(wait)` when over the limit (not counted);
-    /// an attempt that turns out well is given back with [`Throttle::forgive`].
-    pub fn acquire(&self, key: K, now: DateTime<Utc>) -> Result<(), Duration> {
-        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.wait(events.get(&key), now)?;
-        Self::push(&mut events, key, now, self.window, self.max);
-        Ok(())
+    /// Card logins and signatures begun per device.
+    pub fn login_challenges(per_5_minutes: u32) -> Self {
+        Self::new("challenge", per_5_minutes, Duration::minutes(5))
     }
 
-    /// Whether a refusal of `key` now is the first in this window (to be audited once, not
-    /// once per request of a flood).
-    pub fn first_refusal(&self, key: K, now: DateTime<Utc>) -> bool {
-        let mut reported = self.reported.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if reported.get(&key).is_some_and(|at| now - *at < self.window) {
-            return false;
-        }
-        if reported.len() > MAX_ADDRESSES {
-            reported.retain(|_, at| now - *at < self.window);
-        }
-        reported.insert(key, now);
-        true
-    }
-
-    /// Gives back an attempt counted at `at` by [`Throttle::acquire`] (it succeeded).
-    pub fn forgive(&self, key: K, at: DateTime<Utc>) {
-        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(times) = events.get_mut(&key)
-            && let Some(position) = times.iter().rposition(|t| *t == at)
-        {
-            times.remove(position);
-        }
-    }
-
-    pub fn record_failure(&self, key: K, now: DateTime<Utc>) {
-        let mut events = self.events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Self::push(&mut events, key, now, self.window, self.max);
-    }
-
-    fn push(
-        events: &mut HashMap<K, VecDeque<DateTime<Utc>>>,
-        key: K,
+    /// Checks and counts an attempt of `key` in one step (racing attempts, through any server,
+    /// cannot all pass the check before any is counted). `Ok(Err(wait))` when over the limit
+    /// (not counted); an attempt that turns out well is given back with [`Throttle::forgive`].
+    pub async fn acquire(
+        &self,
+        store: &dyn Store,
+        key: &impl std::fmt::Display,
         now: DateTime<Utc>,
-        window: Duration,
-        max: usize,
-    ) {
-        let times = events.entry(key).or_default();
-        times.push_back(now);
-        while times.front().is_some_and(|t| now - *t >= window) || times.len() > max {
-            times.pop_front();
+    ) -> Result<Result<Attempt, Duration>, StoreError> {
+        Ok(match store.take_attempt(self.scope, &key.to_string(), now, self.max, self.window).await? {
+            Ok(id) => Ok(Attempt(id)),
+            Err(free_at) => Err(free_at - now),
+        })
+    }
+
+    /// Gives back an attempt (it succeeded). Failing to only costs the key one attempt of its
+    /// window, so it is logged, not passed on: the request itself went well.
+    pub async fn forgive(&self, store: &dyn Store, attempt: Attempt) {
+        if let Err(error) = store.give_back_attempt(attempt.0).await {
+            tracing::warn!(scope = self.scope, %error, "an attempt that went well could not be given back");
         }
-        if events.len() > MAX_ADDRESSES {
-            events.retain(|_, times| times.back().is_some_and(|t| now - *t < window));
-        }
+    }
+
+    /// Whether a refusal of `key` now is the first in this window (to be audited once, not once
+    /// per request of a flood), through whichever server.
+    pub async fn first_refusal(
+        &self,
+        store: &dyn Store,
+        key: &impl std::fmt::Display,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        store.first_refusal(self.scope, &key.to_string(), now, self.window).await
     }
 }
 
@@ -186,51 +155,6 @@ mod tests {
         assert_eq!(client_address(ip("10.0.0.1"), &forwarded(&["10.0.0.2"]), &proxies), ip("10.0.0.1"));
     }
 
-    fn at(minutes: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::minutes(minutes)
-    }
-
-    #[test]
-    fn an_address_is_held_back_after_too_many_failures_and_released_later() {
-        let throttle = FailureThrottle::default();
-        let attacker: IpAddr = "192.0.2.1".parse().unwrap();
-        let neighbour: IpAddr = "192.0.2.2".parse().unwrap();
-        for minute in 0..MAX_FAILURES as i64 {
-            assert_eq!(throttle.check(attacker, at(minute)), Ok(()));
-            throttle.record_failure(attacker, at(minute));
-        }
-        assert_eq!(throttle.check(attacker, at(10)), Err(Duration::minutes(5)));
-        assert_eq!(throttle.check(neighbour, at(10)), Ok(()), "other addresses are not affected");
-        assert_eq!(throttle.check(attacker, at(15)), Ok(()), "the first failure has left the window");
-        throttle.record_failure(attacker, at(15));
-        assert!(throttle.check(attacker, at(15)).is_err());
-    }
-
-    #[test]
-    fn racing_attempts_cannot_pass_the_check_together() {
-        let throttle = std::sync::Arc::new(FailureThrottle::default());
-        let key: IpAddr = "192.0.2.9".parse().unwrap();
-        // Forty attempts at the same moment from eight threads: exactly the allowed ten pass.
-        let passed: usize = (0..8)
-            .map(|_| {
-                let throttle = throttle.clone();
-                std::thread::spawn(move || (0..5).filter(|_| throttle.acquire(key, at(0)).is_ok()).count())
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|t| t.join().unwrap())
-            .sum();
-        assert_eq!(passed, MAX_FAILURES);
-        // One that succeeded is given back: one more may try.
-        throttle.forgive(key, at(0));
-        assert_eq!(throttle.acquire(key, at(0)), Ok(()));
-        assert!(throttle.acquire(key, at(0)).is_err());
-        // A flood of refusals is reported once per window.
-        assert!(throttle.first_refusal(key, at(0)));
-        assert!(!throttle.first_refusal(key, at(1)));
-        assert!(throttle.first_refusal(key, at(WINDOW_MINUTES)));
-    }
-
     #[test]
     fn an_ipv6_client_is_its_slash_64() {
         let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
@@ -240,10 +164,5 @@ mod tests {
         assert_ne!(client_key(a), client_key(other));
         assert_eq!(client_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7".parse::<IpAddr>().unwrap());
         assert_eq!(client_key("192.0.2.7".parse().unwrap()), "192.0.2.7".parse::<IpAddr>().unwrap());
-        let throttle = FailureThrottle::default();
-        for minute in 0..MAX_FAILURES as i64 {
-            throttle.record_failure(client_key(a), at(minute));
-        }
-        assert!(throttle.check(client_key(b), at(10)).is_err(), "the same /64 is held back");
     }
 }

@@ -243,6 +243,7 @@ macro_rules! migrations {
             18 "0018" "environment",
             19 "0019" "releases",
             20 "0020" "institution_cases",
+            21 "0021" "throttles",
         )
     };
     ($backend:literal: $($version:literal $file:literal $name:literal,)*) => {

@@ -21,6 +21,7 @@ pub trait Store:
     + MailStore
     + StatisticsStore
     + TrainingStore
+    + ThrottleStore
     + Send
     + Sync
     + fmt::Debug
@@ -455,4 +456,35 @@ pub trait TrainingStore: Send + Sync {
     async fn centre_workshops(&self, centre: Uuid) -> Result<Vec<Workshop>, StoreError>;
     /// Starts one seat (or every seat) again from `at`; answers how many seats were reset.
     async fn reset_seats(&self, workshop: Uuid, seat: Option<u8>, at: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Throttles' attempts, counted in the database so that every server over it counts the same
+/// ones. A throttle is a `scope` (what is limited) and a `key` within it (whom it holds back);
+/// at most `max` attempts of a key count within the `window` before an attempt.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts an attempt of `key` at `at` unless `max` of its attempts already count within
+    /// `window`: the check and the count are one step for every server, so racing attempts
+    /// cannot all pass. The attempt's id (to give it back), or, when refused (not counted), the
+    /// time the oldest counting attempt leaves the window. Attempts of the scope that left the
+    /// window are removed.
+    async fn take_attempt(
+        &self,
+        scope: &str,
+        key: &str,
+        at: DateTime<Utc>,
+        max: u32,
+        window: chrono::Duration,
+    ) -> Result<Result<i64, DateTime<Utc>>, StoreError>;
+    /// Gives back an attempt taken with [`Self::take_attempt`] (it succeeded, or failed on the
+    /// server's side); giving one back twice does nothing.
+    async fn give_back_attempt(&self, id: i64) -> Result<(), StoreError>;
+    /// Whether a refusal of `key` at `at` is the first reported within `window` (and notes it).
+    async fn first_refusal(
+        &self,
+        scope: &str,
+        key: &str,
+        at: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> Result<bool, StoreError>;
 }

@@ -45,6 +45,14 @@ pub(crate) async fn start_with_ocsp(backend: crate::backends::Backend) -> Runnin
     start_on_full(backend, true, |state| state).await
 }
 
+/// Another server over `first`'s database (a second instance behind a load balancer), its
+/// state changed by `configure` first.
+pub(crate) async fn start_beside(first: &Running, configure: impl FnOnce(AppState) -> AppState) -> Running {
+    let backend =
+        crate::backends::Backend { store: first.store.clone(), raw: first._backend.raw.clone(), _dir: None };
+    start_on_full(backend, false, configure).await
+}
+
 async fn start_on_full(
     backend: crate::backends::Backend,
     ocsp: bool,
@@ -430,11 +438,55 @@ async fn behind_a_trusted_proxy_enrollment_guesses_are_throttled_per_forwarded_c
     let direct = start().await;
     let code = add_desk(direct.store.as_ref(), "Galds 1").await;
     for n in 0..server::api::throttle_limit() {
-        let claimed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"][n % 3];
+        let claimed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"][n as usize % 3];
         assert_eq!(enroll(direct.url.clone(), claimed, "ZZZZ-ZZZZ".into()).await, 422);
     }
     assert_eq!(enroll(direct.url.clone(), "198.51.100.7", code).await, 429);
 }
+
+/// Two servers over one database are one throttle: a guesser cannot multiply its attempts by
+/// spreading them over the instances behind a load balancer (enrollment codes per address,
+/// failed logins and login challenges per device).
+async fn guesses_through_two_servers_over_one_database_count_together(backend: crate::backends::Backend) {
+    let limit = server::api::throttle_limit();
+    let first = start_on_with(backend, |state| state.with_challenge_limit(4)).await;
+    let second = start_beside(&first, |state| state.with_challenge_limit(4)).await;
+    let (one, other) = (client_for(&first), client_for(&second));
+    let code = add_desk(first.store.as_ref(), "Galds 1").await;
+    let enrolled = one.enroll(&code).await.unwrap();
+    let desk = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let status = |result: Result<_, device::client::ClientError>| match result {
+        Ok(_) => 200,
+        Err(device::client::ClientError::Rejected { status, .. }) => status,
+        Err(other) => panic!("{other:?}"),
+    };
+
+    for n in 0..limit {
+        let through = if n % 2 == 0 { &one } else { &other };
+        assert_eq!(status(through.enroll("ZZZZ-ZZZZ").await.map(drop)), 422);
+    }
+    let code = add_desk(first.store.as_ref(), "Galds 2").await;
+    assert_eq!(status(one.enroll(&code).await.map(drop)), 429);
+    assert_eq!(status(other.enroll(&code).await.map(drop)), 429);
+
+    for n in 0..4 {
+        let through = if n % 2 == 0 { &one } else { &other };
+        assert_eq!(status(through.login_challenge(&desk).await.map(drop)), 200);
+    }
+    assert_eq!(status(one.login_challenge(&desk).await.map(drop)), 429);
+    assert_eq!(status(other.login_challenge(&desk).await.map(drop)), 429);
+
+    // Logins answering a challenge the server never gave: each a failure.
+    let nonce = "A".repeat(43);
+    for n in 0..limit {
+        let through = if n % 2 == 0 { &one } else { &other };
+        assert_eq!(status(through.log_in(&desk, "{\"format\":\"web-eid:1.0\"}", &nonce).await.map(drop)), 401);
+    }
+    assert_eq!(status(one.log_in(&desk, "{}", &nonce).await.map(drop)), 429);
+    assert_eq!(status(other.log_in(&desk, "{}", &nonce).await.map(drop)), 429);
+}
+
+on_both_backends!(backend: guesses_through_two_servers_over_one_database_count_together);
 
 /// A mailbox account as the operator records it (named by its address).
 pub(crate) fn account(

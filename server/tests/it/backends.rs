@@ -9,10 +9,11 @@ pub struct Backend {
     pub store: Arc<dyn Store>,
     /// The same database, for tests that must go around the store (tampering).
     pub raw: Raw,
-    _dir: Option<tempfile::TempDir>,
+    pub(crate) _dir: Option<tempfile::TempDir>,
 }
 
 /// Direct access to a test database.
+#[derive(Clone)]
 pub enum Raw {
     Sqlite(std::path::PathBuf),
     Postgres(String),

@@ -126,6 +126,8 @@ conformance!(
     advice_changes_unverify_linked_articles_and_keys_keep_to_their_institution,
     login_challenges_work_once_and_expired_ones_are_swept,
     concurrent_takes_of_one_challenge_let_exactly_one_through,
+    throttles_count_a_keys_attempts_within_the_window_and_report_a_refusal_once,
+    racing_attempts_cannot_all_pass_a_throttle,
     role_grants_sessions_and_auth_events_are_kept,
     revoking_a_role_or_a_device_ends_the_sessions_it_carried,
     a_case_entry_applies_once_however_often_it_is_sent,

@@ -30,10 +30,10 @@ fn new_device(centre_id: Uuid, name: &str, code: u8) -> NewDevice {
 }
 
 pub async fn migrations_are_idempotent_and_versioned(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 20);
+    assert_eq!(store.schema_version().await.unwrap(), 21);
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 20);
+    assert_eq!(store.schema_version().await.unwrap(), 21);
     store.ping().await.unwrap();
 }
 
@@ -211,7 +211,7 @@ fn change(kind: RecordKind, id: &str, expected: Option<u64>, title: &str) -> Rec
 }
 
 pub async fn catalogue_changes_get_versions_and_feed_positions(store: Arc<dyn Store>) {
-    assert_eq!(store.schema_version().await.unwrap(), 20);
+    assert_eq!(store.schema_version().await.unwrap(), 21);
     assert_eq!(store.catalogue_head().await.unwrap(), 0);
     let first = store
         .apply_catalogue_changes(
@@ -487,6 +487,80 @@ pub async fn concurrent_takes_of_one_challenge_let_exactly_one_through(store: Ar
         found += usize::from(take.await.unwrap().is_some());
     }
     assert_eq!(found, 1, "a replayed challenge must fail even when the replays race");
+}
+
+pub async fn throttles_count_a_keys_attempts_within_the_window_and_report_a_refusal_once(store: Arc<dyn Store>) {
+    let window = Duration::minutes(15);
+    let take = |scope: &'static str, key: &'static str, at: DateTime<Utc>| {
+        let store = store.clone();
+        async move { store.take_attempt(scope, key, at, 10, window).await.unwrap() }
+    };
+    let mut attempts = Vec::new();
+    for minute in 0..10 {
+        attempts.push(take("enrollment", "192.0.2.1", t(minute * 60)).await.expect("within the limit"));
+    }
+    assert_eq!(take("enrollment", "192.0.2.1", t(600)).await, Err(t(0) + window), "free when the first leaves");
+    assert!(take("enrollment", "192.0.2.2", t(600)).await.is_ok(), "another key is not held back");
+    assert!(take("login", "192.0.2.1", t(600)).await.is_ok(), "nor the same key in another throttle");
+    // The first attempt has left the window: one more counts, then the key waits for the second.
+    assert!(take("enrollment", "192.0.2.1", t(900)).await.is_ok());
+    assert_eq!(take("enrollment", "192.0.2.1", t(900)).await, Err(t(60) + window));
+    // An attempt given back (it went well) frees its place; giving it back twice does nothing.
+    store.give_back_attempt(attempts[5]).await.unwrap();
+    store.give_back_attempt(attempts[5]).await.unwrap();
+    assert!(take("enrollment", "192.0.2.1", t(901)).await.is_ok());
+    assert!(take("enrollment", "192.0.2.1", t(901)).await.is_err());
+    // Long after, the key starts afresh.
+    for _ in 0..10 {
+        assert!(take("enrollment", "192.0.2.1", t(5000)).await.is_ok());
+    }
+
+    // A flood of refusals is reported once per window, per key and throttle.
+    let first = |key: &'static str, at: DateTime<Utc>| {
+        let store = store.clone();
+        async move { store.first_refusal("enrollment", key, at, window).await.unwrap() }
+    };
+    assert!(first("192.0.2.1", t(0)).await);
+    assert!(!first("192.0.2.1", t(60)).await);
+    assert!(first("192.0.2.2", t(60)).await);
+    assert!(store.first_refusal("login", "192.0.2.1", t(60), window).await.unwrap());
+    assert!(!first("192.0.2.1", t(899)).await);
+    assert!(first("192.0.2.1", t(900)).await, "a new window");
+    assert!(!first("192.0.2.1", t(901)).await);
+}
+
+pub async fn racing_attempts_cannot_all_pass_a_throttle(store: Arc<dyn Store>) {
+    // Forty attempts at one moment from eight tasks (on PostgreSQL, eight connections, as
+    // through several servers): exactly the allowed ten are counted.
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut passed = 0;
+                for _ in 0..5 {
+                    let taken = store.take_attempt("login", "device", t(0), 10, Duration::minutes(15)).await;
+                    passed += usize::from(taken.unwrap().is_ok());
+                }
+                passed
+            })
+        })
+        .collect();
+    let mut passed = 0;
+    for task in tasks {
+        passed += task.await.unwrap();
+    }
+    assert_eq!(passed, 10);
+    let reports: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.first_refusal("login", "device", t(1), Duration::minutes(15)).await })
+        })
+        .collect();
+    let mut first = 0;
+    for report in reports {
+        first += usize::from(report.await.unwrap().unwrap());
+    }
+    assert_eq!(first, 1, "racing refusals are reported once");
 }
 
 pub async fn role_grants_sessions_and_auth_events_are_kept(store: Arc<dyn Store>) {

@@ -7,6 +7,7 @@ mod devices;
 mod login;
 mod mail;
 mod statistics;
+mod throttles;
 mod training;
 
 use std::{
