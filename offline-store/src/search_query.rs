@@ -10,25 +10,61 @@ pub const TYPO_MIN_CHARS: usize = 5;
 /// Lower case with diacritics removed, as SQLite's `unicode61 remove_diacritics 2` stores
 /// words: every Latvian letter (ā č ē ģ ī ķ ļ ņ š ū ž) and the common Latin ones.
 pub fn fold(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'ā' | 'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ą' => 'a',
-            'č' | 'ć' | 'ç' => 'c',
-            'ē' | 'é' | 'è' | 'ê' | 'ë' | 'ę' | 'ė' => 'e',
-            'ģ' | 'ğ' => 'g',
-            'ī' | 'í' | 'ì' | 'î' | 'ï' | 'į' => 'i',
-            'ķ' => 'k',
-            'ļ' | 'ł' => 'l',
-            'ņ' | 'ń' | 'ñ' => 'n',
-            'ō' | 'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
-            'ŗ' => 'r',
-            'š' | 'ś' => 's',
-            'ū' | 'ú' | 'ù' | 'û' | 'ü' | 'ų' => 'u',
-            'ž' | 'ź' | 'ż' => 'z',
-            other => other,
-        })
-        .collect()
+    let mut folded = String::with_capacity(text.len());
+    fold_into(text, &mut folded);
+    folded
+}
+
+/// [`fold`] into `folded` (emptied first), to fold word after word without a new string each.
+pub fn fold_into(text: &str, folded: &mut String) {
+    folded.clear();
+    if text.is_ascii() {
+        folded.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        folded.extend(text.chars().flat_map(char::to_lowercase).map(without_diacritics));
+    }
+}
+
+/// The first letter of `word` as [`fold`] would give it.
+pub fn folded_first_letter(word: &str) -> Option<char> {
+    word.chars().next()?.to_lowercase().next().map(without_diacritics)
+}
+
+/// A lower-case letter without its diacritics.
+fn without_diacritics(c: char) -> char {
+    match c {
+        'ā' | 'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ą' => 'a',
+        'č' | 'ć' | 'ç' => 'c',
+        'ē' | 'é' | 'è' | 'ê' | 'ë' | 'ę' | 'ė' => 'e',
+        'ģ' | 'ğ' => 'g',
+        'ī' | 'í' | 'ì' | 'î' | 'ï' | 'į' => 'i',
+        'ķ' => 'k',
+        'ļ' | 'ł' => 'l',
+        'ņ' | 'ń' | 'ñ' => 'n',
+        'ō' | 'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'ŗ' => 'r',
+        'š' | 'ś' => 's',
+        'ū' | 'ú' | 'ù' | 'û' | 'ü' | 'ų' => 'u',
+        'ž' | 'ź' | 'ż' => 'z',
+        other => other,
+    }
+}
+
+/// Where each word of `text` lies (byte ranges), words split as the index splits them.
+pub fn word_spans(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.by_ref().find(|(_, c)| c.is_alphanumeric())?;
+        let mut end = text.len();
+        while let Some(&(at, c)) = chars.peek() {
+            if !c.is_alphanumeric() {
+                end = at;
+                break;
+            }
+            chars.next();
+        }
+        Some(start..end)
+    })
 }
 
 /// Every word of a text, folded, split as the index splits it.

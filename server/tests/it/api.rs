@@ -48,8 +48,7 @@ pub(crate) async fn start_with_ocsp(backend: crate::backends::Backend) -> Runnin
 /// Another server over `first`'s database (a second instance behind a load balancer), its
 /// state changed by `configure` first.
 pub(crate) async fn start_beside(first: &Running, configure: impl FnOnce(AppState) -> AppState) -> Running {
-    let backend =
-        crate::backends::Backend { store: first.store.clone(), raw: first._backend.raw.clone(), _dir: None };
+    let backend = crate::backends::Backend { store: first.store.clone(), raw: first._backend.raw.clone(), _dir: None };
     start_on_full(backend, false, configure).await
 }
 

@@ -21,9 +21,12 @@ impl ThrottleStore for PostgresStore {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db)?;
         let since = at - window;
-        tx.execute_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&format!("throttle {scope} {key}")])
-            .await
-            .map_err(db)?;
+        tx.execute_cached(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&format!("throttle {scope} {key}")],
+        )
+        .await
+        .map_err(db)?;
         tx.execute_cached(
             "DELETE FROM throttle_attempts WHERE id IN (
                  SELECT id FROM throttle_attempts WHERE scope = $1 AND at <= $2 LIMIT $3 FOR UPDATE SKIP LOCKED)",
