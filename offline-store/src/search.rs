@@ -555,7 +555,7 @@ impl Store {
              FROM search_documents d JOIN search_index s ON s.rowid = d.rowid WHERE d.rowid = ?1",
         )?;
         let mut words = WordFolder::new(&plans);
-        let hits = ranked
+        ranked
             .into_iter()
             .map(|(rowid, score)| {
                 let (kind, id, language, title, body) = details.query_row(params![rowid], |r| {
@@ -576,8 +576,7 @@ impl Store {
                     score,
                 })
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(hits)
+            .collect()
     }
 }
 
@@ -585,6 +584,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::search_query::fold;
+    use proptest::strategy::Strategy;
 
     fn snippet_of(text: &str, plans: &[TermPlan]) -> Vec<SnippetPart> {
         snippet(text, &mut WordFolder::new(plans))
@@ -674,8 +674,6 @@ mod tests {
         proptest::collection::vec((word, gap), 0..words)
             .prop_map(|pieces| pieces.into_iter().map(|(w, g)| format!("{w}{g}")).collect())
     }
-
-    use proptest::strategy::Strategy;
 
     proptest::proptest! {
         #[test]

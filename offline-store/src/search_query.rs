@@ -69,7 +69,7 @@ pub fn word_spans(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + 
 
 /// Every word of a text, folded, split as the index splits it.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(fold)
+    word_spans(text).map(|span| fold(&text[span]))
 }
 
 /// The words of a query, folded. Anything that is not a letter or digit separates words, so

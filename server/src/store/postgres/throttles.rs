@@ -4,7 +4,7 @@
 use super::*;
 use crate::store::ThrottleStore;
 
-/// Stale rows of other keys removed per attempt at most (skipping rows another attempt holds):
+/// Stale rows removed per attempt at most (skipping rows another attempt holds):
 /// housekeeping stays small and never waits.
 const PURGE_BATCH: i64 = 100;
 
