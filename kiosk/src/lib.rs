@@ -21,8 +21,8 @@ use domain::Language;
 
 use pending::Pending;
 use screens::{
-    CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, FormAnswer, HomeAction, HomeScreen,
-    LoginAction, LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
+    CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, FormAnswer, HeldTap, HomeAction,
+    HomeScreen, LoginAction, LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
 };
 use texts::{error_text, tr};
 pub use theme::{DISPLAY_KEPT_IDLE_SECS, Display, Palette, apply_kiosk_style, high_contrast_visuals, normal_visuals};
@@ -110,6 +110,9 @@ pub struct KioskApp {
     pending_training_card: Pending<Result<protocol::TrainingPerson, SessionError>>,
     pending_cases: Pending<CitizenStart>,
     pending_mail: Pending<MailAnswer>,
+    /// Where the citizen tapped to go while a mailbox answer was awaited: done when it arrives
+    /// (the latest such tap wins), never dropped unseen.
+    next_citizen_tap: Option<CitizenAction>,
     /// When a person last touched the screen (for the idle timeout).
     last_input: chrono::DateTime<chrono::Utc>,
     /// Seconds left before the idle wipe, while the kiosk asks whether someone is still there.
@@ -147,6 +150,7 @@ impl KioskApp {
             pending_training_card: Pending::default(),
             pending_cases: Pending::default(),
             pending_mail: Pending::default(),
+            next_citizen_tap: None,
             last_input: chrono::DateTime::<chrono::Utc>::MIN_UTC,
             idle_warning: None,
             update_looked_at: None,
@@ -466,6 +470,11 @@ impl KioskApp {
             }
             if let Some(answer) = self.pending_mail.take() {
                 screen.answered(answer, self.language);
+                screen.held_tap = None;
+                // What the citizen tapped meanwhile, in the next frame.
+                if let Some(tap) = self.next_citizen_tap.take() {
+                    self.actions.push(Action::Citizen(tap));
+                }
             }
         }
         if let Screen::Citizen(_) = self.screen
@@ -497,6 +506,7 @@ impl KioskApp {
         // Answers still on their way are dropped unread.
         self.pending_cases.forget();
         self.pending_mail.forget();
+        self.next_citizen_tap = None;
         self.screen = Screen::Home(Box::new(HomeScreen { notice: Some(notice.to_owned()), ..HomeScreen::default() }));
         self.browse_read_for = None;
     }
@@ -608,7 +618,16 @@ impl KioskApp {
     /// answers come from the server (the kiosk keeps nothing) and the screen applies them.
     fn citizen_action(&mut self, session: &Arc<DeviceSession>, action: CitizenAction) {
         let Screen::Citizen(screen) = &mut self.screen else { return };
+        // One mailbox request at a time. A tap meanwhile is not lost: where to go waits its turn;
+        // what acts (prints, signs, gives or ends a right) is not done later unseen but refused,
+        // with a word, so a tap repeated in impatience never prints or signs twice.
         if self.pending_mail.is_waiting() {
+            if action.acts() {
+                screen.held_tap = Some(HeldTap::Refused);
+            } else {
+                screen.held_tap = Some(HeldTap::Next);
+                self.next_citizen_tap = Some(action);
+            }
             return;
         }
         if let CitizenAction::ChooseMailbox(address) = &action

@@ -9,7 +9,7 @@ mod navigator;
 mod widgets;
 
 pub use citizen::{
-    CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, FormAnswer, Loadable, MailAnswer,
+    CitizenAction, CitizenCases, CitizenScreen, CitizenStart, CitizenView, FormAnswer, HeldTap, Loadable, MailAnswer,
     MailRequest, OwnFormDraft, OwnFormStage, ReadyToSign, ReplyAnswer, ReplyDraft, ReplyStage, ShownDocument,
     months_ahead,
 };

@@ -90,6 +90,30 @@ pub enum CitizenAction {
     CancelForm,
 }
 
+impl CitizenAction {
+    /// Whether the action does something beyond the screen: prints, signs with PIN2, or gives or
+    /// ends someone's right to the mailbox. Such a tap is never done later, out of sight.
+    pub fn acts(&self) -> bool {
+        matches!(
+            self,
+            Self::PrintAttachment(..)
+                | Self::Delegate(..)
+                | Self::EndDelegation(_)
+                | Self::SignReply(_)
+                | Self::SignForm(_)
+        )
+    }
+}
+
+/// A tap made while the screen still waited for the server's last answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldTap {
+    /// Taken: done as soon as that answer arrives.
+    Next,
+    /// Not taken (it would print, sign or change a right): to be tapped again once the answer is in.
+    Refused,
+}
+
 /// After a citizen's login: who they are, their cases, their e-address inbox (read-only: opening
 /// a message marks it read; pictures are shown, PDFs and pictures printed), who accessed their
 /// mailbox, and the way out. Everything here is dropped with the screen when the session ends.
@@ -124,6 +148,8 @@ pub struct CitizenScreen {
     /// The forms the citizen may fill here, and the one being filled (in memory only).
     pub own_forms: Loadable<Vec<device::session::FormSummary>>,
     pub filling: Option<OwnFormDraft>,
+    /// A tap made while an answer was awaited, said on screen until the answer arrives.
+    pub held_tap: Option<HeldTap>,
     textures: Vec<egui::TextureHandle>,
 }
 
@@ -204,6 +230,7 @@ impl CitizenScreen {
             replying: None,
             own_forms: Loadable::Loading,
             filling: None,
+            held_tap: None,
             textures: Vec::new(),
         }
     }
@@ -241,6 +268,14 @@ impl CitizenScreen {
                     }
                 }
             });
+        }
+        // Said in words, not with a spinner: a line a screen reader reads, drawn once.
+        if let Some(held) = self.held_tap {
+            let key = match held {
+                HeldTap::Next => "citizen.tap_next",
+                HeldTap::Refused => "citizen.tap_refused",
+            };
+            ui.label(egui::RichText::new(tr(language, key)).strong());
         }
         ui.add_space(8.0);
         match self.view {
