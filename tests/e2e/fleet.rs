@@ -1,7 +1,8 @@
 //! A small fleet (`tests::fleet`, the load test's harness at a size a test run affords) against
-//! the real server on each backend: desks registering cases and writing messages, kiosks, an
-//! institution changing a service, and at the end nothing lost, nothing duplicated, every device
-//! on the last change and the audit chain whole; on PostgreSQL through two instances.
+//! the real server on each backend: desks registering cases and writing messages, kiosks with
+//! citizens logging in with their cards and opening a letter, an institution changing a
+//! service, and at the end nothing lost, nothing duplicated, every device on the last change and
+//! the audit chain whole; on PostgreSQL through two instances.
 
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ fn plan() -> FleetPlan {
         case_every: Duration::from_millis(1_500),
         message_every: Duration::from_secs(4),
         change_every: Duration::from_secs(3),
+        // Each kiosk has a citizen's visit every other round or so.
+        citizen_every: Duration::from_secs(2),
     }
 }
 
@@ -38,6 +41,7 @@ async fn fleet_on(database: &std::path::Path, dir: &std::path::Path, instances: 
     // The checks can fail: the fleet did something worth checking.
     assert!(report.cases_registered >= 10 && report.messages_written >= 3, "{report:#?}");
     assert!(report.catalogue_changes >= 2, "{report:#?}");
+    assert!(report.citizen_visits >= 3 && report.login_p50_ms > 0.0, "{report:#?}");
     assert!(report.server_rss_kib.iter().all(|&kib| kib > 0), "{report:#?}");
     if instances > 1 {
         let kept = std::fs::read_dir(dir.join("s3/pietura-attachments/attachments")).unwrap().count();

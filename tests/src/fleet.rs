@@ -3,7 +3,9 @@
 //! end-to-end test. Every simulated device is the real sync client: its own offline store, its
 //! own credentials, and the engine's own round ([`engine::sync_round`]). Desks register cases
 //! and write e-address messages as clerks do, proved by the clerk's card (an offline unlock);
-//! an institution changes a service now and then, which every device must pull. At the end the
+//! an institution changes a service now and then, which every device must pull; citizens log in
+//! at kiosks with their cards (a Web eID token signed by a virtual card), look at their cases and
+//! mailboxes, open a letter and log out. At the end the
 //! fleet drains its outboxes and checks that nothing was lost or duplicated: every desk holds
 //! every case of its centre exactly once, every message is known to the server, every device
 //! holds the last catalogue change, and the audit chain verifies.
@@ -49,6 +51,9 @@ pub struct FleetPlan {
     pub message_every: Duration,
     /// The institution changes its service this often.
     pub change_every: Duration,
+    /// Each kiosk has a citizen's visit this often on average: a card login, their cases and
+    /// mailboxes, their inbox, a letter opened, logged out.
+    pub citizen_every: Duration,
 }
 
 /// What came of it.
@@ -68,6 +73,15 @@ pub struct FleetReport {
     pub cases_registered: u64,
     pub messages_written: u64,
     pub catalogue_changes: u64,
+    /// Citizens' visits at kiosks (card login to logout), and those that failed.
+    pub citizen_visits: u64,
+    pub failed_visits: u64,
+    /// A visit's card login (challenge, the card's signature, the server's check) and the whole
+    /// visit (six requests and the login), as citizens wait for them.
+    pub login_p50_ms: f64,
+    pub login_p99_ms: f64,
+    pub visit_p50_ms: f64,
+    pub visit_p99_ms: f64,
     /// Outbox entries refused by the server or still waiting after the drain (each a loss).
     pub entries_not_applied: u64,
     /// Desks whose store lacks a case of their centre or holds one too many, after the drain.
@@ -85,6 +99,7 @@ impl FleetReport {
     /// Nothing failed, lost or duplicated.
     pub fn clean(&self) -> bool {
         self.failed_rounds == 0
+            && self.failed_visits == 0
             && self.entries_not_applied == 0
             && self.desks_out_of_step == 0
             && self.messages_unknown == 0
@@ -98,13 +113,27 @@ pub struct PreparedFleet {
     pub scenario: Scenario,
     /// Each device's centre number and enrollment code, desks first.
     devices: Vec<(usize, bool, String)>,
-    /// The institution's `Authorization` header.
+    /// The institution's `Authorization` header, and VID's, which writes to the citizens.
     riga_key: String,
+    vid_key: String,
+    citizens: Arc<Vec<Citizen>>,
+}
+
+/// How many citizens come to the kiosks (at most one per kiosk).
+const CITIZENS: usize = 20;
+const CITIZEN_PIN: &str = "1234";
+
+/// A citizen who comes to the kiosks: their card (of the test CA the server trusts) and their
+/// e-address mailbox.
+struct Citizen {
+    card: eid::test_ca::CardProfile,
+    mailbox: String,
 }
 
 /// Centres `Centrs 001`…, the demo catalogue, Rīga's and VID's institutions with mailboxes,
 /// a mailbox per centre, the clerk granted at every centre, the test CA trusted, the clerk's
-/// card in DIR/clerk-card.json, and the devices waiting for enrollment.
+/// card in DIR/clerk-card.json, citizens with cards and mailboxes, and the devices waiting for
+/// enrollment.
 pub fn prepare(bin: &Path, dir: &Path, database: &Path, plan: &FleetPlan) -> Result<PreparedFleet> {
     ensure!(plan.centres >= 1 && plan.centres <= 999, "between 1 and 999 centres");
     let mut scenario = Scenario::in_dir(dir);
@@ -112,7 +141,7 @@ pub fn prepare(bin: &Path, dir: &Path, database: &Path, plan: &FleetPlan) -> Res
     scenario.cli(&["migrate"])?;
     scenario.demo_catalogue()?;
     let riga_key = scenario.institution(RIGA, "Rīgas valstspilsētas pašvaldība")?;
-    scenario.institution(VID, "Valsts ieņēmumu dienests")?;
+    let vid_key = scenario.institution(VID, "Valsts ieņēmumu dienests")?;
     scenario.mailbox(VID_BOX, "Valsts ieņēmumu dienests", &["--institution", VID])?;
     for centre in 0..plan.centres {
         let name = centre_name(centre);
@@ -130,13 +159,33 @@ pub fn prepare(bin: &Path, dir: &Path, database: &Path, plan: &FleetPlan) -> Res
         scenario.grant(CLERK, "clerk", &name)?;
     }
     scenario.clerk_card()?;
+    let mut citizens = Vec::new();
+    for n in 0..CITIZENS.min(plan.kiosks) {
+        // A personal code of the new kind (32…), which carries no birth date or check digit.
+        let code = format!("32{:04}-{:05}", 1000 + n, n + 1);
+        let card = scenario.ca()?.issue_card(
+            eid::test_ca::Holder {
+                given_name: "ANNA".into(),
+                surname: format!("KALNIŅA {n}"),
+                personal_code: code.clone(),
+            },
+            eid::apdu::KeyKind::EcP384,
+            crate::real_now() - chrono::Duration::days(30),
+            None,
+            CITIZEN_PIN,
+            "123456",
+        )?;
+        let mailbox = format!("_PRIVATE@{}", code.replace('-', ""));
+        scenario.mailbox(&mailbox, &format!("ANNA KALNIŅA {n}"), &[])?;
+        citizens.push(Citizen { card, mailbox });
+    }
     let mut devices = Vec::new();
     for (index, desk) in (0..plan.desks).map(|i| (i, true)).chain((0..plan.kiosks).map(|i| (i, false))) {
         let centre = index % plan.centres;
         let (kind, name) = if desk { ("desk", format!("G{index}")) } else { ("kiosk", format!("K{index}")) };
         devices.push((centre, desk, scenario.device(&centre_name(centre), kind, &name)?));
     }
-    Ok(PreparedFleet { scenario, devices, riga_key })
+    Ok(PreparedFleet { scenario, devices, riga_key, vid_key, citizens: Arc::new(citizens) })
 }
 
 fn centre_name(centre: usize) -> String {
@@ -165,6 +214,9 @@ struct Tally {
     round_micros: Vec<u32>,
     failed: u64,
     failures: Vec<String>,
+    login_micros: Vec<u32>,
+    visit_micros: Vec<u32>,
+    failed_visits: u64,
 }
 
 impl Tally {
@@ -184,6 +236,31 @@ impl Tally {
             self.failures.push(failure);
         }
     }
+}
+
+impl Tally {
+    /// A citizen's visit: how long its login and the whole took, or why it failed.
+    fn record_visit(&mut self, visit: Result<(Duration, Duration)>) {
+        match visit {
+            Ok((login, whole)) => {
+                self.login_micros.push(u32::try_from(login.as_micros()).unwrap_or(u32::MAX));
+                self.visit_micros.push(u32::try_from(whole.as_micros()).unwrap_or(u32::MAX));
+            }
+            Err(error) => {
+                self.failed_visits += 1;
+                if self.failures.len() < 10 {
+                    self.failures.push(format!("citizen's visit: {error:#}"));
+                }
+            }
+        }
+    }
+}
+
+/// The `q` quantile of durations in microseconds, in milliseconds (0 for none).
+fn quantile_ms(micros: &[u32], q: f64) -> f64 {
+    let mut sorted = micros.to_vec();
+    sorted.sort_unstable();
+    sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).map_or(0.0, |&us| f64::from(us) / 1e3)
 }
 
 /// A random number in [0, 1), for spreading the devices' rounds and choosing what they do.
@@ -215,6 +292,11 @@ pub async fn run(fleet: &PreparedFleet, url: &str, server_pids: &[u32], plan: &F
         members.push(member??);
     }
     eprintln!("fleet: {} devices enrolled and synced in {:.1} s", members.len(), joined.elapsed().as_secs_f64());
+    // A letter from VID in every citizen's mailbox, to open at a kiosk.
+    let http = reqwest::Client::new();
+    for citizen in fleet.citizens.iter() {
+        send_letter(&http, url, &fleet.vid_key, &citizen.mailbox).await?;
+    }
 
     // The baseline: one device's rounds on the otherwise idle server.
     let mut lone = Vec::new();
@@ -259,7 +341,7 @@ pub async fn run(fleet: &PreparedFleet, url: &str, server_pids: &[u32], plan: &F
     let clock = engine::system_clock();
     let mut running = tokio::task::JoinSet::new();
     for mut member in members {
-        let (tally, clock, plan) = (tally.clone(), clock.clone(), plan.clone());
+        let (tally, clock, plan, citizens) = (tally.clone(), clock.clone(), plan.clone(), fleet.citizens.clone());
         running.spawn(async move {
             // Spread over the first interval, as devices switched on at different moments are.
             let mut next = Instant::now() + plan.round_every.mul_f64(unit_random());
@@ -272,6 +354,12 @@ pub async fn run(fleet: &PreparedFleet, url: &str, server_pids: &[u32], plan: &F
                 let began = Instant::now();
                 let outcome = engine::sync_round(&member.client, &member.credentials, &member.store, &clock).await;
                 tally.lock().unwrap().record(Some(began.elapsed()), &outcome);
+                let visit_chance = plan.round_every.as_secs_f64() / plan.citizen_every.as_secs_f64();
+                if !member.desk && !citizens.is_empty() && unit_random() < visit_chance {
+                    let citizen = &citizens[(unit_random() * citizens.len() as f64) as usize % citizens.len()];
+                    let visit = member.citizen_visit(citizen).await;
+                    tally.lock().unwrap().record_visit(visit);
+                }
             }
             anyhow::Ok(member)
         });
@@ -310,19 +398,22 @@ pub async fn run(fleet: &PreparedFleet, url: &str, server_pids: &[u32], plan: &F
 
     let mut report = check(&members, &last_change, &clock).await?;
     let tally = tally.lock().unwrap();
-    let mut sorted = tally.round_micros.clone();
-    sorted.sort_unstable();
-    let quantile =
-        |q: f64| sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).map_or(0.0, |&us| f64::from(us) / 1e3);
-    report.rounds = sorted.len() as u64;
+    let rounds = &tally.round_micros;
+    report.rounds = rounds.len() as u64;
     report.lone_round_p50_ms = lone_round_p50_ms;
     report.failed_rounds = tally.failed;
     report.failures = tally.failures.clone();
-    report.round_p50_ms = quantile(0.5);
-    report.round_p99_ms = quantile(0.99);
-    report.round_max_ms = quantile(1.0);
-    report.rounds_per_second = sorted.len() as f64 / elapsed.as_secs_f64();
+    report.round_p50_ms = quantile_ms(rounds, 0.5);
+    report.round_p99_ms = quantile_ms(rounds, 0.99);
+    report.round_max_ms = quantile_ms(rounds, 1.0);
+    report.rounds_per_second = rounds.len() as f64 / elapsed.as_secs_f64();
     report.catalogue_changes = catalogue_changes;
+    report.citizen_visits = tally.visit_micros.len() as u64;
+    report.failed_visits = tally.failed_visits;
+    report.login_p50_ms = quantile_ms(&tally.login_micros, 0.5);
+    report.login_p99_ms = quantile_ms(&tally.login_micros, 0.99);
+    report.visit_p50_ms = quantile_ms(&tally.visit_micros, 0.5);
+    report.visit_p99_ms = quantile_ms(&tally.visit_micros, 0.99);
     report.server_rss_kib = memory.lock().unwrap().clone();
     let verified = fleet.scenario.cli(&["audit", "verify"]);
     report.audit_intact = verified.is_ok();
@@ -363,6 +454,44 @@ async fn join(index: usize, centre: usize, desk: bool, code: &str, base: reqwest
 }
 
 impl Member {
+    /// A citizen at this kiosk: their card answers the server's challenge (PIN1 on a virtual
+    /// card), then they look at their cases, their mailboxes and their inbox, open the newest
+    /// letter (which the server marks read and audits) and log out. Answers how long the login
+    /// took and the whole visit.
+    async fn citizen_visit(&self, citizen: &Citizen) -> Result<(Duration, Duration)> {
+        let began = Instant::now();
+        let challenge = self.client.login_challenge(&self.credentials).await.context("the login challenge")?;
+        let (card, origin, nonce) = (citizen.card.clone(), challenge.origin, challenge.nonce.clone());
+        let token = tokio::task::spawn_blocking(move || -> Result<String> {
+            let mut card = eid::EidCard::new(eid::virtual_card::VirtualCard::new(card));
+            let pin = eid::apdu::Pin::new(CITIZEN_PIN, eid::apdu::PIN_MIN_LENGTH).context("the test PIN")?;
+            Ok(card.sign_login(&pin, &origin, &nonce, "fleet")?.to_json())
+        })
+        .await??;
+        let login = self.client.log_in(&self.credentials, &token, &challenge.nonce).await.context("the login")?;
+        let logged_in = began.elapsed();
+        let (credentials, session) = (&self.credentials, login.session_token.as_str());
+        let looked = async {
+            self.client.citizen_cases(credentials, session).await.context("their cases")?;
+            let _: Vec<protocol::MailboxDto> =
+                self.client.get_as_person(credentials, session, "/v1/eaddress/mailboxes").await.context("mailboxes")?;
+            let inbox: Vec<protocol::MessageDto> = self
+                .client
+                .get_as_person(credentials, session, &format!("/v1/eaddress/mailboxes/{}/inbox", citizen.mailbox))
+                .await
+                .context("their inbox")?;
+            let letter = inbox.first().context("the letter from VID is not in their inbox")?;
+            let path = format!("/v1/eaddress/mailboxes/{}/messages/{}", citizen.mailbox, letter.id);
+            let _: protocol::MessageDto =
+                self.client.get_as_person(credentials, session, &path).await.context("opening the letter")?;
+            anyhow::Ok(())
+        }
+        .await;
+        self.client.log_out(credentials, session).await.context("logging out")?;
+        looked?;
+        Ok((logged_in, began.elapsed()))
+    }
+
     /// What a clerk does at this desk between two rounds: now and then a case, now and then a
     /// message from the centre's mailbox to VID about it.
     fn work(&mut self, plan: &FleetPlan, clock: &engine::Clock) -> Result<()> {
@@ -451,6 +580,26 @@ async fn change_service(http: &reqwest::Client, url: &str, key: &str, text: &str
     bail!("changing the service: still a conflict after five fresh reads")
 }
 
+/// A letter from VID (key `vid_key`) to `mailbox`, through the institutions' API.
+async fn send_letter(http: &reqwest::Client, url: &str, vid_key: &str, mailbox: &str) -> Result<()> {
+    let letter = serde_json::json!({
+        "id": Uuid::now_v7(),
+        "recipients": [mailbox],
+        "subject": "Paziņojums par nodokli",
+        "body": "Lūdzam iepazīties ar lēmumu.",
+        "attachments": [],
+    });
+    let answer = http
+        .post(format!("{}/v1/eaddress/mailboxes/{VID_BOX}/messages", url.trim_end_matches('/')))
+        .header("pietura-protocol", "1")
+        .header("authorization", vid_key)
+        .json(&letter)
+        .send()
+        .await?;
+    ensure!(answer.status().is_success(), "VID's letter to {mailbox}: {} {}", answer.status(), answer.text().await?);
+    Ok(())
+}
+
 /// After the drain: each desk's outbox all applied, its centre's cases all held once, its
 /// messages all known to the server; each device on the last catalogue change.
 async fn check(members: &[Member], last_change: &str, clock: &engine::Clock) -> Result<FleetReport> {
@@ -495,6 +644,12 @@ async fn check(members: &[Member], last_change: &str, clock: &engine::Clock) -> 
         cases_registered: registered_per_centre.values().sum(),
         messages_written: members.iter().map(|m| m.messages.len() as u64).sum(),
         catalogue_changes: 0,
+        citizen_visits: 0,
+        failed_visits: 0,
+        login_p50_ms: 0.0,
+        login_p99_ms: 0.0,
+        visit_p50_ms: 0.0,
+        visit_p99_ms: 0.0,
         entries_not_applied: refused,
         desks_out_of_step: out_of_step,
         messages_unknown: unknown,

@@ -2,7 +2,7 @@
 //! server, which this program starts on the database given and stops at the end.
 //!
 //! `load_devices DATABASE DIR [--desks N] [--kiosks N] [--centres N] [--minutes M]
-//! [--round-secs S] [--instances N]`: DATABASE is an SQLite file or a PostgreSQL URL (fresh: it is prepared
+//! [--round-secs S] [--citizen-secs S] [--instances N]`: DATABASE is an SQLite file or a PostgreSQL URL (fresh: it is prepared
 //! here); DIR holds the devices' stores. With `--instances N` (PostgreSQL only) N servers share the
 //! database and a local S3 store behind nginx. The binaries come from `PIETURA_BIN_DIR`. Prints a
 //! summary on standard error and `load-report {json}` on standard output; exits 1 if anything
@@ -23,7 +23,7 @@ async fn main() -> Result<()> {
     let (database, dir) = match args.as_slice() {
         [database, dir, ..] => (PathBuf::from(database), PathBuf::from(dir)),
         _ => anyhow::bail!(
-            "usage: load_devices DATABASE DIR [--desks N] [--kiosks N] [--centres N] [--minutes M] [--round-secs S]"
+            "usage: load_devices DATABASE DIR [--desks N] [--kiosks N] [--centres N] [--minutes M] [--round-secs S] [--citizen-secs S] [--instances N]"
         ),
     };
     let option = |name: &str, default: f64| -> Result<f64> {
@@ -42,6 +42,8 @@ async fn main() -> Result<()> {
         case_every: Duration::from_secs(60),
         message_every: Duration::from_secs(300),
         change_every: Duration::from_secs(60).min(round_every * 6),
+        // A citizen at each kiosk every two minutes on average: 500 kiosks, about 4 visits a second.
+        citizen_every: Duration::from_secs_f64(option("--citizen-secs", 120.0)?),
     };
     std::fs::create_dir_all(&dir)?;
     let bin = tests::bin_dir();
@@ -57,7 +59,8 @@ async fn main() -> Result<()> {
     let rss = &report.server_rss_kib;
     eprintln!(
         "load: {} devices, {} rounds ({:.1}/s), {} failed; a lone device's round {:.1} ms; round p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
-         {} cases, {} messages, {} catalogue changes; not applied {}, desks out of step {}, messages unknown {}, \
+         {} cases, {} messages, {} catalogue changes; {} citizens' visits at kiosks ({} failed), card login p50 {:.1} ms, \
+         p99 {:.1} ms, whole visit p50 {:.1} ms, p99 {:.1} ms; not applied {}, desks out of step {}, messages unknown {}, \
          devices behind {}; audit intact {}; server RSS first {} MiB, last {} MiB, max {} MiB",
         report.devices,
         report.rounds,
@@ -70,6 +73,12 @@ async fn main() -> Result<()> {
         report.cases_registered,
         report.messages_written,
         report.catalogue_changes,
+        report.citizen_visits,
+        report.failed_visits,
+        report.login_p50_ms,
+        report.login_p99_ms,
+        report.visit_p50_ms,
+        report.visit_p99_ms,
         report.entries_not_applied,
         report.desks_out_of_step,
         report.messages_unknown,
