@@ -211,7 +211,9 @@ fn run_setup_python_tool(bin: &Path, packages: &[&str]) -> Result<()> {
         eprintln!("{name}: {} present", packages.join(", "));
         return Ok(());
     }
-    exec(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+    // Made afresh: a venv whose folder moved (or whose Python was upgraded) has commands that
+    // point at an interpreter no longer there, and `venv` without `--clear` leaves them so.
+    exec(Command::new("python3").args(["-m", "venv", "--clear"]).arg(venv))?;
     exec(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check"]).args(packages))
 }
 
