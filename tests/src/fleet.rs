@@ -236,9 +236,7 @@ impl Tally {
             self.failures.push(failure);
         }
     }
-}
 
-impl Tally {
     /// A citizen's visit: how long its login and the whole took, or why it failed.
     fn record_visit(&mut self, visit: Result<(Duration, Duration)>) {
         match visit {
