@@ -21,8 +21,8 @@ use domain::Language;
 
 use pending::Pending;
 use screens::{
-    CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, FormAnswer, HeldTap, HomeAction,
-    HomeScreen, LoginAction, LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
+    CitizenAction, CitizenScreen, CitizenStart, EnrollAction, EnrollScreen, FormAnswer, HomeAction, HomeScreen,
+    LoginAction, LoginScreen, MailAnswer, MailRequest, ReplyAnswer, language_bar,
 };
 use texts::{error_text, tr};
 pub use theme::{DISPLAY_KEPT_IDLE_SECS, Display, Palette, apply_kiosk_style, high_contrast_visuals, normal_visuals};
@@ -470,7 +470,6 @@ impl KioskApp {
             }
             if let Some(answer) = self.pending_mail.take() {
                 screen.answered(answer, self.language);
-                screen.held_tap = None;
                 // What the citizen tapped meanwhile, in the next frame.
                 if let Some(tap) = self.next_citizen_tap.take() {
                     self.actions.push(Action::Citizen(tap));
@@ -622,11 +621,8 @@ impl KioskApp {
         // what acts (prints, signs, gives or ends a right) is not done later unseen but refused,
         // with a word, so a tap repeated in impatience never prints or signs twice.
         if self.pending_mail.is_waiting() {
-            if action.acts() {
-                screen.held_tap = Some(HeldTap::Refused);
-            } else {
-                screen.held_tap = Some(HeldTap::Next);
-                self.next_citizen_tap = Some(action);
+            if let Some(waiting) = screen.tapped_while_waiting(action) {
+                self.next_citizen_tap = Some(waiting);
             }
             return;
         }

@@ -449,8 +449,21 @@ impl CitizenScreen {
         }
     }
 
+    /// A tap made while an answer is awaited, said on screen: answers the action to do once the
+    /// answer is in, or `None` when it acts (`CitizenAction::acts`) and must be tapped again.
+    pub fn tapped_while_waiting(&mut self, action: CitizenAction) -> Option<CitizenAction> {
+        if action.acts() {
+            self.held_tap = Some(HeldTap::Refused);
+            None
+        } else {
+            self.held_tap = Some(HeldTap::Next);
+            Some(action)
+        }
+    }
+
     /// An answer from the server, shown.
     pub fn answered(&mut self, answer: MailAnswer, language: Language) {
+        self.held_tap = None;
         match answer {
             MailAnswer::Inbox(result) => self.inbox = loadable(result),
             MailAnswer::Opened(result) => self.opened = Some(loadable(result)),
