@@ -533,23 +533,41 @@ pub async fn pull_catalogue(
         AbortOnDrop(tokio::spawn(async move { client.catalogue_page(&credentials, after, FEED_PAGE).await }))
     };
     let mut progress = store.catalogue_progress()?;
+    // The first page, when it was read to decide on the snapshot.
+    let mut read_first = None;
     if progress.cursor == 0 {
         // A first sync starts from the server's snapshot when it has one: downloading the
-        // built file is many times faster than applying and indexing every record here.
-        match take_snapshot(client, credentials, store).await {
-            Ok(taken) => {
-                progress = taken;
-                on_page(&progress, false);
+        // built file is many times faster than applying and indexing every record here. A
+        // device that has caught up with an empty catalogue takes it again only once the
+        // catalogue has grown past what its pages apply quickly, not every round.
+        let far_behind = match progress.caught_up_at {
+            None => true,
+            Some(_) => {
+                let page = next_page(&mut fetch(0)).await?;
+                let far = page.0.head > BULK_LOAD_RECORDS;
+                read_first = Some(page);
+                far
             }
-            Err(PullError::Server(error)) if error.is_unreachable() => return Err(PullError::Server(error)),
-            Err(error) => warn!(%error, "no catalogue snapshot: pulling the feed record by record"),
+        };
+        if far_behind {
+            match take_snapshot(client, credentials, store).await {
+                Ok(taken) => {
+                    progress = taken;
+                    read_first = None;
+                    on_page(&progress, false);
+                }
+                Err(PullError::Server(error)) if error.is_unreachable() => return Err(PullError::Server(error)),
+                Err(error) => warn!(%error, "no catalogue snapshot: pulling the feed record by record"),
+            }
         }
     }
-    let mut next = fetch(progress.cursor);
+    let mut next = match read_first {
+        Some(page) => AbortOnDrop(tokio::spawn(async move { Ok(page) })),
+        None => fetch(progress.cursor),
+    };
     let mut bulk = false;
     loop {
-        let (page, bytes) =
-            (&mut next.0).await.map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??;
+        let (page, bytes) = next_page(&mut next).await?;
         let CataloguePage { records, head } = page;
         let cursor = records.last().map_or(head, |r| r.seq).max(progress.cursor);
         // An empty page means caught up whatever the head says (records may have moved).
@@ -750,6 +768,13 @@ async fn blocking<T: Send + 'static>(
 
 /// A spawned task that is cancelled when its handle is dropped (a prefetched page nobody needs).
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+/// The catalogue page a [`pull_catalogue`] fetch brings.
+async fn next_page(
+    fetching: &mut AbortOnDrop<Result<(CataloguePage, u64), ClientError>>,
+) -> Result<(CataloguePage, u64), PullError> {
+    Ok((&mut fetching.0).await.map_err(|e| PullError::Local(offline_store::StoreError::Corrupt(e.to_string())))??)
+}
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {

@@ -43,8 +43,10 @@ pub const IDLE_WARNING_SECS: i64 = 20;
 /// How often the login screen looks at the reader.
 const CARD_POLL_MS: i64 = 500;
 /// Untouched this long with nobody's use on it, the kiosk is quiet: a downloaded update may be
-/// installed (issue 19); looked at once a minute.
+/// installed (issue 19); looked at once a minute, or as often as that if it is set shorter.
 pub const QUIET_FOR_UPDATE_SECS: i64 = 180;
+/// How often a quiet kiosk looks for a downloaded update at most.
+const UPDATE_LOOK_EVERY_SECS: i64 = 60;
 
 /// What a screen asked for, waiting to be performed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,8 +353,7 @@ impl KioskApp {
                 self.display = Display::default();
             }
             // Between visitors: the moment for an update, never in someone's session.
-            let looked_lately = self.update_looked_at.is_some_and(|at| (now - at).num_seconds() < 60);
-            if idle >= self.quiet_for_update_secs && !looked_lately {
+            if update_look_due(now, idle, self.update_looked_at, self.quiet_for_update_secs) {
                 self.update_looked_at = Some(now);
                 if let Some(session) = &self.session {
                     session.install_update_if_waiting();
@@ -845,6 +846,19 @@ impl eframe::App for KioskApp {
     }
 }
 
+/// Whether a kiosk untouched for `idle` seconds, with nobody's use, looks for a downloaded update
+/// now: once it is quiet, then every [`UPDATE_LOOK_EVERY_SECS`], or every `quiet_secs` when that
+/// is shorter (a download that lands just after a look then waits no longer than the quiet).
+fn update_look_due(
+    now: chrono::DateTime<chrono::Utc>,
+    idle: i64,
+    looked_at: Option<chrono::DateTime<chrono::Utc>>,
+    quiet_secs: i64,
+) -> bool {
+    let look_every = quiet_secs.clamp(1, UPDATE_LOOK_EVERY_SECS);
+    idle >= quiet_secs && looked_at.is_none_or(|at| (now - at).num_seconds() >= look_every)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -855,6 +869,23 @@ mod tests {
         196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 252, 207, 192, 80, 15, 0, 4, 133, 1, 128, 132, 169, 140,
         33, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
     ];
+
+    #[test]
+    fn a_quiet_kiosk_looks_for_an_update_once_a_minute_or_as_often_as_its_quiet_is_set() {
+        let at = |s: i64| chrono::DateTime::from_timestamp(1_800_000_000 + s, 0).expect("a time");
+        // Not before it is quiet; at once when it is and it never looked.
+        assert!(!update_look_due(at(0), 179, None, QUIET_FOR_UPDATE_SECS));
+        assert!(update_look_due(at(0), 180, None, QUIET_FOR_UPDATE_SECS));
+        // Then once a minute.
+        assert!(!update_look_due(at(59), 239, Some(at(0)), QUIET_FOR_UPDATE_SECS));
+        assert!(update_look_due(at(60), 240, Some(at(0)), QUIET_FOR_UPDATE_SECS));
+        // Quiet set to 5 s: a download landing after a look waits 5 s, not a minute.
+        assert!(!update_look_due(at(4), 9, Some(at(0)), 5));
+        assert!(update_look_due(at(5), 10, Some(at(0)), 5));
+        // Quiet set to 0: looked at every second, not every frame.
+        assert!(!update_look_due(at(0), 0, Some(at(0)), 0));
+        assert!(update_look_due(at(1), 1, Some(at(0)), 0));
+    }
 
     #[test]
     fn attachments_are_made_ready_for_the_screen_or_refused_with_a_code_the_kiosk_translates() {

@@ -130,14 +130,19 @@ pub fn run(root: &Path, packages: &Packages) -> Result<()> {
     std::fs::write(update_drop_in.join("test.conf"), UPDATE_DROP_IN)?;
 
     // Installed as on a new machine before its first boot: apt fetches what the packages declare.
+    // The archives it downloads are kept between runs (apt checks each against the fresh index,
+    // and drops those the mirror no longer has), so a warm run does not fetch 185 MB again.
     let started = Instant::now();
+    let archives = work.join("apt-archives");
+    std::fs::create_dir_all(&archives)?;
     let apt = Command::new("systemd-nspawn")
         .arg("-D")
         .arg(&machine_root)
+        .arg(format!("--bind={}:/var/cache/apt/archives", archives.display()))
         .args(["--quiet", "--register=no", "--keep-unit", "--machine", "pietura-install-apt", "--", "sh", "-c"])
         .arg(
             "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-             /var/tmp/pietura-debs/*.deb",
+             /var/tmp/pietura-debs/*.deb && apt-get autoclean -q",
         )
         .output()?;
     std::fs::write(work.join("apt.log"), [apt.stdout.as_slice(), apt.stderr.as_slice()].concat())?;

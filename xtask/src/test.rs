@@ -174,9 +174,7 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
             &mut timings,
             || {
                 let built = crate::install_test::build_packages(root)?;
-                for deb in built.all() {
-                    crate::package::lintian(deb)?;
-                }
+                crate::package::lintian_all(&built.all())?;
                 crate::install_test::run(root, &built)
             },
         )?;

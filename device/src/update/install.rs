@@ -173,10 +173,12 @@ pub fn install_ready(at: &Installation) -> Result<Installed, InstallError> {
     };
     error!(%reason, to = %package_version, back_to = %from, "the update failed; rolling back");
     run(Command::new("dpkg").env("DEBIAN_FRONTEND", "noninteractive").args(["-i", "--force-confold"]).arg(&kept_deb))?;
-    // The failed version may have run the unit into its start limit.
+    // The failed version may have run the unit into its start limit. The package's own scripts
+    // have just restarted it: `start` only starts it if that did not take (a second restart at
+    // once stopped a program still starting, which then took its stop timeout to end).
     if let Health::Started { .. } = at.health {
         let _ = run(Command::new("systemctl").args(["reset-failed", &at.unit]));
-        let _ = run(Command::new("systemctl").args(["restart", &at.unit]));
+        let _ = run(Command::new("systemctl").args(["start", &at.unit]));
     }
     mark_refused(at, &version);
     let _ = std::fs::remove_file(&offered);

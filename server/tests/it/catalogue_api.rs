@@ -329,6 +329,46 @@ async fn a_first_sync_snapshot_downloads_whole_resumes_where_it_stopped_and_inst
     }
 }
 
+#[tokio::test]
+async fn a_device_caught_up_with_an_empty_catalogue_takes_no_snapshot_again_and_gets_what_comes_from_the_feed() {
+    use std::os::unix::fs::MetadataExt;
+    // A server set up before its catalogue is imported: devices enrolled meanwhile sync every
+    // round, and must not download and install the (empty) snapshot each time.
+    let server = start().await;
+    let code = add_desk(server.store.as_ref(), "Galds 1").await;
+    let enrolled = client(&server.url).enroll(&code).await.unwrap();
+    let creds = DeviceCredentials { device_id: enrolled.device_id, secret: enrolled.device_secret };
+    let device_dir = tempfile::tempdir().unwrap();
+    let key = offline_store::DatabaseKey::from_bytes([3; 32]);
+    let store = std::sync::Arc::new(offline_store::Store::open(&device_dir.path().join("local.db"), &key).unwrap());
+    let clock = device::engine::system_clock();
+    let sync = client(&server.url);
+    let pull = || device::engine::pull_catalogue(&sync, &creds, &store, &clock, |_, _| {});
+    // The installed catalogue file: a snapshot is installed by renaming a new file over it.
+    let installed = || std::fs::metadata(store.catalogue_path()).unwrap().ino();
+
+    let first = pull().await.unwrap();
+    assert_eq!(first.cursor, 0);
+    assert!(first.is_caught_up(), "{first:?}");
+    let after_first = installed();
+    for _ in 0..3 {
+        let again = pull().await.unwrap();
+        assert!(again.is_caught_up(), "{again:?}");
+        assert_eq!(installed(), after_first, "the empty snapshot was downloaded and installed again");
+    }
+
+    // The catalogue imported later, small: its records come through the feed.
+    import_demo(&server).await;
+    let later = pull().await.unwrap();
+    assert_eq!(later.cursor, 104);
+    assert!(later.is_caught_up(), "{later:?}");
+    assert_eq!(installed(), after_first, "a catalogue this small comes through the feed");
+    let hits = store
+        .search(&offline_store::SearchQuery { text: "sunu nodev".into(), limit: 5, ..Default::default() })
+        .unwrap();
+    assert!(hits.iter().any(|h| h.title.contains("Suņu")), "{hits:?}");
+}
+
 fn example(name: &str) -> server::catalogue::files::CatalogueFile {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cpsv-ap").join(name);
     server::catalogue::files::read(&path).unwrap().catalogue
