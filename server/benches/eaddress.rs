@@ -9,7 +9,11 @@
 //!
 //! `pg_virtualenv sh -c 'PIETURA_TEST_POSTGRES_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE"
 //!   cargo bench -p server --bench eaddress'`; `PIETURA_BENCH_MAILBOXES` and
-//! `PIETURA_BENCH_MESSAGES` scale it down for a quick look.
+//! `PIETURA_BENCH_MESSAGES` scale it down for a quick look; `PIETURA_BENCH_SENDS` (2,000) is how
+//! many messages each sending run sends (more for a steadier figure or a profile);
+//! `PIETURA_BENCH_STATEMENTS=1` prints each statement's execution and planning time per call
+//! (needs `pg_virtualenv -o shared_preload_libraries=pg_stat_statements -o
+//! pg_stat_statements.track_planning=on`).
 
 use std::time::{Duration, Instant};
 
@@ -55,6 +59,12 @@ async fn main() {
     admin.batch_execute("CREATE DATABASE pietura_bench_eaddress").await.unwrap();
     let url = with_database(&admin_url, "pietura_bench_eaddress");
     let store = store::open(&DatabaseLocation::Postgres(url.clone())).await.unwrap();
+    // PIETURA_BENCH_STATEMENTS=1 under `pg_virtualenv -o shared_preload_libraries=pg_stat_statements
+    // -o pg_stat_statements.track_planning=on`: the statements' times at the end.
+    let statements = std::env::var("PIETURA_BENCH_STATEMENTS").is_ok();
+    if statements {
+        connect(&url).await.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await.unwrap();
+    }
     let sql = connect(&url).await;
 
     // Generation: set-based, in the schema's own tables with its indexes in place.
@@ -170,9 +180,9 @@ async fn main() {
     let sha = hex::encode(Sha256::digest(&pdf));
     attachments.put(&sha, pdf.clone().into()).await.unwrap();
     let institution = Principal::Institution { id: "https://pietura.lv/id/org/bench".into() };
-    const SENDS: u64 = 2_000;
+    let sends_per_run = scale("PIETURA_BENCH_SENDS", 2_000);
     let started = Instant::now();
-    for k in 0..SENDS {
+    for k in 0..sends_per_run {
         #[allow(clippy::disallowed_methods)] // the benchmark's clock
         let now: DateTime<Utc> = Utc::now();
         let message = NewMessage {
@@ -200,11 +210,11 @@ async fn main() {
         .await
         .unwrap();
     }
-    let sends = SENDS as f64 / started.elapsed().as_secs_f64();
+    let sends = sends_per_run as f64 / started.elapsed().as_secs_f64();
     // Each message with its own 10 kB attachment, written to the object store (a folder: a
     // temporary file renamed into place) before the send, as a desk's upload and push do.
     let started = Instant::now();
-    for k in 0..SENDS {
+    for k in 0..sends_per_run {
         #[allow(clippy::disallowed_methods)] // the benchmark's clock
         let now: DateTime<Utc> = Utc::now();
         let mut own = pdf.clone();
@@ -236,7 +246,7 @@ async fn main() {
         .await
         .unwrap();
     }
-    let stored_sends = SENDS as f64 / started.elapsed().as_secs_f64();
+    let stored_sends = sends_per_run as f64 / started.elapsed().as_secs_f64();
     // Four senders at once: every audited write takes the audit log's head row in turn.
     const SENDERS: u64 = 4;
     let started = Instant::now();
@@ -245,12 +255,12 @@ async fn main() {
         let (store, attachments, calendar, institution, sha, size) =
             (store.clone(), attachments.clone(), calendar.clone(), institution.clone(), sha.clone(), pdf.len());
         tasks.push(tokio::spawn(async move {
-            for k in 0..SENDS / SENDERS {
+            for k in 0..sends_per_run / SENDERS {
                 #[allow(clippy::disallowed_methods)] // the benchmark's clock
                 let now: DateTime<Utc> = Utc::now();
                 let message = NewMessage {
                     id: Uuid::now_v7(),
-                    recipients: vec![person(1 + ((sender * SENDS + k) * 7_919) % mailboxes)],
+                    recipients: vec![person(1 + ((sender * sends_per_run + k) * 7_919) % mailboxes)],
                     subject: format!("Lēmums {sender}/{k}"),
                     body: String::new(),
                     case_number: None,
@@ -278,14 +288,14 @@ async fn main() {
     for task in tasks {
         task.await.unwrap();
     }
-    let concurrent_sends = (SENDS / SENDERS * SENDERS) as f64 / started.elapsed().as_secs_f64();
+    let concurrent_sends = (sends_per_run / SENDERS * SENDERS) as f64 / started.elapsed().as_secs_f64();
     // The floor: a one-row insert transaction, as many, on the same database.
     sql.batch_execute("CREATE TABLE bare (id uuid PRIMARY KEY, body text)").await.unwrap();
     let started = Instant::now();
-    for _ in 0..SENDS {
+    for _ in 0..sends_per_run {
         sql.execute("INSERT INTO bare VALUES ($1, 'x')", &[&Uuid::now_v7()]).await.unwrap();
     }
-    let bare = SENDS as f64 / started.elapsed().as_secs_f64();
+    let bare = sends_per_run as f64 / started.elapsed().as_secs_f64();
     println!(
         "sending (authorise, rules, attachment check, message + delivery + audit entry in one transaction), one sender: {sends:.0} messages/s; a bare one-row insert transaction {bare:.0}/s; ratio {:.2}",
         sends / bare
@@ -295,6 +305,29 @@ async fn main() {
         stored_sends / bare,
         concurrent_sends / bare
     );
+    if statements {
+        // Where the database's time went, per statement (planning is per call for statements
+        // whose generic plan PostgreSQL judges dearer than planning afresh, e.g. `= ANY($1)`).
+        let rows = sql
+            .query(
+                "SELECT calls, total_exec_time / calls * 1000, total_plan_time / calls * 1000,
+                        left(regexp_replace(query, '\\s+', ' ', 'g'), 80)
+                 FROM pg_stat_statements WHERE calls >= $1 ORDER BY total_exec_time + total_plan_time DESC LIMIT 8",
+                &[&(sends_per_run as i64)],
+            )
+            .await
+            .unwrap();
+        println!("statements run at least {sends_per_run} times (pg_stat_statements), per call:");
+        for row in rows {
+            println!(
+                "  {:>7} calls, executing {:>6.1} µs, planning {:>5.1} µs: {}",
+                row.get::<_, i64>(0),
+                row.get::<_, f64>(1),
+                row.get::<_, f64>(2),
+                row.get::<_, String>(3)
+            );
+        }
+    }
     drop(store);
     drop(sql);
     admin.batch_execute("DROP DATABASE IF EXISTS pietura_bench_eaddress WITH (FORCE)").await.unwrap();
