@@ -82,6 +82,11 @@ pub enum Part {
     Desk,
     Kiosk,
     Catalogue,
+    /// Offline search over the catalogue at `--scale` (`cargo bench -p offline-store --bench search`).
+    Search,
+    /// E-address on PostgreSQL: inbox pages and sending (`cargo bench -p server --bench eaddress`;
+    /// 20,000 mailboxes and 200,000 messages unless `PIETURA_BENCH_MAILBOXES`/`_MESSAGES` say).
+    Eaddress,
     /// The fleet load test (long: `--minutes` on each backend).
     Load,
 }
@@ -117,6 +122,12 @@ pub fn run(root: &Path, only: &[Part], scale: usize, load_plan: LoadPlan) -> Res
     }
     if wanted(Part::Catalogue) {
         catalogue(root, &bin, &dir, scale)?;
+    }
+    if wanted(Part::Search) {
+        search(scale)?;
+    }
+    if wanted(Part::Eaddress) {
+        eaddress()?;
     }
     if wanted(Part::Load) {
         load(&bin, &dir, load_plan)?;
@@ -437,6 +448,45 @@ fn kiosk(bin: &Path) -> Result<()> {
 fn desk_pid() -> Option<u32> {
     let output = Command::new("pgrep").args(["-n", "-x", "pietura-desk"]).output().ok()?;
     String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
+/// The search benchmark at `scale` (each query's time beside a bare FTS5 MATCH in the same run;
+/// FTS5's own ranking, minutes at larger scales, only at the first).
+fn search(scale: usize) -> Result<()> {
+    let scale = scale.to_string();
+    let mut command = Command::new("cargo");
+    command.args(["bench", "--locked", "-p", "offline-store", "--bench", "search", "--", "--scale", &scale]);
+    if scale != "1" {
+        command.arg("--no-fts5-ranking");
+    }
+    exec(&mut command)
+}
+
+/// The e-address benchmark on a throwaway PostgreSQL cluster: inbox pages, then sending by one
+/// and by four senders beside a bare one-row insert in the same run. At the issue's scale
+/// (2 million mailboxes, 20 million messages: 17 minutes to generate) with
+/// `PIETURA_BENCH_MAILBOXES=2000000 PIETURA_BENCH_MESSAGES=20000000`.
+fn eaddress() -> Result<()> {
+    let mut command = Command::new("pg_virtualenv");
+    command.args([
+        "sh",
+        "-c",
+        r#"PIETURA_TEST_POSTGRES_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" exec "$@""#,
+        "sh",
+        "cargo",
+        "bench",
+        "--locked",
+        "-p",
+        "server",
+        "--bench",
+        "eaddress",
+    ]);
+    for (name, default) in [("PIETURA_BENCH_MAILBOXES", "20000"), ("PIETURA_BENCH_MESSAGES", "200000")] {
+        if std::env::var_os(name).is_none() {
+            command.env(name, default);
+        }
+    }
+    exec(&mut command)
 }
 
 /// The fleet load test (`tests/src/bin/load_devices.rs`): half desks, half kiosks, ten per
