@@ -6,8 +6,10 @@ const executablePath = process.env.PIETURA_CHROMIUM ?? "/usr/bin/chromium";
 export default defineConfig({
   testDir: "flows",
   outputDir: "test-results",
-  fullyParallel: false,
-  workers: 1,
+  // Every test has its own browser context (its own localStorage, so its own fake backend):
+  // two at a time on two cores, 71 -> 54 s.
+  fullyParallel: true,
+  workers: 2,
   retries: 0,
   reporter: [["list"]],
   use: {
