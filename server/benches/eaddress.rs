@@ -59,13 +59,13 @@ async fn main() {
     admin.batch_execute("CREATE DATABASE pietura_bench_eaddress").await.unwrap();
     let url = with_database(&admin_url, "pietura_bench_eaddress");
     let store = store::open(&DatabaseLocation::Postgres(url.clone())).await.unwrap();
+    let sql = connect(&url).await;
     // PIETURA_BENCH_STATEMENTS=1 under `pg_virtualenv -o shared_preload_libraries=pg_stat_statements
     // -o pg_stat_statements.track_planning=on`: the statements' times at the end.
     let statements = std::env::var("PIETURA_BENCH_STATEMENTS").is_ok();
     if statements {
-        connect(&url).await.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await.unwrap();
+        sql.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await.unwrap();
     }
-    let sql = connect(&url).await;
 
     // Generation: set-based, in the schema's own tables with its indexes in place.
     let started = Instant::now();

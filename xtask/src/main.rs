@@ -103,9 +103,10 @@ enum Task {
     /// What the official CPSV-AP 3.2.0 shapes (pySHACL) say of the demo catalogue's export and of
     /// SEMIC's example, by kind of violation (issue 21).
     Shacl,
-    /// (internal) Runs nextest with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG* variables.
+    /// (internal) Runs cargo with PIETURA_TEST_POSTGRES_URL built from pg_virtualenv's PG*
+    /// variables: the tests' and the e-address bench's database.
     #[command(hide = true)]
-    NextestInPg { args: Vec<String> },
+    CargoInPg { args: Vec<String> },
 }
 
 fn main() -> Result<()> {
@@ -130,7 +131,7 @@ fn main() -> Result<()> {
         }
         Task::Shacl => shacl::run(&root),
         Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),
-        Task::NextestInPg { args } => test::nextest_in_pg(&args),
+        Task::CargoInPg { args } => test::cargo_in_pg(&args),
     }
 }
 

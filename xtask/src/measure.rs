@@ -456,10 +456,19 @@ fn desk_pid() -> Option<u32> {
 /// The search benchmark at `scale` (each query's time beside a bare FTS5 MATCH in the same run;
 /// FTS5's own ranking, minutes at larger scales, only at the first).
 fn search(scale: usize) -> Result<()> {
-    let scale = scale.to_string();
     let mut command = Command::new("cargo");
-    command.args(["bench", "--locked", "-p", "offline-store", "--bench", "search", "--", "--scale", &scale]);
-    if scale != "1" {
+    command.args([
+        "bench",
+        "--locked",
+        "-p",
+        "offline-store",
+        "--bench",
+        "search",
+        "--",
+        "--scale",
+        &scale.to_string(),
+    ]);
+    if scale != 1 {
         command.arg("--no-fts5-ranking");
     }
     exec(&mut command)
@@ -471,19 +480,7 @@ fn search(scale: usize) -> Result<()> {
 /// `PIETURA_BENCH_MAILBOXES=2000000 PIETURA_BENCH_MESSAGES=20000000`.
 fn eaddress() -> Result<()> {
     let mut command = Command::new("pg_virtualenv");
-    command.args([
-        "sh",
-        "-c",
-        r#"PIETURA_TEST_POSTGRES_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE" exec "$@""#,
-        "sh",
-        "cargo",
-        "bench",
-        "--locked",
-        "-p",
-        "server",
-        "--bench",
-        "eaddress",
-    ]);
+    command.args(["cargo", "xtask", "cargo-in-pg", "--", "bench", "--locked", "-p", "server", "--bench", "eaddress"]);
     for (name, default) in [("PIETURA_BENCH_MAILBOXES", "20000"), ("PIETURA_BENCH_MESSAGES", "200000")] {
         if std::env::var_os(name).is_none() {
             command.env(name, default);

@@ -146,8 +146,10 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
                         "pg_virtualenv",
                         "cargo",
                         "xtask",
-                        "nextest-in-pg",
+                        "cargo-in-pg",
                         "--",
+                        "nextest",
+                        "run",
                         "--workspace",
                         "--locked",
                         "--no-fail-fast",
@@ -190,7 +192,7 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
 }
 
 /// Inside `pg_virtualenv`: turn its PG* variables into the URL the storage suite reads.
-pub fn nextest_in_pg(args: &[String]) -> Result<()> {
+pub fn cargo_in_pg(args: &[String]) -> Result<()> {
     let var =
         |name: &str| std::env::var(name).with_context(|| format!("{name} is not set: run this under pg_virtualenv"));
     let url = format!(
@@ -202,5 +204,5 @@ pub fn nextest_in_pg(args: &[String]) -> Result<()> {
         var("PGDATABASE")?
     );
     eprintln!("PostgreSQL: a throwaway cluster on port {}", var("PGPORT")?);
-    exec(Command::new("cargo").args(["nextest", "run"]).args(args).env("PIETURA_TEST_POSTGRES_URL", url))
+    exec(Command::new("cargo").args(args).env("PIETURA_TEST_POSTGRES_URL", url))
 }
