@@ -99,7 +99,18 @@ fn sign(file: &Path, secret: &Path, comment: &str) -> Result<PathBuf> {
     Ok(signature)
 }
 
-pub fn run(root: &Path, packages: &Packages) -> Result<()> {
+/// Debian's base root for the machine, made now if it is not there yet (mmdebstrap: mostly
+/// downloading), so that `cargo xtask test` can make it while it builds.
+pub fn prepare_base_root(root: &Path) -> Result<PathBuf> {
+    crate::setup::install_apt(INSTALL_TEST_APT_PACKAGES)?;
+    let work = target_dir(root).join("install-test");
+    std::fs::create_dir_all(&work)?;
+    base_root(&work)
+}
+
+/// `installed` is called once apt has installed the packages, when what is left mostly waits
+/// on the machine (its boot, the kiosk's updates): the test run starts the UI flows there.
+pub fn run(root: &Path, packages: &Packages, installed: impl FnOnce()) -> Result<()> {
     let uid = Command::new("id").arg("-u").output()?;
     ensure!(
         String::from_utf8_lossy(&uid.stdout).trim() == "0",
@@ -153,6 +164,7 @@ pub fn run(root: &Path, packages: &Packages) -> Result<()> {
         tail(&apt.stderr)
     );
     eprintln!("installed with apt into a fresh Debian {SUITE} in {:.1} s", started.elapsed().as_secs_f64());
+    installed();
 
     let machine = Machine::boot(&machine_root, &work.join("boot.log"))?;
     let checked = check_machine(&machine, &work)

@@ -127,7 +127,7 @@ fn main() -> Result<()> {
         }
         Task::InstallTest => {
             let packages = install_test::build_packages(&root)?;
-            install_test::run(&root, &packages)
+            install_test::run(&root, &packages, || {})
         }
         Task::Shacl => shacl::run(&root),
         Task::Fuzz { minutes, targets } => fuzz::run(&root, minutes, &targets),
@@ -153,6 +153,51 @@ pub fn step<T>(name: &str, timings: &mut Vec<(String, f64)>, work: impl FnOnce()
     eprintln!("<== {name}: {seconds:.1} s{}", if result.is_err() { " (FAILED)" } else { "" });
     timings.push((name.to_owned(), seconds));
     result
+}
+
+/// Work on a thread of its own while the steps after it run: what mostly waits (downloads, apt,
+/// a browser's test run beside a machine booting) overlapping what keeps both cores busy.
+pub struct Alongside<T> {
+    name: String,
+    started: Instant,
+    /// The work's result and when it ended.
+    work: Option<std::thread::JoinHandle<(Result<T>, Instant)>>,
+}
+
+impl<T: Send + 'static> Alongside<T> {
+    pub fn start(name: &str, work: impl FnOnce() -> Result<T> + Send + 'static) -> Self {
+        eprintln!("\n==> (alongside the next steps) {name}");
+        let work = std::thread::spawn(move || (work(), Instant::now()));
+        Self { name: name.to_owned(), started: Instant::now(), work: Some(work) }
+    }
+
+    /// Waits for the work to end and reports it as a step (its own time, from start to end).
+    pub fn join(mut self, timings: &mut Vec<(String, f64)>) -> Result<T> {
+        let waited = Instant::now();
+        let (result, ended) = match self.work.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(ended)) => ended,
+            _ => (Err(anyhow::anyhow!("the work panicked")), Instant::now()),
+        };
+        let seconds = ended.duration_since(self.started).as_secs_f64();
+        eprintln!(
+            "<== {}: {seconds:.1} s, alongside ({:.1} s waited for it){}",
+            self.name,
+            waited.elapsed().as_secs_f64(),
+            if result.is_err() { " (FAILED)" } else { "" }
+        );
+        timings.push((format!("{} (alongside)", self.name), seconds));
+        result.with_context(|| format!("step failed: {}", self.name))
+    }
+}
+
+/// A run that fails before joining still waits for the work, so that no download or browser is
+/// left running on its own after the run has ended.
+impl<T> Drop for Alongside<T> {
+    fn drop(&mut self) {
+        if let Some(work) = self.work.take() {
+            let _ = work.join();
+        }
+    }
 }
 
 /// Runs a command, failing with its command line if it fails.

@@ -80,7 +80,7 @@ fn missing_packages(wanted: &[&'static str]) -> Vec<&'static str> {
         .collect()
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
@@ -218,10 +218,21 @@ fn run_setup_python_tool(bin: &Path, packages: &[&str]) -> Result<()> {
 }
 
 pub fn all(root: &Path) -> Result<()> {
+    all_but_python_tools(root)?;
+    python_tools(root)
+}
+
+/// The system packages, the cargo tools and the UI's packages: what the build needs.
+pub fn all_but_python_tools(root: &Path) -> Result<()> {
     run_setup_apt()?;
     run_setup_tools()?;
+    run_setup_npm(root)
+}
+
+/// schemathesis, pyHanko and pySHACL from PyPI (after the system packages: `python3-venv`);
+/// only the tests use them, so `cargo xtask test` installs them while it builds.
+pub fn python_tools(root: &Path) -> Result<()> {
     run_setup_python_tool(&schemathesis_bin(root), &[SCHEMATHESIS])?;
     run_setup_python_tool(&pyhanko_bin(root), &PYHANKO)?;
-    run_setup_python_tool(&crate::shacl::pyshacl_bin(root), &[crate::shacl::PYSHACL])?;
-    run_setup_npm(root)
+    run_setup_python_tool(&crate::shacl::pyshacl_bin(root), &[crate::shacl::PYSHACL])
 }

@@ -5,7 +5,7 @@ use std::{path::Path, process::Command, time::Instant};
 use anyhow::{Context, Result};
 
 use crate::{
-    exec, path_with_cargo_bin,
+    Alongside, exec, path_with_cargo_bin,
     services::{Pcscd, Xvfb},
     setup, step,
 };
@@ -96,8 +96,19 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
     let logs = crate::target_dir(root).join("e2e-logs");
     let mut timings = Vec::new();
     if install {
-        step("set-up: system packages, tools, UI packages", &mut timings, || setup::all(root))?;
+        step("set-up: system packages, tools, UI packages", &mut timings, || setup::all_but_python_tools(root))?;
     }
+    // Overlapping the build, which keeps both cores busy: work that mostly waits on downloads.
+    let python_tools = install.then(|| {
+        let root = root.to_owned();
+        Alongside::start("set-up: schemathesis, pyHanko, pySHACL (PyPI)", move || setup::python_tools(&root))
+    });
+    let base_root = (packages && setup::is_root()).then(|| {
+        let root = root.to_owned();
+        Alongside::start("the installation test's Debian root (mmdebstrap)", move || {
+            crate::install_test::prepare_base_root(&root).map(drop)
+        })
+    });
     step("cargo fmt --check", &mut timings, || exec(Command::new("cargo").args(["fmt", "--all", "--", "--check"])))?;
     // The desk embeds the built UI, so the UI is built before any cargo build.
     step("UI: type check and build", &mut timings, || {
@@ -110,14 +121,14 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
     step("cargo build of every target, linted by clippy (warnings are errors)", &mut timings, || {
         exec(clippy.apply(Command::new("cargo").args(["build", "--workspace", "--all-targets", "--locked"])))
     })?;
+    if let Some(python_tools) = python_tools {
+        python_tools.join(&mut timings)?;
+    }
     step("CPSV-AP export: the official SHACL shapes (pySHACL), 0 violations", &mut timings, || {
         crate::shacl::check(root)
     })?;
     step("UI unit tests (vitest)", &mut timings, || {
         exec(Command::new("npx").args(["vitest", "run"]).current_dir(root.join("ui")))
-    })?;
-    step("UI flows in Chromium (Playwright + axe-core)", &mut timings, || {
-        exec(Command::new("npx").args(["playwright", "test"]).current_dir(root.join("ui")))
     })?;
     step(
         "Rust tests: all crates, SQLite + PostgreSQL, kiosk, cards through pcscd, end-to-end under Xvfb, schemathesis",
@@ -169,18 +180,39 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
             result
         },
     )?;
+    // The UI flows beside the installation test once apt has installed the packages: from there
+    // it mostly waits on the booting machine and the kiosk's updates (alone, one after the other:
+    // 56 s and 129 s, the cores 58 % idle in the second). Building and linting the packages and
+    // apt's unpacking keep both cores busy, so they go first. The flows' output is shown when
+    // they end.
+    let start_ui_flows = || {
+        let ui = root.join("ui");
+        Alongside::start("UI flows in Chromium (Playwright + axe-core)", move || {
+            let run = Command::new("npx").args(["playwright", "test"]).current_dir(&ui).output()?;
+            let said = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+            anyhow::ensure!(run.status.success(), "`npx playwright test` failed with {}:\n{said}", run.status);
+            Ok(said)
+        })
+    };
+    let mut ui_flows = None;
     if packages {
+        if let Some(base_root) = base_root {
+            base_root.join(&mut timings)?;
+        }
         // After the tests: bundling marks the desk's binary in place.
+        let built = step("packages: the three .debs, checked by lintian", &mut timings, || {
+            let built = crate::install_test::build_packages(root)?;
+            crate::package::lintian_all(&built.all())?;
+            Ok(built)
+        })?;
         step(
-            "packages: the three .debs (lintian), installed with apt into a fresh Debian 13 booted by systemd-nspawn",
+            "installation test: the packages installed with apt into a fresh Debian 13 booted by systemd-nspawn",
             &mut timings,
-            || {
-                let built = crate::install_test::build_packages(root)?;
-                crate::package::lintian_all(&built.all())?;
-                crate::install_test::run(root, &built)
-            },
+            || crate::install_test::run(root, &built, || ui_flows = Some(start_ui_flows())),
         )?;
     }
+    let ui_flows = ui_flows.unwrap_or_else(start_ui_flows);
+    eprint!("{}", ui_flows.join(&mut timings)?);
     step("no personal codes in the servers' and desks' logs of the end-to-end runs", &mut timings, || {
         no_personal_codes_in_logs(&logs)
     })?;
