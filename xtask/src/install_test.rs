@@ -309,7 +309,14 @@ fn check_updates(root: &Path, machine: &Machine, machine_root: &Path, work: &Pat
     machine.wait("the rolled-back kiosk to run again", Duration::from_secs(60), || {
         Ok(machine.sh("systemctl is-active pietura-kiosk && pgrep -x pietura-kiosk")?.status.success())
     })?;
-    eprintln!("0.1.3 did not start: rolled back to 0.1.1, which runs again");
+    // Given up when systemd had restarted it three times, not at the end of its 20 s.
+    let journal = machine.ok("journalctl --no-pager -u pietura-kiosk-update")?;
+    ensure!(
+        String::from_utf8_lossy(&journal.stdout).contains("it stopped 3 times as it started"),
+        "the rollback of 0.1.3 did not say it stopped as it started:\n{}",
+        tail(&journal.stdout)
+    );
+    eprintln!("0.1.3 did not start: rolled back to 0.1.1 when it had stopped 3 times, and 0.1.1 runs again");
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 //! is trusted: the package is copied into root's own folder and its signature checked there
 //! against the release key the package installed, its name and version read from the package
 //! itself; the installed package is kept (`dpkg-repack`) before the new one is installed; if the
-//! new version has not said it started within the time allowed, the kept one is put back and the
-//! version is not tried again.
+//! new version has not said it started within the time allowed (or systemd has had to restart it
+//! three times meanwhile), the kept one is put back and the version is not tried again.
 
 use std::{
     path::{Path, PathBuf},
@@ -161,9 +161,13 @@ pub fn install_ready(at: &Installation) -> Result<Installed, InstallError> {
     let reason = match installed {
         Err(e) => Some(format!("it could not be installed: {e}")),
         Ok(_) => match &at.health {
-            Health::Started { within } => wait_started(&started, &version, *within)
-                .err()
-                .map(|waited| format!("it did not start within {waited:?}")),
+            Health::Started { within } => {
+                // Counted from here: the package's scripts have just restarted the unit, which
+                // sets systemd's count to 0, and an older version's restarts are not the new one's.
+                let before = automatic_restarts(&at.unit).unwrap_or(0);
+                let restarts = || automatic_restarts(&at.unit).map(|now| now.saturating_sub(before));
+                wait_started(&started, &version, *within, restarts).err()
+            }
             Health::SelfCheck { program } => self_check(program, &version).err(),
         },
     };
@@ -218,14 +222,70 @@ fn self_check(program: &Path, version: &ReleaseVersion) -> Result<(), String> {
     Ok(())
 }
 
-/// Waits for the new version to write `started` naming itself.
-fn wait_started(started: &Path, version: &ReleaseVersion, within: Duration) -> Result<(), Duration> {
+/// How many times in a row a new version may stop as it starts before it is rolled back without
+/// waiting out the rest of its time: a kiosk that works writes `started` at its first start, and
+/// one that stops at once would otherwise leave the screen black for the whole wait.
+const STOPPED_AT_START_LIMIT: u32 = 3;
+
+/// Waits for the new version to write `started` naming itself; gives up, saying why, when the
+/// time is over or when `restarts` (systemd's restarts of the unit since the install) says it
+/// stopped [`STOPPED_AT_START_LIMIT`] times.
+fn wait_started(
+    started: &Path,
+    version: &ReleaseVersion,
+    within: Duration,
+    mut restarts: impl FnMut() -> Option<u32>,
+) -> Result<(), String> {
     let begun = Instant::now();
-    while begun.elapsed() < within {
+    loop {
         if std::fs::read_to_string(started).is_ok_and(|v| v.trim() == version.as_str()) {
             return Ok(());
         }
+        if let Some(times) = restarts().filter(|&times| times >= STOPPED_AT_START_LIMIT) {
+            return Err(format!("it stopped {times} times as it started"));
+        }
+        if begun.elapsed() >= within {
+            return Err(format!("it did not start within {within:?}"));
+        }
         std::thread::sleep(Duration::from_millis(500));
     }
-    Err(within)
+}
+
+/// systemd's count of the unit's automatic restarts (`Restart=`) since it was last started or
+/// restarted by a job; none where systemd cannot say.
+fn automatic_restarts(unit: &str) -> Option<u32> {
+    let out = Command::new("systemctl").args(["show", "--property=NRestarts", "--value", unit]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().parse().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_version_that_keeps_stopping_is_given_up_at_the_third_restart_not_at_the_end_of_its_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = dir.path().join(STARTED_FILE);
+        let version: ReleaseVersion = "0.1.3".parse().unwrap();
+        let long = Duration::from_secs(600);
+
+        // Restarted by systemd again and again: given up at the third, long before ten minutes.
+        let mut count = 0;
+        let begun = Instant::now();
+        let said = wait_started(&started, &version, long, || {
+            count += 1;
+            Some(count)
+        });
+        assert_eq!(said, Err("it stopped 3 times as it started".to_owned()));
+        assert!(begun.elapsed() < Duration::from_secs(60));
+
+        // One restart, then it says it started: it works.
+        std::fs::write(&started, "0.1.3\n").unwrap();
+        assert_eq!(wait_started(&started, &version, long, || Some(1)), Ok(()));
+
+        // Started as an older version, no restarts, no systemd to ask: the time runs out.
+        std::fs::write(&started, "0.1.1").unwrap();
+        let said = wait_started(&started, &version, Duration::from_millis(600), || None);
+        assert_eq!(said, Err("it did not start within 600ms".to_owned()));
+    }
 }
