@@ -195,7 +195,10 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
         })
     };
     let mut ui_flows = None;
-    if packages {
+    let installation = || -> Result<()> {
+        if !packages {
+            return Ok(());
+        }
         if let Some(base_root) = base_root {
             base_root.join(&mut timings)?;
         }
@@ -209,10 +212,13 @@ pub fn run_all(root: &Path, install: bool, packages: bool) -> Result<()> {
             "installation test: the packages installed with apt into a fresh Debian 13 booted by systemd-nspawn",
             &mut timings,
             || crate::install_test::run(root, &built, || ui_flows = Some(start_ui_flows())),
-        )?;
-    }
-    let ui_flows = ui_flows.unwrap_or_else(start_ui_flows);
-    eprint!("{}", ui_flows.join(&mut timings)?);
+        )
+    };
+    let installed = installation();
+    // The flows' verdict too when the installation test failed: both are reported.
+    let ui_flows = ui_flows.unwrap_or_else(start_ui_flows).join(&mut timings);
+    installed?;
+    eprint!("{}", ui_flows?);
     step("no personal codes in the servers' and desks' logs of the end-to-end runs", &mut timings, || {
         no_personal_codes_in_logs(&logs)
     })?;
