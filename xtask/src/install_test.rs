@@ -111,16 +111,13 @@ pub fn prepare_base_root(root: &Path) -> Result<PathBuf> {
 /// `installed` is called once apt has installed the packages, when what is left mostly waits
 /// on the machine (its boot, the kiosk's updates): the test run starts the UI flows there.
 pub fn run(root: &Path, packages: &Packages, installed: impl FnOnce()) -> Result<()> {
-    let uid = Command::new("id").arg("-u").output()?;
     ensure!(
-        String::from_utf8_lossy(&uid.stdout).trim() == "0",
+        crate::setup::is_root(),
         "the installation test boots a machine with systemd-nspawn, which needs root: run it as root \
          (CI does), or skip it with `cargo xtask test --no-packages`"
     );
-    crate::setup::install_apt(INSTALL_TEST_APT_PACKAGES)?;
+    let base = prepare_base_root(root)?;
     let work = target_dir(root).join("install-test");
-    std::fs::create_dir_all(&work)?;
-    let base = base_root(&work)?;
     let machine_root = work.join("machine");
     stop_leftover(&machine_root);
     if machine_root.exists() {

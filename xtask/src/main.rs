@@ -167,8 +167,9 @@ pub struct Alongside<T> {
 impl<T: Send + 'static> Alongside<T> {
     pub fn start(name: &str, work: impl FnOnce() -> Result<T> + Send + 'static) -> Self {
         eprintln!("\n==> (alongside the next steps) {name}");
+        let started = Instant::now();
         let work = std::thread::spawn(move || (work(), Instant::now()));
-        Self { name: name.to_owned(), started: Instant::now(), work: Some(work) }
+        Self { name: name.to_owned(), started, work: Some(work) }
     }
 
     /// Waits for the work to end and reports it as a step (its own time, from start to end).

@@ -255,7 +255,10 @@ fn wait_started(
 /// restarted by a job; none where systemd cannot say.
 fn automatic_restarts(unit: &str) -> Option<u32> {
     let out = Command::new("systemctl").args(["show", "--property=NRestarts", "--value", unit]).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().parse().ok()).flatten()
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 #[cfg(test)]
