@@ -289,12 +289,13 @@ pub fn run() {
         });
 }
 
-/// The web view set for a forms app: no WebGL or Web Audio (never used: less to attack), no
-/// back/forward page cache (one page that never navigates), and a document viewer's small memory
-/// caches (every resource is local). None of them changes the idle desk's memory (README's
-/// performance table); drawing without the GPU and WebKit's DMA-BUF renderer off would (333 →
-/// 241 → 230 MiB under Xvfb) but made WebKitWebDriver's screenshots hang, which every
-/// end-to-end test of the real desk takes, so they are not set.
+/// The web view set for a forms app: drawn without the GPU, no WebGL or Web Audio (never used:
+/// less to attack), no back/forward page cache (one page that never navigates), and a document
+/// viewer's small memory caches (every resource is local). Drawing without the GPU takes the idle
+/// desk from 316 to 248 MiB (README's performance table) on centre PCs that run other state
+/// systems beside it, and spares the desk the GPU drivers' known troubles with WebKitGTK (a blank
+/// window); a page of forms and lists needs no GPU. `PIETURA_DESK_GPU=1` gives WebKit's own
+/// choice back, should a PC draw too slowly without it.
 #[cfg(target_os = "linux")]
 fn trim_web_view(webview: tauri::webview::PlatformWebview) {
     use webkit2gtk::{SettingsExt, WebContextExt, WebViewExt};
@@ -303,6 +304,11 @@ fn trim_web_view(webview: tauri::webview::PlatformWebview) {
         settings.set_enable_webgl(false);
         settings.set_enable_webaudio(false);
         settings.set_enable_page_cache(false);
+        if std::env::var("PIETURA_DESK_GPU").is_ok_and(|v| v.trim() == "1") {
+            tracing::info!("the web view may draw with the GPU (PIETURA_DESK_GPU=1)");
+        } else {
+            settings.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
+        }
     }
     if let Some(context) = view.context() {
         context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);

@@ -7,13 +7,14 @@
 //! receipt as a PDF (read back with pdftotext), get the server back and see "online" and the
 //! case on the server exactly once, restart the app and find everything remembered.
 //!
-//! Needs `DISPLAY` (an X server such as Xvfb), `tauri-driver` on PATH,
+//! Needs Xvfb (each desk gets an X screen of its own), `tauri-driver` on PATH,
 //! `/usr/bin/WebKitWebDriver` and pcscd with vsmartcard-vpcd; `cargo xtask test` provides all.
 //! Uses vpcd's two slots (readers `Virtual PCD 00 00` for the clerk, `00 01` for the customer).
 
 use std::{
     path::Path,
     process::{Command, Stdio},
+    sync::Arc,
     time::Duration,
 };
 
@@ -24,6 +25,7 @@ use tests::{
     people::{CLERK, VID, VID_BOX},
     processes::{Process, VirtualCardProcess, e2e_log, wait_until},
     scenario::Scenario,
+    screen::Screen,
     webdriver::Session,
 };
 
@@ -56,22 +58,30 @@ fn desk_log_dir(home: &Path) -> std::path::PathBuf {
     std::env::var_os("PIETURA_E2E_LOG_DIR").map_or_else(|| home.join("desk-logs"), std::path::PathBuf::from)
 }
 
-fn start_driver(port: u16, home: &Path) -> Process {
+fn start_driver(port: u16, home: &Path) -> DeskDriver {
     start_driver_with(port, home, &[])
+}
+
+/// tauri-driver, which launches the desk app on an X screen of its own whose pictures the
+/// test takes.
+pub(crate) struct DeskDriver {
+    pub url: String,
+    // The driver (and the app with it) ends before its screen.
+    _process: Process,
+    screen: Arc<Screen>,
 }
 
 /// [`start_driver`] with more environment for the app (e.g. `CUPS_SERVER`, which `lp` and
 /// `lpstat` read, to print on a private CUPS).
-pub(crate) fn start_driver_with(port: u16, home: &Path, environment: &[(&str, &str)]) -> Process {
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "DISPLAY is not set: run `cargo xtask test`, which starts Xvfb, or start an X server yourself"
-    );
+pub(crate) fn start_driver_with(port: u16, home: &Path, environment: &[(&str, &str)]) -> DeskDriver {
+    let screen = Arc::new(Screen::start(&home.join("screen")).expect("Xvfb starts (cargo xtask test installs it)"));
     let mut command = Command::new("tauri-driver");
     command
         .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
         .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
-        // The app inherits these: its own data folder, no writes to the real $HOME, fast sync.
+        // The app inherits these: its screen, its own data folder, no writes to the real $HOME,
+        // fast sync.
+        .env("DISPLAY", &screen.display)
         .env("PIETURA_DESK_DATA_DIR", home.join("desk-data"))
         .env("XDG_DATA_HOME", home.join("xdg-data"))
         .env("XDG_CACHE_HOME", home.join("xdg-cache"))
@@ -85,15 +95,17 @@ pub(crate) fn start_driver_with(port: u16, home: &Path, environment: &[(&str, &s
         .envs(environment.iter().copied())
         .stdout(Stdio::null())
         .stderr(e2e_log("pietura-desk", port));
-    Process::spawn("tauri-driver", &mut command).expect("tauri-driver is installed (cargo xtask test installs it)")
+    let process =
+        Process::spawn("tauri-driver", &mut command).expect("tauri-driver is installed (cargo xtask test installs it)");
+    DeskDriver { url: format!("http://127.0.0.1:{port}"), _process: process, screen }
 }
 
-pub(crate) fn open_app(driver: &str) -> Session {
+pub(crate) fn open_app(driver: &DeskDriver) -> Session {
     let app = bin_dir().join("pietura-desk");
     let mut session = None;
     // tauri-driver needs a moment to listen.
     wait_until("a WebDriver session", Duration::from_secs(30), || {
-        session = Some(Session::start(driver, &app)?);
+        session = Some(Session::start(&driver.url, &app, driver.screen.clone())?);
         Ok(true)
     })
     .unwrap();
@@ -101,7 +113,7 @@ pub(crate) fn open_app(driver: &str) -> Session {
 }
 
 /// The app started again (enrolled before): its home screen, the clerk's card and PIN1.
-fn reopen_and_log_in(driver: &str) -> Result<Session> {
+fn reopen_and_log_in(driver: &DeskDriver) -> Result<Session> {
     let app = open_app(driver);
     app.wait("the home screen after restart", Duration::from_secs(30), || {
         Ok(app.find("[data-testid=centre-name]")?.is_some())
@@ -332,8 +344,7 @@ fn a_desk_enrolls_through_the_ui_and_follows_the_server_going_away_and_back() ->
     cups.add_printer("Zale_HP", false)?;
 
     let driver_port = free_port();
-    let _driver = start_driver_with(driver_port, home.path(), &[("CUPS_SERVER", cups.address.as_str())]);
-    let driver = format!("http://127.0.0.1:{driver_port}");
+    let driver = start_driver_with(driver_port, home.path(), &[("CUPS_SERVER", cups.address.as_str())]);
     let app = open_app(&driver);
 
     // First run, in Latvian: a wrong code is refused with a clear message.
@@ -638,8 +649,7 @@ fn a_clerk_fills_an_e_form_offline_across_a_restart_and_it_reaches_the_instituti
     let port = free_port();
     let mut server = scenario.start(port)?;
     let driver_port = free_port();
-    let _driver = start_driver(driver_port, home.path());
-    let driver = format!("http://127.0.0.1:{driver_port}");
+    let driver = start_driver(driver_port, home.path());
 
     // Enrolled and logged in while the server is there; the forms come with the catalogue.
     let app = open_app(&driver);
@@ -837,8 +847,7 @@ fn an_administrator_grants_a_new_clerk_a_role_and_the_clerks_card_then_logs_in()
     let port = free_port();
     let _server = scenario.start(port)?;
     let driver_port = free_port();
-    let _driver = start_driver(driver_port, home.path());
-    let driver = format!("http://127.0.0.1:{driver_port}");
+    let driver = start_driver(driver_port, home.path());
     let app = open_app(&driver);
     app.wait("the first-run screen", Duration::from_secs(30), || Ok(app.find("input[name=serverUrl]")?.is_some()))?;
     app.type_into("input[name=serverUrl]", &_server.url)?;

@@ -387,8 +387,8 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     // The trainer's desk.
     let trainer_home = home.path().join("trainer");
     let trainer_port = free_port();
-    let _trainer_driver = start_driver_with(trainer_port, &trainer_home, &training);
-    let desk = open_app(&format!("http://127.0.0.1:{trainer_port}"));
+    let trainer_driver = start_driver_with(trainer_port, &trainer_home, &training);
+    let desk = open_app(&trainer_driver);
     enroll(&desk, &trainer_code)?;
     assert!(desk.text("[data-testid=training-banner]")?.contains("MĀCĪBAS"), "the banner on the login screen");
     card_login(&desk, &trainer)?;
@@ -428,8 +428,8 @@ fn a_workshop_on_two_real_training_desks_from_opening_to_reset() -> anyhow::Resu
     // The trainee's desk at seat 1.
     let trainee_home = home.path().join("seat-1");
     let trainee_port = free_port();
-    let _trainee_driver = start_driver_with(trainee_port, &trainee_home, &training);
-    let trainee = open_app(&format!("http://127.0.0.1:{trainee_port}"));
+    let trainee_driver = start_driver_with(trainee_port, &trainee_home, &training);
+    let trainee = open_app(&trainee_driver);
     enroll(&trainee, &seat_code)?;
     card_login(&trainee, &clerk)?;
     trainee

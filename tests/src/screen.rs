@@ -51,6 +51,20 @@ impl Screen {
         image::save_buffer(png, &rgb, width, height, image::ExtendedColorType::Rgb8)
             .with_context(|| format!("writing {}", png.display()))
     }
+
+    /// Writes the part of the screen a window covers (`x`, `y`, `width`, `height`; what lies
+    /// off the screen is left out) to `png`.
+    pub fn screenshot_area(&self, png: &Path, (x, y, width, height): (u32, u32, u32, u32)) -> Result<()> {
+        let xwd = std::fs::read(&self.frame_buffer).context("Xvfb's frame buffer file")?;
+        let (screen_width, screen_height, rgb) = xwd_to_rgb(&xwd)?;
+        let screen = image::RgbImage::from_raw(screen_width, screen_height, rgb).context("the frame buffer's size")?;
+        let (x, y) = (x.min(screen_width - 1), y.min(screen_height - 1));
+        let (width, height) = (width.min(screen_width - x).max(1), height.min(screen_height - y).max(1));
+        image::imageops::crop_imm(&screen, x, y, width, height)
+            .to_image()
+            .save(png)
+            .with_context(|| format!("writing {}", png.display()))
+    }
 }
 
 /// The pixels of an XWD (X Window Dump, version 7) image in Z format with 32-bit pixels, as

@@ -1,14 +1,19 @@
 //! Just enough of the W3C WebDriver protocol to drive the desk app through tauri-driver.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result, bail};
-use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Value, json};
+
+use crate::screen::Screen;
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Session {
     http: Http,
     base: String,
+    /// The X screen the app is on, which its pictures are taken from.
+    screen: Arc<Screen>,
 }
 
 /// Async reqwest on a small runtime of its own, so tests read top to bottom.
@@ -18,8 +23,9 @@ struct Http {
 }
 
 impl Session {
-    /// Opens a session in which tauri-driver (at `driver_url`) launches `application`.
-    pub fn start(driver_url: &str, application: &std::path::Path) -> Result<Self> {
+    /// Opens a session in which tauri-driver (at `driver_url`) launches `application` on `screen`
+    /// (the display tauri-driver was given).
+    pub fn start(driver_url: &str, application: &std::path::Path, screen: Arc<Screen>) -> Result<Self> {
         // reqwest is built without a bundled crypto provider; the workspace uses ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -33,7 +39,7 @@ impl Session {
         });
         let created = call(&http, "POST", &format!("{driver_url}/session"), Some(capabilities))?;
         let id = created["sessionId"].as_str().context("no session id")?.to_owned();
-        Ok(Self { http, base: format!("{driver_url}/session/{id}") })
+        Ok(Self { http, base: format!("{driver_url}/session/{id}"), screen })
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
@@ -132,12 +138,16 @@ impl Session {
         Ok((rect["width"].as_u64().context("no width")?, rect["height"].as_u64().context("no height")?))
     }
 
-    /// Saves a PNG of the window.
+    /// Saves a PNG of the window as the screen shows it. Not WebDriver's own screenshot: the
+    /// desk's web view is drawn without the GPU, and WebKitWebDriver's snapshot of such a view
+    /// now and then never answers (WebKitGTK 2.50).
     pub fn screenshot(&self, path: &std::path::Path) -> Result<()> {
-        let encoded = self.call("GET", "/screenshot", None)?;
-        let png = STANDARD.decode(encoded.as_str().context("screenshot is not base64")?)?;
-        std::fs::write(path, png)?;
-        Ok(())
+        let rect = self.call("GET", "/window/rect", None)?;
+        let number = |name: &str| -> Result<u32> {
+            let value = rect[name].as_f64().with_context(|| format!("the window's {name}"))?;
+            Ok(value.max(0.0) as u32)
+        };
+        self.screen.screenshot_area(path, (number("x")?, number("y")?, number("width")?, number("height")?))
     }
 
     /// Ends the session, which closes the app.
