@@ -16,6 +16,7 @@ use kiosk::{
     KioskApp,
     screens::{EnrollAction, EnrollScreen, HomeAction, HomeScreen, language_bar},
 };
+use tests::slow_network::SlowNetwork;
 use uuid::Uuid;
 
 fn fixed_clock() -> Clock {
@@ -455,68 +456,6 @@ fn kiosk_with_card_login_over(
     };
     runtime.block_on(session.enroll(&url, &server.enrollment_code)).unwrap();
     (KioskApp::new(Ok(Arc::new(session)), runtime.handle().clone(), clock), readers)
-}
-
-/// A loopback hop between a kiosk and its server that can hold the server's answers back, as a
-/// slow network does: requests go through at once, answers wait while [`SlowNetwork::hold`]s.
-struct SlowNetwork {
-    listener: std::net::TcpListener,
-    holding: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
-}
-
-impl SlowNetwork {
-    fn new() -> Self {
-        Self {
-            listener: std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
-            holding: Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new())),
-        }
-    }
-
-    /// Forwards every connection to `server_url` (`http://host:port`); answers this hop's URL.
-    fn lead_to(&self, server_url: &str) -> String {
-        let upstream = server_url.strip_prefix("http://").expect("a plain HTTP test server").to_owned();
-        let listener = self.listener.try_clone().unwrap();
-        let holding = self.holding.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let (Ok(client), Ok(server)) = (client, std::net::TcpStream::connect(&upstream)) else { continue };
-                let (mut to_server, mut from_client) = (server.try_clone().unwrap(), client.try_clone().unwrap());
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut from_client, &mut to_server);
-                    let _ = to_server.shutdown(std::net::Shutdown::Write);
-                });
-                let holding = holding.clone();
-                std::thread::spawn(move || forward_unless_held(server, client, &holding));
-            }
-        });
-        format!("http://{}", self.listener.local_addr().unwrap())
-    }
-
-    fn hold(&self) {
-        *self.holding.0.lock().unwrap() = true;
-    }
-
-    fn release(&self) {
-        *self.holding.0.lock().unwrap() = false;
-        self.holding.1.notify_all();
-    }
-}
-
-/// Copies the server's answer to the client, each piece waiting while answers are held.
-fn forward_unless_held(
-    mut server: std::net::TcpStream,
-    mut client: std::net::TcpStream,
-    holding: &(std::sync::Mutex<bool>, std::sync::Condvar),
-) {
-    use std::io::{Read, Write};
-    let mut buffer = vec![0; 64 * 1024];
-    while let Ok(read @ 1..) = server.read(&mut buffer) {
-        drop(holding.1.wait_while(holding.0.lock().unwrap(), |held| *held).unwrap());
-        if client.write_all(&buffer[..read]).is_err() {
-            return;
-        }
-    }
-    let _ = client.shutdown(std::net::Shutdown::Write);
 }
 
 /// A case for `code` on the test server (in `dir`), as a desk of the centre would have pushed.

@@ -3,8 +3,8 @@
 //! outside the process (as Orca reads it) and its buttons pressed through AT-SPI actions: the home
 //! screen's buttons found by role and Latvian name, English chosen, the largest text and high
 //! contrast switched on, a citizen's card login typed on the on-screen keypad, the mailbox with
-//! a letter opened, the session finished. Every screen is photographed from Xvfb's frame buffer
-//! into `target/e2e/kiosk-*.png`.
+//! a letter opened, a tap made while an answer is held back on a slow network, the session
+//! finished. Every screen is photographed from Xvfb's frame buffer into `target/e2e/kiosk-*.png`.
 //!
 //! Needs Xvfb, dbus-daemon, the AT-SPI bus (at-spi2-core), the system Python with GObject
 //! introspection (python3-gi, gir1.2-atspi-2.0), and pcscd with vsmartcard-vpcd for the card;
@@ -25,6 +25,7 @@ use tests::{
     processes::{Process, VirtualCardProcess, e2e_log, wait_until},
     scenario::Scenario,
     screen::Screen,
+    slow_network::SlowNetwork,
 };
 
 /// vpcd's first reader; the kiosk reads whichever reader has a card.
@@ -186,8 +187,11 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
 
     let library = Library::open(dir.path(), "")?;
     let (url, code, card_file, port) = (&library.url, &library.code, &library.card_file, library.port);
+    // The kiosk reaches its server over a hop that can hold the answers back, as a slow network.
+    let network = SlowNetwork::new();
+    let hop = network.lead_to(url);
 
-    let _kiosk = start_kiosk(dir.path(), &screen, &bus, (url, code), port, &[])?;
+    let _kiosk = start_kiosk(dir.path(), &screen, &bus, (&hop, code), port, &[])?;
 
     // The home screen, enrolled and with the catalogue, in Latvian: what Orca would read.
     let tree = bus.wait_for("push button", lv.get("login.start"))?;
@@ -267,8 +271,18 @@ fn kiosk_is_read_and_driven_through_atspi_and_every_screen_is_photographed() -> 
     bus.press(&letter)?;
     bus.wait_for("push button", en.get("citizen.back_to_inbox"))?;
     shoot_both_languages(&bus, &screen, "letter")?;
+    // On a slow network: back to the list (as it was, at once; the fresh one asked for) and a
+    // tap on "who looked" while that answer is out: the tap is taken, said so, and done once
+    // the answer has come.
+    network.hold();
     bus.press(en.get("citizen.back_to_inbox"))?;
     bus.press(en.get("citizen.access"))?;
+    wait_until_tree_mentions(&bus, en.get("citizen.tap_next"))?;
+    shoot_both_languages(&bus, &screen, "tap-waits-its-turn")?;
+    network.release();
+    wait_until("the held tap done", Duration::from_secs(30), || {
+        Ok(!bus.probe(None)?.iter().any(|n| n.name.contains(en.get("citizen.tap_next"))))
+    })?;
     bus.wait_for("toggle button", en.get("citizen.access"))?;
     shoot_both_languages(&bus, &screen, "access")?;
     // A self-service form: the list, then its first step (in both languages, answers kept).

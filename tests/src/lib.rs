@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod processes;
 pub mod scenario;
 pub mod screen;
+pub mod slow_network;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};
