@@ -38,7 +38,14 @@ impl Screen {
                 .stderr(Stdio::null());
             let xvfb = Process::spawn("Xvfb", &mut command)?;
             let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-            wait_until("Xvfb's socket", Duration::from_secs(10), || Ok(socket.exists()))?;
+            let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
+            wait_until("Xvfb's socket", Duration::from_secs(10), || Ok(socket.exists() && lock.exists()))?;
+            // Two tests may take the same free number at once: the display is this test's only
+            // if the lock names its Xvfb (the other one gives up). Else the next number.
+            let holder = std::fs::read_to_string(&lock).ok().and_then(|pid| pid.trim().parse::<u32>().ok());
+            if holder != Some(xvfb.id()) {
+                continue;
+            }
             return Ok(Self { display, frame_buffer: fbdir.join("Xvfb_screen0"), _xvfb: xvfb });
         }
         bail!("no free X display between :150 and :199")
@@ -58,13 +65,21 @@ impl Screen {
         let xwd = std::fs::read(&self.frame_buffer).context("Xvfb's frame buffer file")?;
         let (screen_width, screen_height, rgb) = xwd_to_rgb(&xwd)?;
         let screen = image::RgbImage::from_raw(screen_width, screen_height, rgb).context("the frame buffer's size")?;
-        let (x, y) = (x.min(screen_width - 1), y.min(screen_height - 1));
-        let (width, height) = (width.min(screen_width - x).max(1), height.min(screen_height - y).max(1));
+        let (x, y, width, height) = on_screen((screen_width, screen_height), (x, y, width, height));
         image::imageops::crop_imm(&screen, x, y, width, height)
             .to_image()
             .save(png)
             .with_context(|| format!("writing {}", png.display()))
     }
+}
+
+/// The part of `area` (x, y, width, height) that lies on a screen of `size`: at least a pixel.
+fn on_screen(
+    (screen_width, screen_height): (u32, u32),
+    (x, y, width, height): (u32, u32, u32, u32),
+) -> (u32, u32, u32, u32) {
+    let (x, y) = (x.min(screen_width - 1), y.min(screen_height - 1));
+    (x, y, width.min(screen_width - x).max(1), height.min(screen_height - y).max(1))
 }
 
 /// The pixels of an XWD (X Window Dump, version 7) image in Z format with 32-bit pixels, as
@@ -95,4 +110,17 @@ fn xwd_to_rgb(xwd: &[u8]) -> Result<(u32, u32, Vec<u8>)> {
         }
     }
     Ok((width, height, rgb))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_screen;
+
+    #[test]
+    fn a_window_is_photographed_as_far_as_it_lies_on_the_screen() {
+        assert_eq!(on_screen((1280, 800), (0, 0, 1200, 800)), (0, 0, 1200, 800));
+        assert_eq!(on_screen((1280, 800), (100, 50, 1200, 800)), (100, 50, 1180, 750));
+        assert_eq!(on_screen((1280, 800), (2000, 900, 10, 10)), (1279, 799, 1, 1));
+        assert_eq!(on_screen((1280, 800), (0, 0, 0, 0)), (0, 0, 1, 1));
+    }
 }
