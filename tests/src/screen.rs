@@ -32,7 +32,9 @@ impl Screen {
             let display = format!(":{number}");
             let mut command = Command::new("Xvfb");
             command
-                .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-fbdir"])
+                // No pointer drawn: nothing moves it (clicks come through WebDriver or AT-SPI), so
+                // it would sit mid-screen over what the picture is of. A touch kiosk shows none.
+                .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-nocursor", "-fbdir"])
                 .arg(&fbdir)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
