@@ -68,7 +68,7 @@ fn test_release_key(work: &Path) -> Result<(PathBuf, PathBuf)> {
 /// key for the devices to check updates against.
 pub fn build_packages(root: &Path) -> Result<Packages> {
     crate::setup::install_apt(INSTALL_TEST_APT_PACKAGES)?;
-    let work = target_dir(root).join("install-test");
+    let work = work_dir(root);
     let (public, _) = test_release_key(&work)?;
     package::build(root, Profile::Dev, None, Some(&public))
 }
@@ -103,9 +103,14 @@ fn sign(file: &Path, secret: &Path, comment: &str) -> Result<PathBuf> {
 /// downloading), so that `cargo xtask test` can make it while it builds.
 pub fn prepare_base_root(root: &Path) -> Result<PathBuf> {
     crate::setup::install_apt(INSTALL_TEST_APT_PACKAGES)?;
-    let work = target_dir(root).join("install-test");
+    let work = work_dir(root);
     std::fs::create_dir_all(&work)?;
     base_root(&work)
+}
+
+/// The test's own folder in the build folder: keys, the base root, apt's archives, the machine.
+fn work_dir(root: &Path) -> PathBuf {
+    target_dir(root).join("install-test")
 }
 
 /// `installed` is called once apt has installed the packages, when what is left mostly waits
@@ -117,7 +122,7 @@ pub fn run(root: &Path, packages: &Packages, installed: impl FnOnce()) -> Result
          (CI does), or skip it with `cargo xtask test --no-packages`"
     );
     let base = prepare_base_root(root)?;
-    let work = target_dir(root).join("install-test");
+    let work = work_dir(root);
     let machine_root = work.join("machine");
     stop_leftover(&machine_root);
     if machine_root.exists() {
